@@ -1,0 +1,45 @@
+# A thin wrapper around Meson + Ninja. `make run` and `make test` are all a
+# new machine needs: both install missing Debian packages first.
+BUILD ?= build
+SAN ?= build-san
+FUZZ ?= build-fuzz
+NODE ?= var/node
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run test bench sanitize fuzz clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+
+run: build
+	@./scripts/run-node $(BUILD)/trilex $(NODE)
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+bench: build
+	@./bench/run $(BUILD)
+
+sanitize: deps
+	@[ -f $(SAN)/build.ninja ] || meson setup $(SAN) -Db_sanitize=address,undefined \
+		-Db_lundef=false --buildtype=debug >/dev/null
+	ninja -C $(SAN) >/dev/null
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(SAN) --print-errorlogs --timeout-multiplier 4
+
+fuzz: deps
+	@[ -f $(FUZZ)/build.ninja ] || CC=clang meson setup $(FUZZ) -Dfuzz=true -Dtests=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	ninja -C $(FUZZ) >/dev/null
+	@./fuzz/run $(FUZZ) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(SAN) $(FUZZ)

@@ -1,0 +1,42 @@
+/*
+ * cli: the `trilex` commands, one file per command group. Each command is
+ * a row of a table (name, usage, handler); main.c only dispatches. Only
+ * this module prints to the terminal.
+ */
+#ifndef TRILEX_CLI_CLI_H
+#define TRILEX_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "core/core.h"
+#include "store/store.h"
+
+struct cmd {
+	const char *name;     /* "init", "user add", ... */
+	const char *usage;    /* options, after the name */
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
+	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
+	cmd_push, cmd_get;
+
+/* Exit codes. */
+#define EXIT_USAGE 2
+
+/* Print "trilex: <msg>" to stderr; returns 1. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print usage of cmd to stderr; returns EXIT_USAGE. */
+int cli_usage(const struct cmd *cmd);
+/* Load DIR/node.json and open DIR/trilex.db. */
+int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st);
+/* Read one line (a password) from stdin without its newline. */
+int cli_read_secret(char *buf, size_t n);
+/* Common remote options. */
+struct remote_opts {
+	const char *url, *user, *token, *cacert;
+};
+
+#endif

@@ -1,0 +1,56 @@
+/* cli/common.c: what several commands share. */
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("trilex: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cli_usage(const struct cmd *cmd)
+{
+	fprintf(stderr, "usage: trilex %s %s\n  %s\n", cmd->name, cmd->usage,
+		cmd->summary);
+	return EXIT_USAGE;
+}
+
+int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
+{
+	struct tx_error err = { 0 };
+	char path[PATH_MAX];
+
+	if (dir == NULL)
+		return cli_fail("--dir DIR is required");
+	if (tx_config_load(dir, cfg, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	if (st == NULL)
+		return 0;
+	if (tx_path_join(path, sizeof(path), dir, "trilex.db") != TX_OK)
+		return cli_fail("%s: path too long", dir);
+	if (store_open(path, 0, st, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	return 0;
+}
+
+int cli_read_secret(char *buf, size_t n)
+{
+	size_t len;
+
+	if (fgets(buf, (int)n, stdin) == NULL)
+		return -1;
+	len = strcspn(buf, "\r\n");
+	if (buf[len] == '\0' && len == n - 1)
+		return -1; /* longer than the buffer */
+	buf[len] = '\0';
+	return 0;
+}

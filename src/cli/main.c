@@ -1,0 +1,52 @@
+/* main.c: `trilex <command> [options]` — dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+
+static const struct cmd *const commands[] = {
+	&cmd_init, &cmd_user_add, &cmd_token_create, &cmd_collection_add,
+	&cmd_collection_list, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void help(FILE *f)
+{
+	fprintf(f, "usage: trilex <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-18s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\n`trilex <command> --help` shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("trilex %s\n", TRILEX_VERSION);
+		return 0;
+	}
+	if (crypto_init() != TX_OK)
+		return cli_fail("cannot initialise libsodium/GnuTLS");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct cmd *c = commands[i];
+		size_t n = strlen(c->name);
+		const char *sp = strchr(c->name, ' ');
+		/* One-word commands match argv[1]; two-word ones argv[1..2]. */
+		if (sp == NULL && strcmp(argv[1], c->name) == 0)
+			return c->run(argc - 1, argv + 1);
+		if (sp != NULL && argc >= 3 &&
+		    strncmp(argv[1], c->name, (size_t)(sp - c->name)) == 0 &&
+		    argv[1][sp - c->name] == '\0' && strcmp(argv[2], sp + 1) == 0 &&
+		    n > 0)
+			return c->run(argc - 2, argv + 2);
+	}
+	fprintf(stderr, "trilex: unknown command \"%s\"\n\n", argv[1]);
+	help(stderr);
+	return EXIT_USAGE;
+}

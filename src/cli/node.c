@@ -1,0 +1,140 @@
+/* cli/node.c: `trilex init` and `trilex serve`. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "crypto/crypto.h"
+#include "taxii/taxii.h"
+
+static int init_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "party", required_argument, NULL, 'p' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *party = NULL, *name = NULL, *listen = NULL;
+	char path[PATH_MAX], key[PATH_MAX], fp[CRYPTO_FP_BUF];
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'p': party = optarg; break;
+		case 'n': name = optarg; break;
+		case 'l': listen = optarg; break;
+		default: return cli_usage(&cmd_init);
+		}
+	}
+	if (dir == NULL || party == NULL || name == NULL || optind != argc)
+		return cli_usage(&cmd_init);
+	tx_config_defaults(&cfg);
+	if (strlen(party) >= sizeof(cfg.party) || strlen(name) >= sizeof(cfg.name))
+		return cli_fail("--party or --name is too long");
+	snprintf(cfg.party, sizeof(cfg.party), "%s", party);
+	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+	for (const char *p = party; *p; p++)
+		if (*p < 'A' || *p > 'Z' || strlen(party) < 2)
+			return cli_fail("--party: \"%s\" must be 2 to 7 upper-case"
+					" letters (JP, UK, US, ...)", party);
+	if (listen && tx_config_set_listen(&cfg, listen, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cli_fail("%s: %s", dir, strerror(errno));
+	tx_path_join(path, sizeof(path), dir, "node.json");
+	if (access(path, F_OK) == 0)
+		return cli_fail("%s: a node already exists here; refusing to"
+				" overwrite it", dir);
+	tx_path_join(path, sizeof(path), dir, "identity.key");
+	if (crypto_identity_create(path, cfg.public_key, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	tx_path_join(path, sizeof(path), dir, "tls");
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cli_fail("%s: %s", path, strerror(errno));
+	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+	tx_path_join(key, sizeof(key), dir, "tls/key.pem");
+	if (crypto_tls_create(path, key, cfg.listen_host, cfg.name, fp, &err))
+		return cli_fail("%s", err.msg);
+	tx_path_join(path, sizeof(path), dir, "trilex.db");
+	if (store_open(path, 1, &st, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	store_close(st);
+	/* node.json last: its presence marks a complete node. */
+	if (tx_config_save(dir, &cfg, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	printf("node %s \"%s\" created in %s\n", cfg.party, cfg.name, dir);
+	printf("listen:          https://%s%s%s:%d/\n",
+	       strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
+	printf("signing key:     ed25519:%s\n", cfg.public_key);
+	printf("tls fingerprint: sha256:%s\n", fp);
+	return 0;
+}
+
+const struct cmd cmd_init = {
+	.name = "init",
+	.usage = "--dir DIR --party CODE --name NAME [--listen HOST:PORT]",
+	.summary = "make a new node: keys, certificate, database, node.json",
+	.run = init_run,
+};
+
+static int serve_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_server *srv = NULL;
+	sigset_t set;
+	int c, sig = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'v': tx_log_set_level(TX_LOG_DEBUG); break;
+		default: return cli_usage(&cmd_serve);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_serve);
+	if (cli_open_node(dir, &cfg, NULL) != 0)
+		return 1;
+	/* Block the stop signals in every thread; this one waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (taxii_server_start(dir, &cfg, &srv, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	tx_log(TX_LOG_INFO, "node %s serving TAXII 2.1 on https://%s%s%s:%d/taxii2/",
+	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
+	sigwait(&set, &sig);
+	tx_log(TX_LOG_INFO, "signal %d: finishing requests in flight, stopping", sig);
+	taxii_server_stop(srv);
+	tx_log(TX_LOG_INFO, "stopped");
+	return 0;
+}
+
+const struct cmd cmd_serve = {
+	.name = "serve",
+	.usage = "--dir DIR [--verbose]",
+	.summary = "serve TAXII 2.1 over HTTPS until SIGINT or SIGTERM",
+	.run = serve_run,
+};

@@ -1,0 +1,415 @@
+/*
+ * cli/push.c: `trilex push` and `trilex get`, locally or against a remote
+ * node over TAXII.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "taxii/taxii.h"
+
+#define FILE_MAX ((size_t)2 << 30)
+#define RESPONSE_MAX ((size_t)1 << 30)
+
+struct tally {
+	size_t added, present, failed;
+};
+
+/* Count a status resource's outcomes; print each failure. */
+static void tally_status(const json_t *status, struct tally *t)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "successes"), i, d) {
+		const char *m = json_string_value(json_object_get(d, "message"));
+		if (m && strcmp(m, "already present") == 0)
+			t->present++;
+		else
+			t->added++;
+	}
+	json_array_foreach(json_object_get(status, "failures"), i, d) {
+		const char *m = json_string_value(json_object_get(d, "message"));
+		t->failed++;
+		fprintf(stderr, "failed: %s\n", m ? m : "(no reason given)");
+	}
+}
+
+static void progress(size_t done, size_t total)
+{
+	int width = 40, fill = total ? (int)((double)done / total * width) : width;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", fill,
+		"########################################", width - fill, "", done,
+		total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int remote_setup(const struct remote_opts *ro, struct taxii_client *c,
+			char *pw, size_t pwsz)
+{
+	const char *env = getenv("TRILEX_PASSWORD");
+
+	memset(c, 0, sizeof(*c));
+	c->url = ro->url;
+	c->cacert = ro->cacert;
+	c->token = ro->token;
+	if (ro->token == NULL) {
+		if (ro->user == NULL)
+			return cli_fail("--url needs --user NAME (password in"
+					" TRILEX_PASSWORD) or --token TOKEN");
+		if (env == NULL)
+			return cli_fail("--user: set the password in TRILEX_PASSWORD");
+		snprintf(pw, pwsz, "%s", env);
+		c->user = ro->user;
+		c->password = pw;
+	}
+	return 0;
+}
+
+/* Send one batch to a remote node; count its status. */
+static int push_remote_batch(const struct taxii_client *c, const char *coll,
+			     const json_t *batch, struct tally *t)
+{
+	struct taxii_response resp;
+	struct tx_error err = { 0 };
+	json_t *env = json_pack("{s:O}", "objects", batch), *status = NULL;
+	char path[128], *body = NULL;
+	int rc = 1;
+
+	if (env == NULL || (body = json_dumps(env, JSON_COMPACT)) == NULL) {
+		json_decref(env);
+		return cli_fail("out of memory");
+	}
+	snprintf(path, sizeof(path), "collections/%s/objects/", coll);
+	if (taxii_client_request(c, "POST", path, body, strlen(body), RESPONSE_MAX,
+				 &resp, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	status = json_loads(resp.body, 0, NULL);
+	if (resp.status != 202 || status == NULL) {
+		const char *d = json_string_value(json_object_get(status, "description"));
+		cli_fail("%s: HTTP %ld: %s", c->url, resp.status, d ? d : resp.body);
+	} else {
+		tally_status(status, t);
+		rc = 0;
+	}
+	taxii_response_free(&resp);
+out:
+	json_decref(status);
+	json_decref(env);
+	free(body);
+	return rc;
+}
+
+static int push_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *coll = NULL;
+	struct remote_opts ro = { 0 };
+	struct taxii_client client;
+	struct store_collection col;
+	struct store_user local = { .admin = 1, .name = "local" };
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	struct tally t = { 0 };
+	json_error_t jerr;
+	json_t *root = NULL, *objects;
+	tx_store *st = NULL;
+	int64_t batch = 1000;
+	char pw[1024] = "", *text = NULL;
+	size_t len, n;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': coll = optarg; break;
+		case 'b':
+			if (tx_parse_int64(optarg, 1, 100000, &batch) != TX_OK)
+				return cli_fail("--batch: 1 to 100000 objects");
+			break;
+		case 'U': ro.url = optarg; break;
+		case 'u': ro.user = optarg; break;
+		case 't': ro.token = optarg; break;
+		case 'C': ro.cacert = optarg; break;
+		default: return cli_usage(&cmd_push);
+		}
+	}
+	if ((dir == NULL && ro.url == NULL) || coll == NULL || optind != argc - 1)
+		return cli_usage(&cmd_push);
+	if (tx_read_file(argv[optind], FILE_MAX, &text, &len, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (root == NULL)
+		return cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+				jerr.text);
+	objects = json_object_get(root, "objects");
+	if (!json_is_array(objects)) {
+		cli_fail("%s: not a STIX bundle or TAXII envelope (no \"objects\""
+			 " list)", argv[optind]);
+		goto out;
+	}
+	n = json_array_size(objects);
+	if (ro.url != NULL) {
+		if (remote_setup(&ro, &client, pw, sizeof(pw)) != 0)
+			goto out;
+	} else {
+		if (cli_open_node(dir, &cfg, &st) != 0)
+			goto out;
+		if (store_collection_get(st, &local, coll, &col) != TX_OK) {
+			cli_fail("no collection \"%s\" in %s", coll, dir);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i += (size_t)batch) {
+		size_t end = i + (size_t)batch < n ? i + (size_t)batch : n;
+		json_t *b = json_array();
+		for (size_t k = i; b && k < end; k++)
+			json_array_append(b, json_array_get(objects, k));
+		if (b == NULL) {
+			cli_fail("out of memory");
+			goto out;
+		}
+		int bad;
+		if (ro.url != NULL) {
+			bad = push_remote_batch(&client, coll, b, &t);
+		} else {
+			char sid[TX_UUID_BUF];
+			json_t *status = NULL;
+			bad = taxii_ingest(st, col.pk, NULL, b, i, sid, &err) != TX_OK ||
+			      store_status_get(st, &local, sid, &status) != TX_OK;
+			if (bad)
+				cli_fail("%s", err.msg[0] ? err.msg : "cannot store");
+			else
+				tally_status(status, &t);
+			json_decref(status);
+		}
+		json_decref(b);
+		if (bad)
+			goto out;
+		progress(end, n);
+	}
+	printf("%zu objects: %zu added, %zu already present, %zu failed\n", n,
+	       t.added, t.present, t.failed);
+	rc = t.failed ? 3 : 0;
+out:
+	sodium_memzero(pw, sizeof(pw));
+	store_close(st);
+	json_decref(root);
+	return rc;
+}
+
+const struct cmd cmd_push = {
+	.name = "push",
+	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
+		 " --collection ID [--batch N] FILE",
+	.summary = "store a STIX bundle or TAXII envelope in a collection"
+		   " (exit 3 if some objects failed)",
+	.run = push_run,
+};
+
+/* ---- get ---- */
+
+struct out_ctx {
+	size_t n;
+};
+
+static int print_row(void *cls, const struct store_row *row)
+{
+	struct out_ctx *o = cls;
+
+	if (o->n++ > 0)
+		fputc(',', stdout);
+	fwrite(row->json, 1, row->json_len, stdout);
+	return 0;
+}
+
+static int get_local(const char *dir, const char *coll, struct store_query *q)
+{
+	struct store_user local = { .admin = 1 };
+	struct store_collection col;
+	struct store_page pg;
+	struct tx_error err = { 0 };
+	struct out_ctx o = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int rc = 0;
+
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (store_collection_get(st, &local, coll, &col) != TX_OK) {
+		store_close(st);
+		return cli_fail("no collection \"%s\" in %s", coll, dir);
+	}
+	q->collection_pk = col.pk;
+	q->limit = 1000;
+	do {
+		if (store_query_objects(st, q, print_row, &o, &pg, &err) != TX_OK) {
+			rc = cli_fail("%s", err.msg);
+			break;
+		}
+		q->has_cursor = 1;
+		q->cursor = pg.next;
+	} while (pg.more);
+	store_close(st);
+	return rc;
+}
+
+static int get_remote(const struct remote_opts *ro, const char *coll,
+		      const char *query)
+{
+	struct taxii_client client;
+	struct taxii_response resp;
+	struct tx_error err = { 0 };
+	char pw[1024] = "", *next = NULL;
+	struct tx_buf path;
+	size_t n = 0;
+	int rc = 1;
+
+	if (remote_setup(ro, &client, pw, sizeof(pw)) != 0)
+		return 1;
+	tx_buf_init(&path, 0);
+	for (;;) {
+		json_t *env, *v;
+		size_t i;
+
+		path.len = 0;
+		if (tx_buf_printf(&path, "collections/%s/objects/?limit=1000%s%s%s",
+				  coll, query, next ? "&next=" : "", next ? next : ""))
+			break;
+		free(next);
+		next = NULL;
+		if (taxii_client_request(&client, "GET", path.data, NULL, 0,
+					 RESPONSE_MAX, &resp, &err) != TX_OK) {
+			cli_fail("%s", err.msg);
+			break;
+		}
+		env = json_loads(resp.body, 0, NULL);
+		if (resp.status != 200 || env == NULL) {
+			const char *d = json_string_value(json_object_get(env,
+									  "description"));
+			cli_fail("%s: HTTP %ld: %s", ro->url, resp.status,
+				 d ? d : resp.body);
+			json_decref(env);
+			taxii_response_free(&resp);
+			break;
+		}
+		taxii_response_free(&resp);
+		json_array_foreach(json_object_get(env, "objects"), i, v) {
+			if (n++ > 0)
+				fputc(',', stdout);
+			json_dumpf(v, stdout, JSON_COMPACT);
+		}
+		if (json_is_true(json_object_get(env, "more")) &&
+		    json_is_string(json_object_get(env, "next")))
+			next = taxii_url_escape(json_string_value(
+				json_object_get(env, "next")));
+		json_decref(env);
+		if (next == NULL) {
+			rc = 0;
+			break;
+		}
+	}
+	free(next);
+	tx_buf_free(&path);
+	sodium_memzero(pw, sizeof(pw));
+	return rc;
+}
+
+static int get_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "added-after", required_argument, NULL, 'a' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *coll = NULL, *type = NULL, *id = NULL;
+	const char *after = NULL;
+	struct remote_opts ro = { 0 };
+	struct store_query q = { 0 };
+	struct tx_buf query;
+	char bundle[TX_UUID_BUF];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': coll = optarg; break;
+		case 'T': type = optarg; break;
+		case 'i': id = optarg; break;
+		case 'a': after = optarg; break;
+		case 'U': ro.url = optarg; break;
+		case 'u': ro.user = optarg; break;
+		case 't': ro.token = optarg; break;
+		case 'C': ro.cacert = optarg; break;
+		default: return cli_usage(&cmd_get);
+		}
+	}
+	if ((dir == NULL && ro.url == NULL) || coll == NULL || optind != argc)
+		return cli_usage(&cmd_get);
+	if (after && tx_time_parse(after, &q.added_after, NULL) != TX_OK)
+		return cli_fail("--added-after: \"%s\" is not an RFC 3339 timestamp",
+				after);
+	q.has_added_after = after != NULL;
+	if (type) {
+		q.types = &type;
+		q.n_types = 1;
+	}
+	if (id) {
+		q.ids = &id;
+		q.n_ids = 1;
+	}
+	tx_uuid4(bundle);
+	printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bundle);
+	if (ro.url != NULL) {
+		char *e;
+		tx_buf_init(&query, 0);
+		if (type && (e = taxii_url_escape(type)))
+			tx_buf_printf(&query, "&match%%5Btype%%5D=%s", e), free(e);
+		if (id && (e = taxii_url_escape(id)))
+			tx_buf_printf(&query, "&match%%5Bid%%5D=%s", e), free(e);
+		if (after && (e = taxii_url_escape(after)))
+			tx_buf_printf(&query, "&added_after=%s", e), free(e);
+		rc = get_remote(&ro, coll, query.data ? query.data : "");
+		tx_buf_free(&query);
+	} else {
+		rc = get_local(dir, coll, &q);
+	}
+	printf("]}\n");
+	return rc;
+}
+
+const struct cmd cmd_get = {
+	.name = "get",
+	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
+		 " --collection ID [--type T] [--id ID] [--added-after TS]",
+	.summary = "print the objects of a collection as a STIX bundle",
+	.run = get_run,
+};

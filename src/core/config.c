@@ -1,0 +1,226 @@
+/*
+ * core/config.c: DIR/node.json, as a table of settings.
+ *
+ * Each setting has a name, a type, bounds and a default; loading checks
+ * every setting and names the first bad one. Unknown keys are refused so
+ * that a typo never silently falls back to a default.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+enum setting_type { SET_STR, SET_INT };
+
+struct setting {
+	const char *name;
+	enum setting_type type;
+	size_t offset;
+	size_t size;         /* SET_STR: buffer size */
+	int64_t min, max;    /* SET_INT bounds, SET_STR min length */
+	const char *def_str;
+	int64_t def_int;
+	const char *help;
+};
+
+#define STR(f, minlen, def, h) \
+	{ #f, SET_STR, offsetof(struct tx_config, f), \
+	  sizeof(((struct tx_config *)0)->f), minlen, 0, def, 0, h }
+#define INT(f, lo, hi, def, h) \
+	{ #f, SET_INT, offsetof(struct tx_config, f), 0, lo, hi, NULL, def, h }
+
+static const struct setting settings[] = {
+	STR(party, 2, "JP", "party code of the node's government"),
+	STR(name, 1, "trilex node", "display name"),
+	STR(listen_host, 1, "127.0.0.1", "address or host name to listen on"),
+	INT(listen_port, 1, 65535, 8443, "TCP port for HTTPS"),
+	STR(api_root, 1, "api", "path segment of the TAXII API root"),
+	STR(public_key, 0, "", "Ed25519 public key of the node, hex"),
+	INT(max_content_length, 1024, 1024LL * 1024 * 1024, 100LL * 1024 * 1024,
+	    "largest accepted request body in bytes"),
+	INT(page_max, 1, 100000, 1000, "largest page of objects a GET returns"),
+	INT(page_default, 1, 100000, 100, "page size when a GET gives no limit"),
+	INT(threads, 1, 256, 4, "HTTP worker threads"),
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+void tx_config_defaults(struct tx_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		char *p = (char *)cfg + s->offset;
+		if (s->type == SET_STR)
+			snprintf(p, s->size, "%s", s->def_str);
+		else if (s->offset == offsetof(struct tx_config, listen_port))
+			*(int *)p = (int)s->def_int;
+		else
+			*(int64_t *)p = s->def_int;
+	}
+}
+
+static tx_err set_one(struct tx_config *cfg, const struct setting *s,
+		      json_t *v, struct tx_error *err)
+{
+	char *p = (char *)cfg + s->offset;
+
+	if (s->type == SET_STR) {
+		if (!json_is_string(v))
+			return tx_error_set(err, TX_ERR_INVALID,
+					    "node.json: %s: must be a string", s->name);
+		size_t len = json_string_length(v);
+		if (len >= s->size || (int64_t)len < s->min)
+			return tx_error_set(err, TX_ERR_INVALID,
+					    "node.json: %s: length must be %lld to %zu",
+					    s->name, (long long)s->min, s->size - 1);
+		memcpy(p, json_string_value(v), len + 1);
+		return TX_OK;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < s->min ||
+	    json_integer_value(v) > s->max)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "node.json: %s: must be an integer from %lld to %lld",
+				    s->name, (long long)s->min, (long long)s->max);
+	if (s->offset == offsetof(struct tx_config, listen_port))
+		*(int *)p = (int)json_integer_value(v);
+	else
+		*(int64_t *)p = json_integer_value(v);
+	return TX_OK;
+}
+
+static tx_err check_party(const char *party, struct tx_error *err)
+{
+	size_t n = strlen(party);
+
+	if (n < 2 || n > 7)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (party[i] < 'A' || party[i] > 'Z')
+			goto bad;
+	return TX_OK;
+bad:
+	return tx_error_set(err, TX_ERR_INVALID,
+			    "party: \"%s\" must be 2 to 7 upper-case letters", party);
+}
+
+tx_err tx_config_load(const char *dir, struct tx_config *cfg,
+		      struct tx_error *err)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	tx_err rc = TX_OK;
+
+	tx_config_defaults(cfg);
+	if (tx_path_join(path, sizeof(path), dir, "node.json") != TX_OK)
+		return tx_error_set(err, TX_ERR_TOOBIG, "%s: path too long", dir);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return tx_error_set(err, TX_ERR_IO, "%s:%d: %s", path, jerr.line,
+				    jerr.text);
+	if (!json_is_object(root)) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s: not a JSON object", path);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		size_t i;
+		for (i = 0; i < N_SETTINGS; i++)
+			if (strcmp(settings[i].name, key) == 0)
+				break;
+		if (i == N_SETTINGS) {
+			rc = tx_error_set(err, TX_ERR_INVALID,
+					  "%s: %s: unknown setting", path, key);
+			goto out;
+		}
+		if ((rc = set_one(cfg, &settings[i], v, err)) != TX_OK)
+			goto out;
+	}
+	rc = check_party(cfg->party, err);
+	if (rc == TX_OK && cfg->page_default > cfg->page_max)
+		rc = tx_error_set(err, TX_ERR_INVALID,
+				  "node.json: page_default: larger than page_max");
+out:
+	json_decref(root);
+	return rc;
+}
+
+tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
+		      struct tx_error *err)
+{
+	char path[PATH_MAX];
+	json_t *root = json_object();
+	char *text = NULL;
+	tx_err rc;
+
+	if (root == NULL)
+		return TX_ERR_NOMEM;
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const char *p = (const char *)cfg + s->offset;
+		json_t *v;
+		if (s->type == SET_STR)
+			v = json_string(p);
+		else if (s->offset == offsetof(struct tx_config, listen_port))
+			v = json_integer(*(const int *)p);
+		else
+			v = json_integer(*(const int64_t *)p);
+		if (v == NULL || json_object_set_new(root, s->name, v) != 0) {
+			json_decref(root);
+			return TX_ERR_NOMEM;
+		}
+	}
+	text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (text == NULL)
+		return TX_ERR_NOMEM;
+	if (tx_path_join(path, sizeof(path), dir, "node.json") != TX_OK)
+		rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: path too long", dir);
+	else
+		rc = tx_write_file(path, text, strlen(text), 0644, err);
+	free(text);
+	return rc;
+}
+
+tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
+			    struct tx_error *err)
+{
+	const char *colon, *host = NULL;
+	size_t host_len = 0;
+	int64_t port;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		host = spec + 1;
+		host_len = (size_t)(close - host);
+		colon = close + 1;
+	} else if ((colon = strrchr(spec, ':')) != NULL) {
+		if (strchr(spec, ':') != colon)
+			goto bad; /* bare IPv6 needs brackets */
+		host = spec;
+		host_len = (size_t)(colon - spec);
+	} else {
+		colon = spec - 1;
+	}
+	if (tx_parse_int64(colon + 1, 1, 65535, &port) != TX_OK)
+		goto bad;
+	if (host != NULL) {
+		if (host_len == 0 || host_len >= sizeof(cfg->listen_host))
+			goto bad;
+		memcpy(cfg->listen_host, host, host_len);
+		cfg->listen_host[host_len] = '\0';
+	}
+	cfg->listen_port = (int)port;
+	return TX_OK;
+bad:
+	return tx_error_set(err, TX_ERR_INVALID,
+			    "--listen: \"%s\" is not HOST:PORT, [IPV6]:PORT or PORT",
+			    spec);
+}

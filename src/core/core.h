@@ -1,0 +1,156 @@
+/*
+ * core: the small pieces every trilex module shares.
+ *
+ * Error values and messages, RFC 3339 time, UUIDs, a capped growable
+ * buffer, logging and the node configuration (node.json). Nothing here
+ * knows about STIX, SQL or HTTP.
+ */
+#ifndef TRILEX_CORE_CORE_H
+#define TRILEX_CORE_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Result of every function that can fail. 0 is success. */
+typedef enum tx_err {
+	TX_OK = 0,
+	TX_ERR_INVALID,   /* bad input: a message says which field and why */
+	TX_ERR_NOMEM,     /* allocation failed */
+	TX_ERR_IO,        /* file or socket error */
+	TX_ERR_NOTFOUND,  /* no such object, user, collection, ... */
+	TX_ERR_EXISTS,    /* refuses to overwrite */
+	TX_ERR_DENIED,    /* authenticated, but not allowed */
+	TX_ERR_AUTH,      /* not authenticated */
+	TX_ERR_TOOBIG,    /* past a size cap */
+	TX_ERR_DB,        /* database error */
+	TX_ERR_CRYPTO,    /* key, certificate or signature error */
+	TX_ERR_INTERNAL,  /* a bug or an impossible state */
+} tx_err;
+
+#define TX_ERROR_MSG_MAX 512
+
+/* Caller-owned detail for a failure. */
+struct tx_error {
+	tx_err code;
+	char msg[TX_ERROR_MSG_MAX];
+};
+
+/* Fill err (if not NULL) with code and a printf-style message; returns code. */
+tx_err tx_error_set(struct tx_error *err, tx_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefix the message already in err with a printf-style context + ": ". */
+void tx_error_prefix(struct tx_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A short English name of an error value ("invalid input", ...). */
+const char *tx_err_str(tx_err code);
+
+/* ---- time (core/time.c) ---- */
+
+/* Microseconds since the Unix epoch, UTC, from the real-time clock. */
+int64_t tx_time_now_us(void);
+
+/*
+ * Parse an RFC 3339 timestamp in UTC ("2016-05-12T08:17:27Z", with 0 to 9
+ * fractional digits; the offset must be Z as STIX requires) into
+ * microseconds since the epoch. Digits past microseconds are truncated.
+ * If digits is not NULL it receives the number of fractional digits.
+ * Returns TX_ERR_INVALID on anything else.
+ */
+tx_err tx_time_parse(const char *s, int64_t *us, int *digits);
+
+/* Length of the buffer tx_time_format needs, with the terminating NUL. */
+#define TX_TIME_BUF 32
+/* Format us as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (always six digits). */
+void tx_time_format(int64_t us, char buf[TX_TIME_BUF]);
+/* Format us with three fractional digits (STIX's usual millisecond form). */
+void tx_time_format_ms(int64_t us, char buf[TX_TIME_BUF]);
+
+/* ---- identifiers (core/uuid.c) ---- */
+
+#define TX_UUID_BUF 37
+/* A random (version 4) UUID in lower case, from libsodium's randombytes. */
+void tx_uuid4(char out[TX_UUID_BUF]);
+/* True when s is a UUID in the 8-4-4-4-12 hex form (RFC 4122 shape). */
+int tx_uuid_valid(const char *s, size_t len);
+
+/* ---- growable buffer with a cap (core/buf.c) ---- */
+
+/* Owns data. max is the cap; 0 means SIZE_MAX/2. */
+struct tx_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void tx_buf_init(struct tx_buf *b, size_t max);
+/* Append len bytes; keeps data NUL-terminated. TX_ERR_TOOBIG past the cap. */
+tx_err tx_buf_append(struct tx_buf *b, const void *data, size_t len);
+tx_err tx_buf_puts(struct tx_buf *b, const char *s);
+tx_err tx_buf_printf(struct tx_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hand the data over to the caller (who frees it) and reset b. */
+char *tx_buf_take(struct tx_buf *b);
+void tx_buf_free(struct tx_buf *b);
+
+/* ---- logging (core/log.c) ---- */
+
+enum tx_log_level { TX_LOG_DEBUG, TX_LOG_INFO, TX_LOG_WARN, TX_LOG_ERROR };
+
+/* Where log lines go; by default stderr at TX_LOG_INFO. Thread-safe. */
+void tx_log_set_level(enum tx_log_level level);
+void tx_log(enum tx_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- small helpers (core/util.c) ---- */
+
+/* Parse a whole decimal integer in [min, max]; TX_ERR_INVALID otherwise. */
+tx_err tx_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Read a whole file into a NUL-terminated buffer of at most max bytes. */
+tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
+		    struct tx_error *err);
+/* Write a file atomically (temp + rename) with the given mode. */
+tx_err tx_write_file(const char *path, const void *data, size_t len,
+		     unsigned mode, struct tx_error *err);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void tx_hex(const unsigned char *in, size_t n, char *out);
+/* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
+tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name);
+
+/* ---- node configuration, DIR/node.json (core/config.c) ---- */
+
+#define TX_PARTY_MAX 8
+#define TX_NAME_MAX 128
+#define TX_HOST_MAX 256
+
+/* Plain data: the settings of one node. */
+struct tx_config {
+	char party[TX_PARTY_MAX];        /* party code, 2-7 upper-case letters */
+	char name[TX_NAME_MAX];          /* display name */
+	char listen_host[TX_HOST_MAX];   /* host or address to listen on */
+	int listen_port;
+	char api_root[64];               /* path segment of the one API root */
+	char public_key[65];             /* Ed25519 public key, hex */
+	int64_t max_content_length;      /* largest request body, bytes */
+	int64_t page_max;                /* largest page of objects */
+	int64_t page_default;            /* page size when no limit is given */
+	int64_t threads;                 /* HTTP worker threads */
+};
+
+/* Fill cfg with the defaults of every setting. */
+void tx_config_defaults(struct tx_config *cfg);
+/*
+ * Read DIR/node.json into cfg (defaults first, then the file). Every setting
+ * is checked against its type and bounds; err names the first bad one.
+ */
+tx_err tx_config_load(const char *dir, struct tx_config *cfg,
+		      struct tx_error *err);
+/* Write cfg to DIR/node.json (mode 0644), atomically. */
+tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
+		      struct tx_error *err);
+/* Parse "HOST:PORT", "[V6]:PORT" or "PORT" into cfg's listen fields. */
+tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
+			    struct tx_error *err);
+
+#endif

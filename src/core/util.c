@@ -1,0 +1,115 @@
+/* core/util.c: checked integer parsing, whole-file I/O, hex, paths. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+
+tx_err tx_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return TX_ERR_INVALID;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return TX_ERR_INVALID;
+	*out = v;
+	return TX_OK;
+}
+
+tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
+		    struct tx_error *err)
+{
+	struct tx_buf b;
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+	tx_err rc = TX_OK;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL)
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	tx_buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if ((rc = tx_buf_append(&b, chunk, n)) != TX_OK) {
+			tx_error_set(err, rc, "%s: %s", path,
+				     rc == TX_ERR_TOOBIG ? "file too large" :
+							   "out of memory");
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		rc = tx_error_set(err, TX_ERR_IO, "%s: read error", path);
+		goto out;
+	}
+	if (len)
+		*len = b.len;
+	*out = tx_buf_take(&b);
+out:
+	if (f != stdin)
+		fclose(f);
+	tx_buf_free(&b);
+	return rc;
+}
+
+tx_err tx_write_file(const char *path, const void *data, size_t len,
+		     unsigned mode, struct tx_error *err)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	tx_err rc = TX_OK;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return tx_error_set(err, TX_ERR_TOOBIG, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", tmp, strerror(errno));
+	fchmod(fd, mode);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = tx_error_set(err, TX_ERR_IO, "%s: %s", tmp, strerror(errno));
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (rc == TX_OK && fsync(fd) != 0)
+		rc = tx_error_set(err, TX_ERR_IO, "%s: %s", tmp, strerror(errno));
+	close(fd);
+	if (rc == TX_OK && rename(tmp, path) != 0)
+		rc = tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	if (rc != TX_OK)
+		unlink(tmp);
+	return rc;
+}
+
+void tx_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+	int n = snprintf(out, outsz, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= outsz ? TX_ERR_TOOBIG : TX_OK;
+}

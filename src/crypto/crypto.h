@@ -1,0 +1,85 @@
+/*
+ * crypto: everything secret, through libsodium and GnuTLS.
+ *
+ * The node's Ed25519 identity key, its self-signed TLS certificate,
+ * password hashes (crypto_pwhash, Argon2id) and bearer tokens (random,
+ * stored only as a BLAKE2b hash). Secret keys live in sodium secure memory
+ * and are wiped when released.
+ */
+#ifndef TRILEX_CRYPTO_CRYPTO_H
+#define TRILEX_CRYPTO_CRYPTO_H
+
+#include <stddef.h>
+
+#include "core/core.h"
+
+/* Call once before anything else here (sodium_init, gnutls_global_init). */
+tx_err crypto_init(void);
+
+/*
+ * Create path, which must not exist (O_CREAT|O_EXCL: TX_ERR_EXISTS), with
+ * the given mode, write len bytes of data and fsync. Borrows data. On a
+ * failure after creation the file is removed. TX_ERR_IO on other errors.
+ * For key and certificate files; tx_write_file would overwrite.
+ */
+tx_err crypto_write_new_file(const char *path, const void *data, size_t len,
+			     unsigned mode, struct tx_error *err);
+
+/* ---- node identity (Ed25519) ---- */
+
+#define CRYPTO_PUBHEX_BUF 65
+
+/*
+ * Make a new Ed25519 key pair; write the secret key to path (mode 0600,
+ * refusing to overwrite) and the public key, hex, to pub_hex.
+ */
+tx_err crypto_identity_create(const char *path, char pub_hex[CRYPTO_PUBHEX_BUF],
+			      struct tx_error *err);
+
+/* ---- TLS certificate ---- */
+
+#define CRYPTO_FP_BUF 65
+
+/*
+ * Make a self-signed certificate (ECDSA P-256, 10 years) and its key, in PEM,
+ * at cert_path and key_path (key mode 0600). The subjectAltName covers
+ * host (a DNS name or an IPv4/IPv6 address), 127.0.0.1, ::1 and localhost;
+ * the subject CN is common_name. fp_hex receives the SHA-256 fingerprint of
+ * the DER certificate, lower-case hex.
+ */
+tx_err crypto_tls_create(const char *cert_path, const char *key_path,
+			 const char *host, const char *common_name,
+			 char fp_hex[CRYPTO_FP_BUF], struct tx_error *err);
+
+/* SHA-256 fingerprint (hex) of the first certificate in a PEM buffer. */
+tx_err crypto_cert_fingerprint(const char *pem, size_t len,
+			       char fp_hex[CRYPTO_FP_BUF], struct tx_error *err);
+
+/* ---- passwords ---- */
+
+#define CRYPTO_PWHASH_BUF 128
+
+/* Hash a password (Argon2id, libsodium string form) into out. */
+tx_err crypto_password_hash(const char *pw, size_t len,
+			    char out[CRYPTO_PWHASH_BUF]);
+/* 1 when pw matches hash, 0 otherwise (also on a malformed hash). */
+int crypto_password_verify(const char *hash, const char *pw, size_t len);
+
+/* ---- bearer tokens ---- */
+
+#define CRYPTO_TOKEN_BUF 64
+#define CRYPTO_TOKEN_HASH_BUF 65
+
+/* A new random token: "tx_" + 43 base64url characters (256 bits). */
+tx_err crypto_token_new(char out[CRYPTO_TOKEN_BUF]);
+/* BLAKE2b-256 of a token, hex: what the store keeps. */
+void crypto_token_hash(const char *token, size_t len,
+		       char out[CRYPTO_TOKEN_HASH_BUF]);
+
+/* ---- keyed hash, for in-memory caches ---- */
+
+/* BLAKE2b-256 of data keyed with a per-process random key, hex. */
+void crypto_cache_key(const void *data, size_t len,
+		      char out[CRYPTO_TOKEN_HASH_BUF]);
+
+#endif

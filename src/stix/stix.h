@@ -1,0 +1,46 @@
+/*
+ * stix: the STIX 2.1 data model.
+ *
+ * Validation of objects on ingest (common properties, the required
+ * properties and vocabulary shapes of every SDO, SRO, SCO, marking
+ * definition, language content and extension definition, custom
+ * properties), the kinds of object types, and the id rules.
+ * Works on jansson values; never stores, never prints.
+ */
+#ifndef TRILEX_STIX_STIX_H
+#define TRILEX_STIX_STIX_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/core.h"
+
+enum stix_kind {
+	STIX_KIND_UNKNOWN = 0, /* custom or extension-defined type */
+	STIX_KIND_SDO,
+	STIX_KIND_SRO,         /* relationship, sighting */
+	STIX_KIND_SCO,
+	STIX_KIND_META,        /* marking-definition, language-content,
+	                          extension-definition */
+};
+
+/* The kind of a type name defined by STIX 2.1 (UNKNOWN for others). */
+enum stix_kind stix_type_kind(const char *type);
+
+/*
+ * True when id is "<type>--<UUID>" with the given type (any valid type name
+ * when type is NULL).
+ */
+int stix_id_valid(const char *id, const char *type);
+
+/*
+ * Validate one STIX 2.1 object. Takes no ownership of obj.
+ * On failure returns TX_ERR_INVALID and fills err with a message that
+ * starts with the property path, for example
+ * "valid_from: not an RFC 3339 timestamp" or
+ * "external_references[0].source_name: required property missing".
+ * The caller prefixes the object's position and id.
+ */
+tx_err stix_validate(const json_t *obj, struct tx_error *err);
+
+#endif

@@ -1,0 +1,285 @@
+/* store/accounts.c: users, token hashes, collections and grants. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+static tx_err check_name(const char *name, struct tx_error *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= STORE_NAME_MAX)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "user name must be 1 to %d characters",
+				    STORE_NAME_MAX - 1);
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		      c == '@'))
+			return tx_error_set(err, TX_ERR_INVALID,
+					    "user name \"%s\": only letters, digits and -_.@",
+					    name);
+	}
+	return TX_OK;
+}
+
+tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
+		      int admin, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = check_name(name, err)) != TX_OK)
+		return rc;
+	if ((rc = db_prepare(st, "INSERT INTO users(name, pwhash, admin, created)"
+			     " VALUES (?, ?, ?, ?)", &s, err)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, admin ? 1 : 0);
+	sqlite3_bind_int64(s, 4, tx_time_now_us());
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "add user");
+		if (rc == TX_ERR_EXISTS)
+			tx_error_set(err, rc, "user \"%s\" already exists", name);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void read_user(sqlite3_stmt *s, struct store_user *u)
+{
+	u->id = sqlite3_column_int64(s, 0);
+	db_column_copy(s, 1, u->name, sizeof(u->name));
+	u->admin = sqlite3_column_int(s, 2);
+}
+
+tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
+		      char *pwhash, size_t pwhash_size)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT id, name, admin, pwhash FROM users"
+			     " WHERE name = ?", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_user(s, u);
+		if (pwhash != NULL)
+			db_column_copy(s, 3, pwhash, pwhash_size);
+	} else {
+		rc = TX_ERR_NOTFOUND;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
+		       struct tx_error *err)
+{
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
+	if ((rc = db_prepare(st, "INSERT INTO tokens(hash, user_id, created)"
+			     " VALUES (?, ?, ?)", &s, err)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, u.id);
+	sqlite3_bind_int64(s, 3, tx_time_now_us());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "add token");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+tx_err store_user_by_token(tx_store *st, const char *token_hash,
+			   struct store_user *u)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin FROM tokens t"
+			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+			     &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_user(s, u);
+	else
+		rc = TX_ERR_NOTFOUND;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static tx_err check_len(const char *what, const char *v, size_t max,
+			int required, struct tx_error *err)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if ((required && n == 0) || n >= max)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "%s must be %d to %zu characters", what,
+				    required ? 1 : 0, max - 1);
+	return TX_OK;
+}
+
+tx_err store_collection_add(tx_store *st, const char *title,
+			    const char *description, const char *alias,
+			    char id_out[TX_UUID_BUF], struct tx_error *err)
+{
+	struct store_collection c;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = check_len("title", title, sizeof(c.title), 1, err)) ||
+	    (rc = check_len("description", description, sizeof(c.description), 0,
+			    err)) ||
+	    (rc = check_len("alias", alias, sizeof(c.alias), 0, err)))
+		return rc;
+	if (alias != NULL && *alias != '\0' && tx_uuid_valid(alias, strlen(alias)))
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "alias must not look like a collection id");
+	if ((rc = db_prepare(st, "INSERT INTO collections(id, title, description,"
+			     " alias, created) VALUES (?, ?, ?, ?, ?)", &s, err)))
+		return rc;
+	tx_uuid4(id_out);
+	sqlite3_bind_text(s, 1, id_out, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, description ? description : "", -1, SQLITE_STATIC);
+	if (alias != NULL && *alias != '\0')
+		sqlite3_bind_text(s, 4, alias, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, tx_time_now_us());
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "add collection");
+		if (rc == TX_ERR_EXISTS)
+			tx_error_set(err, rc, "alias \"%s\" is already taken", alias);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int64_t collection_pk(tx_store *st, const char *id)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t pk = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT pk FROM collections WHERE id = ?1"
+			       " OR alias = ?1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		pk = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return pk;
+}
+
+tx_err store_grant(tx_store *st, const char *user, const char *collection,
+		   int can_read, int can_write, struct tx_error *err)
+{
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	int64_t pk;
+	tx_err rc;
+
+	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
+	if ((pk = collection_pk(st, collection)) == 0)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
+				    collection);
+	if ((rc = db_prepare(st, "INSERT OR REPLACE INTO grants(user_id, coll,"
+			     " can_read, can_write) VALUES (?, ?, ?, ?)", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, u.id);
+	sqlite3_bind_int64(s, 2, pk);
+	sqlite3_bind_int(s, 3, can_read ? 1 : 0);
+	sqlite3_bind_int(s, 4, can_write ? 1 : 0);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "grant");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Collections with u's rights: admins get all with read and write. */
+#define COLLECTION_SELECT \
+	"SELECT c.pk, c.id, c.title, c.description, COALESCE(c.alias, '')," \
+	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_read, 0) END," \
+	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_write, 0) END" \
+	" FROM collections c LEFT JOIN grants g" \
+	"  ON g.coll = c.pk AND g.user_id = ?2" \
+	" WHERE (?1 OR g.can_read OR g.can_write)"
+
+static void read_collection(sqlite3_stmt *s, struct store_collection *c)
+{
+	c->pk = sqlite3_column_int64(s, 0);
+	db_column_copy(s, 1, c->id, sizeof(c->id));
+	db_column_copy(s, 2, c->title, sizeof(c->title));
+	db_column_copy(s, 3, c->description, sizeof(c->description));
+	db_column_copy(s, 4, c->alias, sizeof(c->alias));
+	c->can_read = sqlite3_column_int(s, 5);
+	c->can_write = sqlite3_column_int(s, 6);
+}
+
+tx_err store_collection_get(tx_store *st, const struct store_user *u,
+			    const char *id, struct store_collection *c)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, COLLECTION_SELECT " AND (c.id = ?3 OR c.alias = ?3)",
+			     &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_int(s, 1, u->admin);
+	sqlite3_bind_int64(s, 2, u->id);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_collection(s, c);
+	else
+		rc = TX_ERR_NOTFOUND;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+tx_err store_collection_list(tx_store *st, const struct store_user *u,
+			     struct store_collection **out, size_t *n)
+{
+	struct store_collection *list = NULL, *p;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+	int r;
+
+	if ((rc = db_prepare(st, COLLECTION_SELECT " ORDER BY c.pk", &s, NULL)))
+		return rc;
+	sqlite3_bind_int(s, 1, u->admin);
+	sqlite3_bind_int64(s, 2, u->id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				goto out;
+			}
+			list = p;
+		}
+		read_collection(s, &list[count++]);
+	}
+	if (r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+out:
+	sqlite3_finalize(s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}

@@ -1,0 +1,26 @@
+/* store/internal.h: what the files of store/ share; private to the module. */
+#ifndef TRILEX_STORE_INTERNAL_H
+#define TRILEX_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct tx_store {
+	sqlite3 *db;
+	int schema_version;
+};
+
+/* Apply the migrations after the database's current user_version. */
+tx_err schema_migrate(tx_store *st, struct tx_error *err);
+/* Set err from the connection's last error, prefixed with what failed. */
+tx_err db_error(tx_store *st, struct tx_error *err, const char *what);
+/* Prepare sql (cached by SQLite's statement cache? no: caller finalizes). */
+tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+		  struct tx_error *err);
+/* Run a statement with no result rows. */
+tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
+/* Copy column i as text into buf of size n (empty when NULL). */
+void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,632 @@
+/*
+ * store/objects.c: object versions, keyset-paged queries, deletes and the
+ * status resources of POSTs.
+ *
+ * Invariants: (coll, id, version_us) is unique; for each (coll, id) exactly
+ * one row has is_first and one has is_last, kept true inside the same
+ * transaction as every insert and delete; clock.last is the largest
+ * date_added ever handed out, so date_added strictly increases even across
+ * deletes and processes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+/* Statements of one put; finalized together. */
+struct put_stmts {
+	sqlite3_stmt *find;   /* same version already stored? */
+	sqlite3_stmt *last;   /* json of the last version */
+	sqlite3_stmt *range;  /* min and max version of an id */
+	sqlite3_stmt *unlast, *unfirst;
+	sqlite3_stmt *insert;
+	sqlite3_stmt *detail;
+};
+
+static void put_stmts_free(struct put_stmts *p)
+{
+	sqlite3_finalize(p->find);
+	sqlite3_finalize(p->last);
+	sqlite3_finalize(p->range);
+	sqlite3_finalize(p->unlast);
+	sqlite3_finalize(p->unfirst);
+	sqlite3_finalize(p->insert);
+	sqlite3_finalize(p->detail);
+}
+
+static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
+				struct tx_error *err)
+{
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT 1 FROM objects WHERE coll = ? AND id = ?"
+			     " AND version_us = ?", &p->find, err)) ||
+	    (rc = db_prepare(st, "SELECT json FROM objects WHERE coll = ? AND"
+			     " id = ? AND is_last = 1", &p->last, err)) ||
+	    (rc = db_prepare(st, "SELECT min(version_us), max(version_us) FROM"
+			     " objects WHERE coll = ? AND id = ?", &p->range, err)) ||
+	    (rc = db_prepare(st, "UPDATE objects SET is_last = 0 WHERE coll = ?"
+			     " AND id = ? AND is_last = 1", &p->unlast, err)) ||
+	    (rc = db_prepare(st, "UPDATE objects SET is_first = 0 WHERE coll = ?"
+			     " AND id = ? AND is_first = 1", &p->unfirst, err)) ||
+	    (rc = db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
+			     " version, version_us, date_added, is_first, is_last,"
+			     " json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     &p->insert, err)) ||
+	    (rc = db_prepare(st, "INSERT INTO status_details(status_id, seq, ok,"
+			     " obj_id, version, message) VALUES (?, ?, ?, ?, ?, ?)",
+			     &p->detail, err)))
+		return rc;
+	return TX_OK;
+}
+
+static const char *str_prop(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* Run a statement that returns no rows; TX_ERR_DB on failure. */
+static int step_done(sqlite3_stmt *s)
+{
+	int r = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The outcome of storing one valid object: a new version (1), a version
+ * already there (0), or an error (< 0, err set).
+ */
+static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
+		   const json_t *obj, int64_t date_added, char *version,
+		   size_t version_size, struct tx_error *err)
+{
+	const char *id = str_prop(obj, "id");
+	const char *type = str_prop(obj, "type");
+	const char *spec = str_prop(obj, "spec_version");
+	const char *ver = str_prop(obj, "modified");
+	int64_t version_us, vmin = 0, vmax = 0;
+	int has_range = 0, is_first, is_last, result = -1;
+	char *text = NULL;
+
+	if (ver == NULL)
+		ver = str_prop(obj, "created");
+	if (id == NULL || type == NULL) {
+		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
+		return -1;
+	}
+	text = json_dumps(obj, JSON_COMPACT);
+	if (text == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (ver != NULL) {
+		if (tx_time_parse(ver, &version_us, NULL) != TX_OK) {
+			tx_error_set(err, TX_ERR_INVALID, "version: not a timestamp");
+			goto out;
+		}
+		snprintf(version, version_size, "%s", ver);
+		sqlite3_bind_int64(p->find, 1, coll);
+		sqlite3_bind_text(p->find, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p->find, 3, version_us);
+		int r = sqlite3_step(p->find);
+		sqlite3_reset(p->find);
+		if (r == SQLITE_ROW) {
+			result = 0;
+			goto out;
+		}
+	} else {
+		/* No modified or created (an SCO): the version is date_added,
+		 * and content equal to the last version is not a new one. */
+		sqlite3_bind_int64(p->last, 1, coll);
+		sqlite3_bind_text(p->last, 2, id, -1, SQLITE_STATIC);
+		int same = sqlite3_step(p->last) == SQLITE_ROW &&
+			   strcmp((const char *)sqlite3_column_text(p->last, 0),
+				  text) == 0;
+		sqlite3_reset(p->last);
+		version_us = date_added;
+		tx_time_format(date_added, version);
+		if (same) {
+			result = 0;
+			goto out;
+		}
+	}
+	sqlite3_bind_int64(p->range, 1, coll);
+	sqlite3_bind_text(p->range, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(p->range) == SQLITE_ROW &&
+	    sqlite3_column_type(p->range, 0) != SQLITE_NULL) {
+		has_range = 1;
+		vmin = sqlite3_column_int64(p->range, 0);
+		vmax = sqlite3_column_int64(p->range, 1);
+	}
+	sqlite3_reset(p->range);
+	is_first = !has_range || version_us < vmin;
+	is_last = !has_range || version_us > vmax;
+	if (has_range && is_last) {
+		sqlite3_bind_int64(p->unlast, 1, coll);
+		sqlite3_bind_text(p->unlast, 2, id, -1, SQLITE_STATIC);
+		if (step_done(p->unlast))
+			goto dberr;
+	}
+	if (has_range && is_first) {
+		sqlite3_bind_int64(p->unfirst, 1, coll);
+		sqlite3_bind_text(p->unfirst, 2, id, -1, SQLITE_STATIC);
+		if (step_done(p->unfirst))
+			goto dberr;
+	}
+	sqlite3_bind_int64(p->insert, 1, coll);
+	sqlite3_bind_text(p->insert, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->insert, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->insert, 4, spec ? spec : "2.1", -1, SQLITE_STATIC);
+	sqlite3_bind_text(p->insert, 5, version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->insert, 6, version_us);
+	sqlite3_bind_int64(p->insert, 7, date_added);
+	sqlite3_bind_int(p->insert, 8, is_first);
+	sqlite3_bind_int(p->insert, 9, is_last);
+	sqlite3_bind_text(p->insert, 10, text, -1, SQLITE_STATIC);
+	if (step_done(p->insert))
+		goto dberr;
+	result = 1;
+	goto out;
+dberr:
+	db_error(st, err, "store object");
+out:
+	free(text);
+	return result;
+}
+
+static int add_detail(struct put_stmts *p, const char *status_id, int seq,
+		      int ok, const char *id, const char *version,
+		      const char *message)
+{
+	sqlite3_bind_text(p->detail, 1, status_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(p->detail, 2, seq);
+	sqlite3_bind_int(p->detail, 3, ok);
+	sqlite3_bind_text(p->detail, 4, id ? id : "", -1, SQLITE_STATIC);
+	if (version && *version)
+		sqlite3_bind_text(p->detail, 5, version, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(p->detail, 5);
+	if (message)
+		sqlite3_bind_text(p->detail, 6, message, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(p->detail, 6);
+	return step_done(p->detail);
+}
+
+static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT last FROM clock", &s, err)))
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*last = sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, err, "read clock");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE clock SET last = ?", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, last);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "write clock");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+tx_err store_put_objects(tx_store *st, int64_t collection_pk,
+			 const struct store_user *u, const struct store_item *items,
+			 size_t n, char status_id[TX_UUID_BUF],
+			 struct tx_error *err)
+{
+	struct put_stmts p = { 0 };
+	sqlite3_stmt *s = NULL;
+	int64_t last = 0, now = tx_time_now_us(), next;
+	int64_t n_ok = 0, n_fail = 0;
+	char version[64];
+	struct tx_error oerr;
+	tx_err rc;
+
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+		return rc;
+	if ((rc = clock_read(st, &last, err)) ||
+	    (rc = put_stmts_prepare(st, &p, err)))
+		goto out;
+	next = now > last ? now : last + 1;
+	tx_uuid4(status_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_item *it = &items[i];
+		int ok = 0, r;
+		const char *msg = it->message;
+
+		version[0] = '\0';
+		if (it->obj != NULL) {
+			r = put_one(st, &p, collection_pk, it->obj, next, version,
+				    sizeof(version), &oerr);
+			if (r > 0)
+				next++;
+			if (r < 0 && oerr.code != TX_ERR_INVALID) {
+				rc = tx_error_set(err, oerr.code, "%s", oerr.msg);
+				goto out;
+			}
+			ok = r >= 0;
+			msg = r < 0 ? oerr.msg : r == 0 ? "already present" : NULL;
+		}
+		if (ok)
+			n_ok++;
+		else
+			n_fail++;
+		if (add_detail(&p, status_id, (int)i, ok, it->id, version, msg)) {
+			rc = db_error(st, err, "status detail");
+			goto out;
+		}
+	}
+	if ((rc = clock_write(st, next - 1 > last ? next - 1 : last, err)))
+		goto out;
+	if ((rc = db_prepare(st, "INSERT INTO status(id, user_id, coll, request_ts,"
+			     " total, success, failure) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			     &s, err)))
+		goto out;
+	sqlite3_bind_text(s, 1, status_id, -1, SQLITE_STATIC);
+	if (u)
+		sqlite3_bind_int64(s, 2, u->id);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_int64(s, 3, collection_pk);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, (int64_t)n);
+	sqlite3_bind_int64(s, 6, n_ok);
+	sqlite3_bind_int64(s, 7, n_fail);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "status");
+		goto out;
+	}
+	rc = db_exec(st, "COMMIT", err);
+out:
+	sqlite3_finalize(s);
+	put_stmts_free(&p);
+	if (rc != TX_OK)
+		db_exec(st, "ROLLBACK", NULL);
+	return rc;
+}
+
+/* ---- queries ---- */
+
+/* Append " AND col IN (?,?,...)" for n values. */
+static tx_err add_in(struct tx_buf *sql, const char *col, size_t n)
+{
+	tx_err rc = tx_buf_printf(sql, " AND %s IN (", col);
+
+	for (size_t i = 0; rc == TX_OK && i < n; i++)
+		rc = tx_buf_puts(sql, i ? ",?" : "?");
+	return rc ? rc : tx_buf_puts(sql, ")");
+}
+
+/* The WHERE clause of q (after "WHERE coll = ?"), in bind order. */
+static tx_err build_where(struct tx_buf *sql, const struct store_query *q,
+			  int with_cursor)
+{
+	const struct store_versions *v = &q->versions;
+	tx_err rc = TX_OK;
+
+	if (with_cursor && q->has_cursor)
+		rc = tx_buf_puts(sql, " AND date_added >= ? AND (date_added > ?"
+				 " OR rowid > ?)");
+	if (!rc && q->has_added_after)
+		rc = tx_buf_puts(sql, " AND date_added > ?");
+	if (!rc && q->n_ids)
+		rc = add_in(sql, "id", q->n_ids);
+	if (!rc && q->n_types)
+		rc = add_in(sql, "type", q->n_types);
+	if (!rc && q->n_spec_versions)
+		rc = add_in(sql, "spec_version", q->n_spec_versions);
+	if (!rc && !v->all) {
+		int none = !v->first && !v->last && v->n_at == 0;
+		rc = tx_buf_puts(sql, " AND (0");
+		if (!rc && (v->last || none))
+			rc = tx_buf_puts(sql, " OR is_last = 1");
+		if (!rc && v->first)
+			rc = tx_buf_puts(sql, " OR is_first = 1");
+		if (!rc && v->n_at) {
+			rc = tx_buf_puts(sql, " OR version_us IN (");
+			for (size_t i = 0; !rc && i < v->n_at; i++)
+				rc = tx_buf_puts(sql, i ? ",?" : "?");
+			if (!rc)
+				rc = tx_buf_puts(sql, ")");
+		}
+		if (!rc)
+			rc = tx_buf_puts(sql, ")");
+	}
+	return rc;
+}
+
+static int bind_where(sqlite3_stmt *s, int i, const struct store_query *q,
+		      int with_cursor)
+{
+	if (with_cursor && q->has_cursor) {
+		sqlite3_bind_int64(s, i++, q->cursor.date_added);
+		sqlite3_bind_int64(s, i++, q->cursor.date_added);
+		sqlite3_bind_int64(s, i++, q->cursor.rowid);
+	}
+	if (q->has_added_after)
+		sqlite3_bind_int64(s, i++, q->added_after);
+	for (size_t k = 0; k < q->n_ids; k++)
+		sqlite3_bind_text(s, i++, q->ids[k], -1, SQLITE_STATIC);
+	for (size_t k = 0; k < q->n_types; k++)
+		sqlite3_bind_text(s, i++, q->types[k], -1, SQLITE_STATIC);
+	for (size_t k = 0; k < q->n_spec_versions; k++)
+		sqlite3_bind_text(s, i++, q->spec_versions[k], -1, SQLITE_STATIC);
+	if (!q->versions.all)
+		for (size_t k = 0; k < q->versions.n_at; k++)
+			sqlite3_bind_int64(s, i++, q->versions.at[k]);
+	return i;
+}
+
+tx_err store_query_objects(tx_store *st, const struct store_query *q,
+			   store_row_fn fn, void *ctx, struct store_page *page,
+			   struct tx_error *err)
+{
+	struct tx_buf sql;
+	sqlite3_stmt *s = NULL;
+	struct store_row row;
+	tx_err rc;
+	int r, i;
+
+	memset(page, 0, sizeof(*page));
+	if (q->limit < 1)
+		return tx_error_set(err, TX_ERR_INVALID, "limit must be positive");
+	tx_buf_init(&sql, 0);
+	if ((rc = tx_buf_puts(&sql, "SELECT rowid, date_added, id, version,"
+			      " spec_version, json FROM objects WHERE coll = ?")) ||
+	    (rc = build_where(&sql, q, 1)) ||
+	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
+		goto out;
+	if ((rc = db_prepare(st, sql.data, &s, err)))
+		goto out;
+	sqlite3_bind_int64(s, 1, q->collection_pk);
+	i = bind_where(s, 2, q, 1);
+	sqlite3_bind_int64(s, i, q->limit + 1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		row.rowid = sqlite3_column_int64(s, 0);
+		row.date_added = sqlite3_column_int64(s, 1);
+		if ((int64_t)page->n == q->limit) {
+			page->more = 1;
+			break;
+		}
+		row.id = (const char *)sqlite3_column_text(s, 2);
+		row.version = (const char *)sqlite3_column_text(s, 3);
+		row.spec_version = (const char *)sqlite3_column_text(s, 4);
+		row.json = (const char *)sqlite3_column_text(s, 5);
+		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+		if (row.id == NULL || row.version == NULL || row.json == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (fn(ctx, &row) != 0) {
+			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
+			goto out;
+		}
+		if (page->n == 0)
+			page->first_added = row.date_added;
+		page->last_added = row.date_added;
+		page->next.date_added = row.date_added;
+		page->next.rowid = row.rowid;
+		page->n++;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_error(st, err, "query");
+out:
+	sqlite3_finalize(s);
+	tx_buf_free(&sql);
+	return rc;
+}
+
+tx_err store_delete_object(tx_store *st, const struct store_query *q,
+			   const char *id, struct tx_error *err)
+{
+	struct store_query dq = *q;
+	struct tx_buf sql;
+	sqlite3_stmt *s = NULL;
+	const char *ids[1] = { id };
+	int changes = 0;
+	tx_err rc;
+
+	/* Without a match[version], DELETE removes every version. */
+	if (!dq.versions.first && !dq.versions.last && dq.versions.n_at == 0)
+		dq.versions.all = 1;
+	dq.ids = ids;
+	dq.n_ids = 1;
+	dq.has_added_after = 0;
+	dq.n_types = 0;
+	tx_buf_init(&sql, 0);
+	if ((rc = tx_buf_puts(&sql, "DELETE FROM objects WHERE coll = ?")) ||
+	    (rc = build_where(&sql, &dq, 0)))
+		goto out;
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+		goto out;
+	if ((rc = db_prepare(st, sql.data, &s, err)))
+		goto rollback;
+	sqlite3_bind_int64(s, 1, dq.collection_pk);
+	bind_where(s, 2, &dq, 0);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "delete");
+		goto rollback;
+	}
+	changes = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (changes == 0) {
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no such object");
+		goto rollback;
+	}
+	/* Mend the first/last marks of the versions that are left. */
+	if ((rc = db_prepare(st, "UPDATE objects SET"
+			     " is_first = (version_us = (SELECT min(version_us) FROM"
+			     "  objects WHERE coll = ?1 AND id = ?2)),"
+			     " is_last = (version_us = (SELECT max(version_us) FROM"
+			     "  objects WHERE coll = ?1 AND id = ?2))"
+			     " WHERE coll = ?1 AND id = ?2", &s, err)))
+		goto rollback;
+	sqlite3_bind_int64(s, 1, dq.collection_pk);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "delete");
+		goto rollback;
+	}
+	rc = db_exec(st, "COMMIT", err);
+	if (rc == TX_OK)
+		goto out;
+rollback:
+	db_exec(st, "ROLLBACK", NULL);
+out:
+	sqlite3_finalize(s);
+	tx_buf_free(&sql);
+	return rc;
+}
+
+tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, collection_pk ?
+			     "SELECT count(*) FROM objects WHERE coll = ?" :
+			     "SELECT count(*) FROM objects", &s, NULL)))
+		return rc;
+	if (collection_pk)
+		sqlite3_bind_int64(s, 1, collection_pk);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		rc = TX_ERR_DB;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- status resources ---- */
+
+static json_t *detail_json(sqlite3_stmt *s)
+{
+	json_t *d = json_object();
+	const char *v;
+
+	if (d == NULL)
+		return NULL;
+	json_object_set_new(d, "id", json_string((const char *)
+					       sqlite3_column_text(s, 1)));
+	if ((v = (const char *)sqlite3_column_text(s, 2)) != NULL)
+		json_object_set_new(d, "version", json_string(v));
+	if ((v = (const char *)sqlite3_column_text(s, 3)) != NULL)
+		json_object_set_new(d, "message", json_string(v));
+	return d;
+}
+
+tx_err store_status_get(tx_store *st, const struct store_user *u,
+			const char *id, json_t **out)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *res = NULL, *ok = NULL, *bad = NULL;
+	char ts[TX_TIME_BUF];
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure FROM"
+			     " status WHERE id = ?1 AND (?2 OR user_id = ?3)", &s,
+			     NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, u->admin);
+	sqlite3_bind_int64(s, 3, u->id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = TX_ERR_NOTFOUND;
+		goto out;
+	}
+	tx_time_format(sqlite3_column_int64(s, 0), ts);
+	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", id, "status",
+			"complete", "request_timestamp", ts, "total_count",
+			(json_int_t)sqlite3_column_int64(s, 1), "success_count",
+			(json_int_t)sqlite3_column_int64(s, 2), "failure_count",
+			(json_int_t)sqlite3_column_int64(s, 3), "pending_count",
+			(json_int_t)0);
+	ok = json_array();
+	bad = json_array();
+	if (res == NULL || ok == NULL || bad == NULL) {
+		rc = TX_ERR_NOMEM;
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if ((rc = db_prepare(st, "SELECT ok, obj_id, version, message FROM"
+			     " status_details WHERE status_id = ? ORDER BY seq",
+			     &s, NULL)))
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *d = detail_json(s);
+		if (d == NULL) {
+			rc = TX_ERR_NOMEM;
+			goto out;
+		}
+		json_array_append_new(sqlite3_column_int(s, 0) ? ok : bad, d);
+	}
+	json_object_set_new(res, "successes", ok);
+	json_object_set_new(res, "failures", bad);
+	json_object_set_new(res, "pendings", json_array());
+	ok = bad = NULL;
+	*out = res;
+	res = NULL;
+out:
+	sqlite3_finalize(s);
+	json_decref(res);
+	json_decref(ok);
+	json_decref(bad);
+	return rc;
+}
+
+/* ---- next tokens: "<date_added hex>.<rowid hex>" ---- */
+
+void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF])
+{
+	snprintf(out, STORE_TOKEN_BUF, "%" PRIx64 ".%" PRIx64,
+		 (uint64_t)c->date_added, (uint64_t)c->rowid);
+}
+
+static int hex_field(const char *s, size_t n, int64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 15)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + (uint64_t)d;
+	}
+	*out = (int64_t)v;
+	return 0;
+}
+
+tx_err store_cursor_decode(const char *token, struct store_cursor *c)
+{
+	const char *dot = token ? strchr(token, '.') : NULL;
+
+	if (dot == NULL ||
+	    hex_field(token, (size_t)(dot - token), &c->date_added) ||
+	    hex_field(dot + 1, strlen(dot + 1), &c->rowid))
+		return TX_ERR_INVALID;
+	return TX_OK;
+}

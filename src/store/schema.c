@@ -1,0 +1,126 @@
+/*
+ * store/schema.c: the schema as a list of migrations.
+ *
+ * PRAGMA user_version is the number of migrations applied. A migration is
+ * never edited once released: add a new one at the end. Each runs in its
+ * own transaction with the user_version bump.
+ */
+#include <stdio.h>
+
+#include "store/internal.h"
+
+static const char *const migrations[] = {
+	/* 1: accounts, collections, objects, status resources */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  pwhash TEXT NOT NULL,"
+	"  admin INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE collections ("
+	"  pk INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  alias TEXT UNIQUE,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE grants ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  coll INTEGER NOT NULL REFERENCES collections(pk) ON DELETE CASCADE,"
+	"  can_read INTEGER NOT NULL,"
+	"  can_write INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, coll)) WITHOUT ROWID;"
+	/* The one clock that makes date_added strictly increasing. */
+	"CREATE TABLE clock (last INTEGER NOT NULL);"
+	"INSERT INTO clock VALUES (0);"
+	"CREATE TABLE objects ("
+	"  rowid INTEGER PRIMARY KEY,"
+	"  coll INTEGER NOT NULL REFERENCES collections(pk),"
+	"  id TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  spec_version TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  version_us INTEGER NOT NULL,"
+	"  date_added INTEGER NOT NULL,"
+	"  is_first INTEGER NOT NULL,"
+	"  is_last INTEGER NOT NULL,"
+	"  json TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX objects_version ON objects(coll, id, version_us);"
+	"CREATE INDEX objects_added ON objects(coll, date_added);"
+	"CREATE TABLE status ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id INTEGER,"
+	"  coll INTEGER NOT NULL,"
+	"  request_ts INTEGER NOT NULL,"
+	"  total INTEGER NOT NULL,"
+	"  success INTEGER NOT NULL,"
+	"  failure INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE status_details ("
+	"  status_id TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  obj_id TEXT,"
+	"  version TEXT,"
+	"  message TEXT,"
+	"  PRIMARY KEY (status_id, seq)) WITHOUT ROWID;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int user_version(tx_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return version;
+}
+
+tx_err schema_migrate(tx_store *st, struct tx_error *err)
+{
+	char bump[64];
+	int version;
+	tx_err rc;
+
+	if (user_version(st) == N_MIGRATIONS) {
+		st->schema_version = N_MIGRATIONS;
+		return TX_OK;
+	}
+	/* One migration per write transaction; the version is read inside it,
+	 * so two processes opening the same new database cannot both apply
+	 * the same migration. */
+	for (;;) {
+		if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+			return rc;
+		version = user_version(st);
+		if (version < 0 || version >= N_MIGRATIONS) {
+			db_exec(st, "COMMIT", NULL);
+			break;
+		}
+		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", version + 1);
+		if ((rc = db_exec(st, migrations[version], err)) != TX_OK ||
+		    (rc = db_exec(st, bump, err)) != TX_OK) {
+			db_exec(st, "ROLLBACK", NULL);
+			tx_error_prefix(err, "migration %d", version + 1);
+			return rc;
+		}
+		if ((rc = db_exec(st, "COMMIT", err)) != TX_OK)
+			return rc;
+	}
+	if (version > N_MIGRATIONS)
+		return tx_error_set(err, TX_ERR_DB,
+				    "database schema %d is newer than this trilex (%d)",
+				    version, N_MIGRATIONS);
+	if (version < 0)
+		return tx_error_set(err, TX_ERR_DB, "cannot read the schema version");
+	st->schema_version = N_MIGRATIONS;
+	return TX_OK;
+}

@@ -1,0 +1,108 @@
+/*
+ * store/store.c: opening the database and the helpers every store file uses.
+ *
+ * Design: one SQLite file in WAL mode with synchronous=FULL, so that a
+ * commit is on disk before we acknowledge anything; a busy timeout instead
+ * of failing when another connection (a CLI push beside the server) holds
+ * the write lock. All SQL uses prepared statements with bound values.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+
+tx_err db_error(tx_store *st, struct tx_error *err, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+
+	if (code == SQLITE_CONSTRAINT)
+		return tx_error_set(err, TX_ERR_EXISTS, "%s: %s", what,
+				    sqlite3_errmsg(st->db));
+	if (code == SQLITE_NOMEM)
+		return tx_error_set(err, TX_ERR_NOMEM, "%s: out of memory", what);
+	return tx_error_set(err, TX_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+		  struct tx_error *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(st, err, "prepare");
+	return TX_OK;
+}
+
+tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		tx_error_set(err, TX_ERR_DB, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return TX_ERR_DB;
+	}
+	return TX_OK;
+}
+
+void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(buf, n, "%s", t ? (const char *)t : "");
+}
+
+tx_err store_open(const char *path, int create, tx_store **out,
+		  struct tx_error *err)
+{
+	struct stat sb;
+	tx_store *st = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	tx_err rc = TX_OK;
+
+	if (create) {
+		if (stat(path, &sb) == 0)
+			return tx_error_set(err, TX_ERR_EXISTS,
+					    "%s: database already exists", path);
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (stat(path, &sb) != 0) {
+		return tx_error_set(err, TX_ERR_NOTFOUND, "%s: %s", path,
+				    strerror(errno));
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return TX_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = tx_error_set(err, TX_ERR_DB, "%s: %s", path,
+				  st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 0);
+	if ((rc = db_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8000;"
+			  "PRAGMA temp_store=MEMORY;", err)) != TX_OK)
+		goto out;
+	if ((rc = schema_migrate(st, err)) != TX_OK)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	if (st != NULL)
+		store_close(st);
+	return rc;
+}
+
+void store_close(tx_store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+int store_schema_version(tx_store *st)
+{
+	return st->schema_version;
+}

@@ -1,0 +1,190 @@
+/*
+ * store: the node's SQLite database, the only module that speaks SQL.
+ *
+ * Users, bearer-token hashes, collections and grants; every version of
+ * every STIX object per collection, keyed by (collection, id, version);
+ * status resources of POSTs. date_added is strictly increasing across the
+ * whole store (microseconds), so (date_added, rowid) orders everything and
+ * keyset cursors never skip or repeat an object. One tx_store is one
+ * SQLite connection: use one per thread.
+ */
+#ifndef TRILEX_STORE_STORE_H
+#define TRILEX_STORE_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+typedef struct tx_store tx_store;
+
+/*
+ * Open the database at path. With create set, make the file (refusing an
+ * existing one) and its schema; otherwise open an existing file and bring
+ * its schema up to date (migrations). WAL mode, synchronous FULL.
+ */
+tx_err store_open(const char *path, int create, tx_store **out,
+		  struct tx_error *err);
+void store_close(tx_store *st);
+/* The schema version of the open database. */
+int store_schema_version(tx_store *st);
+
+/* ---- accounts (store/accounts.c) ---- */
+
+#define STORE_NAME_MAX 64
+
+struct store_user {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	int admin;
+};
+
+/* Add a user with an already hashed password. TX_ERR_EXISTS if taken. */
+tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
+		      int admin, struct tx_error *err);
+/* Look a user up by name; pwhash (may be NULL) receives the stored hash. */
+tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
+		      char *pwhash, size_t pwhash_size);
+/* Remember a token hash for a user. */
+tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
+		       struct tx_error *err);
+/* The user a token hash belongs to; TX_ERR_NOTFOUND if none. */
+tx_err store_user_by_token(tx_store *st, const char *token_hash,
+			   struct store_user *u);
+
+/* Plain data about one collection, as a given user sees it. */
+struct store_collection {
+	int64_t pk;
+	char id[TX_UUID_BUF];
+	char title[256];
+	char description[1024];
+	char alias[128];
+	int can_read;
+	int can_write;
+};
+
+/* Make a collection; id_out receives its new UUID. */
+tx_err store_collection_add(tx_store *st, const char *title,
+			    const char *description, const char *alias,
+			    char id_out[TX_UUID_BUF], struct tx_error *err);
+/* Give a user read and/or write access (replaces earlier grants). */
+tx_err store_grant(tx_store *st, const char *user, const char *collection,
+		   int can_read, int can_write, struct tx_error *err);
+/*
+ * The collection with this id (or alias) as user u sees it. Admins see all
+ * with read and write. TX_ERR_NOTFOUND when it does not exist or u has
+ * neither read nor write on it.
+ */
+tx_err store_collection_get(tx_store *st, const struct store_user *u,
+			    const char *id, struct store_collection *c);
+/* Every collection u may see, in creation order; *out is caller-freed. */
+tx_err store_collection_list(tx_store *st, const struct store_user *u,
+			     struct store_collection **out, size_t *n);
+
+/* ---- objects (store/objects.c) ---- */
+
+/* One object of a POST: valid (obj set) or already refused (message set). */
+struct store_item {
+	const json_t *obj;   /* borrowed; NULL when refused by validation */
+	const char *id;      /* borrowed; the object's id if known, else NULL */
+	const char *message; /* borrowed; why it was refused */
+};
+
+/*
+ * Store the valid items in one transaction and record a status resource
+ * with every item's outcome (a version already present counts as a
+ * success). When this returns TX_OK, everything is committed and durable;
+ * status_id receives the new status id.
+ */
+tx_err store_put_objects(tx_store *st, int64_t collection_pk,
+			 const struct store_user *u, const struct store_item *items,
+			 size_t n, char status_id[TX_UUID_BUF],
+			 struct tx_error *err);
+
+/* Which versions of each object a query returns. */
+struct store_versions {
+	int all;                 /* every version */
+	int first;
+	int last;
+	const int64_t *at;       /* versions with these timestamps (us) */
+	size_t n_at;
+};
+
+/* A position in (date_added, rowid) order. */
+struct store_cursor {
+	int64_t date_added;
+	int64_t rowid;
+};
+
+struct store_query {
+	int64_t collection_pk;
+	int has_added_after;
+	int64_t added_after;        /* us */
+	const char *const *ids;     /* match[id]; n_ids == 0: any */
+	size_t n_ids;
+	const char *const *types;   /* match[type] */
+	size_t n_types;
+	const char *const *spec_versions; /* match[spec_version] */
+	size_t n_spec_versions;
+	struct store_versions versions; /* all zero: the last version */
+	int64_t limit;              /* rows per page, >= 1 */
+	int has_cursor;
+	struct store_cursor cursor; /* from a next token */
+};
+
+/* One row handed to a query callback; every pointer is borrowed. */
+struct store_row {
+	int64_t rowid;
+	int64_t date_added;
+	const char *id;
+	const char *version;       /* the version as a STIX timestamp */
+	const char *spec_version;
+	const char *json;          /* the object as stored */
+	size_t json_len;
+};
+
+/* What a page of a query came to. */
+struct store_page {
+	size_t n;                  /* rows handed to the callback */
+	int more;
+	struct store_cursor next;  /* valid when more */
+	int64_t first_added, last_added;
+};
+
+/* A callback's non-zero return stops the query with TX_ERR_INTERNAL. */
+typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
+
+/* Run a query, handing each row of one page to fn in date_added order. */
+tx_err store_query_objects(tx_store *st, const struct store_query *q,
+			   store_row_fn fn, void *ctx, struct store_page *page,
+			   struct tx_error *err);
+
+/*
+ * Delete the versions of object id that q's version and spec_version
+ * filters select (all versions when they are all zero/empty).
+ * TX_ERR_NOTFOUND when nothing matched.
+ */
+tx_err store_delete_object(tx_store *st, const struct store_query *q,
+			   const char *id, struct tx_error *err);
+
+/* Count of object versions in a collection (or all when pk is 0). */
+tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
+
+/* ---- status resources (store/objects.c) ---- */
+
+/*
+ * The status resource id as TAXII JSON (caller frees with json_decref),
+ * if u made it or is an admin; TX_ERR_NOTFOUND otherwise.
+ */
+tx_err store_status_get(tx_store *st, const struct store_user *u,
+			const char *id, json_t **out);
+
+/* ---- next tokens ---- */
+
+#define STORE_TOKEN_BUF 48
+/* Encode a cursor as an opaque token / decode one (TX_ERR_INVALID). */
+void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF]);
+tx_err store_cursor_decode(const char *token, struct store_cursor *c);
+
+#endif

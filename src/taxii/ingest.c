@@ -1,0 +1,61 @@
+/*
+ * taxii/ingest.c: from a list of objects to stored versions and a status.
+ *
+ * Every object is validated on its own; a bad one is reported and never
+ * stops the good ones that came with it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stix/stix.h"
+#include "taxii/taxii.h"
+
+tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
+		    const struct store_user *u, const json_t *objects,
+		    size_t first_index, char status_id[TX_UUID_BUF],
+		    struct tx_error *err)
+{
+	size_t n = json_array_size(objects);
+	struct store_item *items = NULL;
+	char **messages = NULL;
+	struct tx_error verr;
+	tx_err rc;
+
+	if (!json_is_array(objects))
+		return tx_error_set(err, TX_ERR_INVALID, "objects: must be a list");
+	items = calloc(n ? n : 1, sizeof(*items));
+	messages = calloc(n ? n : 1, sizeof(*messages));
+	if (items == NULL || messages == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *obj = json_array_get(objects, i);
+		const char *id = json_string_value(json_object_get(obj, "id"));
+
+		items[i].id = id;
+		if (!json_is_object(obj)) {
+			verr.code = TX_ERR_INVALID;
+			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
+		} else if (stix_validate(obj, &verr) == TX_OK) {
+			items[i].obj = obj;
+			continue;
+		}
+		size_t len = strlen(verr.msg) + (id ? strlen(id) : 0) + 64;
+		if ((messages[i] = malloc(len)) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(messages[i], len, "objects[%zu]%s%s: %s", first_index + i, id ? " " : "",
+			 id ? id : "", verr.msg);
+		items[i].message = messages[i];
+	}
+	rc = store_put_objects(st, collection_pk, u, items, n, status_id, err);
+out:
+	for (size_t i = 0; messages && i < n; i++)
+		free(messages[i]);
+	free(messages);
+	free(items);
+	return rc;
+}

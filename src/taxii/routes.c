@@ -1,0 +1,439 @@
+/*
+ * taxii/routes.c: the TAXII 2.1 endpoints (sections 4 and 5).
+ *
+ *   GET  /taxii2/                                     discovery
+ *   GET  /{root}/                                     API root
+ *   GET  /{root}/status/{id}/                         status
+ *   GET  /{root}/collections/                         collections
+ *   GET  /{root}/collections/{id}/                    collection
+ *   GET  /{root}/collections/{id}/manifest/           manifest
+ *   GET, POST /{root}/collections/{id}/objects/       objects
+ *   GET, DELETE /{root}/collections/{id}/objects/{object-id}/
+ *   GET  /{root}/collections/{id}/objects/{object-id}/versions/
+ *
+ * Collections a user may neither read nor write are answered 404, as if
+ * absent; a visible collection without the right is 403. Pages are built
+ * by copying stored JSON text, never by re-parsing it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stix/stix.h"
+#include "taxii/internal.h"
+
+#define MAX_SEGMENTS 8
+
+struct route {
+	char *seg[MAX_SEGMENTS];
+	int n;
+	char *copy;
+};
+
+static int split_path(const char *url, struct route *r)
+{
+	char *p;
+
+	memset(r, 0, sizeof(*r));
+	if ((r->copy = strdup(url)) == NULL)
+		return -1;
+	for (p = r->copy; *p;) {
+		while (*p == '/')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (r->n == MAX_SEGMENTS)
+			return -1;
+		r->seg[r->n++] = p;
+		p += strcspn(p, "/");
+	}
+	return 0;
+}
+
+static int method_is(const struct request *rq, const char *m)
+{
+	return strcmp(rq->method, m) == 0;
+}
+
+static void not_allowed(struct reply *rp, const struct request *rq,
+			const char *allow)
+{
+	reply_error(rp, 405, "Method Not Allowed", "%s is not allowed here; use %s",
+		    rq->method, allow);
+	reply_header(rp, "Allow", allow);
+}
+
+static void api_root_url(const struct request *rq, char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s/", rq->base_url, rq->cfg->api_root);
+}
+
+static void discovery(struct request *rq, struct reply *rp)
+{
+	char root[sizeof(rq->base_url) + 80], title[TX_NAME_MAX + 32];
+	json_t *v;
+
+	api_root_url(rq, root, sizeof(root));
+	snprintf(title, sizeof(title), "trilex node %s", rq->cfg->party);
+	v = json_pack("{s:s, s:s, s:s, s:[s]}", "title", title, "description",
+		      rq->cfg->name, "default", root, "api_roots", root);
+	if (v == NULL)
+		return reply_error(rp, 500, "Internal Server Error", "out of memory");
+	reply_json(rp, 200, v);
+	json_decref(v);
+}
+
+static void api_root(struct request *rq, struct reply *rp)
+{
+	json_t *v = json_pack("{s:s, s:s, s:[s], s:I}", "title", rq->cfg->name,
+			      "description", "trilex TAXII 2.1 API root",
+			      "versions", TAXII_MEDIA_TYPE, "max_content_length",
+			      (json_int_t)rq->cfg->max_content_length);
+
+	if (v == NULL)
+		return reply_error(rp, 500, "Internal Server Error", "out of memory");
+	reply_json(rp, 200, v);
+	json_decref(v);
+}
+
+static json_t *collection_json(const struct store_collection *c)
+{
+	json_t *v = json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", c->id,
+			      "title", c->title, "description", c->description,
+			      "can_read", c->can_read, "can_write", c->can_write,
+			      "media_types", STIX_MEDIA_TYPE);
+
+	if (v != NULL && c->alias[0])
+		json_object_set_new(v, "alias", json_string(c->alias));
+	return v;
+}
+
+static void collections(struct request *rq, struct reply *rp)
+{
+	struct store_collection *list = NULL;
+	size_t n = 0;
+	json_t *arr = NULL, *v = NULL;
+
+	if (store_collection_list(rq->st, &rq->user, &list, &n) != TX_OK)
+		return reply_error(rp, 500, "Internal Server Error",
+				   "cannot list collections");
+	if ((v = json_object()) == NULL || (arr = json_array()) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, collection_json(&list[i])) != 0)
+			goto nomem;
+	if (n > 0)
+		json_object_set(v, "collections", arr);
+	reply_json(rp, 200, v);
+	goto out;
+nomem:
+	reply_error(rp, 500, "Internal Server Error", "out of memory");
+out:
+	json_decref(arr);
+	json_decref(v);
+	free(list);
+}
+
+static void status(struct request *rq, struct reply *rp, const char *id)
+{
+	json_t *v = NULL;
+
+	if (!tx_uuid_valid(id, strlen(id)) ||
+	    store_status_get(rq->st, &rq->user, id, &v) != TX_OK)
+		return reply_error(rp, 404, "Not Found", "no status resource %.64s",
+				   id);
+	reply_json(rp, 200, v);
+	json_decref(v);
+}
+
+/* ---- pages of objects, manifests and versions ---- */
+
+enum page_kind { PAGE_OBJECTS, PAGE_MANIFEST, PAGE_VERSIONS };
+
+struct page_ctx {
+	struct tx_buf buf;
+	enum page_kind kind;
+	size_t n;
+};
+
+static int page_row(void *ctx, const struct store_row *row)
+{
+	struct page_ctx *pc = ctx;
+	char added[TX_TIME_BUF];
+	tx_err rc = TX_OK;
+
+	if (pc->n++ > 0)
+		rc = tx_buf_append(&pc->buf, ",", 1);
+	if (rc)
+		return -1;
+	switch (pc->kind) {
+	case PAGE_OBJECTS:
+		rc = tx_buf_append(&pc->buf, row->json, row->json_len);
+		break;
+	case PAGE_MANIFEST:
+		/* id and version were validated on ingest: no escaping needed. */
+		tx_time_format(row->date_added, added);
+		rc = tx_buf_printf(&pc->buf, "{\"id\":\"%s\",\"date_added\":\"%s\","
+				   "\"version\":\"%s\",\"media_type\":\""
+				   "application/stix+json;version=%s\"}",
+				   row->id, added, row->version,
+				   row->spec_version ? row->spec_version : "2.1");
+		break;
+	case PAGE_VERSIONS:
+		rc = tx_buf_printf(&pc->buf, "\"%s\"", row->version);
+		break;
+	}
+	return rc == TX_OK ? 0 : -1;
+}
+
+/* Parse the query string into f; on error fill rp and return -1. */
+struct args_ctx {
+	struct filters *f;
+	int64_t page_max;
+	char msg[256];
+	int bad;
+};
+
+static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	struct args_ctx *a = cls;
+
+	if (filters_add(a->f, key, value, a->page_max, a->msg, sizeof(a->msg))) {
+		a->bad = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int parse_args(struct request *rq, struct reply *rp, struct filters *f)
+{
+	struct args_ctx a = { .f = f, .page_max = rq->cfg->page_max };
+
+	filters_init(f, rq->cfg->page_default);
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, one_arg, &a);
+	if (a.bad) {
+		reply_error(rp, 400, "Bad Request", "%s", a.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run a page query and answer it. With must_exist, an empty first page is
+ * a 404 (the object does not exist, or not with these filters).
+ */
+static void page(struct request *rq, struct reply *rp, struct filters *f,
+		 enum page_kind kind, int must_exist)
+{
+	struct page_ctx pc = { .kind = kind };
+	struct store_page pg;
+	struct tx_error err = { 0 };
+	char tok[STORE_TOKEN_BUF], ts[TX_TIME_BUF];
+	const char *key = kind == PAGE_VERSIONS ? "versions" : "objects";
+
+	tx_buf_init(&pc.buf, 0);
+	if (tx_buf_printf(&pc.buf, "{\"%s\":[", key) != TX_OK)
+		goto nomem;
+	if (store_query_objects(rq->st, &f->q, page_row, &pc, &pg, &err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "query: %s", err.msg);
+		reply_error(rp, 500, "Internal Server Error", "the query failed");
+		goto out;
+	}
+	if (pg.n == 0) {
+		if (must_exist && !f->q.has_cursor) {
+			reply_error(rp, 404, "Not Found", "no such object in this"
+				    " collection (with these filters)");
+			goto out;
+		}
+		tx_buf_free(&pc.buf);
+		if ((rp->body = strdup("{}")) == NULL)
+			goto nomem;
+		rp->len = 2;
+		rp->status = 200;
+		goto out;
+	}
+	if (pg.more) {
+		store_cursor_encode(&pg.next, tok);
+		if (tx_buf_printf(&pc.buf, "],\"more\":true,\"next\":\"%s\"}", tok))
+			goto nomem;
+	} else if (tx_buf_puts(&pc.buf, "],\"more\":false}")) {
+		goto nomem;
+	}
+	tx_time_format(pg.first_added, ts);
+	reply_header(rp, "X-TAXII-Date-Added-First", ts);
+	tx_time_format(pg.last_added, ts);
+	reply_header(rp, "X-TAXII-Date-Added-Last", ts);
+	rp->status = 200;
+	rp->len = pc.buf.len;
+	rp->body = tx_buf_take(&pc.buf);
+	goto out;
+nomem:
+	reply_error(rp, 500, "Internal Server Error", "out of memory");
+out:
+	tx_buf_free(&pc.buf);
+}
+
+static void post_objects(struct request *rq, struct reply *rp,
+			 const struct store_collection *c)
+{
+	json_error_t jerr;
+	json_t *env = NULL, *objects, *status = NULL;
+	char status_id[TX_UUID_BUF];
+	struct tx_error err = { 0 };
+
+	if (!c->can_write)
+		return reply_error(rp, 403, "Forbidden",
+				   "you may not write to collection %s", c->id);
+	env = json_loadb(rq->body ? rq->body : "", rq->body_len,
+			 JSON_REJECT_DUPLICATES, &jerr);
+	if (env == NULL)
+		return reply_error(rp, 400, "Bad Request",
+				   "malformed JSON at line %d, column %d: %s",
+				   jerr.line, jerr.column, jerr.text);
+	objects = json_object_get(env, "objects");
+	if (!json_is_object(env) || !json_is_array(objects)) {
+		reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
+			    " an object with an \"objects\" list");
+		goto out;
+	}
+	if (taxii_ingest(rq->st, c->pk, &rq->user, objects, 0, status_id, &err)) {
+		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
+		reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
+			    "Internal Server Error",
+			    "nothing was stored: %s", tx_err_str(err.code));
+		goto out;
+	}
+	if (store_status_get(rq->st, &rq->user, status_id, &status) != TX_OK) {
+		reply_error(rp, 500, "Internal Server Error",
+			    "stored, but the status %s cannot be read", status_id);
+		goto out;
+	}
+	reply_json(rp, 202, status);
+out:
+	json_decref(status);
+	json_decref(env);
+}
+
+static void delete_object(struct request *rq, struct reply *rp,
+			  struct filters *f, const struct store_collection *c,
+			  const char *oid)
+{
+	struct tx_error err = { 0 };
+	tx_err rc;
+
+	if (!c->can_write)
+		return reply_error(rp, 403, "Forbidden",
+				   "you may not delete from collection %s", c->id);
+	rc = store_delete_object(rq->st, &f->q, oid, &err);
+	if (rc == TX_ERR_NOTFOUND)
+		return reply_error(rp, 404, "Not Found", "no object %s", oid);
+	if (rc != TX_OK)
+		return reply_error(rp, 500, "Internal Server Error", "delete failed");
+	rp->status = 200;
+}
+
+/* Everything under /{root}/collections/{id}/. */
+static void collection_routes(struct request *rq, struct reply *rp,
+			      struct route *r)
+{
+	struct store_collection c;
+	struct filters f;
+	const char *cid = r->seg[2];
+
+	if (store_collection_get(rq->st, &rq->user, cid, &c) != TX_OK)
+		return reply_error(rp, 404, "Not Found", "no collection %.64s", cid);
+	if (r->n == 3) {
+		json_t *v;
+		if (!method_is(rq, "GET"))
+			return not_allowed(rp, rq, "GET");
+		if ((v = collection_json(&c)) == NULL)
+			return reply_error(rp, 500, "Internal Server Error", "no memory");
+		reply_json(rp, 200, v);
+		json_decref(v);
+		return;
+	}
+	const char *what = r->seg[3];
+	int objects = strcmp(what, "objects") == 0;
+	if (!objects && strcmp(what, "manifest") != 0)
+		return reply_error(rp, 404, "Not Found", "no endpoint %.64s", what);
+	if (r->n == 4 && objects && method_is(rq, "POST"))
+		return post_objects(rq, rp, &c);
+	if (r->n > (objects ? 6 : 4) ||
+	    (r->n == 6 && strcmp(r->seg[5], "versions") != 0))
+		return reply_error(rp, 404, "Not Found", "no such endpoint");
+	if (r->n >= 5 && !stix_id_valid(r->seg[4], NULL))
+		return reply_error(rp, 404, "Not Found",
+				   "%.100s is not a STIX identifier", r->seg[4]);
+	if (r->n == 5 && method_is(rq, "DELETE")) {
+		if (parse_args(rq, rp, &f) == 0)
+			delete_object(rq, rp, &f, &c, r->seg[4]);
+		filters_free(&f);
+		return;
+	}
+	if (!method_is(rq, "GET"))
+		return not_allowed(rp, rq, r->n == 4 && objects ? "GET, POST" :
+					   r->n == 5 ? "GET, DELETE" : "GET");
+	if (!c.can_read)
+		return reply_error(rp, 403, "Forbidden",
+				   "you may not read collection %s", c.id);
+	if (parse_args(rq, rp, &f) != 0)
+		goto out;
+	f.q.collection_pk = c.pk;
+	if (r->n == 4) {
+		page(rq, rp, &f, objects ? PAGE_OBJECTS : PAGE_MANIFEST, 0);
+		goto out;
+	}
+	/* One object: match[id] is the path's; versions lists them all. */
+	const char *id[1] = { r->seg[4] };
+	f.q.ids = id;
+	f.q.n_ids = 1;
+	f.q.n_types = 0;
+	if (r->n == 6) {
+		memset(&f.q.versions, 0, sizeof(f.q.versions));
+		f.q.versions.all = 1;
+	}
+	page(rq, rp, &f, r->n == 6 ? PAGE_VERSIONS : PAGE_OBJECTS, 1);
+out:
+	filters_free(&f);
+}
+
+void routes_dispatch(struct request *rq, struct reply *rp)
+{
+	struct route r;
+
+	if (split_path(rq->url, &r) != 0) {
+		reply_error(rp, 404, "Not Found", "no such endpoint");
+		goto out;
+	}
+	if (r.n == 1 && strcmp(r.seg[0], "taxii2") == 0) {
+		if (!method_is(rq, "GET"))
+			not_allowed(rp, rq, "GET");
+		else
+			discovery(rq, rp);
+		goto out;
+	}
+	if (r.n == 0 || strcmp(r.seg[0], rq->cfg->api_root) != 0) {
+		reply_error(rp, 404, "Not Found", "no API root %.64s",
+			    r.n ? r.seg[0] : "/");
+		goto out;
+	}
+	if (r.n >= 3 && strcmp(r.seg[1], "collections") == 0) {
+		collection_routes(rq, rp, &r);
+		goto out;
+	}
+	if (!method_is(rq, "GET")) {
+		not_allowed(rp, rq, "GET");
+		goto out;
+	}
+	if (r.n == 1)
+		api_root(rq, rp);
+	else if (r.n == 2 && strcmp(r.seg[1], "collections") == 0)
+		collections(rq, rp);
+	else if (r.n == 3 && strcmp(r.seg[1], "status") == 0)
+		status(rq, rp, r.seg[2]);
+	else
+		reply_error(rp, 404, "Not Found", "no such endpoint");
+out:
+	free(r.copy);
+}

@@ -1,0 +1,568 @@
+/*
+ * taxii/server.c: the HTTPS server around the TAXII routes.
+ *
+ * Design: libmicrohttpd with GnuTLS (TLS 1.2 and 1.3 only) and a pool of
+ * worker threads; each worker lazily opens its own SQLite connection, kept
+ * in a thread-local and closed when the server stops. A request goes
+ * through, in order: content negotiation (406), authentication (401), a
+ * body capped at max_content_length (413) and the Content-Type check of
+ * POSTs (415), then the routes. Every answer, errors included, is TAXII
+ * JSON; the body of a request is never bigger in memory than the cap.
+ *
+ * Passwords are verified with Argon2id, which is slow on purpose: a
+ * verified (user, password) pair is remembered for CACHE_TTL_US under a
+ * keyed hash so that a client using Basic auth does not pay it on every
+ * request. Bearer tokens are looked up by their BLAKE2b hash.
+ */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crypto/crypto.h"
+#include "taxii/internal.h"
+
+#define CACHE_SLOTS 64
+#define CACHE_TTL_US (300LL * 1000000)
+
+struct auth_cache_entry {
+	char key[CRYPTO_TOKEN_HASH_BUF];
+	struct store_user user;
+	int64_t expires;
+};
+
+struct tx_server {
+	struct MHD_Daemon *daemon;
+	struct tx_config cfg;
+	char db_path[PATH_MAX];
+	char *cert_pem;
+	char *key_pem;
+	pthread_mutex_t lock;          /* guards stores and cache */
+	tx_store **stores;             /* every connection opened, to close */
+	size_t n_stores, cap_stores;
+	struct auth_cache_entry cache[CACHE_SLOTS];
+};
+
+/* Per-connection state kept by libmicrohttpd between calls. */
+struct conn_state {
+	struct tx_buf body;
+	struct store_user user;
+	int too_big;
+	int answered;
+};
+
+static __thread tx_store *thread_store;
+
+/* The calling worker's store, opened on first use. */
+static tx_store *worker_store(tx_server *srv, struct tx_error *err)
+{
+	tx_store *st = NULL;
+
+	if (thread_store != NULL)
+		return thread_store;
+	if (store_open(srv->db_path, 0, &st, err) != TX_OK)
+		return NULL;
+	pthread_mutex_lock(&srv->lock);
+	if (srv->n_stores == srv->cap_stores) {
+		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
+		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
+		if (p == NULL) {
+			pthread_mutex_unlock(&srv->lock);
+			store_close(st);
+			tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		srv->stores = p;
+		srv->cap_stores = cap;
+	}
+	srv->stores[srv->n_stores++] = st;
+	pthread_mutex_unlock(&srv->lock);
+	thread_store = st;
+	return st;
+}
+
+/* ---- replies ---- */
+
+void reply_header(struct reply *rp, const char *name, const char *value)
+{
+	if (rp->n_headers >= REPLY_MAX_HEADERS)
+		return;
+	rp->headers[rp->n_headers].name = name;
+	snprintf(rp->headers[rp->n_headers].value,
+		 sizeof(rp->headers[0].value), "%s", value);
+	rp->n_headers++;
+}
+
+void reply_json(struct reply *rp, unsigned status, const json_t *v)
+{
+	free(rp->body);
+	rp->body = json_dumps(v, JSON_COMPACT);
+	rp->len = rp->body ? strlen(rp->body) : 0;
+	rp->status = rp->body ? status : 500;
+}
+
+void reply_error(struct reply *rp, unsigned status, const char *title,
+		 const char *fmt, ...)
+{
+	char desc[TX_ERROR_MSG_MAX], code[8];
+	va_list ap;
+	json_t *e;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	snprintf(code, sizeof(code), "%u", status);
+	e = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "description", desc,
+		      "error_code", title, "http_status", code);
+	free(rp->body);
+	rp->body = NULL;
+	if (e != NULL) {
+		reply_json(rp, status, e);
+		json_decref(e);
+	}
+	rp->status = status;
+}
+
+/* ---- content negotiation ---- */
+
+/* Whether one media range (no surrounding spaces) is TAXII 2.1 JSON. */
+static int media_is_taxii(const char *s, size_t n, int allow_wild)
+{
+	char buf[256];
+	char *params;
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	params = strchr(buf, ';');
+	if (params)
+		*params++ = '\0';
+	for (char *e = buf + strlen(buf); e > buf && e[-1] == ' '; e--)
+		e[-1] = '\0';
+	if (allow_wild && (strcmp(buf, "*/*") == 0 ||
+			   strcasecmp(buf, "application/*") == 0))
+		return 1;
+	if (strcasecmp(buf, "application/taxii+json") != 0)
+		return 0;
+	/* Parameters: version must be 2.1 when given; q=0 refuses. */
+	while (params && *params) {
+		char *next = strchr(params, ';');
+		if (next)
+			*next++ = '\0';
+		while (*params == ' ')
+			params++;
+		if (strncasecmp(params, "version=", 8) == 0 &&
+		    strncmp(params + 8, "2.1", 3) != 0)
+			return 0;
+		if (strncasecmp(params, "q=0", 3) == 0 &&
+		    strspn(params + 3, ".0") == strlen(params + 3))
+			return 0;
+		params = next;
+	}
+	return 1;
+}
+
+int media_accept_ok(const char *accept)
+{
+	const char *p = accept;
+
+	if (accept == NULL || *accept == '\0')
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		while (n && *p == ' ')
+			p++, n--;
+		if (media_is_taxii(p, n, 1))
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int media_content_type_ok(const char *ctype)
+{
+	if (ctype == NULL)
+		return 0;
+	while (*ctype == ' ')
+		ctype++;
+	return media_is_taxii(ctype, strlen(ctype), 0);
+}
+
+/* ---- authentication ---- */
+
+static int cache_find(tx_server *srv, const char *key, struct store_user *u)
+{
+	int64_t now = tx_time_now_us();
+	int found = 0;
+
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (srv->cache[i].expires > now &&
+		    sodium_memcmp(srv->cache[i].key, key, CRYPTO_TOKEN_HASH_BUF) == 0) {
+			*u = srv->cache[i].user;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return found;
+}
+
+static void cache_put(tx_server *srv, const char *key, const struct store_user *u)
+{
+	int64_t now = tx_time_now_us();
+	int slot = 0;
+
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (srv->cache[i].expires < srv->cache[slot].expires)
+			slot = i;
+		if (srv->cache[i].expires <= now) {
+			slot = i;
+			break;
+		}
+	}
+	memcpy(srv->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
+	srv->cache[slot].user = *u;
+	srv->cache[slot].expires = now + CACHE_TTL_US;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Check the Authorization header; TX_OK fills u. */
+static tx_err authenticate(tx_server *srv, tx_store *st, const char *hdr,
+			   struct store_user *u)
+{
+	char hash[CRYPTO_PWHASH_BUF], key[CRYPTO_TOKEN_HASH_BUF];
+	unsigned char decoded[512];
+	size_t len = 0;
+	char *colon;
+
+	if (hdr == NULL)
+		return TX_ERR_AUTH;
+	if (strncasecmp(hdr, "Bearer ", 7) == 0) {
+		const char *tok = hdr + 7;
+		while (*tok == ' ')
+			tok++;
+		crypto_token_hash(tok, strlen(tok), key);
+		return store_user_by_token(st, key, u) == TX_OK ? TX_OK : TX_ERR_AUTH;
+	}
+	if (strncasecmp(hdr, "Basic ", 6) != 0)
+		return TX_ERR_AUTH;
+	hdr += 6;
+	while (*hdr == ' ')
+		hdr++;
+	if (sodium_base642bin(decoded, sizeof(decoded) - 1, hdr, strlen(hdr), NULL,
+			      &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return TX_ERR_AUTH;
+	decoded[len] = '\0';
+	colon = memchr(decoded, ':', len);
+	if (colon == NULL || memchr(decoded, '\0', len) != NULL)
+		return TX_ERR_AUTH;
+	crypto_cache_key(decoded, len, key);
+	*colon = '\0';
+	if (cache_find(srv, key, u)) {
+		sodium_memzero(decoded, sizeof(decoded));
+		return TX_OK;
+	}
+	tx_err rc = TX_ERR_AUTH;
+	if (store_user_get(st, (char *)decoded, u, hash, sizeof(hash)) == TX_OK &&
+	    crypto_password_verify(hash, colon + 1, strlen(colon + 1))) {
+		cache_put(srv, key, u);
+		rc = TX_OK;
+	} else {
+		tx_log(TX_LOG_WARN, "authentication failed for user \"%.64s\"",
+		       (char *)decoded);
+	}
+	sodium_memzero(decoded, sizeof(decoded));
+	return rc;
+}
+
+/* ---- the request handler ---- */
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (rp->body == NULL) {
+		rp->body = strdup("{}");
+		rp->len = rp->body ? 2 : 0;
+	}
+	r = MHD_create_response_from_buffer(rp->len, rp->body,
+					    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(rp->body);
+		rp->body = NULL;
+		return MHD_NO;
+	}
+	rp->body = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_MEDIA_TYPE);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < rp->n_headers; i++)
+		MHD_add_response_header(r, rp->headers[i].name, rp->headers[i].value);
+	ret = MHD_queue_response(conn, rp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The request's base URL from its Host header, when that is well-formed. */
+static void base_url(struct MHD_Connection *conn, const struct tx_config *cfg,
+		     char *out, size_t n)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
+
+	if (host && *host && strlen(host) < TX_HOST_MAX &&
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789.-:[]") == strlen(host)) {
+		snprintf(out, n, "https://%s", host);
+		return;
+	}
+	if (strchr(cfg->listen_host, ':'))
+		snprintf(out, n, "https://[%s]:%d", cfg->listen_host, cfg->listen_port);
+	else
+		snprintf(out, n, "https://%s:%d", cfg->listen_host, cfg->listen_port);
+}
+
+/*
+ * Checks made on the first call, before any of the body is read, so that
+ * an unauthenticated or oversized request never costs its body's memory.
+ * Returns 0 when the request may go on, else fills rp.
+ */
+static int precheck(tx_server *srv, struct MHD_Connection *conn,
+		    const char *method, struct conn_state *cs, struct reply *rp)
+{
+	const char *clen;
+	struct tx_error err = { 0 };
+	tx_store *st;
+	int64_t n;
+
+	if (!media_accept_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_ACCEPT))) {
+		reply_error(rp, 406, "Not Acceptable",
+			    "this server answers only with " TAXII_MEDIA_TYPE);
+		return -1;
+	}
+	if ((st = worker_store(srv, &err)) == NULL) {
+		tx_log(TX_LOG_ERROR, "open database: %s", err.msg);
+		reply_error(rp, 503, "Service Unavailable",
+			    "the database is not available");
+		return -1;
+	}
+	if (authenticate(srv, st, MHD_lookup_connection_value(
+				  conn, MHD_HEADER_KIND,
+				  MHD_HTTP_HEADER_AUTHORIZATION),
+			 &cs->user) != TX_OK) {
+		reply_error(rp, 401, "Unauthorized",
+			    "valid HTTP Basic or Bearer credentials are required");
+		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			     "Basic realm=\"trilex\", charset=\"UTF-8\"");
+		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			     "Bearer realm=\"trilex\"");
+		return -1;
+	}
+	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) == TX_OK &&
+	    n > srv->cfg.max_content_length) {
+		reply_error(rp, 413, "Request Entity Too Large",
+			    "the body has %lld bytes; max_content_length is %lld",
+			    (long long)n, (long long)srv->cfg.max_content_length);
+		return -1;
+	}
+	if (strcmp(method, "POST") == 0 &&
+	    !media_content_type_ok(MHD_lookup_connection_value(
+		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		reply_error(rp, 415, "Unsupported Media Type",
+			    "the body must be " TAXII_MEDIA_TYPE);
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	tx_server *srv = cls;
+	struct conn_state *cs = *con_cls;
+	struct reply rp = { 0 };
+	struct request rq = { 0 };
+
+	if (cs == NULL) {
+		if ((cs = calloc(1, sizeof(*cs))) == NULL)
+			return MHD_NO;
+		tx_buf_init(&cs->body, (size_t)srv->cfg.max_content_length);
+		*con_cls = cs;
+		if (precheck(srv, conn, method, cs, &rp) != 0) {
+			cs->answered = 1;
+			return send_reply(conn, &rp);
+		}
+		return MHD_YES;
+	}
+	if (cs->answered) {
+		/* Answered already; drop whatever body still arrives. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (!cs->too_big &&
+		    tx_buf_append(&cs->body, upload_data, *upload_data_size) != TX_OK) {
+			cs->too_big = 1;
+			tx_buf_free(&cs->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	cs->answered = 1;
+	if (cs->too_big) {
+		reply_error(&rp, 413, "Request Entity Too Large",
+			    "the body is larger than max_content_length (%lld bytes)",
+			    (long long)srv->cfg.max_content_length);
+		return send_reply(conn, &rp);
+	}
+	rq.conn = conn;
+	rq.method = method;
+	rq.url = url;
+	rq.body = cs->body.data;
+	rq.body_len = cs->body.len;
+	rq.cfg = &srv->cfg;
+	rq.st = thread_store;
+	rq.user = cs->user;
+	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
+	routes_dispatch(&rq, &rp);
+	return send_reply(conn, &rp);
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+
+	if (cs != NULL) {
+		tx_buf_free(&cs->body);
+		free(cs);
+		*con_cls = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	tx_log(TX_LOG_DEBUG, "http: %s", line);
+}
+
+/* ---- start and stop ---- */
+
+static tx_err load_tls(tx_server *srv, const char *dir, struct tx_error *err)
+{
+	char path[PATH_MAX];
+	tx_err rc;
+
+	if ((rc = tx_path_join(path, sizeof(path), dir, "tls/cert.pem")) ||
+	    (rc = tx_read_file(path, 1 << 20, &srv->cert_pem, NULL, err)))
+		return rc ? rc : tx_error_set(err, TX_ERR_TOOBIG, "path too long");
+	if ((rc = tx_path_join(path, sizeof(path), dir, "tls/key.pem")) ||
+	    (rc = tx_read_file(path, 1 << 20, &srv->key_pem, NULL, err)))
+		return rc;
+	return TX_OK;
+}
+
+tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
+			  tx_server **out, struct tx_error *err)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	char port[16];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
+			 MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+	tx_server *srv;
+	tx_store *st = NULL;
+	tx_err rc;
+	int gai;
+
+	if ((rc = crypto_init()) != TX_OK)
+		return tx_error_set(err, rc, "cannot initialise libsodium/GnuTLS");
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return TX_ERR_NOMEM;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->cfg = *cfg;
+	if ((rc = tx_path_join(srv->db_path, sizeof(srv->db_path), dir,
+			       "trilex.db"))) {
+		tx_error_set(err, rc, "%s: path too long", dir);
+		goto fail;
+	}
+	/* Open (and migrate) once here, so a bad database fails the start. */
+	if ((rc = store_open(srv->db_path, 0, &st, err)) != TX_OK)
+		goto fail;
+	store_close(st);
+	if ((rc = load_tls(srv, dir, err)) != TX_OK)
+		goto fail;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", cfg->listen_port);
+	if ((gai = getaddrinfo(cfg->listen_host, port, &hints, &ai)) != 0) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "listen_host \"%s\": %s",
+				  cfg->listen_host, gai_strerror(gai));
+		goto fail;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, srv,
+		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
+		MHD_OPTION_HTTPS_PRIORITIES,
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (srv->daemon == NULL) {
+		rc = tx_error_set(err, TX_ERR_IO,
+				  "cannot listen on %s:%d (in use, or not an address"
+				  " of this machine?)", cfg->listen_host,
+				  cfg->listen_port);
+		goto fail;
+	}
+	*out = srv;
+	return TX_OK;
+fail:
+	taxii_server_stop(srv);
+	return rc;
+}
+
+void taxii_server_stop(tx_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->daemon != NULL)
+		MHD_stop_daemon(srv->daemon);
+	for (size_t i = 0; i < srv->n_stores; i++)
+		store_close(srv->stores[i]);
+	free(srv->stores);
+	if (srv->key_pem)
+		sodium_memzero(srv->key_pem, strlen(srv->key_pem));
+	free(srv->key_pem);
+	free(srv->cert_pem);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}

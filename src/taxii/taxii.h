@@ -1,0 +1,79 @@
+/*
+ * taxii: TAXII 2.1 over HTTPS, server and client.
+ *
+ * The server (libmicrohttpd with GnuTLS) serves discovery, the node's one
+ * API root, collections, objects, object versions, manifests and status
+ * resources, with HTTP Basic and Bearer authentication. Every error is a
+ * TAXII error body. The client (libcurl) is what the CLI uses to push to
+ * and get from a remote node.
+ */
+#ifndef TRILEX_TAXII_TAXII_H
+#define TRILEX_TAXII_TAXII_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/core.h"
+#include "store/store.h"
+
+#define TAXII_MEDIA_TYPE "application/taxii+json;version=2.1"
+#define STIX_MEDIA_TYPE "application/stix+json;version=2.1"
+
+typedef struct tx_server tx_server;
+
+/*
+ * Start serving the node in dir (its node.json settings in cfg, its
+ * database DIR/trilex.db and certificate DIR/tls/). Returns once the socket
+ * listens; requests are served on the server's own threads.
+ */
+tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
+			  tx_server **out, struct tx_error *err);
+/* Stop accepting, finish the requests in flight, free everything. */
+void taxii_server_stop(tx_server *srv);
+
+/*
+ * Validate the objects of an envelope (or bundle) and store the valid ones
+ * in collection_pk, in one transaction, recording a status resource.
+ * Objects refused by validation are listed in the status with
+ * "objects[i] <id>: <reason>", i counted from first_index (so a caller
+ * sending a big file in batches can name the object in the file). Returns
+ * the status id. Used by the server's
+ * POST and by `trilex push`.
+ */
+tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
+		    const struct store_user *u, const json_t *objects,
+		    size_t first_index, char status_id[TX_UUID_BUF],
+		    struct tx_error *err);
+
+/* ---- client (taxii/client.c) ---- */
+
+struct taxii_client {
+	const char *url;       /* API root URL, e.g. https://host:8443/api/ */
+	const char *user;      /* Basic auth, with password */
+	const char *password;
+	const char *token;     /* Bearer auth instead */
+	const char *cacert;    /* PEM file to trust; NULL: system store */
+	long timeout_s;
+};
+
+/* A response: status and body (owned, NUL-terminated). */
+struct taxii_response {
+	long status;
+	char *body;
+	size_t len;
+};
+
+/*
+ * One request to path (relative to the API root, e.g.
+ * "collections/ID/objects/?limit=100"). body may be NULL. The response
+ * body is capped at max bytes.
+ */
+tx_err taxii_client_request(const struct taxii_client *c, const char *method,
+			    const char *path, const char *body, size_t len,
+			    size_t max, struct taxii_response *resp,
+			    struct tx_error *err);
+void taxii_response_free(struct taxii_response *resp);
+/* Percent-encode s for a query string into out (caller frees). */
+char *taxii_url_escape(const char *s);
+
+#endif
