@@ -1064,6 +1064,7 @@ static const struct stix_type types[] = {
 	  extension_definition, NULL },
 };
 
+/* The table row of a STIX 2.1 type (borrowed, static), NULL for others. */
 const struct stix_type *stix_type_find(const char *type)
 {
 	if (type == NULL)
@@ -1074,6 +1075,7 @@ const struct stix_type *stix_type_find(const char *type)
 	return NULL;
 }
 
+/* The predefined SCO extension called name (static), NULL for others. */
 const struct stix_ext *stix_ext_find(const char *name)
 {
 	if (name == NULL)

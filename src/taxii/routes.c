@@ -325,6 +325,7 @@ static void delete_object(struct request *rq, struct reply *rp,
 	if (!c->can_write)
 		return reply_error(rp, 403, "Forbidden",
 				   "you may not delete from collection %s", c->id);
+	f->q.collection_pk = c->pk;
 	rc = store_delete_object(rq->st, &f->q, oid, &err);
 	if (rc == TX_ERR_NOTFOUND)
 		return reply_error(rp, 404, "Not Found", "no object %s", oid);

@@ -1,0 +1,442 @@
+/* tests/integration/harness.c: see harness.h. */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *bin(void)
+{
+	const char *b = getenv("TRILEX_BIN");
+
+	return b ? b : "build/trilex";
+}
+
+const char *shared_path(const char *rel, char *buf, size_t n)
+{
+	const char *root = getenv("TRILEX_SHARED");
+	struct stat sb;
+
+	snprintf(buf, n, "%s/%s", root ? root : "../shared", rel);
+	if (stat(buf, &sb) != 0) {
+		fprintf(stderr, "skip: %s is absent (shared/ is not beside this"
+			" checkout)\n", buf);
+		return NULL;
+	}
+	return buf;
+}
+
+const char *testdata_path(const char *rel, char *buf, size_t n)
+{
+	const char *root = getenv("TRILEX_TESTDATA");
+
+	snprintf(buf, n, "%s/%s", root ? root : "tests/data", rel);
+	return buf;
+}
+
+char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long sz;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)sz + 1)) != NULL) {
+		if (fread(p, 1, (size_t)sz, f) != (size_t)sz) {
+			free(p);
+			p = NULL;
+		} else {
+			p[sz] = '\0';
+			if (len)
+				*len = (size_t)sz;
+		}
+	}
+	fclose(f);
+	return p;
+}
+
+/* Read all of fd into a string. */
+static char *drain(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *p = malloc(cap);
+	ssize_t r;
+
+	while (p && (r = read(fd, p + len, cap - len - 1)) > 0) {
+		len += (size_t)r;
+		if (cap - len < 2048) {
+			char *q = realloc(p, cap *= 2);
+			if (q == NULL) {
+				free(p);
+				return NULL;
+			}
+			p = q;
+		}
+	}
+	if (p)
+		p[len] = '\0';
+	return p;
+}
+
+int run_trilex(const char *const *args, const char *stdin_text, char **out,
+	       char **err)
+{
+	char ofile[] = "/tmp/trilex-out-XXXXXX", efile[] = "/tmp/trilex-err-XXXXXX";
+	int in[2], ofd = mkstemp(ofile), efd = mkstemp(efile), status = -1;
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	argv[n++] = bin();
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	if (ofd < 0 || efd < 0 || pipe(in) != 0)
+		return -1;
+	unlink(ofile);
+	unlink(efile);
+	if ((pid = fork()) == 0) {
+		dup2(in[0], 0);
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		close(in[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	if (stdin_text && write(in[1], stdin_text, strlen(stdin_text)) < 0)
+		perror("write");
+	close(in[1]);
+	waitpid(pid, &status, 0);
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	if (out)
+		*out = drain(ofd);
+	if (err)
+		*err = drain(efd);
+	close(ofd);
+	close(efd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static int must(const char *const *args, const char *in, char *out, size_t n)
+{
+	char *o = NULL, *e = NULL;
+	int rc = run_trilex(args, in, &o, &e);
+
+	if (rc != 0)
+		fprintf(stderr, "trilex %s %s failed (%d): %s\n", args[0],
+			args[1] ? args[1] : "", rc, e ? e : "");
+	if (out && o)
+		snprintf(out, n, "%.*s", (int)strcspn(o, "\n"), o);
+	free(o);
+	free(e);
+	return rc;
+}
+
+int node_create(struct node *n, const char *extra)
+{
+	char tmpl[] = "/tmp/trilex-node-XXXXXX", listen[32], path[PATH_MAX + 16];
+
+	memset(n, 0, sizeof(*n));
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(n->dir, sizeof(n->dir), "%s/node", tmpl);
+	snprintf(n->cacert, sizeof(n->cacert), "%s/tls/cert.pem", n->dir);
+	n->port = free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
+	snprintf(n->base, sizeof(n->base), "https://127.0.0.1:%d", n->port);
+	{
+		const char *a[] = { "init", "--dir", n->dir, "--party", "JP", "--name",
+				    "test node", "--listen", listen, NULL };
+		if (must(a, NULL, NULL, 0))
+			return -1;
+	}
+	{
+		const char *a[] = { "user", "add", "--dir", n->dir, "--name", "admin",
+				    "--password-stdin", "--admin", NULL };
+		const char *b[] = { "user", "add", "--dir", n->dir, "--name", "reader",
+				    "--password-stdin", NULL };
+		const char *c[] = { "user", "add", "--dir", n->dir, "--name", "nobody",
+				    "--password-stdin", NULL };
+		if (must(a, ADMIN_PASSWORD "\n", NULL, 0) ||
+		    must(b, READER_PASSWORD "\n", NULL, 0) ||
+		    must(c, NOBODY_PASSWORD "\n", NULL, 0))
+			return -1;
+	}
+	{
+		const char *a[] = { "collection", "add", "--dir", n->dir, "--title",
+				    "Main", "--alias", "main", NULL };
+		if (must(a, NULL, n->coll, sizeof(n->coll)))
+			return -1;
+		const char *b[] = { "grant", "--dir", n->dir, "--user", "reader",
+				    "--collection", n->coll, "--read", NULL };
+		const char *c[] = { "token", "create", "--dir", n->dir, "--user",
+				    "admin", NULL };
+		if (must(b, NULL, NULL, 0) || must(c, NULL, n->token, sizeof(n->token)))
+			return -1;
+	}
+	if (extra != NULL) {
+		/* Merge extra members into node.json. */
+		json_t *cfg, *add;
+		char buf[1024];
+		snprintf(path, sizeof(path), "%s/node.json", n->dir);
+		snprintf(buf, sizeof(buf), "{%s}", extra);
+		cfg = json_load_file(path, 0, NULL);
+		add = json_loads(buf, 0, NULL);
+		if (cfg == NULL || add == NULL || json_object_update(cfg, add) ||
+		    json_dump_file(cfg, path, JSON_INDENT(2)))
+			return -1;
+		json_decref(cfg);
+		json_decref(add);
+	}
+	return 0;
+}
+
+int node_start(struct node *n)
+{
+	char log[PATH_MAX + 16];
+	struct http_resp r;
+
+	snprintf(log, sizeof(log), "%s/serve.log", n->dir);
+	if ((n->pid = fork()) == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(bin(), bin(), "serve", "--dir", n->dir, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 25 * 1000 * 1000 };
+		int status;
+		if (waitpid(n->pid, &status, WNOHANG) == n->pid) {
+			fprintf(stderr, "trilex serve exited early; see %s\n", log);
+			n->pid = 0;
+			return -1;
+		}
+		if (http(n, "GET", "/taxii2/", "token", NULL, NULL, NULL, 0, &r) == 0 &&
+		    r.status == 200) {
+			http_free(&r);
+			return 0;
+		}
+		http_free(&r);
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+int node_stop(struct node *n)
+{
+	int status = 0;
+
+	if (n->pid <= 0)
+		return -1;
+	kill(n->pid, SIGTERM);
+	waitpid(n->pid, &status, 0);
+	n->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void node_kill(struct node *n)
+{
+	if (n->pid <= 0)
+		return;
+	kill(n->pid, SIGKILL);
+	waitpid(n->pid, NULL, 0);
+	n->pid = 0;
+}
+
+void node_destroy(struct node *n)
+{
+	char cmd[PATH_MAX + 32];
+	char *slash;
+
+	if (n->pid > 0)
+		node_kill(n);
+	if (n->dir[0] == '\0')
+		return;
+	slash = strrchr(n->dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (strncmp(n->dir, "/tmp/trilex-node-", 17) == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", n->dir);
+	}
+	n->dir[0] = '\0';
+}
+
+struct sink {
+	char *p;
+	size_t len;
+};
+
+static size_t on_body(char *d, size_t s, size_t m, void *cls)
+{
+	struct sink *k = cls;
+	char *q = realloc(k->p, k->len + s * m + 1);
+
+	if (q == NULL)
+		return 0;
+	k->p = q;
+	memcpy(k->p + k->len, d, s * m);
+	k->len += s * m;
+	k->p[k->len] = '\0';
+	return s * m;
+}
+
+static size_t on_header(char *d, size_t s, size_t m, void *cls)
+{
+	char *h = cls;
+	size_t have = strlen(h), n = s * m;
+
+	if (have + n < 4095) {
+		memcpy(h + have, d, n);
+		h[have + n] = '\0';
+	}
+	return n;
+}
+
+int http(const struct node *n, const char *method, const char *path,
+	 const char *auth, const char *accept, const char *ctype,
+	 const char *body, size_t len, struct http_resp *r)
+{
+	struct curl_slist *h = NULL;
+	struct sink k = { 0 };
+	char url[4096], line[512];
+	CURL *c = curl_easy_init();
+	CURLcode cc;
+
+	memset(r, 0, sizeof(*r));
+	if (c == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s%s", n->base, path);
+	if (!accept)
+		accept = "application/taxii+json;version=2.1";
+	if (*accept) {
+		snprintf(line, sizeof(line), "Accept: %s", accept);
+		h = curl_slist_append(h, line);
+	} else {
+		h = curl_slist_append(h, "Accept:");
+	}
+	if (body) {
+		snprintf(line, sizeof(line), "Content-Type: %s",
+			 ctype ? ctype : "application/taxii+json;version=2.1");
+		h = curl_slist_append(h, line);
+	}
+	if (auth && strcmp(auth, "token") == 0) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", n->token);
+		h = curl_slist_append(h, line);
+	} else if (auth) {
+		const char *pw = strcmp(auth, "admin") == 0 ? ADMIN_PASSWORD :
+				 strcmp(auth, "reader") == 0 ? READER_PASSWORD :
+				 strcmp(auth, "nobody") == 0 ? NOBODY_PASSWORD :
+							       "wrong password";
+		curl_easy_setopt(c, CURLOPT_USERNAME,
+				 strcmp(auth, "bad") == 0 ? "admin" : auth);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, pw);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r->headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	r->body = k.p;
+	r->len = k.len;
+	if (r->body)
+		r->json = json_loadb(r->body, r->len, 0, NULL);
+	return cc == CURLE_OK ? 0 : -1;
+}
+
+void http_free(struct http_resp *r)
+{
+	free(r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *http_header(const struct http_resp *r, const char *name,
+			char *buf, size_t n)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = r->headers; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+		if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			while (*v == ' ')
+				v++;
+			size_t vl = (size_t)(p + ll - v);
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+				vl--;
+			snprintf(buf, n, "%.*s", (int)vl, v);
+			return buf;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+json_t *make_indicator(int i, const char *modified)
+{
+	char id[80], pattern[80];
+
+	snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", i);
+	snprintf(pattern, sizeof(pattern), "[ipv4-addr:value = '10.%d.%d.%d']",
+		 (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			 "type", "indicator", "spec_version", "2.1", "id", id,
+			 "created", "2024-01-01T00:00:00.000Z", "modified",
+			 modified ? modified : "2024-01-01T00:00:00.000Z",
+			 "name", "test indicator", "pattern", pattern,
+			 "pattern_type", "stix", "valid_from",
+			 "2024-01-01T00:00:00Z");
+}
