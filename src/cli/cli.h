@@ -21,7 +21,7 @@ struct cmd {
 
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
-	cmd_push, cmd_get;
+	cmd_push, cmd_get, cmd_info;
 
 /* Exit codes. */
 #define EXIT_USAGE 2

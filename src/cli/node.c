@@ -1,5 +1,6 @@
 /* cli/node.c: `trilex init` and `trilex serve`. */
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
@@ -137,4 +138,58 @@ const struct cmd cmd_serve = {
 	.usage = "--dir DIR [--verbose]",
 	.summary = "serve TAXII 2.1 over HTTPS until SIGINT or SIGTERM",
 	.run = serve_run,
+};
+
+static int info_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	char path[PATH_MAX], fp[CRYPTO_FP_BUF], *pem = NULL;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int64_t n = 0;
+	size_t len = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else
+			return cli_usage(&cmd_info);
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_info);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	store_count_objects(st, 0, &n);
+	store_close(st);
+	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+	if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK ||
+	    crypto_cert_fingerprint(pem, len, fp, &err) != TX_OK) {
+		free(pem);
+		return cli_fail("%s", err.msg);
+	}
+	free(pem);
+	printf("party:           %s\n", cfg.party);
+	printf("name:            %s\n", cfg.name);
+	printf("listen:          https://%s%s%s:%d/\n",
+	       strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
+	printf("api root:        /%s/\n", cfg.api_root);
+	printf("signing key:     ed25519:%s\n", cfg.public_key);
+	printf("tls fingerprint: sha256:%s\n", fp);
+	printf("object versions: %lld\n", (long long)n);
+	return 0;
+}
+
+const struct cmd cmd_info = {
+	.name = "info",
+	.usage = "--dir DIR",
+	.summary = "show a node's party, address, keys and certificate fingerprint",
+	.run = info_run,
 };
