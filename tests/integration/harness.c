@@ -256,6 +256,24 @@ int node_start(struct node *n)
 	return -1;
 }
 
+/* Whether the server's log holds a sanitizer report; prints it if so. */
+static int log_has_sanitizer_report(const struct node *n)
+{
+	char log[PATH_MAX + 16];
+	char *text;
+	int bad;
+
+	snprintf(log, sizeof(log), "%s/serve.log", n->dir);
+	if ((text = slurp(log, NULL)) == NULL)
+		return 0;
+	bad = strstr(text, "Sanitizer") != NULL ||
+	      strstr(text, "runtime error:") != NULL;
+	if (bad)
+		fprintf(stderr, "--- %s ---\n%s\n", log, text);
+	free(text);
+	return bad;
+}
+
 int node_stop(struct node *n)
 {
 	int status = 0;
@@ -265,6 +283,8 @@ int node_stop(struct node *n)
 	kill(n->pid, SIGTERM);
 	waitpid(n->pid, &status, 0);
 	n->pid = 0;
+	if (log_has_sanitizer_report(n))
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
