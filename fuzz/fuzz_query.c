@@ -99,8 +99,10 @@ static void fuzz_line(const uint8_t *data, size_t size)
 	struct store_cursor c, c2;
 	char token[STORE_TOKEN_BUF];
 
-	(void)media_accept_ok(line);
-	(void)media_content_type_ok(line);
+	(void)media_accept_ok(line, 0);
+	(void)media_accept_ok(line, 1);
+	(void)media_content_type_ok(line, 0);
+	(void)media_content_type_ok(line, 1);
 	/* A token that decodes encodes back to one that decodes the same. */
 	if (store_cursor_decode(line, &c) == TX_OK) {
 		store_cursor_encode(&c, token);

@@ -121,7 +121,7 @@ static int serve_run(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (taxii_server_start(dir, &cfg, &srv, &err) != TX_OK)
+	if (taxii_server_start(dir, &cfg, NULL, 0, &srv, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_log(TX_LOG_INFO, "node %s serving TAXII 2.1 on https://%s%s%s:%d/taxii2/",
 	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,

@@ -11,6 +11,7 @@
 /* What a route answers; body is owned (malloc). */
 struct reply {
 	unsigned status;
+	int plain_json;              /* Content-Type application/json */
 	char *body;
 	size_t len;
 	struct {
@@ -28,10 +29,15 @@ struct request {
 	const char *body;
 	size_t body_len;
 	const struct tx_config *cfg;
+	const char *dir;
 	tx_store *st;
 	struct store_user user;
+	const struct taxii_ext *exts;
+	size_t n_exts;
 	char base_url[TX_HOST_MAX + 32]; /* "https://host:port" */
 };
+
+#define EXT_PREFIX "/trilex/v1/"
 
 /* Route a request to its handler and fill the reply. */
 void routes_dispatch(struct request *rq, struct reply *rp);
@@ -44,10 +50,13 @@ void reply_json(struct reply *rp, unsigned status, const json_t *v);
 /* Add a header to a reply (value copied, truncated to fit). */
 void reply_header(struct reply *rp, const char *name, const char *value);
 
-/* Whether the Accept header allows TAXII 2.1 JSON (a missing one does). */
-int media_accept_ok(const char *accept);
-/* Whether a Content-Type is TAXII 2.1 JSON. */
-int media_content_type_ok(const char *ctype);
+/* Whether the Accept header allows TAXII 2.1 JSON (a missing one does);
+ * with json_ok, plain application/json is fine too. */
+int media_accept_ok(const char *accept, int json_ok);
+/* Whether a Content-Type is TAXII 2.1 JSON (or, with json_ok, JSON). */
+int media_content_type_ok(const char *ctype, int json_ok);
+/* Serve an extension endpoint (rq->url starts with EXT_PREFIX). */
+void routes_ext(struct request *rq, struct reply *rp);
 
 #endif
 

@@ -438,3 +438,52 @@ void routes_dispatch(struct request *rq, struct reply *rp)
 out:
 	free(r.copy);
 }
+
+/* ---- extension endpoints under /trilex/v1/ ---- */
+
+const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void routes_ext(struct request *rq, struct reply *rp)
+{
+	const char *path = rq->url + strlen(EXT_PREFIX);
+	size_t len = strlen(path);
+	struct taxii_ext_request xr = { 0 };
+	struct taxii_ext_reply xp = { 0 };
+
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < rq->n_exts; i++) {
+		const struct taxii_ext *x = &rq->exts[i];
+		if (strlen(x->path) != len || strncmp(x->path, path, len) != 0)
+			continue;
+		xr.method = rq->method;
+		xr.path = x->path;
+		xr.body = rq->body;
+		xr.body_len = rq->body_len;
+		xr.user = &rq->user;
+		xr.st = rq->st;
+		xr.cfg = rq->cfg;
+		xr.dir = rq->dir;
+		xr.conn = rq->conn;
+		x->fn(x->ctx, &xr, &xp);
+		if (xp.status >= 400 || xp.json == NULL) {
+			json_decref(xp.json);
+			reply_error(rp, xp.status >= 400 ? xp.status : 500,
+				    xp.status == 400 ? "Bad Request" :
+				    xp.status == 403 ? "Forbidden" :
+				    xp.status == 404 ? "Not Found" :
+				    xp.status == 405 ? "Method Not Allowed" :
+				    xp.status == 422 ? "Unprocessable Entity" :
+						       "Error",
+				    "%s", xp.message[0] ? xp.message : "failed");
+			return;
+		}
+		reply_json(rp, xp.status ? xp.status : 200, xp.json);
+		json_decref(xp.json);
+		return;
+	}
+	reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
+}

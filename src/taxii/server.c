@@ -39,6 +39,9 @@ struct auth_cache_entry {
 struct tx_server {
 	struct MHD_Daemon *daemon;
 	struct tx_config cfg;
+	char dir[PATH_MAX];
+	const struct taxii_ext *exts;
+	size_t n_exts;
 	char db_path[PATH_MAX];
 	char *cert_pem;
 	char *key_pem;
@@ -130,8 +133,9 @@ void reply_error(struct reply *rp, unsigned status, const char *title,
 
 /* ---- content negotiation ---- */
 
-/* Whether one media range (no surrounding spaces) is TAXII 2.1 JSON. */
-static int media_is_taxii(const char *s, size_t n, int allow_wild)
+/* Whether one media range (no surrounding spaces) is TAXII 2.1 JSON
+ * (or any JSON, with json_ok). */
+static int media_is_taxii(const char *s, size_t n, int allow_wild, int json_ok)
 {
 	char buf[256];
 	char *params;
@@ -147,6 +151,8 @@ static int media_is_taxii(const char *s, size_t n, int allow_wild)
 		e[-1] = '\0';
 	if (allow_wild && (strcmp(buf, "*/*") == 0 ||
 			   strcasecmp(buf, "application/*") == 0))
+		return 1;
+	if (json_ok && strcasecmp(buf, "application/json") == 0)
 		return 1;
 	if (strcasecmp(buf, "application/taxii+json") != 0)
 		return 0;
@@ -168,7 +174,7 @@ static int media_is_taxii(const char *s, size_t n, int allow_wild)
 	return 1;
 }
 
-int media_accept_ok(const char *accept)
+int media_accept_ok(const char *accept, int json_ok)
 {
 	const char *p = accept;
 
@@ -178,7 +184,7 @@ int media_accept_ok(const char *accept)
 		size_t n = strcspn(p, ",");
 		while (n && *p == ' ')
 			p++, n--;
-		if (media_is_taxii(p, n, 1))
+		if (media_is_taxii(p, n, 1, json_ok))
 			return 1;
 		p += n;
 		if (*p == ',')
@@ -187,13 +193,13 @@ int media_accept_ok(const char *accept)
 	return 0;
 }
 
-int media_content_type_ok(const char *ctype)
+int media_content_type_ok(const char *ctype, int json_ok)
 {
 	if (ctype == NULL)
 		return 0;
 	while (*ctype == ' ')
 		ctype++;
-	return media_is_taxii(ctype, strlen(ctype), 0);
+	return media_is_taxii(ctype, strlen(ctype), 0, json_ok);
 }
 
 /* ---- authentication ---- */
@@ -304,7 +310,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
 		return MHD_NO;
 	}
 	rp->body = NULL;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, TAXII_MEDIA_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				rp->plain_json ? "application/json" :
+						 TAXII_MEDIA_TYPE);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < rp->n_headers; i++)
@@ -339,15 +347,19 @@ static void base_url(struct MHD_Connection *conn, const struct tx_config *cfg,
  * Returns 0 when the request may go on, else fills rp.
  */
 static int precheck(tx_server *srv, struct MHD_Connection *conn,
-		    const char *method, struct conn_state *cs, struct reply *rp)
+		    const char *url, const char *method, struct conn_state *cs,
+		    struct reply *rp)
 {
 	const char *clen;
 	struct tx_error err = { 0 };
 	tx_store *st;
 	int64_t n;
+	int ext = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
 
+	rp->plain_json = ext;
 	if (!media_accept_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_ACCEPT))) {
+							 MHD_HTTP_HEADER_ACCEPT),
+			     ext)) {
 		reply_error(rp, 406, "Not Acceptable",
 			    "this server answers only with " TAXII_MEDIA_TYPE);
 		return -1;
@@ -381,7 +393,9 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	}
 	if (strcmp(method, "POST") == 0 &&
 	    !media_content_type_ok(MHD_lookup_connection_value(
-		    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+					   conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_CONTENT_TYPE),
+				   ext)) {
 		reply_error(rp, 415, "Unsupported Media Type",
 			    "the body must be " TAXII_MEDIA_TYPE);
 		return -1;
@@ -404,7 +418,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		tx_buf_init(&cs->body, (size_t)srv->cfg.max_content_length);
 		*con_cls = cs;
-		if (precheck(srv, conn, method, cs, &rp) != 0) {
+		if (precheck(srv, conn, url, method, cs, &rp) != 0) {
 			cs->answered = 1;
 			return send_reply(conn, &rp);
 		}
@@ -437,10 +451,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.body = cs->body.data;
 	rq.body_len = cs->body.len;
 	rq.cfg = &srv->cfg;
+	rq.dir = srv->dir;
+	rq.exts = srv->exts;
+	rq.n_exts = srv->n_exts;
 	rq.st = thread_store;
 	rq.user = cs->user;
 	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
-	routes_dispatch(&rq, &rp);
+	if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
+		rp.plain_json = 1;
+		routes_ext(&rq, &rp);
+	} else {
+		routes_dispatch(&rq, &rp);
+	}
 	return send_reply(conn, &rp);
 }
 
@@ -482,6 +504,7 @@ static tx_err load_tls(tx_server *srv, const char *dir, struct tx_error *err)
 }
 
 tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
+			  const struct taxii_ext *exts, size_t n_exts,
 			  tx_server **out, struct tx_error *err)
 {
 	struct addrinfo hints = { 0 }, *ai = NULL;
@@ -499,6 +522,9 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		return TX_ERR_NOMEM;
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->cfg = *cfg;
+	srv->exts = exts;
+	srv->n_exts = n_exts;
+	snprintf(srv->dir, sizeof(srv->dir), "%s", dir);
 	if ((rc = tx_path_join(srv->db_path, sizeof(srv->db_path), dir,
 			       "trilex.db"))) {
 		tx_error_set(err, rc, "%s: path too long", dir);

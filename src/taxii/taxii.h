@@ -22,11 +22,50 @@
 typedef struct tx_server tx_server;
 
 /*
+ * Extra endpoints under /trilex/v1/, for services above taxii/ (policy
+ * assessment, ...). They get the same TLS, authentication, body cap and
+ * error rules as TAXII; they speak application/json.
+ */
+struct taxii_ext_request {
+	const char *method;
+	const char *path;             /* after "/trilex/v1/", e.g. "assess" */
+	const char *body;             /* NUL-terminated; NULL when none */
+	size_t body_len;
+	const struct store_user *user;
+	tx_store *st;                 /* the worker thread's store */
+	const struct tx_config *cfg;
+	const char *dir;              /* the node's folder */
+	void *conn;                   /* for taxii_ext_arg */
+};
+
+/* What an extension answers: json (ownership passes to the server) with
+ * status, or status >= 400 with a message for a TAXII-style error body. */
+struct taxii_ext_reply {
+	unsigned status;
+	json_t *json;
+	char message[TX_ERROR_MSG_MAX];
+};
+
+typedef void (*taxii_ext_fn)(void *ctx, const struct taxii_ext_request *rq,
+			     struct taxii_ext_reply *rp);
+
+struct taxii_ext {
+	const char *path;             /* exact path after /trilex/v1/ */
+	taxii_ext_fn fn;
+	void *ctx;
+};
+
+/* A query parameter of an extension request, or NULL. */
+const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
+
+/*
  * Start serving the node in dir (its node.json settings in cfg, its
- * database DIR/trilex.db and certificate DIR/tls/). Returns once the socket
+ * database DIR/trilex.db and certificate DIR/tls/), with n_exts extra
+ * endpoints (the array must outlive the server). Returns once the socket
  * listens; requests are served on the server's own threads.
  */
 tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
+			  const struct taxii_ext *exts, size_t n_exts,
 			  tx_server **out, struct tx_error *err);
 /* Stop accepting, finish the requests in flight, free everything. */
 void taxii_server_stop(tx_server *srv);
