@@ -89,6 +89,16 @@ const struct cmd cmd_init = {
 	.run = init_run,
 };
 
+/*
+ * The services served beside TAXII under /trilex/v1/: one row each, added by
+ * the module that provides it. The last row is the end marker.
+ */
+static const struct taxii_ext serve_exts[] = {
+	{ NULL, NULL, NULL },
+};
+
+#define N_SERVE_EXTS (sizeof(serve_exts) / sizeof(serve_exts[0]) - 1)
+
 static int serve_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -121,7 +131,8 @@ static int serve_run(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (taxii_server_start(dir, &cfg, NULL, 0, &srv, &err) != TX_OK)
+	if (taxii_server_start(dir, &cfg, serve_exts, N_SERVE_EXTS, &srv,
+			       &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_log(TX_LOG_INFO, "node %s serving TAXII 2.1 on https://%s%s%s:%d/taxii2/",
 	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
