@@ -43,13 +43,23 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The file's text and the spans of its objects, as `trilex push` keeps them. */
+static char *raw_text;
+static struct tx_span *raw_spans;
+
 /* The objects list of a bundle or envelope in path; caller decrefs root. */
 static json_t *load_objects(const char *path, json_t **root)
 {
+	struct tx_error err = { 0 };
 	json_error_t jerr;
 	json_t *objects;
+	size_t len = 0, n_spans = 0;
 
-	*root = json_load_file(path, 0, &jerr);
+	if (tx_read_file(path, (size_t)1 << 31, &raw_text, &len, &err) != TX_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		return NULL;
+	}
+	*root = json_loadb(raw_text, len, 0, &jerr);
 	if (*root == NULL) {
 		fprintf(stderr, "%s:%d: %s\n", path, jerr.line, jerr.text);
 		return NULL;
@@ -58,6 +68,11 @@ static json_t *load_objects(const char *path, json_t **root)
 	if (!json_is_array(objects)) {
 		fprintf(stderr, "%s: no \"objects\" list\n", path);
 		return NULL;
+	}
+	if (tx_json_array_spans(raw_text, len, "objects", &raw_spans, &n_spans) !=
+		    TX_OK || n_spans != json_array_size(objects)) {
+		free(raw_spans);
+		raw_spans = NULL; /* fall back to serialising each object */
 	}
 	return objects;
 }
@@ -99,8 +114,10 @@ static double ingest_once(const char *path, json_t *const *batches,
 	t0 = clock_s(CLOCK_MONOTONIC);
 	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (size_t b = 0; b < n_batches; b++) {
-		if (taxii_ingest(st, c.pk, NULL, batches[b], b * BATCH, status,
-				 &err) != TX_OK) {
+		if (taxii_ingest_text(st, c.pk, NULL, batches[b],
+				      raw_spans ? raw_text : NULL,
+				      raw_spans ? raw_spans + b * BATCH : NULL,
+				      b * BATCH, status, &err) != TX_OK) {
 			fprintf(stderr, "ingest batch %zu: %s\n", b, err.msg);
 			goto out;
 		}
@@ -171,6 +188,8 @@ out:
 	free(rates);
 	free(cpus);
 	json_decref(root);
+	free(raw_spans);
+	free(raw_text);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* cli/node.c: `trilex init` and `trilex serve`. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <limits.h>
 #include <signal.h>
@@ -125,6 +126,9 @@ static int serve_run(int argc, char **argv)
 		return cli_usage(&cmd_serve);
 	if (cli_open_node(dir, &cfg, NULL) != 0)
 		return 1;
+	/* Worker threads would each get a malloc arena of their own; two are
+	 * plenty for this server and keep its resident memory small. */
+	mallopt(M_ARENA_MAX, 2);
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

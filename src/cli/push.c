@@ -135,7 +135,8 @@ static int push_run(int argc, char **argv)
 	tx_store *st = NULL;
 	int64_t batch = 1000;
 	char pw[1024] = "", *text = NULL;
-	size_t len, n;
+	struct tx_span *spans = NULL;
+	size_t len, n, n_spans = 0;
 	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -158,14 +159,28 @@ static int push_run(int argc, char **argv)
 	if (tx_read_file(argv[optind], FILE_MAX, &text, &len, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(text);
-	if (root == NULL)
-		return cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
-				jerr.text);
+	if (root == NULL) {
+		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+			 jerr.text);
+		goto out;
+	}
 	objects = json_object_get(root, "objects");
+	if (json_is_object(root) && objects == NULL &&
+	    json_is_string(json_object_get(root, "type"))) {
+		/* A single STIX object: a list of one. */
+		objects = json_pack("[O]", root);
+		json_decref(root);
+		root = json_pack("{s:o}", "objects", objects);
+		objects = json_object_get(root, "objects");
+	} else if (tx_json_array_spans(text, len, "objects", &spans, &n_spans) !=
+			   TX_OK ||
+		   n_spans != json_array_size(objects)) {
+		free(spans);
+		spans = NULL;
+	}
 	if (!json_is_array(objects)) {
-		cli_fail("%s: not a STIX bundle or TAXII envelope (no \"objects\""
-			 " list)", argv[optind]);
+		cli_fail("%s: not a STIX object, bundle or TAXII envelope (no"
+			 " \"objects\" list)", argv[optind]);
 		goto out;
 	}
 	n = json_array_size(objects);
@@ -195,7 +210,10 @@ static int push_run(int argc, char **argv)
 		} else {
 			char sid[TX_UUID_BUF];
 			json_t *status = NULL;
-			bad = taxii_ingest(st, col.pk, NULL, b, i, sid, &err) != TX_OK ||
+			bad = taxii_ingest_text(st, col.pk, NULL, b,
+						spans ? text : NULL,
+						spans ? spans + i : NULL, i, sid,
+						&err) != TX_OK ||
 			      store_status_get(st, &local, sid, &status) != TX_OK;
 			if (bad)
 				cli_fail("%s", err.msg[0] ? err.msg : "cannot store");
@@ -215,6 +233,8 @@ out:
 	sodium_memzero(pw, sizeof(pw));
 	store_close(st);
 	json_decref(root);
+	free(spans);
+	free(text);
 	return rc;
 }
 

@@ -90,3 +90,34 @@ void tx_buf_free(struct tx_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+tx_err tx_buf_json_string(struct tx_buf *b, const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	tx_err rc = tx_buf_append(b, "\"", 1);
+	const char *run = s;
+
+	for (; rc == TX_OK && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7];
+		size_t n = 0;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			n = 2;
+		} else if (c < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hx[c >> 4];
+			esc[5] = hx[c & 15];
+			n = 6;
+		} else {
+			continue;
+		}
+		if ((rc = tx_buf_append(b, run, (size_t)(s - run))) == TX_OK)
+			rc = tx_buf_append(b, esc, n);
+		run = s + 1;
+	}
+	if (rc == TX_OK)
+		rc = tx_buf_append(b, run, (size_t)(s - run));
+	return rc == TX_OK ? tx_buf_append(b, "\"", 1) : rc;
+}

@@ -90,6 +90,8 @@ tx_err tx_buf_append(struct tx_buf *b, const void *data, size_t len);
 tx_err tx_buf_puts(struct tx_buf *b, const char *s);
 tx_err tx_buf_printf(struct tx_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal (quoted, escaped). */
+tx_err tx_buf_json_string(struct tx_buf *b, const char *s);
 /* Hand the data over to the caller (who frees it) and reset b. */
 char *tx_buf_take(struct tx_buf *b);
 void tx_buf_free(struct tx_buf *b);
@@ -117,6 +119,25 @@ tx_err tx_write_file(const char *path, const void *data, size_t len,
 void tx_hex(const unsigned char *in, size_t n, char *out);
 /* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
 tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name);
+
+/* ---- JSON text without a tree (core/json.c) ---- */
+
+/* A piece of a text: offset and length. */
+struct tx_span {
+	size_t off;
+	size_t len;
+};
+
+/*
+ * The spans of the elements of the list that is member key of the
+ * top-level object of JSON text s (already accepted by a parser). *out is
+ * caller-freed. TX_ERR_NOTFOUND when there is no such list.
+ */
+tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
+			   struct tx_span **out, size_t *n);
+/* Copy JSON text without whitespace outside strings into out (len + 1
+ * bytes); returns the new length. */
+size_t tx_json_compact(const char *in, size_t len, char *out);
 
 /* ---- node configuration, DIR/node.json (core/config.c) ---- */
 

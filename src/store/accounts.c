@@ -45,7 +45,7 @@ tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "user \"%s\" already exists", name);
 	}
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -73,7 +73,7 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -94,7 +94,7 @@ tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
 	sqlite3_bind_int64(s, 3, tx_time_now_us());
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(st, err, "add token");
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -113,7 +113,7 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 		read_user(s, u);
 	else
 		rc = TX_ERR_NOTFOUND;
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -162,7 +162,7 @@ tx_err store_collection_add(tx_store *st, const char *title,
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "alias \"%s\" is already taken", alias);
 	}
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -177,7 +177,7 @@ static int64_t collection_pk(tx_store *st, const char *id)
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		pk = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return pk;
 }
 
@@ -203,7 +203,7 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	sqlite3_bind_int(s, 4, can_write ? 1 : 0);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(st, err, "grant");
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -243,7 +243,7 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 		read_collection(s, c);
 	else
 		rc = TX_ERR_NOTFOUND;
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -274,7 +274,7 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;
 out:
-	sqlite3_finalize(s);
+	db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;

@@ -6,18 +6,35 @@
 
 #include "store/store.h"
 
+#define STMT_CACHE 32
+
+/* A prepared statement kept for reuse; busy while a caller holds it. */
+struct cached_stmt {
+	char *sql;
+	sqlite3_stmt *stmt;
+	int busy;
+	uint64_t used;
+};
+
 struct tx_store {
 	sqlite3 *db;
 	int schema_version;
+	struct cached_stmt cache[STMT_CACHE];
+	uint64_t clock;
 };
 
 /* Apply the migrations after the database's current user_version. */
 tx_err schema_migrate(tx_store *st, struct tx_error *err);
 /* Set err from the connection's last error, prefixed with what failed. */
 tx_err db_error(tx_store *st, struct tx_error *err, const char *what);
-/* Prepare sql (cached by SQLite's statement cache? no: caller finalizes). */
+/*
+ * A prepared statement for sql, from the connection's cache when one is
+ * there and not in use. Give it back with db_done, never sqlite3_finalize.
+ */
 tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 		  struct tx_error *err);
+/* Give a statement from db_prepare back (reset for reuse or finalized). */
+void db_done(tx_store *st, sqlite3_stmt *stmt);
 /* Run a statement with no result rows. */
 tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
 /* Copy column i as text into buf of size n (empty when NULL). */

@@ -15,25 +15,22 @@
 
 #include "store/internal.h"
 
-/* Statements of one put; finalized together. */
+/* Statements of one put; given back together. */
 struct put_stmts {
-	sqlite3_stmt *find;   /* same version already stored? */
 	sqlite3_stmt *last;   /* json of the last version */
-	sqlite3_stmt *range;  /* min and max version of an id */
+	sqlite3_stmt *range;  /* min and max version of an id, and whether
+	                         this version is stored */
 	sqlite3_stmt *unlast, *unfirst;
 	sqlite3_stmt *insert;
-	sqlite3_stmt *detail;
 };
 
-static void put_stmts_free(struct put_stmts *p)
+static void put_stmts_free(tx_store *st, struct put_stmts *p)
 {
-	sqlite3_finalize(p->find);
-	sqlite3_finalize(p->last);
-	sqlite3_finalize(p->range);
-	sqlite3_finalize(p->unlast);
-	sqlite3_finalize(p->unfirst);
-	sqlite3_finalize(p->insert);
-	sqlite3_finalize(p->detail);
+	db_done(st, p->last);
+	db_done(st, p->range);
+	db_done(st, p->unlast);
+	db_done(st, p->unfirst);
+	db_done(st, p->insert);
 }
 
 static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
@@ -41,12 +38,11 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 {
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT 1 FROM objects WHERE coll = ? AND id = ?"
-			     " AND version_us = ?", &p->find, err)) ||
-	    (rc = db_prepare(st, "SELECT json FROM objects WHERE coll = ? AND"
+	if ((rc = db_prepare(st, "SELECT json FROM objects WHERE coll = ? AND"
 			     " id = ? AND is_last = 1", &p->last, err)) ||
-	    (rc = db_prepare(st, "SELECT min(version_us), max(version_us) FROM"
-			     " objects WHERE coll = ? AND id = ?", &p->range, err)) ||
+	    (rc = db_prepare(st, "SELECT min(version_us), max(version_us),"
+			     " max(version_us = ?3) FROM objects"
+			     " WHERE coll = ?1 AND id = ?2", &p->range, err)) ||
 	    (rc = db_prepare(st, "UPDATE objects SET is_last = 0 WHERE coll = ?"
 			     " AND id = ? AND is_last = 1", &p->unlast, err)) ||
 	    (rc = db_prepare(st, "UPDATE objects SET is_first = 0 WHERE coll = ?"
@@ -54,10 +50,7 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 	    (rc = db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
 			     " version, version_us, date_added, is_first, is_last,"
 			     " json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			     &p->insert, err)) ||
-	    (rc = db_prepare(st, "INSERT INTO status_details(status_id, seq, ok,"
-			     " obj_id, version, message) VALUES (?, ?, ?, ?, ?, ?)",
-			     &p->detail, err)))
+			     &p->insert, err)))
 		return rc;
 	return TX_OK;
 }
@@ -81,16 +74,18 @@ static int step_done(sqlite3_stmt *s)
  * already there (0), or an error (< 0, err set).
  */
 static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
-		   const json_t *obj, int64_t date_added, char *version,
+		   const struct store_item *it, int64_t date_added, char *version,
 		   size_t version_size, struct tx_error *err)
 {
+	const json_t *obj = it->obj;
 	const char *id = str_prop(obj, "id");
 	const char *type = str_prop(obj, "type");
 	const char *spec = str_prop(obj, "spec_version");
 	const char *ver = str_prop(obj, "modified");
 	int64_t version_us, vmin = 0, vmax = 0;
 	int has_range = 0, is_first, is_last, result = -1;
-	char *text = NULL;
+	char *dumped = NULL;
+	const char *text = it->text;
 
 	if (ver == NULL)
 		ver = str_prop(obj, "created");
@@ -98,8 +93,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
 		return -1;
 	}
-	text = json_dumps(obj, JSON_COMPACT);
-	if (text == NULL) {
+	if (text == NULL && (text = dumped = json_dumps(obj, JSON_COMPACT)) == NULL) {
 		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		return -1;
 	}
@@ -109,15 +103,6 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 			goto out;
 		}
 		snprintf(version, version_size, "%s", ver);
-		sqlite3_bind_int64(p->find, 1, coll);
-		sqlite3_bind_text(p->find, 2, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(p->find, 3, version_us);
-		int r = sqlite3_step(p->find);
-		sqlite3_reset(p->find);
-		if (r == SQLITE_ROW) {
-			result = 0;
-			goto out;
-		}
 	} else {
 		/* No modified or created (an SCO): the version is date_added,
 		 * and content equal to the last version is not a new one. */
@@ -136,11 +121,17 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	}
 	sqlite3_bind_int64(p->range, 1, coll);
 	sqlite3_bind_text(p->range, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->range, 3, version_us);
 	if (sqlite3_step(p->range) == SQLITE_ROW &&
 	    sqlite3_column_type(p->range, 0) != SQLITE_NULL) {
 		has_range = 1;
 		vmin = sqlite3_column_int64(p->range, 0);
 		vmax = sqlite3_column_int64(p->range, 1);
+		if (sqlite3_column_int(p->range, 2)) {
+			sqlite3_reset(p->range);
+			result = 0; /* this version is stored already */
+			goto out;
+		}
 	}
 	sqlite3_reset(p->range);
 	is_first = !has_range || version_us < vmin;
@@ -174,27 +165,29 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 dberr:
 	db_error(st, err, "store object");
 out:
-	free(text);
+	free(dumped);
 	return result;
 }
 
-static int add_detail(struct put_stmts *p, const char *status_id, int seq,
-		      int ok, const char *id, const char *version,
-		      const char *message)
+/* Append one status-details record to a JSON array being built. */
+static tx_err add_detail(struct tx_buf *b, const char *id, const char *version,
+			 const char *message)
 {
-	sqlite3_bind_text(p->detail, 1, status_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(p->detail, 2, seq);
-	sqlite3_bind_int(p->detail, 3, ok);
-	sqlite3_bind_text(p->detail, 4, id ? id : "", -1, SQLITE_STATIC);
-	if (version && *version)
-		sqlite3_bind_text(p->detail, 5, version, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(p->detail, 5);
-	if (message)
-		sqlite3_bind_text(p->detail, 6, message, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(p->detail, 6);
-	return step_done(p->detail);
+	tx_err rc = tx_buf_puts(b, b->len > 1 ? ",{\"id\":" : "{\"id\":");
+
+	if (!rc)
+		rc = tx_buf_json_string(b, id ? id : "");
+	if (!rc && version && *version) {
+		rc = tx_buf_puts(b, ",\"version\":");
+		if (!rc)
+			rc = tx_buf_json_string(b, version);
+	}
+	if (!rc && message) {
+		rc = tx_buf_puts(b, ",\"message\":");
+		if (!rc)
+			rc = tx_buf_json_string(b, message);
+	}
+	return rc ? rc : tx_buf_puts(b, "}");
 }
 
 static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
@@ -208,7 +201,7 @@ static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
 		*last = sqlite3_column_int64(s, 0);
 	else
 		rc = db_error(st, err, "read clock");
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -222,7 +215,7 @@ static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
 	sqlite3_bind_int64(s, 1, last);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(st, err, "write clock");
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
@@ -232,12 +225,18 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 			 struct tx_error *err)
 {
 	struct put_stmts p = { 0 };
+	struct tx_buf oks, fails;
 	sqlite3_stmt *s = NULL;
 	int64_t last = 0, now = tx_time_now_us(), next;
 	int64_t n_ok = 0, n_fail = 0;
 	char version[64];
 	struct tx_error oerr;
 	tx_err rc;
+
+	tx_buf_init(&oks, 0);
+	tx_buf_init(&fails, 0);
+	if (tx_buf_puts(&oks, "[") || tx_buf_puts(&fails, "["))
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 
 	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
 		return rc;
@@ -253,7 +252,7 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 
 		version[0] = '\0';
 		if (it->obj != NULL) {
-			r = put_one(st, &p, collection_pk, it->obj, next, version,
+			r = put_one(st, &p, collection_pk, it, next, version,
 				    sizeof(version), &oerr);
 			if (r > 0)
 				next++;
@@ -268,16 +267,22 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 			n_ok++;
 		else
 			n_fail++;
-		if (add_detail(&p, status_id, (int)i, ok, it->id, version, msg)) {
-			rc = db_error(st, err, "status detail");
+		if (add_detail(ok ? &oks : &fails, it->id, version, msg) ||
+		    (i + 1 == n && (tx_buf_puts(&oks, "]") ||
+				    tx_buf_puts(&fails, "]")))) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 	}
 	if ((rc = clock_write(st, next - 1 > last ? next - 1 : last, err)))
 		goto out;
+	if (n == 0 && (tx_buf_puts(&oks, "]") || tx_buf_puts(&fails, "]"))) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = db_prepare(st, "INSERT INTO status(id, user_id, coll, request_ts,"
-			     " total, success, failure) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			     &s, err)))
+			     " total, success, failure, successes, failures)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
 		goto out;
 	sqlite3_bind_text(s, 1, status_id, -1, SQLITE_STATIC);
 	if (u)
@@ -289,14 +294,18 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 	sqlite3_bind_int64(s, 5, (int64_t)n);
 	sqlite3_bind_int64(s, 6, n_ok);
 	sqlite3_bind_int64(s, 7, n_fail);
+	sqlite3_bind_text(s, 8, oks.data, (int)oks.len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, fails.data, (int)fails.len, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "status");
 		goto out;
 	}
 	rc = db_exec(st, "COMMIT", err);
 out:
-	sqlite3_finalize(s);
-	put_stmts_free(&p);
+	db_done(st, s);
+	put_stmts_free(st, &p);
+	tx_buf_free(&oks);
+	tx_buf_free(&fails);
 	if (rc != TX_OK)
 		db_exec(st, "ROLLBACK", NULL);
 	return rc;
@@ -428,7 +437,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		rc = db_error(st, err, "query");
 out:
-	sqlite3_finalize(s);
+	db_done(st, s);
 	tx_buf_free(&sql);
 	return rc;
 }
@@ -465,7 +474,7 @@ tx_err store_delete_object(tx_store *st, const struct store_query *q,
 		goto rollback;
 	}
 	changes = sqlite3_changes(st->db);
-	sqlite3_finalize(s);
+	db_done(st, s);
 	s = NULL;
 	if (changes == 0) {
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no such object");
@@ -491,7 +500,7 @@ tx_err store_delete_object(tx_store *st, const struct store_query *q,
 rollback:
 	db_exec(st, "ROLLBACK", NULL);
 out:
-	sqlite3_finalize(s);
+	db_done(st, s);
 	tx_buf_free(&sql);
 	return rc;
 }
@@ -511,27 +520,11 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 		*n = sqlite3_column_int64(s, 0);
 	else
 		rc = TX_ERR_DB;
-	sqlite3_finalize(s);
+	db_done(st, s);
 	return rc;
 }
 
 /* ---- status resources ---- */
-
-static json_t *detail_json(sqlite3_stmt *s)
-{
-	json_t *d = json_object();
-	const char *v;
-
-	if (d == NULL)
-		return NULL;
-	json_object_set_new(d, "id", json_string((const char *)
-					       sqlite3_column_text(s, 1)));
-	if ((v = (const char *)sqlite3_column_text(s, 2)) != NULL)
-		json_object_set_new(d, "version", json_string(v));
-	if ((v = (const char *)sqlite3_column_text(s, 3)) != NULL)
-		json_object_set_new(d, "message", json_string(v));
-	return d;
-}
 
 tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out)
@@ -541,9 +534,9 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 	char ts[TX_TIME_BUF];
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure FROM"
-			     " status WHERE id = ?1 AND (?2 OR user_id = ?3)", &s,
-			     NULL)))
+	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
+			     " successes, failures FROM status"
+			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", &s, NULL)))
 		return rc;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, u->admin);
@@ -553,44 +546,25 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 		goto out;
 	}
 	tx_time_format(sqlite3_column_int64(s, 0), ts);
-	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", id, "status",
-			"complete", "request_timestamp", ts, "total_count",
-			(json_int_t)sqlite3_column_int64(s, 1), "success_count",
-			(json_int_t)sqlite3_column_int64(s, 2), "failure_count",
-			(json_int_t)sqlite3_column_int64(s, 3), "pending_count",
-			(json_int_t)0);
-	ok = json_array();
-	bad = json_array();
-	if (res == NULL || ok == NULL || bad == NULL) {
+	ok = json_loadb((const char *)sqlite3_column_text(s, 4),
+			(size_t)sqlite3_column_bytes(s, 4), 0, NULL);
+	bad = json_loadb((const char *)sqlite3_column_text(s, 5),
+			 (size_t)sqlite3_column_bytes(s, 5), 0, NULL);
+	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o?, s:I, s:o?, s:I, s:[]}",
+			"id", id, "status", "complete", "request_timestamp", ts,
+			"total_count", (json_int_t)sqlite3_column_int64(s, 1),
+			"success_count", (json_int_t)sqlite3_column_int64(s, 2),
+			"successes", ok,
+			"failure_count", (json_int_t)sqlite3_column_int64(s, 3),
+			"failures", bad, "pending_count", (json_int_t)0, "pendings");
+	ok = bad = NULL; /* json_pack's o took them, also on failure */
+	if (res == NULL) {
 		rc = TX_ERR_NOMEM;
 		goto out;
 	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if ((rc = db_prepare(st, "SELECT ok, obj_id, version, message FROM"
-			     " status_details WHERE status_id = ? ORDER BY seq",
-			     &s, NULL)))
-		goto out;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *d = detail_json(s);
-		if (d == NULL) {
-			rc = TX_ERR_NOMEM;
-			goto out;
-		}
-		json_array_append_new(sqlite3_column_int(s, 0) ? ok : bad, d);
-	}
-	json_object_set_new(res, "successes", ok);
-	json_object_set_new(res, "failures", bad);
-	json_object_set_new(res, "pendings", json_array());
-	ok = bad = NULL;
 	*out = res;
-	res = NULL;
 out:
-	sqlite3_finalize(s);
-	json_decref(res);
-	json_decref(ok);
-	json_decref(bad);
+	db_done(st, s);
 	return rc;
 }
 

@@ -58,15 +58,10 @@ static const char *const migrations[] = {
 	"  request_ts INTEGER NOT NULL,"
 	"  total INTEGER NOT NULL,"
 	"  success INTEGER NOT NULL,"
-	"  failure INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE status_details ("
-	"  status_id TEXT NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  ok INTEGER NOT NULL,"
-	"  obj_id TEXT,"
-	"  version TEXT,"
-	"  message TEXT,"
-	"  PRIMARY KEY (status_id, seq)) WITHOUT ROWID;",
+	"  failure INTEGER NOT NULL,"
+	/* the status-details lists, as TAXII JSON arrays */
+	"  successes TEXT NOT NULL,"
+	"  failures TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -89,6 +89,9 @@ struct store_item {
 	const json_t *obj;   /* borrowed; NULL when refused by validation */
 	const char *id;      /* borrowed; the object's id if known, else NULL */
 	const char *message; /* borrowed; why it was refused */
+	const char *text;    /* borrowed; obj as compact JSON text as it was
+	                        sent, or NULL to serialise obj */
+	size_t text_len;
 };
 
 /*

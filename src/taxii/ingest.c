@@ -16,9 +16,19 @@ tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 		    size_t first_index, char status_id[TX_UUID_BUF],
 		    struct tx_error *err)
 {
-	size_t n = json_array_size(objects);
+	return taxii_ingest_text(st, collection_pk, u, objects, NULL, NULL,
+				 first_index, status_id, err);
+}
+
+tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
+			 const struct store_user *u, const json_t *objects,
+			 const char *raw, const struct tx_span *spans,
+			 size_t first_index, char status_id[TX_UUID_BUF],
+			 struct tx_error *err)
+{
+	size_t n = json_array_size(objects), total = 0, used = 0;
 	struct store_item *items = NULL;
-	char **messages = NULL;
+	char **messages = NULL, *texts = NULL;
 	struct tx_error verr;
 	tx_err rc;
 
@@ -27,6 +37,12 @@ tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 	items = calloc(n ? n : 1, sizeof(*items));
 	messages = calloc(n ? n : 1, sizeof(*messages));
 	if (items == NULL || messages == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; raw && spans && i < n; i++)
+		total += spans[i].len + 1;
+	if (total > 0 && (texts = malloc(total)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -40,6 +56,12 @@ tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
 		} else if (stix_validate(obj, &verr) == TX_OK) {
 			items[i].obj = obj;
+			if (texts != NULL) {
+				items[i].text = texts + used;
+				items[i].text_len = tx_json_compact(
+					raw + spans[i].off, spans[i].len, texts + used);
+				used += items[i].text_len + 1;
+			}
 			continue;
 		}
 		size_t len = strlen(verr.msg) + (id ? strlen(id) : 0) + 64;
@@ -57,5 +79,6 @@ out:
 		free(messages[i]);
 	free(messages);
 	free(items);
+	free(texts);
 	return rc;
 }

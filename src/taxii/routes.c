@@ -279,6 +279,8 @@ static void post_objects(struct request *rq, struct reply *rp,
 {
 	json_error_t jerr;
 	json_t *env = NULL, *objects, *status = NULL;
+	struct tx_span *spans = NULL;
+	size_t n_spans = 0;
 	char status_id[TX_UUID_BUF];
 	struct tx_error err = { 0 };
 
@@ -297,7 +299,15 @@ static void post_objects(struct request *rq, struct reply *rp,
 			    " an object with an \"objects\" list");
 		goto out;
 	}
-	if (taxii_ingest(rq->st, c->pk, &rq->user, objects, 0, status_id, &err)) {
+	/* Keep each object's own text when it can be found in the body. */
+	if (tx_json_array_spans(rq->body, rq->body_len, "objects", &spans,
+				&n_spans) != TX_OK ||
+	    n_spans != json_array_size(objects)) {
+		free(spans);
+		spans = NULL;
+	}
+	if (taxii_ingest_text(rq->st, c->pk, &rq->user, objects,
+			      spans ? rq->body : NULL, spans, 0, status_id, &err)) {
 		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
 		reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
 			    "Internal Server Error",
@@ -311,6 +321,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 	}
 	reply_json(rp, 202, status);
 out:
+	free(spans);
 	json_decref(status);
 	json_decref(env);
 }

@@ -83,6 +83,17 @@ tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 		    const struct store_user *u, const json_t *objects,
 		    size_t first_index, char status_id[TX_UUID_BUF],
 		    struct tx_error *err);
+/*
+ * The same, keeping each object as the text it was sent in: raw is the
+ * JSON document objects was parsed from and spans[i] (from
+ * tx_json_array_spans) the text of objects[i]. Stored objects are then
+ * that text without insignificant whitespace, not a re-serialisation.
+ */
+tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
+			 const struct store_user *u, const json_t *objects,
+			 const char *raw, const struct tx_span *spans,
+			 size_t first_index, char status_id[TX_UUID_BUF],
+			 struct tx_error *err);
 
 /* ---- client (taxii/client.c) ---- */
 

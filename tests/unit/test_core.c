@@ -146,6 +146,38 @@ static void test_config(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void test_json_spans(void **state)
+{
+	const char *doc = "{ \"type\": \"bundle\", \"x\": [1, {\"objects\": 2}],\n"
+			  "  \"objects\" : [ {\"a\": \"b ]\\\" }\"} ,\n [ 1, 2 ] , \"s\", 3 ] }";
+	struct tx_span *sp = NULL;
+	size_t n = 0;
+	char out[64];
+
+	assert_int_equal(tx_json_array_spans(doc, strlen(doc), "objects", &sp, &n),
+			 TX_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(tx_json_compact(doc + sp[0].off, sp[0].len, out), 15);
+	assert_string_equal(out, "{\"a\":\"b ]\\\" }\"}");
+	tx_json_compact(doc + sp[1].off, sp[1].len, out);
+	assert_string_equal(out, "[1,2]");
+	tx_json_compact(doc + sp[2].off, sp[2].len, out);
+	assert_string_equal(out, "\"s\"");
+	tx_json_compact(doc + sp[3].off, sp[3].len, out);
+	assert_string_equal(out, "3");
+	free(sp);
+	assert_int_equal(tx_json_array_spans("[1]", 3, "objects", &sp, &n),
+			 TX_ERR_INVALID);
+	assert_int_equal(tx_json_array_spans("{\"objects\": 5}", 14, "objects", &sp,
+					     &n), TX_ERR_NOTFOUND);
+	assert_int_equal(tx_json_array_spans("{\"objects\": [\"abc", 17, "objects",
+					     &sp, &n), TX_ERR_NOTFOUND);
+	assert_int_equal(tx_json_array_spans("{\"objects\": []}", 15, "objects", &sp,
+					     &n), TX_OK);
+	assert_int_equal(n, 0);
+	free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_json_spans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,8 +130,9 @@ static void test_versions_pages_and_delete(void **state)
 	json_t *a = obj(1, "2020-03-01T00:00:00Z"), *b = obj(1, "2020-01-01T00:00:00Z");
 	json_t *d = obj(1, "2020-02-01T00:00:00Z"), *e = obj(2, "2020-01-01T00:00:00Z");
 	struct store_item items[] = {
-		{ a, "x", NULL }, { b, "x", NULL }, { NULL, "bad", "broken" },
-		{ d, "x", NULL }, { e, "y", NULL }, { a, "x", NULL },
+		{ .obj = a, .id = "x" }, { .obj = b, .id = "x" },
+		{ .id = "bad", .message = "broken" }, { .obj = d, .id = "x" },
+		{ .obj = e, .id = "y" }, { .obj = a, .id = "x" },
 	};
 
 	assert_int_equal(store_collection_add(st, "V", NULL, "v", id, &err), TX_OK);
@@ -212,8 +213,8 @@ static void test_sco_without_version(void **state)
 	json_t *ip2 = json_pack("{s:s, s:s, s:s}", "type", "ipv4-addr", "id",
 				"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
 				"value", "198.51.100.4");
-	struct store_item items[] = { { ip, NULL, NULL }, { ip, NULL, NULL },
-				      { ip2, NULL, NULL } };
+	struct store_item items[] = { { .obj = ip }, { .obj = ip },
+				      { .obj = ip2 } };
 
 	assert_int_equal(store_collection_add(st, "S", NULL, "s", id, &err), TX_OK);
 	assert_int_equal(store_collection_get(st, &admin, "s", &c), TX_OK);

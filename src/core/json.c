@@ -1,0 +1,141 @@
+/*
+ * core/json.c: finding values in JSON text without building a tree.
+ *
+ * Used to keep each object of a POST or a file exactly as it was sent
+ * (minus insignificant whitespace) instead of serialising the parsed tree
+ * again, which was about a third of the cost of ingest. The text must
+ * already have been accepted by a full parser; these functions still never
+ * read past len, whatever the input.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+#define MAX_DEPTH 512
+
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+			   s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Index just past the string starting at s[i] == '"', or len on error. */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return len + 1;
+}
+
+/* Index just past the value starting at s[i], or > len on error. */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+	int depth = 0;
+
+	if (i >= len)
+		return len + 1;
+	if (s[i] == '"')
+		return skip_string(s, len, i);
+	if (s[i] != '{' && s[i] != '[') {
+		while (i < len && !strchr(",}] \t\r\n", s[i]))
+			i++;
+		return i;
+	}
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c == '"') {
+			i = skip_string(s, len, i) - 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > MAX_DEPTH)
+				return len + 1;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return i + 1;
+		}
+	}
+	return len + 1;
+}
+
+tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
+			   struct tx_span **out, size_t *n_out)
+{
+	size_t klen = strlen(key), i = skip_ws(s, len, 0), n = 0, cap = 0;
+	struct tx_span *spans = NULL, *p;
+
+	if (i >= len || s[i] != '{')
+		return TX_ERR_INVALID;
+	i = skip_ws(s, len, i + 1);
+	while (i < len && s[i] == '"') {
+		size_t kend = skip_string(s, len, i);
+		int match;
+		if (kend > len)
+			break;
+		match = kend - i - 2 == klen && memcmp(s + i + 1, key, klen) == 0;
+		i = skip_ws(s, len, kend);
+		if (i >= len || s[i] != ':')
+			break;
+		i = skip_ws(s, len, i + 1);
+		if (match && i < len && s[i] == '[') {
+			i = skip_ws(s, len, i + 1);
+			while (i < len && s[i] != ']') {
+				size_t end = skip_value(s, len, i);
+				if (end > len)
+					goto bad;
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					if ((p = realloc(spans, cap * sizeof(*p))) == NULL) {
+						free(spans);
+						return TX_ERR_NOMEM;
+					}
+					spans = p;
+				}
+				spans[n].off = i;
+				spans[n].len = end - i;
+				n++;
+				i = skip_ws(s, len, end);
+				if (i < len && s[i] == ',')
+					i = skip_ws(s, len, i + 1);
+			}
+			*out = spans;
+			*n_out = n;
+			return TX_OK;
+		}
+		i = skip_value(s, len, i);
+		if (i > len)
+			break;
+		i = skip_ws(s, len, i);
+		if (i < len && s[i] == ',')
+			i = skip_ws(s, len, i + 1);
+	}
+bad:
+	free(spans);
+	return TX_ERR_NOTFOUND;
+}
+
+size_t tx_json_compact(const char *in, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		if (c == '"') {
+			size_t end = skip_string(in, len, i);
+			if (end > len)
+				end = len;
+			memcpy(out + o, in + i, end - i);
+			o += end - i;
+			i = end - 1;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
