@@ -36,6 +36,44 @@ tx_err crypto_write_new_file(const char *path, const void *data, size_t len,
 tx_err crypto_identity_create(const char *path, char pub_hex[CRYPTO_PUBHEX_BUF],
 			      struct tx_error *err);
 
+/* Loaded identity (secret key in secure memory). Opaque. */
+typedef struct tx_identity tx_identity;
+
+#define CRYPTO_SIGN_PK_BYTES 32
+#define CRYPTO_SEAL_PK_BYTES 32
+#define CRYPTO_SIG_BYTES 64
+
+/* Read the secret key at path (DIR/identity.key) into secure memory. */
+tx_err crypto_identity_load(const char *path, tx_identity **out,
+			    struct tx_error *err);
+/* Wipe and free; NULL is fine. */
+void crypto_identity_free(tx_identity *id);
+/* The identity's Ed25519 public key. */
+void crypto_identity_public(const tx_identity *id,
+			    unsigned char pk[CRYPTO_SIGN_PK_BYTES]);
+/* Ed25519 signature of msg. */
+tx_err crypto_sign_detached_id(const tx_identity *id, const void *msg,
+			       size_t len, unsigned char sig[CRYPTO_SIG_BYTES]);
+/* 1 when sig is pk's signature of msg. */
+int crypto_verify(const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const void *msg,
+		  size_t len, const unsigned char sig[CRYPTO_SIG_BYTES]);
+/* The X25519 sealing key that belongs to an Ed25519 signing key. */
+tx_err crypto_seal_key(const unsigned char sign_pk[CRYPTO_SIGN_PK_BYTES],
+		       unsigned char seal_pk[CRYPTO_SEAL_PK_BYTES]);
+/* A libsodium sealed box of msg for seal_pk; *out is caller-freed. */
+tx_err crypto_seal(const unsigned char seal_pk[CRYPTO_SEAL_PK_BYTES],
+		   const void *msg, size_t len, unsigned char **out,
+		   size_t *out_len);
+/* Open a sealed box made for this identity; *out (NUL-terminated) freed by
+ * the caller. TX_ERR_CRYPTO when it was not made for us or was altered. */
+tx_err crypto_unseal(const tx_identity *id, const unsigned char *ct, size_t len,
+		     unsigned char **out, size_t *out_len);
+/* Decode exactly n bytes of hex; -1 on anything else. */
+int crypto_hex_decode(const char *hex, unsigned char *out, size_t n);
+/* Standard base64 with padding; *out caller-freed. */
+tx_err crypto_base64_encode(const unsigned char *in, size_t len, char **out);
+tx_err crypto_base64_decode(const char *in, unsigned char **out, size_t *len);
+
 /* ---- TLS certificate ---- */
 
 #define CRYPTO_FP_BUF 65

@@ -54,6 +54,7 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 	u->id = sqlite3_column_int64(s, 0);
 	db_column_copy(s, 1, u->name, sizeof(u->name));
 	u->admin = sqlite3_column_int(s, 2);
+	db_column_copy(s, 3, u->peer, sizeof(u->peer));
 }
 
 tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
@@ -62,14 +63,14 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT id, name, admin, pwhash FROM users"
-			     " WHERE name = ?", &s, NULL)) != TX_OK)
+	if ((rc = db_prepare(st, "SELECT id, name, admin, COALESCE(peer, ''),"
+			     " pwhash FROM users WHERE name = ?", &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
-			db_column_copy(s, 3, pwhash, pwhash_size);
+			db_column_copy(s, 4, pwhash, pwhash_size);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
@@ -104,7 +105,8 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin FROM tokens t"
+	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin, COALESCE(u.peer, '')"
+			     " FROM tokens t"
 			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
 			     &s, NULL)) != TX_OK)
 		return rc;

@@ -49,8 +49,8 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 			     " AND id = ? AND is_first = 1", &p->unfirst, err)) ||
 	    (rc = db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
 			     " version, version_us, date_added, is_first, is_last,"
-			     " json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			     &p->insert, err)))
+			     " json, origin, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			     " ?, ?, ?)", &p->insert, err)))
 		return rc;
 	return TX_OK;
 }
@@ -158,6 +158,14 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	sqlite3_bind_int(p->insert, 8, is_first);
 	sqlite3_bind_int(p->insert, 9, is_last);
 	sqlite3_bind_text(p->insert, 10, text, -1, SQLITE_STATIC);
+	if (it->origin)
+		sqlite3_bind_text(p->insert, 11, it->origin, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(p->insert, 11);
+	if (it->via)
+		sqlite3_bind_text(p->insert, 12, it->via, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(p->insert, 12);
 	if (step_done(p->insert))
 		goto dberr;
 	result = 1;

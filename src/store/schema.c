@@ -62,6 +62,33 @@ static const char *const migrations[] = {
 	/* the status-details lists, as TAXII JSON arrays */
 	"  successes TEXT NOT NULL,"
 	"  failures TEXT NOT NULL) WITHOUT ROWID;",
+	/* 2: federation: partners, where objects came from */
+	"CREATE TABLE peers ("
+	"  party TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  url TEXT NOT NULL DEFAULT '',"
+	"  cert_fp TEXT NOT NULL UNIQUE,"
+	"  cert_pem TEXT NOT NULL,"
+	"  sign_pk TEXT NOT NULL UNIQUE,"
+	"  seal_pk TEXT NOT NULL,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  inbox INTEGER NOT NULL REFERENCES collections(pk),"
+	"  push_added INTEGER NOT NULL DEFAULT 0,"
+	"  push_rowid INTEGER NOT NULL DEFAULT 0,"
+	"  pull_token TEXT NOT NULL DEFAULT '',"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0,"
+	"  last_ok INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  last_error_at INTEGER NOT NULL DEFAULT 0,"
+	"  added INTEGER NOT NULL);"
+	"ALTER TABLE users ADD COLUMN peer TEXT;"
+	/* origin: party whose key signed the object (NULL: this node);
+	 * via: the partner it was received from (NULL: made here). */
+	"ALTER TABLE objects ADD COLUMN origin TEXT;"
+	"ALTER TABLE objects ADD COLUMN via TEXT;"
+	"CREATE INDEX objects_global ON objects(date_added);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -19,6 +19,9 @@
 
 typedef struct tx_store tx_store;
 
+/* Size of an encoded cursor (a `next` token). */
+#define STORE_TOKEN_BUF 48
+
 /*
  * Open the database at path. With create set, make the file (refusing an
  * existing one) and its schema; otherwise open an existing file and bring
@@ -38,6 +41,7 @@ struct store_user {
 	int64_t id;
 	char name[STORE_NAME_MAX];
 	int admin;
+	char peer[TX_PARTY_MAX];  /* a partner node's account: its party */
 };
 
 /* Add a user with an already hashed password. TX_ERR_EXISTS if taken. */
@@ -92,6 +96,8 @@ struct store_item {
 	const char *text;    /* borrowed; obj as compact JSON text as it was
 	                        sent, or NULL to serialise obj */
 	size_t text_len;
+	const char *origin;  /* borrowed; party that signed it, NULL: us */
+	const char *via;     /* borrowed; partner it came from, NULL: made here */
 };
 
 /*
@@ -183,9 +189,72 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
 tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out);
 
+/* ---- partners (store/peers.c) ---- */
+
+#define STORE_URL_MAX 512
+#define STORE_PEM_MAX 8192
+
+/* Plain data about one partner node. */
+struct store_peer {
+	char party[TX_PARTY_MAX];
+	char name[TX_NAME_MAX];
+	char url[STORE_URL_MAX];       /* its API root, or "" (key only) */
+	char cert_fp[65];              /* SHA-256 of its certificate, hex */
+	char cert_pem[STORE_PEM_MAX];
+	char sign_pk[65];              /* Ed25519, hex */
+	char seal_pk[65];              /* X25519, hex */
+	int64_t user_id;               /* its account here */
+	int64_t inbox_pk;              /* its inbox collection here */
+	struct store_cursor push;      /* last of our objects it acknowledged */
+	char pull_token[STORE_TOKEN_BUF]; /* where our pull from it stands */
+	int64_t delivered, received, rejected;
+	int64_t last_ok;               /* us */
+	char last_error[256];
+	int64_t last_error_at;
+};
+
+/*
+ * Pin a partner: its row, an account "peer-<PARTY>" that no password can
+ * open, and its inbox collection (alias "inbox-<PARTY>") that the account
+ * may write. TX_ERR_EXISTS when the party, certificate or key is pinned.
+ */
+tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err);
+/* Unpin: the row and the account go; the inbox and its objects stay. */
+tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err);
+/* Every partner, by party; *out caller-freed. */
+tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n);
+/* One partner by party, certificate fingerprint or signing key (the
+ * others NULL). TX_ERR_NOTFOUND if none. */
+tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
+		       const char *sign_pk, struct store_peer *p);
+/* Record a delivery: the new cursor and how many objects it carried. */
+tx_err store_peer_delivered(tx_store *st, const char *party,
+			    const struct store_cursor *c, int64_t n);
+/* Record a failed delivery or pull. */
+tx_err store_peer_failed(tx_store *st, const char *party, const char *error);
+/* Record a pull: the new token, objects received and rejected. */
+tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
+			 int64_t received, int64_t rejected);
+/* Count objects received from / rejected for a partner. */
+tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
+			int64_t rejected);
+
+/*
+ * Objects made on this node (not received from a partner), in
+ * (date_added, rowid) order after c, across every collection: what is to
+ * be shared. Row pointers are borrowed for the callback's duration.
+ */
+tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
+			    int64_t limit, store_row_fn fn, void *ctx,
+			    struct store_page *page, struct tx_error *err);
+/* The largest rowid of objects: a cheap "anything new?" probe. */
+int64_t store_last_rowid(tx_store *st);
+/* Replace the stored text of one object version (after signing it). */
+tx_err store_object_set_text(tx_store *st, int64_t rowid, const char *text,
+			     struct tx_error *err);
+
 /* ---- next tokens ---- */
 
-#define STORE_TOKEN_BUF 48
 /* Encode a cursor as an opaque token / decode one (TX_ERR_INVALID). */
 void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF]);
 tx_err store_cursor_decode(const char *token, struct store_cursor *c);

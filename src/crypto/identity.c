@@ -1,0 +1,177 @@
+/*
+ * crypto/identity.c: using the node's Ed25519 identity.
+ *
+ * The secret key is read once into sodium secure memory (guarded pages,
+ * read-only between uses) and wiped when released. The same key pair,
+ * converted to X25519, is the node's sealing key: a partner seals TLP:RED
+ * content to it with a libsodium sealed box, and only this node can open it.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+
+struct tx_identity {
+	unsigned char *sk;                           /* secure memory, 64 bytes */
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+};
+
+tx_err crypto_identity_load(const char *path, tx_identity **out,
+			    struct tx_error *err)
+{
+	tx_identity *id = NULL;
+	char *raw = NULL;
+	size_t len = 0;
+	tx_err rc;
+
+	if ((rc = crypto_init()) != TX_OK)
+		return tx_error_set(err, rc, "cannot initialise libsodium");
+	if ((rc = tx_read_file(path, 4096, &raw, &len, err)) != TX_OK)
+		return rc;
+	if (len != crypto_sign_SECRETKEYBYTES) {
+		rc = tx_error_set(err, TX_ERR_CRYPTO, "%s: not an Ed25519 secret key"
+				  " (%zu bytes)", path, len);
+		goto out;
+	}
+	if ((id = calloc(1, sizeof(*id))) == NULL ||
+	    (id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(id->sk, raw, len);
+	crypto_sign_ed25519_sk_to_pk(id->pk, id->sk);
+	sodium_mprotect_readonly(id->sk);
+	*out = id;
+	id = NULL;
+out:
+	if (raw != NULL) {
+		sodium_memzero(raw, len);
+		free(raw);
+	}
+	crypto_identity_free(id);
+	return rc;
+}
+
+void crypto_identity_free(tx_identity *id)
+{
+	if (id == NULL)
+		return;
+	sodium_free(id->sk); /* wipes */
+	free(id);
+}
+
+void crypto_identity_public(const tx_identity *id,
+			    unsigned char pk[CRYPTO_SIGN_PK_BYTES])
+{
+	memcpy(pk, id->pk, CRYPTO_SIGN_PK_BYTES);
+}
+
+tx_err crypto_sign_detached_id(const tx_identity *id, const void *msg,
+			       size_t len, unsigned char sig[CRYPTO_SIG_BYTES])
+{
+	int r;
+
+	sodium_mprotect_readonly(id->sk);
+	r = crypto_sign_detached(sig, NULL, msg, len, id->sk);
+	return r == 0 ? TX_OK : TX_ERR_CRYPTO;
+}
+
+int crypto_verify(const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const void *msg,
+		  size_t len, const unsigned char sig[CRYPTO_SIG_BYTES])
+{
+	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+}
+
+tx_err crypto_seal_key(const unsigned char sign_pk[CRYPTO_SIGN_PK_BYTES],
+		       unsigned char seal_pk[CRYPTO_SEAL_PK_BYTES])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(seal_pk, sign_pk) == 0 ?
+		       TX_OK : TX_ERR_CRYPTO;
+}
+
+tx_err crypto_seal(const unsigned char seal_pk[CRYPTO_SEAL_PK_BYTES],
+		   const void *msg, size_t len, unsigned char **out,
+		   size_t *out_len)
+{
+	unsigned char *ct;
+
+	if (len > SIZE_MAX - crypto_box_SEALBYTES)
+		return TX_ERR_TOOBIG;
+	if ((ct = malloc(len + crypto_box_SEALBYTES)) == NULL)
+		return TX_ERR_NOMEM;
+	if (crypto_box_seal(ct, msg, len, seal_pk) != 0) {
+		free(ct);
+		return TX_ERR_CRYPTO;
+	}
+	*out = ct;
+	*out_len = len + crypto_box_SEALBYTES;
+	return TX_OK;
+}
+
+tx_err crypto_unseal(const tx_identity *id, const unsigned char *ct, size_t len,
+		     unsigned char **out, size_t *out_len)
+{
+	unsigned char *xsk = NULL, xpk[crypto_box_PUBLICKEYBYTES], *pt = NULL;
+	tx_err rc = TX_ERR_CRYPTO;
+
+	if (len < crypto_box_SEALBYTES)
+		return TX_ERR_CRYPTO;
+	if ((xsk = sodium_malloc(crypto_box_SECRETKEYBYTES)) == NULL ||
+	    (pt = malloc(len - crypto_box_SEALBYTES + 1)) == NULL) {
+		rc = TX_ERR_NOMEM;
+		goto out;
+	}
+	sodium_mprotect_readonly(id->sk);
+	if (crypto_sign_ed25519_sk_to_curve25519(xsk, id->sk) != 0 ||
+	    crypto_sign_ed25519_pk_to_curve25519(xpk, id->pk) != 0 ||
+	    crypto_box_seal_open(pt, ct, len, xpk, xsk) != 0)
+		goto out;
+	pt[len - crypto_box_SEALBYTES] = '\0';
+	*out = pt;
+	*out_len = len - crypto_box_SEALBYTES;
+	pt = NULL;
+	rc = TX_OK;
+out:
+	sodium_free(xsk);
+	free(pt);
+	return rc;
+}
+
+int crypto_hex_decode(const char *hex, unsigned char *out, size_t n)
+{
+	size_t len = 0;
+
+	if (hex == NULL || strlen(hex) != 2 * n)
+		return -1;
+	return sodium_hex2bin(out, n, hex, 2 * n, NULL, &len, NULL) == 0 &&
+			       len == n ? 0 : -1;
+}
+
+tx_err crypto_base64_encode(const unsigned char *in, size_t len, char **out)
+{
+	size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	char *b = malloc(n);
+
+	if (b == NULL)
+		return TX_ERR_NOMEM;
+	sodium_bin2base64(b, n, in, len, sodium_base64_VARIANT_ORIGINAL);
+	*out = b;
+	return TX_OK;
+}
+
+tx_err crypto_base64_decode(const char *in, unsigned char **out, size_t *len)
+{
+	size_t n = strlen(in), max = n / 4 * 3 + 3;
+	unsigned char *b = malloc(max ? max : 1);
+
+	if (b == NULL)
+		return TX_ERR_NOMEM;
+	if (sodium_base642bin(b, max, in, n, NULL, len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(b);
+		return TX_ERR_INVALID;
+	}
+	*out = b;
+	return TX_OK;
+}

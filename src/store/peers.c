@@ -1,0 +1,345 @@
+/*
+ * store/peers.c: partner nodes and what is shared with them.
+ *
+ * A partner is pinned by party code, certificate fingerprint and signing
+ * key, each unique. It gets an account (so the TAXII server's normal
+ * collection rights apply to it) whose password hash "!" no password
+ * matches, and an inbox collection it may write. What we share with it is
+ * tracked by one cursor over our own objects in (date_added, rowid) order:
+ * the objects are the outbox, and the cursor only moves once the partner
+ * has acknowledged, so nothing committed is ever skipped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define PEER_COLUMNS \
+	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
+	" push_added, push_rowid, pull_token, delivered, received, rejected," \
+	" last_ok, last_error, last_error_at"
+
+static void read_peer(sqlite3_stmt *s, struct store_peer *p)
+{
+	db_column_copy(s, 0, p->party, sizeof(p->party));
+	db_column_copy(s, 1, p->name, sizeof(p->name));
+	db_column_copy(s, 2, p->url, sizeof(p->url));
+	db_column_copy(s, 3, p->cert_fp, sizeof(p->cert_fp));
+	db_column_copy(s, 4, p->cert_pem, sizeof(p->cert_pem));
+	db_column_copy(s, 5, p->sign_pk, sizeof(p->sign_pk));
+	db_column_copy(s, 6, p->seal_pk, sizeof(p->seal_pk));
+	p->user_id = sqlite3_column_int64(s, 7);
+	p->inbox_pk = sqlite3_column_int64(s, 8);
+	p->push.date_added = sqlite3_column_int64(s, 9);
+	p->push.rowid = sqlite3_column_int64(s, 10);
+	db_column_copy(s, 11, p->pull_token, sizeof(p->pull_token));
+	p->delivered = sqlite3_column_int64(s, 12);
+	p->received = sqlite3_column_int64(s, 13);
+	p->rejected = sqlite3_column_int64(s, 14);
+	p->last_ok = sqlite3_column_int64(s, 15);
+	db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
+	p->last_error_at = sqlite3_column_int64(s, 17);
+}
+
+/* Run one bound statement to completion inside the current transaction. */
+static tx_err run(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
+		  const char *what)
+{
+	tx_err rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
+						     db_error(st, err, what);
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
+{
+	char user[STORE_NAME_MAX], alias[64], id[TX_UUID_BUF], title[256];
+	struct store_user u;
+	struct store_collection c;
+	struct store_user admin = { .admin = 1 };
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	snprintf(user, sizeof(user), "peer-%s", p->party);
+	snprintf(alias, sizeof(alias), "inbox-%s", p->party);
+	snprintf(title, sizeof(title), "Inbox of partner %s (%s)", p->party,
+		 p->name);
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+		return rc;
+	if (store_collection_get(st, &admin, alias, &c) != TX_OK) {
+		if ((rc = store_collection_add(st, title, "objects shared by the"
+					       " partner", alias, id, err)) ||
+		    (rc = store_collection_get(st, &admin, id, &c)))
+			goto rollback;
+	}
+	if ((rc = store_user_add(st, user, "!", 0, err)) != TX_OK)
+		goto rollback;
+	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
+	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)
+		goto rollback;
+	if ((rc = db_prepare(st, "UPDATE users SET peer = ? WHERE id = ?", &s,
+			     err)))
+		goto rollback;
+	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, u.id);
+	if ((rc = run(st, s, err, "peer account")))
+		goto rollback;
+	p->user_id = u.id;
+	p->inbox_pk = c.pk;
+	if ((rc = db_prepare(st, "INSERT INTO peers(party, name, url, cert_fp,"
+			     " cert_pem, sign_pk, seal_pk, user_id, inbox, added)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
+		goto rollback;
+	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->cert_fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, p->cert_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->sign_pk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, p->seal_pk, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, p->user_id);
+	sqlite3_bind_int64(s, 9, p->inbox_pk);
+	sqlite3_bind_int64(s, 10, tx_time_now_us());
+	if ((rc = run(st, s, err, "add partner")) != TX_OK) {
+		if (rc == TX_ERR_EXISTS)
+			tx_error_set(err, rc, "partner %s, its certificate or its key"
+				     " is already pinned", p->party);
+		goto rollback;
+	}
+	return db_exec(st, "COMMIT", err);
+rollback:
+	if (rc == TX_ERR_EXISTS && strstr(err ? err->msg : "", "user"))
+		tx_error_set(err, rc, "partner %s is already pinned", p->party);
+	db_exec(st, "ROLLBACK", NULL);
+	return rc;
+}
+
+tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err)
+{
+	struct store_peer *p = NULL;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return TX_ERR_NOMEM;
+	if (store_peer_find(st, party, NULL, NULL, p) != TX_OK) {
+		free(p);
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s", party);
+	}
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+		goto out;
+	if ((rc = db_prepare(st, "DELETE FROM peers WHERE party = ?", &s, err)))
+		goto rollback;
+	sqlite3_bind_text(s, 1, party, -1, SQLITE_STATIC);
+	if ((rc = run(st, s, err, "remove partner")))
+		goto rollback;
+	if ((rc = db_prepare(st, "DELETE FROM users WHERE id = ?", &s, err)))
+		goto rollback;
+	sqlite3_bind_int64(s, 1, p->user_id);
+	if ((rc = run(st, s, err, "remove partner account")))
+		goto rollback;
+	rc = db_exec(st, "COMMIT", err);
+	goto out;
+rollback:
+	db_exec(st, "ROLLBACK", NULL);
+out:
+	free(p);
+	return rc;
+}
+
+tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
+{
+	struct store_peer *list = NULL, *q;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers ORDER BY party",
+			     &s, NULL)))
+		return rc;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((q = realloc(list, cap * sizeof(*q))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				break;
+			}
+			list = q;
+		}
+		read_peer(s, &list[count++]);
+	}
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}
+
+tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
+		       const char *sign_pk, struct store_peer *p)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE"
+			     " party = ?1 OR cert_fp = ?2 OR sign_pk = ?3", &s,
+			     NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, party ? party : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cert_fp ? cert_fp : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, sign_pk ? sign_pk : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_peer(s, p);
+	else
+		rc = TX_ERR_NOTFOUND;
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_peer_delivered(tx_store *st, const char *party,
+			    const struct store_cursor *c, int64_t n)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE peers SET push_added = ?, push_rowid = ?,"
+			     " delivered = delivered + ?, last_ok = ? WHERE party = ?",
+			     &s, NULL)))
+		return rc;
+	sqlite3_bind_int64(s, 1, c->date_added);
+	sqlite3_bind_int64(s, 2, c->rowid);
+	sqlite3_bind_int64(s, 3, n);
+	sqlite3_bind_int64(s, 4, tx_time_now_us());
+	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
+	return run(st, s, NULL, "delivered");
+}
+
+tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE peers SET last_error = ?, last_error_at = ?"
+			     " WHERE party = ?", &s, NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, tx_time_now_us());
+	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	return run(st, s, NULL, "failed");
+}
+
+tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
+			 int64_t received, int64_t rejected)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE peers SET pull_token = ?, received ="
+			     " received + ?, rejected = rejected + ?, last_ok = ?"
+			     " WHERE party = ?", &s, NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, received);
+	sqlite3_bind_int64(s, 3, rejected);
+	sqlite3_bind_int64(s, 4, tx_time_now_us());
+	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
+	return run(st, s, NULL, "pulled");
+}
+
+tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
+			int64_t rejected)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE peers SET received = received + ?,"
+			     " rejected = rejected + ? WHERE party = ?", &s, NULL)))
+		return rc;
+	sqlite3_bind_int64(s, 1, received);
+	sqlite3_bind_int64(s, 2, rejected);
+	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	return run(st, s, NULL, "count");
+}
+
+tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
+			    int64_t limit, store_row_fn fn, void *ctx,
+			    struct store_page *page, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_row row;
+	tx_err rc;
+	int r;
+
+	memset(page, 0, sizeof(*page));
+	if ((rc = db_prepare(st, "SELECT rowid, date_added, id, version,"
+			     " spec_version, json FROM objects"
+			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
+			     " rowid > ?2) AND via IS NULL"
+			     " ORDER BY date_added, rowid LIMIT ?3", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, c->date_added);
+	sqlite3_bind_int64(s, 2, c->rowid);
+	sqlite3_bind_int64(s, 3, limit + 1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((int64_t)page->n == limit) {
+			page->more = 1;
+			break;
+		}
+		row.rowid = sqlite3_column_int64(s, 0);
+		row.date_added = sqlite3_column_int64(s, 1);
+		row.id = (const char *)sqlite3_column_text(s, 2);
+		row.version = (const char *)sqlite3_column_text(s, 3);
+		row.spec_version = (const char *)sqlite3_column_text(s, 4);
+		row.json = (const char *)sqlite3_column_text(s, 5);
+		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+		if (row.id == NULL || row.json == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			break;
+		}
+		if (fn(ctx, &row) != 0) {
+			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
+			break;
+		}
+		if (page->n == 0)
+			page->first_added = row.date_added;
+		page->last_added = row.date_added;
+		page->next.date_added = row.date_added;
+		page->next.rowid = row.rowid;
+		page->n++;
+	}
+	if (rc == TX_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_error(st, err, "outgoing");
+	db_done(st, s);
+	return rc;
+}
+
+int64_t store_last_rowid(tx_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+
+	if (db_prepare(st, "SELECT max(rowid) FROM objects", &s, NULL) != TX_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	db_done(st, s);
+	return v;
+}
+
+tx_err store_object_set_text(tx_store *st, int64_t rowid, const char *text,
+			     struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "UPDATE objects SET json = ? WHERE rowid = ?", &s,
+			     err)))
+		return rc;
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, rowid);
+	return run(st, s, err, "set text");
+}
