@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "federation/federation.h"
+#include "policy/policy.h"
 #include "taxii/taxii.h"
 
 static int init_run(int argc, char **argv)
@@ -95,6 +97,7 @@ const struct cmd cmd_init = {
  * the module that provides it. The last row is the end marker.
  */
 static const struct taxii_ext serve_exts[] = {
+	{ "assess", policy_http_assess, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -111,7 +114,10 @@ static int serve_run(int argc, char **argv)
 	const char *dir = NULL;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
+	struct taxii_ext exts[N_SERVE_EXTS + 1];
+	struct taxii_hooks hooks = { 0 };
 	tx_server *srv = NULL;
+	tx_fed *fed = NULL;
 	sigset_t set;
 	int c, sig = 0;
 
@@ -135,15 +141,30 @@ static int serve_run(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (taxii_server_start(dir, &cfg, serve_exts, N_SERVE_EXTS, &srv,
-			       &err) != TX_OK)
+	if (fed_open(dir, &cfg, &fed, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	/* Federation: partners post through fed_receive, pull from
+	 * /trilex/v1/sync, and every POST wakes the delivery workers. */
+	memcpy(exts, serve_exts, sizeof(serve_exts[0]) * N_SERVE_EXTS);
+	exts[N_SERVE_EXTS] = (struct taxii_ext){ "sync", fed_http_sync, fed };
+	hooks.peer_ingest = fed_receive;
+	hooks.stored = fed_deliver_kick;
+	hooks.ctx = fed;
+	if (taxii_server_start(dir, &cfg, exts, N_SERVE_EXTS + 1, &hooks, &srv,
+			       &err) != TX_OK ||
+	    fed_deliver_start(fed, &err) != TX_OK) {
+		taxii_server_stop(srv);
+		fed_close(fed);
+		return cli_fail("%s", err.msg);
+	}
 	tx_log(TX_LOG_INFO, "node %s serving TAXII 2.1 on https://%s%s%s:%d/taxii2/",
 	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
 	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
 	sigwait(&set, &sig);
 	tx_log(TX_LOG_INFO, "signal %d: finishing requests in flight, stopping", sig);
+	fed_deliver_stop(fed);
 	taxii_server_stop(srv);
+	fed_close(fed);
 	tx_log(TX_LOG_INFO, "stopped");
 	return 0;
 }

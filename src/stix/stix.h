@@ -43,4 +43,13 @@ int stix_id_valid(const char *id, const char *type);
  */
 tx_err stix_validate(const json_t *obj, struct tx_error *err);
 
+/*
+ * The RFC 8785 canonical form of v: caller frees *out (NUL-terminated,
+ * length in *len). TX_ERR_INVALID for values JCS cannot represent
+ * (NaN/Inf reals, invalid UTF-8 in strings or keys, nesting deeper than
+ * 512 containers); TX_ERR_NOMEM. Takes no ownership of v.
+ */
+tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
+			 struct tx_error *err);
+
 #endif

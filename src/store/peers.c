@@ -300,7 +300,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;
 		}
-		if (fn(ctx, &row) != 0) {
+		if (fn != NULL && fn(ctx, &row) != 0) {
 			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
 			break;
 		}

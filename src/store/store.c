@@ -159,3 +159,18 @@ int store_schema_version(tx_store *st)
 {
 	return st->schema_version;
 }
+
+tx_err store_begin(tx_store *st, struct tx_error *err)
+{
+	return db_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+tx_err store_commit(tx_store *st, struct tx_error *err)
+{
+	return db_exec(st, "COMMIT", err);
+}
+
+void store_rollback(tx_store *st)
+{
+	db_exec(st, "ROLLBACK", NULL);
+}

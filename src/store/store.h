@@ -33,6 +33,13 @@ void store_close(tx_store *st);
 /* The schema version of the open database. */
 int store_schema_version(tx_store *st);
 
+/* Group several writes in one transaction (BEGIN IMMEDIATE ... COMMIT).
+ * Store functions that make their own transaction must not be called
+ * inside one. */
+tx_err store_begin(tx_store *st, struct tx_error *err);
+tx_err store_commit(tx_store *st, struct tx_error *err);
+void store_rollback(tx_store *st);
+
 /* ---- accounts (store/accounts.c) ---- */
 
 #define STORE_NAME_MAX 64

@@ -8,8 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern/pattern.h"
 #include "stix/stix.h"
 #include "taxii/taxii.h"
+
+/* An indicator whose STIX pattern does not parse ("pattern: <why>" in verr). */
+static int bad_pattern(const json_t *obj, struct tx_error *verr)
+{
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	const char *pt = json_string_value(json_object_get(obj, "pattern_type"));
+	const json_t *pat = json_object_get(obj, "pattern");
+
+	if (type == NULL || strcmp(type, "indicator") != 0 || pt == NULL ||
+	    strcmp(pt, "stix") != 0 || !json_is_string(pat) ||
+	    pattern_validate(json_string_value(pat), json_string_length(pat), verr) == TX_OK)
+		return 0;
+	tx_error_prefix(verr, "pattern");
+	return 1;
+}
 
 tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 		    const struct store_user *u, const json_t *objects,
@@ -54,7 +70,8 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 		if (!json_is_object(obj)) {
 			verr.code = TX_ERR_INVALID;
 			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
-		} else if (stix_validate(obj, &verr) == TX_OK) {
+		} else if (stix_validate(obj, &verr) == TX_OK &&
+			   !bad_pattern(obj, &verr)) {
 			items[i].obj = obj;
 			if (texts != NULL) {
 				items[i].text = texts + used;

@@ -34,6 +34,7 @@ struct request {
 	struct store_user user;
 	const struct taxii_ext *exts;
 	size_t n_exts;
+	const struct taxii_hooks *hooks;
 	char base_url[TX_HOST_MAX + 32]; /* "https://host:port" */
 };
 

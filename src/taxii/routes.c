@@ -282,6 +282,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 	struct tx_span *spans = NULL;
 	size_t n_spans = 0;
 	char status_id[TX_UUID_BUF];
+	tx_err rc;
 	struct tx_error err = { 0 };
 
 	if (!c->can_write)
@@ -306,14 +307,29 @@ static void post_objects(struct request *rq, struct reply *rp,
 		free(spans);
 		spans = NULL;
 	}
-	if (taxii_ingest_text(rq->st, c->pk, &rq->user, objects,
-			      spans ? rq->body : NULL, spans, 0, status_id, &err)) {
+	if (rq->user.peer[0] != '\0') {
+		/* A partner: only through the hook that checks signatures. */
+		if (rq->hooks->peer_ingest == NULL) {
+			reply_error(rp, 403, "Forbidden", "this node takes no objects"
+				    " from partners");
+			goto out;
+		}
+		rc = rq->hooks->peer_ingest(rq->hooks->ctx, rq->st, &rq->user,
+					    c->pk, objects, status_id, &err);
+	} else {
+		rc = taxii_ingest_text(rq->st, c->pk, &rq->user, objects,
+				       spans ? rq->body : NULL, spans, 0,
+				       status_id, &err);
+	}
+	if (rc != TX_OK) {
 		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
 		reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
 			    "Internal Server Error",
 			    "nothing was stored: %s", tx_err_str(err.code));
 		goto out;
 	}
+	if (rq->hooks->stored)
+		rq->hooks->stored(rq->hooks->ctx);
 	if (store_status_get(rq->st, &rq->user, status_id, &status) != TX_OK) {
 		reply_error(rp, 500, "Internal Server Error",
 			    "stored, but the status %s cannot be read", status_id);

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <gnutls/gnutls.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct tx_server {
 	char dir[PATH_MAX];
 	const struct taxii_ext *exts;
 	size_t n_exts;
+	struct taxii_hooks hooks;
 	char db_path[PATH_MAX];
 	char *cert_pem;
 	char *key_pem;
@@ -291,6 +293,44 @@ static tx_err authenticate(tx_server *srv, tx_store *st, const char *hdr,
 	return rc;
 }
 
+/*
+ * A partner node authenticates with its certificate. Returns 0 when the
+ * client presented a pinned certificate (u is the partner's account), -1
+ * when it presented one no partner has, 1 when it presented none.
+ */
+static int peer_auth(struct MHD_Connection *conn, tx_store *st,
+		     struct store_user *u)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *certs;
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	char fp[2 * crypto_hash_sha256_BYTES + 1], name[STORE_NAME_MAX];
+	struct store_peer *p;
+	unsigned n = 0;
+	int rc = -1;
+
+	if (ci == NULL || ci->tls_session == NULL)
+		return 1;
+	certs = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (certs == NULL || n == 0)
+		return 1;
+	crypto_hash_sha256(hash, certs[0].data, certs[0].size);
+	tx_hex(hash, sizeof(hash), fp);
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return -1;
+	if (store_peer_find(st, NULL, fp, NULL, p) == TX_OK) {
+		snprintf(name, sizeof(name), "peer-%s", p->party);
+		if (store_user_get(st, name, u, NULL, 0) == TX_OK && u->peer[0])
+			rc = 0;
+	} else {
+		tx_log(TX_LOG_WARN, "refused a client certificate no partner has"
+		       " (sha256:%s)", fp);
+	}
+	free(p);
+	return rc;
+}
+
 /* ---- the request handler ---- */
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
@@ -370,10 +410,19 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			    "the database is not available");
 		return -1;
 	}
-	if (authenticate(srv, st, MHD_lookup_connection_value(
-				  conn, MHD_HEADER_KIND,
-				  MHD_HTTP_HEADER_AUTHORIZATION),
-			 &cs->user) != TX_OK) {
+	switch (peer_auth(conn, st, &cs->user)) {
+	case 0:
+		break;
+	case -1:
+		reply_error(rp, 403, "Forbidden", "the client certificate is not"
+			    " pinned by this node (trilex peer add)");
+		return -1;
+	default:
+		if (authenticate(srv, st, MHD_lookup_connection_value(
+					  conn, MHD_HEADER_KIND,
+					  MHD_HTTP_HEADER_AUTHORIZATION),
+				 &cs->user) == TX_OK)
+			break;
 		reply_error(rp, 401, "Unauthorized",
 			    "valid HTTP Basic or Bearer credentials are required");
 		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -454,6 +503,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.dir = srv->dir;
 	rq.exts = srv->exts;
 	rq.n_exts = srv->n_exts;
+	rq.hooks = &srv->hooks;
 	rq.st = thread_store;
 	rq.user = cs->user;
 	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
@@ -505,7 +555,8 @@ static tx_err load_tls(tx_server *srv, const char *dir, struct tx_error *err)
 
 tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 			  const struct taxii_ext *exts, size_t n_exts,
-			  tx_server **out, struct tx_error *err)
+			  const struct taxii_hooks *hooks, tx_server **out,
+			  struct tx_error *err)
 {
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	char port[16];
@@ -524,6 +575,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	srv->cfg = *cfg;
 	srv->exts = exts;
 	srv->n_exts = n_exts;
+	if (hooks)
+		srv->hooks = *hooks;
 	snprintf(srv->dir, sizeof(srv->dir), "%s", dir);
 	if ((rc = tx_path_join(srv->db_path, sizeof(srv->db_path), dir,
 			       "trilex.db"))) {
@@ -552,6 +605,9 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
+		/* A trust list makes the server ask for client certificates;
+		 * partners are then pinned by fingerprint (peer_auth). */
+		MHD_OPTION_HTTPS_MEM_TRUST, srv->cert_pem,
 		MHD_OPTION_HTTPS_PRIORITIES,
 		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,

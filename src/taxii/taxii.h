@@ -59,14 +59,33 @@ struct taxii_ext {
 const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
 
 /*
+ * What a service above TAXII does for the server: objects a partner's
+ * account posts go to peer_ingest (which checks signatures) instead of the
+ * plain ingest; stored() is told after every successful POST. Any may be
+ * NULL.
+ */
+struct taxii_hooks {
+	tx_err (*peer_ingest)(void *ctx, tx_store *st,
+			      const struct store_user *from, int64_t inbox_pk,
+			      const json_t *objects, char status_id[TX_UUID_BUF],
+			      struct tx_error *err);
+	void (*stored)(void *ctx);
+	void *ctx;
+};
+
+/*
  * Start serving the node in dir (its node.json settings in cfg, its
  * database DIR/trilex.db and certificate DIR/tls/), with n_exts extra
- * endpoints (the array must outlive the server). Returns once the socket
- * listens; requests are served on the server's own threads.
+ * endpoints (the array must outlive the server) and hooks (may be NULL).
+ * A client presenting a certificate is a partner node: it must be pinned
+ * (by its certificate's SHA-256) and acts as that partner's account; a
+ * client without one authenticates with HTTP Basic or Bearer. Returns once
+ * the socket listens; requests are served on the server's own threads.
  */
 tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 			  const struct taxii_ext *exts, size_t n_exts,
-			  tx_server **out, struct tx_error *err);
+			  const struct taxii_hooks *hooks, tx_server **out,
+			  struct tx_error *err);
 /* Stop accepting, finish the requests in flight, free everything. */
 void taxii_server_stop(tx_server *srv);
 

@@ -1,0 +1,176 @@
+/* cli/assess.c: `trilex assess`, an incident under the use-of-force policy. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "policy/policy.h"
+
+/* Read the incident from a file (or - for stdin) or from the store by id. */
+static int load_incident(tx_store *st, const char *arg, policy_incident **inc,
+			 int64_t *pk, int *from_store)
+{
+	struct tx_error err = { 0 };
+	json_t *objects = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	tx_err rc;
+
+	*from_store = 0;
+	if (strcmp(arg, "-") == 0 || access(arg, F_OK) == 0) {
+		if (strcmp(arg, "-") == 0) {
+			struct tx_buf b;
+			char chunk[65536];
+			size_t n;
+			tx_buf_init(&b, POLICY_INCIDENT_MAX);
+			while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+				if (tx_buf_append(&b, chunk, n) != TX_OK) {
+					tx_buf_free(&b);
+					return cli_fail("-: over %d bytes",
+							POLICY_INCIDENT_MAX);
+				}
+			len = b.len;
+			text = tx_buf_take(&b);
+			if (text == NULL)
+				text = strdup("");
+		} else if (tx_read_file(arg, POLICY_INCIDENT_MAX, &text, &len,
+					&err) != TX_OK) {
+			return cli_fail("%s", err.msg);
+		}
+		rc = policy_incident_parse(text, len, arg, NULL, inc, &err);
+		free(text);
+		return rc == TX_OK ? 0 : cli_fail("%s", err.msg);
+	}
+	if (strncmp(arg, "incident--", 10) != 0)
+		return cli_fail("%s: no such file, and not an incident id", arg);
+	if (policy_store_find_incident(st, arg, &objects, pk, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	rc = policy_incident_from_objects(objects, arg, inc, &err);
+	json_decref(objects);
+	if (rc != TX_OK)
+		return cli_fail("%s (as stored)", err.msg);
+	*from_store = 1;
+	return 0;
+}
+
+static int assess_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "policy-file", required_argument, NULL, 'f' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *version = NULL, *pfile = NULL, *coll = NULL;
+	struct store_user local = { .admin = 1, .name = "local" };
+	struct policy_standing standing = { 0 };
+	struct store_collection col;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	policy_registry *reg = NULL;
+	policy_incident *inc = NULL;
+	json_t *result = NULL, *note = NULL;
+	policy *p = NULL;
+	tx_store *st = NULL;
+	int64_t pk = 0;
+	int c, as_json = 0, no_store = 0, from_store = 0, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'p': version = optarg; break;
+		case 'f': pfile = optarg; break;
+		case 'c': coll = optarg; break;
+		case 'n': no_store = 1; break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_assess);
+		}
+	}
+	if (dir == NULL || optind + 1 != argc || (version && pfile))
+		return cli_usage(&cmd_assess);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (load_incident(st, argv[optind], &inc, &pk, &from_store) != 0)
+		goto out;
+	if (pfile != NULL) {
+		char *text = NULL;
+		size_t len;
+		if (tx_read_file(pfile, POLICY_TEXT_MAX, &text, &len, &err) != TX_OK ||
+		    policy_parse(text, len, pfile, &p, NULL, &err) != TX_OK) {
+			free(text);
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		free(text);
+		snprintf(standing.note, sizeof(standing.note), "policy read from"
+			 " %s, not a version ratified on this node", pfile);
+	} else if (policy_registry_load(st, cfg.party, &reg, &err) != TX_OK ||
+		   policy_registry_select(reg, version, &p, &standing, &err) !=
+			   TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (policy_assess(p, inc, &standing, &result, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (coll != NULL && !no_store) {
+		if (store_collection_get(st, &local, coll, &col) != TX_OK) {
+			cli_fail("no collection \"%s\" in %s", coll, dir);
+			goto out;
+		}
+		pk = col.pk;
+	}
+	if (!no_store && (coll != NULL || from_store)) {
+		if (policy_result_note(result, cfg.party, &note, &err) != TX_OK ||
+		    policy_store_object(st, pk, &local, note, &err) != TX_OK) {
+			cli_fail("cannot store the assessment: %s", err.msg);
+			goto out;
+		}
+		json_object_set(result, "stored_as", json_object_get(note, "id"));
+	}
+	if (as_json) {
+		char *s = json_dumps(result, JSON_INDENT(2));
+		if (s == NULL) {
+			cli_fail("out of memory");
+			goto out;
+		}
+		printf("%s\n", s);
+		free(s);
+	} else {
+		char *s = policy_result_text(result);
+		if (s == NULL) {
+			cli_fail("out of memory");
+			goto out;
+		}
+		fputs(s, stdout);
+		free(s);
+		if (note != NULL)
+			printf("stored as %s\n", json_string_value(
+				       json_object_get(note, "id")));
+		else if (!no_store)
+			printf("not stored: give --collection to share it\n");
+	}
+	rc = 0;
+out:
+	json_decref(result);
+	json_decref(note);
+	policy_free(p);
+	policy_registry_free(reg);
+	policy_incident_free(inc);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_assess = {
+	.name = "assess",
+	.usage = "--dir DIR [--policy VERSION | --policy-file FILE]"
+		 " [--collection ID] [--no-store] [--json] INCIDENT",
+	.summary = "assess an incident (a bundle file, - or an incident id in"
+		   " the store) under the use-of-force policy",
+	.run = assess_run,
+};

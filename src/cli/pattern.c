@@ -1,0 +1,125 @@
+/* cli/pattern.c: `trilex pattern check` and `trilex pattern match`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pattern/pattern.h"
+
+#define MATCH_FILE_MAX ((size_t)256 << 20)
+
+static int check_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tx_error err = { 0 };
+	struct tx_buf b;
+	pattern *p = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		return cli_usage(&cmd_pattern_check);
+	if (optind + 1 != argc)
+		return cli_usage(&cmd_pattern_check);
+	if (pattern_parse(argv[optind], strlen(argv[optind]), &p, &err) != TX_OK) {
+		cli_fail("invalid pattern: %s", err.msg);
+		return 2;
+	}
+	tx_buf_init(&b, 0);
+	if (pattern_dump(p, &b) != TX_OK) {
+		tx_buf_free(&b);
+		pattern_free(p);
+		cli_fail("out of memory");
+		return 2;
+	}
+	fputs(b.data, stdout);
+	tx_buf_free(&b);
+	pattern_free(p);
+	return 0;
+}
+
+const struct cmd cmd_pattern_check = {
+	.name = "pattern check",
+	.usage = "'PATTERN'",
+	.summary = "validate a STIX 2.1 pattern and print its parse tree (exit 0 valid, 2 invalid)",
+	.run = check_run,
+};
+
+static int match_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tx_error err = { 0 };
+	struct pattern_obsset set = { 0 };
+	struct pattern_result res;
+	json_error_t jerr;
+	json_t *root = NULL;
+	pattern *p = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	int c, rc = 2;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		return cli_usage(&cmd_pattern_match);
+	if (optind + 2 != argc)
+		return cli_usage(&cmd_pattern_match);
+	const char *text = argv[optind], *file = argv[optind + 1];
+	if (pattern_parse(text, strlen(text), &p, &err) != TX_OK) {
+		cli_fail("invalid pattern: %s", err.msg);
+		goto out;
+	}
+	if (strcmp(file, "-") == 0) {
+		root = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	} else {
+		if (tx_read_file(file, MATCH_FILE_MAX, &data, &len, &err) != TX_OK) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	}
+	if (root == NULL) {
+		cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if (pattern_obsset_from_json(root, &set, &err) != TX_OK) {
+		cli_fail("%s: %s", file, err.msg);
+		goto out;
+	}
+	if (set.n_observed == 0) {
+		cli_fail("%s: no observed-data objects", file);
+		goto out;
+	}
+	if (pattern_eval(p, &set, &res, &err) != TX_OK) {
+		cli_fail("%s: %s", file, err.msg);
+		goto out;
+	}
+	if (!res.matched) {
+		printf("no match (%zu observed-data)\n", set.n_observed);
+		rc = 1;
+		goto out;
+	}
+	printf("match: %zu observed-data bound\n", res.n_bound);
+	for (size_t i = 0; i < res.n_bound; i++) {
+		const json_t *od = set.observed[res.bound[i]];
+		const char *id = json_string_value(json_object_get(od, "id"));
+		printf("  %s (observed-data %zu)\n", id ? id : "(no id)", res.bound[i]);
+	}
+	rc = 0;
+out:
+	pattern_obsset_free(&set);
+	json_decref(root);
+	free(data);
+	pattern_free(p);
+	return rc;
+}
+
+const struct cmd cmd_pattern_match = {
+	.name = "pattern match",
+	.usage = "'PATTERN' FILE|-",
+	.summary = "evaluate a pattern against a STIX bundle (or list of bundles) of observed-data"
+		   " (exit 0 match, 1 no match, 2 error)",
+	.run = match_run,
+};

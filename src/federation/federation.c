@@ -1,0 +1,148 @@
+/*
+ * federation/federation.c: the federation context, TLP and entitlement.
+ *
+ * TLP 2.0 in STIX (the OASIS common objects' TLP 2.0 marking definitions)
+ * is the vocabulary; the STIX 2.1 built-in TLP 1.0 markings are mapped
+ * (WHITE to CLEAR). Entitlement follows FIRST's TLP 2.0 for a partnership
+ * of national agencies: CLEAR, GREEN and AMBER may go to every partner;
+ * AMBER+STRICT stays in the origin's own organisation; RED only to the
+ * named recipients.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "federation/internal.h"
+
+static const struct {
+	const char *name;
+	const char *v2;   /* TLP 2.0 marking-definition */
+	const char *v1;   /* STIX 2.1 built-in TLP 1.0, or NULL */
+} tlps[] = {
+	[FED_TLP_CLEAR] = { "clear",
+			    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+			    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
+	[FED_TLP_GREEN] = { "green",
+			    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+			    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" },
+	[FED_TLP_AMBER] = { "amber",
+			    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+			    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" },
+	[FED_TLP_AMBER_STRICT] = { "amber+strict",
+				   "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+				   NULL },
+	[FED_TLP_RED] = { "red",
+			  "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+			  "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed" },
+};
+
+#define N_TLPS ((int)(sizeof(tlps) / sizeof(tlps[0])))
+
+int fed_tlp_parse(const char *name)
+{
+	for (int i = 0; i < N_TLPS; i++)
+		if (strcasecmp(name, tlps[i].name) == 0)
+			return i;
+	if (strcasecmp(name, "white") == 0)
+		return FED_TLP_CLEAR;
+	return -1;
+}
+
+const char *fed_tlp_name(enum fed_tlp t)
+{
+	return t < N_TLPS ? tlps[t].name : "unmarked";
+}
+
+const char *fed_tlp_marking(enum fed_tlp t)
+{
+	return t < N_TLPS ? tlps[t].v2 : NULL;
+}
+
+enum fed_tlp fed_tlp_of(const json_t *obj)
+{
+	const json_t *refs = json_object_get(obj, "object_marking_refs"), *r;
+	int best = -1;
+	size_t i;
+
+	json_array_foreach(refs, i, r) {
+		const char *id = json_string_value(r);
+		if (id == NULL)
+			continue;
+		for (int k = 0; k < N_TLPS; k++)
+			if (strcmp(id, tlps[k].v2) == 0 ||
+			    (tlps[k].v1 && strcmp(id, tlps[k].v1) == 0))
+				best = k > best ? k : best;
+	}
+	return best < 0 ? FED_TLP_UNMARKED : (enum fed_tlp)best;
+}
+
+int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
+{
+	enum fed_tlp t = fed_tlp_of(obj);
+	const json_t *to, *p;
+	size_t i;
+
+	/* A TLP marking-definition is public by nature. */
+	if (t == FED_TLP_UNMARKED)
+		t = strcmp(json_string_value(json_object_get(obj, "type")) ?
+			   json_string_value(json_object_get(obj, "type")) : "",
+			   "marking-definition") == 0 ? FED_TLP_CLEAR :
+							FED_TLP_AMBER;
+	switch (t) {
+	case FED_TLP_CLEAR:
+	case FED_TLP_GREEN:
+	case FED_TLP_AMBER:
+		return 1;
+	case FED_TLP_RED:
+		to = json_object_get(obj, FED_RECIPIENTS);
+		json_array_foreach(to, i, p)
+			if (json_is_string(p) && strcmp(json_string_value(p), party) == 0)
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
+		struct tx_error *err)
+{
+	char path[PATH_MAX + 16];
+	tx_fed *fed;
+	tx_err rc;
+
+	if ((fed = calloc(1, sizeof(*fed))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	snprintf(fed->dir, sizeof(fed->dir), "%s", dir);
+	fed->cfg = *cfg;
+	pthread_mutex_init(&fed->lock, NULL);
+	pthread_cond_init(&fed->wake, NULL);
+	snprintf(path, sizeof(path), "%s/identity.key", dir);
+	snprintf(fed->cert_path, sizeof(fed->cert_path), "%s/tls/cert.pem", dir);
+	snprintf(fed->key_path, sizeof(fed->key_path), "%s/tls/key.pem", dir);
+	if ((rc = crypto_identity_load(path, &fed->id, err)) != TX_OK) {
+		fed_close(fed);
+		return rc;
+	}
+	crypto_identity_public(fed->id, fed->pk);
+	tx_hex(fed->pk, sizeof(fed->pk), fed->pk_hex);
+	*out = fed;
+	return TX_OK;
+}
+
+void fed_close(tx_fed *fed)
+{
+	if (fed == NULL)
+		return;
+	fed_deliver_stop(fed);
+	crypto_identity_free(fed->id);
+	pthread_mutex_destroy(&fed->lock);
+	pthread_cond_destroy(&fed->wake);
+	free(fed);
+}
+
+const char *fed_party(const tx_fed *fed)
+{
+	return fed->cfg.party;
+}

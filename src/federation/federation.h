@@ -1,0 +1,128 @@
+/*
+ * federation: partner nodes, signed objects, TLP 2.0 and delivery.
+ *
+ * Every object this node shares leaves it signed with the node's Ed25519
+ * key over the RFC 8785 canonical JSON of the object without the
+ * signature, in a property extension of ours (FED_SIG_EXT). A receiver
+ * checks the signature of the object's origin, whoever relayed it. TLP
+ * decides which partners are entitled to an object; TLP:RED content is
+ * sealed to each named recipient's X25519 key. Delivery pushes each
+ * partner's share to its inbox on the partner's node, and pulls the
+ * partner's share for us as a backstop.
+ */
+#ifndef TRILEX_FEDERATION_FEDERATION_H
+#define TRILEX_FEDERATION_FEDERATION_H
+
+#include <jansson.h>
+
+#include "core/core.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "taxii/taxii.h"
+
+/* The extension-definition that carries trilex signatures. */
+#define FED_SIG_EXT "extension-definition--3b5d0a4e-6f1c-4b8e-9d27-5c1f0e8a7b92"
+/* The wrapper type of sealed TLP:RED content. */
+#define FED_SEALED_TYPE "x-trilex-sealed"
+/* Property naming the recipient parties of TLP:RED objects. */
+#define FED_RECIPIENTS "x_trilex_recipients"
+
+enum fed_tlp {
+	FED_TLP_CLEAR = 0,
+	FED_TLP_GREEN,
+	FED_TLP_AMBER,
+	FED_TLP_AMBER_STRICT,
+	FED_TLP_RED,
+	FED_TLP_UNMARKED,      /* no TLP marking: the node's default applies */
+};
+
+/* "clear", "green", "amber", "amber+strict", "red"; -1 if none. */
+int fed_tlp_parse(const char *name);
+const char *fed_tlp_name(enum fed_tlp t);
+/* The marking-definition id of a TLP 2.0 level. */
+const char *fed_tlp_marking(enum fed_tlp t);
+/* The most restrictive TLP (2.0, or 1.0 mapped) among obj's markings. */
+enum fed_tlp fed_tlp_of(const json_t *obj);
+
+/* A node's federation context: its identity and settings. Opaque. */
+typedef struct tx_fed tx_fed;
+
+/* Load DIR's identity and certificate for federation. */
+tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
+		struct tx_error *err);
+void fed_close(tx_fed *fed);
+/* The node's own party code. */
+const char *fed_party(const tx_fed *fed);
+
+/*
+ * Whether party may receive obj (made by origin, NULL meaning us):
+ * CLEAR, GREEN and AMBER go to every partner; AMBER+STRICT stays with the
+ * origin party; RED only to the parties listed in FED_RECIPIENTS. An
+ * unmarked object takes the node's default (AMBER).
+ */
+int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
+
+/* ---- signatures (federation/sign.c) ---- */
+
+/* Sign obj in place as this node (replacing any signature of ours). */
+tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err);
+
+enum fed_verdict {
+	FED_SIGNED_OK = 0,
+	FED_UNSIGNED,
+	FED_UNKNOWN_KEY,
+	FED_BAD_SIGNATURE,
+};
+
+/*
+ * Check obj's signature against the pinned partners' keys and our own;
+ * origin receives the signer's party. err says why when not OK.
+ */
+enum fed_verdict fed_verify(const tx_fed *fed, tx_store *st, const json_t *obj,
+			    char origin[TX_PARTY_MAX], struct tx_error *err);
+
+/* ---- peer cards (federation/card.c) ---- */
+
+/* This node's peer card (caller decrefs). */
+tx_err fed_card_export(const tx_fed *fed, const char *url, json_t **out,
+		       struct tx_error *err);
+/* Check a card and fill p from it; url (may be NULL) overrides its URL. */
+tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
+		      struct tx_error *err);
+
+/* ---- receiving (federation/receive.c) ---- */
+
+/*
+ * Objects posted by, or pulled from, partner from->peer (from is the
+ * partner's account, the status's owner): each is checked
+ * (STIX, origin signature, TLP, sealing) and the good ones are stored in
+ * the partner's inbox with their origin. Refusals are logged, counted and
+ * listed in the status. The shape of taxii's peer-ingest hook.
+ */
+tx_err fed_receive(void *fed, tx_store *st, const struct store_user *from,
+		   int64_t inbox_pk, const json_t *objects,
+		   char status_id[TX_UUID_BUF], struct tx_error *err);
+
+/* ---- delivery (federation/deliver.c) ---- */
+
+/*
+ * One batch of what partner p is entitled to after cursor *c, signed
+ * (and sealed where RED), as a JSON list in *out. *c moves past every row
+ * looked at; *more tells whether rows remain.
+ */
+tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
+		    struct store_cursor *c, int64_t limit, json_t **out,
+		    int *more, struct tx_error *err);
+
+/* Start the delivery workers (one per partner with a URL). */
+tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err);
+/* Stop them, letting a delivery in flight finish. */
+void fed_deliver_stop(tx_fed *fed);
+/* Wake the workers: something new was stored. */
+void fed_deliver_kick(void *fed);
+
+/* The /trilex/v1/sync endpoint (partners pull their share). */
+void fed_http_sync(void *fed, const struct taxii_ext_request *rq,
+		   struct taxii_ext_reply *rp);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * federation/receive.c: objects from a partner.
+ *
+ * Nothing from a partner is stored unless its origin's signature holds:
+ * unsigned objects, objects signed by a key no partner pinned, and altered
+ * objects are refused, logged and counted. TLP:RED arrives sealed for us;
+ * it is opened and its inner object checked like any other. What a
+ * partner was not entitled to send us (AMBER+STRICT of another party, RED
+ * not addressed to us) is refused too.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "federation/internal.h"
+#include <sodium.h>
+
+#include "stix/stix.h"
+
+/* Open a sealed wrapper addressed to us; returns the inner object. */
+static json_t *unseal(const tx_fed *fed, tx_store *st, const json_t *w,
+		      const char *wrapper_origin, struct tx_error *err)
+{
+	const char *to = json_string_value(json_object_get(w, "recipient"));
+	const char *b64 = json_string_value(json_object_get(w, "sealed_object"));
+	unsigned char *ct = NULL, *pt = NULL;
+	size_t ct_len = 0, pt_len = 0;
+	char inner_origin[TX_PARTY_MAX] = "";
+	json_t *inner = NULL;
+	json_error_t jerr;
+
+	if (to == NULL || strcmp(to, fed->cfg.party) != 0) {
+		tx_error_set(err, TX_ERR_DENIED, "sealed for %s, not for %s",
+			     to ? to : "nobody", fed->cfg.party);
+		return NULL;
+	}
+	if (b64 == NULL || crypto_base64_decode(b64, &ct, &ct_len) != TX_OK ||
+	    crypto_unseal(fed->id, ct, ct_len, &pt, &pt_len) != TX_OK) {
+		tx_error_set(err, TX_ERR_CRYPTO, "sealed_object: cannot be opened"
+			     " with our key");
+		goto out;
+	}
+	if ((inner = json_loadb((char *)pt, pt_len, JSON_REJECT_DUPLICATES,
+				&jerr)) == NULL || !json_is_object(inner)) {
+		tx_error_set(err, TX_ERR_INVALID, "sealed_object: not a JSON object");
+		json_decref(inner);
+		inner = NULL;
+		goto out;
+	}
+	if (fed_verify(fed, st, inner, inner_origin, err) != FED_SIGNED_OK ||
+	    strcmp(inner_origin, wrapper_origin) != 0) {
+		if (inner_origin[0] && strcmp(inner_origin, wrapper_origin) != 0)
+			tx_error_set(err, TX_ERR_CRYPTO, "sealed by %s but signed by %s",
+				     wrapper_origin, inner_origin);
+		tx_error_prefix(err, "sealed object");
+		json_decref(inner);
+		inner = NULL;
+	}
+out:
+	if (pt != NULL)
+		sodium_memzero(pt, pt_len);
+	free(pt);
+	free(ct);
+	return inner;
+}
+
+tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
+		   int64_t inbox_pk, const json_t *objects,
+		   char status_id[TX_UUID_BUF], struct tx_error *err)
+{
+	tx_fed *fed = ctx;
+	const char *from = user->peer;
+	size_t n = json_array_size(objects);
+	struct store_item *items = calloc(n ? n : 1, sizeof(*items));
+	json_t **owned = calloc(n ? n : 1, sizeof(*owned));
+	char (*origins)[TX_PARTY_MAX] = calloc(n ? n : 1, TX_PARTY_MAX);
+	char **messages = calloc(n ? n : 1, sizeof(*messages));
+	int64_t refused = 0;
+	tx_err rc = TX_OK;
+
+	if (items == NULL || owned == NULL || origins == NULL || messages == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *obj = json_array_get(objects, i);
+		const char *id = json_string_value(json_object_get(obj, "id"));
+		const char *type = json_string_value(json_object_get(obj, "type"));
+		struct tx_error oerr = { 0 };
+		char *origin = origins[i];
+
+		items[i].id = id;
+		if (!json_is_object(obj)) {
+			tx_error_set(&oerr, TX_ERR_INVALID, "not a JSON object");
+			goto refuse;
+		}
+		if (fed_verify(fed, st, obj, origin, &oerr) != FED_SIGNED_OK)
+			goto refuse;
+		if (type && strcmp(type, FED_SEALED_TYPE) == 0) {
+			if ((owned[i] = unseal(fed, st, obj, origin, &oerr)) == NULL)
+				goto refuse;
+			obj = owned[i];
+			items[i].id = id = json_string_value(json_object_get(obj, "id"));
+		} else if (fed_tlp_of(obj) == FED_TLP_RED) {
+			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:RED must arrive sealed");
+			goto refuse;
+		}
+		if (stix_validate(obj, &oerr) != TX_OK)
+			goto refuse;
+		if (strcmp(origin, fed->cfg.party) == 0) {
+			tx_error_set(&oerr, TX_ERR_INVALID, "made by this node: not"
+				     " taken back from a partner");
+			goto refuse;
+		}
+		if (!fed_entitled(fed, obj, fed->cfg.party)) {
+			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",
+				     fed_tlp_name(fed_tlp_of(obj)), fed->cfg.party);
+			goto refuse;
+		}
+		items[i].obj = obj;
+		items[i].origin = origin;
+		items[i].via = from;
+		continue;
+refuse:
+		refused++;
+		tx_log(TX_LOG_WARN, "refused from %s: objects[%zu] %s: %s", from, i,
+		       id ? id : "", oerr.msg);
+		size_t len = strlen(oerr.msg) + (id ? strlen(id) : 0) + 64;
+		if ((messages[i] = malloc(len)) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(messages[i], len, "objects[%zu]%s%s: %s", i, id ? " " : "",
+			 id ? id : "", oerr.msg);
+		items[i].message = messages[i];
+	}
+	rc = store_put_objects(st, inbox_pk, user, items, n, status_id, err);
+	if (rc == TX_OK)
+		store_peer_count(st, from, (int64_t)n - refused, refused);
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (owned)
+			json_decref(owned[i]);
+		if (messages)
+			free(messages[i]);
+	}
+	free(items);
+	free(owned);
+	free(origins);
+	free(messages);
+	return rc;
+}

@@ -1,0 +1,864 @@
+/*
+ * pattern/index.c: which indicators could an event match?
+ *
+ * Built once from the active indicators, read-only afterwards, so any
+ * number of threads may look up without locks. For each indicator the
+ * builder derives from its AST a set of keys such that an observation the
+ * pattern matches must hold at least one of them:
+ *   - '=' and IN with strings and integers: (path, value) in one flat
+ *     open-addressing table of 64-bit key hashes -> posting lists;
+ *   - ISSUBSET, and '=' / IN with an address or CIDR: (path, family,
+ *     prefix length, masked address) in the same table; a lookup masks
+ *     the event's address to each prefix length the index holds (a
+ *     prefix table per length instead of a trie: a 12-byte entry per
+ *     prefix, and as many probes as distinct lengths, usually 2-4);
+ *   - LIKE and MATCHES with a literal run of 4+ bytes that every match
+ *     must contain: one 4-gram of that run, through a 1 Mbit filter
+ *     before the table; without one, the regular expression (LIKE
+ *     translated) is compiled with the PCRE2 JIT and run on every value
+ *     of its path;
+ *   - AND needs one child's keys (the cheapest), OR all children's.
+ * Patterns with nothing to key on (only NOT, !=, <, EXISTS, ...) are
+ * candidates for every event. Keys only narrow the search: a candidate
+ * goes through pattern_eval, so a key hash collision costs time, never a
+ * wrong answer.
+ *
+ * Memory: the pattern texts and ids in one block, 16 bytes per indicator,
+ * 16 bytes per table slot (load at most 0.7) and 4 per posting.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern/internal.h"
+
+#define BLOOM_BITS (1u << 20)
+
+enum kkind { K_STR = 1, K_INT, K_IP, K_GRAM, K_SCAN };
+
+struct kspec {
+	enum kkind kind;
+	uint64_t h;            /* table key (not K_SCAN) */
+	uint64_t path;
+	const struct px_test *t; /* K_SCAN */
+	int family, prefix;    /* K_IP */
+};
+
+struct kset {
+	bool ok;               /* false: nothing to key on */
+	size_t n, cap;
+	struct kspec *v;
+	size_t cost;
+};
+
+struct ind {
+	uint64_t off;          /* id then pattern text in ix->text */
+	uint32_t text_len;
+	uint8_t id_len;
+	uint8_t multi;
+};
+
+struct slot {
+	uint64_t h;            /* 0: empty */
+	uint32_t start, count; /* in postings */
+};
+
+struct scan {
+	uint64_t path;
+	pcre2_code *re;        /* JIT-compiled */
+	uint32_t ind;
+};
+
+struct pattern_index {
+	struct ind *inds;
+	size_t n;
+	char *text;
+	size_t text_len;
+	_Atomic(pattern *) *parsed;
+	struct slot *slots;
+	size_t mask;           /* slots - 1 */
+	uint32_t *postings;
+	size_t n_postings;
+	uint32_t *always;
+	size_t n_always;
+	struct scan *scans;
+	size_t n_scans;
+	uint64_t *bloom;       /* grams present */
+	uint64_t gram_paths[8];
+	size_t n_gram_paths;   /* > 8: check every path */
+	uint8_t len4[33], len6[129];
+	int lens4[33], lens6[129];
+	size_t n_lens4, n_lens6;
+	size_t bytes;
+};
+
+/* ---- key hashes ---- */
+
+static inline uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+static inline uint64_t key_str(uint64_t path, const char *s, size_t len)
+{
+	return mix(path * 31 + px_hash(PX_HASH_INIT ^ K_STR, s, len));
+}
+
+static inline uint64_t key_int(uint64_t path, int64_t v)
+{
+	return mix((path * 31 + K_INT) ^ ((uint64_t)v * 0x9e3779b97f4a7c15ULL));
+}
+
+static inline uint64_t key_ip(uint64_t path, const struct px_net *n)
+{
+	uint64_t h = px_hash(PX_HASH_INIT ^ K_IP, n->addr, n->family == 4 ? 4 : 16);
+
+	return mix(path * 31 + (h ^ ((uint64_t)n->family << 8 | (uint64_t)n->prefix)));
+}
+
+static inline uint64_t key_gram(uint64_t path, uint32_t gram)
+{
+	return mix((path * 31 + K_GRAM) ^ ((uint64_t)gram * 0x9e3779b97f4a7c15ULL));
+}
+
+/* ---- deriving keys from an AST ---- */
+
+static bool ks_add(struct kset *k, const struct kspec *s)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4;
+		struct kspec *v = realloc(k->v, cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = *s;
+	k->cost += s->kind == K_SCAN ? 1000 : s->kind == K_GRAM ? 4 : 1;
+	return true;
+}
+
+static bool lit_keys(struct kset *k, uint64_t path, const struct px_lit *l)
+{
+	struct kspec s = { .path = path };
+	struct px_net net;
+
+	switch (l->kind) {
+	case LIT_STR:
+		s.kind = K_STR;
+		s.h = key_str(path, l->s, l->len);
+		if (!ks_add(k, &s))
+			return false;
+		if (px_net_parse(l->s, l->len, &net)) {
+			s.kind = K_IP;
+			s.h = key_ip(path, &net);
+			s.family = net.family;
+			s.prefix = net.prefix;
+			return ks_add(k, &s);
+		}
+		return true;
+	case LIT_INT:
+		s.kind = K_INT;
+		s.h = key_int(path, l->i);
+		return ks_add(k, &s);
+	case LIT_FLOAT:
+		if (l->f != (double)(int64_t)l->f)
+			return k->ok = false;
+		s.kind = K_INT;
+		s.h = key_int(path, (int64_t)l->f);
+		return ks_add(k, &s);
+	default:
+		return k->ok = false;
+	}
+}
+
+static bool common(unsigned char c)
+{
+	return strchr("./:-_=?&wthpcomnesairl", c) != NULL || c == 0;
+}
+
+/* A 4-gram every match of a LIKE/MATCHES test must contain; false if none. */
+static bool find_gram(const struct px_test *t, uint32_t *gram)
+{
+	const char *s = t->lit.s;
+	size_t n = t->lit.len, best_at = 0, best_len = 0;
+	char run[512];
+	size_t rl = 0;
+	char best[512];
+
+	if (t->op == OP_LIKE) {
+		for (size_t i = 0; i <= n; i++) {
+			if (i == n || s[i] == '%' || s[i] == '_') {
+				if (rl > best_len) {
+					memcpy(best, run, rl);
+					best_len = rl;
+				}
+				rl = 0;
+			} else if (rl < sizeof(run)) {
+				run[rl++] = s[i];
+			}
+		}
+	} else {
+		/* Conservative: no alternation, no inline options; literal runs
+		 * at the top level only, a quantified character dropped. */
+		if (memchr(s, '|', n) || (n >= 2 && memmem(s, n, "(?", 2)))
+			return false;
+		int depth = 0;
+		for (size_t i = 0; i <= n; i++) {
+			char c = i < n ? s[i] : '\0';
+			bool lit = false;
+			char lc = c;
+			size_t adv = 1;
+			if (i < n && depth == 0) {
+				if (c == '\\' && i + 1 < n) {
+					char e = s[i + 1];
+					adv = 2;
+					if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+					      (e >= '0' && e <= '9')))
+						lit = true, lc = e;
+				} else if (!strchr(".[]()?*+{}^$\\", c)) {
+					lit = true;
+				}
+			}
+			if (i < n && c == '\\' && depth > 0)
+				adv = 2;
+			if (i < n && c == '[') {
+				/* skip a class: []...] and [^]...] included */
+				size_t j = i + 1;
+				if (j < n && s[j] == '^')
+					j++;
+				if (j < n && s[j] == ']')
+					j++;
+				while (j < n && s[j] != ']')
+					j += s[j] == '\\' ? 2 : 1;
+				adv = j - i + 1;
+			} else if (i < n && c == '(') {
+				depth++;
+			} else if (i < n && c == ')') {
+				depth--;
+			}
+			/* a quantifier after a literal makes it optional */
+			size_t nx = i + adv;
+			if (lit && nx < n && (s[nx] == '?' || s[nx] == '*' || s[nx] == '{'))
+				lit = false;
+			if (lit && rl < sizeof(run)) {
+				run[rl++] = lc;
+				if (nx < n && s[nx] == '+')
+					lit = false; /* the run ends after a c+ */
+			}
+			if (!lit) {
+				if (rl > best_len) {
+					memcpy(best, run, rl);
+					best_len = rl;
+				}
+				rl = 0;
+			}
+			i += adv - 1;
+			if (i >= n)
+				break;
+		}
+	}
+	if (best_len < 4)
+		return false;
+	int best_score = 99;
+	for (size_t i = 0; i + 4 <= best_len; i++) {
+		int sc = 0;
+		for (int j = 0; j < 4; j++)
+			sc += common((unsigned char)best[i + j]);
+		if (sc <= best_score)
+			best_score = sc, best_at = i;
+	}
+	memcpy(gram, best + best_at, 4);
+	return true;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+static bool test_keys(struct kset *k, const struct px_test *t)
+{
+	struct tx_buf b;
+	uint64_t path;
+	const struct px_step *last = NULL;
+
+	k->ok = true;
+	if (t->negated || t->op == OP_NE || t->op == OP_LT || t->op == OP_LE ||
+	    t->op == OP_GT || t->op == OP_GE || t->op == OP_EXISTS || t->op == OP_ISSUPERSET)
+		return k->ok = false;
+	for (size_t i = 0; i < t->path.n_steps; i++)
+		if (t->path.steps[i].kind == STEP_KEY)
+			last = &t->path.steps[i];
+	if (last && (ends_with(last->key, last->len, "_hex") || ends_with(last->key, last->len, "_bin")))
+		return k->ok = false;
+	tx_buf_init(&b, 4096);
+	if (px_path_canon(&t->path, 1, &b) != TX_OK) {
+		tx_buf_free(&b);
+		return k->ok = false;
+	}
+	path = pattern_path_hash(b.data, b.len);
+	tx_buf_free(&b);
+	switch (t->op) {
+	case OP_EQ:
+		return lit_keys(k, path, &t->lit);
+	case OP_IN:
+		for (size_t i = 0; i < t->n_set && k->ok; i++)
+			if (!lit_keys(k, path, &t->set[i]))
+				return false;
+		return true;
+	case OP_ISSUBSET: {
+		struct px_net net;
+		struct kspec s = { .kind = K_IP, .path = path };
+		if (!px_net_parse(t->lit.s, t->lit.len, &net))
+			return true; /* never true: no keys */
+		s.h = key_ip(path, &net);
+		s.family = net.family;
+		s.prefix = net.prefix;
+		return ks_add(k, &s);
+	}
+	case OP_LIKE:
+	case OP_MATCHES: {
+		uint32_t gram;
+		struct kspec s = { .path = path, .t = t };
+		if (find_gram(t, &gram)) {
+			s.kind = K_GRAM;
+			s.h = key_gram(path, gram);
+		} else {
+			s.kind = K_SCAN;
+		}
+		return ks_add(k, &s);
+	}
+	default:
+		return k->ok = false;
+	}
+}
+
+/* Keys of a comparison expression; k->ok false when there are none. */
+static void comp_keys(struct kset *k, const struct px_node *n)
+{
+	struct kset a = { 0 }, b = { 0 };
+
+	memset(k, 0, sizeof(*k));
+	if (n->kind == PX_TEST) {
+		if (!test_keys(k, n->t)) {
+			free(k->v);
+			memset(k, 0, sizeof(*k));
+		}
+		return;
+	}
+	comp_keys(&a, n->a);
+	comp_keys(&b, n->b);
+	if (n->kind == PX_AND) {
+		/* either side alone is a necessary condition: the cheaper one */
+		bool pick_a = a.ok && (!b.ok || a.cost <= b.cost);
+		*k = pick_a ? a : b;
+		free(pick_a ? b.v : a.v);
+		return;
+	}
+	if (!a.ok || !b.ok) {
+		free(a.v);
+		free(b.v);
+		return;
+	}
+	*k = a;
+	for (size_t i = 0; i < b.n; i++)
+		if (!ks_add(k, &b.v[i]))
+			k->ok = false;
+	free(b.v);
+}
+
+/* Keys of every observation expression of a pattern, together. */
+static void obs_keys(struct kset *k, const struct px_node *n, bool *multi)
+{
+	struct kset a = { 0 };
+
+	switch (n->kind) {
+	case PX_OBS:
+		comp_keys(k, n->a);
+		return;
+	case PX_REPEATS:
+		if (n->repeats > 1)
+			*multi = true;
+		obs_keys(k, n->a, multi);
+		return;
+	case PX_WITHIN:
+	case PX_STARTSTOP:
+		obs_keys(k, n->a, multi);
+		return;
+	default:
+		break;
+	}
+	if (n->kind != PX_OBS_OR)
+		*multi = true;
+	obs_keys(k, n->a, multi);
+	obs_keys(&a, n->b, multi);
+	if (!k->ok || !a.ok) {
+		free(k->v);
+		free(a.v);
+		memset(k, 0, sizeof(*k));
+		return;
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (!ks_add(k, &a.v[i]))
+			k->ok = false;
+	free(a.v);
+}
+
+/* ---- building ---- */
+
+struct pair {
+	uint64_t h;
+	uint32_t ind;
+};
+
+static int pair_cmp(const void *x, const void *y)
+{
+	const struct pair *a = x, *b = y;
+
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->ind < b->ind ? -1 : a->ind > b->ind;
+}
+
+/* Radix sort on h (8 passes of 8 bits), stable, so ind order holds. */
+static bool sort_pairs(struct pair *v, size_t n)
+{
+	struct pair *tmp;
+
+	if (n < 4096) {
+		qsort(v, n, sizeof(*v), pair_cmp);
+		return true;
+	}
+	if ((tmp = malloc(n * sizeof(*tmp))) == NULL)
+		return false;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((v[i].h >> shift) & 0xff) + 1]++;
+		for (int i = 0; i < 256; i++)
+			count[i + 1] += count[i];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(v[i].h >> shift) & 0xff]++] = v[i];
+		struct pair *sw = v;
+		memcpy(sw, tmp, n * sizeof(*tmp));
+	}
+	free(tmp);
+	return true;
+}
+
+void pattern_index_free(pattern_index *ix)
+{
+	if (ix == NULL)
+		return;
+	for (size_t i = 0; ix->parsed && i < ix->n; i++)
+		pattern_free(atomic_load(&ix->parsed[i]));
+	for (size_t i = 0; i < ix->n_scans; i++)
+		pcre2_code_free(ix->scans[i].re);
+	free(ix->scans);
+	free(ix->parsed);
+	free(ix->inds);
+	free(ix->text);
+	free(ix->slots);
+	free(ix->postings);
+	free(ix->always);
+	free(ix->bloom);
+	free(ix);
+}
+
+static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, uint32_t ind,
+		       struct tx_error *err)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = NULL;
+	const struct px_test *t = s->t;
+
+	if (ix->n_scans == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct scan *v = realloc(ix->scans, nc * sizeof(*v));
+		if (v == NULL)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		ix->scans = v;
+		*cap = nc;
+	}
+	if (t->op == OP_MATCHES) {
+		re = pcre2_compile((PCRE2_SPTR)t->lit.s, t->lit.len, PCRE2_UTF, &ec, &eo, NULL);
+	} else {
+		size_t rl;
+		char *rs = px_like_to_regex(t->lit.s, t->lit.len, &rl);
+		if (rs == NULL)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		re = pcre2_compile((PCRE2_SPTR)rs, rl, PCRE2_UTF, &ec, &eo, NULL);
+		free(rs);
+	}
+	if (re == NULL)
+		return tx_error_set(err, TX_ERR_INTERNAL, "regex compiled once but not twice");
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works */
+	size_t sz = 0, jsz = 0;
+	pcre2_pattern_info(re, PCRE2_INFO_SIZE, &sz);
+	pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &jsz);
+	ix->bytes += sz + jsz;
+	ix->scans[ix->n_scans].path = s->path;
+	ix->scans[ix->n_scans].re = re;
+	ix->scans[ix->n_scans].ind = ind;
+	ix->n_scans++;
+	return TX_OK;
+}
+
+tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
+			   int64_t now, pattern_index **out,
+			   struct pattern_index_stats *stats,
+			   struct tx_error *err)
+{
+	pattern_index *ix = NULL;
+	struct pair *pairs = NULL;
+	size_t n_pairs = 0, cap_pairs = 0, cap_always = 0, cap_scans = 0, text_cap = 0;
+	struct pattern_index_stats st = { .n_input = n };
+	tx_err rc = TX_OK;
+
+	*out = NULL;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL ||
+	    (ix->inds = calloc(n ? n : 1, sizeof(*ix->inds))) == NULL ||
+	    (ix->bloom = calloc(BLOOM_BITS / 64, sizeof(uint64_t))) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pattern_indicator *in = &inds[i];
+		pattern *p = NULL;
+		struct kset k = { 0 };
+		bool multi = false;
+		size_t idl, tl;
+
+		if (in->revoked || in->valid_from > now || in->valid_until <= now ||
+		    in->id == NULL || in->pattern == NULL)
+			continue;
+		tl = strlen(in->pattern);
+		idl = strlen(in->id);
+		if (idl > 255 || pattern_parse(in->pattern, tl, &p, NULL) != TX_OK) {
+			st.n_invalid++;
+			pattern_free(p);
+			continue;
+		}
+		uint32_t me = (uint32_t)ix->n;
+		obs_keys(&k, p->root, &multi);
+		if (pattern_n_observations(p) > 1)
+			multi = true;
+		/* keep the texts */
+		if (ix->text_len + idl + tl > text_cap) {
+			size_t nc = text_cap ? text_cap * 2 : 1 << 16;
+			while (nc < ix->text_len + idl + tl)
+				nc *= 2;
+			char *t = realloc(ix->text, nc);
+			if (t == NULL) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				goto fail_one;
+			}
+			ix->text = t;
+			text_cap = nc;
+		}
+		ix->inds[me].off = ix->text_len;
+		ix->inds[me].id_len = (uint8_t)idl;
+		ix->inds[me].text_len = (uint32_t)tl;
+		ix->inds[me].multi = multi;
+		memcpy(ix->text + ix->text_len, in->id, idl);
+		memcpy(ix->text + ix->text_len + idl, in->pattern, tl);
+		ix->text_len += idl + tl;
+		ix->n++;
+		st.n_active++;
+		st.n_multi += multi;
+		if (!k.ok) {
+			if (ix->n_always == cap_always) {
+				size_t nc = cap_always ? cap_always * 2 : 64;
+				uint32_t *a = realloc(ix->always, nc * sizeof(*a));
+				if (a == NULL) {
+					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+					goto fail_one;
+				}
+				ix->always = a;
+				cap_always = nc;
+			}
+			ix->always[ix->n_always++] = me;
+		}
+		for (size_t j = 0; k.ok && j < k.n; j++) {
+			const struct kspec *s = &k.v[j];
+			if (s->kind == K_SCAN) {
+				if ((rc = add_scan(ix, &cap_scans, s, me, err)) != TX_OK)
+					goto fail_one;
+				continue;
+			}
+			if (s->kind == K_IP) {
+				if (s->family == 4)
+					ix->len4[s->prefix] = 1;
+				else
+					ix->len6[s->prefix] = 1;
+			}
+			if (s->kind == K_GRAM) {
+				uint32_t bit = (uint32_t)(s->h >> 40) & (BLOOM_BITS - 1);
+				ix->bloom[bit / 64] |= 1ULL << (bit % 64);
+				bool seen = false;
+				for (size_t g = 0; g < ix->n_gram_paths && g < 8; g++)
+					seen = seen || ix->gram_paths[g] == s->path;
+				if (!seen) {
+					if (ix->n_gram_paths < 8)
+						ix->gram_paths[ix->n_gram_paths] = s->path;
+					ix->n_gram_paths++;
+				}
+			}
+			if (n_pairs == cap_pairs) {
+				size_t nc = cap_pairs ? cap_pairs * 2 : 1024;
+				struct pair *v = realloc(pairs, nc * sizeof(*v));
+				if (v == NULL) {
+					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+					goto fail_one;
+				}
+				pairs = v;
+				cap_pairs = nc;
+			}
+			pairs[n_pairs].h = s->h;
+			pairs[n_pairs].ind = me;
+			n_pairs++;
+		}
+fail_one:
+		free(k.v);
+		pattern_free(p);
+		if (rc != TX_OK)
+			goto out;
+	}
+	for (int l = 32; l >= 0; l--)
+		if (ix->len4[l])
+			ix->lens4[ix->n_lens4++] = l;
+	for (int l = 128; l >= 0; l--)
+		if (ix->len6[l])
+			ix->lens6[ix->n_lens6++] = l;
+	/* the table: sorted pairs, duplicates dropped, one slot per key */
+	if (!sort_pairs(pairs, n_pairs)) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	size_t n_keys = 0, w = 0;
+	for (size_t i = 0; i < n_pairs; i++) {
+		if (w > 0 && pairs[w - 1].h == pairs[i].h && pairs[w - 1].ind == pairs[i].ind)
+			continue;
+		if (w == 0 || pairs[w - 1].h != pairs[i].h)
+			n_keys++;
+		pairs[w++] = pairs[i];
+	}
+	n_pairs = w;
+	size_t slots = 16;
+	while (slots * 7 / 10 < n_keys)
+		slots *= 2;
+	ix->mask = slots - 1;
+	if ((ix->slots = calloc(slots, sizeof(*ix->slots))) == NULL ||
+	    (ix->postings = malloc((n_pairs ? n_pairs : 1) * sizeof(uint32_t))) == NULL ||
+	    (ix->parsed = calloc(ix->n ? ix->n : 1, sizeof(*ix->parsed))) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_pairs;) {
+		size_t j = i;
+		while (j < n_pairs && pairs[j].h == pairs[i].h) {
+			ix->postings[j] = pairs[j].ind;
+			j++;
+		}
+		size_t s = pairs[i].h & ix->mask;
+		while (ix->slots[s].h != 0)
+			s = (s + 1) & ix->mask;
+		ix->slots[s].h = pairs[i].h;
+		ix->slots[s].start = (uint32_t)i;
+		ix->slots[s].count = (uint32_t)(j - i);
+		i = j;
+	}
+	ix->n_postings = n_pairs;
+	/* shrink the per-indicator array to what was kept */
+	if (ix->n > 0 && ix->n < n) {
+		struct ind *v = realloc(ix->inds, ix->n * sizeof(*v));
+		if (v != NULL)
+			ix->inds = v;
+	}
+	if (ix->text_len > 0 && ix->text_len < text_cap) {
+		char *t = realloc(ix->text, ix->text_len);
+		if (t != NULL)
+			ix->text = t;
+	}
+	ix->bytes += sizeof(*ix) + ix->n * (sizeof(struct ind) + sizeof(*ix->parsed)) +
+		     slots * sizeof(struct slot) + n_pairs * sizeof(uint32_t) +
+		     ix->n_always * sizeof(uint32_t) + ix->n_scans * sizeof(struct scan) +
+		     BLOOM_BITS / 8;
+	st.n_keys = n_keys;
+	st.n_postings = n_pairs;
+	st.n_scan = ix->n_always;
+	st.n_regex_scan = ix->n_scans;
+	st.text_bytes = ix->text_len;
+	st.index_bytes = ix->bytes;
+	*out = ix;
+	ix = NULL;
+out:
+	free(pairs);
+	pattern_index_free(ix);
+	if (stats)
+		*stats = st;
+	return rc;
+}
+
+size_t pattern_index_size(const pattern_index *ix)
+{
+	return ix->bytes;
+}
+
+size_t pattern_index_count(const pattern_index *ix)
+{
+	return ix->n;
+}
+
+const char *pattern_index_id(const pattern_index *ix, uint32_t i, char *buf, size_t n)
+{
+	const struct ind *d = &ix->inds[i];
+
+	snprintf(buf, n, "%.*s", (int)d->id_len, ix->text + d->off);
+	return buf;
+}
+
+const char *pattern_index_text(const pattern_index *ix, uint32_t i, size_t *len)
+{
+	const struct ind *d = &ix->inds[i];
+
+	*len = d->text_len;
+	return ix->text + d->off + d->id_len;
+}
+
+int pattern_index_multi(const pattern_index *ix, uint32_t i)
+{
+	return ix->inds[i].multi;
+}
+
+const pattern *pattern_index_pattern(pattern_index *ix, uint32_t i)
+{
+	pattern *p = atomic_load_explicit(&ix->parsed[i], memory_order_acquire), *expect = NULL;
+	size_t len;
+	const char *text;
+
+	if (p != NULL)
+		return p;
+	text = pattern_index_text(ix, i, &len);
+	if (pattern_parse(text, len, &p, NULL) != TX_OK)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&ix->parsed[i], &expect, p)) {
+		pattern_free(p);
+		return expect;
+	}
+	return p;
+}
+
+/* ---- lookups: no locks, no allocation ---- */
+
+struct cands {
+	uint32_t *out;
+	size_t max, n;
+};
+
+static inline void cand(struct cands *c, uint32_t ind)
+{
+	size_t lim = c->n < c->max ? c->n : c->max;
+
+	for (size_t i = 0; i < lim; i++)
+		if (c->out[i] == ind)
+			return;
+	if (c->n < c->max)
+		c->out[c->n] = ind;
+	c->n++;
+}
+
+static inline void probe(const pattern_index *ix, uint64_t h, struct cands *c)
+{
+	size_t s = h & ix->mask;
+
+	for (;;) {
+		const struct slot *sl = &ix->slots[s];
+		if (sl->h == 0)
+			return;
+		if (sl->h == h) {
+			for (uint32_t k = 0; k < sl->count; k++)
+				cand(c, ix->postings[sl->start + k]);
+			return;
+		}
+		s = (s + 1) & ix->mask;
+	}
+}
+
+static _Thread_local pcre2_match_data *tl_md;
+
+static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, struct cands *c)
+{
+	switch (f->kind) {
+	case PATTERN_FACT_INT:
+		probe(ix, key_int(f->path, f->num), c);
+		return;
+	case PATTERN_FACT_IP: {
+		struct px_net net, m;
+		if (!px_net_parse(f->s, f->len, &net))
+			return;
+		const int *lens = net.family == 4 ? ix->lens4 : ix->lens6;
+		size_t nl = net.family == 4 ? ix->n_lens4 : ix->n_lens6;
+		for (size_t i = 0; i < nl; i++) {
+			if (lens[i] > net.prefix)
+				continue;
+			m = net;
+			px_net_mask(&m, lens[i]);
+			m.prefix = lens[i];
+			probe(ix, key_ip(f->path, &m), c);
+		}
+		return;
+	}
+	case PATTERN_FACT_STRING:
+		break;
+	}
+	probe(ix, key_str(f->path, f->s, f->len), c);
+	if (ix->n_gram_paths > 0 && f->len >= 4) {
+		bool on = ix->n_gram_paths > 8;
+		for (size_t g = 0; g < ix->n_gram_paths && g < 8 && !on; g++)
+			on = ix->gram_paths[g] == f->path;
+		if (on) {
+			const unsigned char *s = (const unsigned char *)f->s;
+			for (size_t i = 0; i + 4 <= f->len; i++) {
+				uint32_t gram;
+				memcpy(&gram, s + i, 4);
+				uint64_t h = key_gram(f->path, gram);
+				uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
+				if (ix->bloom[bit / 64] & (1ULL << (bit % 64)))
+					probe(ix, h, c);
+			}
+		}
+	}
+	for (size_t i = 0; i < ix->n_scans; i++) {
+		if (ix->scans[i].path != f->path)
+			continue;
+		if (tl_md == NULL && (tl_md = pcre2_match_data_create(1, NULL)) == NULL) {
+			cand(c, ix->scans[i].ind); /* cannot test: let evaluation decide */
+			continue;
+		}
+		if (pcre2_match(ix->scans[i].re, (PCRE2_SPTR)f->s, f->len, 0, 0, tl_md, NULL) >= 0)
+			cand(c, ix->scans[i].ind);
+	}
+}
+
+void pattern_index_candidates(const pattern_index *ix,
+			      const struct pattern_fact *facts, size_t n_facts,
+			      uint32_t *out, size_t max, size_t *n_out)
+{
+	struct cands c = { .out = out, .max = max };
+
+	for (size_t i = 0; i < ix->n_always; i++)
+		cand(&c, ix->always[i]);
+	for (size_t i = 0; i < n_facts; i++)
+		fact_lookup(ix, &facts[i], &c);
+	*n_out = c.n;
+}

@@ -1,0 +1,121 @@
+/* pattern/internal.h: the AST and the helpers the pattern files share. */
+#ifndef TRILEX_PATTERN_INTERNAL_H
+#define TRILEX_PATTERN_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+
+#include "pattern/pattern.h"
+
+enum px_kind {
+	PX_FOLLOWEDBY, PX_OBS_OR, PX_OBS_AND, /* a, b: observation expressions */
+	PX_OBS,        /* a: a comparison expression in brackets */
+	PX_STARTSTOP, PX_WITHIN, PX_REPEATS,  /* a: the qualified expression */
+	PX_OR, PX_AND, /* a, b: comparison expressions */
+	PX_TEST,       /* t */
+};
+
+enum px_step_kind { STEP_KEY, STEP_INDEX, STEP_STAR };
+
+struct px_step {
+	enum px_step_kind kind;
+	const char *key;   /* STEP_KEY: arena-owned, len bytes (may hold NUL) */
+	size_t len;
+	int64_t index;     /* STEP_INDEX */
+};
+
+struct px_path {
+	const char *type;  /* object type */
+	size_t type_len;
+	struct px_step *steps;
+	size_t n_steps;    /* >= 1; steps[0] is the first property */
+};
+
+enum px_op {
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_LIKE, OP_MATCHES,
+	OP_ISSUBSET, OP_ISSUPERSET, OP_EXISTS,
+};
+
+enum px_lit_kind { LIT_STR, LIT_INT, LIT_FLOAT, LIT_BOOL, LIT_BIN, LIT_TS };
+
+struct px_lit {
+	enum px_lit_kind kind;
+	int from_hex;      /* LIT_BIN written h'...' */
+	const char *s;     /* LIT_STR, LIT_BIN: arena-owned bytes */
+	size_t len;
+	int64_t i;         /* LIT_INT, LIT_BOOL, LIT_TS (us) */
+	double f;          /* LIT_FLOAT */
+	const char *raw;   /* the literal as written, for printing */
+	size_t raw_len;
+};
+
+struct px_test {
+	struct px_path path;
+	enum px_op op;
+	int negated;
+	struct px_lit lit;
+	struct px_lit *set;  /* OP_IN */
+	size_t n_set;
+	pcre2_code *re;      /* OP_MATCHES (and OP_LIKE, translated) */
+};
+
+struct px_node {
+	enum px_kind kind;
+	size_t pos;          /* byte offset in the text */
+	struct px_node *a, *b;
+	struct px_test *t;
+	int64_t start, stop; /* PX_STARTSTOP, us */
+	int64_t within_us;   /* PX_WITHIN */
+	int64_t repeats;     /* PX_REPEATS */
+};
+
+struct arena_chunk;
+
+struct pattern {
+	struct arena_chunk *chunks;
+	struct px_node *root;
+	char *text;
+	size_t len;
+	pcre2_code **res;    /* every compiled regex, for pattern_free */
+	size_t n_res, cap_res;
+	size_t n_obs;
+};
+
+/* Arena allocation of a pattern (zeroed). NULL when out of memory. */
+void *px_alloc(struct pattern *p, size_t n);
+
+/* ---- values (pattern/value.c) ---- */
+
+/* An IPv4 or IPv6 network: family 4 or 6, address bytes, prefix length.
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) is kept as IPv4. Host bits cleared. */
+struct px_net {
+	int family;
+	uint8_t addr[16];
+	int prefix;
+};
+
+/* Parse "a.b.c.d", "a.b.c.d/n", IPv6 and IPv6/n; false on anything else. */
+bool px_net_parse(const char *s, size_t len, struct px_net *out);
+/* a within b (a's prefix at least b's, same leading bits). */
+bool px_net_subset(const struct px_net *a, const struct px_net *b);
+bool px_net_equal(const struct px_net *a, const struct px_net *b);
+/* Clear the bits past prefix in addr. */
+void px_net_mask(struct px_net *n, int prefix);
+
+/* LIKE with % and _ over UTF-8 code points (reference form). */
+bool px_like(const char *s, size_t len, const char *pat, size_t plen);
+/* The PCRE2 source text equivalent to a LIKE pattern (caller frees). */
+char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len);
+/* Decode base64 (standard, with padding) / hex into out (caller frees). */
+bool px_base64_decode(const char *s, size_t len, char **out, size_t *out_len);
+bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len);
+/* Append the text of a path to b; canon writes every list index as [*]. */
+tx_err px_path_canon(const struct px_path *path, int canon, struct tx_buf *b);
+/* FNV-1a 64 over bytes, continuing from h. */
+uint64_t px_hash(uint64_t h, const void *data, size_t len);
+#define PX_HASH_INIT 0xcbf29ce484222325ULL
+/* True if key (len bytes) is an identifier that needs no quotes. */
+bool px_ident(const char *key, size_t len);
+
+#endif

@@ -1,0 +1,298 @@
+/* pattern/value.c: addresses, LIKE, binary constants, canonical paths. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern/internal.h"
+
+uint64_t px_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t pattern_path_hash(const char *path, size_t len)
+{
+	return px_hash(PX_HASH_INIT, path, len);
+}
+
+void px_net_mask(struct px_net *n, int prefix)
+{
+	int bits = n->family == 4 ? 32 : 128;
+
+	for (int i = prefix; i < bits; i++)
+		n->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+}
+
+bool px_net_parse(const char *s, size_t len, struct px_net *out)
+{
+	char buf[64];
+	const char *slash;
+	int prefix = -1;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return false;
+	if ((slash = strchr(buf, '/')) != NULL) {
+		const char *d = slash + 1;
+		if (*d == '\0' || strlen(d) > 3 || (d[0] == '0' && d[1] != '\0'))
+			return false;
+		prefix = 0;
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9')
+				return false;
+			prefix = prefix * 10 + (*d - '0');
+		}
+		buf[slash - buf] = '\0';
+	}
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		if (prefix > 32)
+			return false;
+		out->family = 4;
+		out->prefix = prefix < 0 ? 32 : prefix;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		if (prefix > 128)
+			return false;
+		out->family = 6;
+		out->prefix = prefix < 0 ? 128 : prefix;
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		/* ::ffff:a.b.c.d/n with n >= 96 is the IPv4 network a.b.c.d/(n-96) */
+		if (memcmp(out->addr, mapped, 12) == 0 && out->prefix >= 96) {
+			memmove(out->addr, out->addr + 12, 4);
+			memset(out->addr + 4, 0, 12);
+			out->family = 4;
+			out->prefix -= 96;
+		}
+	} else {
+		return false;
+	}
+	px_net_mask(out, out->prefix);
+	return true;
+}
+
+bool px_net_subset(const struct px_net *a, const struct px_net *b)
+{
+	struct px_net m = *a;
+
+	if (a->family != b->family || a->prefix < b->prefix)
+		return false;
+	px_net_mask(&m, b->prefix);
+	return memcmp(m.addr, b->addr, 16) == 0;
+}
+
+bool px_net_equal(const struct px_net *a, const struct px_net *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* Length of the UTF-8 character at s (1 for a stray byte). */
+static size_t u8len(const char *s, size_t left)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+	return n > left ? left : n;
+}
+
+bool px_like(const char *s, size_t len, const char *pat, size_t plen)
+{
+	/* Iterative wildcard matching with one backtrack point for '%'. */
+	size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
+
+	while (si < len) {
+		if (pi < plen && pat[pi] == '_') {
+			si += u8len(s + si, len - si);
+			pi++;
+		} else if (pi < plen && pat[pi] == '%') {
+			star_p = pi++;
+			star_s = si;
+		} else if (pi < plen) {
+			size_t cl = u8len(pat + pi, plen - pi);
+			if (si + cl <= len && memcmp(s + si, pat + pi, cl) == 0) {
+				si += cl;
+				pi += cl;
+				continue;
+			}
+			goto back;
+		} else {
+			goto back;
+		}
+		continue;
+back:
+		if (star_p == (size_t)-1)
+			return false;
+		pi = star_p + 1;
+		star_s += u8len(s + star_s, len - star_s);
+		si = star_s;
+	}
+	while (pi < plen && pat[pi] == '%')
+		pi++;
+	return pi == plen;
+}
+
+char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len)
+{
+	struct tx_buf b;
+
+	tx_buf_init(&b, 0);
+	if (tx_buf_puts(&b, "\\A(?s)") != TX_OK)
+		goto fail;
+	for (size_t i = 0; i < plen; i++) {
+		char c = pat[i];
+		tx_err rc;
+		if (c == '%')
+			rc = tx_buf_puts(&b, ".*");
+		else if (c == '_')
+			rc = tx_buf_puts(&b, ".");
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || (unsigned char)c >= 0x80)
+			rc = tx_buf_append(&b, &c, 1);
+		else if (c == '\0')
+			rc = tx_buf_puts(&b, "\\x{0}");
+		else {
+			char e[2] = { '\\', c };
+			rc = tx_buf_append(&b, e, 2);
+		}
+		if (rc != TX_OK)
+			goto fail;
+	}
+	if (tx_buf_puts(&b, "\\z") != TX_OK)
+		goto fail;
+	*out_len = b.len;
+	return tx_buf_take(&b);
+fail:
+	tx_buf_free(&b);
+	return NULL;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+bool px_base64_decode(const char *s, size_t len, char **out, size_t *out_len)
+{
+	char *d;
+	size_t n = 0;
+
+	if (len % 4 != 0)
+		return false;
+	if ((d = malloc(len / 4 * 3 + 1)) == NULL)
+		return false;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4], pad = 0;
+		for (int k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0, pad++;
+				continue;
+			}
+			if (pad || (v[k] = b64val(s[i + k])) < 0) {
+				free(d);
+				return false;
+			}
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		d[n++] = (char)(w >> 16);
+		if (pad < 2)
+			d[n++] = (char)(w >> 8);
+		if (pad < 1)
+			d[n++] = (char)w;
+	}
+	*out = d;
+	*out_len = n;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len)
+{
+	char *d;
+
+	if (len % 2 != 0 || (d = malloc(len / 2 + 1)) == NULL)
+		return false;
+	for (size_t i = 0; i < len; i += 2) {
+		int a = hexval(s[i]), b = hexval(s[i + 1]);
+		if (a < 0 || b < 0) {
+			free(d);
+			return false;
+		}
+		d[i / 2] = (char)(a << 4 | b);
+	}
+	*out = d;
+	*out_len = len / 2;
+	return true;
+}
+
+bool px_ident(const char *key, size_t len)
+{
+	if (len == 0 || !((key[0] >= 'a' && key[0] <= 'z') ||
+			  (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static tx_err put_key(struct tx_buf *b, const char *key, size_t len)
+{
+	tx_err rc = TX_OK;
+
+	if (px_ident(key, len))
+		return tx_buf_append(b, key, len);
+	rc = tx_buf_puts(b, "'");
+	for (size_t i = 0; rc == TX_OK && i < len; i++) {
+		if (key[i] == '\'' || key[i] == '\\')
+			rc = tx_buf_puts(b, "\\");
+		if (rc == TX_OK)
+			rc = tx_buf_append(b, key + i, 1);
+	}
+	return rc == TX_OK ? tx_buf_puts(b, "'") : rc;
+}
+
+tx_err px_path_canon(const struct px_path *path, int canon, struct tx_buf *b)
+{
+	tx_err rc = tx_buf_append(b, path->type, path->type_len);
+
+	if (rc == TX_OK)
+		rc = tx_buf_puts(b, ":");
+	for (size_t i = 0; rc == TX_OK && i < path->n_steps; i++) {
+		const struct px_step *st = &path->steps[i];
+		if (st->kind == STEP_KEY) {
+			if (i > 0)
+				rc = tx_buf_puts(b, ".");
+			if (rc == TX_OK)
+				rc = put_key(b, st->key, st->len);
+		} else if (st->kind == STEP_STAR || canon) {
+			rc = tx_buf_puts(b, "[*]");
+		} else {
+			rc = tx_buf_printf(b, "[%lld]", (long long)st->index);
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,80 @@
+/* policy/internal.h: what the files of policy/ share; private to it. */
+#ifndef TRILEX_POLICY_INTERNAL_H
+#define TRILEX_POLICY_INTERNAL_H
+
+#include <jansson.h>
+
+#include "policy/policy.h"
+
+/* The kind of value a fact holds. */
+enum fact_kind {
+	FACT_NUMBER,
+	FACT_STRING,   /* one value of a closed, ordered vocabulary */
+	FACT_BOOL,
+	FACT_SET,      /* a list of values of an open vocabulary */
+};
+
+/* One row of the fact catalog: what policies may read. */
+struct fact_def {
+	const char *name;
+	enum fact_kind kind;
+	const char *const *values; /* FACT_STRING: allowed values, worst last */
+	const char *source;        /* where it is read from, for evidence */
+	const char *evidence;      /* what evidence would set it */
+};
+
+extern const struct fact_def policy_facts[];
+extern const size_t policy_n_facts;
+/* The catalog row of a fact name, or NULL. */
+const struct fact_def *fact_find(const char *name);
+/* Index of v in a NULL-terminated vocabulary, or -1. */
+int vocab_index(const char *const *values, const char *v);
+
+struct policy {
+	json_t *doc;          /* owned; validated */
+	char version[40];
+	char digest[65];
+};
+
+/* An incident as read: the objects (owned reference) and the incident. */
+struct policy_incident {
+	json_t *objects;
+	const json_t *incident;  /* borrowed from objects */
+	char id[128];
+};
+
+/*
+ * The facts derived from an incident: facts maps a fact name to its value
+ * and sources the same name to a list of evidence strings; a fact absent
+ * from facts is undetermined. contradictions and gaps list what was found
+ * wrong or missing while reading. All owned; free with facts_free.
+ */
+struct facts {
+	json_t *facts;
+	json_t *sources;
+	json_t *contradictions;
+	json_t *gaps;
+};
+
+/*
+ * Derive the facts of inc; out_of_service is the availability_impact from
+ * which an availability impact counts as an outage (policy/incident.c).
+ */
+tx_err incident_facts(const policy_incident *inc, double out_of_service,
+		      struct facts *f, struct tx_error *err);
+void facts_free(struct facts *f);
+
+/* SHA-256 hex of the canonical JSON of doc into out[65]. */
+tx_err policy_canon_digest(const json_t *doc, char out[65],
+			   struct tx_error *err);
+
+/*
+ * Every object of the given types and/or ids (last versions) in every
+ * collection, as a list of {"pk": collection, "obj": object}; at most max
+ * (TX_ERR_TOOBIG past it). *out caller-owned (policy/storage.c).
+ */
+tx_err storage_scan(tx_store *st, const char *const *types, size_t n_types,
+		    const char *const *ids, size_t n_ids, size_t max,
+		    json_t **out, struct tx_error *err);
+
+#endif

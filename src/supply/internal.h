@@ -1,0 +1,220 @@
+/*
+ * supply/internal.h: what the files of supply/ share; private to it.
+ */
+#ifndef TRILEX_SUPPLY_INTERNAL_H
+#define TRILEX_SUPPLY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supply/supply.h"
+
+/* Caps on outside input. */
+#define SUPPLY_FILE_MAX ((size_t)256 << 20)   /* one document */
+#define SUPPLY_MEMBER_MAX ((size_t)64 << 20)  /* one archive member */
+#define SUPPLY_MAX_DEPTH 32                   /* nested components */
+#define SUPPLY_MAX_COMPONENTS 500000
+#define SUPPLY_MAX_EVENTS 1024                /* per range */
+#define SUPPLY_MAX_LIST 100000                /* aliases, versions, ... */
+#define SUPPLY_STR_MAX 4096                   /* one string field */
+
+/* ---- arena: many small strings and structs, freed at once ---- */
+
+struct arena_chunk;
+struct arena {
+	struct arena_chunk *head;
+	size_t used;      /* bytes handed out, for the cap */
+	size_t cap;
+};
+
+void arena_init(struct arena *a, size_t cap);
+void arena_free(struct arena *a);
+/* Zeroed memory, 8-byte aligned; NULL past the cap or on ENOMEM. */
+void *arena_alloc(struct arena *a, size_t n);
+/* Copies; NULL s gives NULL (and is not an error). */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+
+/* ---- string-keyed hash table (keys borrowed, values borrowed) ---- */
+
+struct htab_ent {
+	uint64_t h;
+	const char *key;
+	void *val;
+};
+struct htab {
+	struct htab_ent *e;
+	size_t cap, n;
+};
+
+uint64_t htab_hash(const char *s);
+/* The value for key, or NULL. */
+void *htab_get(const struct htab *t, const char *key);
+/* Insert or replace; *old (may be NULL) gets the value replaced. */
+tx_err htab_put(struct htab *t, const char *key, void *val, void **old);
+void htab_free(struct htab *t);
+
+/* ---- the database ---- */
+
+enum ev_kind { EV_INTRODUCED, EV_FIXED, EV_LAST_AFFECTED, EV_LIMIT };
+
+struct adv_event {
+	enum ev_kind kind;
+	const char *version;
+};
+
+enum range_type { RANGE_SEMVER, RANGE_ECOSYSTEM, RANGE_GIT };
+
+struct adv_range {
+	enum range_type type;
+	struct adv_event *ev;
+	size_t n_ev;
+};
+
+struct advisory;
+
+struct adv_affected {
+	struct advisory *adv;
+	enum supply_eco eco;
+	const char *ecosystem;      /* as written */
+	const char *name;           /* as written */
+	struct adv_range *ranges;
+	size_t n_ranges;
+	const char **versions;      /* explicit list */
+	size_t n_versions;
+	enum supply_severity sev;   /* ecosystem_specific / database_specific */
+	struct adv_affected *next;  /* same package key */
+};
+
+struct advisory {
+	const char *id;
+	const char **aliases;
+	size_t n_aliases;
+	enum supply_severity sev;
+	int malicious;
+};
+
+struct vendor {
+	const char *name;
+	const char **aliases;
+	size_t n_aliases;
+	const char **subsidiaries;
+	size_t n_subsidiaries;
+	const char **countries;
+	size_t n_countries;
+	const char *reason;
+	const char *source;
+};
+
+enum part_status { PART_COUNTERFEIT, PART_SUSPECT };
+
+struct part {
+	const char *manufacturer;
+	const char *mfr_key;        /* normalised */
+	const char *part_number;
+	const char *pn_key;         /* normalised */
+	const char *lot_from, *lot_to;
+	const char *date_from, *date_to;
+	const char *hash;           /* lower-case hex, or NULL */
+	enum part_status status;
+	const char *reason;
+	const char *source;
+	struct part *next;          /* same part number key / hash */
+	struct part *next_hash;
+};
+
+struct kev_entry {
+	const char *cve;
+	const char *vendor, *product, *date_added, *ransomware;
+};
+
+struct category {
+	const char *id;
+	const char *name;
+	int tier;
+};
+
+#define SUPPLY_MAX_CATEGORIES 64
+
+struct supply_db {
+	struct arena arena;
+	struct htab advisories;    /* id -> struct advisory */
+	struct htab packages;      /* eco key + '\n' + name -> adv_affected */
+	struct htab vendors;       /* normalised name -> struct vendor */
+	struct htab vendor_names;  /* vendor name (exact) -> vendor: dedup */
+	struct htab parts_pn;      /* normalised part number -> part */
+	struct htab parts_hash;    /* hash hex -> part */
+	struct htab parts_seen;    /* dedup key -> part */
+	struct htab kev;           /* CVE id -> kev_entry */
+	struct category cats[SUPPLY_MAX_CATEGORIES];
+	size_t n_cats;
+	int cats_loaded;           /* a list replaced the built-in one */
+	struct supply_counts counts;
+	json_t *emit;              /* borrowed: where STIX copies go */
+	struct supply_stix_opts emit_opts;
+};
+
+/* The key of a package in db->packages ("npm\nlodash"); NULL past cap. */
+char *pkg_key(struct arena *a, enum supply_eco eco, const char *ecosystem,
+	      const char *name);
+/* The same into a caller buffer; returns 0, or -1 when it won't fit. */
+int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
+		const char *ecosystem, const char *name);
+
+/* Normalise an organisation name: lower case, punctuation to spaces,
+ * legal prefixes and suffixes dropped. out has n bytes. */
+void vendor_normalise(const char *in, char *out, size_t n);
+/* Normalise a part number: upper-case letters and digits only. */
+void part_normalise(const char *in, char *out, size_t n);
+
+/* Readers (one document each; name for messages). */
+tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
+		struct tx_error *err);
+tx_err kev_load(supply_db *db, const json_t *doc, const char *name,
+		struct tx_error *err);
+tx_err vendors_load_json(supply_db *db, const json_t *doc, const char *name,
+			 struct tx_error *err);
+tx_err vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
+			    const char *name, struct tx_error *err);
+tx_err parts_load_json(supply_db *db, const json_t *doc, const char *name,
+		       struct tx_error *err);
+tx_err parts_load_csv(supply_db *db, const char *data, size_t len,
+		      const char *name, struct tx_error *err);
+tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
+		     struct tx_error *err);
+
+/* Add one vendor / part (copies into the arena; shares if emitting). */
+tx_err vendor_add(supply_db *db, const struct vendor *v, struct tx_error *err);
+tx_err part_add(supply_db *db, const struct part *p, struct tx_error *err);
+tx_err kev_add(supply_db *db, const struct kev_entry *k, struct tx_error *err);
+
+/* Vendor lookup of a free-text organisation name; NULL when none. */
+const struct vendor *vendor_match(const supply_db *db, const char *org);
+/* Category of the priority list by id; NULL when unknown. */
+const struct category *category_find(const supply_db *db, const char *id);
+
+/* Severity from an OSV document's severity / database_specific. */
+enum supply_severity osv_severity(const json_t *doc);
+/* CVSS v3.x base score x10 of a vector, or -1 when not one. */
+int cvss3_score10(const char *vector);
+
+/* STIX copies of loaded entries (share.c); no-ops when not emitting. */
+tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
+		 struct tx_error *err);
+tx_err share_kev(supply_db *db, const struct kev_entry *k,
+		 struct tx_error *err);
+tx_err share_vendor(supply_db *db, const struct vendor *v,
+		    struct tx_error *err);
+tx_err share_part(supply_db *db, const struct part *p, struct tx_error *err);
+tx_err share_priority(supply_db *db, struct tx_error *err);
+
+/* Read every member of a .tar.gz, handing *.json and *.csv to fn. */
+typedef tx_err (*tar_member_fn)(void *ctx, const char *name, const char *data,
+				size_t len, struct tx_error *err);
+tx_err tar_gz_each(const char *path, tar_member_fn fn, void *ctx,
+		   struct tx_error *err);
+
+/* JSON helpers: a string member (NULL when absent); -1 on wrong type. */
+int jstr(const json_t *obj, const char *key, const char **out);
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * supply/supply.c: the advisory database and how documents get into it.
+ *
+ * Design
+ *   A supply_db holds every advisory source in one arena (strings and
+ *   small structs, freed at once, with a memory cap) and a few hash tables
+ *   built as entries arrive, so there is no separate indexing pass:
+ *
+ *     advisories   OSV id -> advisory (first one wins: files before store)
+ *     packages     "<ecosystem>\n<package>" -> chain of affected entries
+ *     vendors      normalised organisation name (names, aliases,
+ *                  subsidiaries) -> watch-list entry
+ *     parts_pn     normalised part number -> counterfeit/suspect entries
+ *     parts_hash   hash -> entries
+ *     kev          CVE id -> KEV entry
+ *
+ *   and the priority list (categories with tiers), built in until a list
+ *   is loaded. Checking a BOM (check.c) is then a handful of hash look-ups
+ *   per component and a version comparison per range event.
+ *
+ *   Documents come from files, folders, .tar.gz archives (tar.c) or STIX
+ *   objects (share.c); their kind is told by their shape (load_doc). When
+ *   emitting, every loaded entry is also turned into a STIX object for
+ *   `trilex advisory import`.
+ *
+ * Invariants
+ *   The database is only read after loading; a const supply_db can be
+ *   checked against from several threads. Nothing prints.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "supply/internal.h"
+
+/* ---- arena ---- */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+};
+
+#define ARENA_CHUNK ((size_t)1 << 20)
+
+void arena_init(struct arena *a, size_t cap)
+{
+	a->head = NULL;
+	a->used = 0;
+	a->cap = cap ? cap : (size_t)4 << 30;
+}
+
+void arena_free(struct arena *a)
+{
+	struct arena_chunk *c = a->head, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n == 0)
+		n = 8;
+	if (n > a->cap || a->used > a->cap - n)
+		return NULL;
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + size);
+		if (c == NULL)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		if (n > ARENA_CHUNK / 4 && a->head != NULL) {
+			/* a big block: keep the current chunk in front */
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = c->data + c->used;
+	c->used += n;
+	a->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = arena_alloc(a, n + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+/* ---- hash table: open addressing, linear probing ---- */
+
+uint64_t htab_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+void *htab_get(const struct htab *t, const char *key)
+{
+	uint64_t h;
+	size_t i;
+
+	if (t->cap == 0)
+		return NULL;
+	h = htab_hash(key);
+	for (i = h & (t->cap - 1); t->e[i].h != 0; i = (i + 1) & (t->cap - 1))
+		if (t->e[i].h == h && strcmp(t->e[i].key, key) == 0)
+			return t->e[i].val;
+	return NULL;
+}
+
+static void htab_place(struct htab_ent *e, size_t cap, struct htab_ent x)
+{
+	size_t i = x.h & (cap - 1);
+
+	while (e[i].h != 0)
+		i = (i + 1) & (cap - 1);
+	e[i] = x;
+}
+
+tx_err htab_put(struct htab *t, const char *key, void *val, void **old)
+{
+	uint64_t h = htab_hash(key);
+	size_t i;
+
+	if (old)
+		*old = NULL;
+	if ((t->n + 1) * 4 > t->cap * 3) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		struct htab_ent *ne = calloc(ncap, sizeof(*ne));
+
+		if (ne == NULL)
+			return TX_ERR_NOMEM;
+		for (i = 0; i < t->cap; i++)
+			if (t->e[i].h != 0)
+				htab_place(ne, ncap, t->e[i]);
+		free(t->e);
+		t->e = ne;
+		t->cap = ncap;
+	}
+	for (i = h & (t->cap - 1); t->e[i].h != 0; i = (i + 1) & (t->cap - 1)) {
+		if (t->e[i].h == h && strcmp(t->e[i].key, key) == 0) {
+			if (old)
+				*old = t->e[i].val;
+			t->e[i].val = val;
+			return TX_OK;
+		}
+	}
+	t->e[i] = (struct htab_ent){ h, key, val };
+	t->n++;
+	return TX_OK;
+}
+
+void htab_free(struct htab *t)
+{
+	free(t->e);
+	t->e = NULL;
+	t->cap = t->n = 0;
+}
+
+/* ---- small helpers ---- */
+
+int jstr(const json_t *obj, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+static const char *eco_key_name(enum supply_eco eco)
+{
+	switch (eco) {
+	case SUPPLY_ECO_NPM: return "npm";
+	case SUPPLY_ECO_GO: return "go";
+	case SUPPLY_ECO_PYPI: return "pypi";
+	case SUPPLY_ECO_MAVEN: return "maven";
+	case SUPPLY_ECO_DEBIAN: return "debian";
+	default: return NULL;
+	}
+}
+
+int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
+		const char *ecosystem, const char *name)
+{
+	const char *e = eco_key_name(eco);
+	size_t o = 0, en;
+
+	if (e == NULL) {
+		e = ecosystem ? ecosystem : "";
+		en = strcspn(e, ":");
+	} else {
+		en = strlen(e);
+	}
+	if (en + 1 >= n)
+		return -1;
+	for (size_t i = 0; i < en; i++) {
+		char c = e[i];
+		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[o++] = '\n';
+	for (const char *p = name; *p; p++) {
+		char c = *p;
+
+		if (o + 1 >= n)
+			return -1;
+		if (eco == SUPPLY_ECO_PYPI) {
+			/* PEP 503: runs of - _ . are one -, case-insensitive */
+			if (c == '_' || c == '.' || c == '-') {
+				if (o > 0 && out[o - 1] == '-')
+					continue;
+				c = '-';
+			}
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c + 32);
+		} else if (eco == SUPPLY_ECO_NPM || eco == SUPPLY_ECO_MAVEN ||
+			   eco == SUPPLY_ECO_DEBIAN) {
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c + 32);
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+char *pkg_key(struct arena *a, enum supply_eco eco, const char *ecosystem,
+	      const char *name)
+{
+	char buf[1024];
+
+	if (pkg_key_buf(buf, sizeof(buf), eco, ecosystem, name) != 0)
+		return NULL;
+	return arena_strdup(a, buf);
+}
+
+/* ---- the database ---- */
+
+static const struct category builtin_cats[] = {
+	{ "weapons", "Weapons and military systems", 1 },
+	{ "ics", "Industrial control systems of critical infrastructure", 1 },
+	{ "telecom", "Telecommunications network equipment", 2 },
+	{ "government-it", "Government IT", 2 },
+	{ "commercial-it", "Commercial IT", 3 },
+};
+
+tx_err supply_db_new(size_t mem_cap, supply_db **out, struct tx_error *err)
+{
+	supply_db *db = calloc(1, sizeof(*db));
+
+	*out = NULL;
+	if (db == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	arena_init(&db->arena, mem_cap);
+	for (size_t i = 0; i < sizeof(builtin_cats) / sizeof(builtin_cats[0]); i++)
+		db->cats[db->n_cats++] = builtin_cats[i];
+	db->counts.categories = db->n_cats;
+	*out = db;
+	return TX_OK;
+}
+
+void supply_db_free(supply_db *db)
+{
+	if (db == NULL)
+		return;
+	htab_free(&db->advisories);
+	htab_free(&db->packages);
+	htab_free(&db->vendors);
+	htab_free(&db->vendor_names);
+	htab_free(&db->parts_pn);
+	htab_free(&db->parts_hash);
+	htab_free(&db->parts_seen);
+	htab_free(&db->kev);
+	arena_free(&db->arena);
+	free(db);
+}
+
+void supply_db_set_emit(supply_db *db, json_t *arr,
+			const struct supply_stix_opts *opts)
+{
+	db->emit = arr;
+	memset(&db->emit_opts, 0, sizeof(db->emit_opts));
+	if (opts != NULL)
+		db->emit_opts = *opts;
+}
+
+void supply_db_counts(const supply_db *db, struct supply_counts *c)
+{
+	*c = db->counts;
+	c->categories = db->n_cats;
+}
+
+const struct category *category_find(const supply_db *db, const char *id)
+{
+	for (size_t i = 0; i < db->n_cats; i++)
+		if (strcmp(db->cats[i].id, id) == 0)
+			return &db->cats[i];
+	return NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
+			    struct tx_error *err)
+{
+	const json_t *v;
+	size_t i;
+	tx_err rc = TX_OK;
+
+	if (json_is_object(doc) && json_object_get(doc, "vulnerabilities") &&
+	    (json_object_get(doc, "catalogVersion") ||
+	     json_object_get(doc, "count")))
+		return kev_load(db, doc, name, err);
+	if (json_is_object(doc) && json_is_array(json_object_get(doc, "vendors")))
+		return vendors_load_json(db, doc, name, err);
+	if (json_is_object(doc) && json_is_array(json_object_get(doc, "parts")))
+		return parts_load_json(db, doc, name, err);
+	if (json_is_object(doc) &&
+	    json_is_array(json_object_get(doc, "categories")))
+		return priority_load(db, doc, name, err);
+	if (json_is_object(doc) && json_is_array(json_object_get(doc, "objects"))) {
+		/* a STIX bundle (or TAXII envelope) of our objects */
+		json_array_foreach(json_object_get(doc, "objects"), i, v) {
+			if ((rc = supply_db_load_stix(db, v, err)) != TX_OK) {
+				tx_error_prefix(err, "%s: objects[%zu]", name, i);
+				return rc;
+			}
+		}
+		return TX_OK;
+	}
+	if (json_is_array(doc)) {
+		/* a list of OSV entries (as some exports are) */
+		json_array_foreach(doc, i, v) {
+			char sub[512];
+
+			snprintf(sub, sizeof(sub), "%s[%zu]", name, i);
+			if ((rc = osv_load(db, v, sub, err)) != TX_OK)
+				return rc;
+		}
+		return TX_OK;
+	}
+	if (json_is_object(doc) && json_object_get(doc, "id") &&
+	    (json_object_get(doc, "affected") ||
+	     json_object_get(doc, "schema_version") ||
+	     json_object_get(doc, "modified")))
+		return osv_load(db, doc, name, err);
+	return tx_error_set(err, TX_ERR_INVALID, "%s: not a known advisory "
+			    "source (OSV, KEV, vendor, parts or priority list, "
+			    "STIX bundle)", name);
+}
+
+tx_err supply_db_load_buffer(supply_db *db, const char *name,
+			     const char *data, size_t len,
+			     struct tx_error *err)
+{
+	json_error_t jerr;
+	json_t *doc = NULL;
+	tx_err rc = TX_OK;
+
+	if (ends_with(name, ".csv")) {
+		/* The FCC list has its own header; anything else is ours. */
+		if (len >= 29 && memcmp(data, "Covered Equipment or Services", 29) == 0)
+			rc = vendors_load_fcc_csv(db, data, len, name, err);
+		else
+			rc = parts_load_csv(db, data, len, name, err);
+		goto out;
+	}
+	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s:%d:%d: %s", name,
+				  jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	rc = load_json_doc(db, doc, name, err);
+out:
+	json_decref(doc);
+	return rc;
+}
+
+static tx_err load_member(void *ctx, const char *name, const char *data,
+			  size_t len, struct tx_error *err)
+{
+	return supply_db_load_buffer(ctx, name, data, len, err);
+}
+
+static tx_err load_file(supply_db *db, const char *path, struct tx_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	tx_err rc;
+
+	if (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))
+		return tar_gz_each(path, load_member, db, err);
+	rc = tx_read_file(path, SUPPLY_FILE_MAX, &data, &len, err);
+	if (rc != TX_OK)
+		goto out;
+	rc = supply_db_load_buffer(db, path, data, len, err);
+out:
+	free(data);
+	return rc;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder: its files in name order (for reproducible results), then its
+ * sub-folders; depth-capped. */
+static tx_err load_dir(supply_db *db, const char *path, int depth,
+		       struct tx_error *err)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	tx_err rc = TX_OK;
+
+	if (depth > 16) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s: folders nested too "
+				  "deep", path);
+		goto out;
+	}
+	d = opendir(path);
+	if (d == NULL) {
+		rc = tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, ncap * sizeof(*nn));
+			if (nn == NULL) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), entry_cmp);
+	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+		char sub[4096];
+		struct stat sb;
+
+		if (tx_path_join(sub, sizeof(sub), path, names[i]) != TX_OK) {
+			rc = tx_error_set(err, TX_ERR_TOOBIG, "%s/%s: path too long",
+					  path, names[i]);
+			break;
+		}
+		if (stat(sub, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode))
+			rc = load_dir(db, sub, depth + 1, err);
+		else if (ends_with(sub, ".json") || ends_with(sub, ".csv") ||
+			 ends_with(sub, ".tar.gz") || ends_with(sub, ".tgz"))
+			rc = load_file(db, sub, err);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d != NULL)
+		closedir(d);
+	return rc;
+}
+
+tx_err supply_db_load_path(supply_db *db, const char *path,
+			   struct tx_error *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return load_dir(db, path, 0, err);
+	return load_file(db, path, err);
+}

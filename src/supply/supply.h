@@ -1,0 +1,253 @@
+/*
+ * supply: supply-chain risk checks.
+ *
+ * Reads bills of materials (CycloneDX JSON 1.4-1.6) and advisory sources
+ * (OSV advisories, a vendor watch list, a counterfeit and suspect parts
+ * list, CISA's Known Exploited Vulnerabilities catalogue, the partners'
+ * equipment priority list), from files, folders, .tar.gz archives or the
+ * STIX objects they travel as, and checks a BOM against them. Never
+ * prints, never speaks SQL: the CLI feeds it files and store rows.
+ */
+#ifndef TRILEX_SUPPLY_SUPPLY_H
+#define TRILEX_SUPPLY_SUPPLY_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* The id of our STIX extension definition (property extension). */
+#define SUPPLY_EXT_ID \
+	"extension-definition--6b1c3a52-7d0e-4f5a-9c1e-2f4b8d3a7e61"
+/* The STIX type of a stored bill of materials. */
+#define SUPPLY_SBOM_TYPE "x-trilex-sbom"
+
+/* ---- version ordering (supply/version.c) ---- */
+
+enum supply_eco {
+	SUPPLY_ECO_UNKNOWN = 0, /* ordering unknown: findings are unverified */
+	SUPPLY_ECO_SEMVER,      /* SemVer 2.0.0 (OSV range type SEMVER) */
+	SUPPLY_ECO_NPM,         /* semver */
+	SUPPLY_ECO_GO,          /* semver, with or without the leading v */
+	SUPPLY_ECO_PYPI,        /* PEP 440 */
+	SUPPLY_ECO_MAVEN,       /* Maven ComparableVersion */
+	SUPPLY_ECO_DEBIAN,      /* dpkg */
+};
+
+/* The ordering of an OSV ecosystem name ("npm", "Go", "PyPI", "Maven",
+ * "Debian", "Debian:12", ...); SUPPLY_ECO_UNKNOWN for the others. */
+enum supply_eco supply_ecosystem(const char *name);
+
+/*
+ * Compare versions a and b under eco's ordering: *res < 0, 0 or > 0.
+ * TX_ERR_INVALID when either is not a version of that ecosystem (or the
+ * ordering is unknown); *res is then 0.
+ */
+tx_err supply_version_cmp(enum supply_eco eco, const char *a, const char *b,
+			  int *res);
+
+/* ---- bills of materials (supply/cyclonedx.c) ---- */
+
+#define SUPPLY_MAX_HASHES 4
+
+/* One component of a BOM; every pointer is owned by the BOM. */
+struct supply_component {
+	const char *type;          /* library, device, firmware, ... */
+	const char *name;
+	const char *group;
+	const char *version;       /* or NULL */
+	const char *purl;          /* or NULL */
+	const char *cpe;           /* or NULL */
+	const char *supplier;      /* supplier.name, or NULL */
+	const char *manufacturer;  /* manufacturer.name (1.6) or NULL */
+	const char *author;        /* or NULL */
+	const char *publisher;     /* or NULL */
+	const char *part_number;   /* property trilex:part-number, else name */
+	const char *lot;           /* property trilex:lot, or NULL */
+	const char *date_code;     /* property trilex:date-code (YYWW) or NULL */
+	const char *category;      /* property trilex:category (inherited) */
+	const char *path;          /* "a@1 > b@2": nesting in the BOM */
+	const char *hashes[SUPPLY_MAX_HASHES]; /* lower-case hex contents */
+	size_t n_hashes;
+};
+
+typedef struct supply_bom supply_bom;
+
+/*
+ * Parse a CycloneDX JSON document (specVersion 1.4 to 1.6; unknown fields
+ * are ignored, not rejected). name is used in messages. The subject
+ * (metadata.component) and every nested component become components.
+ * On bad input: TX_ERR_INVALID with "name:LINE:COL: ..." for JSON syntax
+ * or "name: components[3].purl: must be a string" for shapes.
+ */
+tx_err supply_bom_parse(const char *data, size_t len, const char *name,
+			supply_bom **out, struct tx_error *err);
+/* The same from a parsed document (borrowed). */
+tx_err supply_bom_from_json(const json_t *doc, const char *name,
+			    supply_bom **out, struct tx_error *err);
+void supply_bom_free(supply_bom *bom);
+size_t supply_bom_count(const supply_bom *bom);
+const struct supply_component *supply_bom_component(const supply_bom *bom,
+						    size_t i);
+/* metadata property trilex:category, or NULL. */
+const char *supply_bom_category(const supply_bom *bom);
+/* The subject's name@version (or the serial number), for messages. */
+const char *supply_bom_title(const supply_bom *bom);
+
+/* ---- advisory database (supply/supply.c and readers) ---- */
+
+typedef struct supply_db supply_db;
+
+/* How loaded entries are shared as STIX (see supply_db_set_emit). */
+struct supply_stix_opts {
+	const char *marking_ref;   /* a marking-definition id, or NULL */
+	const char *created_by_ref; /* an identity id, or NULL */
+};
+
+struct supply_counts {
+	size_t advisories;   /* OSV entries */
+	size_t malicious;    /* of which MAL- */
+	size_t vendors;
+	size_t parts;
+	size_t kev;
+	size_t categories;
+	size_t stix_ignored; /* STIX objects that were not ours */
+};
+
+/* A new, empty database using at most mem_cap bytes (0: 4 GiB). The
+ * built-in priority list is in place until a list is loaded. */
+tx_err supply_db_new(size_t mem_cap, supply_db **out, struct tx_error *err);
+void supply_db_free(supply_db *db);
+
+/*
+ * From now on, every entry loaded is also appended to arr (borrowed, must
+ * outlive the loads) as a STIX 2.1 object, ready for taxii_ingest. Ids
+ * are derived from the entry (same entry, same id and version), so
+ * importing twice stores nothing new. arr NULL stops it.
+ */
+void supply_db_set_emit(supply_db *db, json_t *arr,
+			const struct supply_stix_opts *opts);
+
+/*
+ * Load a file, a folder (its *.json and *.csv files, recursively) or a
+ * .tar.gz archive of them. The kind of each document is recognised by its
+ * shape: an OSV advisory, a KEV catalogue, the FCC Covered List CSV, a
+ * trilex vendor list, parts list (JSON or CSV) or priority list, or a
+ * STIX bundle of objects made by this module. Messages name the file
+ * (and archive member), the line or JSON path, and the field.
+ */
+tx_err supply_db_load_path(supply_db *db, const char *path,
+			   struct tx_error *err);
+/* Load one document held in memory; name tells .csv from JSON. */
+tx_err supply_db_load_buffer(supply_db *db, const char *name,
+			     const char *data, size_t len,
+			     struct tx_error *err);
+/*
+ * Load one STIX object (borrowed) made by this module, here or at a
+ * partner. Objects that are not ours are counted and ignored (TX_OK);
+ * ours with bad content are TX_ERR_INVALID.
+ */
+tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
+			   struct tx_error *err);
+void supply_db_counts(const supply_db *db, struct supply_counts *c);
+
+/* ---- checking (supply/check.c) ---- */
+
+enum supply_kind {
+	SUPPLY_KIND_VULNERABLE = 0,
+	SUPPLY_KIND_KNOWN_EXPLOITED,   /* vulnerable, alias in KEV */
+	SUPPLY_KIND_MALICIOUS,         /* OSV MAL- entry */
+	SUPPLY_KIND_UNVERIFIED,        /* named by an advisory, order unknown */
+	SUPPLY_KIND_WATCH_SUPPLIER,
+	SUPPLY_KIND_WATCH_MANUFACTURER,
+	SUPPLY_KIND_COUNTERFEIT,
+	SUPPLY_KIND_SUSPECT,
+	SUPPLY_KIND_COUNT,
+};
+
+enum supply_severity {
+	SUPPLY_SEV_UNKNOWN = 0,
+	SUPPLY_SEV_LOW,
+	SUPPLY_SEV_MEDIUM,
+	SUPPLY_SEV_HIGH,
+	SUPPLY_SEV_CRITICAL,
+	SUPPLY_SEV_COUNT,
+};
+
+const char *supply_kind_name(enum supply_kind k);
+const char *supply_severity_name(enum supply_severity s);
+/* "low", "medium", "high", "critical" (or "any"); -1 when unknown. */
+int supply_severity_parse(const char *s);
+/* The severity used for ordering and --fail-on: unknown counts as high
+ * (as Dependency-Track weighs unassigned like high). */
+enum supply_severity supply_severity_effective(enum supply_severity s);
+
+#define SUPPLY_MAX_ADV_IDS 16
+
+/* One finding; pointers are borrowed from the BOM and the database. */
+struct supply_finding {
+	const struct supply_component *comp;
+	enum supply_kind kind;
+	const char *advisories[SUPPLY_MAX_ADV_IDS]; /* ids (and aliases) */
+	size_t n_advisories;
+	enum supply_severity severity;
+	const char *fixed;        /* first fixed version above, or NULL */
+	int exploited;            /* an alias is in the KEV catalogue */
+	const char *category;     /* priority category id, or NULL */
+	int tier;                 /* 1 = protect first; 0 = uncategorised */
+	size_t rank;              /* 1 = most urgent */
+	const char *reason;       /* watch list / parts list reason, or NULL */
+};
+
+struct supply_report {
+	struct supply_finding *findings; /* owned, ranked */
+	size_t n;
+	size_t by_kind[SUPPLY_KIND_COUNT];
+	size_t by_severity[SUPPLY_SEV_COUNT];
+	size_t components;
+};
+
+/*
+ * Check every component of bom against db. category (NULL: the BOM's
+ * metadata property) places the BOM in a category of the priority list;
+ * a component's own trilex:category property overrides it. An unknown
+ * category is TX_ERR_INVALID. Findings are ranked by tier, then
+ * severity, then exploitation. rep is filled; free it with
+ * supply_report_free (also after a failure).
+ */
+tx_err supply_check(const supply_db *db, const supply_bom *bom,
+		    const char *category, struct supply_report *rep,
+		    struct tx_error *err);
+void supply_report_free(struct supply_report *rep);
+/* The report as the `--json` object (findings, summary); NULL on ENOMEM. */
+json_t *supply_report_json(const struct supply_report *rep);
+
+/* ---- STIX objects (supply/share.c) ---- */
+
+/*
+ * A STIX object keeping the CycloneDX document doc (borrowed, copied in)
+ * under a BOM name and category. Its id is derived from the document's
+ * serial number (or its content), so adding the same BOM twice gives the
+ * same object. NULL on ENOMEM or a bad id.
+ */
+json_t *supply_bom_to_stix(const json_t *doc, const char *name,
+			   const char *category,
+			   const struct supply_stix_opts *opts);
+/* The BOM kept in such an object (borrowed). TX_ERR_INVALID otherwise. */
+tx_err supply_bom_from_stix(const json_t *obj, supply_bom **out,
+			    const char **category, struct tx_error *err);
+/*
+ * A STIX note recording finding f of the BOM object sbom_id. Its id is
+ * derived from (sbom_id, component path, kind, advisory ids), so the same
+ * finding found again has the same id: new findings are the notes not yet
+ * stored. NULL on ENOMEM.
+ */
+json_t *supply_finding_to_stix(const struct supply_finding *f,
+			       const char *sbom_id,
+			       const struct supply_stix_opts *opts);
+/* A derived STIX id "<type>--<uuid>" from a key (BLAKE2b of type+key). */
+void supply_stix_id(const char *type, const char *key, char *out,
+		    size_t outsz);
+
+#endif
