@@ -9,7 +9,7 @@ static const struct cmd *const commands[] = {
 	&cmd_init, &cmd_info, &cmd_user_add, &cmd_token_create, &cmd_collection_add,
 	&cmd_collection_list, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,
-	&cmd_peer_status,
+	&cmd_peer_status, &cmd_alert, &cmd_alerts,
 	&cmd_pattern_check, &cmd_pattern_match,
 	&cmd_assess, &cmd_policy_check, &cmd_policy_propose, &cmd_policy_sign,
 	&cmd_policy_status, &cmd_policy_diff,

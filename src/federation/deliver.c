@@ -39,6 +39,7 @@ struct worker {
 	struct worker *next;
 	tx_fed *fed;
 	char party[TX_PARTY_MAX];
+	char ca_path[PATH_MAX + 32];    /* the partner's certificate, pinned */
 	pthread_t thread;
 	int stop;
 };
@@ -208,13 +209,11 @@ static void url_base(const char *url, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)len, url);
 }
 
-static tx_err call(CURL *h, const tx_fed *fed, const struct store_peer *p,
+static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 		   const char *method, const char *url, const char *body,
 		   long *status, struct tx_buf *resp, struct tx_error *err)
 {
 	struct curl_slist *hdrs = NULL;
-	struct curl_blob ca = { (void *)p->cert_pem, strlen(p->cert_pem),
-				CURL_BLOB_COPY };
 	CURLcode cc;
 
 	curl_easy_reset(h);
@@ -230,7 +229,7 @@ static tx_err call(CURL *h, const tx_fed *fed, const struct store_peer *p,
 	/* Pinned: the partner's own certificate is the only trust anchor. The
 	 * name in the URL need not be in it (partners reach each other by
 	 * addresses the certificate cannot know); the key must be. */
-	curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+	curl_easy_setopt(h, CURLOPT_CAINFO, ca_path);
 	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -254,7 +253,7 @@ static tx_err call(CURL *h, const tx_fed *fed, const struct store_peer *p,
 }
 
 /* Push one batch; TX_OK when acknowledged (*sent = objects carried). */
-static tx_err push_once(CURL *h, tx_fed *fed, tx_store *st,
+static tx_err push_once(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 			struct store_peer *p, int *more, int64_t *sent,
 			struct tx_error *err)
 {
@@ -284,7 +283,7 @@ static tx_err push_once(CURL *h, tx_fed *fed, tx_store *st,
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = call(h, fed, p, "POST", url.data, body, &code, &resp, err)))
+	if ((rc = call(h, fed, ca, "POST", url.data, body, &code, &resp, err)))
 		goto out;
 	if (code != 202) {
 		rc = tx_error_set(err, TX_ERR_IO, "%s: HTTP %ld: %.200s", url.data,
@@ -311,8 +310,8 @@ out:
 }
 
 /* Pull our share from the partner until it has no more. */
-static tx_err pull(CURL *h, tx_fed *fed, tx_store *st, struct store_peer *p,
-		   struct tx_error *err)
+static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
+		   struct store_peer *p, struct tx_error *err)
 {
 	char base[STORE_URL_MAX], sid[TX_UUID_BUF];
 	struct store_user account = { .id = p->user_id };
@@ -333,7 +332,7 @@ static tx_err pull(CURL *h, tx_fed *fed, tx_store *st, struct store_peer *p,
 			rc = TX_ERR_NOMEM;
 			break;
 		}
-		if ((rc = call(h, fed, p, "GET", url.data, NULL, &code, &resp, err))) {
+		if ((rc = call(h, fed, ca, "GET", url.data, NULL, &code, &resp, err))) {
 			tx_buf_free(&resp);
 			break;
 		}
@@ -417,12 +416,25 @@ static void *work(void *arg)
 
 		if (store_peer_find(st, w->party, NULL, NULL, p) != TX_OK)
 			break; /* unpinned */
+		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
+		 * pinned certificate there, as the store has it. */
+		if (w->ca_path[0] == '\0') {
+			snprintf(w->ca_path, sizeof(w->ca_path), "%s/tls/partner-%s.pem",
+				 fed->dir, p->party);
+			if (tx_write_file(w->ca_path, p->cert_pem, strlen(p->cert_pem),
+					  0644, &err) != TX_OK) {
+				tx_log(TX_LOG_ERROR, "partner %s: %s", p->party, err.msg);
+				w->ca_path[0] = '\0';
+				nap(fed, w, &seen, 1000);
+				continue;
+			}
+		}
 		if (t < next_try) {
 			nap(fed, w, &seen, next_try - t);
 			continue;
 		}
 		if (t >= next_pull) {
-			if (pull(h, fed, st, p, &err) != TX_OK) {
+			if (pull(h, fed, w->ca_path, st, p, &err) != TX_OK) {
 				store_peer_failed(st, p->party, err.msg);
 				tx_log(TX_LOG_DEBUG, "pull from %s: %s", p->party, err.msg);
 			}
@@ -433,7 +445,7 @@ static void *work(void *arg)
 			nap(fed, w, &seen, POLL_MS);
 			continue;
 		}
-		if (push_once(h, fed, st, p, &more, &sent, &err) != TX_OK) {
+		if (push_once(h, fed, w->ca_path, st, p, &more, &sent, &err) != TX_OK) {
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
 			if (backoff > BACKOFF_MAX_MS)
 				backoff = BACKOFF_MAX_MS;

@@ -165,9 +165,15 @@ static int must(const char *const *args, const char *in, char *out, size_t n)
 
 int node_create(struct node *n, const char *extra)
 {
+	return node_create_as(n, "JP", extra);
+}
+
+int node_create_as(struct node *n, const char *party, const char *extra)
+{
 	char tmpl[] = "/tmp/trilex-node-XXXXXX", listen[32], path[PATH_MAX + 16];
 
 	memset(n, 0, sizeof(*n));
+	snprintf(n->party, sizeof(n->party), "%s", party);
 	if (mkdtemp(tmpl) == NULL)
 		return -1;
 	snprintf(n->dir, sizeof(n->dir), "%s/node", tmpl);
@@ -176,8 +182,8 @@ int node_create(struct node *n, const char *extra)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
 	snprintf(n->base, sizeof(n->base), "https://127.0.0.1:%d", n->port);
 	{
-		const char *a[] = { "init", "--dir", n->dir, "--party", "JP", "--name",
-				    "test node", "--listen", listen, NULL };
+		const char *a[] = { "init", "--dir", n->dir, "--party", party,
+				    "--name", "test node", "--listen", listen, NULL };
 		if (must(a, NULL, NULL, 0))
 			return -1;
 	}
@@ -348,6 +354,20 @@ static size_t on_header(char *d, size_t s, size_t m, void *cls)
 	return n;
 }
 
+static const char *client_cert_dir;
+
+int http_cert(const struct node *n, const char *cert_dir, const char *method,
+	      const char *path, const char *body, struct http_resp *r)
+{
+	int rc;
+
+	client_cert_dir = cert_dir;
+	rc = http(n, method, path, NULL, NULL, NULL, body, body ? strlen(body) : 0,
+		  r);
+	client_cert_dir = NULL;
+	return rc;
+}
+
 int http(const struct node *n, const char *method, const char *path,
 	 const char *auth, const char *accept, const char *ctype,
 	 const char *body, size_t len, struct http_resp *r)
@@ -391,6 +411,13 @@ int http(const struct node *n, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
+	if (client_cert_dir) {
+		char cert[PATH_MAX + 32], key[PATH_MAX + 32];
+		snprintf(cert, sizeof(cert), "%s/tls/cert.pem", client_cert_dir);
+		snprintf(key, sizeof(key), "%s/tls/key.pem", client_cert_dir);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -459,4 +486,69 @@ json_t *make_indicator(int i, const char *modified)
 			 "name", "test indicator", "pattern", pattern,
 			 "pattern_type", "stix", "valid_from",
 			 "2024-01-01T00:00:00Z");
+}
+
+int node_pair(struct node *a, struct node *b)
+{
+	struct node *ends[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		struct node *from = ends[i], *to = ends[1 - i];
+		char card[PATH_MAX + 32], *out = NULL;
+		FILE *f;
+		const char *exp[] = { "peer", "export", "--dir", from->dir, NULL };
+		if (run_trilex(exp, NULL, &out, NULL) != 0 || out == NULL)
+			return -1;
+		snprintf(card, sizeof(card), "%s/../card-%s.json", to->dir, from->party);
+		if ((f = fopen(card, "w")) == NULL)
+			return -1;
+		fputs(out, f);
+		fclose(f);
+		free(out);
+		const char *add[] = { "peer", "add", "--dir", to->dir, card, NULL };
+		if (must(add, NULL, NULL, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int wait_for(int (*fn)(const struct node *, void *), const struct node *n,
+	     void *arg, int ms)
+{
+	int r = 0;
+
+	for (int t = 0; t <= ms; t += 20) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if ((r = fn(n, arg)) != 0)
+			return r;
+		nanosleep(&ts, NULL);
+	}
+	return r;
+}
+
+int count_objects(const struct node *n, const char *collection,
+		  const char *query)
+{
+	char path[1024], next[128] = "";
+	struct http_resp r;
+	int total = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/api/collections/%s/manifest/?limit=1000"
+			 "%s%s%s%s", collection, query ? "&" : "", query ? query : "",
+			 next[0] ? "&next=" : "", next);
+		if (http(n, "GET", path, "token", NULL, NULL, NULL, 0, &r) != 0 ||
+		    r.status != 200) {
+			http_free(&r);
+			return -1;
+		}
+		total += (int)json_array_size(json_object_get(r.json, "objects"));
+		if (!json_is_true(json_object_get(r.json, "more"))) {
+			http_free(&r);
+			return total;
+		}
+		snprintf(next, sizeof(next), "%s",
+			 json_string_value(json_object_get(r.json, "next")));
+		http_free(&r);
+	}
 }

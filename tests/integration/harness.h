@@ -23,6 +23,7 @@ struct node {
 	char base[64];         /* https://127.0.0.1:PORT */
 	char coll[40];         /* id of collection "main", admin rw, reader r */
 	char token[80];        /* bearer token of admin */
+	char party[8];
 	int port;
 	pid_t pid;
 };
@@ -47,6 +48,17 @@ const char *testdata_path(const char *rel, char *buf, size_t n);
  * "\"max_content_length\": 65536"), or NULL.
  */
 int node_create(struct node *n, const char *extra_config);
+/* The same for another party (e.g. "UK"). */
+int node_create_as(struct node *n, const char *party, const char *extra_config);
+/* Pin a and b to each other (peer export + peer add both ways). */
+int node_pair(struct node *a, struct node *b);
+/* Poll fn(n, arg) every 20 ms until it returns non-zero or ms pass;
+ * returns its last result. */
+int wait_for(int (*fn)(const struct node *, void *), const struct node *n,
+	     void *arg, int ms);
+/* Number of object versions in collection (alias) of n, all versions. */
+int count_objects(const struct node *n, const char *collection,
+		  const char *query);
 /* Start `trilex serve` and wait until it answers. */
 int node_start(struct node *n);
 /* SIGTERM and wait; returns the exit status (or -1). */
@@ -65,6 +77,10 @@ int http(const struct node *n, const char *method, const char *path,
 	 const char *auth, const char *accept, const char *ctype,
 	 const char *body, size_t len, struct http_resp *r);
 void http_free(struct http_resp *r);
+/* A request made as a partner node: with the certificate and key in
+ * cert_dir/tls/ (a node's folder), and no password or token. */
+int http_cert(const struct node *n, const char *cert_dir, const char *method,
+	      const char *path, const char *body, struct http_resp *r);
 /* The value of a response header (case-insensitive), copied; or NULL. */
 const char *http_header(const struct http_resp *r, const char *name,
 			char *buf, size_t n);

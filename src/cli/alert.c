@@ -1,0 +1,436 @@
+/*
+ * cli/alert.c: `trilex alert` publishes an alert; `trilex alerts` shows
+ * the alerts this node made and received.
+ *
+ * An alert is a STIX report (label "trilex-alert") that groups the
+ * indicators and attack patterns it is about, under one TLP marking; a
+ * TLP:RED alert names its recipient parties. It is stored in the "alerts"
+ * collection, and the delivery workers of `trilex serve` take it to every
+ * entitled partner at once.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "federation/federation.h"
+#include "taxii/taxii.h"
+
+#define ALERT_LABEL "trilex-alert"
+#define MAX_ITEMS 64
+
+/* The node's identity object id: stable, derived from its signing key. */
+static void node_identity_id(const struct tx_config *cfg, char out[64])
+{
+	unsigned char h[16];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)cfg->public_key,
+			   strlen(cfg->public_key), NULL, 0);
+	h[6] = (h[6] & 0x0f) | 0x50;
+	h[8] = (h[8] & 0x3f) | 0x80;
+	snprintf(out, 64, "identity--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5],
+		 h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
+}
+
+struct find_ap {
+	const char *ext_id;
+	char found[80];
+};
+
+static int find_ap_row(void *ctx, const struct store_row *row)
+{
+	struct find_ap *f = ctx;
+	json_t *o, *r;
+	size_t i;
+
+	if (f->found[0] || strstr(row->json, f->ext_id) == NULL)
+		return 0;
+	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+		return 0;
+	json_array_foreach(json_object_get(o, "external_references"), i, r) {
+		const char *e = json_string_value(json_object_get(r, "external_id"));
+		if (e && strcmp(e, f->ext_id) == 0) {
+			snprintf(f->found, sizeof(f->found), "%s", row->id);
+			break;
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* The id of the attack-pattern with this ATT&CK id in any collection. */
+static int resolve_attack(tx_store *st, const char *ext_id, char out[80])
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	struct find_ap f = { .ext_id = ext_id };
+	const char *types[] = { "attack-pattern" };
+	size_t n = 0;
+
+	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
+		return 0;
+	for (size_t i = 0; i < n && !f.found[0]; i++) {
+		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
+					 .n_types = 1, .limit = 100000 };
+		struct store_page pg;
+		store_query_objects(st, &q, find_ap_row, &f, &pg, NULL);
+	}
+	free(cols);
+	snprintf(out, 80, "%s", f.found);
+	return f.found[0] != 0;
+}
+
+/* Set the marking (and recipients) every object of the alert carries. */
+static void mark(json_t *o, enum fed_tlp tlp, json_t *to, const char *by)
+{
+	json_object_set_new(o, "object_marking_refs",
+			    json_pack("[s]", fed_tlp_marking(tlp)));
+	if (to)
+		json_object_set(o, FED_RECIPIENTS, to);
+	json_object_set_new(o, "created_by_ref", json_string(by));
+}
+
+static json_t *new_object(const char *type, const char *now)
+{
+	char id[96], uuid[TX_UUID_BUF];
+
+	tx_uuid4(uuid);
+	snprintf(id, sizeof(id), "%s--%s", type, uuid);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", type, "spec_version",
+			 "2.1", "id", id, "created", now, "modified", now);
+}
+
+/* The "alerts" collection, made when missing. */
+static int alerts_collection(tx_store *st, struct store_collection *c)
+{
+	struct store_user admin = { .admin = 1 };
+	struct tx_error err = { 0 };
+	char id[TX_UUID_BUF];
+
+	if (store_collection_get(st, &admin, "alerts", c) == TX_OK)
+		return 0;
+	if (store_collection_add(st, "Alerts", "alerts this node published",
+				 "alerts", id, &err) != TX_OK ||
+	    store_collection_get(st, &admin, id, c) != TX_OK)
+		return cli_fail("%s", err.msg);
+	return 0;
+}
+
+static int alert_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "title", required_argument, NULL, 't' },
+		{ "tlp", required_argument, NULL, 'l' },
+		{ "to", required_argument, NULL, 'o' },
+		{ "indicator", required_argument, NULL, 'i' },
+		{ "attack-pattern", required_argument, NULL, 'a' },
+		{ "description", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *title = NULL, *tlp_name = NULL, *to = NULL;
+	const char *desc = NULL, *inds[MAX_ITEMS], *aps[MAX_ITEMS];
+	size_t n_inds = 0, n_aps = 0;
+	struct tx_config cfg;
+	struct store_collection coll;
+	struct tx_error err = { 0 };
+	char now[TX_TIME_BUF], ident[64], sid[TX_UUID_BUF];
+	json_t *objects = json_array(), *refs = json_array(), *rcpt = NULL;
+	json_t *report = NULL, *me = NULL;
+	tx_store *st = NULL;
+	int c, tlp, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 't': title = optarg; break;
+		case 'l': tlp_name = optarg; break;
+		case 'o': to = optarg; break;
+		case 'D': desc = optarg; break;
+		case 'i':
+			if (n_inds == MAX_ITEMS)
+				return cli_fail("at most %d indicators", MAX_ITEMS);
+			inds[n_inds++] = optarg;
+			break;
+		case 'a':
+			if (n_aps == MAX_ITEMS)
+				return cli_fail("at most %d attack patterns", MAX_ITEMS);
+			aps[n_aps++] = optarg;
+			break;
+		default: return cli_usage(&cmd_alert);
+		}
+	}
+	if (dir == NULL || title == NULL || tlp_name == NULL || optind != argc)
+		return cli_usage(&cmd_alert);
+	if ((tlp = fed_tlp_parse(tlp_name)) < 0)
+		return cli_fail("--tlp: \"%s\" is not clear, green, amber,"
+				" amber+strict or red", tlp_name);
+	if (tlp == FED_TLP_RED && to == NULL)
+		return cli_fail("--tlp red needs --to PARTY,... (its named"
+				" recipients)");
+	if (to != NULL) {
+		char *copy = strdup(to), *save = NULL;
+		rcpt = json_array();
+		for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+			json_array_append_new(rcpt, json_string(p));
+		free(copy);
+	}
+	if (cli_open_node(dir, &cfg, &st) != 0 || alerts_collection(st, &coll))
+		goto out;
+	tx_time_format_ms(tx_time_now_us(), now);
+	node_identity_id(&cfg, ident);
+	/* The node's identity, so created_by_ref resolves everywhere. */
+	me = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s}", "type",
+		       "identity", "spec_version", "2.1", "id", ident, "created",
+		       "2020-01-01T00:00:00.000Z", "modified",
+		       "2020-01-01T00:00:00.000Z", "name", cfg.name,
+		       "identity_class", "organization", "sectors",
+		       "government-national", "x_trilex_party", cfg.party);
+	json_array_append_new(objects, me);
+	for (size_t i = 0; i < n_inds; i++) {
+		json_t *ind = new_object("indicator", now);
+		char name[96];
+		snprintf(name, sizeof(name), "%.60s (indicator %zu)", title, i + 1);
+		json_object_set_new(ind, "name", json_string(name));
+		json_object_set_new(ind, "pattern", json_string(inds[i]));
+		json_object_set_new(ind, "pattern_type", json_string("stix"));
+		json_object_set_new(ind, "valid_from", json_string(now));
+		json_object_set_new(ind, "indicator_types",
+				    json_pack("[s]", "malicious-activity"));
+		mark(ind, tlp, rcpt, ident);
+		json_array_append(refs, json_object_get(ind, "id"));
+		json_array_append_new(objects, ind);
+	}
+	for (size_t i = 0; i < n_aps; i++) {
+		char id[80];
+		if (!resolve_attack(st, aps[i], id)) {
+			json_t *ap = new_object("attack-pattern", now);
+			json_object_set_new(ap, "name", json_string(aps[i]));
+			json_object_set_new(ap, "external_references", json_pack(
+				"[{s:s, s:s}]", "source_name", "mitre-attack",
+				"external_id", aps[i]));
+			mark(ap, tlp, rcpt, ident);
+			snprintf(id, sizeof(id), "%s",
+				 json_string_value(json_object_get(ap, "id")));
+			json_array_append_new(objects, ap);
+		}
+		json_array_append_new(refs, json_string(id));
+	}
+	if (json_array_size(refs) == 0)
+		json_array_append_new(refs, json_string(ident));
+	report = new_object("report", now);
+	json_object_set_new(report, "name", json_string(title));
+	if (desc)
+		json_object_set_new(report, "description", json_string(desc));
+	json_object_set_new(report, "report_types", json_pack("[s]", "threat-report"));
+	json_object_set_new(report, "published", json_string(now));
+	json_object_set_new(report, "labels", json_pack("[s]", ALERT_LABEL));
+	json_object_set(report, "object_refs", refs);
+	mark(report, tlp, rcpt, ident);
+	json_array_append(objects, report);
+	if (taxii_ingest(st, coll.pk, NULL, objects, 0, sid, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	json_t *status = NULL;
+	struct store_user admin = { .admin = 1 };
+	if (store_status_get(st, &admin, sid, &status) == TX_OK &&
+	    json_integer_value(json_object_get(status, "failure_count")) > 0) {
+		const json_t *f;
+		size_t i;
+		json_array_foreach(json_object_get(status, "failures"), i, f)
+			fprintf(stderr, "trilex: %s\n",
+				json_string_value(json_object_get(f, "message")));
+		json_decref(status);
+		goto out;
+	}
+	json_decref(status);
+	printf("%s TLP:%s%s%s %s\n", json_string_value(json_object_get(report, "id")),
+	       fed_tlp_name(tlp), to ? " to " : "", to ? to : "", title);
+	rc = 0;
+out:
+	store_close(st);
+	json_decref(report);
+	json_decref(objects);
+	json_decref(refs);
+	json_decref(rcpt);
+	return rc;
+}
+
+const struct cmd cmd_alert = {
+	.name = "alert",
+	.usage = "--dir DIR --title T --tlp LEVEL [--to CODE,...] [--indicator"
+		 " PATTERN]... [--attack-pattern ATTACK-ID]... [--description D]",
+	.summary = "publish an alert (a STIX report of indicators and attack"
+		   " patterns) to every entitled partner",
+	.run = alert_run,
+};
+
+/* ---- trilex alerts ---- */
+
+struct seen_row {
+	int64_t added;
+	char *json;
+	char id[96];
+};
+
+struct gather {
+	struct seen_row *rows;
+	size_t n, cap;
+};
+
+static int gather_row(void *ctx, const struct store_row *row)
+{
+	struct gather *g = ctx;
+	struct seen_row *p;
+
+	if (strstr(row->json, ALERT_LABEL) == NULL)
+		return 0;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		if ((p = realloc(g->rows, g->cap * sizeof(*p))) == NULL)
+			return -1;
+		g->rows = p;
+	}
+	p = &g->rows[g->n];
+	if ((p->json = strndup(row->json, row->json_len)) == NULL)
+		return -1;
+	p->added = row->date_added;
+	snprintf(p->id, sizeof(p->id), "%s", row->id);
+	g->n++;
+	return 0;
+}
+
+static int by_added(const void *a, const void *b)
+{
+	const struct seen_row *x = a, *y = b;
+
+	return x->added < y->added ? -1 : x->added > y->added;
+}
+
+static void show(const struct seen_row *r, int as_json)
+{
+	json_t *o = json_loads(r->json, 0, NULL), *ext, *out;
+	char added[TX_TIME_BUF];
+	int64_t created = 0;
+	const char *origin, *name;
+
+	if (o == NULL)
+		return;
+	ext = json_object_get(json_object_get(o, "extensions"), FED_SIG_EXT);
+	origin = json_string_value(json_object_get(ext, "signer_party"));
+	name = json_string_value(json_object_get(o, "name"));
+	tx_time_parse(json_string_value(json_object_get(o, "created")), &created,
+		      NULL);
+	tx_time_format_ms(r->added, added);
+	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O?}", "id", r->id,
+			"title", name ? name : "", "origin", origin ? origin : "here",
+			"tlp", fed_tlp_name(fed_tlp_of(o)), "received", added,
+			"objects", (json_int_t)json_array_size(
+				json_object_get(o, "object_refs")),
+			"latency_ms", (json_int_t)((r->added - created) / 1000),
+			"recipients", json_object_get(o, FED_RECIPIENTS));
+	if (out && as_json) {
+		json_dumpf(out, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	} else if (out) {
+		printf("%s  %-5s TLP:%-12s %6lld ms  %s\n", added,
+		       origin ? origin : "here", fed_tlp_name(fed_tlp_of(o)),
+		       (long long)((r->added - created) / 1000), name ? name : "");
+	}
+	fflush(stdout);
+	json_decref(out);
+	json_decref(o);
+}
+
+/* Show the alerts of every collection added after *after, oldest first. */
+static int show_new(tx_store *st, int64_t *after, int as_json)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	const char *types[] = { "report" };
+	struct gather g = { 0 };
+	size_t n = 0;
+	int rc = 0;
+
+	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
+					 .n_types = 1, .limit = 1000,
+					 .has_added_after = 1, .added_after = *after };
+		struct store_page pg;
+		do {
+			if (store_query_objects(st, &q, gather_row, &g, &pg, NULL)) {
+				rc = -1;
+				break;
+			}
+			q.has_cursor = 1;
+			q.cursor = pg.next;
+		} while (pg.more);
+	}
+	qsort(g.rows, g.n, sizeof(*g.rows), by_added);
+	for (size_t i = 0; i < g.n; i++) {
+		show(&g.rows[i], as_json);
+		if (g.rows[i].added > *after)
+			*after = g.rows[i].added;
+		free(g.rows[i].json);
+	}
+	free(g.rows);
+	free(cols);
+	return rc;
+}
+
+static int alerts_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int64_t after = 0;
+	int c, follow = 0, as_json = 0, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'f': follow = 1; break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_alerts);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_alerts);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (!as_json)
+		printf("%-24s  %-5s %-16s %9s  %s\n", "RECEIVED", "FROM", "TLP",
+		       "LATENCY", "TITLE");
+	do {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		if (show_new(st, &after, as_json) != 0) {
+			rc = cli_fail("cannot read the alerts");
+			break;
+		}
+		if (follow)
+			nanosleep(&ts, NULL);
+	} while (follow);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_alerts = {
+	.name = "alerts",
+	.usage = "--dir DIR [--follow] [--json]",
+	.summary = "show the alerts made here and received from partners",
+	.run = alerts_run,
+};

@@ -1,0 +1,347 @@
+/*
+ * Federation end to end: three real nodes (JP, UK, US) on loopback,
+ * paired with their peer cards, delivering to each other over mutually
+ * authenticated HTTPS.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "federation/federation.h"
+#include "harness.h"
+
+static struct node JP, UK, US, XX; /* XX: a stranger no one pinned */
+
+#define TLP_CLEAR "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+#define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define TLP_STRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+#define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+#define TLP1_WHITE "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+
+static int setup(void **state)
+{
+	if (node_create_as(&JP, "JP", NULL) || node_create_as(&UK, "UK", NULL) ||
+	    node_create_as(&US, "US", NULL) || node_create_as(&XX, "XX", NULL) ||
+	    node_pair(&JP, &UK) || node_pair(&JP, &US) || node_pair(&UK, &US) ||
+	    node_start(&JP) || node_start(&UK) || node_start(&US))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int rc = node_stop(&JP) | node_stop(&UK) | node_stop(&US);
+
+	node_destroy(&JP);
+	node_destroy(&UK);
+	node_destroy(&US);
+	node_destroy(&XX);
+	return rc == 0 ? 0 : -1;
+}
+
+static json_t *indicator(int i, const char *marking, const char *to)
+{
+	json_t *o = make_indicator(i, NULL);
+
+	if (marking)
+		json_object_set_new(o, "object_marking_refs", json_pack("[s]", marking));
+	if (to)
+		json_object_set_new(o, FED_RECIPIENTS, json_pack("[s]", to));
+	return o;
+}
+
+static void post_to(const struct node *n, const char *coll, json_t *objects,
+		    int expect_ok)
+{
+	json_t *env = json_pack("{s:O}", "objects", objects);
+	char *body = json_dumps(env, JSON_COMPACT), path[128];
+	struct http_resp r;
+
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", coll);
+	assert_int_equal(http(n, "POST", path, "token", NULL, NULL, body,
+			      strlen(body), &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")),
+			 expect_ok);
+	http_free(&r);
+	free(body);
+	json_decref(env);
+}
+
+static int has_id(const struct node *n, const char *coll, int i)
+{
+	char q[128];
+
+	snprintf(q, sizeof(q), "match[id]=indicator--00000000-0000-4000-8000-%012d", i);
+	return count_objects(n, coll, q);
+}
+
+struct want {
+	const char *coll;
+	const char *query;
+	int n;
+};
+
+static int reached(const struct node *n, void *arg)
+{
+	struct want *w = arg;
+
+	return count_objects(n, w->coll, w->query) >= w->n;
+}
+
+/* Every TLP level reaches exactly the entitled partners. */
+static void test_tlp_matrix(void **state)
+{
+	static const struct {
+		int i;
+		const char *marking, *to;
+		int uk, us;
+	} cases[] = {
+		{ 100, TLP_CLEAR, NULL, 1, 1 },
+		{ 101, TLP_GREEN, NULL, 1, 1 },
+		{ 102, TLP_AMBER, NULL, 1, 1 },
+		{ 103, TLP_STRICT, NULL, 0, 0 },
+		{ 104, TLP_RED, "UK", 1, 0 },
+		{ 105, NULL, NULL, 1, 1 },        /* unmarked: AMBER by default */
+		{ 106, TLP1_WHITE, NULL, 1, 1 },  /* TLP 1.0 WHITE = CLEAR */
+		{ 107, TLP_RED, NULL, 0, 0 },     /* RED to nobody */
+	};
+	json_t *objs = json_array();
+	int n = (int)(sizeof(cases) / sizeof(cases[0]));
+
+	for (int k = 0; k < n; k++)
+		json_array_append_new(objs, indicator(cases[k].i, cases[k].marking,
+						      cases[k].to));
+	post_to(&JP, "main", objs, n);
+	json_decref(objs);
+	struct want uk = { "inbox-JP", "match[type]=indicator", 6 };
+	struct want us = { "inbox-JP", "match[type]=indicator", 5 };
+	assert_true(wait_for(reached, &UK, &uk, 15000));
+	assert_true(wait_for(reached, &US, &us, 15000));
+	/* let anything wrongly entitled arrive too, then check each */
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	for (int k = 0; k < n; k++) {
+		assert_int_equal(has_id(&UK, "inbox-JP", cases[k].i), cases[k].uk);
+		assert_int_equal(has_id(&US, "inbox-JP", cases[k].i), cases[k].us);
+	}
+	/* What UK got is JP's, signed by JP, and the RED one readable. */
+	struct http_resp r;
+	assert_int_equal(http(&UK, "GET", "/api/collections/inbox-JP/objects/"
+			      "indicator--00000000-0000-4000-8000-000000000104/",
+			      "token", NULL, NULL, NULL, 0, &r), 0);
+	json_t *o = json_array_get(json_object_get(r.json, "objects"), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+			    "[ipv4-addr:value = '10.0.0.104']");
+	json_t *sig = json_object_get(json_object_get(o, "extensions"), FED_SIG_EXT);
+	assert_string_equal(json_string_value(json_object_get(sig, "signer_party")),
+			    "JP");
+	http_free(&r);
+}
+
+static json_t *signed_by(const struct node *n, json_t *obj)
+{
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	tx_fed *fed = NULL;
+
+	assert_int_equal(tx_config_load(n->dir, &cfg, &err), TX_OK);
+	assert_int_equal(fed_open(n->dir, &cfg, &fed, &err), TX_OK);
+	assert_int_equal(fed_sign(fed, obj, &err), TX_OK);
+	fed_close(fed);
+	return obj;
+}
+
+/* What a partner sends is checked: origin signature, key, TLP. */
+static void test_partner_objects_are_checked(void **state)
+{
+	json_t *altered = signed_by(&UK, indicator(201, TLP_GREEN, NULL));
+	json_object_set_new(altered, "name", json_string("changed after signing"));
+	json_t *objs = json_pack("[o, o, o, o, o, o]",
+		indicator(200, TLP_GREEN, NULL),                      /* unsigned */
+		altered,                                              /* altered */
+		signed_by(&XX, indicator(202, TLP_GREEN, NULL)),      /* unknown key */
+		signed_by(&UK, indicator(203, TLP_GREEN, NULL)),      /* good */
+		signed_by(&UK, indicator(204, TLP_RED, "JP")),        /* RED, plain */
+		signed_by(&US, indicator(205, TLP_AMBER, NULL)));     /* relayed */
+	json_t *env = json_pack("{s:o}", "objects", objs);
+	char *body = json_dumps(env, JSON_COMPACT);
+	struct http_resp r;
+
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/inbox-UK/objects/", body, &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 2);
+	json_t *f = json_object_get(r.json, "failures");
+	assert_int_equal(json_array_size(f), 4);
+	const char *want[] = { "unsigned", "altered", "no partner pinned",
+			       "must arrive sealed" };
+	for (size_t i = 0; i < 4; i++) {
+		const char *m = json_string_value(json_object_get(json_array_get(f, i),
+								   "message"));
+		if (m == NULL || strstr(m, want[i]) == NULL)
+			fprintf(stderr, "failure %zu: %s\n", i, m ? m : "(none)");
+		assert_non_null(m);
+		assert_non_null(strstr(m, want[i]));
+	}
+	http_free(&r);
+	free(body);
+	json_decref(env);
+	assert_int_equal(has_id(&JP, "inbox-UK", 203), 1);
+	assert_int_equal(has_id(&JP, "inbox-UK", 205), 1);
+	assert_int_equal(has_id(&JP, "inbox-UK", 200), 0);
+	/* a partner may only write its own inbox */
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/main/objects/",
+				   "{\"objects\":[]}", &r), 0);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	/* and the refusals are counted */
+	char *out = NULL;
+	const char *st[] = { "peer", "status", "--dir", JP.dir, "--json", NULL };
+	assert_int_equal(run_trilex(st, NULL, &out, NULL), 0);
+	json_t *peers = json_loads(out, 0, NULL), *p;
+	size_t i;
+	int seen = 0;
+	json_array_foreach(peers, i, p)
+		if (strcmp(json_string_value(json_object_get(p, "party")), "UK") == 0) {
+			assert_true(json_integer_value(json_object_get(p, "rejected")) >= 4);
+			seen = 1;
+		}
+	assert_true(seen);
+	json_decref(peers);
+	free(out);
+}
+
+/* A certificate no partner pinned is refused, even with a good token. */
+static void test_unpinned_certificate_refused(void **state)
+{
+	struct http_resp r;
+
+	assert_int_equal(http_cert(&JP, XX.dir, "GET", "/taxii2/", NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_non_null(strstr(r.body, "not pinned"));
+	http_free(&r);
+	assert_int_equal(http_cert(&JP, XX.dir, "GET", "/trilex/v1/sync", NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	/* users may not sync */
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/sync", "token",
+			      "application/json", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+}
+
+/* US is down while 100 alerts go out; back up, it gets all, once each. */
+static void test_partner_outage(void **state)
+{
+	assert_int_equal(node_stop(&US), 0);
+	for (int b = 0; b < 10; b++) {
+		json_t *objs = json_array();
+		for (int i = 0; i < 10; i++)
+			json_array_append_new(objs, indicator(3000 + b * 10 + i,
+							      TLP_AMBER, NULL));
+		post_to(&JP, "main", objs, 10);
+		json_decref(objs);
+	}
+	struct want uk = { "inbox-JP", "match[type]=indicator&match[id]="
+			   "indicator--00000000-0000-4000-8000-000000003000", 1 };
+	assert_true(wait_for(reached, &UK, &uk, 15000));
+	assert_int_equal(node_start(&US), 0);
+	struct want w = { "inbox-JP", "match[type]=indicator&match[version]=all", 105 };
+	assert_true(wait_for(reached, &US, &w, 30000));
+	for (int i = 3000; i < 3100; i++)
+		assert_int_equal(has_id(&US, "inbox-JP", i), 1);
+	/* none twice: every version is there once */
+	assert_int_equal(count_objects(&US, "inbox-JP",
+				       "match[type]=indicator&match[version]=all"), 105);
+}
+
+/* JP killed with SIGKILL while delivering: after restart nothing is lost. */
+static void test_sender_killed(void **state)
+{
+	json_t *objs = json_array();
+
+	for (int i = 0; i < 2000; i++)
+		json_array_append_new(objs, indicator(10000 + i, TLP_GREEN, NULL));
+	post_to(&JP, "main", objs, 2000);
+	json_decref(objs);
+	node_kill(&JP);
+	assert_int_equal(node_start(&JP), 0);
+	struct want w = { "inbox-JP", "match[type]=indicator&match[version]=all",
+			  106 + 2000 };
+	assert_true(wait_for(reached, &UK, &w, 30000));
+	struct want w2 = { "inbox-JP", "match[type]=indicator&match[version]=all",
+			   105 + 2000 };
+	assert_true(wait_for(reached, &US, &w2, 30000));
+	assert_int_equal(count_objects(&UK, "inbox-JP",
+				       "match[type]=indicator&match[version]=all"),
+			 2106);
+	assert_int_equal(count_objects(&US, "inbox-JP",
+				       "match[type]=indicator&match[version]=all"),
+			 2105);
+}
+
+/* trilex alert on JP shows up in trilex alerts on UK, RED only where named. */
+static void test_alert_cli(void **state)
+{
+	char *out = NULL;
+	const char *amber[] = { "alert", "--dir", JP.dir, "--title",
+				"Wiper staged at power utilities", "--tlp", "amber",
+				"--indicator", "[ipv4-addr:value = '203.0.113.9']",
+				"--attack-pattern", "T0809", NULL };
+	const char *red[] = { "alert", "--dir", JP.dir, "--title", "For UK only",
+			      "--tlp", "red", "--to", "UK", "--indicator",
+			      "[domain-name:value = 'c2.example']", NULL };
+	const char *bad[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+			      "red", NULL };
+	const char *badp[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+			       "amber", "--indicator", "[not a pattern", NULL };
+
+	assert_int_equal(run_trilex(amber, NULL, &out, NULL), 0);
+	free(out);
+	assert_int_equal(run_trilex(red, NULL, &out, NULL), 0);
+	free(out);
+	assert_int_equal(run_trilex(bad, NULL, NULL, &out), 1);
+	assert_non_null(strstr(out, "--to"));
+	free(out);
+	assert_int_equal(run_trilex(badp, NULL, NULL, &out), 1);
+	assert_non_null(strstr(out, "pattern"));
+	free(out);
+	struct want uk = { "inbox-JP", "match[type]=report", 2 };
+	struct want us = { "inbox-JP", "match[type]=report", 1 };
+	assert_true(wait_for(reached, &UK, &uk, 15000));
+	assert_true(wait_for(reached, &US, &us, 15000));
+	const char *ls[] = { "alerts", "--dir", US.dir, "--json", NULL };
+	assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "Wiper staged at power utilities"));
+	assert_non_null(strstr(out, "\"origin\":\"JP\""));
+	assert_null(strstr(out, "For UK only"));
+	free(out);
+	const char *ls2[] = { "alerts", "--dir", UK.dir, "--json", NULL };
+	assert_int_equal(run_trilex(ls2, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "For UK only"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tlp_matrix),
+		cmocka_unit_test(test_partner_objects_are_checked),
+		cmocka_unit_test(test_unpinned_certificate_refused),
+		cmocka_unit_test(test_partner_outage),
+		cmocka_unit_test(test_sender_killed),
+		cmocka_unit_test(test_alert_cli),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
