@@ -332,6 +332,77 @@ static void test_alert_cli(void **state)
 	free(out);
 }
 
+struct poc_want {
+	const char *needle;
+	int present;
+};
+
+static int poc_listed(const struct node *n, void *arg)
+{
+	struct poc_want *w = arg;
+	char *out = NULL;
+	const char *ls[] = { "poc", "list", "--dir", n->dir, "--json", NULL };
+	int found;
+
+	if (run_trilex(ls, NULL, &out, NULL) != 0 || out == NULL) {
+		free(out);
+		return 0;
+	}
+	found = strstr(out, w->needle) != NULL;
+	free(out);
+	return found == w->present;
+}
+
+/* A point of contact added on UK is in every node's directory; removed,
+ * it leaves every directory. */
+static void test_points_of_contact(void **state)
+{
+	char *out = NULL, *err = NULL, id[128];
+	const char *add[] = { "poc", "add", "--dir", UK.dir, "--org",
+			      "National Cyber Security Centre", "--dept",
+			      "Incident Management", "--name", "Alex Morgan",
+			      "--role", "duty-officer", "--email",
+			      "duty@ncsc.example", "--phone", "+44 20 0000 0000",
+			      NULL };
+	const char *bad[] = { "poc", "add", "--dir", UK.dir, "--org", "X",
+			      "--name", "Y", "--role", "spy", NULL };
+
+	assert_int_equal(run_trilex(bad, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "--role"));
+	free(out);
+	free(err);
+	assert_int_equal(run_trilex(add, NULL, &out, NULL), 0);
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, " "), out);
+	free(out);
+	struct poc_want w = { "Alex Morgan", 1 };
+	assert_true(wait_for(poc_listed, &JP, &w, 15000));
+	assert_true(wait_for(poc_listed, &US, &w, 15000));
+	const char *ls[] = { "poc", "list", "--dir", US.dir, "--party", "UK",
+			     "--json", NULL };
+	assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
+	json_t *l = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(l), 1);
+	json_t *p = json_array_get(l, 0);
+	assert_string_equal(json_string_value(json_object_get(p, "role")),
+			    "duty-officer");
+	assert_string_equal(json_string_value(json_object_get(p, "dept")),
+			    "Incident Management");
+	assert_non_null(strstr(json_string_value(json_object_get(p, "contact")),
+			       "duty@ncsc.example"));
+	json_decref(l);
+	free(out);
+	/* JP cannot remove UK's contact; UK can */
+	const char *rm_jp[] = { "poc", "remove", "--dir", JP.dir, id, NULL };
+	assert_int_equal(run_trilex(rm_jp, NULL, NULL, &err), 1);
+	free(err);
+	const char *rm[] = { "poc", "remove", "--dir", UK.dir, id, NULL };
+	assert_int_equal(run_trilex(rm, NULL, &out, NULL), 0);
+	free(out);
+	struct poc_want gone = { "Alex Morgan", 0 };
+	assert_true(wait_for(poc_listed, &JP, &gone, 15000));
+	assert_true(wait_for(poc_listed, &US, &gone, 15000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_partner_outage),
 		cmocka_unit_test(test_sender_killed),
 		cmocka_unit_test(test_alert_cli),
+		cmocka_unit_test(test_points_of_contact),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

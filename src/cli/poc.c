@@ -1,0 +1,412 @@
+/*
+ * cli/poc.c: points of contact, `trilex poc add|list|remove`.
+ *
+ * The directory of the partnership: each node publishes its own people as
+ * STIX identity objects (the organisation, optionally its department, and
+ * the individual), linked by relationships ("part-of", "member-of"),
+ * marked TLP:AMBER so that they reach every partner and no one else.
+ * Every node so holds the whole directory; `poc list` reads it from the
+ * node's own "directory" collection and its partners' inboxes.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "federation/federation.h"
+#include "taxii/taxii.h"
+
+static const char *const roles[] = {
+	"duty-officer", "analyst", "liaison", "legal-adviser", "head-of-unit",
+	"technical-contact", NULL,
+};
+
+/* A UUIDv5-shaped id for type from the given parts: the same organisation
+ * of the same party is one object on every node. */
+static void stable_id(const char *type, const char *a, const char *b,
+		      const char *c, char out[96])
+{
+	unsigned char h[16];
+	char seed[1024];
+
+	snprintf(seed, sizeof(seed), "%s|%s|%s|%s", type, a, b ? b : "", c ? c : "");
+	crypto_generichash(h, sizeof(h), (unsigned char *)seed, strlen(seed), NULL,
+			   0);
+	h[6] = (h[6] & 0x0f) | 0x50;
+	h[8] = (h[8] & 0x3f) | 0x80;
+	snprintf(out, 96, "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", type, h[0], h[1], h[2], h[3], h[4],
+		 h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
+		 h[15]);
+}
+
+static int directory(tx_store *st, struct store_collection *c)
+{
+	struct store_user admin = { .admin = 1 };
+	struct tx_error err = { 0 };
+	char id[TX_UUID_BUF];
+
+	if (store_collection_get(st, &admin, "directory", c) == TX_OK)
+		return 0;
+	if (store_collection_add(st, "Directory", "points of contact of this"
+				 " party", "directory", id, &err) != TX_OK ||
+	    store_collection_get(st, &admin, id, c) != TX_OK)
+		return cli_fail("%s", err.msg);
+	return 0;
+}
+
+static json_t *identity(const char *id, const char *name, const char *cls,
+			const struct tx_config *cfg, const char *when)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}",
+			 "type", "identity", "spec_version", "2.1", "id", id,
+			 "created", when, "modified", when, "name", name,
+			 "identity_class", cls, "x_trilex_party", cfg->party,
+			 "object_marking_refs", fed_tlp_marking(FED_TLP_AMBER));
+}
+
+static json_t *link(const char *type, const char *from, const char *to,
+		    const char *when)
+{
+	char id[96];
+
+	stable_id("relationship", type, from, to, id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}",
+			 "type", "relationship", "spec_version", "2.1", "id", id,
+			 "created", when, "modified", when, "relationship_type", type,
+			 "source_ref", from, "target_ref", to, "object_marking_refs",
+			 fed_tlp_marking(FED_TLP_AMBER));
+}
+
+/* Store objects in the directory; print failures. */
+static int store_all(tx_store *st, json_t *objects)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+	json_t *status = NULL;
+	const json_t *f;
+	size_t i;
+	int rc = 0;
+
+	if (directory(st, &c) != 0)
+		return 1;
+	if (taxii_ingest(st, c.pk, NULL, objects, 0, sid, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	if (store_status_get(st, &admin, sid, &status) != TX_OK)
+		return cli_fail("cannot read the status");
+	json_array_foreach(json_object_get(status, "failures"), i, f) {
+		cli_fail("%s", json_string_value(json_object_get(f, "message")));
+		rc = 1;
+	}
+	json_decref(status);
+	return rc;
+}
+
+static int add_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "org", required_argument, NULL, 'o' },
+		{ "dept", required_argument, NULL, 'D' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "phone", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *org = NULL, *dept = NULL, *name = NULL;
+	const char *role = NULL, *email = NULL, *phone = NULL;
+	char org_id[96], dept_id[96], person_id[96], now[TX_TIME_BUF];
+	char contact[512] = "", dept_name[512];
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	json_t *objs = NULL, *person;
+	int c, ok = 0, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'o': org = optarg; break;
+		case 'D': dept = optarg; break;
+		case 'n': name = optarg; break;
+		case 'r': role = optarg; break;
+		case 'e': email = optarg; break;
+		case 'p': phone = optarg; break;
+		default: return cli_usage(&cmd_poc_add);
+		}
+	}
+	if (!dir || !org || !name || !role || optind != argc)
+		return cli_usage(&cmd_poc_add);
+	for (int i = 0; roles[i]; i++)
+		ok |= strcmp(roles[i], role) == 0;
+	if (!ok)
+		return cli_fail("--role: \"%s\" is not duty-officer, analyst, liaison,"
+				" legal-adviser, head-of-unit or technical-contact",
+				role);
+	if (email && (strchr(email, '@') == NULL || strlen(email) > 254))
+		return cli_fail("--email: \"%s\" is not an e-mail address", email);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	tx_time_format_ms(tx_time_now_us(), now);
+	stable_id("identity", cfg.party, org, NULL, org_id);
+	objs = json_array();
+	json_array_append_new(objs, identity(org_id, org, "organization", &cfg,
+					     "2020-01-01T00:00:00.000Z"));
+	if (dept) {
+		stable_id("identity", cfg.party, org, dept, dept_id);
+		snprintf(dept_name, sizeof(dept_name), "%s, %s", dept, org);
+		json_array_append_new(objs, identity(dept_id, dept_name, "group", &cfg,
+						     "2020-01-01T00:00:00.000Z"));
+		json_array_append_new(objs, link("part-of", dept_id, org_id,
+						 "2020-01-01T00:00:00.000Z"));
+	}
+	stable_id("identity", cfg.party, org, name, person_id);
+	person = identity(person_id, name, "individual", &cfg, now);
+	json_object_set_new(person, "roles", json_pack("[s]", role));
+	json_object_set_new(person, "x_trilex_org", json_string(org));
+	if (dept)
+		json_object_set_new(person, "x_trilex_dept", json_string(dept));
+	snprintf(contact, sizeof(contact), "%s%s%s%s%s", email ? "email: " : "",
+		 email ? email : "", email && phone ? "; " : "",
+		 phone ? "phone: " : "", phone ? phone : "");
+	if (contact[0])
+		json_object_set_new(person, "contact_information", json_string(contact));
+	json_array_append_new(objs, person);
+	json_array_append_new(objs, link("member-of", person_id,
+					 dept ? dept_id : org_id, now));
+	if (store_all(st, objs) == 0) {
+		printf("%s %s (%s) of %s%s%s\n", person_id, name, role, org,
+		       dept ? ", " : "", dept ? dept : "");
+		rc = 0;
+	}
+	json_decref(objs);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_poc_add = {
+	.name = "poc add",
+	.usage = "--dir DIR --org ORG [--dept DEPT] --name NAME --role ROLE"
+		 " [--email E] [--phone P]",
+	.summary = "add a point of contact to the partnership's directory",
+	.run = add_run,
+};
+
+/* ---- list and remove ---- */
+
+struct people {
+	json_t *list;
+	const char *party;
+};
+
+static int person_row(void *ctx, const struct store_row *row)
+{
+	struct people *p = ctx;
+	json_t *o;
+
+	if (strstr(row->json, "\"individual\"") == NULL)
+		return 0;
+	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+		return 0;
+	const char *party = json_string_value(json_object_get(o, "x_trilex_party"));
+	if (party && !json_is_true(json_object_get(o, "revoked")) &&
+	    (p->party == NULL || strcmp(party, p->party) == 0))
+		json_array_append(p->list, o);
+	json_decref(o);
+	return 0;
+}
+
+static int by_party_name(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "x_trilex_party")),
+		       json_string_value(json_object_get(y, "x_trilex_party")));
+
+	return c ? c : strcmp(json_string_value(json_object_get(x, "name")),
+			      json_string_value(json_object_get(y, "name")));
+}
+
+/* Every current individual of the directory (ours and partners'). */
+static json_t *people(tx_store *st, const char *party)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	const char *types[] = { "identity" };
+	struct people p = { json_array(), party };
+	size_t n = 0;
+
+	if (store_collection_list(st, &admin, &cols, &n) == TX_OK) {
+		for (size_t i = 0; i < n; i++) {
+			struct store_query q = { .collection_pk = cols[i].pk,
+						 .types = types, .n_types = 1,
+						 .limit = 1000 };
+			struct store_page pg;
+			do {
+				if (store_query_objects(st, &q, person_row, &p, &pg,
+							NULL) != TX_OK)
+					break;
+				q.has_cursor = 1;
+				q.cursor = pg.next;
+			} while (pg.more);
+		}
+	}
+	free(cols);
+	/* one entry per id: a person seen via two partners is one person */
+	json_t *uniq = json_object(), *o, *out = json_array();
+	size_t i;
+	json_array_foreach(p.list, i, o)
+		json_object_set(uniq, json_string_value(json_object_get(o, "id")), o);
+	const char *k;
+	json_object_foreach(uniq, k, o)
+		json_array_append(out, o);
+	json_decref(uniq);
+	json_decref(p.list);
+	size_t cnt = json_array_size(out);
+	json_t **v = malloc((cnt ? cnt : 1) * sizeof(*v));
+	if (v != NULL) {
+		for (i = 0; i < cnt; i++)
+			v[i] = json_incref(json_array_get(out, i));
+		qsort(v, cnt, sizeof(*v), by_party_name);
+		json_array_clear(out);
+		for (i = 0; i < cnt; i++)
+			json_array_append_new(out, v[i]);
+		free(v);
+	}
+	return out;
+}
+
+static int list_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "party", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *party = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	json_t *list, *o;
+	size_t i;
+	int c, as_json = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'p': party = optarg; break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_poc_list);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_poc_list);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	list = people(st, party);
+	store_close(st);
+	if (as_json) {
+		json_t *out = json_array();
+		json_array_foreach(list, i, o)
+			json_array_append_new(out, json_pack(
+				"{s:O, s:O, s:O, s:O, s:O?, s:O, s:O?}",
+				"id", json_object_get(o, "id"),
+				"party", json_object_get(o, "x_trilex_party"),
+				"name", json_object_get(o, "name"),
+				"org", json_object_get(o, "x_trilex_org"),
+				"dept", json_object_get(o, "x_trilex_dept"),
+				"role", json_array_get(json_object_get(o, "roles"), 0),
+				"contact", json_object_get(o, "contact_information")));
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(out);
+	} else {
+		printf("%-6s %-24s %-15s %-36s %s\n", "PARTY", "NAME", "ROLE",
+		       "ORGANISATION", "CONTACT");
+		json_array_foreach(list, i, o) {
+			const char *dept = json_string_value(json_object_get(o,
+									     "x_trilex_dept"));
+			char where[256];
+			snprintf(where, sizeof(where), "%s%s%s",
+				 json_string_value(json_object_get(o, "x_trilex_org")),
+				 dept ? " / " : "", dept ? dept : "");
+			printf("%-6s %-24.24s %-15s %-36.36s %s\n",
+			       json_string_value(json_object_get(o, "x_trilex_party")),
+			       json_string_value(json_object_get(o, "name")),
+			       json_string_value(json_array_get(json_object_get(o, "roles"), 0)),
+			       where,
+			       json_string_value(json_object_get(o, "contact_information")) ?
+			       json_string_value(json_object_get(o, "contact_information")) : "");
+		}
+	}
+	json_decref(list);
+	return 0;
+}
+
+const struct cmd cmd_poc_list = {
+	.name = "poc list",
+	.usage = "--dir DIR [--party CODE] [--json]",
+	.summary = "list the partnership's points of contact",
+	.run = list_run,
+};
+
+static int remove_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *id;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	json_t *list, *o, *found = NULL;
+	char now[TX_TIME_BUF];
+	size_t i;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else
+			return cli_usage(&cmd_poc_remove);
+	}
+	if (dir == NULL || optind != argc - 1)
+		return cli_usage(&cmd_poc_remove);
+	id = argv[optind];
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	list = people(st, cfg.party);
+	json_array_foreach(list, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+			found = json_deep_copy(o);
+	json_decref(list);
+	if (found == NULL) {
+		store_close(st);
+		return cli_fail("no point of contact %s of party %s (a partner's"
+				" contacts are removed by that partner)", id, cfg.party);
+	}
+	/* A revoked new version: it replaces the entry on every node. */
+	tx_time_format_ms(tx_time_now_us(), now);
+	json_object_set_new(found, "modified", json_string(now));
+	json_object_set_new(found, "revoked", json_true());
+	json_object_del(found, "extensions");
+	json_t *objs = json_pack("[o]", found);
+	if (store_all(st, objs) == 0) {
+		printf("%s removed\n", id);
+		rc = 0;
+	}
+	json_decref(objs);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_poc_remove = {
+	.name = "poc remove",
+	.usage = "--dir DIR IDENTITY-ID",
+	.summary = "remove one of this party's points of contact (everywhere)",
+	.run = remove_run,
+};
