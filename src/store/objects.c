@@ -406,7 +406,8 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		return tx_error_set(err, TX_ERR_INVALID, "limit must be positive");
 	tx_buf_init(&sql, 0);
 	if ((rc = tx_buf_puts(&sql, "SELECT rowid, date_added, id, version,"
-			      " spec_version, json FROM objects WHERE coll = ?")) ||
+			      " spec_version, json, origin, via FROM objects"
+			      " WHERE coll = ?")) ||
 	    (rc = build_where(&sql, q, 1)) ||
 	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
 		goto out;
@@ -427,6 +428,8 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		row.spec_version = (const char *)sqlite3_column_text(s, 4);
 		row.json = (const char *)sqlite3_column_text(s, 5);
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+		row.origin = (const char *)sqlite3_column_text(s, 6);
+		row.via = (const char *)sqlite3_column_text(s, 7);
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;

@@ -296,6 +296,8 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		row.spec_version = (const char *)sqlite3_column_text(s, 4);
 		row.json = (const char *)sqlite3_column_text(s, 5);
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+		row.origin = NULL;
+		row.via = NULL;
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;

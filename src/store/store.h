@@ -158,6 +158,9 @@ struct store_row {
 	const char *spec_version;
 	const char *json;          /* the object as stored */
 	size_t json_len;
+	const char *origin;        /* party whose verified signature it bears,
+	                              NULL when made on this node */
+	const char *via;           /* partner it came from, NULL: made here */
 };
 
 /* What a page of a query came to. */
