@@ -6,7 +6,7 @@ FUZZ ?= build-fuzz
 NODE ?= var/node
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test bench sanitize fuzz clean
+.PHONY: all deps build run test bench sanitize fuzz demo clean
 
 all: build
 
@@ -21,6 +21,9 @@ build: deps $(BUILD)/build.ninja
 
 run: build
 	@./scripts/run-node $(BUILD)/trilex $(NODE)
+
+demo: build
+	@./scripts/demo $(BUILD)/trilex var/demo
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs
