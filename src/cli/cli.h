@@ -30,6 +30,7 @@ extern const struct cmd cmd_pattern_check, cmd_pattern_match, cmd_match;
 extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
 	cmd_policy_sign, cmd_policy_status, cmd_policy_diff;
 
+extern const struct cmd cmd_sbom_check, cmd_sbom_add, cmd_sbom_recheck, cmd_advisory_import;
 /* Exit codes. */
 #define EXIT_USAGE 2
 

@@ -12,6 +12,7 @@ static const struct cmd *const commands[] = {
 	&cmd_peer_status, &cmd_alert, &cmd_alerts, &cmd_poc_add, &cmd_poc_list,
 	&cmd_poc_remove,
 	&cmd_pattern_check, &cmd_pattern_match,
+	&cmd_sbom_check, &cmd_sbom_add, &cmd_sbom_recheck, &cmd_advisory_import,
 	&cmd_assess, &cmd_policy_check, &cmd_policy_propose, &cmd_policy_sign,
 	&cmd_policy_status, &cmd_policy_diff,
 };

@@ -112,7 +112,7 @@ static int propose_run(int argc, char **argv)
 	json_t *obj = NULL;
 	policy *p = NULL;
 	tx_store *st = NULL;
-	char plist[256] = "";
+	char plist[256] = "", shown[256] = "";
 	int64_t pk = 0, quorum = 0;
 	size_t n_parties = 0;
 	int c, rc = 1;
@@ -121,7 +121,10 @@ static int propose_run(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'c': coll = optarg; break;
-		case 'p': snprintf(plist, sizeof(plist), "%s", optarg); break;
+		case 'p':
+			snprintf(plist, sizeof(plist), "%s", optarg);
+			snprintf(shown, sizeof(shown), "%s", optarg);
+			break;
 		case 'q':
 			if (tx_parse_int64(optarg, 1, 16, &quorum) != TX_OK)
 				return cli_fail("--quorum: a number 1-16");
@@ -163,7 +166,7 @@ static int propose_run(int argc, char **argv)
 	printf("proposed policy %s (sha256 %s) as %s\n", policy_version(p),
 	       policy_digest(p), json_string_value(json_object_get(obj, "id")));
 	printf("it is in force once approved with `trilex policy sign %s` by %s\n",
-	       policy_version(p), n_parties ? plist : "every partner");
+	       policy_version(p), n_parties ? shown : "every partner");
 	rc = 0;
 out:
 	json_decref(obj);

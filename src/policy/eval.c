@@ -110,7 +110,7 @@ static json_t *factor(const json_t *c, const struct facts *f, int *score)
 		const json_t *v = json_object_get(f->facts, name);
 		const json_t *src = json_object_get(f->sources, name);
 		char val[200], line[TX_ERROR_MSG_MAX];
-		size_t j;
+		size_t j, used;
 		json_t *s;
 		int sc;
 
@@ -122,15 +122,23 @@ static json_t *factor(const json_t *c, const struct facts *f, int *score)
 		if (sc > best)
 			best = sc;
 		value_text(v, val, sizeof(val));
-		snprintf(line, sizeof(line), "%s = %s -> %d", name, val, sc);
-		json_array_append_new(evidence, json_string(line));
+		used = (size_t)snprintf(line, sizeof(line), "%s = %s -> %d", name,
+					val, sc);
+		/* Where the value came from, unless that is the value itself. */
 		json_array_foreach(src, j, s) {
-			if (j >= 4)
+			const char *t = json_string_value(s);
+			size_t nl = strlen(name);
+			if (j >= 4 || used >= sizeof(line))
 				break;
-			snprintf(line, sizeof(line), "  %s: %s", name,
-				 json_string_value(s));
-			json_array_append_new(evidence, json_string(line));
+			if (strncmp(t, name, nl) == 0 && strncmp(t + nl, " = ", 3) == 0)
+				continue;
+			used += (size_t)snprintf(line + used, sizeof(line) - used,
+						 "%s%s", j && strchr(line, '(') ?
+						 "; " : " (", t);
 		}
+		if (strchr(line, '(') && used < sizeof(line) - 1)
+			snprintf(line + used, sizeof(line) - used, ")");
+		json_array_append_new(evidence, json_string(line));
 	}
 	json_object_set_new(out, "id", json_string(json_string_value(
 					json_object_get(c, "id"))));

@@ -389,6 +389,33 @@ static tx_err check_impact(const struct rd *r, const json_t *imp)
 	return check_enum(r, d, "impact_type", p, NULL, 1);
 }
 
+/*
+ * The STIX checks of one object. The Incident Core draft gives every impact
+ * a second extension named by its impact_category ("availability", ...),
+ * which the STIX 2.1 validator does not know: the impact is checked
+ * without it here, and check_impact checks that extension itself.
+ */
+static tx_err validate(const json_t *o, struct tx_error *verr)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *cat = json_string_value(json_object_get(o, "impact_category"));
+	json_t *copy, *ext;
+	tx_err rc;
+
+	if (type == NULL || strcmp(type, "impact") != 0 || cat == NULL ||
+	    !json_is_object(json_object_get(json_object_get(o, "extensions"), cat)))
+		return stix_validate(o, verr);
+	if ((copy = json_deep_copy(o)) == NULL)
+		return tx_error_set(verr, TX_ERR_NOMEM, "out of memory");
+	ext = json_object_get(copy, "extensions");
+	json_object_del(ext, cat);
+	if (json_object_size(ext) == 0)
+		json_object_del(copy, "extensions");
+	rc = stix_validate(copy, verr);
+	json_decref(copy);
+	return rc;
+}
+
 tx_err policy_incident_from_objects(const json_t *objects,
 				    const char *incident_id,
 				    policy_incident **out, struct tx_error *err)
@@ -414,7 +441,7 @@ tx_err policy_incident_from_objects(const json_t *objects,
 			return tx_error_set(err, TX_ERR_INVALID,
 					    "objects[%zu]: not a JSON object", i);
 		id = json_string_value(json_object_get(o, "id"));
-		if (stix_validate(o, &verr) != TX_OK)
+		if (validate(o, &verr) != TX_OK)
 			return tx_error_set(err, TX_ERR_INVALID,
 					    "objects[%zu] %s: %s", i,
 					    id ? id : "(no id)", verr.msg);

@@ -332,16 +332,3 @@ int64_t store_last_rowid(tx_store *st)
 	return v;
 }
 
-tx_err store_object_set_text(tx_store *st, int64_t rowid, const char *text,
-			     struct tx_error *err)
-{
-	sqlite3_stmt *s = NULL;
-	tx_err rc;
-
-	if ((rc = db_prepare(st, "UPDATE objects SET json = ? WHERE rowid = ?", &s,
-			     err)))
-		return rc;
-	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, rowid);
-	return run(st, s, err, "set text");
-}

@@ -160,17 +160,7 @@ int store_schema_version(tx_store *st)
 	return st->schema_version;
 }
 
-tx_err store_begin(tx_store *st, struct tx_error *err)
+void store_relax_durability(tx_store *st)
 {
-	return db_exec(st, "BEGIN IMMEDIATE", err);
-}
-
-tx_err store_commit(tx_store *st, struct tx_error *err)
-{
-	return db_exec(st, "COMMIT", err);
-}
-
-void store_rollback(tx_store *st)
-{
-	db_exec(st, "ROLLBACK", NULL);
+	db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
 }

@@ -33,12 +33,10 @@ void store_close(tx_store *st);
 /* The schema version of the open database. */
 int store_schema_version(tx_store *st);
 
-/* Group several writes in one transaction (BEGIN IMMEDIATE ... COMMIT).
- * Store functions that make their own transaction must not be called
- * inside one. */
-tx_err store_begin(tx_store *st, struct tx_error *err);
-tx_err store_commit(tx_store *st, struct tx_error *err);
-void store_rollback(tx_store *st);
+/* For connections whose writes may be redone (delivery cursors): commits
+ * survive a crash of the process but not of the machine (WAL, synchronous
+ * NORMAL). Never for objects or statuses. */
+void store_relax_durability(tx_store *st);
 
 /* ---- accounts (store/accounts.c) ---- */
 
@@ -259,9 +257,6 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    struct store_page *page, struct tx_error *err);
 /* The largest rowid of objects: a cheap "anything new?" probe. */
 int64_t store_last_rowid(tx_store *st);
-/* Replace the stored text of one object version (after signing it). */
-tx_err store_object_set_text(tx_store *st, int64_t rowid, const char *text,
-			     struct tx_error *err);
 
 /* ---- next tokens ---- */
 

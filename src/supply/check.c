@@ -384,6 +384,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 	char key[PURL_MAX + 64];
 	const char *version;
 	const struct adv_affected *a;
+	size_t first;
 
 	if (purl_parse(c->purl, &p) != 0)
 		return TX_OK;
@@ -392,6 +393,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 		return TX_OK;
 	if (pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, p.name) != 0)
 		return TX_OK;
+	first = k->rep->n; /* this component's findings start here */
 	for (a = htab_get(&k->db->packages, key); a != NULL; a = a->next) {
 		struct supply_finding f = *base;
 		const struct advisory *adv = a->adv;
@@ -402,7 +404,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 			continue;
 		/* the same advisory may name the package twice */
 		int dup = 0;
-		for (size_t i = 0; i < k->rep->n; i++) {
+		for (size_t i = first; i < k->rep->n; i++) {
 			struct supply_finding *o = &k->rep->findings[i];
 			if (o->comp == c && o->n_advisories > 0 &&
 			    o->advisories[0] == adv->id) {

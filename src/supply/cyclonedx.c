@@ -218,9 +218,17 @@ static tx_err read_component(struct bctx *c, const json_t *obj,
 		sc->part_number = sc->name;
 	if (sc->category == NULL)
 		sc->category = category;
-	snprintf(text, sizeof(text), "%s%s%s%s%s", parent ? parent : "",
-		 parent ? " > " : "", sc->name, sc->version ? "@" : "",
-		 sc->version ? sc->version : "");
+	{
+		/* without a version, a bom-ref tells same-named parts apart */
+		const char *ref = json_string_value(json_object_get(obj, "bom-ref"));
+		int show_ref = sc->version == NULL && ref != NULL &&
+			       strcmp(ref, sc->name) != 0 && strlen(ref) < 256;
+
+		snprintf(text, sizeof(text), "%s%s%s%s%s%s%s%s", parent ? parent : "",
+			 parent ? " > " : "", sc->name, sc->version ? "@" : "",
+			 sc->version ? sc->version : "", show_ref ? " (" : "",
+			 show_ref ? ref : "", show_ref ? ")" : "");
+	}
 	if ((sc->path = arena_strdup(&c->bom->arena, text)) == NULL)
 		return nomem(c);
 	return TX_OK;

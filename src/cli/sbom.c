@@ -1,0 +1,723 @@
+/*
+ * cli/sbom.c: supply-chain checks. `trilex sbom check`, `trilex sbom add`,
+ * `trilex sbom recheck` and `trilex advisory import`.
+ *
+ * Advisory sources are imported into a node as STIX objects (supply/
+ * share.c) through taxii_ingest, so they travel to partners like any
+ * other object; `sbom check --dir` reads them back from every collection.
+ * Stored BOMs (x-trilex-sbom) are re-checked after each import and by
+ * `sbom recheck` (for advisories that came from partners); each finding
+ * not recorded before becomes a STIX note in the BOM's collection and is
+ * printed as "new finding: ...".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "supply/supply.h"
+#include "taxii/taxii.h"
+
+#define BOM_FILE_MAX ((size_t)256 << 20)
+#define MAX_ADVISORY_PATHS 256
+#define INGEST_BATCH 1000
+#define EXIT_FAIL_ON 3
+
+static const struct {
+	const char *name;
+	const char *id;
+} tlp_markings[] = {
+	{ "clear", "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
+	{ "white", "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
+	{ "green", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" },
+	{ "amber", "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" },
+	{ "red", "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed" },
+};
+
+static const char *tlp_ref(const char *name)
+{
+	for (size_t i = 0; i < sizeof(tlp_markings) / sizeof(tlp_markings[0]); i++)
+		if (strcmp(name, tlp_markings[i].name) == 0)
+			return tlp_markings[i].id;
+	return NULL;
+}
+
+/* ---- reading the node ---- */
+
+struct stored_bom {
+	int64_t pk;             /* its collection */
+	json_t *obj;            /* owned */
+};
+
+struct load_ctx {
+	supply_db *db;
+	json_t *finding_ids;    /* set: id -> true */
+	struct stored_bom *boms;
+	size_t n_boms, cap_boms;
+	int64_t pk;
+	size_t bad;             /* objects of ours that did not load */
+	size_t rows;
+};
+
+static int load_row(void *vctx, const struct store_row *row)
+{
+	struct load_ctx *c = vctx;
+	struct tx_error err = { 0 };
+	json_t *obj = json_loadb(row->json, row->json_len, 0, NULL);
+	const char *type;
+	const json_t *ext;
+
+	c->rows++;
+	if (obj == NULL)
+		return 0;
+	type = json_string_value(json_object_get(obj, "type"));
+	if (type != NULL && strcmp(type, SUPPLY_SBOM_TYPE) == 0) {
+		if (c->n_boms == c->cap_boms) {
+			size_t ncap = c->cap_boms ? c->cap_boms * 2 : 16;
+			struct stored_bom *nb = realloc(c->boms, ncap * sizeof(*nb));
+			if (nb == NULL) {
+				json_decref(obj);
+				return 1;
+			}
+			c->boms = nb;
+			c->cap_boms = ncap;
+		}
+		c->boms[c->n_boms++] = (struct stored_bom){ c->pk, obj };
+		return 0;
+	}
+	ext = json_object_get(json_object_get(obj, "extensions"), SUPPLY_EXT_ID);
+	if (type != NULL && strcmp(type, "note") == 0 && ext != NULL &&
+	    json_is_string(json_object_get(ext, "kind")) &&
+	    strcmp(json_string_value(json_object_get(ext, "kind")), "finding") == 0) {
+		json_object_set_new(c->finding_ids, row->id, json_true());
+	} else if (supply_db_load_stix(c->db, obj, &err) != TX_OK) {
+		if (c->bad++ < 10)
+			fprintf(stderr, "trilex: skipped %s: %s\n", row->id, err.msg);
+	}
+	json_decref(obj);
+	return 0;
+}
+
+/* Load every advisory object, finding note and BOM of every collection. */
+static int load_node(tx_store *st, struct load_ctx *c)
+{
+	static const char *const types[] = {
+		"vulnerability", "identity", "indicator", "note", SUPPLY_SBOM_TYPE,
+	};
+	struct store_user all = { .admin = 1, .name = "local" };
+	struct store_collection *list = NULL;
+	struct tx_error err = { 0 };
+	size_t n = 0;
+	int rc = 1;
+
+	if (store_collection_list(st, &all, &list, &n) != TX_OK) {
+		cli_fail("cannot list the node's collections");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_query q = { 0 };
+		struct store_page page;
+
+		q.collection_pk = list[i].pk;
+		q.types = types;
+		q.n_types = sizeof(types) / sizeof(types[0]);
+		q.limit = 1000;
+		c->pk = list[i].pk;
+		for (;;) {
+			memset(&page, 0, sizeof(page));
+			if (store_query_objects(st, &q, load_row, c, &page, &err) !=
+			    TX_OK) {
+				cli_fail("reading collection %s: %s", list[i].id,
+					 err.msg);
+				goto out;
+			}
+			if (!page.more)
+				break;
+			q.has_cursor = 1;
+			q.cursor = page.next;
+		}
+	}
+	if (c->bad > 0)
+		fprintf(stderr, "trilex: %zu stored objects could not be read as "
+			"advisories\n", c->bad);
+	rc = 0;
+out:
+	free(list);
+	return rc;
+}
+
+static void load_ctx_free(struct load_ctx *c)
+{
+	for (size_t i = 0; i < c->n_boms; i++)
+		json_decref(c->boms[i].obj);
+	free(c->boms);
+	json_decref(c->finding_ids);
+}
+
+/* Ingest objs into collection pk in batches; count failures. */
+static int ingest(tx_store *st, int64_t pk, json_t *objs, size_t *added,
+		  size_t *present, size_t *failed)
+{
+	struct store_user local = { .admin = 1, .name = "local" };
+	size_t n = json_array_size(objs);
+
+	for (size_t i = 0; i < n; i += INGEST_BATCH) {
+		size_t end = i + INGEST_BATCH < n ? i + INGEST_BATCH : n;
+		struct tx_error err = { 0 };
+		char status_id[TX_UUID_BUF];
+		json_t *batch = json_array(), *status = NULL, *d;
+		size_t k;
+
+		if (batch == NULL)
+			return cli_fail("out of memory");
+		for (k = i; k < end; k++)
+			json_array_append(batch, json_array_get(objs, k));
+		if (taxii_ingest(st, pk, &local, batch, i, status_id, &err) != TX_OK) {
+			json_decref(batch);
+			return cli_fail("storing: %s", err.msg);
+		}
+		json_decref(batch);
+		if (store_status_get(st, &local, status_id, &status) != TX_OK)
+			continue;
+		json_array_foreach(json_object_get(status, "successes"), k, d) {
+			const char *m = json_string_value(json_object_get(d, "message"));
+			if (m && strcmp(m, "already present") == 0)
+				(*present)++;
+			else
+				(*added)++;
+		}
+		json_array_foreach(json_object_get(status, "failures"), k, d) {
+			const char *m = json_string_value(json_object_get(d, "message"));
+			(*failed)++;
+			fprintf(stderr, "failed: %s\n", m ? m : "(no reason given)");
+		}
+		json_decref(status);
+	}
+	return 0;
+}
+
+/*
+ * Check stored BOMs (all, or only the one with id only_id) against db;
+ * record each finding not recorded before as a note in the BOM's
+ * collection and print it. Returns 0, or 1 on an error.
+ */
+static int recheck(tx_store *st, const supply_db *db, struct load_ctx *c,
+		   const char *only_id, size_t *n_new)
+{
+	*n_new = 0;
+	for (size_t i = 0; i < c->n_boms; i++) {
+		const json_t *obj = c->boms[i].obj;
+		const char *id = json_string_value(json_object_get(obj, "id"));
+		const char *cat = NULL;
+		struct supply_stix_opts o = { 0 };
+		struct supply_report rep = { 0 };
+		struct tx_error err = { 0 };
+		supply_bom *bom = NULL;
+		json_t *notes = json_array();
+		size_t added = 0, present = 0, failed = 0;
+		int rc = 0;
+
+		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0) ||
+		    notes == NULL) {
+			json_decref(notes);
+			continue;
+		}
+		o.marking_ref = json_string_value(json_array_get(
+			json_object_get(obj, "object_marking_refs"), 0));
+		if (supply_bom_from_stix(obj, &bom, &cat, &err) != TX_OK ||
+		    supply_check(db, bom, cat, &rep, &err) != TX_OK) {
+			fprintf(stderr, "trilex: stored BOM %s: %s\n", id, err.msg);
+			supply_bom_free(bom);
+			supply_report_free(&rep);
+			json_decref(notes);
+			continue;
+		}
+		for (size_t k = 0; k < rep.n; k++) {
+			const struct supply_finding *f = &rep.findings[k];
+			json_t *note = supply_finding_to_stix(f, id, &o);
+			const char *nid = json_string_value(json_object_get(note, "id"));
+
+			if (note == NULL) {
+				rc = cli_fail("out of memory");
+				break;
+			}
+			if (json_object_get(c->finding_ids, nid) != NULL) {
+				json_decref(note);
+				continue;
+			}
+			json_object_set_new(c->finding_ids, nid, json_true());
+			printf("new finding: %s: %s %s (%s)%s%s\n",
+			       supply_bom_title(bom), supply_kind_name(f->kind),
+			       f->comp->path, supply_severity_name(f->severity),
+			       f->n_advisories ? " " : "",
+			       f->n_advisories ? f->advisories[0] : "");
+			json_array_append_new(notes, note);
+			(*n_new)++;
+		}
+		if (rc == 0 && json_array_size(notes) > 0)
+			rc = ingest(st, c->boms[i].pk, notes, &added, &present,
+				    &failed);
+		supply_report_free(&rep);
+		supply_bom_free(bom);
+		json_decref(notes);
+		if (rc != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int pick_collection(tx_store *st, const char *dir, const char *coll,
+			   struct store_collection *col)
+{
+	struct store_user all = { .admin = 1, .name = "local" };
+	struct store_collection *list = NULL;
+	size_t n = 0;
+
+	if (coll != NULL) {
+		if (store_collection_get(st, &all, coll, col) != TX_OK)
+			return cli_fail("no collection \"%s\" in %s", coll, dir);
+		return 0;
+	}
+	if (store_collection_list(st, &all, &list, &n) != TX_OK || n == 0) {
+		free(list);
+		return cli_fail("%s has no collection: make one with `trilex "
+				"collection add`", dir);
+	}
+	*col = list[0];
+	free(list);
+	return 0;
+}
+
+/* ---- sbom check ---- */
+
+static void print_table(const struct supply_report *rep, const char *title)
+{
+	printf("%s: %zu components, %zu findings\n", title, rep->components, rep->n);
+	if (rep->n > 0) {
+		printf("\n%-5s %-4s %-9s %-26s %-44s %-28s %s\n", "rank", "tier",
+		       "severity", "kind", "component", "advisories", "fixed");
+		for (size_t i = 0; i < rep->n; i++) {
+			const struct supply_finding *f = &rep->findings[i];
+			char adv[64] = "-", comp[64], tier[8];
+			const char *path = f->comp->path;
+			size_t len = strlen(path);
+
+			if (len > 44)
+				snprintf(comp, sizeof(comp), "...%s", path + len - 41);
+			else
+				snprintf(comp, sizeof(comp), "%s", path);
+			if (f->n_advisories > 1)
+				snprintf(adv, sizeof(adv), "%s,%s", f->advisories[0],
+					 f->advisories[1]);
+			else if (f->n_advisories == 1)
+				snprintf(adv, sizeof(adv), "%s", f->advisories[0]);
+			if (f->tier > 0)
+				snprintf(tier, sizeof(tier), "%d", f->tier);
+			else
+				snprintf(tier, sizeof(tier), "-");
+			printf("%-5zu %-4s %-9s %-26s %-44s %-28s %s\n", f->rank, tier,
+			       supply_severity_name(f->severity),
+			       supply_kind_name(f->kind), comp, adv,
+			       f->fixed ? f->fixed : "-");
+		}
+	}
+	printf("\n%-26s %6s\n", "kind", "count");
+	for (int k = 0; k < SUPPLY_KIND_COUNT; k++)
+		if (rep->by_kind[k] > 0)
+			printf("%-26s %6zu\n", supply_kind_name(k), rep->by_kind[k]);
+	printf("\n%-26s %6s\n", "severity", "count");
+	for (int s = SUPPLY_SEV_COUNT - 1; s >= 0; s--)
+		printf("%-26s %6zu\n", supply_severity_name(s), rep->by_severity[s]);
+}
+
+static int fail_on_met(const struct supply_report *rep, int level)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if ((int)supply_severity_effective(rep->findings[i].severity) >= level)
+			return 1;
+	return 0;
+}
+
+static int sbom_check_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "advisories", required_argument, NULL, 'a' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "fail-on", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *category = NULL, *paths[MAX_ADVISORY_PATHS];
+	struct load_ctx lc = { 0 };
+	struct supply_report rep = { 0 };
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	supply_db *db = NULL;
+	supply_bom *bom = NULL;
+	tx_store *st = NULL;
+	char *text = NULL;
+	size_t len, n_paths = 0;
+	int c, json = 0, fail_on = -1, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'a':
+			if (n_paths == MAX_ADVISORY_PATHS)
+				return cli_fail("--advisories: at most %d",
+						MAX_ADVISORY_PATHS);
+			paths[n_paths++] = optarg;
+			break;
+		case 'c': category = optarg; break;
+		case 'j': json = 1; break;
+		case 'f':
+			if ((fail_on = supply_severity_parse(optarg)) < 0)
+				return cli_fail("--fail-on: low, medium, high, "
+						"critical or any");
+			break;
+		default: return cli_usage(&cmd_sbom_check);
+		}
+	}
+	if ((dir == NULL && n_paths == 0) || optind != argc - 1)
+		return cli_usage(&cmd_sbom_check);
+	if (tx_read_file(argv[optind], BOM_FILE_MAX, &text, &len, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (supply_bom_parse(text, len, argv[optind], &bom, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (supply_db_new(0, &db, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	/* files first: where both hold an advisory, the file's copy wins */
+	for (size_t i = 0; i < n_paths; i++) {
+		if (supply_db_load_path(db, paths[i], &err) != TX_OK) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+	}
+	if (dir != NULL) {
+		if (cli_open_node(dir, &cfg, &st) != 0)
+			goto out;
+		lc.db = db;
+		lc.finding_ids = json_object();
+		if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
+			goto out;
+	}
+	if (supply_check(db, bom, category, &rep, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (json) {
+		json_t *o = supply_report_json(&rep);
+		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
+			json_decref(o);
+			cli_fail("out of memory");
+			goto out;
+		}
+		putchar('\n');
+		json_decref(o);
+	} else {
+		print_table(&rep, supply_bom_title(bom));
+	}
+	rc = fail_on >= 0 && fail_on_met(&rep, fail_on) ? EXIT_FAIL_ON : 0;
+out:
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+	load_ctx_free(&lc);
+	store_close(st);
+	free(text);
+	return rc;
+}
+
+const struct cmd cmd_sbom_check = {
+	.name = "sbom check",
+	.usage = "[--dir DIR] [--advisories PATH]... [--category C] [--json] "
+		 "[--fail-on low|medium|high|critical|any] BOM",
+	.summary = "check a CycloneDX BOM against the node's advisories and/or "
+		   "advisory files; exit 3 when --fail-on is met",
+	.run = sbom_check_run,
+};
+
+/* ---- advisory import ---- */
+
+static int advisory_import_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "tlp", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *coll = NULL, *tlp = "green";
+	struct supply_stix_opts so = { 0 };
+	struct supply_counts cn;
+	struct store_collection col;
+	struct load_ctx lc = { 0 };
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	supply_db *db = NULL, *all = NULL;
+	json_t *objs = NULL;
+	tx_store *st = NULL;
+	size_t added = 0, present = 0, failed = 0, n_new = 0;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': coll = optarg; break;
+		case 't': tlp = optarg; break;
+		default: return cli_usage(&cmd_advisory_import);
+		}
+	}
+	if (dir == NULL || optind >= argc)
+		return cli_usage(&cmd_advisory_import);
+	if ((so.marking_ref = tlp_ref(tlp)) == NULL)
+		return cli_fail("--tlp: clear, white, green, amber or red");
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (pick_collection(st, dir, coll, &col) != 0)
+		goto out;
+	if (supply_db_new(0, &db, &err) != TX_OK || (objs = json_array()) == NULL) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	supply_db_set_emit(db, objs, &so);
+	for (int i = optind; i < argc; i++) {
+		if (supply_db_load_path(db, argv[i], &err) != TX_OK) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+	}
+	supply_db_counts(db, &cn);
+	if (ingest(st, col.pk, objs, &added, &present, &failed) != 0)
+		goto out;
+	printf("%zu advisories (%zu malicious), %zu KEV entries, %zu vendors, "
+	       "%zu parts%s\n", cn.advisories, cn.malicious, cn.kev, cn.vendors,
+	       cn.parts, json_array_size(objs) > cn.advisories + cn.kev +
+	       cn.vendors + cn.parts ? ", a priority list" : "");
+	printf("%zu objects: %zu added, %zu already present, %zu failed "
+	       "(collection %s, TLP:%s)\n", json_array_size(objs), added, present,
+	       failed, col.alias[0] ? col.alias : col.id, tlp);
+	/* re-check the stored BOMs against everything the node now has */
+	if (supply_db_new(0, &all, &err) != TX_OK) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	lc.db = all;
+	lc.finding_ids = json_object();
+	if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
+		goto out;
+	if (recheck(st, all, &lc, NULL, &n_new) != 0)
+		goto out;
+	printf("%zu stored BOMs re-checked: %zu new findings\n", lc.n_boms, n_new);
+	rc = failed > 0 ? 3 : 0;
+out:
+	json_decref(objs);
+	supply_db_free(db);
+	supply_db_free(all);
+	load_ctx_free(&lc);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_advisory_import = {
+	.name = "advisory import",
+	.usage = "--dir DIR [--collection ID] [--tlp clear|green|amber|red] "
+		 "PATH...",
+	.summary = "store OSV, KEV, vendor, parts and priority lists (files, "
+		   "folders, .tar.gz) as STIX; re-check stored BOMs",
+	.run = advisory_import_run,
+};
+
+/* ---- sbom add / recheck ---- */
+
+static int sbom_add_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "category", required_argument, NULL, 'C' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "tlp", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *coll = NULL, *category = NULL, *name = NULL;
+	const char *tlp = "amber";
+	struct supply_stix_opts so = { 0 };
+	struct store_collection col;
+	struct load_ctx lc = { 0 };
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	supply_db *db = NULL;
+	supply_bom *bom = NULL;
+	json_t *doc = NULL, *obj = NULL, *one = NULL;
+	json_error_t jerr;
+	tx_store *st = NULL;
+	char *text = NULL;
+	size_t len, added = 0, present = 0, failed = 0, n_new = 0;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': coll = optarg; break;
+		case 'C': category = optarg; break;
+		case 'n': name = optarg; break;
+		case 't': tlp = optarg; break;
+		default: return cli_usage(&cmd_sbom_add);
+		}
+	}
+	if (dir == NULL || optind != argc - 1)
+		return cli_usage(&cmd_sbom_add);
+	if ((so.marking_ref = tlp_ref(tlp)) == NULL)
+		return cli_fail("--tlp: clear, white, green, amber or red");
+	if (tx_read_file(argv[optind], BOM_FILE_MAX, &text, &len, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	doc = json_loadb(text, len, 0, &jerr);
+	if (doc == NULL) {
+		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+			 jerr.text);
+		goto out;
+	}
+	if (supply_bom_from_json(doc, argv[optind], &bom, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (supply_db_new(0, &db, &err) != TX_OK) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	if (cli_open_node(dir, &cfg, &st) != 0 ||
+	    pick_collection(st, dir, coll, &col) != 0)
+		goto out;
+	/* the category must be on the node's priority list */
+	lc.db = db;
+	lc.finding_ids = json_object();
+	if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
+		goto out;
+	{
+		struct supply_report rep = { 0 };
+		if (supply_check(db, bom, category, &rep, &err) != TX_OK) {
+			supply_report_free(&rep);
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		supply_report_free(&rep);
+	}
+	obj = supply_bom_to_stix(doc, name ? name : supply_bom_title(bom),
+				 category ? category : supply_bom_category(bom),
+				 &so);
+	if (obj == NULL || (one = json_array()) == NULL ||
+	    json_array_append(one, obj) != 0) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	if (ingest(st, col.pk, one, &added, &present, &failed) != 0 || failed) {
+		cli_fail("the BOM was not stored");
+		goto out;
+	}
+	printf("%s\n", json_string_value(json_object_get(obj, "id")));
+	/* record today's findings; later imports report only new ones */
+	for (size_t i = 0; i < lc.n_boms; i++)
+		json_decref(lc.boms[i].obj);
+	lc.n_boms = 0;
+	{
+		struct stored_bom sb = { col.pk, json_incref(obj) };
+		free(lc.boms);
+		lc.boms = malloc(sizeof(sb));
+		if (lc.boms == NULL) {
+			json_decref(sb.obj);
+			cli_fail("out of memory");
+			goto out;
+		}
+		lc.boms[0] = sb;
+		lc.n_boms = lc.cap_boms = 1;
+	}
+	if (recheck(st, db, &lc, NULL, &n_new) != 0)
+		goto out;
+	fprintf(stderr, "BOM %s stored (%zu components, collection %s, TLP:%s);"
+		" %zu findings recorded\n", supply_bom_title(bom),
+		supply_bom_count(bom), col.alias[0] ? col.alias : col.id, tlp,
+		n_new);
+	rc = 0;
+out:
+	json_decref(one);
+	json_decref(obj);
+	json_decref(doc);
+	supply_bom_free(bom);
+	supply_db_free(db);
+	load_ctx_free(&lc);
+	store_close(st);
+	free(text);
+	return rc;
+}
+
+const struct cmd cmd_sbom_add = {
+	.name = "sbom add",
+	.usage = "--dir DIR [--collection ID] [--category C] [--name NAME] "
+		 "[--tlp clear|green|amber|red] BOM",
+	.summary = "keep a BOM in the node (x-trilex-sbom) so that new "
+		   "advisories re-check it; prints its id",
+	.run = sbom_add_run,
+};
+
+static int sbom_recheck_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct load_ctx lc = { 0 };
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	supply_db *db = NULL;
+	tx_store *st = NULL;
+	size_t n_new = 0;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else
+			return cli_usage(&cmd_sbom_recheck);
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_sbom_recheck);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (supply_db_new(0, &db, &err) != TX_OK) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	lc.db = db;
+	lc.finding_ids = json_object();
+	if (lc.finding_ids == NULL || load_node(st, &lc) != 0 ||
+	    recheck(st, db, &lc, NULL, &n_new) != 0)
+		goto out;
+	printf("%zu stored BOMs re-checked: %zu new findings\n", lc.n_boms, n_new);
+	rc = 0;
+out:
+	supply_db_free(db);
+	load_ctx_free(&lc);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_sbom_recheck = {
+	.name = "sbom recheck",
+	.usage = "--dir DIR",
+	.summary = "re-check every stored BOM against the node's advisories "
+		   "(also those from partners); record and print new findings",
+	.run = sbom_recheck_run,
+};

@@ -1,0 +1,480 @@
+/*
+ * Unit tests of supply/: version ordering per ecosystem, CVSS scores,
+ * vendor name matching, the CycloneDX, OSV and parts readers' errors,
+ * range evaluation and ranking, and the STIX round trip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supply/supply.h"
+
+/* Expect a < b under eco, and the reverse, and a == a. */
+static void lt(enum supply_eco eco, const char *a, const char *b)
+{
+	int r = 0;
+
+	if (supply_version_cmp(eco, a, b, &r) != TX_OK || r >= 0)
+		fail_msg("eco %d: expected %s < %s (got %d)", eco, a, b, r);
+	if (supply_version_cmp(eco, b, a, &r) != TX_OK || r <= 0)
+		fail_msg("eco %d: expected %s > %s (got %d)", eco, b, a, r);
+	assert_int_equal(supply_version_cmp(eco, a, a, &r), TX_OK);
+	assert_int_equal(r, 0);
+}
+
+static void eq(enum supply_eco eco, const char *a, const char *b)
+{
+	int r = 1;
+
+	if (supply_version_cmp(eco, a, b, &r) != TX_OK || r != 0)
+		fail_msg("eco %d: expected %s == %s (got %d)", eco, a, b, r);
+}
+
+static void test_semver(void **state)
+{
+	lt(SUPPLY_ECO_NPM, "1.0.0-alpha", "1.0.0-alpha.1");
+	lt(SUPPLY_ECO_NPM, "1.0.0-alpha.1", "1.0.0-alpha.beta");
+	lt(SUPPLY_ECO_NPM, "1.0.0-alpha.beta", "1.0.0-beta");
+	lt(SUPPLY_ECO_NPM, "1.0.0-beta.2", "1.0.0-beta.11");
+	lt(SUPPLY_ECO_NPM, "1.0.0-rc.1", "1.0.0");
+	lt(SUPPLY_ECO_NPM, "1.9.0", "1.10.0");
+	lt(SUPPLY_ECO_NPM, "3.5.0-rc.1", "3.5.0");
+	eq(SUPPLY_ECO_NPM, "1.0.0+build.1", "1.0.0+build.2");
+	lt(SUPPLY_ECO_GO, "v1.0.4-0.20180125103619-43913f2f4fbd", "v1.0.4");
+	lt(SUPPLY_ECO_GO, "v1.0.3", "1.0.4-0.20180125103619-43913f2f4fbd");
+	eq(SUPPLY_ECO_GO, "v4.9.1+incompatible", "4.9.1+incompatible");
+	lt(SUPPLY_ECO_SEMVER, "99999999999999999999.0.0", "100000000000000000000.0.0");
+	int r;
+	assert_int_equal(supply_version_cmp(SUPPLY_ECO_NPM, "1.0.0-", "1.0.0", &r),
+			 TX_ERR_INVALID);
+	assert_int_equal(supply_version_cmp(SUPPLY_ECO_NPM, "x1", "1.0.0", &r),
+			 TX_ERR_INVALID);
+}
+
+static void test_pep440(void **state)
+{
+	lt(SUPPLY_ECO_PYPI, "1.0.dev0", "1.0a1");
+	lt(SUPPLY_ECO_PYPI, "1.0a1", "1.0a2.dev1");
+	lt(SUPPLY_ECO_PYPI, "1.0a2.dev1", "1.0a2");
+	lt(SUPPLY_ECO_PYPI, "1.0b1", "1.0rc1");
+	lt(SUPPLY_ECO_PYPI, "1.0rc1", "1.0");
+	lt(SUPPLY_ECO_PYPI, "1.0", "1.0+local.1");
+	lt(SUPPLY_ECO_PYPI, "1.0+abc", "1.0+5");
+	lt(SUPPLY_ECO_PYPI, "1.0", "1.0.post1.dev0");
+	lt(SUPPLY_ECO_PYPI, "1.0.post1.dev0", "1.0.post1");
+	lt(SUPPLY_ECO_PYPI, "1.0.post1", "1.1.dev1");
+	lt(SUPPLY_ECO_PYPI, "2.0", "1!0.1");
+	lt(SUPPLY_ECO_PYPI, "3.2a1", "3.2rc1");
+	eq(SUPPLY_ECO_PYPI, "1.0", "1.0.0");
+	eq(SUPPLY_ECO_PYPI, "1.0-1", "1.0.post1");
+	eq(SUPPLY_ECO_PYPI, "1.0alpha1", "1.0a1");
+	eq(SUPPLY_ECO_PYPI, "1.0c1", "1.0rc1");
+	eq(SUPPLY_ECO_PYPI, "v1.0", "1.0");
+	int r;
+	assert_int_equal(supply_version_cmp(SUPPLY_ECO_PYPI, "1.0x", "1.0", &r),
+			 TX_ERR_INVALID);
+}
+
+static void test_maven(void **state)
+{
+	lt(SUPPLY_ECO_MAVEN, "1-alpha", "1-beta");
+	lt(SUPPLY_ECO_MAVEN, "1-beta", "1-milestone");
+	lt(SUPPLY_ECO_MAVEN, "1-milestone", "1-rc");
+	lt(SUPPLY_ECO_MAVEN, "1-rc", "1-snapshot");
+	lt(SUPPLY_ECO_MAVEN, "1-snapshot", "1");
+	lt(SUPPLY_ECO_MAVEN, "1", "1-sp");
+	lt(SUPPLY_ECO_MAVEN, "1-sp", "1-abc");
+	lt(SUPPLY_ECO_MAVEN, "1-abc", "1-1");
+	lt(SUPPLY_ECO_MAVEN, "1.0-beta9", "2.0-beta9");
+	lt(SUPPLY_ECO_MAVEN, "2.0-beta9", "2.0");
+	lt(SUPPLY_ECO_MAVEN, "2.14.1", "2.15.0");
+	lt(SUPPLY_ECO_MAVEN, "2.15.0-rc1", "2.15.0");
+	lt(SUPPLY_ECO_MAVEN, "1.0.9", "1.0.10");
+	lt(SUPPLY_ECO_MAVEN, "1a1", "1b1");
+	eq(SUPPLY_ECO_MAVEN, "1", "1.0.0");
+	eq(SUPPLY_ECO_MAVEN, "1.0-ga", "1");
+	eq(SUPPLY_ECO_MAVEN, "1-final", "1.0");
+	eq(SUPPLY_ECO_MAVEN, "1cr1", "1-rc-1");
+	eq(SUPPLY_ECO_MAVEN, "1.0.RELEASE", "1");
+}
+
+static void test_debian(void **state)
+{
+	lt(SUPPLY_ECO_DEBIAN, "1.0~rc1", "1.0");
+	lt(SUPPLY_ECO_DEBIAN, "1.0~~", "1.0~");
+	lt(SUPPLY_ECO_DEBIAN, "1.0", "1.0+b1");
+	lt(SUPPLY_ECO_DEBIAN, "1.0-1", "1.0-2");
+	lt(SUPPLY_ECO_DEBIAN, "9.9", "1:0.1");
+	lt(SUPPLY_ECO_DEBIAN, "1.1.1n-0+deb11u3", "1.1.1n-0+deb11u4");
+	lt(SUPPLY_ECO_DEBIAN, "1.2.3-1", "1.2.10-1");
+	lt(SUPPLY_ECO_DEBIAN, "1.0a", "1.0+");
+	eq(SUPPLY_ECO_DEBIAN, "0:1.0", "1.0");
+	eq(SUPPLY_ECO_DEBIAN, "1.01", "1.1");
+	int r;
+	assert_int_equal(supply_version_cmp(SUPPLY_ECO_DEBIAN, "a1", "1", &r),
+			 TX_ERR_INVALID);
+	assert_int_equal(supply_ecosystem("Debian:11"), SUPPLY_ECO_DEBIAN);
+	assert_int_equal(supply_ecosystem("crates.io"), SUPPLY_ECO_UNKNOWN);
+	assert_int_equal(supply_version_cmp(SUPPLY_ECO_UNKNOWN, "1", "2", &r),
+			 TX_ERR_INVALID);
+}
+
+/* A database of in-memory documents. */
+static supply_db *db_of(const char *const *names, const char *const *docs,
+			size_t n)
+{
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	for (size_t i = 0; i < n; i++)
+		if (supply_db_load_buffer(db, names[i], docs[i], strlen(docs[i]),
+					  &err) != TX_OK)
+			fail_msg("%s: %s", names[i], err.msg);
+	return db;
+}
+
+static supply_bom *bom_of(const char *text)
+{
+	struct tx_error err = { 0 };
+	supply_bom *bom = NULL;
+
+	if (supply_bom_parse(text, strlen(text), "t.cdx.json", &bom, &err) != TX_OK)
+		fail_msg("%s", err.msg);
+	return bom;
+}
+
+static const struct supply_finding *find(const struct supply_report *r,
+					 const char *path, enum supply_kind k)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->findings[i].comp->path, path) == 0 &&
+		    r->findings[i].kind == k)
+			return &r->findings[i];
+	return NULL;
+}
+
+static void test_vendor_matching(void **state)
+{
+	const char *names[] = { "fcc.csv", "v.json" };
+	const char *docs[] = {
+		"Covered Equipment or Services;Date of Inclusion on Covered List;"
+		"Entity Name;Subsidiary Names\n"
+		"Telecom gear;March 12, 2021;Huawei Technologies Company;\n"
+		"\"Video; surveillance\";March 12, 2021;Dahua Technology Company;\n"
+		"Services;2022;AO Kaspersky Lab;\n"
+		"Services;2022;Pacific Networks Corp;ComNet (USA) LLC\n",
+		"{\"vendors\": [{\"name\": \"Autel Robotics\", \"reason\": \"drones\"}]}",
+	};
+	supply_db *db = db_of(names, docs, 2);
+	struct supply_report rep;
+	struct tx_error err = { 0 };
+	supply_bom *bom = bom_of(
+		"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\", \"components\": ["
+		"{\"type\": \"device\", \"name\": \"a\", \"supplier\": {\"name\": \"HUAWEI TECHNOLOGIES CO., LTD.\"}},"
+		"{\"type\": \"device\", \"name\": \"b\", \"supplier\": {\"name\": \"Zhejiang Dahua Technology Co., Ltd.\"}},"
+		"{\"type\": \"device\", \"name\": \"c\", \"supplier\": {\"name\": \"Autelan Technology\"}},"
+		"{\"type\": \"device\", \"name\": \"d\", \"manufacturer\": {\"name\": \"Autel Robotics Co Ltd\"}},"
+		"{\"type\": \"device\", \"name\": \"e\", \"supplier\": {\"name\": \"Autel Intelligent Technology\"}},"
+		"{\"type\": \"application\", \"name\": \"f\", \"publisher\": \"Kaspersky\"},"
+		"{\"type\": \"device\", \"name\": \"g\", \"supplier\": {\"name\": \"ComNet (USA), L.L.C.\"}},"
+		"{\"type\": \"device\", \"name\": \"h\", \"supplier\": {\"name\": \"Huaweisoft\"}}"
+		"]}");
+
+	assert_int_equal(supply_check(db, bom, NULL, &rep, &err), TX_OK);
+	assert_non_null(find(&rep, "a", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_non_null(find(&rep, "b", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_null(find(&rep, "c", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_non_null(find(&rep, "d", SUPPLY_KIND_WATCH_MANUFACTURER));
+	assert_null(find(&rep, "e", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_non_null(find(&rep, "f", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_non_null(find(&rep, "g", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_null(find(&rep, "h", SUPPLY_KIND_WATCH_SUPPLIER));
+	assert_int_equal(rep.n, 5);
+	assert_string_equal(find(&rep, "g", SUPPLY_KIND_WATCH_SUPPLIER)->advisories[0],
+			    "Pacific Networks Corp");
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
+static void test_ranges_and_rank(void **state)
+{
+	const char *names[] = { "a.json", "kev.json", "p.json" };
+	const char *docs[] = {
+		"[{\"id\": \"A-1\", \"aliases\": [\"CVE-1\"], \"affected\": [{\"package\": "
+		"{\"ecosystem\": \"npm\", \"name\": \"x\"}, \"ranges\": [{\"type\": "
+		"\"SEMVER\", \"events\": [{\"introduced\": \"1.0.0\"}, {\"fixed\": \"1.2.0\"},"
+		"{\"introduced\": \"2.0.0\"}, {\"last_affected\": \"2.1.0\"}]}]}]},"
+		"{\"id\": \"A-2\", \"database_specific\": {\"severity\": \"LOW\"},"
+		"\"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": "
+		"\"Foo.Bar\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": "
+		"[{\"introduced\": \"0\"}, {\"fixed\": \"2.0\"}, {\"limit\": \"1.5\"}]}]}]},"
+		"{\"id\": \"A-3\", \"affected\": [{\"package\": {\"ecosystem\": "
+		"\"RubyGems\", \"name\": \"r\"}, \"versions\": [\"1.0\"], \"ranges\": "
+		"[{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}]}]}]}]",
+		"{\"catalogVersion\": \"t\", \"vulnerabilities\": [{\"cveID\": \"CVE-1\"}]}",
+		"{\"categories\": [{\"id\": \"weapons\", \"tier\": 1}, {\"id\": \"it\", "
+		"\"tier\": 3}]}",
+	};
+	supply_db *db = db_of(names, docs, 3);
+	struct supply_report rep;
+	struct tx_error err = { 0 };
+	const struct supply_finding *f;
+	supply_bom *bom = bom_of(
+		"{\"bomFormat\": \"CycloneDX\", \"metadata\": {\"properties\": "
+		"[{\"name\": \"trilex:category\", \"value\": \"it\"}]}, \"components\": ["
+		"{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:npm/x@1.1.9\"},"
+		"{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:npm/x@1.2.0\", \"bom-ref\": \"b\"},"
+		"{\"type\": \"library\", \"name\": \"x2\", \"purl\": \"pkg:npm/x@2.1.0\"},"
+		"{\"type\": \"library\", \"name\": \"x3\", \"purl\": \"pkg:npm/x@2.1.1\"},"
+		"{\"type\": \"library\", \"name\": \"foo\", \"purl\": \"pkg:pypi/foo-bar@1.4\","
+		" \"properties\": [{\"name\": \"trilex:category\", \"value\": \"weapons\"}]},"
+		"{\"type\": \"library\", \"name\": \"foo2\", \"purl\": \"pkg:pypi/foo_bar@1.6\"},"
+		"{\"type\": \"library\", \"name\": \"r\", \"purl\": \"pkg:gem/r@1.0\"},"
+		"{\"type\": \"library\", \"name\": \"r2\", \"purl\": \"pkg:gem/r@1.1\","
+		" \"components\": [{\"type\": \"library\", \"name\": \"in\", \"purl\": \"pkg:npm/x@2.0.5\"}]}"
+		"]}");
+
+	assert_int_equal(supply_check(db, bom, NULL, &rep, &err), TX_OK);
+	f = find(&rep, "x", SUPPLY_KIND_KNOWN_EXPLOITED);
+	assert_non_null(f);
+	assert_string_equal(f->fixed, "1.2.0");
+	assert_true(f->exploited);
+	assert_int_equal(f->tier, 3);
+	assert_null(find(&rep, "x (b)", SUPPLY_KIND_KNOWN_EXPLOITED));
+	f = find(&rep, "x2", SUPPLY_KIND_KNOWN_EXPLOITED);
+	assert_non_null(f);
+	assert_null(f->fixed);
+	assert_null(find(&rep, "x3", SUPPLY_KIND_KNOWN_EXPLOITED));
+	f = find(&rep, "foo", SUPPLY_KIND_VULNERABLE);
+	assert_non_null(f);
+	assert_int_equal(f->tier, 1);
+	assert_int_equal(f->rank, 1); /* tier 1 first, though only low */
+	assert_null(find(&rep, "foo2", SUPPLY_KIND_VULNERABLE)); /* past limit */
+	assert_non_null(find(&rep, "r", SUPPLY_KIND_VULNERABLE)); /* listed */
+	assert_non_null(find(&rep, "r2", SUPPLY_KIND_UNVERIFIED));
+	assert_non_null(find(&rep, "r2 > in", SUPPLY_KIND_KNOWN_EXPLOITED));
+	assert_int_equal(rep.n, 6);
+	json_t *j = supply_report_json(&rep);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		json_object_get(j, "summary"), "by_kind"), "known-exploited")), 3);
+	json_decref(j);
+	supply_report_free(&rep);
+
+	/* --category overrides the BOM's; an unknown one is an error */
+	assert_int_equal(supply_check(db, bom, "weapons", &rep, &err), TX_OK);
+	assert_int_equal(find(&rep, "x", SUPPLY_KIND_KNOWN_EXPLOITED)->tier, 1);
+	supply_report_free(&rep);
+	assert_int_equal(supply_check(db, bom, "nope", &rep, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "\"nope\""));
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
+static void test_parts(void **state)
+{
+	const char *names[] = { "parts.csv", "parts.json" };
+	const char *docs[] = {
+		"manufacturer,part_number,lot_from,lot_to,status,reason\n"
+		"Texas Instruments,SN74-LVC1G14,L9,L12,counterfeit,\"remarked, X-ray\"\n",
+		"{\"parts\": [{\"manufacturer\": \"Acme\", \"part_number\": \"Q1\","
+		" \"date_code\": \"2214\", \"status\": \"suspect\"}]}",
+	};
+	supply_db *db = db_of(names, docs, 2);
+	struct supply_report rep;
+	struct tx_error err = { 0 };
+	supply_bom *bom = bom_of(
+		"{\"bomFormat\": \"CycloneDX\", \"components\": ["
+		"{\"type\": \"device\", \"name\": \"sn74lvc1g14\", \"bom-ref\": \"in\", \"manufacturer\": {\"name\": \"Texas Instruments Inc.\"},"
+		" \"properties\": [{\"name\": \"trilex:lot\", \"value\": \"L10\"}]},"
+		"{\"type\": \"device\", \"name\": \"SN74LVC1G14\", \"bom-ref\": \"out\", \"supplier\": {\"name\": \"Texas Instruments\"},"
+		" \"properties\": [{\"name\": \"trilex:lot\", \"value\": \"L13\"}]},"
+		"{\"type\": \"device\", \"name\": \"SN74LVC1G14\", \"bom-ref\": \"unknown\", \"supplier\": {\"name\": \"Texas Instruments\"}},"
+		"{\"type\": \"device\", \"name\": \"SN74LVC1G14\", \"bom-ref\": \"other\", \"supplier\": {\"name\": \"Other Co\"}},"
+		"{\"type\": \"device\", \"name\": \"Q1\", \"bom-ref\": \"q\", \"manufacturer\": {\"name\": \"ACME\"},"
+		" \"properties\": [{\"name\": \"trilex:date-code\", \"value\": \"2214\"}]}"
+		"]}");
+
+	assert_int_equal(supply_check(db, bom, NULL, &rep, &err), TX_OK);
+	assert_non_null(find(&rep, "sn74lvc1g14 (in)", SUPPLY_KIND_COUNTERFEIT));
+	assert_non_null(find(&rep, "SN74LVC1G14 (unknown)", SUPPLY_KIND_SUSPECT));
+	assert_non_null(find(&rep, "Q1 (q)", SUPPLY_KIND_SUSPECT));
+	assert_int_equal(rep.n, 3);
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
+static void expect_error(const char *name, const char *doc, const char *msg)
+{
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	assert_int_not_equal(supply_db_load_buffer(db, name, doc, strlen(doc), &err),
+			     TX_OK);
+	if (strstr(err.msg, msg) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", msg, err.msg);
+	supply_db_free(db);
+}
+
+static void test_errors(void **state)
+{
+	struct tx_error err = { 0 };
+	supply_bom *bom = NULL;
+	const char *b1 = "{\"bomFormat\": \"CycloneDX\", \"components\": [{\"type\": "
+			 "\"library\", \"name\": \"a\", \"components\": [{\"type\": "
+			 "\"library\", \"name\": \"b\", \"purl\": 5}]}]}";
+
+	assert_int_equal(supply_bom_parse(b1, strlen(b1), "b.json", &bom, &err),
+			 TX_ERR_INVALID);
+	assert_string_equal(err.msg, "b.json: components[0].components[0].purl: "
+			    "must be a string");
+	assert_int_equal(supply_bom_parse("{\n\"a\": }", 9, "c.json", &bom, &err),
+			 TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "c.json:2:"));
+	assert_int_equal(supply_bom_parse("{\"bomFormat\": \"SPDX\"}", 21, "d", &bom,
+					  &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "bomFormat"));
+
+	expect_error("o.json", "{\"id\": \"X\", \"affected\": [{\"package\": {\"ecosystem\":"
+		     " \"npm\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"SEMVER\", "
+		     "\"events\": [{\"introduced\": 1}]}]}]}",
+		     "o.json: affected[0].ranges[0].events[0].introduced: must be a string");
+	expect_error("o.json", "{\"id\": \"X\", \"affected\": [{\"package\": {\"ecosystem\":"
+		     " \"npm\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"FOO\", "
+		     "\"events\": [{\"introduced\": \"0\"}]}]}]}",
+		     "affected[0].ranges[0].type: not SEMVER");
+	expect_error("p.csv", "manufacturer,part_number,status\nAcme,Q1,fake\n",
+		     "p.csv:2: status");
+	expect_error("p.csv", "manufacturer,part_number\nAcme,\"Q1\n", "unterminated");
+	expect_error("p.csv", "foo,bar\n", "p.csv:1: the header");
+	expect_error("p.json", "{\"parts\": [{\"manufacturer\": \"A\", \"part_number\": "
+		     "\"B\", \"date_code_from\": \"22\", \"date_code_to\": \"2301\"}]}",
+		     "parts[0]: date_code_from: not a YYWW");
+	expect_error("x.json", "{\"hello\": 1}", "not a known advisory source");
+	expect_error("l.json", "{\"categories\": [{\"id\": \"a\", \"tier\": 10}]}",
+		     "categories[0].tier");
+}
+
+static void test_severity(void **state)
+{
+	/* CVSS 3.1 base scores: 9.8 critical, 2.6 low, 10.0 (scope changed) */
+	const char *names[] = { "s.json" };
+	const char *docs[] = {
+		"[{\"id\": \"S-1\", \"severity\": [{\"type\": \"CVSS_V3\", \"score\": "
+		"\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}], \"affected\": "
+		"[{\"package\": {\"ecosystem\": \"npm\", \"name\": \"a\"}, \"versions\": [\"1.0.0\"]}]},"
+		"{\"id\": \"S-2\", \"severity\": [{\"type\": \"CVSS_V3\", \"score\": "
+		"\"CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N\"}], \"affected\": "
+		"[{\"package\": {\"ecosystem\": \"npm\", \"name\": \"b\"}, \"versions\": [\"1.0.0\"]}]},"
+		"{\"id\": \"S-3\", \"severity\": [{\"type\": \"CVSS_V3\", \"score\": "
+		"\"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H\"}], \"affected\": "
+		"[{\"package\": {\"ecosystem\": \"npm\", \"name\": \"c\"}, \"versions\": [\"1.0.0\"]}]}]",
+	};
+	supply_db *db = db_of(names, docs, 1);
+	struct supply_report rep;
+	struct tx_error err = { 0 };
+	supply_bom *bom = bom_of(
+		"{\"bomFormat\": \"CycloneDX\", \"components\": ["
+		"{\"type\": \"library\", \"name\": \"a\", \"purl\": \"pkg:npm/a@1.0.0\"},"
+		"{\"type\": \"library\", \"name\": \"b\", \"purl\": \"pkg:npm/b@1.0.0\"},"
+		"{\"type\": \"library\", \"name\": \"c\", \"purl\": \"pkg:npm/c@1.0.0\"}]}");
+
+	assert_int_equal(supply_check(db, bom, NULL, &rep, &err), TX_OK);
+	assert_int_equal(find(&rep, "a", SUPPLY_KIND_VULNERABLE)->severity,
+			 SUPPLY_SEV_CRITICAL);
+	assert_int_equal(find(&rep, "b", SUPPLY_KIND_VULNERABLE)->severity,
+			 SUPPLY_SEV_LOW);
+	assert_int_equal(find(&rep, "c", SUPPLY_KIND_VULNERABLE)->severity,
+			 SUPPLY_SEV_CRITICAL);
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
+static void test_stix_round_trip(void **state)
+{
+	const char *doc = "{\"id\": \"R-1\", \"modified\": \"2024-01-01T00:00:00Z\","
+			  " \"aliases\": [\"CVE-9\"], \"affected\": [{\"package\": "
+			  "{\"ecosystem\": \"Go\", \"name\": \"example.com/m\"}, \"ranges\": "
+			  "[{\"type\": \"SEMVER\", \"events\": [{\"introduced\": \"0\"}, "
+			  "{\"fixed\": \"1.2.3\"}]}]}]}";
+	const char *vend = "{\"vendors\": [{\"name\": \"Bad Corp\", \"aliases\": [\"BC\"]}]}";
+	struct supply_stix_opts o = { .marking_ref =
+		"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" };
+	struct tx_error err = { 0 };
+	struct supply_counts cn;
+	supply_db *a = NULL, *b = NULL;
+	json_t *objs = json_array();
+	char id1[128], id2[128];
+
+	assert_int_equal(supply_db_new(0, &a, &err), TX_OK);
+	supply_db_set_emit(a, objs, &o);
+	assert_int_equal(supply_db_load_buffer(a, "r.json", doc, strlen(doc), &err), TX_OK);
+	assert_int_equal(supply_db_load_buffer(a, "v.json", vend, strlen(vend), &err), TX_OK);
+	assert_int_equal(json_array_size(objs), 2);
+	json_t *v = json_array_get(objs, 0);
+	assert_string_equal(json_string_value(json_object_get(v, "type")), "vulnerability");
+	assert_string_equal(json_string_value(json_object_get(v, "modified")),
+			    "2024-01-01T00:00:00.000Z");
+	supply_stix_id("vulnerability", "osv:R-1", id1, sizeof(id1));
+	assert_string_equal(json_string_value(json_object_get(v, "id")), id1);
+	supply_stix_id("vulnerability", "osv:R-2", id2, sizeof(id2));
+	assert_string_not_equal(id1, id2);
+
+	assert_int_equal(supply_db_new(0, &b, &err), TX_OK);
+	for (size_t i = 0; i < json_array_size(objs); i++)
+		assert_int_equal(supply_db_load_stix(b, json_array_get(objs, i), &err), TX_OK);
+	json_t *other = json_pack("{s:s}", "type", "indicator");
+	assert_int_equal(supply_db_load_stix(b, other, &err), TX_OK);
+	json_decref(other);
+	supply_db_counts(b, &cn);
+	assert_int_equal(cn.advisories, 1);
+	assert_int_equal(cn.vendors, 1);
+	assert_int_equal(cn.stix_ignored, 1);
+
+	supply_bom *bom = bom_of("{\"bomFormat\": \"CycloneDX\", \"components\": ["
+		"{\"type\": \"library\", \"name\": \"m\", \"purl\": \"pkg:golang/example.com/m@v1.2.2\"},"
+		"{\"type\": \"device\", \"name\": \"d\", \"supplier\": {\"name\": \"BC\"}}]}");
+	struct supply_report rep;
+	assert_int_equal(supply_check(b, bom, NULL, &rep, &err), TX_OK);
+	assert_int_equal(rep.n, 2);
+	json_t *note = supply_finding_to_stix(&rep.findings[0], id1, &o);
+	json_t *again = supply_finding_to_stix(&rep.findings[0], id1, &o);
+	assert_non_null(note);
+	assert_string_equal(json_string_value(json_object_get(note, "id")),
+			    json_string_value(json_object_get(again, "id")));
+	json_decref(note);
+	json_decref(again);
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(a);
+	supply_db_free(b);
+	json_decref(objs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_semver),
+		cmocka_unit_test(test_pep440),
+		cmocka_unit_test(test_maven),
+		cmocka_unit_test(test_debian),
+		cmocka_unit_test(test_vendor_matching),
+		cmocka_unit_test(test_ranges_and_rank),
+		cmocka_unit_test(test_parts),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_severity),
+		cmocka_unit_test(test_stix_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
