@@ -139,7 +139,7 @@ static int alert_run(int argc, char **argv)
 	struct store_collection coll;
 	struct tx_error err = { 0 };
 	char now[TX_TIME_BUF], ident[64], sid[TX_UUID_BUF];
-	json_t *objects = json_array(), *refs = json_array(), *rcpt = NULL;
+	json_t *objects = NULL, *refs = NULL, *rcpt = NULL;
 	json_t *report = NULL, *me = NULL;
 	tx_store *st = NULL;
 	int c, tlp, rc = 1;
@@ -173,12 +173,19 @@ static int alert_run(int argc, char **argv)
 		return cli_fail("--tlp red needs --to PARTY,... (its named"
 				" recipients)");
 	if (to != NULL) {
-		char *copy = strdup(to), *save = NULL;
 		rcpt = json_array();
-		for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
-			json_array_append_new(rcpt, json_string(p));
-		free(copy);
+		for (const char *p = to; *p;) {
+			size_t n = strcspn(p, ",");
+			if (n < 2 || n > 7)
+				return json_decref(rcpt),
+				       cli_fail("--to: \"%.*s\" is not a party code",
+						(int)n, p);
+			json_array_append_new(rcpt, json_stringn(p, n));
+			p += n + (p[n] == ',');
+		}
 	}
+	objects = json_array();
+	refs = json_array();
 	if (cli_open_node(dir, &cfg, &st) != 0 || alerts_collection(st, &coll))
 		goto out;
 	tx_time_format_ms(tx_time_now_us(), now);

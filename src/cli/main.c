@@ -11,10 +11,11 @@ static const struct cmd *const commands[] = {
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,
 	&cmd_peer_status, &cmd_alert, &cmd_alerts, &cmd_poc_add, &cmd_poc_list,
 	&cmd_poc_remove,
-	&cmd_pattern_check, &cmd_pattern_match,
+	&cmd_pattern_check, &cmd_pattern_match, &cmd_match,
 	&cmd_sbom_check, &cmd_sbom_add, &cmd_sbom_recheck, &cmd_advisory_import,
 	&cmd_assess, &cmd_policy_check, &cmd_policy_propose, &cmd_policy_sign,
 	&cmd_policy_status, &cmd_policy_diff,
+	&cmd_aor_show, &cmd_aor_who, &cmd_aor_propose, &cmd_watch_propose, &cmd_watch_list, &cmd_watch_review, &cmd_watch_proposals, &cmd_vote, &cmd_route,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -72,14 +72,27 @@ static int match_run(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(file, "-") == 0) {
-		root = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
-	} else {
-		if (tx_read_file(file, MATCH_FILE_MAX, &data, &len, &err) != TX_OK) {
-			cli_fail("%s", err.msg);
+		struct tx_buf b;
+		char chunk[65536];
+		size_t n;
+		tx_buf_init(&b, MATCH_FILE_MAX);
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			if (tx_buf_append(&b, chunk, n) != TX_OK) {
+				tx_buf_free(&b);
+				cli_fail("-: more than %zu bytes", MATCH_FILE_MAX);
+				goto out;
+			}
+		len = b.len;
+		data = tx_buf_take(&b);
+		if (data == NULL) {
+			cli_fail("-: empty input");
 			goto out;
 		}
-		root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	} else if (tx_read_file(file, MATCH_FILE_MAX, &data, &len, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
 	}
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
 		goto out;

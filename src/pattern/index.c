@@ -34,7 +34,7 @@
 
 #define BLOOM_BITS (1u << 20)
 
-enum kkind { K_STR = 1, K_INT, K_IP, K_GRAM, K_SCAN };
+enum kkind { K_STR = 1, K_INT, K_IP, K_GRAM, K_SCAN, K_GRAM8 };
 
 struct kspec {
 	enum kkind kind;
@@ -63,6 +63,12 @@ struct slot {
 	uint32_t start, count; /* in postings */
 };
 
+/* A path some key names, and which kinds of keys it has (1 << kkind). */
+struct pathinfo {
+	uint64_t path;         /* 0: empty */
+	unsigned kinds;
+};
+
 struct scan {
 	uint64_t path;
 	pcre2_code *re;        /* JIT-compiled */
@@ -83,9 +89,12 @@ struct pattern_index {
 	size_t n_always;
 	struct scan *scans;
 	size_t n_scans;
-	uint64_t *bloom;       /* grams present */
-	uint64_t gram_paths[8];
-	size_t n_gram_paths;   /* > 8: check every path */
+	uint64_t *bloom;       /* a bit per key hash: most misses stop here */
+	size_t bloom_mask;     /* bits - 1 */
+	uint64_t *gbloom;      /* BLOOM_BITS: the gram keys alone, small enough
+	                          to stay in cache while a string is scanned */
+	struct pathinfo *paths; /* every path a key names, with its key kinds */
+	size_t path_mask;
 	uint8_t len4[33], len6[129];
 	int lens4[33], lens6[129];
 	size_t n_lens4, n_lens6;
@@ -126,6 +135,11 @@ static inline uint64_t key_gram(uint64_t path, uint32_t gram)
 	return mix((path * 31 + K_GRAM) ^ ((uint64_t)gram * 0x9e3779b97f4a7c15ULL));
 }
 
+static inline uint64_t key_gram8(uint64_t path, uint64_t gram)
+{
+	return mix((path * 31 + K_GRAM8) ^ (mix(gram) * 0x9e3779b97f4a7c15ULL));
+}
+
 /* ---- deriving keys from an AST ---- */
 
 static bool ks_add(struct kset *k, const struct kspec *s)
@@ -139,7 +153,7 @@ static bool ks_add(struct kset *k, const struct kspec *s)
 		k->cap = cap;
 	}
 	k->v[k->n++] = *s;
-	k->cost += s->kind == K_SCAN ? 1000 : s->kind == K_GRAM ? 4 : 1;
+	k->cost += s->kind == K_SCAN ? 1000 : s->kind == K_GRAM ? 4 : s->kind == K_GRAM8 ? 2 : 1;
 	return true;
 }
 
@@ -182,8 +196,9 @@ static bool common(unsigned char c)
 	return strchr("./:-_=?&wthpcomnesairl", c) != NULL || c == 0;
 }
 
-/* A 4-gram every match of a LIKE/MATCHES test must contain; false if none. */
-static bool find_gram(const struct px_test *t, uint32_t *gram)
+/* An 8-gram (or, from shorter runs, a 4-gram) every match of a LIKE or
+ * MATCHES test must contain, in gram[0..*glen); false if none. */
+static bool find_gram(const struct px_test *t, unsigned char gram[8], size_t *glen)
 {
 	const char *s = t->lit.s;
 	size_t n = t->lit.len, best_at = 0, best_len = 0;
@@ -265,15 +280,16 @@ static bool find_gram(const struct px_test *t, uint32_t *gram)
 	}
 	if (best_len < 4)
 		return false;
+	*glen = best_len >= 8 ? 8 : 4;
 	int best_score = 99;
-	for (size_t i = 0; i + 4 <= best_len; i++) {
+	for (size_t i = 0; i + *glen <= best_len; i++) {
 		int sc = 0;
-		for (int j = 0; j < 4; j++)
+		for (size_t j = 0; j < *glen; j++)
 			sc += common((unsigned char)best[i + j]);
 		if (sc <= best_score)
 			best_score = sc, best_at = i;
 	}
-	memcpy(gram, best + best_at, 4);
+	memcpy(gram, best + best_at, *glen);
 	return true;
 }
 
@@ -326,11 +342,19 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 	}
 	case OP_LIKE:
 	case OP_MATCHES: {
-		uint32_t gram;
+		unsigned char gram[8];
+		size_t glen = 0;
 		struct kspec s = { .path = path, .t = t };
-		if (find_gram(t, &gram)) {
+		if (find_gram(t, gram, &glen) && glen == 8) {
+			uint64_t g;
+			memcpy(&g, gram, 8);
+			s.kind = K_GRAM8;
+			s.h = key_gram8(path, g);
+		} else if (glen == 4) {
+			uint32_t g;
+			memcpy(&g, gram, 4);
 			s.kind = K_GRAM;
-			s.h = key_gram(path, gram);
+			s.h = key_gram(path, g);
 		} else {
 			s.kind = K_SCAN;
 		}
@@ -433,6 +457,8 @@ static bool sort_pairs(struct pair *v, size_t n)
 {
 	struct pair *tmp;
 
+	if (n < 2)
+		return true;
 	if (n < 4096) {
 		qsort(v, n, sizeof(*v), pair_cmp);
 		return true;
@@ -470,7 +496,44 @@ void pattern_index_free(pattern_index *ix)
 	free(ix->postings);
 	free(ix->always);
 	free(ix->bloom);
+	free(ix->paths);
+	free(ix->gbloom);
 	free(ix);
+}
+
+static struct pathinfo *path_slot(struct pathinfo *t, size_t mask, uint64_t path)
+{
+	size_t s = mix(path) & mask;
+
+	while (t[s].path != 0 && t[s].path != path)
+		s = (s + 1) & mask;
+	return &t[s];
+}
+
+/* Remember that path has a key of kind k (the table grows as needed). */
+static bool path_add(pattern_index *ix, size_t *used, uint64_t path, enum kkind k)
+{
+	if (path == 0)
+		path = 1;
+	if ((*used + 1) * 2 > ix->path_mask + 1 || ix->paths == NULL) {
+		size_t cap = ix->paths ? (ix->path_mask + 1) * 2 : 64;
+		struct pathinfo *t = calloc(cap, sizeof(*t));
+		if (t == NULL)
+			return false;
+		for (size_t i = 0; ix->paths && i <= ix->path_mask; i++)
+			if (ix->paths[i].path)
+				*path_slot(t, cap - 1, ix->paths[i].path) = ix->paths[i];
+		free(ix->paths);
+		ix->paths = t;
+		ix->path_mask = cap - 1;
+	}
+	struct pathinfo *pi = path_slot(ix->paths, ix->path_mask, path);
+	if (pi->path == 0) {
+		pi->path = path;
+		(*used)++;
+	}
+	pi->kinds |= 1u << k;
+	return true;
 }
 
 static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, uint32_t ind,
@@ -520,14 +583,15 @@ tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
 {
 	pattern_index *ix = NULL;
 	struct pair *pairs = NULL;
-	size_t n_pairs = 0, cap_pairs = 0, cap_always = 0, cap_scans = 0, text_cap = 0;
+	size_t n_pairs = 0, cap_pairs = 0, cap_always = 0, cap_scans = 0, text_cap = 0, n_paths = 0;
 	struct pattern_index_stats st = { .n_input = n };
 	tx_err rc = TX_OK;
 
 	*out = NULL;
 	if ((ix = calloc(1, sizeof(*ix))) == NULL ||
 	    (ix->inds = calloc(n ? n : 1, sizeof(*ix->inds))) == NULL ||
-	    (ix->bloom = calloc(BLOOM_BITS / 64, sizeof(uint64_t))) == NULL) {
+	    (ix->gbloom = calloc(BLOOM_BITS / 64, sizeof(uint64_t))) == NULL ||
+	    0) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -590,28 +654,24 @@ tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
 		}
 		for (size_t j = 0; k.ok && j < k.n; j++) {
 			const struct kspec *s = &k.v[j];
+			if (!path_add(ix, &n_paths, s->path, s->kind)) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				goto fail_one;
+			}
 			if (s->kind == K_SCAN) {
 				if ((rc = add_scan(ix, &cap_scans, s, me, err)) != TX_OK)
 					goto fail_one;
 				continue;
+			}
+			if (s->kind == K_GRAM || s->kind == K_GRAM8) {
+				uint32_t bit = (uint32_t)(s->h >> 40) & (BLOOM_BITS - 1);
+				ix->gbloom[bit / 64] |= 1ULL << (bit % 64);
 			}
 			if (s->kind == K_IP) {
 				if (s->family == 4)
 					ix->len4[s->prefix] = 1;
 				else
 					ix->len6[s->prefix] = 1;
-			}
-			if (s->kind == K_GRAM) {
-				uint32_t bit = (uint32_t)(s->h >> 40) & (BLOOM_BITS - 1);
-				ix->bloom[bit / 64] |= 1ULL << (bit % 64);
-				bool seen = false;
-				for (size_t g = 0; g < ix->n_gram_paths && g < 8; g++)
-					seen = seen || ix->gram_paths[g] == s->path;
-				if (!seen) {
-					if (ix->n_gram_paths < 8)
-						ix->gram_paths[ix->n_gram_paths] = s->path;
-					ix->n_gram_paths++;
-				}
 			}
 			if (n_pairs == cap_pairs) {
 				size_t nc = cap_pairs ? cap_pairs * 2 : 1024;
@@ -653,10 +713,21 @@ fail_one:
 		pairs[w++] = pairs[i];
 	}
 	n_pairs = w;
-	size_t slots = 16;
+	size_t slots = 16, bits = BLOOM_BITS;
 	while (slots * 7 / 10 < n_keys)
 		slots *= 2;
 	ix->mask = slots - 1;
+	while (bits < n_keys * 8)
+		bits *= 2;
+	if ((ix->bloom = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ix->bloom_mask = bits - 1;
+	for (size_t i = 0; i < n_pairs; i++) {
+		size_t bit = (size_t)(pairs[i].h >> 20) & ix->bloom_mask;
+		ix->bloom[bit / 64] |= 1ULL << (bit % 64);
+	}
 	if ((ix->slots = calloc(slots, sizeof(*ix->slots))) == NULL ||
 	    (ix->postings = malloc((n_pairs ? n_pairs : 1) * sizeof(uint32_t))) == NULL ||
 	    (ix->parsed = calloc(ix->n ? ix->n : 1, sizeof(*ix->parsed))) == NULL) {
@@ -692,7 +763,7 @@ fail_one:
 	ix->bytes += sizeof(*ix) + ix->n * (sizeof(struct ind) + sizeof(*ix->parsed)) +
 		     slots * sizeof(struct slot) + n_pairs * sizeof(uint32_t) +
 		     ix->n_always * sizeof(uint32_t) + ix->n_scans * sizeof(struct scan) +
-		     BLOOM_BITS / 8;
+		     (ix->bloom_mask + 1) / 8 + BLOOM_BITS / 8 + (ix->paths ? (ix->path_mask + 1) * sizeof(struct pathinfo) : 0);
 	st.n_keys = n_keys;
 	st.n_postings = n_pairs;
 	st.n_scan = ix->n_always;
@@ -760,9 +831,15 @@ const pattern *pattern_index_pattern(pattern_index *ix, uint32_t i)
 
 /* ---- lookups: no locks, no allocation ---- */
 
+#define BATCH 64
+
+/* Candidates found so far, and key hashes waiting to be looked up: probes
+ * are batched so that the memory loads of a batch overlap (prefetch). */
 struct cands {
 	uint32_t *out;
 	size_t max, n;
+	uint64_t pend[BATCH];
+	size_t n_pend;
 };
 
 static inline void cand(struct cands *c, uint32_t ind)
@@ -777,34 +854,68 @@ static inline void cand(struct cands *c, uint32_t ind)
 	c->n++;
 }
 
+static void flush(const pattern_index *ix, struct cands *c)
+{
+	size_t hit = 0;
+
+	/* the filter words were prefetched when queued; keep the hits and
+	 * prefetch their table slots */
+	for (size_t i = 0; i < c->n_pend; i++) {
+		uint64_t h = c->pend[i];
+		size_t bit = (size_t)(h >> 20) & ix->bloom_mask;
+		if (ix->bloom[bit / 64] & (1ULL << (bit % 64))) {
+			__builtin_prefetch(&ix->slots[h & ix->mask]);
+			c->pend[hit++] = h;
+		}
+	}
+	for (size_t i = 0; i < hit; i++) {
+		uint64_t h = c->pend[i];
+		size_t s = h & ix->mask;
+		for (;;) {
+			const struct slot *sl = &ix->slots[s];
+			if (sl->h == 0)
+				break;
+			if (sl->h == h) {
+				for (uint32_t k = 0; k < sl->count; k++)
+					cand(c, ix->postings[sl->start + k]);
+				break;
+			}
+			s = (s + 1) & ix->mask;
+		}
+	}
+	c->n_pend = 0;
+}
+
 static inline void probe(const pattern_index *ix, uint64_t h, struct cands *c)
 {
-	size_t s = h & ix->mask;
+	size_t bit = (size_t)(h >> 20) & ix->bloom_mask;
 
-	for (;;) {
-		const struct slot *sl = &ix->slots[s];
-		if (sl->h == 0)
-			return;
-		if (sl->h == h) {
-			for (uint32_t k = 0; k < sl->count; k++)
-				cand(c, ix->postings[sl->start + k]);
-			return;
-		}
-		s = (s + 1) & ix->mask;
-	}
+	__builtin_prefetch(&ix->bloom[bit / 64]);
+	c->pend[c->n_pend++] = h;
+	if (c->n_pend == BATCH)
+		flush(ix, c);
 }
 
 static _Thread_local pcre2_match_data *tl_md;
 
 static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, struct cands *c)
 {
+	unsigned kinds;
+
+	/* a path no key names costs one probe of a small table */
+	if (ix->paths == NULL || ix->bloom == NULL)
+		return;
+	kinds = path_slot(ix->paths, ix->path_mask, f->path ? f->path : 1)->kinds;
+	if (kinds == 0)
+		return;
 	switch (f->kind) {
 	case PATTERN_FACT_INT:
-		probe(ix, key_int(f->path, f->num), c);
+		if (kinds & (1u << K_INT))
+			probe(ix, key_int(f->path, f->num), c);
 		return;
 	case PATTERN_FACT_IP: {
 		struct px_net net, m;
-		if (!px_net_parse(f->s, f->len, &net))
+		if (!(kinds & (1u << K_IP)) || !px_net_parse(f->s, f->len, &net))
 			return;
 		const int *lens = net.family == 4 ? ix->lens4 : ix->lens6;
 		size_t nl = net.family == 4 ? ix->n_lens4 : ix->n_lens6;
@@ -821,23 +932,32 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 	case PATTERN_FACT_STRING:
 		break;
 	}
-	probe(ix, key_str(f->path, f->s, f->len), c);
-	if (ix->n_gram_paths > 0 && f->len >= 4) {
-		bool on = ix->n_gram_paths > 8;
-		for (size_t g = 0; g < ix->n_gram_paths && g < 8 && !on; g++)
-			on = ix->gram_paths[g] == f->path;
-		if (on) {
-			const unsigned char *s = (const unsigned char *)f->s;
-			for (size_t i = 0; i + 4 <= f->len; i++) {
-				uint32_t gram;
-				memcpy(&gram, s + i, 4);
-				uint64_t h = key_gram(f->path, gram);
-				uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
-				if (ix->bloom[bit / 64] & (1ULL << (bit % 64)))
-					probe(ix, h, c);
-			}
+	if (kinds & (1u << K_STR))
+		probe(ix, key_str(f->path, f->s, f->len), c);
+	if ((kinds & (1u << K_GRAM)) && f->len >= 4) {
+		const unsigned char *s = (const unsigned char *)f->s;
+		for (size_t i = 0; i + 4 <= f->len; i++) {
+			uint32_t gram;
+			memcpy(&gram, s + i, 4);
+			uint64_t h = key_gram(f->path, gram);
+			uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
+			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
+				probe(ix, h, c);
 		}
 	}
+	if ((kinds & (1u << K_GRAM8)) && f->len >= 8) {
+		const unsigned char *s = (const unsigned char *)f->s;
+		for (size_t i = 0; i + 8 <= f->len; i++) {
+			uint64_t gram;
+			memcpy(&gram, s + i, 8);
+			uint64_t h = key_gram8(f->path, gram);
+			uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
+			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
+				probe(ix, h, c);
+		}
+	}
+	if (!(kinds & (1u << K_SCAN)))
+		return;
 	for (size_t i = 0; i < ix->n_scans; i++) {
 		if (ix->scans[i].path != f->path)
 			continue;
@@ -854,11 +974,17 @@ void pattern_index_candidates(const pattern_index *ix,
 			      const struct pattern_fact *facts, size_t n_facts,
 			      uint32_t *out, size_t max, size_t *n_out)
 {
-	struct cands c = { .out = out, .max = max };
+	struct cands c;
 
+	/* not zeroed as a whole: pend is written before it is read */
+	c.out = out;
+	c.max = max;
+	c.n = 0;
+	c.n_pend = 0;
 	for (size_t i = 0; i < ix->n_always; i++)
 		cand(&c, ix->always[i]);
 	for (size_t i = 0; i < n_facts; i++)
 		fact_lookup(ix, &facts[i], &c);
+	flush(ix, &c);
 	*n_out = c.n;
 }

@@ -80,6 +80,7 @@ struct pattern {
 	pcre2_code **res;    /* every compiled regex, for pattern_free */
 	size_t n_res, cap_res;
 	size_t n_obs;
+	size_t chunk;         /* arena chunk size, from the text length */
 };
 
 /* Arena allocation of a pattern (zeroed). NULL when out of memory. */

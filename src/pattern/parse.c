@@ -30,7 +30,10 @@ void *px_alloc(struct pattern *p, size_t n)
 
 	n = (n + 15) & ~(size_t)15;
 	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > 4000 ? n : 4000;
+		size_t want = p->chunk ? p->chunk : 4000;
+		size_t size = n > want ? n : want;
+
+		p->chunk = 4000; /* later chunks: the usual size */
 
 		if ((c = malloc(sizeof(*c) + size)) == NULL)
 			return NULL;
@@ -921,6 +924,8 @@ tx_err pattern_parse(const char *text, size_t len, pattern **out,
 		memcpy(p->text, text, len);
 	p->text[len] = '\0';
 	p->len = len;
+	/* most patterns are short: a first chunk to fit, not 4 KB */
+	p->chunk = len * 6 + 512 < 4000 ? len * 6 + 512 : 4000;
 	ps.p = p;
 	ps.s = p->text;
 	ps.len = len;

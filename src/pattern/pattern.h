@@ -90,6 +90,13 @@ tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
  * (list indices written [*], keys that are not identifiers quoted). */
 uint64_t pattern_path_hash(const char *path, size_t len);
 
+/* True when s is an IPv4/IPv6 address or CIDR as ipv4-addr/ipv6-addr
+ * values are compared (so a fact of it is PATTERN_FACT_IP). */
+int pattern_is_net(const char *s, size_t len);
+
+/* True when address addr lies within network net (both as above). */
+int pattern_net_within(const char *addr, size_t alen, const char *net, size_t nlen);
+
 enum pattern_fact_kind {
 	PATTERN_FACT_STRING,   /* s, len */
 	PATTERN_FACT_INT,      /* num */

@@ -29,9 +29,39 @@ void px_net_mask(struct px_net *n, int prefix)
 		n->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
+/* The common case, a plain dotted quad, without inet_pton. */
+static bool quad(const char *s, size_t len, struct px_net *out)
+{
+	unsigned part = 0, digits = 0, n = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (digits == 0 || part > 255 || n == 4)
+				return false;
+			out->addr[n++] = (uint8_t)part;
+			part = digits = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || digits == 3 || (digits == 1 && part == 0))
+			return false;
+		part = part * 10 + (unsigned)(s[i] - '0');
+		digits++;
+	}
+	return n == 4;
+}
+
 bool px_net_parse(const char *s, size_t len, struct px_net *out)
 {
 	char buf[64];
+
+	if (len >= 7 && len <= 15) {
+		memset(out, 0, sizeof(*out));
+		if (quad(s, len, out)) {
+			out->family = 4;
+			out->prefix = 32;
+			return true;
+		}
+	}
 	const char *slash;
 	int prefix = -1;
 
@@ -77,6 +107,20 @@ bool px_net_parse(const char *s, size_t len, struct px_net *out)
 	}
 	px_net_mask(out, out->prefix);
 	return true;
+}
+
+int pattern_is_net(const char *s, size_t len)
+{
+	struct px_net n;
+
+	return px_net_parse(s, len, &n);
+}
+
+int pattern_net_within(const char *addr, size_t alen, const char *net, size_t nlen)
+{
+	struct px_net a, b;
+
+	return px_net_parse(addr, alen, &a) && px_net_parse(net, nlen, &b) && px_net_subset(&a, &b);
 }
 
 bool px_net_subset(const struct px_net *a, const struct px_net *b)

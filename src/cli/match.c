@@ -1,0 +1,481 @@
+/*
+ * cli/match.c: `trilex match` — sensor events against the node's active
+ * indicators, one JSON line per match, a summary, and optionally STIX
+ * sightings recorded in a collection of the node.
+ */
+#include <gnutls/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sensor/sensor.h"
+#include "taxii/taxii.h"
+
+#define MAX_REPORTED_MALFORMED 20
+#define STIX_FILE_MAX ((size_t)1 << 30)
+
+/* Read all of fp into a NUL-terminated buffer of at most max bytes. */
+static char *read_capped(FILE *fp, size_t max, size_t *len)
+{
+	struct tx_buf b;
+	char chunk[65536];
+	size_t n;
+
+	tx_buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (tx_buf_append(&b, chunk, n) != TX_OK) {
+			tx_buf_free(&b);
+			return NULL;
+		}
+	if (ferror(fp) || b.data == NULL) {
+		tx_buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return tx_buf_take(&b);
+}
+
+struct inds {
+	struct pattern_indicator *v;
+	size_t n, cap;
+};
+
+static int keep_indicator(void *ctx, const struct store_row *row)
+{
+	struct inds *in = ctx;
+	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
+	const char *pt, *pat, *id, *vf, *vu;
+	int rc = 0;
+
+	if (o == NULL)
+		return 0; /* stored objects were validated; skip what is odd */
+	pt = json_string_value(json_object_get(o, "pattern_type"));
+	pat = json_string_value(json_object_get(o, "pattern"));
+	id = json_string_value(json_object_get(o, "id"));
+	vf = json_string_value(json_object_get(o, "valid_from"));
+	vu = json_string_value(json_object_get(o, "valid_until"));
+	if (pt && strcmp(pt, "stix") == 0 && pat && id && vf) {
+		struct pattern_indicator x = { .valid_until = INT64_MAX };
+		if (in->n == in->cap) {
+			size_t cap = in->cap ? in->cap * 2 : 256;
+			struct pattern_indicator *v = realloc(in->v, cap * sizeof(*v));
+			if (v == NULL) {
+				rc = 1;
+				goto out;
+			}
+			in->v = v;
+			in->cap = cap;
+		}
+		if (tx_time_parse(vf, &x.valid_from, NULL) != TX_OK ||
+		    (vu && tx_time_parse(vu, &x.valid_until, NULL) != TX_OK))
+			goto out;
+		x.revoked = json_is_true(json_object_get(o, "revoked"));
+		x.id = strdup(id);
+		x.pattern = strdup(pat);
+		if (x.id == NULL || x.pattern == NULL) {
+			free((char *)x.id);
+			free((char *)x.pattern);
+			rc = 1;
+			goto out;
+		}
+		in->v[in->n++] = x;
+	}
+out:
+	json_decref(o);
+	return rc;
+}
+
+static void free_inds(struct inds *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		free((char *)in->v[i].id);
+		free((char *)in->v[i].pattern);
+	}
+	free(in->v);
+}
+
+/* Every indicator (last versions) of every collection of the node. */
+static int load_indicators(tx_store *st, struct inds *in)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *colls = NULL;
+	size_t n = 0;
+	struct tx_error err = { 0 };
+	static const char *const types[] = { "indicator" };
+	int rc = 0;
+
+	if (store_collection_list(st, &admin, &colls, &n) != TX_OK)
+		return cli_fail("cannot list the collections");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct store_query q = { .collection_pk = colls[i].pk, .types = types, .n_types = 1,
+					 .limit = 1000 };
+		struct store_page page;
+		do {
+			if (store_query_objects(st, &q, keep_indicator, in, &page, &err) != TX_OK) {
+				rc = cli_fail("collection %s: %s", colls[i].id, err.msg);
+				break;
+			}
+			q.has_cursor = 1;
+			q.cursor = page.next;
+		} while (page.more);
+	}
+	free(colls);
+	return rc;
+}
+
+/* ---- sightings, aggregated per indicator and time window ---- */
+
+struct agg {
+	char *indicator;
+	int64_t window;
+	int64_t count, first, last;
+	json_t *observed;      /* observed-data ids from the input */
+};
+
+struct run {
+	int format_stix;
+	int sightings;
+	int64_t window_us;
+	struct agg *aggs;
+	size_t n_aggs, cap_aggs;
+	int nomem;
+};
+
+static void on_match(void *ctx, const struct sensor_match *m)
+{
+	struct run *r = ctx;
+	char f[TX_TIME_BUF], l[TX_TIME_BUF];
+	json_t *line;
+
+	tx_time_format_ms(m->first, f);
+	tx_time_format_ms(m->last, l);
+	line = json_pack("{s:s,s:s,s:I,s:s,s:s,s:O}", "indicator", m->indicator_id,
+			 "source", r->format_stix ? "observed-data" : "line",
+			 "position", (json_int_t)m->line, "first_seen", f, "last_seen", l,
+			 "values", m->values);
+	if (line && r->format_stix && m->observed_id)
+		json_object_set_new(line, "observed_data", json_string(m->observed_id));
+	if (line) {
+		char *s = json_dumps(line, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(line);
+	}
+	if (!r->sightings)
+		return;
+	int64_t w = m->first / r->window_us;
+	for (size_t i = 0; i < r->n_aggs; i++) {
+		struct agg *a = &r->aggs[i];
+		if (a->window == w && strcmp(a->indicator, m->indicator_id) == 0) {
+			a->count++;
+			a->first = m->first < a->first ? m->first : a->first;
+			a->last = m->last > a->last ? m->last : a->last;
+			if (m->observed_id && r->format_stix && json_array_size(a->observed) < 100)
+				json_array_append_new(a->observed, json_string(m->observed_id));
+			return;
+		}
+	}
+	if (r->n_aggs == r->cap_aggs) {
+		size_t cap = r->cap_aggs ? r->cap_aggs * 2 : 64;
+		struct agg *v = realloc(r->aggs, cap * sizeof(*v));
+		if (v == NULL) {
+			r->nomem = 1;
+			return;
+		}
+		r->aggs = v;
+		r->cap_aggs = cap;
+	}
+	struct agg *a = &r->aggs[r->n_aggs];
+	a->indicator = strdup(m->indicator_id);
+	a->observed = json_array();
+	if (a->indicator == NULL || a->observed == NULL) {
+		free(a->indicator);
+		json_decref(a->observed);
+		r->nomem = 1;
+		return;
+	}
+	a->window = w;
+	a->count = 1;
+	a->first = m->first;
+	a->last = m->last;
+	if (m->observed_id && r->format_stix)
+		json_array_append_new(a->observed, json_string(m->observed_id));
+	r->n_aggs++;
+}
+
+/*
+ * This node's identity id: "identity--" + a name-based UUID (RFC 4122
+ * version 5, SHA-1) of the node's public key in trilex's namespace.
+ */
+static int node_identity(const struct tx_config *cfg, char out[64])
+{
+	static const unsigned char ns[16] = { 0x6f, 0x1c, 0x2a, 0x3e, 0x7b, 0x4d, 0x4e, 0x8f,
+					      0x9a, 0x0b, 0x1c, 0x2d, 0x3e, 0x4f, 0x5a, 0x6b };
+	unsigned char buf[16 + 128], h[20];
+	size_t n = strlen(cfg->public_key);
+
+	if (n == 0 || n > 128)
+		return -1;
+	memcpy(buf, ns, 16);
+	memcpy(buf + 16, cfg->public_key, n);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, 16 + n, h) != 0)
+		return -1;
+	h[6] = (h[6] & 0x0f) | 0x50;
+	h[8] = (h[8] & 0x3f) | 0x80;
+	snprintf(out, 64, "identity--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+		 h[13], h[14], h[15]);
+	return 0;
+}
+
+static int record_sightings(tx_store *st, const struct tx_config *cfg, const char *coll,
+			    struct run *r, size_t *n_ok, size_t *n_failed)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char ident[64], now[TX_TIME_BUF], status[TX_UUID_BUF], uuid[TX_UUID_BUF];
+	json_t *objs = json_array(), *st_json = NULL;
+	int rc = 1;
+
+	if (objs == NULL)
+		return cli_fail("out of memory");
+	if (node_identity(cfg, ident) != 0) {
+		cli_fail("node.json: public_key: cannot derive the node's identity");
+		goto out;
+	}
+	if (coll == NULL) {
+		struct store_collection *colls = NULL;
+		size_t n = 0;
+		if (store_collection_list(st, &admin, &colls, &n) != TX_OK || n == 0) {
+			free(colls);
+			cli_fail("--sightings: the node has no collection");
+			goto out;
+		}
+		c = colls[0];
+		free(colls);
+	} else if (store_collection_get(st, &admin, coll, &c) != TX_OK) {
+		cli_fail("--collection %s: no such collection", coll);
+		goto out;
+	}
+	tx_time_format_ms(tx_time_now_us(), now);
+	json_array_append_new(objs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "identity",
+					      "spec_version", "2.1", "id", ident,
+					      "created", "2020-01-01T00:00:00.000Z",
+					      "modified", "2020-01-01T00:00:00.000Z",
+					      "name", cfg->name, "identity_class", "organization"));
+	for (size_t i = 0; i < r->n_aggs; i++) {
+		struct agg *a = &r->aggs[i];
+		char f[TX_TIME_BUF], l[TX_TIME_BUF], id[64];
+		tx_uuid4(uuid);
+		snprintf(id, sizeof(id), "sighting--%s", uuid);
+		tx_time_format(a->first, f);
+		tx_time_format(a->last, l);
+		json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:[s]}", "type", "sighting",
+				      "spec_version", "2.1", "id", id, "created", now, "modified", now,
+				      "sighting_of_ref", a->indicator, "count", (json_int_t)a->count,
+				      "first_seen", f, "last_seen", l, "where_sighted_refs", ident);
+		if (s && json_array_size(a->observed))
+			json_object_set(s, "observed_data_refs", a->observed);
+		if (s == NULL || json_array_append_new(objs, s) != 0) {
+			cli_fail("out of memory");
+			goto out;
+		}
+	}
+	if (taxii_ingest(st, c.pk, &admin, objs, 0, status, &err) != TX_OK) {
+		cli_fail("--sightings: %s", err.msg);
+		goto out;
+	}
+	if (store_status_get(st, &admin, status, &st_json) == TX_OK) {
+		*n_ok = (size_t)json_integer_value(json_object_get(st_json, "success_count"));
+		*n_failed = (size_t)json_integer_value(json_object_get(st_json, "failure_count"));
+		json_t *fails = json_object_get(st_json, "failures");
+		for (size_t i = 0; i < json_array_size(fails); i++)
+			fprintf(stderr, "trilex: sighting not recorded: %s\n",
+				json_string_value(json_object_get(json_array_get(fails, i), "message")));
+	}
+	rc = 0;
+out:
+	json_decref(st_json);
+	json_decref(objs);
+	return rc;
+}
+
+static int match_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "sightings", no_argument, NULL, 's' },
+		{ "collection", required_argument, NULL, 'c' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *format = "eve", *coll = NULL, *file;
+	struct run r = { .window_us = 3600 * INT64_C(1000000) };
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	struct inds in = { 0 };
+	struct pattern_index_stats ist;
+	pattern_index *ix = NULL;
+	sensor_engine *eng = NULL;
+	sensor_eve *eve = NULL;
+	tx_store *st = NULL;
+	FILE *fp = NULL;
+	char *line = NULL, *data = NULL;
+	size_t n_ok = 0, n_failed = 0;
+	int64_t w;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'f': format = optarg; break;
+		case 's': r.sightings = 1; break;
+		case 'c': coll = optarg; break;
+		case 'w':
+			if (tx_parse_int64(optarg, 1, 366 * 86400, &w) != TX_OK)
+				return cli_fail("--window: seconds from 1 to 31622400");
+			r.window_us = w * 1000000;
+			break;
+		default: return cli_usage(&cmd_match);
+		}
+	}
+	if (dir == NULL || optind + 1 != argc)
+		return cli_usage(&cmd_match);
+	if (strcmp(format, "eve") != 0 && strcmp(format, "stix") != 0)
+		return cli_fail("--format: eve or stix, not \"%s\"", format);
+	r.format_stix = strcmp(format, "stix") == 0;
+	file = argv[optind];
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (load_indicators(st, &in) != 0)
+		goto out;
+	if (pattern_index_build(in.v, in.n, tx_time_now_us(), &ix, &ist, &err) != TX_OK) {
+		cli_fail("index: %s", err.msg);
+		goto out;
+	}
+	if (sensor_engine_new(ix, &eng) != TX_OK || sensor_eve_new(&eve) != TX_OK) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (fp == NULL) {
+		cli_fail("%s: cannot open", file);
+		goto out;
+	}
+	if (r.format_stix) {
+		json_error_t jerr;
+		size_t dlen = 0;
+		if ((data = read_capped(fp, STIX_FILE_MAX, &dlen)) == NULL) {
+			cli_fail("%s: cannot read (or larger than %zu bytes)", file, STIX_FILE_MAX);
+			goto out;
+		}
+		json_t *root = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, &jerr);
+		if (root == NULL) {
+			cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
+			goto out;
+		}
+		tx_err erc = sensor_engine_stix(eng, root, on_match, &r, &err);
+		json_decref(root);
+		if (erc != TX_OK) {
+			cli_fail("%s: %s", file, err.msg);
+			goto out;
+		}
+	} else {
+		/* lines are read into a buffer of fixed size: a longer line is
+		 * reported and skipped, never grown into */
+		struct sensor_event ev;
+		size_t lineno = 0, bufsz = (size_t)SENSOR_LINE_MAX + 2;
+		if ((line = malloc(bufsz)) == NULL) {
+			cli_fail("out of memory");
+			goto out;
+		}
+		while (fgets(line, (int)bufsz, fp) != NULL) {
+			size_t len = strlen(line);
+			int whole = len > 0 && line[len - 1] == '\n';
+			lineno++;
+			if (!whole && len == bufsz - 1) {
+				int ch;
+				while ((ch = fgetc(fp)) != EOF && ch != '\n')
+					;
+				sensor_engine_malformed(eng);
+				if (sensor_engine_stats(eng)->malformed <= MAX_REPORTED_MALFORMED)
+					fprintf(stderr, "trilex: %s:%zu: malformed event: longer than %u bytes\n",
+						file, lineno, SENSOR_LINE_MAX);
+				continue;
+			}
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				len--;
+			if (len == 0)
+				continue;
+			ev.line = lineno;
+			if (sensor_eve_parse(eve, line, len, &ev, &err) != TX_OK) {
+				sensor_engine_malformed(eng);
+				if (sensor_engine_stats(eng)->malformed <= MAX_REPORTED_MALFORMED)
+					fprintf(stderr, "trilex: %s:%zu: malformed event: %s\n", file, lineno, err.msg);
+				continue;
+			}
+			if (sensor_engine_eve(eng, &ev, on_match, &r, &err) != TX_OK) {
+				cli_fail("%s:%zu: %s", file, lineno, err.msg);
+				goto out;
+			}
+		}
+		if (ferror(fp)) {
+			cli_fail("%s: read error", file);
+			goto out;
+		}
+	}
+	if (r.nomem) {
+		cli_fail("out of memory aggregating sightings");
+		goto out;
+	}
+	if (r.sightings && r.n_aggs > 0 &&
+	    record_sightings(st, &cfg, coll, &r, &n_ok, &n_failed) != 0)
+		goto out;
+	const struct sensor_stats *ss = sensor_engine_stats(eng);
+	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
+				"indicators", (json_int_t)ist.n_active,
+				"events", (json_int_t)ss->events,
+				"malformed", (json_int_t)ss->malformed,
+				"candidates", (json_int_t)ss->candidates,
+				"evaluated", (json_int_t)ss->evaluated,
+				"matches", (json_int_t)ss->matches,
+				"sightings", (json_int_t)n_ok,
+				"sightings_failed", (json_int_t)n_failed);
+	char *s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(sum);
+	if (ss->malformed > MAX_REPORTED_MALFORMED)
+		fprintf(stderr, "trilex: %zu malformed events (the first %d shown)\n", ss->malformed,
+			MAX_REPORTED_MALFORMED);
+	rc = n_failed ? 1 : 0;
+out:
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+	free(line);
+	free(data);
+	for (size_t i = 0; i < r.n_aggs; i++) {
+		free(r.aggs[i].indicator);
+		json_decref(r.aggs[i].observed);
+	}
+	free(r.aggs);
+	sensor_eve_free(eve);
+	sensor_engine_free(eng);
+	pattern_index_free(ix);
+	free_inds(&in);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_match = {
+	.name = "match",
+	.usage = "--dir DIR [--format eve|stix] [--sightings [--collection ID] [--window SECONDS]] FILE|-",
+	.summary = "match sensor events (Suricata EVE JSON or STIX observed-data) against the node's"
+		   " active indicators",
+	.run = match_run,
+};

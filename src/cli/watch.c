@@ -1,0 +1,696 @@
+/*
+ * cli/watch.c: the area of responsibility and the watch list.
+ *
+ *   trilex aor show|who|propose        who watches which scope
+ *   trilex watch propose|list|review|proposals
+ *   trilex vote PROPOSAL approve|reject
+ *   trilex route                       who received alerts go to
+ *
+ * The state comes from watch/ (recomputed from the proposals and votes
+ * the node holds); time from TRILEX_NOW when set.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "watch/watch.h"
+
+#define MAX_SCOPES 32
+
+static void print_json(const json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+static const char *s_(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}
+
+/* Open the node and compute its state as at now. */
+static int load(const char *dir, struct tx_config *cfg, tx_store **st,
+		int64_t *now, watch_state **ws)
+{
+	struct tx_error err = { 0 };
+
+	if (watch_now(now, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	if (cli_open_node(dir, cfg, st) != 0)
+		return 1;
+	if (ws && watch_state_load(*st, cfg->party, *now, ws, &err) != TX_OK) {
+		store_close(*st);
+		*st = NULL;
+		return cli_fail("%s", err.msg);
+	}
+	return 0;
+}
+
+static const char *duty_name(const json_t *d)
+{
+	return d && json_is_object(d) ? s_(d, "name") : "-";
+}
+
+/* ---- aor show / who ---- */
+
+static int aor_show_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now;
+	int c, as_json = 0, all = 0;
+	json_t *state, *a;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': as_json = 1; break;
+		case 'a': all = 1; break;
+		default: return cli_usage(&cmd_aor_show);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_aor_show);
+	if (load(dir, &cfg, &st, &now, &ws) != 0)
+		return 1;
+	state = watch_state_json(ws);
+	json_t *list = json_array();
+	json_array_foreach(json_object_get(state, "aor"), i, a) {
+		const char *s = s_(a, "state");
+		if (all || !strcmp(s, "active") || !strcmp(s, "under-review"))
+			json_array_append(list, a);
+	}
+	if (as_json) {
+		print_json(list);
+	} else {
+		printf("%-52s %-13s %-5s %-6s %-22s %s\n", "SCOPE", "STATE", "RESP",
+		       "BACKUP", "DUTY OFFICER", "REVIEW");
+		json_array_foreach(list, i, a)
+			printf("%-52s %-13s %-5s %-6s %-22.22s %.10s\n", s_(a, "key"),
+			       s_(a, "state"), s_(a, "responsible_party"),
+			       s_(a, "backup_party"), duty_name(json_object_get(a, "duty")),
+			       s_(a, "review"));
+	}
+	json_decref(list);
+	json_decref(state);
+	watch_state_free(ws);
+	store_close(st);
+	return 0;
+}
+
+const struct cmd cmd_aor_show = {
+	.name = "aor show",
+	.usage = "--dir DIR [--all] [--json]",
+	.summary = "the area of responsibility: who watches which scope",
+	.run = aor_show_run,
+};
+
+static int aor_who_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "sector", required_argument, NULL, 's' },
+		{ "country", required_argument, NULL, 'c' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *sector = NULL, *country = NULL, *actor = NULL;
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	struct watch_scope sc;
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now;
+	int c, as_json = 0, rc = 0;
+	json_t *who;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 's': sector = optarg; break;
+		case 'c': country = optarg; break;
+		case 'a': actor = optarg; break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_aor_who);
+		}
+	}
+	if (dir == NULL || optind != argc || (!sector && !country && !actor))
+		return cli_usage(&cmd_aor_who);
+	if (sector && !watch_is_sector(sector))
+		return cli_fail("--sector \"%s\": not in the STIX industry-sector"
+				" vocabulary (e.g. defense, aerospace, chemical,"
+				" manufacturing, technology)", sector);
+	if (country && !watch_is_country(country) && !watch_is_region(country))
+		return cli_fail("--country \"%s\": not an ISO 3166-1 alpha-2 code%s"
+				" or a STIX region", country,
+				strcmp(country, "UK") == 0 ? " (the UK is GB)" : "");
+	if (actor) {
+		char buf[WATCH_KEY_MAX + 8];
+		snprintf(buf, sizeof(buf), "actor:%s", actor);
+		if (watch_scope_parse(buf, &sc, &err) != TX_OK)
+			return cli_fail("--actor: %s", err.msg);
+	}
+	if (load(dir, &cfg, &st, &now, &ws) != 0)
+		return 1;
+	who = watch_aor_who(ws, sector, country, actor);
+	if (who == NULL) {
+		rc = cli_fail("no active AOR assignment covers%s%s%s%s%s%s",
+			      sector ? " sector " : "", sector ? sector : "",
+			      country ? " country " : "", country ? country : "",
+			      actor ? " actor " : "", actor ? actor : "");
+	} else if (as_json) {
+		print_json(who);
+	} else {
+		const json_t *d = json_object_get(who, "duty");
+		const json_t *bd = json_object_get(who, "backup_duty");
+		printf("responsible: %s (by %s)\n", s_(who, "responsible"), s_(who, "scope"));
+		printf("duty officer: %s%s%s\n", duty_name(d),
+		       json_is_object(d) ? ", " : "",
+		       json_is_object(d) ? s_(d, "contact") : "");
+		printf("backup: %s\n", s_(who, "backup"));
+		printf("backup duty officer: %s%s%s\n", duty_name(bd),
+		       json_is_object(bd) ? ", " : "",
+		       json_is_object(bd) ? s_(bd, "contact") : "");
+	}
+	json_decref(who);
+	watch_state_free(ws);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_aor_who = {
+	.name = "aor who",
+	.usage = "--dir DIR [--sector S] [--country CC] [--actor ID] [--json]",
+	.summary = "who is responsible for a sector, country or actor, and who"
+		   " backs them up",
+	.run = aor_who_run,
+};
+
+/* ---- proposals ---- */
+
+static int parse_change(const char *s, enum watch_change *out)
+{
+	static const char *const names[] = { "add", "amend", "remove", "renew" };
+
+	for (int i = 0; s && i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum watch_change)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int propose(const struct cmd *cmd, int aor, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "ref", required_argument, NULL, 'r' },
+		{ "sector", required_argument, NULL, 's' },
+		{ "country", required_argument, NULL, 'c' },
+		{ "region", required_argument, NULL, 'g' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "rationale", required_argument, NULL, 'R' },
+		{ "risk", required_argument, NULL, 'k' },
+		{ "responsible", required_argument, NULL, 'p' },
+		{ "backup", required_argument, NULL, 'b' },
+		{ "duty", required_argument, NULL, 'D' },
+		{ "quorum", required_argument, NULL, 'q' },
+		{ "review-months", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *sectors[MAX_SCOPES], *countries[MAX_SCOPES];
+	char scope[WATCH_KEY_MAX + 16] = "", id[100];
+	struct watch_request rq = { .aor = aor, .quorum = -1 };
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	int64_t now, v;
+	int c, n_scopes = 0, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'r': rq.target = optarg; break;
+		case 's': case 'c': case 'g': case 'a':
+			if (aor) {
+				static const char *const kinds[] = { "sector",
+					"country", "region", "actor" };
+				int k = c == 's' ? 0 : c == 'c' ? 1 : c == 'g' ? 2 : 3;
+				if (scope[0])
+					return cli_fail("one scope per proposal");
+				snprintf(scope, sizeof(scope), "%s:%s", kinds[k], optarg);
+			} else if (c == 's' && rq.n_sectors < MAX_SCOPES) {
+				sectors[rq.n_sectors++] = optarg;
+			} else if ((c == 'c' || c == 'g') && rq.n_countries < MAX_SCOPES) {
+				countries[rq.n_countries++] = optarg;
+			} else {
+				return cli_usage(cmd);
+			}
+			n_scopes++;
+			break;
+		case 'R': rq.rationale = optarg; break;
+		case 'k': rq.risk = optarg; break;
+		case 'p': rq.responsible = optarg; break;
+		case 'b': rq.backup = optarg; break;
+		case 'D': rq.duty = optarg; break;
+		case 'q':
+			if (tx_parse_int64(optarg, 0, 16, &v) != TX_OK)
+				return cli_fail("--quorum \"%s\": must be 0 (all"
+						" parties) to 16", optarg);
+			rq.quorum = (int)v;
+			break;
+		case 'm':
+			if (tx_parse_int64(optarg, 1, 60, &v) != TX_OK)
+				return cli_fail("--review-months \"%s\": must be"
+						" 1-60", optarg);
+			rq.review_months = (int)v;
+			break;
+		default: return cli_usage(cmd);
+		}
+	}
+	if (dir == NULL || optind != argc - 1)
+		return cli_usage(cmd);
+	if (parse_change(argv[optind], &rq.change) != 0)
+		return cli_fail("\"%s\": the change must be add, amend, remove or"
+				" renew", argv[optind]);
+	if (aor && rq.target)
+		return cli_fail("--ref is for watch-list proposals; an AOR scope is"
+				" --sector, --country, --region or --actor");
+	if (!aor && rq.target == NULL)
+		return cli_fail("--ref ID (the threat-actor, intrusion-set, identity,"
+				" infrastructure or indicator) is required");
+	rq.scope = scope[0] ? scope : NULL;
+	rq.sectors = sectors;
+	rq.countries = countries;
+	if (load(dir, &cfg, &st, &now, NULL) != 0)
+		return 1;
+	if (watch_propose(st, dir, cfg.party, now, &rq, id, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+	} else {
+		printf("%s\n", id);
+		rc = 0;
+	}
+	store_close(st);
+	return rc;
+}
+
+static int watch_propose_run(int argc, char **argv)
+{
+	return propose(&cmd_watch_propose, 0, argc, argv);
+}
+
+static int aor_propose_run(int argc, char **argv)
+{
+	return propose(&cmd_aor_propose, 1, argc, argv);
+}
+
+const struct cmd cmd_watch_propose = {
+	.name = "watch propose",
+	.usage = "add|amend|remove|renew --dir DIR --ref ID [--rationale T]"
+		 " [--risk low|medium|high|critical] [--responsible PARTY]"
+		 " [--sector S]... [--country CC|--region R]... [--quorum N]"
+		 " [--review-months N]",
+	.summary = "propose a change to the watch list (the partners vote on it)",
+	.run = watch_propose_run,
+};
+
+const struct cmd cmd_aor_propose = {
+	.name = "aor propose",
+	.usage = "add|amend|remove|renew --dir DIR (--sector S | --country CC |"
+		 " --region R | --actor ID) [--responsible PARTY] [--backup PARTY]"
+		 " [--duty IDENTITY-ID] [--rationale T] [--quorum N]"
+		 " [--review-months N]",
+	.summary = "propose a change to the area of responsibility",
+	.run = aor_propose_run,
+};
+
+static int vote_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "comment", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *comment = NULL;
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	char id[100];
+	int64_t now;
+	int c, approve, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': comment = optarg; break;
+		default: return cli_usage(&cmd_vote);
+		}
+	}
+	if (dir == NULL || optind != argc - 2)
+		return cli_usage(&cmd_vote);
+	if (strcmp(argv[optind + 1], "approve") == 0)
+		approve = 1;
+	else if (strcmp(argv[optind + 1], "reject") == 0)
+		approve = 0;
+	else
+		return cli_fail("\"%s\": the decision must be approve or reject",
+				argv[optind + 1]);
+	if (load(dir, &cfg, &st, &now, NULL) != 0)
+		return 1;
+	if (watch_vote(st, cfg.party, now, argv[optind], approve, comment, id,
+		       &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+	} else {
+		printf("%s %s %s by %s\n", id, approve ? "approve" : "reject",
+		       argv[optind], cfg.party);
+		rc = 0;
+	}
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_vote = {
+	.name = "vote",
+	.usage = "--dir DIR PROPOSAL approve|reject [--comment C]",
+	.summary = "vote on a proposal to change the AOR or the watch list",
+	.run = vote_run,
+};
+
+/* ---- list, review, proposals ---- */
+
+static int list_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "expired-indicators", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now;
+	int c, all = 0, as_json = 0, expired = 0;
+	json_t *state, *e, *list = json_array();
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'a': all = 1; break;
+		case 'j': as_json = 1; break;
+		case 'x': expired = 1; break;
+		default: json_decref(list); return cli_usage(&cmd_watch_list);
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		json_decref(list);
+		return cli_usage(&cmd_watch_list);
+	}
+	if (load(dir, &cfg, &st, &now, &ws) != 0) {
+		json_decref(list);
+		return 1;
+	}
+	if (expired) {
+		json_t *x = watch_expired_indicators(ws);
+		json_array_foreach(x, i, e)
+			printf("%s\n", json_string_value(e));
+		json_decref(x);
+		goto done;
+	}
+	state = watch_state_json(ws);
+	json_array_foreach(json_object_get(state, "entries"), i, e) {
+		const char *s = s_(e, "state");
+		if (all || !strcmp(s, "active") || !strcmp(s, "under-review") ||
+		    !strcmp(s, "proposed"))
+			json_array_append(list, e);
+	}
+	if (as_json) {
+		print_json(list);
+	} else {
+		printf("%-52s %-13s %-8s %-5s %-10s %-10s %s\n", "ENTRY", "STATE",
+		       "RISK", "RESP", "RATIFIED", "REVIEW", "NAME");
+		json_array_foreach(list, i, e)
+			printf("%-52s %-13s %-8s %-5s %-10.10s %-10.10s %s\n",
+			       s_(e, "key"), s_(e, "state"), s_(e, "risk"),
+			       s_(e, "responsible_party"), s_(e, "ratified"),
+			       s_(e, "review"), s_(e, "target_name"));
+	}
+	json_decref(state);
+done:
+	json_decref(list);
+	watch_state_free(ws);
+	store_close(st);
+	return 0;
+}
+
+const struct cmd cmd_watch_list = {
+	.name = "watch list",
+	.usage = "--dir DIR [--all] [--json] [--expired-indicators]",
+	.summary = "the watch list (--all: with expired and removed entries)",
+	.run = list_run,
+};
+
+static int review_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "within", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now, within = 30;
+	int c, as_json = 0;
+	json_t *state, *e, *list = NULL;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'w':
+			if (tx_parse_int64(optarg, 0, 3660, &within) != TX_OK)
+				return cli_fail("--within \"%s\": must be 0-3660 days",
+						optarg);
+			break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_watch_review);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_watch_review);
+	if (load(dir, &cfg, &st, &now, &ws) != 0)
+		return 1;
+	state = watch_state_json(ws);
+	list = json_array();
+	const char *parts[2] = { "entries", "aor" };
+	for (int k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(state, parts[k]), i, e) {
+			int64_t review = 0;
+			const char *s = s_(e, "state");
+			if (strcmp(s, "active") && strcmp(s, "under-review"))
+				continue;
+			if (tx_time_parse(s_(e, "review"), &review, NULL) != TX_OK ||
+			    review > now + within * 86400LL * 1000000LL)
+				continue;
+			json_t *row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O?, s:s,"
+						" s:I}", "kind", k ? "aor" : "watch-list",
+						"key", json_object_get(e, "key"),
+						"state", json_object_get(e, "state"),
+						"review", json_object_get(e, "review"),
+						"expires", json_object_get(e, "expires"),
+						"responsible", json_object_get(e,
+							"responsible_party"),
+						"due", review <= now ? "overdue" : "due",
+						(const char *)"days",
+						(json_int_t)((review - now) / 86400000000LL));
+			json_array_append_new(list, row);
+		}
+	if (as_json) {
+		print_json(list);
+	} else {
+		printf("%-10s %-52s %-13s %-10s %-10s %-5s %s\n", "KIND", "ENTRY",
+		       "STATE", "REVIEW", "EXPIRES", "RESP", "DUE");
+		json_array_foreach(list, i, e)
+			printf("%-10s %-52s %-13s %-10.10s %-10.10s %-5s %s\n",
+			       s_(e, "kind"), s_(e, "key"), s_(e, "state"),
+			       s_(e, "review"), s_(e, "expires"), s_(e, "responsible"),
+			       s_(e, "due"));
+		if (json_array_size(list) == 0)
+			printf("nothing due within %lld days\n", (long long)within);
+	}
+	json_decref(list);
+	json_decref(state);
+	watch_state_free(ws);
+	store_close(st);
+	return 0;
+}
+
+const struct cmd cmd_watch_review = {
+	.name = "watch review",
+	.usage = "--dir DIR [--within DAYS] [--json]",
+	.summary = "entries and AOR assignments due for their yearly review"
+		   " (renew them with a proposal)",
+	.run = review_run,
+};
+
+static int proposals_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "open", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now;
+	int c, as_json = 0, only_open = 0;
+	json_t *state, *p, *list = json_array();
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'o': only_open = 1; break;
+		case 'j': as_json = 1; break;
+		default: json_decref(list); return cli_usage(&cmd_watch_proposals);
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		json_decref(list);
+		return cli_usage(&cmd_watch_proposals);
+	}
+	if (load(dir, &cfg, &st, &now, &ws) != 0) {
+		json_decref(list);
+		return 1;
+	}
+	state = watch_state_json(ws);
+	json_array_foreach(json_object_get(state, "proposals"), i, p)
+		if (!only_open || strcmp(s_(p, "state"), "open") == 0)
+			json_array_append(list, p);
+	if (as_json) {
+		print_json(list);
+	} else {
+		printf("%-61s %-8s %-7s %-6s %-9s %-5s %s\n", "PROPOSAL", "STATE",
+		       "CHANGE", "BY", "FOR/OF", "NO", "ENTRY");
+		json_array_foreach(list, i, p) {
+			char tally[16];
+			snprintf(tally, sizeof(tally), "%zu/%lld",
+				 json_array_size(json_object_get(p, "approved_by")),
+				 (long long)json_integer_value(json_object_get(p, "quorum")));
+			printf("%-61s %-8s %-7s %-6s %-9s %-5zu %s%s%s\n", s_(p, "id"),
+			       s_(p, "state"), s_(p, "change"), s_(p, "proposer"), tally,
+			       json_array_size(json_object_get(p, "rejected_by")),
+			       s_(p, "key"), json_is_string(json_object_get(p, "note")) ?
+			       "  # " : "", json_is_string(json_object_get(p, "note")) ?
+			       s_(p, "note") : "");
+		}
+	}
+	json_decref(list);
+	json_decref(state);
+	watch_state_free(ws);
+	store_close(st);
+	return 0;
+}
+
+const struct cmd cmd_watch_proposals = {
+	.name = "watch proposals",
+	.usage = "--dir DIR [--open] [--json]",
+	.summary = "proposals on the AOR and the watch list, with their votes",
+	.run = proposals_run,
+};
+
+/* ---- route ---- */
+
+static int route_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now;
+	int c, as_json = 0, rc = 0;
+	json_t *list = NULL, *r;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': as_json = 1; break;
+		default: return cli_usage(&cmd_route);
+		}
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_route);
+	if (load(dir, &cfg, &st, &now, &ws) != 0)
+		return 1;
+	if (watch_route_all(st, ws, cfg.party, &list, &err) != TX_OK) {
+		rc = cli_fail("%s", err.msg);
+	} else if (as_json) {
+		json_array_foreach(list, i, r) {
+			json_dumpf(r, stdout, JSON_COMPACT);
+			fputc('\n', stdout);
+		}
+	} else {
+		printf("%-24s %-8s %-5s %-5s %-22s %-6s %s\n", "RECEIVED", "TYPE",
+		       "FROM", "RESP", "DUTY OFFICER", "BACKUP", "NAME / WHY");
+		json_array_foreach(list, i, r) {
+			const json_t *why = json_array_get(json_object_get(r, "reasons"), 0);
+			printf("%-24s %-8s %-5s %-5s %-22.22s %-6s %s", s_(r, "received"),
+			       s_(r, "type"), s_(r, "origin"), s_(r, "responsible"),
+			       duty_name(json_object_get(r, "duty")), s_(r, "backup"),
+			       s_(r, "name"));
+			if (why)
+				printf(" (%s %s)", s_(why, "kind"),
+				       json_object_get(why, "entry") ? s_(why, "entry") :
+				       s_(why, "scope"));
+			printf("\n");
+		}
+	}
+	json_decref(list);
+	watch_state_free(ws);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_route = {
+	.name = "route",
+	.usage = "--dir DIR [--json]",
+	.summary = "alerts, sightings and incidents with the party and duty"
+		   " officer responsible for them (AOR and watch list)",
+	.run = route_run,
+};

@@ -1,0 +1,1044 @@
+/*
+ * sensor/eve.c: Suricata EVE JSON lines -> facts and STIX observables.
+ *
+ * The scanner validates the whole line as JSON (RFC 8259: structure,
+ * strings with their escapes and UTF-8, numbers) but keeps only the
+ * fields it maps, borrowing strings from the line when they hold no
+ * escape and decoding into the reader's fixed scratch space when they do.
+ * No allocation per line, nesting capped.
+ *
+ * Mapping (Suricata field -> STIX):
+ *   src_ip, dest_ip          ipv4-addr / ipv6-addr, network-traffic src_ref/dst_ref
+ *   src_port, dest_port, proto   network-traffic src_port, dst_port, protocols
+ *   dns.rrname, dns.queries[].rrname, http.hostname, tls.sni   domain-name
+ *   http.hostname + http.url url (http://host/url); http-request-ext method,
+ *                            request_value, Host and User-Agent headers
+ *   tls.subject, issuerdn, serial, fingerprint   x509-certificate
+ *                            (subject, issuer, serial_number, hashes.SHA-1)
+ *   fileinfo.filename, size, md5, sha1, sha256   file
+ *   smtp.mail_from, rcpt_to[], email.from, to[], subject   email-message
+ *                            from_ref / to_refs -> email-addr
+ *   timestamp                first_observed = last_observed
+ * sensor_event_to_stix writes exactly the properties the facts name, so
+ * the index and the evaluator see the same event (tests check it).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/sensor.h"
+
+#define SCRATCH 65536
+#define MAX_DEPTH 64
+
+/* Where a value sits: a context (an object we look into) or a field. */
+enum role {
+	R_SKIP = 0,
+	C_TOP, C_DNS, C_DNS_QUERY, C_HTTP, C_TLS, C_FILEINFO, C_SMTP, C_EMAIL,
+	F_TS, F_EVTYPE, F_SRC_IP, F_DEST_IP, F_SRC_PORT, F_DEST_PORT, F_PROTO,
+	F_DOMAIN, F_HTTP_HOST, F_HTTP_URL, F_HTTP_METHOD, F_HTTP_UA, F_TLS_SNI,
+	F_TLS_SUBJECT, F_TLS_ISSUER, F_TLS_SERIAL, F_TLS_FP, F_FILENAME, F_MD5,
+	F_SHA1, F_SHA256, F_SIZE, F_MAIL_FROM, F_MAIL_TO, F_SUBJECT,
+	A_DNS_QUERIES, /* array of C_DNS_QUERY */
+	A_MAIL_TO,     /* array of F_MAIL_TO */
+};
+
+/* Path hashes of every fact the reader makes. */
+enum path {
+	P_IP4_VALUE, P_IP4_TYPE, P_IP6_VALUE, P_IP6_TYPE,
+	P_NT_TYPE, P_NT_SRC_VALUE, P_NT_SRC_TYPE, P_NT_DST_VALUE, P_NT_DST_TYPE,
+	P_NT_SRC_PORT, P_NT_DST_PORT, P_NT_PROTOCOLS,
+	P_NT_HTTP_METHOD, P_NT_HTTP_VALUE, P_NT_HTTP_HOST, P_NT_HTTP_UA,
+	P_DOMAIN_VALUE, P_DOMAIN_TYPE, P_URL_VALUE, P_URL_TYPE,
+	P_FILE_TYPE, P_FILE_NAME, P_FILE_SIZE, P_FILE_MD5, P_FILE_SHA1, P_FILE_SHA256,
+	P_X509_TYPE, P_X509_SUBJECT, P_X509_ISSUER, P_X509_SERIAL, P_X509_SHA1,
+	P_EM_TYPE, P_EM_SUBJECT, P_EM_FROM_VALUE, P_EM_FROM_TYPE, P_EM_TO_VALUE,
+	P_EM_TO_TYPE, P_EA_VALUE, P_EA_TYPE,
+	P_COUNT,
+};
+
+static const char *const path_text[P_COUNT] = {
+	"ipv4-addr:value", "ipv4-addr:type", "ipv6-addr:value", "ipv6-addr:type",
+	"network-traffic:type", "network-traffic:src_ref.value", "network-traffic:src_ref.type",
+	"network-traffic:dst_ref.value", "network-traffic:dst_ref.type",
+	"network-traffic:src_port", "network-traffic:dst_port", "network-traffic:protocols[*]",
+	"network-traffic:extensions.'http-request-ext'.request_method",
+	"network-traffic:extensions.'http-request-ext'.request_value",
+	"network-traffic:extensions.'http-request-ext'.request_header.Host",
+	"network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'",
+	"domain-name:value", "domain-name:type", "url:value", "url:type",
+	"file:type", "file:name", "file:size", "file:hashes.MD5", "file:hashes.'SHA-1'",
+	"file:hashes.'SHA-256'",
+	"x509-certificate:type", "x509-certificate:subject", "x509-certificate:issuer",
+	"x509-certificate:serial_number", "x509-certificate:hashes.'SHA-1'",
+	"email-message:type", "email-message:subject", "email-message:from_ref.value",
+	"email-message:from_ref.type", "email-message:to_refs[*].value",
+	"email-message:to_refs[*].type", "email-addr:value", "email-addr:type",
+};
+
+struct sensor_eve {
+	uint64_t path[P_COUNT];
+	char scratch[SCRATCH];
+	size_t used;
+	char proto_lc[16];
+};
+
+struct scan {
+	sensor_eve *r;
+	const char *s;
+	size_t n, i;
+	int depth;
+	struct sensor_event *ev;
+	struct tx_error *err;
+	tx_err rc;
+};
+
+tx_err sensor_eve_new(sensor_eve **out)
+{
+	sensor_eve *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return TX_ERR_NOMEM;
+	for (int p = 0; p < P_COUNT; p++)
+		r->path[p] = pattern_path_hash(path_text[p], strlen(path_text[p]));
+	*out = r;
+	return TX_OK;
+}
+
+void sensor_eve_free(sensor_eve *r)
+{
+	free(r);
+}
+
+static tx_err bad(struct scan *sc, const char *what)
+{
+	if (sc->rc == TX_OK)
+		sc->rc = tx_error_set(sc->err, TX_ERR_INVALID, "column %zu: %s", sc->i + 1, what);
+	return sc->rc;
+}
+
+static inline void ws(struct scan *sc)
+{
+	while (sc->i < sc->n) {
+		char c = sc->s[sc->i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		sc->i++;
+	}
+}
+
+static int hex4(const char *p, uint32_t *v)
+{
+	*v = 0;
+	for (int k = 0; k < 4; k++) {
+		char c = p[k];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (uint32_t)d;
+	}
+	return 0;
+}
+
+/* Length of a valid UTF-8 sequence at p (0 if invalid). */
+static size_t utf8_ok(const unsigned char *p, size_t left)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* A string at sc->i (the opening quote); out borrows or points to scratch. */
+static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
+{
+	const unsigned char *s = (const unsigned char *)sc->s;
+	size_t start = ++sc->i, esc = 0;
+
+	for (;;) {
+		/* eight plain bytes at a time (no quote, backslash, control or
+		 * non-ASCII byte), the usual case */
+		while (sc->i + 8 <= sc->n) {
+			uint64_t x;
+			memcpy(&x, s + sc->i, 8);
+			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+			uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+			uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x;
+			if (special & highs)
+				break;
+			sc->i += 8;
+		}
+		if (sc->i >= sc->n)
+			return bad(sc, "unterminated string");
+		unsigned char c = s[sc->i];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			esc = 1;
+			if (sc->i + 1 >= sc->n)
+				return bad(sc, "unterminated string");
+			char e = (char)s[sc->i + 1];
+			if (e == 'u') {
+				uint32_t v;
+				if (sc->i + 6 > sc->n || hex4(sc->s + sc->i + 2, &v) != 0)
+					return bad(sc, "bad \\u escape");
+				if (v == 0)
+					return bad(sc, "\\u0000 in string");
+				if (v >= 0xdc00 && v <= 0xdfff)
+					return bad(sc, "lone surrogate in \\u escape");
+				if (v >= 0xd800 && v <= 0xdbff) {
+					uint32_t lo;
+					if (sc->i + 12 > sc->n || s[sc->i + 6] != '\\' || s[sc->i + 7] != 'u' ||
+					    hex4(sc->s + sc->i + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+						return bad(sc, "lone surrogate in \\u escape");
+					sc->i += 6;
+				}
+				sc->i += 6;
+				continue;
+			}
+			if (!strchr("\"\\/bfnrt", e) || e == '\0')
+				return bad(sc, "bad escape in string");
+			sc->i += 2;
+			continue;
+		}
+		if (c < 0x20)
+			return bad(sc, "control character in string");
+		if (c >= 0x80) {
+			size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
+			if (l == 0)
+				return bad(sc, "invalid UTF-8 in string");
+			sc->i += l;
+			continue;
+		}
+		sc->i++;
+	}
+	size_t end = sc->i++;
+	if (!keep)
+		return TX_OK;
+	if (!esc) {
+		out->s = sc->s + start;
+		out->len = end - start;
+		return TX_OK;
+	}
+	/* decode into scratch (at most as long as the source) */
+	sensor_eve *r = sc->r;
+	if (r->used + (end - start) + 1 > SCRATCH)
+		return bad(sc, "too many escaped strings on one line");
+	char *d = r->scratch + r->used;
+	size_t n = 0;
+	for (size_t k = start; k < end;) {
+		if (sc->s[k] != '\\') {
+			d[n++] = sc->s[k++];
+			continue;
+		}
+		char e = sc->s[k + 1];
+		uint32_t cp;
+		switch (e) {
+		case 'b': d[n++] = '\b'; k += 2; continue;
+		case 'f': d[n++] = '\f'; k += 2; continue;
+		case 'n': d[n++] = '\n'; k += 2; continue;
+		case 'r': d[n++] = '\r'; k += 2; continue;
+		case 't': d[n++] = '\t'; k += 2; continue;
+		case 'u': break;
+		default: d[n++] = e; k += 2; continue;
+		}
+		hex4(sc->s + k + 2, &cp);
+		k += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			uint32_t lo;
+			if (k + 6 <= end && sc->s[k] == '\\' && sc->s[k + 1] == 'u' &&
+			    hex4(sc->s + k + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				k += 6;
+			} else {
+				return bad(sc, "lone surrogate in \\u escape");
+			}
+		} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+			return bad(sc, "lone surrogate in \\u escape");
+		}
+		if (cp == 0)
+			return bad(sc, "\\u0000 in string");
+		/* a \u escape (6 bytes) never encodes to more than 4 */
+		if (cp < 0x80) {
+			d[n++] = (char)cp;
+		} else if (cp < 0x800) {
+			d[n++] = (char)(0xc0 | cp >> 6);
+			d[n++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			d[n++] = (char)(0xe0 | cp >> 12);
+			d[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			d[n++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			d[n++] = (char)(0xf0 | cp >> 18);
+			d[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			d[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			d[n++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	d[n] = '\0';
+	r->used += n + 1;
+	out->s = d;
+	out->len = n;
+	return TX_OK;
+}
+
+static tx_err number(struct scan *sc, int *is_int, int64_t *v)
+{
+	const char *s = sc->s;
+	size_t i = sc->i, n = sc->n;
+	int neg = 0, ovf = 0;
+	int64_t x = 0;
+
+	*is_int = 1;
+	if (i < n && s[i] == '-')
+		neg = 1, i++;
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return bad(sc, "bad number");
+	if (s[i] == '0') {
+		i++;
+	} else {
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (x > (INT64_MAX - 9) / 10)
+				ovf = 1;
+			else
+				x = x * 10 + (s[i] - '0');
+			i++;
+		}
+	}
+	if (i < n && s[i] == '.') {
+		*is_int = 0;
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return bad(sc, "bad number");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		*is_int = 0;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return bad(sc, "bad number");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	/* what jansson (and so the rest of trilex) refuses, refuse too */
+	if (ovf && *is_int)
+		return bad(sc, "integer too big");
+	if (!*is_int) {
+		char buf[400];
+		if (i - sc->i >= sizeof(buf))
+			return bad(sc, "number too long");
+		memcpy(buf, s + sc->i, i - sc->i);
+		buf[i - sc->i] = '\0';
+		double d = strtod(buf, NULL);
+		if (!isfinite(d))
+			return bad(sc, "real number overflow");
+	}
+	*v = neg ? -x : x;
+	sc->i = i;
+	return TX_OK;
+}
+
+static int key_is(const struct sensor_str *k, const char *lit, size_t n)
+{
+	return k->len == n && memcmp(k->s, lit, n) == 0;
+}
+#define KEY(k, lit) key_is(k, lit, sizeof(lit) - 1)
+
+static enum role child(enum role ctx, const struct sensor_str *k)
+{
+	switch (ctx) {
+	case C_TOP:
+		if (KEY(k, "timestamp")) return F_TS;
+		if (KEY(k, "event_type")) return F_EVTYPE;
+		if (KEY(k, "src_ip")) return F_SRC_IP;
+		if (KEY(k, "dest_ip")) return F_DEST_IP;
+		if (KEY(k, "src_port")) return F_SRC_PORT;
+		if (KEY(k, "dest_port")) return F_DEST_PORT;
+		if (KEY(k, "proto")) return F_PROTO;
+		if (KEY(k, "dns")) return C_DNS;
+		if (KEY(k, "http")) return C_HTTP;
+		if (KEY(k, "tls")) return C_TLS;
+		if (KEY(k, "fileinfo")) return C_FILEINFO;
+		if (KEY(k, "smtp")) return C_SMTP;
+		if (KEY(k, "email")) return C_EMAIL;
+		return R_SKIP;
+	case C_DNS:
+		if (KEY(k, "rrname")) return F_DOMAIN;
+		if (KEY(k, "queries")) return A_DNS_QUERIES;
+		return R_SKIP;
+	case C_DNS_QUERY:
+		return KEY(k, "rrname") ? F_DOMAIN : R_SKIP;
+	case C_HTTP:
+		if (KEY(k, "hostname")) return F_HTTP_HOST;
+		if (KEY(k, "url")) return F_HTTP_URL;
+		if (KEY(k, "http_method")) return F_HTTP_METHOD;
+		if (KEY(k, "http_user_agent")) return F_HTTP_UA;
+		return R_SKIP;
+	case C_TLS:
+		if (KEY(k, "sni")) return F_TLS_SNI;
+		if (KEY(k, "subject")) return F_TLS_SUBJECT;
+		if (KEY(k, "issuerdn")) return F_TLS_ISSUER;
+		if (KEY(k, "serial")) return F_TLS_SERIAL;
+		if (KEY(k, "fingerprint")) return F_TLS_FP;
+		return R_SKIP;
+	case C_FILEINFO:
+		if (KEY(k, "filename")) return F_FILENAME;
+		if (KEY(k, "md5")) return F_MD5;
+		if (KEY(k, "sha1")) return F_SHA1;
+		if (KEY(k, "sha256")) return F_SHA256;
+		if (KEY(k, "size")) return F_SIZE;
+		return R_SKIP;
+	case C_SMTP:
+		if (KEY(k, "mail_from")) return F_MAIL_FROM;
+		if (KEY(k, "rcpt_to")) return A_MAIL_TO;
+		return R_SKIP;
+	case C_EMAIL:
+		if (KEY(k, "from")) return F_MAIL_FROM;
+		if (KEY(k, "to")) return A_MAIL_TO;
+		if (KEY(k, "subject")) return F_SUBJECT;
+		return R_SKIP;
+	default:
+		return R_SKIP;
+	}
+}
+
+/* An e-mail address out of "Name <a@b>" or "<a@b>"; as is otherwise. */
+static struct sensor_str addr_of(struct sensor_str s)
+{
+	const char *lt = memchr(s.s, '<', s.len);
+
+	if (lt != NULL) {
+		const char *gt = memchr(lt, '>', s.len - (size_t)(lt - s.s));
+		if (gt != NULL && gt > lt + 1) {
+			s.len = (size_t)(gt - lt - 1);
+			s.s = lt + 1;
+		}
+	}
+	return s;
+}
+
+static void add_domain(struct sensor_event *ev, struct sensor_str s)
+{
+	if (s.len == 0)
+		return;
+	for (size_t i = 0; i < ev->n_domains; i++)
+		if (ev->domains[i].len == s.len && memcmp(ev->domains[i].s, s.s, s.len) == 0)
+			return;
+	if (ev->n_domains < SENSOR_MAX_LIST)
+		ev->domains[ev->n_domains++] = s;
+}
+
+static void record_str(struct sensor_event *ev, enum role f, struct sensor_str s)
+{
+	switch (f) {
+	case F_EVTYPE: ev->event_type = s; break;
+	case F_SRC_IP: ev->src_ip = s; break;
+	case F_DEST_IP: ev->dest_ip = s; break;
+	case F_PROTO: ev->proto = s; break;
+	case F_DOMAIN: add_domain(ev, s); break;
+	case F_HTTP_HOST: ev->http_host = s; add_domain(ev, s); break;
+	case F_HTTP_URL: ev->http_url = s; break;
+	case F_HTTP_METHOD: ev->http_method = s; break;
+	case F_HTTP_UA: ev->http_ua = s; break;
+	case F_TLS_SNI: add_domain(ev, s); break;
+	case F_TLS_SUBJECT: ev->tls_subject = s; break;
+	case F_TLS_ISSUER: ev->tls_issuer = s; break;
+	case F_TLS_SERIAL: ev->tls_serial = s; break;
+	case F_TLS_FP: ev->tls_sha1 = s; break;
+	case F_FILENAME: ev->file_name = s; break;
+	case F_MD5: ev->md5 = s; break;
+	case F_SHA1: ev->sha1 = s; break;
+	case F_SHA256: ev->sha256 = s; break;
+	case F_MAIL_FROM: if (s.len) ev->mail_from = addr_of(s); break;
+	case F_MAIL_TO:
+		s = addr_of(s);
+		if (s.len && ev->n_mail_to < SENSOR_MAX_LIST)
+			ev->mail_to[ev->n_mail_to++] = s;
+		break;
+	case F_SUBJECT: ev->subject = s; break;
+	default: break;
+	}
+}
+
+/* "2024-01-15T10:00:00.123456+0000" (Suricata) or with Z / +00:00. */
+static int eve_time(const char *s, size_t n, int64_t *us)
+{
+	int v[6], pos[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
+	size_t i;
+
+	if (n < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':')
+		return -1;
+	for (int k = 0; k < 6; k++) {
+		v[k] = 0;
+		for (int j = 0; j < len[k]; j++) {
+			char c = s[pos[k] + j];
+			if (c < '0' || c > '9')
+				return -1;
+			v[k] = v[k] * 10 + (c - '0');
+		}
+	}
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return -1;
+	int64_t frac = 0;
+	i = 19;
+	if (i < n && s[i] == '.') {
+		int digits = 0;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+			if (digits < 6)
+				frac = frac * 10 + (s[i] - '0');
+		if (digits == 0)
+			return -1;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	int64_t off = 0;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int sign = s[i] == '-' ? -1 : 1, hh, mm;
+		size_t rest = n - i - 1;
+		const char *o = s + i + 1;
+		if (rest == 4 && o[0] >= '0' && o[0] <= '9' && o[1] >= '0' && o[1] <= '9' &&
+		    o[2] >= '0' && o[2] <= '9' && o[3] >= '0' && o[3] <= '9') {
+			hh = (o[0] - '0') * 10 + (o[1] - '0');
+			mm = (o[2] - '0') * 10 + (o[3] - '0');
+		} else if (rest == 5 && o[2] == ':' && o[0] >= '0' && o[0] <= '9' && o[1] >= '0' &&
+			   o[1] <= '9' && o[3] >= '0' && o[3] <= '9' && o[4] >= '0' && o[4] <= '9') {
+			hh = (o[0] - '0') * 10 + (o[1] - '0');
+			mm = (o[3] - '0') * 10 + (o[4] - '0');
+		} else {
+			return -1;
+		}
+		off = sign * (int64_t)(hh * 3600 + mm * 60);
+		i = n;
+	} else if (i < n && s[i] == 'Z') {
+		i++;
+	}
+	if (i != n)
+		return -1;
+	/* days from civil (proleptic Gregorian) */
+	int y = v[0] - (v[1] <= 2);
+	int era = (y >= 0 ? y : y - 399) / 400;
+	int yoe = y - era * 400;
+	int doy = (153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = (int64_t)era * 146097 + doe - 719468;
+	*us = ((days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) - off) * 1000000 + frac;
+	return 0;
+}
+
+static tx_err value(struct scan *sc, enum role role);
+
+static tx_err object(struct scan *sc, enum role ctx)
+{
+	struct sensor_str k;
+
+	sc->i++; /* { */
+	if (++sc->depth > MAX_DEPTH)
+		return bad(sc, "nested too deep");
+	ws(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == '}') {
+		sc->i++;
+		sc->depth--;
+		return TX_OK;
+	}
+	for (;;) {
+		ws(sc);
+		if (sc->i >= sc->n || sc->s[sc->i] != '"')
+			return bad(sc, "expected a member name");
+		if (string(sc, &k, ctx != R_SKIP) != TX_OK)
+			return sc->rc;
+		ws(sc);
+		if (sc->i >= sc->n || sc->s[sc->i] != ':')
+			return bad(sc, "expected ':'");
+		sc->i++;
+		ws(sc);
+		if (value(sc, ctx == R_SKIP ? R_SKIP : child(ctx, &k)) != TX_OK)
+			return sc->rc;
+		ws(sc);
+		if (sc->i < sc->n && sc->s[sc->i] == ',') {
+			sc->i++;
+			continue;
+		}
+		if (sc->i < sc->n && sc->s[sc->i] == '}') {
+			sc->i++;
+			sc->depth--;
+			return TX_OK;
+		}
+		return bad(sc, "expected ',' or '}'");
+	}
+}
+
+static tx_err array(struct scan *sc, enum role elem)
+{
+	sc->i++; /* [ */
+	if (++sc->depth > MAX_DEPTH)
+		return bad(sc, "nested too deep");
+	ws(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == ']') {
+		sc->i++;
+		sc->depth--;
+		return TX_OK;
+	}
+	for (;;) {
+		ws(sc);
+		if (value(sc, elem) != TX_OK)
+			return sc->rc;
+		ws(sc);
+		if (sc->i < sc->n && sc->s[sc->i] == ',') {
+			sc->i++;
+			continue;
+		}
+		if (sc->i < sc->n && sc->s[sc->i] == ']') {
+			sc->i++;
+			sc->depth--;
+			return TX_OK;
+		}
+		return bad(sc, "expected ',' or ']'");
+	}
+}
+
+static tx_err value(struct scan *sc, enum role role)
+{
+	struct sensor_str str;
+	int is_int = 0;
+	int64_t v = 0;
+
+	if (sc->i >= sc->n)
+		return bad(sc, "expected a value");
+	switch (sc->s[sc->i]) {
+	case '{':
+		return object(sc, role >= C_TOP && role <= C_EMAIL ? role : R_SKIP);
+	case '[':
+		return array(sc, role == A_DNS_QUERIES ? C_DNS_QUERY : role == A_MAIL_TO ? F_MAIL_TO : R_SKIP);
+	case '"':
+		if (string(sc, &str, role >= F_TS) != TX_OK)
+			return sc->rc;
+		if (role == F_TS) {
+			if (eve_time(str.s, str.len, &sc->ev->ts) != 0)
+				return bad(sc, "timestamp: not a date and time");
+		} else if (role > F_TS) {
+			record_str(sc->ev, role, str);
+		}
+		return TX_OK;
+	case 't':
+		if (sc->n - sc->i >= 4 && memcmp(sc->s + sc->i, "true", 4) == 0) {
+			sc->i += 4;
+			return TX_OK;
+		}
+		return bad(sc, "bad literal");
+	case 'f':
+		if (sc->n - sc->i >= 5 && memcmp(sc->s + sc->i, "false", 5) == 0) {
+			sc->i += 5;
+			return TX_OK;
+		}
+		return bad(sc, "bad literal");
+	case 'n':
+		if (sc->n - sc->i >= 4 && memcmp(sc->s + sc->i, "null", 4) == 0) {
+			sc->i += 4;
+			return TX_OK;
+		}
+		return bad(sc, "bad literal");
+	default:
+		if (sc->s[sc->i] != '-' && (sc->s[sc->i] < '0' || sc->s[sc->i] > '9'))
+			return bad(sc, "expected a value");
+		if (number(sc, &is_int, &v) != TX_OK)
+			return sc->rc;
+		if (is_int && role == F_SRC_PORT)
+			sc->ev->src_port = v;
+		else if (is_int && role == F_DEST_PORT)
+			sc->ev->dest_port = v;
+		else if (is_int && role == F_SIZE)
+			sc->ev->file_size = v;
+		return TX_OK;
+	}
+}
+
+/* ---- facts ---- */
+
+static void fact(struct sensor_event *ev, uint64_t path, enum pattern_fact_kind kind,
+		 const char *s, size_t len, int64_t num)
+{
+	if (ev->n_facts >= SENSOR_MAX_FACTS)
+		return;
+	struct pattern_fact *f = &ev->facts[ev->n_facts++];
+	f->path = path;
+	f->kind = kind;
+	f->s = s;
+	f->len = len;
+	f->num = num;
+}
+
+#define FSTR(p, str) fact(ev, r->path[p], PATTERN_FACT_STRING, (str).s, (str).len, 0)
+#define FLIT(p, lit) fact(ev, r->path[p], PATTERN_FACT_STRING, lit, sizeof(lit) - 1, 0)
+
+static int is_v6(struct sensor_str s)
+{
+	return memchr(s.s, ':', s.len) != NULL;
+}
+
+static void ip_facts(sensor_eve *r, struct sensor_event *ev, struct sensor_str ip,
+		     enum path nt_value, enum path nt_type)
+{
+	int v6 = is_v6(ip);
+	enum pattern_fact_kind k = pattern_is_net(ip.s, ip.len) ? PATTERN_FACT_IP : PATTERN_FACT_STRING;
+
+	fact(ev, r->path[v6 ? P_IP6_VALUE : P_IP4_VALUE], k, ip.s, ip.len, 0);
+	fact(ev, r->path[nt_value], k, ip.s, ip.len, 0);
+	if (v6) {
+		FLIT(P_IP6_TYPE, "ipv6-addr");
+		FLIT(nt_type, "ipv6-addr");
+	} else {
+		FLIT(P_IP4_TYPE, "ipv4-addr");
+		FLIT(nt_type, "ipv4-addr");
+	}
+}
+
+/* Whether the event has a network-traffic object (it needs an address). */
+static int has_nt(const struct sensor_event *ev)
+{
+	return ev->src_ip.len > 0 || ev->dest_ip.len > 0;
+}
+
+static void make_facts(sensor_eve *r, struct sensor_event *ev)
+{
+	ev->n_facts = 0;
+	if (has_nt(ev)) {
+		FLIT(P_NT_TYPE, "network-traffic");
+		if (ev->src_ip.len)
+			ip_facts(r, ev, ev->src_ip, P_NT_SRC_VALUE, P_NT_SRC_TYPE);
+		if (ev->dest_ip.len)
+			ip_facts(r, ev, ev->dest_ip, P_NT_DST_VALUE, P_NT_DST_TYPE);
+		if (ev->src_port >= 0)
+			fact(ev, r->path[P_NT_SRC_PORT], PATTERN_FACT_INT, NULL, 0, ev->src_port);
+		if (ev->dest_port >= 0)
+			fact(ev, r->path[P_NT_DST_PORT], PATTERN_FACT_INT, NULL, 0, ev->dest_port);
+		if (ev->proto.len > 0 && ev->proto.len < sizeof(r->proto_lc)) {
+			for (size_t i = 0; i < ev->proto.len; i++) {
+				char c = ev->proto.s[i];
+				r->proto_lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+			}
+			fact(ev, r->path[P_NT_PROTOCOLS], PATTERN_FACT_STRING, r->proto_lc, ev->proto.len, 0);
+		}
+		if (ev->http_method.len)
+			FSTR(P_NT_HTTP_METHOD, ev->http_method);
+		if (ev->http_url.len)
+			FSTR(P_NT_HTTP_VALUE, ev->http_url);
+		if (ev->http_host.len)
+			FSTR(P_NT_HTTP_HOST, ev->http_host);
+		if (ev->http_ua.len)
+			FSTR(P_NT_HTTP_UA, ev->http_ua);
+	}
+	for (size_t i = 0; i < ev->n_domains; i++)
+		FSTR(P_DOMAIN_VALUE, ev->domains[i]);
+	if (ev->n_domains)
+		FLIT(P_DOMAIN_TYPE, "domain-name");
+	ev->url_len = 0;
+	if (ev->http_host.len && ev->http_url.len &&
+	    ev->http_host.len + ev->http_url.len + 8 < sizeof(ev->url)) {
+		int slash = ev->http_url.s[0] == '/';
+		memcpy(ev->url, "http://", 7);
+		memcpy(ev->url + 7, ev->http_host.s, ev->http_host.len);
+		ev->url_len = 7 + ev->http_host.len;
+		if (!slash)
+			ev->url[ev->url_len++] = '/';
+		memcpy(ev->url + ev->url_len, ev->http_url.s, ev->http_url.len);
+		ev->url_len += ev->http_url.len;
+		ev->url[ev->url_len] = '\0';
+		fact(ev, r->path[P_URL_VALUE], PATTERN_FACT_STRING, ev->url, ev->url_len, 0);
+		FLIT(P_URL_TYPE, "url");
+	}
+	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
+		FLIT(P_FILE_TYPE, "file");
+		if (ev->file_name.len)
+			FSTR(P_FILE_NAME, ev->file_name);
+		if (ev->file_size >= 0)
+			fact(ev, r->path[P_FILE_SIZE], PATTERN_FACT_INT, NULL, 0, ev->file_size);
+		if (ev->md5.len)
+			FSTR(P_FILE_MD5, ev->md5);
+		if (ev->sha1.len)
+			FSTR(P_FILE_SHA1, ev->sha1);
+		if (ev->sha256.len)
+			FSTR(P_FILE_SHA256, ev->sha256);
+	}
+	ev->sha1_hex_len = 0;
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+		FLIT(P_X509_TYPE, "x509-certificate");
+		if (ev->tls_subject.len)
+			FSTR(P_X509_SUBJECT, ev->tls_subject);
+		if (ev->tls_issuer.len)
+			FSTR(P_X509_ISSUER, ev->tls_issuer);
+		if (ev->tls_serial.len)
+			FSTR(P_X509_SERIAL, ev->tls_serial);
+		for (size_t i = 0; i < ev->tls_sha1.len && ev->sha1_hex_len + 1 < sizeof(ev->sha1_hex); i++) {
+			char c = ev->tls_sha1.s[i];
+			if (c == ':')
+				continue;
+			ev->sha1_hex[ev->sha1_hex_len++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+		}
+		ev->sha1_hex[ev->sha1_hex_len] = '\0';
+		if (ev->sha1_hex_len)
+			fact(ev, r->path[P_X509_SHA1], PATTERN_FACT_STRING, ev->sha1_hex, ev->sha1_hex_len, 0);
+	}
+	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
+		FLIT(P_EM_TYPE, "email-message");
+		if (ev->subject.len)
+			FSTR(P_EM_SUBJECT, ev->subject);
+		if (ev->mail_from.len) {
+			FSTR(P_EM_FROM_VALUE, ev->mail_from);
+			FLIT(P_EM_FROM_TYPE, "email-addr");
+			FSTR(P_EA_VALUE, ev->mail_from);
+		}
+		for (size_t i = 0; i < ev->n_mail_to; i++) {
+			FSTR(P_EM_TO_VALUE, ev->mail_to[i]);
+			FSTR(P_EA_VALUE, ev->mail_to[i]);
+		}
+		if (ev->n_mail_to)
+			FLIT(P_EM_TO_TYPE, "email-addr");
+		if (ev->mail_from.len || ev->n_mail_to)
+			FLIT(P_EA_TYPE, "email-addr");
+	}
+}
+
+tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
+			struct sensor_event *ev, struct tx_error *err)
+{
+	struct scan sc = { .r = r, .s = line, .n = len, .ev = ev, .err = err };
+	size_t lineno = ev->line;
+
+	memset(ev, 0, offsetof(struct sensor_event, url));
+	ev->line = lineno;
+	ev->ts = INT64_MIN;
+	ev->src_port = ev->dest_port = ev->file_size = -1;
+	ev->n_facts = 0;
+	ev->url_len = ev->sha1_hex_len = 0;
+	r->used = 0;
+	if (len > SENSOR_LINE_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "line longer than %u bytes", SENSOR_LINE_MAX);
+	ws(&sc);
+	if (sc.i >= sc.n || sc.s[sc.i] != '{')
+		return bad(&sc, "expected a JSON object");
+	if (object(&sc, C_TOP) != TX_OK)
+		return sc.rc;
+	ws(&sc);
+	if (sc.i != sc.n)
+		return bad(&sc, "text after the JSON object");
+	if (ev->ts == INT64_MIN)
+		return tx_error_set(err, TX_ERR_INVALID, "timestamp: missing");
+	make_facts(r, ev);
+	return TX_OK;
+}
+
+/* ---- the event as STIX ---- */
+
+/* A deterministic id: type--UUID (version 5 bits) from a hash of parts. */
+static json_t *sco_id(const char *type, const char *a, size_t alen, const char *b, size_t blen)
+{
+	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+	char buf[128];
+
+	for (const char *p = type; *p; p++)
+		h1 = (h1 ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (size_t i = 0; i < alen; i++)
+		h1 = (h1 ^ (unsigned char)a[i]) * 0x100000001b3ULL, h2 = (h2 ^ (unsigned char)a[i]) * 0x1000193ULL + 7;
+	for (size_t i = 0; i < blen; i++)
+		h2 = (h2 ^ (unsigned char)b[i]) * 0x100000001b3ULL;
+	h2 ^= h1 >> 17;
+	snprintf(buf, sizeof(buf), "%s--%08x-%04x-5%03x-%04x-%012llx", type, (unsigned)(h1 >> 32),
+		 (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xfff,
+		 0x8000 | ((unsigned)(h2 >> 48) & 0x3fff), (unsigned long long)(h2 & 0xffffffffffffULL));
+	return json_string(buf);
+}
+
+static int put_str(json_t *o, const char *key, struct sensor_str s)
+{
+	return json_object_set_new(o, key, json_stringn(s.s, s.len));
+}
+
+static int add_obj(json_t *objs, json_t *refs, json_t *o)
+{
+	if (o == NULL)
+		return -1;
+	json_array_append(refs, json_object_get(o, "id"));
+	return json_array_append_new(objs, o);
+}
+
+static json_t *ip_obj(struct sensor_str ip)
+{
+	const char *type = is_v6(ip) ? "ipv6-addr" : "ipv4-addr";
+	json_t *o = json_object();
+
+	json_object_set_new(o, "type", json_string(type));
+	json_object_set_new(o, "id", sco_id(type, ip.s, ip.len, NULL, 0));
+	put_str(o, "value", ip);
+	return o;
+}
+
+json_t *sensor_event_to_stix(const struct sensor_event *ev)
+{
+	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *o;
+	char t[TX_TIME_BUF], line[32];
+
+	if (objs == NULL || refs == NULL || od == NULL)
+		goto fail;
+	snprintf(line, sizeof(line), "%zu", ev->line);
+	tx_time_format(ev->ts, t);
+	json_object_set_new(od, "type", json_string("observed-data"));
+	json_object_set_new(od, "spec_version", json_string("2.1"));
+	json_object_set_new(od, "id", sco_id("observed-data", t, strlen(t), line, strlen(line)));
+	json_object_set_new(od, "created", json_string(t));
+	json_object_set_new(od, "modified", json_string(t));
+	json_object_set_new(od, "first_observed", json_string(t));
+	json_object_set_new(od, "last_observed", json_string(t));
+	json_object_set_new(od, "number_observed", json_integer(1));
+	json_array_append_new(objs, od);
+	if (has_nt(ev)) {
+		json_t *nt = json_object(), *src = NULL, *dst = NULL;
+		json_object_set_new(nt, "type", json_string("network-traffic"));
+		if (ev->src_ip.len)
+			add_obj(objs, refs, src = ip_obj(ev->src_ip));
+		if (ev->dest_ip.len)
+			add_obj(objs, refs, dst = ip_obj(ev->dest_ip));
+		if (src)
+			json_object_set(nt, "src_ref", json_object_get(src, "id"));
+		if (dst)
+			json_object_set(nt, "dst_ref", json_object_get(dst, "id"));
+		if (ev->src_port >= 0)
+			json_object_set_new(nt, "src_port", json_integer(ev->src_port));
+		if (ev->dest_port >= 0)
+			json_object_set_new(nt, "dst_port", json_integer(ev->dest_port));
+		if (ev->proto.len > 0 && ev->proto.len < 16) {
+			char lc[16];
+			for (size_t i = 0; i < ev->proto.len; i++) {
+				char c = ev->proto.s[i];
+				lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+			}
+			json_object_set_new(nt, "protocols", json_pack("[s#]", lc, (int)ev->proto.len));
+		}
+		if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
+			json_t *ext = json_object(), *hdr = json_object();
+			if (ev->http_method.len)
+				put_str(ext, "request_method", ev->http_method);
+			if (ev->http_url.len)
+				put_str(ext, "request_value", ev->http_url);
+			if (ev->http_host.len)
+				put_str(hdr, "Host", ev->http_host);
+			if (ev->http_ua.len)
+				put_str(hdr, "User-Agent", ev->http_ua);
+			if (json_object_size(hdr))
+				json_object_set(ext, "request_header", hdr);
+			json_decref(hdr);
+			json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext));
+		}
+		char ports[64];
+		snprintf(ports, sizeof(ports), "%lld/%lld", (long long)ev->src_port, (long long)ev->dest_port);
+		json_object_set_new(nt, "id", sco_id("network-traffic", t, strlen(t), ports, strlen(ports)));
+		add_obj(objs, refs, nt);
+	}
+	for (size_t i = 0; i < ev->n_domains; i++) {
+		o = json_object();
+		json_object_set_new(o, "type", json_string("domain-name"));
+		json_object_set_new(o, "id", sco_id("domain-name", ev->domains[i].s, ev->domains[i].len, NULL, 0));
+		put_str(o, "value", ev->domains[i]);
+		add_obj(objs, refs, o);
+	}
+	if (ev->url_len) {
+		o = json_object();
+		json_object_set_new(o, "type", json_string("url"));
+		json_object_set_new(o, "id", sco_id("url", ev->url, ev->url_len, NULL, 0));
+		json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len));
+		add_obj(objs, refs, o);
+	}
+	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
+		json_t *hashes = json_object();
+		o = json_object();
+		json_object_set_new(o, "type", json_string("file"));
+		if (ev->file_name.len)
+			put_str(o, "name", ev->file_name);
+		if (ev->file_size >= 0)
+			json_object_set_new(o, "size", json_integer(ev->file_size));
+		if (ev->md5.len)
+			put_str(hashes, "MD5", ev->md5);
+		if (ev->sha1.len)
+			put_str(hashes, "SHA-1", ev->sha1);
+		if (ev->sha256.len)
+			put_str(hashes, "SHA-256", ev->sha256);
+		if (json_object_size(hashes))
+			json_object_set(o, "hashes", hashes);
+		json_decref(hashes);
+		json_object_set_new(o, "id", sco_id("file", ev->file_name.s, ev->file_name.len,
+						    ev->sha256.s, ev->sha256.len));
+		add_obj(objs, refs, o);
+	}
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+		o = json_object();
+		json_object_set_new(o, "type", json_string("x509-certificate"));
+		if (ev->tls_subject.len)
+			put_str(o, "subject", ev->tls_subject);
+		if (ev->tls_issuer.len)
+			put_str(o, "issuer", ev->tls_issuer);
+		if (ev->tls_serial.len)
+			put_str(o, "serial_number", ev->tls_serial);
+		if (ev->sha1_hex_len)
+			json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
+								   (int)ev->sha1_hex_len));
+		json_object_set_new(o, "id", sco_id("x509-certificate", ev->sha1_hex, ev->sha1_hex_len,
+						    ev->tls_serial.s, ev->tls_serial.len));
+		add_obj(objs, refs, o);
+	}
+	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
+		json_t *em = json_object(), *to = json_array();
+		json_object_set_new(em, "type", json_string("email-message"));
+		json_object_set_new(em, "is_multipart", json_false());
+		if (ev->subject.len)
+			put_str(em, "subject", ev->subject);
+		if (ev->mail_from.len) {
+			o = json_object();
+			json_object_set_new(o, "type", json_string("email-addr"));
+			json_object_set_new(o, "id", sco_id("email-addr", ev->mail_from.s, ev->mail_from.len, NULL, 0));
+			put_str(o, "value", ev->mail_from);
+			json_object_set(em, "from_ref", json_object_get(o, "id"));
+			add_obj(objs, refs, o);
+		}
+		for (size_t i = 0; i < ev->n_mail_to; i++) {
+			o = json_object();
+			json_object_set_new(o, "type", json_string("email-addr"));
+			json_object_set_new(o, "id", sco_id("email-addr", ev->mail_to[i].s, ev->mail_to[i].len, NULL, 0));
+			put_str(o, "value", ev->mail_to[i]);
+			json_array_append(to, json_object_get(o, "id"));
+			add_obj(objs, refs, o);
+		}
+		if (json_array_size(to))
+			json_object_set(em, "to_refs", to);
+		json_decref(to);
+		json_object_set_new(em, "id", sco_id("email-message", t, strlen(t), line, strlen(line)));
+		add_obj(objs, refs, em);
+	}
+	json_object_set_new(od, "object_refs", refs);
+	return objs;
+fail:
+	json_decref(objs);
+	json_decref(refs);
+	json_decref(od);
+	return NULL;
+}

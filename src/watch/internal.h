@@ -1,0 +1,32 @@
+/* watch/internal.h: what the files of watch/ share; private to watch/. */
+#ifndef TRILEX_WATCH_INTERNAL_H
+#define TRILEX_WATCH_INTERNAL_H
+
+#include "watch/watch.h"
+
+#define WATCH_DAY_US (86400LL * 1000000LL)
+
+int watch_party_valid(const char *p);
+int watch_actor_id(const char *id);
+int watch_target_id(const char *id);
+int watch_risk_valid(const char *s);
+const char *watch_change_name(int c);
+int watch_change_parse(const char *s);
+
+/* The duty officer of party as JSON {"id","name","contact"} (new
+ * reference) or NULL: the named one (duty_ref) when it is that party's,
+ * else the first by name. */
+json_t *watch_duty_of(const watch_state *s, const char *party,
+		      const char *duty_ref);
+/* The live (active or under-review) watch-list entry of target, or NULL
+ * (borrowed JSON of the entry). */
+const json_t *watch_live_entry(const watch_state *s, const char *target);
+/* The live watch-list entry an indicator belongs to (itself or through
+ * an "indicates" relationship), or NULL. */
+const json_t *watch_indicator_entry(const watch_state *s, const char *indicator);
+/* Collect every record of the given types from every collection of st
+ * into *objs (a list of {"party", "object"}; caller frees). */
+tx_err watch_collect(tx_store *st, const char *party, const char *const *types,
+		     size_t n_types, json_t **objs, struct tx_error *err);
+
+#endif

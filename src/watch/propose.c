@@ -1,0 +1,538 @@
+/*
+ * watch/propose.c: reading the node's objects, and making proposals and
+ * votes after checking them against the state the node holds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stix/stix.h"
+#include "watch/internal.h"
+
+/* TLP 2.0 AMBER: every partner, no one else. */
+#define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+
+struct collect {
+	json_t *out;
+	const char *party;
+	tx_err rc;
+};
+
+static int collect_row(void *ctx, const struct store_row *row)
+{
+	struct collect *c = ctx;
+	json_t *o;
+
+	if (json_array_size(c->out) >= WATCH_MAX_RECORDS) {
+		c->rc = TX_ERR_TOOBIG;
+		return 1;
+	}
+	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+		return 0;
+	json_array_append_new(c->out, json_pack("{s:s, s:o, s:I, s:b}", "party",
+		row->origin ? row->origin : c->party, "object", o, "added",
+		(json_int_t)row->date_added, "here", row->origin == NULL));
+	return 0;
+}
+
+tx_err watch_collect(tx_store *st, const char *party, const char *const *types,
+		     size_t n_types, json_t **objs, struct tx_error *err)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	struct collect c = { json_array(), party, TX_OK };
+	size_t n = 0;
+	tx_err rc = TX_OK;
+
+	*objs = NULL;
+	if (c.out == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	if ((rc = store_collection_list(st, &admin, &cols, &n)) != TX_OK) {
+		tx_error_set(err, rc, "cannot list the collections");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
+					 .n_types = n_types, .limit = 1000 };
+		struct store_page pg;
+		do {
+			rc = store_query_objects(st, &q, collect_row, &c, &pg, err);
+			if (c.rc != TX_OK) {
+				rc = tx_error_set(err, c.rc, "more than %d objects of"
+						  " the watch list", WATCH_MAX_RECORDS);
+				goto out;
+			}
+			if (rc != TX_OK)
+				goto out;
+			q.has_cursor = 1;
+			q.cursor = pg.next;
+		} while (pg.more);
+	}
+	*objs = c.out;
+	c.out = NULL;
+out:
+	free(cols);
+	json_decref(c.out);
+	return rc;
+}
+
+tx_err watch_state_load(tx_store *st, const char *party, int64_t now_us,
+			watch_state **out, struct tx_error *err)
+{
+	static const char *const types[] = {
+		WATCH_PROPOSAL_TYPE, WATCH_VOTE_TYPE, "identity", "relationship",
+	};
+	struct watch_record *rec = NULL;
+	json_t *objs = NULL, *x;
+	size_t i;
+	tx_err rc;
+
+	*out = NULL;
+	if ((rc = watch_collect(st, party, types, 4, &objs, err)) != TX_OK)
+		return rc;
+	rec = calloc(json_array_size(objs) + 1, sizeof(*rec));
+	if (rec == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(objs, i, x) {
+		rec[i].party = json_string_value(json_object_get(x, "party"));
+		rec[i].obj = json_object_get(x, "object");
+	}
+	rc = watch_state_build(rec, json_array_size(objs), now_us, out, err);
+out:
+	free(rec);
+	json_decref(objs);
+	return rc;
+}
+
+/* The "watch" collection, made when missing. */
+static tx_err watch_coll(tx_store *st, struct store_collection *c,
+			 struct tx_error *err)
+{
+	struct store_user admin = { .admin = 1 };
+	char id[TX_UUID_BUF];
+	tx_err rc;
+
+	if (store_collection_get(st, &admin, WATCH_COLLECTION, c) == TX_OK)
+		return TX_OK;
+	if ((rc = store_collection_add(st, "Watch list", "proposals and votes on"
+				       " the AOR and the watch list",
+				       WATCH_COLLECTION, id, err)) != TX_OK)
+		return rc;
+	return store_collection_get(st, &admin, id, c);
+}
+
+/* Validate obj and store it in "watch", durably. */
+static tx_err put(tx_store *st, const json_t *obj, struct tx_error *err)
+{
+	struct store_collection c;
+	struct store_item item = { .obj = obj };
+	char sid[TX_UUID_BUF];
+	tx_err rc;
+
+	item.id = json_string_value(json_object_get(obj, "id"));
+	if ((rc = stix_validate(obj, err)) != TX_OK) {
+		tx_error_prefix(err, "%s", item.id);
+		return rc;
+	}
+	if ((rc = watch_coll(st, &c, err)) != TX_OK)
+		return rc;
+	return store_put_objects(st, c.pk, NULL, &item, 1, sid, err);
+}
+
+struct found {
+	const char *id;
+	json_t *obj;
+};
+
+static int found_row(void *ctx, const struct store_row *row)
+{
+	struct found *f = ctx;
+
+	if (f->obj == NULL)
+		f->obj = json_loadb(row->json, row->json_len, 0, NULL);
+	return 0;
+}
+
+/* Object id from any collection (caller frees), or NULL. */
+static json_t *find_object(tx_store *st, const char *id)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	struct found f = { id, NULL };
+	const char *ids[1] = { id };
+	size_t n = 0;
+
+	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
+		return NULL;
+	for (size_t i = 0; i < n && f.obj == NULL; i++) {
+		struct store_query q = { .collection_pk = cols[i].pk, .ids = ids,
+					 .n_ids = 1, .limit = 1 };
+		struct store_page pg;
+		store_query_objects(st, &q, found_row, &f, &pg, NULL);
+	}
+	free(cols);
+	return f.obj;
+}
+
+static int cmp_party(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* This node's party and every pinned partner, sorted. */
+static tx_err partnership(tx_store *st, const char *party, json_t **out,
+			  struct tx_error *err)
+{
+	struct store_peer *peers = NULL;
+	char (*codes)[TX_PARTY_MAX] = NULL;
+	size_t n = 0, k = 0;
+	tx_err rc;
+
+	if ((rc = store_peer_list(st, &peers, &n)) != TX_OK)
+		return tx_error_set(err, rc, "cannot list the partners");
+	if ((codes = calloc(n + 1, sizeof(*codes))) == NULL) {
+		free(peers);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
+	snprintf(codes[k++], TX_PARTY_MAX, "%s", party);
+	for (size_t i = 0; i < n && k < WATCH_MAX_PARTIES; i++)
+		if (strcmp(peers[i].party, party) != 0)
+			snprintf(codes[k++], TX_PARTY_MAX, "%s", peers[i].party);
+	qsort(codes, k, sizeof(*codes), cmp_party);
+	*out = json_array();
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(*out, json_string(codes[i]));
+	free(codes);
+	free(peers);
+	return TX_OK;
+}
+
+static int in_set(const json_t *set, const char *s)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(set, i, x)
+		if (s && strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
+
+static json_t *new_object(const char *type, int64_t now)
+{
+	char id[100], uuid[TX_UUID_BUF], when[TX_TIME_BUF];
+
+	tx_uuid4(uuid);
+	snprintf(id, sizeof(id), "%s--%s", type, uuid);
+	tx_time_format_ms(now, when);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "type", type,
+			 "spec_version", "2.1", "id", id, "created", when,
+			 "modified", when, "object_marking_refs", TLP_AMBER);
+}
+
+static const json_t *entry_of(const json_t *state, int aor, const char *key)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(json_object_get(state, aor ? "aor" : "entries"), i, e)
+		if (strcmp(json_string_value(json_object_get(e, "key")), key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Check the request against the node's objects and state. */
+static tx_err check_request(tx_store *st, const watch_state *ws,
+			    const struct watch_request *rq, const json_t *parties,
+			    char key[WATCH_KEY_MAX], json_t **target,
+			    struct tx_error *err)
+{
+	json_t *state = watch_state_json(ws);
+	const json_t *e;
+	const char *est;
+	tx_err rc = TX_OK;
+
+	if (rq->aor) {
+		struct watch_scope sc;
+		if (rq->scope == NULL) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "an AOR proposal needs a"
+					  " scope (--sector, --country, --region or"
+					  " --actor)");
+			goto out;
+		}
+		if ((rc = watch_scope_parse(rq->scope, &sc, err)) != TX_OK)
+			goto out;
+		watch_scope_format(&sc, key);
+		if (sc.kind == WATCH_SCOPE_ACTOR &&
+		    (*target = find_object(st, sc.value)) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOTFOUND, "unknown reference: no"
+					  " %s on this node", sc.value);
+			goto out;
+		}
+	} else {
+		if (rq->target == NULL || !watch_target_id(rq->target)) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "--ref \"%.100s\": must be"
+					  " the id of a threat-actor, intrusion-set,"
+					  " identity, infrastructure or indicator",
+					  rq->target ? rq->target : "");
+			goto out;
+		}
+		snprintf(key, WATCH_KEY_MAX, "%s", rq->target);
+		if ((*target = find_object(st, rq->target)) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOTFOUND, "unknown reference: no"
+					  " %s on this node", rq->target);
+			goto out;
+		}
+	}
+	if (rq->rationale && strlen(rq->rationale) > WATCH_RATIONALE_MAX) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "rationale: longer than %d"
+				  " bytes", WATCH_RATIONALE_MAX);
+		goto out;
+	}
+	if (rq->change == WATCH_ADD && (rq->rationale == NULL || !rq->rationale[0])) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "add needs a rationale");
+		goto out;
+	}
+	if (rq->risk && !watch_risk_valid(rq->risk)) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "risk \"%.32s\": must be low,"
+				  " medium, high or critical", rq->risk);
+		goto out;
+	}
+	if (!rq->aor && rq->change == WATCH_ADD && rq->risk == NULL) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "add needs a risk rating"
+				  " (low, medium, high, critical)");
+		goto out;
+	}
+	if (rq->aor && rq->change == WATCH_ADD && rq->responsible == NULL) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "an AOR assignment needs a"
+				  " responsible party");
+		goto out;
+	}
+	const char *who[2] = { rq->responsible, rq->backup };
+	for (int i = 0; i < 2; i++)
+		if (who[i] && !in_set(parties, who[i])) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "%s party \"%.16s\" is"
+					  " not in the partnership", i ? "backup" :
+					  "responsible", who[i]);
+			goto out;
+		}
+	if (rq->responsible && rq->backup && strcmp(rq->responsible, rq->backup) == 0) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "the backup party must differ"
+				  " from the responsible party");
+		goto out;
+	}
+	if (rq->duty) {
+		json_t *d = watch_duty_of(ws, rq->responsible, rq->duty);
+		int ok = d && strcmp(json_string_value(json_object_get(d, "id")),
+				     rq->duty) == 0;
+		json_decref(d);
+		if (!ok) {
+			rc = tx_error_set(err, TX_ERR_NOTFOUND, "unknown reference: %.100s"
+					  " is not a duty officer of %s in the"
+					  " directory (trilex poc list)", rq->duty,
+					  rq->responsible ? rq->responsible : "(no"
+					  " responsible party)");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < rq->n_sectors; i++)
+		if (!watch_is_sector(rq->sectors[i])) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "sector \"%.64s\": not in"
+					  " the STIX industry-sector vocabulary",
+					  rq->sectors[i]);
+			goto out;
+		}
+	for (size_t i = 0; i < rq->n_countries; i++)
+		if (!watch_is_country(rq->countries[i]) &&
+		    !watch_is_region(rq->countries[i])) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "country \"%.64s\": not"
+					  " an ISO 3166-1 alpha-2 code or a STIX"
+					  " region", rq->countries[i]);
+			goto out;
+		}
+	if (rq->n_sectors + rq->n_countries > WATCH_MAX_SCOPES) {
+		rc = tx_error_set(err, TX_ERR_TOOBIG, "more than %d sectors and"
+				  " countries", WATCH_MAX_SCOPES);
+		goto out;
+	}
+	if (!rq->aor && rq->change == WATCH_ADD && rq->responsible == NULL) {
+		json_t *aw = watch_actor_id(key) ? watch_aor_who(ws, NULL, NULL, key) : NULL;
+		for (size_t i = 0; aw == NULL && i < rq->n_sectors; i++)
+			aw = watch_aor_who(ws, rq->sectors[i], NULL, NULL);
+		for (size_t i = 0; aw == NULL && i < rq->n_countries; i++)
+			aw = watch_aor_who(ws, NULL, rq->countries[i], NULL);
+		if (aw == NULL) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "no AOR assignment"
+					  " covers %s or its sectors and countries:"
+					  " give --responsible PARTY (or --sector /"
+					  " --country of an assignment)", key);
+			goto out;
+		}
+		json_decref(aw);
+	}
+	e = entry_of(state, rq->aor, key);
+	if (e && json_array_size(json_object_get(e, "pending")) > 0) {
+		rc = tx_error_set(err, TX_ERR_EXISTS, "proposal %s on %s is still"
+				  " open: vote on it, or wait until it closes",
+				  json_string_value(json_array_get(
+					  json_object_get(e, "pending"), 0)), key);
+		goto out;
+	}
+	est = e ? json_string_value(json_object_get(e, "state")) : "absent";
+	int live = strcmp(est, "active") == 0 || strcmp(est, "under-review") == 0;
+	if (rq->change == WATCH_ADD && live) {
+		rc = tx_error_set(err, TX_ERR_EXISTS, "%s is already %s: propose"
+				  " amend or renew", key, est);
+		goto out;
+	}
+	if (rq->change != WATCH_ADD && !live) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s is %s: only an active"
+				  " entry can be amended, renewed or removed",
+				  key, est);
+		goto out;
+	}
+out:
+	json_decref(state);
+	return rc;
+}
+
+tx_err watch_propose(tx_store *st, const char *dir, const char *party,
+		     int64_t now_us, const struct watch_request *rq,
+		     char id_out[100], struct tx_error *err)
+{
+	struct watch_settings set;
+	watch_state *ws = NULL;
+	json_t *parties = NULL, *target = NULL, *obj = NULL;
+	char key[WATCH_KEY_MAX];
+	int quorum;
+	tx_err rc;
+
+	if ((rc = watch_settings_load(dir, &set, err)) != TX_OK ||
+	    (rc = partnership(st, party, &parties, err)) != TX_OK ||
+	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
+		goto out;
+	quorum = rq->quorum >= 0 ? rq->quorum : set.quorum;
+	if (quorum > (int)json_array_size(parties)) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "quorum %d: the partnership"
+				  " has only %zu parties", quorum,
+				  json_array_size(parties));
+		goto out;
+	}
+	if ((rc = check_request(st, ws, rq, parties, key, &target, err)) != TX_OK)
+		goto out;
+	obj = new_object(WATCH_PROPOSAL_TYPE, now_us);
+	json_object_set_new(obj, "subject", json_string(rq->aor ? "aor" : "watch-list"));
+	json_object_set_new(obj, "change", json_string(watch_change_name(rq->change)));
+	json_object_set_new(obj, rq->aor ? "scope" : "target_ref", json_string(key));
+	if (target && json_is_string(json_object_get(target, "name")))
+		json_object_set_new(obj, "target_name", json_sprintf("%.200s",
+			json_string_value(json_object_get(target, "name"))));
+	if (rq->rationale)
+		json_object_set_new(obj, "rationale", json_string(rq->rationale));
+	if (rq->risk)
+		json_object_set_new(obj, "risk", json_string(rq->risk));
+	if (rq->responsible)
+		json_object_set_new(obj, "responsible_party", json_string(rq->responsible));
+	if (rq->backup)
+		json_object_set_new(obj, "backup_party", json_string(rq->backup));
+	if (rq->duty)
+		json_object_set_new(obj, "duty_ref", json_string(rq->duty));
+	if (rq->n_sectors) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < rq->n_sectors; i++)
+			json_array_append_new(l, json_string(rq->sectors[i]));
+		json_object_set_new(obj, "sectors", l);
+	} else if (target && json_is_array(json_object_get(target, "sectors"))) {
+		/* an identity's own sectors route its alerts */
+		json_t *l = json_array(), *x;
+		size_t i;
+		json_array_foreach(json_object_get(target, "sectors"), i, x)
+			if (watch_is_sector(json_string_value(x)) &&
+			    json_array_size(l) < WATCH_MAX_SCOPES / 2)
+				json_array_append(l, x);
+		json_object_set_new(obj, "sectors", l);
+	}
+	if (rq->n_countries) {
+		json_t *l = json_array();
+		for (size_t i = 0; i < rq->n_countries; i++)
+			json_array_append_new(l, json_string(rq->countries[i]));
+		json_object_set_new(obj, "countries", l);
+	}
+	json_object_set(obj, "parties", parties);
+	json_object_set_new(obj, "quorum", json_integer(quorum));
+	json_object_set_new(obj, "review_months", json_integer(
+		rq->review_months > 0 ? rq->review_months : set.review_months));
+	json_object_set_new(obj, "grace_days", json_integer(set.grace_days));
+	json_object_set_new(obj, "vote_days", json_integer(set.vote_days));
+	if ((rc = watch_proposal_check(obj, err)) != TX_OK ||
+	    (rc = put(st, obj, err)) != TX_OK)
+		goto out;
+	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));
+out:
+	watch_state_free(ws);
+	json_decref(parties);
+	json_decref(target);
+	json_decref(obj);
+	return rc;
+}
+
+tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
+		  const char *proposal, int approve, const char *comment,
+		  char id_out[100], struct tx_error *err)
+{
+	watch_state *ws = NULL;
+	const json_t *p;
+	json_t *obj = NULL;
+	const char *state;
+	tx_err rc;
+
+	if (comment && strlen(comment) > WATCH_COMMENT_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "--comment: longer than %d"
+				    " bytes", WATCH_COMMENT_MAX);
+	if ((rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
+		goto out;
+	if ((p = watch_state_proposal(ws, proposal)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "unknown reference: no"
+				  " proposal %.100s on this node (trilex watch"
+				  " proposals lists them)", proposal);
+		goto out;
+	}
+	state = json_string_value(json_object_get(p, "state"));
+	if (strcmp(state, "open") != 0) {
+		const char *when = json_string_value(json_object_get(p, "decided"));
+		const char *note = json_string_value(json_object_get(p, "note"));
+		rc = tx_error_set(err, TX_ERR_DENIED, "proposal %s is closed: %s%s%s%s%s",
+				  proposal, state, when ? " on " : "", when ? when : "",
+				  note ? "; " : "", note ? note : "");
+		goto out;
+	}
+	if (!in_set(json_object_get(p, "parties"), party)) {
+		rc = tx_error_set(err, TX_ERR_DENIED, "party %s is not in the"
+				  " partnership of proposal %s", party, proposal);
+		goto out;
+	}
+	if (in_set(json_object_get(p, "approved_by"), party) ||
+	    in_set(json_object_get(p, "rejected_by"), party)) {
+		rc = tx_error_set(err, TX_ERR_EXISTS, "party %s has already voted on"
+				  " %s%s", party, proposal,
+				  strcmp(json_string_value(json_object_get(p,
+					"proposer")), party) == 0 ? " (a proposal"
+				  " counts as its proposer's approval)" : "");
+		goto out;
+	}
+	obj = new_object(WATCH_VOTE_TYPE, now_us);
+	json_object_set_new(obj, "proposal_ref", json_string(proposal));
+	json_object_set_new(obj, "decision", json_string(approve ? "approve" : "reject"));
+	if (comment)
+		json_object_set_new(obj, "comment", json_string(comment));
+	if ((rc = watch_vote_check(obj, err)) != TX_OK ||
+	    (rc = put(st, obj, err)) != TX_OK)
+		goto out;
+	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));
+out:
+	watch_state_free(ws);
+	json_decref(obj);
+	return rc;
+}

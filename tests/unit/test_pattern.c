@@ -1,0 +1,568 @@
+/*
+ * Unit tests of pattern/: the parser (valid forms and positioned errors),
+ * the reference evaluator (tests/data/pattern/eval-cases.json), the index
+ * against the reference evaluator on random patterns and events, and the
+ * atomic publication of a new index.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern/pattern.h"
+
+static const char *valid[] = {
+	"[ipv4-addr:value = '198.51.100.1/32']",
+	"[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+	"[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
+	"[file:hashes.'SHA-256' = 'x'] AND [win-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar']",
+	"[x509-certificate:issuer = 'CN=WEBMAIL'] OR [x509-certificate:serial_number = '4c:0b']",
+	"([file:name = 'foo.dll'] AND [win-registry-key:key = 'k']) WITHIN 300 SECONDS",
+	"[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value ISSUBSET '203.0.113.33/32'] REPEATS 5 TIMES WITHIN 1800 SECONDS",
+	"[user-account:account_type = 'unix' AND user-account:user_id = '1007' AND user-account:account_login = 'Peter'] FOLLOWEDBY [process:pid = 1]",
+	"[artifact:mime_type = 'application/vnd.tcpdump.pcap' AND artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+	"[file:name = 'x'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'",
+	"[file:size IN (1, +2, -3, 4.5, -.5, true, false, 'a', b'AA==', h'00ff', t'2020-01-01T00:00:00.123456789Z')]",
+	"[EXISTS windows-registry-key:values]",
+	"[a:b NOT LIKE 'x' AND a:c NOT MATCHES 'y' AND a:d NOT ISSUPERSET '::/0' AND a:e NOT IN ()]",
+	"[a:b <> 1 AND a:c == 2 AND a:d <= 3 AND a:e >= 4 AND a:f < 5 AND a:g > 6]",
+	"/* comment */ [a:b = 1] // trailing",
+	"[a:'quoted key'.'x y'[-1][*] = 'q']",
+	"\u3000[a:b\u00a0=\u2003'x']\u2028",
+	"[a:b = 1] WITHIN 0.5 SECONDS",
+	"(([a:b = 1] OR [a:c = 2]) FOLLOWEDBY [a:d = 3]) AND [a:e = 'é日本']",
+};
+
+static void test_parse_valid(void **state)
+{
+	struct tx_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+		tx_err rc = pattern_validate(valid[i], strlen(valid[i]), &err);
+		if (rc != TX_OK)
+			fail_msg("%s: %s", valid[i], err.msg);
+	}
+}
+
+static const struct {
+	const char *pattern, *message;
+} invalid[] = {
+	{ "", "position 1: expected '[' or '('" },
+	{ "ipv4-addr:value = '1.2.3.4'", "position 1: expected '[' or '('" },
+	{ "[ipv4-addr:value = '1.2.3.4'", "position 29: expected ']' or AND/OR, found end of pattern" },
+	{ "[ipv4-addr:value = '1.2.3.4]", "unterminated string" },
+	{ "[ipv4-addr:value '1.2.3.4']", "position 18: expected a comparison operator" },
+	{ "[ipv4-addr value = 'x']", "position 12: expected ':' after the object type" },
+	{ "[a:b-c = 1]", "property name without '-'" },
+	{ "[a:b = 1] and [a:c = 2]", "position 11: expected end of pattern" },
+	{ "[a:b = 1] AND", "position 14: expected '[' or '('" },
+	{ "[a:b = 'x\\y']", "invalid escape" },
+	{ "[a:b = 01]", "may not start with 0" },
+	{ "[a:b = 99999999999999999999]", "integer out of range" },
+	{ "[a:b = h'abc']", "invalid hex literal" },
+	{ "[a:b = b'abc']", "invalid binary literal" },
+	{ "[a:b = t'2020-13-01T00:00:00Z']", "invalid timestamp" },
+	{ "[a:b = t'2020-01-01 00:00:00Z']", "invalid timestamp" },
+	{ "[a:b = t'2020-01-01T00:00:00+01:00']", "invalid timestamp" },
+	{ "[a:b > true]", "expected a string, number" },
+	{ "[a:b LIKE 1]", "expected a string constant" },
+	{ "[a:b MATCHES '(']", "invalid regular expression" },
+	{ "[a:b ISSUBSET 'example.com']", "ISSUBSET needs an IPv4 or IPv6" },
+	{ "[a:b ISSUBSET '10.0.0.0/33']", "ISSUBSET needs" },
+	{ "[a:b IN ('a' 'b')]", "expected ',' or ')'" },
+	{ "[a:b IN 'a']", "expected '(' starting the list of IN" },
+	{ "[a:b = 1] WITHIN 0 SECONDS", "positive number of seconds" },
+	{ "[a:b = 1] WITHIN -5 SECONDS", "positive number of seconds" },
+	{ "[a:b = 1] WITHIN 5 MINUTES", "expected SECONDS" },
+	{ "[a:b = 1] REPEATS 0 TIMES", "REPEATS needs a count" },
+	{ "[a:b = 1] REPEATS 2.5 TIMES", "positive integer after REPEATS" },
+	{ "[a:b = 1] START '2020-01-01T00:00:00Z' STOP t'2020-01-02T00:00:00Z'", "t'...' timestamp after START" },
+	{ "[a:b = 1] START t'2020-01-01T00:00:00Z'", "expected STOP" },
+	{ "[a:b[x] = 1]", "a list index or '*'" },
+	{ "[a:b = 1] /* open", "unterminated comment" },
+	{ "[NOT a:b = 1]", "expected an object path" },
+	{ "[a:b NOT EXISTS]", "comparison operator" },
+	{ "[a:b = 1 ! 2]", "unexpected '!'" },
+	{ "[a:b = 1] ; [a:c = 1]", "unexpected character ';'" },
+	{ "[a:b = $]", "unexpected character '$'" },
+	{ "[a:b = 'x'] FOLLOWEDBY", "expected '[' or '('" },
+};
+
+static void test_parse_errors(void **state)
+{
+	struct tx_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		tx_err rc = pattern_validate(invalid[i].pattern, strlen(invalid[i].pattern), &err);
+		if (rc != TX_ERR_INVALID || strstr(err.msg, invalid[i].message) == NULL)
+			fail_msg("%s: got %d \"%s\", want \"%s\"", invalid[i].pattern, rc, err.msg,
+				 invalid[i].message);
+	}
+	/* deep nesting is refused, not a stack overflow */
+	char deep[4096];
+	size_t n = 0;
+	for (int i = 0; i < 1000; i++)
+		deep[n++] = '(';
+	memcpy(deep + n, "[a:b = 1]", 9);
+	n += 9;
+	for (int i = 0; i < 1000; i++)
+		deep[n++] = ')';
+	assert_int_equal(pattern_validate(deep, n, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "nested deeper"));
+	/* a NUL inside the text */
+	assert_int_equal(pattern_validate("[a:b = 'x\0']", 12, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "NUL"));
+	/* too long */
+	char *big = malloc(PATTERN_MAX_LEN + 2);
+	memset(big, ' ', PATTERN_MAX_LEN + 1);
+	assert_int_equal(pattern_validate(big, PATTERN_MAX_LEN + 1, &err), TX_ERR_TOOBIG);
+	free(big);
+}
+
+static void test_dump(void **state)
+{
+	const char *text = "([a:b = 'x' OR a:c[0] > 2] FOLLOWEDBY [EXISTS a:d]) WITHIN 5 SECONDS";
+	struct tx_error err;
+	struct tx_buf b;
+	pattern *p = NULL;
+
+	assert_int_equal(pattern_parse(text, strlen(text), &p, &err), TX_OK);
+	assert_int_equal(pattern_n_observations(p), 2);
+	tx_buf_init(&b, 0);
+	assert_int_equal(pattern_dump(p, &b), TX_OK);
+	assert_string_equal(b.data,
+			    "pattern\n"
+			    "  WITHIN 5 SECONDS\n"
+			    "    FOLLOWEDBY\n"
+			    "      observation [ ]\n"
+			    "        OR\n"
+			    "          comparison a:b = 'x'\n"
+			    "          comparison a:c[0] > 2\n"
+			    "      observation [ ]\n"
+			    "        EXISTS comparison a:d\n");
+	tx_buf_free(&b);
+	pattern_free(p);
+}
+
+static json_t *load_cases(void)
+{
+	char path[4096];
+	const char *dir = getenv("TRILEX_TESTDATA");
+	json_error_t jerr;
+
+	snprintf(path, sizeof(path), "%s/pattern/eval-cases.json", dir ? dir : "tests/data");
+	json_t *j = json_load_file(path, 0, &jerr);
+	if (j == NULL)
+		fail_msg("%s: %s", path, jerr.text);
+	return j;
+}
+
+static void test_eval_cases(void **state)
+{
+	json_t *all = load_cases(), *cases = json_object_get(all, "cases");
+	json_t *fixtures = json_object_get(all, "fixtures");
+	size_t i, failures = 0;
+	json_t *c;
+
+	assert_true(json_array_size(cases) > 100);
+	json_array_foreach(cases, i, c) {
+		const char *fx = json_string_value(json_array_get(c, 0));
+		const char *text = json_string_value(json_array_get(c, 1));
+		int want = json_is_true(json_array_get(c, 2));
+		struct pattern_obsset set;
+		struct pattern_result res;
+		struct tx_error err = { 0 };
+		pattern *p = NULL;
+
+		if (pattern_parse(text, strlen(text), &p, &err) != TX_OK) {
+			print_error("case %zu %s: %s\n", i, text, err.msg);
+			failures++;
+			continue;
+		}
+		assert_int_equal(pattern_obsset_from_json(json_object_get(fixtures, fx), &set, &err), TX_OK);
+		assert_true(set.n_observed > 0);
+		if (pattern_eval(p, &set, &res, &err) != TX_OK) {
+			print_error("case %zu %s: %s\n", i, text, err.msg);
+			failures++;
+		} else if (res.matched != want) {
+			print_error("case %zu on %s: %s: got %s\n", i, fx, text,
+				    res.matched ? "match" : "no match");
+			failures++;
+		} else if (res.matched) {
+			assert_true(res.n_bound >= 1);
+		}
+		pattern_obsset_free(&set);
+		pattern_free(p);
+	}
+	json_decref(all);
+	assert_int_equal(failures, 0);
+}
+
+static void test_eval_bad_observed(void **state)
+{
+	const char *js = "{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-000000000001\","
+			 "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"1.2.3.4\"}}}";
+	json_t *j = json_loads(js, 0, NULL);
+	struct pattern_obsset set;
+	struct pattern_result res;
+	struct tx_error err = { 0 };
+	pattern *p = NULL;
+
+	assert_int_equal(pattern_parse("[ipv4-addr:value = '1.2.3.4']", 29, &p, &err), TX_OK);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_OK);
+	assert_int_equal(pattern_eval(p, &set, &res, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "first_observed"));
+	/* the STIX 2.0 form (embedded objects) matches once the time is there */
+	json_object_set_new(j, "first_observed", json_string("2020-01-01T00:00:00Z"));
+	assert_int_equal(pattern_eval(p, &set, &res, &err), TX_OK);
+	assert_true(res.matched);
+	json_object_set_new(j, "number_observed", json_integer(0));
+	assert_int_equal(pattern_eval(p, &set, &res, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "number_observed"));
+	pattern_obsset_free(&set);
+	pattern_free(p);
+	json_decref(j);
+}
+
+/* ---- the index against the reference evaluator ---- */
+
+static uint64_t rng = 88172645463325252ULL;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static const char *ips[] = { "10.0.0.1", "10.0.0.2", "10.0.1.7", "192.168.5.5", "198.51.100.9",
+			     "203.0.113.200", "::ffff:10.0.0.2", "2001:db8::5", "2001:db8:1::9" };
+static const char *cidrs[] = { "10.0.0.0/8", "10.0.0.0/24", "10.0.1.0/24", "198.51.100.8/30",
+			       "0.0.0.0/0", "2001:db8::/32", "2001:db8:1::/48", "192.168.5.5/32" };
+static const char *domains[] = { "a.example", "b.example", "evil-c2.example.net", "cdn.good.example",
+				 "xn--bcher-kva.example", "mail.evil-c2.example.net" };
+static const char *urls[] = { "http://a.example/x", "https://evil-c2.example.net/gate.php?id=1",
+			      "http://b.example/download/payload.exe", "https://cdn.good.example/app.js" };
+static const char *md5s[] = { "d41d8cd98f00b204e9800998ecf8427e", "0cc175b9c0f1b6a831c399e269772661",
+			      "92eb5ffee6ae2fec3ad71c777531578f" };
+static const int ports[] = { 22, 53, 80, 443, 8080 };
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static json_t *gen_event(int i)
+{
+	char id[128];
+	json_t *objs = json_array(), *refs = json_array();
+	int k = 0;
+
+#define ADD(obj) do { \
+		snprintf(id, sizeof(id), "%s--00000000-0000-4000-8000-%012d", \
+			 json_string_value(json_object_get(obj, "type")), i * 16 + k++); \
+		json_object_set_new(obj, "id", json_string(id)); \
+		json_array_append_new(refs, json_string(id)); \
+		json_array_append_new(objs, obj); \
+	} while (0)
+
+	if (rnd(3) != 0) {
+		const char *s = ips[rnd(N(ips))], *d = ips[rnd(N(ips))];
+		json_t *src = json_pack("{s:s,s:s}", "type", strchr(s, ':') ? "ipv6-addr" : "ipv4-addr", "value", s);
+		json_t *dst = json_pack("{s:s,s:s}", "type", strchr(d, ':') ? "ipv6-addr" : "ipv4-addr", "value", d);
+		ADD(src);
+		char sid[128], did[128];
+		snprintf(sid, sizeof(sid), "%s", id);
+		ADD(dst);
+		snprintf(did, sizeof(did), "%s", id);
+		json_t *nt = json_pack("{s:s,s:s,s:s,s:i,s:i,s:[ss]}", "type", "network-traffic",
+				       "src_ref", sid, "dst_ref", did, "src_port", 40000 + (int)rnd(100),
+				       "dst_port", ports[rnd(N(ports))], "protocols", "ipv4", "tcp");
+		ADD(nt);
+	}
+	if (rnd(2) == 0) {
+		json_t *d = json_pack("{s:s,s:s}", "type", "domain-name", "value", domains[rnd(N(domains))]);
+		ADD(d);
+	}
+	if (rnd(3) == 0) {
+		json_t *u = json_pack("{s:s,s:s}", "type", "url", "value", urls[rnd(N(urls))]);
+		ADD(u);
+	}
+	if (rnd(3) == 0) {
+		json_t *f = json_pack("{s:s,s:{s:s},s:i}", "type", "file", "hashes", "MD5",
+				      md5s[rnd(N(md5s))], "size", (int)rnd(3) * 512);
+		ADD(f);
+	}
+	snprintf(id, sizeof(id), "observed-data--00000000-0000-4000-9000-%012d", i);
+	json_t *od = json_pack("{s:s,s:s,s:s,s:s,s:i,s:o}", "type", "observed-data", "id", id,
+			       "first_observed", "2024-01-01T00:00:00Z", "last_observed",
+			       "2024-01-01T00:00:01Z", "number_observed", 1, "object_refs", refs);
+	json_array_insert_new(objs, 0, od);
+	return objs;
+#undef ADD
+}
+
+static void gen_test(struct tx_buf *b)
+{
+	const char *neg = rnd(8) == 0 ? "NOT " : "";
+
+	switch (rnd(13)) {
+	case 0: tx_buf_printf(b, "ipv4-addr:value %s= '%s'", neg, ips[rnd(N(ips))]); break;
+	case 1: tx_buf_printf(b, "ipv4-addr:value %sISSUBSET '%s'", neg, cidrs[rnd(N(cidrs))]); break;
+	case 2: tx_buf_printf(b, "ipv6-addr:value %sISSUBSET '%s'", neg, cidrs[rnd(N(cidrs))]); break;
+	case 3: tx_buf_printf(b, "network-traffic:dst_ref.value %sIN ('%s', '%s')", neg,
+			      ips[rnd(N(ips))], cidrs[rnd(N(cidrs))]); break;
+	case 4: tx_buf_printf(b, "network-traffic:dst_port %s= %d", neg, ports[rnd(N(ports))]); break;
+	case 5: tx_buf_printf(b, "network-traffic:dst_port %s> %d", neg, ports[rnd(N(ports))]); break;
+	case 6: tx_buf_printf(b, "domain-name:value %s= '%s'", neg, domains[rnd(N(domains))]); break;
+	case 7: tx_buf_printf(b, "domain-name:value %sLIKE '%%%s'", neg, rnd(2) ? "c2.example.net" : ".example"); break;
+	case 8: tx_buf_printf(b, "url:value %sMATCHES '%s'", neg,
+			      rnd(2) ? "^https?://evil-c2\\\\.example" : "(gate|payload)"); break;
+	case 9: tx_buf_printf(b, "url:value %sLIKE '%s'", neg, rnd(2) ? "http://%" : "%payload.exe"); break;
+	case 10: tx_buf_printf(b, "file:hashes.MD5 %s= '%s'", neg, md5s[rnd(N(md5s))]); break;
+	case 11: tx_buf_printf(b, "file:size %s= %d", neg, (int)rnd(3) * 512); break;
+	default: tx_buf_printf(b, "network-traffic:protocols[*] = '%s'", rnd(2) ? "tcp" : "udp"); break;
+	}
+}
+
+static void gen_comparison(struct tx_buf *b, int depth)
+{
+	if (depth > 0 && rnd(3) == 0) {
+		tx_buf_puts(b, "(");
+		gen_comparison(b, depth - 1);
+		tx_buf_puts(b, rnd(2) ? " AND " : " OR ");
+		gen_comparison(b, depth - 1);
+		tx_buf_puts(b, ")");
+	} else {
+		gen_test(b);
+	}
+}
+
+static char *gen_pattern(void)
+{
+	struct tx_buf b;
+
+	tx_buf_init(&b, 0);
+	tx_buf_puts(&b, "[");
+	gen_comparison(&b, 2);
+	tx_buf_puts(&b, "]");
+	if (rnd(10) == 0) {
+		tx_buf_puts(&b, rnd(2) ? " OR [" : " AND [");
+		gen_comparison(&b, 1);
+		tx_buf_puts(&b, "]");
+	}
+	return tx_buf_take(&b);
+}
+
+struct factv {
+	struct pattern_fact v[256];
+	size_t n;
+};
+
+static void collect(void *ctx, const struct pattern_fact *f)
+{
+	struct factv *fv = ctx;
+
+	if (fv->n < 256)
+		fv->v[fv->n++] = *f;
+}
+
+static void test_index_vs_reference(void **state)
+{
+	enum { NP = 600, NE = 300 };
+	struct pattern_indicator inds[NP];
+	char ids[NP][64];
+	pattern *pats[NP];
+	pattern_index *ix = NULL;
+	struct pattern_index_stats st;
+	struct tx_error err = { 0 };
+	size_t total_cands = 0, total_matches = 0;
+	uint32_t *cands = malloc(NP * sizeof(*cands));
+
+	for (int i = 0; i < NP; i++) {
+		char *text = gen_pattern();
+		snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d", i);
+		inds[i] = (struct pattern_indicator){ .id = ids[i], .pattern = text,
+						      .valid_from = 0, .valid_until = INT64_MAX };
+		if (pattern_parse(text, strlen(text), &pats[i], &err) != TX_OK)
+			fail_msg("generated pattern %s: %s", text, err.msg);
+	}
+	assert_int_equal(pattern_index_build(inds, NP, 1, &ix, &st, &err), TX_OK);
+	assert_int_equal(st.n_active, NP);
+	assert_int_equal(pattern_index_count(ix), NP);
+	for (int e = 0; e < NE; e++) {
+		json_t *objs = gen_event(e);
+		struct pattern_obsset set;
+		struct factv fv = { .n = 0 };
+		size_t nc = 0;
+
+		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
+		assert_int_equal(set.n_observed, 1);
+		pattern_facts_walk(&set, 0, collect, &fv);
+		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
+		assert_true(nc <= NP);
+		total_cands += nc;
+		for (int i = 0; i < NP; i++) {
+			struct pattern_result res;
+			assert_int_equal(pattern_eval(pats[i], &set, &res, &err), TX_OK);
+			if (!res.matched)
+				continue;
+			total_matches++;
+			int found = 0;
+			for (size_t k = 0; k < nc && !found; k++)
+				found = cands[k] == (uint32_t)i;
+			if (!found) {
+				char *dumped = json_dumps(objs, JSON_COMPACT);
+				fail_msg("index missed %s on %s", inds[i].pattern, dumped);
+			}
+		}
+		pattern_obsset_free(&set);
+		json_decref(objs);
+	}
+	print_message("index vs reference: %d patterns (%zu always evaluated, %zu regex scans), %d events, "
+		      "%zu matches, %zu candidates (%.1f%% of all pairs)\n",
+		      NP, st.n_scan, st.n_regex_scan, NE, total_matches, total_cands,
+		      100.0 * (double)total_cands / (NP * NE));
+	assert_true(total_matches > 100);
+	/* the index must actually narrow the search (the small pools of
+	 * values make a fifth of all pairs real matches) */
+	assert_true(total_cands < (size_t)NP * NE / 2);
+	for (int i = 0; i < NP; i++) {
+		pattern_free(pats[i]);
+		free((char *)inds[i].pattern);
+	}
+	pattern_index_free(ix);
+	free(cands);
+}
+
+static void test_index_active(void **state)
+{
+	struct pattern_indicator inds[] = {
+		{ "indicator--00000000-0000-4000-8000-000000000001", "[ipv4-addr:value = '10.0.0.1']", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000002", "[ipv4-addr:value = '10.0.0.1']", 0, 100, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000003", "[ipv4-addr:value = '10.0.0.1']", 5000, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000004", "[ipv4-addr:value = '10.0.0.1']", 0, INT64_MAX, 1 },
+		{ "indicator--00000000-0000-4000-8000-000000000005", "[ipv4-addr:value = ", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000006", "[ipv4-addr:value ISSUBSET '10.0.0.0/8'] FOLLOWEDBY [domain-name:value = 'x.example']", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000007", "[ipv4-addr:value != '10.0.0.1']", 0, INT64_MAX, 0 },
+	};
+	struct pattern_index_stats st;
+	struct tx_error err;
+	pattern_index *ix = NULL;
+	char buf[128];
+	size_t len, nc;
+	uint32_t c[8];
+	struct pattern_fact f = { .path = pattern_path_hash("ipv4-addr:value", 15),
+				  .kind = PATTERN_FACT_IP, .s = "10.0.0.1", .len = 8 };
+
+	assert_int_equal(pattern_index_build(inds, 7, 1000, &ix, &st, &err), TX_OK);
+	assert_int_equal(st.n_input, 7);
+	assert_int_equal(st.n_active, 3);
+	assert_int_equal(st.n_invalid, 1);
+	assert_int_equal(st.n_multi, 1);
+	assert_int_equal(st.n_scan, 1);
+	assert_string_equal(pattern_index_id(ix, 0, buf, sizeof(buf)), inds[0].id);
+	const char *text = pattern_index_text(ix, 1, &len);
+	assert_int_equal(len, strlen(inds[5].pattern));
+	assert_memory_equal(text, inds[5].pattern, len);
+	assert_true(pattern_index_multi(ix, 1));
+	assert_false(pattern_index_multi(ix, 0));
+	assert_non_null(pattern_index_pattern(ix, 1));
+	assert_ptr_equal(pattern_index_pattern(ix, 1), pattern_index_pattern(ix, 1));
+	pattern_index_candidates(ix, &f, 1, c, 8, &nc);
+	assert_int_equal(nc, 3); /* the '=', the CIDR and the always-evaluated '!=' */
+	f.s = "11.0.0.1";
+	pattern_index_candidates(ix, &f, 1, c, 8, &nc);
+	assert_int_equal(nc, 1);
+	assert_int_equal(c[0], 2);
+	/* more candidates than room: counted, not written past max */
+	f.s = "10.0.0.1";
+	pattern_index_candidates(ix, &f, 1, c, 1, &nc);
+	assert_int_equal(nc, 3);
+	pattern_index_free(ix);
+}
+
+struct reader {
+	pattern_matcher *m;
+	unsigned slot;
+	atomic_int stop;
+	atomic_size_t lookups;
+	size_t hits;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct pattern_fact f = { .path = pattern_path_hash("domain-name:value", 17),
+				  .kind = PATTERN_FACT_STRING, .s = "x.example", .len = 9 };
+
+	while (!r->stop) {
+		pattern_index *ix = pattern_matcher_enter(r->m, r->slot);
+		uint32_t c[4];
+		size_t nc = 0;
+		if (ix != NULL) {
+			pattern_index_candidates(ix, &f, 1, c, 4, &nc);
+			r->hits += nc;
+		}
+		pattern_matcher_leave(r->m, r->slot);
+		r->lookups++;
+	}
+	return NULL;
+}
+
+static void test_matcher_swap(void **state)
+{
+	struct pattern_indicator in = { "indicator--00000000-0000-4000-8000-000000000001",
+					"[domain-name:value = 'x.example']", 0, INT64_MAX, 0 };
+	pattern_matcher *m = NULL;
+	struct reader r[2] = { { .slot = 0 }, { .slot = 1 } };
+	pthread_t th[2];
+	struct tx_error err;
+
+	assert_int_equal(pattern_matcher_new(&m), TX_OK);
+	for (int i = 0; i < 2; i++) {
+		r[i].m = m;
+		pthread_create(&th[i], NULL, reader_main, &r[i]);
+	}
+	for (int k = 0; k < 50; k++) {
+		pattern_index *ix = NULL;
+		assert_int_equal(pattern_index_build(&in, 1, 1, &ix, NULL, &err), TX_OK);
+		pattern_matcher_publish(m, ix); /* frees the previous one safely */
+		/* let the readers use this one before the next swap */
+		for (int i = 0; i < 2; i++) {
+			size_t seen = atomic_load(&r[i].lookups);
+			while (atomic_load(&r[i].lookups) < seen + 2)
+				usleep(50);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		r[i].stop = 1;
+		pthread_join(th[i], NULL);
+		assert_true(r[i].lookups > 0);
+	}
+	assert_true(r[0].hits + r[1].hits > 0);
+	assert_null(pattern_matcher_enter(m, PATTERN_MAX_READERS));
+	pattern_matcher_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_valid),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_eval_cases),
+		cmocka_unit_test(test_eval_bad_observed),
+		cmocka_unit_test(test_index_vs_reference),
+		cmocka_unit_test(test_index_active),
+		cmocka_unit_test(test_matcher_swap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

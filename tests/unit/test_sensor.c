@@ -1,0 +1,339 @@
+/*
+ * Unit tests of sensor/: the EVE scanner (fields, times, escapes, errors
+ * with columns), the agreement of its facts with the STIX it makes, and
+ * the matching engine (single events, windows of several observations,
+ * STIX input).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/sensor.h"
+
+static sensor_eve *R;
+
+static int setup(void **state)
+{
+	return sensor_eve_new(&R) == TX_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	sensor_eve_free(R);
+	return 0;
+}
+
+static int parse(const char *line, struct sensor_event *ev, struct tx_error *err)
+{
+	ev->line = 7;
+	return sensor_eve_parse(R, line, strlen(line), ev, err);
+}
+
+static int str_is(struct sensor_str s, const char *want)
+{
+	return s.len == strlen(want) && memcmp(s.s, want, s.len) == 0;
+}
+
+static void test_eve_fields(void **state)
+{
+	struct sensor_event ev;
+	struct tx_error err = { 0 };
+	const char *http = "{\"timestamp\":\"2024-05-01T10:00:01.5+0000\",\"event_type\":\"http\","
+			   "\"src_ip\":\"10.0.0.5\",\"src_port\":50000,\"dest_ip\":\"198.51.100.23\","
+			   "\"dest_port\":80,\"proto\":\"TCP\",\"http\":{\"hostname\":\"c2.evil.example\","
+			   "\"url\":\"/gate.php?id=7\",\"http_user_agent\":\"UA \\\"q\\\"\",\"http_method\":\"GET\","
+			   "\"nested\":{\"hostname\":\"not me\"}}}";
+
+	assert_int_equal(parse(http, &ev, &err), TX_OK);
+	assert_int_equal(ev.line, 7);
+	assert_true(str_is(ev.event_type, "http"));
+	assert_true(str_is(ev.src_ip, "10.0.0.5"));
+	assert_true(str_is(ev.dest_ip, "198.51.100.23"));
+	assert_int_equal(ev.src_port, 50000);
+	assert_int_equal(ev.dest_port, 80);
+	assert_true(str_is(ev.http_ua, "UA \"q\""));
+	assert_int_equal(ev.n_domains, 1);
+	assert_true(str_is(ev.domains[0], "c2.evil.example"));
+	assert_string_equal(ev.url, "http://c2.evil.example/gate.php?id=7");
+	assert_int_equal(ev.ts, INT64_C(1714557601500000));
+	assert_true(ev.n_facts >= 10);
+
+	/* time zones: +0200 is two hours earlier in UTC; Z and +00:00 too */
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T12:00:01.500000+0200\"}", &ev, &err), TX_OK);
+	assert_int_equal(ev.ts, INT64_C(1714557601500000));
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T10:00:01.5Z\"}", &ev, &err), TX_OK);
+	assert_int_equal(ev.ts, INT64_C(1714557601500000));
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T10:00:01.500+00:00\"}", &ev, &err), TX_OK);
+	assert_int_equal(ev.ts, INT64_C(1714557601500000));
+	assert_int_equal(ev.n_facts, 0);
+
+	/* smtp and email: addresses out of <...>, \u escapes with a surrogate pair */
+	const char *smtp = "{\"timestamp\":\"2024-05-01T10:00:04Z\",\"smtp\":{\"mail_from\":\"<m@bad.example>\","
+			   "\"rcpt_to\":[\"<a@jp.example>\",\"b@uk.example\"]},\"email\":{\"subject\":"
+			   "\"\\u00e9t\\u00e9 \\ud83d\\ude00\"}}";
+	assert_int_equal(parse(smtp, &ev, &err), TX_OK);
+	assert_true(str_is(ev.mail_from, "m@bad.example"));
+	assert_int_equal(ev.n_mail_to, 2);
+	assert_true(str_is(ev.mail_to[0], "a@jp.example"));
+	assert_true(str_is(ev.subject, "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80"));
+
+	/* tls: the fingerprint becomes lower-case hex */
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T10:00:04Z\",\"tls\":{\"fingerprint\":\"AB:cd:01\","
+			       "\"sni\":\"x.example\",\"subject\":\"CN=x\"}}", &ev, &err), TX_OK);
+	assert_string_equal(ev.sha1_hex, "abcd01");
+	assert_true(str_is(ev.domains[0], "x.example"));
+	/* dns v3 queries */
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T10:00:04Z\",\"dns\":{\"queries\":[{\"rrname\":\"a.example\"},"
+			       "{\"rrname\":\"b.example\"},{\"rrname\":\"a.example\"}]}}", &ev, &err), TX_OK);
+	assert_int_equal(ev.n_domains, 2);
+}
+
+static void test_eve_errors(void **state)
+{
+	static const struct {
+		const char *line, *message;
+	} cases[] = {
+		{ "", "column 1: expected a JSON object" },
+		{ "[1]", "column 1: expected a JSON object" },
+		{ "{\"timestamp\":\"2024-05-01T10:00:04Z\"", "expected ',' or '}'" },
+		{ "{\"timestamp\":\"2024-05-01T10:00:04Z\"} x", "column 38: text after the JSON object" },
+		{ "{\"a\":tru}", "bad literal" },
+		{ "{\"a\":01}", "expected ',' or '}'" },
+		{ "{\"a\":1.}", "bad number" },
+		{ "{\"a\":\"x\\q\"}", "bad escape" },
+		{ "{\"a\":\"\\ud800\"}", "lone surrogate" },
+		{ "{\"a\":\"\xff\"}", "invalid UTF-8" },
+		{ "{\"a\":\"\xc0\xaf\"}", "invalid UTF-8" },
+		{ "{\"a\":\"x\ty\"}", "control character" },
+		{ "{\"a\" 1}", "expected ':'" },
+		{ "{1:2}", "expected a member name" },
+		{ "{\"a\":[1,]}", "expected a value" },
+		{ "{\"timestamp\":\"2024-13-01T10:00:04Z\"}", "timestamp: not a date and time" },
+		{ "{\"timestamp\":\"2024-05-01T10:00:04+2\"}", "timestamp: not a date and time" },
+		{ "{\"event_type\":\"dns\"}", "timestamp: missing" },
+		{ "{\"a\":4001111111111111111111111111}", "integer too big" },
+		{ "{\"a\":1e999}", "real number overflow" },
+		{ "{\"a\":\"\\u0000\"}", "\\u0000 in string" },
+	};
+	struct sensor_event ev;
+	struct tx_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		if (parse(cases[i].line, &ev, &err) != TX_ERR_INVALID ||
+		    strstr(err.msg, cases[i].message) == NULL)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].line, err.msg, cases[i].message);
+	}
+	char deep[300];
+	size_t n = 0;
+	deep[n++] = '{';
+	memcpy(deep + n, "\"a\":", 4);
+	n += 4;
+	for (int i = 0; i < 100; i++)
+		deep[n++] = '[';
+	deep[n] = '\0';
+	assert_int_equal(parse(deep, &ev, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "nested too deep"));
+	/* the reader is still good afterwards */
+	assert_int_equal(parse("{\"timestamp\":\"2024-05-01T10:00:04Z\",\"src_ip\":\"1.2.3.4\"}", &ev, &err), TX_OK);
+}
+
+/* ---- the facts agree with the STIX made of the event ---- */
+
+struct factv {
+	struct pattern_fact v[256];
+	size_t n;
+};
+
+static void collect(void *ctx, const struct pattern_fact *f)
+{
+	struct factv *fv = ctx;
+
+	if (fv->n < 256)
+		fv->v[fv->n++] = *f;
+}
+
+static int same(const struct pattern_fact *a, const struct pattern_fact *b)
+{
+	if (a->path != b->path || a->kind != b->kind)
+		return 0;
+	if (a->kind == PATTERN_FACT_INT)
+		return a->num == b->num;
+	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+static int is_id(const struct pattern_fact *f)
+{
+	return f->kind == PATTERN_FACT_STRING && f->len > 2 && memmem(f->s, f->len, "--", 2) != NULL;
+}
+
+static void check_agree(const char *line)
+{
+	struct sensor_event ev;
+	struct tx_error err = { 0 };
+	struct pattern_obsset set;
+	struct factv fv = { .n = 0 };
+
+	if (parse(line, &ev, &err) != TX_OK)
+		fail_msg("%s: %s", line, err.msg);
+	json_t *objs = sensor_event_to_stix(&ev);
+	assert_non_null(objs);
+	assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
+	assert_int_equal(set.n_observed, 1);
+	pattern_facts_walk(&set, 0, collect, &fv);
+	/* every fact of the STIX (but ids and references) is a fact of the scanner */
+	for (size_t i = 0; i < fv.n; i++) {
+		if (is_id(&fv.v[i]))
+			continue;
+		int found = 0;
+		for (size_t k = 0; k < ev.n_facts && !found; k++)
+			found = same(&fv.v[i], &ev.facts[k]);
+		if (!found) {
+			char *d = json_dumps(objs, JSON_COMPACT);
+			fail_msg("fact %.*s of the STIX missing from the scanner's (%s)",
+				 (int)fv.v[i].len, fv.v[i].s ? fv.v[i].s : "", d);
+		}
+	}
+	/* and the other way round */
+	for (size_t k = 0; k < ev.n_facts; k++) {
+		int found = 0;
+		for (size_t i = 0; i < fv.n && !found; i++)
+			found = same(&fv.v[i], &ev.facts[k]);
+		if (!found)
+			fail_msg("scanner fact %.*s not in the STIX", (int)ev.facts[k].len,
+				 ev.facts[k].s ? ev.facts[k].s : "");
+	}
+	pattern_obsset_free(&set);
+	json_decref(objs);
+}
+
+static void test_eve_facts_agree(void **state)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+	const char *dir = getenv("TRILEX_TESTDATA");
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pattern/eve-sample.jsonl", dir ? dir : "tests/data");
+	assert_non_null(f = fopen(path, "r"));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		struct sensor_event ev;
+		struct tx_error err;
+		line[len - 1] = '\0';
+		ev.line = 1;
+		if (sensor_eve_parse(R, line, strlen(line), &ev, &err) != TX_OK)
+			continue;
+		check_agree(line);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	assert_true(n >= 8);
+	check_agree("{\"timestamp\":\"2024-05-01T10:00:04Z\",\"src_ip\":\"not-an-ip\",\"proto\":\"ICMP\","
+		    "\"email\":{\"from\":\"x@y.example\",\"to\":[\"x@y.example\"]}}");
+	check_agree("{\"timestamp\":\"2024-05-01T10:00:04Z\",\"dest_ip\":\"::ffff:10.0.0.1\",\"dest_port\":0,"
+		    "\"fileinfo\":{\"sha256\":\"ab\",\"size\":0}}");
+}
+
+/* ---- the engine ---- */
+
+struct seen {
+	size_t n;
+	char ids[16][64];
+	size_t lines[16];
+	int64_t first[16], last[16];
+};
+
+static void on_match(void *ctx, const struct sensor_match *m)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 16) {
+		snprintf(s->ids[s->n], 64, "%s", m->indicator_id);
+		s->lines[s->n] = m->line;
+		s->first[s->n] = m->first;
+		s->last[s->n] = m->last;
+	}
+	s->n++;
+}
+
+static void test_engine(void **state)
+{
+	struct pattern_indicator inds[] = {
+		{ "indicator--00000000-0000-4000-8000-000000000001", "[domain-name:value = 'c2.evil.example']", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000002",
+		  "([domain-name:value = 'c2.evil.example'] FOLLOWEDBY [network-traffic:dst_port = 443]) WITHIN 60 SECONDS",
+		  0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000003", "[ipv4-addr:value ISSUBSET '198.51.100.0/24'] REPEATS 3 TIMES", 0, INT64_MAX, 0 },
+	};
+	const char *lines[] = {
+		"{\"timestamp\":\"2024-05-01T10:00:00Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.1\",\"dest_port\":443}",
+		"{\"timestamp\":\"2024-05-01T10:00:10Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:01:20Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.2\",\"dest_port\":443}",
+		"{\"timestamp\":\"2024-05-01T10:01:30Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:01:40Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.3\",\"dest_port\":443}",
+	};
+	pattern_index *ix = NULL;
+	sensor_engine *e = NULL;
+	struct tx_error err;
+	struct seen s = { 0 };
+
+	assert_int_equal(pattern_index_build(inds, 3, 1, &ix, NULL, &err), TX_OK);
+	assert_int_equal(sensor_engine_new(ix, &e), TX_OK);
+	for (size_t i = 0; i < 5; i++) {
+		struct sensor_event ev = { .line = i + 1 };
+		assert_int_equal(sensor_eve_parse(R, lines[i], strlen(lines[i]), &ev, &err), TX_OK);
+		assert_int_equal(sensor_engine_eve(e, &ev, on_match, &s, &err), TX_OK);
+	}
+	/* line 2: 1; line 3: nothing (70 s after the domain); line 4: 1;
+	 * line 5: 2 (10 s after the domain) and 3 (third address in the /24) */
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.ids[0], inds[0].id);
+	assert_int_equal(s.lines[0], 2);
+	assert_string_equal(s.ids[1], inds[0].id);
+	assert_int_equal(s.lines[1], 4);
+	int f2 = strcmp(s.ids[2], inds[1].id) == 0 ? 2 : 3, f3 = f2 == 2 ? 3 : 2;
+	assert_string_equal(s.ids[f2], inds[1].id);
+	assert_int_equal(s.lines[f2], 5);
+	assert_int_equal(s.last[f2] - s.first[f2], INT64_C(10000000));
+	assert_string_equal(s.ids[f3], inds[2].id);
+	assert_int_equal(s.last[f3] - s.first[f3], INT64_C(100000000));
+	const struct sensor_stats *st = sensor_engine_stats(e);
+	assert_int_equal(st->events, 5);
+	assert_int_equal(st->matches, 4);
+	sensor_engine_free(e);
+
+	/* STIX input */
+	const char *bundle = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-000000000001\","
+			     "\"first_observed\":\"2024-01-01T00:00:00Z\",\"last_observed\":\"2024-01-01T00:00:00Z\",\"number_observed\":3,"
+			     "\"object_refs\":[\"ipv4-addr--00000000-0000-4000-8000-000000000002\"]},"
+			     "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--00000000-0000-4000-8000-000000000002\",\"value\":\"198.51.100.77\"}]}";
+	json_t *root = json_loads(bundle, 0, NULL);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sensor_engine_new(ix, &e), TX_OK);
+	assert_int_equal(sensor_engine_stix(e, root, on_match, &s, &err), TX_OK);
+	assert_int_equal(s.n, 1); /* number_observed 3 is three observations */
+	assert_string_equal(s.ids[0], inds[2].id);
+	sensor_engine_free(e);
+	json_decref(root);
+	pattern_index_free(ix);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_eve_fields),
+		cmocka_unit_test(test_eve_errors),
+		cmocka_unit_test(test_eve_facts_agree),
+		cmocka_unit_test(test_engine),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
