@@ -500,6 +500,13 @@ static tx_err check_extensions(const json_t *v, const char *path,
 		    strcmp(key + strlen(key) - 4, "-ext") == 0 &&
 		    stix_type_name_valid(key, strlen(key)))
 			continue;
+		/* Lenient: a type STIX 2.1 does not define (custom, or defined
+		 * by an extension) may define its own named sub-extensions, as
+		 * the Incident Core extension's impact objects do
+		 * ("availability", "physical", ...). */
+		if (cx->kind == STIX_KIND_UNKNOWN &&
+		    stix_type_name_valid(key, strlen(key)))
+			continue;
 		return fail(err, sub, "unknown extension");
 	}
 	return TX_OK;

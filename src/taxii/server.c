@@ -166,7 +166,8 @@ static int media_is_taxii(const char *s, size_t n, int allow_wild, int json_ok)
 		while (*params == ' ')
 			params++;
 		if (strncasecmp(params, "version=", 8) == 0 &&
-		    strncmp(params + 8, "2.1", 3) != 0)
+		    (strncmp(params + 8, "2.1", 3) != 0 ||
+		     strspn(params + 11, " ") != strlen(params + 11)))
 			return 0;
 		if (strncasecmp(params, "q=0", 3) == 0 &&
 		    strspn(params + 3, ".0") == strlen(params + 3))

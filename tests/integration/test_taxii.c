@@ -462,6 +462,8 @@ static void test_bad_requests(void **state)
 		{ "GET", OBJECTS, "token", "application/json", NULL, NULL, 406 },
 		{ "GET", OBJECTS, "token", "application/taxii+json;version=2.0", NULL,
 		  NULL, 406 },
+		{ "GET", OBJECTS, "token", "application/taxii+json;version=2.10", NULL,
+		  NULL, 406 },
 		{ "GET", "/api/collections/no-such-collection/objects/", "token", NULL,
 		  NULL, NULL, 404 },
 		{ "GET", "/api/collections/00000000-0000-4000-8000-000000000000/",

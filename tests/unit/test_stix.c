@@ -208,6 +208,14 @@
 	SDO_TIMES ",`created_by_ref`:`" ID_IDENTITY "`,`name`:`Evasion`,`x_mitre_shortname`:`evasion-ics`," \
 	"`x_mitre_version`:`1.0`,`x_mitre_modified_by_ref`:`" ID_IDENTITY "`,`x_mitre_data_source_ref`:``," \
 	"`object_marking_refs`:[`" ID_TLP_GREEN "`]}"
+/* An Incident Core impact: an extension-defined type with a named
+ * sub-extension per impact category. */
+#define V_IMPACT "{`type`:`impact`,`spec_version`:`2.1`," \
+	"`id`:`impact--4f2a6d0e-9c1b-4b7e-8d2f-1a3c5e7f9b0d`," SDO_TIMES "," \
+	"`impact_category`:`availability`,`criticality`:90," \
+	"`extensions`:{`availability`:{`availability_impact`:99}," \
+	"`extension-definition--7cc33dd6-f6a1-489b-98ea-522d351d71b9`:" \
+	"{`extension_type`:`new-sdo`}}}"
 #define V_NEW_SDO "{`type`:`my-favorite-sdo`,`spec_version`:`2.1`," \
 	"`id`:`my-favorite-sdo--ac97aae4-83f1-46ca-a351-7aeb76678189`,`created`:`2014-02-20T09:16:08.989Z`," \
 	"`modified`:`2014-02-20T09:16:08.989Z`,`name`:`This is the name of my favorite`," \
@@ -229,7 +237,7 @@ static const char *const valid_objects[] = {
 	V_X509,
 	V_MARKING_STMT, V_TLP_WHITE, V_TLP_GREEN, V_TLP_AMBER, V_TLP_RED,
 	V_MARKING_EXT, V_LANG_CONTENT, V_EXTDEF,
-	V_X_MITRE, V_NEW_SDO, V_CUSTOM_SCO,
+	V_X_MITRE, V_NEW_SDO, V_CUSTOM_SCO, V_IMPACT,
 };
 
 /*
