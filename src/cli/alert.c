@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "federation/federation.h"
 #include "taxii/taxii.h"
+#include "watch/watch.h"
 
 #define ALERT_LABEL "trilex-alert"
 #define MAX_ITEMS 64
@@ -129,10 +130,14 @@ static int alert_run(int argc, char **argv)
 		{ "indicator", required_argument, NULL, 'i' },
 		{ "attack-pattern", required_argument, NULL, 'a' },
 		{ "description", required_argument, NULL, 'D' },
+		{ "sector", required_argument, NULL, 's' },
+		{ "country", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *title = NULL, *tlp_name = NULL, *to = NULL;
+	const char *sectors[MAX_ITEMS], *countries[MAX_ITEMS];
+	size_t n_sectors = 0, n_countries = 0;
 	const char *desc = NULL, *inds[MAX_ITEMS], *aps[MAX_ITEMS];
 	size_t n_inds = 0, n_aps = 0;
 	struct tx_config cfg;
@@ -155,6 +160,16 @@ static int alert_run(int argc, char **argv)
 			if (n_inds == MAX_ITEMS)
 				return cli_fail("at most %d indicators", MAX_ITEMS);
 			inds[n_inds++] = optarg;
+			break;
+		case 's':
+			if (n_sectors == MAX_ITEMS)
+				return cli_fail("at most %d sectors", MAX_ITEMS);
+			sectors[n_sectors++] = optarg;
+			break;
+		case 'c':
+			if (n_countries == MAX_ITEMS)
+				return cli_fail("at most %d countries", MAX_ITEMS);
+			countries[n_countries++] = optarg;
 			break;
 		case 'a':
 			if (n_aps == MAX_ITEMS)
@@ -237,6 +252,20 @@ static int alert_run(int argc, char **argv)
 	json_object_set_new(report, "published", json_string(now));
 	json_object_set_new(report, "labels", json_pack("[s]", ALERT_LABEL));
 	json_object_set(report, "object_refs", refs);
+	/* What it is about, for routing by the agreed area of responsibility:
+	 * STIX industry sectors and ISO 3166 country codes. */
+	if (n_sectors) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n_sectors; i++)
+			json_array_append_new(a, json_string(sectors[i]));
+		json_object_set_new(report, "x_trilex_sectors", a);
+	}
+	if (n_countries) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n_countries; i++)
+			json_array_append_new(a, json_string(countries[i]));
+		json_object_set_new(report, "x_trilex_countries", a);
+	}
 	mark(report, tlp, rcpt, ident);
 	json_array_append(objects, report);
 	if (taxii_ingest(st, coll.pk, NULL, objects, 0, sid, &err) != TX_OK) {
@@ -271,7 +300,8 @@ out:
 const struct cmd cmd_alert = {
 	.name = "alert",
 	.usage = "--dir DIR --title T --tlp LEVEL [--to CODE,...] [--indicator"
-		 " PATTERN]... [--attack-pattern ATTACK-ID]... [--description D]",
+		 " PATTERN]... [--attack-pattern ATTACK-ID]... [--sector S]..."
+		 " [--country CC]... [--description D]",
 	.summary = "publish an alert (a STIX report of indicators and attack"
 		   " patterns) to every entitled partner",
 	.run = alert_run,
@@ -319,7 +349,23 @@ static int by_added(const void *a, const void *b)
 	return x->added < y->added ? -1 : x->added > y->added;
 }
 
-static void show(const struct seen_row *r, int as_json)
+/* Routing by the AOR and watch list: who is responsible for it. */
+static void route_text(const json_t *route, char *out, size_t n)
+{
+	const char *resp = json_string_value(json_object_get(route, "responsible"));
+	const json_t *duty = json_object_get(route, "duty");
+	const char *who = json_is_string(duty) ? json_string_value(duty) :
+			  json_string_value(json_object_get(duty, "name"));
+
+	if (resp == NULL)
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "%s%s%s%s", resp, who ? " (duty: " : "",
+			 who ? who : "", who ? ")" : "");
+}
+
+static void show(const struct seen_row *r, int as_json,
+		 const watch_state *ws)
 {
 	json_t *o = json_loads(r->json, 0, NULL), *ext, *out;
 	char added[TX_TIME_BUF];
@@ -334,29 +380,38 @@ static void show(const struct seen_row *r, int as_json)
 	tx_time_parse(json_string_value(json_object_get(o, "created")), &created,
 		      NULL);
 	tx_time_format_ms(r->added, added);
-	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O?}", "id", r->id,
-			"title", name ? name : "", "origin", origin ? origin : "here",
-			"tlp", fed_tlp_name(fed_tlp_of(o)), "received", added,
-			"objects", (json_int_t)json_array_size(
-				json_object_get(o, "object_refs")),
+	json_t *route = ws ? watch_route_object(ws, o, NULL) : NULL;
+	char routed[256];
+	route_text(route, routed, sizeof(routed));
+	out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O?, s:O?}", "id",
+			r->id, "title", name ? name : "", "origin",
+			origin ? origin : "here", "tlp", fed_tlp_name(fed_tlp_of(o)),
+			"received", added, "objects",
+			(json_int_t)json_array_size(json_object_get(o, "object_refs")),
 			"latency_ms", (json_int_t)((r->added - created) / 1000),
-			"recipients", json_object_get(o, FED_RECIPIENTS));
+			"recipients", json_object_get(o, FED_RECIPIENTS),
+			"routing", route);
 	if (out && as_json) {
 		json_dumpf(out, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 	} else if (out) {
-		printf("%s  %-5s TLP:%-12s %6lld ms  %s\n", added,
+		printf("%s  %-5s TLP:%-12s %6lld ms  %-40s -> %s\n", added,
 		       origin ? origin : "here", fed_tlp_name(fed_tlp_of(o)),
-		       (long long)((r->added - created) / 1000), name ? name : "");
+		       (long long)((r->added - created) / 1000), name ? name : "",
+		       routed);
 	}
+	json_decref(route);
 	fflush(stdout);
 	json_decref(out);
 	json_decref(o);
 }
 
 /* Show the alerts of every collection added after *after, oldest first. */
-static int show_new(tx_store *st, int64_t *after, int as_json)
+static int show_new(tx_store *st, const char *party, int64_t *after,
+		    int as_json)
 {
+	watch_state *ws = NULL;
+	int64_t now = 0;
 	struct store_user admin = { .admin = 1 };
 	struct store_collection *cols = NULL;
 	const char *types[] = { "report" };
@@ -381,12 +436,17 @@ static int show_new(tx_store *st, int64_t *after, int as_json)
 		} while (pg.more);
 	}
 	qsort(g.rows, g.n, sizeof(*g.rows), by_added);
+	/* Routing needs the agreed AOR and watch list; without them (or with
+	 * a bad TRILEX_NOW) alerts are shown unrouted. */
+	if (g.n > 0 && watch_now(&now, NULL) == TX_OK)
+		watch_state_load(st, party, now, &ws, NULL);
 	for (size_t i = 0; i < g.n; i++) {
-		show(&g.rows[i], as_json);
+		show(&g.rows[i], as_json, ws);
 		if (g.rows[i].added > *after)
 			*after = g.rows[i].added;
 		free(g.rows[i].json);
 	}
+	watch_state_free(ws);
 	free(g.rows);
 	free(cols);
 	return rc;
@@ -420,11 +480,11 @@ static int alerts_run(int argc, char **argv)
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (!as_json)
-		printf("%-24s  %-5s %-16s %9s  %s\n", "RECEIVED", "FROM", "TLP",
-		       "LATENCY", "TITLE");
+		printf("%-24s  %-5s %-16s %9s  %-40s    %s\n", "RECEIVED", "FROM",
+		       "TLP", "LATENCY", "TITLE", "ROUTED TO");
 	do {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		if (show_new(st, &after, as_json) != 0) {
+		if (show_new(st, cfg.party, &after, as_json) != 0) {
 			rc = cli_fail("cannot read the alerts");
 			break;
 		}

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "sensor/sensor.h"
 #include "taxii/taxii.h"
+#include "watch/watch.h"
 
 #define MAX_REPORTED_MALFORMED 20
 #define STIX_FILE_MAX ((size_t)1 << 30)
@@ -38,6 +39,8 @@ static char *read_capped(FILE *fp, size_t max, size_t *len)
 struct inds {
 	struct pattern_indicator *v;
 	size_t n, cap;
+	const watch_state *ws;   /* the agreed watch list, or NULL */
+	size_t expired;          /* left out: their watch-list entry expired */
 };
 
 static int keep_indicator(void *ctx, const struct store_row *row)
@@ -54,6 +57,10 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 	id = json_string_value(json_object_get(o, "id"));
 	vf = json_string_value(json_object_get(o, "valid_from"));
 	vu = json_string_value(json_object_get(o, "valid_until"));
+	if (id && in->ws && watch_indicator_expired(in->ws, id)) {
+		in->expired++; /* not renewed at its yearly review */
+		goto out;
+	}
 	if (pt && strcmp(pt, "stix") == 0 && pat && id && vf) {
 		struct pattern_indicator x = { .valid_until = INT64_MAX };
 		if (in->n == in->cap) {
@@ -323,6 +330,8 @@ static int match_run(int argc, char **argv)
 	sensor_engine *eng = NULL;
 	sensor_eve *eve = NULL;
 	tx_store *st = NULL;
+	watch_state *ws = NULL;
+	int64_t now = 0;
 	FILE *fp = NULL;
 	char *line = NULL, *data = NULL;
 	size_t n_ok = 0, n_failed = 0;
@@ -351,8 +360,15 @@ static int match_run(int argc, char **argv)
 	file = argv[optind];
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
+	/* Indicators of watch-list entries that expired leave the index. */
+	if (watch_now(&now, NULL) == TX_OK &&
+	    watch_state_load(st, cfg.party, now, &ws, NULL) == TX_OK)
+		in.ws = ws;
 	if (load_indicators(st, &in) != 0)
 		goto out;
+	if (in.expired > 0)
+		fprintf(stderr, "trilex: %zu indicators left out: their watch-list"
+			" entries expired\n", in.expired);
 	if (pattern_index_build(in.v, in.n, tx_time_now_us(), &ix, &ist, &err) != TX_OK) {
 		cli_fail("index: %s", err.msg);
 		goto out;
@@ -467,6 +483,7 @@ out:
 	sensor_eve_free(eve);
 	sensor_engine_free(eng);
 	pattern_index_free(ix);
+	watch_state_free(ws);
 	free_inds(&in);
 	store_close(st);
 	return rc;

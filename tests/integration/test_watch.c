@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 
 #include "federation/federation.h"
 #include "harness.h"
@@ -424,6 +426,36 @@ static void test_routing(void **state)
 	assert_non_null(strstr(out, "Alex Morgan"));  /* UK's */
 	assert_non_null(strstr(out, "watch-list " ACTOR1));
 	free(out);
+	/* `trilex alerts` shows the same routing for an alert on a sector */
+	const char *alert[] = { "alert", "--dir", JP.dir, "--title",
+				"Implant at a defence prime", "--tlp", "amber",
+				"--sector", "defense", NULL };
+	free(cli(0, alert, NULL));
+	const char *ls[] = { "alerts", "--dir", US.dir, "--json", NULL };
+	for (int i = 0; i < 750; i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		out = cli(0, ls, NULL);
+		if (strstr(out, "Implant at a defence prime"))
+			break;
+		free(out);
+		out = NULL;
+		nanosleep(&ts, NULL);
+	}
+	assert_non_null(out);
+	char *at_alert = strstr(out, "Implant at a defence prime");
+	char *start = at_alert;
+	while (start > out && start[-1] != '\n')
+		start--;
+	json_t *alert_json = json_loads(start, JSON_DISABLE_EOF_CHECK, NULL);
+	json_t *routing = json_object_get(alert_json, "routing");
+	assert_string_equal(json_string_value(json_object_get(routing, "responsible")),
+			    "JP");
+	char *text = json_dumps(routing, 0);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "Kenji Sato")); /* JP's duty officer */
+	free(text);
+	json_decref(alert_json);
+	free(out);
 }
 
 /* Not renewed by its review date + grace, an entry expires everywhere and
@@ -454,6 +486,20 @@ static void test_expiry(void **state)
 	char *out = cli(0, x, NULL);
 	assert_string_equal(out, "");
 	free(out);
+	/* still matched by sensors while under review */
+	char eve[] = "/tmp/trilex-watch-eve-XXXXXX";
+	int fd = mkstemp(eve);
+	const char *line = "{\"timestamp\":\"2026-01-14T10:00:00.000000+0000\","
+			   "\"event_type\":\"flow\",\"src_ip\":\"10.1.1.1\","
+			   "\"src_port\":4444,\"dest_ip\":\"198.51.100.77\","
+			   "\"dest_port\":443,\"proto\":\"TCP\"}\n";
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	const char *m[] = { "match", "--dir", JP.dir, eve, NULL };
+	out = cli(0, m, NULL);
+	assert_non_null(strstr(out, IND5));
+	free(out);
 
 	at("2026-02-01T00:00:00Z");   /* past review + 30 days */
 	everywhere(0, ACTOR1, "expired");
@@ -467,6 +513,14 @@ static void test_expiry(void **state)
 		assert_string_equal(out, IND5 "\n");
 		free(out);
 	}
+	/* ... and once expired it has left the matching index */
+	char *merr = NULL;
+	out = cli(0, m, &merr);
+	assert_null(strstr(out, IND5));
+	assert_non_null(strstr(merr, "left out"));
+	free(out);
+	free(merr);
+	unlink(eve);
 	/* a renewal after expiry is refused: it must be added again */
 	const char *late[] = { "watch", "propose", "renew", "--dir", JP.dir,
 			       "--ref", ACTOR1, NULL };
