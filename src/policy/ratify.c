@@ -174,6 +174,9 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 	json_array_foreach(reg->objects, i, x) {
 		const json_t *o = json_object_get(x, "obj");
 		const char *type = sget(o, "type"), *id = sget(o, "id");
+		/* Who really made it: the verified signer, or this node. A party
+		 * named inside the object counts only when it is that party. */
+		const char *actual = sget(x, "origin") ? sget(x, "origin") : party;
 		size_t j;
 		int dup = 0;
 
@@ -185,6 +188,9 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 				dup |= strcmp(reg->e[j].id, id) == 0;
 			if (dup)
 				continue; /* the same object in two collections */
+			if (sget(o, "proposed_by") == NULL ||
+			    strcmp(sget(o, "proposed_by"), actual) != 0)
+				continue; /* proposed in another party's name */
 			e = &reg->e[reg->n++];
 			e->obj = o;
 			e->id = id;
@@ -198,8 +204,9 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			struct approval a = { sget(o, "policy_version"),
 					      sget(o, "policy_digest"),
 					      sget(o, "party"), sget(o, "created") };
-			if (!a.version || !a.digest || !party_valid(a.party))
-				continue;
+			if (!a.version || !a.digest || !party_valid(a.party) ||
+			    strcmp(a.party, actual) != 0)
+				continue; /* not that party's own approval */
 			for (j = 0; j < reg->na; j++)
 				dup |= strcmp(reg->a[j].version, a.version) == 0 &&
 				       strcmp(reg->a[j].digest, a.digest) == 0 &&

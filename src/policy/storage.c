@@ -27,8 +27,11 @@ static int scan_row(void *ctx, const struct store_row *row)
 	o = json_loadb(row->json, row->json_len, 0, NULL);
 	if (o == NULL)
 		return 0; /* the store only holds valid JSON; skip if not */
-	json_array_append_new(s->out, json_pack("{s:I, s:o}", "pk",
-						(json_int_t)s->pk, "obj", o));
+	/* origin: the party whose signature the store verified (absent for
+	 * objects made on this node). */
+	json_array_append_new(s->out, json_pack("{s:I, s:o, s:s?}", "pk",
+						(json_int_t)s->pk, "obj", o,
+						"origin", row->origin));
 	return 0;
 }
 

@@ -21,9 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "federation/federation.h"
 #include "harness.h"
 
-static struct node N;
+static struct node N, PUK, PUS; /* PUK, PUS: partners, known by key only */
 static char incidents[PATH_MAX], policy_file[PATH_MAX], invalid[PATH_MAX];
 
 static int setup(void **state)
@@ -35,7 +36,9 @@ static int setup(void **state)
 	testdata_path("../../policies/trilateral-default.json", buf, sizeof(buf));
 	if (realpath(buf, policy_file) == NULL)
 		return -1;
-	return node_create(&N, NULL) == 0 && node_start(&N) == 0 ? 0 : -1;
+	return node_create(&N, NULL) == 0 && node_create_as(&PUK, "UK", NULL) == 0 &&
+	       node_create_as(&PUS, "US", NULL) == 0 && node_pair(&N, &PUK) == 0 &&
+	       node_pair(&N, &PUS) == 0 && node_start(&N) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -43,6 +46,8 @@ static int teardown(void **state)
 	int rc = node_stop(&N);
 
 	node_destroy(&N);
+	node_destroy(&PUK);
+	node_destroy(&PUS);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -108,10 +113,17 @@ static json_t *run_json(const char *const *args)
 	return j;
 }
 
-/* An approval by party as it would arrive from that party's node. */
+/* An approval by party as it arrives from that party's node: signed with
+ * its key and posted by it, with its certificate, to its inbox here. And
+ * the same approval made up locally, which must not count. */
 static void push_approval(const char *party, const json_t *version)
 {
-	char id[80], *text, *path, *out;
+	char id[80], *text, *path, *out, inbox[64];
+	const struct node *from = strcmp(party, "UK") == 0 ? &PUK : &PUS;
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	struct http_resp r;
+	tx_fed *fed = NULL;
 	json_t *o;
 
 	snprintf(id, sizeof(id), "x-trilex-policy-approval--%s-0000-4000-8000-0000000000%s",
@@ -130,6 +142,7 @@ static void push_approval(const char *party, const json_t *version)
 		      "extension-definition--5f0b6c1e-2a57-4c1d-9a0e-7d3b8e6f4a21",
 		      "extension_type", "new-sdo");
 	assert_non_null(o);
+	/* made up here in UK's name: stored, but no approval of UK's */
 	text = json_dumps(o, JSON_COMPACT);
 	path = write_tmp(text);
 	const char *push[] = { "push", "--dir", N.dir, "--collection", "policies",
@@ -140,6 +153,28 @@ static void push_approval(const char *party, const json_t *version)
 	unlink(path);
 	free(path);
 	free(text);
+	const char *sj[] = { "policy", "status", "--dir", N.dir, "--json", NULL };
+	json_t *st = run_json(sj);
+	assert_null(json_string_value(json_object_get(st, "in_force")));
+	json_decref(st);
+	/* from the partner itself */
+	assert_int_equal(tx_config_load(from->dir, &cfg, &err), TX_OK);
+	assert_int_equal(fed_open(from->dir, &cfg, &fed, &err), TX_OK);
+	json_object_set_new(o, "id", json_string(strcmp(party, "UK") == 0 ?
+		"x-trilex-policy-approval--cccccccc-0000-4000-8000-000000000001" :
+		"x-trilex-policy-approval--dddddddd-0000-4000-8000-000000000002"));
+	assert_int_equal(fed_sign(fed, o, &err), TX_OK);
+	fed_close(fed);
+	json_t *env = json_pack("{s:[O]}", "objects", o);
+	text = json_dumps(env, JSON_COMPACT);
+	snprintf(inbox, sizeof(inbox), "/api/collections/inbox-%s/objects/", party);
+	assert_int_equal(http_cert(&N, from->dir, "POST", inbox, text, &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")),
+			 1);
+	http_free(&r);
+	free(text);
+	json_decref(env);
 	json_decref(o);
 }
 

@@ -347,6 +347,26 @@ static void put(tx_store *st, int64_t pk, json_t *obj)
 	json_decref(obj);
 }
 
+/* Store obj as the store keeps what arrived from party with a verified
+ * signature (origin = party); party "JP", this node, makes it here. */
+static void put_from(tx_store *st, int64_t pk, json_t *obj, const char *party)
+{
+	struct store_user u = { .admin = 1, .name = "t" };
+	struct store_item it = { .obj = obj };
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+
+	assert_non_null(obj);
+	it.id = json_string_value(json_object_get(obj, "id"));
+	if (strcmp(party, "JP") != 0) {
+		it.origin = party;
+		it.via = party;
+	}
+	if (store_put_objects(st, pk, &u, &it, 1, sid, &err) != TX_OK)
+		fail_msg("%s", err.msg);
+	json_decref(obj);
+}
+
 static void approve(tx_store *st, int64_t pk, const char *version,
 		    const char *party)
 {
@@ -357,7 +377,7 @@ static void approve(tx_store *st, int64_t pk, const char *version,
 	assert_int_equal(policy_registry_load(st, "JP", &reg, &err), TX_OK);
 	assert_int_equal(policy_registry_approve(reg, version, party, &obj, &err),
 			 TX_OK);
-	put(st, pk, obj);
+	put_from(st, pk, obj, party);
 	policy_registry_free(reg);
 }
 
@@ -423,6 +443,18 @@ static void test_ratification(void **state)
 	approve(st, col.pk, "2025.1", "FR");
 	assert_int_equal(select_version(st, NULL, used, &sd), TX_OK);
 	assert_false(sd.ratified);
+	/* nor one made here in another party's name */
+	{
+		policy_registry *r2 = NULL;
+		json_t *forged = NULL;
+		assert_int_equal(policy_registry_load(st, "JP", &r2, &err), TX_OK);
+		assert_int_equal(policy_registry_approve(r2, "2025.1", "US", &forged,
+							 &err), TX_OK);
+		policy_registry_free(r2);
+		put_from(st, col.pk, forged, "JP");
+		assert_int_equal(select_version(st, NULL, used, &sd), TX_OK);
+		assert_false(sd.ratified);
+	}
 	approve(st, col.pk, "2025.1", "US");
 	assert_int_equal(select_version(st, NULL, used, &sd), TX_OK);
 	assert_true(sd.ratified);
@@ -451,7 +483,7 @@ static void test_ratification(void **state)
 	assert_int_equal(policy_from_json(d2, &p2, NULL, &err), TX_OK);
 	assert_int_equal(policy_registry_propose(reg, p2, "UK", parties, 3, 2,
 						 &obj, &err), TX_OK);
-	put(st, col.pk, obj);
+	put_from(st, col.pk, obj, "UK");
 	policy_registry_free(reg);
 	assert_int_equal(select_version(st, NULL, used, &sd), TX_OK);
 	assert_string_equal(used, "2025.1");
