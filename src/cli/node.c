@@ -3,14 +3,17 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "federation/federation.h"
+#include "supply/supply.h"
 #include "policy/policy.h"
 #include "taxii/taxii.h"
 
@@ -93,6 +96,76 @@ const struct cmd cmd_init = {
 };
 
 /*
+ * Supply-chain watch of `serve`: when objects come in (advisories from
+ * partners, or imported here), the stored BOMs are checked again, at most
+ * every recheck_s seconds (node.json), so that a new advisory raises alerts on the BOMs it
+ * hits without anyone running `trilex sbom recheck`.
+ */
+struct rechecker {
+	const char *dir;
+	int64_t every_s;
+	pthread_mutex_t lock;
+	pthread_cond_t stop_cv;
+	int stop;
+};
+
+static int has_boms(tx_store *st)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	const char *types[] = { SUPPLY_SBOM_TYPE };
+	size_t n = 0;
+	int found = 0;
+
+	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
+		return 0;
+	for (size_t i = 0; i < n && !found; i++) {
+		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
+					 .n_types = 1, .limit = 1 };
+		struct store_page pg;
+		found = store_query_objects(st, &q, NULL, NULL, &pg, NULL) == TX_OK &&
+			pg.n > 0;
+	}
+	free(cols);
+	return found;
+}
+
+static void *recheck_loop(void *arg)
+{
+	struct rechecker *r = arg;
+	char path[PATH_MAX];
+	tx_store *st = NULL;
+	int64_t seen = -1;
+
+	tx_path_join(path, sizeof(path), r->dir, "trilex.db");
+	if (store_open(path, 0, &st, NULL) != TX_OK)
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	while (!r->stop) {
+		struct timespec until;
+		int64_t last;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += r->every_s;
+		pthread_cond_timedwait(&r->stop_cv, &r->lock, &until);
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->lock);
+		last = store_last_rowid(st);
+		if (last != seen && has_boms(st)) {
+			size_t n_boms = 0, n_new = 0;
+			if (cli_sbom_recheck(st, &n_boms, &n_new) == 0 && n_new > 0)
+				tx_log(TX_LOG_INFO, "supply chain: %zu new findings in %zu"
+				       " stored BOMs", n_new, n_boms);
+		}
+		seen = last;
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	store_close(st);
+	return NULL;
+}
+
+/*
  * The services served beside TAXII under /trilex/v1/: one row each, added by
  * the module that provides it. The last row is the end marker.
  */
@@ -118,6 +191,9 @@ static int serve_run(int argc, char **argv)
 	struct taxii_hooks hooks = { 0 };
 	tx_server *srv = NULL;
 	tx_fed *fed = NULL;
+	struct rechecker rck = { .dir = NULL };
+	pthread_t rck_thread;
+	int rck_started = 0;
 	sigset_t set;
 	int c, sig = 0;
 
@@ -160,8 +236,20 @@ static int serve_run(int argc, char **argv)
 	tx_log(TX_LOG_INFO, "node %s serving TAXII 2.1 on https://%s%s%s:%d/taxii2/",
 	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
 	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
+	rck.dir = dir;
+	rck.every_s = cfg.recheck_s;
+	pthread_mutex_init(&rck.lock, NULL);
+	pthread_cond_init(&rck.stop_cv, NULL);
+	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
 	sigwait(&set, &sig);
 	tx_log(TX_LOG_INFO, "signal %d: finishing requests in flight, stopping", sig);
+	if (rck_started) {
+		pthread_mutex_lock(&rck.lock);
+		rck.stop = 1;
+		pthread_cond_signal(&rck.stop_cv);
+		pthread_mutex_unlock(&rck.lock);
+		pthread_join(rck_thread, NULL);
+	}
 	fed_deliver_stop(fed);
 	taxii_server_stop(srv);
 	fed_close(fed);

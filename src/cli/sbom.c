@@ -196,6 +196,32 @@ static int ingest(tx_store *st, int64_t pk, json_t *objs, size_t *added,
 	return 0;
 }
 
+/* A trilex alert (a STIX report) on one new finding: it refers to the
+ * finding's note and the stored BOM; the same finding gives the same id. */
+static json_t *finding_alert(const struct supply_finding *f,
+			     const supply_bom *bom, const char *sbom_id,
+			     const char *note_id, const struct supply_stix_opts *o)
+{
+	char id[96], title[512], now[TX_TIME_BUF];
+	json_t *r;
+
+	supply_stix_id("report", note_id, id, sizeof(id));
+	tx_time_format_ms(tx_time_now_us(), now);
+	snprintf(title, sizeof(title), "Supply chain: %s %s in %s (%s)%s%s",
+		 supply_kind_name(f->kind), f->comp->path, supply_bom_title(bom),
+		 supply_severity_name(f->severity), f->n_advisories ? ", " : "",
+		 f->n_advisories ? f->advisories[0] : "");
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s, s],"
+		      " s:[s, s]}", "type", "report", "spec_version", "2.1", "id",
+		      id, "created", now, "modified", now, "name", title,
+		      "published", now, "report_types", "threat-report", "labels",
+		      "trilex-alert", "supply-chain", "object_refs", note_id, sbom_id);
+	if (r != NULL && o->marking_ref != NULL)
+		json_object_set_new(r, "object_marking_refs",
+				    json_pack("[s]", o->marking_ref));
+	return r;
+}
+
 /*
  * Check stored BOMs (all, or only the one with id only_id) against db;
  * record each finding not recorded before as a note in the BOM's
@@ -251,7 +277,16 @@ static int recheck(tx_store *st, const supply_db *db, struct load_ctx *c,
 			       f->comp->path, supply_severity_name(f->severity),
 			       f->n_advisories ? " " : "",
 			       f->n_advisories ? f->advisories[0] : "");
+			/* ... and an alert on it, under the BOM's marking, that
+			 * `trilex alerts` shows and partners receive. */
+			json_t *alert = finding_alert(f, bom, id, nid, &o);
+			if (alert == NULL) {
+				json_decref(note);
+				rc = cli_fail("out of memory");
+				break;
+			}
 			json_array_append_new(notes, note);
+			json_array_append_new(notes, alert);
 			(*n_new)++;
 		}
 		if (rc == 0 && json_array_size(notes) > 0)
@@ -670,6 +705,27 @@ const struct cmd cmd_sbom_add = {
 	.run = sbom_add_run,
 };
 
+int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new)
+{
+	struct load_ctx lc = { 0 };
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+	int rc = 1;
+
+	*n_boms = *n_new = 0;
+	if (supply_db_new(0, &db, &err) != TX_OK)
+		return cli_fail("out of memory");
+	lc.db = db;
+	lc.finding_ids = json_object();
+	if (lc.finding_ids != NULL && load_node(st, &lc) == 0) {
+		*n_boms = lc.n_boms;
+		rc = lc.n_boms == 0 ? 0 : recheck(st, db, &lc, NULL, n_new);
+	}
+	supply_db_free(db);
+	load_ctx_free(&lc);
+	return rc;
+}
+
 static int sbom_recheck_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -678,12 +734,9 @@ static int sbom_recheck_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
-	struct load_ctx lc = { 0 };
-	struct tx_error err = { 0 };
 	struct tx_config cfg;
-	supply_db *db = NULL;
 	tx_store *st = NULL;
-	size_t n_new = 0;
+	size_t n_boms = 0, n_new = 0;
 	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -696,20 +749,11 @@ static int sbom_recheck_run(int argc, char **argv)
 		return cli_usage(&cmd_sbom_recheck);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (supply_db_new(0, &db, &err) != TX_OK) {
-		cli_fail("out of memory");
-		goto out;
+	if (cli_sbom_recheck(st, &n_boms, &n_new) == 0) {
+		printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms,
+		       n_new);
+		rc = 0;
 	}
-	lc.db = db;
-	lc.finding_ids = json_object();
-	if (lc.finding_ids == NULL || load_node(st, &lc) != 0 ||
-	    recheck(st, db, &lc, NULL, &n_new) != 0)
-		goto out;
-	printf("%zu stored BOMs re-checked: %zu new findings\n", lc.n_boms, n_new);
-	rc = 0;
-out:
-	supply_db_free(db);
-	load_ctx_free(&lc);
 	store_close(st);
 	return rc;
 }

@@ -45,6 +45,8 @@ static const struct setting settings[] = {
 	INT(page_max, 1, 100000, 1000, "largest page of objects a GET returns"),
 	INT(page_default, 1, 100000, 100, "page size when a GET gives no limit"),
 	INT(threads, 1, 256, 4, "HTTP worker threads"),
+	INT(recheck_s, 1, 86400, 30, "seconds between re-checks of stored BOMs"
+	    " when new objects came in"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -157,6 +157,8 @@ struct tx_config {
 	int64_t page_max;                /* largest page of objects */
 	int64_t page_default;            /* page size when no limit is given */
 	int64_t threads;                 /* HTTP worker threads */
+	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
+	                                    this often when objects come in */
 };
 
 /* Fill cfg with the defaults of every setting. */

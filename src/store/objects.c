@@ -434,7 +434,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (fn(ctx, &row) != 0) {
+		if (fn != NULL && fn(ctx, &row) != 0) {
 			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
 			goto out;
 		}

@@ -172,7 +172,8 @@ struct store_page {
 /* A callback's non-zero return stops the query with TX_ERR_INTERNAL. */
 typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
 
-/* Run a query, handing each row of one page to fn in date_added order. */
+/* Run a query, handing each row of one page to fn in date_added order
+ * (fn may be NULL: the page is only counted). */
 tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			   store_row_fn fn, void *ctx, struct store_page *page,
 			   struct tx_error *err);

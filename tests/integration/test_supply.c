@@ -29,7 +29,9 @@ static int setup(void **state)
 	testdata_path("supply/parts.csv", parts, sizeof(parts));
 	testdata_path("supply/priority.json", prio, sizeof(prio));
 	testdata_path("supply/mixed.cdx.json", mixed, sizeof(mixed));
-	return node_create(&N, NULL) == 0 && node_start(&N) == 0 ? 0 : -1;
+	/* re-check stored BOMs within a second of new objects (test pace) */
+	return node_create(&N, "\"recheck_s\": 1") == 0 && node_start(&N) == 0 ?
+		       0 : -1;
 }
 
 static int teardown(void **state)
@@ -338,6 +340,53 @@ static void test_sbom_add_then_new_advisory(void **state)
 	/* 9 + 2 findings and the priority list */
 	assert_int_equal(json_array_size(json_object_get(r.json, "objects")), 12);
 	http_free(&r);
+	/* and each new finding raised an alert */
+	const char *ls[] = { "alerts", "--dir", N.dir, "--json", NULL };
+	assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "Supply chain: vulnerable finalhandler@1.0.6 > "
+			       "ms@2.0.0"));
+	free(out);
+}
+
+static int has_alert(const struct node *n, void *needle)
+{
+	char *out = NULL;
+	const char *ls[] = { "alerts", "--dir", n->dir, "--json", NULL };
+	int found = run_trilex(ls, NULL, &out, NULL) == 0 && out &&
+		    strstr(out, needle) != NULL;
+
+	free(out);
+	return found;
+}
+
+/* An advisory a partner imports reaches this node, which re-checks its
+ * stored BOMs by itself and raises an alert on the new finding. */
+static void test_partner_advisory_rechecks(void **state)
+{
+	struct node uk;
+	char sbom[4096], tmp[] = "/tmp/trilex-osv-XXXXXX.json", *out = NULL;
+
+	if (!shared_path("data/sbom/old-npm-versions.cdx.json", sbom, sizeof(sbom)))
+		skip();
+	assert_int_equal(node_create_as(&uk, "UK", NULL), 0);
+	assert_int_equal(node_pair(&N, &uk), 0);
+	assert_int_equal(node_start(&uk), 0);
+	int fd = mkstemps(tmp, 5);
+	const char *adv = "{\"id\": \"TRILEX-TEST-0300\", \"modified\": "
+			  "\"2024-03-01T00:00:00Z\", \"affected\": [{\"package\": "
+			  "{\"ecosystem\": \"npm\", \"name\": \"debug\"}, \"ranges\": "
+			  "[{\"type\": \"SEMVER\", \"events\": [{\"introduced\": "
+			  "\"2.0.0\"}, {\"fixed\": \"2.6.10\"}]}]}]}";
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, adv, strlen(adv)), (ssize_t)strlen(adv));
+	close(fd);
+	const char *imp[] = { "advisory", "import", "--dir", uk.dir, tmp, NULL };
+	assert_int_equal(run_trilex(imp, NULL, &out, NULL), 0);
+	free(out);
+	unlink(tmp);
+	assert_true(wait_for(has_alert, &N, "TRILEX-TEST-0300", 20000));
+	assert_int_equal(node_stop(&uk), 0);
+	node_destroy(&uk);
 }
 
 int main(void)
@@ -349,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_with_shared_corpus),
 		cmocka_unit_test(test_import_check_dir_and_taxii),
 		cmocka_unit_test(test_sbom_add_then_new_advisory),
+		cmocka_unit_test(test_partner_advisory_rechecks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
