@@ -13,9 +13,9 @@
  * never delays the others. A worker wakes when something is stored in
  * this process (fed_deliver_kick) and otherwise polls the database every
  * POLL_MS for objects stored by other processes (`trilex alert`, `push`).
- * Failures back off exponentially up to BACKOFF_MAX_MS. Every PULL_S the
- * worker also pulls the partner's share for us, as a backstop for pushes
- * the partner could not make. Objects are signed when they first leave,
+ * Failures back off exponentially up to BACKOFF_MAX_MS. At start and every
+ * PULL_S the worker also pulls the partner's share for us, as a backstop
+ * for pushes the partner could not make (at start: while we were down). Objects are signed when they first leave,
  * and the signed text is kept; TLP:RED is sealed for each recipient.
  */
 #include <curl/curl.h>
@@ -32,7 +32,7 @@
 #define POLL_MS 2
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 30000
-#define PULL_S 30
+#define PULL_S 300   /* the backstop; pushes carry the traffic */
 #define RESPONSE_MAX ((size_t)256 << 20)
 
 struct worker {
@@ -67,6 +67,40 @@ static int collect_row(void *ctx, const struct store_row *row)
 	c->rows[c->n].obj = obj;
 	c->n++;
 	return 0;
+}
+
+/* Our signature of the object at rowid if a worker made it, into b64. */
+static int cache_get(const tx_fed *fed, int64_t rowid, char b64[SIG_B64_BUF])
+{
+	tx_fed *f = (tx_fed *)fed; /* the cache is the one mutable part */
+	struct sig_slot *slot;
+	int hit = 0;
+
+	if (f->cache == NULL)
+		return 0;
+	pthread_mutex_lock(&f->cache_lock);
+	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
+	if (slot->rowid == rowid && slot->b64[0]) {
+		memcpy(b64, slot->b64, SIG_B64_BUF);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&f->cache_lock);
+	return hit;
+}
+
+static void cache_put(const tx_fed *fed, int64_t rowid,
+		      const char b64[SIG_B64_BUF])
+{
+	tx_fed *f = (tx_fed *)fed;
+	struct sig_slot *slot;
+
+	if (f->cache == NULL)
+		return;
+	pthread_mutex_lock(&f->cache_lock);
+	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
+	slot->rowid = rowid;
+	memcpy(slot->b64, b64, SIG_B64_BUF);
+	pthread_mutex_unlock(&f->cache_lock);
 }
 
 /* A wrapper holding obj sealed for party p (signed by us). */
@@ -146,11 +180,19 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 		if (!fed_entitled(fed, obj, p->party) ||
 		    (sp != NULL && strcmp(sp, p->party) == 0))
 			continue; /* not theirs, or theirs already */
-		/* Sign what we made. Ed25519 signatures are deterministic, so
-		 * signing again at each send gives the same bytes; keeping the
-		 * signed text would cost a write (and an fsync) per object. */
-		if (signer == NULL && (rc = fed_sign(fed, obj, err)) != TX_OK)
-			goto out;
+		/* Sign what we made, once for all partners: the signed form is
+		 * kept in memory for the other workers (Ed25519 signatures are
+		 * deterministic, so a miss only costs signing again). */
+		if (signer == NULL) {
+			char b64[SIG_B64_BUF];
+			if (!cache_get(fed, col.rows[i].rowid, b64)) {
+				if ((rc = sig_make(fed, obj, b64, err)) != TX_OK)
+					goto out;
+				cache_put(fed, col.rows[i].rowid, b64);
+			}
+			if ((rc = sig_attach(fed, obj, b64, err)) != TX_OK)
+				goto out;
+		}
 		if (fed_tlp_of(obj) == FED_TLP_RED &&
 		    (send = seal_for(fed, obj, p, err)) == NULL) {
 			rc = TX_ERR_CRYPTO;

@@ -117,7 +117,9 @@ tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
 	snprintf(fed->dir, sizeof(fed->dir), "%s", dir);
 	fed->cfg = *cfg;
 	pthread_mutex_init(&fed->lock, NULL);
+	pthread_mutex_init(&fed->cache_lock, NULL);
 	pthread_cond_init(&fed->wake, NULL);
+	fed->cache = calloc(SIG_CACHE_SLOTS, sizeof(*fed->cache)); /* optional */
 	snprintf(path, sizeof(path), "%s/identity.key", dir);
 	snprintf(fed->cert_path, sizeof(fed->cert_path), "%s/tls/cert.pem", dir);
 	snprintf(fed->key_path, sizeof(fed->key_path), "%s/tls/key.pem", dir);
@@ -137,6 +139,8 @@ void fed_close(tx_fed *fed)
 		return;
 	fed_deliver_stop(fed);
 	crypto_identity_free(fed->id);
+	free(fed->cache);
+	pthread_mutex_destroy(&fed->cache_lock);
 	pthread_mutex_destroy(&fed->lock);
 	pthread_cond_destroy(&fed->wake);
 	free(fed);

@@ -6,6 +6,7 @@
  * so it survives any re-serialisation and any relay. The extension holds
  * the signer's party, its Ed25519 key (hex) and the signature (base64).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +37,28 @@ const char *sig_signer(const json_t *obj)
 	return json_string_value(json_object_get(e, "signer_key"));
 }
 
-tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err)
+tx_err sig_attach(const tx_fed *fed, json_t *obj, const char *b64,
+		  struct tx_error *err)
+{
+	json_t *ext, *mine;
+
+	mine = json_pack("{s:s, s:s, s:s, s:s}", "extension_type",
+			 "property-extension", "signer_party", fed->cfg.party,
+			 "signer_key", fed->pk_hex, "signature", b64);
+	ext = json_object_get(obj, "extensions");
+	if (mine == NULL || (!json_is_object(ext) &&
+			     json_object_set_new(obj, "extensions",
+						 ext = json_object()) != 0) ||
+	    json_object_set_new(ext, FED_SIG_EXT, mine) != 0)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return TX_OK;
+}
+
+tx_err sig_make(const tx_fed *fed, json_t *obj, char b64_out[SIG_B64_BUF],
+		struct tx_error *err)
 {
 	unsigned char sig[CRYPTO_SIG_BYTES];
-	json_t *copy = unsigned_copy(obj), *ext, *mine;
+	json_t *copy = unsigned_copy(obj);
 	char *canon = NULL, *b64 = NULL;
 	size_t len = 0;
 	tx_err rc;
@@ -53,22 +72,22 @@ tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err)
 		tx_error_set(err, rc, "cannot sign");
 		goto out;
 	}
-	mine = json_pack("{s:s, s:s, s:s, s:s}", "extension_type",
-			 "property-extension", "signer_party", fed->cfg.party,
-			 "signer_key", fed->pk_hex, "signature", b64);
-	ext = json_object_get(obj, "extensions");
-	if (mine == NULL || (!json_is_object(ext) &&
-			     json_object_set_new(obj, "extensions",
-						 ext = json_object()) != 0) ||
-	    json_object_set_new(ext, FED_SIG_EXT, mine) != 0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	snprintf(b64_out, SIG_B64_BUF, "%s", b64);
 out:
 	json_decref(copy);
 	free(canon);
 	free(b64);
 	return rc;
+}
+
+tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err)
+{
+	char b64[SIG_B64_BUF];
+	tx_err rc;
+
+	if ((rc = sig_make(fed, obj, b64, err)) != TX_OK)
+		return rc;
+	return sig_attach(fed, obj, b64, err);
 }
 
 enum fed_verdict fed_verify(const tx_fed *fed, tx_store *st, const json_t *obj,
