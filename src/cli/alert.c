@@ -8,7 +8,6 @@
  * collection, and the delivery workers of `trilex serve` take it to every
  * entitled partner at once.
  */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,20 +20,6 @@
 
 #define ALERT_LABEL "trilex-alert"
 #define MAX_ITEMS 64
-
-/* The node's identity object id: stable, derived from its signing key. */
-static void node_identity_id(const struct tx_config *cfg, char out[64])
-{
-	unsigned char h[16];
-
-	crypto_generichash(h, sizeof(h), (const unsigned char *)cfg->public_key,
-			   strlen(cfg->public_key), NULL, 0);
-	h[6] = (h[6] & 0x0f) | 0x50;
-	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(out, 64, "identity--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4], h[5],
-		 h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
-}
 
 struct find_ap {
 	const char *ext_id;
@@ -204,7 +189,10 @@ static int alert_run(int argc, char **argv)
 	if (cli_open_node(dir, &cfg, &st) != 0 || alerts_collection(st, &coll))
 		goto out;
 	tx_time_format_ms(tx_time_now_us(), now);
-	node_identity_id(&cfg, ident);
+	if (cli_node_identity_id(&cfg, ident) != 0) {
+		cli_fail("node.json: public_key is missing");
+		goto out;
+	}
 	/* The node's identity, so created_by_ref resolves everywhere. */
 	me = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s}", "type",
 		       "identity", "spec_version", "2.1", "id", ident, "created",

@@ -50,6 +50,10 @@ int cli_read_secret(char *buf, size_t n);
  */
 int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new);
 
+/* This node's identity object id: "identity--" + the name-based UUID of
+ * its public key; the same on every node. */
+int cli_node_identity_id(const struct tx_config *cfg, char out[64]);
+
 /* Common remote options. */
 struct remote_opts {
 	const char *url, *user, *token, *cacert;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 
 int cli_fail(const char *fmt, ...)
 {
@@ -52,5 +53,17 @@ int cli_read_secret(char *buf, size_t n)
 	if (buf[len] == '\0' && len == n - 1)
 		return -1; /* longer than the buffer */
 	buf[len] = '\0';
+	return 0;
+}
+
+int cli_node_identity_id(const struct tx_config *cfg, char out[64])
+{
+	char uuid[TX_UUID_BUF];
+	size_t n = strlen(cfg->public_key);
+
+	if (n == 0 || crypto_uuid5(crypto_uuid_ns_trilex, cfg->public_key, n,
+				   uuid) != TX_OK)
+		return -1;
+	snprintf(out, 64, "identity--%s", uuid);
 	return 0;
 }

@@ -3,7 +3,6 @@
  * indicators, one JSON line per match, a summary, and optionally STIX
  * sightings recorded in a collection of the node.
  */
-#include <gnutls/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,31 +210,6 @@ static void on_match(void *ctx, const struct sensor_match *m)
 	r->n_aggs++;
 }
 
-/*
- * This node's identity id: "identity--" + a name-based UUID (RFC 4122
- * version 5, SHA-1) of the node's public key in trilex's namespace.
- */
-static int node_identity(const struct tx_config *cfg, char out[64])
-{
-	static const unsigned char ns[16] = { 0x6f, 0x1c, 0x2a, 0x3e, 0x7b, 0x4d, 0x4e, 0x8f,
-					      0x9a, 0x0b, 0x1c, 0x2d, 0x3e, 0x4f, 0x5a, 0x6b };
-	unsigned char buf[16 + 128], h[20];
-	size_t n = strlen(cfg->public_key);
-
-	if (n == 0 || n > 128)
-		return -1;
-	memcpy(buf, ns, 16);
-	memcpy(buf + 16, cfg->public_key, n);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, 16 + n, h) != 0)
-		return -1;
-	h[6] = (h[6] & 0x0f) | 0x50;
-	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(out, 64, "identity--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
-		 h[13], h[14], h[15]);
-	return 0;
-}
-
 static int record_sightings(tx_store *st, const struct tx_config *cfg, const char *coll,
 			    struct run *r, size_t *n_ok, size_t *n_failed)
 {
@@ -248,7 +222,7 @@ static int record_sightings(tx_store *st, const struct tx_config *cfg, const cha
 
 	if (objs == NULL)
 		return cli_fail("out of memory");
-	if (node_identity(cfg, ident) != 0) {
+	if (cli_node_identity_id(cfg, ident) != 0) {
 		cli_fail("node.json: public_key: cannot derive the node's identity");
 		goto out;
 	}

@@ -8,11 +8,11 @@
  * Every node so holds the whole directory; `poc list` reads it from the
  * node's own "directory" collection and its partners' inboxes.
  */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "federation/federation.h"
 #include "taxii/taxii.h"
 
@@ -21,23 +21,16 @@ static const char *const roles[] = {
 	"technical-contact", NULL,
 };
 
-/* A UUIDv5-shaped id for type from the given parts: the same organisation
- * of the same party is one object on every node. */
+/* A name-based id for type from the given parts: the same organisation of
+ * the same party is one object on every node. */
 static void stable_id(const char *type, const char *a, const char *b,
 		      const char *c, char out[96])
 {
-	unsigned char h[16];
-	char seed[1024];
+	char seed[1024], uuid[TX_UUID_BUF] = "00000000-0000-5000-8000-000000000000";
 
 	snprintf(seed, sizeof(seed), "%s|%s|%s|%s", type, a, b ? b : "", c ? c : "");
-	crypto_generichash(h, sizeof(h), (unsigned char *)seed, strlen(seed), NULL,
-			   0);
-	h[6] = (h[6] & 0x0f) | 0x50;
-	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(out, 96, "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", type, h[0], h[1], h[2], h[3], h[4],
-		 h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-		 h[15]);
+	crypto_uuid5(crypto_uuid_ns_trilex, seed, strlen(seed), uuid);
+	snprintf(out, 96, "%s--%s", type, uuid);
 }
 
 static int directory(tx_store *st, struct store_collection *c)

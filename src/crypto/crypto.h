@@ -114,6 +114,18 @@ tx_err crypto_token_new(char out[CRYPTO_TOKEN_BUF]);
 void crypto_token_hash(const char *token, size_t len,
 		       char out[CRYPTO_TOKEN_HASH_BUF]);
 
+/* ---- name-based identifiers ---- */
+
+/* trilex's UUID namespace for the ids it derives from names. */
+extern const unsigned char crypto_uuid_ns_trilex[16];
+
+/*
+ * A name-based UUID (RFC 4122 version 5, SHA-1) of name in namespace ns,
+ * lower-case: the same name gives the same id on every node.
+ */
+tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
+		    char out[TX_UUID_BUF]);
+
 /* ---- keyed hash, for in-memory caches ---- */
 
 /* BLAKE2b-256 of data keyed with a per-process random key, hex. */

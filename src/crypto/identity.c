@@ -6,7 +6,9 @@
  * converted to X25519, is the node's sealing key: a partner seals TLP:RED
  * content to it with a libsodium sealed box, and only this node can open it.
  */
+#include <gnutls/crypto.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,5 +175,33 @@ tx_err crypto_base64_decode(const char *in, unsigned char **out, size_t *len)
 		return TX_ERR_INVALID;
 	}
 	*out = b;
+	return TX_OK;
+}
+
+const unsigned char crypto_uuid_ns_trilex[16] = {
+	0x6f, 0x1c, 0x2a, 0x3e, 0x7b, 0x4d, 0x4e, 0x8f,
+	0x9a, 0x0b, 0x1c, 0x2d, 0x3e, 0x4f, 0x5a, 0x6b,
+};
+
+tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
+		    char out[TX_UUID_BUF])
+{
+	unsigned char h[20], *buf;
+
+	if ((buf = malloc(16 + len)) == NULL)
+		return TX_ERR_NOMEM;
+	memcpy(buf, ns, 16);
+	memcpy(buf + 16, name, len);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, 16 + len, h) != 0) {
+		free(buf);
+		return TX_ERR_CRYPTO;
+	}
+	free(buf);
+	h[6] = (h[6] & 0x0f) | 0x50;
+	h[8] = (h[8] & 0x3f) | 0x80;
+	snprintf(out, TX_UUID_BUF,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10],
+		 h[11], h[12], h[13], h[14], h[15]);
 	return TX_OK;
 }

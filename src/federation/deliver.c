@@ -19,7 +19,6 @@
  * and the signed text is kept; TLP:RED is sealed for each recipient.
  */
 #include <curl/curl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +106,8 @@ static void cache_put(const tx_fed *fed, int64_t rowid,
 static json_t *seal_for(const tx_fed *fed, const json_t *obj,
 			const struct store_peer *p, struct tx_error *err)
 {
-	unsigned char xpk[CRYPTO_SEAL_PK_BYTES], *ct = NULL, h[16];
-	char *text = NULL, *b64 = NULL, id[80], now[TX_TIME_BUF];
+	unsigned char xpk[CRYPTO_SEAL_PK_BYTES], *ct = NULL;
+	char *text = NULL, *b64 = NULL, id[80], now[TX_TIME_BUF], uuid[TX_UUID_BUF];
 	const char *oid = json_string_value(json_object_get(obj, "id"));
 	const char *mod = json_string_value(json_object_get(obj, "modified"));
 	size_t ct_len = 0;
@@ -130,14 +129,11 @@ static json_t *seal_for(const tx_fed *fed, const json_t *obj,
 	 * so a resend is recognised; only the sealed bytes differ. */
 	snprintf(seed, sizeof(seed), "%s|%s|%s", oid ? oid : "", mod ? mod : "",
 		 p->party);
-	crypto_generichash(h, sizeof(h), (unsigned char *)seed, strlen(seed),
-			   NULL, 0);
-	h[6] = (h[6] & 0x0f) | 0x50;
-	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(id, sizeof(id), FED_SEALED_TYPE "--%02x%02x%02x%02x-%02x%02x-%02x%02x"
-		 "-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
-		 h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-		 h[15]);
+	if (crypto_uuid5(crypto_uuid_ns_trilex, seed, strlen(seed), uuid) != TX_OK) {
+		tx_error_set(err, TX_ERR_CRYPTO, "cannot name the sealed object");
+		goto out;
+	}
+	snprintf(id, sizeof(id), FED_SEALED_TYPE "--%s", uuid);
 	tx_time_format_ms(tx_time_now_us(), now);
 	w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "type",
 		      FED_SEALED_TYPE, "spec_version", "2.1", "id", id, "created",

@@ -998,9 +998,27 @@ static void test_https_mutual(void **state)
 	server_stop(&srv);
 }
 
+/* RFC 4122 version 5: "www.example.com" in the DNS namespace. */
+static void test_uuid5(void **state)
+{
+	static const unsigned char dns[16] = {
+		0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
+		0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8,
+	};
+	char out[TX_UUID_BUF], again[TX_UUID_BUF];
+
+	assert_int_equal(crypto_uuid5(dns, "www.example.com", 15, out), TX_OK);
+	assert_string_equal(out, "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+	assert_int_equal(crypto_uuid5(crypto_uuid_ns_trilex, "x", 1, out), TX_OK);
+	assert_int_equal(crypto_uuid5(crypto_uuid_ns_trilex, "x", 1, again), TX_OK);
+	assert_string_equal(out, again);
+	assert_int_equal(out[14], '5');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_init_idempotent),
 		cmocka_unit_test_setup_teardown(test_identity_create, fx_setup,
 						fx_teardown),
