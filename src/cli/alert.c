@@ -50,21 +50,11 @@ static int find_ap_row(void *ctx, const struct store_row *row)
 /* The id of the attack-pattern with this ATT&CK id in any collection. */
 static int resolve_attack(tx_store *st, const char *ext_id, char out[80])
 {
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *cols = NULL;
 	struct find_ap f = { .ext_id = ext_id };
 	const char *types[] = { "attack-pattern" };
-	size_t n = 0;
+	struct store_query q = { .types = types, .n_types = 1 };
 
-	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
-		return 0;
-	for (size_t i = 0; i < n && !f.found[0]; i++) {
-		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
-					 .n_types = 1, .limit = 100000 };
-		struct store_page pg;
-		store_query_objects(st, &q, find_ap_row, &f, &pg, NULL);
-	}
-	free(cols);
+	store_query_every(st, &q, find_ap_row, &f, NULL);
 	snprintf(out, 80, "%s", f.found);
 	return f.found[0] != 0;
 }
@@ -400,29 +390,12 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 {
 	watch_state *ws = NULL;
 	int64_t now = 0;
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *cols = NULL;
 	const char *types[] = { "report" };
+	struct store_query q = { .types = types, .n_types = 1,
+				 .has_added_after = 1, .added_after = *after };
 	struct gather g = { 0 };
-	size_t n = 0;
-	int rc = 0;
+	int rc = store_query_every(st, &q, gather_row, &g, NULL) == TX_OK ? 0 : -1;
 
-	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
-					 .n_types = 1, .limit = 1000,
-					 .has_added_after = 1, .added_after = *after };
-		struct store_page pg;
-		do {
-			if (store_query_objects(st, &q, gather_row, &g, &pg, NULL)) {
-				rc = -1;
-				break;
-			}
-			q.has_cursor = 1;
-			q.cursor = pg.next;
-		} while (pg.more);
-	}
 	qsort(g.rows, g.n, sizeof(*g.rows), by_added);
 	/* Routing needs the agreed AOR and watch list; without them (or with
 	 * a bad TRILEX_NOW) alerts are shown unrouted. */
@@ -436,7 +409,6 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 	}
 	watch_state_free(ws);
 	free(g.rows);
-	free(cols);
 	return rc;
 }
 

@@ -103,30 +103,13 @@ static void free_inds(struct inds *in)
 /* Every indicator (last versions) of every collection of the node. */
 static int load_indicators(tx_store *st, struct inds *in)
 {
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *colls = NULL;
-	size_t n = 0;
-	struct tx_error err = { 0 };
 	static const char *const types[] = { "indicator" };
-	int rc = 0;
+	struct store_query q = { .types = types, .n_types = 1 };
+	struct tx_error err = { 0 };
 
-	if (store_collection_list(st, &admin, &colls, &n) != TX_OK)
-		return cli_fail("cannot list the collections");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct store_query q = { .collection_pk = colls[i].pk, .types = types, .n_types = 1,
-					 .limit = 1000 };
-		struct store_page page;
-		do {
-			if (store_query_objects(st, &q, keep_indicator, in, &page, &err) != TX_OK) {
-				rc = cli_fail("collection %s: %s", colls[i].id, err.msg);
-				break;
-			}
-			q.has_cursor = 1;
-			q.cursor = page.next;
-		} while (page.more);
-	}
-	free(colls);
-	return rc;
+	if (store_query_every(st, &q, keep_indicator, in, &err) != TX_OK)
+		return cli_fail("indicators: %s", err.msg);
+	return 0;
 }
 
 /* ---- sightings, aggregated per indicator and time window ---- */

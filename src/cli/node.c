@@ -109,24 +109,19 @@ struct rechecker {
 	int stop;
 };
 
+static int found_one(void *ctx, const struct store_row *row)
+{
+	*(int *)ctx = 1;
+	return 1; /* one is enough: stop */
+}
+
 static int has_boms(tx_store *st)
 {
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *cols = NULL;
 	const char *types[] = { SUPPLY_SBOM_TYPE };
-	size_t n = 0;
+	struct store_query q = { .types = types, .n_types = 1 };
 	int found = 0;
 
-	if (store_collection_list(st, &admin, &cols, &n) != TX_OK)
-		return 0;
-	for (size_t i = 0; i < n && !found; i++) {
-		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
-					 .n_types = 1, .limit = 1 };
-		struct store_page pg;
-		found = store_query_objects(st, &q, NULL, NULL, &pg, NULL) == TX_OK &&
-			pg.n > 0;
-	}
-	free(cols);
+	store_query_every(st, &q, found_one, &found, NULL);
 	return found;
 }
 

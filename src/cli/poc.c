@@ -225,28 +225,11 @@ static int by_party_name(const void *a, const void *b)
 /* Every current individual of the directory (ours and partners'). */
 static json_t *people(tx_store *st, const char *party)
 {
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *cols = NULL;
 	const char *types[] = { "identity" };
+	struct store_query q = { .types = types, .n_types = 1 };
 	struct people p = { json_array(), party };
-	size_t n = 0;
 
-	if (store_collection_list(st, &admin, &cols, &n) == TX_OK) {
-		for (size_t i = 0; i < n; i++) {
-			struct store_query q = { .collection_pk = cols[i].pk,
-						 .types = types, .n_types = 1,
-						 .limit = 1000 };
-			struct store_page pg;
-			do {
-				if (store_query_objects(st, &q, person_row, &p, &pg,
-							NULL) != TX_OK)
-					break;
-				q.has_cursor = 1;
-				q.cursor = pg.next;
-			} while (pg.more);
-		}
-	}
-	free(cols);
+	store_query_every(st, &q, person_row, &p, NULL);
 	/* one entry per id: a person seen via two partners is one person */
 	json_t *uniq = json_object(), *o, *out = json_array();
 	size_t i;

@@ -12,8 +12,7 @@
 #include "stix/stix.h"
 
 struct scan_ctx {
-	json_t *out;       /* array of {"pk": n, "obj": {...}} */
-	int64_t pk;
+	json_t *out;       /* array of {"pk": n, "obj": {...}, "origin"} */
 	size_t max;
 };
 
@@ -30,8 +29,8 @@ static int scan_row(void *ctx, const struct store_row *row)
 	/* origin: the party whose signature the store verified (absent for
 	 * objects made on this node). */
 	json_array_append_new(s->out, json_pack("{s:I, s:o, s:s?}", "pk",
-						(json_int_t)s->pk, "obj", o,
-						"origin", row->origin));
+						(json_int_t)row->collection_pk, "obj",
+						o, "origin", row->origin));
 	return 0;
 }
 
@@ -39,49 +38,23 @@ tx_err storage_scan(tx_store *st, const char *const *types, size_t n_types,
 		    const char *const *ids, size_t n_ids, size_t max,
 		    json_t **out, struct tx_error *err)
 {
-	struct store_user all = { .admin = 1 };
-	struct store_collection *cols = NULL;
+	struct store_query q = { .types = types, .n_types = n_types, .ids = ids,
+				 .n_ids = n_ids };
 	struct scan_ctx s = { .max = max };
-	size_t n = 0;
-	tx_err rc = TX_OK;
+	tx_err rc;
 
 	*out = NULL;
 	if ((s.out = json_array()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
-		tx_error_set(err, rc, "cannot list the collections");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct store_query q = { 0 };
-		struct store_page pg;
-
-		q.collection_pk = cols[i].pk;
-		q.types = types;
-		q.n_types = n_types;
-		q.ids = ids;
-		q.n_ids = n_ids;
-		q.limit = 1000;
-		s.pk = cols[i].pk;
-		do {
-			if ((rc = store_query_objects(st, &q, scan_row, &s, &pg,
-						      err)) != TX_OK) {
-				if (json_array_size(s.out) >= max)
-					rc = tx_error_set(err, TX_ERR_TOOBIG,
-							  "more than %zu objects",
-							  max);
-				goto out;
-			}
-			q.has_cursor = 1;
-			q.cursor = pg.next;
-		} while (pg.more);
+	if ((rc = store_query_every(st, &q, scan_row, &s, err)) != TX_OK) {
+		if (json_array_size(s.out) >= max)
+			rc = tx_error_set(err, TX_ERR_TOOBIG, "more than %zu objects",
+					  max);
+		json_decref(s.out);
+		return rc;
 	}
 	*out = s.out;
-	s.out = NULL;
-out:
-	free(cols);
-	json_decref(s.out);
-	return rc;
+	return TX_OK;
 }
 
 tx_err policy_store_find_incident(tx_store *st, const char *id,

@@ -430,6 +430,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = (const char *)sqlite3_column_text(s, 6);
 		row.via = (const char *)sqlite3_column_text(s, 7);
+		row.collection_pk = q->collection_pk;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
@@ -450,6 +451,33 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 out:
 	db_done(st, s);
 	tx_buf_free(&sql);
+	return rc;
+}
+
+tx_err store_query_every(tx_store *st, const struct store_query *q,
+			 store_row_fn fn, void *ctx, struct tx_error *err)
+{
+	struct store_user all = { .admin = 1 };
+	struct store_collection *cols = NULL;
+	size_t n = 0;
+	tx_err rc;
+
+	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK)
+		return tx_error_set(err, rc, "cannot list the collections");
+	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+		struct store_query cq = *q;
+		struct store_page pg;
+		cq.collection_pk = cols[i].pk;
+		cq.limit = 1000;
+		cq.has_cursor = 0;
+		do {
+			if ((rc = store_query_objects(st, &cq, fn, ctx, &pg, err)))
+				break;
+			cq.has_cursor = 1;
+			cq.cursor = pg.next;
+		} while (pg.more);
+	}
+	free(cols);
 	return rc;
 }
 

@@ -159,6 +159,7 @@ struct store_row {
 	const char *origin;        /* party whose verified signature it bears,
 	                              NULL when made on this node */
 	const char *via;           /* partner it came from, NULL: made here */
+	int64_t collection_pk;     /* the collection it is in */
 };
 
 /* What a page of a query came to. */
@@ -177,6 +178,15 @@ typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
 tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			   store_row_fn fn, void *ctx, struct store_page *page,
 			   struct tx_error *err);
+
+/*
+ * Run q over every collection of the node (q->collection_pk, cursor and
+ * limit are ignored), every page, handing each row to fn; a non-zero
+ * return from fn stops the scan (TX_ERR_INTERNAL). For services that look
+ * at the node as a whole (watch list, policy, alerts, directory).
+ */
+tx_err store_query_every(tx_store *st, const struct store_query *q,
+			 store_row_fn fn, void *ctx, struct tx_error *err);
 
 /*
  * Delete the versions of object id that q's version and spec_version

@@ -38,42 +38,23 @@ static int collect_row(void *ctx, const struct store_row *row)
 tx_err watch_collect(tx_store *st, const char *party, const char *const *types,
 		     size_t n_types, json_t **objs, struct tx_error *err)
 {
-	struct store_user admin = { .admin = 1 };
-	struct store_collection *cols = NULL;
+	struct store_query q = { .types = types, .n_types = n_types };
 	struct collect c = { json_array(), party, TX_OK };
-	size_t n = 0;
-	tx_err rc = TX_OK;
+	tx_err rc;
 
 	*objs = NULL;
 	if (c.out == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = store_collection_list(st, &admin, &cols, &n)) != TX_OK) {
-		tx_error_set(err, rc, "cannot list the collections");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct store_query q = { .collection_pk = cols[i].pk, .types = types,
-					 .n_types = n_types, .limit = 1000 };
-		struct store_page pg;
-		do {
-			rc = store_query_objects(st, &q, collect_row, &c, &pg, err);
-			if (c.rc != TX_OK) {
-				rc = tx_error_set(err, c.rc, "more than %d objects of"
-						  " the watch list", WATCH_MAX_RECORDS);
-				goto out;
-			}
-			if (rc != TX_OK)
-				goto out;
-			q.has_cursor = 1;
-			q.cursor = pg.next;
-		} while (pg.more);
+	rc = store_query_every(st, &q, collect_row, &c, err);
+	if (c.rc != TX_OK)
+		rc = tx_error_set(err, c.rc, "more than %d objects of the watch list",
+				  WATCH_MAX_RECORDS);
+	if (rc != TX_OK) {
+		json_decref(c.out);
+		return rc;
 	}
 	*objs = c.out;
-	c.out = NULL;
-out:
-	free(cols);
-	json_decref(c.out);
-	return rc;
+	return TX_OK;
 }
 
 tx_err watch_state_load(tx_store *st, const char *party, int64_t now_us,
