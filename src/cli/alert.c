@@ -18,7 +18,7 @@
 #include "taxii/taxii.h"
 #include "watch/watch.h"
 
-#define ALERT_LABEL "trilex-alert"
+#define ALERT_LABEL TAXII_ALERT_LABEL
 #define MAX_ITEMS 64
 
 struct find_ap {

@@ -51,6 +51,28 @@ struct tx_server {
 	tx_store **stores;             /* every connection opened, to close */
 	size_t n_stores, cap_stores;
 	struct auth_cache_entry cache[CACHE_SLOTS];
+	/* alert streams (server-sent events) */
+	struct alert_stream *streams;  /* every open stream, under lock */
+	pthread_t notifier;
+	int notifier_running;
+	int stopping;
+};
+
+/*
+ * One client of /trilex/v1/alerts/stream. MHD asks stream_read for bytes;
+ * with nothing to send it suspends the connection (no thread waits), and
+ * the notifier resumes every suspended stream when objects arrive or a
+ * heartbeat is due.
+ */
+struct alert_stream {
+	struct alert_stream *next;
+	tx_server *srv;
+	struct MHD_Connection *conn;
+	int64_t after;                 /* date_added of the last alert sent */
+	int64_t last_write;            /* us */
+	int suspended;
+	struct tx_buf pending;         /* formatted events not yet sent */
+	size_t sent;                   /* of pending */
 };
 
 /* Per-connection state kept by libmicrohttpd between calls. */
@@ -332,6 +354,157 @@ static int peer_auth(struct MHD_Connection *conn, tx_store *st,
 	return rc;
 }
 
+/* ---- alert streams ---- */
+
+#define STREAM_PATH "/trilex/v1/alerts/stream"
+#define HEARTBEAT_US (15LL * 1000000)
+
+static int stream_row(void *ctx, const struct store_row *row)
+{
+	struct alert_stream *a = ctx;
+	char line[64];
+
+	if (row->date_added > a->after)
+		a->after = row->date_added;
+	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") == NULL)
+		return 0;
+	snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
+		 (long long)row->date_added);
+	if (tx_buf_puts(&a->pending, line) ||
+	    tx_buf_append(&a->pending, row->json, row->json_len) ||
+	    tx_buf_puts(&a->pending, "\n\n"))
+		return -1;
+	return 0;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct alert_stream *a = cls;
+	tx_server *srv = a->srv;
+	tx_store *st;
+	size_t n;
+
+	if (srv->stopping)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (a->sent == a->pending.len) {
+		const char *types[] = { "report" };
+		struct store_query q = { .types = types, .n_types = 1,
+					 .has_added_after = 1, .added_after = a->after };
+		a->pending.len = a->sent = 0;
+		if ((st = worker_store(srv, NULL)) == NULL ||
+		    store_query_every(st, &q, stream_row, a, NULL) != TX_OK)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (a->pending.len == 0 &&
+		    tx_time_now_us() - a->last_write >= HEARTBEAT_US)
+			tx_buf_puts(&a->pending, ": keep-alive\n\n");
+		if (a->pending.len == 0) {
+			pthread_mutex_lock(&srv->lock);
+			a->suspended = 1;
+			MHD_suspend_connection(a->conn);
+			pthread_mutex_unlock(&srv->lock);
+			return 0;
+		}
+	}
+	n = a->pending.len - a->sent;
+	if (n > max)
+		n = max;
+	memcpy(buf, a->pending.data + a->sent, n);
+	a->sent += n;
+	a->last_write = tx_time_now_us();
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct alert_stream *a = cls, **pp;
+	tx_server *srv = a->srv;
+
+	pthread_mutex_lock(&srv->lock);
+	for (pp = &srv->streams; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	pthread_mutex_unlock(&srv->lock);
+	tx_buf_free(&a->pending);
+	free(a);
+}
+
+/* Resume every suspended stream (new objects, a heartbeat, or stopping). */
+static void streams_resume(tx_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	for (struct alert_stream *a = srv->streams; a; a = a->next)
+		if (a->suspended) {
+			a->suspended = 0;
+			MHD_resume_connection(a->conn);
+		}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Wakes the streams when something is stored (any process) and each
+ * second, for heartbeats. */
+static void *notify(void *arg)
+{
+	tx_server *srv = arg;
+	tx_store *st = NULL;
+	int64_t seen = -1, tick = 0;
+
+	if (store_open(srv->db_path, 0, &st, NULL) != TX_OK)
+		return NULL;
+	while (!srv->stopping) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int64_t last;
+		nanosleep(&ts, NULL);
+		if (srv->streams == NULL)
+			continue;
+		last = store_last_rowid(st);
+		if (last != seen || ++tick % 100 == 0)
+			streams_resume(srv);
+		seen = last;
+	}
+	store_close(st);
+	return NULL;
+}
+
+/* Open an alert stream: alerts stored after now (or after the client's
+ * Last-Event-ID), as server-sent events. */
+static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn)
+{
+	const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       "Last-Event-ID");
+	struct alert_stream *a = calloc(1, sizeof(*a));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int64_t after;
+
+	if (a == NULL)
+		return MHD_NO;
+	a->srv = srv;
+	a->conn = conn;
+	a->last_write = tx_time_now_us();
+	a->after = tx_time_now_us();
+	if (last && tx_parse_int64(last, 0, INT64_MAX, &after) == TX_OK)
+		a->after = after;
+	tx_buf_init(&a->pending, 64u << 20);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+					      stream_read, a, stream_free);
+	if (r == NULL) {
+		tx_buf_free(&a->pending);
+		free(a);
+		return MHD_NO;
+	}
+	pthread_mutex_lock(&srv->lock);
+	a->next = srv->streams;
+	srv->streams = a;
+	pthread_mutex_unlock(&srv->lock);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* ---- the request handler ---- */
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
@@ -396,11 +569,14 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	tx_store *st;
 	int64_t n;
 	int ext = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_ACCEPT);
 
 	rp->plain_json = ext;
-	if (!media_accept_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_ACCEPT),
-			     ext)) {
+	if (strcmp(url, STREAM_PATH) == 0 && accept &&
+	    strstr(accept, "text/event-stream") != NULL)
+		accept = NULL; /* an event stream is what it asks for */
+	if (!media_accept_ok(accept, ext)) {
 		reply_error(rp, 406, "Not Acceptable",
 			    "this server answers only with " TAXII_MEDIA_TYPE);
 		return -1;
@@ -508,7 +684,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.st = thread_store;
 	rq.user = cs->user;
 	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
-	if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
+	if (strcmp(url, STREAM_PATH) == 0) {
+		if (strcmp(method, "GET") == 0)
+			return stream_open(srv, conn);
+		rp.plain_json = 1;
+		reply_error(&rp, 405, "Method Not Allowed", "use GET");
+		reply_header(&rp, "Allow", "GET");
+	} else if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
 		rp.plain_json = 1;
 		routes_ext(&rq, &rp);
 	} else {
@@ -562,7 +744,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	char port[16];
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
-			 MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+			 MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	tx_server *srv;
 	tx_store *st = NULL;
 	tx_err rc;
@@ -626,6 +809,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 				  cfg->listen_port);
 		goto fail;
 	}
+	srv->notifier_running = pthread_create(&srv->notifier, NULL, notify,
+					       srv) == 0;
 	*out = srv;
 	return TX_OK;
 fail:
@@ -637,8 +822,19 @@ void taxii_server_stop(tx_server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->daemon != NULL)
+	/* Streams end first: MHD must not stop with suspended connections. */
+	srv->stopping = 1;
+	if (srv->notifier_running)
+		pthread_join(srv->notifier, NULL);
+	streams_resume(srv);
+	if (srv->daemon != NULL) {
+		for (int i = 0; i < 100 && srv->streams != NULL; i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			streams_resume(srv);
+			nanosleep(&ts, NULL);
+		}
 		MHD_stop_daemon(srv->daemon);
+	}
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);

@@ -18,6 +18,9 @@
 
 #define TAXII_MEDIA_TYPE "application/taxii+json;version=2.1"
 #define STIX_MEDIA_TYPE "application/stix+json;version=2.1"
+/* The label of the STIX reports that are trilex alerts; the server streams
+ * them as server-sent events at /trilex/v1/alerts/stream. */
+#define TAXII_ALERT_LABEL "trilex-alert"
 
 typedef struct tx_server tx_server;
 

@@ -9,9 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "federation/federation.h"
@@ -290,9 +293,79 @@ static void test_sender_killed(void **state)
 			 2105);
 }
 
+/* A console's view: the alert stream of a node, as server-sent events. */
+struct sse {
+	const struct node *n;
+	const char *needle;
+	char buf[65536];
+	size_t len;
+	int found;
+	int ready;
+};
+
+static size_t sse_body(char *d, size_t sz, size_t nm, void *cls)
+{
+	struct sse *s = cls;
+	size_t n = sz * nm, room = sizeof(s->buf) - 1 - s->len;
+
+	memcpy(s->buf + s->len, d, n < room ? n : room);
+	s->len += n < room ? n : room;
+	s->buf[s->len] = '\0';
+	if (strstr(s->buf, s->needle) && strstr(s->buf, "event: alert")) {
+		s->found = 1;
+		return 0; /* enough: end the stream */
+	}
+	return n;
+}
+
+static size_t sse_header(char *d, size_t sz, size_t nm, void *cls)
+{
+	struct sse *s = cls;
+
+	if (sz * nm > 12 && strncasecmp(d, "Content-Type", 12) == 0 &&
+	    memmem(d, sz * nm, "text/event-stream", 17))
+		s->ready = 1;
+	return sz * nm;
+}
+
+static void *sse_run(void *arg)
+{
+	struct sse *s = arg;
+	char url[128], auth[160];
+	struct curl_slist *h = NULL;
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "%s/trilex/v1/alerts/stream", s->n->base);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", s->n->token);
+	h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Accept: text/event-stream");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, s->n->cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sse_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_perform(c);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
 /* trilex alert on JP shows up in trilex alerts on UK, RED only where named. */
 static void test_alert_cli(void **state)
 {
+	struct sse stream = { .n = &UK, .needle = "Wiper staged at power utilities" };
+	pthread_t sse_thread;
+
+	assert_int_equal(pthread_create(&sse_thread, NULL, sse_run, &stream), 0);
+	for (int i = 0; i < 250 && !stream.ready; i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	assert_true(stream.ready);
 	char *out = NULL;
 	const char *amber[] = { "alert", "--dir", JP.dir, "--title",
 				"Wiper staged at power utilities", "--tlp", "amber",
@@ -330,6 +403,9 @@ static void test_alert_cli(void **state)
 	assert_int_equal(run_trilex(ls2, NULL, &out, NULL), 0);
 	assert_non_null(strstr(out, "For UK only"));
 	free(out);
+	/* the console on UK saw it arrive as a server-sent event */
+	pthread_join(sse_thread, NULL);
+	assert_true(stream.found);
 }
 
 struct poc_want {
