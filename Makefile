@@ -38,7 +38,8 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(SAN) --print-errorlogs --timeout-multiplier 4
 
-fuzz: deps
+fuzz:
+	@./scripts/install-deps fuzz
 	@[ -f $(FUZZ)/build.ninja ] || CC=clang meson setup $(FUZZ) -Dfuzz=true -Dtests=disabled \
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	ninja -C $(FUZZ) >/dev/null
