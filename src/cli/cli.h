@@ -21,7 +21,7 @@ struct cmd {
 
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
-	cmd_push, cmd_get, cmd_info;
+	cmd_push, cmd_get, cmd_info, cmd_check_config;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status;
 extern const struct cmd cmd_alert, cmd_alerts;

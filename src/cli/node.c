@@ -312,3 +312,74 @@ const struct cmd cmd_info = {
 	.summary = "show a node's party, address, keys and certificate fingerprint",
 	.run = info_run,
 };
+
+static int check_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	char path[PATH_MAX], fp[CRYPTO_FP_BUF], *pem = NULL;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_identity *id = NULL;
+	tx_store *st = NULL;
+	size_t len = 0;
+	int c, bad = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			dir = optarg;
+		else
+			return cli_usage(&cmd_check_config);
+	}
+	if (dir == NULL || optind != argc)
+		return cli_usage(&cmd_check_config);
+	/* Everything `serve` needs, checked without starting it. */
+	if (tx_config_load(dir, &cfg, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	printf("node.json: ok (party %s, listen %s:%d)\n", cfg.party,
+	       cfg.listen_host, cfg.listen_port);
+	tx_path_join(path, sizeof(path), dir, "identity.key");
+	if (crypto_identity_load(path, &id, &err) != TX_OK) {
+		bad = cli_fail("%s", err.msg);
+	} else {
+		unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+		char hex[65];
+		crypto_identity_public(id, pk);
+		tx_hex(pk, sizeof(pk), hex);
+		if (strcmp(hex, cfg.public_key) != 0)
+			bad = cli_fail("%s: does not match public_key in node.json", path);
+		else
+			printf("identity.key: ok (ed25519:%.16s...)\n", hex);
+		crypto_identity_free(id);
+	}
+	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+	if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK ||
+	    crypto_cert_fingerprint(pem, len, fp, &err) != TX_OK)
+		bad = cli_fail("%s", err.msg);
+	else
+		printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
+	free(pem);
+	tx_path_join(path, sizeof(path), dir, "tls/key.pem");
+	if (access(path, R_OK) != 0)
+		bad = cli_fail("%s: %s", path, strerror(errno));
+	tx_path_join(path, sizeof(path), dir, "trilex.db");
+	if (store_open(path, 0, &st, &err) != TX_OK) {
+		bad = cli_fail("%s", err.msg);
+	} else {
+		printf("trilex.db: ok (schema %d)\n", store_schema_version(st));
+		store_close(st);
+	}
+	return bad ? 1 : 0;
+}
+
+const struct cmd cmd_check_config = {
+	.name = "check-config",
+	.usage = "--dir DIR",
+	.summary = "check node.json, keys, certificate and database without"
+		   " serving",
+	.run = check_run,
+};

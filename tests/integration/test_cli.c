@@ -64,6 +64,17 @@ static void test_init_files_and_refusal(void **state)
 	assert_non_null(strstr(err, "--party"));
 	free(out);
 	free(err);
+	const char *check[] = { "check-config", "--dir", N.dir, NULL };
+	assert_int_equal(run_trilex(check, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "trilex.db: ok"));
+	free(out);
+	free(err);
+	const char *check_bad[] = { "check-config", "--dir", "/tmp/trilex-no-such-node",
+				    NULL };
+	assert_int_equal(run_trilex(check_bad, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "node.json"));
+	free(out);
+	free(err);
 	const char *usage[] = { "init", "--dir", N.dir, NULL };
 	assert_int_equal(run_trilex(usage, NULL, &out, &err), 2);
 	assert_non_null(strstr(err, "usage:"));
