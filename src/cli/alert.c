@@ -166,7 +166,7 @@ static int alert_run(int argc, char **argv)
 		rcpt = json_array();
 		for (const char *p = to; *p;) {
 			size_t n = strcspn(p, ",");
-			if (n < 2 || n > 7)
+			if (n < 2 || n > 7 || strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") < n)
 				return json_decref(rcpt),
 				       cli_fail("--to: \"%.*s\" is not a party code",
 						(int)n, p);
@@ -291,6 +291,7 @@ struct seen_row {
 	int64_t added;
 	char *json;
 	char id[96];
+	char origin[TX_PARTY_MAX];   /* verified signer, "" when made here */
 };
 
 struct gather {
@@ -316,6 +317,7 @@ static int gather_row(void *ctx, const struct store_row *row)
 		return -1;
 	p->added = row->date_added;
 	snprintf(p->id, sizeof(p->id), "%s", row->id);
+	snprintf(p->origin, sizeof(p->origin), "%s", row->origin ? row->origin : "");
 	g->n++;
 	return 0;
 }
@@ -345,15 +347,15 @@ static void route_text(const json_t *route, char *out, size_t n)
 static void show(const struct seen_row *r, int as_json,
 		 const watch_state *ws)
 {
-	json_t *o = json_loads(r->json, 0, NULL), *ext, *out;
+	json_t *o = json_loads(r->json, 0, NULL), *out;
 	char added[TX_TIME_BUF];
 	int64_t created = 0;
 	const char *origin, *name;
 
 	if (o == NULL)
 		return;
-	ext = json_object_get(json_object_get(o, "extensions"), FED_SIG_EXT);
-	origin = json_string_value(json_object_get(ext, "signer_party"));
+	/* the party whose signature the store verified, never a name inside */
+	origin = r->origin[0] ? r->origin : NULL;
 	name = json_string_value(json_object_get(o, "name"));
 	tx_time_parse(json_string_value(json_object_get(o, "created")), &created,
 		      NULL);

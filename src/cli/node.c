@@ -145,7 +145,7 @@ static void *recheck_loop(void *arg)
 		if (r->stop)
 			break;
 		pthread_mutex_unlock(&r->lock);
-		last = store_last_rowid(st);
+		last = store_last_added(st);
 		if (last != seen && has_boms(st)) {
 			size_t n_boms = 0, n_new = 0;
 			if (cli_sbom_recheck(st, &n_boms, &n_new) == 0 && n_new > 0)

@@ -192,7 +192,8 @@ const struct cmd cmd_poc_add = {
 
 struct people {
 	json_t *list;
-	const char *party;
+	const char *party;      /* only this party's, or NULL: all */
+	const char *own_party;  /* this node's */
 };
 
 static int person_row(void *ctx, const struct store_row *row)
@@ -205,7 +206,11 @@ static int person_row(void *ctx, const struct store_row *row)
 	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	const char *party = json_string_value(json_object_get(o, "x_trilex_party"));
-	if (party && !json_is_true(json_object_get(o, "revoked")) &&
+	/* A party's contacts are those it signed (or we made): a name inside
+	 * the object counts only when it is its verified origin's. */
+	const char *made_by = row->origin ? row->origin : p->own_party;
+	if (party && strcmp(party, made_by) == 0 &&
+	    !json_is_true(json_object_get(o, "revoked")) &&
 	    (p->party == NULL || strcmp(party, p->party) == 0))
 		json_array_append(p->list, o);
 	json_decref(o);
@@ -223,11 +228,11 @@ static int by_party_name(const void *a, const void *b)
 }
 
 /* Every current individual of the directory (ours and partners'). */
-static json_t *people(tx_store *st, const char *party)
+static json_t *people(tx_store *st, const char *party, const char *own)
 {
 	const char *types[] = { "identity" };
 	struct store_query q = { .types = types, .n_types = 1 };
-	struct people p = { json_array(), party };
+	struct people p = { json_array(), party, own };
 
 	store_query_every(st, &q, person_row, &p, NULL);
 	/* one entry per id: a person seen via two partners is one person */
@@ -282,7 +287,7 @@ static int list_run(int argc, char **argv)
 		return cli_usage(&cmd_poc_list);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	list = people(st, party);
+	list = people(st, party, cfg.party);
 	store_close(st);
 	if (as_json) {
 		json_t *out = json_array();
@@ -355,7 +360,7 @@ static int remove_run(int argc, char **argv)
 	id = argv[optind];
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	list = people(st, cfg.party);
+	list = people(st, cfg.party, cfg.party);
 	json_array_foreach(list, i, o)
 		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
 			found = json_deep_copy(o);

@@ -47,6 +47,7 @@ struct worker {
 
 struct pending {
 	int64_t rowid;
+	int64_t date_added;
 	json_t *obj;
 };
 
@@ -63,13 +64,17 @@ static int collect_row(void *ctx, const struct store_row *row)
 	if (obj == NULL)
 		return 0; /* cannot happen for stored objects; skip it */
 	c->rows[c->n].rowid = row->rowid;
+	c->rows[c->n].date_added = row->date_added;
 	c->rows[c->n].obj = obj;
 	c->n++;
 	return 0;
 }
 
-/* Our signature of the object at rowid if a worker made it, into b64. */
-static int cache_get(const tx_fed *fed, int64_t rowid, char b64[SIG_B64_BUF])
+/* Our signature of the object at (rowid, date_added) if a worker made it,
+ * into b64. date_added is part of the key: a rowid may be reused after a
+ * delete, a date_added never. */
+static int cache_get(const tx_fed *fed, int64_t rowid, int64_t added,
+		     char b64[SIG_B64_BUF])
 {
 	tx_fed *f = (tx_fed *)fed; /* the cache is the one mutable part */
 	struct sig_slot *slot;
@@ -79,7 +84,7 @@ static int cache_get(const tx_fed *fed, int64_t rowid, char b64[SIG_B64_BUF])
 		return 0;
 	pthread_mutex_lock(&f->cache_lock);
 	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
-	if (slot->rowid == rowid && slot->b64[0]) {
+	if (slot->rowid == rowid && slot->date_added == added && slot->b64[0]) {
 		memcpy(b64, slot->b64, SIG_B64_BUF);
 		hit = 1;
 	}
@@ -87,7 +92,7 @@ static int cache_get(const tx_fed *fed, int64_t rowid, char b64[SIG_B64_BUF])
 	return hit;
 }
 
-static void cache_put(const tx_fed *fed, int64_t rowid,
+static void cache_put(const tx_fed *fed, int64_t rowid, int64_t added,
 		      const char b64[SIG_B64_BUF])
 {
 	tx_fed *f = (tx_fed *)fed;
@@ -98,6 +103,7 @@ static void cache_put(const tx_fed *fed, int64_t rowid,
 	pthread_mutex_lock(&f->cache_lock);
 	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
 	slot->rowid = rowid;
+	slot->date_added = added;
 	memcpy(slot->b64, b64, SIG_B64_BUF);
 	pthread_mutex_unlock(&f->cache_lock);
 }
@@ -181,10 +187,12 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 		 * deterministic, so a miss only costs signing again). */
 		if (signer == NULL) {
 			char b64[SIG_B64_BUF];
-			if (!cache_get(fed, col.rows[i].rowid, b64)) {
+			if (!cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
+				       b64)) {
 				if ((rc = sig_make(fed, obj, b64, err)) != TX_OK)
 					goto out;
-				cache_put(fed, col.rows[i].rowid, b64);
+				cache_put(fed, col.rows[i].rowid, col.rows[i].date_added,
+					  b64);
 			}
 			if ((rc = sig_attach(fed, obj, b64, err)) != TX_OK)
 				goto out;
@@ -229,6 +237,15 @@ static void url_base(const char *url, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)len, url);
 }
 
+/* Abort a transfer in flight when serve is stopping. */
+static int on_progress(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	const tx_fed *fed = cls;
+
+	return fed->running ? 0 : 1;
+}
+
 static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 		   const char *method, const char *url, const char *body,
 		   long *status, struct tx_buf *resp, struct tx_error *err)
@@ -261,6 +278,9 @@ static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)fed);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (body)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	cc = curl_easy_perform(h);
@@ -342,7 +362,7 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 	snprintf(account.peer, sizeof(account.peer), "%s", p->party);
 	url_base(p->url, base, sizeof(base));
 	tx_buf_init(&url, 0);
-	for (int rounds = 0; rounds < 1000; rounds++) {
+	for (int rounds = 0; rounds < 1000 && fed->running; rounds++) {
 		json_t *env, *objects;
 		const char *next;
 		tx_buf_init(&resp, RESPONSE_MAX);
@@ -464,7 +484,7 @@ static void *work(void *arg)
 			}
 			next_pull = now_ms() + PULL_S * 1000;
 		}
-		rowid = store_last_rowid(st);
+		rowid = store_last_added(st); /* the clock: the newest date_added */
 		if (rowid == last_rowid) {
 			nap(fed, w, &seen, POLL_MS);
 			continue;

@@ -59,21 +59,31 @@ const char *fed_tlp_marking(enum fed_tlp t)
 	return t < N_TLPS ? tlps[t].v2 : NULL;
 }
 
+/* The more restrictive of best and the TLP level of marking id. */
+static int tlp_max(int best, const char *id)
+{
+	if (id == NULL)
+		return best;
+	for (int k = 0; k < N_TLPS; k++)
+		if (strcmp(id, tlps[k].v2) == 0 ||
+		    (tlps[k].v1 && strcmp(id, tlps[k].v1) == 0))
+			best = k > best ? k : best;
+	return best;
+}
+
 enum fed_tlp fed_tlp_of(const json_t *obj)
 {
 	const json_t *refs = json_object_get(obj, "object_marking_refs"), *r;
 	int best = -1;
 	size_t i;
 
-	json_array_foreach(refs, i, r) {
-		const char *id = json_string_value(r);
-		if (id == NULL)
-			continue;
-		for (int k = 0; k < N_TLPS; k++)
-			if (strcmp(id, tlps[k].v2) == 0 ||
-			    (tlps[k].v1 && strcmp(id, tlps[k].v1) == 0))
-				best = k > best ? k : best;
-	}
+	json_array_foreach(refs, i, r)
+		best = tlp_max(best, json_string_value(r));
+	/* A TLP marking on part of the object governs the whole object: it
+	 * travels whole. */
+	json_array_foreach(json_object_get(obj, "granular_markings"), i, r)
+		best = tlp_max(best, json_string_value(json_object_get(r,
+								       "marking_ref")));
 	return best < 0 ? FED_TLP_UNMARKED : (enum fed_tlp)best;
 }
 

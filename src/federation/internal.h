@@ -20,6 +20,7 @@ struct worker;
 
 struct sig_slot {
 	int64_t rowid;
+	int64_t date_added;
 	char b64[SIG_B64_BUF];  /* "" when empty */
 };
 

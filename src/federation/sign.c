@@ -124,6 +124,15 @@ enum fed_verdict fed_verify(const tx_fed *fed, tx_store *st, const json_t *obj,
 		}
 		snprintf(origin, TX_PARTY_MAX, "%s", peer->party);
 	}
+	/* The party named beside the signature is not covered by it: it must
+	 * be the party whose key signed. */
+	const char *named = json_string_value(json_object_get(e, "signer_party"));
+	if (named == NULL || strcmp(named, origin) != 0) {
+		tx_error_set(err, TX_ERR_CRYPTO, "signer_party \"%.8s\" is not the"
+			     " party of the signing key (%s)", named ? named : "",
+			     origin);
+		goto out;
+	}
 	if (crypto_base64_decode(sig64, &sig, &sig_len) != TX_OK ||
 	    sig_len != CRYPTO_SIG_BYTES) {
 		tx_error_set(err, TX_ERR_CRYPTO, "signature is not base64 Ed25519");

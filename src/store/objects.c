@@ -462,8 +462,17 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 	size_t n = 0;
 	tx_err rc;
 
-	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK)
+	/* One read transaction: every collection is seen at the same instant,
+	 * so a caller that resumes after the newest date_added it saw cannot
+	 * miss an object committed meanwhile in a collection read earlier. */
+	int snapshot = sqlite3_get_autocommit(st->db) &&
+		       db_exec(st, "BEGIN", NULL) == TX_OK;
+
+	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
+		if (snapshot)
+			db_exec(st, "COMMIT", NULL);
 		return tx_error_set(err, rc, "cannot list the collections");
+	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
 		struct store_query cq = *q;
 		struct store_page pg;
@@ -477,6 +486,8 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			cq.cursor = pg.next;
 		} while (pg.more);
 	}
+	if (snapshot)
+		db_exec(st, "COMMIT", NULL);
 	free(cols);
 	return rc;
 }

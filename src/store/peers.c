@@ -320,12 +320,12 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 	return rc;
 }
 
-int64_t store_last_rowid(tx_store *st)
+int64_t store_last_added(tx_store *st)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
 
-	if (db_prepare(st, "SELECT max(rowid) FROM objects", &s, NULL) != TX_OK)
+	if (db_prepare(st, "SELECT last FROM clock", &s, NULL) != TX_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);

@@ -266,8 +266,9 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err);
-/* The largest rowid of objects: a cheap "anything new?" probe. */
-int64_t store_last_rowid(tx_store *st);
+/* The date_added of the last object stored (never reused, also after
+ * deletes): a cheap "anything new?" probe. */
+int64_t store_last_added(tx_store *st);
 
 /* ---- next tokens ---- */
 

@@ -68,6 +68,9 @@ struct alert_stream {
 	struct alert_stream *next;
 	tx_server *srv;
 	struct MHD_Connection *conn;
+	struct store_user user;        /* who asked: it sees what it may read */
+	int64_t *readable;             /* pks of the collections it may read */
+	size_t n_readable;
 	int64_t after;                 /* date_added of the last alert sent */
 	int64_t last_write;            /* us */
 	int suspended;
@@ -364,8 +367,15 @@ static int stream_row(void *ctx, const struct store_row *row)
 	struct alert_stream *a = ctx;
 	char line[64];
 
+	size_t i;
+
 	if (row->date_added > a->after)
 		a->after = row->date_added;
+	for (i = 0; i < a->n_readable; i++)
+		if (a->readable[i] == row->collection_pk)
+			break;
+	if (i == a->n_readable)
+		return 0; /* in a collection this user may not read */
 	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") == NULL)
 		return 0;
 	snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
@@ -390,9 +400,24 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		const char *types[] = { "report" };
 		struct store_query q = { .types = types, .n_types = 1,
 					 .has_added_after = 1, .added_after = a->after };
+		struct store_collection *cols = NULL;
+		size_t n_cols = 0;
 		a->pending.len = a->sent = 0;
 		if ((st = worker_store(srv, NULL)) == NULL ||
-		    store_query_every(st, &q, stream_row, a, NULL) != TX_OK)
+		    store_collection_list(st, &a->user, &cols, &n_cols) != TX_OK)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		a->n_readable = 0;
+		free(a->readable);
+		if ((a->readable = calloc(n_cols ? n_cols : 1,
+					  sizeof(*a->readable))) == NULL) {
+			free(cols);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		for (size_t i = 0; i < n_cols; i++)
+			if (cols[i].can_read)
+				a->readable[a->n_readable++] = cols[i].pk;
+		free(cols);
+		if (store_query_every(st, &q, stream_row, a, NULL) != TX_OK)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (a->pending.len == 0 &&
 		    tx_time_now_us() - a->last_write >= HEARTBEAT_US)
@@ -427,6 +452,7 @@ static void stream_free(void *cls)
 		}
 	pthread_mutex_unlock(&srv->lock);
 	tx_buf_free(&a->pending);
+	free(a->readable);
 	free(a);
 }
 
@@ -458,7 +484,7 @@ static void *notify(void *arg)
 		nanosleep(&ts, NULL);
 		if (srv->streams == NULL)
 			continue;
-		last = store_last_rowid(st);
+		last = store_last_added(st);
 		if (last != seen || ++tick % 100 == 0)
 			streams_resume(srv);
 		seen = last;
@@ -469,7 +495,8 @@ static void *notify(void *arg)
 
 /* Open an alert stream: alerts stored after now (or after the client's
  * Last-Event-ID), as server-sent events. */
-static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn)
+static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
+				   const struct store_user *u)
 {
 	const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						       "Last-Event-ID");
@@ -482,6 +509,7 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn)
 		return MHD_NO;
 	a->srv = srv;
 	a->conn = conn;
+	a->user = *u;
 	a->last_write = tx_time_now_us();
 	a->after = tx_time_now_us();
 	if (last && tx_parse_int64(last, 0, INT64_MAX, &after) == TX_OK)
@@ -685,11 +713,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.user = cs->user;
 	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
 	if (strcmp(url, STREAM_PATH) == 0) {
-		if (strcmp(method, "GET") == 0)
-			return stream_open(srv, conn);
 		rp.plain_json = 1;
-		reply_error(&rp, 405, "Method Not Allowed", "use GET");
-		reply_header(&rp, "Allow", "GET");
+		if (cs->user.peer[0] != '\0') {
+			/* partners get what TLP entitles them to by delivery */
+			reply_error(&rp, 403, "Forbidden", "the alert stream is for"
+				    " this node's users, not for partners");
+		} else if (strcmp(method, "GET") == 0) {
+			return stream_open(srv, conn, &cs->user);
+		} else {
+			reply_error(&rp, 405, "Method Not Allowed", "use GET");
+			reply_header(&rp, "Allow", "GET");
+		}
 	} else if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
 		rp.plain_json = 1;
 		routes_ext(&rq, &rp);

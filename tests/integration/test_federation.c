@@ -116,13 +116,21 @@ static void test_tlp_matrix(void **state)
 		{ 105, NULL, NULL, 1, 1 },        /* unmarked: AMBER by default */
 		{ 106, TLP1_WHITE, NULL, 1, 1 },  /* TLP 1.0 WHITE = CLEAR */
 		{ 107, TLP_RED, NULL, 0, 0 },     /* RED to nobody */
+		{ 108, NULL, NULL, 0, 0 },        /* RED on its description only */
 	};
 	json_t *objs = json_array();
 	int n = (int)(sizeof(cases) / sizeof(cases[0]));
 
-	for (int k = 0; k < n; k++)
-		json_array_append_new(objs, indicator(cases[k].i, cases[k].marking,
-						      cases[k].to));
+	for (int k = 0; k < n; k++) {
+		json_t *o = indicator(cases[k].i, cases[k].marking, cases[k].to);
+		if (cases[k].i == 108) {
+			json_object_set_new(o, "description", json_string("a source"));
+			json_object_set_new(o, "granular_markings", json_pack(
+				"[{s:s, s:[s]}]", "marking_ref", TLP_RED, "selectors",
+				"description"));
+		}
+		json_array_append_new(objs, o);
+	}
 	post_to(&JP, "main", objs, n);
 	json_decref(objs);
 	struct want uk = { "inbox-JP", "match[type]=indicator", 6 };
@@ -168,13 +176,27 @@ static void test_partner_objects_are_checked(void **state)
 {
 	json_t *altered = signed_by(&UK, indicator(201, TLP_GREEN, NULL));
 	json_object_set_new(altered, "name", json_string("changed after signing"));
-	json_t *objs = json_pack("[o, o, o, o, o, o]",
+	json_t *posing = signed_by(&UK, indicator(206, TLP_GREEN, NULL));
+	json_object_set_new(json_object_get(json_object_get(posing, "extensions"),
+					    FED_SIG_EXT),
+			    "signer_party", json_string("US")); /* not covered */
+	json_t *forged_poc = signed_by(&UK, json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:[s]}", "type",
+		"identity", "spec_version", "2.1", "id",
+		"identity--0c000000-0000-4000-8000-000000000001", "created",
+		"2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z",
+		"name", "Forged Contact", "identity_class", "individual", "roles",
+		"duty-officer", "x_trilex_party", "JP", "object_marking_refs",
+		TLP_GREEN));
+	json_t *objs = json_pack("[o, o, o, o, o, o, o, o]",
 		indicator(200, TLP_GREEN, NULL),                      /* unsigned */
 		altered,                                              /* altered */
 		signed_by(&XX, indicator(202, TLP_GREEN, NULL)),      /* unknown key */
 		signed_by(&UK, indicator(203, TLP_GREEN, NULL)),      /* good */
 		signed_by(&UK, indicator(204, TLP_RED, "JP")),        /* RED, plain */
-		signed_by(&US, indicator(205, TLP_AMBER, NULL)));     /* relayed */
+		posing,                                               /* as US */
+		signed_by(&US, indicator(205, TLP_AMBER, NULL)),      /* relayed */
+		forged_poc);                         /* JP's contact, by UK */
 	json_t *env = json_pack("{s:o}", "objects", objs);
 	char *body = json_dumps(env, JSON_COMPACT);
 	struct http_resp r;
@@ -182,12 +204,12 @@ static void test_partner_objects_are_checked(void **state)
 	assert_int_equal(http_cert(&JP, UK.dir, "POST",
 				   "/api/collections/inbox-UK/objects/", body, &r), 0);
 	assert_int_equal(r.status, 202);
-	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 3);
 	json_t *f = json_object_get(r.json, "failures");
-	assert_int_equal(json_array_size(f), 4);
+	assert_int_equal(json_array_size(f), 5);
 	const char *want[] = { "unsigned", "altered", "no partner pinned",
-			       "must arrive sealed" };
-	for (size_t i = 0; i < 4; i++) {
+			       "must arrive sealed", "signer_party" };
+	for (size_t i = 0; i < 5; i++) {
 		const char *m = json_string_value(json_object_get(json_array_get(f, i),
 								   "message"));
 		if (m == NULL || strstr(m, want[i]) == NULL)
@@ -201,6 +223,14 @@ static void test_partner_objects_are_checked(void **state)
 	assert_int_equal(has_id(&JP, "inbox-UK", 203), 1);
 	assert_int_equal(has_id(&JP, "inbox-UK", 205), 1);
 	assert_int_equal(has_id(&JP, "inbox-UK", 200), 0);
+	assert_int_equal(has_id(&JP, "inbox-UK", 206), 0);
+	/* UK's identity claiming to be JP's contact is stored as UK's object
+	 * but is nobody's contact: a party's contacts are those it signed */
+	char *pl = NULL;
+	const char *poc[] = { "poc", "list", "--dir", JP.dir, "--json", NULL };
+	assert_int_equal(run_trilex(poc, NULL, &pl, NULL), 0);
+	assert_null(strstr(pl, "Forged Contact"));
+	free(pl);
 	/* a partner may only write its own inbox */
 	assert_int_equal(http_cert(&JP, UK.dir, "POST",
 				   "/api/collections/main/objects/",
@@ -234,6 +264,11 @@ static void test_unpinned_certificate_refused(void **state)
 	assert_non_null(strstr(r.body, "not pinned"));
 	http_free(&r);
 	assert_int_equal(http_cert(&JP, XX.dir, "GET", "/trilex/v1/sync", NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	/* partners may not read the alert stream (it is for users) */
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", "/trilex/v1/alerts/stream",
+				   NULL, &r), 0);
 	assert_int_equal(r.status, 403);
 	http_free(&r);
 	/* users may not sync */
