@@ -41,6 +41,7 @@ struct worker {
 	char ca_path[PATH_MAX + 32];    /* the partner's certificate, pinned */
 	pthread_t thread;
 	int stop;
+	int done;                      /* the thread has ended (unpinned) */
 };
 
 /* ---- what a partner is entitled to ---- */
@@ -513,7 +514,31 @@ out:
 	if (h)
 		curl_easy_cleanup(h);
 	free(p);
+	pthread_mutex_lock(&fed->lock);
+	w->done = 1;
+	pthread_mutex_unlock(&fed->lock);
 	return NULL;
+}
+
+/* Join and forget the workers whose partner was unpinned, so that a
+ * partner pinned again gets a new one. */
+static void reap(tx_fed *fed)
+{
+	struct worker **pp = &fed->workers, *w;
+
+	pthread_mutex_lock(&fed->lock);
+	while ((w = *pp) != NULL) {
+		if (w->done) {
+			*pp = w->next;
+			pthread_mutex_unlock(&fed->lock);
+			pthread_join(w->thread, NULL);
+			free(w);
+			pthread_mutex_lock(&fed->lock);
+		} else {
+			pp = &w->next;
+		}
+	}
+	pthread_mutex_unlock(&fed->lock);
 }
 
 /* The supervisor keeps one worker per partner with a URL. */
@@ -534,6 +559,7 @@ static void *supervise(void *arg)
 	while (fed->running) {
 		struct store_peer *peers = NULL;
 		size_t n = 0;
+		reap(fed);
 		if (store_peer_list(st, &peers, &n) == TX_OK) {
 			for (size_t i = 0; i < n; i++) {
 				struct worker *w;
