@@ -495,13 +495,12 @@ static int advisory_import_run(int argc, char **argv)
 	struct supply_stix_opts so = { 0 };
 	struct supply_counts cn;
 	struct store_collection col;
-	struct load_ctx lc = { 0 };
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
-	supply_db *db = NULL, *all = NULL;
+	supply_db *db = NULL;
 	json_t *objs = NULL;
 	tx_store *st = NULL;
-	size_t added = 0, present = 0, failed = 0, n_new = 0;
+	size_t added = 0, present = 0, failed = 0, n_boms = 0, n_new = 0;
 	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -542,23 +541,13 @@ static int advisory_import_run(int argc, char **argv)
 	       "(collection %s, TLP:%s)\n", json_array_size(objs), added, present,
 	       failed, col.alias[0] ? col.alias : col.id, tlp);
 	/* re-check the stored BOMs against everything the node now has */
-	if (supply_db_new(0, &all, &err) != TX_OK) {
-		cli_fail("out of memory");
+	if (cli_sbom_recheck(st, &n_boms, &n_new) != 0)
 		goto out;
-	}
-	lc.db = all;
-	lc.finding_ids = json_object();
-	if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
-		goto out;
-	if (recheck(st, all, &lc, NULL, &n_new) != 0)
-		goto out;
-	printf("%zu stored BOMs re-checked: %zu new findings\n", lc.n_boms, n_new);
+	printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms, n_new);
 	rc = failed > 0 ? 3 : 0;
 out:
 	json_decref(objs);
 	supply_db_free(db);
-	supply_db_free(all);
-	load_ctx_free(&lc);
 	store_close(st);
 	return rc;
 }
