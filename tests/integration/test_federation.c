@@ -514,6 +514,58 @@ static void test_points_of_contact(void **state)
 	assert_true(wait_for(poc_listed, &US, &gone, 15000));
 }
 
+/* Bad peer cards are refused with a message that names the problem, and
+ * nothing is pinned. */
+static void test_bad_peer_cards(void **state)
+{
+	char *card = NULL, path[4200], *err = NULL;
+	const char *exp[] = { "peer", "export", "--dir", XX.dir, NULL };
+	assert_int_equal(run_trilex(exp, NULL, &card, NULL), 0);
+	json_t *good = json_loads(card, 0, NULL);
+	free(card);
+	assert_non_null(good);
+	static const struct {
+		const char *field, *value, *message;
+	} cases[] = {
+		{ "type", "something-else", "type" },
+		{ "party", "xx", "party" },
+		{ "url", "http://127.0.0.1:1/api/", "url" },
+		{ "tls_fingerprint", "sha256:00000000000000000000000000000000"
+		  "00000000000000000000000000000000", "does not match" },
+		{ "tls_certificate", "-----BEGIN CERTIFICATE-----\nnope\n", "PEM" },
+		{ "signing_key", "ed25519:zz", "signing_key" },
+		{ "sealing_key", "x25519:0000000000000000000000000000000000000000000000"
+		  "000000000000000000", "sealing_key" },
+		{ "party", "JP", "own party" },
+	};
+	snprintf(path, sizeof(path), "%s/../bad-card.json", JP.dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *c = json_deep_copy(good);
+		json_object_set_new(c, cases[i].field, json_string(cases[i].value));
+		assert_int_equal(json_dump_file(c, path, 0), 0);
+		json_decref(c);
+		const char *add[] = { "peer", "add", "--dir", JP.dir, path, NULL };
+		assert_int_equal(run_trilex(add, NULL, NULL, &err), 1);
+		if (strstr(err, cases[i].message) == NULL)
+			fprintf(stderr, "case %zu: %s\n", i, err);
+		assert_non_null(strstr(err, cases[i].message));
+		free(err);
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"type\": \"trilex-peer-card\",\n  \"party\": }", f);
+	fclose(f);
+	const char *add[] = { "peer", "add", "--dir", JP.dir, path, NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, ":2:")); /* file:line:column */
+	free(err);
+	const char *ls[] = { "peer", "list", "--dir", JP.dir, "--json", NULL };
+	assert_int_equal(run_trilex(ls, NULL, &card, NULL), 0);
+	assert_null(strstr(card, "\"XX\""));
+	free(card);
+	json_decref(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_sender_killed),
 		cmocka_unit_test(test_alert_cli),
 		cmocka_unit_test(test_points_of_contact),
+		cmocka_unit_test(test_bad_peer_cards),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
