@@ -405,9 +405,13 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	if (q->limit < 1)
 		return tx_error_set(err, TX_ERR_INVALID, "limit must be positive");
 	tx_buf_init(&sql, 0);
+	/* With ids, the (coll, id) index: without statistics SQLite would
+	 * rather walk the whole collection in date_added order to save the
+	 * sort of a handful of rows. */
 	if ((rc = tx_buf_puts(&sql, "SELECT rowid, date_added, id, version,"
-			      " spec_version, json, origin, via FROM objects"
-			      " WHERE coll = ?")) ||
+			      " spec_version, json, origin, via FROM objects")) ||
+	    (q->n_ids && (rc = tx_buf_puts(&sql, " INDEXED BY objects_version"))) ||
+	    (rc = tx_buf_puts(&sql, " WHERE coll = ?")) ||
 	    (rc = build_where(&sql, q, 1)) ||
 	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
 		goto out;
@@ -510,7 +514,8 @@ tx_err store_delete_object(tx_store *st, const struct store_query *q,
 	dq.has_added_after = 0;
 	dq.n_types = 0;
 	tx_buf_init(&sql, 0);
-	if ((rc = tx_buf_puts(&sql, "DELETE FROM objects WHERE coll = ?")) ||
+	if ((rc = tx_buf_puts(&sql, "DELETE FROM objects INDEXED BY"
+			      " objects_version WHERE coll = ?")) ||
 	    (rc = build_where(&sql, &dq, 0)))
 		goto out;
 	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
