@@ -72,10 +72,10 @@ static int collect_row(void *ctx, const struct store_row *row)
 }
 
 /* Our signature of the object at (rowid, date_added) if a worker made it,
- * into b64. date_added is part of the key: a rowid may be reused after a
+ * into p. date_added is part of the key: a rowid may be reused after a
  * delete, a date_added never. */
 static int cache_get(const tx_fed *fed, int64_t rowid, int64_t added,
-		     char b64[SIG_B64_BUF])
+		     struct sig_proof *p)
 {
 	tx_fed *f = (tx_fed *)fed; /* the cache is the one mutable part */
 	struct sig_slot *slot;
@@ -85,8 +85,9 @@ static int cache_get(const tx_fed *fed, int64_t rowid, int64_t added,
 		return 0;
 	pthread_mutex_lock(&f->cache_lock);
 	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
-	if (slot->rowid == rowid && slot->date_added == added && slot->b64[0]) {
-		memcpy(b64, slot->b64, SIG_B64_BUF);
+	if (slot->rowid == rowid && slot->date_added == added &&
+	    slot->proof.b64[0]) {
+		*p = slot->proof;
 		hit = 1;
 	}
 	pthread_mutex_unlock(&f->cache_lock);
@@ -94,7 +95,7 @@ static int cache_get(const tx_fed *fed, int64_t rowid, int64_t added,
 }
 
 static void cache_put(const tx_fed *fed, int64_t rowid, int64_t added,
-		      const char b64[SIG_B64_BUF])
+		      const struct sig_proof *p)
 {
 	tx_fed *f = (tx_fed *)fed;
 	struct sig_slot *slot;
@@ -105,7 +106,7 @@ static void cache_put(const tx_fed *fed, int64_t rowid, int64_t added,
 	slot = &f->cache[rowid % SIG_CACHE_SLOTS];
 	slot->rowid = rowid;
 	slot->date_added = added;
-	memcpy(slot->b64, b64, SIG_B64_BUF);
+	slot->proof = *p;
 	pthread_mutex_unlock(&f->cache_lock);
 }
 
@@ -163,9 +164,13 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 {
 	struct collect col = { 0 };
 	struct store_page page;
-	json_t *list = json_array();
+	struct sig_proof *proofs = NULL;
+	json_t *list = json_array(), **to_sign = NULL;
+	size_t *at = NULL, n_sign = 0;
 	tx_err rc;
 
+	if (limit > SIG_BATCH_MAX)
+		limit = SIG_BATCH_MAX; /* one batch signature per call at most */
 	if (list == NULL ||
 	    (col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL) {
 		json_decref(list);
@@ -173,31 +178,61 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 	}
 	if ((rc = store_query_outgoing(st, c, limit, collect_row, &col, &page, err)))
 		goto out;
+	/* What goes to this partner; of that, what we made and have not
+	 * signed yet is signed as one batch (the proofs are kept in memory
+	 * for the other workers, so each object is signed once, the same way
+	 * for all partners; after a restart a batch is simply signed anew). */
+	if ((proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
+	    (to_sign = calloc(col.n ? col.n : 1, sizeof(*to_sign))) == NULL ||
+	    (at = calloc(col.n ? col.n : 1, sizeof(*at))) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < col.n; i++) {
-		json_t *obj = col.rows[i].obj, *send = obj;
-		const char *signer = sig_signer(obj);
+		json_t *obj = col.rows[i].obj;
 		const char *sp = json_string_value(json_object_get(
 			json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT),
 			"signer_party"));
 
 		if (!fed_entitled(fed, obj, p->party) ||
-		    (sp != NULL && strcmp(sp, p->party) == 0))
-			continue; /* not theirs, or theirs already */
-		/* Sign what we made, once for all partners: the signed form is
-		 * kept in memory for the other workers (Ed25519 signatures are
-		 * deterministic, so a miss only costs signing again). */
-		if (signer == NULL) {
-			char b64[SIG_B64_BUF];
-			if (!cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
-				       b64)) {
-				if ((rc = sig_make(fed, obj, b64, err)) != TX_OK)
-					goto out;
-				cache_put(fed, col.rows[i].rowid, col.rows[i].date_added,
-					  b64);
-			}
-			if ((rc = sig_attach(fed, obj, b64, err)) != TX_OK)
-				goto out;
+		    (sp != NULL && strcmp(sp, p->party) == 0)) {
+			json_decref(obj); /* not theirs, or theirs already */
+			col.rows[i].obj = NULL;
+			continue;
 		}
+		if (sig_signer(obj) == NULL &&
+		    !cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
+			       &proofs[i])) {
+			at[n_sign] = i;
+			to_sign[n_sign++] = obj;
+		}
+	}
+	if (n_sign > 0) {
+		struct sig_proof *fresh = calloc(n_sign, sizeof(*fresh));
+		if (fresh == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = sig_make_batch(fed, to_sign, n_sign, fresh, err)) != TX_OK) {
+			free(fresh);
+			goto out;
+		}
+		for (size_t k = 0; k < n_sign; k++) {
+			size_t i = at[k];
+			proofs[i] = fresh[k];
+			cache_put(fed, col.rows[i].rowid, col.rows[i].date_added,
+				  &fresh[k]);
+		}
+		free(fresh);
+	}
+	for (size_t i = 0; i < col.n; i++) {
+		json_t *obj = col.rows[i].obj, *send = obj;
+
+		if (obj == NULL)
+			continue;
+		if (proofs[i].b64[0] &&
+		    (rc = sig_attach(fed, obj, &proofs[i], err)) != TX_OK)
+			goto out;
 		if (fed_tlp_of(obj) == FED_TLP_RED &&
 		    (send = seal_for(fed, obj, p, err)) == NULL) {
 			rc = TX_ERR_CRYPTO;
@@ -217,6 +252,9 @@ out:
 	for (size_t i = 0; i < col.n; i++)
 		json_decref(col.rows[i].obj);
 	free(col.rows);
+	free(proofs);
+	free(to_sign);
+	free(at);
 	json_decref(list);
 	return rc;
 }

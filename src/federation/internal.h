@@ -4,24 +4,57 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "federation/federation.h"
 
 struct worker;
 
-/* Signatures of our objects, shared by the delivery workers so that an
- * object going to several partners is signed once. Slot = rowid % size.
- * (Only the signature is shared: each worker has its own JSON values,
- * which jansson does not let two threads serialise at once.) */
-#define SIG_CACHE_SLOTS 8192
-
 /* An Ed25519 signature in base64 (88 characters) and its NUL. */
 #define SIG_B64_BUF 96
+/* Batch signatures (sign.c): tree hashes are BLAKE2b-256. */
+#define SIG_HASH_BYTES 32
+#define SIG_BATCH_MAX 1024
+#define SIG_PATH_MAX 10          /* ceil(log2(SIG_BATCH_MAX)) */
+
+/* How one object is signed: the signature, and for a batch (size > 1)
+ * the object's place in it and its audit path, leaf to root. */
+struct sig_proof {
+	char b64[SIG_B64_BUF];
+	uint32_t size;
+	uint32_t index;
+	uint32_t n_path;
+	unsigned char path[SIG_PATH_MAX][SIG_HASH_BYTES];
+};
+
+/* What one request has already checked: the last signing key looked up,
+ * and the last batch roots whose signature held. Lives for one call of
+ * fed_receive only, so an unpinned key is never trusted from it. */
+#define VERIFY_MEMO_ROOTS 4
+struct verified_root {
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	unsigned char sig[CRYPTO_SIG_BYTES];
+	unsigned char root[SIG_HASH_BYTES];
+	uint64_t size;
+};
+struct verify_memo {
+	char key[65];
+	char party[TX_PARTY_MAX];
+	struct verified_root roots[VERIFY_MEMO_ROOTS];
+	unsigned next;
+};
+
+/* Signatures of our objects, shared by the delivery workers so that an
+ * object going to several partners is signed once, and the same way.
+ * Slot = rowid % size. (Only the signature is shared: each worker has its
+ * own JSON values, which jansson does not let two threads serialise at
+ * once.) */
+#define SIG_CACHE_SLOTS 8192
 
 struct sig_slot {
 	int64_t rowid;
 	int64_t date_added;
-	char b64[SIG_B64_BUF];  /* "" when empty */
+	struct sig_proof proof;  /* proof.b64 "" when empty */
 };
 
 struct tx_fed {
@@ -48,8 +81,15 @@ const char *sig_signer(const json_t *obj);
 /* This node's signature of obj (as it is, without our extension). */
 tx_err sig_make(const tx_fed *fed, json_t *obj, char b64_out[SIG_B64_BUF],
 		struct tx_error *err);
-/* Put this node's signature b64 on obj, in our extension. */
-tx_err sig_attach(const tx_fed *fed, json_t *obj, const char *b64,
+/* Sign n objects (1..SIG_BATCH_MAX) as one batch: out[i] for objs[i]. */
+tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
+		      struct sig_proof *out, struct tx_error *err);
+/* Put this node's signature p on obj, in our extension. */
+tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err);
+/* fed_verify remembering, in memo (may be NULL), what it has checked. */
+enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
+				 const json_t *obj, struct verify_memo *memo,
+				 char origin[TX_PARTY_MAX], struct tx_error *err);
 
 #endif

@@ -75,10 +75,12 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	json_t **owned = calloc(n ? n : 1, sizeof(*owned));
 	char (*origins)[TX_PARTY_MAX] = calloc(n ? n : 1, TX_PARTY_MAX);
 	char **messages = calloc(n ? n : 1, sizeof(*messages));
+	struct verify_memo *memo = calloc(1, sizeof(*memo));
 	int64_t refused = 0;
 	tx_err rc = TX_OK;
 
-	if (items == NULL || owned == NULL || origins == NULL || messages == NULL) {
+	if (items == NULL || owned == NULL || origins == NULL || messages == NULL ||
+	    memo == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -94,7 +96,7 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 			tx_error_set(&oerr, TX_ERR_INVALID, "not a JSON object");
 			goto refuse;
 		}
-		if (fed_verify(fed, st, obj, origin, &oerr) != FED_SIGNED_OK)
+		if (fed_verify_memo(fed, st, obj, memo, origin, &oerr) != FED_SIGNED_OK)
 			goto refuse;
 		if (type && strcmp(type, FED_SEALED_TYPE) == 0) {
 			if ((owned[i] = unseal(fed, st, obj, origin, &oerr)) == NULL)
@@ -148,5 +150,6 @@ out:
 	free(owned);
 	free(origins);
 	free(messages);
+	free(memo);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "federation/federation.h"
+#include "federation/internal.h" /* batch signatures, tested directly */
 #include "harness.h"
 
 static struct node JP, UK, US, XX; /* XX: a stranger no one pinned */
@@ -566,11 +567,129 @@ static void test_bad_peer_cards(void **state)
 	json_decref(good);
 }
 
+/* Objects 300.. signed by UK as one batch of n (each with its proof). */
+static json_t *batch_signed_by_uk(tx_fed *fed, int n)
+{
+	json_t *list = json_array(), **objs = calloc((size_t)n, sizeof(*objs));
+	struct sig_proof *proofs = calloc((size_t)n, sizeof(*proofs));
+	struct tx_error err = { 0 };
+
+	assert_non_null(objs);
+	assert_non_null(proofs);
+	for (int i = 0; i < n; i++) {
+		objs[i] = indicator(300 + i, TLP_GREEN, NULL);
+		json_array_append_new(list, objs[i]);
+	}
+	assert_int_equal(sig_make_batch(fed, objs, (size_t)n, proofs, &err), TX_OK);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(sig_attach(fed, objs[i], &proofs[i], &err), TX_OK);
+	free(objs);
+	free(proofs);
+	return list;
+}
+
+static json_t *sig_ext(json_t *obj)
+{
+	return json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT);
+}
+
+/* Batch signatures (one Ed25519 signature over a Merkle root, an audit
+ * path per object): every object of every size of batch checks on its
+ * own; any change to the object, its place or its path does not. */
+static void test_batch_signatures(void **state)
+{
+	struct tx_config cfg_uk, cfg_jp;
+	struct tx_error err = { 0 };
+	tx_fed *uk = NULL, *jp = NULL;
+	tx_store *st = NULL;
+	char origin[TX_PARTY_MAX], path[PATH_MAX];
+	const int sizes[] = { 1, 2, 3, 4, 5, 7, 8, 9, 13, 64, 100, 500, 1000 };
+
+	assert_int_equal(tx_config_load(UK.dir, &cfg_uk, &err), TX_OK);
+	assert_int_equal(fed_open(UK.dir, &cfg_uk, &uk, &err), TX_OK);
+	assert_int_equal(tx_config_load(JP.dir, &cfg_jp, &err), TX_OK);
+	assert_int_equal(fed_open(JP.dir, &cfg_jp, &jp, &err), TX_OK);
+	snprintf(path, sizeof(path), "%s/trilex.db", JP.dir);
+	assert_int_equal(store_open(path, 0, &st, &err), TX_OK);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		json_t *list = batch_signed_by_uk(uk, sizes[k]), *o;
+		struct verify_memo memo = { 0 };
+		size_t i;
+		json_array_foreach(list, i, o) {
+			/* alone, and with what the batch's first object taught */
+			assert_int_equal(fed_verify(jp, st, o, origin, &err), FED_SIGNED_OK);
+			assert_string_equal(origin, "UK");
+			assert_int_equal(fed_verify_memo(jp, st, o, &memo, origin, &err),
+					 FED_SIGNED_OK);
+			assert_int_equal(json_object_get(sig_ext(o), "batch_path") != NULL,
+					 sizes[k] > 1);
+		}
+		json_decref(list);
+	}
+	/* Tampering, in a batch of 13, with a memo that has seen the batch. */
+	json_t *list = batch_signed_by_uk(uk, 13);
+	struct verify_memo memo = { 0 };
+	for (size_t i = 0; i < 13; i++)
+		assert_int_equal(fed_verify_memo(jp, st, json_array_get(list, i), &memo,
+						 origin, &err), FED_SIGNED_OK);
+	json_t *a = json_deep_copy(json_array_get(list, 4));
+	json_object_set_new(a, "name", json_string("altered"));
+	json_t *b = json_deep_copy(json_array_get(list, 4));   /* another place */
+	json_object_set_new(sig_ext(b), "batch_index", json_integer(5));
+	json_t *c = json_deep_copy(json_array_get(list, 12));  /* path cut short */
+	json_array_remove(json_object_get(sig_ext(c), "batch_path"), 0);
+	json_t *d = json_deep_copy(json_array_get(list, 4));   /* other's path */
+	json_object_set(sig_ext(d), "batch_path",
+			json_object_get(sig_ext(json_array_get(list, 5)), "batch_path"));
+	json_t *e = json_deep_copy(json_array_get(list, 4));   /* other size */
+	json_object_set_new(sig_ext(e), "batch_size", json_integer(14));
+	json_t *f = json_deep_copy(json_array_get(list, 4));   /* not a path */
+	json_object_set_new(sig_ext(f), "batch_path", json_pack("[s]", "!!"));
+	json_t *g = json_deep_copy(json_array_get(list, 4));   /* index too big */
+	json_object_set_new(sig_ext(g), "batch_index", json_integer(13));
+	json_t *h = json_deep_copy(json_array_get(list, 4));   /* path removed */
+	json_object_del(sig_ext(h), "batch_path");
+	json_t *bad[] = { a, b, c, d, e, f, g, h };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fed_verify_memo(jp, st, bad[i], &memo, origin, &err),
+				 FED_BAD_SIGNATURE);
+		assert_int_equal(fed_verify(jp, st, bad[i], origin, &err),
+				 FED_BAD_SIGNATURE);
+	}
+	/* End to end: UK posts the batch with two tampered members to JP. */
+	json_t *objs = json_pack("[O, O]", a, d);
+	for (size_t i = 0; i < 13; i++)
+		if (i != 4)
+			json_array_append(objs, json_array_get(list, i));
+	json_t *env = json_pack("{s:o}", "objects", objs);
+	char *body = json_dumps(env, JSON_COMPACT);
+	struct http_resp r;
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/inbox-UK/objects/", body, &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 12);
+	json_t *fl = json_object_get(r.json, "failures");
+	assert_int_equal(json_array_size(fl), 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_non_null(strstr(json_string_value(json_object_get(
+			json_array_get(fl, i), "message")), "altered"));
+	http_free(&r);
+	free(body);
+	json_decref(env);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		json_decref(bad[i]);
+	json_decref(list);
+	store_close(st);
+	fed_close(uk);
+	fed_close(jp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tlp_matrix),
 		cmocka_unit_test(test_partner_objects_are_checked),
+		cmocka_unit_test(test_batch_signatures),
 		cmocka_unit_test(test_unpinned_certificate_refused),
 		cmocka_unit_test(test_partner_outage),
 		cmocka_unit_test(test_sender_killed),
