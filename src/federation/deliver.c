@@ -427,7 +427,7 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 			break;
 		}
 		if (json_array_size(objects) > 0 &&
-		    (rc = fed_receive(fed, st, &account, p->inbox_pk, objects, sid,
+		    (rc = fed_receive(fed, st, &account, p->inbox_pk, objects, NULL, NULL, sid,
 				      err)) != TX_OK) {
 			json_decref(env);
 			break;

@@ -97,11 +97,14 @@ tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
  * partner's account, the status's owner): each is checked
  * (STIX, origin signature, TLP, sealing) and the good ones are stored in
  * the partner's inbox with their origin. Refusals are logged, counted and
- * listed in the status. The shape of taxii's peer-ingest hook.
+ * listed in the status. raw and spans (may be NULL): the document objects
+ * was parsed from and each object's text in it, which is what is stored
+ * (compacted), signature included. The shape of taxii's peer-ingest hook.
  */
 tx_err fed_receive(void *fed, tx_store *st, const struct store_user *from,
-		   int64_t inbox_pk, const json_t *objects,
-		   char status_id[TX_UUID_BUF], struct tx_error *err);
+		   int64_t inbox_pk, const json_t *objects, const char *raw,
+		   const struct tx_span *spans, char status_id[TX_UUID_BUF],
+		   struct tx_error *err);
 
 /* ---- delivery (federation/deliver.c) ---- */
 

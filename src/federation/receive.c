@@ -65,8 +65,9 @@ out:
 }
 
 tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
-		   int64_t inbox_pk, const json_t *objects,
-		   char status_id[TX_UUID_BUF], struct tx_error *err)
+		   int64_t inbox_pk, const json_t *objects, const char *raw,
+		   const struct tx_span *spans, char status_id[TX_UUID_BUF],
+		   struct tx_error *err)
 {
 	tx_fed *fed = ctx;
 	const char *from = user->peer;
@@ -76,11 +77,21 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	char (*origins)[TX_PARTY_MAX] = calloc(n ? n : 1, TX_PARTY_MAX);
 	char **messages = calloc(n ? n : 1, sizeof(*messages));
 	struct verify_memo *memo = calloc(1, sizeof(*memo));
+	char *texts = NULL;
+	size_t total = 0, used = 0;
 	int64_t refused = 0;
 	tx_err rc = TX_OK;
 
 	if (items == NULL || owned == NULL || origins == NULL || messages == NULL ||
 	    memo == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* What is stored is the text as sent (signature and all), compacted:
+	 * no re-serialisation. */
+	for (size_t i = 0; raw && spans && i < n; i++)
+		total += spans[i].len + 1;
+	if (total > 0 && (texts = malloc(total)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -107,7 +118,7 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:RED must arrive sealed");
 			goto refuse;
 		}
-		if (stix_validate(obj, &oerr) != TX_OK)
+		if (taxii_check_object(obj, &oerr) != TX_OK)
 			goto refuse;
 		if (strcmp(origin, fed->cfg.party) == 0) {
 			tx_error_set(&oerr, TX_ERR_INVALID, "made by this node: not"
@@ -122,6 +133,12 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		items[i].obj = obj;
 		items[i].origin = origin;
 		items[i].via = from;
+		if (texts != NULL && owned[i] == NULL) { /* not an opened seal */
+			items[i].text = texts + used;
+			items[i].text_len = tx_json_compact(raw + spans[i].off,
+							    spans[i].len, texts + used);
+			used += items[i].text_len + 1;
+		}
 		continue;
 refuse:
 		refused++;
@@ -151,5 +168,6 @@ out:
 	free(origins);
 	free(messages);
 	free(memo);
+	free(texts);
 	return rc;
 }

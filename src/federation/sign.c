@@ -32,37 +32,11 @@
 static const char batch_prefix[] = "trilex batch signature v1";
 #define BATCH_MSG_LEN (sizeof(batch_prefix) + 8 + SIG_HASH_BYTES)
 
-/* A copy of obj without our extension; caller decrefs. */
-static json_t *unsigned_copy(const json_t *obj)
-{
-	json_t *copy, *ext = json_object_get(obj, "extensions");
-
-	/* Nothing of ours on it: the object itself, shared. */
-	if (json_object_get(ext, FED_SIG_EXT) == NULL)
-		return json_incref((json_t *)obj);
-	if ((copy = json_deep_copy(obj)) == NULL)
-		return NULL;
-	ext = json_object_get(copy, "extensions");
-	if (json_is_object(ext)) {
-		json_object_del(ext, FED_SIG_EXT);
-		if (json_object_size(ext) == 0)
-			json_object_del(copy, "extensions");
-	}
-	return copy;
-}
-
 /* The canonical JSON of obj without our extension; caller frees. */
 static tx_err unsigned_canon(const json_t *obj, char **canon, size_t *len,
 			     struct tx_error *err)
 {
-	json_t *copy = unsigned_copy(obj);
-	tx_err rc;
-
-	if (copy == NULL)
-		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	rc = stix_canonicalize(copy, canon, len, err);
-	json_decref(copy);
-	return rc;
+	return stix_canonicalize_omit(obj, FED_SIG_EXT, canon, len, err);
 }
 
 static void leaf_hash(const char *canon, size_t len,

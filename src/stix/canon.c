@@ -50,6 +50,8 @@
 
 struct canon {
 	struct tx_buf out;
+	/* A member of the top-level "extensions" to leave out, or NULL. */
+	const char *omit_ext;
 	struct tx_error *err;
 	/* The path of the failing value, filled from the end towards the
 	 * front while the recursion unwinds: path[path_off..PATH_ROOM). */
@@ -437,7 +439,11 @@ static tx_err put_array(struct canon *c, const json_t *v, int depth)
 	return tx_buf_append(&c->out, "]", 1);
 }
 
-static tx_err put_object(struct canon *c, const json_t *v, int depth)
+/* v, without its member skip (NULL: none); when depth is 0, without the
+ * member c->omit_ext of "extensions", and without "extensions" if that
+ * was its only member. */
+static tx_err put_object(struct canon *c, const json_t *v, int depth,
+			 const char *skip)
 {
 	tx_err rc = TX_OK;
 	struct member *m = NULL;
@@ -460,6 +466,13 @@ static tx_err put_object(struct canon *c, const json_t *v, int depth)
 			path_prepend_key(c, key, key_len);
 			goto out;
 		}
+		if (skip != NULL && strcmp(key, skip) == 0)
+			continue;
+		if (depth == 0 && c->omit_ext != NULL && json_is_object(value) &&
+		    strcmp(key, "extensions") == 0 &&
+		    json_object_get(value, c->omit_ext) != NULL &&
+		    json_object_size(value) == 1)
+			continue;
 		m[i].key = key;
 		m[i].len = key_len;
 		m[i].value = value;
@@ -476,7 +489,13 @@ static tx_err put_object(struct canon *c, const json_t *v, int depth)
 		if ((rc = put_string(c, m[i].key, m[i].len)) != TX_OK ||
 		    (rc = tx_buf_append(&c->out, ":", 1)) != TX_OK)
 			goto out;
-		if ((rc = put_value(c, m[i].value, depth + 1)) != TX_OK) {
+		if (depth == 0 && c->omit_ext != NULL &&
+		    json_is_object(m[i].value) &&
+		    strcmp(m[i].key, "extensions") == 0)
+			rc = put_object(c, m[i].value, 1, c->omit_ext);
+		else
+			rc = put_value(c, m[i].value, depth + 1);
+		if (rc != TX_OK) {
 			path_prepend_key(c, m[i].key, m[i].len);
 			goto out;
 		}
@@ -498,7 +517,7 @@ static tx_err put_value(struct canon *c, const json_t *v, int depth)
 			return tx_error_set(c->err, TX_ERR_INVALID,
 					    "nested deeper than %d levels",
 					    MAX_DEPTH);
-		return json_is_object(v) ? put_object(c, v, depth)
+		return json_is_object(v) ? put_object(c, v, depth, NULL)
 					 : put_array(c, v, depth);
 	case JSON_STRING:
 		return put_string(c, json_string_value(v),
@@ -527,6 +546,12 @@ static tx_err put_value(struct canon *c, const json_t *v, int depth)
 tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
 			 struct tx_error *err)
 {
+	return stix_canonicalize_omit(v, NULL, out, len, err);
+}
+
+tx_err stix_canonicalize_omit(const json_t *v, const char *ext, char **out,
+			      size_t *len, struct tx_error *err)
+{
 	struct canon *c;
 	tx_err rc;
 
@@ -537,6 +562,7 @@ tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	tx_buf_init(&c->out, 0);
 	c->err = err;
+	c->omit_ext = ext;
 	c->path_off = sizeof(c->path);
 	rc = put_value(c, v, 0);
 	if (rc == TX_ERR_NOMEM || rc == TX_ERR_TOOBIG) {

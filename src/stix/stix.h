@@ -51,5 +51,12 @@ tx_err stix_validate(const json_t *obj, struct tx_error *err);
  */
 tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
 			 struct tx_error *err);
+/*
+ * The canonical form of the object v as if its "extensions" had no member
+ * ext (and as if it had no "extensions" at all when ext was the only one),
+ * without copying v. ext NULL: stix_canonicalize.
+ */
+tx_err stix_canonicalize_omit(const json_t *v, const char *ext, char **out,
+			      size_t *len, struct tx_error *err);
 
 #endif

@@ -27,6 +27,15 @@ static int bad_pattern(const json_t *obj, struct tx_error *verr)
 	return 1;
 }
 
+tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
+{
+	tx_err rc;
+
+	if ((rc = stix_validate(obj, err)) != TX_OK)
+		return rc;
+	return bad_pattern(obj, err) ? TX_ERR_INVALID : TX_OK;
+}
+
 tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 		    const struct store_user *u, const json_t *objects,
 		    size_t first_index, char status_id[TX_UUID_BUF],
@@ -70,8 +79,7 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 		if (!json_is_object(obj)) {
 			verr.code = TX_ERR_INVALID;
 			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
-		} else if (stix_validate(obj, &verr) == TX_OK &&
-			   !bad_pattern(obj, &verr)) {
+		} else if (taxii_check_object(obj, &verr) == TX_OK) {
 			items[i].obj = obj;
 			if (texts != NULL) {
 				items[i].text = texts + used;

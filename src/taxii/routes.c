@@ -315,7 +315,8 @@ static void post_objects(struct request *rq, struct reply *rp,
 			goto out;
 		}
 		rc = rq->hooks->peer_ingest(rq->hooks->ctx, rq->st, &rq->user,
-					    c->pk, objects, status_id, &err);
+					    c->pk, objects, spans ? rq->body : NULL,
+					    spans, status_id, &err);
 	} else {
 		rc = taxii_ingest_text(rq->st, c->pk, &rq->user, objects,
 				       spans ? rq->body : NULL, spans, 0,

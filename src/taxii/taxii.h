@@ -64,14 +64,16 @@ const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
 /*
  * What a service above TAXII does for the server: objects a partner's
  * account posts go to peer_ingest (which checks signatures) instead of the
- * plain ingest; stored() is told after every successful POST. Any may be
+ * plain ingest, with the body (raw) and each object's span of it when
+ * found (else NULL); stored() is told after every successful POST. Any may be
  * NULL.
  */
 struct taxii_hooks {
 	tx_err (*peer_ingest)(void *ctx, tx_store *st,
 			      const struct store_user *from, int64_t inbox_pk,
-			      const json_t *objects, char status_id[TX_UUID_BUF],
-			      struct tx_error *err);
+			      const json_t *objects, const char *raw,
+			      const struct tx_span *spans,
+			      char status_id[TX_UUID_BUF], struct tx_error *err);
 	void (*stored)(void *ctx);
 	void *ctx;
 };
@@ -91,6 +93,12 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 			  struct tx_error *err);
 /* Stop accepting, finish the requests in flight, free everything. */
 void taxii_server_stop(tx_server *srv);
+
+/*
+ * What every object is checked with before it is stored, whoever sent it:
+ * STIX 2.1 validation, and the pattern of a STIX indicator must parse.
+ */
+tx_err taxii_check_object(const json_t *obj, struct tx_error *err);
 
 /*
  * Validate the objects of an envelope (or bundle) and store the valid ones

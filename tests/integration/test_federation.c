@@ -657,7 +657,9 @@ static void test_batch_signatures(void **state)
 				 FED_BAD_SIGNATURE);
 	}
 	/* End to end: UK posts the batch with two tampered members to JP. */
-	json_t *objs = json_pack("[O, O]", a, d);
+	json_t *badpat = indicator(399, TLP_GREEN, NULL);
+	json_object_set_new(badpat, "pattern", json_string("[ipv4-addr:value = ]"));
+	json_t *objs = json_pack("[O, O, o]", a, d, signed_by(&UK, badpat));
 	for (size_t i = 0; i < 13; i++)
 		if (i != 4)
 			json_array_append(objs, json_array_get(list, i));
@@ -669,10 +671,13 @@ static void test_batch_signatures(void **state)
 	assert_int_equal(r.status, 202);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 12);
 	json_t *fl = json_object_get(r.json, "failures");
-	assert_int_equal(json_array_size(fl), 2);
+	assert_int_equal(json_array_size(fl), 3);
 	for (size_t i = 0; i < 2; i++)
 		assert_non_null(strstr(json_string_value(json_object_get(
 			json_array_get(fl, i), "message")), "altered"));
+	/* a partner's indicator is held to the same pattern check */
+	assert_non_null(strstr(json_string_value(json_object_get(
+		json_array_get(fl, 2), "message")), "pattern:"));
 	http_free(&r);
 	free(body);
 	json_decref(env);

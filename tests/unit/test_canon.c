@@ -499,6 +499,36 @@ static void test_depth(void **state)
 
 /* Every allocation of a call, made to fail in turn, gives TX_ERR_NOMEM,
  * no output and nothing left allocated. */
+/* Leaving one member of "extensions" out is the canonical form of a copy
+ * without it (and without "extensions" when it was the only member). */
+static void test_omit_extension(void **state)
+{
+	const char *cases[][2] = {
+		{ "{\"b\":1,\"extensions\":{\"x\":{\"s\":\"sig\"}},\"a\":[{\"extensions\":{\"x\":1}}]}",
+		  "{\"a\":[{\"extensions\":{\"x\":1}}],\"b\":1}" },
+		{ "{\"extensions\":{\"y\":{\"k\":2},\"x\":{}},\"id\":\"o\"}",
+		  "{\"extensions\":{\"y\":{\"k\":2}},\"id\":\"o\"}" },
+		{ "{\"extensions\":{},\"id\":\"o\"}", "{\"extensions\":{},\"id\":\"o\"}" },
+		{ "{\"extensions\":{\"y\":1},\"id\":\"o\"}",
+		  "{\"extensions\":{\"y\":1},\"id\":\"o\"}" },
+		{ "{\"extensions\":\"x\",\"x\":1}", "{\"extensions\":\"x\",\"x\":1}" },
+		{ "[{\"extensions\":{\"x\":1}}]", "[{\"extensions\":{\"x\":1}}]" },
+	};
+	struct tx_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_loads(cases[i][0], 0, NULL);
+		char *out = NULL;
+		size_t len = 0;
+		assert_non_null(v);
+		assert_int_equal(stix_canonicalize_omit(v, "x", &out, &len, &err), TX_OK);
+		assert_string_equal(out, cases[i][1]);
+		assert_int_equal(len, strlen(cases[i][1]));
+		free(out);
+		json_decref(v);
+	}
+}
+
 static void test_alloc_failure(void **state)
 {
 #ifdef CANON_HOOKS
@@ -564,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_omit_extension),
 		cmocka_unit_test(test_alloc_failure),
 	};
 
