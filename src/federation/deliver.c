@@ -169,8 +169,6 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 	size_t *at = NULL, n_sign = 0;
 	tx_err rc;
 
-	if (limit > SIG_BATCH_MAX)
-		limit = SIG_BATCH_MAX; /* one batch signature per call at most */
 	if (list == NULL ||
 	    (col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL) {
 		json_decref(list);

@@ -14,8 +14,9 @@ struct worker;
 #define SIG_B64_BUF 96
 /* Batch signatures (sign.c): tree hashes are BLAKE2b-256. */
 #define SIG_HASH_BYTES 32
-#define SIG_BATCH_MAX 1024
+#define SIG_BATCH_MAX 1024       /* the biggest tree a receiver takes */
 #define SIG_PATH_MAX 10          /* ceil(log2(SIG_BATCH_MAX)) */
+#define SIG_TREE_LEAVES 32       /* the trees this node makes */
 
 /* How one object is signed: the signature, and for a batch (size > 1)
  * the object's place in it and its audit path, leaf to root. */
@@ -81,7 +82,7 @@ const char *sig_signer(const json_t *obj);
 /* This node's signature of obj (as it is, without our extension). */
 tx_err sig_make(const tx_fed *fed, json_t *obj, char b64_out[SIG_B64_BUF],
 		struct tx_error *err);
-/* Sign n objects (1..SIG_BATCH_MAX) as one batch: out[i] for objs[i]. */
+/* Sign n objects in trees of up to SIG_TREE_LEAVES: out[i] for objs[i]. */
 tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		      struct sig_proof *out, struct tx_error *err);
 /* Put this node's signature p on obj, in our extension. */

@@ -191,8 +191,10 @@ static tx_err sign_bytes(const tx_fed *fed, const void *msg, size_t len,
 	return TX_OK;
 }
 
-tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
-		      struct sig_proof *out, struct tx_error *err)
+/* One tree over objs[0, n), n <= SIG_BATCH_MAX; a lone object is signed
+ * directly over its canonical JSON. */
+static tx_err sign_tree(const tx_fed *fed, json_t *const *objs, size_t n,
+			struct sig_proof *out, struct tx_error *err)
 {
 	unsigned char (*leaves)[SIG_HASH_BYTES] = NULL;
 	unsigned char root[SIG_HASH_BYTES], msg[BATCH_MSG_LEN];
@@ -200,14 +202,8 @@ tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 	size_t len = 0;
 	tx_err rc = TX_OK;
 
-	if (n == 0)
-		return TX_OK;
-	if (n > SIG_BATCH_MAX)
-		return tx_error_set(err, TX_ERR_INTERNAL, "batch of %zu objects:"
-				    " more than %d", n, SIG_BATCH_MAX);
 	memset(out, 0, n * sizeof(*out));
 	if (n == 1) {
-		/* Alone: signed directly over its canonical JSON. */
 		if ((rc = unsigned_canon(objs[0], &canon, &len, err)) == TX_OK &&
 		    (rc = sign_bytes(fed, canon, len, out[0].b64, err)) == TX_OK)
 			out[0].size = 1;
@@ -233,6 +229,21 @@ tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		memcpy(out[i].b64, b64, SIG_B64_BUF);
 out:
 	free(leaves);
+	return rc;
+}
+
+tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
+		      struct sig_proof *out, struct tx_error *err)
+{
+	tx_err rc = TX_OK;
+
+	/* Trees of SIG_TREE_LEAVES: an audit path of 5 hashes per object
+	 * (~230 bytes) and one signature per 32 objects; bigger trees would
+	 * save little signing and make every object longer. */
+	for (size_t at = 0; rc == TX_OK && at < n; at += SIG_TREE_LEAVES) {
+		size_t k = n - at < SIG_TREE_LEAVES ? n - at : SIG_TREE_LEAVES;
+		rc = sign_tree(fed, objs + at, k, out + at, err);
+	}
 	return rc;
 }
 

@@ -603,7 +603,7 @@ static void test_batch_signatures(void **state)
 	tx_fed *uk = NULL, *jp = NULL;
 	tx_store *st = NULL;
 	char origin[TX_PARTY_MAX], path[PATH_MAX];
-	const int sizes[] = { 1, 2, 3, 4, 5, 7, 8, 9, 13, 64, 100, 500, 1000 };
+	const int sizes[] = { 1, 2, 3, 4, 5, 7, 8, 9, 13, 32, 33, 64, 100, 500, 1000 };
 
 	assert_int_equal(tx_config_load(UK.dir, &cfg_uk, &err), TX_OK);
 	assert_int_equal(fed_open(UK.dir, &cfg_uk, &uk, &err), TX_OK);
@@ -621,8 +621,14 @@ static void test_batch_signatures(void **state)
 			assert_string_equal(origin, "UK");
 			assert_int_equal(fed_verify_memo(jp, st, o, &memo, origin, &err),
 					 FED_SIGNED_OK);
+			/* trees of SIG_TREE_LEAVES; one left over is signed alone */
+			int alone = i == (size_t)sizes[k] - 1 &&
+				    sizes[k] % SIG_TREE_LEAVES == 1;
 			assert_int_equal(json_object_get(sig_ext(o), "batch_path") != NULL,
-					 sizes[k] > 1);
+					 !alone);
+			if (!alone)
+				assert_true(json_integer_value(json_object_get(
+					sig_ext(o), "batch_size")) <= SIG_TREE_LEAVES);
 		}
 		json_decref(list);
 	}
