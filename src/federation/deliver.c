@@ -50,6 +50,8 @@ struct pending {
 	int64_t rowid;
 	int64_t date_added;
 	json_t *obj;
+	char *text;             /* the stored text of obj */
+	size_t text_len;
 };
 
 struct collect {
@@ -67,6 +69,11 @@ static int collect_row(void *ctx, const struct store_row *row)
 	c->rows[c->n].rowid = row->rowid;
 	c->rows[c->n].date_added = row->date_added;
 	c->rows[c->n].obj = obj;
+	if ((c->rows[c->n].text = malloc(row->json_len + 1)) != NULL) {
+		memcpy(c->rows[c->n].text, row->json, row->json_len);
+		c->rows[c->n].text[row->json_len] = '\0';
+		c->rows[c->n].text_len = row->json_len;
+	}
 	c->n++;
 	return 0;
 }
@@ -158,22 +165,54 @@ out:
 	return w;
 }
 
+/* Append obj (stored as text, which may be NULL) to out, with our
+ * signature p when p->b64 is set. The signature goes into the stored text
+ * directly when the object has no "extensions" yet: no re-serialisation
+ * of what is sent. */
+static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
+			    size_t len, const struct sig_proof *p,
+			    struct tx_buf *out, struct tx_error *err)
+{
+	char *dumped = NULL;
+	tx_err rc;
+
+	while (text != NULL && len > 0 && text[len - 1] != '}')
+		len--;
+	if (text != NULL && len > 2 && !p->b64[0])
+		return tx_buf_append(out, text, len) ? tx_error_set(err,
+			TX_ERR_NOMEM, "out of memory") : TX_OK;
+	if (text != NULL && len > 2 && json_object_get(obj, "extensions") == NULL) {
+		if (tx_buf_append(out, text, len - 1) ||
+		    tx_buf_puts(out, ",\"extensions\":{\"" FED_SIG_EXT "\":") ||
+		    sig_ext_text(fed, p, out) || tx_buf_puts(out, "}}"))
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return TX_OK;
+	}
+	if (p->b64[0] && (rc = sig_attach(fed, obj, p, err)) != TX_OK)
+		return rc;
+	if ((dumped = json_dumps(obj, JSON_COMPACT)) == NULL ||
+	    tx_buf_puts(out, dumped)) {
+		free(dumped);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
+	free(dumped);
+	return TX_OK;
+}
+
 tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
-		    struct store_cursor *c, int64_t limit, json_t **out,
-		    int *more, struct tx_error *err)
+		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
+		    size_t *count, int *more, struct tx_error *err)
 {
 	struct collect col = { 0 };
 	struct store_page page;
 	struct sig_proof *proofs = NULL;
-	json_t *list = json_array(), **to_sign = NULL;
+	json_t **to_sign = NULL;
 	size_t *at = NULL, n_sign = 0;
 	tx_err rc;
 
-	if (list == NULL ||
-	    (col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL) {
-		json_decref(list);
+	*count = 0;
+	if ((col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	}
 	if ((rc = store_query_outgoing(st, c, limit, collect_row, &col, &page, err)))
 		goto out;
 	/* What goes to this partner; of that, what we made and have not
@@ -224,36 +263,50 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 		free(fresh);
 	}
 	for (size_t i = 0; i < col.n; i++) {
-		json_t *obj = col.rows[i].obj, *send = obj;
+		json_t *obj = col.rows[i].obj, *sealed;
+		char *text;
 
 		if (obj == NULL)
 			continue;
-		if (proofs[i].b64[0] &&
-		    (rc = sig_attach(fed, obj, &proofs[i], err)) != TX_OK)
-			goto out;
-		if (fed_tlp_of(obj) == FED_TLP_RED &&
-		    (send = seal_for(fed, obj, p, err)) == NULL) {
-			rc = TX_ERR_CRYPTO;
-			goto out;
-		}
-		if (json_array_append_new(list, send == obj ? json_incref(obj) : send)) {
+		if (*count > 0 && tx_buf_append(out, ",", 1)) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
+		if (fed_tlp_of(obj) == FED_TLP_RED) {
+			if ((proofs[i].b64[0] &&
+			     (rc = sig_attach(fed, obj, &proofs[i], err)) != TX_OK))
+				goto out;
+			if ((sealed = seal_for(fed, obj, p, err)) == NULL) {
+				rc = TX_ERR_CRYPTO;
+				goto out;
+			}
+			text = json_dumps(sealed, JSON_COMPACT);
+			json_decref(sealed);
+			if (text == NULL || tx_buf_puts(out, text)) {
+				free(text);
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			free(text);
+		} else if ((rc = append_object(fed, obj, col.rows[i].text,
+					       col.rows[i].text_len, &proofs[i],
+					       out, err)) != TX_OK) {
+			goto out;
+		}
+		(*count)++;
 	}
 	if (page.n > 0)
 		*c = page.next;
 	*more = page.more;
-	*out = list;
-	list = NULL;
 out:
-	for (size_t i = 0; i < col.n; i++)
+	for (size_t i = 0; i < col.n; i++) {
 		json_decref(col.rows[i].obj);
+		free(col.rows[i].text);
+	}
 	free(col.rows);
 	free(proofs);
 	free(to_sign);
 	free(at);
-	json_decref(list);
 	return rc;
 }
 
@@ -329,59 +382,146 @@ static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 	return TX_OK;
 }
 
-/* Push one batch; TX_OK when acknowledged (*sent = objects carried). */
-static tx_err push_once(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
-			struct store_peer *p, int *more, int64_t *sent,
-			struct tx_error *err)
+/* A batch for a partner: the objects after cursor from, up to to. */
+struct batch {
+	int ready;
+	struct store_cursor from, to;
+	struct tx_buf body;          /* the TAXII envelope */
+	size_t count;
+	int more;
+};
+
+static void batch_clear(struct batch *b)
 {
-	struct store_cursor c = p->push;
-	struct tx_buf resp, url;
-	json_t *list = NULL, *env = NULL, *status = NULL;
-	char *body = NULL;
-	long code = 0;
+	tx_buf_free(&b->body);
+	memset(b, 0, sizeof(*b));
+}
+
+static tx_err batch_prepare(tx_fed *fed, tx_store *st, const struct store_peer *p,
+			    const struct store_cursor *from, struct batch *b,
+			    struct tx_error *err)
+{
+	tx_err rc;
+
+	batch_clear(b);
+	tx_buf_init(&b->body, 0);
+	b->from = b->to = *from;
+	if ((rc = tx_buf_puts(&b->body, "{\"objects\":[")) ||
+	    (rc = fed_outgoing(fed, st, p, &b->to, BATCH, &b->body, &b->count,
+			       &b->more, err)) ||
+	    (rc = tx_buf_puts(&b->body, "]}"))) {
+		if (rc == TX_ERR_NOMEM)
+			tx_error_set(err, rc, "out of memory");
+		batch_clear(b);
+		return rc;
+	}
+	b->ready = 1;
+	return TX_OK;
+}
+
+/* One POST of a batch, on its own thread while the next is prepared. */
+struct post {
+	CURL *h;
+	tx_fed *fed;
+	const char *ca;
+	const char *url;
+	const char *body;
+	long code;
+	struct tx_buf resp;
+	struct tx_error err;
+	tx_err rc;
+};
+
+static void *post_run(void *arg)
+{
+	struct post *q = arg;
+
+	q->rc = call(q->h, q->fed, q->ca, "POST", q->url, q->body, &q->code,
+		     &q->resp, &q->err);
+	return NULL;
+}
+
+/*
+ * Push one batch; TX_OK when acknowledged (*sent = objects carried).
+ * While the partner works on it, the next batch is read and signed into
+ * *next (pipelining: the sender's signing and the receiver's checking
+ * overlap); *next is used by the following call if it still starts at
+ * the cursor, and dropped otherwise.
+ */
+static tx_err push_once(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
+			struct store_peer *p, struct batch *next, int *more,
+			int64_t *sent, struct tx_error *err)
+{
+	struct batch cur = { 0 };
+	struct post q = { 0 };
+	struct tx_buf url;
+	json_t *status = NULL;
+	pthread_t t;
 	tx_err rc;
 
 	*sent = 0;
-	tx_buf_init(&resp, RESPONSE_MAX);
+	*more = 0;
 	tx_buf_init(&url, 0);
-	if ((rc = fed_outgoing(fed, st, p, &c, BATCH, &list, more, err)))
-		goto out;
-	if (json_array_size(list) == 0) {
+	if (next->ready && next->from.date_added == p->push.date_added &&
+	    next->from.rowid == p->push.rowid) {
+		cur = *next;  /* take it over */
+		memset(next, 0, sizeof(*next));
+	} else {
+		batch_clear(next);
+		if ((rc = batch_prepare(fed, st, p, &p->push, &cur, err)))
+			goto out;
+	}
+	*more = cur.more;
+	if (cur.count == 0) {
 		/* Nothing for this partner among those rows: just move on. */
-		if (c.date_added != p->push.date_added || c.rowid != p->push.rowid)
-			rc = store_peer_delivered(st, p->party, &c, 0);
-		p->push = c;
+		if (cur.to.date_added != p->push.date_added ||
+		    cur.to.rowid != p->push.rowid)
+			rc = store_peer_delivered(st, p->party, &cur.to, 0);
+		p->push = cur.to;
 		goto out;
 	}
-	if ((env = json_pack("{s:O}", "objects", list)) == NULL ||
-	    (body = json_dumps(env, JSON_COMPACT)) == NULL ||
-	    tx_buf_printf(&url, "%scollections/inbox-%s/objects/", p->url,
+	if (tx_buf_printf(&url, "%scollections/inbox-%s/objects/", p->url,
 			  fed->cfg.party)) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = call(h, fed, ca, "POST", url.data, body, &code, &resp, err)))
-		goto out;
-	if (code != 202) {
-		rc = tx_error_set(err, TX_ERR_IO, "%s: HTTP %ld: %.200s", url.data,
-				  code, resp.data ? resp.data : "");
+	q.h = h;
+	q.fed = fed;
+	q.ca = ca;
+	q.url = url.data;
+	q.body = cur.body.data;
+	tx_buf_init(&q.resp, RESPONSE_MAX);
+	if (pthread_create(&t, NULL, post_run, &q) != 0) {
+		post_run(&q);
+	} else {
+		if (cur.more && batch_prepare(fed, st, p, &cur.to, next, err) != TX_OK)
+			batch_clear(next); /* made again next time */
+		pthread_join(t, NULL);
+	}
+	if ((rc = q.rc) != TX_OK) {
+		*err = q.err;
 		goto out;
 	}
-	status = json_loadb(resp.data ? resp.data : "", resp.len, 0, NULL);
+	if (q.code != 202) {
+		rc = tx_error_set(err, TX_ERR_IO, "%s: HTTP %ld: %.200s", url.data,
+				  q.code, q.resp.data ? q.resp.data : "");
+		goto out;
+	}
+	status = json_loadb(q.resp.data ? q.resp.data : "", q.resp.len, 0, NULL);
 	const json_t *f;
 	size_t i;
 	json_array_foreach(json_object_get(status, "failures"), i, f)
 		tx_log(TX_LOG_WARN, "partner %s refused %s",
 		       p->party, json_string_value(json_object_get(f, "message")));
-	*sent = (int64_t)json_array_size(list);
-	if ((rc = store_peer_delivered(st, p->party, &c, *sent)) == TX_OK)
-		p->push = c;
+	*sent = (int64_t)cur.count;
+	if ((rc = store_peer_delivered(st, p->party, &cur.to, *sent)) == TX_OK)
+		p->push = cur.to;
 out:
+	if (rc != TX_OK)
+		batch_clear(next);
 	json_decref(status);
-	json_decref(env);
-	json_decref(list);
-	free(body);
-	tx_buf_free(&resp);
+	batch_clear(&cur);
+	tx_buf_free(&q.resp);
 	tx_buf_free(&url);
 	return rc;
 }
@@ -479,6 +619,7 @@ static void *work(void *arg)
 	tx_store *st = NULL;
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
+	struct batch next = { 0 };  /* prepared while the last one was sent */
 	uint64_t seen = 0;
 
 	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
@@ -526,7 +667,8 @@ static void *work(void *arg)
 			nap(fed, w, &seen, POLL_MS);
 			continue;
 		}
-		if (push_once(h, fed, w->ca_path, st, p, &more, &sent, &err) != TX_OK) {
+		if (push_once(h, fed, w->ca_path, st, p, &next, &more, &sent,
+			      &err) != TX_OK) {
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
 			if (backoff > BACKOFF_MAX_MS)
 				backoff = BACKOFF_MAX_MS;
@@ -546,6 +688,7 @@ static void *work(void *arg)
 			last_rowid = rowid;
 	}
 out:
+	batch_clear(&next);
 	store_close(st);
 	if (h)
 		curl_easy_cleanup(h);
@@ -680,7 +823,8 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 	const char *after = taxii_ext_arg(rq, "after");
 	const char *lim = taxii_ext_arg(rq, "limit");
 	char tok[STORE_TOKEN_BUF];
-	json_t *list = NULL;
+	struct tx_buf body = { 0 };
+	size_t count = 0;
 	int64_t limit = BATCH;
 	int more = 0;
 
@@ -707,15 +851,24 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 			 " from this server and limit 1 to 1000");
 		goto out;
 	}
-	if (fed_outgoing(fed, rq->st, p, &c, limit, &list, &more, &err) != TX_OK) {
+	tx_buf_init(&body, 0);
+	if (tx_buf_puts(&body, "{\"objects\":[") ||
+	    fed_outgoing(fed, rq->st, p, &c, limit, &body, &count, &more,
+			 &err) != TX_OK) {
 		rp->status = 500;
 		snprintf(rp->message, sizeof(rp->message), "%s", err.msg);
 		goto out;
 	}
 	store_cursor_encode(&c, tok);
-	rp->json = json_pack("{s:o, s:b, s:s}", "objects", list, "more", more,
-			     "next", tok);
-	rp->status = rp->json ? 200 : 500;
+	if (tx_buf_printf(&body, "],\"more\":%s,\"next\":\"%s\"}",
+			  more ? "true" : "false", tok)) {
+		rp->status = 500;
+		goto out;
+	}
+	rp->text_len = body.len;
+	rp->text = tx_buf_take(&body);
+	rp->status = rp->text ? 200 : 500;
 out:
+	tx_buf_free(&body);
 	free(p);
 }

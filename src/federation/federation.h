@@ -110,12 +110,13 @@ tx_err fed_receive(void *fed, tx_store *st, const struct store_user *from,
 
 /*
  * One batch of what partner p is entitled to after cursor *c, signed
- * (and sealed where RED), as a JSON list in *out. *c moves past every row
- * looked at; *more tells whether rows remain.
+ * (and sealed where RED), appended to out as JSON objects separated by
+ * commas (the inside of a list); *count says how many. *c moves past
+ * every row looked at; *more tells whether rows remain.
  */
 tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
-		    struct store_cursor *c, int64_t limit, json_t **out,
-		    int *more, struct tx_error *err);
+		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
+		    size_t *count, int *more, struct tx_error *err);
 
 /* Start the delivery workers (one per partner with a URL). */
 tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err);

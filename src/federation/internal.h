@@ -88,6 +88,10 @@ tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 /* Put this node's signature p on obj, in our extension. */
 tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err);
+/* Our extension carrying p, as JSON text, appended to out (what
+ * sig_attach puts on an object, member for member). */
+tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
+		    struct tx_buf *out);
 /* fed_verify remembering, in memo (may be NULL), what it has checked. */
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 				 const json_t *obj, struct verify_memo *memo,

@@ -178,6 +178,34 @@ nomem:
 	return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 }
 
+tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
+		    struct tx_buf *out)
+{
+	char b64[SIG_B64_BUF];
+	tx_err rc;
+
+	if ((rc = tx_buf_puts(out, "{\"extension_type\":\"property-extension\","
+			      "\"signer_party\":")) ||
+	    (rc = tx_buf_json_string(out, fed->cfg.party)) ||
+	    (rc = tx_buf_printf(out, ",\"signer_key\":\"%s\",\"signature\":\"%s\"",
+				fed->pk_hex, p->b64)))
+		return rc;
+	if (p->size > 1) {
+		if ((rc = tx_buf_printf(out, ",\"batch_size\":%u,\"batch_index\":%u,"
+					"\"batch_path\":[", p->size, p->index)))
+			return rc;
+		for (size_t i = 0; i < p->n_path; i++) {
+			sodium_bin2base64(b64, sizeof(b64), p->path[i], SIG_HASH_BYTES,
+					  sodium_base64_VARIANT_ORIGINAL);
+			if ((rc = tx_buf_printf(out, "%s\"%s\"", i ? "," : "", b64)))
+				return rc;
+		}
+		if ((rc = tx_buf_puts(out, "]")))
+			return rc;
+	}
+	return tx_buf_puts(out, "}");
+}
+
 static tx_err sign_bytes(const tx_fed *fed, const void *msg, size_t len,
 			 char b64_out[SIG_B64_BUF], struct tx_error *err)
 {

@@ -497,6 +497,14 @@ void routes_ext(struct request *rq, struct reply *rp)
 		xr.dir = rq->dir;
 		xr.conn = rq->conn;
 		x->fn(x->ctx, &xr, &xp);
+		if (xp.status < 400 && xp.json == NULL && xp.text != NULL) {
+			free(rp->body);
+			rp->body = xp.text;
+			rp->len = xp.text_len;
+			rp->status = xp.status ? xp.status : 200;
+			return;
+		}
+		free(xp.text);
 		if (xp.status >= 400 || xp.json == NULL) {
 			json_decref(xp.json);
 			reply_error(rp, xp.status >= 400 ? xp.status : 500,

@@ -46,6 +46,8 @@ struct taxii_ext_request {
 struct taxii_ext_reply {
 	unsigned status;
 	json_t *json;
+	char *text;           /* or the JSON body as text (taken, freed) */
+	size_t text_len;
 	char message[TX_ERROR_MSG_MAX];
 };
 
