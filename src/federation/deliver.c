@@ -29,6 +29,7 @@
 
 #define BATCH 500
 #define POLL_MS 2
+#define PEER_REFRESH_MS 250
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 30000
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
@@ -619,6 +620,7 @@ static void *work(void *arg)
 	tx_store *st = NULL;
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
+	int64_t next_refresh = 0;
 	struct batch next = { 0 };  /* prepared while the last one was sent */
 	uint64_t seen = 0;
 
@@ -636,8 +638,15 @@ static void *work(void *arg)
 		int more = 0;
 		int64_t sent = 0, t = now_ms(), rowid;
 
-		if (store_peer_find(st, w->party, NULL, NULL, p) != TX_OK)
-			break; /* unpinned */
+		/* The partner's row (URL, certificate, cursor): read again every
+		 * PEER_REFRESH_MS, or when there may be work; not at every
+		 * wake-up, which partners' own posts cause by the hundred. */
+		if (t >= next_refresh || store_last_own_added(st) != last_rowid ||
+		    t >= next_pull || t >= next_try) {
+			if (store_peer_find(st, w->party, NULL, NULL, p) != TX_OK)
+				break; /* unpinned */
+			next_refresh = t + PEER_REFRESH_MS;
+		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
 		 * pinned certificate there, as the store has it. */
 		if (w->ca_path[0] == '\0') {
@@ -662,7 +671,9 @@ static void *work(void *arg)
 			}
 			next_pull = now_ms() + PULL_S * 1000;
 		}
-		rowid = store_last_added(st); /* the clock: the newest date_added */
+		/* the newest of our own objects: what partners send does not
+		 * wake us for nothing */
+		rowid = store_last_own_added(st);
 		if (rowid == last_rowid) {
 			nap(fed, w, &seen, POLL_MS);
 			continue;

@@ -320,6 +320,20 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 	return rc;
 }
 
+int64_t store_last_own_added(tx_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+
+	if (db_prepare(st, "SELECT date_added FROM objects WHERE via IS NULL"
+		       " ORDER BY date_added DESC LIMIT 1", &s, NULL) != TX_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	db_done(st, s);
+	return v;
+}
+
 int64_t store_last_added(tx_store *st)
 {
 	sqlite3_stmt *s = NULL;

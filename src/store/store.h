@@ -269,6 +269,9 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 /* The date_added of the last object stored (never reused, also after
  * deletes): a cheap "anything new?" probe. */
 int64_t store_last_added(tx_store *st);
+/* The newest date_added of this node's own objects (the outbox), or 0:
+ * what partners send us does not move it. */
+int64_t store_last_own_added(tx_store *st);
 
 /* ---- next tokens ---- */
 
