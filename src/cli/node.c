@@ -166,6 +166,7 @@ static void *recheck_loop(void *arg)
  */
 static const struct taxii_ext serve_exts[] = {
 	{ "assess", policy_http_assess, NULL },
+	{ "extension-definition", fed_http_extension, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -81,6 +81,16 @@ enum fed_verdict {
 enum fed_verdict fed_verify(const tx_fed *fed, tx_store *st, const json_t *obj,
 			    char origin[TX_PARTY_MAX], struct tx_error *err);
 
+/*
+ * The STIX objects that define our signature extension: the
+ * extension-definition FED_SIG_EXT (its schema says, in plain text, how to
+ * check a signature) and the identity that made it, as {"objects": [...]}.
+ * Served at /trilex/v1/extension-definition (fed_http_extension).
+ */
+json_t *fed_extension_definition(void);
+void fed_http_extension(void *ctx, const struct taxii_ext_request *rq,
+			struct taxii_ext_reply *rp);
+
 /* ---- peer cards (federation/card.c) ---- */
 
 /* This node's peer card (caller decrefs). */

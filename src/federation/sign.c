@@ -470,3 +470,59 @@ enum fed_verdict fed_verify(const tx_fed *fed, tx_store *st, const json_t *obj,
 {
 	return fed_verify_memo(fed, st, obj, NULL, origin, err);
 }
+
+/* ---- the extension-definition of our signatures ---- */
+
+#define TRILEX_PROJECT_IDENTITY "identity--6d1c2b0e-7f3a-4c59-8e21-4b9a7d0c5f13"
+
+json_t *fed_extension_definition(void)
+{
+	static const char schema[] =
+		"A property extension on any STIX object, added by the trilex node "
+		"that made the object when the object first leaves it. Properties: "
+		"extension_type (\"property-extension\"); signer_party (string, "
+		"the party code of the signing node; must be the party the key "
+		"was pinned for); signer_key (string, the node's Ed25519 public "
+		"key, 64 lowercase hex digits); signature (string, base64 of the "
+		"64-byte Ed25519 signature); batch_size, batch_index (integers) "
+		"and batch_path (list of base64 32-byte hashes), present when the "
+		"object was signed in a batch. Without batch_size, signature signs "
+		"the RFC 8785 canonical JSON of the object without this extension "
+		"(and without \"extensions\" when this was its only member). With "
+		"it, the leaf is BLAKE2b-256(0x00 || that canonical JSON), inner "
+		"nodes BLAKE2b-256(0x01 || left || right), the tree and the audit "
+		"path (leaf to root) as in RFC 9162 section 2.1, and signature "
+		"signs the ASCII bytes \"trilex batch signature v1\", a zero "
+		"byte, batch_size as 8 bytes big endian, and the 32-byte root.";
+
+	return json_pack(
+		"{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
+		" {s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}]}",
+		"objects",
+		"type", "identity", "spec_version", "2.1", "id",
+		TRILEX_PROJECT_IDENTITY, "created", "2026-11-26T00:00:00.000Z",
+		"modified", "2026-11-26T00:00:00.000Z", "name", "trilex",
+		"identity_class", "system", "description",
+		"The trilex federation of national CSIRT nodes (JP, UK, US and"
+		" allies).",
+		"type", "extension-definition", "spec_version", "2.1", "id",
+		FED_SIG_EXT, "created_by_ref", TRILEX_PROJECT_IDENTITY, "created",
+		"2026-11-26T00:00:00.000Z", "modified", "2026-11-26T00:00:00.000Z",
+		"name", "trilex origin signature", "description",
+		"Who made this object, and proof of it: the origin node's Ed25519"
+		" signature, checkable after any relay.",
+		"schema", schema, "version", "1.0.0", "extension_types",
+		"property-extension");
+}
+
+void fed_http_extension(void *ctx, const struct taxii_ext_request *rq,
+			struct taxii_ext_reply *rp)
+{
+	if (strcmp(rq->method, "GET") != 0) {
+		rp->status = 405;
+		snprintf(rp->message, sizeof(rp->message), "use GET");
+		return;
+	}
+	rp->json = fed_extension_definition();
+	rp->status = rp->json ? 200 : 500;
+}

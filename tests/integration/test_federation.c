@@ -20,6 +20,7 @@
 #include "federation/federation.h"
 #include "federation/internal.h" /* batch signatures, tested directly */
 #include "harness.h"
+#include "stix/stix.h"
 
 static struct node JP, UK, US, XX; /* XX: a stranger no one pinned */
 
@@ -695,12 +696,52 @@ static void test_batch_signatures(void **state)
 	fed_close(jp);
 }
 
+/* The extension our signatures travel in is defined by a STIX
+ * extension-definition the node serves; every property a delivered
+ * object's signature has is named in its schema. */
+static void test_extension_definition(void **state)
+{
+	struct http_resp r, o;
+	struct tx_error err = { 0 };
+	const char *schema = NULL, *key;
+	json_t *v, *def = NULL;
+	size_t i;
+
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/extension-definition/",
+			      "token", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	json_array_foreach(json_object_get(r.json, "objects"), i, v) {
+		if (stix_validate(v, &err) != TX_OK)
+			fail_msg("objects[%zu]: %s", i, err.msg);
+		if (strcmp(json_string_value(json_object_get(v, "id")), FED_SIG_EXT) == 0)
+			def = v;
+	}
+	assert_non_null(def);
+	assert_string_equal(json_string_value(json_object_get(def, "type")),
+			    "extension-definition");
+	schema = json_string_value(json_object_get(def, "schema"));
+	assert_non_null(schema);
+	/* an object JP delivered to UK in the TLP matrix */
+	assert_int_equal(http(&UK, "GET", "/api/collections/inbox-JP/objects/"
+			      "indicator--00000000-0000-4000-8000-000000000101/",
+			      "token", NULL, NULL, NULL, 0, &o), 0);
+	assert_int_equal(o.status, 200);
+	json_t *ext = sig_ext(json_array_get(json_object_get(o.json, "objects"), 0));
+	assert_non_null(ext);
+	json_object_foreach(ext, key, v)
+		if (strstr(schema, key) == NULL)
+			fail_msg("%s is not in the schema", key);
+	http_free(&o);
+	http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tlp_matrix),
 		cmocka_unit_test(test_partner_objects_are_checked),
 		cmocka_unit_test(test_batch_signatures),
+		cmocka_unit_test(test_extension_definition),
 		cmocka_unit_test(test_unpinned_certificate_refused),
 		cmocka_unit_test(test_partner_outage),
 		cmocka_unit_test(test_sender_killed),
