@@ -92,6 +92,13 @@ tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
  * sig_attach puts on an object, member for member). */
 tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
 		    struct tx_buf *out);
+/* The batch root that e's audit path leads to from the object whose
+ * canonical JSON (without our extension) is canon: 1 and *size, root;
+ * 0 when e has no batch members (the object was signed alone); -1 when
+ * they are malformed; -2 when the path does not fit its place. Reads
+ * outside input: fuzzed (fuzz/fuzz_sigpath.c). */
+int sig_batch_root(const json_t *e, const char *canon, size_t len,
+		   uint64_t *size, unsigned char root[SIG_HASH_BYTES]);
 /* fed_verify remembering, in memo (may be NULL), what it has checked. */
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 				 const json_t *obj, struct verify_memo *memo,

@@ -381,6 +381,27 @@ static int read_path(const json_t *e, uint64_t *size, uint64_t *index,
 	return 0;
 }
 
+int sig_batch_root(const json_t *e, const char *canon, size_t len,
+		   uint64_t *size, unsigned char root[SIG_HASH_BYTES])
+{
+	unsigned char path[SIG_PATH_MAX][SIG_HASH_BYTES], leaf[SIG_HASH_BYTES];
+	uint64_t index = 0;
+	size_t n_path = 0;
+
+	*size = 1;
+	if (json_object_get(e, "batch_size") == NULL &&
+	    json_object_get(e, "batch_index") == NULL &&
+	    json_object_get(e, "batch_path") == NULL)
+		return 0;
+	if (read_path(e, size, &index, path, &n_path) != 0)
+		return -1;
+	leaf_hash(canon, len, leaf);
+	if (!path_root(leaf, index, *size,
+		       (const unsigned char (*)[SIG_HASH_BYTES])path, n_path, root))
+		return -2;
+	return 1;
+}
+
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 				 const json_t *obj, struct verify_memo *memo,
 				 char origin[TX_PARTY_MAX], struct tx_error *err)
@@ -390,12 +411,11 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 	const char *key = json_string_value(json_object_get(e, "signer_key"));
 	const char *sig64 = json_string_value(json_object_get(e, "signature"));
 	unsigned char pk[CRYPTO_SIGN_PK_BYTES], sig[CRYPTO_SIG_BYTES];
-	unsigned char path[SIG_PATH_MAX][SIG_HASH_BYTES], leaf[SIG_HASH_BYTES];
 	unsigned char root[SIG_HASH_BYTES], msg[BATCH_MSG_LEN];
 	struct verify_memo local;
 	enum fed_verdict v = FED_BAD_SIGNATURE;
-	uint64_t size = 1, index = 0;
-	size_t sig_len = 0, n_path = 0;
+	uint64_t size = 1;
+	size_t sig_len = 0;
 	char *canon = NULL;
 	size_t len = 0;
 
@@ -431,29 +451,27 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 		tx_error_set(err, TX_ERR_CRYPTO, "signature is not base64 Ed25519");
 		goto out;
 	}
-	if (json_object_get(e, "batch_path") != NULL &&
-	    read_path(e, &size, &index, path, &n_path) != 0) {
-		tx_error_set(err, TX_ERR_CRYPTO, "batch_size, batch_index,"
-			     " batch_path: not an audit path");
-		goto out;
-	}
 	if (unsigned_canon(obj, &canon, &len, err) != TX_OK)
 		goto out;
-	if (size == 1) {
+	switch (sig_batch_root(e, canon, len, &size, root)) {
+	case 0: /* signed alone */
 		if (!crypto_verify(pk, canon, len, sig))
 			goto altered;
-	} else {
-		leaf_hash(canon, len, leaf);
-		if (!path_root(leaf, index, size,
-			       (const unsigned char (*)[SIG_HASH_BYTES])path, n_path,
-			       root))
-			goto altered;
+		break;
+	case 1:
 		if (!memo_has(memo, pk, sig, size, root)) {
 			batch_message(size, root, msg);
 			if (!crypto_verify(pk, msg, sizeof(msg), sig))
 				goto altered;
 			memo_add(memo, pk, sig, size, root);
 		}
+		break;
+	case -1:
+		tx_error_set(err, TX_ERR_CRYPTO, "batch_size, batch_index,"
+			     " batch_path: not an audit path");
+		goto out;
+	default:
+		goto altered; /* a path that does not fit its place */
 	}
 	v = FED_SIGNED_OK;
 	goto out;
