@@ -420,12 +420,12 @@ static tx_err batch_prepare(tx_fed *fed, tx_store *st, const struct store_peer *
 	return TX_OK;
 }
 
-/* One POST of a batch, on its own thread while the next is prepared. */
+/* One POST of a batch, on its own thread. */
 struct post {
 	CURL *h;
 	tx_fed *fed;
 	const char *ca;
-	const char *url;
+	struct tx_buf url;
 	const char *body;
 	long code;
 	struct tx_buf resp;
@@ -437,93 +437,156 @@ static void *post_run(void *arg)
 {
 	struct post *q = arg;
 
-	q->rc = call(q->h, q->fed, q->ca, "POST", q->url, q->body, &q->code,
+	q->rc = call(q->h, q->fed, q->ca, "POST", q->url.data, q->body, &q->code,
 		     &q->resp, &q->err);
 	return NULL;
 }
 
 /*
- * Push one batch; TX_OK when acknowledged (*sent = objects carried).
- * While the partner works on it, the next batch is read and signed into
- * *next (pipelining: the sender's signing and the receiver's checking
- * overlap); *next is used by the following call if it still starts at
- * the cursor, and dropped otherwise.
+ * The batches on their way to a partner: up to WINDOW POSTs at once, each
+ * on its own connection, so that the partner checks one batch while it
+ * reads the next and we sign a third. The cursor still moves in order,
+ * batch by batch, only over what was acknowledged; if any batch fails,
+ * the ones after it are dropped and sent again (the partner recognises
+ * what it already has).
  */
-static tx_err push_once(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
-			struct store_peer *p, struct batch *next, int *more,
+#define WINDOW 2
+
+struct flight {
+	struct batch b;
+	struct post q;
+	pthread_t t;
+	int running;             /* a thread is posting it */
+};
+
+struct window {
+	CURL *h[WINDOW];
+	struct flight f[WINDOW];  /* f[(head + k) % WINDOW], k < n */
+	int head, n;
+	int exhausted;           /* the last batch prepared had no more */
+};
+
+static void flight_end(struct flight *f)
+{
+	if (f->running)
+		pthread_join(f->t, NULL);
+	f->running = 0;
+	tx_buf_free(&f->q.resp);
+	tx_buf_free(&f->q.url);
+	batch_clear(&f->b);
+	memset(&f->q, 0, sizeof(f->q));
+}
+
+static void window_drop(struct window *w)
+{
+	for (int k = 0; k < w->n; k++)
+		flight_end(&w->f[(w->head + k) % WINDOW]);
+	w->head = w->n = 0;
+	w->exhausted = 0;
+}
+
+/* Take off: prepare the batch after the last one in flight and post it. */
+static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
+			  tx_store *st, struct store_peer *p, struct tx_error *err)
+{
+	while (w->n < WINDOW && !w->exhausted) {
+		const struct store_cursor *from = w->n ?
+			&w->f[(w->head + w->n - 1) % WINDOW].b.to : &p->push;
+		int slot = (w->head + w->n) % WINDOW;
+		struct flight *f = &w->f[slot];
+		tx_err rc;
+
+		if ((rc = batch_prepare(fed, st, p, from, &f->b, err)) != TX_OK)
+			return rc;
+		w->exhausted = !f->b.more;
+		if (f->b.count == 0 && w->n == 0) {
+			/* Nothing for this partner among those rows: move on. */
+			if (f->b.to.date_added != p->push.date_added ||
+			    f->b.to.rowid != p->push.rowid)
+				rc = store_peer_delivered(st, p->party, &f->b.to, 0);
+			p->push = f->b.to;
+			batch_clear(&f->b);
+			if (rc != TX_OK)
+				return rc;
+			continue;
+		}
+		w->n++;
+		if (f->b.count == 0)
+			continue; /* lands when the ones before it do */
+		f->q.h = w->h[slot];
+		f->q.fed = fed;
+		f->q.ca = ca;
+		f->q.body = f->b.body.data;
+		tx_buf_init(&f->q.url, 0);
+		tx_buf_init(&f->q.resp, RESPONSE_MAX);
+		if (tx_buf_printf(&f->q.url, "%scollections/inbox-%s/objects/",
+				  p->url, fed->cfg.party))
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		if (pthread_create(&f->t, NULL, post_run, &f->q) == 0)
+			f->running = 1;
+		else
+			post_run(&f->q);
+	}
+	return TX_OK;
+}
+
+/*
+ * Land the oldest batch in flight (after starting as many as the window
+ * holds); TX_OK when it was acknowledged, *sent = objects it carried.
+ * *more: whether anything is left in flight or to send.
+ */
+static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
+			struct store_peer *p, struct window *w, int *more,
 			int64_t *sent, struct tx_error *err)
 {
-	struct batch cur = { 0 };
-	struct post q = { 0 };
-	struct tx_buf url;
+	struct flight *f;
 	json_t *status = NULL;
-	pthread_t t;
 	tx_err rc;
 
 	*sent = 0;
 	*more = 0;
-	tx_buf_init(&url, 0);
-	if (next->ready && next->from.date_added == p->push.date_added &&
-	    next->from.rowid == p->push.rowid) {
-		cur = *next;  /* take it over */
-		memset(next, 0, sizeof(*next));
-	} else {
-		batch_clear(next);
-		if ((rc = batch_prepare(fed, st, p, &p->push, &cur, err)))
-			goto out;
+	if (w->n == 0)
+		w->exhausted = 0; /* nothing in flight: look afresh */
+	if ((rc = window_fill(w, fed, ca, st, p, err)) != TX_OK)
+		goto fail;
+	if (w->n == 0)
+		return TX_OK;
+	f = &w->f[w->head];
+	if (f->running) {
+		pthread_join(f->t, NULL);
+		f->running = 0;
 	}
-	*more = cur.more;
-	if (cur.count == 0) {
-		/* Nothing for this partner among those rows: just move on. */
-		if (cur.to.date_added != p->push.date_added ||
-		    cur.to.rowid != p->push.rowid)
-			rc = store_peer_delivered(st, p->party, &cur.to, 0);
-		p->push = cur.to;
-		goto out;
+	if (f->b.count > 0) {
+		if ((rc = f->q.rc) != TX_OK) {
+			*err = f->q.err;
+			goto fail;
+		}
+		if (f->q.code != 202) {
+			rc = tx_error_set(err, TX_ERR_IO, "%s: HTTP %ld: %.200s",
+					  f->q.url.data, f->q.code,
+					  f->q.resp.data ? f->q.resp.data : "");
+			goto fail;
+		}
+		status = json_loadb(f->q.resp.data ? f->q.resp.data : "",
+				    f->q.resp.len, 0, NULL);
+		const json_t *e;
+		size_t i;
+		json_array_foreach(json_object_get(status, "failures"), i, e)
+			tx_log(TX_LOG_WARN, "partner %s refused %s", p->party,
+			       json_string_value(json_object_get(e, "message")));
+		json_decref(status);
 	}
-	if (tx_buf_printf(&url, "%scollections/inbox-%s/objects/", p->url,
-			  fed->cfg.party)) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	q.h = h;
-	q.fed = fed;
-	q.ca = ca;
-	q.url = url.data;
-	q.body = cur.body.data;
-	tx_buf_init(&q.resp, RESPONSE_MAX);
-	if (pthread_create(&t, NULL, post_run, &q) != 0) {
-		post_run(&q);
-	} else {
-		if (cur.more && batch_prepare(fed, st, p, &cur.to, next, err) != TX_OK)
-			batch_clear(next); /* made again next time */
-		pthread_join(t, NULL);
-	}
-	if ((rc = q.rc) != TX_OK) {
-		*err = q.err;
-		goto out;
-	}
-	if (q.code != 202) {
-		rc = tx_error_set(err, TX_ERR_IO, "%s: HTTP %ld: %.200s", url.data,
-				  q.code, q.resp.data ? q.resp.data : "");
-		goto out;
-	}
-	status = json_loadb(q.resp.data ? q.resp.data : "", q.resp.len, 0, NULL);
-	const json_t *f;
-	size_t i;
-	json_array_foreach(json_object_get(status, "failures"), i, f)
-		tx_log(TX_LOG_WARN, "partner %s refused %s",
-		       p->party, json_string_value(json_object_get(f, "message")));
-	*sent = (int64_t)cur.count;
-	if ((rc = store_peer_delivered(st, p->party, &cur.to, *sent)) == TX_OK)
-		p->push = cur.to;
-out:
-	if (rc != TX_OK)
-		batch_clear(next);
-	json_decref(status);
-	batch_clear(&cur);
-	tx_buf_free(&q.resp);
-	tx_buf_free(&url);
+	*sent = (int64_t)f->b.count;
+	if ((rc = store_peer_delivered(st, p->party, &f->b.to, *sent)) != TX_OK)
+		goto fail;
+	p->push = f->b.to;
+	flight_end(f);
+	w->head = (w->head + 1) % WINDOW;
+	w->n--;
+	*more = w->n > 0 || !w->exhausted;
+	return TX_OK;
+fail:
+	window_drop(w);
 	return rc;
 }
 
@@ -621,11 +684,14 @@ static void *work(void *arg)
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
 	int64_t next_refresh = 0;
-	struct batch next = { 0 };  /* prepared while the last one was sent */
+	struct window win = { 0 };
 	uint64_t seen = 0;
 
+	for (int k = 0; k < WINDOW; k++)
+		win.h[k] = curl_easy_init();
 	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
-	if (p == NULL || h == NULL || store_open(path, 0, &st, &err) != TX_OK) {
+	if (p == NULL || h == NULL || win.h[0] == NULL || win.h[WINDOW - 1] == NULL ||
+	    store_open(path, 0, &st, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "delivery to %s cannot start: %s", w->party,
 		       err.msg);
 		goto out;
@@ -678,7 +744,7 @@ static void *work(void *arg)
 			nap(fed, w, &seen, POLL_MS);
 			continue;
 		}
-		if (push_once(h, fed, w->ca_path, st, p, &next, &more, &sent,
+		if (push_once(fed, w->ca_path, st, p, &win, &more, &sent,
 			      &err) != TX_OK) {
 			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
 			if (backoff > BACKOFF_MAX_MS)
@@ -699,7 +765,10 @@ static void *work(void *arg)
 			last_rowid = rowid;
 	}
 out:
-	batch_clear(&next);
+	window_drop(&win);
+	for (int k = 0; k < WINDOW; k++)
+		if (win.h[k])
+			curl_easy_cleanup(win.h[k]);
 	store_close(st);
 	if (h)
 		curl_easy_cleanup(h);
