@@ -173,6 +173,36 @@ static json_t *signed_by(const struct node *n, json_t *obj)
 	return obj;
 }
 
+/* Post objs (taken) to JP's inbox-UK as UK's node, by its certificate:
+ * 202 with n_ok stored and want[] (n_fail of them) in the failures, in
+ * order. */
+static void post_as_uk(json_t *objs, int n_ok, const char *const *want,
+		       size_t n_fail)
+{
+	json_t *env = json_pack("{s:o}", "objects", objs);
+	char *body = json_dumps(env, JSON_COMPACT);
+	struct http_resp r;
+
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/inbox-UK/objects/", body, &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")),
+			 n_ok);
+	json_t *f = json_object_get(r.json, "failures");
+	assert_int_equal(json_array_size(f), n_fail);
+	for (size_t i = 0; i < n_fail; i++) {
+		const char *m = json_string_value(json_object_get(json_array_get(f, i),
+								   "message"));
+		if (m == NULL || strstr(m, want[i]) == NULL)
+			fprintf(stderr, "failure %zu: %s\n", i, m ? m : "(none)");
+		assert_non_null(m);
+		assert_non_null(strstr(m, want[i]));
+	}
+	http_free(&r);
+	free(body);
+	json_decref(env);
+}
+
 /* What a partner sends is checked: origin signature, key, TLP. */
 static void test_partner_objects_are_checked(void **state)
 {
@@ -199,29 +229,10 @@ static void test_partner_objects_are_checked(void **state)
 		posing,                                               /* as US */
 		signed_by(&US, indicator(205, TLP_AMBER, NULL)),      /* relayed */
 		forged_poc);                         /* JP's contact, by UK */
-	json_t *env = json_pack("{s:o}", "objects", objs);
-	char *body = json_dumps(env, JSON_COMPACT);
-	struct http_resp r;
-
-	assert_int_equal(http_cert(&JP, UK.dir, "POST",
-				   "/api/collections/inbox-UK/objects/", body, &r), 0);
-	assert_int_equal(r.status, 202);
-	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 3);
-	json_t *f = json_object_get(r.json, "failures");
-	assert_int_equal(json_array_size(f), 5);
 	const char *want[] = { "unsigned", "altered", "no partner pinned",
 			       "must arrive sealed", "signer_party" };
-	for (size_t i = 0; i < 5; i++) {
-		const char *m = json_string_value(json_object_get(json_array_get(f, i),
-								   "message"));
-		if (m == NULL || strstr(m, want[i]) == NULL)
-			fprintf(stderr, "failure %zu: %s\n", i, m ? m : "(none)");
-		assert_non_null(m);
-		assert_non_null(strstr(m, want[i]));
-	}
-	http_free(&r);
-	free(body);
-	json_decref(env);
+
+	post_as_uk(objs, 3, want, 5);
 	assert_int_equal(has_id(&JP, "inbox-UK", 203), 1);
 	assert_int_equal(has_id(&JP, "inbox-UK", 205), 1);
 	assert_int_equal(has_id(&JP, "inbox-UK", 200), 0);
@@ -234,6 +245,7 @@ static void test_partner_objects_are_checked(void **state)
 	assert_null(strstr(pl, "Forged Contact"));
 	free(pl);
 	/* a partner may only write its own inbox */
+	struct http_resp r;
 	assert_int_equal(http_cert(&JP, UK.dir, "POST",
 				   "/api/collections/main/objects/",
 				   "{\"objects\":[]}", &r), 0);
@@ -670,24 +682,9 @@ static void test_batch_signatures(void **state)
 	for (size_t i = 0; i < 13; i++)
 		if (i != 4)
 			json_array_append(objs, json_array_get(list, i));
-	json_t *env = json_pack("{s:o}", "objects", objs);
-	char *body = json_dumps(env, JSON_COMPACT);
-	struct http_resp r;
-	assert_int_equal(http_cert(&JP, UK.dir, "POST",
-				   "/api/collections/inbox-UK/objects/", body, &r), 0);
-	assert_int_equal(r.status, 202);
-	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 12);
-	json_t *fl = json_object_get(r.json, "failures");
-	assert_int_equal(json_array_size(fl), 3);
-	for (size_t i = 0; i < 2; i++)
-		assert_non_null(strstr(json_string_value(json_object_get(
-			json_array_get(fl, i), "message")), "altered"));
 	/* a partner's indicator is held to the same pattern check */
-	assert_non_null(strstr(json_string_value(json_object_get(
-		json_array_get(fl, 2), "message")), "pattern:"));
-	http_free(&r);
-	free(body);
-	json_decref(env);
+	const char *want[] = { "altered", "altered", "pattern:" };
+	post_as_uk(objs, 12, want, 3);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		json_decref(bad[i]);
 	json_decref(list);
