@@ -3,8 +3,14 @@
  * indicators, one JSON line per match, a summary, and optionally STIX
  * sightings recorded in a collection of the node.
  */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "sensor/sensor.h"
@@ -110,6 +116,113 @@ static int load_indicators(tx_store *st, struct inds *in)
 	if (store_query_every(st, &q, keep_indicator, in, &err) != TX_OK)
 		return cli_fail("indicators: %s", err.msg);
 	return 0;
+}
+
+/*
+ * The index of the node's active indicators now: every indicator of every
+ * collection, less those whose watch-list entry expired (counted in
+ * *expired). Off the hot path.
+ */
+static tx_err build_index(tx_store *st, const struct tx_config *cfg,
+			  pattern_index **ix, struct pattern_index_stats *ist,
+			  size_t *expired, struct tx_error *err)
+{
+	struct inds in = { 0 };
+	watch_state *ws = NULL;
+	int64_t now = 0;
+	tx_err rc;
+
+	if (watch_now(&now, NULL) == TX_OK &&
+	    watch_state_load(st, cfg->party, now, &ws, NULL) == TX_OK)
+		in.ws = ws;
+	if (load_indicators(st, &in) != 0) {
+		rc = tx_error_set(err, TX_ERR_DB, "cannot read the indicators");
+	} else {
+		*expired = in.expired;
+		rc = pattern_index_build(in.v, in.n, tx_time_now_us(), ix, ist, err);
+	}
+	watch_state_free(ws);
+	free_inds(&in);
+	return rc;
+}
+
+/* ---- --follow: reading on as events come, the index kept current ---- */
+
+/* A new index is built when indicators were stored or deleted, and at
+ * least this often (indicators start and stop being valid with time). */
+#define RELOAD_CHECK_MS 500
+#define RELOAD_MAX_S 300
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct reloader {
+	const char *dir;
+	const struct tx_config *cfg;
+	pattern_matcher *m;
+	int64_t seen;              /* store_last_added when last built */
+	size_t reloads;
+	size_t active;             /* active indicators of the last index */
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+};
+
+static void *reload_run(void *arg)
+{
+	struct reloader *r = arg;
+	struct tx_error err = { 0 };
+	char path[PATH_MAX + 16];
+	tx_store *st = NULL;
+	int64_t built = tx_time_now_us();
+
+	snprintf(path, sizeof(path), "%s/trilex.db", r->dir);
+	if (store_open(path, 0, &st, &err) != TX_OK) {
+		fprintf(stderr, "trilex: --follow: the index will not be reloaded:"
+			" %s\n", err.msg);
+		return NULL;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += RELOAD_CHECK_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->lock);
+		int64_t last = store_last_added(st), now = tx_time_now_us();
+		if (last != r->seen || now - built >= RELOAD_MAX_S * INT64_C(1000000)) {
+			struct pattern_index_stats ist;
+			pattern_index *ix = NULL;
+			size_t expired = 0;
+			if (build_index(st, r->cfg, &ix, &ist, &expired, &err) == TX_OK) {
+				/* readers switch at their next event; the old
+				 * index is freed once none uses it */
+				pattern_matcher_publish(r->m, ix);
+				r->seen = last;
+				r->reloads++;
+				r->active = ist.n_active;
+				fprintf(stderr, "trilex: index reloaded: %zu active"
+					" indicators\n", ist.n_active);
+			} else {
+				fprintf(stderr, "trilex: index not reloaded: %s\n",
+					err.msg);
+			}
+			built = now;
+		}
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	store_close(st);
+	return NULL;
 }
 
 /* ---- sightings, aggregated per indicator and time window ---- */
@@ -274,6 +387,7 @@ static int match_run(int argc, char **argv)
 		{ "sightings", no_argument, NULL, 's' },
 		{ "collection", required_argument, NULL, 'c' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -281,19 +395,20 @@ static int match_run(int argc, char **argv)
 	struct run r = { .window_us = 3600 * INT64_C(1000000) };
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
-	struct inds in = { 0 };
 	struct pattern_index_stats ist;
+	struct reloader rl = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .wake = PTHREAD_COND_INITIALIZER };
+	pthread_t rl_thread;
+	pattern_matcher *m = NULL;
 	pattern_index *ix = NULL;
 	sensor_engine *eng = NULL;
 	sensor_eve *eve = NULL;
 	tx_store *st = NULL;
-	watch_state *ws = NULL;
-	int64_t now = 0;
 	FILE *fp = NULL;
 	char *line = NULL, *data = NULL;
-	size_t n_ok = 0, n_failed = 0;
+	size_t n_ok = 0, n_failed = 0, expired = 0;
 	int64_t w;
-	int c, rc = 1;
+	int c, rc = 1, follow = 0, rl_started = 0, regular = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -306,6 +421,7 @@ static int match_run(int argc, char **argv)
 				return cli_fail("--window: seconds from 1 to 31622400");
 			r.window_us = w * 1000000;
 			break;
+		case 'F': follow = 1; break;
 		default: return cli_usage(&cmd_match);
 		}
 	}
@@ -314,22 +430,20 @@ static int match_run(int argc, char **argv)
 	if (strcmp(format, "eve") != 0 && strcmp(format, "stix") != 0)
 		return cli_fail("--format: eve or stix, not \"%s\"", format);
 	r.format_stix = strcmp(format, "stix") == 0;
+	if (follow && r.format_stix)
+		return cli_fail("--follow: for EVE lines only");
 	file = argv[optind];
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
+	rl.seen = store_last_added(st);
 	/* Indicators of watch-list entries that expired leave the index. */
-	if (watch_now(&now, NULL) == TX_OK &&
-	    watch_state_load(st, cfg.party, now, &ws, NULL) == TX_OK)
-		in.ws = ws;
-	if (load_indicators(st, &in) != 0)
-		goto out;
-	if (in.expired > 0)
-		fprintf(stderr, "trilex: %zu indicators left out: their watch-list"
-			" entries expired\n", in.expired);
-	if (pattern_index_build(in.v, in.n, tx_time_now_us(), &ix, &ist, &err) != TX_OK) {
+	if (build_index(st, &cfg, &ix, &ist, &expired, &err) != TX_OK) {
 		cli_fail("index: %s", err.msg);
 		goto out;
 	}
+	if (expired > 0)
+		fprintf(stderr, "trilex: %zu indicators left out: their watch-list"
+			" entries expired\n", expired);
 	if (sensor_engine_new(ix, &eng) != TX_OK || sensor_eve_new(&eve) != TX_OK) {
 		cli_fail("out of memory");
 		goto out;
@@ -338,6 +452,30 @@ static int match_run(int argc, char **argv)
 	if (fp == NULL) {
 		cli_fail("%s: cannot open", file);
 		goto out;
+	}
+	if (follow) {
+		/* The matcher owns the index from here; a thread builds new
+		 * ones as indicators change and publishes them. */
+		struct sigaction sa = { .sa_handler = on_stop };
+		struct stat sb;
+		if (pattern_matcher_new(&m) != TX_OK) {
+			cli_fail("out of memory");
+			goto out;
+		}
+		pattern_matcher_publish(m, ix);
+		ix = NULL;
+		rl.dir = dir;
+		rl.cfg = &cfg;
+		rl.m = m;
+		if (pthread_create(&rl_thread, NULL, reload_run, &rl) != 0) {
+			cli_fail("--follow: cannot start the index reloader");
+			goto out;
+		}
+		rl_started = 1;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: reads return */
+		sigaction(SIGTERM, &sa, NULL);
+		regular = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 	}
 	if (r.format_stix) {
 		json_error_t jerr;
@@ -366,9 +504,29 @@ static int match_run(int argc, char **argv)
 			cli_fail("out of memory");
 			goto out;
 		}
-		while (fgets(line, (int)bufsz, fp) != NULL) {
+		for (;;) {
+			if (follow && stopping)
+				break;
+			if (fgets(line, (int)bufsz, fp) == NULL) {
+				if (!follow || stopping || (ferror(fp) && errno != EINTR) ||
+				    (!regular && feof(fp)))
+					break;
+				/* at the end of a file that grows: wait for more */
+				clearerr(fp);
+				struct timespec ts = { 0, 100 * 1000000L };
+				nanosleep(&ts, NULL);
+				continue;
+			}
 			size_t len = strlen(line);
 			int whole = len > 0 && line[len - 1] == '\n';
+			if (follow && regular && !whole && len < bufsz - 1 && feof(fp)) {
+				/* a line still being written: read it again whole */
+				fseek(fp, -(long)len, SEEK_CUR);
+				clearerr(fp);
+				struct timespec ts = { 0, 50 * 1000000L };
+				nanosleep(&ts, NULL);
+				continue;
+			}
 			lineno++;
 			if (!whole && len == bufsz - 1) {
 				int ch;
@@ -391,12 +549,19 @@ static int match_run(int argc, char **argv)
 					fprintf(stderr, "trilex: %s:%zu: malformed event: %s\n", file, lineno, err.msg);
 				continue;
 			}
-			if (sensor_engine_eve(eng, &ev, on_match, &r, &err) != TX_OK) {
+			if (m != NULL) /* the current index, held for this event */
+				sensor_engine_set_index(eng, pattern_matcher_enter(m, 0));
+			tx_err erc = sensor_engine_eve(eng, &ev, on_match, &r, &err);
+			if (m != NULL)
+				pattern_matcher_leave(m, 0);
+			if (erc != TX_OK) {
 				cli_fail("%s:%zu: %s", file, lineno, err.msg);
 				goto out;
 			}
+			if (follow)
+				fflush(stdout); /* each match as it happens */
 		}
-		if (ferror(fp)) {
+		if (ferror(fp) && !(follow && stopping)) {
 			cli_fail("%s: read error", file);
 			goto out;
 		}
@@ -409,8 +574,10 @@ static int match_run(int argc, char **argv)
 	    record_sightings(st, &cfg, coll, &r, &n_ok, &n_failed) != 0)
 		goto out;
 	const struct sensor_stats *ss = sensor_engine_stats(eng);
-	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
-				"indicators", (json_int_t)ist.n_active,
+	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
+				"indicators", (json_int_t)(rl.reloads ? rl.active
+							       : ist.n_active),
+				"index_reloads", (json_int_t)rl.reloads,
 				"events", (json_int_t)ss->events,
 				"malformed", (json_int_t)ss->malformed,
 				"candidates", (json_int_t)ss->candidates,
@@ -428,6 +595,14 @@ static int match_run(int argc, char **argv)
 			MAX_REPORTED_MALFORMED);
 	rc = n_failed ? 1 : 0;
 out:
+	if (rl_started) {
+		pthread_mutex_lock(&rl.lock);
+		rl.stop = 1;
+		pthread_cond_signal(&rl.wake);
+		pthread_mutex_unlock(&rl.lock);
+		pthread_join(rl_thread, NULL);
+	}
+	pattern_matcher_free(m);
 	if (fp != NULL && fp != stdin)
 		fclose(fp);
 	free(line);
@@ -440,15 +615,14 @@ out:
 	sensor_eve_free(eve);
 	sensor_engine_free(eng);
 	pattern_index_free(ix);
-	watch_state_free(ws);
-	free_inds(&in);
 	store_close(st);
 	return rc;
 }
 
 const struct cmd cmd_match = {
 	.name = "match",
-	.usage = "--dir DIR [--format eve|stix] [--sightings [--collection ID] [--window SECONDS]] FILE|-",
+	.usage = "--dir DIR [--format eve|stix] [--follow] [--sightings [--collection ID] [--window SECONDS]]"
+		 " FILE|-",
 	.summary = "match sensor events (Suricata EVE JSON or STIX observed-data) against the node's"
 		   " active indicators",
 	.run = match_run,

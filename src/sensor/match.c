@@ -317,3 +317,17 @@ out:
 	free(fb);
 	return rc;
 }
+
+void sensor_engine_set_index(sensor_engine *e, pattern_index *ix)
+{
+	if (e->ix == ix)
+		return;
+	/* The windows of multi-observation patterns name positions in the
+	 * old index: they start afresh with the new one. */
+	for (size_t i = 0; i < e->win_cap; i++) {
+		window_clear(&e->win[i]);
+		e->win[i].ind = UINT32_MAX;
+	}
+	e->win_used = 0;
+	e->ix = ix;
+}

@@ -101,6 +101,9 @@ typedef struct sensor_engine sensor_engine;
 /* An engine over ix (borrowed; must outlive the engine). */
 tx_err sensor_engine_new(pattern_index *ix, sensor_engine **out);
 void sensor_engine_free(sensor_engine *e);
+/* Match with ix from the next event on (between events only; the
+ * windows of multi-observation patterns start afresh). */
+void sensor_engine_set_index(sensor_engine *e, pattern_index *ix);
 
 /*
  * Match one EVE event: index lookup (no allocation), then the reference

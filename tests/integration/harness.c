@@ -133,6 +133,32 @@ int run_trilex(const char *const *args, const char *stdin_text, char **out,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+pid_t spawn_trilex(const char *const *args, const char *out_path,
+		   const char *err_path)
+{
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	argv[n++] = bin();
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	if ((pid = fork()) == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int z = open("/dev/null", O_RDONLY);
+		if (o < 0 || e < 0 || z < 0)
+			_exit(126);
+		dup2(z, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
 static int free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };

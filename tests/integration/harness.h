@@ -89,6 +89,11 @@ const char *http_header(const struct http_resp *r, const char *name,
 int run_trilex(const char *const *args, const char *stdin_text, char **out,
 	       char **err);
 
+/* Start the trilex binary in the background, stdin from /dev/null, stdout
+ * and stderr to the files named; its pid (the caller waits for it). */
+pid_t spawn_trilex(const char *const *args, const char *out_path,
+		   const char *err_path);
+
 /* Read a whole file (caller frees). */
 char *slurp(const char *path, size_t *len);
 

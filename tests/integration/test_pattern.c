@@ -10,9 +10,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -268,12 +273,113 @@ static void test_match_and_sightings(void **state)
 	free(err);
 }
 
+/* Lines of file that hold needle (0 if the file cannot be read). */
+static int count_in(const char *file, const char *needle)
+{
+	char *text = slurp(file, NULL), *p;
+	int n = 0;
+
+	for (p = text; p && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+struct seen_arg {
+	const char *file, *needle;
+};
+
+static int file_has(const struct node *n, void *arg)
+{
+	const struct seen_arg *a = arg;
+
+	return count_in(a->file, a->needle) > 0;
+}
+
+static void append(const char *file, const char *line)
+{
+	FILE *f = fopen(file, "a");
+
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+}
+
+/* `trilex match --follow` reads a growing EVE file as a sensor writes it,
+ * and an indicator stored while it runs is matched from then on: the index
+ * is rebuilt off the reading path and swapped in. SIGTERM ends it with its
+ * summary. */
+static void test_match_follow(void **state)
+{
+	char eve[PATH_MAX], out[PATH_MAX], err[PATH_MAX];
+	struct http_resp r;
+	int status = 0;
+	const char *ev_a = "{\"timestamp\":\"2026-11-26T10:00:00.000000+0000\","
+		"\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\",\"src_port\":1,"
+		"\"dest_ip\":\"198.51.100.77\",\"dest_port\":443,\"proto\":\"TCP\"}\n";
+	const char *ev_b = "{\"timestamp\":\"2026-11-26T10:00:01.000000+0000\","
+		"\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\",\"src_port\":1,"
+		"\"dest_ip\":\"203.0.113.77\",\"dest_port\":443,\"proto\":\"TCP\"}\n";
+
+	snprintf(eve, sizeof(eve), "%s/../follow-eve.jsonl", N.dir);
+	snprintf(out, sizeof(out), "%s/../follow.out", N.dir);
+	snprintf(err, sizeof(err), "%s/../follow.err", N.dir);
+	post(json_pack("[o]", indicator("0000000f0a01", "[ipv4-addr:value = '198.51.100.77']",
+					"stix")), &r);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	append(eve, ""); /* the sensor's file exists, empty */
+	const char *args[] = { "match", "--dir", N.dir, "--follow", eve, NULL };
+	pid_t pid = spawn_trilex(args, out, err);
+	assert_true(pid > 0);
+	/* the first event matches the indicator stored before */
+	append(eve, ev_a);
+	struct seen_arg a = { out, "0000000f0a01" };
+	assert_true(wait_for(file_has, &N, &a, 10000));
+	/* an indicator stored now: the event for it does not match yet... */
+	append(eve, ev_b);
+	struct seen_arg l2 = { out, "\"position\":2" };
+	assert_false(wait_for(file_has, &N, &l2, 700));
+	post(json_pack("[o]", indicator("0000000f0a02", "[ipv4-addr:value = '203.0.113.77']",
+					"stix")), &r);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	struct seen_arg re = { err, "index reloaded" };
+	assert_true(wait_for(file_has, &N, &re, 10000));
+	/* ...but the same event once the new index is in */
+	append(eve, ev_b);
+	struct seen_arg b = { out, "0000000f0a02" };
+	assert_true(wait_for(file_has, &N, &b, 10000));
+	assert_int_equal(count_in(out, "0000000f0a01"), 1);
+	assert_int_equal(count_in(out, "0000000f0a02"), 1);
+	/* a line being written is read whole once it is */
+	append(eve, "{\"timestamp\":\"2026-11-26T10:00:02.000000+0000\",\"event_type\":\"flow\",");
+	struct timespec ts = { 0, 300 * 1000000L };
+	nanosleep(&ts, NULL);
+	append(eve, "\"src_ip\":\"10.0.0.2\",\"src_port\":1,\"dest_ip\":\"198.51.100.77\","
+		    "\"dest_port\":443,\"proto\":\"TCP\"}\n");
+	struct seen_arg l4 = { out, "\"position\":4" };
+	assert_true(wait_for(file_has, &N, &l4, 10000));
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_in(out, "\"summary\""), 1);
+	assert_int_equal(count_in(out, "\"events\":4"), 1);
+	assert_int_equal(count_in(out, "\"matches\":3"), 1);
+	assert_int_equal(count_in(err, "malformed"), 0);
+	unlink(eve);
+	unlink(out);
+	unlink(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_validates_patterns),
 		cmocka_unit_test(test_pattern_commands),
 		cmocka_unit_test(test_match_and_sightings),
+		cmocka_unit_test(test_match_follow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
