@@ -709,8 +709,13 @@ static void *work(void *arg)
 		 * wake-up, which partners' own posts cause by the hundred. */
 		if (t >= next_refresh || store_last_own_added(st) != last_rowid ||
 		    t >= next_pull || t >= next_try) {
-			if (store_peer_find(st, w->party, NULL, NULL, p) != TX_OK)
+			tx_err prc = store_peer_find(st, w->party, NULL, NULL, p);
+			if (prc == TX_ERR_NOTFOUND)
 				break; /* unpinned */
+			if (prc != TX_OK) { /* the database, busy or failing */
+				nap(fed, w, &seen, 1000);
+				continue;
+			}
 			next_refresh = t + PEER_REFRESH_MS;
 		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the

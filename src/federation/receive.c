@@ -141,6 +141,15 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		}
 		continue;
 refuse:
+		if (oerr.code == TX_ERR_NOMEM || oerr.code == TX_ERR_DB ||
+		    oerr.code == TX_ERR_IO || oerr.code == TX_ERR_INTERNAL) {
+			/* Not the object's fault: nothing of the request is
+			 * stored and the partner sends it all again (a refusal
+			 * would move its cursor past the object for good). */
+			rc = tx_error_set(err, oerr.code, "objects[%zu]: %s", i,
+					  oerr.msg);
+			goto out;
+		}
 		refused++;
 		tx_log(TX_LOG_WARN, "refused from %s: objects[%zu] %s: %s", from, i,
 		       id ? id : "", oerr.msg);

@@ -296,11 +296,13 @@ tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err)
 	return sig_attach(fed, obj, &p, err);
 }
 
-/* The party of signing key key (hex), through memo. */
+/* The party of signing key key (hex), through memo: 1 found, 0 no
+ * partner has it, -1 the lookup failed (database, memory). */
 static int key_party(const tx_fed *fed, tx_store *st, const char *key,
 		     struct verify_memo *memo, char origin[TX_PARTY_MAX])
 {
 	struct store_peer *peer;
+	tx_err rc;
 	int found;
 
 	if (strcmp(key, fed->pk_hex) == 0) {
@@ -312,9 +314,10 @@ static int key_party(const tx_fed *fed, tx_store *st, const char *key,
 		return 1;
 	}
 	if ((peer = malloc(sizeof(*peer))) == NULL)
-		return 0;
-	found = store_peer_find(st, NULL, NULL, key, peer) == TX_OK;
-	if (found) {
+		return -1;
+	rc = store_peer_find(st, NULL, NULL, key, peer);
+	found = rc == TX_OK ? 1 : rc == TX_ERR_NOTFOUND ? 0 : -1;
+	if (found > 0) {
 		snprintf(origin, TX_PARTY_MAX, "%s", peer->party);
 		snprintf(memo->key, sizeof(memo->key), "%s", key);
 		snprintf(memo->party, sizeof(memo->party), "%s", peer->party);
@@ -431,9 +434,15 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 		tx_error_set(err, TX_ERR_CRYPTO, "signer_key is not a key");
 		return FED_UNKNOWN_KEY;
 	}
-	if (!key_party(fed, st, key, memo, origin)) {
+	switch (key_party(fed, st, key, memo, origin)) {
+	case 1:
+		break;
+	case 0:
 		tx_error_set(err, TX_ERR_CRYPTO, "signed by a key no partner"
 			     " pinned (ed25519:%.16s...)", key);
+		return FED_UNKNOWN_KEY;
+	default: /* not the object's fault: err's code says so */
+		tx_error_set(err, TX_ERR_DB, "cannot look the signing key up");
 		return FED_UNKNOWN_KEY;
 	}
 	/* The party named beside the signature is not covered by it: it must

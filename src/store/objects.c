@@ -109,9 +109,15 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		 * and content equal to the last version is not a new one. */
 		sqlite3_bind_int64(p->last, 1, coll);
 		sqlite3_bind_text(p->last, 2, id, -1, SQLITE_STATIC);
-		int same = sqlite3_step(p->last) == SQLITE_ROW &&
+		int r = sqlite3_step(p->last);
+		int same = r == SQLITE_ROW &&
 			   strcmp((const char *)sqlite3_column_text(p->last, 0),
 				  text) == 0;
+		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			db_error(st, err, "store object");
+			sqlite3_reset(p->last);
+			goto out;
+		}
 		sqlite3_reset(p->last);
 		version_us = date_added;
 		tx_time_format(date_added, version);
@@ -123,7 +129,14 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	sqlite3_bind_int64(p->range, 1, coll);
 	sqlite3_bind_text(p->range, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(p->range, 3, version_us);
-	if (sqlite3_step(p->range) == SQLITE_ROW &&
+	int r = sqlite3_step(p->range);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		/* not "no versions yet": the read itself failed */
+		db_error(st, err, "store object");
+		sqlite3_reset(p->range);
+		goto out;
+	}
+	if (r == SQLITE_ROW &&
 	    sqlite3_column_type(p->range, 0) != SQLITE_NULL) {
 		has_range = 1;
 		vmin = sqlite3_column_int64(p->range, 0);
@@ -291,6 +304,14 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 				next++;
 			if (r < 0 && oerr.code != TX_ERR_INVALID) {
 				rc = tx_error_set(err, oerr.code, "%s", oerr.msg);
+				goto out;
+			}
+			/* SQLite may end a transaction itself on some errors
+			 * (out of memory, I/O): what follows would then commit
+			 * row by row. All of the batch or none of it. */
+			if (sqlite3_get_autocommit(st->db)) {
+				rc = tx_error_set(err, TX_ERR_DB, "store: the"
+						  " transaction was rolled back");
 				goto out;
 			}
 			ok = r >= 0;

@@ -192,10 +192,11 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 	sqlite3_bind_text(s, 1, party ? party : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, cert_fp ? cert_fp : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, sign_pk ? sign_pk : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
 		read_peer(s, p);
 	else
-		rc = TX_ERR_NOTFOUND;
+		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 	db_done(st, s);
 	return rc;
 }

@@ -12,28 +12,23 @@
 #include "stix/stix.h"
 #include "taxii/taxii.h"
 
-/* An indicator whose STIX pattern does not parse ("pattern: <why>" in verr). */
-static int bad_pattern(const json_t *obj, struct tx_error *verr)
+tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
 {
 	const char *type = json_string_value(json_object_get(obj, "type"));
 	const char *pt = json_string_value(json_object_get(obj, "pattern_type"));
 	const json_t *pat = json_object_get(obj, "pattern");
-
-	if (type == NULL || strcmp(type, "indicator") != 0 || pt == NULL ||
-	    strcmp(pt, "stix") != 0 || !json_is_string(pat) ||
-	    pattern_validate(json_string_value(pat), json_string_length(pat), verr) == TX_OK)
-		return 0;
-	tx_error_prefix(verr, "pattern");
-	return 1;
-}
-
-tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
-{
 	tx_err rc;
 
 	if ((rc = stix_validate(obj, err)) != TX_OK)
 		return rc;
-	return bad_pattern(obj, err) ? TX_ERR_INVALID : TX_OK;
+	/* The pattern of a STIX indicator must parse ("pattern: <why>"). */
+	if (type == NULL || strcmp(type, "indicator") != 0 || pt == NULL ||
+	    strcmp(pt, "stix") != 0 || !json_is_string(pat))
+		return TX_OK;
+	if ((rc = pattern_validate(json_string_value(pat), json_string_length(pat),
+				   err)) != TX_OK)
+		tx_error_prefix(err, "pattern");
+	return rc;
 }
 
 tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
@@ -55,7 +50,7 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 	struct store_item *items = NULL;
 	char **messages = NULL, *texts = NULL;
 	struct tx_error verr;
-	tx_err rc;
+	tx_err rc, crc = TX_OK;
 
 	if (!json_is_array(objects))
 		return tx_error_set(err, TX_ERR_INVALID, "objects: must be a list");
@@ -79,7 +74,7 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 		if (!json_is_object(obj)) {
 			verr.code = TX_ERR_INVALID;
 			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
-		} else if (taxii_check_object(obj, &verr) == TX_OK) {
+		} else if ((crc = taxii_check_object(obj, &verr)) == TX_OK) {
 			items[i].obj = obj;
 			if (texts != NULL) {
 				items[i].text = texts + used;
@@ -88,6 +83,13 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 				used += items[i].text_len + 1;
 			}
 			continue;
+		} else if (crc != TX_ERR_INVALID) {
+			/* Not the object's fault (out of memory): nothing of the
+			 * request is stored, so that the sender tries it again
+			 * whole rather than taking a refusal for an answer. */
+			rc = tx_error_set(err, crc, "objects[%zu]: %s", first_index + i,
+					  verr.msg);
+			goto out;
 		}
 		size_t len = strlen(verr.msg) + (id ? strlen(id) : 0) + 64;
 		if ((messages[i] = malloc(len)) == NULL) {

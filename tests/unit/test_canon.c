@@ -20,82 +20,7 @@
 
 #include "stix/stix.h"
 
-/* ---- allocation failure injection ----
- *
- * Outside sanitizer builds the test binary supplies malloc and friends
- * on top of glibc's own, so that the Nth allocation can be made to fail
- * and allocations still outstanding after a call can be counted.
- * ASan supplies its own allocator (and finds leaks itself), so there the
- * hooks are left out and the test is skipped.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define CANON_NO_HOOKS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define CANON_NO_HOOKS 1
-#endif
-#endif
-
-#if !defined(CANON_NO_HOOKS) && defined(__GLIBC__)
-#define CANON_HOOKS 1
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-extern void __libc_free(void *p);
-
-static int hook_on;       /* count and fail only while set */
-static long hook_fail_at; /* fail the allocation with this number (1-based) */
-static long hook_n;       /* allocations seen */
-static long hook_live;    /* allocations minus frees */
-
-static int hook_fail(void)
-{
-	return hook_on && ++hook_n == hook_fail_at;
-}
-
-void *malloc(size_t size)
-{
-	void *p;
-
-	if (hook_fail())
-		return NULL;
-	p = __libc_malloc(size);
-	if (p != NULL && hook_on)
-		hook_live++;
-	return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if (hook_fail())
-		return NULL;
-	p = __libc_calloc(n, size);
-	if (p != NULL && hook_on)
-		hook_live++;
-	return p;
-}
-
-void *realloc(void *old, size_t size)
-{
-	void *p;
-
-	if (hook_fail())
-		return NULL;
-	p = __libc_realloc(old, size);
-	if (p != NULL && old == NULL && hook_on)
-		hook_live++;
-	return p;
-}
-
-void free(void *p)
-{
-	if (p != NULL && hook_on)
-		hook_live--;
-	__libc_free(p);
-}
-#endif
+#include "failalloc.h"
 
 /* ---- helpers ---- */
 
@@ -531,15 +456,16 @@ static void test_omit_extension(void **state)
 
 static void test_alloc_failure(void **state)
 {
-#ifdef CANON_HOOKS
 	struct tx_error err;
 	json_t *v;
 	char *out;
 	size_t len;
-	long n, n_allocs;
+	long n, n_allocs, live;
 	tx_err rc;
 	char big[4096];
 
+	if (!failalloc_available())
+		skip();
 	/* Enough text that the output buffer grows more than once. */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -548,36 +474,27 @@ static void test_alloc_failure(void **state)
 	assert_non_null(v);
 	/* A dry run counts the allocations. None seen means the hooks are not
 	 * in effect (under valgrind, say): nothing to test then. */
-	hook_n = 0;
-	hook_fail_at = 0;
-	hook_on = 1;
+	failalloc_start(0);
 	rc = stix_canonicalize(v, &out, &len, &err);
-	hook_on = 0;
+	n_allocs = failalloc_stop(NULL);
 	assert_int_equal(rc, TX_OK);
 	free(out);
-	n_allocs = hook_n;
 	if (n_allocs == 0) {
 		json_decref(v);
 		skip();
 	}
 	assert_true(n_allocs > 3);
 	for (n = 1; n <= n_allocs; n++) {
-		hook_n = 0;
-		hook_live = 0;
-		hook_fail_at = n;
-		hook_on = 1;
+		failalloc_start(n);
 		rc = stix_canonicalize(v, &out, &len, &err);
-		hook_on = 0;
+		failalloc_stop(&live);
 		assert_int_equal(rc, TX_ERR_NOMEM);
 		assert_int_equal(err.code, TX_ERR_NOMEM);
 		assert_null(out);
 		assert_int_equal(len, 0);
-		assert_int_equal(hook_live, 0);
+		assert_int_equal(live, 0);
 	}
 	json_decref(v);
-#else
-	skip();
-#endif
 }
 
 int main(void)
