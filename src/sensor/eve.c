@@ -26,6 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sensor/sensor.h"
 
@@ -167,6 +170,52 @@ static size_t utf8_ok(const unsigned char *p, size_t left)
 	return 0;
 }
 
+/*
+ * The position of the first byte at or after i that a string cannot hold
+ * as is (quote, backslash, control byte or non-ASCII byte), or n. Sixteen
+ * bytes at a time where SSE2 is there, then eight (SWAR), then one; never
+ * reads at or past n.
+ */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* signed compare: bytes 0x80-0xff are negative, so below 0x20 too */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+					 _mm_cmplt_epi8(x, space));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+		/* exact for the lowest flagged byte: borrows only run upwards */
+		uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & highs;
+		if (special != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(special) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+			break;
+	}
+	return i;
+}
+
 /* A string at sc->i (the opening quote); out borrows or points to scratch. */
 static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 {
@@ -174,18 +223,7 @@ static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 	size_t start = ++sc->i, esc = 0;
 
 	for (;;) {
-		/* eight plain bytes at a time (no quote, backslash, control or
-		 * non-ASCII byte), the usual case */
-		while (sc->i + 8 <= sc->n) {
-			uint64_t x;
-			memcpy(&x, s + sc->i, 8);
-			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-			uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-			uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x;
-			if (special & highs)
-				break;
-			sc->i += 8;
-		}
+		sc->i = plain_run(s, sc->i, sc->n);
 		if (sc->i >= sc->n)
 			return bad(sc, "unterminated string");
 		unsigned char c = s[sc->i];
@@ -221,14 +259,11 @@ static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 		}
 		if (c < 0x20)
 			return bad(sc, "control character in string");
-		if (c >= 0x80) {
-			size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
-			if (l == 0)
-				return bad(sc, "invalid UTF-8 in string");
-			sc->i += l;
-			continue;
-		}
-		sc->i++;
+		/* c >= 0x80 */
+		size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
+		if (l == 0)
+			return bad(sc, "invalid UTF-8 in string");
+		sc->i += l;
 	}
 	size_t end = sc->i++;
 	if (!keep)
