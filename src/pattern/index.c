@@ -187,11 +187,22 @@ static inline uint64_t key_gram8(uint64_t path, uint64_t gram)
 	return mix((path * 31 + K_GRAM8) ^ (mix(gram) * 0x9e3779b97f4a7c15ULL));
 }
 
-/* The gram filter's bit for a gram of a path: one multiply, so that every
- * position of a string can be tried before a key is made. */
-static inline uint32_t gram_bit(uint64_t path, uint64_t gram)
+/* The gram filter: two bits of one word for a gram of a path, from one
+ * multiply, so that every position of a string can be tried before a key
+ * is made. gram_word is the word's index, gram_bits the bits. */
+static inline uint64_t gram_hash(uint64_t path, uint64_t gram)
 {
-	return (uint32_t)(((gram ^ path) * 0xd6e8feb86659fd93ULL) >> 44) & (BLOOM_BITS - 1);
+	return (gram ^ path) * 0xd6e8feb86659fd93ULL;
+}
+
+static inline size_t gram_word(uint64_t g)
+{
+	return (size_t)(g >> 50) & (BLOOM_BITS / 64 - 1);
+}
+
+static inline uint64_t gram_bits(uint64_t g)
+{
+	return 1ULL << ((g >> 38) & 63) | 1ULL << ((g >> 44) & 63);
 }
 
 /* The main filter: a word per key, three bits in it. */
@@ -575,7 +586,8 @@ void pattern_index_free(pattern_index *ix)
 
 static struct pathinfo *path_slot(struct pathinfo *t, size_t mask, uint64_t path)
 {
-	size_t s = mix(path) & mask;
+	/* paths are FNV hashes already: a multiply spreads them enough */
+	size_t s = (size_t)((path * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
 
 	while (t[s].path != 0 && t[s].path != path)
 		s = (s + 1) & mask;
@@ -736,8 +748,8 @@ tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
 				continue;
 			}
 			if (s->kind == K_GRAM || s->kind == K_GRAM8) {
-				uint32_t bit = gram_bit(s->path, s->gram);
-				ix->gbloom[bit / 64] |= 1ULL << (bit % 64);
+				uint64_t g = gram_hash(s->path, s->gram);
+				ix->gbloom[gram_word(g)] |= gram_bits(g);
 			}
 			if (s->kind == K_IP) {
 				if (s->family == 4)
@@ -1028,8 +1040,8 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		for (size_t i = 0; i + 4 <= f->len; i++) {
 			uint32_t gram;
 			memcpy(&gram, s + i, 4);
-			uint32_t bit = gram_bit(f->path, gram);
-			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
+			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			if ((ix->gbloom[gram_word(g)] & m) == m)
 				probe(ix, key_gram(f->path, gram), c);
 		}
 	}
@@ -1038,8 +1050,8 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		for (size_t i = 0; i + 8 <= f->len; i++) {
 			uint64_t gram;
 			memcpy(&gram, s + i, 8);
-			uint32_t bit = gram_bit(f->path, gram);
-			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
+			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			if ((ix->gbloom[gram_word(g)] & m) == m)
 				probe(ix, key_gram8(f->path, gram), c);
 		}
 	}

@@ -29,25 +29,34 @@ void px_net_mask(struct px_net *n, int prefix)
 		n->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
-/* The common case, a plain dotted quad, without inet_pton. */
+/* The common case, a plain dotted quad, without inet_pton: four decimal
+ * parts of 1-3 digits, 0-255, no leading zero, three dots, nothing else. */
 static bool quad(const char *s, size_t len, struct px_net *out)
 {
-	unsigned part = 0, digits = 0, n = 0;
+	const char *p = s, *e = s + len;
 
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (digits == 0 || part > 255 || n == 4)
-				return false;
-			out->addr[n++] = (uint8_t)part;
-			part = digits = 0;
-			continue;
-		}
-		if (s[i] < '0' || s[i] > '9' || digits == 3 || (digits == 1 && part == 0))
+	for (int k = 0; k < 4; k++) {
+		if (p == e || *p < '0' || *p > '9')
 			return false;
-		part = part * 10 + (unsigned)(s[i] - '0');
-		digits++;
+		unsigned v = (unsigned)(*p++ - '0');
+		if (p < e && *p >= '0' && *p <= '9') {
+			if (v == 0)
+				return false;
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (p < e && *p >= '0' && *p <= '9') {
+				v = v * 10 + (unsigned)(*p++ - '0');
+				if (v > 255)
+					return false;
+			}
+		}
+		out->addr[k] = (uint8_t)v;
+		if (k < 3) {
+			if (p == e || *p != '.')
+				return false;
+			p++;
+		}
 	}
-	return n == 4;
+	return p == e;
 }
 
 bool px_net_parse(const char *s, size_t len, struct px_net *out)
