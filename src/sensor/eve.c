@@ -886,23 +886,49 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
 
 /* ---- the event as STIX ---- */
 
-/* A deterministic id: type--UUID (version 5 bits) from a hash of parts. */
+/* v as exactly digits lowercase hex digits at p; returns the end. */
+static char *hex_put(char *p, uint64_t v, int digits)
+{
+	for (int k = digits - 1; k >= 0; k--) {
+		p[k] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
+/* A deterministic id: type--UUID (version 5 bits) from a hash of parts,
+ * written by hand: this runs for every object of every event that has
+ * candidates. The form is type--%08x-%04x-5%03x-%04x-%012x. */
 static json_t *sco_id(const char *type, const char *a, size_t alen, const char *b, size_t blen)
 {
 	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
-	char buf[128];
+	char buf[128], *p = buf;
+	size_t tl = strlen(type);
 
-	for (const char *p = type; *p; p++)
-		h1 = (h1 ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (const char *q = type; *q; q++)
+		h1 = (h1 ^ (unsigned char)*q) * 0x100000001b3ULL;
 	for (size_t i = 0; i < alen; i++)
 		h1 = (h1 ^ (unsigned char)a[i]) * 0x100000001b3ULL, h2 = (h2 ^ (unsigned char)a[i]) * 0x1000193ULL + 7;
 	for (size_t i = 0; i < blen; i++)
 		h2 = (h2 ^ (unsigned char)b[i]) * 0x100000001b3ULL;
 	h2 ^= h1 >> 17;
-	snprintf(buf, sizeof(buf), "%s--%08x-%04x-5%03x-%04x-%012llx", type, (unsigned)(h1 >> 32),
-		 (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xfff,
-		 0x8000 | ((unsigned)(h2 >> 48) & 0x3fff), (unsigned long long)(h2 & 0xffffffffffffULL));
-	return json_string(buf);
+	if (tl + 40 > sizeof(buf)) /* the types are ours and short */
+		return NULL;
+	memcpy(p, type, tl);
+	p += tl;
+	*p++ = '-';
+	*p++ = '-';
+	p = hex_put(p, h1 >> 32, 8);
+	*p++ = '-';
+	p = hex_put(p, (h1 >> 16) & 0xffff, 4);
+	*p++ = '-';
+	*p++ = '5';
+	p = hex_put(p, h1 & 0xfff, 3);
+	*p++ = '-';
+	p = hex_put(p, 0x8000 | ((h2 >> 48) & 0x3fff), 4);
+	*p++ = '-';
+	p = hex_put(p, h2 & 0xffffffffffffULL, 12);
+	return json_stringn(buf, (size_t)(p - buf));
 }
 
 static int put_str(json_t *o, const char *key, struct sensor_str s)
