@@ -216,11 +216,16 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
 	return i;
 }
 
-/* A string at sc->i (the opening quote); out borrows or points to scratch. */
-static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
+/*
+ * The rest of a string that holds an escape, a control or a non-ASCII
+ * byte: sc->i is at that byte, start just after the opening quote.
+ * Kept out of line so that the plain case below stays small.
+ */
+static __attribute__((noinline)) tx_err string_slow(struct scan *sc, struct sensor_str *out, int keep,
+						    size_t start)
 {
 	const unsigned char *s = (const unsigned char *)sc->s;
-	size_t start = ++sc->i, esc = 0;
+	size_t esc = 0;
 
 	for (;;) {
 		sc->i = plain_run(s, sc->i, sc->n);
@@ -333,6 +338,24 @@ static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 	out->s = d;
 	out->len = n;
 	return TX_OK;
+}
+
+/* A string at sc->i (the opening quote); out borrows or points to scratch.
+ * The usual string, plain bytes up to the closing quote, is done here. */
+static inline tx_err string(struct scan *sc, struct sensor_str *out, int keep)
+{
+	size_t start = sc->i + 1, i = plain_run((const unsigned char *)sc->s, start, sc->n);
+
+	if (i < sc->n && sc->s[i] == '"') {
+		sc->i = i + 1;
+		if (keep) {
+			out->s = sc->s + start;
+			out->len = i - start;
+		}
+		return TX_OK;
+	}
+	sc->i = i;
+	return string_slow(sc, out, keep, start);
 }
 
 static tx_err number(struct scan *sc, int *is_int, int64_t *v)
