@@ -1004,15 +1004,29 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		return;
 	case PATTERN_FACT_IP: {
 		struct px_net net, m;
-		if (!(kinds & (1u << K_IP)) || !px_net_parse(f->s, f->len, &net))
+		uint32_t a = 0;
+		int prefix;
+		if (!(kinds & (1u << K_IP)))
 			return;
-		if (net.family == 4) {
-			uint32_t a = v4_of(&net), b = a >> (32 - V4_BLOCK);
+		if (f->num & PATTERN_FACT_NET4) {
+			/* parsed by pattern_fact_ip when the fact was made */
+			a = (uint32_t)f->num;
+			prefix = (int)(f->num >> 32 & 0xff);
+		} else if (!px_net_parse(f->s, f->len, &net)) {
+			return;
+		} else if (net.family == 4) {
+			a = v4_of(&net);
+			prefix = net.prefix;
+		} else {
+			prefix = -1;
+		}
+		if (prefix >= 0) {
+			uint32_t b = a >> (32 - V4_BLOCK);
 			/* lengths V4_BLOCK and longer only if a's block has keys */
 			bool in_block = ix->v4blocks && (ix->v4blocks[b / 64] >> (b % 64) & 1);
 			for (size_t i = 0; i < ix->n_lens4; i++) {
 				int l = ix->lens4[i];
-				if (l > net.prefix || (l >= V4_BLOCK && !in_block))
+				if (l > prefix || (l >= V4_BLOCK && !in_block))
 					continue;
 				probe(ix, key_ip4(f->path, l ? a & ~0u << (32 - l) : 0, l), c);
 			}

@@ -125,6 +125,22 @@ int pattern_is_net(const char *s, size_t len)
 	return px_net_parse(s, len, &n);
 }
 
+void pattern_fact_ip(struct pattern_fact *f)
+{
+	struct px_net n;
+
+	f->num = 0;
+	if (!px_net_parse(f->s, f->len, &n)) {
+		f->kind = PATTERN_FACT_STRING;
+		return;
+	}
+	f->kind = PATTERN_FACT_IP;
+	if (n.family == 4)
+		f->num = PATTERN_FACT_NET4 | (int64_t)n.prefix << 32 |
+			 (int64_t)((uint32_t)n.addr[0] << 24 | (uint32_t)n.addr[1] << 16 |
+				   (uint32_t)n.addr[2] << 8 | n.addr[3]);
+}
+
 int pattern_net_within(const char *addr, size_t alen, const char *net, size_t nlen)
 {
 	struct px_net a, b;

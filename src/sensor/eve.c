@@ -752,17 +752,22 @@ static void fact(struct sensor_event *ev, uint64_t path, enum pattern_fact_kind 
 
 static int is_v6(struct sensor_str s)
 {
-	return memchr(s.s, ':', s.len) != NULL;
+	for (size_t i = 0; i < s.len; i++)
+		if (s.s[i] == ':')
+			return 1;
+	return 0;
 }
 
 static void ip_facts(sensor_eve *r, struct sensor_event *ev, struct sensor_str ip,
 		     enum path nt_value, enum path nt_type)
 {
 	int v6 = is_v6(ip);
-	enum pattern_fact_kind k = pattern_is_net(ip.s, ip.len) ? PATTERN_FACT_IP : PATTERN_FACT_STRING;
+	struct pattern_fact f = { .s = ip.s, .len = ip.len };
 
-	fact(ev, r->path[v6 ? P_IP6_VALUE : P_IP4_VALUE], k, ip.s, ip.len, 0);
-	fact(ev, r->path[nt_value], k, ip.s, ip.len, 0);
+	/* parsed once here; the index reads the network from num */
+	pattern_fact_ip(&f);
+	fact(ev, r->path[v6 ? P_IP6_VALUE : P_IP4_VALUE], f.kind, ip.s, ip.len, f.num);
+	fact(ev, r->path[nt_value], f.kind, ip.s, ip.len, f.num);
 	if (v6) {
 		FLIT(P_IP6_TYPE, "ipv6-addr");
 		FLIT(nt_type, "ipv6-addr");

@@ -508,6 +508,19 @@ static void test_index_v4_prefixes(void **state)
 		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
 		pattern_facts_walk(&set, 0, collect, &fv);
 		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
+		/* the same without the networks parsed in advance */
+		uint32_t *again = malloc(NP * sizeof(*again));
+		size_t n_again = 0, pre = 0;
+		for (size_t k = 0; k < fv.n; k++) {
+			pre += fv.v[k].kind == PATTERN_FACT_IP && (fv.v[k].num & PATTERN_FACT_NET4) != 0;
+			if (fv.v[k].kind == PATTERN_FACT_IP)
+				fv.v[k].num = 0;
+		}
+		assert_true(pre > 0);
+		pattern_index_candidates(ix, fv.v, fv.n, again, NP, &n_again);
+		assert_int_equal(n_again, nc);
+		assert_memory_equal(again, cands, nc * sizeof(*cands));
+		free(again);
 		for (int i = 0; i < NP; i++) {
 			struct pattern_result res;
 			assert_int_equal(pattern_eval(pats[i], &set, &res, &err), TX_OK);
