@@ -358,7 +358,23 @@ static inline tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 	return string_slow(sc, out, keep, start);
 }
 
-static tx_err number(struct scan *sc, int *is_int, int64_t *v)
+/* Whether the real number from sc->i to end is finite as a double (out of
+ * line: its buffer would weigh on every integer). */
+static __attribute__((noinline)) tx_err real_ok(struct scan *sc, size_t end)
+{
+	char buf[400];
+
+	if (end - sc->i >= sizeof(buf))
+		return bad(sc, "number too long");
+	memcpy(buf, sc->s + sc->i, end - sc->i);
+	buf[end - sc->i] = '\0';
+	double d = strtod(buf, NULL);
+	if (!isfinite(d))
+		return bad(sc, "real number overflow");
+	return TX_OK;
+}
+
+static inline tx_err number(struct scan *sc, int *is_int, int64_t *v)
 {
 	const char *s = sc->s;
 	size_t i = sc->i, n = sc->n;
@@ -402,16 +418,8 @@ static tx_err number(struct scan *sc, int *is_int, int64_t *v)
 	/* what jansson (and so the rest of trilex) refuses, refuse too */
 	if (ovf && *is_int)
 		return bad(sc, "integer too big");
-	if (!*is_int) {
-		char buf[400];
-		if (i - sc->i >= sizeof(buf))
-			return bad(sc, "number too long");
-		memcpy(buf, s + sc->i, i - sc->i);
-		buf[i - sc->i] = '\0';
-		double d = strtod(buf, NULL);
-		if (!isfinite(d))
-			return bad(sc, "real number overflow");
-	}
+	if (!*is_int && real_ok(sc, i) != TX_OK)
+		return sc->rc;
 	*v = neg ? -x : x;
 	sc->i = i;
 	return TX_OK;
