@@ -885,8 +885,15 @@ size_t pattern_index_count(const pattern_index *ix)
 const char *pattern_index_id(const pattern_index *ix, uint32_t i, char *buf, size_t n)
 {
 	const struct ind *d = &ix->inds[i];
+	size_t len = d->id_len;
 
-	snprintf(buf, n, "%.*s", (int)d->id_len, ix->text + d->off);
+	/* as snprintf would, without parsing a format for every match */
+	if (n == 0)
+		return buf;
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(buf, ix->text + d->off, len);
+	buf[len] = '\0';
 	return buf;
 }
 
