@@ -11,10 +11,13 @@
  *     prefix length, masked address) in the same table; a lookup masks
  *     the event's address to each prefix length the index holds (a
  *     prefix table per length instead of a trie: a 12-byte entry per
- *     prefix, and as many probes as distinct lengths, usually 2-4);
+ *     prefix, and as many probes as distinct lengths, usually 2-4).
+ *     IPv4 keys of /20 or longer also set their /20 block's bit in a
+ *     128 KiB bitmap: an address whose block is clear skips those lengths;
  *   - LIKE and MATCHES with a literal run of 4+ bytes that every match
- *     must contain: one 4-gram of that run, through a 1 Mbit filter
- *     before the table; without one, the regular expression (LIKE
+ *     must contain: one 8-gram (or 4-gram) of that run, through a 1 Mbit
+ *     filter (two bits per gram, from one multiply) before the table;
+ *     without one, the regular expression (LIKE
  *     translated) is compiled with the PCRE2 JIT and run on every value
  *     of its path;
  *   - AND needs one child's keys (the cheapest), OR all children's.
@@ -22,6 +25,10 @@
  * candidates for every event. Keys only narrow the search: a candidate
  * goes through pattern_eval, so a key hash collision costs time, never a
  * wrong answer.
+ *
+ * Every table key also sets three bits of one word of the main Bloom
+ * filter (at least 8 bits per key), which stops most misses before the
+ * table.
  *
  * Memory: the pattern texts and ids in one block, 16 bytes per indicator,
  * 16 bytes per table slot (load at most 0.7) and 4 per posting.
