@@ -547,24 +547,33 @@ static void record_str(struct sensor_event *ev, enum role f, struct sensor_str s
 	}
 }
 
+/* Two decimal digits at p, or -1. */
+static inline int dig2(const char *p)
+{
+	unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 /* "2024-01-15T10:00:00.123456+0000" (Suricata) or with Z / +00:00. */
 static int eve_time(const char *s, size_t n, int64_t *us)
 {
-	int v[6], pos[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
+	int v[6];
 	size_t i;
 
 	if (n < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
 	    s[13] != ':' || s[16] != ':')
 		return -1;
-	for (int k = 0; k < 6; k++) {
-		v[k] = 0;
-		for (int j = 0; j < len[k]; j++) {
-			char c = s[pos[k] + j];
-			if (c < '0' || c > '9')
-				return -1;
-			v[k] = v[k] * 10 + (c - '0');
-		}
-	}
+	/* every line has one: the fields at their fixed places, unrolled */
+	int hi = dig2(s), lo = dig2(s + 2);
+	v[1] = dig2(s + 5);
+	v[2] = dig2(s + 8);
+	v[3] = dig2(s + 11);
+	v[4] = dig2(s + 14);
+	v[5] = dig2(s + 17);
+	if ((hi | lo | v[1] | v[2] | v[3] | v[4] | v[5]) < 0)
+		return -1;
+	v[0] = hi * 100 + lo;
 	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
 		return -1;
 	int64_t frac = 0;
