@@ -124,8 +124,9 @@ static tx_err bad(struct scan *sc, const char *what)
 static inline void ws(struct scan *sc)
 {
 	while (sc->i < sc->n) {
-		char c = sc->s[sc->i];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+		unsigned char c = (unsigned char)sc->s[sc->i];
+		/* one compare for the usual case, a byte that is no space */
+		if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
 			break;
 		sc->i++;
 	}
