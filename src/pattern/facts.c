@@ -45,14 +45,12 @@ static void emit(struct fwalk *w, size_t plen, const json_t *v, const char *hold
 	struct pattern_fact f = { .path = pattern_path_hash(w->path, plen) };
 
 	if (json_is_string(v)) {
-		struct px_net net;
 		f.s = json_string_value(v);
 		f.len = json_string_length(v);
 		f.kind = PATTERN_FACT_STRING;
 		if (holder && key && strcmp(key, "value") == 0 &&
-		    (strcmp(holder, "ipv4-addr") == 0 || strcmp(holder, "ipv6-addr") == 0) &&
-		    px_net_parse(f.s, f.len, &net))
-			f.kind = PATTERN_FACT_IP;
+		    (strcmp(holder, "ipv4-addr") == 0 || strcmp(holder, "ipv6-addr") == 0))
+			pattern_fact_ip(&f);
 	} else if (json_is_integer(v)) {
 		f.kind = PATTERN_FACT_INT;
 		f.num = json_integer_value(v);

@@ -11,10 +11,13 @@
  *     prefix length, masked address) in the same table; a lookup masks
  *     the event's address to each prefix length the index holds (a
  *     prefix table per length instead of a trie: a 12-byte entry per
- *     prefix, and as many probes as distinct lengths, usually 2-4);
+ *     prefix, and as many probes as distinct lengths, usually 2-4).
+ *     IPv4 keys of /20 or longer also set their /20 block's bit in a
+ *     128 KiB bitmap: an address whose block is clear skips those lengths;
  *   - LIKE and MATCHES with a literal run of 4+ bytes that every match
- *     must contain: one 4-gram of that run, through a 1 Mbit filter
- *     before the table; without one, the regular expression (LIKE
+ *     must contain: one 8-gram (or 4-gram) of that run, through a 1 Mbit
+ *     filter (two bits per gram, from one multiply) before the table;
+ *     without one, the regular expression (LIKE
  *     translated) is compiled with the PCRE2 JIT and run on every value
  *     of its path;
  *   - AND needs one child's keys (the cheapest), OR all children's.
@@ -22,6 +25,10 @@
  * candidates for every event. Keys only narrow the search: a candidate
  * goes through pattern_eval, so a key hash collision costs time, never a
  * wrong answer.
+ *
+ * Every table key also sets three bits of one word of the main Bloom
+ * filter (at least 8 bits per key), which stops most misses before the
+ * table.
  *
  * Memory: the pattern texts and ids in one block, 16 bytes per indicator,
  * 16 bytes per table slot (load at most 0.7) and 4 per posting.
@@ -33,6 +40,11 @@
 #include "pattern/internal.h"
 
 #define BLOOM_BITS (1u << 20)
+/* IPv4 keys of prefix V4_BLOCK or longer are summarised by their /20
+ * block in a 128 KiB bitmap: an address outside every such block skips
+ * those prefix lengths without a probe. */
+#define V4_BLOCK 20
+#define V4_BLOCK_BITS (1u << V4_BLOCK)
 
 enum kkind { K_STR = 1, K_INT, K_IP, K_GRAM, K_SCAN, K_GRAM8 };
 
@@ -42,6 +54,8 @@ struct kspec {
 	uint64_t path;
 	const struct px_test *t; /* K_SCAN */
 	int family, prefix;    /* K_IP */
+	uint32_t v4;           /* K_IP, family 4: the network, host order */
+	uint64_t gram;         /* K_GRAM, K_GRAM8: the gram's bytes */
 };
 
 struct kset {
@@ -89,8 +103,12 @@ struct pattern_index {
 	size_t n_always;
 	struct scan *scans;
 	size_t n_scans;
-	uint64_t *bloom;       /* a bit per key hash: most misses stop here */
-	size_t bloom_mask;     /* bits - 1 */
+	uint64_t *bloom;       /* three bits of one word per key hash: most
+	                          misses stop here */
+	size_t bloom_mask;     /* words - 1 */
+	uint64_t *v4blocks;    /* V4_BLOCK_BITS: a bit per IPv4 /20 block that
+	                          holds an IPv4 key of prefix /20 or longer;
+	                          NULL when there is none */
 	uint64_t *gbloom;      /* BLOOM_BITS: the gram keys alone, small enough
 	                          to stay in cache while a string is scanned */
 	struct pathinfo *paths; /* every path a key names, with its key kinds */
@@ -113,9 +131,31 @@ static inline uint64_t mix(uint64_t h)
 	return h ? h : 1;
 }
 
+/* Bytes to 64 bits, a word at a time (the key is finished by mix). Only
+ * ever compared with hashes made in the same process. */
+static inline uint64_t hash_bytes(uint64_t h, const char *s, size_t len)
+{
+	h ^= (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+		s += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		uint64_t w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
 static inline uint64_t key_str(uint64_t path, const char *s, size_t len)
 {
-	return mix(path * 31 + px_hash(PX_HASH_INIT ^ K_STR, s, len));
+	return mix(path * 31 + hash_bytes(PX_HASH_INIT ^ K_STR, s, len));
 }
 
 static inline uint64_t key_int(uint64_t path, int64_t v)
@@ -123,9 +163,23 @@ static inline uint64_t key_int(uint64_t path, int64_t v)
 	return mix((path * 31 + K_INT) ^ ((uint64_t)v * 0x9e3779b97f4a7c15ULL));
 }
 
+/* An IPv4 network (address in host order, host bits clear). */
+static inline uint64_t key_ip4(uint64_t path, uint32_t a, int prefix)
+{
+	return mix(path * 31 + ((PX_HASH_INIT ^ K_IP) ^ ((uint64_t)a << 16 | 4u << 8 | (unsigned)prefix)));
+}
+
+static inline uint32_t v4_of(const struct px_net *n)
+{
+	return (uint32_t)n->addr[0] << 24 | (uint32_t)n->addr[1] << 16 | (uint32_t)n->addr[2] << 8 |
+	       n->addr[3];
+}
+
 static inline uint64_t key_ip(uint64_t path, const struct px_net *n)
 {
-	uint64_t h = px_hash(PX_HASH_INIT ^ K_IP, n->addr, n->family == 4 ? 4 : 16);
+	if (n->family == 4)
+		return key_ip4(path, v4_of(n), n->prefix);
+	uint64_t h = px_hash(PX_HASH_INIT ^ K_IP, n->addr, 16);
 
 	return mix(path * 31 + (h ^ ((uint64_t)n->family << 8 | (uint64_t)n->prefix)));
 }
@@ -138,6 +192,37 @@ static inline uint64_t key_gram(uint64_t path, uint32_t gram)
 static inline uint64_t key_gram8(uint64_t path, uint64_t gram)
 {
 	return mix((path * 31 + K_GRAM8) ^ (mix(gram) * 0x9e3779b97f4a7c15ULL));
+}
+
+/* The gram filter: two bits of one word for a gram of a path, from one
+ * multiply, so that every position of a string can be tried before a key
+ * is made. gram_word is the word's index, gram_bits the bits. */
+static inline uint64_t gram_hash(uint64_t path, uint64_t gram)
+{
+	return (gram ^ path) * 0xd6e8feb86659fd93ULL;
+}
+
+static inline size_t gram_word(uint64_t g)
+{
+	return (size_t)(g >> 50) & (BLOOM_BITS / 64 - 1);
+}
+
+static inline uint64_t gram_bits(uint64_t g)
+{
+	return 1ULL << ((g >> 38) & 63) | 1ULL << ((g >> 44) & 63);
+}
+
+/* The main filter: a word per key, three bits in it. */
+static inline uint64_t bloom_bits(uint64_t h)
+{
+	uint64_t g = h * 0x9e3779b97f4a7c15ULL;
+
+	return 1ULL << (g >> 58) | 1ULL << ((g >> 52) & 63) | 1ULL << ((g >> 46) & 63);
+}
+
+static inline size_t bloom_word(const pattern_index *ix, uint64_t h)
+{
+	return (size_t)(h >> 20) & ix->bloom_mask;
 }
 
 /* ---- deriving keys from an AST ---- */
@@ -173,6 +258,7 @@ static bool lit_keys(struct kset *k, uint64_t path, const struct px_lit *l)
 			s.h = key_ip(path, &net);
 			s.family = net.family;
 			s.prefix = net.prefix;
+			s.v4 = net.family == 4 ? v4_of(&net) : 0;
 			return ks_add(k, &s);
 		}
 		return true;
@@ -338,6 +424,7 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 		s.h = key_ip(path, &net);
 		s.family = net.family;
 		s.prefix = net.prefix;
+		s.v4 = net.family == 4 ? v4_of(&net) : 0;
 		return ks_add(k, &s);
 	}
 	case OP_LIKE:
@@ -350,11 +437,13 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 			memcpy(&g, gram, 8);
 			s.kind = K_GRAM8;
 			s.h = key_gram8(path, g);
+			s.gram = g;
 		} else if (glen == 4) {
 			uint32_t g;
 			memcpy(&g, gram, 4);
 			s.kind = K_GRAM;
 			s.h = key_gram(path, g);
+			s.gram = g;
 		} else {
 			s.kind = K_SCAN;
 		}
@@ -498,12 +587,14 @@ void pattern_index_free(pattern_index *ix)
 	free(ix->bloom);
 	free(ix->paths);
 	free(ix->gbloom);
+	free(ix->v4blocks);
 	free(ix);
 }
 
 static struct pathinfo *path_slot(struct pathinfo *t, size_t mask, uint64_t path)
 {
-	size_t s = mix(path) & mask;
+	/* paths are FNV hashes already: a multiply spreads them enough */
+	size_t s = (size_t)((path * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
 
 	while (t[s].path != 0 && t[s].path != path)
 		s = (s + 1) & mask;
@@ -664,14 +755,23 @@ tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
 				continue;
 			}
 			if (s->kind == K_GRAM || s->kind == K_GRAM8) {
-				uint32_t bit = (uint32_t)(s->h >> 40) & (BLOOM_BITS - 1);
-				ix->gbloom[bit / 64] |= 1ULL << (bit % 64);
+				uint64_t g = gram_hash(s->path, s->gram);
+				ix->gbloom[gram_word(g)] |= gram_bits(g);
 			}
 			if (s->kind == K_IP) {
 				if (s->family == 4)
 					ix->len4[s->prefix] = 1;
 				else
 					ix->len6[s->prefix] = 1;
+			}
+			if (s->kind == K_IP && s->family == 4 && s->prefix >= V4_BLOCK) {
+				if (ix->v4blocks == NULL &&
+				    (ix->v4blocks = calloc(V4_BLOCK_BITS / 64, sizeof(uint64_t))) == NULL) {
+					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+					goto fail_one;
+				}
+				uint32_t b = s->v4 >> (32 - V4_BLOCK);
+				ix->v4blocks[b / 64] |= 1ULL << (b % 64);
 			}
 			if (n_pairs == cap_pairs) {
 				size_t nc = cap_pairs ? cap_pairs * 2 : 1024;
@@ -723,11 +823,9 @@ fail_one:
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	ix->bloom_mask = bits - 1;
-	for (size_t i = 0; i < n_pairs; i++) {
-		size_t bit = (size_t)(pairs[i].h >> 20) & ix->bloom_mask;
-		ix->bloom[bit / 64] |= 1ULL << (bit % 64);
-	}
+	ix->bloom_mask = bits / 64 - 1;
+	for (size_t i = 0; i < n_pairs; i++)
+		ix->bloom[bloom_word(ix, pairs[i].h)] |= bloom_bits(pairs[i].h);
 	if ((ix->slots = calloc(slots, sizeof(*ix->slots))) == NULL ||
 	    (ix->postings = malloc((n_pairs ? n_pairs : 1) * sizeof(uint32_t))) == NULL ||
 	    (ix->parsed = calloc(ix->n ? ix->n : 1, sizeof(*ix->parsed))) == NULL) {
@@ -763,7 +861,8 @@ fail_one:
 	ix->bytes += sizeof(*ix) + ix->n * (sizeof(struct ind) + sizeof(*ix->parsed)) +
 		     slots * sizeof(struct slot) + n_pairs * sizeof(uint32_t) +
 		     ix->n_always * sizeof(uint32_t) + ix->n_scans * sizeof(struct scan) +
-		     (ix->bloom_mask + 1) / 8 + BLOOM_BITS / 8 + (ix->paths ? (ix->path_mask + 1) * sizeof(struct pathinfo) : 0);
+		     (ix->bloom_mask + 1) * 8 + BLOOM_BITS / 8 + (ix->v4blocks ? V4_BLOCK_BITS / 8 : 0) +
+		     (ix->paths ? (ix->path_mask + 1) * sizeof(struct pathinfo) : 0);
 	st.n_keys = n_keys;
 	st.n_postings = n_pairs;
 	st.n_scan = ix->n_always;
@@ -793,8 +892,15 @@ size_t pattern_index_count(const pattern_index *ix)
 const char *pattern_index_id(const pattern_index *ix, uint32_t i, char *buf, size_t n)
 {
 	const struct ind *d = &ix->inds[i];
+	size_t len = d->id_len;
 
-	snprintf(buf, n, "%.*s", (int)d->id_len, ix->text + d->off);
+	/* as snprintf would, without parsing a format for every match */
+	if (n == 0)
+		return buf;
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(buf, ix->text + d->off, len);
+	buf[len] = '\0';
 	return buf;
 }
 
@@ -861,9 +967,8 @@ static void flush(const pattern_index *ix, struct cands *c)
 	/* the filter words were prefetched when queued; keep the hits and
 	 * prefetch their table slots */
 	for (size_t i = 0; i < c->n_pend; i++) {
-		uint64_t h = c->pend[i];
-		size_t bit = (size_t)(h >> 20) & ix->bloom_mask;
-		if (ix->bloom[bit / 64] & (1ULL << (bit % 64))) {
+		uint64_t h = c->pend[i], m = bloom_bits(h);
+		if ((ix->bloom[bloom_word(ix, h)] & m) == m) {
 			__builtin_prefetch(&ix->slots[h & ix->mask]);
 			c->pend[hit++] = h;
 		}
@@ -888,9 +993,7 @@ static void flush(const pattern_index *ix, struct cands *c)
 
 static inline void probe(const pattern_index *ix, uint64_t h, struct cands *c)
 {
-	size_t bit = (size_t)(h >> 20) & ix->bloom_mask;
-
-	__builtin_prefetch(&ix->bloom[bit / 64]);
+	__builtin_prefetch(&ix->bloom[bloom_word(ix, h)]);
 	c->pend[c->n_pend++] = h;
 	if (c->n_pend == BATCH)
 		flush(ix, c);
@@ -915,10 +1018,36 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		return;
 	case PATTERN_FACT_IP: {
 		struct px_net net, m;
-		if (!(kinds & (1u << K_IP)) || !px_net_parse(f->s, f->len, &net))
+		uint32_t a = 0;
+		int prefix;
+		if (!(kinds & (1u << K_IP)))
 			return;
-		const int *lens = net.family == 4 ? ix->lens4 : ix->lens6;
-		size_t nl = net.family == 4 ? ix->n_lens4 : ix->n_lens6;
+		if (f->num & PATTERN_FACT_NET4) {
+			/* parsed by pattern_fact_ip when the fact was made */
+			a = (uint32_t)f->num;
+			prefix = (int)(f->num >> 32 & 0xff);
+		} else if (!px_net_parse(f->s, f->len, &net)) {
+			return;
+		} else if (net.family == 4) {
+			a = v4_of(&net);
+			prefix = net.prefix;
+		} else {
+			prefix = -1;
+		}
+		if (prefix >= 0) {
+			uint32_t b = a >> (32 - V4_BLOCK);
+			/* lengths V4_BLOCK and longer only if a's block has keys */
+			bool in_block = ix->v4blocks && (ix->v4blocks[b / 64] >> (b % 64) & 1);
+			for (size_t i = 0; i < ix->n_lens4; i++) {
+				int l = ix->lens4[i];
+				if (l > prefix || (l >= V4_BLOCK && !in_block))
+					continue;
+				probe(ix, key_ip4(f->path, l ? a & ~0u << (32 - l) : 0, l), c);
+			}
+			return;
+		}
+		const int *lens = ix->lens6;
+		size_t nl = ix->n_lens6;
 		for (size_t i = 0; i < nl; i++) {
 			if (lens[i] > net.prefix)
 				continue;
@@ -939,10 +1068,9 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		for (size_t i = 0; i + 4 <= f->len; i++) {
 			uint32_t gram;
 			memcpy(&gram, s + i, 4);
-			uint64_t h = key_gram(f->path, gram);
-			uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
-			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
-				probe(ix, h, c);
+			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			if ((ix->gbloom[gram_word(g)] & m) == m)
+				probe(ix, key_gram(f->path, gram), c);
 		}
 	}
 	if ((kinds & (1u << K_GRAM8)) && f->len >= 8) {
@@ -950,10 +1078,9 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 		for (size_t i = 0; i + 8 <= f->len; i++) {
 			uint64_t gram;
 			memcpy(&gram, s + i, 8);
-			uint64_t h = key_gram8(f->path, gram);
-			uint32_t bit = (uint32_t)(h >> 40) & (BLOOM_BITS - 1);
-			if (ix->gbloom[bit / 64] & (1ULL << (bit % 64)))
-				probe(ix, h, c);
+			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			if ((ix->gbloom[gram_word(g)] & m) == m)
+				probe(ix, key_gram8(f->path, gram), c);
 		}
 	}
 	if (!(kinds & (1u << K_SCAN)))

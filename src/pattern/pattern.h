@@ -110,8 +110,22 @@ struct pattern_fact {
 	enum pattern_fact_kind kind;
 	const char *s;
 	size_t len;
-	int64_t num;
+	int64_t num;           /* PATTERN_FACT_INT: the value; PATTERN_FACT_IP:
+	                          0, or the IPv4 network parsed (see below) */
 };
+
+/* num of a PATTERN_FACT_IP whose s is an IPv4 address or network, parsed
+ * once by pattern_fact_ip so that lookups need not parse it again:
+ * PATTERN_FACT_NET4 | prefix << 32 | address (host order, host bits
+ * clear). Facts made another way leave num 0 and are parsed when used. */
+#define PATTERN_FACT_NET4 (INT64_C(1) << 40)
+
+/*
+ * Set f->kind (and f->num) for a value of an ipv4-addr or ipv6-addr
+ * object, f->s and f->len set: PATTERN_FACT_IP when it is an address or
+ * CIDR as pattern_is_net says, else PATTERN_FACT_STRING (num 0).
+ */
+void pattern_fact_ip(struct pattern_fact *f);
 
 /*
  * Walk the SCOs of one observed-data (as the evaluator sees them) and hand

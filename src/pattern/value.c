@@ -29,25 +29,34 @@ void px_net_mask(struct px_net *n, int prefix)
 		n->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 }
 
-/* The common case, a plain dotted quad, without inet_pton. */
+/* The common case, a plain dotted quad, without inet_pton: four decimal
+ * parts of 1-3 digits, 0-255, no leading zero, three dots, nothing else. */
 static bool quad(const char *s, size_t len, struct px_net *out)
 {
-	unsigned part = 0, digits = 0, n = 0;
+	const char *p = s, *e = s + len;
 
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (digits == 0 || part > 255 || n == 4)
-				return false;
-			out->addr[n++] = (uint8_t)part;
-			part = digits = 0;
-			continue;
-		}
-		if (s[i] < '0' || s[i] > '9' || digits == 3 || (digits == 1 && part == 0))
+	for (int k = 0; k < 4; k++) {
+		if (p == e || *p < '0' || *p > '9')
 			return false;
-		part = part * 10 + (unsigned)(s[i] - '0');
-		digits++;
+		unsigned v = (unsigned)(*p++ - '0');
+		if (p < e && *p >= '0' && *p <= '9') {
+			if (v == 0)
+				return false;
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (p < e && *p >= '0' && *p <= '9') {
+				v = v * 10 + (unsigned)(*p++ - '0');
+				if (v > 255)
+					return false;
+			}
+		}
+		out->addr[k] = (uint8_t)v;
+		if (k < 3) {
+			if (p == e || *p != '.')
+				return false;
+			p++;
+		}
 	}
-	return n == 4;
+	return p == e;
 }
 
 bool px_net_parse(const char *s, size_t len, struct px_net *out)
@@ -114,6 +123,22 @@ int pattern_is_net(const char *s, size_t len)
 	struct px_net n;
 
 	return px_net_parse(s, len, &n);
+}
+
+void pattern_fact_ip(struct pattern_fact *f)
+{
+	struct px_net n;
+
+	f->num = 0;
+	if (!px_net_parse(f->s, f->len, &n)) {
+		f->kind = PATTERN_FACT_STRING;
+		return;
+	}
+	f->kind = PATTERN_FACT_IP;
+	if (n.family == 4)
+		f->num = PATTERN_FACT_NET4 | (int64_t)n.prefix << 32 |
+			 (int64_t)((uint32_t)n.addr[0] << 24 | (uint32_t)n.addr[1] << 16 |
+				   (uint32_t)n.addr[2] << 8 | n.addr[3]);
 }
 
 int pattern_net_within(const char *addr, size_t alen, const char *net, size_t nlen)

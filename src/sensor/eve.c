@@ -26,6 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sensor/sensor.h"
 
@@ -121,8 +124,9 @@ static tx_err bad(struct scan *sc, const char *what)
 static inline void ws(struct scan *sc)
 {
 	while (sc->i < sc->n) {
-		char c = sc->s[sc->i];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+		unsigned char c = (unsigned char)sc->s[sc->i];
+		/* one compare for the usual case, a byte that is no space */
+		if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
 			break;
 		sc->i++;
 	}
@@ -167,25 +171,65 @@ static size_t utf8_ok(const unsigned char *p, size_t left)
 	return 0;
 }
 
-/* A string at sc->i (the opening quote); out borrows or points to scratch. */
-static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
+/*
+ * The position of the first byte at or after i that a string cannot hold
+ * as is (quote, backslash, control byte or non-ASCII byte), or n. Sixteen
+ * bytes at a time where SSE2 is there, then eight (SWAR), then one; never
+ * reads at or past n.
+ */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* signed compare: bytes 0x80-0xff are negative, so below 0x20 too */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+					 _mm_cmplt_epi8(x, space));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+		/* exact for the lowest flagged byte: borrows only run upwards */
+		uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & highs;
+		if (special != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(special) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	for (; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+			break;
+	}
+	return i;
+}
+
+/*
+ * The rest of a string that holds an escape, a control or a non-ASCII
+ * byte: sc->i is at that byte, start just after the opening quote.
+ * Kept out of line so that the plain case below stays small.
+ */
+static __attribute__((noinline)) tx_err string_slow(struct scan *sc, struct sensor_str *out, int keep,
+						    size_t start)
 {
 	const unsigned char *s = (const unsigned char *)sc->s;
-	size_t start = ++sc->i, esc = 0;
+	size_t esc = 0;
 
 	for (;;) {
-		/* eight plain bytes at a time (no quote, backslash, control or
-		 * non-ASCII byte), the usual case */
-		while (sc->i + 8 <= sc->n) {
-			uint64_t x;
-			memcpy(&x, s + sc->i, 8);
-			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-			uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-			uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x;
-			if (special & highs)
-				break;
-			sc->i += 8;
-		}
+		sc->i = plain_run(s, sc->i, sc->n);
 		if (sc->i >= sc->n)
 			return bad(sc, "unterminated string");
 		unsigned char c = s[sc->i];
@@ -221,14 +265,11 @@ static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 		}
 		if (c < 0x20)
 			return bad(sc, "control character in string");
-		if (c >= 0x80) {
-			size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
-			if (l == 0)
-				return bad(sc, "invalid UTF-8 in string");
-			sc->i += l;
-			continue;
-		}
-		sc->i++;
+		/* c >= 0x80 */
+		size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
+		if (l == 0)
+			return bad(sc, "invalid UTF-8 in string");
+		sc->i += l;
 	}
 	size_t end = sc->i++;
 	if (!keep)
@@ -300,7 +341,41 @@ static tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 	return TX_OK;
 }
 
-static tx_err number(struct scan *sc, int *is_int, int64_t *v)
+/* A string at sc->i (the opening quote); out borrows or points to scratch.
+ * The usual string, plain bytes up to the closing quote, is done here. */
+static inline tx_err string(struct scan *sc, struct sensor_str *out, int keep)
+{
+	size_t start = sc->i + 1, i = plain_run((const unsigned char *)sc->s, start, sc->n);
+
+	if (i < sc->n && sc->s[i] == '"') {
+		sc->i = i + 1;
+		if (keep) {
+			out->s = sc->s + start;
+			out->len = i - start;
+		}
+		return TX_OK;
+	}
+	sc->i = i;
+	return string_slow(sc, out, keep, start);
+}
+
+/* Whether the real number from sc->i to end is finite as a double (out of
+ * line: its buffer would weigh on every integer). */
+static __attribute__((noinline)) tx_err real_ok(struct scan *sc, size_t end)
+{
+	char buf[400];
+
+	if (end - sc->i >= sizeof(buf))
+		return bad(sc, "number too long");
+	memcpy(buf, sc->s + sc->i, end - sc->i);
+	buf[end - sc->i] = '\0';
+	double d = strtod(buf, NULL);
+	if (!isfinite(d))
+		return bad(sc, "real number overflow");
+	return TX_OK;
+}
+
+static inline tx_err number(struct scan *sc, int *is_int, int64_t *v)
 {
 	const char *s = sc->s;
 	size_t i = sc->i, n = sc->n;
@@ -344,16 +419,8 @@ static tx_err number(struct scan *sc, int *is_int, int64_t *v)
 	/* what jansson (and so the rest of trilex) refuses, refuse too */
 	if (ovf && *is_int)
 		return bad(sc, "integer too big");
-	if (!*is_int) {
-		char buf[400];
-		if (i - sc->i >= sizeof(buf))
-			return bad(sc, "number too long");
-		memcpy(buf, s + sc->i, i - sc->i);
-		buf[i - sc->i] = '\0';
-		double d = strtod(buf, NULL);
-		if (!isfinite(d))
-			return bad(sc, "real number overflow");
-	}
+	if (!*is_int && real_ok(sc, i) != TX_OK)
+		return sc->rc;
 	*v = neg ? -x : x;
 	sc->i = i;
 	return TX_OK;
@@ -481,24 +548,33 @@ static void record_str(struct sensor_event *ev, enum role f, struct sensor_str s
 	}
 }
 
+/* Two decimal digits at p, or -1. */
+static inline int dig2(const char *p)
+{
+	unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 /* "2024-01-15T10:00:00.123456+0000" (Suricata) or with Z / +00:00. */
 static int eve_time(const char *s, size_t n, int64_t *us)
 {
-	int v[6], pos[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
+	int v[6];
 	size_t i;
 
 	if (n < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
 	    s[13] != ':' || s[16] != ':')
 		return -1;
-	for (int k = 0; k < 6; k++) {
-		v[k] = 0;
-		for (int j = 0; j < len[k]; j++) {
-			char c = s[pos[k] + j];
-			if (c < '0' || c > '9')
-				return -1;
-			v[k] = v[k] * 10 + (c - '0');
-		}
-	}
+	/* every line has one: the fields at their fixed places, unrolled */
+	int hi = dig2(s), lo = dig2(s + 2);
+	v[1] = dig2(s + 5);
+	v[2] = dig2(s + 8);
+	v[3] = dig2(s + 11);
+	v[4] = dig2(s + 14);
+	v[5] = dig2(s + 17);
+	if ((hi | lo | v[1] | v[2] | v[3] | v[4] | v[5]) < 0)
+		return -1;
+	v[0] = hi * 100 + lo;
 	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
 		return -1;
 	int64_t frac = 0;
@@ -694,17 +770,22 @@ static void fact(struct sensor_event *ev, uint64_t path, enum pattern_fact_kind 
 
 static int is_v6(struct sensor_str s)
 {
-	return memchr(s.s, ':', s.len) != NULL;
+	for (size_t i = 0; i < s.len; i++)
+		if (s.s[i] == ':')
+			return 1;
+	return 0;
 }
 
 static void ip_facts(sensor_eve *r, struct sensor_event *ev, struct sensor_str ip,
 		     enum path nt_value, enum path nt_type)
 {
 	int v6 = is_v6(ip);
-	enum pattern_fact_kind k = pattern_is_net(ip.s, ip.len) ? PATTERN_FACT_IP : PATTERN_FACT_STRING;
+	struct pattern_fact f = { .s = ip.s, .len = ip.len };
 
-	fact(ev, r->path[v6 ? P_IP6_VALUE : P_IP4_VALUE], k, ip.s, ip.len, 0);
-	fact(ev, r->path[nt_value], k, ip.s, ip.len, 0);
+	/* parsed once here; the index reads the network from num */
+	pattern_fact_ip(&f);
+	fact(ev, r->path[v6 ? P_IP6_VALUE : P_IP4_VALUE], f.kind, ip.s, ip.len, f.num);
+	fact(ev, r->path[nt_value], f.kind, ip.s, ip.len, f.num);
 	if (v6) {
 		FLIT(P_IP6_TYPE, "ipv6-addr");
 		FLIT(nt_type, "ipv6-addr");
@@ -851,23 +932,49 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
 
 /* ---- the event as STIX ---- */
 
-/* A deterministic id: type--UUID (version 5 bits) from a hash of parts. */
+/* v as exactly digits lowercase hex digits at p; returns the end. */
+static char *hex_put(char *p, uint64_t v, int digits)
+{
+	for (int k = digits - 1; k >= 0; k--) {
+		p[k] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
+/* A deterministic id: type--UUID (version 5 bits) from a hash of parts,
+ * written by hand: this runs for every object of every event that has
+ * candidates. The form is type--%08x-%04x-5%03x-%04x-%012x. */
 static json_t *sco_id(const char *type, const char *a, size_t alen, const char *b, size_t blen)
 {
 	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
-	char buf[128];
+	char buf[128], *p = buf;
+	size_t tl = strlen(type);
 
-	for (const char *p = type; *p; p++)
-		h1 = (h1 ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (const char *q = type; *q; q++)
+		h1 = (h1 ^ (unsigned char)*q) * 0x100000001b3ULL;
 	for (size_t i = 0; i < alen; i++)
 		h1 = (h1 ^ (unsigned char)a[i]) * 0x100000001b3ULL, h2 = (h2 ^ (unsigned char)a[i]) * 0x1000193ULL + 7;
 	for (size_t i = 0; i < blen; i++)
 		h2 = (h2 ^ (unsigned char)b[i]) * 0x100000001b3ULL;
 	h2 ^= h1 >> 17;
-	snprintf(buf, sizeof(buf), "%s--%08x-%04x-5%03x-%04x-%012llx", type, (unsigned)(h1 >> 32),
-		 (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xfff,
-		 0x8000 | ((unsigned)(h2 >> 48) & 0x3fff), (unsigned long long)(h2 & 0xffffffffffffULL));
-	return json_string(buf);
+	if (tl + 40 > sizeof(buf)) /* the types are ours and short */
+		return NULL;
+	memcpy(p, type, tl);
+	p += tl;
+	*p++ = '-';
+	*p++ = '-';
+	p = hex_put(p, h1 >> 32, 8);
+	*p++ = '-';
+	p = hex_put(p, (h1 >> 16) & 0xffff, 4);
+	*p++ = '-';
+	*p++ = '5';
+	p = hex_put(p, h1 & 0xfff, 3);
+	*p++ = '-';
+	p = hex_put(p, 0x8000 | ((h2 >> 48) & 0x3fff), 4);
+	*p++ = '-';
+	p = hex_put(p, h2 & 0xffffffffffffULL, 12);
+	return json_stringn(buf, (size_t)(p - buf));
 }
 
 static int put_str(json_t *o, const char *key, struct sensor_str s)

@@ -441,6 +441,110 @@ static void test_index_vs_reference(void **state)
 	free(cands);
 }
 
+/* IPv4 prefixes on both sides of the index's /20 block summary: every
+ * length from /0 to /32, addresses drawn from a small space so that many
+ * events fall inside, just outside and far from the networks. */
+static void v4_addr(char *b, size_t n, uint32_t a)
+{
+	snprintf(b, n, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static uint32_t v4_near(void)
+{
+	/* 10.0-3.x.x, the odd far address */
+	if (rnd(16) == 0)
+		return 0xc0a80000u | rnd(1u << 16);
+	return 0x0a000000u | rnd(4) << 16 | rnd(1u << 16);
+}
+
+static void test_index_v4_prefixes(void **state)
+{
+	enum { NP = 400, NE = 600 };
+	struct pattern_indicator inds[NP];
+	char ids[NP][64], a[32];
+	pattern *pats[NP];
+	pattern_index *ix = NULL;
+	struct pattern_index_stats st;
+	struct tx_error err = { 0 };
+	uint32_t *cands = malloc(NP * sizeof(*cands));
+	size_t matches = 0;
+
+	for (int i = 0; i < NP; i++) {
+		struct tx_buf b;
+		int len = (int)rnd(33);
+		tx_buf_init(&b, 0);
+		v4_addr(a, sizeof(a), v4_near());
+		if (rnd(4) == 0)
+			tx_buf_printf(&b, "[ipv4-addr:value = '%s']", a);
+		else
+			tx_buf_printf(&b, "[ipv4-addr:value ISSUBSET '%s/%d']", a, len);
+		snprintf(ids[i], sizeof(ids[i]), "indicator--00000000-0000-4000-8000-%012d", i);
+		inds[i] = (struct pattern_indicator){ .id = ids[i], .pattern = tx_buf_take(&b),
+						      .valid_from = 0, .valid_until = INT64_MAX };
+		if (pattern_parse(inds[i].pattern, strlen(inds[i].pattern), &pats[i], &err) != TX_OK)
+			fail_msg("generated pattern %s: %s", inds[i].pattern, err.msg);
+	}
+	assert_int_equal(pattern_index_build(inds, NP, 1, &ix, &st, &err), TX_OK);
+	for (int e = 0; e < NE; e++) {
+		/* an indicator's own network address now and then */
+		uint32_t x = v4_near();
+		if (rnd(4) == 0) {
+			const char *q = strchr(inds[rnd(NP)].pattern, '\'') + 1;
+			unsigned o[4];
+			if (sscanf(q, "%u.%u.%u.%u", &o[0], &o[1], &o[2], &o[3]) == 4)
+				x = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3];
+		}
+		v4_addr(a, sizeof(a), x);
+		json_t *objs = json_pack("[{s:s,s:s,s:s,s:s,s:i,s:[s]},{s:s,s:s,s:s}]", "type", "observed-data",
+					 "id", "observed-data--00000000-0000-4000-9000-000000000001",
+					 "first_observed", "2024-01-01T00:00:00Z", "last_observed",
+					 "2024-01-01T00:00:01Z", "number_observed", 1, "object_refs",
+					 "ipv4-addr--00000000-0000-4000-8000-000000000001", "type", "ipv4-addr",
+					 "id", "ipv4-addr--00000000-0000-4000-8000-000000000001", "value", a);
+		struct pattern_obsset set;
+		struct factv fv = { .n = 0 };
+		size_t nc = 0;
+		assert_non_null(objs);
+		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
+		pattern_facts_walk(&set, 0, collect, &fv);
+		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
+		/* the same without the networks parsed in advance */
+		uint32_t *again = malloc(NP * sizeof(*again));
+		size_t n_again = 0, pre = 0;
+		for (size_t k = 0; k < fv.n; k++) {
+			pre += fv.v[k].kind == PATTERN_FACT_IP && (fv.v[k].num & PATTERN_FACT_NET4) != 0;
+			if (fv.v[k].kind == PATTERN_FACT_IP)
+				fv.v[k].num = 0;
+		}
+		assert_true(pre > 0);
+		pattern_index_candidates(ix, fv.v, fv.n, again, NP, &n_again);
+		assert_int_equal(n_again, nc);
+		assert_memory_equal(again, cands, nc * sizeof(*cands));
+		free(again);
+		for (int i = 0; i < NP; i++) {
+			struct pattern_result res;
+			assert_int_equal(pattern_eval(pats[i], &set, &res, &err), TX_OK);
+			if (!res.matched)
+				continue;
+			matches++;
+			int found = 0;
+			for (size_t k = 0; k < nc && !found; k++)
+				found = cands[k] == (uint32_t)i;
+			if (!found)
+				fail_msg("index missed %s for %s", inds[i].pattern, a);
+		}
+		pattern_obsset_free(&set);
+		json_decref(objs);
+	}
+	assert_true(matches > NE);
+	for (int i = 0; i < NP; i++) {
+		pattern_free(pats[i]);
+		free((char *)inds[i].pattern);
+	}
+	pattern_index_free(ix);
+	free(cands);
+}
+
 static void test_index_active(void **state)
 {
 	struct pattern_indicator inds[] = {
@@ -560,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_eval_cases),
 		cmocka_unit_test(test_eval_bad_observed),
 		cmocka_unit_test(test_index_vs_reference),
+		cmocka_unit_test(test_index_v4_prefixes),
 		cmocka_unit_test(test_index_active),
 		cmocka_unit_test(test_matcher_swap),
 	};
