@@ -32,7 +32,7 @@ static int dcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void die(const char *what, const struct tx_error *err)
+static _Noreturn void die(const char *what, const struct tx_error *err)
 {
 	fprintf(stderr, "bench_supply: %s: %s\n", what, err ? err->msg : "");
 	exit(1);
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	long n, reps;
 	double load[16], check[20], t0;
 	const char **names;
-	FILE *f;
+	FILE *f = NULL;
 	int fd;
 
 	if (argc != 5 || (n = strtol(argv[3], NULL, 10)) <= 0 ||
