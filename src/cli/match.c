@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -166,6 +167,9 @@ struct reloader {
 	const struct tx_config *cfg;
 	pattern_matcher *m;
 	int64_t seen;              /* store_last_added when last built */
+	/* bumped before each publish: the reader tells a new index by it,
+	 * not by its address, which a freed index may hand on */
+	_Atomic unsigned long generation;
 	size_t reloads;
 	size_t active;             /* active indicators of the last index */
 	int stop;
@@ -206,6 +210,7 @@ static void *reload_run(void *arg)
 			if (build_index(st, r->cfg, &ix, &ist, &expired, &err) == TX_OK) {
 				/* readers switch at their next event; the old
 				 * index is freed once none uses it */
+				atomic_fetch_add(&r->generation, 1);
 				pattern_matcher_publish(r->m, ix);
 				r->seen = last;
 				r->reloads++;
@@ -409,6 +414,8 @@ static int match_run(int argc, char **argv)
 	size_t n_ok = 0, n_failed = 0, expired = 0;
 	int64_t w;
 	int c, rc = 1, follow = 0, rl_started = 0, regular = 0;
+	unsigned long gen_seen = 0;
+	pattern_index *ix_seen = NULL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -464,10 +471,18 @@ static int match_run(int argc, char **argv)
 		}
 		pattern_matcher_publish(m, ix);
 		ix = NULL;
+		sigset_t stops, old;
 		rl.dir = dir;
 		rl.cfg = &cfg;
 		rl.m = m;
+		/* The stop signals are for this thread, whose reads they
+		 * interrupt: the reloader starts with them blocked. */
+		sigemptyset(&stops);
+		sigaddset(&stops, SIGINT);
+		sigaddset(&stops, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &stops, &old);
 		if (pthread_create(&rl_thread, NULL, reload_run, &rl) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			cli_fail("--follow: cannot start the index reloader");
 			goto out;
 		}
@@ -475,6 +490,7 @@ static int match_run(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: reads return */
 		sigaction(SIGTERM, &sa, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		regular = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 	}
 	if (r.format_stix) {
@@ -549,8 +565,14 @@ static int match_run(int argc, char **argv)
 					fprintf(stderr, "trilex: %s:%zu: malformed event: %s\n", file, lineno, err.msg);
 				continue;
 			}
-			if (m != NULL) /* the current index, held for this event */
-				sensor_engine_set_index(eng, pattern_matcher_enter(m, 0));
+			if (m != NULL) { /* the current index, held for this event */
+				unsigned long g = atomic_load(&rl.generation);
+				pattern_index *cur = pattern_matcher_enter(m, 0);
+				if (g != gen_seen || cur != ix_seen)
+					sensor_engine_set_index(eng, cur);
+				gen_seen = g;
+				ix_seen = cur;
+			}
 			tx_err erc = sensor_engine_eve(eng, &ev, on_match, &r, &err);
 			if (m != NULL)
 				pattern_matcher_leave(m, 0);

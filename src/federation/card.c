@@ -38,10 +38,14 @@ tx_err fed_card_export(const tx_fed *fed, const char *url, json_t **out,
 			 strchr(c->listen_host, ':') ? "[" : "", c->listen_host,
 			 strchr(c->listen_host, ':') ? "]" : "", c->listen_port,
 			 c->api_root);
-	*out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
-			 CARD_TYPE, "version", 1, "party", c->party, "name", c->name,
-			 "url", u, "tls_fingerprint", fps, "tls_certificate", pem,
-			 "signing_key", sk, "sealing_key", xk);
+	/* signatures: what this node checks; a partner signs in batches
+	 * for it only when "batch" is listed (older nodes check each object's
+	 * own signature only). */
+	*out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s]}",
+			 "type", CARD_TYPE, "version", 1, "party", c->party, "name",
+			 c->name, "url", u, "tls_fingerprint", fps, "tls_certificate",
+			 pem, "signing_key", sk, "sealing_key", xk, "signatures",
+			 "ed25519", FED_SIG_BATCH);
 	if (*out == NULL)
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 out:
@@ -121,5 +125,14 @@ tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
 	snprintf(p->seal_pk, sizeof(p->seal_pk), "%s", xk + 7);
 	for (char *c = p->sign_pk; *c; c++)
 		*c = (char)(*c >= 'A' && *c <= 'F' ? *c + 32 : *c);
+	const json_t *sigs = json_object_get(card, "signatures"), *v;
+	size_t i;
+	if (sigs != NULL && !json_is_array(sigs))
+		return tx_error_set(err, TX_ERR_INVALID, "peer card: signatures:"
+				    " not a list");
+	json_array_foreach(sigs, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v),
+						FED_SIG_BATCH) == 0)
+			p->batch_sig = 1;
 	return TX_OK;
 }

@@ -65,8 +65,10 @@ static int collect_row(void *ctx, const struct store_row *row)
 	struct collect *c = ctx;
 	json_t *obj = json_loadb(row->json, row->json_len, 0, NULL);
 
+	/* Stored objects were valid JSON: failing to read one means memory
+	 * ran out. Stop, rather than let the cursor pass it unsent. */
 	if (obj == NULL)
-		return 0; /* cannot happen for stored objects; skip it */
+		return 1;
 	c->rows[c->n].rowid = row->rowid;
 	c->rows[c->n].date_added = row->date_added;
 	c->rows[c->n].obj = obj;
@@ -166,6 +168,19 @@ out:
 	return w;
 }
 
+/* Sign obj alone into *proof; an object that cannot be (no canonical
+ * form) is logged and TX_ERR_INVALID returned. */
+static tx_err sign_alone(const tx_fed *fed, json_t *obj, struct sig_proof *proof,
+			 struct tx_error *err)
+{
+	tx_err rc = sig_make_batch(fed, &obj, 1, proof, err);
+
+	if (rc == TX_ERR_INVALID)
+		tx_log(TX_LOG_ERROR, "%s cannot be signed and is not shared: %s",
+		       json_string_value(json_object_get(obj, "id")), err->msg);
+	return rc;
+}
+
 /* Append obj (stored as text, which may be NULL) to out, with our
  * signature p when p->b64 is set. The signature goes into the stored text
  * directly when the object has no "extensions" yet: no re-serialisation
@@ -238,12 +253,32 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 			col.rows[i].obj = NULL;
 			continue;
 		}
-		if (sig_signer(obj) == NULL &&
-		    !cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
-			       &proofs[i])) {
-			at[n_sign] = i;
-			to_sign[n_sign++] = obj;
+		if (sig_signer(obj) != NULL ||
+		    (cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
+			       &proofs[i]) &&
+		     (proofs[i].size == 1 || p->batch_sig)))
+			continue; /* signed already, in a way they can check */
+		/* In a tree go only objects that every partner may have: an
+		 * audit path holds the hashes of the tree's other objects, which
+		 * must say nothing of a RED object to one who may not read it.
+		 * RED is signed alone, and everything is for a partner that
+		 * does not take batch signatures. */
+		if (!p->batch_sig || fed_tlp_of(obj) == FED_TLP_RED) {
+			if ((rc = sign_alone(fed, obj, &proofs[i], err)) != TX_OK) {
+				if (rc != TX_ERR_INVALID)
+					goto out;
+				rc = TX_OK;
+				json_decref(obj); /* logged: cannot leave */
+				col.rows[i].obj = NULL;
+				continue;
+			}
+			if (p->batch_sig)
+				cache_put(fed, col.rows[i].rowid,
+					  col.rows[i].date_added, &proofs[i]);
+			continue;
 		}
+		at[n_sign] = i;
+		to_sign[n_sign++] = obj;
 	}
 	if (n_sign > 0) {
 		struct sig_proof *fresh = calloc(n_sign, sizeof(*fresh));
@@ -251,12 +286,30 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = sig_make_batch(fed, to_sign, n_sign, fresh, err)) != TX_OK) {
+		rc = sig_make_batch(fed, to_sign, n_sign, fresh, err);
+		if (rc == TX_ERR_INVALID) {
+			/* One of them has no canonical form (stored before such
+			 * objects were refused): sign each alone and leave out
+			 * what cannot be, rather than stop all delivery here. */
+			rc = TX_OK;
+			for (size_t k = 0; k < n_sign && rc == TX_OK; k++) {
+				rc = sign_alone(fed, to_sign[k], &fresh[k], err);
+				if (rc == TX_ERR_INVALID) {
+					rc = TX_OK;
+					fresh[k].b64[0] = '\0';
+					json_decref(col.rows[at[k]].obj);
+					col.rows[at[k]].obj = NULL;
+				}
+			}
+		}
+		if (rc != TX_OK) {
 			free(fresh);
 			goto out;
 		}
 		for (size_t k = 0; k < n_sign; k++) {
 			size_t i = at[k];
+			if (!fresh[k].b64[0])
+				continue;
 			proofs[i] = fresh[k];
 			cache_put(fed, col.rows[i].rowid, col.rows[i].date_added,
 				  &fresh[k]);

@@ -22,6 +22,9 @@
 
 /* The extension-definition that carries trilex signatures. */
 #define FED_SIG_EXT "extension-definition--3b5d0a4e-6f1c-4b8e-9d27-5c1f0e8a7b92"
+/* What a peer card lists in "signatures" when its node checks batch
+ * signatures (Merkle trees over BLAKE2b-256, see sign.c). */
+#define FED_SIG_BATCH "ed25519-batch-blake2b-v1"
 /* The wrapper type of sealed TLP:RED content. */
 #define FED_SEALED_TYPE "x-trilex-sealed"
 /* Property naming the recipient parties of TLP:RED objects. */

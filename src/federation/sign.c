@@ -165,9 +165,10 @@ tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 	ext = json_object_get(obj, "extensions");
 	if (mine == NULL || (!json_is_object(ext) &&
 			     json_object_set_new(obj, "extensions",
-						 ext = json_object()) != 0) ||
-	    json_object_set_new(ext, FED_SIG_EXT, mine) != 0) {
-		mine = NULL; /* set_new took it, or it was never made */
+						 ext = json_object()) != 0))
+		goto nomem;
+	if (json_object_set_new(ext, FED_SIG_EXT, mine) != 0) {
+		mine = NULL; /* set_new took it, even when it failed */
 		goto nomem;
 	}
 	json_decref(path);

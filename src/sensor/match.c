@@ -320,8 +320,6 @@ out:
 
 void sensor_engine_set_index(sensor_engine *e, pattern_index *ix)
 {
-	if (e->ix == ix)
-		return;
 	/* The windows of multi-observation patterns name positions in the
 	 * old index: they start afresh with the new one. */
 	for (size_t i = 0; i < e->win_cap; i++) {

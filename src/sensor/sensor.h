@@ -102,7 +102,8 @@ typedef struct sensor_engine sensor_engine;
 tx_err sensor_engine_new(pattern_index *ix, sensor_engine **out);
 void sensor_engine_free(sensor_engine *e);
 /* Match with ix from the next event on (between events only; the
- * windows of multi-observation patterns start afresh). */
+ * windows of multi-observation patterns start afresh, also when ix is
+ * the index already in use). */
 void sensor_engine_set_index(sensor_engine *e, pattern_index *ix);
 
 /*

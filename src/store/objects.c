@@ -595,6 +595,14 @@ tx_err store_delete_object(tx_store *st, const struct store_query *q,
 		rc = db_error(st, err, "delete");
 		goto rollback;
 	}
+	db_done(st, s);
+	s = NULL;
+	/* The clock moves on a delete too: it is what watchers of the store
+	 * (the alert stream, `match --follow`) poll for "anything changed". */
+	int64_t last = 0, now = tx_time_now_us();
+	if ((rc = clock_read(st, &last, err)) ||
+	    (rc = clock_write(st, now > last ? now : last + 1, err)))
+		goto rollback;
 	rc = db_exec(st, "COMMIT", err);
 	if (rc == TX_OK)
 		goto out;

@@ -18,7 +18,7 @@
 #define PEER_COLUMNS \
 	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
 	" push_added, push_rowid, pull_token, delivered, received, rejected," \
-	" last_ok, last_error, last_error_at"
+	" last_ok, last_error, last_error_at, batch_sig"
 
 static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 {
@@ -40,6 +40,7 @@ static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 	p->last_ok = sqlite3_column_int64(s, 15);
 	db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
 	p->last_error_at = sqlite3_column_int64(s, 17);
+	p->batch_sig = sqlite3_column_int(s, 18);
 }
 
 /* Run one bound statement to completion inside the current transaction. */
@@ -88,8 +89,9 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	p->user_id = u.id;
 	p->inbox_pk = c.pk;
 	if ((rc = db_prepare(st, "INSERT INTO peers(party, name, url, cert_fp,"
-			     " cert_pem, sign_pk, seal_pk, user_id, inbox, added)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
+			     " cert_pem, sign_pk, seal_pk, user_id, inbox, added,"
+			     " batch_sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     &s, err)))
 		goto rollback;
 	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, p->name, -1, SQLITE_STATIC);
@@ -101,6 +103,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	sqlite3_bind_int64(s, 8, p->user_id);
 	sqlite3_bind_int64(s, 9, p->inbox_pk);
 	sqlite3_bind_int64(s, 10, tx_time_now_us());
+	sqlite3_bind_int(s, 11, p->batch_sig != 0);
 	if ((rc = run(st, s, err, "add partner")) != TX_OK) {
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "partner %s, its certificate or its key"

@@ -92,6 +92,8 @@ static const char *const migrations[] = {
 	/* 3: the outbox (this node's own objects, in order) without a scan of
 	 * everything partners sent: delivery polls it every few ms. */
 	"CREATE INDEX objects_own ON objects(date_added, rowid) WHERE via IS NULL;",
+	/* 4: whether a partner checks batch signatures (its card says so) */
+	"ALTER TABLE peers ADD COLUMN batch_sig INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

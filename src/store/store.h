@@ -230,6 +230,7 @@ struct store_peer {
 	int64_t last_ok;               /* us */
 	char last_error[256];
 	int64_t last_error_at;
+	int batch_sig;                 /* it checks batch signatures */
 };
 
 /*
@@ -266,8 +267,8 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err);
-/* The date_added of the last object stored (never reused, also after
- * deletes): a cheap "anything new?" probe. */
+/* The store's clock: the date_added of the last object stored, moved on
+ * by deletes too (never back): a cheap "anything changed?" probe. */
 int64_t store_last_added(tx_store *st);
 /* The newest date_added of this node's own objects (the outbox), or 0:
  * what partners send us does not move it. */

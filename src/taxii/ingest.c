@@ -12,6 +12,33 @@
 #include "stix/stix.h"
 #include "taxii/taxii.h"
 
+/* Deeper than this, an object could not be signed (RFC 8785 form, capped
+ * at 512 levels) and so could never leave the node: refused on the way in. */
+#define NEST_MAX 100
+
+/* Whether v nests containers deeper than max levels. */
+static int too_deep(const json_t *v, int max)
+{
+	const json_t *x;
+	const char *k;
+	size_t i;
+
+	if (!json_is_object(v) && !json_is_array(v))
+		return 0;
+	if (max <= 0)
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (too_deep(x, max - 1))
+				return 1;
+		return 0;
+	}
+	json_object_foreach((json_t *)v, k, x)
+		if (too_deep(x, max - 1))
+			return 1;
+	return 0;
+}
+
 tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
 {
 	const char *type = json_string_value(json_object_get(obj, "type"));
@@ -21,6 +48,9 @@ tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
 
 	if ((rc = stix_validate(obj, err)) != TX_OK)
 		return rc;
+	if (too_deep(obj, NEST_MAX))
+		return tx_error_set(err, TX_ERR_INVALID, "nested deeper than %d"
+				    " levels", NEST_MAX);
 	/* The pattern of a STIX indicator must parse ("pattern: <why>"). */
 	if (type == NULL || strcmp(type, "indicator") != 0 || pt == NULL ||
 	    strcmp(pt, "stix") != 0 || !json_is_string(pat))
@@ -83,7 +113,8 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 				used += items[i].text_len + 1;
 			}
 			continue;
-		} else if (crc != TX_ERR_INVALID) {
+		} else if (crc == TX_ERR_NOMEM || crc == TX_ERR_DB ||
+			   crc == TX_ERR_IO || crc == TX_ERR_INTERNAL) {
 			/* Not the object's fault (out of memory): nothing of the
 			 * request is stored, so that the sender tries it again
 			 * whole rather than taking a refusal for an answer. */

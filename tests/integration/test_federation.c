@@ -157,6 +157,9 @@ static void test_tlp_matrix(void **state)
 	json_t *sig = json_object_get(json_object_get(o, "extensions"), FED_SIG_EXT);
 	assert_string_equal(json_string_value(json_object_get(sig, "signer_party")),
 			    "JP");
+	/* RED is signed alone: an audit path would carry hashes of objects
+	 * that went to others */
+	assert_null(json_object_get(sig, "batch_path"));
 	http_free(&r);
 }
 
@@ -732,6 +735,77 @@ static void test_extension_definition(void **state)
 	http_free(&r);
 }
 
+/* A partner whose card does not list batch signatures (an older node)
+ * gets every object signed on its own. */
+static void test_partner_without_batch_signatures(void **state)
+{
+	struct node CA;
+	char card[PATH_MAX + 32], *out = NULL, *err = NULL;
+	struct http_resp r;
+
+	assert_int_equal(node_create_as(&CA, "CA", NULL), 0);
+	/* JP pins CA from a card without "signatures" */
+	const char *exp[] = { "peer", "export", "--dir", CA.dir, NULL };
+	assert_int_equal(run_trilex(exp, NULL, &out, NULL), 0);
+	json_t *c = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(json_object_get(c, "signatures"));
+	json_object_del(c, "signatures");
+	snprintf(card, sizeof(card), "%s/../card-CA-old.json", JP.dir);
+	assert_int_equal(json_dump_file(c, card, 0), 0);
+	json_decref(c);
+	const char *add[] = { "peer", "add", "--dir", JP.dir, card, NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, &err), 0);
+	free(err);
+	/* and CA pins JP as usual */
+	const char *exp2[] = { "peer", "export", "--dir", JP.dir, NULL };
+	assert_int_equal(run_trilex(exp2, NULL, &out, NULL), 0);
+	snprintf(card, sizeof(card), "%s/../card-JP-for-CA.json", CA.dir);
+	FILE *f = fopen(card, "w");
+	assert_non_null(f);
+	fputs(out, f);
+	fclose(f);
+	free(out);
+	const char *add2[] = { "peer", "add", "--dir", CA.dir, card, NULL };
+	assert_int_equal(run_trilex(add2, NULL, NULL, NULL), 0);
+	assert_int_equal(node_start(&CA), 0);
+	json_t *objs = json_array();
+	for (int i = 0; i < 40; i++)
+		json_array_append_new(objs, indicator(700 + i, TLP_GREEN, NULL));
+	post_to(&JP, "main", objs, 40);
+	json_decref(objs);
+	struct want w = { "inbox-JP", "match[type]=indicator", 40 };
+	assert_true(wait_for(reached, &CA, &w, 15000));
+	assert_int_equal(http(&CA, "GET", "/api/collections/inbox-JP/objects/"
+			      "?match[type]=indicator&limit=1000", "token", NULL,
+			      NULL, NULL, 0, &r), 0);
+	json_t *o;
+	size_t i, n = 0;
+	json_array_foreach(json_object_get(r.json, "objects"), i, o) {
+		json_t *sig = sig_ext(o);
+		assert_non_null(json_object_get(sig, "signature"));
+		assert_null(json_object_get(sig, "batch_path"));
+		n++;
+	}
+	assert_true(n >= 40);
+	http_free(&r);
+	/* UK, whose card lists them, got the same objects in batches */
+	for (int t = 0; t < 500 && !has_id(&UK, "inbox-JP", 710); t++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(http(&UK, "GET", "/api/collections/inbox-JP/objects/"
+			      "indicator--00000000-0000-4000-8000-000000000710/",
+			      "token", NULL, NULL, NULL, 0, &r), 0);
+	assert_non_null(json_object_get(sig_ext(json_array_get(
+		json_object_get(r.json, "objects"), 0)), "batch_path"));
+	http_free(&r);
+	assert_int_equal(node_stop(&CA), 0);
+	const char *rm[] = { "peer", "remove", "--dir", JP.dir, "CA", NULL };
+	assert_int_equal(run_trilex(rm, NULL, NULL, NULL), 0);
+	node_destroy(&CA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_alert_cli),
 		cmocka_unit_test(test_points_of_contact),
 		cmocka_unit_test(test_bad_peer_cards),
+		cmocka_unit_test(test_partner_without_batch_signatures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

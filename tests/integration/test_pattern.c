@@ -72,12 +72,25 @@ static void test_ingest_validates_patterns(void **state)
 					      "([ipv4-addr:value ISSUBSET '198.51.100.0/24'] FOLLOWEDBY "
 					      "[file:hashes.MD5 = '44d88612fea8a8f36de82e1278abb02f']) WITHIN 3600 SECONDS",
 					      "stix"));
+	/* a pattern past the parser's size cap is that object's fault, not
+	 * a reason to refuse the whole request */
+	size_t big_len = 70000;
+	char *big = malloc(big_len + 64);
+	assert_non_null(big);
+	strcpy(big, "[domain-name:value = '");
+	memset(big + strlen(big), 'a', big_len);
+	strcpy(big + 22 + big_len, "']");
+	json_array_append_new(objs, indicator("000000000106", big, "stix"));
+	free(big);
 	post(objs, &r);
 	assert_int_equal(r.status, 202);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 3);
-	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")), 3);
 	json_t *fails = json_object_get(r.json, "failures");
-	assert_int_equal(json_array_size(fails), 2);
+	assert_int_equal(json_array_size(fails), 3);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(fails, 2),
+								  "message")),
+			       "objects[5] indicator--00000000-0000-4000-8000-000000000106: pattern:"));
 	const char *m0 = json_string_value(json_object_get(json_array_get(fails, 0), "message"));
 	const char *m1 = json_string_value(json_object_get(json_array_get(fails, 1), "message"));
 	assert_non_null(m0);

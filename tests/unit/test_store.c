@@ -178,8 +178,11 @@ static void test_versions_pages_and_delete(void **state)
 	/* delete the last version: the middle one becomes last */
 	struct store_query dq = { .collection_pk = c.pk };
 	dq.versions.last = 1;
+	int64_t clock_before = store_last_added(st);
 	assert_int_equal(store_delete_object(st, &dq,
 			 "indicator--00000000-0000-4000-8000-000000000001", &err), TX_OK);
+	/* a delete moves the clock watchers poll ("anything changed?") */
+	assert_true(store_last_added(st) > clock_before);
 	struct store_query lq = { .collection_pk = c.pk, .limit = 10 };
 	memset(&col, 0, sizeof(col));
 	store_query_objects(st, &lq, collect_row, &col, &pg, &err);
