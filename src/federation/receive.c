@@ -133,6 +133,7 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		items[i].obj = obj;
 		items[i].origin = origin;
 		items[i].via = from;
+		items[i].ignore_ext = FED_SIG_EXT; /* a new signature is no new version */
 		if (texts != NULL && owned[i] == NULL) { /* not an opened seal */
 			items[i].text = texts + used;
 			items[i].text_len = tx_json_compact(raw + spans[i].off,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stix/stix.h"
 #include "store/internal.h"
 
 /* Statements of one put; given back together. */
@@ -74,6 +75,9 @@ static int step_done(sqlite3_stmt *s)
  * The outcome of storing one valid object: a new version (1), a version
  * already there (0), or an error (< 0, err set).
  */
+static int same_content(const char *last, size_t last_len, const char *text,
+			const json_t *obj, const char *ignore_ext);
+
 static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		   const struct store_item *it, int64_t date_added, char *version,
 		   size_t version_size, struct tx_error *err)
@@ -111,8 +115,9 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		sqlite3_bind_text(p->last, 2, id, -1, SQLITE_STATIC);
 		int r = sqlite3_step(p->last);
 		int same = r == SQLITE_ROW &&
-			   strcmp((const char *)sqlite3_column_text(p->last, 0),
-				  text) == 0;
+			   same_content((const char *)sqlite3_column_text(p->last, 0),
+					(size_t)sqlite3_column_bytes(p->last, 0),
+					text, obj, it->ignore_ext);
 		if (r != SQLITE_ROW && r != SQLITE_DONE) {
 			db_error(st, err, "store object");
 			sqlite3_reset(p->last);
@@ -189,6 +194,33 @@ dberr:
 out:
 	free(dumped);
 	return result;
+}
+
+/* Whether the stored text last and the new object (text, obj) have the
+ * same content: the same text, or, leaving out the member ignore_ext of
+ * "extensions", the same canonical form (a signature made again differs
+ * in its batch proof, not in what it signs). */
+static int same_content(const char *last, size_t last_len, const char *text,
+			const json_t *obj, const char *ignore_ext)
+{
+	struct tx_error e;
+	char *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	json_t *old;
+	int same;
+
+	if (strcmp(last, text) == 0)
+		return 1;
+	if (ignore_ext == NULL ||
+	    (old = json_loadb(last, last_len, 0, NULL)) == NULL)
+		return 0;
+	same = stix_canonicalize_omit(old, ignore_ext, &a, &la, &e) == TX_OK &&
+	       stix_canonicalize_omit(obj, ignore_ext, &b, &lb, &e) == TX_OK &&
+	       la == lb && memcmp(a, b, la) == 0;
+	json_decref(old);
+	free(a);
+	free(b);
+	return same;
 }
 
 /* Append one status-details record to a JSON array being built. */

@@ -103,6 +103,10 @@ struct store_item {
 	size_t text_len;
 	const char *origin;  /* borrowed; party that signed it, NULL: us */
 	const char *via;     /* borrowed; partner it came from, NULL: made here */
+	/* borrowed, may be NULL: a member of "extensions" that does not make
+	 * a new version (a signature); for objects without modified or
+	 * created (SCOs), whose sameness is judged by their content */
+	const char *ignore_ext;
 };
 
 /*

@@ -688,6 +688,30 @@ static void test_batch_signatures(void **state)
 	/* a partner's indicator is held to the same pattern check */
 	const char *want[] = { "altered", "altered", "pattern:" };
 	post_as_uk(objs, 12, want, 3);
+	/* An SCO (versioned by its content) signed again, now in a batch,
+	 * is the same version, not a new one. */
+	const char *sco_id = "ipv4-addr--0c4a0c4a-0000-5000-8000-000000000001";
+	json_t *sco = json_pack("{s:s, s:s, s:s, s:s}", "type", "ipv4-addr",
+				"spec_version", "2.1", "id", sco_id, "value",
+				"198.51.100.200");
+	json_t *alone = signed_by(&UK, json_deep_copy(sco));
+	json_t *pair[2] = { json_deep_copy(sco), indicator(398, TLP_GREEN, NULL) };
+	struct sig_proof pp[2];
+	assert_int_equal(sig_make_batch(uk, pair, 2, pp, &err), TX_OK);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(sig_attach(uk, pair[k], &pp[k], &err), TX_OK);
+	assert_non_null(json_object_get(sig_ext(pair[0]), "batch_path"));
+	post_as_uk(json_pack("[o]", alone), 1, NULL, 0);
+	post_as_uk(json_pack("[o, o]", pair[0], pair[1]), 2, NULL, 0);
+	char vpath[160];
+	struct http_resp vr;
+	snprintf(vpath, sizeof(vpath), "/api/collections/inbox-UK/objects/%s/versions/",
+		 sco_id);
+	assert_int_equal(http(&JP, "GET", vpath, "token", NULL, NULL, NULL, 0, &vr), 0);
+	assert_int_equal(vr.status, 200);
+	assert_int_equal(json_array_size(json_object_get(vr.json, "versions")), 1);
+	http_free(&vr);
+	json_decref(sco);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		json_decref(bad[i]);
 	json_decref(list);
