@@ -163,9 +163,9 @@ refuse:
 			 id ? id : "", oerr.msg);
 		items[i].message = messages[i];
 	}
-	rc = store_put_objects(st, inbox_pk, user, items, n, status_id, err);
-	if (rc == TX_OK)
-		store_peer_count(st, from, (int64_t)n - refused, refused);
+	struct store_peer_tally tally = { from, (int64_t)n - refused, refused };
+	rc = store_put_objects_tally(st, inbox_pk, user, items, n, &tally,
+				     status_id, err);
 out:
 	for (size_t i = 0; i < n; i++) {
 		if (owned)

@@ -6,6 +6,13 @@
 
 #include "store/store.h"
 
+/* Writers of this process take turns here rather than in SQLite's busy
+ * handler, which sleeps in steps of milliseconds: two writers at once then
+ * cost one commit's wait, not a nap. (Other processes still meet the
+ * busy handler.) Held around every write transaction of the store. */
+void db_write_lock(void);
+void db_write_unlock(void);
+
 #define STMT_CACHE 32
 
 /* A prepared statement kept for reuse; busy while a caller holds it. */

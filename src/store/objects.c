@@ -273,34 +273,38 @@ static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
 	return rc;
 }
 
-/* Writers of this process take turns here rather than in SQLite's busy
- * handler, which sleeps in steps of milliseconds: two POSTs at once then
- * cost one commit's wait, not a nap. (Other processes still meet the
- * busy handler.) */
-static pthread_mutex_t put_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
-			 size_t n, char status_id[TX_UUID_BUF],
-			 struct tx_error *err);
+			 size_t n, const struct store_peer_tally *tally,
+			 char status_id[TX_UUID_BUF], struct tx_error *err);
 
 tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
 			 size_t n, char status_id[TX_UUID_BUF],
 			 struct tx_error *err)
 {
+	return store_put_objects_tally(st, collection_pk, u, items, n, NULL,
+				       status_id, err);
+}
+
+tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
+			       const struct store_user *u,
+			       const struct store_item *items, size_t n,
+			       const struct store_peer_tally *tally,
+			       char status_id[TX_UUID_BUF], struct tx_error *err)
+{
 	tx_err rc;
 
-	pthread_mutex_lock(&put_lock);
-	rc = put_locked(st, collection_pk, u, items, n, status_id, err);
-	pthread_mutex_unlock(&put_lock);
+	db_write_lock();
+	rc = put_locked(st, collection_pk, u, items, n, tally, status_id, err);
+	db_write_unlock();
 	return rc;
 }
 
 static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
-			 size_t n, char status_id[TX_UUID_BUF],
-			 struct tx_error *err)
+			 size_t n, const struct store_peer_tally *tally,
+			 char status_id[TX_UUID_BUF], struct tx_error *err)
 {
 	struct put_stmts p = { 0 };
 	struct tx_buf oks, fails;
@@ -385,6 +389,22 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "status");
 		goto out;
+	}
+	/* A partner's counters go in the same commit (one fsync, not two). */
+	if (tally != NULL) {
+		db_done(st, s);
+		s = NULL;
+		if ((rc = db_prepare(st, "UPDATE peers SET received = received + ?,"
+				     " rejected = rejected + ? WHERE party = ?",
+				     &s, err)))
+			goto out;
+		sqlite3_bind_int64(s, 1, tally->received);
+		sqlite3_bind_int64(s, 2, tally->rejected);
+		sqlite3_bind_text(s, 3, tally->party, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			rc = db_error(st, err, "partner counters");
+			goto out;
+		}
 	}
 	rc = db_exec(st, "COMMIT", err);
 out:
@@ -574,8 +594,22 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 	return rc;
 }
 
+static tx_err delete_locked(tx_store *st, const struct store_query *q,
+			    const char *id, struct tx_error *err);
+
 tx_err store_delete_object(tx_store *st, const struct store_query *q,
 			   const char *id, struct tx_error *err)
+{
+	tx_err rc;
+
+	db_write_lock();
+	rc = delete_locked(st, q, id, err);
+	db_write_unlock();
+	return rc;
+}
+
+static tx_err delete_locked(tx_store *st, const struct store_query *q,
+			    const char *id, struct tx_error *err)
 {
 	struct store_query dq = *q;
 	struct tx_buf sql;

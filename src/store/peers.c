@@ -53,6 +53,19 @@ static tx_err run(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
 	return rc;
 }
 
+/* Run one bound write statement as its own transaction, taking turns
+ * with the other writers of this process. */
+static tx_err run_write(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
+			const char *what)
+{
+	tx_err rc;
+
+	db_write_lock();
+	rc = run(st, s, err, what);
+	db_write_unlock();
+	return rc;
+}
+
 tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 {
 	char user[STORE_NAME_MAX], alias[64], id[TX_UUID_BUF], title[256];
@@ -219,7 +232,7 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
 	sqlite3_bind_int64(s, 3, n);
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
 	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
-	return run(st, s, NULL, "delivered");
+	return run_write(st, s, NULL, "delivered");
 }
 
 tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
@@ -233,7 +246,7 @@ tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
 	sqlite3_bind_text(s, 1, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, tx_time_now_us());
 	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
-	return run(st, s, NULL, "failed");
+	return run_write(st, s, NULL, "failed");
 }
 
 tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
@@ -251,7 +264,7 @@ tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
 	sqlite3_bind_int64(s, 3, rejected);
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
 	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
-	return run(st, s, NULL, "pulled");
+	return run_write(st, s, NULL, "pulled");
 }
 
 tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
@@ -266,7 +279,7 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 	sqlite3_bind_int64(s, 1, received);
 	sqlite3_bind_int64(s, 2, rejected);
 	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
-	return run(st, s, NULL, "count");
+	return run_write(st, s, NULL, "count");
 }
 
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,

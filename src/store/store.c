@@ -7,6 +7,7 @@
  * the write lock. All SQL uses prepared statements with bound values.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,18 @@ void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	snprintf(buf, n, "%s", t ? (const char *)t : "");
+}
+
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void db_write_lock(void)
+{
+	pthread_mutex_lock(&write_lock);
+}
+
+void db_write_unlock(void)
+{
+	pthread_mutex_unlock(&write_lock);
 }
 
 tx_err store_open(const char *path, int create, tx_store **out,

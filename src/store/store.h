@@ -120,6 +120,20 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 			 size_t n, char status_id[TX_UUID_BUF],
 			 struct tx_error *err);
 
+/* A partner's counters, moved in the same commit as what it sent. */
+struct store_peer_tally {
+	const char *party;
+	int64_t received, rejected;
+};
+
+/* store_put_objects, and tally (may be NULL) added to the partner's
+ * received and rejected counters in the same transaction. */
+tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
+			       const struct store_user *u,
+			       const struct store_item *items, size_t n,
+			       const struct store_peer_tally *tally,
+			       char status_id[TX_UUID_BUF], struct tx_error *err);
+
 /* Which versions of each object a query returns. */
 struct store_versions {
 	int all;                 /* every version */
