@@ -109,6 +109,29 @@ static json_t *manifest(CURL *h, const struct node *n, const char *coll)
 	return map;
 }
 
+/* The date_added (us) of object id in coll on n, or -1. */
+static int64_t added_at(CURL *h, const struct node *n, const char *coll,
+			const char *id)
+{
+	struct tx_buf b;
+	char path[512];
+	int64_t us = -1;
+
+	tx_buf_init(&b, 0);
+	snprintf(path, sizeof(path), "/api/collections/%s/manifest/?match[id]=%s",
+		 coll, id);
+	if (call(h, n, "GET", path, NULL, &b) == 200) {
+		json_t *env = json_loadb(b.data, b.len, 0, NULL);
+		const char *t = json_string_value(json_object_get(json_array_get(
+			json_object_get(env, "objects"), 0), "date_added"));
+		if (t == NULL || tx_time_parse(t, &us, NULL) != TX_OK)
+			us = -1;
+		json_decref(env);
+	}
+	tx_buf_free(&b);
+	return us;
+}
+
 static int cmp64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -231,7 +254,20 @@ int main(int argc, char **argv)
 		tx_buf_free(&b);
 		return 0;
 	}
+	if (argc == 8 && strcmp(argv[1], "span") == 0) {
+		/* seconds from FIRST's date_added on node A to LAST's on B */
+		struct node b;
+		if (parse_node(argv[2], &n) != 0 || parse_node(argv[4], &b) != 0)
+			return 2;
+		int64_t t0 = added_at(h, &n, argv[3], argv[6]);
+		int64_t t1 = added_at(h, &b, argv[5], argv[7]);
+		if (t0 < 0 || t1 < 0)
+			return 1;
+		printf("%.3f\n", (t1 - t0) / 1e6);
+		return 0;
+	}
 	fprintf(stderr, "usage: bench_fed latency N SENDER RECEIVER... |"
-		" count NODE COLL | wait NODE COLL ID TIMEOUT_S\n");
+		" count NODE COLL | wait NODE COLL ID TIMEOUT_S |"
+		" span NODE_A COLL_A NODE_B COLL_B FIRST_ID LAST_ID\n");
 	return 2;
 }
