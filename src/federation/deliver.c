@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "federation/internal.h"
@@ -698,6 +699,36 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 	return rc;
 }
 
+/* The write-ahead log's identity and state: any commit, by any process,
+ * changes its size or modification time. */
+struct wal_sig {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* Whether the WAL at path is as *sig says; *sig takes its state now. */
+static int wal_unchanged(const char *path, struct wal_sig *sig)
+{
+	struct stat sb;
+	int same;
+
+	if (stat(path, &sb) != 0) {
+		memset(sig, 0, sizeof(*sig));
+		return 0; /* no WAL (yet): ask the database */
+	}
+	same = sig->dev == sb.st_dev && sig->ino == sb.st_ino &&
+	       sig->size == sb.st_size &&
+	       sig->mtime.tv_sec == sb.st_mtim.tv_sec &&
+	       sig->mtime.tv_nsec == sb.st_mtim.tv_nsec;
+	sig->dev = sb.st_dev;
+	sig->ino = sb.st_ino;
+	sig->size = sb.st_size;
+	sig->mtime = sb.st_mtim;
+	return same;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -738,11 +769,17 @@ static void *work(void *arg)
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
 	int64_t next_refresh = 0;
 	struct window win = { 0 };
+	struct wal_sig wal_sig = { 0 };
+	char wal_path[PATH_MAX + 16];
+	uint64_t seen_wal = (uint64_t)-1;  /* the kick count at the last probe */
+	int pending = 0;                   /* the last push said: more */
+	int wal_fresh = 0;                 /* polls left that query anyway */
 	uint64_t seen = 0;
 
 	for (int k = 0; k < WINDOW; k++)
 		win.h[k] = curl_easy_init();
 	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
+	snprintf(wal_path, sizeof(wal_path), "%s/trilex.db-wal", fed->dir);
 	if (p == NULL || h == NULL || win.h[0] == NULL || win.h[WINDOW - 1] == NULL ||
 	    store_open(path, 0, &st, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "delivery to %s cannot start: %s", w->party,
@@ -760,8 +797,8 @@ static void *work(void *arg)
 		/* The partner's row (URL, certificate, cursor): read again every
 		 * PEER_REFRESH_MS, or when there may be work; not at every
 		 * wake-up, which partners' own posts cause by the hundred. */
-		if (t >= next_refresh || store_last_own_added(st) != last_rowid ||
-		    t >= next_pull || t >= next_try) {
+		if (t >= next_refresh || t >= next_pull ||
+		    (next_try && t >= next_try)) {
 			tx_err prc = store_peer_find(st, w->party, NULL, NULL, p);
 			if (prc == TX_ERR_NOTFOUND)
 				break; /* unpinned */
@@ -770,6 +807,10 @@ static void *work(void *arg)
 				continue;
 			}
 			next_refresh = t + PEER_REFRESH_MS;
+			/* and look at the database once whatever the WAL said
+			 * (a commit seen by neither probe is late, not lost) */
+			if (wal_fresh == 0)
+				wal_fresh = 1;
 		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
 		 * pinned certificate there, as the store has it. */
@@ -795,8 +836,22 @@ static void *work(void *arg)
 			}
 			next_pull = now_ms() + PULL_S * 1000;
 		}
-		/* the newest of our own objects: what partners send does not
-		 * wake us for nothing */
+		/* Anything new of ours? Nothing was written at all while the
+		 * WAL file did not change: one stat() instead of a query per
+		 * poll. A change is looked into for a few polls more: the file
+		 * can change a moment before its commit can be read. Then the
+		 * newest of our own objects: what partners send does not
+		 * count. */
+		if (!wal_unchanged(wal_path, &wal_sig))
+			wal_fresh = 3;
+		if (!pending && seen_wal == seen && last_rowid != -1 &&
+		    wal_fresh == 0) {
+			nap(fed, w, &seen, POLL_MS);
+			continue;
+		}
+		if (wal_fresh > 0)
+			wal_fresh--;
+		seen_wal = seen;
 		rowid = store_last_own_added(st);
 		if (rowid == last_rowid) {
 			nap(fed, w, &seen, POLL_MS);
@@ -819,6 +874,7 @@ static void *work(void *arg)
 		if (sent)
 			tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
 			       (long long)sent, p->party);
+		pending = more;
 		if (!more)
 			last_rowid = rowid;
 	}

@@ -329,7 +329,8 @@ static void post_objects(struct request *rq, struct reply *rp,
 			    "nothing was stored: %s", tx_err_str(err.code));
 		goto out;
 	}
-	if (rq->hooks->stored)
+	/* What partners send is not passed on: no need to wake delivery. */
+	if (rq->hooks->stored && rq->user.peer[0] == '\0')
 		rq->hooks->stored(rq->hooks->ctx);
 	if (store_status_get(rq->st, &rq->user, status_id, &status) != TX_OK) {
 		reply_error(rp, 500, "Internal Server Error",

@@ -67,7 +67,8 @@ const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
  * What a service above TAXII does for the server: objects a partner's
  * account posts go to peer_ingest (which checks signatures) instead of the
  * plain ingest, with the body (raw) and each object's span of it when
- * found (else NULL); stored() is told after every successful POST. Any may be
+ * found (else NULL); stored() is told after every successful POST of a
+ * user (not of a partner). Any may be
  * NULL.
  */
 struct taxii_hooks {
