@@ -15,6 +15,7 @@
 
 struct tally {
 	size_t added, present, failed;
+	size_t malformed;        /* of those failed: not JSON (reported) */
 };
 
 /* Count a status resource's outcomes; print each failure. */
@@ -49,6 +50,51 @@ static void progress(size_t done, size_t total)
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Line and column (1-based) of offset off in text. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	const char *nl = text;
+
+	*line = 1;
+	for (const char *p = text; p < text + off; p++)
+		if (*p == '\n') {
+			(*line)++;
+			nl = p + 1;
+		}
+	*col = (int)(text + off - nl) + 1;
+}
+
+/* objects[from, to) of the file, each parsed from its span; one that does
+ * not parse is reported with its place and stands as null (the store then
+ * refuses it, and goes on with the others). */
+static json_t *batch_from_spans(const char *file, const char *text,
+				const struct tx_span *spans, size_t from,
+				size_t to, size_t *bad)
+{
+	json_t *b = json_array();
+
+	for (size_t k = from; b && k < to; k++) {
+		json_error_t jerr;
+		json_t *o = json_loadb(text + spans[k].off, spans[k].len,
+				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+				       &jerr);
+		if (o == NULL) {
+			int line, col;
+			line_col(text, spans[k].off + (size_t)(jerr.position > 0 ?
+				 jerr.position - 1 : 0), &line, &col);
+			fprintf(stderr, "trilex: %s:%d:%d: objects[%zu]: %s\n", file,
+				line, col, k, jerr.text);
+			(*bad)++;
+			o = json_null();
+		}
+		if (json_array_append_new(b, o) != 0) {
+			json_decref(b);
+			return NULL;
+		}
+	}
+	return b;
 }
 
 static int remote_setup(const struct remote_opts *ro, struct taxii_client *c,
@@ -158,6 +204,21 @@ static int push_run(int argc, char **argv)
 		return cli_usage(&cmd_push);
 	if (tx_read_file(argv[optind], FILE_MAX, &text, &len, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	/* A bundle or envelope is read a batch at a time (memory for one
+	 * batch, not ten times the file); anything else whole. */
+	if (tx_json_array_spans(text, len, "objects", &spans, &n_spans) == TX_OK) {
+		if (!tx_json_frame_valid(text, len, spans, n_spans, &jerr)) {
+			cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+				 jerr.text);
+			goto out;
+		}
+		root = NULL;
+		objects = NULL;
+		n = n_spans;
+		goto ready;
+	}
+	free(spans);
+	spans = NULL;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
@@ -184,6 +245,7 @@ static int push_run(int argc, char **argv)
 		goto out;
 	}
 	n = json_array_size(objects);
+ready:
 	if (ro.url != NULL) {
 		if (remote_setup(&ro, &client, pw, sizeof(pw)) != 0)
 			goto out;
@@ -197,9 +259,15 @@ static int push_run(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i += (size_t)batch) {
 		size_t end = i + (size_t)batch < n ? i + (size_t)batch : n;
-		json_t *b = json_array();
-		for (size_t k = i; b && k < end; k++)
-			json_array_append(b, json_array_get(objects, k));
+		json_t *b;
+		if (objects == NULL) {
+			b = batch_from_spans(argv[optind], text, spans, i, end,
+					     &t.malformed);
+		} else {
+			b = json_array();
+			for (size_t k = i; b && k < end; k++)
+				json_array_append(b, json_array_get(objects, k));
+		}
 		if (b == NULL) {
 			cli_fail("out of memory");
 			goto out;

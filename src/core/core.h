@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /* Result of every function that can fail. 0 is success. */
 typedef enum tx_err {
 	TX_OK = 0,
@@ -130,11 +132,22 @@ struct tx_span {
 
 /*
  * The spans of the elements of the list that is member key of the
- * top-level object of JSON text s (already accepted by a parser). *out is
+ * top-level object of JSON text s (any text; the spans mean something
+ * only for text a parser accepts, see tx_json_frame_valid). *out is
  * caller-freed. TX_ERR_NOTFOUND when there is no such list.
  */
 tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			   struct tx_span **out, size_t *n);
+/*
+ * Whether text (len bytes, any input) is valid JSON apart from the n
+ * elements at spans (from tx_json_array_spans), without building them: a
+ * copy with each element blanked to a 0 (positions kept, so an error's
+ * line and column are the text's, in jerr) is parsed. If each element is
+ * valid JSON too, so is the text: how a big bundle is read a batch of
+ * elements at a time. Fuzzed against a whole parse (fuzz/fuzz_bundle.c).
+ */
+int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *spans,
+			size_t n, json_error_t *jerr);
 /* Copy JSON text without whitespace outside strings into out (len + 1
  * bytes); returns the new length. */
 size_t tx_json_compact(const char *in, size_t len, char *out);

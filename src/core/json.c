@@ -7,6 +7,7 @@
  * already have been accepted by a full parser; these functions still never
  * read past len, whatever the input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,9 @@ tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			i = skip_ws(s, len, i + 1);
 			while (i < len && s[i] != ']') {
 				size_t end = skip_value(s, len, i);
-				if (end > len)
+				/* on text no parser accepted, a value may be
+				 * empty: no progress is no list */
+				if (end > len || end == i)
 					goto bad;
 				if (n == cap) {
 					cap = cap ? cap * 2 : 64;
@@ -102,6 +105,8 @@ tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 				i = skip_ws(s, len, end);
 				if (i < len && s[i] == ',')
 					i = skip_ws(s, len, i + 1);
+				else if (i < len && s[i] != ']')
+					goto bad;
 			}
 			*out = spans;
 			*n_out = n;
@@ -139,3 +144,35 @@ size_t tx_json_compact(const char *in, size_t len, char *out)
 	out[o] = '\0';
 	return o;
 }
+
+int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *spans,
+			size_t n, json_error_t *jerr)
+{
+	char *copy = malloc(len + 1);
+	json_t *frame;
+
+	if (copy == NULL) {
+		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+		jerr->line = jerr->column = 0;
+		return 0;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (spans[i].len == 0 || spans[i].off + spans[i].len > len) {
+			free(copy);
+			snprintf(jerr->text, sizeof(jerr->text), "bad span");
+			jerr->line = jerr->column = 0;
+			return 0;
+		}
+		memset(copy + spans[i].off, ' ', spans[i].len);
+		copy[spans[i].off] = '0';
+	}
+	frame = json_loadb(copy, len, JSON_REJECT_DUPLICATES, jerr);
+	free(copy);
+	if (frame == NULL)
+		return 0;
+	json_decref(frame);
+	return 1;
+}
+

@@ -178,11 +178,34 @@ static void test_push_and_get_local_and_remote(void **state)
 	free(err);
 
 	/* malformed file: a clear message with line and column */
-	char *bad = write_tmp("{\"objects\": [\n  {\"type\": }\n]}");
+	char *bad = write_tmp("{\"objects\": [\n  {\"type\": }\n]");
 	const char *push_bad[] = { "push", "--dir", N.dir, "--collection", "main",
 				   bad, NULL };
 	assert_int_equal(run_trilex(push_bad, NULL, &out, &err), 1);
-	assert_non_null(strstr(err, ":2:"));
+	assert_non_null(strstr(err, ":3:"));
+	free(out);
+	free(err);
+	unlink(bad);
+	/* a malformed object in a sound file: reported with its line and
+	 * column, and the valid one beside it is stored */
+	json_t *good = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+				 "identity", "spec_version", "2.1", "id",
+				 "identity--00000000-0000-4000-8000-000000000077",
+				 "created", "2024-01-01T00:00:00.000Z", "modified",
+				 "2024-01-01T00:00:00.000Z", "name", "half",
+				 "identity_class", "organization");
+	char *gtext = json_dumps(good, JSON_COMPACT), doc[4096];
+	snprintf(doc, sizeof(doc), "{\"type\": \"bundle\", \"id\": \"bundle--"
+		 "00000000-0000-4000-8000-000000000077\", \"objects\": [\n"
+		 "  {\"type\": },\n  %s\n]}", gtext);
+	free(gtext);
+	json_decref(good);
+	bad = write_tmp(doc);
+	const char *push_half[] = { "push", "--dir", N.dir, "--collection", "main",
+				    bad, NULL };
+	assert_int_equal(run_trilex(push_half, NULL, &out, &err), 3);
+	assert_non_null(strstr(err, ":2:12: objects[0]:"));
+	assert_non_null(strstr(out, "2 objects: 1 added, 0 already present, 1 failed"));
 	free(out);
 	free(err);
 	unlink(bad);
