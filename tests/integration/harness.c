@@ -92,19 +92,26 @@ static char *drain(int fd)
 	return p;
 }
 
+/* argv (64 slots) for the binary with args (NULL-terminated). */
+static void make_argv(const char *const *args, const char **argv)
+{
+	int n = 0;
+
+	argv[n++] = bin();
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+}
+
 int run_trilex(const char *const *args, const char *stdin_text, char **out,
 	       char **err)
 {
 	char ofile[] = "/tmp/trilex-out-XXXXXX", efile[] = "/tmp/trilex-err-XXXXXX";
 	int in[2], ofd = mkstemp(ofile), efd = mkstemp(efile), status = -1;
 	const char *argv[64];
-	int n = 0;
 	pid_t pid;
 
-	argv[n++] = bin();
-	for (; args[n - 1] && n < 63; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
+	make_argv(args, argv);
 	if (ofd < 0 || efd < 0 || pipe(in) != 0)
 		return -1;
 	unlink(ofile);
@@ -137,13 +144,9 @@ pid_t spawn_trilex(const char *const *args, const char *out_path,
 		   const char *err_path)
 {
 	const char *argv[64];
-	int n = 0;
 	pid_t pid;
 
-	argv[n++] = bin();
-	for (; args[n - 1] && n < 63; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
+	make_argv(args, argv);
 	if ((pid = fork()) == 0) {
 		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -170,17 +170,22 @@ static int op_bom(void *ctx, struct tx_error *err)
 	return 0;
 }
 
-static void test_cyclonedx(void **state)
+/* each_failure of op on the text of the test-data file rel. */
+static void each_failure_on_file(const char *name, op_fn op, const char *rel)
 {
 	char *text;
 
 	if (!failalloc_available())
 		skip(); /* before anything is allocated: skip() jumps out */
-	text = read_file("supply/mixed.cdx.json");
-
+	text = read_file(rel);
 	assert_non_null(text);
-	each_failure("supply_bom_parse", op_bom, text, 1);
+	each_failure(name, op, text, 1);
 	free(text);
+}
+
+static void test_cyclonedx(void **state)
+{
+	each_failure_on_file("supply_bom_parse", op_bom, "supply/mixed.cdx.json");
 }
 
 static int op_policy(void *ctx, struct tx_error *err)
@@ -197,15 +202,8 @@ static int op_policy(void *ctx, struct tx_error *err)
 
 static void test_policy(void **state)
 {
-	char *text;
-
-	if (!failalloc_available())
-		skip(); /* before anything is allocated: skip() jumps out */
-	text = read_file("../../policies/trilateral-default.json");
-
-	assert_non_null(text);
-	each_failure("policy_parse", op_policy, text, 1);
-	free(text);
+	each_failure_on_file("policy_parse", op_policy,
+			     "../../policies/trilateral-default.json");
 }
 
 /* Ingest: three new objects per run, all stored or none. */
