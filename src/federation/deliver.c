@@ -621,8 +621,12 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 					  f->q.resp.data ? f->q.resp.data : "");
 			goto fail;
 		}
-		status = json_loadb(f->q.resp.data ? f->q.resp.data : "",
-				    f->q.resp.len, 0, NULL);
+		/* Read the status only for its failures, when it has any (a
+		 * trilex partner writes "failure_count":0 when it has none). */
+		if (f->q.resp.data == NULL ||
+		    strstr(f->q.resp.data, "\"failure_count\":0,") == NULL)
+			status = json_loadb(f->q.resp.data ? f->q.resp.data : "",
+					    f->q.resp.len, 0, NULL);
 		const json_t *e;
 		size_t i;
 		json_array_foreach(json_object_get(status, "failures"), i, e)

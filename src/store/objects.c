@@ -743,6 +743,46 @@ out:
 	return rc;
 }
 
+tx_err store_status_text(tx_store *st, const struct store_user *u,
+			 const char *id, struct tx_buf *out)
+{
+	sqlite3_stmt *s = NULL;
+	char ts[TX_TIME_BUF];
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
+			     " successes, failures FROM status"
+			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", &s, NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, u->admin);
+	sqlite3_bind_int64(s, 3, u->id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = TX_ERR_NOTFOUND;
+		goto out;
+	}
+	tx_time_format(sqlite3_column_int64(s, 0), ts);
+	/* the details are stored as the JSON lists they are */
+	if ((rc = tx_buf_puts(out, "{\"id\":")) ||
+	    (rc = tx_buf_json_string(out, id)) ||
+	    (rc = tx_buf_printf(out, ",\"status\":\"complete\",\"request_timestamp\":"
+				"\"%s\",\"total_count\":%lld,\"success_count\":%lld,"
+				"\"successes\":", ts,
+				(long long)sqlite3_column_int64(s, 1),
+				(long long)sqlite3_column_int64(s, 2))) ||
+	    (rc = tx_buf_append(out, sqlite3_column_text(s, 4),
+				(size_t)sqlite3_column_bytes(s, 4))) ||
+	    (rc = tx_buf_printf(out, ",\"failure_count\":%lld,\"failures\":",
+				(long long)sqlite3_column_int64(s, 3))) ||
+	    (rc = tx_buf_append(out, sqlite3_column_text(s, 5),
+				(size_t)sqlite3_column_bytes(s, 5))) ||
+	    (rc = tx_buf_puts(out, ",\"pending_count\":0,\"pendings\":[]}")))
+		goto out;
+out:
+	db_done(st, s);
+	return rc;
+}
+
 /* ---- next tokens: "<date_added hex>.<rowid hex>" ---- */
 
 void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF])

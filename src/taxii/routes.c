@@ -134,16 +134,30 @@ out:
 	free(list);
 }
 
+/* Reply with status resource id as the store has it (no parse and dump
+ * of its details lists); 0, or -1 when there is no such resource. */
+static int reply_status(struct request *rq, struct reply *rp, unsigned code,
+			const char *id)
+{
+	struct tx_buf b;
+
+	tx_buf_init(&b, 0);
+	if (store_status_text(rq->st, &rq->user, id, &b) != TX_OK) {
+		tx_buf_free(&b);
+		return -1;
+	}
+	free(rp->body);
+	rp->len = b.len;
+	rp->body = tx_buf_take(&b);
+	rp->status = rp->body ? code : 500;
+	return 0;
+}
+
 static void status(struct request *rq, struct reply *rp, const char *id)
 {
-	json_t *v = NULL;
-
-	if (!tx_uuid_valid(id, strlen(id)) ||
-	    store_status_get(rq->st, &rq->user, id, &v) != TX_OK)
+	if (!tx_uuid_valid(id, strlen(id)) || reply_status(rq, rp, 200, id) != 0)
 		return reply_error(rp, 404, "Not Found", "no status resource %.64s",
 				   id);
-	reply_json(rp, 200, v);
-	json_decref(v);
 }
 
 /* ---- pages of objects, manifests and versions ---- */
@@ -278,7 +292,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 			 const struct store_collection *c)
 {
 	json_error_t jerr;
-	json_t *env = NULL, *objects, *status = NULL;
+	json_t *env = NULL, *objects;
 	struct tx_span *spans = NULL;
 	size_t n_spans = 0;
 	char status_id[TX_UUID_BUF];
@@ -332,15 +346,11 @@ static void post_objects(struct request *rq, struct reply *rp,
 	/* What partners send is not passed on: no need to wake delivery. */
 	if (rq->hooks->stored && rq->user.peer[0] == '\0')
 		rq->hooks->stored(rq->hooks->ctx);
-	if (store_status_get(rq->st, &rq->user, status_id, &status) != TX_OK) {
+	if (reply_status(rq, rp, 202, status_id) != 0)
 		reply_error(rp, 500, "Internal Server Error",
 			    "stored, but the status %s cannot be read", status_id);
-		goto out;
-	}
-	reply_json(rp, 202, status);
 out:
 	free(spans);
-	json_decref(status);
 	json_decref(env);
 }
 

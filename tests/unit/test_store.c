@@ -142,6 +142,15 @@ static void test_versions_pages_and_delete(void **state)
 	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
 	assert_int_equal(json_integer_value(json_object_get(status, "success_count")), 5);
 	assert_int_equal(json_integer_value(json_object_get(status, "failure_count")), 1);
+	/* the status as text (what the server sends) is the same resource */
+	struct tx_buf tb;
+	tx_buf_init(&tb, 0);
+	assert_int_equal(store_status_text(st, &admin, sid, &tb), TX_OK);
+	json_t *as_text = json_loadb(tb.data, tb.len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(as_text);
+	assert_true(json_equal(as_text, status));
+	json_decref(as_text);
+	tx_buf_free(&tb);
 	json_decref(status);
 
 	struct store_query q = { .collection_pk = c.pk, .limit = 10 };
