@@ -44,6 +44,7 @@ struct worker {
 	pthread_t thread;
 	int stop;
 	int done;                      /* the thread has ended (unpinned) */
+	int alive;                     /* the partner was heard from: retry now */
 };
 
 /* ---- what a partner is entitled to ---- */
@@ -829,6 +830,13 @@ static void *work(void *arg)
 				continue;
 			}
 		}
+		if (next_try) {
+			pthread_mutex_lock(&fed->lock);
+			if (w->alive)
+				next_try = 0; /* it is back: no need to wait */
+			w->alive = 0;
+			pthread_mutex_unlock(&fed->lock);
+		}
 		if (t < next_try) {
 			nap(fed, w, &seen, next_try - t);
 			continue;
@@ -999,6 +1007,19 @@ void fed_deliver_stop(tx_fed *fed)
 	fed->workers = NULL;
 }
 
+/* Partner party is up (it pulled from us or posted to us): its worker
+ * retries at once instead of waiting out its backoff. */
+void fed_partner_alive(tx_fed *fed, const char *party)
+{
+	pthread_mutex_lock(&fed->lock);
+	for (struct worker *w = fed->workers; w; w = w->next)
+		if (strcmp(w->party, party) == 0)
+			w->alive = 1;
+	fed->generation++;
+	pthread_cond_broadcast(&fed->wake);
+	pthread_mutex_unlock(&fed->lock);
+}
+
 void fed_deliver_kick(void *ctx)
 {
 	tx_fed *fed = ctx;
@@ -1049,6 +1070,12 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 			 " from this server and limit 1 to 1000");
 		goto out;
 	}
+	/* A partner asks for what follows a page only once it has stored
+	 * that page: its share up to `after` is delivered, and the push
+	 * need not send it again (the cursor only moves forward). */
+	if (after)
+		store_peer_delivered(rq->st, p->party, &c, 0);
+	fed_partner_alive(fed, p->party);
 	tx_buf_init(&body, 0);
 	if (tx_buf_puts(&body, "{\"objects\":[") ||
 	    fed_outgoing(fed, rq->st, p, &c, limit, &body, &count, &more,

@@ -88,6 +88,8 @@ tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 /* Put this node's signature p on obj, in our extension. */
 tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err);
+/* Partner party was heard from: its delivery worker retries at once. */
+void fed_partner_alive(tx_fed *fed, const char *party);
 /* Our extension carrying p, as JSON text, appended to out (what
  * sig_attach puts on an object, member for member). */
 tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,

@@ -163,6 +163,7 @@ refuse:
 			 id ? id : "", oerr.msg);
 		items[i].message = messages[i];
 	}
+	fed_partner_alive(fed, from); /* whatever came, it is up */
 	struct store_peer_tally tally = { from, (int64_t)n - refused, refused };
 	rc = store_put_objects_tally(st, inbox_pk, user, items, n, &tally,
 				     status_id, err);

@@ -223,8 +223,15 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "UPDATE peers SET push_added = ?, push_rowid = ?,"
-			     " delivered = delivered + ?, last_ok = ? WHERE party = ?",
+	/* The cursor only moves forward: a partner's pull may have moved it
+	 * past a batch that was in flight meanwhile. (Every right-hand side
+	 * reads the row as it was.) */
+	if ((rc = db_prepare(st, "UPDATE peers SET"
+			     " push_rowid = CASE WHEN ?1 > push_added OR (?1 = push_added"
+			     "  AND ?2 > push_rowid) THEN ?2 ELSE push_rowid END,"
+			     " push_added = CASE WHEN ?1 > push_added OR (?1 = push_added"
+			     "  AND ?2 > push_rowid) THEN ?1 ELSE push_added END,"
+			     " delivered = delivered + ?3, last_ok = ?4 WHERE party = ?5",
 			     &s, NULL)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);

@@ -270,6 +270,7 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n);
 tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 		       const char *sign_pk, struct store_peer *p);
 /* Record a delivery: the new cursor and how many objects it carried. */
+/* (The cursor never moves back.) */
 tx_err store_peer_delivered(tx_store *st, const char *party,
 			    const struct store_cursor *c, int64_t n);
 /* Record a failed delivery or pull. */
