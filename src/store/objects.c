@@ -701,6 +701,24 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 
 /* ---- status resources ---- */
 
+/* The row of status id that u may see, in *s (caller db_done()s it, also
+ * on TX_ERR_NOTFOUND). Columns: request_ts, total, success, failure,
+ * successes, failures. */
+static tx_err status_row(tx_store *st, const struct store_user *u,
+			 const char *id, sqlite3_stmt **s)
+{
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
+			     " successes, failures FROM status"
+			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", s, NULL)))
+		return rc;
+	sqlite3_bind_text(*s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(*s, 2, u->admin);
+	sqlite3_bind_int64(*s, 3, u->id);
+	return sqlite3_step(*s) == SQLITE_ROW ? TX_OK : TX_ERR_NOTFOUND;
+}
+
 tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out)
 {
@@ -709,17 +727,8 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 	char ts[TX_TIME_BUF];
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
-			     " successes, failures FROM status"
-			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", &s, NULL)))
-		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, u->admin);
-	sqlite3_bind_int64(s, 3, u->id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = TX_ERR_NOTFOUND;
+	if ((rc = status_row(st, u, id, &s)) != TX_OK)
 		goto out;
-	}
 	tx_time_format(sqlite3_column_int64(s, 0), ts);
 	ok = json_loadb((const char *)sqlite3_column_text(s, 4),
 			(size_t)sqlite3_column_bytes(s, 4), 0, NULL);
@@ -750,17 +759,8 @@ tx_err store_status_text(tx_store *st, const struct store_user *u,
 	char ts[TX_TIME_BUF];
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
-			     " successes, failures FROM status"
-			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", &s, NULL)))
-		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, u->admin);
-	sqlite3_bind_int64(s, 3, u->id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = TX_ERR_NOTFOUND;
+	if ((rc = status_row(st, u, id, &s)) != TX_OK)
 		goto out;
-	}
 	tx_time_format(sqlite3_column_int64(s, 0), ts);
 	/* the details are stored as the JSON lists they are */
 	if ((rc = tx_buf_puts(out, "{\"id\":")) ||
