@@ -440,7 +440,6 @@ static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 
 /* A batch for a partner: the objects after cursor from, up to to. */
 struct batch {
-	int ready;
 	struct store_cursor from, to;
 	struct tx_buf body;          /* the TAXII envelope */
 	size_t count;
@@ -471,7 +470,6 @@ static tx_err batch_prepare(tx_fed *fed, tx_store *st, const struct store_peer *
 		batch_clear(b);
 		return rc;
 	}
-	b->ready = 1;
 	return TX_OK;
 }
 

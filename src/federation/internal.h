@@ -79,9 +79,6 @@ struct tx_fed {
 
 /* The object's signer key (hex) from our extension, or NULL. */
 const char *sig_signer(const json_t *obj);
-/* This node's signature of obj (as it is, without our extension). */
-tx_err sig_make(const tx_fed *fed, json_t *obj, char b64_out[SIG_B64_BUF],
-		struct tx_error *err);
 /* Sign n objects in trees of up to SIG_TREE_LEAVES: out[i] for objs[i]. */
 tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		      struct sig_proof *out, struct tx_error *err);

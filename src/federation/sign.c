@@ -140,43 +140,25 @@ const char *sig_signer(const json_t *obj)
 tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err)
 {
-	json_t *ext, *mine, *path = NULL;
-	char b64[SIG_B64_BUF];
+	struct tx_buf text;
+	json_t *ext, *mine = NULL;
 
-	mine = json_pack("{s:s, s:s, s:s, s:s}", "extension_type",
-			 "property-extension", "signer_party", fed->cfg.party,
-			 "signer_key", fed->pk_hex, "signature", p->b64);
-	if (mine != NULL && p->size > 1) {
-		if ((path = json_array()) == NULL)
-			goto nomem;
-		for (size_t i = 0; i < p->n_path; i++) {
-			sodium_bin2base64(b64, sizeof(b64), p->path[i], SIG_HASH_BYTES,
-					  sodium_base64_VARIANT_ORIGINAL);
-			if (json_array_append_new(path, json_string(b64)))
-				goto nomem;
-		}
-		if (json_object_set_new(mine, "batch_size",
-					json_integer((json_int_t)p->size)) ||
-		    json_object_set_new(mine, "batch_index",
-					json_integer((json_int_t)p->index)) ||
-		    json_object_set(mine, "batch_path", path))
-			goto nomem;
-	}
+	/* The extension as sig_ext_text writes it (what most objects carry,
+	 * spliced into their stored text): one definition of its members. */
+	tx_buf_init(&text, 0);
+	if (sig_ext_text(fed, p, &text) == TX_OK)
+		mine = json_loadb(text.data, text.len, 0, NULL);
+	tx_buf_free(&text);
 	ext = json_object_get(obj, "extensions");
 	if (mine == NULL || (!json_is_object(ext) &&
 			     json_object_set_new(obj, "extensions",
-						 ext = json_object()) != 0))
-		goto nomem;
-	if (json_object_set_new(ext, FED_SIG_EXT, mine) != 0) {
-		mine = NULL; /* set_new took it, even when it failed */
-		goto nomem;
+						 ext = json_object()) != 0)) {
+		json_decref(mine);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
-	json_decref(path);
+	if (json_object_set_new(ext, FED_SIG_EXT, mine) != 0) /* takes mine */
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	return TX_OK;
-nomem:
-	json_decref(mine);
-	json_decref(path);
-	return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 }
 
 tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
@@ -273,17 +255,6 @@ tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		size_t k = n - at < SIG_TREE_LEAVES ? n - at : SIG_TREE_LEAVES;
 		rc = sign_tree(fed, objs + at, k, out + at, err);
 	}
-	return rc;
-}
-
-tx_err sig_make(const tx_fed *fed, json_t *obj, char b64_out[SIG_B64_BUF],
-		struct tx_error *err)
-{
-	struct sig_proof p;
-	tx_err rc;
-
-	if ((rc = sig_make_batch(fed, &obj, 1, &p, err)) == TX_OK)
-		memcpy(b64_out, p.b64, SIG_B64_BUF);
 	return rc;
 }
 
