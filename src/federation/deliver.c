@@ -44,6 +44,7 @@ struct worker {
 	pthread_t thread;
 	int stop;
 	int done;                      /* the thread has ended (unpinned) */
+	int retrying;                  /* in backoff after a failed delivery */
 	int alive;                     /* the partner was heard from: retry now */
 };
 
@@ -833,6 +834,7 @@ static void *work(void *arg)
 			if (w->alive)
 				next_try = 0; /* it is back: no need to wait */
 			w->alive = 0;
+			w->retrying = next_try != 0;
 			pthread_mutex_unlock(&fed->lock);
 		}
 		if (t < next_try) {
@@ -873,14 +875,22 @@ static void *work(void *arg)
 			if (backoff > BACKOFF_MAX_MS)
 				backoff = BACKOFF_MAX_MS;
 			next_try = now_ms() + backoff;
+			pthread_mutex_lock(&fed->lock);
+			w->retrying = 1;
+			pthread_mutex_unlock(&fed->lock);
 			store_peer_failed(st, p->party, err.msg);
 			tx_log(TX_LOG_INFO, "delivery to %s failed (retry in %lld ms):"
 			       " %s", p->party, (long long)backoff, err.msg);
 			continue;
 		}
-		if (backoff)
+		if (backoff) {
 			tx_log(TX_LOG_INFO, "delivery to %s works again", p->party);
+			pthread_mutex_lock(&fed->lock);
+			w->retrying = 0;
+			pthread_mutex_unlock(&fed->lock);
+		}
 		backoff = 0;
+		next_try = 0;
 		if (sent)
 			tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
 			       (long long)sent, p->party);
@@ -1009,12 +1019,18 @@ void fed_deliver_stop(tx_fed *fed)
  * retries at once instead of waiting out its backoff. */
 void fed_partner_alive(tx_fed *fed, const char *party)
 {
+	int wake = 0;
+
+	/* Only a worker waiting out a backoff needs telling: a partner that
+	 * posts by the hundred must not wake delivery each time. */
 	pthread_mutex_lock(&fed->lock);
 	for (struct worker *w = fed->workers; w; w = w->next)
-		if (strcmp(w->party, party) == 0)
-			w->alive = 1;
-	fed->generation++;
-	pthread_cond_broadcast(&fed->wake);
+		if (w->retrying && !w->alive && strcmp(w->party, party) == 0)
+			wake = w->alive = 1;
+	if (wake) {
+		fed->generation++;
+		pthread_cond_broadcast(&fed->wake);
+	}
 	pthread_mutex_unlock(&fed->lock);
 }
 
