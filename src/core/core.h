@@ -46,6 +46,10 @@ void tx_error_prefix(struct tx_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A short English name of an error value ("invalid input", ...). */
 const char *tx_err_str(tx_err code);
+/* Whether code says the system failed (memory, database, I/O, a bug)
+ * rather than the input: such a failure on one object fails the whole
+ * request, so that its sender tries again instead of taking a refusal. */
+int tx_err_transient(tx_err code);
 
 /* ---- time (core/time.c) ---- */
 

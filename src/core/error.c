@@ -52,3 +52,9 @@ const char *tx_err_str(tx_err code)
 	}
 	return "unknown error";
 }
+
+int tx_err_transient(tx_err code)
+{
+	return code == TX_ERR_NOMEM || code == TX_ERR_DB || code == TX_ERR_IO ||
+	       code == TX_ERR_INTERNAL;
+}

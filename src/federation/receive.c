@@ -77,8 +77,7 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	char (*origins)[TX_PARTY_MAX] = calloc(n ? n : 1, TX_PARTY_MAX);
 	char **messages = calloc(n ? n : 1, sizeof(*messages));
 	struct verify_memo *memo = calloc(1, sizeof(*memo));
-	char *texts = NULL;
-	size_t total = 0, used = 0;
+	struct taxii_texts texts = { 0 };
 	int64_t refused = 0;
 	tx_err rc = TX_OK;
 
@@ -89,9 +88,7 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	}
 	/* What is stored is the text as sent (signature and all), compacted:
 	 * no re-serialisation. */
-	for (size_t i = 0; raw && spans && i < n; i++)
-		total += spans[i].len + 1;
-	if (total > 0 && (texts = malloc(total)) == NULL) {
+	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -134,16 +131,11 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		items[i].origin = origin;
 		items[i].via = from;
 		items[i].ignore_ext = FED_SIG_EXT; /* a new signature is no new version */
-		if (texts != NULL && owned[i] == NULL) { /* not an opened seal */
-			items[i].text = texts + used;
-			items[i].text_len = tx_json_compact(raw + spans[i].off,
-							    spans[i].len, texts + used);
-			used += items[i].text_len + 1;
-		}
+		if (owned[i] == NULL) /* not an opened seal: the text as sent */
+			taxii_texts_put(&texts, i, &items[i]);
 		continue;
 refuse:
-		if (oerr.code == TX_ERR_NOMEM || oerr.code == TX_ERR_DB ||
-		    oerr.code == TX_ERR_IO || oerr.code == TX_ERR_INTERNAL) {
+		if (tx_err_transient(oerr.code)) {
 			/* Not the object's fault: nothing of the request is
 			 * stored and the partner sends it all again (a refusal
 			 * would move its cursor past the object for good). */
@@ -179,6 +171,6 @@ out:
 	free(origins);
 	free(messages);
 	free(memo);
-	free(texts);
+	taxii_texts_free(&texts);
 	return rc;
 }

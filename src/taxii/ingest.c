@@ -61,6 +61,39 @@ tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
 	return rc;
 }
 
+tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
+			const struct tx_span *spans, size_t n)
+{
+	size_t total = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (raw == NULL || spans == NULL)
+		return TX_OK;
+	for (size_t i = 0; i < n; i++)
+		total += spans[i].len + 1;
+	if (total > 0 && (t->buf = malloc(total)) == NULL)
+		return TX_ERR_NOMEM;
+	t->raw = raw;
+	t->spans = spans;
+	return TX_OK;
+}
+
+void taxii_texts_put(struct taxii_texts *t, size_t i, struct store_item *it)
+{
+	if (t->buf == NULL)
+		return; /* the object is serialised instead */
+	it->text = t->buf + t->used;
+	it->text_len = tx_json_compact(t->raw + t->spans[i].off, t->spans[i].len,
+				       t->buf + t->used);
+	t->used += it->text_len + 1;
+}
+
+void taxii_texts_free(struct taxii_texts *t)
+{
+	free(t->buf);
+	t->buf = NULL;
+}
+
 tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 		    const struct store_user *u, const json_t *objects,
 		    size_t first_index, char status_id[TX_UUID_BUF],
@@ -76,9 +109,10 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 			 size_t first_index, char status_id[TX_UUID_BUF],
 			 struct tx_error *err)
 {
-	size_t n = json_array_size(objects), total = 0, used = 0;
+	size_t n = json_array_size(objects);
+	struct taxii_texts texts = { 0 };
 	struct store_item *items = NULL;
-	char **messages = NULL, *texts = NULL;
+	char **messages = NULL;
 	struct tx_error verr;
 	tx_err rc, crc = TX_OK;
 
@@ -90,9 +124,7 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; raw && spans && i < n; i++)
-		total += spans[i].len + 1;
-	if (total > 0 && (texts = malloc(total)) == NULL) {
+	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -106,15 +138,9 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
 		} else if ((crc = taxii_check_object(obj, &verr)) == TX_OK) {
 			items[i].obj = obj;
-			if (texts != NULL) {
-				items[i].text = texts + used;
-				items[i].text_len = tx_json_compact(
-					raw + spans[i].off, spans[i].len, texts + used);
-				used += items[i].text_len + 1;
-			}
+			taxii_texts_put(&texts, i, &items[i]);
 			continue;
-		} else if (crc == TX_ERR_NOMEM || crc == TX_ERR_DB ||
-			   crc == TX_ERR_IO || crc == TX_ERR_INTERNAL) {
+		} else if (tx_err_transient(crc)) {
 			/* Not the object's fault (out of memory): nothing of the
 			 * request is stored, so that the sender tries it again
 			 * whole rather than taking a refusal for an answer. */
@@ -137,6 +163,6 @@ out:
 		free(messages[i]);
 	free(messages);
 	free(items);
-	free(texts);
+	taxii_texts_free(&texts);
 	return rc;
 }

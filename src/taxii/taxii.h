@@ -128,6 +128,22 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 			 size_t first_index, char status_id[TX_UUID_BUF],
 			 struct tx_error *err);
 
+/*
+ * Objects kept as the text they were sent in: room for the compacted text
+ * of every span of raw (nothing when raw or spans is NULL), then span i's
+ * text put into store item it. Used by both ingests (users', partners').
+ */
+struct taxii_texts {
+	const char *raw;
+	const struct tx_span *spans;
+	char *buf;
+	size_t used;
+};
+tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
+			const struct tx_span *spans, size_t n);
+void taxii_texts_put(struct taxii_texts *t, size_t i, struct store_item *it);
+void taxii_texts_free(struct taxii_texts *t);
+
 /* ---- client (taxii/client.c) ---- */
 
 struct taxii_client {
