@@ -260,7 +260,9 @@ const struct cmd cmd_serve = {
 	.run = serve_run,
 };
 
-static int info_run(int argc, char **argv)
+/* The DIR of a command whose only option is --dir; NULL after printing
+ * its usage. */
+static const char *dir_only(int argc, char **argv, const struct cmd *cmd)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -268,33 +270,54 @@ static int info_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
-	char path[PATH_MAX], fp[CRYPTO_FP_BUF], *pem = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd') {
+			cli_usage(cmd);
+			return NULL;
+		}
+		dir = optarg;
+	}
+	if (dir == NULL || optind != argc) {
+		cli_usage(cmd);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The SHA-256 fingerprint of DIR/tls/cert.pem into fp. */
+static tx_err cert_fp(const char *dir, char fp[CRYPTO_FP_BUF],
+		      struct tx_error *err)
+{
+	char path[PATH_MAX], *pem = NULL;
+	size_t len = 0;
+	tx_err rc;
+
+	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+	if ((rc = tx_read_file(path, 1 << 20, &pem, &len, err)) == TX_OK)
+		rc = crypto_cert_fingerprint(pem, len, fp, err);
+	free(pem);
+	return rc;
+}
+
+static int info_run(int argc, char **argv)
+{
+	const char *dir = dir_only(argc, argv, &cmd_info);
+	char fp[CRYPTO_FP_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int64_t n = 0;
-	size_t len = 0;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else
-			return cli_usage(&cmd_info);
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_info);
+	if (dir == NULL)
+		return EXIT_USAGE;
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	store_count_objects(st, 0, &n);
 	store_close(st);
-	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
-	if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK ||
-	    crypto_cert_fingerprint(pem, len, fp, &err) != TX_OK) {
-		free(pem);
+	if (cert_fp(dir, fp, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
-	}
-	free(pem);
 	printf("party:           %s\n", cfg.party);
 	printf("name:            %s\n", cfg.name);
 	printf("listen:          https://%s%s%s:%d/\n",
@@ -316,28 +339,16 @@ const struct cmd cmd_info = {
 
 static int check_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
-	char path[PATH_MAX], fp[CRYPTO_FP_BUF], *pem = NULL;
+	const char *dir = dir_only(argc, argv, &cmd_check_config);
+	char path[PATH_MAX], fp[CRYPTO_FP_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_identity *id = NULL;
 	tx_store *st = NULL;
-	size_t len = 0;
-	int c, bad = 0;
+	int bad = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else
-			return cli_usage(&cmd_check_config);
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_check_config);
+	if (dir == NULL)
+		return EXIT_USAGE;
 	/* Everything `serve` needs, checked without starting it. */
 	if (tx_config_load(dir, &cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
@@ -357,13 +368,10 @@ static int check_run(int argc, char **argv)
 			printf("identity.key: ok (ed25519:%.16s...)\n", hex);
 		crypto_identity_free(id);
 	}
-	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
-	if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK ||
-	    crypto_cert_fingerprint(pem, len, fp, &err) != TX_OK)
+	if (cert_fp(dir, fp, &err) != TX_OK)
 		bad = cli_fail("%s", err.msg);
 	else
 		printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
-	free(pem);
 	tx_path_join(path, sizeof(path), dir, "tls/key.pem");
 	if (access(path, R_OK) != 0)
 		bad = cli_fail("%s: %s", path, strerror(errno));
