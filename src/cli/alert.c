@@ -34,7 +34,7 @@ static int find_ap_row(void *ctx, const struct store_row *row)
 
 	if (f->found[0] || strstr(row->json, f->ext_id) == NULL)
 		return 0;
-	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	json_array_foreach(json_object_get(o, "external_references"), i, r) {
 		const char *e = json_string_value(json_object_get(r, "external_id"));

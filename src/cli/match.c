@@ -52,7 +52,7 @@ struct inds {
 static int keep_indicator(void *ctx, const struct store_row *row)
 {
 	struct inds *in = ctx;
-	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
+	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
 	const char *pt, *pat, *id, *vf, *vu;
 	int rc = 0;
 
@@ -500,7 +500,7 @@ static int match_run(int argc, char **argv)
 			cli_fail("%s: cannot read (or larger than %zu bytes)", file, STIX_FILE_MAX);
 			goto out;
 		}
-		json_t *root = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, &jerr);
+		json_t *root = tx_json_load(data, dlen, JSON_REJECT_DUPLICATES, &jerr);
 		if (root == NULL) {
 			cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
 			goto out;

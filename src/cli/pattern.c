@@ -92,7 +92,7 @@ static int match_run(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = tx_json_load(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
 		goto out;

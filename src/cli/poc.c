@@ -203,7 +203,7 @@ static int person_row(void *ctx, const struct store_row *row)
 
 	if (strstr(row->json, "\"individual\"") == NULL)
 		return 0;
-	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	const char *party = json_string_value(json_object_get(o, "x_trilex_party"));
 	/* A party's contacts are those it signed (or we made): a name inside

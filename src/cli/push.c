@@ -77,7 +77,7 @@ static json_t *batch_from_spans(const char *file, const char *text,
 
 	for (size_t k = from; b && k < to; k++) {
 		json_error_t jerr;
-		json_t *o = json_loadb(text + spans[k].off, spans[k].len,
+		json_t *o = tx_json_load(text + spans[k].off, spans[k].len,
 				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 				       &jerr);
 		if (o == NULL) {
@@ -219,7 +219,7 @@ static int push_run(int argc, char **argv)
 	}
 	free(spans);
 	spans = NULL;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
 			 jerr.text);

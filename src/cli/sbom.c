@@ -63,7 +63,7 @@ static int load_row(void *vctx, const struct store_row *row)
 {
 	struct load_ctx *c = vctx;
 	struct tx_error err = { 0 };
-	json_t *obj = json_loadb(row->json, row->json_len, 0, NULL);
+	json_t *obj = tx_json_load(row->json, row->json_len, 0, NULL);
 	const char *type;
 	const json_t *ext;
 
@@ -606,7 +606,7 @@ static int sbom_add_run(int argc, char **argv)
 		return cli_fail("--tlp: clear, white, green, amber or red");
 	if (tx_read_file(argv[optind], BOM_FILE_MAX, &text, &len, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
-	doc = json_loadb(text, len, 0, &jerr);
+	doc = tx_json_load(text, len, 0, &jerr);
 	if (doc == NULL) {
 		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
 			 jerr.text);

@@ -168,7 +168,7 @@ int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *span
 		memset(copy + spans[i].off, ' ', spans[i].len);
 		copy[spans[i].off] = '0';
 	}
-	frame = json_loadb(copy, len, JSON_REJECT_DUPLICATES, jerr);
+	frame = tx_json_load(copy, len, JSON_REJECT_DUPLICATES, jerr);
 	free(copy);
 	if (frame == NULL)
 		return 0;

@@ -66,7 +66,7 @@ struct collect {
 static int collect_row(void *ctx, const struct store_row *row)
 {
 	struct collect *c = ctx;
-	json_t *obj = json_loadb(row->json, row->json_len, 0, NULL);
+	json_t *obj = tx_json_load(row->json, row->json_len, 0, NULL);
 
 	/* Stored objects were valid JSON: failing to read one means memory
 	 * ran out. Stop, rather than let the cursor pass it unsent. */
@@ -625,7 +625,7 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		 * trilex partner writes "failure_count":0 when it has none). */
 		if (f->q.resp.data == NULL ||
 		    strstr(f->q.resp.data, "\"failure_count\":0,") == NULL)
-			status = json_loadb(f->q.resp.data ? f->q.resp.data : "",
+			status = tx_json_load(f->q.resp.data ? f->q.resp.data : "",
 					    f->q.resp.len, 0, NULL);
 		const json_t *e;
 		size_t i;
@@ -675,7 +675,7 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 			tx_buf_free(&resp);
 			break;
 		}
-		env = json_loadb(resp.data ? resp.data : "", resp.len, 0, NULL);
+		env = tx_json_load(resp.data ? resp.data : "", resp.len, 0, NULL);
 		tx_buf_free(&resp);
 		objects = json_object_get(env, "objects");
 		next = json_string_value(json_object_get(env, "next"));

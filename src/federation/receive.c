@@ -40,7 +40,7 @@ static json_t *unseal(const tx_fed *fed, tx_store *st, const json_t *w,
 			     " with our key");
 		goto out;
 	}
-	if ((inner = json_loadb((char *)pt, pt_len, JSON_REJECT_DUPLICATES,
+	if ((inner = tx_json_load((char *)pt, pt_len, JSON_REJECT_DUPLICATES,
 				&jerr)) == NULL || !json_is_object(inner)) {
 		tx_error_set(err, TX_ERR_INVALID, "sealed_object: not a JSON object");
 		json_decref(inner);

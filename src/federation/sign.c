@@ -147,7 +147,7 @@ tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 	 * spliced into their stored text): one definition of its members. */
 	tx_buf_init(&text, 0);
 	if (sig_ext_text(fed, p, &text) == TX_OK)
-		mine = json_loadb(text.data, text.len, 0, NULL);
+		mine = tx_json_load(text.data, text.len, 0, NULL);
 	tx_buf_free(&text);
 	ext = json_object_get(obj, "extensions");
 	if (mine == NULL || (!json_is_object(ext) &&

@@ -491,7 +491,7 @@ tx_err policy_incident_parse(const char *text, size_t len, const char *name,
 	if (len > POLICY_INCIDENT_MAX)
 		return tx_error_set(err, TX_ERR_TOOBIG, "%s: over %d bytes", name,
 				    POLICY_INCIDENT_MAX);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "%s:%d:%d: %s", name,
 				    jerr.line, jerr.column, jerr.text);

@@ -660,7 +660,7 @@ tx_err policy_parse(const char *text, size_t len, const char *name,
 	if (len > POLICY_TEXT_MAX)
 		return tx_error_set(err, TX_ERR_TOOBIG, "%s: over %d bytes", name,
 				    POLICY_TEXT_MAX);
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		char line[TX_ERROR_MSG_MAX];
 		snprintf(line, sizeof(line), "%s:%d:%d: %s", name, jerr.line,

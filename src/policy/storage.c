@@ -23,7 +23,7 @@ static int scan_row(void *ctx, const struct store_row *row)
 
 	if (json_array_size(s->out) >= s->max)
 		return 1;
-	o = json_loadb(row->json, row->json_len, 0, NULL);
+	o = tx_json_load(row->json, row->json_len, 0, NULL);
 	if (o == NULL)
 		return 0; /* the store only holds valid JSON; skip if not */
 	/* origin: the party whose signature the store verified (absent for

@@ -212,7 +212,7 @@ static int same_content(const char *last, size_t last_len, const char *text,
 	if (strcmp(last, text) == 0)
 		return 1;
 	if (ignore_ext == NULL ||
-	    (old = json_loadb(last, last_len, 0, NULL)) == NULL)
+	    (old = tx_json_load(last, last_len, 0, NULL)) == NULL)
 		return 0;
 	same = stix_canonicalize_omit(old, ignore_ext, &a, &la, &e) == TX_OK &&
 	       stix_canonicalize_omit(obj, ignore_ext, &b, &lb, &e) == TX_OK &&
@@ -730,9 +730,9 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 	if ((rc = status_row(st, u, id, &s)) != TX_OK)
 		goto out;
 	tx_time_format(sqlite3_column_int64(s, 0), ts);
-	ok = json_loadb((const char *)sqlite3_column_text(s, 4),
+	ok = tx_json_load((const char *)sqlite3_column_text(s, 4),
 			(size_t)sqlite3_column_bytes(s, 4), 0, NULL);
-	bad = json_loadb((const char *)sqlite3_column_text(s, 5),
+	bad = tx_json_load((const char *)sqlite3_column_text(s, 5),
 			 (size_t)sqlite3_column_bytes(s, 5), 0, NULL);
 	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o?, s:I, s:o?, s:I, s:[]}",
 			"id", id, "status", "complete", "request_timestamp", ts,

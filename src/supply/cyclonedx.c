@@ -361,7 +361,7 @@ tx_err supply_bom_parse(const char *data, size_t len, const char *name,
 	tx_err rc;
 
 	*out = NULL;
-	doc = json_loadb(data, len, 0, &jerr);
+	doc = tx_json_load(data, len, 0, &jerr);
 	if (doc == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "%s:%d:%d: %s", name,
 				    jerr.line, jerr.column, jerr.text);

@@ -431,7 +431,7 @@ static tx_err load_array(supply_db *db, const char *name, const char *data,
 		json_t *el;
 		char sub[512];
 
-		el = json_loadb(data + pos, len - pos, JSON_DISABLE_EOF_CHECK |
+		el = tx_json_load(data + pos, len - pos, JSON_DISABLE_EOF_CHECK |
 				JSON_REJECT_DUPLICATES, &jerr);
 		if (el == NULL)
 			return tx_error_set(err, TX_ERR_INVALID, "%s:%d: [%zu]: %s",
@@ -483,7 +483,7 @@ tx_err supply_db_load_buffer(supply_db *db, const char *name,
 			goto out;
 		}
 	}
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = tx_json_load(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		rc = tx_error_set(err, TX_ERR_INVALID, "%s:%d:%d: %s", name,
 				  jerr.line, jerr.column, jerr.text);

@@ -302,7 +302,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 	if (!c->can_write)
 		return reply_error(rp, 403, "Forbidden",
 				   "you may not write to collection %s", c->id);
-	env = json_loadb(rq->body ? rq->body : "", rq->body_len,
+	env = tx_json_load(rq->body ? rq->body : "", rq->body_len,
 			 JSON_REJECT_DUPLICATES, &jerr);
 	if (env == NULL)
 		return reply_error(rp, 400, "Bad Request",

@@ -27,7 +27,7 @@ static int collect_row(void *ctx, const struct store_row *row)
 		c->rc = TX_ERR_TOOBIG;
 		return 1;
 	}
-	if ((o = json_loadb(row->json, row->json_len, 0, NULL)) == NULL)
+	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	json_array_append_new(c->out, json_pack("{s:s, s:o, s:I, s:b}", "party",
 		row->origin ? row->origin : c->party, "object", o, "added",
@@ -132,7 +132,7 @@ static int found_row(void *ctx, const struct store_row *row)
 	struct found *f = ctx;
 
 	if (f->obj == NULL)
-		f->obj = json_loadb(row->json, row->json_len, 0, NULL);
+		f->obj = tx_json_load(row->json, row->json_len, 0, NULL);
 	return 0;
 }
 

@@ -108,7 +108,7 @@ tx_err watch_settings_parse(const char *text, size_t len,
 				  WATCH_SETTINGS_MAX);
 		goto out;
 	}
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		rc = tx_error_set(err, TX_ERR_INVALID, "watch.json: line %d: %s",
 				  jerr.line, jerr.text);

@@ -178,6 +178,112 @@ static void test_json_spans(void **state)
 	free(sp);
 }
 
+/* tx_json_load against json_loadb: the same verdict and equal values on
+ * texts chosen for the corners of RFC 8259 and of jansson (the fuzz
+ * target fuzz_jparse explores the rest). */
+static void test_json_load(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t flags;
+		int ok;
+	} cases[] = {
+		{ "{}", 0, 1 },
+		{ "[]", 0, 1 },
+		{ " {\"a\" : [1, -0, 2.5e3, 1E-2, -12.0, true, false, null]} \n", 0, 1 },
+		{ "\"x\"", 0, 0 },			/* a scalar needs DECODE_ANY */
+		{ "\"x\"", JSON_DECODE_ANY, 1 },
+		{ "12", JSON_DECODE_ANY, 1 },
+		{ "", 0, 0 },
+		{ "   ", JSON_DECODE_ANY, 0 },
+		{ "{\"a\":1,}", 0, 0 },
+		{ "[1,]", 0, 0 },
+		{ "[1 2]", 0, 0 },
+		{ "{\"a\" 1}", 0, 0 },
+		{ "{\"a\":1,\"a\":2}", JSON_REJECT_DUPLICATES, 0 },
+		{ "{\"a\":1,\"a\":2}", 0, 1 },		/* the last one wins */
+		{ "[01]", 0, 0 },
+		{ "[-]", 0, 0 },
+		{ "[1.]", 0, 0 },
+		{ "[.5]", 0, 0 },
+		{ "[1e]", 0, 0 },
+		{ "[1e+]", 0, 0 },
+		{ "[+1]", 0, 0 },
+		{ "[9223372036854775807, -9223372036854775808]", 0, 1 },
+		{ "[9223372036854775808]", 0, 0 },	/* too big an integer */
+		{ "[-9223372036854775809]", 0, 0 },
+		{ "[1e400]", 0, 0 },			/* real overflow */
+		{ "[1e-400]", 0, 1 },			/* underflow is 0 */
+		{ "[12]", JSON_DECODE_INT_AS_REAL, 1 },
+		{ "[tru]", 0, 0 },
+		{ "[truex]", 0, 0 },
+		{ "[nul]", 0, 0 },
+		{ "[\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\"]", 0, 1 },
+		{ "[\"\\u0000\"]", 0, 0 },		/* no U+0000 */
+		{ "[\"\\ud800\"]", 0, 0 },		/* a lone high surrogate */
+		{ "[\"\\udc00\"]", 0, 0 },		/* a lone low one */
+		{ "[\"\\ud800\\u0041\"]", 0, 0 },
+		{ "[\"\\x\"]", 0, 0 },
+		{ "[\"\\u12\"]", 0, 0 },
+		{ "[\"a\tb\"]", 0, 0 },			/* a raw control character */
+		{ "[\"caf\xc3\xa9\"]", 0, 1 },
+		{ "[\"\xc3\"]", 0, 0 },			/* a cut sequence */
+		{ "[\"\xc0\xaf\"]", 0, 0 },		/* overlong */
+		{ "[\"\xed\xa0\x80\"]", 0, 0 },		/* an encoded surrogate */
+		{ "[\"\xf4\x90\x80\x80\"]", 0, 0 },	/* above U+10FFFF */
+		{ "[\"\xf0\x9f\x98\x80\"]", 0, 1 },
+		{ "[\"abc", 0, 0 },
+		{ "[\"abc\\", 0, 0 },
+		{ "[\"a\\nb", 0, 0 },
+		{ "{\"k\\u00e9y\":{\"k\\u00e9y\":\"v\\u00e9\"}}", 0, 1 },
+		{ "{} x", 0, 0 },
+		{ "[1]]", 0, 0 },
+		{ "{\"a\":1} ", JSON_DISABLE_EOF_CHECK, 1 },
+		{ "{\"a\":1} junk", JSON_DISABLE_EOF_CHECK, 1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_error_t e1, e2;
+		const char *t = cases[i].text;
+		json_t *a = json_loadb(t, strlen(t), cases[i].flags, &e1);
+		json_t *b = tx_json_load(t, strlen(t), cases[i].flags, &e2);
+
+		if ((a != NULL) != cases[i].ok || (b != NULL) != cases[i].ok)
+			fail_msg("case %zu %s: expected %s, jansson %s, ours %s", i, t,
+				 cases[i].ok ? "accepted" : "refused",
+				 a ? "accepts" : e1.text, b ? "accepts" : e2.text);
+		if (a != NULL)
+			assert_true(json_equal(a, b));
+		else
+			assert_true(e2.line >= 1 && e2.position >= 0 && e2.text[0]);
+		json_decref(a);
+		json_decref(b);
+	}
+	/* Deep nesting: 2048 levels are read, 2049 are not (as jansson). */
+	for (int depth = 2048; depth <= 2049; depth++) {
+		char *t = malloc(2 * (size_t)depth + 1);
+		json_error_t e;
+		json_t *v;
+		memset(t, '[', (size_t)depth);
+		memset(t + depth, ']', (size_t)depth);
+		v = tx_json_load(t, 2 * (size_t)depth, 0, &e);
+		assert_int_equal(v != NULL, depth == 2048);
+		json_decref(v);
+		free(t);
+	}
+	/* Where an error is: the line and column (in characters) of the end
+	 * of the offending token. */
+	json_error_t e;
+	assert_null(tx_json_load("{\n  \"\xc3\xa9\": 1,\n  \"b\" 2}", 23, 0, &e));
+	assert_int_equal(e.line, 3);
+	assert_int_equal(e.column, 7);
+	/* Key order is kept, and the length given is all that is read. */
+	json_t *v = tx_json_load("{\"b\":1,\"a\":2}xyz", 13, 0, &e);
+	assert_non_null(v);
+	assert_string_equal(json_object_iter_key(json_object_iter(v)), "b");
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_json_spans),
+		cmocka_unit_test(test_json_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
