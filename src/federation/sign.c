@@ -333,7 +333,7 @@ static int read_path(const json_t *e, uint64_t *size, uint64_t *index,
 	const json_t *ji = json_object_get(e, "batch_index");
 	const json_t *jp = json_object_get(e, "batch_path");
 	const json_t *h;
-	size_t i, bin_len;
+	size_t i;
 
 	if (!json_is_integer(js) || !json_is_integer(ji) || !json_is_array(jp) ||
 	    json_integer_value(js) < 2 || json_integer_value(js) > SIG_BATCH_MAX ||
@@ -347,10 +347,8 @@ static int read_path(const json_t *e, uint64_t *size, uint64_t *index,
 	json_array_foreach(jp, i, h) {
 		const char *s = json_string_value(h);
 		if (s == NULL ||
-		    sodium_base642bin(path[i], SIG_HASH_BYTES, s, strlen(s), NULL,
-				      &bin_len, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    bin_len != SIG_HASH_BYTES)
+		    crypto_base64_decode_exact(s, json_string_length(h), path[i],
+					       SIG_HASH_BYTES) != 0)
 			return -1;
 	}
 	return 0;
@@ -390,7 +388,6 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 	struct verify_memo local;
 	enum fed_verdict v = FED_BAD_SIGNATURE;
 	uint64_t size = 1;
-	size_t sig_len = 0;
 	char *canon = NULL;
 	size_t len = 0;
 
@@ -426,9 +423,8 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 			     origin);
 		goto out;
 	}
-	if (sodium_base642bin(sig, sizeof(sig), sig64, strlen(sig64), NULL,
-			      &sig_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    sig_len != CRYPTO_SIG_BYTES) {
+	if (crypto_base64_decode_exact(sig64, strlen(sig64), sig,
+				       CRYPTO_SIG_BYTES) != 0) {
 		tx_error_set(err, TX_ERR_CRYPTO, "signature is not base64 Ed25519");
 		goto out;
 	}

@@ -644,7 +644,7 @@ static const struct prop *find_def(const struct prop *const *tables,
 {
 	for (size_t t = 0; t < n_tables; t++)
 		for (const struct prop *p = tables[t]; p->name; p++)
-			if (strcmp(p->name, name) == 0)
+			if (p->name[0] == name[0] && strcmp(p->name, name) == 0)
 				return p;
 	return NULL;
 }

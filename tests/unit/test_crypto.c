@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1015,6 +1016,45 @@ static void test_uuid5(void **state)
 	assert_int_equal(out[14], '5');
 }
 
+/* crypto_base64_decode_exact takes what libsodium's strict decoder takes
+ * for the same length, and gives the same bytes: every length 0-40 of
+ * random bytes, each encoding mutated at each position. */
+static void test_base64_exact(void **state)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_";
+	(void)state;
+	for (size_t n = 0; n <= 40; n++) {
+		unsigned char raw[40], a[40], b[40];
+		char enc[64], mut[64];
+		size_t elen, blen;
+
+		randombytes_buf(raw, n);
+		sodium_bin2base64(enc, sizeof(enc), raw, n,
+				  sodium_base64_VARIANT_ORIGINAL);
+		elen = strlen(enc);
+		assert_int_equal(crypto_base64_decode_exact(enc, elen, a, n), 0);
+		assert_memory_equal(a, raw, n);
+		/* Not the length n needs: refused. */
+		assert_int_equal(crypto_base64_decode_exact(enc, elen, a, n + 1), -1);
+		for (size_t i = 0; i < elen; i++) {
+			for (size_t k = 0; k < sizeof(alphabet) - 1; k++) {
+				int ours, theirs;
+				memcpy(mut, enc, elen + 1);
+				mut[i] = alphabet[k];
+				ours = crypto_base64_decode_exact(mut, elen, a, n);
+				theirs = sodium_base642bin(b, sizeof(b), mut, elen, NULL,
+							   &blen, NULL,
+							   sodium_base64_VARIANT_ORIGINAL) == 0 &&
+					 blen == n;
+				assert_int_equal(ours == 0, theirs);
+				if (theirs)
+					assert_memory_equal(a, b, n);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1044,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_password_garbage_hash),
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_base64_exact),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test_setup_teardown(test_https_roundtrip, fx_setup,
 						fx_teardown),
