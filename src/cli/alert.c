@@ -347,7 +347,7 @@ static void route_text(const json_t *route, char *out, size_t n)
 static void show(const struct seen_row *r, int as_json,
 		 const watch_state *ws)
 {
-	json_t *o = json_loads(r->json, 0, NULL), *out;
+	json_t *o = tx_json_load(r->json, strlen(r->json), 0, NULL), *out;
 	char added[TX_TIME_BUF];
 	int64_t created = 0;
 	const char *origin, *name;

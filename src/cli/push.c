@@ -139,7 +139,7 @@ static int push_remote_batch(const struct taxii_client *c, const char *coll,
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	status = json_loads(resp.body, 0, NULL);
+	status = tx_json_load(resp.body, resp.len, 0, NULL);
 	if (resp.status != 202 || status == NULL) {
 		const char *d = json_string_value(json_object_get(status, "description"));
 		cli_fail("%s: HTTP %ld: %s", c->url, resp.status, d ? d : resp.body);
@@ -391,7 +391,7 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 			cli_fail("%s", err.msg);
 			break;
 		}
-		env = json_loads(resp.body, 0, NULL);
+		env = tx_json_load(resp.body, resp.len, 0, NULL);
 		if (resp.status != 200 || env == NULL) {
 			const char *d = json_string_value(json_object_get(env,
 									  "description"));
