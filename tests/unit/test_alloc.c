@@ -79,6 +79,38 @@ static void each_failure(const char *name, op_fn op, void *ctx, int leaks)
 		      " the rest absorbed\n", name, n_allocs, refused);
 }
 
+static int op_json_load(void *ctx, struct tx_error *err)
+{
+	const char *text = ctx;
+	json_error_t jerr;
+	json_t *v = tx_json_load(text, strlen(text), JSON_REJECT_DUPLICATES, &jerr);
+
+	if (v == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "line %d: %s", jerr.line, jerr.text);
+		return 1;
+	}
+	json_decref(v);
+	return 0;
+}
+
+/* The JSON reader: containers, strings with and without escapes, a long
+ * escaped key (kept apart from the decoding buffer), a long real. */
+static void test_json_load(void **state)
+{
+	char key[60 * 7 + 1], text[1024];
+
+	/* 60 times "k\u00e9": 180 bytes once decoded */
+	for (size_t i = 0; i < 60; i++)
+		memcpy(key + 7 * i, "k\\u00e9", 7);
+	key[60 * 7] = '\0';
+	snprintf(text, sizeof(text),
+		 "{\"a\":[1,-2,3.5,true,false,null,\"plain\",\"esc\\n\\u00e9\"],"
+		 "\"%s\":{\"b\\u0062\":\"\\ud83d\\ude00\"},"
+		 "\"r\":1.00000000000000000000000000000000000000000000000000000000000000000001e2}",
+		 key);
+	each_failure("tx_json_load", op_json_load, text, 1);
+}
+
 static int op_validate(void *ctx, struct tx_error *err)
 {
 	json_error_t jerr;
@@ -298,6 +330,7 @@ static void test_ingest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_stix_validate),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_eve),
