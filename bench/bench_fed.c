@@ -14,9 +14,19 @@
  *       means all have (check with count afterwards); polling one object
  *       keeps the probe from loading the receiver.
  *
+ *   bench_fed probe
+ *       the machine's speed: for each CPU in turn, the milliseconds it
+ *       takes for a fixed piece of work (BLAKE2b over 32 MB), best of
+ *       three. On this VM one virtual CPU is often 30-40% slower than the
+ *       other for minutes at a time (its host core is shared), and the
+ *       federation figures move with it: the probe says which state a
+ *       run met.
+ *
  * Sender and receivers run on this machine, so their clocks are one.
  */
 #include <curl/curl.h>
+#include <sched.h>
+#include <sodium.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +232,25 @@ static long count(CURL *h, const struct node *n, const char *coll)
 	return c;
 }
 
+static double probe_ms(void)
+{
+	static unsigned char buf[65536];
+	unsigned char h[32] = { 0 };
+	double best = 1e9;
+
+	for (int r = 0; r < 3; r++) {
+		int64_t t0 = tx_time_now_us();
+		for (int k = 0; k < 512; k++) {
+			buf[0] = h[0];
+			crypto_generichash(h, sizeof(h), buf, sizeof(buf), NULL, 0);
+		}
+		double ms = (double)(tx_time_now_us() - t0) / 1e3;
+		if (ms < best)
+			best = ms;
+	}
+	return best;
+}
+
 int main(int argc, char **argv)
 {
 	struct node n;
@@ -229,6 +258,26 @@ int main(int argc, char **argv)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h = curl_easy_init();
+	if (argc == 2 && strcmp(argv[1], "probe") == 0) {
+		cpu_set_t all, one;
+		const char *sep = "";
+		if (sched_getaffinity(0, sizeof(all), &all) != 0)
+			return 1;
+		for (int c = 0; c < CPU_SETSIZE; c++) {
+			if (!CPU_ISSET(c, &all))
+				continue;
+			CPU_ZERO(&one);
+			CPU_SET(c, &one);
+			if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			{
+				printf("%scpu%d %.1f ms", sep, c, probe_ms());
+				sep = ", ";
+			}
+		}
+		printf("\n");
+		sched_setaffinity(0, sizeof(all), &all);
+		return 0;
+	}
 	if (argc >= 5 && strcmp(argv[1], "latency") == 0)
 		return latency(atoi(argv[2]), argc - 3, argv + 3);
 	if (argc == 4 && strcmp(argv[1], "count") == 0 && parse_node(argv[2], &n) == 0) {
@@ -267,7 +316,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: bench_fed latency N SENDER RECEIVER... |"
-		" count NODE COLL | wait NODE COLL ID TIMEOUT_S |"
+		" probe | count NODE COLL | wait NODE COLL ID TIMEOUT_S |"
 		" span NODE_A COLL_A NODE_B COLL_B FIRST_ID LAST_ID\n");
 	return 2;
 }
