@@ -381,9 +381,32 @@ bad:
 
 static json_t *read_value(struct jp *p);
 
+/* After a member of a list or an object: 1 at a ',' (passed, with the
+ * space after it), 0 at close (passed), -1 at anything else. */
+static int after_member(struct jp *p, char close)
+{
+	skip_ws(p);
+	if (p->i >= p->len) {
+		jp_error(p, p->len, "premature end of input: '%c' expected", close);
+		return -1;
+	}
+	if (p->s[p->i] == (unsigned char)close) {
+		p->i++;
+		return 0;
+	}
+	if (p->s[p->i] != ',') {
+		jp_error(p, p->i + 1, "'%c' or ',' expected", close);
+		return -1;
+	}
+	p->i++;
+	skip_ws(p);
+	return 1;
+}
+
 static json_t *read_array(struct jp *p)
 {
 	json_t *a = json_array(), *v;
+	int r;
 
 	if (a == NULL) {
 		jp_error(p, p->i, "out of memory");
@@ -402,21 +425,10 @@ static json_t *read_array(struct jp *p)
 			jp_error(p, p->i, "out of memory");
 			goto fail;
 		}
-		skip_ws(p);
-		if (p->i >= p->len) {
-			jp_error(p, p->len, "premature end of input: ']' expected");
+		if ((r = after_member(p, ']')) < 0)
 			goto fail;
-		}
-		if (p->s[p->i] == ']') {
-			p->i++;
+		if (r == 0)
 			return a;
-		}
-		if (p->s[p->i] != ',') {
-			jp_error(p, p->i + 1, "']' or ',' expected");
-			goto fail;
-		}
-		p->i++;
-		skip_ws(p);
 	}
 fail:
 	json_decref(a);
@@ -428,6 +440,7 @@ static json_t *read_object(struct jp *p)
 	json_t *o = json_object(), *v;
 	const char *key;
 	size_t key_len;
+	int r;
 
 	if (o == NULL) {
 		jp_error(p, p->i, "out of memory");
@@ -488,21 +501,10 @@ static json_t *read_object(struct jp *p)
 			jp_error(p, p->i, "duplicate object key");
 			goto fail;
 		}
-		skip_ws(p);
-		if (p->i >= p->len) {
-			jp_error(p, p->len, "premature end of input: '}' expected");
+		if ((r = after_member(p, '}')) < 0)
 			goto fail;
-		}
-		if (p->s[p->i] == '}') {
-			p->i++;
+		if (r == 0)
 			return o;
-		}
-		if (p->s[p->i] != ',') {
-			jp_error(p, p->i + 1, "'}' or ',' expected");
-			goto fail;
-		}
-		p->i++;
-		skip_ws(p);
 	}
 fail:
 	json_decref(o);
