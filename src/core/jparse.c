@@ -12,8 +12,10 @@
  * One difference: jansson skips a NUL byte straight after a number or a
  * literal ("[1\0]" reads as [1]); here a NUL byte outside a string is an
  * error, as RFC 8259 says.
- * Error texts are its own; line, column and position say where the
- * offending token ends, as jansson's do.
+ * Error texts are its own, and so is where an error is placed: line,
+ * column (in characters) and position point at or just past the
+ * offending byte, which is near, not always at, where jansson would point.
+ * json_error_code() works on the errors as on jansson's.
  */
 #include <errno.h>
 #include <math.h>
@@ -47,6 +49,31 @@ static inline int str_special(unsigned char c)
 static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The json_error_code of a message of ours, told by how it begins. */
+static enum json_error_code error_code(const char *fmt)
+{
+	static const struct {
+		const char *start;
+		enum json_error_code code;
+	} codes[] = {
+		{ "out of memory", json_error_out_of_memory },
+		{ "maximum parsing depth", json_error_stack_overflow },
+		{ "premature end", json_error_premature_end_of_input },
+		{ "end of file expected", json_error_end_of_input_expected },
+		{ "invalid UTF-8", json_error_invalid_utf8 },
+		{ "too big", json_error_numeric_overflow },
+		{ "real number overflow", json_error_numeric_overflow },
+		{ "duplicate object key", json_error_duplicate_key },
+		{ "\\u0000", json_error_null_character },
+		{ "no text", json_error_invalid_argument },
+	};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strncmp(fmt, codes[i].start, strlen(codes[i].start)) == 0)
+			return codes[i].code;
+	return json_error_invalid_syntax;
+}
+
 static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
 {
 	va_list ap;
@@ -73,8 +100,10 @@ static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
 	p->err->position = (int)at;
 	snprintf(p->err->source, sizeof(p->err->source), "%s", "<buffer>");
 	va_start(ap, fmt);
-	vsnprintf(p->err->text, sizeof(p->err->text), fmt, ap);
+	vsnprintf(p->err->text, sizeof(p->err->text) - 1, fmt, ap);
 	va_end(ap);
+	/* jansson keeps the json_error_code in the last byte of text. */
+	p->err->text[sizeof(p->err->text) - 1] = (char)error_code(fmt);
 }
 
 static void skip_ws(struct jp *p)
@@ -187,7 +216,7 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			continue;
 		}
 		if (s[i] < 0x20) {
-			jp_error(p, i + 1, "control character 0x%x in a string", s[i]);
+			jp_error(p, i, "control character 0x%x in a string", s[i]);
 			return -1;
 		}
 		break; /* a backslash */
@@ -214,7 +243,7 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			continue;
 		}
 		if (c < 0x20) {
-			jp_error(p, i + 1, "control character 0x%x in a string", c);
+			jp_error(p, i, "control character 0x%x in a string", c);
 			return -1;
 		}
 		if (c != '\\') {
@@ -380,6 +409,7 @@ bad:
 }
 
 static json_t *read_value(struct jp *p);
+static json_t *read_value_at_depth(struct jp *p);
 
 /* After a member of a list or an object: 1 at a ',' (passed, with the
  * space after it), 0 at close (passed), -1 at anything else. */
@@ -513,34 +543,49 @@ fail:
 
 static json_t *literal(struct jp *p, const char *word, size_t n, json_t *v)
 {
-	if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0) {
+	size_t end = p->i + n;
+
+	/* A word is all the letters in a row ("truex" is one, and wrong). */
+	if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0 ||
+	    (end < p->len && (p->s[end] | 0x20) >= 'a' &&
+	     (p->s[end] | 0x20) <= 'z')) {
 		jp_error(p, p->i + 1, "invalid token");
 		return NULL;
 	}
-	p->i += n;
+	p->i = end;
 	return v;
 }
 
 static json_t *read_value(struct jp *p)
 {
-	json_t *v = NULL;
-	const char *str;
-	size_t n;
+	json_t *v;
 
 	if (p->i >= p->len) {
 		jp_error(p, p->len, "premature end of input");
 		return NULL;
 	}
+	/* Every value counts, scalars too, as in jansson. */
+	if (p->depth + 1 > JP_MAX_DEPTH) {
+		jp_error(p, p->i + 1, "maximum parsing depth reached");
+		return NULL;
+	}
+	p->depth++;
+	v = read_value_at_depth(p);
+	p->depth--;
+	return v;
+}
+
+static json_t *read_value_at_depth(struct jp *p)
+{
+	json_t *v = NULL;
+	const char *str;
+	size_t n;
+
 	switch (p->s[p->i]) {
 	case '{':
+		return read_object(p);
 	case '[':
-		if (++p->depth > JP_MAX_DEPTH) {
-			jp_error(p, p->i + 1, "maximum parsing depth reached");
-			return NULL;
-		}
-		v = p->s[p->i] == '{' ? read_object(p) : read_array(p);
-		p->depth--;
-		return v;
+		return read_array(p);
 	case '"':
 		if (read_string(p, &str, &n) != 0)
 			return NULL;

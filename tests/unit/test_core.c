@@ -271,6 +271,45 @@ static void test_json_load(void **state)
 		json_decref(v);
 		free(t);
 	}
+	/* Scalars count as a level too: 2047 lists around a number are read,
+	 * 2048 are not (as jansson). */
+	for (int depth = 2047; depth <= 2048; depth++) {
+		char *t = malloc(2 * (size_t)depth + 2);
+		json_error_t e1, e2;
+		json_t *a, *b;
+		memset(t, '[', (size_t)depth);
+		t[depth] = '1';
+		memset(t + depth + 1, ']', (size_t)depth);
+		a = json_loadb(t, 2 * (size_t)depth + 1, 0, &e1);
+		b = tx_json_load(t, 2 * (size_t)depth + 1, 0, &e2);
+		assert_int_equal(a != NULL, depth == 2047);
+		assert_int_equal(b != NULL, depth == 2047);
+		if (b == NULL)
+			assert_int_equal(json_error_code(&e2),
+					 json_error_stack_overflow);
+		json_decref(a);
+		json_decref(b);
+		free(t);
+	}
+	/* A word is all its letters, also where nothing has to follow. */
+	json_error_t ew;
+	assert_null(tx_json_load("truex", 5, JSON_DECODE_ANY |
+				 JSON_DISABLE_EOF_CHECK, &ew));
+	json_t *w = tx_json_load("true,", 5, JSON_DECODE_ANY |
+				 JSON_DISABLE_EOF_CHECK, &ew);
+	assert_true(json_is_true(w));
+	assert_int_equal(ew.position, 4);
+	/* Error codes as jansson's. */
+	assert_null(tx_json_load("{\"a\":1,\"a\":2}", 13, JSON_REJECT_DUPLICATES,
+				 &ew));
+	assert_int_equal(json_error_code(&ew), json_error_duplicate_key);
+	assert_null(tx_json_load("[1", 2, 0, &ew));
+	assert_int_equal(json_error_code(&ew), json_error_premature_end_of_input);
+	/* A control character is placed where it is (a newline in a string
+	 * is on the line the string began). */
+	assert_null(tx_json_load("[\"a\nb\"]", 7, 0, &ew));
+	assert_int_equal(ew.line, 1);
+	assert_int_equal(ew.column, 3);
 	/* Where an error is: the line and column (in characters) of the end
 	 * of the offending token. */
 	json_error_t e;
