@@ -144,11 +144,12 @@ tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			   struct tx_span **out, size_t *n);
 /*
  * Whether text (len bytes, any input) is valid JSON apart from the n
- * elements at spans (from tx_json_array_spans), without building them: a
- * copy with each element blanked to a 0 (positions kept, so an error's
- * line and column are the text's, in jerr) is parsed. If each element is
- * valid JSON too, so is the text: how a big bundle is read a batch of
- * elements at a time. Fuzzed against a whole parse (fuzz/fuzz_bundle.c).
+ * elements at spans (from tx_json_array_spans, in order), without reading
+ * them: the text is parsed with each element taken as a null unseen (an
+ * error's line and column are the text's, in jerr), and each must be met
+ * where a value starts. If each element is valid JSON too, so is the
+ * text: how a big bundle is read a batch of elements at a time (in
+ * core/jparse.c). Fuzzed against a whole parse (fuzz/fuzz_bundle.c).
  */
 int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *spans,
 			size_t n, json_error_t *jerr);

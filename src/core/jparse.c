@@ -38,6 +38,9 @@ struct jp {
 	char *buf; /* strings with escapes are decoded here */
 	size_t cap;
 	int failed;
+	/* Values read as null without looking, for tx_json_frame_valid. */
+	const struct tx_span *skip;
+	size_t n_skip, k;
 };
 
 /* Whether c ends or interrupts a run of plain string bytes. */
@@ -569,6 +572,10 @@ static json_t *read_value(struct jp *p)
 		jp_error(p, p->i + 1, "maximum parsing depth reached");
 		return NULL;
 	}
+	if (p->k < p->n_skip && p->i == p->skip[p->k].off) {
+		p->i += p->skip[p->k++].len; /* an element read on its own */
+		return json_null();
+	}
 	p->depth++;
 	v = read_value_at_depth(p);
 	p->depth--;
@@ -612,38 +619,74 @@ static json_t *read_value_at_depth(struct jp *p)
 	}
 }
 
-json_t *tx_json_load(const char *text, size_t len, size_t flags,
-		     json_error_t *err)
+static json_t *load(struct jp *p)
 {
-	struct jp p = { (const unsigned char *)text, len, 0, flags, 0, err,
-			NULL, 0, 0 };
 	json_t *v = NULL;
 
-	if (err != NULL) {
-		memset(err, 0, sizeof(*err));
-		err->line = err->column = err->position = -1;
+	if (p->err != NULL) {
+		memset(p->err, 0, sizeof(*p->err));
+		p->err->line = p->err->column = p->err->position = -1;
 	}
-	if (text == NULL) {
-		jp_error(&p, 0, "no text");
+	if (p->s == NULL) {
+		jp_error(p, 0, "no text");
 		return NULL;
 	}
-	skip_ws(&p);
-	if (!(flags & JSON_DECODE_ANY) && p.i < len && p.s[p.i] != '{' &&
-	    p.s[p.i] != '[') {
-		jp_error(&p, p.i + 1, "'[' or '{' expected");
+	skip_ws(p);
+	if (!(p->flags & JSON_DECODE_ANY) && p->i < p->len &&
+	    p->s[p->i] != '{' && p->s[p->i] != '[') {
+		jp_error(p, p->i + 1, "'[' or '{' expected");
 		return NULL;
 	}
-	if ((v = read_value(&p)) != NULL && (flags & JSON_DISABLE_EOF_CHECK)) {
-		if (err != NULL)
-			err->position = (int)p.i; /* where the value ended */
+	if ((v = read_value(p)) != NULL && (p->flags & JSON_DISABLE_EOF_CHECK)) {
+		if (p->err != NULL)
+			p->err->position = (int)p->i; /* where the value ended */
 	} else if (v != NULL) {
-		skip_ws(&p);
-		if (p.i < len) {
-			jp_error(&p, p.i + 1, "end of file expected");
+		skip_ws(p);
+		if (p->i < p->len) {
+			jp_error(p, p->i + 1, "end of file expected");
 			json_decref(v);
 			v = NULL;
 		}
 	}
-	free(p.buf);
+	free(p->buf);
+	p->buf = NULL;
 	return v;
+}
+
+json_t *tx_json_load(const char *text, size_t len, size_t flags,
+		     json_error_t *err)
+{
+	struct jp p = { .s = (const unsigned char *)text, .len = len,
+			.flags = flags, .err = err };
+
+	return load(&p);
+}
+
+int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *spans,
+			size_t n, json_error_t *jerr)
+{
+	struct jp p = { .s = (const unsigned char *)text, .len = len,
+			.flags = JSON_REJECT_DUPLICATES, .err = jerr,
+			.skip = spans, .n_skip = n };
+	json_t *frame;
+
+	for (size_t i = 0; i < n; i++) {
+		if (spans[i].len == 0 || spans[i].off + spans[i].len > len ||
+		    (i > 0 && spans[i].off < spans[i - 1].off + spans[i - 1].len)) {
+			jp_error(&p, 0, "bad span");
+			return 0;
+		}
+	}
+	if ((frame = load(&p)) == NULL)
+		return 0;
+	json_decref(frame);
+	if (p.k != n) {
+		/* An element was not where a value is: the list is not what
+		 * the scanner took it for. */
+		p.failed = 0;
+		jp_error(&p, spans[p.k].off, "objects[%zu] is not an element of"
+			 " the list", p.k);
+		return 0;
+	}
+	return 1;
 }

@@ -145,34 +145,4 @@ size_t tx_json_compact(const char *in, size_t len, char *out)
 	return o;
 }
 
-int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *spans,
-			size_t n, json_error_t *jerr)
-{
-	char *copy = malloc(len + 1);
-	json_t *frame;
-
-	if (copy == NULL) {
-		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
-		jerr->line = jerr->column = 0;
-		return 0;
-	}
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (spans[i].len == 0 || spans[i].off + spans[i].len > len) {
-			free(copy);
-			snprintf(jerr->text, sizeof(jerr->text), "bad span");
-			jerr->line = jerr->column = 0;
-			return 0;
-		}
-		memset(copy + spans[i].off, ' ', spans[i].len);
-		copy[spans[i].off] = '0';
-	}
-	frame = tx_json_load(copy, len, JSON_REJECT_DUPLICATES, jerr);
-	free(copy);
-	if (frame == NULL)
-		return 0;
-	json_decref(frame);
-	return 1;
-}
 
