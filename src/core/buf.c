@@ -35,6 +35,11 @@ static tx_err grow(struct tx_buf *b, size_t need)
 	return TX_OK;
 }
 
+tx_err tx_buf_reserve(struct tx_buf *b, size_t len)
+{
+	return grow(b, b->len + len);
+}
+
 tx_err tx_buf_append(struct tx_buf *b, const void *data, size_t len)
 {
 	tx_err rc = grow(b, b->len + len);

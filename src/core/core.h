@@ -93,6 +93,8 @@ struct tx_buf {
 void tx_buf_init(struct tx_buf *b, size_t max);
 /* Append len bytes; keeps data NUL-terminated. TX_ERR_TOOBIG past the cap. */
 tx_err tx_buf_append(struct tx_buf *b, const void *data, size_t len);
+/* Room for len more bytes (and the NUL after them) without growing. */
+tx_err tx_buf_reserve(struct tx_buf *b, size_t len);
 tx_err tx_buf_puts(struct tx_buf *b, const char *s);
 tx_err tx_buf_printf(struct tx_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
 		    struct tx_error *err)
 {
 	struct tx_buf b;
-	char chunk[65536];
+	struct stat sb;
 	FILE *f;
 	size_t n;
 	tx_err rc = TX_OK;
@@ -39,13 +40,36 @@ tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
 	else if ((f = fopen(path, "rb")) == NULL)
 		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
 	tx_buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if ((rc = tx_buf_append(&b, chunk, n)) != TX_OK) {
-			tx_error_set(err, rc, "%s: %s", path,
-				     rc == TX_ERR_TOOBIG ? "file too large" :
-							   "out of memory");
-			goto out;
+	/* A file's size is known: one buffer, read into directly. */
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uintmax_t)sb.st_size <= b.max)
+		rc = tx_buf_reserve(&b, (size_t)sb.st_size);
+	while (rc == TX_OK) {
+		size_t room = b.cap > b.len + 1 ? b.cap - b.len - 1 : 0;
+		if (room == 0) {
+			/* Grow by up to 64 KB, never past the cap. */
+			size_t more = b.max - b.len < 65536 ? b.max - b.len : 65536;
+			char probe;
+			if (more == 0) {
+				/* At the cap: only the end of the file may follow. */
+				if (fread(&probe, 1, 1, f) == 1)
+					rc = TX_ERR_TOOBIG;
+				break;
+			}
+			if ((rc = tx_buf_reserve(&b, more)) != TX_OK)
+				break;
+			room = b.cap - b.len - 1;
 		}
+		if ((n = fread(b.data + b.len, 1, room, f)) == 0)
+			break;
+		b.len += n;
+	}
+	if (b.data != NULL)
+		b.data[b.len] = '\0';
+	if (rc != TX_OK) {
+		tx_error_set(err, rc, "%s: %s", path,
+			     rc == TX_ERR_TOOBIG ? "file too large" : "out of memory");
+		goto out;
 	}
 	if (ferror(f)) {
 		rc = tx_error_set(err, TX_ERR_IO, "%s: read error", path);

@@ -323,6 +323,57 @@ static void test_json_load(void **state)
 	json_decref(v);
 }
 
+/* tx_read_file: a file as long as the cap is read whole, one byte more is
+ * "file too large"; an empty file is empty; a pipe is read to its end. */
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/trilex-read-XXXXXX";
+	struct tx_error err = { 0 };
+	size_t size = 200000, len = 0;
+	char *data = malloc(size), *back = NULL;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0 && data != NULL);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)('a' + i % 26);
+	assert_int_equal(write(fd, data, size), (ssize_t)size);
+	close(fd);
+	assert_int_equal(tx_read_file(path, size, &back, &len, &err), TX_OK);
+	assert_int_equal(len, size);
+	assert_memory_equal(back, data, size);
+	assert_int_equal(back[len], '\0');
+	free(back);
+	back = NULL;
+	assert_int_equal(tx_read_file(path, size - 1, &back, &len, &err),
+			 TX_ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "file too large"));
+	assert_null(back);
+	/* a pipe: no size known in advance */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	int saved = dup(0);
+	assert_int_equal(dup2(fileno(p), 0), 0);
+	clearerr(stdin);
+	assert_int_equal(tx_read_file("-", size, &back, &len, &err), TX_OK);
+	assert_int_equal(len, size);
+	assert_memory_equal(back, data, size);
+	free(back);
+	back = NULL;
+	dup2(saved, 0);
+	close(saved);
+	pclose(p);
+	/* empty */
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(tx_read_file(path, size, &back, &len, &err), TX_OK);
+	assert_int_equal(len, 0);
+	free(back);
+	unlink(path);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_json_spans),
 		cmocka_unit_test(test_json_load),
+		cmocka_unit_test(test_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
