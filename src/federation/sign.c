@@ -167,20 +167,31 @@ tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
 	char b64[SIG_B64_BUF];
 	tx_err rc;
 
+	char num[48];
+
+	/* Written once per object sent: puts, not printf. */
 	if ((rc = tx_buf_puts(out, "{\"extension_type\":\"property-extension\","
 			      "\"signer_party\":")) ||
 	    (rc = tx_buf_json_string(out, fed->cfg.party)) ||
-	    (rc = tx_buf_printf(out, ",\"signer_key\":\"%s\",\"signature\":\"%s\"",
-				fed->pk_hex, p->b64)))
+	    (rc = tx_buf_puts(out, ",\"signer_key\":\"")) ||
+	    (rc = tx_buf_puts(out, fed->pk_hex)) ||
+	    (rc = tx_buf_puts(out, "\",\"signature\":\"")) ||
+	    (rc = tx_buf_puts(out, p->b64)) ||
+	    (rc = tx_buf_puts(out, "\"")))
 		return rc;
 	if (p->size > 1) {
-		if ((rc = tx_buf_printf(out, ",\"batch_size\":%u,\"batch_index\":%u,"
-					"\"batch_path\":[", p->size, p->index)))
+		snprintf(num, sizeof(num), ",\"batch_size\":%u,\"batch_index\":%u,",
+			 p->size, p->index);
+		if ((rc = tx_buf_puts(out, num)) ||
+		    (rc = tx_buf_puts(out, "\"batch_path\":[")))
 			return rc;
 		for (size_t i = 0; i < p->n_path; i++) {
 			sodium_bin2base64(b64, sizeof(b64), p->path[i], SIG_HASH_BYTES,
 					  sodium_base64_VARIANT_ORIGINAL);
-			if ((rc = tx_buf_printf(out, "%s\"%s\"", i ? "," : "", b64)))
+			if ((i > 0 && (rc = tx_buf_puts(out, ","))) ||
+			    (rc = tx_buf_puts(out, "\"")) ||
+			    (rc = tx_buf_puts(out, b64)) ||
+			    (rc = tx_buf_puts(out, "\"")))
 				return rc;
 		}
 		if ((rc = tx_buf_puts(out, "]")))

@@ -166,12 +166,22 @@ static int utf8_next(const unsigned char *s, size_t len, size_t *i,
 
 static int utf8_valid(const char *s, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	uint32_t cp;
 
-	while (i < len)
-		if (utf8_next((const unsigned char *)s, len, &i, &cp) != 0)
+	while (i < len) {
+		/* ASCII, eight bytes at a time: most of what is signed. */
+		while (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, u + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i < len && utf8_next(u, len, &i, &cp) != 0)
 			return 0;
+	}
 	return 1;
 }
 

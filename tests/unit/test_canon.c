@@ -340,6 +340,9 @@ static void test_invalid_utf8(void **state)
 		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80",         /* > U+10FFFF */
 		"\x80", "a\xbf", "\xc3", "\xe2\x82", "\xf0\x9f\x98", /* cut */
 		"\xc3\x28", "\xe2\x28\xa1", "\xf0\x28\x8c\xbc",
+		/* after runs of ASCII read eight bytes at a time */
+		"abcdefgh\xff", "abcdefghijklmnop\xc3", "abcdefg\xe2\x82",
+		"abcdefgh\xc3\xa9ijklmnop\xed\xa0\x80",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
