@@ -436,21 +436,31 @@ static int after_member(struct jp *p, char close)
 	return 1;
 }
 
+/* Past the opening bracket of container c (just made): -1 when c is
+ * NULL (out of memory), 0 when it closes at once (passed), 1 when members
+ * follow. */
+static int open_container(struct jp *p, const json_t *c, char close)
+{
+	if (c == NULL) {
+		jp_error(p, p->i, "out of memory");
+		return -1;
+	}
+	p->i++;
+	skip_ws(p);
+	if (p->i < p->len && p->s[p->i] == (unsigned char)close) {
+		p->i++;
+		return 0;
+	}
+	return 1;
+}
+
 static json_t *read_array(struct jp *p)
 {
 	json_t *a = json_array(), *v;
 	int r;
 
-	if (a == NULL) {
-		jp_error(p, p->i, "out of memory");
-		return NULL;
-	}
-	p->i++;
-	skip_ws(p);
-	if (p->i < p->len && p->s[p->i] == ']') {
-		p->i++;
-		return a;
-	}
+	if ((r = open_container(p, a, ']')) <= 0)
+		return r == 0 ? a : NULL;
 	for (;;) {
 		if ((v = read_value(p)) == NULL)
 			goto fail;
@@ -475,16 +485,8 @@ static json_t *read_object(struct jp *p)
 	size_t key_len;
 	int r;
 
-	if (o == NULL) {
-		jp_error(p, p->i, "out of memory");
-		return NULL;
-	}
-	p->i++;
-	skip_ws(p);
-	if (p->i < p->len && p->s[p->i] == '}') {
-		p->i++;
-		return o;
-	}
+	if ((r = open_container(p, o, '}')) <= 0)
+		return r == 0 ? o : NULL;
 	for (;;) {
 		char small[128], *k = small;
 		size_t before = json_object_size(o);
