@@ -218,10 +218,22 @@ static int u16_next(struct u16_iter *it, unsigned *u)
 static int member_cmp(const void *pa, const void *pb)
 {
 	const struct member *a = pa, *b = pb;
-	struct u16_iter ia = { (const unsigned char *)a->key, a->len, 0, 0 };
-	struct u16_iter ib = { (const unsigned char *)b->key, b->len, 0, 0 };
+	const unsigned char *ka = (const unsigned char *)a->key;
+	const unsigned char *kb = (const unsigned char *)b->key;
+	size_t n = a->len < b->len ? a->len : b->len, k = 0;
+	struct u16_iter ia = { ka, a->len, 0, 0 };
+	struct u16_iter ib = { kb, b->len, 0, 0 };
 	unsigned ua, ub;
 
+	/* Equal bytes are equal code units. Where the first difference is
+	 * between two ASCII bytes (each begins a character), or one name
+	 * ends, bytes order as UTF-16 does: the usual case, no decoding. */
+	while (k < n && ka[k] == kb[k])
+		k++;
+	if (k == n)
+		return (a->len > n) - (b->len > n); /* a prefix sorts first */
+	if (ka[k] < 0x80 && kb[k] < 0x80)
+		return ka[k] < kb[k] ? -1 : 1;
 	for (;;) {
 		int more_a = u16_next(&ia, &ua);
 		int more_b = u16_next(&ib, &ub);
