@@ -673,15 +673,13 @@ static tx_err check_props(const json_t *obj, const struct prop *const *tables,
 			/* A type's own row overrides the common one. */
 			if (find_def(tables, t, p->name) != NULL)
 				continue;
-			join(path, prefix, p->name);
 			v = json_object_get(obj, p->name);
+			if (v == NULL && !(p->flags & P_REQ))
+				continue; /* most of a table: no path to make */
+			join(path, prefix, p->name);
 			if (v == NULL) {
-				if (p->flags & P_REQ) {
-					rc = fail(err, path,
-						  "required property missing");
-					goto out;
-				}
-				continue;
+				rc = fail(err, path, "required property missing");
+				goto out;
 			}
 			rc = check_value(p, v, path, cx, depth, err);
 			if (rc != TX_OK)
