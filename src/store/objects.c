@@ -753,7 +753,7 @@ out:
 }
 
 tx_err store_status_text(tx_store *st, const struct store_user *u,
-			 const char *id, struct tx_buf *out)
+			 const char *id, int successes, struct tx_buf *out)
 {
 	sqlite3_stmt *s = NULL;
 	char ts[TX_TIME_BUF];
@@ -766,12 +766,13 @@ tx_err store_status_text(tx_store *st, const struct store_user *u,
 	if ((rc = tx_buf_puts(out, "{\"id\":")) ||
 	    (rc = tx_buf_json_string(out, id)) ||
 	    (rc = tx_buf_printf(out, ",\"status\":\"complete\",\"request_timestamp\":"
-				"\"%s\",\"total_count\":%lld,\"success_count\":%lld,"
-				"\"successes\":", ts,
-				(long long)sqlite3_column_int64(s, 1),
+				"\"%s\",\"total_count\":%lld,\"success_count\":%lld",
+				ts, (long long)sqlite3_column_int64(s, 1),
 				(long long)sqlite3_column_int64(s, 2))) ||
-	    (rc = tx_buf_append(out, sqlite3_column_text(s, 4),
-				(size_t)sqlite3_column_bytes(s, 4))) ||
+	    (successes &&
+	     ((rc = tx_buf_puts(out, ",\"successes\":")) ||
+	      (rc = tx_buf_append(out, sqlite3_column_text(s, 4),
+				  (size_t)sqlite3_column_bytes(s, 4))))) ||
 	    (rc = tx_buf_printf(out, ",\"failure_count\":%lld,\"failures\":",
 				(long long)sqlite3_column_int64(s, 3))) ||
 	    (rc = tx_buf_append(out, sqlite3_column_text(s, 5),

@@ -226,9 +226,10 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
 tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out);
 /* The same status resource as JSON text, appended to out: the details
- * lists as stored, nothing parsed and written again. */
+ * lists as stored, nothing parsed and written again. successes 0 leaves
+ * the optional list of successes out (the counts stay). */
 tx_err store_status_text(tx_store *st, const struct store_user *u,
-			 const char *id, struct tx_buf *out);
+			 const char *id, int successes, struct tx_buf *out);
 
 /* ---- partners (store/peers.c) ---- */
 

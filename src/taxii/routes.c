@@ -137,12 +137,12 @@ out:
 /* Reply with status resource id as the store has it (no parse and dump
  * of its details lists); 0, or -1 when there is no such resource. */
 static int reply_status(struct request *rq, struct reply *rp, unsigned code,
-			const char *id)
+			const char *id, int successes)
 {
 	struct tx_buf b;
 
 	tx_buf_init(&b, 0);
-	if (store_status_text(rq->st, &rq->user, id, &b) != TX_OK) {
+	if (store_status_text(rq->st, &rq->user, id, successes, &b) != TX_OK) {
 		tx_buf_free(&b);
 		return -1;
 	}
@@ -155,7 +155,7 @@ static int reply_status(struct request *rq, struct reply *rp, unsigned code,
 
 static void status(struct request *rq, struct reply *rp, const char *id)
 {
-	if (!tx_uuid_valid(id, strlen(id)) || reply_status(rq, rp, 200, id) != 0)
+	if (!tx_uuid_valid(id, strlen(id)) || reply_status(rq, rp, 200, id, 1) != 0)
 		return reply_error(rp, 404, "Not Found", "no status resource %.64s",
 				   id);
 }
@@ -346,7 +346,9 @@ static void post_objects(struct request *rq, struct reply *rp,
 	/* What partners send is not passed on: no need to wake delivery. */
 	if (rq->hooks->stored && rq->user.peer[0] == '\0')
 		rq->hooks->stored(rq->hooks->ctx);
-	if (reply_status(rq, rp, 202, status_id) != 0)
+	/* A partner's delivery reads only the failures: its 202 leaves the
+	 * successes out (500 ids a batch); GET of the status has them. */
+	if (reply_status(rq, rp, 202, status_id, rq->user.peer[0] == '\0') != 0)
 		reply_error(rp, 500, "Internal Server Error",
 			    "stored, but the status %s cannot be read", status_id);
 out:

@@ -201,6 +201,17 @@ static void post_as_uk(json_t *objs, int n_ok, const char *const *want,
 		assert_non_null(m);
 		assert_non_null(strstr(m, want[i]));
 	}
+	/* A partner is not sent the list of successes; the status resource
+	 * still has it. */
+	assert_null(json_object_get(r.json, "successes"));
+	char path[128];
+	snprintf(path, sizeof(path), "/api/status/%s/",
+		 json_string_value(json_object_get(r.json, "id")));
+	http_free(&r);
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "successes")),
+			 (size_t)n_ok);
 	http_free(&r);
 	free(body);
 	json_decref(env);

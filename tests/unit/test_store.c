@@ -145,9 +145,20 @@ static void test_versions_pages_and_delete(void **state)
 	/* the status as text (what the server sends) is the same resource */
 	struct tx_buf tb;
 	tx_buf_init(&tb, 0);
-	assert_int_equal(store_status_text(st, &admin, sid, &tb), TX_OK);
+	assert_int_equal(store_status_text(st, &admin, sid, 1, &tb), TX_OK);
 	json_t *as_text = json_loadb(tb.data, tb.len, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(as_text);
+	assert_true(json_equal(as_text, status));
+	json_decref(as_text);
+	tx_buf_free(&tb);
+	/* without the successes (what a partner is sent): the same but for
+	 * that one list */
+	tx_buf_init(&tb, 0);
+	assert_int_equal(store_status_text(st, &admin, sid, 0, &tb), TX_OK);
+	as_text = json_loadb(tb.data, tb.len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(as_text);
+	assert_null(json_object_get(as_text, "successes"));
+	assert_int_equal(json_object_del(status, "successes"), 0);
 	assert_true(json_equal(as_text, status));
 	json_decref(as_text);
 	tx_buf_free(&tb);
