@@ -78,8 +78,8 @@ static json_t *batch_from_spans(const char *file, const char *text,
 	for (size_t k = from; b && k < to; k++) {
 		json_error_t jerr;
 		json_t *o = tx_json_load(text + spans[k].off, spans[k].len,
-				       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-				       &jerr);
+					 JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+					 &jerr);
 		if (o == NULL) {
 			int line, col;
 			line_col(text, spans[k].off + (size_t)(jerr.position > 0 ?

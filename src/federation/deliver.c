@@ -626,7 +626,7 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		if (f->q.resp.data == NULL ||
 		    strstr(f->q.resp.data, "\"failure_count\":0,") == NULL)
 			status = tx_json_load(f->q.resp.data ? f->q.resp.data : "",
-					    f->q.resp.len, 0, NULL);
+					      f->q.resp.len, 0, NULL);
 		const json_t *e;
 		size_t i;
 		json_array_foreach(json_object_get(status, "failures"), i, e)

@@ -41,7 +41,7 @@ static json_t *unseal(const tx_fed *fed, tx_store *st, const json_t *w,
 		goto out;
 	}
 	if ((inner = tx_json_load((char *)pt, pt_len, JSON_REJECT_DUPLICATES,
-				&jerr)) == NULL || !json_is_object(inner)) {
+				  &jerr)) == NULL || !json_is_object(inner)) {
 		tx_error_set(err, TX_ERR_INVALID, "sealed_object: not a JSON object");
 		json_decref(inner);
 		inner = NULL;

@@ -164,10 +164,8 @@ tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
 		    struct tx_buf *out)
 {
-	char b64[SIG_B64_BUF];
+	char b64[SIG_B64_BUF], num[80];
 	tx_err rc;
-
-	char num[48];
 
 	/* Written once per object sent: puts, not printf. */
 	if ((rc = tx_buf_puts(out, "{\"extension_type\":\"property-extension\","

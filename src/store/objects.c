@@ -731,9 +731,9 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 		goto out;
 	tx_time_format(sqlite3_column_int64(s, 0), ts);
 	ok = tx_json_load((const char *)sqlite3_column_text(s, 4),
-			(size_t)sqlite3_column_bytes(s, 4), 0, NULL);
+			  (size_t)sqlite3_column_bytes(s, 4), 0, NULL);
 	bad = tx_json_load((const char *)sqlite3_column_text(s, 5),
-			 (size_t)sqlite3_column_bytes(s, 5), 0, NULL);
+			   (size_t)sqlite3_column_bytes(s, 5), 0, NULL);
 	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o?, s:I, s:o?, s:I, s:[]}",
 			"id", id, "status", "complete", "request_timestamp", ts,
 			"total_count", (json_int_t)sqlite3_column_int64(s, 1),

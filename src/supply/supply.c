@@ -432,7 +432,7 @@ static tx_err load_array(supply_db *db, const char *name, const char *data,
 		char sub[512];
 
 		el = tx_json_load(data + pos, len - pos, JSON_DISABLE_EOF_CHECK |
-				JSON_REJECT_DUPLICATES, &jerr);
+				  JSON_REJECT_DUPLICATES, &jerr);
 		if (el == NULL)
 			return tx_error_set(err, TX_ERR_INVALID, "%s:%d: [%zu]: %s",
 					    name, line_of(data, pos) + jerr.line - 1,
