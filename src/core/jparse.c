@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/jscan.h"
 
 #define JP_MAX_DEPTH 2048
 
@@ -42,12 +43,6 @@ struct jp {
 	const struct tx_span *skip;
 	size_t n_skip, k;
 };
-
-/* Whether c ends or interrupts a run of plain string bytes. */
-static inline int str_special(unsigned char c)
-{
-	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-}
 
 static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -119,36 +114,6 @@ static void skip_ws(struct jp *p)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s[0, n) (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
-			return 0; /* overlong, or a surrogate */
-		return 3;
-	}
-	if (c < 0xf5) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-			return 0; /* overlong, or above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
 static int hex4(const unsigned char *s, unsigned *out)
 {
 	unsigned v = 0;
@@ -196,8 +161,7 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 
 	/* Fast path: no escapes. */
 	for (;;) {
-		while (i < p->len && !str_special(s[i]))
-			i++;
+		i = tx_json_plain_run(s, i, p->len);
 		if (i >= p->len) {
 			jp_error(p, p->len, "premature end of input in a string");
 			return -1;
@@ -209,7 +173,7 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			return 0;
 		}
 		if (s[i] >= 0x80) {
-			size_t k = utf8_len(s + i, p->len - i);
+			size_t k = tx_utf8_len(s + i, p->len - i);
 			if (k == 0) {
 				jp_error(p, i + 1, "invalid UTF-8 byte 0x%02x in a string",
 					 s[i]);
@@ -234,7 +198,7 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 		if (buf_reserve(p, n + 8) != 0)
 			return -1;
 		if (c >= 0x80) {
-			size_t k = utf8_len(s + i, p->len - i);
+			size_t k = tx_utf8_len(s + i, p->len - i);
 			if (k == 0) {
 				jp_error(p, i + 1, "invalid UTF-8 byte 0x%02x in a string",
 					 c);
@@ -612,7 +576,7 @@ static json_t *read_value_at_depth(struct jp *p)
 	case '5': case '6': case '7': case '8': case '9':
 		return read_number(p);
 	default:
-		if (p->s[p->i] >= 0x80 && utf8_len(p->s + p->i, p->len - p->i) == 0)
+		if (p->s[p->i] >= 0x80 && tx_utf8_len(p->s + p->i, p->len - p->i) == 0)
 			jp_error(p, p->i + 1, "invalid UTF-8 byte 0x%02x",
 				 p->s[p->i]);
 		else

@@ -26,10 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "core/jscan.h"
 #include "sensor/sensor.h"
 
 #define SCRATCH 65536
@@ -146,77 +144,6 @@ static int hex4(const char *p, uint32_t *v)
 	return 0;
 }
 
-/* Length of a valid UTF-8 sequence at p (0 if invalid). */
-static size_t utf8_ok(const unsigned char *p, size_t left)
-{
-	unsigned char c = p[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/*
- * The position of the first byte at or after i that a string cannot hold
- * as is (quote, backslash, control byte or non-ASCII byte), or n. Sixteen
- * bytes at a time where SSE2 is there, then eight (SWAR), then one; never
- * reads at or past n.
- */
-static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-		      space = _mm_set1_epi8(0x20);
-	while (i + 16 <= n) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* signed compare: bytes 0x80-0xff are negative, so below 0x20 too */
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-					 _mm_cmplt_epi8(x, space));
-		unsigned bits = (unsigned)_mm_movemask_epi8(m);
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz(bits);
-		i += 16;
-	}
-#endif
-	while (i + 8 <= n) {
-		uint64_t x;
-		memcpy(&x, s + i, 8);
-		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-		/* exact for the lowest flagged byte: borrows only run upwards */
-		uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & highs;
-		if (special != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + (size_t)__builtin_ctzll(special) / 8;
-#else
-			break;
-#endif
-		}
-		i += 8;
-	}
-	for (; i < n; i++) {
-		unsigned char c = s[i];
-		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-			break;
-	}
-	return i;
-}
-
 /*
  * The rest of a string that holds an escape, a control or a non-ASCII
  * byte: sc->i is at that byte, start just after the opening quote.
@@ -229,7 +156,7 @@ static __attribute__((noinline)) tx_err string_slow(struct scan *sc, struct sens
 	size_t esc = 0;
 
 	for (;;) {
-		sc->i = plain_run(s, sc->i, sc->n);
+		sc->i = tx_json_plain_run(s, sc->i, sc->n);
 		if (sc->i >= sc->n)
 			return bad(sc, "unterminated string");
 		unsigned char c = s[sc->i];
@@ -266,7 +193,7 @@ static __attribute__((noinline)) tx_err string_slow(struct scan *sc, struct sens
 		if (c < 0x20)
 			return bad(sc, "control character in string");
 		/* c >= 0x80 */
-		size_t l = utf8_ok(s + sc->i, sc->n - sc->i);
+		size_t l = tx_utf8_len(s + sc->i, sc->n - sc->i);
 		if (l == 0)
 			return bad(sc, "invalid UTF-8 in string");
 		sc->i += l;
@@ -345,7 +272,7 @@ static __attribute__((noinline)) tx_err string_slow(struct scan *sc, struct sens
  * The usual string, plain bytes up to the closing quote, is done here. */
 static inline tx_err string(struct scan *sc, struct sensor_str *out, int keep)
 {
-	size_t start = sc->i + 1, i = plain_run((const unsigned char *)sc->s, start, sc->n);
+	size_t start = sc->i + 1, i = tx_json_plain_run((const unsigned char *)sc->s, start, sc->n);
 
 	if (i < sc->n && sc->s[i] == '"') {
 		sc->i = i + 1;
