@@ -44,35 +44,12 @@ struct jp {
 	size_t n_skip, k;
 };
 
-static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Record the first error: where (byte at), jansson's code for it, text. */
+static void jp_error(struct jp *p, size_t at, enum json_error_code code,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* The json_error_code of a message of ours, told by how it begins. */
-static enum json_error_code error_code(const char *fmt)
-{
-	static const struct {
-		const char *start;
-		enum json_error_code code;
-	} codes[] = {
-		{ "out of memory", json_error_out_of_memory },
-		{ "maximum parsing depth", json_error_stack_overflow },
-		{ "premature end", json_error_premature_end_of_input },
-		{ "end of file expected", json_error_end_of_input_expected },
-		{ "invalid UTF-8", json_error_invalid_utf8 },
-		{ "too big", json_error_numeric_overflow },
-		{ "real number overflow", json_error_numeric_overflow },
-		{ "duplicate object key", json_error_duplicate_key },
-		{ "\\u0000", json_error_null_character },
-		{ "no text", json_error_invalid_argument },
-	};
-
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strncmp(fmt, codes[i].start, strlen(codes[i].start)) == 0)
-			return codes[i].code;
-	return json_error_invalid_syntax;
-}
-
-static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
+static void jp_error(struct jp *p, size_t at, enum json_error_code code,
+		     const char *fmt, ...)
 {
 	va_list ap;
 	int line = 1, column = 0;
@@ -101,7 +78,7 @@ static void jp_error(struct jp *p, size_t at, const char *fmt, ...)
 	vsnprintf(p->err->text, sizeof(p->err->text) - 1, fmt, ap);
 	va_end(ap);
 	/* jansson keeps the json_error_code in the last byte of text. */
-	p->err->text[sizeof(p->err->text) - 1] = (char)error_code(fmt);
+	p->err->text[sizeof(p->err->text) - 1] = (char)code;
 }
 
 static void skip_ws(struct jp *p)
@@ -144,7 +121,7 @@ static int buf_reserve(struct jp *p, size_t need)
 	while (cap < need)
 		cap *= 2;
 	if ((b = realloc(p->buf, cap)) == NULL) {
-		jp_error(p, p->i, "out of memory");
+		jp_error(p, p->i, json_error_out_of_memory, "out of memory");
 		return -1;
 	}
 	p->buf = b;
@@ -163,7 +140,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 	for (;;) {
 		i = tx_json_plain_run(s, i, p->len);
 		if (i >= p->len) {
-			jp_error(p, p->len, "premature end of input in a string");
+			jp_error(p, p->len, json_error_premature_end_of_input,
+				 "premature end of input in a string");
 			return -1;
 		}
 		if (s[i] == '"') {
@@ -175,7 +153,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 		if (s[i] >= 0x80) {
 			size_t k = tx_utf8_len(s + i, p->len - i);
 			if (k == 0) {
-				jp_error(p, i + 1, "invalid UTF-8 byte 0x%02x in a string",
+				jp_error(p, i + 1, json_error_invalid_utf8,
+					 "invalid UTF-8 byte 0x%02x in a string",
 					 s[i]);
 				return -1;
 			}
@@ -183,7 +162,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			continue;
 		}
 		if (s[i] < 0x20) {
-			jp_error(p, i, "control character 0x%x in a string", s[i]);
+			jp_error(p, i, json_error_invalid_syntax,
+				 "control character 0x%x in a string", s[i]);
 			return -1;
 		}
 		break; /* a backslash */
@@ -200,7 +180,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 		if (c >= 0x80) {
 			size_t k = tx_utf8_len(s + i, p->len - i);
 			if (k == 0) {
-				jp_error(p, i + 1, "invalid UTF-8 byte 0x%02x in a string",
+				jp_error(p, i + 1, json_error_invalid_utf8,
+					 "invalid UTF-8 byte 0x%02x in a string",
 					 c);
 				return -1;
 			}
@@ -210,7 +191,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			continue;
 		}
 		if (c < 0x20) {
-			jp_error(p, i, "control character 0x%x in a string", c);
+			jp_error(p, i, json_error_invalid_syntax,
+				 "control character 0x%x in a string", c);
 			return -1;
 		}
 		if (c != '\\') {
@@ -236,25 +218,29 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 		case 'u':
 			break;
 		default:
-			jp_error(p, i, "invalid escape '\\%c' in a string",
+			jp_error(p, i, json_error_invalid_syntax,
+				 "invalid escape '\\%c' in a string",
 				 c >= 0x20 && c < 0x7f ? c : '?');
 			return -1;
 		}
 		unsigned cp, lo;
 		if (i + 4 > p->len || hex4(s + i, &cp) != 0) {
-			jp_error(p, i, "invalid \\u escape in a string");
+			jp_error(p, i, json_error_invalid_syntax,
+				 "invalid \\u escape in a string");
 			return -1;
 		}
 		i += 4;
 		if (cp >= 0xdc00 && cp <= 0xdfff) {
-			jp_error(p, i, "invalid Unicode '\\u%04X': a low surrogate"
+			jp_error(p, i, json_error_invalid_syntax,
+				 "invalid Unicode '\\u%04X': a low surrogate"
 				 " alone", cp);
 			return -1;
 		}
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			if (i + 6 > p->len || s[i] != '\\' || s[i + 1] != 'u' ||
 			    hex4(s + i + 2, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff) {
-				jp_error(p, i, "invalid Unicode '\\u%04X': a high"
+				jp_error(p, i, json_error_invalid_syntax,
+					 "invalid Unicode '\\u%04X': a high"
 					 " surrogate without its low half", cp);
 				return -1;
 			}
@@ -262,7 +248,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		}
 		if (cp == 0) {
-			jp_error(p, i, "\\u0000 is not allowed in a string");
+			jp_error(p, i, json_error_null_character,
+				 "\\u0000 is not allowed in a string");
 			return -1;
 		}
 		if (cp < 0x80) {
@@ -282,7 +269,8 @@ static int read_string(struct jp *p, const char **out, size_t *out_len)
 		}
 	}
 	if (i >= p->len) {
-		jp_error(p, p->len, "premature end of input in a string");
+		jp_error(p, p->len, json_error_premature_end_of_input,
+			 "premature end of input in a string");
 		return -1;
 	}
 	*out = p->buf;
@@ -340,7 +328,8 @@ static json_t *read_number(struct jp *p)
 		for (size_t k = start + (size_t)neg; k < i; k++) {
 			unsigned d = s[k] - '0';
 			if (u > (limit - d) / 10) {
-				jp_error(p, i, "too big %sinteger", neg ? "negative " : "");
+				jp_error(p, i, json_error_numeric_overflow,
+					 "too big %sinteger", neg ? "negative " : "");
 				return NULL;
 			}
 			u = u * 10 + d;
@@ -351,7 +340,8 @@ static json_t *read_number(struct jp *p)
 		double d;
 		if (i - start >= sizeof(small)) {
 			if ((t = malloc(i - start + 1)) == NULL) {
-				jp_error(p, i, "out of memory");
+				jp_error(p, i, json_error_out_of_memory,
+					 "out of memory");
 				return NULL;
 			}
 		}
@@ -362,16 +352,18 @@ static json_t *read_number(struct jp *p)
 		if (t != small)
 			free(t);
 		if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
-			jp_error(p, i, "real number overflow");
+			jp_error(p, i, json_error_numeric_overflow,
+				 "real number overflow");
 			return NULL;
 		}
 		v = json_real(d);
 	}
 	if (v == NULL)
-		jp_error(p, i, "out of memory");
+		jp_error(p, i, json_error_out_of_memory, "out of memory");
 	return v;
 bad:
-	jp_error(p, i + 1 <= p->len ? i + 1 : p->len, "invalid number");
+	jp_error(p, i + 1 <= p->len ? i + 1 : p->len, json_error_invalid_syntax,
+		 "invalid number");
 	return NULL;
 }
 
@@ -384,7 +376,8 @@ static int after_member(struct jp *p, char close)
 {
 	skip_ws(p);
 	if (p->i >= p->len) {
-		jp_error(p, p->len, "premature end of input: '%c' expected", close);
+		jp_error(p, p->len, json_error_premature_end_of_input,
+			 "premature end of input: '%c' expected", close);
 		return -1;
 	}
 	if (p->s[p->i] == (unsigned char)close) {
@@ -392,7 +385,8 @@ static int after_member(struct jp *p, char close)
 		return 0;
 	}
 	if (p->s[p->i] != ',') {
-		jp_error(p, p->i + 1, "'%c' or ',' expected", close);
+		jp_error(p, p->i + 1, json_error_invalid_syntax,
+			 "'%c' or ',' expected", close);
 		return -1;
 	}
 	p->i++;
@@ -406,7 +400,7 @@ static int after_member(struct jp *p, char close)
 static int open_container(struct jp *p, const json_t *c, char close)
 {
 	if (c == NULL) {
-		jp_error(p, p->i, "out of memory");
+		jp_error(p, p->i, json_error_out_of_memory, "out of memory");
 		return -1;
 	}
 	p->i++;
@@ -429,7 +423,8 @@ static json_t *read_array(struct jp *p)
 		if ((v = read_value(p)) == NULL)
 			goto fail;
 		if (json_array_append_new(a, v) != 0) {
-			jp_error(p, p->i, "out of memory");
+			jp_error(p, p->i, json_error_out_of_memory,
+				 "out of memory");
 			goto fail;
 		}
 		if ((r = after_member(p, ']')) < 0)
@@ -458,6 +453,7 @@ static json_t *read_object(struct jp *p)
 
 		if (p->i >= p->len || p->s[p->i] != '"') {
 			jp_error(p, p->i + 1 <= p->len ? p->i + 1 : p->len,
+				 json_error_invalid_syntax,
 				 "string or '}' expected");
 			goto fail;
 		}
@@ -467,7 +463,8 @@ static json_t *read_object(struct jp *p)
 			/* The value may reuse p->buf: keep the key apart. */
 			if (key_len >= sizeof(small) &&
 			    (k = malloc(key_len + 1)) == NULL) {
-				jp_error(p, p->i, "out of memory");
+				jp_error(p, p->i, json_error_out_of_memory,
+					 "out of memory");
 				goto fail;
 			}
 			memcpy(k, key, key_len);
@@ -476,6 +473,7 @@ static json_t *read_object(struct jp *p)
 		skip_ws(p);
 		if (p->i >= p->len || p->s[p->i] != ':') {
 			jp_error(p, p->i + 1 <= p->len ? p->i + 1 : p->len,
+				 json_error_invalid_syntax,
 				 "':' expected");
 			if (k != small)
 				free(k);
@@ -492,12 +490,14 @@ static json_t *read_object(struct jp *p)
 		if (k != small)
 			free(k);
 		if (rc != 0) {
-			jp_error(p, p->i, "out of memory");
+			jp_error(p, p->i, json_error_out_of_memory,
+				 "out of memory");
 			goto fail;
 		}
 		if ((p->flags & JSON_REJECT_DUPLICATES) &&
 		    json_object_size(o) == before) {
-			jp_error(p, p->i, "duplicate object key");
+			jp_error(p, p->i, json_error_duplicate_key,
+				 "duplicate object key");
 			goto fail;
 		}
 		if ((r = after_member(p, '}')) < 0)
@@ -518,7 +518,8 @@ static json_t *literal(struct jp *p, const char *word, size_t n, json_t *v)
 	if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0 ||
 	    (end < p->len && (p->s[end] | 0x20) >= 'a' &&
 	     (p->s[end] | 0x20) <= 'z')) {
-		jp_error(p, p->i + 1, "invalid token");
+		jp_error(p, p->i + 1, json_error_invalid_syntax,
+			 "invalid token");
 		return NULL;
 	}
 	p->i = end;
@@ -530,12 +531,14 @@ static json_t *read_value(struct jp *p)
 	json_t *v;
 
 	if (p->i >= p->len) {
-		jp_error(p, p->len, "premature end of input");
+		jp_error(p, p->len, json_error_premature_end_of_input,
+			 "premature end of input");
 		return NULL;
 	}
 	/* Every value counts, scalars too, as in jansson. */
 	if (p->depth + 1 > JP_MAX_DEPTH) {
-		jp_error(p, p->i + 1, "maximum parsing depth reached");
+		jp_error(p, p->i + 1, json_error_stack_overflow,
+			 "maximum parsing depth reached");
 		return NULL;
 	}
 	if (p->k < p->n_skip && p->i == p->skip[p->k].off) {
@@ -563,7 +566,8 @@ static json_t *read_value_at_depth(struct jp *p)
 		if (read_string(p, &str, &n) != 0)
 			return NULL;
 		if ((v = json_stringn_nocheck(str, n)) == NULL)
-			jp_error(p, p->i, "out of memory");
+			jp_error(p, p->i, json_error_out_of_memory,
+				 "out of memory");
 		return v;
 	case 't':
 		return literal(p, "true", 4, json_true());
@@ -576,11 +580,14 @@ static json_t *read_value_at_depth(struct jp *p)
 	case '5': case '6': case '7': case '8': case '9':
 		return read_number(p);
 	default:
-		if (p->s[p->i] >= 0x80 && tx_utf8_len(p->s + p->i, p->len - p->i) == 0)
-			jp_error(p, p->i + 1, "invalid UTF-8 byte 0x%02x",
+		if (p->s[p->i] >= 0x80 &&
+		    tx_utf8_len(p->s + p->i, p->len - p->i) == 0)
+			jp_error(p, p->i + 1, json_error_invalid_utf8,
+				 "invalid UTF-8 byte 0x%02x",
 				 p->s[p->i]);
 		else
-			jp_error(p, p->i + 1, "invalid token");
+			jp_error(p, p->i + 1, json_error_invalid_syntax,
+				 "invalid token");
 		return NULL;
 	}
 }
@@ -594,13 +601,14 @@ static json_t *load(struct jp *p)
 		p->err->line = p->err->column = p->err->position = -1;
 	}
 	if (p->s == NULL) {
-		jp_error(p, 0, "no text");
+		jp_error(p, 0, json_error_invalid_argument, "no text");
 		return NULL;
 	}
 	skip_ws(p);
 	if (!(p->flags & JSON_DECODE_ANY) && p->i < p->len &&
 	    p->s[p->i] != '{' && p->s[p->i] != '[') {
-		jp_error(p, p->i + 1, "'[' or '{' expected");
+		jp_error(p, p->i + 1, json_error_invalid_syntax,
+			 "'[' or '{' expected");
 		return NULL;
 	}
 	if ((v = read_value(p)) != NULL && (p->flags & JSON_DISABLE_EOF_CHECK)) {
@@ -609,7 +617,8 @@ static json_t *load(struct jp *p)
 	} else if (v != NULL) {
 		skip_ws(p);
 		if (p->i < p->len) {
-			jp_error(p, p->i + 1, "end of file expected");
+			jp_error(p, p->i + 1, json_error_end_of_input_expected,
+				 "end of file expected");
 			json_decref(v);
 			v = NULL;
 		}
@@ -639,7 +648,7 @@ int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *span
 	for (size_t i = 0; i < n; i++) {
 		if (spans[i].len == 0 || spans[i].off + spans[i].len > len ||
 		    (i > 0 && spans[i].off < spans[i - 1].off + spans[i - 1].len)) {
-			jp_error(&p, 0, "bad span");
+			jp_error(&p, 0, json_error_invalid_syntax, "bad span");
 			return 0;
 		}
 	}
@@ -650,7 +659,8 @@ int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *span
 		/* An element was not where a value is: the list is not what
 		 * the scanner took it for. */
 		p.failed = 0;
-		jp_error(&p, spans[p.k].off, "objects[%zu] is not an element of"
+		jp_error(&p, spans[p.k].off, json_error_invalid_syntax,
+			 "objects[%zu] is not an element of"
 			 " the list", p.k);
 		return 0;
 	}
