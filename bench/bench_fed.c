@@ -17,7 +17,7 @@
  *   bench_fed probe
  *       the machine's speed: for each CPU in turn, the milliseconds it
  *       takes for a fixed piece of work (BLAKE2b over 32 MB), best of
- *       three. On this VM one virtual CPU is often 30-40% slower than the
+ *       three. On this VM one virtual CPU is often 30-100% slower than the
  *       other for minutes at a time (its host core is shared), and the
  *       federation figures move with it: the probe says which state a
  *       run met.
@@ -268,11 +268,10 @@ int main(int argc, char **argv)
 				continue;
 			CPU_ZERO(&one);
 			CPU_SET(c, &one);
-			if (sched_setaffinity(0, sizeof(one), &one) == 0)
-			{
-				printf("%scpu%d %.1f ms", sep, c, probe_ms());
-				sep = ", ";
-			}
+			if (sched_setaffinity(0, sizeof(one), &one) != 0)
+				continue;
+			printf("%scpu%d %.1f ms", sep, c, probe_ms());
+			sep = ", ";
 		}
 		printf("\n");
 		sched_setaffinity(0, sizeof(all), &all);
