@@ -3,9 +3,10 @@
  *
  * Used to keep each object of a POST or a file exactly as it was sent
  * (minus insignificant whitespace) instead of serialising the parsed tree
- * again, which was about a third of the cost of ingest. The text must
- * already have been accepted by a full parser; these functions still never
- * read past len, whatever the input.
+ * again, which was about a third of the cost of ingest. They take any
+ * text and never read past len; what they find means something only for
+ * text a parser accepts (tx_json_frame_valid, in core/jparse.c, checks a
+ * whole bundle around the spans found here).
  */
 #include <stdio.h>
 #include <stdlib.h>
