@@ -82,15 +82,10 @@ static json_t *new_object(const char *type, const char *now)
 /* The "alerts" collection, made when missing. */
 static int alerts_collection(tx_store *st, struct store_collection *c)
 {
-	struct store_user admin = { .admin = 1 };
 	struct tx_error err = { 0 };
-	char id[TX_UUID_BUF];
 
-	if (store_collection_get(st, &admin, "alerts", c) == TX_OK)
-		return 0;
-	if (store_collection_add(st, "Alerts", "alerts this node published",
-				 "alerts", id, &err) != TX_OK ||
-	    store_collection_get(st, &admin, id, c) != TX_OK)
+	if (store_collection_ensure(st, "Alerts", "alerts this node published",
+				    "alerts", c, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	return 0;
 }

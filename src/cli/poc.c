@@ -35,15 +35,10 @@ static void stable_id(const char *type, const char *a, const char *b,
 
 static int directory(tx_store *st, struct store_collection *c)
 {
-	struct store_user admin = { .admin = 1 };
 	struct tx_error err = { 0 };
-	char id[TX_UUID_BUF];
 
-	if (store_collection_get(st, &admin, "directory", c) == TX_OK)
-		return 0;
-	if (store_collection_add(st, "Directory", "points of contact of this"
-				 " party", "directory", id, &err) != TX_OK ||
-	    store_collection_get(st, &admin, id, c) != TX_OK)
+	if (store_collection_ensure(st, "Directory", "points of contact of this"
+				    " party", "directory", c, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	return 0;
 }

@@ -47,7 +47,6 @@ static int policy_collection(tx_store *st, const char *coll, int64_t *pk)
 	struct store_user local = { .admin = 1 };
 	struct store_collection col;
 	struct tx_error err = { 0 };
-	char id[TX_UUID_BUF];
 
 	if (store_collection_get(st, &local, coll, &col) == TX_OK) {
 		*pk = col.pk;
@@ -55,10 +54,9 @@ static int policy_collection(tx_store *st, const char *coll, int64_t *pk)
 	}
 	if (strcmp(coll, DEFAULT_COLLECTION) != 0)
 		return cli_fail("no collection \"%s\"", coll);
-	if (store_collection_add(st, "Use-of-force policies",
-				 "Policy versions and the partners' approvals",
-				 DEFAULT_COLLECTION, id, &err) != TX_OK ||
-	    store_collection_get(st, &local, id, &col) != TX_OK)
+	if (store_collection_ensure(st, "Use-of-force policies",
+				    "Policy versions and the partners' approvals",
+				    DEFAULT_COLLECTION, &col, &err) != TX_OK)
 		return cli_fail("cannot make collection %s: %s",
 				DEFAULT_COLLECTION, err.msg);
 	*pk = col.pk;

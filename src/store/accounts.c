@@ -168,6 +168,49 @@ tx_err store_collection_add(tx_store *st, const char *title,
 	return rc;
 }
 
+tx_err store_collection_ensure(tx_store *st, const char *title,
+			       const char *description, const char *alias,
+			       struct store_collection *c, struct tx_error *err)
+{
+	struct store_user admin = { .admin = 1 };
+	sqlite3_stmt *s = NULL;
+	char id[TX_UUID_BUF];
+	tx_err rc;
+
+	if (alias == NULL || *alias == '\0')
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "a collection made when missing needs an alias");
+	if (store_collection_get(st, &admin, alias, c) == TX_OK)
+		return TX_OK;
+	if ((rc = check_len("title", title, sizeof(c->title), 1, err)) ||
+	    (rc = check_len("description", description, sizeof(c->description), 0,
+			    err)) ||
+	    (rc = check_len("alias", alias, sizeof(c->alias), 1, err)))
+		return rc;
+	/* One statement: of two writers (processes or threads) that both
+	 * found it missing, the second inserts nothing and reads the first's. */
+	if ((rc = db_prepare(st, "INSERT INTO collections(id, title, description,"
+			     " alias, created) VALUES (?, ?, ?, ?, ?)"
+			     " ON CONFLICT(alias) DO NOTHING", &s, err)))
+		return rc;
+	tx_uuid4(id);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, description ? description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, tx_time_now_us());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "add collection");
+	db_done(st, s);
+	if (rc != TX_OK)
+		return rc;
+	if (store_collection_get(st, &admin, alias, c) != TX_OK)
+		return tx_error_set(err, TX_ERR_INTERNAL,
+				    "collection \"%s\" vanished after it was made",
+				    alias);
+	return TX_OK;
+}
+
 static int64_t collection_pk(tx_store *st, const char *id)
 {
 	sqlite3_stmt *s = NULL;

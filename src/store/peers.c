@@ -68,10 +68,9 @@ static tx_err run_write(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
 
 tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 {
-	char user[STORE_NAME_MAX], alias[64], id[TX_UUID_BUF], title[256];
+	char user[STORE_NAME_MAX], alias[64], title[256];
 	struct store_user u;
 	struct store_collection c;
-	struct store_user admin = { .admin = 1 };
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
@@ -81,12 +80,9 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 		 p->name);
 	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
-	if (store_collection_get(st, &admin, alias, &c) != TX_OK) {
-		if ((rc = store_collection_add(st, title, "objects shared by the"
-					       " partner", alias, id, err)) ||
-		    (rc = store_collection_get(st, &admin, id, &c)))
-			goto rollback;
-	}
+	if ((rc = store_collection_ensure(st, title, "objects shared by the"
+					  " partner", alias, &c, err)))
+		goto rollback;
 	if ((rc = store_user_add(st, user, "!", 0, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||

@@ -77,6 +77,14 @@ struct store_collection {
 tx_err store_collection_add(tx_store *st, const char *title,
 			    const char *description, const char *alias,
 			    char id_out[TX_UUID_BUF], struct tx_error *err);
+/*
+ * The collection with this alias, made (with title and description) when
+ * missing, atomically: processes and threads that race to make it all get
+ * the same one. Seen as an admin sees it.
+ */
+tx_err store_collection_ensure(tx_store *st, const char *title,
+			       const char *description, const char *alias,
+			       struct store_collection *c, struct tx_error *err);
 /* Give a user read and/or write access (replaces earlier grants). */
 tx_err store_grant(tx_store *st, const char *user, const char *collection,
 		   int can_read, int can_write, struct tx_error *err);

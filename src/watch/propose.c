@@ -91,17 +91,9 @@ out:
 static tx_err watch_coll(tx_store *st, struct store_collection *c,
 			 struct tx_error *err)
 {
-	struct store_user admin = { .admin = 1 };
-	char id[TX_UUID_BUF];
-	tx_err rc;
-
-	if (store_collection_get(st, &admin, WATCH_COLLECTION, c) == TX_OK)
-		return TX_OK;
-	if ((rc = store_collection_add(st, "Watch list", "proposals and votes on"
+	return store_collection_ensure(st, "Watch list", "proposals and votes on"
 				       " the AOR and the watch list",
-				       WATCH_COLLECTION, id, err)) != TX_OK)
-		return rc;
-	return store_collection_get(st, &admin, id, c);
+				       WATCH_COLLECTION, c, err);
 }
 
 /* Validate obj and store it in "watch", durably. */

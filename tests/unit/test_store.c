@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -249,10 +251,101 @@ static void test_sco_without_version(void **state)
 	json_decref(ip2);
 }
 
+/* store_collection_ensure from two processes and two threads at once, all
+ * released by one barrier (the close of a pipe): every one gets the same
+ * collection and exactly one is made. Five rounds on fresh databases. */
+static int barrier[2];
+
+static int ensure_once(char id[TX_UUID_BUF])
+{
+	tx_store *st = NULL;
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char b;
+
+	if (store_open(path, 0, &st, &err) != TX_OK)
+		return -1;
+	while (read(barrier[0], &b, 1) > 0)
+		;
+	tx_err rc = store_collection_ensure(st, "Watch list", "", "watch", &c, &err);
+	if (rc != TX_OK)
+		fprintf(stderr, "ensure: %s\n", err.msg);
+	else
+		memcpy(id, c.id, TX_UUID_BUF);
+	store_close(st);
+	return rc == TX_OK ? 0 : -1;
+}
+
+static void *ensure_thread(void *arg)
+{
+	return (void *)(intptr_t)ensure_once(arg);
+}
+
+static void test_collection_ensure_races(void **state)
+{
+	for (int round = 0; round < 5; round++) {
+		char db[160], ids[4][TX_UUID_BUF] = { { 0 } };
+		int res[2];
+		pid_t pid[2];
+		pthread_t th[2];
+		tx_store *fresh = NULL;
+
+		snprintf(db, sizeof(db), "%s/race%d.db", dir, round);
+		snprintf(path, sizeof(path), "%s", db);
+		assert_int_equal(store_open(path, 1, &fresh, NULL), TX_OK);
+		store_close(fresh);
+		assert_int_equal(pipe(barrier), 0);
+		assert_int_equal(pipe(res), 0);
+		for (int p = 0; p < 2; p++) {
+			if ((pid[p] = fork()) == 0) {
+				char id[TX_UUID_BUF] = { 0 };
+				close(barrier[1]);
+				int rc = ensure_once(id);
+				if (write(res[1], id, TX_UUID_BUF) != TX_UUID_BUF)
+					rc = -1;
+				_exit(rc == 0 ? 0 : 1);
+			}
+			assert_true(pid[p] > 0);
+		}
+		for (int t = 0; t < 2; t++)
+			assert_int_equal(pthread_create(&th[t], NULL, ensure_thread,
+							ids[2 + t]), 0);
+		usleep(20000);
+		close(barrier[1]);
+		for (int p = 0; p < 2; p++) {
+			int status = 0;
+			assert_int_equal(waitpid(pid[p], &status, 0), pid[p]);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			assert_int_equal(read(res[0], ids[p], TX_UUID_BUF), TX_UUID_BUF);
+		}
+		for (int t = 0; t < 2; t++) {
+			void *r;
+			assert_int_equal(pthread_join(th[t], &r), 0);
+			assert_int_equal((intptr_t)r, 0);
+		}
+		close(barrier[0]);
+		close(res[0]);
+		close(res[1]);
+		for (int i = 1; i < 4; i++)
+			assert_string_equal(ids[i], ids[0]);
+		assert_int_equal(store_open(path, 0, &fresh, NULL), TX_OK);
+		struct store_user admin = { .admin = 1 };
+		struct store_collection *cs = NULL;
+		size_t n = 0;
+		assert_int_equal(store_collection_list(fresh, &admin, &cs, &n), TX_OK);
+		assert_int_equal(n, 1);
+		assert_string_equal(cs[0].id, ids[0]);
+		free(cs);
+		store_close(fresh);
+	}
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_and_reopen),
+		cmocka_unit_test(test_collection_ensure_races),
 		cmocka_unit_test(test_accounts_and_grants),
 		cmocka_unit_test(test_versions_pages_and_delete),
 		cmocka_unit_test(test_sco_without_version),
