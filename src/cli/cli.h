@@ -12,12 +12,75 @@
 #include "core/core.h"
 #include "store/store.h"
 
+/* One option of a command's table (--dir and --help are implied). */
+struct cli_opt {
+	const char *name;     /* long name, without "--" */
+	const char *arg;      /* what its value is ("URL"), NULL for a flag */
+	unsigned flags;       /* CLI_REQ, CLI_MANY */
+	const char *help;
+};
+#define CLI_REQ 1u        /* must be given */
+#define CLI_MANY 2u       /* may be repeated; every value is kept */
+#define CLI_MAX_OPTS 32
+
+#define CMD_DIR 1u        /* works on a node folder: --dir DIR, required */
+
+struct cli_args;
+
+/*
+ * A command: one row. Rows with `main` are parsed by cli_parse from their
+ * table (the usage line, --help and the README's table are made from it);
+ * rows with `run` parse argv themselves and give `usage` (until each one
+ * moves to the table).
+ */
 struct cmd {
 	const char *name;     /* "init", "user add", ... */
-	const char *usage;    /* options, after the name */
 	const char *summary;
+	const struct cli_opt *opts;   /* {NULL}-terminated, or NULL */
+	const char *operands; /* how the operands read in the usage, or NULL */
+	int min_args, max_args;       /* operands; max_args -1: any number */
+	unsigned flags;       /* CMD_DIR */
+	int (*main)(const struct cli_args *a);
+	/* the old form */
+	const char *usage;    /* options, after the name */
 	int (*run)(int argc, char **argv);
 };
+
+/* What cli_parse found. */
+struct cli_args {
+	const struct cmd *cmd;
+	const char *dir;                   /* --dir, when CMD_DIR */
+	const char *val[CLI_MAX_OPTS];     /* last value of each option */
+	int n[CLI_MAX_OPTS];               /* times each was given */
+	const char **many[CLI_MAX_OPTS];   /* CLI_MANY values, NULL-terminated */
+	int argc;                          /* operands */
+	char **argv;
+	const char **store_;               /* owned */
+};
+
+#define CLI_HELP_SHOWN 3
+/* Parse argv (after the command's words) by c's table. 0 when a is ready;
+ * CLI_HELP_SHOWN after printing --help to stdout; EXIT_USAGE after saying
+ * what is wrong (missing, unknown, repeated option; operands). */
+int cli_parse(const struct cmd *c, int argc, char **argv, struct cli_args *a);
+void cli_args_free(struct cli_args *a);
+/* The value of option name (NULL when not given); name must be in the
+ * table (a missing name aborts: a bug). */
+const char *cli_opt(const struct cli_args *a, const char *name);
+/* Times a flag (or option) was given. */
+int cli_flag(const struct cli_args *a, const char *name);
+/* Every value of a CLI_MANY option, NULL-terminated (never NULL). */
+const char *const *cli_opts(const struct cli_args *a, const char *name);
+/* An integer option in [min, max] into *out (left alone when not given);
+ * 0, or 1 after saying what is wrong. */
+int cli_opt_int(const struct cli_args *a, const char *name, int64_t min,
+		int64_t max, int64_t *out);
+/* The usage line of c (after "trilex NAME "). */
+void cli_usage_line(const struct cmd *c, char *buf, size_t n);
+/* The full help of c. */
+void cli_help(const struct cmd *c, FILE *f);
+/* Edit distance of two short strings (capped at 9). */
+size_t cli_distance(const char *a, const char *b);
 
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
@@ -37,7 +100,7 @@ extern const struct cmd cmd_aor_show, cmd_aor_who, cmd_aor_propose, cmd_watch_pr
 
 /* Print "trilex: <msg>" to stderr; returns 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print usage of cmd to stderr; returns EXIT_USAGE. */
+/* Print the usage line of cmd to stderr; returns EXIT_USAGE. */
 int cli_usage(const struct cmd *cmd);
 /* Load DIR/node.json and open DIR/trilex.db. */
 int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st);

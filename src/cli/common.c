@@ -18,13 +18,6 @@ int cli_fail(const char *fmt, ...)
 	return 1;
 }
 
-int cli_usage(const struct cmd *cmd)
-{
-	fprintf(stderr, "usage: trilex %s %s\n  %s\n", cmd->name, cmd->usage,
-		cmd->summary);
-	return EXIT_USAGE;
-}
-
 int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
 {
 	struct tx_error err = { 0 };

@@ -28,10 +28,129 @@ static void help(FILE *f)
 	fprintf(f, "\n`trilex <command> --help` shows a command's options.\n");
 }
 
+/* The README's command table: `trilex help --markdown`. */
+static void help_markdown(void)
+{
+	char u[2048];
+
+	printf("| command | what it does |\n|---|---|\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		cli_usage_line(commands[i], u, sizeof(u));
+		printf("| `trilex %s%s%s` | %s |\n", commands[i]->name, u[0] ? " " : "",
+		       u, commands[i]->summary);
+	}
+}
+
+/* The number of words of argv (from 1) that name command c, or 0. */
+static int matches(const struct cmd *c, int argc, char **argv)
+{
+	const char *sp = strchr(c->name, ' ');
+
+	if (sp == NULL)
+		return strcmp(argv[1], c->name) == 0 ? 1 : 0;
+	if (argc >= 3 && strncmp(argv[1], c->name, (size_t)(sp - c->name)) == 0 &&
+	    argv[1][sp - c->name] == '\0' && strcmp(argv[2], sp + 1) == 0)
+		return 2;
+	return 0;
+}
+
+/* Whether word is the first word of a two-word command. */
+static int is_group(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strncmp(commands[i]->name, word, n) == 0 &&
+		    commands[i]->name[n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* Say what is unknown, suggest the nearest command, list the group's. */
+static int unknown(int argc, char **argv)
+{
+	char typed[256], best_buf[64];
+	const char *best = NULL;
+	size_t bestd = 3;
+	int group = is_group(argv[1]);
+
+	if (group && argc >= 3)
+		snprintf(typed, sizeof(typed), "%s %s", argv[1], argv[2]);
+	else
+		snprintf(typed, sizeof(typed), "%s", argv[1]);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char first[64];
+		const char *name = commands[i]->name;
+		size_t d = cli_distance(typed, name);
+		/* a one-word typo of a group: compare with its first word */
+		if (!group && strchr(name, ' ')) {
+			snprintf(first, sizeof(first), "%.*s",
+				 (int)(strchr(name, ' ') - name), name);
+			size_t d1 = cli_distance(typed, first);
+			if (d1 < d)
+				d = d1, name = first;
+		}
+		if (d < bestd) {
+			bestd = d;
+			snprintf(best_buf, sizeof(best_buf), "%s", name);
+			best = best_buf;
+		}
+	}
+	if (group && argc < 3)
+		fprintf(stderr, "trilex: \"%s\" needs a subcommand\n", argv[1]);
+	else if (best)
+		fprintf(stderr, "trilex: unknown command \"%s\"; did you mean \"%s\"?\n",
+			typed, best);
+	else
+		fprintf(stderr, "trilex: unknown command \"%s\"\n", typed);
+	if (group) {
+		size_t n = strlen(argv[1]);
+		fprintf(stderr, "\n\"%s\" commands:\n", argv[1]);
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (strncmp(commands[i]->name, argv[1], n) == 0 &&
+			    commands[i]->name[n] == ' ')
+				fprintf(stderr, "  %-18s %s\n", commands[i]->name,
+					commands[i]->summary);
+	}
+	fprintf(stderr, "\n`trilex help` lists every command.\n");
+	return EXIT_USAGE;
+}
+
+static int run(const struct cmd *c, int argc, char **argv)
+{
+	struct cli_args a;
+	int rc;
+
+	if (c->main == NULL) {
+		/* the old form: --help and -h from the row, on stdout */
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--") == 0)
+				break;
+			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+				cli_help(c, stdout);
+				return 0;
+			}
+		}
+		return c->run(argc, argv);
+	}
+	rc = cli_parse(c, argc - 1, argv + 1, &a);
+	if (rc == 0)
+		rc = c->main(&a);
+	else if (rc == CLI_HELP_SHOWN)
+		rc = 0;
+	cli_args_free(&a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc >= 3 && strcmp(argv[1], "help") == 0 &&
+		    strcmp(argv[2], "--markdown") == 0) {
+			help_markdown();
+			return 0;
+		}
 		help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
@@ -42,19 +161,9 @@ int main(int argc, char **argv)
 	if (crypto_init() != TX_OK)
 		return cli_fail("cannot initialise libsodium/GnuTLS");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		const struct cmd *c = commands[i];
-		size_t n = strlen(c->name);
-		const char *sp = strchr(c->name, ' ');
-		/* One-word commands match argv[1]; two-word ones argv[1..2]. */
-		if (sp == NULL && strcmp(argv[1], c->name) == 0)
-			return c->run(argc - 1, argv + 1);
-		if (sp != NULL && argc >= 3 &&
-		    strncmp(argv[1], c->name, (size_t)(sp - c->name)) == 0 &&
-		    argv[1][sp - c->name] == '\0' && strcmp(argv[2], sp + 1) == 0 &&
-		    n > 0)
-			return c->run(argc - 2, argv + 2);
+		int words = matches(commands[i], argc, argv);
+		if (words)
+			return run(commands[i], argc - words, argv + words);
 	}
-	fprintf(stderr, "trilex: unknown command \"%s\"\n\n", argv[1]);
-	help(stderr);
-	return EXIT_USAGE;
+	return unknown(argc, argv);
 }

@@ -6,53 +6,31 @@
 #include "cli/cli.h"
 #include "federation/federation.h"
 
-static const struct option dir_opts[] = {
-	{ "dir", required_argument, NULL, 'd' },
-	{ "url", required_argument, NULL, 'u' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt url_opt[] = {
+	{ "url", "URL", 0, "the partner's TAXII address (overrides the card's)" },
+	{ NULL },
+};
+static const struct cli_opt export_opts[] = {
+	{ "url", "URL", 0, "the address partners reach this node at (default:"
+	  " the listen address)" },
+	{ NULL },
+};
+static const struct cli_opt json_opt[] = {
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
 };
 
-struct peer_args {
-	const char *dir, *url;
-	int json;
-};
-
-static int parse(int argc, char **argv, const struct cmd *cmd,
-		 struct peer_args *a, int positional)
+static int export_run(const struct cli_args *a)
 {
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "", dir_opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': a->dir = optarg; break;
-		case 'u': a->url = optarg; break;
-		case 'j': a->json = 1; break;
-		default: return cli_usage(cmd);
-		}
-	}
-	if (a->dir == NULL || argc - optind != positional)
-		return cli_usage(cmd);
-	return 0;
-}
-
-static int export_run(int argc, char **argv)
-{
-	struct peer_args a;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_fed *fed = NULL;
 	json_t *card = NULL;
-	int rc;
 
-	if ((rc = parse(argc, argv, &cmd_peer_export, &a, 0)) != 0)
-		return rc;
-	if (cli_open_node(a.dir, &cfg, NULL) != 0)
+	if (cli_open_node(a->dir, &cfg, NULL) != 0)
 		return 1;
-	if (fed_open(a.dir, &cfg, &fed, &err) != TX_OK ||
-	    fed_card_export(fed, a.url, &card, &err) != TX_OK) {
+	if (fed_open(a->dir, &cfg, &fed, &err) != TX_OK ||
+	    fed_card_export(fed, cli_opt(a, "url"), &card, &err) != TX_OK) {
 		fed_close(fed);
 		return cli_fail("%s", err.msg);
 	}
@@ -65,14 +43,15 @@ static int export_run(int argc, char **argv)
 
 const struct cmd cmd_peer_export = {
 	.name = "peer export",
-	.usage = "--dir DIR [--url URL]",
 	.summary = "print this node's peer card (give it to partners out of band)",
-	.run = export_run,
+	.opts = export_opts,
+	.flags = CMD_DIR,
+	.main = export_run,
 };
 
-static int add_run(int argc, char **argv)
+static int add_run(const struct cli_args *a)
 {
-	struct peer_args a;
+	const char *path = a->argv[0];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	struct store_peer *p = calloc(1, sizeof(*p));
@@ -83,24 +62,19 @@ static int add_run(int argc, char **argv)
 
 	if (p == NULL)
 		return cli_fail("out of memory");
-	if ((rc = parse(argc, argv, &cmd_peer_add, &a, 1)) != 0)
-		goto out;
 	rc = 1;
-	if ((card = json_load_file(argv[optind], JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL) {
-		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
-			 jerr.text);
+	if ((card = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
-	if (fed_card_parse(card, a.url, p, &err) != TX_OK) {
-		cli_fail("%s: %s", argv[optind], err.msg);
+	if (fed_card_parse(card, cli_opt(a, "url"), p, &err) != TX_OK) {
+		cli_fail("%s: %s", path, err.msg);
 		goto out;
 	}
-	if (cli_open_node(a.dir, &cfg, &st) != 0)
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		goto out;
 	if (strcmp(p->party, cfg.party) == 0) {
-		cli_fail("%s: that is this node's own party (%s)", argv[optind],
-			 cfg.party);
+		cli_fail("%s: that is this node's own party (%s)", path, cfg.party);
 		goto out;
 	}
 	if (store_peer_add(st, p, &err) != TX_OK) {
@@ -120,36 +94,40 @@ out:
 
 const struct cmd cmd_peer_add = {
 	.name = "peer add",
-	.usage = "--dir DIR CARD [--url URL]",
 	.summary = "pin a partner node from its peer card",
-	.run = add_run,
+	.opts = url_opt,
+	.operands = "CARD",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = add_run,
 };
 
-static int remove_run(int argc, char **argv)
+static int remove_run(const struct cli_args *a)
 {
-	struct peer_args a;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int rc;
 
-	if ((rc = parse(argc, argv, &cmd_peer_remove, &a, 1)) != 0)
-		return rc;
-	if (cli_open_node(a.dir, &cfg, &st) != 0)
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		return 1;
-	rc = store_peer_remove(st, argv[optind], &err) == TX_OK ? 0 :
+	rc = store_peer_remove(st, a->argv[0], &err) == TX_OK ? 0 :
 	     cli_fail("%s", err.msg);
 	if (rc == 0)
-		printf("partner %s unpinned; its inbox stays\n", argv[optind]);
+		printf("partner %s unpinned; its inbox stays\n", a->argv[0]);
 	store_close(st);
 	return rc;
 }
 
 const struct cmd cmd_peer_remove = {
 	.name = "peer remove",
-	.usage = "--dir DIR PARTY",
 	.summary = "unpin a partner (its inbox and objects stay)",
-	.run = remove_run,
+	.operands = "PARTY",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = remove_run,
 };
 
 /* Objects of ours after the partner's cursor: what it has yet to get. */
@@ -171,28 +149,24 @@ static int64_t depth(tx_store *st, const struct store_peer *p)
 	return n;
 }
 
-static int list_or_status(int argc, char **argv, const struct cmd *cmd,
-			  int status)
+static int list_or_status(const struct cli_args *args, int status)
 {
-	struct peer_args a;
 	struct tx_config cfg;
 	struct store_peer *peers = NULL;
 	tx_store *st = NULL;
 	json_t *out = json_array();
 	size_t n = 0;
-	int rc;
+	int as_json = cli_flag(args, "json");
 
-	if ((rc = parse(argc, argv, cmd, &a, 0)) != 0)
-		return rc;
-	if (cli_open_node(a.dir, &cfg, &st) != 0)
+	if (cli_open_node(args->dir, &cfg, &st) != 0)
 		return 1;
 	if (store_peer_list(st, &peers, &n) != TX_OK) {
 		store_close(st);
 		return cli_fail("cannot list partners");
 	}
-	if (!a.json && !status)
+	if (!as_json && !status)
 		printf("%-6s %-28s %-40s %s\n", "PARTY", "NAME", "URL", "CERTIFICATE");
-	if (!a.json && status)
+	if (!as_json && status)
 		printf("%-6s %8s %10s %9s %9s  %-24s %s\n", "PARTY", "OUTBOX",
 		       "DELIVERED", "RECEIVED", "REJECTED", "LAST DELIVERY",
 		       "LAST ERROR");
@@ -204,7 +178,7 @@ static int list_or_status(int argc, char **argv, const struct cmd *cmd,
 			tx_time_format_ms(p->last_ok, ok);
 		if (p->last_error_at)
 			tx_time_format_ms(p->last_error_at, errat);
-		if (a.json) {
+		if (as_json) {
 			json_array_append_new(out, json_pack(
 				"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s,"
 				" s:s}", "party", p->party, "name", p->name, "url", p->url,
@@ -224,7 +198,7 @@ static int list_or_status(int argc, char **argv, const struct cmd *cmd,
 			       p->name, p->url[0] ? p->url : "(key only)", p->cert_fp);
 		}
 	}
-	if (a.json) {
+	if (as_json) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	}
@@ -234,27 +208,29 @@ static int list_or_status(int argc, char **argv, const struct cmd *cmd,
 	return 0;
 }
 
-static int list_run(int argc, char **argv)
+static int list_run(const struct cli_args *a)
 {
-	return list_or_status(argc, argv, &cmd_peer_list, 0);
+	return list_or_status(a, 0);
 }
 
-static int status_run(int argc, char **argv)
+static int status_run(const struct cli_args *a)
 {
-	return list_or_status(argc, argv, &cmd_peer_status, 1);
+	return list_or_status(a, 1);
 }
 
 const struct cmd cmd_peer_list = {
 	.name = "peer list",
-	.usage = "--dir DIR [--json]",
 	.summary = "list pinned partners",
-	.run = list_run,
+	.opts = json_opt,
+	.flags = CMD_DIR,
+	.main = list_run,
 };
 
 const struct cmd cmd_peer_status = {
 	.name = "peer status",
-	.usage = "--dir DIR [--json]",
 	.summary = "per partner: objects still to deliver, last delivery, last"
 		   " error",
-	.run = status_run,
+	.opts = json_opt,
+	.flags = CMD_DIR,
+	.main = status_run,
 };
