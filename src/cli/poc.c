@@ -92,42 +92,30 @@ static int store_all(tx_store *st, json_t *objects)
 	return rc;
 }
 
-static int add_run(int argc, char **argv)
+static const struct cli_opt add_opts[] = {
+	{ "org", "ORG", CLI_REQ, "the organisation" },
+	{ "dept", "DEPT", 0, "its department" },
+	{ "name", "NAME", CLI_REQ, "the person" },
+	{ "role", "ROLE", CLI_REQ, "duty-officer, analyst, liaison, legal-adviser,"
+	  " head-of-unit or technical-contact" },
+	{ "email", "E", 0, "e-mail address" },
+	{ "phone", "P", 0, "telephone number" },
+	{ NULL },
+};
+
+static int add_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "org", required_argument, NULL, 'o' },
-		{ "dept", required_argument, NULL, 'D' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "email", required_argument, NULL, 'e' },
-		{ "phone", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *org = NULL, *dept = NULL, *name = NULL;
-	const char *role = NULL, *email = NULL, *phone = NULL;
+	const char *dir = a->dir, *org = cli_opt(a, "org");
+	const char *dept = cli_opt(a, "dept"), *name = cli_opt(a, "name");
+	const char *role = cli_opt(a, "role"), *email = cli_opt(a, "email");
+	const char *phone = cli_opt(a, "phone");
 	char org_id[96], dept_id[96], person_id[96], now[TX_TIME_BUF];
 	char contact[512] = "", dept_name[512];
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	json_t *objs = NULL, *person;
-	int c, ok = 0, rc = 1;
+	int ok = 0, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'o': org = optarg; break;
-		case 'D': dept = optarg; break;
-		case 'n': name = optarg; break;
-		case 'r': role = optarg; break;
-		case 'e': email = optarg; break;
-		case 'p': phone = optarg; break;
-		default: return cli_usage(&cmd_poc_add);
-		}
-	}
-	if (!dir || !org || !name || !role || optind != argc)
-		return cli_usage(&cmd_poc_add);
 	for (int i = 0; roles[i]; i++)
 		ok |= strcmp(roles[i], role) == 0;
 	if (!ok)
@@ -177,10 +165,10 @@ static int add_run(int argc, char **argv)
 
 const struct cmd cmd_poc_add = {
 	.name = "poc add",
-	.usage = "--dir DIR --org ORG [--dept DEPT] --name NAME --role ROLE"
-		 " [--email E] [--phone P]",
 	.summary = "add a point of contact to the partnership's directory",
-	.run = add_run,
+	.opts = add_opts,
+	.flags = CMD_DIR,
+	.main = add_run,
 };
 
 /* ---- list and remove ---- */
@@ -254,32 +242,21 @@ static json_t *people(tx_store *st, const char *party, const char *own)
 	return out;
 }
 
-static int list_run(int argc, char **argv)
+static const struct cli_opt list_opts[] = {
+	{ "party", "CODE", 0, "only this party's contacts" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int list_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "party", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *party = NULL;
+	const char *dir = a->dir, *party = cli_opt(a, "party");
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	json_t *list, *o;
 	size_t i;
-	int c, as_json = 0;
+	int as_json = cli_flag(a, "json");
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'p': party = optarg; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_poc_list);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_poc_list);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	list = people(st, party, cfg.party);
@@ -324,35 +301,22 @@ static int list_run(int argc, char **argv)
 
 const struct cmd cmd_poc_list = {
 	.name = "poc list",
-	.usage = "--dir DIR [--party CODE] [--json]",
 	.summary = "list the partnership's points of contact",
-	.run = list_run,
+	.opts = list_opts,
+	.flags = CMD_DIR,
+	.main = list_run,
 };
 
-static int remove_run(int argc, char **argv)
+static int remove_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *id;
+	const char *dir = a->dir, *id = a->argv[0];
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	json_t *list, *o, *found = NULL;
 	char now[TX_TIME_BUF];
 	size_t i;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else
-			return cli_usage(&cmd_poc_remove);
-	}
-	if (dir == NULL || optind != argc - 1)
-		return cli_usage(&cmd_poc_remove);
-	id = argv[optind];
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	list = people(st, cfg.party, cfg.party);
@@ -382,7 +346,10 @@ static int remove_run(int argc, char **argv)
 
 const struct cmd cmd_poc_remove = {
 	.name = "poc remove",
-	.usage = "--dir DIR IDENTITY-ID",
 	.summary = "remove one of this party's points of contact (everywhere)",
-	.run = remove_run,
+	.operands = "IDENTITY-ID",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = remove_run,
 };

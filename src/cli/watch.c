@@ -55,34 +55,28 @@ static const char *duty_name(const json_t *d)
 
 /* ---- aor show / who ---- */
 
-static int aor_show_run(int argc, char **argv)
+static const struct cli_opt json_only[] = {
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static const struct cli_opt show_opts[] = {
+	{ "all", NULL, 0, "with expired and removed assignments" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int aor_show_run(const struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = args->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now;
-	int c, as_json = 0, all = 0;
+	int as_json = cli_flag(args, "json"), all = cli_flag(args, "all");
 	json_t *state, *a;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'j': as_json = 1; break;
-		case 'a': all = 1; break;
-		default: return cli_usage(&cmd_aor_show);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_aor_show);
 	if (load(dir, &cfg, &st, &now, &ws) != 0)
 		return 1;
 	state = watch_state_json(ws);
@@ -112,44 +106,35 @@ static int aor_show_run(int argc, char **argv)
 
 const struct cmd cmd_aor_show = {
 	.name = "aor show",
-	.usage = "--dir DIR [--all] [--json]",
 	.summary = "the area of responsibility: who watches which scope",
-	.run = aor_show_run,
+	.opts = show_opts,
+	.flags = CMD_DIR,
+	.main = aor_show_run,
 };
 
-static int aor_who_run(int argc, char **argv)
+static const struct cli_opt who_opts[] = {
+	{ "sector", "S", 0, "a STIX industry sector" },
+	{ "country", "CC", 0, "an ISO 3166-1 alpha-2 code or a STIX region" },
+	{ "actor", "ID", 0, "a threat actor or intrusion set" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int aor_who_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "sector", required_argument, NULL, 's' },
-		{ "country", required_argument, NULL, 'c' },
-		{ "actor", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *sector = NULL, *country = NULL, *actor = NULL;
+	const char *dir = a->dir, *sector = cli_opt(a, "sector");
+	const char *country = cli_opt(a, "country"), *actor = cli_opt(a, "actor");
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
 	struct watch_scope sc;
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now;
-	int c, as_json = 0, rc = 0;
+	int as_json = cli_flag(a, "json"), rc = 0;
 	json_t *who;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 's': sector = optarg; break;
-		case 'c': country = optarg; break;
-		case 'a': actor = optarg; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_aor_who);
-		}
-	}
-	if (dir == NULL || optind != argc || (!sector && !country && !actor))
-		return cli_usage(&cmd_aor_who);
+	if (!sector && !country && !actor)
+		return cli_fail("aor who: give --sector S, --country CC or --actor ID");
 	if (sector && !watch_is_sector(sector))
 		return cli_fail("--sector \"%s\": not in the STIX industry-sector"
 				" vocabulary (e.g. defense, aerospace, chemical,"
@@ -194,10 +179,11 @@ static int aor_who_run(int argc, char **argv)
 
 const struct cmd cmd_aor_who = {
 	.name = "aor who",
-	.usage = "--dir DIR [--sector S] [--country CC] [--actor ID] [--json]",
 	.summary = "who is responsible for a sector, country or actor, and who"
 		   " backs them up",
-	.run = aor_who_run,
+	.opts = who_opts,
+	.flags = CMD_DIR,
+	.main = aor_who_run,
 };
 
 /* ---- proposals ---- */
@@ -214,80 +200,80 @@ static int parse_change(const char *s, enum watch_change *out)
 	return -1;
 }
 
-static int propose(const struct cmd *cmd, int aor, int argc, char **argv)
+static const struct cli_opt propose_opts[] = {
+	{ "ref", "ID", 0, "the threat-actor, intrusion-set, identity,"
+	  " infrastructure or indicator (watch list)" },
+	{ "sector", "S", CLI_MANY, "a STIX industry sector" },
+	{ "country", "CC", CLI_MANY, "an ISO 3166-1 alpha-2 code" },
+	{ "region", "R", CLI_MANY, "a STIX region" },
+	{ "actor", "ID", 0, "a threat actor (AOR scope)" },
+	{ "rationale", "T", 0, "why" },
+	{ "risk", "low|medium|high|critical", 0, "risk of a watch-list entry" },
+	{ "responsible", "PARTY", 0, "the party responsible" },
+	{ "backup", "PARTY", 0, "the party backing it up (AOR)" },
+	{ "duty", "IDENTITY-ID", 0, "the duty officer (AOR)" },
+	{ "quorum", "N", 0, "approvals needed, 0: all parties" },
+	{ "review-months", "N", 0, "months to the review" },
+	{ NULL },
+};
+
+static int propose(const struct cli_args *a, int aor)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "ref", required_argument, NULL, 'r' },
-		{ "sector", required_argument, NULL, 's' },
-		{ "country", required_argument, NULL, 'c' },
-		{ "region", required_argument, NULL, 'g' },
-		{ "actor", required_argument, NULL, 'a' },
-		{ "rationale", required_argument, NULL, 'R' },
-		{ "risk", required_argument, NULL, 'k' },
-		{ "responsible", required_argument, NULL, 'p' },
-		{ "backup", required_argument, NULL, 'b' },
-		{ "duty", required_argument, NULL, 'D' },
-		{ "quorum", required_argument, NULL, 'q' },
-		{ "review-months", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *sectors[MAX_SCOPES], *countries[MAX_SCOPES];
+	const char *dir = a->dir, *sectors[MAX_SCOPES], *countries[MAX_SCOPES];
 	char scope[WATCH_KEY_MAX + 16] = "", id[100];
 	struct watch_request rq = { .aor = aor, .quorum = -1 };
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
 	tx_store *st = NULL;
 	int64_t now, v;
-	int c, n_scopes = 0, rc = 1;
+	int rc = 1;
+	static const char *const kinds[] = { "sector", "country", "region", "actor" };
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'r': rq.target = optarg; break;
-		case 's': case 'c': case 'g': case 'a':
+	rq.target = cli_opt(a, "ref");
+	rq.rationale = cli_opt(a, "rationale");
+	rq.risk = cli_opt(a, "risk");
+	rq.responsible = cli_opt(a, "responsible");
+	rq.backup = cli_opt(a, "backup");
+	rq.duty = cli_opt(a, "duty");
+	for (int k = 0; k < 4; k++) {
+		const char *const *vals = k == 3 ? NULL : cli_opts(a, kinds[k]);
+		const char *one = k == 3 ? cli_opt(a, "actor") : NULL;
+		const char *const single[] = { one, NULL };
+		if (k == 3)
+			vals = single;
+		for (; *vals; vals++) {
 			if (aor) {
-				static const char *const kinds[] = { "sector",
-					"country", "region", "actor" };
-				int k = c == 's' ? 0 : c == 'c' ? 1 : c == 'g' ? 2 : 3;
 				if (scope[0])
 					return cli_fail("one scope per proposal");
-				snprintf(scope, sizeof(scope), "%s:%s", kinds[k], optarg);
-			} else if (c == 's' && rq.n_sectors < MAX_SCOPES) {
-				sectors[rq.n_sectors++] = optarg;
-			} else if ((c == 'c' || c == 'g') && rq.n_countries < MAX_SCOPES) {
-				countries[rq.n_countries++] = optarg;
+				snprintf(scope, sizeof(scope), "%s:%s", kinds[k], *vals);
+			} else if (k == 0 && rq.n_sectors < MAX_SCOPES) {
+				sectors[rq.n_sectors++] = *vals;
+			} else if ((k == 1 || k == 2) && rq.n_countries < MAX_SCOPES) {
+				countries[rq.n_countries++] = *vals;
+			} else if (k == 3) {
+				return cli_fail("--actor is an AOR scope; a watch-list"
+						" entry names its target with --ref");
 			} else {
-				return cli_usage(cmd);
+				return cli_fail("at most %d --%s", MAX_SCOPES, kinds[k]);
 			}
-			n_scopes++;
-			break;
-		case 'R': rq.rationale = optarg; break;
-		case 'k': rq.risk = optarg; break;
-		case 'p': rq.responsible = optarg; break;
-		case 'b': rq.backup = optarg; break;
-		case 'D': rq.duty = optarg; break;
-		case 'q':
-			if (tx_parse_int64(optarg, 0, 16, &v) != TX_OK)
-				return cli_fail("--quorum \"%s\": must be 0 (all"
-						" parties) to 16", optarg);
-			rq.quorum = (int)v;
-			break;
-		case 'm':
-			if (tx_parse_int64(optarg, 1, 60, &v) != TX_OK)
-				return cli_fail("--review-months \"%s\": must be"
-						" 1-60", optarg);
-			rq.review_months = (int)v;
-			break;
-		default: return cli_usage(cmd);
 		}
 	}
-	if (dir == NULL || optind != argc - 1)
-		return cli_usage(cmd);
-	if (parse_change(argv[optind], &rq.change) != 0)
+	v = 0;
+	if (cli_opt(a, "quorum")) {
+		if (tx_parse_int64(cli_opt(a, "quorum"), 0, 16, &v) != TX_OK)
+			return cli_fail("--quorum \"%s\": must be 0 (all"
+					" parties) to 16", cli_opt(a, "quorum"));
+		rq.quorum = (int)v;
+	}
+	if (cli_opt(a, "review-months")) {
+		if (tx_parse_int64(cli_opt(a, "review-months"), 1, 60, &v) != TX_OK)
+			return cli_fail("--review-months \"%s\": must be"
+					" 1-60", cli_opt(a, "review-months"));
+		rq.review_months = (int)v;
+	}
+	if (parse_change(a->argv[0], &rq.change) != 0)
 		return cli_fail("\"%s\": the change must be add, amend, remove or"
-				" renew", argv[optind]);
+				" renew", a->argv[0]);
 	if (aor && rq.target)
 		return cli_fail("--ref is for watch-list proposals; an AOR scope is"
 				" --sector, --country, --region or --actor");
@@ -309,76 +295,69 @@ static int propose(const struct cmd *cmd, int aor, int argc, char **argv)
 	return rc;
 }
 
-static int watch_propose_run(int argc, char **argv)
+static int watch_propose_run(const struct cli_args *a)
 {
-	return propose(&cmd_watch_propose, 0, argc, argv);
+	return propose(a, 0);
 }
 
-static int aor_propose_run(int argc, char **argv)
+static int aor_propose_run(const struct cli_args *a)
 {
-	return propose(&cmd_aor_propose, 1, argc, argv);
+	return propose(a, 1);
 }
 
 const struct cmd cmd_watch_propose = {
 	.name = "watch propose",
-	.usage = "add|amend|remove|renew --dir DIR --ref ID [--rationale T]"
-		 " [--risk low|medium|high|critical] [--responsible PARTY]"
-		 " [--sector S]... [--country CC|--region R]... [--quorum N]"
-		 " [--review-months N]",
 	.summary = "propose a change to the watch list (the partners vote on it)",
-	.run = watch_propose_run,
+	.opts = propose_opts,
+	.operands = "add|amend|remove|renew",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = watch_propose_run,
 };
 
 const struct cmd cmd_aor_propose = {
 	.name = "aor propose",
-	.usage = "add|amend|remove|renew --dir DIR (--sector S | --country CC |"
-		 " --region R | --actor ID) [--responsible PARTY] [--backup PARTY]"
-		 " [--duty IDENTITY-ID] [--rationale T] [--quorum N]"
-		 " [--review-months N]",
-	.summary = "propose a change to the area of responsibility",
-	.run = aor_propose_run,
+	.summary = "propose a change to the area of responsibility (one of"
+		   " --sector, --country, --region, --actor)",
+	.opts = propose_opts,
+	.operands = "add|amend|remove|renew",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = aor_propose_run,
 };
 
-static int vote_run(int argc, char **argv)
+static const struct cli_opt vote_opts[] = {
+	{ "comment", "C", 0, "a comment for the partners" },
+	{ NULL },
+};
+
+static int vote_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "comment", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *comment = NULL;
+	const char *dir = a->dir, *comment = cli_opt(a, "comment");
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
 	tx_store *st = NULL;
 	char id[100];
 	int64_t now;
-	int c, approve, rc = 1;
+	int approve, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': comment = optarg; break;
-		default: return cli_usage(&cmd_vote);
-		}
-	}
-	if (dir == NULL || optind != argc - 2)
-		return cli_usage(&cmd_vote);
-	if (strcmp(argv[optind + 1], "approve") == 0)
+	if (strcmp(a->argv[1], "approve") == 0)
 		approve = 1;
-	else if (strcmp(argv[optind + 1], "reject") == 0)
+	else if (strcmp(a->argv[1], "reject") == 0)
 		approve = 0;
 	else
 		return cli_fail("\"%s\": the decision must be approve or reject",
-				argv[optind + 1]);
+				a->argv[1]);
 	if (load(dir, &cfg, &st, &now, NULL) != 0)
 		return 1;
-	if (watch_vote(st, cfg.party, now, argv[optind], approve, comment, id,
+	if (watch_vote(st, cfg.party, now, a->argv[0], approve, comment, id,
 		       &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 	} else {
 		printf("%s %s %s by %s\n", id, approve ? "approve" : "reject",
-		       argv[optind], cfg.party);
+		       a->argv[0], cfg.party);
 		rc = 0;
 	}
 	store_close(st);
@@ -387,45 +366,37 @@ static int vote_run(int argc, char **argv)
 
 const struct cmd cmd_vote = {
 	.name = "vote",
-	.usage = "--dir DIR PROPOSAL approve|reject [--comment C]",
 	.summary = "vote on a proposal to change the AOR or the watch list",
-	.run = vote_run,
+	.opts = vote_opts,
+	.operands = "PROPOSAL approve|reject",
+	.min_args = 2,
+	.max_args = 2,
+	.flags = CMD_DIR,
+	.main = vote_run,
 };
 
 /* ---- list, review, proposals ---- */
 
-static int list_run(int argc, char **argv)
+static const struct cli_opt list_opts[] = {
+	{ "all", NULL, 0, "with expired and removed entries" },
+	{ "json", NULL, 0, "print JSON" },
+	{ "expired-indicators", NULL, 0, "only the ids of indicators whose entry"
+	  " expired" },
+	{ NULL },
+};
+
+static int list_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "expired-indicators", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now;
-	int c, all = 0, as_json = 0, expired = 0;
+	int all = cli_flag(a, "all"), as_json = cli_flag(a, "json");
+	int expired = cli_flag(a, "expired-indicators");
 	json_t *state, *e, *list = json_array();
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'a': all = 1; break;
-		case 'j': as_json = 1; break;
-		case 'x': expired = 1; break;
-		default: json_decref(list); return cli_usage(&cmd_watch_list);
-		}
-	}
-	if (dir == NULL || optind != argc) {
-		json_decref(list);
-		return cli_usage(&cmd_watch_list);
-	}
 	if (load(dir, &cfg, &st, &now, &ws) != 0) {
 		json_decref(list);
 		return 1;
@@ -465,43 +436,33 @@ done:
 
 const struct cmd cmd_watch_list = {
 	.name = "watch list",
-	.usage = "--dir DIR [--all] [--json] [--expired-indicators]",
 	.summary = "the watch list (--all: with expired and removed entries)",
-	.run = list_run,
+	.opts = list_opts,
+	.flags = CMD_DIR,
+	.main = list_run,
 };
 
-static int review_run(int argc, char **argv)
+static const struct cli_opt review_opts[] = {
+	{ "within", "DAYS", 0, "due within this many days (default 30)" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int review_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "within", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now, within = 30;
-	int c, as_json = 0;
+	int as_json = cli_flag(a, "json");
 	json_t *state, *e, *list = NULL;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'w':
-			if (tx_parse_int64(optarg, 0, 3660, &within) != TX_OK)
-				return cli_fail("--within \"%s\": must be 0-3660 days",
-						optarg);
-			break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_watch_review);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_watch_review);
+	if (cli_opt(a, "within") &&
+	    tx_parse_int64(cli_opt(a, "within"), 0, 3660, &within) != TX_OK)
+		return cli_fail("--within \"%s\": must be 0-3660 days",
+				cli_opt(a, "within"));
 	if (load(dir, &cfg, &st, &now, &ws) != 0)
 		return 1;
 	state = watch_state_json(ws);
@@ -551,42 +512,30 @@ static int review_run(int argc, char **argv)
 
 const struct cmd cmd_watch_review = {
 	.name = "watch review",
-	.usage = "--dir DIR [--within DAYS] [--json]",
 	.summary = "entries and AOR assignments due for their yearly review"
 		   " (renew them with a proposal)",
-	.run = review_run,
+	.opts = review_opts,
+	.flags = CMD_DIR,
+	.main = review_run,
 };
 
-static int proposals_run(int argc, char **argv)
+static const struct cli_opt proposals_opts[] = {
+	{ "open", NULL, 0, "only open proposals" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int proposals_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "open", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now;
-	int c, as_json = 0, only_open = 0;
+	int as_json = cli_flag(a, "json"), only_open = cli_flag(a, "open");
 	json_t *state, *p, *list = json_array();
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'o': only_open = 1; break;
-		case 'j': as_json = 1; break;
-		default: json_decref(list); return cli_usage(&cmd_watch_proposals);
-		}
-	}
-	if (dir == NULL || optind != argc) {
-		json_decref(list);
-		return cli_usage(&cmd_watch_proposals);
-	}
 	if (load(dir, &cfg, &st, &now, &ws) != 0) {
 		json_decref(list);
 		return 1;
@@ -622,40 +571,26 @@ static int proposals_run(int argc, char **argv)
 
 const struct cmd cmd_watch_proposals = {
 	.name = "watch proposals",
-	.usage = "--dir DIR [--open] [--json]",
 	.summary = "proposals on the AOR and the watch list, with their votes",
-	.run = proposals_run,
+	.opts = proposals_opts,
+	.flags = CMD_DIR,
+	.main = proposals_run,
 };
 
 /* ---- route ---- */
 
-static int route_run(int argc, char **argv)
+static int route_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
 	tx_store *st = NULL;
 	watch_state *ws = NULL;
 	int64_t now;
-	int c, as_json = 0, rc = 0;
+	int as_json = cli_flag(a, "json"), rc = 0;
 	json_t *list = NULL, *r;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_route);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_route);
 	if (load(dir, &cfg, &st, &now, &ws) != 0)
 		return 1;
 	if (watch_route_all(st, ws, cfg.party, &list, &err) != TX_OK) {
@@ -689,8 +624,9 @@ static int route_run(int argc, char **argv)
 
 const struct cmd cmd_route = {
 	.name = "route",
-	.usage = "--dir DIR [--json]",
 	.summary = "alerts, sightings and incidents with the party and duty"
 		   " officer responsible for them (AOR and watch list)",
-	.run = route_run,
+	.opts = json_only,
+	.flags = CMD_DIR,
+	.main = route_run,
 };
