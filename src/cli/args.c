@@ -66,7 +66,7 @@ static const char *nearest_opt(const struct cmd *c, const char *s, size_t len)
 	char tmp[64];
 
 	snprintf(tmp, sizeof(tmp), "%.*s", (int)len, s);
-	if (c->flags & CMD_DIR && cli_distance(tmp, "dir") < bestd) {
+	if (c->flags & (CMD_DIR | CMD_DIR_OPT) && cli_distance(tmp, "dir") < bestd) {
 		best = "dir";
 		bestd = cli_distance(tmp, "dir");
 	}
@@ -102,12 +102,14 @@ void cli_usage_line(const struct cmd *c, char *buf, size_t n)
 			len += (size_t)snprintf(buf + len, n - len, __VA_ARGS__); \
 	} while (0)
 	buf[0] = '\0';
-	if (c->run) {
-		ADD("%s", c->usage ? c->usage : "");
+	if (c->usage) { /* the old form, or a row that words its own */
+		ADD("%s", c->usage);
 		return;
 	}
 	if (c->flags & CMD_DIR)
 		ADD("--dir DIR");
+	else if (c->flags & CMD_DIR_OPT)
+		ADD("[--dir DIR]");
 	for (int i = 0; o[i].name; i++) {
 		if (!(o[i].flags & CLI_REQ))
 			continue;
@@ -144,12 +146,13 @@ void cli_help(const struct cmd *c, FILE *f)
 
 	cli_usage_line(c, u, sizeof(u));
 	fprintf(f, "usage: trilex %s %s\n\n%s\n", c->name, u, c->summary);
-	if (c->run)
+	if (c->main == NULL)
 		return;
-	if (c->flags & CMD_DIR || o[0].name)
+	if (c->flags & (CMD_DIR | CMD_DIR_OPT) || o[0].name)
 		fprintf(f, "\noptions:\n");
-	if (c->flags & CMD_DIR)
-		fprintf(f, "  %-28s %s\n", "--dir DIR", "the node's folder (required)");
+	if (c->flags & (CMD_DIR | CMD_DIR_OPT))
+		fprintf(f, "  %-28s %s\n", "--dir DIR", c->flags & CMD_DIR ?
+			"the node's folder (required)" : "the node's folder");
 	for (int i = 0; o[i].name; i++) {
 		opt_text(&o[i], t, sizeof(t));
 		fprintf(f, "  %-28s %s%s%s\n", t, o[i].help ? o[i].help : "",
@@ -207,7 +210,7 @@ int cli_parse(const struct cmd *c, int argc, char **argv, struct cli_args *a)
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const char *value = eq ? eq + 1 : NULL;
 		int k;
-		if (c->flags & CMD_DIR && len == 3 && strncmp(name, "dir", 3) == 0) {
+		if (c->flags & (CMD_DIR | CMD_DIR_OPT) && len == 3 && strncmp(name, "dir", 3) == 0) {
 			if (value == NULL) {
 				if (i + 1 >= argc)
 					return fail_usage(c, "--dir needs a value (DIR)%s%s",
@@ -268,7 +271,7 @@ int cli_parse(const struct cmd *c, int argc, char **argv, struct cli_args *a)
 			int idx = -1;
 			const char *eq = strchr(s + 2, '=');
 			size_t l = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
-			if (c->flags & CMD_DIR && l == 3 && strncmp(s + 2, "dir", 3) == 0) {
+			if (c->flags & (CMD_DIR | CMD_DIR_OPT) && l == 3 && strncmp(s + 2, "dir", 3) == 0) {
 				if (!eq)
 					i++;
 				continue;

@@ -24,6 +24,7 @@ struct cli_opt {
 #define CLI_MAX_OPTS 32
 
 #define CMD_DIR 1u        /* works on a node folder: --dir DIR, required */
+#define CMD_DIR_OPT 2u    /* --dir DIR may be given */
 
 struct cli_args;
 
@@ -41,7 +42,7 @@ struct cmd {
 	int min_args, max_args;       /* operands; max_args -1: any number */
 	unsigned flags;       /* CMD_DIR */
 	int (*main)(const struct cli_args *a);
-	/* the old form */
+	/* the usage line when the table cannot say it (the old form always) */
 	const char *usage;    /* options, after the name */
 	int (*run)(int argc, char **argv);
 };

@@ -63,22 +63,14 @@ static int policy_collection(tx_store *st, const char *coll, int64_t *pk)
 	return 0;
 }
 
-static int check_run(int argc, char **argv)
+static int check_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *path = a->argv[0];
 	policy *p = NULL;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return cli_usage(&cmd_policy_check);
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_policy_check);
-	if (read_policy(argv[optind], &p) != 0)
+	if (read_policy(path, &p) != 0)
 		return 1;
-	printf("%s: policy %s is valid (sha256 %s)\n", argv[optind],
+	printf("%s: policy %s is valid (sha256 %s)\n", path,
 	       policy_version(p), policy_digest(p));
 	policy_free(p);
 	return 0;
@@ -86,22 +78,24 @@ static int check_run(int argc, char **argv)
 
 const struct cmd cmd_policy_check = {
 	.name = "policy check",
-	.usage = "FILE",
 	.summary = "validate a policy file, listing every problem",
-	.run = check_run,
+	.operands = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.main = check_run,
 };
 
-static int propose_run(int argc, char **argv)
+static const struct cli_opt propose_opts[] = {
+	{ "collection", "ID", 0, "where policy objects go (default " DEFAULT_COLLECTION ")" },
+	{ "parties", "JP,UK,US", 0, "the parties that must approve (default:"
+	  " every partner)" },
+	{ "quorum", "N", 0, "approvals needed, 1-16" },
+	{ NULL },
+};
+
+static int propose_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "parties", required_argument, NULL, 'p' },
-		{ "quorum", required_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = DEFAULT_COLLECTION;
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
 	const char *parties[16];
 	struct store_user local = { .admin = 1, .name = "local" };
 	struct tx_error err = { 0 };
@@ -113,25 +107,17 @@ static int propose_run(int argc, char **argv)
 	char plist[256] = "", shown[256] = "";
 	int64_t pk = 0, quorum = 0;
 	size_t n_parties = 0;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'p':
-			snprintf(plist, sizeof(plist), "%s", optarg);
-			snprintf(shown, sizeof(shown), "%s", optarg);
-			break;
-		case 'q':
-			if (tx_parse_int64(optarg, 1, 16, &quorum) != TX_OK)
-				return cli_fail("--quorum: a number 1-16");
-			break;
-		default: return cli_usage(&cmd_policy_propose);
-		}
+	if (coll == NULL)
+		coll = DEFAULT_COLLECTION;
+	if (cli_opt(a, "parties")) {
+		snprintf(plist, sizeof(plist), "%s", cli_opt(a, "parties"));
+		snprintf(shown, sizeof(shown), "%s", cli_opt(a, "parties"));
 	}
-	if (dir == NULL || optind + 1 != argc)
-		return cli_usage(&cmd_policy_propose);
+	if (cli_opt(a, "quorum") &&
+	    tx_parse_int64(cli_opt(a, "quorum"), 1, 16, &quorum) != TX_OK)
+		return cli_fail("--quorum: a number 1-16");
 	for (char *s = plist, *e; *s && n_parties < 16; s = e) {
 		e = s + strcspn(s, ",");
 		if (*e)
@@ -139,7 +125,7 @@ static int propose_run(int argc, char **argv)
 		if (*s)
 			parties[n_parties++] = s;
 	}
-	if (read_policy(argv[optind], &p) != 0)
+	if (read_policy(a->argv[0], &p) != 0)
 		return 1;
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		goto out;
@@ -176,10 +162,13 @@ out:
 
 const struct cmd cmd_policy_propose = {
 	.name = "policy propose",
-	.usage = "--dir DIR [--collection ID] [--parties JP,UK,US] [--quorum N]"
-		 " FILE",
 	.summary = "validate a policy file fully and propose it as a new version",
-	.run = propose_run,
+	.opts = propose_opts,
+	.operands = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = propose_run,
 };
 
 static void print_version(const json_t *v, const char *in_force)
@@ -211,32 +200,22 @@ static void print_version(const json_t *v, const char *in_force)
 	       in_force && strcmp(in_force, ver) == 0 ? "  <- in force" : "");
 }
 
-static int status_run(int argc, char **argv)
+static const struct cli_opt json_only[] = {
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int status_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	policy_registry *reg = NULL;
 	tx_store *st = NULL;
 	json_t *status = NULL, *x;
 	size_t i;
-	int c, as_json = 0, rc = 1;
+	int as_json = cli_flag(a, "json"), rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_policy_status);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_policy_status);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (policy_registry_load(st, cfg.party, &reg, &err) != TX_OK) {
@@ -274,20 +253,21 @@ out:
 
 const struct cmd cmd_policy_status = {
 	.name = "policy status",
-	.usage = "--dir DIR [--json]",
 	.summary = "list policy versions, their approvals and which is in force",
-	.run = status_run,
+	.opts = json_only,
+	.flags = CMD_DIR,
+	.main = status_run,
 };
 
-static int sign_run(int argc, char **argv)
+static const struct cli_opt sign_opts[] = {
+	{ "collection", "ID", 0, "where policy objects go (default " DEFAULT_COLLECTION ")" },
+	{ NULL },
+};
+
+static int sign_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = DEFAULT_COLLECTION, *version;
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
+	const char *version = a->argv[0];
 	struct store_user local = { .admin = 1, .name = "local" };
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -296,18 +276,10 @@ static int sign_run(int argc, char **argv)
 	tx_store *st = NULL;
 	int64_t pk = 0;
 	size_t i;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		default: return cli_usage(&cmd_policy_sign);
-		}
-	}
-	if (dir == NULL || optind + 1 != argc)
-		return cli_usage(&cmd_policy_sign);
-	version = argv[optind];
+	if (coll == NULL)
+		coll = DEFAULT_COLLECTION;
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (policy_registry_load(st, cfg.party, &reg, &err) != TX_OK ||
@@ -349,9 +321,13 @@ out:
 
 const struct cmd cmd_policy_sign = {
 	.name = "policy sign",
-	.usage = "--dir DIR [--collection ID] VERSION",
 	.summary = "record this node's party's approval of a policy version",
-	.run = sign_run,
+	.opts = sign_opts,
+	.operands = "VERSION",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = sign_run,
 };
 
 /* A version of the registry or a policy file, as a document (owned). */
@@ -376,38 +352,25 @@ static json_t *doc_of(const policy_registry *reg, const char *arg)
 	return json_deep_copy(d);
 }
 
-static int diff_run(int argc, char **argv)
+static int diff_run(const struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = args->dir;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	policy_registry *reg = NULL;
 	json_t *a = NULL, *b = NULL, *d = NULL, *x;
 	tx_store *st = NULL;
 	size_t i;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		default: return cli_usage(&cmd_policy_diff);
-		}
-	}
-	if (dir == NULL || optind + 2 != argc)
-		return cli_usage(&cmd_policy_diff);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (policy_registry_load(st, cfg.party, &reg, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	if ((a = doc_of(reg, argv[optind])) == NULL ||
-	    (b = doc_of(reg, argv[optind + 1])) == NULL)
+	if ((a = doc_of(reg, args->argv[0])) == NULL ||
+	    (b = doc_of(reg, args->argv[1])) == NULL)
 		goto out;
 	if ((d = policy_diff(a, b)) == NULL) {
 		cli_fail("out of memory");
@@ -429,7 +392,11 @@ out:
 
 const struct cmd cmd_policy_diff = {
 	.name = "policy diff",
-	.usage = "--dir DIR A B   (each a version on the node or a policy file)",
-	.summary = "show what changed between two policy versions",
-	.run = diff_run,
+	.summary = "show what changed between two policy versions (each a"
+		   " version on the node or a policy file)",
+	.operands = "A B",
+	.min_args = 2,
+	.max_args = 2,
+	.flags = CMD_DIR,
+	.main = diff_run,
 };
