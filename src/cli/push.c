@@ -155,20 +155,29 @@ out:
 	return rc;
 }
 
-static int push_run(int argc, char **argv)
+/* Options of a command that works on a node or on a remote TAXII server. */
+static void remote_of(const struct cli_args *a, struct remote_opts *ro)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "url", required_argument, NULL, 'U' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "cacert", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = NULL;
+	ro->url = cli_opt(a, "url");
+	ro->user = cli_opt(a, "user");
+	ro->token = cli_opt(a, "token");
+	ro->cacert = cli_opt(a, "cacert");
+}
+
+static const struct cli_opt push_opts[] = {
+	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
+	{ "batch", "N", 0, "objects per request or transaction (default 1000)" },
+	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
+	{ "user", "NAME", 0, "HTTP Basic user (password from stdin)" },
+	{ "token", "T", 0, "bearer token" },
+	{ "cacert", "PEM", 0, "the server's CA certificate" },
+	{ NULL },
+};
+
+static int push_run(const struct cli_args *a)
+{
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
+	const char *path = a->argv[0];
 	struct remote_opts ro = { 0 };
 	struct taxii_client client;
 	struct store_collection col;
@@ -183,32 +192,21 @@ static int push_run(int argc, char **argv)
 	char pw[1024] = "", *text = NULL;
 	struct tx_span *spans = NULL;
 	size_t len, n, n_spans = 0;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'b':
-			if (tx_parse_int64(optarg, 1, 100000, &batch) != TX_OK)
-				return cli_fail("--batch: 1 to 100000 objects");
-			break;
-		case 'U': ro.url = optarg; break;
-		case 'u': ro.user = optarg; break;
-		case 't': ro.token = optarg; break;
-		case 'C': ro.cacert = optarg; break;
-		default: return cli_usage(&cmd_push);
-		}
-	}
-	if ((dir == NULL && ro.url == NULL) || coll == NULL || optind != argc - 1)
-		return cli_usage(&cmd_push);
-	if (tx_read_file(argv[optind], FILE_MAX, &text, &len, &err) != TX_OK)
+	remote_of(a, &ro);
+	if (cli_opt_int(a, "batch", 1, 100000, &batch) != 0)
+		return 1;
+	if (dir == NULL && ro.url == NULL)
+		return cli_fail("push: give --dir DIR (this node) or --url URL (a"
+				" TAXII server)");
+	if (tx_read_file(path, FILE_MAX, &text, &len, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	/* A bundle or envelope is read a batch at a time (memory for one
 	 * batch, not ten times the file); anything else whole. */
 	if (tx_json_array_spans(text, len, "objects", &spans, &n_spans) == TX_OK) {
 		if (!tx_json_frame_valid(text, len, spans, n_spans, &jerr)) {
-			cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+			cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
 				 jerr.text);
 			goto out;
 		}
@@ -221,7 +219,7 @@ static int push_run(int argc, char **argv)
 	spans = NULL;
 	root = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+		cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
 			 jerr.text);
 		goto out;
 	}
@@ -241,7 +239,7 @@ static int push_run(int argc, char **argv)
 	}
 	if (!json_is_array(objects)) {
 		cli_fail("%s: not a STIX object, bundle or TAXII envelope (no"
-			 " \"objects\" list)", argv[optind]);
+			 " \"objects\" list)", path);
 		goto out;
 	}
 	n = json_array_size(objects);
@@ -261,7 +259,7 @@ ready:
 		size_t end = i + (size_t)batch < n ? i + (size_t)batch : n;
 		json_t *b;
 		if (objects == NULL) {
-			b = batch_from_spans(argv[optind], text, spans, i, end,
+			b = batch_from_spans(path, text, spans, i, end,
 					     &t.malformed);
 		} else {
 			b = json_array();
@@ -312,7 +310,11 @@ const struct cmd cmd_push = {
 		 " --collection ID [--batch N] FILE",
 	.summary = "store a STIX bundle or TAXII envelope in a collection"
 		   " (exit 3 if some objects failed)",
-	.run = push_run,
+	.opts = push_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR_OPT,
+	.main = push_run,
 };
 
 /* ---- get ---- */
@@ -423,45 +425,33 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 	return rc;
 }
 
-static int get_run(int argc, char **argv)
+static const struct cli_opt get_opts[] = {
+	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
+	{ "type", "T", 0, "only objects of this type" },
+	{ "id", "ID", 0, "only this object" },
+	{ "added-after", "TS", 0, "only objects added after this time" },
+	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
+	{ "user", "NAME", 0, "HTTP Basic user (password from stdin)" },
+	{ "token", "T", 0, "bearer token" },
+	{ "cacert", "PEM", 0, "the server's CA certificate" },
+	{ NULL },
+};
+
+static int get_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "type", required_argument, NULL, 'T' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "added-after", required_argument, NULL, 'a' },
-		{ "url", required_argument, NULL, 'U' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "cacert", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = NULL, *type = NULL, *id = NULL;
-	const char *after = NULL;
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
+	const char *type = cli_opt(a, "type"), *id = cli_opt(a, "id");
+	const char *after = cli_opt(a, "added-after");
 	struct remote_opts ro = { 0 };
 	struct store_query q = { 0 };
 	struct tx_buf query;
 	char bundle[TX_UUID_BUF];
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'T': type = optarg; break;
-		case 'i': id = optarg; break;
-		case 'a': after = optarg; break;
-		case 'U': ro.url = optarg; break;
-		case 'u': ro.user = optarg; break;
-		case 't': ro.token = optarg; break;
-		case 'C': ro.cacert = optarg; break;
-		default: return cli_usage(&cmd_get);
-		}
-	}
-	if ((dir == NULL && ro.url == NULL) || coll == NULL || optind != argc)
-		return cli_usage(&cmd_get);
+	remote_of(a, &ro);
+	if (dir == NULL && ro.url == NULL)
+		return cli_fail("get: give --dir DIR (this node) or --url URL (a"
+				" TAXII server)");
 	if (after && tx_time_parse(after, &q.added_after, NULL) != TX_OK)
 		return cli_fail("--added-after: \"%s\" is not an RFC 3339 timestamp",
 				after);
@@ -499,5 +489,7 @@ const struct cmd cmd_get = {
 	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
 		 " --collection ID [--type T] [--id ID] [--added-after TS]",
 	.summary = "print the objects of a collection as a STIX bundle",
-	.run = get_run,
+	.opts = get_opts,
+	.flags = CMD_DIR_OPT,
+	.main = get_run,
 };
