@@ -720,30 +720,12 @@ static json_t *sort_by_key(json_t *list)
 	return out;
 }
 
-tx_err watch_state_build(const struct watch_record *records, size_t n,
-			 int64_t now_us, watch_state **out, struct tx_error *err)
+/* Phase 0: room for the proposals and votes among the records. */
+static tx_err alloc_records(watch_state *s, const struct watch_record *records,
+			    size_t n, struct prop ***order)
 {
-	watch_state *s = calloc(1, sizeof(*s));
-	json_t *pby = json_object(), *vby = json_object(), *seen = json_object();
-	json_t *eidx = json_object(), *pidx = json_object();
-	struct prop **order = NULL;
 	size_t n_props = 0, n_votes = 0;
-	tx_err rc = TX_OK;
 
-	*out = NULL;
-	if (s == NULL || !pby || !vby || !seen || !eidx || !pidx) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (n > WATCH_MAX_RECORDS) {
-		rc = tx_error_set(err, TX_ERR_TOOBIG, "more than %d proposals, votes"
-				  " and contacts", WATCH_MAX_RECORDS);
-		goto out;
-	}
-	s->now = now_us;
-	s->keep = json_array();
-	s->people = json_object();
-	s->indicates = json_object();
 	for (size_t i = 0; i < n; i++) {
 		const char *t = sget(records[i].obj, "type");
 		if (t && strcmp(t, WATCH_PROPOSAL_TYPE) == 0)
@@ -751,15 +733,39 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 		else if (t && strcmp(t, WATCH_VOTE_TYPE) == 0)
 			n_votes++;
 	}
+	s->keep = json_array();
+	s->people = json_object();
+	s->indicates = json_object();
 	s->p = calloc(n_props ? n_props : 1, sizeof(*s->p));
 	s->v = calloc(n_votes ? n_votes : 1, sizeof(*s->v));
 	s->e = calloc(n_props ? n_props : 1, sizeof(*s->e));
-	order = calloc(n_props ? n_props : 1, sizeof(*order));
-	if (!s->p || !s->v || !s->e || !order || !s->keep || !s->people ||
-	    !s->indicates) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
+	*order = calloc(n_props ? n_props : 1, sizeof(**order));
+	if (!s->p || !s->v || !s->e || !*order || !s->keep || !s->people ||
+	    !s->indicates)
+		return TX_ERR_NOMEM;
+	return TX_OK;
+}
+
+/* An "indicates" relationship from an indicator: kept by its target. */
+static void add_indicates(watch_state *s, const json_t *o)
+{
+	const char *src = sget(o, "source_ref"), *dst = sget(o, "target_ref");
+	json_t *l;
+
+	if (!src || !dst || strncmp(src, "indicator--", 11) != 0)
+		return;
+	if ((l = json_object_get(s->indicates, dst)) == NULL) {
+		json_object_set_new(s->indicates, dst, json_array());
+		l = json_object_get(s->indicates, dst);
 	}
+	if (!set_has(l, src))
+		json_array_append_new(l, json_string(src));
+}
+
+/* Phase 0: each record by its type (of a valid party only). */
+static tx_err read_records(watch_state *s, const struct watch_record *records,
+			   size_t n, json_t *pby, json_t *vby, json_t *seen)
+{
 	for (size_t i = 0; i < n; i++) {
 		const json_t *o = records[i].obj;
 		const char *t = sget(o, "type"), *party = records[i].party;
@@ -767,10 +773,8 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 			continue;
 		json_array_append(s->keep, (json_t *)o);
 		if (strcmp(t, WATCH_PROPOSAL_TYPE) == 0 && sget(o, "id")) {
-			if (add_prop(s, party, o, pby) != TX_OK) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
+			if (add_prop(s, party, o, pby) != TX_OK)
+				return TX_ERR_NOMEM;
 		} else if (strcmp(t, WATCH_VOTE_TYPE) == 0) {
 			add_vote(s, party, o, vby);
 		} else if (strcmp(t, "identity") == 0) {
@@ -779,23 +783,16 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 			   json_is_string(json_object_get(o, "relationship_type")) &&
 			   strcmp(sget(o, "relationship_type"), "indicates") == 0 &&
 			   !json_is_true(json_object_get(o, "revoked"))) {
-			const char *src = sget(o, "source_ref"), *dst = sget(o, "target_ref");
-			if (src && dst && strncmp(src, "indicator--", 11) == 0) {
-				json_t *l = json_object_get(s->indicates, dst);
-				if (l == NULL) {
-					json_object_set_new(s->indicates, dst, json_array());
-					l = json_object_get(s->indicates, dst);
-				}
-				if (!set_has(l, src))
-					json_array_append_new(l, json_string(src));
-			}
+			add_indicates(s, o);
 		}
 	}
-	if ((rc = index_people(s, seen)) != TX_OK) {
-		tx_error_set(err, rc, "out of memory");
-		goto out;
-	}
-	/* 1. votes, in (created, id) order */
+	return index_people(s, seen);
+}
+
+/* Phase 1: votes, in (created, id) order; open proposals past their
+ * deadline lapse. */
+static void count_votes(watch_state *s, json_t *pidx, int64_t now_us)
+{
 	qsort(s->p, s->np, sizeof(*s->p), cmp_prop);
 	for (size_t i = 0; i < s->np; i++)
 		json_object_set_new(pidx, s->p[i].id, json_integer((json_int_t)i));
@@ -810,8 +807,13 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 			s->p[i].st = P_LAPSED;
 			s->p[i].decided = s->p[i].deadline;
 		}
-	/* 2. conflicts: one open proposal per entry at a time */
+}
+
+/* Phase 2: conflicts: one open proposal per entry at a time. */
+static void mark_conflicts(watch_state *s)
+{
 	json_t *busy = json_object();
+
 	for (size_t i = 0; i < s->np; i++) {
 		struct prop *p = &s->p[i];
 		const json_t *b;
@@ -829,16 +831,22 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 			(json_int_t)(p->st == P_OPEN ? p->deadline : p->decided), p->id));
 	}
 	json_decref(busy);
-	/* 3. approved proposals change their entries in decision order */
-	n_props = 0;
+}
+
+/* Phase 3: approved proposals change their entries in decision order;
+ * open ones are listed as pending on theirs. */
+static void apply_decisions(watch_state *s, json_t *eidx, struct prop **order)
+{
+	size_t n = 0;
+
 	for (size_t i = 0; i < s->np; i++) {
 		if (s->p[i].st == P_APPROVED)
-			order[n_props++] = &s->p[i];
+			order[n++] = &s->p[i];
 		if (s->p[i].st == P_APPROVED || s->p[i].st == P_OPEN)
 			entry_of(s, eidx, &s->p[i]);
 	}
-	qsort(order, n_props, sizeof(*order), cmp_decided);
-	for (size_t i = 0; i < n_props; i++)
+	qsort(order, n, sizeof(*order), cmp_decided);
+	for (size_t i = 0; i < n; i++)
 		apply(entry_of(s, eidx, order[i]), order[i]);
 	for (size_t i = 0; i < s->np; i++) {
 		struct prop *p = &s->p[i];
@@ -849,14 +857,21 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 		if (e->st == E_PROPOSED && json_object_size(e->values) == 0)
 			take_fields(e->values, p->obj);
 	}
-	/* 4. as at now */
-	for (size_t i = 0; i < s->ne; i++)
-		settle(&s->e[i], now_us);
+}
+
+/* Phase 4: every entry as at now, and the state as JSON. */
+static tx_err settle_all(watch_state *s, int64_t now_us)
+{
 	json_t *entries = json_array(), *aor = json_array(), *props = json_array();
-	for (size_t i = 0; i < s->ne; i++)
+	json_t *ent;
+	size_t i;
+
+	for (i = 0; i < s->ne; i++)
+		settle(&s->e[i], now_us);
+	for (i = 0; i < s->ne; i++)
 		json_array_append_new(s->e[i].aor ? aor : entries,
 				      entry_json(s, &s->e[i]));
-	for (size_t i = 0; i < s->np; i++) {
+	for (i = 0; i < s->np; i++) {
 		json_t *pj = prop_json(&s->p[i]);
 		json_array_append_new(props, pj);
 		json_object_set(s->prop_index ? s->prop_index :
@@ -867,15 +882,42 @@ tx_err watch_state_build(const struct watch_record *records, size_t n,
 	s->json = json_pack("{s:o, s:o, s:o, s:o}", "now", tjson(now_us), "entries",
 			    sort_by_key(entries), "aor", sort_by_key(aor),
 			    "proposals", props);
-	if (s->json == NULL) {
+	if (s->json == NULL || s->prop_index == NULL)
+		return TX_ERR_NOMEM;
+	json_array_foreach(json_object_get(s->json, "entries"), i, ent)
+		route_entry(s, ent);
+	return indicators(s);
+}
+
+tx_err watch_state_build(const struct watch_record *records, size_t n,
+			 int64_t now_us, watch_state **out, struct tx_error *err)
+{
+	watch_state *s = calloc(1, sizeof(*s));
+	json_t *pby = json_object(), *vby = json_object(), *seen = json_object();
+	json_t *eidx = json_object(), *pidx = json_object();
+	struct prop **order = NULL;
+	tx_err rc = TX_OK;
+
+	*out = NULL;
+	if (s == NULL || !pby || !vby || !seen || !eidx || !pidx) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	size_t i;
-	json_t *ent;
-	json_array_foreach(json_object_get(s->json, "entries"), i, ent)
-		route_entry(s, ent);
-	if ((rc = indicators(s)) != TX_OK) {
+	if (n > WATCH_MAX_RECORDS) {
+		rc = tx_error_set(err, TX_ERR_TOOBIG, "more than %d proposals, votes"
+				  " and contacts", WATCH_MAX_RECORDS);
+		goto out;
+	}
+	s->now = now_us;
+	if ((rc = alloc_records(s, records, n, &order)) != TX_OK ||
+	    (rc = read_records(s, records, n, pby, vby, seen)) != TX_OK) {
+		tx_error_set(err, rc, "out of memory");
+		goto out;
+	}
+	count_votes(s, pidx, now_us);
+	mark_conflicts(s);
+	apply_decisions(s, eidx, order);
+	if ((rc = settle_all(s, now_us)) != TX_OK) {
 		tx_error_set(err, rc, "out of memory");
 		goto out;
 	}
