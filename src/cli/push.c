@@ -168,30 +168,141 @@ static const struct cli_opt push_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
 	{ "batch", "N", 0, "objects per request or transaction (default 1000)" },
 	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
-	{ "user", "NAME", 0, "HTTP Basic user (password from stdin)" },
+	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" },
 	{ "token", "T", 0, "bearer token" },
 	{ "cacert", "PEM", 0, "the server's CA certificate" },
 	{ NULL },
 };
 
-static int push_run(const struct cli_args *a)
+/* What push reads: the file, and either the spans of its objects (a
+ * bundle or envelope, parsed a batch at a time) or its objects parsed. */
+struct push_input {
+	const char *path;
+	char *text;
+	size_t len;
+	struct tx_span *spans;   /* owned, or NULL */
+	size_t n_spans;
+	json_t *root;            /* owned, when parsed whole */
+	const json_t *objects;   /* in root, or NULL with spans */
+	size_t n;                /* objects in all */
+};
+
+static void input_free(struct push_input *in)
 {
-	const char *dir = a->dir, *coll = cli_opt(a, "collection");
-	const char *path = a->argv[0];
-	struct remote_opts ro = { 0 };
+	json_decref(in->root);
+	free(in->spans);
+	free(in->text);
+}
+
+/* Read path: a bundle or envelope a batch at a time (memory for one
+ * batch, not ten times the file); anything else whole. 0 or 1 (said). */
+static int read_input(const char *path, struct push_input *in)
+{
+	struct tx_error err = { 0 };
+	json_error_t jerr;
+	json_t *objects;
+
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	if (tx_read_file(path, FILE_MAX, &in->text, &in->len, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	if (tx_json_array_spans(in->text, in->len, "objects", &in->spans,
+				&in->n_spans) == TX_OK) {
+		if (!tx_json_frame_valid(in->text, in->len, in->spans, in->n_spans,
+					 &jerr))
+			return cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
+					jerr.text);
+		in->n = in->n_spans;
+		return 0;
+	}
+	free(in->spans);
+	in->spans = NULL;
+	if ((in->root = tx_json_load(in->text, in->len, JSON_REJECT_DUPLICATES,
+				     &jerr)) == NULL)
+		return cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
+				jerr.text);
+	objects = json_object_get(in->root, "objects");
+	if (json_is_object(in->root) && objects == NULL &&
+	    json_is_string(json_object_get(in->root, "type"))) {
+		/* A single STIX object: a list of one. */
+		objects = json_pack("[O]", in->root);
+		json_decref(in->root);
+		in->root = json_pack("{s:o}", "objects", objects);
+		objects = json_object_get(in->root, "objects");
+	} else if (tx_json_array_spans(in->text, in->len, "objects", &in->spans,
+				       &in->n_spans) != TX_OK ||
+		   in->n_spans != json_array_size(objects)) {
+		free(in->spans);
+		in->spans = NULL;
+	}
+	if (!json_is_array(objects))
+		return cli_fail("%s: not a STIX object, bundle or TAXII envelope (no"
+				" \"objects\" list)", path);
+	in->objects = objects;
+	in->n = json_array_size(objects);
+	return 0;
+}
+
+/* Where push sends: a remote TAXII server or this node's collection. */
+struct push_target {
+	const char *coll;
+	int remote;
 	struct taxii_client client;
+	tx_store *st;
 	struct store_collection col;
+};
+
+/* objects[from, to) of the input as a list (owned), or NULL. */
+static json_t *input_batch(const struct push_input *in, size_t from, size_t to,
+			   size_t *malformed)
+{
+	json_t *b;
+
+	if (in->objects == NULL)
+		return batch_from_spans(in->path, in->text, in->spans, from, to,
+					malformed);
+	b = json_array();
+	for (size_t k = from; b && k < to; k++)
+		json_array_append(b, json_array_get(in->objects, k));
+	return b;
+}
+
+/* Store or send one batch, counting its status. 0, or 1 (said). */
+static int push_batch(struct push_target *tg, const struct push_input *in,
+		      const json_t *b, size_t from, struct tally *t)
+{
 	struct store_user local = { .admin = 1, .name = "local" };
 	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+	json_t *status = NULL;
+	int bad;
+
+	if (tg->remote)
+		return push_remote_batch(&tg->client, tg->coll, b, t);
+	bad = taxii_ingest_text(tg->st, tg->col.pk, NULL, b,
+				in->spans ? in->text : NULL,
+				in->spans ? in->spans + from : NULL, from, sid,
+				&err) != TX_OK ||
+	      store_status_get(tg->st, &local, sid, &status) != TX_OK;
+	if (bad)
+		cli_fail("%s", err.msg[0] ? err.msg : "cannot store");
+	else
+		tally_status(status, t);
+	json_decref(status);
+	return bad;
+}
+
+static int push_run(const struct cli_args *a)
+{
+	const char *dir = a->dir;
+	struct remote_opts ro = { 0 };
+	struct push_target tg = { .coll = cli_opt(a, "collection") };
+	struct store_user local = { .admin = 1, .name = "local" };
 	struct tx_config cfg;
 	struct tally t = { 0 };
-	json_error_t jerr;
-	json_t *root = NULL, *objects;
-	tx_store *st = NULL;
+	struct push_input in = { 0 };
 	int64_t batch = 1000;
-	char pw[1024] = "", *text = NULL;
-	struct tx_span *spans = NULL;
-	size_t len, n, n_spans = 0;
+	char pw[1024] = "";
 	int rc = 1;
 
 	remote_of(a, &ro);
@@ -200,107 +311,41 @@ static int push_run(const struct cli_args *a)
 	if (dir == NULL && ro.url == NULL)
 		return cli_fail("push: give --dir DIR (this node) or --url URL (a"
 				" TAXII server)");
-	if (tx_read_file(path, FILE_MAX, &text, &len, &err) != TX_OK)
-		return cli_fail("%s", err.msg);
-	/* A bundle or envelope is read a batch at a time (memory for one
-	 * batch, not ten times the file); anything else whole. */
-	if (tx_json_array_spans(text, len, "objects", &spans, &n_spans) == TX_OK) {
-		if (!tx_json_frame_valid(text, len, spans, n_spans, &jerr)) {
-			cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
-				 jerr.text);
-			goto out;
-		}
-		root = NULL;
-		objects = NULL;
-		n = n_spans;
-		goto ready;
-	}
-	free(spans);
-	spans = NULL;
-	root = tx_json_load(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column,
-			 jerr.text);
+	if (read_input(a->argv[0], &in) != 0)
 		goto out;
-	}
-	objects = json_object_get(root, "objects");
-	if (json_is_object(root) && objects == NULL &&
-	    json_is_string(json_object_get(root, "type"))) {
-		/* A single STIX object: a list of one. */
-		objects = json_pack("[O]", root);
-		json_decref(root);
-		root = json_pack("{s:o}", "objects", objects);
-		objects = json_object_get(root, "objects");
-	} else if (tx_json_array_spans(text, len, "objects", &spans, &n_spans) !=
-			   TX_OK ||
-		   n_spans != json_array_size(objects)) {
-		free(spans);
-		spans = NULL;
-	}
-	if (!json_is_array(objects)) {
-		cli_fail("%s: not a STIX object, bundle or TAXII envelope (no"
-			 " \"objects\" list)", path);
-		goto out;
-	}
-	n = json_array_size(objects);
-ready:
-	if (ro.url != NULL) {
-		if (remote_setup(&ro, &client, pw, sizeof(pw)) != 0)
+	tg.remote = ro.url != NULL;
+	if (tg.remote) {
+		if (remote_setup(&ro, &tg.client, pw, sizeof(pw)) != 0)
 			goto out;
 	} else {
-		if (cli_open_node(dir, &cfg, &st) != 0)
+		if (cli_open_node(dir, &cfg, &tg.st) != 0)
 			goto out;
-		if (store_collection_get(st, &local, coll, &col) != TX_OK) {
-			cli_fail("no collection \"%s\" in %s", coll, dir);
+		if (store_collection_get(tg.st, &local, tg.coll, &tg.col) != TX_OK) {
+			cli_fail("no collection \"%s\" in %s", tg.coll, dir);
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < n; i += (size_t)batch) {
-		size_t end = i + (size_t)batch < n ? i + (size_t)batch : n;
-		json_t *b;
-		if (objects == NULL) {
-			b = batch_from_spans(path, text, spans, i, end,
-					     &t.malformed);
-		} else {
-			b = json_array();
-			for (size_t k = i; b && k < end; k++)
-				json_array_append(b, json_array_get(objects, k));
-		}
+	for (size_t i = 0; i < in.n; i += (size_t)batch) {
+		size_t end = i + (size_t)batch < in.n ? i + (size_t)batch : in.n;
+		json_t *b = input_batch(&in, i, end, &t.malformed);
+		int bad;
 		if (b == NULL) {
 			cli_fail("out of memory");
 			goto out;
 		}
-		int bad;
-		if (ro.url != NULL) {
-			bad = push_remote_batch(&client, coll, b, &t);
-		} else {
-			char sid[TX_UUID_BUF];
-			json_t *status = NULL;
-			bad = taxii_ingest_text(st, col.pk, NULL, b,
-						spans ? text : NULL,
-						spans ? spans + i : NULL, i, sid,
-						&err) != TX_OK ||
-			      store_status_get(st, &local, sid, &status) != TX_OK;
-			if (bad)
-				cli_fail("%s", err.msg[0] ? err.msg : "cannot store");
-			else
-				tally_status(status, &t);
-			json_decref(status);
-		}
+		bad = push_batch(&tg, &in, b, i, &t);
 		json_decref(b);
 		if (bad)
 			goto out;
-		progress(end, n);
+		progress(end, in.n);
 	}
-	printf("%zu objects: %zu added, %zu already present, %zu failed\n", n,
+	printf("%zu objects: %zu added, %zu already present, %zu failed\n", in.n,
 	       t.added, t.present, t.failed);
 	rc = t.failed ? 3 : 0;
 out:
 	sodium_memzero(pw, sizeof(pw));
-	store_close(st);
-	json_decref(root);
-	free(spans);
-	free(text);
+	store_close(tg.st);
+	input_free(&in);
 	return rc;
 }
 
@@ -431,7 +476,7 @@ static const struct cli_opt get_opts[] = {
 	{ "id", "ID", 0, "only this object" },
 	{ "added-after", "TS", 0, "only objects added after this time" },
 	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
-	{ "user", "NAME", 0, "HTTP Basic user (password from stdin)" },
+	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" },
 	{ "token", "T", 0, "bearer token" },
 	{ "cacert", "PEM", 0, "the server's CA certificate" },
 	{ NULL },
