@@ -25,7 +25,7 @@ static void print_json(const json_t *v)
 
 static const char *s_(const json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
+	const char *s = tx_json_str(o, k);
 
 	return s ? s : "-";
 }

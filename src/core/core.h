@@ -159,6 +159,10 @@ int tx_json_frame_valid(const char *text, size_t len, const struct tx_span *span
  * bytes); returns the new length. */
 size_t tx_json_compact(const char *in, size_t len, char *out);
 
+/* The string member key of o, or NULL (o not an object, key missing or not
+ * a string): the one getter every module uses. */
+const char *tx_json_str(const json_t *o, const char *key);
+
 /* ---- JSON text to jansson values (core/jparse.c) ---- */
 
 /*

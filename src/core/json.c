@@ -146,4 +146,7 @@ size_t tx_json_compact(const char *in, size_t len, char *out)
 	return o;
 }
 
-
+const char *tx_json_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}

@@ -20,11 +20,6 @@ struct best {
 	json_t *who;                /* owned: responsible, backup, duty... */
 };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static void offer(struct best *b, int prio, json_t *who, json_t *reasons,
 		  json_t *reason)
 {
@@ -54,10 +49,10 @@ static void by_aor(const watch_state *s, struct best *b, json_t *reasons,
 static void by_entry(const watch_state *s, struct best *b, json_t *reasons,
 		     const json_t *e, const char *ref)
 {
-	const char *resp = sget(e, "responsible_party");
+	const char *resp = tx_json_str(e, "responsible_party");
 	json_t *who, *bd;
 
-	bd = watch_duty_of(s, sget(e, "backup_party"), NULL);
+	bd = watch_duty_of(s, tx_json_str(e, "backup_party"), NULL);
 	who = json_pack("{s:s?, s:O?, s:O?, s:o?}", "responsible", resp, "backup",
 			json_object_get(e, "backup_party"), "duty",
 			json_object_get(e, "duty"), "backup_duty", bd);
@@ -97,7 +92,7 @@ static void by_ref(const watch_state *s, struct best *b, json_t *reasons,
 	if (strncmp(ref, "identity--", 10) == 0)
 		by_scopes(s, b, reasons, json_object_get(o, "sectors"), NULL, ref);
 	if (strncmp(ref, "location--", 10) == 0) {
-		const char *c = sget(o, "country"), *r = sget(o, "region");
+		const char *c = tx_json_str(o, "country"), *r = tx_json_str(o, "region");
 		char up[3] = { 0 };
 		if (c && strlen(c) == 2) {
 			/* STIX writes country codes in either case */
@@ -179,13 +174,13 @@ tx_err watch_route_all(tx_store *st, const watch_state *s, const char *party,
 		goto out;
 	json_array_foreach(recs, i, r) {
 		const json_t *o = json_object_get(r, "object");
-		const char *t = sget(o, "type"), *id = sget(o, "id");
+		const char *t = tx_json_str(o, "type"), *id = tx_json_str(o, "id");
 		if (id && t && (!strcmp(t, "identity") || !strcmp(t, "location")))
 			json_object_set(objects, id, (json_t *)o);
 	}
 	json_array_foreach(recs, i, r) {
 		const json_t *o = json_object_get(r, "object");
-		const char *t = sget(o, "type"), *id = sget(o, "id");
+		const char *t = tx_json_str(o, "type"), *id = tx_json_str(o, "id");
 		json_t *route, *row;
 		char when[TX_TIME_BUF];
 		if (!id || !t || (strcmp(t, "report") && strcmp(t, "sighting") &&
@@ -197,7 +192,7 @@ tx_err watch_route_all(tx_store *st, const watch_state *s, const char *party,
 		row = json_pack("{s:s, s:s, s:O?, s:s, s:s, s:I}", "id", id, "type", t,
 				"name", json_object_get(o, "name"), "origin",
 				json_is_true(json_object_get(r, "here")) ? "here" :
-				sget(r, "party"), "received", when, "added",
+				tx_json_str(r, "party"), "received", when, "added",
 				json_integer_value(json_object_get(r, "added")));
 		json_object_update(row, route);
 		json_decref(route);

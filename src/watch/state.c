@@ -86,16 +86,11 @@ struct watch_state {
 	json_t *ind_entry;          /* live indicator id -> entry JSON */
 };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int64_t tget(const json_t *o, const char *k)
 {
 	int64_t t = 0;
 
-	tx_time_parse(sget(o, k), &t, NULL);
+	tx_time_parse(tx_json_str(o, k), &t, NULL);
 	return t;
 }
 
@@ -196,7 +191,7 @@ static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
 {
 	struct prop *p = &s->p[s->np];
 	struct tx_error err = { 0 };
-	const json_t *prev = json_object_get(by_id, sget(o, "id"));
+	const json_t *prev = json_object_get(by_id, tx_json_str(o, "id"));
 
 	memset(p, 0, sizeof(*p));
 	if (prev != NULL) {
@@ -207,11 +202,11 @@ static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
 		p = q;        /* replace it in place */
 		memset(p, 0, sizeof(*p));
 	} else {
-		json_object_set_new(by_id, sget(o, "id"), json_integer((json_int_t)s->np));
+		json_object_set_new(by_id, tx_json_str(o, "id"), json_integer((json_int_t)s->np));
 		s->np++;
 	}
 	p->obj = o;
-	p->id = sget(o, "id");
+	p->id = tx_json_str(o, "id");
 	snprintf(p->party, sizeof(p->party), "%s", party);
 	p->approved = json_array();
 	p->rejected = json_array();
@@ -227,10 +222,10 @@ static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
 			p->id = "?";
 		return TX_OK;
 	}
-	p->aor = strcmp(sget(o, "subject"), "aor") == 0;
-	p->change = watch_change_parse(sget(o, "change"));
+	p->aor = strcmp(tx_json_str(o, "subject"), "aor") == 0;
+	p->change = watch_change_parse(tx_json_str(o, "change"));
 	snprintf(p->key, sizeof(p->key), "%c|%s", p->aor ? 'A' : 'W',
-		 sget(o, p->aor ? "scope" : "target_ref"));
+		 tx_json_str(o, p->aor ? "scope" : "target_ref"));
 	p->n = (int)json_array_size(json_object_get(o, "parties"));
 	p->quorum = (int)json_integer_value(json_object_get(o, "quorum"));
 	if (p->quorum <= 0)
@@ -268,20 +263,20 @@ static void add_vote(watch_state *s, const char *party, const json_t *o,
 
 	if (watch_vote_check(o, &err) != TX_OK)
 		return;   /* not a vote we can read: counted nowhere */
-	prev = json_object_get(by_id, sget(o, "id"));
+	prev = json_object_get(by_id, tx_json_str(o, "id"));
 	if (prev != NULL) {
 		v = &s->v[json_integer_value(prev)];
 		if (prefer(v->party, v->obj, party, o))
 			return;
 	} else {
-		json_object_set_new(by_id, sget(o, "id"), json_integer((json_int_t)s->nv));
+		json_object_set_new(by_id, tx_json_str(o, "id"), json_integer((json_int_t)s->nv));
 		v = &s->v[s->nv++];
 	}
 	v->obj = o;
-	v->id = sget(o, "id");
-	v->ref = sget(o, "proposal_ref");
-	v->comment = sget(o, "comment");
-	v->approve = strcmp(sget(o, "decision"), "approve") == 0;
+	v->id = tx_json_str(o, "id");
+	v->ref = tx_json_str(o, "proposal_ref");
+	v->comment = tx_json_str(o, "comment");
+	v->approve = strcmp(tx_json_str(o, "decision"), "approve") == 0;
 	v->created = tget(o, "created");
 	snprintf(v->party, sizeof(v->party), "%s", party);
 }
@@ -300,7 +295,7 @@ static int has_role(const json_t *o, const char *role)
 static void add_person(watch_state *s, const char *party, const json_t *o,
 		       json_t *seen)
 {
-	const char *claimed = sget(o, "x_trilex_party"), *id = sget(o, "id");
+	const char *claimed = tx_json_str(o, "x_trilex_party"), *id = tx_json_str(o, "id");
 	const json_t *prev;
 
 	/* a person counts for the party that signed it, and must say so */
@@ -308,8 +303,8 @@ static void add_person(watch_state *s, const char *party, const json_t *o,
 	    (claimed && strcmp(claimed, party) != 0) || !has_role(o, "duty-officer"))
 		return;
 	prev = json_object_get(seen, id);
-	if (prev != NULL && strcmp(sget(prev, "modified") ? sget(prev, "modified") : "",
-				   sget(o, "modified") ? sget(o, "modified") : "") >= 0)
+	if (prev != NULL && strcmp(tx_json_str(prev, "modified") ? tx_json_str(prev, "modified") : "",
+				   tx_json_str(o, "modified") ? tx_json_str(o, "modified") : "") >= 0)
 		return;
 	json_object_set_new(seen, id, json_pack("{s:s, s:O}", "party", party, "o", o));
 }
@@ -479,9 +474,9 @@ static int cmp_decided(const void *a, const void *b)
 static int cmp_name(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(sget(x, "name"), sget(y, "name"));
+	int c = strcmp(tx_json_str(x, "name"), tx_json_str(y, "name"));
 
-	return c ? c : strcmp(sget(x, "id"), sget(y, "id"));
+	return c ? c : strcmp(tx_json_str(x, "id"), tx_json_str(y, "id"));
 }
 
 /* people: party -> individuals sorted by (name, id) */
@@ -492,7 +487,7 @@ static tx_err index_people(watch_state *s, json_t *seen)
 
 	json_object_foreach(seen, k, v) {
 		const json_t *o = json_object_get(v, "o");
-		const char *party = sget(v, "party");
+		const char *party = tx_json_str(v, "party");
 		if (json_is_true(json_object_get(o, "revoked")))
 			continue;
 		if ((list = json_object_get(s->people, party)) == NULL) {
@@ -527,7 +522,7 @@ json_t *watch_duty_of(const watch_state *s, const char *party,
 
 	if (duty_ref)
 		json_array_foreach(list, i, x)
-			if (strcmp(sget(x, "id"), duty_ref) == 0)
+			if (strcmp(tx_json_str(x, "id"), duty_ref) == 0)
 				return json_deep_copy(x);
 	x = json_array_get(list, 0);
 	return x ? json_deep_copy(x) : NULL;
@@ -566,10 +561,10 @@ static json_t *entry_json(const watch_state *s, const struct entry *e)
 	json_object_set(o, "proposals", e->history);
 	json_object_set(o, "pending", e->pending);
 	if (e->aor) {
-		json_t *d = watch_duty_of(s, sget(o, "responsible_party"),
-					  sget(o, "duty_ref"));
+		json_t *d = watch_duty_of(s, tx_json_str(o, "responsible_party"),
+					  tx_json_str(o, "duty_ref"));
 		json_object_set_new(o, "duty", d ? d : json_null());
-		d = watch_duty_of(s, sget(o, "backup_party"), NULL);
+		d = watch_duty_of(s, tx_json_str(o, "backup_party"), NULL);
 		json_object_set_new(o, "backup_duty", d ? d : json_null());
 	}
 	return o;
@@ -607,8 +602,8 @@ static void route_entry(watch_state *s, json_t *ent)
 	json_t *who = NULL;
 	size_t i;
 
-	if (sget(ent, "responsible_party") == NULL) {
-		const char *t = sget(ent, "target_ref");
+	if (tx_json_str(ent, "responsible_party") == NULL) {
+		const char *t = tx_json_str(ent, "target_ref");
 		if (watch_actor_id(t))
 			who = watch_aor_who(s, NULL, NULL, t);
 		l = json_object_get(ent, "sectors");
@@ -628,7 +623,7 @@ static void route_entry(watch_state *s, json_t *ent)
 		}
 		json_decref(who);
 	}
-	json_t *d = watch_duty_of(s, sget(ent, "responsible_party"), NULL);
+	json_t *d = watch_duty_of(s, tx_json_str(ent, "responsible_party"), NULL);
 	json_object_set_new(ent, "duty", d ? d : json_null());
 }
 
@@ -671,7 +666,7 @@ static tx_err indicators(watch_state *s)
 		return TX_ERR_NOMEM;
 	}
 	json_array_foreach(json_object_get(s->json, "entries"), i, ent) {
-		const char *t = sget(ent, "target_ref"), *st = sget(ent, "state");
+		const char *t = tx_json_str(ent, "target_ref"), *st = tx_json_str(ent, "state");
 		int alive = strcmp(st, "active") == 0 || strcmp(st, "under-review") == 0;
 		int gone = strcmp(st, "expired") == 0 || strcmp(st, "removed") == 0;
 		json_t *mine = json_array();
@@ -701,7 +696,7 @@ static tx_err indicators(watch_state *s)
 
 static int cmp_entry_json(const void *a, const void *b)
 {
-	return strcmp(sget(*(json_t *const *)a, "key"), sget(*(json_t *const *)b, "key"));
+	return strcmp(tx_json_str(*(json_t *const *)a, "key"), tx_json_str(*(json_t *const *)b, "key"));
 }
 
 static json_t *sort_by_key(json_t *list)
@@ -727,7 +722,7 @@ static tx_err alloc_records(watch_state *s, const struct watch_record *records,
 	size_t n_props = 0, n_votes = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *t = sget(records[i].obj, "type");
+		const char *t = tx_json_str(records[i].obj, "type");
 		if (t && strcmp(t, WATCH_PROPOSAL_TYPE) == 0)
 			n_props++;
 		else if (t && strcmp(t, WATCH_VOTE_TYPE) == 0)
@@ -749,7 +744,7 @@ static tx_err alloc_records(watch_state *s, const struct watch_record *records,
 /* An "indicates" relationship from an indicator: kept by its target. */
 static void add_indicates(watch_state *s, const json_t *o)
 {
-	const char *src = sget(o, "source_ref"), *dst = sget(o, "target_ref");
+	const char *src = tx_json_str(o, "source_ref"), *dst = tx_json_str(o, "target_ref");
 	json_t *l;
 
 	if (!src || !dst || strncmp(src, "indicator--", 11) != 0)
@@ -768,11 +763,11 @@ static tx_err read_records(watch_state *s, const struct watch_record *records,
 {
 	for (size_t i = 0; i < n; i++) {
 		const json_t *o = records[i].obj;
-		const char *t = sget(o, "type"), *party = records[i].party;
+		const char *t = tx_json_str(o, "type"), *party = records[i].party;
 		if (t == NULL || !watch_party_valid(party))
 			continue;
 		json_array_append(s->keep, (json_t *)o);
-		if (strcmp(t, WATCH_PROPOSAL_TYPE) == 0 && sget(o, "id")) {
+		if (strcmp(t, WATCH_PROPOSAL_TYPE) == 0 && tx_json_str(o, "id")) {
 			if (add_prop(s, party, o, pby) != TX_OK)
 				return TX_ERR_NOMEM;
 		} else if (strcmp(t, WATCH_VOTE_TYPE) == 0) {
@@ -781,7 +776,7 @@ static tx_err read_records(watch_state *s, const struct watch_record *records,
 			add_person(s, party, o, seen);
 		} else if (strcmp(t, "relationship") == 0 &&
 			   json_is_string(json_object_get(o, "relationship_type")) &&
-			   strcmp(sget(o, "relationship_type"), "indicates") == 0 &&
+			   strcmp(tx_json_str(o, "relationship_type"), "indicates") == 0 &&
 			   !json_is_true(json_object_get(o, "revoked"))) {
 			add_indicates(s, o);
 		}
@@ -960,8 +955,8 @@ json_t *watch_aor_who(const watch_state *s, const char *sector,
 			continue;
 		snprintf(key, sizeof(key), "%s:%s", want[k][0], want[k][1]);
 		json_array_foreach(json_object_get(s->json, "aor"), i, a) {
-			const char *st = sget(a, "state");
-			if (strcmp(sget(a, "key"), key) != 0 ||
+			const char *st = tx_json_str(a, "state");
+			if (strcmp(tx_json_str(a, "key"), key) != 0 ||
 			    (strcmp(st, "active") && strcmp(st, "under-review")))
 				continue;
 			json_array_append_new(matched, json_string(key));
@@ -1009,8 +1004,8 @@ const json_t *watch_live_entry(const watch_state *s, const char *target)
 	const json_t *e;
 
 	json_array_foreach(json_object_get(s->json, "entries"), i, e) {
-		const char *st = sget(e, "state");
-		if (strcmp(sget(e, "key"), target) == 0 &&
+		const char *st = tx_json_str(e, "state");
+		if (strcmp(tx_json_str(e, "key"), target) == 0 &&
 		    (strcmp(st, "active") == 0 || strcmp(st, "under-review") == 0))
 			return e;
 	}
