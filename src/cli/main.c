@@ -28,6 +28,16 @@ static void help(FILE *f)
 	fprintf(f, "\n`trilex <command> --help` shows a command's options.\n");
 }
 
+/* s with "|" written "\|", for a Markdown table cell. */
+static void cell(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			putchar('\\');
+		putchar(*s);
+	}
+}
+
 /* The README's command table: `trilex help --markdown`. */
 static void help_markdown(void)
 {
@@ -36,8 +46,11 @@ static void help_markdown(void)
 	printf("| command | what it does |\n|---|---|\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		cli_usage_line(commands[i], u, sizeof(u));
-		printf("| `trilex %s%s%s` | %s |\n", commands[i]->name, u[0] ? " " : "",
-		       u, commands[i]->summary);
+		printf("| `trilex %s%s", commands[i]->name, u[0] ? " " : "");
+		cell(u);
+		printf("` | ");
+		cell(commands[i]->summary);
+		printf(" |\n");
 	}
 }
 
