@@ -131,9 +131,12 @@ static tx_err check_len(const char *what, const char *v, size_t max,
 	return TX_OK;
 }
 
-tx_err store_collection_add(tx_store *st, const char *title,
-			    const char *description, const char *alias,
-			    char id_out[TX_UUID_BUF], struct tx_error *err)
+/* Insert a collection row; with ensure, an existing alias is no error and
+ * nothing is inserted (one statement, so racing writers agree). */
+static tx_err insert_collection(tx_store *st, const char *title,
+				const char *description, const char *alias,
+				int ensure, char id_out[TX_UUID_BUF],
+				struct tx_error *err)
 {
 	struct store_collection c;
 	sqlite3_stmt *s = NULL;
@@ -142,13 +145,17 @@ tx_err store_collection_add(tx_store *st, const char *title,
 	if ((rc = check_len("title", title, sizeof(c.title), 1, err)) ||
 	    (rc = check_len("description", description, sizeof(c.description), 0,
 			    err)) ||
-	    (rc = check_len("alias", alias, sizeof(c.alias), 0, err)))
+	    (rc = check_len("alias", alias, sizeof(c.alias), ensure, err)))
 		return rc;
 	if (alias != NULL && *alias != '\0' && tx_uuid_valid(alias, strlen(alias)))
 		return tx_error_set(err, TX_ERR_INVALID,
 				    "alias must not look like a collection id");
-	if ((rc = db_prepare(st, "INSERT INTO collections(id, title, description,"
-			     " alias, created) VALUES (?, ?, ?, ?, ?)", &s, err)))
+	if ((rc = db_prepare(st, ensure ?
+			     "INSERT INTO collections(id, title, description, alias,"
+			     " created) VALUES (?, ?, ?, ?, ?)"
+			     " ON CONFLICT(alias) DO NOTHING" :
+			     "INSERT INTO collections(id, title, description, alias,"
+			     " created) VALUES (?, ?, ?, ?, ?)", &s, err)))
 		return rc;
 	tx_uuid4(id_out);
 	sqlite3_bind_text(s, 1, id_out, -1, SQLITE_STATIC);
@@ -168,12 +175,18 @@ tx_err store_collection_add(tx_store *st, const char *title,
 	return rc;
 }
 
+tx_err store_collection_add(tx_store *st, const char *title,
+			    const char *description, const char *alias,
+			    char id_out[TX_UUID_BUF], struct tx_error *err)
+{
+	return insert_collection(st, title, description, alias, 0, id_out, err);
+}
+
 tx_err store_collection_ensure(tx_store *st, const char *title,
 			       const char *description, const char *alias,
 			       struct store_collection *c, struct tx_error *err)
 {
 	struct store_user admin = { .admin = 1 };
-	sqlite3_stmt *s = NULL;
 	char id[TX_UUID_BUF];
 	tx_err rc;
 
@@ -182,27 +195,9 @@ tx_err store_collection_ensure(tx_store *st, const char *title,
 				    "a collection made when missing needs an alias");
 	if (store_collection_get(st, &admin, alias, c) == TX_OK)
 		return TX_OK;
-	if ((rc = check_len("title", title, sizeof(c->title), 1, err)) ||
-	    (rc = check_len("description", description, sizeof(c->description), 0,
-			    err)) ||
-	    (rc = check_len("alias", alias, sizeof(c->alias), 1, err)))
-		return rc;
-	/* One statement: of two writers (processes or threads) that both
-	 * found it missing, the second inserts nothing and reads the first's. */
-	if ((rc = db_prepare(st, "INSERT INTO collections(id, title, description,"
-			     " alias, created) VALUES (?, ?, ?, ?, ?)"
-			     " ON CONFLICT(alias) DO NOTHING", &s, err)))
-		return rc;
-	tx_uuid4(id);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, description ? description : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, tx_time_now_us());
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "add collection");
-	db_done(st, s);
-	if (rc != TX_OK)
+	/* Of two writers (processes or threads) that both found it missing,
+	 * the second inserts nothing and reads the first's. */
+	if ((rc = insert_collection(st, title, description, alias, 1, id, err)))
 		return rc;
 	if (store_collection_get(st, &admin, alias, c) != TX_OK)
 		return tx_error_set(err, TX_ERR_INTERNAL,
