@@ -23,6 +23,7 @@
  * operators, LIKE, MATCHES, ISSUBSET and ISSUPERSET are false for them
  * with or without NOT.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -685,25 +686,70 @@ out:
 
 /* ---- sets of observations from JSON ---- */
 
-static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, int depth,
-		     struct tx_error *err)
+/* Deepest nesting of lists and bundles gather follows (a list of lists of
+ * bundles is 3); deeper input is refused, never walked without end. */
+#define GATHER_MAX_DEPTH 16
+
+/* What gather saw, to say why no observed-data was found. */
+struct seen {
+	size_t n_bundles, n_lists, n_objects, n_other;
+	const char *types[4];   /* the first distinct object types (borrowed) */
+	size_t n_types;
+};
+
+static void seen_type(struct seen *s, const char *type)
 {
-	if (depth > 2)
-		return TX_OK;
+	if (type == NULL)
+		type = "(no type)";
+	for (size_t i = 0; i < s->n_types; i++)
+		if (strcmp(s->types[i], type) == 0)
+			return;
+	if (s->n_types < sizeof(s->types) / sizeof(s->types[0]))
+		s->types[s->n_types++] = type;
+}
+
+/*
+ * Walk v: a bundle, an observed-data or another object, or a list of any
+ * of these (lists and bundles nest, so a list of bundles, the form the
+ * OASIS matcher reads, and a list of lists of objects are read alike).
+ */
+static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, int depth,
+		     struct seen *seen, struct tx_error *err)
+{
+	if (depth > GATHER_MAX_DEPTH)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "lists and bundles nested more than %d deep", GATHER_MAX_DEPTH);
 	if (json_is_array(v)) {
+		seen->n_lists++;
 		for (size_t i = 0; i < json_array_size(v); i++) {
-			tx_err rc = gather(json_array_get(v, i), set, cap, depth + 1, err);
+			tx_err rc = gather(json_array_get(v, i), set, cap, depth + 1, seen, err);
 			if (rc != TX_OK)
 				return rc;
 		}
 		return TX_OK;
 	}
-	if (!json_is_object(v))
+	if (!json_is_object(v)) {
+		seen->n_other++;
 		return TX_OK;
+	}
 	const char *type = json_string_value(json_object_get(v, "type"));
 	const char *id = json_string_value(json_object_get(v, "id"));
-	if (type && strcmp(type, "bundle") == 0)
-		return gather(json_object_get(v, "objects"), set, cap, depth + 1, err);
+	if (type && strcmp(type, "bundle") == 0) {
+		const json_t *objs = json_object_get(v, "objects");
+		seen->n_bundles++;
+		if (objs == NULL)
+			return TX_OK;
+		if (!json_is_array(objs))
+			return tx_error_set(err, TX_ERR_INVALID, "a bundle's objects is not a list");
+		for (size_t i = 0; i < json_array_size(objs); i++) {
+			tx_err rc = gather(json_array_get(objs, i), set, cap, depth + 1, seen, err);
+			if (rc != TX_OK)
+				return rc;
+		}
+		return TX_OK;
+	}
+	seen->n_objects++;
+	seen_type(seen, type);
 	if (id && json_object_set(set->objects, id, (json_t *)v) != 0)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if (type && strcmp(type, "observed-data") == 0) {
@@ -720,9 +766,40 @@ static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, i
 	return TX_OK;
 }
 
+/* "no observed-data found: ..." with what the input held instead. */
+static tx_err none_found(const json_t *root, const struct seen *s, struct tx_error *err)
+{
+	char types[200] = "";
+	size_t off = 0;
+
+	if (!json_is_array(root) && !json_is_object(root))
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "no observed-data found: the input is a JSON %s, not a bundle, "
+				    "a list or an object",
+				    json_is_string(root) ? "string" : json_is_null(root) ? "null"
+				    : json_is_boolean(root) ? "boolean" : "number");
+	if (s->n_objects == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "no observed-data found: %zu bundle(s) and %zu list(s) hold no "
+				    "STIX object%s", s->n_bundles, s->n_lists,
+				    s->n_other ? " (only values that are not objects)" : "");
+	for (size_t i = 0; i < s->n_types && off < sizeof(types); i++) {
+		int n = snprintf(types + off, sizeof(types) - off, "%s%s", i ? ", " : "",
+				 s->types[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return tx_error_set(err, TX_ERR_INVALID,
+			    "no observed-data found: %zu object(s) read (type %s%s), none of "
+			    "type observed-data", s->n_objects, types,
+			    s->n_types == sizeof(s->types) / sizeof(s->types[0]) ? ", ..." : "");
+}
+
 tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 				struct tx_error *err)
 {
+	struct seen seen = { 0 };
 	size_t cap = 0;
 	tx_err rc;
 
@@ -730,7 +807,10 @@ tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 	set->owned = 1;
 	if ((set->objects = json_object()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = gather(root, set, &cap, 0, err)) != TX_OK)
+	rc = gather(root, set, &cap, 0, &seen, err);
+	if (rc == TX_OK && set->n_observed == 0)
+		rc = none_found(root, &seen, err);
+	if (rc != TX_OK)
 		pattern_obsset_free(set);
 	return rc;
 }

@@ -59,8 +59,11 @@ struct pattern_obsset {
 
 /*
  * Collect the observed-data of a bundle, a list of bundles, a list of
- * objects or one observed-data object into set; every object with an id is
- * indexed for references. Borrows root, which must outlive set.
+ * objects or one observed-data object into set (lists and bundles nest, up
+ * to 16 deep); every object with an id is indexed for references. Borrows
+ * root, which must outlive set. TX_ERR_INVALID when no observed-data is
+ * found (the message says what the input held instead) or the nesting is
+ * too deep.
  */
 tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 				struct tx_error *err);

@@ -163,6 +163,66 @@ static void test_pattern_commands(void **state)
 	free(err);
 }
 
+/*
+ * Issue 13 item 1: a bundle, a list of bundles (the OASIS matcher's input
+ * form) and a list of objects are read alike by `pattern match` and by
+ * `match --format stix`; a file without observed-data is an error that
+ * says why, never a silent "no match" or "events: 0".
+ */
+static void test_input_forms(void **state)
+{
+	static const char *forms[] = { "pattern/forms-bundle.json", "pattern/forms-bundles.json",
+				       "pattern/forms-objects.json" };
+	char file[4096], none[4096], *out = NULL, *err = NULL;
+	struct http_resp r;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		assert_non_null(testdata_path(forms[i], file, sizeof(file)));
+		const char *m[] = { "pattern", "match",
+				    "[domain-name:value = 'forms.example'] FOLLOWEDBY [ipv4-addr:value = '203.0.113.6']",
+				    file, NULL };
+		int rc = run_trilex(m, NULL, &out, &err);
+		if (rc != 0)
+			fail_msg("%s: exit %d: %s", forms[i], rc, err);
+		assert_non_null(strstr(out, "match: 2 observed-data bound"));
+		assert_non_null(strstr(out, "observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a01"));
+		assert_non_null(strstr(out, "observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a02"));
+		free(out);
+		free(err);
+	}
+	assert_non_null(testdata_path("pattern/forms-none.json", none, sizeof(none)));
+	const char *m0[] = { "pattern", "match", "[domain-name:value = 'forms.example']", none, NULL };
+	assert_int_equal(run_trilex(m0, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "no observed-data found: 2 object(s) read (type indicator, domain-name)"));
+	free(out);
+	free(err);
+	const char *m1[] = { "pattern", "match", "[domain-name:value = 'forms.example']", "-", NULL };
+	assert_int_equal(run_trilex(m1, "[[], {\"type\": \"bundle\", \"objects\": []}]", &out, &err), 2);
+	assert_non_null(strstr(err, "no observed-data found: 1 bundle(s) and 2 list(s) hold no STIX object"));
+	free(out);
+	free(err);
+
+	json_t *ind = json_array();
+	json_array_append_new(ind, indicator("000000000301", "[ipv4-addr:value = '203.0.113.6']", "stix"));
+	post(ind, &r);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	assert_non_null(testdata_path("pattern/forms-bundles.json", file, sizeof(file)));
+	const char *a1[] = { "match", "--dir", N.dir, "--format", "stix", file, NULL };
+	assert_int_equal(run_trilex(a1, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "\"events\":2"));
+	assert_non_null(strstr(out, "\"observed_data\":\"observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a02\""));
+	assert_non_null(strstr(out, "000000000301"));
+	free(out);
+	free(err);
+	const char *a2[] = { "match", "--dir", N.dir, "--format", "stix", none, NULL };
+	assert_int_equal(run_trilex(a2, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "forms-none.json: no observed-data found"));
+	assert_null(strstr(out, "\"events\":0"));
+	free(out);
+	free(err);
+}
+
 static void test_match_and_sightings(void **state)
 {
 	char file[4096], *out = NULL, *err = NULL, path[256];
@@ -391,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_validates_patterns),
 		cmocka_unit_test(test_pattern_commands),
+		cmocka_unit_test(test_input_forms),
 		cmocka_unit_test(test_match_and_sightings),
 		cmocka_unit_test(test_match_follow),
 	};

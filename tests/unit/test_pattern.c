@@ -233,6 +233,46 @@ static void test_eval_bad_observed(void **state)
 	json_decref(j);
 }
 
+/* Issue 13 item 1: every input form is walked to its observed-data; none
+ * found, or nesting past the cap, is an error that says why. */
+static void test_obsset_forms(void **state)
+{
+	static const char *od = "{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-0000000000f1\","
+				"\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+				"\"number_observed\":1,\"object_refs\":[]}";
+	static const char *forms[] = { "%s", "[%s]", "{\"type\":\"bundle\",\"objects\":[%s]}",
+				       "[{\"type\":\"bundle\",\"objects\":[%s]}]",
+				       "[[{\"type\":\"bundle\",\"objects\":[[%s]]}]]" };
+	struct pattern_obsset set;
+	struct tx_error err = { 0 };
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text), forms[i], od);
+		json_t *j = json_loads(text, 0, NULL);
+		assert_non_null(j);
+		if (pattern_obsset_from_json(j, &set, &err) != TX_OK)
+			fail_msg("%s: %s", forms[i], err.msg);
+		assert_int_equal(set.n_observed, 1);
+		pattern_obsset_free(&set);
+		json_decref(j);
+	}
+	json_t *j = json_loads("[{\"type\":\"ipv4-addr\",\"value\":\"1.2.3.4\"}]", 0, NULL);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_ERR_INVALID);
+	assert_string_equal(err.msg, "no observed-data found: 1 object(s) read (type ipv4-addr), none of type observed-data");
+	json_decref(j);
+	j = json_loads("\"observed-data\"", JSON_DECODE_ANY, NULL);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "the input is a JSON string"));
+	json_decref(j);
+	/* 17 lists deep */
+	snprintf(text, sizeof(text), "[[[[[[[[[[[[[[[[[%s]]]]]]]]]]]]]]]]]", od);
+	j = json_loads(text, 0, NULL);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "nested more than 16 deep"));
+	json_decref(j);
+}
+
 /* ---- the index against the reference evaluator ---- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -663,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_eval_cases),
 		cmocka_unit_test(test_eval_bad_observed),
+		cmocka_unit_test(test_obsset_forms),
 		cmocka_unit_test(test_index_vs_reference),
 		cmocka_unit_test(test_index_v4_prefixes),
 		cmocka_unit_test(test_index_active),
