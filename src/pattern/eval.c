@@ -163,27 +163,6 @@ static void to_val(const json_t *j, const char *holder, const char *key, size_t 
 	}
 }
 
-/* A UTF-8 string as bytes of its code points, when all are below 256. */
-static bool latin1(const char *s, size_t len, char *out, size_t *out_len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
-			out[n++] = (char)c;
-			i++;
-		} else if ((c & 0xe0) == 0xc0 && i + 1 < len && c <= 0xc3) {
-			out[n++] = (char)(((c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f));
-			i += 2;
-		} else {
-			return false;
-		}
-	}
-	*out_len = n;
-	return true;
-}
-
 static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl)
 {
 	int r = memcmp(a, b, al < bl ? al : bl);
@@ -205,7 +184,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_BIN) {
 			char *tmp = malloc(l->len + 1);
 			size_t n;
-			int ok = tmp && latin1(l->s, l->len, tmp, &n);
+			int ok = tmp && px_latin1(l->s, l->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(v->s, v->len, tmp, n);
 			free(tmp);
@@ -220,7 +199,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_STR) {
 			char *tmp = malloc(v->len + 1);
 			size_t n;
-			int ok = tmp && latin1(v->s, v->len, tmp, &n);
+			int ok = tmp && px_latin1(v->s, v->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(tmp, n, l->s, l->len);
 			free(tmp);
@@ -279,46 +258,79 @@ static bool equal(const struct val *v, const struct px_lit *l)
 	return compare(v, l, &c) == 0 && c == 0;
 }
 
+/* MATCHES: does re find a match in s (len bytes)? */
+static bool re_search(const pcre2_code *re, const char *s, size_t len)
+{
+	pcre2_match_data *md;
+	bool r;
+
+	if (re == NULL || (md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		return false;
+	r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL) >= 0;
+	pcre2_match_data_free(md);
+	return r;
+}
+
+/* LIKE and MATCHES on a string: both sides in NFC (9.6.2; the constant
+ * was normalised when the pattern was parsed). */
+static bool text_test(const struct px_test *t, const struct val *v)
+{
+	char buf[1024], *owned = NULL;
+	size_t n = 0;
+	const char *s = px_nfc(v->s, v->len, buf, sizeof(buf), &n, &owned);
+	bool r;
+
+	if (s == NULL) {
+		s = v->s;
+		n = v->len;
+	}
+	r = t->op == OP_LIKE ? px_like(s, n, t->lit.s, t->lit.len) : re_search(t->re, s, n);
+	free(owned);
+	return r;
+}
+
+/*
+ * Does comparison t hold of value v? Section 9.6.1: a comparison whose
+ * operand types do not fit is false, and NOT negates whatever the
+ * comparison gave, so NOT makes it true. (A missing value never gets here:
+ * walk finds nothing, and every comparison on it is false.)
+ */
 static bool test_value(const struct px_test *t, const struct val *v)
 {
-	bool r;
+	bool r = false;
 	int c;
 
 	switch (t->op) {
 	case OP_EQ: r = equal(v, &t->lit); break;
 	case OP_NE: r = !equal(v, &t->lit); break;
 	case OP_LT: case OP_LE: case OP_GT: case OP_GE:
-		if (compare(v, &t->lit, &c) != 0)
-			return false;
-		r = t->op == OP_LT ? c < 0 : t->op == OP_LE ? c <= 0 : t->op == OP_GT ? c > 0 : c >= 0;
+		if (compare(v, &t->lit, &c) == 0)
+			r = t->op == OP_LT ? c < 0 : t->op == OP_LE ? c <= 0
+			    : t->op == OP_GT ? c > 0 : c >= 0;
 		break;
 	case OP_IN:
-		r = false;
 		for (size_t i = 0; i < t->n_set && !r; i++)
 			r = equal(v, &t->set[i]);
 		break;
 	case OP_LIKE:
-		if (v->kind != V_STR)
-			return false;
-		r = px_like(v->s, v->len, t->lit.s, t->lit.len);
+		if (v->kind == V_STR)
+			r = text_test(t, v);
+		else if (v->kind == V_BIN)   /* 9.6.4: over the bytes */
+			r = t->bin && t->bin_ok && px_like_bytes(v->s, v->len, t->bin, t->bin_len);
 		break;
-	case OP_MATCHES: {
-		if (v->kind != V_STR)
-			return false;
-		pcre2_match_data *md = pcre2_match_data_create_from_pattern(t->re, NULL);
-		if (md == NULL)
-			return false;
-		r = pcre2_match(t->re, (PCRE2_SPTR)v->s, v->len, 0, 0, md, NULL) >= 0;
-		pcre2_match_data_free(md);
+	case OP_MATCHES:
+		if (v->kind == V_STR)
+			r = text_test(t, v);
+		else if (v->kind == V_BIN)
+			r = t->bin_ok && re_search(t->re_bin, v->s, v->len);
 		break;
-	}
 	case OP_ISSUBSET:
 	case OP_ISSUPERSET: {
+		/* any string holding an address or CIDR; others are false */
 		struct px_net a, b;
-		if (!v->ip || !px_net_parse(v->s, v->len, &a) ||
-		    !px_net_parse(t->lit.s, t->lit.len, &b))
-			return false;
-		r = t->op == OP_ISSUBSET ? px_net_subset(&a, &b) : px_net_subset(&b, &a);
+		if (v->kind == V_STR && px_net_parse(v->s, v->len, &a) &&
+		    px_net_parse(t->lit.s, t->lit.len, &b))
+			r = t->op == OP_ISSUBSET ? px_net_subset(&a, &b) : px_net_subset(&b, &a);
 		break;
 	}
 	case OP_EXISTS:
@@ -331,14 +343,34 @@ static bool test_value(const struct px_test *t, const struct val *v)
 
 /* ---- paths ---- */
 
+/*
+ * The object a reference of observed-data od names: one of its embedded
+ * objects (STIX 2.0), or one its object_refs lists (9.7.4: a reference is
+ * followed only to SCOs of the same observed-data; others of the file are
+ * not found). NULL when there is none.
+ */
 static const json_t *lookup(const struct ctx *c, size_t od, const char *id)
 {
-	const json_t *local = json_object_get(c->set->observed[od], "objects");
-	const json_t *o = local ? json_object_get(local, id) : NULL;
+	const json_t *o = c->set->observed[od];
+	const json_t *local = json_object_get(o, "objects");
+	const json_t *refs = json_object_get(o, "object_refs");
+	const json_t *x = local && id ? json_object_get(local, id) : NULL;
 
-	if (o == NULL && c->set->objects)
-		o = json_object_get(c->set->objects, id);
-	return json_is_object(o) ? o : NULL;
+	if (x == NULL && id && c->set->objects) {
+		for (size_t i = 0; i < json_array_size(refs); i++) {
+			const char *r = json_string_value(json_array_get(refs, i));
+			if (r && strcmp(r, id) == 0) {
+				x = json_object_get(c->set->objects, id);
+				break;
+			}
+		}
+	}
+	return json_is_object(x) ? x : NULL;
+}
+
+static bool is_ref_key(const char *key, size_t klen)
+{
+	return key && (ends_with(key, klen, "_ref") || ends_with(key, klen, "_refs"));
 }
 
 static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct px_test *t,
@@ -348,6 +380,16 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 		return;
 	if (step == t->path.n_steps) {
 		struct val v;
+		/* 9.7: a path ending on a reference names the object it
+		 * references, not the id (a reference that does not resolve
+		 * is no value at all) */
+		if (json_is_string(cur) && is_ref_key(key, klen)) {
+			if ((cur = lookup(c, od, json_string_value(cur))) == NULL)
+				return;
+			holder = json_string_value(json_object_get(cur, "type"));
+			key = NULL;
+			klen = 0;
+		}
 		to_val(cur, holder, key, klen, &v);
 		if (t->op == OP_EXISTS || test_value(t, &v))
 			*hit = true;
@@ -356,8 +398,7 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 	}
 	const struct px_step *st = &t->path.steps[step];
 	if (st->kind == STEP_KEY) {
-		if (json_is_string(cur) && key &&
-		    (ends_with(key, klen, "_ref") || ends_with(key, klen, "_refs"))) {
+		if (json_is_string(cur) && is_ref_key(key, klen)) {
 			cur = lookup(c, od, json_string_value(cur));
 			if (cur == NULL)
 				return;
@@ -372,11 +413,11 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 		if (st->kind == STEP_STAR) {
 			for (size_t i = 0; i < n && !*hit; i++)
 				walk(c, od, json_array_get(cur, i), t, step + 1, holder, key, klen, hit);
-		} else {
-			int64_t i = st->index < 0 ? (int64_t)n + st->index : st->index;
-			if (i >= 0 && (uint64_t)i < n)
-				walk(c, od, json_array_get(cur, (size_t)i), t, step + 1, holder, key,
-				     klen, hit);
+		} else if (st->index >= 0 && (uint64_t)st->index < n) {
+			/* 9.7.2: an index past either end (a negative one
+			 * included) is out of range: no value */
+			walk(c, od, json_array_get(cur, (size_t)st->index), t, step + 1, holder,
+			     key, klen, hit);
 		}
 	}
 }
@@ -549,9 +590,10 @@ static tx_err obs_eval(struct ctx *c, const struct px_node *n, struct blist *out
 					if (c->last[od] < min_last)
 						min_last = c->last[od];
 				}
-				/* the observations fit in the window if the latest
-				 * start is at most within_us after the earliest end */
-				ok = l.len[i] == 0 || max_first - min_last <= n->within_us;
+				/* 9.5.1: the window is half-open, so the
+				 * observations fit if the latest start is less
+				 * than within_us after the earliest end */
+				ok = l.len[i] == 0 || max_first - min_last < n->within_us;
 			} else {
 				ok = n->start < n->stop;
 				for (size_t k = 0; ok && k < l.len[i]; k++) {
