@@ -223,6 +223,48 @@ static void test_input_forms(void **state)
 	free(err);
 }
 
+/*
+ * Issue 13 item 2: an IN set of mixed types (STIX 2.1 9.6.1) and a second
+ * qualifier of a kind (9.5) are invalid patterns: refused on ingest, with
+ * the others of the request kept, and by `pattern check`.
+ */
+static void test_ingest_refuses_section9(void **state)
+{
+	struct http_resp r;
+	char *out = NULL, *err = NULL;
+	json_t *objs = json_array();
+
+	json_array_append_new(objs, indicator("000000000401", "[file:size IN (1, 'a')]", "stix"));
+	json_array_append_new(objs, indicator("000000000402", "[file:size IN (1, 2.5)]", "stix"));
+	json_array_append_new(objs, indicator("000000000403",
+					      "[file:name = 'x'] WITHIN 5 SECONDS WITHIN 6 SECONDS", "stix"));
+	post(objs, &r);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")), 2);
+	json_t *fails = json_object_get(r.json, "failures");
+	const char *m0 = json_string_value(json_object_get(json_array_get(fails, 0), "message"));
+	const char *m1 = json_string_value(json_object_get(json_array_get(fails, 1), "message"));
+	assert_non_null(m0);
+	assert_non_null(m1);
+	assert_non_null(strstr(m0, "objects[0] indicator--00000000-0000-4000-8000-000000000401: pattern: position 19: "
+				   "an IN list must hold constants of one type: a string after a number"));
+	assert_non_null(strstr(m1, "objects[2] indicator--00000000-0000-4000-8000-000000000403: pattern: position 36: "
+				   "a second WITHIN qualifier"));
+	http_free(&r);
+
+	const char *c1[] = { "pattern", "check", "[a:b IN (1, true)]", NULL };
+	assert_int_equal(run_trilex(c1, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "an IN list must hold constants of one type: a boolean after a number"));
+	free(out);
+	free(err);
+	const char *c2[] = { "pattern", "check", "[a:b = 1] REPEATS 2 TIMES REPEATS 3 TIMES", NULL };
+	assert_int_equal(run_trilex(c2, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "position 27: a second REPEATS qualifier"));
+	free(out);
+	free(err);
+}
+
 static void test_match_and_sightings(void **state)
 {
 	char file[4096], *out = NULL, *err = NULL, path[256];
@@ -452,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_ingest_validates_patterns),
 		cmocka_unit_test(test_pattern_commands),
 		cmocka_unit_test(test_input_forms),
+		cmocka_unit_test(test_ingest_refuses_section9),
 		cmocka_unit_test(test_match_and_sightings),
 		cmocka_unit_test(test_match_follow),
 	};
