@@ -10,18 +10,23 @@
  * combine bindings that share no observation; FOLLOWEDBY also needs the
  * left side's latest first_observed not after the right side's earliest
  * last_observed. WITHIN n SECONDS keeps bindings whose observations can
- * all be placed in n seconds; START/STOP those whose every observation
- * overlaps [START, STOP); REPEATS n TIMES takes n disjoint bindings.
+ * all be placed in a half-open window of n seconds (9.5.1); START/STOP
+ * those whose every observation overlaps [START, STOP); REPEATS n TIMES
+ * takes n disjoint bindings.
  *
  * Values: a path step into a property ending in _ref or _refs follows the
- * reference when the path goes on. Values of properties ending in _hex or
- * _bin are binary. The value of an ipv4-addr or ipv6-addr is compared as
- * a network (1.2.3.4 equals 1.2.3.4/32; ::ffff:1.2.3.4 equals 1.2.3.4).
- * A string meets a t'...' constant as a timestamp, a b'...' constant as
- * bytes when every code point is below 256. Values of other kinds than
- * the constant compare unequal ('=' false, '!=' true); the order
- * operators, LIKE, MATCHES, ISSUBSET and ISSUPERSET are false for them
- * with or without NOT.
+ * reference, and a path ending on one names the referenced object (9.7);
+ * references resolve only to the SCOs of the same observed-data (9.7.4).
+ * An index outside the list, a negative one too, gives no value (9.7.2).
+ * Values of properties ending in _hex or _bin are binary; LIKE and
+ * MATCHES run over their bytes (9.6.4). The value of an ipv4-addr or
+ * ipv6-addr is compared as a network with =, != and IN (1.2.3.4 equals
+ * 1.2.3.4/32; ::ffff:1.2.3.4 equals 1.2.3.4); ISSUBSET and ISSUPERSET
+ * take any string holding an address. LIKE and MATCHES compare NFC forms
+ * (9.6.2). A string meets a t'...' constant as a timestamp, a b'...'
+ * constant as bytes when every code point is below 256. A comparison of
+ * values of other kinds than the constant is false ('!=' true), and NOT
+ * negates it (9.6.1).
  */
 #include <stdio.h>
 #include <stdlib.h>

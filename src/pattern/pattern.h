@@ -183,8 +183,9 @@ size_t pattern_index_size(const pattern_index *ix);
  * The indicators that an event with these facts could match (plus those
  * that can only be decided by evaluating every event), as positions in
  * the index, into out (at most max; *n_out receives how many were found,
- * which may exceed max). Takes no locks, allocates nothing; safe from any
- * number of threads. A candidate still needs pattern_eval.
+ * which may exceed max). Takes no locks and allocates nothing, except to
+ * put a non-ASCII string longer than 4 KiB in NFC for LIKE/MATCHES keys;
+ * safe from any number of threads. A candidate still needs pattern_eval.
  */
 void pattern_index_candidates(const pattern_index *ix,
 			      const struct pattern_fact *facts, size_t n_facts,
