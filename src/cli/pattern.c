@@ -132,7 +132,7 @@ out:
 const struct cmd cmd_pattern_match = {
 	.name = "pattern match",
 	.usage = "'PATTERN' FILE|-",
-	.summary = "evaluate a pattern against a STIX bundle (or list of bundles) of observed-data"
+	.summary = "evaluate a pattern against a bundle, a list of bundles or a list of objects with observed-data"
 		   " (exit 0 match, 1 no match, 2 error)",
 	.run = match_run,
 };

@@ -10,19 +10,25 @@
  * combine bindings that share no observation; FOLLOWEDBY also needs the
  * left side's latest first_observed not after the right side's earliest
  * last_observed. WITHIN n SECONDS keeps bindings whose observations can
- * all be placed in n seconds; START/STOP those whose every observation
- * overlaps [START, STOP); REPEATS n TIMES takes n disjoint bindings.
+ * all be placed in a half-open window of n seconds (9.5.1); START/STOP
+ * those whose every observation overlaps [START, STOP); REPEATS n TIMES
+ * takes n disjoint bindings.
  *
  * Values: a path step into a property ending in _ref or _refs follows the
- * reference when the path goes on. Values of properties ending in _hex or
- * _bin are binary. The value of an ipv4-addr or ipv6-addr is compared as
- * a network (1.2.3.4 equals 1.2.3.4/32; ::ffff:1.2.3.4 equals 1.2.3.4).
- * A string meets a t'...' constant as a timestamp, a b'...' constant as
- * bytes when every code point is below 256. Values of other kinds than
- * the constant compare unequal ('=' false, '!=' true); the order
- * operators, LIKE, MATCHES, ISSUBSET and ISSUPERSET are false for them
- * with or without NOT.
+ * reference, and a path ending on one names the referenced object (9.7);
+ * references resolve only to the SCOs of the same observed-data (9.7.4).
+ * An index outside the list, a negative one too, gives no value (9.7.2).
+ * Values of properties ending in _hex or _bin are binary; LIKE and
+ * MATCHES run over their bytes (9.6.4). The value of an ipv4-addr or
+ * ipv6-addr is compared as a network with =, != and IN (1.2.3.4 equals
+ * 1.2.3.4/32; ::ffff:1.2.3.4 equals 1.2.3.4); ISSUBSET and ISSUPERSET
+ * take any string holding an address. LIKE and MATCHES compare NFC forms
+ * (9.6.2). A string meets a t'...' constant as a timestamp, a b'...'
+ * constant as bytes when every code point is below 256. A comparison of
+ * values of other kinds than the constant is false ('!=' true), and NOT
+ * negates it (9.6.1).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,27 +168,6 @@ static void to_val(const json_t *j, const char *holder, const char *key, size_t 
 	}
 }
 
-/* A UTF-8 string as bytes of its code points, when all are below 256. */
-static bool latin1(const char *s, size_t len, char *out, size_t *out_len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
-			out[n++] = (char)c;
-			i++;
-		} else if ((c & 0xe0) == 0xc0 && i + 1 < len && c <= 0xc3) {
-			out[n++] = (char)(((c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f));
-			i += 2;
-		} else {
-			return false;
-		}
-	}
-	*out_len = n;
-	return true;
-}
-
 static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl)
 {
 	int r = memcmp(a, b, al < bl ? al : bl);
@@ -204,7 +189,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_BIN) {
 			char *tmp = malloc(l->len + 1);
 			size_t n;
-			int ok = tmp && latin1(l->s, l->len, tmp, &n);
+			int ok = tmp && px_latin1(l->s, l->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(v->s, v->len, tmp, n);
 			free(tmp);
@@ -219,7 +204,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_STR) {
 			char *tmp = malloc(v->len + 1);
 			size_t n;
-			int ok = tmp && latin1(v->s, v->len, tmp, &n);
+			int ok = tmp && px_latin1(v->s, v->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(tmp, n, l->s, l->len);
 			free(tmp);
@@ -278,46 +263,79 @@ static bool equal(const struct val *v, const struct px_lit *l)
 	return compare(v, l, &c) == 0 && c == 0;
 }
 
+/* MATCHES: does re find a match in s (len bytes)? */
+static bool re_search(const pcre2_code *re, const char *s, size_t len)
+{
+	pcre2_match_data *md;
+	bool r;
+
+	if (re == NULL || (md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		return false;
+	r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL) >= 0;
+	pcre2_match_data_free(md);
+	return r;
+}
+
+/* LIKE and MATCHES on a string: both sides in NFC (9.6.2; the constant
+ * was normalised when the pattern was parsed). */
+static bool text_test(const struct px_test *t, const struct val *v)
+{
+	char buf[1024], *owned = NULL;
+	size_t n = 0;
+	const char *s = px_nfc(v->s, v->len, buf, sizeof(buf), &n, &owned);
+	bool r;
+
+	if (s == NULL) {
+		s = v->s;
+		n = v->len;
+	}
+	r = t->op == OP_LIKE ? px_like(s, n, t->lit.s, t->lit.len) : re_search(t->re, s, n);
+	free(owned);
+	return r;
+}
+
+/*
+ * Does comparison t hold of value v? Section 9.6.1: a comparison whose
+ * operand types do not fit is false, and NOT negates whatever the
+ * comparison gave, so NOT makes it true. (A missing value never gets here:
+ * walk finds nothing, and every comparison on it is false.)
+ */
 static bool test_value(const struct px_test *t, const struct val *v)
 {
-	bool r;
+	bool r = false;
 	int c;
 
 	switch (t->op) {
 	case OP_EQ: r = equal(v, &t->lit); break;
 	case OP_NE: r = !equal(v, &t->lit); break;
 	case OP_LT: case OP_LE: case OP_GT: case OP_GE:
-		if (compare(v, &t->lit, &c) != 0)
-			return false;
-		r = t->op == OP_LT ? c < 0 : t->op == OP_LE ? c <= 0 : t->op == OP_GT ? c > 0 : c >= 0;
+		if (compare(v, &t->lit, &c) == 0)
+			r = t->op == OP_LT ? c < 0 : t->op == OP_LE ? c <= 0
+			    : t->op == OP_GT ? c > 0 : c >= 0;
 		break;
 	case OP_IN:
-		r = false;
 		for (size_t i = 0; i < t->n_set && !r; i++)
 			r = equal(v, &t->set[i]);
 		break;
 	case OP_LIKE:
-		if (v->kind != V_STR)
-			return false;
-		r = px_like(v->s, v->len, t->lit.s, t->lit.len);
+		if (v->kind == V_STR)
+			r = text_test(t, v);
+		else if (v->kind == V_BIN)   /* 9.6.4: over the bytes */
+			r = t->bin && t->bin_ok && px_like_bytes(v->s, v->len, t->bin, t->bin_len);
 		break;
-	case OP_MATCHES: {
-		if (v->kind != V_STR)
-			return false;
-		pcre2_match_data *md = pcre2_match_data_create_from_pattern(t->re, NULL);
-		if (md == NULL)
-			return false;
-		r = pcre2_match(t->re, (PCRE2_SPTR)v->s, v->len, 0, 0, md, NULL) >= 0;
-		pcre2_match_data_free(md);
+	case OP_MATCHES:
+		if (v->kind == V_STR)
+			r = text_test(t, v);
+		else if (v->kind == V_BIN)
+			r = t->bin_ok && re_search(t->re_bin, v->s, v->len);
 		break;
-	}
 	case OP_ISSUBSET:
 	case OP_ISSUPERSET: {
+		/* any string holding an address or CIDR; others are false */
 		struct px_net a, b;
-		if (!v->ip || !px_net_parse(v->s, v->len, &a) ||
-		    !px_net_parse(t->lit.s, t->lit.len, &b))
-			return false;
-		r = t->op == OP_ISSUBSET ? px_net_subset(&a, &b) : px_net_subset(&b, &a);
+		if (v->kind == V_STR && px_net_parse(v->s, v->len, &a) &&
+		    px_net_parse(t->lit.s, t->lit.len, &b))
+			r = t->op == OP_ISSUBSET ? px_net_subset(&a, &b) : px_net_subset(&b, &a);
 		break;
 	}
 	case OP_EXISTS:
@@ -330,14 +348,34 @@ static bool test_value(const struct px_test *t, const struct val *v)
 
 /* ---- paths ---- */
 
+/*
+ * The object a reference of observed-data od names: one of its embedded
+ * objects (STIX 2.0), or one its object_refs lists (9.7.4: a reference is
+ * followed only to SCOs of the same observed-data; others of the file are
+ * not found). NULL when there is none.
+ */
 static const json_t *lookup(const struct ctx *c, size_t od, const char *id)
 {
-	const json_t *local = json_object_get(c->set->observed[od], "objects");
-	const json_t *o = local ? json_object_get(local, id) : NULL;
+	const json_t *o = c->set->observed[od];
+	const json_t *local = json_object_get(o, "objects");
+	const json_t *refs = json_object_get(o, "object_refs");
+	const json_t *x = local && id ? json_object_get(local, id) : NULL;
 
-	if (o == NULL && c->set->objects)
-		o = json_object_get(c->set->objects, id);
-	return json_is_object(o) ? o : NULL;
+	if (x == NULL && id && c->set->objects) {
+		for (size_t i = 0; i < json_array_size(refs); i++) {
+			const char *r = json_string_value(json_array_get(refs, i));
+			if (r && strcmp(r, id) == 0) {
+				x = json_object_get(c->set->objects, id);
+				break;
+			}
+		}
+	}
+	return json_is_object(x) ? x : NULL;
+}
+
+static bool is_ref_key(const char *key, size_t klen)
+{
+	return key && (ends_with(key, klen, "_ref") || ends_with(key, klen, "_refs"));
 }
 
 static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct px_test *t,
@@ -347,6 +385,16 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 		return;
 	if (step == t->path.n_steps) {
 		struct val v;
+		/* 9.7: a path ending on a reference names the object it
+		 * references, not the id (a reference that does not resolve
+		 * is no value at all) */
+		if (json_is_string(cur) && is_ref_key(key, klen)) {
+			if ((cur = lookup(c, od, json_string_value(cur))) == NULL)
+				return;
+			holder = json_string_value(json_object_get(cur, "type"));
+			key = NULL;
+			klen = 0;
+		}
 		to_val(cur, holder, key, klen, &v);
 		if (t->op == OP_EXISTS || test_value(t, &v))
 			*hit = true;
@@ -355,8 +403,7 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 	}
 	const struct px_step *st = &t->path.steps[step];
 	if (st->kind == STEP_KEY) {
-		if (json_is_string(cur) && key &&
-		    (ends_with(key, klen, "_ref") || ends_with(key, klen, "_refs"))) {
+		if (json_is_string(cur) && is_ref_key(key, klen)) {
 			cur = lookup(c, od, json_string_value(cur));
 			if (cur == NULL)
 				return;
@@ -371,11 +418,11 @@ static void walk(const struct ctx *c, size_t od, const json_t *cur, const struct
 		if (st->kind == STEP_STAR) {
 			for (size_t i = 0; i < n && !*hit; i++)
 				walk(c, od, json_array_get(cur, i), t, step + 1, holder, key, klen, hit);
-		} else {
-			int64_t i = st->index < 0 ? (int64_t)n + st->index : st->index;
-			if (i >= 0 && (uint64_t)i < n)
-				walk(c, od, json_array_get(cur, (size_t)i), t, step + 1, holder, key,
-				     klen, hit);
+		} else if (st->index >= 0 && (uint64_t)st->index < n) {
+			/* 9.7.2: an index past either end (a negative one
+			 * included) is out of range: no value */
+			walk(c, od, json_array_get(cur, (size_t)st->index), t, step + 1, holder,
+			     key, klen, hit);
 		}
 	}
 }
@@ -548,9 +595,10 @@ static tx_err obs_eval(struct ctx *c, const struct px_node *n, struct blist *out
 					if (c->last[od] < min_last)
 						min_last = c->last[od];
 				}
-				/* the observations fit in the window if the latest
-				 * start is at most within_us after the earliest end */
-				ok = l.len[i] == 0 || max_first - min_last <= n->within_us;
+				/* 9.5.1: the window is half-open, so the
+				 * observations fit if the latest start is less
+				 * than within_us after the earliest end */
+				ok = l.len[i] == 0 || max_first - min_last < n->within_us;
 			} else {
 				ok = n->start < n->stop;
 				for (size_t k = 0; ok && k < l.len[i]; k++) {
@@ -685,25 +733,70 @@ out:
 
 /* ---- sets of observations from JSON ---- */
 
-static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, int depth,
-		     struct tx_error *err)
+/* Deepest nesting of lists and bundles gather follows (a list of lists of
+ * bundles is 3); deeper input is refused, never walked without end. */
+#define GATHER_MAX_DEPTH 16
+
+/* What gather saw, to say why no observed-data was found. */
+struct seen {
+	size_t n_bundles, n_lists, n_objects, n_other;
+	const char *types[4];   /* the first distinct object types (borrowed) */
+	size_t n_types;
+};
+
+static void seen_type(struct seen *s, const char *type)
 {
-	if (depth > 2)
-		return TX_OK;
+	if (type == NULL)
+		type = "(no type)";
+	for (size_t i = 0; i < s->n_types; i++)
+		if (strcmp(s->types[i], type) == 0)
+			return;
+	if (s->n_types < sizeof(s->types) / sizeof(s->types[0]))
+		s->types[s->n_types++] = type;
+}
+
+/*
+ * Walk v: a bundle, an observed-data or another object, or a list of any
+ * of these (lists and bundles nest, so a list of bundles, the form the
+ * OASIS matcher reads, and a list of lists of objects are read alike).
+ */
+static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, int depth,
+		     struct seen *seen, struct tx_error *err)
+{
+	if (depth > GATHER_MAX_DEPTH)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "lists and bundles nested more than %d deep", GATHER_MAX_DEPTH);
 	if (json_is_array(v)) {
+		seen->n_lists++;
 		for (size_t i = 0; i < json_array_size(v); i++) {
-			tx_err rc = gather(json_array_get(v, i), set, cap, depth + 1, err);
+			tx_err rc = gather(json_array_get(v, i), set, cap, depth + 1, seen, err);
 			if (rc != TX_OK)
 				return rc;
 		}
 		return TX_OK;
 	}
-	if (!json_is_object(v))
+	if (!json_is_object(v)) {
+		seen->n_other++;
 		return TX_OK;
+	}
 	const char *type = json_string_value(json_object_get(v, "type"));
 	const char *id = json_string_value(json_object_get(v, "id"));
-	if (type && strcmp(type, "bundle") == 0)
-		return gather(json_object_get(v, "objects"), set, cap, depth + 1, err);
+	if (type && strcmp(type, "bundle") == 0) {
+		const json_t *objs = json_object_get(v, "objects");
+		seen->n_bundles++;
+		if (objs == NULL)
+			return TX_OK;
+		if (!json_is_array(objs))
+			return tx_error_set(err, TX_ERR_INVALID, "a bundle's objects is not a list");
+		for (size_t i = 0; i < json_array_size(objs); i++) {
+			tx_err rc = gather(json_array_get(objs, i), set, cap, depth + 1, seen, err);
+			if (rc != TX_OK)
+				return rc;
+		}
+		return TX_OK;
+	}
+	seen->n_objects++;
+	seen_type(seen, type);
 	if (id && json_object_set(set->objects, id, (json_t *)v) != 0)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if (type && strcmp(type, "observed-data") == 0) {
@@ -720,9 +813,40 @@ static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, i
 	return TX_OK;
 }
 
+/* "no observed-data found: ..." with what the input held instead. */
+static tx_err none_found(const json_t *root, const struct seen *s, struct tx_error *err)
+{
+	char types[200] = "";
+	size_t off = 0;
+
+	if (!json_is_array(root) && !json_is_object(root))
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "no observed-data found: the input is a JSON %s, not a bundle, "
+				    "a list or an object",
+				    json_is_string(root) ? "string" : json_is_null(root) ? "null"
+				    : json_is_boolean(root) ? "boolean" : "number");
+	if (s->n_objects == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "no observed-data found: %zu bundle(s) and %zu list(s) hold no "
+				    "STIX object%s", s->n_bundles, s->n_lists,
+				    s->n_other ? " (only values that are not objects)" : "");
+	for (size_t i = 0; i < s->n_types && off < sizeof(types); i++) {
+		int n = snprintf(types + off, sizeof(types) - off, "%s%s", i ? ", " : "",
+				 s->types[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return tx_error_set(err, TX_ERR_INVALID,
+			    "no observed-data found: %zu object(s) read (type %s%s), none of "
+			    "type observed-data", s->n_objects, types,
+			    s->n_types == sizeof(s->types) / sizeof(s->types[0]) ? ", ..." : "");
+}
+
 tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 				struct tx_error *err)
 {
+	struct seen seen = { 0 };
 	size_t cap = 0;
 	tx_err rc;
 
@@ -730,7 +854,10 @@ tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 	set->owned = 1;
 	if ((set->objects = json_object()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = gather(root, set, &cap, 0, err)) != TX_OK)
+	rc = gather(root, set, &cap, 0, &seen, err);
+	if (rc == TX_OK && set->n_observed == 0)
+		rc = none_found(root, &seen, err);
+	if (rc != TX_OK)
 		pattern_obsset_free(set);
 	return rc;
 }

@@ -27,8 +27,13 @@ static const json_t *lookup(const struct fwalk *w, const char *id)
 	const json_t *local = json_object_get(w->set->observed[w->od], "objects");
 	const json_t *o = local && id ? json_object_get(local, id) : NULL;
 
-	if (o == NULL && w->set->objects && id)
-		o = json_object_get(w->set->objects, id);
+	/* only SCOs of the same observed-data, as the evaluator (9.7.4) */
+	const json_t *refs = json_object_get(w->set->observed[w->od], "object_refs");
+	for (size_t i = 0; o == NULL && id && w->set->objects && i < json_array_size(refs); i++) {
+		const char *r = json_string_value(json_array_get(refs, i));
+		if (r && strcmp(r, id) == 0)
+			o = json_object_get(w->set->objects, id);
+	}
 	return json_is_object(o) ? o : NULL;
 }
 

@@ -419,6 +419,13 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 	case OP_ISSUBSET: {
 		struct px_net net;
 		struct kspec s = { .kind = K_IP, .path = path };
+		/* facts are addresses only for ipv4-addr/ipv6-addr values; on
+		 * any other string ISSUBSET is decided by evaluating */
+		if (t->path.n_steps != 1 || t->path.steps[0].kind != STEP_KEY ||
+		    t->path.steps[0].len != 5 || memcmp(t->path.steps[0].key, "value", 5) != 0 ||
+		    t->path.type_len != 9 || (memcmp(t->path.type, "ipv4-addr", 9) != 0 &&
+					      memcmp(t->path.type, "ipv6-addr", 9) != 0))
+			return k->ok = false;
 		if (!px_net_parse(t->lit.s, t->lit.len, &net))
 			return true; /* never true: no keys */
 		s.h = key_ip(path, &net);
@@ -630,8 +637,8 @@ static bool path_add(pattern_index *ix, size_t *used, uint64_t path, enum kkind 
 static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, uint32_t ind,
 		       struct tx_error *err)
 {
-	int ec;
-	PCRE2_SIZE eo;
+	int ec = 0;
+	size_t eo = 0;
 	pcre2_code *re = NULL;
 	const struct px_test *t = s->t;
 
@@ -643,18 +650,12 @@ static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, ui
 		ix->scans = v;
 		*cap = nc;
 	}
-	if (t->op == OP_MATCHES) {
-		re = pcre2_compile((PCRE2_SPTR)t->lit.s, t->lit.len, PCRE2_UTF, &ec, &eo, NULL);
-	} else {
-		size_t rl;
-		char *rs = px_like_to_regex(t->lit.s, t->lit.len, &rl);
-		if (rs == NULL)
-			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		re = pcre2_compile((PCRE2_SPTR)rs, rl, PCRE2_UTF, &ec, &eo, NULL);
-		free(rs);
-	}
+	/* the same regex as the evaluator's: t->lit is in NFC already */
+	re = px_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
 	if (re == NULL)
-		return tx_error_set(err, TX_ERR_INTERNAL, "regex compiled once but not twice");
+		return tx_error_set(err, ec == PCRE2_ERROR_NOMEMORY ? TX_ERR_NOMEM : TX_ERR_INTERNAL,
+				    ec == PCRE2_ERROR_NOMEMORY ? "out of memory"
+				    : "regex compiled once but not twice");
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works */
 	size_t sz = 0, jsz = 0;
 	pcre2_pattern_info(re, PCRE2_INFO_SIZE, &sz);
@@ -1000,6 +1001,10 @@ static inline void probe(const pattern_index *ix, uint64_t h, struct cands *c)
 }
 
 static _Thread_local pcre2_match_data *tl_md;
+static _Thread_local char tl_nfc[4096];
+
+static void gram_scan(const pattern_index *ix, uint64_t path, unsigned kinds,
+		      const char *str, size_t len, struct cands *c);
 
 static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, struct cands *c)
 {
@@ -1063,36 +1068,57 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 	}
 	if (kinds & (1u << K_STR))
 		probe(ix, key_str(f->path, f->s, f->len), c);
-	if ((kinds & (1u << K_GRAM)) && f->len >= 4) {
-		const unsigned char *s = (const unsigned char *)f->s;
-		for (size_t i = 0; i + 4 <= f->len; i++) {
+	if (!(kinds & (1u << K_GRAM | 1u << K_GRAM8 | 1u << K_SCAN)))
+		return;
+	/* LIKE and MATCHES see the value in NFC (9.6.2), as the evaluator
+	 * does: grams and scans run on that form. An ASCII value is its own
+	 * NFC (no copy); others are normalised into a buffer of the thread's,
+	 * and only one longer than that is given memory of its own. */
+	char *owned = NULL;
+	size_t vlen = 0;
+	const char *v = px_nfc(f->s, f->len, tl_nfc, sizeof(tl_nfc), &vlen, &owned);
+	if (v == NULL) {
+		v = f->s;
+		vlen = f->len;
+	}
+	gram_scan(ix, f->path, kinds, v, vlen, c);
+	free(owned);
+}
+
+/* The gram probes and regex scans of one string value on path. */
+static void gram_scan(const pattern_index *ix, uint64_t path, unsigned kinds,
+		      const char *str, size_t len, struct cands *c)
+{
+	if ((kinds & (1u << K_GRAM)) && len >= 4) {
+		const unsigned char *s = (const unsigned char *)str;
+		for (size_t i = 0; i + 4 <= len; i++) {
 			uint32_t gram;
 			memcpy(&gram, s + i, 4);
-			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			uint64_t g = gram_hash(path, gram), m = gram_bits(g);
 			if ((ix->gbloom[gram_word(g)] & m) == m)
-				probe(ix, key_gram(f->path, gram), c);
+				probe(ix, key_gram(path, gram), c);
 		}
 	}
-	if ((kinds & (1u << K_GRAM8)) && f->len >= 8) {
-		const unsigned char *s = (const unsigned char *)f->s;
-		for (size_t i = 0; i + 8 <= f->len; i++) {
+	if ((kinds & (1u << K_GRAM8)) && len >= 8) {
+		const unsigned char *s = (const unsigned char *)str;
+		for (size_t i = 0; i + 8 <= len; i++) {
 			uint64_t gram;
 			memcpy(&gram, s + i, 8);
-			uint64_t g = gram_hash(f->path, gram), m = gram_bits(g);
+			uint64_t g = gram_hash(path, gram), m = gram_bits(g);
 			if ((ix->gbloom[gram_word(g)] & m) == m)
-				probe(ix, key_gram8(f->path, gram), c);
+				probe(ix, key_gram8(path, gram), c);
 		}
 	}
 	if (!(kinds & (1u << K_SCAN)))
 		return;
 	for (size_t i = 0; i < ix->n_scans; i++) {
-		if (ix->scans[i].path != f->path)
+		if (ix->scans[i].path != path)
 			continue;
 		if (tl_md == NULL && (tl_md = pcre2_match_data_create(1, NULL)) == NULL) {
 			cand(c, ix->scans[i].ind); /* cannot test: let evaluation decide */
 			continue;
 		}
-		if (pcre2_match(ix->scans[i].re, (PCRE2_SPTR)f->s, f->len, 0, 0, tl_md, NULL) >= 0)
+		if (pcre2_match(ix->scans[i].re, (PCRE2_SPTR)str, len, 0, 0, tl_md, NULL) >= 0)
 			cand(c, ix->scans[i].ind);
 	}
 }

@@ -57,7 +57,15 @@ struct px_test {
 	struct px_lit lit;
 	struct px_lit *set;  /* OP_IN */
 	size_t n_set;
-	pcre2_code *re;      /* OP_MATCHES (and OP_LIKE, translated) */
+	pcre2_code *re;      /* OP_MATCHES (and OP_LIKE, translated): UTF,
+	                        DOTALL, from the NFC form of the constant */
+	/* a path ending on a _hex or _bin property: the constant as bytes
+	 * (bin_ok 0 when a code point is U+0100 or above, 9.6.4) and, for
+	 * MATCHES and LIKE, the regex over bytes (no UTF) */
+	int bin_ok;
+	const char *bin;
+	size_t bin_len;
+	pcre2_code *re_bin;
 };
 
 struct px_node {
@@ -106,6 +114,32 @@ void px_net_mask(struct px_net *n, int prefix);
 
 /* LIKE with % and _ over UTF-8 code points (reference form). */
 bool px_like(const char *s, size_t len, const char *pat, size_t plen);
+/* LIKE over bytes: '_' is one byte (binary values). */
+bool px_like_bytes(const char *s, size_t len, const char *pat, size_t plen);
+/* A UTF-8 string as the bytes of its code points, when all are below
+ * U+0100 (out has room for len bytes); false otherwise. */
+bool px_latin1(const char *s, size_t len, char *out, size_t *out_len);
+/*
+ * The NFC form of s (STIX 2.1 9.6.2, for LIKE and MATCHES): s itself when
+ * it is ASCII, else written into buf (bufsz bytes) or, when longer, into
+ * memory returned in *owned for the caller to free. NULL when s is not
+ * UTF-8 or memory runs out.
+ */
+const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
+		   char **owned);
+/*
+ * Compile the regex of a MATCHES (op OP_MATCHES: src is the regex) or
+ * LIKE (OP_LIKE: src is the LIKE pattern) test, src in NFC: DOTALL, and
+ * UTF unless binary, when it is compiled over the bytes of src's code
+ * points. NULL with *ec 0 when binary and src has a code point of U+0100
+ * or above; NULL with the PCRE2 error in *ec, *eo otherwise.
+ */
+pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binary,
+			  int *ec, size_t *eo);
+/* True if a property of this name holds binary (ends in _hex or _bin). */
+bool px_key_binary(const char *key, size_t len);
+/* True if the last key of path names a binary property. */
+bool px_path_binary(const struct px_path *path);
 /* The PCRE2 source text equivalent to a LIKE pattern (caller frees). */
 char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len);
 /* Decode base64 (standard, with padding) / hex into out (caller frees). */

@@ -536,20 +536,9 @@ static int is_orderable(enum tok t)
 	       t == T_HEX || t == T_TS;
 }
 
-static tx_err compile_re(struct parser *ps, struct px_test *t, const char *src,
-			 size_t len, size_t pos)
+/* Keep re with the pattern, which frees it. */
+static tx_err keep_re(struct parser *ps, pcre2_code *re)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re;
-
-	re = pcre2_compile((PCRE2_SPTR)src, len, PCRE2_UTF, &ec, &eo, NULL);
-	if (re == NULL) {
-		PCRE2_UCHAR msg[160];
-		pcre2_get_error_message(ec, msg, sizeof(msg));
-		return fail(ps, pos, "invalid regular expression: %s at offset %zu",
-			    (char *)msg, (size_t)eo);
-	}
 	if (ps->p->n_res == ps->p->cap_res) {
 		size_t cap = ps->p->cap_res ? ps->p->cap_res * 2 : 4;
 		pcre2_code **r = realloc(ps->p->res, cap * sizeof(*r));
@@ -561,8 +550,76 @@ static tx_err compile_re(struct parser *ps, struct px_test *t, const char *src,
 		ps->p->cap_res = cap;
 	}
 	ps->p->res[ps->p->n_res++] = re;
-	t->re = re;
 	return TX_OK;
+}
+
+/*
+ * The constant of a LIKE or MATCHES test: put in NFC (9.6.2), compiled
+ * (DOTALL, UTF), and for a binary property also as bytes with its byte
+ * regex (9.6.4). pos: the constant's position, for errors.
+ */
+static tx_err compile_re(struct parser *ps, struct px_test *t, size_t pos)
+{
+	char *owned = NULL;
+	size_t n = 0, eo = 0;
+	int ec = 0;
+	const char *nfc = px_nfc(t->lit.s, t->lit.len, NULL, 0, &n, &owned);
+	pcre2_code *re;
+
+	if (nfc == NULL)
+		return fail(ps, pos, "the constant is not valid UTF-8");
+	if (nfc != t->lit.s) {
+		char *c = px_alloc(ps->p, n + 1);
+		if (c == NULL) {
+			free(owned);
+			return nomem(ps);
+		}
+		memcpy(c, nfc, n);
+		t->lit.s = c;
+		t->lit.len = n;
+	}
+	free(owned);
+	re = px_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[160];
+		if (ec == PCRE2_ERROR_NOMEMORY)
+			return nomem(ps);
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		return fail(ps, pos, "invalid regular expression: %s at offset %zu",
+			    (char *)msg, eo);
+	}
+	if (keep_re(ps, re) != TX_OK)
+		return TX_ERR_NOMEM;
+	t->re = re;
+	if (!px_path_binary(&t->path))
+		return TX_OK;
+	char *b = px_alloc(ps->p, t->lit.len + 1);
+	if (b == NULL)
+		return nomem(ps);
+	t->bin = b;
+	t->bin_ok = px_latin1(t->lit.s, t->lit.len, b, &t->bin_len);
+	if (t->bin_ok && t->op == OP_MATCHES) {
+		/* valid as UTF but not over bytes (\x{100}): false on bytes */
+		re = px_compile_re(t->op, t->lit.s, t->lit.len, true, &ec, &eo);
+		if (re != NULL && keep_re(ps, re) != TX_OK)
+			return TX_ERR_NOMEM;
+		t->re_bin = re;
+	}
+	return TX_OK;
+}
+
+/* The kind of constant an IN list must not mix (9.6.1: integers and
+ * floats may be mixed, nothing else). */
+static const char *set_kind(const struct px_lit *l)
+{
+	switch (l->kind) {
+	case LIT_STR: return "a string";
+	case LIT_INT: case LIT_FLOAT: return "a number";
+	case LIT_BOOL: return "a boolean";
+	case LIT_BIN: return "a binary constant";
+	case LIT_TS: return "a timestamp";
+	}
+	return "?";
 }
 
 static struct px_node *parse_comparison(struct parser *ps);
@@ -665,6 +722,11 @@ static struct px_node *parse_test(struct parser *ps)
 				fail(ps, ps->tpos, "more than %zu constants in an IN list", k);
 				return NULL;
 			}
+			if (k > 0 && set_kind(&ps->lit) != set_kind(&tmp[0])) {
+				fail(ps, ps->tpos, "an IN list must hold constants of one type: %s after %s",
+				     set_kind(&ps->lit), set_kind(&tmp[0]));
+				return NULL;
+			}
 			tmp[k++] = ps->lit;
 			if (next(ps) != TX_OK)
 				return NULL;
@@ -684,21 +746,9 @@ static struct px_node *parse_test(struct parser *ps)
 			return NULL;
 		}
 		t->lit = ps->lit;
-		if (t->op == OP_MATCHES &&
-		    compile_re(ps, t, t->lit.s, t->lit.len, ps->tpos) != TX_OK)
+		if ((t->op == OP_MATCHES || t->op == OP_LIKE) &&
+		    compile_re(ps, t, ps->tpos) != TX_OK)
 			return NULL;
-		if (t->op == OP_LIKE) {
-			size_t rl;
-			char *rs = px_like_to_regex(t->lit.s, t->lit.len, &rl);
-			if (rs == NULL) {
-				nomem(ps);
-				return NULL;
-			}
-			tx_err rc = compile_re(ps, t, rs, rl, ps->tpos);
-			free(rs);
-			if (rc != TX_OK)
-				return NULL;
-		}
 		if (t->op == OP_ISSUBSET || t->op == OP_ISSUPERSET) {
 			struct px_net net;
 			if (!px_net_parse(t->lit.s, t->lit.len, &net)) {
@@ -778,10 +828,19 @@ static struct px_node *parse_obs(struct parser *ps)
 	ps->depth--;
 	if (next(ps) != TX_OK)
 		return NULL;
-	/* qualifiers */
+	/* qualifiers: at most one of each kind on an observation expression */
+	unsigned seen = 0;
 	for (;;) {
 		struct px_node *q;
 		size_t qpos = ps->tpos;
+		unsigned bit = ps->tok == T_START ? 1 : ps->tok == T_WITHIN ? 2
+			       : ps->tok == T_REPEATS ? 4 : 0;
+		if (bit & seen) {
+			fail(ps, qpos, "a second %s qualifier on one observation expression",
+			     bit == 1 ? "START/STOP" : bit == 2 ? "WITHIN" : "REPEATS");
+			return NULL;
+		}
+		seen |= bit;
 		if (ps->tok == T_START) {
 			if ((q = node(ps, PX_STARTSTOP, qpos)) == NULL || next(ps) != TX_OK)
 				return NULL;

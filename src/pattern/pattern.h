@@ -59,8 +59,11 @@ struct pattern_obsset {
 
 /*
  * Collect the observed-data of a bundle, a list of bundles, a list of
- * objects or one observed-data object into set; every object with an id is
- * indexed for references. Borrows root, which must outlive set.
+ * objects or one observed-data object into set (lists and bundles nest, up
+ * to 16 deep); every object with an id is indexed for references. Borrows
+ * root, which must outlive set. TX_ERR_INVALID when no observed-data is
+ * found (the message says what the input held instead) or the nesting is
+ * too deep.
  */
 tx_err pattern_obsset_from_json(const json_t *root, struct pattern_obsset *set,
 				struct tx_error *err);
@@ -180,8 +183,9 @@ size_t pattern_index_size(const pattern_index *ix);
  * The indicators that an event with these facts could match (plus those
  * that can only be decided by evaluating every event), as positions in
  * the index, into out (at most max; *n_out receives how many were found,
- * which may exceed max). Takes no locks, allocates nothing; safe from any
- * number of threads. A candidate still needs pattern_eval.
+ * which may exceed max). Takes no locks and allocates nothing, except to
+ * put a non-ASCII string longer than 4 KiB in NFC for LIKE/MATCHES keys;
+ * safe from any number of threads. A candidate still needs pattern_eval.
  */
 void pattern_index_candidates(const pattern_index *ix,
 			      const struct pattern_fact *facts, size_t n_facts,

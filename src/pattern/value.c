@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 
 #include "pattern/internal.h"
 
@@ -173,20 +174,21 @@ static size_t u8len(const char *s, size_t left)
 	return n > left ? left : n;
 }
 
-bool px_like(const char *s, size_t len, const char *pat, size_t plen)
+/* LIKE; bytes: '_' is one byte (binary values), else one code point. */
+static bool like(const char *s, size_t len, const char *pat, size_t plen, bool bytes)
 {
 	/* Iterative wildcard matching with one backtrack point for '%'. */
 	size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;
 
 	while (si < len) {
 		if (pi < plen && pat[pi] == '_') {
-			si += u8len(s + si, len - si);
+			si += bytes ? 1 : u8len(s + si, len - si);
 			pi++;
 		} else if (pi < plen && pat[pi] == '%') {
 			star_p = pi++;
 			star_s = si;
 		} else if (pi < plen) {
-			size_t cl = u8len(pat + pi, plen - pi);
+			size_t cl = bytes ? 1 : u8len(pat + pi, plen - pi);
 			if (si + cl <= len && memcmp(s + si, pat + pi, cl) == 0) {
 				si += cl;
 				pi += cl;
@@ -201,12 +203,121 @@ back:
 		if (star_p == (size_t)-1)
 			return false;
 		pi = star_p + 1;
-		star_s += u8len(s + star_s, len - star_s);
+		star_s += bytes ? 1 : u8len(s + star_s, len - star_s);
 		si = star_s;
 	}
 	while (pi < plen && pat[pi] == '%')
 		pi++;
 	return pi == plen;
+}
+
+bool px_like(const char *s, size_t len, const char *pat, size_t plen)
+{
+	return like(s, len, pat, plen, false);
+}
+
+bool px_like_bytes(const char *s, size_t len, const char *pat, size_t plen)
+{
+	return like(s, len, pat, plen, true);
+}
+
+bool px_latin1(const char *s, size_t len, char *out, size_t *out_len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			out[n++] = (char)c;
+			i++;
+		} else if ((c & 0xe0) == 0xc0 && c <= 0xc3 && i + 1 < len &&
+			   ((unsigned char)s[i + 1] & 0xc0) == 0x80) {
+			out[n++] = (char)(((c & 0x1f) << 6) | ((unsigned char)s[i + 1] & 0x3f));
+			i += 2;
+		} else {
+			return false;
+		}
+	}
+	*out_len = n;
+	return true;
+}
+
+const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
+		   char **owned)
+{
+	size_t i = 0, n = bufsz;
+	uint8_t *r;
+
+	*owned = NULL;
+	/* ASCII is its own NFC: most values take this exit, untouched */
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	if (i == len) {
+		*out_len = len;
+		return s;
+	}
+	r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, (uint8_t *)buf, &n);
+	if (r == NULL)
+		return NULL;
+	if ((char *)r != buf)
+		*owned = (char *)r;
+	*out_len = n;
+	return (const char *)r;
+}
+
+pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binary,
+			  int *ec, size_t *eo)
+{
+	/* STIX 2.1 9.6.4: MATCHES is PCRE with DOTALL set; on binary values
+	 * without the UTF flag, over the bytes the constant stands for */
+	uint32_t opts = PCRE2_DOTALL | (binary ? 0 : PCRE2_UTF);
+	char *rs = NULL, *bytes = NULL;
+	pcre2_code *re = NULL;
+	PCRE2_SIZE off = 0;
+
+	if (binary) {
+		size_t bl;
+		if ((bytes = malloc(len + 1)) == NULL) {
+			*ec = PCRE2_ERROR_NOMEMORY;
+			return NULL;
+		}
+		if (!px_latin1(src, len, bytes, &bl)) {
+			free(bytes);
+			*ec = 0;   /* not convertible: the test is false */
+			return NULL;
+		}
+		src = bytes;
+		len = bl;
+	}
+	if (op == OP_LIKE) {
+		if ((rs = px_like_to_regex(src, len, &len)) == NULL) {
+			free(bytes);
+			*ec = PCRE2_ERROR_NOMEMORY;
+			return NULL;
+		}
+		src = rs;
+	}
+	re = pcre2_compile((PCRE2_SPTR)src, len, opts, ec, &off, NULL);
+	*eo = off;
+	free(rs);
+	free(bytes);
+	return re;
+}
+
+bool px_key_binary(const char *key, size_t len)
+{
+	return (len >= 4 && memcmp(key + len - 4, "_hex", 4) == 0) ||
+	       (len >= 4 && memcmp(key + len - 4, "_bin", 4) == 0);
+}
+
+bool px_path_binary(const struct px_path *path)
+{
+	const struct px_step *last = NULL;
+
+	for (size_t i = 0; i < path->n_steps; i++)
+		if (path->steps[i].kind == STEP_KEY)
+			last = &path->steps[i];
+	return last && px_key_binary(last->key, last->len);
 }
 
 char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len)

@@ -163,6 +163,108 @@ static void test_pattern_commands(void **state)
 	free(err);
 }
 
+/*
+ * Issue 13 item 1: a bundle, a list of bundles (the OASIS matcher's input
+ * form) and a list of objects are read alike by `pattern match` and by
+ * `match --format stix`; a file without observed-data is an error that
+ * says why, never a silent "no match" or "events: 0".
+ */
+static void test_input_forms(void **state)
+{
+	static const char *forms[] = { "pattern/forms-bundle.json", "pattern/forms-bundles.json",
+				       "pattern/forms-objects.json" };
+	char file[4096], none[4096], *out = NULL, *err = NULL;
+	struct http_resp r;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		assert_non_null(testdata_path(forms[i], file, sizeof(file)));
+		const char *m[] = { "pattern", "match",
+				    "[domain-name:value = 'forms.example'] FOLLOWEDBY [ipv4-addr:value = '203.0.113.6']",
+				    file, NULL };
+		int rc = run_trilex(m, NULL, &out, &err);
+		if (rc != 0)
+			fail_msg("%s: exit %d: %s", forms[i], rc, err);
+		assert_non_null(strstr(out, "match: 2 observed-data bound"));
+		assert_non_null(strstr(out, "observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a01"));
+		assert_non_null(strstr(out, "observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a02"));
+		free(out);
+		free(err);
+	}
+	assert_non_null(testdata_path("pattern/forms-none.json", none, sizeof(none)));
+	const char *m0[] = { "pattern", "match", "[domain-name:value = 'forms.example']", none, NULL };
+	assert_int_equal(run_trilex(m0, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "no observed-data found: 2 object(s) read (type indicator, domain-name)"));
+	free(out);
+	free(err);
+	const char *m1[] = { "pattern", "match", "[domain-name:value = 'forms.example']", "-", NULL };
+	assert_int_equal(run_trilex(m1, "[[], {\"type\": \"bundle\", \"objects\": []}]", &out, &err), 2);
+	assert_non_null(strstr(err, "no observed-data found: 1 bundle(s) and 2 list(s) hold no STIX object"));
+	free(out);
+	free(err);
+
+	json_t *ind = json_array();
+	json_array_append_new(ind, indicator("000000000301", "[ipv4-addr:value = '203.0.113.6']", "stix"));
+	post(ind, &r);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	assert_non_null(testdata_path("pattern/forms-bundles.json", file, sizeof(file)));
+	const char *a1[] = { "match", "--dir", N.dir, "--format", "stix", file, NULL };
+	assert_int_equal(run_trilex(a1, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "\"events\":2"));
+	assert_non_null(strstr(out, "\"observed_data\":\"observed-data--3c0d1c6e-5f4a-4b7e-9a10-000000000a02\""));
+	assert_non_null(strstr(out, "000000000301"));
+	free(out);
+	free(err);
+	const char *a2[] = { "match", "--dir", N.dir, "--format", "stix", none, NULL };
+	assert_int_equal(run_trilex(a2, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "forms-none.json: no observed-data found"));
+	assert_null(strstr(out, "\"events\":0"));
+	free(out);
+	free(err);
+}
+
+/*
+ * Issue 13 item 2: an IN set of mixed types (STIX 2.1 9.6.1) and a second
+ * qualifier of a kind (9.5) are invalid patterns: refused on ingest, with
+ * the others of the request kept, and by `pattern check`.
+ */
+static void test_ingest_refuses_section9(void **state)
+{
+	struct http_resp r;
+	char *out = NULL, *err = NULL;
+	json_t *objs = json_array();
+
+	json_array_append_new(objs, indicator("000000000401", "[file:size IN (1, 'a')]", "stix"));
+	json_array_append_new(objs, indicator("000000000402", "[file:size IN (1, 2.5)]", "stix"));
+	json_array_append_new(objs, indicator("000000000403",
+					      "[file:name = 'x'] WITHIN 5 SECONDS WITHIN 6 SECONDS", "stix"));
+	post(objs, &r);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")), 2);
+	json_t *fails = json_object_get(r.json, "failures");
+	const char *m0 = json_string_value(json_object_get(json_array_get(fails, 0), "message"));
+	const char *m1 = json_string_value(json_object_get(json_array_get(fails, 1), "message"));
+	assert_non_null(m0);
+	assert_non_null(m1);
+	assert_non_null(strstr(m0, "objects[0] indicator--00000000-0000-4000-8000-000000000401: pattern: position 19: "
+				   "an IN list must hold constants of one type: a string after a number"));
+	assert_non_null(strstr(m1, "objects[2] indicator--00000000-0000-4000-8000-000000000403: pattern: position 36: "
+				   "a second WITHIN qualifier"));
+	http_free(&r);
+
+	const char *c1[] = { "pattern", "check", "[a:b IN (1, true)]", NULL };
+	assert_int_equal(run_trilex(c1, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "an IN list must hold constants of one type: a boolean after a number"));
+	free(out);
+	free(err);
+	const char *c2[] = { "pattern", "check", "[a:b = 1] REPEATS 2 TIMES REPEATS 3 TIMES", NULL };
+	assert_int_equal(run_trilex(c2, NULL, &out, &err), 2);
+	assert_non_null(strstr(err, "position 27: a second REPEATS qualifier"));
+	free(out);
+	free(err);
+}
+
 static void test_match_and_sightings(void **state)
 {
 	char file[4096], *out = NULL, *err = NULL, path[256];
@@ -391,6 +493,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_validates_patterns),
 		cmocka_unit_test(test_pattern_commands),
+		cmocka_unit_test(test_input_forms),
+		cmocka_unit_test(test_ingest_refuses_section9),
 		cmocka_unit_test(test_match_and_sightings),
 		cmocka_unit_test(test_match_follow),
 	};
