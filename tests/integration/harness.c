@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -162,19 +163,56 @@ pid_t spawn_trilex(const char *const *args, const char *out_path,
 	return pid;
 }
 
-static int free_port(void)
+/*
+ * A port for a node, held for this test process's life. Two races made
+ * the old "bind port 0, close, let serve bind it later" flaky when tests
+ * run in parallel: another test could be given the same port in between,
+ * and any outgoing connection could take it as its local port. So: ports
+ * come from below the kernel's ephemeral range (no connection is given
+ * one), each is claimed with an flock on /tmp/trilex-test-ports/PORT that
+ * the process keeps (other test processes skip it; the lock ends with the
+ * process, however it ends), and it must be bindable when claimed.
+ */
+int harness_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	static unsigned seed;
+	int lo = 10000, hi = 32768;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
+	if (f != NULL) {
+		int a, b;
+		if (fscanf(f, "%d %d", &a, &b) == 2 && a > lo + 1000)
+			hi = a;
+		fclose(f);
+	}
+	if (seed == 0)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	mkdir("/tmp/trilex-test-ports", 0777);
+	for (int attempt = 0; attempt < 500; attempt++) {
+		char lock[64];
+		int port = lo + (int)(rand_r(&seed) % (unsigned)(hi - lo)), one = 1;
+		snprintf(lock, sizeof(lock), "/tmp/trilex-test-ports/%d", port);
+		int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+		if (lfd < 0)
+			continue;
+		if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+			close(lfd);
+			continue;
+		}
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)port) };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 &&
+			 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+			 bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return port; /* lfd stays open: the claim lasts */
+		close(lfd);
+	}
+	return -1;
 }
 
 static int must(const char *const *args, const char *in, char *out, size_t n)
@@ -207,7 +245,7 @@ int node_create_as(struct node *n, const char *party, const char *extra)
 		return -1;
 	snprintf(n->dir, sizeof(n->dir), "%s/node", tmpl);
 	snprintf(n->cacert, sizeof(n->cacert), "%s/tls/cert.pem", n->dir);
-	n->port = free_port();
+	n->port = harness_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
 	snprintf(n->base, sizeof(n->base), "https://127.0.0.1:%d", n->port);
 	{

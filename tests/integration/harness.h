@@ -59,6 +59,9 @@ int wait_for(int (*fn)(const struct node *, void *), const struct node *n,
 /* Number of object versions in collection (alias) of n, all versions. */
 int count_objects(const struct node *n, const char *collection,
 		  const char *query);
+/* A free port of 127.0.0.1 for a node, claimed for this process's life
+ * (below the ephemeral range, locked against other test processes). */
+int harness_port(void);
 /* Start `trilex serve` and wait until it answers. */
 int node_start(struct node *n);
 /* SIGTERM and wait; returns the exit status (or -1). */
