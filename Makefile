@@ -6,7 +6,10 @@ FUZZ ?= build-fuzz
 NODE ?= var/node
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test bench sanitize fuzz demo clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps build run test bench sanitize fuzz demo clean install
 
 all: build
 
@@ -16,8 +19,20 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
 
+# Ninja's own progress ([n/N] on one line on a terminal); its status is
+# the target's.
 build: deps $(BUILD)/build.ninja
-	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+	@echo "building in $(BUILD)/ (the binary: $(BUILD)/trilex)"
+	@ninja -C $(BUILD)
+
+# Installs the binary to $(DESTDIR)$(PREFIX)/bin/trilex (and the systemd
+# unit, when dist/ has one, to $(DESTDIR)$(PREFIX)/lib/systemd/system/).
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/trilex $(DESTDIR)$(PREFIX)/bin/trilex
+	@if [ -f dist/trilex.service ]; then \
+		install -d $(DESTDIR)$(PREFIX)/lib/systemd/system && \
+		install -m 0644 dist/trilex.service $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
 
 run: build
 	@./scripts/run-node $(BUILD)/trilex $(NODE)

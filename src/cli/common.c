@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
@@ -25,6 +26,14 @@ int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
 
 	if (dir == NULL)
 		return cli_fail("--dir DIR is required");
+	if (tx_path_join(path, sizeof(path), dir, "node.json") != TX_OK)
+		return cli_fail("%s: path too long", dir);
+	if (access(dir, F_OK) != 0)
+		return cli_fail("%s: no such folder: make a node there with `trilex"
+				" init --dir %s --party CODE --name NAME`", dir, dir);
+	if (access(path, F_OK) != 0)
+		return cli_fail("%s: not a node (no node.json): make one with `trilex"
+				" init --dir %s --party CODE --name NAME`", dir, dir);
 	if (tx_config_load(dir, cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	if (st == NULL)
