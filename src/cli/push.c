@@ -2,6 +2,7 @@
  * cli/push.c: `trilex push` and `trilex get`, locally or against a remote
  * node over TAXII.
  */
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #define FILE_MAX ((size_t)2 << 30)
 #define RESPONSE_MAX ((size_t)1 << 30)
+#define GET_TYPES_MAX 64
 
 struct tally {
 	size_t added, present, failed;
@@ -292,6 +294,25 @@ static int push_batch(struct push_target *tg, const struct push_input *in,
 	return bad;
 }
 
+/* Ctrl-C (or SIGTERM) during push: the batch in flight is finished, the
+ * summary so far printed, and the rest left for a rerun. */
+static volatile sig_atomic_t push_stop;
+
+static void on_stop(int sig)
+{
+	push_stop = sig;
+}
+
+static void catch_stop(int on)
+{
+	struct sigaction sa = { .sa_flags = SA_RESTART };
+
+	sa.sa_handler = on ? on_stop : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int push_run(const struct cli_args *a)
 {
 	const char *dir = a->dir;
@@ -325,7 +346,10 @@ static int push_run(const struct cli_args *a)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < in.n; i += (size_t)batch) {
+	size_t done = 0;
+	push_stop = 0;
+	catch_stop(1);
+	for (size_t i = 0; i < in.n && !push_stop; i += (size_t)batch) {
 		size_t end = i + (size_t)batch < in.n ? i + (size_t)batch : in.n;
 		json_t *b = input_batch(&in, i, end, &t.malformed);
 		int bad;
@@ -337,12 +361,26 @@ static int push_run(const struct cli_args *a)
 		json_decref(b);
 		if (bad)
 			goto out;
+		done = end;
 		progress(end, in.n);
+	}
+	if (push_stop && done < in.n) {
+		if (isatty(STDERR_FILENO))
+			fputc('\n', stderr);
+		printf("interrupted after %zu of %zu objects: %zu added, %zu already"
+		       " present, %zu failed\n", done, in.n, t.added, t.present,
+		       t.failed);
+		fprintf(stderr, "trilex: push stopped by a signal after a whole batch;"
+			" what is stored stays, and running the same push again"
+			" skips it (\"already present\")\n");
+		rc = 128 + (int)push_stop;
+		goto out;
 	}
 	printf("%zu objects: %zu added, %zu already present, %zu failed\n", in.n,
 	       t.added, t.present, t.failed);
 	rc = t.failed ? 3 : 0;
 out:
+	catch_stop(0);
 	sodium_memzero(pw, sizeof(pw));
 	store_close(tg.st);
 	input_free(&in);
@@ -472,7 +510,7 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 
 static const struct cli_opt get_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
-	{ "type", "T", 0, "only objects of this type" },
+	{ "type", "T[,T...]", CLI_MANY, "only objects of these types" },
 	{ "id", "ID", 0, "only this object" },
 	{ "added-after", "TS", 0, "only objects added after this time" },
 	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
@@ -485,13 +523,34 @@ static const struct cli_opt get_opts[] = {
 static int get_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *coll = cli_opt(a, "collection");
-	const char *type = cli_opt(a, "type"), *id = cli_opt(a, "id");
-	const char *after = cli_opt(a, "added-after");
+	const char *id = cli_opt(a, "id"), *after = cli_opt(a, "added-after");
+	const char *types[GET_TYPES_MAX];
+	char typebuf[2048] = "";
+	size_t n_types = 0, used = 0;
 	struct remote_opts ro = { 0 };
 	struct store_query q = { 0 };
 	struct tx_buf query;
 	char bundle[TX_UUID_BUF];
 	int rc;
+
+	/* --type a,b and --type a --type b alike, as match[type] takes them */
+	for (const char *const *t = cli_opts(a, "type"); *t; t++) {
+		size_t len = strlen(*t);
+		if (used + len + 1 > sizeof(typebuf))
+			return cli_fail("--type: too long");
+		memcpy(typebuf + used, *t, len + 1);
+		for (char *s = typebuf + used, *e; *s; s = e) {
+			e = s + strcspn(s, ",");
+			if (*e)
+				*e++ = '\0';
+			if (*s == '\0')
+				continue;
+			if (n_types == GET_TYPES_MAX)
+				return cli_fail("--type: at most %d types", GET_TYPES_MAX);
+			types[n_types++] = s;
+		}
+		used += len + 1;
+	}
 
 	remote_of(a, &ro);
 	if (dir == NULL && ro.url == NULL)
@@ -501,9 +560,9 @@ static int get_run(const struct cli_args *a)
 		return cli_fail("--added-after: \"%s\" is not an RFC 3339 timestamp",
 				after);
 	q.has_added_after = after != NULL;
-	if (type) {
-		q.types = &type;
-		q.n_types = 1;
+	if (n_types) {
+		q.types = types;
+		q.n_types = n_types;
 	}
 	if (id) {
 		q.ids = &id;
@@ -514,8 +573,12 @@ static int get_run(const struct cli_args *a)
 	if (ro.url != NULL) {
 		char *e;
 		tx_buf_init(&query, 0);
-		if (type && (e = taxii_url_escape(type)))
-			tx_buf_printf(&query, "&match%%5Btype%%5D=%s", e), free(e);
+		for (size_t i = 0; i < n_types; i++)
+			if ((e = taxii_url_escape(types[i]))) {
+				tx_buf_printf(&query, "%s%s", i ? "," : "&match%5Btype%5D=",
+					      e);
+				free(e);
+			}
 		if (id && (e = taxii_url_escape(id)))
 			tx_buf_printf(&query, "&match%%5Bid%%5D=%s", e), free(e);
 		if (after && (e = taxii_url_escape(after)))

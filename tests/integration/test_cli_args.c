@@ -13,7 +13,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -125,12 +129,174 @@ static void test_missing_node_folder(void **state)
 	expect(notnode, 1, NULL, "/tmp: not a node (no node.json)");
 }
 
+/* Count the objects of each type in a bundle printed by get. */
+static int count_type(const char *bundle, const char *type)
+{
+	json_t *b = json_loads(bundle, 0, NULL), *o;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(b, "objects"), i, o)
+		n += strcmp(json_string_value(json_object_get(o, "type")), type) == 0;
+	json_decref(b);
+	return n;
+}
+
+/* get --type takes several types (a,b or repeated), locally and remotely. */
+static void test_get_several_types(void **state)
+{
+	struct node n;
+	char path[PATH_MAX + 16];
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	json_t *objs = json_array();
+	json_array_append_new(objs, make_indicator(1, NULL));
+	json_array_append_new(objs, make_indicator(2, NULL));
+	json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
+		"type", "malware", "spec_version", "2.1", "id",
+		"malware--00000000-0000-4000-8000-000000000001", "created",
+		"2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z",
+		"name", "x", "is_family", 0));
+	json_array_append_new(objs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		"type", "attack-pattern", "spec_version", "2.1", "id",
+		"attack-pattern--00000000-0000-4000-8000-000000000001", "created",
+		"2024-01-01T00:00:00.000Z", "modified", "2024-01-01T00:00:00.000Z",
+		"name", "y"));
+	json_t *bundle = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id",
+				   "bundle--00000000-0000-4000-8000-000000000009",
+				   "objects", objs);
+	snprintf(path, sizeof(path), "%s/b.json", n.dir);
+	assert_int_equal(json_dump_file(bundle, path, 0), 0);
+	json_decref(bundle);
+	const char *push[] = { "push", "--dir", n.dir, "--collection", "main", path,
+			       NULL };
+	assert_int_equal(run_trilex(push, NULL, NULL, NULL), 0);
+
+	char *out = NULL;
+	const char *both[] = { "get", "--dir", n.dir, "--collection", "main",
+			       "--type", "indicator,malware", NULL };
+	assert_int_equal(run_trilex(both, NULL, &out, NULL), 0);
+	assert_int_equal(count_type(out, "indicator"), 2);
+	assert_int_equal(count_type(out, "malware"), 1);
+	assert_int_equal(count_type(out, "attack-pattern"), 0);
+	free(out);
+	const char *rep[] = { "get", "--dir", n.dir, "--collection", "main", "--type",
+			      "malware", "--type", "attack-pattern", NULL };
+	assert_int_equal(run_trilex(rep, NULL, &out, NULL), 0);
+	assert_int_equal(count_type(out, "indicator"), 0);
+	assert_int_equal(count_type(out, "malware"), 1);
+	assert_int_equal(count_type(out, "attack-pattern"), 1);
+	free(out);
+
+	assert_int_equal(node_start(&n), 0);
+	char url[128];
+	snprintf(url, sizeof(url), "%s/api/", n.base);
+	const char *remote[] = { "get", "--url", url, "--token", n.token, "--cacert",
+				 n.cacert, "--collection", n.coll, "--type",
+				 "indicator,attack-pattern", NULL };
+	assert_int_equal(run_trilex(remote, NULL, &out, NULL), 0);
+	assert_int_equal(count_type(out, "indicator"), 2);
+	assert_int_equal(count_type(out, "attack-pattern"), 1);
+	assert_int_equal(count_type(out, "malware"), 0);
+	free(out);
+	node_stop(&n);
+	node_destroy(&n);
+}
+
+/* Object versions of a node, from `trilex info`. */
+static long versions(const struct node *n)
+{
+	const char *info[] = { "info", "--dir", n->dir, NULL };
+	char *out = NULL;
+	long v = -1;
+
+	if (run_trilex(info, NULL, &out, NULL) == 0 && out) {
+		const char *p = strstr(out, "object versions:");
+		if (p)
+			v = strtol(p + 16, NULL, 10);
+	}
+	free(out);
+	return v;
+}
+
+/* Ctrl-C during push: the batch in flight is finished, the summary so far
+ * printed (exit 130), and a rerun skips exactly what was stored. Bounded:
+ * 20,000 objects, 20 s. */
+static void test_push_interrupted(void **state)
+{
+	struct node n;
+	char path[PATH_MAX + 16], outp[PATH_MAX + 16], errp[PATH_MAX + 16];
+	const int total = 20000;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	long base = versions(&n);
+	json_t *objs = json_array();
+	for (int i = 0; i < total; i++)
+		json_array_append_new(objs, make_indicator(100000 + i, NULL));
+	json_t *bundle = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id",
+				   "bundle--00000000-0000-4000-8000-000000000010",
+				   "objects", objs);
+	snprintf(path, sizeof(path), "%s/big.json", n.dir);
+	snprintf(outp, sizeof(outp), "%s/push.out", n.dir);
+	snprintf(errp, sizeof(errp), "%s/push.err", n.dir);
+	assert_int_equal(json_dump_file(bundle, path, 0), 0);
+	json_decref(bundle);
+	const char *push[] = { "push", "--dir", n.dir, "--collection", "main",
+			       "--batch", "100", path, NULL };
+	pid_t pid = spawn_trilex(push, outp, errp);
+	assert_true(pid > 0);
+	long stored = 0;
+	for (int i = 0; i < 400 && stored <= base; i++) {
+		usleep(50000);
+		stored = versions(&n);
+	}
+	assert_true(stored > base);
+	kill(pid, SIGINT);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char *out = slurp(outp, NULL), *err = slurp(errp, NULL);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 130)
+		fprintf(stderr, "exit %d\nstdout: %s\nstderr: %s\n", WEXITSTATUS(status),
+			out, err);
+	assert_int_equal(WEXITSTATUS(status), 130);
+	size_t done = 0, of = 0, added = 0;
+	assert_non_null(strstr(out, "interrupted after"));
+	assert_int_equal(sscanf(strstr(out, "interrupted after"),
+				"interrupted after %zu of %zu objects: %zu added",
+				&done, &of, &added), 3);
+	assert_non_null(strstr(err, "skips it"));
+	printf("# interrupted after %zu of %zu objects (%zu added)\n", done, of,
+	       added);
+	assert_int_equal(of, (size_t)total);
+	assert_true(done < (size_t)total && done % 100 == 0);
+	assert_int_equal(added, done);
+	assert_int_equal(versions(&n) - base, (long)added);
+	free(out);
+	free(err);
+
+	const char *again[] = { "push", "--dir", n.dir, "--collection", "main",
+				"--batch", "1000", path, NULL };
+	assert_int_equal(run_trilex(again, NULL, &out, NULL), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%d objects: %zu added, %zu already present,"
+		 " 0 failed", total, (size_t)total - added, added);
+	if (strstr(out, want) == NULL)
+		fprintf(stderr, "rerun: %s\nwanted: %s\n", out, want);
+	assert_non_null(strstr(out, want));
+	free(out);
+	assert_int_equal(versions(&n) - base, total);
+	node_destroy(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_mistakes_are_named),
 		cmocka_unit_test(test_missing_node_folder),
+		cmocka_unit_test(test_get_several_types),
+		cmocka_unit_test(test_push_interrupted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
