@@ -595,7 +595,7 @@ static int get_run(const struct cli_args *a)
 const struct cmd cmd_get = {
 	.name = "get",
 	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
-		 " --collection ID [--type T] [--id ID] [--added-after TS]",
+		 " --collection ID [--type T[,T...]]... [--id ID] [--added-after TS]",
 	.summary = "print the objects of a collection as a STIX bundle",
 	.opts = get_opts,
 	.flags = CMD_DIR_OPT,
