@@ -73,8 +73,20 @@ tx_err taxii_client_request(const struct taxii_client *c, const char *method,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
-		rc = tx_error_set(err, TX_ERR_IO, "%s: %s", url.data,
-				  curl_easy_strerror(cc));
+		/* Say what to do about the usual first-hour failures. */
+		const char *hint = "";
+		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+			hint = c->cacert ? " (is --cacert the server's certificate, and"
+					   " its name or address the one in the URL?)" :
+					   " (a node's self-signed certificate is trusted"
+					   " with --cacert DIR/tls/cert.pem)";
+		else if (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_RECV_ERROR)
+			hint = " (is it an HTTPS server? a trilex node speaks only"
+			       " HTTPS)";
+		else if (cc == CURLE_COULDNT_CONNECT)
+			hint = " (is the node running, on this address and port?)";
+		rc = tx_error_set(err, TX_ERR_IO, "%s: %s%s", url.data,
+				  curl_easy_strerror(cc), hint);
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

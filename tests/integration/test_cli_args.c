@@ -199,7 +199,12 @@ static void test_get_several_types(void **state)
 	assert_int_equal(count_type(out, "attack-pattern"), 1);
 	assert_int_equal(count_type(out, "malware"), 0);
 	free(out);
+	/* the first-hour failures say what to do */
+	const char *nocacert[] = { "get", "--url", url, "--token", n.token,
+				   "--collection", n.coll, NULL };
+	expect(nocacert, 1, NULL, "trusted with --cacert DIR/tls/cert.pem");
 	node_stop(&n);
+	expect(remote, 1, NULL, "is the node running, on this address and port?");
 	node_destroy(&n);
 }
 
