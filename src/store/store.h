@@ -32,6 +32,14 @@ tx_err store_open(const char *path, int create, tx_store **out,
 void store_close(tx_store *st);
 /* The schema version of the open database. */
 int store_schema_version(tx_store *st);
+/*
+ * A consistent copy of the database at path (a new file, mode 0600; an
+ * existing one is refused), taken in one read transaction while writers go
+ * on, checked with integrity_check; *objects (may be NULL) gets the number
+ * of object versions it holds. (store/backup.c)
+ */
+tx_err store_backup(tx_store *st, const char *path, int64_t *objects,
+		    struct tx_error *err);
 
 /* For connections whose writes may be redone (delivery cursors): commits
  * survive a crash of the process but not of the machine (WAL, synchronous
