@@ -154,7 +154,7 @@ static int list_or_status(const struct cli_args *args, int status)
 	struct tx_config cfg;
 	struct store_peer *peers = NULL;
 	tx_store *st = NULL;
-	json_t *out = json_array();
+	json_t *out;
 	size_t n = 0;
 	int as_json = cli_flag(args, "json");
 
@@ -164,6 +164,7 @@ static int list_or_status(const struct cli_args *args, int status)
 		store_close(st);
 		return cli_fail("cannot list partners");
 	}
+	out = json_array();
 	if (!as_json && !status)
 		printf("%-6s %-28s %-40s %s\n", "PARTY", "NAME", "URL", "CERTIFICATE");
 	if (!as_json && status)
