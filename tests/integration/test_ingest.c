@@ -36,12 +36,13 @@ static void test_ics_bundle_round_trip(void **state)
 {
 	char path[4096], q[1024], next[128] = "";
 	struct http_resp r;
-	json_t *bundle, *objs, *byid = json_object(), *o;
+	json_t *bundle, *objs, *byid, *o;
 	size_t i, n, got = 0, pages = 0;
 	char *body;
 
 	if (shared_path("data/stix/ics-attack-18.1.json", path, sizeof(path)) == NULL)
 		skip();
+	byid = json_object();
 	assert_non_null(bundle = json_load_file(path, 0, NULL));
 	objs = json_object_get(bundle, "objects");
 	n = json_array_size(objs);
