@@ -93,6 +93,10 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
 	const json_t *to, *p;
 	size_t i;
 
+	/* Derived from what no partner may have (fed_derive_marking). */
+	if (json_object_get(obj, FED_LOCAL) != NULL &&
+	    !json_is_false(json_object_get(obj, FED_LOCAL)))
+		return 0;
 	/* A TLP marking-definition is public by nature. */
 	if (t == FED_TLP_UNMARKED)
 		t = strcmp(json_string_value(json_object_get(obj, "type")) ?
