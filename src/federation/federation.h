@@ -47,7 +47,9 @@ int fed_tlp_parse(const char *name);
 const char *fed_tlp_name(enum fed_tlp t);
 /* The marking-definition id of a TLP 2.0 level. */
 const char *fed_tlp_marking(enum fed_tlp t);
-/* The most restrictive TLP (2.0, or 1.0 mapped) among obj's markings. */
+/* The most restrictive TLP (2.0, or 1.0 mapped) among obj's markings; a
+ * marking ref that is not a TLP id this node knows (another marking, an
+ * upper-case id, not a string) reads as RED, never as unmarked. */
 enum fed_tlp fed_tlp_of(const json_t *obj);
 
 /* A node's federation context: its identity and settings. Opaque. */

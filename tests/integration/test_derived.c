@@ -7,6 +7,8 @@
  * what reached UK and US. "Did not arrive" is checked only once a CLEAR
  * canary stored after the derived objects has reached both partners:
  * delivery keeps the store's order, so anything entitled would be there.
+ * Also (issue 12.3) markings that cannot be resolved: upper-case TLP ids
+ * are refused at ingest, unknown markings never leave as AMBER.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -665,6 +667,79 @@ static void test_sync_keeps_local(void **state)
 	}
 }
 
+/* 12.3: an upper-case TLP id is refused at ingest, naming the property;
+ * the valid objects of the same POST are kept; and an object whose
+ * marking this node cannot resolve does not go to partners as AMBER. */
+static void test_unresolvable_markings(void **state)
+{
+	static const struct {
+		int i;
+		const char *marking, *to;
+		const char *message;   /* NULL: accepted */
+	} cases[] = {
+		{ 301, "marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1", "UK",
+		  "object_marking_refs[0]: upper-case letters in the UUID" },
+		{ 302, "marking-definition--939A9414-2DDD-4D32-A0CD-375EA402B003", NULL,
+		  "object_marking_refs[0]: upper-case letters in the UUID" },
+		{ 303, TLP_CLEAR, NULL, NULL },
+		/* lower case, but no marking this node knows */
+		{ 304, "marking-definition--0d000000-0000-4000-8000-0000000000ff", NULL,
+		  NULL },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	json_t *l = json_array(), *env, *x;
+	char *body, path[128], q[128];
+	struct http_resp r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = make_indicator(cases[i].i, NULL);
+		mark(o, cases[i].marking, cases[i].to);
+		json_array_append_new(l, o);
+	}
+	env = json_pack("{s:o}", "objects", l);
+	body = json_dumps(env, JSON_COMPACT);
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", JP.coll);
+	assert_int_equal(http(&JP, "POST", path, "token", NULL, NULL, body,
+			      strlen(body), &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")), 2);
+	for (i = 0; i < n; i++) {
+		char id[80];
+		const char *msg = NULL;
+		size_t k;
+
+		snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d",
+			 cases[i].i);
+		json_array_foreach(json_object_get(r.json, "failures"), k, x)
+			if (strcmp(json_string_value(json_object_get(x, "id")), id) == 0)
+				msg = json_string_value(json_object_get(x, "message"));
+		if (cases[i].message == NULL) {
+			assert_null(msg);
+		} else {
+			assert_non_null(msg);
+			assert_non_null(strstr(msg, cases[i].message));
+		}
+	}
+	http_free(&r);
+	free(body);
+	json_decref(env);
+	canary();
+	/* the CLEAR one reached both; the unresolvable one neither */
+	snprintf(q, sizeof(q), "match[id]=indicator--00000000-0000-4000-8000-%012d", 303);
+	assert_int_equal(count_objects(&UK, "inbox-JP", q), 1);
+	assert_int_equal(count_objects(&US, "inbox-JP", q), 1);
+	for (int k = 301; k <= 304; k++) {
+		if (k == 303)
+			continue;
+		snprintf(q, sizeof(q), "match[id]=indicator--00000000-0000-4000-"
+			 "8000-%012d", k);
+		assert_int_equal(count_objects(&UK, "inbox-JP", q), 0);
+		assert_int_equal(count_objects(&US, "inbox-JP", q), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_finding),
 		cmocka_unit_test(test_delivered),
 		cmocka_unit_test(test_sync_keeps_local),
+		cmocka_unit_test(test_unresolvable_markings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -87,6 +87,63 @@ static void test_tlp_of(void **state)
 	json_decref(o);
 }
 
+/* A marking this node cannot resolve never reads as more shareable than
+ * RED: not as unmarked (AMBER), whatever else the object carries. */
+static void test_tlp_of_unknown(void **state)
+{
+	static const char *const unknown[] = {
+		/* TLP:RED in upper case */
+		"marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1",
+		/* AMBER+STRICT in upper case */
+		"marking-definition--939A9414-2DDD-4D32-A0CD-375EA402B003",
+		/* a marking-definition this node does not know */
+		"marking-definition--0a000000-0000-4000-8000-0000000000ff",
+		"not-an-id",
+	};
+	json_t *o;
+
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		o = json_pack("{s:s, s:[s]}", "type", "indicator",
+			      "object_marking_refs", unknown[i]);
+		assert_int_equal(fed_tlp_of(o), FED_TLP_RED);
+		assert_false(fed_entitled(NULL, o, "UK"));
+		json_decref(o);
+		/* with a shareable marking beside it */
+		o = json_pack("{s:s, s:[s, s]}", "type", "indicator",
+			      "object_marking_refs", fed_tlp_marking(FED_TLP_CLEAR),
+			      unknown[i]);
+		assert_int_equal(fed_tlp_of(o), FED_TLP_RED);
+		assert_false(fed_entitled(NULL, o, "UK"));
+		json_decref(o);
+		/* as a granular marking */
+		o = json_pack("{s:s, s:[{s:s, s:[s]}]}", "type", "indicator",
+			      "granular_markings", "marking_ref", unknown[i],
+			      "selectors", "name");
+		assert_int_equal(fed_tlp_of(o), FED_TLP_RED);
+		json_decref(o);
+	}
+	/* a marking ref that is not a string cannot be resolved either */
+	o = json_pack("{s:s, s:[i]}", "type", "indicator", "object_marking_refs", 7);
+	assert_int_equal(fed_tlp_of(o), FED_TLP_RED);
+	json_decref(o);
+	o = json_pack("{s:s, s:[{s:i}]}", "type", "indicator",
+		      "granular_markings", "marking_ref", 7);
+	assert_int_equal(fed_tlp_of(o), FED_TLP_RED);
+	json_decref(o);
+	/* a language marking is no restriction */
+	o = json_pack("{s:s, s:[{s:s, s:[s]}]}", "type", "indicator",
+		      "granular_markings", "lang", "en", "selectors", "name");
+	assert_int_equal(fed_tlp_of(o), FED_TLP_UNMARKED);
+	assert_true(fed_entitled(NULL, o, "UK"));
+	json_decref(o);
+	/* an unknown marking on a RED object with recipients: still theirs */
+	o = json_pack("{s:s, s:[s], s:[s]}", "type", "indicator",
+		      "object_marking_refs", unknown[2], FED_RECIPIENTS, "UK");
+	assert_true(fed_entitled(NULL, o, "UK"));
+	assert_false(fed_entitled(NULL, o, "US"));
+	json_decref(o);
+}
+
 static void test_entitled_local(void **state)
 {
 	json_t *o = marked(FED_TLP_CLEAR, NULL);
@@ -267,6 +324,16 @@ static void test_derive_floor_and_defaults(void **state)
 	assert_true(out.local);
 	assert_false(fed_entitled(NULL, d, "UK"));
 	json_decref(d);
+	/* an upper-case RED marking on a source: RED, no one named: local */
+	json_decref(s);
+	s = json_pack("{s:s, s:[s]}", "type", "indicator", "object_marking_refs",
+		      "marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1");
+	src[0] = s;
+	d = derived_obj();
+	assert_int_equal(fed_derive_marking(src, 1, "JP", d, &out, &err), TX_OK);
+	assert_int_equal(out.tlp, FED_TLP_RED);
+	assert_true(out.local);
+	json_decref(d);
 	/* a source that is not an object: unreadable, so local */
 	src[0] = json_string("x");
 	d = derived_obj();
@@ -285,6 +352,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tlp_of),
+		cmocka_unit_test(test_tlp_of_unknown),
 		cmocka_unit_test(test_entitled_local),
 		cmocka_unit_test(test_derive_pairs),
 		cmocka_unit_test(test_derive_red),
