@@ -307,8 +307,8 @@ static void test_derive_floor_and_defaults(void **state)
 	assert_int_equal(fed_derive_marking(src, 1, "JP", d, &out, &err), TX_OK);
 	assert_int_equal(fed_tlp_of(d), FED_TLP_AMBER);
 	json_decref(d);
-	/* a stale recipients list or local flag on the derived object is
-	 * replaced by what the sources say */
+	/* a stale recipients list on a derived object that is not RED is
+	 * dropped */
 	d = derived_obj();
 	json_object_set_new(d, FED_RECIPIENTS, json_pack("[s]", "US"));
 	assert_int_equal(fed_derive_marking(src, 1, "JP", d, &out, &err), TX_OK);
