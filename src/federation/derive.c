@@ -8,14 +8,16 @@
  * does not have: it carries the most restrictive TLP of its sources (an
  * unmarked source counts as the node's default, AMBER; a marking this node
  * cannot resolve counts as RED, see fed_tlp_of), for TLP:RED at most the
- * intersection of their recipients, and when that leaves no partner
- * entitled it stays on this node: it is marked FED_LOCAL, which
+ * intersection of their recipients (a stored source's verified origin,
+ * the partner that made it, counting as one of them), and when that leaves
+ * no partner entitled it stays on this node: it is marked FED_LOCAL, which
  * fed_entitled (and so every push and every /trilex/v1/sync page) obeys.
  *
  * fed_derive_marking is the one place that decides; every producer calls
  * it (or fed_derive_stored, which reads the sources from the store first)
- * before the derived object is stored. tests/unit/test_federation.c lists
- * the producers.
+ * before the derived object is stored. tests/integration/test_derived.c
+ * lists the producers and runs each; tests/unit/test_federation.c checks
+ * the rule itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +88,23 @@ static json_t *sorted(const json_t *rcpt)
 	return out;
 }
 
+/* Append party p to set unless it is empty, already there, or (when
+ * within is not NULL) not in within. */
+static int add_party(json_t *set, const char *p, const json_t *within)
+{
+	if (p == NULL || p[0] == '\0' || in_list(set, p))
+		return 0;
+	if (within != NULL && !in_list(within, p))
+		return 0;
+	return json_array_append_new(set, json_string(p));
+}
+
 /* Fold one source into the running result: *tlp, *local and, for RED,
- * *rcpt (NULL until the first RED source; then owned). */
-static tx_err fold(const json_t *src, enum fed_tlp *tlp, int *local,
-		   json_t **rcpt, struct tx_error *err)
+ * *rcpt (NULL until the first RED source; then owned). origin (may be
+ * NULL): the partner whose verified signature the stored source bears;
+ * it made the source, so it reads it as much as any recipient. */
+static tx_err fold(const json_t *src, const char *origin, enum fed_tlp *tlp,
+		   int *local, json_t **rcpt, struct tx_error *err)
 {
 	enum fed_tlp t = reading_of(src);
 	const json_t *to = json_object_get(src, FED_RECIPIENTS), *x;
@@ -110,25 +125,25 @@ static tx_err fold(const json_t *src, enum fed_tlp *tlp, int *local,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	/* The first RED source gives the set, each further one narrows it;
 	 * a RED source naming no recipients leaves it empty. */
-	json_array_foreach(to, i, x) {
-		const char *p = json_string_value(x);
-		if (p == NULL || p[0] == '\0' || in_list(keep, p))
-			continue;
-		if (*rcpt != NULL && !in_list(*rcpt, p))
-			continue;
-		if (json_array_append_new(keep, json_string(p)) != 0) {
+	json_array_foreach(to, i, x)
+		if (add_party(keep, json_string_value(x), *rcpt) != 0) {
 			json_decref(keep);
 			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		}
+	if (add_party(keep, origin, *rcpt) != 0) {
+		json_decref(keep);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
 	json_decref(*rcpt);
 	*rcpt = keep;
 	return TX_OK;
 }
 
-tx_err fed_derive_marking(const json_t *const *sources, size_t n,
-			  const char *self, json_t *derived,
-			  struct fed_derivation *out, struct tx_error *err)
+/* fed_derive_marking, with origins[i] (origins or it may be NULL) the
+ * verified origin of sources[i]. */
+static tx_err derive(const json_t *const *sources, const char *const *origins,
+		     size_t n, const char *self, json_t *derived,
+		     struct fed_derivation *out, struct tx_error *err)
 {
 	enum fed_tlp tlp = FED_TLP_CLEAR;
 	json_t *rcpt = NULL, *refs = NULL;
@@ -145,7 +160,7 @@ tx_err fed_derive_marking(const json_t *const *sources, size_t n,
 		tlp = FED_TLP_AMBER;
 	/* What the producer asked for is a floor too (an alert's --tlp). */
 	if (has_marking(derived) &&
-	    (rc = fold(derived, &tlp, &local, &rcpt, err)) != TX_OK)
+	    (rc = fold(derived, NULL, &tlp, &local, &rcpt, err)) != TX_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		/* A source that is not an object cannot be read: we cannot say
@@ -156,7 +171,8 @@ tx_err fed_derive_marking(const json_t *const *sources, size_t n,
 				tlp = FED_TLP_RED;
 			continue;
 		}
-		if ((rc = fold(sources[i], &tlp, &local, &rcpt, err)) != TX_OK)
+		if ((rc = fold(sources[i], origins ? origins[i] : NULL, &tlp,
+			       &local, &rcpt, err)) != TX_OK)
 			goto out;
 	}
 	if (tlp == FED_TLP_RED) {
@@ -206,10 +222,18 @@ out:
 	return rc;
 }
 
+tx_err fed_derive_marking(const json_t *const *sources, size_t n,
+			  const char *self, json_t *derived,
+			  struct fed_derivation *out, struct tx_error *err)
+{
+	return derive(sources, NULL, n, self, derived, out, err);
+}
+
 /* ---- sources read from the store ---- */
 
 struct gather {
 	json_t *list;     /* owned: every stored version of the ids */
+	json_t *origins;  /* owned: the origin party of each, or null */
 	size_t max;
 	int nomem;
 };
@@ -224,7 +248,9 @@ static int gather_row(void *ctx, const struct store_row *row)
 	/* The store holds valid JSON: a row that will not load means memory
 	 * ran out, and a source left out could make the result too open. */
 	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL ||
-	    json_array_append_new(g->list, o) != 0) {
+	    json_array_append_new(g->list, o) != 0 ||
+	    json_array_append_new(g->origins, row->origin ?
+				  json_string(row->origin) : json_null()) != 0) {
 		g->nomem = 1;
 		return 1;
 	}
@@ -238,14 +264,18 @@ tx_err fed_derive_stored(tx_store *st, const char *const *ids, size_t n_ids,
 {
 	struct store_query q = { .ids = ids, .n_ids = n_ids,
 				 .versions = { .all = 1 } };
-	struct gather g = { json_array(), FED_DERIVE_SOURCES_MAX, 0 };
+	struct gather g = { json_array(), json_array(), FED_DERIVE_SOURCES_MAX,
+			    0 };
 	const json_t **all = NULL;
+	const char **origins = NULL;
 	size_t n_all = 0, i;
 	json_t *x;
 	tx_err rc;
 
-	if (g.list == NULL)
-		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	if (g.list == NULL || g.origins == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (n_ids > FED_DERIVE_SOURCES_MAX) {
 		rc = tx_error_set(err, TX_ERR_TOOBIG, "derived from more than %d"
 				  " objects", FED_DERIVE_SOURCES_MAX);
@@ -261,17 +291,40 @@ tx_err fed_derive_stored(tx_store *st, const char *const *ids, size_t n_ids,
 					  FED_DERIVE_SOURCES_MAX);
 		goto out;
 	}
-	if ((all = calloc(json_array_size(g.list) + n + 1, sizeof(*all))) == NULL) {
+	if ((all = calloc(json_array_size(g.list) + n + 1, sizeof(*all))) == NULL ||
+	    (origins = calloc(json_array_size(g.list) + n + 1,
+			      sizeof(*origins))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		all[n_all++] = sources[i];
-	json_array_foreach(g.list, i, x)
+	/* A source given that is exactly a stored version is taken as
+	 * stored, with its origin; any other has no known origin. */
+	for (i = 0; i < n; i++) {
+		size_t k;
+		json_t *y;
+		int stored = 0;
+		const char *sid = json_string_value(json_object_get(sources[i],
+								    "id"));
+		json_array_foreach(g.list, k, y) {
+			const char *yid = json_string_value(json_object_get(y, "id"));
+			if (sid != NULL && yid != NULL && strcmp(sid, yid) == 0 &&
+			    json_equal((json_t *)sources[i], y)) {
+				stored = 1;
+				break;
+			}
+		}
+		if (!stored)
+			all[n_all++] = sources[i];
+	}
+	json_array_foreach(g.list, i, x) {
+		origins[n_all] = json_string_value(json_array_get(g.origins, i));
 		all[n_all++] = x;
-	rc = fed_derive_marking(all, n_all, self, derived, out, err);
+	}
+	rc = derive(all, origins, n_all, self, derived, out, err);
 out:
 	free(all);
+	free(origins);
 	json_decref(g.list);
+	json_decref(g.origins);
 	return rc;
 }

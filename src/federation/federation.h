@@ -103,7 +103,9 @@ tx_err fed_derive_marking(const json_t *const *sources, size_t n,
  * fed_derive_marking with, as sources, the n objects sources (may be
  * NULL when n is 0) and every stored version, in any collection, of the
  * n_ids objects ids. An id the store does not hold adds nothing (nothing
- * of it is here to pass on). TX_ERR_TOOBIG past FED_DERIVE_SOURCES_MAX.
+ * of it is here to pass on). A stored RED source's verified origin (the
+ * partner that made it) reads it too: it counts among its recipients.
+ * TX_ERR_TOOBIG past FED_DERIVE_SOURCES_MAX.
  */
 tx_err fed_derive_stored(tx_store *st, const char *const *ids, size_t n_ids,
 			 const json_t *const *sources, size_t n,

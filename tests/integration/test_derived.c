@@ -164,22 +164,29 @@ static int reached(const struct node *n, void *arg)
 	return count_objects(n, w->coll, w->query) >= 1;
 }
 
-/* A CLEAR object stored on JP now, awaited at UK and US: what JP stored
- * before it and was entitled to them has been delivered by then. */
-static void canary(void)
+/* A CLEAR object stored on from now, awaited at a and b: what from
+ * stored before it and was entitled to them has been delivered by then. */
+static void canary_from(const struct node *from, const struct node *a,
+			const struct node *b)
 {
 	json_t *o = make_indicator(++canary_no, NULL), *l = json_array();
-	char q[128];
+	char q[128], inbox[32];
 
 	mark(o, TLP_CLEAR, NULL);
 	json_array_append_new(l, o);
-	post(&JP, JP.coll, l);
+	post(from, from->coll, l);
 	json_decref(l);
 	snprintf(q, sizeof(q), "match[id]=indicator--00000000-0000-4000-8000-%012d",
 		 canary_no);
-	struct want w = { "inbox-JP", q };
-	assert_true(wait_for(reached, &UK, &w, 20000));
-	assert_true(wait_for(reached, &US, &w, 20000));
+	snprintf(inbox, sizeof(inbox), "inbox-%s", from->party);
+	struct want w = { inbox, q };
+	assert_true(wait_for(reached, a, &w, 20000));
+	assert_true(wait_for(reached, b, &w, 20000));
+}
+
+static void canary(void)
+{
+	canary_from(&JP, &UK, &US);
 }
 
 static char *write_tmp(const char *text)
@@ -638,6 +645,63 @@ static void test_delivered(void **state)
 		producers[i].delivered();
 }
 
+/* What UK derives from JP's RED-to-UK objects may go back to JP, which
+ * made them, and to no one else: UK's sighting of JP's indicator, and
+ * UK's vote on JP's proposal about a RED target. */
+static void test_back_to_origin(void **state)
+{
+	char id[80], b[64], *eve, *path;
+	json_t *s, *p, *v;
+
+	/* UK sights JP's RED indicator */
+	eve = malloc(400);
+	snprintf(eve, 400, "{\"timestamp\":\"2024-05-01T11:00:00.000000+0000\","
+		 "\"flow_id\":9,\"event_type\":\"flow\",\"src_ip\":"
+		 "\"192.0.2.9\",\"src_port\":5000,\"dest_ip\":\"10.0.0.%d\","
+		 "\"dest_port\":443,\"proto\":\"TCP\"}\n", IND_RED);
+	path = write_tmp(eve);
+	const char *m[] = { "match", "--dir", UK.dir, "--sightings", "--collection",
+			    UK.coll, path, NULL };
+	free(run(0, m));
+	unlink(path);
+	free(path);
+	free(eve);
+	sighting_id(IND_RED, id, sizeof(id));
+	s = find_by(&UK, UK.coll, "sighting", "sighting_of_ref", id);
+	assert_non_null(s);
+	assert_string_equal(tlp_ref(s), TLP_RED);
+	assert_string_equal(rcpt(s, b, sizeof(b)), "JP,UK");
+	assert_null(json_object_get(s, FED_LOCAL));
+	json_decref(s);
+	/* UK votes on JP's proposal */
+	p = find_by(&UK, "inbox-JP", "x-trilex-watch-proposal", "target_ref",
+		    ACTOR_RED);
+	assert_non_null(p);
+	const char *vote[] = { "vote", "--dir", UK.dir,
+			       json_string_value(json_object_get(p, "id")), "approve",
+			       NULL };
+	free(run(0, vote));
+	v = find_by(&UK, "watch", "x-trilex-watch-vote", "proposal_ref",
+		    json_string_value(json_object_get(p, "id")));
+	assert_non_null(v);
+	assert_string_equal(tlp_ref(v), TLP_RED);
+	assert_string_equal(rcpt(v, b, sizeof(b)), "JP,UK");
+	json_decref(v);
+
+	canary_from(&UK, &JP, &US);
+	s = find_by(&JP, "inbox-UK", "sighting", "sighting_of_ref", id);
+	assert_non_null(s);
+	json_decref(s);
+	assert_null(find_by(&US, "inbox-UK", "sighting", "sighting_of_ref", id));
+	v = find_by(&JP, "inbox-UK", "x-trilex-watch-vote", "proposal_ref",
+		    json_string_value(json_object_get(p, "id")));
+	assert_non_null(v);
+	json_decref(v);
+	assert_null(find_by(&US, "inbox-UK", "x-trilex-watch-vote", "proposal_ref",
+			    json_string_value(json_object_get(p, "id"))));
+	json_decref(p);
+}
+
 /* The /trilex/v1/sync pull obeys FED_LOCAL too: nothing local in UK's
  * share, however it asks. */
 static void test_sync_keeps_local(void **state)
@@ -750,6 +814,7 @@ int main(void)
 		cmocka_unit_test(test_alert),
 		cmocka_unit_test(test_finding),
 		cmocka_unit_test(test_delivered),
+		cmocka_unit_test(test_back_to_origin),
 		cmocka_unit_test(test_sync_keeps_local),
 		cmocka_unit_test(test_unresolvable_markings),
 	};
