@@ -240,6 +240,29 @@ static int alert_run(int argc, char **argv)
 		json_object_set_new(report, "x_trilex_countries", a);
 	}
 	mark(report, tlp, rcpt, ident);
+	/* The report may be about stored objects (attack patterns resolved
+	 * above): it carries at least their marking, the --tlp asked for
+	 * being a floor. */
+	{
+		const char *about[MAX_ITEMS * 2 + 1];
+		struct fed_derivation d;
+		size_t n_about = 0, i;
+		json_t *x;
+
+		json_array_foreach(refs, i, x)
+			if (n_about < sizeof(about) / sizeof(about[0]) &&
+			    strcmp(json_string_value(x), ident) != 0)
+				about[n_about++] = json_string_value(x);
+		if (fed_derive_stored(st, about, n_about, NULL, 0, cfg.party,
+				      report, &d, &err) != TX_OK) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		if (d.tlp != (enum fed_tlp)tlp || d.local)
+			fprintf(stderr, "trilex: the alert is marked TLP:%s%s, as"
+				" what it refers to requires\n", fed_tlp_name(d.tlp),
+				d.local ? " and stays on this node" : "");
+	}
 	json_array_append(objects, report);
 	if (taxii_ingest(st, coll.pk, NULL, objects, 0, sid, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
@@ -259,7 +282,8 @@ static int alert_run(int argc, char **argv)
 	}
 	json_decref(status);
 	printf("%s TLP:%s%s%s %s\n", json_string_value(json_object_get(report, "id")),
-	       fed_tlp_name(tlp), to ? " to " : "", to ? to : "", title);
+	       fed_tlp_name(fed_tlp_of(report)), to ? " to " : "", to ? to : "",
+	       title);
 	rc = 0;
 out:
 	store_close(st);

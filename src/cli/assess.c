@@ -127,6 +127,7 @@ static int assess_run(int argc, char **argv)
 	}
 	if (!no_store && (coll != NULL || from_store)) {
 		if (policy_result_note(result, cfg.party, &note, &err) != TX_OK ||
+		    policy_note_mark(st, inc, cfg.party, note, &err) != TX_OK ||
 		    policy_store_object(st, pk, &local, note, &err) != TX_OK) {
 			cli_fail("cannot store the assessment: %s", err.msg);
 			goto out;

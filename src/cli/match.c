@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "federation/federation.h"
 #include "sensor/sensor.h"
 #include "taxii/taxii.h"
 #include "watch/watch.h"
@@ -362,6 +363,14 @@ static int record_sightings(tx_store *st, const struct tx_config *cfg, const cha
 			json_object_set(s, "observed_data_refs", a->observed);
 		if (s == NULL || json_array_append_new(objs, s) != 0) {
 			cli_fail("out of memory");
+			goto out;
+		}
+		/* A sighting tells what its indicator is: it may have no
+		 * reader the indicator does not have. */
+		const char *src[1] = { a->indicator };
+		if (fed_derive_stored(st, src, 1, NULL, 0, cfg->party, s, NULL,
+				      &err) != TX_OK) {
+			cli_fail("--sightings: %s: %s", a->indicator, err.msg);
 			goto out;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "federation/federation.h"
 #include "policy/policy.h"
 
 #define DEFAULT_COLLECTION "policies"
@@ -294,7 +295,12 @@ static int sign_run(const struct cli_args *a)
 	}
 	if (policy_collection(st, coll, &pk) != 0)
 		goto out;
-	if (policy_store_object(st, pk, &local, obj, &err) != TX_OK) {
+	/* An approval goes where the version it approves went, no further. */
+	const char *approved[1] = { json_string_value(json_object_get(obj,
+								      "policy_ref")) };
+	if (fed_derive_stored(st, approved, approved[0] ? 1 : 0, NULL, 0,
+			      cfg.party, obj, NULL, &err) != TX_OK ||
+	    policy_store_object(st, pk, &local, obj, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "federation/federation.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
 
@@ -222,6 +223,44 @@ static json_t *finding_alert(const struct supply_finding *f,
 	return r;
 }
 
+/* Mark a finding's note and alert with what their sources allow: the BOM
+ * (as loaded and as stored) and the advisories it names, as stored. */
+static tx_err mark_finding(tx_store *st, const json_t *bom_obj,
+			   const struct supply_finding *f, json_t *note,
+			   json_t *alert, struct tx_error *err)
+{
+	size_t n = 0, max = 1 + 2 * f->n_advisories;
+	const char **ids = calloc(max, sizeof(*ids));
+	char (*vid)[128] = calloc(max, sizeof(*vid));
+	tx_err rc;
+
+	if (ids == NULL || vid == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ids[n++] = json_string_value(json_object_get(bom_obj, "id"));
+	for (size_t i = 0; i < f->n_advisories; i++) {
+		char key[300];
+		/* the ids supply/share.c gives OSV and KEV entries */
+		snprintf(key, sizeof(key), "osv:%s", f->advisories[i]);
+		supply_stix_id("vulnerability", key, vid[n], sizeof(vid[n]));
+		ids[n] = vid[n];
+		n++;
+		snprintf(key, sizeof(key), "kev:%s", f->advisories[i]);
+		supply_stix_id("vulnerability", key, vid[n], sizeof(vid[n]));
+		ids[n] = vid[n];
+		n++;
+	}
+	if ((rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, note, NULL,
+				    err)) == TX_OK)
+		rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, alert, NULL,
+				       err);
+out:
+	free(ids);
+	free(vid);
+	return rc;
+}
+
 /*
  * Check stored BOMs (all, or only the one with id only_id) against db;
  * record each finding not recorded before as a note in the BOM's
@@ -283,6 +322,12 @@ static int recheck(tx_store *st, const supply_db *db, struct load_ctx *c,
 			if (alert == NULL) {
 				json_decref(note);
 				rc = cli_fail("out of memory");
+				break;
+			}
+			if (mark_finding(st, obj, f, note, alert, &err) != TX_OK) {
+				json_decref(note);
+				json_decref(alert);
+				rc = cli_fail("finding on %s: %s", id, err.msg);
 				break;
 			}
 			json_array_append_new(notes, note);

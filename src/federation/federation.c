@@ -59,16 +59,25 @@ const char *fed_tlp_marking(enum fed_tlp t)
 	return t < N_TLPS ? tlps[t].v2 : NULL;
 }
 
-/* The more restrictive of best and the TLP level of marking id. */
+/*
+ * The more restrictive of best and the TLP level of marking id. A marking
+ * that is not one of the TLP ids above (NULL: not even a string) cannot
+ * be resolved here: it might be any restriction, so it reads as the most
+ * restrictive, RED. Ids are compared byte for byte; validation refuses
+ * ids that are not lower case, and one stored before that still reads as
+ * RED, never as unmarked.
+ */
 static int tlp_max(int best, const char *id)
 {
-	if (id == NULL)
-		return best;
-	for (int k = 0; k < N_TLPS; k++)
+	int level = FED_TLP_RED;
+
+	for (int k = 0; id != NULL && k < N_TLPS; k++)
 		if (strcmp(id, tlps[k].v2) == 0 ||
-		    (tlps[k].v1 && strcmp(id, tlps[k].v1) == 0))
-			best = k > best ? k : best;
-	return best;
+		    (tlps[k].v1 && strcmp(id, tlps[k].v1) == 0)) {
+			level = k;
+			break;
+		}
+	return level > best ? level : best;
 }
 
 enum fed_tlp fed_tlp_of(const json_t *obj)
@@ -77,13 +86,22 @@ enum fed_tlp fed_tlp_of(const json_t *obj)
 	int best = -1;
 	size_t i;
 
+	/* Present but not a list: unreadable, so the most restrictive. */
+	if (refs != NULL && !json_is_array(refs))
+		best = FED_TLP_RED;
 	json_array_foreach(refs, i, r)
 		best = tlp_max(best, json_string_value(r));
 	/* A TLP marking on part of the object governs the whole object: it
-	 * travels whole. */
-	json_array_foreach(json_object_get(obj, "granular_markings"), i, r)
-		best = tlp_max(best, json_string_value(json_object_get(r,
-								       "marking_ref")));
+	 * travels whole. A language marking (lang, no marking_ref) is none. */
+	refs = json_object_get(obj, "granular_markings");
+	if (refs != NULL && !json_is_array(refs))
+		best = FED_TLP_RED;
+	json_array_foreach(refs, i, r) {
+		const json_t *m = json_object_get(r, "marking_ref");
+		if (m == NULL && json_is_string(json_object_get(r, "lang")))
+			continue;
+		best = tlp_max(best, json_string_value(m));
+	}
 	return best < 0 ? FED_TLP_UNMARKED : (enum fed_tlp)best;
 }
 
@@ -93,6 +111,10 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
 	const json_t *to, *p;
 	size_t i;
 
+	/* Derived from what no partner may have (fed_derive_marking). */
+	if (json_object_get(obj, FED_LOCAL) != NULL &&
+	    !json_is_false(json_object_get(obj, FED_LOCAL)))
+		return 0;
 	/* A TLP marking-definition is public by nature. */
 	if (t == FED_TLP_UNMARKED)
 		t = strcmp(json_string_value(json_object_get(obj, "type")) ?

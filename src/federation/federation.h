@@ -29,6 +29,9 @@
 #define FED_SEALED_TYPE "x-trilex-sealed"
 /* Property naming the recipient parties of TLP:RED objects. */
 #define FED_RECIPIENTS "x_trilex_recipients"
+/* Property (true) of an object that must stay on this node: no partner
+ * is entitled to it, whatever its marking (fed_derive_marking sets it). */
+#define FED_LOCAL "x_trilex_local"
 
 enum fed_tlp {
 	FED_TLP_CLEAR = 0,
@@ -44,7 +47,9 @@ int fed_tlp_parse(const char *name);
 const char *fed_tlp_name(enum fed_tlp t);
 /* The marking-definition id of a TLP 2.0 level. */
 const char *fed_tlp_marking(enum fed_tlp t);
-/* The most restrictive TLP (2.0, or 1.0 mapped) among obj's markings. */
+/* The most restrictive TLP (2.0, or 1.0 mapped) among obj's markings; a
+ * marking ref that is not a TLP id this node knows (another marking, an
+ * upper-case id, not a string) reads as RED, never as unmarked. */
 enum fed_tlp fed_tlp_of(const json_t *obj);
 
 /* A node's federation context: its identity and settings. Opaque. */
@@ -61,9 +66,51 @@ const char *fed_party(const tx_fed *fed);
  * Whether party may receive obj (made by origin, NULL meaning us):
  * CLEAR, GREEN and AMBER go to every partner; AMBER+STRICT stays with the
  * origin party; RED only to the parties listed in FED_RECIPIENTS. An
- * unmarked object takes the node's default (AMBER).
+ * unmarked object takes the node's default (AMBER). An object marked
+ * FED_LOCAL goes to no one.
  */
 int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
+
+/* ---- derived objects (federation/derive.c) ---- */
+
+/* The most stored versions fed_derive_stored reads as sources. */
+#define FED_DERIVE_SOURCES_MAX 10000
+
+/* What fed_derive_marking decided for a derived object. */
+struct fed_derivation {
+	enum fed_tlp tlp;     /* the most restrictive TLP of the sources */
+	int local;            /* 1: no partner is entitled: it stays here */
+	size_t n_recipients;  /* TLP:RED: how many parties FED_RECIPIENTS names */
+};
+
+/*
+ * Mark derived, an object the node makes from the n objects sources (all
+ * borrowed), with what its sources allow: object_marking_refs becomes the
+ * most restrictive TLP among them and derived's own marking, if it has one
+ * (an unmarked source counts as AMBER, an unresolvable marking as RED);
+ * for TLP:RED, FED_RECIPIENTS becomes the intersection of the RED sources'
+ * recipients; FED_LOCAL is set when no partner other than self (this
+ * node's party, may be NULL) is entitled: an AMBER+STRICT or local source,
+ * or an empty intersection. With no sources and no marking of its own,
+ * derived is AMBER. out (may be NULL) says what was decided. Every
+ * producer of derived objects calls this before storing them.
+ */
+tx_err fed_derive_marking(const json_t *const *sources, size_t n,
+			  const char *self, json_t *derived,
+			  struct fed_derivation *out, struct tx_error *err);
+
+/*
+ * fed_derive_marking with, as sources, the n objects sources (may be
+ * NULL when n is 0) and every stored version, in any collection, of the
+ * n_ids objects ids. An id the store does not hold adds nothing (nothing
+ * of it is here to pass on). A stored RED source's verified origin (the
+ * partner that made it) reads it too: it counts among its recipients.
+ * TX_ERR_TOOBIG past FED_DERIVE_SOURCES_MAX.
+ */
+tx_err fed_derive_stored(tx_store *st, const char *const *ids, size_t n_ids,
+			 const json_t *const *sources, size_t n,
+			 const char *self, json_t *derived,
+			 struct fed_derivation *out, struct tx_error *err);
 
 /* ---- signatures (federation/sign.c) ---- */
 

@@ -86,6 +86,8 @@ void policy_http_assess(void *ctx, const struct taxii_ext_request *rq,
 	if (coll != NULL) {
 		if ((rc = policy_result_note(result, rq->cfg->party, &note,
 					     &err)) != TX_OK ||
+		    (rc = policy_note_mark(rq->st, inc, rq->cfg->party, note,
+					   &err)) != TX_OK ||
 		    (rc = policy_store_object(rq->st, col.pk, rq->user, note,
 					      &err)) != TX_OK) {
 			fail(rp, http_status(rc), &err);

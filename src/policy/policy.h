@@ -111,6 +111,14 @@ char *policy_result_text(const json_t *result);
  */
 tx_err policy_result_note(const json_t *result, const char *party,
 			  json_t **note, struct tx_error *err);
+/*
+ * Give note (made from inc's assessment) the marking its sources allow
+ * (federation's fed_derive_marking): the incident and every object it
+ * brought, as given and as stored in any collection. self is this node's
+ * party. Call it before storing the note.
+ */
+tx_err policy_note_mark(tx_store *st, const policy_incident *inc,
+			const char *self, json_t *note, struct tx_error *err);
 
 /* ---- ratification (policy/ratify.c) ---- */
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy/internal.h"
+#include "federation/federation.h"
 #include "stix/stix.h"
 
 struct scan_ctx {
@@ -161,5 +162,32 @@ tx_err policy_store_object(tx_store *st, int64_t collection_pk,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	rc = taxii_ingest(st, collection_pk, u, list, 0, status_id, err);
 	json_decref(list);
+	return rc;
+}
+
+tx_err policy_note_mark(tx_store *st, const policy_incident *inc,
+			const char *self, json_t *note, struct tx_error *err)
+{
+	size_t n = json_array_size(inc->objects), n_ids = 0, i;
+	const json_t **srcs = calloc(n + 1, sizeof(*srcs));
+	const char **ids = calloc(n + 1, sizeof(*ids));
+	const json_t *o;
+	tx_err rc;
+
+	if (srcs == NULL || ids == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* The note embeds the facts read from all of them. */
+	json_array_foreach(inc->objects, i, o) {
+		const char *id = json_string_value(json_object_get(o, "id"));
+		srcs[i] = o;
+		if (id != NULL)
+			ids[n_ids++] = id;
+	}
+	rc = fed_derive_stored(st, ids, n_ids, srcs, n, self, note, NULL, err);
+out:
+	free(srcs);
+	free(ids);
 	return rc;
 }

@@ -29,7 +29,7 @@ enum stix_kind stix_type_kind(const char *type);
 
 /*
  * True when id is "<type>--<UUID>" with the given type (any valid type name
- * when type is NULL).
+ * when type is NULL), the UUID in lower case (STIX 2.1 section 2.9).
  */
 int stix_id_valid(const char *id, const char *type);
 

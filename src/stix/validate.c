@@ -131,10 +131,21 @@ int stix_type_name_valid(const char *s, size_t len)
 	return 1;
 }
 
+/* Whether s has an upper-case letter among its hex digits. */
+static int has_upper_hex(const char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'F')
+			return 1;
+	return 0;
+}
+
 /*
  * True when id is "<type>--<UUID>". The type part must be a valid type
  * name and, when type is not NULL, equal to it. The UUID is checked for
- * its 8-4-4-4-12 hex shape only.
+ * its 8-4-4-4-12 hex shape, in lower case: STIX identifiers are compared
+ * byte for byte (a TLP marking id in upper case would otherwise name no
+ * marking at all), and 2.9 gives them in lower case.
  */
 int stix_id_valid(const char *id, const char *type)
 {
@@ -152,7 +163,28 @@ int stix_id_valid(const char *id, const char *type)
 		return 0;
 	if (type != NULL && (strlen(type) != tlen || memcmp(type, id, tlen) != 0))
 		return 0;
-	return tx_uuid_valid(sep + 2, strlen(sep + 2));
+	return tx_uuid_valid(sep + 2, strlen(sep + 2)) && !has_upper_hex(sep + 2);
+}
+
+/* An identifier that would be valid but for upper-case hex digits. */
+static int id_upper(const char *id)
+{
+	const char *sep = id ? strstr(id, "--") : NULL;
+
+	return sep != NULL && has_upper_hex(sep + 2) &&
+	       stix_type_name_valid(id, (size_t)(sep - id)) &&
+	       tx_uuid_valid(sep + 2, strlen(sep + 2));
+}
+
+/* The error for s, which stix_id_valid refused, at path. */
+static tx_err bad_id(struct tx_error *err, const char *path, const char *s,
+		     const char *what)
+{
+	if (id_upper(s))
+		return tx_error_set(err, TX_ERR_INVALID, "%s: upper-case letters in"
+				    " the UUID: STIX identifiers are lower case"
+				    " (STIX 2.1 section 2.9)", path);
+	return tx_error_set(err, TX_ERR_INVALID, "%s: %s", path, what);
 }
 
 /* Copy s into out for a message: printable ASCII only, cut when long. */
@@ -254,7 +286,7 @@ static tx_err check_ref(const struct prop *p, const json_t *v, const char *path,
 	if (s == NULL)
 		return fail(err, path, "must be a string");
 	if (!stix_id_valid(s, NULL))
-		return fail(err, path, "not a STIX identifier");
+		return bad_id(err, path, s, "not a STIX identifier");
 	if (!ref_type_ok(p->arg, s)) {
 		show_list(allowed, sizeof(allowed), p->arg);
 		return tx_error_set(err, TX_ERR_INVALID, "%s: must reference %s",
@@ -468,8 +500,8 @@ static tx_err check_extensions(const json_t *v, const char *path,
 			char etpath[PATH_MAX_LEN];
 
 			if (!stix_id_valid(key, "extension-definition"))
-				return fail(err, sub, "not an extension-definition "
-					    "identifier");
+				return bad_id(err, sub, key, "not an "
+					      "extension-definition identifier");
 			if (et != NULL) {
 				join(etpath, sub, "extension_type");
 				if ((rc = check_enum(&et_prop, et, etpath, err)))
@@ -727,7 +759,7 @@ static tx_err check_custom_ref(const json_t *v, const char *path,
 	if (s != NULL && s[0] == '\0')
 		return TX_OK;
 	if (s == NULL || !stix_id_valid(s, NULL))
-		return fail(err, path, "not a STIX identifier");
+		return bad_id(err, path, s, "not a STIX identifier");
 	return TX_OK;
 }
 
@@ -845,7 +877,7 @@ tx_err stix_validate(const json_t *obj, struct tx_error *err)
 	}
 	id = stix_json_str(jid);
 	if (id == NULL || !stix_id_valid(id, NULL)) {
-		rc = fail(err, "id", "not a STIX identifier (<type>--<UUID>)");
+		rc = bad_id(err, "id", id, "not a STIX identifier (<type>--<UUID>)");
 		goto out;
 	}
 	if (!stix_id_valid(id, type)) {

@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "federation/federation.h"
 #include "stix/stix.h"
 #include "watch/internal.h"
 
-/* TLP 2.0 AMBER: every partner, no one else. */
+/* TLP 2.0 AMBER: every partner, no one else. What a proposal or vote
+ * starts with; fed_derive_marking then narrows it to what its target and
+ * proposal allow. */
 #define TLP_AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 
 struct collect {
@@ -439,7 +442,17 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 		rq->review_months > 0 ? rq->review_months : set.review_months));
 	json_object_set_new(obj, "grace_days", json_integer(set.grace_days));
 	json_object_set_new(obj, "vote_days", json_integer(set.vote_days));
-	if ((rc = watch_proposal_check(obj, err)) != TX_OK ||
+	/* It names its target (and copies its name): it may have no reader
+	 * the target, or the duty officer it names, does not have. */
+	const char *src[2];
+	size_t n_src = 0;
+	if (target && json_is_string(json_object_get(target, "id")))
+		src[n_src++] = json_string_value(json_object_get(target, "id"));
+	if (rq->duty)
+		src[n_src++] = rq->duty;
+	if ((rc = fed_derive_stored(st, src, n_src, (const json_t *const *)&target,
+				    target ? 1 : 0, party, obj, NULL, err)) != TX_OK ||
+	    (rc = watch_proposal_check(obj, err)) != TX_OK ||
 	    (rc = put(st, obj, err)) != TX_OK)
 		goto out;
 	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));
@@ -500,7 +513,11 @@ tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
 	json_object_set_new(obj, "decision", json_string(approve ? "approve" : "reject"));
 	if (comment)
 		json_object_set_new(obj, "comment", json_string(comment));
-	if ((rc = watch_vote_check(obj, err)) != TX_OK ||
+	/* A vote goes where its proposal went, no further. */
+	const char *src[1] = { proposal };
+	if ((rc = fed_derive_stored(st, src, 1, NULL, 0, party, obj, NULL,
+				    err)) != TX_OK ||
+	    (rc = watch_vote_check(obj, err)) != TX_OK ||
 	    (rc = put(st, obj, err)) != TX_OK)
 		goto out;
 	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));

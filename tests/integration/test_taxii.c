@@ -165,16 +165,34 @@ static void test_spec_examples(void **state)
 		assert_non_null(doc);
 		json_t *objs = json_object_get(doc, "objects");
 		objs = objs ? json_incref(objs) : json_pack("[O]", doc);
+		/* One OASIS example has an id with upper-case hex, which 2.9
+		 * does not allow: that one is refused, saying why. */
+		size_t upper = 0, k;
+		json_t *x;
+		json_array_foreach(objs, k, x) {
+			char *t = json_dumps(x, JSON_COMPACT);
+			for (const char *p = t; p && (p = strstr(p, "--")) != NULL; p += 2)
+				if (strspn(p + 2, "0123456789abcdefABCDEF-") == 36 &&
+				    strcspn(p + 2, "ABCDEF") < 36) {
+					upper++;
+					break;
+				}
+			free(t);
+		}
 		json_t *st = post(objs, "token", 202);
-		if (json_integer_value(json_object_get(st, "failure_count")) != 0)
+		if (json_integer_value(json_object_get(st, "failure_count")) !=
+		    (json_int_t)upper)
 			fprintf(stderr, "%s: %s\n", e->d_name,
 				json_dumps(st, 0));
 		assert_string_equal(json_string_value(json_object_get(st, "status")),
 				    "complete");
 		assert_int_equal(json_integer_value(json_object_get(st, "failure_count")),
-				 0);
+				 upper);
+		json_array_foreach(json_object_get(st, "failures"), k, x)
+			assert_non_null(strstr(json_string_value(json_object_get(x,
+				"message")), "upper-case letters in the UUID"));
 		assert_int_equal(json_integer_value(json_object_get(st, "success_count")),
-				 json_array_size(objs));
+				 json_array_size(objs) - upper);
 		json_decref(st);
 		json_decref(objs);
 		json_decref(doc);

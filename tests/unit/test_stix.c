@@ -263,6 +263,20 @@ static const struct bad_case bad_cases[] = {
 	{ V_INDICATOR, NULL, "id", "id: required property missing" },
 	{ V_INDICATOR, "{`id`:`indicator--1234`}", NULL, "id: not a STIX identifier" },
 	{ V_INDICATOR, "{`id`:`" ID_MALWARE "`}", NULL, "id: type part does not match type" },
+	/* 2.9: the UUID part is lower case; upper case is refused, not read
+	 * as another id (an upper-case TLP id once counted as unmarked) */
+	{ V_INDICATOR, "{`id`:`indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F`}", NULL,
+	  "id: upper-case letters in the UUID" },
+	{ V_INDICATOR, "{`object_marking_refs`:[`marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1`]}",
+	  NULL, "object_marking_refs[0]: upper-case letters in the UUID" },
+	{ V_INDICATOR, "{`granular_markings`:[{`marking_ref`:`marking-definition--939A9414-2ddd-4d32-a0cd-375ea402b003`,"
+	  "`selectors`:[`name`]}]}", NULL, "granular_markings[0].marking_ref: upper-case letters in the UUID" },
+	{ V_INDICATOR, "{`created_by_ref`:`identity--311B2D2D-f010-4473-83ec-1edf84858f4c`}", NULL,
+	  "created_by_ref: upper-case letters in the UUID" },
+	{ V_INDICATOR, "{`x_acme_thing_ref`:`identity--311B2D2D-f010-4473-83ec-1edf84858f4c`}", NULL,
+	  "x_acme_thing_ref: upper-case letters in the UUID" },
+	{ V_INDICATOR, "{`x_trilex_refs`:[`identity--311b2d2d-f010-4473-83ec-1EDF84858F4C`]}", NULL,
+	  "x_trilex_refs[0]: upper-case letters in the UUID" },
 	{ V_INDICATOR, "{`spec_version`:`2.0`}", NULL, "spec_version: must be \"2.1\"" },
 	{ V_INDICATOR, NULL, "spec_version", "spec_version: required property missing" },
 	{ V_IPV4, "{`spec_version`:`2.0`}", NULL, "spec_version: must be \"2.1\"" },
@@ -483,6 +497,22 @@ static json_t *build_case(const struct bad_case *c)
 }
 
 /* Validate every object of a bundle (or the one object of the file). */
+/* Whether o holds an identifier whose UUID has upper-case hex digits
+ * (one of the OASIS examples does, against 2.9). */
+static int holds_upper_id(const json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	int found = 0;
+
+	for (const char *p = text; p && (p = strstr(p, "--")) != NULL && !found; p += 2) {
+		size_t n = strspn(p + 2, "0123456789abcdefABCDEF-");
+		if (n == 36 && strcspn(p + 2, "ABCDEF") < 36)
+			found = 1;
+	}
+	free(text);
+	return found;
+}
+
 static void validate_file(const char *path, size_t *n_checked)
 {
 	json_error_t jerr;
@@ -497,7 +527,12 @@ static void validate_file(const char *path, size_t *n_checked)
 	if (json_is_array(objects)) {
 		json_array_foreach(objects, i, o) {
 			memset(&err, 0, sizeof(err));
-			if (stix_validate(o, &err) != TX_OK) {
+			if (stix_validate(o, &err) != TX_OK &&
+			    holds_upper_id(o) &&
+			    strstr(err.msg, "upper-case letters in the UUID")) {
+				print_message("%s: objects[%zu]: refused as it must"
+					      " be: %s\n", path, i, err.msg);
+			} else if (err.msg[0] != '\0') {
 				print_error("%s: objects[%zu] %s: %s\n", path, i,
 					    json_string_value(json_object_get(o, "id")),
 					    err.msg);
@@ -554,6 +589,11 @@ static void test_ids(void **state)
 	assert_false(stix_id_valid("--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", NULL));
 	assert_false(stix_id_valid("", NULL));
 	assert_false(stix_id_valid(NULL, NULL));
+	/* 2.9: lower case only */
+	assert_false(stix_id_valid("indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", NULL));
+	assert_false(stix_id_valid("marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1",
+				   "marking-definition"));
+	assert_false(stix_id_valid("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3F", NULL));
 }
 
 static void test_valid_objects(void **state)
