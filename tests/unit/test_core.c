@@ -375,6 +375,64 @@ static void test_read_file(void **state)
 	free(data);
 }
 
+/* Count the lines of text that contain needle. */
+static int count_lines(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Repeated lines of one kind are capped per interval and the rest told in
+ * one "suppressed" line; other kinds are not held back by them. */
+static void test_log_repeat(void **state)
+{
+	char path[] = "/tmp/trilex-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text = NULL;
+	size_t len = 0;
+	struct tx_error err = { 0 };
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	tx_log_set_repeat(5, 3600);
+	for (int i = 0; i < 1000; i++)
+		tx_log(TX_LOG_WARN, "refused objects[%d]: bad", i);
+	tx_log(TX_LOG_INFO, "another kind %d", 1);
+	tx_log(TX_LOG_INFO, "another kind %d", 2);
+	tx_log_flush();
+	/* a new interval (1 s) starts the count again */
+	tx_log_set_repeat(2, 1);
+	for (int i = 0; i < 3; i++)
+		tx_log(TX_LOG_WARN, "second run %d", i);
+	sleep(1);
+	tx_log(TX_LOG_WARN, "second run %d", 9);
+	tx_log_flush();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	tx_log_set_repeat(10, 60);
+	assert_int_equal(tx_read_file(path, 1 << 20, &text, &len, &err), TX_OK);
+	unlink(path);
+	assert_int_equal(count_lines(text, "]: bad\n"), 5);
+	assert_non_null(strstr(text, "refused objects[4]: bad"));
+	assert_null(strstr(text, "refused objects[5]: bad"));
+	assert_int_equal(count_lines(text, "995 similar lines suppressed"), 1);
+	assert_int_equal(count_lines(text, "another kind"), 2);
+	/* 2 of the first interval (1 suppressed), then 1 of the next */
+	assert_int_equal(count_lines(text, "second run %d"), 1);
+	assert_int_equal(count_lines(text, "second run "), 3 + 1);
+	assert_non_null(strstr(text, "second run 9"));
+	assert_int_equal(count_lines(text, "1 similar lines suppressed"), 1);
+	assert_int_equal(count_lines(text, "\n"), 5 + 1 + 2 + 3 + 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_json_spans),
 		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_log_repeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
