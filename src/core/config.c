@@ -52,6 +52,8 @@ static const struct setting settings[] = {
 	INT(max_bodies_in_flight, 1024, 64LL * 1024 * 1024 * 1024,
 	    256LL * 1024 * 1024, "bytes of request bodies held at once by all"
 	    " requests together (more: 503 with Retry-After)"),
+	INT(body_memory_factor, 2, 1000, 16, "a POST of objects may take this"
+	    " many times its body's length (+1 MiB) in memory (more: 413)"),
 	INT(status_failures_max, 0, 1000000, 1000, "failures listed with their"
 	    " reasons in a status resource (all are counted)"),
 	INT(status_ttl_s, 1, 10LL * 366 * 86400, 7LL * 86400,

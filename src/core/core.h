@@ -153,6 +153,11 @@ struct tx_span {
  */
 tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			   struct tx_span **out, size_t *n);
+/* The same, stopping at the element after the first max: then
+ * TX_ERR_TOOBIG, nothing in *out and *n = max + 1 (a cap is checked
+ * without scanning, or holding spans for, the rest of a big list). */
+tx_err tx_json_array_spans_max(const char *s, size_t len, const char *key,
+			       size_t max, struct tx_span **out, size_t *n);
 /*
  * Whether text (len bytes, any input) is valid JSON apart from the n
  * elements at spans (from tx_json_array_spans, in order), without reading
@@ -202,6 +207,9 @@ struct tx_config {
 	int64_t max_envelope_objects;    /* objects in one POSTed envelope */
 	int64_t max_bodies_in_flight;    /* bytes of request bodies held at
 	                                    once, all requests together */
+	int64_t body_memory_factor;      /* a POST of objects may take this
+	                                    many times its body (+1 MiB) in
+	                                    JSON values */
 	int64_t status_failures_max;     /* failures listed (with reasons) in
 	                                    one status resource */
 	int64_t status_ttl_s;            /* status resources kept this long */
