@@ -362,7 +362,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 	json_error_t jerr;
 	json_t *objects = NULL;
 	struct tx_span *spans = NULL;
-	size_t n_spans = 0, in_spans = 0;
+	size_t n_spans = 0, outside;
 	char status_id[TX_UUID_BUF], msg[TX_ERROR_MSG_MAX] = "";
 	const char *body = rq->body ? rq->body : "";
 	int64_t cap = rq->cfg->body_memory_factor * (int64_t)rq->body_len +
@@ -387,12 +387,15 @@ static void post_objects(struct request *rq, struct reply *rp,
 				   "out of memory");
 	if (rc != TX_OK)
 		return not_envelope(rq, rp);
-	for (size_t i = 0; i < n_spans; i++)
-		in_spans += spans[i].len;
-	if (rq->body_len - in_spans > ENVELOPE_FRAME_MAX) {
+	/* Around the list: before its first element and after its last (what
+	 * is between elements is commas and spaces, no values). */
+	outside = n_spans == 0 ? rq->body_len :
+		  spans[0].off + (rq->body_len - spans[n_spans - 1].off -
+				  spans[n_spans - 1].len);
+	if (outside > ENVELOPE_FRAME_MAX) {
 		reply_error(rp, 400, "Bad Request", "the envelope has %zu bytes"
 			    " outside its \"objects\" list; at most %d",
-			    rq->body_len - in_spans, ENVELOPE_FRAME_MAX);
+			    outside, ENVELOPE_FRAME_MAX);
 		goto out;
 	}
 	memcap_begin(cap);
