@@ -715,6 +715,8 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	rq.hooks = &srv->hooks;
 	rq.st = st;
 	rq.user = cs->user;
+	if (strcmp(url, STREAM_PATH) == 0)
+		return 0; /* GET only (405 otherwise): no body */
 	switch (routes_precheck(&rq, rp)) {
 	case ROUTE_ANSWERED:
 		return -1;

@@ -138,6 +138,25 @@ static void test_config(void **state)
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
 	write_text(dir, "{\"page_default\": 500, \"page_max\": 100}");
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	/* the request limits (issue 12.7, 12.8) */
+	assert_int_equal(back.max_envelope_objects, 100000);
+	assert_int_equal(back.status_failures_max, 1000);
+	assert_int_equal(back.status_ttl_s, 7 * 86400);
+	assert_int_equal(back.max_bodies_in_flight, 256LL << 20);
+	write_text(dir, "{\"max_content_length\": 8388608,"
+		   " \"max_bodies_in_flight\": 4194304}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "max_bodies_in_flight"));
+	write_text(dir, "{\"max_envelope_objects\": 0}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "max_envelope_objects"));
+	write_text(dir, "{\"status_ttl_s\": 60, \"status_failures_max\": 0,"
+		   " \"body_memory_factor\": 4, \"log_repeat_max\": 3}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_OK);
+	assert_int_equal(back.status_ttl_s, 60);
+	assert_int_equal(back.status_failures_max, 0);
+	assert_int_equal(back.body_memory_factor, 4);
+	assert_int_equal(back.log_repeat_max, 3);
 	write_text(dir, "{\"party\": ");
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_IO);
 	assert_non_null(strstr(err.msg, "node.json:1"));
