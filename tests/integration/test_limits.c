@@ -23,6 +23,15 @@
 
 #include "harness.h"
 
+/* Under AddressSanitizer freed memory is held in quarantine, so the
+ * server's peak memory says nothing of what a request costs: the figures
+ * are printed, not checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_CHECKED 0
+#else
+#define MEMORY_CHECKED 1
+#endif
+
 /* A: defaults (max_envelope_objects 100000, status_failures_max 1000),
  * paired with UK. B: small bodies and budget, statuses kept 2 s. */
 static struct node A, UK, B;
@@ -126,7 +135,8 @@ static void test_many_empty_objects(void **state)
 				       json_array_get(json_object_get(g.json, "failures"),
 						      0), "message")), "objects[0]"));
 	/* 16 x the body plus 8 MiB of room; before: some 60 MB */
-	assert_true(hwm1 - hwm0 < (long)(16 * len / 1024) + 8 * 1024);
+	if (MEMORY_CHECKED)
+		assert_true(hwm1 - hwm0 < (long)(16 * len / 1024) + 8 * 1024);
 	http_free(&g);
 	http_free(&r);
 	free(body);
@@ -156,13 +166,22 @@ static void test_envelope_cap(void **state)
 	free(body);
 }
 
-/* A status past status_ttl_s (2 s on B) answers 404, and is gone from
- * the store after the next POST. */
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A status past status_ttl_s (2 s on B) answers 404. */
 static void test_status_expires(void **state)
 {
 	json_t *env = json_pack("{s:[o]}", "objects", make_indicator(7001, NULL));
 	char *body = json_dumps(env, JSON_COMPACT), path[256];
 	struct http_resp r, g;
+	double t0 = now_s(), waited;
 
 	assert_int_equal(http(&B, "POST", "/api/collections/main/objects/",
 			      "token", NULL, NULL, body, strlen(body), &r), 0);
@@ -170,11 +189,15 @@ static void test_status_expires(void **state)
 	snprintf(path, sizeof(path), "/api/status/%s/",
 		 json_string_value(json_object_get(r.json, "id")));
 	assert_int_equal(http(&B, "GET", path, "token", NULL, NULL, NULL, 0, &g), 0);
-	assert_int_equal(g.status, 200);
+	/* on a slow machine the 2 s may be over already */
+	if (now_s() - t0 < 2.0)
+		assert_int_equal(g.status, 200);
 	http_free(&g);
-	sleep(3);
+	while ((waited = now_s() - t0) < 3.0)
+		usleep(100 * 1000);
 	assert_int_equal(http(&B, "GET", path, "token", NULL, NULL, NULL, 0, &g), 0);
-	printf("# status after 3 s (status_ttl_s 2): %ld\n", g.status);
+	printf("# status %.1f s after its POST (status_ttl_s 2): %ld\n", waited,
+	       g.status);
 	assert_int_equal(g.status, 404);
 	assert_string_equal(json_string_value(json_object_get(g.json, "title")),
 			    "Not Found");
@@ -405,7 +428,8 @@ static void test_no_grant_no_body(void **state)
 	       q[0].status, q[0].seconds, (long long)q[0].uploaded);
 	assert_int_equal(q[0].status, 403);
 	/* not even one body's worth */
-	assert_true(hwm1 - hwm0 < (long)(len / 1024));
+	if (MEMORY_CHECKED)
+		assert_true(hwm1 - hwm0 < (long)(len / 1024));
 	free(body);
 }
 
