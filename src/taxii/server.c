@@ -55,8 +55,8 @@ struct tx_server {
 	tx_store **stores;             /* every connection opened, to close */
 	size_t n_stores, cap_stores;
 	struct auth_cache_entry cache[CACHE_SLOTS];
-	/* alert streams (server-sent events) */
 	int64_t bodies_in_flight;      /* bytes reserved by bodies, under lock */
+	/* alert streams (server-sent events) */
 	struct alert_stream *streams;  /* every open stream, under lock */
 	pthread_t notifier;
 	int notifier_running;
@@ -622,12 +622,17 @@ static void budget_give(tx_server *srv, struct conn_state *cs)
 	cs->reserved = 0;
 }
 
+/* 503 for a body of n bytes (-1: of unknown length) over the budget. */
 static void reply_busy(tx_server *srv, struct reply *rp, int64_t n)
 {
+	char size[48] = "";
+
+	if (n >= 0)
+		snprintf(size, sizeof(size), " of %lld bytes", (long long)n);
 	reply_error(rp, 503, "Service Unavailable", "the bodies of requests in"
-		    " flight leave no room for %lld more bytes"
-		    " (max_bodies_in_flight %lld); try again shortly",
-		    (long long)n, (long long)srv->cfg.max_bodies_in_flight);
+		    " flight leave no room for this body%s (max_bodies_in_flight"
+		    " %lld); try again shortly", size,
+		    (long long)srv->cfg.max_bodies_in_flight);
 	reply_header(rp, "Retry-After", "2");
 }
 
@@ -795,7 +800,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	}
 	cs->answered = 1;
 	if (cs->over_budget) {
-		reply_busy(srv, &rp, (int64_t)cs->body.max);
+		reply_busy(srv, &rp, -1);
 		return send_reply(conn, &rp);
 	}
 	if (cs->too_big) {
