@@ -42,6 +42,8 @@ int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
 		return cli_fail("%s: path too long", dir);
 	if (store_open(path, 0, st, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	/* statuses written here (push) keep the node's policy too */
+	store_set_status_policy(*st, cfg->status_failures_max, cfg->status_ttl_s);
 	return 0;
 }
 

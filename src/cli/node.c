@@ -204,6 +204,7 @@ static int serve_run(int argc, char **argv)
 		return cli_usage(&cmd_serve);
 	if (cli_open_node(dir, &cfg, NULL) != 0)
 		return 1;
+	tx_log_set_repeat(cfg.log_repeat_max, cfg.log_repeat_interval_s);
 	/* Worker threads would each get a malloc arena of their own; two are
 	 * plenty for this server and keep its resident memory small. */
 	mallopt(M_ARENA_MAX, 2);
@@ -250,6 +251,7 @@ static int serve_run(int argc, char **argv)
 	taxii_server_stop(srv);
 	fed_close(fed);
 	tx_log(TX_LOG_INFO, "stopped");
+	tx_log_flush();
 	return 0;
 }
 

@@ -47,6 +47,21 @@ static const struct setting settings[] = {
 	INT(threads, 1, 256, 4, "HTTP worker threads"),
 	INT(recheck_s, 1, 86400, 30, "seconds between re-checks of stored BOMs"
 	    " when new objects came in"),
+	INT(max_envelope_objects, 1, 10000000, 100000,
+	    "most objects in one POSTed envelope (more: 413)"),
+	INT(max_bodies_in_flight, 1024, 64LL * 1024 * 1024 * 1024,
+	    256LL * 1024 * 1024, "bytes of request bodies held at once by all"
+	    " requests together (more: 503 with Retry-After)"),
+	INT(body_memory_factor, 2, 1000, 16, "a POST of objects may take this"
+	    " many times its body's length (+1 MiB) in memory (more: 413)"),
+	INT(status_failures_max, 0, 1000000, 1000, "failures listed with their"
+	    " reasons in a status resource (all are counted)"),
+	INT(status_ttl_s, 1, 10LL * 366 * 86400, 7LL * 86400,
+	    "seconds a status resource is kept (then 404)"),
+	INT(log_repeat_max, 1, 1000000, 10, "log lines of one kind per"
+	    " interval; the rest are counted in one \"suppressed\" line"),
+	INT(log_repeat_interval_s, 1, 86400, 60,
+	    "seconds of the log_repeat_max interval"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -147,6 +162,11 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 	if (rc == TX_OK && cfg->page_default > cfg->page_max)
 		rc = tx_error_set(err, TX_ERR_INVALID,
 				  "node.json: page_default: larger than page_max");
+	if (rc == TX_OK && cfg->max_bodies_in_flight < cfg->max_content_length)
+		rc = tx_error_set(err, TX_ERR_INVALID, "node.json:"
+				  " max_bodies_in_flight: smaller than"
+				  " max_content_length (no body that size could"
+				  " ever be taken)");
 out:
 	json_decref(root);
 	return rc;

@@ -112,6 +112,15 @@ enum tx_log_level { TX_LOG_DEBUG, TX_LOG_INFO, TX_LOG_WARN, TX_LOG_ERROR };
 void tx_log_set_level(enum tx_log_level level);
 void tx_log(enum tx_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Lines of one kind (the same format string) are printed at most max_lines
+ * times per interval_s seconds (by default 10 per 60 s); the others are
+ * counted and told in one line "N similar lines suppressed" once the
+ * interval is over. Values below 1 leave a setting as it is.
+ */
+void tx_log_set_repeat(int64_t max_lines, int64_t interval_s);
+/* Print the "suppressed" lines still pending (before exit). */
+void tx_log_flush(void);
 
 /* ---- small helpers (core/util.c) ---- */
 
@@ -144,6 +153,11 @@ struct tx_span {
  */
 tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			   struct tx_span **out, size_t *n);
+/* The same, stopping at the element after the first max: then
+ * TX_ERR_TOOBIG, nothing in *out and *n = max + 1 (a cap is checked
+ * without scanning, or holding spans for, the rest of a big list). */
+tx_err tx_json_array_spans_max(const char *s, size_t len, const char *key,
+			       size_t max, struct tx_span **out, size_t *n);
 /*
  * Whether text (len bytes, any input) is valid JSON apart from the n
  * elements at spans (from tx_json_array_spans, in order), without reading
@@ -194,6 +208,17 @@ struct tx_config {
 	int64_t threads;                 /* HTTP worker threads */
 	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
 	                                    this often when objects come in */
+	int64_t max_envelope_objects;    /* objects in one POSTed envelope */
+	int64_t max_bodies_in_flight;    /* bytes of request bodies held at
+	                                    once, all requests together */
+	int64_t body_memory_factor;      /* a POST of objects may take this
+	                                    many times its body (+1 MiB) in
+	                                    JSON values */
+	int64_t status_failures_max;     /* failures listed (with reasons) in
+	                                    one status resource */
+	int64_t status_ttl_s;            /* status resources kept this long */
+	int64_t log_repeat_max;          /* lines of one kind per interval */
+	int64_t log_repeat_interval_s;
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -68,6 +68,12 @@ static size_t skip_value(const char *s, size_t len, size_t i)
 tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 			   struct tx_span **out, size_t *n_out)
 {
+	return tx_json_array_spans_max(s, len, key, SIZE_MAX, out, n_out);
+}
+
+tx_err tx_json_array_spans_max(const char *s, size_t len, const char *key,
+			       size_t max, struct tx_span **out, size_t *n_out)
+{
 	size_t klen = strlen(key), i = skip_ws(s, len, 0), n = 0, cap = 0;
 	struct tx_span *spans = NULL, *p;
 
@@ -92,6 +98,11 @@ tx_err tx_json_array_spans(const char *s, size_t len, const char *key,
 				 * empty: no progress is no list */
 				if (end > len || end == i)
 					goto bad;
+				if (n == max) {
+					free(spans);
+					*n_out = n + 1;
+					return TX_ERR_TOOBIG;
+				}
 				if (n == cap) {
 					cap = cap ? cap * 2 : 64;
 					if ((p = realloc(spans, cap * sizeof(*p))) == NULL) {

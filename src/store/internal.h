@@ -28,7 +28,13 @@ struct tx_store {
 	int schema_version;
 	struct cached_stmt cache[STMT_CACHE];
 	uint64_t clock;
+	int64_t status_failures_max;  /* failures listed per status */
+	int64_t status_ttl_us;        /* how long a status is kept */
 };
+
+/* The status policy of a connection until store_set_status_policy. */
+#define STATUS_FAILURES_MAX_DEFAULT 1000
+#define STATUS_TTL_S_DEFAULT (7LL * 86400)
 
 /* Apply the migrations after the database's current user_version. */
 tx_err schema_migrate(tx_store *st, struct tx_error *err);

@@ -275,7 +275,8 @@ static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
 
 static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
-			 size_t n, const struct store_peer_tally *tally,
+			 size_t n, int64_t n_unlisted,
+			 const struct store_peer_tally *tally,
 			 char status_id[TX_UUID_BUF], struct tx_error *err);
 
 tx_err store_put_objects(tx_store *st, int64_t collection_pk,
@@ -293,24 +294,57 @@ tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
 			       const struct store_peer_tally *tally,
 			       char status_id[TX_UUID_BUF], struct tx_error *err)
 {
+	return store_put_objects_counted(st, collection_pk, u, items, n, 0,
+					 tally, status_id, err);
+}
+
+tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
+				 const struct store_user *u,
+				 const struct store_item *items, size_t n,
+				 int64_t n_unlisted,
+				 const struct store_peer_tally *tally,
+				 char status_id[TX_UUID_BUF],
+				 struct tx_error *err)
+{
 	tx_err rc;
 
+	if (n_unlisted < 0)
+		return tx_error_set(err, TX_ERR_INVALID, "store: n_unlisted < 0");
 	db_write_lock();
-	rc = put_locked(st, collection_pk, u, items, n, tally, status_id, err);
+	rc = put_locked(st, collection_pk, u, items, n, n_unlisted, tally,
+			status_id, err);
 	db_write_unlock();
+	return rc;
+}
+
+/* Delete some of the status resources that have expired: a bounded
+ * number per write, so that no write pays for a backlog at once. */
+static tx_err status_purge(tx_store *st, int64_t now, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "DELETE FROM status WHERE id IN (SELECT id FROM"
+			     " status WHERE expires <= ? LIMIT 1000)", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "expire statuses");
+	db_done(st, s);
 	return rc;
 }
 
 static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
-			 size_t n, const struct store_peer_tally *tally,
+			 size_t n, int64_t n_unlisted,
+			 const struct store_peer_tally *tally,
 			 char status_id[TX_UUID_BUF], struct tx_error *err)
 {
 	struct put_stmts p = { 0 };
 	struct tx_buf oks, fails;
 	sqlite3_stmt *s = NULL;
 	int64_t last = 0, now = tx_time_now_us(), next;
-	int64_t n_ok = 0, n_fail = 0;
+	int64_t n_ok = 0, n_fail = 0, n_listed = 0;
 	char version[64];
 	struct tx_error oerr;
 	tx_err rc;
@@ -357,7 +391,13 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			n_ok++;
 		else
 			n_fail++;
-		if (add_detail(ok ? &oks : &fails, it->id, version, msg) ||
+		/* Every failure is counted; only the first ones are listed, so
+		 * that a body of many small bad objects makes a small status. */
+		int listed = ok || n_listed < st->status_failures_max;
+		if (!ok && listed)
+			n_listed++;
+		if ((listed &&
+		     add_detail(ok ? &oks : &fails, it->id, version, msg)) ||
 		    (i + 1 == n && (tx_buf_puts(&oks, "]") ||
 				    tx_buf_puts(&fails, "]")))) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -370,9 +410,13 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	n_fail += n_unlisted;
+	if ((rc = status_purge(st, now, err)))
+		goto out;
 	if ((rc = db_prepare(st, "INSERT INTO status(id, user_id, coll, request_ts,"
-			     " total, success, failure, successes, failures)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
+			     " total, success, failure, successes, failures,"
+			     " expires, unlisted)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
 		goto out;
 	sqlite3_bind_text(s, 1, status_id, -1, SQLITE_STATIC);
 	if (u)
@@ -381,11 +425,13 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		sqlite3_bind_null(s, 2);
 	sqlite3_bind_int64(s, 3, collection_pk);
 	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, (int64_t)n);
+	sqlite3_bind_int64(s, 5, (int64_t)n + n_unlisted);
 	sqlite3_bind_int64(s, 6, n_ok);
 	sqlite3_bind_int64(s, 7, n_fail);
 	sqlite3_bind_text(s, 8, oks.data, (int)oks.len, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, fails.data, (int)fails.len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, now + st->status_ttl_us);
+	sqlite3_bind_int64(s, 11, n_fail - n_listed);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "status");
 		goto out;
@@ -701,21 +747,36 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 
 /* ---- status resources ---- */
 
-/* The row of status id that u may see, in *s (caller db_done()s it, also
- * on TX_ERR_NOTFOUND). Columns: request_ts, total, success, failure,
- * successes, failures. */
+void store_set_status_policy(tx_store *st, int64_t failures_max, int64_t ttl_s)
+{
+	if (failures_max >= 0)
+		st->status_failures_max = failures_max;
+	if (ttl_s >= 1 && ttl_s <= INT64_MAX / 1000000)
+		st->status_ttl_us = ttl_s * 1000000;
+}
+
+int64_t store_status_failures_max(const tx_store *st)
+{
+	return st->status_failures_max;
+}
+
+/* The row of status id that u may see and that has not expired, in *s
+ * (caller db_done()s it, also on TX_ERR_NOTFOUND). Columns: request_ts,
+ * total, success, failure, successes, failures, unlisted. */
 static tx_err status_row(tx_store *st, const struct store_user *u,
 			 const char *id, sqlite3_stmt **s)
 {
 	tx_err rc;
 
 	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
-			     " successes, failures FROM status"
-			     " WHERE id = ?1 AND (?2 OR user_id = ?3)", s, NULL)))
+			     " successes, failures, unlisted FROM status"
+			     " WHERE id = ?1 AND (?2 OR user_id = ?3)"
+			     " AND expires > ?4", s, NULL)))
 		return rc;
 	sqlite3_bind_text(*s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(*s, 2, u->admin);
 	sqlite3_bind_int64(*s, 3, u->id);
+	sqlite3_bind_int64(*s, 4, tx_time_now_us());
 	return sqlite3_step(*s) == SQLITE_ROW ? TX_OK : TX_ERR_NOTFOUND;
 }
 
@@ -743,6 +804,13 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 			"failures", bad, "pending_count", (json_int_t)0, "pendings");
 	ok = bad = NULL; /* json_pack's o took them, also on failure */
 	if (res == NULL) {
+		rc = TX_ERR_NOMEM;
+		goto out;
+	}
+	if (sqlite3_column_int64(s, 6) > 0 &&
+	    json_object_set_new(res, "x_trilex_failures_unlisted",
+				json_integer(sqlite3_column_int64(s, 6))) != 0) {
+		json_decref(res);
 		rc = TX_ERR_NOMEM;
 		goto out;
 	}
@@ -777,6 +845,9 @@ tx_err store_status_text(tx_store *st, const struct store_user *u,
 				(long long)sqlite3_column_int64(s, 3))) ||
 	    (rc = tx_buf_append(out, sqlite3_column_text(s, 5),
 				(size_t)sqlite3_column_bytes(s, 5))) ||
+	    (sqlite3_column_int64(s, 6) > 0 &&
+	     (rc = tx_buf_printf(out, ",\"x_trilex_failures_unlisted\":%lld",
+				 (long long)sqlite3_column_int64(s, 6)))) ||
 	    (rc = tx_buf_puts(out, ",\"pending_count\":0,\"pendings\":[]}")))
 		goto out;
 out:

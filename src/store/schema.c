@@ -94,6 +94,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX objects_own ON objects(date_added, rowid) WHERE via IS NULL;",
 	/* 4: whether a partner checks batch signatures (its card says so) */
 	"ALTER TABLE peers ADD COLUMN batch_sig INTEGER NOT NULL DEFAULT 0;",
+	/* 5: status resources expire (those from before: 7 days after their
+	 * request), and say how many failures their list leaves out */
+	"ALTER TABLE status ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE status ADD COLUMN unlisted INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE status SET expires = request_ts + 604800000000;"
+	"CREATE INDEX status_expires ON status(expires);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -135,6 +135,8 @@ tx_err store_open(const char *path, int create, tx_store **out,
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TX_ERR_NOMEM;
+	st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
+	st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		rc = tx_error_set(err, TX_ERR_DB, "%s: %s", path,
 				  st->db ? sqlite3_errmsg(st->db) : "cannot open");

@@ -150,6 +150,20 @@ tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
 			       const struct store_peer_tally *tally,
 			       char status_id[TX_UUID_BUF], struct tx_error *err);
 
+/*
+ * store_put_objects_tally, for a caller that refused n_unlisted more
+ * objects itself and left them out of items (it keeps the reasons of no
+ * more failures than store_status_failures_max): they are counted in the
+ * status's total and failures, not listed.
+ */
+tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
+				 const struct store_user *u,
+				 const struct store_item *items, size_t n,
+				 int64_t n_unlisted,
+				 const struct store_peer_tally *tally,
+				 char status_id[TX_UUID_BUF],
+				 struct tx_error *err);
+
 /* Which versions of each object a query returns. */
 struct store_versions {
 	int all;                 /* every version */
@@ -236,6 +250,18 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
 /* ---- status resources (store/objects.c) ---- */
 
 /*
+ * How the status resources that st writes are kept: at most failures_max
+ * failures listed with their reasons (every failure is counted; the
+ * status says how many its list leaves out), for ttl_s seconds, after
+ * which they are not found and are deleted by later writes. By default
+ * 1000 and 7 days. Values below 0 (failures_max) or 1 (ttl_s) leave a
+ * setting as it is.
+ */
+void store_set_status_policy(tx_store *st, int64_t failures_max, int64_t ttl_s);
+/* The failures_max of st's status policy. */
+int64_t store_status_failures_max(const tx_store *st);
+
+/*
  * The status resource id as TAXII JSON (caller frees with json_decref),
  * if u made it or is an admin; TX_ERR_NOTFOUND otherwise.
  */
@@ -243,7 +269,8 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out);
 /* The same status resource as JSON text, appended to out: the details
  * lists as stored, nothing parsed and written again. successes 0 leaves
- * the optional list of successes out (the counts stay). */
+ * the optional list of successes out (the counts stay). When failures
+ * were left out of the list, "x_trilex_failures_unlisted" says how many. */
 tx_err store_status_text(tx_store *st, const struct store_user *u,
 			 const char *id, int successes, struct tx_buf *out);
 

@@ -103,6 +103,120 @@ tx_err taxii_ingest(tx_store *st, int64_t collection_pk,
 				 first_index, status_id, err);
 }
 
+/*
+ * What one ingest hands the store: the valid objects, and the refused
+ * ones with their reasons up to the store's failures_max; the refused
+ * past that are only counted (unlisted), so that a body of many small
+ * bad objects costs neither memory nor a status row per object.
+ */
+struct kept {
+	struct store_item *items;
+	json_t **owned;          /* owned: the value of items[i], or NULL */
+	char **messages;         /* owned: items[i].message, or NULL */
+	size_t n, cap;
+	int64_t listed_max;      /* refusals listed at most */
+	int64_t listed;          /* refusals in items */
+	int64_t unlisted;        /* refusals only counted */
+};
+
+static void kept_free(struct kept *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		json_decref(k->owned[i]);
+		free(k->messages[i]);
+	}
+	free(k->items);
+	free(k->owned);
+	free(k->messages);
+	memset(k, 0, sizeof(*k));
+}
+
+/* A new zeroed entry at the end, or NULL (out of memory). */
+static struct store_item *kept_add(struct kept *k)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 64;
+		struct store_item *it = realloc(k->items, cap * sizeof(*it));
+		if (it != NULL)
+			k->items = it;
+		json_t **ow = realloc(k->owned, cap * sizeof(*ow));
+		if (ow != NULL)
+			k->owned = ow;
+		char **ms = realloc(k->messages, cap * sizeof(*ms));
+		if (ms != NULL)
+			k->messages = ms;
+		if (it == NULL || ow == NULL || ms == NULL)
+			return NULL;
+		k->cap = cap;
+	}
+	memset(&k->items[k->n], 0, sizeof(k->items[0]));
+	k->owned[k->n] = NULL;
+	k->messages[k->n] = NULL;
+	return &k->items[k->n++];
+}
+
+/*
+ * Check objects[i] (obj; owned, taken even on failure, when own is set)
+ * and keep it, or keep or count its refusal. A failure that is not the
+ * object's fault (out of memory) is returned: nothing is stored then.
+ */
+static tx_err keep_one(struct kept *k, json_t *obj, int own, size_t i,
+		       size_t first_index, struct taxii_texts *texts,
+		       struct tx_error *err)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	struct store_item *it;
+	struct tx_error verr = { 0 };
+	tx_err crc = TX_OK;
+
+	if (!json_is_object(obj)) {
+		verr.code = TX_ERR_INVALID;
+		snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
+	} else if ((crc = taxii_check_object(obj, &verr)) == TX_OK) {
+		if ((it = kept_add(k)) == NULL)
+			goto nomem;
+		it->id = id;
+		it->obj = obj;
+		if (own)
+			k->owned[k->n - 1] = obj;
+		taxii_texts_put(texts, i, it);
+		return TX_OK;
+	} else if (tx_err_transient(crc)) {
+		/* Not the object's fault (out of memory): nothing of the
+		 * request is stored, so that the sender tries it again
+		 * whole rather than taking a refusal for an answer. */
+		if (own)
+			json_decref(obj);
+		return tx_error_set(err, crc, "objects[%zu]: %s", first_index + i,
+				    verr.msg);
+	}
+	if (k->listed >= k->listed_max) {
+		k->unlisted++;
+		if (own)
+			json_decref(obj);
+		return TX_OK;
+	}
+	size_t len = strlen(verr.msg) + (id ? strlen(id) : 0) + 64;
+	char *msg = malloc(len);
+	if (msg == NULL || (it = kept_add(k)) == NULL) {
+		free(msg);
+		goto nomem;
+	}
+	snprintf(msg, len, "objects[%zu]%s%s: %s", first_index + i, id ? " " : "",
+		 id ? id : "", verr.msg);
+	/* the id is the object's: it stays while the item does */
+	it->id = id;
+	it->message = k->messages[k->n - 1] = msg;
+	if (own)
+		k->owned[k->n - 1] = obj;
+	k->listed++;
+	return TX_OK;
+nomem:
+	if (own)
+		json_decref(obj);
+	return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+}
+
 tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const json_t *objects,
 			 const char *raw, const struct tx_span *spans,
@@ -111,58 +225,60 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 {
 	size_t n = json_array_size(objects);
 	struct taxii_texts texts = { 0 };
-	struct store_item *items = NULL;
-	char **messages = NULL;
-	struct tx_error verr;
-	tx_err rc, crc = TX_OK;
+	struct kept k = { .listed_max = store_status_failures_max(st) };
+	tx_err rc;
 
 	if (!json_is_array(objects))
 		return tx_error_set(err, TX_ERR_INVALID, "objects: must be a list");
-	items = calloc(n ? n : 1, sizeof(*items));
-	messages = calloc(n ? n : 1, sizeof(*messages));
-	if (items == NULL || messages == NULL) {
+	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = keep_one(&k, json_array_get(objects, i), 0, i,
+				   first_index, &texts, err)) != TX_OK)
+			goto out;
+	rc = store_put_objects_counted(st, collection_pk, u, k.items, k.n,
+				       k.unlisted, NULL, status_id, err);
+out:
+	kept_free(&k);
+	taxii_texts_free(&texts);
+	return rc;
+}
+
+tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
+			  const struct store_user *u, const char *raw,
+			  const struct tx_span *spans, size_t n,
+			  char status_id[TX_UUID_BUF], struct tx_error *err)
+{
+	struct taxii_texts texts = { 0 };
+	struct kept k = { .listed_max = store_status_failures_max(st) };
+	tx_err rc;
+
 	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *obj = json_array_get(objects, i);
-		const char *id = json_string_value(json_object_get(obj, "id"));
-
-		items[i].id = id;
-		if (!json_is_object(obj)) {
-			verr.code = TX_ERR_INVALID;
-			snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
-		} else if ((crc = taxii_check_object(obj, &verr)) == TX_OK) {
-			items[i].obj = obj;
-			taxii_texts_put(&texts, i, &items[i]);
-			continue;
-		} else if (tx_err_transient(crc)) {
-			/* Not the object's fault (out of memory): nothing of the
-			 * request is stored, so that the sender tries it again
-			 * whole rather than taking a refusal for an answer. */
-			rc = tx_error_set(err, crc, "objects[%zu]: %s", first_index + i,
-					  verr.msg);
+		json_error_t jerr;
+		json_t *obj = tx_json_load(raw + spans[i].off, spans[i].len,
+					   JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+					   &jerr);
+		if (obj == NULL) {
+			rc = json_error_code(&jerr) == json_error_out_of_memory ?
+				TX_ERR_NOMEM : TX_ERR_INVALID;
+			tx_error_set(err, rc, "objects[%zu] (byte %zu of the body):"
+				     " %s", i, spans[i].off + (size_t)(jerr.position > 0 ?
+				     jerr.position - 1 : 0), jerr.text);
 			goto out;
 		}
-		size_t len = strlen(verr.msg) + (id ? strlen(id) : 0) + 64;
-		if ((messages[i] = malloc(len)) == NULL) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		if ((rc = keep_one(&k, obj, 1, i, 0, &texts, err)) != TX_OK)
 			goto out;
-		}
-		snprintf(messages[i], len, "objects[%zu]%s%s: %s", first_index + i, id ? " " : "",
-			 id ? id : "", verr.msg);
-		items[i].message = messages[i];
 	}
-	rc = store_put_objects(st, collection_pk, u, items, n, status_id, err);
+	rc = store_put_objects_counted(st, collection_pk, u, k.items, k.n,
+				       k.unlisted, NULL, status_id, err);
 out:
-	for (size_t i = 0; messages && i < n; i++)
-		free(messages[i]);
-	free(messages);
-	free(items);
+	kept_free(&k);
 	taxii_texts_free(&texts);
 	return rc;
 }

@@ -40,6 +40,21 @@ struct request {
 
 #define EXT_PREFIX "/trilex/v1/"
 
+/* What routes_precheck decided. */
+enum route_body {
+	ROUTE_BODY,        /* read the body: the route takes it */
+	ROUTE_NO_BODY,     /* go on, dropping any body unread */
+	ROUTE_ANSWERED,    /* answered already (rp filled), body unread */
+};
+/*
+ * Before any byte of the body is read (rq has no body yet): whether this
+ * caller's request may send its route a body. A POST of objects needs a
+ * collection the caller may write (else 404 or 403 at once); a POST to an
+ * extension needs the extension to exist (else 404). Other requests take
+ * no body.
+ */
+enum route_body routes_precheck(struct request *rq, struct reply *rp);
+
 /* Route a request to its handler and fill the reply. */
 void routes_dispatch(struct request *rq, struct reply *rp);
 
@@ -58,6 +73,19 @@ int media_accept_ok(const char *accept, int json_ok);
 int media_content_type_ok(const char *ctype, int json_ok);
 /* Serve an extension endpoint (rq->url starts with EXT_PREFIX). */
 void routes_ext(struct request *rq, struct reply *rp);
+
+/* ---- memory of a request's JSON values (taxii/memcap.c) ---- */
+
+/* Count jansson's allocations per thread (once, before serving). */
+void memcap_install(void);
+/* From now on, the calling thread's new JSON values may take at most
+ * limit bytes more (0: no cap) until memcap_end. */
+void memcap_begin(int64_t limit);
+/* Whether an allocation was refused since memcap_begin (the cap stays). */
+int memcap_hit(void);
+/* Lift the cap; whether it refused an allocation; *peak_bytes (may be
+ * NULL) the most the thread's values took over the start. */
+int memcap_end(int64_t *peak_bytes);
 
 #endif
 

@@ -288,38 +288,125 @@ out:
 	tx_buf_free(&pc.buf);
 }
 
+/* Outside its list of objects an envelope has "more" and "next": a body
+ * with more than this around the list is no envelope, and is not parsed. */
+#define ENVELOPE_FRAME_MAX (64 * 1024)
+/* A body that is not an envelope is parsed whole, to say where its JSON
+ * is wrong, only when it is at most this long. */
+#define BAD_BODY_PARSE_MAX (64 * 1024)
+
+/* Answer a body without a list of objects where an envelope has it. */
+static void not_envelope(struct request *rq, struct reply *rp)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (rq->body_len > BAD_BODY_PARSE_MAX)
+		return reply_error(rp, 400, "Bad Request", "the body must be a"
+				   " TAXII envelope: a JSON object with an"
+				   " \"objects\" list");
+	v = tx_json_load(rq->body ? rq->body : "", rq->body_len,
+			 JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL)
+		return reply_error(rp, 400, "Bad Request",
+				   "malformed JSON at line %d, column %d: %s",
+				   jerr.line, jerr.column, jerr.text);
+	json_decref(v);
+	reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
+		    " an object with an \"objects\" list");
+}
+
+/*
+ * The objects of an envelope, parsed one by one from their spans: for a
+ * partner's hook, which takes a list. NULL with msg filled when one is
+ * not JSON (or memory ran out: see memcap_hit).
+ */
+static json_t *objects_from_spans(const char *body, const struct tx_span *spans,
+				  size_t n, char *msg, size_t msgsz)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		json_error_t jerr;
+		json_t *o = tx_json_load(body + spans[i].off, spans[i].len,
+					 JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+					 &jerr);
+		if (o == NULL) {
+			snprintf(msg, msgsz, "objects[%zu] (byte %zu of the body):"
+				 " %s", i, spans[i].off + (size_t)(jerr.position > 0 ?
+				 jerr.position - 1 : 0), jerr.text);
+			json_decref(list);
+			return NULL;
+		}
+		if (json_array_append_new(list, o) != 0) {
+			snprintf(msg, msgsz, "out of memory");
+			json_decref(list);
+			return NULL;
+		}
+	}
+	if (list == NULL)
+		snprintf(msg, msgsz, "out of memory");
+	return list;
+}
+
+/*
+ * POST of an envelope. What it costs is bounded before anything is
+ * parsed: the objects are counted by a scan (max_envelope_objects), the
+ * text around them is capped, each object is parsed on its own, and the
+ * JSON values of the whole request may take at most body_memory_factor
+ * times the body (memcap): past that, 413 and nothing stored.
+ */
 static void post_objects(struct request *rq, struct reply *rp,
 			 const struct store_collection *c)
 {
 	json_error_t jerr;
-	json_t *env = NULL, *objects;
+	json_t *objects = NULL;
 	struct tx_span *spans = NULL;
-	size_t n_spans = 0;
-	char status_id[TX_UUID_BUF];
+	size_t n_spans = 0, outside;
+	char status_id[TX_UUID_BUF], msg[TX_ERROR_MSG_MAX] = "";
+	const char *body = rq->body ? rq->body : "";
+	int64_t cap = rq->cfg->body_memory_factor * (int64_t)rq->body_len +
+		      (1 << 20);
 	tx_err rc;
 	struct tx_error err = { 0 };
 
 	if (!c->can_write)
 		return reply_error(rp, 403, "Forbidden",
 				   "you may not write to collection %s", c->id);
-	env = tx_json_load(rq->body ? rq->body : "", rq->body_len,
-			 JSON_REJECT_DUPLICATES, &jerr);
-	if (env == NULL)
-		return reply_error(rp, 400, "Bad Request",
-				   "malformed JSON at line %d, column %d: %s",
-				   jerr.line, jerr.column, jerr.text);
-	objects = json_object_get(env, "objects");
-	if (!json_is_object(env) || !json_is_array(objects)) {
-		reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
-			    " an object with an \"objects\" list");
+	rc = tx_json_array_spans_max(body, rq->body_len, "objects",
+				     (size_t)rq->cfg->max_envelope_objects,
+				     &spans, &n_spans);
+	if (rc == TX_ERR_TOOBIG)
+		return reply_error(rp, 413, "Request Entity Too Large",
+				   "the envelope has more than %lld objects"
+				   " (max_envelope_objects); send them in"
+				   " several requests",
+				   (long long)rq->cfg->max_envelope_objects);
+	if (rc == TX_ERR_NOMEM)
+		return reply_error(rp, 500, "Internal Server Error",
+				   "out of memory");
+	if (rc != TX_OK)
+		return not_envelope(rq, rp);
+	/* Around the list: before its first element and after its last (what
+	 * is between elements is commas and spaces, no values). */
+	outside = n_spans == 0 ? rq->body_len :
+		  spans[0].off + (rq->body_len - spans[n_spans - 1].off -
+				  spans[n_spans - 1].len);
+	if (outside > ENVELOPE_FRAME_MAX) {
+		reply_error(rp, 400, "Bad Request", "the envelope has %zu bytes"
+			    " outside its \"objects\" list; at most %d",
+			    outside, ENVELOPE_FRAME_MAX);
 		goto out;
 	}
-	/* Keep each object's own text when it can be found in the body. */
-	if (tx_json_array_spans(rq->body, rq->body_len, "objects", &spans,
-				&n_spans) != TX_OK ||
-	    n_spans != json_array_size(objects)) {
-		free(spans);
-		spans = NULL;
+	memcap_begin(cap);
+	/* The text around the objects (each taken as a null unseen). */
+	if (!tx_json_frame_valid(body, rq->body_len, spans, n_spans, &jerr)) {
+		if (memcap_hit())
+			goto too_costly;
+		reply_error(rp, 400, "Bad Request",
+			    "malformed JSON at line %d, column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+		goto out;
 	}
 	if (rq->user.peer[0] != '\0') {
 		/* A partner: only through the hook that checks signatures. */
@@ -328,13 +415,27 @@ static void post_objects(struct request *rq, struct reply *rp,
 				    " from partners");
 			goto out;
 		}
+		if ((objects = objects_from_spans(body, spans, n_spans, msg,
+						  sizeof(msg))) == NULL) {
+			if (memcap_hit())
+				goto too_costly;
+			reply_error(rp, strcmp(msg, "out of memory") ? 400 : 500,
+				    strcmp(msg, "out of memory") ? "Bad Request" :
+				    "Internal Server Error", "malformed JSON: %s", msg);
+			goto out;
+		}
 		rc = rq->hooks->peer_ingest(rq->hooks->ctx, rq->st, &rq->user,
-					    c->pk, objects, spans ? rq->body : NULL,
-					    spans, status_id, &err);
+					    c->pk, objects, body, spans,
+					    status_id, &err);
 	} else {
-		rc = taxii_ingest_text(rq->st, c->pk, &rq->user, objects,
-				       spans ? rq->body : NULL, spans, 0,
-				       status_id, &err);
+		rc = taxii_ingest_spans(rq->st, c->pk, &rq->user, body, spans,
+					n_spans, status_id, &err);
+	}
+	if (rc != TX_OK && memcap_hit())
+		goto too_costly;
+	if (rc == TX_ERR_INVALID && rq->user.peer[0] == '\0') {
+		reply_error(rp, 400, "Bad Request", "malformed JSON: %s", err.msg);
+		goto out;
 	}
 	if (rc != TX_OK) {
 		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
@@ -343,6 +444,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 			    "nothing was stored: %s", tx_err_str(err.code));
 		goto out;
 	}
+	memcap_end(NULL);
 	/* What partners send is not passed on: no need to wake delivery. */
 	if (rq->hooks->stored && rq->user.peer[0] == '\0')
 		rq->hooks->stored(rq->hooks->ctx);
@@ -351,9 +453,16 @@ static void post_objects(struct request *rq, struct reply *rp,
 	if (reply_status(rq, rp, 202, status_id, rq->user.peer[0] == '\0') != 0)
 		reply_error(rp, 500, "Internal Server Error",
 			    "stored, but the status %s cannot be read", status_id);
+	goto out;
+too_costly:
+	reply_error(rp, 413, "Request Entity Too Large", "these objects would"
+		    " take more than %lld bytes of memory (body_memory_factor"
+		    " %lld times the body, plus 1 MiB); nothing was stored",
+		    (long long)cap, (long long)rq->cfg->body_memory_factor);
 out:
+	memcap_end(NULL);
 	free(spans);
-	json_decref(env);
+	json_decref(objects);
 }
 
 static void delete_object(struct request *rq, struct reply *rp,
@@ -478,6 +587,48 @@ void routes_dispatch(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "Not Found", "no such endpoint");
 out:
 	free(r.copy);
+}
+
+enum route_body routes_precheck(struct request *rq, struct reply *rp)
+{
+	struct store_collection c;
+	struct route r;
+	enum route_body rb = ROUTE_NO_BODY;
+
+	if (!method_is(rq, "POST"))
+		return ROUTE_NO_BODY;
+	if (strncmp(rq->url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
+		const char *path = rq->url + strlen(EXT_PREFIX);
+		size_t len = strlen(path);
+		while (len > 0 && path[len - 1] == '/')
+			len--;
+		for (size_t i = 0; i < rq->n_exts; i++)
+			if (strlen(rq->exts[i].path) == len &&
+			    strncmp(rq->exts[i].path, path, len) == 0)
+				return ROUTE_BODY;
+		rp->plain_json = 1;
+		reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
+		return ROUTE_ANSWERED;
+	}
+	/* POST /{root}/collections/{id}/objects/ is the one TAXII route
+	 * with a body; any other answers without it (405, 404). */
+	if (split_path(rq->url, &r) != 0)
+		goto out;
+	if (r.n != 4 || strcmp(r.seg[0], rq->cfg->api_root) != 0 ||
+	    strcmp(r.seg[1], "collections") != 0 ||
+	    strcmp(r.seg[3], "objects") != 0)
+		goto out;
+	rb = ROUTE_ANSWERED;
+	if (store_collection_get(rq->st, &rq->user, r.seg[2], &c) != TX_OK)
+		reply_error(rp, 404, "Not Found", "no collection %.64s", r.seg[2]);
+	else if (!c.can_write)
+		reply_error(rp, 403, "Forbidden",
+			    "you may not write to collection %s", c.id);
+	else
+		rb = ROUTE_BODY;
+out:
+	free(r.copy);
+	return rb;
 }
 
 /* ---- extension endpoints under /trilex/v1/ ---- */

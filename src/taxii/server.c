@@ -5,9 +5,13 @@
  * worker threads; each worker lazily opens its own SQLite connection, kept
  * in a thread-local and closed when the server stops. A request goes
  * through, in order: content negotiation (406), authentication (401), a
- * body capped at max_content_length (413) and the Content-Type check of
- * POSTs (415), then the routes. Every answer, errors included, is TAXII
- * JSON; the body of a request is never bigger in memory than the cap.
+ * body capped at max_content_length (413), the Content-Type check of
+ * POSTs (415), the route's permission (404/403: may this account write to
+ * this collection?) and the node-wide budget of bodies in flight (503),
+ * all decided on the first call, before any byte of the body is read;
+ * then the body, then the routes. Every answer, errors included, is TAXII
+ * JSON; the body of a request is never bigger in memory than the cap, and
+ * all bodies held at once never more than max_bodies_in_flight.
  *
  * Passwords are verified with Argon2id, which is slow on purpose: a
  * verified (user, password) pair is remembered for CACHE_TTL_US under a
@@ -51,6 +55,7 @@ struct tx_server {
 	tx_store **stores;             /* every connection opened, to close */
 	size_t n_stores, cap_stores;
 	struct auth_cache_entry cache[CACHE_SLOTS];
+	int64_t bodies_in_flight;      /* bytes reserved by bodies, under lock */
 	/* alert streams (server-sent events) */
 	struct alert_stream *streams;  /* every open stream, under lock */
 	pthread_t notifier;
@@ -82,7 +87,10 @@ struct alert_stream {
 struct conn_state {
 	struct tx_buf body;
 	struct store_user user;
+	int64_t reserved;       /* bytes of the bodies budget it holds */
+	int want_body;          /* 0: what comes is dropped unread */
 	int too_big;
+	int over_budget;        /* the budget ran out while it came */
 	int answered;
 };
 
@@ -112,6 +120,8 @@ static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 	}
 	srv->stores[srv->n_stores++] = st;
 	pthread_mutex_unlock(&srv->lock);
+	store_set_status_policy(st, srv->cfg.status_failures_max,
+				srv->cfg.status_ttl_s);
 	thread_store = st;
 	return st;
 }
@@ -583,6 +593,49 @@ static void base_url(struct MHD_Connection *conn, const struct tx_config *cfg,
 		snprintf(out, n, "https://%s:%d", cfg->listen_host, cfg->listen_port);
 }
 
+/* ---- the budget of bodies in flight ---- */
+
+/* Take n more bytes of the node's budget for cs's body; 0, or -1 when
+ * that would pass max_bodies_in_flight. */
+static int budget_take(tx_server *srv, struct conn_state *cs, int64_t n)
+{
+	int ok;
+
+	pthread_mutex_lock(&srv->lock);
+	ok = srv->bodies_in_flight + n <= srv->cfg.max_bodies_in_flight;
+	if (ok) {
+		srv->bodies_in_flight += n;
+		cs->reserved += n;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return ok ? 0 : -1;
+}
+
+/* Give back all cs holds. */
+static void budget_give(tx_server *srv, struct conn_state *cs)
+{
+	if (cs->reserved == 0)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->bodies_in_flight -= cs->reserved;
+	pthread_mutex_unlock(&srv->lock);
+	cs->reserved = 0;
+}
+
+/* 503 for a body of n bytes (-1: of unknown length) over the budget. */
+static void reply_busy(tx_server *srv, struct reply *rp, int64_t n)
+{
+	char size[48] = "";
+
+	if (n >= 0)
+		snprintf(size, sizeof(size), " of %lld bytes", (long long)n);
+	reply_error(rp, 503, "Service Unavailable", "the bodies of requests in"
+		    " flight leave no room for this body%s (max_bodies_in_flight"
+		    " %lld); try again shortly", size,
+		    (long long)srv->cfg.max_bodies_in_flight);
+	reply_header(rp, "Retry-After", "2");
+}
+
 /*
  * Checks made on the first call, before any of the body is read, so that
  * an unauthenticated or oversized request never costs its body's memory.
@@ -594,8 +647,9 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 {
 	const char *clen;
 	struct tx_error err = { 0 };
+	struct request rq = { 0 };
 	tx_store *st;
-	int64_t n;
+	int64_t n = -1;
 	int ext = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_ACCEPT);
@@ -638,8 +692,9 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	}
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) == TX_OK &&
-	    n > srv->cfg.max_content_length) {
+	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) != TX_OK)
+		n = -1;
+	if (n > srv->cfg.max_content_length) {
 		reply_error(rp, 413, "Request Entity Too Large",
 			    "the body has %lld bytes; max_content_length is %lld",
 			    (long long)n, (long long)srv->cfg.max_content_length);
@@ -654,7 +709,61 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			    "the body must be " TAXII_MEDIA_TYPE);
 		return -1;
 	}
+	/* May this caller send this route a body at all? */
+	rq.conn = conn;
+	rq.method = method;
+	rq.url = url;
+	rq.cfg = &srv->cfg;
+	rq.dir = srv->dir;
+	rq.exts = srv->exts;
+	rq.n_exts = srv->n_exts;
+	rq.hooks = &srv->hooks;
+	rq.st = st;
+	rq.user = cs->user;
+	if (strcmp(url, STREAM_PATH) == 0)
+		return 0; /* GET only (405 otherwise): no body */
+	switch (routes_precheck(&rq, rp)) {
+	case ROUTE_ANSWERED:
+		return -1;
+	case ROUTE_NO_BODY:
+		return 0; /* whatever body comes is dropped unread */
+	default:
+		break;
+	}
+	cs->want_body = 1;
+	if (n >= 0) {
+		/* The whole body's room, now: never more, never grown. */
+		if (budget_take(srv, cs, n + 1) != 0) {
+			reply_busy(srv, rp, n);
+			return -1;
+		}
+		tx_buf_init(&cs->body, (size_t)(n > 0 ? n : 1));
+		if (n > 0 && tx_buf_reserve(&cs->body, (size_t)n) != TX_OK) {
+			reply_error(rp, 503, "Service Unavailable", "out of memory");
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* Add a piece of the body; past the cap or the budget, drop it all (the
+ * answer, 413 or 503, is given when the request is complete). */
+static void take_body(tx_server *srv, struct conn_state *cs, const char *data,
+		      size_t len)
+{
+	if (tx_buf_append(&cs->body, data, len) != TX_OK) {
+		cs->too_big = 1;
+		tx_buf_free(&cs->body);
+		budget_give(srv, cs);
+		return;
+	}
+	/* A body of unknown length holds the budget as its buffer grows. */
+	if ((int64_t)cs->body.cap > cs->reserved &&
+	    budget_take(srv, cs, (int64_t)cs->body.cap - cs->reserved) != 0) {
+		cs->over_budget = 1;
+		tx_buf_free(&cs->body);
+		budget_give(srv, cs);
+	}
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
@@ -684,15 +793,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		if (!cs->too_big &&
-		    tx_buf_append(&cs->body, upload_data, *upload_data_size) != TX_OK) {
-			cs->too_big = 1;
-			tx_buf_free(&cs->body);
-		}
+		if (cs->want_body && !cs->too_big && !cs->over_budget)
+			take_body(srv, cs, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	cs->answered = 1;
+	if (cs->over_budget) {
+		reply_busy(srv, &rp, -1);
+		return send_reply(conn, &rp);
+	}
 	if (cs->too_big) {
 		reply_error(&rp, 413, "Request Entity Too Large",
 			    "the body is larger than max_content_length (%lld bytes)",
@@ -740,6 +850,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (cs != NULL) {
 		tx_buf_free(&cs->body);
+		budget_give(cls, cs);
 		free(cs);
 		*con_cls = NULL;
 	}
@@ -789,6 +900,7 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		return tx_error_set(err, rc, "cannot initialise libsodium/GnuTLS");
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return TX_ERR_NOMEM;
+	memcap_install();
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->cfg = *cfg;
 	srv->exts = exts;

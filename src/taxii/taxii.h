@@ -129,6 +129,19 @@ tx_err taxii_ingest_text(tx_store *st, int64_t collection_pk,
 			 struct tx_error *err);
 
 /*
+ * The same for an envelope not parsed yet: objects[i] is the JSON text at
+ * spans[i] of raw (from tx_json_array_spans), parsed one at a time, and a
+ * refused one is let go at once: memory is that of the valid objects, not
+ * of the whole list. Refusals past the store's failures_max are counted,
+ * not listed. An element that is not JSON fails the whole request
+ * (TX_ERR_INVALID, nothing stored).
+ */
+tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
+			  const struct store_user *u, const char *raw,
+			  const struct tx_span *spans, size_t n,
+			  char status_id[TX_UUID_BUF], struct tx_error *err);
+
+/*
  * Objects kept as the text they were sent in: room for the compacted text
  * of every span of raw (nothing when raw or spans is NULL), then span i's
  * text put into store item it. Used by both ingests (users', partners').

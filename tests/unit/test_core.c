@@ -138,6 +138,25 @@ static void test_config(void **state)
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
 	write_text(dir, "{\"page_default\": 500, \"page_max\": 100}");
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	/* the request limits (issue 12.7, 12.8) */
+	assert_int_equal(back.max_envelope_objects, 100000);
+	assert_int_equal(back.status_failures_max, 1000);
+	assert_int_equal(back.status_ttl_s, 7 * 86400);
+	assert_int_equal(back.max_bodies_in_flight, 256LL << 20);
+	write_text(dir, "{\"max_content_length\": 8388608,"
+		   " \"max_bodies_in_flight\": 4194304}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "max_bodies_in_flight"));
+	write_text(dir, "{\"max_envelope_objects\": 0}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "max_envelope_objects"));
+	write_text(dir, "{\"status_ttl_s\": 60, \"status_failures_max\": 0,"
+		   " \"body_memory_factor\": 4, \"log_repeat_max\": 3}");
+	assert_int_equal(tx_config_load(dir, &back, &err), TX_OK);
+	assert_int_equal(back.status_ttl_s, 60);
+	assert_int_equal(back.status_failures_max, 0);
+	assert_int_equal(back.body_memory_factor, 4);
+	assert_int_equal(back.log_repeat_max, 3);
 	write_text(dir, "{\"party\": ");
 	assert_int_equal(tx_config_load(dir, &back, &err), TX_ERR_IO);
 	assert_non_null(strstr(err.msg, "node.json:1"));
@@ -375,6 +394,64 @@ static void test_read_file(void **state)
 	free(data);
 }
 
+/* Count the lines of text that contain needle. */
+static int count_lines(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Repeated lines of one kind are capped per interval and the rest told in
+ * one "suppressed" line; other kinds are not held back by them. */
+static void test_log_repeat(void **state)
+{
+	char path[] = "/tmp/trilex-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text = NULL;
+	size_t len = 0;
+	struct tx_error err = { 0 };
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	tx_log_set_repeat(5, 3600);
+	for (int i = 0; i < 1000; i++)
+		tx_log(TX_LOG_WARN, "refused objects[%d]: bad", i);
+	tx_log(TX_LOG_INFO, "another kind %d", 1);
+	tx_log(TX_LOG_INFO, "another kind %d", 2);
+	tx_log_flush();
+	/* a new interval (1 s) starts the count again */
+	tx_log_set_repeat(2, 1);
+	for (int i = 0; i < 3; i++)
+		tx_log(TX_LOG_WARN, "second run %d", i);
+	sleep(1);
+	tx_log(TX_LOG_WARN, "second run %d", 9);
+	tx_log_flush();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	tx_log_set_repeat(10, 60);
+	assert_int_equal(tx_read_file(path, 1 << 20, &text, &len, &err), TX_OK);
+	unlink(path);
+	assert_int_equal(count_lines(text, "]: bad\n"), 5);
+	assert_non_null(strstr(text, "refused objects[4]: bad"));
+	assert_null(strstr(text, "refused objects[5]: bad"));
+	assert_int_equal(count_lines(text, "995 similar lines suppressed"), 1);
+	assert_int_equal(count_lines(text, "another kind"), 2);
+	/* 2 of the first interval (1 suppressed), then 1 of the next */
+	assert_int_equal(count_lines(text, "second run %d"), 1);
+	assert_int_equal(count_lines(text, "second run "), 3 + 1);
+	assert_non_null(strstr(text, "second run 9"));
+	assert_int_equal(count_lines(text, "1 similar lines suppressed"), 1);
+	assert_int_equal(count_lines(text, "\n"), 5 + 1 + 2 + 3 + 1);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_json_spans),
 		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_log_repeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

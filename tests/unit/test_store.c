@@ -341,6 +341,74 @@ static void test_collection_ensure_races(void **state)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 }
 
+/* A status lists at most failures_max failures (all counted, the rest
+ * said), both as JSON and as text; it expires after ttl_s, and a later
+ * write deletes it. */
+static void test_status_policy(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char id[TX_UUID_BUF], sid[TX_UUID_BUF], sid2[TX_UUID_BUF];
+	struct store_item items[10];
+	json_t *good = obj(90, "2020-01-01T00:00:00Z"), *status = NULL;
+	struct tx_buf tb;
+
+	memset(items, 0, sizeof(items));
+	for (int i = 0; i < 9; i++)
+		items[i].message = "broken";
+	items[9].obj = good;
+	items[9].id = "g";
+	assert_int_equal(store_collection_add(st, "P", NULL, "p", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "p", &c), TX_OK);
+	assert_int_equal(store_status_failures_max(st), 1000);
+	store_set_status_policy(st, 3, 1);
+	assert_int_equal(store_status_failures_max(st), 3);
+	/* 9 refused in items, 100 more refused by the caller, 1 good */
+	assert_int_equal(store_put_objects_counted(st, c.pk, &admin, items, 10, 100,
+						   NULL, sid, &err), TX_OK);
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
+	assert_int_equal(json_integer_value(json_object_get(status, "total_count")), 110);
+	assert_int_equal(json_integer_value(json_object_get(status, "success_count")), 1);
+	assert_int_equal(json_integer_value(json_object_get(status, "failure_count")), 109);
+	assert_int_equal(json_array_size(json_object_get(status, "failures")), 3);
+	assert_int_equal(json_integer_value(json_object_get(
+				 status, "x_trilex_failures_unlisted")), 106);
+	json_decref(status);
+	tx_buf_init(&tb, 0);
+	assert_int_equal(store_status_text(st, &admin, sid, 1, &tb), TX_OK);
+	status = json_loadb(tb.data, tb.len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(status);
+	assert_int_equal(json_integer_value(json_object_get(
+				 status, "x_trilex_failures_unlisted")), 106);
+	assert_int_equal(json_array_size(json_object_get(status, "failures")), 3);
+	json_decref(status);
+	tx_buf_free(&tb);
+	/* no failure left out: no such member */
+	assert_int_equal(store_put_objects(st, c.pk, &admin, &items[9], 1, sid2,
+					   &err), TX_OK);
+	assert_int_equal(store_status_get(st, &admin, sid2, &status), TX_OK);
+	assert_null(json_object_get(status, "x_trilex_failures_unlisted"));
+	json_decref(status);
+	/* a second later both have expired */
+	sleep(1);
+	usleep(100 * 1000);
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_ERR_NOTFOUND);
+	tx_buf_init(&tb, 0);
+	assert_int_equal(store_status_text(st, &admin, sid2, 1, &tb), TX_ERR_NOTFOUND);
+	tx_buf_free(&tb);
+	/* a write with the default policy deletes expired rows, keeps its own */
+	store_set_status_policy(st, 1000, 7 * 86400);
+	assert_int_equal(store_put_objects(st, c.pk, &admin, &items[9], 1, sid,
+					   &err), TX_OK);
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
+	json_decref(status);
+	assert_int_equal(store_put_objects_counted(st, c.pk, &admin, items, 1, -1,
+						   NULL, sid2, &err), TX_ERR_INVALID);
+	json_decref(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_accounts_and_grants),
 		cmocka_unit_test(test_versions_pages_and_delete),
 		cmocka_unit_test(test_sco_without_version),
+		cmocka_unit_test(test_status_policy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
