@@ -295,6 +295,8 @@ tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
 {
 	tx_err rc;
 
+	if ((rc = inbox_check(st, collection_pk, items, n, err)) != TX_OK)
+		return rc;
 	db_write_lock();
 	rc = put_locked(st, collection_pk, u, items, n, tally, status_id, err);
 	db_write_unlock();

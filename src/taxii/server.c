@@ -636,6 +636,8 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			     "Bearer realm=\"trilex\"");
 		return -1;
 	}
+	if (routes_permit(srv->exts, srv->n_exts, method, url, &cs->user, rp) != 0)
+		return -1;
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) == TX_OK &&

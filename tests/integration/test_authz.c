@@ -1,0 +1,287 @@
+/*
+ * Who may call what, end to end: real nodes JP, UK and US on loopback,
+ * JP paired with both. A partner (by its certificate) may not call the
+ * node's own services that make objects, may not DELETE, and nothing it
+ * or anyone else does makes an object in its inbox count as JP's own;
+ * the pull backstop (/trilex/v1/sync) tells it nothing about what is
+ * withheld from it; malformed HTTP gets TAXII errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "federation/federation.h"
+#include "harness.h"
+
+static struct node JP, UK, US;
+static char incidents[PATH_MAX], policy_file[PATH_MAX];
+
+#define TLP_GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define TLP_STRICT "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
+#define TLP_RED "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+
+static int setup(void **state)
+{
+	char buf[PATH_MAX];
+
+	testdata_path("policy/incidents.json", incidents, sizeof(incidents));
+	testdata_path("../../policies/trilateral-default.json", buf, sizeof(buf));
+	if (realpath(buf, policy_file) == NULL)
+		return -1;
+	/* UK is never started: its folder lends the tests its certificate
+	 * and key, to speak to JP as UK's node would. */
+	if (node_create_as(&JP, "JP", NULL) || node_create_as(&UK, "UK", NULL) ||
+	    node_create_as(&US, "US", NULL) || node_pair(&JP, &UK) ||
+	    node_pair(&JP, &US) || node_start(&JP) || node_start(&US))
+		return -1;
+	/* a proposed policy is enough for assess to answer (not ratified) */
+	const char *propose[] = { "policy", "propose", "--dir", JP.dir,
+				  "--parties", "JP,UK,US", policy_file, NULL };
+	return run_trilex(propose, NULL, NULL, NULL) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	int rc = node_stop(&JP) | node_stop(&US);
+
+	node_destroy(&JP);
+	node_destroy(&UK);
+	node_destroy(&US);
+	return rc == 0 ? 0 : -1;
+}
+
+/* An incident bundle of incidents.json (caller frees). */
+static char *incident_bundle(void)
+{
+	json_t *doc = json_load_file(incidents, 0, NULL);
+	json_t *c = json_array_get(json_object_get(doc, "cases"), 0);
+	json_t *b = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id",
+			      "bundle--6e1a2a3c-0f52-4d4d-8e34-5b6c2f1e9a01",
+			      "objects", json_object_get(c, "objects"));
+	char *text = json_dumps(b, JSON_COMPACT);
+
+	assert_non_null(text);
+	json_decref(b);
+	json_decref(doc);
+	return text;
+}
+
+/* r is a TAXII error body with HTTP status want. */
+static void assert_taxii_error(const struct http_resp *r, long want)
+{
+	char code[8];
+
+	if (r->status != want)
+		fail_msg("HTTP %ld, want %ld: %.300s", r->status, want,
+			 r->body ? r->body : "");
+	snprintf(code, sizeof(code), "%ld", want);
+	assert_non_null(r->json);
+	assert_non_null(json_string_value(json_object_get(r->json, "title")));
+	assert_non_null(json_string_value(json_object_get(r->json, "description")));
+	assert_string_equal(json_string_value(json_object_get(r->json,
+							      "http_status")),
+			    code);
+}
+
+static json_t *signed_by(const struct node *n, json_t *obj)
+{
+	struct tx_config cfg;
+	struct tx_error err = { 0 };
+	tx_fed *fed = NULL;
+
+	assert_int_equal(tx_config_load(n->dir, &cfg, &err), TX_OK);
+	assert_int_equal(fed_open(n->dir, &cfg, &fed, &err), TX_OK);
+	assert_int_equal(fed_sign(fed, obj, &err), TX_OK);
+	fed_close(fed);
+	return obj;
+}
+
+static json_t *indicator(int i, const char *marking)
+{
+	json_t *o = make_indicator(i, NULL);
+
+	if (marking)
+		json_object_set_new(o, "object_marking_refs", json_pack("[s]", marking));
+	return o;
+}
+
+/* Item 12.2: a partner calls none of JP's services that make objects. */
+static void test_partner_may_not_make_objects(void **state)
+{
+	static const char *const paths[] = {
+		"/trilex/v1/assess", "/trilex/v1/assess?collection=inbox-UK",
+		"/trilex/v1/alerts/stream", "/trilex/v1/extension-definition",
+		"/trilex/v1/sync", "/trilex/v1/no-such-service",
+	};
+	static const char *const methods[] = { "POST", "PUT", "PATCH", "DELETE" };
+	char *bundle = incident_bundle();
+	struct http_resp r;
+
+	/* the laundering of the issue: UK's incident assessed and stored in
+	 * its own inbox, to be signed and shared by JP as JP's */
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/trilex/v1/assess?collection=inbox-UK", bundle,
+				   &r), 0);
+	assert_taxii_error(&r, 403);
+	http_free(&r);
+	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++)
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+			assert_int_equal(http_cert(&JP, UK.dir, methods[m], paths[p],
+						   bundle, &r), 0);
+			if (r.status != 403)
+				fprintf(stderr, "%s %s: %ld\n", methods[m], paths[p],
+					r.status);
+			assert_taxii_error(&r, 403);
+			http_free(&r);
+		}
+	/* even without a body, and reading assess is no way in either */
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", "/trilex/v1/assess", NULL,
+				   &r), 0);
+	assert_taxii_error(&r, 403);
+	http_free(&r);
+	/* what partners may do still works */
+	assert_int_equal(http_cert(&JP, UK.dir, "GET",
+				   "/trilex/v1/extension-definition", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", "/trilex/v1/sync", NULL, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	/* and JP's users still assess */
+	assert_int_equal(http(&JP, "POST", "/trilex/v1/assess", "token",
+			      "application/json", "application/json", bundle,
+			      strlen(bundle), &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	/* nothing was stored */
+	assert_int_equal(count_objects(&JP, "inbox-UK", "match[type]=note"), 0);
+	free(bundle);
+}
+
+static int notes_in(const struct node *n, void *arg)
+{
+	return count_objects(n, "inbox-JP", "match[type]=note") >= *(int *)arg;
+}
+
+/* Item 12.2: nothing enters a partner's inbox but what it signed, so
+ * nothing there is ever JP's own, signed and shared as JP's. */
+static void test_inbox_is_the_partners(void **state)
+{
+	char *bundle = incident_bundle(), path[256], *out = NULL, *err = NULL;
+	struct http_resp r;
+
+	/* a user of JP (admin) cannot launder either: assess into inbox-UK */
+	assert_int_equal(http(&JP, "POST", "/trilex/v1/assess?collection=inbox-UK",
+			      "token", "application/json", "application/json",
+			      bundle, strlen(bundle), &r), 0);
+	assert_taxii_error(&r, 403);
+	assert_non_null(strstr(r.body, "inbox"));
+	http_free(&r);
+	/* nor POST to it */
+	json_t *env = json_pack("{s:[o]}", "objects", indicator(9001, TLP_GREEN));
+	char *text = json_dumps(env, JSON_COMPACT);
+	assert_int_equal(http(&JP, "POST", "/api/collections/inbox-UK/objects/",
+			      "token", NULL, NULL, text, strlen(text), &r), 0);
+	assert_taxii_error(&r, 403);
+	http_free(&r);
+	/* nor push into it from the command line (the store refuses) */
+	char file[] = "/tmp/trilex-authz-XXXXXX";
+	int fd = mkstemp(file);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	const char *push[] = { "push", "--dir", JP.dir, "--collection", "inbox-UK",
+			       file, NULL };
+	assert_int_not_equal(run_trilex(push, NULL, &out, &err), 0);
+	assert_non_null(strstr(err, "inbox of partner UK"));
+	free(out);
+	free(err);
+	unlink(file);
+	assert_int_equal(count_objects(&JP, "inbox-UK", NULL), 0);
+	/* what UK itself signed and sent does go in */
+	json_decref(env);
+	free(text);
+	env = json_pack("{s:[o]}", "objects", signed_by(&UK, indicator(9002,
+								       TLP_GREEN)));
+	text = json_dumps(env, JSON_COMPACT);
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/inbox-UK/objects/", text, &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")),
+			 1);
+	http_free(&r);
+	/* JP's own assessment, stored in JP's collection, reaches US: the
+	 * only note there, so none came out of UK's inbox before it */
+	snprintf(path, sizeof(path), "/trilex/v1/assess?collection=%s", JP.coll);
+	assert_int_equal(http(&JP, "POST", path, "token", "application/json",
+			      "application/json", bundle, strlen(bundle), &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	int one = 1;
+	assert_true(wait_for(notes_in, &US, &one, 20000));
+	assert_int_equal(count_objects(&US, "inbox-JP", "match[type]=note"), 1);
+	/* and UK's indicator is not passed on as JP's */
+	assert_int_equal(count_objects(&US, "inbox-JP", "match[id]=indicator--"
+				       "00000000-0000-4000-8000-000000009002"), 0);
+	json_decref(env);
+	free(text);
+	free(bundle);
+}
+
+/* Item 12.5: a partner may not DELETE, not even in its own inbox. */
+static void test_partner_may_not_delete(void **state)
+{
+	const char *obj = "/api/collections/inbox-UK/objects/indicator--"
+			  "00000000-0000-4000-8000-000000009003/";
+	json_t *env = json_pack("{s:[o]}", "objects", signed_by(&UK, indicator(9003,
+								       TLP_GREEN)));
+	char *text = json_dumps(env, JSON_COMPACT);
+	struct http_resp r;
+
+	assert_int_equal(http_cert(&JP, UK.dir, "POST",
+				   "/api/collections/inbox-UK/objects/", text, &r), 0);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	assert_int_equal(http_cert(&JP, UK.dir, "DELETE", obj, NULL, &r), 0);
+	assert_taxii_error(&r, 403);
+	assert_non_null(strstr(r.body, "revocation"));
+	http_free(&r);
+	assert_int_equal(http_cert(&JP, UK.dir, "DELETE",
+				   "/api/collections/main/objects/indicator--"
+				   "00000000-0000-4000-8000-000000009003/", NULL, &r), 0);
+	assert_taxii_error(&r, 403);
+	http_free(&r);
+	/* still there; JP's admin may still tidy up */
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", obj, NULL, &r), 0);
+	assert_int_equal(r.status, 403); /* the inbox is write-only for UK */
+	http_free(&r);
+	assert_int_equal(count_objects(&JP, "inbox-UK", "match[id]=indicator--"
+				       "00000000-0000-4000-8000-000000009003"), 1);
+	assert_int_equal(http(&JP, "DELETE", obj, "token", NULL, NULL, NULL, 0, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(count_objects(&JP, "inbox-UK", "match[id]=indicator--"
+				       "00000000-0000-4000-8000-000000009003"), 0);
+	json_decref(env);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_partner_may_not_make_objects),
+		cmocka_unit_test(test_inbox_is_the_partners),
+		cmocka_unit_test(test_partner_may_not_delete),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
