@@ -275,12 +275,139 @@ static void test_partner_may_not_delete(void **state)
 	free(text);
 }
 
+/* One page of /trilex/v1/sync as UK; its objects' ids go to ids (may be
+ * NULL), its token to next. Returns the number of objects; *more set. */
+static size_t sync_as_uk(int limit, const char *after, json_t *ids,
+			 char *next, size_t next_size, int *more)
+{
+	char path[256], hdr[64];
+	struct http_resp r;
+	json_t *o;
+	size_t i, n;
+
+	snprintf(path, sizeof(path), "/trilex/v1/sync?limit=%d%s%s", limit,
+		 after && *after ? "&after=" : "", after ? after : "");
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	/* nothing about positions or times in the headers */
+	assert_null(http_header(&r, "X-TAXII-Date-Added-First", hdr, sizeof(hdr)));
+	assert_null(http_header(&r, "X-TAXII-Date-Added-Last", hdr, sizeof(hdr)));
+	n = json_array_size(json_object_get(r.json, "objects"));
+	json_array_foreach(json_object_get(r.json, "objects"), i, o)
+		if (ids)
+			json_array_append(ids, json_object_get(o, "id"));
+	*more = json_is_true(json_object_get(r.json, "more"));
+	assert_non_null(json_string_value(json_object_get(r.json, "next")));
+	snprintf(next, next_size, "%s",
+		 json_string_value(json_object_get(r.json, "next")));
+	http_free(&r);
+	return n;
+}
+
+static void post_main(json_t *objs)
+{
+	json_t *env = json_pack("{s:o}", "objects", objs);
+	char *text = json_dumps(env, JSON_COMPACT), path[128];
+	struct http_resp r;
+
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", JP.coll);
+	assert_int_equal(http(&JP, "POST", path, "token", NULL, NULL, text,
+			      strlen(text), &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")),
+			 0);
+	http_free(&r);
+	free(text);
+	json_decref(env);
+}
+
+/* Item 12.4: paging the pull backstop with limit=1 tells a partner nothing
+ * of what is withheld from it. */
+static void test_sync_tokens_reveal_nothing(void **state)
+{
+	enum { WITHHELD = 7 };
+	char tok[128] = "", start[128], first[128];
+	json_t *ids = json_array(), *objs = json_array();
+	int more = 1, pages = 0;
+	size_t n;
+
+	/* where UK's share stands now */
+	for (int i = 0; i < 100 && more; i++)
+		sync_as_uk(1000, tok, NULL, tok, sizeof(tok), &more);
+	assert_false(more);
+	snprintf(start, sizeof(start), "%s", tok);
+	/* E1, 7 withheld, E2, 7 withheld, E3, 7 withheld: AMBER+STRICT and
+	 * RED for US are not UK's */
+	for (int e = 0; e < 3; e++) {
+		json_array_append_new(objs, indicator(9100 + e, TLP_GREEN));
+		for (int w = 0; w < WITHHELD; w++) {
+			json_t *o = indicator(9200 + e * 10 + w,
+					      w % 2 ? TLP_STRICT : TLP_RED);
+			if (w % 2 == 0)
+				json_object_set_new(o, FED_RECIPIENTS,
+						    json_pack("[s]", "US"));
+			json_array_append_new(objs, o);
+		}
+	}
+	post_main(objs);
+	/* page by page: exactly the three entitled objects, one a page,
+	 * no empty page with more; the last says there is no more */
+	more = 1;
+	while (more) {
+		n = sync_as_uk(1, tok, ids, tok, sizeof(tok), &more);
+		pages++;
+		assert_true(pages <= 4);
+		if (more)
+			assert_int_equal(n, 1);
+		/* opaque: not the store's "hex.hex" position, one length */
+		assert_null(strchr(tok, '.'));
+		assert_int_equal(strlen(tok), strlen(start));
+		if (pages == 1)
+			snprintf(first, sizeof(first), "%s", tok);
+	}
+	assert_int_equal(json_array_size(ids), 3);
+	assert_true(pages == 3 || (pages == 4 && n == 0));
+	for (int e = 0; e < 3; e++) {
+		char want[80];
+		snprintf(want, sizeof(want),
+			 "indicator--00000000-0000-4000-8000-%012d", 9100 + e);
+		assert_string_equal(json_string_value(json_array_get(ids, e)), want);
+	}
+	/* More withheld objects after the last entitled one change nothing:
+	 * the same empty answer, the same token. */
+	char again[128];
+	objs = json_array();
+	for (int w = 0; w < WITHHELD; w++)
+		json_array_append_new(objs, indicator(9300 + w, TLP_STRICT));
+	post_main(objs);
+	n = sync_as_uk(1, tok, NULL, again, sizeof(again), &more);
+	assert_int_equal(n, 0);
+	assert_false(more);
+	assert_string_equal(again, tok);
+	/* the same page asked again gives the same token: it is the
+	 * position of what UK was given, whatever lies between */
+	n = sync_as_uk(1, start, NULL, again, sizeof(again), &more);
+	assert_int_equal(n, 1);
+	assert_true(more);
+	assert_string_equal(again, first);
+	/* a made-up or altered token is refused */
+	struct http_resp r;
+	char bad[160];
+	snprintf(bad, sizeof(bad), "/trilex/v1/sync?limit=1&after=%s", first);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == 'A' ? 'B' : 'A';
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", bad, NULL, &r), 0);
+	assert_taxii_error(&r, 400);
+	http_free(&r);
+	json_decref(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_partner_may_not_make_objects),
 		cmocka_unit_test(test_inbox_is_the_partners),
 		cmocka_unit_test(test_partner_may_not_delete),
+		cmocka_unit_test(test_sync_tokens_reveal_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
