@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "stix/stix.h"
 #include "taxii/internal.h"
@@ -487,6 +488,79 @@ void routes_dispatch(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "Not Found", "no such endpoint");
 out:
 	free(r.copy);
+}
+
+/* ---- requests refused before anything else ---- */
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
+		    (lo = hex_digit(r[2])) >= 0) {
+			/* %00 would end the string here and cut the path or
+			 * value short: it becomes DEL, which routes_check
+			 * refuses in a path and no argument accepts. */
+			char c = (char)(hi * 16 + lo);
+			*w++ = c != '\0' ? c : '\x7f';
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+struct header_count {
+	unsigned content_length;
+	unsigned transfer_encoding;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+				    const char *key, const char *value)
+{
+	struct header_count *h = cls;
+
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->transfer_encoding++;
+	return MHD_YES;
+}
+
+int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
+{
+	struct header_count h = { 0, 0 };
+
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			reply_error(rp, 400, "Bad Request", "the path holds a control"
+				    " character (such as %%00)");
+			goto refuse;
+		}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &h);
+	/* Two lengths, or a length beside chunks, is how a request is
+	 * smuggled past a proxy that reads the other one (RFC 9112, 6.3). */
+	if (h.content_length > 1 || (h.content_length && h.transfer_encoding)) {
+		reply_error(rp, 400, "Bad Request", "%s", h.content_length > 1 ?
+			    "more than one Content-Length" :
+			    "both Content-Length and Transfer-Encoding");
+		goto refuse;
+	}
+	return 0;
+refuse:
+	reply_header(rp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return -1;
 }
 
 /* ---- who may call what ---- */

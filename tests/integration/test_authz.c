@@ -12,9 +12,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "federation/federation.h"
@@ -401,6 +406,204 @@ static void test_sync_tokens_reveal_nothing(void **state)
 	json_decref(ids);
 }
 
+/*
+ * Send req (raw bytes) to n over TLS, verifying its certificate, and read
+ * the answer until the server closes or 5 s pass. Returns the HTTP status
+ * (0 when none came); the body (after the head) into body.
+ */
+static long raw_https(const struct node *n, const char *req, char *body,
+		      size_t body_size)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t ses;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timeval tv = { 5, 0 };
+	char buf[16384];
+	size_t len = 0;
+	long status = 0;
+	int fd, r;
+
+	body[0] = '\0';
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	sa.sin_port = htons((uint16_t)n->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
+	assert_true(gnutls_certificate_set_x509_trust_file(cred, n->cacert,
+							   GNUTLS_X509_FMT_PEM) > 0);
+	assert_int_equal(gnutls_init(&ses, GNUTLS_CLIENT), 0);
+	assert_int_equal(gnutls_set_default_priority(ses), 0);
+	gnutls_credentials_set(ses, GNUTLS_CRD_CERTIFICATE, cred);
+	gnutls_session_set_verify_cert(ses, "127.0.0.1", 0);
+	gnutls_transport_set_int(ses, fd);
+	do
+		r = gnutls_handshake(ses);
+	while (r < 0 && !gnutls_error_is_fatal(r));
+	assert_int_equal(r, 0);
+	for (size_t off = 0, rl = strlen(req); off < rl; off += (size_t)r)
+		assert_true((r = (int)gnutls_record_send(ses, req + off,
+							 rl - off)) > 0);
+	while (len + 1 < sizeof(buf)) {
+		r = (int)gnutls_record_recv(ses, buf + len, sizeof(buf) - 1 - len);
+		if (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_AGAIN)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	if (strncmp(buf, "HTTP/1.", 7) == 0)
+		status = strtol(buf + 9, NULL, 10);
+	const char *b = strstr(buf, "\r\n\r\n");
+	if (b)
+		snprintf(body, body_size, "%s", b + 4);
+	gnutls_bye(ses, GNUTLS_SHUT_RDWR);
+	gnutls_deinit(ses);
+	gnutls_certificate_free_credentials(cred);
+	close(fd);
+	return status;
+}
+
+/* A raw answer's body is a TAXII error with status want. */
+static void assert_raw_taxii_error(const char *body, long want)
+{
+	json_t *j = json_loads(body, 0, NULL);
+	char code[8];
+
+	if (j == NULL)
+		fail_msg("not a TAXII error body: %.300s", body);
+	snprintf(code, sizeof(code), "%ld", want);
+	assert_non_null(json_string_value(json_object_get(j, "title")));
+	assert_string_equal(json_string_value(json_object_get(j, "http_status")),
+			    code);
+	json_decref(j);
+}
+
+/* Issue 12, low: %00 never cuts a path or an argument short. */
+static void test_nul_in_path(void **state)
+{
+	char path[256];
+	struct http_resp r;
+
+	/* %00 never cuts a path short: 400, not the discovery it would
+	 * have been cut to */
+	assert_int_equal(http(&JP, "GET", "/taxii2/%00", "token", NULL, NULL,
+			      NULL, 0, &r), 0);
+	assert_taxii_error(&r, 400);
+	http_free(&r);
+	snprintf(path, sizeof(path), "/api/collections/%s%%00junk/objects/", JP.coll);
+	assert_int_equal(http(&JP, "GET", path, "token", NULL, NULL, NULL, 0, &r), 0);
+	assert_taxii_error(&r, 400);
+	http_free(&r);
+	/* nor an argument: the collection is not found, not cut to main */
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/?match[id]="
+		 "indicator--00000000-0000-4000-8000-000000009100%%00x", JP.coll);
+	assert_int_equal(http(&JP, "GET", path, "token", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_not_equal(r.status, 200);
+	assert_non_null(r.json);
+	http_free(&r);
+	/* an encoded character that is no NUL still works */
+	assert_int_equal(http(&JP, "GET", "/%61pi/", "token", NULL, NULL, NULL, 0,
+			      &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+}
+
+/* Issue 12, low: a doubled Content-Length is refused, whatever the two say. */
+static void test_double_content_length(void **state)
+{
+	char req[1024], body[8192];
+	long st;
+
+	snprintf(req, sizeof(req),
+		 "POST /api/collections/%s/objects/ HTTP/1.1\r\n"
+		 "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/taxii+json;version=2.1\r\n"
+		 "Content-Length: 14\r\nContent-Length: 14\r\n"
+		 "Connection: close\r\n\r\n{\"objects\":[]}", JP.coll, JP.token);
+	st = raw_https(&JP, req, body, sizeof(body));
+	assert_int_equal(st, 400);
+	assert_raw_taxii_error(body, 400);
+	assert_non_null(strstr(body, "Content-Length"));
+	/* one is fine */
+	snprintf(req, sizeof(req),
+		 "POST /api/collections/%s/objects/ HTTP/1.1\r\n"
+		 "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/taxii+json;version=2.1\r\n"
+		 "Content-Length: 14\r\nConnection: close\r\n\r\n"
+		 "{\"objects\":[]}", JP.coll, JP.token);
+	assert_int_equal(raw_https(&JP, req, body, sizeof(body)), 202);
+}
+
+/* Issue 12, low: the errors of our code (404, 405, 400) are TAXII
+ * errors, to any client. */
+static void test_errors_are_taxii(void **state)
+{
+	char req[1024], body[8192];
+
+	snprintf(req, sizeof(req), "PUT /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		 "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+		 JP.token);
+	assert_int_equal(raw_https(&JP, req, body, sizeof(body)), 405);
+	assert_raw_taxii_error(body, 405);
+	snprintf(req, sizeof(req), "GET /no/such/thing HTTP/1.1\r\nHost: 127.0.0.1"
+		 "\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n",
+		 JP.token);
+	assert_int_equal(raw_https(&JP, req, body, sizeof(body)), 404);
+	assert_raw_taxii_error(body, 404);
+}
+
+/* Issue 12, low: discovery names the node by its listen address (JP has
+ * no public_url), never by the Host the client sent. */
+static void test_host_not_echoed(void **state)
+{
+	char req[1024], body[8192];
+
+	snprintf(req, sizeof(req), "GET /taxii2/ HTTP/1.1\r\n"
+		 "Host: evil.example:1\r\nAuthorization: Bearer %s\r\n"
+		 "Connection: close\r\n\r\n", JP.token);
+	assert_int_equal(raw_https(&JP, req, body, sizeof(body)), 200);
+	assert_null(strstr(body, "evil.example"));
+	char want[128];
+	snprintf(want, sizeof(want), "\"default\":\"%s/api/\"", JP.base);
+	assert_non_null(strstr(body, want));
+}
+
+/* public_url names the node in discovery; it is checked like every
+ * setting. */
+static void test_public_url_setting(void **state)
+{
+	struct node X;
+	char *out = NULL, *err = NULL, req[512], body[8192];
+
+	assert_int_equal(node_create_as(&X, "CA", "\"public_url\":"
+					" \"https://ca.example:9443/\""), 0);
+	const char *check[] = { "check-config", "--dir", X.dir, NULL };
+	assert_int_equal(run_trilex(check, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	assert_int_equal(node_start(&X), 0);
+	snprintf(req, sizeof(req), "GET /taxii2/ HTTP/1.1\r\n"
+		 "Host: evil.example:1\r\nAuthorization: Bearer %s\r\n"
+		 "Connection: close\r\n\r\n", X.token);
+	assert_int_equal(raw_https(&X, req, body, sizeof(body)), 200);
+	assert_null(strstr(body, "evil.example"));
+	assert_non_null(strstr(body, "\"api_roots\":[\"https://ca.example:9443/api/\"]"));
+	assert_int_equal(node_stop(&X), 0);
+	node_destroy(&X);
+	/* not https, or with a path: refused, naming the setting */
+	assert_int_equal(node_create_as(&X, "CA", "\"public_url\":"
+					" \"http://ca.example/path\""), 0);
+	const char *check2[] = { "check-config", "--dir", X.dir, NULL };
+	assert_int_not_equal(run_trilex(check2, NULL, &out, &err), 0);
+	assert_non_null(strstr(err, "public_url"));
+	assert_non_null(strstr(err, "https://HOST"));
+	free(out);
+	free(err);
+	node_destroy(&X);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +611,11 @@ int main(void)
 		cmocka_unit_test(test_inbox_is_the_partners),
 		cmocka_unit_test(test_partner_may_not_delete),
 		cmocka_unit_test(test_sync_tokens_reveal_nothing),
+		cmocka_unit_test(test_nul_in_path),
+		cmocka_unit_test(test_double_content_length),
+		cmocka_unit_test(test_errors_are_taxii),
+		cmocka_unit_test(test_host_not_echoed),
+		cmocka_unit_test(test_public_url_setting),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
