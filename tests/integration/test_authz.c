@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,67 @@ static void test_inbox_is_the_partners(void **state)
 	free(bundle);
 }
 
+static void post_main(json_t *objs)
+{
+	json_t *env = json_pack("{s:o}", "objects", objs);
+	char *text = json_dumps(env, JSON_COMPACT), path[128];
+	struct http_resp r;
+
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", JP.coll);
+	assert_int_equal(http(&JP, "POST", path, "token", NULL, NULL, text,
+			      strlen(text), &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")),
+			 0);
+	http_free(&r);
+	free(text);
+	json_decref(env);
+}
+
+static int has_9401(const struct node *n, void *arg)
+{
+	return count_objects(n, "inbox-JP", "match[id]=indicator--"
+			     "00000000-0000-4000-8000-000000009401") == 1;
+}
+
+/* Item 12.2: a row in a partner's inbox that claims to be made here (as
+ * one stored before inboxes were closed would) is still never signed nor
+ * delivered as JP's own. */
+static void test_old_inbox_rows_stay_the_partners(void **state)
+{
+	char db_path[PATH_MAX + 16], *emsg = NULL;
+	sqlite3 *db = NULL;
+
+	/* a GREEN indicator of JP's, copied into inbox-UK as made here
+	 * (via NULL), with the store's next date_added */
+	post_main(json_pack("[o]", indicator(9400, TLP_GREEN)));
+	snprintf(db_path, sizeof(db_path), "%s/trilex.db", JP.dir);
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	int rc = sqlite3_exec(db,
+		"BEGIN IMMEDIATE;"
+		"UPDATE clock SET last = last + 1;"
+		"INSERT INTO objects(coll, id, type, spec_version, version,"
+		" version_us, date_added, is_first, is_last, json)"
+		" SELECT (SELECT pk FROM collections WHERE alias = 'inbox-UK'),"
+		" replace(id, '9400', '9402'), type, spec_version, version,"
+		" version_us, (SELECT last FROM clock), 1, 1,"
+		" replace(json, '9400', '9402') FROM objects"
+		" WHERE id = 'indicator--00000000-0000-4000-8000-000000009400';"
+		"COMMIT;", NULL, NULL, &emsg);
+	if (rc != SQLITE_OK)
+		fail_msg("sqlite: %s", emsg);
+	sqlite3_close(db);
+	/* then one more of JP's own: once US has it, it has everything
+	 * JP delivers that was stored before it (delivery keeps order) */
+	post_main(json_pack("[o]", indicator(9401, TLP_GREEN)));
+	assert_true(wait_for(has_9401, &US, NULL, 20000));
+	assert_int_equal(count_objects(&US, "inbox-JP", "match[id]=indicator--"
+				       "00000000-0000-4000-8000-000000009400"), 1);
+	assert_int_equal(count_objects(&US, "inbox-JP", "match[id]=indicator--"
+				       "00000000-0000-4000-8000-000000009402"), 0);
+}
+
 /* Item 12.5: a partner may not DELETE, not even in its own inbox. */
 static void test_partner_may_not_delete(void **state)
 {
@@ -307,23 +369,6 @@ static size_t sync_as_uk(int limit, const char *after, json_t *ids,
 		 json_string_value(json_object_get(r.json, "next")));
 	http_free(&r);
 	return n;
-}
-
-static void post_main(json_t *objs)
-{
-	json_t *env = json_pack("{s:o}", "objects", objs);
-	char *text = json_dumps(env, JSON_COMPACT), path[128];
-	struct http_resp r;
-
-	snprintf(path, sizeof(path), "/api/collections/%s/objects/", JP.coll);
-	assert_int_equal(http(&JP, "POST", path, "token", NULL, NULL, text,
-			      strlen(text), &r), 0);
-	assert_int_equal(r.status, 202);
-	assert_int_equal(json_integer_value(json_object_get(r.json, "failure_count")),
-			 0);
-	http_free(&r);
-	free(text);
-	json_decref(env);
 }
 
 /* Item 12.4: paging the pull backstop with limit=1 tells a partner nothing
@@ -610,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_partner_may_not_make_objects),
 		cmocka_unit_test(test_inbox_is_the_partners),
 		cmocka_unit_test(test_partner_may_not_delete),
+		cmocka_unit_test(test_old_inbox_rows_stay_the_partners),
 		cmocka_unit_test(test_sync_tokens_reveal_nothing),
 		cmocka_unit_test(test_nul_in_path),
 		cmocka_unit_test(test_double_content_length),
