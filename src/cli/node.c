@@ -165,9 +165,10 @@ static void *recheck_loop(void *arg)
  * the module that provides it. The last row is the end marker.
  */
 static const struct taxii_ext serve_exts[] = {
-	{ "assess", policy_http_assess, NULL },
-	{ "extension-definition", fed_http_extension, NULL },
-	{ NULL, NULL, NULL },
+	/* assess can store a note the node then signs: users only */
+	{ "assess", policy_http_assess, NULL, NULL },
+	{ "extension-definition", fed_http_extension, NULL, "GET" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 #define N_SERVE_EXTS (sizeof(serve_exts) / sizeof(serve_exts[0]) - 1)
@@ -219,7 +220,8 @@ static int serve_run(int argc, char **argv)
 	/* Federation: partners post through fed_receive, pull from
 	 * /trilex/v1/sync, and every POST wakes the delivery workers. */
 	memcpy(exts, serve_exts, sizeof(serve_exts[0]) * N_SERVE_EXTS);
-	exts[N_SERVE_EXTS] = (struct taxii_ext){ "sync", fed_http_sync, fed };
+	exts[N_SERVE_EXTS] = (struct taxii_ext){ "sync", fed_http_sync, fed,
+						       "GET" };
 	hooks.peer_ingest = fed_receive;
 	hooks.stored = fed_deliver_kick;
 	hooks.ctx = fed;

@@ -38,6 +38,8 @@ static const struct setting settings[] = {
 	STR(name, 1, "trilex node", "display name"),
 	STR(listen_host, 1, "127.0.0.1", "address or host name to listen on"),
 	INT(listen_port, 1, 65535, 8443, "TCP port for HTTPS"),
+	STR(public_url, 0, "", "https://HOST[:PORT] the node is reached at, as"
+	    " discovery names it; empty: the listen address"),
 	STR(api_root, 1, "api", "path segment of the TAXII API root"),
 	STR(public_key, 0, "", "Ed25519 public key of the node, hex"),
 	INT(max_content_length, 1024, 1024LL * 1024 * 1024, 100LL * 1024 * 1024,
@@ -110,6 +112,27 @@ static tx_err set_one(struct tx_config *cfg, const struct setting *s,
 	return TX_OK;
 }
 
+/* public_url: empty, or https:// and a host (name, IPv4 or [IPv6]) with
+ * an optional port; nothing else (no path, query or user). A trailing
+ * slash is dropped. */
+static tx_err check_public_url(char *url, struct tx_error *err)
+{
+	size_t n = strlen(url);
+	const char *host = url + 8;
+
+	if (n == 0)
+		return TX_OK;
+	if (url[n - 1] == '/')
+		url[--n] = '\0';
+	if (strncmp(url, "https://", 8) != 0 || *host == '\0' ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789.-:[]") != strlen(host))
+		return tx_error_set(err, TX_ERR_INVALID, "node.json: public_url:"
+				    " \"%s\" must be https://HOST or"
+				    " https://HOST:PORT", url);
+	return TX_OK;
+}
+
 static tx_err check_party(const char *party, struct tx_error *err)
 {
 	size_t n = strlen(party);
@@ -159,6 +182,8 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 			goto out;
 	}
 	rc = check_party(cfg->party, err);
+	if (rc == TX_OK)
+		rc = check_public_url(cfg->public_url, err);
 	if (rc == TX_OK && cfg->page_default > cfg->page_max)
 		rc = tx_error_set(err, TX_ERR_INVALID,
 				  "node.json: page_default: larger than page_max");

@@ -200,6 +200,9 @@ struct tx_config {
 	char name[TX_NAME_MAX];          /* display name */
 	char listen_host[TX_HOST_MAX];   /* host or address to listen on */
 	int listen_port;
+	char public_url[TX_HOST_MAX + 16]; /* "https://host[:port]" as clients
+	                                    reach the node; "": the listen
+	                                    address */
 	char api_root[64];               /* path segment of the one API root */
 	char public_key[65];             /* Ed25519 public key, hex */
 	int64_t max_content_length;      /* largest request body, bytes */

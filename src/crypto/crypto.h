@@ -80,6 +80,30 @@ tx_err crypto_base64_decode(const char *in, unsigned char **out, size_t *len);
 int crypto_base64_decode_exact(const char *in, size_t len, unsigned char *out,
 			       size_t n);
 
+/* ---- opaque position tokens ---- */
+
+#define CRYPTO_POSITION_BYTES 16
+#define CRYPTO_POSITION_TOKEN_LEN 32   /* base64url characters */
+#define CRYPTO_POSITION_TOKEN_BUF 33
+
+/*
+ * Seal a position (CRYPTO_POSITION_BYTES, e.g. a cursor into the store)
+ * into a token that only this identity can open: base64url of a 64-bit
+ * tag and the position encrypted with a key derived from the identity's
+ * secret key and context (a SIV construction: BLAKE2b tag, ChaCha20 with
+ * the tag as nonce). The same position gives the same token; to anyone
+ * without the key a token says nothing of the position, and an altered or
+ * made-up token does not open.
+ */
+void crypto_position_seal(const tx_identity *id, const char *context,
+			  const unsigned char pos[CRYPTO_POSITION_BYTES],
+			  char out[CRYPTO_POSITION_TOKEN_BUF]);
+/* Open a token of crypto_position_seal with the same context: 0 with
+ * pos filled, -1 when it is not such a token. */
+int crypto_position_open(const tx_identity *id, const char *context,
+			 const char *token,
+			 unsigned char pos[CRYPTO_POSITION_BYTES]);
+
 /* ---- TLS certificate ---- */
 
 #define CRYPTO_FP_BUF 65

@@ -266,3 +266,94 @@ tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
 		 h[11], h[12], h[13], h[14], h[15]);
 	return TX_OK;
 }
+
+/* ---- opaque position tokens ---- */
+
+#define POSITION_TAG_BYTES 8
+
+/* The tag and stream keys of context, from the identity's secret seed
+ * (the first 32 bytes of libsodium's Ed25519 secret key). */
+static void position_keys(const tx_identity *id, const char *context,
+			  unsigned char tag_key[32], unsigned char enc_key[32])
+{
+	crypto_generichash_state h;
+
+	for (int k = 0; k < 2; k++) {
+		const char *label = k ? "trilex position enc v1" :
+					"trilex position tag v1";
+		crypto_generichash_init(&h, id->sk, 32, 32);
+		/* with its NUL: label and context cannot run into each other */
+		crypto_generichash_update(&h, (const unsigned char *)label,
+					  strlen(label) + 1);
+		crypto_generichash_update(&h, (const unsigned char *)context,
+					  strlen(context));
+		crypto_generichash_final(&h, k ? enc_key : tag_key, 32);
+	}
+	sodium_memzero(&h, sizeof(h));
+}
+
+/* The tag of pos (the first POSITION_TAG_BYTES of a keyed BLAKE2b). */
+static void position_tag(const unsigned char tag_key[32],
+			 const unsigned char pos[CRYPTO_POSITION_BYTES],
+			 unsigned char tag[POSITION_TAG_BYTES])
+{
+	unsigned char h[crypto_generichash_BYTES_MIN];
+
+	crypto_generichash(h, sizeof(h), pos, CRYPTO_POSITION_BYTES, tag_key, 32);
+	memcpy(tag, h, POSITION_TAG_BYTES);
+}
+
+/* XOR n bytes of in with the ChaCha20 stream of (enc_key, tag) into out. */
+static void position_xor(const unsigned char enc_key[32],
+			 const unsigned char tag[POSITION_TAG_BYTES],
+			 const unsigned char *in, unsigned char *out, size_t n)
+{
+	unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = { 0 };
+
+	memcpy(nonce, tag, POSITION_TAG_BYTES);
+	crypto_stream_chacha20_ietf_xor(out, in, n, nonce, enc_key);
+}
+
+void crypto_position_seal(const tx_identity *id, const char *context,
+			  const unsigned char pos[CRYPTO_POSITION_BYTES],
+			  char out[CRYPTO_POSITION_TOKEN_BUF])
+{
+	unsigned char tag_key[32], enc_key[32];
+	unsigned char raw[POSITION_TAG_BYTES + CRYPTO_POSITION_BYTES];
+
+	position_keys(id, context, tag_key, enc_key);
+	position_tag(tag_key, pos, raw);
+	position_xor(enc_key, raw, pos, raw + POSITION_TAG_BYTES,
+		     CRYPTO_POSITION_BYTES);
+	sodium_bin2base64(out, CRYPTO_POSITION_TOKEN_BUF, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(tag_key, sizeof(tag_key));
+	sodium_memzero(enc_key, sizeof(enc_key));
+}
+
+int crypto_position_open(const tx_identity *id, const char *context,
+			 const char *token,
+			 unsigned char pos[CRYPTO_POSITION_BYTES])
+{
+	unsigned char tag_key[32], enc_key[32], tag[POSITION_TAG_BYTES];
+	unsigned char raw[POSITION_TAG_BYTES + CRYPTO_POSITION_BYTES];
+	size_t len = 0;
+	int ok;
+
+	if (token == NULL || strlen(token) != CRYPTO_POSITION_TOKEN_LEN ||
+	    sodium_base642bin(raw, sizeof(raw), token, CRYPTO_POSITION_TOKEN_LEN,
+			      NULL, &len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != sizeof(raw))
+		return -1;
+	position_keys(id, context, tag_key, enc_key);
+	position_xor(enc_key, raw, raw + POSITION_TAG_BYTES, pos,
+		     CRYPTO_POSITION_BYTES);
+	position_tag(tag_key, pos, tag);
+	ok = sodium_memcmp(tag, raw, POSITION_TAG_BYTES) == 0;
+	sodium_memzero(tag_key, sizeof(tag_key));
+	sodium_memzero(enc_key, sizeof(enc_key));
+	if (!ok)
+		sodium_memzero(pos, CRYPTO_POSITION_BYTES);
+	return ok ? 0 : -1;
+}

@@ -218,15 +218,23 @@ static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
 	return TX_OK;
 }
 
-tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
-		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
-		    size_t *count, int *more, struct tx_error *err)
+/*
+ * fed_outgoing taking at most max_objects of the rows looked at: when it
+ * has them, *c stops at the last one taken (the rows after it are looked
+ * at again next time) and *more is set. *last (may be NULL) receives the
+ * position of the last object appended, when *count > 0.
+ */
+static tx_err outgoing(const tx_fed *fed, tx_store *st,
+		       const struct store_peer *p, struct store_cursor *c,
+		       int64_t limit, size_t max_objects, struct tx_buf *out,
+		       size_t *count, int *more, struct store_cursor *last,
+		       struct tx_error *err)
 {
 	struct collect col = { 0 };
 	struct store_page page;
 	struct sig_proof *proofs = NULL;
 	json_t **to_sign = NULL;
-	size_t *at = NULL, n_sign = 0;
+	size_t *at = NULL, n_sign = 0, n_taken = 0, stop = SIZE_MAX;
 	tx_err rc;
 
 	*count = 0;
@@ -256,6 +264,16 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 			col.rows[i].obj = NULL;
 			continue;
 		}
+		if (n_taken == max_objects && i > 0) {
+			/* enough: this row and those after it wait */
+			for (size_t j = i; j < col.n; j++) {
+				json_decref(col.rows[j].obj);
+				col.rows[j].obj = NULL;
+			}
+			stop = i - 1; /* the row of the last one taken */
+			break;
+		}
+		n_taken++;
 		if (sig_signer(obj) != NULL ||
 		    (cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
 			       &proofs[i]) &&
@@ -351,10 +369,20 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 			goto out;
 		}
 		(*count)++;
+		if (last != NULL) {
+			last->date_added = col.rows[i].date_added;
+			last->rowid = col.rows[i].rowid;
+		}
 	}
-	if (page.n > 0)
-		*c = page.next;
-	*more = page.more;
+	if (stop != SIZE_MAX) {
+		c->date_added = col.rows[stop].date_added;
+		c->rowid = col.rows[stop].rowid;
+		*more = 1;
+	} else {
+		if (page.n > 0)
+			*c = page.next;
+		*more = page.more;
+	}
 out:
 	for (size_t i = 0; i < col.n; i++) {
 		json_decref(col.rows[i].obj);
@@ -365,6 +393,14 @@ out:
 	free(to_sign);
 	free(at);
 	return rc;
+}
+
+tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
+		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
+		    size_t *count, int *more, struct tx_error *err)
+{
+	return outgoing(fed, st, p, c, limit, SIZE_MAX, out, count, more, NULL,
+			err);
 }
 
 /* ---- HTTPS to a partner, mutually authenticated and pinned ---- */
@@ -1046,6 +1082,95 @@ void fed_deliver_kick(void *ctx)
 
 /* ---- /trilex/v1/sync: a partner pulls its share ---- */
 
+/*
+ * The page and its token speak only of what the partner may have: the
+ * token is the position of the last object it was given (or where it
+ * started), sealed with the node's key (crypto_position_seal), so that it
+ * neither moves over, nor counts, nor dates the rows withheld from it; a
+ * page holds `limit` of its objects unless none are left, and "more" says
+ * whether another of its objects follows (looked ahead), never whether
+ * withheld rows do. The cost of a page is the rows looked at, withheld ones
+ * included, at most twice over.
+ */
+#define SYNC_TOKEN_CONTEXT "sync"
+
+static void sync_token(const tx_fed *fed, const struct store_cursor *c,
+		       char out[CRYPTO_POSITION_TOKEN_BUF])
+{
+	unsigned char pos[CRYPTO_POSITION_BYTES];
+
+	for (int i = 0; i < 8; i++) {
+		pos[i] = (unsigned char)((uint64_t)c->date_added >> (56 - 8 * i));
+		pos[8 + i] = (unsigned char)((uint64_t)c->rowid >> (56 - 8 * i));
+	}
+	crypto_position_seal(fed->id, SYNC_TOKEN_CONTEXT, pos, out);
+}
+
+static tx_err sync_token_open(const tx_fed *fed, const char *token,
+			      struct store_cursor *c)
+{
+	unsigned char pos[CRYPTO_POSITION_BYTES];
+	uint64_t d = 0, r = 0;
+
+	if (crypto_position_open(fed->id, SYNC_TOKEN_CONTEXT, token, pos) != 0)
+		return TX_ERR_INVALID;
+	for (int i = 0; i < 8; i++) {
+		d = d << 8 | pos[i];
+		r = r << 8 | pos[8 + i];
+	}
+	if (d > INT64_MAX || r > INT64_MAX)
+		return TX_ERR_INVALID;
+	c->date_added = (int64_t)d;
+	c->rowid = (int64_t)r;
+	return TX_OK;
+}
+
+/*
+ * Up to limit of p's objects after *pos, appended to body (comma-separated);
+ * *pos moves to the last one given; *more: whether another follows.
+ */
+static tx_err sync_page(const tx_fed *fed, tx_store *st, const struct store_peer *p,
+			struct store_cursor *pos, int64_t limit, struct tx_buf *body,
+			int *more, struct tx_error *err)
+{
+	struct store_cursor scan = *pos, last;
+	struct tx_buf part;
+	size_t got = 0, n = 0;
+	int rows_left = 1;
+	tx_err rc = TX_OK;
+
+	*more = 0;
+	while (got < (size_t)limit && rows_left) {
+		tx_buf_init(&part, 0);
+		/* rows looked at per query: a few more than still wanted */
+		int64_t rows = limit - (int64_t)got + 63;
+		rc = outgoing(fed, st, p, &scan, rows < BATCH ? rows : BATCH,
+			      (size_t)limit - got, &part, &n, &rows_left, &last,
+			      err);
+		if (rc == TX_OK && n > 0 &&
+		    ((got > 0 && tx_buf_append(body, ",", 1)) ||
+		     tx_buf_append(body, part.data, part.len)))
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		tx_buf_free(&part);
+		if (rc != TX_OK)
+			return rc;
+		if (n > 0)
+			*pos = last;
+		got += n;
+	}
+	/* A full page: is there another of its objects after it? */
+	while (got == (size_t)limit && rows_left && !*more) {
+		tx_buf_init(&part, 0);
+		rc = outgoing(fed, st, p, &scan, 64, 1, &part, &n, &rows_left,
+			      NULL, err);
+		tx_buf_free(&part);
+		if (rc != TX_OK)
+			return rc;
+		*more = n > 0;
+	}
+	return TX_OK;
+}
+
 void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 		   struct taxii_ext_reply *rp)
 {
@@ -1055,9 +1180,8 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 	struct tx_error err = { 0 };
 	const char *after = taxii_ext_arg(rq, "after");
 	const char *lim = taxii_ext_arg(rq, "limit");
-	char tok[STORE_TOKEN_BUF];
+	char tok[CRYPTO_POSITION_TOKEN_BUF];
 	struct tx_buf body = { 0 };
-	size_t count = 0;
 	int64_t limit = BATCH;
 	int more = 0;
 
@@ -1077,7 +1201,11 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 			 " (by their pinned certificate) may sync");
 		goto out;
 	}
-	if ((after && store_cursor_decode(after, &c) != TX_OK) ||
+	/* A token from before tokens were sealed is still taken (a partner
+	 * keeps its token across upgrades): whatever position it names,
+	 * the answer holds only the partner's own share. */
+	if ((after && sync_token_open(fed, after, &c) != TX_OK &&
+	     store_cursor_decode(after, &c) != TX_OK) ||
 	    (lim && tx_parse_int64(lim, 1, 1000, &limit) != TX_OK)) {
 		rp->status = 400;
 		snprintf(rp->message, sizeof(rp->message), "after must be a token"
@@ -1092,13 +1220,12 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 	fed_partner_alive(fed, p->party);
 	tx_buf_init(&body, 0);
 	if (tx_buf_puts(&body, "{\"objects\":[") ||
-	    fed_outgoing(fed, rq->st, p, &c, limit, &body, &count, &more,
-			 &err) != TX_OK) {
+	    sync_page(fed, rq->st, p, &c, limit, &body, &more, &err) != TX_OK) {
 		rp->status = 500;
 		snprintf(rp->message, sizeof(rp->message), "%s", err.msg);
 		goto out;
 	}
-	store_cursor_encode(&c, tok);
+	sync_token(fed, &c, tok);
 	if (tx_buf_printf(&body, "],\"more\":%s,\"next\":\"%s\"}",
 			  more ? "true" : "false", tok)) {
 		rp->status = 500;

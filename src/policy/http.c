@@ -3,7 +3,8 @@
  * the answer is the assessment under the policy this node uses (the one
  * in force, or as `?policy=VERSION` asks), as application/json. With
  * `?collection=ID` the assessment is also stored there as a STIX note,
- * when the caller may write that collection.
+ * when the caller may write that collection and it is no partner's inbox.
+ * Partner accounts never get here (taxii's routes_permit: 403).
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,16 @@ void policy_http_assess(void *ctx, const struct taxii_ext_request *rq,
 			rp->status = 403;
 			snprintf(rp->message, sizeof(rp->message),
 				 "collection: you may not write %.100s", coll);
+			goto out;
+		}
+		/* The note would be signed and shared as this node's own;
+		 * a partner's inbox holds only what the partner signed. */
+		if (store_inbox_party(&col) != NULL) {
+			rp->status = 403;
+			snprintf(rp->message, sizeof(rp->message), "collection:"
+				 " %.100s is the inbox of partner %s; store the"
+				 " assessment in one of this node's collections",
+				 coll, store_inbox_party(&col));
 			goto out;
 		}
 	}

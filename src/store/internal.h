@@ -38,6 +38,15 @@ struct tx_store {
 
 /* Apply the migrations after the database's current user_version. */
 tx_err schema_migrate(tx_store *st, struct tx_error *err);
+/* TX_OK unless collection pk is a partner's inbox and some item to be
+ * stored did not come from that partner (TX_ERR_DENIED, err says). */
+tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
+		   size_t n, struct tx_error *err);
+/* The SQL condition "column coll is no partner's inbox". */
+#define SQL_NOT_INBOX "coll NOT IN (SELECT pk FROM collections" \
+	" WHERE substr(alias, 1, 6) = 'inbox-')"
+#define INBOX_PREFIX "inbox-"
+
 /* Set err from the connection's last error, prefixed with what failed. */
 tx_err db_error(tx_store *st, struct tx_error *err, const char *what);
 /*

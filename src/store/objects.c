@@ -310,6 +310,8 @@ tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
 
 	if (n_unlisted < 0)
 		return tx_error_set(err, TX_ERR_INVALID, "store: n_unlisted < 0");
+	if ((rc = inbox_check(st, collection_pk, items, n, err)) != TX_OK)
+		return rc;
 	db_write_lock();
 	rc = put_locked(st, collection_pk, u, items, n, n_unlisted, tally,
 			status_id, err);

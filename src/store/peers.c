@@ -127,6 +127,45 @@ rollback:
 	return rc;
 }
 
+const char *store_inbox_party(const struct store_collection *c)
+{
+	size_t n = strlen(INBOX_PREFIX);
+
+	if (strncmp(c->alias, INBOX_PREFIX, n) != 0 || c->alias[n] == '\0')
+		return NULL;
+	return c->alias + n;
+}
+
+tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
+		   size_t n, struct tx_error *err)
+{
+	struct store_collection c = { .pk = pk };
+	const char *party;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT COALESCE(alias, '') FROM collections"
+			     " WHERE pk = ?", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, pk);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		db_column_copy(s, 0, c.alias, sizeof(c.alias));
+	db_done(st, s);
+	if ((party = store_inbox_party(&c)) == NULL)
+		return TX_OK;
+	/* Whatever the way in (a user's POST, push, an assessment's note),
+	 * an object in a partner's inbox would be read as that partner's:
+	 * only what the partner itself sent, checked, goes there. */
+	for (size_t i = 0; i < n; i++)
+		if (items[i].obj != NULL &&
+		    (items[i].via == NULL || strcmp(items[i].via, party) != 0))
+			return tx_error_set(err, TX_ERR_DENIED, "collection %s is"
+					    " the inbox of partner %s: only %s's"
+					    " signed objects go there", c.alias,
+					    party, party);
+	return TX_OK;
+}
+
 tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err)
 {
 	struct store_peer *p = NULL;
@@ -298,7 +337,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 	if ((rc = db_prepare(st, "SELECT rowid, date_added, id, version,"
 			     " spec_version, json FROM objects"
 			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
-			     " rowid > ?2) AND via IS NULL"
+			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX
 			     " ORDER BY date_added, rowid LIMIT ?3", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);

@@ -305,6 +305,13 @@ struct store_peer {
  * may write. TX_ERR_EXISTS when the party, certificate or key is pinned.
  */
 tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err);
+/*
+ * The party whose inbox collection c is (its alias is "inbox-<PARTY>"),
+ * pointing into c; NULL when c is no inbox. An inbox holds only what its
+ * partner sent, signed: store_put_objects refuses anything else in it
+ * (TX_ERR_DENIED), and nothing in an inbox is ever this node's own.
+ */
+const char *store_inbox_party(const struct store_collection *c);
 /* Unpin: the row and the account go; the inbox and its objects stay. */
 tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err);
 /* Every partner, by party; *out caller-freed. */

@@ -71,6 +71,28 @@ void reply_header(struct reply *rp, const char *name, const char *value);
 int media_accept_ok(const char *accept, int json_ok);
 /* Whether a Content-Type is TAXII 2.1 JSON (or, with json_ok, JSON). */
 int media_content_type_ok(const char *ctype, int json_ok);
+/*
+ * MHD's unescaper for paths and arguments: %HH decoded, except that %00
+ * becomes DEL (0x7f) instead of ending the string early.
+ */
+size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s);
+/*
+ * Refuse malformed requests before anything else: a control character in
+ * the (unescaped) path, more than one Content-Length, Content-Length with
+ * Transfer-Encoding. 0 when fine; else rp holds a 400 and -1 is returned.
+ */
+int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp);
+/*
+ * Whether account u may call method on url at all, decided from the
+ * route alone (before any body is read): partner accounts may not
+ * DELETE, and under /trilex/ may use only the methods an extension row
+ * lists in partner_methods (none by default: the node's services that
+ * make objects are for its users). 0 when u may go on; else rp holds a
+ * 403 and -1 is returned. Collection grants are checked by the routes.
+ */
+int routes_permit(const struct taxii_ext *exts, size_t n_exts,
+		  const char *method, const char *url,
+		  const struct store_user *u, struct reply *rp);
 /* Serve an extension endpoint (rq->url starts with EXT_PREFIX). */
 void routes_ext(struct request *rq, struct reply *rp);
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "stix/stix.h"
 #include "taxii/internal.h"
@@ -373,6 +374,10 @@ static void post_objects(struct request *rq, struct reply *rp,
 	if (!c->can_write)
 		return reply_error(rp, 403, "Forbidden",
 				   "you may not write to collection %s", c->id);
+	if (rq->user.peer[0] == '\0' && store_inbox_party(c) != NULL)
+		return reply_error(rp, 403, "Forbidden", "collection %s is the"
+				   " inbox of partner %s: only its signed objects"
+				   " go there", c->alias, store_inbox_party(c));
 	rc = tx_json_array_spans_max(body, rq->body_len, "objects",
 				     (size_t)rq->cfg->max_envelope_objects,
 				     &spans, &n_spans);
@@ -439,6 +444,11 @@ static void post_objects(struct request *rq, struct reply *rp,
 	}
 	if (rc != TX_OK) {
 		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
+		if (err.code == TX_ERR_DENIED) {
+			reply_error(rp, 403, "Forbidden", "nothing was stored: %s",
+				    err.msg);
+			goto out;
+		}
 		reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
 			    "Internal Server Error",
 			    "nothing was stored: %s", tx_err_str(err.code));
@@ -631,6 +641,141 @@ out:
 	return rb;
 }
 
+/* ---- requests refused before anything else ---- */
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
+		    (lo = hex_digit(r[2])) >= 0) {
+			/* %00 would end the string here and cut the path or
+			 * value short: it becomes DEL, which routes_check
+			 * refuses in a path and no argument accepts. */
+			char c = (char)(hi * 16 + lo);
+			*w++ = c != '\0' ? c : '\x7f';
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+struct header_count {
+	unsigned content_length;
+	unsigned transfer_encoding;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+				    const char *key, const char *value)
+{
+	struct header_count *h = cls;
+
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->transfer_encoding++;
+	return MHD_YES;
+}
+
+int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
+{
+	struct header_count h = { 0, 0 };
+
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			reply_error(rp, 400, "Bad Request", "the path holds a control"
+				    " character (such as %%00)");
+			goto refuse;
+		}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &h);
+	/* Two lengths, or a length beside chunks, is how a request is
+	 * smuggled past a proxy that reads the other one (RFC 9112, 6.3). */
+	if (h.content_length > 1 || (h.content_length && h.transfer_encoding)) {
+		reply_error(rp, 400, "Bad Request", "%s", h.content_length > 1 ?
+			    "more than one Content-Length" :
+			    "both Content-Length and Transfer-Encoding");
+		goto refuse;
+	}
+	return 0;
+refuse:
+	reply_header(rp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return -1;
+}
+
+/* ---- who may call what ---- */
+
+/* Whether method is one of list ("GET" or "GET, POST"); NULL: none. */
+static int method_listed(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = list; p != NULL && *p;) {
+		size_t len;
+		while (*p == ' ' || *p == ',')
+			p++;
+		len = strcspn(p, ", ");
+		if (len == n && strncmp(p, method, n) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+/* The extension row serving url (which starts with EXT_PREFIX), or NULL. */
+static const struct taxii_ext *ext_find(const struct taxii_ext *exts,
+					size_t n_exts, const char *url)
+{
+	const char *path = url + strlen(EXT_PREFIX);
+	size_t len = strlen(path);
+
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < n_exts; i++)
+		if (strlen(exts[i].path) == len &&
+		    strncmp(exts[i].path, path, len) == 0)
+			return &exts[i];
+	return NULL;
+}
+
+int routes_permit(const struct taxii_ext *exts, size_t n_exts,
+		  const char *method, const char *url,
+		  const struct store_user *u, struct reply *rp)
+{
+	const struct taxii_ext *x;
+
+	if (u->peer[0] == '\0')
+		return 0; /* users: grants decide, route by route */
+	if (strcmp(method, "DELETE") == 0) {
+		reply_error(rp, 403, "Forbidden", "partner %s may not delete: a"
+			    " partner withdraws an object by sending a signed"
+			    " revocation of it", u->peer);
+		return -1;
+	}
+	if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) != 0)
+		return 0; /* TAXII: a partner's POST goes to its signed ingest */
+	x = ext_find(exts, n_exts, url);
+	if (x != NULL && method_listed(x->partner_methods, method))
+		return 0;
+	/* Anything else under /trilex/ is the node's own service to its
+	 * users (it may make objects the node signs as its own), or
+	 * unknown: refused to partners either way. */
+	reply_error(rp, 403, "Forbidden", "%s %.100s is for this node's users,"
+		    " not for partner nodes", method, url);
+	return -1;
+}
+
 /* ---- extension endpoints under /trilex/v1/ ---- */
 
 const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key)
@@ -640,17 +785,16 @@ const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key)
 
 void routes_ext(struct request *rq, struct reply *rp)
 {
-	const char *path = rq->url + strlen(EXT_PREFIX);
-	size_t len = strlen(path);
+	const struct taxii_ext *x = ext_find(rq->exts, rq->n_exts, rq->url);
 	struct taxii_ext_request xr = { 0 };
 	struct taxii_ext_reply xp = { 0 };
 
-	while (len > 0 && path[len - 1] == '/')
-		len--;
-	for (size_t i = 0; i < rq->n_exts; i++) {
-		const struct taxii_ext *x = &rq->exts[i];
-		if (strlen(x->path) != len || strncmp(x->path, path, len) != 0)
-			continue;
+	/* The server checked this before reading the body; checked again
+	 * here so that no way into an extension skips it. */
+	if (routes_permit(rq->exts, rq->n_exts, rq->method, rq->url, &rq->user,
+			  rp) != 0)
+		return;
+	if (x != NULL) {
 		xr.method = rq->method;
 		xr.path = x->path;
 		xr.body = rq->body;

@@ -574,17 +574,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
 	return ret;
 }
 
-/* The request's base URL from its Host header, when that is well-formed. */
-static void base_url(struct MHD_Connection *conn, const struct tx_config *cfg,
-		     char *out, size_t n)
+/* The node's base URL: public_url from node.json, else the listen
+ * address. Never the request's Host header, which the client chooses. */
+static void base_url(const struct tx_config *cfg, char *out, size_t n)
 {
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_HOST);
-
-	if (host && *host && strlen(host) < TX_HOST_MAX &&
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789.-:[]") == strlen(host)) {
-		snprintf(out, n, "https://%s", host);
+	if (cfg->public_url[0] != '\0') {
+		snprintf(out, n, "%s", cfg->public_url);
 		return;
 	}
 	if (strchr(cfg->listen_host, ':'))
@@ -655,6 +650,8 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 							 MHD_HTTP_HEADER_ACCEPT);
 
 	rp->plain_json = ext;
+	if (routes_check(conn, url, rp) != 0)
+		return -1;
 	if (strcmp(url, STREAM_PATH) == 0 && accept &&
 	    strstr(accept, "text/event-stream") != NULL)
 		accept = NULL; /* an event stream is what it asks for */
@@ -690,6 +687,8 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			     "Bearer realm=\"trilex\"");
 		return -1;
 	}
+	if (routes_permit(srv->exts, srv->n_exts, method, url, &cs->user, rp) != 0)
+		return -1;
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) != TX_OK)
@@ -821,7 +820,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.hooks = &srv->hooks;
 	rq.st = thread_store;
 	rq.user = cs->user;
-	base_url(conn, &srv->cfg, rq.base_url, sizeof(rq.base_url));
+	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
 	if (strcmp(url, STREAM_PATH) == 0) {
 		rp.plain_json = 1;
 		if (cs->user.peer[0] != '\0') {
@@ -946,6 +945,7 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, routes_unescape, NULL,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (srv->daemon == NULL) {

@@ -58,6 +58,10 @@ struct taxii_ext {
 	const char *path;             /* exact path after /trilex/v1/ */
 	taxii_ext_fn fn;
 	void *ctx;
+	/* The methods partner nodes' accounts may call, comma-separated
+	 * (e.g. "GET"); NULL: none, the endpoint is for this node's users
+	 * only. Partners never reach fn with any other method (403). */
+	const char *partner_methods;
 };
 
 /* A query parameter of an extension request, or NULL. */
