@@ -790,8 +790,25 @@ static void make_facts(sensor_eve *r, struct sensor_event *ev)
 		if (ev->sha256.len)
 			FSTR(P_FILE_SHA256, ev->sha256);
 	}
+	/* The fingerprint without colons, ASCII lowered. One that does not
+	 * fit (a SHA-1 is 40 hex digits) is no SHA-1 and is left out whole:
+	 * cut, it could end inside a UTF-8 sequence, invalid text that the
+	 * index would look up while the STIX could not carry it (fuzz_eve,
+	 * issue 12), and cut or not it is not the certificate's hash. The
+	 * facts and sensor_event_to_stix read the same sha1_hex. */
 	ev->sha1_hex_len = 0;
-	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+	for (size_t i = 0; i < ev->tls_sha1.len; i++) {
+		char c = ev->tls_sha1.s[i];
+		if (c == ':')
+			continue;
+		if (ev->sha1_hex_len + 1 >= sizeof(ev->sha1_hex)) {
+			ev->sha1_hex_len = 0;
+			break;
+		}
+		ev->sha1_hex[ev->sha1_hex_len++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	ev->sha1_hex[ev->sha1_hex_len] = '\0';
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
 		FLIT(P_X509_TYPE, "x509-certificate");
 		if (ev->tls_subject.len)
 			FSTR(P_X509_SUBJECT, ev->tls_subject);
@@ -799,13 +816,6 @@ static void make_facts(sensor_eve *r, struct sensor_event *ev)
 			FSTR(P_X509_ISSUER, ev->tls_issuer);
 		if (ev->tls_serial.len)
 			FSTR(P_X509_SERIAL, ev->tls_serial);
-		for (size_t i = 0; i < ev->tls_sha1.len && ev->sha1_hex_len + 1 < sizeof(ev->sha1_hex); i++) {
-			char c = ev->tls_sha1.s[i];
-			if (c == ':')
-				continue;
-			ev->sha1_hex[ev->sha1_hex_len++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-		}
-		ev->sha1_hex[ev->sha1_hex_len] = '\0';
 		if (ev->sha1_hex_len)
 			fact(ev, r->path[P_X509_SHA1], PATTERN_FACT_STRING, ev->sha1_hex, ev->sha1_hex_len, 0);
 	}
@@ -1006,7 +1016,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		set_sco_id(o);
 		add_obj(objs, refs, o);
 	}
-	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("x509-certificate"));
 		if (ev->tls_subject.len)

@@ -243,6 +243,44 @@ static void test_eve_facts_agree(void **state)
 		    "\"fileinfo\":{\"sha256\":\"ab\",\"size\":0}}");
 }
 
+/*
+ * fuzz_eve's finding (issue 12): a tls.fingerprint with a non-ASCII
+ * character. The fingerprint's hex form is cut to its buffer; cut inside a
+ * UTF-8 sequence it was invalid text, which the index looked up while the
+ * STIX (jansson refuses invalid UTF-8) had no SHA-1 at all: a possible
+ * missed match. Whatever the fingerprint, facts and STIX agree.
+ */
+static void test_eve_tls_fingerprint_non_ascii(void **state)
+{
+	char line[1024];
+	struct sensor_event ev;
+	struct tx_error err;
+	const char *fps[] = {
+		/* 95 characters, then a two-byte one (raw UTF-8) across the end
+		 * of the 63 bytes kept */
+		"aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:"
+		"aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:9\xc3\xa9",
+		/* 62 hex digits and an escaped three-byte one */
+		"01234567890123456789012345678901234567890123456789012345678901\\u20ac",
+		/* 61 and an escaped four-byte one (a surrogate pair) */
+		"0123456789012345678901234567890123456789012345678901234567890\\ud83d\\ude00",
+		/* short, non-ASCII upper case (only ASCII is lowered) */
+		"\\u00c9\\u00c9:AB",
+		"DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09",
+	};
+
+	for (size_t i = 0; i < sizeof(fps) / sizeof(fps[0]); i++) {
+		snprintf(line, sizeof(line), "{\"timestamp\":\"2024-05-01T10:00:04Z\","
+			 "\"tls\":{\"fingerprint\":\"%s\"}}", fps[i]);
+		assert_int_equal(parse(line, &ev, &err), TX_OK);
+		check_agree(line);
+		/* too long to be a SHA-1: left out whole, never cut */
+		if (i < 3)
+			assert_int_equal(ev.sha1_hex_len, 0);
+	}
+	assert_string_equal(ev.sha1_hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
 /* ---- SCO ids (STIX 2.1 section 2.9) against python-stix2 ---- */
 
 static json_t *expected_ids(void)
@@ -441,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_eve_fields),
 		cmocka_unit_test(test_eve_errors),
 		cmocka_unit_test(test_eve_facts_agree),
+		cmocka_unit_test(test_eve_tls_fingerprint_non_ascii),
 		cmocka_unit_test(test_sco_ids_reference),
 		cmocka_unit_test(test_sco_ids_eve),
 		cmocka_unit_test(test_engine),
