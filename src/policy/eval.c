@@ -817,6 +817,7 @@ static json_t *representatives(const json_t *doc, const struct facts *f,
 struct reach {
 	long long smin, smax;
 	int lmin, lmax;
+	int oom;         /* memory ran out: the findings are incomplete */
 	json_t *rules;   /* rule id -> [level min, level max] */
 };
 
@@ -875,7 +876,9 @@ static void scenario(const json_t *doc, struct facts *s, int derive_effect,
 		out->lmin = lo < out->lmin ? lo : out->lmin;
 		out->lmax = hi > out->lmax ? hi : out->lmax;
 		if ((lr = json_object_get(out->rules, id)) == NULL) {
-			json_object_set_new(out->rules, id, json_pack("[i,i]", lo, hi));
+			if (json_object_set_new(out->rules, id, json_pack("[i,i]", lo,
+									  hi)) != 0)
+				out->oom = 1;
 		} else {
 			if (lo < json_integer_value(json_array_get(lr, 0)))
 				json_array_set_new(lr, 0, json_integer(lo));
@@ -935,8 +938,13 @@ static int enumerate(const json_t *doc, const struct facts *f,
 			continue;
 		if ((reps = representatives(doc, f, k)) == NULL)
 			goto out;
-		json_array_append_new(axes, json_pack("{s:s, s:o}", "name", k,
-						      "values", reps));
+		if (json_array_size(reps) == 0) {  /* nothing to try: keep bounds */
+			json_decref(reps);
+			goto out;
+		}
+		if (json_array_append_new(axes, json_pack("{s:s, s:o}", "name", k,
+							  "values", reps)) != 0)
+			goto out;
 		total *= json_array_size(reps);
 		if (total > SCENARIOS_MAX || json_array_size(axes) > 64)
 			goto out;
@@ -969,6 +977,8 @@ static int enumerate(const json_t *doc, const struct facts *f,
 		}
 		scenario(doc, &s, derive_effect, out);
 		facts_free(&s);
+		if (out->oom)
+			goto out;
 		for (i = 0; i < n_axes; i++) {  /* the next combination */
 			const json_t *ax = json_array_get(axes, i);
 			if (++idx[i] < json_array_size(json_object_get(ax, "values")))
