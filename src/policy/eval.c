@@ -27,6 +27,7 @@ struct span {
 	double lo, hi;
 	int integer;
 	const json_t *values;  /* borrowed */
+	const char *one;       /* set: the only value, as text (borrowed) */
 };
 
 static struct span span_of(const struct facts *f, const char *name)
@@ -71,6 +72,33 @@ static json_t *possible_value(const struct span *sp, size_t n)
 			if (sp->fd->values[i] == NULL)
 				return NULL;
 		return json_string(sp->fd->values[n]);
+	}
+	return NULL;
+}
+
+/*
+ * The same as text without allocating: vocabulary values as they are,
+ * truth values as "true" and "false" (the keys of a read's map).
+ */
+static const char *possible_str(const struct span *sp, size_t n)
+{
+	if (sp->one != NULL)
+		return n == 0 ? sp->one : NULL;
+	if (sp->values != NULL) {
+		const json_t *v = json_array_get(sp->values, n);
+		if (v == NULL)
+			return NULL;
+		if (json_is_boolean(v))
+			return json_is_true(v) ? "true" : "false";
+		return json_string_value(v);
+	}
+	if (sp->fd != NULL && sp->fd->kind == FACT_BOOL)
+		return n == 0 ? "false" : n == 1 ? "true" : NULL;
+	if (sp->fd != NULL && sp->fd->kind == FACT_STRING && sp->fd->values) {
+		for (size_t i = 0; i <= n; i++)
+			if (sp->fd->values[i] == NULL)
+				return NULL;
+		return sp->fd->values[n];
 	}
 	return NULL;
 }
@@ -179,11 +207,13 @@ static void read_range(const json_t *rd, const struct span *sp, int *smin,
 	}
 	*smin = 3;
 	*smax = 0;
-	for (size_t n = 0; (v = possible_value(sp, n)) != NULL; n++) {
-		int s = read_score(rd, v);
-		*smin = s < *smin ? s : *smin;
-		*smax = s > *smax ? s : *smax;
-		json_decref(v);
+	{
+		const char *t;
+		for (size_t n = 0; (t = possible_str(sp, n)) != NULL; n++) {
+			int s = (int)json_integer_value(json_object_get(map, t));
+			*smin = s < *smin ? s : *smin;
+			*smax = s > *smax ? s : *smax;
+		}
 	}
 	if (*smin > *smax)  /* nothing possible: cannot happen, be safe */
 		*smin = *smax = 0;
@@ -369,27 +399,33 @@ static json_t *factor(const json_t *c, const struct facts *f, int *fmin,
 {
 	const json_t *reads = json_object_get(c, "reads");
 	json_t *out = json_object(), *evidence = json_array(), *open = json_array();
-	int lo = 0, hi = 0;
+	int lo = 0, hi = 0, ra[64], rb[64];   /* validation: at most 64 reads */
+	struct span spans[64];
 	size_t i;
 	json_t *rd;
 
-	if (out == NULL || evidence == NULL || open == NULL) {
+	if (out == NULL || evidence == NULL || open == NULL ||
+	    json_array_size(reads) > 64) {
 		json_decref(out);
 		json_decref(evidence);
 		json_decref(open);
 		return NULL;
 	}
-	factor_range(c, f, &lo, &hi);
+	json_array_foreach(reads, i, rd) {
+		spans[i] = span_of(f, json_string_value(json_object_get(rd, "fact")));
+		read_range(rd, &spans[i], &ra[i], &rb[i]);
+		lo = ra[i] > lo ? ra[i] : lo;
+		hi = rb[i] > hi ? rb[i] : hi;
+	}
 	json_array_foreach(reads, i, rd) {
 		const char *name = json_string_value(json_object_get(rd, "fact"));
-		struct span sp = span_of(f, name);
+		struct span sp = spans[i];
 		const json_t *src = json_object_get(f->sources, name);
 		char val[200], line[TX_ERROR_MSG_MAX];
 		size_t j, used;
 		json_t *s;
-		int a, b;
+		int a = ra[i], b = rb[i];
 
-		read_range(rd, &sp, &a, &b);
 		if (sp.value == NULL && b > lo)
 			would_raise(open, rd, &sp, lo);
 		if (sp.value == NULL && src == NULL)
@@ -449,19 +485,18 @@ static enum tri leaf(const json_t *c, const struct span *sp)
 		int is_in = json_object_get(c, "in") != NULL;
 		if (sp->fd != NULL && sp->fd->kind == FACT_SET)
 			return json_array_size(x) ? T_UNKNOWN : T_FALSE;
-		for (i = 0; (v = possible_value(sp, i)) != NULL; i++) {
+		const char *t;
+		(void)v;
+		for (i = 0; (t = possible_str(sp, i)) != NULL; i++) {
 			int yes = 0;
 			size_t j;
 			n_all++;
 			if (!is_in)
-				yes = json_is_true(x) == json_is_true(v);
+				yes = json_is_true(x) == (strcmp(t, "true") == 0);
 			else
 				json_array_foreach(x, j, e)
-					yes |= json_is_string(v) &&
-					       strcmp(json_string_value(e),
-						      json_string_value(v)) == 0;
+					yes |= strcmp(json_string_value(e), t) == 0;
 			n_yes += (size_t)yes;
-			json_decref(v);
 		}
 		return n_yes == 0 ? T_FALSE : n_yes == n_all ? T_TRUE : T_UNKNOWN;
 	}
@@ -566,13 +601,12 @@ static enum tri cond(const json_t *c, const struct facts *f, json_t *missing,
 						return T_TRUE;
 			return T_FALSE;
 		}
-		{
-			json_t *one = json_pack("[O]", sp.value);
-			sp.values = one;
-			sp.fd = NULL; /* judge the one value, whatever the kind */
-			r = leaf(c, &sp);
-			json_decref(one);
-		}
+		/* judge the one value, whatever the kind */
+		sp.one = json_is_boolean(sp.value) ?
+			 (json_is_true(sp.value) ? "true" : "false") :
+			 json_string_value(sp.value);
+		sp.fd = NULL;
+		r = sp.one ? leaf(c, &sp) : T_FALSE;
 	} else {
 		r = leaf(c, &sp);
 	}
@@ -627,10 +661,11 @@ int policy_decision_rank(const char *decision)
 /* Cap on the combinations of undetermined facts tried one by one. */
 #define SCENARIOS_MAX 2048
 
-/* Add the name of every fact a condition reads to names (a JSON object). */
-static void cond_facts(const json_t *c, json_t *names)
+/* Add to names the fact of every leaf of c that is still unknown. */
+static void open_leaves(const json_t *c, const struct facts *f, json_t *names)
 {
 	const json_t *sub = json_object_get(c, "all");
+	char residual[TX_ERROR_MSG_MAX];
 	size_t i;
 	json_t *e;
 
@@ -638,11 +673,12 @@ static void cond_facts(const json_t *c, json_t *names)
 		sub = json_object_get(c, "any");
 	if (sub != NULL) {
 		json_array_foreach(sub, i, e)
-			cond_facts(e, names);
+			open_leaves(e, f, names);
 		return;
 	}
-	json_object_set_new(names, json_string_value(json_object_get(c, "fact")),
-			    json_true());
+	if (cond(c, f, NULL, residual, sizeof(residual)) == T_UNKNOWN)
+		json_object_set_new(names, json_string_value(json_object_get(c, "fact")),
+				    json_true());
 }
 
 /* Add to pts the value where a bound (min or max) of name starts to hold
@@ -893,36 +929,44 @@ static void scenario(const json_t *doc, struct facts *s, int derive_effect,
 /*
  * Try every combination of the representative values of the undetermined
  * facts the policy reads, when there are at most SCENARIOS_MAX. Returns 1
- * with out filled (out->rules caller-owned), 0 when there are too many or
- * memory ran out (the caller keeps the bounds).
+ * with out filled (out->rules caller-owned); 2 when no rule is left open
+ * (the bounds are exact); 0 when there are too many or memory ran out
+ * (the caller keeps the bounds).
  */
 static int enumerate(const json_t *doc, const struct facts *f,
 		     struct reach *out)
 {
 	json_t *names = json_object(), *axes = json_array();
 	struct facts s = { 0 };
-	size_t i, j, n_axes, idx[64] = { 0 };
+	size_t i, n_axes, idx[64] = { 0 };
 	unsigned long long total = 1;
 	int derive_effect = 0, ok = 0;
 	const char *k;
-	json_t *c, *rd, *v;
+	json_t *c, *v;
 
 	out->rules = NULL;
 	if (names == NULL || axes == NULL)
 		goto out;
-	/* Facts only factors read need no enumeration: each factor's range
-	 * over them is exact, and the score enters the rules only through
-	 * level thresholds. */
-	json_array_foreach(json_object_get(doc, "rules"), i, c)
-		if (json_object_get(c, "when") != NULL)
-			cond_facts(json_object_get(c, "when"), names);
+	/* Only the facts of the conditions still unknown, in the rules that
+	 * may decide (before the first that holds), need trying one by one:
+	 * a condition already true or false stays so whatever is learnt, the
+	 * facts only factors read keep exact ranges per factor, and the score
+	 * enters the rules only through level thresholds, judged per
+	 * combination from those ranges. */
+	json_array_foreach(json_object_get(doc, "rules"), i, c) {
+		const json_t *when = json_object_get(c, "when");
+		char residual[TX_ERROR_MSG_MAX];
+		enum tri r = when ? cond(when, f, NULL, residual, sizeof(residual)) :
+			     T_TRUE;
+		if (r == T_TRUE)
+			break;
+		if (r == T_UNKNOWN)
+			open_leaves(when, f, names);
+	}
 	json_object_del(names, "level");
-	json_array_foreach(json_object_get(doc, "criteria"), i, c)
-		json_array_foreach(json_object_get(c, "reads"), j, rd)
-			if (strcmp(json_string_value(json_object_get(rd, "fact")),
-				   "effect_class") == 0)
-				json_object_set_new(names, "effect_class",
-						    json_true());
+	for (i = 0; policy_effect_inputs[i] != NULL; i++)
+		if (json_object_get(names, policy_effect_inputs[i]) != NULL)
+			json_object_set_new(names, "effect_class", json_true());
 	if (json_object_get(names, "effect_class") != NULL &&
 	    json_object_get(f->facts, "effect_class") == NULL) {
 		/* derived per combination from what it is made of */
@@ -931,6 +975,11 @@ static int enumerate(const json_t *doc, const struct facts *f,
 		for (i = 0; policy_effect_inputs[i] != NULL; i++)
 			json_object_set_new(names, policy_effect_inputs[i],
 					    json_true());
+	}
+	if (json_object_size(names) == 0) {
+		/* no rule left open: the bounds are the answer */
+		ok = 2;
+		goto out;
 	}
 	json_object_foreach(names, k, v) {
 		json_t *reps;
@@ -956,17 +1005,17 @@ static int enumerate(const json_t *doc, const struct facts *f,
 	out->lmax = 0;
 	if ((out->rules = json_object()) == NULL)
 		goto out;
+	/* one scratch copy, each combination written over the last */
+	s.facts = json_copy(f->facts);
+	s.possible = json_copy(f->possible);
+	s.sources = json_object();
+	s.contradictions = json_array();
+	s.gaps = json_array();
+	if (!s.facts || !s.possible || !s.sources || !s.contradictions || !s.gaps)
+		goto out;
 	for (unsigned long long t = 0; t < total; t++) {
-		s.facts = json_copy(f->facts);
-		s.possible = json_copy(f->possible);
-		s.sources = json_object();
-		s.contradictions = json_array();
-		s.gaps = json_array();
-		if (!s.facts || !s.possible || !s.sources || !s.contradictions ||
-		    !s.gaps) {
-			facts_free(&s);
-			goto out;
-		}
+		json_object_del(s.facts, "level");
+		json_object_del(s.possible, "level");
 		for (i = 0; i < n_axes; i++) {
 			const json_t *ax = json_array_get(axes, i);
 			const char *name = json_string_value(json_object_get(ax,
@@ -976,7 +1025,6 @@ static int enumerate(const json_t *doc, const struct facts *f,
 			json_object_del(s.possible, name);
 		}
 		scenario(doc, &s, derive_effect, out);
-		facts_free(&s);
 		if (out->oom)
 			goto out;
 		for (i = 0; i < n_axes; i++) {  /* the next combination */
@@ -988,10 +1036,11 @@ static int enumerate(const json_t *doc, const struct facts *f,
 	}
 	ok = 1;
 out:
-	if (!ok) {
+	if (ok != 1) {
 		json_decref(out->rules);
 		out->rules = NULL;
 	}
+	facts_free(&s);
 	json_decref(names);
 	json_decref(axes);
 	return ok;
@@ -1056,7 +1105,7 @@ tx_err policy_assess(const policy *p, const policy_incident *inc,
 	 * no values give (a score reached only by the value that also makes
 	 * an earlier rule hold); trying every combination removes them. */
 	exact = enumerate(doc, &f, &reach);
-	if (exact) {
+	if (exact == 1) {
 		smin = reach.smin;
 		smax = reach.smax;
 	}
@@ -1079,7 +1128,7 @@ tx_err policy_assess(const policy *p, const policy_incident *inc,
 		int lo = lmin > ml ? lmin : ml, hi = lmax > ml ? lmax : ml;
 		const char *d = json_string_value(json_object_get(c, "decision"));
 
-		if (exact && r != T_FALSE) {
+		if (exact == 1 && r != T_FALSE) {
 			const json_t *lr = json_object_get(reach.rules,
 				json_string_value(json_object_get(c, "id")));
 			if (lr == NULL && r == T_UNKNOWN) {

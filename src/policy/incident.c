@@ -119,8 +119,9 @@ const size_t policy_n_facts = sizeof(policy_facts) / sizeof(policy_facts[0]);
 
 const struct fact_def *fact_find(const char *name)
 {
-	for (size_t i = 0; i < policy_n_facts; i++)
-		if (strcmp(policy_facts[i].name, name) == 0)
+	for (size_t i = 0; name != NULL && i < policy_n_facts; i++)
+		if (policy_facts[i].name[0] == name[0] &&
+		    strcmp(policy_facts[i].name, name) == 0)
 			return &policy_facts[i];
 	return NULL;
 }
@@ -149,7 +150,9 @@ void fact_bounds(const struct fact_def *fd, double *lo, double *hi,
 	*lo = 0;
 	*hi = INFINITY;
 	*integer = 0;
-	for (size_t i = 0; fd != NULL && i < sizeof(b) / sizeof(b[0]); i++) {
+	if (fd == NULL || fd->kind != FACT_NUMBER)
+		return;
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
 		if (strcmp(b[i].name, fd->name) == 0) {
 			*hi = b[i].hi;
 			*integer = b[i].integer;
