@@ -658,8 +658,31 @@ int policy_decision_rank(const char *decision)
 
 /* ---- exact ranges by enumeration ---- */
 
-/* Cap on the combinations of undetermined facts tried one by one. */
+/* Caps on the combinations of undetermined facts tried one by one: at
+ * most SCENARIOS_MAX, and at most SCENARIO_WORK reads and conditions
+ * evaluated in all, so that a large policy costs a bounded multiple of
+ * one assessment. */
 #define SCENARIOS_MAX 2048
+#define SCENARIO_WORK (1 << 17)
+
+/* Reads and condition nodes of a policy: the work of one combination. */
+static size_t policy_work(const json_t *doc)
+{
+	size_t n = 0, i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(doc, "criteria"), i, c)
+		n += json_array_size(json_object_get(c, "reads"));
+	json_array_foreach(json_object_get(doc, "rules"), i, c) {
+		char *d = json_dumps(json_object_get(c, "when"), JSON_COMPACT);
+		/* a node per "fact" (leaves) is close enough, and bounded */
+		for (const char *q = d; q && (q = strstr(q, "\"fact\"")) != NULL; q++)
+			n++;
+		n++;
+		free(d);
+	}
+	return n ? n : 1;
+}
 
 /* Add to names the fact of every leaf of c that is still unknown. */
 static void open_leaves(const json_t *c, const struct facts *f, json_t *names)
@@ -998,6 +1021,8 @@ static int enumerate(const json_t *doc, const struct facts *f,
 		if (total > SCENARIOS_MAX || json_array_size(axes) > 64)
 			goto out;
 	}
+	if (total * policy_work(doc) > SCENARIO_WORK)
+		goto out;
 	n_axes = json_array_size(axes);
 	out->smin = 100;
 	out->smax = 0;

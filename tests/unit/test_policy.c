@@ -589,6 +589,7 @@ static json_t *impact(const char *id, const char *category, json_t *ext,
 	return o;
 }
 
+/* Assess the objects (taken) under p; the result is the caller's. */
 static json_t *assess_objects(const policy *p, json_t *objs)
 {
 	struct policy_standing standing = { .ratified = 1 };
@@ -601,6 +602,7 @@ static json_t *assess_objects(const policy *p, json_t *objs)
 	if (policy_assess(p, inc, &standing, &r, &err) != TX_OK)
 		fail_msg("assess: %s", err.msg);
 	policy_incident_free(inc);
+	json_decref(objs);  /* taken */
 	return r;
 }
 
