@@ -80,6 +80,31 @@ void tx_uuid4(char out[TX_UUID_BUF]);
 /* True when s is a UUID in the 8-4-4-4-12 hex form (RFC 4122 shape). */
 int tx_uuid_valid(const char *s, size_t len);
 
+/*
+ * Every id trilex derives from content is a name-based version 5 UUID
+ * (RFC 4122: SHA-1 of namespace || name) made by tx_uuid5: SCOs in the
+ * STIX 2.1 namespace over their canonical JSON (stix_sco_id), trilex's
+ * own objects in trilex's namespace over a name the caller documents.
+ */
+extern const unsigned char tx_uuid_ns_stix_sco[16]; /* 00abedb4-aa42-466c-9c01-fed23315a9b7 */
+extern const unsigned char tx_uuid_ns_trilex[16];   /* 6f1c2a3e-7b4d-4e8f-9a0b-1c2d3e4f5a6b */
+void tx_uuid5(const unsigned char ns[16], const void *name, size_t len,
+	      char out[TX_UUID_BUF]);
+
+/* SHA-1 (core/sha1.c), streaming; only for UUIDv5, never for security. */
+struct tx_sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+};
+void tx_sha1_init(struct tx_sha1 *s);
+void tx_sha1_update(struct tx_sha1 *s, const void *data, size_t len);
+void tx_sha1_final(struct tx_sha1 *s, unsigned char out[20]);
+/* The UUIDv5 of what s was fed (the namespace's 16 bytes, then the name
+ * in pieces): tx_uuid5 without gathering the name in one buffer. */
+void tx_uuid5_final(struct tx_sha1 *s, char out[TX_UUID_BUF]);
+
 /* ---- growable buffer with a cap (core/buf.c) ---- */
 
 /* Owns data. max is the cap; 0 means SIZE_MAX/2. */

@@ -239,31 +239,12 @@ int crypto_base64_decode_exact(const char *in, size_t len, unsigned char *out,
 	return o == n ? 0 : -1;
 }
 
-const unsigned char crypto_uuid_ns_trilex[16] = {
-	0x6f, 0x1c, 0x2a, 0x3e, 0x7b, 0x4d, 0x4e, 0x8f,
-	0x9a, 0x0b, 0x1c, 0x2d, 0x3e, 0x4f, 0x5a, 0x6b,
-};
-
+/* Kept for its callers; the derivation is core's tx_uuid5 (one function
+ * for every content-derived id). */
 tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
 		    char out[TX_UUID_BUF])
 {
-	unsigned char h[20], *buf;
-
-	if ((buf = malloc(16 + len)) == NULL)
-		return TX_ERR_NOMEM;
-	memcpy(buf, ns, 16);
-	memcpy(buf + 16, name, len);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, buf, 16 + len, h) != 0) {
-		free(buf);
-		return TX_ERR_CRYPTO;
-	}
-	free(buf);
-	h[6] = (h[6] & 0x0f) | 0x50;
-	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(out, TX_UUID_BUF,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10],
-		 h[11], h[12], h[13], h[14], h[15]);
+	tx_uuid5(ns, name, len, out);
 	return TX_OK;
 }
 

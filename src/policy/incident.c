@@ -119,8 +119,9 @@ const size_t policy_n_facts = sizeof(policy_facts) / sizeof(policy_facts[0]);
 
 const struct fact_def *fact_find(const char *name)
 {
-	for (size_t i = 0; i < policy_n_facts; i++)
-		if (strcmp(policy_facts[i].name, name) == 0)
+	for (size_t i = 0; name != NULL && i < policy_n_facts; i++)
+		if (policy_facts[i].name[0] == name[0] &&
+		    strcmp(policy_facts[i].name, name) == 0)
 			return &policy_facts[i];
 	return NULL;
 }
@@ -131,6 +132,32 @@ int vocab_index(const char *const *values, const char *v)
 		if (strcmp(values[i], v) == 0)
 			return i;
 	return -1;
+}
+
+void fact_bounds(const struct fact_def *fd, double *lo, double *hi,
+		 int *integer)
+{
+	/* The ranges check_incident and check_impact admit. */
+	static const struct { const char *name; double hi; int integer; } b[] = {
+		{ "criticality", 100, 1 }, { "deaths", 100000000, 1 },
+		{ "injuries", 100000000, 1 }, { "assets_nonfunctional", INFINITY, 1 },
+		{ "availability", 100, 1 }, { "outage_hours", INFINITY, 0 },
+		{ "monetary_usd", INFINITY, 0 }, { "state_confidence", 100, 1 },
+		{ "onset_hours", INFINITY, 0 }, { "measured_impacts", MAX_IMPACTS, 1 },
+		{ "level", 5, 1 },
+	};
+
+	*lo = 0;
+	*hi = INFINITY;
+	*integer = 0;
+	if (fd == NULL || fd->kind != FACT_NUMBER)
+		return;
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		if (strcmp(b[i].name, fd->name) == 0) {
+			*hi = b[i].hi;
+			*integer = b[i].integer;
+		}
+	}
 }
 
 /* ---- reading and checking ---- */
@@ -566,6 +593,43 @@ static void setf(struct facts *f, const char *name, json_t *value,
 	add_source(f, name, line);
 }
 
+static void setp(struct facts *f, const char *name, json_t *possible,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Leave fact name undetermined but narrowed to possible (stolen; see
+ * struct facts), with one line of evidence.
+ */
+static void setp(struct facts *f, const char *name, json_t *possible,
+		 const char *fmt, ...)
+{
+	char line[TX_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	json_object_del(f->facts, name);
+	json_object_set_new(f->possible, name, possible);
+	add_source(f, name, line);
+}
+
+/* At least lo: {"min": lo}. */
+static json_t *at_least(double lo)
+{
+	return json_pack("{s:f}", "min", lo);
+}
+
+/* The values of a vocabulary from position i on (worse ones last). */
+static json_t *from_on(const char *const *values, int i)
+{
+	json_t *a = json_array();
+
+	for (int j = i < 0 ? 0 : i; a != NULL && values[j] != NULL; j++)
+		json_array_append_new(a, json_string(values[j]));
+	return a;
+}
+
 static void note(json_t *list, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -640,6 +704,7 @@ struct impacts {
 	long long avail;
 	double outage;      /* longest, hours; NAN none known */
 	int outage_unknown;
+	int ongoing;        /* outages without end_time: lower bounds */
 	int classified;
 	double usd;
 	int money_other;
@@ -716,6 +781,7 @@ static void read_impact(struct facts *f, struct impacts *s, const json_t *imp,
 				char line[300];
 				if (isnan(s->outage) || h > s->outage)
 					s->outage = h;
+				s->ongoing += en == NULL;
 				snprintf(line, sizeof(line), "%s: availability %lld"
 					 " for %.1f h%s", id, a, h, en ? "" :
 					 " (ongoing: until its modified time)");
@@ -826,16 +892,36 @@ static int category_known(const struct impacts *s, int n)
 	return s->known && (n > 0 || s->missing == 0);
 }
 
+/*
+ * Set the facts of the impact categories. A category is known when impacts
+ * of it were read or every referenced impact was provided. When some
+ * referenced impacts are missing (or an outage is still ongoing, or an
+ * amount is in another currency), what was read is only a lower bound:
+ * the fact stays undetermined, narrowed to "at least" that (possible).
+ */
 static void derive_from_impacts(struct facts *f, struct impacts *s)
 {
 	const char *what = s->missing ? "among the impacts provided" :
 			   "among the impacts";
+	int partial = s->missing > 0;
 
 	if (category_known(s, s->n_phys) && s->n_phys > s->phys_unknown) {
-		json_object_set_new(f->facts, "physical_damage",
-				    json_string(v_physical[s->phys < 0 ? 0 : s->phys]));
-		json_object_set_new(f->facts, "assets_nonfunctional",
-				    json_integer(s->nonfunctional));
+		int open = partial || s->phys_unknown > 0;
+		const char *why = partial ? "some impacts not provided" :
+				  "physical impacts of unknown degree";
+		if (open && s->phys < 3)
+			setp(f, "physical_damage", from_on(v_physical, s->phys),
+			     "at least %s %s (%s)", v_physical[s->phys], what, why);
+		else
+			json_object_set_new(f->facts, "physical_damage",
+					    json_string(v_physical[s->phys]));
+		if (open)
+			setp(f, "assets_nonfunctional",
+			     at_least((double)s->nonfunctional),
+			     "at least %lld %s (%s)", s->nonfunctional, what, why);
+		else
+			json_object_set_new(f->facts, "assets_nonfunctional",
+					    json_integer(s->nonfunctional));
 	} else if (category_known(s, s->n_phys) && s->n_phys == 0) {
 		setf(f, "physical_damage", json_string("none"),
 		     "no physical impact %s", what);
@@ -846,21 +932,36 @@ static void derive_from_impacts(struct facts *f, struct impacts *s)
 		if (s->n_avail == 0)
 			setf(f, "availability", json_integer(0),
 			     "no availability impact %s", what);
+		else if (partial && s->avail < 100)
+			setp(f, "availability", at_least((double)s->avail),
+			     "at least %lld %s", s->avail, what);
 		else
 			json_object_set_new(f->facts, "availability",
 					    json_integer(s->avail));
-		if (!isnan(s->outage))
-			json_object_set_new(f->facts, "outage_hours",
-					    json_real((double)(long long)(s->outage * 10 + 0.5) / 10));
-		else if (s->outage_unknown == 0)
+		if (!isnan(s->outage)) {
+			double h = (double)(long long)(s->outage * 10 + 0.5) / 10;
+			if (partial || s->outage_unknown || s->ongoing)
+				setp(f, "outage_hours", at_least(h),
+				     "at least %.1f h: %s", h, s->ongoing ?
+				     "an outage is ongoing" : partial ?
+				     "some impacts not provided" :
+				     "an outage without start_time");
+			else
+				json_object_set_new(f->facts, "outage_hours",
+						    json_real(h));
+		} else if (s->outage_unknown == 0 && !partial) {
 			setf(f, "outage_hours", json_integer(0),
 			     "no availability impact at or above the out-of-service"
 			     " level %s", what);
+		}
 	}
 	if (category_known(s, s->n_integ)) {
 		if (s->n_integ == 0)
 			setf(f, "integrity", json_string("none"),
 			     "no integrity impact %s", what);
+		else if (partial && v_integrity[s->integ + 1] != NULL)
+			setp(f, "integrity", from_on(v_integrity, s->integ),
+			     "at least %s %s", v_integrity[s->integ], what);
 		else
 			json_object_set_new(f->facts, "integrity",
 					    json_string(v_integrity[s->integ]));
@@ -869,83 +970,161 @@ static void derive_from_impacts(struct facts *f, struct impacts *s)
 		if (s->n_conf == 0)
 			setf(f, "confidentiality", json_string("none"),
 			     "no confidentiality impact %s", what);
+		else if (partial && v_conf[s->conf + 1] != NULL)
+			setp(f, "confidentiality", from_on(v_conf, s->conf),
+			     "at least %s %s", v_conf[s->conf], what);
 		else
 			json_object_set_new(f->facts, "confidentiality",
 					    json_string(v_conf[s->conf]));
-		if (!s->classified)
+		if (s->classified)
+			json_object_set_new(f->facts, "classified", json_true());
+		else if (!partial)
 			setf(f, "classified", json_false(), "no classified-material"
 			     " lost %s", what);
-		else
-			json_object_set_new(f->facts, "classified", json_true());
 	}
 	if (category_known(s, s->n_money)) {
-		if (!isnan(s->usd))
+		if (!isnan(s->usd) && (partial || s->money_other))
+			setp(f, "monetary_usd", at_least(s->usd),
+			     "at least %.0f usd %s (%s)", s->usd, what, partial ?
+			     "some impacts not provided" :
+			     "amounts in other currencies not converted");
+		else if (!isnan(s->usd))
 			json_object_set_new(f->facts, "monetary_usd",
 					    json_real(s->usd));
 		else if (s->n_money == 0)
 			setf(f, "monetary_usd", json_integer(0),
 			     "no monetary impact %s", what);
 	}
-	if (category_known(s, s->n_ext)) {
+	if (category_known(s, s->n_ext) && !partial) {
 		json_object_set(f->facts, "external", s->ext);
 		if (s->n_ext == 0)
 			add_source(f, "external", "no external impact among the"
 						  " impacts");
 	}
-	if (s->known) {
-		char line[128];
-		snprintf(line, sizeof(line), "%d impact(s) with a measure%s",
-			 s->measured, s->missing ? " (some impacts not provided)" : "");
-		setf(f, "measured_impacts", json_integer(s->measured), "%s", line);
+	if (s->known && partial) {
+		setp(f, "measured_impacts", json_pack("{s:i, s:i}", "min",
+			s->measured, "max", s->measured + s->missing),
+		     "%d impact(s) with a measure among those provided, %d not"
+		     " provided", s->measured, s->missing);
+	} else if (s->known) {
+		setf(f, "measured_impacts", json_integer(s->measured),
+		     "%d impact(s) with a measure", s->measured);
 	}
 }
 
-static double num(const json_t *facts, const char *k, int *known)
+/*
+ * The positions of a vocabulary fact that are still possible, as a bit
+ * mask (bit i: values[i]); every position when nothing is known.
+ */
+static unsigned may_be(const struct facts *f, const char *k,
+		       const char *const *values)
 {
-	const json_t *x = json_object_get(facts, k);
-	*known = x != NULL;
-	return x ? json_number_value(x) : 0;
+	const char *s = json_string_value(json_object_get(f->facts, k));
+	const json_t *p = json_object_get(f->possible, k);
+	unsigned m = 0;
+	size_t i;
+	json_t *v;
+
+	if (s != NULL)
+		return 1u << vocab_index(values, s);
+	if (json_is_array(p)) {
+		json_array_foreach(p, i, v)
+			m |= 1u << vocab_index(values, json_string_value(v));
+		return m;
+	}
+	for (i = 0; values[i] != NULL; i++)
+		m |= 1u << i;
+	return m;
 }
 
-static int pos(const json_t *facts, const char *k, const char *const *values)
+/* Whether a number fact may be 0 (bit 0) and may be above 0 (bit 1). */
+static unsigned may_be_positive(const struct facts *f, const char *k)
 {
-	const char *s = json_string_value(json_object_get(facts, k));
-	return s ? vocab_index(values, s) : -1;
+	const json_t *x = json_object_get(f->facts, k);
+	const json_t *p = json_object_get(f->possible, k);
+	const json_t *lo = json_object_get(p, "min"), *hi = json_object_get(p, "max");
+
+	if (x != NULL)
+		return json_number_value(x) > 0 ? 2u : 1u;
+	if (lo != NULL && json_number_value(lo) > 0)
+		return 2u;
+	if (hi != NULL && json_number_value(hi) <= 0)
+		return 1u;
+	return 3u;
 }
 
-static void derive_effect_class(struct facts *f)
-{
-	const json_t *x = f->facts;
-	int kd, ki, known_impacts = json_object_get(x, "physical_damage") &&
-				    json_object_get(x, "availability") &&
-				    json_object_get(x, "integrity") &&
-				    json_object_get(x, "confidentiality");
-	double deaths = num(x, "deaths", &kd), injuries = num(x, "injuries", &ki);
-	int phys = pos(x, "physical_damage", v_physical);
-	int integ = pos(x, "integrity", v_integrity);
-	int conf = pos(x, "confidentiality", v_conf);
-	double avail = json_number_value(json_object_get(x, "availability"));
+/*
+ * effect_class from casualties and the impacts, over every combination the
+ * facts still allow: determined when all give the same class, else
+ * narrowed to the classes still possible (a missing death count can make
+ * an incident destructive; a missing impact can make it disruptive).
+ */
+const char *const policy_effect_inputs[] = { "deaths", "injuries",
+	"physical_damage", "availability", "integrity", "confidentiality", NULL };
 
-	if (deaths > 0 || injuries > 0 || phys >= 2) {
+void facts_derive_effect_class(struct facts *f)
+{
+	unsigned cas = 0, phys = 0, avail, integ = 0, conf = 0, classes = 0;
+	unsigned d = may_be_positive(f, "deaths"), in = may_be_positive(f, "injuries");
+	unsigned pm = may_be(f, "physical_damage", v_physical);
+	unsigned im = may_be(f, "integrity", v_integrity);
+	unsigned cm = may_be(f, "confidentiality", v_conf);
+	char line[TX_ERROR_MSG_MAX];
+	size_t used = 0;
+	json_t *list;
+
+	cas = ((d & 2) || (in & 2) ? 2u : 0) | ((d & 1) && (in & 1) ? 1u : 0);
+	phys = (pm & 1u ? 1u : 0) | (pm & 2u ? 2u : 0) | (pm & 12u ? 4u : 0);
+	avail = may_be_positive(f, "availability");
+	integ = (im & 1u ? 1u : 0) | (im & ~1u ? 2u : 0);
+	conf = (cm & 3u ? 1u : 0) | (cm & ~3u ? 2u : 0);
+	for (int c = 0; c < 2; c++)
+	for (int p = 0; p < 3; p++)
+	for (int a = 0; a < 2; a++)
+	for (int i = 0; i < 2; i++)
+	for (int k = 0; k < 2; k++) {
+		if (!(cas >> c & 1) || !(phys >> p & 1) || !(avail >> a & 1) ||
+		    !(integ >> i & 1) || !(conf >> k & 1))
+			continue;
+		classes |= 1u << (c || p == 2 ? 3 : p == 1 || a || i ? 2 : k ? 1 : 0);
+	}
+	if (classes == 8u) {
 		setf(f, "effect_class", json_string("destructive"), "%s",
-		     phys >= 2 ? "physical damage that leaves assets non-functional"
-			       : "deaths or injuries");
+		     phys == 4u ? "physical damage that leaves assets non-functional"
+				: "deaths or injuries");
 		return;
 	}
-	if (phys == 1 || avail > 0 || integ > 0) {
+	if (classes == 4u) {
 		setf(f, "effect_class", json_string("disruptive"),
 		     "availability, integrity or repairable physical effects");
 		return;
 	}
-	if (!known_impacts)
-		return;
-	if (conf >= 2)
+	if (classes == 2u) {
 		setf(f, "effect_class", json_string("espionage"),
-		     "confidentiality loss (%s) without integrity, availability or"
-		     " physical effects", v_conf[conf]);
-	else
+		     "confidentiality loss (%s or worse) without integrity,"
+		     " availability or physical effects", v_conf[2]);
+		return;
+	}
+	if (classes == 1u) {
 		setf(f, "effect_class", json_string("none"),
 		     "no effect among the impacts");
+		return;
+	}
+	list = json_array();
+	for (int c = 0; c < 4; c++)
+		if (classes >> c & 1)
+			json_array_append_new(list, json_string(v_effect[c]));
+	used = (size_t)snprintf(line, sizeof(line), "could still be any of these"
+				" until known:");
+	const char *names[] = { "deaths", "injuries", "physical_damage",
+				"availability", "integrity", "confidentiality" };
+	unsigned open[] = { d == 3u, in == 3u, (phys & (phys - 1)) != 0,
+			    avail == 3u, integ == 3u, conf == 3u };
+	for (size_t j = 0; j < 6 && used < sizeof(line); j++)
+		if (open[j])
+			used += (size_t)snprintf(line + used, sizeof(line) - used,
+						 " %s", names[j]);
+	setp(f, "effect_class", list, "%s", line);
 }
 
 static void check_contradictions(struct facts *f)
@@ -973,6 +1152,7 @@ static void check_contradictions(struct facts *f)
 void facts_free(struct facts *f)
 {
 	json_decref(f->facts);
+	json_decref(f->possible);
 	json_decref(f->sources);
 	json_decref(f->contradictions);
 	json_decref(f->gaps);
@@ -992,11 +1172,12 @@ tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
 
 	memset(f, 0, sizeof(*f));
 	f->facts = json_object();
+	f->possible = json_object();
 	f->sources = json_object();
 	f->contradictions = json_array();
 	f->gaps = json_array();
 	s.ext = json_array();
-	if (!f->facts || !f->sources || !f->contradictions || !f->gaps || !s.ext) {
+	if (!f->facts || !f->possible || !f->sources || !f->contradictions || !f->gaps || !s.ext) {
 		json_decref(s.ext);
 		facts_free(f);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -1061,15 +1242,20 @@ tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
 				      " confidence 0", state);
 	}
 	derive_impacts(f, inc, core, &s, oos);
-	if (s.recover >= 0)
+	/* The incident's own recoverability speaks for the whole incident;
+	 * without it, impacts not provided may be worse than those read. */
+	if (s.recover >= 0 && s.missing > 0 && v_recover[s.recover + 1] != NULL &&
+	    json_object_get(core, "recoverability") == NULL)
+		setp(f, "recoverability", from_on(v_recover, s.recover),
+		     "at least %s among the impacts provided", v_recover[s.recover]);
+	else if (s.recover >= 0)
 		json_object_set_new(f->facts, "recoverability",
 				    json_string(v_recover[s.recover]));
 	derive_from_impacts(f, &s);
-	if (s.phys_unknown > 0 && json_object_get(f->facts, "physical_damage") &&
-	    s.phys < 3)
+	if (s.phys_unknown > 0 && json_object_get(f->possible, "physical_damage"))
 		note(f->gaps, "physical_damage is a lower bound: %d physical"
 			      " impact(s) of unknown degree", s.phys_unknown);
-	derive_effect_class(f);
+	facts_derive_effect_class(f);
 	check_contradictions(f);
 	json_decref(s.ext);
 	return TX_OK;

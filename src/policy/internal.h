@@ -29,6 +29,13 @@ extern const size_t policy_n_facts;
 const struct fact_def *fact_find(const char *name);
 /* Index of v in a NULL-terminated vocabulary, or -1. */
 int vocab_index(const char *const *values, const char *v);
+/*
+ * The values a number fact can take at all: [*lo, *hi] (hi may be
+ * INFINITY), whole numbers only when *integer. What an undetermined number
+ * may still be is this domain unless the facts narrow it (facts.possible).
+ */
+void fact_bounds(const struct fact_def *fd, double *lo, double *hi,
+		 int *integer);
 
 struct policy {
 	json_t *doc;          /* owned; validated */
@@ -46,11 +53,16 @@ struct policy_incident {
 /*
  * The facts derived from an incident: facts maps a fact name to its value
  * and sources the same name to a list of evidence strings; a fact absent
- * from facts is undetermined. contradictions and gaps list what was found
- * wrong or missing while reading. All owned; free with facts_free.
+ * from facts is undetermined. possible narrows what an undetermined fact
+ * may still be: numbers {"min": x, "max": y} (either may be absent: the
+ * fact's domain), vocabularies and true/false a list of the values still
+ * possible; a fact in neither may be anything its catalog row allows.
+ * contradictions and gaps list what was found wrong or missing while
+ * reading. All owned; free with facts_free.
  */
 struct facts {
 	json_t *facts;
+	json_t *possible;
 	json_t *sources;
 	json_t *contradictions;
 	json_t *gaps;
@@ -63,6 +75,13 @@ struct facts {
 tx_err incident_facts(const policy_incident *inc, double out_of_service,
 		      struct facts *f, struct tx_error *err);
 void facts_free(struct facts *f);
+/*
+ * (Re)derive effect_class from deaths, injuries and the impact facts of f,
+ * over every combination they still allow (policy/incident.c).
+ */
+void facts_derive_effect_class(struct facts *f);
+/* The facts effect_class is derived from, NULL-terminated. */
+extern const char *const policy_effect_inputs[];
 
 /* SHA-256 hex of the canonical JSON of doc into out[65]. */
 tx_err policy_canon_digest(const json_t *doc, char out[65],

@@ -25,6 +25,11 @@
 #define POLICY_SIGNIFICANT "significant-incident"
 #define POLICY_USE_OF_FORCE "use-of-force"
 #define POLICY_ARMED_ATTACK "armed-attack-candidate"
+/* The decision when the facts known still allow more than one of them. */
+#define POLICY_UNDETERMINED "undetermined"
+
+/* 0-3 for the four decisions from least to most severe, else -1. */
+int policy_decision_rank(const char *decision);
 
 /* STIX types and extension ids trilex defines for this module. */
 #define POLICY_TYPE "x-trilex-policy"

@@ -29,6 +29,7 @@
 
 #include "core/jscan.h"
 #include "sensor/sensor.h"
+#include "stix/stix.h"
 
 #define SCRATCH 65536
 #define MAX_DEPTH 64
@@ -789,8 +790,25 @@ static void make_facts(sensor_eve *r, struct sensor_event *ev)
 		if (ev->sha256.len)
 			FSTR(P_FILE_SHA256, ev->sha256);
 	}
+	/* The fingerprint without colons, ASCII lowered. One that does not
+	 * fit (a SHA-1 is 40 hex digits) is no SHA-1 and is left out whole:
+	 * cut, it could end inside a UTF-8 sequence, invalid text that the
+	 * index would look up while the STIX could not carry it (fuzz_eve,
+	 * issue 12), and cut or not it is not the certificate's hash. The
+	 * facts and sensor_event_to_stix read the same sha1_hex. */
 	ev->sha1_hex_len = 0;
-	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+	for (size_t i = 0; i < ev->tls_sha1.len; i++) {
+		char c = ev->tls_sha1.s[i];
+		if (c == ':')
+			continue;
+		if (ev->sha1_hex_len + 1 >= sizeof(ev->sha1_hex)) {
+			ev->sha1_hex_len = 0;
+			break;
+		}
+		ev->sha1_hex[ev->sha1_hex_len++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	ev->sha1_hex[ev->sha1_hex_len] = '\0';
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
 		FLIT(P_X509_TYPE, "x509-certificate");
 		if (ev->tls_subject.len)
 			FSTR(P_X509_SUBJECT, ev->tls_subject);
@@ -798,13 +816,6 @@ static void make_facts(sensor_eve *r, struct sensor_event *ev)
 			FSTR(P_X509_ISSUER, ev->tls_issuer);
 		if (ev->tls_serial.len)
 			FSTR(P_X509_SERIAL, ev->tls_serial);
-		for (size_t i = 0; i < ev->tls_sha1.len && ev->sha1_hex_len + 1 < sizeof(ev->sha1_hex); i++) {
-			char c = ev->tls_sha1.s[i];
-			if (c == ':')
-				continue;
-			ev->sha1_hex[ev->sha1_hex_len++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-		}
-		ev->sha1_hex[ev->sha1_hex_len] = '\0';
 		if (ev->sha1_hex_len)
 			fact(ev, r->path[P_X509_SHA1], PATTERN_FACT_STRING, ev->sha1_hex, ev->sha1_hex_len, 0);
 	}
@@ -859,49 +870,30 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
 
 /* ---- the event as STIX ---- */
 
-/* v as exactly digits lowercase hex digits at p; returns the end. */
-static char *hex_put(char *p, uint64_t v, int digits)
+/* Give SCO o its STIX 2.1 id (section 2.9; stix_sco_id) once its
+ * ID-contributing properties are set. -1 when it cannot be named. */
+static int set_sco_id(json_t *o)
 {
-	for (int k = digits - 1; k >= 0; k--) {
-		p[k] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	}
-	return p + digits;
+	char id[160];
+	struct tx_error err;
+
+	if (o == NULL || stix_sco_id(o, id, sizeof(id), &err) != TX_OK)
+		return -1;
+	return json_object_set_new(o, "id", json_string(id));
 }
 
-/* A deterministic id: type--UUID (version 5 bits) from a hash of parts,
- * written by hand: this runs for every object of every event that has
- * candidates. The form is type--%08x-%04x-5%03x-%04x-%012x. */
-static json_t *sco_id(const char *type, const char *a, size_t alen, const char *b, size_t blen)
+/* trilex's own derived id: TYPE--UUIDv5 in trilex's namespace over
+ * "TYPE|a|b" (docs/ids.md). */
+static json_t *own_id(const char *type, const char *a, const char *b)
 {
-	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
-	char buf[128], *p = buf;
-	size_t tl = strlen(type);
+	char name[256], uuid[TX_UUID_BUF], id[160];
+	int n = snprintf(name, sizeof(name), "%s|%s|%s", type, a, b);
 
-	for (const char *q = type; *q; q++)
-		h1 = (h1 ^ (unsigned char)*q) * 0x100000001b3ULL;
-	for (size_t i = 0; i < alen; i++)
-		h1 = (h1 ^ (unsigned char)a[i]) * 0x100000001b3ULL, h2 = (h2 ^ (unsigned char)a[i]) * 0x1000193ULL + 7;
-	for (size_t i = 0; i < blen; i++)
-		h2 = (h2 ^ (unsigned char)b[i]) * 0x100000001b3ULL;
-	h2 ^= h1 >> 17;
-	if (tl + 40 > sizeof(buf)) /* the types are ours and short */
+	if (n < 0 || (size_t)n >= sizeof(name))
 		return NULL;
-	memcpy(p, type, tl);
-	p += tl;
-	*p++ = '-';
-	*p++ = '-';
-	p = hex_put(p, h1 >> 32, 8);
-	*p++ = '-';
-	p = hex_put(p, (h1 >> 16) & 0xffff, 4);
-	*p++ = '-';
-	*p++ = '5';
-	p = hex_put(p, h1 & 0xfff, 3);
-	*p++ = '-';
-	p = hex_put(p, 0x8000 | ((h2 >> 48) & 0x3fff), 4);
-	*p++ = '-';
-	p = hex_put(p, h2 & 0xffffffffffffULL, 12);
-	return json_stringn(buf, (size_t)(p - buf));
+	tx_uuid5(tx_uuid_ns_trilex, name, (size_t)n, uuid);
+	snprintf(id, sizeof(id), "%s--%s", type, uuid);
+	return json_string(id);
 }
 
 static int put_str(json_t *o, const char *key, struct sensor_str s)
@@ -923,8 +915,11 @@ static json_t *ip_obj(struct sensor_str ip)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "id", sco_id(type, ip.s, ip.len, NULL, 0));
 	put_str(o, "value", ip);
+	if (set_sco_id(o) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -939,7 +934,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 	tx_time_format(ev->ts, t);
 	json_object_set_new(od, "type", json_string("observed-data"));
 	json_object_set_new(od, "spec_version", json_string("2.1"));
-	json_object_set_new(od, "id", sco_id("observed-data", t, strlen(t), line, strlen(line)));
+	json_object_set_new(od, "id", own_id("observed-data", t, line));
 	json_object_set_new(od, "created", json_string(t));
 	json_object_set_new(od, "modified", json_string(t));
 	json_object_set_new(od, "first_observed", json_string(t));
@@ -984,23 +979,21 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 			json_decref(hdr);
 			json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext));
 		}
-		char ports[64];
-		snprintf(ports, sizeof(ports), "%lld/%lld", (long long)ev->src_port, (long long)ev->dest_port);
-		json_object_set_new(nt, "id", sco_id("network-traffic", t, strlen(t), ports, strlen(ports)));
+		set_sco_id(nt);
 		add_obj(objs, refs, nt);
 	}
 	for (size_t i = 0; i < ev->n_domains; i++) {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("domain-name"));
-		json_object_set_new(o, "id", sco_id("domain-name", ev->domains[i].s, ev->domains[i].len, NULL, 0));
 		put_str(o, "value", ev->domains[i]);
+		set_sco_id(o);
 		add_obj(objs, refs, o);
 	}
 	if (ev->url_len) {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("url"));
-		json_object_set_new(o, "id", sco_id("url", ev->url, ev->url_len, NULL, 0));
 		json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len));
+		set_sco_id(o);
 		add_obj(objs, refs, o);
 	}
 	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
@@ -1020,11 +1013,10 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		if (json_object_size(hashes))
 			json_object_set(o, "hashes", hashes);
 		json_decref(hashes);
-		json_object_set_new(o, "id", sco_id("file", ev->file_name.s, ev->file_name.len,
-						    ev->sha256.s, ev->sha256.len));
+		set_sco_id(o);
 		add_obj(objs, refs, o);
 	}
-	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->tls_sha1.len) {
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
 		o = json_object();
 		json_object_set_new(o, "type", json_string("x509-certificate"));
 		if (ev->tls_subject.len)
@@ -1036,8 +1028,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		if (ev->sha1_hex_len)
 			json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
 								   (int)ev->sha1_hex_len));
-		json_object_set_new(o, "id", sco_id("x509-certificate", ev->sha1_hex, ev->sha1_hex_len,
-						    ev->tls_serial.s, ev->tls_serial.len));
+		set_sco_id(o);
 		add_obj(objs, refs, o);
 	}
 	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
@@ -1049,23 +1040,23 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		if (ev->mail_from.len) {
 			o = json_object();
 			json_object_set_new(o, "type", json_string("email-addr"));
-			json_object_set_new(o, "id", sco_id("email-addr", ev->mail_from.s, ev->mail_from.len, NULL, 0));
 			put_str(o, "value", ev->mail_from);
+			set_sco_id(o);
 			json_object_set(em, "from_ref", json_object_get(o, "id"));
 			add_obj(objs, refs, o);
 		}
 		for (size_t i = 0; i < ev->n_mail_to; i++) {
 			o = json_object();
 			json_object_set_new(o, "type", json_string("email-addr"));
-			json_object_set_new(o, "id", sco_id("email-addr", ev->mail_to[i].s, ev->mail_to[i].len, NULL, 0));
 			put_str(o, "value", ev->mail_to[i]);
+			set_sco_id(o);
 			json_array_append(to, json_object_get(o, "id"));
 			add_obj(objs, refs, o);
 		}
 		if (json_array_size(to))
 			json_object_set(em, "to_refs", to);
 		json_decref(to);
-		json_object_set_new(em, "id", sco_id("email-message", t, strlen(t), line, strlen(line)));
+		set_sco_id(em);
 		add_obj(objs, refs, em);
 	}
 	json_object_set_new(od, "object_refs", refs);

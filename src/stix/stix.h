@@ -52,6 +52,18 @@ tx_err stix_validate(const json_t *obj, struct tx_error *err);
 tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
 			 struct tx_error *err);
 /*
+ * The STIX 2.1 (section 2.9) id of an SCO into out (n bytes; 128 are
+ * always enough for the spec's types): TYPE--UUIDv5 in the SCO namespace
+ * over the canonical JSON of its ID-contributing properties (one hash of
+ * hashes: MD5, SHA-1, SHA-256, SHA-512, else the least name), a random
+ * UUID when none is present. TX_ERR_INVALID for a type that is not an SCO
+ * or a value JCS cannot represent; TX_ERR_NOMEM.
+ */
+tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err);
+/* True for the SCO types of STIX 2.1 section 6. */
+int stix_is_sco_type(const char *type);
+
+/*
  * The canonical form of the object v as if its "extensions" had no member
  * ext (and as if it had no "extensions" at all when ext was the only one),
  * without copying v. ext NULL: stix_canonicalize.

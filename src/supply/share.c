@@ -36,21 +36,18 @@ tx_err kev_entry_from_json(const json_t *e, struct kev_entry *k,
 
 void supply_stix_id(const char *type, const char *key, char *out, size_t outsz)
 {
-	unsigned char h[16];
-	crypto_generichash_state st;
+	/* A real UUIDv5 in trilex's namespace over "TYPE\nKEY" (core's, the
+	 * one derivation of content-derived ids; docs/ids.md). */
+	char uuid[TX_UUID_BUF];
+	struct tx_sha1 s;
 
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)type, strlen(type));
-	crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
-	crypto_generichash_update(&st, (const unsigned char *)key, strlen(key));
-	crypto_generichash_final(&st, h, sizeof(h));
-	h[6] = (unsigned char)((h[6] & 0x0f) | 0x50); /* name-based (v5) */
-	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-	snprintf(out, outsz,
-		 "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x", type, h[0], h[1], h[2], h[3], h[4],
-		 h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-		 h[15]);
+	tx_sha1_init(&s);
+	tx_sha1_update(&s, tx_uuid_ns_trilex, 16);
+	tx_sha1_update(&s, type, strlen(type));
+	tx_sha1_update(&s, "\n", 1);
+	tx_sha1_update(&s, key, strlen(key));
+	tx_uuid5_final(&s, uuid);
+	snprintf(out, outsz, "%s--%s", type, uuid);
 }
 
 static void now_ts(char buf[TX_TIME_BUF])

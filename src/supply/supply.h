@@ -246,7 +246,8 @@ tx_err supply_bom_from_stix(const json_t *obj, supply_bom **out,
 json_t *supply_finding_to_stix(const struct supply_finding *f,
 			       const char *sbom_id,
 			       const struct supply_stix_opts *opts);
-/* A derived STIX id "<type>--<uuid>" from a key (BLAKE2b of type+key). */
+/* A derived STIX id "<type>--<uuid>": UUIDv5 in trilex's namespace over
+ * "<type>\n<key>" (tx_uuid5). */
 void supply_stix_id(const char *type, const char *key, char *out,
 		    size_t outsz);
 

@@ -342,6 +342,10 @@ static void test_assess_over_https(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r.json, "level")), 4);
 	assert_true(json_is_true(json_object_get(r.json, "ratified")));
 	assert_int_equal(json_array_size(json_object_get(r.json, "factors")), 8);
+	/* every fact known: one possible decision, ranges of one value */
+	assert_int_equal(json_array_size(json_object_get(r.json, "decision_range")), 1);
+	assert_string_equal(json_string_value(json_object_get(r.json, "ranges")),
+			    "exact");
 	http_free(&r);
 
 	/* stored as a note on the incident in a collection the caller writes */
@@ -417,6 +421,44 @@ static void test_assess_over_https(void **state)
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "body:1:"));
 	http_free(&r);
+
+	/* a fact left out: the command line and HTTPS both say the decision
+	 * is undetermined, which decisions remain, and what would settle it */
+	char *open_bundle = case_bundle("death-causation-unknown");
+	char *open_inc = write_tmp(open_bundle);
+	const char *as_open[] = { "assess", "--dir", N.dir, "--json", "--no-store",
+				  open_inc, NULL };
+	json_t *cli_open = run_json(as_open);
+	assert_int_equal(http(&N, "POST", "/trilex/v1/assess", "token",
+			      "application/json", "application/json", open_bundle,
+			      strlen(open_bundle), &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_true(json_equal(r.json, cli_open));
+	assert_string_equal(json_string_value(json_object_get(r.json, "decision")),
+			    "undetermined");
+	assert_int_equal(json_array_size(json_object_get(r.json, "decision_range")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		r.json, "decision_range"), 1)), "use-of-force");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(
+		r.json, "level_range"), 1)), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(r.json, "undetermined"), 0), "when")),
+		"causation in (direct, proximate)");
+	assert_non_null(json_object_get(json_object_get(r.json, "open_facts"),
+					"causation"));
+	http_free(&r);
+	const char *as_open_text[] = { "assess", "--dir", N.dir, "--no-store",
+				       open_inc, NULL };
+	char *text_out = run(0, as_open_text, NULL);
+	assert_non_null(strstr(text_out, "UNDETERMINED: possibly below-threshold,"
+				  " use-of-force"));
+	assert_non_null(strstr(text_out, "casualties (use-of-force) holds if"
+				  " causation in (direct, proximate)"));
+	free(text_out);
+	json_decref(cli_open);
+	unlink(open_inc);
+	free(open_inc);
+	free(open_bundle);
 
 	json_decref(cli);
 	unlink(inc);

@@ -61,6 +61,62 @@ static void test_uuid(void **state)
 	assert_false(tx_uuid_valid("8e2e2d2b-17d4-4cbf-938f_98ee46b3cd3f", 36));
 }
 
+/* SHA-1 against the test vectors of RFC 3174 section 7.3. */
+static void test_sha1(void **state)
+{
+	static const struct { const char *in; int repeat; const char *hex; } v[] = {
+		{ "abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		{ "a", 1000000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f" },
+		{ "0123456701234567012345670123456701234567012345670123456701234567", 10,
+		  "dea356a2cddd90c7a7ecedc5ebb563934f460452" },
+		{ "", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct tx_sha1 s;
+		unsigned char h[20];
+		char hex[41];
+		tx_sha1_init(&s);
+		for (int r = 0; r < v[i].repeat; r++)
+			tx_sha1_update(&s, v[i].in, strlen(v[i].in));
+		tx_sha1_final(&s, h);
+		for (int k = 0; k < 20; k++)
+			snprintf(hex + 2 * k, 3, "%02x", h[k]);
+		assert_string_equal(hex, v[i].hex);
+	}
+	/* fed in odd pieces, the same digest */
+	struct tx_sha1 s;
+	unsigned char a[20], b[20];
+	const char *t = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	tx_sha1_init(&s);
+	for (size_t i = 0, n = strlen(t); i < n; i += 3)
+		tx_sha1_update(&s, t + i, n - i < 3 ? n - i : 3);
+	tx_sha1_final(&s, a);
+	tx_sha1_init(&s);
+	tx_sha1_update(&s, t, strlen(t));
+	tx_sha1_final(&s, b);
+	assert_memory_equal(a, b, 20);
+}
+
+/* Version 5 UUIDs as Python's uuid.uuid5 makes them. */
+static void test_uuid5(void **state)
+{
+	static const unsigned char ns_dns[16] = { 0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
+		0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
+	char u[TX_UUID_BUF];
+
+	tx_uuid5(ns_dns, "python.org", 10, u);
+	assert_string_equal(u, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+	/* trilex's namespace: ids derived before stay the same */
+	tx_uuid5(tx_uuid_ns_trilex, "poc|JP|a|b", 10, u);
+	assert_string_equal(u, "d9958ab3-0502-5cc7-a152-59d9fa40be88");
+	/* the STIX SCO namespace (section 2.9): ipv4-addr 1.2.3.4 */
+	tx_uuid5(tx_uuid_ns_stix_sco, "{\"value\":\"1.2.3.4\"}", 19, u);
+	assert_string_equal(u, "0198f97b-e65d-5025-87e5-58bc39d4bdb4");
+}
+
 static void test_buf_cap(void **state)
 {
 	struct tx_buf b;
@@ -457,6 +513,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_sha1),
+		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_config),

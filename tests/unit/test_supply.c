@@ -428,6 +428,10 @@ static void test_stix_round_trip(void **state)
 			    "2024-01-01T00:00:00.000Z");
 	supply_stix_id("vulnerability", "osv:R-1", id1, sizeof(id1));
 	assert_string_equal(json_string_value(json_object_get(v, "id")), id1);
+	/* a real UUIDv5 in trilex's namespace over "TYPE\nKEY" (Python:
+	 * uuid.uuid5(UUID('6f1c2a3e-7b4d-4e8f-9a0b-1c2d3e4f5a6b'),
+	 * 'vulnerability\nosv:R-1')) */
+	assert_string_equal(id1, "vulnerability--02a04d9c-493f-5955-8de9-d78e2e83814f");
 	supply_stix_id("vulnerability", "osv:R-2", id2, sizeof(id2));
 	assert_string_not_equal(id1, id2);
 
