@@ -48,6 +48,7 @@ static const char *tlp_ref(const char *name)
 struct stored_bom {
 	int64_t pk;             /* its collection */
 	json_t *obj;            /* owned */
+	int in_inbox;           /* that collection is a partner's inbox */
 };
 
 struct load_ctx {
@@ -56,6 +57,7 @@ struct load_ctx {
 	struct stored_bom *boms;
 	size_t n_boms, cap_boms;
 	int64_t pk;
+	int in_inbox;           /* pk is a partner's inbox */
 	size_t bad;             /* objects of ours that did not load */
 	size_t rows;
 };
@@ -83,7 +85,7 @@ static int load_row(void *vctx, const struct store_row *row)
 			c->boms = nb;
 			c->cap_boms = ncap;
 		}
-		c->boms[c->n_boms++] = (struct stored_bom){ c->pk, obj };
+		c->boms[c->n_boms++] = (struct stored_bom){ c->pk, obj, c->in_inbox };
 		return 0;
 	}
 	ext = json_object_get(json_object_get(obj, "extensions"), SUPPLY_EXT_ID);
@@ -124,6 +126,7 @@ static int load_node(tx_store *st, struct load_ctx *c)
 		q.n_types = sizeof(types) / sizeof(types[0]);
 		q.limit = 1000;
 		c->pk = list[i].pk;
+		c->in_inbox = store_inbox_party(&list[i]) != NULL;
 		for (;;) {
 			memset(&page, 0, sizeof(page));
 			if (store_query_objects(st, &q, load_row, c, &page, &err) !=
@@ -334,9 +337,20 @@ static int recheck(tx_store *st, const supply_db *db, struct load_ctx *c,
 			json_array_append_new(notes, alert);
 			(*n_new)++;
 		}
+		/* With the BOM, unless it is a partner's: a partner's inbox holds
+		 * only what it signed, so our findings on its BOM are ours, in
+		 * our "alerts" collection (marked from the BOM, as above). */
+		int64_t into = c->boms[i].pk;
+		if (rc == 0 && json_array_size(notes) > 0 && c->boms[i].in_inbox) {
+			struct store_collection ac;
+			if (store_collection_ensure(st, "Alerts", "alerts this node"
+						    " published", "alerts", &ac, &err) !=
+			    TX_OK)
+				rc = cli_fail("%s", err.msg);
+			into = ac.pk;
+		}
 		if (rc == 0 && json_array_size(notes) > 0)
-			rc = ingest(st, c->boms[i].pk, notes, &added, &present,
-				    &failed);
+			rc = ingest(st, into, notes, &added, &present, &failed);
 		supply_report_free(&rep);
 		supply_bom_free(bom);
 		json_decref(notes);
@@ -700,7 +714,8 @@ static int sbom_add_run(int argc, char **argv)
 		json_decref(lc.boms[i].obj);
 	lc.n_boms = 0;
 	{
-		struct stored_bom sb = { col.pk, json_incref(obj) };
+		struct stored_bom sb = { col.pk, json_incref(obj),
+					 store_inbox_party(&col) != NULL };
 		free(lc.boms);
 		lc.boms = malloc(sizeof(sb));
 		if (lc.boms == NULL) {

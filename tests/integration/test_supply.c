@@ -381,8 +381,13 @@ static void test_partner_advisory_rechecks(void **state)
 	assert_int_equal(write(fd, adv, strlen(adv)), (ssize_t)strlen(adv));
 	close(fd);
 	const char *imp[] = { "advisory", "import", "--dir", uk.dir, tmp, NULL };
-	assert_int_equal(run_trilex(imp, NULL, &out, NULL), 0);
+	char *err = NULL;
+	int rc = run_trilex(imp, NULL, &out, &err);
+	if (rc != 0)
+		fprintf(stderr, "advisory import: exit %d\n%s%s", rc, out, err);
+	assert_int_equal(rc, 0);
 	free(out);
+	free(err);
 	unlink(tmp);
 	assert_true(wait_for(has_alert, &N, "TRILEX-TEST-0300", 20000));
 	assert_int_equal(node_stop(&uk), 0);
