@@ -356,6 +356,22 @@ static void print_table(const struct supply_report *rep, const char *title)
 			       f->fixed ? f->fixed : "-");
 		}
 	}
+	/* what a table row cannot hold: why a match is uncertain, which
+	 * CSAF product it is */
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct supply_finding *f = &rep->findings[i];
+
+		if (f->product == NULL && !(f->kind == SUPPLY_KIND_UNVERIFIED &&
+					    f->reason != NULL))
+			continue;
+		printf("  %zu:", f->rank);
+		if (f->product != NULL)
+			printf(" product \"%s\" (by %s)", f->product,
+			       f->matched_by ? f->matched_by : "?");
+		if (f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL)
+			printf("; uncertain: %s", f->reason);
+		putchar('\n');
+	}
 	printf("\n%-26s %6s\n", "kind", "count");
 	for (int k = 0; k < SUPPLY_KIND_COUNT; k++)
 		if (rep->by_kind[k] > 0)

@@ -565,6 +565,189 @@ static tx_err check_parts(struct ck *k, const struct supply_component *c,
 	return TX_OK;
 }
 
+/* ---- CSAF products ---- */
+
+#define CSAF_CAND_MAX 256
+
+/* The component's organisation (manufacturer, supplier, publisher). */
+static const char *comp_org(const struct supply_component *c)
+{
+	return c->manufacturer ? c->manufacturer :
+	       c->supplier ? c->supplier : c->publisher;
+}
+
+/* 1 the organisation names the product's vendor, 0 it names another,
+ * -1 one of them is not known. */
+static int vendor_agrees(const struct supply_component *c,
+			 const struct csaf_product *p)
+{
+	const char *org = comp_org(c);
+	char norm[512];
+
+	if (org == NULL || p->vendor_key == NULL || p->vendor_key[0] == '\0')
+		return -1;
+	vendor_normalise(org, norm, sizeof(norm));
+	if (norm[0] == '\0')
+		return -1;
+	return words_in(norm, p->vendor_key) || words_in(p->vendor_key, norm);
+}
+
+struct cand {
+	const struct csaf_product *p;
+	const char *by;      /* strongest evidence */
+	int strength;        /* 3 purl/cpe, 2 model number, 1 name */
+};
+
+static void cand_add(struct cand *cs, size_t *n, const struct csaf_product *p,
+		     const char *by, int strength)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (cs[i].p == p) {
+			if (strength > cs[i].strength) {
+				cs[i].by = by;
+				cs[i].strength = strength;
+			}
+			return;
+		}
+	}
+	if (*n < CSAF_CAND_MAX)
+		cs[(*n)++] = (struct cand){ p, by, strength };
+}
+
+static void cand_lookup(const supply_db *db, struct cand *cs, size_t *n,
+			char kind, const char *value, const char *by,
+			int strength)
+{
+	char key[600];
+
+	if (value == NULL || csaf_key(key, sizeof(key), kind, value) != 0)
+		return;
+	for (const struct csaf_ref *r = htab_get(&db->csaf_keys, key); r != NULL;
+	     r = r->next)
+		cand_add(cs, n, r->p, by, strength);
+}
+
+static tx_err csaf_finding(struct ck *k, const struct supply_component *c,
+			   const struct supply_finding *base,
+			   const struct cand *cd, const struct csaf_hit *h,
+			   const char *why)
+{
+	struct supply_finding f = *base;
+
+	if (h->status != CSAF_AFFECTED && h->status != CSAF_INVESTIGATING)
+		return TX_OK; /* fixed, not affected, recommended */
+	if (h->status == CSAF_INVESTIGATING && why == NULL)
+		why = "the advisory says the product is under investigation";
+	/* one finding per component and vulnerability of a document; a
+	 * certain match replaces an uncertain one */
+	for (size_t i = 0; i < k->rep->n; i++) {
+		struct supply_finding *o = &k->rep->findings[i];
+
+		if (o->comp != c || o->product == NULL ||
+		    strcmp(o->advisories[0], h->doc_id) != 0)
+			continue;
+		if (h->cve ? o->n_advisories < 2 ||
+			     strcmp(o->advisories[1], h->cve) != 0 :
+			     o->n_advisories != 1)
+			continue;
+		if (why == NULL && o->kind == SUPPLY_KIND_UNVERIFIED) {
+			o->kind = o->exploited ? SUPPLY_KIND_KNOWN_EXPLOITED :
+				  SUPPLY_KIND_VULNERABLE;
+			o->reason = NULL;
+			o->product = cd->p->full_name;
+			o->matched_by = cd->by;
+			o->remediation = h->remediation;
+		}
+		if (h->sev > o->severity)
+			o->severity = h->sev;
+		return TX_OK;
+	}
+	f.advisories[f.n_advisories++] = h->doc_id;
+	if (h->cve != NULL)
+		f.advisories[f.n_advisories++] = h->cve;
+	f.severity = h->sev;
+	f.exploited = h->cve != NULL && k->db->kev.n > 0 &&
+		      htab_get(&k->db->kev, h->cve) != NULL;
+	if (why != NULL)
+		f.kind = SUPPLY_KIND_UNVERIFIED;
+	else if (f.exploited)
+		f.kind = SUPPLY_KIND_KNOWN_EXPLOITED;
+	else
+		f.kind = SUPPLY_KIND_VULNERABLE;
+	if (f.exploited && f.severity < SUPPLY_SEV_HIGH)
+		f.severity = SUPPLY_SEV_HIGH;
+	f.reason = why;
+	f.product = cd->p->full_name;
+	f.matched_by = cd->by;
+	f.remediation = h->remediation;
+	return add_finding(k, &f);
+}
+
+/*
+ * A component against the products of CSAF documents. Candidates come
+ * from the index: its purl and CPE, its part number and name as model
+ * numbers, its name as a product name. Then:
+ *   purl or CPE equal                        the product
+ *   model number or product name equal,
+ *     and the vendor agrees                  the product
+ *     and a vendor is not known              uncertain (said so)
+ *     and the vendor differs                 not this product
+ * and the version decides (csaf_version_in): in, out, or uncertain.
+ */
+static tx_err check_csaf(struct ck *k, const struct supply_component *c,
+			 const struct supply_finding *base)
+{
+	struct cand cs[CSAF_CAND_MAX];
+	struct purl pu;
+	const char *version = c->version;
+	size_t n = 0;
+	tx_err rc;
+
+	if (k->db->csaf_keys.n == 0)
+		return TX_OK;
+	cand_lookup(k->db, cs, &n, 'p', c->purl, "purl", 3);
+	cand_lookup(k->db, cs, &n, 'c', c->cpe, "cpe", 3);
+	cand_lookup(k->db, cs, &n, 'm', c->part_number, "model number", 2);
+	if (c->part_number != c->name)
+		cand_lookup(k->db, cs, &n, 'm', c->name, "model number", 2);
+	cand_lookup(k->db, cs, &n, 'n', c->name, "product name", 1);
+	if (n == 0)
+		return TX_OK;
+	if ((version == NULL || version[0] == '\0') &&
+	    purl_parse(c->purl, &pu) == 0 && pu.version[0] != '\0')
+		version = pu.version;
+	for (size_t i = 0; i < n; i++) {
+		const struct cand *cd = &cs[i];
+		const char *why = NULL, *vwhy = NULL;
+
+		if (cd->strength < 3) {
+			int va = vendor_agrees(c, cd->p);
+
+			if (va == 0)
+				continue;
+			if (va < 0)
+				why = comp_org(c) == NULL ?
+				      "the component names no supplier or "
+				      "manufacturer to confirm the vendor" :
+				      "the advisory names no vendor to confirm";
+		}
+		switch (csaf_version_in(cd->p, version, &vwhy)) {
+		case CSAF_V_NO:
+			continue;
+		case CSAF_V_UNSURE:
+			if (why == NULL)
+				why = vwhy;
+			break;
+		case CSAF_V_YES:
+			break;
+		}
+		for (const struct csaf_hit *h = cd->p->hits; h != NULL; h = h->next)
+			if ((rc = csaf_finding(k, c, base, cd, h, why)) != TX_OK)
+				return rc;
+	}
+	return TX_OK;
+}
+
 static int tier_key(int tier)
 {
 	return tier == 0 ? 100 : tier;
@@ -636,6 +819,8 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 			goto out;
 		if ((rc = check_parts(&k, c, &base)) != TX_OK)
 			goto out;
+		if ((rc = check_csaf(&k, c, &base)) != TX_OK)
+			goto out;
 	}
 	if (rep->n > 1)
 		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
@@ -683,6 +868,15 @@ json_t *supply_report_json(const struct supply_report *rep)
 			      "severity", supply_severity_name(f->severity),
 			      "fixed", str_or_null(f->fixed),
 			      "rank", (json_int_t)f->rank);
+		if (o != NULL && f->reason != NULL)
+			json_object_set_new(o, "reason", json_string(f->reason));
+		if (o != NULL && f->product != NULL)
+			json_object_set_new(o, "product", json_pack("{s:s, s:s}",
+				"name", f->product, "matched_by",
+				f->matched_by ? f->matched_by : "?"));
+		if (o != NULL && f->remediation != NULL)
+			json_object_set_new(o, "remediation",
+					    json_string(f->remediation));
 		if (o == NULL || json_array_append_new(list, o) != 0)
 			goto fail;
 	}

@@ -196,6 +196,7 @@ static tx_err read_component(struct bctx *c, const json_t *obj,
 	    (rc = opt_str(c, obj, "version", path, &sc->version)) != TX_OK ||
 	    (rc = opt_str(c, obj, "purl", path, &sc->purl)) != TX_OK ||
 	    (rc = opt_str(c, obj, "cpe", path, &sc->cpe)) != TX_OK ||
+	    (rc = opt_str(c, obj, "bom-ref", path, &sc->bom_ref)) != TX_OK ||
 	    (rc = opt_str(c, obj, "publisher", path, &sc->publisher)) != TX_OK ||
 	    (rc = org_name(c, obj, "supplier", path, &sc->supplier)) != TX_OK ||
 	    (rc = org_name(c, obj, "manufacturer", path, &sc->manufacturer)) ||

@@ -9,6 +9,7 @@
  * packages. Errors name the JSON path of the bad field.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -295,15 +296,16 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 
 static tx_err load_affected(supply_db *db, struct advisory *adv,
 			    const json_t *af, const char *name,
-			    const char *path, struct tx_error *err)
+			    const char *path, struct adv_affected **out,
+			    struct tx_error *err)
 {
 	const json_t *pkg, *ranges, *r;
 	const char *eco, *pname;
 	struct adv_affected *a;
-	char sub[256], *key;
+	char sub[256];
 	size_t i;
-	void *old = NULL;
 
+	*out = NULL;
 	if (!json_is_object(af))
 		return bad(err, name, path, "must be an object");
 	pkg = json_object_get(af, "package");
@@ -362,7 +364,17 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 	if (a->sev == SUPPLY_SEV_UNKNOWN)
 		a->sev = sev_of_word(json_string_value(json_object_get(
 			json_object_get(af, "database_specific"), "severity")));
-	key = pkg_key(&db->arena, a->eco, eco, pname);
+	*out = a;
+	return TX_OK;
+}
+
+/* Index an advisory's affected entries, once the whole entry is valid. */
+static tx_err index_affected(supply_db *db, struct adv_affected *a,
+			     struct tx_error *err)
+{
+	char *key = pkg_key(&db->arena, a->eco, a->ecosystem, a->name);
+	void *old = NULL;
+
 	if (key == NULL)
 		return nomem(err);
 	if (htab_put(&db->packages, key, a, &old) != TX_OK)
@@ -377,6 +389,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 	const char *id;
 	const json_t *affected, *af;
 	struct advisory *adv;
+	struct adv_affected **pending = NULL;
 	char sub[64];
 	size_t i;
 	tx_err rc = TX_OK;
@@ -401,15 +414,31 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 		return bad(err, name, "affected", "must be a list");
 	if (json_array_size(affected) > SUPPLY_MAX_LIST)
 		return bad(err, name, "affected", "too many entries");
+	if (json_array_size(affected) > 0 &&
+	    (pending = calloc(json_array_size(affected), sizeof(*pending))) ==
+	    NULL)
+		return nomem(err);
+	/* nothing is indexed before the whole entry is read: a bad entry
+	 * that is skipped leaves nothing behind */
 	json_array_foreach(affected, i, af) {
 		snprintf(sub, sizeof(sub), "affected[%zu]", i);
-		if ((rc = load_affected(db, adv, af, name, sub, err)) != TX_OK)
-			return rc;
+		if ((rc = load_affected(db, adv, af, name, sub, &pending[i],
+					err)) != TX_OK)
+			goto out;
 	}
+	for (i = 0; i < json_array_size(affected); i++)
+		if (pending[i] != NULL &&
+		    (rc = index_affected(db, pending[i], err)) != TX_OK)
+			goto out;
+	free(pending);
+	pending = NULL;
 	if (htab_put(&db->advisories, adv->id, adv, NULL) != TX_OK)
 		return nomem(err);
 	db->counts.advisories++;
 	if (adv->malicious)
 		db->counts.malicious++;
 	return share_osv(db, doc, adv, err);
+out:
+	free(pending);
+	return rc;
 }

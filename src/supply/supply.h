@@ -59,6 +59,7 @@ struct supply_component {
 	const char *version;       /* or NULL */
 	const char *purl;          /* or NULL */
 	const char *cpe;           /* or NULL */
+	const char *bom_ref;       /* or NULL */
 	const char *supplier;      /* supplier.name, or NULL */
 	const char *manufacturer;  /* manufacturer.name (1.6) or NULL */
 	const char *author;        /* or NULL */
@@ -113,6 +114,10 @@ struct supply_counts {
 	size_t kev;
 	size_t categories;
 	size_t stix_ignored; /* STIX objects that were not ours */
+	size_t csaf;         /* CSAF 2.0 documents */
+	size_t csaf_products; /* products named in their product trees */
+	size_t vex;          /* VEX statements (CycloneDX VEX, OpenVEX) */
+	size_t skipped;      /* bad documents skipped (supply_db_on_problem) */
 };
 
 /* A new, empty database using at most mem_cap bytes (0: 4 GiB). The
@@ -151,6 +156,17 @@ tx_err supply_db_load_buffer(supply_db *db, const char *name,
 tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 			   struct tx_error *err);
 void supply_db_counts(const supply_db *db, struct supply_counts *c);
+
+/*
+ * What to do with a bad document inside a load: by default (fn NULL) the
+ * first one stops supply_db_load_path with its error. With fn set, each
+ * document of a file, folder or archive that is not valid
+ * (TX_ERR_INVALID or TX_ERR_TOOBIG) is handed to fn with its message
+ * (file, archive member, JSON path) and skipped; nothing of it is kept,
+ * everything valid around it is, and it is counted in counts.skipped.
+ */
+typedef void (*supply_problem_fn)(void *ctx, const struct tx_error *err);
+void supply_db_on_problem(supply_db *db, supply_problem_fn fn, void *ctx);
 
 /* ---- checking (supply/check.c) ---- */
 
@@ -197,7 +213,12 @@ struct supply_finding {
 	const char *category;     /* priority category id, or NULL */
 	int tier;                 /* 1 = protect first; 0 = uncategorised */
 	size_t rank;              /* 1 = most urgent */
-	const char *reason;       /* watch list / parts list reason, or NULL */
+	const char *reason;       /* watch list / parts list reason, or why
+				   * an unverified finding is uncertain */
+	const char *product;      /* CSAF: the product's full name, or NULL */
+	const char *matched_by;   /* CSAF: "purl", "cpe", "model number",
+				   * "product name"; NULL otherwise */
+	const char *remediation;  /* CSAF: "vendor_fix: ...", or NULL */
 };
 
 struct supply_report {
