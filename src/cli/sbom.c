@@ -323,6 +323,15 @@ static int pick_collection(tx_store *st, const char *dir, const char *coll,
 	return 0;
 }
 
+/* A bad advisory document: said, skipped; the rest still loads. */
+static void advisory_problem(void *ctx, const struct tx_error *err)
+{
+	size_t *n = ctx;
+
+	if ((*n)++ < 20)
+		fprintf(stderr, "trilex: skipped %s\n", err->msg);
+}
+
 /* ---- sbom check ---- */
 
 static void print_table(const struct supply_report *rep, const char *title)
@@ -409,7 +418,7 @@ static int sbom_check_run(int argc, char **argv)
 	supply_bom *bom = NULL;
 	tx_store *st = NULL;
 	char *text = NULL;
-	size_t len, n_paths = 0;
+	size_t len, n_paths = 0, n_skipped = 0;
 	int c, json = 0, fail_on = -1, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -445,6 +454,7 @@ static int sbom_check_run(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
+	supply_db_on_problem(db, advisory_problem, &n_skipped);
 	/* files first: where both hold an advisory, the file's copy wins */
 	for (size_t i = 0; i < n_paths; i++) {
 		if (supply_db_load_path(db, paths[i], &err) != TX_OK) {
@@ -464,6 +474,9 @@ static int sbom_check_run(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
+	if (n_skipped > 0)
+		fprintf(stderr, "trilex: warning: %zu advisory documents were not "
+			"valid and were left out of this check\n", n_skipped);
 	if (json) {
 		json_t *o = supply_report_json(&rep);
 		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
@@ -517,6 +530,7 @@ static int advisory_import_run(int argc, char **argv)
 	json_t *objs = NULL;
 	tx_store *st = NULL;
 	size_t added = 0, present = 0, failed = 0, n_boms = 0, n_new = 0;
+	size_t n_skipped = 0;
 	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -540,6 +554,7 @@ static int advisory_import_run(int argc, char **argv)
 		goto out;
 	}
 	supply_db_set_emit(db, objs, &so);
+	supply_db_on_problem(db, advisory_problem, &n_skipped);
 	for (int i = optind; i < argc; i++) {
 		if (supply_db_load_path(db, argv[i], &err) != TX_OK) {
 			cli_fail("%s", err.msg);
@@ -552,7 +567,15 @@ static int advisory_import_run(int argc, char **argv)
 	printf("%zu advisories (%zu malicious), %zu KEV entries, %zu vendors, "
 	       "%zu parts%s\n", cn.advisories, cn.malicious, cn.kev, cn.vendors,
 	       cn.parts, json_array_size(objs) > cn.advisories + cn.kev +
-	       cn.vendors + cn.parts ? ", a priority list" : "");
+	       cn.vendors + cn.parts + cn.csaf + cn.vex ? ", a priority list" : "");
+	if (cn.csaf > 0)
+		printf("%zu CSAF documents (%zu products)\n", cn.csaf,
+		       cn.csaf_products);
+	if (cn.vex > 0)
+		printf("%zu VEX statements\n", cn.vex);
+	if (n_skipped > 0)
+		fprintf(stderr, "trilex: %zu documents were not valid and were "
+			"skipped; everything else was imported\n", n_skipped);
 	printf("%zu objects: %zu added, %zu already present, %zu failed "
 	       "(collection %s, TLP:%s)\n", json_array_size(objs), added, present,
 	       failed, col.alias[0] ? col.alias : col.id, tlp);
@@ -560,7 +583,7 @@ static int advisory_import_run(int argc, char **argv)
 	if (cli_sbom_recheck(st, &n_boms, &n_new) != 0)
 		goto out;
 	printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms, n_new);
-	rc = failed > 0 ? 3 : 0;
+	rc = failed > 0 || n_skipped > 0 ? 3 : 0;
 out:
 	json_decref(objs);
 	supply_db_free(db);
@@ -572,8 +595,9 @@ const struct cmd cmd_advisory_import = {
 	.name = "advisory import",
 	.usage = "--dir DIR [--collection ID] [--tlp clear|green|amber|red] "
 		 "PATH...",
-	.summary = "store OSV, KEV, vendor, parts and priority lists (files, "
-		   "folders, .tar.gz) as STIX; re-check stored BOMs",
+	.summary = "store OSV, CSAF 2.0, KEV, vendor, parts and priority lists "
+		   "(files, folders, .tar.gz) as STIX; re-check stored BOMs; "
+		   "bad documents are named and skipped (exit 3)",
 	.run = advisory_import_run,
 };
 

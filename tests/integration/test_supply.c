@@ -389,6 +389,204 @@ static void test_partner_advisory_rechecks(void **state)
 	node_destroy(&uk);
 }
 
+/* The finding of this component path, kind and advisory, or NULL. */
+static json_t *finding_adv(json_t *rep, const char *path, const char *kind,
+			   const char *adv)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "findings"), i, f) {
+		const char *p = json_string_value(json_object_get(
+			json_object_get(f, "component"), "path"));
+		const char *k = json_string_value(json_object_get(f, "kind"));
+		json_t *ids = json_object_get(f, "advisories");
+		int has = 0;
+
+		for (size_t j = 0; j < json_array_size(ids); j++)
+			has |= strcmp(json_string_value(json_array_get(ids, j)), adv) == 0;
+		if (p && k && has && strcmp(p, path) == 0 && strcmp(k, kind) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static size_t findings_of(json_t *rep, const char *path)
+{
+	json_t *f;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(rep, "findings"), i, f)
+		n += strcmp(json_string_value(json_object_get(json_object_get(f,
+			"component"), "path")), path) == 0;
+	return n;
+}
+
+static const char *str_at(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	return json_string_value(b ? json_object_get(v, b) : v);
+}
+
+/* CSAF 2.0: our own advisory (ranges, exact versions, model numbers, purl,
+ * an unreadable range), with one bad document beside it in an archive. */
+static void test_csaf_own_documents(void **state)
+{
+	char tar[4096], bom[4096], *out = NULL, *err = NULL;
+	json_t *rep, *f;
+
+	testdata_path("supply/csaf-mixed.tar.gz", tar, sizeof(tar));
+	testdata_path("supply/ot.cdx.json", bom, sizeof(bom));
+	const char *args[] = { "sbom", "check", "--advisories", tar, "--json", bom,
+			       NULL };
+	assert_int_equal(run_trilex(args, NULL, &out, &err), 0);
+	/* the bad member is named, with the field; the good one still counts */
+	assert_non_null(strstr(err, "csaf-mixed.tar.gz:csaf/bad.json: "
+			       "vulnerabilities[0].product_status.known_affected[2]: "
+			       "product id \"P9\" is not defined"));
+	assert_non_null(strstr(err, "1 advisory documents were not valid"));
+	rep = json_loads(out, 0, NULL);
+	assert_non_null(rep);
+	free(out);
+	free(err);
+	/* inside >=2.0|<2.4.1, by product name and vendor (legal suffix) */
+	f = finding_adv(rep, "PLC-5000@2.3.9", "vulnerable",
+			"CVE-2024-90001");
+	assert_non_null(f);
+	assert_string_equal(str_at(f, "severity", NULL), "critical");
+	assert_string_equal(str_at(f, "product", "matched_by"), "product name");
+	assert_string_equal(str_at(f, "remediation", NULL),
+			    "vendor_fix: Update to 2.4.1");
+	/* 2.4.1 is the fixed version: nothing */
+	assert_int_equal(findings_of(rep, "PLC-5000@2.4.1"), 0);
+	/* by its part number as a model number */
+	f = finding_adv(rep, "controller@2.1", "vulnerable",
+			"ACME-SA-2024-001");
+	assert_non_null(f);
+	assert_string_equal(str_at(f, "product", "matched_by"), "model number");
+	/* by purl, vers range */
+	f = finding_adv(rep, "edgegate-firmware@3.0.2", "vulnerable",
+			"CVE-2024-90002");
+	assert_non_null(f);
+	assert_string_equal(str_at(f, "product", "matched_by"), "purl");
+	assert_string_equal(str_at(f, "severity", NULL), "medium");
+	assert_int_equal(findings_of(rep, "edgegate-firmware@3.1.0"),
+			 0);
+	/* a range in words: uncertain, and said why */
+	f = finding_adv(rep, "HMI Panel@1.0", "unverified", "CVE-2024-90001");
+	assert_non_null(f);
+	assert_non_null(strstr(str_at(f, "reason", NULL), "not machine-readable"));
+	json_decref(rep);
+}
+
+/* The 344 CISA ICS advisories of 2024 against a BOM of real products. */
+static void test_csaf_cisa_2024(void **state)
+{
+	char tar[4096], bom[4096], hbom[4096];
+	json_t *rep, *f;
+
+	if (!shared_path("data/advisories/cisa-csaf-ot-2024.tar.gz", tar,
+			 sizeof(tar)))
+		skip();
+	testdata_path("supply/ot.cdx.json", bom, sizeof(bom));
+	const char *args[] = { "sbom", "check", "--advisories", tar, "--json", bom,
+			       NULL };
+	rep = run_json(args, 0);
+	/* Siemens SCALANCE SC622-2C V3.0.5 (ICSA-24-046-09): < V3.1 and all
+	 * versions, not < V3.0.2 */
+	f = finding_adv(rep, "SCALANCE SC622-2C@V3.0.5", "vulnerable",
+			"CVE-2023-44319");
+	assert_non_null(f);
+	assert_string_equal(str_at(f, "product", "name"),
+			    "SCALANCE SC622-2C (6GK5622-2GS00-2AC2)");
+	assert_non_null(finding_adv(rep, "SCALANCE SC622-2C@V3.0.5", "vulnerable",
+				    "CVE-2024-3596"));
+	/* the same order number without a vendor: uncertain, with the reason */
+	f = finding_adv(rep, "6GK5622-2GS00-2AC2@V3.0.5", "unverified",
+			"CVE-2023-44319");
+	assert_non_null(f);
+	assert_non_null(strstr(str_at(f, "reason", NULL), "no supplier or "
+			       "manufacturer"));
+	/* ... and under another vendor's name: not that product */
+	assert_int_equal(findings_of(rep, "6GK5622-2GS00-2AC2@V3.0.6"), 0);
+	/* Yokogawa PC2CKM (ICSA-24-261-03, >=R1.01.00|<R2.03.00) */
+	assert_non_null(finding_adv(rep, "Dual-redundant Platform for Computer "
+				    "(PC2CKM)@R1.02.00", "vulnerable",
+				    "CVE-2024-8110"));
+	assert_int_equal(findings_of(rep, "Dual-redundant Platform for Computer "
+				     "(PC2CKM)@R2.03.00"), 0);
+	json_decref(rep);
+
+	/* the shared HBOM's connectors and chips are in no ICS advisory */
+	if (!shared_path("data/sbom/pcie-sata-adapter-board.hbom.cdx.json", hbom,
+			 sizeof(hbom)))
+		skip();
+	const char *h[] = { "sbom", "check", "--advisories", tar, "--json", hbom,
+			    NULL };
+	rep = run_json(h, 0);
+	assert_int_equal(json_array_size(json_object_get(rep, "findings")), 0);
+	json_decref(rep);
+}
+
+/* Imported into a node: shared as STIX under the stricter of --tlp and
+ * the document's own TLP, and read back to the same findings. */
+static void test_csaf_import(void **state)
+{
+	char tar[4096], bom[4096], cisa[4096], *out = NULL, *err = NULL;
+	struct http_resp r;
+	json_t *a, *b, *o;
+	size_t i;
+	int seen = 0;
+
+	testdata_path("supply/csaf-mixed.tar.gz", tar, sizeof(tar));
+	testdata_path("supply/ot.cdx.json", bom, sizeof(bom));
+	const char *imp[] = { "advisory", "import", "--dir", N.dir, "--collection",
+			      "main", tar, NULL };
+	/* one document was bad: named, skipped, exit 3; the other stored */
+	assert_int_equal(run_trilex(imp, NULL, &out, &err), 3);
+	assert_non_null(strstr(out, "1 CSAF documents (4 products)"));
+	assert_non_null(strstr(err, "csaf/bad.json: vulnerabilities[0]"));
+	free(out);
+	free(err);
+	assert_int_equal(http(&N, "GET", "/api/collections/main/objects/?match[type]="
+			      "vulnerability&limit=500", "reader", NULL, NULL, NULL,
+			      0, &r), 0);
+	assert_int_equal(r.status, 200);
+	json_array_foreach(json_object_get(r.json, "objects"), i, o) {
+		if (strcmp(str_at(o, "name", NULL), "ACME-SA-2024-001") != 0)
+			continue;
+		seen = 1;
+		/* TLP:AMBER in the document beats the default TLP:GREEN */
+		assert_string_equal(json_string_value(json_array_get(json_object_get(
+			o, "object_marking_refs"), 0)),
+			"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82");
+	}
+	assert_true(seen);
+	http_free(&r);
+	if (!shared_path("data/advisories/cisa-csaf-ot-2024.tar.gz", cisa,
+			 sizeof(cisa)))
+		skip();
+	const char *imp2[] = { "advisory", "import", "--dir", N.dir, "--collection",
+			       "main", cisa, NULL };
+	assert_int_equal(run_trilex(imp2, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "344 CSAF documents"));
+	assert_non_null(strstr(out, "0 failed"));
+	free(out);
+	free(err);
+	const char *from_dir[] = { "sbom", "check", "--dir", N.dir, "--json", bom,
+				   NULL };
+	const char *from_files[] = { "sbom", "check", "--advisories", tar,
+				     "--advisories", cisa, "--json", bom, NULL };
+	a = run_json(from_dir, 0);
+	b = run_json(from_files, 0);
+	assert_true(json_array_size(json_object_get(a, "findings")) > 10);
+	assert_true(json_equal(json_object_get(a, "findings"),
+			       json_object_get(b, "findings")));
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +597,9 @@ int main(void)
 		cmocka_unit_test(test_import_check_dir_and_taxii),
 		cmocka_unit_test(test_sbom_add_then_new_advisory),
 		cmocka_unit_test(test_partner_advisory_rechecks),
+		cmocka_unit_test(test_csaf_own_documents),
+		cmocka_unit_test(test_csaf_cisa_2024),
+		cmocka_unit_test(test_csaf_import),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
