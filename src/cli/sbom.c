@@ -336,7 +336,11 @@ static void advisory_problem(void *ctx, const struct tx_error *err)
 
 static void print_table(const struct supply_report *rep, const char *title)
 {
-	printf("%s: %zu components, %zu findings\n", title, rep->components, rep->n);
+	printf("%s: %zu components, %zu findings", title, rep->components, rep->n);
+	if (rep->vex_marked > 0)
+		printf(" (%zu covered by VEX statements, %zu of them not "
+		       "applicable)", rep->vex_marked, rep->vex_cleared);
+	putchar('\n');
 	if (rep->n > 0) {
 		printf("\n%-5s %-4s %-9s %-26s %-44s %-28s %s\n", "rank", "tier",
 		       "severity", "kind", "component", "advisories", "fixed");
@@ -370,15 +374,29 @@ static void print_table(const struct supply_report *rep, const char *title)
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct supply_finding *f = &rep->findings[i];
 
-		if (f->product == NULL && !(f->kind == SUPPLY_KIND_UNVERIFIED &&
-					    f->reason != NULL))
+		if (f->product == NULL && f->vex_state == NULL &&
+		    !(f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL))
 			continue;
+		const char *sep = " ";
+
 		printf("  %zu:", f->rank);
-		if (f->product != NULL)
-			printf(" product \"%s\" (by %s)", f->product,
+		if (f->product != NULL) {
+			printf("%sproduct \"%s\" (by %s)", sep, f->product,
 			       f->matched_by ? f->matched_by : "?");
-		if (f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL)
-			printf("; uncertain: %s", f->reason);
+			sep = "; ";
+		}
+		if (f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL) {
+			printf("%suncertain: %s", sep, f->reason);
+			sep = "; ";
+		}
+		if (f->vex_state != NULL)
+			printf("%sVEX %s%s%s%s%s%s (%s)%s", sep, f->vex_state,
+			       f->vex_justification ? ": " : "",
+			       f->vex_justification ? f->vex_justification : "",
+			       f->vex_detail ? " \"" : "",
+			       f->vex_detail ? f->vex_detail : "",
+			       f->vex_detail ? "\"" : "", f->vex_source,
+			       f->vex_cleared ? ", not counted for --fail-on" : "");
 		putchar('\n');
 	}
 	printf("\n%-26s %6s\n", "kind", "count");
@@ -393,7 +411,8 @@ static void print_table(const struct supply_report *rep, const char *title)
 static int fail_on_met(const struct supply_report *rep, int level)
 {
 	for (size_t i = 0; i < rep->n; i++)
-		if ((int)supply_severity_effective(rep->findings[i].severity) >= level)
+		if (!rep->findings[i].vex_cleared &&
+		    (int)supply_severity_effective(rep->findings[i].severity) >= level)
 			return 1;
 	return 0;
 }

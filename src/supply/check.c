@@ -748,6 +748,114 @@ static tx_err check_csaf(struct ck *k, const struct supply_component *c,
 	return TX_OK;
 }
 
+/* ---- VEX ---- */
+
+static int same_version(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	if (a[0] == 'v' && b[0] != 'v')
+		a++;
+	if (b[0] == 'v' && a[0] != 'v')
+		b++;
+	return strcmp(a, b) == 0;
+}
+
+/* Statement s speaks of component c (of bom) at its version. */
+static int vex_covers(const struct vex_stmt *s, const struct supply_component *c,
+		      const supply_bom *bom)
+{
+	char key[600];
+	const char *version = c->version;
+	struct purl pu;
+
+	switch (s->match) {
+	case VEX_BY_PURL:
+		if (c->purl == NULL || csaf_key(key, sizeof(key), 'p', c->purl) != 0 ||
+		    strcmp(key, s->product) != 0)
+			return 0;
+		if (purl_parse(c->purl, &pu) == 0 && pu.version[0] != '\0')
+			version = pu.version;
+		break;
+	case VEX_BY_CPE:
+		if (c->cpe == NULL || csaf_key(key, sizeof(key), 'c', c->cpe) != 0 ||
+		    strcmp(key, s->product) != 0)
+			return 0;
+		break;
+	case VEX_BY_REF:
+		if (c->bom_ref == NULL || strcmp(c->bom_ref, s->product) != 0)
+			return 0;
+		if (s->bom_serial != NULL && (supply_bom_serial(bom) == NULL ||
+		    strcmp(s->bom_serial, supply_bom_serial(bom)) != 0))
+			return 0;
+		break;
+	}
+	if (s->version != NULL)
+		return same_version(s->version, version);
+	if (s->range != NULL) {
+		struct csaf_product p = { .range = s->range };
+		const char *why;
+
+		/* only a version surely inside: an uncertain one stays open */
+		return csaf_version_in(&p, version, &why) == CSAF_V_YES;
+	}
+	return 1; /* the product, every version */
+}
+
+static int vex_clears(const char *state)
+{
+	static const char *const cleared[] = { "not_affected", "false_positive",
+		"resolved", "resolved_with_pedigree", "fixed", NULL };
+
+	for (size_t i = 0; cleared[i]; i++)
+		if (strcmp(state, cleared[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Mark the findings that VEX statements cover; never remove one. A
+ * statement naming a version beats one naming the whole product; among
+ * equals the last loaded wins (OpenVEX: later statements supersede). */
+static void apply_vex(const supply_db *db, const supply_bom *bom,
+		      struct supply_report *rep)
+{
+	if (db->vex.n == 0)
+		return;
+	for (size_t i = 0; i < rep->n; i++) {
+		struct supply_finding *f = &rep->findings[i];
+		const struct vex_stmt *best = NULL;
+
+		if (f->kind != SUPPLY_KIND_VULNERABLE &&
+		    f->kind != SUPPLY_KIND_KNOWN_EXPLOITED &&
+		    f->kind != SUPPLY_KIND_UNVERIFIED)
+			continue;
+		for (size_t a = 0; a < f->n_advisories; a++) {
+			for (const struct vex_ref *r = htab_get(&db->vex,
+							       f->advisories[a]);
+			     r != NULL; r = r->next) {
+				const struct vex_stmt *s = r->s;
+
+				if (!vex_covers(s, f->comp, bom))
+					continue;
+				/* chains are newest first */
+				if (best == NULL || (best->version == NULL &&
+						     best->range == NULL &&
+						     (s->version || s->range)))
+					best = s;
+			}
+		}
+		if (best == NULL)
+			continue;
+		f->vex_state = best->state;
+		f->vex_justification = best->justification;
+		f->vex_detail = best->detail;
+		f->vex_source = best->source;
+		f->vex_cleared = vex_clears(best->state);
+		rep->vex_marked++;
+		rep->vex_cleared += f->vex_cleared != 0;
+	}
+}
+
 static int tier_key(int tier)
 {
 	return tier == 0 ? 100 : tier;
@@ -822,6 +930,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 		if ((rc = check_csaf(&k, c, &base)) != TX_OK)
 			goto out;
 	}
+	apply_vex(db, bom, rep);
 	if (rep->n > 1)
 		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -877,6 +986,12 @@ json_t *supply_report_json(const struct supply_report *rep)
 		if (o != NULL && f->remediation != NULL)
 			json_object_set_new(o, "remediation",
 					    json_string(f->remediation));
+		if (o != NULL && f->vex_state != NULL)
+			json_object_set_new(o, "vex", json_pack(
+				"{s:s, s:o, s:o, s:s, s:b}", "state", f->vex_state,
+				"justification", str_or_null(f->vex_justification),
+				"detail", str_or_null(f->vex_detail), "source",
+				f->vex_source, "cleared", f->vex_cleared));
 		if (o == NULL || json_array_append_new(list, o) != 0)
 			goto fail;
 	}
@@ -891,6 +1006,10 @@ json_t *supply_report_json(const struct supply_report *rep)
 	json_object_set_new(sum, "findings", json_integer((json_int_t)rep->n));
 	json_object_set_new(sum, "by_kind", kinds);
 	json_object_set_new(sum, "by_severity", sevs);
+	if (rep->vex_marked > 0)
+		json_object_set_new(sum, "vex", json_pack("{s:I, s:I}", "marked",
+			(json_int_t)rep->vex_marked, "cleared",
+			(json_int_t)rep->vex_cleared));
 	json_object_set_new(root, "findings", list);
 	json_object_set_new(root, "summary", sum);
 	return root;

@@ -106,7 +106,11 @@ int csaf_key(char *out, size_t n, char kind, const char *value)
 		size_t len = strcspn(value, "?#"), o = 0;
 		const char *at = NULL;
 
-		if (strncmp(value, "pkg:", 4) != 0)
+		const char *slash = strchr(value + 4, '/');
+
+		/* pkg:type/name at the least */
+		if (strncmp(value, "pkg:", 4) != 0 || slash == NULL ||
+		    slash == value + 4 || slash[1] == '\0' || slash[1] == '@')
 			return -1;
 		for (size_t i = 0; i < len; i++) {
 			if (value[i] == '/')

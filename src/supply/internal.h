@@ -148,6 +148,8 @@ struct supply_db {
 	struct htab kev;           /* CVE id -> kev_entry */
 	struct htab csaf_docs;     /* CSAF tracking id -> its id (dedup) */
 	struct htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
+	struct htab vex;           /* vulnerability id / alias -> vex_ref */
+	struct htab vex_docs;      /* VEX document id (dedup) */
 	struct category cats[SUPPLY_MAX_CATEGORIES];
 	size_t n_cats;
 	int cats_loaded;           /* a list replaced the built-in one */
@@ -237,6 +239,40 @@ enum csaf_vmatch { CSAF_V_NO, CSAF_V_YES, CSAF_V_UNSURE };
  * for CSAF_V_UNSURE *why says why (static text). */
 enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
 				 const char **why);
+
+/* ---- VEX statements (vex.c) ---- */
+
+enum vex_by { VEX_BY_PURL, VEX_BY_CPE, VEX_BY_REF };
+
+/* One statement about one product (identifier) and one vulnerability. */
+struct vex_stmt {
+	const char *vuln;           /* CVE-..., GHSA-..., an advisory id */
+	const char **aliases;
+	size_t n_aliases;
+	enum vex_by match;
+	const char *product;        /* csaf_key 'p' / 'c' form, or a bom-ref */
+	const char *bom_serial;     /* BOM-Link: the BOM's serialNumber */
+	const char *version;        /* exact version named, or NULL */
+	const char *range;          /* CycloneDX versions[].range, or NULL */
+	const char *state;          /* as written (CycloneDX or OpenVEX) */
+	const char *justification;  /* or NULL */
+	const char *detail;         /* detail / impact / action, or NULL */
+	const char *source;         /* the document: @id, serial/version */
+	const char *format;         /* "cyclonedx" or "openvex" */
+	struct vex_stmt *next;
+};
+
+struct vex_ref {
+	struct vex_stmt *s;
+	struct vex_ref *next;
+};
+
+int vex_is_openvex(const json_t *doc);
+int vex_is_cyclonedx(const json_t *doc);
+tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
+		struct tx_error *err);
+tx_err share_vex(supply_db *db, const json_t *doc, const char *source,
+		 size_t n, struct tx_error *err);
 
 /* Readers (one document each; name for messages). */
 tx_err osv_load(supply_db *db, const json_t *doc, const char *name,

@@ -371,6 +371,8 @@ tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 		rc = priority_load(db, ext, id, err);
 	} else if (strcmp(kind, "csaf") == 0) {
 		rc = csaf_load(db, json_object_get(ext, "csaf"), id, err);
+	} else if (strcmp(kind, "vex") == 0) {
+		rc = vex_load(db, json_object_get(ext, "vex"), id, err);
 	} else {
 		db->counts.stix_ignored++; /* findings and future kinds */
 	}

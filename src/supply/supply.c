@@ -313,6 +313,8 @@ void supply_db_free(supply_db *db)
 	htab_free(&db->kev);
 	htab_free(&db->csaf_docs);
 	htab_free(&db->csaf_keys);
+	htab_free(&db->vex);
+	htab_free(&db->vex_docs);
 	arena_free(&db->arena);
 	free(db);
 }
@@ -356,6 +358,8 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 
 	if (csaf_is(doc))
 		return csaf_load(db, doc, name, err);
+	if (json_is_object(doc) && (vex_is_openvex(doc) || vex_is_cyclonedx(doc)))
+		return vex_load(db, doc, name, err);
 	if (json_is_object(doc) && json_object_get(doc, "vulnerabilities") &&
 	    (json_object_get(doc, "catalogVersion") ||
 	     json_object_get(doc, "count")))
@@ -394,8 +398,8 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 	     json_object_get(doc, "modified")))
 		return osv_load(db, doc, name, err);
 	return tx_error_set(err, TX_ERR_INVALID, "%s: not a known advisory "
-			    "source (OSV, CSAF 2.0, KEV, vendor, parts or "
-			    "priority list, STIX bundle)", name);
+			    "source (OSV, CSAF 2.0, CycloneDX VEX, OpenVEX, KEV, "
+			    "vendor, parts or priority list, STIX bundle)", name);
 }
 
 static size_t skip_ws(const char *d, size_t len, size_t i)

@@ -93,6 +93,8 @@ const struct supply_component *supply_bom_component(const supply_bom *bom,
 						    size_t i);
 /* metadata property trilex:category, or NULL. */
 const char *supply_bom_category(const supply_bom *bom);
+/* The BOM's serialNumber ("urn:uuid:..."), or NULL. */
+const char *supply_bom_serial(const supply_bom *bom);
 /* The subject's name@version (or the serial number), for messages. */
 const char *supply_bom_title(const supply_bom *bom);
 
@@ -219,6 +221,13 @@ struct supply_finding {
 	const char *matched_by;   /* CSAF: "purl", "cpe", "model number",
 				   * "product name"; NULL otherwise */
 	const char *remediation;  /* CSAF: "vendor_fix: ...", or NULL */
+	/* A VEX statement that covers this finding, or all NULL: */
+	const char *vex_state;    /* not_affected, false_positive, ... */
+	const char *vex_justification;
+	const char *vex_detail;
+	const char *vex_source;   /* the VEX document */
+	int vex_cleared;          /* the statement says it does not apply:
+				   * left out of --fail-on, still listed */
 };
 
 struct supply_report {
@@ -227,6 +236,8 @@ struct supply_report {
 	size_t by_kind[SUPPLY_KIND_COUNT];
 	size_t by_severity[SUPPLY_SEV_COUNT];
 	size_t components;
+	size_t vex_marked;    /* findings a VEX statement covers */
+	size_t vex_cleared;   /* of which it says they do not apply */
 };
 
 /*

@@ -587,6 +587,135 @@ static void test_csaf_import(void **state)
 	json_decref(b);
 }
 
+static json_t *finding_path(json_t *rep, const char *path)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "findings"), i, f)
+		if (strcmp(str_at(f, "component", "path"), path) == 0)
+			return f;
+	return NULL;
+}
+
+/* VEX: OpenVEX 0.2 (statements, products with @id purls and
+ * subcomponents, status and justification) and CycloneDX 1.5 VEX
+ * (vulnerabilities[].analysis, affects[].ref as BOM-Link or purl, with
+ * versions) mark the findings they cover, for the products and versions
+ * they name only; nothing is dropped. */
+static void test_vex_marks_findings(void **state)
+{
+	char bom[4096], ovex[4096], cvex[4096], *out = NULL, *err = NULL;
+	json_t *rep, *f, *a, *b;
+
+	testdata_path("supply/vex/app.cdx.json", bom, sizeof(bom));
+	testdata_path("supply/vex/app.openvex.json", ovex, sizeof(ovex));
+	testdata_path("supply/vex/app.vex.cdx.json", cvex, sizeof(cvex));
+	const char *args[] = { "sbom", "check", "--advisories", osv,
+			       "--advisories", ovex, "--advisories", cvex,
+			       "--json", bom, NULL };
+	rep = run_json(args, 0);
+	/* every finding is still there */
+	assert_int_equal(json_array_size(json_object_get(rep, "findings")), 5);
+	/* OpenVEX not_affected for log4j-core@2.14.1 by purl with version */
+	f = finding_path(rep, "log4j-core@2.14.1");
+	assert_non_null(f);
+	assert_string_equal(str_at(f, "vex", "state"), "not_affected");
+	assert_string_equal(str_at(f, "vex", "justification"),
+			    "vulnerable_code_not_in_execute_path");
+	assert_string_equal(str_at(f, "vex", "source"),
+			    "https://csirt.example/vex/ops-portal-2024-001");
+	assert_true(json_is_true(json_object_get(json_object_get(f, "vex"),
+						 "cleared")));
+	/* 2.14.0 is not the version named: CycloneDX's range (>=2.0|<2.14.1)
+	 * says exploitable, which clears nothing */
+	f = finding_path(rep, "log4j-core@2.14.0");
+	assert_string_equal(str_at(f, "vex", "state"), "exploitable");
+	assert_true(json_is_false(json_object_get(json_object_get(f, "vex"),
+						  "cleared")));
+	/* a statement on Django 3.2.4, and one on another BOM's "django"
+	 * (BOM-Link serial): neither is about this Django 3.2rc1 */
+	f = finding_path(rep, "Django@3.2rc1");
+	assert_non_null(f);
+	assert_null(json_object_get(f, "vex"));
+	/* BOM-Link to this BOM's bom-ref, state resolved with its detail */
+	f = finding_path(rep, "openssl@1.1.1n-0+deb11u3");
+	assert_string_equal(str_at(f, "vex", "state"), "resolved");
+	assert_string_equal(str_at(f, "vex", "detail"),
+			    "rebuilt with the upstream patch (deb11u3+ops1)");
+	/* OpenVEX subcomponent purl without version: every version */
+	f = finding_path(rep, "smallvec@1.6.0");
+	assert_string_equal(str_at(f, "vex", "state"), "under_investigation");
+	f = json_object_get(json_object_get(rep, "summary"), "vex");
+	assert_int_equal(json_integer_value(json_object_get(f, "marked")), 4);
+	assert_int_equal(json_integer_value(json_object_get(f, "cleared")), 2);
+	json_decref(rep);
+
+	/* the text table says it too */
+	const char *text[] = { "sbom", "check", "--advisories", osv,
+			       "--advisories", ovex, "--advisories", cvex, bom, NULL };
+	assert_int_equal(run_trilex(text, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "5 findings (4 covered by VEX statements, 2 of "
+			       "them not applicable)"));
+	assert_non_null(strstr(out, "VEX not_affected: "
+			       "vulnerable_code_not_in_execute_path \"JndiLookup"));
+	free(out);
+	free(err);
+
+	/* imported into the node: notes, and the same marks from there */
+	const char *imp[] = { "advisory", "import", "--dir", N.dir, "--collection",
+			      "main", ovex, cvex, NULL };
+	assert_int_equal(run_trilex(imp, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "6 VEX statements"));
+	free(out);
+	free(err);
+	const char *from_dir[] = { "sbom", "check", "--dir", N.dir, "--json", bom,
+				   NULL };
+	const char *from_files[] = { "sbom", "check", "--advisories", osv,
+				     "--advisories", kev, "--advisories", ovex,
+				     "--advisories", cvex, "--json", bom, NULL };
+	a = run_json(from_dir, 0);
+	b = run_json(from_files, 0);
+	assert_string_equal(str_at(finding_path(a, "log4j-core@2.14.1"), "vex",
+				   "state"), "not_affected");
+	assert_true(json_equal(json_object_get(a, "findings"),
+			       json_object_get(b, "findings")));
+	json_decref(a);
+	json_decref(b);
+}
+
+/* --fail-on leaves out what a VEX statement says does not apply. */
+static void test_vex_fail_on(void **state)
+{
+	char ovex[4096], tmp[] = "/tmp/trilex-bom-XXXXXX.json";
+	const char *bomtext = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": "
+		"\"1.5\", \"components\": [{\"type\": \"library\", \"name\": "
+		"\"log4j-core\", \"version\": \"2.14.1\", \"purl\": "
+		"\"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\"}]}";
+	char *out = NULL, *err = NULL;
+	int fd = mkstemps(tmp, 5);
+
+	testdata_path("supply/vex/app.openvex.json", ovex, sizeof(ovex));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bomtext, strlen(bomtext)),
+			 (ssize_t)strlen(bomtext));
+	close(fd);
+	const char *without[] = { "sbom", "check", "--advisories", osv,
+				  "--fail-on", "high", tmp, NULL };
+	const char *with[] = { "sbom", "check", "--advisories", osv,
+			       "--advisories", ovex, "--fail-on", "high", tmp, NULL };
+	assert_int_equal(run_trilex(without, NULL, &out, &err), 3);
+	free(out);
+	free(err);
+	assert_int_equal(run_trilex(with, NULL, &out, &err), 0);
+	/* still listed */
+	assert_non_null(strstr(out, "log4j-core@2.14.1"));
+	assert_non_null(strstr(out, "1 findings (1 covered by VEX"));
+	free(out);
+	free(err);
+	unlink(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_csaf_own_documents),
 		cmocka_unit_test(test_csaf_cisa_2024),
 		cmocka_unit_test(test_csaf_import),
+		cmocka_unit_test(test_vex_marks_findings),
+		cmocka_unit_test(test_vex_fail_on),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

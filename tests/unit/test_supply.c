@@ -636,6 +636,43 @@ static void test_csaf_errors_and_stix(void **state)
 	json_decref(objs);
 }
 
+/* VEX documents that are not valid: the JSON path and what is wrong. */
+static void test_vex_errors(void **state)
+{
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a@1\"}], "
+		     "\"status\": \"not_affected\"}]}",
+		     "v.json: statements[0]: not_affected needs a justification or "
+		     "an impact_statement");
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a@1\"}], "
+		     "\"status\": \"maybe\"}]}", "statements[0].status: not "
+		     "not_affected, affected");
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"identifiers\": {}}], "
+		     "\"status\": \"affected\"}]}", "statements[0].products[0]: "
+		     "names no @id, purl or cpe");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"fine\"}, "
+		     "\"affects\": [{\"ref\": \"a\"}]}]}",
+		     "c.json: vulnerabilities[0].analysis.state: not resolved");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}}]}",
+		     "vulnerabilities[0].affects: a VEX statement needs");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+		     "\"affects\": [{\"ref\": \"pkg:\"}]}]}",
+		     "vulnerabilities[0].affects[0].ref: not a package URL");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+		     "\"affects\": [{\"ref\": \"a\", \"versions\": [{\"status\": "
+		     "\"affected\"}]}]}]}", "affects[0].versions[0]: needs one of "
+		     "version and range");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_stix_round_trip),
 		cmocka_unit_test(test_csaf_ranges),
 		cmocka_unit_test(test_csaf_errors_and_stix),
+		cmocka_unit_test(test_vex_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
