@@ -341,6 +341,21 @@ static void print_table(const struct supply_report *rep, const char *title)
 		printf(" (%zu covered by VEX statements, %zu of them not "
 		       "applicable)", rep->vex_marked, rep->vex_cleared);
 	putchar('\n');
+	/* what the check had to go on: 0 findings is not "clean" when no
+	 * advisory could have named the components */
+	printf("advisories by ecosystem:");
+	for (size_t i = 0; i < rep->n_ecosystems; i++)
+		printf("%s %s %zu (%zu components)", i ? "," : "",
+		       rep->ecosystems[i].name, rep->ecosystems[i].advisories,
+		       rep->ecosystems[i].components);
+	putchar('\n');
+	for (size_t i = 0; i < rep->n_ecosystems; i++) {
+		char *w = supply_eco_warning(&rep->ecosystems[i]);
+
+		if (w != NULL)
+			printf("warning: %s\n", w);
+		free(w);
+	}
 	if (rep->n > 0) {
 		printf("\n%-5s %-4s %-9s %-26s %-44s %-28s %s\n", "rank", "tier",
 		       "severity", "kind", "component", "advisories", "fixed");
@@ -498,6 +513,15 @@ static int sbom_check_run(int argc, char **argv)
 			"valid and were left out of this check\n", n_skipped);
 	if (json) {
 		json_t *o = supply_report_json(&rep);
+
+		/* the same warnings, where a person reads */
+		for (size_t i = 0; i < rep.n_ecosystems; i++) {
+			char *w = supply_eco_warning(&rep.ecosystems[i]);
+
+			if (w != NULL)
+				fprintf(stderr, "trilex: warning: %s\n", w);
+			free(w);
+		}
 		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
 			json_decref(o);
 			cli_fail("out of memory");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "supply/internal.h"
 
@@ -856,6 +857,99 @@ static void apply_vex(const supply_db *db, const supply_bom *bom,
 	}
 }
 
+/* ---- what the check had to go on ---- */
+
+static void eco_tally(const supply_db *db, const struct supply_component *c,
+		      struct supply_report *rep)
+{
+	struct purl p;
+	char key[PURL_MAX + 64], name[32];
+	size_t adv = 0;
+
+	if (c->purl != NULL && purl_parse(c->purl, &p) == 0 &&
+	    pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, "") == 0) {
+		const struct eco_count *e;
+
+		key[strcspn(key, "\n")] = '\0';
+		e = htab_get(&db->ecos, key);
+		adv = e ? e->n : 0;
+		snprintf(name, sizeof(name), "%s", p.ecosystem);
+	} else if (c->type != NULL && (strcmp(c->type, "device") == 0 ||
+				       strcmp(c->type, "firmware") == 0)) {
+		adv = db->counts.csaf;
+		snprintf(name, sizeof(name), "hardware/firmware");
+	} else {
+		snprintf(name, sizeof(name), "no purl");
+	}
+	for (size_t i = 0; i < rep->n_ecosystems; i++) {
+		if (strcmp(rep->ecosystems[i].name, name) == 0) {
+			rep->ecosystems[i].components++;
+			return;
+		}
+	}
+	if (rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS) {
+		/* the last row gathers what does not fit, as unchecked */
+		struct supply_eco_summary *o =
+			&rep->ecosystems[SUPPLY_MAX_ECOSYSTEMS - 1];
+		snprintf(o->name, sizeof(o->name), "other");
+		o->components++;
+		o->advisories = 0;
+		return;
+	}
+	struct supply_eco_summary *e = &rep->ecosystems[rep->n_ecosystems++];
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->components = 1;
+	e->advisories = adv;
+}
+
+static int eco_row_cmp(const void *pa, const void *pb)
+{
+	const struct supply_eco_summary *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+/* Ecosystems with advisories but no component in the BOM: listed too, so
+ * that the report says everything the check had. */
+static void eco_loaded(const supply_db *db, struct supply_report *rep)
+{
+	size_t first = rep->n_ecosystems;
+
+	for (size_t i = 0; i < db->ecos.cap; i++) {
+		const struct eco_count *e = db->ecos.e[i].val;
+		int found = 0;
+
+		if (db->ecos.e[i].h == 0)
+			continue;
+		for (size_t j = 0; j < rep->n_ecosystems && !found; j++)
+			found = strcasecmp(rep->ecosystems[j].name, e->name) == 0;
+		if (found || rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS)
+			continue;
+		snprintf(rep->ecosystems[rep->n_ecosystems].name,
+			 sizeof(rep->ecosystems[0].name), "%s", e->name);
+		rep->ecosystems[rep->n_ecosystems].components = 0;
+		rep->ecosystems[rep->n_ecosystems++].advisories = e->n;
+	}
+	if (db->counts.csaf > 0 && rep->n_ecosystems < SUPPLY_MAX_ECOSYSTEMS) {
+		int found = 0;
+
+		for (size_t j = 0; j < rep->n_ecosystems && !found; j++)
+			found = strcmp(rep->ecosystems[j].name,
+				       "hardware/firmware") == 0;
+		if (!found) {
+			struct supply_eco_summary *r =
+				&rep->ecosystems[rep->n_ecosystems++];
+			snprintf(r->name, sizeof(r->name), "hardware/firmware");
+			r->components = 0;
+			r->advisories = db->counts.csaf;
+		}
+	}
+	/* hash order is not an order: sort what was added */
+	if (rep->n_ecosystems - first > 1)
+		qsort(rep->ecosystems + first, rep->n_ecosystems - first,
+		      sizeof(rep->ecosystems[0]), eco_row_cmp);
+}
+
 static int tier_key(int tier)
 {
 	return tier == 0 ? 100 : tier;
@@ -909,6 +1003,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 					  cid);
 			goto out;
 		}
+		eco_tally(db, c, rep);
 		base.comp = c;
 		base.category = cat ? cat->id : NULL;
 		base.tier = cat ? cat->tier : 0;
@@ -931,6 +1026,10 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 			goto out;
 	}
 	apply_vex(db, bom, rep);
+	eco_loaded(db, rep);
+	for (size_t i = 0; i < rep->n_ecosystems; i++)
+		if (rep->ecosystems[i].advisories == 0)
+			rep->eco_unchecked += rep->ecosystems[i].components;
 	if (rep->n > 1)
 		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -940,6 +1039,30 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 	}
 out:
 	return rc;
+}
+
+char *supply_eco_warning(const struct supply_eco_summary *e)
+{
+	char buf[256];
+
+	if (e->advisories > 0 || e->components == 0)
+		return NULL;
+	if (strcmp(e->name, "no purl") == 0)
+		snprintf(buf, sizeof(buf), "%zu component%s without a purl (and "
+			 "not a device or firmware): no advisory names %s by "
+			 "package, %s not checked for vulnerabilities",
+			 e->components, e->components == 1 ? "" : "s",
+			 e->components == 1 ? "it" : "them",
+			 e->components == 1 ? "it was" : "they were");
+	else if (strcmp(e->name, "hardware/firmware") == 0)
+		snprintf(buf, sizeof(buf), "%zu device/firmware component%s but no "
+			 "CSAF advisories loaded: not checked for vulnerabilities",
+			 e->components, e->components == 1 ? "" : "s");
+	else
+		snprintf(buf, sizeof(buf), "%zu %s component%s but no %s advisories "
+			 "loaded: not checked for vulnerabilities", e->components,
+			 e->name, e->components == 1 ? "" : "s", e->name);
+	return strdup(buf);
 }
 
 void supply_report_free(struct supply_report *rep)
@@ -1006,6 +1129,24 @@ json_t *supply_report_json(const struct supply_report *rep)
 	json_object_set_new(sum, "findings", json_integer((json_int_t)rep->n));
 	json_object_set_new(sum, "by_kind", kinds);
 	json_object_set_new(sum, "by_severity", sevs);
+	{
+		json_t *ecos = json_array(), *warn = json_array();
+
+		for (size_t i = 0; ecos && warn && i < rep->n_ecosystems; i++) {
+			const struct supply_eco_summary *e = &rep->ecosystems[i];
+			char *w = supply_eco_warning(e);
+
+			json_array_append_new(ecos, json_pack("{s:s, s:I, s:I}",
+				"ecosystem", e->name, "components",
+				(json_int_t)e->components, "advisories",
+				(json_int_t)e->advisories));
+			if (w != NULL)
+				json_array_append_new(warn, json_string(w));
+			free(w);
+		}
+		json_object_set_new(sum, "ecosystems", ecos ? ecos : json_null());
+		json_object_set_new(sum, "warnings", warn ? warn : json_null());
+	}
 	if (rep->vex_marked > 0)
 		json_object_set_new(sum, "vex", json_pack("{s:I, s:I}", "marked",
 			(json_int_t)rep->vex_marked, "cleared",

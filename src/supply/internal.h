@@ -150,6 +150,7 @@ struct supply_db {
 	struct htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
 	struct htab vex;           /* vulnerability id / alias -> vex_ref */
 	struct htab vex_docs;      /* VEX document id (dedup) */
+	struct htab ecos;          /* ecosystem key ("go") -> eco_count */
 	struct category cats[SUPPLY_MAX_CATEGORIES];
 	size_t n_cats;
 	int cats_loaded;           /* a list replaced the built-in one */
@@ -239,6 +240,13 @@ enum csaf_vmatch { CSAF_V_NO, CSAF_V_YES, CSAF_V_UNSURE };
  * for CSAF_V_UNSURE *why says why (static text). */
 enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
 				 const char **why);
+
+/* Advisories loaded per ecosystem (the key of pkg_key, before '\n'). */
+struct eco_count {
+	const char *key;
+	const char *name;           /* as first written: "Go", "npm" */
+	size_t n;
+};
 
 /* ---- VEX statements (vex.c) ---- */
 

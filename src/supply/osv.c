@@ -368,6 +368,47 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 	return TX_OK;
 }
 
+/* The ecosystem part of an entry's package key into out ("go"). */
+static void eco_key(const struct adv_affected *a, char *out, size_t n)
+{
+	char buf[1024];
+
+	out[0] = '\0';
+	if (pkg_key_buf(buf, sizeof(buf), a->eco, a->ecosystem, "") == 0)
+		snprintf(out, n, "%.*s", (int)strcspn(buf, "\n"), buf);
+}
+
+static int eco_same(const struct adv_affected *a, const struct adv_affected *b)
+{
+	char ka[64], kb[64];
+
+	eco_key(a, ka, sizeof(ka));
+	eco_key(b, kb, sizeof(kb));
+	return strcmp(ka, kb) == 0;
+}
+
+static tx_err count_eco(supply_db *db, const struct adv_affected *a,
+			struct tx_error *err)
+{
+	char key[64];
+	struct eco_count *e;
+
+	eco_key(a, key, sizeof(key));
+	if (key[0] == '\0')
+		return TX_OK;
+	if ((e = htab_get(&db->ecos, key)) == NULL) {
+		size_t nl = strcspn(a->ecosystem, ":");
+
+		if ((e = arena_alloc(&db->arena, sizeof(*e))) == NULL ||
+		    (e->key = arena_strdup(&db->arena, key)) == NULL ||
+		    (e->name = arena_strndup(&db->arena, a->ecosystem, nl)) == NULL ||
+		    htab_put(&db->ecos, e->key, e, NULL) != TX_OK)
+			return nomem(err);
+	}
+	e->n++;
+	return TX_OK;
+}
+
 /* Index an advisory's affected entries, once the whole entry is valid. */
 static tx_err index_affected(supply_db *db, struct adv_affected *a,
 			     struct tx_error *err)
@@ -430,6 +471,18 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 		if (pending[i] != NULL &&
 		    (rc = index_affected(db, pending[i], err)) != TX_OK)
 			goto out;
+	/* one count per ecosystem the entry names */
+	for (i = 0; i < json_array_size(affected); i++) {
+		int seen = 0;
+
+		if (pending[i] == NULL)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = pending[j] != NULL &&
+			       eco_same(pending[i], pending[j]);
+		if (!seen && (rc = count_eco(db, pending[i], err)) != TX_OK)
+			goto out;
+	}
 	free(pending);
 	pending = NULL;
 	if (htab_put(&db->advisories, adv->id, adv, NULL) != TX_OK)

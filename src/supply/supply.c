@@ -315,6 +315,7 @@ void supply_db_free(supply_db *db)
 	htab_free(&db->csaf_keys);
 	htab_free(&db->vex);
 	htab_free(&db->vex_docs);
+	htab_free(&db->ecos);
 	arena_free(&db->arena);
 	free(db);
 }

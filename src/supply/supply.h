@@ -230,12 +230,26 @@ struct supply_finding {
 				   * left out of --fail-on, still listed */
 };
 
+#define SUPPLY_MAX_ECOSYSTEMS 32
+
+/* What a check had to go on, per ecosystem of the BOM's components. */
+struct supply_eco_summary {
+	char name[32];        /* "npm", "Go", ...; "hardware/firmware" for
+			       * devices and firmware without a purl (CSAF);
+			       * "no purl" for other components without one */
+	size_t components;    /* of the BOM */
+	size_t advisories;    /* loaded for it (CSAF documents for hardware) */
+};
+
 struct supply_report {
 	struct supply_finding *findings; /* owned, ranked */
 	size_t n;
 	size_t by_kind[SUPPLY_KIND_COUNT];
 	size_t by_severity[SUPPLY_SEV_COUNT];
 	size_t components;
+	struct supply_eco_summary ecosystems[SUPPLY_MAX_ECOSYSTEMS];
+	size_t n_ecosystems;  /* the BOM's; the last may gather the rest */
+	size_t eco_unchecked; /* components of ecosystems without advisories */
 	size_t vex_marked;    /* findings a VEX statement covers */
 	size_t vex_cleared;   /* of which it says they do not apply */
 };
@@ -252,6 +266,10 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 		    const char *category, struct supply_report *rep,
 		    struct tx_error *err);
 void supply_report_free(struct supply_report *rep);
+/* The warning for an ecosystem of the BOM without advisories ("12 npm
+ * components but no npm advisories loaded: ..."), malloc'd; NULL when
+ * there is none to give (or on ENOMEM). */
+char *supply_eco_warning(const struct supply_eco_summary *e);
 /* The report as the `--json` object (findings, summary); NULL on ENOMEM. */
 json_t *supply_report_json(const struct supply_report *rep);
 

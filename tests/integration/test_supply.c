@@ -716,6 +716,88 @@ static void test_vex_fail_on(void **state)
 	unlink(tmp);
 }
 
+static json_t *eco_row(json_t *rep, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(rep, "summary"),
+					   "ecosystems"), i, e)
+		if (strcmp(str_at(e, "ecosystem", NULL), name) == 0)
+			return e;
+	return NULL;
+}
+
+static int has_warning(json_t *rep, const char *needle)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(rep, "summary"),
+					   "warnings"), i, w)
+		if (strstr(json_string_value(w), needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* A check says what it had per ecosystem, and warns when the BOM holds
+ * components of an ecosystem it had no advisories for. */
+static void test_ecosystem_counts_and_warnings(void **state)
+{
+	char *out = NULL, *err = NULL;
+	json_t *rep, *e;
+
+	const char *args[] = { "sbom", "check", "--advisories", osv, "--json",
+			       mixed, NULL };
+	assert_int_equal(run_trilex(args, NULL, &out, &err), 0);
+	rep = json_loads(out, 0, NULL);
+	assert_non_null(rep);
+	e = eco_row(rep, "Go");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "components")), 2);
+	assert_int_equal(json_integer_value(json_object_get(e, "advisories")), 0);
+	e = eco_row(rep, "npm");
+	assert_int_equal(json_integer_value(json_object_get(e, "components")), 0);
+	assert_true(json_integer_value(json_object_get(e, "advisories")) > 0);
+	assert_true(has_warning(rep, "2 Go components but no Go advisories "
+				"loaded: not checked for vulnerabilities"));
+	assert_false(has_warning(rep, "PyPI"));
+	assert_non_null(strstr(err, "warning: 2 Go components but no Go"));
+	json_decref(rep);
+	free(out);
+	free(err);
+
+	/* the three shared BOMs against the Go corpus: none is "clean" */
+	static const char *const boms[] = {
+		"data/sbom/old-npm-versions.cdx.json",
+		"data/sbom/react-scripts-5.0.1.cdx.json",
+		"data/sbom/pcie-sata-adapter-board.hbom.cdx.json",
+	};
+	static const char *const warns[] = {
+		"82 npm components but no npm advisories",
+		"npm components but no npm advisories",
+		"7 device/firmware components but no CSAF advisories",
+	};
+	char go[4096], b[4096];
+
+	if (!shared_path("data/advisories/go-vulndb-osv.tar.gz", go, sizeof(go)))
+		skip();
+	for (int i = 0; i < 3; i++) {
+		if (!shared_path(boms[i], b, sizeof(b)))
+			skip();
+		const char *text[] = { "sbom", "check", "--advisories", go, b, NULL };
+		assert_int_equal(run_trilex(text, NULL, &out, &err), 0);
+		assert_non_null(strstr(out, "0 findings"));
+		assert_non_null(strstr(out, "advisories by ecosystem:"));
+		assert_non_null(strstr(out, " Go "));
+		if (strstr(out, warns[i]) == NULL)
+			fail_msg("%s: no warning \"%s\" in:\n%s", boms[i], warns[i],
+				 out);
+		free(out);
+		free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_csaf_import),
 		cmocka_unit_test(test_vex_marks_findings),
 		cmocka_unit_test(test_vex_fail_on),
+		cmocka_unit_test(test_ecosystem_counts_and_warnings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
