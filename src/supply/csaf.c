@@ -38,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "federation/federation.h"
 #include "supply/internal.h"
 
 #define CSAF_MAX_PRODUCTS 100000  /* per document */
@@ -899,35 +900,51 @@ static tx_err index_key(supply_db *db, char kind, const char *value,
 
 /* ---- sharing ---- */
 
-/* TLP 2.0 labels (CSAF 2.0 also writes TLP 1 WHITE) and their STIX
- * marking definitions, least restrictive first. */
-static const struct {
-	const char *label;
-	const char *id;
-} tlps[] = {
-	{ "CLEAR", "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
-	{ "WHITE", "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
-	{ "GREEN", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" },
-	{ "AMBER", "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" },
-	{ "AMBER+STRICT",
-	  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" },
-	{ "RED", "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed" },
-};
-
-static int tlp_rank_of_id(const char *id)
+/* The marking a CSAF document's TLP label asks for (CSAF 2.0 writes TLP
+ * 1.0 labels: WHITE, GREEN, AMBER, RED), or -1. The STIX 1.0 ids are the
+ * ones `advisory import --tlp` uses; AMBER+STRICT has only a 2.0 one. */
+static int doc_tlp(const char *label, const char **id)
 {
-	for (size_t i = 0; id && i < sizeof(tlps) / sizeof(tlps[0]); i++)
-		if (strcmp(tlps[i].id, id) == 0)
-			return (int)i;
+	static const struct {
+		const char *label;
+		enum fed_tlp tlp;
+		const char *v1;
+	} labels[] = {
+		{ "WHITE", FED_TLP_CLEAR,
+		  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
+		{ "CLEAR", FED_TLP_CLEAR,
+		  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" },
+		{ "GREEN", FED_TLP_GREEN,
+		  "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" },
+		{ "AMBER", FED_TLP_AMBER,
+		  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" },
+		{ "AMBER+STRICT", FED_TLP_AMBER_STRICT, NULL },
+		{ "RED", FED_TLP_RED,
+		  "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed" },
+	};
+
+	for (size_t i = 0; label && i < sizeof(labels) / sizeof(labels[0]); i++) {
+		if (strcasecmp(labels[i].label, label) == 0) {
+			*id = labels[i].v1 ? labels[i].v1 :
+			      fed_tlp_marking(labels[i].tlp);
+			return (int)labels[i].tlp;
+		}
+	}
 	return -1;
 }
 
-static int tlp_rank_of_label(const char *label)
+/* The TLP level of a marking-definition id; -1 for none or another. */
+static int ref_tlp(const char *ref)
 {
-	for (size_t i = 0; label && i < sizeof(tlps) / sizeof(tlps[0]); i++)
-		if (strcasecmp(tlps[i].label, label) == 0)
-			return (int)i;
-	return -1;
+	json_t *o;
+	enum fed_tlp t;
+
+	if (ref == NULL || (o = json_pack("{s:[s]}", "object_marking_refs",
+					   ref)) == NULL)
+		return -1;
+	t = fed_tlp_of(o);
+	json_decref(o);
+	return t == FED_TLP_UNMARKED ? -1 : (int)t;
 }
 
 tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
@@ -938,17 +955,19 @@ tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 	const char *label = json_string_value(json_object_get(json_object_get(
 		json_object_get(d, "distribution"), "tlp"), "label"));
 	struct supply_stix_opts o = db->emit_opts;
+	const char *want_id = NULL;
 	char key[300];
 	json_t *obj, *ext, *refs;
 	size_t i;
-	int want = tlp_rank_of_label(label);
+	int want;
 
 	if (db->emit == NULL)
 		return TX_OK;
 	/* never share a document under a marking less strict than its own */
-	if (want > tlp_rank_of_id(o.marking_ref) &&
-	    (o.marking_ref != NULL || want > 1))
-		o.marking_ref = tlps[want].id;
+	want = doc_tlp(label, &want_id);
+	if (want > ref_tlp(o.marking_ref) &&
+	    (o.marking_ref != NULL || want > FED_TLP_CLEAR))
+		o.marking_ref = want_id;
 	snprintf(key, sizeof(key), "csaf:%s", doc_id);
 	obj = share_object("vulnerability", key,
 			   json_string_value(json_object_get(tr,
