@@ -859,20 +859,34 @@ static void apply_vex(const supply_db *db, const supply_bom *bom,
 
 /* ---- what the check had to go on ---- */
 
+/* A CSAF product names the component's package (purl) or CPE. */
+static int csaf_names(const supply_db *db, const struct supply_component *c)
+{
+	char key[600];
+
+	if (db->csaf_keys.n == 0)
+		return 0;
+	return (c->purl && csaf_key(key, sizeof(key), 'p', c->purl) == 0 &&
+		htab_get(&db->csaf_keys, key) != NULL) ||
+	       (c->cpe && csaf_key(key, sizeof(key), 'c', c->cpe) == 0 &&
+		htab_get(&db->csaf_keys, key) != NULL);
+}
+
 static void eco_tally(const supply_db *db, const struct supply_component *c,
 		      struct supply_report *rep)
 {
 	struct purl p;
 	char key[PURL_MAX + 64], name[32];
 	size_t adv = 0;
+	struct supply_eco_summary *e = NULL;
 
 	if (c->purl != NULL && purl_parse(c->purl, &p) == 0 &&
 	    pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, "") == 0) {
-		const struct eco_count *e;
+		const struct eco_count *ec;
 
 		key[strcspn(key, "\n")] = '\0';
-		e = htab_get(&db->ecos, key);
-		adv = e ? e->n : 0;
+		ec = htab_get(&db->ecos, key);
+		adv = ec ? ec->n : 0;
 		snprintf(name, sizeof(name), "%s", p.ecosystem);
 	} else if (c->type != NULL && (strcmp(c->type, "device") == 0 ||
 				       strcmp(c->type, "firmware") == 0)) {
@@ -881,25 +895,23 @@ static void eco_tally(const supply_db *db, const struct supply_component *c,
 	} else {
 		snprintf(name, sizeof(name), "no purl");
 	}
-	for (size_t i = 0; i < rep->n_ecosystems; i++) {
-		if (strcmp(rep->ecosystems[i].name, name) == 0) {
-			rep->ecosystems[i].components++;
-			return;
-		}
-	}
-	if (rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS) {
+	for (size_t i = 0; i < rep->n_ecosystems && e == NULL; i++)
+		if (strcmp(rep->ecosystems[i].name, name) == 0)
+			e = &rep->ecosystems[i];
+	if (e == NULL && rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS) {
 		/* the last row gathers what does not fit, as unchecked */
-		struct supply_eco_summary *o =
-			&rep->ecosystems[SUPPLY_MAX_ECOSYSTEMS - 1];
-		snprintf(o->name, sizeof(o->name), "other");
-		o->components++;
-		o->advisories = 0;
-		return;
+		e = &rep->ecosystems[SUPPLY_MAX_ECOSYSTEMS - 1];
+		snprintf(e->name, sizeof(e->name), "other");
+		e->advisories = 0;
+		adv = 0;
+	} else if (e == NULL) {
+		e = &rep->ecosystems[rep->n_ecosystems++];
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->advisories = adv;
 	}
-	struct supply_eco_summary *e = &rep->ecosystems[rep->n_ecosystems++];
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->components = 1;
-	e->advisories = adv;
+	e->components++;
+	if (adv == 0 && !csaf_names(db, c))
+		e->unchecked++;
 }
 
 static int eco_row_cmp(const void *pa, const void *pb)
@@ -928,6 +940,7 @@ static void eco_loaded(const supply_db *db, struct supply_report *rep)
 		snprintf(rep->ecosystems[rep->n_ecosystems].name,
 			 sizeof(rep->ecosystems[0].name), "%s", e->name);
 		rep->ecosystems[rep->n_ecosystems].components = 0;
+		rep->ecosystems[rep->n_ecosystems].unchecked = 0;
 		rep->ecosystems[rep->n_ecosystems++].advisories = e->n;
 	}
 	if (db->counts.csaf > 0 && rep->n_ecosystems < SUPPLY_MAX_ECOSYSTEMS) {
@@ -941,6 +954,7 @@ static void eco_loaded(const supply_db *db, struct supply_report *rep)
 				&rep->ecosystems[rep->n_ecosystems++];
 			snprintf(r->name, sizeof(r->name), "hardware/firmware");
 			r->components = 0;
+			r->unchecked = 0;
 			r->advisories = db->counts.csaf;
 		}
 	}
@@ -1028,8 +1042,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 	apply_vex(db, bom, rep);
 	eco_loaded(db, rep);
 	for (size_t i = 0; i < rep->n_ecosystems; i++)
-		if (rep->ecosystems[i].advisories == 0)
-			rep->eco_unchecked += rep->ecosystems[i].components;
+		rep->eco_unchecked += rep->ecosystems[i].unchecked;
 	if (rep->n > 1)
 		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -1044,24 +1057,24 @@ out:
 char *supply_eco_warning(const struct supply_eco_summary *e)
 {
 	char buf[256];
+	size_t n = e->unchecked;
 
-	if (e->advisories > 0 || e->components == 0)
+	if (n == 0)
 		return NULL;
 	if (strcmp(e->name, "no purl") == 0)
 		snprintf(buf, sizeof(buf), "%zu component%s without a purl (and "
 			 "not a device or firmware): no advisory names %s by "
-			 "package, %s not checked for vulnerabilities",
-			 e->components, e->components == 1 ? "" : "s",
-			 e->components == 1 ? "it" : "them",
-			 e->components == 1 ? "it was" : "they were");
+			 "package, %s not checked for vulnerabilities", n,
+			 n == 1 ? "" : "s", n == 1 ? "it" : "them",
+			 n == 1 ? "it was" : "they were");
 	else if (strcmp(e->name, "hardware/firmware") == 0)
 		snprintf(buf, sizeof(buf), "%zu device/firmware component%s but no "
 			 "CSAF advisories loaded: not checked for vulnerabilities",
-			 e->components, e->components == 1 ? "" : "s");
+			 n, n == 1 ? "" : "s");
 	else
 		snprintf(buf, sizeof(buf), "%zu %s component%s but no %s advisories "
-			 "loaded: not checked for vulnerabilities", e->components,
-			 e->name, e->components == 1 ? "" : "s", e->name);
+			 "loaded: not checked for vulnerabilities", n, e->name,
+			 n == 1 ? "" : "s", e->name);
 	return strdup(buf);
 }
 
@@ -1136,10 +1149,11 @@ json_t *supply_report_json(const struct supply_report *rep)
 			const struct supply_eco_summary *e = &rep->ecosystems[i];
 			char *w = supply_eco_warning(e);
 
-			json_array_append_new(ecos, json_pack("{s:s, s:I, s:I}",
+			json_array_append_new(ecos, json_pack("{s:s, s:I, s:I, s:I}",
 				"ecosystem", e->name, "components",
 				(json_int_t)e->components, "advisories",
-				(json_int_t)e->advisories));
+				(json_int_t)e->advisories, "unchecked",
+				(json_int_t)e->unchecked));
 			if (w != NULL)
 				json_array_append_new(warn, json_string(w));
 			free(w);

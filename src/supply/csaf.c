@@ -675,17 +675,6 @@ static enum supply_severity sev_of_score(double s)
 	return SUPPLY_SEV_UNKNOWN;
 }
 
-static int lists_id(const json_t *arr, const char *pid)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), pid) == 0)
-			return 1;
-	return 0;
-}
-
 /* The severity of one score entry; UNKNOWN when it has none. */
 static enum supply_severity score_sev(const json_t *s)
 {
@@ -797,8 +786,13 @@ static tx_err vuln_check(struct walk *w, const json_t *v, const char *path)
 	return TX_OK;
 }
 
-/* Record what vulnerability v says of its products. */
-static tx_err vuln_hits(struct walk *w, const json_t *v)
+/*
+ * Record what vulnerability v (the stamp-th of the document) says of its
+ * products. Scores and remediations are spread over their products first
+ * (p->v_*, valid while p->v_stamp is this vulnerability's), so the work
+ * is linear in the lists, whatever the document's shape.
+ */
+static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 {
 	struct arena *a = &w->db->arena;
 	const char *cve = json_string_value(json_object_get(v, "cve"));
@@ -807,61 +801,81 @@ static tx_err vuln_hits(struct walk *w, const json_t *v)
 	const json_t *rems = json_object_get(v, "remediations");
 	const char *acve = cve ? arena_strdup(a, cve) : NULL;
 	enum supply_severity any = SUPPLY_SEV_UNKNOWN;
-	const json_t *s, *arr, *e;
+	const json_t *s, *arr, *e, *r;
 	size_t i, j;
 
 	if (cve != NULL && acve == NULL)
 		return nomem(w->err);
 	json_array_foreach(scores, i, s) {
 		enum supply_severity x = score_sev(s);
+
 		if (x > any)
 			any = x;
+		json_array_foreach(json_object_get(s, "products"), j, e) {
+			struct csaf_product *p = htab_get(&w->ids,
+							  json_string_value(e) ?
+							  json_string_value(e) : "");
+			if (p == NULL)
+				continue;
+			if (p->v_stamp != stamp) {
+				p->v_stamp = stamp;
+				p->v_scored = 0;
+				p->v_sev = SUPPLY_SEV_UNKNOWN;
+				p->v_rem = NULL;
+			}
+			p->v_scored = 1;
+			if (x > p->v_sev)
+				p->v_sev = x;
+		}
+	}
+	/* the vendor's fix first, else the first remediation */
+	json_array_foreach(rems, i, r) {
+		const char *cat = json_string_value(json_object_get(r, "category"));
+
+		json_array_foreach(json_object_get(r, "product_ids"), j, e) {
+			struct csaf_product *p = htab_get(&w->ids,
+							  json_string_value(e) ?
+							  json_string_value(e) : "");
+			if (p == NULL)
+				continue;
+			if (p->v_stamp != stamp) {
+				p->v_stamp = stamp;
+				p->v_scored = 0;
+				p->v_sev = SUPPLY_SEV_UNKNOWN;
+				p->v_rem = NULL;
+			}
+			if (p->v_rem == NULL ||
+			    (cat && strcmp(cat, "vendor_fix") == 0 &&
+			     strcmp(json_string_value(json_object_get(p->v_rem,
+					"category")), "vendor_fix") != 0))
+				p->v_rem = r;
+		}
 	}
 	for (size_t k = 0; ps && k < sizeof(status_lists) / sizeof(status_lists[0]);
 	     k++) {
 		arr = json_object_get(ps, status_lists[k].key);
 		json_array_foreach(arr, i, e) {
-			const char *pid = json_string_value(e);
-			struct csaf_product *p = htab_get(&w->ids, pid);
+			struct csaf_product *p = htab_get(&w->ids,
+							  json_string_value(e));
+			int mine;
 			struct csaf_hit *h;
-			enum supply_severity sev = SUPPLY_SEV_UNKNOWN;
-			int scored = 0;
 
 			if (p == NULL)
 				continue; /* vuln_check said no */
+			mine = p->v_stamp == stamp;
 			if ((h = arena_alloc(a, sizeof(*h))) == NULL)
 				return nomem(w->err);
-			json_array_foreach(scores, j, s) {
-				if (!lists_id(json_object_get(s, "products"), pid))
-					continue;
-				enum supply_severity x = score_sev(s);
-				scored = 1;
-				if (x > sev)
-					sev = x;
-			}
-			h->sev = scored ? sev : any;
+			h->sev = mine && p->v_scored ? p->v_sev : any;
 			h->doc_id = w->doc_id;
 			h->cve = acve;
 			h->status = status_lists[k].status;
-			/* the vendor's fix first, else the first remediation */
-			const json_t *best = NULL, *r;
-			json_array_foreach(rems, j, r) {
-				const char *cat = json_string_value(json_object_get(r,
-										  "category"));
-				if (!lists_id(json_object_get(r, "product_ids"), pid))
-					continue;
-				if (best == NULL || (cat && strcmp(cat, "vendor_fix") == 0 &&
-						     strcmp(json_string_value(
-							json_object_get(best, "category")),
-							"vendor_fix") != 0))
-					best = r;
-			}
-			if (best != NULL) {
+			if (mine && p->v_rem != NULL) {
 				char text[CSAF_REMEDIATION_MAX];
-				const char *d = json_string_value(json_object_get(best,
-										  "details"));
+				const char *d = json_string_value(json_object_get(
+					p->v_rem, "details"));
+
 				snprintf(text, sizeof(text), "%s: %s",
-					 json_string_value(json_object_get(best,
+					 json_string_value(json_object_get(p->v_rem,
 									   "category")),
 					 d ? d : "");
 				if ((h->remediation = arena_strdup(a, text)) == NULL)
@@ -1049,7 +1063,7 @@ tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
 	}
 	/* valid: now it may touch the indexes */
 	json_array_foreach(vulns, i, v)
-		if ((rc = vuln_hits(&w, v)) != TX_OK)
+		if ((rc = vuln_hits(&w, v, i + 1)) != TX_OK)
 			goto out;
 	for (i = 0; i < w.n; i++) {
 		struct csaf_product *p = w.prods[i];

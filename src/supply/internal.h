@@ -210,6 +210,12 @@ struct csaf_product {
 	const char **serials;       /* helper serial_numbers */
 	size_t n_serials;
 	struct csaf_hit *hits;
+	/* while reading one vulnerability (csaf.c): its score and
+	 * remediation for this product, valid when v_stamp is its number */
+	size_t v_stamp;
+	int v_scored;
+	enum supply_severity v_sev;
+	const json_t *v_rem;        /* borrowed from the document */
 };
 
 /* An index entry: db->csaf_keys chains these by key. */

@@ -239,6 +239,9 @@ struct supply_eco_summary {
 			       * "no purl" for other components without one */
 	size_t components;    /* of the BOM */
 	size_t advisories;    /* loaded for it (CSAF documents for hardware) */
+	size_t unchecked;     /* components no loaded advisory could name:
+			       * none for the ecosystem, and no CSAF product
+			       * with the component's purl or CPE */
 };
 
 struct supply_report {
