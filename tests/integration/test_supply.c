@@ -767,6 +767,31 @@ static void test_ecosystem_counts_and_warnings(void **state)
 	free(out);
 	free(err);
 
+	/* CSAF: devices are checked; firmware with a purl that a CSAF product
+	 * names is not "unchecked" though no OSV advisory has its ecosystem */
+	char csaf_dir[4096], ot[4096];
+
+	testdata_path("supply/csaf", csaf_dir, sizeof(csaf_dir));
+	testdata_path("supply/ot.cdx.json", ot, sizeof(ot));
+	const char *hw[] = { "sbom", "check", "--advisories", csaf_dir, "--json",
+			     ot, NULL };
+	rep = run_json(hw, 0);
+	e = eco_row(rep, "generic");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "advisories")), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "unchecked")), 0);
+	assert_false(has_warning(rep, "generic"));
+	assert_false(has_warning(rep, "device/firmware"));
+	json_decref(rep);
+	const char *none[] = { "sbom", "check", "--advisories", osv, "--json", ot,
+			       NULL };
+	rep = run_json(none, 0);
+	assert_true(has_warning(rep, "10 device/firmware components but no CSAF "
+				"advisories loaded"));
+	assert_true(has_warning(rep, "2 generic components but no generic "
+				"advisories"));
+	json_decref(rep);
+
 	/* the three shared BOMs against the Go corpus: none is "clean" */
 	static const char *const boms[] = {
 		"data/sbom/old-npm-versions.cdx.json",
