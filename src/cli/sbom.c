@@ -8,7 +8,8 @@
  * Stored BOMs (x-trilex-sbom) are re-checked after each import and by
  * `sbom recheck` (for advisories that came from partners); each finding
  * not recorded before becomes a STIX note in the BOM's collection and is
- * printed as "new finding: ...".
+ * printed as "new finding: ...". The commands are rows of option tables
+ * (cli/args.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -382,11 +383,39 @@ static int pick_collection(tx_store *st, const char *dir, const char *coll,
 	return 0;
 }
 
+/* A bad advisory document: said, skipped; the rest still loads. */
+static void advisory_problem(void *ctx, const struct tx_error *err)
+{
+	size_t *n = ctx;
+
+	if ((*n)++ < 20)
+		fprintf(stderr, "trilex: skipped %s\n", err->msg);
+}
+
 /* ---- sbom check ---- */
 
 static void print_table(const struct supply_report *rep, const char *title)
 {
-	printf("%s: %zu components, %zu findings\n", title, rep->components, rep->n);
+	printf("%s: %zu components, %zu findings", title, rep->components, rep->n);
+	if (rep->vex_marked > 0)
+		printf(" (%zu covered by VEX statements, %zu of them not "
+		       "applicable)", rep->vex_marked, rep->vex_cleared);
+	putchar('\n');
+	/* what the check had to go on: 0 findings is not "clean" when no
+	 * advisory could have named the components */
+	printf("advisories by ecosystem:");
+	for (size_t i = 0; i < rep->n_ecosystems; i++)
+		printf("%s %s %zu (%zu components)", i ? "," : "",
+		       rep->ecosystems[i].name, rep->ecosystems[i].advisories,
+		       rep->ecosystems[i].components);
+	putchar('\n');
+	for (size_t i = 0; i < rep->n_ecosystems; i++) {
+		char *w = supply_eco_warning(&rep->ecosystems[i]);
+
+		if (w != NULL)
+			printf("warning: %s\n", w);
+		free(w);
+	}
 	if (rep->n > 0) {
 		printf("\n%-5s %-4s %-9s %-26s %-44s %-28s %s\n", "rank", "tier",
 		       "severity", "kind", "component", "advisories", "fixed");
@@ -415,6 +444,36 @@ static void print_table(const struct supply_report *rep, const char *title)
 			       f->fixed ? f->fixed : "-");
 		}
 	}
+	/* what a table row cannot hold: why a match is uncertain, which
+	 * CSAF product it is */
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct supply_finding *f = &rep->findings[i];
+
+		if (f->product == NULL && f->vex_state == NULL &&
+		    !(f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL))
+			continue;
+		const char *sep = " ";
+
+		printf("  %zu:", f->rank);
+		if (f->product != NULL) {
+			printf("%sproduct \"%s\" (by %s)", sep, f->product,
+			       f->matched_by ? f->matched_by : "?");
+			sep = "; ";
+		}
+		if (f->kind == SUPPLY_KIND_UNVERIFIED && f->reason != NULL) {
+			printf("%suncertain: %s", sep, f->reason);
+			sep = "; ";
+		}
+		if (f->vex_state != NULL)
+			printf("%sVEX %s%s%s%s%s%s (%s)%s", sep, f->vex_state,
+			       f->vex_justification ? ": " : "",
+			       f->vex_justification ? f->vex_justification : "",
+			       f->vex_detail ? " \"" : "",
+			       f->vex_detail ? f->vex_detail : "",
+			       f->vex_detail ? "\"" : "", f->vex_source,
+			       f->vex_cleared ? ", not counted for --fail-on" : "");
+		putchar('\n');
+	}
 	printf("\n%-26s %6s\n", "kind", "count");
 	for (int k = 0; k < SUPPLY_KIND_COUNT; k++)
 		if (rep->by_kind[k] > 0)
@@ -427,23 +486,26 @@ static void print_table(const struct supply_report *rep, const char *title)
 static int fail_on_met(const struct supply_report *rep, int level)
 {
 	for (size_t i = 0; i < rep->n; i++)
-		if ((int)supply_severity_effective(rep->findings[i].severity) >= level)
+		if (!rep->findings[i].vex_cleared &&
+		    (int)supply_severity_effective(rep->findings[i].severity) >= level)
 			return 1;
 	return 0;
 }
 
-static int sbom_check_run(int argc, char **argv)
+static const struct cli_opt check_opts[] = {
+	{ "advisories", "PATH", CLI_MANY, "an advisory file, folder or .tar.gz "
+	  "(OSV, CSAF 2.0, VEX, KEV, vendor, parts or priority list)" },
+	{ "category", "C", 0, "the BOM's category on the priority list" },
+	{ "json", NULL, 0, "print JSON" },
+	{ "fail-on", "LEVEL", 0, "exit 3 when a finding is at least low, medium, "
+	  "high, critical (or any)" },
+	{ NULL },
+};
+
+static int sbom_check_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "advisories", required_argument, NULL, 'a' },
-		{ "category", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "fail-on", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *category = NULL, *paths[MAX_ADVISORY_PATHS];
+	const char *dir = a->dir, *category = cli_opt(a, "category");
+	const char *const *paths = cli_opts(a, "advisories");
 	struct load_ctx lc = { 0 };
 	struct supply_report rep = { 0 };
 	struct tx_error err = { 0 };
@@ -452,35 +514,26 @@ static int sbom_check_run(int argc, char **argv)
 	supply_bom *bom = NULL;
 	tx_store *st = NULL;
 	char *text = NULL;
-	size_t len, n_paths = 0;
-	int c, json = 0, fail_on = -1, rc = 1;
+	const char *bom_path = a->argv[0];
+	size_t len, n_paths = 0, n_skipped = 0;
+	int json = cli_flag(a, "json"), fail_on = -1, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'a':
-			if (n_paths == MAX_ADVISORY_PATHS)
-				return cli_fail("--advisories: at most %d",
-						MAX_ADVISORY_PATHS);
-			paths[n_paths++] = optarg;
-			break;
-		case 'c': category = optarg; break;
-		case 'j': json = 1; break;
-		case 'f':
-			if ((fail_on = supply_severity_parse(optarg)) < 0)
-				return cli_fail("--fail-on: low, medium, high, "
-						"critical or any");
-			break;
-		default: return cli_usage(&cmd_sbom_check);
-		}
-	}
-	if ((dir == NULL && n_paths == 0) || optind != argc - 1)
+	while (paths[n_paths] != NULL)
+		n_paths++;
+	if (n_paths > MAX_ADVISORY_PATHS)
+		return cli_fail("--advisories: at most %d", MAX_ADVISORY_PATHS);
+	if (cli_opt(a, "fail-on") != NULL &&
+	    (fail_on = supply_severity_parse(cli_opt(a, "fail-on"))) < 0)
+		return cli_fail("--fail-on: low, medium, high, critical or any");
+	if (dir == NULL && n_paths == 0) {
+		cli_fail("sbom check needs --dir DIR or --advisories PATH");
 		return cli_usage(&cmd_sbom_check);
-	if (tx_read_file(argv[optind], BOM_FILE_MAX, &text, &len, &err) != TX_OK) {
+	}
+	if (tx_read_file(bom_path, BOM_FILE_MAX, &text, &len, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	if (supply_bom_parse(text, len, argv[optind], &bom, &err) != TX_OK) {
+	if (supply_bom_parse(text, len, bom_path, &bom, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
@@ -488,6 +541,7 @@ static int sbom_check_run(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
+	supply_db_on_problem(db, advisory_problem, &n_skipped);
 	/* files first: where both hold an advisory, the file's copy wins */
 	for (size_t i = 0; i < n_paths; i++) {
 		if (supply_db_load_path(db, paths[i], &err) != TX_OK) {
@@ -507,8 +561,20 @@ static int sbom_check_run(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
+	if (n_skipped > 0)
+		fprintf(stderr, "trilex: warning: %zu advisory documents were not "
+			"valid and were left out of this check\n", n_skipped);
 	if (json) {
 		json_t *o = supply_report_json(&rep);
+
+		/* the same warnings, where a person reads */
+		for (size_t i = 0; i < rep.n_ecosystems; i++) {
+			char *w = supply_eco_warning(&rep.ecosystems[i]);
+
+			if (w != NULL)
+				fprintf(stderr, "trilex: warning: %s\n", w);
+			free(w);
+		}
 		if (o == NULL || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
 			json_decref(o);
 			cli_fail("out of memory");
@@ -532,25 +598,29 @@ out:
 
 const struct cmd cmd_sbom_check = {
 	.name = "sbom check",
-	.usage = "[--dir DIR] [--advisories PATH]... [--category C] [--json] "
-		 "[--fail-on low|medium|high|critical|any] BOM",
 	.summary = "check a CycloneDX BOM against the node's advisories and/or "
 		   "advisory files; exit 3 when --fail-on is met",
-	.run = sbom_check_run,
+	.opts = check_opts,
+	.operands = "BOM",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR_OPT,
+	.main = sbom_check_run,
 };
 
 /* ---- advisory import ---- */
 
-static int advisory_import_run(int argc, char **argv)
+static const struct cli_opt import_opts[] = {
+	{ "collection", "ID", 0, "the collection (default: the first)" },
+	{ "tlp", "clear|green|amber|red", 0, "the marking (default green; a "
+	  "CSAF document's own TLP when stricter)" },
+	{ NULL },
+};
+
+static int advisory_import_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "tlp", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = NULL, *tlp = "green";
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
+	const char *tlp = cli_opt(a, "tlp") ? cli_opt(a, "tlp") : "green";
 	struct supply_stix_opts so = { 0 };
 	struct supply_counts cn;
 	struct store_collection col;
@@ -560,18 +630,9 @@ static int advisory_import_run(int argc, char **argv)
 	json_t *objs = NULL;
 	tx_store *st = NULL;
 	size_t added = 0, present = 0, failed = 0, n_boms = 0, n_new = 0;
-	int c, rc = 1;
+	size_t n_skipped = 0;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		case 't': tlp = optarg; break;
-		default: return cli_usage(&cmd_advisory_import);
-		}
-	}
-	if (dir == NULL || optind >= argc)
-		return cli_usage(&cmd_advisory_import);
 	if ((so.marking_ref = tlp_ref(tlp)) == NULL)
 		return cli_fail("--tlp: clear, white, green, amber or red");
 	if (cli_open_node(dir, &cfg, &st) != 0)
@@ -583,8 +644,9 @@ static int advisory_import_run(int argc, char **argv)
 		goto out;
 	}
 	supply_db_set_emit(db, objs, &so);
-	for (int i = optind; i < argc; i++) {
-		if (supply_db_load_path(db, argv[i], &err) != TX_OK) {
+	supply_db_on_problem(db, advisory_problem, &n_skipped);
+	for (int i = 0; i < a->argc; i++) {
+		if (supply_db_load_path(db, a->argv[i], &err) != TX_OK) {
 			cli_fail("%s", err.msg);
 			goto out;
 		}
@@ -595,7 +657,15 @@ static int advisory_import_run(int argc, char **argv)
 	printf("%zu advisories (%zu malicious), %zu KEV entries, %zu vendors, "
 	       "%zu parts%s\n", cn.advisories, cn.malicious, cn.kev, cn.vendors,
 	       cn.parts, json_array_size(objs) > cn.advisories + cn.kev +
-	       cn.vendors + cn.parts ? ", a priority list" : "");
+	       cn.vendors + cn.parts + cn.csaf + cn.vex ? ", a priority list" : "");
+	if (cn.csaf > 0)
+		printf("%zu CSAF documents (%zu products)\n", cn.csaf,
+		       cn.csaf_products);
+	if (cn.vex > 0)
+		printf("%zu VEX statements\n", cn.vex);
+	if (n_skipped > 0)
+		fprintf(stderr, "trilex: %zu documents were not valid and were "
+			"skipped; everything else was imported\n", n_skipped);
 	printf("%zu objects: %zu added, %zu already present, %zu failed "
 	       "(collection %s, TLP:%s)\n", json_array_size(objs), added, present,
 	       failed, col.alias[0] ? col.alias : col.id, tlp);
@@ -603,7 +673,7 @@ static int advisory_import_run(int argc, char **argv)
 	if (cli_sbom_recheck(st, &n_boms, &n_new) != 0)
 		goto out;
 	printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms, n_new);
-	rc = failed > 0 ? 3 : 0;
+	rc = failed > 0 || n_skipped > 0 ? 3 : 0;
 out:
 	json_decref(objs);
 	supply_db_free(db);
@@ -613,28 +683,33 @@ out:
 
 const struct cmd cmd_advisory_import = {
 	.name = "advisory import",
-	.usage = "--dir DIR [--collection ID] [--tlp clear|green|amber|red] "
-		 "PATH...",
-	.summary = "store OSV, KEV, vendor, parts and priority lists (files, "
-		   "folders, .tar.gz) as STIX; re-check stored BOMs",
-	.run = advisory_import_run,
+	.opts = import_opts,
+	.operands = "PATH...",
+	.min_args = 1,
+	.max_args = -1,
+	.flags = CMD_DIR,
+	.main = advisory_import_run,
+	.summary = "store OSV, CSAF 2.0, VEX, KEV, vendor, parts and priority lists "
+		   "(files, folders, .tar.gz) as STIX; re-check stored BOMs; "
+		   "bad documents are named and skipped (exit 3)",
 };
 
 /* ---- sbom add / recheck ---- */
 
-static int sbom_add_run(int argc, char **argv)
+static const struct cli_opt add_opts[] = {
+	{ "collection", "ID", 0, "the collection (default: the first)" },
+	{ "category", "C", 0, "the BOM's category on the priority list" },
+	{ "name", "NAME", 0, "the BOM's name (default: its subject)" },
+	{ "tlp", "clear|green|amber|red", 0, "the marking (default amber)" },
+	{ NULL },
+};
+
+static int sbom_add_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "category", required_argument, NULL, 'C' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "tlp", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *coll = NULL, *category = NULL, *name = NULL;
-	const char *tlp = "amber";
+	const char *dir = a->dir, *coll = cli_opt(a, "collection");
+	const char *category = cli_opt(a, "category"), *name = cli_opt(a, "name");
+	const char *tlp = cli_opt(a, "tlp") ? cli_opt(a, "tlp") : "amber";
+	const char *bom_path = a->argv[0];
 	struct supply_stix_opts so = { 0 };
 	struct store_collection col;
 	struct load_ctx lc = { 0 };
@@ -647,31 +722,19 @@ static int sbom_add_run(int argc, char **argv)
 	tx_store *st = NULL;
 	char *text = NULL;
 	size_t len, added = 0, present = 0, failed = 0, n_new = 0;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'C': category = optarg; break;
-		case 'n': name = optarg; break;
-		case 't': tlp = optarg; break;
-		default: return cli_usage(&cmd_sbom_add);
-		}
-	}
-	if (dir == NULL || optind != argc - 1)
-		return cli_usage(&cmd_sbom_add);
 	if ((so.marking_ref = tlp_ref(tlp)) == NULL)
 		return cli_fail("--tlp: clear, white, green, amber or red");
-	if (tx_read_file(argv[optind], BOM_FILE_MAX, &text, &len, &err) != TX_OK)
+	if (tx_read_file(bom_path, BOM_FILE_MAX, &text, &len, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	doc = tx_json_load(text, len, 0, &jerr);
 	if (doc == NULL) {
-		cli_fail("%s:%d:%d: %s", argv[optind], jerr.line, jerr.column,
+		cli_fail("%s:%d:%d: %s", bom_path, jerr.line, jerr.column,
 			 jerr.text);
 		goto out;
 	}
-	if (supply_bom_from_json(doc, argv[optind], &bom, &err) != TX_OK) {
+	if (supply_bom_from_json(doc, bom_path, &bom, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
@@ -747,11 +810,14 @@ out:
 
 const struct cmd cmd_sbom_add = {
 	.name = "sbom add",
-	.usage = "--dir DIR [--collection ID] [--category C] [--name NAME] "
-		 "[--tlp clear|green|amber|red] BOM",
+	.opts = add_opts,
+	.operands = "BOM",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = sbom_add_run,
 	.summary = "keep a BOM in the node (x-trilex-sbom) so that new "
 		   "advisories re-check it; prints its id",
-	.run = sbom_add_run,
 };
 
 int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new)
@@ -775,27 +841,14 @@ int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new)
 	return rc;
 }
 
-static int sbom_recheck_run(int argc, char **argv)
+static int sbom_recheck_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	size_t n_boms = 0, n_new = 0;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else
-			return cli_usage(&cmd_sbom_recheck);
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_sbom_recheck);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (cli_sbom_recheck(st, &n_boms, &n_new) == 0) {
@@ -809,8 +862,8 @@ static int sbom_recheck_run(int argc, char **argv)
 
 const struct cmd cmd_sbom_recheck = {
 	.name = "sbom recheck",
-	.usage = "--dir DIR",
+	.flags = CMD_DIR,
+	.main = sbom_recheck_run,
 	.summary = "re-check every stored BOM against the node's advisories "
 		   "(also those from partners); record and print new findings",
-	.run = sbom_recheck_run,
 };

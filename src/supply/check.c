@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "supply/internal.h"
 
@@ -565,6 +566,404 @@ static tx_err check_parts(struct ck *k, const struct supply_component *c,
 	return TX_OK;
 }
 
+/* ---- CSAF products ---- */
+
+#define CSAF_CAND_MAX 256
+
+/* The component's organisation (manufacturer, supplier, publisher). */
+static const char *comp_org(const struct supply_component *c)
+{
+	return c->manufacturer ? c->manufacturer :
+	       c->supplier ? c->supplier : c->publisher;
+}
+
+/* 1 the organisation names the product's vendor, 0 it names another,
+ * -1 one of them is not known. */
+static int vendor_agrees(const struct supply_component *c,
+			 const struct csaf_product *p)
+{
+	const char *org = comp_org(c);
+	char norm[512];
+
+	if (org == NULL || p->vendor_key == NULL || p->vendor_key[0] == '\0')
+		return -1;
+	vendor_normalise(org, norm, sizeof(norm));
+	if (norm[0] == '\0')
+		return -1;
+	return words_in(norm, p->vendor_key) || words_in(p->vendor_key, norm);
+}
+
+struct cand {
+	const struct csaf_product *p;
+	const char *by;      /* strongest evidence */
+	int strength;        /* 3 purl/cpe, 2 model number, 1 name */
+};
+
+static void cand_add(struct cand *cs, size_t *n, const struct csaf_product *p,
+		     const char *by, int strength)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (cs[i].p == p) {
+			if (strength > cs[i].strength) {
+				cs[i].by = by;
+				cs[i].strength = strength;
+			}
+			return;
+		}
+	}
+	if (*n < CSAF_CAND_MAX)
+		cs[(*n)++] = (struct cand){ p, by, strength };
+}
+
+static void cand_lookup(const supply_db *db, struct cand *cs, size_t *n,
+			char kind, const char *value, const char *by,
+			int strength)
+{
+	char key[600];
+
+	if (value == NULL || csaf_key(key, sizeof(key), kind, value) != 0)
+		return;
+	for (const struct csaf_ref *r = htab_get(&db->csaf_keys, key); r != NULL;
+	     r = r->next)
+		cand_add(cs, n, r->p, by, strength);
+}
+
+static tx_err csaf_finding(struct ck *k, const struct supply_component *c,
+			   const struct supply_finding *base,
+			   const struct cand *cd, const struct csaf_hit *h,
+			   const char *why)
+{
+	struct supply_finding f = *base;
+
+	if (h->status != CSAF_AFFECTED && h->status != CSAF_INVESTIGATING)
+		return TX_OK; /* fixed, not affected, recommended */
+	if (h->status == CSAF_INVESTIGATING && why == NULL)
+		why = "the advisory says the product is under investigation";
+	/* one finding per component and vulnerability of a document; a
+	 * certain match replaces an uncertain one */
+	for (size_t i = 0; i < k->rep->n; i++) {
+		struct supply_finding *o = &k->rep->findings[i];
+
+		if (o->comp != c || o->product == NULL ||
+		    strcmp(o->advisories[0], h->doc_id) != 0)
+			continue;
+		if (h->cve ? o->n_advisories < 2 ||
+			     strcmp(o->advisories[1], h->cve) != 0 :
+			     o->n_advisories != 1)
+			continue;
+		if (why == NULL && o->kind == SUPPLY_KIND_UNVERIFIED) {
+			o->kind = o->exploited ? SUPPLY_KIND_KNOWN_EXPLOITED :
+				  SUPPLY_KIND_VULNERABLE;
+			o->reason = NULL;
+			o->product = cd->p->full_name;
+			o->matched_by = cd->by;
+			o->remediation = h->remediation;
+		}
+		if (h->sev > o->severity)
+			o->severity = h->sev;
+		return TX_OK;
+	}
+	f.advisories[f.n_advisories++] = h->doc_id;
+	if (h->cve != NULL)
+		f.advisories[f.n_advisories++] = h->cve;
+	f.severity = h->sev;
+	f.exploited = h->cve != NULL && k->db->kev.n > 0 &&
+		      htab_get(&k->db->kev, h->cve) != NULL;
+	if (why != NULL)
+		f.kind = SUPPLY_KIND_UNVERIFIED;
+	else if (f.exploited)
+		f.kind = SUPPLY_KIND_KNOWN_EXPLOITED;
+	else
+		f.kind = SUPPLY_KIND_VULNERABLE;
+	if (f.exploited && f.severity < SUPPLY_SEV_HIGH)
+		f.severity = SUPPLY_SEV_HIGH;
+	f.reason = why;
+	f.product = cd->p->full_name;
+	f.matched_by = cd->by;
+	f.remediation = h->remediation;
+	return add_finding(k, &f);
+}
+
+/*
+ * A component against the products of CSAF documents. Candidates come
+ * from the index: its purl and CPE, its part number and name as model
+ * numbers, its name as a product name. Then:
+ *   purl or CPE equal                        the product
+ *   model number or product name equal,
+ *     and the vendor agrees                  the product
+ *     and a vendor is not known              uncertain (said so)
+ *     and the vendor differs                 not this product
+ * and the version decides (csaf_version_in): in, out, or uncertain.
+ */
+static tx_err check_csaf(struct ck *k, const struct supply_component *c,
+			 const struct supply_finding *base)
+{
+	struct cand cs[CSAF_CAND_MAX];
+	struct purl pu;
+	const char *version = c->version;
+	size_t n = 0;
+	tx_err rc;
+
+	if (k->db->csaf_keys.n == 0)
+		return TX_OK;
+	cand_lookup(k->db, cs, &n, 'p', c->purl, "purl", 3);
+	cand_lookup(k->db, cs, &n, 'c', c->cpe, "cpe", 3);
+	cand_lookup(k->db, cs, &n, 'm', c->part_number, "model number", 2);
+	if (c->part_number != c->name)
+		cand_lookup(k->db, cs, &n, 'm', c->name, "model number", 2);
+	cand_lookup(k->db, cs, &n, 'n', c->name, "product name", 1);
+	if (n == 0)
+		return TX_OK;
+	if ((version == NULL || version[0] == '\0') &&
+	    purl_parse(c->purl, &pu) == 0 && pu.version[0] != '\0')
+		version = pu.version;
+	for (size_t i = 0; i < n; i++) {
+		const struct cand *cd = &cs[i];
+		const char *why = NULL, *vwhy = NULL;
+
+		if (cd->strength < 3) {
+			int va = vendor_agrees(c, cd->p);
+
+			if (va == 0)
+				continue;
+			if (va < 0)
+				why = comp_org(c) == NULL ?
+				      "the component names no supplier or "
+				      "manufacturer to confirm the vendor" :
+				      "the advisory names no vendor to confirm";
+		}
+		switch (csaf_version_in(cd->p, version, &vwhy)) {
+		case CSAF_V_NO:
+			continue;
+		case CSAF_V_UNSURE:
+			if (why == NULL)
+				why = vwhy;
+			break;
+		case CSAF_V_YES:
+			break;
+		}
+		for (const struct csaf_hit *h = cd->p->hits; h != NULL; h = h->next)
+			if ((rc = csaf_finding(k, c, base, cd, h, why)) != TX_OK)
+				return rc;
+	}
+	return TX_OK;
+}
+
+/* ---- VEX ---- */
+
+static int same_version(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	if (a[0] == 'v' && b[0] != 'v')
+		a++;
+	if (b[0] == 'v' && a[0] != 'v')
+		b++;
+	return strcmp(a, b) == 0;
+}
+
+/* Statement s speaks of component c (of bom) at its version. */
+static int vex_covers(const struct vex_stmt *s, const struct supply_component *c,
+		      const supply_bom *bom)
+{
+	char key[600];
+	const char *version = c->version;
+	struct purl pu;
+
+	switch (s->match) {
+	case VEX_BY_PURL:
+		if (c->purl == NULL || csaf_key(key, sizeof(key), 'p', c->purl) != 0 ||
+		    strcmp(key, s->product) != 0)
+			return 0;
+		if (purl_parse(c->purl, &pu) == 0 && pu.version[0] != '\0')
+			version = pu.version;
+		break;
+	case VEX_BY_CPE:
+		if (c->cpe == NULL || csaf_key(key, sizeof(key), 'c', c->cpe) != 0 ||
+		    strcmp(key, s->product) != 0)
+			return 0;
+		break;
+	case VEX_BY_REF:
+		if (c->bom_ref == NULL || strcmp(c->bom_ref, s->product) != 0)
+			return 0;
+		if (s->bom_serial != NULL && (supply_bom_serial(bom) == NULL ||
+		    strcmp(s->bom_serial, supply_bom_serial(bom)) != 0))
+			return 0;
+		break;
+	}
+	if (s->version != NULL)
+		return same_version(s->version, version);
+	if (s->range != NULL) {
+		struct csaf_product p = { .range = s->range };
+		const char *why;
+
+		/* only a version surely inside: an uncertain one stays open */
+		return csaf_version_in(&p, version, &why) == CSAF_V_YES;
+	}
+	return 1; /* the product, every version */
+}
+
+static int vex_clears(const char *state)
+{
+	static const char *const cleared[] = { "not_affected", "false_positive",
+		"resolved", "resolved_with_pedigree", "fixed", NULL };
+
+	for (size_t i = 0; cleared[i]; i++)
+		if (strcmp(state, cleared[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Mark the findings that VEX statements cover; never remove one. A
+ * statement naming a version beats one naming the whole product; among
+ * equals the last loaded wins (OpenVEX: later statements supersede). */
+static void apply_vex(const supply_db *db, const supply_bom *bom,
+		      struct supply_report *rep)
+{
+	if (db->vex.n == 0)
+		return;
+	for (size_t i = 0; i < rep->n; i++) {
+		struct supply_finding *f = &rep->findings[i];
+		const struct vex_stmt *best = NULL;
+
+		if (f->kind != SUPPLY_KIND_VULNERABLE &&
+		    f->kind != SUPPLY_KIND_KNOWN_EXPLOITED &&
+		    f->kind != SUPPLY_KIND_UNVERIFIED)
+			continue;
+		for (size_t a = 0; a < f->n_advisories; a++) {
+			for (const struct vex_ref *r = htab_get(&db->vex,
+							       f->advisories[a]);
+			     r != NULL; r = r->next) {
+				const struct vex_stmt *s = r->s;
+
+				if (!vex_covers(s, f->comp, bom))
+					continue;
+				/* chains are newest first */
+				if (best == NULL || (best->version == NULL &&
+						     best->range == NULL &&
+						     (s->version || s->range)))
+					best = s;
+			}
+		}
+		if (best == NULL)
+			continue;
+		f->vex_state = best->state;
+		f->vex_justification = best->justification;
+		f->vex_detail = best->detail;
+		f->vex_source = best->source;
+		f->vex_cleared = vex_clears(best->state);
+		rep->vex_marked++;
+		rep->vex_cleared += f->vex_cleared != 0;
+	}
+}
+
+/* ---- what the check had to go on ---- */
+
+/* A CSAF product names the component's package (purl) or CPE. */
+static int csaf_names(const supply_db *db, const struct supply_component *c)
+{
+	char key[600];
+
+	if (db->csaf_keys.n == 0)
+		return 0;
+	return (c->purl && csaf_key(key, sizeof(key), 'p', c->purl) == 0 &&
+		htab_get(&db->csaf_keys, key) != NULL) ||
+	       (c->cpe && csaf_key(key, sizeof(key), 'c', c->cpe) == 0 &&
+		htab_get(&db->csaf_keys, key) != NULL);
+}
+
+static void eco_tally(const supply_db *db, const struct supply_component *c,
+		      struct supply_report *rep)
+{
+	struct purl p;
+	char key[PURL_MAX + 64], name[32];
+	size_t adv = 0;
+	struct supply_eco_summary *e = NULL;
+
+	if (c->purl != NULL && purl_parse(c->purl, &p) == 0 &&
+	    pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, "") == 0) {
+		const struct eco_count *ec;
+
+		key[strcspn(key, "\n")] = '\0';
+		ec = htab_get(&db->ecos, key);
+		adv = ec ? ec->n : 0;
+		snprintf(name, sizeof(name), "%s", p.ecosystem);
+	} else if (c->type != NULL && (strcmp(c->type, "device") == 0 ||
+				       strcmp(c->type, "firmware") == 0)) {
+		adv = db->counts.csaf;
+		snprintf(name, sizeof(name), "hardware/firmware");
+	} else {
+		snprintf(name, sizeof(name), "no purl");
+	}
+	for (size_t i = 0; i < rep->n_ecosystems && e == NULL; i++)
+		if (strcmp(rep->ecosystems[i].name, name) == 0)
+			e = &rep->ecosystems[i];
+	if (e == NULL && rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS) {
+		/* the last row gathers what does not fit, as unchecked */
+		e = &rep->ecosystems[SUPPLY_MAX_ECOSYSTEMS - 1];
+		snprintf(e->name, sizeof(e->name), "other");
+		e->advisories = 0;
+		adv = 0;
+	} else if (e == NULL) {
+		e = &rep->ecosystems[rep->n_ecosystems++];
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->advisories = adv;
+	}
+	e->components++;
+	if (adv == 0 && !csaf_names(db, c))
+		e->unchecked++;
+}
+
+static int eco_row_cmp(const void *pa, const void *pb)
+{
+	const struct supply_eco_summary *a = pa, *b = pb;
+
+	return strcmp(a->name, b->name);
+}
+
+/* Ecosystems with advisories but no component in the BOM: listed too, so
+ * that the report says everything the check had. */
+static void eco_loaded(const supply_db *db, struct supply_report *rep)
+{
+	size_t first = rep->n_ecosystems;
+
+	for (size_t i = 0; i < db->ecos.cap; i++) {
+		const struct eco_count *e = db->ecos.e[i].val;
+		int found = 0;
+
+		if (db->ecos.e[i].h == 0)
+			continue;
+		for (size_t j = 0; j < rep->n_ecosystems && !found; j++)
+			found = strcasecmp(rep->ecosystems[j].name, e->name) == 0;
+		if (found || rep->n_ecosystems == SUPPLY_MAX_ECOSYSTEMS)
+			continue;
+		snprintf(rep->ecosystems[rep->n_ecosystems].name,
+			 sizeof(rep->ecosystems[0].name), "%s", e->name);
+		rep->ecosystems[rep->n_ecosystems].components = 0;
+		rep->ecosystems[rep->n_ecosystems].unchecked = 0;
+		rep->ecosystems[rep->n_ecosystems++].advisories = e->n;
+	}
+	if (db->counts.csaf > 0 && rep->n_ecosystems < SUPPLY_MAX_ECOSYSTEMS) {
+		int found = 0;
+
+		for (size_t j = 0; j < rep->n_ecosystems && !found; j++)
+			found = strcmp(rep->ecosystems[j].name,
+				       "hardware/firmware") == 0;
+		if (!found) {
+			struct supply_eco_summary *r =
+				&rep->ecosystems[rep->n_ecosystems++];
+			snprintf(r->name, sizeof(r->name), "hardware/firmware");
+			r->components = 0;
+			r->unchecked = 0;
+			r->advisories = db->counts.csaf;
+		}
+	}
+	/* hash order is not an order: sort what was added */
+	if (rep->n_ecosystems - first > 1)
+		qsort(rep->ecosystems + first, rep->n_ecosystems - first,
+		      sizeof(rep->ecosystems[0]), eco_row_cmp);
+}
+
 static int tier_key(int tier)
 {
 	return tier == 0 ? 100 : tier;
@@ -618,6 +1017,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 					  cid);
 			goto out;
 		}
+		eco_tally(db, c, rep);
 		base.comp = c;
 		base.category = cat ? cat->id : NULL;
 		base.tier = cat ? cat->tier : 0;
@@ -636,7 +1036,13 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 			goto out;
 		if ((rc = check_parts(&k, c, &base)) != TX_OK)
 			goto out;
+		if ((rc = check_csaf(&k, c, &base)) != TX_OK)
+			goto out;
 	}
+	apply_vex(db, bom, rep);
+	eco_loaded(db, rep);
+	for (size_t i = 0; i < rep->n_ecosystems; i++)
+		rep->eco_unchecked += rep->ecosystems[i].unchecked;
 	if (rep->n > 1)
 		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
 	for (size_t i = 0; i < rep->n; i++) {
@@ -646,6 +1052,30 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 	}
 out:
 	return rc;
+}
+
+char *supply_eco_warning(const struct supply_eco_summary *e)
+{
+	char buf[256];
+	size_t n = e->unchecked;
+
+	if (n == 0)
+		return NULL;
+	if (strcmp(e->name, "no purl") == 0)
+		snprintf(buf, sizeof(buf), "%zu component%s without a purl (and "
+			 "not a device or firmware): no advisory names %s by "
+			 "package, %s not checked for vulnerabilities", n,
+			 n == 1 ? "" : "s", n == 1 ? "it" : "them",
+			 n == 1 ? "it was" : "they were");
+	else if (strcmp(e->name, "hardware/firmware") == 0)
+		snprintf(buf, sizeof(buf), "%zu device/firmware component%s but no "
+			 "CSAF advisories loaded: not checked for vulnerabilities",
+			 n, n == 1 ? "" : "s");
+	else
+		snprintf(buf, sizeof(buf), "%zu %s component%s but no %s advisories "
+			 "loaded: not checked for vulnerabilities", n, e->name,
+			 n == 1 ? "" : "s", e->name);
+	return strdup(buf);
 }
 
 void supply_report_free(struct supply_report *rep)
@@ -683,6 +1113,21 @@ json_t *supply_report_json(const struct supply_report *rep)
 			      "severity", supply_severity_name(f->severity),
 			      "fixed", str_or_null(f->fixed),
 			      "rank", (json_int_t)f->rank);
+		if (o != NULL && f->reason != NULL)
+			json_object_set_new(o, "reason", json_string(f->reason));
+		if (o != NULL && f->product != NULL)
+			json_object_set_new(o, "product", json_pack("{s:s, s:s}",
+				"name", f->product, "matched_by",
+				f->matched_by ? f->matched_by : "?"));
+		if (o != NULL && f->remediation != NULL)
+			json_object_set_new(o, "remediation",
+					    json_string(f->remediation));
+		if (o != NULL && f->vex_state != NULL)
+			json_object_set_new(o, "vex", json_pack(
+				"{s:s, s:o, s:o, s:s, s:b}", "state", f->vex_state,
+				"justification", str_or_null(f->vex_justification),
+				"detail", str_or_null(f->vex_detail), "source",
+				f->vex_source, "cleared", f->vex_cleared));
 		if (o == NULL || json_array_append_new(list, o) != 0)
 			goto fail;
 	}
@@ -697,6 +1142,29 @@ json_t *supply_report_json(const struct supply_report *rep)
 	json_object_set_new(sum, "findings", json_integer((json_int_t)rep->n));
 	json_object_set_new(sum, "by_kind", kinds);
 	json_object_set_new(sum, "by_severity", sevs);
+	{
+		json_t *ecos = json_array(), *warn = json_array();
+
+		for (size_t i = 0; ecos && warn && i < rep->n_ecosystems; i++) {
+			const struct supply_eco_summary *e = &rep->ecosystems[i];
+			char *w = supply_eco_warning(e);
+
+			json_array_append_new(ecos, json_pack("{s:s, s:I, s:I, s:I}",
+				"ecosystem", e->name, "components",
+				(json_int_t)e->components, "advisories",
+				(json_int_t)e->advisories, "unchecked",
+				(json_int_t)e->unchecked));
+			if (w != NULL)
+				json_array_append_new(warn, json_string(w));
+			free(w);
+		}
+		json_object_set_new(sum, "ecosystems", ecos ? ecos : json_null());
+		json_object_set_new(sum, "warnings", warn ? warn : json_null());
+	}
+	if (rep->vex_marked > 0)
+		json_object_set_new(sum, "vex", json_pack("{s:I, s:I}", "marked",
+			(json_int_t)rep->vex_marked, "cleared",
+			(json_int_t)rep->vex_cleared));
 	json_object_set_new(root, "findings", list);
 	json_object_set_new(root, "summary", sum);
 	return root;

@@ -23,6 +23,7 @@ struct supply_bom {
 	size_t n, cap;
 	const char *category;
 	const char *title;
+	const char *serial;               /* serialNumber, or NULL */
 };
 
 struct bctx {
@@ -196,6 +197,7 @@ static tx_err read_component(struct bctx *c, const json_t *obj,
 	    (rc = opt_str(c, obj, "version", path, &sc->version)) != TX_OK ||
 	    (rc = opt_str(c, obj, "purl", path, &sc->purl)) != TX_OK ||
 	    (rc = opt_str(c, obj, "cpe", path, &sc->cpe)) != TX_OK ||
+	    (rc = opt_str(c, obj, "bom-ref", path, &sc->bom_ref)) != TX_OK ||
 	    (rc = opt_str(c, obj, "publisher", path, &sc->publisher)) != TX_OK ||
 	    (rc = org_name(c, obj, "supplier", path, &sc->supplier)) != TX_OK ||
 	    (rc = org_name(c, obj, "manufacturer", path, &sc->manufacturer)) ||
@@ -337,6 +339,11 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 	if ((rc = read_list(&c, json_object_get(doc, "components"), "components",
 			    NULL, bom->category, 0)) != TX_OK)
 		goto out;
+	if (jstr(doc, "serialNumber", &serial) == 0 && serial != NULL &&
+	    (bom->serial = arena_strdup(&bom->arena, serial)) == NULL) {
+		rc = nomem(&c);
+		goto out;
+	}
 	if (bom->title == NULL) {
 		if (jstr(doc, "serialNumber", &serial) != 0 || serial == NULL)
 			serial = name;
@@ -393,6 +400,11 @@ const struct supply_component *supply_bom_component(const supply_bom *bom,
 const char *supply_bom_category(const supply_bom *bom)
 {
 	return bom->category;
+}
+
+const char *supply_bom_serial(const supply_bom *bom)
+{
+	return bom->serial;
 }
 
 const char *supply_bom_title(const supply_bom *bom)

@@ -146,11 +146,18 @@ struct supply_db {
 	struct htab parts_hash;    /* hash hex -> part */
 	struct htab parts_seen;    /* dedup key -> part */
 	struct htab kev;           /* CVE id -> kev_entry */
+	struct htab csaf_docs;     /* CSAF tracking id -> its id (dedup) */
+	struct htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
+	struct htab vex;           /* vulnerability id / alias -> vex_ref */
+	struct htab vex_docs;      /* VEX document id (dedup) */
+	struct htab ecos;          /* ecosystem key ("go") -> eco_count */
 	struct category cats[SUPPLY_MAX_CATEGORIES];
 	size_t n_cats;
 	int cats_loaded;           /* a list replaced the built-in one */
 	struct supply_counts counts;
 	json_t *emit;              /* borrowed: where STIX copies go */
+	supply_problem_fn problem_fn; /* bad documents skipped, or NULL */
+	void *problem_ctx;
 	struct supply_stix_opts emit_opts;
 };
 
@@ -166,6 +173,120 @@ int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
 void vendor_normalise(const char *in, char *out, size_t n);
 /* Normalise a part number: upper-case letters and digits only. */
 void part_normalise(const char *in, char *out, size_t n);
+
+/* ---- CSAF 2.0 advisories (csaf.c) ---- */
+
+enum csaf_status {
+	CSAF_AFFECTED = 0,      /* known_affected, first_/last_affected */
+	CSAF_INVESTIGATING,     /* under_investigation */
+	CSAF_FIXED,             /* fixed, first_fixed */
+	CSAF_NOT_AFFECTED,      /* known_not_affected */
+	CSAF_RECOMMENDED,       /* recommended */
+};
+
+/* What one vulnerability of a document says of one product. */
+struct csaf_hit {
+	const char *doc_id;         /* document.tracking.id */
+	const char *cve;            /* or NULL (then the vulnerability's ids) */
+	enum csaf_status status;
+	enum supply_severity sev;
+	const char *remediation;    /* "vendor_fix: details", or NULL */
+	struct csaf_hit *next;
+};
+
+/* One product of a product tree, with the branch path that named it. */
+struct csaf_product {
+	const char *doc_id;
+	const char *product_id;
+	const char *full_name;      /* product.name */
+	const char *vendor;         /* vendor branch, or NULL */
+	const char *vendor_key;     /* normalised (vendor_normalise) */
+	const char *name;           /* product_name / product_family branch */
+	const char *version;        /* product_version branch, or NULL */
+	const char *range;          /* product_version_range branch, or NULL */
+	const char *cpe, *purl;     /* helpers, or NULL */
+	const char **models;        /* helper model_numbers */
+	size_t n_models;
+	const char **serials;       /* helper serial_numbers */
+	size_t n_serials;
+	struct csaf_hit *hits;
+	/* while reading one vulnerability (csaf.c): its score and
+	 * remediation for this product, valid when v_stamp is its number */
+	size_t v_stamp;
+	int v_scored;
+	enum supply_severity v_sev;
+	const json_t *v_rem;        /* borrowed from the document */
+};
+
+/* An index entry: db->csaf_keys chains these by key. */
+struct csaf_ref {
+	struct csaf_product *p;
+	struct csaf_ref *next;
+};
+
+tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
+		 struct tx_error *err);
+/* A document is CSAF when its document.csaf_version is a string. */
+int csaf_is(const json_t *doc);
+
+/* Keys of db->csaf_keys: "m\n" + part_normalise(model), "n\n" +
+ * vendor_normalise(product name), "c\n" + cpe vendor:product,
+ * "p\n" + purl without version. 0, or -1 when it won't fit. */
+int csaf_key(char *out, size_t n, char kind, const char *value);
+
+/* Order of firmware versions as vendors write them ("V2.4", "R2.03.00",
+ * "IP8_SR4"): a leading v dropped, runs of digits compared as numbers,
+ * runs of letters without case, separators only split. -1 when the two
+ * are not comparable (letters against digits at the same place, or not
+ * version-like); *res is then 0. */
+int csaf_version_cmp(const char *a, const char *b, int *res);
+
+enum csaf_vmatch { CSAF_V_NO, CSAF_V_YES, CSAF_V_UNSURE };
+/* Whether version v (NULL: unknown) is in product p's version or range;
+ * for CSAF_V_UNSURE *why says why (static text). */
+enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
+				 const char **why);
+
+/* Advisories loaded per ecosystem (the key of pkg_key, before '\n'). */
+struct eco_count {
+	const char *key;
+	const char *name;           /* as first written: "Go", "npm" */
+	size_t n;
+};
+
+/* ---- VEX statements (vex.c) ---- */
+
+enum vex_by { VEX_BY_PURL, VEX_BY_CPE, VEX_BY_REF };
+
+/* One statement about one product (identifier) and one vulnerability. */
+struct vex_stmt {
+	const char *vuln;           /* CVE-..., GHSA-..., an advisory id */
+	const char **aliases;
+	size_t n_aliases;
+	enum vex_by match;
+	const char *product;        /* csaf_key 'p' / 'c' form, or a bom-ref */
+	const char *bom_serial;     /* BOM-Link: the BOM's serialNumber */
+	const char *version;        /* exact version named, or NULL */
+	const char *range;          /* CycloneDX versions[].range, or NULL */
+	const char *state;          /* as written (CycloneDX or OpenVEX) */
+	const char *justification;  /* or NULL */
+	const char *detail;         /* detail / impact / action, or NULL */
+	const char *source;         /* the document: @id, serial/version */
+	const char *format;         /* "cyclonedx" or "openvex" */
+	struct vex_stmt *next;
+};
+
+struct vex_ref {
+	struct vex_stmt *s;
+	struct vex_ref *next;
+};
+
+int vex_is_openvex(const json_t *doc);
+int vex_is_cyclonedx(const json_t *doc);
+tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
+		struct tx_error *err);
+tx_err share_vex(supply_db *db, const json_t *doc, const char *source,
+		 size_t n, struct tx_error *err);
 
 /* Readers (one document each; name for messages). */
 tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
@@ -207,6 +328,16 @@ tx_err share_vendor(supply_db *db, const struct vendor *v,
 		    struct tx_error *err);
 tx_err share_part(supply_db *db, const struct part *p, struct tx_error *err);
 tx_err share_priority(supply_db *db, struct tx_error *err);
+tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
+		  struct tx_error *err);
+/* For readers in other files: a new object of ours (type, id key,
+ * created/modified as outside timestamps or NULL, marking, kind), its
+ * extension returned borrowed in *ext; NULL on ENOMEM. share_emit adds it
+ * to what is shared (NULL obj: TX_ERR_NOMEM). */
+json_t *share_object(const char *type, const char *key, const char *created,
+		     const char *modified, const struct supply_stix_opts *o,
+		     const char *kind, json_t **ext);
+tx_err share_emit(supply_db *db, json_t *obj, struct tx_error *err);
 
 /* Read every member of a .tar.gz, handing *.json and *.csv to fn. */
 typedef tx_err (*tar_member_fn)(void *ctx, const char *name, const char *data,

@@ -9,6 +9,7 @@
  * packages. Errors name the JSON path of the bad field.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -295,15 +296,16 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 
 static tx_err load_affected(supply_db *db, struct advisory *adv,
 			    const json_t *af, const char *name,
-			    const char *path, struct tx_error *err)
+			    const char *path, struct adv_affected **out,
+			    struct tx_error *err)
 {
 	const json_t *pkg, *ranges, *r;
 	const char *eco, *pname;
 	struct adv_affected *a;
-	char sub[256], *key;
+	char sub[256];
 	size_t i;
-	void *old = NULL;
 
+	*out = NULL;
 	if (!json_is_object(af))
 		return bad(err, name, path, "must be an object");
 	pkg = json_object_get(af, "package");
@@ -362,7 +364,58 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 	if (a->sev == SUPPLY_SEV_UNKNOWN)
 		a->sev = sev_of_word(json_string_value(json_object_get(
 			json_object_get(af, "database_specific"), "severity")));
-	key = pkg_key(&db->arena, a->eco, eco, pname);
+	*out = a;
+	return TX_OK;
+}
+
+/* The ecosystem part of an entry's package key into out ("go"). */
+static void eco_key(const struct adv_affected *a, char *out, size_t n)
+{
+	char buf[1024];
+
+	out[0] = '\0';
+	if (pkg_key_buf(buf, sizeof(buf), a->eco, a->ecosystem, "") == 0)
+		snprintf(out, n, "%.*s", (int)strcspn(buf, "\n"), buf);
+}
+
+static int eco_same(const struct adv_affected *a, const struct adv_affected *b)
+{
+	char ka[64], kb[64];
+
+	eco_key(a, ka, sizeof(ka));
+	eco_key(b, kb, sizeof(kb));
+	return strcmp(ka, kb) == 0;
+}
+
+static tx_err count_eco(supply_db *db, const struct adv_affected *a,
+			struct tx_error *err)
+{
+	char key[64];
+	struct eco_count *e;
+
+	eco_key(a, key, sizeof(key));
+	if (key[0] == '\0')
+		return TX_OK;
+	if ((e = htab_get(&db->ecos, key)) == NULL) {
+		size_t nl = strcspn(a->ecosystem, ":");
+
+		if ((e = arena_alloc(&db->arena, sizeof(*e))) == NULL ||
+		    (e->key = arena_strdup(&db->arena, key)) == NULL ||
+		    (e->name = arena_strndup(&db->arena, a->ecosystem, nl)) == NULL ||
+		    htab_put(&db->ecos, e->key, e, NULL) != TX_OK)
+			return nomem(err);
+	}
+	e->n++;
+	return TX_OK;
+}
+
+/* Index an advisory's affected entries, once the whole entry is valid. */
+static tx_err index_affected(supply_db *db, struct adv_affected *a,
+			     struct tx_error *err)
+{
+	char *key = pkg_key(&db->arena, a->eco, a->ecosystem, a->name);
+	void *old = NULL;
+
 	if (key == NULL)
 		return nomem(err);
 	if (htab_put(&db->packages, key, a, &old) != TX_OK)
@@ -377,6 +430,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 	const char *id;
 	const json_t *affected, *af;
 	struct advisory *adv;
+	struct adv_affected **pending = NULL;
 	char sub[64];
 	size_t i;
 	tx_err rc = TX_OK;
@@ -401,15 +455,43 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 		return bad(err, name, "affected", "must be a list");
 	if (json_array_size(affected) > SUPPLY_MAX_LIST)
 		return bad(err, name, "affected", "too many entries");
+	if (json_array_size(affected) > 0 &&
+	    (pending = calloc(json_array_size(affected), sizeof(*pending))) ==
+	    NULL)
+		return nomem(err);
+	/* nothing is indexed before the whole entry is read: a bad entry
+	 * that is skipped leaves nothing behind */
 	json_array_foreach(affected, i, af) {
 		snprintf(sub, sizeof(sub), "affected[%zu]", i);
-		if ((rc = load_affected(db, adv, af, name, sub, err)) != TX_OK)
-			return rc;
+		if ((rc = load_affected(db, adv, af, name, sub, &pending[i],
+					err)) != TX_OK)
+			goto out;
 	}
+	for (i = 0; i < json_array_size(affected); i++)
+		if (pending[i] != NULL &&
+		    (rc = index_affected(db, pending[i], err)) != TX_OK)
+			goto out;
+	/* one count per ecosystem the entry names */
+	for (i = 0; i < json_array_size(affected); i++) {
+		int seen = 0;
+
+		if (pending[i] == NULL)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = pending[j] != NULL &&
+			       eco_same(pending[i], pending[j]);
+		if (!seen && (rc = count_eco(db, pending[i], err)) != TX_OK)
+			goto out;
+	}
+	free(pending);
+	pending = NULL;
 	if (htab_put(&db->advisories, adv->id, adv, NULL) != TX_OK)
 		return nomem(err);
 	db->counts.advisories++;
 	if (adv->malicious)
 		db->counts.malicious++;
 	return share_osv(db, doc, adv, err);
+out:
+	free(pending);
+	return rc;
 }

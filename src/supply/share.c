@@ -122,6 +122,24 @@ static void set_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
+json_t *share_object(const char *type, const char *key, const char *created,
+		     const char *modified, const struct supply_stix_opts *o,
+		     const char *kind, json_t **ext)
+{
+	char c[TX_TIME_BUF], m[TX_TIME_BUF];
+
+	if (ts_from(modified, m) != 0)
+		snprintf(m, sizeof(m), "%s", EPOCH_TS);
+	if (ts_from(created, c) != 0 || strcmp(c, m) > 0)
+		snprintf(c, sizeof(c), "%s", m);
+	return base_object(type, key, c, m, o, kind, ext);
+}
+
+tx_err share_emit(supply_db *db, json_t *obj, struct tx_error *err)
+{
+	return emit(db, obj, err);
+}
+
 tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 		 struct tx_error *err)
 {
@@ -348,6 +366,10 @@ tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 		rc = part_load_ext(db, ext, id, err);
 	} else if (strcmp(kind, "priority-list") == 0) {
 		rc = priority_load(db, ext, id, err);
+	} else if (strcmp(kind, "csaf") == 0) {
+		rc = csaf_load(db, json_object_get(ext, "csaf"), id, err);
+	} else if (strcmp(kind, "vex") == 0) {
+		rc = vex_load(db, json_object_get(ext, "vex"), id, err);
 	} else {
 		db->counts.stix_ignored++; /* findings and future kinds */
 	}

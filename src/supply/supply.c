@@ -311,6 +311,11 @@ void supply_db_free(supply_db *db)
 	htab_free(&db->parts_hash);
 	htab_free(&db->parts_seen);
 	htab_free(&db->kev);
+	htab_free(&db->csaf_docs);
+	htab_free(&db->csaf_keys);
+	htab_free(&db->vex);
+	htab_free(&db->vex_docs);
+	htab_free(&db->ecos);
 	arena_free(&db->arena);
 	free(db);
 }
@@ -352,6 +357,10 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 	size_t i;
 	tx_err rc = TX_OK;
 
+	if (csaf_is(doc))
+		return csaf_load(db, doc, name, err);
+	if (json_is_object(doc) && (vex_is_openvex(doc) || vex_is_cyclonedx(doc)))
+		return vex_load(db, doc, name, err);
 	if (json_is_object(doc) && json_object_get(doc, "vulnerabilities") &&
 	    (json_object_get(doc, "catalogVersion") ||
 	     json_object_get(doc, "count")))
@@ -390,8 +399,8 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 	     json_object_get(doc, "modified")))
 		return osv_load(db, doc, name, err);
 	return tx_error_set(err, TX_ERR_INVALID, "%s: not a known advisory "
-			    "source (OSV, KEV, vendor, parts or priority list, "
-			    "STIX bundle)", name);
+			    "source (OSV, CSAF 2.0, CycloneDX VEX, OpenVEX, KEV, "
+			    "vendor, parts or priority list, STIX bundle)", name);
 }
 
 static size_t skip_ws(const char *d, size_t len, size_t i)
@@ -495,10 +504,31 @@ out:
 	return rc;
 }
 
+void supply_db_on_problem(supply_db *db, supply_problem_fn fn, void *ctx)
+{
+	db->problem_fn = fn;
+	db->problem_ctx = ctx;
+}
+
+/* A bad document is reported and skipped when the caller asked so. */
+static tx_err load_one(supply_db *db, const char *name, const char *data,
+		       size_t len, struct tx_error *err)
+{
+	tx_err rc = supply_db_load_buffer(db, name, data, len, err);
+
+	if ((rc == TX_ERR_INVALID || rc == TX_ERR_TOOBIG) &&
+	    db->problem_fn != NULL) {
+		db->problem_fn(db->problem_ctx, err);
+		db->counts.skipped++;
+		rc = TX_OK;
+	}
+	return rc;
+}
+
 static tx_err load_member(void *ctx, const char *name, const char *data,
 			  size_t len, struct tx_error *err)
 {
-	return supply_db_load_buffer(ctx, name, data, len, err);
+	return load_one(ctx, name, data, len, err);
 }
 
 static tx_err load_file(supply_db *db, const char *path, struct tx_error *err)
@@ -512,7 +542,7 @@ static tx_err load_file(supply_db *db, const char *path, struct tx_error *err)
 	rc = tx_read_file(path, SUPPLY_FILE_MAX, &data, &len, err);
 	if (rc != TX_OK)
 		goto out;
-	rc = supply_db_load_buffer(db, path, data, len, err);
+	rc = load_one(db, path, data, len, err);
 out:
 	free(data);
 	return rc;

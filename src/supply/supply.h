@@ -59,6 +59,7 @@ struct supply_component {
 	const char *version;       /* or NULL */
 	const char *purl;          /* or NULL */
 	const char *cpe;           /* or NULL */
+	const char *bom_ref;       /* or NULL */
 	const char *supplier;      /* supplier.name, or NULL */
 	const char *manufacturer;  /* manufacturer.name (1.6) or NULL */
 	const char *author;        /* or NULL */
@@ -92,6 +93,8 @@ const struct supply_component *supply_bom_component(const supply_bom *bom,
 						    size_t i);
 /* metadata property trilex:category, or NULL. */
 const char *supply_bom_category(const supply_bom *bom);
+/* The BOM's serialNumber ("urn:uuid:..."), or NULL. */
+const char *supply_bom_serial(const supply_bom *bom);
 /* The subject's name@version (or the serial number), for messages. */
 const char *supply_bom_title(const supply_bom *bom);
 
@@ -113,6 +116,10 @@ struct supply_counts {
 	size_t kev;
 	size_t categories;
 	size_t stix_ignored; /* STIX objects that were not ours */
+	size_t csaf;         /* CSAF 2.0 documents */
+	size_t csaf_products; /* products named in their product trees */
+	size_t vex;          /* VEX statements (CycloneDX VEX, OpenVEX) */
+	size_t skipped;      /* bad documents skipped (supply_db_on_problem) */
 };
 
 /* A new, empty database using at most mem_cap bytes (0: 4 GiB). The
@@ -151,6 +158,17 @@ tx_err supply_db_load_buffer(supply_db *db, const char *name,
 tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 			   struct tx_error *err);
 void supply_db_counts(const supply_db *db, struct supply_counts *c);
+
+/*
+ * What to do with a bad document inside a load: by default (fn NULL) the
+ * first one stops supply_db_load_path with its error. With fn set, each
+ * document of a file, folder or archive that is not valid
+ * (TX_ERR_INVALID or TX_ERR_TOOBIG) is handed to fn with its message
+ * (file, archive member, JSON path) and skipped; nothing of it is kept,
+ * everything valid around it is, and it is counted in counts.skipped.
+ */
+typedef void (*supply_problem_fn)(void *ctx, const struct tx_error *err);
+void supply_db_on_problem(supply_db *db, supply_problem_fn fn, void *ctx);
 
 /* ---- checking (supply/check.c) ---- */
 
@@ -197,7 +215,33 @@ struct supply_finding {
 	const char *category;     /* priority category id, or NULL */
 	int tier;                 /* 1 = protect first; 0 = uncategorised */
 	size_t rank;              /* 1 = most urgent */
-	const char *reason;       /* watch list / parts list reason, or NULL */
+	const char *reason;       /* watch list / parts list reason, or why
+				   * an unverified finding is uncertain */
+	const char *product;      /* CSAF: the product's full name, or NULL */
+	const char *matched_by;   /* CSAF: "purl", "cpe", "model number",
+				   * "product name"; NULL otherwise */
+	const char *remediation;  /* CSAF: "vendor_fix: ...", or NULL */
+	/* A VEX statement that covers this finding, or all NULL: */
+	const char *vex_state;    /* not_affected, false_positive, ... */
+	const char *vex_justification;
+	const char *vex_detail;
+	const char *vex_source;   /* the VEX document */
+	int vex_cleared;          /* the statement says it does not apply:
+				   * left out of --fail-on, still listed */
+};
+
+#define SUPPLY_MAX_ECOSYSTEMS 32
+
+/* What a check had to go on, per ecosystem of the BOM's components. */
+struct supply_eco_summary {
+	char name[32];        /* "npm", "Go", ...; "hardware/firmware" for
+			       * devices and firmware without a purl (CSAF);
+			       * "no purl" for other components without one */
+	size_t components;    /* of the BOM */
+	size_t advisories;    /* loaded for it (CSAF documents for hardware) */
+	size_t unchecked;     /* components no loaded advisory could name:
+			       * none for the ecosystem, and no CSAF product
+			       * with the component's purl or CPE */
 };
 
 struct supply_report {
@@ -206,6 +250,11 @@ struct supply_report {
 	size_t by_kind[SUPPLY_KIND_COUNT];
 	size_t by_severity[SUPPLY_SEV_COUNT];
 	size_t components;
+	struct supply_eco_summary ecosystems[SUPPLY_MAX_ECOSYSTEMS];
+	size_t n_ecosystems;  /* the BOM's; the last may gather the rest */
+	size_t eco_unchecked; /* components of ecosystems without advisories */
+	size_t vex_marked;    /* findings a VEX statement covers */
+	size_t vex_cleared;   /* of which it says they do not apply */
 };
 
 /*
@@ -220,6 +269,10 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 		    const char *category, struct supply_report *rep,
 		    struct tx_error *err);
 void supply_report_free(struct supply_report *rep);
+/* The warning for an ecosystem of the BOM without advisories ("12 npm
+ * components but no npm advisories loaded: ..."), malloc'd; NULL when
+ * there is none to give (or on ENOMEM). */
+char *supply_eco_warning(const struct supply_eco_summary *e);
 /* The report as the `--json` object (findings, summary); NULL on ENOMEM. */
 json_t *supply_report_json(const struct supply_report *rep);
 

@@ -466,6 +466,217 @@ static void test_stix_round_trip(void **state)
 	json_decref(objs);
 }
 
+/* CSAF 2.0: version ranges as the CISA ICS advisories of 2024 write them
+ * (vls and vers, section 3.1.2.3.2 of CSAF 2.0), one product per range. */
+static const struct {
+	const char *range;
+	const char *version;
+	int want; /* 1 vulnerable, 0 nothing, -1 unverified */
+} csaf_cases[] = {
+	{ "<V8.1", "V8.0.9", 1 },
+	{ "<V8.1", "V8.1", 0 },
+	{ "<V8.1", "V8.10", 0 },
+	{ "<V8.1", "8.0", 1 },
+	{ ">=R400-V0|<R400-V2", "R400-V1", 1 },
+	{ ">=R400-V0|<R400-V2", "R400-V2", 0 },
+	{ ">=R1.01.00|<R2.03.00", "R2.02.99", 1 },
+	{ ">=R1.01.00|<R2.03.00", "R1.00.00", 0 },
+	{ "vers:all/<V2406.5000", "V2406.4999", 1 },
+	{ "vers:all/<V2406.5000", "V2406.5000", 0 },
+	{ "vers:all/*", "anything at all", 1 },
+	{ "All versions < V05.20", "V05.19", 1 },
+	{ "<=1.4.1", "1.4.1", 1 },
+	{ "<=1.4.1", "1.4.2", 0 },
+	{ "<IP8_SR4", "IP8", 1 },
+	{ "<V33.017_V34.014_V35.013_V36.011", "V33.016", -1 },
+	{ "<=The_first_5_digits_of_serial_No._\"26061\"", "1.0", -1 },
+	{ "<V2.4", "R2.0", -1 },
+	{ "<V2.4", NULL, -1 },
+};
+
+static void test_csaf_ranges(void **state)
+{
+	size_t n = sizeof(csaf_cases) / sizeof(csaf_cases[0]);
+	json_t *doc = json_pack("{s:{s:s, s:s, s:{s:s}}, s:{s:[{s:s, s:s, s:[]}]},"
+				" s:[{s:s, s:{s:[]}}]}", "document", "csaf_version",
+				"2.0", "title", "ranges", "tracking", "id", "T-1",
+				"product_tree", "branches", "category", "vendor",
+				"name", "Acme", "branches", "vulnerabilities", "cve",
+				"CVE-2024-0001", "product_status", "known_affected");
+	json_t *bomj = json_pack("{s:s, s:[]}", "bomFormat", "CycloneDX",
+				 "components");
+	json_t *vendor = json_array_get(json_object_get(json_object_get(doc,
+		"product_tree"), "branches"), 0);
+	json_t *ka = json_object_get(json_object_get(json_array_get(
+		json_object_get(doc, "vulnerabilities"), 0), "product_status"),
+		"known_affected");
+	struct supply_report rep;
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+	supply_bom *bom = NULL;
+	char *text;
+
+	for (size_t i = 0; i < n; i++) {
+		char name[32], pid[32];
+
+		snprintf(name, sizeof(name), "Product %zu", i);
+		snprintf(pid, sizeof(pid), "CSAFPID-%zu", i);
+		json_array_append_new(json_object_get(vendor, "branches"), json_pack(
+			"{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:s}}]}", "category",
+			"product_name", "name", name, "branches", "category",
+			"product_version_range", "name", csaf_cases[i].range,
+			"product", "name", name, "product_id", pid));
+		json_array_append_new(ka, json_string(pid));
+		json_t *c = json_pack("{s:s, s:s, s:{s:s}, s:s}", "type", "firmware",
+				      "name", name, "manufacturer", "name",
+				      "ACME Inc.", "bom-ref", pid);
+		if (csaf_cases[i].version)
+			json_object_set_new(c, "version",
+					    json_string(csaf_cases[i].version));
+		json_array_append_new(json_object_get(bomj, "components"), c);
+	}
+	text = json_dumps(doc, 0);
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	if (supply_db_load_buffer(db, "ranges.json", text, strlen(text), &err) !=
+	    TX_OK)
+		fail_msg("%s", err.msg);
+	free(text);
+	assert_int_equal(supply_bom_from_json(bomj, "b", &bom, &err), TX_OK);
+	assert_int_equal(supply_check(db, bom, NULL, &rep, &err), TX_OK);
+	for (size_t i = 0; i < n; i++) {
+		const struct supply_finding *f = NULL;
+
+		for (size_t j = 0; j < rep.n; j++)
+			if (strcmp(rep.findings[j].comp->bom_ref,
+				   json_string_value(json_array_get(ka, i))) == 0)
+				f = &rep.findings[j];
+		int got = f == NULL ? 0 : f->kind == SUPPLY_KIND_UNVERIFIED ? -1 :
+			  f->kind == SUPPLY_KIND_VULNERABLE ? 1 : 9;
+		if (got != csaf_cases[i].want)
+			fail_msg("range \"%s\", version %s: got %d, wanted %d",
+				 csaf_cases[i].range, csaf_cases[i].version ?
+				 csaf_cases[i].version : "(none)", got,
+				 csaf_cases[i].want);
+		if (got == -1)
+			assert_non_null(f->reason);
+		if (f != NULL)
+			assert_string_equal(f->advisories[0], "T-1");
+	}
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+	json_decref(doc);
+	json_decref(bomj);
+}
+
+static void test_csaf_errors_and_stix(void **state)
+{
+	const char *head = "{\"document\": {\"csaf_version\": \"2.0\", \"title\": \"t\","
+			   " \"tracking\": {\"id\": \"E-1\"}}, ";
+	char doc[2048];
+
+	snprintf(doc, sizeof(doc), "%s\"product_tree\": {\"branches\": [{\"category\":"
+		 " \"vendor\", \"name\": \"A\", \"branches\": [{\"category\": 7}]}]}}",
+		 head);
+	expect_error("e.json", doc, "e.json: product_tree.branches[0].branches[0]"
+		     ".category: must be a string");
+	snprintf(doc, sizeof(doc), "%s\"product_tree\": {\"full_product_names\": "
+		 "[{\"name\": \"x\", \"product_id\": \"P\", "
+		 "\"product_identification_helper\": {\"cpe\": \"nope\"}}]}}", head);
+	expect_error("e.json", doc, "full_product_names[0]."
+		     "product_identification_helper.cpe: not a CPE");
+	snprintf(doc, sizeof(doc), "%s\"vulnerabilities\": [{\"product_status\": "
+		 "{\"fixed\": [\"Q\"]}}]}", head);
+	expect_error("e.json", doc, "vulnerabilities[0].product_status.fixed[0]: "
+		     "product id \"Q\" is not defined");
+	expect_error("e.json", "{\"document\": {\"csaf_version\": \"2.0\", \"title\":"
+		     " \"t\"}}", "e.json: document.tracking: required object");
+	expect_error("e.json", "{\"document\": {\"csaf_version\": \"2.1\", \"title\":"
+		     " \"t\", \"tracking\": {\"id\": \"x\"}}}", "only CSAF 2.0");
+
+	/* shared as one STIX vulnerability, read back the same */
+	const char *ok = "{\"document\": {\"csaf_version\": \"2.0\", \"title\": \"t\","
+		" \"distribution\": {\"tlp\": {\"label\": \"RED\"}},"
+		" \"tracking\": {\"id\": \"S-1\", \"current_release_date\": "
+		"\"2024-05-01T10:00:00Z\"}}, \"product_tree\": {\"full_product_names\":"
+		" [{\"name\": \"Box 9\", \"product_id\": \"P\", "
+		"\"product_identification_helper\": {\"purl\": \"pkg:generic/box9\"}}]},"
+		" \"vulnerabilities\": [{\"cve\": \"CVE-2024-1\", \"product_status\": "
+		"{\"known_affected\": [\"P\"]}}]}";
+	struct supply_stix_opts o = { .marking_ref =
+		"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" };
+	struct tx_error err = { 0 };
+	struct supply_counts cn;
+	struct supply_report rep;
+	supply_db *a = NULL, *b = NULL;
+	json_t *objs = json_array();
+
+	assert_int_equal(supply_db_new(0, &a, &err), TX_OK);
+	supply_db_set_emit(a, objs, &o);
+	assert_int_equal(supply_db_load_buffer(a, "s.json", ok, strlen(ok), &err),
+			 TX_OK);
+	assert_int_equal(json_array_size(objs), 1);
+	json_t *v = json_array_get(objs, 0);
+	assert_string_equal(json_string_value(json_object_get(v, "name")), "S-1");
+	/* the document's TLP:RED beats the GREEN asked for */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v,
+		"object_marking_refs"), 0)),
+		"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed");
+	assert_int_equal(supply_db_new(0, &b, &err), TX_OK);
+	assert_int_equal(supply_db_load_stix(b, v, &err), TX_OK);
+	supply_db_counts(b, &cn);
+	assert_int_equal(cn.csaf, 1);
+	assert_int_equal(cn.csaf_products, 1);
+	supply_bom *bom = bom_of("{\"bomFormat\": \"CycloneDX\", \"components\": ["
+		"{\"type\": \"device\", \"name\": \"box\", \"purl\": \"pkg:generic/box9@1\"}]}");
+	assert_int_equal(supply_check(b, bom, NULL, &rep, &err), TX_OK);
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.findings[0].kind, SUPPLY_KIND_VULNERABLE);
+	assert_string_equal(rep.findings[0].matched_by, "purl");
+	supply_report_free(&rep);
+	supply_bom_free(bom);
+	supply_db_free(a);
+	supply_db_free(b);
+	json_decref(objs);
+}
+
+/* VEX documents that are not valid: the JSON path and what is wrong. */
+static void test_vex_errors(void **state)
+{
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a@1\"}], "
+		     "\"status\": \"not_affected\"}]}",
+		     "v.json: statements[0]: not_affected needs a justification or "
+		     "an impact_statement");
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a@1\"}], "
+		     "\"status\": \"maybe\"}]}", "statements[0].status: not "
+		     "not_affected, affected");
+	expect_error("v.json", "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", "
+		     "\"@id\": \"x\", \"statements\": [{\"vulnerability\": {\"name\": "
+		     "\"CVE-1\"}, \"products\": [{\"identifiers\": {}}], "
+		     "\"status\": \"affected\"}]}", "statements[0].products[0]: "
+		     "names no @id, purl or cpe");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"fine\"}, "
+		     "\"affects\": [{\"ref\": \"a\"}]}]}",
+		     "c.json: vulnerabilities[0].analysis.state: not resolved");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}}]}",
+		     "vulnerabilities[0].affects: a VEX statement needs");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+		     "\"affects\": [{\"ref\": \"pkg:\"}]}]}",
+		     "vulnerabilities[0].affects[0].ref: not a package URL");
+	expect_error("c.json", "{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": "
+		     "[{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+		     "\"affects\": [{\"ref\": \"a\", \"versions\": [{\"status\": "
+		     "\"affected\"}]}]}]}", "affects[0].versions[0]: needs one of "
+		     "version and range");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +690,9 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_stix_round_trip),
+		cmocka_unit_test(test_csaf_ranges),
+		cmocka_unit_test(test_csaf_errors_and_stix),
+		cmocka_unit_test(test_vex_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
