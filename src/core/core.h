@@ -190,6 +190,14 @@ struct tx_config {
 	int64_t threads;                 /* HTTP worker threads */
 	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
 	                                    this often when objects come in */
+	/* HTTP connections (taxii/conns.c): what one client may hold */
+	int64_t max_connections;         /* open at once, all clients */
+	int64_t max_connections_per_address;
+	int64_t max_pending_connections; /* not yet through a request head */
+	int64_t partner_reserved_connections; /* users may never take these */
+	int64_t head_timeout_s;          /* TLS handshake + request head */
+	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
+	int64_t idle_timeout_s;          /* no byte either way */
 };
 
 /* Fill cfg with the defaults of every setting. */

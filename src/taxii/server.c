@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "crypto/crypto.h"
+#include "taxii/conns.h"
 #include "taxii/internal.h"
 
 #define CACHE_SLOTS 64
@@ -56,6 +57,8 @@ struct tx_server {
 	pthread_t notifier;
 	int notifier_running;
 	int stopping;
+	struct conns conns;            /* who holds the connections */
+	int conns_running;
 };
 
 /*
@@ -745,6 +748,57 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/*
+ * What MHD calls for each request: the connection accounting of conns.c
+ * (which class a connection is, which phase its request is in), then
+ * handle. A connection that would take more than the clients' share is
+ * answered 503 and closed, so that partners always find a slot.
+ */
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
+			     const char *url, const char *method,
+			     const char *version, const char *upload_data,
+			     size_t *upload_data_size, void **con_cls)
+{
+	tx_server *srv = cls;
+
+	if (*con_cls == NULL) {
+		int partner = 0;
+		if (conns_class(&srv->conns, conn) == CONN_PENDING) {
+			struct store_user u;
+			tx_store *st = worker_store(srv, NULL);
+			partner = st != NULL && peer_auth(conn, st, &u) == 0;
+		}
+		if (conns_head_done(&srv->conns, conn, partner) != TX_OK) {
+			struct reply rp = { 0 };
+			struct conn_state *cs = calloc(1, sizeof(*cs));
+			if (cs == NULL)
+				return MHD_NO;
+			cs->answered = 1;
+			*con_cls = cs;
+			rp.plain_json = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
+			reply_error(&rp, 503, "Service Unavailable", "this node's"
+				    " connections for clients are all taken; retry"
+				    " later");
+			reply_header(&rp, MHD_HTTP_HEADER_CONNECTION, "close");
+			reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+			return send_reply(conn, &rp);
+		}
+	} else {
+		conns_body(&srv->conns, conn, *upload_data_size);
+	}
+	return handle(cls, conn, url, method, version, upload_data,
+		      upload_data_size, con_cls);
+}
+
+static void serve_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+		       enum MHD_RequestTerminationCode toe)
+{
+	tx_server *srv = cls;
+
+	request_done(cls, conn, con_cls, toe);
+	conns_request_done(&srv->conns, conn);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -818,8 +872,20 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* A socket per connection, plus the database, the log and the
+	 * federation's clients: raise the soft limit if it is lower. */
+	if (conns_raise_nofile(cfg->max_connections + 256) <
+	    cfg->max_connections + 64)
+		tx_log(TX_LOG_WARN, "the open-file limit (ulimit -n) is below"
+		       " max_connections (%lld) + 64: connections past it are"
+		       " refused", (long long)cfg->max_connections);
+	if ((rc = conns_init(&srv->conns, cfg, err)) != TX_OK) {
+		freeaddrinfo(ai);
+		goto fail;
+	}
+	srv->conns_running = 1;
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, srv,
+		flags, 0, NULL, NULL, serve, srv,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
@@ -829,10 +895,13 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		MHD_OPTION_HTTPS_PRIORITIES,
 		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)cfg->max_connections_per_address,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, conns_notify, &srv->conns,
+		MHD_OPTION_NOTIFY_COMPLETED, serve_done, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);
@@ -869,6 +938,8 @@ void taxii_server_stop(tx_server *srv)
 		}
 		MHD_stop_daemon(srv->daemon);
 	}
+	if (srv->conns_running)
+		conns_fini(&srv->conns);
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);
