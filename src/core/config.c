@@ -61,6 +61,8 @@ static const struct setting settings[] = {
 	    " body must average after head_timeout_s; 0: no minimum"),
 	INT(idle_timeout_s, 1, 86400, 60, "seconds a connection may send and"
 	    " receive nothing"),
+	INT(stream_window, 4096, 64LL << 20, 256 * 1024, "bytes of events an"
+	    " alert stream reads ahead of its client (at least one alert)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -198,6 +198,7 @@ struct tx_config {
 	int64_t head_timeout_s;          /* TLS handshake + request head */
 	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
 	int64_t idle_timeout_s;          /* no byte either way */
+	int64_t stream_window;           /* bytes an alert stream holds */
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -63,8 +63,12 @@ struct tx_server {
 
 /*
  * One client of /trilex/v1/alerts/stream. MHD asks stream_read for bytes;
- * with nothing to send it suspends the connection (no thread waits), and
- * the notifier resumes every suspended stream when objects arrive or a
+ * it reads the next few alerts from the store only when what it holds is
+ * sent (a window of at most stream_window bytes, or one alert), so a
+ * client that does not read costs that window and no more, and a client
+ * resuming from any Last-Event-ID catches up window by window. With
+ * nothing to send it suspends the connection (no thread waits), and the
+ * notifier resumes every suspended stream when objects arrive or a
  * heartbeat is due.
  */
 struct alert_stream {
@@ -72,9 +76,8 @@ struct alert_stream {
 	tx_server *srv;
 	struct MHD_Connection *conn;
 	struct store_user user;        /* who asked: it sees what it may read */
-	int64_t *readable;             /* pks of the collections it may read */
-	size_t n_readable;
-	int64_t after;                 /* date_added of the last alert sent */
+	int64_t after;                 /* every alert up to this date_added is
+	                                  in pending or sent */
 	int64_t last_write;            /* us */
 	int suspended;
 	struct tx_buf pending;         /* formatted events not yet sent */
@@ -365,29 +368,120 @@ static int peer_auth(struct MHD_Connection *conn, tx_store *st,
 #define STREAM_PATH "/trilex/v1/alerts/stream"
 #define HEARTBEAT_US (15LL * 1000000)
 
+/* Rows read from each collection per refill: the window is at most this
+ * many alerts per collection the user may read (and stream_window). */
+#define STREAM_ROWS 8
+
+/* One alert read for a stream, until it is formatted into pending. */
+struct stream_item {
+	int64_t date_added;
+	char *json;                    /* owned; NULL: not an alert */
+	size_t json_len;
+};
+
+struct stream_batch {
+	struct stream_item *items;
+	size_t n, cap;
+};
+
 static int stream_row(void *ctx, const struct store_row *row)
 {
-	struct alert_stream *a = ctx;
-	char line[64];
+	struct stream_batch *b = ctx;
+	struct stream_item *it;
 
-	size_t i;
-
-	if (row->date_added > a->after)
-		a->after = row->date_added;
-	for (i = 0; i < a->n_readable; i++)
-		if (a->readable[i] == row->collection_pk)
-			break;
-	if (i == a->n_readable)
-		return 0; /* in a collection this user may not read */
-	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") == NULL)
-		return 0;
-	snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
-		 (long long)row->date_added);
-	if (tx_buf_puts(&a->pending, line) ||
-	    tx_buf_append(&a->pending, row->json, row->json_len) ||
-	    tx_buf_puts(&a->pending, "\n\n"))
-		return -1;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct stream_item *p = realloc(b->items, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		b->items = p;
+		b->cap = cap;
+	}
+	it = &b->items[b->n];
+	it->date_added = row->date_added;
+	it->json = NULL;
+	it->json_len = 0;
+	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") != NULL) {
+		if ((it->json = malloc(row->json_len + 1)) == NULL)
+			return -1;
+		memcpy(it->json, row->json, row->json_len + 1);
+		it->json_len = row->json_len;
+	}
+	b->n++;
 	return 0;
+}
+
+static int item_cmp(const void *x, const void *y)
+{
+	const struct stream_item *a = x, *b = y;
+
+	return (a->date_added > b->date_added) - (a->date_added < b->date_added);
+}
+
+/*
+ * Fill a->pending with the next alerts after a->after, in date_added order
+ * across every collection the user may read: STREAM_ROWS rows from each,
+ * merged, and only up to the smallest last row of a collection that has
+ * more (beyond it another collection may hold an earlier one). Stops at
+ * stream_window bytes (always taking one alert). a->after moves past what
+ * was taken or skipped; *more says whether rows are left after it.
+ */
+static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
+{
+	const char *types[] = { "report" };
+	struct store_collection *cols = NULL;
+	struct stream_batch b = { 0 };
+	size_t n_cols = 0;
+	int64_t cutoff = INT64_MAX, upto = a->after;
+	size_t window = (size_t)a->srv->cfg.stream_window;
+	tx_err rc;
+
+	*more = 0;
+	if ((rc = store_collection_list(st, &a->user, &cols, &n_cols)) != TX_OK)
+		return rc;
+	for (size_t i = 0; i < n_cols && rc == TX_OK; i++) {
+		struct store_query q = { .types = types, .n_types = 1,
+					 .has_added_after = 1, .added_after = a->after,
+					 .collection_pk = cols[i].pk,
+					 .limit = STREAM_ROWS };
+		struct store_page pg;
+		if (!cols[i].can_read)
+			continue;
+		if ((rc = store_query_objects(st, &q, stream_row, &b, &pg, NULL)) == TX_OK &&
+		    pg.more && pg.last_added < cutoff)
+			cutoff = pg.last_added;
+	}
+	free(cols);
+	if (rc == TX_OK) {
+		qsort(b.items, b.n, sizeof(*b.items), item_cmp);
+		for (size_t i = 0; i < b.n && b.items[i].date_added <= cutoff; i++) {
+			struct stream_item *it = &b.items[i];
+			char line[64];
+			if (it->json != NULL) {
+				if (a->pending.len > 0 &&
+				    a->pending.len + it->json_len > window) {
+					*more = 1; /* the rest next time */
+					break;
+				}
+				snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
+					 (long long)it->date_added);
+				if ((rc = tx_buf_puts(&a->pending, line)) ||
+				    (rc = tx_buf_append(&a->pending, it->json,
+							it->json_len)) ||
+				    (rc = tx_buf_puts(&a->pending, "\n\n")))
+					break;
+			}
+			upto = it->date_added;
+		}
+	}
+	for (size_t i = 0; i < b.n; i++)
+		free(b.items[i].json);
+	free(b.items);
+	if (rc == TX_OK)
+		a->after = upto;
+	if (cutoff != INT64_MAX)
+		*more = 1;
+	return rc;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -400,28 +494,16 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (srv->stopping)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (a->sent == a->pending.len) {
-		const char *types[] = { "report" };
-		struct store_query q = { .types = types, .n_types = 1,
-					 .has_added_after = 1, .added_after = a->after };
-		struct store_collection *cols = NULL;
-		size_t n_cols = 0;
+		int more = 0;
 		a->pending.len = a->sent = 0;
-		if ((st = worker_store(srv, NULL)) == NULL ||
-		    store_collection_list(st, &a->user, &cols, &n_cols) != TX_OK)
+		if ((st = worker_store(srv, NULL)) == NULL)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
-		a->n_readable = 0;
-		free(a->readable);
-		if ((a->readable = calloc(n_cols ? n_cols : 1,
-					  sizeof(*a->readable))) == NULL) {
-			free(cols);
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		}
-		for (size_t i = 0; i < n_cols; i++)
-			if (cols[i].can_read)
-				a->readable[a->n_readable++] = cols[i].pk;
-		free(cols);
-		if (store_query_every(st, &q, stream_row, a, NULL) != TX_OK)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
+		/* Every refill moves on by at least STREAM_ROWS rows, so
+		 * reports that are not alerts are passed over in a few turns. */
+		do {
+			if (stream_refill(a, st, &more) != TX_OK)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+		} while (a->pending.len == 0 && more);
 		if (a->pending.len == 0 &&
 		    tx_time_now_us() - a->last_write >= HEARTBEAT_US)
 			tx_buf_puts(&a->pending, ": keep-alive\n\n");
@@ -455,7 +537,6 @@ static void stream_free(void *cls)
 		}
 	pthread_mutex_unlock(&srv->lock);
 	tx_buf_free(&a->pending);
-	free(a->readable);
 	free(a);
 }
 
@@ -517,7 +598,9 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 	a->after = tx_time_now_us();
 	if (last && tx_parse_int64(last, 0, INT64_MAX, &after) == TX_OK)
 		a->after = after;
-	tx_buf_init(&a->pending, 64u << 20);
+	/* The window, one alert (as big as a body may be) and its framing. */
+	tx_buf_init(&a->pending, (size_t)srv->cfg.stream_window +
+				 (size_t)srv->cfg.max_content_length + 128);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
 					      stream_read, a, stream_free);
 	if (r == NULL) {

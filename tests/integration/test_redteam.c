@@ -35,6 +35,7 @@
 #include "harness.h"
 
 #define HEAD_S 4          /* JP's head_timeout_s */
+#define STREAM_WINDOW_S "16384" /* JP's stream_window, lowered */
 
 static struct node JP, UK;
 static gnutls_certificate_credentials_t creds;
@@ -67,7 +68,8 @@ static int setup(void **state)
 	}
 	gnutls_global_init();
 	gnutls_certificate_allocate_credentials(&creds);
-	if (node_create_as(&JP, "JP", "\"head_timeout_s\": 4") ||
+	if (node_create_as(&JP, "JP", "\"head_timeout_s\": 4, \"stream_window\": "
+			   STREAM_WINDOW_S) ||
 	    node_create_as(&UK, "UK", NULL) || node_pair(&JP, &UK) ||
 	    node_start(&JP) || node_start(&UK))
 		return -1;
@@ -604,12 +606,247 @@ static void test_slow_body_cut(void **state)
 	assert_true(cut_ms < (HEAD_S + 3) * 1000);
 }
 
+/* ---- alert streams ---- */
+
+/* Post n alert reports (serials first..first+n-1, each about size bytes)
+ * to collection coll of JP, in envelopes of 500; 0 when all are stored. */
+static int post_alerts(const char *coll, int first, int n, size_t size)
+{
+	char *desc = malloc(size + 1);
+	int rc = 0;
+
+	if (desc == NULL)
+		return -1;
+	memset(desc, 'x', size);
+	desc[size] = '\0';
+	for (int done = 0; done < n && rc == 0;) {
+		json_t *objs = json_array();
+		int k = n - done < 500 ? n - done : 500;
+		for (int i = 0; i < k; i++) {
+			char id[80];
+			snprintf(id, sizeof(id), "report--00000000-0000-4000-8000-%012d",
+				 first + done + i);
+			json_array_append_new(objs, json_pack(
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}",
+				"type", "report", "spec_version", "2.1", "id", id,
+				"created", "2024-01-01T00:00:00.000Z", "modified",
+				"2024-01-01T00:00:00.000Z", "name", "backlog alert",
+				"published", "2024-01-01T00:00:00Z", "description", desc,
+				"labels", "trilex-alert", "object_refs",
+				"indicator--00000000-0000-4000-8000-000000000001"));
+		}
+		json_t *env = json_pack("{s:o}", "objects", objs);
+		char *body = json_dumps(env, JSON_COMPACT), path[128];
+		struct http_resp r;
+		snprintf(path, sizeof(path), "/api/collections/%s/objects/", coll);
+		if (http(&JP, "POST", path, "token", NULL, NULL, body, strlen(body),
+			 &r) != 0 || r.status != 202 ||
+		    json_integer_value(json_object_get(r.json, "success_count")) != k)
+			rc = -1;
+		http_free(&r);
+		free(body);
+		json_decref(env);
+		done += k;
+	}
+	free(desc);
+	return rc;
+}
+
+/* The server's resident memory, in KiB (VmRSS of /proc/PID/status). */
+static long server_rss_kb(const struct node *n)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)n->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* A stream opened by hand, resuming after Last-Event-ID 1, never read. */
+static int stream_unread(struct hostile *h)
+{
+	char head[512];
+
+	h->fd = tcp_from(&JP, 1);
+	if (h->fd < 0)
+		return -1;
+	struct pollfd p = { h->fd, POLLOUT, 0 };
+	if (poll(&p, 1, 1000) != 1 || (h->tls = tls_client(h->fd)) == NULL ||
+	    tls_finish(h->tls, h->fd, 5000) != 0)
+		return -1;
+	snprintf(head, sizeof(head), "GET /trilex/v1/alerts/stream HTTP/1.1\r\n"
+		 "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+		 "Accept: text/event-stream\r\nLast-Event-ID: 1\r\n\r\n",
+		 JP.token);
+	return tls_send(h->tls, h->fd, head, 2000);
+}
+
+#define BACKLOG_N 5000
+#define BACKLOG_SIZE 1600   /* bytes of description per alert: 8 MB */
+
+/* 8 streams resumed from the start of an 8 MB backlog whose clients do
+ * not read: the server's memory stays within a small multiple of the
+ * stream window (it held the whole backlog per stream, up to 64 MiB). */
+static void test_streams_unread_bounded(void **state)
+{
+	struct hostile h[8];
+	long before, after;
+
+	assert_int_equal(post_alerts("main", 1000000, BACKLOG_N, BACKLOG_SIZE), 0);
+	/* warm: a user's stream that reads, so that the workers' caches are
+	 * what they are after serving (not counted against the streams) */
+	for (int i = 0; i < 4; i++)
+		assert_true(user_get() >= 0);
+	sleep_ms(200);
+	before = server_rss_kb(&JP);
+	for (int i = 0; i < 8; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].fd = -1;
+		assert_int_equal(stream_unread(&h[i]), 0);
+	}
+	sleep_ms(2000);
+	after = server_rss_kb(&JP);
+	for (int i = 0; i < 8; i++)
+		hostile_close(&h[i]);
+	fprintf(stderr, "streams: server VmRSS %ld KiB before, %ld KiB with 8"
+		" unread streams over a %d-alert (%d KB) backlog: +%ld KiB"
+		" (stream_window %s)\n", before, after, BACKLOG_N,
+		BACKLOG_N * BACKLOG_SIZE / 1000, after - before, STREAM_WINDOW_S);
+	assert_true(before > 0 && after > 0);
+	assert_true(after - before < 16 * 1024);
+}
+
+/* What a stream client saw. */
+struct sse_read {
+	char buf[1 << 16];
+	size_t len;
+	long long last_id;       /* event id of the last event */
+	int out_of_order;        /* event ids not increasing */
+	int first, n;            /* the serials this case looks for */
+	int next;                /* the next serial expected */
+	int wrong;               /* one of them out of order or missing */
+	int seen;                /* of them */
+};
+
+static void sse_event(struct sse_read *s, char *ev)
+{
+	char *id = strstr(ev, "id: "), *data = strstr(ev, "data: ");
+	long long eid;
+
+	if (id == NULL || data == NULL)
+		return;
+	eid = strtoll(id + 4, NULL, 10);
+	if (eid <= s->last_id)
+		s->out_of_order = 1;
+	s->last_id = eid;
+	json_t *o = json_loads(data + 6, JSON_DISABLE_EOF_CHECK, NULL);
+	const char *oid = json_string_value(json_object_get(o, "id"));
+	if (oid && strlen(oid) > 12) {
+		int serial = (int)strtol(oid + strlen(oid) - 12, NULL, 10);
+		if (serial >= s->first && serial < s->first + s->n) {
+			if (serial != s->next)
+				s->wrong = 1;
+			s->next = serial + 1;
+			s->seen++;
+		}
+	}
+	json_decref(o);
+}
+
+static size_t sse_write(char *d, size_t sz, size_t nm, void *cls)
+{
+	struct sse_read *s = cls;
+	size_t n = sz * nm, off = 0;
+
+	while (off < n) {
+		size_t room = sizeof(s->buf) - 1 - s->len, k = n - off;
+		if (k > room)
+			k = room;
+		memcpy(s->buf + s->len, d + off, k);
+		s->len += k;
+		off += k;
+		s->buf[s->len] = '\0';
+		char *end;
+		while ((end = strstr(s->buf, "\n\n")) != NULL) {
+			*end = '\0';
+			sse_event(s, s->buf);
+			size_t used = (size_t)(end + 2 - s->buf);
+			memmove(s->buf, end + 2, s->len - used + 1);
+			s->len -= used;
+		}
+		if (s->len == sizeof(s->buf) - 1)
+			return 0; /* an event larger than 64 KiB: not ours */
+	}
+	return s->seen == s->n ? 0 : n;
+}
+
+/* After a backlog many times the stream window, spread over two
+ * collections, a client resuming from an old Last-Event-ID receives
+ * every alert, in order. */
+static void test_stream_resume_backlog(void **state)
+{
+	struct sse_read *s = calloc(1, sizeof(*s));
+	const char *add[] = { "collection", "add", "--dir", JP.dir, "--title",
+			      "Second", "--alias", "second", NULL };
+	char url[128], auth[160];
+	struct curl_slist *hl = NULL;
+	char *out = NULL;
+	CURL *c;
+
+	assert_non_null(s);
+	assert_int_equal(run_trilex(add, NULL, &out, NULL), 0);
+	free(out);
+	/* 6 batches of 40 alerts of 1 KB, alternating collections: 240 KB,
+	 * 15 times the window */
+	s->first = 2000000;
+	s->n = 240;
+	s->next = s->first;
+	for (int b = 0; b < 6; b++)
+		assert_int_equal(post_alerts(b % 2 ? "second" : "main",
+					     s->first + 40 * b, 40, 1000), 0);
+	c = curl_easy_init();
+	snprintf(url, sizeof(url), "%s/trilex/v1/alerts/stream", JP.base);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", JP.token);
+	hl = curl_slist_append(hl, auth);
+	hl = curl_slist_append(hl, "Accept: text/event-stream");
+	hl = curl_slist_append(hl, "Last-Event-ID: 1");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_CAINFO, JP.cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	int64_t t0 = now_ms();
+	curl_easy_perform(c);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	fprintf(stderr, "stream resume: %d of %d alerts of this case in %lld ms,"
+		" %s; event ids %s\n", s->seen, s->n, (long long)(now_ms() - t0),
+		s->wrong ? "NOT in order" : "in order",
+		s->out_of_order ? "NOT increasing" : "increasing");
+	int seen = s->seen, wrong = s->wrong, ooo = s->out_of_order;
+	free(s);
+	assert_int_equal(seen, 240);
+	assert_false(wrong);
+	assert_false(ooo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_slow_head_cut),
 		cmocka_unit_test(test_slow_body_cut),
+		cmocka_unit_test(test_streams_unread_bounded),
+		cmocka_unit_test(test_stream_resume_backlog),
 	};
 
 	/* REDTEAM_ONLY=test_slow* runs the cases it matches */
