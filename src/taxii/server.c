@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
 #include <sodium.h>
@@ -484,6 +485,25 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	return rc;
 }
 
+/* Whether the client of a stream has closed its end. A suspended
+ * connection is not polled, so without this a gone client would hold its
+ * slot until the next heartbeat; the notifier resumes every stream each
+ * second, and this check ends it then. */
+static int stream_peer_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p;
+
+	if (ci == NULL)
+		return 0;
+	p.fd = ci->connect_fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct alert_stream *a = cls;
@@ -507,6 +527,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (a->pending.len == 0 &&
 		    tx_time_now_us() - a->last_write >= HEARTBEAT_US)
 			tx_buf_puts(&a->pending, ": keep-alive\n\n");
+		if (a->pending.len == 0 && stream_peer_gone(a->conn))
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (a->pending.len == 0) {
 			pthread_mutex_lock(&srv->lock);
 			a->suspended = 1;

@@ -669,12 +669,13 @@ static long server_rss_kb(const struct node *n)
 	return kb;
 }
 
-/* A stream opened by hand, resuming after Last-Event-ID 1, never read. */
-static int stream_unread(struct hostile *h)
+/* A stream of n opened by hand, resuming after Last-Event-ID 1, never
+ * read. */
+static int stream_unread(const struct node *n, struct hostile *h)
 {
 	char head[512];
 
-	h->fd = tcp_from(&JP, 1);
+	h->fd = tcp_from(n, 1);
 	if (h->fd < 0)
 		return -1;
 	struct pollfd p = { h->fd, POLLOUT, 0 };
@@ -684,7 +685,7 @@ static int stream_unread(struct hostile *h)
 	snprintf(head, sizeof(head), "GET /trilex/v1/alerts/stream HTTP/1.1\r\n"
 		 "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
 		 "Accept: text/event-stream\r\nLast-Event-ID: 1\r\n\r\n",
-		 JP.token);
+		 n->token);
 	return tls_send(h->tls, h->fd, head, 2000);
 }
 
@@ -709,7 +710,7 @@ static void test_streams_unread_bounded(void **state)
 	for (int i = 0; i < 8; i++) {
 		memset(&h[i], 0, sizeof(h[i]));
 		h[i].fd = -1;
-		assert_int_equal(stream_unread(&h[i]), 0);
+		assert_int_equal(stream_unread(&JP, &h[i]), 0);
 	}
 	sleep_ms(2000);
 	after = server_rss_kb(&JP);
@@ -839,6 +840,84 @@ static void test_stream_resume_backlog(void **state)
 	assert_false(ooo);
 }
 
+/* The status line of what h was answered, within ms ("" if none). */
+static void response_status(struct hostile *h, char *out, size_t n, int ms)
+{
+	char buf[1024];
+	size_t len = 0;
+	int64_t end = now_ms() + ms;
+
+	out[0] = '\0';
+	while (len < sizeof(buf) - 1 && now_ms() < end) {
+		ssize_t r = gnutls_record_recv(h->tls, buf + len, sizeof(buf) - 1 - len);
+		if (r > 0) {
+			len += (size_t)r;
+			buf[len] = '\0';
+			if (strstr(buf, "\r\n"))
+				break;
+			continue;
+		}
+		if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED)
+			break;
+		struct pollfd p = { h->fd, POLLIN, 0 };
+		poll(&p, 1, 50);
+	}
+	buf[len] = '\0';
+	snprintf(out, n, "%.*s", (int)strcspn(buf, "\r\n"), buf);
+}
+
+/* Users holding every connection of their share: the next user gets 503,
+ * a partner still gets in (partner_reserved_connections). */
+static void test_partner_reserve(void **state)
+{
+	/* 64 connections, 16 pending, 16 for partners: users hold 32 */
+	struct node SM;
+	struct hostile h[32];
+	struct http_resp r;
+	char status[128];
+	long partner = 0, user = 0;
+
+	assert_int_equal(node_create_as(&SM, "SM", "\"max_connections\": 64,"
+					"\"max_pending_connections\": 16,"
+					"\"partner_reserved_connections\": 16"), 0);
+	assert_int_equal(node_pair(&SM, &UK), 0);
+	assert_int_equal(node_start(&SM), 0);
+	sleep_ms(200); /* node_start's own connection is closed */
+	for (int i = 0; i < 32; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].fd = -1;
+		assert_int_equal(stream_unread(&SM, &h[i]), 0);
+		response_status(&h[i], status, sizeof(status), 3000);
+		assert_non_null(strstr(status, " 200"));
+	}
+	assert_int_equal(http(&SM, "GET", "/taxii2/", "token", NULL, NULL, NULL, 0,
+			      &r), 0);
+	user = r.status;
+	http_free(&r);
+	assert_int_equal(http_cert(&SM, UK.dir, "GET", "/taxii2/", NULL, &r), 0);
+	partner = r.status;
+	http_free(&r);
+	for (int i = 0; i < 32; i++)
+		hostile_close(&h[i]);
+	fprintf(stderr, "reserve: with 32 user streams open (their share), a"
+		" user's GET got %ld, a partner's %ld\n", user, partner);
+	/* and once they are gone (noticed within a second or two) the user
+	 * gets in again */
+	long again = 0;
+	for (int i = 0; i < 30 && again != 200; i++) {
+		sleep_ms(100);
+		assert_int_equal(http(&SM, "GET", "/taxii2/", "token", NULL, NULL,
+				      NULL, 0, &r), 0);
+		again = r.status;
+		http_free(&r);
+	}
+	assert_int_equal(node_stop(&SM), 0);
+	node_destroy(&SM);
+	assert_int_equal(user, 503);
+	assert_int_equal(partner, 200);
+	assert_int_equal(again, 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_slow_body_cut),
 		cmocka_unit_test(test_streams_unread_bounded),
 		cmocka_unit_test(test_stream_resume_backlog),
+		cmocka_unit_test(test_partner_reserve),
 	};
 
 	/* REDTEAM_ONLY=test_slow* runs the cases it matches */
