@@ -147,6 +147,31 @@ enum conn_class conns_class(struct conns *c, struct MHD_Connection *conn)
 	return cls;
 }
 
+void conns_head_in(struct conns *c, struct MHD_Connection *conn)
+{
+	struct conn_entry *e = entry_of(conn);
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	e->phase = PHASE_BODY;
+	e->phase_start = tx_time_now_us();
+	e->body_bytes = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void conns_body_clock(struct conns *c, struct MHD_Connection *conn)
+{
+	struct conn_entry *e = entry_of(conn);
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (e->phase == PHASE_BODY)
+		e->phase_start = tx_time_now_us();
+	pthread_mutex_unlock(&c->lock);
+}
+
 tx_err conns_head_done(struct conns *c, struct MHD_Connection *conn,
 		       int partner)
 {
@@ -168,9 +193,6 @@ tx_err conns_head_done(struct conns *c, struct MHD_Connection *conn,
 			e->cls = to;
 		}
 	}
-	e->phase = PHASE_BODY;
-	e->phase_start = tx_time_now_us();
-	e->body_bytes = 0;
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }

@@ -65,8 +65,13 @@ void conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		  enum MHD_ConnectionNotificationCode code);
 /* The class of conn so far. */
 enum conn_class conns_class(struct conns *c, struct MHD_Connection *conn);
+/* A request head of conn is in: its head clock stops, the body's starts. */
+void conns_head_in(struct conns *c, struct MHD_Connection *conn);
+/* Restart the body's clock of conn: what the server itself took before it
+ * began to read the body is not the client's. */
+void conns_body_clock(struct conns *c, struct MHD_Connection *conn);
 /*
- * A request head of conn is in. A pending connection becomes a partner's
+ * After conns_head_in, the class of conn: a pending connection becomes a partner's
  * (partner != 0) or a client's. TX_ERR_TOOBIG when it would be a client's
  * and clients already hold their whole share (max_connections less the
  * pending and the partners' reserve): answer 503 and close it.

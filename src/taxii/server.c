@@ -454,7 +454,8 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	}
 	free(cols);
 	if (rc == TX_OK) {
-		qsort(b.items, b.n, sizeof(*b.items), item_cmp);
+		if (b.n > 1)
+			qsort(b.items, b.n, sizeof(*b.items), item_cmp);
 		for (size_t i = 0; i < b.n && b.items[i].date_added <= cutoff; i++) {
 			struct stream_item *it = &b.items[i];
 			char line[64];
@@ -867,7 +868,9 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 	tx_server *srv = cls;
 
 	if (*con_cls == NULL) {
+		enum MHD_Result ret;
 		int partner = 0;
+		conns_head_in(&srv->conns, conn);
 		if (conns_class(&srv->conns, conn) == CONN_PENDING) {
 			struct store_user u;
 			tx_store *st = worker_store(srv, NULL);
@@ -888,9 +891,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 			reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 			return send_reply(conn, &rp);
 		}
-	} else {
-		conns_body(&srv->conns, conn, *upload_data_size);
+		ret = handle(cls, conn, url, method, version, upload_data,
+			     upload_data_size, con_cls);
+		conns_body_clock(&srv->conns, conn);
+		return ret;
 	}
+	conns_body(&srv->conns, conn, *upload_data_size);
 	return handle(cls, conn, url, method, version, upload_data,
 		      upload_data_size, con_cls);
 }

@@ -647,8 +647,11 @@ static int post_alerts(const char *coll, int first, int n, size_t size)
 		snprintf(path, sizeof(path), "/api/collections/%s/objects/", coll);
 		if (http(&JP, "POST", path, "token", NULL, NULL, body, strlen(body),
 			 &r) != 0 || r.status != 202 ||
-		    json_integer_value(json_object_get(r.json, "success_count")) != k)
+		    json_integer_value(json_object_get(r.json, "success_count")) != k) {
+			fprintf(stderr, "post_alerts: %s: %ld %.200s\n", coll, r.status,
+				r.body ? r.body : "(no answer)");
 			rc = -1;
+		}
 		http_free(&r);
 		free(body);
 		json_decref(env);
