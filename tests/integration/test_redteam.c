@@ -422,7 +422,7 @@ static size_t discard(char *d, size_t sz, size_t nm, void *cls)
 }
 
 /* A user's GET of the discovery resource on a new connection: ms, or -1
- * when it fails or takes over 5 s. */
+ * when it fails or takes over 10 s. */
 static long user_get(void)
 {
 	char url[128], auth[160];
@@ -442,9 +442,13 @@ static long user_get(void)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_CAINFO, JP.cacert);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	char ebuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	cc = curl_easy_perform(c);
+	if (cc != CURLE_OK)
+		fprintf(stderr, "user GET: %s\n", ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hl);
