@@ -64,6 +64,22 @@ static const struct setting settings[] = {
 	    " interval; the rest are counted in one \"suppressed\" line"),
 	INT(log_repeat_interval_s, 1, 86400, 60,
 	    "seconds of the log_repeat_max interval"),
+	INT(max_connections, 64, 65536, 1024, "HTTP connections open at once"),
+	INT(max_connections_per_address, 1, 65536, 64,
+	    "HTTP connections open at once from one client address"),
+	INT(max_pending_connections, 8, 65536, 256, "connections not yet"
+	    " through their TLS handshake and request head; when full, the"
+	    " oldest is closed to admit a new one"),
+	INT(partner_reserved_connections, 0, 65536, 64, "connections that"
+	    " only partners' certificates may take"),
+	INT(head_timeout_s, 1, 3600, 10, "seconds a connection has for its TLS"
+	    " handshake and each request head (and to wait between requests)"),
+	INT(min_upload_rate, 0, 1LL << 30, 1024, "bytes per second a request"
+	    " body must average after head_timeout_s; 0: no minimum"),
+	INT(idle_timeout_s, 1, 86400, 60, "seconds a connection may send and"
+	    " receive nothing"),
+	INT(stream_window, 4096, 64LL << 20, 256 * 1024, "bytes of events an"
+	    " alert stream reads ahead of its client (at least one alert)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -192,6 +208,11 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 				  " max_bodies_in_flight: smaller than"
 				  " max_content_length (no body that size could"
 				  " ever be taken)");
+	if (rc == TX_OK && cfg->max_pending_connections +
+			   cfg->partner_reserved_connections >= cfg->max_connections)
+		rc = tx_error_set(err, TX_ERR_INVALID, "node.json:"
+				  " max_pending_connections + partner_reserved_connections:"
+				  " must leave room below max_connections");
 out:
 	json_decref(root);
 	return rc;

@@ -247,6 +247,15 @@ struct tx_config {
 	int64_t status_ttl_s;            /* status resources kept this long */
 	int64_t log_repeat_max;          /* lines of one kind per interval */
 	int64_t log_repeat_interval_s;
+	/* HTTP connections (taxii/conns.c): what one client may hold */
+	int64_t max_connections;         /* open at once, all clients */
+	int64_t max_connections_per_address;
+	int64_t max_pending_connections; /* not yet through a request head */
+	int64_t partner_reserved_connections; /* users may never take these */
+	int64_t head_timeout_s;          /* TLS handshake + request head */
+	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
+	int64_t idle_timeout_s;          /* no byte either way */
+	int64_t stream_window;           /* bytes an alert stream holds */
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
 #include <sodium.h>
@@ -30,6 +31,7 @@
 #include <strings.h>
 
 #include "crypto/crypto.h"
+#include "taxii/conns.h"
 #include "taxii/internal.h"
 
 #define CACHE_SLOTS 64
@@ -61,12 +63,18 @@ struct tx_server {
 	pthread_t notifier;
 	int notifier_running;
 	int stopping;
+	struct conns conns;            /* who holds the connections */
+	int conns_running;
 };
 
 /*
  * One client of /trilex/v1/alerts/stream. MHD asks stream_read for bytes;
- * with nothing to send it suspends the connection (no thread waits), and
- * the notifier resumes every suspended stream when objects arrive or a
+ * it reads the next few alerts from the store only when what it holds is
+ * sent (a window of at most stream_window bytes, or one alert), so a
+ * client that does not read costs that window and no more, and a client
+ * resuming from any Last-Event-ID catches up window by window. With
+ * nothing to send it suspends the connection (no thread waits), and the
+ * notifier resumes every suspended stream when objects arrive or a
  * heartbeat is due.
  */
 struct alert_stream {
@@ -74,9 +82,8 @@ struct alert_stream {
 	tx_server *srv;
 	struct MHD_Connection *conn;
 	struct store_user user;        /* who asked: it sees what it may read */
-	int64_t *readable;             /* pks of the collections it may read */
-	size_t n_readable;
-	int64_t after;                 /* date_added of the last alert sent */
+	int64_t after;                 /* every alert up to this date_added is
+	                                  in pending or sent */
 	int64_t last_write;            /* us */
 	int suspended;
 	struct tx_buf pending;         /* formatted events not yet sent */
@@ -372,29 +379,140 @@ static int peer_auth(struct MHD_Connection *conn, tx_store *st,
 #define STREAM_PATH "/trilex/v1/alerts/stream"
 #define HEARTBEAT_US (15LL * 1000000)
 
+/* Rows read from each collection per refill: the window is at most this
+ * many alerts per collection the user may read (and stream_window). */
+#define STREAM_ROWS 8
+
+/* One alert read for a stream, until it is formatted into pending. */
+struct stream_item {
+	int64_t date_added;
+	char *json;                    /* owned; NULL: not an alert */
+	size_t json_len;
+};
+
+struct stream_batch {
+	struct stream_item *items;
+	size_t n, cap;
+};
+
 static int stream_row(void *ctx, const struct store_row *row)
 {
-	struct alert_stream *a = ctx;
-	char line[64];
+	struct stream_batch *b = ctx;
+	struct stream_item *it;
 
-	size_t i;
-
-	if (row->date_added > a->after)
-		a->after = row->date_added;
-	for (i = 0; i < a->n_readable; i++)
-		if (a->readable[i] == row->collection_pk)
-			break;
-	if (i == a->n_readable)
-		return 0; /* in a collection this user may not read */
-	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") == NULL)
-		return 0;
-	snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
-		 (long long)row->date_added);
-	if (tx_buf_puts(&a->pending, line) ||
-	    tx_buf_append(&a->pending, row->json, row->json_len) ||
-	    tx_buf_puts(&a->pending, "\n\n"))
-		return -1;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct stream_item *p = realloc(b->items, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		b->items = p;
+		b->cap = cap;
+	}
+	it = &b->items[b->n];
+	it->date_added = row->date_added;
+	it->json = NULL;
+	it->json_len = 0;
+	if (strstr(row->json, "\"" TAXII_ALERT_LABEL "\"") != NULL) {
+		if ((it->json = malloc(row->json_len + 1)) == NULL)
+			return -1;
+		memcpy(it->json, row->json, row->json_len + 1);
+		it->json_len = row->json_len;
+	}
+	b->n++;
 	return 0;
+}
+
+static int item_cmp(const void *x, const void *y)
+{
+	const struct stream_item *a = x, *b = y;
+
+	return (a->date_added > b->date_added) - (a->date_added < b->date_added);
+}
+
+/*
+ * Fill a->pending with the next alerts after a->after, in date_added order
+ * across every collection the user may read: STREAM_ROWS rows from each,
+ * merged, and only up to the smallest last row of a collection that has
+ * more (beyond it another collection may hold an earlier one). Stops at
+ * stream_window bytes (always taking one alert). a->after moves past what
+ * was taken or skipped; *more says whether rows are left after it.
+ */
+static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
+{
+	const char *types[] = { "report" };
+	struct store_collection *cols = NULL;
+	struct stream_batch b = { 0 };
+	size_t n_cols = 0;
+	int64_t cutoff = INT64_MAX, upto = a->after;
+	size_t window = (size_t)a->srv->cfg.stream_window;
+	tx_err rc;
+
+	*more = 0;
+	if ((rc = store_collection_list(st, &a->user, &cols, &n_cols)) != TX_OK)
+		return rc;
+	for (size_t i = 0; i < n_cols && rc == TX_OK; i++) {
+		struct store_query q = { .types = types, .n_types = 1,
+					 .has_added_after = 1, .added_after = a->after,
+					 .collection_pk = cols[i].pk,
+					 .limit = STREAM_ROWS };
+		struct store_page pg;
+		if (!cols[i].can_read)
+			continue;
+		if ((rc = store_query_objects(st, &q, stream_row, &b, &pg, NULL)) == TX_OK &&
+		    pg.more && pg.last_added < cutoff)
+			cutoff = pg.last_added;
+	}
+	free(cols);
+	if (rc == TX_OK) {
+		if (b.n > 1)
+			qsort(b.items, b.n, sizeof(*b.items), item_cmp);
+		for (size_t i = 0; i < b.n && b.items[i].date_added <= cutoff; i++) {
+			struct stream_item *it = &b.items[i];
+			char line[64];
+			if (it->json != NULL) {
+				if (a->pending.len > 0 &&
+				    a->pending.len + it->json_len > window) {
+					*more = 1; /* the rest next time */
+					break;
+				}
+				snprintf(line, sizeof(line), "id: %lld\nevent: alert\ndata: ",
+					 (long long)it->date_added);
+				if ((rc = tx_buf_puts(&a->pending, line)) ||
+				    (rc = tx_buf_append(&a->pending, it->json,
+							it->json_len)) ||
+				    (rc = tx_buf_puts(&a->pending, "\n\n")))
+					break;
+			}
+			upto = it->date_added;
+		}
+	}
+	for (size_t i = 0; i < b.n; i++)
+		free(b.items[i].json);
+	free(b.items);
+	if (rc == TX_OK)
+		a->after = upto;
+	if (cutoff != INT64_MAX)
+		*more = 1;
+	return rc;
+}
+
+/* Whether the client of a stream has closed its end. A suspended
+ * connection is not polled, so without this a gone client would hold its
+ * slot until the next heartbeat; the notifier resumes every stream each
+ * second, and this check ends it then. */
+static int stream_peer_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p;
+
+	if (ci == NULL)
+		return 0;
+	p.fd = ci->connect_fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -407,31 +525,21 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (srv->stopping)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (a->sent == a->pending.len) {
-		const char *types[] = { "report" };
-		struct store_query q = { .types = types, .n_types = 1,
-					 .has_added_after = 1, .added_after = a->after };
-		struct store_collection *cols = NULL;
-		size_t n_cols = 0;
+		int more = 0;
 		a->pending.len = a->sent = 0;
-		if ((st = worker_store(srv, NULL)) == NULL ||
-		    store_collection_list(st, &a->user, &cols, &n_cols) != TX_OK)
+		if ((st = worker_store(srv, NULL)) == NULL)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
-		a->n_readable = 0;
-		free(a->readable);
-		if ((a->readable = calloc(n_cols ? n_cols : 1,
-					  sizeof(*a->readable))) == NULL) {
-			free(cols);
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		}
-		for (size_t i = 0; i < n_cols; i++)
-			if (cols[i].can_read)
-				a->readable[a->n_readable++] = cols[i].pk;
-		free(cols);
-		if (store_query_every(st, &q, stream_row, a, NULL) != TX_OK)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
+		/* Every refill moves on by at least STREAM_ROWS rows, so
+		 * reports that are not alerts are passed over in a few turns. */
+		do {
+			if (stream_refill(a, st, &more) != TX_OK)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+		} while (a->pending.len == 0 && more);
 		if (a->pending.len == 0 &&
 		    tx_time_now_us() - a->last_write >= HEARTBEAT_US)
 			tx_buf_puts(&a->pending, ": keep-alive\n\n");
+		if (a->pending.len == 0 && stream_peer_gone(a->conn))
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (a->pending.len == 0) {
 			pthread_mutex_lock(&srv->lock);
 			a->suspended = 1;
@@ -462,7 +570,6 @@ static void stream_free(void *cls)
 		}
 	pthread_mutex_unlock(&srv->lock);
 	tx_buf_free(&a->pending);
-	free(a->readable);
 	free(a);
 }
 
@@ -524,7 +631,9 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 	a->after = tx_time_now_us();
 	if (last && tx_parse_int64(last, 0, INT64_MAX, &after) == TX_OK)
 		a->after = after;
-	tx_buf_init(&a->pending, 64u << 20);
+	/* The window, one alert (as big as a body may be) and its framing. */
+	tx_buf_init(&a->pending, (size_t)srv->cfg.stream_window +
+				 (size_t)srv->cfg.max_content_length + 128);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
 					      stream_read, a, stream_free);
 	if (r == NULL) {
@@ -855,6 +964,62 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/*
+ * What MHD calls for each request: the connection accounting of conns.c
+ * (which class a connection is, which phase its request is in), then
+ * handle. A connection that would take more than the clients' share is
+ * answered 503 and closed, so that partners always find a slot.
+ */
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
+			     const char *url, const char *method,
+			     const char *version, const char *upload_data,
+			     size_t *upload_data_size, void **con_cls)
+{
+	tx_server *srv = cls;
+
+	if (*con_cls == NULL) {
+		enum MHD_Result ret;
+		int partner = 0;
+		conns_head_in(&srv->conns, conn);
+		if (conns_class(&srv->conns, conn) == CONN_PENDING) {
+			struct store_user u;
+			tx_store *st = worker_store(srv, NULL);
+			partner = st != NULL && peer_auth(conn, st, &u) == 0;
+		}
+		if (conns_head_done(&srv->conns, conn, partner) != TX_OK) {
+			struct reply rp = { 0 };
+			struct conn_state *cs = calloc(1, sizeof(*cs));
+			if (cs == NULL)
+				return MHD_NO;
+			cs->answered = 1;
+			*con_cls = cs;
+			rp.plain_json = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
+			reply_error(&rp, 503, "Service Unavailable", "this node's"
+				    " connections for clients are all taken; retry"
+				    " later");
+			reply_header(&rp, MHD_HTTP_HEADER_CONNECTION, "close");
+			reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+			return send_reply(conn, &rp);
+		}
+		ret = handle(cls, conn, url, method, version, upload_data,
+			     upload_data_size, con_cls);
+		conns_body_clock(&srv->conns, conn);
+		return ret;
+	}
+	conns_body(&srv->conns, conn, *upload_data_size);
+	return handle(cls, conn, url, method, version, upload_data,
+		      upload_data_size, con_cls);
+}
+
+static void serve_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+		       enum MHD_RequestTerminationCode toe)
+{
+	tx_server *srv = cls;
+
+	request_done(cls, conn, con_cls, toe);
+	conns_request_done(&srv->conns, conn);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -929,8 +1094,20 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* A socket per connection, plus the database, the log and the
+	 * federation's clients: raise the soft limit if it is lower. */
+	if (conns_raise_nofile(cfg->max_connections + 256) <
+	    cfg->max_connections + 64)
+		tx_log(TX_LOG_WARN, "the open-file limit (ulimit -n) is below"
+		       " max_connections (%lld) + 64: connections past it are"
+		       " refused", (long long)cfg->max_connections);
+	if ((rc = conns_init(&srv->conns, cfg, err)) != TX_OK) {
+		freeaddrinfo(ai);
+		goto fail;
+	}
+	srv->conns_running = 1;
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, srv,
+		flags, 0, NULL, NULL, serve, srv,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->key_pem,
@@ -940,10 +1117,13 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		MHD_OPTION_HTTPS_PRIORITIES,
 		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)cfg->max_connections_per_address,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, conns_notify, &srv->conns,
+		MHD_OPTION_NOTIFY_COMPLETED, serve_done, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, routes_unescape, NULL,
 		MHD_OPTION_END);
@@ -981,6 +1161,8 @@ void taxii_server_stop(tx_server *srv)
 		}
 		MHD_stop_daemon(srv->daemon);
 	}
+	if (srv->conns_running)
+		conns_fini(&srv->conns);
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);
