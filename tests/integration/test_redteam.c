@@ -931,6 +931,94 @@ static void test_partner_reserve(void **state)
 	assert_int_equal(again, 200);
 }
 
+/* ---- 7 and 8: what a small body may cost ---- */
+
+static long server_kb(const struct node *n, const char *field)
+{
+	char path[64], line[256];
+	size_t fl = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)n->pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, fl) == 0 && line[fl] == ':')
+			kb = strtol(line + fl + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* An envelope of 100,000 empty objects (300 KB) costs a bounded status and
+ * a few MB, not a 7 MB status and 58+ MB (12.7); 24 MB bodies from an
+ * account that may not write cost nothing, refused before they are read
+ * (12.8). A fresh node, so that its peak memory speaks of these alone. */
+static void test_small_bodies_bounded_cost(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char path[256];
+	const size_t n_empty = 100000, big = 24u << 20;
+
+	assert_int_equal(node_create_as(&n, "JP", NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+	long hwm0 = server_kb(&n, "VmHWM");
+	char *body = malloc(n_empty * 3 + 16);
+	assert_non_null(body);
+	size_t len = (size_t)sprintf(body, "{\"objects\":[");
+	for (size_t i = 0; i < n_empty; i++)
+		len += (size_t)sprintf(body + len, "%s{}", i ? "," : "");
+	len += (size_t)sprintf(body + len, "]}");
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", n.coll);
+	assert_int_equal(http(&n, "POST", path, "token", NULL, NULL, body, len, &r), 0);
+	assert_int_equal(r.status, 202);
+	size_t reply = r.len;
+	long failures = (long)json_integer_value(json_object_get(r.json,
+								 "failure_count"));
+	http_free(&r);
+	free(body);
+	long hwm1 = server_kb(&n, "VmHWM");
+	printf("# 12.7: %zu empty objects (%zu B): reply %zu B, %ld failures counted,"
+	       " server peak +%ld KiB\n", n_empty, len, reply, failures, hwm1 - hwm0);
+	assert_int_equal(failures, (long)n_empty);
+	assert_true(reply < 200 * 1024);
+	if (getenv("ASAN_OPTIONS") == NULL) /* ASan keeps freed memory */
+		assert_true(hwm1 - hwm0 < 32 * 1024);
+
+	char *huge = malloc(big);
+	assert_non_null(huge);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"objects\":[", 12);
+	memcpy(huge + big - 2, "]}", 2);
+	const char *who[] = { "nobody", "reader" };
+	long expect[] = { 404, 403 };
+	/* their first sign-in (Argon2 takes its memory) before measuring */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(http(&n, "GET", "/taxii2/", who[i], NULL, NULL, NULL,
+				      0, &r), 0);
+		http_free(&r);
+	}
+	hwm1 = server_kb(&n, "VmHWM");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(http(&n, "POST", path, who[i], NULL, NULL, huge, big,
+				      &r), 0);
+		if (r.status != expect[i])
+			fprintf(stderr, "%s: HTTP %ld %.200s\n", who[i], r.status,
+				r.body ? r.body : "");
+		assert_int_equal(r.status, expect[i]);
+		http_free(&r);
+	}
+	free(huge);
+	long hwm2 = server_kb(&n, "VmHWM");
+	printf("# 12.8: two 24 MB POSTs without the right to write: 404 and 403,"
+	       " server peak +%ld KiB (after their sign-in)\n", hwm2 - hwm1);
+	if (getenv("ASAN_OPTIONS") == NULL)
+		assert_true(hwm2 - hwm1 < 8 * 1024);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_streams_unread_bounded),
 		cmocka_unit_test(test_stream_resume_backlog),
 		cmocka_unit_test(test_partner_reserve),
+		cmocka_unit_test(test_small_bodies_bounded_cost),
 	};
 
 	/* REDTEAM_ONLY=test_slow* runs the cases it matches */
