@@ -47,6 +47,18 @@ static const struct setting settings[] = {
 	INT(threads, 1, 256, 4, "HTTP worker threads"),
 	INT(recheck_s, 1, 86400, 30, "seconds between re-checks of stored BOMs"
 	    " when new objects came in"),
+	INT(auth_backoff_after, 0, 1000000, 5, "failed passwords for one user"
+	    " name before each further try waits (0: never)"),
+	INT(auth_backoff_max_s, 1, 86400, 300, "longest wait after failed"
+	    " passwords, seconds"),
+	INT(auth_lockout_after, 0, 1000000, 20, "failed passwords before an"
+	    " account is locked until `trilex user unlock` (0: never)"),
+	INT(auth_addr_backoff_after, 0, 1000000, 20, "failed passwords from one"
+	    " address (IPv6: /64) before its tries wait (0: never)"),
+	INT(auth_forget_s, 1, 30LL * 86400, 900, "seconds after which a failed"
+	    " password no longer counts (lockouts stay)"),
+	INT(auth_verify_max, 1, 256, 2, "password checks (Argon2id) at once;"
+	    " more are refused with 503"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

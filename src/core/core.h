@@ -110,8 +110,17 @@ enum tx_log_level { TX_LOG_DEBUG, TX_LOG_INFO, TX_LOG_WARN, TX_LOG_ERROR };
 
 /* Where log lines go; by default stderr at TX_LOG_INFO. Thread-safe. */
 void tx_log_set_level(enum tx_log_level level);
+/* One line; every control byte and every byte past ASCII of the message
+ * is escaped (\n, \x1b, ...), whatever the arguments hold. */
 void tx_log(enum tx_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Outside text (a user name, a path, a header value, a partner's message)
+ * made fit to quote in a log line: len bytes of s into out (outsz bytes),
+ * with control bytes, bytes past ASCII, quotes and backslashes escaped,
+ * cut with "..." when it does not fit. Returns out.
+ */
+const char *tx_log_escape(const void *s, size_t len, char *out, size_t outsz);
 
 /* ---- small helpers (core/util.c) ---- */
 
@@ -190,6 +199,18 @@ struct tx_config {
 	int64_t threads;                 /* HTTP worker threads */
 	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
 	                                    this often when objects come in */
+	/* Password guessing (taxii/auth.c): failures of one user name before
+	 * each further try waits (1 s, doubling up to auth_backoff_max_s);
+	 * failures before the account is locked until `trilex user unlock`;
+	 * failures from one address (IPv6: its /64) before it waits too;
+	 * how long a failure is remembered; Argon2 checks run at once. A
+	 * count of 0 turns that guard off. */
+	int64_t auth_backoff_after;
+	int64_t auth_backoff_max_s;
+	int64_t auth_lockout_after;
+	int64_t auth_addr_backoff_after;
+	int64_t auth_forget_s;
+	int64_t auth_verify_max;
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -87,7 +87,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 		    (rc = store_collection_get(st, &admin, id, &c)))
 			goto rollback;
 	}
-	if ((rc = store_user_add(st, user, "!", 0, err)) != TX_OK)
+	if ((rc = accounts_insert(st, user, "!", 0, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
 	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)

@@ -94,6 +94,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX objects_own ON objects(date_added, rowid) WHERE via IS NULL;",
 	/* 4: whether a partner checks batch signatures (its card says so) */
 	"ALTER TABLE peers ADD COLUMN batch_sig INTEGER NOT NULL DEFAULT 0;",
+	/* 5: accounts locked after failed passwords; user names compared
+	 * without case (new ones are stored lower-cased) */
+	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -375,6 +375,45 @@ static void test_read_file(void **state)
 	free(data);
 }
 
+/* Outside text in log lines: escaped, cut to fit; tx_log keeps a line
+ * one line of printable ASCII whatever its arguments hold. */
+static void test_log_escape(void **state)
+{
+	char out[64], path[] = "/tmp/trilex-log-XXXXXX", text[256];
+	const char *evil = "a\nb\r\x1b[31m\"q\"\\\x9b\x7f\xc3\xa9";
+	int fd, saved;
+	FILE *f;
+	size_t n;
+
+	assert_string_equal(tx_log_escape(evil, strlen(evil), out, sizeof(out)),
+			    "a\\nb\\r\\x1b[31m\\\"q\\\"\\\\\\x9b\\x7f\\xc3\\xa9");
+	assert_string_equal(tx_log_escape("plain", 5, out, sizeof(out)), "plain");
+	/* Cut: what fits, then "..." */
+	assert_string_equal(tx_log_escape("abcdefghij", 10, out, 8), "abcd...");
+	assert_string_equal(tx_log_escape("abcdefg", 7, out, 8), "abcdefg");
+	assert_string_equal(tx_log_escape("\n\n\n\n", 4, out, 8), "\\n\\n...");
+	/* A NUL inside len is escaped too. */
+	assert_string_equal(tx_log_escape("a\0b", 3, out, sizeof(out)), "a\\x00b");
+
+	/* tx_log itself: stderr into a file for one call. */
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	tx_log(TX_LOG_WARN, "user \"%s\" said %s", "x\ny", "\x1b[2J\r\x9b");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_non_null(f = fdopen(fd, "r"));
+	rewind(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(text, "warn user \"x\\ny\" said \\x1b[2J\\r\\x9b\n"));
+	assert_int_equal(strchr(text, '\n') - text, (long)n - 1); /* one line */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_json_spans),
 		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_log_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
