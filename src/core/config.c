@@ -196,7 +196,7 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 	if (tx_path_join(path, sizeof(path), dir, "node.json") != TX_OK)
 		rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: path too long", dir);
 	else
-		rc = tx_write_file(path, text, strlen(text), 0644, err);
+		rc = tx_write_file(path, text, strlen(text), 0600, err);
 	free(text);
 	return rc;
 }

@@ -132,6 +132,20 @@ tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
 /* Write a file atomically (temp + rename) with the given mode. */
 tx_err tx_write_file(const char *path, const void *data, size_t len,
 		     unsigned mode, struct tx_error *err);
+/* Make directory path with mode 0700, or make an existing one 0700 (a
+ * node's folder holds secrets, whatever umask or mkdir made it).
+ * TX_ERR_IO naming path when it is not a directory or cannot be changed. */
+tx_err tx_mkdir_private(const char *path, struct tx_error *err);
+/* Set an existing file's mode to 0600; missing files are fine. */
+tx_err tx_chmod_private(const char *path, struct tx_error *err);
+/*
+ * Whether a file holding secrets is private: TX_OK when only its owner may
+ * read or write it (or, with may_be_missing, when it does not exist), else
+ * TX_ERR_DENIED with a message naming the file, its mode and the chmod
+ * to run.
+ */
+tx_err tx_check_private(const char *path, int may_be_missing,
+			struct tx_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void tx_hex(const unsigned char *in, size_t n, char *out);
 /* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
@@ -221,7 +235,7 @@ void tx_config_defaults(struct tx_config *cfg);
  */
 tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 		      struct tx_error *err);
-/* Write cfg to DIR/node.json (mode 0644), atomically. */
+/* Write cfg to DIR/node.json (mode 0600), atomically. */
 tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 		      struct tx_error *err);
 /* Parse "HOST:PORT", "[V6]:PORT" or "PORT" into cfg's listen fields. */

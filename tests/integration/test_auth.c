@@ -420,9 +420,46 @@ static void test_account_names(void **state)
 	assert_int_equal(basic(&a, "dave", "carol password 1", &r), 200);
 	assert_int_equal(basic(&a, "carol", "carol password 2", &r), 401);
 
-	/* peer-uk could not be taken: pinning UK works. */
+	/* peer-uk could not be taken on a: pinning UK works. On b, a local
+	 * "peer-jp" from before the prefix was reserved stops the pinning of
+	 * JP, and the message says why. */
 	assert_int_equal(node_create_as(&b, "UK", NULL), 0);
-	assert_int_equal(node_pair(&a, &b), 0);
+	snprintf(path, sizeof(path), "%s/trilex.db", b.dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO users(name, pwhash, admin,"
+				      " created) VALUES ('peer-jp', 'x', 0, 0)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	{
+		char card[PATH_MAX + 32];
+		FILE *f;
+		const char *exp_b[] = { "peer", "export", "--dir", b.dir, NULL };
+		assert_int_equal(run_trilex(exp_b, NULL, &out, &err), 0);
+		snprintf(card, sizeof(card), "%s/../card-UK.json", a.dir);
+		assert_non_null(f = fopen(card, "w"));
+		fputs(out, f);
+		fclose(f);
+		free(out);
+		free(err);
+		const char *add_a[] = { "peer", "add", "--dir", a.dir, card, NULL };
+		assert_int_equal(run_trilex(add_a, NULL, &out, &err), 0);
+		free(out);
+		free(err);
+		const char *exp_a[] = { "peer", "export", "--dir", a.dir, NULL };
+		assert_int_equal(run_trilex(exp_a, NULL, &out, &err), 0);
+		snprintf(card, sizeof(card), "%s/../card-JP.json", b.dir);
+		assert_non_null(f = fopen(card, "w"));
+		fputs(out, f);
+		fclose(f);
+		free(out);
+		free(err);
+		const char *add_b[] = { "peer", "add", "--dir", b.dir, card, NULL };
+		assert_int_not_equal(run_trilex(add_b, NULL, &out, &err), 0);
+		if (strstr(err, "taken by a local user account") == NULL)
+			fail_msg("peer add: got \"%s\"", err);
+		free(out);
+		free(err);
+	}
 	assert_int_equal(node_stop(&a), 0);
 	node_destroy(&a);
 	node_destroy(&b);
