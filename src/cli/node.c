@@ -216,6 +216,45 @@ static const struct taxii_ext serve_exts[] = {
 
 #define N_SERVE_EXTS (sizeof(serve_exts) / sizeof(serve_exts[0]) - 1)
 
+/*
+ * Limit serve's own file access with Landlock: everything beneath the
+ * node's folder, and reading (and loading) system libraries and the few
+ * system settings name resolution and TLS read; nothing else (no home
+ * folders, no other nodes, no /etc/shadow). Before any thread starts.
+ * 0 when limited or when the kernel has no Landlock (logged), else 1.
+ */
+static int restrict_files(const char *dir)
+{
+	const struct tx_sandbox_path paths[] = {
+		{ dir, 1 }, { "/dev/null", 1 },
+		{ "/usr", 0 }, { "/lib", 0 }, { "/lib64", 0 }, { "/lib32", 0 },
+		{ "/etc/ld.so.cache", 0 }, { "/etc/ssl", 0 }, { "/etc/gnutls", 0 },
+		{ "/etc/ca-certificates", 0 }, { "/etc/crypto-policies", 0 },
+		{ "/etc/resolv.conf", 0 }, { "/etc/hosts", 0 },
+		{ "/etc/nsswitch.conf", 0 }, { "/etc/host.conf", 0 },
+		{ "/etc/gai.conf", 0 }, { "/etc/services", 0 },
+		{ "/etc/protocols", 0 }, { "/etc/localtime", 0 },
+		{ "/dev/urandom", 0 }, { "/proc/self", 0 },
+		{ "/sys/devices/system/cpu", 0 },
+	};
+	struct tx_error err = { 0 };
+	tx_err rc = tx_sandbox_restrict(paths, sizeof(paths) / sizeof(paths[0]),
+					&err);
+
+	if (rc == TX_ERR_NOTFOUND) {
+		tx_log(TX_LOG_WARN, "landlock: %s; serving without it", err.msg);
+		return 0;
+	}
+	if (rc != TX_OK) {
+		cli_fail("landlock: %s (\"landlock\": 0 in node.json serves"
+			 " without it)", err.msg);
+		return 1;
+	}
+	tx_log(TX_LOG_INFO, "landlock: file access limited to %s and system"
+	       " libraries and settings (read-only)", dir);
+	return 0;
+}
+
 static int serve_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -253,6 +292,8 @@ static int serve_run(int argc, char **argv)
 		return 1;
 	if (check_secrets(dir) != 0)
 		return cli_fail("not serving while secrets are open to others");
+	if (cfg.landlock && restrict_files(dir) != 0)
+		return 1;
 	/* Worker threads would each get a malloc arena of their own; two are
 	 * plenty for this server and keep its resident memory small. */
 	mallopt(M_ARENA_MAX, 2);

@@ -59,6 +59,8 @@ static const struct setting settings[] = {
 	    " password no longer counts (lockouts stay)"),
 	INT(auth_verify_max, 1, 256, 2, "password checks (Argon2id) at once;"
 	    " more are refused with 503"),
+	INT(landlock, 0, 1, 1, "serve: limit the process's file access to the"
+	    " node's folder and system files with Landlock (0: off)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -151,6 +151,25 @@ void tx_hex(const unsigned char *in, size_t n, char *out);
 /* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
 tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name);
 
+/* ---- limits on the process's own file access (core/sandbox.c) ---- */
+
+/* One folder (everything beneath it) or file the process may still use. */
+struct tx_sandbox_path {
+	const char *path;
+	int write;           /* 0: read and execute; 1: everything */
+};
+
+/* Whether the kernel has Landlock (and it is enabled). */
+int tx_sandbox_available(void);
+/*
+ * From now on, this thread and every thread and process it starts may
+ * open files only as paths allow (paths that do not exist are skipped);
+ * also sets no_new_privs. Call before starting threads. TX_ERR_NOTFOUND
+ * when the kernel has no Landlock (nothing changed), TX_ERR_IO otherwise.
+ */
+tx_err tx_sandbox_restrict(const struct tx_sandbox_path *paths, size_t n,
+			   struct tx_error *err);
+
 /* ---- JSON text without a tree (core/json.c) ---- */
 
 /* A piece of a text: offset and length. */
@@ -225,6 +244,7 @@ struct tx_config {
 	int64_t auth_addr_backoff_after;
 	int64_t auth_forget_s;
 	int64_t auth_verify_max;
+	int64_t landlock;                /* serve: limit file access (1) or not */
 };
 
 /* Fill cfg with the defaults of every setting. */

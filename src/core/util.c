@@ -157,7 +157,9 @@ tx_err tx_check_private(const char *path, int may_be_missing,
 	if ((sb.st_mode & 077) != 0)
 		return tx_error_set(err, TX_ERR_DENIED, "%s: holds secrets but is"
 				    " open to %s (mode %04o); run: chmod 600 %s",
-				    path, (sb.st_mode & 070) ? "its group" : "others",
+				    path, (sb.st_mode & 070) == 0 ? "others" :
+				    (sb.st_mode & 07) ? "its group and others" :
+				    "its group",
 				    (unsigned)(sb.st_mode & 07777), path);
 	return TX_OK;
 }

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "harness.h"
 
 /* A TCP port of 127.0.0.1 free now. */
@@ -213,11 +214,55 @@ static void test_open_secrets_refused(void **state)
 	node_destroy(&n);
 }
 
+/* The NoNewPrivs line of /proc/PID/status: 1, 0, or -1 if none. */
+static int no_new_privs(pid_t pid)
+{
+	char path[64], line[256];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "NoNewPrivs: %d", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* serve limits its own file access with Landlock (when the kernel has it)
+ * and sets no_new_privs; "landlock": 0 turns both off. Everything else a
+ * served node does under Landlock is the rest of the suite. */
+static void test_serve_landlock(void **state)
+{
+	char path[PATH_MAX + 32], *log;
+	struct node n;
+
+	if (!tx_sandbox_available()) {
+		print_message("Landlock is not available in this kernel: skipped\n");
+		skip();
+	}
+	for (int on = 1; on >= 0; on--) {
+		assert_int_equal(node_create(&n, on ? NULL : "\"landlock\": 0"), 0);
+		assert_int_equal(node_start(&n), 0);
+		assert_int_equal(no_new_privs(n.pid), on);
+		assert_int_equal(node_stop(&n), 0);
+		snprintf(path, sizeof(path), "%s/serve.log", n.dir);
+		assert_non_null(log = slurp(path, NULL));
+		if ((strstr(log, "landlock: file access limited to") != NULL) != on)
+			fail_msg("landlock %d: log \"%s\"", on, log);
+		free(log);
+		node_destroy(&n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_into_existing_folder),
 		cmocka_unit_test(test_open_secrets_refused),
+		cmocka_unit_test(test_serve_landlock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
