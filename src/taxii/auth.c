@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "taxii/internal.h"
@@ -59,6 +60,12 @@ struct taxii_auth {
 	struct track names[TRACK_SLOTS];
 	struct track addrs[TRACK_SLOTS];
 	int64_t verifying;                /* Argon2 checks running now */
+	/* the cache keys of those checks (verify_max slots, "" free), and
+	 * a signal when one ends: a client that opens several connections
+	 * at once with the same password waits for the one check rather
+	 * than taking a slot per connection */
+	char (*inflight)[CRYPTO_TOKEN_HASH_BUF];
+	pthread_cond_t done;
 	int64_t backoff_after, backoff_max_s, lockout_after, addr_after;
 	int64_t forget_us, verify_max;
 	char dummy_hash[CRYPTO_PWHASH_BUF];
@@ -73,6 +80,12 @@ tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 	if (a == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	if ((a->inflight = calloc((size_t)cfg->auth_verify_max,
+				  sizeof(*a->inflight))) == NULL) {
+		auth_free(a);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
 	a->backoff_after = cfg->auth_backoff_after;
 	a->backoff_max_s = cfg->auth_backoff_max_s;
 	a->lockout_after = cfg->auth_lockout_after;
@@ -96,37 +109,56 @@ void auth_free(struct taxii_auth *a)
 	if (a == NULL)
 		return;
 	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->done);
 	sodium_memzero(a->cache, sizeof(a->cache));
+	free(a->inflight);
 	free(a);
 }
 
 /* ---- the cache of verified passwords ---- */
 
-static int cache_find(struct taxii_auth *a, const char *key, struct store_user *u)
+/* Under a->lock. */
+static int cache_lookup(struct taxii_auth *a, const char *key,
+			struct store_user *u)
 {
 	int64_t now = tx_time_now_us();
-	int found = 0;
 
-	pthread_mutex_lock(&a->lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		if (a->cache[i].expires > now &&
 		    sodium_memcmp(a->cache[i].key, key, CRYPTO_TOKEN_HASH_BUF) == 0) {
 			*u = a->cache[i].user;
-			found = 1;
-			break;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+static int cache_find(struct taxii_auth *a, const char *key, struct store_user *u)
+{
+	int found;
+
+	pthread_mutex_lock(&a->lock);
+	found = cache_lookup(a, key, u);
 	pthread_mutex_unlock(&a->lock);
 	return found;
 }
 
-static void cache_put(struct taxii_auth *a, const char *key,
-		      const struct store_user *u)
+/* Under a->lock: the in-flight slot of key, or -1. */
+static int64_t inflight_find(struct taxii_auth *a, const char *key)
+{
+	for (int64_t i = 0; i < a->verify_max; i++)
+		if (strcmp(a->inflight[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* Under a->lock. */
+static void cache_store(struct taxii_auth *a, const char *key,
+			const struct store_user *u)
 {
 	int64_t now = tx_time_now_us();
 	int slot = 0;
 
-	pthread_mutex_lock(&a->lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		if (a->cache[i].expires < a->cache[slot].expires)
 			slot = i;
@@ -138,7 +170,6 @@ static void cache_put(struct taxii_auth *a, const char *key,
 	memcpy(a->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
 	a->cache[slot].user = *u;
 	a->cache[slot].expires = now + CACHE_TTL_US;
-	pthread_mutex_unlock(&a->lock);
 }
 
 /* Forget every verified password of user id (it was locked). */
@@ -242,7 +273,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	     akey[CRYPTO_TOKEN_HASH_BUF], shown[2 * STORE_NAME_MAX + 8];
 	struct store_user found = { 0 };
 	struct track *nt, *at;
-	int64_t now, left, n_failures;
+	int64_t now, left, n_failures, slot;
 	int known, ok, lock_now = 0;
 	enum auth_result res;
 
@@ -281,12 +312,28 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 		res = AUTH_WAIT;
 		goto unlock;
 	}
-	if (a->verifying >= a->verify_max) {
+	/* The same name and password being checked already: wait for that
+	 * check (bounded), then its result is in the cache or it failed. */
+	if (inflight_find(a, cache_key) >= 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (inflight_find(a, cache_key) >= 0 &&
+		       pthread_cond_timedwait(&a->done, &a->lock, &until) == 0)
+			;
+		if (cache_lookup(a, cache_key, &found)) {
+			res = AUTH_OK;
+			goto unlock;
+		}
+	}
+	if (a->verifying >= a->verify_max ||
+	    (slot = inflight_find(a, "")) < 0) {
 		*retry_s = 1;
 		res = AUTH_BUSY;
 		goto unlock;
 	}
 	a->verifying++;
+	memcpy(a->inflight[slot], cache_key, CRYPTO_TOKEN_HASH_BUF);
 	pthread_mutex_unlock(&a->lock);
 
 	ok = crypto_password_verify(hash, pw, strlen(pw)) && known &&
@@ -294,6 +341,10 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 
 	pthread_mutex_lock(&a->lock);
 	a->verifying--;
+	a->inflight[slot][0] = '\0';
+	if (ok)
+		cache_store(a, cache_key, &found); /* before the waiters look */
+	pthread_cond_broadcast(&a->done);
 	now = tx_time_now_us();
 	/* The slots may have been reused while Argon2 ran: look again. */
 	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
@@ -316,7 +367,6 @@ unlock:
 	switch (res) {
 	case AUTH_OK:
 		*u = found;
-		cache_put(a, cache_key, u);
 		break;
 	case AUTH_BAD:
 		tx_log(TX_LOG_WARN, "authentication failed for user \"%s\"", shown);

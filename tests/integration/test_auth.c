@@ -323,6 +323,42 @@ static void test_bounded_verifications(void **state)
 	node_destroy(&n);
 }
 
+struct same {
+	const struct node *n;
+	long status;
+};
+
+static void *login_admin(void *arg)
+{
+	struct same *x = arg;
+	struct basic_resp r;
+
+	x->status = basic(x->n, "admin", ADMIN_PASSWORD, &r);
+	return NULL;
+}
+
+/* One client opening several connections at once with the same right
+ * password waits for one check instead of being refused for the others. */
+static void test_same_password_at_once(void **state)
+{
+	enum { CONNS = 6 };
+	struct same x[CONNS];
+	pthread_t t[CONNS];
+	struct node n;
+
+	start(&n, "\"auth_verify_max\": 1, \"threads\": 8");
+	for (int i = 0; i < CONNS; i++) {
+		x[i] = (struct same){ .n = &n };
+		assert_int_equal(pthread_create(&t[i], NULL, login_admin, &x[i]), 0);
+	}
+	for (int i = 0; i < CONNS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(x[i].status, 200);
+	}
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 /* `user add` refuses the commonest passwords, one repeated character and
  * the user's own name, saying why. */
 static void test_password_policy(void **state)
@@ -500,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_backoff_per_address),
 		cmocka_unit_test(test_unknown_user_timing),
 		cmocka_unit_test(test_bounded_verifications),
+		cmocka_unit_test(test_same_password_at_once),
 		cmocka_unit_test(test_password_policy),
 		cmocka_unit_test(test_account_names),
 		cmocka_unit_test(test_log_injection),
