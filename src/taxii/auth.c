@@ -325,6 +325,14 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 			res = AUTH_OK;
 			goto unlock;
 		}
+		if (inflight_find(a, cache_key) >= 0) {
+			*retry_s = 1;
+			res = AUTH_BUSY;
+			goto unlock;
+		}
+		/* That check failed: so does this one, without Argon2. */
+		ok = 0;
+		goto judge;
 	}
 	if (a->verifying >= a->verify_max ||
 	    (slot = inflight_find(a, "")) < 0) {
@@ -345,6 +353,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	if (ok)
 		cache_store(a, cache_key, &found); /* before the waiters look */
 	pthread_cond_broadcast(&a->done);
+judge:
 	now = tx_time_now_us();
 	/* The slots may have been reused while Argon2 ran: look again. */
 	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
