@@ -49,6 +49,8 @@ static const struct setting settings[] = {
 	    " when new objects came in"),
 	INT(auth_backoff_after, 0, 1000000, 5, "failed passwords for one user"
 	    " name before each further try waits (0: never)"),
+	INT(auth_backoff_s, 1, 3600, 1, "first wait after auth_backoff_after"
+	    " failed passwords, seconds; each further failure doubles it"),
 	INT(auth_backoff_max_s, 1, 86400, 300, "longest wait after failed"
 	    " passwords, seconds"),
 	INT(auth_lockout_after, 0, 1000000, 20, "failed passwords before an"

@@ -233,12 +233,14 @@ struct tx_config {
 	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
 	                                    this often when objects come in */
 	/* Password guessing (taxii/auth.c): failures of one user name before
-	 * each further try waits (1 s, doubling up to auth_backoff_max_s);
+	 * each further try waits (auth_backoff_s, doubling up to
+	 * auth_backoff_max_s);
 	 * failures before the account is locked until `trilex user unlock`;
 	 * failures from one address (IPv6: its /64) before it waits too;
 	 * how long a failure is remembered; Argon2 checks run at once. A
 	 * count of 0 turns that guard off. */
 	int64_t auth_backoff_after;
+	int64_t auth_backoff_s;          /* the first wait, doubling after */
 	int64_t auth_backoff_max_s;
 	int64_t auth_lockout_after;
 	int64_t auth_addr_backoff_after;

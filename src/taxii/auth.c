@@ -12,7 +12,7 @@
  *  - failed passwords are counted per user name (known or not, so that
  *    the answers never tell the two apart) and per client address (an
  *    IPv6 client by its /64). Past auth_backoff_after failures a name
- *    waits 1 s before its next try, then 2 s, 4 s, ... up to
+ *    waits auth_backoff_s (1 s) before its next try, then twice that, ... up to
  *    auth_backoff_max_s (429 with Retry-After, no verification); an
  *    address the same past auth_addr_backoff_after. A failure counts for
  *    auth_forget_s. These counts live in memory, in tables of TRACK_SLOTS
@@ -66,7 +66,7 @@ struct taxii_auth {
 	 * than taking a slot per connection */
 	char (*inflight)[CRYPTO_TOKEN_HASH_BUF];
 	pthread_cond_t done;
-	int64_t backoff_after, backoff_max_s, lockout_after, addr_after;
+	int64_t backoff_after, backoff_s, backoff_max_s, lockout_after, addr_after;
 	int64_t forget_us, verify_max;
 	char dummy_hash[CRYPTO_PWHASH_BUF];
 };
@@ -87,6 +87,7 @@ tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
 	a->backoff_after = cfg->auth_backoff_after;
+	a->backoff_s = cfg->auth_backoff_s;
 	a->backoff_max_s = cfg->auth_backoff_max_s;
 	a->lockout_after = cfg->auth_lockout_after;
 	a->addr_after = cfg->auth_addr_backoff_after;
@@ -212,16 +213,16 @@ static struct track *track_get(struct track *t, const char *key, int64_t now,
 }
 
 /* Microseconds still to wait after failures failed tries, the last at
- * last_us: none below after, then 1 s doubling up to max_s. */
+ * last_us: none below after, then first_s doubling up to max_s. */
 static int64_t wait_left(int64_t failures, int64_t last_us, int64_t after,
-			 int64_t max_s, int64_t now)
+			 int64_t first_s, int64_t max_s, int64_t now)
 {
 	int64_t shift, wait;
 
 	if (after == 0 || failures < after)
 		return 0;
 	shift = failures - after;
-	wait = shift >= 30 ? max_s * SECOND_US : (SECOND_US << shift);
+	wait = shift >= 24 ? max_s * SECOND_US : ((first_s * SECOND_US) << shift);
 	if (wait > max_s * SECOND_US)
 		wait = max_s * SECOND_US;
 	return last_us + wait > now ? last_us + wait - now : 0;
@@ -289,7 +290,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	now = tx_time_now_us();
 	at = track_get(a->addrs, akey, now, a->forget_us, 0);
 	if ((left = wait_left(at->failures, at->last_us, a->addr_after,
-			      a->backoff_max_s, now)) > 0) {
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
 		*retry_s = to_seconds(left);
 		res = AUTH_WAIT;
 		goto unlock;
@@ -307,7 +308,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 		goto unlock;
 	}
 	if ((left = wait_left(nt->failures, nt->last_us, a->backoff_after,
-			      a->backoff_max_s, now)) > 0) {
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
 		*retry_s = to_seconds(left);
 		res = AUTH_WAIT;
 		goto unlock;
