@@ -2,9 +2,33 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+
+/*
+ * The password policy of `user add`: 8 characters or more, not one
+ * character repeated, not the user's name, not one of the commonest
+ * passwords (data/common-passwords.txt, compared without case). NULL
+ * when pw passes, else why not.
+ */
+static const char *password_refused(const char *pw, const char *name)
+{
+	size_t n = strlen(pw);
+
+	if (n < 8)
+		return "the password must have at least 8 characters";
+	if (strspn(pw, (char[]){ pw[0], '\0' }) == n)
+		return "the password is one character repeated; choose another";
+	if (strcasecmp(pw, name) == 0)
+		return "the password is the user name; choose another";
+	for (size_t i = 0; cli_common_passwords[i] != NULL; i++)
+		if (strcasecmp(pw, cli_common_passwords[i]) == 0)
+			return "the password is one of the commonest passwords"
+			       " (data/common-passwords.txt); choose another";
+	return NULL;
+}
 
 static int user_add_run(int argc, char **argv)
 {
@@ -16,7 +40,7 @@ static int user_add_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *name = NULL;
+	const char *dir = NULL, *name = NULL, *why;
 	char pw[1024], hash[CRYPTO_PWHASH_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -37,9 +61,9 @@ static int user_add_run(int argc, char **argv)
 	if (cli_read_secret(pw, sizeof(pw)) != 0)
 		return cli_fail("--password-stdin: no password (or over %zu bytes)"
 				" on standard input", sizeof(pw) - 1);
-	if (strlen(pw) < 8) {
+	if ((why = password_refused(pw, name)) != NULL) {
 		sodium_memzero(pw, sizeof(pw));
-		return cli_fail("the password must have at least 8 characters");
+		return cli_fail("%s", why);
 	}
 	if (crypto_password_hash(pw, strlen(pw), hash) != TX_OK) {
 		sodium_memzero(pw, sizeof(pw));
@@ -48,10 +72,16 @@ static int user_add_run(int argc, char **argv)
 	sodium_memzero(pw, sizeof(pw));
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (store_user_add(st, name, hash, admin, &err) != TX_OK)
+	if (store_user_add(st, name, hash, admin, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
-	else
-		rc = 0, printf("user %s added%s\n", name, admin ? " (admin)" : "");
+	} else {
+		/* Names are stored lower-cased; say which one was made. */
+		struct store_user u;
+		rc = 0;
+		printf("user %s added%s\n",
+		       store_user_get(st, name, &u, NULL, 0) == TX_OK ? u.name : name,
+		       admin ? " (admin)" : "");
+	}
 	store_close(st);
 	return rc;
 }
@@ -61,6 +91,50 @@ const struct cmd cmd_user_add = {
 	.usage = "--dir DIR --name NAME --password-stdin [--admin]",
 	.summary = "add an account; the password is read from standard input",
 	.run = user_add_run,
+};
+
+static int user_unlock_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *name = NULL;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	struct store_user u;
+	tx_store *st = NULL;
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'n': name = optarg; break;
+		default: return cli_usage(&cmd_user_unlock);
+		}
+	}
+	if (dir == NULL || name == NULL || optind != argc)
+		return cli_usage(&cmd_user_unlock);
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		return 1;
+	if (store_user_get(st, name, &u, NULL, 0) != TX_OK)
+		cli_fail("no user \"%s\"", name);
+	else if (store_user_set_locked(st, name, 0, &err) != TX_OK)
+		cli_fail("%s", err.msg);
+	else
+		rc = 0, printf("user %s unlocked%s\n", u.name,
+			       u.locked ? "" : " (it was not locked)");
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_user_unlock = {
+	.name = "user unlock",
+	.usage = "--dir DIR --name NAME",
+	.summary = "let a user locked after failed passwords log in again",
+	.run = user_unlock_run,
 };
 
 static int token_create_run(int argc, char **argv)

@@ -85,7 +85,7 @@ size_t cli_distance(const char *a, const char *b);
 
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
-	cmd_push, cmd_get, cmd_info, cmd_check_config;
+	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status;
 extern const struct cmd cmd_alert, cmd_alerts;
@@ -97,6 +97,9 @@ extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
 
 extern const struct cmd cmd_sbom_check, cmd_sbom_add, cmd_sbom_recheck, cmd_advisory_import;
 extern const struct cmd cmd_aor_show, cmd_aor_who, cmd_aor_propose, cmd_watch_propose, cmd_watch_list, cmd_watch_review, cmd_watch_proposals, cmd_vote, cmd_route;
+/* The commonest passwords, lower case, NULL-terminated (generated from
+ * data/common-passwords.txt). */
+extern const char *const cli_common_passwords[];
 /* Exit codes. */
 #define EXIT_USAGE 2
 

@@ -6,7 +6,7 @@
 #include "crypto/crypto.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_token_create, &cmd_collection_add,
+	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock, &cmd_token_create, &cmd_collection_add,
 	&cmd_collection_list, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
 	&cmd_backup, &cmd_restore,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,

@@ -17,6 +17,40 @@
 #include "policy/policy.h"
 #include "taxii/taxii.h"
 
+/* The database and the files SQLite keeps beside it. */
+static const char *const db_files[] = { "trilex.db", "trilex.db-wal",
+					"trilex.db-shm" };
+
+/* The files of a node that hold secrets (password hashes, keys, objects
+ * partners sealed for this node); whether each must exist. */
+static const struct {
+	const char *name;
+	int may_be_missing;
+} secret_files[] = {
+	{ "trilex.db", 0 }, { "trilex.db-wal", 1 }, { "trilex.db-shm", 1 },
+	{ "identity.key", 0 }, { "tls/key.pem", 0 },
+};
+
+/* Print every secret of DIR that its group or others may open; returns
+ * how many (0: all private). */
+static int check_secrets(const char *dir)
+{
+	struct tx_error err = { 0 };
+	char path[PATH_MAX];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(secret_files) / sizeof(secret_files[0]);
+	     i++) {
+		tx_path_join(path, sizeof(path), dir, secret_files[i].name);
+		if (tx_check_private(path, secret_files[i].may_be_missing, &err) !=
+		    TX_OK) {
+			cli_fail("%s", err.msg);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static int init_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -56,26 +90,36 @@ static int init_run(int argc, char **argv)
 					" letters (JP, UK, US, ...)", party);
 	if (listen && tx_config_set_listen(&cfg, listen, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return cli_fail("%s: %s", dir, strerror(errno));
+	/* Everything made here is the node's own: files 0600, folders 0700,
+	 * whatever the umask, and an existing folder is made 0700 too. The
+	 * database's -wal and -shm take its mode (SQLite). */
+	umask(077);
 	tx_path_join(path, sizeof(path), dir, "node.json");
 	if (access(path, F_OK) == 0)
 		return cli_fail("%s: a node already exists here; refusing to"
 				" overwrite it", dir);
+	if (tx_mkdir_private(dir, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "identity.key");
 	if (crypto_identity_create(path, cfg.public_key, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "tls");
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return cli_fail("%s: %s", path, strerror(errno));
+	if (tx_mkdir_private(path, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
 	tx_path_join(key, sizeof(key), dir, "tls/key.pem");
-	if (crypto_tls_create(path, key, cfg.listen_host, cfg.name, fp, &err))
+	if (crypto_tls_create(path, key, cfg.listen_host, cfg.name, fp, &err) ||
+	    tx_chmod_private(path, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "trilex.db");
 	if (store_open(path, 1, &st, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	store_close(st);
+	for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
+		tx_path_join(path, sizeof(path), dir, db_files[i]);
+		if (tx_chmod_private(path, &err) != TX_OK)
+			return cli_fail("%s", err.msg);
+	}
 	/* node.json last: its presence marks a complete node. */
 	if (tx_config_save(dir, &cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
@@ -173,6 +217,45 @@ static const struct taxii_ext serve_exts[] = {
 
 #define N_SERVE_EXTS (sizeof(serve_exts) / sizeof(serve_exts[0]) - 1)
 
+/*
+ * Limit serve's own file access with Landlock: everything beneath the
+ * node's folder, and reading (and loading) system libraries and the few
+ * system settings name resolution and TLS read; nothing else (no home
+ * folders, no other nodes, no /etc/shadow). Before any thread starts.
+ * 0 when limited or when the kernel has no Landlock (logged), else 1.
+ */
+static int restrict_files(const char *dir)
+{
+	const struct tx_sandbox_path paths[] = {
+		{ dir, 1 }, { "/dev/null", 1 },
+		{ "/usr", 0 }, { "/lib", 0 }, { "/lib64", 0 }, { "/lib32", 0 },
+		{ "/etc/ld.so.cache", 0 }, { "/etc/ssl", 0 }, { "/etc/gnutls", 0 },
+		{ "/etc/ca-certificates", 0 }, { "/etc/crypto-policies", 0 },
+		{ "/etc/resolv.conf", 0 }, { "/etc/hosts", 0 },
+		{ "/etc/nsswitch.conf", 0 }, { "/etc/host.conf", 0 },
+		{ "/etc/gai.conf", 0 }, { "/etc/services", 0 },
+		{ "/etc/protocols", 0 }, { "/etc/localtime", 0 },
+		{ "/dev/urandom", 0 }, { "/proc/self", 0 },
+		{ "/sys/devices/system/cpu", 0 },
+	};
+	struct tx_error err = { 0 };
+	tx_err rc = tx_sandbox_restrict(paths, sizeof(paths) / sizeof(paths[0]),
+					&err);
+
+	if (rc == TX_ERR_NOTFOUND) {
+		tx_log(TX_LOG_WARN, "landlock: %s; serving without it", err.msg);
+		return 0;
+	}
+	if (rc != TX_OK) {
+		cli_fail("landlock: %s (\"landlock\": 0 in node.json serves"
+			 " without it)", err.msg);
+		return 1;
+	}
+	tx_log(TX_LOG_INFO, "landlock: file access limited to %s and system"
+	       " libraries and settings (read-only)", dir);
+	return 0;
+}
+
 static int serve_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -203,9 +286,16 @@ static int serve_run(int argc, char **argv)
 	}
 	if (dir == NULL || optind != argc)
 		return cli_usage(&cmd_serve);
+	/* What the server makes (the -wal and -shm of a new connection,
+	 * partners' certificates) is for it alone. */
+	umask(077);
 	if (cli_open_node(dir, &cfg, NULL) != 0)
 		return 1;
 	tx_log_set_repeat(cfg.log_repeat_max, cfg.log_repeat_interval_s);
+	if (check_secrets(dir) != 0)
+		return cli_fail("not serving while secrets are open to others");
+	if (cfg.landlock && restrict_files(dir) != 0)
+		return 1;
 	/* Worker threads would each get a malloc arena of their own; two are
 	 * plenty for this server and keep its resident memory small. */
 	mallopt(M_ARENA_MAX, 2);
@@ -386,6 +476,10 @@ static int check_run(int argc, char **argv)
 		printf("trilex.db: ok (schema %d)\n", store_schema_version(st));
 		store_close(st);
 	}
+	if (check_secrets(dir) != 0)
+		bad = 1;
+	else
+		printf("file modes: ok (secrets readable by their owner only)\n");
 	return bad ? 1 : 0;
 }
 

@@ -80,6 +80,22 @@ static const struct setting settings[] = {
 	    " receive nothing"),
 	INT(stream_window, 4096, 64LL << 20, 256 * 1024, "bytes of events an"
 	    " alert stream reads ahead of its client (at least one alert)"),
+	INT(auth_backoff_after, 0, 1000000, 5, "failed passwords for one user"
+	    " name before each further try waits (0: never)"),
+	INT(auth_backoff_s, 1, 3600, 1, "first wait after auth_backoff_after"
+	    " failed passwords, seconds; each further failure doubles it"),
+	INT(auth_backoff_max_s, 1, 86400, 300, "longest wait after failed"
+	    " passwords, seconds"),
+	INT(auth_lockout_after, 0, 1000000, 20, "failed passwords before an"
+	    " account is locked until `trilex user unlock` (0: never)"),
+	INT(auth_addr_backoff_after, 0, 1000000, 20, "failed passwords from one"
+	    " address (IPv6: /64) before its tries wait (0: never)"),
+	INT(auth_forget_s, 1, 30LL * 86400, 900, "seconds after which a failed"
+	    " password no longer counts (lockouts stay)"),
+	INT(auth_verify_max, 1, 256, 2, "password checks (Argon2id) at once;"
+	    " more are refused with 503"),
+	INT(landlock, 0, 1, 1, "serve: limit the process's file access to the"
+	    " node's folder and system files with Landlock (0: off)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -250,7 +266,7 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 	if (tx_path_join(path, sizeof(path), dir, "node.json") != TX_OK)
 		rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: path too long", dir);
 	else
-		rc = tx_write_file(path, text, strlen(text), 0644, err);
+		rc = tx_write_file(path, text, strlen(text), 0600, err);
 	free(text);
 	return rc;
 }

@@ -135,6 +135,8 @@ enum tx_log_level { TX_LOG_DEBUG, TX_LOG_INFO, TX_LOG_WARN, TX_LOG_ERROR };
 
 /* Where log lines go; by default stderr at TX_LOG_INFO. Thread-safe. */
 void tx_log_set_level(enum tx_log_level level);
+/* One line; every control byte and every byte past ASCII of the message
+ * is escaped (\n, \x1b, ...), whatever the arguments hold. */
 void tx_log(enum tx_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
@@ -146,6 +148,13 @@ void tx_log(enum tx_log_level level, const char *fmt, ...)
 void tx_log_set_repeat(int64_t max_lines, int64_t interval_s);
 /* Print the "suppressed" lines still pending (before exit). */
 void tx_log_flush(void);
+/*
+ * Outside text (a user name, a path, a header value, a partner's message)
+ * made fit to quote in a log line: len bytes of s into out (outsz bytes),
+ * with control bytes, bytes past ASCII, quotes and backslashes escaped,
+ * cut with "..." when it does not fit. Returns out.
+ */
+const char *tx_log_escape(const void *s, size_t len, char *out, size_t outsz);
 
 /* ---- small helpers (core/util.c) ---- */
 
@@ -157,10 +166,43 @@ tx_err tx_read_file(const char *path, size_t max, char **out, size_t *len,
 /* Write a file atomically (temp + rename) with the given mode. */
 tx_err tx_write_file(const char *path, const void *data, size_t len,
 		     unsigned mode, struct tx_error *err);
+/* Make directory path with mode 0700, or make an existing one 0700 (a
+ * node's folder holds secrets, whatever umask or mkdir made it).
+ * TX_ERR_IO naming path when it is not a directory or cannot be changed. */
+tx_err tx_mkdir_private(const char *path, struct tx_error *err);
+/* Set an existing file's mode to 0600; missing files are fine. */
+tx_err tx_chmod_private(const char *path, struct tx_error *err);
+/*
+ * Whether a file holding secrets is private: TX_OK when only its owner may
+ * read or write it (or, with may_be_missing, when it does not exist), else
+ * TX_ERR_DENIED with a message naming the file, its mode and the chmod
+ * to run.
+ */
+tx_err tx_check_private(const char *path, int may_be_missing,
+			struct tx_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void tx_hex(const unsigned char *in, size_t n, char *out);
 /* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
 tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name);
+
+/* ---- limits on the process's own file access (core/sandbox.c) ---- */
+
+/* One folder (everything beneath it) or file the process may still use. */
+struct tx_sandbox_path {
+	const char *path;
+	int write;           /* 0: read and execute; 1: everything */
+};
+
+/* Whether the kernel has Landlock (and it is enabled). */
+int tx_sandbox_available(void);
+/*
+ * From now on, this thread and every thread and process it starts may
+ * open files only as paths allow (paths that do not exist are skipped);
+ * also sets no_new_privs. Call before starting threads. TX_ERR_NOTFOUND
+ * when the kernel has no Landlock (nothing changed), TX_ERR_IO otherwise.
+ */
+tx_err tx_sandbox_restrict(const struct tx_sandbox_path *paths, size_t n,
+			   struct tx_error *err);
 
 /* ---- JSON text without a tree (core/json.c) ---- */
 
@@ -256,6 +298,21 @@ struct tx_config {
 	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
 	int64_t idle_timeout_s;          /* no byte either way */
 	int64_t stream_window;           /* bytes an alert stream holds */
+	/* Password guessing (taxii/auth.c): failures of one user name before
+	 * each further try waits (auth_backoff_s, doubling up to
+	 * auth_backoff_max_s);
+	 * failures before the account is locked until `trilex user unlock`;
+	 * failures from one address (IPv6: its /64) before it waits too;
+	 * how long a failure is remembered; Argon2 checks run at once. A
+	 * count of 0 turns that guard off. */
+	int64_t auth_backoff_after;
+	int64_t auth_backoff_s;          /* the first wait, doubling after */
+	int64_t auth_backoff_max_s;
+	int64_t auth_lockout_after;
+	int64_t auth_addr_backoff_after;
+	int64_t auth_forget_s;
+	int64_t auth_verify_max;
+	int64_t landlock;                /* serve: limit file access (1) or not */
 };
 
 /* Fill cfg with the defaults of every setting. */
@@ -266,7 +323,7 @@ void tx_config_defaults(struct tx_config *cfg);
  */
 tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 		      struct tx_error *err);
-/* Write cfg to DIR/node.json (mode 0644), atomically. */
+/* Write cfg to DIR/node.json (mode 0600), atomically. */
 tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 		      struct tx_error *err);
 /* Parse "HOST:PORT", "[V6]:PORT" or "PORT" into cfg's listen fields. */

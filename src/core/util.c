@@ -120,6 +120,50 @@ tx_err tx_write_file(const char *path, const void *data, size_t len,
 	return rc;
 }
 
+tx_err tx_mkdir_private(const char *path, struct tx_error *err)
+{
+	struct stat sb;
+
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	if (stat(path, &sb) != 0)
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return tx_error_set(err, TX_ERR_IO, "%s: not a directory", path);
+	if ((sb.st_mode & 07777) != 0700 && chmod(path, 0700) != 0)
+		return tx_error_set(err, TX_ERR_IO, "%s: cannot make it mode 0700:"
+				    " %s", path, strerror(errno));
+	return TX_OK;
+}
+
+tx_err tx_chmod_private(const char *path, struct tx_error *err)
+{
+	if (chmod(path, 0600) != 0 && errno != ENOENT)
+		return tx_error_set(err, TX_ERR_IO, "%s: cannot make it mode 0600:"
+				    " %s", path, strerror(errno));
+	return TX_OK;
+}
+
+tx_err tx_check_private(const char *path, int may_be_missing,
+			struct tx_error *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT && may_be_missing)
+			return TX_OK;
+		return tx_error_set(err, TX_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	if ((sb.st_mode & 077) != 0)
+		return tx_error_set(err, TX_ERR_DENIED, "%s: holds secrets but is"
+				    " open to %s (mode %04o); run: chmod 600 %s",
+				    path, (sb.st_mode & 070) == 0 ? "others" :
+				    (sb.st_mode & 07) ? "its group and others" :
+				    "its group",
+				    (unsigned)(sb.st_mode & 07777), path);
+	return TX_OK;
+}
+
 void tx_hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";

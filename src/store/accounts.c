@@ -25,13 +25,25 @@ static tx_err check_name(const char *name, struct tx_error *err)
 	return TX_OK;
 }
 
-tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
-		      int admin, struct tx_error *err)
+tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
+		       int admin, struct tx_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = check_name(name, err)) != TX_OK)
+		return rc;
+	/* Names differ in more than case: "alice" and "ALICE" are one user.
+	 * (The UNIQUE constraint on name compares them as bytes.) */
+	if ((rc = db_prepare(st, "SELECT 1 FROM users WHERE name = ?"
+			     " COLLATE NOCASE", &s, err)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = tx_error_set(err, TX_ERR_EXISTS, "user \"%s\" already exists",
+				  name);
+	db_done(st, s);
+	if (rc != TX_OK)
 		return rc;
 	if ((rc = db_prepare(st, "INSERT INTO users(name, pwhash, admin, created)"
 			     " VALUES (?, ?, ?, ?)", &s, err)) != TX_OK)
@@ -49,12 +61,35 @@ tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
 	return rc;
 }
 
+tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
+		      int admin, struct tx_error *err)
+{
+	char folded[STORE_NAME_MAX];
+	size_t n = strlen(name);
+	tx_err rc;
+
+	if ((rc = check_name(name, err)) != TX_OK)
+		return rc;
+	for (size_t i = 0; i <= n; i++)
+		folded[i] = (name[i] >= 'A' && name[i] <= 'Z') ?
+			    (char)(name[i] - 'A' + 'a') : name[i];
+	/* Partner accounts are "peer-<PARTY>"; a user holding such a name
+	 * would stop `trilex peer add` of that party later. */
+	if (strncmp(folded, STORE_PEER_PREFIX, strlen(STORE_PEER_PREFIX)) == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "user name \"%s\": names beginning with \""
+				    STORE_PEER_PREFIX "\" are reserved for partner"
+				    " accounts (made by trilex peer add)", name);
+	return accounts_insert(st, folded, pwhash, admin, err);
+}
+
 static void read_user(sqlite3_stmt *s, struct store_user *u)
 {
 	u->id = sqlite3_column_int64(s, 0);
 	db_column_copy(s, 1, u->name, sizeof(u->name));
 	u->admin = sqlite3_column_int(s, 2);
 	db_column_copy(s, 3, u->peer, sizeof(u->peer));
+	u->locked = 0;
 }
 
 tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
@@ -63,17 +98,45 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
+	/* Case-blind, and an exact match first: two accounts made before
+	 * names were folded may differ only in case, and each keeps its own
+	 * password. */
 	if ((rc = db_prepare(st, "SELECT id, name, admin, COALESCE(peer, ''),"
-			     " pwhash FROM users WHERE name = ?", &s, NULL)) != TX_OK)
+			     " pwhash, locked FROM users WHERE name = ?1"
+			     " COLLATE NOCASE ORDER BY name = ?1 DESC LIMIT 1",
+			     &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
+		u->locked = sqlite3_column_int(s, 5);
 		if (pwhash != NULL)
 			db_column_copy(s, 4, pwhash, pwhash_size);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
+			     struct tx_error *err)
+{
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (store_user_get(st, name, &u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", name);
+	if ((rc = db_prepare(st, "UPDATE users SET locked = ? WHERE id = ?", &s,
+			     err)) != TX_OK)
+		return rc;
+	sqlite3_bind_int(s, 1, locked ? 1 : 0);
+	sqlite3_bind_int64(s, 2, u.id);
+	db_write_lock();
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "lock user");
+	db_write_unlock();
 	db_done(st, s);
 	return rc;
 }

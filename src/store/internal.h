@@ -59,6 +59,10 @@ tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 void db_done(tx_store *st, sqlite3_stmt *stmt);
 /* Run a statement with no result rows. */
 tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
+/* Insert an account without the checks of store_user_add on its name
+ * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
+tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
+		       int admin, struct tx_error *err);
 /* Copy column i as text into buf of size n (empty when NULL). */
 void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
 

@@ -76,6 +76,14 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 
 	snprintf(user, sizeof(user), "peer-%s", p->party);
 	snprintf(alias, sizeof(alias), "inbox-%s", p->party);
+	/* A local account made before STORE_PEER_PREFIX was reserved may hold
+	 * the name: say so, rather than that the partner is pinned. */
+	if (store_user_get(st, user, &u, NULL, 0) == TX_OK && u.peer[0] == '\0')
+		return tx_error_set(err, TX_ERR_EXISTS, "partner %s: its account"
+				    " name \"%s\" is taken by a local user account"
+				    " (made before names beginning with \"peer-\""
+				    " were reserved); rename that account first",
+				    p->party, u.name);
 	snprintf(title, sizeof(title), "Inbox of partner %s (%s)", p->party,
 		 p->name);
 	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
@@ -83,7 +91,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	if ((rc = store_collection_ensure(st, title, "objects shared by the"
 					  " partner", alias, &c, err)))
 		goto rollback;
-	if ((rc = store_user_add(st, user, "!", 0, err)) != TX_OK)
+	if ((rc = accounts_insert(st, user, "!", 0, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
 	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)

@@ -100,6 +100,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE status ADD COLUMN unlisted INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE status SET expires = request_ts + 604800000000;"
 	"CREATE INDEX status_expires ON status(expires);",
+	/* 6: accounts locked after failed passwords; user names compared
+	 * without case (new ones are stored lower-cased) */
+	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -55,14 +55,29 @@ struct store_user {
 	char name[STORE_NAME_MAX];
 	int admin;
 	char peer[TX_PARTY_MAX];  /* a partner node's account: its party */
+	int locked;               /* passwords refused until unlocked (filled
+	                             by store_user_get only) */
 };
 
-/* Add a user with an already hashed password. TX_ERR_EXISTS if taken. */
+/* Names of partner accounts begin with this; no user may take it. */
+#define STORE_PEER_PREFIX "peer-"
+
+/*
+ * Add a user with an already hashed password. The name is stored in lower
+ * case; TX_ERR_EXISTS if taken in any case, TX_ERR_INVALID for a bad name
+ * or one with STORE_PEER_PREFIX (the message says which).
+ */
 tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
 		      int admin, struct tx_error *err);
-/* Look a user up by name; pwhash (may be NULL) receives the stored hash. */
+/* Look a user up by name in any case (an exact match first: accounts made
+ * before names were folded may differ only in case); pwhash (may be NULL)
+ * receives the stored hash. */
 tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 		      char *pwhash, size_t pwhash_size);
+/* Lock (locked 1) or unlock (0) password logins of a user; unlocking also
+ * means its earlier failures no longer count. TX_ERR_NOTFOUND if none. */
+tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
+			     struct tx_error *err);
 /* Remember a token hash for a user. */
 tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
 		       struct tx_error *err);

@@ -109,6 +109,32 @@ int memcap_hit(void);
  * NULL) the most the thread's values took over the start. */
 int memcap_end(int64_t *peak_bytes);
 
+/* ---- authentication (taxii/auth.c) ---- */
+
+/* The state of password checking of one server (settings, counts). */
+struct taxii_auth;
+
+enum auth_result {
+	AUTH_OK,       /* u is filled */
+	AUTH_BAD,      /* no or wrong credentials: 401 */
+	AUTH_LOCKED,   /* too many failed passwords for this name: 401 */
+	AUTH_WAIT,     /* this name or address must wait retry_s: 429 */
+	AUTH_BUSY,     /* every password check slot is taken: 503 */
+};
+
+/* Make the state from cfg's auth_ settings; auth_free frees it. */
+tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
+		struct tx_error *err);
+void auth_free(struct taxii_auth *a);
+/*
+ * Check an Authorization header (may be NULL) of a client at addr (may
+ * be NULL): a Bearer token or Basic user name and password. AUTH_OK fills
+ * u; AUTH_WAIT and AUTH_BUSY set retry_s. Thread-safe.
+ */
+enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
+			    const struct sockaddr *addr, const char *hdr,
+			    struct store_user *u, int64_t *retry_s);
+
 #endif
 
 /* ---- filters of a GET (taxii/filters.c) ---- */

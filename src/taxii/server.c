@@ -13,10 +13,8 @@
  * JSON; the body of a request is never bigger in memory than the cap, and
  * all bodies held at once never more than max_bodies_in_flight.
  *
- * Passwords are verified with Argon2id, which is slow on purpose: a
- * verified (user, password) pair is remembered for CACHE_TTL_US under a
- * keyed hash so that a client using Basic auth does not pay it on every
- * request. Bearer tokens are looked up by their BLAKE2b hash.
+ * Passwords and tokens are checked in taxii/auth.c (a cache of verified
+ * passwords, bounded Argon2 concurrency, backoff and lockout).
  */
 #include <arpa/inet.h>
 #include <limits.h>
@@ -34,15 +32,6 @@
 #include "taxii/conns.h"
 #include "taxii/internal.h"
 
-#define CACHE_SLOTS 64
-#define CACHE_TTL_US (300LL * 1000000)
-
-struct auth_cache_entry {
-	char key[CRYPTO_TOKEN_HASH_BUF];
-	struct store_user user;
-	int64_t expires;
-};
-
 struct tx_server {
 	struct MHD_Daemon *daemon;
 	struct tx_config cfg;
@@ -53,10 +42,10 @@ struct tx_server {
 	char db_path[PATH_MAX];
 	char *cert_pem;
 	char *key_pem;
-	pthread_mutex_t lock;          /* guards stores and cache */
+	pthread_mutex_t lock;          /* guards stores */
 	tx_store **stores;             /* every connection opened, to close */
 	size_t n_stores, cap_stores;
-	struct auth_cache_entry cache[CACHE_SLOTS];
+	struct taxii_auth *auth;       /* password checks (taxii/auth.c) */
 	int64_t bodies_in_flight;      /* bytes reserved by bodies, under lock */
 	/* alert streams (server-sent events) */
 	struct alert_stream *streams;  /* every open stream, under lock */
@@ -248,93 +237,6 @@ int media_content_type_ok(const char *ctype, int json_ok)
 }
 
 /* ---- authentication ---- */
-
-static int cache_find(tx_server *srv, const char *key, struct store_user *u)
-{
-	int64_t now = tx_time_now_us();
-	int found = 0;
-
-	pthread_mutex_lock(&srv->lock);
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		if (srv->cache[i].expires > now &&
-		    sodium_memcmp(srv->cache[i].key, key, CRYPTO_TOKEN_HASH_BUF) == 0) {
-			*u = srv->cache[i].user;
-			found = 1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&srv->lock);
-	return found;
-}
-
-static void cache_put(tx_server *srv, const char *key, const struct store_user *u)
-{
-	int64_t now = tx_time_now_us();
-	int slot = 0;
-
-	pthread_mutex_lock(&srv->lock);
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		if (srv->cache[i].expires < srv->cache[slot].expires)
-			slot = i;
-		if (srv->cache[i].expires <= now) {
-			slot = i;
-			break;
-		}
-	}
-	memcpy(srv->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
-	srv->cache[slot].user = *u;
-	srv->cache[slot].expires = now + CACHE_TTL_US;
-	pthread_mutex_unlock(&srv->lock);
-}
-
-/* Check the Authorization header; TX_OK fills u. */
-static tx_err authenticate(tx_server *srv, tx_store *st, const char *hdr,
-			   struct store_user *u)
-{
-	char hash[CRYPTO_PWHASH_BUF], key[CRYPTO_TOKEN_HASH_BUF];
-	unsigned char decoded[512];
-	size_t len = 0;
-	char *colon;
-
-	if (hdr == NULL)
-		return TX_ERR_AUTH;
-	if (strncasecmp(hdr, "Bearer ", 7) == 0) {
-		const char *tok = hdr + 7;
-		while (*tok == ' ')
-			tok++;
-		crypto_token_hash(tok, strlen(tok), key);
-		return store_user_by_token(st, key, u) == TX_OK ? TX_OK : TX_ERR_AUTH;
-	}
-	if (strncasecmp(hdr, "Basic ", 6) != 0)
-		return TX_ERR_AUTH;
-	hdr += 6;
-	while (*hdr == ' ')
-		hdr++;
-	if (sodium_base642bin(decoded, sizeof(decoded) - 1, hdr, strlen(hdr), NULL,
-			      &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
-		return TX_ERR_AUTH;
-	decoded[len] = '\0';
-	colon = memchr(decoded, ':', len);
-	if (colon == NULL || memchr(decoded, '\0', len) != NULL)
-		return TX_ERR_AUTH;
-	crypto_cache_key(decoded, len, key);
-	*colon = '\0';
-	if (cache_find(srv, key, u)) {
-		sodium_memzero(decoded, sizeof(decoded));
-		return TX_OK;
-	}
-	tx_err rc = TX_ERR_AUTH;
-	if (store_user_get(st, (char *)decoded, u, hash, sizeof(hash)) == TX_OK &&
-	    crypto_password_verify(hash, colon + 1, strlen(colon + 1))) {
-		cache_put(srv, key, u);
-		rc = TX_OK;
-	} else {
-		tx_log(TX_LOG_WARN, "authentication failed for user \"%.64s\"",
-		       (char *)decoded);
-	}
-	sodium_memzero(decoded, sizeof(decoded));
-	return rc;
-}
 
 /*
  * A partner node authenticates with its certificate. Returns 0 when the
@@ -740,6 +642,52 @@ static void reply_busy(tx_server *srv, struct reply *rp, int64_t n)
 	reply_header(rp, "Retry-After", "2");
 }
 
+/* Authenticate a client without a certificate; 0 fills u, else 1 with
+ * the refusal in rp. */
+static int auth_refused(tx_server *srv, struct MHD_Connection *conn,
+			tx_store *st, struct store_user *u, struct reply *rp)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *hdr = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	char retry[24];
+	int64_t retry_s = 0;
+
+	switch (auth_check(srv->auth, st, ci ? ci->client_addr : NULL, hdr, u,
+			   &retry_s)) {
+	case AUTH_OK:
+		return 0;
+	case AUTH_WAIT:
+		snprintf(retry, sizeof(retry), "%lld", (long long)retry_s);
+		reply_error(rp, 429, "Too Many Requests", "too many failed"
+			    " passwords from this address or for this user; try"
+			    " again in %lld s", (long long)retry_s);
+		reply_header(rp, "Retry-After", retry);
+		return 1;
+	case AUTH_BUSY:
+		reply_error(rp, 503, "Service Unavailable", "too many password"
+			    " checks at once; try again shortly (a bearer token"
+			    " needs none)");
+		reply_header(rp, "Retry-After", "1");
+		return 1;
+	case AUTH_LOCKED:
+		reply_error(rp, 401, "Unauthorized", "too many failed passwords:"
+			    " the account is locked until an administrator"
+			    " unlocks it (trilex user unlock)");
+		break;
+	default:
+		reply_error(rp, 401, "Unauthorized",
+			    "valid HTTP Basic or Bearer credentials are required");
+		break;
+	}
+	reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		     "Basic realm=\"trilex\", charset=\"UTF-8\"");
+	reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		     "Bearer realm=\"trilex\"");
+	return 1;
+}
+
 /*
  * Checks made on the first call, before any of the body is read, so that
  * an unauthenticated or oversized request never costs its body's memory.
@@ -783,18 +731,8 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			    " pinned by this node (trilex peer add)");
 		return -1;
 	default:
-		if (authenticate(srv, st, MHD_lookup_connection_value(
-					  conn, MHD_HEADER_KIND,
-					  MHD_HTTP_HEADER_AUTHORIZATION),
-				 &cs->user) == TX_OK)
-			break;
-		reply_error(rp, 401, "Unauthorized",
-			    "valid HTTP Basic or Bearer credentials are required");
-		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-			     "Basic realm=\"trilex\", charset=\"UTF-8\"");
-		reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-			     "Bearer realm=\"trilex\"");
-		return -1;
+		if (auth_refused(srv, conn, st, &cs->user, rp))
+			return -1;
 	}
 	if (routes_permit(srv->exts, srv->n_exts, method, url, &cs->user, rp) != 0)
 		return -1;
@@ -1081,7 +1019,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	if ((rc = store_open(srv->db_path, 0, &st, err)) != TX_OK)
 		goto fail;
 	store_close(st);
-	if ((rc = load_tls(srv, dir, err)) != TX_OK)
+	if ((rc = load_tls(srv, dir, err)) != TX_OK ||
+	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK)
 		goto fail;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1170,6 +1109,7 @@ void taxii_server_stop(tx_server *srv)
 		sodium_memzero(srv->key_pem, strlen(srv->key_pem));
 	free(srv->key_pem);
 	free(srv->cert_pem);
+	auth_free(srv->auth);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -508,6 +511,92 @@ static void test_log_repeat(void **state)
 	free(text);
 }
 
+/* Outside text in log lines: escaped, cut to fit; tx_log keeps a line
+ * one line of printable ASCII whatever its arguments hold. */
+static void test_log_escape(void **state)
+{
+	char out[64], path[] = "/tmp/trilex-log-XXXXXX", text[256];
+	const char *evil = "a\nb\r\x1b[31m\"q\"\\\x9b\x7f\xc3\xa9";
+	int fd, saved;
+	FILE *f;
+	size_t n;
+
+	assert_string_equal(tx_log_escape(evil, strlen(evil), out, sizeof(out)),
+			    "a\\nb\\r\\x1b[31m\\\"q\\\"\\\\\\x9b\\x7f\\xc3\\xa9");
+	assert_string_equal(tx_log_escape("plain", 5, out, sizeof(out)), "plain");
+	/* Cut: what fits, then "..." */
+	assert_string_equal(tx_log_escape("abcdefghij", 10, out, 8), "abcd...");
+	assert_string_equal(tx_log_escape("abcdefg", 7, out, 8), "abcdefg");
+	assert_string_equal(tx_log_escape("\n\n\n\n", 4, out, 8), "\\n\\n...");
+	/* A NUL inside len is escaped too. */
+	assert_string_equal(tx_log_escape("a\0b", 3, out, sizeof(out)), "a\\x00b");
+
+	/* tx_log itself: stderr into a file for one call. */
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	tx_log(TX_LOG_WARN, "user \"%s\" said %s", "x\ny", "\x1b[2J\r\x9b");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_non_null(f = fdopen(fd, "r"));
+	rewind(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(text, "warn user \"x\\ny\" said \\x1b[2J\\r\\x9b\n"));
+	assert_int_equal(strchr(text, '\n') - text, (long)n - 1); /* one line */
+}
+
+/* In a child: after tx_sandbox_restrict with one folder, a file outside
+ * it cannot be opened, one inside can be made, written and read. */
+static void test_sandbox(void **state)
+{
+	char dir[] = "/tmp/trilex-sandbox-XXXXXX", inside[64], cmd[80];
+	const char *outside = access("/etc/hostname", R_OK) == 0 ?
+			      "/etc/hostname" : "/etc/passwd";
+	int status = 0;
+	pid_t pid;
+
+	if (!tx_sandbox_available()) {
+		print_message("Landlock is not available in this kernel: skipped\n");
+		skip();
+	}
+	assert_int_equal(access(outside, R_OK), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(inside, sizeof(inside), "%s/file", dir);
+	if ((pid = fork()) == 0) {
+		struct tx_sandbox_path paths[] = { { dir, 1 }, { "/nonexistent", 0 } };
+		struct tx_error err = { 0 };
+		int fd;
+		if (tx_sandbox_restrict(paths, 2, &err) != TX_OK)
+			_exit(10);
+		if ((fd = open(outside, O_RDONLY)) >= 0 || errno != EACCES)
+			_exit(11);
+		if ((fd = open("/tmp", O_RDONLY | O_DIRECTORY)) >= 0)
+			_exit(12);
+		if ((fd = open(inside, O_WRONLY | O_CREAT, 0600)) < 0 ||
+		    write(fd, "x", 1) != 1)
+			_exit(13);
+		close(fd);
+		if ((fd = open(inside, O_RDONLY)) < 0)
+			_exit(14);
+		close(fd);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("sandboxed child failed at step %d", WEXITSTATUS(status));
+	/* The parent is not limited. */
+	assert_int_equal(access(outside, R_OK), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +611,8 @@ int main(void)
 		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_log_repeat),
+		cmocka_unit_test(test_log_escape),
+		cmocka_unit_test(test_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

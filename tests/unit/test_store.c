@@ -121,6 +121,39 @@ static int collect_row(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+/* User names: stored lower-cased, found in any case, "peer-" reserved;
+ * locking and unlocking. */
+static void test_user_names_and_lock(void **state)
+{
+	tx_store *st = *state;
+	struct store_user u;
+	struct tx_error err = { 0 };
+
+	assert_int_equal(store_user_add(st, "Bob.Smith", "$h1", 0, &err), TX_OK);
+	assert_int_equal(store_user_get(st, "bob.smith", &u, NULL, 0), TX_OK);
+	assert_string_equal(u.name, "bob.smith");
+	assert_int_equal(store_user_get(st, "BOB.SMITH", &u, NULL, 0), TX_OK);
+	assert_int_equal(store_user_add(st, "BOB.smith", "$h2", 0, &err),
+			 TX_ERR_EXISTS);
+	assert_non_null(strstr(err.msg, "already exists"));
+	assert_int_equal(store_user_add(st, "peer-UK", "$h", 0, &err),
+			 TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "reserved for partner accounts"));
+	assert_int_equal(store_user_add(st, "PEER-uk", "$h", 0, &err),
+			 TX_ERR_INVALID);
+	assert_int_equal(store_user_add(st, "peerless", "$h", 0, &err), TX_OK);
+
+	assert_false(u.locked);
+	assert_int_equal(store_user_set_locked(st, "Bob.Smith", 1, &err), TX_OK);
+	assert_int_equal(store_user_get(st, "bob.smith", &u, NULL, 0), TX_OK);
+	assert_true(u.locked);
+	assert_int_equal(store_user_set_locked(st, "bob.smith", 0, &err), TX_OK);
+	assert_int_equal(store_user_get(st, "bob.smith", &u, NULL, 0), TX_OK);
+	assert_false(u.locked);
+	assert_int_equal(store_user_set_locked(st, "nobody", 0, &err),
+			 TX_ERR_NOTFOUND);
+}
+
 static void test_versions_pages_and_delete(void **state)
 {
 	tx_store *st = *state;
@@ -415,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_schema_and_reopen),
 		cmocka_unit_test(test_collection_ensure_races),
 		cmocka_unit_test(test_accounts_and_grants),
+		cmocka_unit_test(test_user_names_and_lock),
 		cmocka_unit_test(test_versions_pages_and_delete),
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),

@@ -1,0 +1,453 @@
+/*
+ * taxii/auth.c: who is asking, and what guessing a password costs.
+ *
+ * Bearer tokens are looked up by their BLAKE2b hash. Basic passwords are
+ * verified with Argon2id, slow on purpose, so:
+ *  - a verified (user, password) pair is remembered for CACHE_TTL_US
+ *    under a keyed hash: a client using Basic auth pays once, not on
+ *    every request, and a flood of guesses cannot slow it down;
+ *  - at most auth_verify_max verifications run at once; one more is
+ *    refused at once (503) rather than queued, so that guesses hold no
+ *    worker thread and no memory beyond that many Argon2 buffers;
+ *  - failed passwords are counted per user name (known or not, so that
+ *    the answers never tell the two apart) and per client address (an
+ *    IPv6 client by its /64). Past auth_backoff_after failures a name
+ *    waits auth_backoff_s (1 s) before its next try, then twice that, ... up to
+ *    auth_backoff_max_s (429 with Retry-After, no verification); an
+ *    address the same past auth_addr_backoff_after. A failure counts for
+ *    auth_forget_s. These counts live in memory, in tables of TRACK_SLOTS
+ *    (the least recently failed entry makes room).
+ *  - past auth_lockout_after failures an account is locked in the
+ *    database (it survives restarts) until `trilex user unlock`; a name
+ *    no account has behaves the same, in memory.
+ *  - a name no account has is verified against a dummy hash with the same
+ *    parameters, so that a wrong name costs what a wrong password costs.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "taxii/internal.h"
+
+#define CACHE_SLOTS 64
+#define CACHE_TTL_US (300LL * 1000000)
+#define TRACK_SLOTS 1024
+#define SECOND_US 1000000LL
+
+struct cache_entry {
+	char key[CRYPTO_TOKEN_HASH_BUF];
+	struct store_user user;
+	int64_t expires;
+};
+
+/* Failed passwords of one user name or one address. */
+struct track {
+	char key[CRYPTO_TOKEN_HASH_BUF];  /* keyed hash of the name/address */
+	int64_t failures;
+	int64_t last_us;                  /* time of the last failure */
+};
+
+struct taxii_auth {
+	pthread_mutex_t lock;             /* guards everything below */
+	struct cache_entry cache[CACHE_SLOTS];
+	struct track names[TRACK_SLOTS];
+	struct track addrs[TRACK_SLOTS];
+	int64_t verifying;                /* Argon2 checks running now */
+	/* the cache keys of those checks (verify_max slots, "" free), and
+	 * a signal when one ends: a client that opens several connections
+	 * at once with the same password waits for the one check rather
+	 * than taking a slot per connection */
+	char (*inflight)[CRYPTO_TOKEN_HASH_BUF];
+	pthread_cond_t done;
+	int64_t backoff_after, backoff_s, backoff_max_s, lockout_after, addr_after;
+	int64_t forget_us, verify_max;
+	char dummy_hash[CRYPTO_PWHASH_BUF];
+};
+
+tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
+		struct tx_error *err)
+{
+	unsigned char pw[32];
+	struct taxii_auth *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	if ((a->inflight = calloc((size_t)cfg->auth_verify_max,
+				  sizeof(*a->inflight))) == NULL) {
+		auth_free(a);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
+	a->backoff_after = cfg->auth_backoff_after;
+	a->backoff_s = cfg->auth_backoff_s;
+	a->backoff_max_s = cfg->auth_backoff_max_s;
+	a->lockout_after = cfg->auth_lockout_after;
+	a->addr_after = cfg->auth_addr_backoff_after;
+	a->forget_us = cfg->auth_forget_s * SECOND_US;
+	a->verify_max = cfg->auth_verify_max;
+	randombytes_buf(pw, sizeof(pw));
+	if (crypto_password_hash((const char *)pw, sizeof(pw), a->dummy_hash) !=
+	    TX_OK) {
+		auth_free(a);
+		return tx_error_set(err, TX_ERR_NOMEM, "cannot make the dummy"
+				    " password hash (out of memory?)");
+	}
+	sodium_memzero(pw, sizeof(pw));
+	*out = a;
+	return TX_OK;
+}
+
+void auth_free(struct taxii_auth *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->done);
+	sodium_memzero(a->cache, sizeof(a->cache));
+	free(a->inflight);
+	free(a);
+}
+
+/* ---- the cache of verified passwords ---- */
+
+/* Under a->lock. */
+static int cache_lookup(struct taxii_auth *a, const char *key,
+			struct store_user *u)
+{
+	int64_t now = tx_time_now_us();
+
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (a->cache[i].expires > now &&
+		    sodium_memcmp(a->cache[i].key, key, CRYPTO_TOKEN_HASH_BUF) == 0) {
+			*u = a->cache[i].user;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int cache_find(struct taxii_auth *a, const char *key, struct store_user *u)
+{
+	int found;
+
+	pthread_mutex_lock(&a->lock);
+	found = cache_lookup(a, key, u);
+	pthread_mutex_unlock(&a->lock);
+	return found;
+}
+
+/* Under a->lock: the in-flight slot of key, or -1. */
+static int64_t inflight_find(struct taxii_auth *a, const char *key)
+{
+	for (int64_t i = 0; i < a->verify_max; i++)
+		if (strcmp(a->inflight[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* Under a->lock. */
+static void cache_store(struct taxii_auth *a, const char *key,
+			const struct store_user *u)
+{
+	int64_t now = tx_time_now_us();
+	int slot = 0;
+
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (a->cache[i].expires < a->cache[slot].expires)
+			slot = i;
+		if (a->cache[i].expires <= now) {
+			slot = i;
+			break;
+		}
+	}
+	memcpy(a->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
+	a->cache[slot].user = *u;
+	a->cache[slot].expires = now + CACHE_TTL_US;
+}
+
+/* Forget every verified password of user id (it was locked). */
+static void cache_drop_user(struct taxii_auth *a, int64_t id)
+{
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (a->cache[i].user.id == id)
+			a->cache[i].expires = 0;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* ---- failure counts (under a->lock) ---- */
+
+/* The entry of key, or the slot to reuse for it (failures 0). */
+static struct track *track_get(struct track *t, const char *key, int64_t now,
+			       int64_t forget_us, int64_t keep_from)
+{
+	struct track *oldest = &t[0];
+
+	for (int i = 0; i < TRACK_SLOTS; i++) {
+		if (t[i].failures > 0 && strcmp(t[i].key, key) == 0) {
+			/* Old failures stop counting; a lockout's do not. */
+			if (now - t[i].last_us > forget_us &&
+			    (keep_from == 0 || t[i].failures < keep_from))
+				t[i].failures = 0;
+			return &t[i];
+		}
+		if (t[i].failures == 0) {
+			if (oldest->failures != 0)
+				oldest = &t[i];
+		} else if (oldest->failures != 0 && t[i].last_us < oldest->last_us) {
+			oldest = &t[i];
+		}
+	}
+	memcpy(oldest->key, key, CRYPTO_TOKEN_HASH_BUF);
+	oldest->failures = 0;
+	oldest->last_us = 0;
+	return oldest;
+}
+
+/* Microseconds still to wait after failures failed tries, the last at
+ * last_us: none below after, then first_s doubling up to max_s. */
+static int64_t wait_left(int64_t failures, int64_t last_us, int64_t after,
+			 int64_t first_s, int64_t max_s, int64_t now)
+{
+	int64_t shift, wait;
+
+	if (after == 0 || failures < after)
+		return 0;
+	shift = failures - after;
+	wait = shift >= 24 ? max_s * SECOND_US : ((first_s * SECOND_US) << shift);
+	if (wait > max_s * SECOND_US)
+		wait = max_s * SECOND_US;
+	return last_us + wait > now ? last_us + wait - now : 0;
+}
+
+/* The keyed hash an address is counted under: IPv4 whole, IPv6 by /64. */
+static void addr_key(const struct sockaddr *sa, char key[CRYPTO_TOKEN_HASH_BUF])
+{
+	unsigned char b[17] = { 0 };
+	size_t n = 1;
+
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+		b[0] = 4;
+		memcpy(b + 1, &v4->sin_addr, 4);
+		n = 5;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+			b[0] = 4;
+			memcpy(b + 1, v6->sin6_addr.s6_addr + 12, 4);
+			n = 5;
+		} else {
+			b[0] = 6;
+			memcpy(b + 1, v6->sin6_addr.s6_addr, 8);
+			n = 9;
+		}
+	}
+	crypto_cache_key(b, n, key);
+}
+
+/* Round microseconds up to whole seconds, at least 1. */
+static int64_t to_seconds(int64_t us)
+{
+	int64_t s = (us + SECOND_US - 1) / SECOND_US;
+
+	return s < 1 ? 1 : s;
+}
+
+/* ---- verification ---- */
+
+static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
+				       const struct sockaddr *addr,
+				       const char *name, const char *pw,
+				       const char *cache_key,
+				       struct store_user *u, int64_t *retry_s)
+{
+	char hash[CRYPTO_PWHASH_BUF], nkey[CRYPTO_TOKEN_HASH_BUF],
+	     akey[CRYPTO_TOKEN_HASH_BUF], shown[2 * STORE_NAME_MAX + 8];
+	struct store_user found = { 0 };
+	struct track *nt, *at;
+	int64_t now, left, n_failures, slot;
+	int known, ok, lock_now = 0;
+	enum auth_result res;
+
+	crypto_cache_key(name, strlen(name), nkey);
+	addr_key(addr, akey);
+	/* Same lookup, known or not: the answer's time must not tell. */
+	known = store_user_get(st, name, &found, hash, sizeof(hash)) == TX_OK;
+	if (!known || strncmp(hash, "$argon2", 7) != 0)
+		snprintf(hash, sizeof(hash), "%s", a->dummy_hash);
+	tx_log_escape(name, strlen(name), shown, sizeof(shown));
+
+	pthread_mutex_lock(&a->lock);
+	now = tx_time_now_us();
+	at = track_get(a->addrs, akey, now, a->forget_us, 0);
+	if ((left = wait_left(at->failures, at->last_us, a->addr_after,
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
+		*retry_s = to_seconds(left);
+		res = AUTH_WAIT;
+		goto unlock;
+	}
+	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
+	if (a->lockout_after > 0 && nt->failures >= a->lockout_after &&
+	    known && !found.locked) {
+		/* Locked here, unlocked in the database: an administrator
+		 * ran `trilex user unlock`. */
+		nt->failures = 0;
+	}
+	if ((known && found.locked) ||
+	    (a->lockout_after > 0 && nt->failures >= a->lockout_after)) {
+		res = AUTH_LOCKED;
+		goto unlock;
+	}
+	if ((left = wait_left(nt->failures, nt->last_us, a->backoff_after,
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
+		*retry_s = to_seconds(left);
+		res = AUTH_WAIT;
+		goto unlock;
+	}
+	/* The same name and password being checked already: wait for that
+	 * check (bounded), then its result is in the cache or it failed. */
+	if (inflight_find(a, cache_key) >= 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (inflight_find(a, cache_key) >= 0 &&
+		       pthread_cond_timedwait(&a->done, &a->lock, &until) == 0)
+			;
+		if (cache_lookup(a, cache_key, &found)) {
+			res = AUTH_OK;
+			goto unlock;
+		}
+		if (inflight_find(a, cache_key) >= 0) {
+			*retry_s = 1;
+			res = AUTH_BUSY;
+			goto unlock;
+		}
+		/* That check failed: so does this one, without Argon2. */
+		ok = 0;
+		goto judge;
+	}
+	if (a->verifying >= a->verify_max ||
+	    (slot = inflight_find(a, "")) < 0) {
+		*retry_s = 1;
+		res = AUTH_BUSY;
+		goto unlock;
+	}
+	a->verifying++;
+	memcpy(a->inflight[slot], cache_key, CRYPTO_TOKEN_HASH_BUF);
+	pthread_mutex_unlock(&a->lock);
+
+	ok = crypto_password_verify(hash, pw, strlen(pw)) && known &&
+	     found.peer[0] == '\0';
+
+	pthread_mutex_lock(&a->lock);
+	a->verifying--;
+	a->inflight[slot][0] = '\0';
+	if (ok)
+		cache_store(a, cache_key, &found); /* before the waiters look */
+	pthread_cond_broadcast(&a->done);
+judge:
+	now = tx_time_now_us();
+	/* The slots may have been reused while Argon2 ran: look again. */
+	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
+	at = track_get(a->addrs, akey, now, a->forget_us, 0);
+	if (ok) {
+		nt->failures = 0;
+		res = AUTH_OK;
+		goto unlock;
+	}
+	nt->failures++;
+	nt->last_us = now;
+	at->failures++;
+	at->last_us = now;
+	n_failures = nt->failures;
+	lock_now = a->lockout_after > 0 && n_failures == a->lockout_after;
+	res = lock_now ? AUTH_LOCKED : AUTH_BAD;
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	sodium_memzero(hash, sizeof(hash));
+	switch (res) {
+	case AUTH_OK:
+		*u = found;
+		break;
+	case AUTH_BAD:
+		tx_log(TX_LOG_WARN, "authentication failed for user \"%s\"", shown);
+		break;
+	case AUTH_LOCKED:
+		if (!lock_now)
+			break;
+		if (known) {
+			struct tx_error err = { 0 };
+			if (store_user_set_locked(st, found.name, 1, &err) != TX_OK)
+				tx_log(TX_LOG_ERROR, "cannot lock user \"%s\": %s",
+				       shown, err.msg);
+			cache_drop_user(a, found.id);
+		}
+		tx_log(TX_LOG_WARN, "user \"%s\" locked after %lld failed passwords"
+		       " (trilex user unlock --dir DIR --name NAME)", shown,
+		       (long long)a->lockout_after);
+		break;
+	default:
+		break;
+	}
+	return res;
+}
+
+enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
+			    const struct sockaddr *addr, const char *hdr,
+			    struct store_user *u, int64_t *retry_s)
+{
+	char key[CRYPTO_TOKEN_HASH_BUF];
+	unsigned char decoded[512];
+	size_t len = 0;
+	char *colon;
+	enum auth_result res;
+
+	*retry_s = 0;
+	if (hdr == NULL)
+		return AUTH_BAD;
+	if (strncasecmp(hdr, "Bearer ", 7) == 0) {
+		const char *tok = hdr + 7;
+		while (*tok == ' ')
+			tok++;
+		crypto_token_hash(tok, strlen(tok), key);
+		return store_user_by_token(st, key, u) == TX_OK ? AUTH_OK : AUTH_BAD;
+	}
+	if (strncasecmp(hdr, "Basic ", 6) != 0)
+		return AUTH_BAD;
+	hdr += 6;
+	while (*hdr == ' ')
+		hdr++;
+	if (sodium_base642bin(decoded, sizeof(decoded) - 1, hdr, strlen(hdr), NULL,
+			      &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return AUTH_BAD;
+	decoded[len] = '\0';
+	colon = memchr(decoded, ':', len);
+	if (colon == NULL || memchr(decoded, '\0', len) != NULL) {
+		sodium_memzero(decoded, sizeof(decoded));
+		return AUTH_BAD;
+	}
+	/* User names are case-blind: "ALICE" is alice, and shares her
+	 * cache entry and her failure count. */
+	for (unsigned char *p = decoded; p < (unsigned char *)colon; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (unsigned char)(*p - 'A' + 'a');
+	crypto_cache_key(decoded, len, key);
+	*colon = '\0';
+	if (cache_find(a, key, u)) {
+		sodium_memzero(decoded, sizeof(decoded));
+		return AUTH_OK;
+	}
+	res = check_password(a, st, addr, (char *)decoded, colon + 1, key, u,
+			     retry_s);
+	sodium_memzero(decoded, sizeof(decoded));
+	return res;
+}
