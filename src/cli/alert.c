@@ -90,25 +90,37 @@ static int alerts_collection(tx_store *st, struct store_collection *c)
 	return 0;
 }
 
-static int alert_run(int argc, char **argv)
+static const struct cli_opt alert_opts[] = {
+	{ "title", "T", CLI_REQ, "the alert's title" },
+	{ "tlp", "LEVEL", CLI_REQ, "clear, green, amber, amber+strict or red" },
+	{ "to", "CODE,...", 0, "the named recipients (required for red)" },
+	{ "indicator", "PATTERN", CLI_MANY, "a STIX pattern to look for" },
+	{ "attack-pattern", "ATTACK-ID", CLI_MANY, "an ATT&CK technique (T1234)" },
+	{ "sector", "S", CLI_MANY, "a targeted STIX industry sector" },
+	{ "country", "CC", CLI_MANY, "a targeted country (ISO 3166-1 alpha-2)" },
+	{ "description", "D", 0, "what it is about" },
+	{ NULL },
+};
+
+/* The values of a repeatable option into out (at most MAX_ITEMS). */
+static int take_many(const struct cli_args *a, const char *name,
+		     const char **out, size_t *n, const char *what)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "title", required_argument, NULL, 't' },
-		{ "tlp", required_argument, NULL, 'l' },
-		{ "to", required_argument, NULL, 'o' },
-		{ "indicator", required_argument, NULL, 'i' },
-		{ "attack-pattern", required_argument, NULL, 'a' },
-		{ "description", required_argument, NULL, 'D' },
-		{ "sector", required_argument, NULL, 's' },
-		{ "country", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *title = NULL, *tlp_name = NULL, *to = NULL;
+	for (const char *const *v = cli_opts(a, name); *v; v++) {
+		if (*n == MAX_ITEMS)
+			return cli_fail("at most %d %s", MAX_ITEMS, what);
+		out[(*n)++] = *v;
+	}
+	return 0;
+}
+
+static int alert_run(const struct cli_args *a)
+{
+	const char *dir = a->dir, *title = cli_opt(a, "title");
+	const char *tlp_name = cli_opt(a, "tlp"), *to = cli_opt(a, "to");
 	const char *sectors[MAX_ITEMS], *countries[MAX_ITEMS];
 	size_t n_sectors = 0, n_countries = 0;
-	const char *desc = NULL, *inds[MAX_ITEMS], *aps[MAX_ITEMS];
+	const char *desc = cli_opt(a, "description"), *inds[MAX_ITEMS], *aps[MAX_ITEMS];
 	size_t n_inds = 0, n_aps = 0;
 	struct tx_config cfg;
 	struct store_collection coll;
@@ -117,40 +129,13 @@ static int alert_run(int argc, char **argv)
 	json_t *objects = NULL, *refs = NULL, *rcpt = NULL;
 	json_t *report = NULL, *me = NULL;
 	tx_store *st = NULL;
-	int c, tlp, rc = 1;
+	int tlp, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 't': title = optarg; break;
-		case 'l': tlp_name = optarg; break;
-		case 'o': to = optarg; break;
-		case 'D': desc = optarg; break;
-		case 'i':
-			if (n_inds == MAX_ITEMS)
-				return cli_fail("at most %d indicators", MAX_ITEMS);
-			inds[n_inds++] = optarg;
-			break;
-		case 's':
-			if (n_sectors == MAX_ITEMS)
-				return cli_fail("at most %d sectors", MAX_ITEMS);
-			sectors[n_sectors++] = optarg;
-			break;
-		case 'c':
-			if (n_countries == MAX_ITEMS)
-				return cli_fail("at most %d countries", MAX_ITEMS);
-			countries[n_countries++] = optarg;
-			break;
-		case 'a':
-			if (n_aps == MAX_ITEMS)
-				return cli_fail("at most %d attack patterns", MAX_ITEMS);
-			aps[n_aps++] = optarg;
-			break;
-		default: return cli_usage(&cmd_alert);
-		}
-	}
-	if (dir == NULL || title == NULL || tlp_name == NULL || optind != argc)
-		return cli_usage(&cmd_alert);
+	if (take_many(a, "indicator", inds, &n_inds, "indicators") ||
+	    take_many(a, "sector", sectors, &n_sectors, "sectors") ||
+	    take_many(a, "country", countries, &n_countries, "countries") ||
+	    take_many(a, "attack-pattern", aps, &n_aps, "attack patterns"))
+		return 1;
 	if ((tlp = fed_tlp_parse(tlp_name)) < 0)
 		return cli_fail("--tlp: \"%s\" is not clear, green, amber,"
 				" amber+strict or red", tlp_name);
@@ -228,16 +213,16 @@ static int alert_run(int argc, char **argv)
 	/* What it is about, for routing by the agreed area of responsibility:
 	 * STIX industry sectors and ISO 3166 country codes. */
 	if (n_sectors) {
-		json_t *a = json_array();
+		json_t *l = json_array();
 		for (size_t i = 0; i < n_sectors; i++)
-			json_array_append_new(a, json_string(sectors[i]));
-		json_object_set_new(report, "x_trilex_sectors", a);
+			json_array_append_new(l, json_string(sectors[i]));
+		json_object_set_new(report, "x_trilex_sectors", l);
 	}
 	if (n_countries) {
-		json_t *a = json_array();
+		json_t *l = json_array();
 		for (size_t i = 0; i < n_countries; i++)
-			json_array_append_new(a, json_string(countries[i]));
-		json_object_set_new(report, "x_trilex_countries", a);
+			json_array_append_new(l, json_string(countries[i]));
+		json_object_set_new(report, "x_trilex_countries", l);
 	}
 	mark(report, tlp, rcpt, ident);
 	/* The report may be about stored objects (attack patterns resolved
@@ -296,12 +281,11 @@ out:
 
 const struct cmd cmd_alert = {
 	.name = "alert",
-	.usage = "--dir DIR --title T --tlp LEVEL [--to CODE,...] [--indicator"
-		 " PATTERN]... [--attack-pattern ATTACK-ID]... [--sector S]..."
-		 " [--country CC]... [--description D]",
 	.summary = "publish an alert (a STIX report of indicators and attack"
 		   " patterns) to every entitled partner",
-	.run = alert_run,
+	.opts = alert_opts,
+	.flags = CMD_DIR,
+	.main = alert_run,
 };
 
 /* ---- trilex alerts ---- */
@@ -433,31 +417,20 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 	return rc;
 }
 
-static int alerts_run(int argc, char **argv)
+static const struct cli_opt alerts_opts[] = {
+	{ "follow", NULL, 0, "keep showing new alerts as they come" },
+	{ "json", NULL, 0, "print JSON lines" },
+	{ NULL },
+};
+
+static int alerts_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int64_t after = 0;
-	int c, follow = 0, as_json = 0, rc = 0;
+	int follow = cli_flag(a, "follow"), as_json = cli_flag(a, "json"), rc = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'f': follow = 1; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_alerts);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_alerts);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (!as_json)
@@ -478,7 +451,8 @@ static int alerts_run(int argc, char **argv)
 
 const struct cmd cmd_alerts = {
 	.name = "alerts",
-	.usage = "--dir DIR [--follow] [--json]",
 	.summary = "show the alerts made here and received from partners",
-	.run = alerts_run,
+	.opts = alerts_opts,
+	.flags = CMD_DIR,
+	.main = alerts_run,
 };

@@ -53,19 +53,20 @@ static int load_incident(tx_store *st, const char *arg, policy_incident **inc,
 	return 0;
 }
 
-static int assess_run(int argc, char **argv)
+static const struct cli_opt assess_opts[] = {
+	{ "policy", "VERSION", 0, "assess under this version (default: the one in"
+	  " force)" },
+	{ "policy-file", "FILE", 0, "assess under a policy file, not ratified" },
+	{ "collection", "ID", 0, "store the assessment note there" },
+	{ "no-store", NULL, 0, "do not store the note" },
+	{ "json", NULL, 0, "print JSON" },
+	{ NULL },
+};
+
+static int assess_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "policy-file", required_argument, NULL, 'f' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "no-store", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *version = NULL, *pfile = NULL, *coll = NULL;
+	const char *dir = a->dir, *version = cli_opt(a, "policy");
+	const char *pfile = cli_opt(a, "policy-file"), *coll = cli_opt(a, "collection");
 	struct store_user local = { .admin = 1, .name = "local" };
 	struct policy_standing standing = { 0 };
 	struct store_collection col;
@@ -77,24 +78,14 @@ static int assess_run(int argc, char **argv)
 	policy *p = NULL;
 	tx_store *st = NULL;
 	int64_t pk = 0;
-	int c, as_json = 0, no_store = 0, from_store = 0, rc = 1;
+	int as_json = cli_flag(a, "json"), no_store = cli_flag(a, "no-store");
+	int from_store = 0, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'p': version = optarg; break;
-		case 'f': pfile = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'n': no_store = 1; break;
-		case 'j': as_json = 1; break;
-		default: return cli_usage(&cmd_assess);
-		}
-	}
-	if (dir == NULL || optind + 1 != argc || (version && pfile))
-		return cli_usage(&cmd_assess);
+	if (version && pfile)
+		return cli_fail("assess: --policy or --policy-file, not both");
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (load_incident(st, argv[optind], &inc, &pk, &from_store) != 0)
+	if (load_incident(st, a->argv[0], &inc, &pk, &from_store) != 0)
 		goto out;
 	if (pfile != NULL) {
 		char *text = NULL;
@@ -169,9 +160,12 @@ out:
 
 const struct cmd cmd_assess = {
 	.name = "assess",
-	.usage = "--dir DIR [--policy VERSION | --policy-file FILE]"
-		 " [--collection ID] [--no-store] [--json] INCIDENT",
 	.summary = "assess an incident (a bundle file, - or an incident id in"
 		   " the store) under the use-of-force policy",
-	.run = assess_run,
+	.opts = assess_opts,
+	.operands = "INCIDENT",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = assess_run,
 };

@@ -393,19 +393,21 @@ out:
 	return rc;
 }
 
-static int match_run(int argc, char **argv)
+static const struct cli_opt match_opts[] = {
+	{ "format", "eve|stix", 0, "Suricata EVE JSON lines (default) or STIX"
+	  " observed-data" },
+	{ "follow", NULL, 0, "keep reading a growing EVE file; the index follows"
+	  " new indicators" },
+	{ "sightings", NULL, 0, "store a sighting per indicator and window" },
+	{ "collection", "ID", 0, "where sightings go" },
+	{ "window", "SECONDS", 0, "a sighting's window (default 3600)" },
+	{ NULL },
+};
+
+static int match_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "sightings", no_argument, NULL, 's' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "follow", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *format = "eve", *coll = NULL, *file;
+	const char *dir = a->dir, *format = cli_opt(a, "format");
+	const char *coll = cli_opt(a, "collection"), *file = a->argv[0];
 	struct run r = { .window_us = 3600 * INT64_C(1000000) };
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
@@ -421,34 +423,24 @@ static int match_run(int argc, char **argv)
 	FILE *fp = NULL;
 	char *line = NULL, *data = NULL;
 	size_t n_ok = 0, n_failed = 0, expired = 0;
-	int64_t w;
-	int c, rc = 1, follow = 0, rl_started = 0, regular = 0;
+	int64_t w = 0;
+	int rc = 1, follow = cli_flag(a, "follow"), rl_started = 0, regular = 0;
 	unsigned long gen_seen = 0;
 	pattern_index *ix_seen = NULL;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'f': format = optarg; break;
-		case 's': r.sightings = 1; break;
-		case 'c': coll = optarg; break;
-		case 'w':
-			if (tx_parse_int64(optarg, 1, 366 * 86400, &w) != TX_OK)
-				return cli_fail("--window: seconds from 1 to 31622400");
-			r.window_us = w * 1000000;
-			break;
-		case 'F': follow = 1; break;
-		default: return cli_usage(&cmd_match);
-		}
+	if (format == NULL)
+		format = "eve";
+	r.sightings = cli_flag(a, "sightings");
+	if (cli_opt(a, "window")) {
+		if (tx_parse_int64(cli_opt(a, "window"), 1, 366 * 86400, &w) != TX_OK)
+			return cli_fail("--window: seconds from 1 to 31622400");
+		r.window_us = w * 1000000;
 	}
-	if (dir == NULL || optind + 1 != argc)
-		return cli_usage(&cmd_match);
 	if (strcmp(format, "eve") != 0 && strcmp(format, "stix") != 0)
 		return cli_fail("--format: eve or stix, not \"%s\"", format);
 	r.format_stix = strcmp(format, "stix") == 0;
 	if (follow && r.format_stix)
 		return cli_fail("--follow: for EVE lines only");
-	file = argv[optind];
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	rl.seen = store_last_added(st);
@@ -656,5 +648,10 @@ const struct cmd cmd_match = {
 		 " FILE|-",
 	.summary = "match sensor events (Suricata EVE JSON or STIX observed-data) against the node's"
 		   " active indicators",
-	.run = match_run,
+	.opts = match_opts,
+	.operands = "FILE|-",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = match_run,
 };

@@ -7,22 +7,13 @@
 
 #define MATCH_FILE_MAX ((size_t)256 << 20)
 
-static int check_run(int argc, char **argv)
+static int check_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tx_error err = { 0 };
 	struct tx_buf b;
 	pattern *p = NULL;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return cli_usage(&cmd_pattern_check);
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_pattern_check);
-	if (pattern_parse(argv[optind], strlen(argv[optind]), &p, &err) != TX_OK) {
+	if (pattern_parse(a->argv[0], strlen(a->argv[0]), &p, &err) != TX_OK) {
 		cli_fail("invalid pattern: %s", err.msg);
 		return 2;
 	}
@@ -41,17 +32,15 @@ static int check_run(int argc, char **argv)
 
 const struct cmd cmd_pattern_check = {
 	.name = "pattern check",
-	.usage = "'PATTERN'",
 	.summary = "validate a STIX 2.1 pattern and print its parse tree (exit 0 valid, 2 invalid)",
-	.run = check_run,
+	.operands = "'PATTERN'",
+	.min_args = 1,
+	.max_args = 1,
+	.main = check_run,
 };
 
-static int match_run(int argc, char **argv)
+static int match_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tx_error err = { 0 };
 	struct pattern_obsset set = { 0 };
 	struct pattern_result res;
@@ -60,13 +49,8 @@ static int match_run(int argc, char **argv)
 	pattern *p = NULL;
 	char *data = NULL;
 	size_t len = 0;
-	int c, rc = 2;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return cli_usage(&cmd_pattern_match);
-	if (optind + 2 != argc)
-		return cli_usage(&cmd_pattern_match);
-	const char *text = argv[optind], *file = argv[optind + 1];
+	int rc = 2;
+	const char *text = a->argv[0], *file = a->argv[1];
 	if (pattern_parse(text, strlen(text), &p, &err) != TX_OK) {
 		cli_fail("invalid pattern: %s", err.msg);
 		goto out;
@@ -131,8 +115,10 @@ out:
 
 const struct cmd cmd_pattern_match = {
 	.name = "pattern match",
-	.usage = "'PATTERN' FILE|-",
+	.operands = "'PATTERN' FILE|-",
+	.min_args = 2,
+	.max_args = 2,
+	.main = match_run,
 	.summary = "evaluate a pattern against a bundle, a list of bundles or a list of objects with observed-data"
 		   " (exit 0 match, 1 no match, 2 error)",
-	.run = match_run,
 };
