@@ -30,34 +30,23 @@ static const char *password_refused(const char *pw, const char *name)
 	return NULL;
 }
 
-static int user_add_run(int argc, char **argv)
+static const struct cli_opt user_add_opts[] = {
+	{ "name", "NAME", CLI_REQ, "the user name (stored lower-cased)" },
+	{ "password-stdin", NULL, CLI_REQ, "read the password from standard"
+	  " input (one line)" },
+	{ "admin", NULL, 0, "may do everything" },
+	{ NULL },
+};
+
+static int user_add_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "password-stdin", no_argument, NULL, 'p' },
-		{ "admin", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *name = NULL, *why;
+	const char *dir = a->dir, *name = cli_opt(a, "name"), *why;
 	char pw[1024], hash[CRYPTO_PWHASH_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	int c, from_stdin = 0, admin = 0, rc = 1;
+	int admin = cli_flag(a, "admin"), rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'n': name = optarg; break;
-		case 'p': from_stdin = 1; break;
-		case 'a': admin = 1; break;
-		default: return cli_usage(&cmd_user_add);
-		}
-	}
-	if (dir == NULL || name == NULL || !from_stdin || optind != argc)
-		return cli_usage(&cmd_user_add);
 	if (cli_read_secret(pw, sizeof(pw)) != 0)
 		return cli_fail("--password-stdin: no password (or over %zu bytes)"
 				" on standard input", sizeof(pw) - 1);
@@ -88,35 +77,26 @@ static int user_add_run(int argc, char **argv)
 
 const struct cmd cmd_user_add = {
 	.name = "user add",
-	.usage = "--dir DIR --name NAME --password-stdin [--admin]",
 	.summary = "add an account; the password is read from standard input",
-	.run = user_add_run,
+	.opts = user_add_opts,
+	.flags = CMD_DIR,
+	.main = user_add_run,
 };
 
-static int user_unlock_run(int argc, char **argv)
+static const struct cli_opt name_opt[] = {
+	{ "name", "NAME", CLI_REQ, "the user name" },
+	{ NULL },
+};
+
+static int user_unlock_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *name = NULL;
+	const char *dir = a->dir, *name = cli_opt(a, "name");
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	struct store_user u;
 	tx_store *st = NULL;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'n': name = optarg; break;
-		default: return cli_usage(&cmd_user_unlock);
-		}
-	}
-	if (dir == NULL || name == NULL || optind != argc)
-		return cli_usage(&cmd_user_unlock);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (store_user_get(st, name, &u, NULL, 0) != TX_OK)
@@ -132,35 +112,26 @@ static int user_unlock_run(int argc, char **argv)
 
 const struct cmd cmd_user_unlock = {
 	.name = "user unlock",
-	.usage = "--dir DIR --name NAME",
 	.summary = "let a user locked after failed passwords log in again",
-	.run = user_unlock_run,
+	.opts = name_opt,
+	.flags = CMD_DIR,
+	.main = user_unlock_run,
 };
 
-static int token_create_run(int argc, char **argv)
+static const struct cli_opt user_opt[] = {
+	{ "user", "NAME", CLI_REQ, "whose token it is" },
+	{ NULL },
+};
+
+static int token_create_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *user = NULL;
+	const char *dir = a->dir, *user = cli_opt(a, "user");
 	char tok[CRYPTO_TOKEN_BUF], hash[CRYPTO_TOKEN_HASH_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'u': user = optarg; break;
-		default: return cli_usage(&cmd_token_create);
-		}
-	}
-	if (dir == NULL || user == NULL || optind != argc)
-		return cli_usage(&cmd_token_create);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (crypto_token_new(tok) != TX_OK) {
@@ -179,40 +150,30 @@ static int token_create_run(int argc, char **argv)
 
 const struct cmd cmd_token_create = {
 	.name = "token create",
-	.usage = "--dir DIR --user NAME",
 	.summary = "print a new bearer token for a user (shown once; only its hash"
 		   " is kept)",
-	.run = token_create_run,
+	.opts = user_opt,
+	.flags = CMD_DIR,
+	.main = token_create_run,
 };
 
-static int collection_add_run(int argc, char **argv)
+static const struct cli_opt collection_add_opts[] = {
+	{ "title", "TITLE", CLI_REQ, "its title" },
+	{ "alias", "A", 0, "a short name to use instead of its id" },
+	{ "description", "D", 0, "what it holds" },
+	{ NULL },
+};
+
+static int collection_add_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "title", required_argument, NULL, 't' },
-		{ "alias", required_argument, NULL, 'a' },
-		{ "description", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *title = NULL, *alias = NULL, *desc = NULL;
+	const char *dir = a->dir, *title = cli_opt(a, "title");
+	const char *alias = cli_opt(a, "alias"), *desc = cli_opt(a, "description");
 	char id[TX_UUID_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	int c, rc = 1;
+	int rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 't': title = optarg; break;
-		case 'a': alias = optarg; break;
-		case 'D': desc = optarg; break;
-		default: return cli_usage(&cmd_collection_add);
-		}
-	}
-	if (dir == NULL || title == NULL || optind != argc)
-		return cli_usage(&cmd_collection_add);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (store_collection_add(st, title, desc, alias, id, &err) != TX_OK)
@@ -225,34 +186,21 @@ static int collection_add_run(int argc, char **argv)
 
 const struct cmd cmd_collection_add = {
 	.name = "collection add",
-	.usage = "--dir DIR --title TITLE [--alias A] [--description D]",
 	.summary = "make a collection and print its id",
-	.run = collection_add_run,
+	.opts = collection_add_opts,
+	.flags = CMD_DIR,
+	.main = collection_add_run,
 };
 
-static int collection_list_run(int argc, char **argv)
+static int collection_list_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct store_user all = { .admin = 1 };
 	struct store_collection *list = NULL;
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	size_t n = 0;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else
-			return cli_usage(&cmd_collection_list);
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_collection_list);
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (store_collection_list(st, &all, &list, &n) != TX_OK) {
@@ -273,41 +221,30 @@ static int collection_list_run(int argc, char **argv)
 
 const struct cmd cmd_collection_list = {
 	.name = "collection list",
-	.usage = "--dir DIR",
 	.summary = "list collections: id, alias, object versions, title",
-	.run = collection_list_run,
+	.flags = CMD_DIR,
+	.main = collection_list_run,
 };
 
-static int grant_run(int argc, char **argv)
+static const struct cli_opt grant_opts[] = {
+	{ "user", "NAME", CLI_REQ, "the user" },
+	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
+	{ "read", NULL, 0, "may read it" },
+	{ "write", NULL, 0, "may write it" },
+	{ NULL },
+};
+
+static int grant_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "collection", required_argument, NULL, 'c' },
-		{ "read", no_argument, NULL, 'r' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *user = NULL, *coll = NULL;
+	const char *dir = a->dir, *user = cli_opt(a, "user");
+	const char *coll = cli_opt(a, "collection");
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	int c, rd = 0, wr = 0, rc = 1;
+	int rd = cli_flag(a, "read"), wr = cli_flag(a, "write"), rc = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'u': user = optarg; break;
-		case 'c': coll = optarg; break;
-		case 'r': rd = 1; break;
-		case 'w': wr = 1; break;
-		default: return cli_usage(&cmd_grant);
-		}
-	}
-	if (dir == NULL || user == NULL || coll == NULL || optind != argc ||
-	    (!rd && !wr))
-		return cli_usage(&cmd_grant);
+	if (!rd && !wr)
+		return cli_fail("grant: --read, --write or both");
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	if (store_grant(st, user, coll, rd, wr, &err) != TX_OK)
@@ -322,7 +259,8 @@ static int grant_run(int argc, char **argv)
 
 const struct cmd cmd_grant = {
 	.name = "grant",
-	.usage = "--dir DIR --user NAME --collection ID [--read] [--write]",
 	.summary = "let a user read and/or write a collection",
-	.run = grant_run,
+	.opts = grant_opts,
+	.flags = CMD_DIR,
+	.main = grant_run,
 };

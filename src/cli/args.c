@@ -102,7 +102,7 @@ void cli_usage_line(const struct cmd *c, char *buf, size_t n)
 			len += (size_t)snprintf(buf + len, n - len, __VA_ARGS__); \
 	} while (0)
 	buf[0] = '\0';
-	if (c->usage) { /* the old form, or a row that words its own */
+	if (c->usage) { /* a row that words its own */
 		ADD("%s", c->usage);
 		return;
 	}
@@ -146,8 +146,6 @@ void cli_help(const struct cmd *c, FILE *f)
 
 	cli_usage_line(c, u, sizeof(u));
 	fprintf(f, "usage: trilex %s %s\n\n%s\n", c->name, u, c->summary);
-	if (c->main == NULL)
-		return;
 	if (c->flags & (CMD_DIR | CMD_DIR_OPT) || o[0].name)
 		fprintf(f, "\noptions:\n");
 	if (c->flags & (CMD_DIR | CMD_DIR_OPT))

@@ -6,7 +6,6 @@
 #ifndef TRILEX_CLI_CLI_H
 #define TRILEX_CLI_CLI_H
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -29,10 +28,8 @@ struct cli_opt {
 struct cli_args;
 
 /*
- * A command: one row. Rows with `main` are parsed by cli_parse from their
- * table (the usage line, --help and the README's table are made from it);
- * rows with `run` parse argv themselves and give `usage` (until each one
- * moves to the table).
+ * A command: one row, parsed by cli_parse from its table; the usage line,
+ * --help and the README's command table are made from it.
  */
 struct cmd {
 	const char *name;     /* "init", "user add", ... */
@@ -42,9 +39,9 @@ struct cmd {
 	int min_args, max_args;       /* operands; max_args -1: any number */
 	unsigned flags;       /* CMD_DIR */
 	int (*main)(const struct cli_args *a);
-	/* the usage line when the table cannot say it (the old form always) */
-	const char *usage;    /* options, after the name */
-	int (*run)(int argc, char **argv);
+	/* the usage line, when the table cannot say it (alternatives, options
+	 * that go together); NULL: made from the table */
+	const char *usage;
 };
 
 /* What cli_parse found. */

@@ -135,18 +135,6 @@ static int run(const struct cmd *c, int argc, char **argv)
 	struct cli_args a;
 	int rc;
 
-	if (c->main == NULL) {
-		/* the old form: --help and -h from the row, on stdout */
-		for (int i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--") == 0)
-				break;
-			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-				cli_help(c, stdout);
-				return 0;
-			}
-		}
-		return c->run(argc, argv);
-	}
 	rc = cli_parse(c, argc - 1, argv + 1, &a);
 	if (rc == 0)
 		rc = c->main(&a);

@@ -51,34 +51,22 @@ static int check_secrets(const char *dir)
 	return bad;
 }
 
-static int init_run(int argc, char **argv)
+static const struct cli_opt init_opts[] = {
+	{ "party", "CODE", CLI_REQ, "the node's party, 2 to 7 upper-case letters" },
+	{ "name", "NAME", CLI_REQ, "the node's name" },
+	{ "listen", "HOST:PORT", 0, "where it serves (default 127.0.0.1:8443)" },
+	{ NULL },
+};
+
+static int init_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "party", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *party = NULL, *name = NULL, *listen = NULL;
+	const char *dir = a->dir, *party = cli_opt(a, "party");
+	const char *name = cli_opt(a, "name"), *listen = cli_opt(a, "listen");
 	char path[PATH_MAX], key[PATH_MAX], fp[CRYPTO_FP_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'p': party = optarg; break;
-		case 'n': name = optarg; break;
-		case 'l': listen = optarg; break;
-		default: return cli_usage(&cmd_init);
-		}
-	}
-	if (dir == NULL || party == NULL || name == NULL || optind != argc)
-		return cli_usage(&cmd_init);
 	tx_config_defaults(&cfg);
 	if (strlen(party) >= sizeof(cfg.party) || strlen(name) >= sizeof(cfg.name))
 		return cli_fail("--party or --name is too long");
@@ -134,9 +122,10 @@ static int init_run(int argc, char **argv)
 
 const struct cmd cmd_init = {
 	.name = "init",
-	.usage = "--dir DIR --party CODE --name NAME [--listen HOST:PORT]",
 	.summary = "make a new node: keys, certificate, database, node.json",
-	.run = init_run,
+	.opts = init_opts,
+	.flags = CMD_DIR,
+	.main = init_run,
 };
 
 /*
@@ -256,15 +245,14 @@ static int restrict_files(const char *dir)
 	return 0;
 }
 
-static int serve_run(int argc, char **argv)
+static const struct cli_opt serve_opts[] = {
+	{ "verbose", NULL, 0, "log debug lines too" },
+	{ NULL },
+};
+
+static int serve_run(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
+	const char *dir = a->dir;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	struct taxii_ext exts[N_SERVE_EXTS + 1];
@@ -275,17 +263,10 @@ static int serve_run(int argc, char **argv)
 	pthread_t rck_thread;
 	int rck_started = 0;
 	sigset_t set;
-	int c, sig = 0;
+	int sig = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'v': tx_log_set_level(TX_LOG_DEBUG); break;
-		default: return cli_usage(&cmd_serve);
-		}
-	}
-	if (dir == NULL || optind != argc)
-		return cli_usage(&cmd_serve);
+	if (cli_flag(a, "verbose"))
+		tx_log_set_level(TX_LOG_DEBUG);
 	/* What the server makes (the -wal and -shm of a new connection,
 	 * partners' certificates) is for it alone. */
 	umask(077);
@@ -349,36 +330,11 @@ static int serve_run(int argc, char **argv)
 
 const struct cmd cmd_serve = {
 	.name = "serve",
-	.usage = "--dir DIR [--verbose]",
 	.summary = "serve TAXII 2.1 over HTTPS until SIGINT or SIGTERM",
-	.run = serve_run,
+	.opts = serve_opts,
+	.flags = CMD_DIR,
+	.main = serve_run,
 };
-
-/* The DIR of a command whose only option is --dir; NULL after printing
- * its usage. */
-static const char *dir_only(int argc, char **argv, const struct cmd *cmd)
-{
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd') {
-			cli_usage(cmd);
-			return NULL;
-		}
-		dir = optarg;
-	}
-	if (dir == NULL || optind != argc) {
-		cli_usage(cmd);
-		return NULL;
-	}
-	return dir;
-}
 
 /* The SHA-256 fingerprint of DIR/tls/cert.pem into fp. */
 static tx_err cert_fp(const char *dir, char fp[CRYPTO_FP_BUF],
@@ -395,17 +351,15 @@ static tx_err cert_fp(const char *dir, char fp[CRYPTO_FP_BUF],
 	return rc;
 }
 
-static int info_run(int argc, char **argv)
+static int info_run(const struct cli_args *a)
 {
-	const char *dir = dir_only(argc, argv, &cmd_info);
+	const char *dir = a->dir;
 	char fp[CRYPTO_FP_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int64_t n = 0;
 
-	if (dir == NULL)
-		return EXIT_USAGE;
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
 	store_count_objects(st, 0, &n);
@@ -426,14 +380,14 @@ static int info_run(int argc, char **argv)
 
 const struct cmd cmd_info = {
 	.name = "info",
-	.usage = "--dir DIR",
 	.summary = "show a node's party, address, keys and certificate fingerprint",
-	.run = info_run,
+	.flags = CMD_DIR,
+	.main = info_run,
 };
 
-static int check_run(int argc, char **argv)
+static int check_run(const struct cli_args *a)
 {
-	const char *dir = dir_only(argc, argv, &cmd_check_config);
+	const char *dir = a->dir;
 	char path[PATH_MAX], fp[CRYPTO_FP_BUF];
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -441,8 +395,6 @@ static int check_run(int argc, char **argv)
 	tx_store *st = NULL;
 	int bad = 0;
 
-	if (dir == NULL)
-		return EXIT_USAGE;
 	/* Everything `serve` needs, checked without starting it. */
 	if (tx_config_load(dir, &cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
@@ -485,8 +437,8 @@ static int check_run(int argc, char **argv)
 
 const struct cmd cmd_check_config = {
 	.name = "check-config",
-	.usage = "--dir DIR",
 	.summary = "check node.json, keys, certificate and database without"
 		   " serving",
-	.run = check_run,
+	.flags = CMD_DIR,
+	.main = check_run,
 };
