@@ -173,7 +173,6 @@ int cli_parse(const struct cmd *c, int argc, char **argv, struct cli_args *a)
 {
 	const struct cli_opt *o = opts_of(c);
 	int n_opts = 0, only_operands = 0, given_dir = 0;
-	size_t used = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = c;
@@ -247,7 +246,6 @@ int cli_parse(const struct cmd *c, int argc, char **argv, struct cli_args *a)
 		}
 		a->n[k]++;
 		a->val[k] = value;
-		(void)used;
 	}
 	/* Repeated values, in the order given, each list NULL-terminated. */
 	const char **next = a->store_ + argc + 1;
