@@ -619,3 +619,55 @@ int count_objects(const struct node *n, const char *collection,
 		http_free(&r);
 	}
 }
+
+long node_versions(const char *dir)
+{
+	const char *info[] = { "info", "--dir", dir, NULL };
+	char *out = NULL;
+	long v = -1;
+
+	if (run_trilex(info, NULL, &out, NULL) == 0 && out) {
+		const char *p = strstr(out, "object versions:");
+		if (p)
+			v = strtol(p + 16, NULL, 10);
+	}
+	free(out);
+	return v;
+}
+
+pid_t push_started(const struct node *n, int first, int total, int batch,
+		   long base)
+{
+	char path[PATH_MAX + 16], outp[PATH_MAX + 16], errp[PATH_MAX + 16];
+	char bid[80], nb[16];
+	json_t *objs = json_array(), *bundle;
+	pid_t pid;
+
+	for (int i = 0; i < total; i++)
+		json_array_append_new(objs, make_indicator(first + i, NULL));
+	snprintf(bid, sizeof(bid), "bundle--00000000-0000-4000-8000-%012d", first);
+	bundle = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id", bid,
+			   "objects", objs);
+	snprintf(path, sizeof(path), "%s/push-%d.json", n->dir, first);
+	snprintf(outp, sizeof(outp), "%s/push.out", n->dir);
+	snprintf(errp, sizeof(errp), "%s/push.err", n->dir);
+	snprintf(nb, sizeof(nb), "%d", batch);
+	if (bundle == NULL || json_dump_file(bundle, path, 0) != 0) {
+		json_decref(bundle);
+		return -1;
+	}
+	json_decref(bundle);
+	const char *push[] = { "push", "--dir", n->dir, "--collection", "main",
+			       "--batch", nb, path, NULL };
+	if ((pid = spawn_trilex(push, outp, errp)) <= 0)
+		return -1;
+	for (int i = 0; i < 400; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		if (node_versions(n->dir) > base)
+			return pid;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}

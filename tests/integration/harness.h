@@ -97,6 +97,17 @@ int run_trilex(const char *const *args, const char *stdin_text, char **out,
 pid_t spawn_trilex(const char *const *args, const char *out_path,
 		   const char *err_path);
 
+/* Object versions of the node in dir, from `trilex info`; -1 on error. */
+long node_versions(const char *dir);
+/*
+ * Start `trilex push --batch BATCH` of TOTAL indicators (make_indicator
+ * from number FIRST) into collection "main" of n in the background (its
+ * output in n->dir/push.out and push.err) and wait, at most 20 s, until
+ * the node holds more than base versions: the push's pid, or -1.
+ */
+pid_t push_started(const struct node *n, int first, int total, int batch,
+		   long base);
+
 /* Read a whole file (caller frees). */
 char *slurp(const char *path, size_t *len);
 

@@ -24,51 +24,19 @@
 
 #define PASS "backup passphrase of the test\n"
 
-static long versions(const char *dir)
-{
-	const char *info[] = { "info", "--dir", dir, NULL };
-	char *out = NULL;
-	long v = -1;
-
-	if (run_trilex(info, NULL, &out, NULL) == 0 && out) {
-		const char *p = strstr(out, "object versions:");
-		if (p)
-			v = strtol(p + 16, NULL, 10);
-	}
-	free(out);
-	return v;
-}
-
 static void test_backup_under_load_and_restore(void **state)
 {
 	struct node n, r;
-	char path[PATH_MAX + 16], outp[PATH_MAX + 16], errp[PATH_MAX + 16];
+	char path[PATH_MAX + 16];
 	char bk[PATH_MAX + 16], rdir[PATH_MAX + 16];
 	const int total = 20000;
 
 	assert_int_equal(node_create(&n, NULL), 0);
 	assert_int_equal(node_start(&n), 0);
-	long base = versions(n.dir);
-	json_t *objs = json_array();
-	for (int i = 0; i < total; i++)
-		json_array_append_new(objs, make_indicator(200000 + i, NULL));
-	json_t *bundle = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id",
-				   "bundle--00000000-0000-4000-8000-000000000011",
-				   "objects", objs);
-	snprintf(path, sizeof(path), "%s/load.json", n.dir);
-	snprintf(outp, sizeof(outp), "%s/push.out", n.dir);
-	snprintf(errp, sizeof(errp), "%s/push.err", n.dir);
-	assert_int_equal(json_dump_file(bundle, path, 0), 0);
-	json_decref(bundle);
-	const char *push[] = { "push", "--dir", n.dir, "--collection", "main",
-			       "--batch", "100", path, NULL };
-	pid_t pid = spawn_trilex(push, outp, errp);
+	long base = node_versions(n.dir);
+	pid_t pid = push_started(&n, 200000, total, 100, base);
 	assert_true(pid > 0);
-	long acked = 0;
-	for (int i = 0; i < 400 && acked <= base; i++) {
-		usleep(50000);
-		acked = versions(n.dir);
-	}
+	long acked = node_versions(n.dir);
 	assert_true(acked > base);
 
 	/* the backup, while the push goes on */
@@ -81,7 +49,7 @@ static void test_backup_under_load_and_restore(void **state)
 	int status = 0;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	long final = versions(n.dir);
+	long final = node_versions(n.dir);
 	assert_int_equal(final - base, total);
 
 	snprintf(path, sizeof(path), "%s/backup.json", bk);
@@ -111,7 +79,7 @@ static void test_backup_under_load_and_restore(void **state)
 	free(err);
 	assert_int_equal(run_trilex(restore, PASS, &out, NULL), 0);
 	free(out);
-	assert_int_equal(versions(rdir), in_backup);
+	assert_int_equal(node_versions(rdir), in_backup);
 	const char *check[] = { "check-config", "--dir", rdir, NULL };
 	assert_int_equal(run_trilex(check, NULL, NULL, NULL), 0);
 	/* restore never overwrites */

@@ -208,22 +208,6 @@ static void test_get_several_types(void **state)
 	node_destroy(&n);
 }
 
-/* Object versions of a node, from `trilex info`. */
-static long versions(const struct node *n)
-{
-	const char *info[] = { "info", "--dir", n->dir, NULL };
-	char *out = NULL;
-	long v = -1;
-
-	if (run_trilex(info, NULL, &out, NULL) == 0 && out) {
-		const char *p = strstr(out, "object versions:");
-		if (p)
-			v = strtol(p + 16, NULL, 10);
-	}
-	free(out);
-	return v;
-}
-
 /* Ctrl-C during push: the batch in flight is finished, the summary so far
  * printed (exit 130), and a rerun skips exactly what was stored. Bounded:
  * 20,000 objects, 20 s. */
@@ -234,28 +218,12 @@ static void test_push_interrupted(void **state)
 	const int total = 20000;
 
 	assert_int_equal(node_create(&n, NULL), 0);
-	long base = versions(&n);
-	json_t *objs = json_array();
-	for (int i = 0; i < total; i++)
-		json_array_append_new(objs, make_indicator(100000 + i, NULL));
-	json_t *bundle = json_pack("{s:s, s:s, s:o}", "type", "bundle", "id",
-				   "bundle--00000000-0000-4000-8000-000000000010",
-				   "objects", objs);
-	snprintf(path, sizeof(path), "%s/big.json", n.dir);
+	long base = node_versions(n.dir);
+	pid_t pid = push_started(&n, 100000, total, 100, base);
+	assert_true(pid > 0);
+	snprintf(path, sizeof(path), "%s/push-100000.json", n.dir);
 	snprintf(outp, sizeof(outp), "%s/push.out", n.dir);
 	snprintf(errp, sizeof(errp), "%s/push.err", n.dir);
-	assert_int_equal(json_dump_file(bundle, path, 0), 0);
-	json_decref(bundle);
-	const char *push[] = { "push", "--dir", n.dir, "--collection", "main",
-			       "--batch", "100", path, NULL };
-	pid_t pid = spawn_trilex(push, outp, errp);
-	assert_true(pid > 0);
-	long stored = 0;
-	for (int i = 0; i < 400 && stored <= base; i++) {
-		usleep(50000);
-		stored = versions(&n);
-	}
-	assert_true(stored > base);
 	kill(pid, SIGINT);
 	int status = 0;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -276,7 +244,7 @@ static void test_push_interrupted(void **state)
 	assert_int_equal(of, (size_t)total);
 	assert_true(done < (size_t)total && done % 100 == 0);
 	assert_int_equal(added, done);
-	assert_int_equal(versions(&n) - base, (long)added);
+	assert_int_equal(node_versions(n.dir) - base, (long)added);
 	free(out);
 	free(err);
 
@@ -290,7 +258,7 @@ static void test_push_interrupted(void **state)
 		fprintf(stderr, "rerun: %s\nwanted: %s\n", out, want);
 	assert_non_null(strstr(out, want));
 	free(out);
-	assert_int_equal(versions(&n) - base, total);
+	assert_int_equal(node_versions(n.dir) - base, total);
 	node_destroy(&n);
 }
 
