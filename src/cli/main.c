@@ -88,6 +88,19 @@ static int unknown(int argc, char **argv)
 	size_t bestd = 3;
 	int group = is_group(argv[1]);
 
+	if (group && argc >= 3 && (strcmp(argv[2], "--help") == 0 ||
+				   strcmp(argv[2], "-h") == 0)) {
+		size_t n = strlen(argv[1]);
+		printf("\"%s\" commands:\n", argv[1]);
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (strncmp(commands[i]->name, argv[1], n) == 0 &&
+			    commands[i]->name[n] == ' ')
+				printf("  %-18s %s\n", commands[i]->name,
+				       commands[i]->summary);
+		printf("\n`trilex %s COMMAND --help` shows a command's options.\n",
+		       argv[1]);
+		return 0;
+	}
 	if (group && argc >= 3)
 		snprintf(typed, sizeof(typed), "%s %s", argv[1], argv[2]);
 	else

@@ -88,6 +88,9 @@ static void test_help_everywhere(void **state)
 	free(out);
 	printf("# %d commands answer --help and -h on stdout\n", n);
 	assert_true(n >= 40);
+	/* a group's --help lists its commands */
+	const char *group[] = { "peer", "--help", NULL };
+	expect(group, 0, "  peer add ", NULL);
 }
 
 static void test_mistakes_are_named(void **state)
