@@ -53,8 +53,12 @@ static int resolve_attack(tx_store *st, const char *ext_id, char out[80])
 	struct find_ap f = { .ext_id = ext_id };
 	const char *types[] = { "attack-pattern" };
 	struct store_query q = { .types = types, .n_types = 1 };
+	struct tx_error err = { 0 };
 
-	store_query_every(st, &q, find_ap_row, &f, NULL);
+	if (store_query_every(st, &q, find_ap_row, &f, &err) != TX_OK) {
+		cli_fail("looking for attack pattern %s: %s", ext_id, err.msg);
+		return 0;
+	}
 	snprintf(out, 80, "%s", f.found);
 	return f.found[0] != 0;
 }

@@ -74,7 +74,7 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 			size_t cap = in->cap ? in->cap * 2 : 256;
 			struct pattern_indicator *v = realloc(in->v, cap * sizeof(*v));
 			if (v == NULL) {
-				rc = 1;
+				rc = STORE_ROW_FAIL;
 				goto out;
 			}
 			in->v = v;
@@ -89,7 +89,7 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 		if (x.id == NULL || x.pattern == NULL) {
 			free((char *)x.id);
 			free((char *)x.pattern);
-			rc = 1;
+			rc = STORE_ROW_FAIL;
 			goto out;
 		}
 		in->v[in->n++] = x;

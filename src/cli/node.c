@@ -145,16 +145,22 @@ struct rechecker {
 static int found_one(void *ctx, const struct store_row *row)
 {
 	*(int *)ctx = 1;
-	return 1; /* one is enough: stop */
+	return STORE_ROW_STOP; /* one is enough */
 }
 
 static int has_boms(tx_store *st)
 {
 	const char *types[] = { SUPPLY_SBOM_TYPE };
 	struct store_query q = { .types = types, .n_types = 1 };
+	struct tx_error err = { 0 };
 	int found = 0;
 
-	store_query_every(st, &q, found_one, &found, NULL);
+	/* A store error is not "no BOMs": say it, and re-check anyway. */
+	if (store_query_every(st, &q, found_one, &found, &err) != TX_OK) {
+		tx_log(TX_LOG_WARN, "re-check: cannot look for stored BOMs: %s",
+		       err.msg);
+		return 1;
+	}
 	return found;
 }
 

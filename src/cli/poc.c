@@ -216,8 +216,11 @@ static json_t *people(tx_store *st, const char *party, const char *own)
 	const char *types[] = { "identity" };
 	struct store_query q = { .types = types, .n_types = 1 };
 	struct people p = { json_array(), party, own };
+	struct tx_error err = { 0 };
 
-	store_query_every(st, &q, person_row, &p, NULL);
+	if (store_query_every(st, &q, person_row, &p, &err) != TX_OK)
+		cli_fail("warning: the directory was not read to its end: %s",
+			 err.msg);
 	/* one entry per id: a person seen via two partners is one person */
 	json_t *uniq = json_object(), *o, *out = json_array();
 	size_t i;

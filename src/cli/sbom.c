@@ -81,7 +81,7 @@ static int load_row(void *vctx, const struct store_row *row)
 			struct stored_bom *nb = realloc(c->boms, ncap * sizeof(*nb));
 			if (nb == NULL) {
 				json_decref(obj);
-				return 1;
+				return STORE_ROW_FAIL;
 			}
 			c->boms = nb;
 			c->cap_boms = ncap;

@@ -71,7 +71,7 @@ static int collect_row(void *ctx, const struct store_row *row)
 	/* Stored objects were valid JSON: failing to read one means memory
 	 * ran out. Stop, rather than let the cursor pass it unsent. */
 	if (obj == NULL)
-		return 1;
+		return STORE_ROW_FAIL;
 	c->rows[c->n].rowid = row->rowid;
 	c->rows[c->n].date_added = row->date_added;
 	c->rows[c->n].obj = obj;

@@ -244,7 +244,7 @@ static int gather_row(void *ctx, const struct store_row *row)
 	json_t *o;
 
 	if (json_array_size(g->list) >= g->max)
-		return 1;
+		return STORE_ROW_FAIL;
 	/* The store holds valid JSON: a row that will not load means memory
 	 * ran out, and a source left out could make the result too open. */
 	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL ||
@@ -252,7 +252,7 @@ static int gather_row(void *ctx, const struct store_row *row)
 	    json_array_append_new(g->origins, row->origin ?
 				  json_string(row->origin) : json_null()) != 0) {
 		g->nomem = 1;
-		return 1;
+		return STORE_ROW_FAIL;
 	}
 	return 0;
 }

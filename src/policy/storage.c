@@ -23,7 +23,7 @@ static int scan_row(void *ctx, const struct store_row *row)
 	json_t *o;
 
 	if (json_array_size(s->out) >= s->max)
-		return 1;
+		return STORE_ROW_FAIL;
 	o = tx_json_load(row->json, row->json_len, 0, NULL);
 	if (o == NULL)
 		return 0; /* the store only holds valid JSON; skip if not */

@@ -585,8 +585,15 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (fn != NULL && fn(ctx, &row) != 0) {
-			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
+		if (fn != NULL && (r = fn(ctx, &row)) != STORE_ROW_NEXT) {
+			if (r == STORE_ROW_STOP) {
+				page->stopped = 1;
+				page->more = 0;
+				r = SQLITE_DONE;
+				break;
+			}
+			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped by a"
+					  " failing row callback");
 			goto out;
 		}
 		if (page->n == 0)
@@ -635,6 +642,8 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			cq.has_cursor = 1;
 			cq.cursor = pg.next;
 		} while (pg.more);
+		if (rc == TX_OK && pg.stopped)
+			break;
 	}
 	if (snapshot)
 		db_exec(st, "COMMIT", NULL);

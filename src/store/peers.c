@@ -370,8 +370,15 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;
 		}
-		if (fn != NULL && fn(ctx, &row) != 0) {
-			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped");
+		if (fn != NULL && (r = fn(ctx, &row)) != STORE_ROW_NEXT) {
+			if (r == STORE_ROW_STOP) {
+				page->stopped = 1;
+				page->more = 0;
+				r = SQLITE_DONE;
+				break;
+			}
+			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped by a"
+					  " failing row callback");
 			break;
 		}
 		if (page->n == 0)

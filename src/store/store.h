@@ -230,10 +230,21 @@ struct store_page {
 	size_t n;                  /* rows handed to the callback */
 	int more;
 	struct store_cursor next;  /* valid when more */
+	int stopped;               /* the callback said STORE_ROW_STOP */
 	int64_t first_added, last_added;
 };
 
-/* A callback's non-zero return stops the query with TX_ERR_INTERNAL. */
+/*
+ * What a row callback returns: STORE_ROW_NEXT (0) for the next row;
+ * STORE_ROW_STOP when it has what it wants: the query ends there without
+ * an error, before that row (not counted, and a cursor stays before it;
+ * page->stopped set, page->more 0); STORE_ROW_FAIL (or any other
+ * value) when it failed: the query ends with TX_ERR_INTERNAL, and the
+ * callback's context says why.
+ */
+#define STORE_ROW_NEXT 0
+#define STORE_ROW_STOP 1
+#define STORE_ROW_FAIL (-1)
 typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
 
 /* Run a query, handing each row of one page to fn in date_added order
@@ -244,8 +255,8 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 
 /*
  * Run q over every collection of the node (q->collection_pk, cursor and
- * limit are ignored), every page, handing each row to fn; a non-zero
- * return from fn stops the scan (TX_ERR_INTERNAL). For services that look
+ * limit are ignored), every page, handing each row to fn; STORE_ROW_STOP
+ * from fn ends the scan (TX_OK), STORE_ROW_FAIL fails it. For services that look
  * at the node as a whole (watch list, policy, alerts, directory).
  */
 tx_err store_query_every(tx_store *st, const struct store_query *q,

@@ -28,7 +28,7 @@ static int collect_row(void *ctx, const struct store_row *row)
 
 	if (json_array_size(c->out) >= WATCH_MAX_RECORDS) {
 		c->rc = TX_ERR_TOOBIG;
-		return 1;
+		return STORE_ROW_FAIL;
 	}
 	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
@@ -146,7 +146,9 @@ static json_t *find_object(tx_store *st, const char *id)
 		struct store_query q = { .collection_pk = cols[i].pk, .ids = ids,
 					 .n_ids = 1, .limit = 1 };
 		struct store_page pg;
-		store_query_objects(st, &q, found_row, &f, &pg, NULL);
+		/* a store error reads as "not found": the caller refuses */
+		if (store_query_objects(st, &q, found_row, &f, &pg, NULL) != TX_OK)
+			break;
 	}
 	free(cols);
 	return f.obj;

@@ -442,6 +442,59 @@ static void test_status_policy(void **state)
 	json_decref(good);
 }
 
+/* A row callback that has what it wants stops the query without an error
+ * (before, any non-zero return was TX_ERR_INTERNAL, so callers ignored the
+ * store's errors); one that fails fails it. */
+struct stopper {
+	int calls, stop_at, fail;
+};
+
+static int stop_row(void *ctx, const struct store_row *row)
+{
+	struct stopper *s = ctx;
+
+	(void)row;
+	if (++s->calls == s->stop_at)
+		return s->fail ? STORE_ROW_FAIL : STORE_ROW_STOP;
+	return STORE_ROW_NEXT;
+}
+
+static void test_row_callback_stop(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+
+	assert_int_equal(store_collection_ensure(st, "Stops", "", "stops", &c, &err),
+			 TX_OK);
+	struct store_item items[5];
+	json_t *objs[5];
+	for (int i = 0; i < 5; i++) {
+		objs[i] = obj(7000 + i, "2020-01-01T00:00:00Z");
+		items[i] = (struct store_item){ .obj = objs[i] };
+	}
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, 5, sid, &err),
+			 TX_OK);
+	struct store_query q = { .collection_pk = c.pk, .limit = 100 };
+	struct store_page pg;
+	struct stopper s = { .stop_at = 3 };
+	assert_int_equal(store_query_objects(st, &q, stop_row, &s, &pg, &err), TX_OK);
+	assert_int_equal(s.calls, 3);
+	assert_true(pg.stopped);
+	assert_false(pg.more);
+	assert_int_equal(pg.n, 2); /* the stopping row is not taken */
+	struct stopper e = { .stop_at = 2 };
+	assert_int_equal(store_query_every(st, &q, stop_row, &e, &err), TX_OK);
+	assert_int_equal(e.calls, 2);
+	struct stopper f = { .stop_at = 2, .fail = 1 };
+	assert_int_equal(store_query_objects(st, &q, stop_row, &f, &pg, &err),
+			 TX_ERR_INTERNAL);
+	for (int i = 0; i < 5; i++)
+		json_decref(objs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_versions_pages_and_delete),
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),
+		cmocka_unit_test(test_row_callback_stop),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
