@@ -735,7 +735,9 @@ static void test_streams_unread_bounded(void **state)
 		" (stream_window %s)\n", before, after, BACKLOG_N,
 		BACKLOG_N * BACKLOG_SIZE / 1000, after - before, STREAM_WINDOW_S);
 	assert_true(before > 0 && after > 0);
-	assert_true(after - before < 16 * 1024);
+	/* ASan's allocator keeps what is freed: there the figure says nothing */
+	if (getenv("ASAN_OPTIONS") == NULL)
+		assert_true(after - before < 16 * 1024);
 }
 
 /* What a stream client saw. */
@@ -1086,13 +1088,15 @@ static void *guess_flood(void *arg)
  * 10.7 s, then the right one still worked); a flood of guesses at unknown
  * names from four clients leaves a user with a token answered quickly
  * (before: that user's p90 went from 21 ms to 2 s). A fresh node with the
- * default settings (backoff after 5 failures). */
+ * default settings (backoff after 5 failures) but a first wait of 30 s. */
 static void test_password_guessing(void **state)
 {
 	struct node n;
 	int retry = 0, checked = 0, waited = 0, first_wait = -1;
 
-	assert_int_equal(node_create_as(&n, "JP", NULL), 0);
+	/* a first wait longer than a password check takes, also under ASan
+	 * (2.5 s there): otherwise the wait is over before the next try */
+	assert_int_equal(node_create_as(&n, "JP", "\"auth_backoff_s\": 30"), 0);
 	assert_int_equal(node_start(&n), 0);
 	for (int i = 0; i < 12; i++) {
 		long st = basic_get(&n, "reader", "wrong password 12", &retry);
