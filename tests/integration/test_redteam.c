@@ -1140,7 +1140,8 @@ static void test_password_guessing(void **state)
 	       answered, lat[10], lat[18], lat[19]);
 	for (int i = 0; i < 20; i++)
 		assert_true(lat[i] >= 0);
-	assert_true(lat[18] < 1000);
+	/* 1 s; under ASan, which makes everything 3-5 times slower, 4 s */
+	assert_true(lat[18] < (getenv("ASAN_OPTIONS") ? 4000 : 1000));
 	assert_int_equal(node_stop(&n), 0);
 	node_destroy(&n);
 }
