@@ -166,13 +166,17 @@ static void remote_of(const struct cli_args *a, struct remote_opts *ro)
 	ro->cacert = cli_opt(a, "cacert");
 }
 
+/* The options of a command that may work on a remote TAXII server. */
+#define REMOTE_OPTS \
+	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" }, \
+	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" }, \
+	{ "token", "T", 0, "bearer token" }, \
+	{ "cacert", "PEM", 0, "the server's CA certificate" }
+
 static const struct cli_opt push_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
 	{ "batch", "N", 0, "objects per request or transaction (default 1000)" },
-	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
-	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" },
-	{ "token", "T", 0, "bearer token" },
-	{ "cacert", "PEM", 0, "the server's CA certificate" },
+	REMOTE_OPTS,
 	{ NULL },
 };
 
@@ -513,10 +517,7 @@ static const struct cli_opt get_opts[] = {
 	{ "type", "T[,T...]", CLI_MANY, "only objects of these types" },
 	{ "id", "ID", 0, "only this object" },
 	{ "added-after", "TS", 0, "only objects added after this time" },
-	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" },
-	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" },
-	{ "token", "T", 0, "bearer token" },
-	{ "cacert", "PEM", 0, "the server's CA certificate" },
+	REMOTE_OPTS,
 	{ NULL },
 };
 

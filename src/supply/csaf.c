@@ -786,6 +786,23 @@ static tx_err vuln_check(struct walk *w, const json_t *v, const char *path)
 	return TX_OK;
 }
 
+/* The product named by id e, its per-vulnerability fields reset when this
+ * vulnerability (stamp) first meets it; NULL for an unknown id. */
+static struct csaf_product *stamped(struct walk *w, const json_t *e,
+				    size_t stamp)
+{
+	struct csaf_product *p = htab_get(&w->ids, json_string_value(e) ?
+					  json_string_value(e) : "");
+
+	if (p != NULL && p->v_stamp != stamp) {
+		p->v_stamp = stamp;
+		p->v_scored = 0;
+		p->v_sev = SUPPLY_SEV_UNKNOWN;
+		p->v_rem = NULL;
+	}
+	return p;
+}
+
 /*
  * Record what vulnerability v (the stamp-th of the document) says of its
  * products. Scores and remediations are spread over their products first
@@ -812,17 +829,9 @@ static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 		if (x > any)
 			any = x;
 		json_array_foreach(json_object_get(s, "products"), j, e) {
-			struct csaf_product *p = htab_get(&w->ids,
-							  json_string_value(e) ?
-							  json_string_value(e) : "");
+			struct csaf_product *p = stamped(w, e, stamp);
 			if (p == NULL)
 				continue;
-			if (p->v_stamp != stamp) {
-				p->v_stamp = stamp;
-				p->v_scored = 0;
-				p->v_sev = SUPPLY_SEV_UNKNOWN;
-				p->v_rem = NULL;
-			}
 			p->v_scored = 1;
 			if (x > p->v_sev)
 				p->v_sev = x;
@@ -833,17 +842,9 @@ static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 		const char *cat = json_string_value(json_object_get(r, "category"));
 
 		json_array_foreach(json_object_get(r, "product_ids"), j, e) {
-			struct csaf_product *p = htab_get(&w->ids,
-							  json_string_value(e) ?
-							  json_string_value(e) : "");
+			struct csaf_product *p = stamped(w, e, stamp);
 			if (p == NULL)
 				continue;
-			if (p->v_stamp != stamp) {
-				p->v_stamp = stamp;
-				p->v_scored = 0;
-				p->v_sev = SUPPLY_SEV_UNKNOWN;
-				p->v_rem = NULL;
-			}
 			if (p->v_rem == NULL ||
 			    (cat && strcmp(cat, "vendor_fix") == 0 &&
 			     strcmp(json_string_value(json_object_get(p->v_rem,
