@@ -133,8 +133,8 @@ static size_t eve_line(size_t e, size_t n_inds, char *b, size_t n)
 	if (hit) {
 		value_of(hit - 1, hk, v, sizeof(v));
 		switch (hk) {
-		case V_IP4: case V_CIDR: case V_MULTI: snprintf(dst, sizeof(dst), "%s", v); break;
-		case V_IP6: snprintf(dst, sizeof(dst), "%s", v); snprintf(src, sizeof(src), "2001:db8::1"); break;
+		case V_IP4: case V_CIDR: case V_MULTI: tx_strfmt(dst, sizeof(dst), "%s", v); break;
+		case V_IP6: tx_strfmt(dst, sizeof(dst), "%s", v); tx_strfmt(src, sizeof(src), "2001:db8::1"); break;
 		case V_DOMAIN: snprintf(dom, sizeof(dom), "%s", v); type = "dns"; break;
 		case V_MD5: case V_SHA256: type = "fileinfo"; break;
 		case V_URL: case V_URLPART: type = "http"; break;
@@ -176,7 +176,7 @@ static size_t eve_line(size_t e, size_t n_inds, char *b, size_t n)
 		value_of(rnd64() % 100000000 + 50000000, V_MD5, md5, sizeof(md5));
 		value_of(rnd64() % 100000000 + 50000000, V_SHA256, sha, sizeof(sha));
 		if (hit && hk == V_MD5)
-			snprintf(md5, sizeof(md5), "%s", v);
+			tx_strfmt(md5, sizeof(md5), "%s", v);
 		if (hit && hk == V_SHA256)
 			snprintf(sha, sizeof(sha), "%s", v);
 		len += snprintf(b + len, n - (size_t)len, ",\"http\":{\"hostname\":\"%s\",\"url\":\"/f.bin\"},"

@@ -421,7 +421,7 @@ static void print_table(const struct supply_report *rep, const char *title)
 		       "severity", "kind", "component", "advisories", "fixed");
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct supply_finding *f = &rep->findings[i];
-			char adv[64] = "-", comp[64], tier[8];
+			char adv[64] = "-", comp[64], tier[12];
 			const char *path = f->comp->path;
 			size_t len = strlen(path);
 

@@ -78,6 +78,32 @@ tx_err tx_buf_printf(struct tx_buf *b, const char *fmt, ...)
 	return TX_OK;
 }
 
+int tx_strfmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (n == 0)
+		return 1;
+	va_start(ap, fmt);
+	len = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		out[0] = '\0';
+		return 1;
+	}
+	if ((size_t)len < n)
+		return 0;
+	if (n > 3) {
+		/* back to a character boundary, so the cut is valid UTF-8 */
+		size_t end = n - 4;
+		while (end > 0 && ((unsigned char)out[end] & 0xC0) == 0x80)
+			end--;
+		memcpy(out + end, "...", 4);
+	}
+	return 1;
+}
+
 char *tx_buf_take(struct tx_buf *b)
 {
 	char *p = b->data;

@@ -123,6 +123,13 @@ tx_err tx_buf_reserve(struct tx_buf *b, size_t len);
 tx_err tx_buf_puts(struct tx_buf *b, const char *s);
 tx_err tx_buf_printf(struct tx_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * snprintf into out (n > 0 bytes) where a cut is expected and harmless
+ * (field paths, names in messages): a value that does not fit ends in
+ * "..." so that the cut shows. Returns 1 when cut, else 0.
+ */
+int tx_strfmt(char *out, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Append s as a JSON string literal (quoted, escaped). */
 tx_err tx_buf_json_string(struct tx_buf *b, const char *s);
 /* Hand the data over to the caller (who frees it) and reset b. */

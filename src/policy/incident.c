@@ -214,7 +214,7 @@ static tx_err check_enum(const struct rd *r, const json_t *o, const char *key,
 	char p[400], why[400];
 	size_t used = 0;
 
-	snprintf(p, sizeof(p), "%s%s", path, key);
+	tx_strfmt(p, sizeof(p), "%s%s", path, key);
 	if (x == NULL)
 		return required ? bad(r, p, "required property missing") : TX_OK;
 	if (json_is_string(x) && (values == NULL ||

@@ -50,7 +50,7 @@ static void prob(struct vctx *v, const char *path, const char *fmt, ...)
 	snprintf(line, sizeof(line), "%s: %s", path[0] ? path : "(document)",
 		 msg);
 	if (v->n == 0)
-		snprintf(v->first, sizeof(v->first), "%s", line);
+		tx_strfmt(v->first, sizeof(v->first), "%s", line);
 	if (v->problems != NULL && v->n < POLICY_PROBLEMS_MAX)
 		json_array_append_new(v->problems, json_string(line));
 	v->n++;
@@ -79,7 +79,7 @@ static void check_members(struct vctx *v, const char *path, const json_t *obj,
 
 static void join(char *out, size_t n, const char *path, const char *key)
 {
-	snprintf(out, n, "%s%s%s", path, path[0] ? "." : "", key);
+	tx_strfmt(out, n, "%s%s%s", path, path[0] ? "." : "", key);
 }
 
 /* A required (or optional) string of 1..max characters. */
@@ -231,7 +231,7 @@ static void check_read(struct vctx *v, const char *path, const json_t *rd)
 			const json_t *lo, *hi;
 			char bp[512];
 
-			snprintf(bp, sizeof(bp), "%s.bands[%zu]", path, i);
+			tx_strfmt(bp, sizeof(bp), "%s.bands[%zu]", path, i);
 			if (!json_is_object(b)) {
 				prob(v, bp, "must be an object");
 				continue;
@@ -269,7 +269,7 @@ static void check_read(struct vctx *v, const char *path, const json_t *rd)
 	json_object_foreach((json_t *)map, key, val) {
 		char mp[512];
 
-		snprintf(mp, sizeof(mp), "%s.%.64s", p, key);
+		tx_strfmt(mp, sizeof(mp), "%s.%.64s", p, key);
 		if (fd->kind == FACT_BOOL && strcmp(key, "true") != 0 &&
 		    strcmp(key, "false") != 0)
 			prob(v, mp, "fact \"%s\" is true or false", name);
@@ -350,7 +350,7 @@ static void check_cond(struct vctx *v, const char *path, const json_t *c,
 		}
 		for (size_t i = 0; i < json_array_size(list); i++) {
 			char cp[512];
-			snprintf(cp, sizeof(cp), "%s[%zu]", p, i);
+			tx_strfmt(cp, sizeof(cp), "%s[%zu]", p, i);
 			check_cond(v, cp, json_array_get(list, i), depth + 1);
 		}
 		return;
@@ -390,7 +390,7 @@ static void check_cond(struct vctx *v, const char *path, const json_t *c,
 			for (size_t i = 0; i < json_array_size(x); i++) {
 				const json_t *s = json_array_get(x, i);
 				char ip[512];
-				snprintf(ip, sizeof(ip), "%s[%zu]", p, i);
+				tx_strfmt(ip, sizeof(ip), "%s[%zu]", p, i);
 				if (!json_is_string(s))
 					prob(v, ip, "must be a string");
 				else if (fd->kind == FACT_STRING &&

@@ -131,7 +131,7 @@ static void check_proposal(struct entry *e)
 		return;
 	}
 	if (policy_from_json(doc, &p, NULL, &err) != TX_OK) {
-		snprintf(e->problem, sizeof(e->problem), "%s: invalid policy: %s",
+		tx_strfmt(e->problem, sizeof(e->problem), "%s: invalid policy: %s",
 			 e->id, err.msg);
 		return;
 	}

@@ -209,12 +209,12 @@ static void join(char *out, const char *prefix, const char *name)
 	if (prefix[0] == '\0')
 		snprintf(out, PATH_MAX_LEN, "%s", shown);
 	else
-		snprintf(out, PATH_MAX_LEN, "%s.%s", prefix, shown);
+		tx_strfmt(out, PATH_MAX_LEN, "%s.%s", prefix, shown);
 }
 
 static void join_index(char *out, const char *prefix, size_t i)
 {
-	snprintf(out, PATH_MAX_LEN, "%s[%zu]", prefix, i);
+	tx_strfmt(out, PATH_MAX_LEN, "%s[%zu]", prefix, i);
 }
 
 static tx_err fail(struct tx_error *err, const char *path, const char *what)

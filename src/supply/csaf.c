@@ -631,12 +631,12 @@ static tx_err tree(struct walk *w, const json_t *t)
 				&rel)) != TX_OK)
 			return rc;
 		if ((ref = htab_get(&w->ids, pref)) == NULL) {
-			snprintf(sub, sizeof(sub), "%s.product_reference", path);
+			tx_strfmt(sub, sizeof(sub), "%s.product_reference", path);
 			return bad(w->err, w->name, sub, "not a product id of the "
 				   "product tree");
 		}
 		if (htab_get(&w->ids, rel) == NULL) {
-			snprintf(sub, sizeof(sub), "%s.relates_to_product_reference",
+			tx_strfmt(sub, sizeof(sub), "%s.relates_to_product_reference",
 				 path);
 			return bad(w->err, w->name, sub, "not a product id of the "
 				   "product tree");
@@ -646,7 +646,7 @@ static tx_err tree(struct walk *w, const json_t *t)
 		ctx.name = ref->name;
 		ctx.version = ref->version;
 		ctx.range = ref->range;
-		snprintf(sub, sizeof(sub), "%s.full_product_name", path);
+		tx_strfmt(sub, sizeof(sub), "%s.full_product_name", path);
 		if ((rc = product(w, json_object_get(v, "full_product_name"), sub,
 				  &ctx, &p)) != TX_OK)
 			return rc;

@@ -254,13 +254,13 @@ static tx_err read_list(struct bctx *c, const json_t *arr, const char *path,
 		size_t slot;
 		const char *cpath, *ccat;
 
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		tx_strfmt(sub, sizeof(sub), "%s[%zu]", path, i);
 		if ((rc = read_component(c, e, sub, parent, category, &slot)))
 			return rc;
 		/* the array may move: take what the children need first */
 		cpath = c->bom->comps[slot].path;
 		ccat = c->bom->comps[slot].category;
-		snprintf(sub, sizeof(sub), "%s[%zu].components", path, i);
+		tx_strfmt(sub, sizeof(sub), "%s[%zu].components", path, i);
 		if ((rc = read_list(c, json_object_get(e, "components"), sub,
 				    cpath, ccat, depth + 1)) != TX_OK)
 			return rc;

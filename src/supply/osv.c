@@ -236,7 +236,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 
 	if (!json_is_object(r))
 		return bad(err, name, path, "must be an object");
-	snprintf(sub, sizeof(sub), "%s.type", path);
+	tx_strfmt(sub, sizeof(sub), "%s.type", path);
 	if (jstr(r, "type", &type) != 0 || type == NULL)
 		return bad(err, name, sub, "required string missing");
 	if (strcmp(type, "SEMVER") == 0)
@@ -248,7 +248,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 	else
 		return bad(err, name, sub, "not SEMVER, ECOSYSTEM or GIT");
 	events = json_object_get(r, "events");
-	snprintf(sub, sizeof(sub), "%s.events", path);
+	tx_strfmt(sub, sizeof(sub), "%s.events", path);
 	if (!json_is_array(events) || json_array_size(events) == 0)
 		return bad(err, name, sub, "must be a non-empty list");
 	if (json_array_size(events) > SUPPLY_MAX_EVENTS)
@@ -259,14 +259,14 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 	json_array_foreach(events, i, e) {
 		int found = 0;
 
-		snprintf(sub, sizeof(sub), "%s.events[%zu]", path, i);
+		tx_strfmt(sub, sizeof(sub), "%s.events[%zu]", path, i);
 		if (!json_is_object(e))
 			return bad(err, name, sub, "must be an object");
 		for (int k = 0; k < 4; k++) {
 			const char *v;
 
 			if (jstr(e, kinds[k], &v) != 0) {
-				snprintf(sub, sizeof(sub), "%s.events[%zu].%s", path,
+				tx_strfmt(sub, sizeof(sub), "%s.events[%zu].%s", path,
 					 i, kinds[k]);
 				return bad(err, name, sub, "must be a string");
 			}
@@ -277,7 +277,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 					   "introduced, fixed, last_affected, "
 					   "limit");
 			if (v[0] == '\0' || strlen(v) > 256) {
-				snprintf(sub, sizeof(sub), "%s.events[%zu].%s",
+				tx_strfmt(sub, sizeof(sub), "%s.events[%zu].%s",
 					 path, i, kinds[k]);
 				return bad(err, name, sub, "empty or too long");
 			}

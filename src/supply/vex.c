@@ -317,7 +317,7 @@ static tx_err cdx_load(struct vwalk *w, const json_t *doc)
 				return bad(w->err, w->name, apath, "must be an object");
 			if ((rc = vstr(w, af, "ref", apath, 1, &ref)) != TX_OK)
 				return rc;
-			snprintf(sub, sizeof(sub), "%s.ref", apath);
+			tx_strfmt(sub, sizeof(sub), "%s.ref", apath);
 			if ((rc = check_id(w, ref, sub)) != TX_OK)
 				return rc;
 			vers = json_object_get(af, "versions");
@@ -326,7 +326,7 @@ static tx_err cdx_load(struct vwalk *w, const json_t *doc)
 					return rc;
 				continue;
 			}
-			snprintf(sub, sizeof(sub), "%s.versions", apath);
+			tx_strfmt(sub, sizeof(sub), "%s.versions", apath);
 			if (!json_is_array(vers))
 				return bad(w->err, w->name, sub, "must be a list");
 			json_array_foreach(vers, k, ve) {

@@ -81,8 +81,10 @@ static void discovery(struct request *rq, struct reply *rp)
 	snprintf(title, sizeof(title), "trilex node %s", rq->cfg->party);
 	v = json_pack("{s:s, s:s, s:s, s:[s]}", "title", title, "description",
 		      rq->cfg->name, "default", root, "api_roots", root);
-	if (v == NULL)
-		return reply_error(rp, 500, "Internal Server Error", "out of memory");
+	if (v == NULL) {
+		reply_error(rp, 500, "Internal Server Error", "out of memory");
+		return;
+	}
 	reply_json(rp, 200, v);
 	json_decref(v);
 }
@@ -94,8 +96,10 @@ static void api_root(struct request *rq, struct reply *rp)
 			      "versions", TAXII_MEDIA_TYPE, "max_content_length",
 			      (json_int_t)rq->cfg->max_content_length);
 
-	if (v == NULL)
-		return reply_error(rp, 500, "Internal Server Error", "out of memory");
+	if (v == NULL) {
+		reply_error(rp, 500, "Internal Server Error", "out of memory");
+		return;
+	}
 	reply_json(rp, 200, v);
 	json_decref(v);
 }
@@ -118,9 +122,11 @@ static void collections(struct request *rq, struct reply *rp)
 	size_t n = 0;
 	json_t *arr = NULL, *v = NULL;
 
-	if (store_collection_list(rq->st, &rq->user, &list, &n) != TX_OK)
-		return reply_error(rp, 500, "Internal Server Error",
-				   "cannot list collections");
+	if (store_collection_list(rq->st, &rq->user, &list, &n) != TX_OK) {
+		reply_error(rp, 500, "Internal Server Error",
+			    "cannot list collections");
+		return;
+	}
 	if ((v = json_object()) == NULL || (arr = json_array()) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n; i++)
@@ -160,8 +166,7 @@ static int reply_status(struct request *rq, struct reply *rp, unsigned code,
 static void status(struct request *rq, struct reply *rp, const char *id)
 {
 	if (!tx_uuid_valid(id, strlen(id)) || reply_status(rq, rp, 200, id, 1) != 0)
-		return reply_error(rp, 404, "Not Found", "no status resource %.64s",
-				   id);
+		reply_error(rp, 404, "Not Found", "no status resource %.64s", id);
 }
 
 /* ---- pages of objects, manifests and versions ---- */
@@ -305,16 +310,20 @@ static void not_envelope(struct request *rq, struct reply *rp)
 	json_error_t jerr;
 	json_t *v;
 
-	if (rq->body_len > BAD_BODY_PARSE_MAX)
-		return reply_error(rp, 400, "Bad Request", "the body must be a"
-				   " TAXII envelope: a JSON object with an"
-				   " \"objects\" list");
+	if (rq->body_len > BAD_BODY_PARSE_MAX) {
+		reply_error(rp, 400, "Bad Request", "the body must be a"
+			    " TAXII envelope: a JSON object with an"
+			    " \"objects\" list");
+		return;
+	}
 	v = tx_json_load(rq->body ? rq->body : "", rq->body_len,
 			 JSON_REJECT_DUPLICATES, &jerr);
-	if (v == NULL)
-		return reply_error(rp, 400, "Bad Request",
-				   "malformed JSON at line %d, column %d: %s",
-				   jerr.line, jerr.column, jerr.text);
+	if (v == NULL) {
+		reply_error(rp, 400, "Bad Request",
+			    "malformed JSON at line %d, column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+		return;
+	}
 	json_decref(v);
 	reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
 		    " an object with an \"objects\" list");
@@ -374,27 +383,37 @@ static void post_objects(struct request *rq, struct reply *rp,
 	tx_err rc;
 	struct tx_error err = { 0 };
 
-	if (!c->can_write)
-		return reply_error(rp, 403, "Forbidden",
-				   "you may not write to collection %s", c->id);
-	if (rq->user.peer[0] == '\0' && store_inbox_party(c) != NULL)
-		return reply_error(rp, 403, "Forbidden", "collection %s is the"
-				   " inbox of partner %s: only its signed objects"
-				   " go there", c->alias, store_inbox_party(c));
+	if (!c->can_write) {
+		reply_error(rp, 403, "Forbidden",
+			    "you may not write to collection %s", c->id);
+		return;
+	}
+	if (rq->user.peer[0] == '\0' && store_inbox_party(c) != NULL) {
+		reply_error(rp, 403, "Forbidden", "collection %s is the"
+			    " inbox of partner %s: only its signed objects"
+			    " go there", c->alias, store_inbox_party(c));
+		return;
+	}
 	rc = tx_json_array_spans_max(body, rq->body_len, "objects",
 				     (size_t)rq->cfg->max_envelope_objects,
 				     &spans, &n_spans);
-	if (rc == TX_ERR_TOOBIG)
-		return reply_error(rp, 413, "Request Entity Too Large",
-				   "the envelope has more than %lld objects"
-				   " (max_envelope_objects); send them in"
-				   " several requests",
-				   (long long)rq->cfg->max_envelope_objects);
-	if (rc == TX_ERR_NOMEM)
-		return reply_error(rp, 500, "Internal Server Error",
-				   "out of memory");
-	if (rc != TX_OK)
-		return not_envelope(rq, rp);
+	if (rc == TX_ERR_TOOBIG) {
+		reply_error(rp, 413, "Request Entity Too Large",
+			    "the envelope has more than %lld objects"
+			    " (max_envelope_objects); send them in"
+			    " several requests",
+			    (long long)rq->cfg->max_envelope_objects);
+		return;
+	}
+	if (rc == TX_ERR_NOMEM) {
+		reply_error(rp, 500, "Internal Server Error",
+			    "out of memory");
+		return;
+	}
+	if (rc != TX_OK) {
+		not_envelope(rq, rp);
+		return;
+	}
 	/* Around the list: before its first element and after its last (what
 	 * is between elements is commas and spaces, no values). */
 	outside = n_spans == 0 ? rq->body_len :
@@ -485,15 +504,21 @@ static void delete_object(struct request *rq, struct reply *rp,
 	struct tx_error err = { 0 };
 	tx_err rc;
 
-	if (!c->can_write)
-		return reply_error(rp, 403, "Forbidden",
-				   "you may not delete from collection %s", c->id);
+	if (!c->can_write) {
+		reply_error(rp, 403, "Forbidden",
+			    "you may not delete from collection %s", c->id);
+		return;
+	}
 	f->q.collection_pk = c->pk;
 	rc = store_delete_object(rq->st, &f->q, oid, &err);
-	if (rc == TX_ERR_NOTFOUND)
-		return reply_error(rp, 404, "Not Found", "no object %s", oid);
-	if (rc != TX_OK)
-		return reply_error(rp, 500, "Internal Server Error", "delete failed");
+	if (rc == TX_ERR_NOTFOUND) {
+		reply_error(rp, 404, "Not Found", "no object %s", oid);
+		return;
+	}
+	if (rc != TX_OK) {
+		reply_error(rp, 500, "Internal Server Error", "delete failed");
+		return;
+	}
 	rp->status = 200;
 }
 
@@ -505,42 +530,60 @@ static void collection_routes(struct request *rq, struct reply *rp,
 	struct filters f;
 	const char *cid = r->seg[2];
 
-	if (store_collection_get(rq->st, &rq->user, cid, &c) != TX_OK)
-		return reply_error(rp, 404, "Not Found", "no collection %.64s", cid);
+	if (store_collection_get(rq->st, &rq->user, cid, &c) != TX_OK) {
+		reply_error(rp, 404, "Not Found", "no collection %.64s", cid);
+		return;
+	}
 	if (r->n == 3) {
 		json_t *v;
-		if (!method_is(rq, "GET"))
-			return not_allowed(rp, rq, "GET");
-		if ((v = collection_json(&c)) == NULL)
-			return reply_error(rp, 500, "Internal Server Error", "no memory");
+		if (!method_is(rq, "GET")) {
+			not_allowed(rp, rq, "GET");
+			return;
+		}
+		if ((v = collection_json(&c)) == NULL) {
+			reply_error(rp, 500, "Internal Server Error", "no memory");
+			return;
+		}
 		reply_json(rp, 200, v);
 		json_decref(v);
 		return;
 	}
 	const char *what = r->seg[3];
 	int objects = strcmp(what, "objects") == 0;
-	if (!objects && strcmp(what, "manifest") != 0)
-		return reply_error(rp, 404, "Not Found", "no endpoint %.64s", what);
-	if (r->n == 4 && objects && method_is(rq, "POST"))
-		return post_objects(rq, rp, &c);
+	if (!objects && strcmp(what, "manifest") != 0) {
+		reply_error(rp, 404, "Not Found", "no endpoint %.64s", what);
+		return;
+	}
+	if (r->n == 4 && objects && method_is(rq, "POST")) {
+		post_objects(rq, rp, &c);
+		return;
+	}
 	if (r->n > (objects ? 6 : 4) ||
-	    (r->n == 6 && strcmp(r->seg[5], "versions") != 0))
-		return reply_error(rp, 404, "Not Found", "no such endpoint");
-	if (r->n >= 5 && !stix_id_valid(r->seg[4], NULL))
-		return reply_error(rp, 404, "Not Found",
-				   "%.100s is not a STIX identifier", r->seg[4]);
+	    (r->n == 6 && strcmp(r->seg[5], "versions") != 0)) {
+		reply_error(rp, 404, "Not Found", "no such endpoint");
+		return;
+	}
+	if (r->n >= 5 && !stix_id_valid(r->seg[4], NULL)) {
+		reply_error(rp, 404, "Not Found",
+			    "%.100s is not a STIX identifier", r->seg[4]);
+		return;
+	}
 	if (r->n == 5 && method_is(rq, "DELETE")) {
 		if (parse_args(rq, rp, &f) == 0)
 			delete_object(rq, rp, &f, &c, r->seg[4]);
 		filters_free(&f);
 		return;
 	}
-	if (!method_is(rq, "GET"))
-		return not_allowed(rp, rq, r->n == 4 && objects ? "GET, POST" :
-					   r->n == 5 ? "GET, DELETE" : "GET");
-	if (!c.can_read)
-		return reply_error(rp, 403, "Forbidden",
-				   "you may not read collection %s", c.id);
+	if (!method_is(rq, "GET")) {
+		not_allowed(rp, rq, r->n == 4 && objects ? "GET, POST" :
+				    r->n == 5 ? "GET, DELETE" : "GET");
+		return;
+	}
+	if (!c.can_read) {
+		reply_error(rp, 403, "Forbidden",
+			    "you may not read collection %s", c.id);
+		return;
+	}
 	if (parse_args(rq, rp, &f) != 0)
 		goto out;
 	f.q.collection_pk = c.pk;
@@ -794,7 +837,7 @@ const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
 int routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url)
 {
 	return strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0 ||
-	       routes_ext_find(exts, n_exts, url, NULL) != NULL;
+	routes_ext_find(exts, n_exts, url, NULL) != NULL;
 }
 
 int routes_permit(const struct taxii_ext *exts, size_t n_exts,

@@ -244,7 +244,7 @@ int node_create_as(struct node *n, const char *party, const char *extra)
 	if (mkdtemp(tmpl) == NULL)
 		return -1;
 	snprintf(n->dir, sizeof(n->dir), "%s/node", tmpl);
-	snprintf(n->cacert, sizeof(n->cacert), "%s/tls/cert.pem", n->dir);
+	tx_strfmt(n->cacert, sizeof(n->cacert), "%s/tls/cert.pem", n->dir);
 	n->port = harness_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n->port);
 	snprintf(n->base, sizeof(n->base), "https://127.0.0.1:%d", n->port);

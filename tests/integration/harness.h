@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "core/core.h"
+
 #define ADMIN_PASSWORD "correct horse battery staple"
 #define READER_PASSWORD "reader password 1"
 #define NOBODY_PASSWORD "nobody password 1"

@@ -52,7 +52,7 @@ static void test_backup_under_load_and_restore(void **state)
 	long final = node_versions(n.dir);
 	assert_int_equal(final - base, total);
 
-	snprintf(path, sizeof(path), "%s/backup.json", bk);
+	tx_strfmt(path, sizeof(path), "%s/backup.json", bk);
 	json_t *m = json_load_file(path, 0, NULL);
 	assert_non_null(m);
 	long in_backup = (long)json_integer_value(json_object_get(m, "objects"));
@@ -64,7 +64,7 @@ static void test_backup_under_load_and_restore(void **state)
 	struct stat sb;
 	assert_int_equal(stat(bk, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
-	snprintf(path, sizeof(path), "%s/trilex.db", bk);
+	tx_strfmt(path, sizeof(path), "%s/trilex.db", bk);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 
@@ -91,8 +91,8 @@ static void test_backup_under_load_and_restore(void **state)
 	/* the restored node serves what it holds, with the same identity */
 	node_stop(&n);
 	r = n;
-	snprintf(r.dir, sizeof(r.dir), "%s", rdir);
-	snprintf(r.cacert, sizeof(r.cacert), "%s/tls/cert.pem", rdir);
+	tx_strfmt(r.dir, sizeof(r.dir), "%s", rdir);
+	tx_strfmt(r.cacert, sizeof(r.cacert), "%s/tls/cert.pem", rdir);
 	assert_int_equal(node_start(&r), 0);
 	struct http_resp resp;
 	char get[256];
@@ -105,7 +105,7 @@ static void test_backup_under_load_and_restore(void **state)
 	node_stop(&r);
 
 	/* a file changed after the backup is found */
-	snprintf(path, sizeof(path), "%s/node.json", bk);
+	tx_strfmt(path, sizeof(path), "%s/node.json", bk);
 	FILE *f = fopen(path, "a");
 	assert_non_null(f);
 	fputs(" ", f);

@@ -224,7 +224,7 @@ static void test_push_interrupted(void **state)
 	long base = node_versions(n.dir);
 	pid_t pid = push_started(&n, 100000, total, 100, base);
 	assert_true(pid > 0);
-	snprintf(path, sizeof(path), "%s/push-100000.json", n.dir);
+	tx_strfmt(path, sizeof(path), "%s/push-100000.json", n.dir);
 	snprintf(outp, sizeof(outp), "%s/push.out", n.dir);
 	snprintf(errp, sizeof(errp), "%s/push.err", n.dir);
 	kill(pid, SIGINT);

@@ -119,7 +119,7 @@ static void test_init_into_existing_folder(void **state)
 	assert_int_equal(mode_of(dir), 0755);
 	memset(&n, 0, sizeof(n));
 	snprintf(n.dir, sizeof(n.dir), "%s", dir);
-	snprintf(n.cacert, sizeof(n.cacert), "%s/tls/cert.pem", dir);
+	tx_strfmt(n.cacert, sizeof(n.cacert), "%s/tls/cert.pem", dir);
 	snprintf(n.party, sizeof(n.party), "JP");
 	assert_true((n.port = free_port()) > 0);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", n.port);

@@ -436,9 +436,9 @@ static void test_match_follow(void **state)
 		"\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\",\"src_port\":1,"
 		"\"dest_ip\":\"203.0.113.77\",\"dest_port\":443,\"proto\":\"TCP\"}\n";
 
-	snprintf(eve, sizeof(eve), "%s/../follow-eve.jsonl", N.dir);
-	snprintf(out, sizeof(out), "%s/../follow.out", N.dir);
-	snprintf(err, sizeof(err), "%s/../follow.err", N.dir);
+	tx_strfmt(eve, sizeof(eve), "%s/../follow-eve.jsonl", N.dir);
+	tx_strfmt(out, sizeof(out), "%s/../follow.out", N.dir);
+	tx_strfmt(err, sizeof(err), "%s/../follow.err", N.dir);
 	post(json_pack("[o]", indicator("0000000f0a01", "[ipv4-addr:value = '198.51.100.77']",
 					"stix")), &r);
 	assert_int_equal(r.status, 202);

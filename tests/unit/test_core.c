@@ -120,6 +120,24 @@ static void test_uuid5(void **state)
 	assert_string_equal(u, "0198f97b-e65d-5025-87e5-58bc39d4bdb4");
 }
 
+/* A cut that is expected ends in "...", on a character boundary. */
+static void test_strfmt(void **state)
+{
+	char b[8];
+
+	assert_int_equal(tx_strfmt(b, sizeof(b), "%s.%d", "ab", 1), 0);
+	assert_string_equal(b, "ab.1");
+	assert_int_equal(tx_strfmt(b, sizeof(b), "%s", "abcdefg"), 0);
+	assert_string_equal(b, "abcdefg");
+	assert_int_equal(tx_strfmt(b, sizeof(b), "%s[%zu]", "abcdef", (size_t)12), 1);
+	assert_string_equal(b, "abcd...");
+	/* "ab" then a 3-byte character cut in the middle: it goes whole */
+	assert_int_equal(tx_strfmt(b, sizeof(b), "ab\xe6\x97\xa5\xe6\x9c\xac"), 1);
+	assert_string_equal(b, "ab...");
+	assert_int_equal(tx_strfmt(b, 3, "%s", "abcdef"), 1);
+	assert_string_equal(b, "ab");
+}
+
 static void test_buf_cap(void **state)
 {
 	struct tx_buf b;
@@ -604,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_sha1),
 		cmocka_unit_test(test_uuid5),
+		cmocka_unit_test(test_strfmt),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_config),

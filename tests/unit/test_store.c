@@ -324,7 +324,7 @@ static void test_collection_ensure_races(void **state)
 		tx_store *fresh = NULL;
 
 		snprintf(db, sizeof(db), "%s/race%d.db", dir, round);
-		snprintf(path, sizeof(path), "%s", db);
+		tx_strfmt(path, sizeof(path), "%s", db);
 		assert_int_equal(store_open(path, 1, &fresh, NULL), TX_OK);
 		store_close(fresh);
 		assert_int_equal(pipe(barrier), 0);
