@@ -72,10 +72,9 @@ static int init_run(const struct cli_args *a)
 		return cli_fail("--party or --name is too long");
 	snprintf(cfg.party, sizeof(cfg.party), "%s", party);
 	snprintf(cfg.name, sizeof(cfg.name), "%s", name);
-	for (const char *p = party; *p; p++)
-		if (*p < 'A' || *p > 'Z' || strlen(party) < 2)
-			return cli_fail("--party: \"%s\" must be 2 to 7 upper-case"
-					" letters (JP, UK, US, ...)", party);
+	if (!tx_party_valid(party))
+		return cli_fail("--party: \"%s\" must be 2 to 7 upper-case"
+				" letters (JP, UK, US, ...)", party);
 	if (listen && tx_config_set_listen(&cfg, listen, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	/* Everything made here is the node's own: files 0600, folders 0700,

@@ -165,17 +165,22 @@ static tx_err check_public_url(char *url, struct tx_error *err)
 	return TX_OK;
 }
 
-static tx_err check_party(const char *party, struct tx_error *err)
+int tx_party_valid(const char *p)
 {
-	size_t n = strlen(party);
+	size_t n = p ? strnlen(p, 8) : 0;
 
 	if (n < 2 || n > 7)
-		goto bad;
+		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (party[i] < 'A' || party[i] > 'Z')
-			goto bad;
-	return TX_OK;
-bad:
+		if (p[i] < 'A' || p[i] > 'Z')
+			return 0;
+	return 1;
+}
+
+static tx_err check_party(const char *party, struct tx_error *err)
+{
+	if (tx_party_valid(party))
+		return TX_OK;
 	return tx_error_set(err, TX_ERR_INVALID,
 			    "party: \"%s\" must be 2 to 7 upper-case letters", party);
 }

@@ -265,6 +265,8 @@ json_t *tx_json_load(const char *text, size_t len, size_t flags,
 /* ---- node configuration, DIR/node.json (core/config.c) ---- */
 
 #define TX_PARTY_MAX 8
+/* Whether p is a party code: 2 to 7 upper-case ASCII letters (NULL: no). */
+int tx_party_valid(const char *p);
 #define TX_NAME_MAX 128
 #define TX_HOST_MAX 256
 

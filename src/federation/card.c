@@ -89,11 +89,10 @@ tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
 	    !(sk = field(card, "signing_key", 80, err)) ||
 	    !(xk = field(card, "sealing_key", 80, err)))
 		return TX_ERR_INVALID;
-	for (const char *c = party; *c; c++)
-		if (*c < 'A' || *c > 'Z' || strlen(party) < 2)
-			return tx_error_set(err, TX_ERR_INVALID, "peer card: party:"
-					    " \"%s\" is not 2-7 upper-case letters",
-					    party);
+	if (!tx_party_valid(party))
+		return tx_error_set(err, TX_ERR_INVALID, "peer card: party:"
+				    " \"%s\" is not 2-7 upper-case letters",
+				    party);
 	if (strncmp(u, "https://", 8) != 0 || strlen(u) >= sizeof(p->url))
 		return tx_error_set(err, TX_ERR_INVALID, "peer card: url: \"%s\" is"
 				    " not an https:// URL", u);

@@ -50,24 +50,13 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static int party_valid(const char *p)
-{
-	size_t n = p ? strlen(p) : 0;
-
-	if (n < 2 || n > 7)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < 'A' || p[i] > 'Z')
-			return 0;
-	return 1;
-}
 
 static void set_add(json_t *set, const char *p)
 {
 	size_t i;
 	json_t *x;
 
-	if (!party_valid(p))
+	if (!tx_party_valid(p))
 		return;
 	json_array_foreach(set, i, x)
 		if (strcmp(json_string_value(x), p) == 0)
@@ -204,7 +193,7 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			struct approval a = { sget(o, "policy_version"),
 					      sget(o, "policy_digest"),
 					      sget(o, "party"), sget(o, "created") };
-			if (!a.version || !a.digest || !party_valid(a.party) ||
+			if (!a.version || !a.digest || !tx_party_valid(a.party) ||
 			    strcmp(a.party, actual) != 0)
 				continue; /* not that party's own approval */
 			for (j = 0; j < reg->na; j++)
@@ -470,7 +459,7 @@ tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
 	if ((set = json_array()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n_parties; i++) {
-		if (!party_valid(parties[i])) {
+		if (!tx_party_valid(parties[i])) {
 			json_decref(set);
 			return tx_error_set(err, TX_ERR_INVALID, "party \"%s\": 2-7"
 					    " upper-case letters", parties[i]);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stix/stix_int.h"
+#include "stix/internal.h"
 
 #define P(n, k, f) { .name = (n), .kind = (k), .flags = (f) }
 #define PA(n, k, f, a) { .name = (n), .kind = (k), .flags = (f), .arg = (a) }

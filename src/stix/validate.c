@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stix/stix_int.h"
+#include "stix/internal.h"
 
 #define MAX_DEPTH 4
 #define PATH_MAX_LEN 320

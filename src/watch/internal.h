@@ -6,7 +6,6 @@
 
 #define WATCH_DAY_US (86400LL * 1000000LL)
 
-int watch_party_valid(const char *p);
 int watch_actor_id(const char *id);
 int watch_target_id(const char *id);
 int watch_risk_valid(const char *s);

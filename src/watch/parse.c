@@ -82,18 +82,6 @@ int watch_is_country(const char *s)
 	return 0;
 }
 
-int watch_party_valid(const char *p)
-{
-	size_t n = p ? strlen(p) : 0;
-
-	if (n < 2 || n > 7)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < 'A' || p[i] > 'Z')
-			return 0;
-	return 1;
-}
-
 int watch_actor_id(const char *id)
 {
 	return id != NULL && (stix_id_valid(id, "threat-actor") ||
@@ -357,13 +345,13 @@ tx_err watch_proposal_check(const json_t *obj, struct tx_error *err)
 		resp = json_string_value(json_object_get(obj, "responsible_party"));
 		if (resp == NULL && json_object_get(obj, "responsible_party") == NULL)
 			return bad(err, "responsible_party", "required property missing");
-		if (!watch_party_valid(resp))
+		if (!tx_party_valid(resp))
 			return bad(err, "responsible_party", "not a party code (2-7"
 				   " upper-case letters)");
 	}
 	if (json_object_get(obj, "backup_party")) {
 		backup = json_string_value(json_object_get(obj, "backup_party"));
-		if (!watch_party_valid(backup))
+		if (!tx_party_valid(backup))
 			return bad(err, "backup_party", "not a party code");
 		if (resp && strcmp(resp, backup) == 0)
 			return bad(err, "backup_party", "the same as responsible_party");
@@ -383,7 +371,7 @@ tx_err watch_proposal_check(const json_t *obj, struct tx_error *err)
 				    WATCH_MAX_PARTIES);
 	json_array_foreach(parties, i, e) {
 		snprintf(path, sizeof(path), "parties[%zu]", i);
-		if (!watch_party_valid(json_string_value(e)))
+		if (!tx_party_valid(json_string_value(e)))
 			return bad(err, path, "not a party code (2-7 upper-case"
 				   " letters)");
 		for (size_t j = 0; j < i; j++)

@@ -764,7 +764,7 @@ static tx_err read_records(watch_state *s, const struct watch_record *records,
 	for (size_t i = 0; i < n; i++) {
 		const json_t *o = records[i].obj;
 		const char *t = tx_json_str(o, "type"), *party = records[i].party;
-		if (t == NULL || !watch_party_valid(party))
+		if (t == NULL || !tx_party_valid(party))
 			continue;
 		json_array_append(s->keep, (json_t *)o);
 		if (strcmp(t, WATCH_PROPOSAL_TYPE) == 0 && tx_json_str(o, "id")) {

@@ -120,6 +120,20 @@ static void test_uuid5(void **state)
 	assert_string_equal(u, "0198f97b-e65d-5025-87e5-58bc39d4bdb4");
 }
 
+/* The one party-code check every module uses. */
+static void test_party_valid(void **state)
+{
+	assert_true(tx_party_valid("JP"));
+	assert_true(tx_party_valid("ABCDEFG"));
+	assert_false(tx_party_valid("ABCDEFGH"));
+	assert_false(tx_party_valid("J"));
+	assert_false(tx_party_valid(""));
+	assert_false(tx_party_valid(NULL));
+	assert_false(tx_party_valid("jp"));
+	assert_false(tx_party_valid("J P"));
+	assert_false(tx_party_valid("\xc3\x89U")); /* not ASCII */
+}
+
 /* A cut that is expected ends in "...", on a character boundary. */
 static void test_strfmt(void **state)
 {
@@ -622,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_sha1),
 		cmocka_unit_test(test_uuid5),
+		cmocka_unit_test(test_party_valid),
 		cmocka_unit_test(test_strfmt),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_parse_int),

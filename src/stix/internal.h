@@ -1,5 +1,5 @@
 /*
- * stix/stix_int.h: private to the stix module.
+ * stix/internal.h: private to the stix module.
  *
  * The property tables that describe every STIX 2.1 object type and
  * predefined SCO extension (stix/types.c), and the few helpers the
