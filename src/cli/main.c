@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "taxii/taxii.h"
 
 static const struct cmd *const commands[] = {
 	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock, &cmd_token_create, &cmd_collection_add,
@@ -51,6 +52,43 @@ static void help_markdown(void)
 		cell(u);
 		printf("` | ");
 		cell(commands[i]->summary);
+		printf(" |\n");
+	}
+}
+
+/* The README's TAXII endpoint table: `trilex help --endpoints`, from the
+ * route rows of taxii/routes.c (the API root as a new node has it). */
+static void help_endpoints(void)
+{
+	static const char *const names[][2] = {
+		{ "{status}", "{status-id}" }, { "{collection}", "{id}" },
+		{ "{object}", "{object-id}" },
+	};
+	struct tx_config cfg;
+	const char *path, *methods, *doc;
+	size_t n = taxii_route_doc(0, &path, &methods, &doc);
+
+	tx_config_defaults(&cfg);
+	printf("| endpoint | methods |\n|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		taxii_route_doc(i, &path, &methods, &doc);
+		printf("| `/");
+		for (const char *p = path; *p;) {
+			size_t len = strcspn(p, "/");
+			const char *w = NULL;
+			if (len == 6 && strncmp(p, "{root}", 6) == 0)
+				w = cfg.api_root;
+			for (size_t k = 0; w == NULL && k < 3; k++)
+				if (strlen(names[k][0]) == len &&
+				    strncmp(p, names[k][0], len) == 0)
+					w = names[k][1];
+			printf("%.*s/", (int)(w ? strlen(w) : len), w ? w : p);
+			p += len;
+			if (*p == '/')
+				p++;
+		}
+		printf("` | ");
+		cell(doc);
 		printf(" |\n");
 	}
 }
@@ -164,6 +202,11 @@ int main(int argc, char **argv)
 		if (argc >= 3 && strcmp(argv[1], "help") == 0 &&
 		    strcmp(argv[2], "--markdown") == 0) {
 			help_markdown();
+			return 0;
+		}
+		if (argc >= 3 && strcmp(argv[1], "help") == 0 &&
+		    strcmp(argv[2], "--endpoints") == 0) {
+			help_endpoints();
 			return 0;
 		}
 		help(argc < 2 ? stderr : stdout);

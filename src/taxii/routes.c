@@ -54,6 +54,8 @@ static int split_path(const char *url, struct route *r)
 	return 0;
 }
 
+static int method_listed(const char *list, const char *method);
+
 static int method_is(const struct request *rq, const char *m)
 {
 	return strcmp(rq->method, m) == 0;
@@ -523,124 +525,239 @@ static void delete_object(struct request *rq, struct reply *rp,
 }
 
 /* Everything under /{root}/collections/{id}/. */
-static void collection_routes(struct request *rq, struct reply *rp,
-			      struct route *r)
-{
-	struct store_collection c;
-	struct filters f;
-	const char *cid = r->seg[2];
+/* ---- the TAXII routes, one row each ---- */
 
-	if (store_collection_get(rq->st, &rq->user, cid, &c) != TX_OK) {
-		reply_error(rp, 404, "Not Found", "no collection %.64s", cid);
+/* The parameters of a route's path, resolved before its handler runs. */
+struct route_params {
+	const char *status;          /* {status}: as given */
+	const char *collection;      /* {collection}: as given, then */
+	struct store_collection c;   /* the one the caller sees */
+	const char *object;          /* {object}: a valid STIX id */
+};
+
+typedef void (*route_fn)(struct request *rq, struct reply *rp,
+			 struct route_params *p);
+
+struct taxii_route {
+	/* Segments; "{root}" is the API root, "{status}", "{collection}"
+	 * (404 unless the caller may read or write it) and "{object}" (404
+	 * unless a STIX id) are parameters. */
+	const char *path;
+	const char *methods;         /* what Allow says on a 405 */
+	route_fn fn;
+	const char *doc;             /* the README's line (help --endpoints) */
+};
+
+static void r_discovery(struct request *rq, struct reply *rp,
+			struct route_params *p)
+{
+	discovery(rq, rp);
+}
+
+static void r_api_root(struct request *rq, struct reply *rp,
+		       struct route_params *p)
+{
+	api_root(rq, rp);
+}
+
+static void r_status(struct request *rq, struct reply *rp,
+		     struct route_params *p)
+{
+	status(rq, rp, p->status);
+}
+
+static void r_collections(struct request *rq, struct reply *rp,
+			  struct route_params *p)
+{
+	collections(rq, rp);
+}
+
+static void r_collection(struct request *rq, struct reply *rp,
+			 struct route_params *p)
+{
+	json_t *v = collection_json(&p->c);
+
+	if (v == NULL) {
+		reply_error(rp, 500, "Internal Server Error", "no memory");
 		return;
 	}
-	if (r->n == 3) {
-		json_t *v;
-		if (!method_is(rq, "GET")) {
-			not_allowed(rp, rq, "GET");
-			return;
-		}
-		if ((v = collection_json(&c)) == NULL) {
-			reply_error(rp, 500, "Internal Server Error", "no memory");
-			return;
-		}
-		reply_json(rp, 200, v);
-		json_decref(v);
-		return;
-	}
-	const char *what = r->seg[3];
-	int objects = strcmp(what, "objects") == 0;
-	if (!objects && strcmp(what, "manifest") != 0) {
-		reply_error(rp, 404, "Not Found", "no endpoint %.64s", what);
-		return;
-	}
-	if (r->n == 4 && objects && method_is(rq, "POST")) {
-		post_objects(rq, rp, &c);
-		return;
-	}
-	if (r->n > (objects ? 6 : 4) ||
-	    (r->n == 6 && strcmp(r->seg[5], "versions") != 0)) {
-		reply_error(rp, 404, "Not Found", "no such endpoint");
-		return;
-	}
-	if (r->n >= 5 && !stix_id_valid(r->seg[4], NULL)) {
-		reply_error(rp, 404, "Not Found",
-			    "%.100s is not a STIX identifier", r->seg[4]);
-		return;
-	}
-	if (r->n == 5 && method_is(rq, "DELETE")) {
-		if (parse_args(rq, rp, &f) == 0)
-			delete_object(rq, rp, &f, &c, r->seg[4]);
-		filters_free(&f);
-		return;
-	}
-	if (!method_is(rq, "GET")) {
-		not_allowed(rp, rq, r->n == 4 && objects ? "GET, POST" :
-				    r->n == 5 ? "GET, DELETE" : "GET");
-		return;
-	}
-	if (!c.can_read) {
+	reply_json(rp, 200, v);
+	json_decref(v);
+}
+
+/* A GET of a page: the collection must be readable; object (may be NULL)
+ * narrows it to one object's versions. */
+static void read_page(struct request *rq, struct reply *rp,
+		      struct route_params *p, enum page_kind kind)
+{
+	struct filters f;
+	const char *id[1] = { p->object };
+
+	if (!p->c.can_read) {
 		reply_error(rp, 403, "Forbidden",
-			    "you may not read collection %s", c.id);
+			    "you may not read collection %s", p->c.id);
 		return;
 	}
 	if (parse_args(rq, rp, &f) != 0)
 		goto out;
-	f.q.collection_pk = c.pk;
-	if (r->n == 4) {
-		page(rq, rp, &f, objects ? PAGE_OBJECTS : PAGE_MANIFEST, 0);
+	f.q.collection_pk = p->c.pk;
+	if (p->object == NULL) {
+		page(rq, rp, &f, kind, 0);
 		goto out;
 	}
 	/* One object: match[id] is the path's; versions lists them all. */
-	const char *id[1] = { r->seg[4] };
 	f.q.ids = id;
 	f.q.n_ids = 1;
 	f.q.n_types = 0;
-	if (r->n == 6) {
+	if (kind == PAGE_VERSIONS) {
 		memset(&f.q.versions, 0, sizeof(f.q.versions));
 		f.q.versions.all = 1;
 	}
-	page(rq, rp, &f, r->n == 6 ? PAGE_VERSIONS : PAGE_OBJECTS, 1);
+	page(rq, rp, &f, kind, 1);
 out:
 	filters_free(&f);
+}
+
+static void r_objects(struct request *rq, struct reply *rp,
+		      struct route_params *p)
+{
+	if (method_is(rq, "POST"))
+		post_objects(rq, rp, &p->c);
+	else
+		read_page(rq, rp, p, PAGE_OBJECTS);
+}
+
+static void r_object(struct request *rq, struct reply *rp,
+		     struct route_params *p)
+{
+	struct filters f;
+
+	if (!method_is(rq, "DELETE")) {
+		read_page(rq, rp, p, PAGE_OBJECTS);
+		return;
+	}
+	if (parse_args(rq, rp, &f) == 0)
+		delete_object(rq, rp, &f, &p->c, p->object);
+	filters_free(&f);
+}
+
+static void r_versions(struct request *rq, struct reply *rp,
+		       struct route_params *p)
+{
+	read_page(rq, rp, p, PAGE_VERSIONS);
+}
+
+static void r_manifest(struct request *rq, struct reply *rp,
+		       struct route_params *p)
+{
+	read_page(rq, rp, p, PAGE_MANIFEST);
+}
+
+static const struct taxii_route taxii_routes[] = {
+	{ "taxii2", "GET", r_discovery, "GET discovery" },
+	{ "{root}", "GET", r_api_root,
+	  "GET API root (`max_content_length` included)" },
+	{ "{root}/status/{status}", "GET", r_status,
+	  "GET the status of a POST (only its author and admins see it)" },
+	{ "{root}/collections", "GET", r_collections,
+	  "GET the collections you may read or write" },
+	{ "{root}/collections/{collection}", "GET", r_collection,
+	  "GET one collection (its id or alias)" },
+	{ "{root}/collections/{collection}/objects", "GET, POST", r_objects,
+	  "GET a page of objects, POST an envelope" },
+	{ "{root}/collections/{collection}/objects/{object}", "GET, DELETE",
+	  r_object, "GET an object, DELETE it on this node only (all versions,"
+	  " or those `match[version]` selects)" },
+	{ "{root}/collections/{collection}/objects/{object}/versions", "GET",
+	  r_versions, "GET its versions" },
+	{ "{root}/collections/{collection}/manifest", "GET", r_manifest,
+	  "GET a page of manifest records" },
+};
+#define N_TAXII_ROUTES (sizeof(taxii_routes) / sizeof(taxii_routes[0]))
+
+size_t taxii_route_doc(size_t i, const char **path, const char **methods,
+		       const char **doc)
+{
+	if (i >= N_TAXII_ROUTES)
+		return N_TAXII_ROUTES;
+	*path = taxii_routes[i].path;
+	*methods = taxii_routes[i].methods;
+	*doc = taxii_routes[i].doc;
+	return N_TAXII_ROUTES;
+}
+
+/* Whether the path segments of r fit row t's pattern; fills p's texts. */
+static int route_fits(const struct taxii_route *t, const struct route *r,
+		      const char *api_root, struct route_params *p)
+{
+	const char *s = t->path;
+	int i = 0;
+
+	for (; *s; i++) {
+		size_t len = strcspn(s, "/");
+		if (i >= r->n)
+			return 0;
+		if (len == 6 && strncmp(s, "{root}", 6) == 0) {
+			if (strcmp(r->seg[i], api_root) != 0)
+				return 0;
+		} else if (len == 8 && strncmp(s, "{status}", 8) == 0) {
+			p->status = r->seg[i];
+		} else if (len == 8 && strncmp(s, "{object}", 8) == 0) {
+			p->object = r->seg[i];
+		} else if (len == 12 && strncmp(s, "{collection}", 12) == 0) {
+			p->collection = r->seg[i]; /* looked up once found */
+		} else if (strlen(r->seg[i]) != len ||
+			   strncmp(s, r->seg[i], len) != 0) {
+			return 0;
+		}
+		s += len;
+		if (*s == '/')
+			s++;
+	}
+	return i == r->n;
 }
 
 void routes_dispatch(struct request *rq, struct reply *rp)
 {
 	struct route r;
+	struct route_params p;
+	const struct taxii_route *t = NULL;
 
 	if (split_path(rq->url, &r) != 0) {
 		reply_error(rp, 404, "Not Found", "no such endpoint");
 		goto out;
 	}
-	if (r.n == 1 && strcmp(r.seg[0], "taxii2") == 0) {
-		if (!method_is(rq, "GET"))
-			not_allowed(rp, rq, "GET");
+	for (size_t i = 0; i < N_TAXII_ROUTES && t == NULL; i++) {
+		memset(&p, 0, sizeof(p));
+		if (route_fits(&taxii_routes[i], &r, rq->cfg->api_root, &p))
+			t = &taxii_routes[i];
+	}
+	if (t == NULL) {
+		if (r.n == 0 || (strcmp(r.seg[0], rq->cfg->api_root) != 0 &&
+				 strcmp(r.seg[0], "taxii2") != 0))
+			reply_error(rp, 404, "Not Found", "no API root %.64s",
+				    r.n ? r.seg[0] : "/");
 		else
-			discovery(rq, rp);
+			reply_error(rp, 404, "Not Found", "no such endpoint");
 		goto out;
 	}
-	if (r.n == 0 || strcmp(r.seg[0], rq->cfg->api_root) != 0) {
-		reply_error(rp, 404, "Not Found", "no API root %.64s",
-			    r.n ? r.seg[0] : "/");
+	/* The path's parameters first (404), then the method (405). */
+	if (p.collection != NULL &&
+	    store_collection_get(rq->st, &rq->user, p.collection, &p.c) != TX_OK) {
+		reply_error(rp, 404, "Not Found", "no collection %.64s",
+			    p.collection);
 		goto out;
 	}
-	if (r.n >= 3 && strcmp(r.seg[1], "collections") == 0) {
-		collection_routes(rq, rp, &r);
+	if (p.object != NULL && !stix_id_valid(p.object, NULL)) {
+		reply_error(rp, 404, "Not Found", "%.100s is not a STIX identifier",
+			    p.object);
 		goto out;
 	}
-	if (!method_is(rq, "GET")) {
-		not_allowed(rp, rq, "GET");
+	if (!method_listed(t->methods, rq->method)) {
+		not_allowed(rp, rq, t->methods);
 		goto out;
 	}
-	if (r.n == 1)
-		api_root(rq, rp);
-	else if (r.n == 2 && strcmp(r.seg[1], "collections") == 0)
-		collections(rq, rp);
-	else if (r.n == 3 && strcmp(r.seg[1], "status") == 0)
-		status(rq, rp, r.seg[2]);
-	else
-		reply_error(rp, 404, "Not Found", "no such endpoint");
+	t->fn(rq, rp, &p);
 out:
 	free(r.copy);
 }

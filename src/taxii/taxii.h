@@ -103,6 +103,14 @@ struct taxii_ext {
 	unsigned flags;               /* TAXII_EXT_* */
 };
 
+/*
+ * The TAXII routes, for documentation (`trilex help --endpoints`): row i's
+ * path (segments; "{root}" the API root), the methods it allows and what it
+ * does. Returns the number of rows; fills nothing when i is past them.
+ */
+size_t taxii_route_doc(size_t i, const char **path, const char **methods,
+		       const char **doc);
+
 /* A query parameter of an extension request, or NULL. */
 const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
 /* A request header, or NULL. */
