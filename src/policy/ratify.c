@@ -45,11 +45,6 @@ struct policy_registry {
 	char party[TX_PARTY_MAX];
 };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 
 static void set_add(json_t *set, const char *p)
 {
@@ -162,10 +157,10 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 	set_add(everyone, party);
 	json_array_foreach(reg->objects, i, x) {
 		const json_t *o = json_object_get(x, "obj");
-		const char *type = sget(o, "type"), *id = sget(o, "id");
+		const char *type = tx_json_str(o, "type"), *id = tx_json_str(o, "id");
 		/* Who really made it: the verified signer, or this node. A party
 		 * named inside the object counts only when it is that party. */
-		const char *actual = sget(x, "origin") ? sget(x, "origin") : party;
+		const char *actual = tx_json_str(x, "origin") ? tx_json_str(x, "origin") : party;
 		size_t j;
 		int dup = 0;
 
@@ -177,22 +172,22 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 				dup |= strcmp(reg->e[j].id, id) == 0;
 			if (dup)
 				continue; /* the same object in two collections */
-			if (sget(o, "proposed_by") == NULL ||
-			    strcmp(sget(o, "proposed_by"), actual) != 0)
+			if (tx_json_str(o, "proposed_by") == NULL ||
+			    strcmp(tx_json_str(o, "proposed_by"), actual) != 0)
 				continue; /* proposed in another party's name */
 			e = &reg->e[reg->n++];
 			e->obj = o;
 			e->id = id;
-			e->version = sget(o, "policy_version");
-			e->digest = sget(o, "policy_digest");
-			e->proposer = sget(o, "proposed_by");
-			e->created = sget(o, "created") ? sget(o, "created") : "";
+			e->version = tx_json_str(o, "policy_version");
+			e->digest = tx_json_str(o, "policy_digest");
+			e->proposer = tx_json_str(o, "proposed_by");
+			e->created = tx_json_str(o, "created") ? tx_json_str(o, "created") : "";
 			set_add(everyone, e->proposer);
 			check_proposal(e);
 		} else {
-			struct approval a = { sget(o, "policy_version"),
-					      sget(o, "policy_digest"),
-					      sget(o, "party"), sget(o, "created") };
+			struct approval a = { tx_json_str(o, "policy_version"),
+					      tx_json_str(o, "policy_digest"),
+					      tx_json_str(o, "party"), tx_json_str(o, "created") };
 			if (!a.version || !a.digest || !tx_party_valid(a.party) ||
 			    strcmp(a.party, actual) != 0)
 				continue; /* not that party's own approval */
@@ -330,8 +325,8 @@ json_t *policy_registry_status(const policy_registry *reg)
 		json_array_append_new(versions, json_pack(
 			"{s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:O, s:i, s:o, s:o,"
 			" s:o, s:b, s:b, s:s}",
-			"version", e->version, "title", sget(doc, "title"),
-			"effective", sget(doc, "effective"), "digest", e->digest,
+			"version", e->version, "title", tx_json_str(doc, "title"),
+			"effective", tx_json_str(doc, "effective"), "digest", e->digest,
 			"id", e->id, "proposed_by", e->proposer, "proposed",
 			e->created, "parties", e->parties, "quorum", e->quorum,
 			"approved_by", ap, "missing", mi, "outside_partnership", ou,
@@ -558,7 +553,7 @@ static const json_t *by_id(const json_t *list, const char *id)
 	json_t *x;
 
 	json_array_foreach(list, i, x)
-		if (strcmp(sget(x, "id"), id) == 0)
+		if (strcmp(tx_json_str(x, "id"), id) == 0)
 			return x;
 	return NULL;
 }
@@ -594,8 +589,8 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 	}
 	if (depth < 16 && id_list(a) && id_list(b)) {
 		json_array_foreach(a, i, x) {
-			const json_t *y = by_id(b, sget(x, "id"));
-			snprintf(p, sizeof(p), "%s[%s]", path, sget(x, "id"));
+			const json_t *y = by_id(b, tx_json_str(x, "id"));
+			snprintf(p, sizeof(p), "%s[%s]", path, tx_json_str(x, "id"));
 			if (y == NULL) {
 				json_array_append_new(out, json_sprintf("- %s", p));
 			} else {
@@ -603,9 +598,9 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 			}
 		}
 		json_array_foreach(b, i, x) {
-			if (by_id(a, sget(x, "id")) != NULL)
+			if (by_id(a, tx_json_str(x, "id")) != NULL)
 				continue;
-			snprintf(p, sizeof(p), "%s[%s]", path, sget(x, "id"));
+			snprintf(p, sizeof(p), "%s[%s]", path, tx_json_str(x, "id"));
 			show(x, sb, sizeof(sb));
 			json_array_append_new(out, json_sprintf("+ %s: %s", p, sb));
 		}

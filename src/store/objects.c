@@ -57,11 +57,6 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 	return TX_OK;
 }
 
-static const char *str_prop(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 /* Run a statement that returns no rows; TX_ERR_DB on failure. */
 static int step_done(sqlite3_stmt *s)
 {
@@ -83,17 +78,17 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		   size_t version_size, struct tx_error *err)
 {
 	const json_t *obj = it->obj;
-	const char *id = str_prop(obj, "id");
-	const char *type = str_prop(obj, "type");
-	const char *spec = str_prop(obj, "spec_version");
-	const char *ver = str_prop(obj, "modified");
+	const char *id = tx_json_str(obj, "id");
+	const char *type = tx_json_str(obj, "type");
+	const char *spec = tx_json_str(obj, "spec_version");
+	const char *ver = tx_json_str(obj, "modified");
 	int64_t version_us, vmin = 0, vmax = 0;
 	int has_range = 0, is_first, is_last, result = -1;
 	char *dumped = NULL;
 	const char *text = it->text;
 
 	if (ver == NULL)
-		ver = str_prop(obj, "created");
+		ver = tx_json_str(obj, "created");
 	if (id == NULL || type == NULL) {
 		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
 		return -1;
