@@ -339,4 +339,47 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
 			    struct tx_error *err);
 
+/* ---- arena, hash table, FNV-1a (core/arena.c) ---- */
+
+/* FNV-1a 64 over len bytes, continuing from h (start: TX_HASH64_INIT). */
+uint64_t tx_hash64(uint64_t h, const void *data, size_t len);
+#define TX_HASH64_INIT 0xcbf29ce484222325ULL
+
+/*
+ * Many small allocations, freed at once: zeroed, aligned for any type,
+ * NULL past cap bytes handed out or when out of memory. The first chunk
+ * has first bytes (fit it to the expected size), later ones chunk; a block
+ * over a quarter of a chunk gets one of its own.
+ */
+struct tx_arena_chunk;
+struct tx_arena {
+	struct tx_arena_chunk *head;
+	size_t used, cap;
+	size_t first, chunk;
+};
+/* 0 for first, chunk or cap: chunk, 1 MiB, no cap. */
+void tx_arena_init(struct tx_arena *a, size_t first, size_t chunk, size_t cap);
+void tx_arena_free(struct tx_arena *a);
+void *tx_arena_alloc(struct tx_arena *a, size_t n);
+/* Copies, NUL-terminated; NULL s gives NULL (and is not an error). */
+char *tx_arena_strdup(struct tx_arena *a, const char *s);
+char *tx_arena_strndup(struct tx_arena *a, const char *s, size_t n);
+
+/* A string-keyed hash table (keys and values borrowed); zero is empty. */
+struct tx_htab_ent {
+	uint64_t h;
+	const char *key;
+	void *val;
+};
+struct tx_htab {
+	struct tx_htab_ent *e;
+	size_t cap, n;
+};
+uint64_t tx_htab_hash(const char *s);
+/* The value for key, or NULL. */
+void *tx_htab_get(const struct tx_htab *t, const char *key);
+/* Insert or replace; *old (may be NULL) gets the value replaced. */
+tx_err tx_htab_put(struct tx_htab *t, const char *key, void *val, void **old);
+void tx_htab_free(struct tx_htab *t);
+
 #endif

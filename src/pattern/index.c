@@ -155,7 +155,7 @@ static inline uint64_t hash_bytes(uint64_t h, const char *s, size_t len)
 
 static inline uint64_t key_str(uint64_t path, const char *s, size_t len)
 {
-	return mix(path * 31 + hash_bytes(PX_HASH_INIT ^ K_STR, s, len));
+	return mix(path * 31 + hash_bytes(TX_HASH64_INIT ^ K_STR, s, len));
 }
 
 static inline uint64_t key_int(uint64_t path, int64_t v)
@@ -166,7 +166,7 @@ static inline uint64_t key_int(uint64_t path, int64_t v)
 /* An IPv4 network (address in host order, host bits clear). */
 static inline uint64_t key_ip4(uint64_t path, uint32_t a, int prefix)
 {
-	return mix(path * 31 + ((PX_HASH_INIT ^ K_IP) ^ ((uint64_t)a << 16 | 4u << 8 | (unsigned)prefix)));
+	return mix(path * 31 + ((TX_HASH64_INIT ^ K_IP) ^ ((uint64_t)a << 16 | 4u << 8 | (unsigned)prefix)));
 }
 
 static inline uint32_t v4_of(const struct px_net *n)
@@ -179,7 +179,7 @@ static inline uint64_t key_ip(uint64_t path, const struct px_net *n)
 {
 	if (n->family == 4)
 		return key_ip4(path, v4_of(n), n->prefix);
-	uint64_t h = px_hash(PX_HASH_INIT ^ K_IP, n->addr, 16);
+	uint64_t h = tx_hash64(TX_HASH64_INIT ^ K_IP, n->addr, 16);
 
 	return mix(path * 31 + (h ^ ((uint64_t)n->family << 8 | (uint64_t)n->prefix)));
 }

@@ -78,17 +78,14 @@ struct px_node {
 	int64_t repeats;     /* PX_REPEATS */
 };
 
-struct arena_chunk;
-
 struct pattern {
-	struct arena_chunk *chunks;
+	struct tx_arena arena;
 	struct px_node *root;
 	char *text;
 	size_t len;
 	pcre2_code **res;    /* every compiled regex, for pattern_free */
 	size_t n_res, cap_res;
 	size_t n_obs;
-	size_t chunk;         /* arena chunk size, from the text length */
 };
 
 /* Arena allocation of a pattern (zeroed). NULL when out of memory. */
@@ -147,9 +144,6 @@ bool px_base64_decode(const char *s, size_t len, char **out, size_t *out_len);
 bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len);
 /* Append the text of a path to b; canon writes every list index as [*]. */
 tx_err px_path_canon(const struct px_path *path, int canon, struct tx_buf *b);
-/* FNV-1a 64 over bytes, continuing from h. */
-uint64_t px_hash(uint64_t h, const void *data, size_t len);
-#define PX_HASH_INIT 0xcbf29ce484222325ULL
 /* True if key (len bytes) is an identifier that needs no quotes. */
 bool px_ident(const char *key, size_t len);
 

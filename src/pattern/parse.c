@@ -16,36 +16,9 @@
 
 #include "pattern/internal.h"
 
-/* ---- arena ---- */
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, size;
-	_Alignas(max_align_t) unsigned char data[];
-};
-
 void *px_alloc(struct pattern *p, size_t n)
 {
-	struct arena_chunk *c = p->chunks;
-
-	n = (n + 15) & ~(size_t)15;
-	if (c == NULL || c->size - c->used < n) {
-		size_t want = p->chunk ? p->chunk : 4000;
-		size_t size = n > want ? n : want;
-
-		p->chunk = 4000; /* later chunks: the usual size */
-
-		if ((c = malloc(sizeof(*c) + size)) == NULL)
-			return NULL;
-		c->used = 0;
-		c->size = size;
-		c->next = p->chunks;
-		p->chunks = c;
-	}
-	void *r = c->data + c->used;
-	c->used += n;
-	memset(r, 0, n);
-	return r;
+	return tx_arena_alloc(&p->arena, n);
 }
 
 void pattern_free(pattern *p)
@@ -55,12 +28,7 @@ void pattern_free(pattern *p)
 	for (size_t i = 0; i < p->n_res; i++)
 		pcre2_code_free(p->res[i]);
 	free(p->res);
-	while (p->chunks) {
-		struct arena_chunk *next = p->chunks->next;
-
-		free(p->chunks);
-		p->chunks = next;
-	}
+	tx_arena_free(&p->arena);
 	free(p->text);
 	free(p);
 }
@@ -984,7 +952,8 @@ tx_err pattern_parse(const char *text, size_t len, pattern **out,
 	p->text[len] = '\0';
 	p->len = len;
 	/* most patterns are short: a first chunk to fit, not 4 KB */
-	p->chunk = len * 6 + 512 < 4000 ? len * 6 + 512 : 4000;
+	tx_arena_init(&p->arena, len * 6 + 512 < 4000 ? len * 6 + 512 : 4000,
+		      4000, 0);
 	ps.p = p;
 	ps.s = p->text;
 	ps.len = len;

@@ -6,20 +6,9 @@
 
 #include "pattern/internal.h"
 
-uint64_t px_hash(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 uint64_t pattern_path_hash(const char *path, size_t len)
 {
-	return px_hash(PX_HASH_INIT, path, len);
+	return tx_hash64(TX_HASH64_INIT, path, len);
 }
 
 void px_net_mask(struct px_net *n, int prefix)

@@ -370,10 +370,10 @@ static int adv_exploited(const supply_db *db, const struct advisory *a)
 {
 	if (db->kev.n == 0)
 		return 0;
-	if (htab_get(&db->kev, a->id) != NULL)
+	if (tx_htab_get(&db->kev, a->id) != NULL)
 		return 1;
 	for (size_t i = 0; i < a->n_aliases; i++)
-		if (htab_get(&db->kev, a->aliases[i]) != NULL)
+		if (tx_htab_get(&db->kev, a->aliases[i]) != NULL)
 			return 1;
 	return 0;
 }
@@ -395,7 +395,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 	if (pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, p.name) != 0)
 		return TX_OK;
 	first = k->rep->n; /* this component's findings start here */
-	for (a = htab_get(&k->db->packages, key); a != NULL; a = a->next) {
+	for (a = tx_htab_get(&k->db->packages, key); a != NULL; a = a->next) {
 		struct supply_finding f = *base;
 		const struct advisory *adv = a->adv;
 		enum match m = eval_affected(a, version, &f.fixed);
@@ -547,7 +547,7 @@ static tx_err check_parts(struct ck *k, const struct supply_component *c,
 	tx_err rc;
 
 	for (size_t i = 0; i < c->n_hashes; i++)
-		for (p = htab_get(&k->db->parts_hash, c->hashes[i]); p;
+		for (p = tx_htab_get(&k->db->parts_hash, c->hashes[i]); p;
 		     p = p->next_hash)
 			if ((rc = part_finding(k, p, c, base, 1)) != TX_OK)
 				return rc;
@@ -557,7 +557,7 @@ static tx_err check_parts(struct ck *k, const struct supply_component *c,
 	if (pn[0] == '\0')
 		return TX_OK;
 	vendor_normalise(org, norm, sizeof(norm));
-	for (p = htab_get(&k->db->parts_pn, pn); p; p = p->next) {
+	for (p = tx_htab_get(&k->db->parts_pn, pn); p; p = p->next) {
 		if (!words_in(norm, p->mfr_key))
 			continue;
 		if ((rc = part_finding(k, p, c, base, 0)) != TX_OK)
@@ -623,7 +623,7 @@ static void cand_lookup(const supply_db *db, struct cand *cs, size_t *n,
 
 	if (value == NULL || csaf_key(key, sizeof(key), kind, value) != 0)
 		return;
-	for (const struct csaf_ref *r = htab_get(&db->csaf_keys, key); r != NULL;
+	for (const struct csaf_ref *r = tx_htab_get(&db->csaf_keys, key); r != NULL;
 	     r = r->next)
 		cand_add(cs, n, r->p, by, strength);
 }
@@ -668,7 +668,7 @@ static tx_err csaf_finding(struct ck *k, const struct supply_component *c,
 		f.advisories[f.n_advisories++] = h->cve;
 	f.severity = h->sev;
 	f.exploited = h->cve != NULL && k->db->kev.n > 0 &&
-		      htab_get(&k->db->kev, h->cve) != NULL;
+		      tx_htab_get(&k->db->kev, h->cve) != NULL;
 	if (why != NULL)
 		f.kind = SUPPLY_KIND_UNVERIFIED;
 	else if (f.exploited)
@@ -831,7 +831,7 @@ static void apply_vex(const supply_db *db, const supply_bom *bom,
 		    f->kind != SUPPLY_KIND_UNVERIFIED)
 			continue;
 		for (size_t a = 0; a < f->n_advisories; a++) {
-			for (const struct vex_ref *r = htab_get(&db->vex,
+			for (const struct vex_ref *r = tx_htab_get(&db->vex,
 							       f->advisories[a]);
 			     r != NULL; r = r->next) {
 				const struct vex_stmt *s = r->s;
@@ -867,9 +867,9 @@ static int csaf_names(const supply_db *db, const struct supply_component *c)
 	if (db->csaf_keys.n == 0)
 		return 0;
 	return (c->purl && csaf_key(key, sizeof(key), 'p', c->purl) == 0 &&
-		htab_get(&db->csaf_keys, key) != NULL) ||
+		tx_htab_get(&db->csaf_keys, key) != NULL) ||
 	       (c->cpe && csaf_key(key, sizeof(key), 'c', c->cpe) == 0 &&
-		htab_get(&db->csaf_keys, key) != NULL);
+		tx_htab_get(&db->csaf_keys, key) != NULL);
 }
 
 static void eco_tally(const supply_db *db, const struct supply_component *c,
@@ -885,7 +885,7 @@ static void eco_tally(const supply_db *db, const struct supply_component *c,
 		const struct eco_count *ec;
 
 		key[strcspn(key, "\n")] = '\0';
-		ec = htab_get(&db->ecos, key);
+		ec = tx_htab_get(&db->ecos, key);
 		adv = ec ? ec->n : 0;
 		snprintf(name, sizeof(name), "%s", p.ecosystem);
 	} else if (c->type != NULL && (strcmp(c->type, "device") == 0 ||

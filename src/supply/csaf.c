@@ -374,7 +374,7 @@ struct walk {
 	supply_db *db;
 	const char *name;       /* for messages */
 	const char *doc_id;     /* arena */
-	struct htab ids;        /* product_id -> csaf_product (this doc) */
+	struct tx_htab ids;        /* product_id -> csaf_product (this doc) */
 	struct csaf_product **prods; /* owned array, in tree order */
 	size_t n, cap;
 	struct tx_error *err;
@@ -420,7 +420,7 @@ static tx_err wlist(struct walk *w, const json_t *obj, const char *key,
 		return bad(w->err, w->name, sub, "too many entries");
 	if (json_array_size(arr) == 0)
 		return TX_OK;
-	*out = arena_alloc(&w->db->arena, json_array_size(arr) * sizeof(char *));
+	*out = tx_arena_alloc(&w->db->arena, json_array_size(arr) * sizeof(char *));
 	if (*out == NULL)
 		return nomem(w->err);
 	json_array_foreach(arr, i, v) {
@@ -429,7 +429,7 @@ static tx_err wlist(struct walk *w, const json_t *obj, const char *key,
 			return bad(w->err, w->name, sub, "must be a string "
 				   "(of at most 4096 bytes)");
 		}
-		if (((*out)[i] = arena_strdup(&w->db->arena,
+		if (((*out)[i] = tx_arena_strdup(&w->db->arena,
 					      json_string_value(v))) == NULL)
 			return nomem(w->err);
 	}
@@ -459,7 +459,7 @@ static tx_err push(struct walk *w, struct csaf_product *p)
 static tx_err product(struct walk *w, const json_t *o, const char *path,
 		      const struct bctx *ctx, struct csaf_product **out)
 {
-	struct arena *a = &w->db->arena;
+	struct tx_arena *a = &w->db->arena;
 	struct csaf_product *p;
 	const json_t *h;
 	const char *pid, *name, *cpe = NULL, *purl = NULL;
@@ -473,7 +473,7 @@ static tx_err product(struct walk *w, const json_t *o, const char *path,
 	if ((rc = wstr(w, o, "product_id", path, 1, &pid)) != TX_OK ||
 	    (rc = wstr(w, o, "name", path, 1, &name)) != TX_OK)
 		return rc;
-	if ((p = arena_alloc(a, sizeof(*p))) == NULL)
+	if ((p = tx_arena_alloc(a, sizeof(*p))) == NULL)
 		return nomem(w->err);
 	h = json_object_get(o, "product_identification_helper");
 	snprintf(sub, sizeof(sub), "%s.product_identification_helper", path);
@@ -504,28 +504,28 @@ static tx_err product(struct walk *w, const json_t *o, const char *path,
 		}
 	}
 	p->doc_id = w->doc_id;
-	if ((p->product_id = arena_strdup(a, pid)) == NULL ||
-	    (p->full_name = arena_strdup(a, name)) == NULL)
+	if ((p->product_id = tx_arena_strdup(a, pid)) == NULL ||
+	    (p->full_name = tx_arena_strdup(a, name)) == NULL)
 		return nomem(w->err);
-	if ((ctx->vendor && (p->vendor = arena_strdup(a, ctx->vendor)) == NULL) ||
-	    (ctx->name && (p->name = arena_strdup(a, ctx->name)) == NULL) ||
-	    (ctx->version && (p->version = arena_strdup(a, ctx->version)) == NULL) ||
-	    (ctx->range && (p->range = arena_strdup(a, ctx->range)) == NULL) ||
-	    (cpe && (p->cpe = arena_strdup(a, cpe)) == NULL) ||
-	    (purl && (p->purl = arena_strdup(a, purl)) == NULL))
+	if ((ctx->vendor && (p->vendor = tx_arena_strdup(a, ctx->vendor)) == NULL) ||
+	    (ctx->name && (p->name = tx_arena_strdup(a, ctx->name)) == NULL) ||
+	    (ctx->version && (p->version = tx_arena_strdup(a, ctx->version)) == NULL) ||
+	    (ctx->range && (p->range = tx_arena_strdup(a, ctx->range)) == NULL) ||
+	    (cpe && (p->cpe = tx_arena_strdup(a, cpe)) == NULL) ||
+	    (purl && (p->purl = tx_arena_strdup(a, purl)) == NULL))
 		return nomem(w->err);
 	if (p->vendor != NULL) {
 		char norm[512];
 
 		vendor_normalise(p->vendor, norm, sizeof(norm));
-		if ((p->vendor_key = arena_strdup(a, norm)) == NULL)
+		if ((p->vendor_key = tx_arena_strdup(a, norm)) == NULL)
 			return nomem(w->err);
 	}
-	if (htab_get(&w->ids, p->product_id) != NULL) {
+	if (tx_htab_get(&w->ids, p->product_id) != NULL) {
 		snprintf(sub, sizeof(sub), "%s.product_id", path);
 		return bad(w->err, w->name, sub, "defined twice in the product tree");
 	}
-	if (htab_put(&w->ids, p->product_id, p, NULL) != TX_OK)
+	if (tx_htab_put(&w->ids, p->product_id, p, NULL) != TX_OK)
 		return nomem(w->err);
 	if (out)
 		*out = p;
@@ -630,12 +630,12 @@ static tx_err tree(struct walk *w, const json_t *t)
 		    (rc = wstr(w, v, "relates_to_product_reference", path, 1,
 				&rel)) != TX_OK)
 			return rc;
-		if ((ref = htab_get(&w->ids, pref)) == NULL) {
+		if ((ref = tx_htab_get(&w->ids, pref)) == NULL) {
 			tx_strfmt(sub, sizeof(sub), "%s.product_reference", path);
 			return bad(w->err, w->name, sub, "not a product id of the "
 				   "product tree");
 		}
-		if (htab_get(&w->ids, rel) == NULL) {
+		if (tx_htab_get(&w->ids, rel) == NULL) {
 			tx_strfmt(sub, sizeof(sub), "%s.relates_to_product_reference",
 				 path);
 			return bad(w->err, w->name, sub, "not a product id of the "
@@ -745,7 +745,7 @@ static tx_err vuln_check(struct walk *w, const json_t *v, const char *path)
 				 status_lists[k].key, i);
 			if (!json_is_string(e))
 				return bad(w->err, w->name, sub, "must be a string");
-			if (htab_get(&w->ids, json_string_value(e)) == NULL)
+			if (tx_htab_get(&w->ids, json_string_value(e)) == NULL)
 				return tx_error_set(w->err, TX_ERR_INVALID, "%s: %s: "
 						    "product id \"%.64s\" is not "
 						    "defined in the product tree",
@@ -791,7 +791,7 @@ static tx_err vuln_check(struct walk *w, const json_t *v, const char *path)
 static struct csaf_product *stamped(struct walk *w, const json_t *e,
 				    size_t stamp)
 {
-	struct csaf_product *p = htab_get(&w->ids, json_string_value(e) ?
+	struct csaf_product *p = tx_htab_get(&w->ids, json_string_value(e) ?
 					  json_string_value(e) : "");
 
 	if (p != NULL && p->v_stamp != stamp) {
@@ -811,12 +811,12 @@ static struct csaf_product *stamped(struct walk *w, const json_t *e,
  */
 static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 {
-	struct arena *a = &w->db->arena;
+	struct tx_arena *a = &w->db->arena;
 	const char *cve = json_string_value(json_object_get(v, "cve"));
 	const json_t *ps = json_object_get(v, "product_status");
 	const json_t *scores = json_object_get(v, "scores");
 	const json_t *rems = json_object_get(v, "remediations");
-	const char *acve = cve ? arena_strdup(a, cve) : NULL;
+	const char *acve = cve ? tx_arena_strdup(a, cve) : NULL;
 	enum supply_severity any = SUPPLY_SEV_UNKNOWN;
 	const json_t *s, *arr, *e, *r;
 	size_t i, j;
@@ -856,7 +856,7 @@ static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 	     k++) {
 		arr = json_object_get(ps, status_lists[k].key);
 		json_array_foreach(arr, i, e) {
-			struct csaf_product *p = htab_get(&w->ids,
+			struct csaf_product *p = tx_htab_get(&w->ids,
 							  json_string_value(e));
 			int mine;
 			struct csaf_hit *h;
@@ -864,7 +864,7 @@ static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 			if (p == NULL)
 				continue; /* vuln_check said no */
 			mine = p->v_stamp == stamp;
-			if ((h = arena_alloc(a, sizeof(*h))) == NULL)
+			if ((h = tx_arena_alloc(a, sizeof(*h))) == NULL)
 				return nomem(w->err);
 			h->sev = mine && p->v_scored ? p->v_sev : any;
 			h->doc_id = w->doc_id;
@@ -879,7 +879,7 @@ static tx_err vuln_hits(struct walk *w, const json_t *v, size_t stamp)
 					 json_string_value(json_object_get(p->v_rem,
 									   "category")),
 					 d ? d : "");
-				if ((h->remediation = arena_strdup(a, text)) == NULL)
+				if ((h->remediation = tx_arena_strdup(a, text)) == NULL)
 					return nomem(w->err);
 			}
 			h->next = p->hits;
@@ -897,18 +897,18 @@ static tx_err index_key(supply_db *db, char kind, const char *value,
 
 	if (csaf_key(key, sizeof(key), kind, value) != 0)
 		return TX_OK; /* nothing to index by */
-	old = htab_get(&db->csaf_keys, key);
+	old = tx_htab_get(&db->csaf_keys, key);
 	for (struct csaf_ref *o = old; o != NULL; o = o->next)
 		if (o->p == p)
 			return TX_OK;
-	if ((r = arena_alloc(&db->arena, sizeof(*r))) == NULL)
+	if ((r = tx_arena_alloc(&db->arena, sizeof(*r))) == NULL)
 		return nomem(err);
 	r->p = p;
 	r->next = old;
 	/* an existing entry keeps its key; a new one needs a lasting copy */
-	if (old == NULL && (k = arena_strdup(&db->arena, key)) == NULL)
+	if (old == NULL && (k = tx_arena_strdup(&db->arena, key)) == NULL)
 		return nomem(err);
-	if (htab_put(&db->csaf_keys, old ? key : k, r, NULL) != TX_OK)
+	if (tx_htab_put(&db->csaf_keys, old ? key : k, r, NULL) != TX_OK)
 		return nomem(err);
 	return TX_OK;
 }
@@ -1044,9 +1044,9 @@ tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
 		rc = bad(err, name, "document.tracking.id", "too long");
 		goto out;
 	}
-	if (htab_get(&db->csaf_docs, id) != NULL)
+	if (tx_htab_get(&db->csaf_docs, id) != NULL)
 		goto out; /* already loaded: the first copy wins */
-	if ((w.doc_id = arena_strdup(&db->arena, id)) == NULL) {
+	if ((w.doc_id = tx_arena_strdup(&db->arena, id)) == NULL) {
 		rc = nomem(err);
 		goto out;
 	}
@@ -1081,7 +1081,7 @@ tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
 		if (rc != TX_OK)
 			goto out;
 	}
-	if (htab_put(&db->csaf_docs, w.doc_id, (void *)w.doc_id, NULL) != TX_OK) {
+	if (tx_htab_put(&db->csaf_docs, w.doc_id, (void *)w.doc_id, NULL) != TX_OK) {
 		rc = nomem(err);
 		goto out;
 	}
@@ -1089,7 +1089,7 @@ tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
 	db->counts.csaf_products += w.n;
 	rc = share_csaf(db, doc, w.doc_id, err);
 out:
-	htab_free(&w.ids);
+	tx_htab_free(&w.ids);
 	free(w.prods);
 	return rc;
 }

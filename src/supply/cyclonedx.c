@@ -18,7 +18,7 @@
 #define PATH_TEXT_MAX 2048
 
 struct supply_bom {
-	struct arena arena;
+	struct tx_arena arena;
 	struct supply_component *comps;   /* owned (malloc) */
 	size_t n, cap;
 	const char *category;
@@ -58,7 +58,7 @@ static tx_err opt_str(struct bctx *c, const json_t *obj, const char *key,
 		return bad(c, sub, "must be a string");
 	if (json_string_length(v) > SUPPLY_STR_MAX)
 		return bad(c, sub, "too long");
-	if ((*out = arena_strdup(&c->bom->arena, json_string_value(v))) == NULL)
+	if ((*out = tx_arena_strdup(&c->bom->arena, json_string_value(v))) == NULL)
 		return nomem(c);
 	return TX_OK;
 }
@@ -147,7 +147,7 @@ static tx_err read_hashes(struct bctx *c, const json_t *obj, const char *path,
 			return bad(c, sub, "content: too long");
 		if (sc->n_hashes == SUPPLY_MAX_HASHES)
 			continue;
-		if ((low = arena_strdup(&c->bom->arena, content)) == NULL)
+		if ((low = tx_arena_strdup(&c->bom->arena, content)) == NULL)
 			return nomem(c);
 		for (char *q = low; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
@@ -231,7 +231,7 @@ static tx_err read_component(struct bctx *c, const json_t *obj,
 			 sc->version ? sc->version : "", show_ref ? " (" : "",
 			 show_ref ? ref : "", show_ref ? ")" : "");
 	}
-	if ((sc->path = arena_strdup(&c->bom->arena, text)) == NULL)
+	if ((sc->path = tx_arena_strdup(&c->bom->arena, text)) == NULL)
 		return nomem(c);
 	return TX_OK;
 }
@@ -281,7 +281,7 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 	*out = NULL;
 	if (bom == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	arena_init(&bom->arena, (size_t)1 << 30);
+	tx_arena_init(&bom->arena, 0, 0, (size_t)1 << 30);
 	if (!json_is_object(doc)) {
 		rc = bad(&c, "(top)", "a CycloneDX BOM must be a JSON object");
 		goto out;
@@ -329,7 +329,7 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 			if (sc->manufacturer == NULL)
 				sc->manufacturer = mmanu;
 			snprintf(title, sizeof(title), "%s", sc->path);
-			bom->title = arena_strdup(&bom->arena, title);
+			bom->title = tx_arena_strdup(&bom->arena, title);
 			if ((rc = read_list(&c, json_object_get(v, "components"),
 					    "metadata.component.components",
 					    sc->path, sc->category, 1)) != TX_OK)
@@ -340,14 +340,14 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 			    NULL, bom->category, 0)) != TX_OK)
 		goto out;
 	if (jstr(doc, "serialNumber", &serial) == 0 && serial != NULL &&
-	    (bom->serial = arena_strdup(&bom->arena, serial)) == NULL) {
+	    (bom->serial = tx_arena_strdup(&bom->arena, serial)) == NULL) {
 		rc = nomem(&c);
 		goto out;
 	}
 	if (bom->title == NULL) {
 		if (jstr(doc, "serialNumber", &serial) != 0 || serial == NULL)
 			serial = name;
-		bom->title = arena_strdup(&bom->arena, serial);
+		bom->title = tx_arena_strdup(&bom->arena, serial);
 		if (bom->title == NULL)
 			rc = nomem(&c);
 	}
@@ -382,7 +382,7 @@ void supply_bom_free(supply_bom *bom)
 	if (bom == NULL)
 		return;
 	free(bom->comps);
-	arena_free(&bom->arena);
+	tx_arena_free(&bom->arena);
 	free(bom);
 }
 

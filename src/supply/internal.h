@@ -18,42 +18,6 @@
 #define SUPPLY_MAX_LIST 100000                /* aliases, versions, ... */
 #define SUPPLY_STR_MAX 4096                   /* one string field */
 
-/* ---- arena: many small strings and structs, freed at once ---- */
-
-struct arena_chunk;
-struct arena {
-	struct arena_chunk *head;
-	size_t used;      /* bytes handed out, for the cap */
-	size_t cap;
-};
-
-void arena_init(struct arena *a, size_t cap);
-void arena_free(struct arena *a);
-/* Zeroed memory, 8-byte aligned; NULL past the cap or on ENOMEM. */
-void *arena_alloc(struct arena *a, size_t n);
-/* Copies; NULL s gives NULL (and is not an error). */
-char *arena_strdup(struct arena *a, const char *s);
-char *arena_strndup(struct arena *a, const char *s, size_t n);
-
-/* ---- string-keyed hash table (keys borrowed, values borrowed) ---- */
-
-struct htab_ent {
-	uint64_t h;
-	const char *key;
-	void *val;
-};
-struct htab {
-	struct htab_ent *e;
-	size_t cap, n;
-};
-
-uint64_t htab_hash(const char *s);
-/* The value for key, or NULL. */
-void *htab_get(const struct htab *t, const char *key);
-/* Insert or replace; *old (may be NULL) gets the value replaced. */
-tx_err htab_put(struct htab *t, const char *key, void *val, void **old);
-void htab_free(struct htab *t);
-
 /* ---- the database ---- */
 
 enum ev_kind { EV_INTRODUCED, EV_FIXED, EV_LAST_AFFECTED, EV_LIMIT };
@@ -137,20 +101,20 @@ struct category {
 #define SUPPLY_MAX_CATEGORIES 64
 
 struct supply_db {
-	struct arena arena;
-	struct htab advisories;    /* id -> struct advisory */
-	struct htab packages;      /* eco key + '\n' + name -> adv_affected */
-	struct htab vendors;       /* normalised name -> struct vendor */
-	struct htab vendor_names;  /* vendor name (exact) -> vendor: dedup */
-	struct htab parts_pn;      /* normalised part number -> part */
-	struct htab parts_hash;    /* hash hex -> part */
-	struct htab parts_seen;    /* dedup key -> part */
-	struct htab kev;           /* CVE id -> kev_entry */
-	struct htab csaf_docs;     /* CSAF tracking id -> its id (dedup) */
-	struct htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
-	struct htab vex;           /* vulnerability id / alias -> vex_ref */
-	struct htab vex_docs;      /* VEX document id (dedup) */
-	struct htab ecos;          /* ecosystem key ("go") -> eco_count */
+	struct tx_arena arena;
+	struct tx_htab advisories;    /* id -> struct advisory */
+	struct tx_htab packages;      /* eco key + '\n' + name -> adv_affected */
+	struct tx_htab vendors;       /* normalised name -> struct vendor */
+	struct tx_htab vendor_names;  /* vendor name (exact) -> vendor: dedup */
+	struct tx_htab parts_pn;      /* normalised part number -> part */
+	struct tx_htab parts_hash;    /* hash hex -> part */
+	struct tx_htab parts_seen;    /* dedup key -> part */
+	struct tx_htab kev;           /* CVE id -> kev_entry */
+	struct tx_htab csaf_docs;     /* CSAF tracking id -> its id (dedup) */
+	struct tx_htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
+	struct tx_htab vex;           /* vulnerability id / alias -> vex_ref */
+	struct tx_htab vex_docs;      /* VEX document id (dedup) */
+	struct tx_htab ecos;          /* ecosystem key ("go") -> eco_count */
 	struct category cats[SUPPLY_MAX_CATEGORIES];
 	size_t n_cats;
 	int cats_loaded;           /* a list replaced the built-in one */
@@ -162,7 +126,7 @@ struct supply_db {
 };
 
 /* The key of a package in db->packages ("npm\nlodash"); NULL past cap. */
-char *pkg_key(struct arena *a, enum supply_eco eco, const char *ecosystem,
+char *pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
 	      const char *name);
 /* The same into a caller buffer; returns 0, or -1 when it won't fit. */
 int pkg_key_buf(char *out, size_t n, enum supply_eco eco,

@@ -150,25 +150,25 @@ static tx_err index_name(supply_db *db, const char *name, struct vendor *v,
 	vendor_normalise(name, key, sizeof(key));
 	if (key[0] == '\0')
 		return TX_OK;
-	if (htab_get(&db->vendors, key) != NULL)
+	if (tx_htab_get(&db->vendors, key) != NULL)
 		return TX_OK; /* first entry wins */
-	if ((k = arena_strdup(&db->arena, key)) == NULL ||
-	    htab_put(&db->vendors, k, v, NULL) != TX_OK)
+	if ((k = tx_arena_strdup(&db->arena, key)) == NULL ||
+	    tx_htab_put(&db->vendors, k, v, NULL) != TX_OK)
 		return nomem(err);
 	return TX_OK;
 }
 
-static const char **copy_list(struct arena *a, const char *const *in, size_t n)
+static const char **copy_list(struct tx_arena *a, const char *const *in, size_t n)
 {
 	const char **out;
 
 	if (n == 0)
 		return NULL;
-	out = arena_alloc(a, n * sizeof(*out));
+	out = tx_arena_alloc(a, n * sizeof(*out));
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if ((out[i] = arena_strdup(a, in[i])) == NULL)
+		if ((out[i] = tx_arena_strdup(a, in[i])) == NULL)
 			return NULL;
 	return out;
 }
@@ -179,14 +179,14 @@ tx_err vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
 	char key[NAME_BUF];
 	tx_err rc = TX_OK;
 
-	if (htab_get(&db->vendor_names, in->name) != NULL)
+	if (tx_htab_get(&db->vendor_names, in->name) != NULL)
 		return TX_OK;
-	v = arena_alloc(&db->arena, sizeof(*v));
+	v = tx_arena_alloc(&db->arena, sizeof(*v));
 	if (v == NULL)
 		return nomem(err);
-	v->name = arena_strdup(&db->arena, in->name);
-	v->reason = arena_strdup(&db->arena, in->reason);
-	v->source = arena_strdup(&db->arena, in->source);
+	v->name = tx_arena_strdup(&db->arena, in->name);
+	v->reason = tx_arena_strdup(&db->arena, in->reason);
+	v->source = tx_arena_strdup(&db->arena, in->source);
 	v->aliases = copy_list(&db->arena, in->aliases, in->n_aliases);
 	v->n_aliases = in->n_aliases;
 	v->subsidiaries = copy_list(&db->arena, in->subsidiaries, in->n_subsidiaries);
@@ -197,7 +197,7 @@ tx_err vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
 	    (in->n_subsidiaries && v->subsidiaries == NULL) ||
 	    (in->n_countries && v->countries == NULL))
 		return nomem(err);
-	if (htab_put(&db->vendor_names, v->name, v, NULL) != TX_OK)
+	if (tx_htab_put(&db->vendor_names, v->name, v, NULL) != TX_OK)
 		return nomem(err);
 	if ((rc = index_name(db, v->name, v, err)) != TX_OK)
 		return rc;
@@ -237,7 +237,7 @@ const struct vendor *vendor_match(const supply_db *db, const char *org)
 
 			memcpy(span, norm + a, b - a);
 			span[b - a] = '\0';
-			if ((v = htab_get(&db->vendors, span)) != NULL)
+			if ((v = tx_htab_get(&db->vendors, span)) != NULL)
 				return v;
 		}
 	}
@@ -510,23 +510,23 @@ tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
 		 in->lot_from ? in->lot_from : "", in->lot_to ? in->lot_to : "",
 		 in->date_from ? in->date_from : "", in->date_to ? in->date_to : "",
 		 in->hash ? in->hash : "", (int)in->status);
-	if (htab_get(&db->parts_seen, seen) != NULL)
+	if (tx_htab_get(&db->parts_seen, seen) != NULL)
 		return TX_OK;
-	p = arena_alloc(&db->arena, sizeof(*p));
+	p = tx_arena_alloc(&db->arena, sizeof(*p));
 	if (p == NULL)
 		return nomem(err);
 	*p = *in;
 	p->next = p->next_hash = NULL;
-	p->manufacturer = arena_strdup(&db->arena, in->manufacturer);
-	p->part_number = arena_strdup(&db->arena, in->part_number);
-	p->lot_from = arena_strdup(&db->arena, in->lot_from);
-	p->lot_to = arena_strdup(&db->arena, in->lot_to);
-	p->date_from = arena_strdup(&db->arena, in->date_from);
-	p->date_to = arena_strdup(&db->arena, in->date_to);
-	p->reason = arena_strdup(&db->arena, in->reason);
-	p->source = arena_strdup(&db->arena, in->source);
+	p->manufacturer = tx_arena_strdup(&db->arena, in->manufacturer);
+	p->part_number = tx_arena_strdup(&db->arena, in->part_number);
+	p->lot_from = tx_arena_strdup(&db->arena, in->lot_from);
+	p->lot_to = tx_arena_strdup(&db->arena, in->lot_to);
+	p->date_from = tx_arena_strdup(&db->arena, in->date_from);
+	p->date_to = tx_arena_strdup(&db->arena, in->date_to);
+	p->reason = tx_arena_strdup(&db->arena, in->reason);
+	p->source = tx_arena_strdup(&db->arena, in->source);
 	vendor_normalise(in->manufacturer, key, sizeof(key));
-	p->mfr_key = arena_strdup(&db->arena, key);
+	p->mfr_key = tx_arena_strdup(&db->arena, key);
 	if (p->manufacturer == NULL || p->mfr_key == NULL)
 		return nomem(err);
 	if (in->hash != NULL) {
@@ -536,21 +536,21 @@ tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
 		for (i = 0; in->hash[i] && i + 1 < sizeof(h); i++)
 			h[i] = (char)tolower((unsigned char)in->hash[i]);
 		h[i] = '\0';
-		if ((p->hash = arena_strdup(&db->arena, h)) == NULL ||
-		    htab_put(&db->parts_hash, p->hash, p, &old) != TX_OK)
+		if ((p->hash = tx_arena_strdup(&db->arena, h)) == NULL ||
+		    tx_htab_put(&db->parts_hash, p->hash, p, &old) != TX_OK)
 			return nomem(err);
 		p->next_hash = old;
 	}
 	if (in->part_number != NULL) {
 		part_normalise(in->part_number, key, sizeof(key));
-		if ((p->pn_key = arena_strdup(&db->arena, key)) == NULL ||
-		    htab_put(&db->parts_pn, p->pn_key, p, &old) != TX_OK)
+		if ((p->pn_key = tx_arena_strdup(&db->arena, key)) == NULL ||
+		    tx_htab_put(&db->parts_pn, p->pn_key, p, &old) != TX_OK)
 			return nomem(err);
 		p->next = old;
 	}
 	{
-		char *k = arena_strdup(&db->arena, seen);
-		if (k == NULL || htab_put(&db->parts_seen, k, p, NULL) != TX_OK)
+		char *k = tx_arena_strdup(&db->arena, seen);
+		if (k == NULL || tx_htab_put(&db->parts_seen, k, p, NULL) != TX_OK)
 			return nomem(err);
 	}
 	db->counts.parts++;
@@ -736,17 +736,17 @@ tx_err kev_add(supply_db *db, const struct kev_entry *in, struct tx_error *err)
 {
 	struct kev_entry *k;
 
-	if (htab_get(&db->kev, in->cve) != NULL)
+	if (tx_htab_get(&db->kev, in->cve) != NULL)
 		return TX_OK;
-	k = arena_alloc(&db->arena, sizeof(*k));
+	k = tx_arena_alloc(&db->arena, sizeof(*k));
 	if (k == NULL)
 		return nomem(err);
-	k->cve = arena_strdup(&db->arena, in->cve);
-	k->vendor = arena_strdup(&db->arena, in->vendor);
-	k->product = arena_strdup(&db->arena, in->product);
-	k->date_added = arena_strdup(&db->arena, in->date_added);
-	k->ransomware = arena_strdup(&db->arena, in->ransomware);
-	if (k->cve == NULL || htab_put(&db->kev, k->cve, k, NULL) != TX_OK)
+	k->cve = tx_arena_strdup(&db->arena, in->cve);
+	k->vendor = tx_arena_strdup(&db->arena, in->vendor);
+	k->product = tx_arena_strdup(&db->arena, in->product);
+	k->date_added = tx_arena_strdup(&db->arena, in->date_added);
+	k->ransomware = tx_arena_strdup(&db->arena, in->ransomware);
+	if (k->cve == NULL || tx_htab_put(&db->kev, k->cve, k, NULL) != TX_OK)
 		return nomem(err);
 	db->counts.kev++;
 	return share_kev(db, k, err);
@@ -837,8 +837,8 @@ tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
 				return tx_error_set(err, TX_ERR_INVALID, "%s: "
 						    "categories[%zu].id: \"%s\" "
 						    "given twice", name, i, id);
-		cats[n].id = arena_strdup(&db->arena, id);
-		cats[n].name = arena_strdup(&db->arena, cname ? cname : id);
+		cats[n].id = tx_arena_strdup(&db->arena, id);
+		cats[n].name = tx_arena_strdup(&db->arena, cname ? cname : id);
 		cats[n].tier = (int)tier;
 		if (cats[n].id == NULL || cats[n].name == NULL)
 			return nomem(err);

@@ -207,7 +207,7 @@ static tx_err str_list(supply_db *db, const json_t *obj, const char *key,
 		return bad(err, name, sub, "too many entries");
 	if (json_array_size(arr) == 0)
 		return TX_OK;
-	*out = arena_alloc(&db->arena, json_array_size(arr) * sizeof(char *));
+	*out = tx_arena_alloc(&db->arena, json_array_size(arr) * sizeof(char *));
 	if (*out == NULL)
 		return nomem(err);
 	json_array_foreach(arr, i, v) {
@@ -215,7 +215,7 @@ static tx_err str_list(supply_db *db, const json_t *obj, const char *key,
 			snprintf(sub, sizeof(sub), "%s%s[%zu]", path, key, i);
 			return bad(err, name, sub, "must be a string");
 		}
-		if (((*out)[i] = arena_strdup(&db->arena, json_string_value(v))) ==
+		if (((*out)[i] = tx_arena_strdup(&db->arena, json_string_value(v))) ==
 		    NULL)
 			return nomem(err);
 	}
@@ -253,7 +253,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 		return bad(err, name, sub, "must be a non-empty list");
 	if (json_array_size(events) > SUPPLY_MAX_EVENTS)
 		return bad(err, name, sub, "too many events");
-	out->ev = arena_alloc(&db->arena, json_array_size(events) * sizeof(*out->ev));
+	out->ev = tx_arena_alloc(&db->arena, json_array_size(events) * sizeof(*out->ev));
 	if (out->ev == NULL)
 		return nomem(err);
 	json_array_foreach(events, i, e) {
@@ -282,7 +282,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 				return bad(err, name, sub, "empty or too long");
 			}
 			out->ev[out->n_ev].kind = (enum ev_kind)k;
-			out->ev[out->n_ev].version = arena_strdup(&db->arena, v);
+			out->ev[out->n_ev].version = tx_arena_strdup(&db->arena, v);
 			if (out->ev[out->n_ev].version == NULL)
 				return nomem(err);
 			out->n_ev++;
@@ -322,13 +322,13 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 		snprintf(sub, sizeof(sub), "%s.package.name", path);
 		return bad(err, name, sub, "required string missing");
 	}
-	a = arena_alloc(&db->arena, sizeof(*a));
+	a = tx_arena_alloc(&db->arena, sizeof(*a));
 	if (a == NULL)
 		return nomem(err);
 	a->adv = adv;
 	a->eco = supply_ecosystem(eco);
-	a->ecosystem = arena_strdup(&db->arena, eco);
-	a->name = arena_strdup(&db->arena, pname);
+	a->ecosystem = tx_arena_strdup(&db->arena, eco);
+	a->name = tx_arena_strdup(&db->arena, pname);
 	if (a->ecosystem == NULL || a->name == NULL)
 		return nomem(err);
 	ranges = json_object_get(af, "ranges");
@@ -338,7 +338,7 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 			return bad(err, name, sub, "must be a list");
 		if (json_array_size(ranges) > SUPPLY_MAX_EVENTS)
 			return bad(err, name, sub, "too many ranges");
-		a->ranges = arena_alloc(&db->arena,
+		a->ranges = tx_arena_alloc(&db->arena,
 					json_array_size(ranges) * sizeof(*a->ranges) + 1);
 		if (a->ranges == NULL)
 			return nomem(err);
@@ -396,13 +396,13 @@ static tx_err count_eco(supply_db *db, const struct adv_affected *a,
 	eco_key(a, key, sizeof(key));
 	if (key[0] == '\0')
 		return TX_OK;
-	if ((e = htab_get(&db->ecos, key)) == NULL) {
+	if ((e = tx_htab_get(&db->ecos, key)) == NULL) {
 		size_t nl = strcspn(a->ecosystem, ":");
 
-		if ((e = arena_alloc(&db->arena, sizeof(*e))) == NULL ||
-		    (e->key = arena_strdup(&db->arena, key)) == NULL ||
-		    (e->name = arena_strndup(&db->arena, a->ecosystem, nl)) == NULL ||
-		    htab_put(&db->ecos, e->key, e, NULL) != TX_OK)
+		if ((e = tx_arena_alloc(&db->arena, sizeof(*e))) == NULL ||
+		    (e->key = tx_arena_strdup(&db->arena, key)) == NULL ||
+		    (e->name = tx_arena_strndup(&db->arena, a->ecosystem, nl)) == NULL ||
+		    tx_htab_put(&db->ecos, e->key, e, NULL) != TX_OK)
 			return nomem(err);
 	}
 	e->n++;
@@ -418,7 +418,7 @@ static tx_err index_affected(supply_db *db, struct adv_affected *a,
 
 	if (key == NULL)
 		return nomem(err);
-	if (htab_put(&db->packages, key, a, &old) != TX_OK)
+	if (tx_htab_put(&db->packages, key, a, &old) != TX_OK)
 		return nomem(err);
 	a->next = old;
 	return TX_OK;
@@ -440,10 +440,10 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 	if (jstr(doc, "id", &id) != 0 || id == NULL || id[0] == '\0' ||
 	    strlen(id) > 256)
 		return bad(err, name, "id", "required string missing");
-	if (htab_get(&db->advisories, id) != NULL)
+	if (tx_htab_get(&db->advisories, id) != NULL)
 		return TX_OK; /* already loaded: the first copy wins */
-	adv = arena_alloc(&db->arena, sizeof(*adv));
-	if (adv == NULL || (adv->id = arena_strdup(&db->arena, id)) == NULL)
+	adv = tx_arena_alloc(&db->arena, sizeof(*adv));
+	if (adv == NULL || (adv->id = tx_arena_strdup(&db->arena, id)) == NULL)
 		return nomem(err);
 	if ((rc = str_list(db, doc, "aliases", name, "", &adv->aliases,
 			   &adv->n_aliases, err)) != TX_OK)
@@ -485,7 +485,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 	}
 	free(pending);
 	pending = NULL;
-	if (htab_put(&db->advisories, adv->id, adv, NULL) != TX_OK)
+	if (tx_htab_put(&db->advisories, adv->id, adv, NULL) != TX_OK)
 		return nomem(err);
 	db->counts.advisories++;
 	if (adv->malicious)

@@ -35,164 +35,6 @@
 
 #include "supply/internal.h"
 
-/* ---- arena ---- */
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t size, used;
-	_Alignas(16) unsigned char data[];
-};
-
-#define ARENA_CHUNK ((size_t)1 << 20)
-
-void arena_init(struct arena *a, size_t cap)
-{
-	a->head = NULL;
-	a->used = 0;
-	a->cap = cap ? cap : (size_t)4 << 30;
-}
-
-void arena_free(struct arena *a)
-{
-	struct arena_chunk *c = a->head, *next;
-
-	for (; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-	a->head = NULL;
-	a->used = 0;
-}
-
-void *arena_alloc(struct arena *a, size_t n)
-{
-	struct arena_chunk *c = a->head;
-	void *p;
-
-	n = (n + 7) & ~(size_t)7;
-	if (n == 0)
-		n = 8;
-	if (n > a->cap || a->used > a->cap - n)
-		return NULL;
-	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
-
-		c = malloc(sizeof(*c) + size);
-		if (c == NULL)
-			return NULL;
-		c->size = size;
-		c->used = 0;
-		if (n > ARENA_CHUNK / 4 && a->head != NULL) {
-			/* a big block: keep the current chunk in front */
-			c->next = a->head->next;
-			a->head->next = c;
-		} else {
-			c->next = a->head;
-			a->head = c;
-		}
-	}
-	p = c->data + c->used;
-	c->used += n;
-	a->used += n;
-	memset(p, 0, n);
-	return p;
-}
-
-char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-	char *p;
-
-	if (s == NULL)
-		return NULL;
-	p = arena_alloc(a, n + 1);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *arena_strdup(struct arena *a, const char *s)
-{
-	return s ? arena_strndup(a, s, strlen(s)) : NULL;
-}
-
-/* ---- hash table: open addressing, linear probing ---- */
-
-uint64_t htab_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1;
-}
-
-void *htab_get(const struct htab *t, const char *key)
-{
-	uint64_t h;
-	size_t i;
-
-	if (t->cap == 0)
-		return NULL;
-	h = htab_hash(key);
-	for (i = h & (t->cap - 1); t->e[i].h != 0; i = (i + 1) & (t->cap - 1))
-		if (t->e[i].h == h && strcmp(t->e[i].key, key) == 0)
-			return t->e[i].val;
-	return NULL;
-}
-
-static void htab_place(struct htab_ent *e, size_t cap, struct htab_ent x)
-{
-	size_t i = x.h & (cap - 1);
-
-	while (e[i].h != 0)
-		i = (i + 1) & (cap - 1);
-	e[i] = x;
-}
-
-tx_err htab_put(struct htab *t, const char *key, void *val, void **old)
-{
-	uint64_t h = htab_hash(key);
-	size_t i;
-
-	if (old)
-		*old = NULL;
-	if ((t->n + 1) * 4 > t->cap * 3) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct htab_ent *ne = calloc(ncap, sizeof(*ne));
-
-		if (ne == NULL)
-			return TX_ERR_NOMEM;
-		for (i = 0; i < t->cap; i++)
-			if (t->e[i].h != 0)
-				htab_place(ne, ncap, t->e[i]);
-		free(t->e);
-		t->e = ne;
-		t->cap = ncap;
-	}
-	for (i = h & (t->cap - 1); t->e[i].h != 0; i = (i + 1) & (t->cap - 1)) {
-		if (t->e[i].h == h && strcmp(t->e[i].key, key) == 0) {
-			if (old)
-				*old = t->e[i].val;
-			t->e[i].val = val;
-			return TX_OK;
-		}
-	}
-	t->e[i] = (struct htab_ent){ h, key, val };
-	t->n++;
-	return TX_OK;
-}
-
-void htab_free(struct htab *t)
-{
-	free(t->e);
-	t->e = NULL;
-	t->cap = t->n = 0;
-}
-
 /* ---- small helpers ---- */
 
 int jstr(const json_t *obj, const char *key, const char **out)
@@ -264,14 +106,14 @@ int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
 	return 0;
 }
 
-char *pkg_key(struct arena *a, enum supply_eco eco, const char *ecosystem,
+char *pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
 	      const char *name)
 {
 	char buf[1024];
 
 	if (pkg_key_buf(buf, sizeof(buf), eco, ecosystem, name) != 0)
 		return NULL;
-	return arena_strdup(a, buf);
+	return tx_arena_strdup(a, buf);
 }
 
 /* ---- the database ---- */
@@ -291,7 +133,7 @@ tx_err supply_db_new(size_t mem_cap, supply_db **out, struct tx_error *err)
 	*out = NULL;
 	if (db == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	arena_init(&db->arena, mem_cap);
+	tx_arena_init(&db->arena, 0, 0, mem_cap ? mem_cap : (size_t)4 << 30);
 	for (size_t i = 0; i < sizeof(builtin_cats) / sizeof(builtin_cats[0]); i++)
 		db->cats[db->n_cats++] = builtin_cats[i];
 	db->counts.categories = db->n_cats;
@@ -303,20 +145,20 @@ void supply_db_free(supply_db *db)
 {
 	if (db == NULL)
 		return;
-	htab_free(&db->advisories);
-	htab_free(&db->packages);
-	htab_free(&db->vendors);
-	htab_free(&db->vendor_names);
-	htab_free(&db->parts_pn);
-	htab_free(&db->parts_hash);
-	htab_free(&db->parts_seen);
-	htab_free(&db->kev);
-	htab_free(&db->csaf_docs);
-	htab_free(&db->csaf_keys);
-	htab_free(&db->vex);
-	htab_free(&db->vex_docs);
-	htab_free(&db->ecos);
-	arena_free(&db->arena);
+	tx_htab_free(&db->advisories);
+	tx_htab_free(&db->packages);
+	tx_htab_free(&db->vendors);
+	tx_htab_free(&db->vendor_names);
+	tx_htab_free(&db->parts_pn);
+	tx_htab_free(&db->parts_hash);
+	tx_htab_free(&db->parts_seen);
+	tx_htab_free(&db->kev);
+	tx_htab_free(&db->csaf_docs);
+	tx_htab_free(&db->csaf_keys);
+	tx_htab_free(&db->vex);
+	tx_htab_free(&db->vex_docs);
+	tx_htab_free(&db->ecos);
+	tx_arena_free(&db->arena);
 	free(db);
 }
 

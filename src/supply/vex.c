@@ -88,7 +88,7 @@ static tx_err vstr(struct vwalk *w, const json_t *o, const char *key,
 
 static char *adup(struct vwalk *w, const char *s)
 {
-	return s ? arena_strdup(&w->db->arena, s) : NULL;
+	return s ? tx_arena_strdup(&w->db->arena, s) : NULL;
 }
 
 static tx_err push(struct vwalk *w, struct vex_stmt *s)
@@ -114,7 +114,7 @@ static tx_err push(struct vwalk *w, struct vex_stmt *s)
 static tx_err add_stmt(struct vwalk *w, const struct vex_stmt *tmpl,
 		       const char *id, const char *version, const char *range)
 {
-	struct vex_stmt *s = arena_alloc(&w->db->arena, sizeof(*s));
+	struct vex_stmt *s = tx_arena_alloc(&w->db->arena, sizeof(*s));
 	char key[600];
 
 	if (s == NULL)
@@ -135,7 +135,7 @@ static tx_err add_stmt(struct vwalk *w, const struct vex_stmt *tmpl,
 				at = id + i;
 		}
 		if (at != NULL && version == NULL)
-			version = arena_strndup(&w->db->arena, at + 1,
+			version = tx_arena_strndup(&w->db->arena, at + 1,
 						len - (size_t)(at - id) - 1);
 		if ((s->product = adup(w, key)) == NULL)
 			return nomem(w->err);
@@ -155,7 +155,7 @@ static tx_err add_stmt(struct vwalk *w, const struct vex_stmt *tmpl,
 			size_t vl = strcspn(p, ":");
 			if (field == 3 && vl > 0 && !(vl == 1 && (*p == '*' ||
 								  *p == '-')))
-				version = arena_strndup(&w->db->arena, p, vl);
+				version = tx_arena_strndup(&w->db->arena, p, vl);
 		}
 	} else if (strncmp(id, "urn:cdx:", 8) == 0) {
 		/* urn:cdx:<serial uuid>/<version>#<bom-ref> */
@@ -222,7 +222,7 @@ static tx_err aliases(struct vwalk *w, const json_t *arr, const char *key,
 		return TX_OK;
 	if (!json_is_array(arr) || n > 64)
 		return bad(w->err, w->name, path, "must be a list (of at most 64)");
-	t->aliases = arena_alloc(&w->db->arena, (n ? n : 1) * sizeof(char *));
+	t->aliases = tx_arena_alloc(&w->db->arena, (n ? n : 1) * sizeof(char *));
 	if (t->aliases == NULL)
 		return nomem(w->err);
 	json_array_foreach(arr, i, v) {
@@ -499,14 +499,14 @@ static tx_err openvex_load(struct vwalk *w, const json_t *doc)
 static tx_err index_stmt(supply_db *db, const char *key, struct vex_stmt *s,
 			 struct tx_error *err)
 {
-	struct vex_ref *old = htab_get(&db->vex, key);
-	struct vex_ref *r = arena_alloc(&db->arena, sizeof(*r));
+	struct vex_ref *old = tx_htab_get(&db->vex, key);
+	struct vex_ref *r = tx_arena_alloc(&db->arena, sizeof(*r));
 
 	if (r == NULL)
 		return nomem(err);
 	r->s = s;
 	r->next = old;
-	return htab_put(&db->vex, key, r, NULL) == TX_OK ? TX_OK : nomem(err);
+	return tx_htab_put(&db->vex, key, r, NULL) == TX_OK ? TX_OK : nomem(err);
 }
 
 tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
@@ -550,9 +550,9 @@ tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
 		rc = bad(err, name, openvex ? "@id" : "serialNumber", "too long");
 		goto out;
 	}
-	if (htab_get(&db->vex_docs, id) != NULL)
+	if (tx_htab_get(&db->vex_docs, id) != NULL)
 		goto out; /* the first copy wins */
-	if ((w.source = arena_strdup(&db->arena, id)) == NULL) {
+	if ((w.source = tx_arena_strdup(&db->arena, id)) == NULL) {
 		rc = nomem(err);
 		goto out;
 	}
@@ -569,7 +569,7 @@ tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
 	}
 	if (rc != TX_OK)
 		goto out;
-	if (htab_put(&db->vex_docs, w.source, (void *)w.source, NULL) != TX_OK) {
+	if (tx_htab_put(&db->vex_docs, w.source, (void *)w.source, NULL) != TX_OK) {
 		rc = nomem(err);
 		goto out;
 	}

@@ -120,6 +120,53 @@ static void test_uuid5(void **state)
 	assert_string_equal(u, "0198f97b-e65d-5025-87e5-58bc39d4bdb4");
 }
 
+/* The arena: zeroed, aligned, capped; big blocks do not waste the chunk. */
+static void test_arena(void **state)
+{
+	struct tx_arena a;
+	char *s, *t, *big;
+
+	tx_arena_init(&a, 64, 256, 2000);
+	s = tx_arena_strdup(&a, "abc");
+	assert_string_equal(s, "abc");
+	assert_int_equal((uintptr_t)s % _Alignof(max_align_t), 0);
+	big = tx_arena_alloc(&a, 1000); /* over a quarter: its own block */
+	assert_non_null(big);
+	assert_int_equal(big[999], 0);
+	t = tx_arena_strndup(&a, "xyz123", 3);
+	assert_string_equal(t, "xyz");
+	assert_null(tx_arena_alloc(&a, 1500)); /* past the cap */
+	assert_null(tx_arena_strdup(&a, NULL));
+	assert_null(tx_arena_alloc(&a, SIZE_MAX));
+	tx_arena_free(&a);
+	assert_int_equal(a.used, 0);
+}
+
+static void test_htab(void **state)
+{
+	struct tx_htab t = { 0 };
+	char keys[500][8];
+	void *old = &t;
+
+	assert_null(tx_htab_get(&t, "none"));
+	for (int i = 0; i < 500; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		assert_int_equal(tx_htab_put(&t, keys[i], keys[i], &old), TX_OK);
+		assert_null(old);
+	}
+	assert_int_equal(t.n, 500);
+	for (int i = 0; i < 500; i++)
+		assert_ptr_equal(tx_htab_get(&t, keys[i]), keys[i]);
+	assert_int_equal(tx_htab_put(&t, "k7", keys[8], &old), TX_OK);
+	assert_ptr_equal(old, keys[7]);
+	assert_ptr_equal(tx_htab_get(&t, "k7"), keys[8]);
+	assert_int_equal(t.n, 500);
+	assert_null(tx_htab_get(&t, "k500"));
+	/* FNV-1a 64 of "a" (the published test vector) */
+	assert_true(tx_hash64(TX_HASH64_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL);
+	tx_htab_free(&t);
+}
+
 /* The one party-code check every module uses. */
 static void test_party_valid(void **state)
 {
@@ -636,6 +683,8 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_sha1),
 		cmocka_unit_test(test_uuid5),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_party_valid),
 		cmocka_unit_test(test_strfmt),
 		cmocka_unit_test(test_buf_cap),
