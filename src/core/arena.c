@@ -105,6 +105,28 @@ char *tx_arena_strdup(struct tx_arena *a, const char *s)
 	return s ? tx_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
+tx_err tx_grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	void *arr, *na;
+	size_t ncap = *cap ? *cap : (first ? first : 16);
+
+	if (n <= *cap)
+		return TX_OK;
+	while (ncap < n) {
+		if (ncap > SIZE_MAX / 2)
+			return TX_ERR_NOMEM;
+		ncap *= 2;
+	}
+	if (elem != 0 && ncap > SIZE_MAX / elem)
+		return TX_ERR_NOMEM;
+	memcpy(&arr, arrp, sizeof(arr));
+	if ((na = realloc(arr, ncap * elem)) == NULL)
+		return TX_ERR_NOMEM;
+	memcpy(arrp, &na, sizeof(na));
+	*cap = ncap;
+	return TX_OK;
+}
+
 /* ---- hash table: open addressing, linear probing ---- */
 
 uint64_t tx_htab_hash(const char *s)

@@ -365,6 +365,13 @@ void *tx_arena_alloc(struct tx_arena *a, size_t n);
 char *tx_arena_strdup(struct tx_arena *a, const char *s);
 char *tx_arena_strndup(struct tx_arena *a, const char *s, size_t n);
 
+/*
+ * Make room for n elements of elem bytes in the array *arrp points to (a
+ * pointer of any type) of capacity *cap, doubling from first. TX_ERR_NOMEM
+ * on overflow or when out of memory, and then nothing changes.
+ */
+tx_err tx_grow(void *arrp, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* A string-keyed hash table (keys and values borrowed); zero is empty. */
 struct tx_htab_ent {
 	uint64_t h;

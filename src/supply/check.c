@@ -353,15 +353,8 @@ static tx_err add_finding(struct ck *k, const struct supply_finding *f)
 {
 	struct supply_report *r = k->rep;
 
-	if (r->n == k->cap) {
-		size_t ncap = k->cap ? k->cap * 2 : 64;
-		struct supply_finding *nf = realloc(r->findings, ncap * sizeof(*nf));
-
-		if (nf == NULL)
-			return tx_error_set(k->err, TX_ERR_NOMEM, "out of memory");
-		r->findings = nf;
-		k->cap = ncap;
-	}
+	if (tx_grow(&r->findings, &k->cap, r->n + 1, sizeof(*r->findings), 64) != TX_OK)
+		return tx_error_set(k->err, TX_ERR_NOMEM, "out of memory");
 	r->findings[r->n++] = *f;
 	return TX_OK;
 }

@@ -442,15 +442,8 @@ static tx_err push(struct walk *w, struct csaf_product *p)
 	if (w->n == CSAF_MAX_PRODUCTS)
 		return tx_error_set(w->err, TX_ERR_TOOBIG, "%s: product_tree: more "
 				    "than %d products", w->name, CSAF_MAX_PRODUCTS);
-	if (w->n == w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 32;
-		struct csaf_product **np = realloc(w->prods, ncap * sizeof(*np));
-
-		if (np == NULL)
-			return nomem(w->err);
-		w->prods = np;
-		w->cap = ncap;
-	}
+	if (tx_grow(&w->prods, &w->cap, w->n + 1, sizeof(*w->prods), 32) != TX_OK)
+		return nomem(w->err);
 	w->prods[w->n++] = p;
 	return TX_OK;
 }

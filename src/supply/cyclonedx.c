@@ -163,15 +163,8 @@ static tx_err push_comp(struct bctx *c, struct supply_component **out)
 	if (b->n == SUPPLY_MAX_COMPONENTS)
 		return tx_error_set(c->err, TX_ERR_TOOBIG, "%s: more than %d "
 				    "components", c->name, SUPPLY_MAX_COMPONENTS);
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 256;
-		struct supply_component *nc = realloc(b->comps, ncap * sizeof(*nc));
-
-		if (nc == NULL)
-			return nomem(c);
-		b->comps = nc;
-		b->cap = ncap;
-	}
+	if (tx_grow(&b->comps, &b->cap, b->n + 1, sizeof(*b->comps), 256) != TX_OK)
+		return nomem(c);
 	*out = &b->comps[b->n++];
 	memset(*out, 0, sizeof(**out));
 	return TX_OK;

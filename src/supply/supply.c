@@ -419,15 +419,9 @@ static tx_err load_dir(supply_db *db, const char *path, int depth,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (nn == NULL) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			names = nn;
-			cap = ncap;
+		if (tx_grow(&names, &cap, n + 1, sizeof(*names), 64) != TX_OK) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
 		}
 		if ((names[n] = strdup(de->d_name)) == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

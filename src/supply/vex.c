@@ -96,15 +96,8 @@ static tx_err push(struct vwalk *w, struct vex_stmt *s)
 	if (w->n == VEX_MAX_STATEMENTS)
 		return tx_error_set(w->err, TX_ERR_TOOBIG, "%s: more than %d VEX "
 				    "statements", w->name, VEX_MAX_STATEMENTS);
-	if (w->n == w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 32;
-		struct vex_stmt **ns = realloc(w->stmts, ncap * sizeof(*ns));
-
-		if (ns == NULL)
-			return nomem(w->err);
-		w->stmts = ns;
-		w->cap = ncap;
-	}
+	if (tx_grow(&w->stmts, &w->cap, w->n + 1, sizeof(*w->stmts), 32) != TX_OK)
+		return nomem(w->err);
 	w->stmts[w->n++] = s;
 	return TX_OK;
 }

@@ -142,6 +142,25 @@ static void test_arena(void **state)
 	assert_int_equal(a.used, 0);
 }
 
+static void test_grow(void **state)
+{
+	int *v = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < 100; i++) {
+		assert_int_equal(tx_grow(&v, &cap, i + 1, sizeof(*v), 4), TX_OK);
+		assert_true(cap >= i + 1);
+		v[i] = (int)i;
+	}
+	assert_int_equal(cap, 128);
+	assert_int_equal(v[99], 99);
+	/* an impossible size changes nothing */
+	assert_int_equal(tx_grow(&v, &cap, SIZE_MAX / 2, sizeof(*v), 4), TX_ERR_NOMEM);
+	assert_int_equal(cap, 128);
+	assert_int_equal(v[50], 50);
+	free(v);
+}
+
 static void test_htab(void **state)
 {
 	struct tx_htab t = { 0 };
@@ -685,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_htab),
+		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_party_valid),
 		cmocka_unit_test(test_strfmt),
 		cmocka_unit_test(test_buf_cap),
