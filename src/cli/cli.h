@@ -108,12 +108,6 @@ int cli_usage(const struct cmd *cmd);
 int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st);
 /* Read one line (a password) from stdin without its newline. */
 int cli_read_secret(char *buf, size_t n);
-/*
- * Re-check the node's stored BOMs against every advisory it holds; record
- * (and print) each new finding with an alert on it. 0 on success. Used by
- * `trilex sbom recheck` and by `trilex serve` when partners' objects come in.
- */
-int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new);
 
 /* This node's identity object id: "identity--" + the name-based UUID of
  * its public key; the same on every node. */

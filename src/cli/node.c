@@ -186,7 +186,11 @@ static void *recheck_loop(void *arg)
 		last = store_last_added(st);
 		if (last != seen && has_boms(st)) {
 			size_t n_boms = 0, n_new = 0;
-			if (cli_sbom_recheck(st, &n_boms, &n_new) == 0 && n_new > 0)
+			struct tx_error err = { 0 };
+			if (supply_recheck_stored(st, &n_boms, &n_new, &err) != TX_OK)
+				tx_log(TX_LOG_WARN, "supply chain: re-check: %s",
+				       err.msg);
+			else if (n_new > 0)
 				tx_log(TX_LOG_INFO, "supply chain: %zu new findings in %zu"
 				       " stored BOMs", n_new, n_boms);
 		}

@@ -44,321 +44,51 @@ static const char *tlp_ref(const char *name)
 	return NULL;
 }
 
-/* ---- reading the node ---- */
-
-struct stored_bom {
-	int64_t pk;             /* its collection */
-	json_t *obj;            /* owned */
-	int in_inbox;           /* that collection is a partner's inbox */
-};
-
-struct load_ctx {
-	supply_db *db;
-	json_t *finding_ids;    /* set: id -> true */
-	struct stored_bom *boms;
-	size_t n_boms, cap_boms;
-	int64_t pk;
-	int in_inbox;           /* pk is a partner's inbox */
-	size_t bad;             /* objects of ours that did not load */
-	size_t rows;
-};
-
-static int load_row(void *vctx, const struct store_row *row)
+/* What the CLI prints of the supply module's work. */
+static void warn_cb(void *ctx, const char *id, const char *msg)
 {
-	struct load_ctx *c = vctx;
-	struct tx_error err = { 0 };
-	json_t *obj = tx_json_load(row->json, row->json_len, 0, NULL);
-	const char *type;
-	const json_t *ext;
-
-	c->rows++;
-	if (obj == NULL)
-		return 0;
-	type = json_string_value(json_object_get(obj, "type"));
-	if (type != NULL && strcmp(type, SUPPLY_SBOM_TYPE) == 0) {
-		if (c->n_boms == c->cap_boms) {
-			size_t ncap = c->cap_boms ? c->cap_boms * 2 : 16;
-			struct stored_bom *nb = realloc(c->boms, ncap * sizeof(*nb));
-			if (nb == NULL) {
-				json_decref(obj);
-				return STORE_ROW_FAIL;
-			}
-			c->boms = nb;
-			c->cap_boms = ncap;
-		}
-		c->boms[c->n_boms++] = (struct stored_bom){ c->pk, obj, c->in_inbox };
-		return 0;
-	}
-	ext = json_object_get(json_object_get(obj, "extensions"), SUPPLY_EXT_ID);
-	if (type != NULL && strcmp(type, "note") == 0 && ext != NULL &&
-	    json_is_string(json_object_get(ext, "kind")) &&
-	    strcmp(json_string_value(json_object_get(ext, "kind")), "finding") == 0) {
-		json_object_set_new(c->finding_ids, row->id, json_true());
-	} else if (supply_db_load_stix(c->db, obj, &err) != TX_OK) {
-		if (c->bad++ < 10)
-			fprintf(stderr, "trilex: skipped %s: %s\n", row->id, err.msg);
-	}
-	json_decref(obj);
-	return 0;
+	if (id != NULL)
+		fprintf(stderr, "trilex: skipped %s: %s\n", id, msg);
+	else
+		fprintf(stderr, "trilex: %s\n", msg);
 }
 
-/* Load every advisory object, finding note and BOM of every collection. */
-static int load_node(tx_store *st, struct load_ctx *c)
+static void failed_cb(void *ctx, const char *id, const char *msg)
 {
-	static const char *const types[] = {
-		"vulnerability", "identity", "indicator", "note", SUPPLY_SBOM_TYPE,
-	};
-	struct store_user all = { .admin = 1, .name = "local" };
-	struct store_collection *list = NULL;
+	fprintf(stderr, "failed: %s\n", msg);
+}
+
+static void found_cb(void *ctx, const supply_bom *bom,
+		     const struct supply_finding *f)
+{
+	printf("new finding: %s: %s %s (%s)%s%s\n", supply_bom_title(bom),
+	       supply_kind_name(f->kind), f->comp->path,
+	       supply_severity_name(f->severity), f->n_advisories ? " " : "",
+	       f->n_advisories ? f->advisories[0] : "");
+}
+
+/* Re-check every stored BOM, printing each new finding; 0 or 1. */
+static int recheck_all(tx_store *st, size_t *n_boms, size_t *n_new)
+{
+	supply_node *node = NULL;
 	struct tx_error err = { 0 };
-	size_t n = 0;
+	supply_db *db = NULL;
 	int rc = 1;
 
-	if (store_collection_list(st, &all, &list, &n) != TX_OK) {
-		cli_fail("cannot list the node's collections");
-		goto out;
+	*n_boms = *n_new = 0;
+	if (supply_db_new(0, &db, &err) != TX_OK)
+		return cli_fail("out of memory");
+	if (supply_node_load(st, db, warn_cb, NULL, &node, &err) == TX_OK) {
+		*n_boms = supply_node_boms(node);
+		if (supply_node_recheck(st, db, node, NULL, found_cb, warn_cb, NULL,
+					n_new, &err) == TX_OK)
+			rc = 0;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct store_query q = { 0 };
-		struct store_page page;
-
-		q.collection_pk = list[i].pk;
-		q.types = types;
-		q.n_types = sizeof(types) / sizeof(types[0]);
-		q.limit = 1000;
-		c->pk = list[i].pk;
-		c->in_inbox = store_inbox_party(&list[i]) != NULL;
-		for (;;) {
-			memset(&page, 0, sizeof(page));
-			if (store_query_objects(st, &q, load_row, c, &page, &err) !=
-			    TX_OK) {
-				cli_fail("reading collection %s: %s", list[i].id,
-					 err.msg);
-				goto out;
-			}
-			if (!page.more)
-				break;
-			q.has_cursor = 1;
-			q.cursor = page.next;
-		}
-	}
-	if (c->bad > 0)
-		fprintf(stderr, "trilex: %zu stored objects could not be read as "
-			"advisories\n", c->bad);
-	rc = 0;
-out:
-	free(list);
+	if (rc != 0)
+		cli_fail("%s", err.msg);
+	supply_node_free(node);
+	supply_db_free(db);
 	return rc;
-}
-
-static void load_ctx_free(struct load_ctx *c)
-{
-	for (size_t i = 0; i < c->n_boms; i++)
-		json_decref(c->boms[i].obj);
-	free(c->boms);
-	json_decref(c->finding_ids);
-}
-
-/* Ingest objs into collection pk in batches; count failures. */
-static int ingest(tx_store *st, int64_t pk, json_t *objs, size_t *added,
-		  size_t *present, size_t *failed)
-{
-	struct store_user local = { .admin = 1, .name = "local" };
-	size_t n = json_array_size(objs);
-
-	for (size_t i = 0; i < n; i += INGEST_BATCH) {
-		size_t end = i + INGEST_BATCH < n ? i + INGEST_BATCH : n;
-		struct tx_error err = { 0 };
-		char status_id[TX_UUID_BUF];
-		json_t *batch = json_array(), *status = NULL, *d;
-		size_t k;
-
-		if (batch == NULL)
-			return cli_fail("out of memory");
-		for (k = i; k < end; k++)
-			json_array_append(batch, json_array_get(objs, k));
-		if (taxii_ingest(st, pk, &local, batch, i, status_id, &err) != TX_OK) {
-			json_decref(batch);
-			return cli_fail("storing: %s", err.msg);
-		}
-		json_decref(batch);
-		if (store_status_get(st, &local, status_id, &status) != TX_OK)
-			continue;
-		json_array_foreach(json_object_get(status, "successes"), k, d) {
-			const char *m = json_string_value(json_object_get(d, "message"));
-			if (m && strcmp(m, "already present") == 0)
-				(*present)++;
-			else
-				(*added)++;
-		}
-		json_array_foreach(json_object_get(status, "failures"), k, d) {
-			const char *m = json_string_value(json_object_get(d, "message"));
-			(*failed)++;
-			fprintf(stderr, "failed: %s\n", m ? m : "(no reason given)");
-		}
-		json_decref(status);
-	}
-	return 0;
-}
-
-/* A trilex alert (a STIX report) on one new finding: it refers to the
- * finding's note and the stored BOM; the same finding gives the same id. */
-static json_t *finding_alert(const struct supply_finding *f,
-			     const supply_bom *bom, const char *sbom_id,
-			     const char *note_id, const struct supply_stix_opts *o)
-{
-	char id[96], title[512], now[TX_TIME_BUF];
-	json_t *r;
-
-	supply_stix_id("report", note_id, id, sizeof(id));
-	tx_time_format_ms(tx_time_now_us(), now);
-	snprintf(title, sizeof(title), "Supply chain: %s %s in %s (%s)%s%s",
-		 supply_kind_name(f->kind), f->comp->path, supply_bom_title(bom),
-		 supply_severity_name(f->severity), f->n_advisories ? ", " : "",
-		 f->n_advisories ? f->advisories[0] : "");
-	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s, s],"
-		      " s:[s, s]}", "type", "report", "spec_version", "2.1", "id",
-		      id, "created", now, "modified", now, "name", title,
-		      "published", now, "report_types", "threat-report", "labels",
-		      "trilex-alert", "supply-chain", "object_refs", note_id, sbom_id);
-	if (r != NULL && o->marking_ref != NULL)
-		json_object_set_new(r, "object_marking_refs",
-				    json_pack("[s]", o->marking_ref));
-	return r;
-}
-
-/* Mark a finding's note and alert with what their sources allow: the BOM
- * (as loaded and as stored) and the advisories it names, as stored. */
-static tx_err mark_finding(tx_store *st, const json_t *bom_obj,
-			   const struct supply_finding *f, json_t *note,
-			   json_t *alert, struct tx_error *err)
-{
-	size_t n = 0, max = 1 + 2 * f->n_advisories;
-	const char **ids = calloc(max, sizeof(*ids));
-	char (*vid)[128] = calloc(max, sizeof(*vid));
-	tx_err rc;
-
-	if (ids == NULL || vid == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	ids[n++] = json_string_value(json_object_get(bom_obj, "id"));
-	for (size_t i = 0; i < f->n_advisories; i++) {
-		char key[300];
-		/* the ids supply/share.c gives OSV and KEV entries */
-		snprintf(key, sizeof(key), "osv:%s", f->advisories[i]);
-		supply_stix_id("vulnerability", key, vid[n], sizeof(vid[n]));
-		ids[n] = vid[n];
-		n++;
-		snprintf(key, sizeof(key), "kev:%s", f->advisories[i]);
-		supply_stix_id("vulnerability", key, vid[n], sizeof(vid[n]));
-		ids[n] = vid[n];
-		n++;
-	}
-	if ((rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, note, NULL,
-				    err)) == TX_OK)
-		rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, alert, NULL,
-				       err);
-out:
-	free(ids);
-	free(vid);
-	return rc;
-}
-
-/*
- * Check stored BOMs (all, or only the one with id only_id) against db;
- * record each finding not recorded before as a note in the BOM's
- * collection and print it. Returns 0, or 1 on an error.
- */
-static int recheck(tx_store *st, const supply_db *db, struct load_ctx *c,
-		   const char *only_id, size_t *n_new)
-{
-	*n_new = 0;
-	for (size_t i = 0; i < c->n_boms; i++) {
-		const json_t *obj = c->boms[i].obj;
-		const char *id = json_string_value(json_object_get(obj, "id"));
-		const char *cat = NULL;
-		struct supply_stix_opts o = { 0 };
-		struct supply_report rep = { 0 };
-		struct tx_error err = { 0 };
-		supply_bom *bom = NULL;
-		json_t *notes = json_array();
-		size_t added = 0, present = 0, failed = 0;
-		int rc = 0;
-
-		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0) ||
-		    notes == NULL) {
-			json_decref(notes);
-			continue;
-		}
-		o.marking_ref = json_string_value(json_array_get(
-			json_object_get(obj, "object_marking_refs"), 0));
-		if (supply_bom_from_stix(obj, &bom, &cat, &err) != TX_OK ||
-		    supply_check(db, bom, cat, &rep, &err) != TX_OK) {
-			fprintf(stderr, "trilex: stored BOM %s: %s\n", id, err.msg);
-			supply_bom_free(bom);
-			supply_report_free(&rep);
-			json_decref(notes);
-			continue;
-		}
-		for (size_t k = 0; k < rep.n; k++) {
-			const struct supply_finding *f = &rep.findings[k];
-			json_t *note = supply_finding_to_stix(f, id, &o);
-			const char *nid = json_string_value(json_object_get(note, "id"));
-
-			if (note == NULL) {
-				rc = cli_fail("out of memory");
-				break;
-			}
-			if (json_object_get(c->finding_ids, nid) != NULL) {
-				json_decref(note);
-				continue;
-			}
-			json_object_set_new(c->finding_ids, nid, json_true());
-			printf("new finding: %s: %s %s (%s)%s%s\n",
-			       supply_bom_title(bom), supply_kind_name(f->kind),
-			       f->comp->path, supply_severity_name(f->severity),
-			       f->n_advisories ? " " : "",
-			       f->n_advisories ? f->advisories[0] : "");
-			/* ... and an alert on it, under the BOM's marking, that
-			 * `trilex alerts` shows and partners receive. */
-			json_t *alert = finding_alert(f, bom, id, nid, &o);
-			if (alert == NULL) {
-				json_decref(note);
-				rc = cli_fail("out of memory");
-				break;
-			}
-			if (mark_finding(st, obj, f, note, alert, &err) != TX_OK) {
-				json_decref(note);
-				json_decref(alert);
-				rc = cli_fail("finding on %s: %s", id, err.msg);
-				break;
-			}
-			json_array_append_new(notes, note);
-			json_array_append_new(notes, alert);
-			(*n_new)++;
-		}
-		/* With the BOM, unless it is a partner's: a partner's inbox holds
-		 * only what it signed, so our findings on its BOM are ours, in
-		 * our "alerts" collection (marked from the BOM, as above). */
-		int64_t into = c->boms[i].pk;
-		if (rc == 0 && json_array_size(notes) > 0 && c->boms[i].in_inbox) {
-			struct store_collection ac;
-			if (store_collection_ensure(st, "Alerts", "alerts this node"
-						    " published", "alerts", &ac, &err) !=
-			    TX_OK)
-				rc = cli_fail("%s", err.msg);
-			into = ac.pk;
-		}
-		if (rc == 0 && json_array_size(notes) > 0)
-			rc = ingest(st, into, notes, &added, &present, &failed);
-		supply_report_free(&rep);
-		supply_bom_free(bom);
-		json_decref(notes);
-		if (rc != 0)
-			return 1;
-	}
-	return 0;
 }
 
 static int pick_collection(tx_store *st, const char *dir, const char *coll,
@@ -506,7 +236,7 @@ static int sbom_check_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *category = cli_opt(a, "category");
 	const char *const *paths = cli_opts(a, "advisories");
-	struct load_ctx lc = { 0 };
+	supply_node *node = NULL;
 	struct supply_report rep = { 0 };
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -552,10 +282,11 @@ static int sbom_check_run(const struct cli_args *a)
 	if (dir != NULL) {
 		if (cli_open_node(dir, &cfg, &st) != 0)
 			goto out;
-		lc.db = db;
-		lc.finding_ids = json_object();
-		if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
+		if (supply_node_load(st, db, warn_cb, NULL, &node, &err) !=
+		    TX_OK) {
+			cli_fail("%s", err.msg);
 			goto out;
+		}
 	}
 	if (supply_check(db, bom, category, &rep, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
@@ -590,7 +321,7 @@ out:
 	supply_report_free(&rep);
 	supply_bom_free(bom);
 	supply_db_free(db);
-	load_ctx_free(&lc);
+	supply_node_free(node);
 	store_close(st);
 	free(text);
 	return rc;
@@ -623,6 +354,7 @@ static int advisory_import_run(const struct cli_args *a)
 	const char *tlp = cli_opt(a, "tlp") ? cli_opt(a, "tlp") : "green";
 	struct supply_stix_opts so = { 0 };
 	struct supply_counts cn;
+	struct supply_store_counts counts = { 0 };
 	struct store_collection col;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -652,8 +384,14 @@ static int advisory_import_run(const struct cli_args *a)
 		}
 	}
 	supply_db_counts(db, &cn);
-	if (ingest(st, col.pk, objs, &added, &present, &failed) != 0)
+	if (supply_store_objects(st, col.pk, objs, &counts, failed_cb, NULL,
+				 &err) != TX_OK) {
+		cli_fail("%s", err.msg);
 		goto out;
+	}
+	added = counts.added;
+	present = counts.present;
+	failed = counts.failed;
 	printf("%zu advisories (%zu malicious), %zu KEV entries, %zu vendors, "
 	       "%zu parts%s\n", cn.advisories, cn.malicious, cn.kev, cn.vendors,
 	       cn.parts, json_array_size(objs) > cn.advisories + cn.kev +
@@ -670,7 +408,7 @@ static int advisory_import_run(const struct cli_args *a)
 	       "(collection %s, TLP:%s)\n", json_array_size(objs), added, present,
 	       failed, col.alias[0] ? col.alias : col.id, tlp);
 	/* re-check the stored BOMs against everything the node now has */
-	if (cli_sbom_recheck(st, &n_boms, &n_new) != 0)
+	if (recheck_all(st, &n_boms, &n_new) != 0)
 		goto out;
 	printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms, n_new);
 	rc = failed > 0 || n_skipped > 0 ? 3 : 0;
@@ -712,7 +450,7 @@ static int sbom_add_run(const struct cli_args *a)
 	const char *bom_path = a->argv[0];
 	struct supply_stix_opts so = { 0 };
 	struct store_collection col;
-	struct load_ctx lc = { 0 };
+	supply_node *node = NULL;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	supply_db *db = NULL;
@@ -721,7 +459,8 @@ static int sbom_add_run(const struct cli_args *a)
 	json_error_t jerr;
 	tx_store *st = NULL;
 	char *text = NULL;
-	size_t len, added = 0, present = 0, failed = 0, n_new = 0;
+	struct supply_store_counts counts = { 0 };
+	size_t len, n_new = 0;
 	int rc = 1;
 
 	if ((so.marking_ref = tlp_ref(tlp)) == NULL)
@@ -746,10 +485,10 @@ static int sbom_add_run(const struct cli_args *a)
 	    pick_collection(st, dir, coll, &col) != 0)
 		goto out;
 	/* the category must be on the node's priority list */
-	lc.db = db;
-	lc.finding_ids = json_object();
-	if (lc.finding_ids == NULL || load_node(st, &lc) != 0)
+	if (supply_node_load(st, db, warn_cb, NULL, &node, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
 		goto out;
+	}
 	{
 		struct supply_report rep = { 0 };
 		if (supply_check(db, bom, category, &rep, &err) != TX_OK) {
@@ -767,30 +506,24 @@ static int sbom_add_run(const struct cli_args *a)
 		cli_fail("out of memory");
 		goto out;
 	}
-	if (ingest(st, col.pk, one, &added, &present, &failed) != 0 || failed) {
-		cli_fail("the BOM was not stored");
+	if (supply_store_objects(st, col.pk, one, &counts, failed_cb, NULL,
+				 &err) != TX_OK || counts.failed) {
+		cli_fail("the BOM was not stored%s%s", counts.failed ? "" : ": ",
+			 counts.failed ? "" : err.msg);
 		goto out;
 	}
 	printf("%s\n", json_string_value(json_object_get(obj, "id")));
 	/* record today's findings; later imports report only new ones */
-	for (size_t i = 0; i < lc.n_boms; i++)
-		json_decref(lc.boms[i].obj);
-	lc.n_boms = 0;
-	{
-		struct stored_bom sb = { col.pk, json_incref(obj),
-					 store_inbox_party(&col) != NULL };
-		free(lc.boms);
-		lc.boms = malloc(sizeof(sb));
-		if (lc.boms == NULL) {
-			json_decref(sb.obj);
-			cli_fail("out of memory");
-			goto out;
-		}
-		lc.boms[0] = sb;
-		lc.n_boms = lc.cap_boms = 1;
-	}
-	if (recheck(st, db, &lc, NULL, &n_new) != 0)
+	if (supply_node_only(node, col.pk, obj, store_inbox_party(&col) != NULL) !=
+	    TX_OK) {
+		cli_fail("out of memory");
 		goto out;
+	}
+	if (supply_node_recheck(st, db, node, NULL, found_cb, warn_cb, NULL,
+				&n_new, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
 	fprintf(stderr, "BOM %s stored (%zu components, collection %s, TLP:%s);"
 		" %zu findings recorded\n", supply_bom_title(bom),
 		supply_bom_count(bom), col.alias[0] ? col.alias : col.id, tlp,
@@ -802,7 +535,7 @@ out:
 	json_decref(doc);
 	supply_bom_free(bom);
 	supply_db_free(db);
-	load_ctx_free(&lc);
+	supply_node_free(node);
 	store_close(st);
 	free(text);
 	return rc;
@@ -820,27 +553,6 @@ const struct cmd cmd_sbom_add = {
 		   "advisories re-check it; prints its id",
 };
 
-int cli_sbom_recheck(tx_store *st, size_t *n_boms, size_t *n_new)
-{
-	struct load_ctx lc = { 0 };
-	struct tx_error err = { 0 };
-	supply_db *db = NULL;
-	int rc = 1;
-
-	*n_boms = *n_new = 0;
-	if (supply_db_new(0, &db, &err) != TX_OK)
-		return cli_fail("out of memory");
-	lc.db = db;
-	lc.finding_ids = json_object();
-	if (lc.finding_ids != NULL && load_node(st, &lc) == 0) {
-		*n_boms = lc.n_boms;
-		rc = lc.n_boms == 0 ? 0 : recheck(st, db, &lc, NULL, n_new);
-	}
-	supply_db_free(db);
-	load_ctx_free(&lc);
-	return rc;
-}
-
 static int sbom_recheck_run(const struct cli_args *a)
 {
 	const char *dir = a->dir;
@@ -851,7 +563,7 @@ static int sbom_recheck_run(const struct cli_args *a)
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (cli_sbom_recheck(st, &n_boms, &n_new) == 0) {
+	if (recheck_all(st, &n_boms, &n_new) == 0) {
 		printf("%zu stored BOMs re-checked: %zu new findings\n", n_boms,
 		       n_new);
 		rc = 0;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "store/store.h"
 
 /* The id of our STIX extension definition (property extension). */
 #define SUPPLY_EXT_ID \
@@ -303,5 +304,57 @@ json_t *supply_finding_to_stix(const struct supply_finding *f,
  * "<type>\n<key>" (tx_uuid5). */
 void supply_stix_id(const char *type, const char *key, char *out,
 		    size_t outsz);
+
+/* ---- the BOMs and advisories a node stores (supply/stored.c) ---- */
+
+typedef struct supply_node supply_node;
+/* Told of an object that did not load or store (id may be NULL). */
+typedef void (*supply_warn_fn)(void *ctx, const char *id, const char *msg);
+/* Told of each new finding f on bom. */
+typedef void (*supply_found_fn)(void *ctx, const supply_bom *bom,
+				const struct supply_finding *f);
+
+/*
+ * Read every advisory object, finding note and stored BOM of every
+ * collection of st: the advisories into db (which may hold more, from
+ * files), the BOMs and the ids of recorded findings into *out (free with
+ * supply_node_free). warn (may be NULL) is told of objects that did not
+ * load (the first ten, then a count).
+ */
+tx_err supply_node_load(tx_store *st, supply_db *db, supply_warn_fn warn,
+			void *ctx, supply_node **out, struct tx_error *err);
+void supply_node_free(supply_node *n);
+/* The number of stored BOMs loaded. */
+size_t supply_node_boms(const supply_node *n);
+/* Re-check only bom_obj (copied), stored in collection_pk, from now on. */
+tx_err supply_node_only(supply_node *n, int64_t collection_pk,
+			const json_t *bom_obj, int in_inbox);
+/*
+ * Check the loaded BOMs (all, or only the one with id only_id) against db;
+ * record each finding not recorded before as a note and an alert, marked
+ * from the BOM and its advisories, in the BOM's collection (a partner's
+ * BOM: in this node's "alerts" collection); found (may be NULL) is told of
+ * each, *n_new counts them. A BOM that cannot be checked is passed to warn
+ * and skipped; a store error stops and is returned.
+ */
+tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *n,
+			   const char *only_id, supply_found_fn found,
+			   supply_warn_fn warn, void *ctx, size_t *n_new,
+			   struct tx_error *err);
+/* Load and re-check everything a node stores (what serve does when
+ * partners' advisories arrive). */
+tx_err supply_recheck_stored(tx_store *st, size_t *n_boms, size_t *n_new,
+			     struct tx_error *err);
+
+/* What supply_store_objects did. */
+struct supply_store_counts {
+	size_t added, present, failed;
+};
+/* Store objs (STIX objects made here) in collection pk as this node's own,
+ * through taxii_ingest in batches; failed (may be NULL) is told of each
+ * object refused. */
+tx_err supply_store_objects(tx_store *st, int64_t pk, const json_t *objs,
+			    struct supply_store_counts *n, supply_warn_fn failed,
+			    void *ctx, struct tx_error *err);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "supply/supply.h"
 
 /* Expect a < b under eco, and the reverse, and a == a. */
@@ -677,9 +679,106 @@ static void test_vex_errors(void **state)
 		     "version and range");
 }
 
+/* Stored BOMs re-checked against stored advisories: a finding is
+ * recorded once (a note and an alert, marked like the BOM), and a second
+ * re-check finds nothing new (supply/stored.c). */
+static void found(void *ctx, const supply_bom *bom, const struct supply_finding *f)
+{
+	(*(int *)ctx)++;
+}
+
+static int report_row(void *ctx, const struct store_row *row)
+{
+	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
+	const char *m = json_string_value(json_array_get(
+		json_object_get(o, "object_marking_refs"), 0));
+
+	assert_non_null(m);
+	assert_string_equal(m, (const char *)ctx);
+	json_decref(o);
+	return STORE_ROW_NEXT;
+}
+
+static void test_stored_recheck(void **state)
+{
+	const char *osv = "{\"id\": \"R-7\", \"modified\": \"2024-01-01T00:00:00Z\","
+			  " \"affected\": [{\"package\": {\"ecosystem\": \"Go\", \"name\":"
+			  " \"example.com/m\"}, \"ranges\": [{\"type\": \"SEMVER\","
+			  " \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"1.2.3\"}]}]}]}";
+	const char *cdx = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\","
+			  " \"components\": [{\"type\": \"library\", \"name\": \"example.com/m\","
+			  " \"version\": \"1.0.0\", \"purl\": \"pkg:golang/example.com/m@1.0.0\"}]}";
+	const char *amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82";
+	struct supply_stix_opts o = { .marking_ref = amber };
+	struct supply_store_counts n = { 0 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char dir[] = "/tmp/trilex-stored-XXXXXX", path[64];
+	supply_db *db = NULL, *db2 = NULL;
+	supply_node *node = NULL;
+	supply_bom *bom = NULL;
+	tx_store *st = NULL;
+	json_t *objs = json_array(), *doc = json_loads(cdx, 0, NULL), *one;
+	size_t n_boms = 0, n_new = 0;
+	int seen = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trilex.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "Work", "", "work", &c, &err), TX_OK);
+	/* an advisory and a BOM, stored as STIX like the CLI stores them */
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	supply_db_set_emit(db, objs, &o);
+	assert_int_equal(supply_db_load_buffer(db, "r.json", osv, strlen(osv), &err), TX_OK);
+	assert_int_equal(supply_bom_from_json(doc, "app.cdx.json", &bom, &err), TX_OK);
+	one = supply_bom_to_stix(doc, "app", NULL, &o);
+	assert_non_null(one);
+	json_array_append_new(objs, one);
+	assert_int_equal(supply_store_objects(st, c.pk, objs, &n, NULL, NULL, &err), TX_OK);
+	assert_int_equal(n.added, 2);
+	assert_int_equal(n.failed, 0);
+
+	/* loaded back: one BOM; re-checked: one finding, once */
+	assert_int_equal(supply_db_new(0, &db2, &err), TX_OK);
+	assert_int_equal(supply_node_load(st, db2, NULL, NULL, &node, &err), TX_OK);
+	assert_int_equal(supply_node_boms(node), 1);
+	assert_int_equal(supply_node_recheck(st, db2, node, NULL, found, NULL, &seen,
+					     &n_new, &err), TX_OK);
+	assert_int_equal(n_new, 1);
+	assert_int_equal(seen, 1);
+	assert_int_equal(supply_recheck_stored(st, &n_boms, &n_new, &err), TX_OK);
+	assert_int_equal(n_boms, 1);
+	assert_int_equal(n_new, 0);
+	/* the note and the alert are stored, under the BOM's marking */
+	{
+		struct store_query q = { 0 };
+		const char *types[] = { "report" };
+		struct store_page page = { 0 };
+		q.collection_pk = c.pk;
+		q.types = types;
+		q.n_types = 1;
+		q.limit = 10;
+		/* AMBER as TLP 2.0 names it: what the derived marking gives */
+		assert_int_equal(store_query_objects(st, &q, report_row, (void *)
+						     "marking-definition--55d920b0-"
+						     "5e8b-4f79-9ee9-91f868d9b421",
+						     &page, &err), TX_OK);
+		assert_int_equal(page.n, 1);
+	}
+	supply_node_free(node);
+	supply_db_free(db);
+	supply_db_free(db2);
+	supply_bom_free(bom);
+	json_decref(objs);
+	json_decref(doc);
+	store_close(st);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stored_recheck),
 		cmocka_unit_test(test_semver),
 		cmocka_unit_test(test_pep440),
 		cmocka_unit_test(test_maven),
