@@ -668,174 +668,147 @@ static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, ui
 	return TX_OK;
 }
 
-tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
-			   int64_t now, pattern_index **out,
-			   struct pattern_index_stats *stats,
-			   struct tx_error *err)
+/* What pattern_index_build keeps between indicators. */
+struct build {
+	struct pair *pairs;
+	size_t n_pairs, cap_pairs, cap_always, cap_scans, text_cap, n_paths;
+	struct pattern_index_stats st;
+};
+
+static tx_err nomem(struct tx_error *err)
 {
-	pattern_index *ix = NULL;
-	struct pair *pairs = NULL;
-	size_t n_pairs = 0, cap_pairs = 0, cap_always = 0, cap_scans = 0, text_cap = 0, n_paths = 0;
-	struct pattern_index_stats st = { .n_input = n };
+	return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+}
+
+/* Index one key s of indicator me: its path, the Bloom filters and IP
+ * prefix lengths, and a (key, indicator) pair for the table. */
+static tx_err add_key(pattern_index *ix, struct build *b,
+		      const struct kspec *s, uint32_t me, struct tx_error *err)
+{
+	if (!path_add(ix, &b->n_paths, s->path, s->kind))
+		return nomem(err);
+	if (s->kind == K_SCAN)
+		return add_scan(ix, &b->cap_scans, s, me, err);
+	if (s->kind == K_GRAM || s->kind == K_GRAM8) {
+		uint64_t g = gram_hash(s->path, s->gram);
+		ix->gbloom[gram_word(g)] |= gram_bits(g);
+	}
+	if (s->kind == K_IP) {
+		if (s->family == 4)
+			ix->len4[s->prefix] = 1;
+		else
+			ix->len6[s->prefix] = 1;
+	}
+	if (s->kind == K_IP && s->family == 4 && s->prefix >= V4_BLOCK) {
+		uint32_t blk = s->v4 >> (32 - V4_BLOCK);
+		if (ix->v4blocks == NULL &&
+		    (ix->v4blocks = calloc(V4_BLOCK_BITS / 64, sizeof(uint64_t))) == NULL)
+			return nomem(err);
+		ix->v4blocks[blk / 64] |= 1ULL << (blk % 64);
+	}
+	if (tx_grow(&b->pairs, &b->cap_pairs, b->n_pairs + 1, sizeof(*b->pairs),
+		    1024) != TX_OK)
+		return nomem(err);
+	b->pairs[b->n_pairs].h = s->h;
+	b->pairs[b->n_pairs].ind = me;
+	b->n_pairs++;
+	return TX_OK;
+}
+
+/* Index one indicator active at now (else skipped; an invalid pattern is
+ * counted): its id and pattern text, and its keys (or the list of those
+ * always evaluated). */
+static tx_err add_indicator(pattern_index *ix, struct build *b,
+			    const struct pattern_indicator *in, int64_t now,
+			    struct tx_error *err)
+{
+	pattern *p = NULL;
+	struct kset k = { 0 };
+	bool multi = false;
+	size_t idl, tl;
+	uint32_t me = (uint32_t)ix->n;
 	tx_err rc = TX_OK;
 
-	*out = NULL;
-	if ((ix = calloc(1, sizeof(*ix))) == NULL ||
-	    (ix->inds = calloc(n ? n : 1, sizeof(*ix->inds))) == NULL ||
-	    (ix->gbloom = calloc(BLOOM_BITS / 64, sizeof(uint64_t))) == NULL ||
-	    0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct pattern_indicator *in = &inds[i];
-		pattern *p = NULL;
-		struct kset k = { 0 };
-		bool multi = false;
-		size_t idl, tl;
-
-		if (in->revoked || in->valid_from > now || in->valid_until <= now ||
-		    in->id == NULL || in->pattern == NULL)
-			continue;
-		tl = strlen(in->pattern);
-		idl = strlen(in->id);
-		if (idl > 255 || pattern_parse(in->pattern, tl, &p, NULL) != TX_OK) {
-			st.n_invalid++;
-			pattern_free(p);
-			continue;
-		}
-		uint32_t me = (uint32_t)ix->n;
-		obs_keys(&k, p->root, &multi);
-		if (pattern_n_observations(p) > 1)
-			multi = true;
-		/* keep the texts */
-		if (ix->text_len + idl + tl > text_cap) {
-			size_t nc = text_cap ? text_cap * 2 : 1 << 16;
-			while (nc < ix->text_len + idl + tl)
-				nc *= 2;
-			char *t = realloc(ix->text, nc);
-			if (t == NULL) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto fail_one;
-			}
-			ix->text = t;
-			text_cap = nc;
-		}
-		ix->inds[me].off = ix->text_len;
-		ix->inds[me].id_len = (uint8_t)idl;
-		ix->inds[me].text_len = (uint32_t)tl;
-		ix->inds[me].multi = multi;
-		memcpy(ix->text + ix->text_len, in->id, idl);
-		memcpy(ix->text + ix->text_len + idl, in->pattern, tl);
-		ix->text_len += idl + tl;
-		ix->n++;
-		st.n_active++;
-		st.n_multi += multi;
-		if (!k.ok) {
-			if (ix->n_always == cap_always) {
-				size_t nc = cap_always ? cap_always * 2 : 64;
-				uint32_t *a = realloc(ix->always, nc * sizeof(*a));
-				if (a == NULL) {
-					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-					goto fail_one;
-				}
-				ix->always = a;
-				cap_always = nc;
-			}
-			ix->always[ix->n_always++] = me;
-		}
-		for (size_t j = 0; k.ok && j < k.n; j++) {
-			const struct kspec *s = &k.v[j];
-			if (!path_add(ix, &n_paths, s->path, s->kind)) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto fail_one;
-			}
-			if (s->kind == K_SCAN) {
-				if ((rc = add_scan(ix, &cap_scans, s, me, err)) != TX_OK)
-					goto fail_one;
-				continue;
-			}
-			if (s->kind == K_GRAM || s->kind == K_GRAM8) {
-				uint64_t g = gram_hash(s->path, s->gram);
-				ix->gbloom[gram_word(g)] |= gram_bits(g);
-			}
-			if (s->kind == K_IP) {
-				if (s->family == 4)
-					ix->len4[s->prefix] = 1;
-				else
-					ix->len6[s->prefix] = 1;
-			}
-			if (s->kind == K_IP && s->family == 4 && s->prefix >= V4_BLOCK) {
-				if (ix->v4blocks == NULL &&
-				    (ix->v4blocks = calloc(V4_BLOCK_BITS / 64, sizeof(uint64_t))) == NULL) {
-					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-					goto fail_one;
-				}
-				uint32_t b = s->v4 >> (32 - V4_BLOCK);
-				ix->v4blocks[b / 64] |= 1ULL << (b % 64);
-			}
-			if (n_pairs == cap_pairs) {
-				size_t nc = cap_pairs ? cap_pairs * 2 : 1024;
-				struct pair *v = realloc(pairs, nc * sizeof(*v));
-				if (v == NULL) {
-					rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-					goto fail_one;
-				}
-				pairs = v;
-				cap_pairs = nc;
-			}
-			pairs[n_pairs].h = s->h;
-			pairs[n_pairs].ind = me;
-			n_pairs++;
-		}
-fail_one:
-		free(k.v);
+	if (in->revoked || in->valid_from > now || in->valid_until <= now ||
+	    in->id == NULL || in->pattern == NULL)
+		return TX_OK;
+	tl = strlen(in->pattern);
+	idl = strlen(in->id);
+	if (idl > 255 || pattern_parse(in->pattern, tl, &p, NULL) != TX_OK) {
+		b->st.n_invalid++;
 		pattern_free(p);
-		if (rc != TX_OK)
-			goto out;
+		return TX_OK;
 	}
-	for (int l = 32; l >= 0; l--)
-		if (ix->len4[l])
-			ix->lens4[ix->n_lens4++] = l;
-	for (int l = 128; l >= 0; l--)
-		if (ix->len6[l])
-			ix->lens6[ix->n_lens6++] = l;
-	/* the table: sorted pairs, duplicates dropped, one slot per key */
-	if (!sort_pairs(pairs, n_pairs)) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	obs_keys(&k, p->root, &multi);
+	if (pattern_n_observations(p) > 1)
+		multi = true;
+	/* keep the texts */
+	if (tx_grow(&ix->text, &b->text_cap, ix->text_len + idl + tl, 1,
+		    1 << 16) != TX_OK) {
+		rc = nomem(err);
 		goto out;
 	}
-	size_t n_keys = 0, w = 0;
-	for (size_t i = 0; i < n_pairs; i++) {
+	ix->inds[me].off = ix->text_len;
+	ix->inds[me].id_len = (uint8_t)idl;
+	ix->inds[me].text_len = (uint32_t)tl;
+	ix->inds[me].multi = multi;
+	memcpy(ix->text + ix->text_len, in->id, idl);
+	memcpy(ix->text + ix->text_len + idl, in->pattern, tl);
+	ix->text_len += idl + tl;
+	ix->n++;
+	b->st.n_active++;
+	b->st.n_multi += multi;
+	if (!k.ok) {
+		if (tx_grow(&ix->always, &b->cap_always, ix->n_always + 1,
+			    sizeof(*ix->always), 64) != TX_OK) {
+			rc = nomem(err);
+			goto out;
+		}
+		ix->always[ix->n_always++] = me;
+	}
+	for (size_t j = 0; k.ok && j < k.n && rc == TX_OK; j++)
+		rc = add_key(ix, b, &k.v[j], me, err);
+out:
+	free(k.v);
+	pattern_free(p);
+	return rc;
+}
+
+/* The table from the pairs: sorted, duplicates dropped, one slot per key
+ * (open addressing), its postings, and the key Bloom filter. */
+static tx_err build_table(pattern_index *ix, struct build *b, size_t *n_keys,
+			  size_t *n_slots, struct tx_error *err)
+{
+	struct pair *pairs = b->pairs;
+	size_t keys = 0, w = 0, slots = 16, bits = BLOOM_BITS;
+
+	if (!sort_pairs(pairs, b->n_pairs))
+		return nomem(err);
+	for (size_t i = 0; i < b->n_pairs; i++) {
 		if (w > 0 && pairs[w - 1].h == pairs[i].h && pairs[w - 1].ind == pairs[i].ind)
 			continue;
 		if (w == 0 || pairs[w - 1].h != pairs[i].h)
-			n_keys++;
+			keys++;
 		pairs[w++] = pairs[i];
 	}
-	n_pairs = w;
-	size_t slots = 16, bits = BLOOM_BITS;
-	while (slots * 7 / 10 < n_keys)
+	b->n_pairs = w;
+	while (slots * 7 / 10 < keys)
 		slots *= 2;
 	ix->mask = slots - 1;
-	while (bits < n_keys * 8)
+	while (bits < keys * 8)
 		bits *= 2;
-	if ((ix->bloom = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((ix->bloom = calloc(bits / 64, sizeof(uint64_t))) == NULL)
+		return nomem(err);
 	ix->bloom_mask = bits / 64 - 1;
-	for (size_t i = 0; i < n_pairs; i++)
+	for (size_t i = 0; i < b->n_pairs; i++)
 		ix->bloom[bloom_word(ix, pairs[i].h)] |= bloom_bits(pairs[i].h);
 	if ((ix->slots = calloc(slots, sizeof(*ix->slots))) == NULL ||
-	    (ix->postings = malloc((n_pairs ? n_pairs : 1) * sizeof(uint32_t))) == NULL ||
-	    (ix->parsed = calloc(ix->n ? ix->n : 1, sizeof(*ix->parsed))) == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n_pairs;) {
+	    (ix->postings = malloc((b->n_pairs ? b->n_pairs : 1) * sizeof(uint32_t))) == NULL ||
+	    (ix->parsed = calloc(ix->n ? ix->n : 1, sizeof(*ix->parsed))) == NULL)
+		return nomem(err);
+	for (size_t i = 0; i < b->n_pairs;) {
 		size_t j = i;
-		while (j < n_pairs && pairs[j].h == pairs[i].h) {
+		while (j < b->n_pairs && pairs[j].h == pairs[i].h) {
 			ix->postings[j] = pairs[j].ind;
 			j++;
 		}
@@ -847,36 +820,70 @@ fail_one:
 		ix->slots[s].count = (uint32_t)(j - i);
 		i = j;
 	}
-	ix->n_postings = n_pairs;
-	/* shrink the per-indicator array to what was kept */
+	ix->n_postings = b->n_pairs;
+	*n_keys = keys;
+	*n_slots = slots;
+	return TX_OK;
+}
+
+tx_err pattern_index_build(const struct pattern_indicator *inds, size_t n,
+			   int64_t now, pattern_index **out,
+			   struct pattern_index_stats *stats,
+			   struct tx_error *err)
+{
+	pattern_index *ix = NULL;
+	struct build b = { .st = { .n_input = n } };
+	size_t n_keys = 0, slots = 0;
+	tx_err rc = TX_OK;
+
+	*out = NULL;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL ||
+	    (ix->inds = calloc(n ? n : 1, sizeof(*ix->inds))) == NULL ||
+	    (ix->gbloom = calloc(BLOOM_BITS / 64, sizeof(uint64_t))) == NULL) {
+		rc = nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == TX_OK; i++)
+		rc = add_indicator(ix, &b, &inds[i], now, err);
+	if (rc != TX_OK)
+		goto out;
+	for (int l = 32; l >= 0; l--)
+		if (ix->len4[l])
+			ix->lens4[ix->n_lens4++] = l;
+	for (int l = 128; l >= 0; l--)
+		if (ix->len6[l])
+			ix->lens6[ix->n_lens6++] = l;
+	if ((rc = build_table(ix, &b, &n_keys, &slots, err)) != TX_OK)
+		goto out;
+	/* shrink the per-indicator array and the texts to what was kept */
 	if (ix->n > 0 && ix->n < n) {
 		struct ind *v = realloc(ix->inds, ix->n * sizeof(*v));
 		if (v != NULL)
 			ix->inds = v;
 	}
-	if (ix->text_len > 0 && ix->text_len < text_cap) {
+	if (ix->text_len > 0 && ix->text_len < b.text_cap) {
 		char *t = realloc(ix->text, ix->text_len);
 		if (t != NULL)
 			ix->text = t;
 	}
 	ix->bytes += sizeof(*ix) + ix->n * (sizeof(struct ind) + sizeof(*ix->parsed)) +
-		     slots * sizeof(struct slot) + n_pairs * sizeof(uint32_t) +
+		     slots * sizeof(struct slot) + b.n_pairs * sizeof(uint32_t) +
 		     ix->n_always * sizeof(uint32_t) + ix->n_scans * sizeof(struct scan) +
 		     (ix->bloom_mask + 1) * 8 + BLOOM_BITS / 8 + (ix->v4blocks ? V4_BLOCK_BITS / 8 : 0) +
 		     (ix->paths ? (ix->path_mask + 1) * sizeof(struct pathinfo) : 0);
-	st.n_keys = n_keys;
-	st.n_postings = n_pairs;
-	st.n_scan = ix->n_always;
-	st.n_regex_scan = ix->n_scans;
-	st.text_bytes = ix->text_len;
-	st.index_bytes = ix->bytes;
+	b.st.n_keys = n_keys;
+	b.st.n_postings = b.n_pairs;
+	b.st.n_scan = ix->n_always;
+	b.st.n_regex_scan = ix->n_scans;
+	b.st.text_bytes = ix->text_len;
+	b.st.index_bytes = ix->bytes;
 	*out = ix;
 	ix = NULL;
 out:
-	free(pairs);
+	free(b.pairs);
 	pattern_index_free(ix);
 	if (stats)
-		*stats = st;
+		*stats = b.st;
 	return rc;
 }
 
