@@ -905,7 +905,10 @@ static int add_obj(json_t *objs, json_t *refs, json_t *o)
 {
 	if (o == NULL)
 		return -1;
-	json_array_append(refs, json_object_get(o, "id"));
+	if (json_array_append(refs, json_object_get(o, "id")) != 0) {
+		json_decref(o);
+		return -1;
+	}
 	return json_array_append_new(objs, o);
 }
 
@@ -914,9 +917,8 @@ static json_t *ip_obj(struct sensor_str ip)
 	const char *type = is_v6(ip) ? "ipv6-addr" : "ipv4-addr";
 	json_t *o = json_object();
 
-	json_object_set_new(o, "type", json_string(type));
-	put_str(o, "value", ip);
-	if (set_sco_id(o) != 0) {
+	if (json_object_set_new(o, "type", json_string(type)) != 0 ||
+	    put_str(o, "value", ip) != 0 || set_sco_id(o) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -927,139 +929,148 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 {
 	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *o;
 	char t[TX_TIME_BUF], line[32];
+	int bad = 0;   /* an allocation failed: nothing is returned */
 
 	if (objs == NULL || refs == NULL || od == NULL)
 		goto fail;
 	snprintf(line, sizeof(line), "%zu", ev->line);
 	tx_time_format(ev->ts, t);
-	json_object_set_new(od, "type", json_string("observed-data"));
-	json_object_set_new(od, "spec_version", json_string("2.1"));
-	json_object_set_new(od, "id", own_id("observed-data", t, line));
-	json_object_set_new(od, "created", json_string(t));
-	json_object_set_new(od, "modified", json_string(t));
-	json_object_set_new(od, "first_observed", json_string(t));
-	json_object_set_new(od, "last_observed", json_string(t));
-	json_object_set_new(od, "number_observed", json_integer(1));
-	json_array_append_new(objs, od);
+	bad |= json_object_set_new(od, "type", json_string("observed-data")) != 0;
+	bad |= json_object_set_new(od, "spec_version", json_string("2.1")) != 0;
+	bad |= json_object_set_new(od, "id", own_id("observed-data", t, line)) != 0;
+	bad |= json_object_set_new(od, "created", json_string(t)) != 0;
+	bad |= json_object_set_new(od, "modified", json_string(t)) != 0;
+	bad |= json_object_set_new(od, "first_observed", json_string(t)) != 0;
+	bad |= json_object_set_new(od, "last_observed", json_string(t)) != 0;
+	bad |= json_object_set_new(od, "number_observed", json_integer(1)) != 0;
+	bad |= json_array_append_new(objs, od) != 0;
 	if (has_nt(ev)) {
 		json_t *nt = json_object(), *src = NULL, *dst = NULL;
-		json_object_set_new(nt, "type", json_string("network-traffic"));
+		bad |= nt == NULL;
+		bad |= json_object_set_new(nt, "type", json_string("network-traffic")) != 0;
 		if (ev->src_ip.len)
-			add_obj(objs, refs, src = ip_obj(ev->src_ip));
+			bad |= add_obj(objs, refs, src = ip_obj(ev->src_ip)) != 0;
 		if (ev->dest_ip.len)
-			add_obj(objs, refs, dst = ip_obj(ev->dest_ip));
+			bad |= add_obj(objs, refs, dst = ip_obj(ev->dest_ip)) != 0;
 		if (src)
-			json_object_set(nt, "src_ref", json_object_get(src, "id"));
+			bad |= json_object_set(nt, "src_ref", json_object_get(src, "id")) != 0;
 		if (dst)
-			json_object_set(nt, "dst_ref", json_object_get(dst, "id"));
+			bad |= json_object_set(nt, "dst_ref", json_object_get(dst, "id")) != 0;
 		if (ev->src_port >= 0)
-			json_object_set_new(nt, "src_port", json_integer(ev->src_port));
+			bad |= json_object_set_new(nt, "src_port", json_integer(ev->src_port)) != 0;
 		if (ev->dest_port >= 0)
-			json_object_set_new(nt, "dst_port", json_integer(ev->dest_port));
+			bad |= json_object_set_new(nt, "dst_port", json_integer(ev->dest_port)) != 0;
 		if (ev->proto.len > 0 && ev->proto.len < 16) {
 			char lc[16];
 			for (size_t i = 0; i < ev->proto.len; i++) {
 				char c = ev->proto.s[i];
 				lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 			}
-			json_object_set_new(nt, "protocols", json_pack("[s#]", lc, (int)ev->proto.len));
+			bad |= json_object_set_new(nt, "protocols", json_pack("[s#]", lc, (int)ev->proto.len)) != 0;
 		}
 		if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
 			json_t *ext = json_object(), *hdr = json_object();
+			bad |= ext == NULL || hdr == NULL;
 			if (ev->http_method.len)
-				put_str(ext, "request_method", ev->http_method);
+				bad |= put_str(ext, "request_method", ev->http_method) != 0;
 			if (ev->http_url.len)
-				put_str(ext, "request_value", ev->http_url);
+				bad |= put_str(ext, "request_value", ev->http_url) != 0;
 			if (ev->http_host.len)
-				put_str(hdr, "Host", ev->http_host);
+				bad |= put_str(hdr, "Host", ev->http_host) != 0;
 			if (ev->http_ua.len)
-				put_str(hdr, "User-Agent", ev->http_ua);
+				bad |= put_str(hdr, "User-Agent", ev->http_ua) != 0;
 			if (json_object_size(hdr))
-				json_object_set(ext, "request_header", hdr);
+				bad |= json_object_set(ext, "request_header", hdr) != 0;
 			json_decref(hdr);
-			json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext));
+			bad |= json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext)) != 0;
 		}
-		set_sco_id(nt);
-		add_obj(objs, refs, nt);
+		bad |= set_sco_id(nt) != 0;
+		bad |= add_obj(objs, refs, nt) != 0;
 	}
 	for (size_t i = 0; i < ev->n_domains; i++) {
 		o = json_object();
-		json_object_set_new(o, "type", json_string("domain-name"));
-		put_str(o, "value", ev->domains[i]);
-		set_sco_id(o);
-		add_obj(objs, refs, o);
+		bad |= json_object_set_new(o, "type", json_string("domain-name")) != 0;
+		bad |= put_str(o, "value", ev->domains[i]) != 0;
+		bad |= set_sco_id(o) != 0;
+		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->url_len) {
 		o = json_object();
-		json_object_set_new(o, "type", json_string("url"));
-		json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len));
-		set_sco_id(o);
-		add_obj(objs, refs, o);
+		bad |= json_object_set_new(o, "type", json_string("url")) != 0;
+		bad |= json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len)) != 0;
+		bad |= set_sco_id(o) != 0;
+		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
 		json_t *hashes = json_object();
 		o = json_object();
-		json_object_set_new(o, "type", json_string("file"));
+		bad |= hashes == NULL;
+		bad |= json_object_set_new(o, "type", json_string("file")) != 0;
 		if (ev->file_name.len)
-			put_str(o, "name", ev->file_name);
+			bad |= put_str(o, "name", ev->file_name) != 0;
 		if (ev->file_size >= 0)
-			json_object_set_new(o, "size", json_integer(ev->file_size));
+			bad |= json_object_set_new(o, "size", json_integer(ev->file_size)) != 0;
 		if (ev->md5.len)
-			put_str(hashes, "MD5", ev->md5);
+			bad |= put_str(hashes, "MD5", ev->md5) != 0;
 		if (ev->sha1.len)
-			put_str(hashes, "SHA-1", ev->sha1);
+			bad |= put_str(hashes, "SHA-1", ev->sha1) != 0;
 		if (ev->sha256.len)
-			put_str(hashes, "SHA-256", ev->sha256);
+			bad |= put_str(hashes, "SHA-256", ev->sha256) != 0;
 		if (json_object_size(hashes))
-			json_object_set(o, "hashes", hashes);
+			bad |= json_object_set(o, "hashes", hashes) != 0;
 		json_decref(hashes);
-		set_sco_id(o);
-		add_obj(objs, refs, o);
+		bad |= set_sco_id(o) != 0;
+		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
 		o = json_object();
-		json_object_set_new(o, "type", json_string("x509-certificate"));
+		bad |= json_object_set_new(o, "type", json_string("x509-certificate")) != 0;
 		if (ev->tls_subject.len)
-			put_str(o, "subject", ev->tls_subject);
+			bad |= put_str(o, "subject", ev->tls_subject) != 0;
 		if (ev->tls_issuer.len)
-			put_str(o, "issuer", ev->tls_issuer);
+			bad |= put_str(o, "issuer", ev->tls_issuer) != 0;
 		if (ev->tls_serial.len)
-			put_str(o, "serial_number", ev->tls_serial);
+			bad |= put_str(o, "serial_number", ev->tls_serial) != 0;
 		if (ev->sha1_hex_len)
-			json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
-								   (int)ev->sha1_hex_len));
-		set_sco_id(o);
-		add_obj(objs, refs, o);
+			bad |= json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
+								   (int)ev->sha1_hex_len)) != 0;
+		bad |= set_sco_id(o) != 0;
+		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
 		json_t *em = json_object(), *to = json_array();
-		json_object_set_new(em, "type", json_string("email-message"));
-		json_object_set_new(em, "is_multipart", json_false());
+		bad |= em == NULL || to == NULL;
+		bad |= json_object_set_new(em, "type", json_string("email-message")) != 0;
+		bad |= json_object_set_new(em, "is_multipart", json_false()) != 0;
 		if (ev->subject.len)
-			put_str(em, "subject", ev->subject);
+			bad |= put_str(em, "subject", ev->subject) != 0;
 		if (ev->mail_from.len) {
 			o = json_object();
-			json_object_set_new(o, "type", json_string("email-addr"));
-			put_str(o, "value", ev->mail_from);
-			set_sco_id(o);
-			json_object_set(em, "from_ref", json_object_get(o, "id"));
-			add_obj(objs, refs, o);
+			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
+			bad |= put_str(o, "value", ev->mail_from) != 0;
+			bad |= set_sco_id(o) != 0;
+			bad |= json_object_set(em, "from_ref", json_object_get(o, "id")) != 0;
+			bad |= add_obj(objs, refs, o) != 0;
 		}
 		for (size_t i = 0; i < ev->n_mail_to; i++) {
 			o = json_object();
-			json_object_set_new(o, "type", json_string("email-addr"));
-			put_str(o, "value", ev->mail_to[i]);
-			set_sco_id(o);
-			json_array_append(to, json_object_get(o, "id"));
-			add_obj(objs, refs, o);
+			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
+			bad |= put_str(o, "value", ev->mail_to[i]) != 0;
+			bad |= set_sco_id(o) != 0;
+			bad |= json_array_append(to, json_object_get(o, "id")) != 0;
+			bad |= add_obj(objs, refs, o) != 0;
 		}
 		if (json_array_size(to))
-			json_object_set(em, "to_refs", to);
+			bad |= json_object_set(em, "to_refs", to) != 0;
 		json_decref(to);
-		set_sco_id(em);
-		add_obj(objs, refs, em);
+		bad |= set_sco_id(em) != 0;
+		bad |= add_obj(objs, refs, em) != 0;
 	}
-	json_object_set_new(od, "object_refs", refs);
+	bad |= json_object_set_new(od, "object_refs", refs) != 0;
+	if (bad) {
+		json_decref(objs);
+		return NULL;
+	}
 	return objs;
 fail:
 	json_decref(objs);

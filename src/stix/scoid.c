@@ -91,10 +91,14 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 			continue;
 		if (strcmp(props[i], "hashes") == 0) {
 			json_t *h = one_hash(v);
-			if (h != NULL)
-				json_object_set_new(streamlined, "hashes", h);
-		} else {
-			json_object_set(streamlined, props[i], v);
+			int empty = !json_is_object(v) || json_object_size(v) == 0;
+			if (h == NULL && !empty)
+				goto nomem; /* hashes there: only memory lacked */
+			if (h != NULL && json_object_set_new(streamlined, "hashes", h) != 0)
+				goto nomem;
+		} else if (json_object_set(streamlined, props[i], v) != 0) {
+			/* without it the id would be another (or random) */
+			goto nomem;
 		}
 	}
 	if (json_object_size(streamlined) == 0) {
@@ -111,4 +115,7 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 	if ((size_t)snprintf(out, n, "%s--%s", type, uuid) >= n)
 		return tx_error_set(err, TX_ERR_TOOBIG, "id buffer too small");
 	return TX_OK;
+nomem:
+	json_decref(streamlined);
+	return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 }

@@ -191,6 +191,73 @@ static void test_eve(void **state)
 	each_failure("sensor_eve_parse", op_eve, (void *)line, 1);
 }
 
+/*
+ * STIX tree building: with an allocation failing, the object is either
+ * refused (NULL) or complete, equal to the one built without a failure,
+ * never a partial one.
+ */
+struct tree_ctx {
+	const char *line;
+	json_t *want;   /* built once without a failure */
+};
+
+static json_t *eve_stix(const char *line, struct tx_error *err)
+{
+	struct sensor_event ev = { .line = 1 };
+	sensor_eve *r = NULL;
+	json_t *o = NULL;
+
+	if (sensor_eve_new(&r) != TX_OK) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (sensor_eve_parse(r, line, strlen(line), &ev, err) == TX_OK &&
+	    (o = sensor_event_to_stix(&ev)) == NULL)
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	sensor_eve_free(r);
+	return o;
+}
+
+static int op_eve_stix(void *ctx, struct tx_error *err)
+{
+	struct tree_ctx *t = ctx;
+	json_t *o = eve_stix(t->line, err);
+	int same;
+
+	if (o == NULL)
+		return 1;
+	same = t->want == NULL || json_equal(o, t->want);
+	if (!same && getenv("TRILEX_DEBUG_ALLOC")) {
+		char *a = json_dumps(o, JSON_SORT_KEYS), *b = json_dumps(t->want, JSON_SORT_KEYS);
+		fprintf(stderr, "got:  %s\nwant: %s\n", a, b);
+		free(a);
+		free(b);
+	}
+	json_decref(o);
+	if (!same)
+		fail_msg("sensor_event_to_stix: an allocation failed and a"
+			 " partial object came back");
+	return 0;
+}
+
+static void test_eve_stix(void **state)
+{
+	struct tree_ctx t = { .line = "{\"timestamp\":\"2026-11-26T10:00:00.000000+0000\","
+		"\"event_type\":\"tls\",\"src_ip\":\"10.0.0.1\",\"src_port\":5555,"
+		"\"dest_ip\":\"2001:db8::1\",\"dest_port\":443,\"proto\":\"TCP\","
+		"\"tls\":{\"subject\":\"CN=evil.example\",\"serial\":\"01:02\","
+		"\"fingerprint\":\"aa:bb\",\"sni\":\"evil.example\"},"
+		"\"fileinfo\":{\"filename\":\"a.exe\",\"sha256\":\"" 
+		"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
+		"\"size\":4}}" };
+	struct tx_error err = { 0 };
+
+	t.want = eve_stix(t.line, &err);
+	assert_non_null(t.want);
+	each_failure("sensor_event_to_stix", op_eve_stix, &t, 0);
+	json_decref(t.want);
+}
+
 static int op_bom(void *ctx, struct tx_error *err)
 {
 	const char *text = ctx;
@@ -334,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_stix_validate),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_eve),
+		cmocka_unit_test(test_eve_stix),
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ingest),
