@@ -197,6 +197,7 @@ static int run(const struct cmd *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	tx_json_guard_install(); /* allocation failures of JSON values counted */
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc >= 3 && strcmp(argv[1], "help") == 0 &&

@@ -250,6 +250,21 @@ size_t tx_json_compact(const char *in, size_t len, char *out);
 /* The string member key of o, or NULL (o not an object, key missing or not
  * a string): the one getter every module uses. */
 const char *tx_json_str(const json_t *o, const char *key);
+/*
+ * Allocation failures of JSON values, counted per thread: a function that
+ * builds a tree takes tx_json_failures() first and, when the count moved
+ * by the end, drops what it built (a call whose failure was not checked
+ * would have left a part of it out). The count moves only once
+ * tx_json_guard_install (or taxii's memcap, which notes its refusals with
+ * tx_json_failure_note) has set jansson's allocator; every program of
+ * trilex does so at start.
+ */
+void tx_json_guard_install(void);
+unsigned long tx_json_failures(void);
+void tx_json_failure_note(void);
+/* v when no JSON allocation failed on this thread since mark; else NULL
+ * (v is released). */
+json_t *tx_json_whole(unsigned long mark, json_t *v);
 
 /* ---- JSON text to jansson values (core/jparse.c) ---- */
 

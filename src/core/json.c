@@ -161,3 +161,39 @@ const char *tx_json_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
+
+/* ---- allocation failures of JSON values ---- */
+
+static _Thread_local unsigned long json_failures;
+
+static void *guard_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		json_failures++;
+	return p;
+}
+
+void tx_json_guard_install(void)
+{
+	json_set_alloc_funcs(guard_malloc, free);
+}
+
+unsigned long tx_json_failures(void)
+{
+	return json_failures;
+}
+
+void tx_json_failure_note(void)
+{
+	json_failures++;
+}
+
+json_t *tx_json_whole(unsigned long mark, json_t *v)
+{
+	if (json_failures == mark)
+		return v;
+	json_decref(v);
+	return NULL;
+}

@@ -1071,7 +1071,7 @@ out:
 	return ok;
 }
 
-tx_err policy_assess(const policy *p, const policy_incident *inc,
+static tx_err assess(const policy *p, const policy_incident *inc,
 		     const struct policy_standing *standing, json_t **result,
 		     struct tx_error *err)
 {
@@ -1249,6 +1249,19 @@ out:
 	json_decref(open);
 	json_decref(reach.rules);
 	facts_free(&f);
+	return rc;
+}
+
+tx_err policy_assess(const policy *p, const policy_incident *inc,
+		     const struct policy_standing *standing, json_t **result,
+		     struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = assess(p, inc, standing, result, err);
+
+	/* a result missing a part that could not be allocated is no result */
+	if (rc == TX_OK && (*result = tx_json_whole(jf, *result)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	return rc;
 }
 

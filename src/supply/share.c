@@ -377,7 +377,7 @@ tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 	return rc;
 }
 
-json_t *supply_bom_to_stix(const json_t *doc, const char *name,
+static json_t *build_bom_to_stix(const json_t *doc, const char *name,
 			   const char *category,
 			   const struct supply_stix_opts *opts)
 {
@@ -411,6 +411,15 @@ json_t *supply_bom_to_stix(const json_t *doc, const char *name,
 	return obj;
 }
 
+json_t *supply_bom_to_stix(const json_t *doc, const char *name,
+			   const char *category,
+			   const struct supply_stix_opts *opts)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, build_bom_to_stix(doc, name, category, opts));
+}
+
 tx_err supply_bom_from_stix(const json_t *obj, supply_bom **out,
 			    const char **category, struct tx_error *err)
 {
@@ -432,7 +441,7 @@ tx_err supply_bom_from_stix(const json_t *obj, supply_bom **out,
 				    name ? name : id ? id : "?", out, err);
 }
 
-json_t *supply_finding_to_stix(const struct supply_finding *f,
+static json_t *build_finding_to_stix(const struct supply_finding *f,
 			       const char *sbom_id,
 			       const struct supply_stix_opts *opts)
 {
@@ -486,4 +495,13 @@ json_t *supply_finding_to_stix(const struct supply_finding *f,
 	json_object_set_new(ext, "tier", json_integer(f->tier));
 	json_object_set_new(ext, "exploited", json_boolean(f->exploited));
 	return obj;
+}
+
+json_t *supply_finding_to_stix(const struct supply_finding *f,
+			       const char *sbom_id,
+			       const struct supply_stix_opts *opts)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, build_finding_to_stix(f, sbom_id, opts));
 }

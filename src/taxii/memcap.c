@@ -30,10 +30,13 @@ static void *counted_malloc(size_t n)
 
 	if (limit_now > 0 && used + (int64_t)n - base > limit_now) {
 		hit = 1;
+		tx_json_failure_note();
 		return NULL;
 	}
-	if ((p = malloc(n)) == NULL)
+	if ((p = malloc(n)) == NULL) {
+		tx_json_failure_note();
 		return NULL;
+	}
 	used += (int64_t)malloc_usable_size(p);
 	if (used > peak)
 		peak = used;

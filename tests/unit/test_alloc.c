@@ -258,6 +258,56 @@ static void test_eve_stix(void **state)
 	json_decref(t.want);
 }
 
+/* supply_bom_to_stix: whole (but for its "modified", the time) or NULL. */
+struct bom_ctx {
+	json_t *doc;
+	json_t *want;
+};
+
+static int op_bom_stix(void *ctx, struct tx_error *err)
+{
+	struct bom_ctx *b = ctx;
+	const struct supply_stix_opts o = { .marking_ref =
+		"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" };
+	json_t *v = supply_bom_to_stix(b->doc, "app", "software", &o);
+	int same;
+
+	if (v == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	json_object_del(v, "modified");
+	same = b->want == NULL || json_equal(v, b->want);
+	json_decref(v);
+	if (!same)
+		fail_msg("supply_bom_to_stix: an allocation failed and a partial"
+			 " object came back");
+	return 0;
+}
+
+static void test_bom_stix(void **state)
+{
+	struct bom_ctx b = { 0 };
+	struct tx_error err = { 0 };
+	char *text;
+
+	if (!failalloc_available())
+		skip();
+	text = read_file("supply/mixed.cdx.json");
+	assert_non_null(text);
+	b.doc = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(b.doc);
+	assert_int_equal(op_bom_stix(&b, &err), 0);
+	b.want = supply_bom_to_stix(b.doc, "app", "software", &(const struct supply_stix_opts){
+		.marking_ref = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" });
+	assert_non_null(b.want);
+	json_object_del(b.want, "modified");
+	each_failure("supply_bom_to_stix", op_bom_stix, &b, 0);
+	json_decref(b.want);
+	json_decref(b.doc);
+}
+
 static int op_bom(void *ctx, struct tx_error *err)
 {
 	const char *text = ctx;
@@ -396,12 +446,15 @@ static void test_ingest(void **state)
 
 int main(void)
 {
+	/* as every program of trilex does: JSON allocation failures counted */
+	tx_json_guard_install();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_load),
 		cmocka_unit_test(test_stix_validate),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_eve),
 		cmocka_unit_test(test_eve_stix),
+		cmocka_unit_test(test_bom_stix),
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ingest),
