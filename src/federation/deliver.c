@@ -9,6 +9,12 @@
  * replaces the outbox rows the design first had: the same guarantee with
  * no extra write per object and per partner on the ingest path.)
  *
+ * What a partner gets: the rows of the outbox whose collection's sharing
+ * policy (store/sharing.c) names it (local collections are left out of
+ * the outbox query itself), of those the ones TLP entitles it to
+ * (fed_entitled). Push and pull (/trilex/v1/sync) both go through
+ * outgoing(), so they cannot disagree.
+ *
  * One worker thread per partner with a URL, so a slow or absent partner
  * never delays the others. A worker wakes when something is stored in
  * this process (fed_deliver_kick) and otherwise polls the database every
@@ -53,6 +59,7 @@ struct worker {
 struct pending {
 	int64_t rowid;
 	int64_t date_added;
+	int64_t collection_pk;
 	json_t *obj;
 	char *text;             /* the stored text of obj */
 	size_t text_len;
@@ -74,6 +81,7 @@ static int collect_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_FAIL;
 	c->rows[c->n].rowid = row->rowid;
 	c->rows[c->n].date_added = row->date_added;
+	c->rows[c->n].collection_pk = row->collection_pk;
 	c->rows[c->n].obj = obj;
 	if ((c->rows[c->n].text = malloc(row->json_len + 1)) != NULL) {
 		memcpy(c->rows[c->n].text, row->json, row->json_len);
@@ -82,6 +90,45 @@ static int collect_row(void *ctx, const struct store_row *row)
 	}
 	c->n++;
 	return 0;
+}
+
+/* The sharing policies of the collections one batch came from: a batch
+ * holds few collections, so they are read once each per batch. */
+#define SHARE_MEMO 16
+struct share_memo {
+	int64_t pk[SHARE_MEMO];
+	char share[SHARE_MEMO][STORE_SHARE_BUF];
+	size_t n;
+};
+
+/* Whether the sharing policy of collection pk lets party have its
+ * objects (store_query_outgoing has left local collections out). */
+static tx_err share_allows(tx_store *st, struct share_memo *m, int64_t pk,
+			   const char *party, int *allowed, struct tx_error *err)
+{
+	char share[STORE_SHARE_BUF];
+	tx_err rc;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->pk[i] == pk) {
+			*allowed = store_share_allows(m->share[i], party);
+			return TX_OK;
+		}
+	if ((rc = store_collection_share(st, pk, share)) != TX_OK) {
+		/* deleted since: nothing of it is to leave */
+		if (rc == TX_ERR_NOTFOUND) {
+			*allowed = 0;
+			return TX_OK;
+		}
+		return tx_error_set(err, rc, "cannot read the sharing of"
+				    " collection %lld", (long long)pk);
+	}
+	if (m->n < SHARE_MEMO) {
+		m->pk[m->n] = pk;
+		snprintf(m->share[m->n++], STORE_SHARE_BUF, "%s", share);
+	}
+	*allowed = store_share_allows(share, party);
+	return TX_OK;
 }
 
 /* Our signature of the object at (rowid, date_added) if a worker made it,
@@ -231,6 +278,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		       struct tx_error *err)
 {
 	struct collect col = { 0 };
+	struct share_memo *memo = NULL;
 	struct store_page page;
 	struct sig_proof *proofs = NULL;
 	json_t **to_sign = NULL;
@@ -246,7 +294,8 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 	 * signed yet is signed as one batch (the proofs are kept in memory
 	 * for the other workers, so each object is signed once, the same way
 	 * for all partners; after a restart a batch is simply signed anew). */
-	if ((proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
+	if ((memo = calloc(1, sizeof(*memo))) == NULL ||
+	    (proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
 	    (to_sign = calloc(col.n ? col.n : 1, sizeof(*to_sign))) == NULL ||
 	    (at = calloc(col.n ? col.n : 1, sizeof(*at))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -257,10 +306,16 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		const char *sp = json_string_value(json_object_get(
 			json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT),
 			"signer_party"));
+		int shared = 0;
 
-		if (!fed_entitled(fed, obj, p->party) ||
+		if ((rc = share_allows(st, memo, col.rows[i].collection_pk,
+				       p->party, &shared, err)) != TX_OK)
+			goto out;
+		if (!shared || !fed_entitled(fed, obj, p->party) ||
 		    (sp != NULL && strcmp(sp, p->party) == 0)) {
-			json_decref(obj); /* not theirs, or theirs already */
+			/* not for them (its collection's sharing, its TLP), or
+			 * theirs already */
+			json_decref(obj);
 			col.rows[i].obj = NULL;
 			continue;
 		}
@@ -389,6 +444,7 @@ out:
 		free(col.rows[i].text);
 	}
 	free(col.rows);
+	free(memo);
 	free(proofs);
 	free(to_sign);
 	free(at);

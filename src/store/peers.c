@@ -343,9 +343,10 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 
 	memset(page, 0, sizeof(*page));
 	if ((rc = db_prepare(st, "SELECT rowid, date_added, id, version,"
-			     " spec_version, json FROM objects"
+			     " spec_version, json, coll FROM objects"
 			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
 			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX
+			     " AND " SQL_SHARED
 			     " ORDER BY date_added, rowid LIMIT ?3", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);
@@ -365,7 +366,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = NULL;
 		row.via = NULL;
-		row.collection_pk = 0; /* across collections */
+		row.collection_pk = sqlite3_column_int64(s, 6);
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;

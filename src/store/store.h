@@ -122,6 +122,40 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 tx_err store_collection_list(tx_store *st, const struct store_user *u,
 			     struct store_collection **out, size_t *n);
 
+/* ---- what of a collection leaves the node (store/sharing.c) ---- */
+
+/*
+ * A collection's sharing policy is text: STORE_SHARE_LOCAL (nothing of it
+ * leaves the node, by push or by pull), STORE_SHARE_PARTNERS (every
+ * partner its TLP entitles) or party codes separated by commas ("FR,UK":
+ * those of them its TLP entitles). store_collection_add makes local
+ * collections; store_collection_ensure (the collections trilex makes for
+ * shared work: alerts, watch, policies, directory) shared ones.
+ */
+#define STORE_SHARE_BUF 128
+#define STORE_SHARE_LOCAL "local"
+#define STORE_SHARE_PARTNERS "partners"
+
+/* Check a sharing policy and write it in its stored form into out (a
+ * list without repeated parties). TX_ERR_INVALID says what is wrong. */
+tx_err store_share_parse(const char *text, char out[STORE_SHARE_BUF],
+			 struct tx_error *err);
+/* Whether share (stored form) lets party have the collection's objects
+ * that TLP entitles it to. */
+int store_share_allows(const char *share, const char *party);
+/* The sharing policy of collection pk; TX_ERR_NOTFOUND if none. */
+tx_err store_collection_share(tx_store *st, int64_t pk,
+			      char out[STORE_SHARE_BUF]);
+/*
+ * Set the sharing policy of collection pk. When it lets some party have
+ * what it could not before, the collection's own objects go back into
+ * the outbox, in the same transaction: their date_added becomes now (in
+ * their order), so every partner gets them from then on; *requeued (may
+ * be NULL) says how many object versions.
+ */
+tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
+				  int64_t *requeued, struct tx_error *err);
+
 /* ---- objects (store/objects.c) ---- */
 
 /* One object of a POST: valid (obj set) or already refused (message set). */
@@ -361,8 +395,8 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 
 /*
  * Objects made on this node (not received from a partner), in
- * (date_added, rowid) order after c, across every collection: what is to
- * be shared. Row pointers are borrowed for the callback's duration.
+ * (date_added, rowid) order after c, across every collection that is not
+ * local (row.collection_pk says which): what is to be shared. Row pointers are borrowed for the callback's duration.
  */
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,

@@ -1,0 +1,244 @@
+/*
+ * Sharing on purpose (issue 14): what of a node's collections leaves it,
+ * and to whom. Three nodes, JP, UK and US, all pinned to each other; JP
+ * and UK are served, US is pinned but down (its pull is made as US's
+ * node, by its certificate).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+
+static struct node JP, UK, US;
+
+static int setup(void **state)
+{
+	if (node_create_as(&JP, "JP", NULL) || node_create_as(&UK, "UK", NULL) ||
+	    node_create_as(&US, "US", NULL) || node_pair(&JP, &UK) ||
+	    node_pair(&JP, &US) || node_pair(&UK, &US) || node_start(&JP) ||
+	    node_start(&UK))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int rc = node_stop(&JP) | node_stop(&UK);
+
+	node_destroy(&JP);
+	node_destroy(&UK);
+	node_destroy(&US);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Run trilex; its exit status, stdout and stderr (caller frees). */
+static int trilex(const char *const *args, const char *in, char **out,
+		  char **err)
+{
+	*out = *err = NULL;
+	return run_trilex(args, in, out, err);
+}
+
+/* Make collection alias on n (with --share share unless NULL). */
+static void collection(const struct node *n, const char *alias,
+		       const char *share)
+{
+	const char *a[] = { "collection", "add", "--dir", n->dir, "--title", alias,
+			    "--alias", alias, share ? "--share" : NULL, share, NULL };
+	char *out, *err;
+
+	assert_int_equal(trilex(a, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+}
+
+/* Post indicator number i (unmarked: AMBER) to collection coll of n. */
+static void post_indicator(const struct node *n, const char *coll, int i)
+{
+	json_t *env = json_pack("{s:[o]}", "objects", make_indicator(i, NULL));
+	char *body = json_dumps(env, JSON_COMPACT), path[128];
+	struct http_resp r;
+
+	snprintf(path, sizeof(path), "/api/collections/%s/objects/", coll);
+	assert_int_equal(http(n, "POST", path, "token", NULL, NULL, body,
+			      strlen(body), &r), 0);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "success_count")), 1);
+	http_free(&r);
+	free(body);
+	json_decref(env);
+}
+
+static int has_id(const struct node *n, const char *coll, int i)
+{
+	char q[128];
+
+	snprintf(q, sizeof(q), "match[id]=indicator--00000000-0000-4000-8000-%012d", i);
+	return count_objects(n, coll, q);
+}
+
+static int arrived(const struct node *n, void *arg)
+{
+	return has_id(n, "inbox-JP", *(int *)arg) > 0;
+}
+
+/* Every object JP's /trilex/v1/sync gives partner as (a node folder, by
+ * its certificate), in one text. */
+static char *pulled_by(const struct node *as)
+{
+	struct http_resp r;
+	char *text;
+
+	assert_int_equal(http_cert(&JP, as->dir, "GET", "/trilex/v1/sync?limit=1000",
+				   NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_false(json_is_true(json_object_get(r.json, "more")));
+	text = json_dumps(json_object_get(r.json, "objects"), JSON_COMPACT);
+	http_free(&r);
+	return text;
+}
+
+static int mentions(const char *text, int i)
+{
+	char id[64];
+
+	snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", i);
+	return strstr(text, id) != NULL;
+}
+
+/*
+ * Nothing of a local collection (the default of `collection add`) leaves
+ * the node, by push or by pull; a collection shared with a list of
+ * parties reaches those only; `collection list` says which is which.
+ */
+static void test_local_stays(void **state)
+{
+	const char *list[] = { "collection", "list", "--dir", JP.dir, NULL };
+	char *out, *err, *pulled;
+	int last = 104;
+
+	collection(&JP, "drafts", NULL);
+	collection(&JP, "for-us", "US");
+	collection(&JP, "for-uk", "UK");
+	post_indicator(&JP, "drafts", 101);
+	post_indicator(&JP, "for-us", 102);
+	post_indicator(&JP, "for-uk", 103);
+	post_indicator(&JP, "main", 104);  /* partners */
+	/* pushed in date_added order: once the last is at UK, the others
+	 * had their turn */
+	assert_true(wait_for(arrived, &UK, &last, 15000));
+	assert_int_equal(has_id(&UK, "inbox-JP", 103), 1);
+	assert_int_equal(has_id(&UK, "inbox-JP", 101), 0);
+	assert_int_equal(has_id(&UK, "inbox-JP", 102), 0);
+	/* by pull: UK's share and US's share */
+	pulled = pulled_by(&UK);
+	assert_false(mentions(pulled, 101));
+	assert_false(mentions(pulled, 102));
+	assert_true(mentions(pulled, 103));
+	assert_true(mentions(pulled, 104));
+	free(pulled);
+	pulled = pulled_by(&US);
+	assert_false(mentions(pulled, 101));
+	assert_true(mentions(pulled, 102));
+	assert_false(mentions(pulled, 103));
+	assert_true(mentions(pulled, 104));
+	free(pulled);
+	assert_int_equal(trilex(list, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "drafts"));
+	char *line = strstr(out, " drafts ");
+	assert_non_null(line);
+	assert_true(strncmp(strstr(line, "1  ") + 3, "local", 5) == 0);
+	line = strstr(out, " for-us ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "US "));
+	line = strstr(out, " main ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "partners"));
+	line = strstr(out, " inbox-UK ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "inbox"));
+	free(out);
+	free(err);
+}
+
+/*
+ * Sharing a local collection asks first, naming what it holds; refused,
+ * nothing leaves; with --yes (or a yes), what it held leaves from then
+ * on. Back to local, nothing new leaves.
+ */
+static void test_share_later(void **state)
+{
+	const char *share[] = { "collection", "share", "--dir", JP.dir, "later",
+				"partners", NULL };
+	const char *yes[] = { "collection", "share", "--dir", JP.dir, "later",
+			      "partners", "--yes", NULL };
+	const char *local[] = { "collection", "share", "--dir", JP.dir, "later",
+				"local", NULL };
+	const char *stranger[] = { "collection", "share", "--dir", JP.dir, "later",
+				   "UK,FR", NULL };
+	char *out, *err, *pulled;
+	int first = 201, marker = 204;
+
+	collection(&JP, "later", NULL);
+	post_indicator(&JP, "later", 201);
+	post_indicator(&JP, "later", 202);
+	/* a partner not pinned here is an error, not a silent nothing */
+	assert_int_equal(trilex(stranger, "yes\n", &out, &err), 1);
+	assert_non_null(strstr(err, "FR is not a pinned partner"));
+	free(out);
+	free(err);
+	/* asked: the count is named; "n" keeps it local */
+	assert_int_equal(trilex(share, "n\n", &out, &err), 1);
+	assert_non_null(strstr(err, "holds 2 object versions"));
+	assert_non_null(strstr(err, "UK, US"));
+	assert_non_null(strstr(err, "stays local"));
+	free(out);
+	free(err);
+	post_indicator(&JP, "main", 203);
+	int at203 = 203;
+	assert_true(wait_for(arrived, &UK, &at203, 15000));
+	assert_int_equal(has_id(&UK, "inbox-JP", 201), 0);
+	pulled = pulled_by(&UK);
+	assert_false(mentions(pulled, 201));
+	free(pulled);
+	/* yes: both leave, though they were stored before */
+	assert_int_equal(trilex(yes, NULL, &out, &err), 0);
+	assert_non_null(strstr(out, "2 object versions queued"));
+	free(out);
+	free(err);
+	assert_true(wait_for(arrived, &UK, &first, 15000));
+	assert_int_equal(has_id(&UK, "inbox-JP", 202), 1);
+	pulled = pulled_by(&US);
+	assert_true(mentions(pulled, 201));
+	assert_true(mentions(pulled, 202));
+	free(pulled);
+	/* local again: what is stored from now on stays */
+	assert_int_equal(trilex(local, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	post_indicator(&JP, "later", 205);
+	post_indicator(&JP, "main", 204);
+	assert_true(wait_for(arrived, &UK, &marker, 15000));
+	assert_int_equal(has_id(&UK, "inbox-JP", 205), 0);
+	pulled = pulled_by(&US);
+	assert_false(mentions(pulled, 205));
+	free(pulled);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_local_stays),
+		cmocka_unit_test(test_share_later),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
