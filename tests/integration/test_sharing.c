@@ -233,11 +233,92 @@ static void test_share_later(void **state)
 	free(pulled);
 }
 
+/* The report id `trilex alert` printed first on its line, into id. */
+static void printed_id(const char *out, char id[96])
+{
+	assert_non_null(out);
+	snprintf(id, 96, "%.*s", (int)strcspn(out, " "), out);
+	assert_non_null(strstr(id, "report--"));
+}
+
+static int report_at(const struct node *n, void *arg)
+{
+	char q[160];
+
+	snprintf(q, sizeof(q), "match[id]=%s", (const char *)arg);
+	return count_objects(n, "inbox-JP", q) > 0;
+}
+
+/*
+ * `alert --to` restricts any TLP; a recipient that is not pinned is an
+ * error at any TLP, RED included; AMBER+STRICT takes no recipients; an
+ * ATT&CK id the store does not hold is an error unless a stub is asked
+ * for (and then said).
+ */
+static void test_alert_flags(void **state)
+{
+	const char *levels[] = { "amber", "clear" };
+	char *out, *err, id[96];
+
+	for (size_t k = 0; k < 2; k++) {
+		const char *to_uk[] = { "alert", "--dir", JP.dir, "--title", "for UK",
+					"--tlp", levels[k], "--to", "UK", "--indicator",
+					"[ipv4-addr:value = '198.51.100.7']", NULL };
+		assert_int_equal(trilex(to_uk, NULL, &out, &err), 0);
+		printed_id(out, id);
+		free(out);
+		free(err);
+		assert_true(wait_for(report_at, &UK, id, 15000));
+		/* US's share has it not (US is pinned, served or not) */
+		char *pulled = pulled_by(&US);
+		assert_null(strstr(pulled, id));
+		free(pulled);
+		pulled = pulled_by(&UK);
+		assert_non_null(strstr(pulled, id));
+		free(pulled);
+	}
+	const char *red_fr[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+				 "red", "--to", "FR", NULL };
+	assert_int_equal(trilex(red_fr, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "FR is not a pinned partner"));
+	free(out);
+	free(err);
+	const char *green_fr[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+				   "green", "--to", "UK,FR", NULL };
+	assert_int_equal(trilex(green_fr, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "FR is not a pinned partner"));
+	free(out);
+	free(err);
+	const char *strict[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+				 "amber+strict", "--to", "UK", NULL };
+	assert_int_equal(trilex(strict, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "AMBER+STRICT"));
+	free(out);
+	free(err);
+	const char *unknown[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+				  "green", "--attack-pattern", "T9999", NULL };
+	assert_int_equal(trilex(unknown, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "T9999 is not in the store"));
+	assert_non_null(strstr(err, "--allow-unknown-technique"));
+	free(out);
+	free(err);
+	const char *stub[] = { "alert", "--dir", JP.dir, "--title", "x", "--tlp",
+			       "green", "--attack-pattern", "T9999",
+			       "--allow-unknown-technique", NULL };
+	assert_int_equal(trilex(stub, NULL, &out, &err), 0);
+	assert_non_null(strstr(err, "stub"));
+	free(out);
+	free(err);
+	/* nothing refused was stored: only the two sent alerts and the stub's */
+	assert_int_equal(count_objects(&JP, "alerts", "match[type]=report"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_stays),
 		cmocka_unit_test(test_share_later),
+		cmocka_unit_test(test_alert_flags),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
