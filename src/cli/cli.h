@@ -85,7 +85,7 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
 extern const struct cmd cmd_collection_share;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
-	cmd_peer_remove, cmd_peer_status;
+	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
 extern const struct cmd cmd_alert, cmd_alerts;
 extern const struct cmd cmd_backup, cmd_restore;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;

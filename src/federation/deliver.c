@@ -39,6 +39,7 @@
 #define PEER_REFRESH_MS 250
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 30000
+#define BACKOFF_NAP_MS 1000  /* longest sleep in a backoff: the row is read again */
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
 #define RESPONSE_MAX ((size_t)256 << 20)
 
@@ -649,7 +650,7 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 			/* Nothing for this partner among those rows: move on. */
 			if (f->b.to.date_added != p->push.date_added ||
 			    f->b.to.rowid != p->push.rowid)
-				rc = store_peer_delivered(st, p->party, &f->b.to, 0);
+				rc = store_peer_passed(st, p->party, &f->b.to);
 			p->push = f->b.to;
 			batch_clear(&f->b);
 			if (rc != TX_OK)
@@ -727,7 +728,9 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		json_decref(status);
 	}
 	*sent = (int64_t)f->b.count;
-	if ((rc = store_peer_delivered(st, p->party, &f->b.to, *sent)) != TX_OK)
+	if ((rc = f->b.count > 0 ?
+		  store_peer_delivered(st, p->party, &f->b.to, *sent) :
+		  store_peer_passed(st, p->party, &f->b.to)) != TX_OK)
 		goto fail;
 	p->push = f->b.to;
 	flight_end(f);
@@ -864,6 +867,7 @@ static void *work(void *arg)
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
 	int64_t next_refresh = 0;
+	char url[STORE_URL_MAX] = "";      /* the address the worker uses */
 	struct window win = { 0 };
 	struct wal_sig wal_sig = { 0 };
 	char wal_path[PATH_MAX + 16];
@@ -903,6 +907,21 @@ static void *work(void *arg)
 				continue;
 			}
 			next_refresh = t + PEER_REFRESH_MS;
+			/* The partner moved (peer update): what was in flight
+			 * to the old address is dropped and the new one is
+			 * tried at once, not after the old one's backoff. */
+			if (url[0] && strcmp(url, p->url) != 0) {
+				tx_log(TX_LOG_INFO, "partner %s moved to %s",
+				       p->party, p->url);
+				window_drop(&win);
+				backoff = 0;
+				next_try = 0;
+				next_pull = 0;
+				pthread_mutex_lock(&fed->lock);
+				w->retrying = 0;
+				pthread_mutex_unlock(&fed->lock);
+			}
+			snprintf(url, sizeof(url), "%s", p->url);
 			/* and look at the database once whatever the WAL said
 			 * (a commit seen by neither probe is late, not lost) */
 			if (wal_fresh == 0)
@@ -930,7 +949,10 @@ static void *work(void *arg)
 			pthread_mutex_unlock(&fed->lock);
 		}
 		if (t < next_try) {
-			nap(fed, w, &seen, next_try - t);
+			/* at most BACKOFF_NAP_MS at a time: a new address
+			 * (another process's peer update) is seen soon */
+			nap(fed, w, &seen, next_try - t < BACKOFF_NAP_MS ?
+			    next_try - t : BACKOFF_NAP_MS);
 			continue;
 		}
 		if (t >= next_pull) {

@@ -108,6 +108,8 @@ static const char *const migrations[] = {
 	 * collections stay local; those from before keep today's sharing */
 	"ALTER TABLE collections ADD COLUMN share TEXT NOT NULL DEFAULT 'local';"
 	"UPDATE collections SET share = 'partners';",
+	/* 8: objects a partner sent that we had already, apart from the new */
+	"ALTER TABLE peers ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -313,12 +313,125 @@ static void test_alert_flags(void **state)
 	assert_int_equal(count_objects(&JP, "alerts", "match[type]=report"), 3);
 }
 
+/* n's `peer status --json` entry for party (caller decrefs), or NULL. */
+static json_t *status_of(const struct node *n, const char *party)
+{
+	const char *args[] = { "peer", "status", "--dir", n->dir, "--json", NULL };
+	char *out, *err;
+	json_t *all, *e, *found = NULL;
+	size_t i;
+
+	if (trilex(args, NULL, &out, &err) != 0) {
+		free(out);
+		free(err);
+		return NULL;
+	}
+	all = json_loads(out, 0, NULL);
+	json_array_foreach(all, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "party")), party) == 0)
+			found = json_incref(e);
+	json_decref(all);
+	free(out);
+	free(err);
+	return found;
+}
+
+static int error_current(const struct node *n, void *party)
+{
+	json_t *e = status_of(n, party);
+	int on = e && json_string_value(json_object_get(e, "last_error"))[0];
+
+	json_decref(e);
+	return on;
+}
+
+static int has_duplicates(const struct node *n, void *party)
+{
+	json_t *e = status_of(n, party);
+	int on = e && json_integer_value(json_object_get(e, "duplicates")) > 0;
+
+	json_decref(e);
+	return on;
+}
+
+/*
+ * peer status tells the truth: an error while it is current, received
+ * objects new apart from duplicates, lag in objects and seconds; peer
+ * update takes a partner's new address at once.
+ */
+static void test_peer_status_and_update(void **state)
+{
+	char *out, *err, url[256];
+	json_t *e;
+	int marker = 301, moved = 302;
+
+	post_indicator(&JP, "main", 301);
+	assert_true(wait_for(arrived, &UK, &marker, 15000));
+	/* US is down: its error is current, and what it lacks is its lag */
+	assert_true(wait_for(error_current, &JP, "US", 15000));
+	e = status_of(&JP, "US");
+	assert_non_null(e);
+	assert_true(json_integer_value(json_object_get(e, "outbox")) >= 1);
+	assert_true(json_integer_value(json_object_get(e, "lag_seconds")) >= 0);
+	assert_string_equal(json_string_value(json_object_get(e, "last_ok")), "never");
+	json_decref(e);
+	e = status_of(&JP, "UK");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "outbox")), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "lag_seconds")), 0);
+	snprintf(url, sizeof(url), "%s", json_string_value(json_object_get(e, "url")));
+	json_decref(e);
+	/* UK restarted pulls its share again (the backstop): all duplicates,
+	 * counted apart; received stays what is in its inbox */
+	assert_int_equal(node_stop(&UK), 0);
+	assert_int_equal(node_start(&UK), 0);
+	assert_true(wait_for(has_duplicates, &UK, "JP", 15000));
+	e = status_of(&UK, "JP");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "received")),
+			 count_objects(&UK, "inbox-JP", "match[version]=all"));
+	json_decref(e);
+
+	/* UK "moves": deliveries to the old address fail long enough for the
+	 * backoff to grow to seconds (retries after 50 ms, doubling: about
+	 * 12.75 s after the first failure the next wait is 12.8 s), and the
+	 * error shows */
+	const char *away[] = { "peer", "update", "--dir", JP.dir, "UK", "--url",
+			       "https://127.0.0.1:1/api/", NULL };
+	assert_int_equal(trilex(away, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	/* (the worker reads the partner's row every 250 ms) */
+	struct timespec settle = { 1, 0 };
+	nanosleep(&settle, NULL);
+	post_indicator(&JP, "main", 302);
+	assert_true(wait_for(error_current, &JP, "UK", 15000));
+	struct timespec ts = { 14, 0 };
+	nanosleep(&ts, NULL);
+	assert_int_equal(has_id(&UK, "inbox-JP", 302), 0);
+	const char *back[] = { "peer", "update", "--dir", JP.dir, "UK", "--url",
+			       url, NULL };
+	assert_int_equal(trilex(back, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	/* at once: well within the backoff it had reached (12.8 s) */
+	assert_true(wait_for(arrived, &UK, &moved, 3000));
+	assert_false(error_current(&JP, "UK"));
+	const char *nobody[] = { "peer", "update", "--dir", JP.dir, "FR", "--url",
+				 url, NULL };
+	assert_int_equal(trilex(nobody, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "no partner FR"));
+	free(out);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_stays),
 		cmocka_unit_test(test_share_later),
 		cmocka_unit_test(test_alert_flags),
+		cmocka_unit_test(test_peer_status_and_update),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
