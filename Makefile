@@ -35,7 +35,7 @@ install: build
 		install -m 0644 dist/trilex.service $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
 
 run: build
-	@./scripts/run-node $(BUILD)/trilex $(NODE)
+	@./scripts/run-node $(BUILD)/trilex $(NODE) $(SHARE)
 
 demo: build
 	@./scripts/demo $(BUILD)/trilex var/demo

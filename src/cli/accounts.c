@@ -161,6 +161,8 @@ static const struct cli_opt collection_add_opts[] = {
 	{ "title", "TITLE", CLI_REQ, "its title" },
 	{ "alias", "A", 0, "a short name to use instead of its id" },
 	{ "description", "D", 0, "what it holds" },
+	{ "share", "local|partners|CODE,...", 0, "what of it leaves the node"
+	  " (default local: nothing)" },
 	{ NULL },
 };
 
@@ -168,7 +170,10 @@ static int collection_add_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *title = cli_opt(a, "title");
 	const char *alias = cli_opt(a, "alias"), *desc = cli_opt(a, "description");
-	char id[TX_UUID_BUF];
+	const char *share = cli_opt(a, "share");
+	char id[TX_UUID_BUF], norm[STORE_SHARE_BUF];
+	struct store_user all = { .admin = 1 };
+	struct store_collection c;
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
@@ -176,10 +181,22 @@ static int collection_add_run(const struct cli_args *a)
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (store_collection_add(st, title, desc, alias, id, &err) != TX_OK)
+	if (share != NULL && cli_share_resolve(st, share, norm) != 0)
+		goto out;
+	if (store_collection_add(st, title, desc, alias, id, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
-	else
-		rc = 0, printf("%s\n", id);
+		goto out;
+	}
+	/* new and empty: nothing to confirm */
+	if (share != NULL &&
+	    (store_collection_get(st, &all, id, &c) != TX_OK ||
+	     store_collection_set_share(st, c.pk, norm, NULL, &err) != TX_OK)) {
+		cli_fail("collection %s made, but it is local: %s", id, err.msg);
+		goto out;
+	}
+	rc = 0;
+	printf("%s\n", id);
+out:
 	store_close(st);
 	return rc;
 }
@@ -210,9 +227,14 @@ static int collection_list_run(const struct cli_args *a)
 	for (size_t i = 0; i < n; i++) {
 		int64_t count = 0;
 		store_count_objects(st, list[i].pk, &count);
-		printf("%s  %-16s %8lld  %s\n", list[i].id,
+		char share[STORE_SHARE_BUF];
+		if (store_inbox_party(&list[i]) != NULL)
+			snprintf(share, sizeof(share), "inbox");
+		else if (store_collection_share(st, list[i].pk, share) != TX_OK)
+			snprintf(share, sizeof(share), "?");
+		printf("%s  %-16s %8lld  %-9s %s\n", list[i].id,
 		       list[i].alias[0] ? list[i].alias : "-", (long long)count,
-		       list[i].title);
+		       share, list[i].title);
 	}
 	free(list);
 	store_close(st);
@@ -221,7 +243,8 @@ static int collection_list_run(const struct cli_args *a)
 
 const struct cmd cmd_collection_list = {
 	.name = "collection list",
-	.summary = "list collections: id, alias, object versions, title",
+	.summary = "list collections: id, alias, object versions, sharing"
+		   " (local, partners, party codes or inbox), title",
 	.flags = CMD_DIR,
 	.main = collection_list_run,
 };

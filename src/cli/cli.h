@@ -83,8 +83,9 @@ size_t cli_distance(const char *a, const char *b);
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
+extern const struct cmd cmd_collection_share;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
-	cmd_peer_remove, cmd_peer_status;
+	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
 extern const struct cmd cmd_alert, cmd_alerts;
 extern const struct cmd cmd_backup, cmd_restore;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;
@@ -112,6 +113,11 @@ int cli_read_secret(char *buf, size_t n);
 /* This node's identity object id: "identity--" + the name-based UUID of
  * its public key; the same on every node. */
 int cli_node_identity_id(const struct tx_config *cfg, char out[64]);
+
+/* Check a sharing policy given on the command line (store_share_parse),
+ * its parties pinned partners, into out; 0, or 1 after saying why not. */
+int cli_share_resolve(tx_store *st, const char *text,
+		      char out[STORE_SHARE_BUF]);
 
 /* Common remote options. */
 struct remote_opts {

@@ -1,7 +1,8 @@
 /*
  * cli/match.c: `trilex match` — sensor events against the node's active
  * indicators, one JSON line per match, a summary, and optionally STIX
- * sightings recorded in a collection of the node.
+ * sightings recorded in a collection of the node (sensor/sighting.c keys
+ * them by indicator, node and window, so the same events count once).
  */
 #include <errno.h>
 #include <limits.h>
@@ -231,21 +232,11 @@ static void *reload_run(void *arg)
 	return NULL;
 }
 
-/* ---- sightings, aggregated per indicator and time window ---- */
-
-struct agg {
-	char *indicator;
-	int64_t window;
-	int64_t count, first, last;
-	json_t *observed;      /* observed-data ids from the input */
-};
+/* ---- sightings: sensor/sighting.c keys and folds them ---- */
 
 struct run {
 	int format_stix;
-	int sightings;
-	int64_t window_us;
-	struct agg *aggs;
-	size_t n_aggs, cap_aggs;
+	sensor_sightings *sightings;  /* NULL without --sightings */
 	int nomem;
 };
 
@@ -253,6 +244,7 @@ static void on_match(void *ctx, const struct sensor_match *m)
 {
 	struct run *r = ctx;
 	char f[TX_TIME_BUF], l[TX_TIME_BUF];
+	struct tx_error err = { 0 };
 	json_t *line;
 
 	tx_time_format_ms(m->first, f);
@@ -270,56 +262,27 @@ static void on_match(void *ctx, const struct sensor_match *m)
 		free(s);
 		json_decref(line);
 	}
-	if (!r->sightings)
-		return;
-	int64_t w = m->first / r->window_us;
-	for (size_t i = 0; i < r->n_aggs; i++) {
-		struct agg *a = &r->aggs[i];
-		if (a->window == w && strcmp(a->indicator, m->indicator_id) == 0) {
-			a->count++;
-			a->first = m->first < a->first ? m->first : a->first;
-			a->last = m->last > a->last ? m->last : a->last;
-			if (m->observed_id && r->format_stix && json_array_size(a->observed) < 100)
-				json_array_append_new(a->observed, json_string(m->observed_id));
-			return;
-		}
-	}
-	if (r->n_aggs == r->cap_aggs) {
-		size_t cap = r->cap_aggs ? r->cap_aggs * 2 : 64;
-		struct agg *v = realloc(r->aggs, cap * sizeof(*v));
-		if (v == NULL) {
-			r->nomem = 1;
-			return;
-		}
-		r->aggs = v;
-		r->cap_aggs = cap;
-	}
-	struct agg *a = &r->aggs[r->n_aggs];
-	a->indicator = strdup(m->indicator_id);
-	a->observed = json_array();
-	if (a->indicator == NULL || a->observed == NULL) {
-		free(a->indicator);
-		json_decref(a->observed);
+	if (r->sightings != NULL &&
+	    sensor_sightings_add(r->sightings, m, &err) != TX_OK)
 		r->nomem = 1;
-		return;
-	}
-	a->window = w;
-	a->count = 1;
-	a->first = m->first;
-	a->last = m->last;
-	if (m->observed_id && r->format_stix)
-		json_array_append_new(a->observed, json_string(m->observed_id));
-	r->n_aggs++;
 }
 
+/* What recording the sightings came to. */
+struct recorded {
+	size_t stored;      /* sightings stored: new, or a new version */
+	size_t unchanged;   /* already stored with every observation */
+	size_t failed;
+};
+
 static int record_sightings(tx_store *st, const struct tx_config *cfg, const char *coll,
-			    struct run *r, size_t *n_ok, size_t *n_failed)
+			    struct run *r, struct recorded *rec)
 {
 	struct store_user admin = { .admin = 1 };
 	struct store_collection c;
 	struct tx_error err = { 0 };
-	char ident[64], now[TX_TIME_BUF], status[TX_UUID_BUF], uuid[TX_UUID_BUF];
-	json_t *objs = json_array(), *st_json = NULL;
+	char ident[64], status[TX_UUID_BUF];
+	json_t *objs = json_array(), *st_json = NULL, *x;
+	size_t i, n_sightings;
 	int rc = 1;
 
 	if (objs == NULL)
@@ -342,49 +305,59 @@ static int record_sightings(tx_store *st, const struct tx_config *cfg, const cha
 		cli_fail("--collection %s: no such collection", coll);
 		goto out;
 	}
-	tx_time_format_ms(tx_time_now_us(), now);
 	json_array_append_new(objs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "identity",
 					      "spec_version", "2.1", "id", ident,
 					      "created", "2020-01-01T00:00:00.000Z",
 					      "modified", "2020-01-01T00:00:00.000Z",
 					      "name", cfg->name, "identity_class", "organization"));
-	for (size_t i = 0; i < r->n_aggs; i++) {
-		struct agg *a = &r->aggs[i];
-		char f[TX_TIME_BUF], l[TX_TIME_BUF], id[64];
-		tx_uuid4(uuid);
-		snprintf(id, sizeof(id), "sighting--%s", uuid);
-		tx_time_format(a->first, f);
-		tx_time_format(a->last, l);
-		json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:[s]}", "type", "sighting",
-				      "spec_version", "2.1", "id", id, "created", now, "modified", now,
-				      "sighting_of_ref", a->indicator, "count", (json_int_t)a->count,
-				      "first_seen", f, "last_seen", l, "where_sighted_refs", ident);
-		if (s && json_array_size(a->observed))
-			json_object_set(s, "observed_data_refs", a->observed);
-		if (s == NULL || json_array_append_new(objs, s) != 0) {
-			cli_fail("out of memory");
-			goto out;
-		}
-		/* A sighting tells what its indicator is: it may have no
-		 * reader the indicator does not have. */
-		const char *src[1] = { a->indicator };
-		if (fed_derive_stored(st, src, 1, NULL, 0, cfg->party, s, NULL,
+	if (sensor_sightings_build(r->sightings, st, ident, tx_time_now_us(), objs,
+				   &rec->unchanged, &err) != TX_OK) {
+		cli_fail("--sightings: %s", err.msg);
+		goto out;
+	}
+	/* A sighting tells what its indicator is: it may have no reader the
+	 * indicator does not have. */
+	json_array_foreach(objs, i, x) {
+		const char *src[1] = { json_string_value(json_object_get(x,
+							"sighting_of_ref")) };
+		if (i == 0)
+			continue; /* the identity */
+		if (fed_derive_stored(st, src, 1, NULL, 0, cfg->party, x, NULL,
 				      &err) != TX_OK) {
-			cli_fail("--sightings: %s: %s", a->indicator, err.msg);
+			cli_fail("--sightings: %s: %s", src[0], err.msg);
 			goto out;
 		}
+	}
+	n_sightings = json_array_size(objs) - 1;
+	if (n_sightings == 0) {
+		rc = 0; /* nothing new */
+		goto out;
 	}
 	if (taxii_ingest(st, c.pk, &admin, objs, 0, status, &err) != TX_OK) {
 		cli_fail("--sightings: %s", err.msg);
 		goto out;
 	}
+	rec->stored = n_sightings;
 	if (store_status_get(st, &admin, status, &st_json) == TX_OK) {
-		*n_ok = (size_t)json_integer_value(json_object_get(st_json, "success_count"));
-		*n_failed = (size_t)json_integer_value(json_object_get(st_json, "failure_count"));
 		json_t *fails = json_object_get(st_json, "failures");
-		for (size_t i = 0; i < json_array_size(fails); i++)
+		json_array_foreach(fails, i, x) {
+			const char *fid = json_string_value(json_object_get(x, "id"));
 			fprintf(stderr, "trilex: sighting not recorded: %s\n",
-				json_string_value(json_object_get(json_array_get(fails, i), "message")));
+				json_string_value(json_object_get(x, "message")));
+			if (fid && strncmp(fid, "sighting--", 10) == 0 && rec->stored > 0) {
+				rec->stored--;
+				rec->failed++;
+			}
+		}
+		/* failures past the listed ones were sightings too */
+		size_t total = (size_t)json_integer_value(json_object_get(st_json,
+							  "failure_count"));
+		if (total > json_array_size(fails)) {
+			size_t more = total - json_array_size(fails);
+			more = more > rec->stored ? rec->stored : more;
+			rec->stored -= more;
+			rec->failed += more;
+		}
 	}
 	rc = 0;
 out:
@@ -408,7 +381,9 @@ static int match_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *format = cli_opt(a, "format");
 	const char *coll = cli_opt(a, "collection"), *file = a->argv[0];
-	struct run r = { .window_us = 3600 * INT64_C(1000000) };
+	struct run r = { 0 };
+	int64_t window_us = 3600 * INT64_C(1000000);
+	struct recorded rec = { 0 };
 	struct tx_config cfg;
 	struct tx_error err = { 0 };
 	struct pattern_index_stats ist;
@@ -422,7 +397,7 @@ static int match_run(const struct cli_args *a)
 	tx_store *st = NULL;
 	FILE *fp = NULL;
 	char *line = NULL, *data = NULL;
-	size_t n_ok = 0, n_failed = 0, expired = 0;
+	size_t expired = 0;
 	int64_t w = 0;
 	int rc = 1, follow = cli_flag(a, "follow"), rl_started = 0, regular = 0;
 	unsigned long gen_seen = 0;
@@ -430,12 +405,14 @@ static int match_run(const struct cli_args *a)
 
 	if (format == NULL)
 		format = "eve";
-	r.sightings = cli_flag(a, "sightings");
 	if (cli_opt(a, "window")) {
 		if (tx_parse_int64(cli_opt(a, "window"), 1, 366 * 86400, &w) != TX_OK)
 			return cli_fail("--window: seconds from 1 to 31622400");
-		r.window_us = w * 1000000;
+		window_us = w * 1000000;
 	}
+	if (cli_flag(a, "sightings") &&
+	    sensor_sightings_new(window_us, &r.sightings, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
 	if (strcmp(format, "eve") != 0 && strcmp(format, "stix") != 0)
 		return cli_fail("--format: eve or stix, not \"%s\"", format);
 	r.format_stix = strcmp(format, "stix") == 0;
@@ -593,11 +570,11 @@ static int match_run(const struct cli_args *a)
 		cli_fail("out of memory aggregating sightings");
 		goto out;
 	}
-	if (r.sightings && r.n_aggs > 0 &&
-	    record_sightings(st, &cfg, coll, &r, &n_ok, &n_failed) != 0)
+	if (r.sightings && sensor_sightings_count(r.sightings) > 0 &&
+	    record_sightings(st, &cfg, coll, &r, &rec) != 0)
 		goto out;
 	const struct sensor_stats *ss = sensor_engine_stats(eng);
-	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
+	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
 				"indicators", (json_int_t)(rl.reloads ? rl.active
 							       : ist.n_active),
 				"index_reloads", (json_int_t)rl.reloads,
@@ -606,8 +583,9 @@ static int match_run(const struct cli_args *a)
 				"candidates", (json_int_t)ss->candidates,
 				"evaluated", (json_int_t)ss->evaluated,
 				"matches", (json_int_t)ss->matches,
-				"sightings", (json_int_t)n_ok,
-				"sightings_failed", (json_int_t)n_failed);
+				"sightings", (json_int_t)rec.stored,
+				"sightings_unchanged", (json_int_t)rec.unchanged,
+				"sightings_failed", (json_int_t)rec.failed);
 	char *s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
 	if (s)
 		puts(s);
@@ -616,7 +594,7 @@ static int match_run(const struct cli_args *a)
 	if (ss->malformed > MAX_REPORTED_MALFORMED)
 		fprintf(stderr, "trilex: %zu malformed events (the first %d shown)\n", ss->malformed,
 			MAX_REPORTED_MALFORMED);
-	rc = n_failed ? 1 : 0;
+	rc = rec.failed ? 1 : 0;
 out:
 	if (rl_started) {
 		pthread_mutex_lock(&rl.lock);
@@ -630,11 +608,7 @@ out:
 		fclose(fp);
 	free(line);
 	free(data);
-	for (size_t i = 0; i < r.n_aggs; i++) {
-		free(r.aggs[i].indicator);
-		json_decref(r.aggs[i].observed);
-	}
-	free(r.aggs);
+	sensor_sightings_free(r.sightings);
 	sensor_eve_free(eve);
 	sensor_engine_free(eng);
 	pattern_index_free(ix);

@@ -1,4 +1,4 @@
-/* cli/peer.c: `trilex peer export|add|list|remove|status`. */
+/* cli/peer.c: `trilex peer export|add|list|remove|status|update`. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,25 +130,6 @@ const struct cmd cmd_peer_remove = {
 	.main = remove_run,
 };
 
-/* Objects of ours after the partner's cursor: what it has yet to get. */
-static int64_t depth(tx_store *st, const struct store_peer *p)
-{
-	struct store_page pg;
-	struct store_cursor c = p->push;
-	int64_t n = 0;
-
-	for (;;) {
-		if (store_query_outgoing(st, &c, 10000, NULL, NULL, &pg, NULL) !=
-			    TX_OK)
-			break;
-		n += (int64_t)pg.n;
-		if (!pg.more)
-			break;
-		c = pg.next;
-	}
-	return n;
-}
-
 static int list_or_status(const struct cli_args *args, int status)
 {
 	struct tx_config cfg;
@@ -168,32 +149,42 @@ static int list_or_status(const struct cli_args *args, int status)
 	if (!as_json && !status)
 		printf("%-6s %-28s %-40s %s\n", "PARTY", "NAME", "URL", "CERTIFICATE");
 	if (!as_json && status)
-		printf("%-6s %8s %10s %9s %9s  %-24s %s\n", "PARTY", "OUTBOX",
-		       "DELIVERED", "RECEIVED", "REJECTED", "LAST DELIVERY",
-		       "LAST ERROR");
+		printf("%-6s %8s %8s %10s %9s %9s %9s  %-24s %s\n", "PARTY", "LAG",
+		       "LAG S", "DELIVERED", "RECEIVED", "DUPLICATE", "REJECTED",
+		       "LAST OK", "ERROR (SINCE)");
 	for (size_t i = 0; i < n; i++) {
 		struct store_peer *p = &peers[i];
 		char ok[TX_TIME_BUF] = "never", errat[TX_TIME_BUF] = "";
-		int64_t d = status ? depth(st, p) : 0;
+		int64_t d = 0, oldest = 0, lag_s = 0, now = tx_time_now_us();
+		/* An error is shown while it is current: until something
+		 * worked after it. */
+		int current = p->last_error[0] && p->last_error_at > p->last_ok;
+		if (status && store_peer_lag(st, p, &d, &oldest) == TX_OK && oldest)
+			lag_s = now > oldest ? (now - oldest) / 1000000 : 0;
 		if (p->last_ok)
 			tx_time_format_ms(p->last_ok, ok);
-		if (p->last_error_at)
+		if (current)
 			tx_time_format_ms(p->last_error_at, errat);
 		if (as_json) {
 			json_array_append_new(out, json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s,"
-				" s:s}", "party", p->party, "name", p->name, "url", p->url,
-				"tls_fingerprint", p->cert_fp, "signing_key", p->sign_pk,
-				"outbox", (json_int_t)d, "delivered",
+				"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
+				" s:s, s:s, s:s, s:s}", "party", p->party, "name", p->name,
+				"url", p->url, "tls_fingerprint", p->cert_fp,
+				"signing_key", p->sign_pk, "outbox", (json_int_t)d,
+				"lag_seconds", (json_int_t)lag_s, "delivered",
 				(json_int_t)p->delivered, "received",
-				(json_int_t)p->received, "rejected",
-				(json_int_t)p->rejected, "last_delivery", ok,
-				"last_error", p->last_error, "last_error_at", errat));
+				(json_int_t)p->received, "duplicates",
+				(json_int_t)p->duplicates, "rejected",
+				(json_int_t)p->rejected, "last_ok", ok,
+				"last_delivery", ok, "last_error",
+				current ? p->last_error : "", "last_error_at", errat));
 		} else if (status) {
-			printf("%-6s %8lld %10lld %9lld %9lld  %-24s %s%s%s\n", p->party,
-			       (long long)d, (long long)p->delivered,
-			       (long long)p->received, (long long)p->rejected, ok,
-			       errat, errat[0] ? " " : "", p->last_error);
+			printf("%-6s %8lld %8lld %10lld %9lld %9lld %9lld  %-24s %s%s%s%s\n",
+			       p->party, (long long)d, (long long)lag_s,
+			       (long long)p->delivered, (long long)p->received,
+			       (long long)p->duplicates, (long long)p->rejected, ok,
+			       current ? p->last_error : "-", current ? " (since " : "",
+			       current ? errat : "", current ? ")" : "");
 		} else {
 			printf("%-6s %-28.28s %-40.40s sha256:%.16s...\n", p->party,
 			       p->name, p->url[0] ? p->url : "(key only)", p->cert_fp);
@@ -227,10 +218,48 @@ const struct cmd cmd_peer_list = {
 	.main = list_run,
 };
 
+static const struct cli_opt update_opts[] = {
+	{ "url", "URL", CLI_REQ, "the partner's new TAXII address" },
+	{ NULL },
+};
+
+static int update_run(const struct cli_args *a)
+{
+	const char *party = a->argv[0], *url = cli_opt(a, "url");
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int rc = 1;
+
+	if (strncmp(url, "https://", 8) != 0 || url[8] == '\0')
+		return cli_fail("--url: \"%s\" is not an https:// address", url);
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		return 1;
+	if (store_peer_set_url(st, party, url, &err) != TX_OK)
+		cli_fail("%s", err.msg);
+	else
+		rc = 0, printf("partner %s is at %s from now on (a running node"
+			       " delivers there at once)\n", party, url);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_peer_update = {
+	.name = "peer update",
+	.summary = "a partner moved: its new URL, used at once (no restart, no"
+		   " waiting out the old address's backoff)",
+	.opts = update_opts,
+	.operands = "CODE",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = update_run,
+};
+
 const struct cmd cmd_peer_status = {
 	.name = "peer status",
-	.summary = "per partner: objects still to deliver, last delivery, last"
-		   " error",
+	.summary = "per partner: lag (objects, seconds), delivered, received"
+		   " new and duplicate, rejected, last success, current error",
 	.opts = json_opt,
 	.flags = CMD_DIR,
 	.main = status_run,

@@ -9,6 +9,12 @@
  * replaces the outbox rows the design first had: the same guarantee with
  * no extra write per object and per partner on the ingest path.)
  *
+ * What a partner gets: the rows of the outbox whose collection's sharing
+ * policy (store/sharing.c) names it (local collections are left out of
+ * the outbox query itself), of those the ones TLP entitles it to
+ * (fed_entitled). Push and pull (/trilex/v1/sync) both go through
+ * outgoing(), so they cannot disagree.
+ *
  * One worker thread per partner with a URL, so a slow or absent partner
  * never delays the others. A worker wakes when something is stored in
  * this process (fed_deliver_kick) and otherwise polls the database every
@@ -33,6 +39,7 @@
 #define PEER_REFRESH_MS 250
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 30000
+#define BACKOFF_NAP_MS 1000  /* longest sleep in a backoff: the row is read again */
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
 #define RESPONSE_MAX ((size_t)256 << 20)
 
@@ -53,6 +60,7 @@ struct worker {
 struct pending {
 	int64_t rowid;
 	int64_t date_added;
+	int64_t collection_pk;
 	json_t *obj;
 	char *text;             /* the stored text of obj */
 	size_t text_len;
@@ -74,6 +82,7 @@ static int collect_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_FAIL;
 	c->rows[c->n].rowid = row->rowid;
 	c->rows[c->n].date_added = row->date_added;
+	c->rows[c->n].collection_pk = row->collection_pk;
 	c->rows[c->n].obj = obj;
 	if ((c->rows[c->n].text = malloc(row->json_len + 1)) != NULL) {
 		memcpy(c->rows[c->n].text, row->json, row->json_len);
@@ -82,6 +91,45 @@ static int collect_row(void *ctx, const struct store_row *row)
 	}
 	c->n++;
 	return 0;
+}
+
+/* The sharing policies of the collections one batch came from: a batch
+ * holds few collections, so they are read once each per batch. */
+#define SHARE_MEMO 16
+struct share_memo {
+	int64_t pk[SHARE_MEMO];
+	char share[SHARE_MEMO][STORE_SHARE_BUF];
+	size_t n;
+};
+
+/* Whether the sharing policy of collection pk lets party have its
+ * objects (store_query_outgoing has left local collections out). */
+static tx_err share_allows(tx_store *st, struct share_memo *m, int64_t pk,
+			   const char *party, int *allowed, struct tx_error *err)
+{
+	char share[STORE_SHARE_BUF];
+	tx_err rc;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->pk[i] == pk) {
+			*allowed = store_share_allows(m->share[i], party);
+			return TX_OK;
+		}
+	if ((rc = store_collection_share(st, pk, share)) != TX_OK) {
+		/* deleted since: nothing of it is to leave */
+		if (rc == TX_ERR_NOTFOUND) {
+			*allowed = 0;
+			return TX_OK;
+		}
+		return tx_error_set(err, rc, "cannot read the sharing of"
+				    " collection %lld", (long long)pk);
+	}
+	if (m->n < SHARE_MEMO) {
+		m->pk[m->n] = pk;
+		snprintf(m->share[m->n++], STORE_SHARE_BUF, "%s", share);
+	}
+	*allowed = store_share_allows(share, party);
+	return TX_OK;
 }
 
 /* Our signature of the object at (rowid, date_added) if a worker made it,
@@ -231,6 +279,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		       struct tx_error *err)
 {
 	struct collect col = { 0 };
+	struct share_memo *memo = NULL;
 	struct store_page page;
 	struct sig_proof *proofs = NULL;
 	json_t **to_sign = NULL;
@@ -246,7 +295,8 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 	 * signed yet is signed as one batch (the proofs are kept in memory
 	 * for the other workers, so each object is signed once, the same way
 	 * for all partners; after a restart a batch is simply signed anew). */
-	if ((proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
+	if ((memo = calloc(1, sizeof(*memo))) == NULL ||
+	    (proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
 	    (to_sign = calloc(col.n ? col.n : 1, sizeof(*to_sign))) == NULL ||
 	    (at = calloc(col.n ? col.n : 1, sizeof(*at))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -257,10 +307,16 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		const char *sp = json_string_value(json_object_get(
 			json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT),
 			"signer_party"));
+		int shared = 0;
 
-		if (!fed_entitled(fed, obj, p->party) ||
+		if ((rc = share_allows(st, memo, col.rows[i].collection_pk,
+				       p->party, &shared, err)) != TX_OK)
+			goto out;
+		if (!shared || !fed_entitled(fed, obj, p->party) ||
 		    (sp != NULL && strcmp(sp, p->party) == 0)) {
-			json_decref(obj); /* not theirs, or theirs already */
+			/* not for them (its collection's sharing, its TLP), or
+			 * theirs already */
+			json_decref(obj);
 			col.rows[i].obj = NULL;
 			continue;
 		}
@@ -389,6 +445,7 @@ out:
 		free(col.rows[i].text);
 	}
 	free(col.rows);
+	free(memo);
 	free(proofs);
 	free(to_sign);
 	free(at);
@@ -593,7 +650,7 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 			/* Nothing for this partner among those rows: move on. */
 			if (f->b.to.date_added != p->push.date_added ||
 			    f->b.to.rowid != p->push.rowid)
-				rc = store_peer_delivered(st, p->party, &f->b.to, 0);
+				rc = store_peer_passed(st, p->party, &f->b.to);
 			p->push = f->b.to;
 			batch_clear(&f->b);
 			if (rc != TX_OK)
@@ -671,7 +728,9 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		json_decref(status);
 	}
 	*sent = (int64_t)f->b.count;
-	if ((rc = store_peer_delivered(st, p->party, &f->b.to, *sent)) != TX_OK)
+	if ((rc = f->b.count > 0 ?
+		  store_peer_delivered(st, p->party, &f->b.to, *sent) :
+		  store_peer_passed(st, p->party, &f->b.to)) != TX_OK)
 		goto fail;
 	p->push = f->b.to;
 	flight_end(f);
@@ -808,6 +867,7 @@ static void *work(void *arg)
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
 	int64_t next_refresh = 0;
+	char url[STORE_URL_MAX] = "";      /* the address the worker uses */
 	struct window win = { 0 };
 	struct wal_sig wal_sig = { 0 };
 	char wal_path[PATH_MAX + 16];
@@ -847,6 +907,21 @@ static void *work(void *arg)
 				continue;
 			}
 			next_refresh = t + PEER_REFRESH_MS;
+			/* The partner moved (peer update): what was in flight
+			 * to the old address is dropped and the new one is
+			 * tried at once, not after the old one's backoff. */
+			if (url[0] && strcmp(url, p->url) != 0) {
+				tx_log(TX_LOG_INFO, "partner %s moved to %s",
+				       p->party, p->url);
+				window_drop(&win);
+				backoff = 0;
+				next_try = 0;
+				next_pull = 0;
+				pthread_mutex_lock(&fed->lock);
+				w->retrying = 0;
+				pthread_mutex_unlock(&fed->lock);
+			}
+			snprintf(url, sizeof(url), "%s", p->url);
 			/* and look at the database once whatever the WAL said
 			 * (a commit seen by neither probe is late, not lost) */
 			if (wal_fresh == 0)
@@ -874,7 +949,10 @@ static void *work(void *arg)
 			pthread_mutex_unlock(&fed->lock);
 		}
 		if (t < next_try) {
-			nap(fed, w, &seen, next_try - t);
+			/* at most BACKOFF_NAP_MS at a time: a new address
+			 * (another process's peer update) is seen soon */
+			nap(fed, w, &seen, next_try - t < BACKOFF_NAP_MS ?
+			    next_try - t : BACKOFF_NAP_MS);
 			continue;
 		}
 		if (t >= next_pull) {

@@ -8,7 +8,8 @@
  * does not have: it carries the most restrictive TLP of its sources (an
  * unmarked source counts as the node's default, AMBER; a marking this node
  * cannot resolve counts as RED, see fed_tlp_of), for TLP:RED at most the
- * intersection of their recipients (a stored source's verified origin,
+ * intersection of their recipients (and so for sources of any TLP that
+ * name recipients, which restrict them; a stored source's verified origin,
  * the partner that made it, counting as one of them), and when that leaves
  * no partner entitled it stays on this node: it is marked FED_LOCAL, which
  * fed_entitled (and so every push and every /trilex/v1/sync page) obeys.
@@ -119,7 +120,8 @@ static tx_err fold(const json_t *src, const char *origin, enum fed_tlp *tlp,
 	 * from it stays with us. */
 	if (t == FED_TLP_AMBER_STRICT)
 		*local = 1;
-	if (t != FED_TLP_RED)
+	/* Named recipients narrow the readers at any TLP (fed_entitled). */
+	if (t != FED_TLP_RED && to == NULL)
 		return TX_OK;
 	if ((keep = json_array()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -175,7 +177,7 @@ static tx_err derive(const json_t *const *sources, const char *const *origins,
 			       &local, &rcpt, err)) != TX_OK)
 			goto out;
 	}
-	if (tlp == FED_TLP_RED) {
+	if (tlp == FED_TLP_RED || rcpt != NULL) {
 		if (rcpt == NULL && (rcpt = json_array()) == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
@@ -195,7 +197,7 @@ static tx_err derive(const json_t *const *sources, const char *const *origins,
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (tlp == FED_TLP_RED) {
+	if (tlp == FED_TLP_RED || rcpt != NULL) {
 		if (json_object_set_new(derived, FED_RECIPIENTS,
 					sorted(rcpt)) != 0) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -215,7 +217,7 @@ static tx_err derive(const json_t *const *sources, const char *const *origins,
 	if (out != NULL) {
 		out->tlp = tlp;
 		out->local = local;
-		out->n_recipients = tlp == FED_TLP_RED ? json_array_size(rcpt) : 0;
+		out->n_recipients = rcpt != NULL ? json_array_size(rcpt) : 0;
 	}
 out:
 	json_decref(rcpt);

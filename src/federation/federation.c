@@ -121,13 +121,16 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
 			   json_string_value(json_object_get(obj, "type")) : "",
 			   "marking-definition") == 0 ? FED_TLP_CLEAR :
 							FED_TLP_AMBER;
+	/* Named recipients restrict any TLP: an alert to UK goes to UK. */
+	to = json_object_get(obj, FED_RECIPIENTS);
 	switch (t) {
 	case FED_TLP_CLEAR:
 	case FED_TLP_GREEN:
 	case FED_TLP_AMBER:
-		return 1;
+		if (to == NULL)
+			return 1;
+		/* fall through */
 	case FED_TLP_RED:
-		to = json_object_get(obj, FED_RECIPIENTS);
 		json_array_foreach(to, i, p)
 			if (json_is_string(p) && strcmp(json_string_value(p), party) == 0)
 				return 1;

@@ -66,8 +66,9 @@ const char *fed_party(const tx_fed *fed);
  * Whether party may receive obj (made by origin, NULL meaning us):
  * CLEAR, GREEN and AMBER go to every partner; AMBER+STRICT stays with the
  * origin party; RED only to the parties listed in FED_RECIPIENTS. An
- * unmarked object takes the node's default (AMBER). An object marked
- * FED_LOCAL goes to no one.
+ * object that lists FED_RECIPIENTS goes only to them, whatever its TLP
+ * (an alert's --to). An unmarked object takes the node's default (AMBER).
+ * An object marked FED_LOCAL goes to no one.
  */
 int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
 
@@ -80,7 +81,8 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
 struct fed_derivation {
 	enum fed_tlp tlp;     /* the most restrictive TLP of the sources */
 	int local;            /* 1: no partner is entitled: it stays here */
-	size_t n_recipients;  /* TLP:RED: how many parties FED_RECIPIENTS names */
+	size_t n_recipients;  /* how many parties FED_RECIPIENTS names (TLP:RED,
+	                         or sources restricted to named recipients) */
 };
 
 /*
@@ -89,7 +91,8 @@ struct fed_derivation {
  * most restrictive TLP among them and derived's own marking, if it has one
  * (an unmarked source counts as AMBER, an unresolvable marking as RED);
  * for TLP:RED, FED_RECIPIENTS becomes the intersection of the RED sources'
- * recipients; FED_LOCAL is set when no partner other than self (this
+ * recipients (and of the recipients any source names at any TLP, which
+ * restrict it: then at any TLP); FED_LOCAL is set when no partner other than self (this
  * node's party, may be NULL) is entitled: an AMBER+STRICT or local source,
  * or an empty intersection. With no sources and no marking of its own,
  * derived is AMBER. out (may be NULL) says what was decided. Every
@@ -111,6 +114,55 @@ tx_err fed_derive_stored(tx_store *st, const char *const *ids, size_t n_ids,
 			 const json_t *const *sources, size_t n,
 			 const char *self, json_t *derived,
 			 struct fed_derivation *out, struct tx_error *err);
+
+/* ---- alerts (federation/alert.c) ---- */
+
+/* The most indicators, techniques, sectors and countries of one alert. */
+#define FED_ALERT_ITEMS_MAX 64
+#define FED_ALERT_ID_BUF 96
+
+/* What an alert is to say; every pointer borrowed. */
+struct fed_alert {
+	const char *title;
+	const char *description;          /* may be NULL */
+	enum fed_tlp tlp;                 /* CLEAR to RED */
+	const char *to;                   /* "UK,US": its only recipients, or NULL */
+	const char *const *indicators;    /* STIX patterns */
+	size_t n_indicators;
+	const char *const *techniques;    /* ATT&CK ids (T1234) */
+	size_t n_techniques;
+	int allow_unknown_technique;      /* a technique not stored: a stub */
+	const char *const *sectors;
+	size_t n_sectors;
+	const char *const *countries;
+	size_t n_countries;
+	const char *self_party, *self_name;
+	const char *identity_id;          /* this node's identity object id */
+	int64_t now_us;
+};
+
+/* An alert built: every object of it, report last. */
+struct fed_alert_built {
+	json_t *objects;          /* owned: identity, indicators, stubs, report */
+	json_t *report;           /* borrowed from objects */
+	json_t *stubs;            /* owned: the ATT&CK ids made as stubs */
+	struct fed_derivation derivation; /* the report's marking, decided */
+};
+
+/*
+ * Build alert a (nothing is stored): its objects all carry a's TLP and,
+ * with a->to, its recipients, which restrict delivery whatever the TLP.
+ * Refused (TX_ERR_INVALID, TX_ERR_NOTFOUND, err says which and why): RED
+ * without recipients, AMBER+STRICT with them, a recipient that is not a
+ * pinned partner (or is this node), an ATT&CK id that no stored
+ * attack-pattern names unless a->allow_unknown_technique. The report then
+ * carries at least the marking of the stored objects it refers to
+ * (out->derivation says what was decided). out is cleared on failure;
+ * fed_alert_clear frees it.
+ */
+tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
+		       struct fed_alert_built *out, struct tx_error *err);
+void fed_alert_clear(struct fed_alert_built *b);
 
 /* ---- signatures (federation/sign.c) ---- */
 

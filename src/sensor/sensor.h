@@ -18,6 +18,7 @@
 
 #include "core/core.h"
 #include "pattern/pattern.h"
+#include "store/store.h"
 
 /* Longest EVE line read (bytes); longer lines are reported malformed. */
 #define SENSOR_LINE_MAX (1u << 20)
@@ -125,5 +126,38 @@ tx_err sensor_engine_stix(sensor_engine *e, const json_t *root,
 const struct sensor_stats *sensor_engine_stats(const sensor_engine *e);
 /* Count a malformed input line (the CLI reads the lines). */
 void sensor_engine_malformed(sensor_engine *e);
+
+/* ---- sightings (sensor/sighting.c) ---- */
+
+/* Observations remembered per sighting (x_trilex_observations). */
+#define SENSOR_SIGHTING_KEYS_MAX 1024
+
+/* Matches folded into sightings per (indicator, window). Opaque. */
+typedef struct sensor_sightings sensor_sightings;
+
+/* Sightings over windows of window_us (>= 1). */
+tx_err sensor_sightings_new(int64_t window_us, sensor_sightings **out,
+			    struct tx_error *err);
+void sensor_sightings_free(sensor_sightings *s);
+/* Fold match m in (m is borrowed for the call). TX_ERR_NOMEM. */
+tx_err sensor_sightings_add(sensor_sightings *s, const struct sensor_match *m,
+			    struct tx_error *err);
+/* How many (indicator, window) sightings the matches make. */
+size_t sensor_sightings_count(const sensor_sightings *s);
+
+/*
+ * The sightings to store, appended to out (a JSON array): one per
+ * (indicator, window), with the id that key names for this sighting node
+ * (identity_id), so the same key is the same sighting. One already stored
+ * (in any collection of st) is merged with: when the matches add no
+ * observation it lacks, it is left out and counted in *n_unchanged;
+ * otherwise it comes as a new version (same id and created, a later
+ * modified) counting every distinct observation. Unmarked: the caller
+ * marks them (fed_derive_stored) before storing.
+ */
+tx_err sensor_sightings_build(sensor_sightings *s, tx_store *st,
+			      const char *identity_id, int64_t now_us,
+			      json_t *out, size_t *n_unchanged,
+			      struct tx_error *err);
 
 #endif

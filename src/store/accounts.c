@@ -214,9 +214,12 @@ static tx_err insert_collection(tx_store *st, const char *title,
 		return tx_error_set(err, TX_ERR_INVALID,
 				    "alias must not look like a collection id");
 	if ((rc = db_prepare(st, ensure ?
+			     /* made by trilex for shared work: shared (a
+			      * partner's inbox never leaves: store/sharing.c) */
 			     "INSERT INTO collections(id, title, description, alias,"
-			     " created) VALUES (?, ?, ?, ?, ?)"
-			     " ON CONFLICT(alias) DO NOTHING" :
+			     " created, share) VALUES (?, ?, ?, ?, ?, CASE WHEN"
+			     " substr(?4, 1, 6) = 'inbox-' THEN 'local' ELSE"
+			     " 'partners' END) ON CONFLICT(alias) DO NOTHING" :
 			     "INSERT INTO collections(id, title, description, alias,"
 			     " created) VALUES (?, ?, ?, ?, ?)", &s, err)))
 		return rc;

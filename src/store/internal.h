@@ -46,6 +46,9 @@ tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
 #define SQL_NOT_INBOX "coll NOT IN (SELECT pk FROM collections" \
 	" WHERE substr(alias, 1, 6) = 'inbox-')"
 #define INBOX_PREFIX "inbox-"
+/* The SQL condition "column coll is no local collection" (sharing.c). */
+#define SQL_SHARED "coll NOT IN (SELECT pk FROM collections" \
+	" WHERE share = 'local')"
 
 /* Set err from the connection's last error, prefixed with what failed. */
 tx_err db_error(tx_store *st, struct tx_error *err, const char *what);

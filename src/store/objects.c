@@ -341,7 +341,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	struct tx_buf oks, fails;
 	sqlite3_stmt *s = NULL;
 	int64_t last = 0, now = tx_time_now_us(), next;
-	int64_t n_ok = 0, n_fail = 0, n_listed = 0;
+	int64_t n_ok = 0, n_fail = 0, n_listed = 0, n_new = 0, n_dup = 0;
 	char version[64];
 	struct tx_error oerr;
 	tx_err rc;
@@ -368,7 +368,9 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			r = put_one(st, &p, collection_pk, it, next, version,
 				    sizeof(version), &oerr);
 			if (r > 0)
-				next++;
+				next++, n_new++;
+			else if (r == 0)
+				n_dup++;
 			if (r < 0 && oerr.code != TX_ERR_INVALID) {
 				rc = tx_error_set(err, oerr.code, "%s", oerr.msg);
 				goto out;
@@ -437,13 +439,17 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	if (tally != NULL) {
 		db_done(st, s);
 		s = NULL;
+		/* received: what is new here; what we had is a duplicate
+		 * (a resend, or a pull of what a push brought) */
 		if ((rc = db_prepare(st, "UPDATE peers SET received = received + ?,"
+				     " duplicates = duplicates + ?,"
 				     " rejected = rejected + ? WHERE party = ?",
 				     &s, err)))
 			goto out;
-		sqlite3_bind_int64(s, 1, tally->received);
-		sqlite3_bind_int64(s, 2, tally->rejected);
-		sqlite3_bind_text(s, 3, tally->party, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 1, n_new);
+		sqlite3_bind_int64(s, 2, n_dup);
+		sqlite3_bind_int64(s, 3, tally->rejected);
+		sqlite3_bind_text(s, 4, tally->party, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE) {
 			rc = db_error(st, err, "partner counters");
 			goto out;

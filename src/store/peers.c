@@ -18,7 +18,7 @@
 #define PEER_COLUMNS \
 	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
 	" push_added, push_rowid, pull_token, delivered, received, rejected," \
-	" last_ok, last_error, last_error_at, batch_sig"
+	" last_ok, last_error, last_error_at, batch_sig, duplicates"
 
 static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 {
@@ -41,6 +41,7 @@ static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 	db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
 	p->last_error_at = sqlite3_column_int64(s, 17);
 	p->batch_sig = sqlite3_column_int(s, 18);
+	p->duplicates = sqlite3_column_int64(s, 19);
 }
 
 /* Run one bound statement to completion inside the current transaction. */
@@ -260,8 +261,10 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 	return rc;
 }
 
-tx_err store_peer_delivered(tx_store *st, const char *party,
-			    const struct store_cursor *c, int64_t n)
+/* The cursor forward to c, n objects delivered; contact: the partner
+ * answered (last_ok moves), else the rows were only passed over. */
+static tx_err move_cursor(tx_store *st, const char *party,
+			  const struct store_cursor *c, int64_t n, int contact)
 {
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
@@ -274,15 +277,77 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
 			     "  AND ?2 > push_rowid) THEN ?2 ELSE push_rowid END,"
 			     " push_added = CASE WHEN ?1 > push_added OR (?1 = push_added"
 			     "  AND ?2 > push_rowid) THEN ?1 ELSE push_added END,"
-			     " delivered = delivered + ?3, last_ok = ?4 WHERE party = ?5",
-			     &s, NULL)))
+			     " delivered = delivered + ?3,"
+			     " last_ok = CASE WHEN ?6 THEN ?4 ELSE last_ok END"
+			     " WHERE party = ?5", &s, NULL)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);
 	sqlite3_bind_int64(s, 2, c->rowid);
 	sqlite3_bind_int64(s, 3, n);
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
 	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, contact != 0);
 	return run_write(st, s, NULL, "delivered");
+}
+
+tx_err store_peer_delivered(tx_store *st, const char *party,
+			    const struct store_cursor *c, int64_t n)
+{
+	return move_cursor(st, party, c, n, 1);
+}
+
+tx_err store_peer_passed(tx_store *st, const char *party,
+			 const struct store_cursor *c)
+{
+	return move_cursor(st, party, c, 0, 0);
+}
+
+tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
+			  struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (strlen(url) >= STORE_URL_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "url: at most %d"
+				    " characters", STORE_URL_MAX - 1);
+	/* A new address is a fresh start: the old one's error is not its. */
+	if ((rc = db_prepare(st, "UPDATE peers SET url = ?, last_error = '',"
+			     " last_error_at = 0 WHERE party = ?", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
+	if ((rc = run_write(st, s, err, "update partner")) != TX_OK)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s (peer list)",
+				    party);
+	return TX_OK;
+}
+
+tx_err store_peer_lag(tx_store *st, const struct store_peer *p, int64_t *objects,
+		      int64_t *oldest_added)
+{
+	struct store_page pg;
+	struct store_cursor c = p->push;
+	tx_err rc;
+
+	*objects = 0;
+	*oldest_added = 0;
+	if ((rc = store_query_outgoing(st, &c, 1, NULL, NULL, &pg, NULL)) != TX_OK)
+		return rc;
+	if (pg.n == 0)
+		return TX_OK;
+	*oldest_added = pg.first_added;
+	for (;;) {
+		if ((rc = store_query_outgoing(st, &c, 10000, NULL, NULL, &pg,
+					       NULL)) != TX_OK)
+			return rc;
+		*objects += (int64_t)pg.n;
+		if (!pg.more)
+			return TX_OK;
+		c = pg.next;
+	}
 }
 
 tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
@@ -343,9 +408,10 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 
 	memset(page, 0, sizeof(*page));
 	if ((rc = db_prepare(st, "SELECT rowid, date_added, id, version,"
-			     " spec_version, json FROM objects"
+			     " spec_version, json, coll FROM objects"
 			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
 			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX
+			     " AND " SQL_SHARED
 			     " ORDER BY date_added, rowid LIMIT ?3", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);
@@ -365,7 +431,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = NULL;
 		row.via = NULL;
-		row.collection_pk = 0; /* across collections */
+		row.collection_pk = sqlite3_column_int64(s, 6);
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;

@@ -104,6 +104,12 @@ static const char *const migrations[] = {
 	 * without case (new ones are stored lower-cased) */
 	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
+	/* 7: what of a collection may leave the node (store/sharing.c): new
+	 * collections stay local; those from before keep today's sharing */
+	"ALTER TABLE collections ADD COLUMN share TEXT NOT NULL DEFAULT 'local';"
+	"UPDATE collections SET share = 'partners';",
+	/* 8: objects a partner sent that we had already, apart from the new */
+	"ALTER TABLE peers ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -122,6 +122,40 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 tx_err store_collection_list(tx_store *st, const struct store_user *u,
 			     struct store_collection **out, size_t *n);
 
+/* ---- what of a collection leaves the node (store/sharing.c) ---- */
+
+/*
+ * A collection's sharing policy is text: STORE_SHARE_LOCAL (nothing of it
+ * leaves the node, by push or by pull), STORE_SHARE_PARTNERS (every
+ * partner its TLP entitles) or party codes separated by commas ("FR,UK":
+ * those of them its TLP entitles). store_collection_add makes local
+ * collections; store_collection_ensure (the collections trilex makes for
+ * shared work: alerts, watch, policies, directory) shared ones.
+ */
+#define STORE_SHARE_BUF 128
+#define STORE_SHARE_LOCAL "local"
+#define STORE_SHARE_PARTNERS "partners"
+
+/* Check a sharing policy and write it in its stored form into out (a
+ * list without repeated parties). TX_ERR_INVALID says what is wrong. */
+tx_err store_share_parse(const char *text, char out[STORE_SHARE_BUF],
+			 struct tx_error *err);
+/* Whether share (stored form) lets party have the collection's objects
+ * that TLP entitles it to. */
+int store_share_allows(const char *share, const char *party);
+/* The sharing policy of collection pk; TX_ERR_NOTFOUND if none. */
+tx_err store_collection_share(tx_store *st, int64_t pk,
+			      char out[STORE_SHARE_BUF]);
+/*
+ * Set the sharing policy of collection pk. When it lets some party have
+ * what it could not before, the collection's own objects go back into
+ * the outbox, in the same transaction: their date_added becomes now (in
+ * their order), so every partner gets them from then on; *requeued (may
+ * be NULL) says how many object versions.
+ */
+tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
+				  int64_t *requeued, struct tx_error *err);
+
 /* ---- objects (store/objects.c) ---- */
 
 /* One object of a POST: valid (obj set) or already refused (message set). */
@@ -154,11 +188,12 @@ tx_err store_put_objects(tx_store *st, int64_t collection_pk,
 /* A partner's counters, moved in the same commit as what it sent. */
 struct store_peer_tally {
 	const char *party;
-	int64_t received, rejected;
+	int64_t received, rejected;  /* received: ignored (see below) */
 };
 
 /* store_put_objects, and tally (may be NULL) added to the partner's
- * received and rejected counters in the same transaction. */
+ * counters in the same transaction: rejected as given; the versions
+ * stored anew to received, those already present to duplicates. */
 tx_err store_put_objects_tally(tx_store *st, int64_t collection_pk,
 			       const struct store_user *u,
 			       const struct store_item *items, size_t n,
@@ -318,7 +353,10 @@ struct store_peer {
 	int64_t inbox_pk;              /* its inbox collection here */
 	struct store_cursor push;      /* last of our objects it acknowledged */
 	char pull_token[STORE_TOKEN_BUF]; /* where our pull from it stands */
-	int64_t delivered, received, rejected;
+	int64_t delivered;             /* objects of ours it acknowledged */
+	int64_t received;              /* objects from it new here */
+	int64_t duplicates;            /* objects from it we had already */
+	int64_t rejected;
 	int64_t last_ok;               /* us */
 	char last_error[256];
 	int64_t last_error_at;
@@ -346,10 +384,23 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n);
  * others NULL). TX_ERR_NOTFOUND if none. */
 tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 		       const char *sign_pk, struct store_peer *p);
-/* Record a delivery: the new cursor and how many objects it carried. */
-/* (The cursor never moves back.) */
+/* Record a delivery the partner acknowledged (last_ok moves): the new
+ * cursor and how many objects it carried. (The cursor never moves back.) */
 tx_err store_peer_delivered(tx_store *st, const char *party,
 			    const struct store_cursor *c, int64_t n);
+/* Move the cursor over rows none of which were for the partner: no
+ * contact, so not a success (last_ok stays). */
+tx_err store_peer_passed(tx_store *st, const char *party,
+			 const struct store_cursor *c);
+/* Set a partner's URL (it moved); its last error is forgotten, being of
+ * the old address. TX_ERR_NOTFOUND when no such partner. A delivery worker
+ * reads it at once (federation/deliver.c). */
+tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
+			  struct tx_error *err);
+/* What partner p has yet to get: the objects of the outbox after its
+ * cursor and the date_added of the first of them (0 when none). */
+tx_err store_peer_lag(tx_store *st, const struct store_peer *p, int64_t *objects,
+		      int64_t *oldest_added);
 /* Record a failed delivery or pull. */
 tx_err store_peer_failed(tx_store *st, const char *party, const char *error);
 /* Record a pull: the new token, objects received and rejected. */
@@ -361,8 +412,8 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 
 /*
  * Objects made on this node (not received from a partner), in
- * (date_added, rowid) order after c, across every collection: what is to
- * be shared. Row pointers are borrowed for the callback's duration.
+ * (date_added, rowid) order after c, across every collection that is not
+ * local (row.collection_pk says which): what is to be shared. Row pointers are borrowed for the callback's duration.
  */
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,

@@ -267,8 +267,10 @@ int node_create_as(struct node *n, const char *party, const char *extra)
 			return -1;
 	}
 	{
+		/* shared with every partner: the federation tests deliver it */
 		const char *a[] = { "collection", "add", "--dir", n->dir, "--title",
-				    "Main", "--alias", "main", NULL };
+				    "Main", "--alias", "main", "--share",
+				    "partners", NULL };
 		if (must(a, NULL, n->coll, sizeof(n->coll)))
 			return -1;
 		const char *b[] = { "grant", "--dir", n->dir, "--user", "reader",

@@ -45,7 +45,8 @@ const char *testdata_path(const char *rel, char *buf, size_t n);
 
 /*
  * Make a node (party JP) with users admin (admin), reader (read on main)
- * and nobody (no grants), collection "main" and an admin token.
+ * and nobody (no grants), collection "main" (shared with partners) and an
+ * admin token.
  * extra_config: JSON members merged into node.json (e.g.
  * "\"max_content_length\": 65536"), or NULL.
  */

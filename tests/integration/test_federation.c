@@ -468,7 +468,8 @@ static void test_alert_cli(void **state)
 	const char *amber[] = { "alert", "--dir", JP.dir, "--title",
 				"Wiper staged at power utilities", "--tlp", "amber",
 				"--indicator", "[ipv4-addr:value = '203.0.113.9']",
-				"--attack-pattern", "T0809", NULL };
+				"--attack-pattern", "T0809",
+				"--allow-unknown-technique", NULL };
 	const char *red[] = { "alert", "--dir", JP.dir, "--title", "For UK only",
 			      "--tlp", "red", "--to", "UK", "--indicator",
 			      "[domain-name:value = 'c2.example']", NULL };

@@ -307,13 +307,15 @@ static void test_derive_floor_and_defaults(void **state)
 	assert_int_equal(fed_derive_marking(src, 1, "JP", d, &out, &err), TX_OK);
 	assert_int_equal(fed_tlp_of(d), FED_TLP_AMBER);
 	json_decref(d);
-	/* a stale recipients list on a derived object that is not RED is
-	 * dropped */
+	/* recipients the producer named on a derived object that is not RED
+	 * are a floor too: they restrict it (an alert's --to) */
 	d = derived_obj();
 	json_object_set_new(d, FED_RECIPIENTS, json_pack("[s]", "US"));
 	assert_int_equal(fed_derive_marking(src, 1, "JP", d, &out, &err), TX_OK);
 	assert_int_equal(fed_tlp_of(d), FED_TLP_AMBER);
-	assert_null(json_object_get(d, FED_RECIPIENTS));
+	assert_int_equal(json_array_size(json_object_get(d, FED_RECIPIENTS)), 1);
+	assert_true(fed_entitled(NULL, d, "US"));
+	assert_false(fed_entitled(NULL, d, "UK"));
 	json_decref(d);
 	/* derived from a derived object that stays here: stays here */
 	local = marked(FED_TLP_CLEAR, NULL);
@@ -348,6 +350,165 @@ static void test_derive_floor_and_defaults(void **state)
 	json_decref(local);
 }
 
+/* Named recipients restrict every TLP, not only RED; a derived object of
+ * a restricted source is restricted the same way. */
+static void test_recipients_restrict_any_tlp(void **state)
+{
+	static const enum fed_tlp levels[] = { FED_TLP_CLEAR, FED_TLP_GREEN,
+					       FED_TLP_AMBER, FED_TLP_UNMARKED };
+	struct fed_derivation out;
+	struct tx_error err = { 0 };
+	char r[64];
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		json_t *o = marked(levels[i], "UK");
+		assert_true(fed_entitled(NULL, o, "UK"));
+		assert_false(fed_entitled(NULL, o, "US"));
+		json_decref(o);
+		o = marked(levels[i], NULL);
+		assert_true(fed_entitled(NULL, o, "US"));
+		json_decref(o);
+	}
+	const json_t *src[2] = { marked(FED_TLP_GREEN, "UK,US"),
+				 marked(FED_TLP_AMBER, "US,FR") };
+	json_t *d = derived_obj();
+	assert_int_equal(fed_derive_marking(src, 2, "JP", d, &out, &err), TX_OK);
+	assert_int_equal(out.tlp, FED_TLP_AMBER);
+	recipients(d, r, sizeof(r));
+	assert_string_equal(r, "US");
+	assert_true(fed_entitled(NULL, d, "US"));
+	assert_false(fed_entitled(NULL, d, "UK"));
+	assert_false(out.local);
+	json_decref(d);
+	/* no party in common: it stays here */
+	json_decref((json_t *)src[1]);
+	src[1] = marked(FED_TLP_AMBER, "FR");
+	d = derived_obj();
+	assert_int_equal(fed_derive_marking(src, 2, "JP", d, &out, &err), TX_OK);
+	assert_true(out.local);
+	assert_false(fed_entitled(NULL, d, "FR"));
+	json_decref(d);
+	json_decref((json_t *)src[0]);
+	json_decref((json_t *)src[1]);
+}
+
+/* A store with partners UK and US (key only) and one attack-pattern. */
+static tx_store *alert_store(char dir[64])
+{
+	char path[128];
+	tx_store *st = NULL;
+	struct tx_error err = { 0 };
+
+	snprintf(dir, 64, "/tmp/trilex-alert-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	for (int i = 0; i < 2; i++) {
+		struct store_peer *p = calloc(1, sizeof(*p));
+		assert_non_null(p);
+		snprintf(p->party, sizeof(p->party), "%s", i ? "US" : "UK");
+		snprintf(p->name, sizeof(p->name), "node %d", i);
+		snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", i);
+		snprintf(p->cert_pem, sizeof(p->cert_pem), "pem %d", i);
+		snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", i + 10);
+		snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", i + 20);
+		assert_int_equal(store_peer_add(st, p, &err), TX_OK);
+		free(p);
+	}
+	struct store_collection c;
+	struct store_user admin = { .admin = 1 };
+	char sid[TX_UUID_BUF];
+	assert_int_equal(store_collection_ensure(st, "K", "", "kb", &c, &err), TX_OK);
+	json_t *ap = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:[s]}",
+			       "type", "attack-pattern", "spec_version", "2.1", "id",
+			       "attack-pattern--0a000000-0000-4000-8000-000000000801",
+			       "created", "2020-01-01T00:00:00Z", "modified",
+			       "2020-01-01T00:00:00Z", "name", "Spearphishing",
+			       "external_references", "source_name", "mitre-attack",
+			       "external_id", "T1566", "object_marking_refs",
+			       fed_tlp_marking(FED_TLP_GREEN));
+	struct store_item it = { .obj = ap };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, &it, 1, sid, &err), TX_OK);
+	json_decref(ap);
+	return st;
+}
+
+/* fed_alert_build: flags mean what they say. */
+static void test_alert_build(void **state)
+{
+	char dir[64], cmd[96];
+	tx_store *st = alert_store(dir);
+	const char *inds[] = { "[ipv4-addr:value = '192.0.2.1']" };
+	const char *known[] = { "T1566" }, *unknown[] = { "T9999" };
+	struct fed_alert a = { .title = "Wave", .tlp = FED_TLP_AMBER, .to = "UK",
+			       .indicators = inds, .n_indicators = 1,
+			       .techniques = known, .n_techniques = 1,
+			       .self_party = "JP", .self_name = "JP node",
+			       .identity_id = "identity--0a000000-0000-4000-8000-000000000009",
+			       .now_us = 1700000000000000LL };
+	struct fed_alert_built b;
+	struct tx_error err = { 0 };
+	const json_t *x;
+	size_t i;
+	char r[64];
+
+	/* AMBER to UK: every object says so, and UK alone may have them */
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_OK);
+	assert_int_equal(json_array_size(b.objects), 3); /* identity, indicator, report */
+	assert_int_equal(json_array_size(b.stubs), 0);
+	json_array_foreach(b.objects, i, x) {
+		const char *type = json_string_value(json_object_get(x, "type"));
+		if (strcmp(type, "identity") == 0)
+			continue;
+		recipients(x, r, sizeof(r));
+		assert_string_equal(r, "UK");
+		assert_true(fed_entitled(NULL, x, "UK"));
+		assert_false(fed_entitled(NULL, x, "US"));
+	}
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+		b.report, "object_refs"), 1)),
+		"attack-pattern--0a000000-0000-4000-8000-000000000801");
+	assert_int_equal(fed_tlp_of(b.report), FED_TLP_AMBER);
+	fed_alert_clear(&b);
+	/* GREEN with no recipients: every partner */
+	a.tlp = FED_TLP_GREEN;
+	a.to = NULL;
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_OK);
+	assert_true(fed_entitled(NULL, b.report, "US"));
+	assert_null(json_object_get(b.report, FED_RECIPIENTS));
+	fed_alert_clear(&b);
+	/* a recipient that is not pinned, or this node */
+	a.tlp = FED_TLP_RED;
+	a.to = "UK,FR";
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "FR is not a pinned partner"));
+	assert_null(b.objects);
+	a.to = "JP";
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_INVALID);
+	a.to = "uk";
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_INVALID);
+	a.to = NULL;
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_INVALID);
+	/* AMBER+STRICT cannot go to anyone */
+	a.tlp = FED_TLP_AMBER_STRICT;
+	a.to = "UK";
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_INVALID);
+	/* an unknown technique is an error, unless a stub is allowed */
+	a.tlp = FED_TLP_GREEN;
+	a.to = NULL;
+	a.techniques = unknown;
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_ERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "T9999"));
+	a.allow_unknown_technique = 1;
+	assert_int_equal(fed_alert_build(st, &a, &b, &err), TX_OK);
+	assert_int_equal(json_array_size(b.stubs), 1);
+	assert_int_equal(json_array_size(b.objects), 4);
+	fed_alert_clear(&b);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +518,8 @@ int main(void)
 		cmocka_unit_test(test_derive_pairs),
 		cmocka_unit_test(test_derive_red),
 		cmocka_unit_test(test_derive_floor_and_defaults),
+		cmocka_unit_test(test_recipients_restrict_any_tlp),
+		cmocka_unit_test(test_alert_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -495,6 +495,85 @@ static void test_row_callback_stop(void **state)
 		json_decref(objs[i]);
 }
 
+static int outgoing_row(void *ctx, const struct store_row *row)
+{
+	int64_t *pk = ctx;
+
+	*pk = row->collection_pk;
+	return STORE_ROW_NEXT;
+}
+
+/* Sharing policies: parsed strictly; a local collection is left out of
+ * the outbox; widening it re-queues what it holds after everything. */
+static void test_collection_sharing(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .admin = 1 };
+	struct store_collection loc, ens;
+	struct tx_error err = { 0 };
+	char id[TX_UUID_BUF], sid[TX_UUID_BUF], share[STORE_SHARE_BUF];
+	int64_t n = -1, seen = 0;
+
+	assert_int_equal(store_share_parse("FR,UK,FR", share, &err), TX_OK);
+	assert_string_equal(share, "FR,UK");
+	assert_true(store_share_allows(share, "UK"));
+	assert_false(store_share_allows(share, "U"));
+	assert_false(store_share_allows(share, "US"));
+	assert_false(store_share_allows("local", "UK"));
+	assert_true(store_share_allows("partners", "UK"));
+	assert_int_equal(store_share_parse("fr", share, &err), TX_ERR_INVALID);
+	assert_int_equal(store_share_parse("FR,", share, &err), TX_ERR_INVALID);
+	assert_int_equal(store_share_parse("", share, &err), TX_ERR_INVALID);
+	assert_int_equal(store_share_parse("everyone", share, &err), TX_ERR_INVALID);
+
+	assert_int_equal(store_collection_add(st, "Local", "", "sh-local", id, &err),
+			 TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "sh-local", &loc), TX_OK);
+	assert_int_equal(store_collection_share(st, loc.pk, share), TX_OK);
+	assert_string_equal(share, "local");
+	assert_int_equal(store_collection_ensure(st, "Work", "", "sh-work", &ens,
+						 &err), TX_OK);
+	assert_int_equal(store_collection_share(st, ens.pk, share), TX_OK);
+	assert_string_equal(share, "partners");
+
+	/* after what the earlier tests stored */
+	struct store_cursor c = { store_last_added(st), INT64_MAX }, z = c;
+	json_t *a = obj(8001, "2020-01-01T00:00:00Z"), *b = obj(8002,
+		"2020-01-01T00:00:00Z");
+	struct store_item ia = { .obj = a }, ib = { .obj = b };
+	assert_int_equal(store_put_objects(st, loc.pk, &admin, &ia, 1, sid, &err),
+			 TX_OK);
+	assert_int_equal(store_put_objects(st, ens.pk, &admin, &ib, 1, sid, &err),
+			 TX_OK);
+	struct store_page pg;
+	assert_int_equal(store_query_outgoing(st, &c, 100, outgoing_row, &seen,
+					      &pg, &err), TX_OK);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(seen, ens.pk);
+	c = pg.next;
+	/* shared: the local one's object comes after the cursor */
+	assert_int_equal(store_collection_set_share(st, loc.pk, "UK", &n, &err),
+			 TX_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_query_outgoing(st, &c, 100, outgoing_row, &seen,
+					      &pg, &err), TX_OK);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(seen, loc.pk);
+	/* narrowing re-queues nothing; local hides it again */
+	assert_int_equal(store_collection_set_share(st, ens.pk, "UK", &n, &err),
+			 TX_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_collection_set_share(st, loc.pk, "local", &n, &err),
+			 TX_OK);
+	assert_int_equal(store_query_outgoing(st, &z, 100, NULL, NULL, &pg, &err),
+			 TX_OK);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(store_collection_set_share(st, loc.pk, "uk", &n, &err),
+			 TX_ERR_INVALID);
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
+		cmocka_unit_test(test_collection_sharing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
