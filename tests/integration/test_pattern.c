@@ -362,7 +362,7 @@ static void test_match_and_sightings(void **state)
 	/* one new event in the same window: a new version of that sighting,
 	 * counting 4, the other untouched */
 	char extra[PATH_MAX];
-	snprintf(extra, sizeof(extra), "%s/extra.jsonl", N.dir);
+	tx_strfmt(extra, sizeof(extra), "%s/extra.jsonl", N.dir);
 	FILE *xf = fopen(extra, "w");
 	assert_non_null(xf);
 	fputs("{\"timestamp\":\"2024-05-01T10:00:20.000000+0000\",\"flow_id\":99,"
