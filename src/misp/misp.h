@@ -29,6 +29,7 @@
 
 #include "core/core.h"
 #include "store/store.h"
+#include "taxii/taxii.h"
 
 /* ---- feed out (misp/feed.c) ---- */
 
@@ -96,6 +97,15 @@ struct misp_write_stats {
 tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
 			   const char *out, struct misp_write_stats *ws,
 			   struct tx_error *err);
+
+/*
+ * The feed over HTTPS (misp/http.c), the row "misp-feed/" of the server's
+ * extensions: GET misp-feed/{collection}/manifest.json, hashes.csv or
+ * {uuid}.json, for users who may read the collection; ETag and
+ * If-None-Match (304). The shape of taxii_ext_fn; ctx unused.
+ */
+void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
+		    struct taxii_ext_reply *rp);
 
 /* ---- MISP in (misp/import.c) ---- */
 

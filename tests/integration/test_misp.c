@@ -339,11 +339,87 @@ static void test_feed_incremental(void **state)
 	json_decref(r);
 }
 
+/* The same feed over HTTPS, with the node's accounts: the reader reads
+ * it with a read-only user; the bytes are those of the folder; a user
+ * without read access, a withheld event and a POST are refused; a
+ * client holding the manifest's ETag gets 304. */
+static void test_feed_https(void **state)
+{
+	char url[256], extra[4096], path[512], etag[128], folder[4096];
+	char *disk;
+	struct http_resp h;
+	json_t *r;
+	size_t len;
+
+	assert_int_equal(node_start(&N), 0);
+	snprintf(url, sizeof(url), "%s/trilex/v1/misp-feed/main", N.base);
+	snprintf(extra, sizeof(extra), "--cacert '%s' --user reader --password '%s'",
+		 N.cacert, READER_PASSWORD);
+	r = read_feed(url, extra, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "manifest")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "fetched")), 2);
+	assert_non_null(json_object_get(json_object_get(r, "events"), GREEN_EVENT));
+	json_decref(r);
+
+	/* the event as served is the event as written */
+	snprintf(folder, sizeof(folder), "%s/feed/" GREEN_EVENT ".json", N.dir);
+	assert_non_null(disk = slurp(folder, &len));
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/" GREEN_EVENT
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_int_equal(h.len, len);
+	assert_memory_equal(h.body, disk, len);
+	free(disk);
+	http_free(&h);
+
+	/* no read grant: not found, as if there were no collection */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      "nobody", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	assert_null(strstr(h.body, "Green wave"));
+	http_free(&h);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      NULL, "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 401);
+	http_free(&h);
+	/* withheld events are not there, even asked for by uuid */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/"
+			      "22222222-2222-4222-8222-000000000002.json", "admin",
+			      "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	assert_null(strstr(h.body, "203.0.113.66"));
+	http_free(&h);
+	assert_int_equal(http(&N, "POST", "/trilex/v1/misp-feed/main/manifest.json",
+			      "admin", "", "application/json", "{}", 2, &h), 0);
+	assert_int_equal(h.status, 405);
+	http_free(&h);
+
+	/* polling the manifest again with its ETag: 304, no body */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_non_null(http_header(&h, "ETag", etag, sizeof(etag)));
+	http_free(&h);
+	snprintf(path, sizeof(path), "curl -s -o /dev/null -w '%%{http_code}' "
+		 "--cacert '%s' -u 'reader:%s' -H 'If-None-Match: %s' "
+		 "'%s/manifest.json'", N.cacert, READER_PASSWORD, etag, url);
+	{
+		char code[8] = { 0 };
+		FILE *f = popen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(code, sizeof(code), f));
+		pclose(f);
+		assert_string_equal(code, "304");
+	}
+	assert_int_equal(node_stop(&N), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feed_folder),
 		cmocka_unit_test(test_feed_incremental),
+		cmocka_unit_test(test_feed_https),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
