@@ -71,6 +71,8 @@ static const struct comp {
 	{ "filename|sha256", "file:name", "file:hashes.SHA-256", "Payload delivery" },
 	{ "domain|ip", "domain-name:value", "domain-name:resolves_to_refs[*].value",
 	  "Network activity" },
+	{ "regkey|value", "windows-registry-key:key",
+	  "windows-registry-key:values[*].data", "Persistence mechanism" },
 };
 #define N_COMPS (sizeof(comps) / sizeof(comps[0]))
 
