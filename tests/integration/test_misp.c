@@ -414,12 +414,286 @@ static void test_feed_https(void **state)
 	assert_int_equal(node_stop(&N), 0);
 }
 
+/* ---- MISP in ---- */
+
+/* Make collection alias (once) and return nothing. */
+static void collection(const char *alias)
+{
+	const char *args[] = { "collection", "add", "--dir", N.dir, "--title",
+			       alias, "--alias", alias, NULL };
+	free(run_ok(args));
+}
+
+/* The objects of a collection (its last versions) as a list. */
+static json_t *objects_of(const char *alias)
+{
+	const char *args[] = { "get", "--dir", N.dir, "--collection", alias, NULL };
+	char *out = run_ok(args);
+	json_t *b = json_loads(out, 0, NULL), *l;
+
+	if (b == NULL)
+		fail_msg("get: not JSON: %.200s", out);
+	free(out);
+	l = json_incref(json_object_get(b, "objects"));
+	json_decref(b);
+	return l;
+}
+
+static json_t *by_id(json_t *objs, const char *id)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+			return o;
+	return NULL;
+}
+
+static size_t count_type(json_t *objs, const char *type)
+{
+	json_t *o;
+	size_t i, n = 0;
+
+	json_array_foreach(objs, i, o)
+		n += strcmp(json_string_value(json_object_get(o, "type")), type) == 0;
+	return n;
+}
+
+/* An object of type with an external id, or NULL. */
+static json_t *with_external_id(json_t *objs, const char *type, const char *ext)
+{
+	json_t *o, *r;
+	size_t i, k;
+
+	json_array_foreach(objs, i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "type")), type) != 0)
+			continue;
+		json_array_foreach(json_object_get(o, "external_references"), k, r)
+			if (json_is_string(json_object_get(r, "external_id")) &&
+			    strcmp(json_string_value(json_object_get(r, "external_id")),
+				   ext) == 0)
+				return o;
+	}
+	return NULL;
+}
+
+static int run_import(const char *alias, const char *path, char **out, char **err)
+{
+	const char *args[] = { "import", "misp", "--dir", N.dir, "--collection",
+			       alias, path, NULL };
+	return run_trilex(args, NULL, out, err);
+}
+
+/* PyMISP's test events: the Japanese one, one with an unmappable
+ * attribute, one that is no event; to_ids decides indicator or observed
+ * data; a second import adds nothing. */
+static void test_import_shared(void **state)
+{
+	char jp[4096], ev[4096], mal[4096], gal[4096], xorist[4096];
+	char *out = NULL, *err = NULL;
+	json_t *objs, *o;
+
+	if (shared_path("data/misp/japanese_test.json", jp, sizeof(jp)) == NULL) {
+		skip();
+		return;
+	}
+	shared_path("data/misp/misp_event.json", ev, sizeof(ev));
+	shared_path("data/misp/malware.json", mal, sizeof(mal));
+	shared_path("data/misp/galaxy.json", gal, sizeof(gal));
+	shared_path("data/misp/57c4445b-c548-4654-af0b-4be3950d210f.json", xorist,
+		    sizeof(xorist));
+	collection("imported");
+	assert_int_equal(run_import("imported", jp, &out, &err), 0);
+	assert_non_null(strstr(out, "1 events"));
+	free(out);
+	free(err);
+	objs = objects_of("imported");
+	/* the Japanese text stays as it was, in a note on the report */
+	assert_non_null(o = by_id(objs, "report--5c7cdc3b-2f40-4dca-8200-276c0a00020f"));
+	assert_string_equal(json_string_value(json_object_get(o, "name")),
+			    "Japanese Lorem Ipsum 条イ音態ぞゃご法説イシ技");
+	assert_non_null(o = by_id(objs, "note--5c7cdc72-c9a4-4075-acb5-0e1b0a00020f"));
+	assert_non_null(strstr(json_string_value(json_object_get(o, "content")),
+			       "条イ音態ぞゃご法説イシ技"));
+	assert_non_null(o = by_id(objs, "identity--5c6983c8-3af8-4304-869c-4800d6c1883c"));
+	assert_string_equal(json_string_value(json_object_get(o, "name")),
+			    "ORGNAME 条イ音態ぞゃご法説イシ技");
+	/* galaxies by their ATT&CK ids */
+	assert_non_null(o = with_external_id(objs, "intrusion-set", "G0050"));
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "APT32");
+	assert_non_null(with_external_id(objs, "course-of-action", "T1182"));
+	json_decref(objs);
+
+	/* to_ids false: observed data of the URL, no indicator */
+	assert_int_equal(run_import("imported", ev, &out, &err), 0);
+	free(out);
+	free(err);
+	objs = objects_of("imported");
+	assert_non_null(o = by_id(objs, "observed-data--575c8598-f1f0-4c16-a94a-0612c0a83866"));
+	assert_null(by_id(objs, "indicator--575c8598-f1f0-4c16-a94a-0612c0a83866"));
+	{
+		json_t *sco = by_id(objs, json_string_value(json_array_get(
+			json_object_get(o, "object_refs"), 0)));
+		assert_non_null(sco);
+		assert_string_equal(json_string_value(json_object_get(sco, "value")),
+				    "http://fake.website.com/malware/is/here");
+	}
+	/* to_ids true: indicators with the pattern of their type */
+	assert_int_equal(run_import("imported", xorist, &out, &err), 0);
+	free(out);
+	free(err);
+	json_decref(objs);
+	objs = objects_of("imported");
+	assert_non_null(o = by_id(objs, "indicator--57c4448b-454c-4d17-90d1-4d2f950d210f"));
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+			    "[file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']");
+	json_decref(objs);
+
+	/* an attribute with no mapping: named with event, index and type;
+	 * exit 3 */
+	assert_int_equal(run_import("imported", mal, &out, &err), 3);
+	assert_non_null(strstr(err, "Attribute[0] type malware-sample"));
+	free(out);
+	free(err);
+	/* not an event at all: a clear error naming the file */
+	assert_int_equal(run_import("imported", gal, &out, &err), 1);
+	assert_non_null(strstr(err, "galaxy.json"));
+	assert_non_null(strstr(err, "not a MISP event"));
+	free(out);
+	free(err);
+	/* the same file again: the same ids, nothing new */
+	assert_int_equal(run_import("imported", jp, &out, &err), 0);
+	assert_non_null(strstr(out, "0 added"));
+	free(out);
+	free(err);
+}
+
+/* One event, some attributes mappable and some not, in a list with a
+ * non-event: everything valid kept, each other attribute named; a newer
+ * version of the event updates the same objects instead of adding. */
+static void test_import_keeps_rest_and_updates(void **state)
+{
+	char path[4096], *out = NULL, *err = NULL;
+	FILE *f;
+	json_t *objs, *o;
+	const char *ev =
+		"[{\"Event\": {\"uuid\": \"6a0e4a8c-3b1f-4c2d-9e8f-7a6b5c4d3e2f\", "
+		"\"info\": \"mixed\", \"date\": \"2025-01-02\", \"timestamp\": \"%s\", "
+		"\"Orgc\": {\"name\": \"CERT-X\", \"uuid\": "
+		"\"7b1f5a9d-4c2e-4d3f-8a9b-0c1d2e3f4a5b\"}, \"Tag\": [{\"name\": "
+		"\"tlp:green\"}], \"Attribute\": ["
+		"{\"uuid\": \"8C2F6B0E-5D3F-4E4A-9B0C-1D2E3F4A5B6C\", \"type\": "
+		"\"ip-dst\", \"value\": \"%s\", \"to_ids\": true, \"timestamp\": \"%s\"},"
+		"{\"uuid\": \"9d3a7c1f-6e4a-4f5b-8c1d-2e3f4a5b6c7d\", \"type\": "
+		"\"yara\", \"value\": \"rule x {condition: true}\", \"to_ids\": true},"
+		"{\"uuid\": \"ae4b8d2a-7f5b-4a6c-9d2e-3f4a5b6c7d8e\", \"type\": "
+		"\"domain\", \"value\": \"a.example\", \"to_ids\": true, "
+		"\"Tag\": [{\"name\": \"tlp:amber\"}]}]}}, {\"foo\": 1}]";
+
+	collection("mixed");
+	snprintf(path, sizeof(path), "%s/mixed.json", N.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, ev, "1735800000", "198.51.100.20", "1735800000");
+	fclose(f);
+	assert_int_equal(run_import("mixed", path, &out, &err), 3);
+	assert_non_null(strstr(err, "event 6a0e4a8c-3b1f-4c2d-9e8f-7a6b5c4d3e2f: "
+			       "Attribute[1] type yara"));
+	assert_non_null(strstr(err, "events[1]"));
+	free(out);
+	free(err);
+	objs = objects_of("mixed");
+	/* the upper-case uuid lowered */
+	assert_non_null(o = by_id(objs, "indicator--8c2f6b0e-5d3f-4e4a-9b0c-1d2e3f4a5b6c"));
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+			    "[ipv4-addr:value = '198.51.100.20']");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+		"object_marking_refs"), 0)), GREEN);
+	assert_string_equal(json_string_value(json_object_get(o, "created_by_ref")),
+			    "identity--7b1f5a9d-4c2e-4d3f-8a9b-0c1d2e3f4a5b");
+	/* an attribute's own tag makes it stricter */
+	assert_non_null(o = by_id(objs, "indicator--ae4b8d2a-7f5b-4a6c-9d2e-3f4a5b6c7d8e"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+		"object_marking_refs"), 0)),
+		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	json_decref(objs);
+
+	/* the event revised in MISP: same ids, the new value */
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, ev, "1735900000", "198.51.100.21", "1735900000");
+	fclose(f);
+	assert_int_equal(run_import("mixed", path, &out, &err), 3);
+	free(out);
+	free(err);
+	objs = objects_of("mixed");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	assert_int_equal(count_type(objs, "report"), 1);
+	o = by_id(objs, "indicator--8c2f6b0e-5d3f-4e4a-9b0c-1d2e3f4a5b6c");
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+			    "[ipv4-addr:value = '198.51.100.21']");
+	json_decref(objs);
+}
+
+/* A STIX alert exported as a MISP feed and imported again: the same
+ * indicators (ids, patterns) and markings, and its ATT&CK technique. */
+static void test_round_trip(void **state)
+{
+	char out_dir[4096], *out = NULL, *err = NULL;
+	json_t *a, *b, *o, *x;
+	size_t i, n = 0;
+
+	const char *al[] = { "alert", "--dir", N.dir, "--title", "Round trip",
+			     "--tlp", "amber", "--indicator",
+			     "[ipv4-addr:value = '192.0.2.1']", "--indicator",
+			     "[domain-name:value = 'rt.example']", "--indicator",
+			     "[file:hashes.'SHA-256' = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb']",
+			     "--indicator", "[url:value = 'http://rt.example/x']",
+			     "--indicator", "[email-addr:value = 'bad@rt.example']",
+			     "--indicator", "[file:name = 'it\\'s.exe']",
+			     "--indicator", "[ipv4-addr:value = '192.0.2.2'] "
+			     "REPEATS 3 TIMES", "--attack-pattern", "T1071", NULL };
+	free(run_ok(al));
+	snprintf(out_dir, sizeof(out_dir), "%s/rt-feed", N.dir);
+	const char *exp[] = { "export", "misp", "--dir", N.dir, "--collection",
+			      "alerts", out_dir, NULL };
+	free(run_ok(exp));
+	collection("rt");
+	assert_int_equal(run_import("rt", out_dir, &out, &err), 0);
+	free(out);
+	free(err);
+	a = objects_of("alerts");
+	b = objects_of("rt");
+	json_array_foreach(a, i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "type")), "indicator"))
+			continue;
+		x = by_id(b, json_string_value(json_object_get(o, "id")));
+		if (x == NULL)
+			fail_msg("%s did not come back", json_string_value(
+				json_object_get(o, "id")));
+		assert_string_equal(json_string_value(json_object_get(x, "pattern")),
+				    json_string_value(json_object_get(o, "pattern")));
+		assert_true(json_equal(json_object_get(x, "object_marking_refs"),
+				       json_object_get(o, "object_marking_refs")));
+		n++;
+	}
+	/* the alerts of the other tests too: at least these seven */
+	assert_true(n >= 7);
+	assert_int_equal(count_type(b, "indicator"), n);
+	assert_non_null(with_external_id(b, "attack-pattern", "T1071"));
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feed_folder),
 		cmocka_unit_test(test_feed_incremental),
 		cmocka_unit_test(test_feed_https),
+		cmocka_unit_test(test_import_shared),
+		cmocka_unit_test(test_import_keeps_rest_and_updates),
+		cmocka_unit_test(test_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
