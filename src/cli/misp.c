@@ -89,7 +89,25 @@ const struct cmd cmd_export_misp = {
 
 struct told {
 	size_t n;
+	tx_store *st;
+	int64_t pk;
+	size_t added, present, failed, stored;
 };
+
+static int store_all(tx_store *st, int64_t pk, json_t *objs, size_t *added,
+		     size_t *present, size_t *failed);
+
+/* Store what a feed folder gave so far and let it go. */
+static tx_err flush(void *ctx, json_t *objs, struct tx_error *err)
+{
+	struct told *t = ctx;
+
+	t->stored += json_array_size(objs);
+	if (store_all(t->st, t->pk, objs, &t->added, &t->present, &t->failed) != 0)
+		return tx_error_set(err, TX_ERR_IO, "storing failed");
+	json_array_clear(objs);
+	return TX_OK;
+}
 
 /* An attribute that could not be mapped: named, left out. */
 static void told_problem(void *ctx, const char *event, const char *what,
@@ -163,7 +181,6 @@ static int import_misp_run(const struct cli_args *a)
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	struct told told = { 0 };
-	size_t added = 0, present = 0, failed = 0;
 	json_t *objs = NULL;
 	tx_store *st = NULL;
 	int rc = 1, t = fed_tlp_parse(tlp);
@@ -180,6 +197,9 @@ static int import_misp_run(const struct cli_args *a)
 	o.default_tlp = tlp;
 	o.problem = told_problem;
 	o.ctx = &told;
+	o.flush = flush;
+	told.st = st;
+	told.pk = col.pk;
 	if ((objs = json_array()) == NULL) {
 		cli_fail("out of memory");
 		goto out;
@@ -190,19 +210,20 @@ static int import_misp_run(const struct cli_args *a)
 			goto out;
 		}
 	}
-	if (store_all(st, col.pk, objs, &added, &present, &failed) != 0)
+	if (flush(&told, objs, &err) != TX_OK)
 		goto out;
 	printf("%zu events, %zu attributes: %zu indicators, %zu observed, %zu "
 	       "notes, %zu relationships, %zu galaxy clusters\n", s.events,
 	       s.attributes, s.indicators, s.observed, s.notes, s.relationships,
 	       s.galaxies);
 	printf("%zu objects: %zu added, %zu already present, %zu failed "
-	       "(collection %s)\n", json_array_size(objs), added, present, failed,
+	       "(collection %s)\n", told.stored, told.added, told.present,
+	       told.failed,
 	       col.alias[0] ? col.alias : col.id);
 	if (s.unmapped > 0)
 		fprintf(stderr, "trilex: %zu attributes or events could not be mapped "
 			"and were left out; everything else was imported\n", s.unmapped);
-	rc = s.unmapped > 0 || failed > 0 ? 3 : 0;
+	rc = s.unmapped > 0 || told.failed > 0 ? 3 : 0;
 out:
 	json_decref(objs);
 	store_close(st);

@@ -732,6 +732,10 @@ tx_err misp_import_path(const char *path, size_t max_file,
 		}
 		free(text);
 		text = NULL;
+		if (o->flush != NULL && json_array_size(objects) >=
+		    (o->flush_at ? o->flush_at : 10000) &&
+		    (rc = o->flush(o->ctx, objects, err)) != TX_OK)
+			break;
 	}
 	json_decref(man);
 	return rc;

@@ -119,6 +119,12 @@ struct misp_import_opts {
 	const char *default_tlp;      /* events without a tlp: tag; "amber" */
 	misp_problem_fn problem;      /* may be NULL */
 	void *ctx;
+	/* misp_import_path of a folder: called after each event file once
+	 * objects holds flush_at or more (0: 10000), to store them and empty
+	 * the array, so memory is that of a batch, not of the feed; non-OK
+	 * stops the import with that error. May be NULL. */
+	tx_err (*flush)(void *ctx, json_t *objects, struct tx_error *err);
+	size_t flush_at;
 	size_t max_events;            /* 0: 100000 */
 	size_t max_attributes;        /* per event; 0: 1000000 */
 };
