@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "harness.h"
 
 #define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
@@ -685,6 +686,113 @@ static void test_round_trip(void **state)
 	json_decref(b);
 }
 
+/* The public_key of node.json in dir, into out. */
+static void public_key(const char *dir, char *out, size_t n)
+{
+	char path[4096];
+	json_t *cfg;
+
+	snprintf(path, sizeof(path), "%s/node.json", dir);
+	assert_non_null(cfg = json_load_file(path, 0, NULL));
+	snprintf(out, n, "%s", json_string_value(json_object_get(cfg, "public_key")));
+	json_decref(cfg);
+}
+
+static int inbox_has(const struct node *n, void *arg)
+{
+	const char *args[] = { "get", "--dir", n->dir, "--collection", "inbox-UK",
+			       "--type", "report", NULL };
+	char *out = NULL;
+	int found = run_trilex(args, NULL, &out, NULL) == 0 && out &&
+		    strstr(out, (const char *)arg) != NULL;
+
+	free(out);
+	return found;
+}
+
+/* A partner's report in our inbox: its Orgc is the partner whose verified
+ * signature it bears, even when its created_by_ref names us. */
+static void test_feed_partner_orgc(void **state)
+{
+	struct node jp, uk;
+	char out[4096], key[256], uk_uuid[64], jp_ident[96], list[2048];
+	char *o;
+	json_t *r, *ev;
+
+	assert_int_equal(node_create_as(&jp, "JP", NULL), 0);
+	assert_int_equal(node_create_as(&uk, "UK", NULL), 0);
+	assert_int_equal(node_pair(&jp, &uk), 0);
+	assert_int_equal(node_start(&jp), 0);
+	assert_int_equal(node_start(&uk), 0);
+	/* UK's report will claim to be made by JP: JP's identity id, from
+	 * JP's own alert */
+	const char *al[] = { "alert", "--dir", jp.dir, "--title", "mine", "--tlp",
+			     "green", "--indicator", "[domain-name:value = 'jp.example']",
+			     NULL };
+	{
+		char *x = NULL, *e = NULL;
+		assert_int_equal(run_trilex(al, NULL, &x, &e), 0);
+		free(x);
+		free(e);
+		json_t *objs;
+		const char *ga[] = { "get", "--dir", jp.dir, "--collection", "alerts",
+				     "--type", "identity", NULL };
+		x = run_ok(ga);
+		objs = json_loads(x, 0, NULL);
+		free(x);
+		snprintf(jp_ident, sizeof(jp_ident), "%s", json_string_value(
+			json_object_get(json_array_get(json_object_get(objs,
+				"objects"), 0), "id")));
+		json_decref(objs);
+	}
+	snprintf(list, sizeof(list), "[" INDICATOR("33333333-3333-4333-8333-000000000001",
+		 "[domain-name:value = 'uk.example']", MARK(GREEN)) ","
+		 OBJ_HEAD("report", "33333333-3333-4333-8333-000000000002")
+		 "\"name\": \"From UK\", \"published\": \"2025-03-01T10:00:00Z\", "
+		 "\"created_by_ref\": \"%s\", \"object_refs\": "
+		 "[\"indicator--33333333-3333-4333-8333-000000000001\"]" MARK(GREEN) "}]",
+		 jp_ident);
+	{
+		char path[4096];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/uk.json", uk.dir);
+		assert_non_null(f = fopen(path, "w"));
+		fprintf(f, "{\"type\": \"bundle\", \"id\": \"bundle--5a1d2b8e-1f0c-4e5d-"
+			   "9a7b-3c2d1e0f9a8c\", \"objects\": %s}", list);
+		fclose(f);
+		const char *pa[] = { "push", "--dir", uk.dir, "--collection", "main",
+				     path, NULL };
+		free(run_ok(pa));
+	}
+	assert_true(wait_for(inbox_has, &jp, "33333333-3333-4333-8333-000000000002",
+			     30000));
+	snprintf(out, sizeof(out), "%s/feed", jp.dir);
+	const char *exp[] = { "export", "misp", "--dir", jp.dir, "--collection",
+			      "inbox-UK", out, NULL };
+	o = run_ok(exp);
+	free(o);
+	r = read_feed(out, NULL, 0);
+	ev = json_object_get(json_object_get(r, "events"),
+			     "33333333-3333-4333-8333-000000000002");
+	assert_non_null(ev);
+	/* UK's identity: the UUIDv5 of UK's key, not JP's */
+	public_key(uk.dir, key, sizeof(key));
+	{
+		char u[64];
+		tx_uuid5(tx_uuid_ns_trilex, key, strlen(key), u);
+		snprintf(uk_uuid, sizeof(uk_uuid), "%s", u);
+	}
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ev,
+		"orgc"), "uuid")), uk_uuid);
+	assert_string_not_equal(json_string_value(json_object_get(json_object_get(ev,
+		"orgc"), "uuid")), jp_ident + strlen("identity--"));
+	json_decref(r);
+	node_stop(&jp);
+	node_stop(&uk);
+	node_destroy(&jp);
+	node_destroy(&uk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -694,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_import_shared),
 		cmocka_unit_test(test_import_keeps_rest_and_updates),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_feed_partner_orgc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
