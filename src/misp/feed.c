@@ -218,8 +218,20 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 	char *value = NULL;
 	tx_err rc;
 
-	if (pattern == NULL || (ptype && strcmp(ptype, "stix") != 0))
-		return TX_OK;   /* no STIX pattern: nothing MISP can hold */
+	if (pattern == NULL)
+		return TX_OK;
+	if (ptype && strcmp(ptype, "stix") != 0) {
+		/* rules MISP has types for travel as they are */
+		if (strcmp(ptype, "yara") == 0 || strcmp(ptype, "sigma") == 0)
+			type = ptype, cat = "Payload installation";
+		else if (strcmp(ptype, "snort") == 0 || strcmp(ptype, "suricata") == 0)
+			type = "snort", cat = "Network activity";
+		else
+			return TX_OK;   /* nothing MISP can hold */
+		return add_attr(e, uuid_part(tx_json_str(ind, "id")), type, cat,
+				pattern, 1, seconds_of(ind, "modified", 0),
+				tx_json_str(ind, "name"), tlp);
+	}
 	cat = misp_attr_of_pattern(pattern, &type, &value);
 	if (value == NULL)
 		return TX_ERR_NOMEM;

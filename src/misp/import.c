@@ -234,6 +234,21 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 			json_object_set_new(o, "external_references", json_pack(
 				"[{s:s, s:s}]", "source_name", "cve", "external_id",
 				value));
+	} else if (strcmp(type, "yara") == 0 || strcmp(type, "sigma") == 0 ||
+		   strcmp(type, "snort") == 0) {
+		/* a rule: an indicator in its own pattern language */
+		o = sdo(c, "indicator", uuid, time, marking);
+		{
+			char name[64];
+			snprintf(name, sizeof(name), "%s rule", type);
+			json_object_set_new(o, "name", json_string(name));
+		}
+		if (comment && comment[0])
+			json_object_set_new(o, "description", json_string(comment));
+		json_object_set_new(o, "pattern", json_string(value));
+		json_object_set_new(o, "pattern_type", json_string(type));
+		json_object_set_new(o, "valid_from", json_string(time));
+		c->s->indicators++;
 	} else if (truthy(json_object_get(a, "to_ids"))) {
 		if ((pattern = misp_pattern_of_attr(type, value, &why)) == NULL) {
 			problem(c, where, i, type, why);

@@ -587,10 +587,13 @@ static void test_import_keeps_rest_and_updates(void **state)
 		"{\"uuid\": \"8C2F6B0E-5D3F-4E4A-9B0C-1D2E3F4A5B6C\", \"type\": "
 		"\"ip-dst\", \"value\": \"%s\", \"to_ids\": true, \"timestamp\": \"%s\"},"
 		"{\"uuid\": \"9d3a7c1f-6e4a-4f5b-8c1d-2e3f4a5b6c7d\", \"type\": "
-		"\"yara\", \"value\": \"rule x {condition: true}\", \"to_ids\": true},"
+		"\"malware-sample\", \"value\": \"x.exe|00\", \"to_ids\": true},"
 		"{\"uuid\": \"ae4b8d2a-7f5b-4a6c-9d2e-3f4a5b6c7d8e\", \"type\": "
 		"\"domain\", \"value\": \"a.example\", \"to_ids\": true, "
-		"\"Tag\": [{\"name\": \"tlp:amber\"}]}]}}, {\"foo\": 1}]";
+		"\"Tag\": [{\"name\": \"tlp:amber\"}]},"
+		"{\"uuid\": \"bf5c9e3b-8a6c-4b7d-8e3f-4a5b6c7d8e9f\", \"type\": "
+		"\"yara\", \"value\": \"rule x { condition: true }\", \"to_ids\": true}"
+		"]}}, {\"foo\": 1}]";
 
 	collection("mixed");
 	snprintf(path, sizeof(path), "%s/mixed.json", N.dir);
@@ -599,7 +602,7 @@ static void test_import_keeps_rest_and_updates(void **state)
 	fclose(f);
 	assert_int_equal(run_import("mixed", path, &out, &err), 3);
 	assert_non_null(strstr(err, "event 6a0e4a8c-3b1f-4c2d-9e8f-7a6b5c4d3e2f: "
-			       "Attribute[1] type yara"));
+			       "Attribute[1] type malware-sample"));
 	assert_non_null(strstr(err, "events[1]"));
 	free(out);
 	free(err);
@@ -617,7 +620,10 @@ static void test_import_keeps_rest_and_updates(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
 		"object_marking_refs"), 0)),
 		"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
-	assert_int_equal(count_type(objs, "indicator"), 2);
+	assert_int_equal(count_type(objs, "indicator"), 3);
+	assert_non_null(o = by_id(objs, "indicator--bf5c9e3b-8a6c-4b7d-8e3f-4a5b6c7d8e9f"));
+	assert_string_equal(json_string_value(json_object_get(o, "pattern_type")),
+			    "yara");
 	json_decref(objs);
 
 	/* the event revised in MISP: same ids, the new value */
@@ -628,7 +634,7 @@ static void test_import_keeps_rest_and_updates(void **state)
 	free(out);
 	free(err);
 	objs = objects_of("mixed");
-	assert_int_equal(count_type(objs, "indicator"), 2);
+	assert_int_equal(count_type(objs, "indicator"), 3);
 	assert_int_equal(count_type(objs, "report"), 1);
 	o = by_id(objs, "indicator--8c2f6b0e-5d3f-4e4a-9b0c-1d2e3f4a5b6c");
 	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
