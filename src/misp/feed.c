@@ -758,8 +758,12 @@ tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
 	tx_err rc;
 
 	memset(ws, 0, sizeof(*ws));
+	struct stat sb;
+
 	if (mkdir(out, 0755) != 0 && errno != EEXIST)
 		return tx_error_set(err, TX_ERR_IO, "%s: %s", out, strerror(errno));
+	if (stat(out, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return tx_error_set(err, TX_ERR_IO, "%s: not a folder", out);
 	tx_buf_init(&w.hashes, 0);
 	w.manifest = json_object();
 	w.names = json_object();
