@@ -7,8 +7,15 @@
  * MD5 of its bytes); a GET with If-None-Match of that tag gets 304 and no
  * body, so a MISP instance polling the manifest again moves nothing when
  * nothing changed.
+ *
+ * The manifest and hashes.csv of a collection are kept (CACHE_SLOTS of
+ * them, each at most CACHE_TEXT_MAX bytes) with the store's clock
+ * (store_last_added) they were made at: while nothing is stored or
+ * deleted anywhere on the node, a poll is answered without reading the
+ * collection again. Any write moves the clock, and the next poll rebuilds.
  */
 #include <gnutls/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +37,70 @@ static int gather(void *ctx, const struct misp_feed_event *ev)
 		return tx_buf_append(&w->hashes, ev->hashes, ev->hashes_len) ==
 		       TX_OK ? 0 : -1;
 	return json_object_set(w->manifest, ev->uuid, (json_t *)ev->manifest);
+}
+
+#define CACHE_SLOTS 8
+#define CACHE_TEXT_MAX ((size_t)64 << 20)
+
+static struct slot {
+	int64_t pk;
+	int hashes;               /* hashes.csv, else manifest.json */
+	int64_t clock;            /* store_last_added when made */
+	char *text;
+	size_t len;
+	unsigned long used;
+} cache[CACHE_SLOTS];
+static unsigned long cache_tick;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A copy of the cached text for (pk, hashes) made at clock, or NULL. */
+static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *c = &cache[i];
+		if (c->text == NULL || c->pk != pk || c->hashes != hashes ||
+		    c->clock != clock)
+			continue;
+		if ((copy = malloc(c->len + 1)) != NULL) {
+			memcpy(copy, c->text, c->len + 1);
+			*len = c->len;
+			c->used = ++cache_tick;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return copy;
+}
+
+/* Keep a copy of text for (pk, hashes) at clock, in the slot used least
+ * lately (or the one it replaces). */
+static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
+		      size_t len)
+{
+	struct slot *victim = &cache[0];
+	char *copy;
+
+	if (len > CACHE_TEXT_MAX || (copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *c = &cache[i];
+		if (c->text != NULL && c->pk == pk && c->hashes == hashes) {
+			victim = c;
+			break;
+		}
+		if (c->text == NULL || c->used < victim->used)
+			victim = c;
+	}
+	free(victim->text);
+	*victim = (struct slot){ .pk = pk, .hashes = hashes, .clock = clock,
+				 .text = copy, .len = len, .used = ++cache_tick };
+	pthread_mutex_unlock(&cache_lock);
 }
 
 /* Answer text (taken) as ctype, or 304 when the client holds it. */
@@ -111,9 +182,17 @@ void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 	o.self_uuid = self_uuid;
 	if (strcmp(file, "manifest.json") == 0 || strcmp(file, "hashes.csv") == 0) {
 		struct whole w = { .want_hashes = file[0] == 'h' };
+		/* read before the walk: a write during it makes the next poll
+		 * rebuild rather than keep a stale text */
+		int64_t clock = store_last_added(rq->st);
 		char *text = NULL;
 		size_t len = 0;
 
+		if ((text = cache_get(c.pk, w.want_hashes, clock, &len)) != NULL) {
+			answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
+			       "application/json");
+			return;
+		}
 		tx_buf_init(&w.hashes, 0);
 		if ((w.manifest = json_object()) == NULL) {
 			fail(rp, 500, "out of memory");
@@ -137,6 +216,7 @@ void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 			fail(rp, 500, "out of memory");
 			return;
 		}
+		cache_put(c.pk, w.want_hashes, clock, text, len);
 		answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
 		       "application/json");
 		return;

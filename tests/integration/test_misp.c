@@ -395,6 +395,22 @@ static void test_feed_https(void **state)
 	assert_int_equal(h.status, 405);
 	http_free(&h);
 
+	/* a new event after a poll: the next poll has it (the kept manifest
+	 * is not served once the store moved) */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      "reader", "", NULL, NULL, 0, &h), 0);
+	assert_null(strstr(h.body, "22222222-2222-4222-8222-000000000005"));
+	http_free(&h);
+	push_objects("["
+		OBJ_HEAD("report", "22222222-2222-4222-8222-000000000005")
+		"\"name\": \"Third\", \"published\": \"2025-03-02T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--11111111-1111-4111-8111-000000000008\"]"
+		MARK(GREEN) "}]");
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      "reader", "", NULL, NULL, 0, &h), 0);
+	assert_non_null(strstr(h.body, "22222222-2222-4222-8222-000000000005"));
+	http_free(&h);
+
 	/* polling the manifest again with its ETag: 304, no body */
 	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/main/manifest.json",
 			      "reader", "", NULL, NULL, 0, &h), 0);
