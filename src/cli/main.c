@@ -17,6 +17,7 @@ static const struct cmd *const commands[] = {
 	&cmd_sbom_check, &cmd_sbom_add, &cmd_sbom_recheck, &cmd_advisory_import,
 	&cmd_assess, &cmd_policy_check, &cmd_policy_propose, &cmd_policy_sign,
 	&cmd_policy_status, &cmd_policy_diff,
+	&cmd_export_misp, &cmd_import_misp,
 	&cmd_aor_show, &cmd_aor_who, &cmd_aor_propose, &cmd_watch_propose, &cmd_watch_list, &cmd_watch_review, &cmd_watch_proposals, &cmd_vote, &cmd_route,
 };
 

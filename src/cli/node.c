@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "federation/federation.h"
+#include "misp/misp.h"
 #include "supply/supply.h"
 #include "policy/policy.h"
 #include "taxii/taxii.h"
@@ -213,6 +214,7 @@ static const struct taxii_ext serve_exts[] = {
 	/* assess can store a note the node then signs: users only */
 	{ "assess", policy_http_assess, NULL, NULL, 0 },
 	{ "extension-definition", fed_http_extension, NULL, "GET", 0 },
+	{ "misp-feed/", misp_http_feed, NULL, NULL, TAXII_EXT_ANY_MEDIA },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

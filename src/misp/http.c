@@ -1,0 +1,245 @@
+/*
+ * misp/http.c: the MISP feed over HTTPS, /trilex/v1/misp-feed/{collection}/
+ * {manifest.json, hashes.csv, {uuid}.json}, read-only, for the node's
+ * users with read access to the collection (the same accounts, tokens and
+ * TLS as TAXII). A collection the user may not read is not found, like
+ * an event withheld by its marking. Every answer carries an ETag (the
+ * MD5 of its bytes); a GET with If-None-Match of that tag gets 304 and no
+ * body, so a MISP instance polling the manifest again moves nothing when
+ * nothing changed.
+ *
+ * The manifest and hashes.csv of a collection are kept (CACHE_SLOTS of
+ * them, each at most CACHE_TEXT_MAX bytes) with the store's clock
+ * (store_last_added) they were made at: while nothing is stored or
+ * deleted anywhere on the node, a poll is answered without reading the
+ * collection again. Any write moves the clock, and the next poll rebuilds.
+ */
+#include <gnutls/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "misp/misp.h"
+#include "taxii/taxii.h"
+
+/* The manifest and hashes of a whole walk. */
+struct whole {
+	json_t *manifest;
+	struct tx_buf hashes;
+	int want_hashes;
+};
+
+static int gather(void *ctx, const struct misp_feed_event *ev)
+{
+	struct whole *w = ctx;
+
+	if (w->want_hashes)
+		return tx_buf_append(&w->hashes, ev->hashes, ev->hashes_len) ==
+		       TX_OK ? 0 : -1;
+	return json_object_set(w->manifest, ev->uuid, (json_t *)ev->manifest);
+}
+
+#define CACHE_SLOTS 8
+#define CACHE_TEXT_MAX ((size_t)64 << 20)
+
+static struct slot {
+	int64_t pk;
+	int hashes;               /* hashes.csv, else manifest.json */
+	int64_t clock;            /* store_last_added when made */
+	char *text;
+	size_t len;
+	unsigned long used;
+} cache[CACHE_SLOTS];
+static unsigned long cache_tick;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A copy of the cached text for (pk, hashes) made at clock, or NULL. */
+static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *c = &cache[i];
+		if (c->text == NULL || c->pk != pk || c->hashes != hashes ||
+		    c->clock != clock)
+			continue;
+		if ((copy = malloc(c->len + 1)) != NULL) {
+			memcpy(copy, c->text, c->len + 1);
+			*len = c->len;
+			c->used = ++cache_tick;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return copy;
+}
+
+/* Keep a copy of text for (pk, hashes) at clock, in the slot used least
+ * lately (or the one it replaces). */
+static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
+		      size_t len)
+{
+	struct slot *victim = &cache[0];
+	char *copy;
+
+	if (len > CACHE_TEXT_MAX || (copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *c = &cache[i];
+		if (c->text != NULL && c->pk == pk && c->hashes == hashes) {
+			victim = c;
+			break;
+		}
+		if (c->text == NULL || c->used < victim->used)
+			victim = c;
+	}
+	free(victim->text);
+	*victim = (struct slot){ .pk = pk, .hashes = hashes, .clock = clock,
+				 .text = copy, .len = len, .used = ++cache_tick };
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Answer text (taken) as ctype, or 304 when the client holds it. */
+static void answer(const struct taxii_ext_request *rq,
+		   struct taxii_ext_reply *rp, char *text, size_t len,
+		   const char *ctype)
+{
+	unsigned char d[16];
+	char hex[33], tag[40];
+	const char *inm = taxii_ext_header(rq, "If-None-Match");
+
+	if (gnutls_hash_fast(GNUTLS_DIG_MD5, text, len, d) < 0) {
+		free(text);
+		rp->status = 500;
+		snprintf(rp->message, sizeof(rp->message), "hashing failed");
+		return;
+	}
+	tx_hex(d, sizeof(d), hex);
+	snprintf(tag, sizeof(tag), "\"%s\"", hex);
+	taxii_ext_reply_header(rp, "ETag", "%s", tag);
+	taxii_ext_reply_header(rp, "Cache-Control", "private, no-cache");
+	rp->content_type = ctype;
+	if (inm != NULL && strstr(inm, tag) != NULL) {
+		free(text);
+		rp->status = 304;
+		rp->text = strdup("");
+		rp->text_len = 0;
+		if (rp->text == NULL) {
+			rp->status = 500;
+			rp->content_type = NULL;
+		}
+		return;
+	}
+	rp->status = 200;
+	rp->text = text;
+	rp->text_len = len;
+}
+
+static void fail(struct taxii_ext_reply *rp, unsigned status, const char *msg)
+{
+	rp->status = status;
+	snprintf(rp->message, sizeof(rp->message), "%s", msg);
+}
+
+void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
+		    struct taxii_ext_reply *rp)
+{
+	struct misp_feed_opts o = { 0 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char coll[128], self_uuid[TX_UUID_BUF];
+	const char *slash, *file;
+	size_t n;
+
+	if (strcmp(rq->method, "GET") != 0) {
+		taxii_ext_reply_header(rp, "Allow", "GET");
+		fail(rp, 405, "a MISP feed is read-only: GET");
+		return;
+	}
+	/* "{collection}/{file}" */
+	slash = strchr(rq->rest, '/');
+	n = slash ? (size_t)(slash - rq->rest) : strlen(rq->rest);
+	if (n == 0 || n >= sizeof(coll)) {
+		fail(rp, 404, "misp-feed/{collection}/manifest.json, hashes.csv "
+		     "or {uuid}.json");
+		return;
+	}
+	snprintf(coll, sizeof(coll), "%.*s", (int)n, rq->rest);
+	file = slash ? slash + 1 : "";
+	if (store_collection_get(rq->st, rq->user, coll, &c) != TX_OK ||
+	    !c.can_read) {
+		fail(rp, 404, "no such collection");
+		return;
+	}
+	tx_uuid5(tx_uuid_ns_trilex, rq->cfg->public_key,
+		 strlen(rq->cfg->public_key), self_uuid);
+	o.collection_pk = c.pk;
+	o.self_name = rq->cfg->name;
+	o.self_uuid = self_uuid;
+	if (strcmp(file, "manifest.json") == 0 || strcmp(file, "hashes.csv") == 0) {
+		struct whole w = { .want_hashes = file[0] == 'h' };
+		/* read before the walk: a write during it makes the next poll
+		 * rebuild rather than keep a stale text */
+		int64_t clock = store_last_added(rq->st);
+		char *text = NULL;
+		size_t len = 0;
+
+		if ((text = cache_get(c.pk, w.want_hashes, clock, &len)) != NULL) {
+			answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
+			       "application/json");
+			return;
+		}
+		tx_buf_init(&w.hashes, 0);
+		if ((w.manifest = json_object()) == NULL) {
+			fail(rp, 500, "out of memory");
+			return;
+		}
+		if (misp_feed_walk(rq->st, &o, gather, &w, NULL, &err) != TX_OK) {
+			json_decref(w.manifest);
+			tx_buf_free(&w.hashes);
+			fail(rp, tx_err_transient(err.code) ? 503 : 500, err.msg);
+			return;
+		}
+		if (w.want_hashes) {
+			len = w.hashes.len;
+			text = w.hashes.data ? tx_buf_take(&w.hashes) : strdup("");
+		} else if ((text = json_dumps(w.manifest, JSON_COMPACT)) != NULL) {
+			len = strlen(text);
+		}
+		json_decref(w.manifest);
+		tx_buf_free(&w.hashes);
+		if (text == NULL) {
+			fail(rp, 500, "out of memory");
+			return;
+		}
+		cache_put(c.pk, w.want_hashes, clock, text, len);
+		answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
+		       "application/json");
+		return;
+	}
+	n = strlen(file);
+	if (n == 36 + 5 && strcmp(file + 36, ".json") == 0) {
+		char uuid[TX_UUID_BUF], *text = NULL;
+		size_t len = 0;
+		tx_err rc;
+
+		snprintf(uuid, sizeof(uuid), "%.36s", file);
+		rc = misp_feed_event(rq->st, &o, uuid, &text, &len, &err);
+		if (rc == TX_ERR_NOTFOUND) {
+			fail(rp, 404, "no such event");
+			return;
+		}
+		if (rc != TX_OK) {
+			fail(rp, tx_err_transient(rc) ? 503 : 500, err.msg);
+			return;
+		}
+		answer(rq, rp, text, len, "application/json");
+		return;
+	}
+	fail(rp, 404, "misp-feed/{collection}/manifest.json, hashes.csv or "
+	     "{uuid}.json");
+}

@@ -1,0 +1,177 @@
+/*
+ * misp: MISP events both ways (the MISP core format,
+ * draft-dulaunoy-misp-core-format).
+ *
+ * Out: a collection's STIX reports as a MISP feed: manifest.json (one
+ * entry per event: Orgc, Tag, info, date, analysis, threat_level_id,
+ * timestamp), one {uuid}.json per event ({"Event": {..., "Attribute",
+ * "Object", "Tag"}}) and hashes.csv (md5 of each attribute value, the
+ * event's uuid). Each indicator with one simple comparison becomes an
+ * attribute of its MISP type, other patterns a stix2-pattern attribute;
+ * TLP becomes tlp: tags, ATT&CK attack patterns misp-galaxy tags, the
+ * verified origin (never created_by_ref) the Orgc. TLP:RED, AMBER+STRICT
+ * and node-local objects never enter a feed. An event's text is a pure
+ * function of what is stored, so an unchanged event keeps its timestamp
+ * and bytes: a consumer polling again fetches only events that moved.
+ *
+ * In: MISP JSON (one event, a list, {"response": [...]}, or a feed
+ * folder with its manifest) to STIX 2.1 objects with ids derived from the
+ * MISP uuids, so a re-import updates rather than duplicates. What cannot
+ * be mapped is told to a callback with event, index and type; the rest is
+ * kept. The module never prints and never stores: the CLI does.
+ */
+#ifndef TRILEX_MISP_MISP_H
+#define TRILEX_MISP_MISP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "store/store.h"
+#include "taxii/taxii.h"
+
+/* ---- feed out (misp/feed.c) ---- */
+
+/* Who made what this node made: the Orgc of its own events. */
+struct misp_feed_opts {
+	int64_t collection_pk;
+	const char *self_name;        /* the node's name (node.json "name") */
+	const char *self_uuid;        /* the node's identity UUID */
+	size_t max_refs;              /* objects one report may name; 0: 100000 */
+};
+
+/* One event of a feed; every pointer is borrowed for the callback. */
+struct misp_feed_event {
+	const char *uuid;
+	int64_t timestamp;            /* seconds */
+	const char *json;             /* {"Event": ...} */
+	size_t json_len;
+	const json_t *manifest;       /* its manifest.json entry */
+	const char *hashes;           /* its hashes.csv lines */
+	size_t hashes_len;
+	size_t n_attributes;
+	size_t n_withheld;            /* objects left out (TLP, local) */
+};
+
+/* What a walk came to. */
+struct misp_feed_stats {
+	size_t events;
+	size_t attributes;
+	size_t withheld_events;       /* reports left out by their marking */
+	size_t withheld_objects;      /* objects of events left out */
+};
+
+typedef int (*misp_event_fn)(void *ctx, const struct misp_feed_event *ev);
+
+/*
+ * Hand every event of collection o->collection_pk (each report's last
+ * version) to fn in date_added order; fn returns 0 to go on, anything
+ * else to stop with TX_ERR_INTERNAL. stats may be NULL.
+ */
+tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
+		      misp_event_fn fn, void *ctx, struct misp_feed_stats *stats,
+		      struct tx_error *err);
+/*
+ * One event by its uuid as {"Event": ...} text (*json caller-freed).
+ * TX_ERR_NOTFOUND when the collection has no such report or its marking
+ * keeps it out of feeds (the same answer: nothing is told of it).
+ */
+tx_err misp_feed_event(tx_store *st, const struct misp_feed_opts *o,
+		       const char *uuid, char **json, size_t *len,
+		       struct tx_error *err);
+
+/* What misp_feed_write_dir did. */
+struct misp_write_stats {
+	struct misp_feed_stats feed;
+	size_t written;               /* {uuid}.json new or changed */
+	size_t unchanged;
+	size_t removed;               /* {uuid}.json of events no longer fed */
+};
+
+/*
+ * Write the feed to folder out (made if missing): every {uuid}.json whose
+ * bytes changed, manifest.json and hashes.csv (atomic writes), and remove
+ * the {uuid}.json files of events no longer in it. Other files are left.
+ */
+tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
+			   const char *out, struct misp_write_stats *ws,
+			   struct tx_error *err);
+
+/*
+ * The feed over HTTPS (misp/http.c), the row "misp-feed/" of the server's
+ * extensions: GET misp-feed/{collection}/manifest.json, hashes.csv or
+ * {uuid}.json, for users who may read the collection; ETag and
+ * If-None-Match (304). The shape of taxii_ext_fn; ctx unused.
+ */
+void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
+		    struct taxii_ext_reply *rp);
+
+/* ---- MISP in (misp/import.c) ---- */
+
+/* An attribute (or reference) that could not be mapped: event is the
+ * event's uuid (or "events[N]" without one), what says where ("Attribute",
+ * "Object[2].Attribute", "ObjectReference"...), index counts from 0. */
+typedef void (*misp_problem_fn)(void *ctx, const char *event, const char *what,
+				size_t index, const char *type, const char *why);
+
+struct misp_import_opts {
+	const char *default_tlp;      /* events without a tlp: tag; "amber" */
+	misp_problem_fn problem;      /* may be NULL */
+	void *ctx;
+	/* misp_import_path of a folder: called after each event file once
+	 * objects holds flush_at or more (0: 10000), to store them and empty
+	 * the array, so memory is that of a batch, not of the feed; non-OK
+	 * stops the import with that error. May be NULL. */
+	tx_err (*flush)(void *ctx, json_t *objects, struct tx_error *err);
+	size_t flush_at;
+	size_t max_events;            /* 0: 100000 */
+	size_t max_attributes;        /* per event; 0: 1000000 */
+};
+
+struct misp_import_stats {
+	size_t events;
+	size_t attributes;            /* mapped */
+	size_t unmapped;              /* told to problem */
+	size_t indicators, observed, notes, relationships, galaxies;
+};
+
+/*
+ * Convert MISP JSON text (len bytes; an event, {"Event": ...}, a list of
+ * either, or {"response": [...]}) to STIX 2.1 objects appended to objects
+ * (an array). TX_ERR_INVALID with line and column when the text is not
+ * JSON, or with the event's place when it is not a MISP event at all
+ * (nothing appended then for that event; the other events are kept).
+ */
+tx_err misp_import_text(const char *text, size_t len,
+			const struct misp_import_opts *o, json_t *objects,
+			struct misp_import_stats *stats, struct tx_error *err);
+/*
+ * The same for a file, or a feed folder: its manifest.json names the
+ * events, read from {uuid}.json beside it (a name that is not a UUID is
+ * refused). Files are read up to max_file bytes (0: 256 MiB).
+ */
+tx_err misp_import_path(const char *path, size_t max_file,
+			const struct misp_import_opts *o, json_t *objects,
+			struct misp_import_stats *stats, struct tx_error *err);
+
+/* ---- mapping (misp/map.c) ---- */
+
+/*
+ * The MISP attribute of a STIX pattern: type (e.g. "ip-dst") and value
+ * (caller-freed) when the pattern is one comparison (or a pair MISP has a
+ * composite type for, "filename|md5"), else "stix2-pattern" and the
+ * pattern itself. Returns the MISP category.
+ */
+const char *misp_attr_of_pattern(const char *pattern, const char **type,
+				 char **value);
+/*
+ * The STIX pattern (caller-freed) of a MISP attribute type and value, or
+ * NULL when the type has no pattern; *why says why then.
+ */
+char *misp_pattern_of_attr(const char *type, const char *value,
+			   const char **why);
+/* The SCO (caller decrefs) a MISP attribute observed, or NULL. */
+json_t *misp_sco_of_attr(const char *type, const char *value);
+
+#endif
