@@ -124,4 +124,13 @@ struct remote_opts {
 	const char *url, *user, *token, *cacert;
 };
 
+/* ---- serve's health rows (cli/health.c) ---- */
+
+/* The /metrics page of the node in dir (Prometheus text) appended to b. */
+tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b);
+/* TX_OK when the node in dir is ready to serve: its database answers,
+ * its identity key loads and matches node.json, its certificate parses. */
+tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,
+		 struct tx_error *err);
+
 #endif

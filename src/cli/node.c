@@ -219,10 +219,10 @@ static const struct taxii_ext serve_exts[] = {
  * folders, no other nodes, no /etc/shadow). Before any thread starts.
  * 0 when limited or when the kernel has no Landlock (logged), else 1.
  */
-static int restrict_files(const char *dir)
+static int restrict_files(const char *dir, const char *log_dir)
 {
 	const struct tx_sandbox_path paths[] = {
-		{ dir, 1 }, { "/dev/null", 1 },
+		{ dir, 1 }, { "/dev/null", 1 }, { log_dir ? log_dir : dir, 1 },
 		{ "/usr", 0 }, { "/lib", 0 }, { "/lib64", 0 }, { "/lib32", 0 },
 		{ "/etc/ld.so.cache", 0 }, { "/etc/ssl", 0 }, { "/etc/gnutls", 0 },
 		{ "/etc/ca-certificates", 0 }, { "/etc/crypto-policies", 0 },
@@ -256,6 +256,35 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL },
 };
 
+/*
+ * The log as node.json says (log_format, log_output: a file relative to
+ * dir unless absolute). log_dir receives the folder of a log file (for
+ * Landlock, so that it can be opened again after rotation), else "".
+ */
+static int setup_log(const char *dir, const struct tx_config *cfg,
+		     char log_dir[PATH_MAX])
+{
+	struct tx_error err = { 0 };
+	char path[PATH_MAX];
+	const char *out = cfg->log_output;
+
+	log_dir[0] = '\0';
+	if (strcmp(out, "stderr") != 0 && strcmp(out, "syslog") != 0) {
+		char *slash;
+		if (out[0] == '/')
+			snprintf(path, sizeof(path), "%s", out);
+		else if (tx_path_join(path, sizeof(path), dir, out) != TX_OK)
+			return cli_fail("log_output: path too long");
+		snprintf(log_dir, PATH_MAX, "%s", path);
+		if ((slash = strrchr(log_dir, '/')) != NULL)
+			*(slash == log_dir ? slash + 1 : slash) = '\0';
+		out = path;
+	}
+	if (tx_log_setup(cfg->log_format, out, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	return 0;
+}
+
 static int serve_run(const struct cli_args *a)
 {
 	const char *dir = a->dir;
@@ -270,6 +299,7 @@ static int serve_run(const struct cli_args *a)
 	int rck_started = 0;
 	sigset_t set;
 	int sig = 0;
+	char log_dir[PATH_MAX];
 
 	if (cli_flag(a, "verbose"))
 		tx_log_set_level(TX_LOG_DEBUG);
@@ -279,9 +309,11 @@ static int serve_run(const struct cli_args *a)
 	if (cli_open_node(dir, &cfg, NULL) != 0)
 		return 1;
 	tx_log_set_repeat(cfg.log_repeat_max, cfg.log_repeat_interval_s);
+	if (setup_log(dir, &cfg, log_dir) != 0)
+		return 1;
 	if (check_secrets(dir) != 0)
 		return cli_fail("not serving while secrets are open to others");
-	if (cfg.landlock && restrict_files(dir) != 0)
+	if (cfg.landlock && restrict_files(dir, log_dir[0] ? log_dir : NULL) != 0)
 		return 1;
 	/* Worker threads would each get a malloc arena of their own; two are
 	 * plenty for this server and keep its resident memory small. */
@@ -290,6 +322,7 @@ static int serve_run(const struct cli_args *a)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (fed_open(dir, &cfg, &fed, &err) != TX_OK)
@@ -317,7 +350,14 @@ static int serve_run(const struct cli_args *a)
 	pthread_mutex_init(&rck.lock, NULL);
 	pthread_cond_init(&rck.stop_cv, NULL);
 	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
-	sigwait(&set, &sig);
+	/* SIGHUP: open the log file again (it was rotated); else stop. */
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		if (tx_log_reopen(&err) != TX_OK)
+			tx_log(TX_LOG_ERROR, "SIGHUP: %s (logging on to the old"
+			       " file)", err.msg);
+		else
+			tx_log(TX_LOG_INFO, "SIGHUP: log file opened again");
+	}
 	tx_log(TX_LOG_INFO, "signal %d: finishing requests in flight, stopping", sig);
 	if (rck_started) {
 		pthread_mutex_lock(&rck.lock);
