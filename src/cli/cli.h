@@ -132,5 +132,14 @@ tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b);
  * its identity key loads and matches node.json, its certificate parses. */
 tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,
 		 struct tx_error *err);
+/* GET /metrics (admins, or metrics_allow), /healthz, /readyz (anyone). */
+struct taxii_ext_request;
+struct taxii_ext_reply;
+void cli_http_metrics(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp);
+void cli_http_healthz(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp);
+void cli_http_readyz(void *ctx, const struct taxii_ext_request *rq,
+		     struct taxii_ext_reply *rp);
 
 #endif

@@ -197,3 +197,91 @@ tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,
 	free(pem);
 	return rc;
 }
+
+/*
+ * Who may read /metrics: an admin account, or a client from an address
+ * of metrics_allow (no account needed). This one function decides, so
+ * that a "metrics" right of the accounts can replace the admin test.
+ */
+static int metrics_allowed(const struct taxii_ext_request *rq)
+{
+	if (rq->user != NULL && rq->user->id != 0 && rq->user->admin)
+		return 1;
+	return tx_config_addr_allowed(rq->cfg->metrics_allow, rq->client_addr);
+}
+
+/* A reply of a plain text body (owned by the reply). */
+static void reply_text(struct taxii_ext_reply *rp, unsigned status,
+		       const char *ctype, char *text)
+{
+	rp->status = status;
+	rp->content_type = ctype;
+	rp->text = text;
+	rp->text_len = text ? strlen(text) : 0;
+	if (text == NULL) {
+		rp->status = 500;
+		rp->content_type = NULL;
+		snprintf(rp->message, sizeof(rp->message), "out of memory");
+	}
+}
+
+void cli_http_metrics(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp)
+{
+	struct tx_buf b;
+
+	if (strcmp(rq->method, "GET") != 0) {
+		rp->status = 405;
+		taxii_ext_reply_header(rp, "Allow", "GET");
+		snprintf(rp->message, sizeof(rp->message), "use GET");
+		return;
+	}
+	if (!metrics_allowed(rq)) {
+		if (rq->user == NULL || rq->user->id == 0) {
+			rp->status = 401;
+			taxii_ext_reply_header(rp, "WWW-Authenticate",
+					       "Basic realm=\"trilex\", charset=\"UTF-8\"");
+			snprintf(rp->message, sizeof(rp->message), "/metrics is for"
+				 " an admin account, or for the addresses of"
+				 " metrics_allow in node.json");
+		} else {
+			rp->status = 403;
+			snprintf(rp->message, sizeof(rp->message), "/metrics is for"
+				 " admin accounts (or the addresses of metrics_allow)");
+		}
+		return;
+	}
+	tx_buf_init(&b, METRICS_MAX);
+	if (cli_metrics_page(rq->st, rq->dir, &b) != TX_OK) {
+		tx_buf_free(&b);
+		rp->status = 500;
+		snprintf(rp->message, sizeof(rp->message), "the metrics could not"
+			 " be read from the store");
+		return;
+	}
+	reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8",
+		   tx_buf_take(&b));
+}
+
+void cli_http_healthz(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp)
+{
+	reply_text(rp, 200, "text/plain; charset=utf-8", strdup("ok\n"));
+}
+
+void cli_http_readyz(void *ctx, const struct taxii_ext_request *rq,
+		     struct taxii_ext_reply *rp)
+{
+	struct tx_error err = { 0 };
+	char *text;
+
+	if (cli_ready(rq->st, rq->dir, rq->cfg, &err) == TX_OK) {
+		reply_text(rp, 200, "text/plain; charset=utf-8", strdup("ready\n"));
+		return;
+	}
+	tx_log(TX_LOG_WARN, "readyz: not ready: %s", err.msg);
+	/* The reason is for the operator's log; a probe learns "not ready". */
+	text = strdup("not ready: see the node's log\n");
+	reply_text(rp, 503, "text/plain; charset=utf-8", text);
+	taxii_ext_reply_header(rp, "Retry-After", "5");
+}

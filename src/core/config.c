@@ -220,31 +220,22 @@ static int prefix_equal(const unsigned char *a, const unsigned char *b, int bits
 	return ((a[whole] ^ b[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-int tx_config_addr_allowed(const char *list, const struct sockaddr *sa)
+int tx_config_addr_allowed(const char *list, const char *addr)
 {
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 						  0xff, 0xff };
-	unsigned char have[16] = { 0 }, want[16];
+	unsigned char have[16], want[16];
 	int family, fam, bits;
 	const char *p = list;
 
-	if (sa == NULL || list == NULL)
+	if (addr == NULL || list == NULL ||
+	    strchr(addr, '/') != NULL || /* an address, not a block */
+	    parse_cidr(addr, strlen(addr), &family, have, &bits) != 0)
 		return 0;
-	if (sa->sa_family == AF_INET) {
-		memcpy(have, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	if (family == AF_INET6 && memcmp(have, mapped, 12) == 0) {
+		memmove(have, have + 12, 4);
+		memset(have + 4, 0, 12);
 		family = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		const unsigned char *a6 = ((const struct sockaddr_in6 *)sa)->
-					  sin6_addr.s6_addr;
-		if (memcmp(a6, mapped, 12) == 0) {
-			memcpy(have, a6 + 12, 4);
-			family = AF_INET;
-		} else {
-			memcpy(have, a6, 16);
-			family = AF_INET6;
-		}
-	} else {
-		return 0;
 	}
 	while (*p) {
 		size_t n = strcspn(p, ",");
@@ -272,7 +263,10 @@ static tx_err check_ops(const struct tx_config *cfg, struct tx_error *err)
 				    " \"%s\" must be \"text\", \"logfmt\" or"
 				    " \"json\"", cfg->log_format);
 	while (*p) {
-		size_t n = strcspn(p, ",");
+		size_t n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, ",");
 		if (parse_cidr(p, n, &fam, a, &bits) != 0)
 			return tx_error_set(err, TX_ERR_INVALID, "node.json:"
 					    " metrics_allow: \"%.*s\" is not an"

@@ -359,12 +359,11 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 		      struct tx_error *err);
 /*
- * Whether the address sa (IPv4 or IPv6; NULL: no) is in list, a
+ * Whether the address addr (IPv4 or IPv6 text; NULL: no) is in list, a
  * comma-separated list of addresses and CIDR blocks ("10.0.0.5,
  * 192.0.2.0/24, ::1"); an IPv4-mapped IPv6 address counts as IPv4.
  */
-struct sockaddr;
-int tx_config_addr_allowed(const char *list, const struct sockaddr *sa);
+int tx_config_addr_allowed(const char *list, const char *addr);
 /* Parse "HOST:PORT", "[V6]:PORT" or "PORT" into cfg's listen fields. */
 tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
 			    struct tx_error *err);

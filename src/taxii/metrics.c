@@ -120,33 +120,15 @@ static int seg_is(const char *path, size_t off, size_t len, const char *s)
 	return strlen(s) == len && memcmp(path + off, s, len) == 0;
 }
 
-/* Whether url is served by extension row e. */
-static int ext_matches(const struct taxii_ext *e, const char *url)
-{
-	char full[512];
-	size_t n, ul = strlen(url);
-
-	if (e->path == NULL)
-		return 0;
-	snprintf(full, sizeof(full), "%s%s", e->path[0] == '/' ? "" : EXT_PREFIX,
-		 e->path);
-	n = strlen(full);
-	if (n >= 2 && full[n - 1] == '*' && full[n - 2] == '/')
-		return strncmp(url, full, n - 1) == 0;
-	while (ul > 0 && url[ul - 1] == '/')
-		ul--;
-	while (n > 0 && full[n - 1] == '/')
-		n--;
-	return ul == n && strncmp(url, full, n) == 0;
-}
-
 int metrics_route(const char *url, const char *api_root)
 {
 	size_t off[6], len[6], n;
 
-	for (size_t i = 0; i < n_ext_rows; i++)
-		if (ext_matches(&ext_rows[i], url))
-			return R_FIXED + (int)i;
+	const struct taxii_ext *e = routes_ext_find(ext_rows, n_ext_rows, url,
+						    NULL);
+
+	if (e != NULL)
+		return R_FIXED + (int)(e - ext_rows);
 	if (strcmp(url, "/trilex/v1/alerts/stream") == 0)
 		return R_STREAM;
 	n = segments(url, off, len, 6);
@@ -268,9 +250,12 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 			"# TYPE trilex_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i < N_ROUTES && rc == TX_OK; i++) {
 		const char *l = route_label(i, label, sizeof(label));
-		uint_least64_t cum = 0;
-		if (l == NULL)
-			continue;
+		uint_least64_t cum = 0, all = 0;
+		for (size_t b = 0; b <= N_BUCKETS; b++)
+			all += atomic_load_explicit(&routes[i].buckets[b],
+						    memory_order_relaxed);
+		if (l == NULL || all == 0)
+			continue; /* a route never called has no series */
 		for (size_t b = 0; b <= N_BUCKETS && rc == TX_OK; b++) {
 			char le[24];
 			cum += atomic_load_explicit(&routes[i].buckets[b],
