@@ -87,6 +87,7 @@ extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status;
 extern const struct cmd cmd_alert, cmd_alerts;
 extern const struct cmd cmd_backup, cmd_restore;
+extern const struct cmd cmd_cert_renew, cmd_cert_import;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;
 extern const struct cmd cmd_pattern_check, cmd_pattern_match, cmd_match;
 extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
@@ -123,6 +124,15 @@ int cli_node_identity_id(const struct tx_config *cfg, char out[64]);
 struct remote_opts {
 	const char *url, *user, *token, *cacert;
 };
+
+/*
+ * Check the certificate of PEM text what (a name for messages) at now
+ * (unix seconds): 0 when it is valid (with a warning printed and *warned
+ * set when it ends within 30 days), else 1 after saying it expired or
+ * cannot be read.
+ */
+int cli_cert_expiry_check(const char *pem, size_t len, const char *what,
+			  int64_t now, int *warned);
 
 /* ---- serve's health rows (cli/health.c) ---- */
 

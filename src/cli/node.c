@@ -55,6 +55,8 @@ static const struct cli_opt init_opts[] = {
 	{ "party", "CODE", CLI_REQ, "the node's party, 2 to 7 upper-case letters" },
 	{ "name", "NAME", CLI_REQ, "the node's name" },
 	{ "listen", "HOST:PORT", 0, "where it serves (default 127.0.0.1:8443)" },
+	{ "san", "NAME", CLI_MANY, "a DNS name or address partners reach it at,"
+	  " for its certificate (repeat for more)" },
 	{ NULL },
 };
 
@@ -96,7 +98,18 @@ static int init_run(const struct cli_args *a)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
 	tx_path_join(key, sizeof(key), dir, "tls/key.pem");
-	if (crypto_tls_create(path, key, cfg.listen_host, cfg.name, fp, &err) ||
+	const char *const *sans = cli_opts(a, "san");
+	const char *hosts[CRYPTO_CERT_NAMES_MAX];
+	size_t n_hosts = 0;
+	hosts[n_hosts++] = cfg.listen_host;
+	for (size_t i = 0; sans[i] != NULL; i++) {
+		if (n_hosts == CRYPTO_CERT_NAMES_MAX)
+			return cli_fail("--san: at most %d names",
+					CRYPTO_CERT_NAMES_MAX - 1);
+		hosts[n_hosts++] = sans[i];
+	}
+	if (crypto_tls_create_for(path, key, hosts, n_hosts, cfg.name, NULL, 0,
+				  fp, &err) ||
 	    tx_chmod_private(path, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "trilex.db");
@@ -466,10 +479,23 @@ static int check_run(const struct cli_args *a)
 			printf("identity.key: ok (ed25519:%.16s...)\n", hex);
 		crypto_identity_free(id);
 	}
-	if (cert_fp(dir, fp, &err) != TX_OK)
+	if (cert_fp(dir, fp, &err) != TX_OK) {
 		bad = cli_fail("%s", err.msg);
-	else
-		printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
+	} else {
+		char *pem = NULL;
+		size_t len = 0;
+		int warned = 0;
+		tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+		if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK)
+			bad = cli_fail("%s", err.msg);
+		else if (cli_cert_expiry_check(pem, len, path,
+					       tx_time_now_us() / 1000000,
+					       &warned) != 0)
+			bad = 1;
+		else
+			printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
+		free(pem);
+	}
 	tx_path_join(path, sizeof(path), dir, "tls/key.pem");
 	if (access(path, R_OK) != 0)
 		bad = cli_fail("%s: %s", path, strerror(errno));
