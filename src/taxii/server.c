@@ -1040,7 +1040,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	tx_log(TX_LOG_DEBUG, "http: %s", line);
+	/* A client speaking plain HTTP to this port fails the TLS handshake
+	 * at its first bytes, as GnuTLS puts it "received handshake message
+	 * out of context" or "unexpected packet": the hint is for the
+	 * operator, who sees only a refused connection otherwise. */
+	if (strstr(line, "handshake message out of context") != NULL ||
+	    strstr(line, "unexpected TLS packet") != NULL ||
+	    strstr(line, "unsupported version packet") != NULL)
+		tx_log(TX_LOG_INFO, "http: %s (a client speaking plain HTTP to"
+		       " this HTTPS port? it must use https://)", line);
+	else
+		tx_log(TX_LOG_DEBUG, "http: %s", line);
 }
 
 /* ---- start and stop ---- */

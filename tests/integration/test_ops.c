@@ -11,11 +11,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -426,6 +429,76 @@ static void test_request_log_logfmt(void **state)
 	node_destroy(&n);
 }
 
+static int log_has(const struct node *n, void *arg)
+{
+	char path[PATH_MAX + 32];
+	char *log;
+	int found;
+
+	snprintf(path, sizeof(path), "%s/serve.log", n->dir);
+	if ((log = slurp(path, NULL)) == NULL)
+		return 0;
+	found = strstr(log, arg) != NULL;
+	free(log);
+	return found;
+}
+
+/* The first hour's mistakes get messages that say what to do. */
+static void test_first_hour_messages(void **state)
+{
+	struct node n;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char url[128], buf[256], *err = NULL;
+	int fd;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+
+	/* plain HTTP on the HTTPS port: the node's log says so */
+	sa.sin_port = htons((unsigned short)n.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	const char req[] = "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
+			     " HTTPS port? it must use https://", 5000));
+
+	/* trilex's own client: http:// and an untrusted certificate */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/", n.port);
+	const char *get_http[] = { "get", "--url", url, "--token", n.token,
+				   "--collection", "main", NULL };
+	assert_int_not_equal(run_trilex(get_http, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "must start with https://"));
+	free(err);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/", n.port);
+	const char *get_tls[] = { "get", "--url", url, "--token", n.token,
+				  "--collection", "main", NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(get_tls, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "--cacert"));
+	free(err);
+	assert_int_equal(node_stop(&n), 0);
+
+	/* no node in the folder: say init; a missing option: name it */
+	char none[PATH_MAX + 16];
+	snprintf(none, sizeof(none), "%s.none", n.dir);
+	const char *info[] = { "info", "--dir", none, NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(info, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "trilex init --dir"));
+	free(err);
+	const char *init[] = { "init", "--dir", none, "--party", "JP", NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(init, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "--name NAME is required"));
+	free(err);
+	node_destroy(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_request_log_text),
 		cmocka_unit_test(test_request_log_json_file_and_sighup),
 		cmocka_unit_test(test_request_log_logfmt),
+		cmocka_unit_test(test_first_hour_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
