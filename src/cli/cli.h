@@ -88,6 +88,7 @@ extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
 extern const struct cmd cmd_alert, cmd_alerts;
 extern const struct cmd cmd_backup, cmd_restore;
+extern const struct cmd cmd_cert_renew, cmd_cert_import;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;
 extern const struct cmd cmd_pattern_check, cmd_pattern_match, cmd_match;
 extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
@@ -124,5 +125,32 @@ int cli_share_resolve(tx_store *st, const char *text,
 struct remote_opts {
 	const char *url, *user, *token, *cacert;
 };
+
+/*
+ * Check the certificate of PEM text what (a name for messages) at now
+ * (unix seconds): 0 when it is valid (with a warning printed and *warned
+ * set when it ends within 30 days), else 1 after saying it expired or
+ * cannot be read.
+ */
+int cli_cert_expiry_check(const char *pem, size_t len, const char *what,
+			  int64_t now, int *warned);
+
+/* ---- serve's health rows (cli/health.c) ---- */
+
+/* The /metrics page of the node in dir (Prometheus text) appended to b. */
+tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b);
+/* TX_OK when the node in dir is ready to serve: its database answers,
+ * its identity key loads and matches node.json, its certificate parses. */
+tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,
+		 struct tx_error *err);
+/* GET /metrics (admins, or metrics_allow), /healthz, /readyz (anyone). */
+struct taxii_ext_request;
+struct taxii_ext_reply;
+void cli_http_metrics(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp);
+void cli_http_healthz(void *ctx, const struct taxii_ext_request *rq,
+		      struct taxii_ext_reply *rp);
+void cli_http_readyz(void *ctx, const struct taxii_ext_request *rq,
+		     struct taxii_ext_reply *rp);
 
 #endif

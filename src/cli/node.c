@@ -56,6 +56,8 @@ static const struct cli_opt init_opts[] = {
 	{ "party", "CODE", CLI_REQ, "the node's party, 2 to 7 upper-case letters" },
 	{ "name", "NAME", CLI_REQ, "the node's name" },
 	{ "listen", "HOST:PORT", 0, "where it serves (default 127.0.0.1:8443)" },
+	{ "san", "NAME", CLI_MANY, "a DNS name or address partners reach it at,"
+	  " for its certificate (repeat for more)" },
 	{ NULL },
 };
 
@@ -96,7 +98,18 @@ static int init_run(const struct cli_args *a)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
 	tx_path_join(key, sizeof(key), dir, "tls/key.pem");
-	if (crypto_tls_create(path, key, cfg.listen_host, cfg.name, fp, &err) ||
+	const char *const *sans = cli_opts(a, "san");
+	const char *hosts[CRYPTO_CERT_NAMES_MAX];
+	size_t n_hosts = 0;
+	hosts[n_hosts++] = cfg.listen_host;
+	for (size_t i = 0; sans[i] != NULL; i++) {
+		if (n_hosts == CRYPTO_CERT_NAMES_MAX)
+			return cli_fail("--san: at most %d names",
+					CRYPTO_CERT_NAMES_MAX - 1);
+		hosts[n_hosts++] = sans[i];
+	}
+	if (crypto_tls_create_for(path, key, hosts, n_hosts, cfg.name, NULL, 0,
+				  fp, &err) ||
 	    tx_chmod_private(path, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	tx_path_join(path, sizeof(path), dir, "trilex.db");
@@ -215,6 +228,9 @@ static const struct taxii_ext serve_exts[] = {
 	{ "assess", policy_http_assess, NULL, NULL, 0 },
 	{ "extension-definition", fed_http_extension, NULL, "GET", 0 },
 	{ "misp-feed/", misp_http_feed, NULL, NULL, TAXII_EXT_ANY_MEDIA },
+	{ "/metrics", cli_http_metrics, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
+	{ "/healthz", cli_http_healthz, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
+	{ "/readyz", cli_http_readyz, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -227,10 +243,10 @@ static const struct taxii_ext serve_exts[] = {
  * folders, no other nodes, no /etc/shadow). Before any thread starts.
  * 0 when limited or when the kernel has no Landlock (logged), else 1.
  */
-static int restrict_files(const char *dir)
+static int restrict_files(const char *dir, const char *log_dir)
 {
 	const struct tx_sandbox_path paths[] = {
-		{ dir, 1 }, { "/dev/null", 1 },
+		{ dir, 1 }, { "/dev/null", 1 }, { log_dir ? log_dir : dir, 1 },
 		{ "/usr", 0 }, { "/lib", 0 }, { "/lib64", 0 }, { "/lib32", 0 },
 		{ "/etc/ld.so.cache", 0 }, { "/etc/ssl", 0 }, { "/etc/gnutls", 0 },
 		{ "/etc/ca-certificates", 0 }, { "/etc/crypto-policies", 0 },
@@ -264,6 +280,35 @@ static const struct cli_opt serve_opts[] = {
 	{ NULL },
 };
 
+/*
+ * The log as node.json says (log_format, log_output: a file relative to
+ * dir unless absolute). log_dir receives the folder of a log file (for
+ * Landlock, so that it can be opened again after rotation), else "".
+ */
+static int setup_log(const char *dir, const struct tx_config *cfg,
+		     char log_dir[PATH_MAX])
+{
+	struct tx_error err = { 0 };
+	char path[PATH_MAX];
+	const char *out = cfg->log_output;
+
+	log_dir[0] = '\0';
+	if (strcmp(out, "stderr") != 0 && strcmp(out, "syslog") != 0) {
+		char *slash;
+		if (out[0] == '/')
+			snprintf(path, sizeof(path), "%s", out);
+		else if (tx_path_join(path, sizeof(path), dir, out) != TX_OK)
+			return cli_fail("log_output: path too long");
+		snprintf(log_dir, PATH_MAX, "%s", path);
+		if ((slash = strrchr(log_dir, '/')) != NULL)
+			*(slash == log_dir ? slash + 1 : slash) = '\0';
+		out = path;
+	}
+	if (tx_log_setup(cfg->log_format, out, &err) != TX_OK)
+		return cli_fail("%s", err.msg);
+	return 0;
+}
+
 static int serve_run(const struct cli_args *a)
 {
 	const char *dir = a->dir;
@@ -278,6 +323,7 @@ static int serve_run(const struct cli_args *a)
 	int rck_started = 0;
 	sigset_t set;
 	int sig = 0;
+	char log_dir[PATH_MAX];
 
 	if (cli_flag(a, "verbose"))
 		tx_log_set_level(TX_LOG_DEBUG);
@@ -287,9 +333,11 @@ static int serve_run(const struct cli_args *a)
 	if (cli_open_node(dir, &cfg, NULL) != 0)
 		return 1;
 	tx_log_set_repeat(cfg.log_repeat_max, cfg.log_repeat_interval_s);
+	if (setup_log(dir, &cfg, log_dir) != 0)
+		return 1;
 	if (check_secrets(dir) != 0)
 		return cli_fail("not serving while secrets are open to others");
-	if (cfg.landlock && restrict_files(dir) != 0)
+	if (cfg.landlock && restrict_files(dir, log_dir[0] ? log_dir : NULL) != 0)
 		return 1;
 	/* Worker threads would each get a malloc arena of their own; two are
 	 * plenty for this server and keep its resident memory small. */
@@ -298,6 +346,7 @@ static int serve_run(const struct cli_args *a)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (fed_open(dir, &cfg, &fed, &err) != TX_OK)
@@ -325,7 +374,14 @@ static int serve_run(const struct cli_args *a)
 	pthread_mutex_init(&rck.lock, NULL);
 	pthread_cond_init(&rck.stop_cv, NULL);
 	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
-	sigwait(&set, &sig);
+	/* SIGHUP: open the log file again (it was rotated); else stop. */
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		if (tx_log_reopen(&err) != TX_OK)
+			tx_log(TX_LOG_ERROR, "SIGHUP: %s (logging on to the old"
+			       " file)", err.msg);
+		else
+			tx_log(TX_LOG_INFO, "SIGHUP: log file opened again");
+	}
 	tx_log(TX_LOG_INFO, "signal %d: finishing requests in flight, stopping", sig);
 	if (rck_started) {
 		pthread_mutex_lock(&rck.lock);
@@ -428,10 +484,23 @@ static int check_run(const struct cli_args *a)
 			printf("identity.key: ok (ed25519:%.16s...)\n", hex);
 		crypto_identity_free(id);
 	}
-	if (cert_fp(dir, fp, &err) != TX_OK)
+	if (cert_fp(dir, fp, &err) != TX_OK) {
 		bad = cli_fail("%s", err.msg);
-	else
-		printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
+	} else {
+		char *pem = NULL;
+		size_t len = 0;
+		int warned = 0;
+		tx_path_join(path, sizeof(path), dir, "tls/cert.pem");
+		if (tx_read_file(path, 1 << 20, &pem, &len, &err) != TX_OK)
+			bad = cli_fail("%s", err.msg);
+		else if (cli_cert_expiry_check(pem, len, path,
+					       tx_time_now_us() / 1000000,
+					       &warned) != 0)
+			bad = 1;
+		else
+			printf("tls/cert.pem: ok (sha256:%.16s...)\n", fp);
+		free(pem);
+	}
 	tx_path_join(path, sizeof(path), dir, "tls/key.pem");
 	if (access(path, R_OK) != 0)
 		bad = cli_fail("%s: %s", path, strerror(errno));

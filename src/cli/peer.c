@@ -20,17 +20,56 @@ static const struct cli_opt json_opt[] = {
 	{ NULL },
 };
 
+/* Whether the host of an https:// URL is a listen-anywhere address
+ * (0.0.0.0, ::, [::]), which no partner can reach. */
+static int wildcard_url(const char *url)
+{
+	const char *h = strncmp(url, "https://", 8) == 0 ? url + 8 : url;
+	size_t n = strcspn(h, "/");
+	char host[64];
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+		if (close)
+			close[1] = '\0';
+	} else if (strchr(host, ':') == strrchr(host, ':') && strchr(host, ':')) {
+		*strchr(host, ':') = '\0';
+	}
+	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0 ||
+	       strcmp(host, "::") == 0 || strcmp(host, "[0:0:0:0:0:0:0:0]") == 0;
+}
+
 static int export_run(const struct cli_args *a)
 {
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_fed *fed = NULL;
 	json_t *card = NULL;
+	const char *url = cli_opt(a, "url");
+	char pub[sizeof(cfg.public_url) + 80];
 
 	if (cli_open_node(a->dir, &cfg, NULL) != 0)
 		return 1;
+	/* The address partners reach: --url, else public_url, else listen. */
+	if (url == NULL && cfg.public_url[0] != '\0') {
+		snprintf(pub, sizeof(pub), "%s/%s/", cfg.public_url, cfg.api_root);
+		url = pub;
+	}
+	if (url != NULL ? wildcard_url(url) :
+	    (strcmp(cfg.listen_host, "0.0.0.0") == 0 ||
+	     strcmp(cfg.listen_host, "::") == 0))
+		return cli_fail("peer export: the card's URL would be %s%s, an"
+				" address for listening on every interface that no"
+				" partner can reach: set public_url in node.json to"
+				" the address partners use (\"https://HOST:PORT\"),"
+				" or give --url", url ? url : cfg.listen_host,
+				url ? "" : " (listen_host)");
 	if (fed_open(a->dir, &cfg, &fed, &err) != TX_OK ||
-	    fed_card_export(fed, cli_opt(a, "url"), &card, &err) != TX_OK) {
+	    fed_card_export(fed, url, &card, &err) != TX_OK) {
 		fed_close(fed);
 		return cli_fail("%s", err.msg);
 	}

@@ -5,12 +5,14 @@
  * every setting and names the first bad one. Unknown keys are refused so
  * that a typo never silently falls back to a default.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/core.h"
 
@@ -96,6 +98,14 @@ static const struct setting settings[] = {
 	    " more are refused with 503"),
 	INT(landlock, 0, 1, 1, "serve: limit the process's file access to the"
 	    " node's folder and system files with Landlock (0: off)"),
+	STR(log_format, 1, "text", "log lines as \"text\", \"logfmt\" or"
+	    " \"json\" (JSON lines)"),
+	STR(log_output, 1, "stderr", "where serve logs: \"stderr\", \"syslog\""
+	    " or a file (relative to the node's folder; reopened on SIGHUP)"),
+	INT(log_requests, 0, 1, 1, "serve: one log line per request answered"
+	    " (0: off)"),
+	STR(metrics_allow, 0, "", "addresses and CIDR blocks, comma-separated,"
+	    " that may GET /metrics without an account (admins always may)"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -165,6 +175,109 @@ static tx_err check_public_url(char *url, struct tx_error *err)
 	return TX_OK;
 }
 
+/* One entry of an address list: "ADDR" or "ADDR/BITS" into a family,
+ * 16 bytes and a prefix length. 0, or -1 when it is neither. */
+static int parse_cidr(const char *s, size_t n, int *family,
+		      unsigned char addr[16], int *bits)
+{
+	char buf[64], *slash;
+	int64_t b;
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return -1;
+	*bits = *family == AF_INET ? 32 : 128;
+	if (slash != NULL) {
+		if (tx_parse_int64(slash, 0, *bits, &b) != TX_OK)
+			return -1;
+		*bits = (int)b;
+	}
+	return 0;
+}
+
+static int prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
+{
+	int whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, (size_t)whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[whole] ^ b[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+int tx_config_addr_allowed(const char *list, const char *addr)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						  0xff, 0xff };
+	unsigned char have[16], want[16];
+	int family, fam, bits;
+	const char *p = list;
+
+	if (addr == NULL || list == NULL ||
+	    strchr(addr, '/') != NULL || /* an address, not a block */
+	    parse_cidr(addr, strlen(addr), &family, have, &bits) != 0)
+		return 0;
+	if (family == AF_INET6 && memcmp(have, mapped, 12) == 0) {
+		memmove(have, have + 12, 4);
+		memset(have + 4, 0, 12);
+		family = AF_INET;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (parse_cidr(p, n, &fam, want, &bits) == 0 && fam == family &&
+		    prefix_equal(have, want, bits))
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* log_format is one of its three; every entry of metrics_allow parses. */
+static tx_err check_ops(const struct tx_config *cfg, struct tx_error *err)
+{
+	const char *p = cfg->metrics_allow;
+	unsigned char a[16];
+	int fam, bits;
+
+	if (strcmp(cfg->log_format, "text") != 0 &&
+	    strcmp(cfg->log_format, "logfmt") != 0 &&
+	    strcmp(cfg->log_format, "json") != 0)
+		return tx_error_set(err, TX_ERR_INVALID, "node.json: log_format:"
+				    " \"%s\" must be \"text\", \"logfmt\" or"
+				    " \"json\"", cfg->log_format);
+	while (*p) {
+		size_t n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, ",");
+		if (parse_cidr(p, n, &fam, a, &bits) != 0)
+			return tx_error_set(err, TX_ERR_INVALID, "node.json:"
+					    " metrics_allow: \"%.*s\" is not an"
+					    " address or ADDRESS/BITS", (int)n, p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return TX_OK;
+}
+
 int tx_party_valid(const char *p)
 {
 	size_t n = p ? strnlen(p, 8) : 0;
@@ -221,6 +334,8 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 	rc = check_party(cfg->party, err);
 	if (rc == TX_OK)
 		rc = check_public_url(cfg->public_url, err);
+	if (rc == TX_OK)
+		rc = check_ops(cfg, err);
 	if (rc == TX_OK && cfg->page_default > cfg->page_max)
 		rc = tx_error_set(err, TX_ERR_INVALID,
 				  "node.json: page_default: larger than page_max");

@@ -162,6 +162,31 @@ void tx_log_flush(void);
  * cut with "..." when it does not fit. Returns out.
  */
 const char *tx_log_escape(const void *s, size_t len, char *out, size_t outsz);
+/*
+ * How and where lines go: format "text" (TIME LEVEL MESSAGE), "logfmt"
+ * (time=... level=... msg="...") or "json" (one JSON object a line);
+ * output "stderr", "syslog" (facility daemon) or a file path, opened for
+ * appending (made 0600). TX_ERR_INVALID for an unknown format, TX_ERR_IO
+ * when the file cannot be opened (the output stays as it was).
+ */
+tx_err tx_log_setup(const char *format, const char *output,
+		    struct tx_error *err);
+/* Open the log file again (after it was moved away: log rotation); the
+ * old one stays in use when that fails. Nothing for stderr or syslog. */
+tx_err tx_log_reopen(struct tx_error *err);
+/* One request answered, for its log line. Strings are borrowed, may be
+ * NULL ("-"), and are escaped when written: they come from outside. */
+struct tx_log_request {
+	const char *addr;      /* the client's address */
+	const char *user;      /* its account ("peer-UK" for a partner) */
+	const char *method;
+	const char *path;      /* without the query */
+	unsigned status;
+	int64_t bytes;         /* of the answer's body (-1: streamed) */
+	int64_t duration_us;
+};
+/* Log one request line at TX_LOG_INFO; never rate-limited. */
+void tx_log_request(const struct tx_log_request *r);
 
 /* ---- small helpers (core/util.c) ---- */
 
@@ -337,6 +362,13 @@ struct tx_config {
 	int64_t auth_forget_s;
 	int64_t auth_verify_max;
 	int64_t landlock;                /* serve: limit file access (1) or not */
+	/* Operations (docs/operations.md): the log's form and place, one
+	 * line per request or not, and who may read /metrics without an
+	 * admin account. */
+	char log_format[16];             /* "text", "logfmt" or "json" */
+	char log_output[512];            /* "stderr", "syslog" or a file */
+	int64_t log_requests;            /* one line per request (1) or not */
+	char metrics_allow[512];         /* addresses / CIDR, comma-separated */
 };
 
 /* Fill cfg with the defaults of every setting. */
@@ -350,6 +382,12 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 /* Write cfg to DIR/node.json (mode 0600), atomically. */
 tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 		      struct tx_error *err);
+/*
+ * Whether the address addr (IPv4 or IPv6 text; NULL: no) is in list, a
+ * comma-separated list of addresses and CIDR blocks ("10.0.0.5,
+ * 192.0.2.0/24, ::1"); an IPv4-mapped IPv6 address counts as IPv4.
+ */
+int tx_config_addr_allowed(const char *list, const char *addr);
 /* Parse "HOST:PORT", "[V6]:PORT" or "PORT" into cfg's listen fields. */
 tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
 			    struct tx_error *err);

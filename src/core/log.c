@@ -15,10 +15,22 @@
  * send escape sequences to an operator's terminal. tx_log_escape does the
  * same to one piece of outside text, and also its quotes and backslashes,
  * for a message that quotes it.
+ *
+ * Form and place (tx_log_setup, from node.json's log_format and
+ * log_output): plain text, logfmt or JSON lines; stderr, a file (opened
+ * again by tx_log_reopen, on SIGHUP, after rotation) or syslog. A
+ * request's line (tx_log_request) has fixed fields: time, client
+ * address, account, method, path, status, bytes, duration. It never
+ * holds a header, a query string or a body: no password, token or
+ * object content reaches the log through it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "core/core.h"
 
@@ -42,6 +54,112 @@ static struct repeat repeats[REPEAT_SLOTS];
 static int64_t repeat_max = 10;
 static int64_t repeat_interval_us = 60LL * 1000000;
 
+enum out_kind { OUT_STDERR, OUT_FILE, OUT_SYSLOG };
+enum fmt_kind { FMT_TEXT, FMT_LOGFMT, FMT_JSON };
+static enum out_kind out_kind = OUT_STDERR;
+static enum fmt_kind fmt_kind = FMT_TEXT;
+static FILE *out_file;                  /* OUT_FILE: owned */
+static char out_path[1024];
+
+/* Write one finished line (no newline) where lines go. Called with
+ * log_lock held. */
+static void emit(enum tx_log_level level, const char *line)
+{
+	static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+
+	switch (out_kind) {
+	case OUT_SYSLOG:
+		syslog(prio[level], "%s", line);
+		break;
+	case OUT_FILE:
+		if (out_file != NULL) {
+			fprintf(out_file, "%s\n", line);
+			fflush(out_file);
+			break;
+		}
+		/* fall through */
+	default:
+		fprintf(stderr, "%s\n", line);
+	}
+}
+
+/* Open path for appending, private. NULL (errno set) on failure. */
+static FILE *open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL)
+		close(fd);
+	return f;
+}
+
+tx_err tx_log_setup(const char *format, const char *output,
+		    struct tx_error *err)
+{
+	enum fmt_kind fk;
+	FILE *f = NULL;
+
+	if (format == NULL || strcmp(format, "text") == 0)
+		fk = FMT_TEXT;
+	else if (strcmp(format, "logfmt") == 0)
+		fk = FMT_LOGFMT;
+	else if (strcmp(format, "json") == 0)
+		fk = FMT_JSON;
+	else
+		return tx_error_set(err, TX_ERR_INVALID, "log_format: \"%s\" must be"
+				    " \"text\", \"logfmt\" or \"json\"", format);
+	if (output != NULL && strcmp(output, "stderr") != 0 &&
+	    strcmp(output, "syslog") != 0) {
+		if (strlen(output) >= sizeof(out_path))
+			return tx_error_set(err, TX_ERR_TOOBIG, "log_output: path"
+					    " too long");
+		if ((f = open_log(output)) == NULL)
+			return tx_error_set(err, TX_ERR_IO, "log_output: %s: %s",
+					    output, strerror(errno));
+	}
+	pthread_mutex_lock(&log_lock);
+	fmt_kind = fk;
+	if (out_file != NULL)
+		fclose(out_file);
+	out_file = NULL;
+	if (f != NULL) {
+		out_kind = OUT_FILE;
+		out_file = f;
+		snprintf(out_path, sizeof(out_path), "%s", output);
+	} else if (output != NULL && strcmp(output, "syslog") == 0) {
+		out_kind = OUT_SYSLOG;
+		openlog("trilex", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	} else {
+		out_kind = OUT_STDERR;
+	}
+	pthread_mutex_unlock(&log_lock);
+	return TX_OK;
+}
+
+tx_err tx_log_reopen(struct tx_error *err)
+{
+	FILE *f;
+
+	pthread_mutex_lock(&log_lock);
+	if (out_kind != OUT_FILE) {
+		pthread_mutex_unlock(&log_lock);
+		return TX_OK;
+	}
+	if ((f = open_log(out_path)) == NULL) {
+		pthread_mutex_unlock(&log_lock);
+		return tx_error_set(err, TX_ERR_IO, "log_output: %s: %s", out_path,
+				    strerror(errno));
+	}
+	if (out_file != NULL)
+		fclose(out_file);
+	out_file = f;
+	pthread_mutex_unlock(&log_lock);
+	return TX_OK;
+}
+
 void tx_log_set_level(enum tx_log_level level)
 {
 	min_level = level;
@@ -57,17 +175,48 @@ void tx_log_set_repeat(int64_t max_lines, int64_t interval_s)
 	pthread_mutex_unlock(&log_lock);
 }
 
+static void escape(const unsigned char *s, size_t len, int quotes, char *out,
+		   size_t outsz);
+
+/* Write a line of level with message msg (raw: len bytes, escaped here
+ * for the format) at ts. Called with log_lock held. */
+static void put_line(enum tx_log_level level, const char *ts, const char *msg,
+		     size_t len)
+{
+	char esc[LOG_LINE_MAX], line[LOG_LINE_MAX + 128];
+
+	switch (fmt_kind) {
+	case FMT_LOGFMT:
+		escape((const unsigned char *)msg, len, 1, esc, sizeof(esc));
+		snprintf(line, sizeof(line), "time=%s level=%s msg=\"%s\"", ts,
+			 names[level], esc);
+		break;
+	case FMT_JSON:
+		escape((const unsigned char *)msg, len, 2, esc, sizeof(esc));
+		snprintf(line, sizeof(line), "{\"time\":\"%s\",\"level\":\"%s\","
+			 "\"msg\":\"%s\"}", ts, names[level], esc);
+		break;
+	default:
+		escape((const unsigned char *)msg, len, 0, esc, sizeof(esc));
+		snprintf(line, sizeof(line), "%s %s %s", ts, names[level], esc);
+	}
+	emit(level, line);
+}
+
 /* Tell how many lines of slot r were left out, and free the slot.
  * Called with log_lock held. */
 static void repeat_end(struct repeat *r, int64_t now)
 {
-	char ts[TX_TIME_BUF];
+	char ts[TX_TIME_BUF], msg[LOG_LINE_MAX];
+	int n;
 
 	if (r->n > repeat_max) {
 		tx_time_format_ms(now, ts);
-		fprintf(stderr, "%s %s %lld similar lines suppressed (\"%s\")\n",
-			ts, names[r->level], (long long)(r->n - repeat_max),
-			r->fmt);
+		n = snprintf(msg, sizeof(msg), "%lld similar lines suppressed"
+			     " (\"%s\")", (long long)(r->n - repeat_max), r->fmt);
+		if (n > 0)
+			put_line(r->level, ts, msg, (size_t)n < sizeof(msg) ?
+				 (size_t)n : sizeof(msg) - 1);
 	}
 	r->fmt = NULL;
 	r->n = 0;
@@ -103,12 +252,20 @@ static int repeat_admit(enum tx_log_level level, const char *fmt, int64_t now)
 	return ++slot->n <= repeat_max;
 }
 
-/* The escape of byte c (quotes: whether " and \ are escaped too) into e;
- * returns its length (1 when c stays as it is). */
-static size_t escape_byte(unsigned char c, int quotes, char e[5])
+/* The escape of byte c (quotes: whether " and \ are escaped too; 2: as
+ * in a JSON string, \u00XX) into e; returns its length (1 when c stays
+ * as it is). */
+static size_t escape_byte(unsigned char c, int quotes, char e[7])
 {
 	static const char hx[] = "0123456789abcdef";
 
+	if (quotes == 2 && (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\r' &&
+	    c != '\t') {
+		memcpy(e, "\\u00", 4);
+		e[4] = hx[c >> 4];
+		e[5] = hx[c & 15];
+		return 6;
+	}
 	switch (c) {
 	case '\n': memcpy(e, "\\n", 2); return 2;
 	case '\r': memcpy(e, "\\r", 2); return 2;
@@ -137,7 +294,7 @@ static void escape(const unsigned char *s, size_t len, int quotes, char *out,
 		   size_t outsz)
 {
 	size_t o = 0, total = 0, room;
-	char e[5];
+	char e[7];
 
 	for (size_t i = 0; i < len && total < outsz; i++)
 		total += escape_byte(s[i], quotes, e);
@@ -170,7 +327,7 @@ const char *tx_log_escape(const void *s, size_t len, char *out, size_t outsz)
 
 void tx_log(enum tx_log_level level, const char *fmt, ...)
 {
-	char ts[TX_TIME_BUF], msg[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	char ts[TX_TIME_BUF], msg[LOG_LINE_MAX];
 	int64_t now;
 	va_list ap;
 	int n;
@@ -184,13 +341,69 @@ void tx_log(enum tx_log_level level, const char *fmt, ...)
 		va_start(ap, fmt);
 		n = vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
-		if (n >= 0) {
-			escape((const unsigned char *)msg,
-			       (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
-			       0, line, sizeof(line));
-			fprintf(stderr, "%s %s %s\n", ts, names[level], line);
-		}
+		if (n >= 0)
+			put_line(level, ts, msg, (size_t)n < sizeof(msg) ?
+				 (size_t)n : sizeof(msg) - 1);
 	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* A logfmt value: as it is when it needs no quotes, else quoted with
+ * quotes, backslashes and control bytes escaped. */
+static void logfmt_value(const char *v, char *out, size_t outsz)
+{
+	char esc[1024];
+	size_t n;
+
+	if (v == NULL || *v == '\0') {
+		snprintf(out, outsz, "-");
+		return;
+	}
+	n = strlen(v);
+	escape((const unsigned char *)v, n, 1, esc, sizeof(esc));
+	if (strcmp(esc, v) == 0 && strcspn(v, " =\"") == n)
+		snprintf(out, outsz, "%s", esc);
+	else
+		snprintf(out, outsz, "\"%s\"", esc);
+}
+
+void tx_log_request(const struct tx_log_request *r)
+{
+	char ts[TX_TIME_BUF], line[LOG_LINE_MAX + 128];
+	char addr[128], user[160], method[64], path[1100];
+	const char *m = r->method ? r->method : "-";
+	const char *u = r->user && r->user[0] ? r->user : "-";
+	double ms = (double)r->duration_us / 1000.0;
+
+	if (TX_LOG_INFO < min_level)
+		return;
+	tx_time_format_ms(tx_time_now_us(), ts);
+	if (fmt_kind == FMT_JSON) {
+		escape((const unsigned char *)(r->addr ? r->addr : "-"),
+		       strlen(r->addr ? r->addr : "-"), 2, addr, sizeof(addr));
+		escape((const unsigned char *)u, strlen(u), 2, user, sizeof(user));
+		escape((const unsigned char *)m, strlen(m), 2, method, sizeof(method));
+		escape((const unsigned char *)(r->path ? r->path : "-"),
+		       strlen(r->path ? r->path : "-"), 2, path, sizeof(path));
+		snprintf(line, sizeof(line), "{\"time\":\"%s\",\"level\":\"info\","
+			 "\"msg\":\"request\",\"addr\":\"%s\",\"user\":\"%s\","
+			 "\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,"
+			 "\"bytes\":%lld,\"duration_ms\":%.3f}", ts, addr, user,
+			 method, path, r->status, (long long)r->bytes, ms);
+	} else {
+		logfmt_value(r->addr, addr, sizeof(addr));
+		logfmt_value(u, user, sizeof(user));
+		logfmt_value(m, method, sizeof(method));
+		logfmt_value(r->path, path, sizeof(path));
+		snprintf(line, sizeof(line), "%s%s%s%s%s addr=%s user=%s method=%s"
+			 " path=%s status=%u bytes=%lld duration_ms=%.3f",
+			 fmt_kind == FMT_LOGFMT ? "time=" : "", ts,
+			 fmt_kind == FMT_LOGFMT ? " level=" : " ", names[TX_LOG_INFO],
+			 fmt_kind == FMT_LOGFMT ? " msg=request" : " request", addr,
+			 user, method, path, r->status, (long long)r->bytes, ms);
+	}
+	pthread_mutex_lock(&log_lock);
+	emit(TX_LOG_INFO, line);
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -203,5 +416,7 @@ void tx_log_flush(void)
 		if (repeats[i].fmt != NULL)
 			repeat_end(&repeats[i], now);
 	fflush(stderr);
+	if (out_file != NULL)
+		fflush(out_file);
 	pthread_mutex_unlock(&log_lock);
 }

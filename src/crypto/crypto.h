@@ -119,6 +119,39 @@ tx_err crypto_tls_create(const char *cert_path, const char *key_path,
 			 const char *host, const char *common_name,
 			 char fp_hex[CRYPTO_FP_BUF], struct tx_error *err);
 
+/*
+ * The same for n_hosts names (DNS names or addresses) beside the
+ * loopbacks; with key_in (key_in_len bytes of PEM, borrowed) the
+ * certificate is made for that key (written to key_path again), else for
+ * a new one. Neither path may exist (TX_ERR_EXISTS).
+ */
+tx_err crypto_tls_create_for(const char *cert_path, const char *key_path,
+			     const char *const *hosts, size_t n_hosts,
+			     const char *common_name, const char *key_in,
+			     size_t key_in_len, char fp_hex[CRYPTO_FP_BUF],
+			     struct tx_error *err);
+
+#define CRYPTO_CERT_NAMES_MAX 32
+#define CRYPTO_CERT_NAME_MAX 256
+
+/* What a certificate says: validity (unix seconds), subjectAltName DNS
+ * names and addresses (as text; the first CRYPTO_CERT_NAMES_MAX), and its
+ * SHA-256 fingerprint. */
+struct crypto_cert_info {
+	int64_t not_before, not_after;
+	char names[CRYPTO_CERT_NAMES_MAX][CRYPTO_CERT_NAME_MAX];
+	size_t n_names;
+	char fp[CRYPTO_FP_BUF];
+};
+/* Read the first certificate of a PEM buffer. TX_ERR_INVALID if none. */
+tx_err crypto_cert_info(const char *pem, size_t len, struct crypto_cert_info *ci,
+			struct tx_error *err);
+/* TX_OK when key_pem is the private key of cert_pem (both PEM), else
+ * TX_ERR_CRYPTO saying so. */
+tx_err crypto_tls_check_pair(const char *cert_pem, size_t cert_len,
+			     const char *key_pem, size_t key_len,
+			     struct tx_error *err);
+
 /* SHA-256 fingerprint (hex) of the first certificate in a PEM buffer. */
 tx_err crypto_cert_fingerprint(const char *pem, size_t len,
 			       char fp_hex[CRYPTO_FP_BUF], struct tx_error *err);

@@ -73,48 +73,53 @@ static tx_err gnutls_fail(struct tx_error *err, const char *what, int ret)
 			    gnutls_strerror(ret));
 }
 
-/* Add the SAN entries: host (if any, unless a loopback name) + loopbacks. */
-static tx_err set_alt_names(gnutls_x509_crt_t crt, const char *host,
-			    struct tx_error *err)
+/* Add one SAN entry for host, unless a loopback or unspecified address or
+ * "localhost" (always added after). */
+static tx_err add_alt_name(gnutls_x509_crt_t crt, const char *host,
+			   struct tx_error *err)
 {
+	static const unsigned char any6[16];
 	unsigned char addr[16];
+	int ret = 0;
+
+	if (host == NULL || *host == '\0')
+		return TX_OK;
+	if (inet_pton(AF_INET, host, addr) == 1) {
+		/* 0.0.0.0 is a listen-anywhere address, not a name. */
+		if (memcmp(addr, loop4, 4) != 0 && memcmp(addr, "\0\0\0\0", 4) != 0)
+			ret = gnutls_x509_crt_set_subject_alt_name(
+				crt, GNUTLS_SAN_IPADDRESS, addr, 4,
+				GNUTLS_FSAN_APPEND);
+	} else if (inet_pton(AF_INET6, host, addr) == 1) {
+		if (memcmp(addr, loop6, 16) != 0 && memcmp(addr, any6, 16) != 0)
+			ret = gnutls_x509_crt_set_subject_alt_name(
+				crt, GNUTLS_SAN_IPADDRESS, addr, 16,
+				GNUTLS_FSAN_APPEND);
+	} else if (!dns_name_ok(host)) {
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "TLS certificate: host '%.*s' is neither "
+				    "an IP address nor a DNS name",
+				    DNS_NAME_MAX, host);
+	} else if (strcasecmp(host, "localhost") != 0) {
+		ret = gnutls_x509_crt_set_subject_alt_name(
+			crt, GNUTLS_SAN_DNSNAME, host, (unsigned)strlen(host),
+			GNUTLS_FSAN_APPEND);
+	}
+	if (ret < 0)
+		return gnutls_fail(err, "subjectAltName", ret);
+	return TX_OK;
+}
+
+/* Add the SAN entries: the hosts + loopbacks. */
+static tx_err set_alt_names(gnutls_x509_crt_t crt, const char *const *hosts,
+			    size_t n_hosts, struct tx_error *err)
+{
+	tx_err rc;
 	int ret;
 
-	if (host != NULL && *host != '\0') {
-		if (inet_pton(AF_INET, host, addr) == 1) {
-			/* 0.0.0.0 is a listen-anywhere address, not a name. */
-			if (memcmp(addr, loop4, 4) != 0 &&
-			    memcmp(addr, "\0\0\0\0", 4) != 0) {
-				ret = gnutls_x509_crt_set_subject_alt_name(
-					crt, GNUTLS_SAN_IPADDRESS, addr, 4,
-					GNUTLS_FSAN_APPEND);
-				if (ret < 0)
-					return gnutls_fail(err, "subjectAltName", ret);
-			}
-		} else if (inet_pton(AF_INET6, host, addr) == 1) {
-			static const unsigned char any6[16];
-
-			if (memcmp(addr, loop6, 16) != 0 &&
-			    memcmp(addr, any6, 16) != 0) {
-				ret = gnutls_x509_crt_set_subject_alt_name(
-					crt, GNUTLS_SAN_IPADDRESS, addr, 16,
-					GNUTLS_FSAN_APPEND);
-				if (ret < 0)
-					return gnutls_fail(err, "subjectAltName", ret);
-			}
-		} else if (!dns_name_ok(host)) {
-			return tx_error_set(err, TX_ERR_INVALID,
-					    "TLS certificate: host '%.*s' is neither "
-					    "an IP address nor a DNS name",
-					    DNS_NAME_MAX, host);
-		} else if (strcasecmp(host, "localhost") != 0) {
-			ret = gnutls_x509_crt_set_subject_alt_name(
-				crt, GNUTLS_SAN_DNSNAME, host,
-				(unsigned)strlen(host), GNUTLS_FSAN_APPEND);
-			if (ret < 0)
-				return gnutls_fail(err, "subjectAltName", ret);
-		}
-	}
+	for (size_t i = 0; i < n_hosts; i++)
+		if ((rc = add_alt_name(crt, hosts[i], err)) != TX_OK)
+			return rc;
 	ret = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS,
 						   loop4, 4, GNUTLS_FSAN_APPEND);
 	if (ret >= 0)
@@ -164,6 +169,18 @@ tx_err crypto_tls_create(const char *cert_path, const char *key_path,
 			 const char *host, const char *common_name,
 			 char fp_hex[CRYPTO_FP_BUF], struct tx_error *err)
 {
+	const char *hosts[1] = { host };
+
+	return crypto_tls_create_for(cert_path, key_path, hosts, host ? 1 : 0,
+				     common_name, NULL, 0, fp_hex, err);
+}
+
+tx_err crypto_tls_create_for(const char *cert_path, const char *key_path,
+			     const char *const *hosts, size_t n_hosts,
+			     const char *common_name, const char *key_in,
+			     size_t key_in_len, char fp_hex[CRYPTO_FP_BUF],
+			     struct tx_error *err)
+{
 	gnutls_x509_privkey_t xkey = NULL; /* owned until handed to pkey */
 	gnutls_privkey_t pkey = NULL;      /* owned */
 	gnutls_x509_crt_t crt = NULL;      /* owned */
@@ -202,10 +219,21 @@ tx_err crypto_tls_create(const char *cert_path, const char *key_path,
 		goto out;
 	}
 
-	if ((ret = gnutls_x509_privkey_init(&xkey)) < 0 ||
-	    (ret = gnutls_x509_privkey_generate(
-		     xkey, GNUTLS_PK_ECDSA,
-		     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0) {
+	if (key_in != NULL) {
+		gnutls_datum_t d = { (unsigned char *)(uintptr_t)key_in,
+				     (unsigned)key_in_len };
+		if (key_in_len > UINT_MAX ||
+		    (ret = gnutls_x509_privkey_init(&xkey)) < 0 ||
+		    (ret = gnutls_x509_privkey_import(xkey, &d,
+						      GNUTLS_X509_FMT_PEM)) < 0) {
+			rc = tx_error_set(err, TX_ERR_CRYPTO, "TLS key: not a PEM"
+					  " private key GnuTLS can read");
+			goto out;
+		}
+	} else if ((ret = gnutls_x509_privkey_init(&xkey)) < 0 ||
+		   (ret = gnutls_x509_privkey_generate(
+			    xkey, GNUTLS_PK_ECDSA,
+			    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0) {
 		rc = gnutls_fail(err, "key generation", ret);
 		goto out;
 	}
@@ -258,7 +286,7 @@ tx_err crypto_tls_create(const char *cert_path, const char *key_path,
 		rc = gnutls_fail(err, "extensions", ret);
 		goto out;
 	}
-	if ((rc = set_alt_names(crt, host, err)) != TX_OK)
+	if ((rc = set_alt_names(crt, hosts, n_hosts, err)) != TX_OK)
 		goto out;
 	if ((ret = gnutls_x509_crt_get_key_id(crt, 0, key_id, &key_id_len)) < 0 ||
 	    (ret = gnutls_x509_crt_set_subject_key_id(crt, key_id,
@@ -356,5 +384,95 @@ tx_err crypto_cert_fingerprint(const char *pem, size_t len,
 out:
 	if (crt != NULL)
 		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+/* Import the first certificate of a PEM buffer into *crt (caller frees). */
+static tx_err import_cert(const char *pem, size_t len, gnutls_x509_crt_t *crt,
+			  struct tx_error *err)
+{
+	gnutls_datum_t d;
+	int ret;
+
+	*crt = NULL;
+	if (pem == NULL || len == 0 || len > UINT_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "certificate: empty or"
+				    " too large");
+	if ((ret = gnutls_x509_crt_init(crt)) < 0)
+		return gnutls_fail(err, "init", ret);
+	d.data = (unsigned char *)(uintptr_t)pem;
+	d.size = (unsigned)len;
+	if ((ret = gnutls_x509_crt_import(*crt, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		gnutls_x509_crt_deinit(*crt);
+		*crt = NULL;
+		return tx_error_set(err, TX_ERR_INVALID, "certificate: not a PEM"
+				    " X.509 certificate: %s", gnutls_strerror(ret));
+	}
+	return TX_OK;
+}
+
+tx_err crypto_cert_info(const char *pem, size_t len, struct crypto_cert_info *ci,
+			struct tx_error *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	tx_err rc;
+
+	memset(ci, 0, sizeof(*ci));
+	if ((rc = crypto_init()) != TX_OK)
+		return tx_error_set(err, rc, "certificate: crypto library init failed");
+	if ((rc = import_cert(pem, len, &crt, err)) != TX_OK)
+		return rc;
+	ci->not_before = (int64_t)gnutls_x509_crt_get_activation_time(crt);
+	ci->not_after = (int64_t)gnutls_x509_crt_get_expiration_time(crt);
+	for (unsigned i = 0; ci->n_names < CRYPTO_CERT_NAMES_MAX; i++) {
+		char buf[CRYPTO_CERT_NAME_MAX];
+		size_t n = sizeof(buf);
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &n, NULL);
+		char *out = ci->names[ci->n_names];
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type == GNUTLS_SAN_DNSNAME && n < sizeof(buf)) {
+			buf[n] = '\0';
+			snprintf(out, CRYPTO_CERT_NAME_MAX, "%s", buf);
+		} else if (type == GNUTLS_SAN_IPADDRESS && (n == 4 || n == 16)) {
+			if (inet_ntop(n == 4 ? AF_INET : AF_INET6, buf, out,
+				      CRYPTO_CERT_NAME_MAX) == NULL)
+				continue;
+		} else {
+			continue;
+		}
+		ci->n_names++;
+	}
+	rc = fingerprint_of(crt, ci->fp, err);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+tx_err crypto_tls_check_pair(const char *cert_pem, size_t cert_len,
+			     const char *key_pem, size_t key_len,
+			     struct tx_error *err)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_datum_t c, k;
+	tx_err rc = TX_OK;
+	int ret;
+
+	if ((rc = crypto_init()) != TX_OK)
+		return tx_error_set(err, rc, "TLS: crypto library init failed");
+	if (cert_len > UINT_MAX || key_len > UINT_MAX)
+		return tx_error_set(err, TX_ERR_TOOBIG, "TLS: file too large");
+	c.data = (unsigned char *)(uintptr_t)cert_pem;
+	c.size = (unsigned)cert_len;
+	k.data = (unsigned char *)(uintptr_t)key_pem;
+	k.size = (unsigned)key_len;
+	if ((ret = gnutls_certificate_allocate_credentials(&cred)) < 0)
+		return gnutls_fail(err, "credentials", ret);
+	/* GnuTLS checks that the key is the certificate's own. */
+	if ((ret = gnutls_certificate_set_x509_key_mem(cred, &c, &k,
+						       GNUTLS_X509_FMT_PEM)) < 0)
+		rc = tx_error_set(err, TX_ERR_CRYPTO, "the certificate and the key"
+				  " do not go together, or one is not PEM: %s",
+				  gnutls_strerror(ret));
+	gnutls_certificate_free_credentials(cred);
 	return rc;
 }

@@ -396,7 +396,9 @@ tx_err policy_registry_select(const policy_registry *reg, const char *version,
 		}
 	} else if (latest == NULL) {
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no policy on this node:"
-				    " propose one with `trilex policy propose`");
+				    " propose one with `trilex policy propose`, or"
+				    " assess under a policy file (--policy-file"
+				    " policies/trilateral-default.json)");
 	} else if (force == latest) {
 		use = latest;
 		standing->ratified = 1;

@@ -397,6 +397,31 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 	return run_write(st, s, NULL, "count");
 }
 
+tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
+			    int64_t *n, int64_t *first)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	*n = 0;
+	*first = 0;
+	if ((rc = db_prepare(st, "SELECT count(*), min(date_added) FROM objects"
+			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
+			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX,
+			     &s, NULL)))
+		return rc;
+	sqlite3_bind_int64(s, 1, c->date_added);
+	sqlite3_bind_int64(s, 2, c->rowid);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(s, 0);
+		*first = sqlite3_column_int64(s, 1);
+	} else {
+		rc = TX_ERR_DB;
+	}
+	db_done(st, s);
+	return rc;
+}
+
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err)

@@ -418,6 +418,13 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err);
+/*
+ * How many of the objects store_query_outgoing would give after c there
+ * are (*n), and the date_added of the first of them (*first, 0 when
+ * none): a partner's backlog and how far behind it is.
+ */
+tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
+			    int64_t *n, int64_t *first);
 /* The store's clock: the date_added of the last object stored, moved on
  * by deletes too (never back): a cheap "anything changed?" probe. */
 int64_t store_last_added(tx_store *st);

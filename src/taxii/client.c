@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "taxii/taxii.h"
 
@@ -32,6 +33,11 @@ tx_err taxii_client_request(const struct taxii_client *c, const char *method,
 	tx_buf_init(&b, max);
 	tx_buf_init(&url, 0);
 	tx_buf_init(&auth, 0);
+	if (strncasecmp(c->url, "https://", 8) != 0) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s: a node speaks HTTPS only:"
+				  " the URL must start with https://", c->url);
+		goto out;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (h = curl_easy_init()) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "cannot start libcurl");

@@ -10,7 +10,7 @@
 
 #include "pattern/pattern.h"
 #include "stix/stix.h"
-#include "taxii/taxii.h"
+#include "taxii/internal.h"
 
 /* Deeper than this, an object could not be signed (RFC 8785 form, capped
  * at 512 levels) and so could never leave the node: refused on the way in. */
@@ -39,26 +39,39 @@ static int too_deep(const json_t *v, int max)
 	return 0;
 }
 
-tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
+/* taxii_check_object, also saying why it refused (*why). */
+static tx_err check_object(const json_t *obj, enum taxii_reject *why,
+			   struct tx_error *err)
 {
 	const char *type = json_string_value(json_object_get(obj, "type"));
 	const char *pt = json_string_value(json_object_get(obj, "pattern_type"));
 	const json_t *pat = json_object_get(obj, "pattern");
 	tx_err rc;
 
+	*why = TAXII_REJECT_INVALID;
 	if ((rc = stix_validate(obj, err)) != TX_OK)
 		return rc;
-	if (too_deep(obj, NEST_MAX))
+	if (too_deep(obj, NEST_MAX)) {
+		*why = TAXII_REJECT_TOO_DEEP;
 		return tx_error_set(err, TX_ERR_INVALID, "nested deeper than %d"
 				    " levels", NEST_MAX);
+	}
 	/* The pattern of a STIX indicator must parse ("pattern: <why>"). */
 	if (type == NULL || strcmp(type, "indicator") != 0 || pt == NULL ||
 	    strcmp(pt, "stix") != 0 || !json_is_string(pat))
 		return TX_OK;
+	*why = TAXII_REJECT_PATTERN;
 	if ((rc = pattern_validate(json_string_value(pat), json_string_length(pat),
 				   err)) != TX_OK)
 		tx_error_prefix(err, "pattern");
 	return rc;
+}
+
+tx_err taxii_check_object(const json_t *obj, struct tx_error *err)
+{
+	enum taxii_reject why;
+
+	return check_object(obj, &why, err);
 }
 
 tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
@@ -167,12 +180,13 @@ static tx_err keep_one(struct kept *k, json_t *obj, int own, size_t i,
 	const char *id = json_string_value(json_object_get(obj, "id"));
 	struct store_item *it;
 	struct tx_error verr = { 0 };
+	enum taxii_reject why = TAXII_REJECT_NOT_OBJECT;
 	tx_err crc = TX_OK;
 
 	if (!json_is_object(obj)) {
 		verr.code = TX_ERR_INVALID;
 		snprintf(verr.msg, sizeof(verr.msg), "not a JSON object");
-	} else if ((crc = taxii_check_object(obj, &verr)) == TX_OK) {
+	} else if ((crc = check_object(obj, &why, &verr)) == TX_OK) {
 		if ((it = kept_add(k)) == NULL)
 			goto nomem;
 		it->id = id;
@@ -190,6 +204,7 @@ static tx_err keep_one(struct kept *k, json_t *obj, int own, size_t i,
 		return tx_error_set(err, crc, "objects[%zu]: %s", first_index + i,
 				    verr.msg);
 	}
+	metrics_reject(why);
 	if (k->listed >= k->listed_max) {
 		k->unlisted++;
 		if (own)

@@ -120,6 +120,28 @@ int memcap_hit(void);
  * NULL) the most the thread's values took over the start. */
 int memcap_end(int64_t *peak_bytes);
 
+/* ---- counters for GET /metrics (taxii/metrics.c) ---- */
+
+/* Why ingest refused an object. */
+enum taxii_reject {
+	TAXII_REJECT_NOT_OBJECT,   /* not a JSON object */
+	TAXII_REJECT_INVALID,      /* STIX 2.1 validation */
+	TAXII_REJECT_PATTERN,      /* an indicator's pattern does not parse */
+	TAXII_REJECT_TOO_DEEP,     /* nested past what can be signed */
+	TAXII_REJECT_N
+};
+
+/* The server's extension rows, for route labels (borrowed). */
+void metrics_init(const struct taxii_ext *exts, size_t n_exts);
+/* The route (an index of the counters) of a request's path. */
+int metrics_route(const char *url, const char *api_root);
+/* Count one answered request of route with status, taking duration_us. */
+void metrics_request(int route, unsigned status, int64_t duration_us);
+/* Count one object refused by ingest. */
+void metrics_reject(enum taxii_reject reason);
+/* An alert stream client came (+1) or went (-1). */
+void metrics_stream(int delta);
+
 /* ---- authentication (taxii/auth.c) ---- */
 
 /* The state of password checking of one server (settings, counts). */

@@ -88,7 +88,17 @@ struct conn_state {
 	int too_big;
 	int over_budget;        /* the budget ran out while it came */
 	int answered;
+	/* for the request's log line and counters (taxii/metrics.c) */
+	int64_t t0;             /* us: when its head came */
+	int route;
+	unsigned status;        /* 0: not answered */
+	int64_t bytes;          /* of the answer; -1: a stream */
+	char method[16];
+	char path[512];         /* cut to fit */
 };
+
+static void request_begin(tx_server *srv, struct conn_state *cs,
+			  const char *url, const char *method);
 
 static __thread tx_store *thread_store;
 
@@ -471,6 +481,7 @@ static void stream_free(void *cls)
 			break;
 		}
 	pthread_mutex_unlock(&srv->lock);
+	metrics_stream(-1);
 	tx_buf_free(&a->pending);
 	free(a);
 }
@@ -547,6 +558,7 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 	a->next = srv->streams;
 	srv->streams = a;
 	pthread_mutex_unlock(&srv->lock);
+	metrics_stream(1);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(conn, 200, r);
@@ -556,7 +568,8 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 
 /* ---- the request handler ---- */
 
-static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
+static enum MHD_Result send_reply(struct conn_state *cs,
+				  struct MHD_Connection *conn, struct reply *rp)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -574,6 +587,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
 		return MHD_NO;
 	}
 	rp->body = NULL;
+	cs->status = rp->status;
+	cs->bytes = (int64_t)rp->len;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				rp->content_type ? rp->content_type :
 				rp->plain_json ? "application/json" :
@@ -843,9 +858,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		tx_buf_init(&cs->body, (size_t)srv->cfg.max_content_length);
 		*con_cls = cs;
+		request_begin(srv, cs, url, method);
 		if (precheck(srv, conn, url, method, cs, &rp) != 0) {
 			cs->answered = 1;
-			return send_reply(conn, &rp);
+			return send_reply(cs, conn, &rp);
 		}
 		return MHD_YES;
 	}
@@ -863,13 +879,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	cs->answered = 1;
 	if (cs->over_budget) {
 		reply_busy(srv, &rp, -1);
-		return send_reply(conn, &rp);
+		return send_reply(cs, conn, &rp);
 	}
 	if (cs->too_big) {
 		reply_error(&rp, 413, "Request Entity Too Large",
 			    "the body is larger than max_content_length (%lld bytes)",
 			    (long long)srv->cfg.max_content_length);
-		return send_reply(conn, &rp);
+		return send_reply(cs, conn, &rp);
 	}
 	rq.conn = conn;
 	rq.method = method;
@@ -891,6 +907,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			reply_error(&rp, 403, "Forbidden", "the alert stream is for"
 				    " this node's users, not for partners");
 		} else if (strcmp(method, "GET") == 0) {
+			cs->status = 200;
+			cs->bytes = -1;
 			return stream_open(srv, conn, &cs->user);
 		} else {
 			reply_error(&rp, 405, "Method Not Allowed", "use GET");
@@ -902,7 +920,47 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	} else {
 		routes_dispatch(&rq, &rp);
 	}
-	return send_reply(conn, &rp);
+	return send_reply(cs, conn, &rp);
+}
+
+/* What the log line and counters of a request need, kept from its head
+ * (MHD does not give the path again when the request ends). */
+static void request_begin(tx_server *srv, struct conn_state *cs,
+			  const char *url, const char *method)
+{
+	cs->t0 = tx_time_now_us();
+	cs->route = metrics_route(url, srv->cfg.api_root);
+	snprintf(cs->method, sizeof(cs->method), "%s", method);
+	snprintf(cs->path, sizeof(cs->path), "%s", url);
+}
+
+/* Count an answered request and log its line (log_requests). */
+static void request_end(tx_server *srv, struct MHD_Connection *conn,
+			struct conn_state *cs)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct tx_log_request lr = { 0 };
+	char addr[INET6_ADDRSTRLEN + 8] = "-";
+	int64_t took = tx_time_now_us() - cs->t0;
+
+	if (cs->status == 0)
+		return; /* never answered (the client went away) */
+	metrics_request(cs->route, cs->status, took);
+	if (!srv->cfg.log_requests)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			    addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+	lr.addr = addr;
+	lr.user = cs->user.name;
+	lr.method = cs->method;
+	lr.path = cs->path;
+	lr.status = cs->status;
+	lr.bytes = cs->bytes;
+	lr.duration_us = took;
+	tx_log_request(&lr);
 }
 
 static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -911,6 +969,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_state *cs = *con_cls;
 
 	if (cs != NULL) {
+		request_end(cls, conn, cs);
 		tx_buf_free(&cs->body);
 		budget_give(cls, cs);
 		free(cs);
@@ -947,13 +1006,14 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 				return MHD_NO;
 			cs->answered = 1;
 			*con_cls = cs;
+			request_begin(srv, cs, url, method);
 			rp.plain_json = routes_is_ext(srv->exts, srv->n_exts, url);
 			reply_error(&rp, 503, "Service Unavailable", "this node's"
 				    " connections for clients are all taken; retry"
 				    " later");
 			reply_header(&rp, MHD_HTTP_HEADER_CONNECTION, "close");
 			reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-			return send_reply(conn, &rp);
+			return send_reply(cs, conn, &rp);
 		}
 		ret = handle(cls, conn, url, method, version, upload_data,
 			     upload_data_size, con_cls);
@@ -980,7 +1040,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	tx_log(TX_LOG_DEBUG, "http: %s", line);
+	/* A client speaking plain HTTP to this port fails the TLS handshake
+	 * at its first bytes, as GnuTLS puts it "received handshake message
+	 * out of context" or "unexpected packet": the hint is for the
+	 * operator, who sees only a refused connection otherwise. */
+	if (strstr(line, "handshake message out of context") != NULL ||
+	    strstr(line, "unexpected TLS packet") != NULL ||
+	    strstr(line, "unsupported version packet") != NULL)
+		tx_log(TX_LOG_INFO, "http: %s (a client speaking plain HTTP to"
+		       " this HTTPS port? it must use https://)", line);
+	else
+		tx_log(TX_LOG_DEBUG, "http: %s", line);
 }
 
 /* ---- start and stop ---- */
@@ -1023,6 +1093,7 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 	srv->cfg = *cfg;
 	srv->exts = exts;
 	srv->n_exts = n_exts;
+	metrics_init(exts, n_exts);
 	if (hooks)
 		srv->hooks = *hooks;
 	snprintf(srv->dir, sizeof(srv->dir), "%s", dir);

@@ -220,6 +220,14 @@ tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
 void taxii_texts_put(struct taxii_texts *t, size_t i, struct store_item *it);
 void taxii_texts_free(struct taxii_texts *t);
 
+/*
+ * The counters of this process's server in the Prometheus text format
+ * (version 0.0.4), appended to out: requests by route and status, their
+ * durations by route (histograms), objects refused by ingest by reason,
+ * alert stream clients. TX_ERR_TOOBIG past out's cap.
+ */
+tx_err taxii_metrics_text(struct tx_buf *out);
+
 /* ---- client (taxii/client.c) ---- */
 
 struct taxii_client {

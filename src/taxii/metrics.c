@@ -1,0 +1,299 @@
+/*
+ * taxii/metrics.c: the server's counters, for GET /metrics.
+ *
+ * Design: one set of counters per process (a node serves from one
+ * process), plain C11 atomics bumped with relaxed order: a request costs a
+ * few atomic adds and no lock, no allocation. Requests are counted by
+ * route and status, and their durations in a histogram per route. A
+ * route is a fixed label ("/{api-root}/collections/{id}/objects/"), or an
+ * extension row's own path; anything else is "other". Labels never hold a
+ * path as a client sent it, so a scanner probing random paths cannot grow
+ * the page (the set of series is fixed when the server starts).
+ * Statuses outside the list below are counted under their class ("4xx").
+ *
+ * Also here: objects refused by ingest, by reason (taxii/ingest.c), and
+ * the alert stream clients connected now (taxii/server.c).
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "taxii/internal.h"
+
+enum {
+	R_DISCOVERY,
+	R_API_ROOT,
+	R_COLLECTIONS,
+	R_COLLECTION,
+	R_OBJECTS,
+	R_OBJECT,
+	R_VERSIONS,
+	R_MANIFEST,
+	R_STATUS,
+	R_STREAM,
+	R_OTHER,
+	R_FIXED
+};
+
+static const char *const fixed_labels[R_FIXED] = {
+	"/taxii2/",
+	"/{api-root}/",
+	"/{api-root}/collections/",
+	"/{api-root}/collections/{id}/",
+	"/{api-root}/collections/{id}/objects/",
+	"/{api-root}/collections/{id}/objects/{object-id}/",
+	"/{api-root}/collections/{id}/objects/{object-id}/versions/",
+	"/{api-root}/collections/{id}/manifest/",
+	"/{api-root}/status/{id}/",
+	"/trilex/v1/alerts/stream",
+	"other",
+};
+
+/* The extension rows beyond this many share the label "other". */
+#define EXT_ROUTES_MAX 64
+#define N_ROUTES (R_FIXED + EXT_ROUTES_MAX)
+
+static const unsigned codes[] = {
+	200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 400, 401, 403, 404,
+	405, 406, 409, 413, 415, 416, 422, 429, 431, 500, 501, 503,
+};
+#define N_CODES (sizeof(codes) / sizeof(codes[0]))
+/* then one slot per class: 1xx .. 5xx */
+#define N_STATUS (N_CODES + 5)
+
+/* Upper bounds of the duration buckets, microseconds (+Inf after). */
+static const int64_t bucket_us[] = {
+	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
+	2500000, 5000000, 10000000, 30000000,
+};
+#define N_BUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
+
+struct route_counts {
+	atomic_uint_least64_t by_status[N_STATUS];
+	atomic_uint_least64_t buckets[N_BUCKETS + 1]; /* not cumulative */
+	atomic_uint_least64_t sum_us;
+};
+
+static struct route_counts routes[N_ROUTES];
+static atomic_uint_least64_t rejects[TAXII_REJECT_N];
+static atomic_int_least64_t stream_clients;
+/* The extension rows of the server, for their labels (borrowed: they
+ * outlive the server). */
+static const struct taxii_ext *ext_rows;
+static size_t n_ext_rows;
+
+static const char *const reject_names[TAXII_REJECT_N] = {
+	"not_object", "invalid", "pattern", "too_deep",
+};
+
+void metrics_init(const struct taxii_ext *exts, size_t n_exts)
+{
+	ext_rows = exts;
+	n_ext_rows = n_exts < EXT_ROUTES_MAX ? n_exts : EXT_ROUTES_MAX;
+}
+
+/* Segments of path (between slashes, empty ones skipped): up to max of
+ * them, as offsets and lengths; returns how many there are in all. */
+static size_t segments(const char *path, size_t off[], size_t len[], size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (path[i] != '\0') {
+		size_t l;
+		while (path[i] == '/')
+			i++;
+		if (path[i] == '\0')
+			break;
+		l = strcspn(path + i, "/");
+		if (n < max) {
+			off[n] = i;
+			len[n] = l;
+		}
+		n++;
+		i += l;
+	}
+	return n;
+}
+
+static int seg_is(const char *path, size_t off, size_t len, const char *s)
+{
+	return strlen(s) == len && memcmp(path + off, s, len) == 0;
+}
+
+int metrics_route(const char *url, const char *api_root)
+{
+	size_t off[6], len[6], n;
+
+	const struct taxii_ext *e = routes_ext_find(ext_rows, n_ext_rows, url,
+						    NULL);
+
+	if (e != NULL)
+		return R_FIXED + (int)(e - ext_rows);
+	if (strcmp(url, "/trilex/v1/alerts/stream") == 0)
+		return R_STREAM;
+	n = segments(url, off, len, 6);
+	if (n == 1 && seg_is(url, off[0], len[0], "taxii2"))
+		return R_DISCOVERY;
+	if (n == 0 || n > 6 || !seg_is(url, off[0], len[0], api_root))
+		return R_OTHER;
+	if (n == 1)
+		return R_API_ROOT;
+	if (n == 3 && seg_is(url, off[1], len[1], "status"))
+		return R_STATUS;
+	if (!seg_is(url, off[1], len[1], "collections"))
+		return R_OTHER;
+	switch (n) {
+	case 2: return R_COLLECTIONS;
+	case 3: return R_COLLECTION;
+	case 4:
+		if (seg_is(url, off[3], len[3], "objects"))
+			return R_OBJECTS;
+		if (seg_is(url, off[3], len[3], "manifest"))
+			return R_MANIFEST;
+		return R_OTHER;
+	case 5:
+		return seg_is(url, off[3], len[3], "objects") ? R_OBJECT : R_OTHER;
+	default:
+		return seg_is(url, off[3], len[3], "objects") &&
+		       seg_is(url, off[5], len[5], "versions") ? R_VERSIONS :
+								  R_OTHER;
+	}
+}
+
+void metrics_request(int route, unsigned status, int64_t duration_us)
+{
+	struct route_counts *r;
+	size_t s = N_CODES + 4, b = 0;
+
+	if (route < 0 || route >= N_ROUTES)
+		route = R_OTHER;
+	r = &routes[route];
+	for (size_t i = 0; i < N_CODES; i++)
+		if (codes[i] == status) {
+			s = i;
+			goto found;
+		}
+	if (status >= 100 && status < 600)
+		s = N_CODES + status / 100 - 1;
+found:
+	if (duration_us < 0)
+		duration_us = 0;
+	while (b < N_BUCKETS && duration_us > bucket_us[b])
+		b++;
+	atomic_fetch_add_explicit(&r->by_status[s], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->buckets[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->sum_us, (uint_least64_t)duration_us,
+				  memory_order_relaxed);
+}
+
+void metrics_reject(enum taxii_reject reason)
+{
+	if ((unsigned)reason < TAXII_REJECT_N)
+		atomic_fetch_add_explicit(&rejects[reason], 1, memory_order_relaxed);
+}
+
+void metrics_stream(int delta)
+{
+	atomic_fetch_add_explicit(&stream_clients, delta, memory_order_relaxed);
+}
+
+/* The label of route i; NULL for an extension slot without a row. */
+static const char *route_label(size_t i, char *buf, size_t n)
+{
+	const char *p;
+
+	if (i < R_FIXED)
+		return fixed_labels[i];
+	if (i - R_FIXED >= n_ext_rows)
+		return NULL;
+	p = ext_rows[i - R_FIXED].path;
+	snprintf(buf, n, "%s%s", p[0] == '/' ? "" : EXT_PREFIX, p);
+	return buf;
+}
+
+static void status_label(size_t s, char out[8])
+{
+	if (s < N_CODES)
+		snprintf(out, 8, "%u", codes[s]);
+	else
+		snprintf(out, 8, "%zuxx", s - N_CODES + 1);
+}
+
+tx_err taxii_metrics_text(struct tx_buf *out)
+{
+	char label[600], st[8];
+	tx_err rc = TX_OK;
+
+	rc = tx_buf_puts(out,
+		"# HELP trilex_http_requests_total HTTP requests answered, by route"
+		" and status.\n"
+		"# TYPE trilex_http_requests_total counter\n");
+	for (size_t i = 0; i < N_ROUTES && rc == TX_OK; i++) {
+		const char *l = route_label(i, label, sizeof(label));
+		if (l == NULL)
+			continue;
+		for (size_t s = 0; s < N_STATUS && rc == TX_OK; s++) {
+			uint_least64_t v = atomic_load_explicit(
+				&routes[i].by_status[s], memory_order_relaxed);
+			if (v == 0)
+				continue;
+			status_label(s, st);
+			rc = tx_buf_printf(out, "trilex_http_requests_total{route=\"%s\","
+					   "status=\"%s\"} %llu\n", l, st,
+					   (unsigned long long)v);
+		}
+	}
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out,
+			"# HELP trilex_http_request_duration_seconds Time from a"
+			" request's head to its answer, by route.\n"
+			"# TYPE trilex_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i < N_ROUTES && rc == TX_OK; i++) {
+		const char *l = route_label(i, label, sizeof(label));
+		uint_least64_t cum = 0, all = 0;
+		for (size_t b = 0; b <= N_BUCKETS; b++)
+			all += atomic_load_explicit(&routes[i].buckets[b],
+						    memory_order_relaxed);
+		if (l == NULL || all == 0)
+			continue; /* a route never called has no series */
+		for (size_t b = 0; b <= N_BUCKETS && rc == TX_OK; b++) {
+			char le[24];
+			cum += atomic_load_explicit(&routes[i].buckets[b],
+						    memory_order_relaxed);
+			if (b < N_BUCKETS)
+				snprintf(le, sizeof(le), "%g",
+					 (double)bucket_us[b] / 1e6);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			rc = tx_buf_printf(out, "trilex_http_request_duration_seconds_bucket"
+					   "{route=\"%s\",le=\"%s\"} %llu\n", l, le,
+					   (unsigned long long)cum);
+		}
+		if (rc == TX_OK)
+			rc = tx_buf_printf(out,
+				"trilex_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+				"trilex_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+				l, (double)atomic_load_explicit(&routes[i].sum_us,
+								memory_order_relaxed) / 1e6,
+				l, (unsigned long long)cum);
+	}
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out,
+			"# HELP trilex_ingest_rejected_objects_total Objects refused"
+			" by ingest (users' POSTs and pushes), by reason.\n"
+			"# TYPE trilex_ingest_rejected_objects_total counter\n");
+	for (size_t i = 0; i < TAXII_REJECT_N && rc == TX_OK; i++)
+		rc = tx_buf_printf(out, "trilex_ingest_rejected_objects_total"
+				   "{reason=\"%s\"} %llu\n", reject_names[i],
+				   (unsigned long long)atomic_load_explicit(
+					   &rejects[i], memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_printf(out,
+			"# HELP trilex_alert_stream_clients Alert stream clients"
+			" connected now.\n"
+			"# TYPE trilex_alert_stream_clients gauge\n"
+			"trilex_alert_stream_clients %lld\n",
+			(long long)atomic_load_explicit(&stream_clients,
+							memory_order_relaxed));
+	return rc;
+}

@@ -1,0 +1,514 @@
+/*
+ * Operations: GET /metrics (who may read it, and its counters move with
+ * requests, objects, refusals and deliveries to a partner), /healthz and
+ * /readyz; one log line per request in each format, to a file reopened on
+ * SIGHUP, escaped, with no password or token in it. Bounded: a handful of
+ * objects, loopback, waits of at most 30 s.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define OBJECTS "/api/collections/main/objects/"
+
+/* The value of the series line that starts with series (name and labels,
+ * exactly) in a metrics page, or -1 when there is none. */
+static double series(const char *page, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = page;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == page || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return -1;
+}
+
+/* GET /metrics as auth; the page (caller frees) or NULL unless 200. */
+static char *scrape(const struct node *n, const char *auth)
+{
+	struct http_resp r;
+	char ct[128];
+	char *page = NULL;
+
+	if (http(n, "GET", "/metrics", auth, "", NULL, NULL, 0, &r) == 0 &&
+	    r.status == 200 && http_header(&r, "Content-Type", ct, sizeof(ct)) &&
+	    strncmp(ct, "text/plain; version=0.0.4", 25) == 0) {
+		page = r.body;
+		r.body = NULL;
+	}
+	http_free(&r);
+	return page;
+}
+
+static long post(const struct node *n, const char *body)
+{
+	struct http_resp r;
+	long status;
+
+	assert_int_equal(http(n, "POST", OBJECTS, "token", NULL, NULL, body,
+			      strlen(body), &r), 0);
+	status = r.status;
+	http_free(&r);
+	return status;
+}
+
+static void test_metrics_access_and_counters(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char *page;
+	double before, after;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+
+	/* health: no account needed */
+	assert_int_equal(http(&n, "GET", "/healthz", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/readyz", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+
+	/* /metrics: no account 401, a reader 403, wrong password 401 */
+	assert_int_equal(http(&n, "GET", "/metrics", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_null(strstr(r.body, "trilex_http_requests_total"));
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/metrics", "reader", "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/metrics", "bad", "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+
+	assert_non_null(page = scrape(&n, "token"));
+	before = series(page, "trilex_http_requests_total{route=\"/taxii2/\",status=\"200\"}");
+	assert_true(series(page, "trilex_objects{collection=\"main\"}") == 0);
+	assert_true(series(page, "trilex_ingest_rejected_objects_total{reason=\"invalid\"}") == 0);
+	assert_true(series(page, "trilex_db_bytes") > 0);
+	assert_true(series(page, "trilex_alert_stream_clients") == 0);
+	free(page);
+
+	/* three GETs of discovery, one valid object, one invalid, one bad pattern */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(http(&n, "GET", "/taxii2/", "token", NULL, NULL,
+				      NULL, 0, &r), 0);
+		assert_int_equal(r.status, 200);
+		http_free(&r);
+	}
+	json_t *good = make_indicator(1, "2026-01-01T00:00:00.000Z");
+	json_t *bad = make_indicator(2, "2026-01-01T00:00:00.000Z");
+	json_t *pat = make_indicator(3, "2026-01-01T00:00:00.000Z");
+	json_object_set_new(bad, "valid_from", json_string("yesterday"));
+	json_object_set_new(pat, "pattern", json_string("[file:name = "));
+	json_t *env = json_pack("{s:[o,o,o]}", "objects", good, bad, pat);
+	char *body = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	assert_true(post(&n, body) < 300);
+	free(body);
+
+	assert_non_null(page = scrape(&n, "token"));
+	after = series(page, "trilex_http_requests_total{route=\"/taxii2/\",status=\"200\"}");
+	/* node_start's own probe is a GET of /taxii2/ too */
+	assert_true(after - (before < 0 ? 0 : before) >= 3);
+	assert_true(series(page, "trilex_http_request_duration_seconds_count"
+			   "{route=\"/taxii2/\"}") >= 3);
+	assert_true(series(page, "trilex_http_request_duration_seconds_bucket"
+			   "{route=\"/taxii2/\",le=\"+Inf\"}") >= 3);
+	assert_true(series(page, "trilex_http_requests_total{route="
+			   "\"/{api-root}/collections/{id}/objects/\",status=\"202\"}") == 1);
+	assert_true(series(page, "trilex_objects{collection=\"main\"}") == 1);
+	assert_true(series(page, "trilex_ingest_rejected_objects_total{reason=\"invalid\"}") == 1);
+	assert_true(series(page, "trilex_ingest_rejected_objects_total{reason=\"pattern\"}") == 1);
+	assert_true(series(page, "trilex_http_requests_total{route=\"/metrics\",status=\"401\"}") == 2);
+	assert_true(series(page, "trilex_http_requests_total{route=\"/metrics\",status=\"403\"}") == 1);
+	/* a path nobody serves is "other", never the path itself */
+	free(page);
+	assert_int_equal(http(&n, "GET", "/no/such/path-123", "token", NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	assert_non_null(page = scrape(&n, "token"));
+	assert_null(strstr(page, "path-123"));
+	assert_true(series(page, "trilex_http_requests_total{route=\"other\",status=\"404\"}") == 1);
+	free(page);
+
+	/* readyz: a damaged identity key makes the node not ready */
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/identity.key", n.dir);
+	size_t klen = 0;
+	char *key = slurp(path, &klen);
+	assert_non_null(key);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not a key\n", f);
+	fclose(f);
+	assert_int_equal(http(&n, "GET", "/readyz", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 503);
+	http_free(&r);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite(key, 1, klen, f);
+	fclose(f);
+	free(key);
+	assert_int_equal(http(&n, "GET", "/readyz", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
+/* metrics_allow: a listed address reads /metrics without an account; an
+ * unlisted one does not. */
+static void test_metrics_allow(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char *page;
+
+	assert_int_equal(node_create(&n, "\"metrics_allow\": \"192.0.2.0/24, 127.0.0.0/8\""), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_non_null(page = scrape(&n, NULL));
+	assert_non_null(strstr(page, "trilex_db_bytes"));
+	free(page);
+	/* credentials given are still checked: a wrong password is refused */
+	assert_int_equal(http(&n, "GET", "/metrics", "bad", "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+
+	assert_int_equal(node_create(&n, "\"metrics_allow\": \"192.0.2.7\""), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(http(&n, "GET", "/metrics", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+
+	/* a bad entry: check-config names it */
+	assert_int_equal(node_create(&n, "\"metrics_allow\": \"10.0.0.0/8, nonsense\""), 0);
+	const char *check[] = { "check-config", "--dir", n.dir, NULL };
+	char *err = NULL;
+	assert_int_not_equal(run_trilex(check, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "metrics_allow: \"nonsense\""));
+	free(err);
+	node_destroy(&n);
+}
+
+struct delivered {
+	double min;
+};
+
+static int partner_delivered(const struct node *n, void *arg)
+{
+	struct delivered *d = arg;
+	char *page = scrape(n, "token");
+	int ok;
+
+	if (page == NULL)
+		return 0;
+	ok = series(page, "trilex_partner_delivered_objects_total{party=\"UK\"}") >= d->min &&
+	     series(page, "trilex_partner_backlog_objects{party=\"UK\"}") == 0 &&
+	     series(page, "trilex_partner_last_success_timestamp_seconds{party=\"UK\"}") > 0;
+	free(page);
+	return ok;
+}
+
+/* Partner series: backlog and lag while the partner is down, delivered
+ * and last success once it is up. */
+static void test_metrics_partner(void **state)
+{
+	struct node jp, uk;
+	struct delivered d = { 1 };
+	char *page;
+
+	assert_int_equal(node_create(&jp, NULL), 0);
+	assert_int_equal(node_create_as(&uk, "UK", NULL), 0);
+	assert_int_equal(node_pair(&jp, &uk), 0);
+	assert_int_equal(node_start(&jp), 0);
+
+	json_t *o = make_indicator(7, "2026-01-01T00:00:00.000Z");
+	json_t *env = json_pack("{s:[o]}", "objects", o);
+	char *body = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	assert_true(post(&jp, body) < 300);
+	free(body);
+
+	/* UK is not serving: the object waits */
+	assert_non_null(page = scrape(&jp, "token"));
+	assert_true(series(page, "trilex_partner_backlog_objects{party=\"UK\"}") == 1);
+	assert_true(series(page, "trilex_partner_lag_seconds{party=\"UK\"}") >= 0);
+	assert_true(series(page, "trilex_partner_delivered_objects_total{party=\"UK\"}") == 0);
+	free(page);
+
+	assert_int_equal(node_start(&uk), 0);
+	assert_true(wait_for(partner_delivered, &jp, &d, 30000));
+	assert_int_equal(node_stop(&uk), 0);
+	assert_int_equal(node_stop(&jp), 0);
+	node_destroy(&uk);
+	node_destroy(&jp);
+}
+
+/* The request lines of a log text. */
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void test_request_log_text(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char path[PATH_MAX + 32];
+	char *log;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "admin", NULL, NULL,
+			      NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "token", NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	/* a path with a newline and an escape: one line, escaped */
+	assert_int_equal(http(&n, "GET", "/taxii2/%0aforged%1b[31m", NULL, NULL,
+			      NULL, NULL, 0, &r), 0);
+	http_free(&r);
+	assert_int_equal(node_stop(&n), 0);
+	snprintf(path, sizeof(path), "%s/serve.log", n.dir);
+	assert_non_null(log = slurp(path, NULL));
+	assert_non_null(strstr(log, " info request addr=127.0.0.1 user=admin"
+			       " method=GET path=/api/collections/ status=200 bytes="));
+	assert_non_null(strstr(log, "duration_ms="));
+	assert_non_null(strstr(log, "path=\"/taxii2/\\nforged\\x1b[31m\" status=400"));
+	assert_null(strstr(log, "\nforged"));
+	assert_null(strstr(log, "\x1b"));
+	/* never a password or a token */
+	assert_null(strstr(log, ADMIN_PASSWORD));
+	assert_null(strstr(log, n.token));
+	free(log);
+	node_destroy(&n);
+
+	/* log_requests 0: none */
+	assert_int_equal(node_create(&n, "\"log_requests\": 0"), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(node_stop(&n), 0);
+	snprintf(path, sizeof(path), "%s/serve.log", n.dir);
+	assert_non_null(log = slurp(path, NULL));
+	assert_int_equal(count(log, " request addr="), 0);
+	free(log);
+	node_destroy(&n);
+}
+
+/* Every line of text parses as a JSON object; the request lines (msg
+ * "request") are counted in *n_requests. */
+static int json_lines(char *text, int *n_requests, const char *want_path)
+{
+	int found = 0;
+
+	*n_requests = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		json_t *j = json_loads(line, 0, NULL);
+		if (!json_is_object(j)) {
+			fprintf(stderr, "not a JSON line: %s\n", line);
+			return -1;
+		}
+		if (json_object_get(j, "time") == NULL ||
+		    json_object_get(j, "level") == NULL)
+			return -1;
+		if (strcmp(json_string_value(json_object_get(j, "msg")), "request") == 0) {
+			(*n_requests)++;
+			if (want_path && strcmp(json_string_value(json_object_get(j, "path")),
+						want_path) == 0 &&
+			    json_integer_value(json_object_get(j, "status")) > 0 &&
+			    json_object_get(j, "duration_ms") != NULL &&
+			    json_object_get(j, "bytes") != NULL &&
+			    json_object_get(j, "addr") != NULL)
+				found = 1;
+		}
+		json_decref(j);
+	}
+	return found;
+}
+
+static int file_exists(const struct node *n, void *arg)
+{
+	return access(arg, F_OK) == 0;
+}
+
+static void test_request_log_json_file_and_sighup(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char path[PATH_MAX + 32], moved[PATH_MAX + 32];
+	char *log;
+	int reqs = 0;
+
+	assert_int_equal(node_create(&n, "\"log_format\": \"json\","
+				     " \"log_output\": \"trilex.log\""), 0);
+	assert_int_equal(node_start(&n), 0);
+	snprintf(path, sizeof(path), "%s/trilex.log", n.dir);
+	snprintf(moved, sizeof(moved), "%s/trilex.log.1", n.dir);
+	/* a quote and a backslash in a path, and bytes past ASCII */
+	assert_int_equal(http(&n, "GET", "/a%22b%5cc%c3%a9", NULL, NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	/* rotation: move the file away, SIGHUP, the next lines go to a new one */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(kill(n.pid, SIGHUP), 0);
+	assert_true(wait_for(file_exists, &n, path, 10000));
+	assert_int_equal(http(&n, "GET", "/after-rotation", NULL, NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	assert_int_equal(node_stop(&n), 0);
+
+	assert_non_null(log = slurp(moved, NULL));
+	/* each byte past ASCII is one \u00XX: é (c3 a9) reads back as two */
+	assert_int_equal(json_lines(log, &reqs, "/a\"b\\c\xc3\x83\xc2\xa9"), 1);
+	free(log);
+	assert_non_null(log = slurp(moved, NULL));
+	/* the escaped form, as a JSON string holds it */
+	assert_non_null(strstr(log, "\"path\":\"/a\\\"b\\\\c\\u00c3\\u00a9\""));
+	assert_int_equal(json_lines(log, &reqs, NULL), 0);
+	assert_true(reqs >= 2); /* node_start's probe and the odd path */
+	free(log);
+	assert_non_null(log = slurp(path, NULL));
+	assert_non_null(strstr(log, "SIGHUP: log file opened again"));
+	assert_int_equal(json_lines(log, &reqs, "/after-rotation"), 1);
+	free(log);
+	node_destroy(&n);
+}
+
+static void test_request_log_logfmt(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char path[PATH_MAX + 32];
+	char *log;
+
+	assert_int_equal(node_create(&n, "\"log_format\": \"logfmt\""), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(http(&n, "GET", "/taxii2/", "reader", NULL, NULL, NULL, 0,
+			      &r), 0);
+	http_free(&r);
+	assert_int_equal(node_stop(&n), 0);
+	snprintf(path, sizeof(path), "%s/serve.log", n.dir);
+	assert_non_null(log = slurp(path, NULL));
+	assert_non_null(strstr(log, " level=info msg=request addr=127.0.0.1"
+			       " user=reader method=GET path=/taxii2/ status=200"));
+	assert_non_null(strstr(log, "level=info msg=\"node JP serving"));
+	assert_int_equal(strncmp(log, "time=", 5), 0);
+	assert_null(strstr(log, READER_PASSWORD));
+	free(log);
+	node_destroy(&n);
+}
+
+static int log_has(const struct node *n, void *arg)
+{
+	char path[PATH_MAX + 32];
+	char *log;
+	int found;
+
+	snprintf(path, sizeof(path), "%s/serve.log", n->dir);
+	if ((log = slurp(path, NULL)) == NULL)
+		return 0;
+	found = strstr(log, arg) != NULL;
+	free(log);
+	return found;
+}
+
+/* The first hour's mistakes get messages that say what to do. */
+static void test_first_hour_messages(void **state)
+{
+	struct node n;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char url[128], buf[256], *err = NULL;
+	int fd;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+
+	/* plain HTTP on the HTTPS port: the node's log says so */
+	sa.sin_port = htons((unsigned short)n.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	const char req[] = "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
+			     " HTTPS port? it must use https://", 5000));
+
+	/* trilex's own client: http:// and an untrusted certificate */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/", n.port);
+	const char *get_http[] = { "get", "--url", url, "--token", n.token,
+				   "--collection", "main", NULL };
+	assert_int_not_equal(run_trilex(get_http, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "must start with https://"));
+	free(err);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/", n.port);
+	const char *get_tls[] = { "get", "--url", url, "--token", n.token,
+				  "--collection", "main", NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(get_tls, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "--cacert"));
+	free(err);
+	assert_int_equal(node_stop(&n), 0);
+
+	/* no node in the folder: say init; a missing option: name it */
+	char none[PATH_MAX + 16];
+	snprintf(none, sizeof(none), "%s.none", n.dir);
+	const char *info[] = { "info", "--dir", none, NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(info, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "trilex init --dir"));
+	free(err);
+	const char *init[] = { "init", "--dir", none, "--party", "JP", NULL };
+	err = NULL;
+	assert_int_not_equal(run_trilex(init, NULL, NULL, &err), 0);
+	assert_non_null(strstr(err, "--name NAME is required"));
+	free(err);
+	node_destroy(&n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics_access_and_counters),
+		cmocka_unit_test(test_metrics_allow),
+		cmocka_unit_test(test_metrics_partner),
+		cmocka_unit_test(test_request_log_text),
+		cmocka_unit_test(test_request_log_json_file_and_sighup),
+		cmocka_unit_test(test_request_log_logfmt),
+		cmocka_unit_test(test_first_hour_messages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
