@@ -451,8 +451,11 @@ static int get_local(const char *dir, const char *coll, struct store_query *q)
 	return rc;
 }
 
+/* query: the match filters of every page; after: "&added_after=..." or
+ * "", for the first page only (the next token says where the others
+ * start: a server may refuse both, and TAXII 2.1 means neither). */
 static int get_remote(const struct remote_opts *ro, const char *coll,
-		      const char *query)
+		      const char *query, const char *after)
 {
 	struct taxii_client client;
 	struct taxii_response resp;
@@ -471,7 +474,8 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 
 		path.len = 0;
 		if (tx_buf_printf(&path, "collections/%s/objects/?limit=1000%s%s%s",
-				  coll, query, next ? "&next=" : "", next ? next : ""))
+				  coll, query, next ? "&next=" : after,
+				  next ? next : ""))
 			break;
 		free(next);
 		next = NULL;
@@ -582,9 +586,13 @@ static int get_run(const struct cli_args *a)
 			}
 		if (id && (e = taxii_url_escape(id)))
 			tx_buf_printf(&query, "&match%%5Bid%%5D=%s", e), free(e);
+		struct tx_buf aq;
+		tx_buf_init(&aq, 0);
 		if (after && (e = taxii_url_escape(after)))
-			tx_buf_printf(&query, "&added_after=%s", e), free(e);
-		rc = get_remote(&ro, coll, query.data ? query.data : "");
+			tx_buf_printf(&aq, "&added_after=%s", e), free(e);
+		rc = get_remote(&ro, coll, query.data ? query.data : "",
+				aq.data ? aq.data : "");
+		tx_buf_free(&aq);
 		tx_buf_free(&query);
 	} else {
 		rc = get_local(dir, coll, &q);

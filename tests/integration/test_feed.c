@@ -87,6 +87,15 @@ static int feed_run(const struct node *nd, const char *name, char **out,
 	return run_trilex(args, NULL, out, err);
 }
 
+/* The folder of this test's scripts (tests/integration). */
+static void script_dir(char *dir, size_t n)
+{
+	const char *data = getenv("TRILEX_TESTDATA");
+
+	assert_non_null(data);
+	snprintf(dir, n, "%s/../integration", data);
+}
+
 /* Start feed_server.py with the certificate of node cert_of; its pid.
  * extra: more arguments (NULL-terminated). */
 static pid_t feed_server(const struct node *cert_of, int port, const char *log,
@@ -98,8 +107,7 @@ static pid_t feed_server(const struct node *cert_of, int port, const char *log,
 	int k = 0;
 	pid_t pid;
 
-	snprintf(dir, sizeof(dir), "%s", __FILE__);
-	*strrchr(dir, '/') = '\0';
+	script_dir(dir, sizeof(dir));
 	snprintf(script, sizeof(script), "%s/feed_server.py", dir);
 	snprintf(cert, sizeof(cert), "%s/tls/cert.pem", cert_of->dir);
 	snprintf(key, sizeof(key), "%s/tls/key.pem", cert_of->dir);
@@ -487,6 +495,41 @@ static void test_feed_serve_schedule(void **state)
 	node_destroy(&b);
 }
 
+/* `trilex get --url --added-after` pages with next: added_after only on
+ * the first request (a server may refuse both, as feed_server.py does). */
+static void test_get_never_both(void **state)
+{
+	struct node b;
+	char log[PATH_MAX + 16], url[64], cacert[PATH_MAX + 16];
+	char *out = NULL, *err = NULL;
+	int port = harness_port();
+
+	assert_int_equal(node_create_as(&b, "UK", NULL), 0);
+	snprintf(log, sizeof(log), "%s/server.log", b.dir);
+	const char *extra[] = { "--mode", "next", "--objects", "120", "--cap", "50",
+				NULL };
+	pid_t srv = feed_server(&b, port, log, extra);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/", port);
+	snprintf(cacert, sizeof(cacert), "%s/tls/cert.pem", b.dir);
+	const char *get[] = { "get", "--url", url, "--token", "t", "--cacert",
+			      cacert, "--collection", REMOTE_COLL, "--added-after",
+			      "2025-03-01T00:00:00Z", NULL };
+	int rc = run_trilex(get, NULL, &out, &err);
+	json_t *l = server_log(log);
+	never_both(l);
+	assert_int_equal(json_array_size(l), 3);
+	json_decref(l);
+	if (rc != 0)
+		fail_msg("get: %s", err);
+	json_t *bundle = json_loads(out, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(bundle, "objects")), 120);
+	json_decref(bundle);
+	free(out);
+	free(err);
+	server_stop(srv);
+	node_destroy(&b);
+}
+
 /* A client that pages as taxii2-client's as_pages does (discovery, API
  * root, collection, then objects with limit and next), with Basic auth. */
 static void test_taxii2_client_paging(void **state)
@@ -497,8 +540,7 @@ static void test_taxii2_client_paging(void **state)
 	assert_int_equal(node_create(&a, NULL), 0);
 	assert_int_equal(node_start(&a), 0);
 	post_indicators(&a, 0, 1234);
-	snprintf(dir, sizeof(dir), "%s", __FILE__);
-	*strrchr(dir, '/') = '\0';
+	script_dir(dir, sizeof(dir));
 	setenv("TAXII_PASSWORD", READER_PASSWORD, 1);
 	snprintf(cmd, sizeof(cmd), "python3 '%s/taxii2_paging.py' --url '%s/taxii2/'"
 		 " --cacert '%s' --user reader --collection main --per-request 100",
@@ -521,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_feed_one_date_added),
 		cmocka_unit_test(test_feed_serve_schedule),
 		cmocka_unit_test(test_taxii2_client_paging),
+		cmocka_unit_test(test_get_never_both),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
