@@ -27,7 +27,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "taxii/taxii.h"
+#include "taxii/internal.h"
+
+/* The JSON values of one page may take this many times its length (plus
+ * 1 MiB), as body_memory_factor's default caps a POST: past it the page
+ * is refused as too costly, nothing of it stored. */
+#define PAGE_MEMORY_FACTOR 16
 
 /* Text around an envelope's objects parsed whole at most (more, next). */
 #define FRAME_MAX (64 * 1024)
@@ -240,16 +245,19 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 	}
 	rc = tx_json_array_spans_max(resp.body, resp.len, "objects",
 				     (size_t)TAXII_FEED_LIMIT_MAX * 10, &spans, &n);
-	if (rc == TX_ERR_NOTFOUND) {
-		n = 0;
-		rc = TX_OK;
-	} else if (rc == TX_ERR_TOOBIG) {
+	if (rc == TX_ERR_TOOBIG) {
 		rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: a page of more than %d"
 				  " objects", path->data, TAXII_FEED_LIMIT_MAX * 10);
 		goto out;
-	} else if (rc != TX_OK) {
-		rc = tx_error_set(err, rc, "%s: %s", path->data, tx_err_str(rc));
+	} else if (rc == TX_ERR_NOMEM) {
+		rc = tx_error_set(err, rc, "out of memory");
 		goto out;
+	} else if (rc != TX_OK) {
+		/* no list of objects: the parse of the whole says what it is */
+		free(spans);
+		spans = NULL;
+		n = 0;
+		rc = TX_OK;
 	}
 	if (n > 0) {
 		json_error_t jerr;
@@ -265,13 +273,28 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 		rc = tx_error_set(err, TX_ERR_INVALID, "%s: %s", path->data, msg);
 		goto out;
 	}
+	if (n == 0 && json_object_get(frame, "objects") != NULL &&
+	    json_array_size(json_object_get(frame, "objects")) == 0 &&
+	    !json_is_array(json_object_get(frame, "objects"))) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "%s: \"objects\" is not a"
+				  " list", path->data);
+		goto out;
+	}
 	if (n > 0) {
-		if ((rc = taxii_ingest_from(r->st, r->f->into_pk, r->source,
-					    resp.body, spans, n, sid, err)) != TX_OK) {
+		memcap_install();
+		memcap_begin(PAGE_MEMORY_FACTOR * (int64_t)resp.len + (1 << 20));
+		rc = taxii_ingest_from(r->st, r->f->into_pk, r->source, resp.body,
+				       spans, n, sid, err);
+		if (memcap_end(NULL) && rc != TX_OK)
+			rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: the page's objects"
+					  " would take more than %d times its %zu"
+					  " bytes of memory; nothing of it stored",
+					  path->data, PAGE_MEMORY_FACTOR, resp.len);
+		else if (rc != TX_OK)
 			tx_error_prefix(err, "%s: nothing of the page stored",
 					path->data);
+		if (rc != TX_OK)
 			goto out;
-		}
 		if ((status = status_of(r->st, sid)) == NULL) {
 			rc = tx_error_set(err, TX_ERR_DB, "stored, but the status %s"
 					  " cannot be read", sid);

@@ -10,6 +10,7 @@ servers do, to check trilex's feed client against them:
   --mode same-date  every object has one date_added; pages of at most
                     --cap objects, "more" without "next"
   --mode next       as no-next, but with "next" tokens
+  --mode garbage    200 with an HTML page (a login portal's answer)
 
 added_after is exclusive, as TAXII 2.1 says. A request with both
 added_after and next is refused (400), and every request is logged, one
@@ -66,7 +67,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
-    ap.add_argument("--mode", choices=["no-next", "same-date", "next"],
+    ap.add_argument("--mode", choices=["no-next", "same-date", "next",
+                                       "garbage"],
                     required=True)
     ap.add_argument("--objects", type=int, default=250)
     ap.add_argument("--bad", type=int, default=0,
@@ -107,6 +109,14 @@ def main():
                 name, value = args.require.split(":", 1)
                 if hdrs.get(name.strip().lower()) != value.strip():
                     return self.reply(401, {"title": "Unauthorized"})
+            if args.mode == "garbage":
+                data = b"<html><body>please log in</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if u.path != "/api/collections/%s/objects/" % COLL:
                 return self.reply(404, {"title": "Not Found"})
             if "added_after" in q and "next" in q:

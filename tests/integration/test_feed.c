@@ -388,11 +388,36 @@ static void test_feed_more_without_next(void **state)
 	assert_non_null(strstr(out, "0 received"));
 	free(out);
 
+	/* an answer longer than --max-page-bytes: refused, said, nothing kept
+	 * of it, the node's count unchanged */
+	const char *small[] = { "--api-key", "k-123", "--max-page-bytes", "4096",
+				NULL };
+	add_pyfeed(&b, "small", port, small);
+	assert_int_not_equal(feed_run(&b, "small", NULL, &err), 0);
+	assert_non_null(strstr(err, "longer than 4096 bytes"));
+	free(err);
+	f = feed_state(&b, "small");
+	assert_int_equal(feed_int(f, "received"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(f, "last_error")),
+			       "max_page_bytes"));
+	json_decref(f);
+
 	/* a wrong key: 401, recorded */
 	const char *bad[] = { "--api-key", "wrong", NULL };
 	add_pyfeed(&b, "badkey", port, bad);
 	assert_int_not_equal(feed_run(&b, "badkey", NULL, &err), 0);
 	assert_non_null(strstr(err, "HTTP 401"));
+	free(err);
+	server_stop(srv);
+
+	/* an HTML page where an envelope should be: an error, no crash */
+	port = harness_port();
+	unlink(log);
+	const char *garbage[] = { "--mode", "garbage", NULL };
+	srv = feed_server(&b, port, log, garbage);
+	add_pyfeed(&b, "garbage", port, NULL);
+	assert_int_not_equal(feed_run(&b, "garbage", NULL, &err), 0);
+	assert_non_null(strstr(err, "not JSON"));
 	free(err);
 	server_stop(srv);
 	node_destroy(&b);
