@@ -124,6 +124,7 @@ int cli_node_identity_id(const struct tx_config *cfg, char out[64]);
 /* Common remote options. */
 struct remote_opts {
 	const char *url, *user, *token, *cacert;
+	const char *api_key;  /* X-API-Key */
 };
 
 #endif

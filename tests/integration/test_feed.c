@@ -521,7 +521,8 @@ static void test_feed_serve_schedule(void **state)
 }
 
 /* `trilex get --url --added-after` pages with next: added_after only on
- * the first request (a server may refuse both, as feed_server.py does). */
+ * the first request (a server may refuse both, as feed_server.py does);
+ * --api-key is sent as X-API-Key. */
 static void test_get_never_both(void **state)
 {
 	struct node b;
@@ -532,11 +533,11 @@ static void test_get_never_both(void **state)
 	assert_int_equal(node_create_as(&b, "UK", NULL), 0);
 	snprintf(log, sizeof(log), "%s/server.log", b.dir);
 	const char *extra[] = { "--mode", "next", "--objects", "120", "--cap", "50",
-				NULL };
+				"--require", "X-API-Key: g-1", NULL };
 	pid_t srv = feed_server(&b, port, log, extra);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/", port);
 	snprintf(cacert, sizeof(cacert), "%s/tls/cert.pem", b.dir);
-	const char *get[] = { "get", "--url", url, "--token", "t", "--cacert",
+	const char *get[] = { "get", "--url", url, "--api-key", "g-1", "--cacert",
 			      cacert, "--collection", REMOTE_COLL, "--added-after",
 			      "2025-03-01T00:00:00Z", NULL };
 	int rc = run_trilex(get, NULL, &out, &err);
