@@ -6,9 +6,11 @@
  * runs each on its schedule, `feed run` once now. The polling is
  * taxii_feed_poll's; this file is arguments and printing.
  */
+#include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "taxii/taxii.h"
@@ -280,8 +282,15 @@ static int remove_run(const struct cli_args *a)
 		return 1;
 	rc = store_feed_remove(st, a->argv[0], &err) == TX_OK ? 0 :
 		cli_fail("%s", err.msg);
-	if (rc == 0)
+	if (rc == 0) {
+		char rel[96], path[PATH_MAX];
+		/* the copy of its CA that runs wrote, if any */
+		snprintf(rel, sizeof(rel), "tls/feed-%s.pem", a->argv[0]);
+		if (taxii_feed_name_valid(a->argv[0]) &&
+		    tx_path_join(path, sizeof(path), a->dir, rel) == TX_OK)
+			unlink(path);
 		printf("feed %s removed (what it brought stays)\n", a->argv[0]);
+	}
 	store_close(st);
 	return rc;
 }
