@@ -89,6 +89,8 @@ extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 extern const struct cmd cmd_alert, cmd_alerts;
 extern const struct cmd cmd_backup, cmd_restore;
 extern const struct cmd cmd_cert_renew, cmd_cert_import;
+extern const struct cmd cmd_feed_add, cmd_feed_list, cmd_feed_remove,
+	cmd_feed_run;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;
 extern const struct cmd cmd_pattern_check, cmd_pattern_match, cmd_match;
 extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
@@ -124,6 +126,7 @@ int cli_share_resolve(tx_store *st, const char *text,
 /* Common remote options. */
 struct remote_opts {
 	const char *url, *user, *token, *cacert;
+	const char *api_key;  /* X-API-Key */
 };
 
 /*

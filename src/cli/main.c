@@ -10,6 +10,7 @@ static const struct cmd *const commands[] = {
 	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock, &cmd_token_create, &cmd_collection_add,
 	&cmd_collection_list, &cmd_collection_share, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
 	&cmd_backup, &cmd_restore, &cmd_cert_renew, &cmd_cert_import,
+	&cmd_feed_add, &cmd_feed_list, &cmd_feed_remove, &cmd_feed_run,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,
 	&cmd_peer_status, &cmd_peer_update, &cmd_alert, &cmd_alerts, &cmd_poc_add, &cmd_poc_list,
 	&cmd_poc_remove,

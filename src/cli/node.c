@@ -321,6 +321,7 @@ static int serve_run(const struct cli_args *a)
 	struct rechecker rck = { .dir = NULL };
 	pthread_t rck_thread;
 	int rck_started = 0;
+	taxii_feeds *feeds = NULL;
 	sigset_t set;
 	int sig = 0;
 	char log_dir[PATH_MAX];
@@ -374,6 +375,9 @@ static int serve_run(const struct cli_args *a)
 	pthread_mutex_init(&rck.lock, NULL);
 	pthread_cond_init(&rck.stop_cv, NULL);
 	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
+	/* outside TAXII feeds, each on its schedule (`trilex feed add`) */
+	if (taxii_feeds_start(dir, 5, &feeds, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "%s", err.msg);
 	/* SIGHUP: open the log file again (it was rotated); else stop. */
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
 		if (tx_log_reopen(&err) != TX_OK)
@@ -390,6 +394,7 @@ static int serve_run(const struct cli_args *a)
 		pthread_mutex_unlock(&rck.lock);
 		pthread_join(rck_thread, NULL);
 	}
+	taxii_feeds_stop(feeds);
 	fed_deliver_stop(fed);
 	taxii_server_stop(srv);
 	fed_close(fed);

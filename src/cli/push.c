@@ -108,10 +108,14 @@ static int remote_setup(const struct remote_opts *ro, struct taxii_client *c,
 	c->url = ro->url;
 	c->cacert = ro->cacert;
 	c->token = ro->token;
-	if (ro->token == NULL) {
+	c->api_key = ro->api_key;
+	if ((ro->token != NULL) + (ro->api_key != NULL) + (ro->user != NULL) > 1)
+		return cli_fail("give one of --user, --token and --api-key");
+	if (ro->token == NULL && ro->api_key == NULL) {
 		if (ro->user == NULL)
 			return cli_fail("--url needs --user NAME (password in"
-					" TRILEX_PASSWORD) or --token TOKEN");
+					" TRILEX_PASSWORD), --token TOKEN or"
+					" --api-key KEY");
 		if (env == NULL)
 			return cli_fail("--user: set the password in TRILEX_PASSWORD");
 		snprintf(pw, pwsz, "%s", env);
@@ -163,6 +167,7 @@ static void remote_of(const struct cli_args *a, struct remote_opts *ro)
 	ro->url = cli_opt(a, "url");
 	ro->user = cli_opt(a, "user");
 	ro->token = cli_opt(a, "token");
+	ro->api_key = cli_opt(a, "api-key");
 	ro->cacert = cli_opt(a, "cacert");
 }
 
@@ -171,6 +176,7 @@ static void remote_of(const struct cli_args *a, struct remote_opts *ro)
 	{ "url", "URL", 0, "a TAXII API root (instead of --dir)" }, \
 	{ "user", "NAME", 0, "HTTP Basic user (password in TRILEX_PASSWORD)" }, \
 	{ "token", "T", 0, "bearer token" }, \
+	{ "api-key", "K", 0, "API key (sent as X-API-Key)" }, \
 	{ "cacert", "PEM", 0, "the server's CA certificate" }
 
 static const struct cli_opt push_opts[] = {
@@ -393,7 +399,7 @@ out:
 
 const struct cmd cmd_push = {
 	.name = "push",
-	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
+	.usage = "(--dir DIR | --url URL (--user NAME | --token T | --api-key K) [--cacert PEM])"
 		 " --collection ID [--batch N] FILE",
 	.summary = "store a STIX bundle or TAXII envelope in a collection"
 		   " (exit 3 if some objects failed)",
@@ -451,8 +457,11 @@ static int get_local(const char *dir, const char *coll, struct store_query *q)
 	return rc;
 }
 
+/* query: the match filters of every page; after: "&added_after=..." or
+ * "", for the first page only (the next token says where the others
+ * start: a server may refuse both, and TAXII 2.1 means neither). */
 static int get_remote(const struct remote_opts *ro, const char *coll,
-		      const char *query)
+		      const char *query, const char *after)
 {
 	struct taxii_client client;
 	struct taxii_response resp;
@@ -471,7 +480,8 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 
 		path.len = 0;
 		if (tx_buf_printf(&path, "collections/%s/objects/?limit=1000%s%s%s",
-				  coll, query, next ? "&next=" : "", next ? next : ""))
+				  coll, query, next ? "&next=" : after,
+				  next ? next : ""))
 			break;
 		free(next);
 		next = NULL;
@@ -582,9 +592,13 @@ static int get_run(const struct cli_args *a)
 			}
 		if (id && (e = taxii_url_escape(id)))
 			tx_buf_printf(&query, "&match%%5Bid%%5D=%s", e), free(e);
+		struct tx_buf aq;
+		tx_buf_init(&aq, 0);
 		if (after && (e = taxii_url_escape(after)))
-			tx_buf_printf(&query, "&added_after=%s", e), free(e);
-		rc = get_remote(&ro, coll, query.data ? query.data : "");
+			tx_buf_printf(&aq, "&added_after=%s", e), free(e);
+		rc = get_remote(&ro, coll, query.data ? query.data : "",
+				aq.data ? aq.data : "");
+		tx_buf_free(&aq);
 		tx_buf_free(&query);
 	} else {
 		rc = get_local(dir, coll, &q);
@@ -595,7 +609,7 @@ static int get_run(const struct cli_args *a)
 
 const struct cmd cmd_get = {
 	.name = "get",
-	.usage = "(--dir DIR | --url URL (--user NAME | --token T) [--cacert PEM])"
+	.usage = "(--dir DIR | --url URL (--user NAME | --token T | --api-key K) [--cacert PEM])"
 		 " --collection ID [--type T[,T...]]... [--id ID] [--added-after TS]",
 	.summary = "print the objects of a collection as a STIX bundle",
 	.opts = get_opts,

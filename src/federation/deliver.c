@@ -462,11 +462,6 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 
 /* ---- HTTPS to a partner, mutually authenticated and pinned ---- */
 
-static size_t on_body(char *d, size_t s, size_t n, void *cls)
-{
-	return tx_buf_append(cls, d, s * n) == TX_OK ? s * n : 0;
-}
-
 /* The base "https://host:port" of an API root URL. */
 static void url_base(const char *url, char *out, size_t n)
 {
@@ -478,53 +473,42 @@ static void url_base(const char *url, char *out, size_t n)
 }
 
 /* Abort a transfer in flight when serve is stopping. */
-static int on_progress(void *cls, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-		       curl_off_t un)
+static int stopping(void *cls)
 {
 	const tx_fed *fed = cls;
 
 	return fed->running ? 0 : 1;
 }
 
+/* One request to a partner on handle h, with the one HTTPS set-up of
+ * taxii/client.c: pinned to the partner's own certificate (ca_path; the
+ * name in the URL need not be in it, the key must be), ours presented. */
 static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 		   const char *method, const char *url, const char *body,
 		   long *status, struct tx_buf *resp, struct tx_error *err)
 {
-	struct curl_slist *hdrs = NULL;
+	const struct taxii_client c = {
+		.cacert = ca_path,
+		.pinned = 1,
+		.client_cert = fed->cert_path,
+		.client_key = fed->key_path,
+		.connect_timeout_ms = 3000,
+		.timeout_s = 60,
+		.accept = TAXII_MEDIA_TYPE ", application/json",
+		.cancelled = stopping,
+		.cancel_ctx = (void *)fed,
+	};
+	struct taxii_call tc;
 	CURLcode cc;
+	tx_err rc;
 
 	curl_easy_reset(h);
-	hdrs = curl_slist_append(hdrs, "Accept: " TAXII_MEDIA_TYPE
-				 ", application/json");
-	if (body)
-		hdrs = curl_slist_append(hdrs, "Content-Type: " TAXII_MEDIA_TYPE);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	/* Pinned: the partner's own certificate is the only trust anchor. The
-	 * name in the URL need not be in it (partners reach each other by
-	 * addresses the certificate cannot know); the key must be. */
-	curl_easy_setopt(h, CURLOPT_CAINFO, ca_path);
-	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	curl_easy_setopt(h, CURLOPT_SSLCERT, fed->cert_path);
-	curl_easy_setopt(h, CURLOPT_SSLKEY, fed->key_path);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)fed);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	if (body)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	if ((rc = taxii_client_setup(h, &c, method, url, body,
+				     body ? strlen(body) : 0, resp, NULL, &tc,
+				     err)) != TX_OK)
+		return rc;
 	cc = curl_easy_perform(h);
-	curl_slist_free_all(hdrs);
+	taxii_call_done(&tc);
 	if (cc != CURLE_OK)
 		return tx_error_set(err, TX_ERR_IO, "%s: %s", url,
 				    curl_easy_strerror(cc));

@@ -110,6 +110,34 @@ static const char *const migrations[] = {
 	"UPDATE collections SET share = 'partners';",
 	/* 8: objects a partner sent that we had already, apart from the new */
 	"ALTER TABLE peers ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;",
+	/* 9: outside TAXII feeds polled into a local collection, with where
+	 * each stands (added_after: the last page's X-TAXII-Date-Added-Last
+	 * as the server wrote it) and its counters */
+	"CREATE TABLE feeds ("
+	"  name TEXT PRIMARY KEY,"
+	"  url TEXT NOT NULL,"
+	"  collection TEXT NOT NULL,"
+	"  into_coll INTEGER NOT NULL REFERENCES collections(pk),"
+	"  auth TEXT NOT NULL DEFAULT '',"
+	"  user TEXT NOT NULL DEFAULT '',"
+	"  secret TEXT NOT NULL DEFAULT '',"
+	"  cacert TEXT NOT NULL DEFAULT '',"
+	"  every_s INTEGER NOT NULL,"
+	"  page_limit INTEGER NOT NULL,"
+	"  max_pages INTEGER NOT NULL,"
+	"  max_page_bytes INTEGER NOT NULL,"
+	"  added_after TEXT NOT NULL DEFAULT '',"
+	"  pages INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL DEFAULT 0,"
+	"  added INTEGER NOT NULL DEFAULT 0,"
+	"  present INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0,"
+	"  reasons TEXT NOT NULL DEFAULT '{}',"
+	"  last_run INTEGER NOT NULL DEFAULT 0,"
+	"  last_ok INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  last_error_at INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

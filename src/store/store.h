@@ -432,6 +432,71 @@ int64_t store_last_added(tx_store *st);
  * what partners send us does not move it. */
 int64_t store_last_own_added(tx_store *st);
 
+/* ---- outside TAXII feeds (store/feeds.c) ---- */
+
+#define STORE_FEED_SECRET_MAX 1024
+#define STORE_FEED_PEM_MAX (64 * 1024)
+#define STORE_FEED_REASONS_MAX 4096
+
+/* How a feed authenticates to its server. */
+enum store_feed_auth {
+	STORE_FEED_AUTH_NONE,
+	STORE_FEED_AUTH_BASIC,     /* user and secret (the password) */
+	STORE_FEED_AUTH_BEARER,    /* Authorization: Bearer secret */
+	STORE_FEED_AUTH_API_KEY,   /* X-API-Key: secret */
+};
+
+/* Plain data about one feed: an outside TAXII collection polled into a
+ * local one. The secret is kept in the database (a private file) and
+ * never shown. */
+struct store_feed {
+	char name[STORE_NAME_MAX];
+	char url[STORE_URL_MAX];       /* the server's API root */
+	char collection[256];          /* the remote collection's id */
+	int64_t into_pk;               /* the local collection */
+	char into[128];                /* its alias, or its id (filled by reads) */
+	enum store_feed_auth auth;
+	char user[256];
+	char secret[STORE_FEED_SECRET_MAX];
+	char cacert[STORE_FEED_PEM_MAX]; /* PEM to trust, "" for the system's */
+	int64_t every_s;
+	int64_t page_limit;            /* objects asked per page */
+	int64_t max_pages;             /* pages per run at most */
+	int64_t max_page_bytes;        /* bytes of one answer at most */
+	/* where it stands: added_after of the next run, as the server wrote
+	 * its X-TAXII-Date-Added-Last ("" before the first page) */
+	char added_after[64];
+	int64_t pages, received, added, present, rejected;
+	char reasons[STORE_FEED_REASONS_MAX]; /* {"reason": count} of rejected */
+	int64_t last_run, last_ok;     /* us */
+	char last_error[512];
+	int64_t last_error_at;
+};
+
+/* Add a feed; TX_ERR_EXISTS when the name is taken, TX_ERR_DENIED when
+ * into_pk is a partner's inbox. */
+tx_err store_feed_add(tx_store *st, const struct store_feed *f,
+		      struct tx_error *err);
+/* Remove a feed (what it brought stays); TX_ERR_NOTFOUND if none. */
+tx_err store_feed_remove(tx_store *st, const char *name, struct tx_error *err);
+/* One feed by name; TX_ERR_NOTFOUND if none. */
+tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f);
+/* Every feed, by name; *out caller-freed (large: each holds its PEM). */
+tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n);
+
+/* What one page (or one run) of a feed came to. */
+struct store_feed_tally {
+	int64_t pages, received, added, present, rejected;
+	const char *reasons;   /* {"reason": count} to add, or NULL */
+	const char *added_after; /* the new position, or NULL: unchanged */
+	int ok;                /* the run ended well: last_ok = now */
+	const char *error;     /* or it failed: last_error (NULL: neither) */
+};
+/* Add t to the counters of feed name and set what it says, with
+ * last_run = now, in one transaction. TX_ERR_NOTFOUND if none. */
+tx_err store_feed_record(tx_store *st, const char *name,
+			 const struct store_feed_tally *t, struct tx_error *err);
+
 /* ---- next tokens ---- */
 
 /* Encode a cursor as an opaque token / decode one (TX_ERR_INVALID). */

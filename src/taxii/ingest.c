@@ -261,10 +261,34 @@ out:
 	return rc;
 }
 
+static tx_err ingest_spans(tx_store *st, int64_t collection_pk,
+			   const struct store_user *u, const char *source,
+			   const char *raw, const struct tx_span *spans, size_t n,
+			   char status_id[TX_UUID_BUF], struct tx_error *err);
+
 tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
 			  const struct store_user *u, const char *raw,
 			  const struct tx_span *spans, size_t n,
 			  char status_id[TX_UUID_BUF], struct tx_error *err)
+{
+	return ingest_spans(st, collection_pk, u, NULL, raw, spans, n, status_id,
+			    err);
+}
+
+tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
+			 const char *source, const char *raw,
+			 const struct tx_span *spans, size_t n,
+			 char status_id[TX_UUID_BUF], struct tx_error *err)
+{
+	return ingest_spans(st, collection_pk, NULL, source, raw, spans, n,
+			    status_id, err);
+}
+
+/* source (may be NULL): the origin and via of every valid object. */
+static tx_err ingest_spans(tx_store *st, int64_t collection_pk,
+			   const struct store_user *u, const char *source,
+			   const char *raw, const struct tx_span *spans, size_t n,
+			   char status_id[TX_UUID_BUF], struct tx_error *err)
 {
 	struct taxii_texts texts = { 0 };
 	struct kept k = { .listed_max = store_status_failures_max(st) };
@@ -290,6 +314,9 @@ tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
 		if ((rc = keep_one(&k, obj, 1, i, 0, &texts, err)) != TX_OK)
 			goto out;
 	}
+	for (size_t j = 0; source != NULL && j < k.n; j++)
+		if (k.items[j].obj != NULL)
+			k.items[j].origin = k.items[j].via = source;
 	rc = store_put_objects_counted(st, collection_pk, u, k.items, k.n,
 				       k.unlisted, NULL, status_id, err);
 out:

@@ -205,6 +205,17 @@ tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
 			  char status_id[TX_UUID_BUF], struct tx_error *err);
 
 /*
+ * taxii_ingest_spans for objects that came from outside (a feed): each
+ * stored object's origin and via are source (e.g. "feed:NAME"), so that
+ * it is never taken for this node's own nor any partner's, and is not in
+ * the outbox shared with partners. No user: the status has none.
+ */
+tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
+			 const char *source, const char *raw,
+			 const struct tx_span *spans, size_t n,
+			 char status_id[TX_UUID_BUF], struct tx_error *err);
+
+/*
  * Objects kept as the text they were sent in: room for the compacted text
  * of every span of raw (nothing when raw or spans is NULL), then span i's
  * text put into store item it. Used by both ingests (users', partners').
@@ -230,32 +241,135 @@ tx_err taxii_metrics_text(struct tx_buf *out);
 
 /* ---- client (taxii/client.c) ---- */
 
+/*
+ * One HTTPS client set-up for everything that calls out (the CLI, feeds,
+ * partner delivery): TLS 1.2 or later, always verified, HTTPS only, every
+ * answer capped. Plain data; what is not set keeps its default.
+ */
 struct taxii_client {
 	const char *url;       /* API root URL, e.g. https://host:8443/api/ */
 	const char *user;      /* Basic auth, with password */
 	const char *password;
 	const char *token;     /* Bearer auth instead */
+	const char *api_key;   /* or X-API-Key: api_key */
 	const char *cacert;    /* PEM file to trust; NULL: system store */
-	long timeout_s;
+	long timeout_s;        /* whole transfer; 0: 120 s */
+	/* A partner's set-up: cacert is its own pinned certificate, whose
+	 * name need not match the URL (set pinned), and we present ours. */
+	int pinned;
+	const char *client_cert, *client_key; /* PEM files, or NULL */
+	long connect_timeout_ms;              /* 0: libcurl's */
+	const char *accept;    /* Accept header; NULL: the TAXII media type */
+	/* Polled during a transfer: non-zero aborts it (serve stopping). */
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
+	/* borrowed: a libcurl easy handle to reuse (its connections and TLS
+	 * sessions stay open between requests), from taxii_client_open; NULL:
+	 * one per request */
+	void *handle;
 };
 
-/* A response: status and body (owned, NUL-terminated). */
+/* Make c->handle for reuse; TX_ERR_NOMEM. Close with taxii_client_close. */
+tx_err taxii_client_open(struct taxii_client *c, struct tx_error *err);
+void taxii_client_close(struct taxii_client *c);
+
+#define TAXII_HEADER_MAX 64
+
+/* A response: status and body (owned, NUL-terminated), and the headers a
+ * TAXII client reads ("" when absent). */
 struct taxii_response {
 	long status;
 	char *body;
 	size_t len;
+	char date_added_first[TAXII_HEADER_MAX]; /* X-TAXII-Date-Added-First */
+	char date_added_last[TAXII_HEADER_MAX];  /* X-TAXII-Date-Added-Last */
+	char content_type[128];
 };
+
+/*
+ * One request being set up on a libcurl easy handle by
+ * taxii_client_setup: its header list (owned, freed by taxii_call_done),
+ * where the body goes and where the headers are read into (borrowed).
+ */
+struct taxii_call {
+	void *headers;
+	struct tx_buf *body;
+	struct taxii_response *resp;   /* may be NULL */
+	const struct taxii_client *client;
+	int toobig;                    /* the answer went past out's cap */
+};
+
+/*
+ * Set up curl (a libcurl easy handle, fresh or reset by the caller) for
+ * method on the absolute url with c's TLS, credentials, timeouts and
+ * cancel callback; body (may be NULL) is sent as TAXII JSON; the answer
+ * is appended to out (its cap applies) and, when resp is not NULL, its
+ * TAXII headers are read into resp. After curl_easy_perform, call
+ * taxii_call_done. TX_ERR_NOMEM.
+ */
+tx_err taxii_client_setup(void *curl, const struct taxii_client *c,
+			  const char *method, const char *url, const char *body,
+			  size_t len, struct tx_buf *out,
+			  struct taxii_response *resp, struct taxii_call *call,
+			  struct tx_error *err);
+void taxii_call_done(struct taxii_call *call);
 
 /*
  * One request to path (relative to the API root, e.g.
  * "collections/ID/objects/?limit=100"). body may be NULL. The response
- * body is capped at max bytes.
+ * body is capped at max bytes (TX_ERR_TOOBIG past it).
  */
 tx_err taxii_client_request(const struct taxii_client *c, const char *method,
 			    const char *path, const char *body, size_t len,
 			    size_t max, struct taxii_response *resp,
 			    struct tx_error *err);
 void taxii_response_free(struct taxii_response *resp);
+
+/* ---- outside TAXII feeds (taxii/feed.c) ---- */
+
+/* Objects a feed run asks for per page at most, whatever page_limit
+ * grows to while it works through many objects of one date_added. */
+#define TAXII_FEED_LIMIT_MAX 10000
+
+/* What one run of a feed came to. */
+struct taxii_feed_result {
+	int64_t pages, received, added, present, rejected;
+	int64_t limit_raised;   /* times the page size was doubled to get past
+	                           one date_added without next */
+	int64_t ties_skipped;   /* pages after which objects of one date_added
+	                           may have been left (limit at its maximum) */
+};
+
+/* Whether name can name a feed: 1 to 63 of a-z, 0-9, '-', '_'. */
+int taxii_feed_name_valid(const char *name);
+
+/*
+ * Poll feed name once: GET its remote collection's objects from where it
+ * stands (added_after from the last page's X-TAXII-Date-Added-Last),
+ * following next while more; when more comes without next, going on
+ * from that page's X-TAXII-Date-Added-Last (added_after and next are
+ * never sent together); each page stored through the validation of any
+ * POST (taxii_ingest_from, source "feed:NAME") and counted, with the
+ * feed's position, in the store, page by page. dir is the node's folder
+ * (the feed's CA is written to DIR/tls/feed-NAME.pem for libcurl).
+ * cancelled (may be NULL) is polled during transfers. The run's error is
+ * recorded as the feed's last error and returned in err; out has what
+ * came before it.
+ */
+tx_err taxii_feed_poll(tx_store *st, const char *dir, const char *name,
+		       int (*cancelled)(void *ctx), void *ctx,
+		       struct taxii_feed_result *out, struct tx_error *err);
+
+/*
+ * What `trilex serve` runs: a thread that polls each feed of the node in
+ * dir when its every_s has passed since its last run (feeds added or
+ * removed while it runs are seen within look_s seconds), logging each
+ * run. Stopping ends a transfer in flight.
+ */
+typedef struct taxii_feeds taxii_feeds;
+tx_err taxii_feeds_start(const char *dir, int64_t look_s, taxii_feeds **out,
+			 struct tx_error *err);
+void taxii_feeds_stop(taxii_feeds *fs);
 /* Percent-encode s for a query string into out (caller frees). */
 char *taxii_url_escape(const char *s);
 

@@ -574,6 +574,76 @@ static void test_collection_sharing(void **state)
 	json_decref(b);
 }
 
+/* Feeds: never into an inbox, names unique, counters add up (reasons
+ * merged), the position moves only when told, remove. */
+static void test_feeds(void **state)
+{
+	tx_store *st = *state;
+	struct store_feed *f = calloc(1, sizeof(*f)), *list = NULL;
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char id[TX_UUID_BUF];
+	size_t n = 0;
+
+	assert_non_null(f);
+	assert_int_equal(store_collection_add(st, "inbox", "", "inbox-XX", id, &err),
+			 TX_OK);
+	assert_int_equal(store_collection_add(st, "isac", "", "isac", id, &err),
+			 TX_OK);
+	snprintf(f->name, sizeof(f->name), "isac");
+	snprintf(f->url, sizeof(f->url), "https://taxii.example/api/");
+	snprintf(f->collection, sizeof(f->collection), "c1");
+	snprintf(f->secret, sizeof(f->secret), "s3cret");
+	f->auth = STORE_FEED_AUTH_API_KEY;
+	f->every_s = 60;
+	f->page_limit = 100;
+	f->max_pages = 10;
+	f->max_page_bytes = 1 << 20;
+	assert_int_equal(store_collection_get(st, &admin, "inbox-XX", &c), TX_OK);
+	f->into_pk = c.pk;
+	assert_int_equal(store_feed_add(st, f, &err), TX_ERR_DENIED);
+	assert_int_equal(store_collection_get(st, &admin, "isac", &c), TX_OK);
+	f->into_pk = c.pk;
+	assert_int_equal(store_feed_add(st, f, &err), TX_OK);
+	assert_int_equal(store_feed_add(st, f, &err), TX_ERR_EXISTS);
+	assert_non_null(strstr(err.msg, "exists"));
+
+	struct store_feed_tally t1 = { .pages = 1, .received = 10, .added = 7,
+				       .present = 1, .rejected = 2,
+				       .reasons = "{\"pattern\":2}",
+				       .added_after = "2025-01-01T00:00:00.5Z" };
+	struct store_feed_tally t2 = { .pages = 2, .received = 5, .added = 2,
+				       .rejected = 3, .reasons =
+				       "{\"pattern\":1,\"modified\":2}", .ok = 1 };
+	struct store_feed_tally t3 = { .error = "HTTP 401" };
+	assert_int_equal(store_feed_record(st, "isac", &t1, &err), TX_OK);
+	assert_int_equal(store_feed_record(st, "isac", &t2, &err), TX_OK);
+	assert_int_equal(store_feed_record(st, "isac", &t3, &err), TX_OK);
+	assert_int_equal(store_feed_record(st, "nosuch", &t3, &err), TX_ERR_NOTFOUND);
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(store_feed_get(st, "isac", f), TX_OK);
+	assert_int_equal(f->pages, 3);
+	assert_int_equal(f->received, 15);
+	assert_int_equal(f->added, 9);
+	assert_int_equal(f->present, 1);
+	assert_int_equal(f->rejected, 5);
+	assert_string_equal(f->reasons, "{\"modified\":2,\"pattern\":3}");
+	assert_string_equal(f->added_after, "2025-01-01T00:00:00.5Z");
+	assert_string_equal(f->into, "isac");
+	assert_string_equal(f->secret, "s3cret");
+	assert_int_equal(f->auth, STORE_FEED_AUTH_API_KEY);
+	assert_true(f->last_ok > 0 && f->last_error_at >= f->last_ok);
+	assert_string_equal(f->last_error, "HTTP 401");
+	assert_int_equal(store_feed_list(st, &list, &n), TX_OK);
+	assert_int_equal(n, 1);
+	free(list);
+	assert_int_equal(store_feed_remove(st, "isac", &err), TX_OK);
+	assert_int_equal(store_feed_remove(st, "isac", &err), TX_ERR_NOTFOUND);
+	assert_int_equal(store_feed_get(st, "isac", f), TX_ERR_NOTFOUND);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
 		cmocka_unit_test(test_collection_sharing),
+		cmocka_unit_test(test_feeds),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

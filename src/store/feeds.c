@@ -1,0 +1,291 @@
+/*
+ * store/feeds.c: outside TAXII feeds and where each stands.
+ *
+ * A feed row names a remote collection (API root URL and collection id),
+ * how to authenticate to it, the local collection its objects go into,
+ * its schedule and limits, the position of its next run (the
+ * X-TAXII-Date-Added-Last of its last page, as the server wrote it) and
+ * its counters. Counters only grow; rejections are counted by reason in a
+ * small JSON object merged here, in the transaction that adds to them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define FEED_COLUMNS \
+	"f.name, f.url, f.collection, f.into_coll, f.auth, f.user, f.secret," \
+	" f.cacert, f.every_s, f.page_limit, f.max_pages, f.max_page_bytes," \
+	" f.added_after, f.pages, f.received, f.added, f.present, f.rejected," \
+	" f.reasons, f.last_run, f.last_ok, f.last_error, f.last_error_at," \
+	" coalesce(c.alias, c.id)"
+
+static const char *const auth_names[] = { "", "basic", "bearer", "api-key" };
+
+static enum store_feed_auth auth_of(const char *s)
+{
+	for (size_t i = 1; i < sizeof(auth_names) / sizeof(auth_names[0]); i++)
+		if (s != NULL && strcmp(s, auth_names[i]) == 0)
+			return (enum store_feed_auth)i;
+	return STORE_FEED_AUTH_NONE;
+}
+
+static void read_feed(sqlite3_stmt *s, struct store_feed *f)
+{
+	memset(f, 0, sizeof(*f));
+	db_column_copy(s, 0, f->name, sizeof(f->name));
+	db_column_copy(s, 1, f->url, sizeof(f->url));
+	db_column_copy(s, 2, f->collection, sizeof(f->collection));
+	f->into_pk = sqlite3_column_int64(s, 3);
+	f->auth = auth_of((const char *)sqlite3_column_text(s, 4));
+	db_column_copy(s, 5, f->user, sizeof(f->user));
+	db_column_copy(s, 6, f->secret, sizeof(f->secret));
+	db_column_copy(s, 7, f->cacert, sizeof(f->cacert));
+	f->every_s = sqlite3_column_int64(s, 8);
+	f->page_limit = sqlite3_column_int64(s, 9);
+	f->max_pages = sqlite3_column_int64(s, 10);
+	f->max_page_bytes = sqlite3_column_int64(s, 11);
+	db_column_copy(s, 12, f->added_after, sizeof(f->added_after));
+	f->pages = sqlite3_column_int64(s, 13);
+	f->received = sqlite3_column_int64(s, 14);
+	f->added = sqlite3_column_int64(s, 15);
+	f->present = sqlite3_column_int64(s, 16);
+	f->rejected = sqlite3_column_int64(s, 17);
+	db_column_copy(s, 18, f->reasons, sizeof(f->reasons));
+	f->last_run = sqlite3_column_int64(s, 19);
+	f->last_ok = sqlite3_column_int64(s, 20);
+	db_column_copy(s, 21, f->last_error, sizeof(f->last_error));
+	f->last_error_at = sqlite3_column_int64(s, 22);
+	db_column_copy(s, 23, f->into, sizeof(f->into));
+}
+
+tx_err store_feed_add(tx_store *st, const struct store_feed *f,
+		      struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (f->name[0] == '\0' || f->url[0] == '\0' || f->collection[0] == '\0')
+		return tx_error_set(err, TX_ERR_INVALID, "a feed needs a name, a"
+				    " URL and a collection");
+	if (f->every_s < 1 || f->page_limit < 1 || f->max_pages < 1 ||
+	    f->max_page_bytes < 1)
+		return tx_error_set(err, TX_ERR_INVALID, "a feed's schedule and"
+				    " limits must be positive");
+	if ((rc = db_prepare(st, "SELECT 1 FROM collections WHERE pk = ? AND"
+			     " substr(coalesce(alias, ''), 1, 6) = '" INBOX_PREFIX
+			     "'", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, f->into_pk);
+	int inbox = sqlite3_step(s) == SQLITE_ROW;
+	db_done(st, s);
+	if (inbox)
+		return tx_error_set(err, TX_ERR_DENIED, "a partner's inbox holds only"
+				    " what that partner signed: a feed cannot go"
+				    " there");
+	if ((rc = db_prepare(st, "INSERT INTO feeds(name, url, collection,"
+			     " into_coll, auth, user, secret, cacert, every_s,"
+			     " page_limit, max_pages, max_page_bytes, added_after,"
+			     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			     " ?, ?)", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, f->collection, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, f->into_pk);
+	sqlite3_bind_text(s, 5, auth_names[f->auth], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, f->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, f->secret, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, f->cacert, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, f->every_s);
+	sqlite3_bind_int64(s, 10, f->page_limit);
+	sqlite3_bind_int64(s, 11, f->max_pages);
+	sqlite3_bind_int64(s, 12, f->max_page_bytes);
+	sqlite3_bind_text(s, 13, f->added_after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 14, tx_time_now_us());
+	db_write_lock();
+	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : db_error(st, err, "add feed");
+	db_write_unlock();
+	db_done(st, s);
+	if (rc == TX_ERR_EXISTS)
+		tx_error_set(err, rc, "a feed named \"%s\" exists already", f->name);
+	return rc;
+}
+
+tx_err store_feed_remove(tx_store *st, const char *name, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "DELETE FROM feeds WHERE name = ?", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	db_write_lock();
+	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
+					      db_error(st, err, "remove feed");
+	if (rc == TX_OK && sqlite3_changes(st->db) == 0)
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
+	db_write_unlock();
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+	int r;
+
+	if ((rc = db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
+			     " collections c ON c.pk = f.into_coll WHERE f.name = ?",
+			     &s, NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW)
+		read_feed(s, f);
+	else
+		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
+{
+	struct store_feed *list = NULL, *grown;
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	tx_err rc;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
+			     " collections c ON c.pk = f.into_coll ORDER BY f.name",
+			     &s, NULL)))
+		return rc;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				break;
+			}
+			list = grown;
+		}
+		read_feed(s, &list[(*n)++]);
+	}
+	if (rc == TX_OK && r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		*n = 0;
+		return rc;
+	}
+	*out = list;
+	return TX_OK;
+}
+
+/* old {"reason": n} plus add, as text (caller frees); NULL: out of memory.
+ * A stored value that is not such an object starts again from add. */
+static char *reasons_merge(const char *old, const char *add)
+{
+	json_t *a = json_loads(old ? old : "{}", 0, NULL);
+	json_t *b = json_loads(add ? add : "{}", 0, NULL), *v;
+	const char *k;
+	char *text = NULL;
+
+	if (!json_is_object(a)) {
+		json_decref(a);
+		a = json_object();
+	}
+	if (a == NULL)
+		goto out;
+	if (json_is_object(b))
+		json_object_foreach(b, k, v) {
+			json_int_t was = json_integer_value(json_object_get(a, k));
+			if (json_is_integer(v))
+				json_object_set_new(a, k, json_integer(was +
+					json_integer_value(v)));
+		}
+	text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+out:
+	json_decref(a);
+	json_decref(b);
+	return text;
+}
+
+tx_err store_feed_record(tx_store *st, const char *name,
+			 const struct store_feed_tally *t, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char *merged = NULL;
+	int64_t now = tx_time_now_us();
+	tx_err rc;
+
+	db_write_lock();
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+		goto unlock;
+	if (t->reasons != NULL) {
+		if ((rc = db_prepare(st, "SELECT reasons FROM feeds WHERE name = ?",
+				     &s, err)))
+			goto rollback;
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		int r = sqlite3_step(s);
+		merged = reasons_merge(r == SQLITE_ROW ?
+				       (const char *)sqlite3_column_text(s, 0) :
+				       NULL, t->reasons);
+		db_done(st, s);
+		s = NULL;
+		if (merged == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto rollback;
+		}
+	}
+	if ((rc = db_prepare(st, "UPDATE feeds SET pages = pages + ?1,"
+			     " received = received + ?2, added = added + ?3,"
+			     " present = present + ?4, rejected = rejected + ?5,"
+			     " reasons = coalesce(?6, reasons),"
+			     " added_after = coalesce(?7, added_after),"
+			     " last_run = ?8,"
+			     " last_ok = CASE WHEN ?9 THEN ?8 ELSE last_ok END,"
+			     " last_error = coalesce(?10, last_error),"
+			     " last_error_at = CASE WHEN ?10 IS NULL THEN"
+			     " last_error_at ELSE ?8 END"
+			     " WHERE name = ?11", &s, err)))
+		goto rollback;
+	sqlite3_bind_int64(s, 1, t->pages);
+	sqlite3_bind_int64(s, 2, t->received);
+	sqlite3_bind_int64(s, 3, t->added);
+	sqlite3_bind_int64(s, 4, t->present);
+	sqlite3_bind_int64(s, 5, t->rejected);
+	if (merged)
+		sqlite3_bind_text(s, 6, merged, -1, SQLITE_STATIC);
+	if (t->added_after)
+		sqlite3_bind_text(s, 7, t->added_after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int(s, 9, t->ok != 0);
+	if (t->error)
+		sqlite3_bind_text(s, 10, t->error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "feed counters");
+		goto rollback;
+	}
+	if (sqlite3_changes(st->db) == 0) {
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
+		goto rollback;
+	}
+	db_done(st, s);
+	s = NULL;
+	rc = db_exec(st, "COMMIT", err);
+	goto unlock;
+rollback:
+	db_done(st, s);
+	db_exec(st, "ROLLBACK", NULL);
+unlock:
+	db_write_unlock();
+	free(merged);
+	return rc;
+}
