@@ -126,4 +126,82 @@ const struct sensor_stats *sensor_engine_stats(const sensor_engine *e);
 /* Count a malformed input line (the CLI reads the lines). */
 void sensor_engine_malformed(sensor_engine *e);
 
+/* ---- warning lists (sensor/warn.c) ---- */
+
+/*
+ * False-positive lists in MISP's warning-list format ({name, type: cidr,
+ * hostname, string, substring or regex, list, matching_attributes}) and
+ * an index over all of them: CIDRs by prefix length, host names by
+ * suffix, strings in one hash table. Built once, then read only: lookups
+ * take no lock and allocate nothing (except for regex lists).
+ */
+#define SENSOR_WARN_STIX_TYPE "x-trilex-warninglist"
+#define SENSOR_WARN_MAX_LISTS 4096
+#define SENSOR_WARN_MAX_ENTRIES (1u << 24)  /* default cap, all lists */
+#define SENSOR_WARN_VALUE_MAX 1024          /* longest entry (bytes) */
+#define SENSOR_WARN_NAME_MAX 256
+
+/* What a value is, for the lists' matching_attributes. */
+enum sensor_warn_kind {
+	SENSOR_WARN_IP,       /* ip-src, ip-dst, domain|ip, ip-*|port */
+	SENSOR_WARN_DOMAIN,   /* domain, hostname, domain|ip */
+	SENSOR_WARN_URL,      /* url, uri, link (and the URL's host) */
+	SENSOR_WARN_EMAIL,    /* email-src, email-dst (and the domain) */
+	SENSOR_WARN_HASH,     /* md5, sha1, sha256, filename|..., ssdeep */
+	SENSOR_WARN_NONE,     /* a value no list is about */
+};
+
+typedef struct sensor_warn sensor_warn;
+
+/* What one added list held. name and type borrow from the set. */
+struct sensor_warn_info {
+	const char *name, *type;
+	size_t n_entries;     /* kept */
+	size_t n_bad;         /* left out (not a CIDR, empty, ...) */
+	char first_bad[128];  /* "list[12]: not an IPv4 or IPv6 address or CIDR" */
+};
+
+/* An empty set holding at most max_entries entries over all its lists
+ * (0: SENSOR_WARN_MAX_ENTRIES). */
+tx_err sensor_warn_new(size_t max_entries, sensor_warn **out);
+void sensor_warn_free(sensor_warn *w);
+
+/*
+ * Add one list: a MISP warning list or its STIX form (SENSOR_WARN_STIX_TYPE,
+ * made by sensor_warn_stix). Bad entries are left out and counted in info
+ * (the first one described); the list is refused (TX_ERR_INVALID, the
+ * field named in err) when name, type or list is missing or wrong,
+ * TX_ERR_EXISTS when a list of that name is already in the set,
+ * TX_ERR_TOOBIG past the entry cap.
+ */
+tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
+		       struct sensor_warn_info *info, struct tx_error *err);
+
+/*
+ * The lists that hold value v (of kind): their names (borrowed from w,
+ * each once) into names, at most max; returns how many lists hit (which
+ * may exceed max). A network hits a list network that contains it; a host
+ * name hits an entry that is it or one of its parent domains; a URL is
+ * checked whole and by its host; an e-mail address whole and by its domain.
+ */
+size_t sensor_warn_check(const sensor_warn *w, enum sensor_warn_kind kind,
+			 const char *v, size_t len, const char **names, size_t max);
+
+/* The kind of the values of a canonical STIX path ("ipv4-addr:value",
+ * "file:hashes.'SHA-256'"), SENSOR_WARN_NONE when no list is about it. */
+enum sensor_warn_kind sensor_warn_kind_of(const char *path, size_t len);
+
+/* Lists in the set, entries over all of them. */
+size_t sensor_warn_count(const sensor_warn *w);
+size_t sensor_warn_entries(const sensor_warn *w);
+
+/*
+ * The STIX object for a MISP warning list (SENSOR_WARN_STIX_TYPE), with
+ * an id from its name and its MISP version as its version; marked with
+ * marking_ref when not NULL. Caller owns it; NULL (err filled) when the
+ * list has no name, type or list, or out of memory.
+ */
+json_t *sensor_warn_stix(const json_t *list, const char *marking_ref,
+			 struct tx_error *err);
+
 #endif

@@ -1,0 +1,196 @@
+/*
+ * bench/bench_sensor.c: the warning-list check of issue 18 (1,000,000
+ * indicators against the 21 lists of ../shared/data/warninglists in under
+ * 2 s). Usage: bench_sensor warn DIR N. Prints "key value" lines for
+ * bench/run-sensor.
+ *
+ * The indicators are generated: IPv4 addresses (a tenth in the lists'
+ * networks), IPv6 addresses, domains of three or four labels (some under
+ * listed names), URLs and SHA-256 hashes, each as a STIX pattern. Two
+ * figures: the value lookups alone, and the whole path of an indicator
+ * (parse its pattern, take its values, look each up).
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pattern/pattern.h"
+#include "sensor/sensor.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+struct ctx {
+	const sensor_warn *w;
+	size_t hits;
+};
+
+static int check(void *vc, const char *path, size_t plen, const char *v, size_t len)
+{
+	struct ctx *c = vc;
+	const char *names[4];
+
+	if (sensor_warn_check(c->w, sensor_warn_kind_of(path, plen), v, len, names, 4))
+		c->hits++;
+	return 0;
+}
+
+static int load_dir(sensor_warn *w, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX * 2], *text = NULL;
+		size_t len = 0;
+		struct sensor_warn_info info;
+		struct tx_error err = { 0 };
+		json_t *l;
+
+		if (strstr(e->d_name, ".json") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (tx_read_file(path, 64 << 20, &text, &len, &err) != TX_OK)
+			continue;
+		l = tx_json_load(text, len, 0, NULL);
+		free(text);
+		if (l && sensor_warn_add(w, l, &info, &err) == TX_OK)
+			n++;
+		json_decref(l);
+	}
+	closedir(d);
+	return n;
+}
+
+static int bench_warn(const char *dir, size_t n)
+{
+	static const char *const names[] = { "google.com", "bit.ly", "microsoft.com",
+					     "example.org", "evil-c2.example-bad.net" };
+	char **pats = malloc(n * sizeof(*pats)), **vals = malloc(n * sizeof(*vals));
+	enum sensor_warn_kind *kinds = malloc(n * sizeof(*kinds));
+	sensor_warn *w = NULL;
+	struct ctx c = { 0 };
+	size_t hits = 0;
+	double t0, load_s, values_s, full_s;
+	int n_lists;
+
+	if (pats == NULL || vals == NULL || kinds == NULL || sensor_warn_new(0, &w) != TX_OK)
+		return 1;
+	t0 = now_s();
+	if ((n_lists = load_dir(w, dir)) <= 0) {
+		fprintf(stderr, "bench_sensor: no warning lists in %s\n", dir);
+		return 1;
+	}
+	load_s = now_s() - t0;
+	for (size_t i = 0; i < n; i++) {
+		char v[256], p[512];
+		uint64_t r = next();
+		const char *path;
+		switch (r % 10) {
+		case 0: case 1: case 2: case 3:
+			if (r % 100 < 10)
+				snprintf(v, sizeof(v), "192.168.%u.%u", (unsigned)(r >> 8) & 255,
+					 (unsigned)(r >> 16) & 255);
+			else
+				snprintf(v, sizeof(v), "%u.%u.%u.%u", (unsigned)(r >> 8) & 255,
+					 (unsigned)(r >> 16) & 255, (unsigned)(r >> 24) & 255,
+					 (unsigned)(r >> 32) & 255);
+			path = "ipv4-addr:value";
+			kinds[i] = SENSOR_WARN_IP;
+			break;
+		case 4:
+			snprintf(v, sizeof(v), "2001:db8:%x::%x", (unsigned)(r >> 8) & 0xffff,
+				 (unsigned)(r >> 24) & 0xffff);
+			path = "ipv6-addr:value";
+			kinds[i] = SENSOR_WARN_IP;
+			break;
+		case 5: case 6: case 7:
+			snprintf(v, sizeof(v), "h%x.s%x.%s", (unsigned)(r >> 8) & 0xfff,
+				 (unsigned)(r >> 20) & 0xff, names[(r >> 32) % 5]);
+			path = "domain-name:value";
+			kinds[i] = SENSOR_WARN_DOMAIN;
+			break;
+		case 8:
+			snprintf(v, sizeof(v), "http://w%x.%s/p/%x", (unsigned)(r >> 8) & 0xfff,
+				 names[(r >> 32) % 5], (unsigned)(r >> 40));
+			path = "url:value";
+			kinds[i] = SENSOR_WARN_URL;
+			break;
+		default:
+			snprintf(v, sizeof(v), "%016llx%016llx%016llx%016llx",
+				 (unsigned long long)r, (unsigned long long)next(),
+				 (unsigned long long)next(), (unsigned long long)next());
+			path = "file:hashes.'SHA-256'";
+			kinds[i] = SENSOR_WARN_HASH;
+			break;
+		}
+		snprintf(p, sizeof(p), "[%s = '%s']", path, v);
+		vals[i] = strdup(v);
+		pats[i] = strdup(p);
+		if (vals[i] == NULL || pats[i] == NULL)
+			return 1;
+	}
+	t0 = now_s();
+	for (size_t i = 0; i < n; i++) {
+		const char *nm[4];
+		if (sensor_warn_check(w, kinds[i], vals[i], strlen(vals[i]), nm, 4))
+			hits++;
+	}
+	values_s = now_s() - t0;
+	c.w = w;
+	t0 = now_s();
+	for (size_t i = 0; i < n; i++) {
+		struct tx_error err;
+		pattern *p = NULL;
+		if (pattern_parse(pats[i], strlen(pats[i]), &p, &err) != TX_OK)
+			return 1;
+		pattern_equalities(p, check, &c, &err);
+		pattern_free(p);
+	}
+	full_s = now_s() - t0;
+	printf("lists %d\nentries %zu\nload_s %.3f\nindicators %zu\nflagged %zu\n"
+	       "values_s %.3f\nindicators_s %.3f\nflagged_full %zu\n", n_lists,
+	       sensor_warn_entries(w), load_s, n, hits, values_s, full_s, c.hits);
+	for (size_t i = 0; i < n; i++) {
+		free(vals[i]);
+		free(pats[i]);
+	}
+	free(vals);
+	free(pats);
+	free(kinds);
+	sensor_warn_free(w);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "warn") == 0) {
+		int64_t n;
+		if (tx_parse_int64(argv[3], 1, 100000000, &n) != TX_OK)
+			return 2;
+		return bench_warn(argv[2], (size_t)n);
+	}
+	fprintf(stderr, "usage: bench_sensor warn DIR N\n");
+	return 2;
+}
