@@ -204,4 +204,84 @@ size_t sensor_warn_entries(const sensor_warn *w);
 json_t *sensor_warn_stix(const json_t *list, const char *marking_ref,
 			 struct tx_error *err);
 
+/* ---- exports for sensors (sensor/export.c) ---- */
+
+/* The types of value an export or an IOC list holds. */
+enum sensor_ioc_type {
+	SENSOR_IOC_IPV4, SENSOR_IOC_IPV6, SENSOR_IOC_NET4, SENSOR_IOC_NET6,
+	SENSOR_IOC_DOMAIN, SENSOR_IOC_URL, SENSOR_IOC_EMAIL,
+	SENSOR_IOC_MD5, SENSOR_IOC_SHA1, SENSOR_IOC_SHA256,
+	SENSOR_IOC_FILENAME, SENSOR_IOC_CVE, SENSOR_IOC_ATTACK,
+	SENSOR_IOC_N_TYPES,
+};
+/* "ipv4-addr", "domain-name", "md5", ... (the iocs headings). */
+const char *sensor_ioc_type_name(enum sensor_ioc_type t);
+
+enum sensor_export_format {
+	SENSOR_EXPORT_SURICATA, SENSOR_EXPORT_ZEEK, SENSOR_EXPORT_CSV,
+	SENSOR_EXPORT_IOCS,
+};
+/* "suricata", "zeek", "csv", "iocs" to a format; -1 if none. */
+int sensor_export_format_parse(const char *name);
+
+#define SENSOR_EXPORT_SID_BASE 4180000u     /* default: sids base+1.. */
+#define SENSOR_EXPORT_URL_SID_OFFSET 1000u  /* http URL rules from here */
+#define SENSOR_EXPORT_URL_SIDS 8000000u     /* ... over this many sids */
+#define SENSOR_EXPORT_VALUE_MAX 4096        /* longest value exported */
+
+struct sensor_export_opts {
+	const sensor_warn *warn;   /* borrowed; NULL: no lists */
+	int include_warned;        /* keep values the lists hold */
+	uint32_t sid_base;         /* 0: SENSOR_EXPORT_SID_BASE */
+};
+
+/* One indicator handed to sensor_export_add (everything borrowed). */
+struct sensor_export_ind {
+	const char *id, *pattern;
+	const char *name;          /* or NULL */
+	const char *source;        /* the party it came from; NULL: this node */
+	const char *tlp;           /* "clear", ..., or NULL */
+	int64_t confidence;        /* 0-100, -1 when not given */
+};
+
+typedef struct sensor_export sensor_export;
+
+tx_err sensor_export_new(const struct sensor_export_opts *o, sensor_export **out);
+void sensor_export_free(sensor_export *e);
+
+/*
+ * Take one indicator (copied). When its pattern is an OR of '=' and IN
+ * comparisons, each value a sensor can use becomes an entry; otherwise
+ * the indicator is recorded as skipped with the reason, as is each value
+ * no sensor type takes or a warning list holds (unless include_warned).
+ * Fails only for memory (TX_ERR_NOMEM).
+ */
+tx_err sensor_export_add(sensor_export *e, const struct sensor_export_ind *in,
+			 struct tx_error *err);
+
+/* The files of a format, i = 0, 1, ... until NULL ("trilex.rules",
+ * "trilex-ip.lst", "iprep/trilex.list", "trilex.intel", "trilex.csv",
+ * "trilex-iocs.txt"). */
+const char *sensor_export_file(enum sensor_export_format fmt, size_t i);
+
+/*
+ * Append file (of sensor_export_file) of format fmt to out, whose cap
+ * bounds it (TX_ERR_TOOBIG past it). The same entries give the same
+ * bytes. TX_ERR_NOTFOUND for a file the format has not.
+ */
+tx_err sensor_export_write(sensor_export *e, enum sensor_export_format fmt,
+			   const char *file, struct tx_buf *out, struct tx_error *err);
+
+/* Every indicator or value that fmt leaves out, with the reason (value
+ * NULL: the whole indicator). Arguments borrowed for the call. */
+typedef void (*sensor_export_skip_fn)(void *ctx, const char *indicator,
+				      const char *value, const char *reason);
+void sensor_export_skips(sensor_export *e, enum sensor_export_format fmt,
+			 sensor_export_skip_fn fn, void *ctx);
+
+struct sensor_export_counts {
+	size_t indicators, entries, warned, skipped;
+};
+void sensor_export_counts(const sensor_export *e, struct sensor_export_counts *c);
+
 #endif
