@@ -183,14 +183,98 @@ static int bench_warn(const char *dir, size_t n)
 	return 0;
 }
 
+/* Suricata and Zeek exports of n generated indicators (with the lists
+ * of dir, when given, leaving their values out). */
+static int bench_export(const char *dir, size_t n)
+{
+	sensor_warn *w = NULL;
+	sensor_export *e = NULL;
+	struct sensor_export_opts o = { 0 };
+	double t0, add_s, suri_s, zeek_s;
+	size_t suri_bytes = 0, zeek_bytes = 0;
+	struct tx_error err;
+
+	if (sensor_warn_new(0, &w) != TX_OK)
+		return 1;
+	if (dir && load_dir(w, dir) > 0)
+		o.warn = w;
+	if (sensor_export_new(&o, &e) != TX_OK)
+		return 1;
+	t0 = now_s();
+	for (size_t i = 0; i < n; i++) {
+		char id[64], p[256];
+		uint64_t r = next();
+		snprintf(id, sizeof(id), "indicator--%08x-0000-4000-8000-%012llx", (unsigned)(i >> 16),
+			 (unsigned long long)i);
+		switch (r % 5) {
+		case 0: case 1:
+			snprintf(p, sizeof(p), "[ipv4-addr:value = '%u.%u.%u.%u']",
+				 (unsigned)(r >> 8) & 255, (unsigned)(r >> 16) & 255,
+				 (unsigned)(r >> 24) & 255, (unsigned)(r >> 32) & 255);
+			break;
+		case 2:
+			snprintf(p, sizeof(p), "[domain-name:value = 'h%llx.example-c2.net']",
+				 (unsigned long long)(r >> 8));
+			break;
+		case 3:
+			snprintf(p, sizeof(p), "[url:value = 'http://h%llx.example-c2.net/p/%u']",
+				 (unsigned long long)(r >> 20), (unsigned)(r >> 8) & 0xfff);
+			break;
+		default:
+			snprintf(p, sizeof(p), "[file:hashes.'SHA-256' = '%016llx%016llx%016llx%016llx']",
+				 (unsigned long long)r, (unsigned long long)next(),
+				 (unsigned long long)next(), (unsigned long long)next());
+			break;
+		}
+		struct sensor_export_ind in = { .id = id, .pattern = p, .tlp = "green",
+						.confidence = (int64_t)(r % 101) };
+		if (sensor_export_add(e, &in, &err) != TX_OK)
+			return 1;
+	}
+	add_s = now_s() - t0;
+	t0 = now_s();
+	for (size_t i = 0; sensor_export_file(SENSOR_EXPORT_SURICATA, i); i++) {
+		struct tx_buf b;
+		tx_buf_init(&b, (size_t)4 << 30);
+		if (sensor_export_write(e, SENSOR_EXPORT_SURICATA,
+					sensor_export_file(SENSOR_EXPORT_SURICATA, i), &b, &err) != TX_OK)
+			return 1;
+		suri_bytes += b.len;
+		tx_buf_free(&b);
+	}
+	suri_s = now_s() - t0;
+	t0 = now_s();
+	{
+		struct tx_buf b;
+		tx_buf_init(&b, (size_t)4 << 30);
+		if (sensor_export_write(e, SENSOR_EXPORT_ZEEK, "trilex.intel", &b, &err) != TX_OK)
+			return 1;
+		zeek_bytes = b.len;
+		tx_buf_free(&b);
+	}
+	zeek_s = now_s() - t0;
+	printf("export_indicators %zu\nexport_add_s %.3f\nsuricata_s %.3f\nsuricata_mb %.1f\n"
+	       "zeek_s %.3f\nzeek_mb %.1f\n", n, add_s, suri_s, suri_bytes / 1e6, zeek_s,
+	       zeek_bytes / 1e6);
+	sensor_export_free(e);
+	sensor_warn_free(w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "export") == 0) {
+		int64_t n;
+		if (tx_parse_int64(argv[2], 1, 100000000, &n) != TX_OK)
+			return 2;
+		return bench_export(argc > 3 ? argv[3] : NULL, (size_t)n);
+	}
 	if (argc == 4 && strcmp(argv[1], "warn") == 0) {
 		int64_t n;
 		if (tx_parse_int64(argv[3], 1, 100000000, &n) != TX_OK)
 			return 2;
 		return bench_warn(argv[2], (size_t)n);
 	}
-	fprintf(stderr, "usage: bench_sensor warn DIR N\n");
+	fprintf(stderr, "usage: bench_sensor warn DIR N | export N [DIR]\n");
 	return 2;
 }

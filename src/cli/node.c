@@ -210,6 +210,8 @@ static const struct taxii_ext serve_exts[] = {
 	/* assess can store a note the node then signs: users only */
 	{ "assess", policy_http_assess, NULL, NULL, 0 },
 	{ "extension-definition", fed_http_extension, NULL, "GET", 0 },
+	/* sensors fetch their lists with a key: what its user may read */
+	{ "export/", cli_http_export, NULL, NULL, TAXII_EXT_ANY_MEDIA },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,11 +243,625 @@ static void test_real_warninglists(void **state)
 	free(out);
 }
 
+/* ---- exports, parsed by their formats' own rules ---- */
+
+/* Values that must never be in an export (warning-listed, TLP:RED). */
+static const char *const forbidden[] = {
+	"10.1.2.3", "x.bit.ly", "198.51.100.66", "red-secret.example", "red-main.example",
+	NULL,
+};
+
+static void no_forbidden(const char *what, const char *text)
+{
+	for (size_t i = 0; forbidden[i]; i++)
+		if (strstr(text, forbidden[i]) != NULL)
+			fail_msg("%s holds %s, which it must not", what, forbidden[i]);
+}
+
+static int b64_value(int c)
+{
+	const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(al, c) : NULL;
+	return p ? (int)(p - al) : -1;
+}
+
+/* Strict base64 (RFC 4648, padded) into out; -1 when not. */
+static int b64_decode(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		for (int k = 0; k < 4; k++) {
+			v[k] = s[i + k] == '=' && i + 4 == len && k >= 2 ? 0 : b64_value(s[i + k]);
+			if (v[k] < 0)
+				return -1;
+		}
+		uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		if (o + 3 >= outsz)
+			return -1;
+		out[o++] = (char)(x >> 16);
+		if (s[i + 2] != '=')
+			out[o++] = (char)(x >> 8);
+		if (s[i + 3] != '=')
+			out[o++] = (char)x;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static int hex_of_len(const char *s, size_t want)
+{
+	if (strlen(s) != want)
+		return 0;
+	for (size_t i = 0; i < want; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char a[16];
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static int is_net(const char *s)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return is_ip(s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	return is_ip(buf) && isdigit((unsigned char)slash[1]);
+}
+
+static int is_hostname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		      s[i] == '-' || s[i] == '.' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* The lines of text (modified in place), NUL-terminated each. */
+static size_t lines_of(char *text, char **lines, size_t max)
+{
+	size_t n = 0;
+	for (char *p = text, *e; p && *p && n < max; p = e) {
+		e = strchr(p, '\n');
+		if (e)
+			*e++ = '\0';
+		lines[n++] = p;
+	}
+	return n;
+}
+
+static char *read_out(const char *dir, const char *name)
+{
+	char path[PATH_MAX * 2];
+	char *t;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	t = slurp(path, NULL);
+	if (t == NULL)
+		fail_msg("%s: not written", path);
+	no_forbidden(path, t);
+	return t;
+}
+
+/*
+ * A Suricata rule (Suricata's rule format: action, protocol, source,
+ * port, direction, destination, port, then options "keyword[:value];"
+ * in parentheses; '"' quotes, '\' escapes). Fills the sid and the load
+ * files of its datasets; fails on anything else.
+ */
+static void check_rule(const char *rule, const char *dir, unsigned *sid)
+{
+	static const char *const known[] = { "msg", "sid", "rev", "metadata", "dataset",
+		"content", "bsize", "filemd5", "filesha256", "ip.src", "ip.dst", "dns.query",
+		"tls.sni", "http.host", "http.uri", NULL };
+	char head[7][64];
+	const char *p = rule, *open = strchr(rule, '(');
+	size_t len = strlen(rule);
+
+	*sid = 0;
+	if (open == NULL || rule[len - 1] != ')')
+		fail_msg("not a rule: %s", rule);
+	for (int k = 0; k < 7; k++) {
+		size_t t = strcspn(p, " ");
+		if (t == 0 || t >= sizeof(head[k]) || p + t >= open)
+			fail_msg("rule header: %s", rule);
+		memcpy(head[k], p, t);
+		head[k][t] = '\0';
+		p += t + 1;
+	}
+	assert_string_equal(head[0], "alert");
+	assert_true(strcmp(head[4], "->") == 0 || strcmp(head[4], "<>") == 0);
+	assert_ptr_equal(p, open);
+	p = open + 1;
+	while (*p == ' ')
+		p++;
+	while (*p != ')') {
+		char kw[32], val[1024];
+		size_t k = 0, v = 0;
+		int quoted = 0;
+		while (*p && *p != ':' && *p != ';' && k + 1 < sizeof(kw))
+			kw[k++] = *p++;
+		kw[k] = '\0';
+		if (*p == ':') {
+			p++;
+			while (*p && (quoted || *p != ';') && v + 1 < sizeof(val)) {
+				if (*p == '\\' && p[1]) {
+					val[v++] = p[1];
+					p += 2;
+					continue;
+				}
+				if (*p == '"')
+					quoted = !quoted;
+				val[v++] = *p++;
+			}
+		}
+		val[v] = '\0';
+		if (*p != ';')
+			fail_msg("option %s not ended by ';': %s", kw, rule);
+		p++;
+		while (*p == ' ')
+			p++;
+		size_t i;
+		for (i = 0; known[i] && strcmp(known[i], kw) != 0; i++)
+			;
+		if (known[i] == NULL)
+			fail_msg("unknown keyword \"%s\" in %s", kw, rule);
+		if (strcmp(kw, "sid") == 0)
+			*sid = (unsigned)strtoul(val, NULL, 10);
+		if (strcmp(kw, "msg") == 0 || strcmp(kw, "content") == 0)
+			assert_true(val[0] == '"' && val[strlen(val) - 1] == '"' && strlen(val) >= 2);
+		if (strcmp(kw, "dataset") == 0 || strcmp(kw, "filemd5") == 0 ||
+		    strcmp(kw, "filesha256") == 0) {
+			/* dataset:isset,NAME,type T,load FILE: the file must exist */
+			const char *load = strcmp(kw, "dataset") == 0 ? strstr(val, "load ") : val;
+			char path[PATH_MAX * 2];
+			struct stat sb;
+			if (strcmp(kw, "dataset") == 0)
+				assert_true(strncmp(val, "isset,", 6) == 0 && strstr(val, ",type ") && load);
+			snprintf(path, sizeof(path), "%s/%s", dir, load + (load == val ? 0 : 5));
+			if (stat(path, &sb) != 0)
+				fail_msg("rule loads %s, which is not there", path);
+		}
+	}
+	assert_int_equal(p[1], '\0');
+	assert_true(*sid > 0);
+}
+
+static void check_suricata(const char *dir, const char *const *want)
+{
+	char *lines[4096], *t, buf[512];
+	unsigned sids[4096];
+	size_t n, n_rules = 0;
+
+	/* the datasets, each by its type's load format */
+	t = read_out(dir, "trilex-ip.lst");
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++)
+		if (!is_ip(lines[i]))
+			fail_msg("trilex-ip.lst: \"%s\" is not an IP address", lines[i]);
+	free(t);
+	t = read_out(dir, "trilex-domains.lst");
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++) {
+		if (b64_decode(lines[i], strlen(lines[i]), buf, sizeof(buf)) < 0)
+			fail_msg("trilex-domains.lst: \"%s\" is not base64", lines[i]);
+		if (!is_hostname(buf))
+			fail_msg("trilex-domains.lst: \"%s\" is no host name", buf);
+		no_forbidden("trilex-domains.lst (decoded)", buf);
+	}
+	free(t);
+	t = read_out(dir, "trilex-md5.lst");
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++)
+		assert_true(hex_of_len(lines[i], 32));
+	free(t);
+	t = read_out(dir, "trilex-sha256.lst");
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++)
+		assert_true(hex_of_len(lines[i], 64));
+	free(t);
+	/* iprep: ip-or-cidr,category,score (0-127), categories id,name,desc */
+	t = read_out(dir, "iprep/categories.txt");
+	assert_string_equal(t, "1,trilex,Indicators shared on trilex\n");
+	free(t);
+	t = read_out(dir, "iprep/trilex.list");
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++) {
+		char ip[64];
+		int cat = -1, score = -1, used = 0;
+		if (sscanf(lines[i], "%63[^,],%d,%d%n", ip, &cat, &score, &used) != 3 ||
+		    lines[i][used] != '\0' || !is_net(ip) || cat != 1 || score < 0 || score > 127)
+			fail_msg("iprep/trilex.list: bad line \"%s\"", lines[i]);
+	}
+	free(t);
+	/* the rules: each parses; sids unique */
+	t = read_out(dir, "trilex.rules");
+	for (size_t i = 0; want[i]; i++)
+		if (strstr(t, want[i]) == NULL)
+			fail_msg("trilex.rules lacks %s:\n%s", want[i], t);
+	n = lines_of(t, lines, 4096);
+	for (size_t i = 0; i < n; i++) {
+		if (lines[i][0] == '#' || lines[i][0] == '\0')
+			continue;
+		check_rule(lines[i], dir, &sids[n_rules]);
+		for (size_t k = 0; k < n_rules; k++)
+			assert_int_not_equal(sids[k], sids[n_rules]);
+		n_rules++;
+	}
+	assert_true(n_rules >= 5);
+	free(t);
+}
+
+/* Zeek's Intel file: "#fields" then tab-separated lines of as many
+ * fields; types of the Intel framework; '-' for an unset field. */
+static void check_zeek(const char *text)
+{
+	static const char *const types[] = { "Intel::ADDR", "Intel::SUBNET", "Intel::URL",
+		"Intel::SOFTWARE", "Intel::EMAIL", "Intel::DOMAIN", "Intel::USER_NAME",
+		"Intel::CERT_HASH", "Intel::PUBKEY_HASH", "Intel::FILE_HASH",
+		"Intel::FILE_NAME", NULL };
+	char *copy = strdup(text), *lines[4096], *f[16];
+	size_t n = lines_of(copy, lines, 4096), nf = 0;
+
+	no_forbidden("zeek", text);
+	assert_true(n >= 2);
+	for (char *p = lines[0], *e; p; p = e) {
+		e = strchr(p, '\t');
+		if (e)
+			*e++ = '\0';
+		f[nf++] = p;
+	}
+	assert_string_equal(f[0], "#fields");
+	assert_string_equal(f[1], "indicator");
+	assert_string_equal(f[2], "indicator_type");
+	assert_string_equal(f[3], "meta.source");
+	for (size_t i = 1; i < n; i++) {
+		char *v[16];
+		size_t k = 0;
+		if (lines[i][0] == '#')
+			continue;
+		for (char *p = lines[i], *e; p && k < 16; p = e) {
+			e = strchr(p, '\t');
+			if (e)
+				*e++ = '\0';
+			v[k++] = p;
+		}
+		assert_int_equal(k, nf - 1);
+		size_t t;
+		for (t = 0; types[t] && strcmp(types[t], v[1]) != 0; t++)
+			;
+		if (types[t] == NULL)
+			fail_msg("zeek: \"%s\" is no Intel type", v[1]);
+		assert_true(v[0][0] != '\0' && strcmp(v[0], "-") != 0);
+		if (strcmp(v[1], "Intel::ADDR") == 0)
+			assert_true(is_ip(v[0]));
+		if (strcmp(v[1], "Intel::SUBNET") == 0)
+			assert_true(is_net(v[0]) && strchr(v[0], '/'));
+		if (strcmp(v[1], "Intel::DOMAIN") == 0)
+			assert_true(is_hostname(v[0]));
+		if (strcmp(v[1], "Intel::URL") == 0)
+			assert_null(strstr(v[0], "://")); /* without the scheme */
+		for (size_t j = 0; j < k; j++)
+			assert_true(v[j][0] != '\0'); /* unset is '-' */
+	}
+	free(copy);
+}
+
+/* RFC 4180: records of fields, "" inside quotes, CRLF between records. */
+static size_t check_csv(const char *text, size_t want_fields)
+{
+	const char *p = text;
+	size_t records = 0;
+
+	no_forbidden("csv", text);
+	while (*p) {
+		size_t fields = 0;
+		for (;;) {
+			if (*p == '"') {
+				p++;
+				for (;;) {
+					if (*p == '\0')
+						fail_msg("csv: unterminated quoted field");
+					if (*p == '"' && p[1] == '"') {
+						p += 2;
+						continue;
+					}
+					if (*p == '"')
+						break;
+					p++;
+				}
+				p++;
+			} else {
+				while (*p && *p != ',' && *p != '\r' && *p != '\n') {
+					if (*p == '"')
+						fail_msg("csv: a quote inside an unquoted field");
+					p++;
+				}
+			}
+			fields++;
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			break;
+		}
+		if (p[0] != '\r' || p[1] != '\n')
+			fail_msg("csv: a record not ended by CRLF");
+		p += 2;
+		assert_int_equal(fields, want_fields);
+		records++;
+	}
+	return records;
+}
+
+/* GET with an If-None-Match (the harness's http() sends no such header). */
+static long get_etag(const char *url, const char *cacert, const char *if_none,
+		     char *etag_out, size_t etag_n, size_t *body_len)
+{
+	struct curl_slist *h = NULL;
+	char line[256], hdrs[4096] = "";
+	long status = 0;
+	FILE *sink = fopen("/dev/null", "w");
+	CURL *c = curl_easy_init();
+
+	assert_non_null(c);
+	if (if_none) {
+		snprintf(line, sizeof(line), "If-None-Match: %s", if_none);
+		h = curl_slist_append(h, line);
+	}
+	FILE *hf = fmemopen(hdrs, sizeof(hdrs) - 1, "w");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(c, CURLOPT_USERNAME, "reader");
+	curl_easy_setopt(c, CURLOPT_PASSWORD, READER_PASSWORD);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, hf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (body_len) {
+		curl_off_t dl = 0;
+		curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &dl);
+		*body_len = (size_t)dl;
+	}
+	fclose(hf);
+	fclose(sink);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	etag_out[0] = '\0';
+	const char *e = strcasestr(hdrs, "\nETag: ");
+	if (e) {
+		size_t l = strcspn(e + 7, "\r\n");
+		snprintf(etag_out, etag_n, "%.*s", (int)l, e + 7);
+	}
+	return status;
+}
+
+/* The indicators of the export tests, and warning lists to leave some out. */
+static void export_fixture(void)
+{
+	char wl[PATH_MAX + 16], i[8][600];
+	const char *red = ",\"object_marking_refs\":[\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\"]";
+
+	snprintf(wl, sizeof(wl), "%s/wl.json", N.dir);
+	write_file(wl, "{\"name\":\"Test list\",\"type\":\"cidr\",\"list\":[\"10.0.0.0/8\"],"
+		   "\"matching_attributes\":[\"ip-dst\"]}");
+	const char *a[] = { "warninglist", "import", "--dir", N.dir, wl, NULL };
+	free(cli(0, a, NULL));
+	snprintf(wl, sizeof(wl), "%s/wl2.json", N.dir);
+	write_file(wl, "{\"name\":\"Shorteners\",\"type\":\"hostname\",\"list\":[\"bit.ly\"]}");
+	const char *a2[] = { "warninglist", "import", "--dir", N.dir, wl, NULL };
+	free(cli(0, a2, NULL));
+	const char *c[] = { "collection", "add", "--dir", N.dir, "--title", "Secret",
+			    "--alias", "secret", NULL };
+	free(cli(0, c, NULL));
+	indicator(i[0], sizeof(i[0]), IND(21), "[ipv4-addr:value = '198.51.100.7'] OR "
+		  "[ipv4-addr:value = '10.1.2.3']", ",\"confidence\":80,\"name\":\"C2, \\\"x\\\"\"");
+	indicator(i[1], sizeof(i[1]), IND(22), "[domain-name:value IN ('c2.example.net', "
+		  "'x.bit.ly', 'Upper.Example.NET')]", NULL);
+	indicator(i[2], sizeof(i[2]), IND(23), "[url:value = 'http://c2.example.net/gate.php?id=1;x'] OR "
+		  "[url:value = 'https://secure.example.net/p']", NULL);
+	indicator(i[3], sizeof(i[3]), IND(24), "[file:hashes.MD5 = '0123456789ABCDEF0123456789ABCDEF'] "
+		  "OR [file:hashes.'SHA-256' = 'aa00000000000000000000000000000000000000000000000000000000000001']",
+		  NULL);
+	indicator(i[4], sizeof(i[4]), IND(25), "[ipv4-addr:value = '198.51.100.8' AND "
+		  "domain-name:value = 'and.example']", NULL);
+	indicator(i[5], sizeof(i[5]), IND(26), "[domain-name:value = 'red-main.example']", red);
+	indicator(i[6], sizeof(i[6]), IND(27), "[ipv4-addr:value = '203.0.113.0/24'] OR "
+		  "[ipv6-addr:value = '2001:DB8:0:0::5']", NULL);
+	const char *objs[] = { i[0], i[1], i[2], i[3], i[4], i[5], i[6], NULL };
+	push_objects(&N, "main", objs);
+	indicator(i[7], sizeof(i[7]), IND(28), "[domain-name:value = 'red-secret.example'] OR "
+		  "[ipv4-addr:value = '198.51.100.66']", red);
+	const char *objs2[] = { i[7], NULL };
+	push_objects(&N, "secret", objs2);
+}
+
+static void test_export_cli(void **state)
+{
+	char out[PATH_MAX + 16], *text, *err;
+
+	export_fixture();
+	snprintf(out, sizeof(out), "%s/suricata", N.dir);
+	const char *a[] = { "export", "suricata", "--dir", N.dir, out, NULL };
+	free(cli(0, a, &err));
+	/* the skipped, with reasons */
+	assert_non_null(strstr(err, IND(25) ": not a single value, IN list or OR of them: an AND"
+				    " of comparisons (all in one event)"));
+	assert_non_null(strstr(err, IND(21) " (10.1.2.3): on the warning list \"Test list\""));
+	assert_non_null(strstr(err, IND(22) " (x.bit.ly): on the warning list \"Shorteners\""));
+	assert_non_null(strstr(err, IND(23) " (https://secure.example.net/p): an https URL"));
+	free(err);
+	const char *want[] = { "ip.src; dataset:isset,trilex-ip,type ip,load trilex-ip.lst; sid:4180001;",
+		"ip.dst; dataset:isset,trilex-ip,type ip,load trilex-ip.lst; sid:4180002;",
+		"dns.query; dataset:isset,trilex-domains,type string,load trilex-domains.lst; sid:4180003;",
+		"tls.sni; dataset:isset,trilex-domains,type string,load trilex-domains.lst; sid:4180004;",
+		"filemd5:trilex-md5.lst; sid:4180006;", "filesha256:trilex-sha256.lst; sid:4180007;",
+		"http.host; content:\"c2.example.net\"; bsize:14; http.uri; content:\"/gate.php?id=1|3b|x\";"
+		" bsize:16;", "metadata:trilex_indicator " IND(23) ";", NULL };
+	check_suricata(out, want);
+	/* what is in it */
+	text = read_out(out, "trilex-ip.lst");
+	assert_string_equal(text, "198.51.100.7\n2001:db8::5\n");
+	free(text);
+	text = read_out(out, "trilex-domains.lst");
+	assert_non_null(strstr(text, "YzIuZXhhbXBsZS5uZXQ=\n"));        /* c2.example.net */
+	assert_non_null(strstr(text, "dXBwZXIuZXhhbXBsZS5uZXQ=\n"));    /* upper.example.net */
+	free(text);
+	text = read_out(out, "iprep/trilex.list");
+	assert_non_null(strstr(text, "198.51.100.7,1,101\n"));   /* confidence 80 */
+	assert_non_null(strstr(text, "203.0.113.0/24,1,127\n")); /* none given */
+	free(text);
+	text = read_out(out, "trilex-md5.lst");
+	assert_string_equal(text, "0123456789abcdef0123456789abcdef\n");
+	free(text);
+	/* the same indicators, the same rules (sids stay put) */
+	char out2[PATH_MAX + 16];
+	snprintf(out2, sizeof(out2), "%s/suricata2", N.dir);
+	const char *a2[] = { "export", "suricata", "--dir", N.dir, out2, NULL };
+	free(cli(0, a2, NULL));
+	char *r1 = read_out(out, "trilex.rules"), *r2 = read_out(out2, "trilex.rules");
+	assert_string_equal(r1, r2);
+	free(r1);
+	free(r2);
+
+	/* Zeek */
+	const char *z[] = { "export", "zeek", "--dir", N.dir, "-", NULL };
+	text = cli(0, z, NULL);
+	check_zeek(text);
+	assert_non_null(strstr(text, "198.51.100.7\tIntel::ADDR\ttrilex:local\t" IND(21) " C2, \"x\"\t-\n"));
+	assert_non_null(strstr(text, "203.0.113.0/24\tIntel::SUBNET\t"));
+	assert_non_null(strstr(text, "c2.example.net/gate.php?id=1;x\tIntel::URL\t"));
+	assert_non_null(strstr(text, "0123456789abcdef0123456789abcdef\tIntel::FILE_HASH\t"));
+	assert_null(strstr(text, "secure.example.net"));
+	free(text);
+
+	/* CSV */
+	const char *c[] = { "export", "csv", "--dir", N.dir, "-", NULL };
+	text = cli(0, c, NULL);
+	assert_int_equal(check_csv(text, 7), 1 + 9); /* the header and 9 values */
+	assert_non_null(strstr(text, "ipv4-addr,198.51.100.7," IND(21) ",\"C2, \"\"x\"\"\",amber,80,local\r\n"));
+	free(text);
+
+	/* filters: RED only when asked; confidence; collection */
+	const char *r[] = { "export", "iocs", "--dir", N.dir, "--tlp", "red", "-", NULL };
+	text = cli(0, r, NULL);
+	assert_non_null(strstr(text, "red-main.example"));
+	assert_non_null(strstr(text, "red-secret.example"));
+	free(text);
+	const char *m[] = { "export", "iocs", "--dir", N.dir, "--min-confidence", "50", "-", NULL };
+	text = cli(0, m, NULL);
+	assert_string_equal(text, "# ipv4-addr\n198.51.100.7\n");
+	free(text);
+	const char *k[] = { "export", "iocs", "--dir", N.dir, "--collection", "secret",
+			    "--tlp", "red", "-", NULL };
+	text = cli(0, k, NULL);
+	assert_string_equal(text, "# ipv4-addr\n198.51.100.66\n\n# domain-name\nred-secret.example\n");
+	free(text);
+	const char *w[] = { "export", "iocs", "--dir", N.dir, "--include-warned", "-", NULL };
+	text = cli(0, w, NULL);
+	assert_non_null(strstr(text, "10.1.2.3\n"));
+	assert_non_null(strstr(text, "x.bit.ly\n"));
+	free(text);
+}
+
+/* Over HTTPS with a sensor's key: what that user may read, with an ETag. */
+static void test_export_https(void **state)
+{
+	char url[512], etag[128], etag2[128];
+	struct http_resp r;
+	size_t len = 0;
+
+	export_fixture();
+	assert_int_equal(node_start(&N), 0);
+	/* reader: read on main only; never the secret collection's */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/zeek", "reader", "", NULL, NULL,
+			      0, &r), 0);
+	assert_int_equal(r.status, 200);
+	check_zeek(r.body);
+	assert_non_null(strstr(r.body, "198.51.100.7\tIntel::ADDR"));
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/iocs?tlp=red", "reader", "", NULL,
+			      NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "red-main.example"));   /* RED it may read */
+	assert_null(strstr(r.body, "red-secret.example"));     /* RED it may not */
+	assert_null(strstr(r.body, "198.51.100.66"));
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/iocs?collection=secret&tlp=red",
+			      "reader", "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_null(r.body ? strstr(r.body, "red-secret") : NULL);
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/csv", "reader", "", NULL, NULL, 0,
+			      &r), 0);
+	assert_int_equal(r.status, 200);
+	check_csv(r.body, 7);
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/suricata", "reader", "", NULL, NULL,
+			      0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(r.json);
+	assert_true(json_array_size(json_object_get(r.json, "files")) >= 7);
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/suricata/trilex.rules", "reader",
+			      "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "dataset:isset,trilex-ip"));
+	no_forbidden("suricata over HTTPS", r.body);
+	http_free(&r);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/pcap", "reader", "", NULL, NULL, 0,
+			      &r), 0);
+	assert_int_equal(r.status, 404);
+	http_free(&r);
+	/* without credentials: 401; a partner's account may not */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/export/zeek", NULL, "", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 401);
+	http_free(&r);
+
+	/* ETag: the same set answers 304 with no body; a change, a new tag */
+	snprintf(url, sizeof(url), "%s/trilex/v1/export/zeek", N.base);
+	assert_int_equal(get_etag(url, N.cacert, NULL, etag, sizeof(etag), &len), 200);
+	assert_true(strlen(etag) > 2 && etag[0] == '"');
+	assert_true(len > 0);
+	assert_int_equal(get_etag(url, N.cacert, etag, etag2, sizeof(etag2), &len), 304);
+	assert_int_equal(len, 0);
+	assert_int_equal(get_etag(url, N.cacert, "\"something-else\"", etag2, sizeof(etag2), &len),
+			 200);
+	assert_string_equal(etag, etag2);
+	char i9[600];
+	indicator(i9, sizeof(i9), IND(29), "[domain-name:value = 'new.example']", NULL);
+	const char *objs[] = { i9, NULL };
+	push_objects(&N, "main", objs);
+	assert_int_equal(get_etag(url, N.cacert, etag, etag2, sizeof(etag2), &len), 200);
+	assert_true(len > 0);
+	assert_string_not_equal(etag, etag2);
+	node_stop(&N);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_warninglists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_warninglists, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_cli, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_https, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
