@@ -261,8 +261,72 @@ static int bench_export(const char *dir, size_t n)
 	return 0;
 }
 
+static int count_ioc(void *ctx, const struct sensor_ioc *ioc)
+{
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* IOC extraction over mb MB of generated report text: prose with
+ * defanged and plain values, CSV rows and plain lists. */
+static int bench_iocs(size_t mb)
+{
+	size_t cap = mb << 20, len = 0, n_lines = 0, n_values = 0;
+	char *text = malloc(cap + 512);
+	double t0, s;
+
+	if (text == NULL)
+		return 1;
+	while (len < cap) {
+		uint64_t r = next();
+		switch (r % 4) {
+		case 0:
+			len += (size_t)sprintf(text + len, "The actor used hxxp://c%llx[.]example[.]net/gate.php?id=%u"
+					       " and contacted 198.51.%u[.]%u on port 443 before dropping"
+					       " a file.\n", (unsigned long long)(r >> 16), (unsigned)(r >> 8) & 0xff,
+					       (unsigned)(r >> 24) & 255, (unsigned)(r >> 32) & 255);
+			break;
+		case 1:
+			len += (size_t)sprintf(text + len, "domain,h%llx.bad-example.org,2024-05-01,high\n",
+					       (unsigned long long)(r >> 12));
+			break;
+		case 2:
+			len += (size_t)sprintf(text + len, "%016llx%016llx%016llx%016llx\n",
+					       (unsigned long long)r, (unsigned long long)next(),
+					       (unsigned long long)next(), (unsigned long long)next());
+			break;
+		default:
+			len += (size_t)sprintf(text + len, "Exploitation of CVE-2024-%u (T1190) was followed by"
+					       " phishing from user%u[@]mail-bad[.]com; no other findings.\n",
+					       (unsigned)(r >> 8) % 90000 + 1000, (unsigned)(r >> 20) & 0xffff);
+			break;
+		}
+	}
+	t0 = now_s();
+	for (char *p = text, *e; p < text + len; p = e + 1) {
+		size_t found = 0;
+		e = memchr(p, '\n', (size_t)(text + len - p));
+		if (e == NULL)
+			e = text + len;
+		if (sensor_iocs_scan(p, (size_t)(e - p), count_ioc, &n_values, &found) != TX_OK)
+			return 1;
+		n_lines++;
+	}
+	s = now_s() - t0;
+	printf("iocs_mb %.1f\niocs_lines %zu\niocs_values %zu\niocs_s %.3f\niocs_mb_per_s %.1f\n",
+	       len / 1048576.0, n_lines, n_values, s, len / 1048576.0 / s);
+	free(text);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "iocs") == 0) {
+		int64_t mb;
+		if (tx_parse_int64(argv[2], 1, 4096, &mb) != TX_OK)
+			return 2;
+		return bench_iocs((size_t)mb);
+	}
 	if (argc >= 3 && strcmp(argv[1], "export") == 0) {
 		int64_t n;
 		if (tx_parse_int64(argv[2], 1, 100000000, &n) != TX_OK)
@@ -275,6 +339,6 @@ int main(int argc, char **argv)
 			return 2;
 		return bench_warn(argv[2], (size_t)n);
 	}
-	fprintf(stderr, "usage: bench_sensor warn DIR N | export N [DIR]\n");
+	fprintf(stderr, "usage: bench_sensor warn DIR N | export N [DIR] | iocs MB\n");
 	return 2;
 }

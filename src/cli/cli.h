@@ -97,6 +97,7 @@ extern const struct cmd cmd_sbom_check, cmd_sbom_add, cmd_sbom_recheck, cmd_advi
 extern const struct cmd cmd_aor_show, cmd_aor_who, cmd_aor_propose, cmd_watch_propose, cmd_watch_list, cmd_watch_review, cmd_watch_proposals, cmd_vote, cmd_route;
 extern const struct cmd cmd_warninglist_import, cmd_warninglist_list;
 extern const struct cmd cmd_export_suricata, cmd_export_zeek, cmd_export_csv, cmd_export_iocs;
+extern const struct cmd cmd_import_iocs;
 struct taxii_ext_request;
 struct taxii_ext_reply;
 /* GET /trilex/v1/export/{format}[/{file}] (a row of serve's extensions). */

@@ -22,6 +22,7 @@ static const struct cmd *const commands[] = {
 	&cmd_export_zeek,
 	&cmd_export_csv,
 	&cmd_export_iocs,
+	&cmd_import_iocs,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -284,4 +284,35 @@ struct sensor_export_counts {
 };
 void sensor_export_counts(const sensor_export *e, struct sensor_export_counts *c);
 
+/* ---- IOC lists in (sensor/iocs.c) ---- */
+
+#define SENSOR_IOC_VALUE_MAX 4096
+
+/* One value found in a line; value borrows from the scanner for the call. */
+struct sensor_ioc {
+	enum sensor_ioc_type type;
+	const char *value;    /* refanged and normalised (lower case where
+	                         case does not matter); not NUL-terminated */
+	size_t len;
+	int defanged;         /* its line was written defanged */
+};
+
+/* Called per value found; return non-zero to stop (out of memory). */
+typedef int (*sensor_ioc_fn)(void *ctx, const struct sensor_ioc *ioc);
+
+/*
+ * Find the IOCs of one line of text (plain values, CSV or prose): IPv4
+ * and IPv6 addresses and CIDRs, domains, URLs, e-mail addresses, MD5,
+ * SHA-1 and SHA-256 hashes, CVE ids and ATT&CK technique ids, also in
+ * their defanged forms (hxxp://, example[.]com, 1.2.3[.]4, [@]). fn is
+ * called per value, *n_found says how many. TX_ERR_NOMEM only.
+ */
+tx_err sensor_iocs_scan(const char *line, size_t len, sensor_ioc_fn fn, void *ctx,
+			size_t *n_found);
+
+/* The STIX pattern of an observable IOC ("[ipv4-addr:value = '...']",
+ * quotes and backslashes escaped) appended to out; TX_ERR_INVALID for a
+ * CVE or ATT&CK id, which are no observables. */
+tx_err sensor_ioc_pattern(const struct sensor_ioc *ioc, struct tx_buf *out);
+
 #endif

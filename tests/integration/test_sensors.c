@@ -855,6 +855,95 @@ static void test_export_https(void **state)
 	node_stop(&N);
 }
 
+/* ---- IOC lists in ---- */
+
+static void test_import_iocs(void **state)
+{
+	char path[PATH_MAX + 16], wl[PATH_MAX + 16], *out, *err;
+
+	snprintf(wl, sizeof(wl), "%s/wl.json", N.dir);
+	write_file(wl, "{\"name\":\"Resolvers\",\"type\":\"cidr\",\"list\":[\"8.8.8.8\"]}");
+	const char *w[] = { "warninglist", "import", "--dir", N.dir, wl, NULL };
+	free(cli(0, w, NULL));
+	snprintf(path, sizeof(path), "%s/report.txt", N.dir);
+	write_file(path, "# Operation Example\n"
+		   "The actor used hxxp://evil-c2[.]example[.]net/gate.php?id=1 and\n"
+		   "C2 at 198.51.100[.]23:443 and 2001:db8::dead; phish from a[@]bad-mail[.]example\n"
+		   "dropper.exe: D41D8CD98F00B204E9800998ECF8427F\n"
+		   "Exploits CVE-2024-3400 with T1566.001, version 1.2.3\n"
+		   "nothing to see here\n"
+		   "8.8.8.8\n"
+		   "198.51.100.23\n");
+	const char *a[] = { "import", "iocs", "--dir", N.dir, "--collection", "main", "--tlp",
+			    "green", "--label", "op-example", path, NULL };
+	out = cli(0, a, &err);
+	assert_non_null(strstr(out, "8 lines, 9 values: 8 distinct (2 ipv4-addr, 1 ipv6-addr,"
+				    " 1 url, 1 email-addr, 1 md5, 1 cve, 1 attack-pattern);"
+				    " 1 warning-listed; 1 lines not used"));
+	assert_non_null(strstr(out, "8 objects: 8 added"));
+	assert_non_null(strstr(err, "report.txt:7: warning: 8.8.8.8 is on the warning list"
+				    " \"Resolvers\""));
+	assert_non_null(strstr(err, "report.txt:6: not used: no indicator found in"
+				    " \"nothing to see here\""));
+	assert_null(strstr(err, "report.txt:1:")); /* a heading is no unused line */
+	free(out);
+	free(err);
+	/* the objects, with their patterns, marking and label */
+	const char *g[] = { "get", "--dir", N.dir, "--collection", "main", "--type",
+			    "indicator,vulnerability,attack-pattern", NULL };
+	out = cli(0, g, NULL);
+	json_t *b = json_loads(out, 0, NULL), *o;
+	size_t i, n_ind = 0;
+	assert_non_null(b);
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		const char *type = json_string_value(json_object_get(o, "type"));
+		assert_string_equal(json_string_value(json_array_get(json_object_get(o, "labels"), 0)),
+				    "op-example");
+		assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+				    "object_marking_refs"), 0)),
+				    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
+		if (strcmp(type, "indicator") == 0)
+			n_ind++;
+		else if (strcmp(type, "vulnerability") == 0)
+			assert_string_equal(json_string_value(json_object_get(o, "name")), "CVE-2024-3400");
+		else
+			assert_string_equal(type, "attack-pattern");
+	}
+	assert_int_equal(n_ind, 6);
+	assert_non_null(strstr(out, "\"pattern\":\"[url:value = 'http://evil-c2.example.net/gate.php?id=1']\""));
+	assert_non_null(strstr(out, "\"pattern\":\"[ipv4-addr:value = '198.51.100.23']\""));
+	assert_non_null(strstr(out, "\"pattern\":\"[email-addr:value = 'a@bad-mail.example']\""));
+	assert_non_null(strstr(out, "\"pattern\":\"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427f']\""));
+	assert_non_null(strstr(out, "written defanged"));
+	json_decref(b);
+	free(out);
+}
+
+/* export iocs -> import iocs -> export iocs gives the same list. */
+static void test_iocs_round_trip(void **state)
+{
+	char path[PATH_MAX + 16], *first, *second;
+
+	export_fixture();
+	const char *e1[] = { "export", "iocs", "--dir", N.dir, "--collection", "main", "-", NULL };
+	first = cli(0, e1, NULL);
+	assert_non_null(strstr(first, "# ipv4-addr\n198.51.100.7\n"));
+	snprintf(path, sizeof(path), "%s/list.txt", N.dir);
+	write_file(path, first);
+	const char *c[] = { "collection", "add", "--dir", N.dir, "--title", "Copy", "--alias",
+			    "copy", NULL };
+	free(cli(0, c, NULL));
+	const char *im[] = { "import", "iocs", "--dir", N.dir, "--collection", "copy", path, NULL };
+	char *out = cli(0, im, NULL);
+	assert_non_null(strstr(out, "; 0 lines not used"));
+	free(out);
+	const char *e2[] = { "export", "iocs", "--dir", N.dir, "--collection", "copy", "-", NULL };
+	second = cli(0, e2, NULL);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +951,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_warninglists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_cli, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_https, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_iocs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iocs_round_trip, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
