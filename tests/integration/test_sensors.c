@@ -944,6 +944,65 @@ static void test_iocs_round_trip(void **state)
 	free(second);
 }
 
+/* ---- a warning list travels to partners like an advisory ---- */
+
+static struct node JP2, UK2;
+
+static int setup_pair(void **state)
+{
+	if (node_create_as(&JP2, "JP", NULL) || node_create_as(&UK2, "UK", NULL) ||
+	    node_pair(&JP2, &UK2) || node_start(&JP2) || node_start(&UK2))
+		return -1;
+	return 0;
+}
+
+static int teardown_pair(void **state)
+{
+	int rc = node_stop(&JP2) | node_stop(&UK2);
+
+	node_destroy(&JP2);
+	node_destroy(&UK2);
+	return rc == 0 ? 0 : -1;
+}
+
+struct want {
+	const char *coll, *query;
+	int n;
+};
+
+static int reached(const struct node *n, void *arg)
+{
+	struct want *w = arg;
+
+	return count_objects(n, w->coll, w->query) >= w->n;
+}
+
+static void test_warninglist_shared(void **state)
+{
+	char wl[PATH_MAX + 16], i1[600], *out;
+
+	snprintf(wl, sizeof(wl), "%s/wl.json", JP2.dir);
+	write_file(wl, "{\"name\":\"JP resolvers\",\"type\":\"cidr\",\"list\":[\"192.0.2.53\"]}");
+	const char *a[] = { "warninglist", "import", "--dir", JP2.dir, wl, NULL };
+	free(cli(0, a, NULL));
+	struct want w = { "inbox-JP", "match[type]=" "x-trilex-warninglist", 1 };
+	assert_true(wait_for(reached, &UK2, &w, 30000));
+	const char *l[] = { "warninglist", "list", "--dir", UK2.dir, NULL };
+	out = cli(0, l, NULL);
+	assert_non_null(strstr(out, "JP resolvers"));
+	assert_non_null(strstr(out, "TLP:clear  JP"));
+	free(out);
+	/* UK's own indicator is flagged by JP's list */
+	indicator(i1, sizeof(i1), IND(31), "[ipv4-addr:value = '192.0.2.53']", NULL);
+	const char *objs[] = { i1, NULL };
+	push_objects(&UK2, "main", objs);
+	const char *g[] = { "get", "--dir", UK2.dir, "--collection", "main", "--id", IND(31),
+			    "--warn", NULL };
+	out = cli(0, g, NULL);
+	assert_non_null(strstr(out, "\"lists\":[\"JP resolvers\"]"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -953,6 +1012,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_export_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_iocs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iocs_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warninglist_shared, setup_pair, teardown_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
