@@ -603,14 +603,15 @@ static tx_err suri_rules_file(sensor_export *e, struct tx_buf *b)
 			continue; /* an empty dataset does not load */
 		if (suri_rules[r].filehash)
 			rc = tx_buf_printf(b, "alert %s %s (msg:\"trilex: %s\"; %s:%s; sid:%u;"
-					   " rev:1; metadata:trilex_list %s, trilex_entries %zu;)\n",
+					   " rev:1; metadata:trilex_list %s, trilex_entries %zu,"
+					   " trilex_map trilex-indicators.tsv;)\n",
 					   suri_rules[r].proto, suri_rules[r].dir, suri_rules[r].msg,
 					   suri_rules[r].buffer, s->file, base + suri_rules[r].sid,
 					   s->dataset, counts[suri_rules[r].set]);
 		else
 			rc = tx_buf_printf(b, "alert %s %s (msg:\"trilex: %s\"; %s; dataset:isset,"
 					   "%s,type %s,load %s; sid:%u; rev:1; metadata:trilex_list"
-					   " %s, trilex_entries %zu;)\n", suri_rules[r].proto,
+					   " %s, trilex_entries %zu, trilex_map trilex-indicators.tsv;)\n", suri_rules[r].proto,
 					   suri_rules[r].dir, suri_rules[r].msg, suri_rules[r].buffer,
 					   s->dataset, s->dtype, s->file, base + suri_rules[r].sid,
 					   s->dataset, counts[suri_rules[r].set]);
@@ -655,6 +656,28 @@ static tx_err suri_rules_file(sensor_export *e, struct tx_buf *b)
 					   e->inds[en->ind].id);
 	}
 	free(used);
+	return rc;
+}
+
+/* Which indicators each dataset value came from: "dataset, value,
+ * indicator" a line, tab-separated (dataset rules carry no ids). */
+static tx_err suri_map(sensor_export *e, struct tx_buf *b)
+{
+	tx_err rc = tx_buf_puts(b, "#dataset\tvalue\tindicator\n");
+
+	for (size_t i = 0; i < e->n_entries && rc == TX_OK; i++) {
+		const struct entry *en = &e->entries[i];
+		const char *set = NULL;
+		for (size_t s = 0; s < 4; s++)
+			if (suri_sets[s].takes(en->type, en->value))
+				set = suri_sets[s].dataset;
+		if (set == NULL && (en->type == SENSOR_IOC_NET4 || en->type == SENSOR_IOC_NET6))
+			set = "iprep";
+		if (set == NULL && en->type == SENSOR_IOC_URL && http_url(en->value))
+			set = "url-rule";
+		if (set != NULL)
+			rc = tx_buf_printf(b, "%s\t%s\t%s\n", set, en->value, e->inds[en->ind].id);
+	}
 	return rc;
 }
 
@@ -787,6 +810,7 @@ static const struct {
 	{ SENSOR_EXPORT_SURICATA, "trilex-sha256.lst" },
 	{ SENSOR_EXPORT_SURICATA, "iprep/categories.txt" },
 	{ SENSOR_EXPORT_SURICATA, "iprep/trilex.list" },
+	{ SENSOR_EXPORT_SURICATA, "trilex-indicators.tsv" },
 	{ SENSOR_EXPORT_ZEEK, "trilex.intel" },
 	{ SENSOR_EXPORT_CSV, "trilex.csv" },
 	{ SENSOR_EXPORT_IOCS, "trilex-iocs.txt" },
@@ -824,6 +848,8 @@ tx_err sensor_export_write(sensor_export *e, enum sensor_export_format fmt,
 		rc = tx_buf_puts(out, "1,trilex,Indicators shared on trilex\n");
 	else if (fmt == SENSOR_EXPORT_SURICATA && strcmp(file, "iprep/trilex.list") == 0)
 		rc = suri_iprep(e, out);
+	else if (fmt == SENSOR_EXPORT_SURICATA && strcmp(file, "trilex-indicators.tsv") == 0)
+		rc = suri_map(e, out);
 	else if (fmt == SENSOR_EXPORT_ZEEK && strcmp(file, "trilex.intel") == 0)
 		rc = zeek_file(e, out);
 	else if (fmt == SENSOR_EXPORT_CSV && strcmp(file, "trilex.csv") == 0)

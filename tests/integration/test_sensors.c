@@ -731,6 +731,12 @@ static void test_export_cli(void **state)
 	text = read_out(out, "trilex-md5.lst");
 	assert_string_equal(text, "0123456789abcdef0123456789abcdef\n");
 	free(text);
+	/* which indicator a dataset value came from */
+	text = read_out(out, "trilex-indicators.tsv");
+	assert_non_null(strstr(text, "trilex-ip\t198.51.100.7\t" IND(21) "\n"));
+	assert_non_null(strstr(text, "trilex-domains\tc2.example.net\t" IND(22) "\n"));
+	assert_non_null(strstr(text, "iprep\t203.0.113.0/24\t" IND(27) "\n"));
+	free(text);
 	/* the same indicators, the same rules (sids stay put) */
 	char out2[PATH_MAX + 16];
 	snprintf(out2, sizeof(out2), "%s/suricata2", N.dir);
