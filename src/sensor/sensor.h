@@ -140,6 +140,8 @@ void sensor_engine_malformed(sensor_engine *e);
 #define SENSOR_WARN_MAX_ENTRIES (1u << 24)  /* default cap, all lists */
 #define SENSOR_WARN_VALUE_MAX 1024          /* longest entry (bytes) */
 #define SENSOR_WARN_NAME_MAX 256
+#define SENSOR_WARN_REGEX_MATCH_LIMIT 100000 /* PCRE2 match limit, regex lists */
+#define SENSOR_WARN_REGEX_DEPTH_LIMIT 10000
 
 /* What a value is, for the lists' matching_attributes. */
 enum sensor_warn_kind {

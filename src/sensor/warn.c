@@ -51,6 +51,7 @@ struct wlist {
 	char **subs;
 	size_t *sub_len;
 	pcre2_code **res;
+	pcre2_match_context *mctx; /* regex lists: the match limits */
 	size_t n_scan;
 };
 
@@ -127,6 +128,7 @@ void sensor_warn_free(sensor_warn *w)
 		free(l->subs);
 		free(l->sub_len);
 		free(l->res);
+		pcre2_match_context_free(l->mctx);
 	}
 	free(w->lists);
 	free(w->names.slots);
@@ -379,7 +381,15 @@ tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
 		l->subs = calloc(n ? n : 1, sizeof(*l->subs));
 		l->sub_len = calloc(n ? n : 1, sizeof(*l->sub_len));
 		l->res = is_re ? calloc(n ? n : 1, sizeof(*l->res)) : NULL;
-		if (l->subs == NULL || l->sub_len == NULL || (is_re && l->res == NULL)) {
+		if (is_re && (l->mctx = pcre2_match_context_create(NULL)) != NULL) {
+			/* a list from a partner must not cost a lookup more than
+			 * this much backtracking (a regex that explodes just
+			 * does not hit) */
+			pcre2_set_match_limit(l->mctx, SENSOR_WARN_REGEX_MATCH_LIMIT);
+			pcre2_set_depth_limit(l->mctx, SENSOR_WARN_REGEX_DEPTH_LIMIT);
+		}
+		if (l->subs == NULL || l->sub_len == NULL || (is_re && (l->res == NULL ||
+									  l->mctx == NULL))) {
 			w->n_lists++; /* freed with the set */
 			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		}
@@ -583,7 +593,7 @@ static int scan_list(const struct wlist *l, const char *v, size_t len)
 		} else {
 			pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 			int r = md ? pcre2_match(l->res[k], (PCRE2_SPTR)v, len, 0,
-						 0, md, NULL) : -1;
+						 0, md, l->mctx) : -1;
 			pcre2_match_data_free(md);
 			if (r >= 0)
 				return 1;

@@ -142,6 +142,14 @@ static void test_strings_substrings_regex(void **state)
 	assert_string_equal(hits(SENSOR_WARN_DOMAIN, "xns12.example.org"), "");
 	assert_int_equal(sensor_warn_count(W), 3);
 	assert_int_equal(sensor_warn_entries(W), 3);
+	/* a regex that backtracks without end gives up at the match limit:
+	 * no hit, and the lookup returns */
+	add("{\"name\":\"redos\",\"type\":\"regex\",\"list\":[\"^(a+)+$\"]}", NULL);
+	char v[64];
+	memset(v, 'a', 40);
+	strcpy(v + 40, "!");
+	assert_string_equal(hits(SENSOR_WARN_DOMAIN, v), "");
+	assert_string_equal(hits(SENSOR_WARN_DOMAIN, "aaaa"), "redos");
 }
 
 static void test_bad_input(void **state)
