@@ -143,10 +143,12 @@ static enum sensor_ioc_type net_type(const char *s, size_t len)
 	if (inet_pton(AF_INET, buf, a) == 1) {
 		if (!slash)
 			return SENSOR_IOC_IPV4;
+		/* the prefix: one or two digits (checked before it is copied) */
+		if (len - alen - 1 == 0 || len - alen - 1 > 2)
+			return SENSOR_IOC_N_TYPES;
 		memcpy(buf, slash + 1, len - alen - 1);
 		buf[len - alen - 1] = '\0';
-		return len - alen - 1 > 0 && len - alen - 1 < 3 &&
-		       tx_parse_int64(buf, 0, 32, &p) == TX_OK ? SENSOR_IOC_NET4 : SENSOR_IOC_N_TYPES;
+		return tx_parse_int64(buf, 0, 32, &p) == TX_OK ? SENSOR_IOC_NET4 : SENSOR_IOC_N_TYPES;
 	}
 	/* IPv6: at least two groups' worth, so that "::" or a time is none */
 	if (memchr(buf, ':', alen) && alen >= 3 && inet_pton(AF_INET6, buf, a) == 1) {

@@ -96,6 +96,10 @@ static void test_not_iocs(void **state)
 		"0123456789abcdef0123456789abcde", /* 31 hex digits */
 		"http:// https:///x", "a..b.example", "-bad.example", "just some words",
 		"999.1.1.1", "10.0.0.0/33",
+		/* a prefix longer than a buffer of the scanner (found by
+		 * fuzz_iocs: it was copied before its length was checked) */
+		"10.0.0.0/0000000000000000000000000000000000000000000000000000000000000000000000000024",
+		"2001:db8::/0000000000000000000000000000000000000000000000000000000000000000000000000064",
 	};
 
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
