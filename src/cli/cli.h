@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "sensor/sensor.h"
 #include "store/store.h"
 
 /* One option of a command's table (--dir and --help are implied). */
@@ -99,6 +100,20 @@ extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
 extern const struct cmd cmd_export_misp, cmd_import_misp;
 extern const struct cmd cmd_sbom_check, cmd_sbom_add, cmd_sbom_recheck, cmd_advisory_import;
 extern const struct cmd cmd_aor_show, cmd_aor_who, cmd_aor_propose, cmd_watch_propose, cmd_watch_list, cmd_watch_review, cmd_watch_proposals, cmd_vote, cmd_route;
+extern const struct cmd cmd_warninglist_import, cmd_warninglist_list;
+extern const struct cmd cmd_export_suricata, cmd_export_zeek, cmd_export_csv, cmd_export_iocs;
+extern const struct cmd cmd_import_iocs;
+struct taxii_ext_request;
+struct taxii_ext_reply;
+/* GET /trilex/v1/export/{format}[/{file}] (a row of serve's extensions). */
+void cli_http_export(void *ctx, const struct taxii_ext_request *rq,
+		     struct taxii_ext_reply *rp);
+/* The warning lists of every collection of the node, in one index (the
+ * caller frees it). 0, or 1 after saying what is wrong. */
+int cli_warn_load(tx_store *st, sensor_warn **out);
+/* The values of pattern pat that warning lists hold, as [{value, lists}]
+ * (caller owns it), or NULL when none (or no lists, or a bad pattern). */
+json_t *cli_warn_pattern(const sensor_warn *w, const char *pat);
 /* The commonest passwords, lower case, NULL-terminated (generated from
  * data/common-passwords.txt). */
 extern const char *const cli_common_passwords[];

@@ -20,6 +20,12 @@ static const struct cmd *const commands[] = {
 	&cmd_policy_status, &cmd_policy_diff,
 	&cmd_export_misp, &cmd_import_misp,
 	&cmd_aor_show, &cmd_aor_who, &cmd_aor_propose, &cmd_watch_propose, &cmd_watch_list, &cmd_watch_review, &cmd_watch_proposals, &cmd_vote, &cmd_route,
+	&cmd_warninglist_import, &cmd_warninglist_list,
+	&cmd_export_suricata,
+	&cmd_export_zeek,
+	&cmd_export_csv,
+	&cmd_export_iocs,
+	&cmd_import_iocs,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

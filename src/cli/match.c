@@ -238,7 +238,30 @@ struct run {
 	int format_stix;
 	sensor_sightings *sightings;  /* NULL without --sightings */
 	int nomem;
+	const sensor_warn *warn;   /* the node's warning lists */
+	pattern_index *ix;         /* the index of the event being matched */
+	json_t *warned;            /* indicator id -> [{value, lists}] or null */
+	size_t n_warned;           /* matches of flagged indicators */
 };
+
+/* The warning-list hits of a matched indicator, worked out once each. */
+static json_t *warnings_of(struct run *r, const struct sensor_match *m)
+{
+	json_t *hits = json_object_get(r->warned, m->indicator_id);
+	const char *text;
+	size_t len = 0;
+	char *pat;
+
+	if (hits != NULL)
+		return json_is_array(hits) ? hits : NULL;
+	if (r->ix == NULL || (text = pattern_index_text(r->ix, m->ind, &len)) == NULL ||
+	    (pat = strndup(text, len)) == NULL)
+		return NULL;
+	hits = cli_warn_pattern(r->warn, pat);
+	free(pat);
+	json_object_set_new(r->warned, m->indicator_id, hits ? hits : json_null());
+	return hits;
+}
 
 static void on_match(void *ctx, const struct sensor_match *m)
 {
@@ -255,6 +278,12 @@ static void on_match(void *ctx, const struct sensor_match *m)
 			 "values", m->values);
 	if (line && r->format_stix && m->observed_id)
 		json_object_set_new(line, "observed_data", json_string(m->observed_id));
+	json_t *hits = r->warned ? warnings_of(r, m) : NULL;
+	if (line && hits) {
+		/* a value of the indicator is a known false positive */
+		json_object_set(line, "warnings", hits);
+		r->n_warned++;
+	}
 	if (line) {
 		char *s = json_dumps(line, JSON_COMPACT);
 		if (s)
@@ -402,6 +431,7 @@ static int match_run(const struct cli_args *a)
 	int rc = 1, follow = cli_flag(a, "follow"), rl_started = 0, regular = 0;
 	unsigned long gen_seen = 0;
 	pattern_index *ix_seen = NULL;
+	sensor_warn *warn = NULL;
 
 	if (format == NULL)
 		format = "eve";
@@ -429,6 +459,14 @@ static int match_run(const struct cli_args *a)
 	if (expired > 0)
 		fprintf(stderr, "trilex: %zu indicators left out: their watch-list"
 			" entries expired\n", expired);
+	if (cli_warn_load(st, &warn) != 0)
+		goto out;
+	if (sensor_warn_count(warn) > 0 && (r.warned = json_object()) == NULL) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	r.warn = warn;
+	r.ix = ix;
 	if (sensor_engine_new(ix, &eng) != TX_OK || sensor_eve_new(&eve) != TX_OK) {
 		cli_fail("out of memory");
 		goto out;
@@ -548,6 +586,7 @@ static int match_run(const struct cli_args *a)
 				pattern_index *cur = pattern_matcher_enter(m, 0);
 				if (g != gen_seen || cur != ix_seen)
 					sensor_engine_set_index(eng, cur);
+				r.ix = cur;
 				gen_seen = g;
 				ix_seen = cur;
 			}
@@ -574,7 +613,7 @@ static int match_run(const struct cli_args *a)
 	    record_sightings(st, &cfg, coll, &r, &rec) != 0)
 		goto out;
 	const struct sensor_stats *ss = sensor_engine_stats(eng);
-	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
+	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
 				"indicators", (json_int_t)(rl.reloads ? rl.active
 							       : ist.n_active),
 				"index_reloads", (json_int_t)rl.reloads,
@@ -585,7 +624,8 @@ static int match_run(const struct cli_args *a)
 				"matches", (json_int_t)ss->matches,
 				"sightings", (json_int_t)rec.stored,
 				"sightings_unchanged", (json_int_t)rec.unchanged,
-				"sightings_failed", (json_int_t)rec.failed);
+				"sightings_failed", (json_int_t)rec.failed,
+				"warned", (json_int_t)r.n_warned);
 	char *s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
 	if (s)
 		puts(s);
@@ -609,6 +649,8 @@ out:
 	free(line);
 	free(data);
 	sensor_sightings_free(r.sightings);
+	json_decref(r.warned);
+	sensor_warn_free(warn);
 	sensor_eve_free(eve);
 	sensor_engine_free(eng);
 	pattern_index_free(ix);

@@ -231,6 +231,8 @@ static const struct taxii_ext serve_exts[] = {
 	{ "/metrics", cli_http_metrics, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
 	{ "/healthz", cli_http_healthz, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
 	{ "/readyz", cli_http_readyz, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
+	/* sensors fetch their lists with a key: what its user may read */
+	{ "export/", cli_http_export, NULL, NULL, TAXII_EXT_ANY_MEDIA },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

@@ -414,25 +414,59 @@ const struct cmd cmd_push = {
 
 struct out_ctx {
 	size_t n;
+	const sensor_warn *warn;   /* --warn: the node's lists, or NULL */
+	size_t n_warned;
 };
 
-static int print_row(void *cls, const struct store_row *row)
+/*
+ * Print one object of the bundle; with --warn, an indicator whose values
+ * a warning list holds gets x_trilex_warnings ([{value, lists}]) in the
+ * output (not in the store) and a line on stderr.
+ */
+static void print_object(struct out_ctx *o, const char *json, size_t len)
 {
-	struct out_ctx *o = cls;
+	json_t *obj = NULL, *hits = NULL;
+	const char *type;
 
 	if (o->n++ > 0)
 		fputc(',', stdout);
-	fwrite(row->json, 1, row->json_len, stdout);
+	if (o->warn == NULL || memmem(json, len, "\"indicator\"", 11) == NULL ||
+	    (obj = tx_json_load(json, len, 0, NULL)) == NULL ||
+	    (type = json_string_value(json_object_get(obj, "type"))) == NULL ||
+	    strcmp(type, "indicator") != 0 ||
+	    (hits = cli_warn_pattern(o->warn, json_string_value(json_object_get(
+					     obj, "pattern")))) == NULL) {
+		fwrite(json, 1, len, stdout);
+		json_decref(obj);
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(hits); i++) {
+		json_t *h = json_array_get(hits, i), *l = json_object_get(h, "lists");
+		for (size_t k = 0; k < json_array_size(l); k++)
+			fprintf(stderr, "trilex: warning: %s: \"%s\" is on the warning"
+				" list \"%s\"\n", json_string_value(json_object_get(obj, "id")),
+				json_string_value(json_object_get(h, "value")),
+				json_string_value(json_array_get(l, k)));
+	}
+	o->n_warned++;
+	json_object_set_new(obj, "x_trilex_warnings", hits);
+	json_dumpf(obj, stdout, JSON_COMPACT);
+	json_decref(obj);
+}
+
+static int print_row(void *cls, const struct store_row *row)
+{
+	print_object(cls, row->json, row->json_len);
 	return 0;
 }
 
-static int get_local(const char *dir, const char *coll, struct store_query *q)
+static int get_local(const char *dir, const char *coll, struct store_query *q,
+		     struct out_ctx *o)
 {
 	struct store_user local = { .admin = 1 };
 	struct store_collection col;
 	struct store_page pg;
 	struct tx_error err = { 0 };
-	struct out_ctx o = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int rc = 0;
@@ -446,7 +480,7 @@ static int get_local(const char *dir, const char *coll, struct store_query *q)
 	q->collection_pk = col.pk;
 	q->limit = 1000;
 	do {
-		if (store_query_objects(st, q, print_row, &o, &pg, &err) != TX_OK) {
+		if (store_query_objects(st, q, print_row, o, &pg, &err) != TX_OK) {
 			rc = cli_fail("%s", err.msg);
 			break;
 		}
@@ -461,14 +495,13 @@ static int get_local(const char *dir, const char *coll, struct store_query *q)
  * "", for the first page only (the next token says where the others
  * start: a server may refuse both, and TAXII 2.1 means neither). */
 static int get_remote(const struct remote_opts *ro, const char *coll,
-		      const char *query, const char *after)
+		      const char *query, const char *after, struct out_ctx *o)
 {
 	struct taxii_client client;
 	struct taxii_response resp;
 	struct tx_error err = { 0 };
 	char pw[1024] = "", *next = NULL;
 	struct tx_buf path;
-	size_t n = 0;
 	int rc = 1;
 
 	if (remote_setup(ro, &client, pw, sizeof(pw)) != 0)
@@ -502,9 +535,13 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 		}
 		taxii_response_free(&resp);
 		json_array_foreach(json_object_get(env, "objects"), i, v) {
-			if (n++ > 0)
-				fputc(',', stdout);
-			json_dumpf(v, stdout, JSON_COMPACT);
+			char *text = json_dumps(v, JSON_COMPACT);
+			if (text == NULL) {
+				cli_fail("out of memory");
+				break;
+			}
+			print_object(o, text, strlen(text));
+			free(text);
 		}
 		if (json_is_true(json_object_get(env, "more")) &&
 		    json_is_string(json_object_get(env, "next")))
@@ -527,6 +564,8 @@ static const struct cli_opt get_opts[] = {
 	{ "type", "T[,T...]", CLI_MANY, "only objects of these types" },
 	{ "id", "ID", 0, "only this object" },
 	{ "added-after", "TS", 0, "only objects added after this time" },
+	{ "warn", NULL, 0, "flag indicators whose values the node's warning lists"
+	  " hold (lists of --dir)" },
 	REMOTE_OPTS,
 	{ NULL },
 };
@@ -542,6 +581,8 @@ static int get_run(const struct cli_args *a)
 	struct store_query q = { 0 };
 	struct tx_buf query;
 	char bundle[TX_UUID_BUF];
+	struct out_ctx o = { 0 };
+	sensor_warn *warn = NULL;
 	int rc;
 
 	/* --type a,b and --type a --type b alike, as match[type] takes them */
@@ -579,6 +620,20 @@ static int get_run(const struct cli_args *a)
 		q.ids = &id;
 		q.n_ids = 1;
 	}
+	if (cli_flag(a, "warn")) {
+		struct tx_config cfg;
+		tx_store *wst = NULL;
+		if (dir == NULL)
+			return cli_fail("--warn: give --dir DIR, the node whose warning"
+					" lists to use");
+		if (cli_open_node(dir, &cfg, &wst) != 0)
+			return 1;
+		rc = cli_warn_load(wst, &warn);
+		store_close(wst);
+		if (rc != 0)
+			return rc;
+		o.warn = warn;
+	}
 	tx_uuid4(bundle);
 	printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bundle);
 	if (ro.url != NULL) {
@@ -597,20 +652,24 @@ static int get_run(const struct cli_args *a)
 		if (after && (e = taxii_url_escape(after)))
 			tx_buf_printf(&aq, "&added_after=%s", e), free(e);
 		rc = get_remote(&ro, coll, query.data ? query.data : "",
-				aq.data ? aq.data : "");
+				aq.data ? aq.data : "", &o);
 		tx_buf_free(&aq);
 		tx_buf_free(&query);
 	} else {
-		rc = get_local(dir, coll, &q);
+		rc = get_local(dir, coll, &q, &o);
 	}
 	printf("]}\n");
+	if (warn != NULL)
+		fprintf(stderr, "trilex: %zu indicators flagged by %zu warning lists\n",
+			o.n_warned, sensor_warn_count(warn));
+	sensor_warn_free(warn);
 	return rc;
 }
 
 const struct cmd cmd_get = {
 	.name = "get",
 	.usage = "(--dir DIR | --url URL (--user NAME | --token T | --api-key K) [--cacert PEM])"
-		 " --collection ID [--type T[,T...]]... [--id ID] [--added-after TS]",
+		 " --collection ID [--type T[,T...]]... [--id ID] [--added-after TS] [--warn]",
 	.summary = "print the objects of a collection as a STIX bundle",
 	.opts = get_opts,
 	.flags = CMD_DIR_OPT,

@@ -87,6 +87,23 @@ struct pattern_result {
 tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
 		    struct pattern_result *res, struct tx_error *err);
 
+/* ---- plain values (pattern/simple.c) ---- */
+
+/* One (canonical path, string value) of a simple pattern; both borrowed
+ * for the call. Return 0, or non-zero to stop (out of memory). */
+typedef int (*pattern_value_fn)(void *ctx, const char *path, size_t path_len,
+				const char *value, size_t len);
+
+/*
+ * When p is an OR of observations each of which is one '=' comparison, an
+ * IN list or an OR of them, with string values and no qualifier, hand
+ * every (path, value) to fn and return TX_OK. Otherwise TX_ERR_INVALID
+ * with the reason in err (e.g. "an AND of comparisons (all in one
+ * event)"); fn may have been called for values before the refusal.
+ */
+tx_err pattern_equalities(const pattern *p, pattern_value_fn fn, void *ctx,
+			  struct tx_error *err);
+
 /* ---- facts: what an event offers the index (pattern/facts.c) ---- */
 
 /* Hash of a canonical object path such as "network-traffic:dst_ref.value"

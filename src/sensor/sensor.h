@@ -159,5 +159,195 @@ tx_err sensor_sightings_build(sensor_sightings *s, tx_store *st,
 			      const char *identity_id, int64_t now_us,
 			      json_t *out, size_t *n_unchanged,
 			      struct tx_error *err);
+/* ---- warning lists (sensor/warn.c) ---- */
+
+/*
+ * False-positive lists in MISP's warning-list format ({name, type: cidr,
+ * hostname, string, substring or regex, list, matching_attributes}) and
+ * an index over all of them: CIDRs by prefix length, host names by
+ * suffix, strings in one hash table. Built once, then read only: lookups
+ * take no lock and allocate nothing (except for regex lists).
+ */
+#define SENSOR_WARN_STIX_TYPE "x-trilex-warninglist"
+#define SENSOR_WARN_MAX_LISTS 4096
+#define SENSOR_WARN_MAX_ENTRIES (1u << 24)  /* default cap, all lists */
+#define SENSOR_WARN_VALUE_MAX 1024          /* longest entry (bytes) */
+#define SENSOR_WARN_NAME_MAX 256
+#define SENSOR_WARN_REGEX_MATCH_LIMIT 100000 /* PCRE2 match limit, regex lists */
+#define SENSOR_WARN_REGEX_DEPTH_LIMIT 10000
+
+/* What a value is, for the lists' matching_attributes. */
+enum sensor_warn_kind {
+	SENSOR_WARN_IP,       /* ip-src, ip-dst, domain|ip, ip-*|port */
+	SENSOR_WARN_DOMAIN,   /* domain, hostname, domain|ip */
+	SENSOR_WARN_URL,      /* url, uri, link (and the URL's host) */
+	SENSOR_WARN_EMAIL,    /* email-src, email-dst (and the domain) */
+	SENSOR_WARN_HASH,     /* md5, sha1, sha256, filename|..., ssdeep */
+	SENSOR_WARN_NONE,     /* a value no list is about */
+};
+
+typedef struct sensor_warn sensor_warn;
+
+/* What one added list held. name and type borrow from the set. */
+struct sensor_warn_info {
+	const char *name, *type;
+	size_t n_entries;     /* kept */
+	size_t n_bad;         /* left out (not a CIDR, empty, ...) */
+	char first_bad[128];  /* "list[12]: not an IPv4 or IPv6 address or CIDR" */
+};
+
+/* An empty set holding at most max_entries entries over all its lists
+ * (0: SENSOR_WARN_MAX_ENTRIES). */
+tx_err sensor_warn_new(size_t max_entries, sensor_warn **out);
+void sensor_warn_free(sensor_warn *w);
+
+/*
+ * Add one list: a MISP warning list or its STIX form (SENSOR_WARN_STIX_TYPE,
+ * made by sensor_warn_stix). Bad entries are left out and counted in info
+ * (the first one described); the list is refused (TX_ERR_INVALID, the
+ * field named in err) when name, type or list is missing or wrong,
+ * TX_ERR_EXISTS when a list of that name is already in the set,
+ * TX_ERR_TOOBIG past the entry cap.
+ */
+tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
+		       struct sensor_warn_info *info, struct tx_error *err);
+
+/*
+ * The lists that hold value v (of kind): their names (borrowed from w,
+ * each once) into names, at most max; returns how many lists hit (which
+ * may exceed max). A network hits a list network that contains it; a host
+ * name hits an entry that is it or one of its parent domains; a URL is
+ * checked whole and by its host; an e-mail address whole and by its domain.
+ */
+size_t sensor_warn_check(const sensor_warn *w, enum sensor_warn_kind kind,
+			 const char *v, size_t len, const char **names, size_t max);
+
+/* The kind of the values of a canonical STIX path ("ipv4-addr:value",
+ * "file:hashes.'SHA-256'"), SENSOR_WARN_NONE when no list is about it. */
+enum sensor_warn_kind sensor_warn_kind_of(const char *path, size_t len);
+
+/* Lists in the set, entries over all of them. */
+size_t sensor_warn_count(const sensor_warn *w);
+size_t sensor_warn_entries(const sensor_warn *w);
+
+/*
+ * The STIX object for a MISP warning list (SENSOR_WARN_STIX_TYPE), with
+ * an id from its name and its MISP version as its version; marked with
+ * marking_ref when not NULL. Caller owns it; NULL (err filled) when the
+ * list has no name, type or list, or out of memory.
+ */
+json_t *sensor_warn_stix(const json_t *list, const char *marking_ref,
+			 struct tx_error *err);
+
+/* ---- exports for sensors (sensor/export.c) ---- */
+
+/* The types of value an export or an IOC list holds. */
+enum sensor_ioc_type {
+	SENSOR_IOC_IPV4, SENSOR_IOC_IPV6, SENSOR_IOC_NET4, SENSOR_IOC_NET6,
+	SENSOR_IOC_DOMAIN, SENSOR_IOC_URL, SENSOR_IOC_EMAIL,
+	SENSOR_IOC_MD5, SENSOR_IOC_SHA1, SENSOR_IOC_SHA256,
+	SENSOR_IOC_FILENAME, SENSOR_IOC_CVE, SENSOR_IOC_ATTACK,
+	SENSOR_IOC_N_TYPES,
+};
+/* "ipv4-addr", "domain-name", "md5", ... (the iocs headings). */
+const char *sensor_ioc_type_name(enum sensor_ioc_type t);
+
+enum sensor_export_format {
+	SENSOR_EXPORT_SURICATA, SENSOR_EXPORT_ZEEK, SENSOR_EXPORT_CSV,
+	SENSOR_EXPORT_IOCS,
+};
+/* "suricata", "zeek", "csv", "iocs" to a format; -1 if none. */
+int sensor_export_format_parse(const char *name);
+
+#define SENSOR_EXPORT_SID_BASE 4180000u     /* default: sids base+1.. */
+#define SENSOR_EXPORT_URL_SID_OFFSET 1000u  /* http URL rules from here */
+#define SENSOR_EXPORT_URL_SIDS 8000000u     /* ... over this many sids */
+#define SENSOR_EXPORT_VALUE_MAX 4096        /* longest value exported */
+
+struct sensor_export_opts {
+	const sensor_warn *warn;   /* borrowed; NULL: no lists */
+	int include_warned;        /* keep values the lists hold */
+	uint32_t sid_base;         /* 0: SENSOR_EXPORT_SID_BASE */
+};
+
+/* One indicator handed to sensor_export_add (everything borrowed). */
+struct sensor_export_ind {
+	const char *id, *pattern;
+	const char *name;          /* or NULL */
+	const char *source;        /* the party it came from; NULL: this node */
+	const char *tlp;           /* "clear", ..., or NULL */
+	int64_t confidence;        /* 0-100, -1 when not given */
+};
+
+typedef struct sensor_export sensor_export;
+
+tx_err sensor_export_new(const struct sensor_export_opts *o, sensor_export **out);
+void sensor_export_free(sensor_export *e);
+
+/*
+ * Take one indicator (copied). When its pattern is an OR of '=' and IN
+ * comparisons, each value a sensor can use becomes an entry; otherwise
+ * the indicator is recorded as skipped with the reason, as is each value
+ * no sensor type takes or a warning list holds (unless include_warned).
+ * Fails only for memory (TX_ERR_NOMEM).
+ */
+tx_err sensor_export_add(sensor_export *e, const struct sensor_export_ind *in,
+			 struct tx_error *err);
+
+/* The files of a format, i = 0, 1, ... until NULL ("trilex.rules",
+ * "trilex-ip.lst", "iprep/trilex.list", "trilex.intel", "trilex.csv",
+ * "trilex-iocs.txt"). */
+const char *sensor_export_file(enum sensor_export_format fmt, size_t i);
+
+/*
+ * Append file (of sensor_export_file) of format fmt to out, whose cap
+ * bounds it (TX_ERR_TOOBIG past it). The same entries give the same
+ * bytes. TX_ERR_NOTFOUND for a file the format has not.
+ */
+tx_err sensor_export_write(sensor_export *e, enum sensor_export_format fmt,
+			   const char *file, struct tx_buf *out, struct tx_error *err);
+
+/* Every indicator or value that fmt leaves out, with the reason (value
+ * NULL: the whole indicator). Arguments borrowed for the call. */
+typedef void (*sensor_export_skip_fn)(void *ctx, const char *indicator,
+				      const char *value, const char *reason);
+void sensor_export_skips(sensor_export *e, enum sensor_export_format fmt,
+			 sensor_export_skip_fn fn, void *ctx);
+
+struct sensor_export_counts {
+	size_t indicators, entries, warned, skipped;
+};
+void sensor_export_counts(const sensor_export *e, struct sensor_export_counts *c);
+
+/* ---- IOC lists in (sensor/iocs.c) ---- */
+
+#define SENSOR_IOC_VALUE_MAX 4096
+
+/* One value found in a line; value borrows from the scanner for the call. */
+struct sensor_ioc {
+	enum sensor_ioc_type type;
+	const char *value;    /* refanged and normalised (lower case where
+	                         case does not matter); not NUL-terminated */
+	size_t len;
+	int defanged;         /* its line was written defanged */
+};
+
+/* Called per value found; return non-zero to stop (out of memory). */
+typedef int (*sensor_ioc_fn)(void *ctx, const struct sensor_ioc *ioc);
+
+/*
+ * Find the IOCs of one line of text (plain values, CSV or prose): IPv4
+ * and IPv6 addresses and CIDRs, domains, URLs, e-mail addresses, MD5,
+ * SHA-1 and SHA-256 hashes, CVE ids and ATT&CK technique ids, also in
+ * their defanged forms (hxxp://, example[.]com, 1.2.3[.]4, [@]). fn is
+ * called per value, *n_found says how many. TX_ERR_NOMEM only.
+ */
+tx_err sensor_iocs_scan(const char *line, size_t len, sensor_ioc_fn fn, void *ctx,
+			size_t *n_found);
+
+/* The STIX pattern of an observable IOC ("[ipv4-addr:value = '...']",
+ * quotes and backslashes escaped) appended to out; TX_ERR_INVALID for a
+ * CVE or ATT&CK id, which are no observables. */
+tx_err sensor_ioc_pattern(const struct sensor_ioc *ioc, struct tx_buf *out);
 
 #endif

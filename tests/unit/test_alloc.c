@@ -444,6 +444,140 @@ static void test_ingest(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A MISP warning list read, indexed, checked and made STIX. */
+static int op_warninglist(void *ctx, struct tx_error *err)
+{
+	const char *text = ctx;
+	struct sensor_warn_info info;
+	const char *names[4];
+	sensor_warn *w = NULL;
+	json_t *l = tx_json_load(text, strlen(text), 0, NULL), *o = NULL;
+	int rc = 1;
+
+	if (l == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (sensor_warn_new(0, &w) != TX_OK) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (sensor_warn_add(w, l, &info, err) != TX_OK)
+		goto out;
+	sensor_warn_check(w, SENSOR_WARN_DOMAIN, "a.bit.ly", 8, names, 4);
+	sensor_warn_check(w, SENSOR_WARN_IP, "10.1.2.3", 8, names, 4);
+	if ((o = sensor_warn_stix(l, "marking-definition--x", err)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	json_decref(o);
+	json_decref(l);
+	sensor_warn_free(w);
+	return rc;
+}
+
+static void test_warninglist(void **state)
+{
+	const char *text = "{\"name\":\"x\",\"type\":\"hostname\",\"version\":2,\"list\":"
+		"[\"bit.ly\",\".t.co\",\"example.org\",\"x.example\",\"y.example\"],"
+		"\"matching_attributes\":[\"domain\",\"url\"]}";
+	const char *nets = "{\"name\":\"n\",\"type\":\"cidr\",\"list\":[\"10.0.0.0/8\","
+		"\"192.168.0.0/16\",\"2001:db8::/32\",\"1.2.3.4\"]}";
+	const char *re = "{\"name\":\"r\",\"type\":\"regex\",\"list\":[\"^a\",\"b$\"]}";
+
+	struct tx_error err;
+	/* once before counting: the first time formatting (gmtime_r) reads
+	 * the time zone into memory glibc keeps for the process */
+	assert_int_equal(op_warninglist((void *)text, &err), 0);
+	each_failure("sensor_warn_add (hostname)", op_warninglist, (void *)text, 1);
+	each_failure("sensor_warn_add (cidr)", op_warninglist, (void *)nets, 1);
+	each_failure("sensor_warn_add (regex)", op_warninglist, (void *)re, 1);
+}
+
+static int count_ioc(void *ctx, const struct sensor_ioc *ioc)
+{
+	struct tx_buf b;
+	int rc = 0;
+
+	(*(size_t *)ctx)++;
+	tx_buf_init(&b, 0);
+	if (ioc->type < SENSOR_IOC_CVE && sensor_ioc_pattern(ioc, &b) != TX_OK)
+		rc = 1;
+	tx_buf_free(&b);
+	return rc;
+}
+
+/* IOCs found in a line longer than the scanner's stack buffer. */
+static int op_iocs(void *ctx, struct tx_error *err)
+{
+	const char *line = ctx;
+	size_t n = 0, found = 0;
+
+	if (sensor_iocs_scan(line, strlen(line), count_ioc, &n, &found) != TX_OK) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
+static void test_iocs(void **state)
+{
+	char *line = malloc(8192);
+
+	assert_non_null(line);
+	memset(line, ' ', 8000);
+	snprintf(line + 8000, 192, "hxxp://a[.]example/x 1.2.3[.]4 d41d8cd98f00b204e9800998ecf8427e"
+		 " CVE-2024-1 T1566");
+	each_failure("sensor_iocs_scan", op_iocs, line, 1);
+	free(line);
+}
+
+/* An export built from indicators and written in every format. */
+static int op_export(void *ctx, struct tx_error *err)
+{
+	static const char *const pats[] = {
+		"[ipv4-addr:value = '198.51.100.1'] OR [domain-name:value = 'a.example']",
+		"[url:value = 'http://a.example/x'] OR [file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+		"[ipv4-addr:value = '1.2.3.4' AND ipv4-addr:value = '1.2.3.5']",
+		"[url:value = 'https://b.example/']",
+	};
+	sensor_export *e = NULL;
+	int rc = 1;
+
+	(void)ctx;
+	if (sensor_export_new(NULL, &e) != TX_OK) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		char id[64];
+		snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-00000000000%zu", i);
+		struct sensor_export_ind in = { .id = id, .pattern = pats[i], .confidence = -1 };
+		if (sensor_export_add(e, &in, err) != TX_OK)
+			goto out;
+	}
+	for (int f = SENSOR_EXPORT_SURICATA; f <= SENSOR_EXPORT_IOCS; f++)
+		for (size_t i = 0; sensor_export_file((enum sensor_export_format)f, i); i++) {
+			struct tx_buf b;
+			tx_buf_init(&b, 0);
+			tx_err wrc = sensor_export_write(e, (enum sensor_export_format)f,
+							 sensor_export_file((enum sensor_export_format)f, i),
+							 &b, err);
+			tx_buf_free(&b);
+			if (wrc != TX_OK)
+				goto out;
+		}
+	rc = 0;
+out:
+	sensor_export_free(e);
+	return rc;
+}
+
+static void test_export(void **state)
+{
+	each_failure("sensor_export", op_export, NULL, 1);
+}
+
 int main(void)
 {
 	/* as every program of trilex does: JSON allocation failures counted */
@@ -455,6 +589,9 @@ int main(void)
 		cmocka_unit_test(test_eve),
 		cmocka_unit_test(test_eve_stix),
 		cmocka_unit_test(test_bom_stix),
+		cmocka_unit_test(test_warninglist),
+		cmocka_unit_test(test_iocs),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ingest),
