@@ -83,6 +83,9 @@ size_t cli_distance(const char *a, const char *b);
 extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
+extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
+	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,
+	cmd_token_list, cmd_token_revoke;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status;
 extern const struct cmd cmd_alert, cmd_alerts;
@@ -106,6 +109,9 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const struct cmd *cmd);
 /* Load DIR/node.json and open DIR/trilex.db. */
 int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st);
+/* An expiry option's value (a duration such as 90d, or an RFC 3339
+ * time) as the time it ends, in us; 0, or 1 after saying what is wrong. */
+int cli_parse_expiry(const char *opt, const char *v, int64_t *us);
 /* Read one line (a password) from stdin without its newline. */
 int cli_read_secret(char *buf, size_t n);
 /*

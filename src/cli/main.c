@@ -6,7 +6,10 @@
 #include "crypto/crypto.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock, &cmd_token_create, &cmd_collection_add,
+	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock,
+	&cmd_user_list, &cmd_user_remove, &cmd_user_passwd, &cmd_user_disable,
+	&cmd_user_enable, &cmd_user_role, &cmd_role_list,
+	&cmd_token_create, &cmd_token_list, &cmd_token_revoke, &cmd_collection_add,
 	&cmd_collection_list, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
 	&cmd_backup, &cmd_restore,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,

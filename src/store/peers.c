@@ -91,7 +91,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	if ((rc = store_collection_ensure(st, title, "objects shared by the"
 					  " partner", alias, &c, err)))
 		goto rollback;
-	if ((rc = accounts_insert(st, user, "!", 0, err)) != TX_OK)
+	if ((rc = accounts_insert(st, user, "!", STORE_ROLE_ANALYST, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
 	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)

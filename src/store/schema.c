@@ -104,6 +104,17 @@ static const char *const migrations[] = {
 	 * without case (new ones are stored lower-cased) */
 	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
+	/* 7: roles (the users there were: admins, or analysts, who read and
+	 * write what they were granted as before), disabled accounts; named
+	 * tokens with an expiry and their last use */
+	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'analyst';"
+	"UPDATE users SET role = 'admin' WHERE admin = 1;"
+	"ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tokens SET name = 'token-' || substr(hash, 1, 8);"
+	"CREATE UNIQUE INDEX tokens_name ON tokens(user_id, name);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

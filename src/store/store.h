@@ -50,14 +50,67 @@ void store_relax_durability(tx_store *st);
 
 #define STORE_NAME_MAX 64
 
+/*
+ * What an account may do. Each role is a fixed set of these (the table in
+ * store/roles.c, printed by `trilex role list`); store_user_may is the one
+ * check every route and service asks. Collection rights still need a
+ * grant for the collection (TX_RIGHT_READ, TX_RIGHT_WRITE), unless the
+ * role has TX_RIGHT_ALL_COLLECTIONS.
+ */
+enum tx_right {
+	TX_RIGHT_READ,            /* read the collections granted */
+	TX_RIGHT_WRITE,           /* write (POST, DELETE) the collections granted */
+	TX_RIGHT_ALERT,           /* raise alerts */
+	TX_RIGHT_ASSESS,          /* ask for a use-of-force assessment */
+	TX_RIGHT_PROPOSE,         /* propose watch-list and policy changes */
+	TX_RIGHT_ACK,             /* acknowledge alerts */
+	TX_RIGHT_VOTE,            /* vote for the party */
+	TX_RIGHT_ALL_COLLECTIONS, /* read and write every collection */
+	TX_RIGHT_ACCOUNTS,        /* users, tokens, grants, keys */
+	TX_RIGHT_PARTNERS,        /* partners and their pins */
+	TX_RIGHT_SETTINGS,        /* the node's settings */
+	TX_RIGHT_AUDIT,           /* read the audit trail */
+	TX_RIGHT_COUNT
+};
+
+/* The roles; 0 is no role (no right at all). */
+enum store_role {
+	STORE_ROLE_NONE,
+	STORE_ROLE_READER,
+	STORE_ROLE_ANALYST,
+	STORE_ROLE_DUTY_OFFICER,
+	STORE_ROLE_ADMIN,
+	STORE_ROLE_COUNT
+};
+
 struct store_user {
 	int64_t id;
 	char name[STORE_NAME_MAX];
-	int admin;
+	int admin;                /* role is STORE_ROLE_ADMIN (kept for the
+	                             callers that act as the node itself) */
 	char peer[TX_PARTY_MAX];  /* a partner node's account: its party */
 	int locked;               /* passwords refused until unlocked (filled
 	                             by store_user_get only) */
+	enum store_role role;
+	int disabled;             /* refused everywhere until enabled */
 };
+
+/*
+ * Whether u has right r: by its role (admin set: the admin role); a
+ * partner's account has only TX_RIGHT_READ and TX_RIGHT_WRITE (by grant,
+ * its inbox), a disabled account none.
+ */
+int store_user_may(const struct store_user *u, enum tx_right r);
+/* A role's name ("duty-officer"), or NULL when out of range. */
+const char *store_role_name(enum store_role role);
+/* The role called name; TX_ERR_INVALID (err says which exist) if none. */
+tx_err store_role_parse(const char *name, enum store_role *out,
+			struct tx_error *err);
+/* Whether role holds right r (the table itself). */
+int store_role_has(enum store_role role, enum tx_right r);
+/* A right's name ("assess") and what it allows, or NULL out of range. */
+const char *store_right_name(enum tx_right r);
+const char *store_right_summary(enum tx_right r);
 
 /* Names of partner accounts begin with this; no user may take it. */
 #define STORE_PEER_PREFIX "peer-"
@@ -78,10 +131,61 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
  * means its earlier failures no longer count. TX_ERR_NOTFOUND if none. */
 tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
 			     struct tx_error *err);
-/* Remember a token hash for a user. */
+/* store_user_add with a role (store_user_add: admin or analyst). */
+tx_err store_user_add_role(tx_store *st, const char *name, const char *pwhash,
+			   enum store_role role, struct tx_error *err);
+/* The user with this id (as store_user_get); TX_ERR_NOTFOUND if none. */
+tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
+			 char *pwhash, size_t pwhash_size);
+/*
+ * Changes to one of this node's users (TX_ERR_NOTFOUND if none,
+ * TX_ERR_DENIED for a partner's account). Each takes effect at the next
+ * request, also on connections and streams already open: remove (its
+ * tokens and grants go too), disable/enable (a disabled account is refused
+ * everywhere, its tokens too), a new password hash, a new role.
+ */
+tx_err store_user_remove(tx_store *st, const char *name, struct tx_error *err);
+tx_err store_user_set_disabled(tx_store *st, const char *name, int disabled,
+			       struct tx_error *err);
+tx_err store_user_set_password(tx_store *st, const char *name,
+			       const char *pwhash, struct tx_error *err);
+tx_err store_user_set_role(tx_store *st, const char *name, enum store_role role,
+			   struct tx_error *err);
+
+/* One row of store_user_list. */
+struct store_user_info {
+	struct store_user user;
+	int64_t created;          /* us */
+	int64_t n_tokens;
+};
+/* Every account (partners' too), by name; *out caller-freed. */
+tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n);
+
+/* Remember a token hash for a user (named "token-" and the first 8 hex
+ * digits of the hash, never expiring). */
 tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
 		       struct tx_error *err);
-/* The user a token hash belongs to; TX_ERR_NOTFOUND if none. */
+/* The same with a name (letters, digits, -_.; unique per user; NULL or
+ * "": as store_token_add) and an expiry (us since the epoch; 0: never). */
+tx_err store_token_add_named(tx_store *st, const char *user,
+			     const char *token_hash, const char *name,
+			     int64_t expires, struct tx_error *err);
+/* Forget a user's token by name; TX_ERR_NOTFOUND if it has none such. */
+tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
+			  struct tx_error *err);
+/* What is known of a token: never the token, nor its hash. */
+struct store_token_info {
+	char user[STORE_NAME_MAX];
+	char name[STORE_NAME_MAX];
+	int64_t created, last_used, expires;  /* us; 0: never */
+};
+/* The tokens of user (NULL: of everyone), by user and age; *out
+ * caller-freed. */
+tx_err store_token_list(tx_store *st, const char *user,
+			struct store_token_info **out, size_t *n);
+/* The user a token hash belongs to; TX_ERR_NOTFOUND if none, or when the
+ * token has expired or its account is disabled. Records the token's last
+ * use (to the minute). */
 tx_err store_user_by_token(tx_store *st, const char *token_hash,
 			   struct store_user *u);
 
@@ -111,9 +215,15 @@ tx_err store_collection_ensure(tx_store *st, const char *title,
 /* Give a user read and/or write access (replaces earlier grants). */
 tx_err store_grant(tx_store *st, const char *user, const char *collection,
 		   int can_read, int can_write, struct tx_error *err);
+/* Take a user's grant on a collection away; TX_ERR_NOTFOUND if it had
+ * none (or there is no such user or collection; err says which). */
+tx_err store_grant_revoke(tx_store *st, const char *user,
+			  const char *collection, struct tx_error *err);
 /*
- * The collection with this id (or alias) as user u sees it. Admins see all
- * with read and write. TX_ERR_NOTFOUND when it does not exist or u has
+ * The collection with this id (or alias) as user u sees it. Roles with
+ * TX_RIGHT_ALL_COLLECTIONS see all with read and write; otherwise the
+ * grant, capped by what u's role may (a reader's write grant writes
+ * nothing). TX_ERR_NOTFOUND when it does not exist or u has
  * neither read nor write on it.
  */
 tx_err store_collection_get(tx_store *st, const struct store_user *u,

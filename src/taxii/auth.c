@@ -44,6 +44,9 @@
 struct cache_entry {
 	char key[CRYPTO_TOKEN_HASH_BUF];
 	struct store_user user;
+	/* the password hash it was verified against: a new password (user
+	 * passwd) makes the entry void at once */
+	char pwhash[CRYPTO_PWHASH_BUF];
 	int64_t expires;
 };
 
@@ -134,14 +137,49 @@ static int cache_lookup(struct taxii_auth *a, const char *key,
 	return 0;
 }
 
-static int cache_find(struct taxii_auth *a, const char *key, struct store_user *u)
+/*
+ * A verified password from the cache, if the account is still what it
+ * was: removed, disabled, locked or given a new password since, and the
+ * entry is dropped (the request is checked afresh). The account's role
+ * and state are read again on every hit, so changes take effect at once.
+ */
+static int cache_find(struct taxii_auth *a, tx_store *st, const char *key,
+		      struct store_user *u)
 {
-	int found;
+	char cached[CRYPTO_PWHASH_BUF], now_hash[CRYPTO_PWHASH_BUF];
+	struct store_user fresh;
+	int found, slot = -1;
 
 	pthread_mutex_lock(&a->lock);
 	found = cache_lookup(a, key, u);
+	if (found)
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (sodium_memcmp(a->cache[i].key, key,
+					  CRYPTO_TOKEN_HASH_BUF) == 0 &&
+			    a->cache[i].user.id == u->id) {
+				slot = i;
+				memcpy(cached, a->cache[i].pwhash, sizeof(cached));
+				break;
+			}
 	pthread_mutex_unlock(&a->lock);
-	return found;
+	if (!found)
+		return 0;
+	if (slot < 0 ||
+	    store_user_get_id(st, u->id, &fresh, now_hash, sizeof(now_hash)) !=
+		    TX_OK ||
+	    fresh.disabled || fresh.locked || strcmp(now_hash, cached) != 0) {
+		pthread_mutex_lock(&a->lock);
+		if (slot >= 0 && a->cache[slot].user.id == u->id)
+			a->cache[slot].expires = 0;
+		pthread_mutex_unlock(&a->lock);
+		sodium_memzero(cached, sizeof(cached));
+		sodium_memzero(now_hash, sizeof(now_hash));
+		return 0;
+	}
+	sodium_memzero(cached, sizeof(cached));
+	sodium_memzero(now_hash, sizeof(now_hash));
+	*u = fresh;
+	return 1;
 }
 
 /* Under a->lock: the in-flight slot of key, or -1. */
@@ -155,7 +193,7 @@ static int64_t inflight_find(struct taxii_auth *a, const char *key)
 
 /* Under a->lock. */
 static void cache_store(struct taxii_auth *a, const char *key,
-			const struct store_user *u)
+			const struct store_user *u, const char *pwhash)
 {
 	int64_t now = tx_time_now_us();
 	int slot = 0;
@@ -170,6 +208,8 @@ static void cache_store(struct taxii_auth *a, const char *key,
 	}
 	memcpy(a->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
 	a->cache[slot].user = *u;
+	snprintf(a->cache[slot].pwhash, sizeof(a->cache[slot].pwhash), "%s",
+		 pwhash);
 	a->cache[slot].expires = now + CACHE_TTL_US;
 }
 
@@ -346,13 +386,13 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	pthread_mutex_unlock(&a->lock);
 
 	ok = crypto_password_verify(hash, pw, strlen(pw)) && known &&
-	     found.peer[0] == '\0';
+	     found.peer[0] == '\0' && !found.disabled;
 
 	pthread_mutex_lock(&a->lock);
 	a->verifying--;
 	a->inflight[slot][0] = '\0';
 	if (ok)
-		cache_store(a, cache_key, &found); /* before the waiters look */
+		cache_store(a, cache_key, &found, hash); /* before the waiters look */
 	pthread_cond_broadcast(&a->done);
 judge:
 	now = tx_time_now_us();
@@ -442,7 +482,7 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 			*p = (unsigned char)(*p - 'A' + 'a');
 	crypto_cache_key(decoded, len, key);
 	*colon = '\0';
-	if (cache_find(a, key, u)) {
+	if (cache_find(a, st, key, u)) {
 		sodium_memzero(decoded, sizeof(decoded));
 		return AUTH_OK;
 	}

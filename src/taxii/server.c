@@ -427,10 +427,18 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (srv->stopping)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (a->sent == a->pending.len) {
+		struct store_user now;
 		int more = 0;
 		a->pending.len = a->sent = 0;
 		if ((st = worker_store(srv, NULL)) == NULL)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		/* The account as it is now: removed, disabled or no longer
+		 * allowed to read, and the stream ends (within a second: the
+		 * notifier resumes suspended streams that often). */
+		if (store_user_get_id(st, a->user.id, &now, NULL, 0) != TX_OK ||
+		    !store_user_may(&now, TX_RIGHT_READ))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		a->user = now;
 		/* Every refill moves on by at least STREAM_ROWS rows, so
 		 * reports that are not alerts are passed over in a few turns. */
 		do {
@@ -874,6 +882,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			/* partners get what TLP entitles them to by delivery */
 			reply_error(&rp, 403, "Forbidden", "the alert stream is for"
 				    " this node's users, not for partners");
+		} else if (!store_user_may(&cs->user, TX_RIGHT_READ)) {
+			reply_error(&rp, 403, "Forbidden", "this account may not"
+				    " read alerts");
 		} else if (strcmp(method, "GET") == 0) {
 			return stream_open(srv, conn, &cs->user);
 		} else {
