@@ -495,6 +495,85 @@ static void test_row_callback_stop(void **state)
 		json_decref(objs[i]);
 }
 
+/* Roles: each holds every right of the one below it; a reader's write
+ * grant writes nothing; a disabled account and an expired token open
+ * nothing. */
+static void test_roles_and_tokens(void **state)
+{
+	tx_store *st = *state;
+	struct store_user u, v, node = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	struct store_token_info *toks = NULL;
+	char id[TX_UUID_BUF];
+	enum store_role r;
+	size_t n = 0;
+
+	for (int role = STORE_ROLE_READER + 1; role < STORE_ROLE_COUNT; role++)
+		for (int right = 0; right < TX_RIGHT_COUNT; right++)
+			if (store_role_has((enum store_role)(role - 1), (enum tx_right)right))
+				assert_true(store_role_has((enum store_role)role,
+							   (enum tx_right)right));
+	assert_true(store_user_may(&node, TX_RIGHT_ACCOUNTS));
+	assert_int_equal(store_role_parse("duty-officer", &r, &err), TX_OK);
+	assert_int_equal(r, STORE_ROLE_DUTY_OFFICER);
+	assert_int_equal(store_role_parse("root", &r, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "reader, analyst"));
+
+	assert_int_equal(store_user_add_role(st, "rhea", "$h", STORE_ROLE_READER,
+					     &err), TX_OK);
+	assert_int_equal(store_collection_add(st, "R", "", "rcoll", id, &err), TX_OK);
+	assert_int_equal(store_grant(st, "rhea", "rcoll", 1, 1, &err), TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_int_equal(u.role, STORE_ROLE_READER);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_true(c.can_read);
+	assert_false(c.can_write);
+	assert_int_equal(store_user_set_role(st, "rhea", STORE_ROLE_ANALYST, &err),
+			 TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_true(c.can_write);
+	assert_false(store_user_may(&u, TX_RIGHT_ACK));
+
+	/* tokens: expired, disabled, revoked */
+	assert_int_equal(store_token_add_named(st, "rhea", "h-old", "old",
+					       tx_time_now_us() - 1, &err), TX_OK);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-new", "new",
+					       tx_time_now_us() + 60000000, &err),
+			 TX_OK);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-dup", "new", 0, &err),
+			 TX_ERR_EXISTS);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-bad", "a b", 0, &err),
+			 TX_ERR_INVALID);
+	assert_int_equal(store_user_by_token(st, "h-old", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_OK);
+	assert_int_equal(store_token_list(st, "RHEA", &toks, &n), TX_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(toks[i].name, "new") == 0)
+			assert_true(toks[i].last_used > 0);
+	free(toks);
+	assert_int_equal(store_user_set_disabled(st, "rhea", 1, &err), TX_OK);
+	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_false(store_user_may(&u, TX_RIGHT_READ));
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_false(c.can_read);
+	assert_int_equal(store_user_set_disabled(st, "rhea", 0, &err), TX_OK);
+	assert_int_equal(store_token_revoke(st, "rhea", "new", &err), TX_OK);
+	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_token_revoke(st, "rhea", "new", &err),
+			 TX_ERR_NOTFOUND);
+	assert_int_equal(store_grant_revoke(st, "rhea", "rcoll", &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_ERR_NOTFOUND);
+	assert_int_equal(store_grant_revoke(st, "rhea", "rcoll", &err),
+			 TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_remove(st, "rhea", &err), TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_remove(st, "rhea", &err), TX_ERR_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
+		cmocka_unit_test(test_roles_and_tokens),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
