@@ -92,10 +92,11 @@ static int user_add_run(const struct cli_args *a)
 	} else {
 		/* Names are stored lower-cased; say which one was made. */
 		struct store_user u;
-		rc = 0;
-		printf("user %s added (%s)\n",
-		       store_user_get(st, name, &u, NULL, 0) == TX_OK ? u.name : name,
-		       store_role_name(role));
+		const char *made = store_user_get(st, name, &u, NULL, 0) == TX_OK ?
+				   u.name : name;
+		printf("user %s added (%s)\n", made, store_role_name(role));
+		rc = cli_audit(st, "user.add", made, "role %s",
+			       store_role_name(role));
 	}
 	sodium_memzero(hash, sizeof(hash));
 	store_close(st);
@@ -131,8 +132,9 @@ static int user_unlock_run(const struct cli_args *a)
 	else if (store_user_set_locked(st, name, 0, &err) != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("user %s unlocked%s\n", u.name,
-			       u.locked ? "" : " (it was not locked)");
+		printf("user %s unlocked%s\n", u.name,
+		       u.locked ? "" : " (it was not locked)"),
+		rc = cli_audit(st, "user.unlock", u.name, NULL);
 	store_close(st);
 	return rc;
 }
@@ -190,6 +192,8 @@ static int user_change(const struct cli_args *a, enum user_change what)
 {
 	const char *name = cli_opt(a, "name");
 	static const char *const done[] = { "removed", "disabled", "enabled" };
+	static const char *const actions[] = { "user.remove", "user.disable",
+					       "user.enable" };
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	struct store_user u;
@@ -210,7 +214,8 @@ static int user_change(const struct cli_args *a, enum user_change what)
 	if (r != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("user %s %s\n", u.name, done[what]);
+		printf("user %s %s\n", u.name, done[what]),
+		rc = cli_audit(st, actions[what], u.name, NULL);
 	store_close(st);
 	return rc;
 }
@@ -286,7 +291,8 @@ static int user_passwd_run(const struct cli_args *a)
 	if (store_user_set_password(st, u.name, hash, &err) != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("user %s: password changed\n", u.name);
+		printf("user %s: password changed\n", u.name),
+		rc = cli_audit(st, "user.passwd", u.name, NULL);
 	sodium_memzero(hash, sizeof(hash));
 	store_close(st);
 	return rc;
@@ -326,7 +332,11 @@ static int user_role_run(const struct cli_args *a)
 	else if (store_user_set_role(st, u.name, role, &err) != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("user %s is now %s\n", u.name, store_role_name(role));
+		printf("user %s is now %s\n", u.name, store_role_name(role)),
+		rc = cli_audit(st, "user.role", u.name, "from %s to %s",
+			       u.peer[0] ? "partner" : store_role_name(u.role) ?
+			       store_role_name(u.role) : "none",
+			       store_role_name(role));
 	store_close(st);
 	return rc;
 }
@@ -455,10 +465,19 @@ static int token_create_run(const struct cli_args *a)
 	}
 	crypto_token_hash(tok, strlen(tok), hash);
 	if (store_token_add_named(st, user, hash, cli_opt(a, "name"), until,
-				  &err) != TX_OK)
+				  &err) != TX_OK) {
 		cli_fail("%s", err.msg);
-	else
-		rc = 0, printf("%s\n", tok);
+	} else {
+		char exp[TX_TIME_BUF] = "never";
+		printf("%s\n", tok);
+		fflush(stdout);
+		if (until > 0)
+			tx_time_format(until, exp);
+		/* the name, never the token or its hash */
+		rc = cli_audit(st, "token.create", user, "token %s, expires %s",
+			       cli_opt(a, "name") ? cli_opt(a, "name") :
+			       "(unnamed)", exp);
+	}
 	sodium_memzero(tok, sizeof(tok));
 	store_close(st);
 	return rc;
@@ -548,7 +567,8 @@ static int token_revoke_run(const struct cli_args *a)
 	if (store_token_revoke(st, user, name, &err) != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("token %s of user %s revoked\n", name, user);
+		printf("token %s of user %s revoked\n", name, user),
+		rc = cli_audit(st, "token.revoke", user, "token %s", name);
 	store_close(st);
 	return rc;
 }
@@ -657,8 +677,10 @@ static int grant_run(const struct cli_args *a)
 		if (store_grant_revoke(st, user, coll, &err) != TX_OK)
 			cli_fail("%s", err.msg);
 		else
-			rc = 0, printf("user %s may no longer read or write"
-				       " collection %s\n", user, coll);
+			printf("user %s may no longer read or write"
+			       " collection %s\n", user, coll),
+			rc = cli_audit(st, "grant.revoke", user, "collection %s",
+				       coll);
 		store_close(st);
 		return rc;
 	}
@@ -669,9 +691,11 @@ static int grant_run(const struct cli_args *a)
 	if (store_grant(st, user, coll, rd, wr, &err) != TX_OK)
 		cli_fail("%s", err.msg);
 	else
-		rc = 0, printf("user %s may %s%s%s collection %s\n", user,
-			       rd ? "read" : "", rd && wr ? " and " : "",
-			       wr ? "write" : "", coll);
+		printf("user %s may %s%s%s collection %s\n", user,
+		       rd ? "read" : "", rd && wr ? " and " : "",
+		       wr ? "write" : "", coll),
+		rc = cli_audit(st, "grant", user, "collection %s:%s%s", coll,
+			       rd ? " read" : "", wr ? " write" : "");
 	store_close(st);
 	return rc;
 }

@@ -443,14 +443,16 @@ out:
 #define LAST_USED_STEP_US (60LL * 1000000)
 
 tx_err store_user_by_token(tx_store *st, const char *token_hash,
-			   struct store_user *u)
+			   struct store_user *u, int *first, char *name)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t now = tx_time_now_us(), last_used = 0;
 	tx_err rc;
 
+	if (first != NULL)
+		*first = 0;
 	/* A disabled account's tokens and an expired token open nothing. */
-	if ((rc = db_prepare(st, "SELECT " USER_COLS ", t.last_used FROM tokens t"
+	if ((rc = db_prepare(st, "SELECT " USER_COLS ", t.last_used, t.name FROM tokens t"
 			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?"
 			     " AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
 			     &s, NULL)) != TX_OK)
@@ -460,17 +462,23 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
 		last_used = sqlite3_column_int64(s, 7);
+		if (name != NULL)
+			db_column_copy(s, 8, name, STORE_NAME_MAX);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
 	db_done(st, s);
 	if (rc == TX_OK && now - last_used >= LAST_USED_STEP_US &&
-	    db_prepare(st, "UPDATE tokens SET last_used = ? WHERE hash = ?", &s,
-		       NULL) == TX_OK) {
+	    db_prepare(st, "UPDATE tokens SET last_used = ?1 WHERE hash = ?2"
+		       " AND last_used <= ?1 - ?3", &s, NULL) == TX_OK) {
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_text(s, 2, token_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, LAST_USED_STEP_US);
 		db_write_lock();
-		(void)sqlite3_step(s); /* a busy database only delays the record */
+		/* a busy database only delays the record; of requests at once,
+		 * the one whose update changed the row is the sign-in */
+		if (sqlite3_step(s) == SQLITE_DONE && first != NULL)
+			*first = sqlite3_changes(st->db) > 0;
 		db_write_unlock();
 		db_done(st, s);
 	}

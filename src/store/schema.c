@@ -115,6 +115,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE tokens SET name = 'token-' || substr(hash, 1, 8);"
 	"CREATE UNIQUE INDEX tokens_name ON tokens(user_id, name);",
+	/* 8: the audit trail (store/audit.c), append-only */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -185,9 +185,71 @@ tx_err store_token_list(tx_store *st, const char *user,
 			struct store_token_info **out, size_t *n);
 /* The user a token hash belongs to; TX_ERR_NOTFOUND if none, or when the
  * token has expired or its account is disabled. Records the token's last
- * use (to the minute). */
+ * use (to the minute); *first (may be NULL) is set when this use was
+ * recorded (its first in a minute: a sign-in to audit), and name (may be
+ * NULL, STORE_NAME_MAX bytes) receives the token's name. */
 tx_err store_user_by_token(tx_store *st, const char *token_hash,
-			   struct store_user *u);
+			   struct store_user *u, int *first, char *name);
+
+/* ---- audit trail (store/audit.c) ---- */
+
+/*
+ * The node's audit trail: append-only, each entry chained to the one
+ * before by BLAKE2b-256 (see store/audit.c). Fields longer than their
+ * buffer below are cut (at a UTF-8 boundary).
+ */
+#define STORE_AUDIT_HASH_BUF 65
+struct store_audit_entry {
+	int64_t seq;                     /* 1, 2, ... */
+	int64_t at;                      /* us */
+	char actor[128];                 /* "user:alice", "partner:UK", "cli:root" */
+	char address[64];                /* client address, or "" */
+	char action[32];                 /* "signin", "user.remove", "read", ... */
+	char what[256];                  /* what it was done to */
+	char detail[1024];
+	char prev[STORE_AUDIT_HASH_BUF]; /* hash of entry seq-1 (hex) */
+	char hash[STORE_AUDIT_HASH_BUF]; /* this entry's (hex) */
+};
+
+/*
+ * Append one entry: who (actor), what they did (action, required), to
+ * what, and anything else worth keeping (detail). Durable when it returns
+ * TX_OK. This is the one function every module calls to record what it
+ * must; what/detail may be NULL. Errors: TX_ERR_INVALID without an
+ * action, TX_ERR_DB (err says why).
+ */
+tx_err store_audit(tx_store *st, const char *actor, const char *action,
+		   const char *what, const char *detail, struct tx_error *err);
+/* The same, with the client address the request came from (sign-ins). */
+tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
+			const char *action, const char *what,
+			const char *detail, struct tx_error *err);
+
+/* Which entries store_audit_list hands over, oldest first. */
+struct store_audit_query {
+	int64_t since;         /* us; 0: from the first */
+	int64_t after_seq;     /* only entries after this one */
+	const char *actor;     /* NULL: anyone (compared without case) */
+	const char *action;    /* NULL: any */
+	int64_t limit;         /* <= 0: all */
+};
+/* fn returns non-zero to stop; the entry is borrowed for the call. */
+typedef int (*store_audit_fn)(void *ctx, const struct store_audit_entry *e);
+tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
+			store_audit_fn fn, void *ctx, struct tx_error *err);
+/* Entry seq (seq <= 0: the last, the chain's head); TX_ERR_NOTFOUND. */
+tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e);
+/*
+ * Walk the whole chain: every entry's hash recomputed, every link and
+ * every number checked. TX_OK with *n_checked entries; TX_ERR_INVALID
+ * naming the first entry that was changed, replaced or follows a gap.
+ * (Entries cut off the end are found against the heads partners hold.)
+ */
+tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
+			  struct tx_error *err);
+/* Whether an object (its JSON) is marked TLP:RED or TLP:AMBER+STRICT, so
+ * that reading it is recorded. Cheap: no parsing. */
+int store_audit_sensitive(const char *json, size_t len);
 
 /* Plain data about one collection, as a given user sees it. */
 struct store_collection {

@@ -72,7 +72,14 @@ struct taxii_auth {
 	int64_t backoff_after, backoff_s, backoff_max_s, lockout_after, addr_after;
 	int64_t forget_us, verify_max;
 	char dummy_hash[CRYPTO_PWHASH_BUF];
+	/* failed sign-ins audited in the current second, and those left out
+	 * since the last one audited (said in the next entry) */
+	int64_t audit_second, audit_n, audit_skipped;
 };
+
+/* Failed sign-ins recorded in the audit trail per second, node-wide: a
+ * flood of bad tokens costs at most this many writes a second. */
+#define AUDIT_FAILURES_PER_S 10
 
 tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 		struct tx_error *err)
@@ -302,6 +309,58 @@ static int64_t to_seconds(int64_t us)
 	return s < 1 ? 1 : s;
 }
 
+/* ---- the audit trail ---- */
+
+void auth_addr_text(const struct sockaddr *sa, char out[64])
+{
+	out[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  64);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  out, 64);
+}
+
+/* Record a sign-in (ok) or a failed one of actor from addr. Failures
+ * past AUDIT_FAILURES_PER_S in a second are counted, and the next one
+ * recorded says how many were left out. */
+static void audit_signin(struct taxii_auth *a, tx_store *st,
+			 const struct sockaddr *addr, const char *actor, int ok,
+			 const char *detail)
+{
+	char where[64], more[1100];
+	struct tx_error err = { 0 };
+	int64_t skipped = 0, second = tx_time_now_us() / SECOND_US;
+
+	if (!ok) {
+		pthread_mutex_lock(&a->lock);
+		if (second != a->audit_second) {
+			a->audit_second = second;
+			a->audit_n = 0;
+		}
+		if (a->audit_n >= AUDIT_FAILURES_PER_S) {
+			a->audit_skipped++;
+			pthread_mutex_unlock(&a->lock);
+			return;
+		}
+		a->audit_n++;
+		skipped = a->audit_skipped;
+		a->audit_skipped = 0;
+		pthread_mutex_unlock(&a->lock);
+	}
+	auth_addr_text(addr, where);
+	if (skipped > 0)
+		snprintf(more, sizeof(more), "%s; %lld more failed sign-ins not"
+			 " recorded one by one before this", detail,
+			 (long long)skipped);
+	else
+		snprintf(more, sizeof(more), "%s", detail);
+	if (store_audit_from(st, actor, where, ok ? "signin" : "signin.failed",
+			     NULL, more, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "audit: %s", err.msg);
+}
+
 /* ---- verification ---- */
 
 static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
@@ -315,7 +374,8 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	struct store_user found = { 0 };
 	struct track *nt, *at;
 	int64_t now, left, n_failures, slot;
-	int known, ok, lock_now = 0;
+	int known, ok, lock_now = 0, ok_from_wait = 0;
+	char actor[STORE_NAME_MAX + 8];
 	enum auth_result res;
 
 	crypto_cache_key(name, strlen(name), nkey);
@@ -364,6 +424,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 			;
 		if (cache_lookup(a, cache_key, &found)) {
 			res = AUTH_OK;
+			ok_from_wait = 1; /* the check it waited for recorded it */
 			goto unlock;
 		}
 		if (inflight_find(a, cache_key) >= 0) {
@@ -414,12 +475,17 @@ judge:
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	sodium_memzero(hash, sizeof(hash));
+	snprintf(actor, sizeof(actor), "user:%s", name);
 	switch (res) {
 	case AUTH_OK:
 		*u = found;
+		if (!ok_from_wait)
+			audit_signin(a, st, addr, actor, 1, "password");
 		break;
 	case AUTH_BAD:
 		tx_log(TX_LOG_WARN, "authentication failed for user \"%s\"", shown);
+		audit_signin(a, st, addr, actor, 0, known && found.disabled ?
+			     "password; the account is disabled" : "password");
 		break;
 	case AUTH_LOCKED:
 		if (!lock_now)
@@ -434,6 +500,8 @@ unlock:
 		tx_log(TX_LOG_WARN, "user \"%s\" locked after %lld failed passwords"
 		       " (trilex user unlock --dir DIR --name NAME)", shown,
 		       (long long)a->lockout_after);
+		audit_signin(a, st, addr, actor, 0, "password; the account is now"
+			     " locked");
 		break;
 	default:
 		break;
@@ -458,8 +526,23 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 		const char *tok = hdr + 7;
 		while (*tok == ' ')
 			tok++;
+		char name[STORE_NAME_MAX], actor[STORE_NAME_MAX + 8],
+		     what[STORE_NAME_MAX + 8];
+		int first = 0;
 		crypto_token_hash(tok, strlen(tok), key);
-		return store_user_by_token(st, key, u) == TX_OK ? AUTH_OK : AUTH_BAD;
+		if (store_user_by_token(st, key, u, &first, name) != TX_OK) {
+			audit_signin(a, st, addr, "token:unknown", 0, "bearer token"
+				     " unknown, revoked, expired or of a disabled"
+				     " account");
+			return AUTH_BAD;
+		}
+		/* A token's use is recorded once a minute, not per request. */
+		if (first) {
+			snprintf(actor, sizeof(actor), "user:%s", u->name);
+			snprintf(what, sizeof(what), "token %s", name);
+			audit_signin(a, st, addr, actor, 1, what);
+		}
+		return AUTH_OK;
 	}
 	if (strncasecmp(hdr, "Basic ", 6) != 0)
 		return AUTH_BAD;

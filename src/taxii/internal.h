@@ -55,6 +55,11 @@ enum route_body {
  */
 enum route_body routes_precheck(struct request *rq, struct reply *rp);
 
+/* The audit trail's name of an account: "user:NAME" or "partner:PARTY". */
+void routes_actor(const struct store_user *u, char *out, size_t n);
+/* A connection's client address as text ("" when unknown). */
+void routes_client_addr(struct MHD_Connection *conn, char out[64]);
+
 /* Route a request to its handler and fill the reply. */
 void routes_dispatch(struct request *rq, struct reply *rp);
 
@@ -134,6 +139,8 @@ void auth_free(struct taxii_auth *a);
 enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 			    const struct sockaddr *addr, const char *hdr,
 			    struct store_user *u, int64_t *retry_s);
+/* A client address as text ("" when sa is NULL or not IP). */
+void auth_addr_text(const struct sockaddr *sa, char out[64]);
 
 #endif
 

@@ -79,9 +79,9 @@ static void test_accounts_and_grants(void **state)
 	assert_int_equal(store_user_get(st, "alice", &u, hash, sizeof(hash)), TX_OK);
 	assert_string_equal(hash, "$hash$");
 	assert_int_equal(store_token_add(st, "alice", "abc123", &err), TX_OK);
-	assert_int_equal(store_user_by_token(st, "abc123", &v), TX_OK);
+	assert_int_equal(store_user_by_token(st, "abc123", &v, NULL, NULL), TX_OK);
 	assert_int_equal(v.id, u.id);
-	assert_int_equal(store_user_by_token(st, "nope", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "nope", &v, NULL, NULL), TX_ERR_NOTFOUND);
 
 	assert_int_equal(store_collection_add(st, "T", "D", "alias1", id, &err), TX_OK);
 	assert_int_equal(store_collection_add(st, "T2", NULL, "alias1", id, &err),
@@ -546,8 +546,8 @@ static void test_roles_and_tokens(void **state)
 			 TX_ERR_EXISTS);
 	assert_int_equal(store_token_add_named(st, "rhea", "h-bad", "a b", 0, &err),
 			 TX_ERR_INVALID);
-	assert_int_equal(store_user_by_token(st, "h-old", &v), TX_ERR_NOTFOUND);
-	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_OK);
+	assert_int_equal(store_user_by_token(st, "h-old", &v, NULL, NULL), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_OK);
 	assert_int_equal(store_token_list(st, "RHEA", &toks, &n), TX_OK);
 	assert_int_equal(n, 2);
 	for (size_t i = 0; i < n; i++)
@@ -555,14 +555,14 @@ static void test_roles_and_tokens(void **state)
 			assert_true(toks[i].last_used > 0);
 	free(toks);
 	assert_int_equal(store_user_set_disabled(st, "rhea", 1, &err), TX_OK);
-	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_ERR_NOTFOUND);
 	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
 	assert_false(store_user_may(&u, TX_RIGHT_READ));
 	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
 	assert_false(c.can_read);
 	assert_int_equal(store_user_set_disabled(st, "rhea", 0, &err), TX_OK);
 	assert_int_equal(store_token_revoke(st, "rhea", "new", &err), TX_OK);
-	assert_int_equal(store_user_by_token(st, "h-new", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_ERR_NOTFOUND);
 	assert_int_equal(store_token_revoke(st, "rhea", "new", &err),
 			 TX_ERR_NOTFOUND);
 	assert_int_equal(store_grant_revoke(st, "rhea", "rcoll", &err), TX_OK);
