@@ -212,9 +212,9 @@ const struct cmd cmd_audit_verify = {
  * Store the chain's head as a STIX note for the partners (delivered and
  * signed by `trilex serve`); the note's id is made from the party and the
  * entry number, so the same head twice is one object. 0, or 1 after
- * saying why not. Used by `audit head` (and fit for a daily timer).
+ * saying why not. Used by `audit head` and daily by `trilex serve`.
  */
-static int publish_head(tx_store *st, const struct tx_config *cfg, int verbose)
+int cli_audit_head(tx_store *st, const struct tx_config *cfg, int verbose)
 {
 	struct store_audit_entry e;
 	struct store_collection coll;
@@ -280,7 +280,7 @@ static int head_run(const struct cli_args *a)
 
 	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		return 1;
-	rc = publish_head(st, &cfg, 1);
+	rc = cli_audit_head(st, &cfg, 1);
 	store_close(st);
 	return rc;
 }

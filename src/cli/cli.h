@@ -121,6 +121,11 @@ void cli_actor(char *out, size_t n);
  * but not recorded. */
 int cli_audit(tx_store *st, const char *action, const char *what,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Share the audit chain's head with the partners (a STIX note in the
+ * "audit" collection, delivered by serve); verbose prints it. 0, or 1
+ * after saying why not. serve does it every CLI_AUDIT_HEAD_EVERY_US. */
+int cli_audit_head(tx_store *st, const struct tx_config *cfg, int verbose);
+#define CLI_AUDIT_HEAD_EVERY_US (86400LL * 1000000)
 /* Read one line (a password) from stdin without its newline. */
 int cli_read_secret(char *buf, size_t n);
 /*

@@ -300,3 +300,21 @@ int store_audit_sensitive(const char *json, size_t len)
 			return 1;
 	return 0;
 }
+
+tx_err store_audit_last(tx_store *st, const char *action,
+			struct store_audit_entry *e)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit WHERE action = ?"
+			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_entry(s, e);
+	else
+		rc = TX_ERR_NOTFOUND;
+	db_done(st, s);
+	return rc;
+}

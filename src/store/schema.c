@@ -127,6 +127,7 @@ static const char *const migrations[] = {
 	"  prev TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);"
 	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_action ON audit(action, seq);"
 	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"

@@ -237,6 +237,9 @@ struct store_audit_query {
 typedef int (*store_audit_fn)(void *ctx, const struct store_audit_entry *e);
 tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
 			store_audit_fn fn, void *ctx, struct tx_error *err);
+/* The last entry with this action; TX_ERR_NOTFOUND if none. */
+tx_err store_audit_last(tx_store *st, const char *action,
+			struct store_audit_entry *e);
 /* Entry seq (seq <= 0: the last, the chain's head); TX_ERR_NOTFOUND. */
 tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e);
 /*

@@ -346,7 +346,7 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	struct stream_batch b = { 0 };
 	size_t n_cols = 0;
 	int64_t cutoff = INT64_MAX, upto = a->after;
-	size_t window = (size_t)a->srv->cfg.stream_window;
+	size_t window = (size_t)a->srv->cfg.stream_window, n_sensitive = 0;
 	tx_err rc;
 
 	*more = 0;
@@ -384,6 +384,8 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 							it->json_len)) ||
 				    (rc = tx_buf_puts(&a->pending, "\n\n")))
 					break;
+				n_sensitive += store_audit_sensitive(it->json,
+								     it->json_len);
 			}
 			upto = it->date_added;
 		}
@@ -391,6 +393,16 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	for (size_t i = 0; i < b.n; i++)
 		free(b.items[i].json);
 	free(b.items);
+	if (rc == TX_OK && n_sensitive > 0) {
+		/* alerts marked RED or AMBER+STRICT sent: a read to record */
+		char actor[STORE_NAME_MAX + 16], addr[64], detail[96];
+		routes_actor(&a->user, actor, sizeof(actor));
+		routes_client_addr(a->conn, addr);
+		snprintf(detail, sizeof(detail), "%zu alerts TLP:RED or"
+			 " TLP:AMBER+STRICT sent", n_sensitive);
+		store_audit_from(st, actor, addr, "read", "alert stream", detail,
+				 NULL);
+	}
 	if (rc == TX_OK)
 		a->after = upto;
 	if (cutoff != INT64_MAX)

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 
 static char dir[64];
@@ -574,6 +576,83 @@ static void test_roles_and_tokens(void **state)
 	assert_int_equal(store_user_remove(st, "rhea", &err), TX_ERR_NOTFOUND);
 }
 
+static int count_entry(void *ctx, const struct store_audit_entry *e)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The audit chain: appended, listed by actor and time, verified; a long
+ * field cut at a UTF-8 boundary; a changed or deleted entry named by
+ * verify; TLP:RED and AMBER+STRICT told from the rest. */
+static void test_audit_chain(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	struct store_audit_entry e, e2;
+	struct store_audit_query q = { 0 };
+	char long_actor[400];
+	int64_t n = 0;
+	int count = 0;
+	sqlite3 *h = NULL;
+
+	assert_int_equal(store_audit(st, "cli:root", "user.add", "ann", "role reader",
+				     &err), TX_OK);
+	assert_int_equal(store_audit_from(st, "user:ann", "192.0.2.7", "signin",
+					  NULL, "password", &err), TX_OK);
+	for (size_t i = 0; i + 2 < sizeof(long_actor); i += 2)
+		memcpy(long_actor + i, "\xc3\xa9", 2); /* é */
+	long_actor[sizeof(long_actor) - 2] = '\0';
+	assert_int_equal(store_audit(st, long_actor, "read", "x", NULL, &err), TX_OK);
+	assert_int_equal(store_audit(st, "cli:root", "", "x", NULL, &err),
+			 TX_ERR_INVALID);
+	assert_int_equal(store_audit_get(st, 0, &e), TX_OK);
+	assert_int_equal(e.seq, 3);
+	assert_true(strlen(e.actor) < sizeof(e.actor));
+	assert_int_equal(strlen(e.actor) % 2, 0); /* no half character */
+	assert_int_equal(store_audit_get(st, 2, &e2), TX_OK);
+	assert_string_equal(e.prev, e2.hash);
+	assert_string_equal(e2.address, "192.0.2.7");
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_OK);
+	assert_int_equal(n, 3);
+	q.actor = "USER:ANN";
+	assert_int_equal(store_audit_list(st, &q, count_entry, &count, &err), TX_OK);
+	assert_int_equal(count, 1);
+	q.actor = NULL;
+	q.since = e.at;
+	count = 0;
+	assert_int_equal(store_audit_list(st, &q, count_entry, &count, &err), TX_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(store_audit_last(st, "user.add", &e), TX_OK);
+	assert_int_equal(e.seq, 1);
+
+	const char *red = "{\"object_marking_refs\":[\"marking-definition--"
+			  "e828b379-4e03-4974-9ac4-e53a884c97c1\"]}";
+	const char *green = "{\"object_marking_refs\":[\"marking-definition--"
+			    "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}";
+	assert_true(store_audit_sensitive(red, strlen(red)));
+	assert_false(store_audit_sensitive(green, strlen(green)));
+
+	/* the store itself refuses to change or delete an entry */
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE audit SET detail = 'x'", NULL,
+					  NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TRIGGER audit_no_update;"
+				      " UPDATE audit SET what = 'bob' WHERE seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "entry 1: its content"));
+	assert_int_equal(n, 0);
+	assert_int_equal(sqlite3_exec(h, "UPDATE audit SET what = 'ann' WHERE seq = 1;"
+				      " DROP TRIGGER audit_no_delete;"
+				      " DELETE FROM audit WHERE seq = 2", NULL, NULL,
+				      NULL), SQLITE_OK);
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "entry 3 follows entry 1"));
+	assert_int_equal(n, 1);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
 		cmocka_unit_test(test_roles_and_tokens),
+		cmocka_unit_test(test_audit_chain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
