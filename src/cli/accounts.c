@@ -708,3 +708,135 @@ const struct cmd cmd_grant = {
 	.flags = CMD_DIR,
 	.main = grant_run,
 };
+
+/* ---- read-only API keys ---- */
+
+static const struct cli_opt key_create_opts[] = {
+	{ "name", "N", CLI_REQ, "what the key is for (splunk, sentinel, ...)" },
+	{ "collection", "ID", CLI_REQ | CLI_MANY, "a collection it may read (id"
+	  " or alias); repeat for more" },
+	{ "expires", "WHEN", 0, "when it stops working: 90d, 12h, 30m, 600s or"
+	  " an RFC 3339 time; default never" },
+	{ NULL },
+};
+
+static int key_create_run(const struct cli_args *a)
+{
+	const char *name = cli_opt(a, "name"), *expires = cli_opt(a, "expires");
+	const char *const *colls = cli_opts(a, "collection");
+	char tok[CRYPTO_TOKEN_BUF], hash[CRYPTO_TOKEN_HASH_BUF], list[1024] = "";
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int64_t until = 0;
+	size_t n = 0;
+	int rc = 1;
+
+	while (colls[n] != NULL)
+		n++;
+	if (expires != NULL && cli_parse_expiry("expires", expires, &until) != 0)
+		return 1;
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		return 1;
+	if (crypto_token_new(tok) != TX_OK) {
+		store_close(st);
+		return cli_fail("cannot make a key");
+	}
+	crypto_token_hash(tok, strlen(tok), hash);
+	if (store_key_add(st, name, hash, colls, n, until, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+	} else {
+		char exp[TX_TIME_BUF] = "never";
+		printf("%s\n", tok);
+		fflush(stdout);
+		if (until > 0)
+			tx_time_format(until, exp);
+		for (size_t i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", i ? "," : "", colls[i]);
+		rc = cli_audit(st, "key.create", name, "read-only on %s; expires %s",
+			       list, exp);
+	}
+	sodium_memzero(tok, sizeof(tok));
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_key_create = {
+	.name = "key create",
+	.summary = "print a new read-only API key for some collections (shown"
+		   " once; only its hash is kept)",
+	.opts = key_create_opts,
+	.flags = CMD_DIR,
+	.main = key_create_run,
+};
+
+static int key_list_run(const struct cli_args *a)
+{
+	struct store_key_info *list = NULL;
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int64_t now = tx_time_now_us();
+	size_t n = 0;
+
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		return 1;
+	if (store_key_list(st, &list, &n) != TX_OK) {
+		store_close(st);
+		return cli_fail("cannot list keys");
+	}
+	printf("%-20s %-21s %-21s %-21s %s\n", "NAME", "CREATED", "LAST USED",
+	       "EXPIRES", "COLLECTIONS");
+	for (size_t i = 0; i < n; i++) {
+		char c[TX_TIME_BUF], u[TX_TIME_BUF], e[TX_TIME_BUF];
+		when(list[i].created, c);
+		when(list[i].last_used, u);
+		when(list[i].expires, e);
+		printf("%-20s %-21s %-21s %-21s %s%s\n", list[i].name, c, u, e,
+		       list[i].collections, list[i].expires &&
+		       list[i].expires <= now ? " (expired)" : "");
+	}
+	free(list);
+	store_close(st);
+	return 0;
+}
+
+const struct cmd cmd_key_list = {
+	.name = "key list",
+	.summary = "list API keys: name, created, last used (to the minute),"
+		   " expiry, collections; never the key",
+	.flags = CMD_DIR,
+	.main = key_list_run,
+};
+
+static const struct cli_opt key_revoke_opts[] = {
+	{ "name", "N", CLI_REQ, "the key's name (trilex key list)" },
+	{ NULL },
+};
+
+static int key_revoke_run(const struct cli_args *a)
+{
+	const char *name = cli_opt(a, "name");
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int rc = 1;
+
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		return 1;
+	if (store_key_remove(st, name, &err) != TX_OK)
+		cli_fail("%s", err.msg);
+	else
+		printf("key %s revoked\n", name),
+		rc = cli_audit(st, "key.revoke", name, NULL);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_key_revoke = {
+	.name = "key revoke",
+	.summary = "make an API key stop working (at once)",
+	.opts = key_revoke_opts,
+	.flags = CMD_DIR,
+	.main = key_revoke_run,
+};

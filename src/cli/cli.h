@@ -86,6 +86,7 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
 	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,
 	cmd_token_list, cmd_token_revoke;
+extern const struct cmd cmd_key_create, cmd_key_list, cmd_key_revoke;
 extern const struct cmd cmd_audit_list, cmd_audit_verify, cmd_audit_head,
 	cmd_audit_heads;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,

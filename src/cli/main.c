@@ -10,6 +10,7 @@ static const struct cmd *const commands[] = {
 	&cmd_user_list, &cmd_user_remove, &cmd_user_passwd, &cmd_user_disable,
 	&cmd_user_enable, &cmd_user_role, &cmd_role_list,
 	&cmd_token_create, &cmd_token_list, &cmd_token_revoke,
+	&cmd_key_create, &cmd_key_list, &cmd_key_revoke,
 	&cmd_audit_list, &cmd_audit_verify, &cmd_audit_head, &cmd_audit_heads,
 	&cmd_collection_add,
 	&cmd_collection_list, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,

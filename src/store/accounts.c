@@ -109,6 +109,11 @@ tx_err store_user_add_role(tx_store *st, const char *name, const char *pwhash,
 				    "user name \"%s\": names beginning with \""
 				    STORE_PEER_PREFIX "\" are reserved for partner"
 				    " accounts (made by trilex peer add)", name);
+	if (strncmp(folded, STORE_KEY_PREFIX, strlen(STORE_KEY_PREFIX)) == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "user name \"%s\": names beginning with \""
+				    STORE_KEY_PREFIX "\" are reserved for API keys"
+				    " (made by trilex key create)", name);
 	return accounts_insert(st, folded, pwhash, role, err);
 }
 
@@ -708,6 +713,115 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 			list = p;
 		}
 		read_collection(s, u, &list[count++]);
+	}
+	if (r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+out:
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}
+
+/* ---- read-only API keys ---- */
+
+int store_user_is_key(const struct store_user *u)
+{
+	return u->peer[0] == '\0' &&
+	       strncmp(u->name, STORE_KEY_PREFIX, strlen(STORE_KEY_PREFIX)) == 0;
+}
+
+tx_err store_key_add(tx_store *st, const char *name, const char *key_hash,
+		     const char *const *collections, size_t n_collections,
+		     int64_t expires, struct tx_error *err)
+{
+	char account[STORE_NAME_MAX];
+	struct store_user u;
+	tx_err rc;
+
+	if (n_collections == 0)
+		return tx_error_set(err, TX_ERR_INVALID, "a key needs at least one"
+				    " collection");
+	if (strlen(name) + strlen(STORE_KEY_PREFIX) >= sizeof(account) ||
+	    (rc = check_token_name(name, err)) != TX_OK)
+		return tx_error_set(err, TX_ERR_INVALID, "key name \"%.64s\": 1 to"
+				    " %zu letters, digits and -_.", name,
+				    sizeof(account) - strlen(STORE_KEY_PREFIX) - 1);
+	for (size_t i = 0; i < n_collections; i++)
+		if (collection_pk(st, collections[i]) == 0)
+			return tx_error_set(err, TX_ERR_NOTFOUND, "no collection"
+					    " \"%s\"", collections[i]);
+	snprintf(account, sizeof(account), STORE_KEY_PREFIX "%s", name);
+	for (char *p = account; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (store_user_get(st, account, &u, NULL, 0) == TX_OK)
+		return tx_error_set(err, TX_ERR_EXISTS, "a key named \"%s\" exists"
+				    " (trilex key list)", name);
+	/* "!" is no Argon2 hash: no password opens the account */
+	if ((rc = accounts_insert(st, account, "!", STORE_ROLE_READER, err)))
+		return rc;
+	for (size_t i = 0; i < n_collections && rc == TX_OK; i++)
+		rc = store_grant(st, account, collections[i], 1, 0, err);
+	if (rc == TX_OK)
+		rc = store_token_add_named(st, account, key_hash, "key", expires, err);
+	if (rc != TX_OK)
+		store_user_remove(st, account, NULL); /* leave nothing half made */
+	return rc;
+}
+
+tx_err store_key_remove(tx_store *st, const char *name, struct tx_error *err)
+{
+	char account[STORE_NAME_MAX];
+	struct store_user u;
+
+	snprintf(account, sizeof(account), STORE_KEY_PREFIX "%s", name);
+	if (store_user_get(st, account, &u, NULL, 0) != TX_OK || !store_user_is_key(&u))
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no key \"%s\" (trilex key"
+				    " list)", name);
+	return store_user_remove(st, u.name, err);
+}
+
+tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
+{
+	struct store_key_info *list = NULL, *p;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+	int r;
+
+	if ((rc = db_prepare(st, "SELECT substr(u.name, ?1), u.created,"
+			     " COALESCE(t.last_used, 0), COALESCE(t.expires, 0),"
+			     " (SELECT group_concat(COALESCE(c.alias, c.id), ',')"
+			     "  FROM grants g JOIN collections c ON c.pk = g.coll"
+			     "  WHERE g.user_id = u.id)"
+			     " FROM users u LEFT JOIN tokens t ON t.user_id = u.id"
+			     " WHERE u.peer IS NULL AND substr(u.name, 1, ?2) = ?3"
+			     " ORDER BY u.name", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_int(s, 1, (int)strlen(STORE_KEY_PREFIX) + 1);
+	sqlite3_bind_int(s, 2, (int)strlen(STORE_KEY_PREFIX));
+	sqlite3_bind_text(s, 3, STORE_KEY_PREFIX, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				goto out;
+			}
+			list = p;
+		}
+		db_column_copy(s, 0, list[count].name, sizeof(list[count].name));
+		list[count].created = sqlite3_column_int64(s, 1);
+		list[count].last_used = sqlite3_column_int64(s, 2);
+		list[count].expires = sqlite3_column_int64(s, 3);
+		db_column_copy(s, 4, list[count].collections,
+			       sizeof(list[count].collections));
+		count++;
 	}
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;

@@ -114,6 +114,8 @@ const char *store_right_summary(enum tx_right r);
 
 /* Names of partner accounts begin with this; no user may take it. */
 #define STORE_PEER_PREFIX "peer-"
+/* Nor this: the accounts of read-only API keys (store_key_add). */
+#define STORE_KEY_PREFIX "key-"
 
 /*
  * Add a user with an already hashed password. The name is stored in lower
@@ -253,6 +255,29 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 /* Whether an object (its JSON) is marked TLP:RED or TLP:AMBER+STRICT, so
  * that reading it is recorded. Cheap: no parsing. */
 int store_audit_sensitive(const char *json, size_t len);
+
+/* ---- read-only API keys (store/accounts.c) ---- */
+
+/*
+ * A key for a SIEM or another TAXII client: an account "key-NAME" with the
+ * reader role, no password, read grants on the collections given (ids or
+ * aliases; all must exist, else nothing is made) and one token, the key,
+ * of which only key_hash is kept; expires in us (0: never).
+ */
+tx_err store_key_add(tx_store *st, const char *name, const char *key_hash,
+		     const char *const *collections, size_t n_collections,
+		     int64_t expires, struct tx_error *err);
+/* Revoke a key: its account, token and grants go. TX_ERR_NOTFOUND. */
+tx_err store_key_remove(tx_store *st, const char *name, struct tx_error *err);
+/* Whether u is an API key's account. */
+int store_user_is_key(const struct store_user *u);
+struct store_key_info {
+	char name[STORE_NAME_MAX];
+	char collections[1024];          /* ids, comma-separated (cut) */
+	int64_t created, last_used, expires;
+};
+/* Every key, by name; *out caller-freed. */
+tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n);
 
 /* Plain data about one collection, as a given user sees it. */
 struct store_collection {

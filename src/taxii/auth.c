@@ -509,6 +509,49 @@ unlock:
 	return res;
 }
 
+/* A token (a bearer token, or an API key given as a Basic password):
+ * AUTH_OK filling u, else AUTH_BAD. keys_only: only API keys' accounts.
+ * A use is audited once a minute; a refusal (unless keys_only, where the
+ * password path comes next) as a failed sign-in. */
+static enum auth_result token_check(struct taxii_auth *a, tx_store *st,
+				    const struct sockaddr *addr, const char *tok,
+				    int keys_only, struct store_user *u)
+{
+	char key[CRYPTO_TOKEN_HASH_BUF], name[STORE_NAME_MAX],
+	     actor[STORE_NAME_MAX + 8], what[STORE_NAME_MAX + 8];
+	struct store_user found;
+	int first = 0;
+
+	crypto_token_hash(tok, strlen(tok), key);
+	if (store_user_by_token(st, key, &found, &first, name) != TX_OK ||
+	    (keys_only && !store_user_is_key(&found))) {
+		if (!keys_only)
+			audit_signin(a, st, addr, "token:unknown", 0, "bearer token"
+				     " unknown, revoked, expired or of a disabled"
+				     " account");
+		return AUTH_BAD;
+	}
+	/* A token's use is recorded once a minute, not per request. */
+	if (first) {
+		snprintf(actor, sizeof(actor), "user:%s", found.name);
+		snprintf(what, sizeof(what), "%s %s", store_user_is_key(&found) ?
+			 "API key" : "token", name);
+		audit_signin(a, st, addr, actor, 1, what);
+	}
+	*u = found;
+	return AUTH_OK;
+}
+
+static enum auth_result key_check(struct taxii_auth *a, tx_store *st,
+				  const struct sockaddr *addr, const char *pw,
+				  struct store_user *u)
+{
+	/* keys look like tokens; anything else is a password, not looked up */
+	if (strncmp(pw, "tx_", 3) != 0) /* crypto_token_new's prefix */
+		return AUTH_BAD;
+	return token_check(a, st, addr, pw, 1, u);
+}
+
 enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 			    const struct sockaddr *addr, const char *hdr,
 			    struct store_user *u, int64_t *retry_s)
@@ -526,23 +569,7 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 		const char *tok = hdr + 7;
 		while (*tok == ' ')
 			tok++;
-		char name[STORE_NAME_MAX], actor[STORE_NAME_MAX + 8],
-		     what[STORE_NAME_MAX + 8];
-		int first = 0;
-		crypto_token_hash(tok, strlen(tok), key);
-		if (store_user_by_token(st, key, u, &first, name) != TX_OK) {
-			audit_signin(a, st, addr, "token:unknown", 0, "bearer token"
-				     " unknown, revoked, expired or of a disabled"
-				     " account");
-			return AUTH_BAD;
-		}
-		/* A token's use is recorded once a minute, not per request. */
-		if (first) {
-			snprintf(actor, sizeof(actor), "user:%s", u->name);
-			snprintf(what, sizeof(what), "token %s", name);
-			audit_signin(a, st, addr, actor, 1, what);
-		}
-		return AUTH_OK;
+		return token_check(a, st, addr, tok, 0, u);
 	}
 	if (strncasecmp(hdr, "Basic ", 6) != 0)
 		return AUTH_BAD;
@@ -566,6 +593,12 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 	crypto_cache_key(decoded, len, key);
 	*colon = '\0';
 	if (cache_find(a, st, key, u)) {
+		sodium_memzero(decoded, sizeof(decoded));
+		return AUTH_OK;
+	}
+	/* An API key as the password, whatever the user name: what most
+	 * TAXII clients and SIEMs send. Only keys' accounts open this way. */
+	if ((res = key_check(a, st, addr, colon + 1, u)) == AUTH_OK) {
 		sodium_memzero(decoded, sizeof(decoded));
 		return AUTH_OK;
 	}

@@ -671,8 +671,16 @@ static int auth_refused(tx_server *srv, struct MHD_Connection *conn,
 		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const char *hdr = MHD_lookup_connection_value(
 		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	char retry[24];
+	const char *api_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  "X-API-Key");
+	char retry[24], bearer[160];
 	int64_t retry_s = 0;
+
+	/* X-API-Key: KEY is Authorization: Bearer KEY (what SIEMs send) */
+	if (hdr == NULL && api_key != NULL && strlen(api_key) < 128) {
+		snprintf(bearer, sizeof(bearer), "Bearer %s", api_key);
+		hdr = bearer;
+	}
 
 	switch (auth_check(srv->auth, st, ci ? ci->client_addr : NULL, hdr, u,
 			   &retry_s)) {
