@@ -84,22 +84,31 @@ static void entry_hash(const struct store_audit_entry *e,
 	tx_hex(h, sizeof(h), out);
 }
 
-tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
-			const char *action, const char *what,
-			const char *detail, struct tx_error *err)
+void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
+			   const char *address, const char *action,
+			   const char *what, const char *detail)
 {
-	struct store_audit_entry e;
+	memset(e, 0, sizeof(*e));
+	cap_copy(e->actor, sizeof(e->actor), actor);
+	cap_copy(e->address, sizeof(e->address), address);
+	cap_copy(e->action, sizeof(e->action), action);
+	cap_copy(e->what, sizeof(e->what), what);
+	cap_copy(e->detail, sizeof(e->detail), detail);
+}
+
+tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
+			 size_t n, struct tx_error *err)
+{
+	char prev[STORE_AUDIT_HASH_BUF];
 	sqlite3_stmt *s = NULL;
+	int64_t seq = 0, now = tx_time_now_us();
 	tx_err rc;
 
-	memset(&e, 0, sizeof(e));
-	cap_copy(e.actor, sizeof(e.actor), actor);
-	cap_copy(e.address, sizeof(e.address), address);
-	cap_copy(e.action, sizeof(e.action), action);
-	cap_copy(e.what, sizeof(e.what), what);
-	cap_copy(e.detail, sizeof(e.detail), detail);
-	if (e.action[0] == '\0')
-		return tx_error_set(err, TX_ERR_INVALID, "audit: no action");
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].action[0] == '\0')
+			return tx_error_set(err, TX_ERR_INVALID, "audit: no action");
+	if (n == 0)
+		return TX_OK;
 	db_write_lock();
 	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
 		goto unlock;
@@ -107,31 +116,38 @@ tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
 			     " LIMIT 1", &s, err)) != TX_OK)
 		goto rollback;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		e.seq = sqlite3_column_int64(s, 0) + 1;
-		db_column_copy(s, 1, e.prev, sizeof(e.prev));
+		seq = sqlite3_column_int64(s, 0);
+		db_column_copy(s, 1, prev, sizeof(prev));
 	} else {
-		e.seq = 1;
-		memcpy(e.prev, genesis, sizeof(genesis));
+		memcpy(prev, genesis, sizeof(genesis));
 	}
 	db_done(st, s);
-	e.at = tx_time_now_us();
-	entry_hash(&e, e.hash);
-	if ((rc = db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
-			     " action, what, detail, prev, hash)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)) != TX_OK)
-		goto rollback;
-	sqlite3_bind_int64(s, 1, e.seq);
-	sqlite3_bind_int64(s, 2, e.at);
-	sqlite3_bind_text(s, 3, e.actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, e.address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, e.action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, e.what, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, e.detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, e.prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, e.hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "audit");
-	db_done(st, s);
+	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+		struct store_audit_entry *e = &entries[i];
+		e->seq = ++seq;
+		if (e->at <= 0 || e->at > now)
+			e->at = now;
+		memcpy(e->prev, prev, sizeof(prev));
+		entry_hash(e, e->hash);
+		memcpy(prev, e->hash, sizeof(prev));
+		if ((rc = db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
+				     " action, what, detail, prev, hash)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s,
+				     err)) != TX_OK)
+			break;
+		sqlite3_bind_int64(s, 1, e->seq);
+		sqlite3_bind_int64(s, 2, e->at);
+		sqlite3_bind_text(s, 3, e->actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, e->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, e->what, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, e->detail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, e->prev, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, e->hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_error(st, err, "audit");
+		db_done(st, s);
+	}
 	if (rc != TX_OK)
 		goto rollback;
 	rc = db_exec(st, "COMMIT", err);
@@ -141,6 +157,21 @@ rollback:
 	db_exec(st, "ROLLBACK", NULL);
 unlock:
 	db_write_unlock();
+	return rc;
+}
+
+tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
+			const char *action, const char *what,
+			const char *detail, struct tx_error *err)
+{
+	struct store_audit_entry *e = malloc(sizeof(*e));
+	tx_err rc;
+
+	if (e == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	store_audit_entry_set(e, actor, address, action, what, detail);
+	rc = store_audit_batch(st, e, 1, err);
+	free(e);
 	return rc;
 }
 
@@ -286,18 +317,28 @@ int store_audit_sensitive(const char *json, size_t len)
 {
 	/* TLP:RED and TLP:AMBER+STRICT of TLP 2.0, and RED of STIX's TLP 1.0:
 	 * a reference to them anywhere in the object (its own markings or
-	 * granular ones) makes a read of it one to record. */
+	 * granular ones) makes a read of it one to record. One pass over the
+	 * text: each "marking-definition--" found is compared with the ids
+	 * (this runs for every row of every page). */
+	static const char prefix[] = "marking-definition--";
 	static const char *const ids[] = {
 		"e828b379-4e03-4974-9ac4-e53a884c97c1",
 		"939a9414-2ddd-4d32-a0cd-375ea402b003",
 		"5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
 	};
+	const size_t plen = sizeof(prefix) - 1, idlen = 36;
+	const char *p = json, *end = json + len;
 
-	if (json == NULL || memmem(json, len, "marking-definition--", 20) == NULL)
+	if (json == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (memmem(json, len, ids[i], strlen(ids[i])) != NULL)
-			return 1;
+	while ((p = memmem(p, (size_t)(end - p), prefix, plen)) != NULL) {
+		p += plen;
+		if ((size_t)(end - p) < idlen)
+			break;
+		for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (memcmp(p, ids[i], idlen) == 0)
+				return 1;
+	}
 	return 0;
 }
 

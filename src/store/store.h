@@ -227,6 +227,17 @@ tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
 			const char *action, const char *what,
 			const char *detail, struct tx_error *err);
 
+/* Fill e for store_audit_batch: the fields (cut to their sizes), all
+ * else zero (at 0: the time of the append). */
+void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
+			   const char *address, const char *action,
+			   const char *what, const char *detail);
+/* Append n entries (filled by store_audit_entry_set, at the time of what
+ * they record) in one transaction: for callers that queue entries and
+ * write them together. seq, prev and hash are filled in. */
+tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
+			 size_t n, struct tx_error *err);
+
 /* Which entries store_audit_list hands over, oldest first. */
 struct store_audit_query {
 	int64_t since;         /* us; 0: from the first */

@@ -274,7 +274,6 @@ static void audit_read(struct request *rq, const char *coll_id,
 		       const struct page_ctx *pc)
 {
 	char actor[STORE_NAME_MAX + 16], addr[64], what[64], detail[700];
-	struct tx_error err = { 0 };
 
 	routes_actor(&rq->user, actor, sizeof(actor));
 	routes_client_addr(rq->conn, addr);
@@ -282,9 +281,7 @@ static void audit_read(struct request *rq, const char *coll_id,
 	snprintf(detail, sizeof(detail), "%zu of %zu objects TLP:RED or"
 		 " TLP:AMBER+STRICT: %s%s", pc->n_sensitive, pc->n, pc->sensitive,
 		 pc->n_sensitive > 4 ? " ..." : "");
-	if (store_audit_from(rq->st, actor, addr, "read", what, detail, &err) !=
-	    TX_OK)
-		tx_log(TX_LOG_ERROR, "audit: %s", err.msg);
+	auditq_put(rq->auditq, rq->st, actor, addr, "read", what, detail);
 }
 
 static void page(struct request *rq, struct reply *rp, struct filters *f,

@@ -54,6 +54,7 @@ struct tx_server {
 	int stopping;
 	struct conns conns;            /* who holds the connections */
 	int conns_running;
+	struct auditq *auditq;         /* reads to record (taxii/auditq.c) */
 };
 
 /*
@@ -400,8 +401,8 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 		routes_client_addr(a->conn, addr);
 		snprintf(detail, sizeof(detail), "%zu alerts TLP:RED or"
 			 " TLP:AMBER+STRICT sent", n_sensitive);
-		store_audit_from(st, actor, addr, "read", "alert stream", detail,
-				 NULL);
+		auditq_put(a->srv->auditq, st, actor, addr, "read", "alert stream",
+			   detail);
 	}
 	if (rc == TX_OK)
 		a->after = upto;
@@ -792,6 +793,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	rq.exts = srv->exts;
 	rq.n_exts = srv->n_exts;
 	rq.hooks = &srv->hooks;
+	rq.auditq = srv->auditq;
 	rq.st = st;
 	rq.user = cs->user;
 	if (strcmp(url, STREAM_PATH) == 0)
@@ -893,6 +895,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.exts = srv->exts;
 	rq.n_exts = srv->n_exts;
 	rq.hooks = &srv->hooks;
+	rq.auditq = srv->auditq;
 	rq.st = thread_store;
 	rq.user = cs->user;
 	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
@@ -1051,7 +1054,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		goto fail;
 	store_close(st);
 	if ((rc = load_tls(srv, dir, err)) != TX_OK ||
-	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK)
+	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK ||
+	    (rc = auditq_start(srv->db_path, &srv->auditq, err)) != TX_OK)
 		goto fail;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1133,6 +1137,7 @@ void taxii_server_stop(tx_server *srv)
 	}
 	if (srv->conns_running)
 		conns_fini(&srv->conns);
+	auditq_stop(srv->auditq); /* after the last request: writes the rest */
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);
