@@ -365,6 +365,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = NULL;
 		row.via = NULL;
+		row.restricted = 0;
 		row.collection_pk = 0; /* across collections */
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

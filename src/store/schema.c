@@ -132,6 +132,14 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 9: objects marked TLP:RED or AMBER+STRICT (store_audit_sensitive,
+	 * decided once when stored), so that a page's reads of them are
+	 * recorded without scanning every row's text */
+	"ALTER TABLE objects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE objects SET restricted = 1 WHERE"
+	" instr(json, 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1')"
+	" OR instr(json, 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003')"
+	" OR instr(json, 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

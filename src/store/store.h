@@ -434,6 +434,8 @@ struct store_row {
 	                              NULL when made on this node */
 	const char *via;           /* partner it came from, NULL: made here */
 	int64_t collection_pk;     /* the collection it is in */
+	int restricted;            /* marked TLP:RED or AMBER+STRICT (set by
+	                              store_query_objects only) */
 };
 
 /* What a page of a query came to. */

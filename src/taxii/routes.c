@@ -188,7 +188,7 @@ static int page_row(void *ctx, const struct store_row *row)
 	switch (pc->kind) {
 	case PAGE_OBJECTS:
 		rc = tx_buf_append(&pc->buf, row->json, row->json_len);
-		if (store_audit_sensitive(row->json, row->json_len)) {
+		if (row->restricted) {
 			size_t used = strlen(pc->sensitive);
 			if (pc->n_sensitive++ < 4 && used + strlen(row->id) + 2 <
 						     sizeof(pc->sensitive))
