@@ -282,7 +282,8 @@ static int backup_run(const struct cli_args *a)
 	if (!with_keys)
 		printf("the keys are not in it: keep %s/identity.key and"
 		       " %s/tls/key.pem safe apart, or back up --with-keys\n", dir, dir);
-	rc = 0;
+	rc = cli_audit(st, "export.backup", out, "%lld object versions%s",
+		       (long long)objects, with_keys ? ", with the keys" : "");
 out:
 	sodium_memzero(pass, sizeof(pass));
 	json_decref(files);

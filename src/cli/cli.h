@@ -85,6 +85,12 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
 extern const struct cmd cmd_collection_share;
+extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
+	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,
+	cmd_token_list, cmd_token_revoke;
+extern const struct cmd cmd_key_create, cmd_key_list, cmd_key_revoke;
+extern const struct cmd cmd_audit_list, cmd_audit_verify, cmd_audit_head,
+	cmd_audit_heads;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
 extern const struct cmd cmd_alert, cmd_alerts;
@@ -126,6 +132,21 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const struct cmd *cmd);
 /* Load DIR/node.json and open DIR/trilex.db. */
 int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st);
+/* An expiry option's value (a duration such as 90d, or an RFC 3339
+ * time) as the time it ends, in us; 0, or 1 after saying what is wrong. */
+int cli_parse_expiry(const char *opt, const char *v, int64_t *us);
+/* Who runs this command, for the audit trail: "cli:LOGIN". */
+void cli_actor(char *out, size_t n);
+/* Record a change made by this command in the node's audit trail (detail
+ * printf-style, may be NULL); 0, or 1 after a warning that it was done
+ * but not recorded. */
+int cli_audit(tx_store *st, const char *action, const char *what,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Share the audit chain's head with the partners (a STIX note in the
+ * "audit" collection, delivered by serve); verbose prints it. 0, or 1
+ * after saying why not. serve does it every CLI_AUDIT_HEAD_EVERY_US. */
+int cli_audit_head(tx_store *st, const struct tx_config *cfg, int verbose);
+#define CLI_AUDIT_HEAD_EVERY_US (86400LL * 1000000)
 /* Read one line (a password) from stdin without its newline. */
 int cli_read_secret(char *buf, size_t n);
 

@@ -1,5 +1,6 @@
 /* cli/common.c: what several commands share. */
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,5 +70,34 @@ int cli_node_identity_id(const struct tx_config *cfg, char out[64])
 				   uuid) != TX_OK)
 		return -1;
 	snprintf(out, 64, "identity--%s", uuid);
+	return 0;
+}
+
+void cli_actor(char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL && pw->pw_name != NULL)
+		snprintf(out, n, "cli:%s", pw->pw_name);
+	else
+		snprintf(out, n, "cli:uid %lu", (unsigned long)geteuid());
+}
+
+int cli_audit(tx_store *st, const char *action, const char *what,
+	      const char *fmt, ...)
+{
+	char actor[128], detail[1024] = "";
+	struct tx_error err = { 0 };
+	va_list ap;
+
+	cli_actor(actor, sizeof(actor));
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	if (store_audit(st, actor, action, what, detail, &err) != TX_OK)
+		return cli_fail("warning: done, but the audit trail did not record"
+				" it: %s", err.msg);
 	return 0;
 }

@@ -7,7 +7,13 @@
 #include "taxii/taxii.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock, &cmd_token_create, &cmd_collection_add,
+	&cmd_init, &cmd_info, &cmd_check_config, &cmd_user_add, &cmd_user_unlock,
+	&cmd_user_list, &cmd_user_remove, &cmd_user_passwd, &cmd_user_disable,
+	&cmd_user_enable, &cmd_user_role, &cmd_role_list,
+	&cmd_token_create, &cmd_token_list, &cmd_token_revoke,
+	&cmd_key_create, &cmd_key_list, &cmd_key_revoke,
+	&cmd_audit_list, &cmd_audit_verify, &cmd_audit_head, &cmd_audit_heads,
+	&cmd_collection_add,
 	&cmd_collection_list, &cmd_collection_share, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
 	&cmd_backup, &cmd_restore, &cmd_cert_renew, &cmd_cert_import,
 	&cmd_feed_add, &cmd_feed_list, &cmd_feed_remove, &cmd_feed_run,

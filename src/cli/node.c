@@ -149,6 +149,7 @@ const struct cmd cmd_init = {
  */
 struct rechecker {
 	const char *dir;
+	const struct tx_config *cfg;
 	int64_t every_s;
 	pthread_mutex_t lock;
 	pthread_cond_t stop_cv;
@@ -182,7 +183,7 @@ static void *recheck_loop(void *arg)
 	struct rechecker *r = arg;
 	char path[PATH_MAX];
 	tx_store *st = NULL;
-	int64_t seen = -1;
+	int64_t seen = -1, head_at = 0;
 
 	tx_path_join(path, sizeof(path), r->dir, "trilex.db");
 	if (store_open(path, 0, &st, NULL) != TX_OK)
@@ -209,6 +210,23 @@ static void *recheck_loop(void *arg)
 				       " stored BOMs", n_new, n_boms);
 		}
 		seen = last;
+		/* The audit chain's head, for the partners: a day after the
+		 * last one shared (or after the chain began), then daily. */
+		if (head_at == 0) {
+			struct store_audit_entry *e = malloc(sizeof(*e));
+			if (e != NULL &&
+			    (store_audit_last(st, "audit.head", e) == TX_OK ||
+			     store_audit_get(st, 1, e) == TX_OK))
+				head_at = e->at;
+			free(e);
+		}
+		if (head_at != 0 &&
+		    tx_time_now_us() - head_at >= CLI_AUDIT_HEAD_EVERY_US) {
+			head_at = tx_time_now_us();
+			if (cli_audit_head(st, r->cfg, 0) != 0)
+				tx_log(TX_LOG_ERROR, "audit: the chain's head was"
+				       " not shared (see above)");
+		}
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -373,6 +391,7 @@ static int serve_run(const struct cli_args *a)
 	       cfg.party, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
 	       strchr(cfg.listen_host, ':') ? "]" : "", cfg.listen_port);
 	rck.dir = dir;
+	rck.cfg = &cfg;
 	rck.every_s = cfg.recheck_s;
 	pthread_mutex_init(&rck.lock, NULL);
 	pthread_cond_init(&rck.stop_cv, NULL);

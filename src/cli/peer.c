@@ -123,7 +123,8 @@ static int add_run(const struct cli_args *a)
 	printf("partner %s (%s) pinned: certificate sha256:%s, key ed25519:%s\n"
 	       "its inbox here: collection alias inbox-%s\n", p->party, p->name,
 	       p->cert_fp, p->sign_pk, p->party);
-	rc = 0;
+	rc = cli_audit(st, "partner.add", p->party, "%s; certificate sha256:%s;"
+		       " key ed25519:%s", p->name, p->cert_fp, p->sign_pk);
 out:
 	store_close(st);
 	json_decref(card);
@@ -153,8 +154,10 @@ static int remove_run(const struct cli_args *a)
 		return 1;
 	rc = store_peer_remove(st, a->argv[0], &err) == TX_OK ? 0 :
 	     cli_fail("%s", err.msg);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("partner %s unpinned; its inbox stays\n", a->argv[0]);
+		rc = cli_audit(st, "partner.remove", a->argv[0], NULL);
+	}
 	store_close(st);
 	return rc;
 }

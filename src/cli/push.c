@@ -469,6 +469,7 @@ static int get_local(const char *dir, const char *coll, struct store_query *q,
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
+	int64_t n_out = 0;
 	int rc = 0;
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
@@ -484,9 +485,14 @@ static int get_local(const char *dir, const char *coll, struct store_query *q,
 			rc = cli_fail("%s", err.msg);
 			break;
 		}
+		n_out += (int64_t)pg.n;
 		q->has_cursor = 1;
 		q->cursor = pg.next;
 	} while (pg.more);
+	/* an export of the node's objects by whoever runs this */
+	if (rc == 0)
+		rc = cli_audit(st, "export", col.id, "trilex get: %lld objects",
+			       (long long)n_out);
 	store_close(st);
 	return rc;
 }

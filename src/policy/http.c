@@ -50,6 +50,13 @@ void policy_http_assess(void *ctx, const struct taxii_ext_request *rq,
 			 "assess takes POST with an incident bundle");
 		goto out;
 	}
+	if (!store_user_may(rq->user, TX_RIGHT_ASSESS)) {
+		rp->status = 403;
+		snprintf(rp->message, sizeof(rp->message), "the role %s may not"
+			 " ask for assessments (trilex role list)",
+			 store_role_name(rq->user->role) ? store_role_name(rq->user->role) : "of this account");
+		goto out;
+	}
 	if (rq->body == NULL || rq->body_len == 0) {
 		rp->status = 400;
 		snprintf(rp->message, sizeof(rp->message),

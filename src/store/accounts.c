@@ -25,14 +25,42 @@ static tx_err check_name(const char *name, struct tx_error *err)
 	return TX_OK;
 }
 
+/* The columns read_user reads, first in every query of one user. */
+#define USER_COLS "u.id, u.name, u.admin, COALESCE(u.peer, ''), u.role," \
+	" u.disabled, u.locked"
+
+static enum store_role role_of(const char *name)
+{
+	enum store_role r = STORE_ROLE_NONE;
+
+	if (name != NULL)
+		store_role_parse(name, &r, NULL);
+	return r;
+}
+
+static void read_user(sqlite3_stmt *s, struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(s, 0);
+	db_column_copy(s, 1, u->name, sizeof(u->name));
+	db_column_copy(s, 3, u->peer, sizeof(u->peer));
+	u->role = role_of((const char *)sqlite3_column_text(s, 4));
+	u->admin = u->role == STORE_ROLE_ADMIN;
+	u->disabled = sqlite3_column_int(s, 5);
+	u->locked = sqlite3_column_int(s, 6);
+}
+
 tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
-		       int admin, struct tx_error *err)
+		       enum store_role role, struct tx_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = check_name(name, err)) != TX_OK)
 		return rc;
+	if (store_role_name(role) == NULL)
+		return tx_error_set(err, TX_ERR_INVALID, "user \"%s\": no role",
+				    name);
 	/* Names differ in more than case: "alice" and "ALICE" are one user.
 	 * (The UNIQUE constraint on name compares them as bytes.) */
 	if ((rc = db_prepare(st, "SELECT 1 FROM users WHERE name = ?"
@@ -45,13 +73,14 @@ tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
 	db_done(st, s);
 	if (rc != TX_OK)
 		return rc;
-	if ((rc = db_prepare(st, "INSERT INTO users(name, pwhash, admin, created)"
-			     " VALUES (?, ?, ?, ?)", &s, err)) != TX_OK)
+	if ((rc = db_prepare(st, "INSERT INTO users(name, pwhash, admin, created,"
+			     " role) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, admin ? 1 : 0);
+	sqlite3_bind_int(s, 3, role == STORE_ROLE_ADMIN);
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
+	sqlite3_bind_text(s, 5, store_role_name(role), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "add user");
 		if (rc == TX_ERR_EXISTS)
@@ -61,8 +90,8 @@ tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
 	return rc;
 }
 
-tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
-		      int admin, struct tx_error *err)
+tx_err store_user_add_role(tx_store *st, const char *name, const char *pwhash,
+			   enum store_role role, struct tx_error *err)
 {
 	char folded[STORE_NAME_MAX];
 	size_t n = strlen(name);
@@ -80,16 +109,19 @@ tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
 				    "user name \"%s\": names beginning with \""
 				    STORE_PEER_PREFIX "\" are reserved for partner"
 				    " accounts (made by trilex peer add)", name);
-	return accounts_insert(st, folded, pwhash, admin, err);
+	if (strncmp(folded, STORE_KEY_PREFIX, strlen(STORE_KEY_PREFIX)) == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "user name \"%s\": names beginning with \""
+				    STORE_KEY_PREFIX "\" are reserved for API keys"
+				    " (made by trilex key create)", name);
+	return accounts_insert(st, folded, pwhash, role, err);
 }
 
-static void read_user(sqlite3_stmt *s, struct store_user *u)
+tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
+		      int admin, struct tx_error *err)
 {
-	u->id = sqlite3_column_int64(s, 0);
-	db_column_copy(s, 1, u->name, sizeof(u->name));
-	u->admin = sqlite3_column_int(s, 2);
-	db_column_copy(s, 3, u->peer, sizeof(u->peer));
-	u->locked = 0;
+	return store_user_add_role(st, name, pwhash, admin ? STORE_ROLE_ADMIN :
+				   STORE_ROLE_ANALYST, err);
 }
 
 tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
@@ -101,20 +133,79 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	/* Case-blind, and an exact match first: two accounts made before
 	 * names were folded may differ only in case, and each keeps its own
 	 * password. */
-	if ((rc = db_prepare(st, "SELECT id, name, admin, COALESCE(peer, ''),"
-			     " pwhash, locked FROM users WHERE name = ?1"
-			     " COLLATE NOCASE ORDER BY name = ?1 DESC LIMIT 1",
+	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
+			     " WHERE u.name = ?1 COLLATE NOCASE"
+			     " ORDER BY u.name = ?1 DESC LIMIT 1",
 			     &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
-		u->locked = sqlite3_column_int(s, 5);
 		if (pwhash != NULL)
-			db_column_copy(s, 4, pwhash, pwhash_size);
+			db_column_copy(s, 7, pwhash, pwhash_size);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
+			 char *pwhash, size_t pwhash_size)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
+			     " WHERE u.id = ?", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_user(s, u);
+		if (pwhash != NULL)
+			db_column_copy(s, 7, pwhash, pwhash_size);
+	} else {
+		rc = TX_ERR_NOTFOUND;
+	}
+	db_done(st, s);
+	return rc;
+}
+
+/* Look a user up for a change made by an administrator: this node's users
+ * only (partner accounts change with `trilex peer`). */
+static tx_err user_for_change(tx_store *st, const char *name,
+			      struct store_user *u, struct tx_error *err)
+{
+	if (store_user_get(st, name, u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", name);
+	if (u->peer[0] != '\0')
+		return tx_error_set(err, TX_ERR_DENIED, "\"%s\" is the account of"
+				    " partner %s: use trilex peer remove", u->name,
+				    u->peer);
+	return TX_OK;
+}
+
+/* Run an UPDATE/DELETE of one user, id bound last (after n_text texts and
+ * one optional integer). */
+static tx_err user_write(tx_store *st, const char *sql, const char *text,
+			 int has_int, int64_t v, int64_t id, const char *what,
+			 struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int i = 1;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, sql, &s, err)) != TX_OK)
+		return rc;
+	if (text != NULL)
+		sqlite3_bind_text(s, i++, text, -1, SQLITE_STATIC);
+	if (has_int)
+		sqlite3_bind_int64(s, i++, v);
+	sqlite3_bind_int64(s, i, id);
+	db_write_lock();
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, what);
+	db_write_unlock();
 	db_done(st, s);
 	return rc;
 }
@@ -123,20 +214,155 @@ tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
 			     struct tx_error *err)
 {
 	struct store_user u;
-	sqlite3_stmt *s = NULL;
-	tx_err rc;
 
 	if (store_user_get(st, name, &u, NULL, 0) != TX_OK)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", name);
-	if ((rc = db_prepare(st, "UPDATE users SET locked = ? WHERE id = ?", &s,
-			     err)) != TX_OK)
+	return user_write(st, "UPDATE users SET locked = ? WHERE id = ?", NULL, 1,
+			  locked ? 1 : 0, u.id, "lock user", err);
+}
+
+tx_err store_user_set_disabled(tx_store *st, const char *name, int disabled,
+			       struct tx_error *err)
+{
+	struct store_user u;
+	tx_err rc;
+
+	if ((rc = user_for_change(st, name, &u, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_int(s, 1, locked ? 1 : 0);
+	return user_write(st, "UPDATE users SET disabled = ? WHERE id = ?", NULL,
+			  1, disabled ? 1 : 0, u.id, "disable user", err);
+}
+
+tx_err store_user_set_password(tx_store *st, const char *name,
+			       const char *pwhash, struct tx_error *err)
+{
+	struct store_user u;
+	tx_err rc;
+
+	if ((rc = user_for_change(st, name, &u, err)) != TX_OK)
+		return rc;
+	return user_write(st, "UPDATE users SET pwhash = ? WHERE id = ?", pwhash,
+			  0, 0, u.id, "change password", err);
+}
+
+tx_err store_user_set_role(tx_store *st, const char *name, enum store_role role,
+			   struct tx_error *err)
+{
+	struct store_user u;
+	tx_err rc;
+
+	if (store_role_name(role) == NULL)
+		return tx_error_set(err, TX_ERR_INVALID, "no such role");
+	if ((rc = user_for_change(st, name, &u, err)) != TX_OK)
+		return rc;
+	return user_write(st, "UPDATE users SET role = ?, admin = ? WHERE id = ?",
+			  store_role_name(role), 1, role == STORE_ROLE_ADMIN, u.id,
+			  "set role", err);
+}
+
+tx_err store_user_remove(tx_store *st, const char *name, struct tx_error *err)
+{
+	struct store_user u;
+	tx_err rc;
+
+	if ((rc = user_for_change(st, name, &u, err)) != TX_OK)
+		return rc;
+	/* Its tokens and grants go with it (ON DELETE CASCADE). */
+	return user_write(st, "DELETE FROM users WHERE id = ?", NULL, 0, 0, u.id,
+			  "remove user", err);
+}
+
+tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
+{
+	struct store_user_info *list = NULL, *p;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+	int r;
+
+	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.created,"
+			     " (SELECT count(*) FROM tokens t WHERE t.user_id = u.id)"
+			     " FROM users u ORDER BY u.name", &s, NULL)) != TX_OK)
+		return rc;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				goto out;
+			}
+			list = p;
+		}
+		read_user(s, &list[count].user);
+		list[count].created = sqlite3_column_int64(s, 7);
+		list[count].n_tokens = sqlite3_column_int64(s, 8);
+		count++;
+	}
+	if (r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+out:
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}
+
+/* ---- tokens ---- */
+
+static tx_err check_token_name(const char *name, struct tx_error *err)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= STORE_NAME_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "token name must be 1 to"
+				    " %d characters", STORE_NAME_MAX - 1);
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return tx_error_set(err, TX_ERR_INVALID, "token name"
+					    " \"%s\": only letters, digits and -_.",
+					    name);
+	}
+	return TX_OK;
+}
+
+tx_err store_token_add_named(tx_store *st, const char *user,
+			     const char *token_hash, const char *name,
+			     int64_t expires, struct tx_error *err)
+{
+	char auto_name[STORE_NAME_MAX];
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
+	if (name == NULL || *name == '\0') {
+		/* Unnamed: named by the start of its hash (never the token). */
+		snprintf(auto_name, sizeof(auto_name), "token-%.8s", token_hash);
+		name = auto_name;
+	}
+	if ((rc = check_token_name(name, err)) != TX_OK)
+		return rc;
+	if ((rc = db_prepare(st, "INSERT INTO tokens(hash, user_id, created, name,"
+			     " expires) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, u.id);
-	db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "lock user");
-	db_write_unlock();
+	sqlite3_bind_int64(s, 3, tx_time_now_us());
+	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, expires > 0 ? expires : 0);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = db_error(st, err, "add token");
+		if (rc == TX_ERR_EXISTS)
+			tx_error_set(err, rc, "user %s already has a token named"
+				     " \"%s\"", u.name, name);
+	}
 	db_done(st, s);
 	return rc;
 }
@@ -144,41 +370,123 @@ tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
 tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
 		       struct tx_error *err)
 {
+	return store_token_add_named(st, user, token_hash, NULL, 0, err);
+}
+
+tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
+			  struct tx_error *err)
+{
 	struct store_user u;
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
 	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
-	if ((rc = db_prepare(st, "INSERT INTO tokens(hash, user_id, created)"
-			     " VALUES (?, ?, ?)", &s, err)) != TX_OK)
+	if ((rc = db_prepare(st, "DELETE FROM tokens WHERE user_id = ? AND name = ?",
+			     &s, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, u.id);
-	sqlite3_bind_int64(s, 3, tx_time_now_us());
+	sqlite3_bind_int64(s, 1, u.id);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "add token");
+		rc = db_error(st, err, "revoke token");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no token named"
+				  " \"%s\" (trilex token list)", u.name, name);
+	db_write_unlock();
 	db_done(st, s);
 	return rc;
 }
 
-tx_err store_user_by_token(tx_store *st, const char *token_hash,
-			   struct store_user *u)
+tx_err store_token_list(tx_store *st, const char *user,
+			struct store_token_info **out, size_t *n)
 {
+	struct store_token_info *list = NULL, *p;
+	size_t count = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
+	int r;
 
-	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin, COALESCE(u.peer, '')"
-			     " FROM tokens t"
-			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+	if ((rc = db_prepare(st, "SELECT u.name, t.name, t.created, t.last_used,"
+			     " t.expires FROM tokens t JOIN users u ON u.id = t.user_id"
+			     " WHERE ?1 IS NULL OR u.name = ?1 COLLATE NOCASE"
+			     " ORDER BY u.name, t.created", &s, NULL)) != TX_OK)
+		return rc;
+	if (user != NULL)
+		sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				goto out;
+			}
+			list = p;
+		}
+		db_column_copy(s, 0, list[count].user, sizeof(list[count].user));
+		db_column_copy(s, 1, list[count].name, sizeof(list[count].name));
+		list[count].created = sqlite3_column_int64(s, 2);
+		list[count].last_used = sqlite3_column_int64(s, 3);
+		list[count].expires = sqlite3_column_int64(s, 4);
+		count++;
+	}
+	if (r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+out:
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}
+
+/* How stale a token's last use may be before it is written again: one
+ * write per token and minute, not one per request. */
+#define LAST_USED_STEP_US (60LL * 1000000)
+
+tx_err store_user_by_token(tx_store *st, const char *token_hash,
+			   struct store_user *u, int *first, char *name)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t now = tx_time_now_us(), last_used = 0;
+	tx_err rc;
+
+	if (first != NULL)
+		*first = 0;
+	/* A disabled account's tokens and an expired token open nothing. */
+	if ((rc = db_prepare(st, "SELECT " USER_COLS ", t.last_used, t.name FROM tokens t"
+			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?"
+			     " AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
 			     &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	sqlite3_bind_int64(s, 2, now);
+	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
-	else
+		last_used = sqlite3_column_int64(s, 7);
+		if (name != NULL)
+			db_column_copy(s, 8, name, STORE_NAME_MAX);
+	} else {
 		rc = TX_ERR_NOTFOUND;
+	}
 	db_done(st, s);
+	if (rc == TX_OK && now - last_used >= LAST_USED_STEP_US &&
+	    db_prepare(st, "UPDATE tokens SET last_used = ?1 WHERE hash = ?2"
+		       " AND last_used <= ?1 - ?3", &s, NULL) == TX_OK) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_text(s, 2, token_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, LAST_USED_STEP_US);
+		db_write_lock();
+		/* a busy database only delays the record; of requests at once,
+		 * the one whose update changed the row is the sign-in */
+		if (sqlite3_step(s) == SQLITE_DONE && first != NULL)
+			*first = sqlite3_changes(st->db) > 0;
+		db_write_unlock();
+		db_done(st, s);
+	}
 	return rc;
 }
 
@@ -313,6 +621,35 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	return rc;
 }
 
+tx_err store_grant_revoke(tx_store *st, const char *user,
+			  const char *collection, struct tx_error *err)
+{
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	int64_t pk;
+	tx_err rc;
+
+	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
+	if ((pk = collection_pk(st, collection)) == 0)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
+				    collection);
+	if ((rc = db_prepare(st, "DELETE FROM grants WHERE user_id = ? AND coll = ?",
+			     &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, u.id);
+	sqlite3_bind_int64(s, 2, pk);
+	db_write_lock();
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "revoke grant");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no grant on"
+				  " collection %s", u.name, collection);
+	db_write_unlock();
+	db_done(st, s);
+	return rc;
+}
+
 /* Collections with u's rights: admins get all with read and write. */
 #define COLLECTION_SELECT \
 	"SELECT c.pk, c.id, c.title, c.description, COALESCE(c.alias, '')," \
@@ -322,15 +659,18 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	"  ON g.coll = c.pk AND g.user_id = ?2" \
 	" WHERE (?1 OR g.can_read OR g.can_write)"
 
-static void read_collection(sqlite3_stmt *s, struct store_collection *c)
+static void read_collection(sqlite3_stmt *s, const struct store_user *u,
+			    struct store_collection *c)
 {
 	c->pk = sqlite3_column_int64(s, 0);
 	db_column_copy(s, 1, c->id, sizeof(c->id));
 	db_column_copy(s, 2, c->title, sizeof(c->title));
 	db_column_copy(s, 3, c->description, sizeof(c->description));
 	db_column_copy(s, 4, c->alias, sizeof(c->alias));
-	c->can_read = sqlite3_column_int(s, 5);
-	c->can_write = sqlite3_column_int(s, 6);
+	/* A grant gives what the role allows, no more. */
+	c->can_read = sqlite3_column_int(s, 5) && store_user_may(u, TX_RIGHT_READ);
+	c->can_write = sqlite3_column_int(s, 6) &&
+		       store_user_may(u, TX_RIGHT_WRITE);
 }
 
 tx_err store_collection_get(tx_store *st, const struct store_user *u,
@@ -342,11 +682,11 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 	if ((rc = db_prepare(st, COLLECTION_SELECT " AND (c.id = ?3 OR c.alias = ?3)",
 			     &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_int(s, 1, u->admin);
+	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
 	sqlite3_bind_int64(s, 2, u->id);
 	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		read_collection(s, c);
+		read_collection(s, u, c);
 	else
 		rc = TX_ERR_NOTFOUND;
 	db_done(st, s);
@@ -364,7 +704,7 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 
 	if ((rc = db_prepare(st, COLLECTION_SELECT " ORDER BY c.pk", &s, NULL)))
 		return rc;
-	sqlite3_bind_int(s, 1, u->admin);
+	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
 	sqlite3_bind_int64(s, 2, u->id);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (count == cap) {
@@ -375,7 +715,116 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 			}
 			list = p;
 		}
-		read_collection(s, &list[count++]);
+		read_collection(s, u, &list[count++]);
+	}
+	if (r != SQLITE_DONE)
+		rc = TX_ERR_DB;
+out:
+	db_done(st, s);
+	if (rc != TX_OK) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = count;
+	return TX_OK;
+}
+
+/* ---- read-only API keys ---- */
+
+int store_user_is_key(const struct store_user *u)
+{
+	return u->peer[0] == '\0' &&
+	       strncmp(u->name, STORE_KEY_PREFIX, strlen(STORE_KEY_PREFIX)) == 0;
+}
+
+tx_err store_key_add(tx_store *st, const char *name, const char *key_hash,
+		     const char *const *collections, size_t n_collections,
+		     int64_t expires, struct tx_error *err)
+{
+	char account[STORE_NAME_MAX];
+	struct store_user u;
+	tx_err rc;
+
+	if (n_collections == 0)
+		return tx_error_set(err, TX_ERR_INVALID, "a key needs at least one"
+				    " collection");
+	if (strlen(name) + strlen(STORE_KEY_PREFIX) >= sizeof(account) ||
+	    (rc = check_token_name(name, err)) != TX_OK)
+		return tx_error_set(err, TX_ERR_INVALID, "key name \"%.64s\": 1 to"
+				    " %zu letters, digits and -_.", name,
+				    sizeof(account) - strlen(STORE_KEY_PREFIX) - 1);
+	for (size_t i = 0; i < n_collections; i++)
+		if (collection_pk(st, collections[i]) == 0)
+			return tx_error_set(err, TX_ERR_NOTFOUND, "no collection"
+					    " \"%s\"", collections[i]);
+	snprintf(account, sizeof(account), STORE_KEY_PREFIX "%s", name);
+	for (char *p = account; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (store_user_get(st, account, &u, NULL, 0) == TX_OK)
+		return tx_error_set(err, TX_ERR_EXISTS, "a key named \"%s\" exists"
+				    " (trilex key list)", name);
+	/* "!" is no Argon2 hash: no password opens the account */
+	if ((rc = accounts_insert(st, account, "!", STORE_ROLE_READER, err)))
+		return rc;
+	for (size_t i = 0; i < n_collections && rc == TX_OK; i++)
+		rc = store_grant(st, account, collections[i], 1, 0, err);
+	if (rc == TX_OK)
+		rc = store_token_add_named(st, account, key_hash, "key", expires, err);
+	if (rc != TX_OK)
+		store_user_remove(st, account, NULL); /* leave nothing half made */
+	return rc;
+}
+
+tx_err store_key_remove(tx_store *st, const char *name, struct tx_error *err)
+{
+	char account[STORE_NAME_MAX];
+	struct store_user u;
+
+	snprintf(account, sizeof(account), STORE_KEY_PREFIX "%s", name);
+	if (store_user_get(st, account, &u, NULL, 0) != TX_OK || !store_user_is_key(&u))
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no key \"%s\" (trilex key"
+				    " list)", name);
+	return store_user_remove(st, u.name, err);
+}
+
+tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
+{
+	struct store_key_info *list = NULL, *p;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+	int r;
+
+	if ((rc = db_prepare(st, "SELECT substr(u.name, ?1), u.created,"
+			     " COALESCE(t.last_used, 0), COALESCE(t.expires, 0),"
+			     " (SELECT group_concat(COALESCE(c.alias, c.id), ',')"
+			     "  FROM grants g JOIN collections c ON c.pk = g.coll"
+			     "  WHERE g.user_id = u.id)"
+			     " FROM users u LEFT JOIN tokens t ON t.user_id = u.id"
+			     " WHERE u.peer IS NULL AND substr(u.name, 1, ?2) = ?3"
+			     " ORDER BY u.name", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_int(s, 1, (int)strlen(STORE_KEY_PREFIX) + 1);
+	sqlite3_bind_int(s, 2, (int)strlen(STORE_KEY_PREFIX));
+	sqlite3_bind_text(s, 3, STORE_KEY_PREFIX, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
+				rc = TX_ERR_NOMEM;
+				goto out;
+			}
+			list = p;
+		}
+		db_column_copy(s, 0, list[count].name, sizeof(list[count].name));
+		list[count].created = sqlite3_column_int64(s, 1);
+		list[count].last_used = sqlite3_column_int64(s, 2);
+		list[count].expires = sqlite3_column_int64(s, 3);
+		db_column_copy(s, 4, list[count].collections,
+			       sizeof(list[count].collections));
+		count++;
 	}
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;

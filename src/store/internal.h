@@ -65,7 +65,7 @@ tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
 /* Insert an account without the checks of store_user_add on its name
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
 tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
-		       int admin, struct tx_error *err);
+		       enum store_role role, struct tx_error *err);
 /* Copy column i as text into buf of size n (empty when NULL). */
 void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
 

@@ -51,8 +51,8 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 			     " AND id = ? AND is_first = 1", &p->unfirst, err)) ||
 	    (rc = db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
 			     " version, version_us, date_added, is_first, is_last,"
-			     " json, origin, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			     " ?, ?, ?)", &p->insert, err)))
+			     " json, origin, via, restricted) VALUES (?, ?, ?, ?, ?,"
+			     " ?, ?, ?, ?, ?, ?, ?, ?)", &p->insert, err)))
 		return rc;
 	return TX_OK;
 }
@@ -180,6 +180,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		sqlite3_bind_text(p->insert, 12, it->via, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(p->insert, 12);
+	sqlite3_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
 	if (step_done(p->insert))
 		goto dberr;
 	result = 1;
@@ -556,7 +557,8 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	 * rather walk the whole collection in date_added order to save the
 	 * sort of a handful of rows. */
 	if ((rc = tx_buf_puts(&sql, "SELECT rowid, date_added, id, version,"
-			      " spec_version, json, origin, via FROM objects")) ||
+			      " spec_version, json, origin, via, restricted"
+			      " FROM objects")) ||
 	    (q->n_ids && (rc = tx_buf_puts(&sql, " INDEXED BY objects_version"))) ||
 	    (rc = tx_buf_puts(&sql, " WHERE coll = ?")) ||
 	    (rc = build_where(&sql, q, 1)) ||
@@ -581,6 +583,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = (const char *)sqlite3_column_text(s, 6);
 		row.via = (const char *)sqlite3_column_text(s, 7);
+		row.restricted = sqlite3_column_int(s, 8);
 		row.collection_pk = q->collection_pk;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

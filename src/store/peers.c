@@ -92,7 +92,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	if ((rc = store_collection_ensure(st, title, "objects shared by the"
 					  " partner", alias, &c, err)))
 		goto rollback;
-	if ((rc = accounts_insert(st, user, "!", 0, err)) != TX_OK)
+	if ((rc = accounts_insert(st, user, "!", STORE_ROLE_ANALYST, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
 	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)
@@ -456,6 +456,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
 		row.origin = NULL;
 		row.via = NULL;
+		row.restricted = 0;
 		row.collection_pk = sqlite3_column_int64(s, 6);
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

@@ -138,6 +138,42 @@ static const char *const migrations[] = {
 	"  last_error TEXT NOT NULL DEFAULT '',"
 	"  last_error_at INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL);",
+	/* 10: roles (the users there were: admins, or analysts, who read and
+	 * write what they were granted as before), disabled accounts; named
+	 * tokens with an expiry and their last use */
+	"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'analyst';"
+	"UPDATE users SET role = 'admin' WHERE admin = 1;"
+	"ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tokens ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tokens SET name = 'token-' || substr(hash, 1, 8);"
+	"CREATE UNIQUE INDEX tokens_name ON tokens(user_id, name);",
+	/* 11: the audit trail (store/audit.c), append-only */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX audit_action ON audit(action, seq);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 12: objects marked TLP:RED or AMBER+STRICT (store_audit_sensitive,
+	 * decided once when stored), so that a page's reads of them are
+	 * recorded without scanning every row's text */
+	"ALTER TABLE objects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE objects SET restricted = 1 WHERE"
+	" instr(json, 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1')"
+	" OR instr(json, 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003')"
+	" OR instr(json, 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

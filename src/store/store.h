@@ -50,17 +50,72 @@ void store_relax_durability(tx_store *st);
 
 #define STORE_NAME_MAX 64
 
+/*
+ * What an account may do. Each role is a fixed set of these (the table in
+ * store/roles.c, printed by `trilex role list`); store_user_may is the one
+ * check every route and service asks. Collection rights still need a
+ * grant for the collection (TX_RIGHT_READ, TX_RIGHT_WRITE), unless the
+ * role has TX_RIGHT_ALL_COLLECTIONS.
+ */
+enum tx_right {
+	TX_RIGHT_READ,            /* read the collections granted */
+	TX_RIGHT_WRITE,           /* write (POST, DELETE) the collections granted */
+	TX_RIGHT_ALERT,           /* raise alerts */
+	TX_RIGHT_ASSESS,          /* ask for a use-of-force assessment */
+	TX_RIGHT_PROPOSE,         /* propose watch-list and policy changes */
+	TX_RIGHT_ACK,             /* acknowledge alerts */
+	TX_RIGHT_VOTE,            /* vote for the party */
+	TX_RIGHT_ALL_COLLECTIONS, /* read and write every collection */
+	TX_RIGHT_ACCOUNTS,        /* users, tokens, grants, keys */
+	TX_RIGHT_PARTNERS,        /* partners and their pins */
+	TX_RIGHT_SETTINGS,        /* the node's settings */
+	TX_RIGHT_AUDIT,           /* read the audit trail */
+	TX_RIGHT_COUNT
+};
+
+/* The roles; 0 is no role (no right at all). */
+enum store_role {
+	STORE_ROLE_NONE,
+	STORE_ROLE_READER,
+	STORE_ROLE_ANALYST,
+	STORE_ROLE_DUTY_OFFICER,
+	STORE_ROLE_ADMIN,
+	STORE_ROLE_COUNT
+};
+
 struct store_user {
 	int64_t id;
 	char name[STORE_NAME_MAX];
-	int admin;
+	int admin;                /* role is STORE_ROLE_ADMIN (kept for the
+	                             callers that act as the node itself) */
 	char peer[TX_PARTY_MAX];  /* a partner node's account: its party */
 	int locked;               /* passwords refused until unlocked (filled
 	                             by store_user_get only) */
+	enum store_role role;
+	int disabled;             /* refused everywhere until enabled */
 };
+
+/*
+ * Whether u has right r: by its role (admin set: the admin role); a
+ * partner's account has only TX_RIGHT_READ and TX_RIGHT_WRITE (by grant,
+ * its inbox), a disabled account none.
+ */
+int store_user_may(const struct store_user *u, enum tx_right r);
+/* A role's name ("duty-officer"), or NULL when out of range. */
+const char *store_role_name(enum store_role role);
+/* The role called name; TX_ERR_INVALID (err says which exist) if none. */
+tx_err store_role_parse(const char *name, enum store_role *out,
+			struct tx_error *err);
+/* Whether role holds right r (the table itself). */
+int store_role_has(enum store_role role, enum tx_right r);
+/* A right's name ("assess") and what it allows, or NULL out of range. */
+const char *store_right_name(enum tx_right r);
+const char *store_right_summary(enum tx_right r);
 
 /* Names of partner accounts begin with this; no user may take it. */
 #define STORE_PEER_PREFIX "peer-"
+/* Nor this: the accounts of read-only API keys (store_key_add). */
+#define STORE_KEY_PREFIX "key-"
 
 /*
  * Add a user with an already hashed password. The name is stored in lower
@@ -78,12 +133,162 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
  * means its earlier failures no longer count. TX_ERR_NOTFOUND if none. */
 tx_err store_user_set_locked(tx_store *st, const char *name, int locked,
 			     struct tx_error *err);
-/* Remember a token hash for a user. */
+/* store_user_add with a role (store_user_add: admin or analyst). */
+tx_err store_user_add_role(tx_store *st, const char *name, const char *pwhash,
+			   enum store_role role, struct tx_error *err);
+/* The user with this id (as store_user_get); TX_ERR_NOTFOUND if none. */
+tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
+			 char *pwhash, size_t pwhash_size);
+/*
+ * Changes to one of this node's users (TX_ERR_NOTFOUND if none,
+ * TX_ERR_DENIED for a partner's account). Each takes effect at the next
+ * request, also on connections and streams already open: remove (its
+ * tokens and grants go too), disable/enable (a disabled account is refused
+ * everywhere, its tokens too), a new password hash, a new role.
+ */
+tx_err store_user_remove(tx_store *st, const char *name, struct tx_error *err);
+tx_err store_user_set_disabled(tx_store *st, const char *name, int disabled,
+			       struct tx_error *err);
+tx_err store_user_set_password(tx_store *st, const char *name,
+			       const char *pwhash, struct tx_error *err);
+tx_err store_user_set_role(tx_store *st, const char *name, enum store_role role,
+			   struct tx_error *err);
+
+/* One row of store_user_list. */
+struct store_user_info {
+	struct store_user user;
+	int64_t created;          /* us */
+	int64_t n_tokens;
+};
+/* Every account (partners' too), by name; *out caller-freed. */
+tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n);
+
+/* Remember a token hash for a user (named "token-" and the first 8 hex
+ * digits of the hash, never expiring). */
 tx_err store_token_add(tx_store *st, const char *user, const char *token_hash,
 		       struct tx_error *err);
-/* The user a token hash belongs to; TX_ERR_NOTFOUND if none. */
+/* The same with a name (letters, digits, -_.; unique per user; NULL or
+ * "": as store_token_add) and an expiry (us since the epoch; 0: never). */
+tx_err store_token_add_named(tx_store *st, const char *user,
+			     const char *token_hash, const char *name,
+			     int64_t expires, struct tx_error *err);
+/* Forget a user's token by name; TX_ERR_NOTFOUND if it has none such. */
+tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
+			  struct tx_error *err);
+/* What is known of a token: never the token, nor its hash. */
+struct store_token_info {
+	char user[STORE_NAME_MAX];
+	char name[STORE_NAME_MAX];
+	int64_t created, last_used, expires;  /* us; 0: never */
+};
+/* The tokens of user (NULL: of everyone), by user and age; *out
+ * caller-freed. */
+tx_err store_token_list(tx_store *st, const char *user,
+			struct store_token_info **out, size_t *n);
+/* The user a token hash belongs to; TX_ERR_NOTFOUND if none, or when the
+ * token has expired or its account is disabled. Records the token's last
+ * use (to the minute); *first (may be NULL) is set when this use was
+ * recorded (its first in a minute: a sign-in to audit), and name (may be
+ * NULL, STORE_NAME_MAX bytes) receives the token's name. */
 tx_err store_user_by_token(tx_store *st, const char *token_hash,
-			   struct store_user *u);
+			   struct store_user *u, int *first, char *name);
+
+/* ---- audit trail (store/audit.c) ---- */
+
+/*
+ * The node's audit trail: append-only, each entry chained to the one
+ * before by BLAKE2b-256 (see store/audit.c). Fields longer than their
+ * buffer below are cut (at a UTF-8 boundary).
+ */
+#define STORE_AUDIT_HASH_BUF 65
+struct store_audit_entry {
+	int64_t seq;                     /* 1, 2, ... */
+	int64_t at;                      /* us */
+	char actor[128];                 /* "user:alice", "partner:UK", "cli:root" */
+	char address[64];                /* client address, or "" */
+	char action[32];                 /* "signin", "user.remove", "read", ... */
+	char what[256];                  /* what it was done to */
+	char detail[1024];
+	char prev[STORE_AUDIT_HASH_BUF]; /* hash of entry seq-1 (hex) */
+	char hash[STORE_AUDIT_HASH_BUF]; /* this entry's (hex) */
+};
+
+/*
+ * Append one entry: who (actor), what they did (action, required), to
+ * what, and anything else worth keeping (detail). Durable when it returns
+ * TX_OK. This is the one function every module calls to record what it
+ * must; what/detail may be NULL. Errors: TX_ERR_INVALID without an
+ * action, TX_ERR_DB (err says why).
+ */
+tx_err store_audit(tx_store *st, const char *actor, const char *action,
+		   const char *what, const char *detail, struct tx_error *err);
+/* The same, with the client address the request came from (sign-ins). */
+tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
+			const char *action, const char *what,
+			const char *detail, struct tx_error *err);
+
+/* Fill e for store_audit_batch: the fields (cut to their sizes), all
+ * else zero (at 0: the time of the append). */
+void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
+			   const char *address, const char *action,
+			   const char *what, const char *detail);
+/* Append n entries (filled by store_audit_entry_set, at the time of what
+ * they record) in one transaction: for callers that queue entries and
+ * write them together. seq, prev and hash are filled in. */
+tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
+			 size_t n, struct tx_error *err);
+
+/* Which entries store_audit_list hands over, oldest first. */
+struct store_audit_query {
+	int64_t since;         /* us; 0: from the first */
+	int64_t after_seq;     /* only entries after this one */
+	const char *actor;     /* NULL: anyone (compared without case) */
+	const char *action;    /* NULL: any */
+	int64_t limit;         /* <= 0: all */
+};
+/* fn returns non-zero to stop; the entry is borrowed for the call. */
+typedef int (*store_audit_fn)(void *ctx, const struct store_audit_entry *e);
+tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
+			store_audit_fn fn, void *ctx, struct tx_error *err);
+/* The last entry with this action; TX_ERR_NOTFOUND if none. */
+tx_err store_audit_last(tx_store *st, const char *action,
+			struct store_audit_entry *e);
+/* Entry seq (seq <= 0: the last, the chain's head); TX_ERR_NOTFOUND. */
+tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e);
+/*
+ * Walk the whole chain: every entry's hash recomputed, every link and
+ * every number checked. TX_OK with *n_checked entries; TX_ERR_INVALID
+ * naming the first entry that was changed, replaced or follows a gap.
+ * (Entries cut off the end are found against the heads partners hold.)
+ */
+tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
+			  struct tx_error *err);
+/* Whether an object (its JSON) is marked TLP:RED or TLP:AMBER+STRICT, so
+ * that reading it is recorded. Cheap: no parsing. */
+int store_audit_sensitive(const char *json, size_t len);
+
+/* ---- read-only API keys (store/accounts.c) ---- */
+
+/*
+ * A key for a SIEM or another TAXII client: an account "key-NAME" with the
+ * reader role, no password, read grants on the collections given (ids or
+ * aliases; all must exist, else nothing is made) and one token, the key,
+ * of which only key_hash is kept; expires in us (0: never).
+ */
+tx_err store_key_add(tx_store *st, const char *name, const char *key_hash,
+		     const char *const *collections, size_t n_collections,
+		     int64_t expires, struct tx_error *err);
+/* Revoke a key: its account, token and grants go. TX_ERR_NOTFOUND. */
+tx_err store_key_remove(tx_store *st, const char *name, struct tx_error *err);
+/* Whether u is an API key's account. */
+int store_user_is_key(const struct store_user *u);
+struct store_key_info {
+	char name[STORE_NAME_MAX];
+	char collections[1024];          /* ids, comma-separated (cut) */
+	int64_t created, last_used, expires;
+};
+/* Every key, by name; *out caller-freed. */
+tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n);
 
 /* Plain data about one collection, as a given user sees it. */
 struct store_collection {
@@ -111,9 +316,15 @@ tx_err store_collection_ensure(tx_store *st, const char *title,
 /* Give a user read and/or write access (replaces earlier grants). */
 tx_err store_grant(tx_store *st, const char *user, const char *collection,
 		   int can_read, int can_write, struct tx_error *err);
+/* Take a user's grant on a collection away; TX_ERR_NOTFOUND if it had
+ * none (or there is no such user or collection; err says which). */
+tx_err store_grant_revoke(tx_store *st, const char *user,
+			  const char *collection, struct tx_error *err);
 /*
- * The collection with this id (or alias) as user u sees it. Admins see all
- * with read and write. TX_ERR_NOTFOUND when it does not exist or u has
+ * The collection with this id (or alias) as user u sees it. Roles with
+ * TX_RIGHT_ALL_COLLECTIONS see all with read and write; otherwise the
+ * grant, capped by what u's role may (a reader's write grant writes
+ * nothing). TX_ERR_NOTFOUND when it does not exist or u has
  * neither read nor write on it.
  */
 tx_err store_collection_get(tx_store *st, const struct store_user *u,
@@ -258,6 +469,8 @@ struct store_row {
 	                              NULL when made on this node */
 	const char *via;           /* partner it came from, NULL: made here */
 	int64_t collection_pk;     /* the collection it is in */
+	int restricted;            /* marked TLP:RED or AMBER+STRICT (set by
+	                              store_query_objects only) */
 };
 
 /* What a page of a query came to. */

@@ -44,6 +44,9 @@
 struct cache_entry {
 	char key[CRYPTO_TOKEN_HASH_BUF];
 	struct store_user user;
+	/* the password hash it was verified against: a new password (user
+	 * passwd) makes the entry void at once */
+	char pwhash[CRYPTO_PWHASH_BUF];
 	int64_t expires;
 };
 
@@ -69,7 +72,14 @@ struct taxii_auth {
 	int64_t backoff_after, backoff_s, backoff_max_s, lockout_after, addr_after;
 	int64_t forget_us, verify_max;
 	char dummy_hash[CRYPTO_PWHASH_BUF];
+	/* failed sign-ins audited in the current second, and those left out
+	 * since the last one audited (said in the next entry) */
+	int64_t audit_second, audit_n, audit_skipped;
 };
+
+/* Failed sign-ins recorded in the audit trail per second, node-wide: a
+ * flood of bad tokens costs at most this many writes a second. */
+#define AUDIT_FAILURES_PER_S 10
 
 tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 		struct tx_error *err)
@@ -134,14 +144,49 @@ static int cache_lookup(struct taxii_auth *a, const char *key,
 	return 0;
 }
 
-static int cache_find(struct taxii_auth *a, const char *key, struct store_user *u)
+/*
+ * A verified password from the cache, if the account is still what it
+ * was: removed, disabled, locked or given a new password since, and the
+ * entry is dropped (the request is checked afresh). The account's role
+ * and state are read again on every hit, so changes take effect at once.
+ */
+static int cache_find(struct taxii_auth *a, tx_store *st, const char *key,
+		      struct store_user *u)
 {
-	int found;
+	char cached[CRYPTO_PWHASH_BUF], now_hash[CRYPTO_PWHASH_BUF];
+	struct store_user fresh;
+	int found, slot = -1;
 
 	pthread_mutex_lock(&a->lock);
 	found = cache_lookup(a, key, u);
+	if (found)
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (sodium_memcmp(a->cache[i].key, key,
+					  CRYPTO_TOKEN_HASH_BUF) == 0 &&
+			    a->cache[i].user.id == u->id) {
+				slot = i;
+				memcpy(cached, a->cache[i].pwhash, sizeof(cached));
+				break;
+			}
 	pthread_mutex_unlock(&a->lock);
-	return found;
+	if (!found)
+		return 0;
+	if (slot < 0 ||
+	    store_user_get_id(st, u->id, &fresh, now_hash, sizeof(now_hash)) !=
+		    TX_OK ||
+	    fresh.disabled || fresh.locked || strcmp(now_hash, cached) != 0) {
+		pthread_mutex_lock(&a->lock);
+		if (slot >= 0 && a->cache[slot].user.id == u->id)
+			a->cache[slot].expires = 0;
+		pthread_mutex_unlock(&a->lock);
+		sodium_memzero(cached, sizeof(cached));
+		sodium_memzero(now_hash, sizeof(now_hash));
+		return 0;
+	}
+	sodium_memzero(cached, sizeof(cached));
+	sodium_memzero(now_hash, sizeof(now_hash));
+	*u = fresh;
+	return 1;
 }
 
 /* Under a->lock: the in-flight slot of key, or -1. */
@@ -155,7 +200,7 @@ static int64_t inflight_find(struct taxii_auth *a, const char *key)
 
 /* Under a->lock. */
 static void cache_store(struct taxii_auth *a, const char *key,
-			const struct store_user *u)
+			const struct store_user *u, const char *pwhash)
 {
 	int64_t now = tx_time_now_us();
 	int slot = 0;
@@ -170,6 +215,8 @@ static void cache_store(struct taxii_auth *a, const char *key,
 	}
 	memcpy(a->cache[slot].key, key, CRYPTO_TOKEN_HASH_BUF);
 	a->cache[slot].user = *u;
+	snprintf(a->cache[slot].pwhash, sizeof(a->cache[slot].pwhash), "%s",
+		 pwhash);
 	a->cache[slot].expires = now + CACHE_TTL_US;
 }
 
@@ -262,6 +309,58 @@ static int64_t to_seconds(int64_t us)
 	return s < 1 ? 1 : s;
 }
 
+/* ---- the audit trail ---- */
+
+void auth_addr_text(const struct sockaddr *sa, char out[64])
+{
+	out[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  64);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  out, 64);
+}
+
+/* Record a sign-in (ok) or a failed one of actor from addr. Failures
+ * past AUDIT_FAILURES_PER_S in a second are counted, and the next one
+ * recorded says how many were left out. */
+static void audit_signin(struct taxii_auth *a, tx_store *st,
+			 const struct sockaddr *addr, const char *actor, int ok,
+			 const char *detail)
+{
+	char where[64], more[1100];
+	struct tx_error err = { 0 };
+	int64_t skipped = 0, second = tx_time_now_us() / SECOND_US;
+
+	if (!ok) {
+		pthread_mutex_lock(&a->lock);
+		if (second != a->audit_second) {
+			a->audit_second = second;
+			a->audit_n = 0;
+		}
+		if (a->audit_n >= AUDIT_FAILURES_PER_S) {
+			a->audit_skipped++;
+			pthread_mutex_unlock(&a->lock);
+			return;
+		}
+		a->audit_n++;
+		skipped = a->audit_skipped;
+		a->audit_skipped = 0;
+		pthread_mutex_unlock(&a->lock);
+	}
+	auth_addr_text(addr, where);
+	if (skipped > 0)
+		snprintf(more, sizeof(more), "%s; %lld more failed sign-ins not"
+			 " recorded one by one before this", detail,
+			 (long long)skipped);
+	else
+		snprintf(more, sizeof(more), "%s", detail);
+	if (store_audit_from(st, actor, where, ok ? "signin" : "signin.failed",
+			     NULL, more, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "audit: %s", err.msg);
+}
+
 /* ---- verification ---- */
 
 static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
@@ -275,7 +374,8 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	struct store_user found = { 0 };
 	struct track *nt, *at;
 	int64_t now, left, n_failures, slot;
-	int known, ok, lock_now = 0;
+	int known, ok, lock_now = 0, ok_from_wait = 0;
+	char actor[STORE_NAME_MAX + 8];
 	enum auth_result res;
 
 	crypto_cache_key(name, strlen(name), nkey);
@@ -324,6 +424,7 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 			;
 		if (cache_lookup(a, cache_key, &found)) {
 			res = AUTH_OK;
+			ok_from_wait = 1; /* the check it waited for recorded it */
 			goto unlock;
 		}
 		if (inflight_find(a, cache_key) >= 0) {
@@ -346,13 +447,13 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 	pthread_mutex_unlock(&a->lock);
 
 	ok = crypto_password_verify(hash, pw, strlen(pw)) && known &&
-	     found.peer[0] == '\0';
+	     found.peer[0] == '\0' && !found.disabled;
 
 	pthread_mutex_lock(&a->lock);
 	a->verifying--;
 	a->inflight[slot][0] = '\0';
 	if (ok)
-		cache_store(a, cache_key, &found); /* before the waiters look */
+		cache_store(a, cache_key, &found, hash); /* before the waiters look */
 	pthread_cond_broadcast(&a->done);
 judge:
 	now = tx_time_now_us();
@@ -374,12 +475,17 @@ judge:
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	sodium_memzero(hash, sizeof(hash));
+	snprintf(actor, sizeof(actor), "user:%s", name);
 	switch (res) {
 	case AUTH_OK:
 		*u = found;
+		if (!ok_from_wait)
+			audit_signin(a, st, addr, actor, 1, "password");
 		break;
 	case AUTH_BAD:
 		tx_log(TX_LOG_WARN, "authentication failed for user \"%s\"", shown);
+		audit_signin(a, st, addr, actor, 0, known && found.disabled ?
+			     "password; the account is disabled" : "password");
 		break;
 	case AUTH_LOCKED:
 		if (!lock_now)
@@ -394,11 +500,56 @@ unlock:
 		tx_log(TX_LOG_WARN, "user \"%s\" locked after %lld failed passwords"
 		       " (trilex user unlock --dir DIR --name NAME)", shown,
 		       (long long)a->lockout_after);
+		audit_signin(a, st, addr, actor, 0, "password; the account is now"
+			     " locked");
 		break;
 	default:
 		break;
 	}
 	return res;
+}
+
+/* A token (a bearer token, or an API key given as a Basic password):
+ * AUTH_OK filling u, else AUTH_BAD. keys_only: only API keys' accounts.
+ * A use is audited once a minute; a refusal (unless keys_only, where the
+ * password path comes next) as a failed sign-in. */
+static enum auth_result token_check(struct taxii_auth *a, tx_store *st,
+				    const struct sockaddr *addr, const char *tok,
+				    int keys_only, struct store_user *u)
+{
+	char key[CRYPTO_TOKEN_HASH_BUF], name[STORE_NAME_MAX],
+	     actor[STORE_NAME_MAX + 8], what[STORE_NAME_MAX + 8];
+	struct store_user found;
+	int first = 0;
+
+	crypto_token_hash(tok, strlen(tok), key);
+	if (store_user_by_token(st, key, &found, &first, name) != TX_OK ||
+	    (keys_only && !store_user_is_key(&found))) {
+		if (!keys_only)
+			audit_signin(a, st, addr, "token:unknown", 0, "bearer token"
+				     " unknown, revoked, expired or of a disabled"
+				     " account");
+		return AUTH_BAD;
+	}
+	/* A token's use is recorded once a minute, not per request. */
+	if (first) {
+		snprintf(actor, sizeof(actor), "user:%s", found.name);
+		snprintf(what, sizeof(what), "%s %s", store_user_is_key(&found) ?
+			 "API key" : "token", name);
+		audit_signin(a, st, addr, actor, 1, what);
+	}
+	*u = found;
+	return AUTH_OK;
+}
+
+static enum auth_result key_check(struct taxii_auth *a, tx_store *st,
+				  const struct sockaddr *addr, const char *pw,
+				  struct store_user *u)
+{
+	/* keys look like tokens; anything else is a password, not looked up */
+	if (strncmp(pw, "tx_", 3) != 0) /* crypto_token_new's prefix */
+		return AUTH_BAD;
+	return token_check(a, st, addr, pw, 1, u);
 }
 
 enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
@@ -418,8 +569,7 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 		const char *tok = hdr + 7;
 		while (*tok == ' ')
 			tok++;
-		crypto_token_hash(tok, strlen(tok), key);
-		return store_user_by_token(st, key, u) == TX_OK ? AUTH_OK : AUTH_BAD;
+		return token_check(a, st, addr, tok, 0, u);
 	}
 	if (strncasecmp(hdr, "Basic ", 6) != 0)
 		return AUTH_BAD;
@@ -442,7 +592,13 @@ enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 			*p = (unsigned char)(*p - 'A' + 'a');
 	crypto_cache_key(decoded, len, key);
 	*colon = '\0';
-	if (cache_find(a, key, u)) {
+	if (cache_find(a, st, key, u)) {
+		sodium_memzero(decoded, sizeof(decoded));
+		return AUTH_OK;
+	}
+	/* An API key as the password, whatever the user name: what most
+	 * TAXII clients and SIEMs send. Only keys' accounts open this way. */
+	if ((res = key_check(a, st, addr, colon + 1, u)) == AUTH_OK) {
 		sodium_memzero(decoded, sizeof(decoded));
 		return AUTH_OK;
 	}

@@ -37,6 +37,7 @@ struct request {
 	size_t n_exts;
 	const struct taxii_hooks *hooks;
 	char base_url[TX_HOST_MAX + 32]; /* "https://host:port" */
+	struct auditq *auditq;           /* where reads are recorded */
 };
 
 #define EXT_PREFIX "/trilex/v1/"
@@ -55,6 +56,11 @@ enum route_body {
  * no body.
  */
 enum route_body routes_precheck(struct request *rq, struct reply *rp);
+
+/* The audit trail's name of an account: "user:NAME" or "partner:PARTY". */
+void routes_actor(const struct store_user *u, char *out, size_t n);
+/* A connection's client address as text ("" when unknown). */
+void routes_client_addr(struct MHD_Connection *conn, char out[64]);
 
 /* Route a request to its handler and fill the reply. */
 void routes_dispatch(struct request *rq, struct reply *rp);
@@ -167,6 +173,22 @@ void auth_free(struct taxii_auth *a);
 enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
 			    const struct sockaddr *addr, const char *hdr,
 			    struct store_user *u, int64_t *retry_s);
+/* ---- the queue of read records (taxii/auditq.c) ---- */
+
+struct auditq;
+/* Start the queue and its writer (its own connection to db_path). */
+tx_err auditq_start(const char *db_path, struct auditq **out,
+		    struct tx_error *err);
+/* Write what is queued and stop (q may be NULL). */
+void auditq_stop(struct auditq *q);
+/* Queue an audit entry (q NULL: write it at once with st); a full queue
+ * is written by the caller, with st, before this returns. */
+void auditq_put(struct auditq *q, tx_store *st, const char *actor,
+		const char *address, const char *action, const char *what,
+		const char *detail);
+
+/* A client address as text ("" when sa is NULL or not IP). */
+void auth_addr_text(const struct sockaddr *sa, char out[64]);
 
 #endif
 

@@ -179,6 +179,10 @@ struct page_ctx {
 	struct tx_buf buf;
 	enum page_kind kind;
 	size_t n;
+	/* objects marked TLP:RED or AMBER+STRICT on the page: their number
+	 * and the first ids, for the audit trail */
+	size_t n_sensitive;
+	char sensitive[512];
 };
 
 static int page_row(void *ctx, const struct store_row *row)
@@ -194,6 +198,14 @@ static int page_row(void *ctx, const struct store_row *row)
 	switch (pc->kind) {
 	case PAGE_OBJECTS:
 		rc = tx_buf_append(&pc->buf, row->json, row->json_len);
+		if (row->restricted) {
+			size_t used = strlen(pc->sensitive);
+			if (pc->n_sensitive++ < 4 && used + strlen(row->id) + 2 <
+						     sizeof(pc->sensitive))
+				snprintf(pc->sensitive + used,
+					 sizeof(pc->sensitive) - used, "%s%s",
+					 used ? " " : "", row->id);
+		}
 		break;
 	case PAGE_MANIFEST:
 		/* id and version were validated on ingest: no escaping needed. */
@@ -248,8 +260,42 @@ static int parse_args(struct request *rq, struct reply *rp, struct filters *f)
  * Run a page query and answer it. With must_exist, an empty first page is
  * a 404 (the object does not exist, or not with these filters).
  */
+/* The audit actor of a request: "user:NAME" or "partner:PARTY". */
+void routes_actor(const struct store_user *u, char *out, size_t n)
+{
+	if (u->peer[0] != '\0')
+		snprintf(out, n, "partner:%s", u->peer);
+	else
+		snprintf(out, n, "user:%s", u->name);
+}
+
+/* The client address of a request as text, or "". */
+void routes_client_addr(struct MHD_Connection *conn, char out[64])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	auth_addr_text(ci ? ci->client_addr : NULL, out);
+}
+
+/* Record that a page held objects marked RED or AMBER+STRICT: who, from
+ * where, which collection, how many and the first ids. */
+static void audit_read(struct request *rq, const char *coll_id,
+		       const struct page_ctx *pc)
+{
+	char actor[STORE_NAME_MAX + 16], addr[64], what[64], detail[700];
+
+	routes_actor(&rq->user, actor, sizeof(actor));
+	routes_client_addr(rq->conn, addr);
+	snprintf(what, sizeof(what), "collection %s", coll_id);
+	snprintf(detail, sizeof(detail), "%zu of %zu objects TLP:RED or"
+		 " TLP:AMBER+STRICT: %s%s", pc->n_sensitive, pc->n, pc->sensitive,
+		 pc->n_sensitive > 4 ? " ..." : "");
+	auditq_put(rq->auditq, rq->st, actor, addr, "read", what, detail);
+}
+
 static void page(struct request *rq, struct reply *rp, struct filters *f,
-		 enum page_kind kind, int must_exist)
+		 enum page_kind kind, int must_exist, const char *coll_id)
 {
 	struct page_ctx pc = { .kind = kind };
 	struct store_page pg;
@@ -285,6 +331,8 @@ static void page(struct request *rq, struct reply *rp, struct filters *f,
 	} else if (tx_buf_puts(&pc.buf, "],\"more\":false}")) {
 		goto nomem;
 	}
+	if (pc.n_sensitive > 0)
+		audit_read(rq, coll_id, &pc);
 	tx_time_format(pg.first_added, ts);
 	reply_header(rp, "X-TAXII-Date-Added-First", ts);
 	tx_time_format(pg.last_added, ts);
@@ -602,7 +650,7 @@ static void read_page(struct request *rq, struct reply *rp,
 		goto out;
 	f.q.collection_pk = p->c.pk;
 	if (p->object == NULL) {
-		page(rq, rp, &f, kind, 0);
+		page(rq, rp, &f, kind, 0, p->c.id);
 		goto out;
 	}
 	/* One object: match[id] is the path's; versions lists them all. */
@@ -613,7 +661,7 @@ static void read_page(struct request *rq, struct reply *rp,
 		memset(&f.q.versions, 0, sizeof(f.q.versions));
 		f.q.versions.all = 1;
 	}
-	page(rq, rp, &f, kind, 1);
+	page(rq, rp, &f, kind, 1, p->c.id);
 out:
 	filters_free(&f);
 }

@@ -54,6 +54,7 @@ struct tx_server {
 	int stopping;
 	struct conns conns;            /* who holds the connections */
 	int conns_running;
+	struct auditq *auditq;         /* reads to record (taxii/auditq.c) */
 };
 
 /*
@@ -356,7 +357,7 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	struct stream_batch b = { 0 };
 	size_t n_cols = 0;
 	int64_t cutoff = INT64_MAX, upto = a->after;
-	size_t window = (size_t)a->srv->cfg.stream_window;
+	size_t window = (size_t)a->srv->cfg.stream_window, n_sensitive = 0;
 	tx_err rc;
 
 	*more = 0;
@@ -394,6 +395,8 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 							it->json_len)) ||
 				    (rc = tx_buf_puts(&a->pending, "\n\n")))
 					break;
+				n_sensitive += store_audit_sensitive(it->json,
+								     it->json_len);
 			}
 			upto = it->date_added;
 		}
@@ -401,6 +404,16 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	for (size_t i = 0; i < b.n; i++)
 		free(b.items[i].json);
 	free(b.items);
+	if (rc == TX_OK && n_sensitive > 0) {
+		/* alerts marked RED or AMBER+STRICT sent: a read to record */
+		char actor[STORE_NAME_MAX + 16], addr[64], detail[96];
+		routes_actor(&a->user, actor, sizeof(actor));
+		routes_client_addr(a->conn, addr);
+		snprintf(detail, sizeof(detail), "%zu alerts TLP:RED or"
+			 " TLP:AMBER+STRICT sent", n_sensitive);
+		auditq_put(a->srv->auditq, st, actor, addr, "read", "alert stream",
+			   detail);
+	}
 	if (rc == TX_OK)
 		a->after = upto;
 	if (cutoff != INT64_MAX)
@@ -437,10 +450,18 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (srv->stopping)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (a->sent == a->pending.len) {
+		struct store_user now;
 		int more = 0;
 		a->pending.len = a->sent = 0;
 		if ((st = worker_store(srv, NULL)) == NULL)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		/* The account as it is now: removed, disabled or no longer
+		 * allowed to read, and the stream ends (within a second: the
+		 * notifier resumes suspended streams that often). */
+		if (store_user_get_id(st, a->user.id, &now, NULL, 0) != TX_OK ||
+		    !store_user_may(&now, TX_RIGHT_READ))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		a->user = now;
 		/* Every refill moves on by at least STREAM_ROWS rows, so
 		 * reports that are not alerts are passed over in a few turns. */
 		do {
@@ -672,8 +693,16 @@ static int auth_refused(tx_server *srv, struct MHD_Connection *conn,
 		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const char *hdr = MHD_lookup_connection_value(
 		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	char retry[24];
+	const char *api_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  "X-API-Key");
+	char retry[24], bearer[160];
 	int64_t retry_s = 0;
+
+	/* X-API-Key: KEY is Authorization: Bearer KEY (what SIEMs send) */
+	if (hdr == NULL && api_key != NULL && strlen(api_key) < 128) {
+		snprintf(bearer, sizeof(bearer), "Bearer %s", api_key);
+		hdr = bearer;
+	}
 
 	switch (auth_check(srv->auth, st, ci ? ci->client_addr : NULL, hdr, u,
 			   &retry_s)) {
@@ -795,6 +824,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	rq.exts = srv->exts;
 	rq.n_exts = srv->n_exts;
 	rq.hooks = &srv->hooks;
+	rq.auditq = srv->auditq;
 	rq.st = st;
 	rq.user = cs->user;
 	if (strcmp(url, STREAM_PATH) == 0)
@@ -897,6 +927,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.exts = srv->exts;
 	rq.n_exts = srv->n_exts;
 	rq.hooks = &srv->hooks;
+	rq.auditq = srv->auditq;
 	rq.st = thread_store;
 	rq.user = cs->user;
 	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
@@ -906,6 +937,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			/* partners get what TLP entitles them to by delivery */
 			reply_error(&rp, 403, "Forbidden", "the alert stream is for"
 				    " this node's users, not for partners");
+		} else if (!store_user_may(&cs->user, TX_RIGHT_READ)) {
+			reply_error(&rp, 403, "Forbidden", "this account may not"
+				    " read alerts");
 		} else if (strcmp(method, "GET") == 0) {
 			cs->status = 200;
 			cs->bytes = -1;
@@ -1107,7 +1141,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		goto fail;
 	store_close(st);
 	if ((rc = load_tls(srv, dir, err)) != TX_OK ||
-	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK)
+	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK ||
+	    (rc = auditq_start(srv->db_path, &srv->auditq, err)) != TX_OK)
 		goto fail;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1189,6 +1224,7 @@ void taxii_server_stop(tx_server *srv)
 	}
 	if (srv->conns_running)
 		conns_fini(&srv->conns);
+	auditq_stop(srv->auditq); /* after the last request: writes the rest */
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 
 static char dir[64];
@@ -79,9 +81,9 @@ static void test_accounts_and_grants(void **state)
 	assert_int_equal(store_user_get(st, "alice", &u, hash, sizeof(hash)), TX_OK);
 	assert_string_equal(hash, "$hash$");
 	assert_int_equal(store_token_add(st, "alice", "abc123", &err), TX_OK);
-	assert_int_equal(store_user_by_token(st, "abc123", &v), TX_OK);
+	assert_int_equal(store_user_by_token(st, "abc123", &v, NULL, NULL), TX_OK);
 	assert_int_equal(v.id, u.id);
-	assert_int_equal(store_user_by_token(st, "nope", &v), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "nope", &v, NULL, NULL), TX_ERR_NOTFOUND);
 
 	assert_int_equal(store_collection_add(st, "T", "D", "alias1", id, &err), TX_OK);
 	assert_int_equal(store_collection_add(st, "T2", NULL, "alias1", id, &err),
@@ -644,6 +646,162 @@ static void test_feeds(void **state)
 	free(f);
 }
 
+/* Roles: each holds every right of the one below it; a reader's write
+ * grant writes nothing; a disabled account and an expired token open
+ * nothing. */
+static void test_roles_and_tokens(void **state)
+{
+	tx_store *st = *state;
+	struct store_user u, v, node = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	struct store_token_info *toks = NULL;
+	char id[TX_UUID_BUF];
+	enum store_role r;
+	size_t n = 0;
+
+	for (int role = STORE_ROLE_READER + 1; role < STORE_ROLE_COUNT; role++)
+		for (int right = 0; right < TX_RIGHT_COUNT; right++)
+			if (store_role_has((enum store_role)(role - 1), (enum tx_right)right))
+				assert_true(store_role_has((enum store_role)role,
+							   (enum tx_right)right));
+	assert_true(store_user_may(&node, TX_RIGHT_ACCOUNTS));
+	assert_int_equal(store_role_parse("duty-officer", &r, &err), TX_OK);
+	assert_int_equal(r, STORE_ROLE_DUTY_OFFICER);
+	assert_int_equal(store_role_parse("root", &r, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "reader, analyst"));
+
+	assert_int_equal(store_user_add_role(st, "rhea", "$h", STORE_ROLE_READER,
+					     &err), TX_OK);
+	assert_int_equal(store_collection_add(st, "R", "", "rcoll", id, &err), TX_OK);
+	assert_int_equal(store_grant(st, "rhea", "rcoll", 1, 1, &err), TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_int_equal(u.role, STORE_ROLE_READER);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_true(c.can_read);
+	assert_false(c.can_write);
+	assert_int_equal(store_user_set_role(st, "rhea", STORE_ROLE_ANALYST, &err),
+			 TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_true(c.can_write);
+	assert_false(store_user_may(&u, TX_RIGHT_ACK));
+
+	/* tokens: expired, disabled, revoked */
+	assert_int_equal(store_token_add_named(st, "rhea", "h-old", "old",
+					       tx_time_now_us() - 1, &err), TX_OK);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-new", "new",
+					       tx_time_now_us() + 60000000, &err),
+			 TX_OK);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-dup", "new", 0, &err),
+			 TX_ERR_EXISTS);
+	assert_int_equal(store_token_add_named(st, "rhea", "h-bad", "a b", 0, &err),
+			 TX_ERR_INVALID);
+	assert_int_equal(store_user_by_token(st, "h-old", &v, NULL, NULL), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_OK);
+	assert_int_equal(store_token_list(st, "RHEA", &toks, &n), TX_OK);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(toks[i].name, "new") == 0)
+			assert_true(toks[i].last_used > 0);
+	free(toks);
+	assert_int_equal(store_user_set_disabled(st, "rhea", 1, &err), TX_OK);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_OK);
+	assert_false(store_user_may(&u, TX_RIGHT_READ));
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_OK);
+	assert_false(c.can_read);
+	assert_int_equal(store_user_set_disabled(st, "rhea", 0, &err), TX_OK);
+	assert_int_equal(store_token_revoke(st, "rhea", "new", &err), TX_OK);
+	assert_int_equal(store_user_by_token(st, "h-new", &v, NULL, NULL), TX_ERR_NOTFOUND);
+	assert_int_equal(store_token_revoke(st, "rhea", "new", &err),
+			 TX_ERR_NOTFOUND);
+	assert_int_equal(store_grant_revoke(st, "rhea", "rcoll", &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &u, "rcoll", &c), TX_ERR_NOTFOUND);
+	assert_int_equal(store_grant_revoke(st, "rhea", "rcoll", &err),
+			 TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_remove(st, "rhea", &err), TX_OK);
+	assert_int_equal(store_user_get(st, "rhea", &u, NULL, 0), TX_ERR_NOTFOUND);
+	assert_int_equal(store_user_remove(st, "rhea", &err), TX_ERR_NOTFOUND);
+}
+
+static int count_entry(void *ctx, const struct store_audit_entry *e)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The audit chain: appended, listed by actor and time, verified; a long
+ * field cut at a UTF-8 boundary; a changed or deleted entry named by
+ * verify; TLP:RED and AMBER+STRICT told from the rest. */
+static void test_audit_chain(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	struct store_audit_entry e, e2;
+	struct store_audit_query q = { 0 };
+	char long_actor[400];
+	int64_t n = 0;
+	int count = 0;
+	sqlite3 *h = NULL;
+
+	assert_int_equal(store_audit(st, "cli:root", "user.add", "ann", "role reader",
+				     &err), TX_OK);
+	assert_int_equal(store_audit_from(st, "user:ann", "192.0.2.7", "signin",
+					  NULL, "password", &err), TX_OK);
+	for (size_t i = 0; i + 2 < sizeof(long_actor); i += 2)
+		memcpy(long_actor + i, "\xc3\xa9", 2); /* é */
+	long_actor[sizeof(long_actor) - 2] = '\0';
+	assert_int_equal(store_audit(st, long_actor, "read", "x", NULL, &err), TX_OK);
+	assert_int_equal(store_audit(st, "cli:root", "", "x", NULL, &err),
+			 TX_ERR_INVALID);
+	assert_int_equal(store_audit_get(st, 0, &e), TX_OK);
+	assert_int_equal(e.seq, 3);
+	assert_true(strlen(e.actor) < sizeof(e.actor));
+	assert_int_equal(strlen(e.actor) % 2, 0); /* no half character */
+	assert_int_equal(store_audit_get(st, 2, &e2), TX_OK);
+	assert_string_equal(e.prev, e2.hash);
+	assert_string_equal(e2.address, "192.0.2.7");
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_OK);
+	assert_int_equal(n, 3);
+	q.actor = "USER:ANN";
+	assert_int_equal(store_audit_list(st, &q, count_entry, &count, &err), TX_OK);
+	assert_int_equal(count, 1);
+	q.actor = NULL;
+	q.since = e.at;
+	count = 0;
+	assert_int_equal(store_audit_list(st, &q, count_entry, &count, &err), TX_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(store_audit_last(st, "user.add", &e), TX_OK);
+	assert_int_equal(e.seq, 1);
+
+	const char *red = "{\"object_marking_refs\":[\"marking-definition--"
+			  "e828b379-4e03-4974-9ac4-e53a884c97c1\"]}";
+	const char *green = "{\"object_marking_refs\":[\"marking-definition--"
+			    "bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]}";
+	assert_true(store_audit_sensitive(red, strlen(red)));
+	assert_false(store_audit_sensitive(green, strlen(green)));
+
+	/* the store itself refuses to change or delete an entry */
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE audit SET detail = 'x'", NULL,
+					  NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TRIGGER audit_no_update;"
+				      " UPDATE audit SET what = 'bob' WHERE seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "entry 1: its content"));
+	assert_int_equal(n, 0);
+	assert_int_equal(sqlite3_exec(h, "UPDATE audit SET what = 'ann' WHERE seq = 1;"
+				      " DROP TRIGGER audit_no_delete;"
+				      " DELETE FROM audit WHERE seq = 2", NULL, NULL,
+				      NULL), SQLITE_OK);
+	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "entry 3 follows entry 1"));
+	assert_int_equal(n, 1);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +815,8 @@ int main(void)
 		cmocka_unit_test(test_row_callback_stop),
 		cmocka_unit_test(test_collection_sharing),
 		cmocka_unit_test(test_feeds),
+		cmocka_unit_test(test_roles_and_tokens),
+		cmocka_unit_test(test_audit_chain),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

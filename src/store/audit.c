@@ -1,0 +1,361 @@
+/*
+ * store/audit.c: the audit trail, an append-only hash chain.
+ *
+ * Each entry (seq, time, actor, address, action, what, detail) holds the
+ * BLAKE2b-256 hash of the entry before it (prev) and its own hash over
+ * prev and its fields, each length-prefixed: changing or deleting any
+ * entry breaks the chain from there on (store_audit_verify finds where).
+ * Entries are appended in their own write transaction, the previous hash
+ * read inside it, so writers in any process keep one chain. Triggers
+ * refuse UPDATE and DELETE of the table (migration 8), so no code path of
+ * trilex can rewrite it; someone with the database file can, and then
+ * the chain, or the heads partners hold (the node's signed chain heads,
+ * see docs/audit.md), tell.
+ *
+ * Fields are capped (the STORE_AUDIT_* sizes) and cut at a UTF-8
+ * boundary; they are stored as given and escaped where they are shown.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define HASH_BYTES 32
+static const char genesis[2 * HASH_BYTES + 1] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Copy s into out (size n), cut at a UTF-8 boundary if too long. */
+static void cap_copy(char *out, size_t n, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	if (len > 0)
+		memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+static void put_u64(crypto_generichash_state *h, uint64_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	crypto_generichash_update(h, b, sizeof(b));
+}
+
+static void put_text(crypto_generichash_state *h, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_u64(h, n);
+	crypto_generichash_update(h, (const unsigned char *)s, n);
+}
+
+/* The hash of entry e (its prev included), as hex into out. */
+static void entry_hash(const struct store_audit_entry *e,
+		       char out[STORE_AUDIT_HASH_BUF])
+{
+	static const char domain[] = "trilex audit v1";
+	unsigned char prev[HASH_BYTES], h[HASH_BYTES];
+	crypto_generichash_state st;
+
+	memset(prev, 0, sizeof(prev));
+	sodium_hex2bin(prev, sizeof(prev), e->prev, strlen(e->prev), NULL, NULL,
+		       NULL);
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)domain,
+				  sizeof(domain) - 1);
+	crypto_generichash_update(&st, prev, sizeof(prev));
+	put_u64(&st, (uint64_t)e->seq);
+	put_u64(&st, (uint64_t)e->at);
+	put_text(&st, e->actor);
+	put_text(&st, e->address);
+	put_text(&st, e->action);
+	put_text(&st, e->what);
+	put_text(&st, e->detail);
+	crypto_generichash_final(&st, h, sizeof(h));
+	tx_hex(h, sizeof(h), out);
+}
+
+void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
+			   const char *address, const char *action,
+			   const char *what, const char *detail)
+{
+	memset(e, 0, sizeof(*e));
+	cap_copy(e->actor, sizeof(e->actor), actor);
+	cap_copy(e->address, sizeof(e->address), address);
+	cap_copy(e->action, sizeof(e->action), action);
+	cap_copy(e->what, sizeof(e->what), what);
+	cap_copy(e->detail, sizeof(e->detail), detail);
+}
+
+tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
+			 size_t n, struct tx_error *err)
+{
+	char prev[STORE_AUDIT_HASH_BUF];
+	sqlite3_stmt *s = NULL;
+	int64_t seq = 0, now = tx_time_now_us();
+	tx_err rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].action[0] == '\0')
+			return tx_error_set(err, TX_ERR_INVALID, "audit: no action");
+	if (n == 0)
+		return TX_OK;
+	db_write_lock();
+	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+		goto unlock;
+	if ((rc = db_prepare(st, "SELECT seq, hash FROM audit ORDER BY seq DESC"
+			     " LIMIT 1", &s, err)) != TX_OK)
+		goto rollback;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		db_column_copy(s, 1, prev, sizeof(prev));
+	} else {
+		memcpy(prev, genesis, sizeof(genesis));
+	}
+	db_done(st, s);
+	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+		struct store_audit_entry *e = &entries[i];
+		e->seq = ++seq;
+		if (e->at <= 0 || e->at > now)
+			e->at = now;
+		memcpy(e->prev, prev, sizeof(prev));
+		entry_hash(e, e->hash);
+		memcpy(prev, e->hash, sizeof(prev));
+		if ((rc = db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
+				     " action, what, detail, prev, hash)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s,
+				     err)) != TX_OK)
+			break;
+		sqlite3_bind_int64(s, 1, e->seq);
+		sqlite3_bind_int64(s, 2, e->at);
+		sqlite3_bind_text(s, 3, e->actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, e->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, e->what, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, e->detail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, e->prev, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, e->hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_error(st, err, "audit");
+		db_done(st, s);
+	}
+	if (rc != TX_OK)
+		goto rollback;
+	rc = db_exec(st, "COMMIT", err);
+	if (rc == TX_OK)
+		goto unlock;
+rollback:
+	db_exec(st, "ROLLBACK", NULL);
+unlock:
+	db_write_unlock();
+	return rc;
+}
+
+tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
+			const char *action, const char *what,
+			const char *detail, struct tx_error *err)
+{
+	struct store_audit_entry *e = malloc(sizeof(*e));
+	tx_err rc;
+
+	if (e == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	store_audit_entry_set(e, actor, address, action, what, detail);
+	rc = store_audit_batch(st, e, 1, err);
+	free(e);
+	return rc;
+}
+
+tx_err store_audit(tx_store *st, const char *actor, const char *action,
+		   const char *what, const char *detail, struct tx_error *err)
+{
+	return store_audit_from(st, actor, NULL, action, what, detail, err);
+}
+
+static void read_entry(sqlite3_stmt *s, struct store_audit_entry *e)
+{
+	e->seq = sqlite3_column_int64(s, 0);
+	e->at = sqlite3_column_int64(s, 1);
+	db_column_copy(s, 2, e->actor, sizeof(e->actor));
+	db_column_copy(s, 3, e->address, sizeof(e->address));
+	db_column_copy(s, 4, e->action, sizeof(e->action));
+	db_column_copy(s, 5, e->what, sizeof(e->what));
+	db_column_copy(s, 6, e->detail, sizeof(e->detail));
+	db_column_copy(s, 7, e->prev, sizeof(e->prev));
+	db_column_copy(s, 8, e->hash, sizeof(e->hash));
+}
+
+#define ENTRY_COLS "seq, at, actor, address, action, what, detail, prev, hash"
+
+tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
+			store_audit_fn fn, void *ctx, struct tx_error *err)
+{
+	struct store_audit_entry *e = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t n = 0;
+	tx_err rc;
+	int r;
+
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit"
+			     " WHERE at >= ?1 AND seq > ?2"
+			     " AND (?3 IS NULL OR actor = ?3 COLLATE NOCASE)"
+			     " AND (?4 IS NULL OR action = ?4)"
+			     " ORDER BY seq", &s, err)) != TX_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, q->since);
+	sqlite3_bind_int64(s, 2, q->after_seq);
+	if (q->actor != NULL)
+		sqlite3_bind_text(s, 3, q->actor, -1, SQLITE_STATIC);
+	if (q->action != NULL)
+		sqlite3_bind_text(s, 4, q->action, -1, SQLITE_STATIC);
+	while ((q->limit <= 0 || n < q->limit) &&
+	       (r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_entry(s, e);
+		n++;
+		if (fn(ctx, e) != 0)
+			break;
+	}
+	if (rc == TX_OK && (q->limit <= 0 || n < q->limit) && r != SQLITE_DONE &&
+	    r != SQLITE_ROW)
+		rc = db_error(st, err, "audit list");
+	db_done(st, s);
+out:
+	free(e);
+	return rc;
+}
+
+tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, seq > 0 ?
+			     "SELECT " ENTRY_COLS " FROM audit WHERE seq = ?" :
+			     "SELECT " ENTRY_COLS " FROM audit WHERE ? = ?"
+			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, seq);
+	if (seq <= 0)
+		sqlite3_bind_int64(s, 2, seq);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_entry(s, e);
+	else
+		rc = TX_ERR_NOTFOUND;
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
+			  struct tx_error *err)
+{
+	struct store_audit_entry *e = NULL;
+	char prev[STORE_AUDIT_HASH_BUF], want[STORE_AUDIT_HASH_BUF];
+	sqlite3_stmt *s = NULL;
+	int64_t expect = 1;
+	tx_err rc;
+	int r;
+
+	*n_checked = 0;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	memcpy(prev, genesis, sizeof(genesis));
+	/* One read transaction: a consistent view while writers go on. */
+	if ((rc = db_exec(st, "BEGIN", err)) != TX_OK)
+		goto out;
+	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit ORDER BY seq",
+			     &s, err)) != TX_OK)
+		goto end;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_entry(s, e);
+		if (e->seq != expect) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "audit entry %lld"
+					  " follows entry %lld: entries in between"
+					  " were deleted", (long long)e->seq,
+					  (long long)(expect - 1));
+			break;
+		}
+		if (strcmp(e->prev, prev) != 0) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "audit entry %lld:"
+					  " its link to entry %lld does not match"
+					  " (an entry was replaced)",
+					  (long long)e->seq, (long long)(e->seq - 1));
+			break;
+		}
+		entry_hash(e, want);
+		if (strcmp(want, e->hash) != 0) {
+			rc = tx_error_set(err, TX_ERR_INVALID, "audit entry %lld:"
+					  " its content does not match its hash"
+					  " (it was changed)", (long long)e->seq);
+			break;
+		}
+		memcpy(prev, e->hash, sizeof(prev));
+		expect++;
+		(*n_checked)++;
+	}
+	if (rc == TX_OK && r != SQLITE_DONE)
+		rc = db_error(st, err, "audit verify");
+	db_done(st, s);
+end:
+	db_exec(st, "COMMIT", NULL);
+out:
+	free(e);
+	return rc;
+}
+
+int store_audit_sensitive(const char *json, size_t len)
+{
+	/* TLP:RED and TLP:AMBER+STRICT of TLP 2.0, and RED of STIX's TLP 1.0:
+	 * a reference to them anywhere in the object (its own markings or
+	 * granular ones) makes a read of it one to record. One pass over the
+	 * text: each "marking-definition--" found is compared with the ids
+	 * (this runs for every row of every page). */
+	static const char prefix[] = "marking-definition--";
+	static const char *const ids[] = {
+		"e828b379-4e03-4974-9ac4-e53a884c97c1",
+		"939a9414-2ddd-4d32-a0cd-375ea402b003",
+		"5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+	};
+	const size_t plen = sizeof(prefix) - 1, idlen = 36;
+	const char *p = json, *end = json + len;
+
+	if (json == NULL)
+		return 0;
+	while ((p = memmem(p, (size_t)(end - p), prefix, plen)) != NULL) {
+		p += plen;
+		if ((size_t)(end - p) < idlen)
+			break;
+		for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (memcmp(p, ids[i], idlen) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+tx_err store_audit_last(tx_store *st, const char *action,
+			struct store_audit_entry *e)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit WHERE action = ?"
+			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		read_entry(s, e);
+	else
+		rc = TX_ERR_NOTFOUND;
+	db_done(st, s);
+	return rc;
+}
