@@ -104,6 +104,38 @@ static const char *const migrations[] = {
 	 * without case (new ones are stored lower-cased) */
 	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
+	/* 7: the console's sessions (only a hash of each cookie is kept) and
+	 * each user's console settings; the search index over every object
+	 * version (search_text: words of names and descriptions, and the
+	 * values an object names; search_ip: IPv4 values and networks as
+	 * ranges), kept with the objects by store/search.c and filled for
+	 * the objects of an older database at the next open (search_todo). */
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX sessions_expires ON sessions(expires);"
+	"CREATE TABLE console_users ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  last_visit INTEGER NOT NULL DEFAULT 0,"
+	"  this_visit INTEGER NOT NULL DEFAULT 0);"
+	"CREATE VIRTUAL TABLE search_text USING fts5(name, description, vals,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TABLE search_ip ("
+	"  lo INTEGER NOT NULL,"
+	"  hi INTEGER NOT NULL,"
+	"  obj INTEGER NOT NULL);"
+	"CREATE INDEX search_ip_lo ON search_ip(lo);"
+	"CREATE INDEX search_ip_obj ON search_ip(obj);"
+	"CREATE TRIGGER objects_unsearch AFTER DELETE ON objects BEGIN"
+	"  DELETE FROM search_text WHERE rowid = old.rowid;"
+	"  DELETE FROM search_ip WHERE obj = old.rowid;"
+	" END;"
+	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
+	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

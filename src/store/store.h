@@ -374,6 +374,80 @@ int64_t store_last_added(tx_store *st);
  * what partners send us does not move it. */
 int64_t store_last_own_added(tx_store *st);
 
+/* ---- console sessions and settings (store/sessions.c) ---- */
+
+/* A signed-in console session, with its user (times in us). */
+struct store_session {
+	struct store_user user;
+	int64_t created, expires, last_seen;
+	char lang[8];              /* the user's console language, "" unset */
+	int64_t last_visit;        /* when the user's previous visit began */
+};
+
+/* Remember a session by the hash of its cookie (crypto_token_hash) for
+ * user_id until expires; sessions past their end are deleted. */
+tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
+			 int64_t now, int64_t expires, struct tx_error *err);
+/* The session of a cookie hash, if it has not expired and was used
+ * less than idle us ago (then its use is recorded); TX_ERR_NOTFOUND
+ * otherwise, and for locked and partner accounts. */
+tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
+			 int64_t idle, struct store_session *out);
+/* End a session (sign-out); no error when there was none. */
+tx_err store_session_delete(tx_store *st, const char *hash,
+			    struct tx_error *err);
+/* Keep a user's console language. */
+tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
+			      struct tx_error *err);
+/* Record that a visit (a sign-in) of the user began at now; *previous
+ * gets when the one before began (0: none). */
+tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
+			   int64_t *previous, struct tx_error *err);
+
+/* ---- search (store/search.c) ---- */
+
+/* Most bytes of a query, and most words in it. */
+#define STORE_SEARCH_TEXT_MAX 512
+#define STORE_SEARCH_TERMS_MAX 16
+
+/*
+ * A search: every word of text must occur (a value such as 10.1.2.3,
+ * evil.example or T0801 as a whole, in the values an object names, its
+ * name or its description); a text that is one IPv4 address or network
+ * (10.0.0.0/8) finds the objects naming an address or network starting
+ * inside it. Only last versions, only in collections u may read.
+ */
+struct store_search {
+	const char *text;
+	const char *type;          /* only objects of this type; NULL: any */
+	int64_t limit;             /* results per page, >= 1 */
+	int64_t before;            /* a page's next: results after it; 0 */
+};
+
+struct store_search_page {
+	size_t n;
+	int more;
+	int64_t next;              /* for store_search.before, when more */
+};
+
+/* Hand the results of one page to fn, newest first (row.json is the
+ * object). TX_ERR_INVALID for an empty query or one of too many words,
+ * TX_ERR_TOOBIG for one too long. */
+tx_err store_search(tx_store *st, const struct store_user *u,
+		    const struct store_search *q, store_row_fn fn, void *ctx,
+		    struct store_search_page *page, struct tx_error *err);
+
+struct store_search_type {
+	char type[64];
+	int64_t count;
+};
+/* How many results of each type (at most max types) among the first
+ * scan_max results of text: counts stop there (a caller shows "N+"). */
+tx_err store_search_types(tx_store *st, const struct store_user *u,
+			  const char *text, int64_t scan_max,
+			  struct store_search_type *types, size_t max,
+			  size_t *n, struct tx_error *err);
+
 /* ---- next tokens ---- */
 
 /* Encode a cursor as an opaque token / decode one (TX_ERR_INVALID). */
