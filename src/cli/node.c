@@ -200,14 +200,17 @@ static void *recheck_loop(void *arg)
 }
 
 /*
- * The services served beside TAXII under /trilex/v1/: one row each, added by
- * the module that provides it. The last row is the end marker.
+ * The services served beside TAXII: one row each, added by the module that
+ * provides it (path, handler, context, the methods partners may call,
+ * TAXII_EXT_* flags; see taxii.h). A path without a leading '/' is under
+ * /trilex/v1/; one ending in '/' is a prefix. The last row is the end
+ * marker; rows that need serve's own state are added in serve_run.
  */
 static const struct taxii_ext serve_exts[] = {
 	/* assess can store a note the node then signs: users only */
-	{ "assess", policy_http_assess, NULL, NULL },
-	{ "extension-definition", fed_http_extension, NULL, "GET" },
-	{ NULL, NULL, NULL, NULL },
+	{ "assess", policy_http_assess, NULL, NULL, 0 },
+	{ "extension-definition", fed_http_extension, NULL, "GET", 0 },
+	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 #define N_SERVE_EXTS (sizeof(serve_exts) / sizeof(serve_exts[0]) - 1)
@@ -298,7 +301,7 @@ static int serve_run(const struct cli_args *a)
 	 * /trilex/v1/sync, and every POST wakes the delivery workers. */
 	memcpy(exts, serve_exts, sizeof(serve_exts[0]) * N_SERVE_EXTS);
 	exts[N_SERVE_EXTS] = (struct taxii_ext){ "sync", fed_http_sync, fed,
-						       "GET" };
+						       "GET", 0 };
 	hooks.peer_ingest = fed_receive;
 	hooks.stored = fed_deliver_kick;
 	hooks.ctx = fed;

@@ -6,17 +6,18 @@
 
 #include "taxii/taxii.h"
 
-#define REPLY_MAX_HEADERS 4
+#define REPLY_MAX_HEADERS (4 + TAXII_EXT_HEADERS_MAX)
 
 /* What a route answers; body is owned (malloc). */
 struct reply {
 	unsigned status;
 	int plain_json;              /* Content-Type application/json */
+	const char *content_type;    /* static; overrides both JSON types */
 	char *body;
 	size_t len;
 	struct {
 		const char *name;
-		char value[96];
+		char value[TAXII_EXT_HEADER_MAX];
 	} headers[REPLY_MAX_HEADERS];
 	int n_headers;
 };
@@ -93,7 +94,17 @@ int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
 int routes_permit(const struct taxii_ext *exts, size_t n_exts,
 		  const char *method, const char *url,
 		  const struct store_user *u, struct reply *rp);
-/* Serve an extension endpoint (rq->url starts with EXT_PREFIX). */
+/*
+ * The extension row serving url, or NULL; *rest (may be NULL) is set to
+ * the part of the path after a prefix row's prefix ("" otherwise).
+ */
+const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
+					size_t n_exts, const char *url,
+					const char **rest);
+/* Whether url is an extension's: a row serves it, or it is under
+ * EXT_PREFIX (then an unknown one: 404). */
+int routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url);
+/* Serve an extension endpoint (routes_is_ext). */
 void routes_ext(struct request *rq, struct reply *rp);
 
 /* ---- memory of a request's JSON values (taxii/memcap.c) ---- */

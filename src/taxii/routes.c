@@ -15,6 +15,9 @@
  * absent; a visible collection without the right is 403. Pages are built
  * by copying stored JSON text, never by re-parsing it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,15 +610,9 @@ enum route_body routes_precheck(struct request *rq, struct reply *rp)
 
 	if (!method_is(rq, "POST"))
 		return ROUTE_NO_BODY;
-	if (strncmp(rq->url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
-		const char *path = rq->url + strlen(EXT_PREFIX);
-		size_t len = strlen(path);
-		while (len > 0 && path[len - 1] == '/')
-			len--;
-		for (size_t i = 0; i < rq->n_exts; i++)
-			if (strlen(rq->exts[i].path) == len &&
-			    strncmp(rq->exts[i].path, path, len) == 0)
-				return ROUTE_BODY;
+	if (routes_is_ext(rq->exts, rq->n_exts, rq->url)) {
+		if (routes_ext_find(rq->exts, rq->n_exts, rq->url, NULL) != NULL)
+			return ROUTE_BODY;
 		rp->plain_json = 1;
 		reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
 		return ROUTE_ANSWERED;
@@ -733,20 +730,71 @@ static int method_listed(const char *list, const char *method)
 	return 0;
 }
 
-/* The extension row serving url (which starts with EXT_PREFIX), or NULL. */
-static const struct taxii_ext *ext_find(const struct taxii_ext *exts,
-					size_t n_exts, const char *url)
+/* Whether path (len bytes, no trailing '/') is served by row p; *rest is
+ * what follows a prefix row's prefix. */
+static int ext_path_is(const char *p, const char *path, size_t len,
+		       const char **rest)
 {
-	const char *path = url + strlen(EXT_PREFIX);
-	size_t len = strlen(path);
+	size_t plen = strlen(p);
 
-	while (len > 0 && path[len - 1] == '/')
+	if (plen >= 2 && strcmp(p + plen - 2, "/*") == 0)
+		plen -= 2; /* "x/" followed by a star: the same as "x/" */
+	else if (plen >= 2 && p[plen - 1] == '/')
+		plen--;
+	else
+		plen = 0;
+	if (plen > 0) {
+		if (len < plen || strncmp(path, p, plen) != 0)
+			return 0;
+		if (len == plen) {
+			*rest = "";
+			return 1;
+		}
+		if (path[plen] != '/')
+			return 0;
+		*rest = path + plen + 1;
+		return 1;
+	}
+	*rest = "";
+	return strlen(p) == len && strncmp(p, path, len) == 0;
+}
+
+const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
+					size_t n_exts, const char *url,
+					const char **rest)
+{
+	size_t pre = strlen(EXT_PREFIX);
+	int under = strncmp(url, EXT_PREFIX, pre) == 0;
+	size_t len = strlen(url);
+	const char *r = "";
+
+	while (len > 1 && url[len - 1] == '/')
 		len--;
-	for (size_t i = 0; i < n_exts; i++)
-		if (strlen(exts[i].path) == len &&
-		    strncmp(exts[i].path, path, len) == 0)
+	for (size_t i = 0; i < n_exts; i++) {
+		const char *p = exts[i].path;
+		int ok;
+		if (p == NULL)
+			continue;
+		if (p[0] == '/')
+			ok = ext_path_is(p, url, len, &r);
+		else
+			ok = under && len >= pre &&
+			     ext_path_is(p, url + pre, len - pre, &r);
+		if (ok) {
+			if (rest != NULL)
+				*rest = r;
 			return &exts[i];
+		}
+	}
+	if (rest != NULL)
+		*rest = "";
 	return NULL;
+}
+
+int routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url)
+{
+	return strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0 ||
+	       routes_ext_find(exts, n_exts, url, NULL) != NULL;
 }
 
 int routes_permit(const struct taxii_ext *exts, size_t n_exts,
@@ -763,9 +811,9 @@ int routes_permit(const struct taxii_ext *exts, size_t n_exts,
 			    " revocation of it", u->peer);
 		return -1;
 	}
-	if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) != 0)
+	x = routes_ext_find(exts, n_exts, url, NULL);
+	if (x == NULL && strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) != 0)
 		return 0; /* TAXII: a partner's POST goes to its signed ingest */
-	x = ext_find(exts, n_exts, url);
 	if (x != NULL && method_listed(x->partner_methods, method))
 		return 0;
 	/* Anything else under /trilex/ is the node's own service to its
@@ -783,11 +831,59 @@ const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key)
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+const char *taxii_ext_header(const struct taxii_ext_request *rq,
+			     const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *taxii_ext_cookie(const struct taxii_ext_request *rq,
+			     const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+tx_err taxii_ext_reply_header(struct taxii_ext_reply *rp, const char *name,
+			      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rp->n_headers >= TAXII_EXT_HEADERS_MAX)
+		return TX_ERR_TOOBIG;
+	rp->headers[rp->n_headers].name = name;
+	va_start(ap, fmt);
+	vsnprintf(rp->headers[rp->n_headers].value, TAXII_EXT_HEADER_MAX, fmt, ap);
+	va_end(ap);
+	rp->n_headers++;
+	return TX_OK;
+}
+
+/* The client's address as text ("" when unknown). */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  out, (socklen_t)n);
+}
+
 void routes_ext(struct request *rq, struct reply *rp)
 {
-	const struct taxii_ext *x = ext_find(rq->exts, rq->n_exts, rq->url);
+	const char *rest = "";
+	const struct taxii_ext *x = routes_ext_find(rq->exts, rq->n_exts,
+						    rq->url, &rest);
 	struct taxii_ext_request xr = { 0 };
 	struct taxii_ext_reply xp = { 0 };
+	char addr[INET6_ADDRSTRLEN] = "";
 
 	/* The server checked this before reading the body; checked again
 	 * here so that no way into an extension skips it. */
@@ -795,16 +891,30 @@ void routes_ext(struct request *rq, struct reply *rp)
 			  rp) != 0)
 		return;
 	if (x != NULL) {
+		client_addr(rq->conn, addr, sizeof(addr));
 		xr.method = rq->method;
 		xr.path = x->path;
+		xr.rest = rest;
 		xr.body = rq->body;
 		xr.body_len = rq->body_len;
 		xr.user = &rq->user;
 		xr.st = rq->st;
 		xr.cfg = rq->cfg;
 		xr.dir = rq->dir;
+		xr.client_addr = addr;
 		xr.conn = rq->conn;
 		x->fn(x->ctx, &xr, &xp);
+		for (int i = 0; i < xp.n_headers; i++)
+			reply_header(rp, xp.headers[i].name, xp.headers[i].value);
+		if (xp.content_type != NULL && xp.text != NULL) {
+			json_decref(xp.json);
+			free(rp->body);
+			rp->body = xp.text;
+			rp->len = xp.text_len;
+			rp->status = xp.status ? xp.status : 200;
+			rp->content_type = xp.content_type;
+			return;
+		}
 		if (xp.status < 400 && xp.json == NULL && xp.text != NULL) {
 			free(rp->body);
 			rp->body = xp.text;

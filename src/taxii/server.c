@@ -126,8 +126,8 @@ static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 
 void reply_header(struct reply *rp, const char *name, const char *value)
 {
-	if (rp->n_headers >= REPLY_MAX_HEADERS)
-		return;
+	if (rp->n_headers >= REPLY_MAX_HEADERS || strpbrk(value, "\r\n"))
+		return; /* never a second header smuggled in a value */
 	rp->headers[rp->n_headers].name = name;
 	snprintf(rp->headers[rp->n_headers].value,
 		 sizeof(rp->headers[0].value), "%s", value);
@@ -560,6 +560,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	int i;
 
 	if (rp->body == NULL) {
 		rp->body = strdup("{}");
@@ -574,11 +575,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *rp)
 	}
 	rp->body = NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				rp->content_type ? rp->content_type :
 				rp->plain_json ? "application/json" :
 						 TAXII_MEDIA_TYPE);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	for (i = 0; i < rp->n_headers; i++)
+		if (strcasecmp(rp->headers[i].name, "Cache-Control") == 0)
+			break;
+	if (i == rp->n_headers)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	for (int i = 0; i < rp->n_headers; i++)
+	for (i = 0; i < rp->n_headers; i++)
 		MHD_add_response_header(r, rp->headers[i].name, rp->headers[i].value);
 	ret = MHD_queue_response(conn, rp->status, r);
 	MHD_destroy_response(r);
@@ -702,9 +708,14 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	struct request rq = { 0 };
 	tx_store *st;
 	int64_t n = -1;
-	int ext = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
+	const struct taxii_ext *x = routes_ext_find(srv->exts, srv->n_exts, url,
+						    NULL);
+	int ext = routes_is_ext(srv->exts, srv->n_exts, url);
+	int any_media = x != NULL && (x->flags & TAXII_EXT_ANY_MEDIA);
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_ACCEPT);
+	const char *authz = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 	rp->plain_json = ext;
 	if (routes_check(conn, url, rp) != 0)
@@ -712,7 +723,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	if (strcmp(url, STREAM_PATH) == 0 && accept &&
 	    strstr(accept, "text/event-stream") != NULL)
 		accept = NULL; /* an event stream is what it asks for */
-	if (!media_accept_ok(accept, ext)) {
+	if (!any_media && !media_accept_ok(accept, ext)) {
 		reply_error(rp, 406, "Not Acceptable",
 			    "this server answers only with " TAXII_MEDIA_TYPE);
 		return -1;
@@ -731,6 +742,11 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			    " pinned by this node (trilex peer add)");
 		return -1;
 	default:
+		if (x != NULL && (x->flags & TAXII_EXT_AUTH_OPTIONAL) &&
+		    authz == NULL) {
+			memset(&cs->user, 0, sizeof(cs->user));
+			break; /* no credentials: the extension decides */
+		}
 		if (auth_refused(srv, conn, st, &cs->user, rp))
 			return -1;
 	}
@@ -746,7 +762,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			    (long long)n, (long long)srv->cfg.max_content_length);
 		return -1;
 	}
-	if (strcmp(method, "POST") == 0 &&
+	if (strcmp(method, "POST") == 0 && !any_media &&
 	    !media_content_type_ok(MHD_lookup_connection_value(
 					   conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -880,7 +896,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			reply_error(&rp, 405, "Method Not Allowed", "use GET");
 			reply_header(&rp, "Allow", "GET");
 		}
-	} else if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
+	} else if (routes_is_ext(srv->exts, srv->n_exts, url)) {
 		rp.plain_json = 1;
 		routes_ext(&rq, &rp);
 	} else {
@@ -931,7 +947,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 				return MHD_NO;
 			cs->answered = 1;
 			*con_cls = cs;
-			rp.plain_json = strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0;
+			rp.plain_json = routes_is_ext(srv->exts, srv->n_exts, url);
 			reply_error(&rp, 503, "Service Unavailable", "this node's"
 				    " connections for clients are all taken; retry"
 				    " later");

@@ -25,47 +25,98 @@
 typedef struct tx_server tx_server;
 
 /*
- * Extra endpoints under /trilex/v1/, for services above taxii/ (policy
- * assessment, ...). They get the same TLS, authentication, body cap and
- * error rules as TAXII; they speak application/json.
+ * Extra endpoints beside TAXII, for services above taxii/ (policy
+ * assessment, the console, feeds, metrics, ...): one struct taxii_ext row
+ * each. They get the same TLS, authentication, body cap, connection limits
+ * and error rules as TAXII; by default they speak application/json.
  */
 struct taxii_ext_request {
 	const char *method;
-	const char *path;             /* after "/trilex/v1/", e.g. "assess" */
+	const char *path;             /* the row's path, e.g. "assess" */
+	const char *rest;             /* of a prefix row ("x/"): the URL's path
+	                                 after "x/" ("" for "x" itself); else "" */
 	const char *body;             /* NUL-terminated; NULL when none */
 	size_t body_len;
-	const struct store_user *user;
+	const struct store_user *user; /* id 0: none (TAXII_EXT_AUTH_OPTIONAL) */
 	tx_store *st;                 /* the worker thread's store */
 	const struct tx_config *cfg;
 	const char *dir;              /* the node's folder */
-	void *conn;                   /* for taxii_ext_arg */
+	const char *client_addr;      /* the client's address as text */
+	void *conn;                   /* for taxii_ext_arg and _header */
 };
 
-/* What an extension answers: json (ownership passes to the server) with
- * status, or status >= 400 with a message for a TAXII-style error body. */
+#define TAXII_EXT_HEADERS_MAX 8
+#define TAXII_EXT_HEADER_MAX 512
+
+/*
+ * What an extension answers: json (ownership passes to the server) with
+ * status, or status >= 400 with a message for a TAXII-style error body.
+ * With content_type set, text is the body as it is (HTML, CSV, ...), with
+ * any status. headers are added to the reply (taxii_ext_reply_header); a
+ * Cache-Control among them replaces the server's "no-store".
+ */
 struct taxii_ext_reply {
 	unsigned status;
 	json_t *json;
 	char *text;           /* or the JSON body as text (taken, freed) */
 	size_t text_len;
+	const char *content_type;     /* static; NULL: JSON */
+	struct {
+		const char *name;     /* static */
+		char value[TAXII_EXT_HEADER_MAX];
+	} headers[TAXII_EXT_HEADERS_MAX];
+	int n_headers;
 	char message[TX_ERROR_MSG_MAX];
 };
 
 typedef void (*taxii_ext_fn)(void *ctx, const struct taxii_ext_request *rq,
 			     struct taxii_ext_reply *rp);
 
+/* Flags of an extension row. */
+enum {
+	/*
+	 * Credentials optional: a request that brings some (Authorization,
+	 * a client certificate) is checked as always and refused when they
+	 * are wrong; one without reaches fn with user->id 0, and fn decides
+	 * (by a session cookie, by the client's address, or not at all).
+	 */
+	TAXII_EXT_AUTH_OPTIONAL = 1 << 0,
+	/* Any Accept and Content-Type: fn answers HTML, CSV or text and
+	 * takes form posts. */
+	TAXII_EXT_ANY_MEDIA = 1 << 1,
+};
+
 struct taxii_ext {
-	const char *path;             /* exact path after /trilex/v1/ */
+	/*
+	 * The path after /trilex/v1/ ("assess"), or, starting with '/', a
+	 * path of its own ("/metrics"). Ending in '/', a prefix: the row
+	 * serves that path and everything below it ("misp-feed/" serves
+	 * /trilex/v1/misp-feed and /trilex/v1/misp-feed/x/y.json).
+	 */
+	const char *path;
 	taxii_ext_fn fn;
 	void *ctx;
 	/* The methods partner nodes' accounts may call, comma-separated
 	 * (e.g. "GET"); NULL: none, the endpoint is for this node's users
 	 * only. Partners never reach fn with any other method (403). */
 	const char *partner_methods;
+	unsigned flags;               /* TAXII_EXT_* */
 };
 
 /* A query parameter of an extension request, or NULL. */
 const char *taxii_ext_arg(const struct taxii_ext_request *rq, const char *key);
+/* A request header, or NULL. */
+const char *taxii_ext_header(const struct taxii_ext_request *rq,
+			     const char *name);
+/* A cookie of the request, or NULL. */
+const char *taxii_ext_cookie(const struct taxii_ext_request *rq,
+			     const char *name);
+/* Add a header to an extension's reply (name static; the value formatted
+ * and truncated to TAXII_EXT_HEADER_MAX); past TAXII_EXT_HEADERS_MAX,
+ * TX_ERR_TOOBIG and nothing added. */
+tx_err taxii_ext_reply_header(struct taxii_ext_reply *rp, const char *name,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * What a service above TAXII does for the server: objects a partner's
