@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "console/console.h"
 #include "crypto/crypto.h"
 #include "federation/federation.h"
 #include "supply/supply.h"
@@ -210,6 +211,9 @@ static const struct taxii_ext serve_exts[] = {
 	/* assess can store a note the node then signs: users only */
 	{ "assess", policy_http_assess, NULL, NULL, 0 },
 	{ "extension-definition", fed_http_extension, NULL, "GET", 0 },
+	/* the console checks its own session cookie (console/session.c) */
+	{ "/console/", console_http, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
+	{ "search", console_http_search, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

@@ -96,6 +96,10 @@ static const struct setting settings[] = {
 	    " more are refused with 503"),
 	INT(landlock, 0, 1, 1, "serve: limit the process's file access to the"
 	    " node's folder and system files with Landlock (0: off)"),
+	INT(console_session_s, 60, 30LL * 86400, 12LL * 3600, "seconds a console"
+	    " session lasts after sign-in"),
+	INT(console_idle_s, 60, 30LL * 86400, 3600, "seconds a console session"
+	    " lasts without a request"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

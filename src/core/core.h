@@ -313,6 +313,10 @@ struct tx_config {
 	int64_t auth_forget_s;
 	int64_t auth_verify_max;
 	int64_t landlock;                /* serve: limit file access (1) or not */
+	/* The console (console/): a session ends this long after sign-in,
+	 * or after console_idle_s without a request. */
+	int64_t console_session_s;
+	int64_t console_idle_s;
 };
 
 /* Fill cfg with the defaults of every setting. */

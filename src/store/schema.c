@@ -123,7 +123,9 @@ static const char *const migrations[] = {
 	"  last_visit INTEGER NOT NULL DEFAULT 0,"
 	"  this_visit INTEGER NOT NULL DEFAULT 0);"
 	"CREATE VIRTUAL TABLE search_text USING fts5(name, description, vals,"
-	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"  refs, tokenize = 'unicode61 remove_diacritics 2');"
+	/* the console's lists of the newest objects of one type */
+	"CREATE INDEX objects_type_added ON objects(type, date_added);"
 	"CREATE TABLE search_ip ("
 	"  lo INTEGER NOT NULL,"
 	"  hi INTEGER NOT NULL,"

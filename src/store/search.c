@@ -5,7 +5,10 @@
  * (rowid = objects.rowid) with three columns: its name (and aliases), its
  * description (and a note's content), and the values it names: the
  * literals of an indicator's pattern, an SCO's value and hashes, the
- * external ids of its references (ATT&CK T0801, CVE ids). IPv4 values
+ * external ids of its references (ATT&CK T0801, CVE ids); and a fourth,
+ * refs, with the ids it points to (source_ref, target_ref, object_refs,
+ * sighting_of_ref, ...): what refers to an object is found the same way
+ * (store_search_refs), without a table of pairs. IPv4 values
  * and networks also go to search_ip as [lo, hi] so that a CIDR finds the
  * addresses inside it. Rows are written in the same transaction as their
  * object (put_one calls search_index_object) and removed with it (the
@@ -145,7 +148,10 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err)
 {
-	struct tx_buf name, desc, vals;
+	static const char *const ref_keys[] = { "source_ref", "target_ref",
+		"sighting_of_ref", "object_refs", "where_sighted_refs",
+		"observed_data_refs", "sample_refs" };
+	struct tx_buf name, desc, vals, refs;
 	sqlite3_stmt *s = NULL;
 	const char *key;
 	json_t *v;
@@ -155,6 +161,13 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 	tx_buf_init(&name, SEARCH_FIELD_MAX);
 	tx_buf_init(&desc, SEARCH_FIELD_MAX);
 	tx_buf_init(&vals, SEARCH_FIELD_MAX);
+	tx_buf_init(&refs, SEARCH_FIELD_MAX);
+	for (size_t k = 0; k < sizeof(ref_keys) / sizeof(ref_keys[0]); k++) {
+		json_t *r = json_object_get(obj, ref_keys[k]);
+		add_json_str(&refs, r);
+		json_array_foreach(r, i, v)
+			add_json_str(&refs, v);
+	}
 	add_json_str(&name, json_object_get(obj, "name"));
 	json_array_foreach(json_object_get(obj, "aliases"), i, v)
 		add_json_str(&name, v);
@@ -170,17 +183,19 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 		add_json_str(&vals, v);
 	json_array_foreach(json_object_get(obj, "external_references"), i, v)
 		add_json_str(&vals, json_object_get(v, "external_id"));
-	if (name.len == 0 && desc.len == 0 && vals.len == 0) {
+	if (name.len == 0 && desc.len == 0 && vals.len == 0 && refs.len == 0) {
 		rc = TX_OK;
 		goto out;
 	}
 	if ((rc = db_prepare(st, "INSERT INTO search_text(rowid, name,"
-			     " description, vals) VALUES (?, ?, ?, ?)", &s, err)))
+			     " description, vals, refs) VALUES (?, ?, ?, ?, ?)",
+			     &s, err)))
 		goto out;
 	sqlite3_bind_int64(s, 1, rowid);
 	sqlite3_bind_text(s, 2, name.data ? name.data : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, desc.data ? desc.data : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, vals.data ? vals.data : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, refs.data ? refs.data : "", -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "search index");
 		goto out;
@@ -192,6 +207,7 @@ out:
 	tx_buf_free(&name);
 	tx_buf_free(&desc);
 	tx_buf_free(&vals);
+	tx_buf_free(&refs);
 	return rc;
 }
 
@@ -273,9 +289,15 @@ tx_err search_backfill(tx_store *st, struct tx_error *err)
  * that order and nothing else), all of them required. Nothing the user
  * types is FTS5 syntax.
  */
-static tx_err fts_query(const char *text, struct tx_buf *q, struct tx_error *err)
+static tx_err fts_query(const char *text, int refs, struct tx_buf *q,
+			struct tx_error *err)
 {
 	size_t terms = 0;
+
+	/* The user's words are looked for in names, descriptions and
+	 * values; an id in what objects refer to. */
+	if (tx_buf_puts(q, refs ? "{refs} : (" : "{name description vals} : ("))
+		goto toobig;
 
 	for (const char *p = text; *p;) {
 		size_t n;
@@ -302,6 +324,8 @@ static tx_err fts_query(const char *text, struct tx_buf *q, struct tx_error *err
 	}
 	if (terms == 0)
 		return tx_error_set(err, TX_ERR_INVALID, "nothing to search for");
+	if (tx_buf_puts(q, ")"))
+		goto toobig;
 	return TX_OK;
 toobig:
 	return tx_error_set(err, TX_ERR_TOOBIG, "the query is too long");
@@ -325,10 +349,8 @@ static int ip_query(const char *text, uint32_t *lo, uint32_t *hi)
 
 #define SEARCH_COLS "o.rowid, o.date_added, o.id, o.version, o.spec_version," \
 	" o.json, o.origin, o.via, o.coll, o.type"
-/* What a user may read: admins everything, others their read grants
- * (the rule of store_collection_get). ?1: admin, ?2: user id. */
-#define SEARCH_READABLE " AND (?1 OR o.coll IN (SELECT coll FROM grants" \
-	" WHERE user_id = ?2 AND can_read = 1))"
+/* Only in the collections the caller lists (?1: a JSON array of pks). */
+#define SEARCH_READABLE " AND o.coll IN (SELECT value FROM json_each(?1))"
 
 static const char *const sql_text =
 	"SELECT " SEARCH_COLS " FROM search_text f JOIN objects o"
@@ -354,24 +376,33 @@ static const char *const sql_types_ip =
 	" ORDER BY type";
 
 /* Prepare the statement of q (text or IP form) and bind what is shared. */
-static tx_err search_prepare(tx_store *st, const struct store_user *u,
-			     const char *text, int counts, struct tx_buf *fq,
+static tx_err search_prepare(tx_store *st, const int64_t *colls,
+			     size_t n_colls, const char *text, int counts,
+			     struct tx_buf *fq, struct tx_buf *cl,
 			     sqlite3_stmt **s, struct tx_error *err)
 {
 	uint32_t lo, hi;
-	int ip = ip_query(text, &lo, &hi);
+	int refs = text[0] == '\x01';
+	int ip = !refs && ip_query(text, &lo, &hi);
 	tx_err rc;
 
 	if (strlen(text) > STORE_SEARCH_TEXT_MAX)
 		return tx_error_set(err, TX_ERR_TOOBIG, "the query is longer than"
 				    " %d bytes", STORE_SEARCH_TEXT_MAX);
-	if (!ip && (rc = fts_query(text, fq, err)))
+	if (!ip && (rc = fts_query(text + refs, refs, fq, err)))
 		return rc;
+	if ((rc = tx_buf_puts(cl, "[")))
+		return tx_error_set(err, rc, "out of memory");
+	for (size_t i = 0; i < n_colls; i++)
+		if ((rc = tx_buf_printf(cl, "%s%lld", i ? "," : "",
+					(long long)colls[i])))
+			return tx_error_set(err, rc, "out of memory");
+	if ((rc = tx_buf_puts(cl, "]")))
+		return tx_error_set(err, rc, "out of memory");
 	if ((rc = db_prepare(st, ip ? (counts ? sql_types_ip : sql_ip) :
 			     (counts ? sql_types_text : sql_text), s, err)))
 		return rc;
-	sqlite3_bind_int(*s, 1, u->admin ? 1 : 0);
-	sqlite3_bind_int64(*s, 2, u->id);
+	sqlite3_bind_text(*s, 1, cl->data, -1, SQLITE_STATIC);
 	if (ip) {
 		sqlite3_bind_int64(*s, 3, lo);
 		sqlite3_bind_int64(*s, 7, hi);
@@ -381,11 +412,11 @@ static tx_err search_prepare(tx_store *st, const struct store_user *u,
 	return TX_OK;
 }
 
-tx_err store_search(tx_store *st, const struct store_user *u,
-		    const struct store_search *q, store_row_fn fn, void *ctx,
-		    struct store_search_page *page, struct tx_error *err)
+tx_err store_search(tx_store *st, const struct store_search *q,
+		    store_row_fn fn, void *ctx, struct store_search_page *page,
+		    struct tx_error *err)
 {
-	struct tx_buf fq;
+	struct tx_buf fq, cl;
 	sqlite3_stmt *s = NULL;
 	int64_t limit = q->limit < 1 ? 1 : q->limit;
 	tx_err rc;
@@ -393,7 +424,9 @@ tx_err store_search(tx_store *st, const struct store_user *u,
 
 	memset(page, 0, sizeof(*page));
 	tx_buf_init(&fq, 4 * STORE_SEARCH_TEXT_MAX);
-	if ((rc = search_prepare(st, u, q->text, 0, &fq, &s, err)))
+	tx_buf_init(&cl, 0);
+	if ((rc = search_prepare(st, q->colls, q->n_colls, q->text, 0, &fq, &cl,
+				 &s, err)))
 		goto out;
 	if (q->type)
 		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
@@ -434,22 +467,24 @@ tx_err store_search(tx_store *st, const struct store_user *u,
 out:
 	db_done(st, s);
 	tx_buf_free(&fq);
+	tx_buf_free(&cl);
 	return rc;
 }
 
-tx_err store_search_types(tx_store *st, const struct store_user *u,
-			  const char *text, int64_t scan_max,
-			  struct store_search_type *types, size_t max,
-			  size_t *n, struct tx_error *err)
+tx_err store_search_types(tx_store *st, const struct store_search *q,
+			  int64_t scan_max, struct store_search_type *types,
+			  size_t max, size_t *n, struct tx_error *err)
 {
-	struct tx_buf fq;
+	struct tx_buf fq, cl;
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
 	*n = 0;
 	tx_buf_init(&fq, 4 * STORE_SEARCH_TEXT_MAX);
-	if ((rc = search_prepare(st, u, text, 1, &fq, &s, err)))
+	tx_buf_init(&cl, 0);
+	if ((rc = search_prepare(st, q->colls, q->n_colls, q->text, 1, &fq, &cl,
+				 &s, err)))
 		goto out;
 	sqlite3_bind_int64(s, 6, scan_max);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -464,5 +499,43 @@ tx_err store_search_types(tx_store *st, const struct store_user *u,
 out:
 	db_done(st, s);
 	tx_buf_free(&fq);
+	tx_buf_free(&cl);
 	return rc;
+}
+
+tx_err store_search_refs(tx_store *st, const struct store_search *q,
+			 store_row_fn fn, void *ctx,
+			 struct store_search_page *page, struct tx_error *err)
+{
+	struct store_search rq = *q;
+	char text[STORE_SEARCH_TEXT_MAX];
+	int n;
+
+	/* One id; \x01 first tells search_prepare to look in refs. */
+	n = snprintf(text, sizeof(text), "\x01%s", q->text);
+	if (n < 0 || (size_t)n >= sizeof(text) || strchr(q->text, ' '))
+		return tx_error_set(err, TX_ERR_INVALID, "not an id: %.80s",
+				    q->text);
+	rq.text = text;
+	return store_search(st, &rq, fn, ctx, page, err);
+}
+
+int store_object_values(const json_t *obj, char *out, size_t size)
+{
+	struct tx_buf vals;
+	const char *key;
+	json_t *v;
+
+	if (size == 0)
+		return 0;
+	tx_buf_init(&vals, size);
+	if (json_is_string(json_object_get(obj, "pattern")))
+		add_pattern_literals(&vals, json_string_value(
+					     json_object_get(obj, "pattern")));
+	add_json_str(&vals, json_object_get(obj, "value"));
+	json_object_foreach(json_object_get(obj, "hashes"), key, v)
+		add_json_str(&vals, v);
+	snprintf(out, size, "%s", vals.data ? vals.data : "");
+	tx_buf_free(&vals);
+	return 1;
 }

@@ -415,10 +415,13 @@ tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
  * evil.example or T0801 as a whole, in the values an object names, its
  * name or its description); a text that is one IPv4 address or network
  * (10.0.0.0/8) finds the objects naming an address or network starting
- * inside it. Only last versions, only in collections u may read.
+ * inside it. Only last versions, only in the collections listed (the
+ * caller's readable ones: the store does not decide who reads what).
  */
 struct store_search {
 	const char *text;
+	const int64_t *colls;      /* collection pks searched */
+	size_t n_colls;
 	const char *type;          /* only objects of this type; NULL: any */
 	int64_t limit;             /* results per page, >= 1 */
 	int64_t before;            /* a page's next: results after it; 0 */
@@ -433,20 +436,65 @@ struct store_search_page {
 /* Hand the results of one page to fn, newest first (row.json is the
  * object). TX_ERR_INVALID for an empty query or one of too many words,
  * TX_ERR_TOOBIG for one too long. */
-tx_err store_search(tx_store *st, const struct store_user *u,
-		    const struct store_search *q, store_row_fn fn, void *ctx,
-		    struct store_search_page *page, struct tx_error *err);
+tx_err store_search(tx_store *st, const struct store_search *q,
+		    store_row_fn fn, void *ctx, struct store_search_page *page,
+		    struct tx_error *err);
+
+/* store_search, but for the objects whose references (source_ref,
+ * target_ref, object_refs, sighting_of_ref, where_sighted_refs,
+ * observed_data_refs, sample_refs) include the id q->text. */
+tx_err store_search_refs(tx_store *st, const struct store_search *q,
+			 store_row_fn fn, void *ctx,
+			 struct store_search_page *page, struct tx_error *err);
+
+/* The values obj names as the index holds them (its pattern's literals,
+ * its value, its hashes), one a line, into out (truncated to size);
+ * 0 when size is 0. */
+int store_object_values(const json_t *obj, char *out, size_t size);
 
 struct store_search_type {
 	char type[64];
 	int64_t count;
 };
 /* How many results of each type (at most max types) among the first
- * scan_max results of text: counts stop there (a caller shows "N+"). */
-tx_err store_search_types(tx_store *st, const struct store_user *u,
-			  const char *text, int64_t scan_max,
-			  struct store_search_type *types, size_t max,
-			  size_t *n, struct tx_error *err);
+ * scan_max results of q (its type, limit and before unused): counts stop
+ * there (a caller shows "N or more"). */
+tx_err store_search_types(tx_store *st, const struct store_search *q,
+			  int64_t scan_max, struct store_search_type *types,
+			  size_t max, size_t *n, struct tx_error *err);
+
+/* ---- lists for the console (store/recent.c) ---- */
+
+/* The newest last versions in the collections listed. */
+struct store_recent {
+	const int64_t *colls;      /* collection pks */
+	size_t n_colls;
+	const char *type;          /* only this type; NULL: any */
+	const char *contains;      /* only objects whose text has this; NULL */
+	const char *via;           /* only what this partner sent; NULL: any */
+	int64_t limit;
+};
+/* Hand q's objects to fn, newest first; *n (may be NULL) counts them. */
+tx_err store_recent(tx_store *st, const struct store_recent *q,
+		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err);
+/* For each (collection, partner) among the collections listed, how many
+ * object versions were added after since (via "" for this node's own),
+ * counting at most cap versions in all. */
+tx_err store_count_recent(tx_store *st, const int64_t *colls, size_t n_colls,
+			  int64_t since, int64_t cap,
+			  void (*fn)(void *ctx, int64_t coll, const char *via,
+				     int64_t n),
+			  void *ctx, struct tx_error *err);
+/* The versions of object id in the collections listed (all of them, or
+ * only last ones), newest first, at most 1000. */
+tx_err store_object_versions(tx_store *st, const int64_t *colls,
+			     size_t n_colls, const char *id, int all,
+			     store_row_fn fn, void *ctx, size_t *n,
+			     struct tx_error *err);
+/* How many of this node's own objects come after c (a partner's
+ * delivery cursor: its backlog), counting at most cap. */
+tx_err store_count_after(tx_store *st, const struct store_cursor *c,
+			 int64_t cap, int64_t *n, struct tx_error *err);
 
 /* ---- next tokens ---- */
 
