@@ -86,6 +86,7 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status;
 extern const struct cmd cmd_alert, cmd_alerts;
+extern const struct cmd cmd_search;
 extern const struct cmd cmd_backup, cmd_restore;
 extern const struct cmd cmd_poc_add, cmd_poc_list, cmd_poc_remove;
 extern const struct cmd cmd_pattern_check, cmd_pattern_match, cmd_match;

@@ -309,6 +309,8 @@ static int serve_run(const struct cli_args *a)
 	hooks.peer_ingest = fed_receive;
 	hooks.stored = fed_deliver_kick;
 	hooks.ctx = fed;
+	hooks.session_user = console_session_user;
+	hooks.session_ctx = &cfg;
 	if (taxii_server_start(dir, &cfg, exts, N_SERVE_EXTS + 1, &hooks, &srv,
 			       &err) != TX_OK ||
 	    fed_deliver_start(fed, &err) != TX_OK) {

@@ -46,4 +46,20 @@ tx_err console_html_escape(struct tx_buf *b, const char *s, size_t len);
 int console_may_read(tx_store *st, const struct store_user *u,
 		     int64_t collection_pk);
 
+/*
+ * taxii_hooks.session_user: the user of a console session cookie, for the
+ * alert stream (ctx: the node's struct tx_config). 0 when the session is
+ * valid, else -1.
+ */
+int console_session_user(void *ctx, tx_store *st, const char *cookie,
+			 struct store_user *u);
+
+/*
+ * The pks of the collections u may read (*pks caller-freed), from the
+ * same check as console_may_read: for callers that search or list on a
+ * user's behalf (`trilex search`).
+ */
+tx_err console_readable_pks(tx_store *st, const struct store_user *u,
+			    int64_t **pks, size_t *n);
+
 #endif

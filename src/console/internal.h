@@ -110,7 +110,7 @@ const char *console_lang_code(int lang);
 #define CONSOLE_PAGE_MAX (4 * 1024 * 1024)
 /* Cookie of a session, and of a sign-in form not yet sent. The __Host-
  * prefix makes browsers keep them only from this origin over HTTPS. */
-#define CONSOLE_COOKIE "__Host-trilex"
+#define CONSOLE_COOKIE TAXII_SESSION_COOKIE
 #define CONSOLE_PRE_COOKIE "__Host-trilex-pre"
 
 /* One page being answered. */

@@ -73,6 +73,23 @@ int console_may_read(tx_store *st, const struct store_user *u,
 	return ok;
 }
 
+tx_err console_readable_pks(tx_store *st, const struct store_user *u,
+			    int64_t **pks, size_t *n)
+{
+	struct readable r;
+	tx_err rc;
+
+	*pks = NULL;
+	*n = 0;
+	if ((rc = readable_load(st, u, &r)) != TX_OK)
+		return rc;
+	*pks = r.pks;
+	*n = r.n;
+	r.pks = NULL;
+	readable_free(&r);
+	return TX_OK;
+}
+
 /* ---- the frame ---- */
 
 static const char *const csp = "default-src 'none'; script-src 'self';"

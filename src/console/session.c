@@ -221,6 +221,23 @@ static void set_cookie(struct page *p, const char *name, const char *value,
 			       value, (long long)max_age);
 }
 
+int console_session_user(void *ctx, tx_store *st, const char *cookie,
+			 struct store_user *u)
+{
+	const struct tx_config *cfg = ctx;
+	char hash[CRYPTO_TOKEN_HASH_BUF];
+	struct store_session s;
+
+	if (cookie == NULL || strlen(cookie) >= CRYPTO_TOKEN_BUF || cfg == NULL)
+		return -1;
+	crypto_token_hash(cookie, strlen(cookie), hash);
+	if (store_session_get(st, hash, tx_time_now_us(),
+			      cfg->console_idle_s * 1000000, &s) != TX_OK)
+		return -1;
+	*u = s.user;
+	return 0;
+}
+
 int session_load(struct page *p)
 {
 	const char *c = taxii_ext_cookie(p->rq, CONSOLE_COOKIE);
