@@ -146,11 +146,12 @@ void html_time(struct page *p, int64_t us)
 }
 
 static const char *const tlp_class[] = { "clear", "green", "amber",
-					 "amber-strict", "red" };
+					 "amber-strict", "red", "unmarked" };
 
 void html_tlp(struct page *p, int tlp)
 {
-	const char *cls = tlp >= 0 && tlp < 5 ? tlp_class[tlp] : "clear";
+	const char *cls = tlp >= 0 && tlp <= FED_TLP_UNMARKED ? tlp_class[tlp] :
+			  "red";
 
 	html_put(p, "<span class=\"tlp tlp-%s\">TLP:%s</span>", cls,
 		 fed_tlp_name((enum fed_tlp)tlp));
