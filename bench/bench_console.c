@@ -11,8 +11,9 @@
  *                                 ATT&CK id, a word), an object page and
  *                                 the alert list REPS times each over one
  *                                 keep-alive connection; print p50 and p99
- *                                 of the server's time (first byte after
- *                                 the request was sent), in ms
+ *                                 of each answer's time from the request
+ *                                 sent to the last byte read (server time
+ *                                 plus loopback transfer), in ms
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -140,7 +141,7 @@ static double get(CURL *c, const char *base, const char *path, const char *post,
 		return -1;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME, &pre);
-	curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME, &first);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &first);
 	if (s.p) {
 		const char *f = strstr(s.p, "name=\"csrf\" value=\"");
 		if (f)

@@ -645,96 +645,60 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 
 /* ---- home ---- */
 
-#define HOME_COUNT_CAP 100000
+/* Collections the home page shows. */
+#define HOME_COLLECTIONS_MAX 20
+/* Counts of the home page stop here (shown as "10000 or more"). */
+#define HOME_COUNT_CAP 10000
 
-struct tally {
-	int64_t coll;
-	char via[TX_PARTY_MAX];
-	int64_t since_visit, day;
-};
-
-struct tallies {
-	struct tally t[256];
-	size_t n;
-	int pass;                     /* 0: since the visit, 1: 24 h */
-	int64_t total[2];
-};
-
-static void tally_add(void *ctx, int64_t coll, const char *via, int64_t n)
-{
-	struct tallies *ts = ctx;
-	size_t i;
-
-	ts->total[ts->pass] += n;
-	for (i = 0; i < ts->n; i++)
-		if (ts->t[i].coll == coll && strcmp(ts->t[i].via, via) == 0)
-			break;
-	if (i == ts->n) {
-		if (ts->n == sizeof(ts->t) / sizeof(ts->t[0]))
-			return;
-		memset(&ts->t[i], 0, sizeof(ts->t[i]));
-		ts->t[i].coll = coll;
-		snprintf(ts->t[i].via, sizeof(ts->t[i].via), "%s", via);
-		ts->n++;
-	}
-	if (ts->pass == 0)
-		ts->t[i].since_visit += n;
-	else
-		ts->t[i].day += n;
-}
-
-static void html_count(struct page *p, int64_t n, int64_t total)
+static void html_count(struct page *p, int64_t n)
 {
 	html_put(p, "%l", n);
-	if (total >= HOME_COUNT_CAP)
+	if (n >= HOME_COUNT_CAP)
 		html_put(p, " %L", L_COUNT_CAPPED);
 }
 
 static void page_home(struct page *p, const char *arg, const struct readable *r)
 {
-	struct tallies *ts = calloc(1, sizeof(*ts));
 	struct store_peer *peers = NULL;
 	size_t n_peers = 0;
 	struct tx_error err = { 0 };
 	int64_t day = p->now - 86400LL * 1000000;
 
-	if (ts == NULL) {
-		page_message(p, 500, L_FAILED);
-		return;
-	}
 	page_begin(p, L_HOME, NULL);
 	html_put(p, "<section aria-labelledby=\"h-in\"><h2 id=\"h-in\">%L</h2>",
 		 L_WHAT_CAME_IN);
-	ts->pass = 0;
-	store_count_recent(p->rq->st, r->pks, r->n, p->s.last_visit,
-			   HOME_COUNT_CAP, tally_add, ts, &err);
-	ts->pass = 1;
-	store_count_recent(p->rq->st, r->pks, r->n, day, HOME_COUNT_CAP,
-			   tally_add, ts, &err);
 	html_put(p, "<div class=\"scroll\"><table id=\"came-in\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L (", L_COLLECTION, L_PARTNER, L_SINCE_LAST);
 	html_time(p, p->s.last_visit);
 	html_put(p, ")</th><th scope=\"col\">%L</th></tr></thead><tbody>",
 		 L_LAST_24H);
-	for (size_t i = 0; i < ts->n; i++) {
-		const struct store_collection *c = readable_find(r, ts->t[i].coll);
-		html_put(p, "<tr><td>%s</td><td>", c ? c->title : "?");
-		if (ts->t[i].via[0])
-			html_put(p, "%s", ts->t[i].via);
+	/* Per collection; a partner's objects come to its inbox collection,
+	 * so the inbox's counts are the partner's. */
+	for (size_t i = 0; i < r->n && i < HOME_COLLECTIONS_MAX; i++) {
+		const char *party = store_inbox_party(&r->c[i]);
+		int64_t since = 0, in_day = 0;
+		if (store_count_added(p->rq->st, r->pks[i], p->s.last_visit,
+				      HOME_COUNT_CAP, &since, &err) != TX_OK ||
+		    store_count_added(p->rq->st, r->pks[i], day, HOME_COUNT_CAP,
+				      &in_day, &err) != TX_OK)
+			tx_log(TX_LOG_WARN, "console home: %s", err.msg);
+		html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
+		if (party)
+			html_put(p, "%s", party);
 		else
 			html_put(p, "%L", L_THIS_NODE);
 		html_put(p, "</td><td>");
-		html_count(p, ts->t[i].since_visit, ts->total[0]);
+		html_count(p, since);
 		html_put(p, "</td><td>");
-		html_count(p, ts->t[i].day, ts->total[1]);
+		html_count(p, in_day);
 		html_put(p, "</td></tr>");
 	}
-	if (ts->n == 0)
+	if (r->n == 0)
 		html_put(p, "<tr><td colspan=\"4\">%L</td></tr>", L_NONE);
 	html_put(p, "</tbody></table></div>");
 	/* The newest objects of each collection. */
-	for (size_t i = 0; i < r->n && i < 20; i++) {
+	for (size_t i = 0; i < r->n && i < HOME_COLLECTIONS_MAX; i++) {
 		struct rows_ctx c = { p, r, 0, NULL };
 		int64_t one[1] = { r->pks[i] };
 		struct store_recent q = { .colls = one, .n_colls = 1, .limit = 5 };
@@ -776,7 +740,6 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		html_put(p, "<tr><td colspan=\"7\">%L</td></tr>", L_NONE);
 	html_put(p, "</tbody></table></div></section>");
 	free(peers);
-	free(ts);
 	page_end(p);
 	page_send(p, 200);
 }
@@ -784,7 +747,7 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 /* ---- search ---- */
 
 #define SEARCH_PAGE 50
-#define SEARCH_COUNT_CAP 10000
+#define SEARCH_COUNT_CAP 1000
 
 struct found {
 	char *type;                   /* owned */

@@ -11,7 +11,7 @@
 
 #define API_LIMIT_DEFAULT 50
 #define API_LIMIT_MAX 1000
-#define API_COUNT_CAP 10000
+#define API_COUNT_CAP 1000
 
 struct api_ctx {
 	json_t *results;

@@ -123,7 +123,12 @@ static const char *const migrations[] = {
 	"  last_visit INTEGER NOT NULL DEFAULT 0,"
 	"  this_visit INTEGER NOT NULL DEFAULT 0);"
 	"CREATE VIRTUAL TABLE search_text USING fts5(name, description, vals,"
-	"  refs, tokenize = 'unicode61 remove_diacritics 2');"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TABLE search_refs ("
+	"  ref TEXT NOT NULL,"
+	"  obj INTEGER NOT NULL);"
+	"CREATE INDEX search_refs_ref ON search_refs(ref, obj);"
+	"CREATE INDEX search_refs_obj ON search_refs(obj);"
 	/* the console's lists of the newest objects of one type */
 	"CREATE INDEX objects_type_added ON objects(type, date_added);"
 	"CREATE TABLE search_ip ("
@@ -135,6 +140,7 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER objects_unsearch AFTER DELETE ON objects BEGIN"
 	"  DELETE FROM search_text WHERE rowid = old.rowid;"
 	"  DELETE FROM search_ip WHERE obj = old.rowid;"
+	"  DELETE FROM search_refs WHERE obj = old.rowid;"
 	" END;"
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",

@@ -5,10 +5,10 @@
  * (rowid = objects.rowid) with three columns: its name (and aliases), its
  * description (and a note's content), and the values it names: the
  * literals of an indicator's pattern, an SCO's value and hashes, the
- * external ids of its references (ATT&CK T0801, CVE ids); and a fourth,
- * refs, with the ids it points to (source_ref, target_ref, object_refs,
- * sighting_of_ref, ...): what refers to an object is found the same way
- * (store_search_refs), without a table of pairs. IPv4 values
+ * external ids of its references (ATT&CK T0801, CVE ids). The ids an
+ * object points to (source_ref, target_ref, object_refs, sighting_of_ref,
+ * ...) go to search_refs, one row each, so what refers to an object is
+ * one index look-up (store_search_refs). IPv4 values
  * and networks also go to search_ip as [lo, hi] so that a CIDR finds the
  * addresses inside it. Rows are written in the same transaction as their
  * object (put_one calls search_index_object) and removed with it (the
@@ -145,6 +145,32 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 	return rc;
 }
 
+static tx_err index_refs(tx_store *st, int64_t rowid, const char *refs,
+			 struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "INSERT INTO search_refs(ref, obj) VALUES (?, ?)",
+			     &s, err)))
+		return rc;
+	for (const char *p = refs; *p;) {
+		size_t n = strcspn(p, "\n");
+		sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, rowid);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			rc = db_error(st, err, "search index");
+			break;
+		}
+		sqlite3_reset(s);
+		p += n;
+		if (*p)
+			p++;
+	}
+	db_done(st, s);
+	return rc;
+}
+
 tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err)
 {
@@ -183,19 +209,19 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 		add_json_str(&vals, v);
 	json_array_foreach(json_object_get(obj, "external_references"), i, v)
 		add_json_str(&vals, json_object_get(v, "external_id"));
-	if (name.len == 0 && desc.len == 0 && vals.len == 0 && refs.len == 0) {
+	if (refs.len > 0 && (rc = index_refs(st, rowid, refs.data, err)))
+		goto out;
+	if (name.len == 0 && desc.len == 0 && vals.len == 0) {
 		rc = TX_OK;
 		goto out;
 	}
 	if ((rc = db_prepare(st, "INSERT INTO search_text(rowid, name,"
-			     " description, vals, refs) VALUES (?, ?, ?, ?, ?)",
-			     &s, err)))
+			     " description, vals) VALUES (?, ?, ?, ?)", &s, err)))
 		goto out;
 	sqlite3_bind_int64(s, 1, rowid);
 	sqlite3_bind_text(s, 2, name.data ? name.data : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, desc.data ? desc.data : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, vals.data ? vals.data : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, refs.data ? refs.data : "", -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = db_error(st, err, "search index");
 		goto out;
@@ -289,14 +315,12 @@ tx_err search_backfill(tx_store *st, struct tx_error *err)
  * that order and nothing else), all of them required. Nothing the user
  * types is FTS5 syntax.
  */
-static tx_err fts_query(const char *text, int refs, struct tx_buf *q,
+static tx_err fts_query(const char *text, struct tx_buf *q,
 			struct tx_error *err)
 {
 	size_t terms = 0;
 
-	/* The user's words are looked for in names, descriptions and
-	 * values; an id in what objects refer to. */
-	if (tx_buf_puts(q, refs ? "{refs} : (" : "{name description vals} : ("))
+	if (tx_buf_puts(q, "{name description vals} : ("))
 		goto toobig;
 
 	for (const char *p = text; *p;) {
@@ -375,6 +399,20 @@ static const char *const sql_types_ip =
 	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) GROUP BY type"
 	" ORDER BY type";
 
+static void row_from(sqlite3_stmt *s, struct store_row *row)
+{
+	row->rowid = sqlite3_column_int64(s, 0);
+	row->date_added = sqlite3_column_int64(s, 1);
+	row->id = (const char *)sqlite3_column_text(s, 2);
+	row->version = (const char *)sqlite3_column_text(s, 3);
+	row->spec_version = (const char *)sqlite3_column_text(s, 4);
+	row->json = (const char *)sqlite3_column_text(s, 5);
+	row->json_len = (size_t)sqlite3_column_bytes(s, 5);
+	row->origin = (const char *)sqlite3_column_text(s, 6);
+	row->via = (const char *)sqlite3_column_text(s, 7);
+	row->collection_pk = sqlite3_column_int64(s, 8);
+}
+
 /* Prepare the statement of q (text or IP form) and bind what is shared. */
 static tx_err search_prepare(tx_store *st, const int64_t *colls,
 			     size_t n_colls, const char *text, int counts,
@@ -382,14 +420,13 @@ static tx_err search_prepare(tx_store *st, const int64_t *colls,
 			     sqlite3_stmt **s, struct tx_error *err)
 {
 	uint32_t lo, hi;
-	int refs = text[0] == '\x01';
-	int ip = !refs && ip_query(text, &lo, &hi);
+	int ip = ip_query(text, &lo, &hi);
 	tx_err rc;
 
 	if (strlen(text) > STORE_SEARCH_TEXT_MAX)
 		return tx_error_set(err, TX_ERR_TOOBIG, "the query is longer than"
 				    " %d bytes", STORE_SEARCH_TEXT_MAX);
-	if (!ip && (rc = fts_query(text + refs, refs, fq, err)))
+	if (!ip && (rc = fts_query(text, fq, err)))
 		return rc;
 	if ((rc = tx_buf_puts(cl, "[")))
 		return tx_error_set(err, rc, "out of memory");
@@ -439,16 +476,7 @@ tx_err store_search(tx_store *st, const struct store_search *q,
 			page->more = 1;
 			break;
 		}
-		row.rowid = sqlite3_column_int64(s, 0);
-		row.date_added = sqlite3_column_int64(s, 1);
-		row.id = (const char *)sqlite3_column_text(s, 2);
-		row.version = (const char *)sqlite3_column_text(s, 3);
-		row.spec_version = (const char *)sqlite3_column_text(s, 4);
-		row.json = (const char *)sqlite3_column_text(s, 5);
-		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
-		row.origin = (const char *)sqlite3_column_text(s, 6);
-		row.via = (const char *)sqlite3_column_text(s, 7);
-		row.collection_pk = sqlite3_column_int64(s, 8);
+		row_from(s, &row);
 		page->next = row.rowid;
 		if (fn != NULL) {
 			int v = fn(ctx, &row);
@@ -503,21 +531,70 @@ out:
 	return rc;
 }
 
+static const char *const sql_refs =
+	"SELECT " SEARCH_COLS " FROM search_refs r JOIN objects o"
+	" ON o.rowid = r.obj WHERE r.ref = ?3 AND o.is_last = 1" SEARCH_READABLE
+	" AND (?4 IS NULL OR o.type = ?4) AND (?5 = 0 OR r.obj < ?5)"
+	" ORDER BY r.obj DESC LIMIT ?6";
+
 tx_err store_search_refs(tx_store *st, const struct store_search *q,
 			 store_row_fn fn, void *ctx,
 			 struct store_search_page *page, struct tx_error *err)
 {
-	struct store_search rq = *q;
-	char text[STORE_SEARCH_TEXT_MAX];
-	int n;
+	struct tx_buf cl;
+	sqlite3_stmt *s = NULL;
+	int64_t limit = q->limit < 1 ? 1 : q->limit;
+	tx_err rc;
+	int r;
 
-	/* One id; \x01 first tells search_prepare to look in refs. */
-	n = snprintf(text, sizeof(text), "\x01%s", q->text);
-	if (n < 0 || (size_t)n >= sizeof(text) || strchr(q->text, ' '))
-		return tx_error_set(err, TX_ERR_INVALID, "not an id: %.80s",
-				    q->text);
-	rq.text = text;
-	return store_search(st, &rq, fn, ctx, page, err);
+	memset(page, 0, sizeof(*page));
+	tx_buf_init(&cl, 0);
+	if ((rc = tx_buf_puts(&cl, "[")))
+		goto nomem;
+	for (size_t i = 0; i < q->n_colls; i++)
+		if ((rc = tx_buf_printf(&cl, "%s%lld", i ? "," : "",
+					(long long)q->colls[i])))
+			goto nomem;
+	if ((rc = tx_buf_puts(&cl, "]")))
+		goto nomem;
+	if ((rc = db_prepare(st, sql_refs, &s, err)))
+		goto out;
+	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
+	if (q->type)
+		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, q->before > 0 ? q->before : 0);
+	sqlite3_bind_int64(s, 6, limit + 1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_row row = { 0 };
+
+		if ((int64_t)page->n == limit) {
+			page->more = 1;
+			break;
+		}
+		row_from(s, &row);
+		page->next = row.rowid;
+		if (fn != NULL) {
+			int v = fn(ctx, &row);
+			if (v == STORE_ROW_STOP)
+				break;
+			if (v != STORE_ROW_NEXT) {
+				rc = tx_error_set(err, TX_ERR_INTERNAL,
+						  "search: a row was refused");
+				goto out;
+			}
+		}
+		page->n++;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_error(st, err, "search");
+	goto out;
+nomem:
+	rc = tx_error_set(err, rc, "out of memory");
+out:
+	db_done(st, s);
+	tx_buf_free(&cl);
+	return rc;
 }
 
 int store_object_values(const json_t *obj, char *out, size_t size)

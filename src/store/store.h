@@ -477,14 +477,10 @@ struct store_recent {
 /* Hand q's objects to fn, newest first; *n (may be NULL) counts them. */
 tx_err store_recent(tx_store *st, const struct store_recent *q,
 		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err);
-/* For each (collection, partner) among the collections listed, how many
- * object versions were added after since (via "" for this node's own),
- * counting at most cap versions in all. */
-tx_err store_count_recent(tx_store *st, const int64_t *colls, size_t n_colls,
-			  int64_t since, int64_t cap,
-			  void (*fn)(void *ctx, int64_t coll, const char *via,
-				     int64_t n),
-			  void *ctx, struct tx_error *err);
+/* How many object versions were added to collection coll after since,
+ * counting at most cap. */
+tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
+			 int64_t cap, int64_t *n, struct tx_error *err);
 /* The versions of object id in the collections listed (all of them, or
  * only last ones), newest first, at most 1000. */
 tx_err store_object_versions(tx_store *st, const int64_t *colls,

@@ -333,7 +333,7 @@ static void test_search_delete_and_backfill(void **state)
 	store_close(f->st);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM search_text;"
-				      " DELETE FROM search_ip;"
+				      " DELETE FROM search_ip; DELETE FROM search_refs;"
 				      " INSERT INTO search_todo VALUES (0);",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
