@@ -119,8 +119,9 @@ void page_begin(struct page *p, int title_label, const char *title)
 		html_put(p, "<nav aria-label=\"%L\"><ul>"
 			 "<li><a href=\"/console/\">%L</a></li>"
 			 "<li><a href=\"/console/alerts\">%L</a></li>"
-			 "<li><a href=\"/console/search\">%L</a></li></ul></nav>",
-			 L_MENU, L_HOME, L_ALERTS, L_SEARCH);
+			 "<li><a href=\"/console/search\">%L</a></li>"
+			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
+			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_PARTNERS);
 		html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -480,9 +481,17 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 						    "indicator--", 11) != 0 ||
 		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
 			continue;
+		struct store_search sq = { .text = json_string_value(ref),
+					   .colls = r->pks, .n_colls = r->n,
+					   .type = "sighting", .limit = 1000 };
+		struct store_search_page pg = { 0 };
+		struct tx_error err = { 0 };
+		store_search_refs(p->rq->st, &sq, NULL, NULL, &pg, &err);
 		html_put(p, "<li>");
 		html_object_link(p, x.obj);
-		html_put(p, " <code>%s</code></li>", jstr(x.obj, "pattern"));
+		html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
+			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
+			 (int64_t)pg.n, pg.more ? "+" : "");
 		json_decref(x.obj);
 		n_ind++;
 	}
@@ -1045,6 +1054,53 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	page_send(p, 200);
 }
 
+/* ---- partners and TAXII settings ---- */
+
+static void page_partners(struct page *p, const char *arg, const struct readable *r)
+{
+	const struct tx_config *cfg = p->rq->cfg;
+	struct store_peer *peers = NULL;
+	size_t n_peers = 0;
+	char base[TX_HOST_MAX + 32];
+
+	if (cfg->public_url[0])
+		snprintf(base, sizeof(base), "%s", cfg->public_url);
+	else
+		snprintf(base, sizeof(base), "https://%s%s%s:%d",
+			 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
+	page_begin(p, L_PARTNERS, NULL);
+	html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
+		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_DIRECTORY,
+		 L_PARTNER, L_CERT_FP, L_SIGNING_KEY, L_LAST_CONTACT);
+	store_peer_list(p->rq->st, &peers, &n_peers);
+	for (size_t i = 0; i < n_peers; i++) {
+		html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
+			 "</code></td><td><code>ed25519:%s</code></td><td>",
+			 peers[i].name, peers[i].party, peers[i].url,
+			 peers[i].cert_fp, peers[i].sign_pk);
+		html_time(p, peers[i].last_ok);
+		html_put(p, "</td></tr>");
+	}
+	if (n_peers == 0)
+		html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
+	free(peers);
+	html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
+		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
+		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,
+		 base, cfg->api_root);
+	for (size_t i = 0; i < r->n; i++)
+		html_put(p, "collection: %s  %s%s%s (%s)\n", r->c[i].id,
+			 r->c[i].alias[0] ? "alias " : "", r->c[i].alias,
+			 r->c[i].alias[0] ? ", " : "", r->c[i].can_write ?
+			 "read, write" : "read");
+	html_put(p, "</pre>");
+	page_end(p);
+	page_send(p, 200);
+}
+
 /* ---- settings ---- */
 
 static void post_settings(struct page *p, const char *arg, const struct readable *r)
@@ -1124,6 +1180,7 @@ static const struct route {
 	{ "GET", "search", page_search, 0 },
 	{ "GET", "object/", page_object, 0 },
 	{ "POST", "settings", post_settings, 0 },
+	{ "GET", "partners", page_partners, 0 },
 	{ "GET", "static/app.js", static_js, PUBLIC },
 	{ "GET", "static/app.css", static_css, PUBLIC },
 };

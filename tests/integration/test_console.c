@@ -429,6 +429,7 @@ static void test_alert_ack(void **state)
 	assert_int_equal(r->status, 200);
 	assert_non_null(strstr(r->body, "tlp-amber"));
 	assert_non_null(strstr(r->body, "192.0.2.77"));
+	assert_non_null(strstr(r->body, "Sightings: 0</span>"));
 	assert_null(strstr(r->body, XSS_NEEDLE_1));
 	csrf_of(r, csrf);
 	snprintf(path, sizeof(path), "/console/ack/%s", id);
@@ -503,6 +504,30 @@ static void test_search_api_and_cli(void **state)
 	free(out);
 }
 
+/* The directory: UK's card fingerprints; TAXII settings with the
+ * reader's collections only. */
+static void test_partners_page(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], *out = NULL;
+
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	req(&JP, "GET", "/console/partners", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	const char *a[] = { "info", "--dir", UK.dir, NULL };
+	assert_int_equal(run_trilex(a, NULL, &out, NULL), 0);
+	const char *fp = strstr(out, "sha256:");
+	assert_non_null(fp);
+	char want[80];
+	snprintf(want, sizeof(want), "%.71s", fp);
+	assert_non_null(strstr(r->body, want));
+	free(out);
+	assert_non_null(strstr(r->body, JP.coll));
+	assert_non_null(strstr(r->body, "/api/"));
+	assert_null(strstr(r->body, "alias secret"));
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_grants_and_markup),
 		cmocka_unit_test(test_alert_ack),
 		cmocka_unit_test(test_search_api_and_cli),
+		cmocka_unit_test(test_partners_page),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
