@@ -120,14 +120,16 @@ static struct track *track_find(const char *name, int make, int64_t now,
 {
 	struct track *oldest = &guard.t[0];
 
+	/* The slot to take: a free one, else the one unused longest. */
 	for (size_t i = 0; i < CONSOLE_TRACK_MAX; i++) {
 		struct track *t = &guard.t[i];
 		if (t->name[0] && now - t->last_us > forget_us)
 			t->name[0] = '\0';
 		if (t->name[0] && strcmp(t->name, name) == 0)
 			return t;
-		if (t->last_us < oldest->last_us || t->name[0] == '\0')
-			oldest = t->name[0] == '\0' ? t : oldest;
+		if (oldest->name[0] != '\0' &&
+		    (t->name[0] == '\0' || t->last_us < oldest->last_us))
+			oldest = t;
 	}
 	if (!make)
 		return NULL;

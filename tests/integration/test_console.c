@@ -504,6 +504,33 @@ static void test_search_api_and_cli(void **state)
 	free(out);
 }
 
+/* Guessing: past auth_backoff_after (5) failures of one name, each try
+ * waits (here auth_backoff_s is 60 s, so the test does not race the
+ * clock), the right password too (429 with Retry-After), as over HTTP
+ * Basic; another name is not slowed. */
+static void test_guessing_backs_off(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	struct node G;
+	char cookie[160];
+
+	assert_int_equal(node_create_as(&G, "JP", "\"auth_backoff_s\": 60"), 0);
+	assert_int_equal(node_start(&G), 0);
+	for (int i = 0; i < 5; i++) {
+		sign_in(&G, "nobody", "wrong guess", cookie, r);
+		assert_int_equal(r->status, 401);
+	}
+	sign_in(&G, "nobody", "nobody+password+1", cookie, r);
+	assert_int_equal(r->status, 429);
+	assert_string_equal(cookie, "");
+	assert_non_null(strcasestr(r->headers, "Retry-After: "));
+	sign_in(&G, "reader", READER_PASSWORD, cookie, r);
+	assert_int_equal(r->status, 303);
+	assert_int_equal(node_stop(&G), 0);
+	node_destroy(&G);
+	free(r);
+}
+
 /* The directory: UK's card fingerprints; TAXII settings with the
  * reader's collections only. */
 static void test_partners_page(void **state)
@@ -538,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_alert_ack),
 		cmocka_unit_test(test_search_api_and_cli),
 		cmocka_unit_test(test_partners_page),
+		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
