@@ -126,8 +126,10 @@ static const char *const migrations[] = {
 	"  tokenize = 'unicode61 remove_diacritics 2');"
 	"CREATE TABLE search_refs ("
 	"  ref TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"   /* the referring object's */
 	"  obj INTEGER NOT NULL);"
-	"CREATE INDEX search_refs_ref ON search_refs(ref, obj);"
+	"CREATE INDEX search_refs_ref ON search_refs(ref, type, obj);"
+	"CREATE INDEX search_refs_any ON search_refs(ref, obj);"
 	"CREATE INDEX search_refs_obj ON search_refs(obj);"
 	/* the console's lists of the newest objects of one type */
 	"CREATE INDEX objects_type_added ON objects(type, date_added);"

@@ -145,19 +145,20 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 	return rc;
 }
 
-static tx_err index_refs(tx_store *st, int64_t rowid, const char *refs,
-			 struct tx_error *err)
+static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
+			 const char *refs, struct tx_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "INSERT INTO search_refs(ref, obj) VALUES (?, ?)",
-			     &s, err)))
+	if ((rc = db_prepare(st, "INSERT INTO search_refs(ref, type, obj)"
+			     " VALUES (?, ?, ?)", &s, err)))
 		return rc;
 	for (const char *p = refs; *p;) {
 		size_t n = strcspn(p, "\n");
 		sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, rowid);
+		sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, rowid);
 		if (sqlite3_step(s) != SQLITE_DONE) {
 			rc = db_error(st, err, "search index");
 			break;
@@ -209,7 +210,10 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 		add_json_str(&vals, v);
 	json_array_foreach(json_object_get(obj, "external_references"), i, v)
 		add_json_str(&vals, json_object_get(v, "external_id"));
-	if (refs.len > 0 && (rc = index_refs(st, rowid, refs.data, err)))
+	if (refs.len > 0 && (rc = index_refs(st, rowid,
+					     json_string_value(json_object_get(obj, "type")) ?
+					     json_string_value(json_object_get(obj, "type")) : "",
+					     refs.data, err)))
 		goto out;
 	if (name.len == 0 && desc.len == 0 && vals.len == 0) {
 		rc = TX_OK;
@@ -531,10 +535,16 @@ out:
 	return rc;
 }
 
+/* With a type, the (ref, type, obj) index finds only that type's rows. */
+static const char *const sql_refs_type =
+	"SELECT " SEARCH_COLS " FROM search_refs r INDEXED BY search_refs_ref"
+	" JOIN objects o ON o.rowid = r.obj WHERE r.ref = ?3 AND r.type = ?4"
+	" AND o.is_last = 1" SEARCH_READABLE " AND (?5 = 0 OR r.obj < ?5)"
+	" ORDER BY r.obj DESC LIMIT ?6";
 static const char *const sql_refs =
-	"SELECT " SEARCH_COLS " FROM search_refs r JOIN objects o"
-	" ON o.rowid = r.obj WHERE r.ref = ?3 AND o.is_last = 1" SEARCH_READABLE
-	" AND (?4 IS NULL OR o.type = ?4) AND (?5 = 0 OR r.obj < ?5)"
+	"SELECT " SEARCH_COLS " FROM search_refs r INDEXED BY search_refs_any"
+	" JOIN objects o ON o.rowid = r.obj WHERE r.ref = ?3 AND o.is_last = 1"
+	SEARCH_READABLE " AND (?5 = 0 OR r.obj < ?5)"
 	" ORDER BY r.obj DESC LIMIT ?6";
 
 tx_err store_search_refs(tx_store *st, const struct store_search *q,
@@ -557,7 +567,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 			goto nomem;
 	if ((rc = tx_buf_puts(&cl, "]")))
 		goto nomem;
-	if ((rc = db_prepare(st, sql_refs, &s, err)))
+	if ((rc = db_prepare(st, q->type ? sql_refs_type : sql_refs, &s, err)))
 		goto out;
 	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
