@@ -72,10 +72,16 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 	tx_buf_init(&cl, 0);
 	if ((rc = colls_json(q->colls, q->n_colls, &cl, err)))
 		goto out;
-	/* With a type, the (type, date_added) index; without, date_added's. */
+	/* Reports by the partial index of reports; any other type, or none,
+	 * by date_added's. */
+	if (q->type && strcmp(q->type, "report") != 0) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "store_recent lists reports"
+				  " or every type, not %.40s", q->type);
+		goto out;
+	}
 	if ((rc = db_prepare(st, q->type ?
 			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
-			     " objects_type_added WHERE type = ?4 AND is_last = 1"
+			     " objects_reports WHERE type = 'report' AND is_last = 1"
 			     " AND coll IN (SELECT value FROM json_each(?1))"
 			     " AND (?2 IS NULL OR instr(json, ?2) > 0)"
 			     " AND (?5 IS NULL OR via = ?5)"
@@ -91,8 +97,6 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 	if (q->contains)
 		sqlite3_bind_text(s, 2, q->contains, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, q->limit);
-	if (q->type)
-		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
 	if (q->via)
 		sqlite3_bind_text(s, 5, q->via, -1, SQLITE_STATIC);
 	rc = run_rows(st, s, fn, ctx, n, err);

@@ -131,8 +131,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX search_refs_ref ON search_refs(ref, type, obj);"
 	"CREATE INDEX search_refs_any ON search_refs(ref, obj);"
 	"CREATE INDEX search_refs_obj ON search_refs(obj);"
-	/* the console's lists of the newest objects of one type */
-	"CREATE INDEX objects_type_added ON objects(type, date_added);"
+	/* the console's list of the newest reports (alerts); partial, so
+	 * that TAXII's type-filtered queries (type IN (?), a parameter the
+	 * planner cannot match to it) keep the (coll, date_added) index */
+	"CREATE INDEX objects_reports ON objects(date_added) WHERE type = 'report';"
 	"CREATE TABLE search_ip ("
 	"  lo INTEGER NOT NULL,"
 	"  hi INTEGER NOT NULL,"
