@@ -148,6 +148,9 @@ after(async () => {
 async function newPage(width = 1280, height = 800) {
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true,
     viewport: { width, height } });
+  // a shared 2-CPU machine under load: a sign-in (Argon2id) may take
+  // tens of seconds; every wait stays bounded
+  ctx.setDefaultTimeout(90000);
   const page = await ctx.newPage();
   page.dialogs = [];
   page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
@@ -216,7 +219,7 @@ test('a RED alert from UK appears live on JP, never on US; acknowledge it', asyn
     '--indicator', "[ipv4-addr:value = '203.0.113.66']", '--attack-pattern', 'T0866',
     '--description', 'Crane controllers beaconing']);
   const row = jp.locator('tbody.live-alerts tr', { hasText: 'Cranes RED' });
-  await row.waitFor({ timeout: 15000 });
+  await row.waitFor({ timeout: 60000 });
   assert.equal(await row.locator('.tlp').innerText(), 'TLP:RED');
   assert.match(await row.innerText(), /<script>alert\(1\)<\/script>/); // shown as text
   await axe(jp, 'alerts');
