@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build run test bench sanitize fuzz demo clean install
+.PHONY: all deps console-deps build run test bench sanitize fuzz demo clean install
 
 all: build
 
@@ -40,7 +40,13 @@ run: build
 demo: build
 	@./scripts/demo $(BUILD)/trilex var/demo
 
-test: build
+# The browser tests' npm packages, exactly as tests/console/package-lock.json
+# pins them (nothing else is fetched).
+console-deps:
+	@[ -d tests/console/node_modules/playwright-core ] || \
+		(cd tests/console && npm ci --no-audit --no-fund >/dev/null)
+
+test: build console-deps
 	meson test -C $(BUILD) --print-errorlogs
 
 bench: build

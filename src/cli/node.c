@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "console/console.h"
 #include "crypto/crypto.h"
 #include "federation/federation.h"
 #include "misp/misp.h"
@@ -251,6 +252,9 @@ static const struct taxii_ext serve_exts[] = {
 	{ "/readyz", cli_http_readyz, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
 	/* sensors fetch their lists with a key: what its user may read */
 	{ "export/", cli_http_export, NULL, NULL, TAXII_EXT_ANY_MEDIA },
+	/* the console checks its own session cookie (console/session.c) */
+	{ "/console/", console_http, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
+	{ "search", console_http_search, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -380,6 +384,8 @@ static int serve_run(const struct cli_args *a)
 	hooks.peer_ingest = fed_receive;
 	hooks.stored = fed_deliver_kick;
 	hooks.ctx = fed;
+	hooks.session_user = console_session_user;
+	hooks.session_ctx = &cfg;
 	if (taxii_server_start(dir, &cfg, exts, N_SERVE_EXTS + 1, &hooks, &srv,
 			       &err) != TX_OK ||
 	    fed_deliver_start(fed, &err) != TX_OK) {

@@ -106,6 +106,10 @@ static const struct setting settings[] = {
 	    " (0: off)"),
 	STR(metrics_allow, 0, "", "addresses and CIDR blocks, comma-separated,"
 	    " that may GET /metrics without an account (admins always may)"),
+	INT(console_session_s, 60, 30LL * 86400, 12LL * 3600, "seconds a console"
+	    " session lasts after sign-in"),
+	INT(console_idle_s, 60, 30LL * 86400, 3600, "seconds a console session"
+	    " lasts without a request"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -369,6 +369,10 @@ struct tx_config {
 	char log_output[512];            /* "stderr", "syslog" or a file */
 	int64_t log_requests;            /* one line per request (1) or not */
 	char metrics_allow[512];         /* addresses / CIDR, comma-separated */
+	/* The console (console/): a session ends this long after sign-in,
+	 * or after console_idle_s without a request. */
+	int64_t console_session_s;
+	int64_t console_idle_s;
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -66,6 +66,15 @@ tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
 tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
 		       enum store_role role, struct tx_error *err);
+/* Index one stored object version (rowid) for search (store/search.c),
+ * inside the caller's transaction. */
+tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
+			   struct tx_error *err);
+/* Index the objects stored before the index existed (search_todo), in
+ * batches of one transaction each. */
+tx_err search_backfill(tx_store *st, struct tx_error *err);
+/* a.b.c.d or a.b.c.d/n as the range [lo, hi]; 0 when s is neither. */
+int search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi);
 /* Copy column i as text into buf of size n (empty when NULL). */
 void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
 

@@ -183,6 +183,9 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	sqlite3_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
 	if (step_done(p->insert))
 		goto dberr;
+	if (search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
+				err) != TX_OK)
+		goto out;
 	result = 1;
 	goto out;
 dberr:

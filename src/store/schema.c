@@ -174,6 +174,50 @@ static const char *const migrations[] = {
 	" instr(json, 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1')"
 	" OR instr(json, 'marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003')"
 	" OR instr(json, 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed');",
+	/* 13: the console's sessions (only a hash of each cookie is kept) and
+	 * each user's console settings; the search index over every object
+	 * version (search_text: words of names and descriptions, and the
+	 * values an object names; search_ip: IPv4 values and networks as
+	 * ranges), kept with the objects by store/search.c and filled for
+	 * the objects of an older database at the next open (search_todo). */
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX sessions_expires ON sessions(expires);"
+	"CREATE TABLE console_users ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  lang TEXT NOT NULL DEFAULT '',"
+	"  last_visit INTEGER NOT NULL DEFAULT 0,"
+	"  this_visit INTEGER NOT NULL DEFAULT 0);"
+	"CREATE VIRTUAL TABLE search_text USING fts5(name, description, vals,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TABLE search_refs ("
+	"  ref TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"   /* the referring object's */
+	"  obj INTEGER NOT NULL);"
+	"CREATE INDEX search_refs_ref ON search_refs(ref, type, obj);"
+	"CREATE INDEX search_refs_any ON search_refs(ref, obj);"
+	"CREATE INDEX search_refs_obj ON search_refs(obj);"
+	/* the console's list of the newest reports (alerts); partial, so
+	 * that TAXII's type-filtered queries (type IN (?), a parameter the
+	 * planner cannot match to it) keep the (coll, date_added) index */
+	"CREATE INDEX objects_reports ON objects(date_added) WHERE type = 'report';"
+	"CREATE TABLE search_ip ("
+	"  lo INTEGER NOT NULL,"
+	"  hi INTEGER NOT NULL,"
+	"  obj INTEGER NOT NULL);"
+	"CREATE INDEX search_ip_lo ON search_ip(lo);"
+	"CREATE INDEX search_ip_obj ON search_ip(obj);"
+	"CREATE TRIGGER objects_unsearch AFTER DELETE ON objects BEGIN"
+	"  DELETE FROM search_text WHERE rowid = old.rowid;"
+	"  DELETE FROM search_ip WHERE obj = old.rowid;"
+	"  DELETE FROM search_refs WHERE obj = old.rowid;"
+	" END;"
+	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
+	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

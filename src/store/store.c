@@ -148,7 +148,8 @@ tx_err store_open(const char *path, int create, tx_store **out,
 			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;"
 			  "PRAGMA temp_store=MEMORY;", err)) != TX_OK)
 		goto out;
-	if ((rc = schema_migrate(st, err)) != TX_OK)
+	if ((rc = schema_migrate(st, err)) != TX_OK ||
+	    (rc = search_backfill(st, err)) != TX_OK)
 		goto out;
 	*out = st;
 	st = NULL;

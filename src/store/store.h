@@ -709,6 +709,123 @@ struct store_feed_tally {
  * last_run = now, in one transaction. TX_ERR_NOTFOUND if none. */
 tx_err store_feed_record(tx_store *st, const char *name,
 			 const struct store_feed_tally *t, struct tx_error *err);
+/* ---- console sessions and settings (store/sessions.c) ---- */
+
+/* A signed-in console session, with its user (times in us). */
+struct store_session {
+	struct store_user user;
+	int64_t created, expires, last_seen;
+	char lang[8];              /* the user's console language, "" unset */
+	int64_t last_visit;        /* when the user's previous visit began */
+};
+
+/* Remember a session by the hash of its cookie (crypto_token_hash) for
+ * user_id until expires; sessions past their end are deleted. */
+tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
+			 int64_t now, int64_t expires, struct tx_error *err);
+/* The session of a cookie hash, if it has not expired and was used
+ * less than idle us ago (then its use is recorded); TX_ERR_NOTFOUND
+ * otherwise, and for locked and partner accounts. */
+tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
+			 int64_t idle, struct store_session *out);
+/* End a session (sign-out); no error when there was none. */
+tx_err store_session_delete(tx_store *st, const char *hash,
+			    struct tx_error *err);
+/* Keep a user's console language. */
+tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
+			      struct tx_error *err);
+/* Record that a visit (a sign-in) of the user began at now; *previous
+ * gets when the one before began (0: none). */
+tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
+			   int64_t *previous, struct tx_error *err);
+
+/* ---- search (store/search.c) ---- */
+
+/* Most bytes of a query, and most words in it. */
+#define STORE_SEARCH_TEXT_MAX 512
+#define STORE_SEARCH_TERMS_MAX 16
+
+/*
+ * A search: every word of text must occur (a value such as 10.1.2.3,
+ * evil.example or T0801 as a whole, in the values an object names, its
+ * name or its description); a text that is one IPv4 address or network
+ * (10.0.0.0/8) finds the objects naming an address or network starting
+ * inside it. Only last versions, only in the collections listed (the
+ * caller's readable ones: the store does not decide who reads what).
+ */
+struct store_search {
+	const char *text;
+	const int64_t *colls;      /* collection pks searched */
+	size_t n_colls;
+	const char *type;          /* only objects of this type; NULL: any */
+	int64_t limit;             /* results per page, >= 1 */
+	int64_t before;            /* a page's next: results after it; 0 */
+};
+
+struct store_search_page {
+	size_t n;
+	int more;
+	int64_t next;              /* for store_search.before, when more */
+};
+
+/* Hand the results of one page to fn, newest first (row.json is the
+ * object). TX_ERR_INVALID for an empty query or one of too many words,
+ * TX_ERR_TOOBIG for one too long. */
+tx_err store_search(tx_store *st, const struct store_search *q,
+		    store_row_fn fn, void *ctx, struct store_search_page *page,
+		    struct tx_error *err);
+
+/* store_search, but for the objects whose references (source_ref,
+ * target_ref, object_refs, sighting_of_ref, where_sighted_refs,
+ * observed_data_refs, sample_refs) include the id q->text. */
+tx_err store_search_refs(tx_store *st, const struct store_search *q,
+			 store_row_fn fn, void *ctx,
+			 struct store_search_page *page, struct tx_error *err);
+
+/* The values obj names as the index holds them (its pattern's literals,
+ * its value, its hashes), one a line, into out (truncated to size);
+ * 0 when size is 0. */
+int store_object_values(const json_t *obj, char *out, size_t size);
+
+struct store_search_type {
+	char type[64];
+	int64_t count;
+};
+/* How many results of each type (at most max types) among the first
+ * scan_max results of q (its type, limit and before unused): counts stop
+ * there (a caller shows "N or more"). */
+tx_err store_search_types(tx_store *st, const struct store_search *q,
+			  int64_t scan_max, struct store_search_type *types,
+			  size_t max, size_t *n, struct tx_error *err);
+
+/* ---- lists for the console (store/recent.c) ---- */
+
+/* The newest last versions in the collections listed. */
+struct store_recent {
+	const int64_t *colls;      /* collection pks */
+	size_t n_colls;
+	const char *type;          /* only "report"s (alerts); NULL: any */
+	const char *contains;      /* only objects whose text has this; NULL */
+	const char *via;           /* only what this partner sent; NULL: any */
+	int64_t limit;
+};
+/* Hand q's objects to fn, newest first; *n (may be NULL) counts them. */
+tx_err store_recent(tx_store *st, const struct store_recent *q,
+		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err);
+/* How many object versions were added to collection coll after since,
+ * counting at most cap. */
+tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
+			 int64_t cap, int64_t *n, struct tx_error *err);
+/* The versions of object id in the collections listed (all of them, or
+ * only last ones), newest first, at most 1000. */
+tx_err store_object_versions(tx_store *st, const int64_t *colls,
+			     size_t n_colls, const char *id, int all,
+			     store_row_fn fn, void *ctx, size_t *n,
+			     struct tx_error *err);
+/* How many of this node's own objects come after c (a partner's
+ * delivery cursor: its backlog), counting at most cap. */
+tx_err store_count_after(tx_store *st, const struct store_cursor *c,
+			 int64_t cap, int64_t *n, struct tx_error *err);
 
 /* ---- next tokens ---- */
 

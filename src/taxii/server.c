@@ -791,6 +791,16 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 			memset(&cs->user, 0, sizeof(cs->user));
 			break; /* no credentials: the extension decides */
 		}
+		/* A console page's script: the alert stream by the session
+		 * cookie of the browser it runs in (GET only, read-only). */
+		if (authz == NULL && strcmp(url, STREAM_PATH) == 0 &&
+		    strcmp(method, "GET") == 0 && srv->hooks.session_user &&
+		    srv->hooks.session_user(srv->hooks.session_ctx, st,
+					    MHD_lookup_connection_value(
+						    conn, MHD_COOKIE_KIND,
+						    TAXII_SESSION_COOKIE),
+					    &cs->user) == 0)
+			break;
 		if (auth_refused(srv, conn, st, &cs->user, rp))
 			return -1;
 	}

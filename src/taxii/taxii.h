@@ -142,7 +142,16 @@ struct taxii_hooks {
 			      char status_id[TX_UUID_BUF], struct tx_error *err);
 	void (*stored)(void *ctx);
 	void *ctx;
+	/* The user of a console session cookie (TAXII_SESSION_COOKIE, NULL
+	 * when absent): 0 with u filled, else -1. Used only for GET of the
+	 * alert stream without other credentials. May be NULL. */
+	int (*session_user)(void *session_ctx, tx_store *st, const char *cookie,
+			    struct store_user *u);
+	void *session_ctx;
 };
+
+/* The cookie of a console session (console/). */
+#define TAXII_SESSION_COOKIE "__Host-trilex"
 
 /*
  * Start serving the node in dir (its node.json settings in cfg, its

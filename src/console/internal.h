@@ -1,0 +1,188 @@
+/* console/internal.h: what the files of console/ share; private. */
+#ifndef TRILEX_CONSOLE_INTERNAL_H
+#define TRILEX_CONSOLE_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "console/console.h"
+#include "federation/federation.h"
+#include "store/store.h"
+#include "taxii/taxii.h"
+
+/* Size of a CSRF token: hex of a BLAKE2b-256, and its NUL. */
+#define CONSOLE_CSRF_BUF 65
+
+/* Languages, in the order of each label's texts. */
+enum { CONSOLE_EN, CONSOLE_JA, CONSOLE_N_LANGS };
+
+/* Every label of the console (labels.c holds their texts). */
+enum console_label {
+	L_TITLE,
+	L_SIGN_IN,
+	L_SIGN_OUT,
+	L_USER,
+	L_PASSWORD,
+	L_BAD_LOGIN,
+	L_LOCKED,
+	L_PARTNER_NO_SIGNIN,
+	L_WAIT,
+	L_BUSY,
+	L_CSRF,
+	L_NOT_FOUND,
+	L_HOME,
+	L_ALERTS,
+	L_SEARCH,
+	L_LANGUAGE,
+	L_SAVE,
+	L_SKIP,
+	L_SIGNED_IN_AS,
+	L_WHAT_CAME_IN,
+	L_COLLECTION,
+	L_PARTNER,
+	L_SINCE_LAST,
+	L_LAST_24H,
+	L_NEWEST,
+	L_DELIVERY,
+	L_LAST_CONTACT,
+	L_BACKLOG,
+	L_LAST_ERROR,
+	L_RECEIVED,
+	L_REJECTED,
+	L_DELIVERED,
+	L_UNACKED,
+	L_NONE,
+	L_THIS_NODE,
+	L_NAME,
+	L_TYPE,
+	L_ADDED,
+	L_ORIGIN,
+	L_SIGNER,
+	L_RECIPIENTS,
+	L_LATENCY,
+	L_INDICATORS,
+	L_TECHNIQUES,
+	L_RESPONSIBLE,
+	L_DUTY,
+	L_ACK,
+	L_ACKED,
+	L_ACKED_BY,
+	L_LIVE,
+	L_QUERY,
+	L_RESULTS,
+	L_NO_RESULTS,
+	L_NEXT_PAGE,
+	L_OBJECT,
+	L_VERSIONS,
+	L_MARKINGS,
+	L_SIGNATURE,
+	L_SIGNED,
+	L_UNSIGNED,
+	L_REL_OUT,
+	L_REL_IN,
+	L_SIGHTINGS,
+	L_SAME_VALUE,
+	L_DESCRIPTION,
+	L_JSON,
+	L_MENU,
+	L_OF_TYPE,
+	L_ALL_TYPES,
+	L_NEEDS_SIGNIN,
+	L_ENGLISH,
+	L_JAPANESE,
+	L_UTC,
+	L_COUNT_CAPPED,
+	L_FAILED,
+	L_ALERT,
+	L_PARTNERS,
+	L_DIRECTORY,
+	L_CERT_FP,
+	L_SIGNING_KEY,
+	L_TAXII_SETTINGS,
+	L_TAXII_AUTH,
+	L_ACK_DONE,
+	L_COUNT
+};
+
+/* The text of label id in lang (English when lang is unknown). */
+const char *console_label(int lang, int id);
+/* The first label without a text in lang, or -1 (for the tests). */
+int console_label_missing(int lang);
+/* "en" -> CONSOLE_EN ...; -1 if unknown. */
+int console_lang_parse(const char *code);
+const char *console_lang_code(int lang);
+
+/* Biggest page the console writes (bytes); past it the page is refused. */
+#define CONSOLE_PAGE_MAX (4 * 1024 * 1024)
+/* Cookie of a session, and of a sign-in form not yet sent. The __Host-
+ * prefix makes browsers keep them only from this origin over HTTPS. */
+#define CONSOLE_COOKIE TAXII_SESSION_COOKIE
+#define CONSOLE_PRE_COOKIE "__Host-trilex-pre"
+
+/* One page being answered. */
+struct page {
+	struct tx_buf b;
+	tx_err rc;                       /* the first error writing it */
+	int lang;
+	const struct taxii_ext_request *rq;
+	struct taxii_ext_reply *rp;
+	int signed_in;
+	struct store_session s;          /* when signed_in */
+	char csrf[CONSOLE_CSRF_BUF];      /* the forms' token */
+	int64_t now;
+};
+
+
+void html_put(struct page *p, const char *fmt, ...);
+void html_time(struct page *p, int64_t us);
+void html_tlp(struct page *p, int tlp);
+
+/* ---- sessions and sign-in (session.c) ---- */
+
+/* The CSRF token of a cookie value: BLAKE2b of it, so that only who
+ * holds the cookie can make it and the database never holds it. */
+void session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF]);
+/* Whether the form's "csrf" field is that of cookie (constant time). */
+int session_csrf_ok(const char *form, size_t len, const char *cookie);
+/* Fill p->s from the session cookie; 0 when signed in. */
+int session_load(struct page *p);
+/* The sign-in and sign-out pages. */
+void session_signin_page(struct page *p);
+void session_signin_post(struct page *p);
+void session_signout_post(struct page *p);
+
+/* A field of an application/x-www-form-urlencoded body, decoded into out
+ * (NUL-terminated); 0 when present and it fits. */
+int form_field(const char *body, size_t len, const char *name, char *out,
+	       size_t out_size);
+
+/* ---- pages (pages.c) ---- */
+
+void page_begin(struct page *p, int title_label, const char *title);
+void page_end(struct page *p);
+/* Answer status with the page written so far (its headers added). */
+void page_send(struct page *p, unsigned status);
+/* Answer 303 to location (a console path). */
+void page_redirect(struct page *p, const char *location);
+
+/* ---- who reads what (pages.c) ---- */
+
+/* The collections a user may read: the one place the console decides it
+ * (the store's grants, as the TAXII routes check them). */
+struct readable {
+	struct store_collection *c;   /* owned; the user's readable ones */
+	size_t n;
+	int64_t *pks;                 /* owned; their pks */
+};
+tx_err readable_load(tx_store *st, const struct store_user *u,
+		     struct readable *r);
+void readable_free(struct readable *r);
+const struct store_collection *readable_find(const struct readable *r,
+					     int64_t pk);
+
+/* ---- built-in files (static.c) ---- */
+
+extern const char console_app_js[];
+extern const char console_app_css[];
+
+#endif

@@ -1,0 +1,1266 @@
+/*
+ * console/pages.c: the console's router, page frame and pages.
+ *
+ * One table (routes[]) maps method and path (after /console/) to a page;
+ * pages that need a session send a browser without one to the sign-in
+ * page; every POST but the sign-in's must carry the session's CSRF token
+ * (checked here, once, before any page runs). Every page reads through
+ * the user's readable collections (readable_load, console_may_read) and
+ * nothing else, so what it shows (objects and counts) is what a TAXII GET
+ * of the same user could see.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/internal.h"
+#include "crypto/crypto.h"
+#include "watch/watch.h"
+
+/* ---- who reads what ---- */
+
+/* The one place the console decides what a user may read: the store's
+ * grants, as the TAXII routes check them. */
+tx_err readable_load(tx_store *st, const struct store_user *u,
+			    struct readable *r)
+{
+	struct store_collection *all = NULL;
+	size_t n = 0;
+	tx_err rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_collection_list(st, u, &all, &n)) != TX_OK)
+		return rc;
+	r->c = all;
+	if ((r->pks = calloc(n ? n : 1, sizeof(*r->pks))) == NULL) {
+		free(all);
+		r->c = NULL;
+		return TX_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (all[i].can_read) {
+			all[r->n] = all[i];
+			r->pks[r->n++] = all[i].pk;
+		}
+	return TX_OK;
+}
+
+void readable_free(struct readable *r)
+{
+	free(r->c);
+	free(r->pks);
+}
+
+const struct store_collection *readable_find(const struct readable *r,
+						    int64_t pk)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->pks[i] == pk)
+			return &r->c[i];
+	return NULL;
+}
+
+int console_may_read(tx_store *st, const struct store_user *u,
+		     int64_t collection_pk)
+{
+	struct readable r;
+	int ok;
+
+	if (readable_load(st, u, &r) != TX_OK)
+		return 0;
+	ok = readable_find(&r, collection_pk) != NULL;
+	readable_free(&r);
+	return ok;
+}
+
+tx_err console_readable_pks(tx_store *st, const struct store_user *u,
+			    int64_t **pks, size_t *n)
+{
+	struct readable r;
+	tx_err rc;
+
+	*pks = NULL;
+	*n = 0;
+	if ((rc = readable_load(st, u, &r)) != TX_OK)
+		return rc;
+	*pks = r.pks;
+	*n = r.n;
+	r.pks = NULL;
+	readable_free(&r);
+	return TX_OK;
+}
+
+/* ---- the frame ---- */
+
+static const char *const csp = "default-src 'none'; script-src 'self';"
+	" style-src 'self'; img-src 'self'; connect-src 'self';"
+	" form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+static void security_headers(struct page *p)
+{
+	taxii_ext_reply_header(p->rp, "Content-Security-Policy", "%s", csp);
+	taxii_ext_reply_header(p->rp, "X-Frame-Options", "DENY");
+	taxii_ext_reply_header(p->rp, "Referrer-Policy", "no-referrer");
+}
+
+void page_begin(struct page *p, int title_label, const char *title)
+{
+	html_put(p, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta"
+		 " charset=\"utf-8\"><meta name=\"viewport\""
+		 " content=\"width=device-width, initial-scale=1\">"
+		 "<title>%s%s%L - %L</title>"
+		 "<link rel=\"stylesheet\" href=\"/console/static/app.css\">"
+		 "<script src=\"/console/static/app.js\" defer></script>"
+		 "</head><body><a class=\"skip\" href=\"#main\">%L</a><header>",
+		 console_lang_code(p->lang), title ? title : "", title ? " - " : "",
+		 title_label, L_TITLE, L_SKIP);
+	html_put(p, "<span class=\"brand\">%L</span>", L_TITLE);
+	if (p->signed_in) {
+		html_put(p, "<nav aria-label=\"%L\"><ul>"
+			 "<li><a href=\"/console/\">%L</a></li>"
+			 "<li><a href=\"/console/alerts\">%L</a></li>"
+			 "<li><a href=\"/console/search\">%L</a></li>"
+			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
+			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_PARTNERS);
+		html_put(p, "<form class=\"inline\" method=\"post\""
+			 " action=\"/console/settings\">"
+			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+			 "<label for=\"lang\">%L</label>"
+			 "<select id=\"lang\" name=\"lang\">"
+			 "<option value=\"en\"%s>English</option>"
+			 "<option value=\"ja\"%s>日本語</option></select>"
+			 "<button type=\"submit\">%L</button></form>",
+			 p->csrf, L_LANGUAGE,
+			 p->lang == CONSOLE_EN ? " selected" : "",
+			 p->lang == CONSOLE_JA ? " selected" : "", L_SAVE);
+		html_put(p, "<form class=\"inline\" method=\"post\""
+			 " action=\"/console/signout\">"
+			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+			 "<span class=\"who\">%L <strong>%s</strong></span> "
+			 "<button type=\"submit\">%L</button></form>",
+			 p->csrf, L_SIGNED_IN_AS, p->s.user.name, L_SIGN_OUT);
+	}
+	if (title)
+		html_put(p, "</header><main id=\"main\"><h1>%s</h1>", title);
+	else
+		html_put(p, "</header><main id=\"main\"><h1>%L</h1>",
+			 title_label);
+}
+
+void page_end(struct page *p)
+{
+	html_put(p, "</main></body></html>\n");
+}
+
+void page_send(struct page *p, unsigned status)
+{
+	security_headers(p);
+	if (p->rc != TX_OK) {
+		tx_buf_free(&p->b);
+		p->rp->status = 500;
+		snprintf(p->rp->message, sizeof(p->rp->message), "the page could"
+			 " not be made (%s)", p->rc == TX_ERR_TOOBIG ?
+			 "too big" : "error");
+		return;
+	}
+	p->rp->status = status;
+	p->rp->content_type = "text/html; charset=utf-8";
+	p->rp->text_len = p->b.len;
+	p->rp->text = tx_buf_take(&p->b);
+	if (p->rp->text == NULL) {
+		p->rp->text = strdup("");
+		p->rp->text_len = 0;
+	}
+}
+
+void page_redirect(struct page *p, const char *location)
+{
+	taxii_ext_reply_header(p->rp, "Location", "%s", location);
+	tx_buf_free(&p->b);
+	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
+	page_send(p, 303);
+}
+
+static void page_message(struct page *p, unsigned status, int label)
+{
+	tx_buf_free(&p->b);
+	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
+	p->rc = TX_OK;
+	page_begin(p, label == L_NOT_FOUND ? L_NOT_FOUND : L_FAILED, NULL);
+	html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", label);
+	page_end(p);
+	page_send(p, status);
+}
+
+/* ---- reading objects ---- */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The object of a row, parsed (caller frees), or NULL. */
+static json_t *row_object(const struct store_row *row)
+{
+	return tx_json_load(row->json, row->json_len, 0, NULL);
+}
+
+/* Where a row came from: its verified signer, or this node. */
+static void html_origin(struct page *p, const struct store_row *row)
+{
+	if (row->origin)
+		html_put(p, "%s", row->origin);
+	else
+		html_put(p, "%L", L_THIS_NODE);
+}
+
+static const char *display_name(const json_t *o)
+{
+	const char *n = jstr(o, "name");
+
+	if (n == NULL)
+		n = jstr(o, "value");
+	if (n == NULL)
+		n = jstr(o, "pattern");
+	if (n == NULL)
+		n = jstr(o, "content");
+	return n ? n : jstr(o, "id");
+}
+
+static void html_object_link(struct page *p, const json_t *o)
+{
+	html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
+		 display_name(o));
+}
+
+/* A list of objects as table rows: when, TLP, type, name, collection,
+ * origin. */
+struct rows_ctx {
+	struct page *p;
+	const struct readable *r;
+	size_t n;
+	const char *skip_id;
+};
+
+static int table_row(void *ctx, const struct store_row *row)
+{
+	struct rows_ctx *c = ctx;
+	struct page *p = c->p;
+	const struct store_collection *coll = readable_find(c->r, row->collection_pk);
+	json_t *o;
+
+	if (c->skip_id && strcmp(row->id, c->skip_id) == 0)
+		return STORE_ROW_NEXT;
+	if ((o = row_object(row)) == NULL)
+		return STORE_ROW_NEXT;
+	html_put(p, "<tr><td>");
+	html_time(p, row->date_added);
+	html_put(p, "</td><td>");
+	html_tlp(p, fed_tlp_of(o));
+	html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
+	html_object_link(p, o);
+	html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
+	html_origin(p, row);
+	html_put(p, "</td></tr>");
+	json_decref(o);
+	c->n++;
+	return STORE_ROW_NEXT;
+}
+
+static void table_head(struct page *p)
+{
+	html_put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">%L"
+		 "</th><th scope=\"col\">TLP</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_ADDED,
+		 L_TYPE, L_NAME, L_COLLECTION, L_ORIGIN);
+}
+
+static void table_foot(struct page *p, size_t n)
+{
+	if (n == 0)
+		html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
+	html_put(p, "</tbody></table></div>");
+}
+
+/* ---- alerts ---- */
+
+#define ALERT_NEEDLE "\"" TAXII_ALERT_LABEL "\""
+#define ACK_LABEL "trilex-ack"
+
+/* Whether some acknowledgement (a note labelled trilex-ack) of alert id
+ * is stored; who made it into by. Looked up in every collection: the
+ * caller has shown that the user may read the alert itself. */
+struct ack_find {
+	char by[STORE_NAME_MAX + TX_PARTY_MAX + 8];
+	int found;
+};
+
+static int ack_row(void *ctx, const struct store_row *row)
+{
+	struct ack_find *a = ctx;
+	json_t *o;
+
+	if (strstr(row->json, "\"" ACK_LABEL "\"") == NULL ||
+	    (o = row_object(row)) == NULL)
+		return STORE_ROW_NEXT;
+	a->found = 1;
+	snprintf(a->by, sizeof(a->by), "%s%s%s",
+		 jstr(o, "x_trilex_acknowledged_by") ?
+		 jstr(o, "x_trilex_acknowledged_by") : "",
+		 row->origin ? " / " : "", row->origin ? row->origin : "");
+	json_decref(o);
+	return STORE_ROW_STOP;
+}
+
+static int ack_lookup(tx_store *st, const char *alert_id, struct ack_find *a)
+{
+	struct store_user admin = { .admin = 1 };
+	struct readable all;
+	struct store_search q = { .text = alert_id, .type = "note", .limit = 20 };
+	struct store_search_page pg;
+	struct tx_error err = { 0 };
+
+	memset(a, 0, sizeof(*a));
+	if (readable_load(st, &admin, &all) != TX_OK)
+		return 0;
+	q.colls = all.pks;
+	q.n_colls = all.n;
+	store_search_refs(st, &q, ack_row, a, &pg, &err);
+	readable_free(&all);
+	return a->found;
+}
+
+struct alert_rows {
+	struct page *p;
+	const struct readable *r;
+	int only_unacked;
+	size_t n;
+};
+
+static int alert_row(void *ctx, const struct store_row *row)
+{
+	struct alert_rows *c = ctx;
+	struct page *p = c->p;
+	struct ack_find a;
+	json_t *o;
+	int64_t created = 0;
+
+	if ((o = row_object(row)) == NULL)
+		return STORE_ROW_NEXT;
+	ack_lookup(p->rq->st, row->id, &a);
+	if (c->only_unacked && a.found) {
+		json_decref(o);
+		return STORE_ROW_NEXT;
+	}
+	tx_time_parse(jstr(o, "created"), &created, NULL);
+	html_put(p, "<tr><td>");
+	html_time(p, row->date_added);
+	html_put(p, "</td><td>");
+	html_tlp(p, fed_tlp_of(o));
+	html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
+		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
+	html_origin(p, row);
+	html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
+		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
+		 a.found ? L_ACKED : L_NONE);
+	json_decref(o);
+	c->n++;
+	return STORE_ROW_NEXT;
+}
+
+static void alerts_table(struct page *p, const struct readable *r,
+			 int only_unacked, int64_t limit)
+{
+	struct alert_rows c = { p, r, only_unacked, 0 };
+	struct store_recent q = { .colls = r->pks, .n_colls = r->n,
+				  .type = "report", .contains = ALERT_NEEDLE,
+				  .limit = limit };
+	struct tx_error err = { 0 };
+
+	/* data-* give the script the TLP marking ids, to colour new rows. */
+	html_put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">TLP</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
+		 "<tbody class=\"live-alerts\" data-empty=\"%L\" data-ack=\"%L\""
+		 " data-here=\"%L\" data-tlp-clear=\"%s\" data-tlp-green=\"%s\""
+		 " data-tlp-amber=\"%s\" data-tlp-amber-strict=\"%s\""
+		 " data-tlp-red=\"%s\">",
+		 L_ADDED, L_ALERT, L_ORIGIN, L_LATENCY, L_ACKED, L_NONE, L_NONE,
+		 L_THIS_NODE, fed_tlp_marking(FED_TLP_CLEAR),
+		 fed_tlp_marking(FED_TLP_GREEN), fed_tlp_marking(FED_TLP_AMBER),
+		 fed_tlp_marking(FED_TLP_AMBER_STRICT), fed_tlp_marking(FED_TLP_RED));
+	if (store_recent(p->rq->st, &q, alert_row, &c, NULL, &err) != TX_OK)
+		tx_log(TX_LOG_WARN, "console alerts: %s", err.msg);
+	if (c.n == 0)
+		html_put(p, "<tr class=\"empty\"><td colspan=\"6\">%L</td></tr>",
+			 L_NONE);
+	html_put(p, "</tbody></table></div><p class=\"hint\" aria-live=\"polite\">"
+		 "%L</p>", L_LIVE);
+}
+
+static void page_alerts(struct page *p, const char *arg, const struct readable *r)
+{
+	page_begin(p, L_ALERTS, NULL);
+	alerts_table(p, r, 0, 100);
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* The last version of id that the user may read, parsed; NULL if none. */
+struct one_object {
+	json_t *obj;
+	struct store_row row;         /* its pointers not kept */
+	char origin[TX_PARTY_MAX];
+	char via[TX_PARTY_MAX];
+	int64_t coll;
+	size_t n_versions;
+};
+
+static int one_row(void *ctx, const struct store_row *row)
+{
+	struct one_object *o = ctx;
+
+	o->n_versions++;
+	if (o->obj != NULL)
+		return STORE_ROW_NEXT;
+	if ((o->obj = row_object(row)) == NULL)
+		return STORE_ROW_NEXT;
+	o->row = *row;
+	o->row.json = NULL;
+	o->row.id = o->row.version = o->row.spec_version = NULL;
+	snprintf(o->origin, sizeof(o->origin), "%s", row->origin ? row->origin : "");
+	snprintf(o->via, sizeof(o->via), "%s", row->via ? row->via : "");
+	o->coll = row->collection_pk;
+	o->row.origin = o->origin[0] ? o->origin : NULL;
+	o->row.via = o->via[0] ? o->via : NULL;
+	return STORE_ROW_NEXT;
+}
+
+static int object_load(struct page *p, const struct readable *r, const char *id,
+		       int all_versions, struct one_object *o)
+{
+	struct tx_error err = { 0 };
+
+	memset(o, 0, sizeof(*o));
+	if (id == NULL || *id == '\0' || strlen(id) > 200)
+		return -1;
+	if (store_object_versions(p->rq->st, r->pks, r->n, id, all_versions,
+				  one_row, o, NULL, &err) != TX_OK ||
+	    o->obj == NULL) {
+		json_decref(o->obj);
+		o->obj = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void node_identity(const struct tx_config *cfg, char out[96])
+{
+	char uuid[TX_UUID_BUF];
+
+	out[0] = '\0';
+	if (cfg->public_key[0] && crypto_uuid5(crypto_uuid_ns_trilex,
+					       cfg->public_key,
+					       strlen(cfg->public_key),
+					       uuid) == TX_OK)
+		snprintf(out, 96, "identity--%s", uuid);
+}
+
+/* The objects an alert refers to, by kind. */
+static void alert_refs(struct page *p, const struct readable *r, const json_t *o)
+{
+	const json_t *ref;
+	size_t i, n_ind = 0, n_ap = 0;
+
+	html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"indicators\">", L_INDICATORS);
+	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
+		struct one_object x;
+		if (!json_is_string(ref) || strncmp(json_string_value(ref),
+						    "indicator--", 11) != 0 ||
+		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
+			continue;
+		struct store_search sq = { .text = json_string_value(ref),
+					   .colls = r->pks, .n_colls = r->n,
+					   .type = "sighting", .limit = 1000 };
+		struct store_search_page pg = { 0 };
+		struct tx_error err = { 0 };
+		store_search_refs(p->rq->st, &sq, NULL, NULL, &pg, &err);
+		html_put(p, "<li>");
+		html_object_link(p, x.obj);
+		html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
+			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
+			 (int64_t)pg.n, pg.more ? "+" : "");
+		json_decref(x.obj);
+		n_ind++;
+	}
+	if (n_ind == 0)
+		html_put(p, "<li>%L</li>", L_NONE);
+	html_put(p, "</ul><h2>%L</h2><ul class=\"refs\" id=\"techniques\">",
+		 L_TECHNIQUES);
+	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
+		struct one_object x;
+		const json_t *er;
+		size_t k;
+		if (!json_is_string(ref) || strncmp(json_string_value(ref),
+						    "attack-pattern--", 16) != 0 ||
+		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
+			continue;
+		html_put(p, "<li>");
+		json_array_foreach(json_object_get(x.obj, "external_references"),
+				   k, er)
+			if (jstr(er, "external_id"))
+				html_put(p, "<strong>%s</strong> ",
+					 jstr(er, "external_id"));
+		html_object_link(p, x.obj);
+		html_put(p, "</li>");
+		json_decref(x.obj);
+		n_ap++;
+	}
+	if (n_ap == 0)
+		html_put(p, "<li>%L</li>", L_NONE);
+	html_put(p, "</ul>");
+}
+
+static void page_alert(struct page *p, const char *id, const struct readable *r)
+{
+	struct one_object a;
+	struct ack_find ack;
+	struct store_peer peer;
+	const json_t *to, *v;
+	int64_t created = 0, now = 0;
+	watch_state *ws = NULL;
+	size_t i;
+
+	if (object_load(p, r, id, 0, &a) != 0) {
+		page_message(p, 404, L_NOT_FOUND);
+		return;
+	}
+	page_begin(p, L_ALERT, jstr(a.obj, "name"));
+	html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
+	html_tlp(p, fed_tlp_of(a.obj));
+	html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
+	html_origin(p, &a.row);
+	html_put(p, "</dd><dt>%L</dt><dd>", L_SIGNER);
+	if (a.origin[0] && store_peer_find(p->rq->st, a.origin, NULL, NULL,
+					   &peer) == TX_OK)
+		html_put(p, "%s (%s) <code>ed25519:%s</code>", peer.name,
+			 peer.party, peer.sign_pk);
+	else if (a.origin[0])
+		html_put(p, "%s", a.origin);
+	else
+		html_put(p, "%L", L_THIS_NODE);
+	html_put(p, "</dd><dt>%L</dt><dd>", L_RECIPIENTS);
+	to = json_object_get(a.obj, FED_RECIPIENTS);
+	json_array_foreach(to, i, v)
+		html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
+	if (json_array_size(to) == 0)
+		html_put(p, "-");
+	tx_time_parse(jstr(a.obj, "created"), &created, NULL);
+	html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
+		 (int64_t)(created > 0 ? (a.row.date_added - created) / 1000 : 0),
+		 L_ADDED);
+	html_time(p, a.row.date_added);
+	html_put(p, "</dd>");
+	/* Who is responsible under the agreed AOR, and the duty officer. */
+	if (watch_now(&now, NULL) == TX_OK &&
+	    watch_state_load(p->rq->st, p->rq->cfg->party, now, &ws, NULL) == TX_OK) {
+		json_t *route = watch_route_object(ws, a.obj, NULL);
+		const json_t *duty = json_object_get(route, "duty");
+		const char *who = json_is_string(duty) ? json_string_value(duty) :
+				  jstr(duty, "name");
+		html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
+			 L_RESPONSIBLE, jstr(route, "responsible") ?
+			 jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
+			 jstr(duty, "contact") ? jstr(duty, "contact") : "");
+		json_decref(route);
+		watch_state_free(ws);
+	}
+	html_put(p, "</dl>");
+	if (jstr(a.obj, "description"))
+		html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
+			 jstr(a.obj, "description"));
+	alert_refs(p, r, a.obj);
+	if (ack_lookup(p->rq->st, id, &ack))
+		html_put(p, "<p class=\"acked\" id=\"ack-state\">%L (%L %s)</p>",
+			 L_ACKED, L_ACKED_BY, ack.by);
+	else
+		html_put(p, "<form method=\"post\" action=\"/console/ack/%u\">"
+			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+			 "<button type=\"submit\" id=\"ack\">%L</button></form>",
+			 id, p->csrf, L_ACK);
+	html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
+	json_decref(a.obj);
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* POST /console/ack/ID: a note acknowledging the alert, marked as the
+ * alert is (fed_derive_stored), stored in "alerts" and so shared with
+ * the partners entitled to it. */
+static void post_ack(struct page *p, const char *id, const struct readable *r)
+{
+	const struct taxii_ext_request *rq = p->rq;
+	struct one_object a;
+	struct store_collection coll;
+	struct tx_error err = { 0 };
+	char now[TX_TIME_BUF], uuid[TX_UUID_BUF], nid[96], ident[96];
+	char sid[TX_UUID_BUF], content[256], loc[300];
+	const char *about[1] = { id };
+	json_t *note = NULL, *objects = NULL;
+
+	if (object_load(p, r, id, 0, &a) != 0 ||
+	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
+		json_decref(a.obj);
+		page_message(p, 404, L_NOT_FOUND);
+		return;
+	}
+	tx_time_format_ms(tx_time_now_us(), now);
+	tx_uuid4(uuid);
+	snprintf(nid, sizeof(nid), "note--%s", uuid);
+	node_identity(rq->cfg, ident);
+	snprintf(content, sizeof(content), "Acknowledged by %s on %s",
+		 p->s.user.name, rq->cfg->party);
+	note = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:s}",
+			 "type", "note", "spec_version", "2.1", "id", nid,
+			 "created", now, "modified", now, "content", content,
+			 "object_refs", id, "labels", ACK_LABEL,
+			 "x_trilex_acknowledged_by", p->s.user.name);
+	if (note && ident[0])
+		json_object_set_new(note, "created_by_ref", json_string(ident));
+	if (note == NULL || (objects = json_array()) == NULL ||
+	    fed_derive_stored(rq->st, about, 1, NULL, 0, rq->cfg->party, note,
+			      NULL, &err) != TX_OK ||
+	    json_array_append(objects, note) != 0 ||
+	    store_collection_ensure(rq->st, "Alerts", "alerts this node published",
+				    "alerts", &coll, &err) != TX_OK ||
+	    taxii_ingest(rq->st, coll.pk, &p->s.user, objects, 0, sid,
+			 &err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "console: acknowledging %s: %s", id, err.msg);
+		json_decref(note);
+		json_decref(objects);
+		json_decref(a.obj);
+		page_message(p, 500, L_FAILED);
+		return;
+	}
+	tx_log(TX_LOG_INFO, "console: %s acknowledged %s", p->s.user.name, id);
+	json_decref(note);
+	json_decref(objects);
+	json_decref(a.obj);
+	snprintf(loc, sizeof(loc), "/console/alert/%s", id);
+	page_redirect(p, loc);
+}
+
+/* ---- home ---- */
+
+/* Collections the home page shows. */
+#define HOME_COLLECTIONS_MAX 20
+/* Counts of the home page stop here (shown as "10000 or more"). */
+#define HOME_COUNT_CAP 10000
+
+static void html_count(struct page *p, int64_t n)
+{
+	html_put(p, "%l", n);
+	if (n >= HOME_COUNT_CAP)
+		html_put(p, " %L", L_COUNT_CAPPED);
+}
+
+static void page_home(struct page *p, const char *arg, const struct readable *r)
+{
+	struct store_peer *peers = NULL;
+	size_t n_peers = 0;
+	struct tx_error err = { 0 };
+	int64_t day = p->now - 86400LL * 1000000;
+
+	page_begin(p, L_HOME, NULL);
+	html_put(p, "<section aria-labelledby=\"h-in\"><h2 id=\"h-in\">%L</h2>",
+		 L_WHAT_CAME_IN);
+	html_put(p, "<div class=\"scroll\"><table id=\"came-in\"><thead><tr>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L (", L_COLLECTION, L_PARTNER, L_SINCE_LAST);
+	html_time(p, p->s.last_visit);
+	html_put(p, ")</th><th scope=\"col\">%L</th></tr></thead><tbody>",
+		 L_LAST_24H);
+	/* Per collection; a partner's objects come to its inbox collection,
+	 * so the inbox's counts are the partner's. */
+	for (size_t i = 0; i < r->n && i < HOME_COLLECTIONS_MAX; i++) {
+		const char *party = store_inbox_party(&r->c[i]);
+		int64_t since = 0, in_day = 0;
+		if (store_count_added(p->rq->st, r->pks[i], p->s.last_visit,
+				      HOME_COUNT_CAP, &since, &err) != TX_OK ||
+		    store_count_added(p->rq->st, r->pks[i], day, HOME_COUNT_CAP,
+				      &in_day, &err) != TX_OK)
+			tx_log(TX_LOG_WARN, "console home: %s", err.msg);
+		html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
+		if (party)
+			html_put(p, "%s", party);
+		else
+			html_put(p, "%L", L_THIS_NODE);
+		html_put(p, "</td><td>");
+		html_count(p, since);
+		html_put(p, "</td><td>");
+		html_count(p, in_day);
+		html_put(p, "</td></tr>");
+	}
+	if (r->n == 0)
+		html_put(p, "<tr><td colspan=\"4\">%L</td></tr>", L_NONE);
+	html_put(p, "</tbody></table></div>");
+	/* The newest objects of each collection. */
+	for (size_t i = 0; i < r->n && i < HOME_COLLECTIONS_MAX; i++) {
+		struct rows_ctx c = { p, r, 0, NULL };
+		int64_t one[1] = { r->pks[i] };
+		struct store_recent q = { .colls = one, .n_colls = 1, .limit = 5 };
+		html_put(p, "<h3>%L: %s</h3>", L_NEWEST, r->c[i].title);
+		table_head(p);
+		store_recent(p->rq->st, &q, table_row, &c, NULL, &err);
+		table_foot(p, c.n);
+	}
+	html_put(p, "</section><section aria-labelledby=\"h-alerts\">"
+		 "<h2 id=\"h-alerts\">%L</h2>", L_UNACKED);
+	alerts_table(p, r, 1, 50);
+	html_put(p, "</section><section aria-labelledby=\"h-peers\">"
+		 "<h2 id=\"h-peers\">%L</h2>", L_DELIVERY);
+	store_peer_list(p->rq->st, &peers, &n_peers);
+	html_put(p, "<div class=\"scroll\"><table id=\"delivery\"><thead><tr>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_PARTNER,
+		 L_LAST_CONTACT, L_BACKLOG, L_DELIVERED, L_RECEIVED, L_REJECTED,
+		 L_LAST_ERROR);
+	for (size_t i = 0; i < n_peers; i++) {
+		int64_t backlog = 0;
+		store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
+				  &backlog, &err);
+		html_put(p, "<tr><td>%s (%s)</td><td>", peers[i].name,
+			 peers[i].party);
+		html_time(p, peers[i].last_ok);
+		html_put(p, "</td><td>%l</td><td>%l</td><td>%l</td><td>%l</td><td>",
+			 backlog, peers[i].delivered, peers[i].received,
+			 peers[i].rejected);
+		if (peers[i].last_error[0]) {
+			html_put(p, "%s, ", peers[i].last_error);
+			html_time(p, peers[i].last_error_at);
+		}
+		html_put(p, "</td></tr>");
+	}
+	if (n_peers == 0)
+		html_put(p, "<tr><td colspan=\"7\">%L</td></tr>", L_NONE);
+	html_put(p, "</tbody></table></div></section>");
+	free(peers);
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* ---- search ---- */
+
+#define SEARCH_PAGE 50
+#define SEARCH_COUNT_CAP 1000
+
+struct found {
+	char *type;                   /* owned */
+	char *html;                   /* owned: the row */
+};
+
+struct search_ctx {
+	struct page *p;
+	const struct readable *r;
+	struct found rows[SEARCH_PAGE];
+	size_t n;
+};
+
+static int search_row(void *ctx, const struct store_row *row)
+{
+	struct search_ctx *c = ctx;
+	struct page *p = c->p;
+	size_t mark = p->b.len;
+	json_t *o;
+
+	if (c->n == SEARCH_PAGE || (o = row_object(row)) == NULL)
+		return STORE_ROW_NEXT;
+	/* Written to the page, then moved aside: rows are grouped by type. */
+	struct rows_ctx rc = { p, c->r, 0, NULL };
+	table_row(&rc, row);
+	if (p->rc == TX_OK) {
+		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
+		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
+		c->n++;
+	}
+	p->b.len = mark;
+	if (p->b.data)
+		p->b.data[mark] = '\0';
+	json_decref(o);
+	return STORE_ROW_NEXT;
+}
+
+static int found_cmp(const void *x, const void *y)
+{
+	const struct found *a = x, *b = y;
+	int c = strcmp(a->type ? a->type : "", b->type ? b->type : "");
+
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+static void page_search(struct page *p, const char *arg, const struct readable *r)
+{
+	const char *q = taxii_ext_arg(p->rq, "q");
+	const char *type = taxii_ext_arg(p->rq, "type");
+	const char *before = taxii_ext_arg(p->rq, "next");
+	struct search_ctx *c = calloc(1, sizeof(*c));
+	struct store_search sq = { 0 };
+	struct store_search_page pg = { 0 };
+	struct store_search_type types[32];
+	struct tx_error err = { 0 };
+	size_t n_types = 0;
+	int64_t bf = 0;
+
+	if (c == NULL) {
+		page_message(p, 500, L_FAILED);
+		return;
+	}
+	c->p = p;
+	c->r = r;
+	if (type && *type == '\0')
+		type = NULL;
+	if (before && tx_parse_int64(before, 1, INT64_MAX, &bf) != TX_OK)
+		bf = 0;
+	page_begin(p, L_SEARCH, NULL);
+	html_put(p, "<form role=\"search\" method=\"get\" action=\"/console/search\""
+		 " class=\"search\"><label for=\"q\">%L</label>"
+		 "<input id=\"q\" name=\"q\" type=\"search\" value=\"%s\""
+		 " maxlength=\"%d\"><button type=\"submit\">%L</button></form>",
+		 L_QUERY, q ? q : "", STORE_SEARCH_TEXT_MAX, L_SEARCH);
+	if (q && *q) {
+		sq.text = q;
+		sq.type = type;
+		sq.colls = r->pks;
+		sq.n_colls = r->n;
+		sq.limit = SEARCH_PAGE;
+		sq.before = bf;
+		if (store_search_types(p->rq->st, &sq, SEARCH_COUNT_CAP, types,
+				       32, &n_types, &err) != TX_OK ||
+		    store_search(p->rq->st, &sq, search_row, c, &pg, &err) != TX_OK) {
+			html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
+			goto done;
+		}
+		html_put(p, "<h2>%L</h2><ul class=\"types\" id=\"types\">"
+			 "<li><a href=\"/console/search?q=%u\">%L</a></li>",
+			 L_RESULTS, q, L_ALL_TYPES);
+		for (size_t i = 0; i < n_types; i++)
+			html_put(p, "<li><a href=\"/console/search?q=%u&amp;type=%u\""
+				 "%s>%s</a> (%l%s)</li>", q, types[i].type,
+				 type && strcmp(type, types[i].type) == 0 ?
+				 " aria-current=\"page\"" : "", types[i].type,
+				 types[i].count, types[i].count >= SEARCH_COUNT_CAP ?
+				 "+" : "");
+		html_put(p, "</ul>");
+		qsort(c->rows, c->n, sizeof(c->rows[0]), found_cmp);
+		for (size_t i = 0; i < c->n; i++) {
+			if (i == 0 || strcmp(c->rows[i].type, c->rows[i - 1].type)) {
+				if (i > 0)
+					table_foot(p, 1);
+				html_put(p, "<h3 class=\"group\">%s</h3>",
+					 c->rows[i].type);
+				table_head(p);
+			}
+			/* the row was written by html_put: escaped already */
+			if (p->rc == TX_OK && c->rows[i].html)
+				p->rc = tx_buf_puts(&p->b, c->rows[i].html);
+		}
+		if (c->n > 0)
+			table_foot(p, 1);
+		else
+			html_put(p, "<p id=\"no-results\">%L</p>", L_NO_RESULTS);
+		if (pg.more)
+			html_put(p, "<p><a rel=\"next\" href=\"/console/search?q=%u"
+				 "&amp;type=%u&amp;next=%l\">%L</a></p>", q,
+				 type ? type : "", pg.next, L_NEXT_PAGE);
+	}
+done:
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->rows[i].html);
+		free(c->rows[i].type);
+	}
+	free(c);
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* ---- object pages ---- */
+
+struct rel_ctx {
+	struct page *p;
+	const char *id;
+	int outgoing;                 /* list source_ref == id, else target */
+	size_t n;
+};
+
+static int rel_row(void *ctx, const struct store_row *row)
+{
+	struct rel_ctx *c = ctx;
+	struct page *p = c->p;
+	json_t *o = row_object(row);
+	const char *src, *dst, *other;
+
+	if (o == NULL)
+		return STORE_ROW_NEXT;
+	src = jstr(o, "source_ref");
+	dst = jstr(o, "target_ref");
+	if (src && dst && (strcmp(src, c->id) == 0) == c->outgoing) {
+		other = c->outgoing ? dst : src;
+		html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
+			 " <em>%s</em> <a href=\"/console/object/%u\">%s</a></li>",
+			 row->id, c->outgoing ? "→" : "←",
+			 jstr(o, "relationship_type"), other, other);
+		c->n++;
+	}
+	json_decref(o);
+	return STORE_ROW_NEXT;
+}
+
+static void object_relationships(struct page *p, const struct readable *r,
+				 const char *id)
+{
+	struct store_search q = { .text = id, .colls = r->pks, .n_colls = r->n,
+				  .type = "relationship", .limit = 200 };
+	struct store_search_page pg;
+	struct tx_error err = { 0 };
+
+	for (int out = 1; out >= 0; out--) {
+		struct rel_ctx c = { p, id, out, 0 };
+		html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"rel-%s\">",
+			 out ? L_REL_OUT : L_REL_IN, out ? "out" : "in");
+		store_search_refs(p->rq->st, &q, rel_row, &c, &pg, &err);
+		if (c.n == 0)
+			html_put(p, "<li>%L</li>", L_NONE);
+		html_put(p, "</ul>");
+	}
+}
+
+static void object_referrers(struct page *p, const struct readable *r,
+			     const char *id, const char *type, int label,
+			     const char *html_id)
+{
+	struct store_search q = { .text = id, .colls = r->pks, .n_colls = r->n,
+				  .type = type, .limit = 50 };
+	struct store_search_page pg;
+	struct tx_error err = { 0 };
+	struct rows_ctx c = { p, r, 0, NULL };
+
+	html_put(p, "<h2 id=\"%s\">%L</h2>", html_id, label);
+	table_head(p);
+	store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err);
+	table_foot(p, c.n);
+}
+
+/* Everything else that names one of the object's values (the
+ * indicator-centric view): other indicators, observables, and so what
+ * reports and partners carry the same value. */
+static void object_same_values(struct page *p, const struct readable *r,
+			       const json_t *o, const char *id)
+{
+	char vals[4096];
+	struct rows_ctx c = { p, r, 0, id };
+	struct tx_error err = { 0 };
+	int shown = 0;
+
+	if (store_object_values(o, vals, sizeof(vals)) == 0 || vals[0] == '\0')
+		return;
+	html_put(p, "<h2 id=\"same-value\">%L</h2>", L_SAME_VALUE);
+	for (char *v = vals, *nl; v && *v && shown < 5; v = nl, shown++) {
+		struct store_search q = { .colls = r->pks, .n_colls = r->n,
+					  .limit = 25 };
+		struct store_search_page pg;
+		if ((nl = strchr(v, '\n')) != NULL)
+			*nl++ = '\0';
+		if (*v == '\0' || strchr(v, ' ') != NULL)
+			continue;
+		q.text = v;
+		html_put(p, "<h3><code>%s</code></h3>", v);
+		c.n = 0;
+		table_head(p);
+		store_search(p->rq->st, &q, table_row, &c, &pg, &err);
+		table_foot(p, c.n);
+	}
+}
+
+struct version_ctx {
+	struct page *p;
+	const struct readable *r;
+};
+
+static int version_row(void *ctx, const struct store_row *row)
+{
+	struct version_ctx *c = ctx;
+	const struct store_collection *coll = readable_find(c->r, row->collection_pk);
+
+	html_put(c->p, "<li><code>%s</code> (%s, ", row->version,
+		 coll ? coll->title : "");
+	html_time(c->p, row->date_added);
+	html_put(c->p, ")</li>");
+	return STORE_ROW_NEXT;
+}
+
+static void page_object(struct page *p, const char *id, const struct readable *r)
+{
+	struct one_object o;
+	struct version_ctx vc = { p, r };
+	struct tx_error err = { 0 };
+	const json_t *v;
+	const char *key;
+	char *pretty;
+	size_t i;
+
+	if (object_load(p, r, id, 0, &o) != 0) {
+		page_message(p, 404, L_NOT_FOUND);
+		return;
+	}
+	page_begin(p, L_OBJECT, display_name(o.obj));
+	html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
+		 "<dd><code>%s</code></dd><dt>%L</dt><dd>", L_TYPE,
+		 jstr(o.obj, "type"), id, L_MARKINGS);
+	html_tlp(p, fed_tlp_of(o.obj));
+	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
+		html_put(p, " <code>%s</code>", json_string_value(v));
+	html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
+	html_origin(p, &o.row);
+	if (o.via[0] && strcmp(o.via, o.origin) != 0)
+		html_put(p, " (via %s)", o.via);
+	html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
+		 json_object_get(json_object_get(o.obj, "extensions"),
+				 FED_SIG_EXT) ? L_SIGNED : L_UNSIGNED);
+	if (jstr(o.obj, "description"))
+		html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
+			 jstr(o.obj, "description"));
+	if (jstr(o.obj, "pattern"))
+		html_put(p, "<p><code>%s</code></p>", jstr(o.obj, "pattern"));
+	html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
+	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
+			      NULL, &err);
+	html_put(p, "</ul>");
+	object_relationships(p, r, id);
+	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
+	object_referrers(p, r, id, "report", L_ALERTS, "reports");
+	object_same_values(p, r, o.obj, id);
+	html_put(p, "<details><summary>%L</summary><pre>", L_JSON);
+	if ((pretty = json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
+		html_put(p, "%s", pretty);
+	free(pretty);
+	html_put(p, "</pre></details>");
+	(void)key;
+	json_decref(o.obj);
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* ---- partners and TAXII settings ---- */
+
+static void page_partners(struct page *p, const char *arg, const struct readable *r)
+{
+	const struct tx_config *cfg = p->rq->cfg;
+	struct store_peer *peers = NULL;
+	size_t n_peers = 0;
+	char base[TX_HOST_MAX + 32];
+
+	if (cfg->public_url[0])
+		snprintf(base, sizeof(base), "%s", cfg->public_url);
+	else
+		snprintf(base, sizeof(base), "https://%s%s%s:%d",
+			 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
+	page_begin(p, L_PARTNERS, NULL);
+	html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
+		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
+		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_DIRECTORY,
+		 L_PARTNER, L_CERT_FP, L_SIGNING_KEY, L_LAST_CONTACT);
+	store_peer_list(p->rq->st, &peers, &n_peers);
+	for (size_t i = 0; i < n_peers; i++) {
+		html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
+			 "</code></td><td><code>ed25519:%s</code></td><td>",
+			 peers[i].name, peers[i].party, peers[i].url,
+			 peers[i].cert_fp, peers[i].sign_pk);
+		html_time(p, peers[i].last_ok);
+		html_put(p, "</td></tr>");
+	}
+	if (n_peers == 0)
+		html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
+	free(peers);
+	html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
+		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
+		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,
+		 base, cfg->api_root);
+	for (size_t i = 0; i < r->n; i++)
+		html_put(p, "collection: %s  %s%s%s (%s)\n", r->c[i].id,
+			 r->c[i].alias[0] ? "alias " : "", r->c[i].alias,
+			 r->c[i].alias[0] ? ", " : "", r->c[i].can_write ?
+			 "read, write" : "read");
+	html_put(p, "</pre>");
+	page_end(p);
+	page_send(p, 200);
+}
+
+/* ---- settings ---- */
+
+static void post_settings(struct page *p, const char *arg, const struct readable *r)
+{
+	char lang[8];
+	struct tx_error err = { 0 };
+
+	if (form_field(p->rq->body, p->rq->body_len, "lang", lang, sizeof(lang)) ||
+	    console_lang_parse(lang) < 0 ||
+	    store_console_set_lang(p->rq->st, p->s.user.id, lang, &err) != TX_OK) {
+		page_message(p, 400, L_FAILED);
+		return;
+	}
+	page_redirect(p, "/console/");
+}
+
+/* ---- static files ---- */
+
+static void send_static(struct page *p, const char *type, const char *text)
+{
+	security_headers(p);
+	p->rp->status = 200;
+	p->rp->content_type = type;
+	p->rp->text = strdup(text);
+	p->rp->text_len = p->rp->text ? strlen(text) : 0;
+	taxii_ext_reply_header(p->rp, "Cache-Control", "max-age=300");
+	if (p->rp->text == NULL)
+		p->rp->status = 500;
+}
+
+static void static_js(struct page *p, const char *arg, const struct readable *r)
+{
+	send_static(p, "text/javascript; charset=utf-8", console_app_js);
+}
+
+static void static_css(struct page *p, const char *arg, const struct readable *r)
+{
+	send_static(p, "text/css; charset=utf-8", console_app_css);
+}
+
+static void signin_get(struct page *p, const char *arg, const struct readable *r)
+{
+	session_signin_page(p);
+}
+
+static void signin_post(struct page *p, const char *arg, const struct readable *r)
+{
+	session_signin_post(p);
+}
+
+static void signout_post(struct page *p, const char *arg, const struct readable *r)
+{
+	session_signout_post(p);
+}
+
+/* ---- the router ---- */
+
+typedef void (*page_fn)(struct page *p, const char *arg,
+			const struct readable *r);
+
+enum { PUBLIC = 1, NO_CSRF = 2 };
+
+static const struct route {
+	const char *method;
+	const char *path;             /* after /console/; '/' at the end: a
+	                                 prefix, the rest is arg */
+	page_fn fn;
+	unsigned flags;
+} routes[] = {
+	{ "GET", "", page_home, 0 },
+	{ "GET", "signin", signin_get, PUBLIC },
+	{ "POST", "signin", signin_post, PUBLIC | NO_CSRF },
+	{ "POST", "signout", signout_post, PUBLIC | NO_CSRF },
+	{ "GET", "alerts", page_alerts, 0 },
+	{ "GET", "alert/", page_alert, 0 },
+	{ "POST", "ack/", post_ack, 0 },
+	{ "GET", "search", page_search, 0 },
+	{ "GET", "object/", page_object, 0 },
+	{ "POST", "settings", post_settings, 0 },
+	{ "GET", "partners", page_partners, 0 },
+	{ "GET", "static/app.js", static_js, PUBLIC },
+	{ "GET", "static/app.css", static_css, PUBLIC },
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static const struct route *route_find(const char *method, const char *rest,
+				      const char **arg, int *path_known)
+{
+	*path_known = 0;
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const struct route *r = &routes[i];
+		size_t n = strlen(r->path);
+		int prefix = n > 0 && r->path[n - 1] == '/';
+
+		if (prefix ? strncmp(rest, r->path, n) != 0 || rest[n] == '\0' ||
+			     strchr(rest + n, '/') != NULL :
+			     strcmp(rest, r->path) != 0)
+			continue;
+		*path_known = 1;
+		if (strcmp(method, r->method) != 0)
+			continue;
+		*arg = prefix ? rest + n : "";
+		return r;
+	}
+	return NULL;
+}
+
+/* The language of a page without a session: the browser's first choice
+ * among ours. */
+static int accept_lang(const struct taxii_ext_request *rq)
+{
+	const char *al = taxii_ext_header(rq, "Accept-Language");
+
+	return al && strncmp(al, "ja", 2) == 0 ? CONSOLE_JA : CONSOLE_EN;
+}
+
+void console_http(void *ctx, const struct taxii_ext_request *rq,
+		  struct taxii_ext_reply *rp)
+{
+	struct page p = { 0 };
+	struct readable r = { 0 };
+	const struct route *route;
+	const char *arg = "";
+	int known;
+
+	p.rq = rq;
+	p.rp = rp;
+	p.now = tx_time_now_us();
+	p.lang = accept_lang(rq);
+	tx_buf_init(&p.b, CONSOLE_PAGE_MAX);
+	session_load(&p);
+	route = route_find(rq->method, rq->rest ? rq->rest : "", &arg, &known);
+	if (route == NULL) {
+		if (known)
+			taxii_ext_reply_header(rp, "Allow", "GET, POST");
+		page_message(&p, known ? 405 : 404, known ? L_FAILED : L_NOT_FOUND);
+		goto out;
+	}
+	if (!(route->flags & PUBLIC) && !p.signed_in) {
+		if (strcmp(rq->method, "GET") == 0) {
+			page_redirect(&p, "/console/signin");
+		} else {
+			page_message(&p, 403, L_NEEDS_SIGNIN);
+		}
+		goto out;
+	}
+	/* Every POST of a signed-in page: the session's CSRF token. */
+	if (strcmp(rq->method, "POST") == 0 && !(route->flags & NO_CSRF) &&
+	    !session_csrf_ok(rq->body, rq->body_len,
+			     taxii_ext_cookie(rq, CONSOLE_COOKIE))) {
+		page_message(&p, 403, L_CSRF);
+		goto out;
+	}
+	if (p.signed_in && readable_load(rq->st, &p.s.user, &r) != TX_OK) {
+		page_message(&p, 500, L_FAILED);
+		goto out;
+	}
+	route->fn(&p, arg, &r);
+out:
+	readable_free(&r);
+	tx_buf_free(&p.b);
+}

@@ -1,0 +1,182 @@
+/*
+ * store/recent.c: what the console lists: the newest objects (of a type,
+ * with a word in them), counts of what came in to a collection since a
+ * time, and every version of one object, each over
+ * the collections the caller lists (its readable ones). Every scan is
+ * bounded by a limit the caller gives: counts stop at their cap.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+/* The caller's collections as a JSON array for json_each. */
+static tx_err colls_json(const int64_t *colls, size_t n, struct tx_buf *b,
+			 struct tx_error *err)
+{
+	tx_err rc = tx_buf_puts(b, "[");
+
+	for (size_t i = 0; i < n && rc == TX_OK; i++)
+		rc = tx_buf_printf(b, "%s%lld", i ? "," : "", (long long)colls[i]);
+	if (rc == TX_OK)
+		rc = tx_buf_puts(b, "]");
+	return rc ? tx_error_set(err, rc, "out of memory") : TX_OK;
+}
+
+#define RECENT_COLS "rowid, date_added, id, version, spec_version, json," \
+	" origin, via, coll"
+
+static int row_out(sqlite3_stmt *s, store_row_fn fn, void *ctx)
+{
+	struct store_row row = { 0 };
+
+	row.rowid = sqlite3_column_int64(s, 0);
+	row.date_added = sqlite3_column_int64(s, 1);
+	row.id = (const char *)sqlite3_column_text(s, 2);
+	row.version = (const char *)sqlite3_column_text(s, 3);
+	row.spec_version = (const char *)sqlite3_column_text(s, 4);
+	row.json = (const char *)sqlite3_column_text(s, 5);
+	row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+	row.origin = (const char *)sqlite3_column_text(s, 6);
+	row.via = (const char *)sqlite3_column_text(s, 7);
+	row.collection_pk = sqlite3_column_int64(s, 8);
+	return fn(ctx, &row);
+}
+
+static tx_err run_rows(tx_store *st, sqlite3_stmt *s, store_row_fn fn,
+		       void *ctx, size_t *n, struct tx_error *err)
+{
+	int r;
+
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		int v = row_out(s, fn, ctx);
+		if (v == STORE_ROW_STOP)
+			return TX_OK;
+		if (v != STORE_ROW_NEXT)
+			return tx_error_set(err, TX_ERR_INTERNAL, "a row was refused");
+		if (n)
+			(*n)++;
+	}
+	return r == SQLITE_DONE ? TX_OK : db_error(st, err, "list objects");
+}
+
+tx_err store_recent(tx_store *st, const struct store_recent *q,
+		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err)
+{
+	struct tx_buf cl;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (n)
+		*n = 0;
+	tx_buf_init(&cl, 0);
+	if ((rc = colls_json(q->colls, q->n_colls, &cl, err)))
+		goto out;
+	/* Reports by the partial index of reports; any other type, or none,
+	 * by date_added's. */
+	if (q->type && strcmp(q->type, "report") != 0) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "store_recent lists reports"
+				  " or every type, not %.40s", q->type);
+		goto out;
+	}
+	if ((rc = db_prepare(st, q->type ?
+			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
+			     " objects_reports WHERE type = 'report' AND is_last = 1"
+			     " AND coll IN (SELECT value FROM json_each(?1))"
+			     " AND (?2 IS NULL OR instr(json, ?2) > 0)"
+			     " AND (?5 IS NULL OR via = ?5)"
+			     " ORDER BY date_added DESC LIMIT ?3" :
+			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
+			     " objects_global WHERE is_last = 1"
+			     " AND coll IN (SELECT value FROM json_each(?1))"
+			     " AND (?2 IS NULL OR instr(json, ?2) > 0)"
+			     " AND (?5 IS NULL OR via = ?5)"
+			     " ORDER BY date_added DESC LIMIT ?3", &s, err)))
+		goto out;
+	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
+	if (q->contains)
+		sqlite3_bind_text(s, 2, q->contains, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, q->limit);
+	if (q->via)
+		sqlite3_bind_text(s, 5, q->via, -1, SQLITE_STATIC);
+	rc = run_rows(st, s, fn, ctx, n, err);
+out:
+	db_done(st, s);
+	tx_buf_free(&cl);
+	return rc;
+}
+
+tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
+			 int64_t cap, int64_t *n, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	/* The (coll, date_added) index alone, at most cap entries of it: a
+	 * burst of a million costs cap index entries, not a million rows. */
+	*n = 0;
+	if ((rc = db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
+			     " INDEXED BY objects_added WHERE coll = ?1 AND"
+			     " date_added > ?2 LIMIT ?3)", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, coll);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, cap);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, err, "count objects");
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_object_versions(tx_store *st, const int64_t *colls,
+			     size_t n_colls, const char *id, int all,
+			     store_row_fn fn, void *ctx, size_t *n,
+			     struct tx_error *err)
+{
+	struct tx_buf cl;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if (n)
+		*n = 0;
+	tx_buf_init(&cl, 0);
+	if ((rc = colls_json(colls, n_colls, &cl, err)))
+		goto out;
+	if ((rc = db_prepare(st, "SELECT " RECENT_COLS " FROM objects WHERE"
+			     " coll IN (SELECT value FROM json_each(?1)) AND"
+			     " id = ?2 AND (?3 OR is_last = 1)"
+			     " ORDER BY version_us DESC, coll LIMIT 1000", &s, err)))
+		goto out;
+	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, all ? 1 : 0);
+	rc = run_rows(st, s, fn, ctx, n, err);
+out:
+	db_done(st, s);
+	tx_buf_free(&cl);
+	return rc;
+}
+
+tx_err store_count_after(tx_store *st, const struct store_cursor *c,
+			 int64_t cap, int64_t *n, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	*n = 0;
+	if ((rc = db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
+			     " INDEXED BY objects_own WHERE via IS NULL AND"
+			     " (date_added, rowid) > (?1, ?2) LIMIT ?3)", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, c->date_added);
+	sqlite3_bind_int64(s, 2, c->rowid);
+	sqlite3_bind_int64(s, 3, cap);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, err, "count objects");
+	db_done(st, s);
+	return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * store/sessions.c: the console's sign-in sessions and per-user settings.
+ *
+ * A session row is keyed by the hash of its cookie (the cookie itself is
+ * never stored), belongs to one user (and goes with the account), and
+ * ends at `expires` or after `idle` without use, whichever comes first.
+ * Expired rows are deleted by later sign-ins.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+/* last_seen is written at most this often (us): a page view is a read. */
+#define SESSION_TOUCH_US (60LL * 1000000)
+
+tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
+			 int64_t now, int64_t expires, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL, *purge = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "DELETE FROM sessions WHERE expires <= ?",
+			     &purge, err)) ||
+	    (rc = db_prepare(st, "INSERT INTO sessions(hash, user_id, created,"
+			     " expires, last_seen) VALUES (?, ?, ?, ?, ?)", &s,
+			     err)))
+		goto out;
+	sqlite3_bind_int64(purge, 1, now);
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires);
+	sqlite3_bind_int64(s, 5, now);
+	db_write_lock();
+	if (sqlite3_step(purge) != SQLITE_DONE || sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "add session");
+	db_write_unlock();
+out:
+	db_done(st, purge);
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
+			 int64_t idle, struct store_session *out)
+{
+	sqlite3_stmt *s = NULL, *touch = NULL;
+	tx_err rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin, COALESCE(u.peer,"
+			     " ''), u.locked, s.created, s.expires, s.last_seen,"
+			     " COALESCE(c.lang, ''), COALESCE(c.last_visit, 0)"
+			     " FROM sessions s JOIN users u ON u.id = s.user_id"
+			     " LEFT JOIN console_users c ON c.user_id = u.id"
+			     " WHERE s.hash = ? AND s.expires > ? AND"
+			     " s.last_seen + ? > ?", &s, NULL)))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, idle);
+	sqlite3_bind_int64(s, 4, now);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = TX_ERR_NOTFOUND;
+		goto out;
+	}
+	out->user.id = sqlite3_column_int64(s, 0);
+	db_column_copy(s, 1, out->user.name, sizeof(out->user.name));
+	out->user.admin = sqlite3_column_int(s, 2);
+	db_column_copy(s, 3, out->user.peer, sizeof(out->user.peer));
+	out->user.locked = sqlite3_column_int(s, 4);
+	out->created = sqlite3_column_int64(s, 5);
+	out->expires = sqlite3_column_int64(s, 6);
+	out->last_seen = sqlite3_column_int64(s, 7);
+	db_column_copy(s, 8, out->lang, sizeof(out->lang));
+	out->last_visit = sqlite3_column_int64(s, 9);
+	/* A locked account or a partner's has no session, even an old one. */
+	if (out->user.locked || out->user.peer[0] != '\0') {
+		rc = TX_ERR_NOTFOUND;
+		goto out;
+	}
+	if (now - out->last_seen >= SESSION_TOUCH_US &&
+	    db_prepare(st, "UPDATE sessions SET last_seen = ? WHERE hash = ?",
+		       &touch, NULL) == TX_OK) {
+		sqlite3_bind_int64(touch, 1, now);
+		sqlite3_bind_text(touch, 2, hash, -1, SQLITE_STATIC);
+		db_write_lock();
+		sqlite3_step(touch); /* best effort: the session stays valid */
+		db_write_unlock();
+	}
+out:
+	db_done(st, s);
+	db_done(st, touch);
+	return rc;
+}
+
+tx_err store_session_delete(tx_store *st, const char *hash,
+			    struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "DELETE FROM sessions WHERE hash = ?", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	db_write_lock();
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "delete session");
+	db_write_unlock();
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
+			      struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = db_prepare(st, "INSERT INTO console_users(user_id, lang)"
+			     " VALUES (?1, ?2) ON CONFLICT(user_id) DO UPDATE"
+			     " SET lang = ?2", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+	db_write_lock();
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = db_error(st, err, "console settings");
+	db_write_unlock();
+	db_done(st, s);
+	return rc;
+}
+
+tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
+			   int64_t *previous, struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	/* last_visit is where the visit before this one began. */
+	*previous = 0;
+	if ((rc = db_prepare(st, "INSERT INTO console_users(user_id, last_visit,"
+			     " this_visit) VALUES (?1, 0, ?2) ON CONFLICT(user_id)"
+			     " DO UPDATE SET last_visit = this_visit, this_visit = ?2"
+			     " RETURNING last_visit", &s, err)))
+		return rc;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, now);
+	db_write_lock();
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		*previous = sqlite3_column_int64(s, 0);
+	if (r == SQLITE_ROW)
+		r = sqlite3_step(s);
+	if (r != SQLITE_DONE)
+		rc = db_error(st, err, "console visit");
+	db_write_unlock();
+	db_done(st, s);
+	return rc;
+}

@@ -1,0 +1,295 @@
+// tests/console/console.test.mjs: the console in a real browser.
+//
+// Three real nodes (JP, UK, US) on 127.0.0.1, UK paired with JP and US,
+// served by the built binary (TRILEX_BIN); Playwright (playwright-core,
+// pinned in package-lock.json) drives Debian's chromium headless. Every
+// page is checked with axe-core (no serious or critical violation) and
+// photographed at 1280x800 and at 390 pixels wide into CONSOLE_SHOTS.
+// Exit 77 (skipped) with a message when chromium or the npm packages are
+// missing or chromium cannot start.
+import { test, before, after } from "node:test";
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const BIN = process.env.TRILEX_BIN;
+const SHOTS = process.env.CONSOLE_SHOTS || path.resolve('console-shots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+
+function skip(why) {
+  console.log(`SKIP: ${why}`);
+  process.exit(77);
+}
+
+let chromium, axeSource;
+try {
+  ({ chromium } = require('playwright-core'));
+  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+} catch (e) {
+  skip('tests/console/node_modules is missing: `make test` runs npm ci there');
+}
+if (!BIN) skip('TRILEX_BIN is not set (run through meson test)');
+if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} is missing: install Debian's chromium (make deps)`);
+
+const trilex = (args, input) =>
+  execFileSync(BIN, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const nodes = {};
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'trilex-console-'));
+
+async function makeNode(party) {
+  const port = await freePort();
+  const dir = path.join(root, party);
+  trilex(['init', '--dir', dir, '--party', party, '--name', `${party} node`,
+    '--listen', `127.0.0.1:${port}`]);
+  trilex(['user', 'add', '--dir', dir, '--name', 'duty', '--password-stdin',
+    '--admin'], 'duty officer pass 1\n');
+  trilex(['user', 'add', '--dir', dir, '--name', 'analyst', '--password-stdin'],
+    'analyst pass word 1\n');
+  trilex(['collection', 'add', '--dir', dir, '--title', 'Intel', '--alias', 'intel']);
+  trilex(['grant', '--dir', dir, '--user', 'analyst', '--collection', 'intel', '--read']);
+  const n = { party, dir, port, base: `https://127.0.0.1:${port}` };
+  nodes[party] = n;
+  return n;
+}
+
+function pair(a, b) {
+  for (const [from, to] of [[a, b], [b, a]]) {
+    const card = path.join(root, `card-${from.party}-for-${to.party}.json`);
+    fs.writeFileSync(card, trilex(['peer', 'export', '--dir', from.dir]));
+    trilex(['peer', 'add', '--dir', to.dir, card]);
+  }
+}
+
+function answers(n) {
+  return new Promise((resolve) => {
+    const req = https.get(`${n.base}/console/signin`, {
+      ca: fs.readFileSync(path.join(n.dir, 'tls', 'cert.pem')), timeout: 2000,
+    }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+  });
+}
+
+async function serve(n) {
+  n.proc = spawn(BIN, ['serve', '--dir', n.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  n.log = '';
+  n.proc.stderr.on('data', (d) => { n.log += d; });
+  for (let i = 0; i < 100; i++) {
+    if (await answers(n)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${n.party} did not start: ${n.log}`);
+}
+
+let browser;
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const [jp, uk, us] = [await makeNode('JP'), await makeNode('UK'), await makeNode('US')];
+  pair(uk, jp);
+  pair(uk, us);
+  // what JP's analysts search and open: markup in every field
+  const bundle = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b01', objects: [
+      { type: 'indicator', spec_version: '2.1', id: 'indicator--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b02',
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        name: `Harbour beacon ${XSS}`, description: `Beaconing from the harbour cranes ${XSS}`,
+        pattern: "[ipv4-addr:value = '198.51.100.23']", pattern_type: 'stix',
+        valid_from: '2024-05-01T00:00:00Z' },
+      { type: 'attack-pattern', spec_version: '2.1', id: 'attack-pattern--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b03',
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        name: `Exploitation of Remote Services ${XSS}`,
+        external_references: [{ source_name: 'mitre-attack', external_id: 'T0866' }] },
+      { type: 'relationship', spec_version: '2.1', id: 'relationship--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b04',
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        relationship_type: 'indicates', source_ref: 'indicator--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b02',
+        target_ref: 'attack-pattern--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b03' },
+    ],
+  };
+  const file = path.join(root, 'bundle.json');
+  fs.writeFileSync(file, JSON.stringify(bundle));
+  trilex(['push', '--dir', jp.dir, '--collection', 'intel', file]);
+  await Promise.all([serve(jp), serve(uk), serve(us)]);
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  } catch (e) {
+    skip(`chromium cannot start here: ${String(e.message).split('\n')[0]}`);
+  }
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const n of Object.values(nodes)) if (n.proc) n.proc.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function newPage(width = 1280, height = 800) {
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true,
+    viewport: { width, height } });
+  // a shared 2-CPU machine under load: a sign-in (Argon2id) may take
+  // tens of seconds; every wait stays bounded
+  ctx.setDefaultTimeout(90000);
+  const page = await ctx.newPage();
+  page.dialogs = [];
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss(); });
+  page.cspErrors = [];
+  page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) page.cspErrors.push(m.text()); });
+  return page;
+}
+
+async function signIn(page, n, user, password) {
+  await page.goto(`${n.base}/console/`);
+  await page.getByLabel(/User name|ユーザー名/).fill(user);
+  await page.getByLabel(/^Password$|パスワード/).fill(password);
+  await page.getByRole('button', { name: /Sign in|サインイン/ }).click();
+}
+
+// axe-core on the page as it is: no serious or critical violation.
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document,
+    { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((x) => x.target).join(' ')})`),
+    [], `${name}: accessibility`);
+  assert.deepEqual(page.dialogs, [], `${name}: a script from the data ran`);
+}
+
+// Screenshots at desktop and phone width; the phone one must not scroll
+// sideways (the page fits 390 pixels; wide tables scroll in their box).
+async function shots(page, name) {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 392, `${name}: ${wide} px wide at 390`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('sign in: a wrong password, then the right one', async () => {
+  const page = await newPage();
+  await signIn(page, nodes.JP, 'duty', 'not the password');
+  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor());
+  await axe(page, 'signin');
+  await shots(page, 'signin');
+  // keyboard: the first Tab reaches the skip link, which is then shown
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.getByLabel('Password').fill('duty officer pass 1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  assert.match(await page.locator('header').innerText(), /duty/);
+  await page.context().close();
+});
+
+test('a RED alert from UK appears live on JP, never on US; acknowledge it', async () => {
+  const jp = await newPage();
+  const us = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await signIn(us, nodes.US, 'duty', 'duty officer pass 1');
+  await jp.goto(`${nodes.JP.base}/console/alerts`);
+  await us.goto(`${nodes.US.base}/console/alerts`);
+  // the script is connected before the alert is published
+  await jp.waitForTimeout(500);
+  const title = `Cranes RED ${XSS}`;
+  trilex(['alert', '--dir', nodes.UK.dir, '--title', title, '--tlp', 'red', '--to', 'JP',
+    '--indicator', "[ipv4-addr:value = '203.0.113.66']", '--attack-pattern', 'T0866',
+    '--description', 'Crane controllers beaconing']);
+  const row = jp.locator('tbody.live-alerts tr', { hasText: 'Cranes RED' });
+  await row.waitFor({ timeout: 60000 });
+  assert.equal(await row.locator('.tlp').innerText(), 'TLP:RED');
+  assert.match(await row.innerText(), /<script>alert\(1\)<\/script>/); // shown as text
+  await axe(jp, 'alerts');
+  await shots(jp, 'alerts');
+  // US is not a recipient: not live, not after a reload
+  await us.waitForTimeout(2000);
+  assert.equal(await us.locator('tbody.live-alerts tr', { hasText: 'Cranes RED' }).count(), 0);
+  await us.reload();
+  assert.equal(await us.locator('tbody.live-alerts tr', { hasText: 'Cranes RED' }).count(), 0);
+  // the alert page: TLP, origin, signer, recipients, indicators
+  await jp.reload();
+  await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes RED' }).first().click();
+  await jp.getByRole('heading', { level: 1, name: /Cranes RED/ }).waitFor();
+  const facts = await jp.locator('dl.facts').innerText();
+  assert.match(facts, /TLP:red/i);
+  assert.match(facts, /UK/);
+  assert.match(facts, /ed25519:/);
+  assert.match(facts, /JP/);
+  assert.match(await jp.locator('#indicators').innerText(), /203\.0\.113\.66/);
+  await axe(jp, 'alert');
+  await shots(jp, 'alert');
+  await jp.getByRole('button', { name: 'Acknowledge' }).click();
+  await jp.locator('#ack-state').waitFor();
+  assert.match(await jp.locator('#ack-state').innerText(), /duty/);
+  await jp.context().close();
+  await us.context().close();
+});
+
+test('search by IP, by ATT&CK id and by a word; open an object and its relationships', async () => {
+  const page = await newPage();
+  await signIn(page, nodes.JP, 'analyst', 'analyst pass word 1');
+  await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await axe(page, 'home');
+  await shots(page, 'home');
+  for (const [q, want] of [['198.51.100.23', 'Harbour beacon'], ['198.51.100.0/24', 'Harbour beacon'],
+    ['T0866', 'Exploitation of Remote Services'], ['cranes', 'Harbour beacon']]) {
+    await page.goto(`${nodes.JP.base}/console/search`);
+    await page.getByRole('searchbox', { name: /Value/ }).fill(q);
+    await page.getByRole('searchbox', { name: /Value/ }).press('Enter');
+    await page.getByRole('heading', { name: 'Results' }).waitFor();
+    assert.match(await page.locator('main table').first().innerText(), new RegExp(want), q);
+  }
+  await axe(page, 'search');
+  await shots(page, 'search');
+  await page.goto(`${nodes.JP.base}/console/search?q=cranes`);
+  await page.getByRole('link', { name: /Harbour beacon/ }).click();
+  await page.getByRole('heading', { level: 1, name: /Harbour beacon/ }).waitFor();
+  assert.match(await page.locator('#rel-out').innerText(), /indicates/);
+  await page.locator('#rel-out a').nth(1).click();
+  await page.getByRole('heading', { level: 1, name: /Exploitation of Remote Services/ }).waitFor();
+  assert.match(await page.locator('#rel-in').innerText(), /indicates/);
+  await axe(page, 'object');
+  await shots(page, 'object');
+  await page.context().close();
+});
+
+test('switch to Japanese; it sticks for the user', async () => {
+  const page = await newPage();
+  await signIn(page, nodes.JP, 'analyst', 'analyst pass word 1');
+  await page.getByLabel('Language').selectOption('ja');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'ホーム', level: 1 }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja');
+  await axe(page, 'home-ja');
+  await shots(page, 'home-ja');
+  await page.context().close();
+  const again = await newPage();
+  await signIn(again, nodes.JP, 'analyst', 'analyst pass word 1');
+  await again.getByRole('heading', { name: 'ホーム', level: 1 }).waitFor();
+  await again.getByRole('button', { name: 'サインアウト' }).click();
+  await again.getByRole('heading', { name: 'サインイン', level: 1 }).waitFor().catch(() => {});
+  await again.context().close();
+});

@@ -1,0 +1,571 @@
+/*
+ * tests/integration/test_console.c: the console end to end over real
+ * HTTPS, as a browser without JavaScript uses it: sign-in (a wrong
+ * password, no CSRF token, a partner's certificate, a partner's account),
+ * the cookie's flags and the pages' security headers, CSRF on every
+ * form, sign-out ending the session, a session that sees only its user's
+ * collections (objects and counts), markup in object fields shown as
+ * text on every page, acknowledging an alert, the search API and CLI.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct node JP, UK;
+
+/* Markup in every field a page shows. */
+#define XSS "<script>alert(1)</script><img src=x onerror=alert(2)>\\\"'"
+#define XSS_NEEDLE_1 "<script>alert(1)"
+#define XSS_NEEDLE_2 "<img src=x"
+
+struct resp {
+	long status;
+	char body[1 << 20];
+	size_t len;
+	char headers[8192];
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct resp *r = ctx;
+	size_t len = size * n, room = sizeof(r->body) - 1 - r->len;
+
+	if (len > room)
+		len = room;
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct resp *r = ctx;
+	size_t have = strlen(r->headers), len = size * n;
+
+	if (have + len < sizeof(r->headers)) {
+		memcpy(r->headers + have, p, len);
+		r->headers[have + len] = '\0';
+	}
+	return size * n;
+}
+
+/* One request with cookie (NULL: none) and form body (NULL: a GET),
+ * optionally with the certificate of a node's folder. */
+static void req(const struct node *n, const char *method, const char *path,
+		const char *cookie, const char *form, const char *cert_dir,
+		struct resp *r)
+{
+	CURL *c = curl_easy_init();
+	char url[1024], cert[PATH_MAX + 16], key[PATH_MAX + 16];
+	struct curl_slist *h = NULL;
+
+	memset(r, 0, sizeof(*r));
+	assert_non_null(c);
+	tx_strfmt(url, sizeof(url), "%s%s", n->base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	h = curl_slist_append(h, "Accept: text/html");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (cookie)
+		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+	if (form) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	}
+	if (cert_dir) {
+		tx_strfmt(cert, sizeof(cert), "%s/tls/cert.pem", cert_dir);
+		tx_strfmt(key, sizeof(key), "%s/tls/key.pem", cert_dir);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+
+/* The value of cookie name set by r ("" when cleared), into out. */
+static int set_cookie(const struct resp *r, const char *name, char *out,
+		      size_t n, char *line, size_t line_n)
+{
+	char want[128];
+	const char *p;
+
+	tx_strfmt(want, sizeof(want), "Set-Cookie: %s=", name);
+	if ((p = strcasestr(r->headers, want)) == NULL)
+		return -1;
+	p += strlen(want);
+	size_t len = strcspn(p, ";\r\n");
+	tx_strfmt(out, n, "%.*s", (int)len, p);
+	if (line)
+		tx_strfmt(line, line_n, "%.*s", (int)strcspn(p, "\r\n"), p);
+	return 0;
+}
+
+/* The first form's csrf field of a page. */
+static void csrf_of(const struct resp *r, char out[80])
+{
+	const char *p = strstr(r->body, "name=\"csrf\" value=\"");
+
+	assert_non_null(p);
+	p += strlen("name=\"csrf\" value=\"");
+	tx_strfmt(out, 80, "%.*s", (int)strcspn(p, "\""), p);
+	assert_int_equal(strlen(out), 64);
+}
+
+/* Sign in as user: the session cookie ("__Host-trilex=..."), or "" when
+ * refused; r gets the sign-in POST's answer. */
+static void sign_in(const struct node *n, const char *user, const char *pw,
+		    char cookie[160], struct resp *r)
+{
+	char pre[128], pre_cookie[160], csrf[80], form[512], v[128];
+
+	req(n, "GET", "/console/signin", NULL, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(set_cookie(r, "__Host-trilex-pre", pre, sizeof(pre), NULL,
+				    0), 0);
+	csrf_of(r, csrf);
+	tx_strfmt(pre_cookie, sizeof(pre_cookie), "__Host-trilex-pre=%s", pre);
+	tx_strfmt(form, sizeof(form), "csrf=%s&user=%s&password=%s", csrf, user, pw);
+	for (char *s = strstr(form, "&password=") + 10; *s; s++)
+		if (*s == ' ')
+			*s = '+';
+	req(n, "POST", "/console/signin", pre_cookie, form, NULL, r);
+	cookie[0] = '\0';
+	if (set_cookie(r, "__Host-trilex", v, sizeof(v), NULL, 0) == 0 && v[0])
+		tx_strfmt(cookie, 160, "__Host-trilex=%s", v);
+}
+
+static int setup(void **state)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (node_create_as(&JP, "JP", NULL) || node_create_as(&UK, "UK", NULL) ||
+	    node_pair(&JP, &UK) || node_start(&JP))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int rc = node_stop(&JP);
+
+	node_destroy(&JP);
+	node_destroy(&UK);
+	return rc == 0 ? 0 : -1;
+}
+
+static void test_signin(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], v[128], line[512];
+
+	/* a wrong password: 401, the form again with a message, no session */
+	sign_in(&JP, "reader", "wrong password", cookie, r);
+	assert_int_equal(r->status, 401);
+	assert_string_equal(cookie, "");
+	assert_non_null(strstr(r->body, "Wrong user name or password."));
+	/* an unknown name answers the same */
+	sign_in(&JP, "nosuchuser", "wrong password", cookie, r);
+	assert_int_equal(r->status, 401);
+	assert_non_null(strstr(r->body, "Wrong user name or password."));
+	/* no CSRF token (a form from another site): 403 */
+	req(&JP, "POST", "/console/signin", NULL,
+	    "user=reader&password=reader+password+1", NULL, r);
+	assert_int_equal(r->status, 403);
+	assert_int_not_equal(set_cookie(r, "__Host-trilex", v, sizeof(v), NULL, 0), 0);
+	/* the right password: a session cookie with every flag */
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	assert_int_equal(r->status, 303);
+	assert_int_equal(set_cookie(r, "__Host-trilex", v, sizeof(v), line,
+				    sizeof(line)), 0);
+	assert_true(strlen(v) > 40);
+	assert_non_null(strstr(line, "HttpOnly"));
+	assert_non_null(strstr(line, "Secure"));
+	assert_non_null(strstr(line, "SameSite=Strict"));
+	assert_non_null(strstr(line, "Path=/"));
+	assert_non_null(strstr(line, "Max-Age="));
+	/* the store never holds the cookie itself */
+	{
+		char db[PATH_MAX + 16], cmd[PATH_MAX + 256];
+		tx_strfmt(db, sizeof(db), "%s/trilex.db", JP.dir);
+		tx_strfmt(cmd, sizeof(cmd), "grep -c '%s' '%s' '%s-wal' 2>/dev/null |"
+			 " grep -v ':0$' | grep -q .", v, db, db);
+		assert_int_not_equal(system(cmd), 0);
+	}
+	/* pages: CSP without inline script or eval, no framing, no caching */
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "reader"));
+	assert_non_null(strcasestr(r->headers, "Content-Security-Policy: default-src"
+				   " 'none'; script-src 'self';"));
+	assert_null(strstr(r->headers, "unsafe-inline"));
+	assert_null(strstr(r->headers, "unsafe-eval"));
+	assert_non_null(strcasestr(r->headers, "X-Frame-Options: DENY"));
+	assert_non_null(strcasestr(r->headers, "Cache-Control: no-store"));
+	assert_non_null(strstr(r->body, "<script src=\"/console/static/app.js\""));
+	assert_null(strstr(r->body, "<script>"));
+	/* without a session: to the sign-in page */
+	req(&JP, "GET", "/console/", NULL, NULL, NULL, r);
+	assert_int_equal(r->status, 303);
+	assert_non_null(strcasestr(r->headers, "Location: /console/signin"));
+	req(&JP, "GET", "/console/", "__Host-trilex=tx_made-up", NULL, NULL, r);
+	assert_int_equal(r->status, 303);
+	free(r);
+}
+
+static void test_partners_cannot_sign_in(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160];
+
+	/* a partner node's certificate reaches no console page */
+	req(&JP, "GET", "/console/signin", NULL, NULL, UK.dir, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", "/console/signin", NULL, "user=peer-uk&password=x",
+	    UK.dir, r);
+	assert_int_equal(r->status, 403);
+	/* nor does its account by name */
+	sign_in(&JP, "peer-UK", "anything at all", cookie, r);
+	assert_string_equal(cookie, "");
+	assert_int_equal(r->status, 403);
+	assert_non_null(strstr(r->body, "Partner nodes&#39; accounts cannot sign in."));
+	free(r);
+}
+
+static void test_csrf_and_signout(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], csrf[80], form[256];
+
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	csrf_of(r, csrf);
+	/* no token, a wrong one, another session's: refused */
+	req(&JP, "POST", "/console/settings", cookie, "lang=ja", NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", "/console/settings", cookie,
+	    "lang=ja&csrf=0000000000000000000000000000000000000000000000000000000000000000",
+	    NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", "/console/signout", cookie, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200); /* still signed in */
+	/* with it: Japanese sticks for the user */
+	tx_strfmt(form, sizeof(form), "lang=ja&csrf=%s", csrf);
+	req(&JP, "POST", "/console/settings", cookie, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "<html lang=\"ja\""));
+	assert_non_null(strstr(r->body, "サインアウト"));
+	tx_strfmt(form, sizeof(form), "lang=en&csrf=%s", csrf);
+	req(&JP, "POST", "/console/settings", cookie, form, NULL, r);
+	/* sign-out ends the session in the store, not only in the browser */
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", "/console/signout", cookie, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 303);
+	free(r);
+}
+
+/* Push one bundle into a collection (alias) as admin. */
+static void push(const char *coll, const char *json)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	tx_strfmt(path, sizeof(path), "%s/push.json", JP.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(json, f);
+	fclose(f);
+	const char *args[] = { "push", "--dir", JP.dir, "--collection", coll, path,
+			       NULL };
+	assert_int_equal(run_trilex(args, NULL, NULL, NULL), 0);
+}
+
+#define IND(n, name, desc, ip) "{\"type\":\"indicator\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"indicator--00000000-0000-4000-8000-0000000000" n "\"," \
+	"\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"name\":\"" name "\",\"description\":\"" \
+	desc "\",\"pattern\":\"[ipv4-addr:value = '" ip "']\",\"pattern_type\":" \
+	"\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\"}"
+
+static void test_grants_and_markup(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], nobody[160], path[256];
+
+	{
+		const char *a[] = { "collection", "add", "--dir", JP.dir, "--title",
+				    "Secret " XSS, "--alias", "secret", NULL };
+		assert_int_equal(run_trilex(a, NULL, NULL, NULL), 0);
+	}
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "000000000001\",\"objects\":[" IND("01", "Open " XSS, "seen in the"
+	     " harbour campaign " XSS, "192.0.2.10") ",{\"type\":\"attack-pattern\","
+	     "\"spec_version\":\"2.1\",\"id\":\"attack-pattern--00000000-0000-4000-"
+	     "8000-000000000002\",\"created\":\"2024-01-01T00:00:00.000Z\","
+	     "\"modified\":\"2024-01-01T00:00:00.000Z\",\"name\":\"ICS " XSS "\","
+	     "\"external_references\":[{\"source_name\":\"mitre-attack\","
+	     "\"external_id\":\"T0801\"}]},{\"type\":\"relationship\","
+	     "\"spec_version\":\"2.1\",\"id\":\"relationship--00000000-0000-4000-"
+	     "8000-000000000003\",\"created\":\"2024-01-01T00:00:00.000Z\","
+	     "\"modified\":\"2024-01-01T00:00:00.000Z\",\"relationship_type\":"
+	     "\"indicates\",\"source_ref\":\"indicator--00000000-0000-4000-8000-"
+	     "000000000001\",\"target_ref\":\"attack-pattern--00000000-0000-4000-"
+	     "8000-000000000002\"}]}");
+	push("secret", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "000000000002\",\"objects\":[" IND("09", "Hidden " XSS, "harbour"
+	     " secret", "192.0.2.99") "]}");
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	sign_in(&JP, "nobody", NOBODY_PASSWORD, nobody, r);
+	assert_int_equal(r->status, 303);
+	/* the reader: main's objects by IP, CIDR, ATT&CK id and word; never
+	 * secret's, not even counted */
+	const char *pages[] = {
+		"/console/", "/console/alerts", "/console/search?q=192.0.2.10",
+		"/console/search?q=192.0.2.0%2F24", "/console/search?q=T0801",
+		"/console/search?q=harbour",
+		"/console/object/indicator--00000000-0000-4000-8000-000000000001",
+		"/console/object/attack-pattern--00000000-0000-4000-8000-000000000002",
+		"/console/object/relationship--00000000-0000-4000-8000-000000000003",
+	};
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		req(&JP, "GET", pages[i], cookie, NULL, NULL, r);
+		assert_int_equal(r->status, 200);
+		/* markup in any field is text */
+		assert_null(strstr(r->body, XSS_NEEDLE_1));
+		assert_null(strstr(r->body, XSS_NEEDLE_2));
+		assert_null(strstr(r->body, "Hidden"));
+		assert_null(strstr(r->body, "192.0.2.99"));
+		assert_null(strstr(r->body, "Secret"));
+	}
+	req(&JP, "GET", "/console/search?q=192.0.2.10", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "indicator--00000000-0000-4000-8000-000000000001"));
+	assert_non_null(strstr(r->body, "Open &lt;script&gt;alert(1)&lt;/script&gt;"));
+	req(&JP, "GET", "/console/search?q=192.0.2.0%2F24", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "indicator--00000000-0000-4000-8000-000000000001"));
+	req(&JP, "GET", "/console/search?q=T0801", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "attack-pattern--00000000-0000-4000-8000-000000000002"));
+	req(&JP, "GET", "/console/search?q=harbour", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "(1)</li>"));
+	req(&JP, "GET", "/console/object/indicator--00000000-0000-4000-8000-000000000001",
+	    cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "<em>indicates</em>"));
+	/* the secret object's page does not exist for the reader */
+	req(&JP, "GET", "/console/object/indicator--00000000-0000-4000-8000-000000000009",
+	    cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	/* nobody (no grants) sees no object and no count */
+	req(&JP, "GET", "/console/search?q=harbour", nobody, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "id=\"no-results\""));
+	req(&JP, "GET", "/console/", nobody, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, "Open &lt;"));
+	assert_null(strstr(r->body, "<td>Main</td>"));
+	assert_non_null(strstr(r->body, "<table id=\"came-in\">"));
+	/* while the reader sees main's counts */
+	req(&JP, "GET", "/console/", cookie, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "<td>Main</td>"));
+	/* the admin sees the secret one, escaped too */
+	char admin[160];
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	assert_int_equal(r->status, 303);
+	tx_strfmt(path, sizeof(path), "/console/search?q=harbour");
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "Hidden &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	req(&JP, "GET", "/console/", admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "Secret &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	free(r);
+}
+
+static void test_alert_ack(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], csrf[80], form[128], path[256], id[96];
+	char *out = NULL;
+	const char *args[] = { "alert", "--dir", JP.dir, "--title", "Harbour " XSS,
+			       "--tlp", "amber", "--indicator",
+			       "[ipv4-addr:value = '192.0.2.77']", NULL };
+
+	assert_int_equal(run_trilex(args, NULL, &out, NULL), 0);
+	tx_strfmt(id, sizeof(id), "%.*s", (int)strcspn(out, " "), out);
+	free(out);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	/* the reader has no grant on "alerts": neither list nor page */
+	req(&JP, "GET", "/console/alerts", reader, NULL, NULL, r);
+	assert_null(strstr(r->body, id));
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	req(&JP, "GET", "/console/alerts", admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, id));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "tlp-amber"));
+	assert_non_null(strstr(r->body, "192.0.2.77"));
+	assert_non_null(strstr(r->body, "Sightings: 0</span>"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	csrf_of(r, csrf);
+	tx_strfmt(path, sizeof(path), "/console/ack/%s", id);
+	req(&JP, "POST", path, admin, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", path, reader, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "id=\"ack-state\""));
+	assert_non_null(strstr(r->body, "acknowledged by admin"));
+	/* the acknowledgement is a STIX note, marked as the alert is */
+	const char *s[] = { "search", "--dir", JP.dir, "--json", "--type", "note",
+			    id, NULL };
+	out = NULL;
+	(void)s;
+	const char *g[] = { "get", "--dir", JP.dir, "--collection", "alerts",
+			    "--type", "note", NULL };
+	assert_int_equal(run_trilex(g, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "trilex-ack"));
+	assert_non_null(strstr(out, id));
+	assert_non_null(strstr(out, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"));
+	free(out);
+	free(r);
+}
+
+static void test_search_api_and_cli(void **state)
+{
+	struct http_resp h;
+	char *out = NULL;
+
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/search?q=192.0.2.10", "reader",
+			      "application/json", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_non_null(h.json);
+	assert_int_equal(json_array_size(json_object_get(h.json, "results")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(h.json, "results"), 0), "id")),
+		"indicator--00000000-0000-4000-8000-000000000001");
+	http_free(&h);
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/search?q=harbour", "nobody",
+			      "application/json", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_int_equal(json_array_size(json_object_get(h.json, "results")), 0);
+	assert_int_equal(json_object_size(json_object_get(h.json, "types")), 0);
+	http_free(&h);
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/search", "reader",
+			      "application/json", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 400);
+	http_free(&h);
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/search?q=harbour&limit=0",
+			      "reader", "application/json", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 400);
+	http_free(&h);
+	/* partners may not search this node */
+	assert_int_equal(http_cert(&JP, UK.dir, "GET", "/trilex/v1/search?q=x",
+				   NULL, &h), 0);
+	assert_int_equal(h.status, 403);
+	http_free(&h);
+	const char *a[] = { "search", "--dir", JP.dir, "--json", "T0801", NULL };
+	assert_int_equal(run_trilex(a, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "attack-pattern--00000000-0000-4000-8000-000000000002"));
+	free(out);
+	const char *b[] = { "search", "--dir", JP.dir, "--user", "reader", "harbour",
+			    NULL };
+	assert_int_equal(run_trilex(b, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "indicator--00000000-0000-4000-8000-000000000001"));
+	assert_null(strstr(out, "000000000009"));
+	free(out);
+}
+
+/* Guessing: past auth_backoff_after (5) failures of one name, each try
+ * waits (here auth_backoff_s is 60 s, so the test does not race the
+ * clock), the right password too (429 with Retry-After), as over HTTP
+ * Basic; another name is not slowed. */
+static void test_guessing_backs_off(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	struct node G;
+	char cookie[160];
+
+	assert_int_equal(node_create_as(&G, "JP", "\"auth_backoff_s\": 60"), 0);
+	assert_int_equal(node_start(&G), 0);
+	for (int i = 0; i < 5; i++) {
+		sign_in(&G, "nobody", "wrong guess", cookie, r);
+		assert_int_equal(r->status, 401);
+	}
+	sign_in(&G, "nobody", "nobody+password+1", cookie, r);
+	assert_int_equal(r->status, 429);
+	assert_string_equal(cookie, "");
+	assert_non_null(strcasestr(r->headers, "Retry-After: "));
+	sign_in(&G, "reader", READER_PASSWORD, cookie, r);
+	assert_int_equal(r->status, 303);
+	assert_int_equal(node_stop(&G), 0);
+	node_destroy(&G);
+	free(r);
+}
+
+/* The directory: UK's card fingerprints; TAXII settings with the
+ * reader's collections only. */
+static void test_partners_page(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], *out = NULL;
+
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	req(&JP, "GET", "/console/partners", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	const char *a[] = { "info", "--dir", UK.dir, NULL };
+	assert_int_equal(run_trilex(a, NULL, &out, NULL), 0);
+	const char *fp = strstr(out, "sha256:");
+	assert_non_null(fp);
+	char want[80];
+	tx_strfmt(want, sizeof(want), "%.71s", fp);
+	assert_non_null(strstr(r->body, want));
+	free(out);
+	assert_non_null(strstr(r->body, JP.coll));
+	assert_non_null(strstr(r->body, "/api/"));
+	assert_null(strstr(r->body, "alias secret"));
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signin),
+		cmocka_unit_test(test_partners_cannot_sign_in),
+		cmocka_unit_test(test_csrf_and_signout),
+		cmocka_unit_test(test_grants_and_markup),
+		cmocka_unit_test(test_alert_ack),
+		cmocka_unit_test(test_search_api_and_cli),
+		cmocka_unit_test(test_partners_page),
+		cmocka_unit_test(test_guessing_backs_off),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
