@@ -75,8 +75,15 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 	out->last_seen = sqlite3_column_int64(s, 7);
 	db_column_copy(s, 8, out->lang, sizeof(out->lang));
 	out->last_visit = sqlite3_column_int64(s, 9);
-	/* A locked account or a partner's has no session, even an old one. */
-	if (out->user.locked || out->user.peer[0] != '\0') {
+	/* The account as it is now (its role, whether disabled): a change
+	 * takes effect at the next request of an open session. */
+	if (store_user_get_id(st, out->user.id, &out->user, NULL, 0) != TX_OK) {
+		rc = TX_ERR_NOTFOUND;
+		goto out;
+	}
+	/* A locked, disabled or partner's account has no session, even an
+	 * old one. */
+	if (out->user.locked || out->user.disabled || out->user.peer[0] != '\0') {
 		rc = TX_ERR_NOTFOUND;
 		goto out;
 	}

@@ -675,7 +675,8 @@ static void test_round_trip(void **state)
 			     "--indicator", "[email-addr:value = 'bad@rt.example']",
 			     "--indicator", "[file:name = 'it\\'s.exe']",
 			     "--indicator", "[ipv4-addr:value = '192.0.2.2'] "
-			     "REPEATS 3 TIMES", "--attack-pattern", "T1071", NULL };
+			     "REPEATS 3 TIMES", "--attack-pattern", "T1071",
+			     "--allow-unknown-technique", NULL };
 	free(run_ok(al));
 	tx_strfmt(out_dir, sizeof(out_dir), "%s/rt-feed", N.dir);
 	const char *exp[] = { "export", "misp", "--dir", N.dir, "--collection",

@@ -70,11 +70,11 @@ static void push_objects(const struct node *n, const char *coll, const char *con
 
 	text = malloc(cap);
 	assert_non_null(text);
-	len = (size_t)tx_strfmt(text, cap, "{\"type\":\"bundle\",\"id\":\"bundle--"
+	len = (size_t)snprintf(text, cap, "{\"type\":\"bundle\",\"id\":\"bundle--"
 			       "5e000000-0000-4000-8000-000000000000\",\"objects\":[");
 	for (size_t i = 0; objs[i]; i++)
-		len += (size_t)tx_strfmt(text + len, cap - len, "%s%s", i ? "," : "", objs[i]);
-	tx_strfmt(text + len, cap - len, "]}");
+		len += (size_t)snprintf(text + len, cap - len, "%s%s", i ? "," : "", objs[i]);
+	snprintf(text + len, cap - len, "]}");
 	tx_strfmt(path, sizeof(path), "%s/push-%d.json", n->dir, (int)getpid());
 	write_file(path, text);
 	free(text);
