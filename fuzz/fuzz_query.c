@@ -3,7 +3,7 @@
  *
  * The input is split on '&' into key=value pairs (raw bytes, no
  * percent-decoding, each copied to its own NUL-terminated buffer so the
- * sanitizers see the exact extent) and fed to filters_add. The first line
+ * sanitizers see the exact extent) and fed to taxii_filters_add. The first line
  * of the input also goes to the Accept and Content-Type checks and to the
  * next-token decoder.
  */
@@ -65,7 +65,7 @@ static void fuzz_filters(const uint8_t *data, size_t size)
 	char msg[256];
 	int r = 0;
 
-	filters_init(&f, PAGE_DEFAULT);
+	taxii_filters_init(&f, PAGE_DEFAULT);
 	for (;;) {
 		const uint8_t *amp = memchr(p, '&', (size_t)(end - p));
 		const uint8_t *stop = amp ? amp : end;
@@ -76,7 +76,7 @@ static void fuzz_filters(const uint8_t *data, size_t size)
 		if (eq)
 			value = copy(eq + 1, (size_t)(stop - eq - 1));
 		msg[0] = '\0';
-		r = filters_add(&f, key, value, PAGE_MAX, msg, sizeof(msg));
+		r = taxii_filters_add(&f, key, value, PAGE_MAX, msg, sizeof(msg));
 		/* A refusal always says why (it becomes the 400's message). */
 		if (r != 0 && (r != -1 || msg[0] == '\0' ||
 			       memchr(msg, '\0', sizeof(msg)) == NULL))
@@ -89,7 +89,7 @@ static void fuzz_filters(const uint8_t *data, size_t size)
 	}
 	if (r == 0)
 		check_filters(&f);
-	filters_free(&f);
+	taxii_filters_free(&f);
 }
 
 static void fuzz_line(const uint8_t *data, size_t size)
@@ -99,10 +99,10 @@ static void fuzz_line(const uint8_t *data, size_t size)
 	struct store_cursor c, c2;
 	char token[STORE_TOKEN_BUF];
 
-	(void)media_accept_ok(line, 0);
-	(void)media_accept_ok(line, 1);
-	(void)media_content_type_ok(line, 0);
-	(void)media_content_type_ok(line, 1);
+	(void)taxii_media_accept_ok(line, 0);
+	(void)taxii_media_accept_ok(line, 1);
+	(void)taxii_media_content_type_ok(line, 0);
+	(void)taxii_media_content_type_ok(line, 1);
 	/* A token that decodes encodes back to one that decodes the same. */
 	if (store_cursor_decode(line, &c) == TX_OK) {
 		store_cursor_encode(&c, token);

@@ -1,6 +1,6 @@
 /*
  * fuzz_sigpath: libFuzzer target for the audit paths of batch signatures
- * (sig_batch_root), which a partner's objects carry in our extension.
+ * (fed_sig_batch_root), which a partner's objects carry in our extension.
  *
  * The input is parsed as a JSON object; its canonical form without our
  * extension is the leaf, and the extension's batch_size, batch_index and
@@ -35,10 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT);
 	if (json_is_object(obj) &&
 	    stix_canonicalize_omit(obj, FED_SIG_EXT, &canon, &len, &err) == TX_OK) {
-		r = sig_batch_root(e, canon, len, &n, root);
+		r = fed_sig_batch_root(e, canon, len, &n, root);
 		if (r < -2 || r > 1)
 			abort();
-		if (r == 1 && (sig_batch_root(e, canon, len, &m, again) != 1 ||
+		if (r == 1 && (fed_sig_batch_root(e, canon, len, &m, again) != 1 ||
 			       m != n || memcmp(root, again, sizeof(root)) != 0))
 			abort();
 	}

@@ -2,7 +2,7 @@
  * console/html.c: the one HTML escaping function and the page writer.
  *
  * Every value that reaches a page goes through console_html_escape: the
- * writer's format (html_put) escapes each %s argument, percent-encodes
+ * writer's format (console_html_put) escapes each %s argument, percent-encodes
  * each %u one (for a URL's query or path), and writes only the format's
  * own text as it is. So a page's markup is the literal text of this
  * module's formats, and nothing from an object, a user or a partner can
@@ -75,7 +75,7 @@ static tx_err url_escape(struct tx_buf *b, const char *s)
  *   %%  a per cent sign.
  * Errors (a page past its cap) stick in p->rc; the page is then refused.
  */
-void html_put(struct page *p, const char *fmt, ...)
+void console_html_put(struct page *p, const char *fmt, ...)
 {
 	va_list ap;
 	const char *s, *start = fmt;
@@ -133,26 +133,26 @@ void html_put(struct page *p, const char *fmt, ...)
 }
 
 /* A time (us) as <time> in UTC; the script adds the user's zone. */
-void html_time(struct page *p, int64_t us)
+void console_html_time(struct page *p, int64_t us)
 {
 	char t[TX_TIME_BUF];
 
 	if (us <= 0) {
-		html_put(p, "-");
+		console_html_put(p, "-");
 		return;
 	}
 	tx_time_format(us, t);
-	html_put(p, "<time datetime=\"%s\">%s</time>", t, t);
+	console_html_put(p, "<time datetime=\"%s\">%s</time>", t, t);
 }
 
 static const char *const tlp_class[] = { "clear", "green", "amber",
 					 "amber-strict", "red", "unmarked" };
 
-void html_tlp(struct page *p, int tlp)
+void console_html_tlp(struct page *p, int tlp)
 {
 	const char *cls = tlp >= 0 && tlp <= FED_TLP_UNMARKED ? tlp_class[tlp] :
 			  "red";
 
-	html_put(p, "<span class=\"tlp tlp-%s\">TLP:%s</span>", cls,
+	console_html_put(p, "<span class=\"tlp tlp-%s\">TLP:%s</span>", cls,
 		 fed_tlp_name((enum fed_tlp)tlp));
 }

@@ -133,37 +133,37 @@ struct page {
 };
 
 
-void html_put(struct page *p, const char *fmt, ...);
-void html_time(struct page *p, int64_t us);
-void html_tlp(struct page *p, int tlp);
+void console_html_put(struct page *p, const char *fmt, ...);
+void console_html_time(struct page *p, int64_t us);
+void console_html_tlp(struct page *p, int tlp);
 
 /* ---- sessions and sign-in (session.c) ---- */
 
 /* The CSRF token of a cookie value: BLAKE2b of it, so that only who
  * holds the cookie can make it and the database never holds it. */
-void session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF]);
+void console_session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF]);
 /* Whether the form's "csrf" field is that of cookie (constant time). */
-int session_csrf_ok(const char *form, size_t len, const char *cookie);
+int console_session_csrf_ok(const char *form, size_t len, const char *cookie);
 /* Fill p->s from the session cookie; 0 when signed in. */
-int session_load(struct page *p);
+int console_session_load(struct page *p);
 /* The sign-in and sign-out pages. */
-void session_signin_page(struct page *p);
-void session_signin_post(struct page *p);
-void session_signout_post(struct page *p);
+void console_session_signin_page(struct page *p);
+void console_session_signin_post(struct page *p);
+void console_session_signout_post(struct page *p);
 
 /* A field of an application/x-www-form-urlencoded body, decoded into out
  * (NUL-terminated); 0 when present and it fits. */
-int form_field(const char *body, size_t len, const char *name, char *out,
+int console_form_field(const char *body, size_t len, const char *name, char *out,
 	       size_t out_size);
 
 /* ---- pages (pages.c) ---- */
 
-void page_begin(struct page *p, int title_label, const char *title);
-void page_end(struct page *p);
+void console_page_begin(struct page *p, int title_label, const char *title);
+void console_page_end(struct page *p);
 /* Answer status with the page written so far (its headers added). */
-void page_send(struct page *p, unsigned status);
+void console_page_send(struct page *p, unsigned status);
 /* Answer 303 to location (a console path). */
-void page_redirect(struct page *p, const char *location);
+void console_page_redirect(struct page *p, const char *location);
 
 /* ---- who reads what (pages.c) ---- */
 
@@ -174,10 +174,10 @@ struct readable {
 	size_t n;
 	int64_t *pks;                 /* owned; their pks */
 };
-tx_err readable_load(tx_store *st, const struct store_user *u,
+tx_err console_readable_load(tx_store *st, const struct store_user *u,
 		     struct readable *r);
-void readable_free(struct readable *r);
-const struct store_collection *readable_find(const struct readable *r,
+void console_readable_free(struct readable *r);
+const struct store_collection *console_readable_find(const struct readable *r,
 					     int64_t pk);
 
 /* ---- built-in files (static.c) ---- */

@@ -5,7 +5,7 @@
  * pages that need a session send a browser without one to the sign-in
  * page; every POST but the sign-in's must carry the session's CSRF token
  * (checked here, once, before any page runs). Every page reads through
- * the user's readable collections (readable_load, console_may_read) and
+ * the user's readable collections (console_readable_load, console_may_read) and
  * nothing else, so what it shows (objects and counts) is what a TAXII GET
  * of the same user could see.
  */
@@ -21,7 +21,7 @@
 
 /* The one place the console decides what a user may read: the store's
  * grants, as the TAXII routes check them. */
-tx_err readable_load(tx_store *st, const struct store_user *u,
+tx_err console_readable_load(tx_store *st, const struct store_user *u,
 			    struct readable *r)
 {
 	struct store_collection *all = NULL;
@@ -45,13 +45,13 @@ tx_err readable_load(tx_store *st, const struct store_user *u,
 	return TX_OK;
 }
 
-void readable_free(struct readable *r)
+void console_readable_free(struct readable *r)
 {
 	free(r->c);
 	free(r->pks);
 }
 
-const struct store_collection *readable_find(const struct readable *r,
+const struct store_collection *console_readable_find(const struct readable *r,
 						    int64_t pk)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -66,10 +66,10 @@ int console_may_read(tx_store *st, const struct store_user *u,
 	struct readable r;
 	int ok;
 
-	if (readable_load(st, u, &r) != TX_OK)
+	if (console_readable_load(st, u, &r) != TX_OK)
 		return 0;
-	ok = readable_find(&r, collection_pk) != NULL;
-	readable_free(&r);
+	ok = console_readable_find(&r, collection_pk) != NULL;
+	console_readable_free(&r);
 	return ok;
 }
 
@@ -81,12 +81,12 @@ tx_err console_readable_pks(tx_store *st, const struct store_user *u,
 
 	*pks = NULL;
 	*n = 0;
-	if ((rc = readable_load(st, u, &r)) != TX_OK)
+	if ((rc = console_readable_load(st, u, &r)) != TX_OK)
 		return rc;
 	*pks = r.pks;
 	*n = r.n;
 	r.pks = NULL;
-	readable_free(&r);
+	console_readable_free(&r);
 	return TX_OK;
 }
 
@@ -103,9 +103,9 @@ static void security_headers(struct page *p)
 	taxii_ext_reply_header(p->rp, "Referrer-Policy", "no-referrer");
 }
 
-void page_begin(struct page *p, int title_label, const char *title)
+void console_page_begin(struct page *p, int title_label, const char *title)
 {
-	html_put(p, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta"
+	console_html_put(p, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta"
 		 " charset=\"utf-8\"><meta name=\"viewport\""
 		 " content=\"width=device-width, initial-scale=1\">"
 		 "<title>%s%s%L - %L</title>"
@@ -114,15 +114,15 @@ void page_begin(struct page *p, int title_label, const char *title)
 		 "</head><body><a class=\"skip\" href=\"#main\">%L</a><header>",
 		 console_lang_code(p->lang), title ? title : "", title ? " - " : "",
 		 title_label, L_TITLE, L_SKIP);
-	html_put(p, "<span class=\"brand\">%L</span>", L_TITLE);
+	console_html_put(p, "<span class=\"brand\">%L</span>", L_TITLE);
 	if (p->signed_in) {
-		html_put(p, "<nav aria-label=\"%L\"><ul>"
+		console_html_put(p, "<nav aria-label=\"%L\"><ul>"
 			 "<li><a href=\"/console/\">%L</a></li>"
 			 "<li><a href=\"/console/alerts\">%L</a></li>"
 			 "<li><a href=\"/console/search\">%L</a></li>"
 			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
 			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_PARTNERS);
-		html_put(p, "<form class=\"inline\" method=\"post\""
+		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 			 "<label for=\"lang\">%L</label>"
@@ -133,7 +133,7 @@ void page_begin(struct page *p, int title_label, const char *title)
 			 p->csrf, L_LANGUAGE,
 			 p->lang == CONSOLE_EN ? " selected" : "",
 			 p->lang == CONSOLE_JA ? " selected" : "", L_SAVE);
-		html_put(p, "<form class=\"inline\" method=\"post\""
+		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/signout\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 			 "<span class=\"who\">%L <strong>%s</strong></span> "
@@ -141,18 +141,18 @@ void page_begin(struct page *p, int title_label, const char *title)
 			 p->csrf, L_SIGNED_IN_AS, p->s.user.name, L_SIGN_OUT);
 	}
 	if (title)
-		html_put(p, "</header><main id=\"main\"><h1>%s</h1>", title);
+		console_html_put(p, "</header><main id=\"main\"><h1>%s</h1>", title);
 	else
-		html_put(p, "</header><main id=\"main\"><h1>%L</h1>",
+		console_html_put(p, "</header><main id=\"main\"><h1>%L</h1>",
 			 title_label);
 }
 
-void page_end(struct page *p)
+void console_page_end(struct page *p)
 {
-	html_put(p, "</main></body></html>\n");
+	console_html_put(p, "</main></body></html>\n");
 }
 
-void page_send(struct page *p, unsigned status)
+void console_page_send(struct page *p, unsigned status)
 {
 	security_headers(p);
 	if (p->rc != TX_OK) {
@@ -173,12 +173,12 @@ void page_send(struct page *p, unsigned status)
 	}
 }
 
-void page_redirect(struct page *p, const char *location)
+void console_page_redirect(struct page *p, const char *location)
 {
 	taxii_ext_reply_header(p->rp, "Location", "%s", location);
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
-	page_send(p, 303);
+	console_page_send(p, 303);
 }
 
 static void page_message(struct page *p, unsigned status, int label)
@@ -186,15 +186,15 @@ static void page_message(struct page *p, unsigned status, int label)
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
 	p->rc = TX_OK;
-	page_begin(p, label == L_NOT_FOUND ? L_NOT_FOUND : L_FAILED, NULL);
-	html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", label);
-	page_end(p);
-	page_send(p, status);
+	console_page_begin(p, label == L_NOT_FOUND ? L_NOT_FOUND : L_FAILED, NULL);
+	console_html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", label);
+	console_page_end(p);
+	console_page_send(p, status);
 }
 
 /* ---- reading objects ---- */
 
-static const char *jstr(const json_t *o, const char *key)
+static const char *supply_jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
@@ -209,27 +209,27 @@ static json_t *row_object(const struct store_row *row)
 static void html_origin(struct page *p, const struct store_row *row)
 {
 	if (row->origin)
-		html_put(p, "%s", row->origin);
+		console_html_put(p, "%s", row->origin);
 	else
-		html_put(p, "%L", L_THIS_NODE);
+		console_html_put(p, "%L", L_THIS_NODE);
 }
 
 static const char *display_name(const json_t *o)
 {
-	const char *n = jstr(o, "name");
+	const char *n = supply_jstr(o, "name");
 
 	if (n == NULL)
-		n = jstr(o, "value");
+		n = supply_jstr(o, "value");
 	if (n == NULL)
-		n = jstr(o, "pattern");
+		n = supply_jstr(o, "pattern");
 	if (n == NULL)
-		n = jstr(o, "content");
-	return n ? n : jstr(o, "id");
+		n = supply_jstr(o, "content");
+	return n ? n : supply_jstr(o, "id");
 }
 
 static void html_object_link(struct page *p, const json_t *o)
 {
-	html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
+	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", supply_jstr(o, "id"),
 		 display_name(o));
 }
 
@@ -246,22 +246,22 @@ static int table_row(void *ctx, const struct store_row *row)
 {
 	struct rows_ctx *c = ctx;
 	struct page *p = c->p;
-	const struct store_collection *coll = readable_find(c->r, row->collection_pk);
+	const struct store_collection *coll = console_readable_find(c->r, row->collection_pk);
 	json_t *o;
 
 	if (c->skip_id && strcmp(row->id, c->skip_id) == 0)
 		return STORE_ROW_NEXT;
 	if ((o = row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
-	html_put(p, "<tr><td>");
-	html_time(p, row->date_added);
-	html_put(p, "</td><td>");
-	html_tlp(p, fed_tlp_of(o));
-	html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
+	console_html_put(p, "<tr><td>");
+	console_html_time(p, row->date_added);
+	console_html_put(p, "</td><td>");
+	console_html_tlp(p, fed_tlp_of(o));
+	console_html_put(p, "</td><td>%s</td><td>", supply_jstr(o, "type"));
 	html_object_link(p, o);
-	html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
+	console_html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
 	html_origin(p, row);
-	html_put(p, "</td></tr>");
+	console_html_put(p, "</td></tr>");
 	json_decref(o);
 	c->n++;
 	return STORE_ROW_NEXT;
@@ -269,7 +269,7 @@ static int table_row(void *ctx, const struct store_row *row)
 
 static void table_head(struct page *p)
 {
-	html_put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">%L"
+	console_html_put(p, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">%L"
 		 "</th><th scope=\"col\">TLP</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_ADDED,
@@ -279,8 +279,8 @@ static void table_head(struct page *p)
 static void table_foot(struct page *p, size_t n)
 {
 	if (n == 0)
-		html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
-	html_put(p, "</tbody></table></div>");
+		console_html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
+	console_html_put(p, "</tbody></table></div>");
 }
 
 /* ---- alerts ---- */
@@ -306,8 +306,8 @@ static int ack_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_NEXT;
 	a->found = 1;
 	snprintf(a->by, sizeof(a->by), "%s%s%s",
-		 jstr(o, "x_trilex_acknowledged_by") ?
-		 jstr(o, "x_trilex_acknowledged_by") : "",
+		 supply_jstr(o, "x_trilex_acknowledged_by") ?
+		 supply_jstr(o, "x_trilex_acknowledged_by") : "",
 		 row->origin ? " / " : "", row->origin ? row->origin : "");
 	json_decref(o);
 	return STORE_ROW_STOP;
@@ -322,12 +322,12 @@ static int ack_lookup(tx_store *st, const char *alert_id, struct ack_find *a)
 	struct tx_error err = { 0 };
 
 	memset(a, 0, sizeof(*a));
-	if (readable_load(st, &admin, &all) != TX_OK)
+	if (console_readable_load(st, &admin, &all) != TX_OK)
 		return 0;
 	q.colls = all.pks;
 	q.n_colls = all.n;
 	store_search_refs(st, &q, ack_row, a, &pg, &err);
-	readable_free(&all);
+	console_readable_free(&all);
 	return a->found;
 }
 
@@ -353,15 +353,15 @@ static int alert_row(void *ctx, const struct store_row *row)
 		json_decref(o);
 		return STORE_ROW_NEXT;
 	}
-	tx_time_parse(jstr(o, "created"), &created, NULL);
-	html_put(p, "<tr><td>");
-	html_time(p, row->date_added);
-	html_put(p, "</td><td>");
-	html_tlp(p, fed_tlp_of(o));
-	html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
-		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
+	tx_time_parse(supply_jstr(o, "created"), &created, NULL);
+	console_html_put(p, "<tr><td>");
+	console_html_time(p, row->date_added);
+	console_html_put(p, "</td><td>");
+	console_html_tlp(p, fed_tlp_of(o));
+	console_html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
+		 row->id, supply_jstr(o, "name") ? supply_jstr(o, "name") : row->id);
 	html_origin(p, row);
-	html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
+	console_html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
 		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
 		 a.found ? L_ACKED : L_NONE);
 	json_decref(o);
@@ -379,7 +379,7 @@ static void alerts_table(struct page *p, const struct readable *r,
 	struct tx_error err = { 0 };
 
 	/* data-* give the script the TLP marking ids, to colour new rows. */
-	html_put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>"
+	console_html_put(p, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">TLP</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
@@ -394,18 +394,18 @@ static void alerts_table(struct page *p, const struct readable *r,
 	if (store_recent(p->rq->st, &q, alert_row, &c, NULL, &err) != TX_OK)
 		tx_log(TX_LOG_WARN, "console alerts: %s", err.msg);
 	if (c.n == 0)
-		html_put(p, "<tr class=\"empty\"><td colspan=\"6\">%L</td></tr>",
+		console_html_put(p, "<tr class=\"empty\"><td colspan=\"6\">%L</td></tr>",
 			 L_NONE);
-	html_put(p, "</tbody></table></div><p class=\"hint\" aria-live=\"polite\">"
+	console_html_put(p, "</tbody></table></div><p class=\"hint\" aria-live=\"polite\">"
 		 "%L</p>", L_LIVE);
 }
 
 static void page_alerts(struct page *p, const char *arg, const struct readable *r)
 {
-	page_begin(p, L_ALERTS, NULL);
+	console_page_begin(p, L_ALERTS, NULL);
 	alerts_table(p, r, 0, 100);
-	page_end(p);
-	page_send(p, 200);
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* The last version of id that the user may read, parsed; NULL if none. */
@@ -474,7 +474,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 	const json_t *ref;
 	size_t i, n_ind = 0, n_ap = 0;
 
-	html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"indicators\">", L_INDICATORS);
+	console_html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"indicators\">", L_INDICATORS);
 	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
 		struct one_object x;
 		if (!json_is_string(ref) || strncmp(json_string_value(ref),
@@ -487,17 +487,17 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		struct store_search_page pg = { 0 };
 		struct tx_error err = { 0 };
 		store_search_refs(p->rq->st, &sq, NULL, NULL, &pg, &err);
-		html_put(p, "<li>");
+		console_html_put(p, "<li>");
 		html_object_link(p, x.obj);
-		html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
-			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
+		console_html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
+			 "</span></li>", supply_jstr(x.obj, "pattern"), L_SIGHTINGS,
 			 (int64_t)pg.n, pg.more ? "+" : "");
 		json_decref(x.obj);
 		n_ind++;
 	}
 	if (n_ind == 0)
-		html_put(p, "<li>%L</li>", L_NONE);
-	html_put(p, "</ul><h2>%L</h2><ul class=\"refs\" id=\"techniques\">",
+		console_html_put(p, "<li>%L</li>", L_NONE);
+	console_html_put(p, "</ul><h2>%L</h2><ul class=\"refs\" id=\"techniques\">",
 		 L_TECHNIQUES);
 	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
 		struct one_object x;
@@ -507,20 +507,20 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 						    "attack-pattern--", 16) != 0 ||
 		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
 			continue;
-		html_put(p, "<li>");
+		console_html_put(p, "<li>");
 		json_array_foreach(json_object_get(x.obj, "external_references"),
 				   k, er)
-			if (jstr(er, "external_id"))
-				html_put(p, "<strong>%s</strong> ",
-					 jstr(er, "external_id"));
+			if (supply_jstr(er, "external_id"))
+				console_html_put(p, "<strong>%s</strong> ",
+					 supply_jstr(er, "external_id"));
 		html_object_link(p, x.obj);
-		html_put(p, "</li>");
+		console_html_put(p, "</li>");
 		json_decref(x.obj);
 		n_ap++;
 	}
 	if (n_ap == 0)
-		html_put(p, "<li>%L</li>", L_NONE);
-	html_put(p, "</ul>");
+		console_html_put(p, "<li>%L</li>", L_NONE);
+	console_html_put(p, "</ul>");
 }
 
 static void page_alert(struct page *p, const char *id, const struct readable *r)
@@ -537,63 +537,63 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
-	page_begin(p, L_ALERT, jstr(a.obj, "name"));
-	html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
-	html_tlp(p, fed_tlp_of(a.obj));
-	html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
+	console_page_begin(p, L_ALERT, supply_jstr(a.obj, "name"));
+	console_html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
+	console_html_tlp(p, fed_tlp_of(a.obj));
+	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
 	html_origin(p, &a.row);
-	html_put(p, "</dd><dt>%L</dt><dd>", L_SIGNER);
+	console_html_put(p, "</dd><dt>%L</dt><dd>", L_SIGNER);
 	if (a.origin[0] && store_peer_find(p->rq->st, a.origin, NULL, NULL,
 					   &peer) == TX_OK)
-		html_put(p, "%s (%s) <code>ed25519:%s</code>", peer.name,
+		console_html_put(p, "%s (%s) <code>ed25519:%s</code>", peer.name,
 			 peer.party, peer.sign_pk);
 	else if (a.origin[0])
-		html_put(p, "%s", a.origin);
+		console_html_put(p, "%s", a.origin);
 	else
-		html_put(p, "%L", L_THIS_NODE);
-	html_put(p, "</dd><dt>%L</dt><dd>", L_RECIPIENTS);
+		console_html_put(p, "%L", L_THIS_NODE);
+	console_html_put(p, "</dd><dt>%L</dt><dd>", L_RECIPIENTS);
 	to = json_object_get(a.obj, FED_RECIPIENTS);
 	json_array_foreach(to, i, v)
-		html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
+		console_html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
 	if (json_array_size(to) == 0)
-		html_put(p, "-");
-	tx_time_parse(jstr(a.obj, "created"), &created, NULL);
-	html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
+		console_html_put(p, "-");
+	tx_time_parse(supply_jstr(a.obj, "created"), &created, NULL);
+	console_html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
 		 (int64_t)(created > 0 ? (a.row.date_added - created) / 1000 : 0),
 		 L_ADDED);
-	html_time(p, a.row.date_added);
-	html_put(p, "</dd>");
+	console_html_time(p, a.row.date_added);
+	console_html_put(p, "</dd>");
 	/* Who is responsible under the agreed AOR, and the duty officer. */
 	if (watch_now(&now, NULL) == TX_OK &&
 	    watch_state_load(p->rq->st, p->rq->cfg->party, now, &ws, NULL) == TX_OK) {
 		json_t *route = watch_route_object(ws, a.obj, NULL);
 		const json_t *duty = json_object_get(route, "duty");
 		const char *who = json_is_string(duty) ? json_string_value(duty) :
-				  jstr(duty, "name");
-		html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
-			 L_RESPONSIBLE, jstr(route, "responsible") ?
-			 jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
-			 jstr(duty, "contact") ? jstr(duty, "contact") : "");
+				  supply_jstr(duty, "name");
+		console_html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
+			 L_RESPONSIBLE, supply_jstr(route, "responsible") ?
+			 supply_jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
+			 supply_jstr(duty, "contact") ? supply_jstr(duty, "contact") : "");
 		json_decref(route);
 		watch_state_free(ws);
 	}
-	html_put(p, "</dl>");
-	if (jstr(a.obj, "description"))
-		html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(a.obj, "description"));
+	console_html_put(p, "</dl>");
+	if (supply_jstr(a.obj, "description"))
+		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
+			 supply_jstr(a.obj, "description"));
 	alert_refs(p, r, a.obj);
 	if (ack_lookup(p->rq->st, id, &ack))
-		html_put(p, "<p class=\"acked\" id=\"ack-state\">%L (%L %s)</p>",
+		console_html_put(p, "<p class=\"acked\" id=\"ack-state\">%L (%L %s)</p>",
 			 L_ACKED, L_ACKED_BY, ack.by);
 	else
-		html_put(p, "<form method=\"post\" action=\"/console/ack/%u\">"
+		console_html_put(p, "<form method=\"post\" action=\"/console/ack/%u\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 			 "<button type=\"submit\" id=\"ack\">%L</button></form>",
 			 id, p->csrf, L_ACK);
-	html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
+	console_html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
 	json_decref(a.obj);
-	page_end(p);
-	page_send(p, 200);
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* POST /console/ack/ID: a note acknowledging the alert, marked as the
@@ -611,7 +611,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	json_t *note = NULL, *objects = NULL;
 
 	if (object_load(p, r, id, 0, &a) != 0 ||
-	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
+	    strstr(supply_jstr(a.obj, "type") ? supply_jstr(a.obj, "type") : "", "report") == NULL) {
 		json_decref(a.obj);
 		page_message(p, 404, L_NOT_FOUND);
 		return;
@@ -649,7 +649,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	json_decref(objects);
 	json_decref(a.obj);
 	snprintf(loc, sizeof(loc), "/console/alert/%s", id);
-	page_redirect(p, loc);
+	console_page_redirect(p, loc);
 }
 
 /* ---- home ---- */
@@ -661,9 +661,9 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 
 static void html_count(struct page *p, int64_t n)
 {
-	html_put(p, "%l", n);
+	console_html_put(p, "%l", n);
 	if (n >= HOME_COUNT_CAP)
-		html_put(p, " %L", L_COUNT_CAPPED);
+		console_html_put(p, " %L", L_COUNT_CAPPED);
 }
 
 static void page_home(struct page *p, const char *arg, const struct readable *r)
@@ -673,14 +673,14 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 	struct tx_error err = { 0 };
 	int64_t day = p->now - 86400LL * 1000000;
 
-	page_begin(p, L_HOME, NULL);
-	html_put(p, "<section aria-labelledby=\"h-in\"><h2 id=\"h-in\">%L</h2>",
+	console_page_begin(p, L_HOME, NULL);
+	console_html_put(p, "<section aria-labelledby=\"h-in\"><h2 id=\"h-in\">%L</h2>",
 		 L_WHAT_CAME_IN);
-	html_put(p, "<div class=\"scroll\"><table id=\"came-in\"><thead><tr>"
+	console_html_put(p, "<div class=\"scroll\"><table id=\"came-in\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L (", L_COLLECTION, L_PARTNER, L_SINCE_LAST);
-	html_time(p, p->s.last_visit);
-	html_put(p, ")</th><th scope=\"col\">%L</th></tr></thead><tbody>",
+	console_html_time(p, p->s.last_visit);
+	console_html_put(p, ")</th><th scope=\"col\">%L</th></tr></thead><tbody>",
 		 L_LAST_24H);
 	/* Per collection; a partner's objects come to its inbox collection,
 	 * so the inbox's counts are the partner's. */
@@ -692,37 +692,37 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		    store_count_added(p->rq->st, r->pks[i], day, HOME_COUNT_CAP,
 				      &in_day, &err) != TX_OK)
 			tx_log(TX_LOG_WARN, "console home: %s", err.msg);
-		html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
+		console_html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
 		if (party)
-			html_put(p, "%s", party);
+			console_html_put(p, "%s", party);
 		else
-			html_put(p, "%L", L_THIS_NODE);
-		html_put(p, "</td><td>");
+			console_html_put(p, "%L", L_THIS_NODE);
+		console_html_put(p, "</td><td>");
 		html_count(p, since);
-		html_put(p, "</td><td>");
+		console_html_put(p, "</td><td>");
 		html_count(p, in_day);
-		html_put(p, "</td></tr>");
+		console_html_put(p, "</td></tr>");
 	}
 	if (r->n == 0)
-		html_put(p, "<tr><td colspan=\"4\">%L</td></tr>", L_NONE);
-	html_put(p, "</tbody></table></div>");
+		console_html_put(p, "<tr><td colspan=\"4\">%L</td></tr>", L_NONE);
+	console_html_put(p, "</tbody></table></div>");
 	/* The newest objects of each collection. */
 	for (size_t i = 0; i < r->n && i < HOME_COLLECTIONS_MAX; i++) {
 		struct rows_ctx c = { p, r, 0, NULL };
 		int64_t one[1] = { r->pks[i] };
 		struct store_recent q = { .colls = one, .n_colls = 1, .limit = 5 };
-		html_put(p, "<h3>%L: %s</h3>", L_NEWEST, r->c[i].title);
+		console_html_put(p, "<h3>%L: %s</h3>", L_NEWEST, r->c[i].title);
 		table_head(p);
 		store_recent(p->rq->st, &q, table_row, &c, NULL, &err);
 		table_foot(p, c.n);
 	}
-	html_put(p, "</section><section aria-labelledby=\"h-alerts\">"
+	console_html_put(p, "</section><section aria-labelledby=\"h-alerts\">"
 		 "<h2 id=\"h-alerts\">%L</h2>", L_UNACKED);
 	alerts_table(p, r, 1, 50);
-	html_put(p, "</section><section aria-labelledby=\"h-peers\">"
+	console_html_put(p, "</section><section aria-labelledby=\"h-peers\">"
 		 "<h2 id=\"h-peers\">%L</h2>", L_DELIVERY);
 	store_peer_list(p->rq->st, &peers, &n_peers);
-	html_put(p, "<div class=\"scroll\"><table id=\"delivery\"><thead><tr>"
+	console_html_put(p, "<div class=\"scroll\"><table id=\"delivery\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
@@ -733,24 +733,24 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		int64_t backlog = 0;
 		store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
 				  &backlog, &err);
-		html_put(p, "<tr><td>%s (%s)</td><td>", peers[i].name,
+		console_html_put(p, "<tr><td>%s (%s)</td><td>", peers[i].name,
 			 peers[i].party);
-		html_time(p, peers[i].last_ok);
-		html_put(p, "</td><td>%l</td><td>%l</td><td>%l</td><td>%l</td><td>",
+		console_html_time(p, peers[i].last_ok);
+		console_html_put(p, "</td><td>%l</td><td>%l</td><td>%l</td><td>%l</td><td>",
 			 backlog, peers[i].delivered, peers[i].received,
 			 peers[i].rejected);
 		if (peers[i].last_error[0]) {
-			html_put(p, "%s, ", peers[i].last_error);
-			html_time(p, peers[i].last_error_at);
+			console_html_put(p, "%s, ", peers[i].last_error);
+			console_html_time(p, peers[i].last_error_at);
 		}
-		html_put(p, "</td></tr>");
+		console_html_put(p, "</td></tr>");
 	}
 	if (n_peers == 0)
-		html_put(p, "<tr><td colspan=\"7\">%L</td></tr>", L_NONE);
-	html_put(p, "</tbody></table></div></section>");
+		console_html_put(p, "<tr><td colspan=\"7\">%L</td></tr>", L_NONE);
+	console_html_put(p, "</tbody></table></div></section>");
 	free(peers);
-	page_end(p);
-	page_send(p, 200);
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* ---- search ---- */
@@ -784,7 +784,7 @@ static int search_row(void *ctx, const struct store_row *row)
 	table_row(&rc, row);
 	if (p->rc == TX_OK) {
 		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
-		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
+		c->rows[c->n].type = strdup(supply_jstr(o, "type") ? supply_jstr(o, "type") : "");
 		c->n++;
 	}
 	p->b.len = mark;
@@ -825,8 +825,8 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 		type = NULL;
 	if (before && tx_parse_int64(before, 1, INT64_MAX, &bf) != TX_OK)
 		bf = 0;
-	page_begin(p, L_SEARCH, NULL);
-	html_put(p, "<form role=\"search\" method=\"get\" action=\"/console/search\""
+	console_page_begin(p, L_SEARCH, NULL);
+	console_html_put(p, "<form role=\"search\" method=\"get\" action=\"/console/search\""
 		 " class=\"search\"><label for=\"q\">%L</label>"
 		 "<input id=\"q\" name=\"q\" type=\"search\" value=\"%s\""
 		 " maxlength=\"%d\"><button type=\"submit\">%L</button></form>",
@@ -841,39 +841,39 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 		if (store_search_types(p->rq->st, &sq, SEARCH_COUNT_CAP, types,
 				       32, &n_types, &err) != TX_OK ||
 		    store_search(p->rq->st, &sq, search_row, c, &pg, &err) != TX_OK) {
-			html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
+			console_html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
 			goto done;
 		}
-		html_put(p, "<h2>%L</h2><ul class=\"types\" id=\"types\">"
+		console_html_put(p, "<h2>%L</h2><ul class=\"types\" id=\"types\">"
 			 "<li><a href=\"/console/search?q=%u\">%L</a></li>",
 			 L_RESULTS, q, L_ALL_TYPES);
 		for (size_t i = 0; i < n_types; i++)
-			html_put(p, "<li><a href=\"/console/search?q=%u&amp;type=%u\""
+			console_html_put(p, "<li><a href=\"/console/search?q=%u&amp;type=%u\""
 				 "%s>%s</a> (%l%s)</li>", q, types[i].type,
 				 type && strcmp(type, types[i].type) == 0 ?
 				 " aria-current=\"page\"" : "", types[i].type,
 				 types[i].count, types[i].count >= SEARCH_COUNT_CAP ?
 				 "+" : "");
-		html_put(p, "</ul>");
+		console_html_put(p, "</ul>");
 		qsort(c->rows, c->n, sizeof(c->rows[0]), found_cmp);
 		for (size_t i = 0; i < c->n; i++) {
 			if (i == 0 || strcmp(c->rows[i].type, c->rows[i - 1].type)) {
 				if (i > 0)
 					table_foot(p, 1);
-				html_put(p, "<h3 class=\"group\">%s</h3>",
+				console_html_put(p, "<h3 class=\"group\">%s</h3>",
 					 c->rows[i].type);
 				table_head(p);
 			}
-			/* the row was written by html_put: escaped already */
+			/* the row was written by console_html_put: escaped already */
 			if (p->rc == TX_OK && c->rows[i].html)
 				p->rc = tx_buf_puts(&p->b, c->rows[i].html);
 		}
 		if (c->n > 0)
 			table_foot(p, 1);
 		else
-			html_put(p, "<p id=\"no-results\">%L</p>", L_NO_RESULTS);
+			console_html_put(p, "<p id=\"no-results\">%L</p>", L_NO_RESULTS);
 		if (pg.more)
-			html_put(p, "<p><a rel=\"next\" href=\"/console/search?q=%u"
+			console_html_put(p, "<p><a rel=\"next\" href=\"/console/search?q=%u"
 				 "&amp;type=%u&amp;next=%l\">%L</a></p>", q,
 				 type ? type : "", pg.next, L_NEXT_PAGE);
 	}
@@ -883,8 +883,8 @@ done:
 		free(c->rows[i].type);
 	}
 	free(c);
-	page_end(p);
-	page_send(p, 200);
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* ---- object pages ---- */
@@ -905,14 +905,14 @@ static int rel_row(void *ctx, const struct store_row *row)
 
 	if (o == NULL)
 		return STORE_ROW_NEXT;
-	src = jstr(o, "source_ref");
-	dst = jstr(o, "target_ref");
+	src = supply_jstr(o, "source_ref");
+	dst = supply_jstr(o, "target_ref");
 	if (src && dst && (strcmp(src, c->id) == 0) == c->outgoing) {
 		other = c->outgoing ? dst : src;
-		html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
+		console_html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
 			 " <em>%s</em> <a href=\"/console/object/%u\">%s</a></li>",
 			 row->id, c->outgoing ? "→" : "←",
-			 jstr(o, "relationship_type"), other, other);
+			 supply_jstr(o, "relationship_type"), other, other);
 		c->n++;
 	}
 	json_decref(o);
@@ -929,12 +929,12 @@ static void object_relationships(struct page *p, const struct readable *r,
 
 	for (int out = 1; out >= 0; out--) {
 		struct rel_ctx c = { p, id, out, 0 };
-		html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"rel-%s\">",
+		console_html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"rel-%s\">",
 			 out ? L_REL_OUT : L_REL_IN, out ? "out" : "in");
 		store_search_refs(p->rq->st, &q, rel_row, &c, &pg, &err);
 		if (c.n == 0)
-			html_put(p, "<li>%L</li>", L_NONE);
-		html_put(p, "</ul>");
+			console_html_put(p, "<li>%L</li>", L_NONE);
+		console_html_put(p, "</ul>");
 	}
 }
 
@@ -948,7 +948,7 @@ static void object_referrers(struct page *p, const struct readable *r,
 	struct tx_error err = { 0 };
 	struct rows_ctx c = { p, r, 0, NULL };
 
-	html_put(p, "<h2 id=\"%s\">%L</h2>", html_id, label);
+	console_html_put(p, "<h2 id=\"%s\">%L</h2>", html_id, label);
 	table_head(p);
 	store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err);
 	table_foot(p, c.n);
@@ -967,7 +967,7 @@ static void object_same_values(struct page *p, const struct readable *r,
 
 	if (store_object_values(o, vals, sizeof(vals)) == 0 || vals[0] == '\0')
 		return;
-	html_put(p, "<h2 id=\"same-value\">%L</h2>", L_SAME_VALUE);
+	console_html_put(p, "<h2 id=\"same-value\">%L</h2>", L_SAME_VALUE);
 	for (char *v = vals, *nl; v && *v && shown < 5; v = nl, shown++) {
 		struct store_search q = { .colls = r->pks, .n_colls = r->n,
 					  .limit = 25 };
@@ -977,7 +977,7 @@ static void object_same_values(struct page *p, const struct readable *r,
 		if (*v == '\0' || strchr(v, ' ') != NULL)
 			continue;
 		q.text = v;
-		html_put(p, "<h3><code>%s</code></h3>", v);
+		console_html_put(p, "<h3><code>%s</code></h3>", v);
 		c.n = 0;
 		table_head(p);
 		store_search(p->rq->st, &q, table_row, &c, &pg, &err);
@@ -993,12 +993,12 @@ struct version_ctx {
 static int version_row(void *ctx, const struct store_row *row)
 {
 	struct version_ctx *c = ctx;
-	const struct store_collection *coll = readable_find(c->r, row->collection_pk);
+	const struct store_collection *coll = console_readable_find(c->r, row->collection_pk);
 
-	html_put(c->p, "<li><code>%s</code> (%s, ", row->version,
+	console_html_put(c->p, "<li><code>%s</code> (%s, ", row->version,
 		 coll ? coll->title : "");
-	html_time(c->p, row->date_added);
-	html_put(c->p, ")</li>");
+	console_html_time(c->p, row->date_added);
+	console_html_put(c->p, ")</li>");
 	return STORE_ROW_NEXT;
 }
 
@@ -1016,42 +1016,42 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 		page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
-	page_begin(p, L_OBJECT, display_name(o.obj));
-	html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
+	console_page_begin(p, L_OBJECT, display_name(o.obj));
+	console_html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
 		 "<dd><code>%s</code></dd><dt>%L</dt><dd>", L_TYPE,
-		 jstr(o.obj, "type"), id, L_MARKINGS);
-	html_tlp(p, fed_tlp_of(o.obj));
+		 supply_jstr(o.obj, "type"), id, L_MARKINGS);
+	console_html_tlp(p, fed_tlp_of(o.obj));
 	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
-		html_put(p, " <code>%s</code>", json_string_value(v));
-	html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
+		console_html_put(p, " <code>%s</code>", json_string_value(v));
+	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
 	html_origin(p, &o.row);
 	if (o.via[0] && strcmp(o.via, o.origin) != 0)
-		html_put(p, " (via %s)", o.via);
-	html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
+		console_html_put(p, " (via %s)", o.via);
+	console_html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
 		 json_object_get(json_object_get(o.obj, "extensions"),
 				 FED_SIG_EXT) ? L_SIGNED : L_UNSIGNED);
-	if (jstr(o.obj, "description"))
-		html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(o.obj, "description"));
-	if (jstr(o.obj, "pattern"))
-		html_put(p, "<p><code>%s</code></p>", jstr(o.obj, "pattern"));
-	html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
+	if (supply_jstr(o.obj, "description"))
+		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
+			 supply_jstr(o.obj, "description"));
+	if (supply_jstr(o.obj, "pattern"))
+		console_html_put(p, "<p><code>%s</code></p>", supply_jstr(o.obj, "pattern"));
+	console_html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
 	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
 			      NULL, &err);
-	html_put(p, "</ul>");
+	console_html_put(p, "</ul>");
 	object_relationships(p, r, id);
 	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
 	object_referrers(p, r, id, "report", L_ALERTS, "reports");
 	object_same_values(p, r, o.obj, id);
-	html_put(p, "<details><summary>%L</summary><pre>", L_JSON);
+	console_html_put(p, "<details><summary>%L</summary><pre>", L_JSON);
 	if ((pretty = json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
-		html_put(p, "%s", pretty);
+		console_html_put(p, "%s", pretty);
 	free(pretty);
-	html_put(p, "</pre></details>");
+	console_html_put(p, "</pre></details>");
 	(void)key;
 	json_decref(o.obj);
-	page_end(p);
-	page_send(p, 200);
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* ---- partners and TAXII settings ---- */
@@ -1069,36 +1069,36 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		snprintf(base, sizeof(base), "https://%s%s%s:%d",
 			 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
 			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
-	page_begin(p, L_PARTNERS, NULL);
-	html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
+	console_page_begin(p, L_PARTNERS, NULL);
+	console_html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
 		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_DIRECTORY,
 		 L_PARTNER, L_CERT_FP, L_SIGNING_KEY, L_LAST_CONTACT);
 	store_peer_list(p->rq->st, &peers, &n_peers);
 	for (size_t i = 0; i < n_peers; i++) {
-		html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
+		console_html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
 			 "</code></td><td><code>ed25519:%s</code></td><td>",
 			 peers[i].name, peers[i].party, peers[i].url,
 			 peers[i].cert_fp, peers[i].sign_pk);
-		html_time(p, peers[i].last_ok);
-		html_put(p, "</td></tr>");
+		console_html_time(p, peers[i].last_ok);
+		console_html_put(p, "</td></tr>");
 	}
 	if (n_peers == 0)
-		html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
+		console_html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
 	free(peers);
-	html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
+	console_html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
 		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
 		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,
 		 base, cfg->api_root);
 	for (size_t i = 0; i < r->n; i++)
-		html_put(p, "collection: %s  %s%s%s (%s)\n", r->c[i].id,
+		console_html_put(p, "collection: %s  %s%s%s (%s)\n", r->c[i].id,
 			 r->c[i].alias[0] ? "alias " : "", r->c[i].alias,
 			 r->c[i].alias[0] ? ", " : "", r->c[i].can_write ?
 			 "read, write" : "read");
-	html_put(p, "</pre>");
-	page_end(p);
-	page_send(p, 200);
+	console_html_put(p, "</pre>");
+	console_page_end(p);
+	console_page_send(p, 200);
 }
 
 /* ---- settings ---- */
@@ -1108,13 +1108,13 @@ static void post_settings(struct page *p, const char *arg, const struct readable
 	char lang[8];
 	struct tx_error err = { 0 };
 
-	if (form_field(p->rq->body, p->rq->body_len, "lang", lang, sizeof(lang)) ||
+	if (console_form_field(p->rq->body, p->rq->body_len, "lang", lang, sizeof(lang)) ||
 	    console_lang_parse(lang) < 0 ||
 	    store_console_set_lang(p->rq->st, p->s.user.id, lang, &err) != TX_OK) {
 		page_message(p, 400, L_FAILED);
 		return;
 	}
-	page_redirect(p, "/console/");
+	console_page_redirect(p, "/console/");
 }
 
 /* ---- static files ---- */
@@ -1143,17 +1143,17 @@ static void static_css(struct page *p, const char *arg, const struct readable *r
 
 static void signin_get(struct page *p, const char *arg, const struct readable *r)
 {
-	session_signin_page(p);
+	console_session_signin_page(p);
 }
 
 static void signin_post(struct page *p, const char *arg, const struct readable *r)
 {
-	session_signin_post(p);
+	console_session_signin_post(p);
 }
 
 static void signout_post(struct page *p, const char *arg, const struct readable *r)
 {
-	session_signout_post(p);
+	console_session_signout_post(p);
 }
 
 /* ---- the router ---- */
@@ -1232,7 +1232,7 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	p.now = tx_time_now_us();
 	p.lang = accept_lang(rq);
 	tx_buf_init(&p.b, CONSOLE_PAGE_MAX);
-	session_load(&p);
+	console_session_load(&p);
 	route = route_find(rq->method, rq->rest ? rq->rest : "", &arg, &known);
 	if (route == NULL) {
 		if (known)
@@ -1242,7 +1242,7 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	}
 	if (!(route->flags & PUBLIC) && !p.signed_in) {
 		if (strcmp(rq->method, "GET") == 0) {
-			page_redirect(&p, "/console/signin");
+			console_page_redirect(&p, "/console/signin");
 		} else {
 			page_message(&p, 403, L_NEEDS_SIGNIN);
 		}
@@ -1250,17 +1250,17 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	}
 	/* Every POST of a signed-in page: the session's CSRF token. */
 	if (strcmp(rq->method, "POST") == 0 && !(route->flags & NO_CSRF) &&
-	    !session_csrf_ok(rq->body, rq->body_len,
+	    !console_session_csrf_ok(rq->body, rq->body_len,
 			     taxii_ext_cookie(rq, CONSOLE_COOKIE))) {
 		page_message(&p, 403, L_CSRF);
 		goto out;
 	}
-	if (p.signed_in && readable_load(rq->st, &p.s.user, &r) != TX_OK) {
+	if (p.signed_in && console_readable_load(rq->st, &p.s.user, &r) != TX_OK) {
 		page_message(&p, 500, L_FAILED);
 		goto out;
 	}
 	route->fn(&p, arg, &r);
 out:
-	readable_free(&r);
+	console_readable_free(&r);
 	tx_buf_free(&p.b);
 }

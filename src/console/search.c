@@ -21,7 +21,7 @@ struct api_ctx {
 static int api_row(void *ctx, const struct store_row *row)
 {
 	struct api_ctx *c = ctx;
-	const struct store_collection *coll = readable_find(c->r, row->collection_pk);
+	const struct store_collection *coll = console_readable_find(c->r, row->collection_pk);
 	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
 	char added[TX_TIME_BUF];
 	const char *name;
@@ -73,7 +73,7 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 			 "next: not a token of an earlier page");
 		return;
 	}
-	if (readable_load(rq->st, rq->user, &r) != TX_OK) {
+	if (console_readable_load(rq->st, rq->user, &r) != TX_OK) {
 		rp->status = 500;
 		snprintf(rp->message, sizeof(rp->message), "cannot list collections");
 		return;
@@ -93,7 +93,7 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 			     400 : 500;
 		tx_strfmt(rp->message, sizeof(rp->message), "q: %s", err.msg);
 		json_decref(c.results);
-		readable_free(&r);
+		console_readable_free(&r);
 		return;
 	}
 	tj = json_object();
@@ -106,5 +106,5 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 		json_object_set_new(rp->json, "next", json_sprintf("%lld",
 				    (long long)pg.next));
 	rp->status = rp->json ? 200 : 500;
-	readable_free(&r);
+	console_readable_free(&r);
 }

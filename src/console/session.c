@@ -44,7 +44,7 @@ static struct {
 	char dummy[CRYPTO_PWHASH_BUF];
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-void session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF])
+void console_session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF])
 {
 	struct tx_buf b;
 
@@ -58,15 +58,15 @@ void session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF])
 	tx_buf_free(&b);
 }
 
-int session_csrf_ok(const char *form, size_t len, const char *cookie)
+int console_session_csrf_ok(const char *form, size_t len, const char *cookie)
 {
 	char want[CONSOLE_CSRF_BUF], got[CONSOLE_CSRF_BUF];
 
 	if (cookie == NULL || form == NULL ||
-	    form_field(form, len, "csrf", got, sizeof(got)) != 0 ||
+	    console_form_field(form, len, "csrf", got, sizeof(got)) != 0 ||
 	    strlen(got) != CONSOLE_CSRF_BUF - 1)
 		return 0;
-	session_csrf(cookie, want);
+	console_session_csrf(cookie, want);
 	return want[0] != '\0' &&
 	       sodium_memcmp(want, got, CONSOLE_CSRF_BUF - 1) == 0;
 }
@@ -77,7 +77,7 @@ static int hexval(char c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-int form_field(const char *body, size_t len, const char *name, char *out,
+int console_form_field(const char *body, size_t len, const char *name, char *out,
 	       size_t out_size)
 {
 	size_t nlen = strlen(name);
@@ -240,7 +240,7 @@ int console_session_user(void *ctx, tx_store *st, const char *cookie,
 	return 0;
 }
 
-int session_load(struct page *p)
+int console_session_load(struct page *p)
 {
 	const char *c = taxii_ext_cookie(p->rq, CONSOLE_COOKIE);
 	char hash[CRYPTO_TOKEN_HASH_BUF];
@@ -254,7 +254,7 @@ int session_load(struct page *p)
 			      p->rq->cfg->console_idle_s * 1000000, &p->s) != TX_OK)
 		return -1;
 	p->signed_in = 1;
-	session_csrf(c, p->csrf);
+	console_session_csrf(c, p->csrf);
 	if ((lang = console_lang_parse(p->s.lang)) >= 0)
 		p->lang = lang;
 	return 0;
@@ -268,16 +268,16 @@ static void signin_form(struct page *p, int message, const char *user,
 
 	if (crypto_token_new(pre) != TX_OK) {
 		p->rc = TX_ERR_INTERNAL;
-		page_send(p, 500);
+		console_page_send(p, 500);
 		return;
 	}
-	session_csrf(pre, p->csrf);
+	console_session_csrf(pre, p->csrf);
 	set_cookie(p, CONSOLE_PRE_COOKIE, pre, 3600);
-	page_begin(p, L_SIGN_IN, NULL);
+	console_page_begin(p, L_SIGN_IN, NULL);
 	if (message >= 0)
-		html_put(p, "<p class=\"error\" role=\"alert\" id=\"signin-error\">"
+		console_html_put(p, "<p class=\"error\" role=\"alert\" id=\"signin-error\">"
 			 "%L</p>", message);
-	html_put(p, "<form method=\"post\" action=\"/console/signin\""
+	console_html_put(p, "<form method=\"post\" action=\"/console/signin\""
 		 " class=\"signin\">"
 		 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 		 "<label for=\"user\">%L</label>"
@@ -288,21 +288,21 @@ static void signin_form(struct page *p, int message, const char *user,
 		 " autocomplete=\"current-password\" required>"
 		 "<button type=\"submit\">%L</button></form>",
 		 p->csrf, L_USER, user ? user : "", L_PASSWORD, L_SIGN_IN);
-	page_end(p);
+	console_page_end(p);
 	sodium_memzero(pre, sizeof(pre));
-	page_send(p, status);
+	console_page_send(p, status);
 }
 
-void session_signin_page(struct page *p)
+void console_session_signin_page(struct page *p)
 {
 	if (p->signed_in) {
-		page_redirect(p, "/console/");
+		console_page_redirect(p, "/console/");
 		return;
 	}
 	signin_form(p, -1, NULL, 200);
 }
 
-void session_signin_post(struct page *p)
+void console_session_signin_post(struct page *p)
 {
 	const struct taxii_ext_request *rq = p->rq;
 	const struct tx_config *cfg = rq->cfg;
@@ -313,13 +313,13 @@ void session_signin_post(struct page *p)
 	int64_t wait, previous;
 	int found, ok;
 
-	if (!session_csrf_ok(rq->body, rq->body_len,
+	if (!console_session_csrf_ok(rq->body, rq->body_len,
 			     taxii_ext_cookie(rq, CONSOLE_PRE_COOKIE))) {
 		signin_form(p, L_CSRF, NULL, 403);
 		return;
 	}
-	if (form_field(rq->body, rq->body_len, "user", user, sizeof(user)) ||
-	    form_field(rq->body, rq->body_len, "password", pw, sizeof(pw)) ||
+	if (console_form_field(rq->body, rq->body_len, "user", user, sizeof(user)) ||
+	    console_form_field(rq->body, rq->body_len, "password", pw, sizeof(pw)) ||
 	    user[0] == '\0') {
 		signin_form(p, L_BAD_LOGIN, NULL, 401);
 		goto out;
@@ -361,7 +361,7 @@ void session_signin_post(struct page *p)
 	}
 	forget_failures(cfg, user, p->now);
 	if (crypto_token_new(token) != TX_OK) {
-		page_send(p, 500);
+		console_page_send(p, 500);
 		goto out;
 	}
 	crypto_token_hash(token, strlen(token), hash);
@@ -370,32 +370,32 @@ void session_signin_post(struct page *p)
 			      &err) != TX_OK ||
 	    store_console_visit(rq->st, u.id, p->now, &previous, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "console sign-in: %s", err.msg);
-		page_send(p, 500);
+		console_page_send(p, 500);
 		goto out;
 	}
 	set_cookie(p, CONSOLE_COOKIE, token, cfg->console_session_s);
 	set_cookie(p, CONSOLE_PRE_COOKIE, "", 0);
 	tx_log(TX_LOG_INFO, "console: %s signed in", u.name);
-	page_redirect(p, "/console/");
+	console_page_redirect(p, "/console/");
 out:
 	sodium_memzero(pw, sizeof(pw));
 	sodium_memzero(token, sizeof(token));
 }
 
-void session_signout_post(struct page *p)
+void console_session_signout_post(struct page *p)
 {
 	const char *c = taxii_ext_cookie(p->rq, CONSOLE_COOKIE);
 	char hash[CRYPTO_TOKEN_HASH_BUF];
 
-	if (!p->signed_in || !session_csrf_ok(p->rq->body, p->rq->body_len, c)) {
-		page_begin(p, L_SIGN_OUT, NULL);
-		html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", L_CSRF);
-		page_end(p);
-		page_send(p, 403);
+	if (!p->signed_in || !console_session_csrf_ok(p->rq->body, p->rq->body_len, c)) {
+		console_page_begin(p, L_SIGN_OUT, NULL);
+		console_html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", L_CSRF);
+		console_page_end(p);
+		console_page_send(p, 403);
 		return;
 	}
 	crypto_token_hash(c, strlen(c), hash);
 	store_session_delete(p->rq->st, hash, NULL);
 	set_cookie(p, CONSOLE_COOKIE, "", 0);
-	page_redirect(p, "/console/signin");
+	console_page_redirect(p, "/console/signin");
 }

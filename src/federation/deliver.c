@@ -224,7 +224,7 @@ out:
 static tx_err sign_alone(const tx_fed *fed, json_t *obj, struct sig_proof *proof,
 			 struct tx_error *err)
 {
-	tx_err rc = sig_make_batch(fed, &obj, 1, proof, err);
+	tx_err rc = fed_sig_make_batch(fed, &obj, 1, proof, err);
 
 	if (rc == TX_ERR_INVALID)
 		tx_log(TX_LOG_ERROR, "%s cannot be signed and is not shared: %s",
@@ -251,11 +251,11 @@ static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
 	if (text != NULL && len > 2 && json_object_get(obj, "extensions") == NULL) {
 		if (tx_buf_append(out, text, len - 1) ||
 		    tx_buf_puts(out, ",\"extensions\":{\"" FED_SIG_EXT "\":") ||
-		    sig_ext_text(fed, p, out) || tx_buf_puts(out, "}}"))
+		    fed_sig_ext_text(fed, p, out) || tx_buf_puts(out, "}}"))
 			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		return TX_OK;
 	}
-	if (p->b64[0] && (rc = sig_attach(fed, obj, p, err)) != TX_OK)
+	if (p->b64[0] && (rc = fed_sig_attach(fed, obj, p, err)) != TX_OK)
 		return rc;
 	if ((dumped = json_dumps(obj, JSON_COMPACT)) == NULL ||
 	    tx_buf_puts(out, dumped)) {
@@ -330,7 +330,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 			break;
 		}
 		n_taken++;
-		if (sig_signer(obj) != NULL ||
+		if (fed_sig_signer(obj) != NULL ||
 		    (cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
 			       &proofs[i]) &&
 		     (proofs[i].size == 1 || p->batch_sig)))
@@ -363,7 +363,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		rc = sig_make_batch(fed, to_sign, n_sign, fresh, err);
+		rc = fed_sig_make_batch(fed, to_sign, n_sign, fresh, err);
 		if (rc == TX_ERR_INVALID) {
 			/* One of them has no canonical form (stored before such
 			 * objects were refused): sign each alone and leave out
@@ -405,7 +405,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		}
 		if (fed_tlp_of(obj) == FED_TLP_RED) {
 			if ((proofs[i].b64[0] &&
-			     (rc = sig_attach(fed, obj, &proofs[i], err)) != TX_OK))
+			     (rc = fed_sig_attach(fed, obj, &proofs[i], err)) != TX_OK))
 				goto out;
 			if ((sealed = seal_for(fed, obj, p, err)) == NULL) {
 				rc = TX_ERR_CRYPTO;

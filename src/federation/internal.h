@@ -78,25 +78,25 @@ struct tx_fed {
 };
 
 /* The object's signer key (hex) from our extension, or NULL. */
-const char *sig_signer(const json_t *obj);
+const char *fed_sig_signer(const json_t *obj);
 /* Sign n objects in trees of up to SIG_TREE_LEAVES: out[i] for objs[i]. */
-tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
+tx_err fed_sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		      struct sig_proof *out, struct tx_error *err);
 /* Put this node's signature p on obj, in our extension. */
-tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
+tx_err fed_sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err);
 /* Partner party was heard from: its delivery worker retries at once. */
 void fed_partner_alive(tx_fed *fed, const char *party);
 /* Our extension carrying p, as JSON text, appended to out (what
- * sig_attach puts on an object, member for member). */
-tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
+ * fed_sig_attach puts on an object, member for member). */
+tx_err fed_sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
 		    struct tx_buf *out);
 /* The batch root that e's audit path leads to from the object whose
  * canonical JSON (without our extension) is canon: 1 and *size, root;
  * 0 when e has no batch members (the object was signed alone); -1 when
  * they are malformed; -2 when the path does not fit its place. Reads
  * outside input: fuzzed (fuzz/fuzz_sigpath.c). */
-int sig_batch_root(const json_t *e, const char *canon, size_t len,
+int fed_sig_batch_root(const json_t *e, const char *canon, size_t len,
 		   uint64_t *size, unsigned char root[SIG_HASH_BYTES]);
 /* fed_verify remembering, in memo (may be NULL), what it has checked. */
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,

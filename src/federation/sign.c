@@ -129,7 +129,7 @@ static int path_root(const unsigned char leaf[SIG_HASH_BYTES], uint64_t index,
 	return 1;
 }
 
-const char *sig_signer(const json_t *obj)
+const char *fed_sig_signer(const json_t *obj)
 {
 	const json_t *e = json_object_get(json_object_get(obj, "extensions"),
 					  FED_SIG_EXT);
@@ -137,16 +137,16 @@ const char *sig_signer(const json_t *obj)
 	return json_string_value(json_object_get(e, "signer_key"));
 }
 
-tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
+tx_err fed_sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 		  struct tx_error *err)
 {
 	struct tx_buf text;
 	json_t *ext, *mine = NULL;
 
-	/* The extension as sig_ext_text writes it (what most objects carry,
+	/* The extension as fed_sig_ext_text writes it (what most objects carry,
 	 * spliced into their stored text): one definition of its members. */
 	tx_buf_init(&text, 0);
-	if (sig_ext_text(fed, p, &text) == TX_OK)
+	if (fed_sig_ext_text(fed, p, &text) == TX_OK)
 		mine = tx_json_load(text.data, text.len, 0, NULL);
 	tx_buf_free(&text);
 	ext = json_object_get(obj, "extensions");
@@ -161,7 +161,7 @@ tx_err sig_attach(const tx_fed *fed, json_t *obj, const struct sig_proof *p,
 	return TX_OK;
 }
 
-tx_err sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
+tx_err fed_sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
 		    struct tx_buf *out)
 {
 	char b64[SIG_B64_BUF], num[80];
@@ -252,7 +252,7 @@ out:
 	return rc;
 }
 
-tx_err sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
+tx_err fed_sig_make_batch(const tx_fed *fed, json_t *const *objs, size_t n,
 		      struct sig_proof *out, struct tx_error *err)
 {
 	tx_err rc = TX_OK;
@@ -272,9 +272,9 @@ tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err)
 	struct sig_proof p;
 	tx_err rc;
 
-	if ((rc = sig_make_batch(fed, &obj, 1, &p, err)) != TX_OK)
+	if ((rc = fed_sig_make_batch(fed, &obj, 1, &p, err)) != TX_OK)
 		return rc;
-	return sig_attach(fed, obj, &p, err);
+	return fed_sig_attach(fed, obj, &p, err);
 }
 
 /* The party of signing key key (hex), through memo: 1 found, 0 no
@@ -363,7 +363,7 @@ static int read_path(const json_t *e, uint64_t *size, uint64_t *index,
 	return 0;
 }
 
-int sig_batch_root(const json_t *e, const char *canon, size_t len,
+int fed_sig_batch_root(const json_t *e, const char *canon, size_t len,
 		   uint64_t *size, unsigned char root[SIG_HASH_BYTES])
 {
 	unsigned char path[SIG_PATH_MAX][SIG_HASH_BYTES], leaf[SIG_HASH_BYTES];
@@ -439,7 +439,7 @@ enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 	}
 	if (unsigned_canon(obj, &canon, &len, err) != TX_OK)
 		goto out;
-	switch (sig_batch_root(e, canon, len, &size, root)) {
+	switch (fed_sig_batch_root(e, canon, len, &size, root)) {
 	case 0: /* signed alone */
 		if (!crypto_verify(pk, canon, len, sig))
 			goto altered;

@@ -145,11 +145,11 @@ static void to_val(const json_t *j, const char *holder, const char *key, size_t 
 		v->s = json_string_value(j);
 		v->len = json_string_length(j);
 		if (key && ends_with(key, klen, "_hex") &&
-		    px_hex_decode(v->s, v->len, &v->owned, &v->len)) {
+		    pattern_hex_decode(v->s, v->len, &v->owned, &v->len)) {
 			v->kind = V_BIN;
 			v->s = v->owned;
 		} else if (key && ends_with(key, klen, "_bin") &&
-			   px_base64_decode(v->s, v->len, &v->owned, &v->len)) {
+			   pattern_base64_decode(v->s, v->len, &v->owned, &v->len)) {
 			v->kind = V_BIN;
 			v->s = v->owned;
 		} else if (holder && key && klen == 5 && memcmp(key, "value", 5) == 0 &&
@@ -189,7 +189,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_BIN) {
 			char *tmp = malloc(l->len + 1);
 			size_t n;
-			int ok = tmp && px_latin1(l->s, l->len, tmp, &n);
+			int ok = tmp && pattern_latin1(l->s, l->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(v->s, v->len, tmp, n);
 			free(tmp);
@@ -204,7 +204,7 @@ static int compare(const struct val *v, const struct px_lit *l, int *cmp)
 		if (v->kind == V_STR) {
 			char *tmp = malloc(v->len + 1);
 			size_t n;
-			int ok = tmp && px_latin1(v->s, v->len, tmp, &n);
+			int ok = tmp && pattern_latin1(v->s, v->len, tmp, &n);
 			if (ok)
 				*cmp = cmp_bytes(tmp, n, l->s, l->len);
 			free(tmp);
@@ -257,8 +257,8 @@ static bool equal(const struct val *v, const struct px_lit *l)
 
 	if (v->ip && l->kind == LIT_STR) {
 		struct px_net a, b;
-		if (px_net_parse(v->s, v->len, &a) && px_net_parse(l->s, l->len, &b))
-			return px_net_equal(&a, &b);
+		if (pattern_net_parse(v->s, v->len, &a) && pattern_net_parse(l->s, l->len, &b))
+			return pattern_net_equal(&a, &b);
 	}
 	return compare(v, l, &c) == 0 && c == 0;
 }
@@ -282,14 +282,14 @@ static bool text_test(const struct px_test *t, const struct val *v)
 {
 	char buf[1024], *owned = NULL;
 	size_t n = 0;
-	const char *s = px_nfc(v->s, v->len, buf, sizeof(buf), &n, &owned);
+	const char *s = pattern_nfc(v->s, v->len, buf, sizeof(buf), &n, &owned);
 	bool r;
 
 	if (s == NULL) {
 		s = v->s;
 		n = v->len;
 	}
-	r = t->op == OP_LIKE ? px_like(s, n, t->lit.s, t->lit.len) : re_search(t->re, s, n);
+	r = t->op == OP_LIKE ? pattern_like(s, n, t->lit.s, t->lit.len) : re_search(t->re, s, n);
 	free(owned);
 	return r;
 }
@@ -321,7 +321,7 @@ static bool test_value(const struct px_test *t, const struct val *v)
 		if (v->kind == V_STR)
 			r = text_test(t, v);
 		else if (v->kind == V_BIN)   /* 9.6.4: over the bytes */
-			r = t->bin && t->bin_ok && px_like_bytes(v->s, v->len, t->bin, t->bin_len);
+			r = t->bin && t->bin_ok && pattern_like_bytes(v->s, v->len, t->bin, t->bin_len);
 		break;
 	case OP_MATCHES:
 		if (v->kind == V_STR)
@@ -333,9 +333,9 @@ static bool test_value(const struct px_test *t, const struct val *v)
 	case OP_ISSUPERSET: {
 		/* any string holding an address or CIDR; others are false */
 		struct px_net a, b;
-		if (v->kind == V_STR && px_net_parse(v->s, v->len, &a) &&
-		    px_net_parse(t->lit.s, t->lit.len, &b))
-			r = t->op == OP_ISSUBSET ? px_net_subset(&a, &b) : px_net_subset(&b, &a);
+		if (v->kind == V_STR && pattern_net_parse(v->s, v->len, &a) &&
+		    pattern_net_parse(t->lit.s, t->lit.len, &b))
+			r = t->op == OP_ISSUBSET ? pattern_net_subset(&a, &b) : pattern_net_subset(&b, &a);
 		break;
 	}
 	case OP_EXISTS:

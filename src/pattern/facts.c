@@ -85,7 +85,7 @@ static void rec_object(struct fwalk *w, const json_t *o, size_t plen, int first,
 		size_t n = plen, klen = strlen(k);
 		if (!first)
 			w->path[n++] = '.';
-		if (px_ident(k, klen)) {
+		if (pattern_ident(k, klen)) {
 			if (n + klen >= PATH_MAX_LEN)
 				continue;
 			memcpy(w->path + n, k, klen);

@@ -253,7 +253,7 @@ static bool lit_keys(struct kset *k, uint64_t path, const struct px_lit *l)
 		s.h = key_str(path, l->s, l->len);
 		if (!ks_add(k, &s))
 			return false;
-		if (px_net_parse(l->s, l->len, &net)) {
+		if (pattern_net_parse(l->s, l->len, &net)) {
 			s.kind = K_IP;
 			s.h = key_ip(path, &net);
 			s.family = net.family;
@@ -402,7 +402,7 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 	if (last && (ends_with(last->key, last->len, "_hex") || ends_with(last->key, last->len, "_bin")))
 		return k->ok = false;
 	tx_buf_init(&b, 4096);
-	if (px_path_canon(&t->path, 1, &b) != TX_OK) {
+	if (pattern_path_canon(&t->path, 1, &b) != TX_OK) {
 		tx_buf_free(&b);
 		return k->ok = false;
 	}
@@ -426,7 +426,7 @@ static bool test_keys(struct kset *k, const struct px_test *t)
 		    t->path.type_len != 9 || (memcmp(t->path.type, "ipv4-addr", 9) != 0 &&
 					      memcmp(t->path.type, "ipv6-addr", 9) != 0))
 			return k->ok = false;
-		if (!px_net_parse(t->lit.s, t->lit.len, &net))
+		if (!pattern_net_parse(t->lit.s, t->lit.len, &net))
 			return true; /* never true: no keys */
 		s.h = key_ip(path, &net);
 		s.family = net.family;
@@ -651,7 +651,7 @@ static tx_err add_scan(pattern_index *ix, size_t *cap, const struct kspec *s, ui
 		*cap = nc;
 	}
 	/* the same regex as the evaluator's: t->lit is in NFC already */
-	re = px_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
+	re = pattern_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
 	if (re == NULL)
 		return tx_error_set(err, ec == PCRE2_ERROR_NOMEMORY ? TX_ERR_NOMEM : TX_ERR_INTERNAL,
 				    ec == PCRE2_ERROR_NOMEMORY ? "out of memory"
@@ -1038,7 +1038,7 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 			/* parsed by pattern_fact_ip when the fact was made */
 			a = (uint32_t)f->num;
 			prefix = (int)(f->num >> 32 & 0xff);
-		} else if (!px_net_parse(f->s, f->len, &net)) {
+		} else if (!pattern_net_parse(f->s, f->len, &net)) {
 			return;
 		} else if (net.family == 4) {
 			a = v4_of(&net);
@@ -1064,7 +1064,7 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 			if (lens[i] > net.prefix)
 				continue;
 			m = net;
-			px_net_mask(&m, lens[i]);
+			pattern_net_mask(&m, lens[i]);
 			m.prefix = lens[i];
 			probe(ix, key_ip(f->path, &m), c);
 		}
@@ -1083,7 +1083,7 @@ static void fact_lookup(const pattern_index *ix, const struct pattern_fact *f, s
 	 * and only one longer than that is given memory of its own. */
 	char *owned = NULL;
 	size_t vlen = 0;
-	const char *v = px_nfc(f->s, f->len, tl_nfc, sizeof(tl_nfc), &vlen, &owned);
+	const char *v = pattern_nfc(f->s, f->len, tl_nfc, sizeof(tl_nfc), &vlen, &owned);
 	if (v == NULL) {
 		v = f->s;
 		vlen = f->len;

@@ -89,7 +89,7 @@ struct pattern {
 };
 
 /* Arena allocation of a pattern (zeroed). NULL when out of memory. */
-void *px_alloc(struct pattern *p, size_t n);
+void *pattern_alloc(struct pattern *p, size_t n);
 
 /* ---- values (pattern/value.c) ---- */
 
@@ -102,27 +102,27 @@ struct px_net {
 };
 
 /* Parse "a.b.c.d", "a.b.c.d/n", IPv6 and IPv6/n; false on anything else. */
-bool px_net_parse(const char *s, size_t len, struct px_net *out);
+bool pattern_net_parse(const char *s, size_t len, struct px_net *out);
 /* a within b (a's prefix at least b's, same leading bits). */
-bool px_net_subset(const struct px_net *a, const struct px_net *b);
-bool px_net_equal(const struct px_net *a, const struct px_net *b);
+bool pattern_net_subset(const struct px_net *a, const struct px_net *b);
+bool pattern_net_equal(const struct px_net *a, const struct px_net *b);
 /* Clear the bits past prefix in addr. */
-void px_net_mask(struct px_net *n, int prefix);
+void pattern_net_mask(struct px_net *n, int prefix);
 
 /* LIKE with % and _ over UTF-8 code points (reference form). */
-bool px_like(const char *s, size_t len, const char *pat, size_t plen);
+bool pattern_like(const char *s, size_t len, const char *pat, size_t plen);
 /* LIKE over bytes: '_' is one byte (binary values). */
-bool px_like_bytes(const char *s, size_t len, const char *pat, size_t plen);
+bool pattern_like_bytes(const char *s, size_t len, const char *pat, size_t plen);
 /* A UTF-8 string as the bytes of its code points, when all are below
  * U+0100 (out has room for len bytes); false otherwise. */
-bool px_latin1(const char *s, size_t len, char *out, size_t *out_len);
+bool pattern_latin1(const char *s, size_t len, char *out, size_t *out_len);
 /*
  * The NFC form of s (STIX 2.1 9.6.2, for LIKE and MATCHES): s itself when
  * it is ASCII, else written into buf (bufsz bytes) or, when longer, into
  * memory returned in *owned for the caller to free. NULL when s is not
  * UTF-8 or memory runs out.
  */
-const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
+const char *pattern_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
 		   char **owned);
 /*
  * Compile the regex of a MATCHES (op OP_MATCHES: src is the regex) or
@@ -131,20 +131,20 @@ const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *o
  * points. NULL with *ec 0 when binary and src has a code point of U+0100
  * or above; NULL with the PCRE2 error in *ec, *eo otherwise.
  */
-pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binary,
+pcre2_code *pattern_compile_re(enum px_op op, const char *src, size_t len, bool binary,
 			  int *ec, size_t *eo);
 /* True if a property of this name holds binary (ends in _hex or _bin). */
-bool px_key_binary(const char *key, size_t len);
+bool pattern_key_binary(const char *key, size_t len);
 /* True if the last key of path names a binary property. */
-bool px_path_binary(const struct px_path *path);
+bool pattern_path_binary(const struct px_path *path);
 /* The PCRE2 source text equivalent to a LIKE pattern (caller frees). */
-char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len);
+char *pattern_like_to_regex(const char *pat, size_t plen, size_t *out_len);
 /* Decode base64 (standard, with padding) / hex into out (caller frees). */
-bool px_base64_decode(const char *s, size_t len, char **out, size_t *out_len);
-bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len);
+bool pattern_base64_decode(const char *s, size_t len, char **out, size_t *out_len);
+bool pattern_hex_decode(const char *s, size_t len, char **out, size_t *out_len);
 /* Append the text of a path to b; canon writes every list index as [*]. */
-tx_err px_path_canon(const struct px_path *path, int canon, struct tx_buf *b);
+tx_err pattern_path_canon(const struct px_path *path, int canon, struct tx_buf *b);
 /* True if key (len bytes) is an identifier that needs no quotes. */
-bool px_ident(const char *key, size_t len);
+bool pattern_ident(const char *key, size_t len);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "pattern/internal.h"
 
-void *px_alloc(struct pattern *p, size_t n)
+void *pattern_alloc(struct pattern *p, size_t n)
 {
 	return tx_arena_alloc(&p->arena, n);
 }
@@ -173,7 +173,7 @@ static tx_err lex_quoted(struct parser *ps, size_t i, int escapes, const char **
 		}
 		j++, n++;
 	}
-	if ((d = px_alloc(ps->p, n + 1)) == NULL)
+	if ((d = pattern_alloc(ps->p, n + 1)) == NULL)
 		return nomem(ps);
 	n = 0;
 	for (size_t k = i + 1; k < j; k++) {
@@ -358,12 +358,12 @@ static tx_err next(struct parser *ps)
 			} else {
 				char *bytes = NULL;
 				size_t n = 0;
-				bool ok = c == 'h' ? px_hex_decode(body, blen, &bytes, &n)
-						   : px_base64_decode(body, blen, &bytes, &n);
+				bool ok = c == 'h' ? pattern_hex_decode(body, blen, &bytes, &n)
+						   : pattern_base64_decode(body, blen, &bytes, &n);
 				if (!ok)
 					return fail(ps, i, c == 'h' ? "invalid hex literal (pairs of hex digits)"
 								    : "invalid binary literal (base64 with padding)");
-				char *d = px_alloc(ps->p, n + 1);
+				char *d = pattern_alloc(ps->p, n + 1);
 				if (d == NULL) {
 					free(bytes);
 					return nomem(ps);
@@ -407,7 +407,7 @@ static tx_err next(struct parser *ps)
 
 static struct px_node *node(struct parser *ps, enum px_kind kind, size_t pos)
 {
-	struct px_node *n = px_alloc(ps->p, sizeof(*n));
+	struct px_node *n = pattern_alloc(ps->p, sizeof(*n));
 
 	if (n == NULL) {
 		nomem(ps);
@@ -431,7 +431,7 @@ static tx_err path_key(struct parser *ps, struct px_step *st)
 		st->key = ps->lit.s;
 		st->len = ps->lit.len;
 	} else if (ps->tok == T_IDENT && !ps->hyphen) {
-		char *k = px_alloc(ps->p, ps->tend - ps->tpos + 1);
+		char *k = pattern_alloc(ps->p, ps->tend - ps->tpos + 1);
 		if (k == NULL)
 			return nomem(ps);
 		memcpy(k, ps->s + ps->tpos, ps->tend - ps->tpos);
@@ -452,7 +452,7 @@ static tx_err parse_path(struct parser *ps, struct px_path *path)
 
 	if (ps->tok != T_IDENT)
 		return expected(ps, "an object path (type:property)");
-	char *type = px_alloc(ps->p, ps->tend - ps->tpos + 1);
+	char *type = pattern_alloc(ps->p, ps->tend - ps->tpos + 1);
 	if (type == NULL)
 		return nomem(ps);
 	memcpy(type, ps->s + ps->tpos, ps->tend - ps->tpos);
@@ -491,7 +491,7 @@ static tx_err parse_path(struct parser *ps, struct px_path *path)
 			break;
 		}
 	}
-	if ((path->steps = px_alloc(ps->p, n * sizeof(*steps))) == NULL)
+	if ((path->steps = pattern_alloc(ps->p, n * sizeof(*steps))) == NULL)
 		return nomem(ps);
 	memcpy(path->steps, steps, n * sizeof(*steps));
 	path->n_steps = n;
@@ -531,13 +531,13 @@ static tx_err compile_re(struct parser *ps, struct px_test *t, size_t pos)
 	char *owned = NULL;
 	size_t n = 0, eo = 0;
 	int ec = 0;
-	const char *nfc = px_nfc(t->lit.s, t->lit.len, NULL, 0, &n, &owned);
+	const char *nfc = pattern_nfc(t->lit.s, t->lit.len, NULL, 0, &n, &owned);
 	pcre2_code *re;
 
 	if (nfc == NULL)
 		return fail(ps, pos, "the constant is not valid UTF-8");
 	if (nfc != t->lit.s) {
-		char *c = px_alloc(ps->p, n + 1);
+		char *c = pattern_alloc(ps->p, n + 1);
 		if (c == NULL) {
 			free(owned);
 			return nomem(ps);
@@ -547,7 +547,7 @@ static tx_err compile_re(struct parser *ps, struct px_test *t, size_t pos)
 		t->lit.len = n;
 	}
 	free(owned);
-	re = px_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
+	re = pattern_compile_re(t->op, t->lit.s, t->lit.len, false, &ec, &eo);
 	if (re == NULL) {
 		PCRE2_UCHAR msg[160];
 		if (ec == PCRE2_ERROR_NOMEMORY)
@@ -559,16 +559,16 @@ static tx_err compile_re(struct parser *ps, struct px_test *t, size_t pos)
 	if (keep_re(ps, re) != TX_OK)
 		return TX_ERR_NOMEM;
 	t->re = re;
-	if (!px_path_binary(&t->path))
+	if (!pattern_path_binary(&t->path))
 		return TX_OK;
-	char *b = px_alloc(ps->p, t->lit.len + 1);
+	char *b = pattern_alloc(ps->p, t->lit.len + 1);
 	if (b == NULL)
 		return nomem(ps);
 	t->bin = b;
-	t->bin_ok = px_latin1(t->lit.s, t->lit.len, b, &t->bin_len);
+	t->bin_ok = pattern_latin1(t->lit.s, t->lit.len, b, &t->bin_len);
 	if (t->bin_ok && t->op == OP_MATCHES) {
 		/* valid as UTF but not over bytes (\x{100}): false on bytes */
-		re = px_compile_re(t->op, t->lit.s, t->lit.len, true, &ec, &eo);
+		re = pattern_compile_re(t->op, t->lit.s, t->lit.len, true, &ec, &eo);
 		if (re != NULL && keep_re(ps, re) != TX_OK)
 			return TX_ERR_NOMEM;
 		t->re_bin = re;
@@ -612,7 +612,7 @@ static struct px_node *parse_test(struct parser *ps)
 		return next(ps) == TX_OK ? n : NULL;
 	}
 	if ((n = node(ps, PX_TEST, pos)) == NULL ||
-	    (t = n->t = px_alloc(ps->p, sizeof(*t))) == NULL) {
+	    (t = n->t = pattern_alloc(ps->p, sizeof(*t))) == NULL) {
 		nomem(ps);
 		return NULL;
 	}
@@ -699,7 +699,7 @@ static struct px_node *parse_test(struct parser *ps)
 			if (next(ps) != TX_OK)
 				return NULL;
 		}
-		if (k && (t->set = px_alloc(ps->p, k * sizeof(tmp[0]))) == NULL) {
+		if (k && (t->set = pattern_alloc(ps->p, k * sizeof(tmp[0]))) == NULL) {
 			nomem(ps);
 			return NULL;
 		}
@@ -719,7 +719,7 @@ static struct px_node *parse_test(struct parser *ps)
 			return NULL;
 		if (t->op == OP_ISSUBSET || t->op == OP_ISSUPERSET) {
 			struct px_net net;
-			if (!px_net_parse(t->lit.s, t->lit.len, &net)) {
+			if (!pattern_net_parse(t->lit.s, t->lit.len, &net)) {
 				fail(ps, ps->tpos, "%s needs an IPv4 or IPv6 address or CIDR",
 				     t->op == OP_ISSUBSET ? "ISSUBSET" : "ISSUPERSET");
 				return NULL;
@@ -1040,7 +1040,7 @@ static tx_err dump(const struct px_node *n, int depth, struct tx_buf *b)
 		if (rc == TX_OK)
 			rc = tx_buf_puts(b, "comparison ");
 		if (rc == TX_OK)
-			rc = px_path_canon(&t->path, 0, b);
+			rc = pattern_path_canon(&t->path, 0, b);
 		if (t->op == OP_EXISTS) {
 			if (rc == TX_OK)
 				rc = tx_buf_puts(b, "\n");

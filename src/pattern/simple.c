@@ -46,7 +46,7 @@ static tx_err walk_cmp(const struct px_node *n, pattern_value_fn fn, void *ctx,
 	if (t->op != OP_EQ && t->op != OP_IN)
 		return refuse(err, "an operator other than = and IN");
 	tx_buf_init(&path, 4096);
-	if ((rc = px_path_canon(&t->path, 1, &path)) != TX_OK) {
+	if ((rc = pattern_path_canon(&t->path, 1, &path)) != TX_OK) {
 		tx_buf_free(&path);
 		return tx_error_set(err, rc, "path too long");
 	}

@@ -11,7 +11,7 @@ uint64_t pattern_path_hash(const char *path, size_t len)
 	return tx_hash64(TX_HASH64_INIT, path, len);
 }
 
-void px_net_mask(struct px_net *n, int prefix)
+void pattern_net_mask(struct px_net *n, int prefix)
 {
 	int bits = n->family == 4 ? 32 : 128;
 
@@ -49,7 +49,7 @@ static bool quad(const char *s, size_t len, struct px_net *out)
 	return p == e;
 }
 
-bool px_net_parse(const char *s, size_t len, struct px_net *out)
+bool pattern_net_parse(const char *s, size_t len, struct px_net *out)
 {
 	char buf[64];
 
@@ -104,7 +104,7 @@ bool px_net_parse(const char *s, size_t len, struct px_net *out)
 	} else {
 		return false;
 	}
-	px_net_mask(out, out->prefix);
+	pattern_net_mask(out, out->prefix);
 	return true;
 }
 
@@ -112,7 +112,7 @@ int pattern_is_net(const char *s, size_t len)
 {
 	struct px_net n;
 
-	return px_net_parse(s, len, &n);
+	return pattern_net_parse(s, len, &n);
 }
 
 void pattern_fact_ip(struct pattern_fact *f)
@@ -120,7 +120,7 @@ void pattern_fact_ip(struct pattern_fact *f)
 	struct px_net n;
 
 	f->num = 0;
-	if (!px_net_parse(f->s, f->len, &n)) {
+	if (!pattern_net_parse(f->s, f->len, &n)) {
 		f->kind = PATTERN_FACT_STRING;
 		return;
 	}
@@ -135,20 +135,20 @@ int pattern_net_within(const char *addr, size_t alen, const char *net, size_t nl
 {
 	struct px_net a, b;
 
-	return px_net_parse(addr, alen, &a) && px_net_parse(net, nlen, &b) && px_net_subset(&a, &b);
+	return pattern_net_parse(addr, alen, &a) && pattern_net_parse(net, nlen, &b) && pattern_net_subset(&a, &b);
 }
 
-bool px_net_subset(const struct px_net *a, const struct px_net *b)
+bool pattern_net_subset(const struct px_net *a, const struct px_net *b)
 {
 	struct px_net m = *a;
 
 	if (a->family != b->family || a->prefix < b->prefix)
 		return false;
-	px_net_mask(&m, b->prefix);
+	pattern_net_mask(&m, b->prefix);
 	return memcmp(m.addr, b->addr, 16) == 0;
 }
 
-bool px_net_equal(const struct px_net *a, const struct px_net *b)
+bool pattern_net_equal(const struct px_net *a, const struct px_net *b)
 {
 	return a->family == b->family && a->prefix == b->prefix &&
 	       memcmp(a->addr, b->addr, 16) == 0;
@@ -200,17 +200,17 @@ back:
 	return pi == plen;
 }
 
-bool px_like(const char *s, size_t len, const char *pat, size_t plen)
+bool pattern_like(const char *s, size_t len, const char *pat, size_t plen)
 {
 	return like(s, len, pat, plen, false);
 }
 
-bool px_like_bytes(const char *s, size_t len, const char *pat, size_t plen)
+bool pattern_like_bytes(const char *s, size_t len, const char *pat, size_t plen)
 {
 	return like(s, len, pat, plen, true);
 }
 
-bool px_latin1(const char *s, size_t len, char *out, size_t *out_len)
+bool pattern_latin1(const char *s, size_t len, char *out, size_t *out_len)
 {
 	size_t n = 0;
 
@@ -231,7 +231,7 @@ bool px_latin1(const char *s, size_t len, char *out, size_t *out_len)
 	return true;
 }
 
-const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
+const char *pattern_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *out_len,
 		   char **owned)
 {
 	size_t i = 0, n = bufsz;
@@ -262,7 +262,7 @@ const char *px_nfc(const char *s, size_t len, char *buf, size_t bufsz, size_t *o
 	return (const char *)r;
 }
 
-pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binary,
+pcre2_code *pattern_compile_re(enum px_op op, const char *src, size_t len, bool binary,
 			  int *ec, size_t *eo)
 {
 	/* STIX 2.1 9.6.4: MATCHES is PCRE with DOTALL set; on binary values
@@ -278,7 +278,7 @@ pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binar
 			*ec = PCRE2_ERROR_NOMEMORY;
 			return NULL;
 		}
-		if (!px_latin1(src, len, bytes, &bl)) {
+		if (!pattern_latin1(src, len, bytes, &bl)) {
 			free(bytes);
 			*ec = 0;   /* not convertible: the test is false */
 			return NULL;
@@ -287,7 +287,7 @@ pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binar
 		len = bl;
 	}
 	if (op == OP_LIKE) {
-		if ((rs = px_like_to_regex(src, len, &len)) == NULL) {
+		if ((rs = pattern_like_to_regex(src, len, &len)) == NULL) {
 			free(bytes);
 			*ec = PCRE2_ERROR_NOMEMORY;
 			return NULL;
@@ -301,23 +301,23 @@ pcre2_code *px_compile_re(enum px_op op, const char *src, size_t len, bool binar
 	return re;
 }
 
-bool px_key_binary(const char *key, size_t len)
+bool pattern_key_binary(const char *key, size_t len)
 {
 	return (len >= 4 && memcmp(key + len - 4, "_hex", 4) == 0) ||
 	       (len >= 4 && memcmp(key + len - 4, "_bin", 4) == 0);
 }
 
-bool px_path_binary(const struct px_path *path)
+bool pattern_path_binary(const struct px_path *path)
 {
 	const struct px_step *last = NULL;
 
 	for (size_t i = 0; i < path->n_steps; i++)
 		if (path->steps[i].kind == STEP_KEY)
 			last = &path->steps[i];
-	return last && px_key_binary(last->key, last->len);
+	return last && pattern_key_binary(last->key, last->len);
 }
 
-char *px_like_to_regex(const char *pat, size_t plen, size_t *out_len)
+char *pattern_like_to_regex(const char *pat, size_t plen, size_t *out_len)
 {
 	struct tx_buf b;
 
@@ -362,7 +362,7 @@ static int b64val(char c)
 	return -1;
 }
 
-bool px_base64_decode(const char *s, size_t len, char **out, size_t *out_len)
+bool pattern_base64_decode(const char *s, size_t len, char **out, size_t *out_len)
 {
 	char *d;
 	size_t n = 0;
@@ -403,7 +403,7 @@ static int hexval(char c)
 	return -1;
 }
 
-bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len)
+bool pattern_hex_decode(const char *s, size_t len, char **out, size_t *out_len)
 {
 	char *d;
 
@@ -422,7 +422,7 @@ bool px_hex_decode(const char *s, size_t len, char **out, size_t *out_len)
 	return true;
 }
 
-bool px_ident(const char *key, size_t len)
+bool pattern_ident(const char *key, size_t len)
 {
 	if (len == 0 || !((key[0] >= 'a' && key[0] <= 'z') ||
 			  (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_'))
@@ -440,7 +440,7 @@ static tx_err put_key(struct tx_buf *b, const char *key, size_t len)
 {
 	tx_err rc = TX_OK;
 
-	if (px_ident(key, len))
+	if (pattern_ident(key, len))
 		return tx_buf_append(b, key, len);
 	rc = tx_buf_puts(b, "'");
 	for (size_t i = 0; rc == TX_OK && i < len; i++) {
@@ -452,7 +452,7 @@ static tx_err put_key(struct tx_buf *b, const char *key, size_t len)
 	return rc == TX_OK ? tx_buf_puts(b, "'") : rc;
 }
 
-tx_err px_path_canon(const struct px_path *path, int canon, struct tx_buf *b)
+tx_err pattern_path_canon(const struct px_path *path, int canon, struct tx_buf *b)
 {
 	tx_err rc = tx_buf_append(b, path->type, path->type_len);
 

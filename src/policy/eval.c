@@ -32,11 +32,11 @@ struct span {
 
 static struct span span_of(const struct facts *f, const char *name)
 {
-	struct span sp = { .fd = fact_find(name) };
+	struct span sp = { .fd = policy_fact_find(name) };
 	const json_t *p = json_object_get(f->possible, name);
 
 	sp.value = json_object_get(f->facts, name);
-	fact_bounds(sp.fd, &sp.lo, &sp.hi, &sp.integer);
+	policy_fact_bounds(sp.fd, &sp.lo, &sp.hi, &sp.integer);
 	if (sp.value != NULL && json_is_number(sp.value))
 		sp.lo = sp.hi = json_number_value(sp.value);
 	if (sp.value != NULL || p == NULL)
@@ -299,7 +299,7 @@ static void add_line(json_t *list, const char *line)
 
 static void would_change(json_t *list, const char *fact)
 {
-	const struct fact_def *fd = fact_find(fact);
+	const struct fact_def *fd = policy_fact_find(fact);
 	char line[TX_ERROR_MSG_MAX];
 
 	snprintf(line, sizeof(line), "%s: %s", fact, fd ? fd->evidence : "?");
@@ -653,7 +653,7 @@ static const char *const decisions[] = { POLICY_BELOW, POLICY_SIGNIFICANT,
 
 int policy_decision_rank(const char *decision)
 {
-	return decision ? vocab_index(decisions, decision) : -1;
+	return decision ? policy_vocab_index(decisions, decision) : -1;
 }
 
 /* ---- exact ranges by enumeration ---- */
@@ -806,9 +806,9 @@ static void value_signature(const json_t *doc, const char *name,
 		if (json_object_get(c, "when") != NULL)
 			cond_signature(json_object_get(c, "when"), name, v, sig, n);
 	if (json_is_string(v) && fd->values != NULL &&
-	    vocab_index(policy_effect_inputs, name) >= 0) {
-		/* the thresholds facts_derive_effect_class applies */
-		int k = vocab_index(fd->values, json_string_value(v));
+	    policy_vocab_index(policy_effect_inputs, name) >= 0) {
+		/* the thresholds policy_facts_derive_effect_class applies */
+		int k = policy_vocab_index(fd->values, json_string_value(v));
 		int bucket = strcmp(name, "physical_damage") == 0 ? (k >= 2 ? 2 : k) :
 			     strcmp(name, "confidentiality") == 0 ? k >= 2 : k > 0;
 		len = strlen(sig);
@@ -898,7 +898,7 @@ static void scenario(const json_t *doc, struct facts *s, int derive_effect,
 	if (derive_effect) {
 		json_object_del(s->facts, "effect_class");
 		json_object_del(s->possible, "effect_class");
-		facts_derive_effect_class(s);
+		policy_facts_derive_effect_class(s);
 	}
 	json_array_foreach(json_object_get(doc, "criteria"), i, c) {
 		long long w = json_integer_value(json_object_get(c, "weight"));
@@ -1065,7 +1065,7 @@ out:
 		json_decref(out->rules);
 		out->rules = NULL;
 	}
-	facts_free(&s);
+	policy_facts_free(&s);
 	json_decref(names);
 	json_decref(axes);
 	return ok;
@@ -1092,7 +1092,7 @@ static tx_err assess(const policy *p, const policy_incident *inc,
 	tx_err rc;
 
 	*result = NULL;
-	if ((rc = incident_facts(inc, oos_j ? (double)json_integer_value(oos_j) : 80,
+	if ((rc = policy_incident_facts(inc, oos_j ? (double)json_integer_value(oos_j) : 80,
 				 &f, err)) != TX_OK)
 		return rc;
 	res = json_object();
@@ -1248,7 +1248,7 @@ out:
 	json_decref(range);
 	json_decref(open);
 	json_decref(reach.rules);
-	facts_free(&f);
+	policy_facts_free(&f);
 	return rc;
 }
 

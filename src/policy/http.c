@@ -4,7 +4,7 @@
  * in force, or as `?policy=VERSION` asks), as application/json. With
  * `?collection=ID` the assessment is also stored there as a STIX note,
  * when the caller may write that collection and it is no partner's inbox.
- * Partner accounts never get here (taxii's routes_permit: 403).
+ * Partner accounts never get here (taxii's taxii_routes_permit: 403).
  */
 #include <stdio.h>
 #include <string.h>

@@ -117,7 +117,7 @@ const struct fact_def policy_facts[] = {
 
 const size_t policy_n_facts = sizeof(policy_facts) / sizeof(policy_facts[0]);
 
-const struct fact_def *fact_find(const char *name)
+const struct fact_def *policy_fact_find(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < policy_n_facts; i++)
 		if (policy_facts[i].name[0] == name[0] &&
@@ -126,7 +126,7 @@ const struct fact_def *fact_find(const char *name)
 	return NULL;
 }
 
-int vocab_index(const char *const *values, const char *v)
+int policy_vocab_index(const char *const *values, const char *v)
 {
 	for (int i = 0; values != NULL && values[i] != NULL; i++)
 		if (strcmp(values[i], v) == 0)
@@ -134,7 +134,7 @@ int vocab_index(const char *const *values, const char *v)
 	return -1;
 }
 
-void fact_bounds(const struct fact_def *fd, double *lo, double *hi,
+void policy_fact_bounds(const struct fact_def *fd, double *lo, double *hi,
 		 int *integer)
 {
 	/* The ranges check_incident and check_impact admit. */
@@ -218,7 +218,7 @@ static tx_err check_enum(const struct rd *r, const json_t *o, const char *key,
 	if (x == NULL)
 		return required ? bad(r, p, "required property missing") : TX_OK;
 	if (json_is_string(x) && (values == NULL ||
-				  vocab_index(values, json_string_value(x)) >= 0))
+				  policy_vocab_index(values, json_string_value(x)) >= 0))
 		return TX_OK;
 	if (values == NULL)
 		return bad(r, p, "must be a string");
@@ -327,7 +327,7 @@ static tx_err check_incident(const struct rd *r, const json_t *inc)
 		if (!json_is_object(fx))
 			return bad(r, fp, "must be an object");
 		json_object_foreach((json_t *)fx, k, v) {
-			if (vocab_index(fx_members, k) < 0) {
+			if (policy_vocab_index(fx_members, k) < 0) {
 				char p[400];
 				snprintf(p, sizeof(p), "%s%.64s", fp, k);
 				return bad(r, p, "unknown property of the trilex"
@@ -688,7 +688,7 @@ static double hours_between(const char *a, const char *b)
 /* The worst (highest index) of two vocabulary positions. */
 static void worst(int *w, const char *const *values, const char *v)
 {
-	int i = v ? vocab_index(values, v) : -1;
+	int i = v ? policy_vocab_index(values, v) : -1;
 	if (i > *w)
 		*w = i;
 }
@@ -803,7 +803,7 @@ static void read_impact(struct facts *f, struct impacts *s, const json_t *imp,
 		add_source(f, "confidentiality", id);
 		measured |= json_object_get(d, "record_count") != NULL;
 		if (it != NULL && strcmp(it, "classified-material") == 0 &&
-		    vocab_index(v_conf, lt) >= 2) {
+		    policy_vocab_index(v_conf, lt) >= 2) {
 			s->classified = 1;
 			add_source(f, "classified", id);
 		}
@@ -1026,10 +1026,10 @@ static unsigned may_be(const struct facts *f, const char *k,
 	json_t *v;
 
 	if (s != NULL)
-		return 1u << vocab_index(values, s);
+		return 1u << policy_vocab_index(values, s);
 	if (json_is_array(p)) {
 		json_array_foreach(p, i, v)
-			m |= 1u << vocab_index(values, json_string_value(v));
+			m |= 1u << policy_vocab_index(values, json_string_value(v));
 		return m;
 	}
 	for (i = 0; values[i] != NULL; i++)
@@ -1062,7 +1062,7 @@ static unsigned may_be_positive(const struct facts *f, const char *k)
 const char *const policy_effect_inputs[] = { "deaths", "injuries",
 	"physical_damage", "availability", "integrity", "confidentiality", NULL };
 
-void facts_derive_effect_class(struct facts *f)
+void policy_facts_derive_effect_class(struct facts *f)
 {
 	unsigned cas = 0, phys = 0, avail, integ = 0, conf = 0, classes = 0;
 	unsigned d = may_be_positive(f, "deaths"), in = may_be_positive(f, "injuries");
@@ -1136,7 +1136,7 @@ static void check_contradictions(struct facts *f)
 	int ci = json_is_false(json_object_get(x, "critical_infrastructure"));
 	int nat = json_is_true(json_object_get(x, "national_importance"));
 
-	if (det != NULL && eff != NULL && vocab_index(v_determination, det) <= 2 &&
+	if (det != NULL && eff != NULL && policy_vocab_index(v_determination, det) <= 2 &&
 	    (strcmp(eff, "destructive") == 0 || strcmp(eff, "disruptive") == 0))
 		note(f->contradictions, "determination is %s but %s effects are"
 			      " reported", det, eff);
@@ -1149,7 +1149,7 @@ static void check_contradictions(struct facts *f)
 			      " critical_infrastructure is false");
 }
 
-void facts_free(struct facts *f)
+void policy_facts_free(struct facts *f)
 {
 	json_decref(f->facts);
 	json_decref(f->possible);
@@ -1159,7 +1159,7 @@ void facts_free(struct facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
-tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
+tx_err policy_incident_facts(const policy_incident *inc, double oos, struct facts *f,
 		      struct tx_error *err)
 {
 	const json_t *ext = json_object_get(inc->incident, "extensions");
@@ -1179,7 +1179,7 @@ tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
 	s.ext = json_array();
 	if (!f->facts || !f->possible || !f->sources || !f->contradictions || !f->gaps || !s.ext) {
 		json_decref(s.ext);
-		facts_free(f);
+		policy_facts_free(f);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
 	if (core == NULL)
@@ -1189,7 +1189,7 @@ tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
 		setf(f, "determination", json_string(str), "determination = %s",
 		     str);
 	if ((str = json_string_value(json_object_get(core, "investigation_status")))) {
-		if (vocab_index(v_investigation, str) >= 0)
+		if (policy_vocab_index(v_investigation, str) >= 0)
 			setf(f, "investigation_status", json_string(str),
 			     "investigation_status = %s", str);
 		else
@@ -1255,7 +1255,7 @@ tx_err incident_facts(const policy_incident *inc, double oos, struct facts *f,
 	if (s.phys_unknown > 0 && json_object_get(f->possible, "physical_damage"))
 		note(f->gaps, "physical_damage is a lower bound: %d physical"
 			      " impact(s) of unknown degree", s.phys_unknown);
-	facts_derive_effect_class(f);
+	policy_facts_derive_effect_class(f);
 	check_contradictions(f);
 	json_decref(s.ext);
 	return TX_OK;

@@ -26,15 +26,15 @@ struct fact_def {
 extern const struct fact_def policy_facts[];
 extern const size_t policy_n_facts;
 /* The catalog row of a fact name, or NULL. */
-const struct fact_def *fact_find(const char *name);
+const struct fact_def *policy_fact_find(const char *name);
 /* Index of v in a NULL-terminated vocabulary, or -1. */
-int vocab_index(const char *const *values, const char *v);
+int policy_vocab_index(const char *const *values, const char *v);
 /*
  * The values a number fact can take at all: [*lo, *hi] (hi may be
  * INFINITY), whole numbers only when *integer. What an undetermined number
  * may still be is this domain unless the facts narrow it (facts.possible).
  */
-void fact_bounds(const struct fact_def *fd, double *lo, double *hi,
+void policy_fact_bounds(const struct fact_def *fd, double *lo, double *hi,
 		 int *integer);
 
 struct policy {
@@ -58,7 +58,7 @@ struct policy_incident {
  * fact's domain), vocabularies and true/false a list of the values still
  * possible; a fact in neither may be anything its catalog row allows.
  * contradictions and gaps list what was found wrong or missing while
- * reading. All owned; free with facts_free.
+ * reading. All owned; free with policy_facts_free.
  */
 struct facts {
 	json_t *facts;
@@ -72,14 +72,14 @@ struct facts {
  * Derive the facts of inc; out_of_service is the availability_impact from
  * which an availability impact counts as an outage (policy/incident.c).
  */
-tx_err incident_facts(const policy_incident *inc, double out_of_service,
+tx_err policy_incident_facts(const policy_incident *inc, double out_of_service,
 		      struct facts *f, struct tx_error *err);
-void facts_free(struct facts *f);
+void policy_facts_free(struct facts *f);
 /*
  * (Re)derive effect_class from deaths, injuries and the impact facts of f,
  * over every combination they still allow (policy/incident.c).
  */
-void facts_derive_effect_class(struct facts *f);
+void policy_facts_derive_effect_class(struct facts *f);
 /* The facts effect_class is derived from, NULL-terminated. */
 extern const char *const policy_effect_inputs[];
 
@@ -92,7 +92,7 @@ tx_err policy_canon_digest(const json_t *doc, char out[65],
  * collection, as a list of {"pk": collection, "obj": object}; at most max
  * (TX_ERR_TOOBIG past it). *out caller-owned (policy/storage.c).
  */
-tx_err storage_scan(tx_store *st, const char *const *types, size_t n_types,
+tx_err policy_storage_scan(tx_store *st, const char *const *types, size_t n_types,
 		    const char *const *ids, size_t n_ids, size_t max,
 		    json_t **out, struct tx_error *err);
 

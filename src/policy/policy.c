@@ -204,7 +204,7 @@ static void check_read(struct vctx *v, const char *path, const json_t *rd)
 	if ((name = want_string(v, path, rd, "fact", 64, 1)) == NULL)
 		return;
 	join(p, sizeof(p), path, "fact");
-	if ((fd = fact_find(name)) == NULL) {
+	if ((fd = policy_fact_find(name)) == NULL) {
 		prob(v, p, "no fact \"%s\" (see docs/policy.md for the catalog)",
 		     name);
 		return;
@@ -273,7 +273,7 @@ static void check_read(struct vctx *v, const char *path, const json_t *rd)
 		if (fd->kind == FACT_BOOL && strcmp(key, "true") != 0 &&
 		    strcmp(key, "false") != 0)
 			prob(v, mp, "fact \"%s\" is true or false", name);
-		if (fd->kind == FACT_STRING && vocab_index(fd->values, key) < 0)
+		if (fd->kind == FACT_STRING && policy_vocab_index(fd->values, key) < 0)
 			prob(v, mp, "not a value of fact \"%s\"", name);
 		if (!json_is_integer(val) || json_integer_value(val) < 0 ||
 		    json_integer_value(val) > 3)
@@ -358,7 +358,7 @@ static void check_cond(struct vctx *v, const char *path, const json_t *c,
 	check_members(v, path, c, leaf);
 	if ((name = want_string(v, path, c, "fact", 64, 1)) == NULL)
 		return;
-	if ((fd = fact_find(name)) == NULL) {
+	if ((fd = policy_fact_find(name)) == NULL) {
 		join(p, sizeof(p), path, "fact");
 		prob(v, p, "no fact \"%s\" (see docs/policy.md for the catalog)",
 		     name);
@@ -394,7 +394,7 @@ static void check_cond(struct vctx *v, const char *path, const json_t *c,
 				if (!json_is_string(s))
 					prob(v, ip, "must be a string");
 				else if (fd->kind == FACT_STRING &&
-					 vocab_index(fd->values,
+					 policy_vocab_index(fd->values,
 						     json_string_value(s)) < 0)
 					prob(v, ip, "not a value of fact \"%s\"",
 					     name);

@@ -141,7 +141,7 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 	tx_err rc;
 
 	*out = NULL;
-	if ((rc = storage_scan(st, types, 2, NULL, 0,
+	if ((rc = policy_storage_scan(st, types, 2, NULL, 0,
 			       MAX_VERSIONS + MAX_APPROVALS, &all, err)) != TX_OK)
 		return rc;
 	if ((reg = calloc(1, sizeof(*reg))) == NULL ||

@@ -35,7 +35,7 @@ static int scan_row(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-tx_err storage_scan(tx_store *st, const char *const *types, size_t n_types,
+tx_err policy_storage_scan(tx_store *st, const char *const *types, size_t n_types,
 		    const char *const *ids, size_t n_ids, size_t max,
 		    json_t **out, struct tx_error *err)
 {
@@ -73,7 +73,7 @@ tx_err policy_store_find_incident(tx_store *st, const char *id,
 	if (!stix_id_valid(id, "incident"))
 		return tx_error_set(err, TX_ERR_INVALID, "%s: not an incident id",
 				    id);
-	if ((rc = storage_scan(st, NULL, 0, ids, 1, 64, &found, err)) != TX_OK)
+	if ((rc = policy_storage_scan(st, NULL, 0, ids, 1, 64, &found, err)) != TX_OK)
 		return rc;
 	if (json_array_size(found) == 0) {
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no incident %s in any"
@@ -113,7 +113,7 @@ tx_err policy_store_find_incident(tx_store *st, const char *id,
 			if (refs[i] == NULL)
 				refs[i] = "";
 		}
-		if ((rc = storage_scan(st, NULL, 0, refs, n_refs, 10000, &impacts,
+		if ((rc = policy_storage_scan(st, NULL, 0, refs, n_refs, 10000, &impacts,
 				       err)) != TX_OK)
 			goto out;
 		/* One version per impact: the incident's collection first. */

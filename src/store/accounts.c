@@ -42,15 +42,15 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(s, 0);
-	db_column_copy(s, 1, u->name, sizeof(u->name));
-	db_column_copy(s, 3, u->peer, sizeof(u->peer));
+	store_db_column_copy(s, 1, u->name, sizeof(u->name));
+	store_db_column_copy(s, 3, u->peer, sizeof(u->peer));
 	u->role = role_of((const char *)sqlite3_column_text(s, 4));
 	u->admin = u->role == STORE_ROLE_ADMIN;
 	u->disabled = sqlite3_column_int(s, 5);
 	u->locked = sqlite3_column_int(s, 6);
 }
 
-tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
+tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
 		       enum store_role role, struct tx_error *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -63,17 +63,17 @@ tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
 				    name);
 	/* Names differ in more than case: "alice" and "ALICE" are one user.
 	 * (The UNIQUE constraint on name compares them as bytes.) */
-	if ((rc = db_prepare(st, "SELECT 1 FROM users WHERE name = ?"
+	if ((rc = store_db_prepare(st, "SELECT 1 FROM users WHERE name = ?"
 			     " COLLATE NOCASE", &s, err)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = tx_error_set(err, TX_ERR_EXISTS, "user \"%s\" already exists",
 				  name);
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK)
 		return rc;
-	if ((rc = db_prepare(st, "INSERT INTO users(name, pwhash, admin, created,"
+	if ((rc = store_db_prepare(st, "INSERT INTO users(name, pwhash, admin, created,"
 			     " role) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -82,11 +82,11 @@ tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
 	sqlite3_bind_text(s, 5, store_role_name(role), -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "add user");
+		rc = store_db_error(st, err, "add user");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "user \"%s\" already exists", name);
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -114,7 +114,7 @@ tx_err store_user_add_role(tx_store *st, const char *name, const char *pwhash,
 				    "user name \"%s\": names beginning with \""
 				    STORE_KEY_PREFIX "\" are reserved for API keys"
 				    " (made by trilex key create)", name);
-	return accounts_insert(st, folded, pwhash, role, err);
+	return store_accounts_insert(st, folded, pwhash, role, err);
 }
 
 tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
@@ -133,7 +133,7 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	/* Case-blind, and an exact match first: two accounts made before
 	 * names were folded may differ only in case, and each keeps its own
 	 * password. */
-	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
+	if ((rc = store_db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
 			     " WHERE u.name = ?1 COLLATE NOCASE"
 			     " ORDER BY u.name = ?1 DESC LIMIT 1",
 			     &s, NULL)) != TX_OK)
@@ -142,11 +142,11 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
-			db_column_copy(s, 7, pwhash, pwhash_size);
+			store_db_column_copy(s, 7, pwhash, pwhash_size);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -156,18 +156,18 @@ tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
+	if ((rc = store_db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
 			     " WHERE u.id = ?", &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
-			db_column_copy(s, 7, pwhash, pwhash_size);
+			store_db_column_copy(s, 7, pwhash, pwhash_size);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -195,18 +195,18 @@ static tx_err user_write(tx_store *st, const char *sql, const char *text,
 	int i = 1;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, sql, &s, err)) != TX_OK)
+	if ((rc = store_db_prepare(st, sql, &s, err)) != TX_OK)
 		return rc;
 	if (text != NULL)
 		sqlite3_bind_text(s, i++, text, -1, SQLITE_STATIC);
 	if (has_int)
 		sqlite3_bind_int64(s, i++, v);
 	sqlite3_bind_int64(s, i, id);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, what);
-	db_write_unlock();
-	db_done(st, s);
+		rc = store_db_error(st, err, what);
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -280,7 +280,7 @@ tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
 	tx_err rc;
 	int r;
 
-	if ((rc = db_prepare(st, "SELECT " USER_COLS ", u.created,"
+	if ((rc = store_db_prepare(st, "SELECT " USER_COLS ", u.created,"
 			     " (SELECT count(*) FROM tokens t WHERE t.user_id = u.id)"
 			     " FROM users u ORDER BY u.name", &s, NULL)) != TX_OK)
 		return rc;
@@ -301,7 +301,7 @@ tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;
@@ -349,7 +349,7 @@ tx_err store_token_add_named(tx_store *st, const char *user,
 	}
 	if ((rc = check_token_name(name, err)) != TX_OK)
 		return rc;
-	if ((rc = db_prepare(st, "INSERT INTO tokens(hash, user_id, created, name,"
+	if ((rc = store_db_prepare(st, "INSERT INTO tokens(hash, user_id, created, name,"
 			     " expires) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
@@ -358,12 +358,12 @@ tx_err store_token_add_named(tx_store *st, const char *user,
 	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, expires > 0 ? expires : 0);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "add token");
+		rc = store_db_error(st, err, "add token");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "user %s already has a token named"
 				     " \"%s\"", u.name, name);
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -382,19 +382,19 @@ tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
 
 	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no user \"%s\"", user);
-	if ((rc = db_prepare(st, "DELETE FROM tokens WHERE user_id = ? AND name = ?",
+	if ((rc = store_db_prepare(st, "DELETE FROM tokens WHERE user_id = ? AND name = ?",
 			     &s, err)) != TX_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, u.id);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "revoke token");
+		rc = store_db_error(st, err, "revoke token");
 	else if (sqlite3_changes(st->db) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no token named"
 				  " \"%s\" (trilex token list)", u.name, name);
-	db_write_unlock();
-	db_done(st, s);
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -407,7 +407,7 @@ tx_err store_token_list(tx_store *st, const char *user,
 	tx_err rc;
 	int r;
 
-	if ((rc = db_prepare(st, "SELECT u.name, t.name, t.created, t.last_used,"
+	if ((rc = store_db_prepare(st, "SELECT u.name, t.name, t.created, t.last_used,"
 			     " t.expires FROM tokens t JOIN users u ON u.id = t.user_id"
 			     " WHERE ?1 IS NULL OR u.name = ?1 COLLATE NOCASE"
 			     " ORDER BY u.name, t.created", &s, NULL)) != TX_OK)
@@ -423,8 +423,8 @@ tx_err store_token_list(tx_store *st, const char *user,
 			}
 			list = p;
 		}
-		db_column_copy(s, 0, list[count].user, sizeof(list[count].user));
-		db_column_copy(s, 1, list[count].name, sizeof(list[count].name));
+		store_db_column_copy(s, 0, list[count].user, sizeof(list[count].user));
+		store_db_column_copy(s, 1, list[count].name, sizeof(list[count].name));
 		list[count].created = sqlite3_column_int64(s, 2);
 		list[count].last_used = sqlite3_column_int64(s, 3);
 		list[count].expires = sqlite3_column_int64(s, 4);
@@ -433,7 +433,7 @@ tx_err store_token_list(tx_store *st, const char *user,
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;
@@ -457,7 +457,7 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 	if (first != NULL)
 		*first = 0;
 	/* A disabled account's tokens and an expired token open nothing. */
-	if ((rc = db_prepare(st, "SELECT " USER_COLS ", t.last_used, t.name FROM tokens t"
+	if ((rc = store_db_prepare(st, "SELECT " USER_COLS ", t.last_used, t.name FROM tokens t"
 			     " JOIN users u ON u.id = t.user_id WHERE t.hash = ?"
 			     " AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
 			     &s, NULL)) != TX_OK)
@@ -468,24 +468,24 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 		read_user(s, u);
 		last_used = sqlite3_column_int64(s, 7);
 		if (name != NULL)
-			db_column_copy(s, 8, name, STORE_NAME_MAX);
+			store_db_column_copy(s, 8, name, STORE_NAME_MAX);
 	} else {
 		rc = TX_ERR_NOTFOUND;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc == TX_OK && now - last_used >= LAST_USED_STEP_US &&
-	    db_prepare(st, "UPDATE tokens SET last_used = ?1 WHERE hash = ?2"
+	    store_db_prepare(st, "UPDATE tokens SET last_used = ?1 WHERE hash = ?2"
 		       " AND last_used <= ?1 - ?3", &s, NULL) == TX_OK) {
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_text(s, 2, token_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, LAST_USED_STEP_US);
-		db_write_lock();
+		store_db_write_lock();
 		/* a busy database only delays the record; of requests at once,
 		 * the one whose update changed the row is the sign-in */
 		if (sqlite3_step(s) == SQLITE_DONE && first != NULL)
 			*first = sqlite3_changes(st->db) > 0;
-		db_write_unlock();
-		db_done(st, s);
+		store_db_write_unlock();
+		store_db_done(st, s);
 	}
 	return rc;
 }
@@ -521,7 +521,7 @@ static tx_err insert_collection(tx_store *st, const char *title,
 	if (alias != NULL && *alias != '\0' && tx_uuid_valid(alias, strlen(alias)))
 		return tx_error_set(err, TX_ERR_INVALID,
 				    "alias must not look like a collection id");
-	if ((rc = db_prepare(st, ensure ?
+	if ((rc = store_db_prepare(st, ensure ?
 			     /* made by trilex for shared work: shared (a
 			      * partner's inbox never leaves: store/sharing.c) */
 			     "INSERT INTO collections(id, title, description, alias,"
@@ -541,11 +541,11 @@ static tx_err insert_collection(tx_store *st, const char *title,
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, tx_time_now_us());
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "add collection");
+		rc = store_db_error(st, err, "add collection");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "alias \"%s\" is already taken", alias);
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -591,7 +591,7 @@ static int64_t collection_pk(tx_store *st, const char *id)
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		pk = sqlite3_column_int64(s, 0);
-	db_done(st, s);
+	store_db_done(st, s);
 	return pk;
 }
 
@@ -608,7 +608,7 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	if ((pk = collection_pk(st, collection)) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
 				    collection);
-	if ((rc = db_prepare(st, "INSERT OR REPLACE INTO grants(user_id, coll,"
+	if ((rc = store_db_prepare(st, "INSERT OR REPLACE INTO grants(user_id, coll,"
 			     " can_read, can_write) VALUES (?, ?, ?, ?)", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, u.id);
@@ -616,8 +616,8 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	sqlite3_bind_int(s, 3, can_read ? 1 : 0);
 	sqlite3_bind_int(s, 4, can_write ? 1 : 0);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "grant");
-	db_done(st, s);
+		rc = store_db_error(st, err, "grant");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -634,19 +634,19 @@ tx_err store_grant_revoke(tx_store *st, const char *user,
 	if ((pk = collection_pk(st, collection)) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
 				    collection);
-	if ((rc = db_prepare(st, "DELETE FROM grants WHERE user_id = ? AND coll = ?",
+	if ((rc = store_db_prepare(st, "DELETE FROM grants WHERE user_id = ? AND coll = ?",
 			     &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, u.id);
 	sqlite3_bind_int64(s, 2, pk);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "revoke grant");
+		rc = store_db_error(st, err, "revoke grant");
 	else if (sqlite3_changes(st->db) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no grant on"
 				  " collection %s", u.name, collection);
-	db_write_unlock();
-	db_done(st, s);
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -663,10 +663,10 @@ static void read_collection(sqlite3_stmt *s, const struct store_user *u,
 			    struct store_collection *c)
 {
 	c->pk = sqlite3_column_int64(s, 0);
-	db_column_copy(s, 1, c->id, sizeof(c->id));
-	db_column_copy(s, 2, c->title, sizeof(c->title));
-	db_column_copy(s, 3, c->description, sizeof(c->description));
-	db_column_copy(s, 4, c->alias, sizeof(c->alias));
+	store_db_column_copy(s, 1, c->id, sizeof(c->id));
+	store_db_column_copy(s, 2, c->title, sizeof(c->title));
+	store_db_column_copy(s, 3, c->description, sizeof(c->description));
+	store_db_column_copy(s, 4, c->alias, sizeof(c->alias));
 	/* A grant gives what the role allows, no more. */
 	c->can_read = sqlite3_column_int(s, 5) && store_user_may(u, TX_RIGHT_READ);
 	c->can_write = sqlite3_column_int(s, 6) &&
@@ -679,7 +679,7 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, COLLECTION_SELECT " AND (c.id = ?3 OR c.alias = ?3)",
+	if ((rc = store_db_prepare(st, COLLECTION_SELECT " AND (c.id = ?3 OR c.alias = ?3)",
 			     &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
@@ -689,7 +689,7 @@ tx_err store_collection_get(tx_store *st, const struct store_user *u,
 		read_collection(s, u, c);
 	else
 		rc = TX_ERR_NOTFOUND;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -702,7 +702,7 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 	tx_err rc;
 	int r;
 
-	if ((rc = db_prepare(st, COLLECTION_SELECT " ORDER BY c.pk", &s, NULL)))
+	if ((rc = store_db_prepare(st, COLLECTION_SELECT " ORDER BY c.pk", &s, NULL)))
 		return rc;
 	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
 	sqlite3_bind_int64(s, 2, u->id);
@@ -720,7 +720,7 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;
@@ -766,7 +766,7 @@ tx_err store_key_add(tx_store *st, const char *name, const char *key_hash,
 		return tx_error_set(err, TX_ERR_EXISTS, "a key named \"%s\" exists"
 				    " (trilex key list)", name);
 	/* "!" is no Argon2 hash: no password opens the account */
-	if ((rc = accounts_insert(st, account, "!", STORE_ROLE_READER, err)))
+	if ((rc = store_accounts_insert(st, account, "!", STORE_ROLE_READER, err)))
 		return rc;
 	for (size_t i = 0; i < n_collections && rc == TX_OK; i++)
 		rc = store_grant(st, account, collections[i], 1, 0, err);
@@ -797,7 +797,7 @@ tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
 	tx_err rc;
 	int r;
 
-	if ((rc = db_prepare(st, "SELECT substr(u.name, ?1), u.created,"
+	if ((rc = store_db_prepare(st, "SELECT substr(u.name, ?1), u.created,"
 			     " COALESCE(t.last_used, 0), COALESCE(t.expires, 0),"
 			     " (SELECT group_concat(COALESCE(c.alias, c.id), ',')"
 			     "  FROM grants g JOIN collections c ON c.pk = g.coll"
@@ -818,18 +818,18 @@ tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
 			}
 			list = p;
 		}
-		db_column_copy(s, 0, list[count].name, sizeof(list[count].name));
+		store_db_column_copy(s, 0, list[count].name, sizeof(list[count].name));
 		list[count].created = sqlite3_column_int64(s, 1);
 		list[count].last_used = sqlite3_column_int64(s, 2);
 		list[count].expires = sqlite3_column_int64(s, 3);
-		db_column_copy(s, 4, list[count].collections,
+		store_db_column_copy(s, 4, list[count].collections,
 			       sizeof(list[count].collections));
 		count++;
 	}
 	if (r != SQLITE_DONE)
 		rc = TX_ERR_DB;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;

@@ -109,19 +109,19 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 			return tx_error_set(err, TX_ERR_INVALID, "audit: no action");
 	if (n == 0)
 		return TX_OK;
-	db_write_lock();
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+	store_db_write_lock();
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
 		goto unlock;
-	if ((rc = db_prepare(st, "SELECT seq, hash FROM audit ORDER BY seq DESC"
+	if ((rc = store_db_prepare(st, "SELECT seq, hash FROM audit ORDER BY seq DESC"
 			     " LIMIT 1", &s, err)) != TX_OK)
 		goto rollback;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
-		db_column_copy(s, 1, prev, sizeof(prev));
+		store_db_column_copy(s, 1, prev, sizeof(prev));
 	} else {
 		memcpy(prev, genesis, sizeof(genesis));
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
 		struct store_audit_entry *e = &entries[i];
 		e->seq = ++seq;
@@ -130,7 +130,7 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 		memcpy(e->prev, prev, sizeof(prev));
 		entry_hash(e, e->hash);
 		memcpy(prev, e->hash, sizeof(prev));
-		if ((rc = db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
+		if ((rc = store_db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
 				     " action, what, detail, prev, hash)"
 				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s,
 				     err)) != TX_OK)
@@ -145,18 +145,18 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 		sqlite3_bind_text(s, 8, e->prev, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 9, e->hash, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = db_error(st, err, "audit");
-		db_done(st, s);
+			rc = store_db_error(st, err, "audit");
+		store_db_done(st, s);
 	}
 	if (rc != TX_OK)
 		goto rollback;
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 	if (rc == TX_OK)
 		goto unlock;
 rollback:
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 unlock:
-	db_write_unlock();
+	store_db_write_unlock();
 	return rc;
 }
 
@@ -185,13 +185,13 @@ static void read_entry(sqlite3_stmt *s, struct store_audit_entry *e)
 {
 	e->seq = sqlite3_column_int64(s, 0);
 	e->at = sqlite3_column_int64(s, 1);
-	db_column_copy(s, 2, e->actor, sizeof(e->actor));
-	db_column_copy(s, 3, e->address, sizeof(e->address));
-	db_column_copy(s, 4, e->action, sizeof(e->action));
-	db_column_copy(s, 5, e->what, sizeof(e->what));
-	db_column_copy(s, 6, e->detail, sizeof(e->detail));
-	db_column_copy(s, 7, e->prev, sizeof(e->prev));
-	db_column_copy(s, 8, e->hash, sizeof(e->hash));
+	store_db_column_copy(s, 2, e->actor, sizeof(e->actor));
+	store_db_column_copy(s, 3, e->address, sizeof(e->address));
+	store_db_column_copy(s, 4, e->action, sizeof(e->action));
+	store_db_column_copy(s, 5, e->what, sizeof(e->what));
+	store_db_column_copy(s, 6, e->detail, sizeof(e->detail));
+	store_db_column_copy(s, 7, e->prev, sizeof(e->prev));
+	store_db_column_copy(s, 8, e->hash, sizeof(e->hash));
 }
 
 #define ENTRY_COLS "seq, at, actor, address, action, what, detail, prev, hash"
@@ -207,7 +207,7 @@ tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
 
 	if ((e = malloc(sizeof(*e))) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit"
+	if ((rc = store_db_prepare(st, "SELECT " ENTRY_COLS " FROM audit"
 			     " WHERE at >= ?1 AND seq > ?2"
 			     " AND (?3 IS NULL OR actor = ?3 COLLATE NOCASE)"
 			     " AND (?4 IS NULL OR action = ?4)"
@@ -228,8 +228,8 @@ tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
 	}
 	if (rc == TX_OK && (q->limit <= 0 || n < q->limit) && r != SQLITE_DONE &&
 	    r != SQLITE_ROW)
-		rc = db_error(st, err, "audit list");
-	db_done(st, s);
+		rc = store_db_error(st, err, "audit list");
+	store_db_done(st, s);
 out:
 	free(e);
 	return rc;
@@ -240,7 +240,7 @@ tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, seq > 0 ?
+	if ((rc = store_db_prepare(st, seq > 0 ?
 			     "SELECT " ENTRY_COLS " FROM audit WHERE seq = ?" :
 			     "SELECT " ENTRY_COLS " FROM audit WHERE ? = ?"
 			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
@@ -252,7 +252,7 @@ tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e)
 		read_entry(s, e);
 	else
 		rc = TX_ERR_NOTFOUND;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -271,9 +271,9 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	memcpy(prev, genesis, sizeof(genesis));
 	/* One read transaction: a consistent view while writers go on. */
-	if ((rc = db_exec(st, "BEGIN", err)) != TX_OK)
+	if ((rc = store_db_exec(st, "BEGIN", err)) != TX_OK)
 		goto out;
-	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit ORDER BY seq",
+	if ((rc = store_db_prepare(st, "SELECT " ENTRY_COLS " FROM audit ORDER BY seq",
 			     &s, err)) != TX_OK)
 		goto end;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -304,10 +304,10 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		(*n_checked)++;
 	}
 	if (rc == TX_OK && r != SQLITE_DONE)
-		rc = db_error(st, err, "audit verify");
-	db_done(st, s);
+		rc = store_db_error(st, err, "audit verify");
+	store_db_done(st, s);
 end:
-	db_exec(st, "COMMIT", NULL);
+	store_db_exec(st, "COMMIT", NULL);
 out:
 	free(e);
 	return rc;
@@ -348,7 +348,7 @@ tx_err store_audit_last(tx_store *st, const char *action,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT " ENTRY_COLS " FROM audit WHERE action = ?"
+	if ((rc = store_db_prepare(st, "SELECT " ENTRY_COLS " FROM audit WHERE action = ?"
 			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
 		return rc;
 	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
@@ -356,6 +356,6 @@ tx_err store_audit_last(tx_store *st, const char *action,
 		read_entry(s, e);
 	else
 		rc = TX_ERR_NOTFOUND;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }

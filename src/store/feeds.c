@@ -34,30 +34,30 @@ static enum store_feed_auth auth_of(const char *s)
 static void read_feed(sqlite3_stmt *s, struct store_feed *f)
 {
 	memset(f, 0, sizeof(*f));
-	db_column_copy(s, 0, f->name, sizeof(f->name));
-	db_column_copy(s, 1, f->url, sizeof(f->url));
-	db_column_copy(s, 2, f->collection, sizeof(f->collection));
+	store_db_column_copy(s, 0, f->name, sizeof(f->name));
+	store_db_column_copy(s, 1, f->url, sizeof(f->url));
+	store_db_column_copy(s, 2, f->collection, sizeof(f->collection));
 	f->into_pk = sqlite3_column_int64(s, 3);
 	f->auth = auth_of((const char *)sqlite3_column_text(s, 4));
-	db_column_copy(s, 5, f->user, sizeof(f->user));
-	db_column_copy(s, 6, f->secret, sizeof(f->secret));
-	db_column_copy(s, 7, f->cacert, sizeof(f->cacert));
+	store_db_column_copy(s, 5, f->user, sizeof(f->user));
+	store_db_column_copy(s, 6, f->secret, sizeof(f->secret));
+	store_db_column_copy(s, 7, f->cacert, sizeof(f->cacert));
 	f->every_s = sqlite3_column_int64(s, 8);
 	f->page_limit = sqlite3_column_int64(s, 9);
 	f->max_pages = sqlite3_column_int64(s, 10);
 	f->max_page_bytes = sqlite3_column_int64(s, 11);
-	db_column_copy(s, 12, f->added_after, sizeof(f->added_after));
+	store_db_column_copy(s, 12, f->added_after, sizeof(f->added_after));
 	f->pages = sqlite3_column_int64(s, 13);
 	f->received = sqlite3_column_int64(s, 14);
 	f->added = sqlite3_column_int64(s, 15);
 	f->present = sqlite3_column_int64(s, 16);
 	f->rejected = sqlite3_column_int64(s, 17);
-	db_column_copy(s, 18, f->reasons, sizeof(f->reasons));
+	store_db_column_copy(s, 18, f->reasons, sizeof(f->reasons));
 	f->last_run = sqlite3_column_int64(s, 19);
 	f->last_ok = sqlite3_column_int64(s, 20);
-	db_column_copy(s, 21, f->last_error, sizeof(f->last_error));
+	store_db_column_copy(s, 21, f->last_error, sizeof(f->last_error));
 	f->last_error_at = sqlite3_column_int64(s, 22);
-	db_column_copy(s, 23, f->into, sizeof(f->into));
+	store_db_column_copy(s, 23, f->into, sizeof(f->into));
 }
 
 tx_err store_feed_add(tx_store *st, const struct store_feed *f,
@@ -73,18 +73,18 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	    f->max_page_bytes < 1)
 		return tx_error_set(err, TX_ERR_INVALID, "a feed's schedule and"
 				    " limits must be positive");
-	if ((rc = db_prepare(st, "SELECT 1 FROM collections WHERE pk = ? AND"
+	if ((rc = store_db_prepare(st, "SELECT 1 FROM collections WHERE pk = ? AND"
 			     " substr(coalesce(alias, ''), 1, 6) = '" INBOX_PREFIX
 			     "'", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, f->into_pk);
 	int inbox = sqlite3_step(s) == SQLITE_ROW;
-	db_done(st, s);
+	store_db_done(st, s);
 	if (inbox)
 		return tx_error_set(err, TX_ERR_DENIED, "a partner's inbox holds only"
 				    " what that partner signed: a feed cannot go"
 				    " there");
-	if ((rc = db_prepare(st, "INSERT INTO feeds(name, url, collection,"
+	if ((rc = store_db_prepare(st, "INSERT INTO feeds(name, url, collection,"
 			     " into_coll, auth, user, secret, cacert, every_s,"
 			     " page_limit, max_pages, max_page_bytes, added_after,"
 			     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -104,10 +104,10 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	sqlite3_bind_int64(s, 12, f->max_page_bytes);
 	sqlite3_bind_text(s, 13, f->added_after, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, tx_time_now_us());
-	db_write_lock();
-	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : db_error(st, err, "add feed");
-	db_write_unlock();
-	db_done(st, s);
+	store_db_write_lock();
+	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : store_db_error(st, err, "add feed");
+	store_db_write_unlock();
+	store_db_done(st, s);
 	if (rc == TX_ERR_EXISTS)
 		tx_error_set(err, rc, "a feed named \"%s\" exists already", f->name);
 	return rc;
@@ -118,16 +118,16 @@ tx_err store_feed_remove(tx_store *st, const char *name, struct tx_error *err)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "DELETE FROM feeds WHERE name = ?", &s, err)))
+	if ((rc = store_db_prepare(st, "DELETE FROM feeds WHERE name = ?", &s, err)))
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	db_write_lock();
+	store_db_write_lock();
 	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
-					      db_error(st, err, "remove feed");
+					      store_db_error(st, err, "remove feed");
 	if (rc == TX_OK && sqlite3_changes(st->db) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
-	db_write_unlock();
-	db_done(st, s);
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -137,7 +137,7 @@ tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
 	tx_err rc;
 	int r;
 
-	if ((rc = db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
+	if ((rc = store_db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
 			     " collections c ON c.pk = f.into_coll WHERE f.name = ?",
 			     &s, NULL)))
 		return rc;
@@ -146,7 +146,7 @@ tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
 		read_feed(s, f);
 	else
 		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -160,7 +160,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
+	if ((rc = store_db_prepare(st, "SELECT " FEED_COLUMNS " FROM feeds f LEFT JOIN"
 			     " collections c ON c.pk = f.into_coll ORDER BY f.name",
 			     &s, NULL)))
 		return rc;
@@ -177,7 +177,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 	}
 	if (rc == TX_OK && r != SQLITE_DONE)
 		rc = TX_ERR_DB;
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		*n = 0;
@@ -224,11 +224,11 @@ tx_err store_feed_record(tx_store *st, const char *name,
 	int64_t now = tx_time_now_us();
 	tx_err rc;
 
-	db_write_lock();
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	store_db_write_lock();
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		goto unlock;
 	if (t->reasons != NULL) {
-		if ((rc = db_prepare(st, "SELECT reasons FROM feeds WHERE name = ?",
+		if ((rc = store_db_prepare(st, "SELECT reasons FROM feeds WHERE name = ?",
 				     &s, err)))
 			goto rollback;
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -236,14 +236,14 @@ tx_err store_feed_record(tx_store *st, const char *name,
 		merged = reasons_merge(r == SQLITE_ROW ?
 				       (const char *)sqlite3_column_text(s, 0) :
 				       NULL, t->reasons);
-		db_done(st, s);
+		store_db_done(st, s);
 		s = NULL;
 		if (merged == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto rollback;
 		}
 	}
-	if ((rc = db_prepare(st, "UPDATE feeds SET pages = pages + ?1,"
+	if ((rc = store_db_prepare(st, "UPDATE feeds SET pages = pages + ?1,"
 			     " received = received + ?2, added = added + ?3,"
 			     " present = present + ?4, rejected = rejected + ?5,"
 			     " reasons = coalesce(?6, reasons),"
@@ -270,22 +270,22 @@ tx_err store_feed_record(tx_store *st, const char *name,
 		sqlite3_bind_text(s, 10, t->error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "feed counters");
+		rc = store_db_error(st, err, "feed counters");
 		goto rollback;
 	}
 	if (sqlite3_changes(st->db) == 0) {
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
 		goto rollback;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	s = NULL;
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 	goto unlock;
 rollback:
-	db_done(st, s);
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_done(st, s);
+	store_db_exec(st, "ROLLBACK", NULL);
 unlock:
-	db_write_unlock();
+	store_db_write_unlock();
 	free(merged);
 	return rc;
 }

@@ -10,8 +10,8 @@
  * handler, which sleeps in steps of milliseconds: two writers at once then
  * cost one commit's wait, not a nap. (Other processes still meet the
  * busy handler.) Held around every write transaction of the store. */
-void db_write_lock(void);
-void db_write_unlock(void);
+void store_db_write_lock(void);
+void store_db_write_unlock(void);
 
 #define STMT_CACHE 32
 
@@ -37,10 +37,10 @@ struct tx_store {
 #define STATUS_TTL_S_DEFAULT (7LL * 86400)
 
 /* Apply the migrations after the database's current user_version. */
-tx_err schema_migrate(tx_store *st, struct tx_error *err);
+tx_err store_schema_migrate(tx_store *st, struct tx_error *err);
 /* TX_OK unless collection pk is a partner's inbox and some item to be
  * stored did not come from that partner (TX_ERR_DENIED, err says). */
-tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
+tx_err store_inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
 		   size_t n, struct tx_error *err);
 /* The SQL condition "column coll is no partner's inbox". */
 #define SQL_NOT_INBOX "coll NOT IN (SELECT pk FROM collections" \
@@ -51,31 +51,31 @@ tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
 	" WHERE share = 'local')"
 
 /* Set err from the connection's last error, prefixed with what failed. */
-tx_err db_error(tx_store *st, struct tx_error *err, const char *what);
+tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what);
 /*
  * A prepared statement for sql, from the connection's cache when one is
- * there and not in use. Give it back with db_done, never sqlite3_finalize.
+ * there and not in use. Give it back with store_db_done, never sqlite3_finalize.
  */
-tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 		  struct tx_error *err);
-/* Give a statement from db_prepare back (reset for reuse or finalized). */
-void db_done(tx_store *st, sqlite3_stmt *stmt);
+/* Give a statement from store_db_prepare back (reset for reuse or finalized). */
+void store_db_done(tx_store *st, sqlite3_stmt *stmt);
 /* Run a statement with no result rows. */
-tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err);
+tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err);
 /* Insert an account without the checks of store_user_add on its name
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
-tx_err accounts_insert(tx_store *st, const char *name, const char *pwhash,
+tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
 		       enum store_role role, struct tx_error *err);
 /* Index one stored object version (rowid) for search (store/search.c),
  * inside the caller's transaction. */
-tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
+tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err);
 /* Index the objects stored before the index existed (search_todo), in
  * batches of one transaction each. */
-tx_err search_backfill(tx_store *st, struct tx_error *err);
+tx_err store_search_backfill(tx_store *st, struct tx_error *err);
 /* a.b.c.d or a.b.c.d/n as the range [lo, hi]; 0 when s is neither. */
-int search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi);
+int store_search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi);
 /* Copy column i as text into buf of size n (empty when NULL). */
-void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
+void store_db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
 
 #endif

@@ -28,11 +28,11 @@ struct put_stmts {
 
 static void put_stmts_free(tx_store *st, struct put_stmts *p)
 {
-	db_done(st, p->last);
-	db_done(st, p->range);
-	db_done(st, p->unlast);
-	db_done(st, p->unfirst);
-	db_done(st, p->insert);
+	store_db_done(st, p->last);
+	store_db_done(st, p->range);
+	store_db_done(st, p->unlast);
+	store_db_done(st, p->unfirst);
+	store_db_done(st, p->insert);
 }
 
 static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
@@ -40,16 +40,16 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 {
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT json FROM objects WHERE coll = ? AND"
+	if ((rc = store_db_prepare(st, "SELECT json FROM objects WHERE coll = ? AND"
 			     " id = ? AND is_last = 1", &p->last, err)) ||
-	    (rc = db_prepare(st, "SELECT min(version_us), max(version_us),"
+	    (rc = store_db_prepare(st, "SELECT min(version_us), max(version_us),"
 			     " max(version_us = ?3) FROM objects"
 			     " WHERE coll = ?1 AND id = ?2", &p->range, err)) ||
-	    (rc = db_prepare(st, "UPDATE objects SET is_last = 0 WHERE coll = ?"
+	    (rc = store_db_prepare(st, "UPDATE objects SET is_last = 0 WHERE coll = ?"
 			     " AND id = ? AND is_last = 1", &p->unlast, err)) ||
-	    (rc = db_prepare(st, "UPDATE objects SET is_first = 0 WHERE coll = ?"
+	    (rc = store_db_prepare(st, "UPDATE objects SET is_first = 0 WHERE coll = ?"
 			     " AND id = ? AND is_first = 1", &p->unfirst, err)) ||
-	    (rc = db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
+	    (rc = store_db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
 			     " version, version_us, date_added, is_first, is_last,"
 			     " json, origin, via, restricted) VALUES (?, ?, ?, ?, ?,"
 			     " ?, ?, ?, ?, ?, ?, ?, ?)", &p->insert, err)))
@@ -114,7 +114,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 					(size_t)sqlite3_column_bytes(p->last, 0),
 					text, obj, it->ignore_ext);
 		if (r != SQLITE_ROW && r != SQLITE_DONE) {
-			db_error(st, err, "store object");
+			store_db_error(st, err, "store object");
 			sqlite3_reset(p->last);
 			goto out;
 		}
@@ -132,7 +132,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	int r = sqlite3_step(p->range);
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		/* not "no versions yet": the read itself failed */
-		db_error(st, err, "store object");
+		store_db_error(st, err, "store object");
 		sqlite3_reset(p->range);
 		goto out;
 	}
@@ -183,13 +183,13 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	sqlite3_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
 	if (step_done(p->insert))
 		goto dberr;
-	if (search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
+	if (store_search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
 				err) != TX_OK)
 		goto out;
 	result = 1;
 	goto out;
 dberr:
-	db_error(st, err, "store object");
+	store_db_error(st, err, "store object");
 out:
 	free(dumped);
 	return result;
@@ -248,13 +248,13 @@ static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT last FROM clock", &s, err)))
+	if ((rc = store_db_prepare(st, "SELECT last FROM clock", &s, err)))
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*last = sqlite3_column_int64(s, 0);
 	else
-		rc = db_error(st, err, "read clock");
-	db_done(st, s);
+		rc = store_db_error(st, err, "read clock");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -263,12 +263,12 @@ static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "UPDATE clock SET last = ?", &s, err)))
+	if ((rc = store_db_prepare(st, "UPDATE clock SET last = ?", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, last);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "write clock");
-	db_done(st, s);
+		rc = store_db_error(st, err, "write clock");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -309,12 +309,12 @@ tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
 
 	if (n_unlisted < 0)
 		return tx_error_set(err, TX_ERR_INVALID, "store: n_unlisted < 0");
-	if ((rc = inbox_check(st, collection_pk, items, n, err)) != TX_OK)
+	if ((rc = store_inbox_check(st, collection_pk, items, n, err)) != TX_OK)
 		return rc;
-	db_write_lock();
+	store_db_write_lock();
 	rc = put_locked(st, collection_pk, u, items, n, n_unlisted, tally,
 			status_id, err);
-	db_write_unlock();
+	store_db_write_unlock();
 	return rc;
 }
 
@@ -325,13 +325,13 @@ static tx_err status_purge(tx_store *st, int64_t now, struct tx_error *err)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "DELETE FROM status WHERE id IN (SELECT id FROM"
+	if ((rc = store_db_prepare(st, "DELETE FROM status WHERE id IN (SELECT id FROM"
 			     " status WHERE expires <= ? LIMIT 1000)", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, now);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "expire statuses");
-	db_done(st, s);
+		rc = store_db_error(st, err, "expire statuses");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -355,7 +355,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	if (tx_buf_puts(&oks, "[") || tx_buf_puts(&fails, "["))
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
 		return rc;
 	if ((rc = clock_read(st, &last, err)) ||
 	    (rc = put_stmts_prepare(st, &p, err)))
@@ -416,7 +416,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	n_fail += n_unlisted;
 	if ((rc = status_purge(st, now, err)))
 		goto out;
-	if ((rc = db_prepare(st, "INSERT INTO status(id, user_id, coll, request_ts,"
+	if ((rc = store_db_prepare(st, "INSERT INTO status(id, user_id, coll, request_ts,"
 			     " total, success, failure, successes, failures,"
 			     " expires, unlisted)"
 			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
@@ -436,16 +436,16 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	sqlite3_bind_int64(s, 10, now + st->status_ttl_us);
 	sqlite3_bind_int64(s, 11, n_fail - n_listed);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "status");
+		rc = store_db_error(st, err, "status");
 		goto out;
 	}
 	/* A partner's counters go in the same commit (one fsync, not two). */
 	if (tally != NULL) {
-		db_done(st, s);
+		store_db_done(st, s);
 		s = NULL;
 		/* received: what is new here; what we had is a duplicate
 		 * (a resend, or a pull of what a push brought) */
-		if ((rc = db_prepare(st, "UPDATE peers SET received = received + ?,"
+		if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
 				     " duplicates = duplicates + ?,"
 				     " rejected = rejected + ? WHERE party = ?",
 				     &s, err)))
@@ -455,18 +455,18 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		sqlite3_bind_int64(s, 3, tally->rejected);
 		sqlite3_bind_text(s, 4, tally->party, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE) {
-			rc = db_error(st, err, "partner counters");
+			rc = store_db_error(st, err, "partner counters");
 			goto out;
 		}
 	}
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	put_stmts_free(st, &p);
 	tx_buf_free(&oks);
 	tx_buf_free(&fails);
 	if (rc != TX_OK)
-		db_exec(st, "ROLLBACK", NULL);
+		store_db_exec(st, "ROLLBACK", NULL);
 	return rc;
 }
 
@@ -567,7 +567,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	    (rc = build_where(&sql, q, 1)) ||
 	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
 		goto out;
-	if ((rc = db_prepare(st, sql.data, &s, err)))
+	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto out;
 	sqlite3_bind_int64(s, 1, q->collection_pk);
 	i = bind_where(s, 2, q, 1);
@@ -611,9 +611,9 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		page->n++;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = db_error(st, err, "query");
+		rc = store_db_error(st, err, "query");
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&sql);
 	return rc;
 }
@@ -630,11 +630,11 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 	 * so a caller that resumes after the newest date_added it saw cannot
 	 * miss an object committed meanwhile in a collection read earlier. */
 	int snapshot = sqlite3_get_autocommit(st->db) &&
-		       db_exec(st, "BEGIN", NULL) == TX_OK;
+		       store_db_exec(st, "BEGIN", NULL) == TX_OK;
 
 	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
 		if (snapshot)
-			db_exec(st, "COMMIT", NULL);
+			store_db_exec(st, "COMMIT", NULL);
 		return tx_error_set(err, rc, "cannot list the collections");
 	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
@@ -653,7 +653,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			break;
 	}
 	if (snapshot)
-		db_exec(st, "COMMIT", NULL);
+		store_db_exec(st, "COMMIT", NULL);
 	free(cols);
 	return rc;
 }
@@ -666,9 +666,9 @@ tx_err store_delete_object(tx_store *st, const struct store_query *q,
 {
 	tx_err rc;
 
-	db_write_lock();
+	store_db_write_lock();
 	rc = delete_locked(st, q, id, err);
-	db_write_unlock();
+	store_db_write_unlock();
 	return rc;
 }
 
@@ -694,25 +694,25 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 			      " objects_version WHERE coll = ?")) ||
 	    (rc = build_where(&sql, &dq, 0)))
 		goto out;
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		goto out;
-	if ((rc = db_prepare(st, sql.data, &s, err)))
+	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto rollback;
 	sqlite3_bind_int64(s, 1, dq.collection_pk);
 	bind_where(s, 2, &dq, 0);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "delete");
+		rc = store_db_error(st, err, "delete");
 		goto rollback;
 	}
 	changes = sqlite3_changes(st->db);
-	db_done(st, s);
+	store_db_done(st, s);
 	s = NULL;
 	if (changes == 0) {
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no such object");
 		goto rollback;
 	}
 	/* Mend the first/last marks of the versions that are left. */
-	if ((rc = db_prepare(st, "UPDATE objects SET"
+	if ((rc = store_db_prepare(st, "UPDATE objects SET"
 			     " is_first = (version_us = (SELECT min(version_us) FROM"
 			     "  objects WHERE coll = ?1 AND id = ?2)),"
 			     " is_last = (version_us = (SELECT max(version_us) FROM"
@@ -722,10 +722,10 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	sqlite3_bind_int64(s, 1, dq.collection_pk);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "delete");
+		rc = store_db_error(st, err, "delete");
 		goto rollback;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	s = NULL;
 	/* The clock moves on a delete too: it is what watchers of the store
 	 * (the alert stream, `match --follow`) poll for "anything changed". */
@@ -733,13 +733,13 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	if ((rc = clock_read(st, &last, err)) ||
 	    (rc = clock_write(st, now > last ? now : last + 1, err)))
 		goto rollback;
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 	if (rc == TX_OK)
 		goto out;
 rollback:
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&sql);
 	return rc;
 }
@@ -749,7 +749,7 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, collection_pk ?
+	if ((rc = store_db_prepare(st, collection_pk ?
 			     "SELECT count(*) FROM objects WHERE coll = ?" :
 			     "SELECT count(*) FROM objects", &s, NULL)))
 		return rc;
@@ -759,7 +759,7 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 		*n = sqlite3_column_int64(s, 0);
 	else
 		rc = TX_ERR_DB;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -779,14 +779,14 @@ int64_t store_status_failures_max(const tx_store *st)
 }
 
 /* The row of status id that u may see and that has not expired, in *s
- * (caller db_done()s it, also on TX_ERR_NOTFOUND). Columns: request_ts,
+ * (caller store_db_done()s it, also on TX_ERR_NOTFOUND). Columns: request_ts,
  * total, success, failure, successes, failures, unlisted. */
 static tx_err status_row(tx_store *st, const struct store_user *u,
 			 const char *id, sqlite3_stmt **s)
 {
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT request_ts, total, success, failure,"
+	if ((rc = store_db_prepare(st, "SELECT request_ts, total, success, failure,"
 			     " successes, failures, unlisted FROM status"
 			     " WHERE id = ?1 AND (?2 OR user_id = ?3)"
 			     " AND expires > ?4", s, NULL)))
@@ -834,7 +834,7 @@ tx_err store_status_get(tx_store *st, const struct store_user *u,
 	}
 	*out = res;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -869,7 +869,7 @@ tx_err store_status_text(tx_store *st, const struct store_user *u,
 	    (rc = tx_buf_puts(out, ",\"pending_count\":0,\"pendings\":[]}")))
 		goto out;
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 

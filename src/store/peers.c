@@ -22,23 +22,23 @@
 
 static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 {
-	db_column_copy(s, 0, p->party, sizeof(p->party));
-	db_column_copy(s, 1, p->name, sizeof(p->name));
-	db_column_copy(s, 2, p->url, sizeof(p->url));
-	db_column_copy(s, 3, p->cert_fp, sizeof(p->cert_fp));
-	db_column_copy(s, 4, p->cert_pem, sizeof(p->cert_pem));
-	db_column_copy(s, 5, p->sign_pk, sizeof(p->sign_pk));
-	db_column_copy(s, 6, p->seal_pk, sizeof(p->seal_pk));
+	store_db_column_copy(s, 0, p->party, sizeof(p->party));
+	store_db_column_copy(s, 1, p->name, sizeof(p->name));
+	store_db_column_copy(s, 2, p->url, sizeof(p->url));
+	store_db_column_copy(s, 3, p->cert_fp, sizeof(p->cert_fp));
+	store_db_column_copy(s, 4, p->cert_pem, sizeof(p->cert_pem));
+	store_db_column_copy(s, 5, p->sign_pk, sizeof(p->sign_pk));
+	store_db_column_copy(s, 6, p->seal_pk, sizeof(p->seal_pk));
 	p->user_id = sqlite3_column_int64(s, 7);
 	p->inbox_pk = sqlite3_column_int64(s, 8);
 	p->push.date_added = sqlite3_column_int64(s, 9);
 	p->push.rowid = sqlite3_column_int64(s, 10);
-	db_column_copy(s, 11, p->pull_token, sizeof(p->pull_token));
+	store_db_column_copy(s, 11, p->pull_token, sizeof(p->pull_token));
 	p->delivered = sqlite3_column_int64(s, 12);
 	p->received = sqlite3_column_int64(s, 13);
 	p->rejected = sqlite3_column_int64(s, 14);
 	p->last_ok = sqlite3_column_int64(s, 15);
-	db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
+	store_db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
 	p->last_error_at = sqlite3_column_int64(s, 17);
 	p->batch_sig = sqlite3_column_int(s, 18);
 	p->duplicates = sqlite3_column_int64(s, 19);
@@ -49,8 +49,8 @@ static tx_err run(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
 		  const char *what)
 {
 	tx_err rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
-						     db_error(st, err, what);
-	db_done(st, s);
+						     store_db_error(st, err, what);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -61,9 +61,9 @@ static tx_err run_write(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
 {
 	tx_err rc;
 
-	db_write_lock();
+	store_db_write_lock();
 	rc = run(st, s, err, what);
-	db_write_unlock();
+	store_db_write_unlock();
 	return rc;
 }
 
@@ -87,17 +87,17 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 				    p->party, u.name);
 	snprintf(title, sizeof(title), "Inbox of partner %s (%s)", p->party,
 		 p->name);
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
 	if ((rc = store_collection_ensure(st, title, "objects shared by the"
 					  " partner", alias, &c, err)))
 		goto rollback;
-	if ((rc = accounts_insert(st, user, "!", STORE_ROLE_ANALYST, err)) != TX_OK)
+	if ((rc = store_accounts_insert(st, user, "!", STORE_ROLE_ANALYST, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
 	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)
 		goto rollback;
-	if ((rc = db_prepare(st, "UPDATE users SET peer = ? WHERE id = ?", &s,
+	if ((rc = store_db_prepare(st, "UPDATE users SET peer = ? WHERE id = ?", &s,
 			     err)))
 		goto rollback;
 	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
@@ -106,7 +106,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 		goto rollback;
 	p->user_id = u.id;
 	p->inbox_pk = c.pk;
-	if ((rc = db_prepare(st, "INSERT INTO peers(party, name, url, cert_fp,"
+	if ((rc = store_db_prepare(st, "INSERT INTO peers(party, name, url, cert_fp,"
 			     " cert_pem, sign_pk, seal_pk, user_id, inbox, added,"
 			     " batch_sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			     &s, err)))
@@ -128,11 +128,11 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 				     " is already pinned", p->party);
 		goto rollback;
 	}
-	return db_exec(st, "COMMIT", err);
+	return store_db_exec(st, "COMMIT", err);
 rollback:
 	if (rc == TX_ERR_EXISTS && strstr(err ? err->msg : "", "user"))
 		tx_error_set(err, rc, "partner %s is already pinned", p->party);
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 	return rc;
 }
 
@@ -145,7 +145,7 @@ const char *store_inbox_party(const struct store_collection *c)
 	return c->alias + n;
 }
 
-tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
+tx_err store_inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
 		   size_t n, struct tx_error *err)
 {
 	struct store_collection c = { .pk = pk };
@@ -153,13 +153,13 @@ tx_err inbox_check(tx_store *st, int64_t pk, const struct store_item *items,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT COALESCE(alias, '') FROM collections"
+	if ((rc = store_db_prepare(st, "SELECT COALESCE(alias, '') FROM collections"
 			     " WHERE pk = ?", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, pk);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		db_column_copy(s, 0, c.alias, sizeof(c.alias));
-	db_done(st, s);
+		store_db_column_copy(s, 0, c.alias, sizeof(c.alias));
+	store_db_done(st, s);
 	if ((party = store_inbox_party(&c)) == NULL)
 		return TX_OK;
 	/* Whatever the way in (a user's POST, push, an assessment's note),
@@ -187,22 +187,22 @@ tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err)
 		free(p);
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s", party);
 	}
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		goto out;
-	if ((rc = db_prepare(st, "DELETE FROM peers WHERE party = ?", &s, err)))
+	if ((rc = store_db_prepare(st, "DELETE FROM peers WHERE party = ?", &s, err)))
 		goto rollback;
 	sqlite3_bind_text(s, 1, party, -1, SQLITE_STATIC);
 	if ((rc = run(st, s, err, "remove partner")))
 		goto rollback;
-	if ((rc = db_prepare(st, "DELETE FROM users WHERE id = ?", &s, err)))
+	if ((rc = store_db_prepare(st, "DELETE FROM users WHERE id = ?", &s, err)))
 		goto rollback;
 	sqlite3_bind_int64(s, 1, p->user_id);
 	if ((rc = run(st, s, err, "remove partner account")))
 		goto rollback;
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 	goto out;
 rollback:
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 out:
 	free(p);
 	return rc;
@@ -215,7 +215,7 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers ORDER BY party",
+	if ((rc = store_db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers ORDER BY party",
 			     &s, NULL)))
 		return rc;
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -229,7 +229,7 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 		}
 		read_peer(s, &list[count++]);
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);
 		return rc;
@@ -245,7 +245,7 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE"
+	if ((rc = store_db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE"
 			     " party = ?1 OR cert_fp = ?2 OR sign_pk = ?3", &s,
 			     NULL)))
 		return rc;
@@ -257,7 +257,7 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 		read_peer(s, p);
 	else
 		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -272,7 +272,7 @@ static tx_err move_cursor(tx_store *st, const char *party,
 	/* The cursor only moves forward: a partner's pull may have moved it
 	 * past a batch that was in flight meanwhile. (Every right-hand side
 	 * reads the row as it was.) */
-	if ((rc = db_prepare(st, "UPDATE peers SET"
+	if ((rc = store_db_prepare(st, "UPDATE peers SET"
 			     " push_rowid = CASE WHEN ?1 > push_added OR (?1 = push_added"
 			     "  AND ?2 > push_rowid) THEN ?2 ELSE push_rowid END,"
 			     " push_added = CASE WHEN ?1 > push_added OR (?1 = push_added"
@@ -312,7 +312,7 @@ tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
 		return tx_error_set(err, TX_ERR_INVALID, "url: at most %d"
 				    " characters", STORE_URL_MAX - 1);
 	/* A new address is a fresh start: the old one's error is not its. */
-	if ((rc = db_prepare(st, "UPDATE peers SET url = ?, last_error = '',"
+	if ((rc = store_db_prepare(st, "UPDATE peers SET url = ?, last_error = '',"
 			     " last_error_at = 0 WHERE party = ?", &s, err)))
 		return rc;
 	sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
@@ -355,7 +355,7 @@ tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "UPDATE peers SET last_error = ?, last_error_at = ?"
+	if ((rc = store_db_prepare(st, "UPDATE peers SET last_error = ?, last_error_at = ?"
 			     " WHERE party = ?", &s, NULL)))
 		return rc;
 	sqlite3_bind_text(s, 1, error, -1, SQLITE_STATIC);
@@ -370,7 +370,7 @@ tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "UPDATE peers SET pull_token = ?, received ="
+	if ((rc = store_db_prepare(st, "UPDATE peers SET pull_token = ?, received ="
 			     " received + ?, rejected = rejected + ?, last_ok = ?"
 			     " WHERE party = ?", &s, NULL)))
 		return rc;
@@ -388,7 +388,7 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "UPDATE peers SET received = received + ?,"
+	if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
 			     " rejected = rejected + ? WHERE party = ?", &s, NULL)))
 		return rc;
 	sqlite3_bind_int64(s, 1, received);
@@ -405,7 +405,7 @@ tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
 
 	*n = 0;
 	*first = 0;
-	if ((rc = db_prepare(st, "SELECT count(*), min(date_added) FROM objects"
+	if ((rc = store_db_prepare(st, "SELECT count(*), min(date_added) FROM objects"
 			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
 			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX,
 			     &s, NULL)))
@@ -418,7 +418,7 @@ tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
 	} else {
 		rc = TX_ERR_DB;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -432,7 +432,7 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 	int r;
 
 	memset(page, 0, sizeof(*page));
-	if ((rc = db_prepare(st, "SELECT rowid, date_added, id, version,"
+	if ((rc = store_db_prepare(st, "SELECT rowid, date_added, id, version,"
 			     " spec_version, json, coll FROM objects"
 			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
 			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX
@@ -481,8 +481,8 @@ tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 		page->n++;
 	}
 	if (rc == TX_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = db_error(st, err, "outgoing");
-	db_done(st, s);
+		rc = store_db_error(st, err, "outgoing");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -491,12 +491,12 @@ int64_t store_last_own_added(tx_store *st)
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
 
-	if (db_prepare(st, "SELECT date_added FROM objects WHERE via IS NULL"
+	if (store_db_prepare(st, "SELECT date_added FROM objects WHERE via IS NULL"
 		       " ORDER BY date_added DESC LIMIT 1", &s, NULL) != TX_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
-	db_done(st, s);
+	store_db_done(st, s);
 	return v;
 }
 
@@ -505,11 +505,11 @@ int64_t store_last_added(tx_store *st)
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
 
-	if (db_prepare(st, "SELECT last FROM clock", &s, NULL) != TX_OK)
+	if (store_db_prepare(st, "SELECT last FROM clock", &s, NULL) != TX_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
-	db_done(st, s);
+	store_db_done(st, s);
 	return v;
 }
 

@@ -57,7 +57,7 @@ static tx_err run_rows(tx_store *st, sqlite3_stmt *s, store_row_fn fn,
 		if (n)
 			(*n)++;
 	}
-	return r == SQLITE_DONE ? TX_OK : db_error(st, err, "list objects");
+	return r == SQLITE_DONE ? TX_OK : store_db_error(st, err, "list objects");
 }
 
 tx_err store_recent(tx_store *st, const struct store_recent *q,
@@ -79,7 +79,7 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 				  " or every type, not %.40s", q->type);
 		goto out;
 	}
-	if ((rc = db_prepare(st, q->type ?
+	if ((rc = store_db_prepare(st, q->type ?
 			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
 			     " objects_reports WHERE type = 'report' AND is_last = 1"
 			     " AND coll IN (SELECT value FROM json_each(?1))"
@@ -101,7 +101,7 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 		sqlite3_bind_text(s, 5, q->via, -1, SQLITE_STATIC);
 	rc = run_rows(st, s, fn, ctx, n, err);
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&cl);
 	return rc;
 }
@@ -115,7 +115,7 @@ tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
 	/* The (coll, date_added) index alone, at most cap entries of it: a
 	 * burst of a million costs cap index entries, not a million rows. */
 	*n = 0;
-	if ((rc = db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
+	if ((rc = store_db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
 			     " INDEXED BY objects_added WHERE coll = ?1 AND"
 			     " date_added > ?2 LIMIT ?3)", &s, err)))
 		return rc;
@@ -125,8 +125,8 @@ tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*n = sqlite3_column_int64(s, 0);
 	else
-		rc = db_error(st, err, "count objects");
-	db_done(st, s);
+		rc = store_db_error(st, err, "count objects");
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -144,7 +144,7 @@ tx_err store_object_versions(tx_store *st, const int64_t *colls,
 	tx_buf_init(&cl, 0);
 	if ((rc = colls_json(colls, n_colls, &cl, err)))
 		goto out;
-	if ((rc = db_prepare(st, "SELECT " RECENT_COLS " FROM objects WHERE"
+	if ((rc = store_db_prepare(st, "SELECT " RECENT_COLS " FROM objects WHERE"
 			     " coll IN (SELECT value FROM json_each(?1)) AND"
 			     " id = ?2 AND (?3 OR is_last = 1)"
 			     " ORDER BY version_us DESC, coll LIMIT 1000", &s, err)))
@@ -154,7 +154,7 @@ tx_err store_object_versions(tx_store *st, const int64_t *colls,
 	sqlite3_bind_int(s, 3, all ? 1 : 0);
 	rc = run_rows(st, s, fn, ctx, n, err);
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&cl);
 	return rc;
 }
@@ -166,7 +166,7 @@ tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 	tx_err rc;
 
 	*n = 0;
-	if ((rc = db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
+	if ((rc = store_db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
 			     " INDEXED BY objects_own WHERE via IS NULL AND"
 			     " (date_added, rowid) > (?1, ?2) LIMIT ?3)", &s, err)))
 		return rc;
@@ -176,7 +176,7 @@ tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*n = sqlite3_column_int64(s, 0);
 	else
-		rc = db_error(st, err, "count objects");
-	db_done(st, s);
+		rc = store_db_error(st, err, "count objects");
+	store_db_done(st, s);
 	return rc;
 }

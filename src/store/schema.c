@@ -235,7 +235,7 @@ static int user_version(tx_store *st)
 	return version;
 }
 
-tx_err schema_migrate(tx_store *st, struct tx_error *err)
+tx_err store_schema_migrate(tx_store *st, struct tx_error *err)
 {
 	char bump[64];
 	int version;
@@ -249,21 +249,21 @@ tx_err schema_migrate(tx_store *st, struct tx_error *err)
 	 * so two processes opening the same new database cannot both apply
 	 * the same migration. */
 	for (;;) {
-		if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+		if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
 			return rc;
 		version = user_version(st);
 		if (version < 0 || version >= N_MIGRATIONS) {
-			db_exec(st, "COMMIT", NULL);
+			store_db_exec(st, "COMMIT", NULL);
 			break;
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", version + 1);
-		if ((rc = db_exec(st, migrations[version], err)) != TX_OK ||
-		    (rc = db_exec(st, bump, err)) != TX_OK) {
-			db_exec(st, "ROLLBACK", NULL);
+		if ((rc = store_db_exec(st, migrations[version], err)) != TX_OK ||
+		    (rc = store_db_exec(st, bump, err)) != TX_OK) {
+			store_db_exec(st, "ROLLBACK", NULL);
 			tx_error_prefix(err, "migration %d", version + 1);
 			return rc;
 		}
-		if ((rc = db_exec(st, "COMMIT", err)) != TX_OK)
+		if ((rc = store_db_exec(st, "COMMIT", err)) != TX_OK)
 			return rc;
 	}
 	if (version > N_MIGRATIONS)

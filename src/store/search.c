@@ -11,7 +11,7 @@
  * one index look-up (store_search_refs). IPv4 values
  * and networks also go to search_ip as [lo, hi] so that a CIDR finds the
  * addresses inside it. Rows are written in the same transaction as their
- * object (put_one calls search_index_object) and removed with it (the
+ * object (put_one calls store_search_index_object) and removed with it (the
  * trigger objects_unsearch). Queries join the objects table and keep only
  * last versions in collections the user may read: the index never says
  * more than a TAXII GET of the same user would.
@@ -84,7 +84,7 @@ static void add_pattern_literals(struct tx_buf *b, const char *pattern)
 }
 
 /* a.b.c.d or a.b.c.d/n as a range; 0 when s is neither. */
-int search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
+int store_search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
 {
 	unsigned v[4], prefix = 32;
 	int used = 0;
@@ -122,8 +122,8 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 		if (n < sizeof(one)) {
 			memcpy(one, p, n);
 			one[n] = '\0';
-			if (search_ipv4_range(one, &lo, &hi)) {
-				if (s == NULL && (rc = db_prepare(st, "INSERT INTO"
+			if (store_search_ipv4_range(one, &lo, &hi)) {
+				if (s == NULL && (rc = store_db_prepare(st, "INSERT INTO"
 						  " search_ip(lo, hi, obj) VALUES"
 						  " (?, ?, ?)", &s, err)))
 					return rc;
@@ -131,7 +131,7 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 				sqlite3_bind_int64(s, 2, hi);
 				sqlite3_bind_int64(s, 3, rowid);
 				if (sqlite3_step(s) != SQLITE_DONE) {
-					rc = db_error(st, err, "search index");
+					rc = store_db_error(st, err, "search index");
 					break;
 				}
 				sqlite3_reset(s);
@@ -141,7 +141,7 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 		if (*p)
 			p++;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -151,7 +151,7 @@ static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "INSERT INTO search_refs(ref, type, obj)"
+	if ((rc = store_db_prepare(st, "INSERT INTO search_refs(ref, type, obj)"
 			     " VALUES (?, ?, ?)", &s, err)))
 		return rc;
 	for (const char *p = refs; *p;) {
@@ -160,7 +160,7 @@ static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 		sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, rowid);
 		if (sqlite3_step(s) != SQLITE_DONE) {
-			rc = db_error(st, err, "search index");
+			rc = store_db_error(st, err, "search index");
 			break;
 		}
 		sqlite3_reset(s);
@@ -168,11 +168,11 @@ static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 		if (*p)
 			p++;
 	}
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
-tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
+tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err)
 {
 	static const char *const ref_keys[] = { "source_ref", "target_ref",
@@ -219,7 +219,7 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 		rc = TX_OK;
 		goto out;
 	}
-	if ((rc = db_prepare(st, "INSERT INTO search_text(rowid, name,"
+	if ((rc = store_db_prepare(st, "INSERT INTO search_text(rowid, name,"
 			     " description, vals) VALUES (?, ?, ?, ?)", &s, err)))
 		goto out;
 	sqlite3_bind_int64(s, 1, rowid);
@@ -227,13 +227,13 @@ tx_err search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 	sqlite3_bind_text(s, 3, desc.data ? desc.data : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, vals.data ? vals.data : "", -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = db_error(st, err, "search index");
+		rc = store_db_error(st, err, "search index");
 		goto out;
 	}
 	if (vals.len > 0)
 		rc = index_ip(st, rowid, vals.data, err);
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&name);
 	tx_buf_free(&desc);
 	tx_buf_free(&vals);
@@ -250,16 +250,16 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 	tx_err rc;
 
 	*done = 1;
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		return rc;
-	if ((rc = db_prepare(st, "SELECT next FROM search_todo", &todo, err)))
+	if ((rc = store_db_prepare(st, "SELECT next FROM search_todo", &todo, err)))
 		goto rollback;
 	if (sqlite3_step(todo) != SQLITE_ROW) {
-		rc = db_exec(st, "COMMIT", err);
+		rc = store_db_exec(st, "COMMIT", err);
 		goto out;
 	}
 	next = sqlite3_column_int64(todo, 0);
-	if ((rc = db_prepare(st, "SELECT rowid, json FROM objects WHERE rowid > ?"
+	if ((rc = store_db_prepare(st, "SELECT rowid, json FROM objects WHERE rowid > ?"
 			     " ORDER BY rowid LIMIT ?", &rows, err)))
 		goto rollback;
 	sqlite3_bind_int64(rows, 1, next);
@@ -272,41 +272,41 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 		n++;
 		if (obj == NULL)
 			continue; /* stored objects are JSON; nothing to index */
-		rc = search_index_object(st, last, obj, err);
+		rc = store_search_index_object(st, last, obj, err);
 		json_decref(obj);
 		if (rc)
 			goto rollback;
 	}
-	if ((rc = db_prepare(st, n == SEARCH_BACKFILL_BATCH ?
+	if ((rc = store_db_prepare(st, n == SEARCH_BACKFILL_BATCH ?
 			     "UPDATE search_todo SET next = ?" :
 			     "DELETE FROM search_todo WHERE next <= ?", &mark, err)))
 		goto rollback;
 	sqlite3_bind_int64(mark, 1, n == SEARCH_BACKFILL_BATCH ? last : INT64_MAX);
 	if (sqlite3_step(mark) != SQLITE_DONE) {
-		rc = db_error(st, err, "search backfill");
+		rc = store_db_error(st, err, "search backfill");
 		goto rollback;
 	}
 	*done = n < SEARCH_BACKFILL_BATCH;
-	rc = db_exec(st, "COMMIT", err);
+	rc = store_db_exec(st, "COMMIT", err);
 	goto out;
 rollback:
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 out:
-	db_done(st, todo);
-	db_done(st, rows);
-	db_done(st, mark);
+	store_db_done(st, todo);
+	store_db_done(st, rows);
+	store_db_done(st, mark);
 	return rc;
 }
 
-tx_err search_backfill(tx_store *st, struct tx_error *err)
+tx_err store_search_backfill(tx_store *st, struct tx_error *err)
 {
 	int done = 0;
 	tx_err rc = TX_OK;
 
 	while (!done && rc == TX_OK) {
-		db_write_lock();
+		store_db_write_lock();
 		rc = backfill_batch(st, &done, err);
-		db_write_unlock();
+		store_db_write_unlock();
 	}
 	return rc;
 }
@@ -372,7 +372,7 @@ static int ip_query(const char *text, uint32_t *lo, uint32_t *hi)
 		return 0;
 	memcpy(one, text, n);
 	one[n] = '\0';
-	return search_ipv4_range(one, lo, hi);
+	return store_search_ipv4_range(one, lo, hi);
 }
 
 #define SEARCH_COLS "o.rowid, o.date_added, o.id, o.version, o.spec_version," \
@@ -440,7 +440,7 @@ static tx_err search_prepare(tx_store *st, const int64_t *colls,
 			return tx_error_set(err, rc, "out of memory");
 	if ((rc = tx_buf_puts(cl, "]")))
 		return tx_error_set(err, rc, "out of memory");
-	if ((rc = db_prepare(st, ip ? (counts ? sql_types_ip : sql_ip) :
+	if ((rc = store_db_prepare(st, ip ? (counts ? sql_types_ip : sql_ip) :
 			     (counts ? sql_types_text : sql_text), s, err)))
 		return rc;
 	sqlite3_bind_text(*s, 1, cl->data, -1, SQLITE_STATIC);
@@ -495,9 +495,9 @@ tx_err store_search(tx_store *st, const struct store_search *q,
 		page->n++;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = db_error(st, err, "search");
+		rc = store_db_error(st, err, "search");
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&fq);
 	tx_buf_free(&cl);
 	return rc;
@@ -522,14 +522,14 @@ tx_err store_search_types(tx_store *st, const struct store_search *q,
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == max)
 			continue;
-		db_column_copy(s, 0, types[*n].type, sizeof(types[*n].type));
+		store_db_column_copy(s, 0, types[*n].type, sizeof(types[*n].type));
 		types[*n].count = sqlite3_column_int64(s, 1);
 		(*n)++;
 	}
 	if (r != SQLITE_DONE)
-		rc = db_error(st, err, "search");
+		rc = store_db_error(st, err, "search");
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&fq);
 	tx_buf_free(&cl);
 	return rc;
@@ -567,7 +567,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 			goto nomem;
 	if ((rc = tx_buf_puts(&cl, "]")))
 		goto nomem;
-	if ((rc = db_prepare(st, q->type ? sql_refs_type : sql_refs, &s, err)))
+	if ((rc = store_db_prepare(st, q->type ? sql_refs_type : sql_refs, &s, err)))
 		goto out;
 	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
@@ -597,12 +597,12 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 		page->n++;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = db_error(st, err, "search");
+		rc = store_db_error(st, err, "search");
 	goto out;
 nomem:
 	rc = tx_error_set(err, rc, "out of memory");
 out:
-	db_done(st, s);
+	store_db_done(st, s);
 	tx_buf_free(&cl);
 	return rc;
 }

@@ -20,9 +20,9 @@ tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
 	sqlite3_stmt *s = NULL, *purge = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "DELETE FROM sessions WHERE expires <= ?",
+	if ((rc = store_db_prepare(st, "DELETE FROM sessions WHERE expires <= ?",
 			     &purge, err)) ||
-	    (rc = db_prepare(st, "INSERT INTO sessions(hash, user_id, created,"
+	    (rc = store_db_prepare(st, "INSERT INTO sessions(hash, user_id, created,"
 			     " expires, last_seen) VALUES (?, ?, ?, ?, ?)", &s,
 			     err)))
 		goto out;
@@ -32,13 +32,13 @@ tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, expires);
 	sqlite3_bind_int64(s, 5, now);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(purge) != SQLITE_DONE || sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "add session");
-	db_write_unlock();
+		rc = store_db_error(st, err, "add session");
+	store_db_write_unlock();
 out:
-	db_done(st, purge);
-	db_done(st, s);
+	store_db_done(st, purge);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -49,7 +49,7 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 	tx_err rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = db_prepare(st, "SELECT u.id, u.name, u.admin, COALESCE(u.peer,"
+	if ((rc = store_db_prepare(st, "SELECT u.id, u.name, u.admin, COALESCE(u.peer,"
 			     " ''), u.locked, s.created, s.expires, s.last_seen,"
 			     " COALESCE(c.lang, ''), COALESCE(c.last_visit, 0)"
 			     " FROM sessions s JOIN users u ON u.id = s.user_id"
@@ -66,14 +66,14 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 		goto out;
 	}
 	out->user.id = sqlite3_column_int64(s, 0);
-	db_column_copy(s, 1, out->user.name, sizeof(out->user.name));
+	store_db_column_copy(s, 1, out->user.name, sizeof(out->user.name));
 	out->user.admin = sqlite3_column_int(s, 2);
-	db_column_copy(s, 3, out->user.peer, sizeof(out->user.peer));
+	store_db_column_copy(s, 3, out->user.peer, sizeof(out->user.peer));
 	out->user.locked = sqlite3_column_int(s, 4);
 	out->created = sqlite3_column_int64(s, 5);
 	out->expires = sqlite3_column_int64(s, 6);
 	out->last_seen = sqlite3_column_int64(s, 7);
-	db_column_copy(s, 8, out->lang, sizeof(out->lang));
+	store_db_column_copy(s, 8, out->lang, sizeof(out->lang));
 	out->last_visit = sqlite3_column_int64(s, 9);
 	/* The account as it is now (its role, whether disabled): a change
 	 * takes effect at the next request of an open session. */
@@ -88,17 +88,17 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 		goto out;
 	}
 	if (now - out->last_seen >= SESSION_TOUCH_US &&
-	    db_prepare(st, "UPDATE sessions SET last_seen = ? WHERE hash = ?",
+	    store_db_prepare(st, "UPDATE sessions SET last_seen = ? WHERE hash = ?",
 		       &touch, NULL) == TX_OK) {
 		sqlite3_bind_int64(touch, 1, now);
 		sqlite3_bind_text(touch, 2, hash, -1, SQLITE_STATIC);
-		db_write_lock();
+		store_db_write_lock();
 		sqlite3_step(touch); /* best effort: the session stays valid */
-		db_write_unlock();
+		store_db_write_unlock();
 	}
 out:
-	db_done(st, s);
-	db_done(st, touch);
+	store_db_done(st, s);
+	store_db_done(st, touch);
 	return rc;
 }
 
@@ -108,14 +108,14 @@ tx_err store_session_delete(tx_store *st, const char *hash,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "DELETE FROM sessions WHERE hash = ?", &s, err)))
+	if ((rc = store_db_prepare(st, "DELETE FROM sessions WHERE hash = ?", &s, err)))
 		return rc;
 	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "delete session");
-	db_write_unlock();
-	db_done(st, s);
+		rc = store_db_error(st, err, "delete session");
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -125,17 +125,17 @@ tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	if ((rc = db_prepare(st, "INSERT INTO console_users(user_id, lang)"
+	if ((rc = store_db_prepare(st, "INSERT INTO console_users(user_id, lang)"
 			     " VALUES (?1, ?2) ON CONFLICT(user_id) DO UPDATE"
 			     " SET lang = ?2", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
-	db_write_lock();
+	store_db_write_lock();
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "console settings");
-	db_write_unlock();
-	db_done(st, s);
+		rc = store_db_error(st, err, "console settings");
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -147,22 +147,22 @@ tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 
 	/* last_visit is where the visit before this one began. */
 	*previous = 0;
-	if ((rc = db_prepare(st, "INSERT INTO console_users(user_id, last_visit,"
+	if ((rc = store_db_prepare(st, "INSERT INTO console_users(user_id, last_visit,"
 			     " this_visit) VALUES (?1, 0, ?2) ON CONFLICT(user_id)"
 			     " DO UPDATE SET last_visit = this_visit, this_visit = ?2"
 			     " RETURNING last_visit", &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, now);
-	db_write_lock();
+	store_db_write_lock();
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW)
 		*previous = sqlite3_column_int64(s, 0);
 	if (r == SQLITE_ROW)
 		r = sqlite3_step(s);
 	if (r != SQLITE_DONE)
-		rc = db_error(st, err, "console visit");
-	db_write_unlock();
-	db_done(st, s);
+		rc = store_db_error(st, err, "console visit");
+	store_db_write_unlock();
+	store_db_done(st, s);
 	return rc;
 }

@@ -112,15 +112,15 @@ tx_err store_collection_share(tx_store *st, int64_t pk,
 	tx_err rc;
 
 	out[0] = '\0';
-	if ((rc = db_prepare(st, "SELECT share FROM collections WHERE pk = ?",
+	if ((rc = store_db_prepare(st, "SELECT share FROM collections WHERE pk = ?",
 			     &s, NULL)))
 		return rc;
 	sqlite3_bind_int64(s, 1, pk);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		db_column_copy(s, 0, out, STORE_SHARE_BUF);
+		store_db_column_copy(s, 0, out, STORE_SHARE_BUF);
 	else
 		rc = TX_ERR_NOTFOUND;
-	db_done(st, s);
+	store_db_done(st, s);
 	return rc;
 }
 
@@ -159,15 +159,15 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 	int r;
 
 	*n = 0;
-	if ((rc = db_prepare(st, "SELECT last FROM clock", &clk, err)))
+	if ((rc = store_db_prepare(st, "SELECT last FROM clock", &clk, err)))
 		return rc;
 	if (sqlite3_step(clk) == SQLITE_ROW)
 		last = sqlite3_column_int64(clk, 0);
-	db_done(st, clk);
+	store_db_done(st, clk);
 	next = now > last ? now : last + 1;
 	/* Read every rowid first: the update moves rows within the order
 	 * the select walks. */
-	if ((rc = db_prepare(st, "SELECT rowid FROM objects WHERE coll = ?"
+	if ((rc = store_db_prepare(st, "SELECT rowid FROM objects WHERE coll = ?"
 			     " AND via IS NULL ORDER BY date_added, rowid", &sel,
 			     err)))
 		return rc;
@@ -185,32 +185,32 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 		ids[count++] = sqlite3_column_int64(sel, 0);
 	}
 	if (rc == TX_OK && r != SQLITE_DONE)
-		rc = db_error(st, err, "read the collection");
-	db_done(st, sel);
+		rc = store_db_error(st, err, "read the collection");
+	store_db_done(st, sel);
 	if (rc != TX_OK)
 		goto out;
-	if ((rc = db_prepare(st, "UPDATE objects SET date_added = ? WHERE rowid = ?",
+	if ((rc = store_db_prepare(st, "UPDATE objects SET date_added = ? WHERE rowid = ?",
 			     &upd, err)))
 		goto out;
 	for (int64_t i = 0; i < count; i++) {
 		sqlite3_bind_int64(upd, 1, next++);
 		sqlite3_bind_int64(upd, 2, ids[i]);
 		if (sqlite3_step(upd) != SQLITE_DONE) {
-			rc = db_error(st, err, "re-queue an object");
+			rc = store_db_error(st, err, "re-queue an object");
 			break;
 		}
 		sqlite3_reset(upd);
 	}
-	db_done(st, upd);
+	store_db_done(st, upd);
 	if (rc != TX_OK)
 		goto out;
 	if (count > 0) {
-		if ((rc = db_prepare(st, "UPDATE clock SET last = ?", &clk, err)))
+		if ((rc = store_db_prepare(st, "UPDATE clock SET last = ?", &clk, err)))
 			goto out;
 		sqlite3_bind_int64(clk, 1, next - 1);
 		if (sqlite3_step(clk) != SQLITE_DONE)
-			rc = db_error(st, err, "write clock");
-		db_done(st, clk);
+			rc = store_db_error(st, err, "write clock");
+		store_db_done(st, clk);
 	}
 	*n = count;
 out:
@@ -230,8 +230,8 @@ tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
 		*requeued = 0;
 	if ((rc = store_share_parse(share, norm, err)))
 		return rc;
-	db_write_lock();
-	if ((rc = db_exec(st, "BEGIN IMMEDIATE", err)))
+	store_db_write_lock();
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
 		goto unlock;
 	if ((rc = store_collection_share(st, pk, old)) != TX_OK) {
 		tx_error_set(err, rc, "no collection %lld", (long long)pk);
@@ -239,24 +239,24 @@ tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
 	}
 	if (widens(old, norm) && (rc = requeue(st, pk, &n, err)))
 		goto rollback;
-	if ((rc = db_prepare(st, "UPDATE collections SET share = ? WHERE pk = ?",
+	if ((rc = store_db_prepare(st, "UPDATE collections SET share = ? WHERE pk = ?",
 			     &s, err)))
 		goto rollback;
 	sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, pk);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(st, err, "set sharing");
-	db_done(st, s);
+		rc = store_db_error(st, err, "set sharing");
+	store_db_done(st, s);
 	if (rc != TX_OK)
 		goto rollback;
-	if ((rc = db_exec(st, "COMMIT", err)))
+	if ((rc = store_db_exec(st, "COMMIT", err)))
 		goto rollback;
 	if (requeued != NULL)
 		*requeued = n;
 	goto unlock;
 rollback:
-	db_exec(st, "ROLLBACK", NULL);
+	store_db_exec(st, "ROLLBACK", NULL);
 unlock:
-	db_write_unlock();
+	store_db_write_unlock();
 	return rc;
 }

@@ -16,7 +16,7 @@
 
 #include "store/internal.h"
 
-tx_err db_error(tx_store *st, struct tx_error *err, const char *what)
+tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
 {
 	int code = sqlite3_errcode(st->db);
 
@@ -34,7 +34,7 @@ tx_err db_error(tx_store *st, struct tx_error *err, const char *what)
  * statement is marked busy while handed out, so a nested use of the same
  * SQL gets a fresh one rather than a statement that is mid-step.
  */
-tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 		  struct tx_error *err)
 {
 	struct cached_stmt *slot = NULL;
@@ -56,9 +56,9 @@ tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 	}
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
 			       NULL) != SQLITE_OK)
-		return db_error(st, err, "prepare");
+		return store_db_error(st, err, "prepare");
 	if (slot == NULL || (copy = strdup(sql)) == NULL)
-		return TX_OK; /* uncached: db_done finalizes it */
+		return TX_OK; /* uncached: store_db_done finalizes it */
 	if (slot->sql != NULL) {
 		sqlite3_finalize(slot->stmt);
 		free(slot->sql);
@@ -70,7 +70,7 @@ tx_err db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 	return TX_OK;
 }
 
-void db_done(tx_store *st, sqlite3_stmt *stmt)
+void store_db_done(tx_store *st, sqlite3_stmt *stmt)
 {
 	if (stmt == NULL)
 		return;
@@ -85,7 +85,7 @@ void db_done(tx_store *st, sqlite3_stmt *stmt)
 	sqlite3_finalize(stmt);
 }
 
-tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err)
+tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 {
 	char *msg = NULL;
 
@@ -97,7 +97,7 @@ tx_err db_exec(tx_store *st, const char *sql, struct tx_error *err)
 	return TX_OK;
 }
 
-void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
+void store_db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -106,12 +106,12 @@ void db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
 
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void db_write_lock(void)
+void store_db_write_lock(void)
 {
 	pthread_mutex_lock(&write_lock);
 }
 
-void db_write_unlock(void)
+void store_db_write_unlock(void)
 {
 	pthread_mutex_unlock(&write_lock);
 }
@@ -144,12 +144,12 @@ tx_err store_open(const char *path, int create, tx_store **out,
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 0);
-	if ((rc = db_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	if ((rc = store_db_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;"
 			  "PRAGMA temp_store=MEMORY;", err)) != TX_OK)
 		goto out;
-	if ((rc = schema_migrate(st, err)) != TX_OK ||
-	    (rc = search_backfill(st, err)) != TX_OK)
+	if ((rc = store_schema_migrate(st, err)) != TX_OK ||
+	    (rc = store_search_backfill(st, err)) != TX_OK)
 		goto out;
 	*out = st;
 	st = NULL;
@@ -178,5 +178,5 @@ int store_schema_version(tx_store *st)
 
 void store_relax_durability(tx_store *st)
 {
-	db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
+	store_db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
 }

@@ -385,7 +385,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 	version = p.version[0] ? p.version : c->version;
 	if (version == NULL || version[0] == '\0')
 		return TX_OK;
-	if (pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, p.name) != 0)
+	if (supply_pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, p.name) != 0)
 		return TX_OK;
 	first = k->rep->n; /* this component's findings start here */
 	for (a = tx_htab_get(&k->db->packages, key); a != NULL; a = a->next) {
@@ -436,7 +436,7 @@ static tx_err check_vulns(struct ck *k, const struct supply_component *c,
 static tx_err check_vendor(struct ck *k, const char *org, enum supply_kind kind,
 			   struct supply_finding *base)
 {
-	const struct vendor *v = vendor_match(k->db, org);
+	const struct vendor *v = supply_vendor_match(k->db, org);
 	struct supply_finding f = *base;
 
 	if (v == NULL)
@@ -546,10 +546,10 @@ static tx_err check_parts(struct ck *k, const struct supply_component *c,
 				return rc;
 	if (org == NULL || c->part_number == NULL || k->db->parts_pn.n == 0)
 		return TX_OK;
-	part_normalise(c->part_number, pn, sizeof(pn));
+	supply_part_normalise(c->part_number, pn, sizeof(pn));
 	if (pn[0] == '\0')
 		return TX_OK;
-	vendor_normalise(org, norm, sizeof(norm));
+	supply_vendor_normalise(org, norm, sizeof(norm));
 	for (p = tx_htab_get(&k->db->parts_pn, pn); p; p = p->next) {
 		if (!words_in(norm, p->mfr_key))
 			continue;
@@ -580,7 +580,7 @@ static int vendor_agrees(const struct supply_component *c,
 
 	if (org == NULL || p->vendor_key == NULL || p->vendor_key[0] == '\0')
 		return -1;
-	vendor_normalise(org, norm, sizeof(norm));
+	supply_vendor_normalise(org, norm, sizeof(norm));
 	if (norm[0] == '\0')
 		return -1;
 	return words_in(norm, p->vendor_key) || words_in(p->vendor_key, norm);
@@ -614,7 +614,7 @@ static void cand_lookup(const supply_db *db, struct cand *cs, size_t *n,
 {
 	char key[600];
 
-	if (value == NULL || csaf_key(key, sizeof(key), kind, value) != 0)
+	if (value == NULL || supply_csaf_key(key, sizeof(key), kind, value) != 0)
 		return;
 	for (const struct csaf_ref *r = tx_htab_get(&db->csaf_keys, key); r != NULL;
 	     r = r->next)
@@ -686,7 +686,7 @@ static tx_err csaf_finding(struct ck *k, const struct supply_component *c,
  *     and the vendor agrees                  the product
  *     and a vendor is not known              uncertain (said so)
  *     and the vendor differs                 not this product
- * and the version decides (csaf_version_in): in, out, or uncertain.
+ * and the version decides (supply_csaf_version_in): in, out, or uncertain.
  */
 static tx_err check_csaf(struct ck *k, const struct supply_component *c,
 			 const struct supply_finding *base)
@@ -725,7 +725,7 @@ static tx_err check_csaf(struct ck *k, const struct supply_component *c,
 				      "manufacturer to confirm the vendor" :
 				      "the advisory names no vendor to confirm";
 		}
-		switch (csaf_version_in(cd->p, version, &vwhy)) {
+		switch (supply_csaf_version_in(cd->p, version, &vwhy)) {
 		case CSAF_V_NO:
 			continue;
 		case CSAF_V_UNSURE:
@@ -765,14 +765,14 @@ static int vex_covers(const struct vex_stmt *s, const struct supply_component *c
 
 	switch (s->match) {
 	case VEX_BY_PURL:
-		if (c->purl == NULL || csaf_key(key, sizeof(key), 'p', c->purl) != 0 ||
+		if (c->purl == NULL || supply_csaf_key(key, sizeof(key), 'p', c->purl) != 0 ||
 		    strcmp(key, s->product) != 0)
 			return 0;
 		if (purl_parse(c->purl, &pu) == 0 && pu.version[0] != '\0')
 			version = pu.version;
 		break;
 	case VEX_BY_CPE:
-		if (c->cpe == NULL || csaf_key(key, sizeof(key), 'c', c->cpe) != 0 ||
+		if (c->cpe == NULL || supply_csaf_key(key, sizeof(key), 'c', c->cpe) != 0 ||
 		    strcmp(key, s->product) != 0)
 			return 0;
 		break;
@@ -791,7 +791,7 @@ static int vex_covers(const struct vex_stmt *s, const struct supply_component *c
 		const char *why;
 
 		/* only a version surely inside: an uncertain one stays open */
-		return csaf_version_in(&p, version, &why) == CSAF_V_YES;
+		return supply_csaf_version_in(&p, version, &why) == CSAF_V_YES;
 	}
 	return 1; /* the product, every version */
 }
@@ -859,9 +859,9 @@ static int csaf_names(const supply_db *db, const struct supply_component *c)
 
 	if (db->csaf_keys.n == 0)
 		return 0;
-	return (c->purl && csaf_key(key, sizeof(key), 'p', c->purl) == 0 &&
+	return (c->purl && supply_csaf_key(key, sizeof(key), 'p', c->purl) == 0 &&
 		tx_htab_get(&db->csaf_keys, key) != NULL) ||
-	       (c->cpe && csaf_key(key, sizeof(key), 'c', c->cpe) == 0 &&
+	       (c->cpe && supply_csaf_key(key, sizeof(key), 'c', c->cpe) == 0 &&
 		tx_htab_get(&db->csaf_keys, key) != NULL);
 }
 
@@ -874,7 +874,7 @@ static void eco_tally(const supply_db *db, const struct supply_component *c,
 	struct supply_eco_summary *e = NULL;
 
 	if (c->purl != NULL && purl_parse(c->purl, &p) == 0 &&
-	    pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, "") == 0) {
+	    supply_pkg_key_buf(key, sizeof(key), p.eco, p.ecosystem, "") == 0) {
 		const struct eco_count *ec;
 
 		key[strcspn(key, "\n")] = '\0';
@@ -1004,7 +1004,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 		 * property (not inherited) still wins */
 		if (category != NULL && (cid == NULL || cid == bomcat))
 			cid = category;
-		if (cid != NULL && (cat = category_find(db, cid)) == NULL) {
+		if (cid != NULL && (cat = supply_category_find(db, cid)) == NULL) {
 			rc = tx_error_set(err, TX_ERR_INVALID, "%s: category \"%s\" "
 					  "is not on the priority list", c->path,
 					  cid);

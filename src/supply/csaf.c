@@ -28,7 +28,7 @@
  *
  * Versions: CSAF names product versions in free text or in a range
  * (product_version_range: "vers:..." or a vls such as "<V8.1" or
- * ">=R400-V0|<R400-V2"). csaf_version_cmp orders them as firmware
+ * ">=R400-V0|<R400-V2"). supply_csaf_version_cmp orders them as firmware
  * versions are written; whatever cannot be ordered is reported by the
  * checker as uncertain, with the reason, never dropped.
  */
@@ -56,7 +56,7 @@ static tx_err nomem(struct tx_error *err)
 			    "(or past its memory cap)");
 }
 
-int csaf_is(const json_t *doc)
+int supply_csaf_is(const json_t *doc)
 {
 	return json_is_object(doc) &&
 	       json_is_string(json_object_get(json_object_get(doc, "document"),
@@ -65,7 +65,7 @@ int csaf_is(const json_t *doc)
 
 /* ---- keys ---- */
 
-int csaf_key(char *out, size_t n, char kind, const char *value)
+int supply_csaf_key(char *out, size_t n, char kind, const char *value)
 {
 	char norm[512];
 
@@ -73,10 +73,10 @@ int csaf_key(char *out, size_t n, char kind, const char *value)
 		return -1;
 	switch (kind) {
 	case 'm':
-		part_normalise(value, norm, sizeof(norm));
+		supply_part_normalise(value, norm, sizeof(norm));
 		break;
 	case 'n':
-		vendor_normalise(value, norm, sizeof(norm));
+		supply_vendor_normalise(value, norm, sizeof(norm));
 		break;
 	case 'c': {
 		/* cpe:2.3:part:vendor:product:version... or cpe:/part:vendor:product */
@@ -240,7 +240,7 @@ static int cmp_n(const char *a, size_t na, const char *b, size_t nb, int *res)
 	}
 }
 
-int csaf_version_cmp(const char *a, const char *b, int *res)
+int supply_csaf_version_cmp(const char *a, const char *b, int *res)
 {
 	return cmp_n(a, strlen(a), b, strlen(b), res);
 }
@@ -344,7 +344,7 @@ static enum csaf_vmatch in_range(const char *r, const char *v,
 	return any && !excluded ? CSAF_V_YES : CSAF_V_NO;
 }
 
-enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
+enum csaf_vmatch supply_csaf_version_in(const struct csaf_product *p, const char *v,
 				 const char **why)
 {
 	int c;
@@ -360,7 +360,7 @@ enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
 	}
 	if (strcasecmp(p->version, v) == 0)
 		return CSAF_V_YES;
-	if (csaf_version_cmp(p->version, v, &c) != 0) {
+	if (supply_csaf_version_cmp(p->version, v, &c) != 0) {
 		*why = "the advisory's version and the component's cannot be "
 		       "compared";
 		return CSAF_V_UNSURE;
@@ -391,7 +391,7 @@ static tx_err wstr(struct walk *w, const json_t *obj, const char *key,
 	char sub[512];
 
 	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	if (jstr(obj, key, out) != 0)
+	if (supply_jstr(obj, key, out) != 0)
 		return bad(w->err, w->name, sub, "must be a string");
 	if (*out == NULL && required)
 		return bad(w->err, w->name, sub, "required string missing");
@@ -485,12 +485,12 @@ static tx_err product(struct walk *w, const json_t *o, const char *path,
 		    (rc = wlist(w, h, "sbom_urls", sub, &skip, &n_skip)) != TX_OK ||
 		    (rc = wlist(w, h, "skus", sub, &skip, &n_skip)) != TX_OK)
 			return rc;
-		if (cpe != NULL && csaf_key(key, sizeof(key), 'c', cpe) != 0) {
+		if (cpe != NULL && supply_csaf_key(key, sizeof(key), 'c', cpe) != 0) {
 			snprintf(sub, sizeof(sub), "%s.product_identification_helper"
 				 ".cpe", path);
 			return bad(w->err, w->name, sub, "not a CPE 2.2 or 2.3 name");
 		}
-		if (purl != NULL && csaf_key(key, sizeof(key), 'p', purl) != 0) {
+		if (purl != NULL && supply_csaf_key(key, sizeof(key), 'p', purl) != 0) {
 			snprintf(sub, sizeof(sub), "%s.product_identification_helper"
 				 ".purl", path);
 			return bad(w->err, w->name, sub, "not a package URL");
@@ -510,7 +510,7 @@ static tx_err product(struct walk *w, const json_t *o, const char *path,
 	if (p->vendor != NULL) {
 		char norm[512];
 
-		vendor_normalise(p->vendor, norm, sizeof(norm));
+		supply_vendor_normalise(p->vendor, norm, sizeof(norm));
 		if ((p->vendor_key = tx_arena_strdup(a, norm)) == NULL)
 			return nomem(w->err);
 	}
@@ -674,7 +674,7 @@ static enum supply_severity score_sev(const json_t *s)
 	const json_t *c3 = json_object_get(s, "cvss_v3");
 	const json_t *c2 = json_object_get(s, "cvss_v2");
 	const char *vec = json_string_value(json_object_get(c3, "vectorString"));
-	int s10 = cvss3_score10(vec);
+	int s10 = supply_cvss3_score10(vec);
 
 	if (s10 >= 0)
 		return sev_of_score(s10 / 10.0);
@@ -888,7 +888,7 @@ static tx_err index_key(supply_db *db, char kind, const char *value,
 	char key[600], *k;
 	struct csaf_ref *r, *old;
 
-	if (csaf_key(key, sizeof(key), kind, value) != 0)
+	if (supply_csaf_key(key, sizeof(key), kind, value) != 0)
 		return TX_OK; /* nothing to index by */
 	old = tx_htab_get(&db->csaf_keys, key);
 	for (struct csaf_ref *o = old; o != NULL; o = o->next)
@@ -955,7 +955,7 @@ static int ref_tlp(const char *ref)
 	return t == FED_TLP_UNMARKED ? -1 : (int)t;
 }
 
-tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
+tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 		  struct tx_error *err)
 {
 	const json_t *d = json_object_get(doc, "document");
@@ -977,14 +977,14 @@ tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 	    (o.marking_ref != NULL || want > FED_TLP_CLEAR))
 		o.marking_ref = want_id;
 	snprintf(key, sizeof(key), "csaf:%s", doc_id);
-	obj = share_object("vulnerability", key,
+	obj = supply_share_object("vulnerability", key,
 			   json_string_value(json_object_get(tr,
 							     "initial_release_date")),
 			   json_string_value(json_object_get(tr,
 							     "current_release_date")),
 			   &o, "csaf", &ext);
 	if (obj == NULL)
-		return share_emit(db, NULL, err);
+		return supply_share_emit(db, NULL, err);
 	json_object_set_new(obj, "name", json_string(doc_id));
 	json_object_set_new(obj, "description", json_string(json_string_value(
 		json_object_get(d, "title"))));
@@ -998,10 +998,10 @@ tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 	}
 	json_object_set_new(obj, "external_references", refs);
 	json_object_set_new(ext, "csaf", json_deep_copy(doc));
-	return share_emit(db, obj, err);
+	return supply_share_emit(db, obj, err);
 }
 
-tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_csaf_load(supply_db *db, const json_t *doc, const char *name,
 		 struct tx_error *err)
 {
 	struct walk w = { 0 };
@@ -1080,7 +1080,7 @@ tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
 	}
 	db->counts.csaf++;
 	db->counts.csaf_products += w.n;
-	rc = share_csaf(db, doc, w.doc_id, err);
+	rc = supply_share_csaf(db, doc, w.doc_id, err);
 out:
 	tx_htab_free(&w.ids);
 	free(w.prods);

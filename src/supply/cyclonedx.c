@@ -101,7 +101,7 @@ static tx_err read_props(struct bctx *c, const json_t *obj, const char *path,
 		snprintf(sub, sizeof(sub), "%s.properties[%zu]", path, i);
 		if (!json_is_object(p))
 			return bad(c, sub, "must be an object");
-		if (jstr(p, "name", &name) != 0 || name == NULL)
+		if (supply_jstr(p, "name", &name) != 0 || name == NULL)
 			return bad(c, sub, "name: required string missing");
 		if (strcmp(name, "trilex:part-number") == 0)
 			dst = &sc->part_number;
@@ -141,7 +141,7 @@ static tx_err read_hashes(struct bctx *c, const json_t *obj, const char *path,
 		snprintf(sub, sizeof(sub), "%s.hashes[%zu]", path, i);
 		if (!json_is_object(h))
 			return bad(c, sub, "must be an object");
-		if (jstr(h, "content", &content) != 0 || content == NULL)
+		if (supply_jstr(h, "content", &content) != 0 || content == NULL)
 			return bad(c, sub, "content: required string missing");
 		if (strlen(content) > 256)
 			return bad(c, sub, "content: too long");
@@ -279,7 +279,7 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 		rc = bad(&c, "(top)", "a CycloneDX BOM must be a JSON object");
 		goto out;
 	}
-	if (jstr(doc, "bomFormat", &fmt) != 0 || fmt == NULL ||
+	if (supply_jstr(doc, "bomFormat", &fmt) != 0 || fmt == NULL ||
 	    strcmp(fmt, "CycloneDX") != 0) {
 		rc = bad(&c, "bomFormat", "must be \"CycloneDX\"");
 		goto out;
@@ -332,13 +332,13 @@ tx_err supply_bom_from_json(const json_t *doc, const char *name,
 	if ((rc = read_list(&c, json_object_get(doc, "components"), "components",
 			    NULL, bom->category, 0)) != TX_OK)
 		goto out;
-	if (jstr(doc, "serialNumber", &serial) == 0 && serial != NULL &&
+	if (supply_jstr(doc, "serialNumber", &serial) == 0 && serial != NULL &&
 	    (bom->serial = tx_arena_strdup(&bom->arena, serial)) == NULL) {
 		rc = nomem(&c);
 		goto out;
 	}
 	if (bom->title == NULL) {
-		if (jstr(doc, "serialNumber", &serial) != 0 || serial == NULL)
+		if (supply_jstr(doc, "serialNumber", &serial) != 0 || serial == NULL)
 			serial = name;
 		bom->title = tx_arena_strdup(&bom->arena, serial);
 		if (bom->title == NULL)

@@ -111,7 +111,7 @@ struct supply_db {
 	struct tx_htab parts_seen;    /* dedup key -> part */
 	struct tx_htab kev;           /* CVE id -> kev_entry */
 	struct tx_htab csaf_docs;     /* CSAF tracking id -> its id (dedup) */
-	struct tx_htab csaf_keys;     /* csaf_key -> chain of csaf_ref */
+	struct tx_htab csaf_keys;     /* supply_csaf_key -> chain of csaf_ref */
 	struct tx_htab vex;           /* vulnerability id / alias -> vex_ref */
 	struct tx_htab vex_docs;      /* VEX document id (dedup) */
 	struct tx_htab ecos;          /* ecosystem key ("go") -> eco_count */
@@ -126,17 +126,17 @@ struct supply_db {
 };
 
 /* The key of a package in db->packages ("npm\nlodash"); NULL past cap. */
-char *pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
+char *supply_pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
 	      const char *name);
 /* The same into a caller buffer; returns 0, or -1 when it won't fit. */
-int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
+int supply_pkg_key_buf(char *out, size_t n, enum supply_eco eco,
 		const char *ecosystem, const char *name);
 
 /* Normalise an organisation name: lower case, punctuation to spaces,
  * legal prefixes and suffixes dropped. out has n bytes. */
-void vendor_normalise(const char *in, char *out, size_t n);
+void supply_vendor_normalise(const char *in, char *out, size_t n);
 /* Normalise a part number: upper-case letters and digits only. */
-void part_normalise(const char *in, char *out, size_t n);
+void supply_part_normalise(const char *in, char *out, size_t n);
 
 /* ---- CSAF 2.0 advisories (csaf.c) ---- */
 
@@ -164,7 +164,7 @@ struct csaf_product {
 	const char *product_id;
 	const char *full_name;      /* product.name */
 	const char *vendor;         /* vendor branch, or NULL */
-	const char *vendor_key;     /* normalised (vendor_normalise) */
+	const char *vendor_key;     /* normalised (supply_vendor_normalise) */
 	const char *name;           /* product_name / product_family branch */
 	const char *version;        /* product_version branch, or NULL */
 	const char *range;          /* product_version_range branch, or NULL */
@@ -188,30 +188,30 @@ struct csaf_ref {
 	struct csaf_ref *next;
 };
 
-tx_err csaf_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_csaf_load(supply_db *db, const json_t *doc, const char *name,
 		 struct tx_error *err);
 /* A document is CSAF when its document.csaf_version is a string. */
-int csaf_is(const json_t *doc);
+int supply_csaf_is(const json_t *doc);
 
-/* Keys of db->csaf_keys: "m\n" + part_normalise(model), "n\n" +
- * vendor_normalise(product name), "c\n" + cpe vendor:product,
+/* Keys of db->csaf_keys: "m\n" + supply_part_normalise(model), "n\n" +
+ * supply_vendor_normalise(product name), "c\n" + cpe vendor:product,
  * "p\n" + purl without version. 0, or -1 when it won't fit. */
-int csaf_key(char *out, size_t n, char kind, const char *value);
+int supply_csaf_key(char *out, size_t n, char kind, const char *value);
 
 /* Order of firmware versions as vendors write them ("V2.4", "R2.03.00",
  * "IP8_SR4"): a leading v dropped, runs of digits compared as numbers,
  * runs of letters without case, separators only split. -1 when the two
  * are not comparable (letters against digits at the same place, or not
  * version-like); *res is then 0. */
-int csaf_version_cmp(const char *a, const char *b, int *res);
+int supply_csaf_version_cmp(const char *a, const char *b, int *res);
 
 enum csaf_vmatch { CSAF_V_NO, CSAF_V_YES, CSAF_V_UNSURE };
 /* Whether version v (NULL: unknown) is in product p's version or range;
  * for CSAF_V_UNSURE *why says why (static text). */
-enum csaf_vmatch csaf_version_in(const struct csaf_product *p, const char *v,
+enum csaf_vmatch supply_csaf_version_in(const struct csaf_product *p, const char *v,
 				 const char **why);
 
-/* Advisories loaded per ecosystem (the key of pkg_key, before '\n'). */
+/* Advisories loaded per ecosystem (the key of supply_pkg_key, before '\n'). */
 struct eco_count {
 	const char *key;
 	const char *name;           /* as first written: "Go", "npm" */
@@ -228,7 +228,7 @@ struct vex_stmt {
 	const char **aliases;
 	size_t n_aliases;
 	enum vex_by match;
-	const char *product;        /* csaf_key 'p' / 'c' form, or a bom-ref */
+	const char *product;        /* supply_csaf_key 'p' / 'c' form, or a bom-ref */
 	const char *bom_serial;     /* BOM-Link: the BOM's serialNumber */
 	const char *version;        /* exact version named, or NULL */
 	const char *range;          /* CycloneDX versions[].range, or NULL */
@@ -245,71 +245,71 @@ struct vex_ref {
 	struct vex_ref *next;
 };
 
-int vex_is_openvex(const json_t *doc);
-int vex_is_cyclonedx(const json_t *doc);
-tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
+int supply_vex_is_openvex(const json_t *doc);
+int supply_vex_is_cyclonedx(const json_t *doc);
+tx_err supply_vex_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err);
-tx_err share_vex(supply_db *db, const json_t *doc, const char *source,
+tx_err supply_share_vex(supply_db *db, const json_t *doc, const char *source,
 		 size_t n, struct tx_error *err);
 
 /* Readers (one document each; name for messages). */
-tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_osv_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err);
-tx_err kev_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_kev_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err);
-tx_err vendors_load_json(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_vendors_load_json(supply_db *db, const json_t *doc, const char *name,
 			 struct tx_error *err);
-tx_err vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
+tx_err supply_vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
 			    const char *name, struct tx_error *err);
-tx_err parts_load_json(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_parts_load_json(supply_db *db, const json_t *doc, const char *name,
 		       struct tx_error *err);
-tx_err parts_load_csv(supply_db *db, const char *data, size_t len,
+tx_err supply_parts_load_csv(supply_db *db, const char *data, size_t len,
 		      const char *name, struct tx_error *err);
-tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_priority_load(supply_db *db, const json_t *doc, const char *name,
 		     struct tx_error *err);
 
 /* Add one vendor / part (copies into the arena; shares if emitting). */
-tx_err vendor_add(supply_db *db, const struct vendor *v, struct tx_error *err);
-tx_err part_add(supply_db *db, const struct part *p, struct tx_error *err);
-tx_err kev_add(supply_db *db, const struct kev_entry *k, struct tx_error *err);
+tx_err supply_vendor_add(supply_db *db, const struct vendor *v, struct tx_error *err);
+tx_err supply_part_add(supply_db *db, const struct part *p, struct tx_error *err);
+tx_err supply_kev_add(supply_db *db, const struct kev_entry *k, struct tx_error *err);
 
 /* Vendor lookup of a free-text organisation name; NULL when none. */
-const struct vendor *vendor_match(const supply_db *db, const char *org);
+const struct vendor *supply_vendor_match(const supply_db *db, const char *org);
 /* Category of the priority list by id; NULL when unknown. */
-const struct category *category_find(const supply_db *db, const char *id);
+const struct category *supply_category_find(const supply_db *db, const char *id);
 
 /* Severity from an OSV document's severity / database_specific. */
-enum supply_severity osv_severity(const json_t *doc);
+enum supply_severity supply_osv_severity(const json_t *doc);
 /* CVSS v3.x base score x10 of a vector, or -1 when not one. */
-int cvss3_score10(const char *vector);
+int supply_cvss3_score10(const char *vector);
 
 /* STIX copies of loaded entries (share.c); no-ops when not emitting. */
-tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
+tx_err supply_share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 		 struct tx_error *err);
-tx_err share_kev(supply_db *db, const struct kev_entry *k,
+tx_err supply_share_kev(supply_db *db, const struct kev_entry *k,
 		 struct tx_error *err);
-tx_err share_vendor(supply_db *db, const struct vendor *v,
+tx_err supply_share_vendor(supply_db *db, const struct vendor *v,
 		    struct tx_error *err);
-tx_err share_part(supply_db *db, const struct part *p, struct tx_error *err);
-tx_err share_priority(supply_db *db, struct tx_error *err);
-tx_err share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
+tx_err supply_share_part(supply_db *db, const struct part *p, struct tx_error *err);
+tx_err supply_share_priority(supply_db *db, struct tx_error *err);
+tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 		  struct tx_error *err);
 /* For readers in other files: a new object of ours (type, id key,
  * created/modified as outside timestamps or NULL, marking, kind), its
- * extension returned borrowed in *ext; NULL on ENOMEM. share_emit adds it
+ * extension returned borrowed in *ext; NULL on ENOMEM. supply_share_emit adds it
  * to what is shared (NULL obj: TX_ERR_NOMEM). */
-json_t *share_object(const char *type, const char *key, const char *created,
+json_t *supply_share_object(const char *type, const char *key, const char *created,
 		     const char *modified, const struct supply_stix_opts *o,
 		     const char *kind, json_t **ext);
-tx_err share_emit(supply_db *db, json_t *obj, struct tx_error *err);
+tx_err supply_share_emit(supply_db *db, json_t *obj, struct tx_error *err);
 
 /* Read every member of a .tar.gz, handing *.json and *.csv to fn. */
 typedef tx_err (*tar_member_fn)(void *ctx, const char *name, const char *data,
 				size_t len, struct tx_error *err);
-tx_err tar_gz_each(const char *path, tar_member_fn fn, void *ctx,
+tx_err supply_tar_gz_each(const char *path, tar_member_fn fn, void *ctx,
 		   struct tx_error *err);
 
 /* JSON helpers: a string member (NULL when absent); -1 on wrong type. */
-int jstr(const json_t *obj, const char *key, const char **out);
+int supply_jstr(const json_t *obj, const char *key, const char **out);
 
 #endif

@@ -69,7 +69,7 @@ static size_t tokens(const char *s, size_t *start, size_t *len, size_t max)
 	return n;
 }
 
-void vendor_normalise(const char *in, char *out, size_t n)
+void supply_vendor_normalise(const char *in, char *out, size_t n)
 {
 	char tmp[NAME_BUF];
 	size_t o = 0, st[MAX_TOKENS], ln[MAX_TOKENS], nt, first = 0;
@@ -109,7 +109,7 @@ void vendor_normalise(const char *in, char *out, size_t n)
 	out[o] = '\0';
 }
 
-void part_normalise(const char *in, char *out, size_t n)
+void supply_part_normalise(const char *in, char *out, size_t n)
 {
 	size_t o = 0;
 
@@ -147,7 +147,7 @@ static tx_err index_name(supply_db *db, const char *name, struct vendor *v,
 {
 	char key[NAME_BUF], *k;
 
-	vendor_normalise(name, key, sizeof(key));
+	supply_vendor_normalise(name, key, sizeof(key));
 	if (key[0] == '\0')
 		return TX_OK;
 	if (tx_htab_get(&db->vendors, key) != NULL)
@@ -173,7 +173,7 @@ static const char **copy_list(struct tx_arena *a, const char *const *in, size_t 
 	return out;
 }
 
-tx_err vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
+tx_err supply_vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
 {
 	struct vendor *v;
 	char key[NAME_BUF];
@@ -207,7 +207,7 @@ tx_err vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
 	for (size_t i = 0; i < v->n_subsidiaries; i++)
 		if ((rc = index_name(db, v->subsidiaries[i], v, err)) != TX_OK)
 			return rc;
-	vendor_normalise(v->name, key, sizeof(key));
+	supply_vendor_normalise(v->name, key, sizeof(key));
 	for (size_t i = 0; i < sizeof(known_aliases) / sizeof(known_aliases[0]); i++) {
 		if (strcmp(key, known_aliases[i].key) != 0)
 			continue;
@@ -217,17 +217,17 @@ tx_err vendor_add(supply_db *db, const struct vendor *in, struct tx_error *err)
 				return rc;
 	}
 	db->counts.vendors++;
-	return share_vendor(db, v, err);
+	return supply_share_vendor(db, v, err);
 }
 
-const struct vendor *vendor_match(const supply_db *db, const char *org)
+const struct vendor *supply_vendor_match(const supply_db *db, const char *org)
 {
 	char norm[NAME_BUF], span[NAME_BUF];
 	size_t st[MAX_TOKENS], ln[MAX_TOKENS], nt;
 
 	if (org == NULL || db->vendors.n == 0)
 		return NULL;
-	vendor_normalise(org, norm, sizeof(norm));
+	supply_vendor_normalise(org, norm, sizeof(norm));
 	nt = tokens(norm, st, ln, MAX_TOKENS);
 	/* every run of whole words, longest first */
 	for (size_t len = nt; len >= 1; len--) {
@@ -293,15 +293,15 @@ static tx_err vendor_from_json(supply_db *db, const json_t *e, const char *name,
 	if (!json_is_object(e))
 		return bad(err, name, path, "must be an object");
 	snprintf(sub, sizeof(sub), "%s.name", path);
-	if (jstr(e, "name", &v.name) != 0 || v.name == NULL || v.name[0] == '\0')
+	if (supply_jstr(e, "name", &v.name) != 0 || v.name == NULL || v.name[0] == '\0')
 		return bad(err, name, sub, "required string missing");
 	if (strlen(v.name) >= NAME_BUF)
 		return bad(err, name, sub, "too long");
 	snprintf(sub, sizeof(sub), "%s.reason", path);
-	if (jstr(e, "reason", &v.reason) != 0)
+	if (supply_jstr(e, "reason", &v.reason) != 0)
 		return bad(err, name, sub, "must be a string");
 	snprintf(sub, sizeof(sub), "%s.source", path);
-	if (jstr(e, "source", &v.source) != 0)
+	if (supply_jstr(e, "source", &v.source) != 0)
 		return bad(err, name, sub, "must be a string");
 	if ((rc = json_strs(e, "aliases", name, path, aliases, VENDOR_MAX_NAMES,
 			    &v.n_aliases, err)) != TX_OK ||
@@ -313,10 +313,10 @@ static tx_err vendor_from_json(supply_db *db, const json_t *e, const char *name,
 	v.aliases = aliases;
 	v.subsidiaries = subs;
 	v.countries = countries;
-	return vendor_add(db, &v, err);
+	return supply_vendor_add(db, &v, err);
 }
 
-tx_err vendors_load_json(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_vendors_load_json(supply_db *db, const json_t *doc, const char *name,
 			 struct tx_error *err)
 {
 	const json_t *e;
@@ -333,9 +333,9 @@ tx_err vendors_load_json(supply_db *db, const json_t *doc, const char *name,
 }
 
 /* Exported for share.c through load_stix: a vendor extension object. */
-tx_err vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
 		       struct tx_error *err);
-tx_err vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
 		       struct tx_error *err)
 {
 	return vendor_from_json(db, ext, name, "vendor", err);
@@ -444,7 +444,7 @@ static int csv_next(struct csv *c, char sep, const char *name,
 	return 1;
 }
 
-tx_err vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
+tx_err supply_vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
 			    const char *name, struct tx_error *err)
 {
 	struct csv *c = calloc(1, sizeof(*c));
@@ -487,7 +487,7 @@ tx_err vendors_load_fcc_csv(supply_db *db, const char *data, size_t len,
 			v.n_subsidiaries = 1;
 		}
 		v.countries = NULL;
-		if ((rc = vendor_add(db, &v, err)) != TX_OK)
+		if ((rc = supply_vendor_add(db, &v, err)) != TX_OK)
 			goto out;
 	}
 	if (r < 0)
@@ -499,7 +499,7 @@ out:
 
 /* ---- parts ---- */
 
-tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
+tx_err supply_part_add(supply_db *db, const struct part *in, struct tx_error *err)
 {
 	struct part *p;
 	char key[NAME_BUF], seen[NAME_BUF * 4];
@@ -525,7 +525,7 @@ tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
 	p->date_to = tx_arena_strdup(&db->arena, in->date_to);
 	p->reason = tx_arena_strdup(&db->arena, in->reason);
 	p->source = tx_arena_strdup(&db->arena, in->source);
-	vendor_normalise(in->manufacturer, key, sizeof(key));
+	supply_vendor_normalise(in->manufacturer, key, sizeof(key));
 	p->mfr_key = tx_arena_strdup(&db->arena, key);
 	if (p->manufacturer == NULL || p->mfr_key == NULL)
 		return nomem(err);
@@ -542,7 +542,7 @@ tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
 		p->next_hash = old;
 	}
 	if (in->part_number != NULL) {
-		part_normalise(in->part_number, key, sizeof(key));
+		supply_part_normalise(in->part_number, key, sizeof(key));
 		if ((p->pn_key = tx_arena_strdup(&db->arena, key)) == NULL ||
 		    tx_htab_put(&db->parts_pn, p->pn_key, p, &old) != TX_OK)
 			return nomem(err);
@@ -554,7 +554,7 @@ tx_err part_add(supply_db *db, const struct part *in, struct tx_error *err)
 			return nomem(err);
 	}
 	db->counts.parts++;
-	return share_part(db, p, err);
+	return supply_share_part(db, p, err);
 }
 
 static int is_hex(const char *s)
@@ -619,7 +619,7 @@ static tx_err part_from_fields(supply_db *db, const char *const f[10],
 	p.hash = v[6];
 	p.reason = v[8];
 	p.source = v[9];
-	return part_add(db, &p, err);
+	return supply_part_add(db, &p, err);
 }
 
 static const char *const part_columns[10] = {
@@ -627,7 +627,7 @@ static const char *const part_columns[10] = {
 	"date_code_to", "hash", "status", "reason", "source",
 };
 
-tx_err parts_load_csv(supply_db *db, const char *data, size_t len,
+tx_err supply_parts_load_csv(supply_db *db, const char *data, size_t len,
 		      const char *name, struct tx_error *err)
 {
 	struct csv *c = calloc(1, sizeof(*c));
@@ -685,14 +685,14 @@ static tx_err part_from_json(supply_db *db, const json_t *e, const char *where,
 		return tx_error_set(err, TX_ERR_INVALID, "%s: must be an object",
 				    where);
 	for (int k = 0; k < 10; k++) {
-		if (jstr(e, part_columns[k], &f[k]) != 0)
+		if (supply_jstr(e, part_columns[k], &f[k]) != 0)
 			return tx_error_set(err, TX_ERR_INVALID, "%s.%s: must be a "
 					    "string", where, part_columns[k]);
 	}
 	/* "lot" and "date_code": one exact value */
 	{
 		const char *lot, *dc;
-		if (jstr(e, "lot", &lot) != 0 || jstr(e, "date_code", &dc) != 0)
+		if (supply_jstr(e, "lot", &lot) != 0 || supply_jstr(e, "date_code", &dc) != 0)
 			return tx_error_set(err, TX_ERR_INVALID, "%s.lot: must be "
 					    "a string", where);
 		if (lot && !f[2] && !f[3])
@@ -703,7 +703,7 @@ static tx_err part_from_json(supply_db *db, const json_t *e, const char *where,
 	return part_from_fields(db, f, where, err);
 }
 
-tx_err parts_load_json(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_parts_load_json(supply_db *db, const json_t *doc, const char *name,
 		       struct tx_error *err)
 {
 	const json_t *e;
@@ -719,9 +719,9 @@ tx_err parts_load_json(supply_db *db, const json_t *doc, const char *name,
 	return TX_OK;
 }
 
-tx_err part_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_part_load_ext(supply_db *db, const json_t *ext, const char *name,
 		     struct tx_error *err);
-tx_err part_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_part_load_ext(supply_db *db, const json_t *ext, const char *name,
 		     struct tx_error *err)
 {
 	char where[600];
@@ -732,7 +732,7 @@ tx_err part_load_ext(supply_db *db, const json_t *ext, const char *name,
 
 /* ---- KEV ---- */
 
-tx_err kev_add(supply_db *db, const struct kev_entry *in, struct tx_error *err)
+tx_err supply_kev_add(supply_db *db, const struct kev_entry *in, struct tx_error *err)
 {
 	struct kev_entry *k;
 
@@ -749,26 +749,26 @@ tx_err kev_add(supply_db *db, const struct kev_entry *in, struct tx_error *err)
 	if (k->cve == NULL || tx_htab_put(&db->kev, k->cve, k, NULL) != TX_OK)
 		return nomem(err);
 	db->counts.kev++;
-	return share_kev(db, k, err);
+	return supply_share_kev(db, k, err);
 }
 
-tx_err kev_entry_from_json(const json_t *e, struct kev_entry *k,
+tx_err supply_kev_entry_from_json(const json_t *e, struct kev_entry *k,
 			   const char *where, struct tx_error *err);
-tx_err kev_entry_from_json(const json_t *e, struct kev_entry *k,
+tx_err supply_kev_entry_from_json(const json_t *e, struct kev_entry *k,
 			   const char *where, struct tx_error *err)
 {
 	memset(k, 0, sizeof(*k));
 	if (!json_is_object(e))
 		return tx_error_set(err, TX_ERR_INVALID, "%s: must be an object",
 				    where);
-	if (jstr(e, "cveID", &k->cve) != 0 || k->cve == NULL ||
+	if (supply_jstr(e, "cveID", &k->cve) != 0 || k->cve == NULL ||
 	    strncmp(k->cve, "CVE-", 4) != 0 || strlen(k->cve) > 64)
 		return tx_error_set(err, TX_ERR_INVALID, "%s.cveID: not a CVE id",
 				    where);
-	if (jstr(e, "vendorProject", &k->vendor) != 0 ||
-	    jstr(e, "product", &k->product) != 0 ||
-	    jstr(e, "dateAdded", &k->date_added) != 0 ||
-	    jstr(e, "knownRansomwareCampaignUse", &k->ransomware) != 0)
+	if (supply_jstr(e, "vendorProject", &k->vendor) != 0 ||
+	    supply_jstr(e, "product", &k->product) != 0 ||
+	    supply_jstr(e, "dateAdded", &k->date_added) != 0 ||
+	    supply_jstr(e, "knownRansomwareCampaignUse", &k->ransomware) != 0)
 		return tx_error_set(err, TX_ERR_INVALID, "%s: vendorProject, "
 				    "product, dateAdded and "
 				    "knownRansomwareCampaignUse must be strings",
@@ -776,7 +776,7 @@ tx_err kev_entry_from_json(const json_t *e, struct kev_entry *k,
 	return TX_OK;
 }
 
-tx_err kev_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_kev_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err)
 {
 	const json_t *list = json_object_get(doc, "vulnerabilities"), *e;
@@ -791,8 +791,8 @@ tx_err kev_load(supply_db *db, const json_t *doc, const char *name,
 		struct kev_entry k;
 
 		snprintf(where, sizeof(where), "%s: vulnerabilities[%zu]", name, i);
-		if ((rc = kev_entry_from_json(e, &k, where, err)) != TX_OK ||
-		    (rc = kev_add(db, &k, err)) != TX_OK)
+		if ((rc = supply_kev_entry_from_json(e, &k, where, err)) != TX_OK ||
+		    (rc = supply_kev_add(db, &k, err)) != TX_OK)
 			return rc;
 	}
 	return TX_OK;
@@ -800,7 +800,7 @@ tx_err kev_load(supply_db *db, const json_t *doc, const char *name,
 
 /* ---- priority list ---- */
 
-tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_priority_load(supply_db *db, const json_t *doc, const char *name,
 		     struct tx_error *err)
 {
 	const json_t *list = json_object_get(doc, "categories"), *e;
@@ -820,11 +820,11 @@ tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
 		if (!json_is_object(e))
 			return tx_error_set(err, TX_ERR_INVALID, "%s: categories[%zu]:"
 					    " must be an object", name, i);
-		if (jstr(e, "id", &id) != 0 || id == NULL || id[0] == '\0' ||
+		if (supply_jstr(e, "id", &id) != 0 || id == NULL || id[0] == '\0' ||
 		    strlen(id) > 64)
 			return tx_error_set(err, TX_ERR_INVALID, "%s: categories[%zu]"
 					    ".id: required string (1-64)", name, i);
-		if (jstr(e, "name", &cname) != 0)
+		if (supply_jstr(e, "name", &cname) != 0)
 			return tx_error_set(err, TX_ERR_INVALID, "%s: categories[%zu]"
 					    ".name: must be a string", name, i);
 		if (!json_is_integer(json_object_get(e, "tier")) ||
@@ -847,5 +847,5 @@ tx_err priority_load(supply_db *db, const json_t *doc, const char *name,
 	memcpy(db->cats, cats, n * sizeof(cats[0]));
 	db->n_cats = n;
 	db->cats_loaded = 1;
-	return share_priority(db, err);
+	return supply_share_priority(db, err);
 }

@@ -61,7 +61,7 @@ static char cvss_metric(const char *v, const char *m)
 	return '\0';
 }
 
-int cvss3_score10(const char *vector)
+int supply_cvss3_score10(const char *vector)
 {
 	char av, ac, pr, ui, s, c, i, a;
 	double AV, AC, PR, UI, C, I, A, iss, impact, expl, base;
@@ -155,7 +155,7 @@ static enum supply_severity sev_of_word(const char *w)
 }
 
 /* severity[] (CVSS v3 vectors) first, then a severity word. */
-enum supply_severity osv_severity(const json_t *doc)
+enum supply_severity supply_osv_severity(const json_t *doc)
 {
 	const json_t *sv, *ds;
 	size_t i;
@@ -163,7 +163,7 @@ enum supply_severity osv_severity(const json_t *doc)
 
 	json_array_foreach(json_object_get(doc, "severity"), i, sv) {
 		const char *score = json_string_value(json_object_get(sv, "score"));
-		int s = cvss3_score10(score);
+		int s = supply_cvss3_score10(score);
 		if (s > best)
 			best = s;
 	}
@@ -237,7 +237,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 	if (!json_is_object(r))
 		return bad(err, name, path, "must be an object");
 	tx_strfmt(sub, sizeof(sub), "%s.type", path);
-	if (jstr(r, "type", &type) != 0 || type == NULL)
+	if (supply_jstr(r, "type", &type) != 0 || type == NULL)
 		return bad(err, name, sub, "required string missing");
 	if (strcmp(type, "SEMVER") == 0)
 		out->type = RANGE_SEMVER;
@@ -265,7 +265,7 @@ static tx_err load_range(supply_db *db, const json_t *r, const char *name,
 		for (int k = 0; k < 4; k++) {
 			const char *v;
 
-			if (jstr(e, kinds[k], &v) != 0) {
+			if (supply_jstr(e, kinds[k], &v) != 0) {
 				tx_strfmt(sub, sizeof(sub), "%s.events[%zu].%s", path,
 					 i, kinds[k]);
 				return bad(err, name, sub, "must be a string");
@@ -314,11 +314,11 @@ static tx_err load_affected(supply_db *db, struct advisory *adv,
 	snprintf(sub, sizeof(sub), "%s.package", path);
 	if (!json_is_object(pkg))
 		return bad(err, name, sub, "must be an object");
-	if (jstr(pkg, "ecosystem", &eco) != 0 || eco == NULL) {
+	if (supply_jstr(pkg, "ecosystem", &eco) != 0 || eco == NULL) {
 		snprintf(sub, sizeof(sub), "%s.package.ecosystem", path);
 		return bad(err, name, sub, "required string missing");
 	}
-	if (jstr(pkg, "name", &pname) != 0 || pname == NULL || pname[0] == '\0') {
+	if (supply_jstr(pkg, "name", &pname) != 0 || pname == NULL || pname[0] == '\0') {
 		snprintf(sub, sizeof(sub), "%s.package.name", path);
 		return bad(err, name, sub, "required string missing");
 	}
@@ -374,7 +374,7 @@ static void eco_key(const struct adv_affected *a, char *out, size_t n)
 	char buf[1024];
 
 	out[0] = '\0';
-	if (pkg_key_buf(buf, sizeof(buf), a->eco, a->ecosystem, "") == 0)
+	if (supply_pkg_key_buf(buf, sizeof(buf), a->eco, a->ecosystem, "") == 0)
 		snprintf(out, n, "%.*s", (int)strcspn(buf, "\n"), buf);
 }
 
@@ -413,7 +413,7 @@ static tx_err count_eco(supply_db *db, const struct adv_affected *a,
 static tx_err index_affected(supply_db *db, struct adv_affected *a,
 			     struct tx_error *err)
 {
-	char *key = pkg_key(&db->arena, a->eco, a->ecosystem, a->name);
+	char *key = supply_pkg_key(&db->arena, a->eco, a->ecosystem, a->name);
 	void *old = NULL;
 
 	if (key == NULL)
@@ -424,7 +424,7 @@ static tx_err index_affected(supply_db *db, struct adv_affected *a,
 	return TX_OK;
 }
 
-tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_osv_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err)
 {
 	const char *id;
@@ -437,7 +437,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 
 	if (!json_is_object(doc))
 		return bad(err, name, "(top)", "an OSV entry must be an object");
-	if (jstr(doc, "id", &id) != 0 || id == NULL || id[0] == '\0' ||
+	if (supply_jstr(doc, "id", &id) != 0 || id == NULL || id[0] == '\0' ||
 	    strlen(id) > 256)
 		return bad(err, name, "id", "required string missing");
 	if (tx_htab_get(&db->advisories, id) != NULL)
@@ -449,7 +449,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 			   &adv->n_aliases, err)) != TX_OK)
 		return rc;
 	adv->malicious = strncmp(id, "MAL-", 4) == 0;
-	adv->sev = adv->malicious ? SUPPLY_SEV_CRITICAL : osv_severity(doc);
+	adv->sev = adv->malicious ? SUPPLY_SEV_CRITICAL : supply_osv_severity(doc);
 	affected = json_object_get(doc, "affected");
 	if (affected != NULL && !json_is_array(affected))
 		return bad(err, name, "affected", "must be a list");
@@ -490,7 +490,7 @@ tx_err osv_load(supply_db *db, const json_t *doc, const char *name,
 	db->counts.advisories++;
 	if (adv->malicious)
 		db->counts.malicious++;
-	return share_osv(db, doc, adv, err);
+	return supply_share_osv(db, doc, adv, err);
 out:
 	free(pending);
 	return rc;

@@ -27,11 +27,11 @@
 
 #define EPOCH_TS "1970-01-01T00:00:00.000Z"
 
-tx_err vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_vendor_load_ext(supply_db *db, const json_t *ext, const char *name,
 		       struct tx_error *err);
-tx_err part_load_ext(supply_db *db, const json_t *ext, const char *name,
+tx_err supply_part_load_ext(supply_db *db, const json_t *ext, const char *name,
 		     struct tx_error *err);
-tx_err kev_entry_from_json(const json_t *e, struct kev_entry *k,
+tx_err supply_kev_entry_from_json(const json_t *e, struct kev_entry *k,
 			   const char *where, struct tx_error *err);
 
 void supply_stix_id(const char *type, const char *key, char *out, size_t outsz)
@@ -122,7 +122,7 @@ static void set_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
-json_t *share_object(const char *type, const char *key, const char *created,
+json_t *supply_share_object(const char *type, const char *key, const char *created,
 		     const char *modified, const struct supply_stix_opts *o,
 		     const char *kind, json_t **ext)
 {
@@ -135,12 +135,12 @@ json_t *share_object(const char *type, const char *key, const char *created,
 	return base_object(type, key, c, m, o, kind, ext);
 }
 
-tx_err share_emit(supply_db *db, json_t *obj, struct tx_error *err)
+tx_err supply_share_emit(supply_db *db, json_t *obj, struct tx_error *err)
 {
 	return emit(db, obj, err);
 }
 
-tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
+tx_err supply_share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 		 struct tx_error *err)
 {
 	char created[TX_TIME_BUF], modified[TX_TIME_BUF], key[300];
@@ -161,7 +161,7 @@ tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 	if (obj == NULL)
 		return emit(db, NULL, err);
 	json_object_set_new(obj, "name", json_string(a->id));
-	jstr(doc, "summary", &summary);
+	supply_jstr(doc, "summary", &summary);
 	if (summary != NULL && summary[0] != '\0')
 		json_object_set_new(obj, "description", json_string(summary));
 	refs = json_pack("[{s:s, s:s}]", "source_name", "osv", "external_id",
@@ -180,7 +180,7 @@ tx_err share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 	return emit(db, obj, err);
 }
 
-tx_err share_kev(supply_db *db, const struct kev_entry *k, struct tx_error *err)
+tx_err supply_share_kev(supply_db *db, const struct kev_entry *k, struct tx_error *err)
 {
 	char ts[TX_TIME_BUF], key[128], day[40];
 	json_t *obj, *ext;
@@ -209,7 +209,7 @@ tx_err share_kev(supply_db *db, const struct kev_entry *k, struct tx_error *err)
 	return emit(db, obj, err);
 }
 
-tx_err share_vendor(supply_db *db, const struct vendor *v, struct tx_error *err)
+tx_err supply_share_vendor(supply_db *db, const struct vendor *v, struct tx_error *err)
 {
 	char ts[TX_TIME_BUF], key[600];
 	json_t *obj, *ext;
@@ -249,7 +249,7 @@ static void pattern_lit(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
-tx_err share_part(supply_db *db, const struct part *p, struct tx_error *err)
+tx_err supply_share_part(supply_db *db, const struct part *p, struct tx_error *err)
 {
 	char ts[TX_TIME_BUF], key[2048], m[600], pn[600], pattern[1400], name[700];
 	json_t *obj, *ext;
@@ -297,7 +297,7 @@ tx_err share_part(supply_db *db, const struct part *p, struct tx_error *err)
 	return emit(db, obj, err);
 }
 
-tx_err share_priority(supply_db *db, struct tx_error *err)
+tx_err supply_share_priority(supply_db *db, struct tx_error *err)
 {
 	char ts[TX_TIME_BUF];
 	json_t *obj, *ext, *cats = json_array();
@@ -347,29 +347,29 @@ tx_err supply_db_load_stix(supply_db *db, const json_t *obj,
 		db->counts.stix_ignored++;
 		return TX_OK;
 	}
-	jstr(obj, "id", &id);
+	supply_jstr(obj, "id", &id);
 	if (id == NULL)
 		id = "(no id)";
-	if (jstr(ext, "kind", &kind) != 0 || kind == NULL)
+	if (supply_jstr(ext, "kind", &kind) != 0 || kind == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "%s: extensions.%s.kind: "
 				    "required string missing", id, SUPPLY_EXT_ID);
 	db->emit = NULL; /* what comes from STIX is not shared again */
 	if (strcmp(kind, "osv") == 0) {
-		rc = osv_load(db, json_object_get(ext, "osv"), id, err);
+		rc = supply_osv_load(db, json_object_get(ext, "osv"), id, err);
 	} else if (strcmp(kind, "kev") == 0) {
 		struct kev_entry k;
-		if ((rc = kev_entry_from_json(ext, &k, id, err)) == TX_OK)
-			rc = kev_add(db, &k, err);
+		if ((rc = supply_kev_entry_from_json(ext, &k, id, err)) == TX_OK)
+			rc = supply_kev_add(db, &k, err);
 	} else if (strcmp(kind, "vendor") == 0) {
-		rc = vendor_load_ext(db, ext, id, err);
+		rc = supply_vendor_load_ext(db, ext, id, err);
 	} else if (strcmp(kind, "part") == 0) {
-		rc = part_load_ext(db, ext, id, err);
+		rc = supply_part_load_ext(db, ext, id, err);
 	} else if (strcmp(kind, "priority-list") == 0) {
-		rc = priority_load(db, ext, id, err);
+		rc = supply_priority_load(db, ext, id, err);
 	} else if (strcmp(kind, "csaf") == 0) {
-		rc = csaf_load(db, json_object_get(ext, "csaf"), id, err);
+		rc = supply_csaf_load(db, json_object_get(ext, "csaf"), id, err);
 	} else if (strcmp(kind, "vex") == 0) {
-		rc = vex_load(db, json_object_get(ext, "vex"), id, err);
+		rc = supply_vex_load(db, json_object_get(ext, "vex"), id, err);
 	} else {
 		db->counts.stix_ignored++; /* findings and future kinds */
 	}
@@ -428,13 +428,13 @@ tx_err supply_bom_from_stix(const json_t *obj, supply_bom **out,
 	*out = NULL;
 	if (category)
 		*category = NULL;
-	if (jstr(obj, "type", &type) != 0 || type == NULL ||
+	if (supply_jstr(obj, "type", &type) != 0 || type == NULL ||
 	    strcmp(type, SUPPLY_SBOM_TYPE) != 0)
 		return tx_error_set(err, TX_ERR_INVALID, "not an %s object",
 				    SUPPLY_SBOM_TYPE);
-	jstr(obj, "id", &id);
-	jstr(obj, "name", &name);
-	if (category && jstr(obj, "category", category) != 0)
+	supply_jstr(obj, "id", &id);
+	supply_jstr(obj, "name", &name);
+	if (category && supply_jstr(obj, "category", category) != 0)
 		return tx_error_set(err, TX_ERR_INVALID, "%s: category: must be a "
 				    "string", id ? id : "?");
 	return supply_bom_from_json(json_object_get(obj, "bom"),

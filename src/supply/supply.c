@@ -37,7 +37,7 @@
 
 /* ---- small helpers ---- */
 
-int jstr(const json_t *obj, const char *key, const char **out)
+int supply_jstr(const json_t *obj, const char *key, const char **out)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -62,7 +62,7 @@ static const char *eco_key_name(enum supply_eco eco)
 	}
 }
 
-int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
+int supply_pkg_key_buf(char *out, size_t n, enum supply_eco eco,
 		const char *ecosystem, const char *name)
 {
 	const char *e = eco_key_name(eco);
@@ -106,12 +106,12 @@ int pkg_key_buf(char *out, size_t n, enum supply_eco eco,
 	return 0;
 }
 
-char *pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
+char *supply_pkg_key(struct tx_arena *a, enum supply_eco eco, const char *ecosystem,
 	      const char *name)
 {
 	char buf[1024];
 
-	if (pkg_key_buf(buf, sizeof(buf), eco, ecosystem, name) != 0)
+	if (supply_pkg_key_buf(buf, sizeof(buf), eco, ecosystem, name) != 0)
 		return NULL;
 	return tx_arena_strdup(a, buf);
 }
@@ -177,7 +177,7 @@ void supply_db_counts(const supply_db *db, struct supply_counts *c)
 	c->categories = db->n_cats;
 }
 
-const struct category *category_find(const supply_db *db, const char *id)
+const struct category *supply_category_find(const supply_db *db, const char *id)
 {
 	for (size_t i = 0; i < db->n_cats; i++)
 		if (strcmp(db->cats[i].id, id) == 0)
@@ -199,21 +199,21 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 	size_t i;
 	tx_err rc = TX_OK;
 
-	if (csaf_is(doc))
-		return csaf_load(db, doc, name, err);
-	if (json_is_object(doc) && (vex_is_openvex(doc) || vex_is_cyclonedx(doc)))
-		return vex_load(db, doc, name, err);
+	if (supply_csaf_is(doc))
+		return supply_csaf_load(db, doc, name, err);
+	if (json_is_object(doc) && (supply_vex_is_openvex(doc) || supply_vex_is_cyclonedx(doc)))
+		return supply_vex_load(db, doc, name, err);
 	if (json_is_object(doc) && json_object_get(doc, "vulnerabilities") &&
 	    (json_object_get(doc, "catalogVersion") ||
 	     json_object_get(doc, "count")))
-		return kev_load(db, doc, name, err);
+		return supply_kev_load(db, doc, name, err);
 	if (json_is_object(doc) && json_is_array(json_object_get(doc, "vendors")))
-		return vendors_load_json(db, doc, name, err);
+		return supply_vendors_load_json(db, doc, name, err);
 	if (json_is_object(doc) && json_is_array(json_object_get(doc, "parts")))
-		return parts_load_json(db, doc, name, err);
+		return supply_parts_load_json(db, doc, name, err);
 	if (json_is_object(doc) &&
 	    json_is_array(json_object_get(doc, "categories")))
-		return priority_load(db, doc, name, err);
+		return supply_priority_load(db, doc, name, err);
 	if (json_is_object(doc) && json_is_array(json_object_get(doc, "objects"))) {
 		/* a STIX bundle (or TAXII envelope) of our objects */
 		json_array_foreach(json_object_get(doc, "objects"), i, v) {
@@ -230,7 +230,7 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 			char sub[512];
 
 			snprintf(sub, sizeof(sub), "%s[%zu]", name, i);
-			if ((rc = osv_load(db, v, sub, err)) != TX_OK)
+			if ((rc = supply_osv_load(db, v, sub, err)) != TX_OK)
 				return rc;
 		}
 		return TX_OK;
@@ -239,7 +239,7 @@ static tx_err load_json_doc(supply_db *db, const json_t *doc, const char *name,
 	    (json_object_get(doc, "affected") ||
 	     json_object_get(doc, "schema_version") ||
 	     json_object_get(doc, "modified")))
-		return osv_load(db, doc, name, err);
+		return supply_osv_load(db, doc, name, err);
 	return tx_error_set(err, TX_ERR_INVALID, "%s: not a known advisory "
 			    "source (OSV, CSAF 2.0, CycloneDX VEX, OpenVEX, KEV, "
 			    "vendor, parts or priority list, STIX bundle)", name);
@@ -289,7 +289,7 @@ static tx_err load_array(supply_db *db, const char *name, const char *data,
 					    name, line_of(data, pos) + jerr.line - 1,
 					    i, jerr.text);
 		snprintf(sub, sizeof(sub), "%s[%zu]", name, i);
-		rc = osv_load(db, el, sub, err);
+		rc = supply_osv_load(db, el, sub, err);
 		json_decref(el);
 		if (rc != TX_OK)
 			return rc;
@@ -318,9 +318,9 @@ tx_err supply_db_load_buffer(supply_db *db, const char *name,
 	if (ends_with(name, ".csv")) {
 		/* The FCC list has its own header; anything else is ours. */
 		if (len >= 29 && memcmp(data, "Covered Equipment or Services", 29) == 0)
-			rc = vendors_load_fcc_csv(db, data, len, name, err);
+			rc = supply_vendors_load_fcc_csv(db, data, len, name, err);
 		else
-			rc = parts_load_csv(db, data, len, name, err);
+			rc = supply_parts_load_csv(db, data, len, name, err);
 		goto out;
 	}
 	{
@@ -380,7 +380,7 @@ static tx_err load_file(supply_db *db, const char *path, struct tx_error *err)
 	tx_err rc;
 
 	if (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))
-		return tar_gz_each(path, load_member, db, err);
+		return supply_tar_gz_each(path, load_member, db, err);
 	rc = tx_read_file(path, SUPPLY_FILE_MAX, &data, &len, err);
 	if (rc != TX_OK)
 		goto out;

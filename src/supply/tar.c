@@ -94,7 +94,7 @@ static void pax_path(const char *data, size_t len, char *name, size_t n)
 	}
 }
 
-tx_err tar_gz_each(const char *path, tar_member_fn fn, void *ctx,
+tx_err supply_tar_gz_each(const char *path, tar_member_fn fn, void *ctx,
 		   struct tx_error *err)
 {
 	gzFile gz = gzopen(path, "rb");

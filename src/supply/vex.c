@@ -46,14 +46,14 @@ static tx_err nomem(struct tx_error *err)
 			    "(or past its memory cap)");
 }
 
-int vex_is_openvex(const json_t *doc)
+int supply_vex_is_openvex(const json_t *doc)
 {
 	const char *ctx = json_string_value(json_object_get(doc, "@context"));
 
 	return ctx != NULL && strncmp(ctx, "https://openvex.dev/ns", 22) == 0;
 }
 
-int vex_is_cyclonedx(const json_t *doc)
+int supply_vex_is_cyclonedx(const json_t *doc)
 {
 	const char *fmt = json_string_value(json_object_get(doc, "bomFormat"));
 
@@ -76,7 +76,7 @@ static tx_err vstr(struct vwalk *w, const json_t *o, const char *key,
 	char sub[512];
 
 	snprintf(sub, sizeof(sub), "%s.%s", path, key);
-	if (jstr(o, key, out) != 0)
+	if (supply_jstr(o, key, out) != 0)
 		return bad(w->err, w->name, sub, "must be a string");
 	if (*out == NULL && required)
 		return bad(w->err, w->name, sub, "required string missing");
@@ -119,7 +119,7 @@ static tx_err add_stmt(struct vwalk *w, const struct vex_stmt *tmpl,
 		size_t len = strcspn(id, "?#");
 
 		s->match = VEX_BY_PURL;
-		if (csaf_key(key, sizeof(key), 'p', id) != 0)
+		if (supply_csaf_key(key, sizeof(key), 'p', id) != 0)
 			return TX_OK; /* checked by the caller */
 		for (size_t i = 0; i < len; i++) {
 			if (id[i] == '/')
@@ -134,7 +134,7 @@ static tx_err add_stmt(struct vwalk *w, const struct vex_stmt *tmpl,
 			return nomem(w->err);
 	} else if (strncasecmp(id, "cpe:", 4) == 0) {
 		s->match = VEX_BY_CPE;
-		if (csaf_key(key, sizeof(key), 'c', id) != 0)
+		if (supply_csaf_key(key, sizeof(key), 'c', id) != 0)
 			return TX_OK;
 		if ((s->product = adup(w, key)) == NULL)
 			return nomem(w->err);
@@ -191,10 +191,10 @@ static tx_err check_id(struct vwalk *w, const char *id, const char *path)
 {
 	char key[600];
 
-	if (strncmp(id, "pkg:", 4) == 0 && csaf_key(key, sizeof(key), 'p', id) != 0)
+	if (strncmp(id, "pkg:", 4) == 0 && supply_csaf_key(key, sizeof(key), 'p', id) != 0)
 		return bad(w->err, w->name, path, "not a package URL");
 	if (strncasecmp(id, "cpe:", 4) == 0 &&
-	    csaf_key(key, sizeof(key), 'c', id) != 0)
+	    supply_csaf_key(key, sizeof(key), 'c', id) != 0)
 		return bad(w->err, w->name, path, "not a CPE name");
 	if (strncmp(id, "urn:cdx:", 8) == 0 &&
 	    (strchr(id, '/') == NULL || strchr(id, '#') == NULL))
@@ -502,14 +502,14 @@ static tx_err index_stmt(supply_db *db, const char *key, struct vex_stmt *s,
 	return tx_htab_put(&db->vex, key, r, NULL) == TX_OK ? TX_OK : nomem(err);
 }
 
-tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
+tx_err supply_vex_load(supply_db *db, const json_t *doc, const char *name,
 		struct tx_error *err)
 {
 	struct vwalk w = { 0 };
 	const char *id = NULL;
 	char buf[300];
 	tx_err rc = TX_OK;
-	int openvex = vex_is_openvex(doc);
+	int openvex = supply_vex_is_openvex(doc);
 
 	w.db = db;
 	w.name = name;
@@ -567,13 +567,13 @@ tx_err vex_load(supply_db *db, const json_t *doc, const char *name,
 		goto out;
 	}
 	db->counts.vex += w.n;
-	rc = share_vex(db, doc, w.source, w.n, err);
+	rc = supply_share_vex(db, doc, w.source, w.n, err);
 out:
 	free(w.stmts);
 	return rc;
 }
 
-tx_err share_vex(supply_db *db, const json_t *doc, const char *source,
+tx_err supply_share_vex(supply_db *db, const json_t *doc, const char *source,
 		 size_t n, struct tx_error *err)
 {
 	char key[320], text[400];
@@ -586,14 +586,14 @@ tx_err share_vex(supply_db *db, const json_t *doc, const char *source,
 		ts = json_string_value(json_object_get(json_object_get(doc,
 						"metadata"), "timestamp"));
 	snprintf(key, sizeof(key), "vex:%s", source);
-	obj = share_object("note", key, ts, ts, &db->emit_opts, "vex", &ext);
+	obj = supply_share_object("note", key, ts, ts, &db->emit_opts, "vex", &ext);
 	if (obj == NULL)
-		return share_emit(db, NULL, err);
+		return supply_share_emit(db, NULL, err);
 	snprintf(text, sizeof(text), "VEX %s: %zu statements on the "
 		 "applicability of vulnerabilities", source, n);
 	json_object_set_new(obj, "abstract", json_string("trilex VEX document"));
 	json_object_set_new(obj, "content", json_string(text));
 	json_object_set_new(obj, "object_refs", json_pack("[s]", SUPPLY_EXT_ID));
 	json_object_set_new(ext, "vex", json_deep_copy(doc));
-	return share_emit(db, obj, err);
+	return supply_share_emit(db, obj, err);
 }

@@ -93,7 +93,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-tx_err auditq_start(const char *db_path, struct auditq **out,
+tx_err taxii_auditq_start(const char *db_path, struct auditq **out,
 		    struct tx_error *err)
 {
 	struct auditq *q = calloc(1, sizeof(*q));
@@ -107,7 +107,7 @@ tx_err auditq_start(const char *db_path, struct auditq **out,
 	pthread_mutex_init(&q->write, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	if (pthread_create(&q->thread, NULL, run, q) != 0) {
-		auditq_stop(q);
+		taxii_auditq_stop(q);
 		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start the audit"
 				    " queue's thread");
 	}
@@ -116,7 +116,7 @@ tx_err auditq_start(const char *db_path, struct auditq **out,
 	return TX_OK;
 }
 
-void auditq_stop(struct auditq *q)
+void taxii_auditq_stop(struct auditq *q)
 {
 	if (q == NULL)
 		return;
@@ -134,7 +134,7 @@ void auditq_stop(struct auditq *q)
 	free(q);
 }
 
-void auditq_put(struct auditq *q, tx_store *st, const char *actor,
+void taxii_auditq_put(struct auditq *q, tx_store *st, const char *actor,
 		const char *address, const char *action, const char *what,
 		const char *detail)
 {

@@ -81,7 +81,7 @@ struct taxii_auth {
  * flood of bad tokens costs at most this many writes a second. */
 #define AUDIT_FAILURES_PER_S 10
 
-tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
+tx_err taxii_auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 		struct tx_error *err)
 {
 	unsigned char pw[32];
@@ -93,7 +93,7 @@ tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 	pthread_cond_init(&a->done, NULL);
 	if ((a->inflight = calloc((size_t)cfg->auth_verify_max,
 				  sizeof(*a->inflight))) == NULL) {
-		auth_free(a);
+		taxii_auth_free(a);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
 	a->backoff_after = cfg->auth_backoff_after;
@@ -106,7 +106,7 @@ tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 	randombytes_buf(pw, sizeof(pw));
 	if (crypto_password_hash((const char *)pw, sizeof(pw), a->dummy_hash) !=
 	    TX_OK) {
-		auth_free(a);
+		taxii_auth_free(a);
 		return tx_error_set(err, TX_ERR_NOMEM, "cannot make the dummy"
 				    " password hash (out of memory?)");
 	}
@@ -115,7 +115,7 @@ tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 	return TX_OK;
 }
 
-void auth_free(struct taxii_auth *a)
+void taxii_auth_free(struct taxii_auth *a)
 {
 	if (a == NULL)
 		return;
@@ -311,7 +311,7 @@ static int64_t to_seconds(int64_t us)
 
 /* ---- the audit trail ---- */
 
-void auth_addr_text(const struct sockaddr *sa, char out[64])
+void taxii_auth_addr_text(const struct sockaddr *sa, char out[64])
 {
 	out[0] = '\0';
 	if (sa != NULL && sa->sa_family == AF_INET)
@@ -349,7 +349,7 @@ static void audit_signin(struct taxii_auth *a, tx_store *st,
 		a->audit_skipped = 0;
 		pthread_mutex_unlock(&a->lock);
 	}
-	auth_addr_text(addr, where);
+	taxii_auth_addr_text(addr, where);
 	if (skipped > 0)
 		snprintf(more, sizeof(more), "%s; %lld more failed sign-ins not"
 			 " recorded one by one before this", detail,
@@ -552,7 +552,7 @@ static enum auth_result key_check(struct taxii_auth *a, tx_store *st,
 	return token_check(a, st, addr, pw, 1, u);
 }
 
-enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
+enum auth_result taxii_auth_check(struct taxii_auth *a, tx_store *st,
 			    const struct sockaddr *addr, const char *hdr,
 			    struct store_user *u, int64_t *retry_s)
 {

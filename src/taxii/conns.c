@@ -83,7 +83,7 @@ static void unlink_entry(struct conns *c, struct conn_entry *e)
 		c->tail = e->prev;
 }
 
-void conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+void taxii_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		  enum MHD_ConnectionNotificationCode code)
 {
 	struct conns *c = cls;
@@ -134,7 +134,7 @@ void conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 	*socket_context = e;
 }
 
-enum conn_class conns_class(struct conns *c, struct MHD_Connection *conn)
+enum conn_class taxii_conns_class(struct conns *c, struct MHD_Connection *conn)
 {
 	struct conn_entry *e = entry_of(conn);
 	enum conn_class cls;
@@ -147,7 +147,7 @@ enum conn_class conns_class(struct conns *c, struct MHD_Connection *conn)
 	return cls;
 }
 
-void conns_head_in(struct conns *c, struct MHD_Connection *conn)
+void taxii_conns_head_in(struct conns *c, struct MHD_Connection *conn)
 {
 	struct conn_entry *e = entry_of(conn);
 
@@ -160,7 +160,7 @@ void conns_head_in(struct conns *c, struct MHD_Connection *conn)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void conns_body_clock(struct conns *c, struct MHD_Connection *conn)
+void taxii_conns_body_clock(struct conns *c, struct MHD_Connection *conn)
 {
 	struct conn_entry *e = entry_of(conn);
 
@@ -172,7 +172,7 @@ void conns_body_clock(struct conns *c, struct MHD_Connection *conn)
 	pthread_mutex_unlock(&c->lock);
 }
 
-tx_err conns_head_done(struct conns *c, struct MHD_Connection *conn,
+tx_err taxii_conns_head_done(struct conns *c, struct MHD_Connection *conn,
 		       int partner)
 {
 	struct conn_entry *e = entry_of(conn);
@@ -197,7 +197,7 @@ tx_err conns_head_done(struct conns *c, struct MHD_Connection *conn,
 	return rc;
 }
 
-void conns_body(struct conns *c, struct MHD_Connection *conn, size_t n)
+void taxii_conns_body(struct conns *c, struct MHD_Connection *conn, size_t n)
 {
 	struct conn_entry *e = entry_of(conn);
 
@@ -211,7 +211,7 @@ void conns_body(struct conns *c, struct MHD_Connection *conn, size_t n)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void conns_request_done(struct conns *c, struct MHD_Connection *conn)
+void taxii_conns_request_done(struct conns *c, struct MHD_Connection *conn)
 {
 	struct conn_entry *e = entry_of(conn);
 
@@ -223,7 +223,7 @@ void conns_request_done(struct conns *c, struct MHD_Connection *conn)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void conns_stats_get(struct conns *c, struct conns_stats *out)
+void taxii_conns_stats_get(struct conns *c, struct conns_stats *out)
 {
 	pthread_mutex_lock(&c->lock);
 	*out = c->stats;
@@ -292,7 +292,7 @@ static void *reap(void *arg)
 	return NULL;
 }
 
-tx_err conns_init(struct conns *c, const struct tx_config *cfg,
+tx_err taxii_conns_init(struct conns *c, const struct tx_config *cfg,
 		  struct tx_error *err)
 {
 	memset(c, 0, sizeof(*c));
@@ -312,7 +312,7 @@ tx_err conns_init(struct conns *c, const struct tx_config *cfg,
 	return TX_OK;
 }
 
-void conns_fini(struct conns *c)
+void taxii_conns_fini(struct conns *c)
 {
 	c->stopping = 1;
 	if (c->reaper_running)
@@ -322,7 +322,7 @@ void conns_fini(struct conns *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
-int64_t conns_raise_nofile(int64_t want)
+int64_t taxii_conns_raise_nofile(int64_t want)
 {
 	struct rlimit rl;
 

@@ -56,36 +56,36 @@ struct conns {
 };
 
 /* Set c up from cfg and start its reaper thread. */
-tx_err conns_init(struct conns *c, const struct tx_config *cfg,
+tx_err taxii_conns_init(struct conns *c, const struct tx_config *cfg,
 		  struct tx_error *err);
 /* Stop the reaper; call after MHD_stop_daemon. */
-void conns_fini(struct conns *c);
+void taxii_conns_fini(struct conns *c);
 /* MHD_OPTION_NOTIFY_CONNECTION callback; cls is the struct conns. */
-void conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+void taxii_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		  enum MHD_ConnectionNotificationCode code);
 /* The class of conn so far. */
-enum conn_class conns_class(struct conns *c, struct MHD_Connection *conn);
+enum conn_class taxii_conns_class(struct conns *c, struct MHD_Connection *conn);
 /* A request head of conn is in: its head clock stops, the body's starts. */
-void conns_head_in(struct conns *c, struct MHD_Connection *conn);
+void taxii_conns_head_in(struct conns *c, struct MHD_Connection *conn);
 /* Restart the body's clock of conn: what the server itself took before it
  * began to read the body is not the client's. */
-void conns_body_clock(struct conns *c, struct MHD_Connection *conn);
+void taxii_conns_body_clock(struct conns *c, struct MHD_Connection *conn);
 /*
- * After conns_head_in, the class of conn: a pending connection becomes a partner's
+ * After taxii_conns_head_in, the class of conn: a pending connection becomes a partner's
  * (partner != 0) or a client's. TX_ERR_TOOBIG when it would be a client's
  * and clients already hold their whole share (max_connections less the
  * pending and the partners' reserve): answer 503 and close it.
  */
-tx_err conns_head_done(struct conns *c, struct MHD_Connection *conn,
+tx_err taxii_conns_head_done(struct conns *c, struct MHD_Connection *conn,
 		       int partner);
 /* n more bytes of body arrived on conn; n == 0: the body is complete. */
-void conns_body(struct conns *c, struct MHD_Connection *conn, size_t n);
+void taxii_conns_body(struct conns *c, struct MHD_Connection *conn, size_t n);
 /* A request of conn is answered; the next head's clock starts. */
-void conns_request_done(struct conns *c, struct MHD_Connection *conn);
+void taxii_conns_request_done(struct conns *c, struct MHD_Connection *conn);
 /* A copy of the counters. */
-void conns_stats_get(struct conns *c, struct conns_stats *out);
+void taxii_conns_stats_get(struct conns *c, struct conns_stats *out);
 /* Raise this process's soft RLIMIT_NOFILE to at least want, as far as the
  * hard limit allows; returns the soft limit now in force. */
-int64_t conns_raise_nofile(int64_t want);
+int64_t taxii_conns_raise_nofile(int64_t want);
 
 #endif

@@ -281,11 +281,11 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 		goto out;
 	}
 	if (n > 0) {
-		memcap_install();
-		memcap_begin(PAGE_MEMORY_FACTOR * (int64_t)resp.len + (1 << 20));
+		taxii_memcap_install();
+		taxii_memcap_begin(PAGE_MEMORY_FACTOR * (int64_t)resp.len + (1 << 20));
 		rc = taxii_ingest_from(r->st, r->f->into_pk, r->source, resp.body,
 				       spans, n, sid, err);
-		if (memcap_end(NULL) && rc != TX_OK)
+		if (taxii_memcap_end(NULL) && rc != TX_OK)
 			rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: the page's objects"
 					  " would take more than %d times its %zu"
 					  " bytes of memory; nothing of it stored",

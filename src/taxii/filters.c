@@ -13,13 +13,13 @@
 #include "stix/stix.h"
 #include "taxii/internal.h"
 
-void filters_init(struct filters *f, int64_t page_default)
+void taxii_filters_init(struct filters *f, int64_t page_default)
 {
 	memset(f, 0, sizeof(*f));
 	f->q.limit = page_default;
 }
 
-void filters_free(struct filters *f)
+void taxii_filters_free(struct filters *f)
 {
 	for (int i = 0; i < f->n_copies; i++)
 		free(f->copies[i]);
@@ -123,7 +123,7 @@ bad:
 	return -1;
 }
 
-int filters_add(struct filters *f, const char *key, const char *value,
+int taxii_filters_add(struct filters *f, const char *key, const char *value,
 		int64_t page_max, char *msg, size_t msgsz)
 {
 	struct store_query *q = &f->q;

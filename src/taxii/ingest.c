@@ -204,7 +204,7 @@ static tx_err keep_one(struct kept *k, json_t *obj, int own, size_t i,
 		return tx_error_set(err, crc, "objects[%zu]: %s", first_index + i,
 				    verr.msg);
 	}
-	metrics_reject(why);
+	taxii_metrics_reject(why);
 	if (k->listed >= k->listed_max) {
 		k->unlisted++;
 		if (own)

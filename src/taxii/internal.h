@@ -42,7 +42,7 @@ struct request {
 
 #define EXT_PREFIX "/trilex/v1/"
 
-/* What routes_precheck decided. */
+/* What taxii_routes_precheck decided. */
 enum route_body {
 	ROUTE_BODY,        /* read the body: the route takes it */
 	ROUTE_NO_BODY,     /* go on, dropping any body unread */
@@ -55,40 +55,40 @@ enum route_body {
  * extension needs the extension to exist (else 404). Other requests take
  * no body.
  */
-enum route_body routes_precheck(struct request *rq, struct reply *rp);
+enum route_body taxii_routes_precheck(struct request *rq, struct reply *rp);
 
 /* The audit trail's name of an account: "user:NAME" or "partner:PARTY". */
-void routes_actor(const struct store_user *u, char *out, size_t n);
+void taxii_routes_actor(const struct store_user *u, char *out, size_t n);
 /* A connection's client address as text ("" when unknown). */
-void routes_client_addr(struct MHD_Connection *conn, char out[64]);
+void taxii_routes_client_addr(struct MHD_Connection *conn, char out[64]);
 
 /* Route a request to its handler and fill the reply. */
-void routes_dispatch(struct request *rq, struct reply *rp);
+void taxii_routes_dispatch(struct request *rq, struct reply *rp);
 
 /* A TAXII error reply with the given HTTP status. */
-void reply_error(struct reply *rp, unsigned status, const char *title,
+void taxii_reply_error(struct reply *rp, unsigned status, const char *title,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A JSON reply, serialising v (not consumed). */
-void reply_json(struct reply *rp, unsigned status, const json_t *v);
+void taxii_reply_json(struct reply *rp, unsigned status, const json_t *v);
 /* Add a header to a reply (value copied, truncated to fit). */
-void reply_header(struct reply *rp, const char *name, const char *value);
+void taxii_reply_header(struct reply *rp, const char *name, const char *value);
 
 /* Whether the Accept header allows TAXII 2.1 JSON (a missing one does);
  * with json_ok, plain application/json is fine too. */
-int media_accept_ok(const char *accept, int json_ok);
+int taxii_media_accept_ok(const char *accept, int json_ok);
 /* Whether a Content-Type is TAXII 2.1 JSON (or, with json_ok, JSON). */
-int media_content_type_ok(const char *ctype, int json_ok);
+int taxii_media_content_type_ok(const char *ctype, int json_ok);
 /*
  * MHD's unescaper for paths and arguments: %HH decoded, except that %00
  * becomes DEL (0x7f) instead of ending the string early.
  */
-size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s);
+size_t taxii_routes_unescape(void *cls, struct MHD_Connection *conn, char *s);
 /*
  * Refuse malformed requests before anything else: a control character in
  * the (unescaped) path, more than one Content-Length, Content-Length with
  * Transfer-Encoding. 0 when fine; else rp holds a 400 and -1 is returned.
  */
-int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp);
+int taxii_routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp);
 /*
  * Whether account u may call method on url at all, decided from the
  * route alone (before any body is read): partner accounts may not
@@ -97,34 +97,34 @@ int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
  * make objects are for its users). 0 when u may go on; else rp holds a
  * 403 and -1 is returned. Collection grants are checked by the routes.
  */
-int routes_permit(const struct taxii_ext *exts, size_t n_exts,
+int taxii_routes_permit(const struct taxii_ext *exts, size_t n_exts,
 		  const char *method, const char *url,
 		  const struct store_user *u, struct reply *rp);
 /*
  * The extension row serving url, or NULL; *rest (may be NULL) is set to
  * the part of the path after a prefix row's prefix ("" otherwise).
  */
-const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
+const struct taxii_ext *taxii_routes_ext_find(const struct taxii_ext *exts,
 					size_t n_exts, const char *url,
 					const char **rest);
 /* Whether url is an extension's: a row serves it, or it is under
  * EXT_PREFIX (then an unknown one: 404). */
-int routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url);
-/* Serve an extension endpoint (routes_is_ext). */
-void routes_ext(struct request *rq, struct reply *rp);
+int taxii_routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url);
+/* Serve an extension endpoint (taxii_routes_is_ext). */
+void taxii_routes_ext(struct request *rq, struct reply *rp);
 
 /* ---- memory of a request's JSON values (taxii/memcap.c) ---- */
 
 /* Count jansson's allocations per thread (once, before serving). */
-void memcap_install(void);
+void taxii_memcap_install(void);
 /* From now on, the calling thread's new JSON values may take at most
- * limit bytes more (0: no cap) until memcap_end. */
-void memcap_begin(int64_t limit);
-/* Whether an allocation was refused since memcap_begin (the cap stays). */
-int memcap_hit(void);
+ * limit bytes more (0: no cap) until taxii_memcap_end. */
+void taxii_memcap_begin(int64_t limit);
+/* Whether an allocation was refused since taxii_memcap_begin (the cap stays). */
+int taxii_memcap_hit(void);
 /* Lift the cap; whether it refused an allocation; *peak_bytes (may be
  * NULL) the most the thread's values took over the start. */
-int memcap_end(int64_t *peak_bytes);
+int taxii_memcap_end(int64_t *peak_bytes);
 
 /* ---- counters for GET /metrics (taxii/metrics.c) ---- */
 
@@ -138,15 +138,15 @@ enum taxii_reject {
 };
 
 /* The server's extension rows, for route labels (borrowed). */
-void metrics_init(const struct taxii_ext *exts, size_t n_exts);
+void taxii_metrics_init(const struct taxii_ext *exts, size_t n_exts);
 /* The route (an index of the counters) of a request's path. */
-int metrics_route(const char *url, const char *api_root);
+int taxii_metrics_route(const char *url, const char *api_root);
 /* Count one answered request of route with status, taking duration_us. */
-void metrics_request(int route, unsigned status, int64_t duration_us);
+void taxii_metrics_request(int route, unsigned status, int64_t duration_us);
 /* Count one object refused by ingest. */
-void metrics_reject(enum taxii_reject reason);
+void taxii_metrics_reject(enum taxii_reject reason);
 /* An alert stream client came (+1) or went (-1). */
-void metrics_stream(int delta);
+void taxii_metrics_stream(int delta);
 
 /* ---- authentication (taxii/auth.c) ---- */
 
@@ -161,34 +161,34 @@ enum auth_result {
 	AUTH_BUSY,     /* every password check slot is taken: 503 */
 };
 
-/* Make the state from cfg's auth_ settings; auth_free frees it. */
-tx_err auth_new(const struct tx_config *cfg, struct taxii_auth **out,
+/* Make the state from cfg's auth_ settings; taxii_auth_free frees it. */
+tx_err taxii_auth_new(const struct tx_config *cfg, struct taxii_auth **out,
 		struct tx_error *err);
-void auth_free(struct taxii_auth *a);
+void taxii_auth_free(struct taxii_auth *a);
 /*
  * Check an Authorization header (may be NULL) of a client at addr (may
  * be NULL): a Bearer token or Basic user name and password. AUTH_OK fills
  * u; AUTH_WAIT and AUTH_BUSY set retry_s. Thread-safe.
  */
-enum auth_result auth_check(struct taxii_auth *a, tx_store *st,
+enum auth_result taxii_auth_check(struct taxii_auth *a, tx_store *st,
 			    const struct sockaddr *addr, const char *hdr,
 			    struct store_user *u, int64_t *retry_s);
 /* ---- the queue of read records (taxii/auditq.c) ---- */
 
 struct auditq;
 /* Start the queue and its writer (its own connection to db_path). */
-tx_err auditq_start(const char *db_path, struct auditq **out,
+tx_err taxii_auditq_start(const char *db_path, struct auditq **out,
 		    struct tx_error *err);
 /* Write what is queued and stop (q may be NULL). */
-void auditq_stop(struct auditq *q);
+void taxii_auditq_stop(struct auditq *q);
 /* Queue an audit entry (q NULL: write it at once with st); a full queue
  * is written by the caller, with st, before this returns. */
-void auditq_put(struct auditq *q, tx_store *st, const char *actor,
+void taxii_auditq_put(struct auditq *q, tx_store *st, const char *actor,
 		const char *address, const char *action, const char *what,
 		const char *detail);
 
 /* A client address as text ("" when sa is NULL or not IP). */
-void auth_addr_text(const struct sockaddr *sa, char out[64]);
+void taxii_auth_addr_text(const struct sockaddr *sa, char out[64]);
 
 #endif
 
@@ -209,11 +209,11 @@ struct filters {
 };
 
 /* Start with no filters; page_default rows. */
-void filters_init(struct filters *f, int64_t page_default);
+void taxii_filters_init(struct filters *f, int64_t page_default);
 /*
  * Take one query parameter. Unknown keys are ignored; a bad value of a
  * known one fills msg and returns -1. limit is clamped to page_max.
  */
-int filters_add(struct filters *f, const char *key, const char *value,
+int taxii_filters_add(struct filters *f, const char *key, const char *value,
 		int64_t page_max, char *msg, size_t msgsz);
-void filters_free(struct filters *f);
+void taxii_filters_free(struct filters *f);

@@ -21,7 +21,7 @@
 static __thread int64_t used;      /* bytes held by this thread's values */
 static __thread int64_t base;      /* used when the cap was set */
 static __thread int64_t limit_now; /* the cap over base; 0: none */
-static __thread int64_t peak;      /* highest used since memcap_begin */
+static __thread int64_t peak;      /* highest used since taxii_memcap_begin */
 static __thread int hit;           /* an allocation was refused */
 
 static void *counted_malloc(size_t n)
@@ -57,21 +57,21 @@ static void hooks(void)
 	json_set_alloc_funcs(counted_malloc, counted_free);
 }
 
-void memcap_install(void)
+void taxii_memcap_install(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	pthread_once(&once, hooks);
 }
 
-void memcap_begin(int64_t limit)
+void taxii_memcap_begin(int64_t limit)
 {
 	base = peak = used;
 	limit_now = limit > 0 ? limit : 0;
 	hit = 0;
 }
 
-int memcap_end(int64_t *peak_bytes)
+int taxii_memcap_end(int64_t *peak_bytes)
 {
 	int was_hit = hit;
 
@@ -82,7 +82,7 @@ int memcap_end(int64_t *peak_bytes)
 	return was_hit;
 }
 
-int memcap_hit(void)
+int taxii_memcap_hit(void)
 {
 	return hit;
 }

@@ -86,7 +86,7 @@ static const char *const reject_names[TAXII_REJECT_N] = {
 	"not_object", "invalid", "pattern", "too_deep",
 };
 
-void metrics_init(const struct taxii_ext *exts, size_t n_exts)
+void taxii_metrics_init(const struct taxii_ext *exts, size_t n_exts)
 {
 	ext_rows = exts;
 	n_ext_rows = n_exts < EXT_ROUTES_MAX ? n_exts : EXT_ROUTES_MAX;
@@ -120,11 +120,11 @@ static int seg_is(const char *path, size_t off, size_t len, const char *s)
 	return strlen(s) == len && memcmp(path + off, s, len) == 0;
 }
 
-int metrics_route(const char *url, const char *api_root)
+int taxii_metrics_route(const char *url, const char *api_root)
 {
 	size_t off[6], len[6], n;
 
-	const struct taxii_ext *e = routes_ext_find(ext_rows, n_ext_rows, url,
+	const struct taxii_ext *e = taxii_routes_ext_find(ext_rows, n_ext_rows, url,
 						    NULL);
 
 	if (e != NULL)
@@ -160,7 +160,7 @@ int metrics_route(const char *url, const char *api_root)
 	}
 }
 
-void metrics_request(int route, unsigned status, int64_t duration_us)
+void taxii_metrics_request(int route, unsigned status, int64_t duration_us)
 {
 	struct route_counts *r;
 	size_t s = N_CODES + 4, b = 0;
@@ -186,13 +186,13 @@ found:
 				  memory_order_relaxed);
 }
 
-void metrics_reject(enum taxii_reject reason)
+void taxii_metrics_reject(enum taxii_reject reason)
 {
 	if ((unsigned)reason < TAXII_REJECT_N)
 		atomic_fetch_add_explicit(&rejects[reason], 1, memory_order_relaxed);
 }
 
-void metrics_stream(int delta)
+void taxii_metrics_stream(int delta)
 {
 	atomic_fetch_add_explicit(&stream_clients, delta, memory_order_relaxed);
 }

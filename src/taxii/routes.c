@@ -64,9 +64,9 @@ static int method_is(const struct request *rq, const char *m)
 static void not_allowed(struct reply *rp, const struct request *rq,
 			const char *allow)
 {
-	reply_error(rp, 405, "Method Not Allowed", "%s is not allowed here; use %s",
+	taxii_reply_error(rp, 405, "Method Not Allowed", "%s is not allowed here; use %s",
 		    rq->method, allow);
-	reply_header(rp, "Allow", allow);
+	taxii_reply_header(rp, "Allow", allow);
 }
 
 static void api_root_url(const struct request *rq, char *out, size_t n)
@@ -84,10 +84,10 @@ static void discovery(struct request *rq, struct reply *rp)
 	v = json_pack("{s:s, s:s, s:s, s:[s]}", "title", title, "description",
 		      rq->cfg->name, "default", root, "api_roots", root);
 	if (v == NULL) {
-		reply_error(rp, 500, "Internal Server Error", "out of memory");
+		taxii_reply_error(rp, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	reply_json(rp, 200, v);
+	taxii_reply_json(rp, 200, v);
 	json_decref(v);
 }
 
@@ -99,10 +99,10 @@ static void api_root(struct request *rq, struct reply *rp)
 			      (json_int_t)rq->cfg->max_content_length);
 
 	if (v == NULL) {
-		reply_error(rp, 500, "Internal Server Error", "out of memory");
+		taxii_reply_error(rp, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	reply_json(rp, 200, v);
+	taxii_reply_json(rp, 200, v);
 	json_decref(v);
 }
 
@@ -125,7 +125,7 @@ static void collections(struct request *rq, struct reply *rp)
 	json_t *arr = NULL, *v = NULL;
 
 	if (store_collection_list(rq->st, &rq->user, &list, &n) != TX_OK) {
-		reply_error(rp, 500, "Internal Server Error",
+		taxii_reply_error(rp, 500, "Internal Server Error",
 			    "cannot list collections");
 		return;
 	}
@@ -136,10 +136,10 @@ static void collections(struct request *rq, struct reply *rp)
 			goto nomem;
 	if (n > 0)
 		json_object_set(v, "collections", arr);
-	reply_json(rp, 200, v);
+	taxii_reply_json(rp, 200, v);
 	goto out;
 nomem:
-	reply_error(rp, 500, "Internal Server Error", "out of memory");
+	taxii_reply_error(rp, 500, "Internal Server Error", "out of memory");
 out:
 	json_decref(arr);
 	json_decref(v);
@@ -168,7 +168,7 @@ static int reply_status(struct request *rq, struct reply *rp, unsigned code,
 static void status(struct request *rq, struct reply *rp, const char *id)
 {
 	if (!tx_uuid_valid(id, strlen(id)) || reply_status(rq, rp, 200, id, 1) != 0)
-		reply_error(rp, 404, "Not Found", "no status resource %.64s", id);
+		taxii_reply_error(rp, 404, "Not Found", "no status resource %.64s", id);
 }
 
 /* ---- pages of objects, manifests and versions ---- */
@@ -236,7 +236,7 @@ static enum MHD_Result one_arg(void *cls, enum MHD_ValueKind kind,
 {
 	struct args_ctx *a = cls;
 
-	if (filters_add(a->f, key, value, a->page_max, a->msg, sizeof(a->msg))) {
+	if (taxii_filters_add(a->f, key, value, a->page_max, a->msg, sizeof(a->msg))) {
 		a->bad = 1;
 		return MHD_NO;
 	}
@@ -247,10 +247,10 @@ static int parse_args(struct request *rq, struct reply *rp, struct filters *f)
 {
 	struct args_ctx a = { .f = f, .page_max = rq->cfg->page_max };
 
-	filters_init(f, rq->cfg->page_default);
+	taxii_filters_init(f, rq->cfg->page_default);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, one_arg, &a);
 	if (a.bad) {
-		reply_error(rp, 400, "Bad Request", "%s", a.msg);
+		taxii_reply_error(rp, 400, "Bad Request", "%s", a.msg);
 		return -1;
 	}
 	return 0;
@@ -261,7 +261,7 @@ static int parse_args(struct request *rq, struct reply *rp, struct filters *f)
  * a 404 (the object does not exist, or not with these filters).
  */
 /* The audit actor of a request: "user:NAME" or "partner:PARTY". */
-void routes_actor(const struct store_user *u, char *out, size_t n)
+void taxii_routes_actor(const struct store_user *u, char *out, size_t n)
 {
 	if (u->peer[0] != '\0')
 		snprintf(out, n, "partner:%s", u->peer);
@@ -270,12 +270,12 @@ void routes_actor(const struct store_user *u, char *out, size_t n)
 }
 
 /* The client address of a request as text, or "". */
-void routes_client_addr(struct MHD_Connection *conn, char out[64])
+void taxii_routes_client_addr(struct MHD_Connection *conn, char out[64])
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
 		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
-	auth_addr_text(ci ? ci->client_addr : NULL, out);
+	taxii_auth_addr_text(ci ? ci->client_addr : NULL, out);
 }
 
 /* Record that a page held objects marked RED or AMBER+STRICT: who, from
@@ -285,13 +285,13 @@ static void audit_read(struct request *rq, const char *coll_id,
 {
 	char actor[STORE_NAME_MAX + 16], addr[64], what[64], detail[700];
 
-	routes_actor(&rq->user, actor, sizeof(actor));
-	routes_client_addr(rq->conn, addr);
+	taxii_routes_actor(&rq->user, actor, sizeof(actor));
+	taxii_routes_client_addr(rq->conn, addr);
 	snprintf(what, sizeof(what), "collection %s", coll_id);
 	snprintf(detail, sizeof(detail), "%zu of %zu objects TLP:RED or"
 		 " TLP:AMBER+STRICT: %s%s", pc->n_sensitive, pc->n, pc->sensitive,
 		 pc->n_sensitive > 4 ? " ..." : "");
-	auditq_put(rq->auditq, rq->st, actor, addr, "read", what, detail);
+	taxii_auditq_put(rq->auditq, rq->st, actor, addr, "read", what, detail);
 }
 
 static void page(struct request *rq, struct reply *rp, struct filters *f,
@@ -308,12 +308,12 @@ static void page(struct request *rq, struct reply *rp, struct filters *f,
 		goto nomem;
 	if (store_query_objects(rq->st, &f->q, page_row, &pc, &pg, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "query: %s", err.msg);
-		reply_error(rp, 500, "Internal Server Error", "the query failed");
+		taxii_reply_error(rp, 500, "Internal Server Error", "the query failed");
 		goto out;
 	}
 	if (pg.n == 0) {
 		if (must_exist && !f->q.has_cursor) {
-			reply_error(rp, 404, "Not Found", "no such object in this"
+			taxii_reply_error(rp, 404, "Not Found", "no such object in this"
 				    " collection (with these filters)");
 			goto out;
 		}
@@ -334,15 +334,15 @@ static void page(struct request *rq, struct reply *rp, struct filters *f,
 	if (pc.n_sensitive > 0)
 		audit_read(rq, coll_id, &pc);
 	tx_time_format(pg.first_added, ts);
-	reply_header(rp, "X-TAXII-Date-Added-First", ts);
+	taxii_reply_header(rp, "X-TAXII-Date-Added-First", ts);
 	tx_time_format(pg.last_added, ts);
-	reply_header(rp, "X-TAXII-Date-Added-Last", ts);
+	taxii_reply_header(rp, "X-TAXII-Date-Added-Last", ts);
 	rp->status = 200;
 	rp->len = pc.buf.len;
 	rp->body = tx_buf_take(&pc.buf);
 	goto out;
 nomem:
-	reply_error(rp, 500, "Internal Server Error", "out of memory");
+	taxii_reply_error(rp, 500, "Internal Server Error", "out of memory");
 out:
 	tx_buf_free(&pc.buf);
 }
@@ -361,7 +361,7 @@ static void not_envelope(struct request *rq, struct reply *rp)
 	json_t *v;
 
 	if (rq->body_len > BAD_BODY_PARSE_MAX) {
-		reply_error(rp, 400, "Bad Request", "the body must be a"
+		taxii_reply_error(rp, 400, "Bad Request", "the body must be a"
 			    " TAXII envelope: a JSON object with an"
 			    " \"objects\" list");
 		return;
@@ -369,20 +369,20 @@ static void not_envelope(struct request *rq, struct reply *rp)
 	v = tx_json_load(rq->body ? rq->body : "", rq->body_len,
 			 JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL) {
-		reply_error(rp, 400, "Bad Request",
+		taxii_reply_error(rp, 400, "Bad Request",
 			    "malformed JSON at line %d, column %d: %s",
 			    jerr.line, jerr.column, jerr.text);
 		return;
 	}
 	json_decref(v);
-	reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
+	taxii_reply_error(rp, 400, "Bad Request", "the body must be a TAXII envelope:"
 		    " an object with an \"objects\" list");
 }
 
 /*
  * The objects of an envelope, parsed one by one from their spans: for a
  * partner's hook, which takes a list. NULL with msg filled when one is
- * not JSON (or memory ran out: see memcap_hit).
+ * not JSON (or memory ran out: see taxii_memcap_hit).
  */
 static json_t *objects_from_spans(const char *body, const struct tx_span *spans,
 				  size_t n, char *msg, size_t msgsz)
@@ -434,12 +434,12 @@ static void post_objects(struct request *rq, struct reply *rp,
 	struct tx_error err = { 0 };
 
 	if (!c->can_write) {
-		reply_error(rp, 403, "Forbidden",
+		taxii_reply_error(rp, 403, "Forbidden",
 			    "you may not write to collection %s", c->id);
 		return;
 	}
 	if (rq->user.peer[0] == '\0' && store_inbox_party(c) != NULL) {
-		reply_error(rp, 403, "Forbidden", "collection %s is the"
+		taxii_reply_error(rp, 403, "Forbidden", "collection %s is the"
 			    " inbox of partner %s: only its signed objects"
 			    " go there", c->alias, store_inbox_party(c));
 		return;
@@ -448,7 +448,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 				     (size_t)rq->cfg->max_envelope_objects,
 				     &spans, &n_spans);
 	if (rc == TX_ERR_TOOBIG) {
-		reply_error(rp, 413, "Request Entity Too Large",
+		taxii_reply_error(rp, 413, "Request Entity Too Large",
 			    "the envelope has more than %lld objects"
 			    " (max_envelope_objects); send them in"
 			    " several requests",
@@ -456,7 +456,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 		return;
 	}
 	if (rc == TX_ERR_NOMEM) {
-		reply_error(rp, 500, "Internal Server Error",
+		taxii_reply_error(rp, 500, "Internal Server Error",
 			    "out of memory");
 		return;
 	}
@@ -470,17 +470,17 @@ static void post_objects(struct request *rq, struct reply *rp,
 		  spans[0].off + (rq->body_len - spans[n_spans - 1].off -
 				  spans[n_spans - 1].len);
 	if (outside > ENVELOPE_FRAME_MAX) {
-		reply_error(rp, 400, "Bad Request", "the envelope has %zu bytes"
+		taxii_reply_error(rp, 400, "Bad Request", "the envelope has %zu bytes"
 			    " outside its \"objects\" list; at most %d",
 			    outside, ENVELOPE_FRAME_MAX);
 		goto out;
 	}
-	memcap_begin(cap);
+	taxii_memcap_begin(cap);
 	/* The text around the objects (each taken as a null unseen). */
 	if (!tx_json_frame_valid(body, rq->body_len, spans, n_spans, &jerr)) {
-		if (memcap_hit())
+		if (taxii_memcap_hit())
 			goto too_costly;
-		reply_error(rp, 400, "Bad Request",
+		taxii_reply_error(rp, 400, "Bad Request",
 			    "malformed JSON at line %d, column %d: %s",
 			    jerr.line, jerr.column, jerr.text);
 		goto out;
@@ -488,15 +488,15 @@ static void post_objects(struct request *rq, struct reply *rp,
 	if (rq->user.peer[0] != '\0') {
 		/* A partner: only through the hook that checks signatures. */
 		if (rq->hooks->peer_ingest == NULL) {
-			reply_error(rp, 403, "Forbidden", "this node takes no objects"
+			taxii_reply_error(rp, 403, "Forbidden", "this node takes no objects"
 				    " from partners");
 			goto out;
 		}
 		if ((objects = objects_from_spans(body, spans, n_spans, msg,
 						  sizeof(msg))) == NULL) {
-			if (memcap_hit())
+			if (taxii_memcap_hit())
 				goto too_costly;
-			reply_error(rp, strcmp(msg, "out of memory") ? 400 : 500,
+			taxii_reply_error(rp, strcmp(msg, "out of memory") ? 400 : 500,
 				    strcmp(msg, "out of memory") ? "Bad Request" :
 				    "Internal Server Error", "malformed JSON: %s", msg);
 			goto out;
@@ -508,41 +508,41 @@ static void post_objects(struct request *rq, struct reply *rp,
 		rc = taxii_ingest_spans(rq->st, c->pk, &rq->user, body, spans,
 					n_spans, status_id, &err);
 	}
-	if (rc != TX_OK && memcap_hit())
+	if (rc != TX_OK && taxii_memcap_hit())
 		goto too_costly;
 	if (rc == TX_ERR_INVALID && rq->user.peer[0] == '\0') {
-		reply_error(rp, 400, "Bad Request", "malformed JSON: %s", err.msg);
+		taxii_reply_error(rp, 400, "Bad Request", "malformed JSON: %s", err.msg);
 		goto out;
 	}
 	if (rc != TX_OK) {
 		tx_log(TX_LOG_ERROR, "ingest: %s", err.msg);
 		if (err.code == TX_ERR_DENIED) {
-			reply_error(rp, 403, "Forbidden", "nothing was stored: %s",
+			taxii_reply_error(rp, 403, "Forbidden", "nothing was stored: %s",
 				    err.msg);
 			goto out;
 		}
-		reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
+		taxii_reply_error(rp, err.code == TX_ERR_DB ? 503 : 500,
 			    "Internal Server Error",
 			    "nothing was stored: %s", tx_err_str(err.code));
 		goto out;
 	}
-	memcap_end(NULL);
+	taxii_memcap_end(NULL);
 	/* What partners send is not passed on: no need to wake delivery. */
 	if (rq->hooks->stored && rq->user.peer[0] == '\0')
 		rq->hooks->stored(rq->hooks->ctx);
 	/* A partner's delivery reads only the failures: its 202 leaves the
 	 * successes out (500 ids a batch); GET of the status has them. */
 	if (reply_status(rq, rp, 202, status_id, rq->user.peer[0] == '\0') != 0)
-		reply_error(rp, 500, "Internal Server Error",
+		taxii_reply_error(rp, 500, "Internal Server Error",
 			    "stored, but the status %s cannot be read", status_id);
 	goto out;
 too_costly:
-	reply_error(rp, 413, "Request Entity Too Large", "these objects would"
+	taxii_reply_error(rp, 413, "Request Entity Too Large", "these objects would"
 		    " take more than %lld bytes of memory (body_memory_factor"
 		    " %lld times the body, plus 1 MiB); nothing was stored",
 		    (long long)cap, (long long)rq->cfg->body_memory_factor);
 out:
-	memcap_end(NULL);
+	taxii_memcap_end(NULL);
 	free(spans);
 	json_decref(objects);
 }
@@ -555,18 +555,18 @@ static void delete_object(struct request *rq, struct reply *rp,
 	tx_err rc;
 
 	if (!c->can_write) {
-		reply_error(rp, 403, "Forbidden",
+		taxii_reply_error(rp, 403, "Forbidden",
 			    "you may not delete from collection %s", c->id);
 		return;
 	}
 	f->q.collection_pk = c->pk;
 	rc = store_delete_object(rq->st, &f->q, oid, &err);
 	if (rc == TX_ERR_NOTFOUND) {
-		reply_error(rp, 404, "Not Found", "no object %s", oid);
+		taxii_reply_error(rp, 404, "Not Found", "no object %s", oid);
 		return;
 	}
 	if (rc != TX_OK) {
-		reply_error(rp, 500, "Internal Server Error", "delete failed");
+		taxii_reply_error(rp, 500, "Internal Server Error", "delete failed");
 		return;
 	}
 	rp->status = 200;
@@ -626,10 +626,10 @@ static void r_collection(struct request *rq, struct reply *rp,
 	json_t *v = collection_json(&p->c);
 
 	if (v == NULL) {
-		reply_error(rp, 500, "Internal Server Error", "no memory");
+		taxii_reply_error(rp, 500, "Internal Server Error", "no memory");
 		return;
 	}
-	reply_json(rp, 200, v);
+	taxii_reply_json(rp, 200, v);
 	json_decref(v);
 }
 
@@ -642,7 +642,7 @@ static void read_page(struct request *rq, struct reply *rp,
 	const char *id[1] = { p->object };
 
 	if (!p->c.can_read) {
-		reply_error(rp, 403, "Forbidden",
+		taxii_reply_error(rp, 403, "Forbidden",
 			    "you may not read collection %s", p->c.id);
 		return;
 	}
@@ -663,7 +663,7 @@ static void read_page(struct request *rq, struct reply *rp,
 	}
 	page(rq, rp, &f, kind, 1, p->c.id);
 out:
-	filters_free(&f);
+	taxii_filters_free(&f);
 }
 
 static void r_objects(struct request *rq, struct reply *rp,
@@ -686,7 +686,7 @@ static void r_object(struct request *rq, struct reply *rp,
 	}
 	if (parse_args(rq, rp, &f) == 0)
 		delete_object(rq, rp, &f, &p->c, p->object);
-	filters_free(&f);
+	taxii_filters_free(&f);
 }
 
 static void r_versions(struct request *rq, struct reply *rp,
@@ -765,14 +765,14 @@ static int route_fits(const struct taxii_route *t, const struct route *r,
 	return i == r->n;
 }
 
-void routes_dispatch(struct request *rq, struct reply *rp)
+void taxii_routes_dispatch(struct request *rq, struct reply *rp)
 {
 	struct route r;
 	struct route_params p;
 	const struct taxii_route *t = NULL;
 
 	if (split_path(rq->url, &r) != 0) {
-		reply_error(rp, 404, "Not Found", "no such endpoint");
+		taxii_reply_error(rp, 404, "Not Found", "no such endpoint");
 		goto out;
 	}
 	for (size_t i = 0; i < N_TAXII_ROUTES && t == NULL; i++) {
@@ -783,21 +783,21 @@ void routes_dispatch(struct request *rq, struct reply *rp)
 	if (t == NULL) {
 		if (r.n == 0 || (strcmp(r.seg[0], rq->cfg->api_root) != 0 &&
 				 strcmp(r.seg[0], "taxii2") != 0))
-			reply_error(rp, 404, "Not Found", "no API root %.64s",
+			taxii_reply_error(rp, 404, "Not Found", "no API root %.64s",
 				    r.n ? r.seg[0] : "/");
 		else
-			reply_error(rp, 404, "Not Found", "no such endpoint");
+			taxii_reply_error(rp, 404, "Not Found", "no such endpoint");
 		goto out;
 	}
 	/* The path's parameters first (404), then the method (405). */
 	if (p.collection != NULL &&
 	    store_collection_get(rq->st, &rq->user, p.collection, &p.c) != TX_OK) {
-		reply_error(rp, 404, "Not Found", "no collection %.64s",
+		taxii_reply_error(rp, 404, "Not Found", "no collection %.64s",
 			    p.collection);
 		goto out;
 	}
 	if (p.object != NULL && !stix_id_valid(p.object, NULL)) {
-		reply_error(rp, 404, "Not Found", "%.100s is not a STIX identifier",
+		taxii_reply_error(rp, 404, "Not Found", "%.100s is not a STIX identifier",
 			    p.object);
 		goto out;
 	}
@@ -810,7 +810,7 @@ out:
 	free(r.copy);
 }
 
-enum route_body routes_precheck(struct request *rq, struct reply *rp)
+enum route_body taxii_routes_precheck(struct request *rq, struct reply *rp)
 {
 	struct store_collection c;
 	struct route r;
@@ -818,11 +818,11 @@ enum route_body routes_precheck(struct request *rq, struct reply *rp)
 
 	if (!method_is(rq, "POST"))
 		return ROUTE_NO_BODY;
-	if (routes_is_ext(rq->exts, rq->n_exts, rq->url)) {
-		if (routes_ext_find(rq->exts, rq->n_exts, rq->url, NULL) != NULL)
+	if (taxii_routes_is_ext(rq->exts, rq->n_exts, rq->url)) {
+		if (taxii_routes_ext_find(rq->exts, rq->n_exts, rq->url, NULL) != NULL)
 			return ROUTE_BODY;
 		rp->plain_json = 1;
-		reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
+		taxii_reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
 		return ROUTE_ANSWERED;
 	}
 	/* POST /{root}/collections/{id}/objects/ is the one TAXII route
@@ -835,9 +835,9 @@ enum route_body routes_precheck(struct request *rq, struct reply *rp)
 		goto out;
 	rb = ROUTE_ANSWERED;
 	if (store_collection_get(rq->st, &rq->user, r.seg[2], &c) != TX_OK)
-		reply_error(rp, 404, "Not Found", "no collection %.64s", r.seg[2]);
+		taxii_reply_error(rp, 404, "Not Found", "no collection %.64s", r.seg[2]);
 	else if (!c.can_write)
-		reply_error(rp, 403, "Forbidden",
+		taxii_reply_error(rp, 403, "Forbidden",
 			    "you may not write to collection %s", c.id);
 	else
 		rb = ROUTE_BODY;
@@ -855,7 +855,7 @@ static int hex_digit(char c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s)
+size_t taxii_routes_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
 	char *w = s;
 
@@ -864,7 +864,7 @@ size_t routes_unescape(void *cls, struct MHD_Connection *conn, char *s)
 		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
 		    (lo = hex_digit(r[2])) >= 0) {
 			/* %00 would end the string here and cut the path or
-			 * value short: it becomes DEL, which routes_check
+			 * value short: it becomes DEL, which taxii_routes_check
 			 * refuses in a path and no argument accepts. */
 			char c = (char)(hi * 16 + lo);
 			*w++ = c != '\0' ? c : '\x7f';
@@ -894,13 +894,13 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
+int taxii_routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
 {
 	struct header_count h = { 0, 0 };
 
 	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
 		if (*p < 0x20 || *p == 0x7f) {
-			reply_error(rp, 400, "Bad Request", "the path holds a control"
+			taxii_reply_error(rp, 400, "Bad Request", "the path holds a control"
 				    " character (such as %%00)");
 			goto refuse;
 		}
@@ -908,14 +908,14 @@ int routes_check(struct MHD_Connection *conn, const char *url, struct reply *rp)
 	/* Two lengths, or a length beside chunks, is how a request is
 	 * smuggled past a proxy that reads the other one (RFC 9112, 6.3). */
 	if (h.content_length > 1 || (h.content_length && h.transfer_encoding)) {
-		reply_error(rp, 400, "Bad Request", "%s", h.content_length > 1 ?
+		taxii_reply_error(rp, 400, "Bad Request", "%s", h.content_length > 1 ?
 			    "more than one Content-Length" :
 			    "both Content-Length and Transfer-Encoding");
 		goto refuse;
 	}
 	return 0;
 refuse:
-	reply_header(rp, MHD_HTTP_HEADER_CONNECTION, "close");
+	taxii_reply_header(rp, MHD_HTTP_HEADER_CONNECTION, "close");
 	return -1;
 }
 
@@ -967,7 +967,7 @@ static int ext_path_is(const char *p, const char *path, size_t len,
 	return strlen(p) == len && strncmp(p, path, len) == 0;
 }
 
-const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
+const struct taxii_ext *taxii_routes_ext_find(const struct taxii_ext *exts,
 					size_t n_exts, const char *url,
 					const char **rest)
 {
@@ -999,13 +999,13 @@ const struct taxii_ext *routes_ext_find(const struct taxii_ext *exts,
 	return NULL;
 }
 
-int routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url)
+int taxii_routes_is_ext(const struct taxii_ext *exts, size_t n_exts, const char *url)
 {
 	return strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0 ||
-	routes_ext_find(exts, n_exts, url, NULL) != NULL;
+	taxii_routes_ext_find(exts, n_exts, url, NULL) != NULL;
 }
 
-int routes_permit(const struct taxii_ext *exts, size_t n_exts,
+int taxii_routes_permit(const struct taxii_ext *exts, size_t n_exts,
 		  const char *method, const char *url,
 		  const struct store_user *u, struct reply *rp)
 {
@@ -1014,12 +1014,12 @@ int routes_permit(const struct taxii_ext *exts, size_t n_exts,
 	if (u->peer[0] == '\0')
 		return 0; /* users: grants decide, route by route */
 	if (strcmp(method, "DELETE") == 0) {
-		reply_error(rp, 403, "Forbidden", "partner %s may not delete: a"
+		taxii_reply_error(rp, 403, "Forbidden", "partner %s may not delete: a"
 			    " partner withdraws an object by sending a signed"
 			    " revocation of it", u->peer);
 		return -1;
 	}
-	x = routes_ext_find(exts, n_exts, url, NULL);
+	x = taxii_routes_ext_find(exts, n_exts, url, NULL);
 	if (x == NULL && strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) != 0)
 		return 0; /* TAXII: a partner's POST goes to its signed ingest */
 	if (x != NULL && method_listed(x->partner_methods, method))
@@ -1027,7 +1027,7 @@ int routes_permit(const struct taxii_ext *exts, size_t n_exts,
 	/* Anything else under /trilex/ is the node's own service to its
 	 * users (it may make objects the node signs as its own), or
 	 * unknown: refused to partners either way. */
-	reply_error(rp, 403, "Forbidden", "%s %.100s is for this node's users,"
+	taxii_reply_error(rp, 403, "Forbidden", "%s %.100s is for this node's users,"
 		    " not for partner nodes", method, url);
 	return -1;
 }
@@ -1084,10 +1084,10 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
 			  out, (socklen_t)n);
 }
 
-void routes_ext(struct request *rq, struct reply *rp)
+void taxii_routes_ext(struct request *rq, struct reply *rp)
 {
 	const char *rest = "";
-	const struct taxii_ext *x = routes_ext_find(rq->exts, rq->n_exts,
+	const struct taxii_ext *x = taxii_routes_ext_find(rq->exts, rq->n_exts,
 						    rq->url, &rest);
 	struct taxii_ext_request xr = { 0 };
 	struct taxii_ext_reply xp = { 0 };
@@ -1095,7 +1095,7 @@ void routes_ext(struct request *rq, struct reply *rp)
 
 	/* The server checked this before reading the body; checked again
 	 * here so that no way into an extension skips it. */
-	if (routes_permit(rq->exts, rq->n_exts, rq->method, rq->url, &rq->user,
+	if (taxii_routes_permit(rq->exts, rq->n_exts, rq->method, rq->url, &rq->user,
 			  rp) != 0)
 		return;
 	if (x != NULL) {
@@ -1113,7 +1113,7 @@ void routes_ext(struct request *rq, struct reply *rp)
 		xr.conn = rq->conn;
 		x->fn(x->ctx, &xr, &xp);
 		for (int i = 0; i < xp.n_headers; i++)
-			reply_header(rp, xp.headers[i].name, xp.headers[i].value);
+			taxii_reply_header(rp, xp.headers[i].name, xp.headers[i].value);
 		if (xp.content_type != NULL && xp.text != NULL) {
 			json_decref(xp.json);
 			free(rp->body);
@@ -1133,7 +1133,7 @@ void routes_ext(struct request *rq, struct reply *rp)
 		free(xp.text);
 		if (xp.status >= 400 || xp.json == NULL) {
 			json_decref(xp.json);
-			reply_error(rp, xp.status >= 400 ? xp.status : 500,
+			taxii_reply_error(rp, xp.status >= 400 ? xp.status : 500,
 				    xp.status == 400 ? "Bad Request" :
 				    xp.status == 403 ? "Forbidden" :
 				    xp.status == 404 ? "Not Found" :
@@ -1143,9 +1143,9 @@ void routes_ext(struct request *rq, struct reply *rp)
 				    "%s", xp.message[0] ? xp.message : "failed");
 			return;
 		}
-		reply_json(rp, xp.status ? xp.status : 200, xp.json);
+		taxii_reply_json(rp, xp.status ? xp.status : 200, xp.json);
 		json_decref(xp.json);
 		return;
 	}
-	reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
+	taxii_reply_error(rp, 404, "Not Found", "no endpoint %.100s", rq->url);
 }

@@ -135,7 +135,7 @@ static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 
 /* ---- replies ---- */
 
-void reply_header(struct reply *rp, const char *name, const char *value)
+void taxii_reply_header(struct reply *rp, const char *name, const char *value)
 {
 	if (rp->n_headers >= REPLY_MAX_HEADERS || strpbrk(value, "\r\n"))
 		return; /* never a second header smuggled in a value */
@@ -145,7 +145,7 @@ void reply_header(struct reply *rp, const char *name, const char *value)
 	rp->n_headers++;
 }
 
-void reply_json(struct reply *rp, unsigned status, const json_t *v)
+void taxii_reply_json(struct reply *rp, unsigned status, const json_t *v)
 {
 	free(rp->body);
 	rp->body = json_dumps(v, JSON_COMPACT);
@@ -153,7 +153,7 @@ void reply_json(struct reply *rp, unsigned status, const json_t *v)
 	rp->status = rp->body ? status : 500;
 }
 
-void reply_error(struct reply *rp, unsigned status, const char *title,
+void taxii_reply_error(struct reply *rp, unsigned status, const char *title,
 		 const char *fmt, ...)
 {
 	char desc[TX_ERROR_MSG_MAX], code[8];
@@ -169,7 +169,7 @@ void reply_error(struct reply *rp, unsigned status, const char *title,
 	free(rp->body);
 	rp->body = NULL;
 	if (e != NULL) {
-		reply_json(rp, status, e);
+		taxii_reply_json(rp, status, e);
 		json_decref(e);
 	}
 	rp->status = status;
@@ -219,7 +219,7 @@ static int media_is_taxii(const char *s, size_t n, int allow_wild, int json_ok)
 	return 1;
 }
 
-int media_accept_ok(const char *accept, int json_ok)
+int taxii_media_accept_ok(const char *accept, int json_ok)
 {
 	const char *p = accept;
 
@@ -238,7 +238,7 @@ int media_accept_ok(const char *accept, int json_ok)
 	return 0;
 }
 
-int media_content_type_ok(const char *ctype, int json_ok)
+int taxii_media_content_type_ok(const char *ctype, int json_ok)
 {
 	if (ctype == NULL)
 		return 0;
@@ -407,11 +407,11 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	if (rc == TX_OK && n_sensitive > 0) {
 		/* alerts marked RED or AMBER+STRICT sent: a read to record */
 		char actor[STORE_NAME_MAX + 16], addr[64], detail[96];
-		routes_actor(&a->user, actor, sizeof(actor));
-		routes_client_addr(a->conn, addr);
+		taxii_routes_actor(&a->user, actor, sizeof(actor));
+		taxii_routes_client_addr(a->conn, addr);
 		snprintf(detail, sizeof(detail), "%zu alerts TLP:RED or"
 			 " TLP:AMBER+STRICT sent", n_sensitive);
-		auditq_put(a->srv->auditq, st, actor, addr, "read", "alert stream",
+		taxii_auditq_put(a->srv->auditq, st, actor, addr, "read", "alert stream",
 			   detail);
 	}
 	if (rc == TX_OK)
@@ -502,7 +502,7 @@ static void stream_free(void *cls)
 			break;
 		}
 	pthread_mutex_unlock(&srv->lock);
-	metrics_stream(-1);
+	taxii_metrics_stream(-1);
 	tx_buf_free(&a->pending);
 	free(a);
 }
@@ -579,7 +579,7 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 	a->next = srv->streams;
 	srv->streams = a;
 	pthread_mutex_unlock(&srv->lock);
-	metrics_stream(1);
+	taxii_metrics_stream(1);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(conn, 200, r);
@@ -677,11 +677,11 @@ static void reply_busy(tx_server *srv, struct reply *rp, int64_t n)
 
 	if (n >= 0)
 		snprintf(size, sizeof(size), " of %lld bytes", (long long)n);
-	reply_error(rp, 503, "Service Unavailable", "the bodies of requests in"
+	taxii_reply_error(rp, 503, "Service Unavailable", "the bodies of requests in"
 		    " flight leave no room for this body%s (max_bodies_in_flight"
 		    " %lld); try again shortly", size,
 		    (long long)srv->cfg.max_bodies_in_flight);
-	reply_header(rp, "Retry-After", "2");
+	taxii_reply_header(rp, "Retry-After", "2");
 }
 
 /* Authenticate a client without a certificate; 0 fills u, else 1 with
@@ -704,36 +704,36 @@ static int auth_refused(tx_server *srv, struct MHD_Connection *conn,
 		hdr = bearer;
 	}
 
-	switch (auth_check(srv->auth, st, ci ? ci->client_addr : NULL, hdr, u,
+	switch (taxii_auth_check(srv->auth, st, ci ? ci->client_addr : NULL, hdr, u,
 			   &retry_s)) {
 	case AUTH_OK:
 		return 0;
 	case AUTH_WAIT:
 		snprintf(retry, sizeof(retry), "%lld", (long long)retry_s);
-		reply_error(rp, 429, "Too Many Requests", "too many failed"
+		taxii_reply_error(rp, 429, "Too Many Requests", "too many failed"
 			    " passwords from this address or for this user; try"
 			    " again in %lld s", (long long)retry_s);
-		reply_header(rp, "Retry-After", retry);
+		taxii_reply_header(rp, "Retry-After", retry);
 		return 1;
 	case AUTH_BUSY:
-		reply_error(rp, 503, "Service Unavailable", "too many password"
+		taxii_reply_error(rp, 503, "Service Unavailable", "too many password"
 			    " checks at once; try again shortly (a bearer token"
 			    " needs none)");
-		reply_header(rp, "Retry-After", "1");
+		taxii_reply_header(rp, "Retry-After", "1");
 		return 1;
 	case AUTH_LOCKED:
-		reply_error(rp, 401, "Unauthorized", "too many failed passwords:"
+		taxii_reply_error(rp, 401, "Unauthorized", "too many failed passwords:"
 			    " the account is locked until an administrator"
 			    " unlocks it (trilex user unlock)");
 		break;
 	default:
-		reply_error(rp, 401, "Unauthorized",
+		taxii_reply_error(rp, 401, "Unauthorized",
 			    "valid HTTP Basic or Bearer credentials are required");
 		break;
 	}
-	reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	taxii_reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		     "Basic realm=\"trilex\", charset=\"UTF-8\"");
-	reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	taxii_reply_header(rp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		     "Bearer realm=\"trilex\"");
 	return 1;
 }
@@ -752,9 +752,9 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	struct request rq = { 0 };
 	tx_store *st;
 	int64_t n = -1;
-	const struct taxii_ext *x = routes_ext_find(srv->exts, srv->n_exts, url,
+	const struct taxii_ext *x = taxii_routes_ext_find(srv->exts, srv->n_exts, url,
 						    NULL);
-	int ext = routes_is_ext(srv->exts, srv->n_exts, url);
+	int ext = taxii_routes_is_ext(srv->exts, srv->n_exts, url);
 	int any_media = x != NULL && (x->flags & TAXII_EXT_ANY_MEDIA);
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							 MHD_HTTP_HEADER_ACCEPT);
@@ -762,19 +762,19 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 	rp->plain_json = ext;
-	if (routes_check(conn, url, rp) != 0)
+	if (taxii_routes_check(conn, url, rp) != 0)
 		return -1;
 	if (strcmp(url, STREAM_PATH) == 0 && accept &&
 	    strstr(accept, "text/event-stream") != NULL)
 		accept = NULL; /* an event stream is what it asks for */
-	if (!any_media && !media_accept_ok(accept, ext)) {
-		reply_error(rp, 406, "Not Acceptable",
+	if (!any_media && !taxii_media_accept_ok(accept, ext)) {
+		taxii_reply_error(rp, 406, "Not Acceptable",
 			    "this server answers only with " TAXII_MEDIA_TYPE);
 		return -1;
 	}
 	if ((st = worker_store(srv, &err)) == NULL) {
 		tx_log(TX_LOG_ERROR, "open database: %s", err.msg);
-		reply_error(rp, 503, "Service Unavailable",
+		taxii_reply_error(rp, 503, "Service Unavailable",
 			    "the database is not available");
 		return -1;
 	}
@@ -782,7 +782,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	case 0:
 		break;
 	case -1:
-		reply_error(rp, 403, "Forbidden", "the client certificate is not"
+		taxii_reply_error(rp, 403, "Forbidden", "the client certificate is not"
 			    " pinned by this node (trilex peer add)");
 		return -1;
 	default:
@@ -804,24 +804,24 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 		if (auth_refused(srv, conn, st, &cs->user, rp))
 			return -1;
 	}
-	if (routes_permit(srv->exts, srv->n_exts, method, url, &cs->user, rp) != 0)
+	if (taxii_routes_permit(srv->exts, srv->n_exts, method, url, &cs->user, rp) != 0)
 		return -1;
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen && tx_parse_int64(clen, 0, INT64_MAX, &n) != TX_OK)
 		n = -1;
 	if (n > srv->cfg.max_content_length) {
-		reply_error(rp, 413, "Request Entity Too Large",
+		taxii_reply_error(rp, 413, "Request Entity Too Large",
 			    "the body has %lld bytes; max_content_length is %lld",
 			    (long long)n, (long long)srv->cfg.max_content_length);
 		return -1;
 	}
 	if (strcmp(method, "POST") == 0 && !any_media &&
-	    !media_content_type_ok(MHD_lookup_connection_value(
+	    !taxii_media_content_type_ok(MHD_lookup_connection_value(
 					   conn, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_CONTENT_TYPE),
 				   ext)) {
-		reply_error(rp, 415, "Unsupported Media Type",
+		taxii_reply_error(rp, 415, "Unsupported Media Type",
 			    "the body must be " TAXII_MEDIA_TYPE);
 		return -1;
 	}
@@ -839,7 +839,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 	rq.user = cs->user;
 	if (strcmp(url, STREAM_PATH) == 0)
 		return 0; /* GET only (405 otherwise): no body */
-	switch (routes_precheck(&rq, rp)) {
+	switch (taxii_routes_precheck(&rq, rp)) {
 	case ROUTE_ANSWERED:
 		return -1;
 	case ROUTE_NO_BODY:
@@ -856,7 +856,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 		}
 		tx_buf_init(&cs->body, (size_t)(n > 0 ? n : 1));
 		if (n > 0 && tx_buf_reserve(&cs->body, (size_t)n) != TX_OK) {
-			reply_error(rp, 503, "Service Unavailable", "out of memory");
+			taxii_reply_error(rp, 503, "Service Unavailable", "out of memory");
 			return -1;
 		}
 	}
@@ -922,7 +922,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return send_reply(cs, conn, &rp);
 	}
 	if (cs->too_big) {
-		reply_error(&rp, 413, "Request Entity Too Large",
+		taxii_reply_error(&rp, 413, "Request Entity Too Large",
 			    "the body is larger than max_content_length (%lld bytes)",
 			    (long long)srv->cfg.max_content_length);
 		return send_reply(cs, conn, &rp);
@@ -945,24 +945,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		rp.plain_json = 1;
 		if (cs->user.peer[0] != '\0') {
 			/* partners get what TLP entitles them to by delivery */
-			reply_error(&rp, 403, "Forbidden", "the alert stream is for"
+			taxii_reply_error(&rp, 403, "Forbidden", "the alert stream is for"
 				    " this node's users, not for partners");
 		} else if (!store_user_may(&cs->user, TX_RIGHT_READ)) {
-			reply_error(&rp, 403, "Forbidden", "this account may not"
+			taxii_reply_error(&rp, 403, "Forbidden", "this account may not"
 				    " read alerts");
 		} else if (strcmp(method, "GET") == 0) {
 			cs->status = 200;
 			cs->bytes = -1;
 			return stream_open(srv, conn, &cs->user);
 		} else {
-			reply_error(&rp, 405, "Method Not Allowed", "use GET");
-			reply_header(&rp, "Allow", "GET");
+			taxii_reply_error(&rp, 405, "Method Not Allowed", "use GET");
+			taxii_reply_header(&rp, "Allow", "GET");
 		}
-	} else if (routes_is_ext(srv->exts, srv->n_exts, url)) {
+	} else if (taxii_routes_is_ext(srv->exts, srv->n_exts, url)) {
 		rp.plain_json = 1;
-		routes_ext(&rq, &rp);
+		taxii_routes_ext(&rq, &rp);
 	} else {
-		routes_dispatch(&rq, &rp);
+		taxii_routes_dispatch(&rq, &rp);
 	}
 	return send_reply(cs, conn, &rp);
 }
@@ -973,7 +973,7 @@ static void request_begin(tx_server *srv, struct conn_state *cs,
 			  const char *url, const char *method)
 {
 	cs->t0 = tx_time_now_us();
-	cs->route = metrics_route(url, srv->cfg.api_root);
+	cs->route = taxii_metrics_route(url, srv->cfg.api_root);
 	snprintf(cs->method, sizeof(cs->method), "%s", method);
 	snprintf(cs->path, sizeof(cs->path), "%s", url);
 }
@@ -989,7 +989,7 @@ static void request_end(tx_server *srv, struct MHD_Connection *conn,
 
 	if (cs->status == 0)
 		return; /* never answered (the client went away) */
-	metrics_request(cs->route, cs->status, took);
+	taxii_metrics_request(cs->route, cs->status, took);
 	if (!srv->cfg.log_requests)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -1037,13 +1037,13 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 	if (*con_cls == NULL) {
 		enum MHD_Result ret;
 		int partner = 0;
-		conns_head_in(&srv->conns, conn);
-		if (conns_class(&srv->conns, conn) == CONN_PENDING) {
+		taxii_conns_head_in(&srv->conns, conn);
+		if (taxii_conns_class(&srv->conns, conn) == CONN_PENDING) {
 			struct store_user u;
 			tx_store *st = worker_store(srv, NULL);
 			partner = st != NULL && peer_auth(conn, st, &u) == 0;
 		}
-		if (conns_head_done(&srv->conns, conn, partner) != TX_OK) {
+		if (taxii_conns_head_done(&srv->conns, conn, partner) != TX_OK) {
 			struct reply rp = { 0 };
 			struct conn_state *cs = calloc(1, sizeof(*cs));
 			if (cs == NULL)
@@ -1051,20 +1051,20 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 			cs->answered = 1;
 			*con_cls = cs;
 			request_begin(srv, cs, url, method);
-			rp.plain_json = routes_is_ext(srv->exts, srv->n_exts, url);
-			reply_error(&rp, 503, "Service Unavailable", "this node's"
+			rp.plain_json = taxii_routes_is_ext(srv->exts, srv->n_exts, url);
+			taxii_reply_error(&rp, 503, "Service Unavailable", "this node's"
 				    " connections for clients are all taken; retry"
 				    " later");
-			reply_header(&rp, MHD_HTTP_HEADER_CONNECTION, "close");
-			reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+			taxii_reply_header(&rp, MHD_HTTP_HEADER_CONNECTION, "close");
+			taxii_reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 			return send_reply(cs, conn, &rp);
 		}
 		ret = handle(cls, conn, url, method, version, upload_data,
 			     upload_data_size, con_cls);
-		conns_body_clock(&srv->conns, conn);
+		taxii_conns_body_clock(&srv->conns, conn);
 		return ret;
 	}
-	conns_body(&srv->conns, conn, *upload_data_size);
+	taxii_conns_body(&srv->conns, conn, *upload_data_size);
 	return handle(cls, conn, url, method, version, upload_data,
 		      upload_data_size, con_cls);
 }
@@ -1075,7 +1075,7 @@ static void serve_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	tx_server *srv = cls;
 
 	request_done(cls, conn, con_cls, toe);
-	conns_request_done(&srv->conns, conn);
+	taxii_conns_request_done(&srv->conns, conn);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1132,12 +1132,12 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		return tx_error_set(err, rc, "cannot initialise libsodium/GnuTLS");
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return TX_ERR_NOMEM;
-	memcap_install();
+	taxii_memcap_install();
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->cfg = *cfg;
 	srv->exts = exts;
 	srv->n_exts = n_exts;
-	metrics_init(exts, n_exts);
+	taxii_metrics_init(exts, n_exts);
 	if (hooks)
 		srv->hooks = *hooks;
 	snprintf(srv->dir, sizeof(srv->dir), "%s", dir);
@@ -1151,8 +1151,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		goto fail;
 	store_close(st);
 	if ((rc = load_tls(srv, dir, err)) != TX_OK ||
-	    (rc = auth_new(cfg, &srv->auth, err)) != TX_OK ||
-	    (rc = auditq_start(srv->db_path, &srv->auditq, err)) != TX_OK)
+	    (rc = taxii_auth_new(cfg, &srv->auth, err)) != TX_OK ||
+	    (rc = taxii_auditq_start(srv->db_path, &srv->auditq, err)) != TX_OK)
 		goto fail;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1167,12 +1167,12 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		flags |= MHD_USE_IPv6;
 	/* A socket per connection, plus the database, the log and the
 	 * federation's clients: raise the soft limit if it is lower. */
-	if (conns_raise_nofile(cfg->max_connections + 256) <
+	if (taxii_conns_raise_nofile(cfg->max_connections + 256) <
 	    cfg->max_connections + 64)
 		tx_log(TX_LOG_WARN, "the open-file limit (ulimit -n) is below"
 		       " max_connections (%lld) + 64: connections past it are"
 		       " refused", (long long)cfg->max_connections);
-	if ((rc = conns_init(&srv->conns, cfg, err)) != TX_OK) {
+	if ((rc = taxii_conns_init(&srv->conns, cfg, err)) != TX_OK) {
 		freeaddrinfo(ai);
 		goto fail;
 	}
@@ -1193,10 +1193,10 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		(unsigned)cfg->max_connections_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_NOTIFY_CONNECTION, conns_notify, &srv->conns,
+		MHD_OPTION_NOTIFY_CONNECTION, taxii_conns_notify, &srv->conns,
 		MHD_OPTION_NOTIFY_COMPLETED, serve_done, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-		MHD_OPTION_UNESCAPE_CALLBACK, routes_unescape, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, taxii_routes_unescape, NULL,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (srv->daemon == NULL) {
@@ -1233,8 +1233,8 @@ void taxii_server_stop(tx_server *srv)
 		MHD_stop_daemon(srv->daemon);
 	}
 	if (srv->conns_running)
-		conns_fini(&srv->conns);
-	auditq_stop(srv->auditq); /* after the last request: writes the rest */
+		taxii_conns_fini(&srv->conns);
+	taxii_auditq_stop(srv->auditq); /* after the last request: writes the rest */
 	for (size_t i = 0; i < srv->n_stores; i++)
 		store_close(srv->stores[i]);
 	free(srv->stores);
@@ -1242,7 +1242,7 @@ void taxii_server_stop(tx_server *srv)
 		sodium_memzero(srv->key_pem, strlen(srv->key_pem));
 	free(srv->key_pem);
 	free(srv->cert_pem);
-	auth_free(srv->auth);
+	taxii_auth_free(srv->auth);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -643,9 +643,9 @@ static json_t *batch_signed_by_uk(tx_fed *fed, int n)
 		objs[i] = indicator(300 + i, TLP_GREEN, NULL);
 		json_array_append_new(list, objs[i]);
 	}
-	assert_int_equal(sig_make_batch(fed, objs, (size_t)n, proofs, &err), TX_OK);
+	assert_int_equal(fed_sig_make_batch(fed, objs, (size_t)n, proofs, &err), TX_OK);
 	for (int i = 0; i < n; i++)
-		assert_int_equal(sig_attach(fed, objs[i], &proofs[i], &err), TX_OK);
+		assert_int_equal(fed_sig_attach(fed, objs[i], &proofs[i], &err), TX_OK);
 	free(objs);
 	free(proofs);
 	return list;
@@ -744,9 +744,9 @@ static void test_batch_signatures(void **state)
 	json_t *alone = signed_by(&UK, json_deep_copy(sco));
 	json_t *pair[2] = { json_deep_copy(sco), indicator(398, TLP_GREEN, NULL) };
 	struct sig_proof pp[2];
-	assert_int_equal(sig_make_batch(uk, pair, 2, pp, &err), TX_OK);
+	assert_int_equal(fed_sig_make_batch(uk, pair, 2, pp, &err), TX_OK);
 	for (int k = 0; k < 2; k++)
-		assert_int_equal(sig_attach(uk, pair[k], &pp[k], &err), TX_OK);
+		assert_int_equal(fed_sig_attach(uk, pair[k], &pp[k], &err), TX_OK);
 	assert_non_null(json_object_get(sig_ext(pair[0]), "batch_path"));
 	post_as_uk(json_pack("[o]", alone), 1, NULL, 0);
 	post_as_uk(json_pack("[o, o]", pair[0], pair[1]), 2, NULL, 0);

@@ -53,7 +53,7 @@ static void test_html_put(void **state)
 
 	tx_buf_init(&p.b, 0);
 	p.lang = CONSOLE_JA;
-	html_put(&p, "<a href=\"/x?q=%u\">%s</a> %d %l %L 100%%", "a b&c/<",
+	console_html_put(&p, "<a href=\"/x?q=%u\">%s</a> %d %l %L 100%%", "a b&c/<",
 		 "<b>\"x\"</b>", 7, (int64_t)1 << 40, L_SIGN_IN);
 	assert_int_equal(p.rc, TX_OK);
 	assert_string_equal(p.b.data, "<a href=\"/x?q=a%20b%26c%2F%3C\">&lt;b&gt;"
@@ -63,7 +63,7 @@ static void test_html_put(void **state)
 	/* a page past its cap is an error, not a truncated page */
 	memset(&p, 0, sizeof(p));
 	tx_buf_init(&p.b, 16);
-	html_put(&p, "%s", "0123456789abcdefghijklmnop");
+	console_html_put(&p, "%s", "0123456789abcdefghijklmnop");
 	assert_int_equal(p.rc, TX_ERR_TOOBIG);
 	tx_buf_free(&p.b);
 }
@@ -84,36 +84,36 @@ static void test_form_field(void **state)
 	const char *body = "user=Al%69ce+B&password=p%26ss%3D1&csrf=abc&empty=";
 	char out[32];
 
-	assert_int_equal(form_field(body, strlen(body), "user", out, sizeof(out)), 0);
+	assert_int_equal(console_form_field(body, strlen(body), "user", out, sizeof(out)), 0);
 	assert_string_equal(out, "Alice B");
-	assert_int_equal(form_field(body, strlen(body), "password", out,
+	assert_int_equal(console_form_field(body, strlen(body), "password", out,
 				    sizeof(out)), 0);
 	assert_string_equal(out, "p&ss=1");
-	assert_int_equal(form_field(body, strlen(body), "empty", out, sizeof(out)), 0);
+	assert_int_equal(console_form_field(body, strlen(body), "empty", out, sizeof(out)), 0);
 	assert_string_equal(out, "");
-	assert_int_equal(form_field(body, strlen(body), "pass", out, sizeof(out)), -1);
-	assert_int_equal(form_field("a=%zz", 5, "a", out, sizeof(out)), -1);
-	assert_int_equal(form_field("a=%00", 5, "a", out, sizeof(out)), -1);
-	assert_int_equal(form_field("a=0123456789", 12, "a", out, 8), -1);
+	assert_int_equal(console_form_field(body, strlen(body), "pass", out, sizeof(out)), -1);
+	assert_int_equal(console_form_field("a=%zz", 5, "a", out, sizeof(out)), -1);
+	assert_int_equal(console_form_field("a=%00", 5, "a", out, sizeof(out)), -1);
+	assert_int_equal(console_form_field("a=0123456789", 12, "a", out, 8), -1);
 	/* the body's length counts, not a NUL */
-	assert_int_equal(form_field("a=12&b=3", 4, "b", out, sizeof(out)), -1);
+	assert_int_equal(console_form_field("a=12&b=3", 4, "b", out, sizeof(out)), -1);
 }
 
 static void test_csrf(void **state)
 {
 	char a[CONSOLE_CSRF_BUF], b[CONSOLE_CSRF_BUF], form[128];
 
-	session_csrf("tx_cookie-one", a);
-	session_csrf("tx_cookie-two", b);
+	console_session_csrf("tx_cookie-one", a);
+	console_session_csrf("tx_cookie-two", b);
 	assert_int_equal(strlen(a), CONSOLE_CSRF_BUF - 1);
 	assert_string_not_equal(a, b);
 	snprintf(form, sizeof(form), "x=1&csrf=%s", a);
-	assert_true(session_csrf_ok(form, strlen(form), "tx_cookie-one"));
-	assert_false(session_csrf_ok(form, strlen(form), "tx_cookie-two"));
-	assert_false(session_csrf_ok(form, strlen(form), NULL));
-	assert_false(session_csrf_ok("x=1", 3, "tx_cookie-one"));
+	assert_true(console_session_csrf_ok(form, strlen(form), "tx_cookie-one"));
+	assert_false(console_session_csrf_ok(form, strlen(form), "tx_cookie-two"));
+	assert_false(console_session_csrf_ok(form, strlen(form), NULL));
+	assert_false(console_session_csrf_ok("x=1", 3, "tx_cookie-one"));
 	form[strlen(form) - 1] ^= 1;
-	assert_false(session_csrf_ok(form, strlen(form), "tx_cookie-one"));
+	assert_false(console_session_csrf_ok(form, strlen(form), "tx_cookie-one"));
 }
 
 /* ---- the store: search ---- */

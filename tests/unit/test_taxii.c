@@ -31,7 +31,7 @@ static const struct taxii_ext rows[] = {
 /* The index of the row serving url (-1: none) and the rest it is given. */
 static int which(const char *url, const char **rest)
 {
-	const struct taxii_ext *x = routes_ext_find(rows, N_ROWS, url, rest);
+	const struct taxii_ext *x = taxii_routes_ext_find(rows, N_ROWS, url, rest);
 
 	return x == NULL ? -1 : (int)(x - rows);
 }
@@ -72,9 +72,9 @@ static void test_ext_find(void **state)
 	assert_int_equal(which("/", &rest), -1);
 	assert_string_equal(rest, "");
 
-	assert_true(routes_is_ext(rows, N_ROWS, "/console/x"));
-	assert_true(routes_is_ext(rows, N_ROWS, "/trilex/v1/unknown"));
-	assert_false(routes_is_ext(rows, N_ROWS, "/api1/collections/"));
+	assert_true(taxii_routes_is_ext(rows, N_ROWS, "/console/x"));
+	assert_true(taxii_routes_is_ext(rows, N_ROWS, "/trilex/v1/unknown"));
+	assert_false(taxii_routes_is_ext(rows, N_ROWS, "/api1/collections/"));
 }
 
 static void test_reply_header(void **state)
@@ -82,9 +82,9 @@ static void test_reply_header(void **state)
 	struct reply rp = { 0 };
 	struct taxii_ext_reply xp = { 0 };
 
-	reply_header(&rp, "ETag", "\"abc\"");
-	reply_header(&rp, "X-Bad", "a\r\nSet-Cookie: s=1");
-	reply_header(&rp, "X-Bad", "a\nb");
+	taxii_reply_header(&rp, "ETag", "\"abc\"");
+	taxii_reply_header(&rp, "X-Bad", "a\r\nSet-Cookie: s=1");
+	taxii_reply_header(&rp, "X-Bad", "a\nb");
 	assert_int_equal(rp.n_headers, 1);
 	assert_string_equal(rp.headers[0].value, "\"abc\"");
 
