@@ -21,101 +21,25 @@
 #define WARN_FILE_MAX ((size_t)64 << 20)
 #define WARN_MAX_FILES 4096
 
-/* ---- the node's lists ---- */
+/* ---- the node's lists (sensor_warn_load) ---- */
 
-struct load_ctx {
-	sensor_warn *w;
-	size_t bad;
-};
-
-static int load_row(void *vctx, const struct store_row *row)
+static void load_warn(void *ctx, const char *id, const char *msg)
 {
-	struct load_ctx *c = vctx;
-	struct sensor_warn_info info;
-	struct tx_error err = { 0 };
-	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
-	tx_err rc;
-
-	if (o == NULL)
-		return 0;
-	rc = sensor_warn_add(c->w, o, &info, &err);
-	json_decref(o);
-	if (rc == TX_ERR_NOMEM || rc == TX_ERR_TOOBIG) {
-		fprintf(stderr, "trilex: warning list %s: %s\n", row->id, err.msg);
-		return STORE_ROW_FAIL;
-	}
-	if (rc != TX_OK && rc != TX_ERR_EXISTS && c->bad++ < 10)
-		fprintf(stderr, "trilex: warning list %s skipped: %s\n", row->id, err.msg);
-	return 0;
+	fprintf(stderr, "trilex: warning list %s skipped: %s\n", id, msg);
 }
 
 int cli_warn_load(tx_store *st, sensor_warn **out)
 {
-	static const char *const types[] = { SENSOR_WARN_STIX_TYPE };
-	struct store_query q = { .types = types, .n_types = 1 };
 	struct tx_error err = { 0 };
-	struct load_ctx c = { 0 };
 
-	if (sensor_warn_new(0, &c.w) != TX_OK)
-		return cli_fail("out of memory");
-	if (store_query_every(st, &q, load_row, &c, &err) != TX_OK) {
-		sensor_warn_free(c.w);
+	if (sensor_warn_load(st, out, load_warn, NULL, NULL, &err) != TX_OK)
 		return cli_fail("warning lists: %s", err.msg);
-	}
-	*out = c.w;
-	return 0;
-}
-
-struct warn_pat {
-	const sensor_warn *w;
-	json_t *hits;   /* [{value, lists}] */
-	int nomem;
-};
-
-static int warn_value(void *vctx, const char *path, size_t path_len,
-		      const char *value, size_t len)
-{
-	struct warn_pat *c = vctx;
-	const char *names[8];
-	size_t n = sensor_warn_check(c->w, sensor_warn_kind_of(path, path_len),
-				     value, len, names, 8);
-	json_t *lists, *h;
-
-	if (n == 0)
-		return 0;
-	if ((lists = json_array()) == NULL)
-		return c->nomem = 1;
-	for (size_t i = 0; i < n && i < 8; i++)
-		json_array_append_new(lists, json_string(names[i]));
-	h = json_pack("{s:s%,s:o}", "value", value, len, "lists", lists);
-	if (h == NULL || json_array_append_new(c->hits, h) != 0)
-		return c->nomem = 1;
 	return 0;
 }
 
 json_t *cli_warn_pattern(const sensor_warn *w, const char *pat)
 {
-	struct warn_pat c = { .w = w };
-	struct tx_error err = { 0 };
-	pattern *p = NULL;
-
-	if (w == NULL || pat == NULL || sensor_warn_count(w) == 0)
-		return NULL;
-	if (pattern_parse(pat, strlen(pat), &p, &err) != TX_OK)
-		return NULL;
-	if ((c.hits = json_array()) == NULL) {
-		pattern_free(p);
-		return NULL;
-	}
-	/* the values of a pattern that is no plain OR of equalities are
-	 * checked as far as the walk got: a warning, not a verdict */
-	(void)pattern_equalities(p, warn_value, &c, &err);
-	pattern_free(p);
-	if (json_array_size(c.hits) == 0) {
-		json_decref(c.hits);
-		return NULL;
-	}
-	return c.hits;
+	return sensor_warn_pattern(w, pat);
 }
 
 /* ---- warninglist import ---- */

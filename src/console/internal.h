@@ -81,6 +81,7 @@ enum console_label {
 	L_REL_OUT,
 	L_REL_IN,
 	L_SIGHTINGS,
+	L_WARNED,
 	L_SAME_VALUE,
 	L_DESCRIPTION,
 	L_JSON,

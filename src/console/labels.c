@@ -82,6 +82,8 @@ static const struct {
 	[L_REL_OUT] = { { "Relationships from it", "このオブジェクトからの関係" } },
 	[L_REL_IN] = { { "Relationships to it", "このオブジェクトへの関係" } },
 	[L_SIGHTINGS] = { { "Sightings", "観測" } },
+	[L_WARNED] = { { "On a warning list (a likely false positive)",
+			 "警告リストに該当（誤検知の可能性）" } },
 	[L_SAME_VALUE] = { { "Everything that names the same value",
 			     "同じ値を含むもの" } },
 	[L_DESCRIPTION] = { { "Description", "説明" } },

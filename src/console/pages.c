@@ -9,12 +9,14 @@
  * nothing else, so what it shows (objects and counts) is what a TAXII GET
  * of the same user could see.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "console/internal.h"
 #include "crypto/crypto.h"
+#include "sensor/sensor.h"
 #include "watch/watch.h"
 
 /* ---- who reads what ---- */
@@ -194,7 +196,7 @@ static void page_message(struct page *p, unsigned status, int label)
 
 /* ---- reading objects ---- */
 
-static const char *supply_jstr(const json_t *o, const char *key)
+static const char *jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
@@ -216,20 +218,20 @@ static void html_origin(struct page *p, const struct store_row *row)
 
 static const char *display_name(const json_t *o)
 {
-	const char *n = supply_jstr(o, "name");
+	const char *n = jstr(o, "name");
 
 	if (n == NULL)
-		n = supply_jstr(o, "value");
+		n = jstr(o, "value");
 	if (n == NULL)
-		n = supply_jstr(o, "pattern");
+		n = jstr(o, "pattern");
 	if (n == NULL)
-		n = supply_jstr(o, "content");
-	return n ? n : supply_jstr(o, "id");
+		n = jstr(o, "content");
+	return n ? n : jstr(o, "id");
 }
 
 static void html_object_link(struct page *p, const json_t *o)
 {
-	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", supply_jstr(o, "id"),
+	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
 		 display_name(o));
 }
 
@@ -257,7 +259,7 @@ static int table_row(void *ctx, const struct store_row *row)
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
-	console_html_put(p, "</td><td>%s</td><td>", supply_jstr(o, "type"));
+	console_html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
 	html_object_link(p, o);
 	console_html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
 	html_origin(p, row);
@@ -306,8 +308,8 @@ static int ack_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_NEXT;
 	a->found = 1;
 	snprintf(a->by, sizeof(a->by), "%s%s%s",
-		 supply_jstr(o, "x_trilex_acknowledged_by") ?
-		 supply_jstr(o, "x_trilex_acknowledged_by") : "",
+		 jstr(o, "x_trilex_acknowledged_by") ?
+		 jstr(o, "x_trilex_acknowledged_by") : "",
 		 row->origin ? " / " : "", row->origin ? row->origin : "");
 	json_decref(o);
 	return STORE_ROW_STOP;
@@ -353,13 +355,13 @@ static int alert_row(void *ctx, const struct store_row *row)
 		json_decref(o);
 		return STORE_ROW_NEXT;
 	}
-	tx_time_parse(supply_jstr(o, "created"), &created, NULL);
+	tx_time_parse(jstr(o, "created"), &created, NULL);
 	console_html_put(p, "<tr><td>");
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
 	console_html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
-		 row->id, supply_jstr(o, "name") ? supply_jstr(o, "name") : row->id);
+		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
 	html_origin(p, row);
 	console_html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
 		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
@@ -490,7 +492,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		html_object_link(p, x.obj);
 		console_html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
-			 "</span></li>", supply_jstr(x.obj, "pattern"), L_SIGHTINGS,
+			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
 			 (int64_t)pg.n, pg.more ? "+" : "");
 		json_decref(x.obj);
 		n_ind++;
@@ -510,9 +512,9 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		json_array_foreach(json_object_get(x.obj, "external_references"),
 				   k, er)
-			if (supply_jstr(er, "external_id"))
+			if (jstr(er, "external_id"))
 				console_html_put(p, "<strong>%s</strong> ",
-					 supply_jstr(er, "external_id"));
+					 jstr(er, "external_id"));
 		html_object_link(p, x.obj);
 		console_html_put(p, "</li>");
 		json_decref(x.obj);
@@ -537,7 +539,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
-	console_page_begin(p, L_ALERT, supply_jstr(a.obj, "name"));
+	console_page_begin(p, L_ALERT, jstr(a.obj, "name"));
 	console_html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
 	console_html_tlp(p, fed_tlp_of(a.obj));
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
@@ -557,7 +559,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		console_html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
 	if (json_array_size(to) == 0)
 		console_html_put(p, "-");
-	tx_time_parse(supply_jstr(a.obj, "created"), &created, NULL);
+	tx_time_parse(jstr(a.obj, "created"), &created, NULL);
 	console_html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
 		 (int64_t)(created > 0 ? (a.row.date_added - created) / 1000 : 0),
 		 L_ADDED);
@@ -569,18 +571,18 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		json_t *route = watch_route_object(ws, a.obj, NULL);
 		const json_t *duty = json_object_get(route, "duty");
 		const char *who = json_is_string(duty) ? json_string_value(duty) :
-				  supply_jstr(duty, "name");
+				  jstr(duty, "name");
 		console_html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
-			 L_RESPONSIBLE, supply_jstr(route, "responsible") ?
-			 supply_jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
-			 supply_jstr(duty, "contact") ? supply_jstr(duty, "contact") : "");
+			 L_RESPONSIBLE, jstr(route, "responsible") ?
+			 jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
+			 jstr(duty, "contact") ? jstr(duty, "contact") : "");
 		json_decref(route);
 		watch_state_free(ws);
 	}
 	console_html_put(p, "</dl>");
-	if (supply_jstr(a.obj, "description"))
+	if (jstr(a.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 supply_jstr(a.obj, "description"));
+			 jstr(a.obj, "description"));
 	alert_refs(p, r, a.obj);
 	if (ack_lookup(p->rq->st, id, &ack))
 		console_html_put(p, "<p class=\"acked\" id=\"ack-state\">%L (%L %s)</p>",
@@ -611,7 +613,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	json_t *note = NULL, *objects = NULL;
 
 	if (object_load(p, r, id, 0, &a) != 0 ||
-	    strstr(supply_jstr(a.obj, "type") ? supply_jstr(a.obj, "type") : "", "report") == NULL) {
+	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
 		json_decref(a.obj);
 		page_message(p, 404, L_NOT_FOUND);
 		return;
@@ -784,7 +786,7 @@ static int search_row(void *ctx, const struct store_row *row)
 	table_row(&rc, row);
 	if (p->rc == TX_OK) {
 		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
-		c->rows[c->n].type = strdup(supply_jstr(o, "type") ? supply_jstr(o, "type") : "");
+		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
 		c->n++;
 	}
 	p->b.len = mark;
@@ -905,14 +907,14 @@ static int rel_row(void *ctx, const struct store_row *row)
 
 	if (o == NULL)
 		return STORE_ROW_NEXT;
-	src = supply_jstr(o, "source_ref");
-	dst = supply_jstr(o, "target_ref");
+	src = jstr(o, "source_ref");
+	dst = jstr(o, "target_ref");
 	if (src && dst && (strcmp(src, c->id) == 0) == c->outgoing) {
 		other = c->outgoing ? dst : src;
 		console_html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
 			 " <em>%s</em> <a href=\"/console/object/%u\">%s</a></li>",
 			 row->id, c->outgoing ? "→" : "←",
-			 supply_jstr(o, "relationship_type"), other, other);
+			 jstr(o, "relationship_type"), other, other);
 		c->n++;
 	}
 	json_decref(o);
@@ -1002,6 +1004,58 @@ static int version_row(void *ctx, const struct store_row *row)
 	return STORE_ROW_NEXT;
 }
 
+/*
+ * The node's warning lists, kept between requests and read again when the
+ * stored lists change (sensor_warn_stamp); it is swapped, and read,
+ * under warn_lock.
+ */
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static sensor_warn *warn_index;
+static int64_t warn_at = -1;
+
+/* The hits of pattern pat on the node's warning lists, or NULL. */
+static json_t *warn_hits(struct page *p, const char *pat)
+{
+	struct tx_error err = { 0 };
+	int64_t stamp;
+	json_t *hits = NULL;
+
+	if (sensor_warn_stamp(p->rq->st, &stamp, &err) != TX_OK)
+		return NULL;
+	pthread_mutex_lock(&warn_lock);
+	if (stamp != warn_at) {
+		sensor_warn *w = NULL;
+		if (sensor_warn_load(p->rq->st, &w, NULL, NULL, &stamp, &err) == TX_OK) {
+			sensor_warn_free(warn_index);
+			warn_index = w;
+			warn_at = stamp;
+		}
+	}
+	hits = sensor_warn_pattern(warn_index, pat);
+	pthread_mutex_unlock(&warn_lock);
+	return hits;
+}
+
+/* An indicator's values that a warning list names, with the lists. */
+static void object_warnings(struct page *p, const char *pat)
+{
+	json_t *hits = warn_hits(p, pat), *h, *l;
+	size_t i, k;
+
+	if (hits == NULL)
+		return;
+	console_html_put(p, "<h2 class=\"warned\">%L</h2><ul id=\"warnings\">",
+			 L_WARNED);
+	json_array_foreach(hits, i, h) {
+		console_html_put(p, "<li><code>%s</code>:", jstr(h, "value"));
+		json_array_foreach(json_object_get(h, "lists"), k, l)
+			console_html_put(p, "%s %s", k ? "," : "", json_string_value(l));
+		console_html_put(p, "</li>");
+	}
+	console_html_put(p, "</ul>");
+	json_decref(hits);
+}
+
 static void page_object(struct page *p, const char *id, const struct readable *r)
 {
 	struct one_object o;
@@ -1019,7 +1073,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_page_begin(p, L_OBJECT, display_name(o.obj));
 	console_html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
 		 "<dd><code>%s</code></dd><dt>%L</dt><dd>", L_TYPE,
-		 supply_jstr(o.obj, "type"), id, L_MARKINGS);
+		 jstr(o.obj, "type"), id, L_MARKINGS);
 	console_html_tlp(p, fed_tlp_of(o.obj));
 	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
 		console_html_put(p, " <code>%s</code>", json_string_value(v));
@@ -1030,11 +1084,13 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
 		 json_object_get(json_object_get(o.obj, "extensions"),
 				 FED_SIG_EXT) ? L_SIGNED : L_UNSIGNED);
-	if (supply_jstr(o.obj, "description"))
+	if (jstr(o.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 supply_jstr(o.obj, "description"));
-	if (supply_jstr(o.obj, "pattern"))
-		console_html_put(p, "<p><code>%s</code></p>", supply_jstr(o.obj, "pattern"));
+			 jstr(o.obj, "description"));
+	if (jstr(o.obj, "pattern")) {
+		console_html_put(p, "<p><code>%s</code></p>", jstr(o.obj, "pattern"));
+		object_warnings(p, jstr(o.obj, "pattern"));
+	}
 	console_html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
 	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
 			      NULL, &err);

@@ -236,6 +236,23 @@ size_t sensor_warn_entries(const sensor_warn *w);
  * marking_ref when not NULL. Caller owns it; NULL (err filled) when the
  * list has no name, type or list, or out of memory.
  */
+/*
+ * The node's warning lists: every x-trilex-warninglist object of st (its
+ * own and its partners'), in a new index (free with sensor_warn_free).
+ * warn (may be NULL) is told of a list that is skipped (the first ten).
+ * The stamp (may be NULL) changes when the stored lists do: count and
+ * latest date_added, for a caller that keeps the index.
+ */
+tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
+			void (*warn)(void *ctx, const char *id, const char *msg),
+			void *ctx, int64_t *stamp, struct tx_error *err);
+/* Only the stamp of the stored lists (cheap: no list is read). */
+tx_err sensor_warn_stamp(tx_store *st, int64_t *stamp, struct tx_error *err);
+/* The warning-list hits of a pattern's values, [{value, lists: [name]}],
+ * or NULL when there is none (or the pattern does not parse). Only the
+ * values of equalities are checked (pattern_equalities). */
+json_t *sensor_warn_pattern(const sensor_warn *w, const char *pat);
+
 json_t *sensor_warn_stix(const json_t *list, const char *marking_ref,
 			 struct tx_error *err);
 

@@ -738,3 +738,129 @@ nomem:
 	tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	return NULL;
 }
+
+/* ---- the node's lists, and the hits of a pattern ---- */
+
+struct load_ctx {
+	sensor_warn *w;
+	size_t bad, n;
+	int64_t last;
+	void (*warn)(void *ctx, const char *id, const char *msg);
+	void *ctx;
+	struct tx_error *err;
+};
+
+static int load_row(void *vctx, const struct store_row *row)
+{
+	struct load_ctx *c = vctx;
+	struct sensor_warn_info info;
+	struct tx_error e = { 0 };
+	json_t *o;
+	tx_err rc;
+
+	c->n++;
+	if (row->date_added > c->last)
+		c->last = row->date_added;
+	if (c->w == NULL)
+		return STORE_ROW_NEXT; /* the stamp only */
+	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
+		return STORE_ROW_NEXT;
+	rc = sensor_warn_add(c->w, o, &info, &e);
+	json_decref(o);
+	if (rc == TX_ERR_NOMEM || rc == TX_ERR_TOOBIG) {
+		tx_error_set(c->err, rc, "warning list %s: %s", row->id, e.msg);
+		return STORE_ROW_FAIL;
+	}
+	if (rc != TX_OK && rc != TX_ERR_EXISTS && c->bad++ < 10 && c->warn)
+		c->warn(c->ctx, row->id, e.msg);
+	return STORE_ROW_NEXT;
+}
+
+static tx_err walk(tx_store *st, struct load_ctx *c, int64_t *stamp)
+{
+	static const char *const types[] = { SENSOR_WARN_STIX_TYPE };
+	struct store_query q = { .types = types, .n_types = 1 };
+	tx_err rc = store_query_every(st, &q, load_row, c, c->err);
+
+	if (rc == TX_OK && stamp != NULL)
+		*stamp = c->last * 4096 + (int64_t)(c->n & 4095);
+	return rc;
+}
+
+tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
+			void (*warn)(void *ctx, const char *id, const char *msg),
+			void *ctx, int64_t *stamp, struct tx_error *err)
+{
+	struct load_ctx c = { .warn = warn, .ctx = ctx, .err = err };
+	tx_err rc;
+
+	*out = NULL;
+	if (sensor_warn_new(0, &c.w) != TX_OK)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	if ((rc = walk(st, &c, stamp)) != TX_OK) {
+		sensor_warn_free(c.w);
+		return rc;
+	}
+	*out = c.w;
+	return TX_OK;
+}
+
+tx_err sensor_warn_stamp(tx_store *st, int64_t *stamp, struct tx_error *err)
+{
+	struct load_ctx c = { .err = err };
+
+	return walk(st, &c, stamp);
+}
+
+struct warn_pat {
+	const sensor_warn *w;
+	json_t *hits;   /* [{value, lists}] */
+	int nomem;
+};
+
+static int warn_value(void *vctx, const char *path, size_t path_len,
+		      const char *value, size_t len)
+{
+	struct warn_pat *c = vctx;
+	const char *names[8];
+	size_t n = sensor_warn_check(c->w, sensor_warn_kind_of(path, path_len),
+				     value, len, names, 8);
+	json_t *lists, *h;
+
+	if (n == 0)
+		return 0;
+	if ((lists = json_array()) == NULL)
+		return c->nomem = 1;
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (json_array_append_new(lists, json_string(names[i])) != 0)
+			c->nomem = 1;
+	h = json_pack("{s:s%,s:o}", "value", value, len, "lists", lists);
+	if (h == NULL || json_array_append_new(c->hits, h) != 0)
+		return c->nomem = 1;
+	return 0;
+}
+
+json_t *sensor_warn_pattern(const sensor_warn *w, const char *pat)
+{
+	struct warn_pat c = { .w = w };
+	struct tx_error err = { 0 };
+	pattern *p = NULL;
+
+	if (w == NULL || pat == NULL || sensor_warn_count(w) == 0)
+		return NULL;
+	if (pattern_parse(pat, strlen(pat), &p, &err) != TX_OK)
+		return NULL;
+	if ((c.hits = json_array()) == NULL) {
+		pattern_free(p);
+		return NULL;
+	}
+	/* the values of a pattern that is no plain OR of equalities are
+	 * checked as far as the walk got: a warning, not a verdict */
+	(void)pattern_equalities(p, warn_value, &c, &err);
+	pattern_free(p);
+	if (json_array_size(c.hits) == 0 || c.nomem) {
+		json_decref(c.hits);
+		return NULL;
+	}
+	return c.hits;
+}

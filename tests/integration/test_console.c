@@ -533,6 +533,40 @@ static void test_guessing_backs_off(void **state)
 
 /* The directory: UK's card fingerprints; TAXII settings with the
  * reader's collections only. */
+/* An indicator whose value a warning list names is flagged on its page
+ * with the list's name (issue 18: "wherever it shows"); one no list names
+ * is not. */
+static void test_warned_indicator(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char cookie[160], path[PATH_MAX + 16];
+	FILE *f;
+
+	tx_strfmt(path, sizeof(path), "%s/wl.json", JP.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("{\"name\": \"Test documentation ranges\", \"type\": \"cidr\","
+	      " \"description\": \"test\", \"version\": 1, \"list\":"
+	      " [\"198.51.100.0/24\"], \"matching_attributes\": [\"ip-dst\","
+	      " \"ip-src\"]}", f);
+	fclose(f);
+	const char *imp[] = { "warninglist", "import", "--dir", JP.dir, path, NULL };
+	assert_int_equal(run_trilex(imp, NULL, NULL, NULL), 0);
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "000000000077\",\"objects\":[" IND("77", "Doc range", "a test address",
+	     "198.51.100.7") "," IND("78", "Other", "not listed", "203.0.113.9") "]}");
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	req(&JP, "GET", "/console/object/indicator--00000000-0000-4000-8000-000000000077",
+	    cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "id=\"warnings\""));
+	assert_non_null(strstr(r->body, "Test documentation ranges"));
+	req(&JP, "GET", "/console/object/indicator--00000000-0000-4000-8000-000000000078",
+	    cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, "id=\"warnings\""));
+	free(r);
+}
+
 static void test_partners_page(void **state)
 {
 	struct resp *r = malloc(sizeof(*r));
@@ -565,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_alert_ack),
 		cmocka_unit_test(test_search_api_and_cli),
 		cmocka_unit_test(test_partners_page),
+		cmocka_unit_test(test_warned_indicator),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
