@@ -216,7 +216,7 @@ test('a RED alert from UK appears live on JP, never on US; acknowledge it', asyn
   await jp.waitForTimeout(500);
   const title = `Cranes RED ${XSS}`;
   trilex(['alert', '--dir', nodes.UK.dir, '--title', title, '--tlp', 'red', '--to', 'JP',
-    '--indicator', "[ipv4-addr:value = '203.0.113.66']", '--attack-pattern', 'T0866',
+    '--indicator', "[ipv4-addr:value = '203.0.113.66']", '--attack-pattern', 'T0866', '--allow-unknown-technique',
     '--description', 'Crane controllers beaconing']);
   const row = jp.locator('tbody.live-alerts tr', { hasText: 'Cranes RED' });
   await row.waitFor({ timeout: 60000 });
