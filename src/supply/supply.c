@@ -307,7 +307,7 @@ static tx_err load_array(supply_db *db, const char *name, const char *data,
 	}
 }
 
-tx_err supply_db_load_buffer(supply_db *db, const char *name,
+static tx_err load_buffer(supply_db *db, const char *name,
 			     const char *data, size_t len,
 			     struct tx_error *err)
 {
@@ -343,6 +343,21 @@ tx_err supply_db_load_buffer(supply_db *db, const char *name,
 	rc = load_json_doc(db, doc, name, err);
 out:
 	json_decref(doc);
+	return rc;
+}
+
+tx_err supply_db_load_buffer(supply_db *db, const char *name,
+			     const char *data, size_t len,
+			     struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = load_buffer(db, name, data, len, err);
+
+	/* a part of an object made from it could not be allocated (an
+	 * unchecked call): the document counts as not read */
+	if (rc == TX_OK && tx_json_failures() != jf) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "%s: out of memory", name);
+	}
 	return rc;
 }
 
@@ -456,7 +471,7 @@ out:
 	return rc;
 }
 
-tx_err supply_db_load_path(supply_db *db, const char *path,
+static tx_err load_path(supply_db *db, const char *path,
 			   struct tx_error *err)
 {
 	struct stat sb;
@@ -466,4 +481,18 @@ tx_err supply_db_load_path(supply_db *db, const char *path,
 	if (S_ISDIR(sb.st_mode))
 		return load_dir(db, path, 0, err);
 	return load_file(db, path, err);
+}
+
+tx_err supply_db_load_path(supply_db *db, const char *path,
+			   struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = load_path(db, path, err);
+
+	/* a part of an object made from it could not be allocated (an
+	 * unchecked call): the document counts as not read */
+	if (rc == TX_OK && tx_json_failures() != jf) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "%s: out of memory", path);
+	}
+	return rc;
 }

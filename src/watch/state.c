@@ -884,7 +884,7 @@ static tx_err settle_all(watch_state *s, int64_t now_us)
 	return indicators(s);
 }
 
-tx_err watch_state_build(const struct watch_record *records, size_t n,
+static tx_err build_state(const struct watch_record *records, size_t n,
 			 int64_t now_us, watch_state **out, struct tx_error *err)
 {
 	watch_state *s = calloc(1, sizeof(*s));
@@ -926,6 +926,22 @@ out:
 	json_decref(seen);
 	json_decref(eidx);
 	json_decref(pidx);
+	return rc;
+}
+
+tx_err watch_state_build(const struct watch_record *records, size_t n,
+			 int64_t now_us, watch_state **out, struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = build_state(records, n, now_us, out, err);
+
+	/* a part of what was built could not be allocated (an unchecked
+	 * call): nothing of it is kept */
+	if (rc == TX_OK && tx_json_failures() != jf) {
+		watch_state_free(*out);
+		*out = NULL;
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
 	return rc;
 }
 
