@@ -453,22 +453,16 @@ static tx_err search_prepare(tx_store *st, const int64_t *colls,
 	return TX_OK;
 }
 
-tx_err store_search(tx_store *st, const struct store_search *q,
-		    store_row_fn fn, void *ctx, struct store_search_page *page,
-		    struct tx_error *err)
+/* Bind ?4 (type), ?5 (before) and ?6 (limit + 1) of a prepared search
+ * and hand its rows to fn, filling page (more, next, n). */
+static tx_err search_rows(tx_store *st, sqlite3_stmt *s,
+			  const struct store_search *q, store_row_fn fn,
+			  void *ctx, struct store_search_page *page,
+			  struct tx_error *err)
 {
-	struct tx_buf fq, cl;
-	sqlite3_stmt *s = NULL;
 	int64_t limit = q->limit < 1 ? 1 : q->limit;
-	tx_err rc;
 	int r;
 
-	memset(page, 0, sizeof(*page));
-	tx_buf_init(&fq, 4 * STORE_SEARCH_TEXT_MAX);
-	tx_buf_init(&cl, 0);
-	if ((rc = search_prepare(st, q->colls, q->n_colls, q->text, 0, &fq, &cl,
-				 &s, err)))
-		goto out;
 	if (q->type)
 		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, q->before > 0 ? q->before : 0);
@@ -487,15 +481,32 @@ tx_err store_search(tx_store *st, const struct store_search *q,
 			if (v == STORE_ROW_STOP)
 				break;
 			if (v != STORE_ROW_NEXT) {
-				rc = tx_error_set(err, TX_ERR_INTERNAL,
-						  "search: a row was refused");
-				goto out;
+				return tx_error_set(err, TX_ERR_INTERNAL,
+						    "search: a row was refused");
 			}
 		}
 		page->n++;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_error(st, err, "search");
+		return store_db_error(st, err, "search");
+	return TX_OK;
+}
+
+tx_err store_search(tx_store *st, const struct store_search *q,
+		    store_row_fn fn, void *ctx, struct store_search_page *page,
+		    struct tx_error *err)
+{
+	struct tx_buf fq, cl;
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	memset(page, 0, sizeof(*page));
+	tx_buf_init(&fq, 4 * STORE_SEARCH_TEXT_MAX);
+	tx_buf_init(&cl, 0);
+	if ((rc = search_prepare(st, q->colls, q->n_colls, q->text, 0, &fq, &cl,
+				 &s, err)))
+		goto out;
+	rc = search_rows(st, s, q, fn, ctx, page, err);
 out:
 	store_db_done(st, s);
 	tx_buf_free(&fq);
@@ -553,9 +564,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 {
 	struct tx_buf cl;
 	sqlite3_stmt *s = NULL;
-	int64_t limit = q->limit < 1 ? 1 : q->limit;
 	tx_err rc;
-	int r;
 
 	memset(page, 0, sizeof(*page));
 	tx_buf_init(&cl, 0);
@@ -571,33 +580,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 		goto out;
 	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
-	if (q->type)
-		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, q->before > 0 ? q->before : 0);
-	sqlite3_bind_int64(s, 6, limit + 1);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_row row = { 0 };
-
-		if ((int64_t)page->n == limit) {
-			page->more = 1;
-			break;
-		}
-		row_from(s, &row);
-		page->next = row.rowid;
-		if (fn != NULL) {
-			int v = fn(ctx, &row);
-			if (v == STORE_ROW_STOP)
-				break;
-			if (v != STORE_ROW_NEXT) {
-				rc = tx_error_set(err, TX_ERR_INTERNAL,
-						  "search: a row was refused");
-				goto out;
-			}
-		}
-		page->n++;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_error(st, err, "search");
+	rc = search_rows(st, s, q, fn, ctx, page, err);
 	goto out;
 nomem:
 	rc = tx_error_set(err, rc, "out of memory");
