@@ -6,6 +6,9 @@
  *       one every 2 ms, then reads when each arrived in every receiver's
  *       inbox-JP (its date_added there) and prints p50, p99 and max of
  *       (arrival - moment the POST started), per receiver.
+ *   bench_fed alerts N GAP_MS SENDER RECEIVER...
+ *       the same with alerts (a report labelled trilex-alert and the
+ *       indicator it groups, GREEN), one every GAP_MS: the priority lane.
  *   bench_fed count NODE COLLECTION
  *       prints the number of object versions in a collection.
  *   bench_fed wait NODE COLLECTION ID TIMEOUT_S
@@ -156,14 +159,18 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int latency(int n, int argc, char **argv)
+/* alerts: each envelope an alert (a report labelled trilex-alert and the
+ * indicator it groups), one every gap_ms, its report's arrival timed. */
+static int latency(int n, int alerts, int gap_ms, int argc, char **argv)
 {
 	struct node s, r;
 	CURL *h = curl_easy_init();
 	struct tx_buf b;
 	int64_t *t0 = calloc((size_t)n, sizeof(*t0));
 	uint32_t salt;
-	char body[1024], id[96];
+	char body[2048], id[96], ind[96];
+	const char *probe_id = alerts ? "report--%08x-0000-4000-8000-%012d" :
+		"indicator--%08x-0000-4000-8000-%012d";
 
 	if (parse_node(argv[0], &s) != 0 || t0 == NULL)
 		return 2;
@@ -180,13 +187,34 @@ static int latency(int n, int argc, char **argv)
 			 "\"2026-01-01T00:00:00Z\",\"object_marking_refs\":"
 			 "[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]}]}",
 			 id, (i >> 8) & 255, i & 255);
+		if (alerts) {
+			snprintf(ind, sizeof(ind), "indicator--%08x-0000-4000-9000-%012d",
+				 salt, i);
+			snprintf(id, sizeof(id), probe_id, salt, i);
+			snprintf(body, sizeof(body), "{\"objects\":[{\"type\":\"indicator\","
+				 "\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":"
+				 "\"2026-01-01T00:00:00.000Z\",\"modified\":"
+				 "\"2026-01-01T00:00:00.000Z\",\"name\":\"alert probe\","
+				 "\"pattern\":\"[ipv4-addr:value = '10.8.%d.%d']\","
+				 "\"pattern_type\":\"stix\",\"valid_from\":"
+				 "\"2026-01-01T00:00:00Z\",\"object_marking_refs\":"
+				 "[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]},"
+				 "{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+				 "\"created\":\"2026-01-01T00:00:00.000Z\",\"modified\":"
+				 "\"2026-01-01T00:00:00.000Z\",\"name\":\"alert probe\","
+				 "\"published\":\"2026-01-01T00:00:00Z\",\"labels\":"
+				 "[\"trilex-alert\"],\"object_refs\":[\"%s\"],"
+				 "\"object_marking_refs\":"
+				 "[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]}]}",
+				 ind, (i >> 8) & 255, i & 255, id, ind);
+		}
 		t0[i] = tx_time_now_us();
 		if (call(h, &s, "POST", "/api/collections/main/objects/", body, &b) !=
 		    202) {
 			fprintf(stderr, "POST %d failed\n", i);
 			return 1;
 		}
-		sleep_ms(2);
+		sleep_ms(gap_ms);
 	}
 	for (int k = 1; k < argc; k++) {
 		int64_t *lat = calloc((size_t)n, sizeof(*lat));
@@ -199,8 +227,7 @@ static int latency(int n, int argc, char **argv)
 			map = manifest(h, &r, "inbox-JP");
 			got = 0;
 			for (int i = 0; i < n; i++) {
-				snprintf(id, sizeof(id), "indicator--%08x-0000-4000-8000-%012d",
-					 salt, i);
+				snprintf(id, sizeof(id), probe_id, salt, i);
 				json_t *v = json_object_get(map, id);
 				if (v)
 					lat[got++] = json_integer_value(v) - t0[i];
@@ -278,7 +305,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 5 && strcmp(argv[1], "latency") == 0)
-		return latency(atoi(argv[2]), argc - 3, argv + 3);
+		return latency(atoi(argv[2]), 0, 2, argc - 3, argv + 3);
+	if (argc >= 6 && strcmp(argv[1], "alerts") == 0)
+		return latency(atoi(argv[2]), 1, atoi(argv[3]), argc - 4, argv + 4);
 	if (argc == 4 && strcmp(argv[1], "count") == 0 && parse_node(argv[2], &n) == 0) {
 		printf("%ld\n", count(h, &n, argv[3]));
 		return 0;
@@ -315,6 +344,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: bench_fed latency N SENDER RECEIVER... |"
+		" alerts N GAP_MS SENDER RECEIVER... |"
 		" probe | count NODE COLL | wait NODE COLL ID TIMEOUT_S |"
 		" span NODE_A COLL_A NODE_B COLL_B FIRST_ID LAST_ID\n");
 	return 2;

@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "federation/federation.h"
 #include "taxii/taxii.h"
 
 /* The page is never bigger than this (a node with thousands of
@@ -130,7 +131,7 @@ static tx_err put_partners(struct tx_buf *b, tx_store *st)
 			switch (k) {
 			case 0:
 			case 1:
-				if ((rc = store_count_outgoing(st, &p->push, &backlog,
+				if ((rc = store_peer_backlog(st, p, &backlog,
 							       &first)) != TX_OK)
 					break;
 				if (k == 0)
@@ -166,9 +167,14 @@ tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b)
 		"# HELP trilex_db_bytes Size of the database file.\n"
 		"# TYPE trilex_db_bytes gauge\ntrilex_db_bytes %lld\n"
 		"# HELP trilex_db_wal_bytes Size of the database's write-ahead"
-		" log.\n# TYPE trilex_db_wal_bytes gauge\ntrilex_db_wal_bytes %lld\n",
+		" log.\n# TYPE trilex_db_wal_bytes gauge\ntrilex_db_wal_bytes %lld\n"
+		"# HELP trilex_delivery_wakeups_total Times the delivery"
+		" threads woke up (kicks, timers); an idle node's stays still.\n"
+		"# TYPE trilex_delivery_wakeups_total counter\n"
+		"trilex_delivery_wakeups_total %llu\n",
 		(long long)file_size(dir, "trilex.db"),
-		(long long)file_size(dir, "trilex.db-wal"));
+		(long long)file_size(dir, "trilex.db-wal"),
+		(unsigned long long)fed_deliver_wakeups());
 }
 
 tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,

@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "federation/federation.h"
+#include "store/store.h"
 #include "taxii/taxii.h"
 
 static const struct cmd *const commands[] = {
@@ -212,6 +214,8 @@ static int run(const struct cmd *c, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	tx_json_guard_install(); /* allocation failures of JSON values counted */
+	/* alerts, votes, approvals and withdrawals on the priority lane */
+	store_set_lane_classifier(fed_store_lanes);
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		if (argc >= 3 && strcmp(argv[1], "help") == 0 &&

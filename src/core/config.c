@@ -110,6 +110,11 @@ static const struct setting settings[] = {
 	    " session lasts after sign-in"),
 	INT(console_idle_s, 60, 30LL * 86400, 3600, "seconds a console session"
 	    " lasts without a request"),
+	INT(delivery_backoff_min_ms, 1, 3600LL * 1000, 50, "serve: first wait"
+	    " after a failed delivery to a partner, ms; each further failure"
+	    " doubles it"),
+	INT(delivery_backoff_max_ms, 1, 86400LL * 1000, 30000, "serve: longest"
+	    " wait between deliveries to a partner that fails, ms"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

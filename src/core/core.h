@@ -373,6 +373,11 @@ struct tx_config {
 	 * or after console_idle_s without a request. */
 	int64_t console_session_s;
 	int64_t console_idle_s;
+	/* Delivery to partners (federation/deliver.c): a failure waits
+	 * delivery_backoff_min_ms, doubling up to delivery_backoff_max_ms,
+	 * unless the partner is heard from or moves (peer update). */
+	int64_t delivery_backoff_min_ms;
+	int64_t delivery_backoff_max_ms;
 };
 
 /* Fill cfg with the defaults of every setting. */

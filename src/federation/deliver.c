@@ -15,31 +15,37 @@
  * (fed_entitled). Push and pull (/trilex/v1/sync) both go through
  * outgoing(), so they cannot disagree.
  *
+ * Two lanes (federation/lanes.c decides which, when an object is
+ * stored): the priority lane (alerts, votes, approvals, withdrawals) and
+ * the bulk lane, each the subsequence of the outbox marked with it, each
+ * with its own cursor per partner (store_peer.prio and .push). A worker
+ * sends everything the priority lane holds first, one batch in flight so
+ * that the partner stores it in our order, then lands one bulk batch (two
+ * in flight); a kick while it waits for that batch sends it back to the
+ * priority lane without cancelling the batch.
+ *
  * One worker thread per partner with a URL, so a slow or absent partner
- * never delays the others. A worker wakes when something is stored in
- * this process (fed_deliver_kick) and otherwise polls the database every
- * POLL_MS for objects stored by other processes (`trilex alert`, `push`).
- * Failures back off exponentially up to BACKOFF_MAX_MS. At start and every
- * PULL_S the worker also pulls the partner's share for us, as a backstop
- * for pushes the partner could not make (at start: while we were down). Objects are signed when they first leave,
- * and the signed text is kept; TLP:RED is sealed for each recipient.
+ * never delays the others. Nothing polls: a worker sleeps until a kick
+ * (fed_deliver_kick: a commit by any process, seen through the store's
+ * commit watch by the watcher thread, or a POST in this process) or its
+ * next timer. Failures back off exponentially (delivery_backoff_min_ms up
+ * to delivery_backoff_max_ms) in a timed wait that a kick ends early
+ * when the partner was heard from or moved (peer update). At start and
+ * every PULL_S the worker also pulls the partner's share for us, as a
+ * backstop for pushes the partner could not make (at start: while we
+ * were down). Objects are signed when they first leave, and the signed
+ * text is kept; TLP:RED is sealed for each recipient.
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "federation/internal.h"
 #include "stix/stix.h"
 
 #define BATCH 500
-#define POLL_MS 2
-#define PEER_REFRESH_MS 250
-#define BACKOFF_MIN_MS 50
-#define BACKOFF_MAX_MS 30000
-#define BACKOFF_NAP_MS 1000  /* longest sleep in a backoff: the row is read again */
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
 #define RESPONSE_MAX ((size_t)256 << 20)
 
@@ -273,7 +279,7 @@ static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
  * position of the last object appended, when *count > 0.
  */
 static tx_err outgoing(const tx_fed *fed, tx_store *st,
-		       const struct store_peer *p, struct store_cursor *c,
+		       const struct store_peer *p, int lane, struct store_cursor *c,
 		       int64_t limit, size_t max_objects, struct tx_buf *out,
 		       size_t *count, int *more, struct store_cursor *last,
 		       struct tx_error *err)
@@ -289,7 +295,8 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 	*count = 0;
 	if ((col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = store_query_outgoing(st, c, limit, collect_row, &col, &page, err)))
+	if ((rc = store_query_lane(st, lane, c, limit, collect_row, &col, &page,
+				   err)))
 		goto out;
 	/* What goes to this partner; of that, what we made and have not
 	 * signed yet is signed as one batch (the proofs are kept in memory
@@ -456,8 +463,8 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
 		    size_t *count, int *more, struct tx_error *err)
 {
-	return outgoing(fed, st, p, c, limit, SIZE_MAX, out, count, more, NULL,
-			err);
+	return outgoing(fed, st, p, -1, c, limit, SIZE_MAX, out, count, more,
+			NULL, err);
 }
 
 /* ---- HTTPS to a partner, mutually authenticated and pinned ---- */
@@ -531,8 +538,8 @@ static void batch_clear(struct batch *b)
 }
 
 static tx_err batch_prepare(tx_fed *fed, tx_store *st, const struct store_peer *p,
-			    const struct store_cursor *from, struct batch *b,
-			    struct tx_error *err)
+			    int lane, const struct store_cursor *from,
+			    struct batch *b, struct tx_error *err)
 {
 	tx_err rc;
 
@@ -540,8 +547,8 @@ static tx_err batch_prepare(tx_fed *fed, tx_store *st, const struct store_peer *
 	tx_buf_init(&b->body, 0);
 	b->from = b->to = *from;
 	if ((rc = tx_buf_puts(&b->body, "{\"objects\":[")) ||
-	    (rc = fed_outgoing(fed, st, p, &b->to, BATCH, &b->body, &b->count,
-			       &b->more, err)) ||
+	    (rc = outgoing(fed, st, p, lane, &b->to, BATCH, SIZE_MAX, &b->body,
+			   &b->count, &b->more, NULL, err)) ||
 	    (rc = tx_buf_puts(&b->body, "]}"))) {
 		if (rc == TX_ERR_NOMEM)
 			tx_error_set(err, rc, "out of memory");
@@ -562,6 +569,7 @@ struct post {
 	struct tx_buf resp;
 	struct tx_error err;
 	tx_err rc;
+	int finished;            /* under fed->lock: the POST has ended */
 };
 
 static void *post_run(void *arg)
@@ -570,16 +578,21 @@ static void *post_run(void *arg)
 
 	q->rc = call(q->h, q->fed, q->ca, "POST", q->url.data, q->body, &q->code,
 		     &q->resp, &q->err);
+	/* the worker waiting for it may be waiting for a kick as well */
+	pthread_mutex_lock(&q->fed->lock);
+	q->finished = 1;
+	pthread_cond_broadcast(&q->fed->wake);
+	pthread_mutex_unlock(&q->fed->lock);
 	return NULL;
 }
 
 /*
- * The batches on their way to a partner: up to WINDOW POSTs at once, each
- * on its own connection, so that the partner checks one batch while it
- * reads the next and we sign a third. The cursor still moves in order,
- * batch by batch, only over what was acknowledged; if any batch fails,
- * the ones after it are dropped and sent again (the partner recognises
- * what it already has).
+ * The batches on their way to a partner on one lane: up to WINDOW POSTs
+ * at once, each on its own connection, so that the partner checks one
+ * batch while it reads the next and we sign a third. The lane's cursor
+ * still moves in order, batch by batch, only over what was acknowledged;
+ * if any batch fails, the ones after it are dropped and sent again (the
+ * partner recognises what it already has).
  */
 #define WINDOW 2
 
@@ -591,11 +604,19 @@ struct flight {
 };
 
 struct window {
+	int lane;                 /* STORE_LANE_* */
+	int size;                 /* batches in flight at most, <= WINDOW */
 	CURL *h[WINDOW];
 	struct flight f[WINDOW];  /* f[(head + k) % WINDOW], k < n */
 	int head, n;
 	int exhausted;           /* the last batch prepared had no more */
 };
+
+/* The lane's cursor in p, as the store last said. */
+static struct store_cursor *lane_cursor(struct store_peer *p, int lane)
+{
+	return lane == STORE_LANE_PRIORITY ? &p->prio : &p->push;
+}
 
 static void flight_end(struct flight *f)
 {
@@ -620,22 +641,26 @@ static void window_drop(struct window *w)
 static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 			  tx_store *st, struct store_peer *p, struct tx_error *err)
 {
-	while (w->n < WINDOW && !w->exhausted) {
+	struct store_cursor *cur = lane_cursor(p, w->lane);
+
+	while (w->n < w->size && !w->exhausted) {
 		const struct store_cursor *from = w->n ?
-			&w->f[(w->head + w->n - 1) % WINDOW].b.to : &p->push;
+			&w->f[(w->head + w->n - 1) % WINDOW].b.to : cur;
 		int slot = (w->head + w->n) % WINDOW;
 		struct flight *f = &w->f[slot];
-		tx_err rc;
+		tx_err rc = TX_OK;
 
-		if ((rc = batch_prepare(fed, st, p, from, &f->b, err)) != TX_OK)
+		if ((rc = batch_prepare(fed, st, p, w->lane, from, &f->b,
+					err)) != TX_OK)
 			return rc;
 		w->exhausted = !f->b.more;
 		if (f->b.count == 0 && w->n == 0) {
 			/* Nothing for this partner among those rows: move on. */
-			if (f->b.to.date_added != p->push.date_added ||
-			    f->b.to.rowid != p->push.rowid)
-				rc = store_peer_passed(st, p->party, &f->b.to);
-			p->push = f->b.to;
+			if (f->b.to.date_added != cur->date_added ||
+			    f->b.to.rowid != cur->rowid)
+				rc = store_peer_lane_moved(st, p->party, w->lane,
+							   &f->b.to, 0, 0);
+			*cur = f->b.to;
 			batch_clear(&f->b);
 			if (rc != TX_OK)
 				return rc;
@@ -662,13 +687,38 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 }
 
 /*
- * Land the oldest batch in flight (after starting as many as the window
- * holds); TX_OK when it was acknowledged, *sent = objects it carried.
- * *more: whether anything is left in flight or to send.
+ * Wait until flight f has landed, or (seen not NULL) until a kick moves
+ * fed->generation past *seen: 1 when it landed, 0 when kicked (*seen
+ * then takes the new generation) or stopping.
  */
-static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
-			struct store_peer *p, struct window *w, int *more,
-			int64_t *sent, struct tx_error *err)
+static int flight_wait(tx_fed *fed, const struct worker *w, struct flight *f,
+		       uint64_t *seen)
+{
+	int landed;
+
+	pthread_mutex_lock(&fed->lock);
+	while (!f->q.finished && !w->stop && fed->running &&
+	       (seen == NULL || fed->generation == *seen))
+		pthread_cond_wait(&fed->wake, &fed->lock);
+	landed = f->q.finished;
+	if (seen != NULL)
+		*seen = fed->generation;
+	pthread_mutex_unlock(&fed->lock);
+	return landed;
+}
+
+/*
+ * Land the oldest batch in flight on w's lane (after starting as many as
+ * the window holds); TX_OK when it was acknowledged, *sent = objects it
+ * carried. *more: whether anything is left in flight or to send. With
+ * seen (not NULL), a kick (something new stored) ends the wait for the
+ * batch in flight: TX_OK, *sent 0, *more 1, the batch still flying (so
+ * that the worker can look at the priority lane meanwhile).
+ */
+static tx_err push_once(tx_fed *fed, struct worker *wk, const char *ca,
+			tx_store *st, struct store_peer *p, struct window *w,
+			uint64_t *seen, int *more, int64_t *sent,
+			struct tx_error *err)
 {
 	struct flight *f;
 	json_t *status = NULL;
@@ -684,6 +734,10 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		return TX_OK;
 	f = &w->f[w->head];
 	if (f->running) {
+		if (!flight_wait(fed, wk, f, seen)) {
+			*more = 1;
+			return TX_OK;
+		}
 		pthread_join(f->t, NULL);
 		f->running = 0;
 	}
@@ -712,11 +766,10 @@ static tx_err push_once(tx_fed *fed, const char *ca, tx_store *st,
 		json_decref(status);
 	}
 	*sent = (int64_t)f->b.count;
-	if ((rc = f->b.count > 0 ?
-		  store_peer_delivered(st, p->party, &f->b.to, *sent) :
-		  store_peer_passed(st, p->party, &f->b.to)) != TX_OK)
+	if ((rc = store_peer_lane_moved(st, p->party, w->lane, &f->b.to, *sent,
+					f->b.count > 0)) != TX_OK)
 		goto fail;
-	p->push = f->b.to;
+	*lane_cursor(p, w->lane) = f->b.to;
 	flight_end(f);
 	w->head = (w->head + 1) % WINDOW;
 	w->n--;
@@ -782,36 +835,6 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 	return rc;
 }
 
-/* The write-ahead log's identity and state: any commit, by any process,
- * changes its size or modification time. */
-struct wal_sig {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
-/* Whether the WAL at path is as *sig says; *sig takes its state now. */
-static int wal_unchanged(const char *path, struct wal_sig *sig)
-{
-	struct stat sb;
-	int same;
-
-	if (stat(path, &sb) != 0) {
-		memset(sig, 0, sizeof(*sig));
-		return 0; /* no WAL (yet): ask the database */
-	}
-	same = sig->dev == sb.st_dev && sig->ino == sb.st_ino &&
-	       sig->size == sb.st_size &&
-	       sig->mtime.tv_sec == sb.st_mtim.tv_sec &&
-	       sig->mtime.tv_nsec == sb.st_mtim.tv_nsec;
-	sig->dev = sb.st_dev;
-	sig->ino = sb.st_ino;
-	sig->size = sb.st_size;
-	sig->mtime = sb.st_mtim;
-	return same;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -820,24 +843,43 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait up to ms for a kick; returns early when kicked or stopping. */
-static void nap(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
+/* Times a delivery thread (worker or supervisor) went round its loop:
+ * what an idle node must keep small (trilex_delivery_wakeups_total). */
+static uint64_t wakeups;
+
+uint64_t fed_deliver_wakeups(void)
+{
+	return __atomic_load_n(&wakeups, __ATOMIC_RELAXED);
+}
+
+/*
+ * Wait for a kick (something stored, by any process), at most ms (< 0: no
+ * limit); returns early when stopping. 1 when kicked (or kicked while the
+ * caller was busy: fed->generation moved past *seen), 0 otherwise.
+ */
+static int nap(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
 {
 	struct timespec until;
+	int kicked;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	if (ms >= 0) {
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
 	}
 	pthread_mutex_lock(&fed->lock);
 	while (!w->stop && fed->running && fed->generation == *seen &&
-	       pthread_cond_timedwait(&fed->wake, &fed->lock, &until) == 0)
+	       (ms < 0 ? pthread_cond_wait(&fed->wake, &fed->lock) == 0 :
+		pthread_cond_timedwait(&fed->wake, &fed->lock, &until) == 0))
 		;
+	kicked = fed->generation != *seen;
 	*seen = fed->generation;
 	pthread_mutex_unlock(&fed->lock);
+	return kicked;
 }
 
 static void *work(void *arg)
@@ -850,39 +892,48 @@ static void *work(void *arg)
 	tx_store *st = NULL;
 	CURL *h = curl_easy_init();
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
-	int64_t next_refresh = 0;
 	char url[STORE_URL_MAX] = "";      /* the address the worker uses */
-	struct window win = { 0 };
-	struct wal_sig wal_sig = { 0 };
-	char wal_path[PATH_MAX + 16];
-	uint64_t seen_wal = (uint64_t)-1;  /* the kick count at the last probe */
+	/* The priority lane has one batch in flight: the partner stores
+	 * its objects in our order (two on two connections may be stored
+	 * either way round), and it is seldom more than one batch. */
+	struct window lanes[2] = {
+		{ .lane = STORE_LANE_PRIORITY, .size = 1 },
+		{ .lane = STORE_LANE_BULK, .size = WINDOW },
+	};
+	struct window *prio = &lanes[0], *bulk = &lanes[1];
 	int pending = 0;                   /* the last push said: more */
-	int wal_fresh = 0;                 /* polls left that query anyway */
-	uint64_t seen = 0;
+	int look = 1;                      /* kicked: the database may have news */
+	uint64_t seen;
 
-	for (int k = 0; k < WINDOW; k++)
-		win.h[k] = curl_easy_init();
+	pthread_mutex_lock(&fed->lock);
+	seen = fed->generation;
+	pthread_mutex_unlock(&fed->lock);
+	for (int l = 0; l < 2; l++)
+		for (int k = 0; k < WINDOW; k++)
+			lanes[l].h[k] = curl_easy_init();
 	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
-	snprintf(wal_path, sizeof(wal_path), "%s/trilex.db-wal", fed->dir);
-	if (p == NULL || h == NULL || win.h[0] == NULL || win.h[WINDOW - 1] == NULL ||
+	if (p == NULL || h == NULL || prio->h[0] == NULL ||
+	    prio->h[WINDOW - 1] == NULL || bulk->h[0] == NULL ||
+	    bulk->h[WINDOW - 1] == NULL ||
 	    store_open(path, 0, &st, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "delivery to %s cannot start: %s", w->party,
 		       err.msg);
 		goto out;
 	}
-	/* The worker writes only its cursor: a cursor lost to a power cut
+	/* The worker writes only its cursors: a cursor lost to a power cut
 	 * means a resend, which the partner recognises; so no fsync per
 	 * delivery. (Objects received are stored with full durability.) */
 	store_relax_durability(st);
 	while (!w->stop && fed->running) {
-		int more = 0;
+		int more_p = 0, more_b = 0;
 		int64_t sent = 0, t = now_ms(), rowid;
+		tx_err rc = TX_OK;
 
-		/* The partner's row (URL, certificate, cursor): read again every
-		 * PEER_REFRESH_MS, or when there may be work; not at every
-		 * wake-up, which partners' own posts cause by the hundred. */
-		if (t >= next_refresh || t >= next_pull ||
-		    (next_try && t >= next_try)) {
+		__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
+		/* The partner's row (URL, certificate, cursors): read again
+		 * after a kick (any commit, in any process: a `peer update`
+		 * too) or when a timer is due; never on a schedule. */
+		if (look || t >= next_pull || (next_try && t >= next_try)) {
 			tx_err prc = store_peer_find(st, w->party, NULL, NULL, p);
 			if (prc == TX_ERR_NOTFOUND)
 				break; /* unpinned */
@@ -890,26 +941,23 @@ static void *work(void *arg)
 				nap(fed, w, &seen, 1000);
 				continue;
 			}
-			next_refresh = t + PEER_REFRESH_MS;
 			/* The partner moved (peer update): what was in flight
 			 * to the old address is dropped and the new one is
 			 * tried at once, not after the old one's backoff. */
 			if (url[0] && strcmp(url, p->url) != 0) {
 				tx_log(TX_LOG_INFO, "partner %s moved to %s",
 				       p->party, p->url);
-				window_drop(&win);
+				window_drop(prio);
+				window_drop(bulk);
 				backoff = 0;
 				next_try = 0;
 				next_pull = 0;
+				last_rowid = -1;
 				pthread_mutex_lock(&fed->lock);
 				w->retrying = 0;
 				pthread_mutex_unlock(&fed->lock);
 			}
 			snprintf(url, sizeof(url), "%s", p->url);
-			/* and look at the database once whatever the WAL said
-			 * (a commit seen by neither probe is late, not lost) */
-			if (wal_fresh == 0)
-				wal_fresh = 1;
 		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
 		 * pinned certificate there, as the store has it. */
@@ -933,10 +981,9 @@ static void *work(void *arg)
 			pthread_mutex_unlock(&fed->lock);
 		}
 		if (t < next_try) {
-			/* at most BACKOFF_NAP_MS at a time: a new address
-			 * (another process's peer update) is seen soon */
-			nap(fed, w, &seen, next_try - t < BACKOFF_NAP_MS ?
-			    next_try - t : BACKOFF_NAP_MS);
+			/* a timed wait to the end of the backoff; a kick (a
+			 * new address, the partner heard from) ends it early */
+			look = nap(fed, w, &seen, next_try - t);
 			continue;
 		}
 		if (t >= next_pull) {
@@ -946,32 +993,39 @@ static void *work(void *arg)
 			}
 			next_pull = now_ms() + PULL_S * 1000;
 		}
-		/* Anything new of ours? Nothing was written at all while the
-		 * WAL file did not change: one stat() instead of a query per
-		 * poll. A change is looked into for a few polls more: the file
-		 * can change a moment before its commit can be read. Then the
-		 * newest of our own objects: what partners send does not
-		 * count. */
-		if (!wal_unchanged(wal_path, &wal_sig))
-			wal_fresh = 3;
-		if (!pending && seen_wal == seen && last_rowid != -1 &&
-		    wal_fresh == 0) {
-			nap(fed, w, &seen, POLL_MS);
+		/* Anything new of ours? Only after a kick, and then the newest
+		 * of our own objects first: what partners send does not
+		 * count. Idle, the worker sleeps until the next pull. */
+		if (!pending && !look) {
+			look = nap(fed, w, &seen, next_pull - now_ms() > 0 ?
+				   next_pull - now_ms() : 0);
 			continue;
 		}
-		if (wal_fresh > 0)
-			wal_fresh--;
-		seen_wal = seen;
+		look = 0;
 		rowid = store_last_own_added(st);
-		if (rowid == last_rowid) {
-			nap(fed, w, &seen, POLL_MS);
+		if (!pending && rowid == last_rowid)
 			continue;
+		/* The priority lane first, whenever it has anything: all of
+		 * it, batch after batch; then one batch of the bulk lane, whose
+		 * wait is cut short by a kick so that an alert stored meanwhile
+		 * does not wait for it to land. */
+		do
+			rc = push_once(fed, w, w->ca_path, st, p, prio, NULL,
+				       &more_p, &sent, &err);
+		while (rc == TX_OK && more_p && !w->stop && fed->running);
+		if (rc == TX_OK) {
+			rc = push_once(fed, w, w->ca_path, st, p, bulk, &seen,
+				       &more_b, &sent, &err);
+			if (rc == TX_OK && more_b && sent == 0)
+				look = 1; /* kicked while a batch flies */
 		}
-		if (push_once(fed, w->ca_path, st, p, &win, &more, &sent,
-			      &err) != TX_OK) {
-			backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
-			if (backoff > BACKOFF_MAX_MS)
-				backoff = BACKOFF_MAX_MS;
+		if (rc != TX_OK) {
+			window_drop(prio);
+			window_drop(bulk);
+			backoff = backoff ? backoff * 2 :
+				  fed->cfg.delivery_backoff_min_ms;
+			if (backoff > fed->cfg.delivery_backoff_max_ms)
+				backoff = fed->cfg.delivery_backoff_max_ms;
 			next_try = now_ms() + backoff;
 			pthread_mutex_lock(&fed->lock);
 			w->retrying = 1;
@@ -992,15 +1046,17 @@ static void *work(void *arg)
 		if (sent)
 			tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
 			       (long long)sent, p->party);
-		pending = more;
-		if (!more)
+		pending = more_b;
+		if (!pending)
 			last_rowid = rowid;
 	}
 out:
-	window_drop(&win);
-	for (int k = 0; k < WINDOW; k++)
-		if (win.h[k])
-			curl_easy_cleanup(win.h[k]);
+	for (int l = 0; l < 2; l++) {
+		window_drop(&lanes[l]);
+		for (int k = 0; k < WINDOW; k++)
+			if (lanes[l].h[k])
+				curl_easy_cleanup(lanes[l].h[k]);
+	}
 	store_close(st);
 	if (h)
 		curl_easy_cleanup(h);
@@ -1032,16 +1088,21 @@ static void reap(tx_fed *fed)
 	pthread_mutex_unlock(&fed->lock);
 }
 
-/* The supervisor keeps one worker per partner with a URL. */
+/* The supervisor keeps one worker per partner with a URL: it looks at
+ * the partners after each kick (a `peer add` in another process is a
+ * commit, which kicks), never on a schedule. */
 static void *supervise(void *arg)
 {
 	tx_fed *fed = arg;
 	char path[PATH_MAX + 16];
 	struct tx_error err = { 0 };
 	tx_store *st = NULL;
-	uint64_t seen = 0;
+	uint64_t seen;
 	struct worker dummy = { 0 };
 
+	pthread_mutex_lock(&fed->lock);
+	seen = fed->generation;
+	pthread_mutex_unlock(&fed->lock);
 	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
 	if (store_open(path, 0, &st, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "delivery cannot start: %s", err.msg);
@@ -1050,6 +1111,7 @@ static void *supervise(void *arg)
 	while (fed->running) {
 		struct store_peer *peers = NULL;
 		size_t n = 0;
+		__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
 		reap(fed);
 		if (store_peer_list(st, &peers, &n) == TX_OK) {
 			for (size_t i = 0; i < n; i++) {
@@ -1076,18 +1138,53 @@ static void *supervise(void *arg)
 			}
 			free(peers);
 		}
-		nap(fed, &dummy, &seen, 1000);
+		/* a worker that ended (unpinned) is reaped at the next kick:
+		 * its partner's removal was one */
+		nap(fed, &dummy, &seen, -1);
 	}
 	store_close(st);
 	return NULL;
 }
 
+/* Commits by any process (store_watch): each one kicks the workers. */
+static void *watch_commits(void *arg)
+{
+	tx_fed *fed = arg;
+
+	while (fed->running) {
+		int r = store_watch_wait(fed->watch, -1);
+		if (r < 0 || !fed->running)
+			break;
+		if (r > 0)
+			fed_deliver_kick(fed);
+	}
+	return NULL;
+}
+
 tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 {
+	char path[PATH_MAX + 16];
+	tx_err rc;
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
+	if ((rc = store_watch_open(path, &fed->watch, err)) != TX_OK) {
+		tx_error_prefix(err, "delivery cannot start");
+		return rc;
+	}
 	fed->running = 1;
+	if (pthread_create(&fed->watcher, NULL, watch_commits, fed) != 0) {
+		fed->running = 0;
+		store_watch_close(fed->watch);
+		fed->watch = NULL;
+		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
+	}
 	if (pthread_create(&fed->supervisor, NULL, supervise, fed) != 0) {
 		fed->running = 0;
+		store_watch_interrupt(fed->watch);
+		pthread_join(fed->watcher, NULL);
+		store_watch_close(fed->watch);
+		fed->watch = NULL;
 		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
 	}
 	return TX_OK;
@@ -1103,6 +1200,8 @@ void fed_deliver_stop(tx_fed *fed)
 	fed->running = 0;
 	pthread_cond_broadcast(&fed->wake);
 	pthread_mutex_unlock(&fed->lock);
+	store_watch_interrupt(fed->watch);
+	pthread_join(fed->watcher, NULL);
 	pthread_join(fed->supervisor, NULL);
 	for (w = fed->workers; w; w = next) {
 		next = w->next;
@@ -1111,6 +1210,8 @@ void fed_deliver_stop(tx_fed *fed)
 		free(w);
 	}
 	fed->workers = NULL;
+	store_watch_close(fed->watch);
+	fed->watch = NULL;
 }
 
 /* Partner party is up (it pulled from us or posted to us): its worker
@@ -1206,7 +1307,7 @@ static tx_err sync_page(const tx_fed *fed, tx_store *st, const struct store_peer
 		tx_buf_init(&part, 0);
 		/* rows looked at per query: a few more than still wanted */
 		int64_t rows = limit - (int64_t)got + 63;
-		rc = outgoing(fed, st, p, &scan, rows < BATCH ? rows : BATCH,
+		rc = outgoing(fed, st, p, -1, &scan, rows < BATCH ? rows : BATCH,
 			      (size_t)limit - got, &part, &n, &rows_left, &last,
 			      err);
 		if (rc == TX_OK && n > 0 &&
@@ -1223,7 +1324,7 @@ static tx_err sync_page(const tx_fed *fed, tx_store *st, const struct store_peer
 	/* A full page: is there another of its objects after it? */
 	while (got == (size_t)limit && rows_left && !*more) {
 		tx_buf_init(&part, 0);
-		rc = outgoing(fed, st, p, &scan, 64, 1, &part, &n, &rows_left,
+		rc = outgoing(fed, st, p, -1, &scan, 64, 1, &part, &n, &rows_left,
 			      NULL, err);
 		tx_buf_free(&part);
 		if (rc != TX_OK)

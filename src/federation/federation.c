@@ -153,7 +153,12 @@ tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
 	fed->cfg = *cfg;
 	pthread_mutex_init(&fed->lock, NULL);
 	pthread_mutex_init(&fed->cache_lock, NULL);
-	pthread_cond_init(&fed->wake, NULL);
+	/* delivery's timed waits are deadlines on the monotonic clock */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&fed->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	fed->cache = calloc(SIG_CACHE_SLOTS, sizeof(*fed->cache)); /* optional */
 	snprintf(path, sizeof(path), "%s/identity.key", dir);
 	snprintf(fed->cert_path, sizeof(fed->cert_path), "%s/tls/cert.pem", dir);

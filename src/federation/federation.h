@@ -230,12 +230,30 @@ tx_err fed_outgoing(const tx_fed *fed, tx_store *st, const struct store_peer *p,
 		    struct store_cursor *c, int64_t limit, struct tx_buf *out,
 		    size_t *count, int *more, struct tx_error *err);
 
+/*
+ * The delivery lane of obj, one of ours (federation/lanes.c):
+ * STORE_LANE_PRIORITY for alerts, watch proposals and votes, partner
+ * admission (x-trilex-partner-*), policy approvals and withdrawals
+ * ("revoked": true, x-trilex-withdrawal); STORE_LANE_BULK otherwise.
+ */
+int fed_lane_of(const json_t *obj);
+/*
+ * The store's lane classifier (store_set_lane_classifier): each item by
+ * fed_lane_of, and what an alert refers to among the items stored with it
+ * (its indicators, stubs, identity) on the alert's lane.
+ */
+void fed_store_lanes(const struct store_item *items, size_t n,
+		     unsigned char *lanes);
+
 /* Start the delivery workers (one per partner with a URL). */
 tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err);
 /* Stop them, letting a delivery in flight finish. */
 void fed_deliver_stop(tx_fed *fed);
 /* Wake the workers: something new was stored. */
 void fed_deliver_kick(void *fed);
+/* How many times the delivery threads of this process went round their
+ * loops (a wake-up each): an idle node's stays still. */
+uint64_t fed_deliver_wakeups(void);
 
 /* The /trilex/v1/sync endpoint (partners pull their share). */
 void fed_http_sync(void *fed, const struct taxii_ext_request *rq,

@@ -70,8 +70,10 @@ struct tx_fed {
 	pthread_t supervisor;
 	int running;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	pthread_cond_t wake;         /* on CLOCK_MONOTONIC */
 	uint64_t generation;         /* bumped by fed_deliver_kick */
+	store_watch *watch;          /* commits by any process */
+	pthread_t watcher;           /* waits on watch, kicks */
 	struct worker *workers;
 	pthread_mutex_t cache_lock;
 	struct sig_slot *cache;      /* SIG_CACHE_SLOTS, or NULL */

@@ -30,11 +30,17 @@ struct tx_store {
 	uint64_t clock;
 	int64_t status_failures_max;  /* failures listed per status */
 	int64_t status_ttl_us;        /* how long a status is kept */
+	int notify_fd;                /* DB-notify, touched after each commit
+	                                 (store/notify.c), or -1 */
 };
 
 /* The status policy of a connection until store_set_status_policy. */
 #define STATUS_FAILURES_MAX_DEFAULT 1000
 #define STATUS_TTL_S_DEFAULT (7LL * 86400)
+
+/* Announce st's commits (store/notify.c): the WAL hook that touches
+ * db_path's notify file and checkpoints as SQLite would. */
+void store_notify_install(tx_store *st, const char *db_path);
 
 /* Apply the migrations after the database's current user_version. */
 tx_err store_schema_migrate(tx_store *st, struct tx_error *err);

@@ -17,6 +17,15 @@
 #include "stix/stix.h"
 #include "store/internal.h"
 
+/* The process's lane classifier (store_set_lane_classifier), set once
+ * before any thread stores. */
+static store_lane_fn lane_classifier;
+
+void store_set_lane_classifier(store_lane_fn fn)
+{
+	lane_classifier = fn;
+}
+
 /* Statements of one put; given back together. */
 struct put_stmts {
 	sqlite3_stmt *last;   /* json of the last version */
@@ -51,8 +60,8 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 			     " AND id = ? AND is_first = 1", &p->unfirst, err)) ||
 	    (rc = store_db_prepare(st, "INSERT INTO objects(coll, id, type, spec_version,"
 			     " version, version_us, date_added, is_first, is_last,"
-			     " json, origin, via, restricted) VALUES (?, ?, ?, ?, ?,"
-			     " ?, ?, ?, ?, ?, ?, ?, ?)", &p->insert, err)))
+			     " json, origin, via, restricted, lane) VALUES (?, ?, ?,"
+			     " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &p->insert, err)))
 		return rc;
 	return TX_OK;
 }
@@ -74,8 +83,8 @@ static int same_content(const char *last, size_t last_len, const char *text,
 			const json_t *obj, const char *ignore_ext);
 
 static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
-		   const struct store_item *it, int64_t date_added, char *version,
-		   size_t version_size, struct tx_error *err)
+		   const struct store_item *it, int lane, int64_t date_added,
+		   char *version, size_t version_size, struct tx_error *err)
 {
 	const json_t *obj = it->obj;
 	const char *id = tx_json_str(obj, "id");
@@ -181,6 +190,8 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	else
 		sqlite3_bind_null(p->insert, 12);
 	sqlite3_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
+	/* the lane matters only for what leaves: our own objects */
+	sqlite3_bind_int(p->insert, 14, it->via == NULL ? lane : STORE_LANE_BULK);
 	if (step_done(p->insert))
 		goto dberr;
 	if (store_search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
@@ -344,6 +355,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	struct put_stmts p = { 0 };
 	struct tx_buf oks, fails;
 	sqlite3_stmt *s = NULL;
+	unsigned char *lanes = NULL;  /* owned; NULL: all bulk */
 	int64_t last = 0, now = tx_time_now_us(), next;
 	int64_t n_ok = 0, n_fail = 0, n_listed = 0, n_new = 0, n_dup = 0;
 	char version[64];
@@ -355,8 +367,20 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 	if (tx_buf_puts(&oks, "[") || tx_buf_puts(&fails, "["))
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+	if (lane_classifier != NULL && n > 0) {
+		if ((lanes = calloc(n, 1)) == NULL) {
+			tx_buf_free(&oks);
+			tx_buf_free(&fails);
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		}
+		lane_classifier(items, n, lanes);
+	}
+	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK) {
+		free(lanes);
+		tx_buf_free(&oks);
+		tx_buf_free(&fails);
 		return rc;
+	}
 	if ((rc = clock_read(st, &last, err)) ||
 	    (rc = put_stmts_prepare(st, &p, err)))
 		goto out;
@@ -369,8 +393,9 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 
 		version[0] = '\0';
 		if (it->obj != NULL) {
-			r = put_one(st, &p, collection_pk, it, next, version,
-				    sizeof(version), &oerr);
+			r = put_one(st, &p, collection_pk, it,
+				    lanes ? lanes[i] : STORE_LANE_BULK, next,
+				    version, sizeof(version), &oerr);
 			if (r > 0)
 				next++, n_new++;
 			else if (r == 0)
@@ -463,6 +488,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 out:
 	store_db_done(st, s);
 	put_stmts_free(st, &p);
+	free(lanes);
 	tx_buf_free(&oks);
 	tx_buf_free(&fails);
 	if (rc != TX_OK)

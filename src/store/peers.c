@@ -18,7 +18,8 @@
 #define PEER_COLUMNS \
 	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
 	" push_added, push_rowid, pull_token, delivered, received, rejected," \
-	" last_ok, last_error, last_error_at, batch_sig, duplicates"
+	" last_ok, last_error, last_error_at, batch_sig, duplicates," \
+	" prio_added, prio_rowid"
 
 static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 {
@@ -42,6 +43,8 @@ static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 	p->last_error_at = sqlite3_column_int64(s, 17);
 	p->batch_sig = sqlite3_column_int(s, 18);
 	p->duplicates = sqlite3_column_int64(s, 19);
+	p->prio.date_added = sqlite3_column_int64(s, 20);
+	p->prio.rowid = sqlite3_column_int64(s, 21);
 }
 
 /* Run one bound statement to completion inside the current transaction. */
@@ -261,45 +264,67 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 	return rc;
 }
 
-/* The cursor forward to c, n objects delivered; contact: the partner
- * answered (last_ok moves), else the rows were only passed over. */
-static tx_err move_cursor(tx_store *st, const char *party,
+/* The cursor of lane (-1: both) forward to c, n objects delivered;
+ * contact: the partner answered (last_ok moves), else the rows were only
+ * passed over. */
+static tx_err move_cursor(tx_store *st, const char *party, int lane,
 			  const struct store_cursor *c, int64_t n, int contact)
 {
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
-	/* The cursor only moves forward: a partner's pull may have moved it
+	/* A cursor only moves forward: a partner's pull may have moved it
 	 * past a batch that was in flight meanwhile. (Every right-hand side
 	 * reads the row as it was.) */
+#define FORWARD(A, R) \
+	" " R " = CASE WHEN ?7 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?2 ELSE " R " END," \
+	" " A " = CASE WHEN ?7 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?1 ELSE " A " END,"
+#define FORWARD_P(A, R) \
+	" " R " = CASE WHEN ?8 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?2 ELSE " R " END," \
+	" " A " = CASE WHEN ?8 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?1 ELSE " A " END,"
 	if ((rc = store_db_prepare(st, "UPDATE peers SET"
-			     " push_rowid = CASE WHEN ?1 > push_added OR (?1 = push_added"
-			     "  AND ?2 > push_rowid) THEN ?2 ELSE push_rowid END,"
-			     " push_added = CASE WHEN ?1 > push_added OR (?1 = push_added"
-			     "  AND ?2 > push_rowid) THEN ?1 ELSE push_added END,"
+			     FORWARD("push_added", "push_rowid")
+			     FORWARD_P("prio_added", "prio_rowid")
 			     " delivered = delivered + ?3,"
 			     " last_ok = CASE WHEN ?6 THEN ?4 ELSE last_ok END"
 			     " WHERE party = ?5", &s, NULL)))
 		return rc;
+#undef FORWARD
+#undef FORWARD_P
 	sqlite3_bind_int64(s, 1, c->date_added);
 	sqlite3_bind_int64(s, 2, c->rowid);
 	sqlite3_bind_int64(s, 3, n);
 	sqlite3_bind_int64(s, 4, tx_time_now_us());
 	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, contact != 0);
+	sqlite3_bind_int(s, 7, lane != STORE_LANE_PRIORITY);
+	sqlite3_bind_int(s, 8, lane != STORE_LANE_BULK);
 	return run_write(st, s, NULL, "delivered");
 }
 
 tx_err store_peer_delivered(tx_store *st, const char *party,
 			    const struct store_cursor *c, int64_t n)
 {
-	return move_cursor(st, party, c, n, 1);
+	return move_cursor(st, party, -1, c, n, 1);
 }
 
 tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c)
 {
-	return move_cursor(st, party, c, 0, 0);
+	return move_cursor(st, party, -1, c, 0, 0);
+}
+
+tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const struct store_cursor *c, int64_t n,
+			     int contact)
+{
+	if (lane != STORE_LANE_BULK && lane != STORE_LANE_PRIORITY)
+		return TX_ERR_INVALID;
+	return move_cursor(st, party, lane, c, n, contact);
 }
 
 tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
@@ -329,25 +354,30 @@ tx_err store_peer_lag(tx_store *st, const struct store_peer *p, int64_t *objects
 		      int64_t *oldest_added)
 {
 	struct store_page pg;
-	struct store_cursor c = p->push;
 	tx_err rc;
 
 	*objects = 0;
 	*oldest_added = 0;
-	if ((rc = store_query_outgoing(st, &c, 1, NULL, NULL, &pg, NULL)) != TX_OK)
-		return rc;
-	if (pg.n == 0)
-		return TX_OK;
-	*oldest_added = pg.first_added;
-	for (;;) {
-		if ((rc = store_query_outgoing(st, &c, 10000, NULL, NULL, &pg,
-					       NULL)) != TX_OK)
+	for (int lane = STORE_LANE_BULK; lane <= STORE_LANE_PRIORITY; lane++) {
+		struct store_cursor c = lane == STORE_LANE_BULK ? p->push : p->prio;
+		if ((rc = store_query_lane(st, lane, &c, 1, NULL, NULL, &pg,
+					   NULL)) != TX_OK)
 			return rc;
-		*objects += (int64_t)pg.n;
-		if (!pg.more)
-			return TX_OK;
-		c = pg.next;
+		if (pg.n == 0)
+			continue;
+		if (*oldest_added == 0 || pg.first_added < *oldest_added)
+			*oldest_added = pg.first_added;
+		for (;;) {
+			if ((rc = store_query_lane(st, lane, &c, 10000, NULL, NULL,
+						   &pg, NULL)) != TX_OK)
+				return rc;
+			*objects += (int64_t)pg.n;
+			if (!pg.more)
+				break;
+			c = pg.next;
+		}
 	}
+	return TX_OK;
 }
 
 tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
@@ -397,18 +427,29 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 	return run_write(st, s, NULL, "count");
 }
 
-tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
-			    int64_t *n, int64_t *first)
+/* The outbox rows after ?1/?2, of one lane or of both: each lane's
+ * condition names its partial index's terms (objects_own,
+ * objects_own_priority) so that SQLite can walk it. */
+#define OUTBOX_AFTER " date_added >= ?1 AND (date_added > ?1 OR rowid > ?2)" \
+	" AND via IS NULL AND " SQL_NOT_INBOX
+static tx_err count_lane(tx_store *st, int lane, const struct store_cursor *c,
+			 int64_t *n, int64_t *first)
 {
+	static const char *const sql[] = {
+		"SELECT count(*), min(date_added) FROM objects WHERE" OUTBOX_AFTER
+		" AND lane = 0",
+		"SELECT count(*), min(date_added) FROM objects WHERE" OUTBOX_AFTER
+		" AND lane = 1",
+		"SELECT count(*), min(date_added) FROM objects WHERE" OUTBOX_AFTER,
+	};
 	sqlite3_stmt *s = NULL;
 	tx_err rc;
 
 	*n = 0;
 	*first = 0;
-	if ((rc = store_db_prepare(st, "SELECT count(*), min(date_added) FROM objects"
-			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
-			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX,
-			     &s, NULL)))
+	if ((rc = store_db_prepare(st, sql[lane == STORE_LANE_BULK ? 0 :
+					   lane == STORE_LANE_PRIORITY ? 1 : 2],
+				   &s, NULL)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);
 	sqlite3_bind_int64(s, 2, c->rowid);
@@ -422,22 +463,59 @@ tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
 	return rc;
 }
 
+tx_err store_count_outgoing(tx_store *st, const struct store_cursor *c,
+			    int64_t *n, int64_t *first)
+{
+	return count_lane(st, -1, c, n, first);
+}
+
+tx_err store_peer_backlog(tx_store *st, const struct store_peer *p, int64_t *n,
+			  int64_t *first)
+{
+	int64_t nb = 0, fb = 0, np = 0, fp = 0;
+	tx_err rc;
+
+	*n = 0;
+	*first = 0;
+	if ((rc = count_lane(st, STORE_LANE_BULK, &p->push, &nb, &fb)) != TX_OK ||
+	    (rc = count_lane(st, STORE_LANE_PRIORITY, &p->prio, &np, &fp)) != TX_OK)
+		return rc;
+	*n = nb + np;
+	*first = fb == 0 ? fp : fp == 0 ? fb : fb < fp ? fb : fp;
+	return TX_OK;
+}
+
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err)
 {
+	return store_query_lane(st, -1, c, limit, fn, ctx, page, err);
+}
+
+tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
+			int64_t limit, store_row_fn fn, void *ctx,
+			struct store_page *page, struct tx_error *err)
+{
+	static const char *const sql[] = {
+		"SELECT rowid, date_added, id, version, spec_version, json, coll"
+		" FROM objects WHERE" OUTBOX_AFTER " AND lane = 0 AND " SQL_SHARED
+		" ORDER BY date_added, rowid LIMIT ?3",
+		"SELECT rowid, date_added, id, version, spec_version, json, coll"
+		" FROM objects WHERE" OUTBOX_AFTER " AND lane = 1 AND " SQL_SHARED
+		" ORDER BY date_added, rowid LIMIT ?3",
+		"SELECT rowid, date_added, id, version, spec_version, json, coll"
+		" FROM objects WHERE" OUTBOX_AFTER " AND " SQL_SHARED
+		" ORDER BY date_added, rowid LIMIT ?3",
+	};
 	sqlite3_stmt *s = NULL;
 	struct store_row row;
 	tx_err rc;
 	int r;
 
 	memset(page, 0, sizeof(*page));
-	if ((rc = store_db_prepare(st, "SELECT rowid, date_added, id, version,"
-			     " spec_version, json, coll FROM objects"
-			     " WHERE date_added >= ?1 AND (date_added > ?1 OR"
-			     " rowid > ?2) AND via IS NULL AND " SQL_NOT_INBOX
-			     " AND " SQL_SHARED
-			     " ORDER BY date_added, rowid LIMIT ?3", &s, err)))
+	if ((rc = store_db_prepare(st, sql[lane == STORE_LANE_BULK ? 0 :
+					   lane == STORE_LANE_PRIORITY ? 1 : 2],
+				   &s, err)))
 		return rc;
 	sqlite3_bind_int64(s, 1, c->date_added);
 	sqlite3_bind_int64(s, 2, c->rowid);

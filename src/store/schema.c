@@ -218,6 +218,17 @@ static const char *const migrations[] = {
 	" END;"
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
+	/* 14: delivery lanes (federation/deliver.c): each own object is on
+	 * the priority lane (1: alerts, votes, approvals, withdrawals) or
+	 * the bulk lane (0), and each partner has a cursor per lane; the
+	 * priority cursor starts where the one cursor was (every object
+	 * stored before is bulk, so nothing is sent twice or skipped). */
+	"ALTER TABLE objects ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX objects_own_priority ON objects(date_added, rowid)"
+	"  WHERE via IS NULL AND lane = 1;"
+	"ALTER TABLE peers ADD COLUMN prio_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN prio_rowid INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE peers SET prio_added = push_added, prio_rowid = push_rowid;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

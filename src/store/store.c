@@ -135,6 +135,7 @@ tx_err store_open(const char *path, int create, tx_store **out,
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TX_ERR_NOMEM;
+	st->notify_fd = -1;
 	st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
 	st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
@@ -148,6 +149,7 @@ tx_err store_open(const char *path, int create, tx_store **out,
 			  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;"
 			  "PRAGMA temp_store=MEMORY;", err)) != TX_OK)
 		goto out;
+	store_notify_install(st, path);
 	if ((rc = store_schema_migrate(st, err)) != TX_OK ||
 	    (rc = store_search_backfill(st, err)) != TX_OK)
 		goto out;
@@ -168,6 +170,8 @@ void store_close(tx_store *st)
 		free(st->cache[i].sql);
 	}
 	sqlite3_close_v2(st->db);
+	if (st->notify_fd >= 0)
+		close(st->notify_fd);
 	free(st);
 }
 

@@ -386,6 +386,24 @@ struct store_item {
 };
 
 /*
+ * Delivery lanes: each object made on this node is stored on one, and
+ * each partner has a cursor per lane (store_peer.push and .prio), so
+ * what the priority lane holds leaves ahead of a bulk backlog.
+ */
+#define STORE_LANE_BULK 0
+#define STORE_LANE_PRIORITY 1
+/*
+ * Decides the lane of each of n items stored together (items[i].obj is
+ * NULL for those refused): lanes[i] = STORE_LANE_*, all bulk on entry.
+ * The store knows no lane rules: the process installs its classifier
+ * once, before any store is opened (main: federation's fed_store_lanes);
+ * without one every object is bulk.
+ */
+typedef void (*store_lane_fn)(const struct store_item *items, size_t n,
+			      unsigned char *lanes);
+void store_set_lane_classifier(store_lane_fn fn);
+
+/*
  * Store the valid items in one transaction and record a status resource
  * with every item's outcome (a version already present counts as a
  * success). When this returns TX_OK, everything is committed and durable;
@@ -564,7 +582,9 @@ struct store_peer {
 	char seal_pk[65];              /* X25519, hex */
 	int64_t user_id;               /* its account here */
 	int64_t inbox_pk;              /* its inbox collection here */
-	struct store_cursor push;      /* last of our objects it acknowledged */
+	struct store_cursor push;      /* last of our bulk-lane objects it
+	                                  acknowledged (or was passed over) */
+	struct store_cursor prio;      /* the same on the priority lane */
 	char pull_token[STORE_TOKEN_BUF]; /* where our pull from it stands */
 	int64_t delivered;             /* objects of ours it acknowledged */
 	int64_t received;              /* objects from it new here */
@@ -598,13 +618,20 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n);
 tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 		       const char *sign_pk, struct store_peer *p);
 /* Record a delivery the partner acknowledged (last_ok moves): the new
- * cursor and how many objects it carried. (The cursor never moves back.) */
+ * cursor and how many objects it carried. (The cursor never moves back.)
+ * Both lanes' cursors move to c: everything of the outbox up to c was
+ * given (a partner's pull by /trilex/v1/sync). */
 tx_err store_peer_delivered(tx_store *st, const char *party,
 			    const struct store_cursor *c, int64_t n);
-/* Move the cursor over rows none of which were for the partner: no
+/* Move the cursors over rows none of which were for the partner: no
  * contact, so not a success (last_ok stays). */
 tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c);
+/* store_peer_delivered (n > 0, or contact) and store_peer_passed for one
+ * lane's cursor only (STORE_LANE_*). */
+tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const struct store_cursor *c, int64_t n,
+			     int contact);
 /* Set a partner's URL (it moved); its last error is forgotten, being of
  * the old address. TX_ERR_NOTFOUND when no such partner. A delivery worker
  * reads it at once (federation/deliver.c). */
@@ -631,6 +658,14 @@ tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 tx_err store_query_outgoing(tx_store *st, const struct store_cursor *c,
 			    int64_t limit, store_row_fn fn, void *ctx,
 			    struct store_page *page, struct tx_error *err);
+/* store_query_outgoing for one lane's objects only (STORE_LANE_*). */
+tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
+			int64_t limit, store_row_fn fn, void *ctx,
+			struct store_page *page, struct tx_error *err);
+/* A partner's backlog over both lanes: the objects after its cursor on
+ * each (*n) and the date_added of the oldest of them (*first, 0: none). */
+tx_err store_peer_backlog(tx_store *st, const struct store_peer *p, int64_t *n,
+			  int64_t *first);
 /*
  * How many of the objects store_query_outgoing would give after c there
  * are (*n), and the date_added of the first of them (*first, 0 when
@@ -644,6 +679,25 @@ int64_t store_last_added(tx_store *st);
 /* The newest date_added of this node's own objects (the outbox), or 0:
  * what partners send us does not move it. */
 int64_t store_last_own_added(tx_store *st);
+
+/* ---- commits, announced (store/notify.c) ---- */
+
+/*
+ * A waiter for commits to the database at db_path by any process: every
+ * connection of the store touches a file beside the database after each
+ * commit, and the watch is an inotify watch on it (so nothing polls).
+ * Opaque; one thread waits on it at a time.
+ */
+typedef struct store_watch store_watch;
+tx_err store_watch_open(const char *db_path, store_watch **out,
+			struct tx_error *err);
+/* Wait up to timeout_ms (< 0: no limit) for commits: 1 when there were
+ * some (all those queued count as one), 0 when the time was up or
+ * store_watch_interrupt was called, -1 on error. */
+int store_watch_wait(store_watch *w, int timeout_ms);
+/* End a store_watch_wait in progress (or the next one) early; any thread. */
+void store_watch_interrupt(store_watch *w);
+void store_watch_close(store_watch *w);
 
 /* ---- outside TAXII feeds (store/feeds.c) ---- */
 

@@ -51,6 +51,7 @@ struct tx_server {
 	struct alert_stream *streams;  /* every open stream, under lock */
 	pthread_t notifier;
 	int notifier_running;
+	store_watch *watch;            /* commits, for the notifier; or NULL */
 	int stopping;
 	struct conns conns;            /* who holds the connections */
 	int conns_running;
@@ -519,17 +520,30 @@ static void streams_resume(tx_server *srv)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* Wakes the streams when something is stored (any process) and each
- * second, for heartbeats. */
+/* Wakes the streams when something is committed (any process: the
+ * store's commit watch) and each second while streams are open, for
+ * heartbeats; with no stream open it sleeps until a commit or a new
+ * stream. (Without a watch, it looks at the store every 10 ms.) */
 static void *notify(void *arg)
 {
 	tx_server *srv = arg;
 	tx_store *st = NULL;
 	int64_t seen = -1, tick = 0;
 
-	if (store_open(srv->db_path, 0, &st, NULL) != TX_OK)
+	if (srv->watch == NULL && store_open(srv->db_path, 0, &st, NULL) != TX_OK)
 		return NULL;
 	while (!srv->stopping) {
+		if (srv->watch != NULL) {
+			int r = store_watch_wait(srv->watch,
+						 srv->streams ? 1000 : -1);
+			if (r < 0) {
+				struct timespec ts = { 0, 100 * 1000 * 1000 };
+				nanosleep(&ts, NULL);
+			}
+			if (srv->streams != NULL && !srv->stopping)
+				streams_resume(srv);
+			continue;
+		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		int64_t last;
 		nanosleep(&ts, NULL);
@@ -579,6 +593,9 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 	a->next = srv->streams;
 	srv->streams = a;
 	pthread_mutex_unlock(&srv->lock);
+	/* the notifier waits without a limit while no stream is open: from
+	 * now on it wakes each second, for heartbeats */
+	store_watch_interrupt(srv->watch);
 	taxii_metrics_stream(1);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -1206,6 +1223,10 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 				  cfg->listen_port);
 		goto fail;
 	}
+	struct tx_error werr = { 0 };
+	if (store_watch_open(srv->db_path, &srv->watch, &werr) != TX_OK)
+		tx_log(TX_LOG_WARN, "alert streams: %s; looking for new alerts"
+		       " every 10 ms instead", werr.msg);
 	srv->notifier_running = pthread_create(&srv->notifier, NULL, notify,
 					       srv) == 0;
 	*out = srv;
@@ -1221,8 +1242,10 @@ void taxii_server_stop(tx_server *srv)
 		return;
 	/* Streams end first: MHD must not stop with suspended connections. */
 	srv->stopping = 1;
+	store_watch_interrupt(srv->watch);
 	if (srv->notifier_running)
 		pthread_join(srv->notifier, NULL);
+	store_watch_close(srv->watch);
 	streams_resume(srv);
 	if (srv->daemon != NULL) {
 		for (int i = 0; i < 100 && srv->streams != NULL; i++) {

@@ -509,6 +509,69 @@ static void test_alert_build(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The lane table (federation/lanes.c): what is priority, and what an
+ * alert refers to among what is stored with it. */
+static void test_lanes(void **state)
+{
+	static const char *const prio[] = {
+		"{\"type\":\"x-trilex-watch-vote\",\"id\":\"x-trilex-watch-vote--1\"}",
+		"{\"type\":\"x-trilex-watch-proposal\",\"id\":\"a\"}",
+		"{\"type\":\"x-trilex-partner-admission-vote\",\"id\":\"a\"}",
+		"{\"type\":\"x-trilex-policy-approval\",\"id\":\"a\"}",
+		"{\"type\":\"x-trilex-withdrawal\",\"id\":\"a\"}",
+		"{\"type\":\"indicator\",\"id\":\"a\",\"revoked\":true}",
+		"{\"type\":\"report\",\"id\":\"a\",\"labels\":[\"x\",\"trilex-alert\"]}",
+	};
+	static const char *const bulk[] = {
+		"{\"type\":\"indicator\",\"id\":\"a\",\"revoked\":false}",
+		"{\"type\":\"report\",\"id\":\"a\",\"labels\":[\"threat-report\"]}",
+		"{\"type\":\"x-trilex-partner\",\"id\":\"a\"}",
+		"{\"type\":\"x-trilex-watch-votes\",\"id\":\"a\"}",
+		"{\"type\":\"x-trilex-policy\",\"id\":\"a\"}",
+		"{\"id\":\"a\"}",
+	};
+	for (size_t i = 0; i < sizeof(prio) / sizeof(*prio); i++) {
+		json_t *o = json_loads(prio[i], 0, NULL);
+		assert_non_null(o);
+		assert_int_equal(fed_lane_of(o), STORE_LANE_PRIORITY);
+		json_decref(o);
+	}
+	for (size_t i = 0; i < sizeof(bulk) / sizeof(*bulk); i++) {
+		json_t *o = json_loads(bulk[i], 0, NULL);
+		assert_non_null(o);
+		assert_int_equal(fed_lane_of(o), STORE_LANE_BULK);
+		json_decref(o);
+	}
+	/* a batch: an alert's indicator and author go with it (both versions
+	 * of the indicator), an unrelated indicator does not, a refused item
+	 * is skipped */
+	json_t *objs[6] = {
+		json_loads("{\"type\":\"indicator\",\"id\":\"indicator--b\"}", 0, NULL),
+		json_loads("{\"type\":\"indicator\",\"id\":\"indicator--a\"}", 0, NULL),
+		json_loads("{\"type\":\"identity\",\"id\":\"identity--me\"}", 0, NULL),
+		json_loads("{\"type\":\"indicator\",\"id\":\"indicator--a\","
+			   "\"modified\":\"x\"}", 0, NULL),
+		NULL,
+		json_loads("{\"type\":\"report\",\"id\":\"report--r\",\"labels\":"
+			   "[\"trilex-alert\"],\"created_by_ref\":\"identity--me\","
+			   "\"object_refs\":[\"indicator--a\",\"indicator--gone\"]}",
+			   0, NULL),
+	};
+	struct store_item items[6] = { { 0 } };
+	unsigned char lanes[6] = { 0 };
+	for (int i = 0; i < 6; i++)
+		items[i].obj = objs[i];
+	fed_store_lanes(items, 6, lanes);
+	assert_int_equal(lanes[0], STORE_LANE_BULK);
+	assert_int_equal(lanes[1], STORE_LANE_PRIORITY);
+	assert_int_equal(lanes[2], STORE_LANE_PRIORITY);
+	assert_int_equal(lanes[3], STORE_LANE_PRIORITY);
+	assert_int_equal(lanes[4], STORE_LANE_BULK);
+	assert_int_equal(lanes[5], STORE_LANE_PRIORITY);
+	for (int i = 0; i < 6; i++)
+		json_decref(objs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_derive_floor_and_defaults),
 		cmocka_unit_test(test_recipients_restrict_any_tlp),
 		cmocka_unit_test(test_alert_build),
+		cmocka_unit_test(test_lanes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
