@@ -1172,6 +1172,10 @@ tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 		tx_error_prefix(err, "delivery cannot start");
 		return rc;
 	}
+	if (store_watch_polls(fed->watch))
+		tx_log(TX_LOG_WARN, "delivery: no inotify instance left"
+		       " (fs.inotify.max_user_instances): looking for commits"
+		       " every 50 ms instead");
 	fed->running = 1;
 	if (pthread_create(&fed->watcher, NULL, watch_commits, fed) != 0) {
 		fed->running = 0;

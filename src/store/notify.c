@@ -57,12 +57,25 @@ void store_notify_install(tx_store *st, const char *db_path)
 	sqlite3_wal_hook(st->db, on_commit, st);
 }
 
+/* Without inotify (its per-user limit of instances reached), a watch
+ * looks at the file's change time every POLL_MS instead. */
+#define POLL_MS 50
+
 struct store_watch {
 	char path[PATH_MAX + 16];
-	int ifd;                 /* inotify */
+	int ifd;                 /* inotify, or -1: polling */
 	int efd;                 /* eventfd: store_watch_interrupt */
 	int wd;                  /* the watch on path, or -1 */
+	struct timespec seen;    /* polling: the file's ctime last seen */
 };
+
+static struct timespec ctime_of(const char *path)
+{
+	struct stat sb;
+	struct timespec none = { 0, 0 };
+
+	return stat(path, &sb) == 0 ? sb.st_ctim : none;
+}
 
 /* (Re)create the file and watch it; 0 or -1. */
 static int watch_add(store_watch *w)
@@ -92,9 +105,23 @@ tx_err store_watch_open(const char *db_path, store_watch **out,
 		return tx_error_set(err, TX_ERR_INVALID, "%s: path too long",
 				    db_path);
 	}
-	if ((w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
-	    (w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-	    watch_add(w) != 0) {
+	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		tx_error_set(err, TX_ERR_IO, "cannot watch %s for commits: %s",
+			     w->path, strerror(errno));
+		store_watch_close(w);
+		return TX_ERR_IO;
+	}
+	if ((w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+		/* out of inotify instances: poll the file's change time */
+		int fd = open(w->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+			      O_NOFOLLOW | O_NONBLOCK, 0600);
+		if (fd >= 0)
+			close(fd);
+		w->seen = ctime_of(w->path);
+		*out = w;
+		return TX_OK;
+	}
+	if (watch_add(w) != 0) {
 		tx_error_set(err, TX_ERR_IO, "cannot watch %s for commits: %s",
 			     w->path, strerror(errno));
 		store_watch_close(w);
@@ -102,6 +129,33 @@ tx_err store_watch_open(const char *db_path, store_watch **out,
 	}
 	*out = w;
 	return TX_OK;
+}
+
+int store_watch_polls(const store_watch *w)
+{
+	return w != NULL && w->ifd < 0;
+}
+
+/* store_watch_wait without inotify. */
+static int poll_wait(store_watch *w, int timeout_ms)
+{
+	struct pollfd fd = { .fd = w->efd, .events = POLLIN };
+
+	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms;
+	     waited += POLL_MS) {
+		struct timespec now = ctime_of(w->path);
+		if (now.tv_sec != w->seen.tv_sec || now.tv_nsec != w->seen.tv_nsec) {
+			w->seen = now;
+			return 1;
+		}
+		if (poll(&fd, 1, POLL_MS) > 0) {
+			uint64_t v;
+			if (read(w->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				return -1;
+			return 0;
+		}
+	}
+	return 0;
 }
 
 int store_watch_wait(store_watch *w, int timeout_ms)
@@ -112,6 +166,8 @@ int store_watch_wait(store_watch *w, int timeout_ms)
 	int seen = 0, lost = 0;
 	ssize_t n;
 
+	if (w->ifd < 0)
+		return poll_wait(w, timeout_ms);
 	if (poll(fds, 2, timeout_ms) <= 0)
 		return 0; /* the time is up (or a signal) */
 	if (fds[1].revents & POLLIN) {

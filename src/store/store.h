@@ -695,6 +695,9 @@ tx_err store_watch_open(const char *db_path, store_watch **out,
  * some (all those queued count as one), 0 when the time was up or
  * store_watch_interrupt was called, -1 on error. */
 int store_watch_wait(store_watch *w, int timeout_ms);
+/* Whether w looks at the file every 50 ms instead (no inotify instance
+ * was left: the per-user limit, fs.inotify.max_user_instances). */
+int store_watch_polls(const store_watch *w);
 /* End a store_watch_wait in progress (or the next one) early; any thread. */
 void store_watch_interrupt(store_watch *w);
 void store_watch_close(store_watch *w);

@@ -802,6 +802,66 @@ static void test_audit_chain(void **state)
 	sqlite3_close(h);
 }
 
+/* A test classifier: reports on the priority lane. */
+static void reports_first(const struct store_item *items, size_t n,
+			  unsigned char *lanes)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i].obj != NULL &&
+		    strcmp(tx_json_str(items[i].obj, "type"), "report") == 0)
+			lanes[i] = STORE_LANE_PRIORITY;
+}
+
+/* Commits are announced to a watch; lanes are kept per row and read
+ * apart; each lane's cursor moves alone. */
+static void test_commit_watch_and_lanes(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	struct store_page pg;
+	struct store_watch *w = NULL;
+	char id[TX_UUID_BUF], sid[TX_UUID_BUF];
+	json_t *ind = obj(900, "2020-01-01T00:00:00Z");
+	json_t *rep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "type",
+				"report", "spec_version", "2.1", "id",
+				"report--00000000-0000-4000-8000-000000000900",
+				"created", "2020-01-01T00:00:00Z", "modified",
+				"2020-01-01T00:00:00Z", "object_refs",
+				"indicator--00000000-0000-4000-8000-000000000900");
+	struct store_item items[] = { { .obj = ind, .id = "i" }, { .obj = rep, .id = "r" } };
+	struct store_cursor start = { 0, 0 };
+
+	assert_int_equal(store_watch_open(path, &w, &err), TX_OK);
+	assert_false(store_watch_polls(w));
+	assert_int_equal(store_watch_wait(w, 0), 0);      /* nothing yet */
+	store_watch_interrupt(w);
+	assert_int_equal(store_watch_wait(w, 10000), 0);  /* interrupted */
+	store_set_lane_classifier(reports_first);
+	assert_int_equal(store_collection_add(st, "Lanes", NULL, "lanes", id, &err),
+			 TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "lanes", &c), TX_OK);
+	assert_int_equal(store_collection_set_share(st, c.pk, "partners", NULL,
+						    &err), TX_OK);
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, 2, sid, &err),
+			 TX_OK);
+	store_set_lane_classifier(NULL);
+	assert_int_equal(store_watch_wait(w, 10000), 1);  /* the commits */
+	assert_int_equal(store_query_lane(st, STORE_LANE_PRIORITY, &start, 10,
+					  NULL, NULL, &pg, &err), TX_OK);
+	assert_int_equal(pg.n, 1);
+	assert_int_equal(store_query_lane(st, STORE_LANE_BULK, &start, 100000,
+					  NULL, NULL, &pg, &err), TX_OK);
+	int64_t n_bulk = (int64_t)pg.n;
+	assert_int_equal(store_query_outgoing(st, &start, 100000, NULL, NULL, &pg,
+					      &err), TX_OK);
+	assert_int_equal((int64_t)pg.n, n_bulk + 1);
+	store_watch_close(w);
+	json_decref(ind);
+	json_decref(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
+		cmocka_unit_test(test_commit_watch_and_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
