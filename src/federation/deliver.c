@@ -1033,6 +1033,7 @@ static void *work(void *arg)
 			store_peer_failed(st, p->party, err.msg);
 			tx_log(TX_LOG_INFO, "delivery to %s failed (retry in %lld ms):"
 			       " %s", p->party, (long long)backoff, err.msg);
+			pending = 1; /* when the wait is over, whether kicked or not */
 			continue;
 		}
 		if (backoff) {

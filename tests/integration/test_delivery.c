@@ -469,12 +469,67 @@ static void test_peer_update_at_once(void **state)
 	node_destroy(&B);
 }
 
+/*
+ * A failed delivery is tried again when its backoff ends, by the timer
+ * alone: here nothing else happens on the sender (the partner comes back
+ * without contacting it: its own address for the sender is dead).
+ */
+static void test_retry_after_backoff(void **state)
+{
+	struct node A, B;
+	char *out = NULL, *err = NULL;
+
+	assert_int_equal(node_create_as(&A, "IT", "\"delivery_backoff_min_ms\":"
+					" 2000, \"delivery_backoff_max_ms\": 2000"), 0);
+	assert_int_equal(node_create_as(&B, "ES", NULL), 0);
+	assert_int_equal(node_pair(&A, &B), 0);
+	const char *deaf[] = { "peer", "update", "--dir", B.dir, "IT", "--url",
+			       "https://127.0.0.1:1/api/", NULL };
+	assert_int_equal(run_trilex(deaf, NULL, &out, &err), 0);
+	free(out);
+	free(err);
+	assert_int_equal(node_start(&A), 0);
+	post_indicator(&A, 7);
+	/* B is down: the push fails and waits 2 s */
+	char path[PATH_MAX + 16], *log = NULL;
+	snprintf(path, sizeof(path), "%s/serve.log", A.dir);
+	int64_t t0 = mono_ms();
+	while (mono_ms() - t0 < 60000 &&
+	       ((log = slurp(path, NULL)) == NULL ||
+		strstr(log, "delivery to ES failed") == NULL)) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		free(log);
+		log = NULL;
+		nanosleep(&ts, NULL);
+	}
+	assert_non_null(log);
+	free(log);
+	assert_int_equal(node_start(&B), 0);
+	int ok = 0;
+	t0 = mono_ms();
+	while (!ok && mono_ms() - t0 < 30000) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		ok = count_objects(&B, "inbox-IT", "match[id]=indicator--00000000"
+				   "-0000-4000-8000-000000000007") > 0;
+		if (!ok)
+			nanosleep(&ts, NULL);
+	}
+	print_message("retry: arrived %s %lld ms after the partner was back\n",
+		      ok ? "" : "not", (long long)(mono_ms() - t0));
+	assert_true(ok);
+	assert_int_equal(node_stop(&A), 0);
+	assert_int_equal(node_stop(&B), 0);
+	node_destroy(&A);
+	node_destroy(&B);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alerts_first),
 		cmocka_unit_test(test_idle_and_cli_alert),
 		cmocka_unit_test(test_peer_update_at_once),
+		cmocka_unit_test(test_retry_after_backoff),
 	};
 	const char *only = getenv("TEST_ONLY");  /* one test, by name */
 
