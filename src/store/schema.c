@@ -218,6 +218,17 @@ static const char *const migrations[] = {
 	" END;"
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
+	/* 14: withdrawals (store/withdrawals.c): who took back which object
+	 * (party '' is this node), from a revoked version or a notice; and
+	 * objects by id alone, to tell who spoke for an object */
+	"CREATE TABLE withdrawals ("
+	"  object_id TEXT NOT NULL,"
+	"  party TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  notice TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (object_id, party)) WITHOUT ROWID;"
+	"CREATE INDEX objects_id ON objects(id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
