@@ -852,6 +852,7 @@ static void *work(void *arg)
 	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
 	int64_t next_refresh = 0;
 	char url[STORE_URL_MAX] = "";      /* the address the worker uses */
+	char pinned_fp[65] = "";           /* the certificate in ca_path */
 	struct window win = { 0 };
 	struct wal_sig wal_sig = { 0 };
 	char wal_path[PATH_MAX + 16];
@@ -906,6 +907,18 @@ static void *work(void *arg)
 				pthread_mutex_unlock(&fed->lock);
 			}
 			snprintf(url, sizeof(url), "%s", p->url);
+			/* A new card was pinned (peer update --card): trust its
+			 * certificate from now on, and try at once. */
+			if (pinned_fp[0] && strcmp(pinned_fp, p->cert_fp) != 0) {
+				tx_log(TX_LOG_INFO, "partner %s: new certificate"
+				       " sha256:%.16s... pinned", p->party, p->cert_fp);
+				w->ca_path[0] = '\0';
+				window_drop(&win);
+				backoff = 0;
+				next_try = 0;
+				next_pull = 0;
+			}
+			snprintf(pinned_fp, sizeof(pinned_fp), "%s", p->cert_fp);
 			/* and look at the database once whatever the WAL said
 			 * (a commit seen by neither probe is late, not lost) */
 			if (wal_fresh == 0)

@@ -241,9 +241,27 @@ void fed_http_extension(void *ctx, const struct taxii_ext_request *rq,
 /* This node's peer card (caller decrefs). */
 tx_err fed_card_export(const tx_fed *fed, const char *url, json_t **out,
 		       struct tx_error *err);
-/* Check a card and fill p from it; url (may be NULL) overrides its URL. */
+/* Check a card (its fields and its self-signature, card_signature) and
+ * fill p from it; url (may be NULL) overrides its URL. TX_ERR_INVALID
+ * (err names the field), TX_ERR_CRYPTO (the signature does not hold). */
 tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
 		      struct tx_error *err);
+/* fed_card_parse taking a card with no card_signature (an older node's);
+ * a signature that is there must still hold. */
+tx_err fed_card_parse_unsigned(const json_t *card, const char *url,
+			       struct store_peer *p, struct tx_error *err);
+/* Sign card (a card of this node's, with its new key) as its handover
+ * from old_id, the identity key partners pinned. */
+tx_err fed_card_handover_sign(json_t *card, const tx_identity *old_id,
+			      struct tx_error *err);
+/*
+ * Whether card (parsed by fed_card_parse already) may replace the pin of
+ * partner pinned: it names the pinned signing key (its self-signature is
+ * then that key's), or carries a handover_signature by the pinned key.
+ * TX_ERR_DENIED otherwise, err saying what to do.
+ */
+tx_err fed_card_handover_check(const json_t *card, const struct store_peer *pinned,
+			       struct tx_error *err);
 
 /* ---- receiving (federation/receive.c) ---- */
 

@@ -642,6 +642,12 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
  * contact, so not a success (last_ok stays). */
 tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c);
+/* Pin partner p->party anew from a card it handed over: name, URL (kept
+ * when p->url is ""), certificate and keys; its last error is forgotten,
+ * its cursors and counters stay. TX_ERR_NOTFOUND when not pinned,
+ * TX_ERR_EXISTS when another partner has that certificate or key. */
+tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
+			struct tx_error *err);
 /* Set a partner's URL (it moved); its last error is forgotten, being of
  * the old address. TX_ERR_NOTFOUND when no such partner. A delivery worker
  * reads it at once (federation/deliver.c). */
