@@ -18,6 +18,10 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "federation/federation.h"
+
+/* Where cert renew writes the card that hands the partnership over. */
+#define HANDOVER_CARD "handover-card.json"
 
 /* Certificates whose end is nearer than this are warned about. */
 #define CERT_WARN_DAYS 30
@@ -84,13 +88,89 @@ static int install(const char *dir, const char *cert, size_t cert_len,
 static void tell_partners(const char *old_fp, const char *new_fp)
 {
 	printf("certificate: sha256:%s (was sha256:%s)\n", new_fp, old_fp);
-	printf("restart serve to use it. Partners pin the old one: give them the"
-	       " new card (trilex peer export), and each runs trilex peer remove"
-	       " and trilex peer add CARD (the inbox stays)\n");
+	printf("restart serve to use it. Partners pin the old one: give them"
+	       " the handover card (what trilex peer export prints from now on,"
+	       " signed by the key they pinned), and each runs trilex peer"
+	       " update --dir DIR --card CARD YOURCODE: no re-pinning by hand\n");
+}
+
+/*
+ * Write DIR/HANDOVER_CARD: this node's card as it is now (certificate and
+ * identity key), self-signed, and with old_id (NULL: the key did not
+ * change, the self-signature is the old key's) signed as its handover.
+ */
+static int write_handover(const char *dir, const struct tx_config *cfg,
+			  const tx_identity *old_id)
+{
+	struct tx_error err = { 0 };
+	char url[sizeof(cfg->public_url) + 80], path[PATH_MAX];
+	tx_fed *fed = NULL;
+	json_t *card = NULL;
+	char *text = NULL;
+	int rc = 1;
+
+	if (cfg->public_url[0] != '\0')
+		snprintf(url, sizeof(url), "%s/%s/", cfg->public_url, cfg->api_root);
+	if (fed_open(dir, cfg, &fed, &err) != TX_OK ||
+	    fed_card_export(fed, cfg->public_url[0] ? url : NULL, &card,
+			    &err) != TX_OK ||
+	    (old_id != NULL && fed_card_handover_sign(card, old_id, &err) != TX_OK)) {
+		cli_fail("the handover card: %s", err.msg);
+		goto out;
+	}
+	if ((text = json_dumps(card, JSON_INDENT(2))) == NULL) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	tx_path_join(path, sizeof(path), dir, HANDOVER_CARD);
+	if (tx_write_file(path, text, strlen(text), 0644, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	printf("handover card: %s\n", path);
+	rc = 0;
+out:
+	free(text);
+	json_decref(card);
+	fed_close(fed);
+	return rc;
+}
+
+/*
+ * A new identity key for the node: the old one is kept as
+ * identity.key.old, loaded into *old (to sign the handover). On failure
+ * nothing changed.
+ */
+static int new_identity(const char *dir, tx_identity **old)
+{
+	char cur[PATH_MAX], tmp[PATH_MAX], keep[PATH_MAX], hex[CRYPTO_PUBHEX_BUF];
+	struct tx_error err = { 0 };
+
+	tx_path_join(cur, sizeof(cur), dir, "identity.key");
+	tx_path_join(tmp, sizeof(tmp), dir, "identity.key.new");
+	tx_path_join(keep, sizeof(keep), dir, "identity.key.old");
+	unlink(tmp);
+	if (crypto_identity_load(cur, old, &err) != TX_OK ||
+	    crypto_identity_create(tmp, hex, &err) != TX_OK) {
+		crypto_identity_free(*old);
+		*old = NULL;
+		return cli_fail("identity key: %s", err.msg);
+	}
+	if (rename(cur, keep) != 0 || rename(tmp, cur) != 0) {
+		rename(keep, cur);
+		unlink(tmp);
+		crypto_identity_free(*old);
+		*old = NULL;
+		return cli_fail("identity key: cannot replace %s", cur);
+	}
+	printf("identity key: ed25519:%s (the old one kept in %s)\n", hex, keep);
+	return 0;
 }
 
 static const struct cli_opt renew_opts[] = {
 	{ "new-key", NULL, 0, "make a new key too (default: keep the key)" },
+	{ "new-identity", NULL, 0, "make the node a new Ed25519 identity key"
+	  " too; the handover card is signed by the old one" },
 	{ "san", "NAME", CLI_MANY, "DNS name or address the certificate is for"
 	  " (default: the names of the current one)" },
 	{ NULL },
@@ -106,6 +186,7 @@ static int renew_run(const struct cli_args *a)
 	struct crypto_cert_info *ci = calloc(1, sizeof(*ci));
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
+	tx_identity *old_id = NULL;
 	size_t old_len = 0, key_len = 0, cert_len = 0, nkey_len = 0, n = 0;
 	int rc = 1;
 
@@ -147,9 +228,14 @@ static int renew_run(const struct cli_args *a)
 		goto out;
 	printf("renewed %s/tls/cert.pem for ten years (%s key)\n", dir,
 	       cli_flag(a, "new-key") ? "a new" : "the same");
+	if (cli_flag(a, "new-identity") && new_identity(dir, &old_id) != 0)
+		goto out;
+	if (write_handover(dir, &cfg, old_id) != 0)
+		goto out;
 	tell_partners(ci->fp, fp);
 	rc = 0;
 out:
+	crypto_identity_free(old_id);
 	unlink(tmp_cert);
 	unlink(tmp_key);
 	if (key)

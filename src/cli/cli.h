@@ -85,6 +85,7 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_collection_add, cmd_collection_list, cmd_grant, cmd_serve,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
 extern const struct cmd cmd_collection_share;
+extern const struct cmd cmd_withdraw;
 extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
 	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,
 	cmd_token_list, cmd_token_revoke;

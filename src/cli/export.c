@@ -36,6 +36,7 @@ struct build_ctx {
 	sensor_export *e;
 	const struct export_filter *f;
 	const watch_state *ws;
+	tx_store *st;            /* borrowed: for withdrawals */
 	int64_t now;
 	size_t n_active, n_filtered;
 	tx_err rc;
@@ -67,6 +68,7 @@ static int take_row(void *vctx, const struct store_row *row)
 	/* active: valid now, not revoked, not expired on the watch list */
 	if (t_from > c->now || t_until <= c->now ||
 	    json_is_true(json_object_get(o, "revoked")) ||
+	    store_withdrawal_get(c->st, row->id, NULL) == TX_OK ||
 	    (c->ws && watch_indicator_expired(c->ws, row->id)))
 		goto out;
 	c->n_active++;
@@ -109,7 +111,7 @@ static tx_err export_build(tx_store *st, const struct store_user *u, const char 
 	static const char *const types[] = { "indicator" };
 	struct sensor_export_opts eo = { .warn = w, .include_warned = f->include_warned,
 					 .sid_base = f->sid_base };
-	struct build_ctx c = { .f = f, .err = err };
+	struct build_ctx c = { .f = f, .st = st, .err = err };
 	struct store_collection *list = NULL;
 	watch_state *ws = NULL;
 	size_t n = 0;

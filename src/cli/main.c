@@ -17,6 +17,7 @@ static const struct cmd *const commands[] = {
 	&cmd_audit_list, &cmd_audit_verify, &cmd_audit_head, &cmd_audit_heads,
 	&cmd_collection_add,
 	&cmd_collection_list, &cmd_collection_share, &cmd_grant, &cmd_serve, &cmd_push, &cmd_get,
+	&cmd_withdraw,
 	&cmd_backup, &cmd_restore, &cmd_cert_renew, &cmd_cert_import,
 	&cmd_feed_add, &cmd_feed_list, &cmd_feed_remove, &cmd_feed_run,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,

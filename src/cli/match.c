@@ -49,6 +49,8 @@ struct inds {
 	size_t n, cap;
 	const watch_state *ws;   /* the agreed watch list, or NULL */
 	size_t expired;          /* left out: their watch-list entry expired */
+	tx_store *st;            /* borrowed: for withdrawals */
+	size_t withdrawn;        /* left out: withdrawn by their origin */
 };
 
 static int keep_indicator(void *ctx, const struct store_row *row)
@@ -65,6 +67,10 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 	id = json_string_value(json_object_get(o, "id"));
 	vf = json_string_value(json_object_get(o, "valid_from"));
 	vu = json_string_value(json_object_get(o, "valid_until"));
+	if (id && store_withdrawal_get(in->st, id, NULL) == TX_OK) {
+		in->withdrawn++; /* taken back by its origin (trilex withdraw) */
+		goto out;
+	}
 	if (id && in->ws && watch_indicator_expired(in->ws, id)) {
 		in->expired++; /* not renewed at its yearly review */
 		goto out;
@@ -116,6 +122,7 @@ static int load_indicators(tx_store *st, struct inds *in)
 	struct store_query q = { .types = types, .n_types = 1 };
 	struct tx_error err = { 0 };
 
+	in->st = st;
 	if (store_query_every(st, &q, keep_indicator, in, &err) != TX_OK)
 		return cli_fail("indicators: %s", err.msg);
 	return 0;

@@ -6,8 +6,10 @@
 #include "cli/cli.h"
 #include "federation/federation.h"
 
-static const struct cli_opt url_opt[] = {
+static const struct cli_opt add_opts[] = {
 	{ "url", "URL", 0, "the partner's TAXII address (overrides the card's)" },
+	{ "allow-unsigned", NULL, 0, "take a card without card_signature (an"
+	  " older trilex's), its fingerprint checked with its owner" },
 	{ NULL },
 };
 static const struct cli_opt export_opts[] = {
@@ -106,7 +108,9 @@ static int add_run(const struct cli_args *a)
 		cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
-	if (fed_card_parse(card, cli_opt(a, "url"), p, &err) != TX_OK) {
+	if ((cli_flag(a, "allow-unsigned") ?
+	     fed_card_parse_unsigned(card, cli_opt(a, "url"), p, &err) :
+	     fed_card_parse(card, cli_opt(a, "url"), p, &err)) != TX_OK) {
 		cli_fail("%s: %s", path, err.msg);
 		goto out;
 	}
@@ -135,7 +139,7 @@ out:
 const struct cmd cmd_peer_add = {
 	.name = "peer add",
 	.summary = "pin a partner node from its peer card",
-	.opts = url_opt,
+	.opts = add_opts,
 	.operands = "CARD",
 	.min_args = 1,
 	.max_args = 1,
@@ -261,20 +265,87 @@ const struct cmd cmd_peer_list = {
 };
 
 static const struct cli_opt update_opts[] = {
-	{ "url", "URL", CLI_REQ, "the partner's new TAXII address" },
+	{ "url", "URL", 0, "the partner's new TAXII address" },
+	{ "card", "FILE", 0, "the partner's new card, signed by the key pinned"
+	  " here (its new certificate or key, at once)" },
 	{ NULL },
 };
+
+/* peer update --card: the partner's new card replaces its pin when the
+ * key pinned here signed it. */
+static int update_card(const char *dir, const char *party, const char *path,
+		       const char *url)
+{
+	struct store_peer *p = calloc(1, sizeof(*p)), *old = calloc(1, sizeof(*old));
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	json_error_t jerr;
+	json_t *card = NULL;
+	tx_store *st = NULL;
+	int rc = 1;
+
+	if (p == NULL || old == NULL) {
+		cli_fail("out of memory");
+		goto out;
+	}
+	if ((card = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		cli_fail("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if (fed_card_parse(card, url, p, &err) != TX_OK) {
+		cli_fail("%s: %s", path, err.msg);
+		goto out;
+	}
+	if (strcmp(p->party, party) != 0) {
+		cli_fail("%s: a card of %s, not of %s", path, p->party, party);
+		goto out;
+	}
+	if (cli_open_node(dir, &cfg, &st) != 0)
+		goto out;
+	if (store_peer_find(st, party, NULL, NULL, old) != TX_OK) {
+		cli_fail("%s is not pinned here (trilex peer add CARD pins a new"
+			 " partner)", party);
+		goto out;
+	}
+	if (fed_card_handover_check(card, old, &err) != TX_OK) {
+		cli_fail("%s: %s", path, err.msg);
+		cli_audit(st, "partner.repin.refused", party, "%s", err.msg);
+		goto out;
+	}
+	if (store_peer_repin(st, p, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	printf("partner %s re-pinned from its card, signed by the key pinned"
+	       " here: certificate sha256:%s, key ed25519:%s (a running node"
+	       " uses them at once)\n", party, p->cert_fp, p->sign_pk);
+	rc = cli_audit(st, "partner.repin", party, "certificate sha256:%s (was"
+		       " %s); key ed25519:%s (was %s)", p->cert_fp, old->cert_fp,
+		       p->sign_pk, old->sign_pk);
+out:
+	store_close(st);
+	json_decref(card);
+	free(p);
+	free(old);
+	return rc;
+}
 
 static int update_run(const struct cli_args *a)
 {
 	const char *party = a->argv[0], *url = cli_opt(a, "url");
+	const char *card = cli_opt(a, "card");
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	int rc = 1;
 
-	if (strncmp(url, "https://", 8) != 0 || url[8] == '\0')
+	if (url == NULL && card == NULL)
+		return cli_fail("peer update: give --url URL (it moved) or --card"
+				" FILE (its new card)");
+	if (url != NULL && (strncmp(url, "https://", 8) != 0 || url[8] == '\0'))
 		return cli_fail("--url: \"%s\" is not an https:// address", url);
+	if (card != NULL || url == NULL)
+		return update_card(a->dir, party, card, url);
 	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		return 1;
 	if (store_peer_set_url(st, party, url, &err) != TX_OK)
@@ -288,8 +359,9 @@ static int update_run(const struct cli_args *a)
 
 const struct cmd cmd_peer_update = {
 	.name = "peer update",
-	.summary = "a partner moved: its new URL, used at once (no restart, no"
-		   " waiting out the old address's backoff)",
+	.summary = "a partner moved (--url: its new URL) or changed its"
+		   " certificate or key (--card: its new card, signed by the key"
+		   " pinned here): used at once",
 	.opts = update_opts,
 	.operands = "CODE",
 	.min_args = 1,

@@ -416,6 +416,7 @@ struct out_ctx {
 	size_t n;
 	const sensor_warn *warn;   /* --warn: the node's lists, or NULL */
 	size_t n_warned;
+	tx_store *st;              /* borrowed, --dir: to tell what is withdrawn */
 };
 
 /*
@@ -456,7 +457,18 @@ static void print_object(struct out_ctx *o, const char *json, size_t len)
 
 static int print_row(void *cls, const struct store_row *row)
 {
+	struct out_ctx *o = cls;
+	struct store_withdrawal *w = NULL;
+
 	print_object(cls, row->json, row->json_len);
+	/* A withdrawn object is still listed (as TAXII lists it), and said
+	 * to be withdrawn, by whom and why. */
+	if (o->st != NULL && (w = malloc(sizeof(*w))) != NULL &&
+	    store_withdrawal_get(o->st, row->id, w) == TX_OK)
+		fprintf(stderr, "trilex: %s: withdrawn by %s%s%s\n", row->id,
+			w->party[0] ? w->party : "this node",
+			w->reason[0] ? ": " : "", w->reason);
+	free(w);
 	return 0;
 }
 
@@ -480,6 +492,7 @@ static int get_local(const char *dir, const char *coll, struct store_query *q,
 	}
 	q->collection_pk = col.pk;
 	q->limit = 1000;
+	o->st = st;
 	do {
 		if (store_query_objects(st, q, print_row, o, &pg, &err) != TX_OK) {
 			rc = cli_fail("%s", err.msg);

@@ -901,6 +901,7 @@ static void *work(void *arg)
 		{ .lane = STORE_LANE_BULK, .size = WINDOW },
 	};
 	struct window *prio = &lanes[0], *bulk = &lanes[1];
+	char pinned_fp[65] = "";           /* the certificate in ca_path */
 	int pending = 0;                   /* the last push said: more */
 	int look = 1;                      /* kicked: the database may have news */
 	uint64_t seen;
@@ -958,6 +959,20 @@ static void *work(void *arg)
 				pthread_mutex_unlock(&fed->lock);
 			}
 			snprintf(url, sizeof(url), "%s", p->url);
+			/* A new card was pinned (peer update --card): trust its
+			 * certificate from now on, and try at once. */
+			if (pinned_fp[0] && strcmp(pinned_fp, p->cert_fp) != 0) {
+				tx_log(TX_LOG_INFO, "partner %s: new certificate"
+				       " sha256:%.16s... pinned", p->party, p->cert_fp);
+				w->ca_path[0] = '\0';
+				window_drop(prio);
+				window_drop(bulk);
+				backoff = 0;
+				next_try = 0;
+				next_pull = 0;
+				last_rowid = -1;
+			}
+			snprintf(pinned_fp, sizeof(pinned_fp), "%s", p->cert_fp);
 		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
 		 * pinned certificate there, as the store has it. */

@@ -68,7 +68,8 @@ const char *fed_party(const tx_fed *fed);
  * origin party; RED only to the parties listed in FED_RECIPIENTS. An
  * object that lists FED_RECIPIENTS goes only to them, whatever its TLP
  * (an alert's --to). An unmarked object takes the node's default (AMBER).
- * An object marked FED_LOCAL goes to no one.
+ * An object marked FED_LOCAL goes to no one. fed may be NULL (the
+ * decision is the object's and the party's alone).
  */
 int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
 
@@ -164,6 +165,48 @@ tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
 		       struct fed_alert_built *out, struct tx_error *err);
 void fed_alert_clear(struct fed_alert_built *b);
 
+/* ---- withdrawal (federation/withdraw.c) ---- */
+
+#define FED_WITHDRAW_NOTICES 8
+
+/* What fed_withdraw did for one object. */
+struct fed_withdrawn {
+	int revoked;        /* revoked versions stored (one per collection) */
+	int notices;        /* withdrawal notices stored */
+	int already;        /* copies withdrawn before */
+	char from[TX_PARTY_MAX]; /* a copy came from this partner: not ours */
+	char notice_ids[FED_WITHDRAW_NOTICES][STORE_WITHDRAWAL_ID_BUF];
+	size_t n_notice_ids;
+};
+
+/*
+ * Withdraw object id, stored on this node (self: its party), with reason
+ * (may be NULL): in every collection that holds a copy this node made or
+ * passed on, a revoked version (an object of ours with "modified") or a
+ * STORE_WITHDRAWAL_TYPE notice of ours (SCOs, objects signed by another
+ * party), marked like the object so that it reaches the partners that
+ * received the object and no one else. Errors: TX_ERR_NOTFOUND (not
+ * stored), TX_ERR_DENIED (every copy came from a partner: only its origin
+ * can withdraw it), TX_ERR_EXISTS (withdrawn already), TX_ERR_INVALID
+ * (reason too long), store errors.
+ */
+tx_err fed_withdraw(tx_store *st, const char *self, const char *id,
+		    const char *reason, int64_t now_us, struct fed_withdrawn *out,
+		    struct tx_error *err);
+
+/*
+ * Whether obj, signed by origin, may withdraw what it names: a revoked
+ * version only of an object origin made (every stored version is
+ * origin's), a STORE_WITHDRAWAL_TYPE notice only of objects origin made or
+ * passed on to us (object_refs: a non-empty list of at most
+ * STORE_WITHDRAWAL_REFS_MAX ids). An object not stored here yet is not
+ * refused (the notice counts only if it comes from its origin, see
+ * store_withdrawal_get). TX_OK for anything else; TX_ERR_DENIED or
+ * TX_ERR_INVALID with err saying why.
+ */
+tx_err fed_withdrawal_check(tx_store *st, const json_t *obj, const char *origin,
+			    struct tx_error *err);
+
 /* ---- signatures (federation/sign.c) ---- */
 
 /* Sign obj in place as this node (replacing any signature of ours). */
@@ -198,9 +241,27 @@ void fed_http_extension(void *ctx, const struct taxii_ext_request *rq,
 /* This node's peer card (caller decrefs). */
 tx_err fed_card_export(const tx_fed *fed, const char *url, json_t **out,
 		       struct tx_error *err);
-/* Check a card and fill p from it; url (may be NULL) overrides its URL. */
+/* Check a card (its fields and its self-signature, card_signature) and
+ * fill p from it; url (may be NULL) overrides its URL. TX_ERR_INVALID
+ * (err names the field), TX_ERR_CRYPTO (the signature does not hold). */
 tx_err fed_card_parse(const json_t *card, const char *url, struct store_peer *p,
 		      struct tx_error *err);
+/* fed_card_parse taking a card with no card_signature (an older node's);
+ * a signature that is there must still hold. */
+tx_err fed_card_parse_unsigned(const json_t *card, const char *url,
+			       struct store_peer *p, struct tx_error *err);
+/* Sign card (a card of this node's, with its new key) as its handover
+ * from old_id, the identity key partners pinned. */
+tx_err fed_card_handover_sign(json_t *card, const tx_identity *old_id,
+			      struct tx_error *err);
+/*
+ * Whether card (parsed by fed_card_parse already) may replace the pin of
+ * partner pinned: it names the pinned signing key (its self-signature is
+ * then that key's), or carries a handover_signature by the pinned key.
+ * TX_ERR_DENIED otherwise, err saying what to do.
+ */
+tx_err fed_card_handover_check(const json_t *card, const struct store_peer *pinned,
+			       struct tx_error *err);
 
 /* ---- receiving (federation/receive.c) ---- */
 

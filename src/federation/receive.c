@@ -17,6 +17,56 @@
 
 #include "stix/stix.h"
 
+tx_err fed_withdrawal_check(tx_store *st, const json_t *obj, const char *origin,
+			    struct tx_error *err)
+{
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	const json_t *refs, *ref;
+	int64_t n_versions = 0, n_by = 0;
+	size_t i;
+	tx_err rc;
+
+	if (type == NULL || id == NULL)
+		return TX_OK;
+	if (json_is_true(json_object_get(obj, "revoked"))) {
+		/* a revoked version of someone else's object: not theirs to
+		 * withdraw (nor to version at all) */
+		if ((rc = store_object_spoken(st, id, origin, 0, &n_versions,
+					      &n_by)) != TX_OK)
+			return tx_error_set(err, rc, "cannot read the versions of %s",
+					    id);
+		if (n_versions > n_by)
+			return tx_error_set(err, TX_ERR_DENIED, "revoked version of an"
+					    " object %s did not make: only its"
+					    " origin can withdraw it", origin);
+		return TX_OK;
+	}
+	if (strcmp(type, STORE_WITHDRAWAL_TYPE) != 0)
+		return TX_OK;
+	refs = json_object_get(obj, "object_refs");
+	if (!json_is_array(refs) || json_array_size(refs) == 0 ||
+	    json_array_size(refs) > STORE_WITHDRAWAL_REFS_MAX)
+		return tx_error_set(err, TX_ERR_INVALID, "object_refs: a list of 1"
+				    " to %d ids is required", STORE_WITHDRAWAL_REFS_MAX);
+	json_array_foreach(refs, i, ref) {
+		const char *r = json_string_value(ref);
+		if (r == NULL || strstr(r, "--") == NULL)
+			return tx_error_set(err, TX_ERR_INVALID, "object_refs[%zu]: not"
+					    " an id", i);
+		if ((rc = store_object_spoken(st, r, origin, 1, &n_versions,
+					      &n_by)) != TX_OK)
+			return tx_error_set(err, rc, "cannot read the versions of %s",
+					    r);
+		if (n_versions > 0 && n_by == 0)
+			return tx_error_set(err, TX_ERR_DENIED, "object_refs[%zu]: %s"
+					    " is not %s's (neither made nor passed on"
+					    " by it): only its origin can withdraw it",
+					    i, r, origin);
+	}
+	return TX_OK;
+}
+
 /* Open a sealed wrapper addressed to us; returns the inner object. */
 static json_t *unseal(const tx_fed *fed, tx_store *st, const json_t *w,
 		      const char *wrapper_origin, struct tx_error *err)
@@ -122,6 +172,8 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 				     " taken back from a partner");
 			goto refuse;
 		}
+		if (fed_withdrawal_check(st, obj, origin, &oerr) != TX_OK)
+			goto refuse;
 		if (!fed_entitled(fed, obj, fed->cfg.party)) {
 			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",
 				     fed_tlp_name(fed_tlp_of(obj)), fed->cfg.party);

@@ -394,7 +394,8 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	}
 	snprintf(out->uuid, sizeof(out->uuid), "%s",
 		 uuid_part(tx_json_str(rep, "id")));
-	if (!feedable(rep, &rtlp)) {
+	if (!feedable(rep, &rtlp) ||
+	    store_withdrawal_get(st, tx_json_str(rep, "id"), NULL) == TX_OK) {
 		out->withheld = 1;
 		goto out;
 	}
@@ -461,7 +462,8 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 
 		if (x == NULL || t == NULL)
 			continue;
-		if (!feedable(x, &tlp)) {
+		if (!feedable(x, &tlp) ||
+		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
 			e.n_withheld++;
 			continue;
 		}

@@ -76,6 +76,11 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
  * inside the caller's transaction. */
 tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err);
+/* Record the withdrawals that object version obj makes (a revoked
+ * version, or a STORE_WITHDRAWAL_TYPE notice), signed by origin (NULL:
+ * this node), inside the caller's transaction (store/withdrawals.c). */
+tx_err store_withdrawal_note(tx_store *st, const json_t *obj, const char *origin,
+			     struct tx_error *err);
 /* Index the objects stored before the index existed (search_todo), in
  * batches of one transaction each. */
 tx_err store_search_backfill(tx_store *st, struct tx_error *err);

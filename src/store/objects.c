@@ -195,7 +195,8 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	if (step_done(p->insert))
 		goto dberr;
 	if (store_search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
-				err) != TX_OK)
+				err) != TX_OK ||
+	    store_withdrawal_note(st, obj, it->origin, err) != TX_OK)
 		goto out;
 	result = 1;
 	goto out;

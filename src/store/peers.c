@@ -327,6 +327,37 @@ tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
 	return move_cursor(st, party, lane, c, n, contact);
 }
 
+tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
+			struct tx_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = store_db_prepare(st, "UPDATE peers SET name = ?, url ="
+			     " coalesce(nullif(?, ''), url), cert_fp = ?, cert_pem = ?,"
+			     " sign_pk = ?, seal_pk = ?, batch_sig = ?, last_error = '',"
+			     " last_error_at = 0 WHERE party = ?", &s, err)))
+		return rc;
+	sqlite3_bind_text(s, 1, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->cert_fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->cert_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, p->sign_pk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->seal_pk, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, p->batch_sig != 0);
+	sqlite3_bind_text(s, 8, p->party, -1, SQLITE_STATIC);
+	if ((rc = run_write(st, s, err, "re-pin partner")) != TX_OK) {
+		if (rc == TX_ERR_EXISTS)
+			tx_error_set(err, rc, "another partner has that certificate"
+				     " or key pinned");
+		return rc;
+	}
+	if (sqlite3_changes(st->db) == 0)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s (peer list)",
+				    p->party);
+	return TX_OK;
+}
+
 tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
 			  struct tx_error *err)
 {

@@ -229,6 +229,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE peers ADD COLUMN prio_added INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE peers ADD COLUMN prio_rowid INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE peers SET prio_added = push_added, prio_rowid = push_rowid;",
+	/* 15: withdrawals (store/withdrawals.c): who took back which object
+	 * (party '' is this node), from a revoked version or a notice; and
+	 * objects by id alone, to tell who spoke for an object */
+	"CREATE TABLE withdrawals ("
+	"  object_id TEXT NOT NULL,"
+	"  party TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  notice TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (object_id, party)) WITHOUT ROWID;"
+	"CREATE INDEX objects_id ON objects(id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -536,6 +536,43 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 tx_err store_delete_object(tx_store *st, const struct store_query *q,
 			   const char *id, struct tx_error *err);
 
+/* ---- withdrawals (store/withdrawals.c) ---- */
+
+/* The type of a withdrawal notice (object_refs, reason), and the property
+ * of a revoked version that says why. */
+#define STORE_WITHDRAWAL_TYPE "x-trilex-withdrawal"
+#define STORE_WITHDRAWAL_REASON "x_trilex_withdrawal_reason"
+#define STORE_WITHDRAWAL_REASON_MAX 1024
+/* The most object_refs of one notice that are taken. */
+#define STORE_WITHDRAWAL_REFS_MAX 1000
+#define STORE_WITHDRAWAL_ID_BUF 300
+
+struct store_withdrawal {
+	char party[TX_PARTY_MAX];   /* who withdrew it ("" : this node) */
+	char reason[STORE_WITHDRAWAL_REASON_MAX];
+	char notice[STORE_WITHDRAWAL_ID_BUF]; /* the revoked version's or notice's id */
+	int64_t at;                 /* when it was stored here (us) */
+};
+
+/*
+ * Whether object id is withdrawn here: a revoked version of it, or a
+ * notice naming it, from a party that is the origin of a stored version
+ * of it or the partner one came through; and so for every copy of it
+ * (the last version in each collection holding it): a copy that another
+ * party still stands by keeps it in use. TX_OK and *w (may be NULL)
+ * filled; TX_ERR_NOTFOUND when not withdrawn; TX_ERR_DB.
+ */
+tx_err store_withdrawal_get(tx_store *st, const char *id,
+			    struct store_withdrawal *w);
+
+/*
+ * How many versions of object id the store holds (*n_versions), and of
+ * those how many party (NULL or "": this node) signed, or with or_via
+ * passed on to us (*n_by). For "only the origin withdraws its objects".
+ */
+tx_err store_object_spoken(tx_store *st, const char *id, const char *party,
+			   int or_via, int64_t *n_versions, int64_t *n_by);
+
 /* Count of object versions in a collection (or all when pk is 0). */
 tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
 
@@ -632,6 +669,12 @@ tx_err store_peer_passed(tx_store *st, const char *party,
 tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
 			     const struct store_cursor *c, int64_t n,
 			     int contact);
+/* Pin partner p->party anew from a card it handed over: name, URL (kept
+ * when p->url is ""), certificate and keys; its last error is forgotten,
+ * its cursors and counters stay. TX_ERR_NOTFOUND when not pinned,
+ * TX_ERR_EXISTS when another partner has that certificate or key. */
+tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
+			struct tx_error *err);
 /* Set a partner's URL (it moved); its last error is forgotten, being of
  * the old address. TX_ERR_NOTFOUND when no such partner. A delivery worker
  * reads it at once (federation/deliver.c). */

@@ -600,7 +600,6 @@ static void test_bad_peer_cards(void **state)
 		{ "signing_key", "ed25519:zz", "signing_key" },
 		{ "sealing_key", "x25519:0000000000000000000000000000000000000000000000"
 		  "000000000000000000", "sealing_key" },
-		{ "party", "JP", "own party" },
 	};
 	snprintf(path, sizeof(path), "%s/../bad-card.json", JP.dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -615,11 +614,31 @@ static void test_bad_peer_cards(void **state)
 		assert_non_null(strstr(err, cases[i].message));
 		free(err);
 	}
+	/* any other change breaks its signature */
+	json_t *c = json_deep_copy(good);
+	/* (and it is the card's own signature, not some other) */
+	json_object_set_new(c, "name", json_string("Not XX"));
+	assert_int_equal(json_dump_file(c, path, 0), 0);
+	json_decref(c);
+	const char *add[] = { "peer", "add", "--dir", JP.dir, path, NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, "card_signature does not hold"));
+	free(err);
+	/* this node's own card (signed) */
+	const char *own[] = { "peer", "export", "--dir", JP.dir, NULL };
+	assert_int_equal(run_trilex(own, NULL, &card, NULL), 0);
 	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(card, f);
+	fclose(f);
+	free(card);
+	assert_int_equal(run_trilex(add, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, "own party"));
+	free(err);
+	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("{\"type\": \"trilex-peer-card\",\n  \"party\": }", f);
 	fclose(f);
-	const char *add[] = { "peer", "add", "--dir", JP.dir, path, NULL };
 	assert_int_equal(run_trilex(add, NULL, NULL, &err), 1);
 	assert_non_null(strstr(err, ":2:")); /* file:line:column */
 	free(err);
@@ -822,10 +841,17 @@ static void test_partner_without_batch_signatures(void **state)
 	free(out);
 	assert_non_null(json_object_get(c, "signatures"));
 	json_object_del(c, "signatures");
+	/* an older node's card has no card_signature either */
+	json_object_del(c, "card_signature");
 	snprintf(card, sizeof(card), "%s/../card-CA-old.json", JP.dir);
 	assert_int_equal(json_dump_file(c, card, 0), 0);
 	json_decref(c);
-	const char *add[] = { "peer", "add", "--dir", JP.dir, card, NULL };
+	const char *add0[] = { "peer", "add", "--dir", JP.dir, card, NULL };
+	assert_int_equal(run_trilex(add0, NULL, NULL, &err), 1);
+	assert_non_null(strstr(err, "card_signature: missing"));
+	free(err);
+	const char *add[] = { "peer", "add", "--dir", JP.dir, "--allow-unsigned",
+			      card, NULL };
 	assert_int_equal(run_trilex(add, NULL, NULL, &err), 0);
 	free(err);
 	/* and CA pins JP as usual */
