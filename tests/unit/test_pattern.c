@@ -307,6 +307,102 @@ static void test_obsset_forms(void **state)
 	json_decref(j);
 }
 
+/* ---- the search (issue 13 remainder, item 1) ---- */
+
+/* n observed-data, the i-th at start + i * step seconds, each with one
+ * embedded x-a object whose b is i. */
+static json_t *gen_series(size_t n, int step, int number_observed)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char ts[32], id[64];
+		long t = (long)i * step;
+		snprintf(ts, sizeof(ts), "2020-01-01T%02ld:%02ld:%02ldZ", t / 3600, t / 60 % 60, t % 60);
+		snprintf(id, sizeof(id), "observed-data--00000000-0000-4000-8000-%012zu", i);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:{s:s, s:i}}}",
+						      "type", "observed-data", "id", id,
+						      "first_observed", ts, "last_observed", ts,
+						      "number_observed", number_observed,
+						      "objects", "0", "type", "x-a", "b", (int)i));
+	}
+	return list;
+}
+
+/* Evaluates text over list with max_steps (0: the default): the code, and
+ * the number bound (-1 for no match). */
+static tx_err search(const char *text, json_t *list, size_t max_steps, long *bound,
+		     struct tx_error *err)
+{
+	struct pattern_obsset set;
+	struct pattern_result res;
+	pattern *p = NULL;
+	tx_err rc;
+
+	if (pattern_parse(text, strlen(text), &p, err) != TX_OK)
+		fail_msg("%s: %s", text, err->msg);
+	assert_int_equal(pattern_obsset_from_json(list, &set, err), TX_OK);
+	rc = pattern_eval_limit(p, &set, max_steps, &res, err);
+	*bound = res.matched ? (long)res.n_bound : -1;
+	pattern_obsset_free(&set);
+	pattern_free(p);
+	return rc;
+}
+
+/*
+ * REPEATS and FOLLOWEDBY over many observations: the three OASIS cases
+ * that the old enumeration refused (more than 200000 combinations) match,
+ * a search with no binding ends with "no match", not with an error, and
+ * the cap is an explicit limit that refuses, never a silent no match.
+ */
+static void test_eval_search(void **state)
+{
+	struct tx_error err = { 0 };
+	json_t *l25 = gen_series(25, 1, 1), *l200 = gen_series(200, 10, 1);
+	json_t *l2 = gen_series(2, 1, 1), *one20 = gen_series(1, 1, 20);
+	long bound;
+
+	/* 9.5: REPEATS 10 TIMES AND one more: 11 disjoint observations */
+	assert_int_equal(search("[x-a:b < 30] REPEATS 10 TIMES AND [x-a:b < 30]", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 11);
+	assert_int_equal(search("([x-a:b >= 0] FOLLOWEDBY [x-a:b >= 0]) REPEATS 10 TIMES", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 20);
+	assert_int_equal(search("[x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND "
+				"[x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND "
+				"[x-a:b >= 0] AND [x-a:b >= 0]", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 10);
+	/* 12 needed, 11 can serve (b < 11): no match, found without trying all */
+	assert_int_equal(search("[x-a:b < 11] REPEATS 12 TIMES", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* observations 10 s apart: 6 fit in a 60 s window (50 < 60), 7 do not */
+	assert_int_equal(search("[x-a:b >= 0] REPEATS 6 TIMES WITHIN 60 SECONDS", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 6);
+	assert_int_equal(search("[x-a:b >= 0] REPEATS 10 TIMES WITHIN 60 SECONDS", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* FOLLOWEDBY: b = 150 is later than b = 3, so only one order holds */
+	assert_int_equal(search("[x-a:b = 3] FOLLOWEDBY [x-a:b = 150]", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 2);
+	assert_int_equal(search("[x-a:b = 150] FOLLOWEDBY [x-a:b = 3]", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* the first choice for the left side (b = 0) must be undone */
+	assert_int_equal(search("[x-a:b < 2] AND [x-a:b < 1]", l2, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 2);
+	/* one observed-data seen 20 times is 20 observations */
+	assert_int_equal(search("[x-a:b = 0] REPEATS 10 TIMES", one20, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 1);
+	assert_int_equal(search("[x-a:b = 0] REPEATS 21 TIMES", one20, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* the limit: an error that names it, and no binding */
+	assert_int_equal(search("[x-a:b < 30] REPEATS 10 TIMES AND [x-a:b < 30]", l25, 5, &bound, &err),
+			 TX_ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "more than 5 steps"));
+	assert_int_equal(bound, -1);
+	json_decref(l25);
+	json_decref(l200);
+	json_decref(l2);
+	json_decref(one20);
+}
+
 /* ---- the index against the reference evaluator ---- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -793,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_eval_section9),
 		cmocka_unit_test(test_eval_bad_observed),
 		cmocka_unit_test(test_obsset_forms),
+		cmocka_unit_test(test_eval_search),
 		cmocka_unit_test(test_index_vs_reference),
 		cmocka_unit_test(test_index_v4_prefixes),
 		cmocka_unit_test(test_index_active),
