@@ -473,6 +473,76 @@ static void test_engine(void **state)
 	pattern_index_free(ix);
 }
 
+struct named {
+	size_t n;
+	char observed[4][96];
+};
+
+static void on_named(void *ctx, const struct sensor_match *m)
+{
+	struct named *s = ctx;
+
+	if (s->n < 4)
+		snprintf(s->observed[s->n], sizeof(s->observed[0]), "%s", m->observed_id);
+	s->n++;
+}
+
+/*
+ * Issue 13 remainder item 2: an event's standard ids (SHA-1 over canonical
+ * JSON per SCO, docs/ids.md) are computed only when a match binds it;
+ * candidates that do not match cost no hash. What a match hands on has
+ * the final ids.
+ */
+static void test_engine_ids_when_matched(void **state)
+{
+	struct pattern_indicator inds[] = {
+		{ "indicator--00000000-0000-4000-8000-000000000001",
+		  "[domain-name:value = 'c2.evil.example'] AND [network-traffic:dst_port = 9999]", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000002",
+		  "[ipv4-addr:value = '198.51.100.7']", 0, INT64_MAX, 0 },
+	};
+	const char *lines[] = {
+		"{\"timestamp\":\"2024-05-01T10:00:00Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:00:01Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:00:02Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.7\",\"dest_port\":443}",
+	};
+	pattern_index *ix = NULL;
+	sensor_engine *e = NULL;
+	struct tx_error err;
+	struct named s = { 0 };
+	struct sensor_event ev;
+
+	assert_int_equal(pattern_index_build(inds, 2, 1, &ix, NULL, &err), TX_OK);
+	assert_int_equal(sensor_engine_new(ix, &e), TX_OK);
+	for (size_t i = 0; i < 3; i++) {
+		ev = (struct sensor_event){ .line = i + 1 };
+		assert_int_equal(sensor_eve_parse(R, lines[i], strlen(lines[i]), &ev, &err), TX_OK);
+		assert_int_equal(sensor_engine_eve(e, &ev, on_named, &s, &err), TX_OK);
+	}
+	const struct sensor_stats *st = sensor_engine_stats(e);
+	assert_int_equal(st->candidates, 3);
+	assert_int_equal(st->matches, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(st->named, 1);    /* the two domain events: no ids made */
+	/* the id handed on is the final one, the same sensor_event_to_stix gives */
+	json_t *objs = sensor_event_to_stix(&ev);
+	assert_non_null(objs);
+	assert_string_equal(s.observed[0], json_string_value(json_object_get(json_array_get(objs, 0), "id")));
+	assert_null(strstr(s.observed[0], "draft"));
+	/* a draft finished in place equals the whole conversion */
+	json_t *d = sensor_event_stix_draft(&ev);
+	assert_non_null(d);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(d, 0), "id")), "--draft-"));
+	assert_int_equal(sensor_event_stix_finish(d, &err), TX_OK);
+	assert_true(json_equal(d, objs));
+	assert_int_equal(sensor_event_stix_finish(d, &err), TX_OK);   /* once is enough */
+	assert_true(json_equal(d, objs));
+	json_decref(d);
+	json_decref(objs);
+	sensor_engine_free(e);
+	pattern_index_free(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_sco_ids_reference),
 		cmocka_unit_test(test_sco_ids_eve),
 		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_engine_ids_when_matched),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
