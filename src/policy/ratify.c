@@ -560,6 +560,34 @@ static const json_t *by_id(const json_t *list, const char *id)
 	return NULL;
 }
 
+/* The ids of list that other holds too, in list's order, as "a, b, c". */
+static void common_ids(const json_t *list, const json_t *other, char *buf, size_t n)
+{
+	size_t i, used = 0;
+	json_t *x;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, x) {
+		const char *id = tx_json_str(x, "id");
+		if (by_id(other, id) == NULL || used >= n)
+			continue;
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", id);
+	}
+}
+
+/* An id-keyed list whose common entries changed places: the order of
+ * rules is their precedence, so it is a change of its own. */
+static void diff_order(const char *path, const json_t *a, const json_t *b, json_t *out)
+{
+	char oa[400], ob[400];
+
+	common_ids(a, b, oa, sizeof(oa));
+	common_ids(b, a, ob, sizeof(ob));
+	if (strcmp(oa, ob) != 0)
+		json_array_append_new(out, json_sprintf("~ %s order: %s -> %s",
+							path[0] ? path : "(document)", oa, ob));
+}
+
 static void diff_rec(const char *path, const json_t *a, const json_t *b,
 		     json_t *out, int depth)
 {
@@ -606,6 +634,7 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 			show(x, sb, sizeof(sb));
 			json_array_append_new(out, json_sprintf("+ %s: %s", p, sb));
 		}
+		diff_order(path, a, b, out);
 		return;
 	}
 	if (depth < 16 && json_is_array(a) && json_is_array(b) &&
