@@ -10,9 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sensor/sensor.h"
 #include "stix/stix.h"
@@ -543,6 +546,106 @@ static void test_engine_ids_when_matched(void **state)
 	pattern_index_free(ix);
 }
 
+/* ---- the index reloader (sensor/reload.c) ---- */
+
+struct builds {
+	_Atomic int n;
+};
+
+/* sensor_index_fn: build k has one indicator, ...-00000000000k */
+static tx_err build_k(void *ctx, tx_store *st, pattern_index **ix, size_t *n_active,
+		      struct tx_error *err)
+{
+	struct builds *b = ctx;
+	char id[80];
+	int k = atomic_fetch_add(&b->n, 1) + 1;
+	struct pattern_indicator ind = { id, "[domain-name:value = 'c2.evil.example']", 0,
+					 INT64_MAX, 0 };
+	struct pattern_index_stats ist;
+
+	(void)st;
+	snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", k);
+	if (pattern_index_build(&ind, 1, 1, ix, &ist, err) != TX_OK)
+		return TX_ERR_INVALID;
+	*n_active = ist.n_active;
+	return TX_OK;
+}
+
+static size_t reloads_within(const sensor_reloader *rl, size_t want, int ms)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < ms / 10 && (n = sensor_reloader_reloads(rl, NULL)) < want; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
+/*
+ * Issue 19 remainder item 5: the reloader of `match --follow`, out of
+ * cli/: a store change publishes a new index (and only a change, before
+ * max_s); readers see the generation move; stop joins the thread.
+ */
+static void test_reloader(void **state)
+{
+	char dir[] = "/tmp/trilex-reload-XXXXXX", path[128], id[TX_UUID_BUF], sid[TX_UUID_BUF];
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct store_collection c;
+	struct builds b = { 0 };
+	struct tx_error err = { 0 };
+	struct pattern_index_stats ist;
+	pattern_matcher *m = NULL;
+	pattern_index *ix = NULL;
+	sensor_reloader *rl = NULL;
+	tx_store *st = NULL;
+	size_t active = 0;
+	char got[160];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trilex.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(store_collection_add(st, "C", NULL, "c", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "c", &c), TX_OK);
+	assert_int_equal(pattern_matcher_new(&m), TX_OK);
+	assert_int_equal(build_k(&b, st, &ix, &active, &err), TX_OK);   /* build 1 */
+	pattern_matcher_publish(m, ix);
+	assert_int_equal(sensor_reloader_start(path, m, store_last_added(st), 10, 3600, build_k,
+					       &b, &rl, &err), TX_OK);
+	assert_int_equal(sensor_reloader_generation(rl), 0);
+	/* nothing changed: no new index (within 20 checks) */
+	assert_int_equal(reloads_within(rl, 1, 200), 0);
+	/* an indicator stored: the next check builds and publishes build 2 */
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "indicator", "spec_version",
+			      "2.1", "id", "indicator--00000000-0000-4000-8000-0000000000aa",
+			      "created", "2020-01-01T00:00:00Z", "modified", "2020-01-01T00:00:00Z");
+	struct store_item item = { .obj = o, .id = "indicator--00000000-0000-4000-8000-0000000000aa" };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, &item, 1, sid, &err), TX_OK);
+	assert_int_equal(reloads_within(rl, 1, 10000), 1);
+	assert_int_equal(sensor_reloader_reloads(rl, &active), 1);
+	assert_int_equal(active, 1);
+	assert_int_equal(sensor_reloader_generation(rl), 1);
+	pattern_index *cur = pattern_matcher_enter(m, 0);
+	assert_string_equal(pattern_index_id(cur, 0, got, sizeof(got)),
+			    "indicator--00000000-0000-4000-8000-000000000002");
+	pattern_matcher_leave(m, 0);
+	/* and not again while nothing changes */
+	assert_int_equal(reloads_within(rl, 2, 200), 1);
+	sensor_reloader_stop(rl);
+	assert_int_equal(atomic_load(&b.n), 2);
+	pattern_matcher_free(m);
+	json_decref(o);
+	store_close(st);
+	unlink(path);
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+	(void)ist;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_sco_ids_eve),
 		cmocka_unit_test(test_engine),
 		cmocka_unit_test(test_engine_ids_when_matched),
+		cmocka_unit_test(test_reloader),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
