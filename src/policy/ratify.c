@@ -305,7 +305,7 @@ static char *joined(const json_t *set, char *buf, size_t n)
 	return buf;
 }
 
-json_t *policy_registry_status(const policy_registry *reg)
+static json_t *status_of(const policy_registry *reg)
 {
 	json_t *versions = json_array(), *res;
 	const char *force = NULL, *latest = NULL;
@@ -335,6 +335,16 @@ json_t *policy_registry_status(const policy_registry *reg)
 	res = json_pack("{s:o, s:s?, s:s?, s:s}", "versions", versions,
 			"in_force", force, "latest", latest, "party", reg->party);
 	return res;
+}
+
+/* The JSON trees below are whole or not made: a part that could not be
+ * allocated (tx_json_failures moved) makes the call fail, never a
+ * smaller object. */
+json_t *policy_registry_status(const policy_registry *reg)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, status_of(reg));
 }
 
 static const struct entry *find_version(const policy_registry *reg,
@@ -435,10 +445,10 @@ static json_t *base_object(const char *type)
 			 "extension_type", "new-sdo");
 }
 
-tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
-			       const char *party, const char *const *parties,
-			       size_t n_parties, int quorum, json_t **obj,
-			       struct tx_error *err)
+static tx_err propose(const policy_registry *reg, const policy *p,
+		      const char *party, const char *const *parties,
+		      size_t n_parties, int quorum, json_t **obj,
+		      struct tx_error *err)
 {
 	json_t *o, *set;
 
@@ -489,9 +499,21 @@ tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
 	return TX_OK;
 }
 
-tx_err policy_registry_approve(const policy_registry *reg, const char *version,
-			       const char *party, json_t **obj,
+tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
+			       const char *party, const char *const *parties,
+			       size_t n_parties, int quorum, json_t **obj,
 			       struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = propose(reg, p, party, parties, n_parties, quorum, obj, err);
+
+	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+static tx_err approve(const policy_registry *reg, const char *version,
+		      const char *party, json_t **obj, struct tx_error *err)
 {
 	const struct entry *e = find_version(reg, version);
 	json_t *o;
@@ -521,6 +543,18 @@ tx_err policy_registry_approve(const policy_registry *reg, const char *version,
 	json_object_set_new(o, "decision", json_string("approve"));
 	*obj = o;
 	return TX_OK;
+}
+
+tx_err policy_registry_approve(const policy_registry *reg, const char *version,
+			       const char *party, json_t **obj,
+			       struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = approve(reg, version, party, obj, err);
+
+	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
 }
 
 /* ---- diff ---- */
@@ -653,9 +687,10 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 
 json_t *policy_diff(const json_t *a, const json_t *b)
 {
+	unsigned long jf = tx_json_failures();
 	json_t *out = json_array();
 
 	if (out != NULL)
 		diff_rec("", a, b, out, 0);
-	return out;
+	return tx_json_whole(jf, out);
 }
