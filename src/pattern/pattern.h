@@ -162,6 +162,13 @@ void pattern_fact_ip(struct pattern_fact *f);
 typedef void (*pattern_fact_fn)(void *ctx, const struct pattern_fact *f);
 tx_err pattern_facts_walk(const struct pattern_obsset *set, size_t i,
 			  pattern_fact_fn fn, void *ctx);
+/*
+ * The facts of observed-data i, the first cap of them into out (they
+ * borrow from the JSON); returns how many were stored and, in *left_out
+ * (may be NULL), how many did not fit. The one collector of facts.
+ */
+size_t pattern_facts_collect(const struct pattern_obsset *set, size_t i,
+			     struct pattern_fact *out, size_t cap, size_t *left_out);
 
 /* ---- the index of active indicators (pattern/index.c) ---- */
 

@@ -300,38 +300,26 @@ tx_err sensor_engine_eve(sensor_engine *e, struct sensor_event *ev,
 	return rc;
 }
 
-struct factbuf {
-	struct pattern_fact v[1024];
-	size_t n;
-};
-
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factbuf *b = ctx;
-
-	if (b->n < 1024)
-		b->v[b->n++] = *f;
-}
+#define MAX_FACTS 1024
 
 tx_err sensor_engine_stix(sensor_engine *e, const json_t *root,
 			  sensor_match_fn fn, void *ctx, struct tx_error *err)
 {
 	struct pattern_obsset set = { 0 };
-	struct factbuf *fb = malloc(sizeof(*fb));
+	struct pattern_fact *facts = malloc(MAX_FACTS * sizeof(*facts));
 	tx_err rc;
 
-	if (fb == NULL)
+	if (facts == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if ((rc = pattern_obsset_from_json(root, &set, err)) != TX_OK)
 		goto out;
 	for (size_t i = 0; i < set.n_observed; i++) {
 		struct pattern_obsset one = { .observed = &set.observed[i], .n_observed = 1,
 					      .objects = set.objects };
-		size_t nc = 0;
-		fb->n = 0;
+		size_t nc = 0, n_facts;
 		e->st.events++;
-		pattern_facts_walk(&set, i, collect, fb);
-		pattern_index_candidates(e->ix, fb->v, fb->n, e->cands, MAX_CANDIDATES, &nc);
+		n_facts = pattern_facts_collect(&set, i, facts, MAX_FACTS, NULL);
+		pattern_index_candidates(e->ix, facts, n_facts, e->cands, MAX_CANDIDATES, &nc);
 		if (nc == 0)
 			continue;
 		e->st.candidates += nc;
@@ -348,14 +336,14 @@ tx_err sensor_engine_stix(sensor_engine *e, const json_t *root,
 			if (o)
 				json_array_append(entry, o);
 		}
-		rc = evaluate(e, nc, entry, &one, i + 1, false, fb->v, fb->n, fn, ctx, err);
+		rc = evaluate(e, nc, entry, &one, i + 1, false, facts, n_facts, fn, ctx, err);
 		json_decref(entry);
 		if (rc != TX_OK)
 			goto out;
 	}
 out:
 	pattern_obsset_free(&set);
-	free(fb);
+	free(facts);
 	return rc;
 }
 

@@ -403,6 +403,36 @@ static void test_eval_search(void **state)
 	json_decref(one20);
 }
 
+/* Issue 19 remainder item 7: the one fact collector keeps the first cap
+ * facts, in walk order, and counts the rest. */
+static void test_facts_collect(void **state)
+{
+	json_t *j = json_loads("{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-000000000001\","
+			       "\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+			       "\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"file\",\"name\":\"a.exe\","
+			       "\"size\":3,\"hashes\":{\"MD5\":\"abc\",\"SHA-1\":\"def\"}}}}", 0, NULL);
+	struct pattern_obsset set;
+	struct pattern_fact all[16], two[2];
+	struct tx_error err = { 0 };
+	size_t left = 99, n, k;
+
+	assert_non_null(j);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_OK);
+	n = pattern_facts_collect(&set, 0, all, 16, &left);
+	assert_int_equal(left, 0);
+	assert_true(n >= 4);   /* name, size, two hashes (and the type) */
+	k = pattern_facts_collect(&set, 0, two, 2, &left);
+	assert_int_equal(k, 2);
+	assert_int_equal(left, n - 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(two[i].path, all[i].path);
+		assert_int_equal(two[i].len, all[i].len);
+	}
+	assert_int_equal(pattern_facts_collect(&set, 0, two, 0, NULL), 0);
+	pattern_obsset_free(&set);
+	json_decref(j);
+}
+
 /* ---- the index against the reference evaluator ---- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -573,14 +603,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 256)
-		fv->v[fv->n++] = *f;
-}
-
 static void test_index_vs_reference(void **state)
 {
 	enum { NP = 900, NE = 300 };
@@ -622,7 +644,7 @@ static void test_index_vs_reference(void **state)
 
 		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
 		assert_int_equal(set.n_observed, 1);
-		pattern_facts_walk(&set, 0, collect, &fv);
+		fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
 		assert_true(nc <= NP);
 		total_cands += nc;
@@ -730,7 +752,7 @@ static void test_index_v4_prefixes(void **state)
 		size_t nc = 0;
 		assert_non_null(objs);
 		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
-		pattern_facts_walk(&set, 0, collect, &fv);
+		fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
 		/* the same without the networks parsed in advance */
 		uint32_t *again = malloc(NP * sizeof(*again));
@@ -890,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_eval_bad_observed),
 		cmocka_unit_test(test_obsset_forms),
 		cmocka_unit_test(test_eval_search),
+		cmocka_unit_test(test_facts_collect),
 		cmocka_unit_test(test_index_vs_reference),
 		cmocka_unit_test(test_index_v4_prefixes),
 		cmocka_unit_test(test_index_active),

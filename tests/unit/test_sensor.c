@@ -155,14 +155,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 256)
-		fv->v[fv->n++] = *f;
-}
-
 static int same(const struct pattern_fact *a, const struct pattern_fact *b)
 {
 	if (a->path != b->path || a->kind != b->kind)
@@ -190,7 +182,7 @@ static void check_agree(const char *line)
 	assert_non_null(objs);
 	assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
 	assert_int_equal(set.n_observed, 1);
-	pattern_facts_walk(&set, 0, collect, &fv);
+	fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 	/* every fact of the STIX (but ids and references) is a fact of the scanner */
 	for (size_t i = 0; i < fv.n; i++) {
 		if (is_id(&fv.v[i]))
