@@ -20,14 +20,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 256)
-		fv->v[fv->n++] = *f;
-}
-
 static int same(const struct pattern_fact *a, const struct pattern_fact *b)
 {
 	if (a->path != b->path || a->kind != b->kind)
@@ -63,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pattern_obsset_from_json(objs, &set, &err) != TX_OK)
 		abort();
 	fv.n = 0;
-	pattern_facts_walk(&set, 0, collect, &fv);
+	fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 	for (size_t k = 0; k < ev.n_facts && ev.n_facts < SENSOR_MAX_FACTS && fv.n < 256; k++) {
 		int found = 0;
 		for (size_t i = 0; i < fv.n && !found; i++)

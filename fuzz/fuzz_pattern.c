@@ -34,14 +34,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 128)
-		fv->v[fv->n++] = *f;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static json_t *root;
@@ -55,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		root = json_loads(observed, 0, NULL);
 		if (root == NULL || pattern_obsset_from_json(root, &set, &err) != TX_OK)
 			abort();
-		pattern_facts_walk(&set, 0, collect, &fv);
+		fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 	}
 	if (size > 4096)
 		return 0;

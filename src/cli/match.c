@@ -156,12 +156,8 @@ static tx_err build_index(tx_store *st, const struct tx_config *cfg,
 	return rc;
 }
 
-/* ---- --follow: reading on as events come, the index kept current ---- */
-
-/* A new index is built when indicators were stored or deleted, and at
- * least this often (indicators start and stop being valid with time). */
-#define RELOAD_CHECK_MS 500
-#define RELOAD_MAX_S 300
+/* ---- --follow: reading on as events come, the index kept current by
+ * sensor_reloader (sensor/reload.c) ---- */
 
 static volatile sig_atomic_t stopping;
 
@@ -171,72 +167,18 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
-struct reloader {
-	const char *dir;
-	const struct tx_config *cfg;
-	pattern_matcher *m;
-	int64_t seen;              /* store_last_added when last built */
-	/* bumped before each publish: the reader tells a new index by it,
-	 * not by its address, which a freed index may hand on */
-	_Atomic unsigned long generation;
-	size_t reloads;
-	size_t active;             /* active indicators of the last index */
-	int stop;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-};
-
-static void *reload_run(void *arg)
+/* sensor_index_fn: the node's index, watch-list expiries left out. */
+static tx_err reload_build(void *ctx, tx_store *st, pattern_index **ix, size_t *n_active,
+			   struct tx_error *err)
 {
-	struct reloader *r = arg;
-	struct tx_error err = { 0 };
-	char path[PATH_MAX + 16];
-	tx_store *st = NULL;
-	int64_t built = tx_time_now_us();
+	const struct tx_config *cfg = ctx;
+	struct pattern_index_stats ist;
+	size_t expired = 0;
+	tx_err rc = build_index(st, cfg, ix, &ist, &expired, err);
 
-	snprintf(path, sizeof(path), "%s/trilex.db", r->dir);
-	if (store_open(path, 0, &st, &err) != TX_OK) {
-		fprintf(stderr, "trilex: --follow: the index will not be reloaded:"
-			" %s\n", err.msg);
-		return NULL;
-	}
-	pthread_mutex_lock(&r->lock);
-	while (!r->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += RELOAD_CHECK_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&r->wake, &r->lock, &until);
-		if (r->stop)
-			break;
-		pthread_mutex_unlock(&r->lock);
-		int64_t last = store_last_added(st), now = tx_time_now_us();
-		if (last != r->seen || now - built >= RELOAD_MAX_S * INT64_C(1000000)) {
-			struct pattern_index_stats ist;
-			pattern_index *ix = NULL;
-			size_t expired = 0;
-			if (build_index(st, r->cfg, &ix, &ist, &expired, &err) == TX_OK) {
-				/* readers switch at their next event; the old
-				 * index is freed once none uses it */
-				atomic_fetch_add(&r->generation, 1);
-				pattern_matcher_publish(r->m, ix);
-				r->seen = last;
-				r->reloads++;
-				r->active = ist.n_active;
-				fprintf(stderr, "trilex: index reloaded: %zu active"
-					" indicators\n", ist.n_active);
-			} else {
-				fprintf(stderr, "trilex: index not reloaded: %s\n",
-					err.msg);
-			}
-			built = now;
-		}
-		pthread_mutex_lock(&r->lock);
-	}
-	pthread_mutex_unlock(&r->lock);
-	store_close(st);
-	return NULL;
+	if (rc == TX_OK)
+		*n_active = ist.n_active;
+	return rc;
 }
 
 /* ---- sightings: sensor/sighting.c keys and folds them ---- */
@@ -413,32 +355,33 @@ static const struct cli_opt match_opts[] = {
 	{ NULL },
 };
 
-static int match_run(const struct cli_args *a)
-{
-	const char *dir = a->dir, *format = cli_opt(a, "format");
-	const char *coll = cli_opt(a, "collection"), *file = a->argv[0];
-	struct run r = { 0 };
-	int64_t window_us = 3600 * INT64_C(1000000);
-	struct recorded rec = { 0 };
+/* Everything one `trilex match` holds, phase to phase. */
+struct match {
+	const char *dir, *coll, *file;
+	int follow, regular;
+	struct run r;
+	struct recorded rec;
 	struct tx_config cfg;
-	struct tx_error err = { 0 };
+	struct tx_error err;
 	struct pattern_index_stats ist;
-	struct reloader rl = { .lock = PTHREAD_MUTEX_INITIALIZER,
-			       .wake = PTHREAD_COND_INITIALIZER };
-	pthread_t rl_thread;
-	pattern_matcher *m = NULL;
-	pattern_index *ix = NULL;
-	sensor_engine *eng = NULL;
-	sensor_eve *eve = NULL;
-	tx_store *st = NULL;
-	FILE *fp = NULL;
-	char *line = NULL, *data = NULL;
+	pattern_matcher *m;         /* --follow: owns the index */
+	sensor_reloader *rl;        /* --follow */
+	pattern_index *ix;          /* without --follow */
+	sensor_engine *eng;
+	sensor_eve *eve;
+	tx_store *st;
+	FILE *fp;
+	char *line, *data;
+	sensor_warn *warn;
+	int64_t seen;               /* store_last_added when the index was built */
+};
+
+/* Options, the node, its index and warning lists, the engine, the input. */
+static int match_setup(const struct cli_args *a, struct match *x)
+{
+	const char *format = cli_opt(a, "format");
+	int64_t window_us = 3600 * INT64_C(1000000), w = 0;
 	size_t expired = 0;
-	int64_t w = 0;
-	int rc = 1, follow = cli_flag(a, "follow"), rl_started = 0, regular = 0;
-	unsigned long gen_seen = 0;
-	pattern_index *ix_seen = NULL;
-	sensor_warn *warn = NULL;
 
 	if (format == NULL)
 		format = "eve";
@@ -448,220 +391,246 @@ static int match_run(const struct cli_args *a)
 		window_us = w * 1000000;
 	}
 	if (cli_flag(a, "sightings") &&
-	    sensor_sightings_new(window_us, &r.sightings, &err) != TX_OK)
-		return cli_fail("%s", err.msg);
+	    sensor_sightings_new(window_us, &x->r.sightings, &x->err) != TX_OK)
+		return cli_fail("%s", x->err.msg);
 	if (strcmp(format, "eve") != 0 && strcmp(format, "stix") != 0)
 		return cli_fail("--format: eve or stix, not \"%s\"", format);
-	r.format_stix = strcmp(format, "stix") == 0;
-	if (follow && r.format_stix)
+	x->r.format_stix = strcmp(format, "stix") == 0;
+	if (x->follow && x->r.format_stix)
 		return cli_fail("--follow: for EVE lines only");
-	if (cli_open_node(dir, &cfg, &st) != 0)
+	if (cli_open_node(x->dir, &x->cfg, &x->st) != 0)
 		return 1;
-	rl.seen = store_last_added(st);
+	x->seen = store_last_added(x->st);
 	/* Indicators of watch-list entries that expired leave the index. */
-	if (build_index(st, &cfg, &ix, &ist, &expired, &err) != TX_OK) {
-		cli_fail("index: %s", err.msg);
-		goto out;
-	}
+	if (build_index(x->st, &x->cfg, &x->ix, &x->ist, &expired, &x->err) != TX_OK)
+		return cli_fail("index: %s", x->err.msg);
 	if (expired > 0)
 		fprintf(stderr, "trilex: %zu indicators left out: their watch-list"
 			" entries expired\n", expired);
-	if (cli_warn_load(st, &warn) != 0)
-		goto out;
-	if (sensor_warn_count(warn) > 0 && (r.warned = json_object()) == NULL) {
-		cli_fail("out of memory");
-		goto out;
-	}
-	r.warn = warn;
-	r.ix = ix;
-	if (sensor_engine_new(ix, &eng) != TX_OK || sensor_eve_new(&eve) != TX_OK) {
-		cli_fail("out of memory");
-		goto out;
-	}
-	fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-	if (fp == NULL) {
-		cli_fail("%s: cannot open", file);
-		goto out;
-	}
-	if (follow) {
-		/* The matcher owns the index from here; a thread builds new
-		 * ones as indicators change and publishes them. */
-		struct sigaction sa = { .sa_handler = on_stop };
-		struct stat sb;
-		if (pattern_matcher_new(&m) != TX_OK) {
-			cli_fail("out of memory");
-			goto out;
-		}
-		pattern_matcher_publish(m, ix);
-		ix = NULL;
-		sigset_t stops, old;
-		rl.dir = dir;
-		rl.cfg = &cfg;
-		rl.m = m;
-		/* The stop signals are for this thread, whose reads they
-		 * interrupt: the reloader starts with them blocked. */
-		sigemptyset(&stops);
-		sigaddset(&stops, SIGINT);
-		sigaddset(&stops, SIGTERM);
-		pthread_sigmask(SIG_BLOCK, &stops, &old);
-		if (pthread_create(&rl_thread, NULL, reload_run, &rl) != 0) {
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			cli_fail("--follow: cannot start the index reloader");
-			goto out;
-		}
-		rl_started = 1;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: reads return */
-		sigaction(SIGTERM, &sa, NULL);
+	if (cli_warn_load(x->st, &x->warn) != 0)
+		return 1;
+	if (sensor_warn_count(x->warn) > 0 && (x->r.warned = json_object()) == NULL)
+		return cli_fail("out of memory");
+	x->r.warn = x->warn;
+	x->r.ix = x->ix;
+	if (sensor_engine_new(x->ix, &x->eng) != TX_OK || sensor_eve_new(&x->eve) != TX_OK)
+		return cli_fail("out of memory");
+	x->fp = strcmp(x->file, "-") == 0 ? stdin : fopen(x->file, "r");
+	if (x->fp == NULL)
+		return cli_fail("%s: cannot open", x->file);
+	return 0;
+}
+
+/* --follow: the matcher owns the index from here; sensor_reloader builds
+ * new ones as indicators change and publishes them. */
+static int match_follow_start(struct match *x)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	char path[PATH_MAX + 16];
+	sigset_t stops, old;
+	struct stat sb;
+
+	if (pattern_matcher_new(&x->m) != TX_OK)
+		return cli_fail("out of memory");
+	pattern_matcher_publish(x->m, x->ix);
+	x->ix = NULL;
+	/* The stop signals are for this thread, whose reads they interrupt:
+	 * the reloader starts with them blocked. */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stops, &old);
+	tx_strfmt(path, sizeof(path), "%s/trilex.db", x->dir);
+	if (sensor_reloader_start(path, x->m, x->seen, 0, 0, reload_build, &x->cfg, &x->rl,
+				  &x->err) != TX_OK) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		regular = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
+		return cli_fail("--follow: %s", x->err.msg);
 	}
-	if (r.format_stix) {
-		json_error_t jerr;
-		size_t dlen = 0;
-		if ((data = read_capped(fp, STIX_FILE_MAX, &dlen)) == NULL) {
-			cli_fail("%s: cannot read (or larger than %zu bytes)", file, STIX_FILE_MAX);
-			goto out;
-		}
-		json_t *root = tx_json_load(data, dlen, JSON_REJECT_DUPLICATES, &jerr);
-		if (root == NULL) {
-			cli_fail("%s: line %d, column %d: %s", file, jerr.line, jerr.column, jerr.text);
-			goto out;
-		}
-		tx_err erc = sensor_engine_stix(eng, root, on_match, &r, &err);
-		json_decref(root);
-		if (erc != TX_OK) {
-			cli_fail("%s: %s", file, err.msg);
-			goto out;
-		}
-	} else {
-		/* lines are read into a buffer of fixed size: a longer line is
-		 * reported and skipped, never grown into */
-		struct sensor_event ev;
-		size_t lineno = 0, bufsz = (size_t)SENSOR_LINE_MAX + 2;
-		if ((line = malloc(bufsz)) == NULL) {
-			cli_fail("out of memory");
-			goto out;
-		}
-		for (;;) {
-			if (follow && stopping)
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: reads return */
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	x->regular = fstat(fileno(x->fp), &sb) == 0 && S_ISREG(sb.st_mode);
+	return 0;
+}
+
+/* --format stix: one document, every observed-data of it. */
+static int match_stix(struct match *x)
+{
+	json_error_t jerr;
+	size_t dlen = 0;
+	json_t *root;
+	tx_err erc;
+
+	if ((x->data = read_capped(x->fp, STIX_FILE_MAX, &dlen)) == NULL)
+		return cli_fail("%s: cannot read (or larger than %zu bytes)", x->file, STIX_FILE_MAX);
+	root = tx_json_load(x->data, dlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return cli_fail("%s: line %d, column %d: %s", x->file, jerr.line, jerr.column,
+				jerr.text);
+	erc = sensor_engine_stix(x->eng, root, on_match, &x->r, &x->err);
+	json_decref(root);
+	if (erc != TX_OK)
+		return cli_fail("%s: %s", x->file, x->err.msg);
+	return 0;
+}
+
+/* One EVE line (without its end) matched under the current index. */
+static int match_line(struct match *x, char *line, size_t len, size_t lineno,
+		      unsigned long *gen_seen, pattern_index **ix_seen)
+{
+	struct sensor_event ev;
+	tx_err erc;
+
+	ev.line = lineno;
+	if (sensor_eve_parse(x->eve, line, len, &ev, &x->err) != TX_OK) {
+		sensor_engine_malformed(x->eng);
+		if (sensor_engine_stats(x->eng)->malformed <= MAX_REPORTED_MALFORMED)
+			fprintf(stderr, "trilex: %s:%zu: malformed event: %s\n", x->file, lineno,
+				x->err.msg);
+		return 0;
+	}
+	if (x->m != NULL) { /* the current index, held for this event */
+		unsigned long g = sensor_reloader_generation(x->rl);
+		pattern_index *cur = pattern_matcher_enter(x->m, 0);
+		if (g != *gen_seen || cur != *ix_seen)
+			sensor_engine_set_index(x->eng, cur);
+		x->r.ix = cur;
+		*gen_seen = g;
+		*ix_seen = cur;
+	}
+	erc = sensor_engine_eve(x->eng, &ev, on_match, &x->r, &x->err);
+	if (x->m != NULL)
+		pattern_matcher_leave(x->m, 0);
+	if (erc != TX_OK)
+		return cli_fail("%s:%zu: %s", x->file, lineno, x->err.msg);
+	if (x->follow)
+		fflush(stdout); /* each match as it happens */
+	return 0;
+}
+
+/* EVE lines, read into a buffer of fixed size: a longer line is reported
+ * and skipped, never grown into; with --follow, on as the file grows. */
+static int match_eve(struct match *x)
+{
+	size_t lineno = 0, bufsz = (size_t)SENSOR_LINE_MAX + 2;
+	unsigned long gen_seen = 0;
+	pattern_index *ix_seen = NULL;
+	FILE *fp = x->fp;
+	char *line;
+
+	if ((line = x->line = malloc(bufsz)) == NULL)
+		return cli_fail("out of memory");
+	for (;;) {
+		if (x->follow && stopping)
+			break;
+		if (fgets(line, (int)bufsz, fp) == NULL) {
+			if (!x->follow || stopping || (ferror(fp) && errno != EINTR) ||
+			    (!x->regular && feof(fp)))
 				break;
-			if (fgets(line, (int)bufsz, fp) == NULL) {
-				if (!follow || stopping || (ferror(fp) && errno != EINTR) ||
-				    (!regular && feof(fp)))
-					break;
-				/* at the end of a file that grows: wait for more */
-				clearerr(fp);
-				struct timespec ts = { 0, 100 * 1000000L };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			size_t len = strlen(line);
-			int whole = len > 0 && line[len - 1] == '\n';
-			if (follow && regular && !whole && len < bufsz - 1 && feof(fp)) {
-				/* a line still being written: read it again whole */
-				fseek(fp, -(long)len, SEEK_CUR);
-				clearerr(fp);
-				struct timespec ts = { 0, 50 * 1000000L };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			lineno++;
-			if (!whole && len == bufsz - 1) {
-				int ch;
-				while ((ch = fgetc(fp)) != EOF && ch != '\n')
-					;
-				sensor_engine_malformed(eng);
-				if (sensor_engine_stats(eng)->malformed <= MAX_REPORTED_MALFORMED)
-					fprintf(stderr, "trilex: %s:%zu: malformed event: longer than %u bytes\n",
-						file, lineno, SENSOR_LINE_MAX);
-				continue;
-			}
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				len--;
-			if (len == 0)
-				continue;
-			ev.line = lineno;
-			if (sensor_eve_parse(eve, line, len, &ev, &err) != TX_OK) {
-				sensor_engine_malformed(eng);
-				if (sensor_engine_stats(eng)->malformed <= MAX_REPORTED_MALFORMED)
-					fprintf(stderr, "trilex: %s:%zu: malformed event: %s\n", file, lineno, err.msg);
-				continue;
-			}
-			if (m != NULL) { /* the current index, held for this event */
-				unsigned long g = atomic_load(&rl.generation);
-				pattern_index *cur = pattern_matcher_enter(m, 0);
-				if (g != gen_seen || cur != ix_seen)
-					sensor_engine_set_index(eng, cur);
-				r.ix = cur;
-				gen_seen = g;
-				ix_seen = cur;
-			}
-			tx_err erc = sensor_engine_eve(eng, &ev, on_match, &r, &err);
-			if (m != NULL)
-				pattern_matcher_leave(m, 0);
-			if (erc != TX_OK) {
-				cli_fail("%s:%zu: %s", file, lineno, err.msg);
-				goto out;
-			}
-			if (follow)
-				fflush(stdout); /* each match as it happens */
+			/* at the end of a file that grows: wait for more */
+			clearerr(fp);
+			struct timespec ts = { 0, 100 * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
 		}
-		if (ferror(fp) && !(follow && stopping)) {
-			cli_fail("%s: read error", file);
-			goto out;
+		size_t len = strlen(line);
+		int whole = len > 0 && line[len - 1] == '\n';
+		if (x->follow && x->regular && !whole && len < bufsz - 1 && feof(fp)) {
+			/* a line still being written: read it again whole */
+			fseek(fp, -(long)len, SEEK_CUR);
+			clearerr(fp);
+			struct timespec ts = { 0, 50 * 1000000L };
+			nanosleep(&ts, NULL);
+			continue;
 		}
+		lineno++;
+		if (!whole && len == bufsz - 1) {
+			int ch;
+			while ((ch = fgetc(fp)) != EOF && ch != '\n')
+				;
+			sensor_engine_malformed(x->eng);
+			if (sensor_engine_stats(x->eng)->malformed <= MAX_REPORTED_MALFORMED)
+				fprintf(stderr, "trilex: %s:%zu: malformed event: longer than %u bytes\n",
+					x->file, lineno, SENSOR_LINE_MAX);
+			continue;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len > 0 && match_line(x, line, len, lineno, &gen_seen, &ix_seen) != 0)
+			return 1;
 	}
-	if (r.nomem) {
-		cli_fail("out of memory aggregating sightings");
-		goto out;
-	}
-	if (r.sightings && sensor_sightings_count(r.sightings) > 0 &&
-	    record_sightings(st, &cfg, coll, &r, &rec) != 0)
-		goto out;
-	const struct sensor_stats *ss = sensor_engine_stats(eng);
-	json_t *sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
-				"indicators", (json_int_t)(rl.reloads ? rl.active
-							       : ist.n_active),
-				"index_reloads", (json_int_t)rl.reloads,
-				"events", (json_int_t)ss->events,
-				"malformed", (json_int_t)ss->malformed,
-				"candidates", (json_int_t)ss->candidates,
-				"evaluated", (json_int_t)ss->evaluated,
-				"matches", (json_int_t)ss->matches,
-				"sightings", (json_int_t)rec.stored,
-				"sightings_unchanged", (json_int_t)rec.unchanged,
-				"sightings_failed", (json_int_t)rec.failed,
-				"warned", (json_int_t)r.n_warned);
-	char *s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
-	if (s)
-		puts(s);
-	free(s);
+	if (ferror(fp) && !(x->follow && stopping))
+		return cli_fail("%s: read error", x->file);
+	return 0;
+}
+
+/* Sightings recorded, the summary line. 0, 1 when a sighting failed. */
+static int match_finish(struct match *x)
+{
+	const struct sensor_stats *ss = sensor_engine_stats(x->eng);
+	size_t active = x->ist.n_active, reloads = 0;
+	json_t *sum;
+	char *s;
+
+	if (x->r.nomem)
+		return cli_fail("out of memory aggregating sightings");
+	if (x->r.sightings && sensor_sightings_count(x->r.sightings) > 0 &&
+	    record_sightings(x->st, &x->cfg, x->coll, &x->r, &x->rec) != 0)
+		return 1;
+	if (x->rl != NULL && (reloads = sensor_reloader_reloads(x->rl, &active)) == 0)
+		active = x->ist.n_active;
+	sum = json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "summary",
+			"indicators", (json_int_t)active,
+			"index_reloads", (json_int_t)reloads,
+			"events", (json_int_t)ss->events,
+			"malformed", (json_int_t)ss->malformed,
+			"candidates", (json_int_t)ss->candidates,
+			"evaluated", (json_int_t)ss->evaluated,
+			"matches", (json_int_t)ss->matches,
+			"sightings", (json_int_t)x->rec.stored,
+			"sightings_unchanged", (json_int_t)x->rec.unchanged,
+			"sightings_failed", (json_int_t)x->rec.failed,
+			"warned", (json_int_t)x->r.n_warned);
+	s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
 	json_decref(sum);
+	if (s == NULL)
+		return cli_fail("out of memory");
+	puts(s);
+	free(s);
 	if (ss->malformed > MAX_REPORTED_MALFORMED)
 		fprintf(stderr, "trilex: %zu malformed events (the first %d shown)\n", ss->malformed,
 			MAX_REPORTED_MALFORMED);
-	rc = rec.failed ? 1 : 0;
-out:
-	if (rl_started) {
-		pthread_mutex_lock(&rl.lock);
-		rl.stop = 1;
-		pthread_cond_signal(&rl.wake);
-		pthread_mutex_unlock(&rl.lock);
-		pthread_join(rl_thread, NULL);
-	}
-	pattern_matcher_free(m);
-	if (fp != NULL && fp != stdin)
-		fclose(fp);
-	free(line);
-	free(data);
-	sensor_sightings_free(r.sightings);
-	json_decref(r.warned);
-	sensor_warn_free(warn);
-	sensor_eve_free(eve);
-	sensor_engine_free(eng);
-	pattern_index_free(ix);
-	store_close(st);
+	return x->rec.failed ? 1 : 0;
+}
+
+static void match_free(struct match *x)
+{
+	sensor_reloader_stop(x->rl);
+	pattern_matcher_free(x->m);
+	if (x->fp != NULL && x->fp != stdin)
+		fclose(x->fp);
+	free(x->line);
+	free(x->data);
+	sensor_sightings_free(x->r.sightings);
+	json_decref(x->r.warned);
+	sensor_warn_free(x->warn);
+	sensor_eve_free(x->eve);
+	sensor_engine_free(x->eng);
+	pattern_index_free(x->ix);
+	store_close(x->st);
+}
+
+static int match_run(const struct cli_args *a)
+{
+	struct match x = { .dir = a->dir, .coll = cli_opt(a, "collection"), .file = a->argv[0],
+			   .follow = cli_flag(a, "follow") };
+	int rc;
+
+	if ((rc = match_setup(a, &x)) == 0 && (!x.follow || (rc = match_follow_start(&x)) == 0) &&
+	    (rc = x.r.format_stix ? match_stix(&x) : match_eve(&x)) == 0)
+		rc = match_finish(&x);
+	match_free(&x);
 	return rc;
 }
 

@@ -39,8 +39,15 @@ const struct cmd cmd_pattern_check = {
 	.main = check_run,
 };
 
+static const struct cli_opt pattern_match_opts[] = {
+	{ "max-steps", "N", 0, "refuse (exit 2) once the search has tried N observations"
+	  " (default 20000000)" },
+	{ NULL },
+};
+
 static int match_run(const struct cli_args *a)
 {
+	int64_t max_steps = PATTERN_EVAL_STEPS;
 	struct tx_error err = { 0 };
 	struct pattern_obsset set = { 0 };
 	struct pattern_result res;
@@ -51,6 +58,8 @@ static int match_run(const struct cli_args *a)
 	size_t len = 0;
 	int rc = 2;
 	const char *text = a->argv[0], *file = a->argv[1];
+	if (cli_opt_int(a, "max-steps", 1, INT64_MAX, &max_steps) != 0)
+		return 2;
 	if (pattern_parse(text, strlen(text), &p, &err) != TX_OK) {
 		cli_fail("invalid pattern: %s", err.msg);
 		goto out;
@@ -89,7 +98,7 @@ static int match_run(const struct cli_args *a)
 		cli_fail("%s: no observed-data objects", file);
 		goto out;
 	}
-	if (pattern_eval(p, &set, &res, &err) != TX_OK) {
+	if (pattern_eval_limit(p, &set, (size_t)max_steps, &res, &err) != TX_OK) {
 		cli_fail("%s: %s", file, err.msg);
 		goto out;
 	}
@@ -118,6 +127,7 @@ const struct cmd cmd_pattern_match = {
 	.operands = "'PATTERN' FILE|-",
 	.min_args = 2,
 	.max_args = 2,
+	.opts = pattern_match_opts,
 	.main = match_run,
 	.summary = "evaluate a pattern against a bundle, a list of bundles or a list of objects with observed-data"
 		   " (exit 0 match, 1 no match, 2 error)",

@@ -49,10 +49,17 @@ void tx_uuid5_final(struct tx_sha1 *s, char out[TX_UUID_BUF])
 	tx_sha1_final(s, h);
 	h[6] = (h[6] & 0x0f) | 0x50;
 	h[8] = (h[8] & 0x3f) | 0x80;
-	snprintf(out, TX_UUID_BUF,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10],
-		 h[11], h[12], h[13], h[14], h[15]);
+	/* 8-4-4-4-12 lower-case hex, written by hand: ids are made on the
+	 * matching path, where a printf per id showed in profiles */
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[h[i] >> 4];
+		*o++ = hex[h[i] & 15];
+	}
+	*o = '\0';
 }
 
 int tx_uuid_valid(const char *s, size_t len)

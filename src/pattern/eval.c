@@ -34,16 +34,12 @@
 
 #include "pattern/internal.h"
 
-#define MAX_BINDINGS 200000
-#define MAX_UNITS_PER_OD 4096
+/* The most observations one binding may hold (REPEATS 1000 TIMES of an
+ * AND of four is 4000); the search's depth. */
+#define PATTERN_MAX_BINDING 4096
 
-/* A list of bindings; each binding is a run of observation units in pool. */
-struct blist {
-	uint32_t *pool;
-	size_t pool_len, pool_cap;
-	size_t *off, *len;
-	size_t n, cap;
-};
+struct nodeinfo;
+struct cons;
 
 struct ctx {
 	const pattern *p;
@@ -52,68 +48,17 @@ struct ctx {
 	size_t *od_units;      /* units of each od */
 	uint32_t *unit_od;     /* od of each unit */
 	size_t n_units;
+	struct nodeinfo *info; /* per node of the pattern */
+	size_t n_info, cap_info;
+	uint32_t *stack;       /* the binding being built */
+	size_t top;
+	unsigned char *used;   /* per unit: in the binding */
+	struct cons *cons;     /* constraints in force */
+	size_t steps, max_steps;
+	struct pattern_result *res;
 	struct tx_error *err;
 	tx_err rc;
 };
-
-static void bl_free(struct blist *b)
-{
-	free(b->pool);
-	free(b->off);
-	free(b->len);
-	memset(b, 0, sizeof(*b));
-}
-
-static tx_err bl_add(struct ctx *c, struct blist *b, const uint32_t *u1, size_t n1,
-		     const uint32_t *u2, size_t n2)
-{
-	if (b->n >= MAX_BINDINGS)
-		return c->rc = tx_error_set(c->err, TX_ERR_TOOBIG,
-					    "pattern evaluation: more than %d combinations of observations",
-					    MAX_BINDINGS);
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		size_t *o = realloc(b->off, cap * sizeof(*o));
-		if (o == NULL)
-			goto nomem;
-		b->off = o;
-		size_t *l = realloc(b->len, cap * sizeof(*l));
-		if (l == NULL)
-			goto nomem;
-		b->len = l;
-		b->cap = cap;
-	}
-	if (b->pool_len + n1 + n2 > b->pool_cap) {
-		size_t cap = b->pool_cap ? b->pool_cap * 2 : 64;
-		while (cap < b->pool_len + n1 + n2)
-			cap *= 2;
-		uint32_t *p = realloc(b->pool, cap * sizeof(*p));
-		if (p == NULL)
-			goto nomem;
-		b->pool = p;
-		b->pool_cap = cap;
-	}
-	b->off[b->n] = b->pool_len;
-	b->len[b->n] = n1 + n2;
-	if (n1)
-		memcpy(b->pool + b->pool_len, u1, n1 * sizeof(*u1));
-	if (n2)
-		memcpy(b->pool + b->pool_len + n1, u2, n2 * sizeof(*u2));
-	b->pool_len += n1 + n2;
-	b->n++;
-	return TX_OK;
-nomem:
-	return c->rc = tx_error_set(c->err, TX_ERR_NOMEM, "out of memory");
-}
-
-static bool disjoint(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
-{
-	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nb; j++)
-			if (a[i] == b[j])
-				return false;
-	return true;
-}
 
 /* ---- values ---- */
 
@@ -484,63 +429,304 @@ static void comp_eval(const struct ctx *c, size_t od, const struct px_node *n,
 	free(b);
 }
 
-/* ---- observation expressions ---- */
+/* ---- observation expressions: a search, not an enumeration ----
+ *
+ * The evaluator looks for one binding of the whole pattern, depth first,
+ * and stops at the first. Each observation expression hands the bindings
+ * it finds to a continuation (struct kont), so no list of combinations is
+ * ever built. What a qualifier or FOLLOWEDBY asks of the observations is
+ * pushed down as a constraint (struct cons) and checked as each
+ * observation is added, so a branch that cannot fit is cut at once:
+ * WITHIN bounds the span of the binding so far, START/STOP and the right
+ * side of FOLLOWEDBY bound each observation's times. REPEATS takes its n
+ * bindings in the order of their first observation (every observation of
+ * the next one after the first of this one), so each set is tried once,
+ * and stops as soon as fewer observations are left that could serve than
+ * the repetitions still need. Every observation tried is a step; past
+ * max_steps the evaluation is refused (TX_ERR_TOOBIG), never a silent "no
+ * match".
+ */
 
-static tx_err obs_eval(struct ctx *c, const struct px_node *n, struct blist *out);
+enum cons_kind { C_SPAN, C_WIN, C_LASTGE, C_GT };
 
-static tx_err combine(struct ctx *c, const struct blist *l, const struct blist *r,
-		      bool followedby, struct blist *out)
+struct cons {
+	enum cons_kind kind;
+	bool active;       /* off while the constrained binding's successors run */
+	size_t depth;      /* C_SPAN: first stack slot of the binding */
+	int64_t a, b;      /* C_SPAN: window; C_WIN: [a, b); C_LASTGE: a; C_GT: unit > a */
+	struct cons *prev;
+};
+
+struct kont;
+typedef int (*kont_fn)(struct ctx *c, const struct kont *k);
+
+/* What to do with a binding found: 1 found (stop), 0 go on, -1 error. */
+struct kont {
+	kont_fn fn;
+	const struct kont *next;
+	const struct px_node *n;
+	struct cons *cons;
+	size_t depth;      /* stack slot where n's binding starts */
+	int64_t left, m;   /* REPEATS: repetitions left, first unit of the last */
+};
+
+/* Units of a node's observation expressions (sorted), and how few units
+ * one binding of it takes. */
+struct nodeinfo {
+	const struct px_node *n;
+	uint32_t *units;
+	size_t n_units;
+	int64_t min_units;
+};
+
+static int find(struct ctx *c, const struct px_node *n, const struct kont *k);
+
+static struct nodeinfo *info_of(const struct ctx *c, const struct px_node *n)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const uint32_t *a = l->pool + l->off[i];
-		int64_t latest_first = INT64_MIN;
-		for (size_t k = 0; k < l->len[i]; k++)
-			if (c->first[c->unit_od[a[k]]] > latest_first)
-				latest_first = c->first[c->unit_od[a[k]]];
-		for (size_t j = 0; j < r->n; j++) {
-			const uint32_t *b = r->pool + r->off[j];
-			if (!disjoint(a, l->len[i], b, r->len[j]))
-				continue;
-			if (followedby) {
-				int64_t earliest_last = INT64_MAX;
-				for (size_t k = 0; k < r->len[j]; k++)
-					if (c->last[c->unit_od[b[k]]] < earliest_last)
-						earliest_last = c->last[c->unit_od[b[k]]];
-				if (latest_first > earliest_last)
-					continue;
+	for (size_t i = 0; i < c->n_info; i++)
+		if (c->info[i].n == n)
+			return &c->info[i];
+	return NULL;
+}
+
+static int fail(struct ctx *c, tx_err code, const char *what)
+{
+	c->rc = tx_error_set(c->err, code, "%s", what);
+	return -1;
+}
+
+/* Whether unit u may join the binding under the active constraints. */
+static bool unit_ok(const struct ctx *c, uint32_t u)
+{
+	size_t od = c->unit_od[u];
+
+	for (const struct cons *x = c->cons; x != NULL; x = x->prev) {
+		if (!x->active)
+			continue;
+		switch (x->kind) {
+		case C_GT:
+			if ((int64_t)u <= x->a)
+				return false;
+			break;
+		case C_LASTGE:
+			if (c->last[od] < x->a)
+				return false;
+			break;
+		case C_WIN:
+			if (!(c->first[od] < x->b && c->last[od] >= x->a))
+				return false;
+			break;
+		case C_SPAN: {
+			int64_t max_first = c->first[od], min_last = c->last[od];
+			for (size_t i = x->depth; i < c->top; i++) {
+				size_t o = c->unit_od[c->stack[i]];
+				if (c->first[o] > max_first)
+					max_first = c->first[o];
+				if (c->last[o] < min_last)
+					min_last = c->last[o];
 			}
-			if (bl_add(c, out, a, l->len[i], b, r->len[j]) != TX_OK)
-				return c->rc;
+			/* 9.5.1: the window is half-open, so the observations
+			 * fit if the latest start is less than a after the
+			 * earliest end */
+			if (max_first - min_last >= x->a)
+				return false;
+			break;
+		}
 		}
 	}
-	return TX_OK;
+	return true;
 }
 
-/* All combinations of k pairwise disjoint bindings of in, in index order. */
-static tx_err repeats(struct ctx *c, const struct blist *in, size_t k, size_t from,
-		      uint32_t *acc, size_t acc_len, size_t acc_cap, struct blist *out)
+static int k_unscope(struct ctx *c, const struct kont *k)
 {
-	if (k == 0)
-		return bl_add(c, out, acc, acc_len, NULL, 0);
-	for (size_t i = from; i < in->n; i++) {
-		const uint32_t *b = in->pool + in->off[i];
-		if (acc_len + in->len[i] > acc_cap || !disjoint(acc, acc_len, b, in->len[i]))
-			continue;
-		memcpy(acc + acc_len, b, in->len[i] * sizeof(*b));
-		if (repeats(c, in, k - 1, i + 1, acc, acc_len + in->len[i], acc_cap, out) != TX_OK)
-			return c->rc;
+	int r;
+
+	k->cons->active = false;
+	r = k->next->fn(c, k->next);
+	k->cons->active = true;
+	return r;
+}
+
+/* Find bindings of n under constraint x (pushed for n's search only). */
+static int find_under(struct ctx *c, const struct px_node *n, struct cons *x,
+		      const struct kont *k)
+{
+	struct kont kw = { .fn = k_unscope, .next = k, .cons = x };
+	int r;
+
+	x->active = true;
+	x->prev = c->cons;
+	c->cons = x;
+	r = find(c, n, &kw);
+	c->cons = x->prev;
+	return r;
+}
+
+static int k_then(struct ctx *c, const struct kont *k)
+{
+	return find(c, k->n, k->next);
+}
+
+/* FOLLOWEDBY: every observation of the right side ends no earlier than
+ * the latest start on the left. */
+static int k_followed(struct ctx *c, const struct kont *k)
+{
+	struct cons x = { .kind = C_LASTGE, .a = INT64_MIN };
+
+	for (size_t i = k->depth; i < c->top; i++)
+		if (c->first[c->unit_od[c->stack[i]]] > x.a)
+			x.a = c->first[c->unit_od[c->stack[i]]];
+	return find_under(c, k->n, &x, k->next);
+}
+
+static int k_repeat(struct ctx *c, const struct kont *k);
+
+static int k_repeat_done(struct ctx *c, const struct kont *k)
+{
+	struct kont kr = { .fn = k_repeat, .next = k->next, .n = k->n, .left = k->left - 1,
+			   .m = INT64_MAX };
+	int r;
+
+	for (size_t i = k->depth; i < c->top; i++)
+		if ((int64_t)c->stack[i] < kr.m)
+			kr.m = c->stack[i];
+	k->cons->active = false;
+	r = k_repeat(c, &kr);
+	k->cons->active = true;
+	return r;
+}
+
+/* The next of REPEATS' bindings: all its units after the first unit of
+ * the one before (k->m), so each set of bindings is tried in one order. */
+static int k_repeat(struct ctx *c, const struct kont *k)
+{
+	const struct nodeinfo *ni = info_of(c, k->n->a);
+	int64_t want, have = 0;
+
+	if (k->left == 0)
+		return k->next->fn(c, k->next);
+	/* cut: fewer units left that could serve than the rest need */
+	want = ni->min_units > INT64_MAX / k->left ? INT64_MAX : ni->min_units * k->left;
+	for (size_t i = 0; i < ni->n_units && have < want; i++) {
+		uint32_t u = ni->units[i];
+		if ((int64_t)u > k->m && !c->used[u] && unit_ok(c, u))
+			have++;
 	}
-	return TX_OK;
+	c->steps += ni->n_units / 8 + 1;
+	if (have < want)
+		return 0;
+	struct cons x = { .kind = C_GT, .a = k->m };
+	struct kont kd = { .fn = k_repeat_done, .next = k->next, .n = k->n, .left = k->left,
+			   .depth = c->top, .cons = &x };
+	x.active = true;
+	x.prev = c->cons;
+	c->cons = &x;
+	int r = find(c, k->n->a, &kd);
+	c->cons = x.prev;
+	return r;
 }
 
-static tx_err obs_eval(struct ctx *c, const struct px_node *n, struct blist *out)
+static int find(struct ctx *c, const struct px_node *n, const struct kont *k)
 {
-	struct blist l = { 0 }, r = { 0 };
-	tx_err rc = TX_OK;
+	int r;
+
+	switch (n->kind) {
+	case PX_OBS: {
+		const struct nodeinfo *ni = info_of(c, n);
+		for (size_t i = 0; i < ni->n_units; i++) {
+			uint32_t u = ni->units[i];
+			if (c->used[u])
+				continue;
+			if (++c->steps > c->max_steps) {
+				c->rc = tx_error_set(c->err, TX_ERR_TOOBIG,
+						     "pattern evaluation: more than %zu steps (observations tried),"
+						     " the evaluator's limit", c->max_steps);
+				return -1;
+			}
+			if (!unit_ok(c, u))
+				continue;
+			if (c->top >= PATTERN_MAX_BINDING)
+				{
+				c->rc = tx_error_set(c->err, TX_ERR_TOOBIG,
+						     "pattern evaluation: a binding of more than %d observations",
+						     PATTERN_MAX_BINDING);
+				return -1;
+			}
+			c->stack[c->top++] = u;
+			c->used[u] = 1;
+			r = k->fn(c, k);
+			c->used[u] = 0;
+			c->top--;
+			if (r != 0)
+				return r;
+		}
+		return 0;
+	}
+	case PX_OBS_OR:
+		if ((r = find(c, n->a, k)) != 0)
+			return r;
+		return find(c, n->b, k);
+	case PX_OBS_AND:
+	case PX_FOLLOWEDBY: {
+		struct kont k1 = { .fn = n->kind == PX_FOLLOWEDBY ? k_followed : k_then,
+				   .next = k, .n = n->b, .depth = c->top };
+		return find(c, n->a, &k1);
+	}
+	case PX_WITHIN: {
+		struct cons x = { .kind = C_SPAN, .depth = c->top, .a = n->within_us };
+		return find_under(c, n->a, &x, k);
+	}
+	case PX_STARTSTOP: {
+		struct cons x = { .kind = C_WIN, .a = n->start, .b = n->stop };
+		if (!(n->start < n->stop))
+			return 0;
+		return find_under(c, n->a, &x, k);
+	}
+	case PX_REPEATS: {
+		struct kont kr = { .fn = k_repeat, .next = k, .n = n, .left = n->repeats, .m = -1 };
+		return k_repeat(c, &kr);
+	}
+	default:
+		return fail(c, TX_ERR_INTERNAL, "pattern: bad node");
+	}
+}
+
+/* The first binding found: its observed-data, into c->res. */
+static int k_found(struct ctx *c, const struct kont *k)
+{
+	struct pattern_result *res = c->res;
+
+	(void)k;
+	res->matched = 1;
+	for (size_t i = 0; i < c->top; i++) {
+		size_t od = c->unit_od[c->stack[i]];
+		bool seen = false;
+		for (size_t j = 0; j < res->n_bound; j++)
+			seen = seen || res->bound[j] == od;
+		if (!seen && res->n_bound < PATTERN_MAX_BOUND)
+			res->bound[res->n_bound++] = od;
+	}
+	return 1;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The units each observation expression binds (comparisons evaluated once
+ * per observed-data), and for every node the units under it. */
+static tx_err prepare(struct ctx *c, const struct px_node *n)
+{
+	struct nodeinfo ni = { .n = n };
 
 	switch (n->kind) {
 	case PX_OBS: {
 		size_t unit = 0;
+		if ((ni.units = malloc((c->n_units ? c->n_units : 1) * sizeof(*ni.units))) == NULL)
+			goto nomem;
 		for (size_t od = 0; od < c->set->n_observed; od++) {
 			size_t n_roots = 0;
 			const json_t **roots = roots_of(c, od, &n_roots);
@@ -549,89 +735,77 @@ static tx_err obs_eval(struct ctx *c, const struct px_node *n, struct blist *out
 			if (roots == NULL || hits == NULL) {
 				free(roots);
 				free(hits);
-				rc = c->rc = tx_error_set(c->err, TX_ERR_NOMEM, "out of memory");
-				goto out;
+				free(ni.units);
+				goto nomem;
 			}
 			comp_eval(c, od, n->a, roots, n_roots, hits);
 			for (size_t i = 0; i < n_roots; i++)
 				any = any || hits[i];
 			free(roots);
 			free(hits);
-			for (size_t u = 0; any && u < c->od_units[od]; u++) {
-				uint32_t id = (uint32_t)(unit + u);
-				if ((rc = bl_add(c, out, &id, 1, NULL, 0)) != TX_OK)
-					goto out;
-			}
+			for (size_t u = 0; any && u < c->od_units[od]; u++)
+				ni.units[ni.n_units++] = (uint32_t)(unit + u);
 			unit += c->od_units[od];
 		}
+		ni.min_units = 1;
 		break;
 	}
 	case PX_OBS_OR:
-		if ((rc = obs_eval(c, n->a, out)) != TX_OK || (rc = obs_eval(c, n->b, &r)) != TX_OK)
-			goto out;
-		for (size_t j = 0; j < r.n; j++)
-			if ((rc = bl_add(c, out, r.pool + r.off[j], r.len[j], NULL, 0)) != TX_OK)
-				goto out;
-		break;
 	case PX_OBS_AND:
-	case PX_FOLLOWEDBY:
-		if ((rc = obs_eval(c, n->a, &l)) != TX_OK || (rc = obs_eval(c, n->b, &r)) != TX_OK)
-			goto out;
-		rc = combine(c, &l, &r, n->kind == PX_FOLLOWEDBY, out);
+	case PX_FOLLOWEDBY: {
+		tx_err rc;
+		if ((rc = prepare(c, n->a)) != TX_OK || (rc = prepare(c, n->b)) != TX_OK)
+			return rc;
+		const struct nodeinfo *a = info_of(c, n->a), *b = info_of(c, n->b);
+		size_t cap = a->n_units + b->n_units;
+		if ((ni.units = malloc((cap ? cap : 1) * sizeof(*ni.units))) == NULL)
+			goto nomem;
+		memcpy(ni.units, a->units, a->n_units * sizeof(*ni.units));
+		memcpy(ni.units + a->n_units, b->units, b->n_units * sizeof(*ni.units));
+		qsort(ni.units, cap, sizeof(*ni.units), cmp_u32);
+		for (size_t i = 0; i < cap; i++)
+			if (ni.n_units == 0 || ni.units[ni.n_units - 1] != ni.units[i])
+				ni.units[ni.n_units++] = ni.units[i];
+		if (n->kind == PX_OBS_OR)
+			ni.min_units = a->min_units < b->min_units ? a->min_units : b->min_units;
+		else
+			ni.min_units = a->min_units + b->min_units;
 		break;
+	}
 	case PX_WITHIN:
 	case PX_STARTSTOP:
-		if ((rc = obs_eval(c, n->a, &l)) != TX_OK)
-			goto out;
-		for (size_t i = 0; i < l.n; i++) {
-			const uint32_t *a = l.pool + l.off[i];
-			bool ok = true;
-			if (n->kind == PX_WITHIN) {
-				int64_t max_first = INT64_MIN, min_last = INT64_MAX;
-				for (size_t k = 0; k < l.len[i]; k++) {
-					size_t od = c->unit_od[a[k]];
-					if (c->first[od] > max_first)
-						max_first = c->first[od];
-					if (c->last[od] < min_last)
-						min_last = c->last[od];
-				}
-				/* 9.5.1: the window is half-open, so the
-				 * observations fit if the latest start is less
-				 * than within_us after the earliest end */
-				ok = l.len[i] == 0 || max_first - min_last < n->within_us;
-			} else {
-				ok = n->start < n->stop;
-				for (size_t k = 0; ok && k < l.len[i]; k++) {
-					size_t od = c->unit_od[a[k]];
-					ok = c->first[od] < n->stop && c->last[od] >= n->start;
-				}
-			}
-			if (ok && (rc = bl_add(c, out, a, l.len[i], NULL, 0)) != TX_OK)
-				goto out;
-		}
-		break;
 	case PX_REPEATS: {
-		if ((rc = obs_eval(c, n->a, &l)) != TX_OK)
-			goto out;
-		size_t cap = 0;
-		for (size_t i = 0; i < l.n; i++)
-			cap += l.len[i];
-		uint32_t *acc = malloc((cap ? cap : 1) * sizeof(*acc));
-		if (acc == NULL) {
-			rc = c->rc = tx_error_set(c->err, TX_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		rc = repeats(c, &l, (size_t)n->repeats, 0, acc, 0, cap, out);
-		free(acc);
+		tx_err rc;
+		if ((rc = prepare(c, n->a)) != TX_OK)
+			return rc;
+		const struct nodeinfo *a = info_of(c, n->a);
+		if ((ni.units = malloc((a->n_units ? a->n_units : 1) * sizeof(*ni.units))) == NULL)
+			goto nomem;
+		memcpy(ni.units, a->units, a->n_units * sizeof(*ni.units));
+		ni.n_units = a->n_units;
+		ni.min_units = a->min_units;
+		if (n->kind == PX_REPEATS)
+			ni.min_units = a->min_units > INT64_MAX / n->repeats
+				? INT64_MAX : a->min_units * n->repeats;
 		break;
 	}
 	default:
-		rc = c->rc = tx_error_set(c->err, TX_ERR_INTERNAL, "pattern: bad node");
+		return c->rc = tx_error_set(c->err, TX_ERR_INTERNAL, "pattern: bad node");
 	}
-out:
-	bl_free(&l);
-	bl_free(&r);
-	return rc;
+	if (c->n_info == c->cap_info) {
+		size_t cap = c->cap_info ? c->cap_info * 2 : 8;
+		struct nodeinfo *p = realloc(c->info, cap * sizeof(*p));
+		if (p == NULL) {
+			free(ni.units);
+			goto nomem;
+		}
+		c->info = p;
+		c->cap_info = cap;
+	}
+	c->info[c->n_info++] = ni;
+	return TX_OK;
+nomem:
+	return c->rc = tx_error_set(c->err, TX_ERR_NOMEM, "out of memory");
 }
 
 /* How many observations one binding of n can hold at most. */
@@ -647,10 +821,10 @@ static int64_t need(const struct px_node *n)
 	case PX_OBS_AND:
 	case PX_FOLLOWEDBY:
 		a = need(n->a) + need(n->b);
-		return a > MAX_UNITS_PER_OD ? MAX_UNITS_PER_OD : a;
+		return a > PATTERN_MAX_BINDING ? PATTERN_MAX_BINDING : a;
 	case PX_REPEATS:
 		a = need(n->a) * n->repeats;
-		return a > MAX_UNITS_PER_OD ? MAX_UNITS_PER_OD : a;
+		return a > PATTERN_MAX_BINDING ? PATTERN_MAX_BINDING : a;
 	default:
 		return need(n->a);
 	}
@@ -667,11 +841,12 @@ static tx_err od_time(const json_t *od, size_t i, const char *name, int64_t *us,
 	return TX_OK;
 }
 
-tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
-		    struct pattern_result *res, struct tx_error *err)
+tx_err pattern_eval_limit(const pattern *p, const struct pattern_obsset *set, size_t max_steps,
+			  struct pattern_result *res, struct tx_error *err)
 {
-	struct ctx c = { .p = p, .set = set, .err = err };
-	struct blist out = { 0 };
+	struct ctx c = { .p = p, .set = set, .err = err, .res = res,
+			 .max_steps = max_steps ? max_steps : PATTERN_EVAL_STEPS };
+	struct kont top = { .fn = k_found };
 	size_t n = set->n_observed;
 	int64_t cap = need(p->root);
 	tx_err rc = TX_OK;
@@ -702,33 +877,39 @@ tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
 		rc = tx_error_set(err, TX_ERR_TOOBIG, "too many observations");
 		goto out;
 	}
-	if ((c.unit_od = malloc((c.n_units ? c.n_units : 1) * sizeof(*c.unit_od))) == NULL) {
+	c.unit_od = malloc((c.n_units ? c.n_units : 1) * sizeof(*c.unit_od));
+	c.used = calloc(c.n_units ? c.n_units : 1, 1);
+	c.stack = malloc(PATTERN_MAX_BINDING * sizeof(*c.stack));
+	if (c.unit_od == NULL || c.used == NULL || c.stack == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0, u = 0; i < n; i++)
 		for (size_t k = 0; k < c.od_units[i]; k++)
 			c.unit_od[u++] = (uint32_t)i;
-	if ((rc = obs_eval(&c, p->root, &out)) != TX_OK)
+	if ((rc = prepare(&c, p->root)) != TX_OK)
 		goto out;
-	if (out.n > 0) {
-		res->matched = 1;
-		for (size_t k = 0; k < out.len[0]; k++) {
-			size_t od = c.unit_od[out.pool[out.off[0] + k]];
-			bool seen = false;
-			for (size_t j = 0; j < res->n_bound; j++)
-				seen = seen || res->bound[j] == od;
-			if (!seen && res->n_bound < PATTERN_MAX_BOUND)
-				res->bound[res->n_bound++] = od;
-		}
+	if (find(&c, p->root, &top) < 0) {
+		memset(res, 0, sizeof(*res));
+		rc = c.rc;
 	}
 out:
-	bl_free(&out);
+	for (size_t i = 0; i < c.n_info; i++)
+		free(c.info[i].units);
+	free(c.info);
 	free(c.first);
 	free(c.last);
 	free(c.od_units);
 	free(c.unit_od);
+	free(c.used);
+	free(c.stack);
 	return rc;
+}
+
+tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
+		    struct pattern_result *res, struct tx_error *err)
+{
+	return pattern_eval_limit(p, set, 0, res, err);
 }
 
 /* ---- sets of observations from JSON ---- */

@@ -160,3 +160,28 @@ tx_err pattern_facts_walk(const struct pattern_obsset *set, size_t i,
 	}
 	return TX_OK;
 }
+
+struct fcollect {
+	struct pattern_fact *out;
+	size_t n, cap, all;
+};
+
+static void collect_one(void *ctx, const struct pattern_fact *f)
+{
+	struct fcollect *c = ctx;
+
+	if (c->n < c->cap)
+		c->out[c->n++] = *f;
+	c->all++;
+}
+
+size_t pattern_facts_collect(const struct pattern_obsset *set, size_t i,
+			     struct pattern_fact *out, size_t cap, size_t *left_out)
+{
+	struct fcollect c = { .out = out, .cap = cap };
+
+	pattern_facts_walk(set, i, collect_one, &c);
+	if (left_out != NULL)
+		*left_out = c.all - c.n;
+	return c.n;
+}

@@ -81,11 +81,18 @@ struct pattern_result {
  * The reference evaluator: does p match the observations of set, with
  * the semantics of STIX 2.1 section 9? Plain and slow on purpose; the
  * index below only narrows down which indicators it is asked about.
- * TX_ERR_INVALID for a malformed observed-data (message says which),
- * TX_ERR_TOOBIG when the combinations to try pass a cap.
+ * It searches for one binding and stops at the first; it never lists
+ * every combination. TX_ERR_INVALID for a malformed observed-data
+ * (message says which); TX_ERR_TOOBIG when the search tries more than
+ * PATTERN_EVAL_STEPS observations (pattern_eval_limit: max_steps, 0 for
+ * the default) or a binding would hold more than 4096: a refusal, never
+ * a "no match".
  */
+#define PATTERN_EVAL_STEPS 20000000
 tx_err pattern_eval(const pattern *p, const struct pattern_obsset *set,
 		    struct pattern_result *res, struct tx_error *err);
+tx_err pattern_eval_limit(const pattern *p, const struct pattern_obsset *set, size_t max_steps,
+			  struct pattern_result *res, struct tx_error *err);
 
 /* ---- plain values (pattern/simple.c) ---- */
 
@@ -155,6 +162,13 @@ void pattern_fact_ip(struct pattern_fact *f);
 typedef void (*pattern_fact_fn)(void *ctx, const struct pattern_fact *f);
 tx_err pattern_facts_walk(const struct pattern_obsset *set, size_t i,
 			  pattern_fact_fn fn, void *ctx);
+/*
+ * The facts of observed-data i, the first cap of them into out (they
+ * borrow from the JSON); returns how many were stored and, in *left_out
+ * (may be NULL), how many did not fit. The one collector of facts.
+ */
+size_t pattern_facts_collect(const struct pattern_obsset *set, size_t i,
+			     struct pattern_fact *out, size_t cap, size_t *left_out);
 
 /* ---- the index of active indicators (pattern/index.c) ---- */
 

@@ -545,7 +545,8 @@ static void leaf_text(const json_t *c, char *out, size_t n)
 /*
  * Three-valued evaluation of a condition over what is known. When it is
  * unknown, missing receives the facts whose values would settle it and
- * residual (n bytes) the part of the condition still open, as text.
+ * residual (n bytes) the part of the condition still open, as text (none
+ * when n is 0: the combinations tried need only the verdict).
  */
 static enum tri cond(const json_t *c, const struct facts *f, json_t *missing,
 		     char *residual, size_t n)
@@ -558,13 +559,16 @@ static enum tri cond(const json_t *c, const struct facts *f, json_t *missing,
 	size_t i, used = 0, parts = 0;
 	json_t *e;
 
-	residual[0] = '\0';
+	if (n > 0)
+		residual[0] = '\0';
 	if (all != NULL || any != NULL) {
 		int seen_unknown = 0;
 		json_array_foreach(all ? all : any, i, e) {
 			char sub[TX_ERROR_MSG_MAX];
-			r = cond(e, f, missing, sub, sizeof(sub));
-			if (r == T_UNKNOWN) {
+			r = cond(e, f, missing, n > 0 ? sub : NULL, n > 0 ? sizeof(sub) : 0);
+			if (r == T_UNKNOWN && n == 0) {
+				seen_unknown = 1;
+			} else if (r == T_UNKNOWN) {
 				/* parentheses only around a part that joins
 				 * several */
 				int compound = strstr(sub, " and ") != NULL ||
@@ -613,7 +617,8 @@ static enum tri cond(const json_t *c, const struct facts *f, json_t *missing,
 	if (r == T_UNKNOWN) {
 		if (missing != NULL)
 			would_change(missing, name);
-		leaf_text(c, residual, n);
+		if (n > 0)
+			leaf_text(c, residual, n);
 	}
 	return r;
 }
@@ -665,8 +670,9 @@ int policy_decision_rank(const char *decision)
 #define SCENARIOS_MAX 2048
 #define SCENARIO_WORK (1 << 17)
 
-/* Reads and condition nodes of a policy: the work of one combination. */
-static size_t policy_work(const json_t *doc)
+/* Reads and condition nodes of a policy: the work of one combination
+ * (counted once, when the policy is read). */
+size_t policy_doc_work(const json_t *doc)
 {
 	size_t n = 0, i;
 	json_t *c;
@@ -688,7 +694,6 @@ static size_t policy_work(const json_t *doc)
 static void open_leaves(const json_t *c, const struct facts *f, json_t *names)
 {
 	const json_t *sub = json_object_get(c, "all");
-	char residual[TX_ERROR_MSG_MAX];
 	size_t i;
 	json_t *e;
 
@@ -699,7 +704,7 @@ static void open_leaves(const json_t *c, const struct facts *f, json_t *names)
 			open_leaves(e, f, names);
 		return;
 	}
-	if (cond(c, f, NULL, residual, sizeof(residual)) == T_UNKNOWN)
+	if (cond(c, f, NULL, NULL, 0) == T_UNKNOWN)
 		json_object_set_new(names, json_string_value(json_object_get(c, "fact")),
 				    json_true());
 }
@@ -922,9 +927,7 @@ static void scenario(const json_t *doc, struct facts *s, int derive_effect,
 	json_array_foreach(json_object_get(doc, "rules"), i, c) {
 		const json_t *when = json_object_get(c, "when");
 		const char *id = json_string_value(json_object_get(c, "id"));
-		char residual[TX_ERROR_MSG_MAX];
-		enum tri r = when ? cond(when, s, NULL, residual,
-					 sizeof(residual)) : T_TRUE;
+		enum tri r = when ? cond(when, s, NULL, NULL, 0) : T_TRUE;
 		int ml, lo, hi;
 
 		if (r == T_FALSE)
@@ -956,7 +959,7 @@ static void scenario(const json_t *doc, struct facts *s, int derive_effect,
  * (the bounds are exact); 0 when there are too many or memory ran out
  * (the caller keeps the bounds).
  */
-static int enumerate(const json_t *doc, const struct facts *f,
+static int enumerate(const json_t *doc, size_t work, const struct facts *f,
 		     struct reach *out)
 {
 	json_t *names = json_object(), *axes = json_array();
@@ -978,9 +981,7 @@ static int enumerate(const json_t *doc, const struct facts *f,
 	 * combination from those ranges. */
 	json_array_foreach(json_object_get(doc, "rules"), i, c) {
 		const json_t *when = json_object_get(c, "when");
-		char residual[TX_ERROR_MSG_MAX];
-		enum tri r = when ? cond(when, f, NULL, residual, sizeof(residual)) :
-			     T_TRUE;
+		enum tri r = when ? cond(when, f, NULL, NULL, 0) : T_TRUE;
 		if (r == T_TRUE)
 			break;
 		if (r == T_UNKNOWN)
@@ -1021,7 +1022,7 @@ static int enumerate(const json_t *doc, const struct facts *f,
 		if (total > SCENARIOS_MAX || json_array_size(axes) > 64)
 			goto out;
 	}
-	if (total * policy_work(doc) > SCENARIO_WORK)
+	if (total * work > SCENARIO_WORK)
 		goto out;
 	n_axes = json_array_size(axes);
 	out->smin = 100;
@@ -1129,7 +1130,7 @@ static tx_err assess(const policy *p, const policy_incident *inc,
 	/* Bounds factor by factor and rule by rule can admit combinations
 	 * no values give (a score reached only by the value that also makes
 	 * an earlier rule hold); trying every combination removes them. */
-	exact = enumerate(doc, &f, &reach);
+	exact = enumerate(doc, p->work, &f, &reach);
 	if (exact == 1) {
 		smin = reach.smin;
 		smax = reach.smax;

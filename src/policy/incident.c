@@ -12,6 +12,7 @@
  * fact it would set stays undetermined.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,29 +135,44 @@ int policy_vocab_index(const char *const *values, const char *v)
 	return -1;
 }
 
+/* The ranges check_incident and check_impact admit. */
+static const struct { const char *name; double hi; int integer; } fact_bounds[] = {
+	{ "criticality", 100, 1 }, { "deaths", 100000000, 1 },
+	{ "injuries", 100000000, 1 }, { "assets_nonfunctional", INFINITY, 1 },
+	{ "availability", 100, 1 }, { "outage_hours", INFINITY, 0 },
+	{ "monetary_usd", INFINITY, 0 }, { "state_confidence", 100, 1 },
+	{ "onset_hours", INFINITY, 0 }, { "measured_impacts", MAX_IMPACTS, 1 },
+	{ "level", 5, 1 },
+};
+#define N_FACT_BOUNDS (sizeof(fact_bounds) / sizeof(fact_bounds[0]))
+
+/* Per catalog row, its fact_bounds row plus one (0: none); made once. */
+static unsigned char bounds_of[128];
+static pthread_once_t bounds_once = PTHREAD_ONCE_INIT;
+
+static void bounds_init(void)
+{
+	for (size_t i = 0; i < policy_n_facts && i < sizeof(bounds_of); i++)
+		for (size_t j = 0; j < N_FACT_BOUNDS; j++)
+			if (strcmp(fact_bounds[j].name, policy_facts[i].name) == 0)
+				bounds_of[i] = (unsigned char)(j + 1);
+}
+
 void policy_fact_bounds(const struct fact_def *fd, double *lo, double *hi,
 		 int *integer)
 {
-	/* The ranges check_incident and check_impact admit. */
-	static const struct { const char *name; double hi; int integer; } b[] = {
-		{ "criticality", 100, 1 }, { "deaths", 100000000, 1 },
-		{ "injuries", 100000000, 1 }, { "assets_nonfunctional", INFINITY, 1 },
-		{ "availability", 100, 1 }, { "outage_hours", INFINITY, 0 },
-		{ "monetary_usd", INFINITY, 0 }, { "state_confidence", 100, 1 },
-		{ "onset_hours", INFINITY, 0 }, { "measured_impacts", MAX_IMPACTS, 1 },
-		{ "level", 5, 1 },
-	};
+	size_t i;
 
 	*lo = 0;
 	*hi = INFINITY;
 	*integer = 0;
 	if (fd == NULL || fd->kind != FACT_NUMBER)
 		return;
-	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		if (strcmp(b[i].name, fd->name) == 0) {
-			*hi = b[i].hi;
-			*integer = b[i].integer;
-		}
+	pthread_once(&bounds_once, bounds_init);
+	i = (size_t)(fd - policy_facts);
+	if (i < policy_n_facts && i < sizeof(bounds_of) && bounds_of[i] != 0) {
+		*hi = fact_bounds[bounds_of[i] - 1].hi;
+		*integer = fact_bounds[bounds_of[i] - 1].integer;
 	}
 }
 

@@ -41,7 +41,11 @@ struct policy {
 	json_t *doc;          /* owned; validated */
 	char version[40];
 	char digest[65];
+	size_t work;          /* policy_doc_work(doc) */
 };
+
+/* Reads and condition nodes of a validated policy document. */
+size_t policy_doc_work(const json_t *doc);
 
 /* An incident as read: the objects (owned reference) and the incident. */
 struct policy_incident {

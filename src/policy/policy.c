@@ -642,6 +642,7 @@ tx_err policy_from_json(const json_t *doc, policy **out, json_t *problems,
 		 json_string_value(json_object_get(doc, "version")));
 	if ((rc = policy_canon_digest(p->doc, p->digest, err)) != TX_OK)
 		goto out;
+	p->work = policy_doc_work(p->doc);
 	*out = p;
 	p = NULL;
 out:

@@ -305,7 +305,7 @@ static char *joined(const json_t *set, char *buf, size_t n)
 	return buf;
 }
 
-json_t *policy_registry_status(const policy_registry *reg)
+static json_t *status_of(const policy_registry *reg)
 {
 	json_t *versions = json_array(), *res;
 	const char *force = NULL, *latest = NULL;
@@ -335,6 +335,16 @@ json_t *policy_registry_status(const policy_registry *reg)
 	res = json_pack("{s:o, s:s?, s:s?, s:s}", "versions", versions,
 			"in_force", force, "latest", latest, "party", reg->party);
 	return res;
+}
+
+/* The JSON trees below are whole or not made: a part that could not be
+ * allocated (tx_json_failures moved) makes the call fail, never a
+ * smaller object. */
+json_t *policy_registry_status(const policy_registry *reg)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, status_of(reg));
 }
 
 static const struct entry *find_version(const policy_registry *reg,
@@ -435,10 +445,10 @@ static json_t *base_object(const char *type)
 			 "extension_type", "new-sdo");
 }
 
-tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
-			       const char *party, const char *const *parties,
-			       size_t n_parties, int quorum, json_t **obj,
-			       struct tx_error *err)
+static tx_err propose(const policy_registry *reg, const policy *p,
+		      const char *party, const char *const *parties,
+		      size_t n_parties, int quorum, json_t **obj,
+		      struct tx_error *err)
 {
 	json_t *o, *set;
 
@@ -489,9 +499,21 @@ tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
 	return TX_OK;
 }
 
-tx_err policy_registry_approve(const policy_registry *reg, const char *version,
-			       const char *party, json_t **obj,
+tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
+			       const char *party, const char *const *parties,
+			       size_t n_parties, int quorum, json_t **obj,
 			       struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = propose(reg, p, party, parties, n_parties, quorum, obj, err);
+
+	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+static tx_err approve(const policy_registry *reg, const char *version,
+		      const char *party, json_t **obj, struct tx_error *err)
 {
 	const struct entry *e = find_version(reg, version);
 	json_t *o;
@@ -521,6 +543,18 @@ tx_err policy_registry_approve(const policy_registry *reg, const char *version,
 	json_object_set_new(o, "decision", json_string("approve"));
 	*obj = o;
 	return TX_OK;
+}
+
+tx_err policy_registry_approve(const policy_registry *reg, const char *version,
+			       const char *party, json_t **obj,
+			       struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = approve(reg, version, party, obj, err);
+
+	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
 }
 
 /* ---- diff ---- */
@@ -558,6 +592,34 @@ static const json_t *by_id(const json_t *list, const char *id)
 		if (strcmp(tx_json_str(x, "id"), id) == 0)
 			return x;
 	return NULL;
+}
+
+/* The ids of list that other holds too, in list's order, as "a, b, c". */
+static void common_ids(const json_t *list, const json_t *other, char *buf, size_t n)
+{
+	size_t i, used = 0;
+	json_t *x;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, x) {
+		const char *id = tx_json_str(x, "id");
+		if (by_id(other, id) == NULL || used >= n)
+			continue;
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", id);
+	}
+}
+
+/* An id-keyed list whose common entries changed places: the order of
+ * rules is their precedence, so it is a change of its own. */
+static void diff_order(const char *path, const json_t *a, const json_t *b, json_t *out)
+{
+	char oa[400], ob[400];
+
+	common_ids(a, b, oa, sizeof(oa));
+	common_ids(b, a, ob, sizeof(ob));
+	if (strcmp(oa, ob) != 0)
+		json_array_append_new(out, json_sprintf("~ %s order: %s -> %s",
+							path[0] ? path : "(document)", oa, ob));
 }
 
 static void diff_rec(const char *path, const json_t *a, const json_t *b,
@@ -606,6 +668,7 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 			show(x, sb, sizeof(sb));
 			json_array_append_new(out, json_sprintf("+ %s: %s", p, sb));
 		}
+		diff_order(path, a, b, out);
 		return;
 	}
 	if (depth < 16 && json_is_array(a) && json_is_array(b) &&
@@ -624,9 +687,10 @@ static void diff_rec(const char *path, const json_t *a, const json_t *b,
 
 json_t *policy_diff(const json_t *a, const json_t *b)
 {
+	unsigned long jf = tx_json_failures();
 	json_t *out = json_array();
 
 	if (out != NULL)
 		diff_rec("", a, b, out, 0);
-	return out;
+	return tx_json_whole(jf, out);
 }

@@ -23,6 +23,7 @@
  * the index and the evaluator see the same event (tests check it).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -870,16 +871,35 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
 
 /* ---- the event as STIX ---- */
 
-/* Give SCO o its STIX 2.1 id (section 2.9; stix_sco_id) once its
- * ID-contributing properties are set. -1 when it cannot be named. */
-static int set_sco_id(json_t *o)
-{
-	char id[160];
-	struct tx_error err;
+/*
+ * Ids are given in two steps. The draft (what matching reads) names each
+ * SCO TYPE--draft-N and the observed-data observed-data--draft-LINE: the
+ * references resolve, but no hash is taken and no canonical JSON made.
+ * sensor_event_stix_finish gives them the ids of STIX 2.1 section 2.9
+ * (stix_sco_id) and docs/ids.md, for the few events that are emitted.
+ */
+struct draft {
+	unsigned n;        /* SCOs named so far */
+};
 
-	if (o == NULL || stix_sco_id(o, id, sizeof(id), &err) != TX_OK)
+static const char DRAFT[] = "--draft-";
+
+/* Give SCO o its draft id once its properties are set. -1 when out of
+ * memory. */
+static int set_sco_id(json_t *o, struct draft *d)
+{
+	char id[96];
+	const char *type = json_string_value(json_object_get(o, "type"));
+
+	if (o == NULL || type == NULL)
 		return -1;
+	snprintf(id, sizeof(id), "%s%s%u", type, DRAFT, d->n++);
 	return json_object_set_new(o, "id", json_string(id));
+}
+
+static bool is_draft(const char *id)
+{
+	return id != NULL && strstr(id, DRAFT) != NULL;
 }
 
 /* trilex's own derived id: TYPE--UUIDv5 in trilex's namespace over
@@ -912,32 +932,33 @@ static int add_obj(json_t *objs, json_t *refs, json_t *o)
 	return json_array_append_new(objs, o);
 }
 
-static json_t *ip_obj(struct sensor_str ip)
+static json_t *ip_obj(struct sensor_str ip, struct draft *d)
 {
 	const char *type = is_v6(ip) ? "ipv6-addr" : "ipv4-addr";
 	json_t *o = json_object();
 
 	if (json_object_set_new(o, "type", json_string(type)) != 0 ||
-	    put_str(o, "value", ip) != 0 || set_sco_id(o) != 0) {
+	    put_str(o, "value", ip) != 0 || set_sco_id(o, d) != 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
 }
 
-json_t *sensor_event_to_stix(const struct sensor_event *ev)
+json_t *sensor_event_stix_draft(const struct sensor_event *ev)
 {
 	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *o;
-	char t[TX_TIME_BUF], line[32];
+	char t[TX_TIME_BUF], odid[64];
+	struct draft d = { 0 };
 	int bad = 0;   /* an allocation failed: nothing is returned */
 
 	if (objs == NULL || refs == NULL || od == NULL)
 		goto fail;
-	snprintf(line, sizeof(line), "%zu", ev->line);
+	snprintf(odid, sizeof(odid), "observed-data%s%zu", DRAFT, ev->line);
 	tx_time_format(ev->ts, t);
 	bad |= json_object_set_new(od, "type", json_string("observed-data")) != 0;
 	bad |= json_object_set_new(od, "spec_version", json_string("2.1")) != 0;
-	bad |= json_object_set_new(od, "id", own_id("observed-data", t, line)) != 0;
+	bad |= json_object_set_new(od, "id", json_string(odid)) != 0;
 	bad |= json_object_set_new(od, "created", json_string(t)) != 0;
 	bad |= json_object_set_new(od, "modified", json_string(t)) != 0;
 	bad |= json_object_set_new(od, "first_observed", json_string(t)) != 0;
@@ -949,9 +970,9 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		bad |= nt == NULL;
 		bad |= json_object_set_new(nt, "type", json_string("network-traffic")) != 0;
 		if (ev->src_ip.len)
-			bad |= add_obj(objs, refs, src = ip_obj(ev->src_ip)) != 0;
+			bad |= add_obj(objs, refs, src = ip_obj(ev->src_ip, &d)) != 0;
 		if (ev->dest_ip.len)
-			bad |= add_obj(objs, refs, dst = ip_obj(ev->dest_ip)) != 0;
+			bad |= add_obj(objs, refs, dst = ip_obj(ev->dest_ip, &d)) != 0;
 		if (src)
 			bad |= json_object_set(nt, "src_ref", json_object_get(src, "id")) != 0;
 		if (dst)
@@ -984,21 +1005,21 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 			json_decref(hdr);
 			bad |= json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext)) != 0;
 		}
-		bad |= set_sco_id(nt) != 0;
+		bad |= set_sco_id(nt, &d) != 0;
 		bad |= add_obj(objs, refs, nt) != 0;
 	}
 	for (size_t i = 0; i < ev->n_domains; i++) {
 		o = json_object();
 		bad |= json_object_set_new(o, "type", json_string("domain-name")) != 0;
 		bad |= put_str(o, "value", ev->domains[i]) != 0;
-		bad |= set_sco_id(o) != 0;
+		bad |= set_sco_id(o, &d) != 0;
 		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->url_len) {
 		o = json_object();
 		bad |= json_object_set_new(o, "type", json_string("url")) != 0;
 		bad |= json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len)) != 0;
-		bad |= set_sco_id(o) != 0;
+		bad |= set_sco_id(o, &d) != 0;
 		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
@@ -1019,7 +1040,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		if (json_object_size(hashes))
 			bad |= json_object_set(o, "hashes", hashes) != 0;
 		json_decref(hashes);
-		bad |= set_sco_id(o) != 0;
+		bad |= set_sco_id(o, &d) != 0;
 		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
@@ -1034,7 +1055,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		if (ev->sha1_hex_len)
 			bad |= json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
 								   (int)ev->sha1_hex_len)) != 0;
-		bad |= set_sco_id(o) != 0;
+		bad |= set_sco_id(o, &d) != 0;
 		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
@@ -1048,7 +1069,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 			o = json_object();
 			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
 			bad |= put_str(o, "value", ev->mail_from) != 0;
-			bad |= set_sco_id(o) != 0;
+			bad |= set_sco_id(o, &d) != 0;
 			bad |= json_object_set(em, "from_ref", json_object_get(o, "id")) != 0;
 			bad |= add_obj(objs, refs, o) != 0;
 		}
@@ -1056,14 +1077,14 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 			o = json_object();
 			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
 			bad |= put_str(o, "value", ev->mail_to[i]) != 0;
-			bad |= set_sco_id(o) != 0;
+			bad |= set_sco_id(o, &d) != 0;
 			bad |= json_array_append(to, json_object_get(o, "id")) != 0;
 			bad |= add_obj(objs, refs, o) != 0;
 		}
 		if (json_array_size(to))
 			bad |= json_object_set(em, "to_refs", to) != 0;
 		json_decref(to);
-		bad |= set_sco_id(em) != 0;
+		bad |= set_sco_id(em, &d) != 0;
 		bad |= add_obj(objs, refs, em) != 0;
 	}
 	bad |= json_object_set_new(od, "object_refs", refs) != 0;
@@ -1077,4 +1098,90 @@ fail:
 	json_decref(refs);
 	json_decref(od);
 	return NULL;
+}
+
+/* The id that replaces draft id old (one of the first n of map), or
+ * NULL. */
+static json_t *renamed(json_t *const (*map)[2], size_t n, const char *old)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_string_value(map[i][0]), old) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* Replace the draft id in property key of o (a string or, for _refs, a
+ * list of them) by its final one. 0, or -1 when out of memory. */
+static int rename_refs(json_t *o, const char *key, json_t *const (*map)[2], size_t n)
+{
+	json_t *v = json_object_get(o, key), *to;
+
+	if (json_is_string(v)) {
+		to = renamed(map, n, json_string_value(v));
+		return to == NULL ? 0 : json_object_set(o, key, to);
+	}
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		to = renamed(map, n, json_string_value(json_array_get(v, i)));
+		if (to != NULL && json_array_set(v, i, to) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+tx_err sensor_event_stix_finish(json_t *entry, struct tx_error *err)
+{
+	json_t *od = json_array_get(entry, 0);
+	const char *odid = json_string_value(json_object_get(od, "id"));
+	size_t n = json_array_size(entry), k = 0;
+	json_t *(*map)[2];
+	tx_err rc = TX_OK;
+	int bad = 0;
+
+	if (!is_draft(odid))
+		return TX_OK;      /* finished before */
+	if ((map = calloc(n ? n : 1, sizeof(*map))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	/* in list order: every SCO comes after the ones it references */
+	for (size_t i = 1; i < n && !bad; i++) {
+		json_t *o = json_array_get(entry, i);
+		char id[160];
+		bad |= rename_refs(o, "src_ref", map, k) != 0;
+		bad |= rename_refs(o, "dst_ref", map, k) != 0;
+		bad |= rename_refs(o, "from_ref", map, k) != 0;
+		bad |= rename_refs(o, "to_refs", map, k) != 0;
+		if (bad || (rc = stix_sco_id(o, id, sizeof(id), err)) != TX_OK)
+			break;
+		map[k][0] = json_incref(json_object_get(o, "id"));
+		map[k][1] = json_string(id);
+		bad |= map[k++][1] == NULL;
+		bad |= !bad && json_object_set(o, "id", map[k - 1][1]) != 0;
+	}
+	if (!bad && rc == TX_OK)
+		bad |= rename_refs(od, "object_refs", map, k) != 0;
+	if (!bad && rc == TX_OK) {
+		const char *t = json_string_value(json_object_get(od, "first_observed"));
+		const char *line = strstr(odid, DRAFT) + sizeof(DRAFT) - 1;
+		json_t *id = own_id("observed-data", t ? t : "", line);
+		bad |= id == NULL || json_object_set_new(od, "id", id) != 0;
+	}
+	for (size_t i = 0; i < k; i++) {
+		json_decref(map[i][0]);
+		json_decref(map[i][1]);
+	}
+	free(map);
+	if (bad)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+json_t *sensor_event_to_stix(const struct sensor_event *ev)
+{
+	json_t *entry = sensor_event_stix_draft(ev);
+	struct tx_error err;
+
+	if (entry != NULL && sensor_event_stix_finish(entry, &err) != TX_OK) {
+		json_decref(entry);
+		return NULL;
+	}
+	return entry;
 }

@@ -77,6 +77,46 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
  * out of memory.
  */
 json_t *sensor_event_to_stix(const struct sensor_event *ev);
+/*
+ * The same in two steps, for matching: the draft has ids that resolve
+ * (TYPE--draft-N, observed-data--draft-LINE) but cost no hash and no
+ * canonical JSON; sensor_event_stix_finish gives a draft (a list from
+ * sensor_event_stix_draft) the ids sensor_event_to_stix gives, in place,
+ * once it is to be emitted (nothing when finished before). NULL / NOMEM
+ * when out of memory.
+ */
+json_t *sensor_event_stix_draft(const struct sensor_event *ev);
+tx_err sensor_event_stix_finish(json_t *entry, struct tx_error *err);
+
+/* ---- the index reloader of `match --follow` (sensor/reload.c) ---- */
+
+/* A new index of the store's indicators now, with its active count. */
+typedef tx_err (*sensor_index_fn)(void *ctx, tx_store *st, pattern_index **ix,
+				  size_t *n_active, struct tx_error *err);
+
+typedef struct sensor_reloader sensor_reloader;
+
+#define SENSOR_RELOAD_CHECK_MS 500   /* how often the store's clock is read */
+#define SENSOR_RELOAD_MAX_S 300      /* a new index at least this often */
+
+/*
+ * Start a thread that opens the store at db_path (a connection of its
+ * own) and publishes to m a new index from build(ctx, ...) whenever
+ * store_last_added differs from seen (then from the last build), and at
+ * least every max_s seconds; it looks every check_ms (0: the defaults
+ * above). Messages go to stderr. The caller keeps m and ctx alive until
+ * sensor_reloader_stop.
+ */
+tx_err sensor_reloader_start(const char *db_path, pattern_matcher *m, int64_t seen,
+			     int check_ms, int max_s, sensor_index_fn build, void *ctx,
+			     sensor_reloader **out, struct tx_error *err);
+/* Bumped before each publish: a reader that sees a new value holds a new
+ * index (its address may be an old one's). */
+unsigned long sensor_reloader_generation(const sensor_reloader *r);
+/* Indexes published so far; *active (may be NULL): the last one's count. */
+size_t sensor_reloader_reloads(const sensor_reloader *r, size_t *active);
+/* Stop the thread, wait for it, free r (NULL is fine). */
+void sensor_reloader_stop(sensor_reloader *r);
 
 /* ---- matching (sensor/match.c) ---- */
 
@@ -95,6 +135,7 @@ typedef void (*sensor_match_fn)(void *ctx, const struct sensor_match *m);
 
 struct sensor_stats {
 	size_t events, malformed, candidates, evaluated, matches;
+	size_t named;    /* events given their final ids (those a match bound) */
 };
 
 typedef struct sensor_engine sensor_engine;

@@ -68,6 +68,37 @@ static json_t *one_hash(const json_t *hashes)
 	return best ? json_pack("{s:O}", best, json_object_get(hashes, best)) : NULL;
 }
 
+/*
+ * The common case without a tree: an SCO whose one contributing property
+ * is "value", a string of printable ASCII without '"' or '\\'. Its
+ * canonical JSON (RFC 8785) is {"value":"<the string>"} byte for byte, so
+ * it is hashed in pieces. 0 when it does not apply (the general way then).
+ */
+static int value_only_id(const json_t *sco, const char *type, const char *const *props,
+			 char uuid[TX_UUID_BUF])
+{
+	static const char head[] = "{\"value\":\"", tail[] = "\"}";
+	const json_t *v = json_object_get(sco, "value");
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	struct tx_sha1 h;
+
+	if (props[0] == NULL || strcmp(props[0], "value") != 0 || props[1] != NULL ||
+	    s == NULL)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	(void)type;
+	tx_sha1_init(&h);
+	tx_sha1_update(&h, tx_uuid_ns_stix_sco, 16);
+	tx_sha1_update(&h, head, sizeof(head) - 1);
+	tx_sha1_update(&h, s, len);
+	tx_sha1_update(&h, tail, sizeof(tail) - 1);
+	tx_uuid5_final(&h, uuid);
+	return 1;
+}
+
 tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 {
 	const char *type = json_string_value(json_object_get(sco, "type"));
@@ -83,6 +114,8 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 	if (props == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "%s: not an SCO type",
 				    type ? type : "(no type)");
+	if (value_only_id(sco, type, props, uuid))
+		goto named;
 	if ((streamlined = json_object()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; props[i] != NULL; i++) {
@@ -112,6 +145,7 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 		free(canon);
 	}
 	json_decref(streamlined);
+named:
 	if ((size_t)snprintf(out, n, "%s--%s", type, uuid) >= n)
 		return tx_error_set(err, TX_ERR_TOOBIG, "id buffer too small");
 	return TX_OK;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "failalloc.h"
 #include "pattern/pattern.h"
@@ -355,6 +356,84 @@ static void test_policy(void **state)
 			     "../../policies/trilateral-default.json");
 }
 
+/* policy/ratify.c: a proposal, a diff and a status are whole or refused
+ * (issue 19 remainder item 6). */
+struct ratify {
+	policy *a, *b;
+	policy_registry *reg;
+	json_t *diff;          /* policy_diff(a, b) with no failure */
+	size_t proposal_keys;  /* members of a whole proposal */
+};
+
+static int op_ratify(void *ctx, struct tx_error *err)
+{
+	struct ratify *r = ctx;
+	const char *parties[] = { "UK", "US" };
+	json_t *obj = NULL, *d, *st;
+
+	if (policy_registry_propose(r->reg, r->b, "JP", parties, 2, 3, &obj, err) != TX_OK)
+		return 1;
+	if (obj == NULL || json_object_size(obj) != r->proposal_keys ||
+	    !json_equal(json_object_get(obj, "policy"), (json_t *)policy_json(r->b)) ||
+	    json_array_size(json_object_get(obj, "parties")) != 3)
+		fail_msg("policy_registry_propose: a partial proposal");
+	json_decref(obj);
+	if ((d = policy_diff(policy_json(r->a), policy_json(r->b))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "policy_diff: out of memory"), 1;
+	if (!json_equal(d, r->diff))
+		fail_msg("policy_diff: a partial diff");
+	json_decref(d);
+	if ((st = policy_registry_status(r->reg)) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "status: out of memory"), 1;
+	if (json_object_get(st, "versions") == NULL || json_object_get(st, "party") == NULL)
+		fail_msg("policy_registry_status: a partial status");
+	json_decref(st);
+	return 0;
+}
+
+static void test_policy_ratify(void **state)
+{
+	char dir[] = "/tmp/trilex-alloc-XXXXXX", path[128];
+	const char *parties[] = { "UK", "US" };
+	struct ratify r = { 0 };
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	json_t *obj = NULL;
+	char *ta, *tb;
+
+	if (!failalloc_available())
+		skip();
+	ta = read_file("../../policies/trilateral-default.json");
+	tb = read_file("../../policies/trilateral-default-2026.1.json");
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_int_equal(policy_parse(ta, strlen(ta), "a", &r.a, NULL, &err), TX_OK);
+	assert_int_equal(policy_parse(tb, strlen(tb), "b", &r.b, NULL, &err), TX_OK);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trilex.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(policy_registry_load(st, "JP", &r.reg, &err), TX_OK);
+	assert_non_null(r.diff = policy_diff(policy_json(r.a), policy_json(r.b)));
+	assert_int_equal(policy_registry_propose(r.reg, r.b, "JP", parties, 2, 3, &obj, &err), TX_OK);
+	r.proposal_keys = json_object_size(obj);
+	json_decref(obj);
+	each_failure("policy_registry_propose + policy_diff + status", op_ratify, &r, 1);
+	json_decref(r.diff);
+	policy_registry_free(r.reg);
+	policy_free(r.a);
+	policy_free(r.b);
+	store_close(st);
+	free(ta);
+	free(tb);
+	char x[160];
+	unlink(path);
+	snprintf(x, sizeof(x), "%s-wal", path);
+	unlink(x);
+	snprintf(x, sizeof(x), "%s-shm", path);
+	unlink(x);
+	rmdir(dir);
+}
+
 /* Ingest: three new objects per run, all stored or none. */
 struct ingest {
 	tx_store *st;
@@ -594,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_ratify),
 		cmocka_unit_test(test_ingest),
 	};
 

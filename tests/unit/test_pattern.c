@@ -307,6 +307,132 @@ static void test_obsset_forms(void **state)
 	json_decref(j);
 }
 
+/* ---- the search (issue 13 remainder, item 1) ---- */
+
+/* n observed-data, the i-th at start + i * step seconds, each with one
+ * embedded x-a object whose b is i. */
+static json_t *gen_series(size_t n, int step, int number_observed)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char ts[32], id[64];
+		long t = (long)i * step;
+		snprintf(ts, sizeof(ts), "2020-01-01T%02ld:%02ld:%02ldZ", t / 3600, t / 60 % 60, t % 60);
+		snprintf(id, sizeof(id), "observed-data--00000000-0000-4000-8000-%012zu", i);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:{s:s, s:i}}}",
+						      "type", "observed-data", "id", id,
+						      "first_observed", ts, "last_observed", ts,
+						      "number_observed", number_observed,
+						      "objects", "0", "type", "x-a", "b", (int)i));
+	}
+	return list;
+}
+
+/* Evaluates text over list with max_steps (0: the default): the code, and
+ * the number bound (-1 for no match). */
+static tx_err search(const char *text, json_t *list, size_t max_steps, long *bound,
+		     struct tx_error *err)
+{
+	struct pattern_obsset set;
+	struct pattern_result res;
+	pattern *p = NULL;
+	tx_err rc;
+
+	if (pattern_parse(text, strlen(text), &p, err) != TX_OK)
+		fail_msg("%s: %s", text, err->msg);
+	assert_int_equal(pattern_obsset_from_json(list, &set, err), TX_OK);
+	rc = pattern_eval_limit(p, &set, max_steps, &res, err);
+	*bound = res.matched ? (long)res.n_bound : -1;
+	pattern_obsset_free(&set);
+	pattern_free(p);
+	return rc;
+}
+
+/*
+ * REPEATS and FOLLOWEDBY over many observations: the three OASIS cases
+ * that the old enumeration refused (more than 200000 combinations) match,
+ * a search with no binding ends with "no match", not with an error, and
+ * the cap is an explicit limit that refuses, never a silent no match.
+ */
+static void test_eval_search(void **state)
+{
+	struct tx_error err = { 0 };
+	json_t *l25 = gen_series(25, 1, 1), *l200 = gen_series(200, 10, 1);
+	json_t *l2 = gen_series(2, 1, 1), *one20 = gen_series(1, 1, 20);
+	long bound;
+
+	/* 9.5: REPEATS 10 TIMES AND one more: 11 disjoint observations */
+	assert_int_equal(search("[x-a:b < 30] REPEATS 10 TIMES AND [x-a:b < 30]", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 11);
+	assert_int_equal(search("([x-a:b >= 0] FOLLOWEDBY [x-a:b >= 0]) REPEATS 10 TIMES", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 20);
+	assert_int_equal(search("[x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND "
+				"[x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND [x-a:b >= 0] AND "
+				"[x-a:b >= 0] AND [x-a:b >= 0]", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 10);
+	/* 12 needed, 11 can serve (b < 11): no match, found without trying all */
+	assert_int_equal(search("[x-a:b < 11] REPEATS 12 TIMES", l25, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* observations 10 s apart: 6 fit in a 60 s window (50 < 60), 7 do not */
+	assert_int_equal(search("[x-a:b >= 0] REPEATS 6 TIMES WITHIN 60 SECONDS", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 6);
+	assert_int_equal(search("[x-a:b >= 0] REPEATS 10 TIMES WITHIN 60 SECONDS", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* FOLLOWEDBY: b = 150 is later than b = 3, so only one order holds */
+	assert_int_equal(search("[x-a:b = 3] FOLLOWEDBY [x-a:b = 150]", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 2);
+	assert_int_equal(search("[x-a:b = 150] FOLLOWEDBY [x-a:b = 3]", l200, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* the first choice for the left side (b = 0) must be undone */
+	assert_int_equal(search("[x-a:b < 2] AND [x-a:b < 1]", l2, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 2);
+	/* one observed-data seen 20 times is 20 observations */
+	assert_int_equal(search("[x-a:b = 0] REPEATS 10 TIMES", one20, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, 1);
+	assert_int_equal(search("[x-a:b = 0] REPEATS 21 TIMES", one20, 0, &bound, &err), TX_OK);
+	assert_int_equal(bound, -1);
+	/* the limit: an error that names it, and no binding */
+	assert_int_equal(search("[x-a:b < 30] REPEATS 10 TIMES AND [x-a:b < 30]", l25, 5, &bound, &err),
+			 TX_ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "more than 5 steps"));
+	assert_int_equal(bound, -1);
+	json_decref(l25);
+	json_decref(l200);
+	json_decref(l2);
+	json_decref(one20);
+}
+
+/* Issue 19 remainder item 7: the one fact collector keeps the first cap
+ * facts, in walk order, and counts the rest. */
+static void test_facts_collect(void **state)
+{
+	json_t *j = json_loads("{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-000000000001\","
+			       "\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+			       "\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"file\",\"name\":\"a.exe\","
+			       "\"size\":3,\"hashes\":{\"MD5\":\"abc\",\"SHA-1\":\"def\"}}}}", 0, NULL);
+	struct pattern_obsset set;
+	struct pattern_fact all[16], two[2];
+	struct tx_error err = { 0 };
+	size_t left = 99, n, k;
+
+	assert_non_null(j);
+	assert_int_equal(pattern_obsset_from_json(j, &set, &err), TX_OK);
+	n = pattern_facts_collect(&set, 0, all, 16, &left);
+	assert_int_equal(left, 0);
+	assert_true(n >= 4);   /* name, size, two hashes (and the type) */
+	k = pattern_facts_collect(&set, 0, two, 2, &left);
+	assert_int_equal(k, 2);
+	assert_int_equal(left, n - 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(two[i].path, all[i].path);
+		assert_int_equal(two[i].len, all[i].len);
+	}
+	assert_int_equal(pattern_facts_collect(&set, 0, two, 0, NULL), 0);
+	pattern_obsset_free(&set);
+	json_decref(j);
+}
+
 /* ---- the index against the reference evaluator ---- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -477,14 +603,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 256)
-		fv->v[fv->n++] = *f;
-}
-
 static void test_index_vs_reference(void **state)
 {
 	enum { NP = 900, NE = 300 };
@@ -526,7 +644,7 @@ static void test_index_vs_reference(void **state)
 
 		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
 		assert_int_equal(set.n_observed, 1);
-		pattern_facts_walk(&set, 0, collect, &fv);
+		fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
 		assert_true(nc <= NP);
 		total_cands += nc;
@@ -634,7 +752,7 @@ static void test_index_v4_prefixes(void **state)
 		size_t nc = 0;
 		assert_non_null(objs);
 		assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
-		pattern_facts_walk(&set, 0, collect, &fv);
+		fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 		pattern_index_candidates(ix, fv.v, fv.n, cands, NP, &nc);
 		/* the same without the networks parsed in advance */
 		uint32_t *again = malloc(NP * sizeof(*again));
@@ -793,6 +911,8 @@ int main(void)
 		cmocka_unit_test(test_eval_section9),
 		cmocka_unit_test(test_eval_bad_observed),
 		cmocka_unit_test(test_obsset_forms),
+		cmocka_unit_test(test_eval_search),
+		cmocka_unit_test(test_facts_collect),
 		cmocka_unit_test(test_index_vs_reference),
 		cmocka_unit_test(test_index_v4_prefixes),
 		cmocka_unit_test(test_index_active),

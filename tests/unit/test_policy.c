@@ -34,18 +34,26 @@ static char *slurp_path(const char *rel, size_t *len)
 	return text;
 }
 
-static policy *default_policy(void)
+static policy *policy_file(const char *name)
 {
 	struct tx_error err = { 0 };
 	policy *p = NULL;
 	size_t len;
-	char *text = slurp_path("../../policies/trilateral-default.json", &len);
+	char path[256];
+	char *text;
 
-	if (policy_parse(text, len, "trilateral-default.json", &p, NULL, &err) !=
-	    TX_OK)
-		fail_msg("default policy: %s", err.msg);
+	snprintf(path, sizeof(path), "../../policies/%s", name);
+	text = slurp_path(path, &len);
+	if (policy_parse(text, len, name, &p, NULL, &err) != TX_OK)
+		fail_msg("%s: %s", name, err.msg);
 	free(text);
 	return p;
+}
+
+/* The ratified default, 2025.1 (the version partners approved). */
+static policy *default_policy(void)
+{
+	return policy_file("trilateral-default.json");
 }
 
 static void test_default_policy(void **state)
@@ -1015,14 +1023,16 @@ static int worsen_one(struct rinc *x)
 /*
  * Over random incidents (seeded, bounded): learning a fact never leaves
  * the ranges given before; a worse fact never lowers the score's bounds,
- * the level's bounds or the decisions possible. The one exception is the
- * default policy's own: its espionage rule (before significant) sends a
- * confidentiality loss to counter-espionage (below-threshold) on purpose
- * (docs/policy.md), so a decision that involves it is not compared.
+ * the level's bounds or the decisions possible. exempt_espionage: the
+ * default policy 2025.1's own exception, its espionage rule (before
+ * significant) sending a confidentiality loss to counter-espionage
+ * (below-threshold) even at level 3, so a decision that involves it is
+ * not compared; 2026.1 corrects the rule and is held to it without
+ * exception (docs/policy.md). Returns the decisions a worse fact lowered.
  */
-static void test_assessment_properties(void **state)
+static int assessment_properties(policy *p, int exempt_espionage)
 {
-	policy *p = default_policy();
+	int lowered = 0;
 	const char *seed_env = getenv("TRILEX_POLICY_SEED");
 	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 10) : 20251201;
 	int learnt = 0, worsened = 0, undetermined = 0;
@@ -1086,8 +1096,10 @@ static void test_assessment_properties(void **state)
 			}
 			ranks(ra, &alo, &ahi);
 			ranks(rb, &blo, &bhi);
-			if ((blo < alo || bhi < ahi) && !espionage_among(ra) &&
-			    !espionage_among(rb))
+			if ((blo < alo || bhi < ahi) && exempt_espionage &&
+			    (espionage_among(ra) || espionage_among(rb)))
+				lowered++;
+			else if (blo < alo || bhi < ahi)
 				fail_pair("a worse fact lowered the decision", &a, ra,
 					  rb);
 			worsened++;
@@ -1099,6 +1111,101 @@ static void test_assessment_properties(void **state)
 	assert_true(learnt > 150);
 	assert_true(worsened > 150);
 	assert_true(undetermined > 20);
+	return lowered;
+}
+
+static void test_assessment_properties(void **state)
+{
+	policy *p = default_policy();
+
+	/* 2025.1 keeps its exception */
+	assessment_properties(p, 1);
+	policy_free(p);
+}
+
+/*
+ * The default policy 2026.1 (issue 13 remainder, item 4): espionage after
+ * significant, so a worse fact never lowers the decision, with no rule
+ * exempt; and the one incident docs/policy.md names, a theft at level 3
+ * or above: significant-incident under 2026.1, where 2025.1 (unchanged,
+ * as ratified) lowers it to below-threshold.
+ */
+static void test_default_policy_2026(void **state)
+{
+	policy *old = default_policy(), *p = policy_file("trilateral-default-2026.1.json");
+	struct rinc x;
+	int found = 0, lowered_before = 0;
+
+	assert_string_equal(policy_version(p), "2026.1");
+	assert_string_equal(policy_version(old), "2025.1");
+	assert_int_equal(assessment_properties(p, 0), 0);
+	/* incidents whose one effect is a confidentiality loss (and money
+	 * lost), over every
+	 * determination, infrastructure, military nexus, onset and
+	 * attribution: where 2025.1 gives counter-espionage at level 3 or
+	 * above, 2026.1 gives significant-incident */
+	for (int n = 0; n < 5 * 3 * 4 * 6 * 6; n++) {
+		static const int onsets[] = { 0, 1, 2, 24, 100, 500 };
+		static const int confs[] = { 0, 10, 30, 69, 70, 95 };
+		x = (struct rinc){ .det = n % 5, .deaths = 0, .injuries = 0, .cause = UNK,
+				   .ci = n / 5 % 3 == 0 ? 0 : 1, .ni = n / 5 % 3 == 2,
+				   .mil = n / 15 % 4, .onset = onsets[n / 60 % 6],
+				   .conf = confs[n / 360 % 6], .n_imp = 2, .has_refs = 1 };
+		x.imp[0].cat = 3;       /* confidentiality */
+		x.imp[0].val = 3;
+		x.imp[0].provided = 1;
+		x.imp[1].cat = 4;       /* monetary: not an effect of its own */
+		x.imp[1].val = 3;
+		x.imp[1].hours = 100;
+		x.imp[1].provided = 1;
+		json_t *ra = assess_objects(old, rinc_objects(&x));
+		json_t *rb = assess_objects(p, rinc_objects(&x));
+		int alo, ahi, blo, bhi;
+		ranks(ra, &alo, &ahi);
+		ranks(rb, &blo, &bhi);
+		/* the new version never decides lower than the old one here */
+		assert_true(blo >= alo && bhi >= ahi);
+		if (strcmp(json_string_value(json_object_get(ra, "rule")), "espionage") == 0 &&
+		    json_integer_value(json_object_get(ra, "level")) >= 3 &&
+		    strcmp(json_string_value(json_object_get(rb, "rule")), "significant") == 0) {
+			assert_string_equal(json_string_value(json_object_get(ra, "decision")),
+					    POLICY_BELOW);
+			assert_string_equal(json_string_value(json_object_get(rb, "decision")),
+					    POLICY_SIGNIFICANT);
+			found++;
+		}
+		/* the confidentiality loss is a worse fact: without it the
+		 * incident may be significant; under 2026.1 adding it never
+		 * lowers the decision, under 2025.1 it did */
+		struct rinc y = x;
+		y.imp[0] = y.imp[1];
+		y.n_imp = 1;
+		json_t *ya = assess_objects(old, rinc_objects(&y));
+		json_t *yb = assess_objects(p, rinc_objects(&y));
+		int ylo, yhi;
+		ranks(yb, &ylo, &yhi);
+		if (blo < ylo || bhi < yhi)
+			fail_msg("2026.1: a confidentiality loss lowered the decision (n %d)", n);
+		ranks(ya, &ylo, &yhi);
+		lowered_before += alo < ylo || ahi < yhi;
+		json_decref(ya);
+		json_decref(yb);
+		json_decref(ra);
+		json_decref(rb);
+	}
+	assert_true(found > 0);
+	assert_true(lowered_before > 0);   /* what 2025.1 did, and 2026.1 corrects */
+	/* policy diff names the move: the order of rules is their precedence */
+	json_t *d = policy_diff(policy_json(old), policy_json(p));
+	int moved = 0;
+	for (size_t i = 0; i < json_array_size(d); i++)
+		moved |= strcmp(json_string_value(json_array_get(d, i)),
+				"~ rules order: armed-attack, casualties, ci-destruction, ci-lasting-loss,"
+				" espionage, significant, default -> armed-attack, casualties,"
+				" ci-destruction, ci-lasting-loss, significant, espionage, default") == 0;
+	assert_true(moved);
+	json_decref(d);
+	policy_free(old);
 	policy_free(p);
 }
 
@@ -1107,6 +1214,7 @@ int main(void)
 	const char *td = getenv("TRILEX_TESTDATA");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_default_policy_2026),
 		cmocka_unit_test(test_incident_table),
 		cmocka_unit_test(test_facts_left_out),
 		cmocka_unit_test(test_assessment_properties),

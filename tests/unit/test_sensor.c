@@ -10,9 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sensor/sensor.h"
 #include "stix/stix.h"
@@ -152,14 +155,6 @@ struct factv {
 	size_t n;
 };
 
-static void collect(void *ctx, const struct pattern_fact *f)
-{
-	struct factv *fv = ctx;
-
-	if (fv->n < 256)
-		fv->v[fv->n++] = *f;
-}
-
 static int same(const struct pattern_fact *a, const struct pattern_fact *b)
 {
 	if (a->path != b->path || a->kind != b->kind)
@@ -187,7 +182,7 @@ static void check_agree(const char *line)
 	assert_non_null(objs);
 	assert_int_equal(pattern_obsset_from_json(objs, &set, &err), TX_OK);
 	assert_int_equal(set.n_observed, 1);
-	pattern_facts_walk(&set, 0, collect, &fv);
+	fv.n = pattern_facts_collect(&set, 0, fv.v, sizeof(fv.v) / sizeof(fv.v[0]), NULL);
 	/* every fact of the STIX (but ids and references) is a fact of the scanner */
 	for (size_t i = 0; i < fv.n; i++) {
 		if (is_id(&fv.v[i]))
@@ -473,6 +468,176 @@ static void test_engine(void **state)
 	pattern_index_free(ix);
 }
 
+struct named {
+	size_t n;
+	char observed[4][96];
+};
+
+static void on_named(void *ctx, const struct sensor_match *m)
+{
+	struct named *s = ctx;
+
+	if (s->n < 4)
+		snprintf(s->observed[s->n], sizeof(s->observed[0]), "%s", m->observed_id);
+	s->n++;
+}
+
+/*
+ * Issue 13 remainder item 2: an event's standard ids (SHA-1 over canonical
+ * JSON per SCO, docs/ids.md) are computed only when a match binds it;
+ * candidates that do not match cost no hash. What a match hands on has
+ * the final ids.
+ */
+static void test_engine_ids_when_matched(void **state)
+{
+	struct pattern_indicator inds[] = {
+		{ "indicator--00000000-0000-4000-8000-000000000001",
+		  "[domain-name:value = 'c2.evil.example'] AND [network-traffic:dst_port = 9999]", 0, INT64_MAX, 0 },
+		{ "indicator--00000000-0000-4000-8000-000000000002",
+		  "[ipv4-addr:value = '198.51.100.7']", 0, INT64_MAX, 0 },
+	};
+	const char *lines[] = {
+		"{\"timestamp\":\"2024-05-01T10:00:00Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:00:01Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
+		"{\"timestamp\":\"2024-05-01T10:00:02Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.7\",\"dest_port\":443}",
+	};
+	pattern_index *ix = NULL;
+	sensor_engine *e = NULL;
+	struct tx_error err;
+	struct named s = { 0 };
+	struct sensor_event ev;
+
+	assert_int_equal(pattern_index_build(inds, 2, 1, &ix, NULL, &err), TX_OK);
+	assert_int_equal(sensor_engine_new(ix, &e), TX_OK);
+	for (size_t i = 0; i < 3; i++) {
+		ev = (struct sensor_event){ .line = i + 1 };
+		assert_int_equal(sensor_eve_parse(R, lines[i], strlen(lines[i]), &ev, &err), TX_OK);
+		assert_int_equal(sensor_engine_eve(e, &ev, on_named, &s, &err), TX_OK);
+	}
+	const struct sensor_stats *st = sensor_engine_stats(e);
+	assert_int_equal(st->candidates, 3);
+	assert_int_equal(st->matches, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(st->named, 1);    /* the two domain events: no ids made */
+	/* the id handed on is the final one, the same sensor_event_to_stix gives */
+	json_t *objs = sensor_event_to_stix(&ev);
+	assert_non_null(objs);
+	assert_string_equal(s.observed[0], json_string_value(json_object_get(json_array_get(objs, 0), "id")));
+	assert_null(strstr(s.observed[0], "draft"));
+	/* a draft finished in place equals the whole conversion */
+	json_t *d = sensor_event_stix_draft(&ev);
+	assert_non_null(d);
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(d, 0), "id")), "--draft-"));
+	assert_int_equal(sensor_event_stix_finish(d, &err), TX_OK);
+	assert_true(json_equal(d, objs));
+	assert_int_equal(sensor_event_stix_finish(d, &err), TX_OK);   /* once is enough */
+	assert_true(json_equal(d, objs));
+	json_decref(d);
+	json_decref(objs);
+	sensor_engine_free(e);
+	pattern_index_free(ix);
+}
+
+/* ---- the index reloader (sensor/reload.c) ---- */
+
+struct builds {
+	_Atomic int n;
+};
+
+/* sensor_index_fn: build k has one indicator, ...-00000000000k */
+static tx_err build_k(void *ctx, tx_store *st, pattern_index **ix, size_t *n_active,
+		      struct tx_error *err)
+{
+	struct builds *b = ctx;
+	char id[80];
+	int k = atomic_fetch_add(&b->n, 1) + 1;
+	struct pattern_indicator ind = { id, "[domain-name:value = 'c2.evil.example']", 0,
+					 INT64_MAX, 0 };
+	struct pattern_index_stats ist;
+
+	(void)st;
+	snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", k);
+	if (pattern_index_build(&ind, 1, 1, ix, &ist, err) != TX_OK)
+		return TX_ERR_INVALID;
+	*n_active = ist.n_active;
+	return TX_OK;
+}
+
+static size_t reloads_within(const sensor_reloader *rl, size_t want, int ms)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < ms / 10 && (n = sensor_reloader_reloads(rl, NULL)) < want; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
+/*
+ * Issue 19 remainder item 5: the reloader of `match --follow`, out of
+ * cli/: a store change publishes a new index (and only a change, before
+ * max_s); readers see the generation move; stop joins the thread.
+ */
+static void test_reloader(void **state)
+{
+	char dir[] = "/tmp/trilex-reload-XXXXXX", path[128], id[TX_UUID_BUF], sid[TX_UUID_BUF];
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct store_collection c;
+	struct builds b = { 0 };
+	struct tx_error err = { 0 };
+	struct pattern_index_stats ist;
+	pattern_matcher *m = NULL;
+	pattern_index *ix = NULL;
+	sensor_reloader *rl = NULL;
+	tx_store *st = NULL;
+	size_t active = 0;
+	char got[160];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trilex.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(store_collection_add(st, "C", NULL, "c", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "c", &c), TX_OK);
+	assert_int_equal(pattern_matcher_new(&m), TX_OK);
+	assert_int_equal(build_k(&b, st, &ix, &active, &err), TX_OK);   /* build 1 */
+	pattern_matcher_publish(m, ix);
+	assert_int_equal(sensor_reloader_start(path, m, store_last_added(st), 10, 3600, build_k,
+					       &b, &rl, &err), TX_OK);
+	assert_int_equal(sensor_reloader_generation(rl), 0);
+	/* nothing changed: no new index (within 20 checks) */
+	assert_int_equal(reloads_within(rl, 1, 200), 0);
+	/* an indicator stored: the next check builds and publishes build 2 */
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "indicator", "spec_version",
+			      "2.1", "id", "indicator--00000000-0000-4000-8000-0000000000aa",
+			      "created", "2020-01-01T00:00:00Z", "modified", "2020-01-01T00:00:00Z");
+	struct store_item item = { .obj = o, .id = "indicator--00000000-0000-4000-8000-0000000000aa" };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, &item, 1, sid, &err), TX_OK);
+	assert_int_equal(reloads_within(rl, 1, 10000), 1);
+	assert_int_equal(sensor_reloader_reloads(rl, &active), 1);
+	assert_int_equal(active, 1);
+	assert_int_equal(sensor_reloader_generation(rl), 1);
+	pattern_index *cur = pattern_matcher_enter(m, 0);
+	assert_string_equal(pattern_index_id(cur, 0, got, sizeof(got)),
+			    "indicator--00000000-0000-4000-8000-000000000002");
+	pattern_matcher_leave(m, 0);
+	/* and not again while nothing changes */
+	assert_int_equal(reloads_within(rl, 2, 200), 1);
+	sensor_reloader_stop(rl);
+	assert_int_equal(atomic_load(&b.n), 2);
+	pattern_matcher_free(m);
+	json_decref(o);
+	store_close(st);
+	unlink(path);
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+	(void)ist;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +648,8 @@ int main(void)
 		cmocka_unit_test(test_sco_ids_reference),
 		cmocka_unit_test(test_sco_ids_eve),
 		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_engine_ids_when_matched),
+		cmocka_unit_test(test_reloader),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
