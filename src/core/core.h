@@ -346,6 +346,7 @@ struct tx_config {
 	int64_t head_timeout_s;          /* TLS handshake + request head */
 	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
 	int64_t idle_timeout_s;          /* no byte either way */
+	int64_t plain_http_peek_ms;      /* wait for a first byte (accept.c) */
 	int64_t stream_window;           /* bytes an alert stream holds */
 	/* Password guessing (taxii/auth.c): failures of one user name before
 	 * each further try waits (auth_backoff_s, doubling up to

@@ -55,6 +55,7 @@ struct tx_server {
 	struct conns conns;            /* who holds the connections */
 	int conns_running;
 	struct auditq *auditq;         /* reads to record (taxii/auditq.c) */
+	struct taxii_accept *accept;   /* the accept path (taxii/accept.c) */
 };
 
 /*
@@ -1206,6 +1207,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 				  cfg->listen_port);
 		goto fail;
 	}
+	if ((rc = taxii_accept_start(srv->daemon, cfg, &srv->accept, err)) != TX_OK)
+		goto fail;
 	srv->notifier_running = pthread_create(&srv->notifier, NULL, notify,
 					       srv) == 0;
 	*out = srv;
@@ -1219,7 +1222,10 @@ void taxii_server_stop(tx_server *srv)
 {
 	if (srv == NULL)
 		return;
-	/* Streams end first: MHD must not stop with suspended connections. */
+	/* No new connection, then streams end: MHD must not stop with
+	 * suspended connections. */
+	taxii_accept_stop(srv->accept);
+	srv->accept = NULL;
 	srv->stopping = 1;
 	if (srv->notifier_running)
 		pthread_join(srv->notifier, NULL);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -444,28 +445,120 @@ static int log_has(const struct node *n, void *arg)
 }
 
 /* The first hour's mistakes get messages that say what to do. */
+/* A TCP connection to n's port (-1 on failure). */
+static int tcp_connect(const struct node *n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd;
+
+	sa.sin_port = htons((unsigned short)n->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send req in plain text to n's HTTPS port and read the whole answer
+ * (at most n - 1 bytes, NUL-terminated; the node closes after it). */
+static size_t plain_request(const struct node *n, const char *req, char *buf,
+			    size_t cap)
+{
+	struct timeval tv = { 20, 0 };
+	size_t got = 0;
+	ssize_t k;
+	int fd = tcp_connect(n);
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (got + 1 < cap && (k = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)k;
+	buf[got] = '\0';
+	close(fd);
+	return got;
+}
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Plain HTTP on the HTTPS port gets one plain 400 with a TAXII error body
+ * naming the https:// address (the request's Host when it is a plain
+ * host, never anything else it sent); HTTPS is served as before; silent
+ * clients do not hold the accept path: with plain_http_peek_ms at 8 s and
+ * four silent connections open, plain HTTP and HTTPS are answered within
+ * 6 s (a peek of one socket at a time would take 32 s). */
+static void test_plain_http_on_https_port(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char buf[2048], want[128];
+	int silent[4];
+
+	assert_int_equal(node_create(&n, "\"plain_http_peek_ms\": 8000"), 0);
+	assert_int_equal(node_start(&n), 0);
+
+	assert_true(plain_request(&n, "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1:"
+				  "1\r\n\r\n", buf, sizeof(buf)) > 0);
+	printf("# plain HTTP answer:\n%s\n", buf);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 400 ", 13), 0);
+	assert_non_null(strstr(buf, "Content-Type: application/taxii+json;version=2.1\r\n"));
+	assert_non_null(strstr(buf, "\"this port speaks HTTPS: use https://127.0.0.1:1/\""));
+	assert_non_null(strstr(buf, "\"http_status\":\"400\""));
+	/* a Host with a port of none: the node's; with a quote: not echoed */
+	assert_true(plain_request(&n, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	snprintf(want, sizeof(want), "use https://localhost:%d/\"", n.port);
+	assert_non_null(strstr(buf, want));
+	assert_true(plain_request(&n, "GET / HTTP/1.1\r\nHost: a\"b<c>\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	snprintf(want, sizeof(want), "use https://127.0.0.1:%d/\"", n.port);
+	assert_non_null(strstr(buf, want));
+	assert_null(strstr(buf, "a\"b"));
+	assert_null(strstr(buf, "<c>"));
+	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
+			     " HTTPS port (addr=127.0.0.1) was answered 400", 5000));
+
+	/* silent clients, then plain HTTP and HTTPS at once */
+	for (int i = 0; i < 4; i++)
+		assert_true((silent[i] = tcp_connect(&n)) >= 0);
+	int64_t t0 = ms_now();
+	assert_true(plain_request(&n, "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	long plain_ms = (long)(ms_now() - t0);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 400 ", 13), 0);
+	t0 = ms_now();
+	assert_int_equal(http(&n, "GET", "/taxii2/", "token", NULL, NULL, NULL, 0,
+			      &r), 0);
+	long tls_ms = (long)(ms_now() - t0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	fprintf(stderr, "plain http: with 4 silent connections held, plain"
+		" HTTP answered in %ld ms, HTTPS in %ld ms (peek 8000 ms)\n",
+		plain_ms, tls_ms);
+	assert_true(plain_ms < 6000);
+	assert_true(tls_ms < 6000);
+	for (int i = 0; i < 4; i++)
+		close(silent[i]);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 static void test_first_hour_messages(void **state)
 {
 	struct node n;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char url[128], buf[256], *err = NULL;
-	int fd;
+	char url[128], *err = NULL;
 
 	assert_int_equal(node_create(&n, NULL), 0);
 	assert_int_equal(node_start(&n), 0);
-
-	/* plain HTTP on the HTTPS port: the node's log says so */
-	sa.sin_port = htons((unsigned short)n.port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	const char req[] = "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
-			     " HTTPS port? it must use https://", 5000));
 
 	/* trilex's own client: http:// and an untrusted certificate */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/", n.port);
@@ -508,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_request_log_text),
 		cmocka_unit_test(test_request_log_json_file_and_sighup),
 		cmocka_unit_test(test_request_log_logfmt),
+		cmocka_unit_test(test_plain_http_on_https_port),
 		cmocka_unit_test(test_first_hour_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
