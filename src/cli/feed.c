@@ -182,7 +182,7 @@ static json_t *feed_json(const struct store_feed *f)
 	json_t *reasons = json_loads(f->reasons, 0, NULL);
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
-			 " s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:s, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:s, s:I, s:I, s:I}",
 			 "name", f->name, "url", f->url, "collection", f->collection,
 			 "into", f->into, "auth", auth_words[f->auth], "user", f->user,
 			 "every_s", (json_int_t)f->every_s, "limit",
@@ -195,7 +195,8 @@ static json_t *feed_json(const struct store_feed *f)
 			 json_is_object(reasons) ? reasons : json_object(),
 			 "last_run", (json_int_t)f->last_run, "last_ok",
 			 (json_int_t)f->last_ok, "last_error", f->last_error,
-			 "last_error_at", (json_int_t)f->last_error_at);
+			 "last_error_at", (json_int_t)f->last_error_at,
+			 "runs", (json_int_t)f->runs, "errors", (json_int_t)f->errors);
 }
 
 static const struct cli_opt list_opts[] = {
@@ -242,8 +243,9 @@ static int list_run(const struct cli_args *a)
 		       f->user[0] ? " as " : "", f->user);
 		printf("  position: %s\n", f->added_after[0] ? f->added_after :
 		       "from the start");
-		printf("  pages %lld, received %lld, added %lld, already present"
-		       " %lld, rejected %lld", (long long)f->pages,
+		printf("  runs %lld (%lld with an error), pages %lld, received %lld, added %lld, already present"
+		       " %lld, rejected %lld", (long long)f->runs,
+		       (long long)f->errors, (long long)f->pages,
 		       (long long)f->received, (long long)f->added,
 		       (long long)f->present, (long long)f->rejected);
 		if (f->rejected > 0)

@@ -218,6 +218,10 @@ static const char *const migrations[] = {
 	" END;"
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
+	/* 14: how many runs (polls) each feed made, and how many ended in an
+	 * error, for /metrics */
+	"ALTER TABLE feeds ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -684,6 +684,7 @@ struct store_feed {
 	int64_t last_run, last_ok;     /* us */
 	char last_error[512];
 	int64_t last_error_at;
+	int64_t runs, errors;          /* polls made; those with an error */
 };
 
 /* Add a feed; TX_ERR_EXISTS when the name is taken, TX_ERR_DENIED when
@@ -700,6 +701,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n);
 /* What one page (or one run) of a feed came to. */
 struct store_feed_tally {
 	int64_t pages, received, added, present, rejected;
+	int64_t runs;          /* 1 when this records the end of a run */
 	const char *reasons;   /* {"reason": count} to add, or NULL */
 	const char *added_after; /* the new position, or NULL: unchanged */
 	int ok;                /* the run ended well: last_ok = now */

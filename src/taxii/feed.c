@@ -352,11 +352,12 @@ tx_err taxii_feed_poll(tx_store *st, const char *dir, const char *name,
 		       struct taxii_feed_result *out, struct tx_error *err)
 {
 	struct run r = { .st = st, .out = out };
-	struct store_feed_tally fin = { 0 };
+	struct store_feed_tally fin = { .runs = 1 };
 	struct tx_buf path;
 	char ca[PATH_MAX], last[TAXII_HEADER_MAX], after[TAXII_HEADER_MAX + 8];
 	char *next = NULL, msg[256];
 	int64_t limit, prev_last_us = INT64_MIN;
+	int recorded = 0;
 	tx_err rc;
 
 	memset(out, 0, sizeof(*out));
@@ -455,9 +456,11 @@ tx_err taxii_feed_poll(tx_store *st, const char *dir, const char *name,
 		fin.error = msg;
 	}
 	rc = store_feed_record(st, r.f->name, &fin, err);
+	recorded = rc == TX_OK;
 out:
 	if (rc != TX_OK) {
-		struct store_feed_tally failed = { .error = err ? err->msg : "failed" };
+		struct store_feed_tally failed = { .error = err ? err->msg : "failed",
+						   .runs = !recorded };
 		store_feed_record(st, r.f->name, &failed, NULL);
 	}
 	taxii_client_close(&r.client);

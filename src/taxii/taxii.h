@@ -247,6 +247,10 @@ void taxii_texts_free(struct taxii_texts *t);
  * alert stream clients. TX_ERR_TOOBIG past out's cap.
  */
 tx_err taxii_metrics_text(struct tx_buf *out);
+/* Count one export request answered with status (format: "suricata",
+ * "zeek", "csv", "iocs", "misp-feed"; others count as "other"), and, when
+ * 200, the objects it held. Lock-free; any thread. */
+void taxii_metrics_export(const char *format, unsigned status, int64_t objects);
 
 /* ---- client (taxii/client.c) ---- */
 

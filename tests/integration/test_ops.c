@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "harness.h"
 
 #define OBJECTS "/api/collections/main/objects/"
@@ -238,6 +240,127 @@ static int partner_delivered(const struct node *n, void *arg)
 
 /* Partner series: backlog and lag while the partner is down, delivered
  * and last success once it is up. */
+/* GET path of n as its admin (bearer token), with If-None-Match when
+ * if_none is not NULL; the status, and the ETag in etag (or ""). */
+static long get_as_admin(const struct node *n, const char *path,
+			 const char *if_none, char *etag, size_t etag_n)
+{
+	struct curl_slist *h = NULL;
+	char url[512], line[256], hdrs[4096] = "";
+	long status = 0;
+	FILE *sink = fopen("/dev/null", "w");
+	FILE *hf = fmemopen(hdrs, sizeof(hdrs) - 1, "w");
+	CURL *c = curl_easy_init();
+	const char *e;
+
+	assert_non_null(c);
+	assert_non_null(sink);
+	assert_non_null(hf);
+	snprintf(url, sizeof(url), "%s%s", n->base, path);
+	snprintf(line, sizeof(line), "Authorization: Bearer %s", n->token);
+	h = curl_slist_append(h, line);
+	if (if_none) {
+		snprintf(line, sizeof(line), "If-None-Match: %s", if_none);
+		h = curl_slist_append(h, line);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, hf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	fclose(hf);
+	fclose(sink);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	etag[0] = '\0';
+	if ((e = strcasestr(hdrs, "\nETag: ")) != NULL)
+		snprintf(etag, etag_n, "%.*s", (int)strcspn(e + 7, "\r\n"), e + 7);
+	return status;
+}
+
+/* The feed and export counters of /metrics move: a feed's polls, pages,
+ * objects by result, errors and last success (a feed from the node to
+ * itself, and one with a wrong token); an export format's requests, 304s
+ * and objects, and the MISP feed's. */
+static void test_metrics_feeds_and_exports(void **state)
+{
+	struct node n;
+	char url[128], etag[128], etag2[128], *page, *out = NULL;
+	json_t *objs = json_array(), *env;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(objs, make_indicator(700 + i, NULL));
+	env = json_pack("{s:o}", "objects", objs);
+	char *body = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	assert_int_equal(post(&n, body), 202);
+	free(body);
+	assert_int_equal(count_objects(&n, "main", NULL), 5);
+
+	assert_non_null(page = scrape(&n, "token"));
+	assert_true(series(page, "trilex_export_requests_total{format=\"csv\"}") == 0);
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") == -1);
+	free(page);
+
+	/* a feed from this node to itself, and one that fails */
+	snprintf(url, sizeof(url), "%s/api/", n.base);
+	const char *add[] = { "feed", "add", "--dir", n.dir, "--name", "self",
+			      "--url", url, "--collection", n.coll, "--token",
+			      n.token, "--cacert", n.cacert, "--into", "main", NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, NULL), 0);
+	const char *bad[] = { "feed", "add", "--dir", n.dir, "--name", "bad-one",
+			      "--url", url, "--collection", n.coll, "--token",
+			      "not-a-token", "--cacert", n.cacert, "--into", "main",
+			      NULL };
+	assert_int_equal(run_trilex(bad, NULL, NULL, NULL), 0);
+	const char *run[] = { "feed", "run", "--dir", n.dir, "self", NULL };
+	assert_int_equal(run_trilex(run, NULL, &out, NULL), 0);
+	free(out);
+	out = NULL;
+	assert_int_equal(run_trilex(run, NULL, &out, NULL), 0);
+	free(out);
+	const char *run_bad[] = { "feed", "run", "--dir", n.dir, "bad-one", NULL };
+	assert_int_not_equal(run_trilex(run_bad, NULL, NULL, NULL), 0);
+
+	/* an export, again with its ETag (304), and a MISP feed file */
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/export/csv", NULL, etag,
+				      sizeof(etag)), 200);
+	assert_true(etag[0] != '\0');
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/export/csv", etag, etag2,
+				      sizeof(etag2)), 304);
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/misp-feed/main/manifest.json",
+				      NULL, etag2, sizeof(etag2)), 200);
+
+	assert_non_null(page = scrape(&n, "token"));
+	printf("# %s\n", strstr(page, "# HELP trilex_feed_polls_total"));
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") == 2);
+	assert_true(series(page, "trilex_feed_errors_total{feed=\"self\"}") == 0);
+	assert_true(series(page, "trilex_feed_pages_total{feed=\"self\"}") >= 2);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"received\"}") == 5);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"present\"}") == 5);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"added\"}") == 0);
+	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"self\"}") >
+		    (double)time(NULL) - 3600);
+	/* the failed feed: its poll counted, and as an error */
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"bad-one\"}") == 1);
+	assert_true(series(page, "trilex_feed_errors_total{feed=\"bad-one\"}") == 1);
+	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"bad-one\"}") == 0);
+	assert_true(series(page, "trilex_export_requests_total{format=\"csv\"}") == 2);
+	assert_true(series(page, "trilex_export_not_modified_total{format=\"csv\"}") == 1);
+	assert_true(series(page, "trilex_export_objects_total{format=\"csv\"}") == 5);
+	assert_true(series(page, "trilex_export_requests_total{format=\"misp-feed\"}") == 1);
+	assert_true(series(page, "trilex_export_requests_total{format=\"zeek\"}") == 0);
+	free(page);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 static void test_metrics_partner(void **state)
 {
 	struct node jp, uk;
@@ -598,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_access_and_counters),
 		cmocka_unit_test(test_metrics_allow),
 		cmocka_unit_test(test_metrics_partner),
+		cmocka_unit_test(test_metrics_feeds_and_exports),
 		cmocka_unit_test(test_request_log_text),
 		cmocka_unit_test(test_request_log_json_file_and_sighup),
 		cmocka_unit_test(test_request_log_logfmt),
