@@ -105,6 +105,7 @@ static const struct setting settings[] = {
 	STR(log_format, 1, "text", "log lines as \"text\", \"logfmt\" or"
 	    " \"json\" (JSON lines)"),
 	STR(log_output, 1, "stderr", "where serve logs: \"stderr\", \"syslog\""
+	    " (/dev/log), \"syslog:/PATH\" (that syslog socket)"
 	    " or a file (relative to the node's folder; reopened on SIGHUP)"),
 	INT(log_requests, 0, 1, 1, "serve: one log line per request answered"
 	    " (0: off)"),

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,6 +405,81 @@ static int count(const char *text, const char *needle)
 	return n;
 }
 
+/* Syslog output (log_output "syslog:PATH", the same code as "syslog",
+ * which sends to /dev/log): the test binds the datagram socket and reads
+ * what serve sent. Each line is one RFC 3164 message of facility daemon
+ * (<30> is daemon.info), tagged trilex[PID]; a request's values are
+ * escaped (a newline and an escape in the path stay one line) and no
+ * password or token is in any of them. */
+static void test_request_log_syslog(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { 1, 0 };
+	char tmpl[] = "/tmp/trilex-syslog-XXXXXX", conf[256], tag[64];
+	char msg[8192], all[65536] = "";
+	size_t used = 0;
+	int fd, n_msgs = 0, found = 0;
+
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log", tmpl);
+	assert_true((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(conf, sizeof(conf), "\"log_output\": \"syslog:%s\"", sa.sun_path);
+	assert_int_equal(node_create(&n, conf), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "admin", NULL, NULL,
+			      NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "token", NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/taxii2/%0aforged%1b[31m", "bad", NULL,
+			      NULL, NULL, 0, &r), 0);
+	http_free(&r);
+	snprintf(tag, sizeof(tag), " trilex[%d]: ", (int)n.pid);
+	/* until the escaped line came, or 10 quiet reads (10 s) */
+	for (int quiet = 0; quiet < 10 && !found;) {
+		ssize_t k = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (k <= 0) {
+			quiet++;
+			continue;
+		}
+		msg[k] = '\0';
+		n_msgs++;
+		printf("# syslog: %s\n", msg);
+		/* one message is one line: "<PRI>Mmm dd hh:mm:ss trilex[PID]: ..." */
+		assert_true(msg[0] == '<');
+		assert_non_null(strstr(msg, tag));
+		assert_null(strchr(msg, '\n'));
+		assert_null(strchr(msg, '\x1b'));
+		if (used + (size_t)k + 2 < sizeof(all)) {
+			memcpy(all + used, msg, (size_t)k);
+			used += (size_t)k;
+			all[used++] = '\n';
+			all[used] = '\0';
+		}
+		if (strstr(msg, "path=\"/taxii2/\\nforged\\x1b[31m\" status=400"))
+			found = 1;
+	}
+	assert_int_equal(node_stop(&n), 0);
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(tmpl);
+	assert_true(found);
+	assert_non_null(strstr(all, "<30>"));
+	assert_non_null(strstr(all, " info request addr=127.0.0.1 user=admin"
+			       " method=GET path=/api/collections/ status=200 bytes="));
+	/* never a password or a token */
+	assert_null(strstr(all, ADMIN_PASSWORD));
+	assert_null(strstr(all, n.token));
+	assert_null(strstr(all, "wrong password"));
+	node_destroy(&n);
+}
+
 static void test_request_log_text(void **state)
 {
 	struct node n;
@@ -723,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_partner),
 		cmocka_unit_test(test_metrics_feeds_and_exports),
 		cmocka_unit_test(test_request_log_text),
+		cmocka_unit_test(test_request_log_syslog),
 		cmocka_unit_test(test_request_log_json_file_and_sighup),
 		cmocka_unit_test(test_request_log_logfmt),
 		cmocka_unit_test(test_plain_http_on_https_port),
