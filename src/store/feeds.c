@@ -19,7 +19,7 @@
 	" f.cacert, f.every_s, f.page_limit, f.max_pages, f.max_page_bytes," \
 	" f.added_after, f.pages, f.received, f.added, f.present, f.rejected," \
 	" f.reasons, f.last_run, f.last_ok, f.last_error, f.last_error_at," \
-	" coalesce(c.alias, c.id), f.runs, f.errors"
+	" coalesce(c.alias, c.id), f.runs, f.errors, f.reshare"
 
 static const char *const auth_names[] = { "", "basic", "bearer", "api-key" };
 
@@ -60,6 +60,7 @@ static void read_feed(sqlite3_stmt *s, struct store_feed *f)
 	store_db_column_copy(s, 23, f->into, sizeof(f->into));
 	f->runs = sqlite3_column_int64(s, 24);
 	f->errors = sqlite3_column_int64(s, 25);
+	f->reshare = sqlite3_column_int(s, 26) != 0;
 }
 
 tx_err store_feed_add(tx_store *st, const struct store_feed *f,
@@ -89,8 +90,8 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	if ((rc = store_db_prepare(st, "INSERT INTO feeds(name, url, collection,"
 			     " into_coll, auth, user, secret, cacert, every_s,"
 			     " page_limit, max_pages, max_page_bytes, added_after,"
-			     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			     " ?, ?)", &s, err)))
+			     " created, reshare) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			     " ?, ?, ?, ?, ?)", &s, err)))
 		return rc;
 	sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->url, -1, SQLITE_STATIC);
@@ -106,6 +107,7 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	sqlite3_bind_int64(s, 12, f->max_page_bytes);
 	sqlite3_bind_text(s, 13, f->added_after, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, tx_time_now_us());
+	sqlite3_bind_int(s, 15, f->reshare != 0);
 	store_db_write_lock();
 	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : store_db_error(st, err, "add feed");
 	store_db_write_unlock();

@@ -219,9 +219,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
 	/* 14: how many runs (polls) each feed made, and how many ended in an
-	 * error, for /metrics */
+	 * error, for /metrics; whether a feed's objects may leave the node
+	 * (feed add --reshare; off for the feeds there were) */
 	"ALTER TABLE feeds ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN reshare INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

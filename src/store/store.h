@@ -685,6 +685,8 @@ struct store_feed {
 	char last_error[512];
 	int64_t last_error_at;
 	int64_t runs, errors;          /* polls made; those with an error */
+	int reshare;                   /* its objects may enter the outbox (when
+	                                  the collection is shared; TLP applies) */
 };
 
 /* Add a feed; TX_ERR_EXISTS when the name is taken, TX_ERR_DENIED when

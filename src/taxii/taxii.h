@@ -223,6 +223,13 @@ tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
 			 const char *source, const char *raw,
 			 const struct tx_span *spans, size_t n,
 			 char status_id[TX_UUID_BUF], struct tx_error *err);
+/* As taxii_ingest_from, but with no via: the objects keep source as their
+ * origin and may enter the outbox (a feed added with --reshare), where the
+ * collection's sharing and TLP decide what leaves. */
+tx_err taxii_ingest_reshared(tx_store *st, int64_t collection_pk,
+			     const char *source, const char *raw,
+			     const struct tx_span *spans, size_t n,
+			     char status_id[TX_UUID_BUF], struct tx_error *err);
 
 /*
  * Objects kept as the text they were sent in: room for the compacted text
