@@ -340,7 +340,8 @@ static void test_metrics_feeds_and_exports(void **state)
 
 	assert_non_null(page = scrape(&n, "token"));
 	printf("# %s\n", strstr(page, "# HELP trilex_feed_polls_total"));
-	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") == 2);
+	/* two by `feed run`; serve's own schedule may have polled too */
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") >= 2);
 	assert_true(series(page, "trilex_feed_errors_total{feed=\"self\"}") == 0);
 	assert_true(series(page, "trilex_feed_pages_total{feed=\"self\"}") >= 2);
 	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"received\"}") == 5);
@@ -349,8 +350,9 @@ static void test_metrics_feeds_and_exports(void **state)
 	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"self\"}") >
 		    (double)time(NULL) - 3600);
 	/* the failed feed: its poll counted, and as an error */
-	assert_true(series(page, "trilex_feed_polls_total{feed=\"bad-one\"}") == 1);
-	assert_true(series(page, "trilex_feed_errors_total{feed=\"bad-one\"}") == 1);
+	double bad_polls = series(page, "trilex_feed_polls_total{feed=\"bad-one\"}");
+	assert_true(bad_polls >= 1);
+	assert_true(series(page, "trilex_feed_errors_total{feed=\"bad-one\"}") == bad_polls);
 	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"bad-one\"}") == 0);
 	assert_true(series(page, "trilex_export_requests_total{format=\"csv\"}") == 2);
 	assert_true(series(page, "trilex_export_not_modified_total{format=\"csv\"}") == 1);
