@@ -423,6 +423,7 @@ void cli_http_export(void *ctx, const struct taxii_ext_request *rq,
 	int64_t n;
 
 	(void)ctx;
+	fmt_name[0] = '\0';
 	tx_buf_init(&b, EXPORT_OUT_MAX);
 	if (strcmp(rq->method, "GET") != 0) {
 		fail(rp, 405, "export: GET only");
@@ -530,6 +531,7 @@ void cli_http_export(void *ctx, const struct taxii_ext_request *rq,
 	if (rp->text == NULL)
 		fail(rp, 500, "out of memory");
 out:
+	taxii_metrics_export(fmt_name, rp->status, file[0] ? (int64_t)n_active : 0);
 	tx_buf_free(&b);
 	sensor_export_free(e);
 	sensor_warn_free(w);

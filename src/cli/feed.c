@@ -57,6 +57,9 @@ static const struct cli_opt add_opts[] = {
 	{ "limit", "N", 0, "objects asked per page (default 1000)" },
 	{ "max-pages", "N", 0, "pages per run at most (default 10000)" },
 	{ "max-page-bytes", "N", 0, "bytes of one page at most (default 64 MiB)" },
+	{ "reshare", NULL, 0, "let its objects leave the node like the node's own"
+	  " when LOCAL is shared (TLP still applies; origin stays feed:NAME);"
+	  " default: never" },
 	{ NULL },
 };
 
@@ -110,6 +113,7 @@ static int add_run(const struct cli_args *a)
 	f->page_limit = 1000;
 	f->max_pages = 10000;
 	f->max_page_bytes = 64 << 20;
+	f->reshare = cli_flag(a, "reshare");
 	if ((every && parse_every(every, 1, 30 * 86400, &f->every_s)) ||
 	    cli_opt_int(a, "limit", 1, TAXII_FEED_LIMIT_MAX, &f->page_limit) ||
 	    cli_opt_int(a, "max-pages", 1, 10000000, &f->max_pages) ||
@@ -160,6 +164,7 @@ const struct cmd cmd_feed_add = {
 	.usage = "--dir DIR --name NAME --url API_ROOT --collection ID"
 		 " [--user NAME | --token T | --api-key K] [--cacert PEM]"
 		 " [--every 15m] [--limit N] [--max-pages N] [--max-page-bytes N]"
+		 " [--reshare]"
 		 " --into LOCAL",
 	.opts = add_opts,
 	.flags = CMD_DIR,
@@ -182,7 +187,7 @@ static json_t *feed_json(const struct store_feed *f)
 	json_t *reasons = json_loads(f->reasons, 0, NULL);
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
-			 " s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:s, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:s, s:I, s:I, s:I, s:b}",
 			 "name", f->name, "url", f->url, "collection", f->collection,
 			 "into", f->into, "auth", auth_words[f->auth], "user", f->user,
 			 "every_s", (json_int_t)f->every_s, "limit",
@@ -195,7 +200,9 @@ static json_t *feed_json(const struct store_feed *f)
 			 json_is_object(reasons) ? reasons : json_object(),
 			 "last_run", (json_int_t)f->last_run, "last_ok",
 			 (json_int_t)f->last_ok, "last_error", f->last_error,
-			 "last_error_at", (json_int_t)f->last_error_at);
+			 "last_error_at", (json_int_t)f->last_error_at,
+			 "runs", (json_int_t)f->runs, "errors", (json_int_t)f->errors,
+			 "reshare", f->reshare);
 }
 
 static const struct cli_opt list_opts[] = {
@@ -236,14 +243,16 @@ static int list_run(const struct cli_args *a)
 		when(f->last_ok, ok);
 		when(f->last_run, run);
 		when(f->last_error_at, at);
-		printf("%s: %s collection %s -> %s, every %llds, auth %s%s%s\n",
+		printf("%s: %s collection %s -> %s, every %llds, auth %s%s%s%s\n",
 		       f->name, f->url, f->collection, f->into,
 		       (long long)f->every_s, auth_words[f->auth],
-		       f->user[0] ? " as " : "", f->user);
+		       f->user[0] ? " as " : "", f->user,
+		       f->reshare ? ", reshared" : "");
 		printf("  position: %s\n", f->added_after[0] ? f->added_after :
 		       "from the start");
-		printf("  pages %lld, received %lld, added %lld, already present"
-		       " %lld, rejected %lld", (long long)f->pages,
+		printf("  runs %lld (%lld with an error), pages %lld, received %lld, added %lld, already present"
+		       " %lld, rejected %lld", (long long)f->runs,
+		       (long long)f->errors, (long long)f->pages,
 		       (long long)f->received, (long long)f->added,
 		       (long long)f->present, (long long)f->rejected);
 		if (f->rejected > 0)

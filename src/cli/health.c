@@ -156,12 +156,72 @@ static tx_err put_partners(struct tx_buf *b, tx_store *st)
 	return rc;
 }
 
+/* Per outside feed (store/feeds.c): polls, pages, objects by what became
+ * of them, polls that ended in an error, the last good poll. */
+static tx_err put_feeds(struct tx_buf *b, tx_store *st)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} series[] = {
+		{ "trilex_feed_polls_total", "counter", "Polls of an outside feed"
+		  " (each run, scheduled or `feed run`)." },
+		{ "trilex_feed_errors_total", "counter", "Polls of an outside feed"
+		  " that ended with an error." },
+		{ "trilex_feed_pages_total", "counter", "Pages read from an"
+		  " outside feed." },
+		{ "trilex_feed_objects_total", "counter", "Objects an outside feed"
+		  " gave, by result: received, added, present (had already),"
+		  " rejected." },
+		{ "trilex_feed_last_success_timestamp_seconds", "gauge", "When the"
+		  " last poll of an outside feed ended well (0: never)." },
+	};
+	static const char *const results[] = { "received", "added", "present",
+					       "rejected" };
+	struct store_feed *feeds = NULL;
+	size_t n = 0;
+	tx_err rc;
+
+	if ((rc = store_feed_list(st, &feeds, &n)) != TX_OK)
+		return rc;
+	for (size_t k = 0; k < sizeof(series) / sizeof(series[0]) && rc == TX_OK; k++) {
+		rc = tx_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", series[k].name,
+				   series[k].help, series[k].name, series[k].type);
+		for (size_t i = 0; i < n && rc == TX_OK; i++) {
+			const struct store_feed *f = &feeds[i];
+			int64_t by[4] = { f->received, f->added, f->present, f->rejected };
+			if (k == 3) {
+				for (size_t j = 0; j < 4 && rc == TX_OK; j++) {
+					if ((rc = tx_buf_printf(b, "%s{feed=\"", series[k].name)) ||
+					    (rc = put_label(b, f->name)))
+						break;
+					rc = tx_buf_printf(b, "\",result=\"%s\"} %lld\n",
+							   results[j], (long long)by[j]);
+				}
+				continue;
+			}
+			char v[32];
+			int64_t x = k == 0 ? f->runs : k == 1 ? f->errors : k == 2 ?
+				    f->pages : 0;
+			if (k == 4)
+				snprintf(v, sizeof(v), "%.3f", (double)f->last_ok / 1e6);
+			else
+				snprintf(v, sizeof(v), "%lld", (long long)x);
+			if ((rc = tx_buf_printf(b, "%s{feed=\"", series[k].name)) ||
+			    (rc = put_label(b, f->name)))
+				break;
+			rc = tx_buf_printf(b, "\"} %s\n", v);
+		}
+	}
+	free(feeds);
+	return rc;
+}
+
 tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b)
 {
 	tx_err rc;
 
 	if ((rc = taxii_metrics_text(b)) || (rc = put_collections(b, st)) ||
-	    (rc = put_partners(b, st)))
+	    (rc = put_partners(b, st)) || (rc = put_feeds(b, st)))
 		return rc;
 	return tx_buf_printf(b,
 		"# HELP trilex_db_bytes Size of the database file.\n"

@@ -317,7 +317,8 @@ static int setup_log(const char *dir, const struct tx_config *cfg,
 	const char *out = cfg->log_output;
 
 	log_dir[0] = '\0';
-	if (strcmp(out, "stderr") != 0 && strcmp(out, "syslog") != 0) {
+	if (strcmp(out, "stderr") != 0 && strcmp(out, "syslog") != 0 &&
+	    strncmp(out, "syslog:", 7) != 0) {
 		char *slash;
 		if (out[0] == '/')
 			snprintf(path, sizeof(path), "%s", out);

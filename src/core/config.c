@@ -78,6 +78,10 @@ static const struct setting settings[] = {
 	    " handshake and each request head (and to wait between requests)"),
 	INT(min_upload_rate, 0, 1LL << 30, 1024, "bytes per second a request"
 	    " body must average after head_timeout_s; 0: no minimum"),
+	INT(plain_http_peek_ms, 0, 60000, 2000, "milliseconds a new connection"
+	    " has to send its first byte, so that plain HTTP on the HTTPS port"
+	    " gets a 400 naming https://; a silent one then goes on as it is"
+	    " (0: no look, plain HTTP gets an empty reply)"),
 	INT(idle_timeout_s, 1, 86400, 60, "seconds a connection may send and"
 	    " receive nothing"),
 	INT(stream_window, 4096, 64LL << 20, 256 * 1024, "bytes of events an"
@@ -101,6 +105,7 @@ static const struct setting settings[] = {
 	STR(log_format, 1, "text", "log lines as \"text\", \"logfmt\" or"
 	    " \"json\" (JSON lines)"),
 	STR(log_output, 1, "stderr", "where serve logs: \"stderr\", \"syslog\""
+	    " (/dev/log), \"syslog:/PATH\" (that syslog socket)"
 	    " or a file (relative to the node's folder; reopened on SIGHUP)"),
 	INT(log_requests, 0, 1, 1, "serve: one log line per request answered"
 	    " (0: off)"),

@@ -165,7 +165,8 @@ const char *tx_log_escape(const void *s, size_t len, char *out, size_t outsz);
 /*
  * How and where lines go: format "text" (TIME LEVEL MESSAGE), "logfmt"
  * (time=... level=... msg="...") or "json" (one JSON object a line);
- * output "stderr", "syslog" (facility daemon) or a file path, opened for
+ * output "stderr", "syslog" (facility daemon, to /dev/log), "syslog:PATH"
+ * (to the syslog datagram socket PATH) or a file path, opened for
  * appending (made 0600). TX_ERR_INVALID for an unknown format, TX_ERR_IO
  * when the file cannot be opened (the output stays as it was).
  */
@@ -346,6 +347,7 @@ struct tx_config {
 	int64_t head_timeout_s;          /* TLS handshake + request head */
 	int64_t min_upload_rate;         /* bytes/s a body must keep up; 0 off */
 	int64_t idle_timeout_s;          /* no byte either way */
+	int64_t plain_http_peek_ms;      /* wait for a first byte (accept.c) */
 	int64_t stream_window;           /* bytes an alert stream holds */
 	/* Password guessing (taxii/auth.c): failures of one user name before
 	 * each further try waits (auth_backoff_s, doubling up to
@@ -366,7 +368,7 @@ struct tx_config {
 	 * line per request or not, and who may read /metrics without an
 	 * admin account. */
 	char log_format[16];             /* "text", "logfmt" or "json" */
-	char log_output[512];            /* "stderr", "syslog" or a file */
+	char log_output[512];            /* "stderr", "syslog[:PATH]" or a file */
 	int64_t log_requests;            /* one line per request (1) or not */
 	char metrics_allow[512];         /* addresses / CIDR, comma-separated */
 	/* The console (console/): a session ends this long after sign-in,

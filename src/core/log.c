@@ -29,7 +29,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -60,6 +63,55 @@ static enum out_kind out_kind = OUT_STDERR;
 static enum fmt_kind fmt_kind = FMT_TEXT;
 static FILE *out_file;                  /* OUT_FILE: owned */
 static char out_path[1024];
+/* OUT_SYSLOG: a datagram socket connected to the syslog socket (RFC 3164
+ * lines, as the C library's syslog() sends them), -1 until connected. */
+static int sys_fd = -1;
+static struct sockaddr_un sys_addr;
+
+/* (Re)connect sys_fd to sys_addr; 0 or -1. Called with log_lock held. */
+static int sys_connect(void)
+{
+	if (sys_fd >= 0)
+		close(sys_fd);
+	if ((sys_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(sys_fd, (const struct sockaddr *)&sys_addr,
+		    sizeof(sys_addr)) != 0) {
+		close(sys_fd);
+		sys_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* One line to syslog: "<PRI>Mmm dd hh:mm:ss trilex[PID]: line", facility
+ * daemon; one reconnect when the socket went away (syslogd restarted). */
+static void sys_send(int prio, const char *line)
+{
+	char msg[LOG_LINE_MAX + 64], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	n = snprintf(msg, sizeof(msg), "<%d>%s trilex[%ld]: %s",
+		     LOG_DAEMON | prio, stamp, (long)getpid(), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	for (int tries = 0; tries < 2; tries++) {
+		if (sys_fd < 0 && sys_connect() != 0)
+			continue;
+		if (send(sys_fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+			return;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return; /* syslogd is behind: the line is lost, not the node */
+		close(sys_fd);
+		sys_fd = -1;
+	}
+}
 
 /* Write one finished line (no newline) where lines go. Called with
  * log_lock held. */
@@ -69,7 +121,7 @@ static void emit(enum tx_log_level level, const char *line)
 
 	switch (out_kind) {
 	case OUT_SYSLOG:
-		syslog(prio[level], "%s", line);
+		sys_send(prio[level], line);
 		break;
 	case OUT_FILE:
 		if (out_file != NULL) {
@@ -101,6 +153,7 @@ tx_err tx_log_setup(const char *format, const char *output,
 {
 	enum fmt_kind fk;
 	FILE *f = NULL;
+	const char *sys_path = NULL;
 
 	if (format == NULL || strcmp(format, "text") == 0)
 		fk = FMT_TEXT;
@@ -111,8 +164,17 @@ tx_err tx_log_setup(const char *format, const char *output,
 	else
 		return tx_error_set(err, TX_ERR_INVALID, "log_format: \"%s\" must be"
 				    " \"text\", \"logfmt\" or \"json\"", format);
-	if (output != NULL && strcmp(output, "stderr") != 0 &&
-	    strcmp(output, "syslog") != 0) {
+	if (output != NULL && strcmp(output, "syslog") == 0)
+		sys_path = "/dev/log";
+	else if (output != NULL && strncmp(output, "syslog:", 7) == 0) {
+		sys_path = output + 7;
+		if (sys_path[0] != '/' || strlen(sys_path) >= sizeof(sys_addr.sun_path))
+			return tx_error_set(err, TX_ERR_INVALID, "log_output: \"%s\":"
+					    " syslog:PATH needs an absolute socket path"
+					    " of at most %zu bytes", output,
+					    sizeof(sys_addr.sun_path) - 1);
+	}
+	if (output != NULL && strcmp(output, "stderr") != 0 && sys_path == NULL) {
 		if (strlen(output) >= sizeof(out_path))
 			return tx_error_set(err, TX_ERR_TOOBIG, "log_output: path"
 					    " too long");
@@ -129,9 +191,13 @@ tx_err tx_log_setup(const char *format, const char *output,
 		out_kind = OUT_FILE;
 		out_file = f;
 		snprintf(out_path, sizeof(out_path), "%s", output);
-	} else if (output != NULL && strcmp(output, "syslog") == 0) {
+	} else if (sys_path != NULL) {
 		out_kind = OUT_SYSLOG;
-		openlog("trilex", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		memset(&sys_addr, 0, sizeof(sys_addr));
+		sys_addr.sun_family = AF_UNIX;
+		memcpy(sys_addr.sun_path, sys_path, strlen(sys_path) + 1);
+		/* now, before the sandbox: later lines reuse the socket */
+		sys_connect();
 	} else {
 		out_kind = OUT_STDERR;
 	}

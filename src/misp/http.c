@@ -145,8 +145,21 @@ static void fail(struct taxii_ext_reply *rp, unsigned status, const char *msg)
 	snprintf(rp->message, sizeof(rp->message), "%s", msg);
 }
 
+static void feed_request(void *ctx, const struct taxii_ext_request *rq,
+			 struct taxii_ext_reply *rp, int64_t *objects);
+
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp)
+{
+	int64_t objects = 0;
+
+	feed_request(ctx, rq, rp, &objects);
+	taxii_metrics_export("misp-feed", rp->status, objects);
+}
+
+/* misp_http_feed's answer; *objects: the events it holds when 200. */
+static void feed_request(void *ctx, const struct taxii_ext_request *rq,
+			 struct taxii_ext_reply *rp, int64_t *objects)
 {
 	struct misp_feed_opts o = { 0 };
 	struct store_collection c;
@@ -238,6 +251,7 @@ void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 			return;
 		}
 		answer(rq, rp, text, len, "application/json");
+		*objects = 1;
 		return;
 	}
 	fail(rp, 404, "misp-feed/{collection}/manifest.json, hashes.csv or "

@@ -19,7 +19,7 @@
 	" f.cacert, f.every_s, f.page_limit, f.max_pages, f.max_page_bytes," \
 	" f.added_after, f.pages, f.received, f.added, f.present, f.rejected," \
 	" f.reasons, f.last_run, f.last_ok, f.last_error, f.last_error_at," \
-	" coalesce(c.alias, c.id)"
+	" coalesce(c.alias, c.id), f.runs, f.errors, f.reshare"
 
 static const char *const auth_names[] = { "", "basic", "bearer", "api-key" };
 
@@ -58,6 +58,9 @@ static void read_feed(sqlite3_stmt *s, struct store_feed *f)
 	store_db_column_copy(s, 21, f->last_error, sizeof(f->last_error));
 	f->last_error_at = sqlite3_column_int64(s, 22);
 	store_db_column_copy(s, 23, f->into, sizeof(f->into));
+	f->runs = sqlite3_column_int64(s, 24);
+	f->errors = sqlite3_column_int64(s, 25);
+	f->reshare = sqlite3_column_int(s, 26) != 0;
 }
 
 tx_err store_feed_add(tx_store *st, const struct store_feed *f,
@@ -87,8 +90,8 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	if ((rc = store_db_prepare(st, "INSERT INTO feeds(name, url, collection,"
 			     " into_coll, auth, user, secret, cacert, every_s,"
 			     " page_limit, max_pages, max_page_bytes, added_after,"
-			     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			     " ?, ?)", &s, err)))
+			     " created, reshare) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			     " ?, ?, ?, ?, ?)", &s, err)))
 		return rc;
 	sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->url, -1, SQLITE_STATIC);
@@ -104,6 +107,7 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 	sqlite3_bind_int64(s, 12, f->max_page_bytes);
 	sqlite3_bind_text(s, 13, f->added_after, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, tx_time_now_us());
+	sqlite3_bind_int(s, 15, f->reshare != 0);
 	store_db_write_lock();
 	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : store_db_error(st, err, "add feed");
 	store_db_write_unlock();
@@ -252,7 +256,9 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			     " last_ok = CASE WHEN ?9 THEN ?8 ELSE last_ok END,"
 			     " last_error = coalesce(?10, last_error),"
 			     " last_error_at = CASE WHEN ?10 IS NULL THEN"
-			     " last_error_at ELSE ?8 END"
+			     " last_error_at ELSE ?8 END,"
+			     " runs = runs + ?12,"
+			     " errors = errors + (?10 IS NOT NULL)"
 			     " WHERE name = ?11", &s, err)))
 		goto rollback;
 	sqlite3_bind_int64(s, 1, t->pages);
@@ -269,6 +275,7 @@ tx_err store_feed_record(tx_store *st, const char *name,
 	if (t->error)
 		sqlite3_bind_text(s, 10, t->error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, t->runs);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = store_db_error(st, err, "feed counters");
 		goto rollback;

@@ -240,6 +240,12 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (object_id, party)) WITHOUT ROWID;"
 	"CREATE INDEX objects_id ON objects(id);",
+	/* 16: how many runs (polls) each feed made, and how many ended in an
+	 * error, for /metrics; whether a feed's objects may leave the node
+	 * (feed add --reshare; off for the feeds there were) */
+	"ALTER TABLE feeds ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN reshare INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -784,6 +784,9 @@ struct store_feed {
 	int64_t last_run, last_ok;     /* us */
 	char last_error[512];
 	int64_t last_error_at;
+	int64_t runs, errors;          /* polls made; those with an error */
+	int reshare;                   /* its objects may enter the outbox (when
+	                                  the collection is shared; TLP applies) */
 };
 
 /* Add a feed; TX_ERR_EXISTS when the name is taken, TX_ERR_DENIED when
@@ -800,6 +803,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n);
 /* What one page (or one run) of a feed came to. */
 struct store_feed_tally {
 	int64_t pages, received, added, present, rejected;
+	int64_t runs;          /* 1 when this records the end of a run */
 	const char *reasons;   /* {"reason": count} to add, or NULL */
 	const char *added_after; /* the new position, or NULL: unchanged */
 	int ok;                /* the run ended well: last_ok = now */

@@ -15,7 +15,9 @@
  * Each page is stored like any POST (taxii_ingest_from: per-object
  * validation, bad ones refused with their reason, good ones kept) with
  * origin and via "feed:NAME": never this node's own, never a partner's,
- * and not in the outbox. The feed's position and counters move page by
+ * and not in the outbox; a feed added with --reshare stores them with no
+ * via, so that they enter the outbox (origin still "feed:NAME"), and the
+ * collection's sharing policy and TLP decide what leaves. The feed's position and counters move page by
  * page, after the page's objects are committed: a run cut short goes on
  * from the last stored page, and what comes twice is "already present".
  */
@@ -283,8 +285,9 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 	if (n > 0) {
 		taxii_memcap_install();
 		taxii_memcap_begin(PAGE_MEMORY_FACTOR * (int64_t)resp.len + (1 << 20));
-		rc = taxii_ingest_from(r->st, r->f->into_pk, r->source, resp.body,
-				       spans, n, sid, err);
+		rc = (r->f->reshare ? taxii_ingest_reshared : taxii_ingest_from)(
+			r->st, r->f->into_pk, r->source, resp.body, spans, n, sid,
+			err);
 		if (taxii_memcap_end(NULL) && rc != TX_OK)
 			rc = tx_error_set(err, TX_ERR_TOOBIG, "%s: the page's objects"
 					  " would take more than %d times its %zu"
@@ -352,11 +355,12 @@ tx_err taxii_feed_poll(tx_store *st, const char *dir, const char *name,
 		       struct taxii_feed_result *out, struct tx_error *err)
 {
 	struct run r = { .st = st, .out = out };
-	struct store_feed_tally fin = { 0 };
+	struct store_feed_tally fin = { .runs = 1 };
 	struct tx_buf path;
 	char ca[PATH_MAX], last[TAXII_HEADER_MAX], after[TAXII_HEADER_MAX + 8];
 	char *next = NULL, msg[256];
 	int64_t limit, prev_last_us = INT64_MIN;
+	int recorded = 0;
 	tx_err rc;
 
 	memset(out, 0, sizeof(*out));
@@ -455,9 +459,11 @@ tx_err taxii_feed_poll(tx_store *st, const char *dir, const char *name,
 		fin.error = msg;
 	}
 	rc = store_feed_record(st, r.f->name, &fin, err);
+	recorded = rc == TX_OK;
 out:
 	if (rc != TX_OK) {
-		struct store_feed_tally failed = { .error = err ? err->msg : "failed" };
+		struct store_feed_tally failed = { .error = err ? err->msg : "failed",
+						   .runs = !recorded };
 		store_feed_record(st, r.f->name, &failed, NULL);
 	}
 	taxii_client_close(&r.client);

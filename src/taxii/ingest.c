@@ -263,7 +263,8 @@ out:
 
 static tx_err ingest_spans(tx_store *st, int64_t collection_pk,
 			   const struct store_user *u, const char *source,
-			   const char *raw, const struct tx_span *spans, size_t n,
+			   const char *via, const char *raw,
+			   const struct tx_span *spans, size_t n,
 			   char status_id[TX_UUID_BUF], struct tx_error *err);
 
 tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
@@ -271,8 +272,8 @@ tx_err taxii_ingest_spans(tx_store *st, int64_t collection_pk,
 			  const struct tx_span *spans, size_t n,
 			  char status_id[TX_UUID_BUF], struct tx_error *err)
 {
-	return ingest_spans(st, collection_pk, u, NULL, raw, spans, n, status_id,
-			    err);
+	return ingest_spans(st, collection_pk, u, NULL, NULL, raw, spans, n,
+			    status_id, err);
 }
 
 tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
@@ -280,14 +281,25 @@ tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
 			 const struct tx_span *spans, size_t n,
 			 char status_id[TX_UUID_BUF], struct tx_error *err)
 {
-	return ingest_spans(st, collection_pk, NULL, source, raw, spans, n,
-			    status_id, err);
+	return ingest_spans(st, collection_pk, NULL, source, source, raw, spans,
+			    n, status_id, err);
 }
 
-/* source (may be NULL): the origin and via of every valid object. */
+tx_err taxii_ingest_reshared(tx_store *st, int64_t collection_pk,
+			     const char *source, const char *raw,
+			     const struct tx_span *spans, size_t n,
+			     char status_id[TX_UUID_BUF], struct tx_error *err)
+{
+	return ingest_spans(st, collection_pk, NULL, source, NULL, raw, spans,
+			    n, status_id, err);
+}
+
+/* source (may be NULL): the origin of every valid object; via (may be
+ * NULL: it may enter the outbox) where it came from. */
 static tx_err ingest_spans(tx_store *st, int64_t collection_pk,
 			   const struct store_user *u, const char *source,
-			   const char *raw, const struct tx_span *spans, size_t n,
+			   const char *via, const char *raw,
+			   const struct tx_span *spans, size_t n,
 			   char status_id[TX_UUID_BUF], struct tx_error *err)
 {
 	struct taxii_texts texts = { 0 };
@@ -315,8 +327,10 @@ static tx_err ingest_spans(tx_store *st, int64_t collection_pk,
 			goto out;
 	}
 	for (size_t j = 0; source != NULL && j < k.n; j++)
-		if (k.items[j].obj != NULL)
-			k.items[j].origin = k.items[j].via = source;
+		if (k.items[j].obj != NULL) {
+			k.items[j].origin = source;
+			k.items[j].via = via;
+		}
 	rc = store_put_objects_counted(st, collection_pk, u, k.items, k.n,
 				       k.unlisted, NULL, status_id, err);
 out:

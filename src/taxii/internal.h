@@ -126,6 +126,28 @@ int taxii_memcap_hit(void);
  * NULL) the most the thread's values took over the start. */
 int taxii_memcap_end(int64_t *peak_bytes);
 
+/* ---- the accept path (taxii/accept.c) ---- */
+
+/* What the accept path did, for the log, /metrics and the tests. */
+struct taxii_accept_stats {
+	uint64_t accepted;    /* sockets accepted */
+	uint64_t handed;      /* given to MHD (a TLS handshake, or silent) */
+	uint64_t refused;     /* MHD would not take them (its limits) */
+	uint64_t silent;      /* nothing within plain_http_peek_ms: to MHD */
+	uint64_t plain_http;  /* plain HTTP: answered 400 and closed */
+	uint64_t closed;      /* closed by the client before a byte */
+};
+struct taxii_accept;
+/* Take the listening socket of daemon (which is quiesced: it accepts
+ * nothing itself from now on) and accept on it in a thread of ours: TLS
+ * goes to MHD, plain HTTP gets a 400 naming the https:// address. */
+tx_err taxii_accept_start(struct MHD_Daemon *daemon, const struct tx_config *cfg,
+			  struct taxii_accept **out, struct tx_error *err);
+/* Stop accepting and close what is held; before MHD_stop_daemon. */
+void taxii_accept_stop(struct taxii_accept *a);
+/* A copy of the counters (zeros for NULL). */
+void taxii_accept_stats_get(struct taxii_accept *a, struct taxii_accept_stats *out);
+
 /* ---- counters for GET /metrics (taxii/metrics.c) ---- */
 
 /* Why ingest refused an object. */

@@ -11,8 +11,10 @@
  * the page (the set of series is fixed when the server starts).
  * Statuses outside the list below are counted under their class ("4xx").
  *
- * Also here: objects refused by ingest, by reason (taxii/ingest.c), and
- * the alert stream clients connected now (taxii/server.c).
+ * Also here: objects refused by ingest, by reason (taxii/ingest.c), the
+ * alert stream clients connected now (taxii/server.c), and the exports
+ * served (sensor formats and MISP feeds: requests, 304s, objects) by a
+ * fixed set of format labels.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,6 +83,17 @@ static atomic_int_least64_t stream_clients;
  * outlive the server). */
 static const struct taxii_ext *ext_rows;
 static size_t n_ext_rows;
+
+/* The export formats counted; any other name counts as "other". */
+static const char *const export_names[] = {
+	"suricata", "zeek", "csv", "iocs", "misp-feed", "other",
+};
+#define N_EXPORTS (sizeof(export_names) / sizeof(export_names[0]))
+
+struct export_counts {
+	atomic_uint_least64_t requests, not_modified, objects;
+};
+static struct export_counts exports[N_EXPORTS];
 
 static const char *const reject_names[TAXII_REJECT_N] = {
 	"not_object", "invalid", "pattern", "too_deep",
@@ -192,6 +205,22 @@ void taxii_metrics_reject(enum taxii_reject reason)
 		atomic_fetch_add_explicit(&rejects[reason], 1, memory_order_relaxed);
 }
 
+void taxii_metrics_export(const char *format, unsigned status, int64_t objects)
+{
+	size_t i = 0;
+
+	while (i + 1 < N_EXPORTS && (format == NULL ||
+				     strcmp(format, export_names[i]) != 0))
+		i++;
+	atomic_fetch_add_explicit(&exports[i].requests, 1, memory_order_relaxed);
+	if (status == 304)
+		atomic_fetch_add_explicit(&exports[i].not_modified, 1,
+					  memory_order_relaxed);
+	if (status == 200 && objects > 0)
+		atomic_fetch_add_explicit(&exports[i].objects, (uint_least64_t)objects,
+					  memory_order_relaxed);
+}
+
 void taxii_metrics_stream(int delta)
 {
 	atomic_fetch_add_explicit(&stream_clients, delta, memory_order_relaxed);
@@ -287,6 +316,37 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 				   "{reason=\"%s\"} %llu\n", reject_names[i],
 				   (unsigned long long)atomic_load_explicit(
 					   &rejects[i], memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out,
+			"# HELP trilex_export_requests_total Export requests answered"
+			" (sensor formats, MISP feed files), by format.\n"
+			"# TYPE trilex_export_requests_total counter\n");
+	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
+		rc = tx_buf_printf(out, "trilex_export_requests_total{format=\"%s\"}"
+				   " %llu\n", export_names[i], (unsigned long long)
+				   atomic_load_explicit(&exports[i].requests,
+							memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out,
+			"# HELP trilex_export_not_modified_total Export requests"
+			" answered 304 (the client's ETag was current), by format.\n"
+			"# TYPE trilex_export_not_modified_total counter\n");
+	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
+		rc = tx_buf_printf(out, "trilex_export_not_modified_total{format=\"%s\"}"
+				   " %llu\n", export_names[i], (unsigned long long)
+				   atomic_load_explicit(&exports[i].not_modified,
+							memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out,
+			"# HELP trilex_export_objects_total Objects in exports answered"
+			" 200: indicators for sensor formats, events for MISP feed"
+			" event files, by format.\n"
+			"# TYPE trilex_export_objects_total counter\n");
+	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
+		rc = tx_buf_printf(out, "trilex_export_objects_total{format=\"%s\"}"
+				   " %llu\n", export_names[i], (unsigned long long)
+				   atomic_load_explicit(&exports[i].objects,
+							memory_order_relaxed));
 	if (rc == TX_OK)
 		rc = tx_buf_printf(out,
 			"# HELP trilex_alert_stream_clients Alert stream clients"

@@ -56,6 +56,7 @@ struct tx_server {
 	struct conns conns;            /* who holds the connections */
 	int conns_running;
 	struct auditq *auditq;         /* reads to record (taxii/auditq.c) */
+	struct taxii_accept *accept;   /* the accept path (taxii/accept.c) */
 };
 
 /*
@@ -1223,6 +1224,8 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 				  cfg->listen_port);
 		goto fail;
 	}
+	if ((rc = taxii_accept_start(srv->daemon, cfg, &srv->accept, err)) != TX_OK)
+		goto fail;
 	struct tx_error werr = { 0 };
 	if (store_watch_open(srv->db_path, &srv->watch, &werr) != TX_OK)
 		tx_log(TX_LOG_WARN, "alert streams: %s; looking for new alerts"
@@ -1240,7 +1243,10 @@ void taxii_server_stop(tx_server *srv)
 {
 	if (srv == NULL)
 		return;
-	/* Streams end first: MHD must not stop with suspended connections. */
+	/* No new connection, then streams end: MHD must not stop with
+	 * suspended connections. */
+	taxii_accept_stop(srv->accept);
+	srv->accept = NULL;
 	srv->stopping = 1;
 	store_watch_interrupt(srv->watch);
 	if (srv->notifier_running)

@@ -223,6 +223,13 @@ tx_err taxii_ingest_from(tx_store *st, int64_t collection_pk,
 			 const char *source, const char *raw,
 			 const struct tx_span *spans, size_t n,
 			 char status_id[TX_UUID_BUF], struct tx_error *err);
+/* As taxii_ingest_from, but with no via: the objects keep source as their
+ * origin and may enter the outbox (a feed added with --reshare), where the
+ * collection's sharing and TLP decide what leaves. */
+tx_err taxii_ingest_reshared(tx_store *st, int64_t collection_pk,
+			     const char *source, const char *raw,
+			     const struct tx_span *spans, size_t n,
+			     char status_id[TX_UUID_BUF], struct tx_error *err);
 
 /*
  * Objects kept as the text they were sent in: room for the compacted text
@@ -247,6 +254,10 @@ void taxii_texts_free(struct taxii_texts *t);
  * alert stream clients. TX_ERR_TOOBIG past out's cap.
  */
 tx_err taxii_metrics_text(struct tx_buf *out);
+/* Count one export request answered with status (format: "suricata",
+ * "zeek", "csv", "iocs", "misp-feed"; others count as "other"), and, when
+ * 200, the objects it held. Lock-free; any thread. */
+void taxii_metrics_export(const char *format, unsigned status, int64_t objects);
 
 /* ---- client (taxii/client.c) ---- */
 

@@ -585,6 +585,99 @@ static void test_taxii2_client_paging(void **state)
 	node_destroy(&a);
 }
 
+/* The ids of the objects node from (a pinned partner of nd) pulls from
+ * nd's outbox, as JSON text (caller frees). */
+static char *pulled_from(const struct node *nd, const struct node *as)
+{
+	struct http_resp r;
+	char *text;
+
+	assert_int_equal(http_cert(nd, as->dir, "GET", "/trilex/v1/sync?limit=1000",
+				   NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	text = json_dumps(json_object_get(r.json, "objects"), JSON_COMPACT);
+	http_free(&r);
+	assert_non_null(text);
+	return text;
+}
+
+static int has_indicator(const char *text, int i)
+{
+	char id[64];
+
+	snprintf(id, sizeof(id), "indicator--00000000-0000-4000-8000-%012d", i);
+	return strstr(text, id) != NULL;
+}
+
+/*
+ * A feed into a shared collection: without --reshare (the default) none
+ * of its objects leaves the node; with --reshare they enter the outbox
+ * (a partner pulls them), TLP still applies (a RED one does not leave),
+ * and the feed's name stays their origin in `feed list`.
+ */
+static void test_feed_reshare(void **state)
+{
+	struct node a, b, uk;
+	struct http_resp r;
+	char url[128], *pulled, *out = NULL;
+
+	assert_int_equal(node_create(&a, NULL), 0);
+	assert_int_equal(node_create_as(&b, "FR", NULL), 0);
+	assert_int_equal(node_create_as(&uk, "UK", NULL), 0);
+	assert_int_equal(node_pair(&b, &uk), 0);
+	assert_int_equal(node_start(&a), 0);
+	post_indicators(&a, 0, 5);
+	snprintf(url, sizeof(url), "%s/api/", a.base);
+	const char *add[] = { "feed", "add", "--dir", b.dir, "--name", "plain",
+			      "--url", url, "--collection", a.coll, "--token", a.token,
+			      "--cacert", a.cacert, "--into", "main", NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, NULL), 0);
+	assert_int_equal(feed_run(&b, "plain", &out, NULL), 0);
+	free(out);
+	/* then new ones, one of them RED, through a feed with --reshare */
+	post_indicators(&a, 100, 5);
+	json_t *red = make_indicator(200, NULL);
+	json_object_set_new(red, "object_marking_refs", json_pack("[s]",
+		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"));
+	json_t *env = json_pack("{s:[o]}", "objects", red);
+	char *body = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	assert_int_equal(http(&a, "POST", "/api/collections/main/objects/", "token",
+			      NULL, NULL, body, strlen(body), &r), 0);
+	assert_int_equal(r.status, 202);
+	http_free(&r);
+	free(body);
+	const char *add2[] = { "feed", "add", "--dir", b.dir, "--name", "re",
+			       "--url", url, "--collection", a.coll, "--token", a.token,
+			       "--cacert", a.cacert, "--into", "main", "--reshare", NULL };
+	assert_int_equal(run_trilex(add2, NULL, NULL, NULL), 0);
+	out = NULL;
+	assert_int_equal(feed_run(&b, "re", &out, NULL), 0);
+	assert_non_null(strstr(out, "11 received, 6 added, 5 already present"));
+	free(out);
+	json_t *f = feed_state(&b, "re");
+	assert_true(json_is_true(json_object_get(f, "reshare")));
+	json_decref(f);
+	f = feed_state(&b, "plain");
+	assert_true(json_is_false(json_object_get(f, "reshare")));
+	json_decref(f);
+	assert_int_equal(node_stop(&a), 0);
+
+	assert_int_equal(node_start(&b), 0);
+	pulled = pulled_from(&b, &uk);
+	printf("# UK pulled from FR: %s\n", pulled);
+	for (int i = 0; i < 5; i++) {
+		assert_false(has_indicator(pulled, i));      /* feed "plain" */
+		assert_true(has_indicator(pulled, 100 + i)); /* feed "re" */
+	}
+	assert_false(has_indicator(pulled, 200));            /* RED */
+	free(pulled);
+	assert_int_equal(node_stop(&b), 0);
+	node_destroy(&a);
+	node_destroy(&b);
+	node_destroy(&uk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_feed_serve_schedule),
 		cmocka_unit_test(test_taxii2_client_paging),
 		cmocka_unit_test(test_get_never_both),
+		cmocka_unit_test(test_feed_reshare),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

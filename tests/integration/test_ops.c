@@ -19,8 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "harness.h"
 
@@ -237,6 +241,129 @@ static int partner_delivered(const struct node *n, void *arg)
 
 /* Partner series: backlog and lag while the partner is down, delivered
  * and last success once it is up. */
+/* GET path of n as its admin (bearer token), with If-None-Match when
+ * if_none is not NULL; the status, and the ETag in etag (or ""). */
+static long get_as_admin(const struct node *n, const char *path,
+			 const char *if_none, char *etag, size_t etag_n)
+{
+	struct curl_slist *h = NULL;
+	char url[512], line[256], hdrs[4096] = "";
+	long status = 0;
+	FILE *sink = fopen("/dev/null", "w");
+	FILE *hf = fmemopen(hdrs, sizeof(hdrs) - 1, "w");
+	CURL *c = curl_easy_init();
+	const char *e;
+
+	assert_non_null(c);
+	assert_non_null(sink);
+	assert_non_null(hf);
+	snprintf(url, sizeof(url), "%s%s", n->base, path);
+	snprintf(line, sizeof(line), "Authorization: Bearer %s", n->token);
+	h = curl_slist_append(h, line);
+	if (if_none) {
+		snprintf(line, sizeof(line), "If-None-Match: %s", if_none);
+		h = curl_slist_append(h, line);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, hf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	fclose(hf);
+	fclose(sink);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	etag[0] = '\0';
+	if ((e = strcasestr(hdrs, "\nETag: ")) != NULL)
+		snprintf(etag, etag_n, "%.*s", (int)strcspn(e + 7, "\r\n"), e + 7);
+	return status;
+}
+
+/* The feed and export counters of /metrics move: a feed's polls, pages,
+ * objects by result, errors and last success (a feed from the node to
+ * itself, and one with a wrong token); an export format's requests, 304s
+ * and objects, and the MISP feed's. */
+static void test_metrics_feeds_and_exports(void **state)
+{
+	struct node n;
+	char url[128], etag[128], etag2[128], *page, *out = NULL;
+	json_t *objs = json_array(), *env;
+
+	assert_int_equal(node_create(&n, NULL), 0);
+	assert_int_equal(node_start(&n), 0);
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(objs, make_indicator(700 + i, NULL));
+	env = json_pack("{s:o}", "objects", objs);
+	char *body = json_dumps(env, JSON_COMPACT);
+	json_decref(env);
+	assert_int_equal(post(&n, body), 202);
+	free(body);
+	assert_int_equal(count_objects(&n, "main", NULL), 5);
+
+	assert_non_null(page = scrape(&n, "token"));
+	assert_true(series(page, "trilex_export_requests_total{format=\"csv\"}") == 0);
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") == -1);
+	free(page);
+
+	/* a feed from this node to itself, and one that fails */
+	snprintf(url, sizeof(url), "%s/api/", n.base);
+	const char *add[] = { "feed", "add", "--dir", n.dir, "--name", "self",
+			      "--url", url, "--collection", n.coll, "--token",
+			      n.token, "--cacert", n.cacert, "--into", "main", NULL };
+	assert_int_equal(run_trilex(add, NULL, NULL, NULL), 0);
+	const char *bad[] = { "feed", "add", "--dir", n.dir, "--name", "bad-one",
+			      "--url", url, "--collection", n.coll, "--token",
+			      "not-a-token", "--cacert", n.cacert, "--into", "main",
+			      NULL };
+	assert_int_equal(run_trilex(bad, NULL, NULL, NULL), 0);
+	const char *run[] = { "feed", "run", "--dir", n.dir, "self", NULL };
+	assert_int_equal(run_trilex(run, NULL, &out, NULL), 0);
+	free(out);
+	out = NULL;
+	assert_int_equal(run_trilex(run, NULL, &out, NULL), 0);
+	free(out);
+	const char *run_bad[] = { "feed", "run", "--dir", n.dir, "bad-one", NULL };
+	assert_int_not_equal(run_trilex(run_bad, NULL, NULL, NULL), 0);
+
+	/* an export, again with its ETag (304), and a MISP feed file */
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/export/csv", NULL, etag,
+				      sizeof(etag)), 200);
+	assert_true(etag[0] != '\0');
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/export/csv", etag, etag2,
+				      sizeof(etag2)), 304);
+	assert_int_equal(get_as_admin(&n, "/trilex/v1/misp-feed/main/manifest.json",
+				      NULL, etag2, sizeof(etag2)), 200);
+
+	assert_non_null(page = scrape(&n, "token"));
+	printf("# %s\n", strstr(page, "# HELP trilex_feed_polls_total"));
+	/* two by `feed run`; serve's own schedule may have polled too */
+	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") >= 2);
+	assert_true(series(page, "trilex_feed_errors_total{feed=\"self\"}") == 0);
+	assert_true(series(page, "trilex_feed_pages_total{feed=\"self\"}") >= 2);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"received\"}") == 5);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"present\"}") == 5);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"added\"}") == 0);
+	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"self\"}") >
+		    (double)time(NULL) - 3600);
+	/* the failed feed: its poll counted, and as an error */
+	double bad_polls = series(page, "trilex_feed_polls_total{feed=\"bad-one\"}");
+	assert_true(bad_polls >= 1);
+	assert_true(series(page, "trilex_feed_errors_total{feed=\"bad-one\"}") == bad_polls);
+	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"bad-one\"}") == 0);
+	assert_true(series(page, "trilex_export_requests_total{format=\"csv\"}") == 2);
+	assert_true(series(page, "trilex_export_not_modified_total{format=\"csv\"}") == 1);
+	assert_true(series(page, "trilex_export_objects_total{format=\"csv\"}") == 5);
+	assert_true(series(page, "trilex_export_requests_total{format=\"misp-feed\"}") == 1);
+	assert_true(series(page, "trilex_export_requests_total{format=\"zeek\"}") == 0);
+	free(page);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 static void test_metrics_partner(void **state)
 {
 	struct node jp, uk;
@@ -278,6 +405,81 @@ static int count(const char *text, const char *needle)
 	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
 		n++;
 	return n;
+}
+
+/* Syslog output (log_output "syslog:PATH", the same code as "syslog",
+ * which sends to /dev/log): the test binds the datagram socket and reads
+ * what serve sent. Each line is one RFC 3164 message of facility daemon
+ * (<30> is daemon.info), tagged trilex[PID]; a request's values are
+ * escaped (a newline and an escape in the path stay one line) and no
+ * password or token is in any of them. */
+static void test_request_log_syslog(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { 1, 0 };
+	char tmpl[] = "/tmp/trilex-syslog-XXXXXX", conf[256], tag[64];
+	char msg[8192], all[65536] = "";
+	size_t used = 0;
+	int fd, n_msgs = 0, found = 0;
+
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log", tmpl);
+	assert_true((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(conf, sizeof(conf), "\"log_output\": \"syslog:%s\"", sa.sun_path);
+	assert_int_equal(node_create(&n, conf), 0);
+	assert_int_equal(node_start(&n), 0);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "admin", NULL, NULL,
+			      NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/api/collections/", "token", NULL, NULL,
+			      NULL, 0, &r), 0);
+	http_free(&r);
+	assert_int_equal(http(&n, "GET", "/taxii2/%0aforged%1b[31m", "bad", NULL,
+			      NULL, NULL, 0, &r), 0);
+	http_free(&r);
+	snprintf(tag, sizeof(tag), " trilex[%d]: ", (int)n.pid);
+	/* until the escaped line came, or 10 quiet reads (10 s) */
+	for (int quiet = 0; quiet < 10 && !found;) {
+		ssize_t k = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (k <= 0) {
+			quiet++;
+			continue;
+		}
+		msg[k] = '\0';
+		n_msgs++;
+		printf("# syslog: %s\n", msg);
+		/* one message is one line: "<PRI>Mmm dd hh:mm:ss trilex[PID]: ..." */
+		assert_true(msg[0] == '<');
+		assert_non_null(strstr(msg, tag));
+		assert_null(strchr(msg, '\n'));
+		assert_null(strchr(msg, '\x1b'));
+		if (used + (size_t)k + 2 < sizeof(all)) {
+			memcpy(all + used, msg, (size_t)k);
+			used += (size_t)k;
+			all[used++] = '\n';
+			all[used] = '\0';
+		}
+		if (strstr(msg, "path=\"/taxii2/\\nforged\\x1b[31m\" status=400"))
+			found = 1;
+	}
+	assert_int_equal(node_stop(&n), 0);
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(tmpl);
+	assert_true(found);
+	assert_non_null(strstr(all, "<30>"));
+	assert_non_null(strstr(all, " info request addr=127.0.0.1 user=admin"
+			       " method=GET path=/api/collections/ status=200 bytes="));
+	/* never a password or a token */
+	assert_null(strstr(all, ADMIN_PASSWORD));
+	assert_null(strstr(all, n.token));
+	assert_null(strstr(all, "wrong password"));
+	node_destroy(&n);
 }
 
 static void test_request_log_text(void **state)
@@ -444,28 +646,120 @@ static int log_has(const struct node *n, void *arg)
 }
 
 /* The first hour's mistakes get messages that say what to do. */
+/* A TCP connection to n's port (-1 on failure). */
+static int tcp_connect(const struct node *n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd;
+
+	sa.sin_port = htons((unsigned short)n->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send req in plain text to n's HTTPS port and read the whole answer
+ * (at most n - 1 bytes, NUL-terminated; the node closes after it). */
+static size_t plain_request(const struct node *n, const char *req, char *buf,
+			    size_t cap)
+{
+	struct timeval tv = { 20, 0 };
+	size_t got = 0;
+	ssize_t k;
+	int fd = tcp_connect(n);
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (got + 1 < cap && (k = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)k;
+	buf[got] = '\0';
+	close(fd);
+	return got;
+}
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Plain HTTP on the HTTPS port gets one plain 400 with a TAXII error body
+ * naming the https:// address (the request's Host when it is a plain
+ * host, never anything else it sent); HTTPS is served as before; silent
+ * clients do not hold the accept path: with plain_http_peek_ms at 8 s and
+ * four silent connections open, plain HTTP and HTTPS are answered within
+ * 6 s (a peek of one socket at a time would take 32 s). */
+static void test_plain_http_on_https_port(void **state)
+{
+	struct node n;
+	struct http_resp r;
+	char buf[2048], want[128];
+	int silent[4];
+
+	assert_int_equal(node_create(&n, "\"plain_http_peek_ms\": 8000"), 0);
+	assert_int_equal(node_start(&n), 0);
+
+	assert_true(plain_request(&n, "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1:"
+				  "1\r\n\r\n", buf, sizeof(buf)) > 0);
+	printf("# plain HTTP answer:\n%s\n", buf);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 400 ", 13), 0);
+	assert_non_null(strstr(buf, "Content-Type: application/taxii+json;version=2.1\r\n"));
+	assert_non_null(strstr(buf, "\"this port speaks HTTPS: use https://127.0.0.1:1/\""));
+	assert_non_null(strstr(buf, "\"http_status\":\"400\""));
+	/* a Host with a port of none: the node's; with a quote: not echoed */
+	assert_true(plain_request(&n, "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	snprintf(want, sizeof(want), "use https://localhost:%d/\"", n.port);
+	assert_non_null(strstr(buf, want));
+	assert_true(plain_request(&n, "GET / HTTP/1.1\r\nHost: a\"b<c>\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	snprintf(want, sizeof(want), "use https://127.0.0.1:%d/\"", n.port);
+	assert_non_null(strstr(buf, want));
+	assert_null(strstr(buf, "a\"b"));
+	assert_null(strstr(buf, "<c>"));
+	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
+			     " HTTPS port (addr=127.0.0.1) was answered 400", 5000));
+
+	/* silent clients, then plain HTTP and HTTPS at once */
+	for (int i = 0; i < 4; i++)
+		assert_true((silent[i] = tcp_connect(&n)) >= 0);
+	int64_t t0 = ms_now();
+	assert_true(plain_request(&n, "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+				  buf, sizeof(buf)) > 0);
+	long plain_ms = (long)(ms_now() - t0);
+	assert_int_equal(strncmp(buf, "HTTP/1.1 400 ", 13), 0);
+	t0 = ms_now();
+	assert_int_equal(http(&n, "GET", "/taxii2/", "token", NULL, NULL, NULL, 0,
+			      &r), 0);
+	long tls_ms = (long)(ms_now() - t0);
+	assert_int_equal(r.status, 200);
+	http_free(&r);
+	fprintf(stderr, "plain http: with 4 silent connections held, plain"
+		" HTTP answered in %ld ms, HTTPS in %ld ms (peek 8000 ms)\n",
+		plain_ms, tls_ms);
+	assert_true(plain_ms < 6000);
+	assert_true(tls_ms < 6000);
+	for (int i = 0; i < 4; i++)
+		close(silent[i]);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
 static void test_first_hour_messages(void **state)
 {
 	struct node n;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char url[128], buf[256], *err = NULL;
-	int fd;
+	char url[128], *err = NULL;
 
 	assert_int_equal(node_create(&n, NULL), 0);
 	assert_int_equal(node_start(&n), 0);
-
-	/* plain HTTP on the HTTPS port: the node's log says so */
-	sa.sin_port = htons((unsigned short)n.port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	const char req[] = "GET /taxii2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-	assert_true(wait_for(log_has, &n, "a client speaking plain HTTP to this"
-			     " HTTPS port? it must use https://", 5000));
 
 	/* trilex's own client: http:// and an untrusted certificate */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/", n.port);
@@ -505,9 +799,12 @@ int main(void)
 		cmocka_unit_test(test_metrics_access_and_counters),
 		cmocka_unit_test(test_metrics_allow),
 		cmocka_unit_test(test_metrics_partner),
+		cmocka_unit_test(test_metrics_feeds_and_exports),
 		cmocka_unit_test(test_request_log_text),
+		cmocka_unit_test(test_request_log_syslog),
 		cmocka_unit_test(test_request_log_json_file_and_sighup),
 		cmocka_unit_test(test_request_log_logfmt),
+		cmocka_unit_test(test_plain_http_on_https_port),
 		cmocka_unit_test(test_first_hour_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
