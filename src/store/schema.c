@@ -218,6 +218,9 @@ static const char *const migrations[] = {
 	" END;"
 	"CREATE TABLE search_todo (next INTEGER NOT NULL);"
 	"INSERT INTO search_todo SELECT 0 WHERE EXISTS (SELECT 1 FROM objects);",
+	/* 14: the console's list of incidents, newest first (store_recent),
+	 * by a partial index as the reports' */
+	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -589,6 +589,162 @@ static void test_partners_page(void **state)
 	free(r);
 }
 
+/* An incident with markup in its name and description, TLP:AMBER, whose
+ * causation is not known: the decision is undetermined between
+ * below-threshold and use-of-force. */
+#define INCIDENT_ID "incident--00005005-0000-4000-8000-000000000005"
+#define AMBER_ID "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define INCIDENT_JSON "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-" \
+	"8000-000000000055\",\"objects\":[{\"type\":\"incident\",\"spec_version\":" \
+	"\"2.1\",\"id\":\"" INCIDENT_ID "\",\"created\":\"2025-03-01T00:00:00.000Z\"," \
+	"\"modified\":\"2025-03-01T00:00:00.000Z\",\"name\":\"Dam " XSS "\"," \
+	"\"description\":\"spillway " XSS "\",\"object_marking_refs\":[\"" \
+	AMBER_ID "\"],\"extensions\":{\"extension-definition--ef765651-680c-498d-" \
+	"9894-99799f2fa126\":{\"extension_type\":\"property-extension\"," \
+	"\"determination\":\"confirmed\",\"investigation_status\":\"closed\"," \
+	"\"recoverability\":\"regular\",\"impact_refs\":[]},\"extension-definition--" \
+	"0c8d2f6a-93b4-4e7a-b1d5-2e9f6a7c3b10\":{\"extension_type\":" \
+	"\"property-extension\",\"deaths\":1,\"injuries\":0," \
+	"\"critical_infrastructure\":false,\"national_importance\":false," \
+	"\"military_nexus\":\"none\",\"onset_hours\":500,\"state_attribution\":" \
+	"{\"confidence\":0}}}}]}"
+
+/* How many times needle is in s. */
+static size_t count_in(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_incident_assessment(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], nobody[160], csrf[80], form[1024];
+	char policy_file[PATH_MAX];
+	char *out = NULL;
+	const char *path = "/console/incident/" INCIDENT_ID;
+
+	testdata_path("../../policies/trilateral-default.json", policy_file,
+		      sizeof(policy_file));
+	const char *propose[] = { "policy", "propose", "--dir", JP.dir, "--parties",
+				  "JP", policy_file, NULL };
+	const char *sign[] = { "policy", "sign", "--dir", JP.dir, "2025.1", NULL };
+	assert_int_equal(run_trilex(propose, NULL, NULL, NULL), 0);
+	assert_int_equal(run_trilex(sign, NULL, NULL, NULL), 0);
+	push("main", INCIDENT_JSON);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	sign_in(&JP, "nobody", NOBODY_PASSWORD, nobody, r);
+
+	/* the list and the page, the markup as text */
+	req(&JP, "GET", "/console/incidents", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, INCIDENT_ID));
+	assert_non_null(strstr(r->body, "Dam &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	assert_non_null(strstr(r->body, "spillway &lt;script&gt;"));
+	/* undetermined, the decisions still possible, each factor's score
+	 * and evidence, what would settle the open one, the policy */
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">undetermined</strong>"));
+	assert_non_null(strstr(r->body, "below-threshold, use-of-force"));
+	assert_non_null(strstr(r->body, "<li>deaths = 1 -&gt; 3</li>"));
+	assert_non_null(strstr(r->body, "id=\"factor-directness\""));
+	assert_non_null(strstr(r->body, "undetermined: 0 - 3"));
+	assert_non_null(strstr(r->body, "causation: how directly the operation"));
+	assert_non_null(strstr(r->body, "causation in (direct, proximate)"));
+	assert_non_null(strstr(r->body, "id=\"open-facts\""));
+	assert_non_null(strstr(r->body, "2025.1"));
+	assert_non_null(strstr(r->body, "ratified, in force"));
+	/* a reader may not assess: no form, and a post is refused */
+	assert_non_null(strstr(r->body, "id=\"no-form\""));
+	assert_null(strstr(r->body, "id=\"f-causation\""));
+	csrf_of(r, csrf);
+	tx_strfmt(form, sizeof(form), "csrf=%s&causation=direct", csrf);
+	req(&JP, "POST", path, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	/* a user without a grant sees neither the incident nor the list's row */
+	req(&JP, "GET", path, nobody, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	req(&JP, "GET", "/console/incidents", nobody, NULL, NULL, r);
+	assert_null(strstr(r->body, INCIDENT_ID));
+
+	/* the admin: the form, CSRF required, a bad fact stores nothing */
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "id=\"f-causation\""));
+	assert_non_null(strstr(r->body, "name=\"deaths\" type=\"number\" min=\"0\""
+			       " step=\"1\" value=\"1\""));
+	csrf_of(r, csrf);
+	req(&JP, "POST", path, admin, "causation=direct", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=two&causation=direct", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	assert_non_null(strstr(r->body, "deaths: &quot;two&quot; is not a whole number"));
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=1&causation=sideways", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	assert_non_null(strstr(r->body, "causation"));
+	req(&JP, "GET", "/console/object/" INCIDENT_ID, admin, NULL, NULL, r);
+	assert_int_equal(count_in(strstr(r->body, "id=\"versions\""), "<li><code>"), 1);
+
+	/* causation known: a new version, assessed again, use-of-force */
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=1&injuries=0&causation=direct"
+		  "&critical_infrastructure=false&national_importance=false"
+		  "&military_nexus=none&onset_hours=500&state=&confidence=0", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">use-of-force</strong>"));
+	assert_non_null(strstr(r->body, "<li>causation = direct -&gt; 3</li>"));
+	assert_null(strstr(r->body, "id=\"decision-range\""));
+	assert_non_null(strstr(r->body, "<option value=\"direct\" selected>"));
+	/* the stored assessment is listed, for the reader too */
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_non_null(strstr(strstr(r->body, "id=\"assessments\""), "<td>use-of-force</td>"));
+	req(&JP, "GET", "/console/incidents", reader, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "<td>use-of-force</td>"));
+	req(&JP, "GET", "/console/object/" INCIDENT_ID, admin, NULL, NULL, r);
+	assert_int_equal(count_in(strstr(r->body, "id=\"versions\""), "<li><code>"), 2);
+	/* both stored, both TLP:AMBER as their source */
+	const char *g[] = { "get", "--dir", JP.dir, "--collection", "main",
+			    "--type", "incident,note", NULL };
+	assert_int_equal(run_trilex(g, NULL, &out, NULL), 0);
+	json_t *b = json_loads(out, 0, NULL), *o;
+	size_t i, n_inc = 0, n_note = 0;
+	assert_non_null(b);
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		const char *t = json_string_value(json_object_get(o, "type"));
+		json_t *m = json_object_get(o, "object_marking_refs");
+		assert_int_equal(json_array_size(m), 1);
+		assert_string_equal(json_string_value(json_array_get(m, 0)), AMBER_ID);
+		if (strcmp(t, "incident") == 0) {
+			n_inc++;
+			assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(o, "extensions"),
+				"extension-definition--0c8d2f6a-93b4-4e7a-b1d5-2e9f6a7c3b10"),
+				"causation")), "direct");
+		} else if (strcmp(t, "note") == 0) {
+			n_note++;
+			assert_non_null(strstr(json_string_value(json_object_get(o,
+					"abstract")), "use-of-force"));
+		}
+	}
+	assert_int_equal(n_inc, 1);
+	assert_int_equal(n_note, 1);
+	json_decref(b);
+	free(out);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_search_api_and_cli),
 		cmocka_unit_test(test_partners_page),
 		cmocka_unit_test(test_warned_indicator),
+		cmocka_unit_test(test_incident_assessment),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
