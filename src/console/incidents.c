@@ -360,7 +360,7 @@ static void html_result(struct page *p, const json_t *res)
 	html_range(p, json_object_get(res, "score_range"),
 		   json_object_get(res, "score"));
 	console_html_put(p, "</dd><dt>%L</dt><dd>%s: %s</dd><dt>%L</dt><dd>%s"
-		 "</dd><dd>%s</dd></dl>", L_RULE, tx_json_str(res, "rule"),
+		 "<br><span class=\"hint\">%s</span></dd></dl>", L_RULE, tx_json_str(res, "rule"),
 		 tx_json_str(res, "explanation"), L_TIER,
 		 tx_json_str(res, "tier_title"), tx_json_str(res, "tier_text"));
 
@@ -754,9 +754,84 @@ out:
 	policy_view_free(&pv);
 }
 
+/* ---- an incident from an alert ---- */
+
+#define INCIDENTS_ALIAS "incidents"
+
+/* POST /console/incident-from/ALERT: a new incident of this node about
+ * the alert (its name and description, every fact unknown), marked as
+ * the alert is (fed_derive_stored: RED stays with its recipients),
+ * stored in "incidents" (shared as TLP allows, like "alerts"); then its
+ * page, where the facts are entered. */
+static void post_from_alert(struct page *p, const char *id, const struct readable *r)
+{
+	const struct taxii_ext_request *rq = p->rq;
+	const char *about[1] = { id };
+	const struct store_collection *c;
+	struct store_collection coll;
+	struct console_object a = { 0 };
+	struct readable now_r = { 0 };
+	struct tx_error err = { 0 };
+	char now[TX_TIME_BUF], uuid[TX_UUID_BUF], iid[96], name[600], loc[300];
+	json_t *inc = NULL;
+
+	if (console_object_load(p, r, id, 0, &a) != 0 ||
+	    strcmp(tx_json_str(a.obj, "type") ? tx_json_str(a.obj, "type") : "",
+		   "report") != 0) {
+		console_page_message(p, 404, L_NOT_FOUND);
+		goto out;
+	}
+	if (!store_user_may(&p->s.user, TX_RIGHT_ASSESS)) {
+		console_page_message(p, 403, L_NO_RIGHT_ASSESS);
+		goto out;
+	}
+	if (store_collection_ensure(rq->st, "Incidents", "incidents this node"
+				    " opened", INCIDENTS_ALIAS, &coll, &err) != TX_OK ||
+	    console_readable_load(rq->st, &p->s.user, &now_r) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "console: incidents collection: %s", err.msg);
+		console_page_message(p, 500, L_FAILED);
+		goto out;
+	}
+	if ((c = console_readable_find(&now_r, coll.pk)) == NULL || !c->can_write) {
+		console_page_message(p, 403, L_NO_INCIDENTS_WRITE);
+		goto out;
+	}
+	tx_time_format_ms(tx_time_now_us(), now);
+	tx_uuid4(uuid);
+	snprintf(iid, sizeof(iid), "incident--%s", uuid);
+	tx_strfmt(name, sizeof(name), "%s", tx_json_str(a.obj, "name") ?
+		  tx_json_str(a.obj, "name") : id);
+	inc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:s, s:{s:{s:s, s:s,"
+			" s:s, s:[]}, s:{s:s}}}",
+			"type", "incident", "spec_version", "2.1", "id", iid,
+			"created", now, "modified", now, "name", name,
+			"description", tx_json_str(a.obj, "description"),
+			"x_trilex_alert_ref", id, "extensions", INCIDENT_CORE_EXT,
+			"extension_type", "property-extension", "determination",
+			"suspected", "investigation_status", "new", "impact_refs",
+			POLICY_EXT_FACTS, "extension_type", "property-extension");
+	if (inc == NULL ||
+	    fed_derive_stored(rq->st, about, 1, NULL, 0, rq->cfg->party, inc,
+			      NULL, &err) != TX_OK ||
+	    policy_store_object(rq->st, coll.pk, &p->s.user, inc, &err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "console: incident from %s: %s", id, err.msg);
+		console_page_message(p, 500, L_FAILED);
+		goto out;
+	}
+	tx_log(TX_LOG_INFO, "console: %s opened %s from alert %s", p->s.user.name,
+	       iid, id);
+	snprintf(loc, sizeof(loc), "/console/incident/%s", iid);
+	console_page_redirect(p, loc);
+out:
+	json_decref(inc);
+	json_decref(a.obj);
+	console_readable_free(&now_r);
+}
+
 const struct console_route console_incident_routes[] = {
 	{ "GET", "incidents", page_incidents, 0 },
 	{ "GET", "incident/", page_incident, 0 },
 	{ "POST", "incident/", post_incident, 0 },
+	{ "POST", "incident-from/", post_from_alert, 0 },
 	{ NULL },
 };

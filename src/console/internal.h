@@ -149,6 +149,8 @@ enum console_label {
 	L_PROBLEMS,
 	L_CANNOT_ASSESS,
 	L_FACTS,
+	L_NO_INCIDENTS_WRITE,
+	L_OPEN_INCIDENT,
 	L_COUNT
 };
 

@@ -201,6 +201,10 @@ static const struct {
 		"矛盾と欠落" } },
 	[L_CANNOT_ASSESS] = { { "This incident cannot be assessed as stored:",
 		"保存されているこのインシデントは評価できません:" } },
+	[L_NO_INCIDENTS_WRITE] = { { "You may not write the collection incidents (an administrator can grant it).",
+		"incidents コレクションへの書き込み権限がありません（管理者が付与できます）。" } },
+	[L_OPEN_INCIDENT] = { { "Open an incident assessment from this alert",
+		"このアラートからインシデント評価を開始" } },
 	[L_FACTS] = { { "Facts",
 		"事実" } },
 };

@@ -584,6 +584,11 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 			 "<button type=\"submit\" id=\"ack\">%L</button></form>",
 			 id, p->csrf, L_ACK);
+	if (store_user_may(&p->s.user, TX_RIGHT_ASSESS))
+		console_html_put(p, "<form method=\"post\" action=\"/console/"
+			 "incident-from/%u\"><input type=\"hidden\" name=\"csrf\""
+			 " value=\"%s\"><button type=\"submit\" id=\"open-incident\">"
+			 "%L</button></form>", id, p->csrf, L_OPEN_INCIDENT);
 	console_html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
 	json_decref(a.obj);
 	console_page_end(p);

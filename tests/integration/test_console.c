@@ -745,6 +745,67 @@ static void test_incident_assessment(void **state)
 	free(r);
 }
 
+/* "Open an incident assessment" on a RED alert: a new incident of this
+ * node about it, RED with the alert's recipients, in "incidents". */
+static void test_incident_from_alert(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], csrf[80], form[128], path[256], id[96], inc[96];
+	char *out = NULL;
+	const char *args[] = { "alert", "--dir", JP.dir, "--title", "Sluice " XSS,
+			       "--tlp", "red", "--to", "UK", "--indicator",
+			       "[ipv4-addr:value = '192.0.2.78']", NULL };
+
+	assert_int_equal(run_trilex(args, NULL, &out, NULL), 0);
+	tx_strfmt(id, sizeof(id), "%.*s", (int)strcspn(out, " "), out);
+	free(out);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "action=\"/console/incident-from/"));
+	csrf_of(r, csrf);
+	tx_strfmt(path, sizeof(path), "/console/incident-from/%s", id);
+	req(&JP, "POST", path, admin, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", "/console/incident-from/report--00000000-0000-4000-8000-"
+	    "000000000999", admin, form, NULL, r);
+	assert_int_equal(r->status, 404);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	const char *loc = strcasestr(r->headers, "Location: /console/incident/");
+	assert_non_null(loc);
+	loc += strlen("Location: /console/incident/");
+	tx_strfmt(inc, sizeof(inc), "%.*s", (int)strcspn(loc, "\r\n"), loc);
+	tx_strfmt(path, sizeof(path), "/console/incident/%s", inc);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "Sluice &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_non_null(strstr(r->body, "tlp-red"));
+	assert_non_null(strstr(r->body, "id=\"f-causation\""));
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">undetermined</strong>"));
+	/* stored in "incidents", RED to the alert's recipients only */
+	const char *g[] = { "get", "--dir", JP.dir, "--collection", "incidents",
+			    "--type", "incident", NULL };
+	assert_int_equal(run_trilex(g, NULL, &out, NULL), 0);
+	json_t *b = json_loads(out, 0, NULL);
+	json_t *o = json_array_get(json_object_get(b, "objects"), 0);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "id")), inc);
+	assert_string_equal(json_string_value(json_object_get(o, "x_trilex_alert_ref")), id);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+		"object_marking_refs"), 0)),
+		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
+	json_t *to = json_object_get(o, "x_trilex_recipients");
+	assert_int_equal(json_array_size(to), 1);
+	assert_string_equal(json_string_value(json_array_get(to, 0)), "UK");
+	json_decref(b);
+	free(out);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_partners_page),
 		cmocka_unit_test(test_warned_indicator),
 		cmocka_unit_test(test_incident_assessment),
+		cmocka_unit_test(test_incident_from_alert),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
