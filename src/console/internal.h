@@ -151,6 +151,31 @@ enum console_label {
 	L_FACTS,
 	L_NO_INCIDENTS_WRITE,
 	L_OPEN_INCIDENT,
+	L_WATCH,
+	L_WATCH_LIST,
+	L_AOR,
+	L_RISK,
+	L_ENTRY_STATE,
+	L_REVIEW,
+	L_OVERDUE,
+	L_BACKUP,
+	L_SCOPE,
+	L_OPEN_PROPOSALS,
+	L_PROPOSER,
+	L_RATIONALE,
+	L_VOTES,
+	L_APPROVE,
+	L_REJECT,
+	L_COMMENT,
+	L_VOTE,
+	L_VOTE_UNTIL,
+	L_NO_RIGHT_VOTE,
+	L_VOTED,
+	L_NO_WATCH_ACCESS,
+	L_CHANGE,
+	L_VOTE_FAILED,
+	L_APPROVALS_OF,
+	L_EXPIRES,
 	L_COUNT
 };
 
@@ -270,8 +295,9 @@ struct console_route {
 	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
 };
 
-/* incidents.c */
+/* incidents.c, watch.c */
 extern const struct console_route console_incident_routes[];
+extern const struct console_route console_watch_routes[];
 
 /* ---- built-in files (static.c) ---- */
 

@@ -123,8 +123,10 @@ void console_page_begin(struct page *p, int title_label, const char *title)
 			 "<li><a href=\"/console/alerts\">%L</a></li>"
 			 "<li><a href=\"/console/search\">%L</a></li>"
 			 "<li><a href=\"/console/incidents\">%L</a></li>"
+			 "<li><a href=\"/console/watch\">%L</a></li>"
 			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
-			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_INCIDENTS, L_PARTNERS);
+			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_INCIDENTS, L_WATCH_LIST,
+			 L_PARTNERS);
 		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -1234,6 +1236,7 @@ static const struct console_route routes[] = {
 static const struct console_route *const route_tables[] = {
 	routes,
 	console_incident_routes,
+	console_watch_routes,
 };
 
 #define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

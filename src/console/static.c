@@ -122,5 +122,7 @@ const char console_app_css[] =
 "form.facts-form{display:grid;grid-template-columns:max-content minmax(0,20rem);gap:8px 16px;align-items:center}\n"
 "form.facts-form button{grid-column:1/-1;justify-self:start}\n"
 "td ul{margin:0;padding-left:1.2em}\n"
+".overdue{color:var(--error);font-weight:700}\n"
+"section.proposal{border-top:1px solid var(--line);margin-top:1em}\n"
 "@media (max-width:600px){dl.facts{grid-template-columns:1fr}main{padding:8px}"
 "form.facts-form{grid-template-columns:1fr}}\n";

@@ -806,6 +806,122 @@ static void test_incident_from_alert(void **state)
 	free(r);
 }
 
+#define WATCHED_ID "intrusion-set--00000000-0000-4000-8000-000000000072"
+#define OLD_ID "intrusion-set--00000000-0000-4000-8000-000000000073"
+#define WATCHED_JSON(id, name) "{\"type\":\"bundle\",\"id\":\"bundle--00000000-" \
+	"0000-4000-8000-000000000071\",\"objects\":[{\"type\":\"intrusion-set\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"" id "\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"name\":\"" name "\"}]}"
+
+/* Whether the proposal id's state on node n (`watch proposals`) has want. */
+static int proposal_has(const struct node *n, void *arg)
+{
+	const char **w = arg;
+	const char *a[] = { "watch", "proposals", "--dir", n->dir, "--json", NULL };
+	char *out = NULL;
+	int ok;
+
+	if (run_trilex(a, NULL, &out, NULL) != 0) {
+		free(out);
+		return 0;
+	}
+	const char *at = out ? strstr(out, w[0]) : NULL;
+	ok = at && strstr(at, w[1]) != NULL;
+	free(out);
+	return ok;
+}
+
+/* The watch page: names, risk, responsible, an overdue review in red; a
+ * proposal from UK voted on JP's page, and the tally on UK. */
+static void test_watch_vote(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], csrf[80], form[512], path[PATH_MAX + 16];
+	char *out = NULL, pid[128];
+	FILE *f;
+
+	/* an entry of JP's made two years ago: its review is past */
+	push("main", WATCHED_JSON(OLD_ID, "Old Panda " XSS));
+	setenv("TRILEX_NOW", "2024-06-01T00:00:00Z", 1);
+	const char *old[] = { "watch", "propose", "add", "--dir", JP.dir, "--ref",
+			      OLD_ID, "--risk", "critical", "--responsible", "JP",
+			      "--quorum", "1", "--rationale", "old case", NULL };
+	assert_int_equal(run_trilex(old, NULL, NULL, NULL), 0);
+	unsetenv("TRILEX_NOW");
+	/* UK proposes; JP (pinned) must vote */
+	tx_strfmt(path, sizeof(path), "%s/watched.json", UK.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(WATCHED_JSON(WATCHED_ID, "Harbour Panda " XSS), f);
+	fclose(f);
+	const char *p[] = { "push", "--dir", UK.dir, "--collection", "main", path, NULL };
+	assert_int_equal(run_trilex(p, NULL, NULL, NULL), 0);
+	const char *prop[] = { "watch", "propose", "add", "--dir", UK.dir, "--ref",
+			       WATCHED_ID, "--risk", "high", "--responsible", "UK",
+			       "--rationale", "targets ports " XSS, NULL };
+	assert_int_equal(run_trilex(prop, NULL, &out, NULL), 0);
+	tx_strfmt(pid, sizeof(pid), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	assert_int_equal(node_start(&UK), 0);
+	const char *open_on[] = { pid, "\"state\": \"open\"" };
+	assert_true(wait_for(proposal_has, &JP, open_on, 30000));
+
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	req(&JP, "GET", "/console/watch", admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	/* the old entry by name, critical, JP, its review overdue in red */
+	const char *row = strstr(r->body, "Old Panda &lt;script&gt;");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>critical</td><td>JP"));
+	assert_non_null(strstr(row, "class=\"overdue\""));
+	/* UK's open proposal: name, rationale, tally, a vote form */
+	tx_strfmt(form, sizeof(form), "id=\"p-%s\"", pid);
+	const char *sec = strstr(r->body, form);
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "Harbour Panda &lt;script&gt;"));
+	assert_non_null(strstr(sec, "targets ports &lt;script&gt;"));
+	assert_non_null(strstr(sec, "Approve: 1 / 2 approvals needed (UK)"));
+	assert_non_null(strstr(sec, "action=\"/console/vote/"));
+	csrf_of(r, csrf);
+	/* "reader" is an analyst: sees the proposal, may not vote for the
+	 * party; no token, no vote */
+	req(&JP, "GET", "/console/watch", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	sec = strstr(r->body, "targets ports &lt;script&gt;");
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "Only duty officers and administrators may vote"));
+	assert_null(strstr(r->body, "action=\"/console/vote/"));
+	tx_strfmt(path, sizeof(path), "/console/vote/%s", pid);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=approve", csrf);
+	req(&JP, "POST", path, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", path, admin, "decision=approve", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=maybe", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=approve&comment=seen+"
+		  "%%3Cscript%%3E+at+the+port", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	/* a second vote is refused with watch/'s reason */
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 409);
+	assert_non_null(strstr(r->body, "id=\"vote-error\""));
+	/* approved by both: the entry is on JP's list; UK counts JP's vote */
+	req(&JP, "GET", "/console/watch", admin, NULL, NULL, r);
+	row = strstr(r->body, "Harbour Panda &lt;script&gt;");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>high</td><td>UK"));
+	const char *approved_on[] = { pid, "\"state\": \"approved\"" };
+	assert_true(wait_for(proposal_has, &UK, approved_on, 30000));
+	assert_int_equal(node_stop(&UK), 0);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -819,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_warned_indicator),
 		cmocka_unit_test(test_incident_assessment),
 		cmocka_unit_test(test_incident_from_alert),
+		cmocka_unit_test(test_watch_vote),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
