@@ -176,6 +176,7 @@ enum console_label {
 	L_VOTE_FAILED,
 	L_APPROVALS_OF,
 	L_EXPIRES,
+	L_POC,
 	L_COUNT
 };
 

@@ -255,6 +255,7 @@ static const struct {
 		"必要な承認数" } },
 	[L_EXPIRES] = { { "Expires",
 		"失効" } },
+	[L_POC] = { { "Points of contact", "連絡窓口" } },
 	[L_FACTS] = { { "Facts",
 		"事実" } },
 };

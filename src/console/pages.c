@@ -1111,9 +1111,33 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 
 /* ---- partners and TAXII settings ---- */
 
+/* The directory's points of contact of party: name, role, organisation
+ * and department, contact. */
+static void html_people(struct page *p, const json_t *people, const char *party)
+{
+	const json_t *o;
+	size_t i, n = 0;
+
+	json_array_foreach(people, i, o) {
+		if (tx_json_str(o, "x_trilex_party") == NULL ||
+		    strcmp(tx_json_str(o, "x_trilex_party"), party) != 0)
+			continue;
+		console_html_put(p, "%s<strong>%s</strong> (%s; %s%s%s) %s",
+			 n++ ? "<br>" : "<span class=\"poc\">", tx_json_str(o, "name"),
+			 json_string_value(json_array_get(json_object_get(o, "roles"), 0)),
+			 tx_json_str(o, "x_trilex_org"),
+			 tx_json_str(o, "x_trilex_dept") ? " / " : "",
+			 tx_json_str(o, "x_trilex_dept"),
+			 tx_json_str(o, "contact_information"));
+	}
+	console_html_put(p, n ? "</span>" : "-");
+}
+
 static void page_partners(struct page *p, const char *arg, const struct readable *r)
 {
 	const struct tx_config *cfg = p->rq->cfg;
+	struct tx_error err = { 0 };
+	json_t *people = NULL;
 	struct store_peer *peers = NULL;
 	size_t n_peers = 0;
 	char base[TX_HOST_MAX + 32];
@@ -1124,12 +1148,16 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		snprintf(base, sizeof(base), "https://%s%s%s:%d",
 			 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
 			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
+	if (watch_directory_people(p->rq->st, NULL, cfg->party, &people, &err) !=
+	    TX_OK)
+		tx_log(TX_LOG_WARN, "console partners: directory: %s", err.msg);
 	console_page_begin(p, L_PARTNERS, NULL);
 	console_html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
 		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
-		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_DIRECTORY,
-		 L_PARTNER, L_CERT_FP, L_SIGNING_KEY, L_LAST_CONTACT);
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
+		 "<tbody>", L_DIRECTORY, L_PARTNER, L_CERT_FP, L_SIGNING_KEY,
+		 L_LAST_CONTACT, L_POC);
 	store_peer_list(p->rq->st, &peers, &n_peers);
 	for (size_t i = 0; i < n_peers; i++) {
 		console_html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
@@ -1137,11 +1165,14 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 			 peers[i].name, peers[i].party, peers[i].url,
 			 peers[i].cert_fp, peers[i].sign_pk);
 		console_html_time(p, peers[i].last_ok);
+		console_html_put(p, "</td><td>");
+		html_people(p, people, peers[i].party);
 		console_html_put(p, "</td></tr>");
 	}
 	if (n_peers == 0)
-		console_html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
+		console_html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
 	free(peers);
+	json_decref(people);
 	console_html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
 		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
 		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,

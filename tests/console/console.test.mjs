@@ -103,6 +103,7 @@ async function serve(n) {
 }
 
 let browser;
+let proposal;
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -153,6 +154,20 @@ before(async () => {
   const incFile = path.join(root, 'incident.json');
   fs.writeFileSync(incFile, JSON.stringify(incident));
   trilex(['push', '--dir', jp.dir, '--collection', 'intel', incFile]);
+  // UK proposes a watch-list entry to JP and US (all three must approve)
+  const actor = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b20', objects: [
+      { type: 'intrusion-set', spec_version: '2.1', id: 'intrusion-set--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b21',
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        name: `Crane Panda ${XSS}` },
+    ],
+  };
+  const actorFile = path.join(root, 'actor.json');
+  fs.writeFileSync(actorFile, JSON.stringify(actor));
+  trilex(['push', '--dir', uk.dir, '--collection', 'intel', actorFile]);
+  proposal = trilex(['watch', 'propose', 'add', '--dir', uk.dir, '--ref',
+    'intrusion-set--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b21', '--risk', 'high',
+    '--responsible', 'UK', '--quorum', '3', '--rationale', `Targets port cranes ${XSS}`]).trim();
   await Promise.all([serve(jp), serve(uk), serve(us)]);
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM,
@@ -344,4 +359,41 @@ test('assess an incident, see a factor\'s evidence, correct a fact and assess ag
   assert.match(await page.locator('#factor-directness').innerText(), /causation = direct -> 3/);
   assert.match(await page.locator('#assessments').innerText(), /use-of-force/);
   await page.context().close();
+});
+
+// Reload page until its locator shows text (bounded: delivery between
+// nodes on a loaded machine takes seconds).
+async function reloadUntil(page, url, selector, re, ms = 90000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    await page.goto(url);
+    const loc = page.locator(selector);
+    if (await loc.count() > 0 && re.test(await loc.first().innerText())) return loc.first();
+    if (Date.now() > end) throw new Error(`${url}: ${selector} never showed ${re}`);
+    await page.waitForTimeout(1000);
+  }
+}
+
+test('vote on a proposal on JP and see the tally change on UK', async () => {
+  const jp = await newPage();
+  const uk = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await signIn(uk, nodes.UK, 'duty', 'duty officer pass 1');
+  await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await uk.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const sel = `section[id="p-${proposal}"]`;
+  const sec = await reloadUntil(jp, `${nodes.JP.base}/console/watch`, sel, /Crane Panda/);
+  assert.match(await sec.innerText(), /Targets port cranes <script>/); // as text
+  assert.match(await sec.locator('.tally').innerText(), /Approve: 1 \/ 3 approvals needed \(UK\)/);
+  await axe(jp, 'watch');
+  await shots(jp, 'watch');
+  await sec.getByLabel('Comment').fill('Seen at our ports too');
+  await sec.getByRole('button', { name: 'Approve' }).click();
+  await jp.locator(`${sel} .tally`, { hasText: /Approve: 2 \/ 3/ }).waitFor();
+  // the vote travels: the proposer's console counts JP's approval
+  const onUk = await reloadUntil(uk, `${nodes.UK.base}/console/watch`, `${sel} .tally`, /2 \/ 3/);
+  assert.match(await onUk.innerText(), /JP/);
+  assert.match(await uk.locator(sel).innerText(), /Seen at our ports too/);
+  await jp.context().close();
+  await uk.context().close();
 });

@@ -862,6 +862,18 @@ static void test_watch_vote(void **state)
 	assert_int_equal(run_trilex(prop, NULL, &out, NULL), 0);
 	tx_strfmt(pid, sizeof(pid), "%.*s", (int)strcspn(out, "\n"), out);
 	free(out);
+	/* UK's duty officer in the directory; and a contact JP made that
+	 * claims to be UK's, which must not show as UK's */
+	const char *poc[] = { "poc", "add", "--dir", UK.dir, "--org", "NCSC " XSS,
+			      "--name", "Ann Duty " XSS, "--role", "duty-officer",
+			      "--email", "duty@ncsc.example", NULL };
+	assert_int_equal(run_trilex(poc, NULL, NULL, NULL), 0);
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-"
+	     "8000-000000000081\",\"objects\":[{\"type\":\"identity\","
+	     "\"spec_version\":\"2.1\",\"id\":\"identity--00000000-0000-4000-8000-"
+	     "000000000082\",\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+	     "\"2024-01-01T00:00:00.000Z\",\"name\":\"Forged Contact\","
+	     "\"identity_class\":\"individual\",\"x_trilex_party\":\"UK\"}]}");
 	assert_int_equal(node_start(&UK), 0);
 	const char *open_on[] = { pid, "\"state\": \"open\"" };
 	assert_true(wait_for(proposal_has, &JP, open_on, 30000));
@@ -918,6 +930,26 @@ static void test_watch_vote(void **state)
 	assert_non_null(strstr(row, "<td>high</td><td>UK"));
 	const char *approved_on[] = { pid, "\"state\": \"approved\"" };
 	assert_true(wait_for(proposal_has, &UK, approved_on, 30000));
+	/* the partners page: UK's own contact beside UK, not the forged one */
+	const char *pl[] = { "poc", "list", "--dir", JP.dir, "--party", "UK", NULL };
+	for (int i = 0; i < 300; i++) {
+		out = NULL;
+		assert_int_equal(run_trilex(pl, NULL, &out, NULL), 0);
+		int got = strstr(out, "Ann Duty") != NULL;
+		free(out);
+		if (got)
+			break;
+		usleep(100000);
+	}
+	req(&JP, "GET", "/console/partners", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	row = strstr(r->body, "(UK)</td>");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<strong>Ann Duty &lt;script&gt;"));
+	assert_non_null(strstr(row, "duty-officer; NCSC &lt;script&gt;"));
+	assert_non_null(strstr(row, "duty@ncsc.example"));
+	assert_null(strstr(r->body, "Forged Contact"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
 	assert_int_equal(node_stop(&UK), 0);
 	free(r);
 }
