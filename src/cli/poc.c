@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "federation/federation.h"
 #include "taxii/taxii.h"
+#include "watch/watch.h"
 
 static const char *const roles[] = {
 	"duty-officer", "analyst", "liaison", "legal-adviser", "head-of-unit",
@@ -173,78 +174,6 @@ const struct cmd cmd_poc_add = {
 
 /* ---- list and remove ---- */
 
-struct people {
-	json_t *list;
-	const char *party;      /* only this party's, or NULL: all */
-	const char *own_party;  /* this node's */
-};
-
-static int person_row(void *ctx, const struct store_row *row)
-{
-	struct people *p = ctx;
-	json_t *o;
-
-	if (strstr(row->json, "\"individual\"") == NULL)
-		return 0;
-	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
-		return 0;
-	const char *party = json_string_value(json_object_get(o, "x_trilex_party"));
-	/* A party's contacts are those it signed (or we made): a name inside
-	 * the object counts only when it is its verified origin's. */
-	const char *made_by = row->origin ? row->origin : p->own_party;
-	if (party && strcmp(party, made_by) == 0 &&
-	    !json_is_true(json_object_get(o, "revoked")) &&
-	    (p->party == NULL || strcmp(party, p->party) == 0))
-		json_array_append(p->list, o);
-	json_decref(o);
-	return 0;
-}
-
-static int by_party_name(const void *a, const void *b)
-{
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(x, "x_trilex_party")),
-		       json_string_value(json_object_get(y, "x_trilex_party")));
-
-	return c ? c : strcmp(json_string_value(json_object_get(x, "name")),
-			      json_string_value(json_object_get(y, "name")));
-}
-
-/* Every current individual of the directory (ours and partners'). */
-static json_t *people(tx_store *st, const char *party, const char *own)
-{
-	const char *types[] = { "identity" };
-	struct store_query q = { .types = types, .n_types = 1 };
-	struct people p = { json_array(), party, own };
-	struct tx_error err = { 0 };
-
-	if (store_query_every(st, &q, person_row, &p, &err) != TX_OK)
-		cli_fail("warning: the directory was not read to its end: %s",
-			 err.msg);
-	/* one entry per id: a person seen via two partners is one person */
-	json_t *uniq = json_object(), *o, *out = json_array();
-	size_t i;
-	json_array_foreach(p.list, i, o)
-		json_object_set(uniq, json_string_value(json_object_get(o, "id")), o);
-	const char *k;
-	json_object_foreach(uniq, k, o)
-		json_array_append(out, o);
-	json_decref(uniq);
-	json_decref(p.list);
-	size_t cnt = json_array_size(out);
-	json_t **v = malloc((cnt ? cnt : 1) * sizeof(*v));
-	if (v != NULL) {
-		for (i = 0; i < cnt; i++)
-			v[i] = json_incref(json_array_get(out, i));
-		qsort(v, cnt, sizeof(*v), by_party_name);
-		json_array_clear(out);
-		for (i = 0; i < cnt; i++)
-			json_array_append_new(out, v[i]);
-		free(v);
-	}
-	return out;
-}
-
 static const struct cli_opt list_opts[] = {
 	{ "party", "CODE", 0, "only this party's contacts" },
 	{ "json", NULL, 0, "print JSON" },
@@ -254,6 +183,7 @@ static const struct cli_opt list_opts[] = {
 static int list_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *party = cli_opt(a, "party");
+	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
 	json_t *list, *o;
@@ -262,7 +192,9 @@ static int list_run(const struct cli_args *a)
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	list = people(st, party, cfg.party);
+	if (watch_directory_people(st, party, cfg.party, &list, &err) != TX_OK)
+		cli_fail("warning: the directory was not read to its end: %s",
+			 err.msg);
 	store_close(st);
 	if (as_json) {
 		json_t *out = json_array();
@@ -313,16 +245,19 @@ const struct cmd cmd_poc_list = {
 static int remove_run(const struct cli_args *a)
 {
 	const char *dir = a->dir, *id = a->argv[0];
+	struct tx_error err = { 0 };
 	struct tx_config cfg;
 	tx_store *st = NULL;
-	json_t *list, *o, *found = NULL;
+	json_t *list = NULL, *o, *found = NULL;
 	char now[TX_TIME_BUF];
 	size_t i;
 	int rc = 1;
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	list = people(st, cfg.party, cfg.party);
+	if (watch_directory_people(st, cfg.party, cfg.party, &list, &err) != TX_OK)
+		cli_fail("warning: the directory was not read to its end: %s",
+			 err.msg);
 	json_array_foreach(list, i, o)
 		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
 			found = json_deep_copy(o);

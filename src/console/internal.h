@@ -102,6 +102,81 @@ enum console_label {
 	L_TAXII_SETTINGS,
 	L_TAXII_AUTH,
 	L_ACK_DONE,
+	L_INCIDENTS,
+	L_INCIDENT,
+	L_ASSESSMENT,
+	L_DECISION,
+	L_DECISION_RANGE,
+	L_LEVEL,
+	L_SCORE,
+	L_TIER,
+	L_RULE,
+	L_FACTORS,
+	L_FACTOR,
+	L_WEIGHT,
+	L_EVIDENCE,
+	L_WOULD_SETTLE,
+	L_UNDETERMINED,
+	L_OPEN_FACTS,
+	L_OPEN_RULES,
+	L_WHEN,
+	L_POLICY,
+	L_IN_FORCE,
+	L_NOT_IN_FORCE,
+	L_APPROVED_BY,
+	L_APPROVALS_MISSING,
+	L_NO_POLICY,
+	L_FACTS_FORM,
+	L_FACTS_HINT,
+	L_UNKNOWN,
+	L_YES,
+	L_NO,
+	L_ASSESS,
+	L_DEATHS,
+	L_INJURIES,
+	L_CAUSATION,
+	L_CRIT_INFRA,
+	L_NAT_IMPORTANCE,
+	L_MILITARY,
+	L_ONSET,
+	L_STATE,
+	L_CONFIDENCE,
+	L_BAD_FACT,
+	L_STORED,
+	L_NO_RIGHT_ASSESS,
+	L_PARTNER_INCIDENT,
+	L_READ_ONLY,
+	L_PROBLEMS,
+	L_CANNOT_ASSESS,
+	L_FACTS,
+	L_NO_INCIDENTS_WRITE,
+	L_OPEN_INCIDENT,
+	L_WATCH,
+	L_WATCH_LIST,
+	L_AOR,
+	L_RISK,
+	L_ENTRY_STATE,
+	L_REVIEW,
+	L_OVERDUE,
+	L_BACKUP,
+	L_SCOPE,
+	L_OPEN_PROPOSALS,
+	L_PROPOSER,
+	L_RATIONALE,
+	L_VOTES,
+	L_APPROVE,
+	L_REJECT,
+	L_COMMENT,
+	L_VOTE,
+	L_VOTE_UNTIL,
+	L_NO_RIGHT_VOTE,
+	L_VOTED,
+	L_NO_WATCH_ACCESS,
+	L_CHANGE,
+	L_VOTE_FAILED,
+	L_APPROVALS_OF,
+	L_EXPIRES,
+	L_POC,
 	L_COUNT
 };
 
@@ -180,6 +255,50 @@ tx_err console_readable_load(tx_store *st, const struct store_user *u,
 void console_readable_free(struct readable *r);
 const struct store_collection *console_readable_find(const struct readable *r,
 					     int64_t pk);
+
+/* ---- shared by the page files (pages.c) ---- */
+
+/* A page saying label, with status. */
+void console_page_message(struct page *p, unsigned status, int label);
+/* The object of a row, parsed (caller frees), or NULL. */
+json_t *console_row_object(const struct store_row *row);
+/* Where a row came from: its verified signer, or this node. */
+void console_html_origin(struct page *p, const struct store_row *row);
+/* A link to an object's page, named by its name (or value, pattern). */
+void console_html_object_link(struct page *p, const json_t *o);
+
+/* The last version of id that the user may read, parsed; NULL if none. */
+struct console_object {
+	json_t *obj;
+	struct store_row row;         /* its pointers not kept */
+	char origin[TX_PARTY_MAX];
+	char via[TX_PARTY_MAX];
+	int64_t coll;
+	size_t n_versions;
+};
+/* Load into o the last version of id the user may read (all_versions:
+ * count them all); 0 when found (o->obj caller-freed), else -1. */
+int console_object_load(struct page *p, const struct readable *r, const char *id,
+			int all_versions, struct console_object *o);
+
+/* ---- routes: one table per page file, read by the router (pages.c) ---- */
+
+typedef void (*console_page_fn)(struct page *p, const char *arg,
+				const struct readable *r);
+
+enum { CONSOLE_PUBLIC = 1, CONSOLE_NO_CSRF = 2 };
+
+struct console_route {
+	const char *method;           /* NULL ends a table */
+	const char *path;             /* after /console/; '/' at the end: a
+	                                 prefix, the rest is arg */
+	console_page_fn fn;
+	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
+};
+
+/* incidents.c, watch.c */
+extern const struct console_route console_incident_routes[];
+extern const struct console_route console_watch_routes[];
 
 /* ---- built-in files (static.c) ---- */
 

@@ -122,8 +122,11 @@ void console_page_begin(struct page *p, int title_label, const char *title)
 			 "<li><a href=\"/console/\">%L</a></li>"
 			 "<li><a href=\"/console/alerts\">%L</a></li>"
 			 "<li><a href=\"/console/search\">%L</a></li>"
+			 "<li><a href=\"/console/incidents\">%L</a></li>"
+			 "<li><a href=\"/console/watch\">%L</a></li>"
 			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
-			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_PARTNERS);
+			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_INCIDENTS, L_WATCH_LIST,
+			 L_PARTNERS);
 		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -183,7 +186,7 @@ void console_page_redirect(struct page *p, const char *location)
 	console_page_send(p, 303);
 }
 
-static void page_message(struct page *p, unsigned status, int label)
+void console_page_message(struct page *p, unsigned status, int label)
 {
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
@@ -202,13 +205,13 @@ static const char *jstr(const json_t *o, const char *key)
 }
 
 /* The object of a row, parsed (caller frees), or NULL. */
-static json_t *row_object(const struct store_row *row)
+json_t *console_row_object(const struct store_row *row)
 {
 	return tx_json_load(row->json, row->json_len, 0, NULL);
 }
 
 /* Where a row came from: its verified signer, or this node. */
-static void html_origin(struct page *p, const struct store_row *row)
+void console_html_origin(struct page *p, const struct store_row *row)
 {
 	if (row->origin)
 		console_html_put(p, "%s", row->origin);
@@ -229,7 +232,7 @@ static const char *display_name(const json_t *o)
 	return n ? n : jstr(o, "id");
 }
 
-static void html_object_link(struct page *p, const json_t *o)
+void console_html_object_link(struct page *p, const json_t *o)
 {
 	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
 		 display_name(o));
@@ -253,16 +256,16 @@ static int table_row(void *ctx, const struct store_row *row)
 
 	if (c->skip_id && strcmp(row->id, c->skip_id) == 0)
 		return STORE_ROW_NEXT;
-	if ((o = row_object(row)) == NULL)
+	if ((o = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
 	console_html_put(p, "<tr><td>");
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
 	console_html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
-	html_object_link(p, o);
+	console_html_object_link(p, o);
 	console_html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
-	html_origin(p, row);
+	console_html_origin(p, row);
 	console_html_put(p, "</td></tr>");
 	json_decref(o);
 	c->n++;
@@ -304,7 +307,7 @@ static int ack_row(void *ctx, const struct store_row *row)
 	json_t *o;
 
 	if (strstr(row->json, "\"" ACK_LABEL "\"") == NULL ||
-	    (o = row_object(row)) == NULL)
+	    (o = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
 	a->found = 1;
 	snprintf(a->by, sizeof(a->by), "%s%s%s",
@@ -348,7 +351,7 @@ static int alert_row(void *ctx, const struct store_row *row)
 	json_t *o;
 	int64_t created = 0;
 
-	if ((o = row_object(row)) == NULL)
+	if ((o = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
 	ack_lookup(p->rq->st, row->id, &a);
 	if (c->only_unacked && a.found) {
@@ -362,7 +365,7 @@ static int alert_row(void *ctx, const struct store_row *row)
 	console_html_tlp(p, fed_tlp_of(o));
 	console_html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
 		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
-	html_origin(p, row);
+	console_html_origin(p, row);
 	console_html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
 		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
 		 a.found ? L_ACKED : L_NONE);
@@ -410,24 +413,15 @@ static void page_alerts(struct page *p, const char *arg, const struct readable *
 	console_page_send(p, 200);
 }
 
-/* The last version of id that the user may read, parsed; NULL if none. */
-struct one_object {
-	json_t *obj;
-	struct store_row row;         /* its pointers not kept */
-	char origin[TX_PARTY_MAX];
-	char via[TX_PARTY_MAX];
-	int64_t coll;
-	size_t n_versions;
-};
 
 static int one_row(void *ctx, const struct store_row *row)
 {
-	struct one_object *o = ctx;
+	struct console_object *o = ctx;
 
 	o->n_versions++;
 	if (o->obj != NULL)
 		return STORE_ROW_NEXT;
-	if ((o->obj = row_object(row)) == NULL)
+	if ((o->obj = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
 	o->row = *row;
 	o->row.json = NULL;
@@ -440,8 +434,8 @@ static int one_row(void *ctx, const struct store_row *row)
 	return STORE_ROW_NEXT;
 }
 
-static int object_load(struct page *p, const struct readable *r, const char *id,
-		       int all_versions, struct one_object *o)
+int console_object_load(struct page *p, const struct readable *r, const char *id,
+		       int all_versions, struct console_object *o)
 {
 	struct tx_error err = { 0 };
 
@@ -478,10 +472,10 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 
 	console_html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"indicators\">", L_INDICATORS);
 	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
-		struct one_object x;
+		struct console_object x;
 		if (!json_is_string(ref) || strncmp(json_string_value(ref),
 						    "indicator--", 11) != 0 ||
-		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
+		    console_object_load(p, r, json_string_value(ref), 0, &x) != 0)
 			continue;
 		struct store_search sq = { .text = json_string_value(ref),
 					   .colls = r->pks, .n_colls = r->n,
@@ -490,7 +484,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		struct tx_error err = { 0 };
 		store_search_refs(p->rq->st, &sq, NULL, NULL, &pg, &err);
 		console_html_put(p, "<li>");
-		html_object_link(p, x.obj);
+		console_html_object_link(p, x.obj);
 		console_html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
 			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
 			 (int64_t)pg.n, pg.more ? "+" : "");
@@ -502,12 +496,12 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 	console_html_put(p, "</ul><h2>%L</h2><ul class=\"refs\" id=\"techniques\">",
 		 L_TECHNIQUES);
 	json_array_foreach(json_object_get(o, "object_refs"), i, ref) {
-		struct one_object x;
+		struct console_object x;
 		const json_t *er;
 		size_t k;
 		if (!json_is_string(ref) || strncmp(json_string_value(ref),
 						    "attack-pattern--", 16) != 0 ||
-		    object_load(p, r, json_string_value(ref), 0, &x) != 0)
+		    console_object_load(p, r, json_string_value(ref), 0, &x) != 0)
 			continue;
 		console_html_put(p, "<li>");
 		json_array_foreach(json_object_get(x.obj, "external_references"),
@@ -515,7 +509,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 			if (jstr(er, "external_id"))
 				console_html_put(p, "<strong>%s</strong> ",
 					 jstr(er, "external_id"));
-		html_object_link(p, x.obj);
+		console_html_object_link(p, x.obj);
 		console_html_put(p, "</li>");
 		json_decref(x.obj);
 		n_ap++;
@@ -527,7 +521,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 
 static void page_alert(struct page *p, const char *id, const struct readable *r)
 {
-	struct one_object a;
+	struct console_object a;
 	struct ack_find ack;
 	struct store_peer peer;
 	const json_t *to, *v;
@@ -535,15 +529,15 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 	watch_state *ws = NULL;
 	size_t i;
 
-	if (object_load(p, r, id, 0, &a) != 0) {
-		page_message(p, 404, L_NOT_FOUND);
+	if (console_object_load(p, r, id, 0, &a) != 0) {
+		console_page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
 	console_page_begin(p, L_ALERT, jstr(a.obj, "name"));
 	console_html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
 	console_html_tlp(p, fed_tlp_of(a.obj));
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
-	html_origin(p, &a.row);
+	console_html_origin(p, &a.row);
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_SIGNER);
 	if (a.origin[0] && store_peer_find(p->rq->st, a.origin, NULL, NULL,
 					   &peer) == TX_OK)
@@ -592,6 +586,11 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 			 "<button type=\"submit\" id=\"ack\">%L</button></form>",
 			 id, p->csrf, L_ACK);
+	if (store_user_may(&p->s.user, TX_RIGHT_ASSESS))
+		console_html_put(p, "<form method=\"post\" action=\"/console/"
+			 "incident-from/%u\"><input type=\"hidden\" name=\"csrf\""
+			 " value=\"%s\"><button type=\"submit\" id=\"open-incident\">"
+			 "%L</button></form>", id, p->csrf, L_OPEN_INCIDENT);
 	console_html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
 	json_decref(a.obj);
 	console_page_end(p);
@@ -604,7 +603,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 static void post_ack(struct page *p, const char *id, const struct readable *r)
 {
 	const struct taxii_ext_request *rq = p->rq;
-	struct one_object a;
+	struct console_object a;
 	struct store_collection coll;
 	struct tx_error err = { 0 };
 	char now[TX_TIME_BUF], uuid[TX_UUID_BUF], nid[96], ident[96];
@@ -612,10 +611,10 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	const char *about[1] = { id };
 	json_t *note = NULL, *objects = NULL;
 
-	if (object_load(p, r, id, 0, &a) != 0 ||
+	if (console_object_load(p, r, id, 0, &a) != 0 ||
 	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
 		json_decref(a.obj);
-		page_message(p, 404, L_NOT_FOUND);
+		console_page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
 	tx_time_format_ms(tx_time_now_us(), now);
@@ -643,7 +642,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 		json_decref(note);
 		json_decref(objects);
 		json_decref(a.obj);
-		page_message(p, 500, L_FAILED);
+		console_page_message(p, 500, L_FAILED);
 		return;
 	}
 	tx_log(TX_LOG_INFO, "console: %s acknowledged %s", p->s.user.name, id);
@@ -779,7 +778,7 @@ static int search_row(void *ctx, const struct store_row *row)
 	size_t mark = p->b.len;
 	json_t *o;
 
-	if (c->n == SEARCH_PAGE || (o = row_object(row)) == NULL)
+	if (c->n == SEARCH_PAGE || (o = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
 	/* Written to the page, then moved aside: rows are grouped by type. */
 	struct rows_ctx rc = { p, c->r, 0, NULL };
@@ -818,7 +817,7 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 	int64_t bf = 0;
 
 	if (c == NULL) {
-		page_message(p, 500, L_FAILED);
+		console_page_message(p, 500, L_FAILED);
 		return;
 	}
 	c->p = p;
@@ -902,7 +901,7 @@ static int rel_row(void *ctx, const struct store_row *row)
 {
 	struct rel_ctx *c = ctx;
 	struct page *p = c->p;
-	json_t *o = row_object(row);
+	json_t *o = console_row_object(row);
 	const char *src, *dst, *other;
 
 	if (o == NULL)
@@ -1058,7 +1057,7 @@ static void object_warnings(struct page *p, const char *pat)
 
 static void page_object(struct page *p, const char *id, const struct readable *r)
 {
-	struct one_object o;
+	struct console_object o;
 	struct version_ctx vc = { p, r };
 	struct tx_error err = { 0 };
 	const json_t *v;
@@ -1066,8 +1065,8 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	char *pretty;
 	size_t i;
 
-	if (object_load(p, r, id, 0, &o) != 0) {
-		page_message(p, 404, L_NOT_FOUND);
+	if (console_object_load(p, r, id, 0, &o) != 0) {
+		console_page_message(p, 404, L_NOT_FOUND);
 		return;
 	}
 	console_page_begin(p, L_OBJECT, display_name(o.obj));
@@ -1078,7 +1077,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
 		console_html_put(p, " <code>%s</code>", json_string_value(v));
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
-	html_origin(p, &o.row);
+	console_html_origin(p, &o.row);
 	if (o.via[0] && strcmp(o.via, o.origin) != 0)
 		console_html_put(p, " (via %s)", o.via);
 	console_html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
@@ -1112,9 +1111,33 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 
 /* ---- partners and TAXII settings ---- */
 
+/* The directory's points of contact of party: name, role, organisation
+ * and department, contact. */
+static void html_people(struct page *p, const json_t *people, const char *party)
+{
+	const json_t *o;
+	size_t i, n = 0;
+
+	json_array_foreach(people, i, o) {
+		if (tx_json_str(o, "x_trilex_party") == NULL ||
+		    strcmp(tx_json_str(o, "x_trilex_party"), party) != 0)
+			continue;
+		console_html_put(p, "%s<strong>%s</strong> (%s; %s%s%s) %s",
+			 n++ ? "<br>" : "<span class=\"poc\">", tx_json_str(o, "name"),
+			 json_string_value(json_array_get(json_object_get(o, "roles"), 0)),
+			 tx_json_str(o, "x_trilex_org"),
+			 tx_json_str(o, "x_trilex_dept") ? " / " : "",
+			 tx_json_str(o, "x_trilex_dept"),
+			 tx_json_str(o, "contact_information"));
+	}
+	console_html_put(p, n ? "</span>" : "-");
+}
+
 static void page_partners(struct page *p, const char *arg, const struct readable *r)
 {
 	const struct tx_config *cfg = p->rq->cfg;
+	struct tx_error err = { 0 };
+	json_t *people = NULL;
 	struct store_peer *peers = NULL;
 	size_t n_peers = 0;
 	char base[TX_HOST_MAX + 32];
@@ -1125,12 +1148,16 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		snprintf(base, sizeof(base), "https://%s%s%s:%d",
 			 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
 			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
+	if (watch_directory_people(p->rq->st, NULL, cfg->party, &people, &err) !=
+	    TX_OK)
+		tx_log(TX_LOG_WARN, "console partners: directory: %s", err.msg);
 	console_page_begin(p, L_PARTNERS, NULL);
 	console_html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
 		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
-		 "<th scope=\"col\">%L</th></tr></thead><tbody>", L_DIRECTORY,
-		 L_PARTNER, L_CERT_FP, L_SIGNING_KEY, L_LAST_CONTACT);
+		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
+		 "<tbody>", L_DIRECTORY, L_PARTNER, L_CERT_FP, L_SIGNING_KEY,
+		 L_LAST_CONTACT, L_POC);
 	store_peer_list(p->rq->st, &peers, &n_peers);
 	for (size_t i = 0; i < n_peers; i++) {
 		console_html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
@@ -1138,11 +1165,14 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 			 peers[i].name, peers[i].party, peers[i].url,
 			 peers[i].cert_fp, peers[i].sign_pk);
 		console_html_time(p, peers[i].last_ok);
+		console_html_put(p, "</td><td>");
+		html_people(p, people, peers[i].party);
 		console_html_put(p, "</td></tr>");
 	}
 	if (n_peers == 0)
-		console_html_put(p, "<tr><td colspan=\"5\">%L</td></tr>", L_NONE);
+		console_html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
 	free(peers);
+	json_decref(people);
 	console_html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
 		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
 		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,
@@ -1167,7 +1197,7 @@ static void post_settings(struct page *p, const char *arg, const struct readable
 	if (console_form_field(p->rq->body, p->rq->body_len, "lang", lang, sizeof(lang)) ||
 	    console_lang_parse(lang) < 0 ||
 	    store_console_set_lang(p->rq->st, p->s.user.id, lang, &err) != TX_OK) {
-		page_message(p, 400, L_FAILED);
+		console_page_message(p, 400, L_FAILED);
 		return;
 	}
 	console_page_redirect(p, "/console/");
@@ -1214,18 +1244,9 @@ static void signout_post(struct page *p, const char *arg, const struct readable 
 
 /* ---- the router ---- */
 
-typedef void (*page_fn)(struct page *p, const char *arg,
-			const struct readable *r);
+enum { PUBLIC = CONSOLE_PUBLIC, NO_CSRF = CONSOLE_NO_CSRF };
 
-enum { PUBLIC = 1, NO_CSRF = 2 };
-
-static const struct route {
-	const char *method;
-	const char *path;             /* after /console/; '/' at the end: a
-	                                 prefix, the rest is arg */
-	page_fn fn;
-	unsigned flags;
-} routes[] = {
+static const struct console_route routes[] = {
 	{ "GET", "", page_home, 0 },
 	{ "GET", "signin", signin_get, PUBLIC },
 	{ "POST", "signin", signin_post, PUBLIC | NO_CSRF },
@@ -1239,28 +1260,39 @@ static const struct route {
 	{ "GET", "partners", page_partners, 0 },
 	{ "GET", "static/app.js", static_js, PUBLIC },
 	{ "GET", "static/app.css", static_css, PUBLIC },
+	{ NULL },
 };
 
-#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+/* Every page file's table: one line each. */
+static const struct console_route *const route_tables[] = {
+	routes,
+	console_incident_routes,
+	console_watch_routes,
+};
 
-static const struct route *route_find(const char *method, const char *rest,
-				      const char **arg, int *path_known)
+#define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))
+
+static const struct console_route *route_find(const char *method,
+					      const char *rest,
+					      const char **arg, int *path_known)
 {
 	*path_known = 0;
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		const struct route *r = &routes[i];
-		size_t n = strlen(r->path);
-		int prefix = n > 0 && r->path[n - 1] == '/';
+	for (size_t t = 0; t < N_TABLES; t++) {
+		for (const struct console_route *r = route_tables[t]; r->method;
+		     r++) {
+			size_t n = strlen(r->path);
+			int prefix = n > 0 && r->path[n - 1] == '/';
 
-		if (prefix ? strncmp(rest, r->path, n) != 0 || rest[n] == '\0' ||
-			     strchr(rest + n, '/') != NULL :
-			     strcmp(rest, r->path) != 0)
-			continue;
-		*path_known = 1;
-		if (strcmp(method, r->method) != 0)
-			continue;
-		*arg = prefix ? rest + n : "";
-		return r;
+			if (prefix ? strncmp(rest, r->path, n) != 0 || rest[n] == '\0' ||
+				     strchr(rest + n, '/') != NULL :
+				     strcmp(rest, r->path) != 0)
+				continue;
+			*path_known = 1;
+			if (strcmp(method, r->method) != 0)
+				continue;
+			*arg = prefix ? rest + n : "";
+			return r;
+		}
 	}
 	return NULL;
 }
@@ -1279,7 +1311,7 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 {
 	struct page p = { 0 };
 	struct readable r = { 0 };
-	const struct route *route;
+	const struct console_route *route;
 	const char *arg = "";
 	int known;
 
@@ -1293,14 +1325,14 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	if (route == NULL) {
 		if (known)
 			taxii_ext_reply_header(rp, "Allow", "GET, POST");
-		page_message(&p, known ? 405 : 404, known ? L_FAILED : L_NOT_FOUND);
+		console_page_message(&p, known ? 405 : 404, known ? L_FAILED : L_NOT_FOUND);
 		goto out;
 	}
 	if (!(route->flags & PUBLIC) && !p.signed_in) {
 		if (strcmp(rq->method, "GET") == 0) {
 			console_page_redirect(&p, "/console/signin");
 		} else {
-			page_message(&p, 403, L_NEEDS_SIGNIN);
+			console_page_message(&p, 403, L_NEEDS_SIGNIN);
 		}
 		goto out;
 	}
@@ -1308,11 +1340,11 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	if (strcmp(rq->method, "POST") == 0 && !(route->flags & NO_CSRF) &&
 	    !console_session_csrf_ok(rq->body, rq->body_len,
 			     taxii_ext_cookie(rq, CONSOLE_COOKIE))) {
-		page_message(&p, 403, L_CSRF);
+		console_page_message(&p, 403, L_CSRF);
 		goto out;
 	}
 	if (p.signed_in && console_readable_load(rq->st, &p.s.user, &r) != TX_OK) {
-		page_message(&p, 500, L_FAILED);
+		console_page_message(&p, 500, L_FAILED);
 		goto out;
 	}
 	route->fn(&p, arg, &r);

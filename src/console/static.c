@@ -119,4 +119,10 @@ const char console_app_css[] =
 "input,select,button{font:inherit;padding:4px 8px;min-height:36px}\n"
 "button{cursor:pointer}\n"
 "ul.types{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0}\n"
-"@media (max-width:600px){dl.facts{grid-template-columns:1fr}main{padding:8px}}\n";
+"form.facts-form{display:grid;grid-template-columns:max-content minmax(0,20rem);gap:8px 16px;align-items:center}\n"
+"form.facts-form button{grid-column:1/-1;justify-self:start}\n"
+"td ul{margin:0;padding-left:1.2em}\n"
+".overdue{color:var(--error);font-weight:700}\n"
+"section.proposal{border-top:1px solid var(--line);margin-top:1em}\n"
+"@media (max-width:600px){dl.facts{grid-template-columns:1fr}main{padding:8px}"
+"form.facts-form{grid-template-columns:1fr}}\n";

@@ -60,11 +60,20 @@ static tx_err run_rows(tx_store *st, sqlite3_stmt *s, store_row_fn fn,
 	return r == SQLITE_DONE ? TX_OK : store_db_error(st, err, "list objects");
 }
 
+/* The newest last versions, by index idx, of the objects where holds. */
+#define RECENT_SQL(idx, where) "SELECT " RECENT_COLS " FROM objects INDEXED" \
+	" BY " idx " WHERE " where " AND is_last = 1" \
+	" AND coll IN (SELECT value FROM json_each(?1))" \
+	" AND (?2 IS NULL OR instr(json, ?2) > 0)" \
+	" AND (?5 IS NULL OR via = ?5)" \
+	" ORDER BY date_added DESC LIMIT ?3"
+
 tx_err store_recent(tx_store *st, const struct store_recent *q,
 		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err)
 {
 	struct tx_buf cl;
 	sqlite3_stmt *s = NULL;
+	const char *sql = NULL;
 	tx_err rc;
 
 	if (n)
@@ -72,26 +81,20 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 	tx_buf_init(&cl, 0);
 	if ((rc = colls_json(q->colls, q->n_colls, &cl, err)))
 		goto out;
-	/* Reports by the partial index of reports; any other type, or none,
-	 * by date_added's. */
-	if (q->type && strcmp(q->type, "report") != 0) {
-		rc = tx_error_set(err, TX_ERR_INVALID, "store_recent lists reports"
-				  " or every type, not %.40s", q->type);
+	/* Reports and incidents by their partial indexes; every type by
+	 * date_added's. Other types would walk every object: refused. */
+	if (q->type == NULL)
+		sql = RECENT_SQL("objects_global", "1");
+	else if (strcmp(q->type, "report") == 0)
+		sql = RECENT_SQL("objects_reports", "type = 'report'");
+	else if (strcmp(q->type, "incident") == 0)
+		sql = RECENT_SQL("objects_incidents", "type = 'incident'");
+	if (sql == NULL) {
+		rc = tx_error_set(err, TX_ERR_INVALID, "store_recent lists reports,"
+				  " incidents or every type, not %.40s", q->type);
 		goto out;
 	}
-	if ((rc = store_db_prepare(st, q->type ?
-			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
-			     " objects_reports WHERE type = 'report' AND is_last = 1"
-			     " AND coll IN (SELECT value FROM json_each(?1))"
-			     " AND (?2 IS NULL OR instr(json, ?2) > 0)"
-			     " AND (?5 IS NULL OR via = ?5)"
-			     " ORDER BY date_added DESC LIMIT ?3" :
-			     "SELECT " RECENT_COLS " FROM objects INDEXED BY"
-			     " objects_global WHERE is_last = 1"
-			     " AND coll IN (SELECT value FROM json_each(?1))"
-			     " AND (?2 IS NULL OR instr(json, ?2) > 0)"
-			     " AND (?5 IS NULL OR via = ?5)"
-			     " ORDER BY date_added DESC LIMIT ?3", &s, err)))
+	if ((rc = store_db_prepare(st, sql, &s, err)))
 		goto out;
 	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
 	if (q->contains)

@@ -246,6 +246,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE feeds ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE feeds ADD COLUMN errors INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE feeds ADD COLUMN reshare INTEGER NOT NULL DEFAULT 0;",
+	/* 17: the console's list of incidents, newest first (store_recent),
+	 * by a partial index as the reports' */
+	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

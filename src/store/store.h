@@ -908,7 +908,8 @@ tx_err store_search_types(tx_store *st, const struct store_search *q,
 struct store_recent {
 	const int64_t *colls;      /* collection pks */
 	size_t n_colls;
-	const char *type;          /* only "report"s (alerts); NULL: any */
+	const char *type;          /* only "report"s (alerts) or "incident"s;
+	                              NULL: any */
 	const char *contains;      /* only objects whose text has this; NULL */
 	const char *via;           /* only what this partner sent; NULL: any */
 	int64_t limit;

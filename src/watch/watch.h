@@ -213,6 +213,19 @@ tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
 		  const char *proposal, int approve, const char *comment,
 		  char id_out[100], struct tx_error *err);
 
+/* ---- the directory (watch/directory.c) ---- */
+
+/*
+ * Every current individual of the directory (identity objects with
+ * x_trilex_party, not revoked), each counted for a party only when that
+ * party signed it (own: this node's party, for what was made here); only
+ * party's when party is not NULL; one per id, by party and name. *list
+ * (caller frees) holds what was read, also when the scan failed part way
+ * (then the error is returned too).
+ */
+tx_err watch_directory_people(tx_store *st, const char *party, const char *own,
+			      json_t **list, struct tx_error *err);
+
 /* ---- routing (watch/route.c) ---- */
 
 /*

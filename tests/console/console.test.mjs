@@ -22,6 +22,7 @@ const BIN = process.env.TRILEX_BIN;
 const SHOTS = process.env.CONSOLE_SHOTS || path.resolve('console-shots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+const INCIDENT = 'incident--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b11';
 
 function skip(why) {
   console.log(`SKIP: ${why}`);
@@ -102,6 +103,7 @@ async function serve(n) {
 }
 
 let browser;
+let proposal;
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -129,6 +131,43 @@ before(async () => {
   const file = path.join(root, 'bundle.json');
   fs.writeFileSync(file, JSON.stringify(bundle));
   trilex(['push', '--dir', jp.dir, '--collection', 'intel', file]);
+  // an incident whose causation is not known yet, under JP's policy
+  const policyFile = new URL('../../policies/trilateral-default.json', import.meta.url).pathname;
+  trilex(['policy', 'propose', '--dir', jp.dir, '--parties', 'JP', policyFile]);
+  trilex(['policy', 'sign', '--dir', jp.dir, '2025.1']);
+  const incident = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b10', objects: [
+      { type: 'incident', spec_version: '2.1', id: INCIDENT,
+        created: '2025-03-01T00:00:00.000Z', modified: '2025-03-01T00:00:00.000Z',
+        name: `Harbour crane collapse ${XSS}`, description: `A crane fell on the quay ${XSS}`,
+        extensions: {
+          'extension-definition--ef765651-680c-498d-9894-99799f2fa126': {
+            extension_type: 'property-extension', determination: 'confirmed',
+            investigation_status: 'closed', recoverability: 'regular', impact_refs: [] },
+          'extension-definition--0c8d2f6a-93b4-4e7a-b1d5-2e9f6a7c3b10': {
+            extension_type: 'property-extension', deaths: 1, injuries: 0,
+            critical_infrastructure: false, national_importance: false,
+            military_nexus: 'none', onset_hours: 500, state_attribution: { confidence: 0 } },
+        } },
+    ],
+  };
+  const incFile = path.join(root, 'incident.json');
+  fs.writeFileSync(incFile, JSON.stringify(incident));
+  trilex(['push', '--dir', jp.dir, '--collection', 'intel', incFile]);
+  // UK proposes a watch-list entry to JP and US (all three must approve)
+  const actor = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b20', objects: [
+      { type: 'intrusion-set', spec_version: '2.1', id: 'intrusion-set--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b21',
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        name: `Crane Panda ${XSS}` },
+    ],
+  };
+  const actorFile = path.join(root, 'actor.json');
+  fs.writeFileSync(actorFile, JSON.stringify(actor));
+  trilex(['push', '--dir', uk.dir, '--collection', 'intel', actorFile]);
+  proposal = trilex(['watch', 'propose', 'add', '--dir', uk.dir, '--ref',
+    'intrusion-set--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b21', '--risk', 'high',
+    '--responsible', 'UK', '--quorum', '3', '--rationale', `Targets port cranes ${XSS}`]).trim();
   await Promise.all([serve(jp), serve(uk), serve(us)]);
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM,
@@ -292,4 +331,69 @@ test('switch to Japanese; it sticks for the user', async () => {
   await again.getByRole('button', { name: 'サインアウト' }).click();
   await again.getByRole('heading', { name: 'サインイン', level: 1 }).waitFor().catch(() => {});
   await again.context().close();
+});
+
+test('assess an incident, see a factor\'s evidence, correct a fact and assess again', async () => {
+  const page = await newPage();
+  await signIn(page, nodes.JP, 'duty', 'duty officer pass 1');
+  await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Incidents' }).click();
+  await page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor();
+  assert.match(await page.locator('#incidents').innerText(), /<script>alert\(1\)<\/script>/); // as text
+  await axe(page, 'incidents');
+  await shots(page, 'incidents');
+  await page.getByRole('link', { name: /Harbour crane collapse/ }).click();
+  await page.getByRole('heading', { level: 1, name: /Harbour crane collapse/ }).waitFor();
+  // causation unknown: undetermined, and the factor says what settles it
+  assert.equal(await page.locator('#decision').innerText(), 'undetermined');
+  assert.match(await page.locator('#decision-range').innerText(), /below-threshold, use-of-force/);
+  assert.match(await page.locator('#factor-severity').innerText(), /deaths = 1 -> 3/);
+  assert.match(await page.locator('#factor-directness').innerText(), /causation: how directly/);
+  assert.match(await page.locator('#policy').innerText(), /2025\.1/);
+  assert.match(await page.locator('#policy').innerText(), /ratified, in force/);
+  await axe(page, 'incident');
+  await shots(page, 'incident');
+  await page.getByLabel('Causation').selectOption('direct');
+  await page.getByRole('button', { name: 'Save and assess again' }).click();
+  await page.locator('#decision', { hasText: 'use-of-force' }).waitFor();
+  assert.match(await page.locator('#factor-directness').innerText(), /causation = direct -> 3/);
+  assert.match(await page.locator('#assessments').innerText(), /use-of-force/);
+  await page.context().close();
+});
+
+// Reload page until its locator shows text (bounded: delivery between
+// nodes on a loaded machine takes seconds).
+async function reloadUntil(page, url, selector, re, ms = 90000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    await page.goto(url);
+    const loc = page.locator(selector);
+    if (await loc.count() > 0 && re.test(await loc.first().innerText())) return loc.first();
+    if (Date.now() > end) throw new Error(`${url}: ${selector} never showed ${re}`);
+    await page.waitForTimeout(1000);
+  }
+}
+
+test('vote on a proposal on JP and see the tally change on UK', async () => {
+  const jp = await newPage();
+  const uk = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await signIn(uk, nodes.UK, 'duty', 'duty officer pass 1');
+  await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await uk.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const sel = `section[id="p-${proposal}"]`;
+  const sec = await reloadUntil(jp, `${nodes.JP.base}/console/watch`, sel, /Crane Panda/);
+  assert.match(await sec.innerText(), /Targets port cranes <script>/); // as text
+  assert.match(await sec.locator('.tally').innerText(), /Approve: 1 \/ 3 approvals needed \(UK\)/);
+  await axe(jp, 'watch');
+  await shots(jp, 'watch');
+  await sec.getByLabel('Comment').fill('Seen at our ports too');
+  await sec.getByRole('button', { name: 'Approve' }).click();
+  await jp.locator(`${sel} .tally`, { hasText: /Approve: 2 \/ 3/ }).waitFor();
+  // the vote travels: the proposer's console counts JP's approval
+  const onUk = await reloadUntil(uk, `${nodes.UK.base}/console/watch`, `${sel} .tally`, /2 \/ 3/);
+  assert.match(await onUk.innerText(), /JP/);
+  assert.match(await uk.locator(sel).innerText(), /Seen at our ports too/);
+  await jp.context().close();
+  await uk.context().close();
 });

@@ -589,6 +589,371 @@ static void test_partners_page(void **state)
 	free(r);
 }
 
+/* An incident with markup in its name and description, TLP:AMBER, whose
+ * causation is not known: the decision is undetermined between
+ * below-threshold and use-of-force. */
+#define INCIDENT_ID "incident--00005005-0000-4000-8000-000000000005"
+#define AMBER_ID "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define INCIDENT_JSON "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-" \
+	"8000-000000000055\",\"objects\":[{\"type\":\"incident\",\"spec_version\":" \
+	"\"2.1\",\"id\":\"" INCIDENT_ID "\",\"created\":\"2025-03-01T00:00:00.000Z\"," \
+	"\"modified\":\"2025-03-01T00:00:00.000Z\",\"name\":\"Dam " XSS "\"," \
+	"\"description\":\"spillway " XSS "\",\"object_marking_refs\":[\"" \
+	AMBER_ID "\"],\"extensions\":{\"extension-definition--ef765651-680c-498d-" \
+	"9894-99799f2fa126\":{\"extension_type\":\"property-extension\"," \
+	"\"determination\":\"confirmed\",\"investigation_status\":\"closed\"," \
+	"\"recoverability\":\"regular\",\"impact_refs\":[]},\"extension-definition--" \
+	"0c8d2f6a-93b4-4e7a-b1d5-2e9f6a7c3b10\":{\"extension_type\":" \
+	"\"property-extension\",\"deaths\":1,\"injuries\":0," \
+	"\"critical_infrastructure\":false,\"national_importance\":false," \
+	"\"military_nexus\":\"none\",\"onset_hours\":500,\"state_attribution\":" \
+	"{\"confidence\":0}}}}]}"
+
+/* How many times needle is in s. */
+static size_t count_in(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_incident_assessment(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], nobody[160], csrf[80], form[1024];
+	char policy_file[PATH_MAX];
+	char *out = NULL;
+	const char *path = "/console/incident/" INCIDENT_ID;
+
+	testdata_path("../../policies/trilateral-default.json", policy_file,
+		      sizeof(policy_file));
+	const char *propose[] = { "policy", "propose", "--dir", JP.dir, "--parties",
+				  "JP", policy_file, NULL };
+	const char *sign[] = { "policy", "sign", "--dir", JP.dir, "2025.1", NULL };
+	assert_int_equal(run_trilex(propose, NULL, NULL, NULL), 0);
+	assert_int_equal(run_trilex(sign, NULL, NULL, NULL), 0);
+	push("main", INCIDENT_JSON);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	sign_in(&JP, "nobody", NOBODY_PASSWORD, nobody, r);
+
+	/* the list and the page, the markup as text */
+	req(&JP, "GET", "/console/incidents", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, INCIDENT_ID));
+	assert_non_null(strstr(r->body, "Dam &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	assert_non_null(strstr(r->body, "spillway &lt;script&gt;"));
+	/* undetermined, the decisions still possible, each factor's score
+	 * and evidence, what would settle the open one, the policy */
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">undetermined</strong>"));
+	assert_non_null(strstr(r->body, "below-threshold, use-of-force"));
+	assert_non_null(strstr(r->body, "<li>deaths = 1 -&gt; 3</li>"));
+	assert_non_null(strstr(r->body, "id=\"factor-directness\""));
+	assert_non_null(strstr(r->body, "undetermined: 0 - 3"));
+	assert_non_null(strstr(r->body, "causation: how directly the operation"));
+	assert_non_null(strstr(r->body, "causation in (direct, proximate)"));
+	assert_non_null(strstr(r->body, "id=\"open-facts\""));
+	assert_non_null(strstr(r->body, "2025.1"));
+	assert_non_null(strstr(r->body, "ratified, in force"));
+	/* a reader may not assess: no form, and a post is refused */
+	assert_non_null(strstr(r->body, "id=\"no-form\""));
+	assert_null(strstr(r->body, "id=\"f-causation\""));
+	csrf_of(r, csrf);
+	tx_strfmt(form, sizeof(form), "csrf=%s&causation=direct", csrf);
+	req(&JP, "POST", path, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	/* a user without a grant sees neither the incident nor the list's row */
+	req(&JP, "GET", path, nobody, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	req(&JP, "GET", "/console/incidents", nobody, NULL, NULL, r);
+	assert_null(strstr(r->body, INCIDENT_ID));
+
+	/* the admin: the form, CSRF required, a bad fact stores nothing */
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "id=\"f-causation\""));
+	assert_non_null(strstr(r->body, "name=\"deaths\" type=\"number\" min=\"0\""
+			       " step=\"1\" value=\"1\""));
+	csrf_of(r, csrf);
+	req(&JP, "POST", path, admin, "causation=direct", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=two&causation=direct", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	assert_non_null(strstr(r->body, "deaths: &quot;two&quot; is not a whole number"));
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=1&causation=sideways", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	assert_non_null(strstr(r->body, "causation"));
+	req(&JP, "GET", "/console/object/" INCIDENT_ID, admin, NULL, NULL, r);
+	assert_int_equal(count_in(strstr(r->body, "id=\"versions\""), "<li><code>"), 1);
+
+	/* causation known: a new version, assessed again, use-of-force */
+	tx_strfmt(form, sizeof(form), "csrf=%s&deaths=1&injuries=0&causation=direct"
+		  "&critical_infrastructure=false&national_importance=false"
+		  "&military_nexus=none&onset_hours=500&state=&confidence=0", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">use-of-force</strong>"));
+	assert_non_null(strstr(r->body, "<li>causation = direct -&gt; 3</li>"));
+	assert_null(strstr(r->body, "id=\"decision-range\""));
+	assert_non_null(strstr(r->body, "<option value=\"direct\" selected>"));
+	/* the stored assessment is listed, for the reader too */
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_non_null(strstr(strstr(r->body, "id=\"assessments\""), "<td>use-of-force</td>"));
+	req(&JP, "GET", "/console/incidents", reader, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "<td>use-of-force</td>"));
+	req(&JP, "GET", "/console/object/" INCIDENT_ID, admin, NULL, NULL, r);
+	assert_int_equal(count_in(strstr(r->body, "id=\"versions\""), "<li><code>"), 2);
+	/* both stored, both TLP:AMBER as their source */
+	const char *g[] = { "get", "--dir", JP.dir, "--collection", "main",
+			    "--type", "incident,note", NULL };
+	assert_int_equal(run_trilex(g, NULL, &out, NULL), 0);
+	json_t *b = json_loads(out, 0, NULL), *o;
+	size_t i, n_inc = 0, n_note = 0;
+	assert_non_null(b);
+	json_array_foreach(json_object_get(b, "objects"), i, o) {
+		const char *t = json_string_value(json_object_get(o, "type"));
+		json_t *m = json_object_get(o, "object_marking_refs");
+		assert_int_equal(json_array_size(m), 1);
+		assert_string_equal(json_string_value(json_array_get(m, 0)), AMBER_ID);
+		if (strcmp(t, "incident") == 0) {
+			n_inc++;
+			assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(o, "extensions"),
+				"extension-definition--0c8d2f6a-93b4-4e7a-b1d5-2e9f6a7c3b10"),
+				"causation")), "direct");
+		} else if (strcmp(t, "note") == 0) {
+			n_note++;
+			assert_non_null(strstr(json_string_value(json_object_get(o,
+					"abstract")), "use-of-force"));
+		}
+	}
+	assert_int_equal(n_inc, 1);
+	assert_int_equal(n_note, 1);
+	json_decref(b);
+	free(out);
+	free(r);
+}
+
+/* "Open an incident assessment" on a RED alert: a new incident of this
+ * node about it, RED with the alert's recipients, in "incidents". */
+static void test_incident_from_alert(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], csrf[80], form[128], path[256], id[96], inc[96];
+	char *out = NULL;
+	const char *args[] = { "alert", "--dir", JP.dir, "--title", "Sluice " XSS,
+			       "--tlp", "red", "--to", "UK", "--indicator",
+			       "[ipv4-addr:value = '192.0.2.78']", NULL };
+
+	assert_int_equal(run_trilex(args, NULL, &out, NULL), 0);
+	tx_strfmt(id, sizeof(id), "%.*s", (int)strcspn(out, " "), out);
+	free(out);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "action=\"/console/incident-from/"));
+	csrf_of(r, csrf);
+	tx_strfmt(path, sizeof(path), "/console/incident-from/%s", id);
+	req(&JP, "POST", path, admin, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", "/console/incident-from/report--00000000-0000-4000-8000-"
+	    "000000000999", admin, form, NULL, r);
+	assert_int_equal(r->status, 404);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	const char *loc = strcasestr(r->headers, "Location: /console/incident/");
+	assert_non_null(loc);
+	loc += strlen("Location: /console/incident/");
+	tx_strfmt(inc, sizeof(inc), "%.*s", (int)strcspn(loc, "\r\n"), loc);
+	tx_strfmt(path, sizeof(path), "/console/incident/%s", inc);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "Sluice &lt;script&gt;"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_non_null(strstr(r->body, "tlp-red"));
+	assert_non_null(strstr(r->body, "id=\"f-causation\""));
+	assert_non_null(strstr(r->body, "<strong id=\"decision\">undetermined</strong>"));
+	/* stored in "incidents", RED to the alert's recipients only */
+	const char *g[] = { "get", "--dir", JP.dir, "--collection", "incidents",
+			    "--type", "incident", NULL };
+	assert_int_equal(run_trilex(g, NULL, &out, NULL), 0);
+	json_t *b = json_loads(out, 0, NULL);
+	json_t *o = json_array_get(json_object_get(b, "objects"), 0);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "id")), inc);
+	assert_string_equal(json_string_value(json_object_get(o, "x_trilex_alert_ref")), id);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o,
+		"object_marking_refs"), 0)),
+		"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1");
+	json_t *to = json_object_get(o, "x_trilex_recipients");
+	assert_int_equal(json_array_size(to), 1);
+	assert_string_equal(json_string_value(json_array_get(to, 0)), "UK");
+	json_decref(b);
+	free(out);
+	free(r);
+}
+
+#define WATCHED_ID "intrusion-set--00000000-0000-4000-8000-000000000072"
+#define OLD_ID "intrusion-set--00000000-0000-4000-8000-000000000073"
+#define WATCHED_JSON(id, name) "{\"type\":\"bundle\",\"id\":\"bundle--00000000-" \
+	"0000-4000-8000-000000000071\",\"objects\":[{\"type\":\"intrusion-set\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"" id "\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"name\":\"" name "\"}]}"
+
+/* Whether the proposal id's state on node n (`watch proposals`) has want. */
+static int proposal_has(const struct node *n, void *arg)
+{
+	const char **w = arg;
+	const char *a[] = { "watch", "proposals", "--dir", n->dir, "--json", NULL };
+	char *out = NULL;
+	int ok;
+
+	if (run_trilex(a, NULL, &out, NULL) != 0) {
+		free(out);
+		return 0;
+	}
+	const char *at = out ? strstr(out, w[0]) : NULL;
+	ok = at && strstr(at, w[1]) != NULL;
+	free(out);
+	return ok;
+}
+
+/* The watch page: names, risk, responsible, an overdue review in red; a
+ * proposal from UK voted on JP's page, and the tally on UK. */
+static void test_watch_vote(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], csrf[80], form[512], path[PATH_MAX + 16];
+	char *out = NULL, pid[128];
+	FILE *f;
+
+	/* an entry of JP's made two years ago: its review is past */
+	push("main", WATCHED_JSON(OLD_ID, "Old Panda " XSS));
+	setenv("TRILEX_NOW", "2024-06-01T00:00:00Z", 1);
+	const char *old[] = { "watch", "propose", "add", "--dir", JP.dir, "--ref",
+			      OLD_ID, "--risk", "critical", "--responsible", "JP",
+			      "--quorum", "1", "--rationale", "old case", NULL };
+	assert_int_equal(run_trilex(old, NULL, NULL, NULL), 0);
+	unsetenv("TRILEX_NOW");
+	/* UK proposes; JP (pinned) must vote */
+	tx_strfmt(path, sizeof(path), "%s/watched.json", UK.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(WATCHED_JSON(WATCHED_ID, "Harbour Panda " XSS), f);
+	fclose(f);
+	const char *p[] = { "push", "--dir", UK.dir, "--collection", "main", path, NULL };
+	assert_int_equal(run_trilex(p, NULL, NULL, NULL), 0);
+	const char *prop[] = { "watch", "propose", "add", "--dir", UK.dir, "--ref",
+			       WATCHED_ID, "--risk", "high", "--responsible", "UK",
+			       "--rationale", "targets ports " XSS, NULL };
+	assert_int_equal(run_trilex(prop, NULL, &out, NULL), 0);
+	tx_strfmt(pid, sizeof(pid), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	/* UK's duty officer in the directory; and a contact JP made that
+	 * claims to be UK's, which must not show as UK's */
+	const char *poc[] = { "poc", "add", "--dir", UK.dir, "--org", "NCSC " XSS,
+			      "--name", "Ann Duty " XSS, "--role", "duty-officer",
+			      "--email", "duty@ncsc.example", NULL };
+	assert_int_equal(run_trilex(poc, NULL, NULL, NULL), 0);
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-"
+	     "8000-000000000081\",\"objects\":[{\"type\":\"identity\","
+	     "\"spec_version\":\"2.1\",\"id\":\"identity--00000000-0000-4000-8000-"
+	     "000000000082\",\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+	     "\"2024-01-01T00:00:00.000Z\",\"name\":\"Forged Contact\","
+	     "\"identity_class\":\"individual\",\"x_trilex_party\":\"UK\"}]}");
+	assert_int_equal(node_start(&UK), 0);
+	const char *open_on[] = { pid, "\"state\": \"open\"" };
+	assert_true(wait_for(proposal_has, &JP, open_on, 30000));
+
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	req(&JP, "GET", "/console/watch", admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	/* the old entry by name, critical, JP, its review overdue in red */
+	const char *row = strstr(r->body, "Old Panda &lt;script&gt;");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>critical</td><td>JP"));
+	assert_non_null(strstr(row, "class=\"overdue\""));
+	/* UK's open proposal: name, rationale, tally, a vote form */
+	tx_strfmt(form, sizeof(form), "id=\"p-%s\"", pid);
+	const char *sec = strstr(r->body, form);
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "Harbour Panda &lt;script&gt;"));
+	assert_non_null(strstr(sec, "targets ports &lt;script&gt;"));
+	assert_non_null(strstr(sec, "Approve: 1 / 2 approvals needed (UK)"));
+	assert_non_null(strstr(sec, "action=\"/console/vote/"));
+	csrf_of(r, csrf);
+	/* "reader" is an analyst: sees the proposal, may not vote for the
+	 * party; no token, no vote */
+	req(&JP, "GET", "/console/watch", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	sec = strstr(r->body, "targets ports &lt;script&gt;");
+	assert_non_null(sec);
+	assert_non_null(strstr(sec, "Only duty officers and administrators may vote"));
+	assert_null(strstr(r->body, "action=\"/console/vote/"));
+	tx_strfmt(path, sizeof(path), "/console/vote/%s", pid);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=approve", csrf);
+	req(&JP, "POST", path, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", path, admin, "decision=approve", NULL, r);
+	assert_int_equal(r->status, 403);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=maybe", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 400);
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=approve&comment=seen+"
+		  "%%3Cscript%%3E+at+the+port", csrf);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	/* a second vote is refused with watch/'s reason */
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 409);
+	assert_non_null(strstr(r->body, "id=\"vote-error\""));
+	/* approved by both: the entry is on JP's list; UK counts JP's vote */
+	req(&JP, "GET", "/console/watch", admin, NULL, NULL, r);
+	row = strstr(r->body, "Harbour Panda &lt;script&gt;");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>high</td><td>UK"));
+	const char *approved_on[] = { pid, "\"state\": \"approved\"" };
+	assert_true(wait_for(proposal_has, &UK, approved_on, 30000));
+	/* the partners page: UK's own contact beside UK, not the forged one */
+	const char *pl[] = { "poc", "list", "--dir", JP.dir, "--party", "UK", NULL };
+	for (int i = 0; i < 300; i++) {
+		out = NULL;
+		assert_int_equal(run_trilex(pl, NULL, &out, NULL), 0);
+		int got = strstr(out, "Ann Duty") != NULL;
+		free(out);
+		if (got)
+			break;
+		usleep(100000);
+	}
+	req(&JP, "GET", "/console/partners", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	row = strstr(r->body, "(UK)</td>");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<strong>Ann Duty &lt;script&gt;"));
+	assert_non_null(strstr(row, "duty-officer; NCSC &lt;script&gt;"));
+	assert_non_null(strstr(row, "duty@ncsc.example"));
+	assert_null(strstr(r->body, "Forged Contact"));
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_int_equal(node_stop(&UK), 0);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +965,9 @@ int main(void)
 		cmocka_unit_test(test_search_api_and_cli),
 		cmocka_unit_test(test_partners_page),
 		cmocka_unit_test(test_warned_indicator),
+		cmocka_unit_test(test_incident_assessment),
+		cmocka_unit_test(test_incident_from_alert),
+		cmocka_unit_test(test_watch_vote),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
