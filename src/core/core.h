@@ -28,6 +28,7 @@ typedef enum tx_err {
 	TX_ERR_DB,        /* database error */
 	TX_ERR_CRYPTO,    /* key, certificate or signature error */
 	TX_ERR_INTERNAL,  /* a bug or an impossible state */
+	TX_ERR_UNAVAILABLE, /* a service it needs is down for now (retry) */
 } tx_err;
 
 #define TX_ERROR_MSG_MAX 512

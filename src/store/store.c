@@ -18,14 +18,65 @@
 
 tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
 {
-	int code = sqlite3_errcode(st->db);
+	int code = store_db_errcode(st);
 
-	if (code == SQLITE_CONSTRAINT)
+	if (code == STORE_DB_CONSTRAINT)
 		return tx_error_set(err, TX_ERR_EXISTS, "%s: %s", what,
-				    sqlite3_errmsg(st->db));
-	if (code == SQLITE_NOMEM)
+				    store_db_errmsg(st));
+	if (code == STORE_DB_NOMEM)
 		return tx_error_set(err, TX_ERR_NOMEM, "%s: out of memory", what);
-	return tx_error_set(err, TX_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
+	if (code == STORE_DB_UNAVAILABLE)
+		return tx_error_set(err, TX_ERR_UNAVAILABLE, "%s: %s", what,
+				    store_db_errmsg(st));
+	return tx_error_set(err, TX_ERR_DB, "%s: %s", what, store_db_errmsg(st));
+}
+
+enum store_backend store_db_backend(const tx_store *st)
+{
+	return st->backend;
+}
+
+/* A new statement of the store's backend, uncached; STORE_DB_OK or an
+ * error code (the connection's error says which). */
+static int prepare_new(tx_store *st, const char *sql, store_stmt **out)
+{
+	store_stmt *w;
+
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_prepare(st, sql, out);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return STORE_DB_NOMEM;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &w->lite, NULL) != SQLITE_OK || w->lite == NULL) {
+		sqlite3_finalize(w->lite);
+		free(w);
+		return STORE_DB_ERROR;
+	}
+	*out = w;
+	return STORE_DB_OK;
+}
+
+int store_db_finalize(store_stmt *s)
+{
+	if (s == NULL)
+		return STORE_DB_OK;
+	if (s->lite != NULL) {
+		sqlite3_finalize(s->lite);
+		free(s);
+	} else {
+		store_pg_finalize(s);
+	}
+	return STORE_DB_OK;
+}
+
+int store_db_prepare_v2(tx_store *st, const char *sql, int n, store_stmt **out,
+			const char **tail)
+{
+	(void)n;
+	if (tail != NULL)
+		*tail = NULL;
+	*out = NULL;
+	return prepare_new(st, sql, out);
 }
 
 /*
@@ -34,7 +85,7 @@ tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
  * statement is marked busy while handed out, so a nested use of the same
  * SQL gets a fresh one rather than a statement that is mid-step.
  */
-tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+tx_err store_db_prepare(tx_store *st, const char *sql, store_stmt **stmt,
 		  struct tx_error *err)
 {
 	struct cached_stmt *slot = NULL;
@@ -54,13 +105,14 @@ tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 						  (c->sql == NULL || c->used < slot->used))))
 			slot = c;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
-			       NULL) != SQLITE_OK)
+	if (prepare_new(st, sql, stmt) != STORE_DB_OK) {
+		*stmt = NULL;
 		return store_db_error(st, err, "prepare");
+	}
 	if (slot == NULL || (copy = strdup(sql)) == NULL)
 		return TX_OK; /* uncached: store_db_done finalizes it */
 	if (slot->sql != NULL) {
-		sqlite3_finalize(slot->stmt);
+		store_db_finalize(slot->stmt);
 		free(slot->sql);
 	}
 	slot->sql = copy;
@@ -70,25 +122,27 @@ tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 	return TX_OK;
 }
 
-void store_db_done(tx_store *st, sqlite3_stmt *stmt)
+void store_db_done(tx_store *st, store_stmt *stmt)
 {
 	if (stmt == NULL)
 		return;
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (st->cache[i].stmt == stmt && st->cache[i].busy) {
-			sqlite3_reset(stmt);
-			sqlite3_clear_bindings(stmt);
+			store_db_reset(stmt);
+			store_db_clear_bindings(stmt);
 			st->cache[i].busy = 0;
 			return;
 		}
 	}
-	sqlite3_finalize(stmt);
+	store_db_finalize(stmt);
 }
 
 tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 {
 	char *msg = NULL;
 
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_exec(st, sql, err);
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		tx_error_set(err, TX_ERR_DB, "%s", msg ? msg : "sqlite error");
 		sqlite3_free(msg);
@@ -97,9 +151,64 @@ tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 	return TX_OK;
 }
 
-void store_db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
+tx_err store_db_begin(tx_store *st, struct tx_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	return store_db_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+tx_err store_db_begin_read(tx_store *st, struct tx_error *err)
+{
+	return store_db_exec(st, "BEGIN", err);
+}
+
+tx_err store_db_commit(tx_store *st, struct tx_error *err)
+{
+	return store_db_exec(st, "COMMIT", err);
+}
+
+tx_err store_db_rollback(tx_store *st, struct tx_error *err)
+{
+	return store_db_exec(st, "ROLLBACK", err);
+}
+
+int64_t store_db_changes(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_changes(st);
+	return sqlite3_changes(st->db);
+}
+
+int64_t store_db_last_id(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_last_id(st);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_db_autocommit(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_autocommit(st);
+	return sqlite3_get_autocommit(st->db);
+}
+
+const char *store_db_errmsg(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_errmsg(st);
+	return sqlite3_errmsg(st->db);
+}
+
+int store_db_errcode(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_errcode(st);
+	return sqlite3_errcode(st->db);
+}
+
+void store_db_column_copy(store_stmt *s, int i, char *buf, size_t n)
+{
+	const unsigned char *t = store_db_column_text(s, i);
 
 	snprintf(buf, n, "%s", t ? (const char *)t : "");
 }
@@ -164,10 +273,13 @@ void store_close(tx_store *st)
 	if (st == NULL)
 		return;
 	for (int i = 0; i < STMT_CACHE; i++) {
-		sqlite3_finalize(st->cache[i].stmt);
+		store_db_finalize(st->cache[i].stmt);
 		free(st->cache[i].sql);
 	}
-	sqlite3_close_v2(st->db);
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		store_pg_close(st);
+	else
+		sqlite3_close_v2(st->db);
 	free(st);
 }
 
