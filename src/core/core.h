@@ -374,6 +374,11 @@ struct tx_config {
 	 * or after console_idle_s without a request. */
 	int64_t console_session_s;
 	int64_t console_idle_s;
+	/* The store (node.json "store": {"backend", "conninfo"}): "sqlite"
+	 * (DIR/trilex.db, the default) or "postgres" with a libpq conninfo
+	 * that holds no password (service file, PGPASSFILE or passfile=). */
+	char store_backend[16];
+	char store_conninfo[1024];
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -608,8 +608,11 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	if ((pk = collection_pk(st, collection)) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
 				    collection);
-	if ((rc = store_db_prepare(st, "INSERT OR REPLACE INTO grants(user_id, coll,"
-			     " can_read, can_write) VALUES (?, ?, ?, ?)", &s, err)))
+	if ((rc = store_db_prepare(st, "INSERT INTO grants(user_id, coll,"
+			     " can_read, can_write) VALUES (?, ?, ?, ?)"
+			     " ON CONFLICT(user_id, coll) DO UPDATE SET"
+			     " can_read = excluded.can_read,"
+			     " can_write = excluded.can_write", &s, err)))
 		return rc;
 	store_db_bind_int64(s, 1, u.id);
 	store_db_bind_int64(s, 2, pk);
@@ -653,11 +656,11 @@ tx_err store_grant_revoke(tx_store *st, const char *user,
 /* Collections with u's rights: admins get all with read and write. */
 #define COLLECTION_SELECT \
 	"SELECT c.pk, c.id, c.title, c.description, COALESCE(c.alias, '')," \
-	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_read, 0) END," \
-	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_write, 0) END" \
+	" CASE WHEN ?1 <> 0 THEN 1 ELSE COALESCE(g.can_read, 0) END," \
+	" CASE WHEN ?1 <> 0 THEN 1 ELSE COALESCE(g.can_write, 0) END" \
 	" FROM collections c LEFT JOIN grants g" \
 	"  ON g.coll = c.pk AND g.user_id = ?2" \
-	" WHERE (?1 OR g.can_read OR g.can_write)"
+	" WHERE (?1 <> 0 OR g.can_read <> 0 OR g.can_write <> 0)"
 
 static void read_collection(store_stmt *s, const struct store_user *u,
 			    struct store_collection *c)

@@ -15,7 +15,7 @@
 #include "store/internal.h"
 
 #define FEED_COLUMNS \
-	"f.name, f.url, f.collection, f.into_coll, f.auth, f.user, f.secret," \
+	"f.name, f.url, f.collection, f.into_coll, f.auth, f.\"user\", f.secret," \
 	" f.cacert, f.every_s, f.page_limit, f.max_pages, f.max_page_bytes," \
 	" f.added_after, f.pages, f.received, f.added, f.present, f.rejected," \
 	" f.reasons, f.last_run, f.last_ok, f.last_error, f.last_error_at," \
@@ -85,7 +85,7 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 				    " what that partner signed: a feed cannot go"
 				    " there");
 	if ((rc = store_db_prepare(st, "INSERT INTO feeds(name, url, collection,"
-			     " into_coll, auth, user, secret, cacert, every_s,"
+			     " into_coll, auth, \"user\", secret, cacert, every_s,"
 			     " page_limit, max_pages, max_page_bytes, added_after,"
 			     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 			     " ?, ?)", &s, err)))
@@ -249,7 +249,7 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			     " reasons = coalesce(?6, reasons),"
 			     " added_after = coalesce(?7, added_after),"
 			     " last_run = ?8,"
-			     " last_ok = CASE WHEN ?9 THEN ?8 ELSE last_ok END,"
+			     " last_ok = CASE WHEN ?9 <> 0 THEN ?8 ELSE last_ok END,"
 			     " last_error = coalesce(?10, last_error),"
 			     " last_error_at = CASE WHEN ?10 IS NULL THEN"
 			     " last_error_at ELSE ?8 END"

@@ -502,7 +502,7 @@ static tx_err build_where(struct tx_buf *sql, const struct store_query *q,
 		rc = add_in(sql, "spec_version", q->n_spec_versions);
 	if (!rc && !v->all) {
 		int none = !v->first && !v->last && v->n_at == 0;
-		rc = tx_buf_puts(sql, " AND (0");
+		rc = tx_buf_puts(sql, " AND (1 = 0");
 		if (!rc && (v->last || none))
 			rc = tx_buf_puts(sql, " OR is_last = 1");
 		if (!rc && v->first)
@@ -713,10 +713,10 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	}
 	/* Mend the first/last marks of the versions that are left. */
 	if ((rc = store_db_prepare(st, "UPDATE objects SET"
-			     " is_first = (version_us = (SELECT min(version_us) FROM"
-			     "  objects WHERE coll = ?1 AND id = ?2)),"
-			     " is_last = (version_us = (SELECT max(version_us) FROM"
-			     "  objects WHERE coll = ?1 AND id = ?2))"
+			     " is_first = CASE WHEN version_us = (SELECT min(version_us)"
+			     "  FROM objects WHERE coll = ?1 AND id = ?2) THEN 1 ELSE 0 END,"
+			     " is_last = CASE WHEN version_us = (SELECT max(version_us)"
+			     "  FROM objects WHERE coll = ?1 AND id = ?2) THEN 1 ELSE 0 END"
 			     " WHERE coll = ?1 AND id = ?2", &s, err)))
 		goto rollback;
 	store_db_bind_int64(s, 1, dq.collection_pk);
@@ -788,7 +788,7 @@ static tx_err status_row(tx_store *st, const struct store_user *u,
 
 	if ((rc = store_db_prepare(st, "SELECT request_ts, total, success, failure,"
 			     " successes, failures, unlisted FROM status"
-			     " WHERE id = ?1 AND (?2 OR user_id = ?3)"
+			     " WHERE id = ?1 AND (?2 <> 0 OR user_id = ?3)"
 			     " AND expires > ?4", s, NULL)))
 		return rc;
 	store_db_bind_text(*s, 1, id, -1, STORE_DB_STATIC);

@@ -278,7 +278,7 @@ static tx_err move_cursor(tx_store *st, const char *party,
 			     " push_added = CASE WHEN ?1 > push_added OR (?1 = push_added"
 			     "  AND ?2 > push_rowid) THEN ?1 ELSE push_added END,"
 			     " delivered = delivered + ?3,"
-			     " last_ok = CASE WHEN ?6 THEN ?4 ELSE last_ok END"
+			     " last_ok = CASE WHEN ?6 <> 0 THEN ?4 ELSE last_ok END"
 			     " WHERE party = ?5", &s, NULL)))
 		return rc;
 	store_db_bind_int64(s, 1, c->date_added);

@@ -32,6 +32,7 @@
 #define OID_INT8 20
 #define OID_INT2 21
 #define OID_INT4 23
+#define OID_TEXT 25
 #define OID_FLOAT4 700
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
@@ -52,6 +53,8 @@ struct store_pg_stmt {
 	unsigned generation;    /* of the connection it was prepared on */
 	char *sql;              /* owned: the PostgreSQL text */
 	int n_params;
+	int typed;              /* prepared with the bound values' types */
+	unsigned *types;        /* owned: per parameter, INT8/TEXT/BYTEA or 0 */
 	char **vals;            /* owned array; values borrowed or in owned[] */
 	int *lens, *fmts;
 	char **owned;           /* copies (TRANSIENT, counted text, numbers) */
@@ -169,17 +172,64 @@ static int count_params(const char *sql)
 	return max;
 }
 
+/* Whether a failed prepare only lacked the parameters' types: SQLite
+ * takes "? IS NULL" or "? - ?" as they come, PostgreSQL wants types. */
+static int wants_types(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && (strcmp(state, "42P18") == 0 ||
+				 strcmp(state, "42P08") == 0 ||
+				 strcmp(state, "42725") == 0 ||
+				 strcmp(state, "42883") == 0);
+}
+
+/*
+ * Prepare on the server: first with no parameter types (the server infers
+ * them from the SQL, as SQLite's affinities would); where it cannot, the
+ * statement is prepared at its first step with the types of the values
+ * bound then (integer: int8, text: text, blob: bytea).
+ */
 static int server_prepare(struct store_pg_stmt *s)
 {
 	struct store_pg *pg = s->st->pg;
 	PGresult *res;
 	int ok;
 
+	/* a parameter only ever bound to NULL: text (SQLite's "? IS NULL"
+	 * tests are on optional text filters) */
+	for (int i = 0; s->typed && i < s->n_params; i++)
+		if (s->types[i] == 0)
+			s->types[i] = OID_TEXT;
 	snprintf(s->name, sizeof(s->name), "t%u", ++pg->next_name);
-	res = PQprepare(pg->conn, s->name, s->sql, 0, NULL);
+	/* inside a transaction, a failed prepare would end it: a savepoint
+	 * takes the failure instead */
+	int in_tx = !s->typed && PQtransactionStatus(pg->conn) == PQTRANS_INTRANS;
+	if (in_tx)
+		PQclear(PQexec(pg->conn, "SAVEPOINT trilex_prepare"));
+	res = PQprepare(pg->conn, s->name, s->sql, s->typed ? s->n_params : 0,
+			s->typed ? (const Oid *)s->types : NULL);
+	if (in_tx)
+		PQclear(PQexec(pg->conn, res != NULL && PQresultStatus(res) ==
+			       PGRES_COMMAND_OK ? "RELEASE trilex_prepare" :
+			       "ROLLBACK TO trilex_prepare"));
+	if (!s->typed && wants_types(res)) {
+		PQclear(res);
+		s->typed = 1;
+		s->name[0] = '\0'; /* prepared at the first step */
+		s->generation = pg->generation;
+		return STORE_DB_OK;
+	}
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
+	if (!ok) {
+		/* the statement's text says where (it holds no values) */
+		size_t n;
 		fail_result(pg, res);
+		n = strlen(pg->errmsg);
+		if (n + 16 < sizeof(pg->errmsg))
+			snprintf(pg->errmsg + n, sizeof(pg->errmsg) - n, " (in: %s)",
+				 s->sql);
+	}
 	PQclear(res);
 	s->generation = pg->generation;
 	return ok ? STORE_DB_OK : pg->errcode;
@@ -205,7 +255,8 @@ int store_pg_prepare(tx_store *st, const char *sql, store_stmt **out)
 	    ((s->vals = calloc((size_t)s->n_params, sizeof(*s->vals))) == NULL ||
 	     (s->lens = calloc((size_t)s->n_params, sizeof(*s->lens))) == NULL ||
 	     (s->fmts = calloc((size_t)s->n_params, sizeof(*s->fmts))) == NULL ||
-	     (s->owned = calloc((size_t)s->n_params, sizeof(*s->owned))) == NULL))
+	     (s->owned = calloc((size_t)s->n_params, sizeof(*s->owned))) == NULL ||
+	     (s->types = calloc((size_t)s->n_params, sizeof(*s->types))) == NULL))
 		goto fail;
 	if ((rc = server_prepare(s)) != STORE_DB_OK)
 		goto fail;
@@ -250,6 +301,7 @@ void store_pg_finalize(store_stmt *w)
 	for (int i = 0; i < s->n_params; i++)
 		free(s->owned[i]);
 	free(s->owned);
+	free(s->types);
 	free(s->vals);
 	free(s->lens);
 	free(s->fmts);
@@ -280,6 +332,7 @@ int store_pg_bind_int64(struct store_pg_stmt *s, int i, int64_t v)
 	if ((s->owned[i] = strdup(buf)) == NULL)
 		return STORE_DB_NOMEM;
 	s->vals[i] = s->owned[i];
+	s->types[i] = OID_INT8;
 	return STORE_DB_OK;
 }
 
@@ -293,6 +346,7 @@ int store_pg_bind_double(struct store_pg_stmt *s, int i, double v)
 	if ((s->owned[i] = strdup(buf)) == NULL)
 		return STORE_DB_NOMEM;
 	s->vals[i] = s->owned[i];
+	s->types[i] = OID_FLOAT8;
 	return STORE_DB_OK;
 }
 
@@ -301,6 +355,7 @@ int store_pg_bind_text(struct store_pg_stmt *s, int i, const char *t, int n,
 {
 	if ((i = param(s, i)) < 0)
 		return STORE_DB_ERROR;
+	s->types[i] = OID_TEXT;
 	if (t == NULL)
 		return STORE_DB_OK; /* NULL, as SQLite binds it */
 	/* Text parameters must end with their NUL: counted and TRANSIENT
@@ -322,6 +377,7 @@ int store_pg_bind_blob(struct store_pg_stmt *s, int i, const void *p, int n,
 {
 	if ((i = param(s, i)) < 0 || n < 0)
 		return STORE_DB_ERROR;
+	s->types[i] = OID_BYTEA;
 	if (p == NULL)
 		return STORE_DB_OK;
 	if (d != STORE_DB_STATIC) {
@@ -351,7 +407,8 @@ int store_pg_step(struct store_pg_stmt *s)
 		s->blob = NULL;
 		return ++s->row < s->n_rows ? STORE_DB_ROW : STORE_DB_DONE;
 	}
-	if (s->generation != pg->generation && server_prepare(s) != STORE_DB_OK)
+	if ((s->generation != pg->generation || s->name[0] == '\0') &&
+	    server_prepare(s) != STORE_DB_OK)
 		return pg->errcode;
 	s->res = PQexecPrepared(pg->conn, s->name, s->n_params,
 				(const char *const *)s->vals, s->lens, s->fmts, 0);

@@ -33,8 +33,6 @@ static const struct fragment fragments[] = {
 	  "BEGIN; SELECT pg_advisory_xact_lock(7262697)" },
 	/* max() of a comparison: SQLite's is an integer */
 	{ "max(version_us = ?3)", "max((version_us = ?3)::int)" },
-	/* user names compared without case */
-	{ "COLLATE NOCASE", "" },
 	/* the collection's rows of the FTS5 table */
 	{ "instr(", "strpos(" },
 };
@@ -67,6 +65,58 @@ static char *replace_all(char *s, const char *from, const char *to)
 	memcpy(o, q, strlen(q) + 1);
 	free(s);
 	return out;
+}
+
+static int word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '?';
+}
+
+/*
+ * "A = B COLLATE NOCASE" -> "lower(A) = lower(B)" (A and B a column or a
+ * placeholder); "INDEXED BY name" (a hint to SQLite's planner) -> "".
+ */
+static char *nocase_and_hints(char *s)
+{
+	static const char nocase[] = " COLLATE NOCASE", hint[] = " INDEXED BY ";
+	char *p, *out;
+
+	while ((p = strstr(s, hint)) != NULL) {
+		char *e = p + sizeof(hint) - 1;
+		while (word_char(*e))
+			e++;
+		memmove(p, e, strlen(e) + 1);
+	}
+	while ((p = strstr(s, nocase)) != NULL) {
+		/* p ends B; before it " = " ends A */
+		char *b = p, *a, *a_end;
+		while (b > s && word_char(b[-1]))
+			b--;
+		a_end = b;
+		while (a_end > s && a_end[-1] == ' ')
+			a_end--;
+		if (a_end == s || a_end[-1] != '=')
+			return s; /* not a comparison: left for the server to refuse */
+		a_end--;
+		while (a_end > s && a_end[-1] == ' ')
+			a_end--;
+		a = a_end;
+		while (a > s && word_char(a[-1]))
+			a--;
+		if (a == a_end || b == p)
+			return s;
+		size_t len = strlen(s) + 16;
+		if ((out = malloc(len)) == NULL) {
+			free(s);
+			return NULL;
+		}
+		snprintf(out, len, "%.*slower(%.*s) = lower(%.*s)%s", (int)(a - s), s,
+			 (int)(a_end - a), a, (int)(p - b), b, p + sizeof(nocase) - 1);
+		free(s);
+		s = out;
+	}
+	return s;
 }
 
 /* INSERT OR IGNORE INTO ... -> INSERT INTO ... ON CONFLICT DO NOTHING */
@@ -146,6 +196,8 @@ char *store_pg_sql(const char *sql)
 
 	for (size_t i = 0; s != NULL && i < N_FRAGMENTS; i++)
 		s = replace_all(s, fragments[i].lite, fragments[i].pg);
+	if (s != NULL)
+		s = nocase_and_hints(s);
 	if (s != NULL)
 		s = or_ignore(s);
 	if (s != NULL)

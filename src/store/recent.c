@@ -146,7 +146,7 @@ tx_err store_object_versions(tx_store *st, const int64_t *colls,
 		goto out;
 	if ((rc = store_db_prepare(st, "SELECT " RECENT_COLS " FROM objects WHERE"
 			     " coll IN (SELECT value FROM json_each(?1)) AND"
-			     " id = ?2 AND (?3 OR is_last = 1)"
+			     " id = ?2 AND (?3 <> 0 OR is_last = 1)"
 			     " ORDER BY version_us DESC, coll LIMIT 1000", &s, err)))
 		goto out;
 	store_db_bind_text(s, 1, cl.data, -1, STORE_DB_STATIC);

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "store/internal.h"
 
 tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
@@ -158,6 +160,9 @@ tx_err store_db_begin(tx_store *st, struct tx_error *err)
 
 tx_err store_db_begin_read(tx_store *st, struct tx_error *err)
 {
+	/* SQLite's deferred BEGIN reads one snapshot; so does this */
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_db_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
 	return store_db_exec(st, "BEGIN", err);
 }
 
@@ -225,6 +230,84 @@ void store_db_write_unlock(void)
 	pthread_mutex_unlock(&write_lock);
 }
 
+/* What store_configure set: read by every store_open after it. */
+static enum store_backend conf_backend = STORE_BACKEND_SQLITE;
+static char conf_conninfo[1024];
+
+tx_err store_configure(const char *backend, const char *conninfo,
+		       struct tx_error *err)
+{
+	PQconninfoOption *opts;
+	char *msg = NULL;
+
+	if (backend == NULL || strcmp(backend, "sqlite") == 0) {
+		conf_backend = STORE_BACKEND_SQLITE;
+		conf_conninfo[0] = '\0';
+		return TX_OK;
+	}
+	if (strcmp(backend, "postgres") != 0)
+		return tx_error_set(err, TX_ERR_INVALID, "store.backend: \"%s\""
+				    " must be \"sqlite\" or \"postgres\"", backend);
+	if (conninfo == NULL || strlen(conninfo) >= sizeof(conf_conninfo))
+		return tx_error_set(err, TX_ERR_INVALID, "store.conninfo: missing"
+				    " or longer than %zu", sizeof(conf_conninfo) - 1);
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		tx_error_set(err, TX_ERR_INVALID, "store.conninfo: %s",
+			     msg ? msg : "out of memory");
+		PQfreemem(msg);
+		return TX_ERR_INVALID;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			PQconninfoFree(opts);
+			return tx_error_set(err, TX_ERR_INVALID, "store.conninfo:"
+					    " holds a password; put it in a libpq"
+					    " service file, PGPASSFILE or a"
+					    " passfile=PATH (mode 0600) instead");
+		}
+	}
+	PQconninfoFree(opts);
+	conf_backend = STORE_BACKEND_POSTGRES;
+	snprintf(conf_conninfo, sizeof(conf_conninfo), "%s", conninfo);
+	return TX_OK;
+}
+
+const char *store_backend_name(void)
+{
+	return conf_backend == STORE_BACKEND_POSTGRES ? "postgres" : "sqlite";
+}
+
+/* store_open on PostgreSQL: connect, then the migrations; with create, a
+ * database that holds a store already is refused as a file would be. */
+static tx_err open_pg(tx_store *st, int create, struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	int exists = 0;
+	tx_err rc;
+
+	if ((rc = store_pg_connect(st, conf_conninfo, err)) != TX_OK)
+		return rc;
+	if (create) {
+		if (store_db_prepare_v2(st, "SELECT to_regclass('trilex_schema')"
+					" IS NOT NULL", -1, &s, NULL) == STORE_DB_OK &&
+		    store_db_step(s) == STORE_DB_ROW)
+			exists = store_db_column_int(s, 0);
+		store_db_finalize(s);
+		s = NULL;
+		if (exists && store_db_prepare_v2(st, "SELECT version FROM"
+						  " trilex_schema WHERE version > 0",
+						  -1, &s, NULL) == STORE_DB_OK)
+			exists = store_db_step(s) == STORE_DB_ROW;
+		store_db_finalize(s);
+		if (exists)
+			return tx_error_set(err, TX_ERR_EXISTS, "postgres: the"
+					    " database already holds a trilex store");
+	}
+	if ((rc = store_schema_migrate_pg(st, err)) != TX_OK)
+		return rc;
+	return store_search_backfill(st, err);
+}
+
 tx_err store_open(const char *path, int create, tx_store **out,
 		  struct tx_error *err)
 {
@@ -233,6 +316,18 @@ tx_err store_open(const char *path, int create, tx_store **out,
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	tx_err rc = TX_OK;
 
+	if (conf_backend == STORE_BACKEND_POSTGRES) {
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return TX_ERR_NOMEM;
+		st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
+		st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
+		if ((rc = open_pg(st, create, err)) != TX_OK) {
+			store_close(st);
+			return rc;
+		}
+		*out = st;
+		return TX_OK;
+	}
 	if (create) {
 		if (stat(path, &sb) == 0)
 			return tx_error_set(err, TX_ERR_EXISTS,
@@ -290,5 +385,8 @@ int store_schema_version(tx_store *st)
 
 void store_relax_durability(tx_store *st)
 {
-	store_db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		store_db_exec(st, "SET synchronous_commit = off", NULL);
+	else
+		store_db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
 }
