@@ -102,6 +102,7 @@ int64_t store_pg_last_id(tx_store *st);
 int store_pg_autocommit(tx_store *st);
 const char *store_pg_errmsg(tx_store *st);
 int store_pg_errcode(tx_store *st);
+int store_pg_unavailable(tx_store *st);
 /* The PostgreSQL text of a statement written for SQLite (store/pg_sql.c):
  * ? and ?NNN become $n, and the fragments of its table are replaced.
  * Returns a malloc'd string or NULL (out of memory). */

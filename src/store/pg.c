@@ -42,6 +42,7 @@ struct store_pg {
 	unsigned next_name;     /* names the server statements */
 	unsigned generation;    /* bumped at each reconnect */
 	int64_t changes;
+	int in_tx;              /* a transaction was begun and not ended */
 	int errcode;            /* STORE_DB_ code of the last failure */
 	char errmsg[512];
 };
@@ -103,11 +104,20 @@ static void fail_result(struct store_pg *pg, const PGresult *res)
 		  res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
 }
 
-/* Outside a transaction, bring a lost connection back; 0 when usable. */
+/*
+ * Bring a lost connection back; 0 when usable. Never inside a
+ * transaction the caller began: what follows would run outside it, row by
+ * row; the caller's ROLLBACK ends it first (store_pg_exec).
+ */
 static int ensure_conn(struct store_pg *pg)
 {
 	if (PQstatus(pg->conn) == CONNECTION_OK)
 		return 0;
+	if (pg->in_tx) {
+		set_error(pg, STORE_DB_UNAVAILABLE, "the connection to the"
+			  " database was lost inside a transaction");
+		return -1;
+	}
 	PQreset(pg->conn);
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		set_error(pg, STORE_DB_UNAVAILABLE, PQerrorMessage(pg->conn));
@@ -242,7 +252,7 @@ int store_pg_prepare(tx_store *st, const char *sql, store_stmt **out)
 	int rc = STORE_DB_NOMEM;
 
 	*out = NULL;
-	if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE && ensure_conn(pg))
+	if (ensure_conn(pg))
 		return pg->errcode;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto fail;
@@ -407,6 +417,8 @@ int store_pg_step(struct store_pg_stmt *s)
 		s->blob = NULL;
 		return ++s->row < s->n_rows ? STORE_DB_ROW : STORE_DB_DONE;
 	}
+	if (ensure_conn(pg))
+		return pg->errcode;
 	if ((s->generation != pg->generation || s->name[0] == '\0') &&
 	    server_prepare(s) != STORE_DB_OK)
 		return pg->errcode;
@@ -534,7 +546,16 @@ tx_err store_pg_exec(tx_store *st, const char *sql, struct tx_error *err)
 	char *text;
 	tx_err rc = TX_OK;
 
-	if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE && ensure_conn(pg))
+	if (PQstatus(pg->conn) != CONNECTION_OK &&
+	    (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "COMMIT", 6) == 0)) {
+		/* the transaction died with the connection: it is over */
+		pg->in_tx = 0;
+		set_error(pg, STORE_DB_UNAVAILABLE, "the connection to the"
+			  " database was lost");
+		return tx_error_set(err, TX_ERR_UNAVAILABLE, "postgres: %s",
+				    pg->errmsg);
+	}
+	if (ensure_conn(pg))
 		return tx_error_set(err, TX_ERR_UNAVAILABLE, "postgres: %s",
 				    pg->errmsg);
 	if ((text = store_pg_sql(sql)) == NULL)
@@ -548,7 +569,17 @@ tx_err store_pg_exec(tx_store *st, const char *sql, struct tx_error *err)
 	}
 	PQclear(res);
 	free(text);
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		pg->in_tx = PQtransactionStatus(pg->conn) != PQTRANS_IDLE;
+	else if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "COMMIT", 6) == 0)
+		pg->in_tx = 0;
 	return rc;
+}
+
+int store_pg_unavailable(tx_store *st)
+{
+	return PQstatus(st->pg->conn) != CONNECTION_OK ||
+	       st->pg->errcode == STORE_DB_UNAVAILABLE;
 }
 
 int64_t store_pg_changes(tx_store *st)

@@ -272,6 +272,12 @@ tx_err store_configure(const char *backend, const char *conninfo,
 	return TX_OK;
 }
 
+int store_unavailable(tx_store *st)
+{
+	return st != NULL && st->backend == STORE_BACKEND_POSTGRES &&
+	       store_pg_unavailable(st);
+}
+
 const char *store_backend_name(void)
 {
 	return conf_backend == STORE_BACKEND_POSTGRES ? "postgres" : "sqlite";

@@ -40,6 +40,11 @@ void store_close(tx_store *st);
  */
 tx_err store_configure(const char *backend, const char *conninfo,
 		       struct tx_error *err);
+/* 1 when the store's database server cannot be reached (PostgreSQL: the
+ * connection is lost; it is made again at the next statement outside a
+ * transaction): callers answer "try again" (TAXII 503), not "failed".
+ * Always 0 on SQLite. */
+int store_unavailable(tx_store *st);
 /* "sqlite" or "postgres": what store_configure chose. */
 const char *store_backend_name(void);
 /* The schema version of the open database. */
