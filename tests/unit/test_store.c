@@ -865,6 +865,28 @@ static void test_audit_chain(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* node.json's store.conninfo never holds a password; a bad backend or
+ * conninfo is refused with the field named, and nothing changes. */
+static void test_configure_refuses(void **state)
+{
+	struct tx_error err = { 0 };
+	const char *before = store_backend_name();
+
+	(void)state;
+	assert_int_equal(store_configure("postgres", "host=/tmp dbname=x"
+					 " password=secret", &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "password"));
+	assert_int_equal(store_configure("postgres", "postgresql://u:secret@h/db",
+					 &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "password"));
+	assert_int_equal(store_configure("postgres", "host='unclosed", &err),
+			 TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "store.conninfo"));
+	assert_int_equal(store_configure("mysql", "x", &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "store.backend"));
+	assert_string_equal(store_backend_name(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
+		cmocka_unit_test(test_configure_refuses),
 	};
 
 	pg_base = getenv("TRILEX_TEST_PG");
