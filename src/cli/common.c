@@ -37,6 +37,8 @@ int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
 				" init --dir %s --party CODE --name NAME`", dir, dir);
 	if (tx_config_load(dir, cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	if (store_configure(cfg->store_backend, cfg->store_conninfo, &err) != TX_OK)
+		return cli_fail("%s/node.json: %s", dir, err.msg);
 	if (st == NULL)
 		return 0;
 	if (tx_path_join(path, sizeof(path), dir, "trilex.db") != TX_OK)

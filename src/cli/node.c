@@ -501,6 +501,8 @@ static int check_run(const struct cli_args *a)
 	/* Everything `serve` needs, checked without starting it. */
 	if (tx_config_load(dir, &cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	if (store_configure(cfg.store_backend, cfg.store_conninfo, &err) != TX_OK)
+		return cli_fail("node.json: %s", err.msg);
 	printf("node.json: ok (party %s, listen %s:%d)\n", cfg.party,
 	       cfg.listen_host, cfg.listen_port);
 	tx_path_join(path, sizeof(path), dir, "identity.key");

@@ -137,6 +137,7 @@ void tx_config_defaults(struct tx_config *cfg)
 		else
 			*(int64_t *)p = s->def_int;
 	}
+	snprintf(cfg->store_backend, sizeof(cfg->store_backend), "sqlite");
 }
 
 static tx_err set_one(struct tx_config *cfg, const struct setting *s,
@@ -221,6 +222,46 @@ static int parse_cidr(const char *s, size_t n, int *family,
 		*bits = (int)b;
 	}
 	return 0;
+}
+
+/* "store": {"backend": "sqlite" | "postgres", "conninfo": "..."}; the
+ * conninfo is checked by store_configure (libpq's parser, no password). */
+static tx_err set_store(struct tx_config *cfg, json_t *v, struct tx_error *err)
+{
+	const char *key;
+	json_t *m;
+
+	if (!json_is_object(v))
+		return tx_error_set(err, TX_ERR_INVALID, "node.json: store: must be"
+				    " an object {\"backend\": ..., \"conninfo\": ...}");
+	json_object_foreach(v, key, m) {
+		char *dst;
+		size_t size;
+		if (strcmp(key, "backend") == 0) {
+			dst = cfg->store_backend;
+			size = sizeof(cfg->store_backend);
+		} else if (strcmp(key, "conninfo") == 0) {
+			dst = cfg->store_conninfo;
+			size = sizeof(cfg->store_conninfo);
+		} else {
+			return tx_error_set(err, TX_ERR_INVALID, "node.json: store.%s:"
+					    " unknown setting", key);
+		}
+		if (!json_is_string(m) || json_string_length(m) >= size)
+			return tx_error_set(err, TX_ERR_INVALID, "node.json: store.%s:"
+					    " must be a string shorter than %zu",
+					    key, size);
+		memcpy(dst, json_string_value(m), json_string_length(m) + 1);
+	}
+	if (strcmp(cfg->store_backend, "sqlite") != 0 &&
+	    strcmp(cfg->store_backend, "postgres") != 0)
+		return tx_error_set(err, TX_ERR_INVALID, "node.json: store.backend:"
+				    " \"%s\" must be \"sqlite\" or \"postgres\"",
+				    cfg->store_backend);
+	if (strcmp(cfg->store_backend, "postgres") == 0 && !cfg->store_conninfo[0])
+		return tx_error_set(err, TX_ERR_INVALID, "node.json: store.conninfo:"
+				    " required with the postgres backend");
+	return TX_OK;
 }
 
 static int prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
@@ -334,6 +375,11 @@ tx_err tx_config_load(const char *dir, struct tx_config *cfg,
 	}
 	json_object_foreach(root, key, v) {
 		size_t i;
+		if (strcmp(key, "store") == 0) {
+			if ((rc = set_store(cfg, v, err)) != TX_OK)
+				goto out;
+			continue;
+		}
 		for (i = 0; i < N_SETTINGS; i++)
 			if (strcmp(settings[i].name, key) == 0)
 				break;
@@ -389,6 +435,14 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 		else
 			v = json_integer(*(const int64_t *)p);
 		if (v == NULL || json_object_set_new(root, s->name, v) != 0) {
+			json_decref(root);
+			return TX_ERR_NOMEM;
+		}
+	}
+	if (strcmp(cfg->store_backend, "sqlite") != 0) {
+		json_t *store = json_pack("{s:s, s:s}", "backend", cfg->store_backend,
+					  "conninfo", cfg->store_conninfo);
+		if (store == NULL || json_object_set_new(root, "store", store) != 0) {
 			json_decref(root);
 			return TX_ERR_NOMEM;
 		}

@@ -28,6 +28,7 @@ typedef enum tx_err {
 	TX_ERR_DB,        /* database error */
 	TX_ERR_CRYPTO,    /* key, certificate or signature error */
 	TX_ERR_INTERNAL,  /* a bug or an impossible state */
+	TX_ERR_UNAVAILABLE, /* a service it needs is down for now (retry) */
 } tx_err;
 
 #define TX_ERROR_MSG_MAX 512
@@ -380,6 +381,11 @@ struct tx_config {
 	 * unless the partner is heard from or moves (peer update). */
 	int64_t delivery_backoff_min_ms;
 	int64_t delivery_backoff_max_ms;
+	/* The store (node.json "store": {"backend", "conninfo"}): "sqlite"
+	 * (DIR/trilex.db, the default) or "postgres" with a libpq conninfo
+	 * that holds no password (service file, PGPASSFILE or passfile=). */
+	char store_backend[16];
+	char store_conninfo[1024];
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -49,6 +49,7 @@ const char *tx_err_str(tx_err code)
 	case TX_ERR_DB: return "database error";
 	case TX_ERR_CRYPTO: return "cryptographic error";
 	case TX_ERR_INTERNAL: return "internal error";
+	case TX_ERR_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown error";
 }
@@ -56,5 +57,5 @@ const char *tx_err_str(tx_err code)
 int tx_err_transient(tx_err code)
 {
 	return code == TX_ERR_NOMEM || code == TX_ERR_DB || code == TX_ERR_IO ||
-	       code == TX_ERR_INTERNAL;
+	       code == TX_ERR_INTERNAL || code == TX_ERR_UNAVAILABLE;
 }

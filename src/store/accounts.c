@@ -38,22 +38,22 @@ static enum store_role role_of(const char *name)
 	return r;
 }
 
-static void read_user(sqlite3_stmt *s, struct store_user *u)
+static void read_user(store_stmt *s, struct store_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(s, 0);
+	u->id = store_db_column_int64(s, 0);
 	store_db_column_copy(s, 1, u->name, sizeof(u->name));
 	store_db_column_copy(s, 3, u->peer, sizeof(u->peer));
-	u->role = role_of((const char *)sqlite3_column_text(s, 4));
+	u->role = role_of((const char *)store_db_column_text(s, 4));
 	u->admin = u->role == STORE_ROLE_ADMIN;
-	u->disabled = sqlite3_column_int(s, 5);
-	u->locked = sqlite3_column_int(s, 6);
+	u->disabled = store_db_column_int(s, 5);
+	u->locked = store_db_column_int(s, 6);
 }
 
 tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
 		       enum store_role role, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = check_name(name, err)) != TX_OK)
@@ -66,8 +66,8 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
 	if ((rc = store_db_prepare(st, "SELECT 1 FROM users WHERE name = ?"
 			     " COLLATE NOCASE", &s, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
+	if (store_db_step(s) == STORE_DB_ROW)
 		rc = tx_error_set(err, TX_ERR_EXISTS, "user \"%s\" already exists",
 				  name);
 	store_db_done(st, s);
@@ -76,12 +76,12 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
 	if ((rc = store_db_prepare(st, "INSERT INTO users(name, pwhash, admin, created,"
 			     " role) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, role == STORE_ROLE_ADMIN);
-	sqlite3_bind_int64(s, 4, tx_time_now_us());
-	sqlite3_bind_text(s, 5, store_role_name(role), -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, pwhash, -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 3, role == STORE_ROLE_ADMIN);
+	store_db_bind_int64(s, 4, tx_time_now_us());
+	store_db_bind_text(s, 5, store_role_name(role), -1, STORE_DB_STATIC);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "add user");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "user \"%s\" already exists", name);
@@ -127,7 +127,7 @@ tx_err store_user_add(tx_store *st, const char *name, const char *pwhash,
 tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 		      char *pwhash, size_t pwhash_size)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	/* Case-blind, and an exact match first: two accounts made before
@@ -138,8 +138,8 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 			     " ORDER BY u.name = ?1 DESC LIMIT 1",
 			     &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
+	if (store_db_step(s) == STORE_DB_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
 			store_db_column_copy(s, 7, pwhash, pwhash_size);
@@ -153,14 +153,14 @@ tx_err store_user_get(tx_store *st, const char *name, struct store_user *u,
 tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
 			 char *pwhash, size_t pwhash_size)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT " USER_COLS ", u.pwhash FROM users u"
 			     " WHERE u.id = ?", &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	store_db_bind_int64(s, 1, id);
+	if (store_db_step(s) == STORE_DB_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
 			store_db_column_copy(s, 7, pwhash, pwhash_size);
@@ -191,19 +191,19 @@ static tx_err user_write(tx_store *st, const char *sql, const char *text,
 			 int has_int, int64_t v, int64_t id, const char *what,
 			 struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int i = 1;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, sql, &s, err)) != TX_OK)
 		return rc;
 	if (text != NULL)
-		sqlite3_bind_text(s, i++, text, -1, SQLITE_STATIC);
+		store_db_bind_text(s, i++, text, -1, STORE_DB_STATIC);
 	if (has_int)
-		sqlite3_bind_int64(s, i++, v);
-	sqlite3_bind_int64(s, i, id);
+		store_db_bind_int64(s, i++, v);
+	store_db_bind_int64(s, i, id);
 	store_db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, what);
 	store_db_write_unlock();
 	store_db_done(st, s);
@@ -276,7 +276,7 @@ tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
 {
 	struct store_user_info *list = NULL, *p;
 	size_t count = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -284,7 +284,7 @@ tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
 			     " (SELECT count(*) FROM tokens t WHERE t.user_id = u.id)"
 			     " FROM users u ORDER BY u.name", &s, NULL)) != TX_OK)
 		return rc;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
@@ -294,11 +294,11 @@ tx_err store_user_list(tx_store *st, struct store_user_info **out, size_t *n)
 			list = p;
 		}
 		read_user(s, &list[count].user);
-		list[count].created = sqlite3_column_int64(s, 7);
-		list[count].n_tokens = sqlite3_column_int64(s, 8);
+		list[count].created = store_db_column_int64(s, 7);
+		list[count].n_tokens = store_db_column_int64(s, 8);
 		count++;
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DB_DONE)
 		rc = TX_ERR_DB;
 out:
 	store_db_done(st, s);
@@ -337,7 +337,7 @@ tx_err store_token_add_named(tx_store *st, const char *user,
 {
 	char auto_name[STORE_NAME_MAX];
 	struct store_user u;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
@@ -352,12 +352,12 @@ tx_err store_token_add_named(tx_store *st, const char *user,
 	if ((rc = store_db_prepare(st, "INSERT INTO tokens(hash, user_id, created, name,"
 			     " expires) VALUES (?, ?, ?, ?, ?)", &s, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, u.id);
-	sqlite3_bind_int64(s, 3, tx_time_now_us());
-	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, expires > 0 ? expires : 0);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_db_bind_text(s, 1, token_hash, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, u.id);
+	store_db_bind_int64(s, 3, tx_time_now_us());
+	store_db_bind_text(s, 4, name, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 5, expires > 0 ? expires : 0);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "add token");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "user %s already has a token named"
@@ -377,7 +377,7 @@ tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
 			  struct tx_error *err)
 {
 	struct store_user u;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if (store_user_get(st, user, &u, NULL, 0) != TX_OK)
@@ -385,12 +385,12 @@ tx_err store_token_revoke(tx_store *st, const char *user, const char *name,
 	if ((rc = store_db_prepare(st, "DELETE FROM tokens WHERE user_id = ? AND name = ?",
 			     &s, err)) != TX_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, u.id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	store_db_bind_int64(s, 1, u.id);
+	store_db_bind_text(s, 2, name, -1, STORE_DB_STATIC);
 	store_db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "revoke token");
-	else if (sqlite3_changes(st->db) == 0)
+	else if (store_db_changes(st) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no token named"
 				  " \"%s\" (trilex token list)", u.name, name);
 	store_db_write_unlock();
@@ -403,7 +403,7 @@ tx_err store_token_list(tx_store *st, const char *user,
 {
 	struct store_token_info *list = NULL, *p;
 	size_t count = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -413,8 +413,8 @@ tx_err store_token_list(tx_store *st, const char *user,
 			     " ORDER BY u.name, t.created", &s, NULL)) != TX_OK)
 		return rc;
 	if (user != NULL)
-		sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		store_db_bind_text(s, 1, user, -1, STORE_DB_STATIC);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
@@ -425,12 +425,12 @@ tx_err store_token_list(tx_store *st, const char *user,
 		}
 		store_db_column_copy(s, 0, list[count].user, sizeof(list[count].user));
 		store_db_column_copy(s, 1, list[count].name, sizeof(list[count].name));
-		list[count].created = sqlite3_column_int64(s, 2);
-		list[count].last_used = sqlite3_column_int64(s, 3);
-		list[count].expires = sqlite3_column_int64(s, 4);
+		list[count].created = store_db_column_int64(s, 2);
+		list[count].last_used = store_db_column_int64(s, 3);
+		list[count].expires = store_db_column_int64(s, 4);
 		count++;
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DB_DONE)
 		rc = TX_ERR_DB;
 out:
 	store_db_done(st, s);
@@ -450,7 +450,7 @@ out:
 tx_err store_user_by_token(tx_store *st, const char *token_hash,
 			   struct store_user *u, int *first, char *name)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t now = tx_time_now_us(), last_used = 0;
 	tx_err rc;
 
@@ -462,11 +462,11 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 			     " AND u.disabled = 0 AND (t.expires = 0 OR t.expires > ?)",
 			     &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	store_db_bind_text(s, 1, token_hash, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, now);
+	if (store_db_step(s) == STORE_DB_ROW) {
 		read_user(s, u);
-		last_used = sqlite3_column_int64(s, 7);
+		last_used = store_db_column_int64(s, 7);
 		if (name != NULL)
 			store_db_column_copy(s, 8, name, STORE_NAME_MAX);
 	} else {
@@ -476,14 +476,14 @@ tx_err store_user_by_token(tx_store *st, const char *token_hash,
 	if (rc == TX_OK && now - last_used >= LAST_USED_STEP_US &&
 	    store_db_prepare(st, "UPDATE tokens SET last_used = ?1 WHERE hash = ?2"
 		       " AND last_used <= ?1 - ?3", &s, NULL) == TX_OK) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_text(s, 2, token_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, LAST_USED_STEP_US);
+		store_db_bind_int64(s, 1, now);
+		store_db_bind_text(s, 2, token_hash, -1, STORE_DB_STATIC);
+		store_db_bind_int64(s, 3, LAST_USED_STEP_US);
 		store_db_write_lock();
 		/* a busy database only delays the record; of requests at once,
 		 * the one whose update changed the row is the sign-in */
-		if (sqlite3_step(s) == SQLITE_DONE && first != NULL)
-			*first = sqlite3_changes(st->db) > 0;
+		if (store_db_step(s) == STORE_DB_DONE && first != NULL)
+			*first = store_db_changes(st) > 0;
 		store_db_write_unlock();
 		store_db_done(st, s);
 	}
@@ -510,7 +510,7 @@ static tx_err insert_collection(tx_store *st, const char *title,
 				struct tx_error *err)
 {
 	struct store_collection c;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = check_len("title", title, sizeof(c.title), 1, err)) ||
@@ -532,15 +532,15 @@ static tx_err insert_collection(tx_store *st, const char *title,
 			     " created) VALUES (?, ?, ?, ?, ?)", &s, err)))
 		return rc;
 	tx_uuid4(id_out);
-	sqlite3_bind_text(s, 1, id_out, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, description ? description : "", -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, id_out, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, title, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, description ? description : "", -1, STORE_DB_STATIC);
 	if (alias != NULL && *alias != '\0')
-		sqlite3_bind_text(s, 4, alias, -1, SQLITE_STATIC);
+		store_db_bind_text(s, 4, alias, -1, STORE_DB_STATIC);
 	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int64(s, 5, tx_time_now_us());
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_db_bind_null(s, 4);
+	store_db_bind_int64(s, 5, tx_time_now_us());
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "add collection");
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "alias \"%s\" is already taken", alias);
@@ -582,15 +582,15 @@ tx_err store_collection_ensure(tx_store *st, const char *title,
 
 static int64_t collection_pk(tx_store *st, const char *id)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t pk = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT pk FROM collections WHERE id = ?1"
-			       " OR alias = ?1", -1, &s, NULL) != SQLITE_OK)
+	if (store_db_prepare_v2(st, "SELECT pk FROM collections WHERE id = ?1"
+			       " OR alias = ?1", -1, &s, NULL) != STORE_DB_OK)
 		return 0;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		pk = sqlite3_column_int64(s, 0);
+	store_db_bind_text(s, 1, id, -1, STORE_DB_STATIC);
+	if (store_db_step(s) == STORE_DB_ROW)
+		pk = store_db_column_int64(s, 0);
 	store_db_done(st, s);
 	return pk;
 }
@@ -599,7 +599,7 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 		   int can_read, int can_write, struct tx_error *err)
 {
 	struct store_user u;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t pk;
 	tx_err rc;
 
@@ -608,14 +608,17 @@ tx_err store_grant(tx_store *st, const char *user, const char *collection,
 	if ((pk = collection_pk(st, collection)) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no collection \"%s\"",
 				    collection);
-	if ((rc = store_db_prepare(st, "INSERT OR REPLACE INTO grants(user_id, coll,"
-			     " can_read, can_write) VALUES (?, ?, ?, ?)", &s, err)))
+	if ((rc = store_db_prepare(st, "INSERT INTO grants(user_id, coll,"
+			     " can_read, can_write) VALUES (?, ?, ?, ?)"
+			     " ON CONFLICT(user_id, coll) DO UPDATE SET"
+			     " can_read = excluded.can_read,"
+			     " can_write = excluded.can_write", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, u.id);
-	sqlite3_bind_int64(s, 2, pk);
-	sqlite3_bind_int(s, 3, can_read ? 1 : 0);
-	sqlite3_bind_int(s, 4, can_write ? 1 : 0);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_db_bind_int64(s, 1, u.id);
+	store_db_bind_int64(s, 2, pk);
+	store_db_bind_int(s, 3, can_read ? 1 : 0);
+	store_db_bind_int(s, 4, can_write ? 1 : 0);
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "grant");
 	store_db_done(st, s);
 	return rc;
@@ -625,7 +628,7 @@ tx_err store_grant_revoke(tx_store *st, const char *user,
 			  const char *collection, struct tx_error *err)
 {
 	struct store_user u;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t pk;
 	tx_err rc;
 
@@ -637,12 +640,12 @@ tx_err store_grant_revoke(tx_store *st, const char *user,
 	if ((rc = store_db_prepare(st, "DELETE FROM grants WHERE user_id = ? AND coll = ?",
 			     &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, u.id);
-	sqlite3_bind_int64(s, 2, pk);
+	store_db_bind_int64(s, 1, u.id);
+	store_db_bind_int64(s, 2, pk);
 	store_db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "revoke grant");
-	else if (sqlite3_changes(st->db) == 0)
+	else if (store_db_changes(st) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "user %s has no grant on"
 				  " collection %s", u.name, collection);
 	store_db_write_unlock();
@@ -653,39 +656,39 @@ tx_err store_grant_revoke(tx_store *st, const char *user,
 /* Collections with u's rights: admins get all with read and write. */
 #define COLLECTION_SELECT \
 	"SELECT c.pk, c.id, c.title, c.description, COALESCE(c.alias, '')," \
-	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_read, 0) END," \
-	" CASE WHEN ?1 THEN 1 ELSE COALESCE(g.can_write, 0) END" \
+	" CASE WHEN ?1 <> 0 THEN 1 ELSE COALESCE(g.can_read, 0) END," \
+	" CASE WHEN ?1 <> 0 THEN 1 ELSE COALESCE(g.can_write, 0) END" \
 	" FROM collections c LEFT JOIN grants g" \
 	"  ON g.coll = c.pk AND g.user_id = ?2" \
-	" WHERE (?1 OR g.can_read OR g.can_write)"
+	" WHERE (?1 <> 0 OR g.can_read <> 0 OR g.can_write <> 0)"
 
-static void read_collection(sqlite3_stmt *s, const struct store_user *u,
+static void read_collection(store_stmt *s, const struct store_user *u,
 			    struct store_collection *c)
 {
-	c->pk = sqlite3_column_int64(s, 0);
+	c->pk = store_db_column_int64(s, 0);
 	store_db_column_copy(s, 1, c->id, sizeof(c->id));
 	store_db_column_copy(s, 2, c->title, sizeof(c->title));
 	store_db_column_copy(s, 3, c->description, sizeof(c->description));
 	store_db_column_copy(s, 4, c->alias, sizeof(c->alias));
 	/* A grant gives what the role allows, no more. */
-	c->can_read = sqlite3_column_int(s, 5) && store_user_may(u, TX_RIGHT_READ);
-	c->can_write = sqlite3_column_int(s, 6) &&
+	c->can_read = store_db_column_int(s, 5) && store_user_may(u, TX_RIGHT_READ);
+	c->can_write = store_db_column_int(s, 6) &&
 		       store_user_may(u, TX_RIGHT_WRITE);
 }
 
 tx_err store_collection_get(tx_store *st, const struct store_user *u,
 			    const char *id, struct store_collection *c)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, COLLECTION_SELECT " AND (c.id = ?3 OR c.alias = ?3)",
 			     &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
-	sqlite3_bind_int64(s, 2, u->id);
-	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	store_db_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
+	store_db_bind_int64(s, 2, u->id);
+	store_db_bind_text(s, 3, id, -1, STORE_DB_STATIC);
+	if (store_db_step(s) == STORE_DB_ROW)
 		read_collection(s, u, c);
 	else
 		rc = TX_ERR_NOTFOUND;
@@ -698,15 +701,15 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 {
 	struct store_collection *list = NULL, *p;
 	size_t count = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
 	if ((rc = store_db_prepare(st, COLLECTION_SELECT " ORDER BY c.pk", &s, NULL)))
 		return rc;
-	sqlite3_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
-	sqlite3_bind_int64(s, 2, u->id);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	store_db_bind_int(s, 1, store_user_may(u, TX_RIGHT_ALL_COLLECTIONS));
+	store_db_bind_int64(s, 2, u->id);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
@@ -717,7 +720,7 @@ tx_err store_collection_list(tx_store *st, const struct store_user *u,
 		}
 		read_collection(s, u, &list[count++]);
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DB_DONE)
 		rc = TX_ERR_DB;
 out:
 	store_db_done(st, s);
@@ -793,7 +796,7 @@ tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
 {
 	struct store_key_info *list = NULL, *p;
 	size_t count = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -806,10 +809,10 @@ tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
 			     " WHERE u.peer IS NULL AND substr(u.name, 1, ?2) = ?3"
 			     " ORDER BY u.name", &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_int(s, 1, (int)strlen(STORE_KEY_PREFIX) + 1);
-	sqlite3_bind_int(s, 2, (int)strlen(STORE_KEY_PREFIX));
-	sqlite3_bind_text(s, 3, STORE_KEY_PREFIX, -1, SQLITE_STATIC);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	store_db_bind_int(s, 1, (int)strlen(STORE_KEY_PREFIX) + 1);
+	store_db_bind_int(s, 2, (int)strlen(STORE_KEY_PREFIX));
+	store_db_bind_text(s, 3, STORE_KEY_PREFIX, -1, STORE_DB_STATIC);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((p = realloc(list, cap * sizeof(*list))) == NULL) {
@@ -819,14 +822,14 @@ tx_err store_key_list(tx_store *st, struct store_key_info **out, size_t *n)
 			list = p;
 		}
 		store_db_column_copy(s, 0, list[count].name, sizeof(list[count].name));
-		list[count].created = sqlite3_column_int64(s, 1);
-		list[count].last_used = sqlite3_column_int64(s, 2);
-		list[count].expires = sqlite3_column_int64(s, 3);
+		list[count].created = store_db_column_int64(s, 1);
+		list[count].last_used = store_db_column_int64(s, 2);
+		list[count].expires = store_db_column_int64(s, 3);
 		store_db_column_copy(s, 4, list[count].collections,
 			       sizeof(list[count].collections));
 		count++;
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DB_DONE)
 		rc = TX_ERR_DB;
 out:
 	store_db_done(st, s);

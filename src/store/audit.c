@@ -100,7 +100,7 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 			 size_t n, struct tx_error *err)
 {
 	char prev[STORE_AUDIT_HASH_BUF];
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t seq = 0, now = tx_time_now_us();
 	tx_err rc;
 
@@ -110,13 +110,13 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 	if (n == 0)
 		return TX_OK;
 	store_db_write_lock();
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+	if ((rc = store_db_begin(st, err)) != TX_OK)
 		goto unlock;
 	if ((rc = store_db_prepare(st, "SELECT seq, hash FROM audit ORDER BY seq DESC"
 			     " LIMIT 1", &s, err)) != TX_OK)
 		goto rollback;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(s, 0);
+	if (store_db_step(s) == STORE_DB_ROW) {
+		seq = store_db_column_int64(s, 0);
 		store_db_column_copy(s, 1, prev, sizeof(prev));
 	} else {
 		memcpy(prev, genesis, sizeof(genesis));
@@ -135,26 +135,26 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s,
 				     err)) != TX_OK)
 			break;
-		sqlite3_bind_int64(s, 1, e->seq);
-		sqlite3_bind_int64(s, 2, e->at);
-		sqlite3_bind_text(s, 3, e->actor, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, e->address, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, e->what, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, e->detail, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 8, e->prev, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 9, e->hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		store_db_bind_int64(s, 1, e->seq);
+		store_db_bind_int64(s, 2, e->at);
+		store_db_bind_text(s, 3, e->actor, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 4, e->address, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 5, e->action, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 6, e->what, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 7, e->detail, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 8, e->prev, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 9, e->hash, -1, STORE_DB_STATIC);
+		if (store_db_step(s) != STORE_DB_DONE)
 			rc = store_db_error(st, err, "audit");
 		store_db_done(st, s);
 	}
 	if (rc != TX_OK)
 		goto rollback;
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 	if (rc == TX_OK)
 		goto unlock;
 rollback:
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 unlock:
 	store_db_write_unlock();
 	return rc;
@@ -181,10 +181,10 @@ tx_err store_audit(tx_store *st, const char *actor, const char *action,
 	return store_audit_from(st, actor, NULL, action, what, detail, err);
 }
 
-static void read_entry(sqlite3_stmt *s, struct store_audit_entry *e)
+static void read_entry(store_stmt *s, struct store_audit_entry *e)
 {
-	e->seq = sqlite3_column_int64(s, 0);
-	e->at = sqlite3_column_int64(s, 1);
+	e->seq = store_db_column_int64(s, 0);
+	e->at = store_db_column_int64(s, 1);
 	store_db_column_copy(s, 2, e->actor, sizeof(e->actor));
 	store_db_column_copy(s, 3, e->address, sizeof(e->address));
 	store_db_column_copy(s, 4, e->action, sizeof(e->action));
@@ -200,7 +200,7 @@ tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
 			store_audit_fn fn, void *ctx, struct tx_error *err)
 {
 	struct store_audit_entry *e = NULL;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t n = 0;
 	tx_err rc;
 	int r;
@@ -213,21 +213,21 @@ tx_err store_audit_list(tx_store *st, const struct store_audit_query *q,
 			     " AND (?4 IS NULL OR action = ?4)"
 			     " ORDER BY seq", &s, err)) != TX_OK)
 		goto out;
-	sqlite3_bind_int64(s, 1, q->since);
-	sqlite3_bind_int64(s, 2, q->after_seq);
+	store_db_bind_int64(s, 1, q->since);
+	store_db_bind_int64(s, 2, q->after_seq);
 	if (q->actor != NULL)
-		sqlite3_bind_text(s, 3, q->actor, -1, SQLITE_STATIC);
+		store_db_bind_text(s, 3, q->actor, -1, STORE_DB_STATIC);
 	if (q->action != NULL)
-		sqlite3_bind_text(s, 4, q->action, -1, SQLITE_STATIC);
+		store_db_bind_text(s, 4, q->action, -1, STORE_DB_STATIC);
 	while ((q->limit <= 0 || n < q->limit) &&
-	       (r = sqlite3_step(s)) == SQLITE_ROW) {
+	       (r = store_db_step(s)) == STORE_DB_ROW) {
 		read_entry(s, e);
 		n++;
 		if (fn(ctx, e) != 0)
 			break;
 	}
-	if (rc == TX_OK && (q->limit <= 0 || n < q->limit) && r != SQLITE_DONE &&
-	    r != SQLITE_ROW)
+	if (rc == TX_OK && (q->limit <= 0 || n < q->limit) && r != STORE_DB_DONE &&
+	    r != STORE_DB_ROW)
 		rc = store_db_error(st, err, "audit list");
 	store_db_done(st, s);
 out:
@@ -237,7 +237,7 @@ out:
 
 tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, seq > 0 ?
@@ -245,10 +245,10 @@ tx_err store_audit_get(tx_store *st, int64_t seq, struct store_audit_entry *e)
 			     "SELECT " ENTRY_COLS " FROM audit WHERE ? = ?"
 			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, seq);
+	store_db_bind_int64(s, 1, seq);
 	if (seq <= 0)
-		sqlite3_bind_int64(s, 2, seq);
-	if (sqlite3_step(s) == SQLITE_ROW)
+		store_db_bind_int64(s, 2, seq);
+	if (store_db_step(s) == STORE_DB_ROW)
 		read_entry(s, e);
 	else
 		rc = TX_ERR_NOTFOUND;
@@ -261,7 +261,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 {
 	struct store_audit_entry *e = NULL;
 	char prev[STORE_AUDIT_HASH_BUF], want[STORE_AUDIT_HASH_BUF];
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t expect = 1;
 	tx_err rc;
 	int r;
@@ -271,12 +271,12 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	memcpy(prev, genesis, sizeof(genesis));
 	/* One read transaction: a consistent view while writers go on. */
-	if ((rc = store_db_exec(st, "BEGIN", err)) != TX_OK)
+	if ((rc = store_db_begin_read(st, err)) != TX_OK)
 		goto out;
 	if ((rc = store_db_prepare(st, "SELECT " ENTRY_COLS " FROM audit ORDER BY seq",
 			     &s, err)) != TX_OK)
 		goto end;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		read_entry(s, e);
 		if (e->seq != expect) {
 			rc = tx_error_set(err, TX_ERR_INVALID, "audit entry %lld"
@@ -303,11 +303,11 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		expect++;
 		(*n_checked)++;
 	}
-	if (rc == TX_OK && r != SQLITE_DONE)
+	if (rc == TX_OK && r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "audit verify");
 	store_db_done(st, s);
 end:
-	store_db_exec(st, "COMMIT", NULL);
+	store_db_commit(st, NULL);
 out:
 	free(e);
 	return rc;
@@ -345,14 +345,14 @@ int store_audit_sensitive(const char *json, size_t len)
 tx_err store_audit_last(tx_store *st, const char *action,
 			struct store_audit_entry *e)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT " ENTRY_COLS " FROM audit WHERE action = ?"
 			     " ORDER BY seq DESC LIMIT 1", &s, NULL)) != TX_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	store_db_bind_text(s, 1, action, -1, STORE_DB_STATIC);
+	if (store_db_step(s) == STORE_DB_ROW)
 		read_entry(s, e);
 	else
 		rc = TX_ERR_NOTFOUND;

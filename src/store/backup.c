@@ -22,6 +22,10 @@ tx_err store_backup(tx_store *st, const char *path, int64_t *objects,
 	tx_err rc = TX_OK;
 	int fd, r;
 
+	if (st->backend != STORE_BACKEND_SQLITE)
+		return tx_error_set(err, TX_ERR_INVALID, "backup: the store is on"
+				    " PostgreSQL: back it up with pg_dump or a"
+				    " base backup (docs/store-postgres.md)");
 	/* Made here, empty and 0600, so the copy is never readable by others
 	 * for a moment; an existing file is refused. */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)

@@ -15,7 +15,7 @@
 #include "store/internal.h"
 
 #define FEED_COLUMNS \
-	"f.name, f.url, f.collection, f.into_coll, f.auth, f.user, f.secret," \
+	"f.name, f.url, f.collection, f.into_coll, f.auth, f.\"user\", f.secret," \
 	" f.cacert, f.every_s, f.page_limit, f.max_pages, f.max_page_bytes," \
 	" f.added_after, f.pages, f.received, f.added, f.present, f.rejected," \
 	" f.reasons, f.last_run, f.last_ok, f.last_error, f.last_error_at," \
@@ -31,42 +31,42 @@ static enum store_feed_auth auth_of(const char *s)
 	return STORE_FEED_AUTH_NONE;
 }
 
-static void read_feed(sqlite3_stmt *s, struct store_feed *f)
+static void read_feed(store_stmt *s, struct store_feed *f)
 {
 	memset(f, 0, sizeof(*f));
 	store_db_column_copy(s, 0, f->name, sizeof(f->name));
 	store_db_column_copy(s, 1, f->url, sizeof(f->url));
 	store_db_column_copy(s, 2, f->collection, sizeof(f->collection));
-	f->into_pk = sqlite3_column_int64(s, 3);
-	f->auth = auth_of((const char *)sqlite3_column_text(s, 4));
+	f->into_pk = store_db_column_int64(s, 3);
+	f->auth = auth_of((const char *)store_db_column_text(s, 4));
 	store_db_column_copy(s, 5, f->user, sizeof(f->user));
 	store_db_column_copy(s, 6, f->secret, sizeof(f->secret));
 	store_db_column_copy(s, 7, f->cacert, sizeof(f->cacert));
-	f->every_s = sqlite3_column_int64(s, 8);
-	f->page_limit = sqlite3_column_int64(s, 9);
-	f->max_pages = sqlite3_column_int64(s, 10);
-	f->max_page_bytes = sqlite3_column_int64(s, 11);
+	f->every_s = store_db_column_int64(s, 8);
+	f->page_limit = store_db_column_int64(s, 9);
+	f->max_pages = store_db_column_int64(s, 10);
+	f->max_page_bytes = store_db_column_int64(s, 11);
 	store_db_column_copy(s, 12, f->added_after, sizeof(f->added_after));
-	f->pages = sqlite3_column_int64(s, 13);
-	f->received = sqlite3_column_int64(s, 14);
-	f->added = sqlite3_column_int64(s, 15);
-	f->present = sqlite3_column_int64(s, 16);
-	f->rejected = sqlite3_column_int64(s, 17);
+	f->pages = store_db_column_int64(s, 13);
+	f->received = store_db_column_int64(s, 14);
+	f->added = store_db_column_int64(s, 15);
+	f->present = store_db_column_int64(s, 16);
+	f->rejected = store_db_column_int64(s, 17);
 	store_db_column_copy(s, 18, f->reasons, sizeof(f->reasons));
-	f->last_run = sqlite3_column_int64(s, 19);
-	f->last_ok = sqlite3_column_int64(s, 20);
+	f->last_run = store_db_column_int64(s, 19);
+	f->last_ok = store_db_column_int64(s, 20);
 	store_db_column_copy(s, 21, f->last_error, sizeof(f->last_error));
-	f->last_error_at = sqlite3_column_int64(s, 22);
+	f->last_error_at = store_db_column_int64(s, 22);
 	store_db_column_copy(s, 23, f->into, sizeof(f->into));
-	f->runs = sqlite3_column_int64(s, 24);
-	f->errors = sqlite3_column_int64(s, 25);
-	f->reshare = sqlite3_column_int(s, 26) != 0;
+	f->runs = store_db_column_int64(s, 24);
+	f->errors = store_db_column_int64(s, 25);
+	f->reshare = store_db_column_int(s, 26) != 0;
 }
 
 tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 		      struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if (f->name[0] == '\0' || f->url[0] == '\0' || f->collection[0] == '\0')
@@ -80,36 +80,36 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 			     " substr(coalesce(alias, ''), 1, 6) = '" INBOX_PREFIX
 			     "'", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, f->into_pk);
-	int inbox = sqlite3_step(s) == SQLITE_ROW;
+	store_db_bind_int64(s, 1, f->into_pk);
+	int inbox = store_db_step(s) == STORE_DB_ROW;
 	store_db_done(st, s);
 	if (inbox)
 		return tx_error_set(err, TX_ERR_DENIED, "a partner's inbox holds only"
 				    " what that partner signed: a feed cannot go"
 				    " there");
 	if ((rc = store_db_prepare(st, "INSERT INTO feeds(name, url, collection,"
-			     " into_coll, auth, user, secret, cacert, every_s,"
+			     " into_coll, auth, \"user\", secret, cacert, every_s,"
 			     " page_limit, max_pages, max_page_bytes, added_after,"
 			     " created, reshare) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 			     " ?, ?, ?, ?, ?)", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, f->url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, f->collection, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, f->into_pk);
-	sqlite3_bind_text(s, 5, auth_names[f->auth], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, f->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, f->secret, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, f->cacert, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, f->every_s);
-	sqlite3_bind_int64(s, 10, f->page_limit);
-	sqlite3_bind_int64(s, 11, f->max_pages);
-	sqlite3_bind_int64(s, 12, f->max_page_bytes);
-	sqlite3_bind_text(s, 13, f->added_after, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 14, tx_time_now_us());
-	sqlite3_bind_int(s, 15, f->reshare != 0);
+	store_db_bind_text(s, 1, f->name, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, f->url, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, f->collection, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 4, f->into_pk);
+	store_db_bind_text(s, 5, auth_names[f->auth], -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 6, f->user, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 7, f->secret, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 8, f->cacert, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 9, f->every_s);
+	store_db_bind_int64(s, 10, f->page_limit);
+	store_db_bind_int64(s, 11, f->max_pages);
+	store_db_bind_int64(s, 12, f->max_page_bytes);
+	store_db_bind_text(s, 13, f->added_after, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 14, tx_time_now_us());
+	store_db_bind_int(s, 15, f->reshare != 0);
 	store_db_write_lock();
-	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK : store_db_error(st, err, "add feed");
+	rc = store_db_step(s) == STORE_DB_DONE ? TX_OK : store_db_error(st, err, "add feed");
 	store_db_write_unlock();
 	store_db_done(st, s);
 	if (rc == TX_ERR_EXISTS)
@@ -119,16 +119,16 @@ tx_err store_feed_add(tx_store *st, const struct store_feed *f,
 
 tx_err store_feed_remove(tx_store *st, const char *name, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "DELETE FROM feeds WHERE name = ?", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
 	store_db_write_lock();
-	rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
+	rc = store_db_step(s) == STORE_DB_DONE ? TX_OK :
 					      store_db_error(st, err, "remove feed");
-	if (rc == TX_OK && sqlite3_changes(st->db) == 0)
+	if (rc == TX_OK && store_db_changes(st) == 0)
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
 	store_db_write_unlock();
 	store_db_done(st, s);
@@ -137,7 +137,7 @@ tx_err store_feed_remove(tx_store *st, const char *name, struct tx_error *err)
 
 tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -145,11 +145,11 @@ tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
 			     " collections c ON c.pk = f.into_coll WHERE f.name = ?",
 			     &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if ((r = sqlite3_step(s)) == SQLITE_ROW)
+	store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
+	if ((r = store_db_step(s)) == STORE_DB_ROW)
 		read_feed(s, f);
 	else
-		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
+		rc = r == STORE_DB_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 	store_db_done(st, s);
 	return rc;
 }
@@ -157,7 +157,7 @@ tx_err store_feed_get(tx_store *st, const char *name, struct store_feed *f)
 tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 {
 	struct store_feed *list = NULL, *grown;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	size_t cap = 0;
 	tx_err rc;
 	int r;
@@ -168,7 +168,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 			     " collections c ON c.pk = f.into_coll ORDER BY f.name",
 			     &s, NULL)))
 		return rc;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
@@ -179,7 +179,7 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 		}
 		read_feed(s, &list[(*n)++]);
 	}
-	if (rc == TX_OK && r != SQLITE_DONE)
+	if (rc == TX_OK && r != STORE_DB_DONE)
 		rc = TX_ERR_DB;
 	store_db_done(st, s);
 	if (rc != TX_OK) {
@@ -223,22 +223,22 @@ out:
 tx_err store_feed_record(tx_store *st, const char *name,
 			 const struct store_feed_tally *t, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	char *merged = NULL;
 	int64_t now = tx_time_now_us();
 	tx_err rc;
 
 	store_db_write_lock();
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		goto unlock;
 	if (t->reasons != NULL) {
 		if ((rc = store_db_prepare(st, "SELECT reasons FROM feeds WHERE name = ?",
 				     &s, err)))
 			goto rollback;
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		int r = sqlite3_step(s);
-		merged = reasons_merge(r == SQLITE_ROW ?
-				       (const char *)sqlite3_column_text(s, 0) :
+		store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
+		int r = store_db_step(s);
+		merged = reasons_merge(r == STORE_DB_ROW ?
+				       (const char *)store_db_column_text(s, 0) :
 				       NULL, t->reasons);
 		store_db_done(st, s);
 		s = NULL;
@@ -253,7 +253,7 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			     " reasons = coalesce(?6, reasons),"
 			     " added_after = coalesce(?7, added_after),"
 			     " last_run = ?8,"
-			     " last_ok = CASE WHEN ?9 THEN ?8 ELSE last_ok END,"
+			     " last_ok = CASE WHEN ?9 <> 0 THEN ?8 ELSE last_ok END,"
 			     " last_error = coalesce(?10, last_error),"
 			     " last_error_at = CASE WHEN ?10 IS NULL THEN"
 			     " last_error_at ELSE ?8 END,"
@@ -261,36 +261,36 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			     " errors = errors + (?10 IS NOT NULL)"
 			     " WHERE name = ?11", &s, err)))
 		goto rollback;
-	sqlite3_bind_int64(s, 1, t->pages);
-	sqlite3_bind_int64(s, 2, t->received);
-	sqlite3_bind_int64(s, 3, t->added);
-	sqlite3_bind_int64(s, 4, t->present);
-	sqlite3_bind_int64(s, 5, t->rejected);
+	store_db_bind_int64(s, 1, t->pages);
+	store_db_bind_int64(s, 2, t->received);
+	store_db_bind_int64(s, 3, t->added);
+	store_db_bind_int64(s, 4, t->present);
+	store_db_bind_int64(s, 5, t->rejected);
 	if (merged)
-		sqlite3_bind_text(s, 6, merged, -1, SQLITE_STATIC);
+		store_db_bind_text(s, 6, merged, -1, STORE_DB_STATIC);
 	if (t->added_after)
-		sqlite3_bind_text(s, 7, t->added_after, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, now);
-	sqlite3_bind_int(s, 9, t->ok != 0);
+		store_db_bind_text(s, 7, t->added_after, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 8, now);
+	store_db_bind_int(s, 9, t->ok != 0);
 	if (t->error)
-		sqlite3_bind_text(s, 10, t->error, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 12, t->runs);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_db_bind_text(s, 10, t->error, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 11, name, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 12, t->runs);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "feed counters");
 		goto rollback;
 	}
-	if (sqlite3_changes(st->db) == 0) {
+	if (store_db_changes(st) == 0) {
 		rc = tx_error_set(err, TX_ERR_NOTFOUND, "no feed named \"%s\"", name);
 		goto rollback;
 	}
 	store_db_done(st, s);
 	s = NULL;
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 	goto unlock;
 rollback:
 	store_db_done(st, s);
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 unlock:
 	store_db_write_unlock();
 	free(merged);

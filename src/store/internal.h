@@ -2,8 +2,7 @@
 #ifndef TRILEX_STORE_INTERNAL_H
 #define TRILEX_STORE_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "store/db.h"
 #include "store/store.h"
 
 /* Writers of this process take turns here rather than in SQLite's busy
@@ -18,13 +17,17 @@ void store_db_write_unlock(void);
 /* A prepared statement kept for reuse; busy while a caller holds it. */
 struct cached_stmt {
 	char *sql;
-	sqlite3_stmt *stmt;
+	store_stmt *stmt;
 	int busy;
 	uint64_t used;
 };
 
+struct store_pg;
+
 struct tx_store {
-	sqlite3 *db;
+	enum store_backend backend;
+	sqlite3 *db;             /* SQLite: the connection, else NULL */
+	struct store_pg *pg;     /* PostgreSQL: the connection, else NULL */
 	int schema_version;
 	struct cached_stmt cache[STMT_CACHE];
 	uint64_t clock;
@@ -40,6 +43,11 @@ struct tx_store {
 
 /* Announce st's commits (store/notify.c): the WAL hook that touches
  * db_path's notify file and checkpoints as SQLite would. */
+/* Open DB-notify beside the database (st->notify_fd, -1 without it). */
+void store_notify_open(tx_store *st, const char *db_path);
+/* Tell waiters that something was committed (PostgreSQL's COMMIT; on
+ * SQLite the WAL hook does it). */
+void store_notify_touch(tx_store *st);
 void store_notify_install(tx_store *st, const char *db_path);
 
 /* Apply the migrations after the database's current user_version. */
@@ -62,12 +70,20 @@ tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what);
  * A prepared statement for sql, from the connection's cache when one is
  * there and not in use. Give it back with store_db_done, never sqlite3_finalize.
  */
-tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+tx_err store_db_prepare(tx_store *st, const char *sql, store_stmt **stmt,
 		  struct tx_error *err);
 /* Give a statement from store_db_prepare back (reset for reuse or finalized). */
-void store_db_done(tx_store *st, sqlite3_stmt *stmt);
-/* Run a statement with no result rows. */
+void store_db_done(tx_store *st, store_stmt *stmt);
+/* Run SQL with no result rows and no values (one statement or several;
+ * on PostgreSQL through store_pg_sql's fragments). */
 tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err);
+/* Open a write transaction (SQLite: BEGIN IMMEDIATE), a read transaction
+ * (SQLite: BEGIN; PostgreSQL: REPEATABLE READ, one snapshot), commit it
+ * or roll it back (err may be NULL). */
+tx_err store_db_begin(tx_store *st, struct tx_error *err);
+tx_err store_db_begin_read(tx_store *st, struct tx_error *err);
+tx_err store_db_commit(tx_store *st, struct tx_error *err);
+tx_err store_db_rollback(tx_store *st, struct tx_error *err);
 /* Insert an account without the checks of store_user_add on its name
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
 tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
@@ -87,6 +103,27 @@ tx_err store_search_backfill(tx_store *st, struct tx_error *err);
 /* a.b.c.d or a.b.c.d/n as the range [lo, hi]; 0 when s is neither. */
 int store_search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi);
 /* Copy column i as text into buf of size n (empty when NULL). */
-void store_db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n);
+void store_db_column_copy(store_stmt *s, int i, char *buf, size_t n);
+
+
+/* PostgreSQL (store/pg.c): connect with conninfo, prepare (named server
+ * statements), finalize, run SQL without values, close. */
+tx_err store_pg_connect(tx_store *st, const char *conninfo, struct tx_error *err);
+void store_pg_close(tx_store *st);
+int store_pg_prepare(tx_store *st, const char *sql, store_stmt **out);
+void store_pg_finalize(store_stmt *s);
+tx_err store_pg_exec(tx_store *st, const char *sql, struct tx_error *err);
+int64_t store_pg_changes(tx_store *st);
+int64_t store_pg_last_id(tx_store *st);
+int store_pg_autocommit(tx_store *st);
+const char *store_pg_errmsg(tx_store *st);
+int store_pg_errcode(tx_store *st);
+int store_pg_unavailable(tx_store *st);
+/* The PostgreSQL text of a statement written for SQLite (store/pg_sql.c):
+ * ? and ?NNN become $n, and the fragments of its table are replaced.
+ * Returns a malloc'd string or NULL (out of memory). */
+char *store_pg_sql(const char *sql);
+/* The migrations on PostgreSQL (store/schema_pg.c). */
+tx_err store_schema_migrate_pg(tx_store *st, struct tx_error *err);
 
 #endif

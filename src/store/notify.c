@@ -43,7 +43,7 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int n_frames)
 	return SQLITE_OK;
 }
 
-void store_notify_install(tx_store *st, const char *db_path)
+void store_notify_open(tx_store *st, const char *db_path)
 {
 	char path[PATH_MAX + 16];
 
@@ -54,7 +54,18 @@ void store_notify_install(tx_store *st, const char *db_path)
 				     O_NOFOLLOW | O_NONBLOCK, 0600);
 	/* Without the file (a read-only folder) commits still work; only
 	 * waiters in other processes are not woken. */
+}
+
+void store_notify_install(tx_store *st, const char *db_path)
+{
+	store_notify_open(st, db_path);
 	sqlite3_wal_hook(st->db, on_commit, st);
+}
+
+void store_notify_touch(tx_store *st)
+{
+	if (st->notify_fd >= 0)
+		futimens(st->notify_fd, NULL);
 }
 
 /* Without inotify (its per-user limit of instances reached), a watch

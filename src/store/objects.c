@@ -28,11 +28,11 @@ void store_set_lane_classifier(store_lane_fn fn)
 
 /* Statements of one put; given back together. */
 struct put_stmts {
-	sqlite3_stmt *last;   /* json of the last version */
-	sqlite3_stmt *range;  /* min and max version of an id, and whether
+	store_stmt *last;   /* json of the last version */
+	store_stmt *range;  /* min and max version of an id, and whether
 	                         this version is stored */
-	sqlite3_stmt *unlast, *unfirst;
-	sqlite3_stmt *insert;
+	store_stmt *unlast, *unfirst;
+	store_stmt *insert;
 };
 
 static void put_stmts_free(tx_store *st, struct put_stmts *p)
@@ -67,12 +67,12 @@ static tx_err put_stmts_prepare(tx_store *st, struct put_stmts *p,
 }
 
 /* Run a statement that returns no rows; TX_ERR_DB on failure. */
-static int step_done(sqlite3_stmt *s)
+static int step_done(store_stmt *s)
 {
-	int r = sqlite3_step(s);
+	int r = store_db_step(s);
 
-	sqlite3_reset(s);
-	return r == SQLITE_DONE ? 0 : -1;
+	store_db_reset(s);
+	return r == STORE_DB_DONE ? 0 : -1;
 }
 
 /*
@@ -115,19 +115,19 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	} else {
 		/* No modified or created (an SCO): the version is date_added,
 		 * and content equal to the last version is not a new one. */
-		sqlite3_bind_int64(p->last, 1, coll);
-		sqlite3_bind_text(p->last, 2, id, -1, SQLITE_STATIC);
-		int r = sqlite3_step(p->last);
-		int same = r == SQLITE_ROW &&
-			   same_content((const char *)sqlite3_column_text(p->last, 0),
-					(size_t)sqlite3_column_bytes(p->last, 0),
+		store_db_bind_int64(p->last, 1, coll);
+		store_db_bind_text(p->last, 2, id, -1, STORE_DB_STATIC);
+		int r = store_db_step(p->last);
+		int same = r == STORE_DB_ROW &&
+			   same_content((const char *)store_db_column_text(p->last, 0),
+					(size_t)store_db_column_bytes(p->last, 0),
 					text, obj, it->ignore_ext);
-		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		if (r != STORE_DB_ROW && r != STORE_DB_DONE) {
 			store_db_error(st, err, "store object");
-			sqlite3_reset(p->last);
+			store_db_reset(p->last);
 			goto out;
 		}
-		sqlite3_reset(p->last);
+		store_db_reset(p->last);
 		version_us = date_added;
 		tx_time_format(date_added, version);
 		if (same) {
@@ -135,66 +135,66 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 			goto out;
 		}
 	}
-	sqlite3_bind_int64(p->range, 1, coll);
-	sqlite3_bind_text(p->range, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p->range, 3, version_us);
-	int r = sqlite3_step(p->range);
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+	store_db_bind_int64(p->range, 1, coll);
+	store_db_bind_text(p->range, 2, id, -1, STORE_DB_STATIC);
+	store_db_bind_int64(p->range, 3, version_us);
+	int r = store_db_step(p->range);
+	if (r != STORE_DB_ROW && r != STORE_DB_DONE) {
 		/* not "no versions yet": the read itself failed */
 		store_db_error(st, err, "store object");
-		sqlite3_reset(p->range);
+		store_db_reset(p->range);
 		goto out;
 	}
-	if (r == SQLITE_ROW &&
-	    sqlite3_column_type(p->range, 0) != SQLITE_NULL) {
+	if (r == STORE_DB_ROW &&
+	    store_db_column_type(p->range, 0) != STORE_DB_NULL) {
 		has_range = 1;
-		vmin = sqlite3_column_int64(p->range, 0);
-		vmax = sqlite3_column_int64(p->range, 1);
-		if (sqlite3_column_int(p->range, 2)) {
-			sqlite3_reset(p->range);
+		vmin = store_db_column_int64(p->range, 0);
+		vmax = store_db_column_int64(p->range, 1);
+		if (store_db_column_int(p->range, 2)) {
+			store_db_reset(p->range);
 			result = 0; /* this version is stored already */
 			goto out;
 		}
 	}
-	sqlite3_reset(p->range);
+	store_db_reset(p->range);
 	is_first = !has_range || version_us < vmin;
 	is_last = !has_range || version_us > vmax;
 	if (has_range && is_last) {
-		sqlite3_bind_int64(p->unlast, 1, coll);
-		sqlite3_bind_text(p->unlast, 2, id, -1, SQLITE_STATIC);
+		store_db_bind_int64(p->unlast, 1, coll);
+		store_db_bind_text(p->unlast, 2, id, -1, STORE_DB_STATIC);
 		if (step_done(p->unlast))
 			goto dberr;
 	}
 	if (has_range && is_first) {
-		sqlite3_bind_int64(p->unfirst, 1, coll);
-		sqlite3_bind_text(p->unfirst, 2, id, -1, SQLITE_STATIC);
+		store_db_bind_int64(p->unfirst, 1, coll);
+		store_db_bind_text(p->unfirst, 2, id, -1, STORE_DB_STATIC);
 		if (step_done(p->unfirst))
 			goto dberr;
 	}
-	sqlite3_bind_int64(p->insert, 1, coll);
-	sqlite3_bind_text(p->insert, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p->insert, 3, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p->insert, 4, spec ? spec : "2.1", -1, SQLITE_STATIC);
-	sqlite3_bind_text(p->insert, 5, version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(p->insert, 6, version_us);
-	sqlite3_bind_int64(p->insert, 7, date_added);
-	sqlite3_bind_int(p->insert, 8, is_first);
-	sqlite3_bind_int(p->insert, 9, is_last);
-	sqlite3_bind_text(p->insert, 10, text, -1, SQLITE_STATIC);
+	store_db_bind_int64(p->insert, 1, coll);
+	store_db_bind_text(p->insert, 2, id, -1, STORE_DB_STATIC);
+	store_db_bind_text(p->insert, 3, type, -1, STORE_DB_STATIC);
+	store_db_bind_text(p->insert, 4, spec ? spec : "2.1", -1, STORE_DB_STATIC);
+	store_db_bind_text(p->insert, 5, version, -1, STORE_DB_STATIC);
+	store_db_bind_int64(p->insert, 6, version_us);
+	store_db_bind_int64(p->insert, 7, date_added);
+	store_db_bind_int(p->insert, 8, is_first);
+	store_db_bind_int(p->insert, 9, is_last);
+	store_db_bind_text(p->insert, 10, text, -1, STORE_DB_STATIC);
 	if (it->origin)
-		sqlite3_bind_text(p->insert, 11, it->origin, -1, SQLITE_STATIC);
+		store_db_bind_text(p->insert, 11, it->origin, -1, STORE_DB_STATIC);
 	else
-		sqlite3_bind_null(p->insert, 11);
+		store_db_bind_null(p->insert, 11);
 	if (it->via)
-		sqlite3_bind_text(p->insert, 12, it->via, -1, SQLITE_STATIC);
+		store_db_bind_text(p->insert, 12, it->via, -1, STORE_DB_STATIC);
 	else
-		sqlite3_bind_null(p->insert, 12);
-	sqlite3_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
+		store_db_bind_null(p->insert, 12);
+	store_db_bind_int(p->insert, 13, store_audit_sensitive(text, strlen(text)));
 	/* the lane matters only for what leaves: our own objects */
-	sqlite3_bind_int(p->insert, 14, it->via == NULL ? lane : STORE_LANE_BULK);
+	store_db_bind_int(p->insert, 14, it->via == NULL ? lane : STORE_LANE_BULK);
 	if (step_done(p->insert))
 		goto dberr;
-	if (store_search_index_object(st, sqlite3_last_insert_rowid(st->db), obj,
+	if (store_search_index_object(st, store_db_last_id(st), obj,
 				err) != TX_OK ||
 	    store_withdrawal_note(st, obj, it->origin, err) != TX_OK)
 		goto out;
@@ -257,13 +257,13 @@ static tx_err add_detail(struct tx_buf *b, const char *id, const char *version,
 
 static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT last FROM clock", &s, err)))
 		return rc;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*last = sqlite3_column_int64(s, 0);
+	if (store_db_step(s) == STORE_DB_ROW)
+		*last = store_db_column_int64(s, 0);
 	else
 		rc = store_db_error(st, err, "read clock");
 	store_db_done(st, s);
@@ -272,13 +272,13 @@ static tx_err clock_read(tx_store *st, int64_t *last, struct tx_error *err)
 
 static tx_err clock_write(tx_store *st, int64_t last, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "UPDATE clock SET last = ?", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, last);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_db_bind_int64(s, 1, last);
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "write clock");
 	store_db_done(st, s);
 	return rc;
@@ -334,14 +334,14 @@ tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
  * number per write, so that no write pays for a backlog at once. */
 static tx_err status_purge(tx_store *st, int64_t now, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "DELETE FROM status WHERE id IN (SELECT id FROM"
 			     " status WHERE expires <= ? LIMIT 1000)", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, now);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_db_bind_int64(s, 1, now);
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "expire statuses");
 	store_db_done(st, s);
 	return rc;
@@ -355,7 +355,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 {
 	struct put_stmts p = { 0 };
 	struct tx_buf oks, fails;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	unsigned char *lanes = NULL;  /* owned; NULL: all bulk */
 	int64_t last = 0, now = tx_time_now_us(), next;
 	int64_t n_ok = 0, n_fail = 0, n_listed = 0, n_new = 0, n_dup = 0;
@@ -376,7 +376,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		}
 		lane_classifier(items, n, lanes);
 	}
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK) {
+	if ((rc = store_db_begin(st, err)) != TX_OK) {
 		free(lanes);
 		tx_buf_free(&oks);
 		tx_buf_free(&fails);
@@ -408,7 +408,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			/* SQLite may end a transaction itself on some errors
 			 * (out of memory, I/O): what follows would then commit
 			 * row by row. All of the batch or none of it. */
-			if (sqlite3_get_autocommit(st->db)) {
+			if (store_db_autocommit(st)) {
 				rc = tx_error_set(err, TX_ERR_DB, "store: the"
 						  " transaction was rolled back");
 				goto out;
@@ -447,21 +447,21 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			     " expires, unlisted)"
 			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s, err)))
 		goto out;
-	sqlite3_bind_text(s, 1, status_id, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, status_id, -1, STORE_DB_STATIC);
 	if (u)
-		sqlite3_bind_int64(s, 2, u->id);
+		store_db_bind_int64(s, 2, u->id);
 	else
-		sqlite3_bind_null(s, 2);
-	sqlite3_bind_int64(s, 3, collection_pk);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, (int64_t)n + n_unlisted);
-	sqlite3_bind_int64(s, 6, n_ok);
-	sqlite3_bind_int64(s, 7, n_fail);
-	sqlite3_bind_text(s, 8, oks.data, (int)oks.len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, fails.data, (int)fails.len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, now + st->status_ttl_us);
-	sqlite3_bind_int64(s, 11, n_fail - n_listed);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_db_bind_null(s, 2);
+	store_db_bind_int64(s, 3, collection_pk);
+	store_db_bind_int64(s, 4, now);
+	store_db_bind_int64(s, 5, (int64_t)n + n_unlisted);
+	store_db_bind_int64(s, 6, n_ok);
+	store_db_bind_int64(s, 7, n_fail);
+	store_db_bind_text(s, 8, oks.data, (int)oks.len, STORE_DB_STATIC);
+	store_db_bind_text(s, 9, fails.data, (int)fails.len, STORE_DB_STATIC);
+	store_db_bind_int64(s, 10, now + st->status_ttl_us);
+	store_db_bind_int64(s, 11, n_fail - n_listed);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "status");
 		goto out;
 	}
@@ -476,16 +476,16 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 				     " rejected = rejected + ? WHERE party = ?",
 				     &s, err)))
 			goto out;
-		sqlite3_bind_int64(s, 1, n_new);
-		sqlite3_bind_int64(s, 2, n_dup);
-		sqlite3_bind_int64(s, 3, tally->rejected);
-		sqlite3_bind_text(s, 4, tally->party, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		store_db_bind_int64(s, 1, n_new);
+		store_db_bind_int64(s, 2, n_dup);
+		store_db_bind_int64(s, 3, tally->rejected);
+		store_db_bind_text(s, 4, tally->party, -1, STORE_DB_STATIC);
+		if (store_db_step(s) != STORE_DB_DONE) {
 			rc = store_db_error(st, err, "partner counters");
 			goto out;
 		}
 	}
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 out:
 	store_db_done(st, s);
 	put_stmts_free(st, &p);
@@ -493,7 +493,7 @@ out:
 	tx_buf_free(&oks);
 	tx_buf_free(&fails);
 	if (rc != TX_OK)
-		store_db_exec(st, "ROLLBACK", NULL);
+		store_db_rollback(st, NULL);
 	return rc;
 }
 
@@ -529,7 +529,7 @@ static tx_err build_where(struct tx_buf *sql, const struct store_query *q,
 		rc = add_in(sql, "spec_version", q->n_spec_versions);
 	if (!rc && !v->all) {
 		int none = !v->first && !v->last && v->n_at == 0;
-		rc = tx_buf_puts(sql, " AND (0");
+		rc = tx_buf_puts(sql, " AND (1 = 0");
 		if (!rc && (v->last || none))
 			rc = tx_buf_puts(sql, " OR is_last = 1");
 		if (!rc && v->first)
@@ -547,25 +547,25 @@ static tx_err build_where(struct tx_buf *sql, const struct store_query *q,
 	return rc;
 }
 
-static int bind_where(sqlite3_stmt *s, int i, const struct store_query *q,
+static int bind_where(store_stmt *s, int i, const struct store_query *q,
 		      int with_cursor)
 {
 	if (with_cursor && q->has_cursor) {
-		sqlite3_bind_int64(s, i++, q->cursor.date_added);
-		sqlite3_bind_int64(s, i++, q->cursor.date_added);
-		sqlite3_bind_int64(s, i++, q->cursor.rowid);
+		store_db_bind_int64(s, i++, q->cursor.date_added);
+		store_db_bind_int64(s, i++, q->cursor.date_added);
+		store_db_bind_int64(s, i++, q->cursor.rowid);
 	}
 	if (q->has_added_after)
-		sqlite3_bind_int64(s, i++, q->added_after);
+		store_db_bind_int64(s, i++, q->added_after);
 	for (size_t k = 0; k < q->n_ids; k++)
-		sqlite3_bind_text(s, i++, q->ids[k], -1, SQLITE_STATIC);
+		store_db_bind_text(s, i++, q->ids[k], -1, STORE_DB_STATIC);
 	for (size_t k = 0; k < q->n_types; k++)
-		sqlite3_bind_text(s, i++, q->types[k], -1, SQLITE_STATIC);
+		store_db_bind_text(s, i++, q->types[k], -1, STORE_DB_STATIC);
 	for (size_t k = 0; k < q->n_spec_versions; k++)
-		sqlite3_bind_text(s, i++, q->spec_versions[k], -1, SQLITE_STATIC);
+		store_db_bind_text(s, i++, q->spec_versions[k], -1, STORE_DB_STATIC);
 	if (!q->versions.all)
 		for (size_t k = 0; k < q->versions.n_at; k++)
-			sqlite3_bind_int64(s, i++, q->versions.at[k]);
+			store_db_bind_int64(s, i++, q->versions.at[k]);
 	return i;
 }
 
@@ -574,7 +574,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			   struct tx_error *err)
 {
 	struct tx_buf sql;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	struct store_row row;
 	tx_err rc;
 	int r, i;
@@ -596,24 +596,24 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		goto out;
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto out;
-	sqlite3_bind_int64(s, 1, q->collection_pk);
+	store_db_bind_int64(s, 1, q->collection_pk);
 	i = bind_where(s, 2, q, 1);
-	sqlite3_bind_int64(s, i, q->limit + 1);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		row.rowid = sqlite3_column_int64(s, 0);
-		row.date_added = sqlite3_column_int64(s, 1);
+	store_db_bind_int64(s, i, q->limit + 1);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
+		row.rowid = store_db_column_int64(s, 0);
+		row.date_added = store_db_column_int64(s, 1);
 		if ((int64_t)page->n == q->limit) {
 			page->more = 1;
 			break;
 		}
-		row.id = (const char *)sqlite3_column_text(s, 2);
-		row.version = (const char *)sqlite3_column_text(s, 3);
-		row.spec_version = (const char *)sqlite3_column_text(s, 4);
-		row.json = (const char *)sqlite3_column_text(s, 5);
-		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
-		row.origin = (const char *)sqlite3_column_text(s, 6);
-		row.via = (const char *)sqlite3_column_text(s, 7);
-		row.restricted = sqlite3_column_int(s, 8);
+		row.id = (const char *)store_db_column_text(s, 2);
+		row.version = (const char *)store_db_column_text(s, 3);
+		row.spec_version = (const char *)store_db_column_text(s, 4);
+		row.json = (const char *)store_db_column_text(s, 5);
+		row.json_len = (size_t)store_db_column_bytes(s, 5);
+		row.origin = (const char *)store_db_column_text(s, 6);
+		row.via = (const char *)store_db_column_text(s, 7);
+		row.restricted = store_db_column_int(s, 8);
 		row.collection_pk = q->collection_pk;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -623,7 +623,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			if (r == STORE_ROW_STOP) {
 				page->stopped = 1;
 				page->more = 0;
-				r = SQLITE_DONE;
+				r = STORE_DB_DONE;
 				break;
 			}
 			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped by a"
@@ -637,7 +637,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 		page->next.rowid = row.rowid;
 		page->n++;
 	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
+	if (r != STORE_DB_ROW && r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "query");
 out:
 	store_db_done(st, s);
@@ -656,12 +656,12 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 	/* One read transaction: every collection is seen at the same instant,
 	 * so a caller that resumes after the newest date_added it saw cannot
 	 * miss an object committed meanwhile in a collection read earlier. */
-	int snapshot = sqlite3_get_autocommit(st->db) &&
-		       store_db_exec(st, "BEGIN", NULL) == TX_OK;
+	int snapshot = store_db_autocommit(st) &&
+		       store_db_begin_read(st, NULL) == TX_OK;
 
 	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
 		if (snapshot)
-			store_db_exec(st, "COMMIT", NULL);
+			store_db_commit(st, NULL);
 		return tx_error_set(err, rc, "cannot list the collections");
 	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
@@ -680,7 +680,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			break;
 	}
 	if (snapshot)
-		store_db_exec(st, "COMMIT", NULL);
+		store_db_commit(st, NULL);
 	free(cols);
 	return rc;
 }
@@ -704,7 +704,7 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 {
 	struct store_query dq = *q;
 	struct tx_buf sql;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	const char *ids[1] = { id };
 	int changes = 0;
 	tx_err rc;
@@ -721,17 +721,17 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 			      " objects_version WHERE coll = ?")) ||
 	    (rc = build_where(&sql, &dq, 0)))
 		goto out;
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		goto out;
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto rollback;
-	sqlite3_bind_int64(s, 1, dq.collection_pk);
+	store_db_bind_int64(s, 1, dq.collection_pk);
 	bind_where(s, 2, &dq, 0);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "delete");
 		goto rollback;
 	}
-	changes = sqlite3_changes(st->db);
+	changes = store_db_changes(st);
 	store_db_done(st, s);
 	s = NULL;
 	if (changes == 0) {
@@ -740,15 +740,15 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	}
 	/* Mend the first/last marks of the versions that are left. */
 	if ((rc = store_db_prepare(st, "UPDATE objects SET"
-			     " is_first = (version_us = (SELECT min(version_us) FROM"
-			     "  objects WHERE coll = ?1 AND id = ?2)),"
-			     " is_last = (version_us = (SELECT max(version_us) FROM"
-			     "  objects WHERE coll = ?1 AND id = ?2))"
+			     " is_first = CASE WHEN version_us = (SELECT min(version_us)"
+			     "  FROM objects WHERE coll = ?1 AND id = ?2) THEN 1 ELSE 0 END,"
+			     " is_last = CASE WHEN version_us = (SELECT max(version_us)"
+			     "  FROM objects WHERE coll = ?1 AND id = ?2) THEN 1 ELSE 0 END"
 			     " WHERE coll = ?1 AND id = ?2", &s, err)))
 		goto rollback;
-	sqlite3_bind_int64(s, 1, dq.collection_pk);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_db_bind_int64(s, 1, dq.collection_pk);
+	store_db_bind_text(s, 2, id, -1, STORE_DB_STATIC);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "delete");
 		goto rollback;
 	}
@@ -760,11 +760,11 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	if ((rc = clock_read(st, &last, err)) ||
 	    (rc = clock_write(st, now > last ? now : last + 1, err)))
 		goto rollback;
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 	if (rc == TX_OK)
 		goto out;
 rollback:
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 out:
 	store_db_done(st, s);
 	tx_buf_free(&sql);
@@ -773,7 +773,7 @@ out:
 
 tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, collection_pk ?
@@ -781,9 +781,9 @@ tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n)
 			     "SELECT count(*) FROM objects", &s, NULL)))
 		return rc;
 	if (collection_pk)
-		sqlite3_bind_int64(s, 1, collection_pk);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
+		store_db_bind_int64(s, 1, collection_pk);
+	if (store_db_step(s) == STORE_DB_ROW)
+		*n = store_db_column_int64(s, 0);
 	else
 		rc = TX_ERR_DB;
 	store_db_done(st, s);
@@ -809,52 +809,52 @@ int64_t store_status_failures_max(const tx_store *st)
  * (caller store_db_done()s it, also on TX_ERR_NOTFOUND). Columns: request_ts,
  * total, success, failure, successes, failures, unlisted. */
 static tx_err status_row(tx_store *st, const struct store_user *u,
-			 const char *id, sqlite3_stmt **s)
+			 const char *id, store_stmt **s)
 {
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT request_ts, total, success, failure,"
 			     " successes, failures, unlisted FROM status"
-			     " WHERE id = ?1 AND (?2 OR user_id = ?3)"
+			     " WHERE id = ?1 AND (?2 <> 0 OR user_id = ?3)"
 			     " AND expires > ?4", s, NULL)))
 		return rc;
-	sqlite3_bind_text(*s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(*s, 2, u->admin);
-	sqlite3_bind_int64(*s, 3, u->id);
-	sqlite3_bind_int64(*s, 4, tx_time_now_us());
-	return sqlite3_step(*s) == SQLITE_ROW ? TX_OK : TX_ERR_NOTFOUND;
+	store_db_bind_text(*s, 1, id, -1, STORE_DB_STATIC);
+	store_db_bind_int(*s, 2, u->admin);
+	store_db_bind_int64(*s, 3, u->id);
+	store_db_bind_int64(*s, 4, tx_time_now_us());
+	return store_db_step(*s) == STORE_DB_ROW ? TX_OK : TX_ERR_NOTFOUND;
 }
 
 tx_err store_status_get(tx_store *st, const struct store_user *u,
 			const char *id, json_t **out)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	json_t *res = NULL, *ok = NULL, *bad = NULL;
 	char ts[TX_TIME_BUF];
 	tx_err rc;
 
 	if ((rc = status_row(st, u, id, &s)) != TX_OK)
 		goto out;
-	tx_time_format(sqlite3_column_int64(s, 0), ts);
-	ok = tx_json_load((const char *)sqlite3_column_text(s, 4),
-			  (size_t)sqlite3_column_bytes(s, 4), 0, NULL);
-	bad = tx_json_load((const char *)sqlite3_column_text(s, 5),
-			   (size_t)sqlite3_column_bytes(s, 5), 0, NULL);
+	tx_time_format(store_db_column_int64(s, 0), ts);
+	ok = tx_json_load((const char *)store_db_column_text(s, 4),
+			  (size_t)store_db_column_bytes(s, 4), 0, NULL);
+	bad = tx_json_load((const char *)store_db_column_text(s, 5),
+			   (size_t)store_db_column_bytes(s, 5), 0, NULL);
 	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o?, s:I, s:o?, s:I, s:[]}",
 			"id", id, "status", "complete", "request_timestamp", ts,
-			"total_count", (json_int_t)sqlite3_column_int64(s, 1),
-			"success_count", (json_int_t)sqlite3_column_int64(s, 2),
+			"total_count", (json_int_t)store_db_column_int64(s, 1),
+			"success_count", (json_int_t)store_db_column_int64(s, 2),
 			"successes", ok,
-			"failure_count", (json_int_t)sqlite3_column_int64(s, 3),
+			"failure_count", (json_int_t)store_db_column_int64(s, 3),
 			"failures", bad, "pending_count", (json_int_t)0, "pendings");
 	ok = bad = NULL; /* json_pack's o took them, also on failure */
 	if (res == NULL) {
 		rc = TX_ERR_NOMEM;
 		goto out;
 	}
-	if (sqlite3_column_int64(s, 6) > 0 &&
+	if (store_db_column_int64(s, 6) > 0 &&
 	    json_object_set_new(res, "x_trilex_failures_unlisted",
-				json_integer(sqlite3_column_int64(s, 6))) != 0) {
+				json_integer(store_db_column_int64(s, 6))) != 0) {
 		json_decref(res);
 		rc = TX_ERR_NOMEM;
 		goto out;
@@ -868,31 +868,31 @@ out:
 tx_err store_status_text(tx_store *st, const struct store_user *u,
 			 const char *id, int successes, struct tx_buf *out)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	char ts[TX_TIME_BUF];
 	tx_err rc;
 
 	if ((rc = status_row(st, u, id, &s)) != TX_OK)
 		goto out;
-	tx_time_format(sqlite3_column_int64(s, 0), ts);
+	tx_time_format(store_db_column_int64(s, 0), ts);
 	/* the details are stored as the JSON lists they are */
 	if ((rc = tx_buf_puts(out, "{\"id\":")) ||
 	    (rc = tx_buf_json_string(out, id)) ||
 	    (rc = tx_buf_printf(out, ",\"status\":\"complete\",\"request_timestamp\":"
 				"\"%s\",\"total_count\":%lld,\"success_count\":%lld",
-				ts, (long long)sqlite3_column_int64(s, 1),
-				(long long)sqlite3_column_int64(s, 2))) ||
+				ts, (long long)store_db_column_int64(s, 1),
+				(long long)store_db_column_int64(s, 2))) ||
 	    (successes &&
 	     ((rc = tx_buf_puts(out, ",\"successes\":")) ||
-	      (rc = tx_buf_append(out, sqlite3_column_text(s, 4),
-				  (size_t)sqlite3_column_bytes(s, 4))))) ||
+	      (rc = tx_buf_append(out, store_db_column_text(s, 4),
+				  (size_t)store_db_column_bytes(s, 4))))) ||
 	    (rc = tx_buf_printf(out, ",\"failure_count\":%lld,\"failures\":",
-				(long long)sqlite3_column_int64(s, 3))) ||
-	    (rc = tx_buf_append(out, sqlite3_column_text(s, 5),
-				(size_t)sqlite3_column_bytes(s, 5))) ||
-	    (sqlite3_column_int64(s, 6) > 0 &&
+				(long long)store_db_column_int64(s, 3))) ||
+	    (rc = tx_buf_append(out, store_db_column_text(s, 5),
+				(size_t)store_db_column_bytes(s, 5))) ||
+	    (store_db_column_int64(s, 6) > 0 &&
 	     (rc = tx_buf_printf(out, ",\"x_trilex_failures_unlisted\":%lld",
-				 (long long)sqlite3_column_int64(s, 6)))) ||
+				 (long long)store_db_column_int64(s, 6)))) ||
 	    (rc = tx_buf_puts(out, ",\"pending_count\":0,\"pendings\":[]}")))
 		goto out;
 out:

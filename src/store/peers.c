@@ -21,7 +21,7 @@
 	" last_ok, last_error, last_error_at, batch_sig, duplicates," \
 	" prio_added, prio_rowid"
 
-static void read_peer(sqlite3_stmt *s, struct store_peer *p)
+static void read_peer(store_stmt *s, struct store_peer *p)
 {
 	store_db_column_copy(s, 0, p->party, sizeof(p->party));
 	store_db_column_copy(s, 1, p->name, sizeof(p->name));
@@ -30,28 +30,28 @@ static void read_peer(sqlite3_stmt *s, struct store_peer *p)
 	store_db_column_copy(s, 4, p->cert_pem, sizeof(p->cert_pem));
 	store_db_column_copy(s, 5, p->sign_pk, sizeof(p->sign_pk));
 	store_db_column_copy(s, 6, p->seal_pk, sizeof(p->seal_pk));
-	p->user_id = sqlite3_column_int64(s, 7);
-	p->inbox_pk = sqlite3_column_int64(s, 8);
-	p->push.date_added = sqlite3_column_int64(s, 9);
-	p->push.rowid = sqlite3_column_int64(s, 10);
+	p->user_id = store_db_column_int64(s, 7);
+	p->inbox_pk = store_db_column_int64(s, 8);
+	p->push.date_added = store_db_column_int64(s, 9);
+	p->push.rowid = store_db_column_int64(s, 10);
 	store_db_column_copy(s, 11, p->pull_token, sizeof(p->pull_token));
-	p->delivered = sqlite3_column_int64(s, 12);
-	p->received = sqlite3_column_int64(s, 13);
-	p->rejected = sqlite3_column_int64(s, 14);
-	p->last_ok = sqlite3_column_int64(s, 15);
+	p->delivered = store_db_column_int64(s, 12);
+	p->received = store_db_column_int64(s, 13);
+	p->rejected = store_db_column_int64(s, 14);
+	p->last_ok = store_db_column_int64(s, 15);
 	store_db_column_copy(s, 16, p->last_error, sizeof(p->last_error));
-	p->last_error_at = sqlite3_column_int64(s, 17);
-	p->batch_sig = sqlite3_column_int(s, 18);
-	p->duplicates = sqlite3_column_int64(s, 19);
-	p->prio.date_added = sqlite3_column_int64(s, 20);
-	p->prio.rowid = sqlite3_column_int64(s, 21);
+	p->last_error_at = store_db_column_int64(s, 17);
+	p->batch_sig = store_db_column_int(s, 18);
+	p->duplicates = store_db_column_int64(s, 19);
+	p->prio.date_added = store_db_column_int64(s, 20);
+	p->prio.rowid = store_db_column_int64(s, 21);
 }
 
 /* Run one bound statement to completion inside the current transaction. */
-static tx_err run(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
+static tx_err run(tx_store *st, store_stmt *s, struct tx_error *err,
 		  const char *what)
 {
-	tx_err rc = sqlite3_step(s) == SQLITE_DONE ? TX_OK :
+	tx_err rc = store_db_step(s) == STORE_DB_DONE ? TX_OK :
 						     store_db_error(st, err, what);
 	store_db_done(st, s);
 	return rc;
@@ -59,7 +59,7 @@ static tx_err run(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
 
 /* Run one bound write statement as its own transaction, taking turns
  * with the other writers of this process. */
-static tx_err run_write(tx_store *st, sqlite3_stmt *s, struct tx_error *err,
+static tx_err run_write(tx_store *st, store_stmt *s, struct tx_error *err,
 			const char *what)
 {
 	tx_err rc;
@@ -75,7 +75,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	char user[STORE_NAME_MAX], alias[64], title[256];
 	struct store_user u;
 	struct store_collection c;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	snprintf(user, sizeof(user), "peer-%s", p->party);
@@ -90,7 +90,7 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 				    p->party, u.name);
 	snprintf(title, sizeof(title), "Inbox of partner %s (%s)", p->party,
 		 p->name);
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		return rc;
 	if ((rc = store_collection_ensure(st, title, "objects shared by the"
 					  " partner", alias, &c, err)))
@@ -103,8 +103,8 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	if ((rc = store_db_prepare(st, "UPDATE users SET peer = ? WHERE id = ?", &s,
 			     err)))
 		goto rollback;
-	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, u.id);
+	store_db_bind_text(s, 1, p->party, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, u.id);
 	if ((rc = run(st, s, err, "peer account")))
 		goto rollback;
 	p->user_id = u.id;
@@ -114,28 +114,28 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 			     " batch_sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			     &s, err)))
 		goto rollback;
-	sqlite3_bind_text(s, 1, p->party, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, p->cert_fp, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, p->cert_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, p->sign_pk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, p->seal_pk, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, p->user_id);
-	sqlite3_bind_int64(s, 9, p->inbox_pk);
-	sqlite3_bind_int64(s, 10, tx_time_now_us());
-	sqlite3_bind_int(s, 11, p->batch_sig != 0);
+	store_db_bind_text(s, 1, p->party, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, p->name, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, p->url, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 4, p->cert_fp, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 5, p->cert_pem, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 6, p->sign_pk, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 7, p->seal_pk, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 8, p->user_id);
+	store_db_bind_int64(s, 9, p->inbox_pk);
+	store_db_bind_int64(s, 10, tx_time_now_us());
+	store_db_bind_int(s, 11, p->batch_sig != 0);
 	if ((rc = run(st, s, err, "add partner")) != TX_OK) {
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "partner %s, its certificate or its key"
 				     " is already pinned", p->party);
 		goto rollback;
 	}
-	return store_db_exec(st, "COMMIT", err);
+	return store_db_commit(st, err);
 rollback:
 	if (rc == TX_ERR_EXISTS && strstr(err ? err->msg : "", "user"))
 		tx_error_set(err, rc, "partner %s is already pinned", p->party);
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 	return rc;
 }
 
@@ -153,14 +153,14 @@ tx_err store_inbox_check(tx_store *st, int64_t pk, const struct store_item *item
 {
 	struct store_collection c = { .pk = pk };
 	const char *party;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT COALESCE(alias, '') FROM collections"
 			     " WHERE pk = ?", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, pk);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	store_db_bind_int64(s, 1, pk);
+	if (store_db_step(s) == STORE_DB_ROW)
 		store_db_column_copy(s, 0, c.alias, sizeof(c.alias));
 	store_db_done(st, s);
 	if ((party = store_inbox_party(&c)) == NULL)
@@ -181,7 +181,7 @@ tx_err store_inbox_check(tx_store *st, int64_t pk, const struct store_item *item
 tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err)
 {
 	struct store_peer *p = NULL;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -190,22 +190,22 @@ tx_err store_peer_remove(tx_store *st, const char *party, struct tx_error *err)
 		free(p);
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s", party);
 	}
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		goto out;
 	if ((rc = store_db_prepare(st, "DELETE FROM peers WHERE party = ?", &s, err)))
 		goto rollback;
-	sqlite3_bind_text(s, 1, party, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, party, -1, STORE_DB_STATIC);
 	if ((rc = run(st, s, err, "remove partner")))
 		goto rollback;
 	if ((rc = store_db_prepare(st, "DELETE FROM users WHERE id = ?", &s, err)))
 		goto rollback;
-	sqlite3_bind_int64(s, 1, p->user_id);
+	store_db_bind_int64(s, 1, p->user_id);
 	if ((rc = run(st, s, err, "remove partner account")))
 		goto rollback;
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 	goto out;
 rollback:
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 out:
 	free(p);
 	return rc;
@@ -215,13 +215,13 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 {
 	struct store_peer *list = NULL, *q;
 	size_t count = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers ORDER BY party",
 			     &s, NULL)))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (store_db_step(s) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((q = realloc(list, cap * sizeof(*q))) == NULL) {
@@ -245,21 +245,21 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 		       const char *sign_pk, struct store_peer *p)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE"
 			     " party = ?1 OR cert_fp = ?2 OR sign_pk = ?3", &s,
 			     NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, party ? party : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, cert_fp ? cert_fp : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, sign_pk ? sign_pk : "", -1, SQLITE_STATIC);
-	int r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
+	store_db_bind_text(s, 1, party ? party : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, cert_fp ? cert_fp : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, sign_pk ? sign_pk : "", -1, STORE_DB_STATIC);
+	int r = store_db_step(s);
+	if (r == STORE_DB_ROW)
 		read_peer(s, p);
 	else
-		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
+		rc = r == STORE_DB_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 	store_db_done(st, s);
 	return rc;
 }
@@ -270,39 +270,39 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 static tx_err move_cursor(tx_store *st, const char *party, int lane,
 			  const struct store_cursor *c, int64_t n, int contact)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	/* A cursor only moves forward: a partner's pull may have moved it
 	 * past a batch that was in flight meanwhile. (Every right-hand side
 	 * reads the row as it was.) */
 #define FORWARD(A, R) \
-	" " R " = CASE WHEN ?7 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	" " R " = CASE WHEN ?7 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
 	"  THEN ?2 ELSE " R " END," \
-	" " A " = CASE WHEN ?7 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	" " A " = CASE WHEN ?7 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
 	"  THEN ?1 ELSE " A " END,"
 #define FORWARD_P(A, R) \
-	" " R " = CASE WHEN ?8 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	" " R " = CASE WHEN ?8 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
 	"  THEN ?2 ELSE " R " END," \
-	" " A " = CASE WHEN ?8 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	" " A " = CASE WHEN ?8 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
 	"  THEN ?1 ELSE " A " END,"
 	if ((rc = store_db_prepare(st, "UPDATE peers SET"
 			     FORWARD("push_added", "push_rowid")
 			     FORWARD_P("prio_added", "prio_rowid")
 			     " delivered = delivered + ?3,"
-			     " last_ok = CASE WHEN ?6 THEN ?4 ELSE last_ok END"
+			     " last_ok = CASE WHEN ?6 <> 0 THEN ?4 ELSE last_ok END"
 			     " WHERE party = ?5", &s, NULL)))
 		return rc;
 #undef FORWARD
 #undef FORWARD_P
-	sqlite3_bind_int64(s, 1, c->date_added);
-	sqlite3_bind_int64(s, 2, c->rowid);
-	sqlite3_bind_int64(s, 3, n);
-	sqlite3_bind_int64(s, 4, tx_time_now_us());
-	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, contact != 0);
-	sqlite3_bind_int(s, 7, lane != STORE_LANE_PRIORITY);
-	sqlite3_bind_int(s, 8, lane != STORE_LANE_BULK);
+	store_db_bind_int64(s, 1, c->date_added);
+	store_db_bind_int64(s, 2, c->rowid);
+	store_db_bind_int64(s, 3, n);
+	store_db_bind_int64(s, 4, tx_time_now_us());
+	store_db_bind_text(s, 5, party, -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 6, contact != 0);
+	store_db_bind_int(s, 7, lane != STORE_LANE_PRIORITY);
+	store_db_bind_int(s, 8, lane != STORE_LANE_BULK);
 	return run_write(st, s, NULL, "delivered");
 }
 
@@ -330,7 +330,7 @@ tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
 tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
 			struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "UPDATE peers SET name = ?, url ="
@@ -338,21 +338,21 @@ tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
 			     " sign_pk = ?, seal_pk = ?, batch_sig = ?, last_error = '',"
 			     " last_error_at = 0 WHERE party = ?", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, p->url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->cert_fp, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, p->cert_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, p->sign_pk, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, p->seal_pk, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, p->batch_sig != 0);
-	sqlite3_bind_text(s, 8, p->party, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, p->name, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, p->url, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, p->cert_fp, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 4, p->cert_pem, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 5, p->sign_pk, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 6, p->seal_pk, -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 7, p->batch_sig != 0);
+	store_db_bind_text(s, 8, p->party, -1, STORE_DB_STATIC);
 	if ((rc = run_write(st, s, err, "re-pin partner")) != TX_OK) {
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "another partner has that certificate"
 				     " or key pinned");
 		return rc;
 	}
-	if (sqlite3_changes(st->db) == 0)
+	if (store_db_changes(st) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s (peer list)",
 				    p->party);
 	return TX_OK;
@@ -361,7 +361,7 @@ tx_err store_peer_repin(tx_store *st, const struct store_peer *p,
 tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
 			  struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if (strlen(url) >= STORE_URL_MAX)
@@ -371,11 +371,11 @@ tx_err store_peer_set_url(tx_store *st, const char *party, const char *url,
 	if ((rc = store_db_prepare(st, "UPDATE peers SET url = ?, last_error = '',"
 			     " last_error_at = 0 WHERE party = ?", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, url, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, party, -1, STORE_DB_STATIC);
 	if ((rc = run_write(st, s, err, "update partner")) != TX_OK)
 		return rc;
-	if (sqlite3_changes(st->db) == 0)
+	if (store_db_changes(st) == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no partner %s (peer list)",
 				    party);
 	return TX_OK;
@@ -413,48 +413,48 @@ tx_err store_peer_lag(tx_store *st, const struct store_peer *p, int64_t *objects
 
 tx_err store_peer_failed(tx_store *st, const char *party, const char *error)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "UPDATE peers SET last_error = ?, last_error_at = ?"
 			     " WHERE party = ?", &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, tx_time_now_us());
-	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, error, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, tx_time_now_us());
+	store_db_bind_text(s, 3, party, -1, STORE_DB_STATIC);
 	return run_write(st, s, NULL, "failed");
 }
 
 tx_err store_peer_pulled(tx_store *st, const char *party, const char *token,
 			 int64_t received, int64_t rejected)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "UPDATE peers SET pull_token = ?, received ="
 			     " received + ?, rejected = rejected + ?, last_ok = ?"
 			     " WHERE party = ?", &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, received);
-	sqlite3_bind_int64(s, 3, rejected);
-	sqlite3_bind_int64(s, 4, tx_time_now_us());
-	sqlite3_bind_text(s, 5, party, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, token, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, received);
+	store_db_bind_int64(s, 3, rejected);
+	store_db_bind_int64(s, 4, tx_time_now_us());
+	store_db_bind_text(s, 5, party, -1, STORE_DB_STATIC);
 	return run_write(st, s, NULL, "pulled");
 }
 
 tx_err store_peer_count(tx_store *st, const char *party, int64_t received,
 			int64_t rejected)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
 			     " rejected = rejected + ? WHERE party = ?", &s, NULL)))
 		return rc;
-	sqlite3_bind_int64(s, 1, received);
-	sqlite3_bind_int64(s, 2, rejected);
-	sqlite3_bind_text(s, 3, party, -1, SQLITE_STATIC);
+	store_db_bind_int64(s, 1, received);
+	store_db_bind_int64(s, 2, rejected);
+	store_db_bind_text(s, 3, party, -1, STORE_DB_STATIC);
 	return run_write(st, s, NULL, "count");
 }
 
@@ -473,7 +473,7 @@ static tx_err count_lane(tx_store *st, int lane, const struct store_cursor *c,
 		" AND lane = 1",
 		"SELECT count(*), min(date_added) FROM objects WHERE" OUTBOX_AFTER,
 	};
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	*n = 0;
@@ -482,11 +482,11 @@ static tx_err count_lane(tx_store *st, int lane, const struct store_cursor *c,
 					   lane == STORE_LANE_PRIORITY ? 1 : 2],
 				   &s, NULL)))
 		return rc;
-	sqlite3_bind_int64(s, 1, c->date_added);
-	sqlite3_bind_int64(s, 2, c->rowid);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(s, 0);
-		*first = sqlite3_column_int64(s, 1);
+	store_db_bind_int64(s, 1, c->date_added);
+	store_db_bind_int64(s, 2, c->rowid);
+	if (store_db_step(s) == STORE_DB_ROW) {
+		*n = store_db_column_int64(s, 0);
+		*first = store_db_column_int64(s, 1);
 	} else {
 		rc = TX_ERR_DB;
 	}
@@ -538,7 +538,7 @@ tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
 		" FROM objects WHERE" OUTBOX_AFTER " AND " SQL_SHARED
 		" ORDER BY date_added, rowid LIMIT ?3",
 	};
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	struct store_row row;
 	tx_err rc;
 	int r;
@@ -548,25 +548,25 @@ tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
 					   lane == STORE_LANE_PRIORITY ? 1 : 2],
 				   &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, c->date_added);
-	sqlite3_bind_int64(s, 2, c->rowid);
-	sqlite3_bind_int64(s, 3, limit + 1);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	store_db_bind_int64(s, 1, c->date_added);
+	store_db_bind_int64(s, 2, c->rowid);
+	store_db_bind_int64(s, 3, limit + 1);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if ((int64_t)page->n == limit) {
 			page->more = 1;
 			break;
 		}
-		row.rowid = sqlite3_column_int64(s, 0);
-		row.date_added = sqlite3_column_int64(s, 1);
-		row.id = (const char *)sqlite3_column_text(s, 2);
-		row.version = (const char *)sqlite3_column_text(s, 3);
-		row.spec_version = (const char *)sqlite3_column_text(s, 4);
-		row.json = (const char *)sqlite3_column_text(s, 5);
-		row.json_len = (size_t)sqlite3_column_bytes(s, 5);
+		row.rowid = store_db_column_int64(s, 0);
+		row.date_added = store_db_column_int64(s, 1);
+		row.id = (const char *)store_db_column_text(s, 2);
+		row.version = (const char *)store_db_column_text(s, 3);
+		row.spec_version = (const char *)store_db_column_text(s, 4);
+		row.json = (const char *)store_db_column_text(s, 5);
+		row.json_len = (size_t)store_db_column_bytes(s, 5);
 		row.origin = NULL;
 		row.via = NULL;
 		row.restricted = 0;
-		row.collection_pk = sqlite3_column_int64(s, 6);
+		row.collection_pk = store_db_column_int64(s, 6);
 		if (row.id == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;
@@ -575,7 +575,7 @@ tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
 			if (r == STORE_ROW_STOP) {
 				page->stopped = 1;
 				page->more = 0;
-				r = SQLITE_DONE;
+				r = STORE_DB_DONE;
 				break;
 			}
 			rc = tx_error_set(err, TX_ERR_INTERNAL, "query stopped by a"
@@ -589,7 +589,7 @@ tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
 		page->next.rowid = row.rowid;
 		page->n++;
 	}
-	if (rc == TX_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+	if (rc == TX_OK && r != STORE_DB_ROW && r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "outgoing");
 	store_db_done(st, s);
 	return rc;
@@ -597,27 +597,27 @@ tx_err store_query_lane(tx_store *st, int lane, const struct store_cursor *c,
 
 int64_t store_last_own_added(tx_store *st)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t v = 0;
 
 	if (store_db_prepare(st, "SELECT date_added FROM objects WHERE via IS NULL"
 		       " ORDER BY date_added DESC LIMIT 1", &s, NULL) != TX_OK)
 		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+	if (store_db_step(s) == STORE_DB_ROW)
+		v = store_db_column_int64(s, 0);
 	store_db_done(st, s);
 	return v;
 }
 
 int64_t store_last_added(tx_store *st)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t v = 0;
 
 	if (store_db_prepare(st, "SELECT last FROM clock", &s, NULL) != TX_OK)
 		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+	if (store_db_step(s) == STORE_DB_ROW)
+		v = store_db_column_int64(s, 0);
 	store_db_done(st, s);
 	return v;
 }

@@ -26,29 +26,29 @@ static tx_err colls_json(const int64_t *colls, size_t n, struct tx_buf *b,
 #define RECENT_COLS "rowid, date_added, id, version, spec_version, json," \
 	" origin, via, coll"
 
-static int row_out(sqlite3_stmt *s, store_row_fn fn, void *ctx)
+static int row_out(store_stmt *s, store_row_fn fn, void *ctx)
 {
 	struct store_row row = { 0 };
 
-	row.rowid = sqlite3_column_int64(s, 0);
-	row.date_added = sqlite3_column_int64(s, 1);
-	row.id = (const char *)sqlite3_column_text(s, 2);
-	row.version = (const char *)sqlite3_column_text(s, 3);
-	row.spec_version = (const char *)sqlite3_column_text(s, 4);
-	row.json = (const char *)sqlite3_column_text(s, 5);
-	row.json_len = (size_t)sqlite3_column_bytes(s, 5);
-	row.origin = (const char *)sqlite3_column_text(s, 6);
-	row.via = (const char *)sqlite3_column_text(s, 7);
-	row.collection_pk = sqlite3_column_int64(s, 8);
+	row.rowid = store_db_column_int64(s, 0);
+	row.date_added = store_db_column_int64(s, 1);
+	row.id = (const char *)store_db_column_text(s, 2);
+	row.version = (const char *)store_db_column_text(s, 3);
+	row.spec_version = (const char *)store_db_column_text(s, 4);
+	row.json = (const char *)store_db_column_text(s, 5);
+	row.json_len = (size_t)store_db_column_bytes(s, 5);
+	row.origin = (const char *)store_db_column_text(s, 6);
+	row.via = (const char *)store_db_column_text(s, 7);
+	row.collection_pk = store_db_column_int64(s, 8);
 	return fn(ctx, &row);
 }
 
-static tx_err run_rows(tx_store *st, sqlite3_stmt *s, store_row_fn fn,
+static tx_err run_rows(tx_store *st, store_stmt *s, store_row_fn fn,
 		       void *ctx, size_t *n, struct tx_error *err)
 {
 	int r;
 
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		int v = row_out(s, fn, ctx);
 		if (v == STORE_ROW_STOP)
 			return TX_OK;
@@ -57,7 +57,7 @@ static tx_err run_rows(tx_store *st, sqlite3_stmt *s, store_row_fn fn,
 		if (n)
 			(*n)++;
 	}
-	return r == SQLITE_DONE ? TX_OK : store_db_error(st, err, "list objects");
+	return r == STORE_DB_DONE ? TX_OK : store_db_error(st, err, "list objects");
 }
 
 /* The newest last versions, by index idx, of the objects where holds. */
@@ -72,7 +72,7 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 		    store_row_fn fn, void *ctx, size_t *n, struct tx_error *err)
 {
 	struct tx_buf cl;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	const char *sql = NULL;
 	tx_err rc;
 
@@ -96,12 +96,12 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 	}
 	if ((rc = store_db_prepare(st, sql, &s, err)))
 		goto out;
-	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, cl.data, -1, STORE_DB_STATIC);
 	if (q->contains)
-		sqlite3_bind_text(s, 2, q->contains, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, q->limit);
+		store_db_bind_text(s, 2, q->contains, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 3, q->limit);
 	if (q->via)
-		sqlite3_bind_text(s, 5, q->via, -1, SQLITE_STATIC);
+		store_db_bind_text(s, 5, q->via, -1, STORE_DB_STATIC);
 	rc = run_rows(st, s, fn, ctx, n, err);
 out:
 	store_db_done(st, s);
@@ -112,7 +112,7 @@ out:
 tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
 			 int64_t cap, int64_t *n, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	/* The (coll, date_added) index alone, at most cap entries of it: a
@@ -122,11 +122,11 @@ tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
 			     " INDEXED BY objects_added WHERE coll = ?1 AND"
 			     " date_added > ?2 LIMIT ?3)", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, coll);
-	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int64(s, 3, cap);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
+	store_db_bind_int64(s, 1, coll);
+	store_db_bind_int64(s, 2, since);
+	store_db_bind_int64(s, 3, cap);
+	if (store_db_step(s) == STORE_DB_ROW)
+		*n = store_db_column_int64(s, 0);
 	else
 		rc = store_db_error(st, err, "count objects");
 	store_db_done(st, s);
@@ -139,7 +139,7 @@ tx_err store_object_versions(tx_store *st, const int64_t *colls,
 			     struct tx_error *err)
 {
 	struct tx_buf cl;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if (n)
@@ -149,12 +149,12 @@ tx_err store_object_versions(tx_store *st, const int64_t *colls,
 		goto out;
 	if ((rc = store_db_prepare(st, "SELECT " RECENT_COLS " FROM objects WHERE"
 			     " coll IN (SELECT value FROM json_each(?1)) AND"
-			     " id = ?2 AND (?3 OR is_last = 1)"
+			     " id = ?2 AND (?3 <> 0 OR is_last = 1)"
 			     " ORDER BY version_us DESC, coll LIMIT 1000", &s, err)))
 		goto out;
-	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, all ? 1 : 0);
+	store_db_bind_text(s, 1, cl.data, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, id, -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 3, all ? 1 : 0);
 	rc = run_rows(st, s, fn, ctx, n, err);
 out:
 	store_db_done(st, s);
@@ -165,7 +165,7 @@ out:
 tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 			 int64_t cap, int64_t *n, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	*n = 0;
@@ -173,11 +173,11 @@ tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 			     " INDEXED BY objects_own WHERE via IS NULL AND"
 			     " (date_added, rowid) > (?1, ?2) LIMIT ?3)", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, c->date_added);
-	sqlite3_bind_int64(s, 2, c->rowid);
-	sqlite3_bind_int64(s, 3, cap);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
+	store_db_bind_int64(s, 1, c->date_added);
+	store_db_bind_int64(s, 2, c->rowid);
+	store_db_bind_int64(s, 3, cap);
+	if (store_db_step(s) == STORE_DB_ROW)
+		*n = store_db_column_int64(s, 0);
 	else
 		rc = store_db_error(st, err, "count objects");
 	store_db_done(st, s);

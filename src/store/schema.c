@@ -252,6 +252,10 @@ static const char *const migrations[] = {
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+/* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
+ * the same count: a migration added here must be added there too. */
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 17,
+	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)
 {

@@ -111,7 +111,7 @@ int store_search_ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
 static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 		       struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	char one[64];
 	tx_err rc = TX_OK;
 
@@ -127,14 +127,14 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 						  " search_ip(lo, hi, obj) VALUES"
 						  " (?, ?, ?)", &s, err)))
 					return rc;
-				sqlite3_bind_int64(s, 1, lo);
-				sqlite3_bind_int64(s, 2, hi);
-				sqlite3_bind_int64(s, 3, rowid);
-				if (sqlite3_step(s) != SQLITE_DONE) {
+				store_db_bind_int64(s, 1, lo);
+				store_db_bind_int64(s, 2, hi);
+				store_db_bind_int64(s, 3, rowid);
+				if (store_db_step(s) != STORE_DB_DONE) {
 					rc = store_db_error(st, err, "search index");
 					break;
 				}
-				sqlite3_reset(s);
+				store_db_reset(s);
 			}
 		}
 		p += n;
@@ -148,7 +148,7 @@ static tx_err index_ip(tx_store *st, int64_t rowid, const char *vals,
 static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 			 const char *refs, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "INSERT INTO search_refs(ref, type, obj)"
@@ -156,14 +156,14 @@ static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 		return rc;
 	for (const char *p = refs; *p;) {
 		size_t n = strcspn(p, "\n");
-		sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, rowid);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		store_db_bind_text(s, 1, p, (int)n, STORE_DB_STATIC);
+		store_db_bind_text(s, 2, type, -1, STORE_DB_STATIC);
+		store_db_bind_int64(s, 3, rowid);
+		if (store_db_step(s) != STORE_DB_DONE) {
 			rc = store_db_error(st, err, "search index");
 			break;
 		}
-		sqlite3_reset(s);
+		store_db_reset(s);
 		p += n;
 		if (*p)
 			p++;
@@ -179,7 +179,7 @@ tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 		"sighting_of_ref", "object_refs", "where_sighted_refs",
 		"observed_data_refs", "sample_refs" };
 	struct tx_buf name, desc, vals, refs;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -222,11 +222,11 @@ tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 	if ((rc = store_db_prepare(st, "INSERT INTO search_text(rowid, name,"
 			     " description, vals) VALUES (?, ?, ?, ?)", &s, err)))
 		goto out;
-	sqlite3_bind_int64(s, 1, rowid);
-	sqlite3_bind_text(s, 2, name.data ? name.data : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, desc.data ? desc.data : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, vals.data ? vals.data : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	store_db_bind_int64(s, 1, rowid);
+	store_db_bind_text(s, 2, name.data ? name.data : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, desc.data ? desc.data : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 4, vals.data ? vals.data : "", -1, STORE_DB_STATIC);
+	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "search index");
 		goto out;
 	}
@@ -244,31 +244,31 @@ out:
 /* One batch of the backfill; *done when nothing is left. */
 static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 {
-	sqlite3_stmt *todo = NULL, *rows = NULL, *mark = NULL;
+	store_stmt *todo = NULL, *rows = NULL, *mark = NULL;
 	int64_t next = 0, last = 0;
 	int n = 0;
 	tx_err rc;
 
 	*done = 1;
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		return rc;
 	if ((rc = store_db_prepare(st, "SELECT next FROM search_todo", &todo, err)))
 		goto rollback;
-	if (sqlite3_step(todo) != SQLITE_ROW) {
-		rc = store_db_exec(st, "COMMIT", err);
+	if (store_db_step(todo) != STORE_DB_ROW) {
+		rc = store_db_commit(st, err);
 		goto out;
 	}
-	next = sqlite3_column_int64(todo, 0);
+	next = store_db_column_int64(todo, 0);
 	if ((rc = store_db_prepare(st, "SELECT rowid, json FROM objects WHERE rowid > ?"
 			     " ORDER BY rowid LIMIT ?", &rows, err)))
 		goto rollback;
-	sqlite3_bind_int64(rows, 1, next);
-	sqlite3_bind_int(rows, 2, SEARCH_BACKFILL_BATCH);
-	while (sqlite3_step(rows) == SQLITE_ROW) {
-		json_t *obj = json_loadb((const char *)sqlite3_column_text(rows, 1),
-					 (size_t)sqlite3_column_bytes(rows, 1), 0,
+	store_db_bind_int64(rows, 1, next);
+	store_db_bind_int(rows, 2, SEARCH_BACKFILL_BATCH);
+	while (store_db_step(rows) == STORE_DB_ROW) {
+		json_t *obj = json_loadb((const char *)store_db_column_text(rows, 1),
+					 (size_t)store_db_column_bytes(rows, 1), 0,
 					 NULL);
-		last = sqlite3_column_int64(rows, 0);
+		last = store_db_column_int64(rows, 0);
 		n++;
 		if (obj == NULL)
 			continue; /* stored objects are JSON; nothing to index */
@@ -281,16 +281,16 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 			     "UPDATE search_todo SET next = ?" :
 			     "DELETE FROM search_todo WHERE next <= ?", &mark, err)))
 		goto rollback;
-	sqlite3_bind_int64(mark, 1, n == SEARCH_BACKFILL_BATCH ? last : INT64_MAX);
-	if (sqlite3_step(mark) != SQLITE_DONE) {
+	store_db_bind_int64(mark, 1, n == SEARCH_BACKFILL_BATCH ? last : INT64_MAX);
+	if (store_db_step(mark) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "search backfill");
 		goto rollback;
 	}
 	*done = n < SEARCH_BACKFILL_BATCH;
-	rc = store_db_exec(st, "COMMIT", err);
+	rc = store_db_commit(st, err);
 	goto out;
 rollback:
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 out:
 	store_db_done(st, todo);
 	store_db_done(st, rows);
@@ -403,25 +403,25 @@ static const char *const sql_types_ip =
 	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) GROUP BY type"
 	" ORDER BY type";
 
-static void row_from(sqlite3_stmt *s, struct store_row *row)
+static void row_from(store_stmt *s, struct store_row *row)
 {
-	row->rowid = sqlite3_column_int64(s, 0);
-	row->date_added = sqlite3_column_int64(s, 1);
-	row->id = (const char *)sqlite3_column_text(s, 2);
-	row->version = (const char *)sqlite3_column_text(s, 3);
-	row->spec_version = (const char *)sqlite3_column_text(s, 4);
-	row->json = (const char *)sqlite3_column_text(s, 5);
-	row->json_len = (size_t)sqlite3_column_bytes(s, 5);
-	row->origin = (const char *)sqlite3_column_text(s, 6);
-	row->via = (const char *)sqlite3_column_text(s, 7);
-	row->collection_pk = sqlite3_column_int64(s, 8);
+	row->rowid = store_db_column_int64(s, 0);
+	row->date_added = store_db_column_int64(s, 1);
+	row->id = (const char *)store_db_column_text(s, 2);
+	row->version = (const char *)store_db_column_text(s, 3);
+	row->spec_version = (const char *)store_db_column_text(s, 4);
+	row->json = (const char *)store_db_column_text(s, 5);
+	row->json_len = (size_t)store_db_column_bytes(s, 5);
+	row->origin = (const char *)store_db_column_text(s, 6);
+	row->via = (const char *)store_db_column_text(s, 7);
+	row->collection_pk = store_db_column_int64(s, 8);
 }
 
 /* Prepare the statement of q (text or IP form) and bind what is shared. */
 static tx_err search_prepare(tx_store *st, const int64_t *colls,
 			     size_t n_colls, const char *text, int counts,
 			     struct tx_buf *fq, struct tx_buf *cl,
-			     sqlite3_stmt **s, struct tx_error *err)
+			     store_stmt **s, struct tx_error *err)
 {
 	uint32_t lo, hi;
 	int ip = ip_query(text, &lo, &hi);
@@ -443,19 +443,19 @@ static tx_err search_prepare(tx_store *st, const int64_t *colls,
 	if ((rc = store_db_prepare(st, ip ? (counts ? sql_types_ip : sql_ip) :
 			     (counts ? sql_types_text : sql_text), s, err)))
 		return rc;
-	sqlite3_bind_text(*s, 1, cl->data, -1, SQLITE_STATIC);
+	store_db_bind_text(*s, 1, cl->data, -1, STORE_DB_STATIC);
 	if (ip) {
-		sqlite3_bind_int64(*s, 3, lo);
-		sqlite3_bind_int64(*s, 7, hi);
+		store_db_bind_int64(*s, 3, lo);
+		store_db_bind_int64(*s, 7, hi);
 	} else {
-		sqlite3_bind_text(*s, 3, fq->data, -1, SQLITE_STATIC);
+		store_db_bind_text(*s, 3, fq->data, -1, STORE_DB_STATIC);
 	}
 	return TX_OK;
 }
 
 /* Bind ?4 (type), ?5 (before) and ?6 (limit + 1) of a prepared search
  * and hand its rows to fn, filling page (more, next, n). */
-static tx_err search_rows(tx_store *st, sqlite3_stmt *s,
+static tx_err search_rows(tx_store *st, store_stmt *s,
 			  const struct store_search *q, store_row_fn fn,
 			  void *ctx, struct store_search_page *page,
 			  struct tx_error *err)
@@ -464,10 +464,10 @@ static tx_err search_rows(tx_store *st, sqlite3_stmt *s,
 	int r;
 
 	if (q->type)
-		sqlite3_bind_text(s, 4, q->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, q->before > 0 ? q->before : 0);
-	sqlite3_bind_int64(s, 6, limit + 1);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		store_db_bind_text(s, 4, q->type, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 5, q->before > 0 ? q->before : 0);
+	store_db_bind_int64(s, 6, limit + 1);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		struct store_row row = { 0 };
 
 		if ((int64_t)page->n == limit) {
@@ -487,7 +487,7 @@ static tx_err search_rows(tx_store *st, sqlite3_stmt *s,
 		}
 		page->n++;
 	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
+	if (r != STORE_DB_ROW && r != STORE_DB_DONE)
 		return store_db_error(st, err, "search");
 	return TX_OK;
 }
@@ -497,7 +497,7 @@ tx_err store_search(tx_store *st, const struct store_search *q,
 		    struct tx_error *err)
 {
 	struct tx_buf fq, cl;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	memset(page, 0, sizeof(*page));
@@ -519,7 +519,7 @@ tx_err store_search_types(tx_store *st, const struct store_search *q,
 			  size_t max, size_t *n, struct tx_error *err)
 {
 	struct tx_buf fq, cl;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -529,15 +529,15 @@ tx_err store_search_types(tx_store *st, const struct store_search *q,
 	if ((rc = search_prepare(st, q->colls, q->n_colls, q->text, 1, &fq, &cl,
 				 &s, err)))
 		goto out;
-	sqlite3_bind_int64(s, 6, scan_max);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+	store_db_bind_int64(s, 6, scan_max);
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (*n == max)
 			continue;
 		store_db_column_copy(s, 0, types[*n].type, sizeof(types[*n].type));
-		types[*n].count = sqlite3_column_int64(s, 1);
+		types[*n].count = store_db_column_int64(s, 1);
 		(*n)++;
 	}
-	if (r != SQLITE_DONE)
+	if (r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "search");
 out:
 	store_db_done(st, s);
@@ -563,7 +563,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 			 struct store_search_page *page, struct tx_error *err)
 {
 	struct tx_buf cl;
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	memset(page, 0, sizeof(*page));
@@ -578,8 +578,8 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 		goto nomem;
 	if ((rc = store_db_prepare(st, q->type ? sql_refs_type : sql_refs, &s, err)))
 		goto out;
-	sqlite3_bind_text(s, 1, cl.data, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, cl.data, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, q->text, -1, STORE_DB_STATIC);
 	rc = search_rows(st, s, q, fn, ctx, page, err);
 	goto out;
 nomem:

@@ -17,7 +17,7 @@
 tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
 			 int64_t now, int64_t expires, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL, *purge = NULL;
+	store_stmt *s = NULL, *purge = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "DELETE FROM sessions WHERE expires <= ?",
@@ -26,14 +26,14 @@ tx_err store_session_add(tx_store *st, const char *hash, int64_t user_id,
 			     " expires, last_seen) VALUES (?, ?, ?, ?, ?)", &s,
 			     err)))
 		goto out;
-	sqlite3_bind_int64(purge, 1, now);
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, user_id);
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_int64(s, 4, expires);
-	sqlite3_bind_int64(s, 5, now);
+	store_db_bind_int64(purge, 1, now);
+	store_db_bind_text(s, 1, hash, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, user_id);
+	store_db_bind_int64(s, 3, now);
+	store_db_bind_int64(s, 4, expires);
+	store_db_bind_int64(s, 5, now);
 	store_db_write_lock();
-	if (sqlite3_step(purge) != SQLITE_DONE || sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(purge) != STORE_DB_DONE || store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "add session");
 	store_db_write_unlock();
 out:
@@ -45,7 +45,7 @@ out:
 tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 			 int64_t idle, struct store_session *out)
 {
-	sqlite3_stmt *s = NULL, *touch = NULL;
+	store_stmt *s = NULL, *touch = NULL;
 	tx_err rc;
 
 	memset(out, 0, sizeof(*out));
@@ -57,24 +57,24 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 			     " WHERE s.hash = ? AND s.expires > ? AND"
 			     " s.last_seen + ? > ?", &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, idle);
-	sqlite3_bind_int64(s, 4, now);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	store_db_bind_text(s, 1, hash, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, now);
+	store_db_bind_int64(s, 3, idle);
+	store_db_bind_int64(s, 4, now);
+	if (store_db_step(s) != STORE_DB_ROW) {
 		rc = TX_ERR_NOTFOUND;
 		goto out;
 	}
-	out->user.id = sqlite3_column_int64(s, 0);
+	out->user.id = store_db_column_int64(s, 0);
 	store_db_column_copy(s, 1, out->user.name, sizeof(out->user.name));
-	out->user.admin = sqlite3_column_int(s, 2);
+	out->user.admin = store_db_column_int(s, 2);
 	store_db_column_copy(s, 3, out->user.peer, sizeof(out->user.peer));
-	out->user.locked = sqlite3_column_int(s, 4);
-	out->created = sqlite3_column_int64(s, 5);
-	out->expires = sqlite3_column_int64(s, 6);
-	out->last_seen = sqlite3_column_int64(s, 7);
+	out->user.locked = store_db_column_int(s, 4);
+	out->created = store_db_column_int64(s, 5);
+	out->expires = store_db_column_int64(s, 6);
+	out->last_seen = store_db_column_int64(s, 7);
 	store_db_column_copy(s, 8, out->lang, sizeof(out->lang));
-	out->last_visit = sqlite3_column_int64(s, 9);
+	out->last_visit = store_db_column_int64(s, 9);
 	/* The account as it is now (its role, whether disabled): a change
 	 * takes effect at the next request of an open session. */
 	if (store_user_get_id(st, out->user.id, &out->user, NULL, 0) != TX_OK) {
@@ -90,10 +90,10 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 	if (now - out->last_seen >= SESSION_TOUCH_US &&
 	    store_db_prepare(st, "UPDATE sessions SET last_seen = ? WHERE hash = ?",
 		       &touch, NULL) == TX_OK) {
-		sqlite3_bind_int64(touch, 1, now);
-		sqlite3_bind_text(touch, 2, hash, -1, SQLITE_STATIC);
+		store_db_bind_int64(touch, 1, now);
+		store_db_bind_text(touch, 2, hash, -1, STORE_DB_STATIC);
 		store_db_write_lock();
-		sqlite3_step(touch); /* best effort: the session stays valid */
+		store_db_step(touch); /* best effort: the session stays valid */
 		store_db_write_unlock();
 	}
 out:
@@ -105,14 +105,14 @@ out:
 tx_err store_session_delete(tx_store *st, const char *hash,
 			    struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "DELETE FROM sessions WHERE hash = ?", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	store_db_bind_text(s, 1, hash, -1, STORE_DB_STATIC);
 	store_db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "delete session");
 	store_db_write_unlock();
 	store_db_done(st, s);
@@ -122,17 +122,17 @@ tx_err store_session_delete(tx_store *st, const char *hash,
 tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
 			      struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	if ((rc = store_db_prepare(st, "INSERT INTO console_users(user_id, lang)"
 			     " VALUES (?1, ?2) ON CONFLICT(user_id) DO UPDATE"
 			     " SET lang = ?2", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+	store_db_bind_int64(s, 1, user_id);
+	store_db_bind_text(s, 2, lang, -1, STORE_DB_STATIC);
 	store_db_write_lock();
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "console settings");
 	store_db_write_unlock();
 	store_db_done(st, s);
@@ -142,7 +142,7 @@ tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
 tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 			   int64_t *previous, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	/* last_visit is where the visit before this one began. */
@@ -152,15 +152,15 @@ tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 			     " DO UPDATE SET last_visit = this_visit, this_visit = ?2"
 			     " RETURNING last_visit", &s, err)))
 		return rc;
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_int64(s, 2, now);
+	store_db_bind_int64(s, 1, user_id);
+	store_db_bind_int64(s, 2, now);
 	store_db_write_lock();
-	int r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
-		*previous = sqlite3_column_int64(s, 0);
-	if (r == SQLITE_ROW)
-		r = sqlite3_step(s);
-	if (r != SQLITE_DONE)
+	int r = store_db_step(s);
+	if (r == STORE_DB_ROW)
+		*previous = store_db_column_int64(s, 0);
+	if (r == STORE_DB_ROW)
+		r = store_db_step(s);
+	if (r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "console visit");
 	store_db_write_unlock();
 	store_db_done(st, s);

@@ -108,15 +108,15 @@ int store_share_allows(const char *share, const char *party)
 tx_err store_collection_share(tx_store *st, int64_t pk,
 			      char out[STORE_SHARE_BUF])
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	out[0] = '\0';
 	if ((rc = store_db_prepare(st, "SELECT share FROM collections WHERE pk = ?",
 			     &s, NULL)))
 		return rc;
-	sqlite3_bind_int64(s, 1, pk);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	store_db_bind_int64(s, 1, pk);
+	if (store_db_step(s) == STORE_DB_ROW)
 		store_db_column_copy(s, 0, out, STORE_SHARE_BUF);
 	else
 		rc = TX_ERR_NOTFOUND;
@@ -152,7 +152,7 @@ static int widens(const char *old, const char *new)
 static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 		      struct tx_error *err)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL, *clk = NULL;
+	store_stmt *sel = NULL, *upd = NULL, *clk = NULL;
 	int64_t last = 0, now = tx_time_now_us(), next;
 	int64_t *ids = NULL, cap = 0, count = 0;
 	tx_err rc;
@@ -161,8 +161,8 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 	*n = 0;
 	if ((rc = store_db_prepare(st, "SELECT last FROM clock", &clk, err)))
 		return rc;
-	if (sqlite3_step(clk) == SQLITE_ROW)
-		last = sqlite3_column_int64(clk, 0);
+	if (store_db_step(clk) == STORE_DB_ROW)
+		last = store_db_column_int64(clk, 0);
 	store_db_done(st, clk);
 	next = now > last ? now : last + 1;
 	/* Read every rowid first: the update moves rows within the order
@@ -171,8 +171,8 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 			     " AND via IS NULL ORDER BY date_added, rowid", &sel,
 			     err)))
 		return rc;
-	sqlite3_bind_int64(sel, 1, pk);
-	while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
+	store_db_bind_int64(sel, 1, pk);
+	while ((r = store_db_step(sel)) == STORE_DB_ROW) {
 		if (count == cap) {
 			int64_t *grown;
 			cap = cap ? cap * 2 : 256;
@@ -182,9 +182,9 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 			}
 			ids = grown;
 		}
-		ids[count++] = sqlite3_column_int64(sel, 0);
+		ids[count++] = store_db_column_int64(sel, 0);
 	}
-	if (rc == TX_OK && r != SQLITE_DONE)
+	if (rc == TX_OK && r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "read the collection");
 	store_db_done(st, sel);
 	if (rc != TX_OK)
@@ -193,13 +193,13 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 			     &upd, err)))
 		goto out;
 	for (int64_t i = 0; i < count; i++) {
-		sqlite3_bind_int64(upd, 1, next++);
-		sqlite3_bind_int64(upd, 2, ids[i]);
-		if (sqlite3_step(upd) != SQLITE_DONE) {
+		store_db_bind_int64(upd, 1, next++);
+		store_db_bind_int64(upd, 2, ids[i]);
+		if (store_db_step(upd) != STORE_DB_DONE) {
 			rc = store_db_error(st, err, "re-queue an object");
 			break;
 		}
-		sqlite3_reset(upd);
+		store_db_reset(upd);
 	}
 	store_db_done(st, upd);
 	if (rc != TX_OK)
@@ -207,8 +207,8 @@ static tx_err requeue(tx_store *st, int64_t pk, int64_t *n,
 	if (count > 0) {
 		if ((rc = store_db_prepare(st, "UPDATE clock SET last = ?", &clk, err)))
 			goto out;
-		sqlite3_bind_int64(clk, 1, next - 1);
-		if (sqlite3_step(clk) != SQLITE_DONE)
+		store_db_bind_int64(clk, 1, next - 1);
+		if (store_db_step(clk) != STORE_DB_DONE)
 			rc = store_db_error(st, err, "write clock");
 		store_db_done(st, clk);
 	}
@@ -222,7 +222,7 @@ tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
 				  int64_t *requeued, struct tx_error *err)
 {
 	char norm[STORE_SHARE_BUF], old[STORE_SHARE_BUF];
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	int64_t n = 0;
 	tx_err rc;
 
@@ -231,7 +231,7 @@ tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
 	if ((rc = store_share_parse(share, norm, err)))
 		return rc;
 	store_db_write_lock();
-	if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_db_begin(st, err)))
 		goto unlock;
 	if ((rc = store_collection_share(st, pk, old)) != TX_OK) {
 		tx_error_set(err, rc, "no collection %lld", (long long)pk);
@@ -242,20 +242,20 @@ tx_err store_collection_set_share(tx_store *st, int64_t pk, const char *share,
 	if ((rc = store_db_prepare(st, "UPDATE collections SET share = ? WHERE pk = ?",
 			     &s, err)))
 		goto rollback;
-	sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, pk);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	store_db_bind_text(s, 1, norm, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, pk);
+	if (store_db_step(s) != STORE_DB_DONE)
 		rc = store_db_error(st, err, "set sharing");
 	store_db_done(st, s);
 	if (rc != TX_OK)
 		goto rollback;
-	if ((rc = store_db_exec(st, "COMMIT", err)))
+	if ((rc = store_db_commit(st, err)))
 		goto rollback;
 	if (requeued != NULL)
 		*requeued = n;
 	goto unlock;
 rollback:
-	store_db_exec(st, "ROLLBACK", NULL);
+	store_db_rollback(st, NULL);
 unlock:
 	store_db_write_unlock();
 	return rc;

@@ -14,18 +14,71 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "store/internal.h"
 
 tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
 {
-	int code = sqlite3_errcode(st->db);
+	int code = store_db_errcode(st);
 
-	if (code == SQLITE_CONSTRAINT)
+	if (code == STORE_DB_CONSTRAINT)
 		return tx_error_set(err, TX_ERR_EXISTS, "%s: %s", what,
-				    sqlite3_errmsg(st->db));
-	if (code == SQLITE_NOMEM)
+				    store_db_errmsg(st));
+	if (code == STORE_DB_NOMEM)
 		return tx_error_set(err, TX_ERR_NOMEM, "%s: out of memory", what);
-	return tx_error_set(err, TX_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
+	if (code == STORE_DB_UNAVAILABLE)
+		return tx_error_set(err, TX_ERR_UNAVAILABLE, "%s: %s", what,
+				    store_db_errmsg(st));
+	return tx_error_set(err, TX_ERR_DB, "%s: %s", what, store_db_errmsg(st));
+}
+
+enum store_backend store_db_backend(const tx_store *st)
+{
+	return st->backend;
+}
+
+/* A new statement of the store's backend, uncached; STORE_DB_OK or an
+ * error code (the connection's error says which). */
+static int prepare_new(tx_store *st, const char *sql, store_stmt **out)
+{
+	store_stmt *w;
+
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_prepare(st, sql, out);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return STORE_DB_NOMEM;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &w->lite, NULL) != SQLITE_OK || w->lite == NULL) {
+		sqlite3_finalize(w->lite);
+		free(w);
+		return STORE_DB_ERROR;
+	}
+	*out = w;
+	return STORE_DB_OK;
+}
+
+int store_db_finalize(store_stmt *s)
+{
+	if (s == NULL)
+		return STORE_DB_OK;
+	if (s->lite != NULL) {
+		sqlite3_finalize(s->lite);
+		free(s);
+	} else {
+		store_pg_finalize(s);
+	}
+	return STORE_DB_OK;
+}
+
+int store_db_prepare_v2(tx_store *st, const char *sql, int n, store_stmt **out,
+			const char **tail)
+{
+	(void)n;
+	if (tail != NULL)
+		*tail = NULL;
+	*out = NULL;
+	return prepare_new(st, sql, out);
 }
 
 /*
@@ -34,7 +87,7 @@ tx_err store_db_error(tx_store *st, struct tx_error *err, const char *what)
  * statement is marked busy while handed out, so a nested use of the same
  * SQL gets a fresh one rather than a statement that is mid-step.
  */
-tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
+tx_err store_db_prepare(tx_store *st, const char *sql, store_stmt **stmt,
 		  struct tx_error *err)
 {
 	struct cached_stmt *slot = NULL;
@@ -54,13 +107,14 @@ tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 						  (c->sql == NULL || c->used < slot->used))))
 			slot = c;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
-			       NULL) != SQLITE_OK)
+	if (prepare_new(st, sql, stmt) != STORE_DB_OK) {
+		*stmt = NULL;
 		return store_db_error(st, err, "prepare");
+	}
 	if (slot == NULL || (copy = strdup(sql)) == NULL)
 		return TX_OK; /* uncached: store_db_done finalizes it */
 	if (slot->sql != NULL) {
-		sqlite3_finalize(slot->stmt);
+		store_db_finalize(slot->stmt);
 		free(slot->sql);
 	}
 	slot->sql = copy;
@@ -70,25 +124,31 @@ tx_err store_db_prepare(tx_store *st, const char *sql, sqlite3_stmt **stmt,
 	return TX_OK;
 }
 
-void store_db_done(tx_store *st, sqlite3_stmt *stmt)
+void store_db_done(tx_store *st, store_stmt *stmt)
 {
 	if (stmt == NULL)
 		return;
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (st->cache[i].stmt == stmt && st->cache[i].busy) {
-			sqlite3_reset(stmt);
-			sqlite3_clear_bindings(stmt);
+			store_db_reset(stmt);
+			store_db_clear_bindings(stmt);
 			st->cache[i].busy = 0;
 			return;
 		}
 	}
-	sqlite3_finalize(stmt);
+	store_db_finalize(stmt);
 }
 
 tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 {
 	char *msg = NULL;
 
+	if (st->backend == STORE_BACKEND_POSTGRES) {
+		tx_err rc = store_pg_exec(st, sql, err);
+		if (rc == TX_OK && strncmp(sql, "COMMIT", 6) == 0)
+			store_notify_touch(st);
+		return rc;
+	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		tx_error_set(err, TX_ERR_DB, "%s", msg ? msg : "sqlite error");
 		sqlite3_free(msg);
@@ -97,9 +157,67 @@ tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 	return TX_OK;
 }
 
-void store_db_column_copy(sqlite3_stmt *s, int i, char *buf, size_t n)
+tx_err store_db_begin(tx_store *st, struct tx_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	return store_db_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+tx_err store_db_begin_read(tx_store *st, struct tx_error *err)
+{
+	/* SQLite's deferred BEGIN reads one snapshot; so does this */
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_db_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+	return store_db_exec(st, "BEGIN", err);
+}
+
+tx_err store_db_commit(tx_store *st, struct tx_error *err)
+{
+	return store_db_exec(st, "COMMIT", err);
+}
+
+tx_err store_db_rollback(tx_store *st, struct tx_error *err)
+{
+	return store_db_exec(st, "ROLLBACK", err);
+}
+
+int64_t store_db_changes(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_changes(st);
+	return sqlite3_changes(st->db);
+}
+
+int64_t store_db_last_id(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_last_id(st);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_db_autocommit(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_autocommit(st);
+	return sqlite3_get_autocommit(st->db);
+}
+
+const char *store_db_errmsg(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_errmsg(st);
+	return sqlite3_errmsg(st->db);
+}
+
+int store_db_errcode(tx_store *st)
+{
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		return store_pg_errcode(st);
+	return sqlite3_errcode(st->db);
+}
+
+void store_db_column_copy(store_stmt *s, int i, char *buf, size_t n)
+{
+	const unsigned char *t = store_db_column_text(s, i);
 
 	snprintf(buf, n, "%s", t ? (const char *)t : "");
 }
@@ -116,6 +234,90 @@ void store_db_write_unlock(void)
 	pthread_mutex_unlock(&write_lock);
 }
 
+/* What store_configure set: read by every store_open after it. */
+static enum store_backend conf_backend = STORE_BACKEND_SQLITE;
+static char conf_conninfo[1024];
+
+tx_err store_configure(const char *backend, const char *conninfo,
+		       struct tx_error *err)
+{
+	PQconninfoOption *opts;
+	char *msg = NULL;
+
+	if (backend == NULL || strcmp(backend, "sqlite") == 0) {
+		conf_backend = STORE_BACKEND_SQLITE;
+		conf_conninfo[0] = '\0';
+		return TX_OK;
+	}
+	if (strcmp(backend, "postgres") != 0)
+		return tx_error_set(err, TX_ERR_INVALID, "store.backend: \"%s\""
+				    " must be \"sqlite\" or \"postgres\"", backend);
+	if (conninfo == NULL || strlen(conninfo) >= sizeof(conf_conninfo))
+		return tx_error_set(err, TX_ERR_INVALID, "store.conninfo: missing"
+				    " or longer than %zu", sizeof(conf_conninfo) - 1);
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		tx_error_set(err, TX_ERR_INVALID, "store.conninfo: %s",
+			     msg ? msg : "out of memory");
+		PQfreemem(msg);
+		return TX_ERR_INVALID;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			PQconninfoFree(opts);
+			return tx_error_set(err, TX_ERR_INVALID, "store.conninfo:"
+					    " holds a password; put it in a libpq"
+					    " service file, PGPASSFILE or a"
+					    " passfile=PATH (mode 0600) instead");
+		}
+	}
+	PQconninfoFree(opts);
+	conf_backend = STORE_BACKEND_POSTGRES;
+	snprintf(conf_conninfo, sizeof(conf_conninfo), "%s", conninfo);
+	return TX_OK;
+}
+
+int store_unavailable(tx_store *st)
+{
+	return st != NULL && st->backend == STORE_BACKEND_POSTGRES &&
+	       store_pg_unavailable(st);
+}
+
+const char *store_backend_name(void)
+{
+	return conf_backend == STORE_BACKEND_POSTGRES ? "postgres" : "sqlite";
+}
+
+/* store_open on PostgreSQL: connect, then the migrations; with create, a
+ * database that holds a store already is refused as a file would be. */
+static tx_err open_pg(tx_store *st, int create, struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	int exists = 0;
+	tx_err rc;
+
+	if ((rc = store_pg_connect(st, conf_conninfo, err)) != TX_OK)
+		return rc;
+	if (create) {
+		if (store_db_prepare_v2(st, "SELECT to_regclass('trilex_schema')"
+					" IS NOT NULL", -1, &s, NULL) == STORE_DB_OK &&
+		    store_db_step(s) == STORE_DB_ROW)
+			exists = store_db_column_int(s, 0);
+		store_db_finalize(s);
+		s = NULL;
+		if (exists && store_db_prepare_v2(st, "SELECT version FROM"
+						  " trilex_schema WHERE version > 0",
+						  -1, &s, NULL) == STORE_DB_OK)
+			exists = store_db_step(s) == STORE_DB_ROW;
+		store_db_finalize(s);
+		if (exists)
+			return tx_error_set(err, TX_ERR_EXISTS, "postgres: the"
+					    " database already holds a trilex store");
+	}
+	if ((rc = store_schema_migrate_pg(st, err)) != TX_OK)
+		return rc;
+	return store_search_backfill(st, err);
+}
+
 tx_err store_open(const char *path, int create, tx_store **out,
 		  struct tx_error *err)
 {
@@ -124,6 +326,22 @@ tx_err store_open(const char *path, int create, tx_store **out,
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	tx_err rc = TX_OK;
 
+	if (conf_backend == STORE_BACKEND_POSTGRES) {
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return TX_ERR_NOMEM;
+		/* Commits touch DIR/trilex.db-notify as on SQLite (where the
+		 * WAL hook does it), so that waiters on this machine wake;
+		 * other machines need LISTEN/NOTIFY, not built yet. */
+		store_notify_open(st, path);
+		st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
+		st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
+		if ((rc = open_pg(st, create, err)) != TX_OK) {
+			store_close(st);
+			return rc;
+		}
+		*out = st;
+		return TX_OK;
+	}
 	if (create) {
 		if (stat(path, &sb) == 0)
 			return tx_error_set(err, TX_ERR_EXISTS,
@@ -166,10 +384,13 @@ void store_close(tx_store *st)
 	if (st == NULL)
 		return;
 	for (int i = 0; i < STMT_CACHE; i++) {
-		sqlite3_finalize(st->cache[i].stmt);
+		store_db_finalize(st->cache[i].stmt);
 		free(st->cache[i].sql);
 	}
-	sqlite3_close_v2(st->db);
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		store_pg_close(st);
+	else
+		sqlite3_close_v2(st->db);
 	if (st->notify_fd >= 0)
 		close(st->notify_fd);
 	free(st);
@@ -182,5 +403,8 @@ int store_schema_version(tx_store *st)
 
 void store_relax_durability(tx_store *st)
 {
-	store_db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
+	if (st->backend == STORE_BACKEND_POSTGRES)
+		store_db_exec(st, "SET synchronous_commit = off", NULL);
+	else
+		store_db_exec(st, "PRAGMA synchronous=NORMAL", NULL);
 }

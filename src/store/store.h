@@ -30,6 +30,23 @@ typedef struct tx_store tx_store;
 tx_err store_open(const char *path, int create, tx_store **out,
 		  struct tx_error *err);
 void store_close(tx_store *st);
+/*
+ * The backend every later store_open of this process uses: "sqlite" (the
+ * default: path is the database file) or "postgres" (conninfo, a libpq
+ * connection string or URI; store_open's path is then not used). A
+ * conninfo with a password is refused (TX_ERR_INVALID): it belongs in a
+ * service file, PGPASSFILE or a passfile=PATH of mode 0600. Call before
+ * starting threads. (store/store.c, docs/store-postgres.md)
+ */
+tx_err store_configure(const char *backend, const char *conninfo,
+		       struct tx_error *err);
+/* 1 when the store's database server cannot be reached (PostgreSQL: the
+ * connection is lost; it is made again at the next statement outside a
+ * transaction): callers answer "try again" (TAXII 503), not "failed".
+ * Always 0 on SQLite. */
+int store_unavailable(tx_store *st);
+/* "sqlite" or "postgres": what store_configure chose. */
+const char *store_backend_name(void);
 /* The schema version of the open database. */
 int store_schema_version(tx_store *st);
 /*

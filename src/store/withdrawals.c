@@ -32,7 +32,7 @@ static const char *reason_of(const json_t *obj, const char *key)
 static tx_err put_row(tx_store *st, const char *object_id, const char *party,
 		      const char *reason, const char *notice, struct tx_error *err)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -40,14 +40,14 @@ static tx_err put_row(tx_store *st, const char *object_id, const char *party,
 				   " (object_id, party, reason, notice, at)"
 				   " VALUES (?, ?, substr(?, 1, ?), ?, ?)", &s, err)))
 		return rc;
-	sqlite3_bind_text(s, 1, object_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, party, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, STORE_WITHDRAWAL_REASON_MAX - 1);
-	sqlite3_bind_text(s, 5, notice, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, tx_time_now_us());
-	r = sqlite3_step(s);
-	if (r != SQLITE_DONE)
+	store_db_bind_text(s, 1, object_id, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, party, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, reason, -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 4, STORE_WITHDRAWAL_REASON_MAX - 1);
+	store_db_bind_text(s, 5, notice, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 6, tx_time_now_us());
+	r = store_db_step(s);
+	if (r != STORE_DB_DONE)
 		rc = store_db_error(st, err, "record withdrawal");
 	store_db_done(st, s);
 	return rc;
@@ -85,7 +85,7 @@ tx_err store_withdrawal_note(tx_store *st, const json_t *obj, const char *origin
 tx_err store_withdrawal_get(tx_store *st, const char *id,
 			    struct store_withdrawal *w)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 	int r;
 
@@ -103,17 +103,17 @@ tx_err store_withdrawal_get(tx_store *st, const char *id,
 				   " '') OR x.party = o.via))) ORDER BY w.at LIMIT 1",
 				   &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	store_db_bind_text(s, 1, id, -1, STORE_DB_STATIC);
+	r = store_db_step(s);
+	if (r == STORE_DB_ROW) {
 		if (w != NULL) {
 			store_db_column_copy(s, 0, w->party, sizeof(w->party));
 			store_db_column_copy(s, 1, w->reason, sizeof(w->reason));
 			store_db_column_copy(s, 2, w->notice, sizeof(w->notice));
-			w->at = sqlite3_column_int64(s, 3);
+			w->at = store_db_column_int64(s, 3);
 		}
 	} else {
-		rc = r == SQLITE_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
+		rc = r == STORE_DB_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 	}
 	store_db_done(st, s);
 	return rc;
@@ -122,7 +122,7 @@ tx_err store_withdrawal_get(tx_store *st, const char *id,
 tx_err store_object_spoken(tx_store *st, const char *id, const char *party,
 			   int or_via, int64_t *n_versions, int64_t *n_by)
 {
-	sqlite3_stmt *s = NULL;
+	store_stmt *s = NULL;
 	tx_err rc;
 
 	*n_versions = *n_by = 0;
@@ -130,12 +130,12 @@ tx_err store_object_spoken(tx_store *st, const char *id, const char *party,
 				   " '') = ?2 OR (?3 AND via IS NOT NULL AND via = ?2)), 0)"
 				   " FROM objects WHERE id = ?1", &s, NULL)))
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, party ? party : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, or_via);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*n_versions = sqlite3_column_int64(s, 0);
-		*n_by = sqlite3_column_int64(s, 1);
+	store_db_bind_text(s, 1, id, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, party ? party : "", -1, STORE_DB_STATIC);
+	store_db_bind_int(s, 3, or_via);
+	if (store_db_step(s) == STORE_DB_ROW) {
+		*n_versions = store_db_column_int64(s, 0);
+		*n_by = store_db_column_int64(s, 1);
 	} else {
 		rc = TX_ERR_DB;
 	}

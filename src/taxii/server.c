@@ -614,6 +614,15 @@ static enum MHD_Result send_reply(struct conn_state *cs,
 	enum MHD_Result ret;
 	int i;
 
+	/* A failure while the database cannot be reached is no answer about
+	 * the request (a 500, or a 401 for a token that could not be
+	 * looked up): the client is told to try again. */
+	if (rp->status >= 400 && rp->status != 503 && store_unavailable(thread_store)) {
+		rp->n_headers = 0;
+		taxii_reply_error(rp, 503, "Service Unavailable", "the database"
+			    " cannot be reached; try again shortly");
+		taxii_reply_header(rp, "Retry-After", "2");
+	}
 	if (rp->body == NULL) {
 		rp->body = strdup("{}");
 		rp->len = rp->body ? 2 : 0;
@@ -794,6 +803,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 		tx_log(TX_LOG_ERROR, "open database: %s", err.msg);
 		taxii_reply_error(rp, 503, "Service Unavailable",
 			    "the database is not available");
+		taxii_reply_header(rp, "Retry-After", "2");
 		return -1;
 	}
 	switch (peer_auth(conn, st, &cs->user)) {

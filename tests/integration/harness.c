@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "harness.h"
 
 static const char *bin(void)
@@ -230,6 +232,48 @@ static int must(const char *const *args, const char *in, char *out, size_t n)
 	return rc;
 }
 
+/*
+ * With TRILEX_TEST_PG (a conninfo of a private server: tests/pg/with-postgres),
+ * every node gets a database of its own there, named in its node.json.
+ */
+static int use_postgres(struct node *n)
+{
+	static int seq;
+	const char *base = getenv("TRILEX_TEST_PG");
+	char db[64], sql[128], conninfo[1024], path[PATH_MAX + 16];
+	PGconn *c;
+	PGresult *res;
+	json_t *cfg, *store;
+	int ok;
+
+	if (base == NULL || *base == '\0')
+		return 0;
+	snprintf(db, sizeof(db), "node_%ld_%d", (long)getpid(), ++seq);
+	if ((c = PQconnectdb(base)) == NULL || PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "TRILEX_TEST_PG: %s\n", c ? PQerrorMessage(c) : "?");
+		PQfinish(c);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+	res = PQexec(c, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "TRILEX_TEST_PG: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+	if (!ok)
+		return -1;
+	snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", base, db);
+	snprintf(path, sizeof(path), "%s/node.json", n->dir);
+	cfg = json_load_file(path, 0, NULL);
+	store = json_pack("{s:s, s:s}", "backend", "postgres", "conninfo", conninfo);
+	ok = cfg != NULL && store != NULL &&
+	     json_object_set_new(cfg, "store", store) == 0 &&
+	     json_dump_file(cfg, path, JSON_INDENT(2)) == 0;
+	json_decref(cfg);
+	return ok ? 0 : -1;
+}
+
 int node_create(struct node *n, const char *extra)
 {
 	return node_create_as(n, "JP", extra);
@@ -251,7 +295,7 @@ int node_create_as(struct node *n, const char *party, const char *extra)
 	{
 		const char *a[] = { "init", "--dir", n->dir, "--party", party,
 				    "--name", "test node", "--listen", listen, NULL };
-		if (must(a, NULL, NULL, 0))
+		if (must(a, NULL, NULL, 0) || use_postgres(n))
 			return -1;
 	}
 	{

@@ -692,6 +692,9 @@ static void test_batch_signatures(void **state)
 	assert_int_equal(tx_config_load(JP.dir, &cfg_jp, &err), TX_OK);
 	assert_int_equal(fed_open(JP.dir, &cfg_jp, &jp, &err), TX_OK);
 	tx_strfmt(path, sizeof(path), "%s/trilex.db", JP.dir);
+	/* the node's store as its node.json says (PostgreSQL in -pg runs) */
+	assert_int_equal(store_configure(cfg_jp.store_backend, cfg_jp.store_conninfo,
+					 &err), TX_OK);
 	assert_int_equal(store_open(path, 0, &st, &err), TX_OK);
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		json_t *list = batch_signed_by_uk(uk, sizes[k]), *o;

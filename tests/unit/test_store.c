@@ -12,12 +12,64 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
 
 static char dir[64];
 static char path[128];
+/* TRILEX_TEST_PG (tests/pg/with-postgres): the same tests on PostgreSQL,
+ * each "file" a database of that server. NULL: SQLite. */
+static const char *pg_base;
+static char pg_conninfo[1024];
+
+/* On PostgreSQL: an empty database name, and the store pointed at it. */
+static int fresh_db(const char *name)
+{
+	char sql[160];
+	PGconn *c;
+	PGresult *res;
+	int ok = 1;
+
+	if (pg_base == NULL)
+		return 0;
+	if ((c = PQconnectdb(pg_base)) == NULL || PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "TRILEX_TEST_PG: %s\n", c ? PQerrorMessage(c) : "?");
+		PQfinish(c);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	res = PQexec(c, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	res = PQexec(c, sql);
+	ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	PQfinish(c);
+	snprintf(pg_conninfo, sizeof(pg_conninfo), "%s dbname=%s", pg_base, name);
+	return ok && store_configure("postgres", pg_conninfo, NULL) == TX_OK ? 0 : -1;
+}
+
+/* Change the audit table behind the store's back: sql_lite on SQLite,
+ * sql_pg on PostgreSQL; 0 when it ran. */
+static int tamper(const char *sql_lite, const char *sql_pg)
+{
+	if (pg_base == NULL) {
+		sqlite3 *h = NULL;
+		int rc = sqlite3_open(path, &h) == SQLITE_OK &&
+			 sqlite3_exec(h, sql_lite, NULL, NULL, NULL) == SQLITE_OK;
+		sqlite3_close(h);
+		return rc ? 0 : -1;
+	}
+	PGconn *c = PQconnectdb(pg_conninfo);
+	PGresult *res = PQexec(c, sql_pg);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	PQfinish(c);
+	return ok ? 0 : -1;
+}
 
 static int setup(void **state)
 {
@@ -27,6 +79,8 @@ static int setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (fresh_db("store_main") != 0)
+		return -1;
 	if (store_open(path, 1, &st, NULL) != TX_OK)
 		return -1;
 	*state = st;
@@ -62,6 +116,8 @@ static void test_schema_and_reopen(void **state)
 	assert_int_equal(store_open(path, 0, &again, &err), TX_OK);
 	assert_int_equal(store_schema_version(again), store_schema_version(st));
 	store_close(again);
+	if (pg_base != NULL)
+		return; /* no file on PostgreSQL */
 	assert_int_equal(store_open("/nonexistent/x.db", 0, &again, &err),
 			 TX_ERR_NOTFOUND);
 }
@@ -327,6 +383,8 @@ static void test_collection_ensure_races(void **state)
 
 		snprintf(db, sizeof(db), "%s/race%d.db", dir, round);
 		tx_strfmt(path, sizeof(path), "%s", db);
+		snprintf(db, sizeof(db), "store_race%d", round);
+		assert_int_equal(fresh_db(db), 0);
 		assert_int_equal(store_open(path, 1, &fresh, NULL), TX_OK);
 		store_close(fresh);
 		assert_int_equal(pipe(barrier), 0);
@@ -374,6 +432,12 @@ static void test_collection_ensure_races(void **state)
 		store_close(fresh);
 	}
 	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (pg_base != NULL) {
+		/* back to the group's database (store_main, still open) */
+		snprintf(pg_conninfo, sizeof(pg_conninfo), "%s dbname=store_main",
+			 pg_base);
+		assert_int_equal(store_configure("postgres", pg_conninfo, NULL), TX_OK);
+	}
 }
 
 /* A status lists at most failures_max failures (all counted, the rest
@@ -743,7 +807,6 @@ static void test_audit_chain(void **state)
 	char long_actor[400];
 	int64_t n = 0;
 	int count = 0;
-	sqlite3 *h = NULL;
 
 	assert_int_equal(store_audit(st, "cli:root", "user.add", "ann", "role reader",
 				     &err), TX_OK);
@@ -783,23 +846,45 @@ static void test_audit_chain(void **state)
 	assert_false(store_audit_sensitive(green, strlen(green)));
 
 	/* the store itself refuses to change or delete an entry */
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(h, "UPDATE audit SET detail = 'x'", NULL,
-					  NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "DROP TRIGGER audit_no_update;"
-				      " UPDATE audit SET what = 'bob' WHERE seq = 1",
-				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(tamper("UPDATE audit SET detail = 'x'",
+				    "UPDATE audit SET detail = 'x'"), 0);
+	assert_int_equal(tamper("DROP TRIGGER audit_no_update;"
+				" UPDATE audit SET what = 'bob' WHERE seq = 1",
+				"ALTER TABLE audit DISABLE TRIGGER audit_no_update;"
+				" UPDATE audit SET what = 'bob' WHERE seq = 1"), 0);
 	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
 	assert_non_null(strstr(err.msg, "entry 1: its content"));
 	assert_int_equal(n, 0);
-	assert_int_equal(sqlite3_exec(h, "UPDATE audit SET what = 'ann' WHERE seq = 1;"
-				      " DROP TRIGGER audit_no_delete;"
-				      " DELETE FROM audit WHERE seq = 2", NULL, NULL,
-				      NULL), SQLITE_OK);
+	assert_int_equal(tamper("UPDATE audit SET what = 'ann' WHERE seq = 1;"
+				" DROP TRIGGER audit_no_delete;"
+				" DELETE FROM audit WHERE seq = 2",
+				"UPDATE audit SET what = 'ann' WHERE seq = 1;"
+				" DELETE FROM audit WHERE seq = 2"), 0);
 	assert_int_equal(store_audit_verify(st, &n, &err), TX_ERR_INVALID);
 	assert_non_null(strstr(err.msg, "entry 3 follows entry 1"));
 	assert_int_equal(n, 1);
-	sqlite3_close(h);
+}
+
+/* node.json's store.conninfo never holds a password; a bad backend or
+ * conninfo is refused with the field named, and nothing changes. */
+static void test_configure_refuses(void **state)
+{
+	struct tx_error err = { 0 };
+	const char *before = store_backend_name();
+
+	(void)state;
+	assert_int_equal(store_configure("postgres", "host=/tmp dbname=x"
+					 " password=secret", &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "password"));
+	assert_int_equal(store_configure("postgres", "postgresql://u:secret@h/db",
+					 &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "password"));
+	assert_int_equal(store_configure("postgres", "host='unclosed", &err),
+			 TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "store.conninfo"));
+	assert_int_equal(store_configure("mysql", "x", &err), TX_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "store.backend"));
+	assert_string_equal(store_backend_name(), before);
 }
 
 /* A test classifier: reports on the priority lane. */
@@ -878,7 +963,13 @@ int main(void)
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
 		cmocka_unit_test(test_commit_watch_and_lanes),
+		cmocka_unit_test(test_configure_refuses),
 	};
 
+	pg_base = getenv("TRILEX_TEST_PG");
+	if (pg_base != NULL && *pg_base == '\0')
+		pg_base = NULL;
+	if (pg_base != NULL)
+		printf("store tests on PostgreSQL (%s)\n", pg_base);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
