@@ -258,7 +258,7 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			     " last_error_at = CASE WHEN ?10 IS NULL THEN"
 			     " last_error_at ELSE ?8 END,"
 			     " runs = runs + ?12,"
-			     " errors = errors + (?10 IS NOT NULL)"
+			     " errors = errors + CASE WHEN ?10 IS NOT NULL THEN 1 ELSE 0 END"
 			     " WHERE name = ?11", &s, err)))
 		goto rollback;
 	store_db_bind_int64(s, 1, t->pages);

@@ -36,9 +36,12 @@ static tx_err put_row(tx_store *st, const char *object_id, const char *party,
 	tx_err rc;
 	int r;
 
-	if ((rc = store_db_prepare(st, "INSERT OR REPLACE INTO withdrawals"
+	if ((rc = store_db_prepare(st, "INSERT INTO withdrawals"
 				   " (object_id, party, reason, notice, at)"
-				   " VALUES (?, ?, substr(?, 1, ?), ?, ?)", &s, err)))
+				   " VALUES (?, ?, substr(?, 1, ?), ?, ?)"
+				   " ON CONFLICT (object_id, party) DO UPDATE SET"
+				   " reason = excluded.reason, notice = excluded.notice,"
+				   " at = excluded.at", &s, err)))
 		return rc;
 	store_db_bind_text(s, 1, object_id, -1, STORE_DB_STATIC);
 	store_db_bind_text(s, 2, party, -1, STORE_DB_STATIC);
@@ -97,7 +100,7 @@ tx_err store_withdrawal_get(tx_store *st, const char *id,
 				   " EXISTS (SELECT 1 FROM objects o WHERE o.id = ?1"
 				   " AND (coalesce(o.origin, '') = w.party OR"
 				   " o.via = w.party)) AND NOT EXISTS (SELECT 1 FROM"
-				   " objects o WHERE o.id = ?1 AND o.is_last AND NOT"
+				   " objects o WHERE o.id = ?1 AND o.is_last = 1 AND NOT"
 				   " EXISTS (SELECT 1 FROM withdrawals x WHERE"
 				   " x.object_id = ?1 AND (x.party = coalesce(o.origin,"
 				   " '') OR x.party = o.via))) ORDER BY w.at LIMIT 1",
@@ -126,8 +129,9 @@ tx_err store_object_spoken(tx_store *st, const char *id, const char *party,
 	tx_err rc;
 
 	*n_versions = *n_by = 0;
-	if ((rc = store_db_prepare(st, "SELECT count(*), coalesce(sum(coalesce(origin,"
-				   " '') = ?2 OR (?3 AND via IS NOT NULL AND via = ?2)), 0)"
+	if ((rc = store_db_prepare(st, "SELECT count(*), coalesce(sum(CASE WHEN coalesce(origin,"
+				   " '') = ?2 OR (?3 <> 0 AND via IS NOT NULL AND via = ?2)"
+				   " THEN 1 ELSE 0 END), 0)"
 				   " FROM objects WHERE id = ?1", &s, NULL)))
 		return rc;
 	store_db_bind_text(s, 1, id, -1, STORE_DB_STATIC);
