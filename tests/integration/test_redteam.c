@@ -1118,13 +1118,21 @@ static void test_password_guessing(void **state)
 
 	struct guesser g[4];
 	pthread_t t[4];
-	long lat[20];
+	long lat[20], quiet[20];
+	/* the same user's GETs with nobody guessing: the bound below is a
+	 * multiple of that, so a loaded machine (which slows both) does not
+	 * fail it and a token user queued behind password checks does */
+	struct node saved = JP;
+	JP = n;
+	for (int i = 0; i < 20; i++)
+		quiet[i] = user_get();
+	JP = saved;
+	qsort(quiet, 20, sizeof(long), cmp_long);
 	for (int i = 0; i < 4; i++) {
 		g[i] = (struct guesser){ .n = &n, .id = i };
 		assert_int_equal(pthread_create(&t[i], NULL, guess_flood, &g[i]), 0);
 	}
 	/* the token user of the node (harness: admin's bearer token) */
-	struct node saved = JP;
 	JP = n;
 	for (int i = 0; i < 20; i++)
 		lat[i] = user_get();
@@ -1136,12 +1144,19 @@ static void test_password_guessing(void **state)
 	}
 	qsort(lat, 20, sizeof(long), cmp_long);
 	printf("# 10: 32 guesses at unknown names from 4 clients (%d answered);"
-	       " a token user's GET meanwhile: p50 %ld ms, p90 %ld ms, max %ld ms\n",
-	       answered, lat[10], lat[18], lat[19]);
+	       " a token user's GET meanwhile: p50 %ld ms, p90 %ld ms, max %ld ms"
+	       " (without guesses: p50 %ld ms, p90 %ld ms)\n",
+	       answered, lat[10], lat[18], lat[19], quiet[10], quiet[18]);
 	for (int i = 0; i < 20; i++)
-		assert_true(lat[i] >= 0);
-	/* 1 s; under ASan, which makes everything 3-5 times slower, 4 s */
-	assert_true(lat[18] < (getenv("ASAN_OPTIONS") ? 4000 : 1000));
+		assert_true(lat[i] >= 0 && quiet[i] >= 0);
+	/* Before the fix the p90 went from 21 ms to 2 s (95 times). The
+	 * bound: 1 s (4 s under ASan), or 30 times the user's own p90
+	 * without guesses when the machine is slower than that allows. The
+	 * figure itself is a benchmark (bench/run-guessing), not a bound. */
+	long bound = getenv("ASAN_OPTIONS") ? 4000 : 1000;
+	if (30 * (quiet[18] + 1) > bound)
+		bound = 30 * (quiet[18] + 1);
+	assert_true(lat[18] < bound);
 	assert_int_equal(node_stop(&n), 0);
 	node_destroy(&n);
 }
