@@ -118,12 +118,7 @@ static int host_ok(const char *host, size_t len)
 	return 1;
 }
 
-/*
- * The https:// address to name: the request's Host header when it is a
- * plain host (with this port if it names none), else 127.0.0.1:PORT.
- */
-static void https_address(struct taxii_accept *a, const char *head,
-			  char *out, size_t n)
+void taxii_accept_https_url(const char *head, int port, char *out, size_t n)
 {
 	const char *p = head;
 
@@ -145,10 +140,10 @@ static void https_address(struct taxii_accept *a, const char *head,
 		if (colon != NULL)
 			snprintf(out, n, "https://%.*s/", (int)len, p);
 		else
-			snprintf(out, n, "https://%.*s:%d/", (int)len, p, a->port);
+			snprintf(out, n, "https://%.*s:%d/", (int)len, p, port);
 		return;
 	}
-	snprintf(out, n, "https://127.0.0.1:%d/", a->port);
+	snprintf(out, n, "https://127.0.0.1:%d/", port);
 }
 
 /* A client spoke plain HTTP: read what it sent (what is there, no wait),
@@ -162,7 +157,7 @@ static void answer_plain(struct taxii_accept *a, const struct held *h)
 	int blen, rlen;
 
 	head[got > 0 ? got : 0] = '\0';
-	https_address(a, head, url, sizeof(url));
+	taxii_accept_https_url(head, a->port, url, sizeof(url));
 	blen = snprintf(body, sizeof(body),
 			"{\"title\":\"this port speaks HTTPS\","
 			"\"description\":\"this port speaks HTTPS: use %s\","

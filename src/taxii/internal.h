@@ -145,6 +145,14 @@ tx_err taxii_accept_start(struct MHD_Daemon *daemon, const struct tx_config *cfg
 			  struct taxii_accept **out, struct tx_error *err);
 /* Stop accepting and close what is held; before MHD_stop_daemon. */
 void taxii_accept_stop(struct taxii_accept *a);
+/*
+ * The https:// address a plain-HTTP client is told to use: from head (the
+ * NUL-terminated bytes it sent, outside input) its Host header when that
+ * is a plain host[:port] (letters, digits, ".-:[]", at most 255 bytes),
+ * with port when it names none; else https://127.0.0.1:PORT/. Into out (n
+ * bytes, cut to fit, always NUL-terminated).
+ */
+void taxii_accept_https_url(const char *head, int port, char *out, size_t n);
 /* A copy of the counters (zeros for NULL). */
 void taxii_accept_stats_get(struct taxii_accept *a, struct taxii_accept_stats *out);
 
