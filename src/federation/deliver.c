@@ -942,12 +942,22 @@ static void *work(void *arg)
 				nap(fed, w, &seen, 1000);
 				continue;
 			}
-			/* The partner moved (peer update): what was in flight
-			 * to the old address is dropped and the new one is
-			 * tried at once, not after the old one's backoff. */
-			if (url[0] && strcmp(url, p->url) != 0) {
+			/* The partner moved (peer update), or a new card was
+			 * pinned (peer update --card): what was in flight is
+			 * dropped and the partner is tried at once, at its new
+			 * address or with its new certificate trusted, not after
+			 * the old one's backoff. */
+			int moved = url[0] && strcmp(url, p->url) != 0;
+			int repinned = pinned_fp[0] && strcmp(pinned_fp, p->cert_fp) != 0;
+			if (moved)
 				tx_log(TX_LOG_INFO, "partner %s moved to %s",
 				       p->party, p->url);
+			if (repinned) {
+				tx_log(TX_LOG_INFO, "partner %s: new certificate"
+				       " sha256:%.16s... pinned", p->party, p->cert_fp);
+				w->ca_path[0] = '\0';
+			}
+			if (moved || repinned) {
 				window_drop(prio);
 				window_drop(bulk);
 				backoff = 0;
@@ -959,19 +969,6 @@ static void *work(void *arg)
 				pthread_mutex_unlock(&fed->lock);
 			}
 			snprintf(url, sizeof(url), "%s", p->url);
-			/* A new card was pinned (peer update --card): trust its
-			 * certificate from now on, and try at once. */
-			if (pinned_fp[0] && strcmp(pinned_fp, p->cert_fp) != 0) {
-				tx_log(TX_LOG_INFO, "partner %s: new certificate"
-				       " sha256:%.16s... pinned", p->party, p->cert_fp);
-				w->ca_path[0] = '\0';
-				window_drop(prio);
-				window_drop(bulk);
-				backoff = 0;
-				next_try = 0;
-				next_pull = 0;
-				last_rowid = -1;
-			}
 			snprintf(pinned_fp, sizeof(pinned_fp), "%s", p->cert_fp);
 		}
 		/* libcurl (GnuTLS) takes trust anchors from a file: keep the

@@ -50,6 +50,12 @@ void store_notify_open(tx_store *st, const char *db_path);
 void store_notify_touch(tx_store *st);
 void store_notify_install(tx_store *st, const char *db_path);
 
+/* Apply list[v..n-1] after the version version_of reads (v), each in its
+ * own write transaction with "bump_prefix" v+1 run after it (backend is
+ * added to the error's "migration N" prefix). */
+tx_err store_schema_apply(tx_store *st, const char *const *list, int n,
+			  int (*version_of)(tx_store *), const char *bump_prefix,
+			  const char *backend, struct tx_error *err);
 /* Apply the migrations after the database's current user_version. */
 tx_err store_schema_migrate(tx_store *st, struct tx_error *err);
 /* TX_OK unless collection pk is a partner's inbox and some item to be

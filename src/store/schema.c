@@ -270,43 +270,51 @@ static int user_version(tx_store *st)
 	return version;
 }
 
-tx_err store_schema_migrate(tx_store *st, struct tx_error *err)
+tx_err store_schema_apply(tx_store *st, const char *const *list, int n,
+			  int (*version_of)(tx_store *), const char *bump_prefix,
+			  const char *backend, struct tx_error *err)
 {
-	char bump[64];
-	int version;
+	char bump[96];
+	int version = -1;
 	tx_err rc;
 
-	if (user_version(st) == N_MIGRATIONS) {
-		st->schema_version = N_MIGRATIONS;
-		return TX_OK;
-	}
 	/* One migration per write transaction; the version is read inside it,
 	 * so two processes opening the same new database cannot both apply
 	 * the same migration. */
 	for (;;) {
-		if ((rc = store_db_exec(st, "BEGIN IMMEDIATE", err)) != TX_OK)
+		if ((rc = store_db_begin(st, err)) != TX_OK)
 			return rc;
-		version = user_version(st);
-		if (version < 0 || version >= N_MIGRATIONS) {
-			store_db_exec(st, "COMMIT", NULL);
+		version = version_of(st);
+		if (version < 0 || version >= n) {
+			store_db_commit(st, NULL);
 			break;
 		}
-		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d", version + 1);
-		if ((rc = store_db_exec(st, migrations[version], err)) != TX_OK ||
+		snprintf(bump, sizeof(bump), "%s%d", bump_prefix, version + 1);
+		if ((rc = store_db_exec(st, list[version], err)) != TX_OK ||
 		    (rc = store_db_exec(st, bump, err)) != TX_OK) {
-			store_db_exec(st, "ROLLBACK", NULL);
-			tx_error_prefix(err, "migration %d", version + 1);
+			store_db_rollback(st, NULL);
+			tx_error_prefix(err, "migration %d%s", version + 1, backend);
 			return rc;
 		}
-		if ((rc = store_db_exec(st, "COMMIT", err)) != TX_OK)
+		if ((rc = store_db_commit(st, err)) != TX_OK)
 			return rc;
 	}
-	if (version > N_MIGRATIONS)
+	if (version > n)
 		return tx_error_set(err, TX_ERR_DB,
 				    "database schema %d is newer than this trilex (%d)",
-				    version, N_MIGRATIONS);
+				    version, n);
 	if (version < 0)
 		return tx_error_set(err, TX_ERR_DB, "cannot read the schema version");
-	st->schema_version = N_MIGRATIONS;
+	st->schema_version = n;
 	return TX_OK;
+}
+
+tx_err store_schema_migrate(tx_store *st, struct tx_error *err)
+{
+	if (user_version(st) == N_MIGRATIONS) {
+		st->schema_version = N_MIGRATIONS;
+		return TX_OK;
+	}
+	return store_schema_apply(st, migrations, N_MIGRATIONS, user_version,
+				  "PRAGMA user_version=", "", err);
 }

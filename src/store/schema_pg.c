@@ -284,8 +284,6 @@ static int pg_version(tx_store *st)
 
 tx_err store_schema_migrate_pg(tx_store *st, struct tx_error *err)
 {
-	char bump[64];
-	int version = -1;
 	tx_err rc;
 
 	if ((rc = store_db_exec(st, "CREATE TABLE IF NOT EXISTS trilex_schema"
@@ -296,32 +294,7 @@ tx_err store_schema_migrate_pg(tx_store *st, struct tx_error *err)
 		if ((rc = store_db_exec(st, "SELECT 1 FROM trilex_schema", err)))
 			return rc;
 	}
-	for (;;) {
-		if ((rc = store_db_begin(st, err)) != TX_OK)
-			return rc;
-		version = pg_version(st);
-		if (version < 0 || version >= N_MIGRATIONS_PG) {
-			store_db_commit(st, NULL);
-			break;
-		}
-		snprintf(bump, sizeof(bump), "UPDATE trilex_schema SET version = %d",
-			 version + 1);
-		if ((rc = store_db_exec(st, migrations_pg[version], err)) != TX_OK ||
-		    (rc = store_db_exec(st, bump, err)) != TX_OK) {
-			store_db_rollback(st, NULL);
-			tx_error_prefix(err, "migration %d (postgres)", version + 1);
-			return rc;
-		}
-		if ((rc = store_db_commit(st, err)) != TX_OK)
-			return rc;
-	}
-	if (version > N_MIGRATIONS_PG)
-		return tx_error_set(err, TX_ERR_DB,
-				    "database schema %d is newer than this trilex (%d)",
-				    version, N_MIGRATIONS_PG);
-	if (version < 0)
-		return tx_error_set(err, TX_ERR_DB, "cannot read the schema version");
-	st->schema_version = N_MIGRATIONS_PG;
-	return TX_OK;
+	return store_schema_apply(st, migrations_pg, N_MIGRATIONS_PG, pg_version,
+				  "UPDATE trilex_schema SET version = ",
+				  " (postgres)", err);
 }
-
