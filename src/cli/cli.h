@@ -119,6 +119,8 @@ void cli_http_export(void *ctx, const struct taxii_ext_request *rq,
 /* The warning lists of every collection of the node, in one index (the
  * caller frees it). 0, or 1 after saying what is wrong. */
 int cli_warn_load(tx_store *st, sensor_warn **out);
+/* This node's own lists only: what sensor exports leave out. */
+int cli_warn_load_own(tx_store *st, sensor_warn **out);
 /* The values of pattern pat that warning lists hold, as [{value, lists}]
  * (caller owns it), or NULL when none (or no lists, or a bad pattern). */
 json_t *cli_warn_pattern(const sensor_warn *w, const char *pat);

@@ -276,7 +276,7 @@ static int export_run(const struct cli_args *a, enum sensor_export_format fmt)
 		return cli_fail("export suricata: OUT is a folder (it writes several files)");
 	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		return 1;
-	if (cli_warn_load(st, &w) != 0)
+	if (cli_warn_load_own(st, &w) != 0)
 		goto out;
 	if (export_build(st, &local, cfg.party, &f, w, &e, &n_active, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
@@ -479,7 +479,7 @@ void cli_http_export(void *ctx, const struct taxii_ext_request *rq,
 	}
 	f.include_warned = (v = taxii_ext_arg(rq, "include_warned")) != NULL &&
 			   strcmp(v, "true") == 0;
-	if (cli_warn_load(rq->st, &w) != 0) {
+	if (cli_warn_load_own(rq->st, &w) != 0) {
 		fail(rp, 500, "export: cannot read the warning lists");
 		goto out;
 	}

@@ -37,6 +37,15 @@ int cli_warn_load(tx_store *st, sensor_warn **out)
 	return 0;
 }
 
+int cli_warn_load_own(tx_store *st, sensor_warn **out)
+{
+	struct tx_error err = { 0 };
+
+	if (sensor_warn_load_own(st, out, load_warn, NULL, &err) != TX_OK)
+		return cli_fail("warning lists: %s", err.msg);
+	return 0;
+}
+
 json_t *cli_warn_pattern(const sensor_warn *w, const char *pat)
 {
 	return sensor_warn_pattern(w, pat);

@@ -287,6 +287,15 @@ size_t sensor_warn_entries(const sensor_warn *w);
 tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
 			void (*warn)(void *ctx, const char *id, const char *msg),
 			void *ctx, int64_t *stamp, struct tx_error *err);
+/*
+ * The lists made on this node only (imported here), for what leaves values
+ * out of the sensor exports: a partner's list may flag a value on this
+ * node, never take it out of what this node's sensors get.
+ */
+tx_err sensor_warn_load_own(tx_store *st, sensor_warn **out,
+			    void (*warn)(void *ctx, const char *id,
+					 const char *msg),
+			    void *ctx, struct tx_error *err);
 /* Only the stamp of the stored lists (cheap: no list is read). */
 tx_err sensor_warn_stamp(tx_store *st, int64_t *stamp, struct tx_error *err);
 /* The warning-list hits of a pattern's values, [{value, lists: [name]}],

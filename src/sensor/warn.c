@@ -747,6 +747,7 @@ struct load_ctx {
 	int64_t last;
 	void (*warn)(void *ctx, const char *id, const char *msg);
 	void *ctx;
+	int own_only;   /* only the lists made on this node */
 	struct tx_error *err;
 };
 
@@ -763,6 +764,8 @@ static int load_row(void *vctx, const struct store_row *row)
 		c->last = row->date_added;
 	if (c->w == NULL)
 		return STORE_ROW_NEXT; /* the stamp only */
+	if (c->own_only && row->origin != NULL)
+		return STORE_ROW_NEXT; /* a partner's list */
 	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return STORE_ROW_NEXT;
 	rc = sensor_warn_add(c->w, o, &info, &e);
@@ -787,11 +790,12 @@ static tx_err walk(tx_store *st, struct load_ctx *c, int64_t *stamp)
 	return rc;
 }
 
-tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
-			void (*warn)(void *ctx, const char *id, const char *msg),
-			void *ctx, int64_t *stamp, struct tx_error *err)
+static tx_err load(tx_store *st, sensor_warn **out, int own_only,
+		   void (*warn)(void *ctx, const char *id, const char *msg),
+		   void *ctx, int64_t *stamp, struct tx_error *err)
 {
-	struct load_ctx c = { .warn = warn, .ctx = ctx, .err = err };
+	struct load_ctx c = { .warn = warn, .ctx = ctx, .own_only = own_only,
+			      .err = err };
 	tx_err rc;
 
 	*out = NULL;
@@ -803,6 +807,21 @@ tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
 	}
 	*out = c.w;
 	return TX_OK;
+}
+
+tx_err sensor_warn_load(tx_store *st, sensor_warn **out,
+			void (*warn)(void *ctx, const char *id, const char *msg),
+			void *ctx, int64_t *stamp, struct tx_error *err)
+{
+	return load(st, out, 0, warn, ctx, stamp, err);
+}
+
+tx_err sensor_warn_load_own(tx_store *st, sensor_warn **out,
+			    void (*warn)(void *ctx, const char *id,
+					 const char *msg),
+			    void *ctx, struct tx_error *err)
+{
+	return load(st, out, 1, warn, ctx, NULL, err);
 }
 
 tx_err sensor_warn_stamp(tx_store *st, int64_t *stamp, struct tx_error *err)

@@ -1007,6 +1007,22 @@ static void test_warninglist_shared(void **state)
 	out = cli(0, g, NULL);
 	assert_non_null(strstr(out, "\"lists\":[\"JP resolvers\"]"));
 	free(out);
+	/* but a partner's list never takes a value out of what UK's own
+	 * sensors get: only UK's own lists do (before, JP's list left
+	 * 192.0.2.53 out of UK's export) */
+	const char *x[] = { "export", "csv", "--dir", UK2.dir, "-", "--collection", "main",
+			    NULL };
+	out = cli(0, x, NULL);
+	assert_non_null(strstr(out, "192.0.2.53"));
+	free(out);
+	char wl2[PATH_MAX + 16];
+	tx_strfmt(wl2, sizeof(wl2), "%s/wl.json", UK2.dir);
+	write_file(wl2, "{\"name\":\"UK resolvers\",\"type\":\"cidr\",\"list\":[\"192.0.2.53\"]}");
+	const char *b[] = { "warninglist", "import", "--dir", UK2.dir, wl2, NULL };
+	free(cli(0, b, NULL));
+	out = cli(0, x, NULL);
+	assert_null(strstr(out, "192.0.2.53"));
+	free(out);
 }
 
 int main(void)
