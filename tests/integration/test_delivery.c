@@ -175,9 +175,9 @@ static size_t before(const int64_t *t, size_t n, int64_t v)
 
 /*
  * 100,000 objects queued for UK (pushed while JP was down); JP starts and
- * drains them; 100 alerts posted during the drain each land on UK while
- * most of the backlog is still to come: at most a few bulk batches after
- * the moment it was posted, never behind the backlog. Afterwards, from
+ * drains them; 100 alerts posted during the drain each land on UK at
+ * most a few bulk batches after the moment it was posted, never behind
+ * the backlog (the first while most of it is still to come). Afterwards, from
  * UK's own manifest: every object once, each lane in JP's order.
  */
 static void test_alerts_first(void **state)
@@ -292,7 +292,10 @@ static void test_alerts_first(void **state)
 		      worst_count, N_BULK, worst_overtaken, lat[N_ALERTS / 2] / 1e3,
 		      lat[N_ALERTS * 99 / 100] / 1e3);
 	assert_true(worst_overtaken <= 5000);       /* ten bulk batches */
-	assert_true(worst_count < N_BULK - 10000);  /* most still unsent... */
+	/* the first was posted while most of the backlog was unsent (how
+	 * far the drain got by the last depends on how fast the machine
+	 * takes POSTs, not on delivery) */
+	assert_true(before(bulk, N_BULK, alert_jp[0]) < N_BULK / 2);
 	for (size_t k = 0; k < n_uk; k++)
 		free(uk_ids[k]);
 	for (size_t k = 0; k < n_jp; k++)
