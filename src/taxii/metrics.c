@@ -17,6 +17,7 @@
  * fixed set of format labels.
  */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,23 @@ struct export_counts {
 	atomic_uint_least64_t requests, not_modified, objects;
 };
 static struct export_counts exports[N_EXPORTS];
+
+/* The export series of /metrics: one counter of struct export_counts each. */
+static const struct {
+	const char *name, *help;
+	size_t offset;
+} export_series[] = {
+	{ "trilex_export_requests_total", "Export requests answered"
+	  " (sensor formats, MISP feed files), by format.",
+	  offsetof(struct export_counts, requests) },
+	{ "trilex_export_not_modified_total", "Export requests answered 304"
+	  " (the client's ETag was current), by format.",
+	  offsetof(struct export_counts, not_modified) },
+	{ "trilex_export_objects_total", "Objects in exports answered 200:"
+	  " indicators for sensor formats, events for MISP feed event files,"
+	  " by format.", offsetof(struct export_counts, objects) },
+};
+#define N_EXPORT_SERIES (sizeof(export_series) / sizeof(export_series[0]))
 
 static const char *const reject_names[TAXII_REJECT_N] = {
 	"not_object", "invalid", "pattern", "too_deep",
@@ -316,37 +334,19 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 				   "{reason=\"%s\"} %llu\n", reject_names[i],
 				   (unsigned long long)atomic_load_explicit(
 					   &rejects[i], memory_order_relaxed));
-	if (rc == TX_OK)
-		rc = tx_buf_puts(out,
-			"# HELP trilex_export_requests_total Export requests answered"
-			" (sensor formats, MISP feed files), by format.\n"
-			"# TYPE trilex_export_requests_total counter\n");
-	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
-		rc = tx_buf_printf(out, "trilex_export_requests_total{format=\"%s\"}"
-				   " %llu\n", export_names[i], (unsigned long long)
-				   atomic_load_explicit(&exports[i].requests,
-							memory_order_relaxed));
-	if (rc == TX_OK)
-		rc = tx_buf_puts(out,
-			"# HELP trilex_export_not_modified_total Export requests"
-			" answered 304 (the client's ETag was current), by format.\n"
-			"# TYPE trilex_export_not_modified_total counter\n");
-	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
-		rc = tx_buf_printf(out, "trilex_export_not_modified_total{format=\"%s\"}"
-				   " %llu\n", export_names[i], (unsigned long long)
-				   atomic_load_explicit(&exports[i].not_modified,
-							memory_order_relaxed));
-	if (rc == TX_OK)
-		rc = tx_buf_puts(out,
-			"# HELP trilex_export_objects_total Objects in exports answered"
-			" 200: indicators for sensor formats, events for MISP feed"
-			" event files, by format.\n"
-			"# TYPE trilex_export_objects_total counter\n");
-	for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++)
-		rc = tx_buf_printf(out, "trilex_export_objects_total{format=\"%s\"}"
-				   " %llu\n", export_names[i], (unsigned long long)
-				   atomic_load_explicit(&exports[i].objects,
-							memory_order_relaxed));
+	for (size_t k = 0; k < N_EXPORT_SERIES && rc == TX_OK; k++) {
+		rc = tx_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n",
+				   export_series[k].name, export_series[k].help,
+				   export_series[k].name);
+		for (size_t i = 0; i < N_EXPORTS && rc == TX_OK; i++) {
+			const atomic_uint_least64_t *v = (const atomic_uint_least64_t *)
+				((const char *)&exports[i] + export_series[k].offset);
+			rc = tx_buf_printf(out, "%s{format=\"%s\"} %llu\n",
+					   export_series[k].name, export_names[i],
+					   (unsigned long long)atomic_load_explicit(
+						   v, memory_order_relaxed));
+		}
+	}
 	if (rc == TX_OK)
 		rc = tx_buf_printf(out,
 			"# HELP trilex_alert_stream_clients Alert stream clients"
