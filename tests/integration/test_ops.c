@@ -564,6 +564,23 @@ static int file_exists(const struct node *n, void *arg)
 	return access(arg, F_OK) == 0;
 }
 
+struct file_needle {
+	const char *path;
+	const char *needle;
+};
+
+/* The request line is written when the answer has gone out, so a client
+ * can hold the answer before the line is in the file. */
+static int file_has(const struct node *n, void *arg)
+{
+	const struct file_needle *fn = arg;
+	char *text = slurp(fn->path, NULL);
+	int found = text && strstr(text, fn->needle) != NULL;
+
+	free(text);
+	return found;
+}
+
 static void test_request_log_json_file_and_sighup(void **state)
 {
 	struct node n;
@@ -581,6 +598,9 @@ static void test_request_log_json_file_and_sighup(void **state)
 	assert_int_equal(http(&n, "GET", "/a%22b%5cc%c3%a9", NULL, NULL, NULL,
 			      NULL, 0, &r), 0);
 	http_free(&r);
+	/* the odd path's line is in the file before it is moved away */
+	assert_true(wait_for(file_has, &n, &(struct file_needle){
+		path, "\"path\":\"/a\\\"b\\\\c\\u00c3\\u00a9\""}, 10000));
 	/* rotation: move the file away, SIGHUP, the next lines go to a new one */
 	assert_int_equal(rename(path, moved), 0);
 	assert_int_equal(kill(n.pid, SIGHUP), 0);
