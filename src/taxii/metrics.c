@@ -263,7 +263,8 @@ static void status_label(size_t s, char out[8])
 	if (s < N_CODES)
 		snprintf(out, 8, "%u", codes[s]);
 	else
-		snprintf(out, 8, "%zuxx", s - N_CODES + 1);
+		/* a class digit 1-5 (s is below N_STATUS) */
+		snprintf(out, 8, "%uxx", (unsigned)(s - N_CODES + 1) % 10u);
 }
 
 tx_err taxii_metrics_text(struct tx_buf *out)

@@ -317,8 +317,9 @@ static json_t *gen_series(size_t n, int step, int number_observed)
 
 	for (size_t i = 0; i < n; i++) {
 		char ts[32], id[64];
-		long t = (long)i * step;
-		snprintf(ts, sizeof(ts), "2020-01-01T%02ld:%02ld:%02ldZ", t / 3600, t / 60 % 60, t % 60);
+		/* within one day: hours 0-23 */
+		unsigned t = (unsigned)((long)i * step % 86400);
+		snprintf(ts, sizeof(ts), "2020-01-01T%02u:%02u:%02uZ", t / 3600 % 24, t / 60 % 60, t % 60);
 		snprintf(id, sizeof(id), "observed-data--00000000-0000-4000-8000-%012zu", i);
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:{s:s, s:i}}}",
 						      "type", "observed-data", "id", id,
