@@ -267,7 +267,7 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 	struct gather g = { 0 };
 	int rc = store_query_every(st, &q, gather_row, &g, NULL) == TX_OK ? 0 : -1;
 
-	qsort(g.rows, g.n, sizeof(*g.rows), by_added);
+	tx_sort(g.rows, g.n, sizeof(*g.rows), by_added);
 	/* Routing needs the agreed AOR and watch list; without them (or with
 	 * a bad TRILEX_NOW) alerts are shown unrouted. */
 	if (g.n > 0 && watch_now(&now, NULL) == TX_OK)

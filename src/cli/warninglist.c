@@ -93,7 +93,7 @@ static int collect(const char *path, char ***files, size_t *n)
 		}
 	}
 	closedir(d);
-	qsort(*files + first, *n - first, sizeof(char *), cmp_str);
+	tx_sort(*files + first, *n - first, sizeof(char *), cmp_str);
 	return 0;
 }
 

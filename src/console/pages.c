@@ -856,7 +856,7 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 				 types[i].count, types[i].count >= SEARCH_COUNT_CAP ?
 				 "+" : "");
 		console_html_put(p, "</ul>");
-		qsort(c->rows, c->n, sizeof(c->rows[0]), found_cmp);
+		tx_sort(c->rows, c->n, sizeof(c->rows[0]), found_cmp);
 		for (size_t i = 0; i < c->n; i++) {
 			if (i == 0 || strcmp(c->rows[i].type, c->rows[i - 1].type)) {
 				if (i > 0)

@@ -9,6 +9,13 @@
 
 #include "core/core.h"
 
+void tx_sort(void *base, size_t n, size_t size,
+	     int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 uint64_t tx_hash64(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;

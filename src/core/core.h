@@ -411,6 +411,12 @@ tx_err tx_config_set_listen(struct tx_config *cfg, const char *spec,
 
 /* ---- arena, hash table, FNV-1a (core/arena.c) ---- */
 
+/* qsort(3) for arrays that may be empty: C leaves qsort(NULL, 0, ...)
+ * undefined (UBSan: "null pointer passed as argument 1"), and an empty
+ * list is often a NULL one here. Every sort in src/ goes through it. */
+void tx_sort(void *base, size_t n, size_t size,
+	     int (*cmp)(const void *, const void *));
+
 /* FNV-1a 64 over len bytes, continuing from h (start: TX_HASH64_INIT). */
 uint64_t tx_hash64(uint64_t h, const void *data, size_t len);
 #define TX_HASH64_INIT 0xcbf29ce484222325ULL

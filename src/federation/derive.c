@@ -78,7 +78,7 @@ static json_t *sorted(const json_t *rcpt)
 	}
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(rcpt, i);
-	qsort(v, n, sizeof(*v), cmp_json_str);
+	tx_sort(v, n, sizeof(*v), cmp_json_str);
 	for (i = 0; i < n; i++)
 		if (json_array_append(out, v[i]) != 0) {
 			json_decref(out);

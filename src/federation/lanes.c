@@ -120,7 +120,7 @@ void fed_store_lanes(const struct store_item *items, size_t n,
 			ids[n_ids].id = tx_json_str(items[i].obj, "id");
 			ids[n_ids++].at = i;
 		}
-	qsort(ids, n_ids, sizeof(*ids), by_id);
+	tx_sort(ids, n_ids, sizeof(*ids), by_id);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *ref;
 		size_t k;

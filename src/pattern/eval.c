@@ -762,7 +762,7 @@ static tx_err prepare(struct ctx *c, const struct px_node *n)
 			goto nomem;
 		memcpy(ni.units, a->units, a->n_units * sizeof(*ni.units));
 		memcpy(ni.units + a->n_units, b->units, b->n_units * sizeof(*ni.units));
-		qsort(ni.units, cap, sizeof(*ni.units), cmp_u32);
+		tx_sort(ni.units, cap, sizeof(*ni.units), cmp_u32);
 		for (size_t i = 0; i < cap; i++)
 			if (ni.n_units == 0 || ni.units[ni.n_units - 1] != ni.units[i])
 				ni.units[ni.n_units++] = ni.units[i];

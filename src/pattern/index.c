@@ -556,7 +556,7 @@ static bool sort_pairs(struct pair *v, size_t n)
 	if (n < 2)
 		return true;
 	if (n < 4096) {
-		qsort(v, n, sizeof(*v), pair_cmp);
+		tx_sort(v, n, sizeof(*v), pair_cmp);
 		return true;
 	}
 	if ((tmp = malloc(n * sizeof(*tmp))) == NULL)

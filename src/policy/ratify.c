@@ -88,7 +88,7 @@ static json_t *set_sorted(const json_t *set)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(set, i);
-	qsort(v, n, sizeof(*v), cmp_str);
+	tx_sort(v, n, sizeof(*v), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		json_array_append(out, v[i]);
 	free(v);
@@ -200,7 +200,7 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			set_add(everyone, a.party);
 		}
 	}
-	qsort(reg->e, reg->n, sizeof(*reg->e), cmp_entry);
+	tx_sort(reg->e, reg->n, sizeof(*reg->e), cmp_entry);
 	/* A version proposed twice with different content: the first stands. */
 	for (i = 0; i < reg->n; i++) {
 		struct entry *e = &reg->e[i];

@@ -447,7 +447,7 @@ static int cmp_entry(const void *a, const void *b)
 static void sort(sensor_export *e)
 {
 	if (!e->sorted) {
-		qsort(e->entries, e->n_entries, sizeof(*e->entries), cmp_entry);
+		tx_sort(e->entries, e->n_entries, sizeof(*e->entries), cmp_entry);
 		e->sorted = 1;
 	}
 }

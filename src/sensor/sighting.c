@@ -265,7 +265,7 @@ static json_t *sorted_keys(const struct agg *a)
 	}
 	json_object_foreach(a->keys, key, x)
 		v[k++] = key;
-	qsort(v, k, sizeof(*v), cmp_key);
+	tx_sort(v, k, sizeof(*v), cmp_key);
 	for (size_t i = 0; i < k; i++)
 		if (json_array_append_new(out, json_string(v[i])) != 0) {
 			json_decref(out);

@@ -502,7 +502,7 @@ static tx_err put_object(struct canon *c, const json_t *v, int depth,
 	}
 	n = i;
 	if (n > 1)
-		qsort(m, n, sizeof(*m), member_cmp);
+		tx_sort(m, n, sizeof(*m), member_cmp);
 	if ((rc = tx_buf_append(&c->out, "{", 1)) != TX_OK)
 		goto out;
 	for (i = 0; i < n; i++) {

@@ -953,7 +953,7 @@ static void eco_loaded(const supply_db *db, struct supply_report *rep)
 	}
 	/* hash order is not an order: sort what was added */
 	if (rep->n_ecosystems - first > 1)
-		qsort(rep->ecosystems + first, rep->n_ecosystems - first,
+		tx_sort(rep->ecosystems + first, rep->n_ecosystems - first,
 		      sizeof(rep->ecosystems[0]), eco_row_cmp);
 }
 
@@ -1037,7 +1037,7 @@ tx_err supply_check(const supply_db *db, const supply_bom *bom,
 	for (size_t i = 0; i < rep->n_ecosystems; i++)
 		rep->eco_unchecked += rep->ecosystems[i].unchecked;
 	if (rep->n > 1)
-		qsort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
+		tx_sort(rep->findings, rep->n, sizeof(rep->findings[0]), finding_cmp);
 	for (size_t i = 0; i < rep->n; i++) {
 		rep->findings[i].rank = i + 1;
 		rep->by_kind[rep->findings[i].kind]++;

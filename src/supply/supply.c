@@ -444,7 +444,7 @@ static tx_err load_dir(supply_db *db, const char *path, int depth,
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(*names), entry_cmp);
+	tx_sort(names, n, sizeof(*names), entry_cmp);
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
 		char sub[4096];
 		struct stat sb;

@@ -380,7 +380,7 @@ static tx_err stream_refill(struct alert_stream *a, tx_store *st, int *more)
 	free(cols);
 	if (rc == TX_OK) {
 		if (b.n > 1)
-			qsort(b.items, b.n, sizeof(*b.items), item_cmp);
+			tx_sort(b.items, b.n, sizeof(*b.items), item_cmp);
 		for (size_t i = 0; i < b.n && b.items[i].date_added <= cutoff; i++) {
 			struct stream_item *it = &b.items[i];
 			char line[64];

@@ -75,7 +75,7 @@ tx_err watch_directory_people(tx_store *st, const char *party, const char *own,
 	if (v != NULL) {
 		for (i = 0; i < cnt; i++)
 			v[i] = json_incref(json_array_get(out, i));
-		qsort(v, cnt, sizeof(*v), by_party_name);
+		tx_sort(v, cnt, sizeof(*v), by_party_name);
 		json_array_clear(out);
 		for (i = 0; i < cnt; i++)
 			json_array_append_new(out, v[i]);

@@ -178,7 +178,7 @@ static tx_err partnership(tx_store *st, const char *party, json_t **out,
 	for (size_t i = 0; i < n && k < WATCH_MAX_PARTIES; i++)
 		if (strcmp(peers[i].party, party) != 0)
 			snprintf(codes[k++], TX_PARTY_MAX, "%s", peers[i].party);
-	qsort(codes, k, sizeof(*codes), cmp_party);
+	tx_sort(codes, k, sizeof(*codes), cmp_party);
 	*out = json_array();
 	for (size_t i = 0; i < k; i++)
 		json_array_append_new(*out, json_string(codes[i]));

@@ -205,7 +205,7 @@ tx_err watch_route_all(tx_store *st, const watch_state *s, const char *party,
 	}
 	for (i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(list, i));
-	qsort(v, n, sizeof(*v), by_added);
+	tx_sort(v, n, sizeof(*v), by_added);
 	json_array_clear(list);
 	for (i = 0; i < n; i++) {
 		json_object_del(v[i], "added");

@@ -505,7 +505,7 @@ static tx_err index_people(watch_state *s, json_t *seen)
 			return TX_ERR_NOMEM;
 		for (size_t i = 0; i < n; i++)
 			a[i] = json_incref(json_array_get(list, i));
-		qsort(a, n, sizeof(*a), cmp_name);
+		tx_sort(a, n, sizeof(*a), cmp_name);
 		json_array_clear(list);
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(list, a[i]);
@@ -645,7 +645,7 @@ static json_t *sorted(json_t *set)
 	}
 	for (size_t i = 0; i < n; i++)
 		a[i] = json_array_get(set, i);
-	qsort(a, n, sizeof(*a), cmp_str);
+	tx_sort(a, n, sizeof(*a), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(json_string_value(a[i]), json_string_value(a[i - 1])))
 			json_array_append(out, a[i]);
@@ -707,7 +707,7 @@ static json_t *sort_by_key(json_t *list)
 	for (size_t i = 0; a && i < n; i++)
 		a[i] = json_array_get(list, i);
 	if (a)
-		qsort(a, n, sizeof(*a), cmp_entry_json);
+		tx_sort(a, n, sizeof(*a), cmp_entry_json);
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append(out, a[i]);
 	free(a);
@@ -788,10 +788,10 @@ static tx_err read_records(watch_state *s, const struct watch_record *records,
  * deadline lapse. */
 static void count_votes(watch_state *s, json_t *pidx, int64_t now_us)
 {
-	qsort(s->p, s->np, sizeof(*s->p), cmp_prop);
+	tx_sort(s->p, s->np, sizeof(*s->p), cmp_prop);
 	for (size_t i = 0; i < s->np; i++)
 		json_object_set_new(pidx, s->p[i].id, json_integer((json_int_t)i));
-	qsort(s->v, s->nv, sizeof(*s->v), cmp_vote);
+	tx_sort(s->v, s->nv, sizeof(*s->v), cmp_vote);
 	for (size_t i = 0; i < s->nv; i++) {
 		struct prop *p = find_prop(s, pidx, s->v[i].ref);
 		if (p != NULL)
@@ -840,7 +840,7 @@ static void apply_decisions(watch_state *s, json_t *eidx, struct prop **order)
 		if (s->p[i].st == P_APPROVED || s->p[i].st == P_OPEN)
 			entry_of(s, eidx, &s->p[i]);
 	}
-	qsort(order, n, sizeof(*order), cmp_decided);
+	tx_sort(order, n, sizeof(*order), cmp_decided);
 	for (size_t i = 0; i < n; i++)
 		apply(entry_of(s, eidx, order[i]), order[i]);
 	for (size_t i = 0; i < s->np; i++) {
