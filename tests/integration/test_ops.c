@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,8 +345,13 @@ static void test_metrics_feeds_and_exports(void **state)
 	assert_true(series(page, "trilex_feed_polls_total{feed=\"self\"}") >= 2);
 	assert_true(series(page, "trilex_feed_errors_total{feed=\"self\"}") == 0);
 	assert_true(series(page, "trilex_feed_pages_total{feed=\"self\"}") >= 2);
-	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"received\"}") == 5);
-	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"present\"}") == 5);
+	/* serve polls a new feed at once; when that poll and the first
+	 * `feed run` overlap, both start from the empty cursor and each
+	 * receives the 5 (seen under make sanitize): every object received
+	 * is counted, and every one was present */
+	double received = series(page, "trilex_feed_objects_total{feed=\"self\",result=\"received\"}");
+	assert_true(received >= 5 && fmod(received, 5) == 0);
+	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"present\"}") == received);
 	assert_true(series(page, "trilex_feed_objects_total{feed=\"self\",result=\"added\"}") == 0);
 	assert_true(series(page, "trilex_feed_last_success_timestamp_seconds{feed=\"self\"}") >
 		    (double)time(NULL) - 3600);
