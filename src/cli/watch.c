@@ -358,7 +358,8 @@ static int vote_run(const struct cli_args *a)
 	} else {
 		printf("%s %s %s by %s\n", id, approve ? "approve" : "reject",
 		       a->argv[0], cfg.party);
-		rc = 0;
+		/* a vote on a partner proposal may decide it: act on it here */
+		rc = cli_partners_apply(st, &cfg, 1);
 	}
 	store_close(st);
 	return rc;
