@@ -8,7 +8,8 @@
  * policy, and the members list the endorsement apart from the approvals.
  * A proposal forged by UK in US's name, and one whose card was altered
  * after UK signed it, are refused by every node. CA is removed again by
- * vote: every member unpins it and it is refused from then on.
+ * vote (first suspended: nothing of it is taken), then removed: every
+ * member unpins it and it is refused from then on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -433,6 +434,52 @@ static void test_observer_endorses(void **state)
 	free(out);
 }
 
+static int log_says(const struct node *n, void *arg)
+{
+	char path[PATH_MAX + 16], *text;
+	size_t len = 0;
+	int yes;
+
+	snprintf(path, sizeof(path), "%s/serve.log", n->dir);
+	if ((text = slurp(path, &len)) == NULL)
+		return 0;
+	yes = strstr(text, (const char *)arg) != NULL;
+	free(text);
+	return yes;
+}
+
+#define IND_CA "indicator--00000000-0000-4000-8000-0000000000ca"
+
+/* CA is suspended by vote: every member has it suspended; what CA sends
+ * is refused, its pulls are answered 403. */
+static void test_suspend(void **state)
+{
+	const char *ps[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA", NULL };
+	char *out = must_run(ps), id[100];
+	struct http_resp r;
+
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	wait_has(&JP, "inbox-UK", id);
+	wait_has(&US, "inbox-UK", id);
+	const char *vj[] = { "vote", "--dir", JP.dir, id, "approve", NULL };
+	const char *vu[] = { "vote", "--dir", US.dir, id, "approve", NULL };
+	free(must_run(vj));
+	free(must_run(vu));
+	for (int i = 0; i < 3; i++)
+		if (!wait_for(ca_is, members[i], "suspended", 30000))
+			fail_msg("%s did not suspend CA", members[i]->party);
+	assert_int_equal(http_cert(&JP, CA.dir, "GET", "/trilex/v1/sync?limit=10",
+				   NULL, &r), 0);
+	assert_int_equal(r.status, 403);
+	http_free(&r);
+	post(&CA, indicator(IND_CA, GREEN));
+	if (!wait_for(log_says, &JP, "partner CA is suspended by the partnership",
+		      30000))
+		fail_msg("JP did not refuse what suspended CA sent");
+	assert_int_equal(count_objects(&JP, "inbox-CA", "match[id]=" IND_CA), 0);
+}
+
 /* CA is removed by vote: every member unpins it; CA's pulls are refused;
  * nothing more reaches it. */
 static void test_remove(void **state)
@@ -467,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_admit_observer),
 		cmocka_unit_test(test_observer_receives),
 		cmocka_unit_test(test_observer_endorses),
+		cmocka_unit_test(test_suspend),
 		cmocka_unit_test(test_remove),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
