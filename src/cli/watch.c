@@ -367,7 +367,8 @@ static int vote_run(const struct cli_args *a)
 
 const struct cmd cmd_vote = {
 	.name = "vote",
-	.summary = "vote on a proposal to change the AOR or the watch list",
+	.summary = "vote on a proposal to change the AOR, the watch list or the"
+		   " partnership (partner propose-*)",
 	.opts = vote_opts,
 	.operands = "PROPOSAL approve|reject",
 	.min_args = 2,
