@@ -2,7 +2,8 @@
  * fuzz/fuzz_watch.c: the parsers of watch/ on arbitrary input. The first
  * byte picks what the rest is: a scope string, a watch.json, or a JSON
  * list of {"party", "object"} records (proposals, votes, people,
- * relationships) run through the checks and the whole consensus rule.
+ * relationships, partner proposals with an optional "refused") run
+ * through the checks and the whole consensus rule.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			rec[n].party = json_string_value(json_object_get(x, "party"));
 			rec[n].obj = json_object_get(x, "object");
+			/* what watch_state_load says of a partner proposal whose
+			 * signature or card does not hold */
+			rec[n].refused = json_string_value(json_object_get(x,
+								"refused"));
 			if (rec[n].obj == NULL)
 				continue;
 			watch_proposal_check(rec[n].obj, &err);

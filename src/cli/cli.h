@@ -86,6 +86,18 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 	cmd_push, cmd_get, cmd_info, cmd_check_config, cmd_user_unlock;
 extern const struct cmd cmd_collection_share;
 extern const struct cmd cmd_withdraw;
+extern const struct cmd cmd_partner_propose_admit, cmd_partner_propose_suspend,
+	cmd_partner_propose_remove, cmd_partner_list, cmd_policy_endorse;
+/* Carry out what the partners decided (watch_partners_apply), log and
+ * audit it, and with print say so on stdout; 0, or 1 after saying why
+ * not (cli/partner.c). */
+int cli_partners_apply(tx_store *st, const struct tx_config *cfg, int print);
+/* serve's thread that does it after every new proposal or vote, from any
+ * process (NULL when it could not start: said in the log). */
+struct cli_partner_keeper;
+struct cli_partner_keeper *cli_partner_keeper_start(const char *dir,
+						    const struct tx_config *cfg);
+void cli_partner_keeper_stop(struct cli_partner_keeper *k);
 extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
 	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,
 	cmd_token_list, cmd_token_revoke;

@@ -346,6 +346,7 @@ static int serve_run(const struct cli_args *a)
 	struct rechecker rck = { .dir = NULL };
 	pthread_t rck_thread;
 	int rck_started = 0;
+	struct cli_partner_keeper *keeper = NULL;
 	taxii_feeds *feeds = NULL;
 	sigset_t set;
 	int sig = 0;
@@ -403,6 +404,8 @@ static int serve_run(const struct cli_args *a)
 	pthread_mutex_init(&rck.lock, NULL);
 	pthread_cond_init(&rck.stop_cv, NULL);
 	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
+	/* the partners' decisions on who is a partner, carried out here */
+	keeper = cli_partner_keeper_start(dir, &cfg);
 	/* outside TAXII feeds, each on its schedule (`trilex feed add`) */
 	if (taxii_feeds_start(dir, 5, &feeds, &err) != TX_OK)
 		tx_log(TX_LOG_ERROR, "%s", err.msg);
@@ -422,6 +425,7 @@ static int serve_run(const struct cli_args *a)
 		pthread_mutex_unlock(&rck.lock);
 		pthread_join(rck_thread, NULL);
 	}
+	cli_partner_keeper_stop(keeper);
 	taxii_feeds_stop(feeds);
 	fed_deliver_stop(fed);
 	taxii_server_stop(srv);

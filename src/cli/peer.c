@@ -213,8 +213,9 @@ static int list_or_status(const struct cli_args *args, int status)
 			tx_time_format_ms(p->last_error_at, errat);
 		if (as_json) {
 			json_array_append_new(out, json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
-				" s:s, s:s, s:s, s:s}", "party", p->party, "name", p->name,
+				"{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I,"
+				" s:I, s:s, s:s, s:s, s:s}", "party", p->party, "name", p->name,
+				"role", p->role,
 				"url", p->url, "tls_fingerprint", p->cert_fp,
 				"signing_key", p->sign_pk, "outbox", (json_int_t)d,
 				"lag_seconds", (json_int_t)lag_s, "delivered",

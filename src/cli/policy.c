@@ -199,6 +199,16 @@ static void print_version(const json_t *v, const char *in_force)
 	       json_string_value(json_object_get(v, "proposed_by")),
 	       json_string_value(json_object_get(v, "proposed")),
 	       in_force && strcmp(in_force, ver) == 0 ? "  <- in force" : "");
+	/* parties outside the partnership that stand by it: not approvals */
+	if (json_array_size(json_object_get(v, "endorsed_by")) > 0) {
+		char en[200] = "";
+		size_t k = 0;
+		json_array_foreach(json_object_get(v, "endorsed_by"), i, x)
+			k += (size_t)snprintf(en + k, k < sizeof(en) ? sizeof(en) - k :
+					      0, "%s%s", i ? "," : "",
+					      json_string_value(x));
+		printf("%-12s endorsed by %s (outside the partnership)\n", "", en);
+	}
 }
 
 static const struct cli_opt json_only[] = {

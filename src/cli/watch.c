@@ -358,7 +358,8 @@ static int vote_run(const struct cli_args *a)
 	} else {
 		printf("%s %s %s by %s\n", id, approve ? "approve" : "reject",
 		       a->argv[0], cfg.party);
-		rc = 0;
+		/* a vote on a partner proposal may decide it: act on it here */
+		rc = cli_partners_apply(st, &cfg, 1);
 	}
 	store_close(st);
 	return rc;
@@ -366,7 +367,8 @@ static int vote_run(const struct cli_args *a)
 
 const struct cmd cmd_vote = {
 	.name = "vote",
-	.summary = "vote on a proposal to change the AOR or the watch list",
+	.summary = "vote on a proposal to change the AOR, the watch list or the"
+		   " partnership (partner propose-*)",
 	.opts = vote_opts,
 	.operands = "PROPOSAL approve|reject",
 	.min_args = 2,

@@ -12,8 +12,10 @@
  * What a partner gets: the rows of the outbox whose collection's sharing
  * policy (store/sharing.c) names it (local collections are left out of
  * the outbox query itself), of those the ones TLP entitles it to
- * (fed_entitled). Push and pull (/trilex/v1/sync) both go through
- * outgoing(), so they cannot disagree.
+ * and the partner's role in the partnership entitle it to
+ * (fed_partner_entitled: a member by TLP, an observer CLEAR and GREEN and
+ * what names it, a suspended partner nothing). Push and pull
+ * (/trilex/v1/sync) both go through outgoing(), so they cannot disagree.
  *
  * Two lanes (federation/lanes.c decides which, when an object is
  * stored): the priority lane (alerts, votes, approvals, withdrawals) and
@@ -319,7 +321,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		if ((rc = share_allows(st, memo, col.rows[i].collection_pk,
 				       p->party, &shared, err)) != TX_OK)
 			goto out;
-		if (!shared || !fed_entitled(fed, obj, p->party) ||
+		if (!shared || !fed_partner_entitled(fed, obj, p) ||
 		    (sp != NULL && strcmp(sp, p->party) == 0)) {
 			/* not for them (its collection's sharing, its TLP), or
 			 * theirs already */
@@ -1379,6 +1381,12 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 		rp->status = 403;
 		snprintf(rp->message, sizeof(rp->message), "only partner nodes"
 			 " (by their pinned certificate) may sync");
+		goto out;
+	}
+	if (strcmp(p->role, STORE_PARTY_SUSPENDED) == 0) {
+		rp->status = 403;
+		snprintf(rp->message, sizeof(rp->message), "partner %s is"
+			 " suspended by the partnership", p->party);
 		goto out;
 	}
 	/* A token from before tokens were sealed is still taken (a partner

@@ -140,6 +140,46 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
 	}
 }
 
+/* Whether obj names party in x_trilex_recipients. */
+static int names(const json_t *obj, const char *party)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(obj, FED_RECIPIENTS), i, p)
+		if (json_is_string(p) && strcmp(json_string_value(p), party) == 0)
+			return 1;
+	return 0;
+}
+
+int fed_partner_entitled(const tx_fed *fed, const json_t *obj,
+			 const struct store_peer *p)
+{
+	/* the ratified use-of-force policy: its versions and approvals
+	 * (policy/ratify.c), which an observer checks for itself */
+	static const char *const policy_types[] = {
+		"x-trilex-policy", "x-trilex-policy-approval",
+	};
+	const char *type = tx_json_str(obj, "type");
+	enum fed_tlp t;
+
+	if (!fed_entitled(fed, obj, p->party))
+		return 0;
+	if (p->role[0] == '\0' || strcmp(p->role, STORE_PARTY_MEMBER) == 0)
+		return 1;
+	if (strcmp(p->role, STORE_PARTY_OBSERVER) != 0)
+		return 0; /* suspended, or a role this node does not know */
+	t = fed_tlp_of(obj);
+	if (t == FED_TLP_CLEAR || t == FED_TLP_GREEN || names(obj, p->party))
+		return 1;
+	if (t == FED_TLP_UNMARKED && type && strcmp(type, "marking-definition") == 0)
+		return 1;
+	for (size_t i = 0; type && i < 2; i++)
+		if (strcmp(type, policy_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
 tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
 		struct tx_error *err)
 {

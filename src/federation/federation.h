@@ -72,6 +72,17 @@ const char *fed_party(const tx_fed *fed);
  * decision is the object's and the party's alone).
  */
 int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
+/*
+ * What delivery asks, by push and by pull alike (deliver.c's outgoing):
+ * fed_entitled for p's party, narrowed by p's role in the partnership
+ * (store_peer.role, decided by the partners' vote, watch/partners.c). A
+ * member: fed_entitled. A suspended partner: nothing. An observer: CLEAR
+ * and GREEN, the use-of-force policy's versions and approvals
+ * (FED_POLICY_TYPES), and whatever names it in x_trilex_recipients
+ * (an alert --to it, at any TLP); never AMBER otherwise.
+ */
+int fed_partner_entitled(const tx_fed *fed, const json_t *obj,
+			 const struct store_peer *p);
 
 /* ---- derived objects (federation/derive.c) ---- */
 

@@ -114,6 +114,17 @@ out:
 	return inner;
 }
 
+static int suspended(tx_store *st, const char *party)
+{
+	struct store_peer *p = calloc(1, sizeof(*p));
+	int yes = p != NULL &&
+		  store_peer_find(st, party, NULL, NULL, p) == TX_OK &&
+		  strcmp(p->role, STORE_PARTY_SUSPENDED) == 0;
+
+	free(p);
+	return yes;
+}
+
 tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		   int64_t inbox_pk, const json_t *objects, const char *raw,
 		   const struct tx_span *spans, char status_id[TX_UUID_BUF],
@@ -134,6 +145,13 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	if (items == NULL || owned == NULL || origins == NULL || messages == NULL ||
 	    memo == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* A partner the partnership suspended (watch/partners.c) is heard
+	 * no more: nothing of it is taken, by its pushes or by our pulls. */
+	if (suspended(st, from)) {
+		rc = tx_error_set(err, TX_ERR_DENIED, "partner %s is suspended by"
+				  " the partnership: nothing of it is taken", from);
 		goto out;
 	}
 	/* What is stored is the text as sent (signature and all), compacted:

@@ -34,6 +34,9 @@ int policy_decision_rank(const char *decision);
 /* STIX types and extension ids trilex defines for this module. */
 #define POLICY_TYPE "x-trilex-policy"
 #define POLICY_APPROVAL_TYPE "x-trilex-policy-approval"
+/* A party outside a version's partnership (an observer) that endorses it
+ * once it is in force (policy_registry_endorse). */
+#define POLICY_ENDORSEMENT_TYPE "x-trilex-policy-endorsement"
 #define POLICY_EXT_OBJECTS \
 	"extension-definition--5f0b6c1e-2a57-4c1d-9a0e-7d3b8e6f4a21"
 #define POLICY_EXT_FACTS \
@@ -167,6 +170,21 @@ tx_err policy_registry_propose(const policy_registry *reg, const policy *p,
  * policy again). TX_OK with *obj NULL when party already approved it.
  */
 tx_err policy_registry_approve(const policy_registry *reg, const char *version,
+			       const char *party, json_t **obj,
+			       struct tx_error *err);
+
+/*
+ * A new endorsement object of version (in force) by party, a party
+ * outside its ratifying partnership: an advocate's signed word that it
+ * stands by the version (the node signs it when it leaves). Refused: a
+ * version not in force, a party of its partnership (it approves with
+ * policy_registry_approve instead). TX_OK with *obj NULL when party has
+ * endorsed that version already. Endorsements are listed in the status
+ * ("endorsed_by"), apart from the approvals, and count only for the
+ * party that signed them, and only when that party is not of the
+ * partnership.
+ */
+tx_err policy_registry_endorse(const policy_registry *reg, const char *version,
 			       const char *party, json_t **obj,
 			       struct tx_error *err);
 

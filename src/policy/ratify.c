@@ -11,7 +11,10 @@
  * until then a party's approval is recorded by its party code. A version
  * is in force when the distinct parties of its partnership that approved
  * that exact digest reach its quorum. The registry is rebuilt from the
- * store each time: replication only has to copy objects.
+ * store each time: replication only has to copy objects. An
+ * x-trilex-policy-endorsement is the same shape as an approval, by a party
+ * outside the version's partnership (an observer), of a version in force:
+ * listed apart ("endorsed_by"), never counted towards the quorum.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,8 @@ struct policy_registry {
 	size_t n;
 	struct approval *a;
 	size_t na;
+	struct approval *en;      /* endorsements */
+	size_t nen;
 	char party[TX_PARTY_MAX];
 };
 
@@ -134,19 +139,21 @@ static void check_proposal(struct entry *e)
 tx_err policy_registry_load(tx_store *st, const char *party,
 			    policy_registry **out, struct tx_error *err)
 {
-	static const char *const types[] = { POLICY_TYPE, POLICY_APPROVAL_TYPE };
+	static const char *const types[] = { POLICY_TYPE, POLICY_APPROVAL_TYPE,
+					     POLICY_ENDORSEMENT_TYPE };
 	policy_registry *reg = NULL;
 	json_t *all = NULL, *x, *everyone = NULL;
 	size_t i;
 	tx_err rc;
 
 	*out = NULL;
-	if ((rc = policy_storage_scan(st, types, 2, NULL, 0,
+	if ((rc = policy_storage_scan(st, types, 3, NULL, 0,
 			       MAX_VERSIONS + MAX_APPROVALS, &all, err)) != TX_OK)
 		return rc;
 	if ((reg = calloc(1, sizeof(*reg))) == NULL ||
 	    (reg->e = calloc(json_array_size(all) + 1, sizeof(*reg->e))) == NULL ||
 	    (reg->a = calloc(json_array_size(all) + 1, sizeof(*reg->a))) == NULL ||
+	    (reg->en = calloc(json_array_size(all) + 1, sizeof(*reg->en))) == NULL ||
 	    (everyone = json_array()) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
@@ -184,6 +191,19 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			e->created = tx_json_str(o, "created") ? tx_json_str(o, "created") : "";
 			set_add(everyone, e->proposer);
 			check_proposal(e);
+		} else if (strcmp(type, POLICY_ENDORSEMENT_TYPE) == 0) {
+			struct approval a = { tx_json_str(o, "policy_version"),
+					      tx_json_str(o, "policy_digest"),
+					      tx_json_str(o, "party"), tx_json_str(o, "created") };
+			if (!a.version || !a.digest || !tx_party_valid(a.party) ||
+			    strcmp(a.party, actual) != 0)
+				continue; /* a party endorses for itself only */
+			for (j = 0; j < reg->nen; j++)
+				dup |= strcmp(reg->en[j].version, a.version) == 0 &&
+				       strcmp(reg->en[j].digest, a.digest) == 0 &&
+				       strcmp(reg->en[j].party, a.party) == 0;
+			if (!dup)
+				reg->en[reg->nen++] = a;
 		} else {
 			struct approval a = { tx_json_str(o, "policy_version"),
 					      tx_json_str(o, "policy_digest"),
@@ -253,6 +273,7 @@ void policy_registry_free(policy_registry *reg)
 		json_decref(reg->e[i].parties);
 	free(reg->e);
 	free(reg->a);
+	free(reg->en);
 	json_decref(reg->objects);
 	free(reg);
 }
@@ -277,6 +298,21 @@ static void tally(const policy_registry *reg, const struct entry *e,
 	json_array_foreach(e->parties, i, p)
 		if (!set_has(approved, json_string_value(p)))
 			json_array_append(missing, p);
+}
+
+/* The parties outside e's partnership that endorsed e, sorted. */
+static json_t *endorsers(const policy_registry *reg, const struct entry *e)
+{
+	json_t *set = json_array(), *out;
+
+	for (size_t i = 0; set && i < reg->nen; i++)
+		if (strcmp(reg->en[i].version, e->version) == 0 &&
+		    strcmp(reg->en[i].digest, e->digest) == 0 &&
+		    !set_has(e->parties, reg->en[i].party))
+			set_add(set, reg->en[i].party);
+	out = set ? set_sorted(set) : NULL;
+	json_decref(set);
+	return out;
 }
 
 static int in_force(const policy_registry *reg, const struct entry *e)
@@ -331,6 +367,9 @@ static json_t *status_of(const policy_registry *reg)
 			e->created, "parties", e->parties, "quorum", e->quorum,
 			"approved_by", ap, "missing", mi, "outside_partnership", ou,
 			"in_force", f, "valid", e->valid, "problem", e->problem));
+		json_object_set_new(json_array_get(versions, json_array_size(versions)
+						   - 1), "endorsed_by", f ?
+				    endorsers(reg, e) : json_array());
 	}
 	res = json_pack("{s:o, s:s?, s:s?, s:s}", "versions", versions,
 			"in_force", force, "latest", latest, "party", reg->party);
@@ -551,6 +590,53 @@ tx_err policy_registry_approve(const policy_registry *reg, const char *version,
 {
 	unsigned long jf = tx_json_failures();
 	tx_err rc = approve(reg, version, party, obj, err);
+
+	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+static tx_err endorse(const policy_registry *reg, const char *version,
+		      const char *party, json_t **obj, struct tx_error *err)
+{
+	const struct entry *e = find_version(reg, version);
+	json_t *o;
+
+	*obj = NULL;
+	if (e == NULL)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "no policy version %s"
+				    " on this node", version);
+	if (!in_force(reg, e))
+		return tx_error_set(err, TX_ERR_INVALID, "policy %s is not in force:"
+				    " only a ratified version can be endorsed",
+				    version);
+	if (set_has(e->parties, party))
+		return tx_error_set(err, TX_ERR_INVALID, "%s is of the partnership"
+				    " that ratifies policy %s: it approves it"
+				    " (trilex policy sign), it does not endorse it",
+				    party, version);
+	for (size_t i = 0; i < reg->nen; i++)
+		if (strcmp(reg->en[i].version, version) == 0 &&
+		    strcmp(reg->en[i].digest, e->digest) == 0 &&
+		    strcmp(reg->en[i].party, party) == 0)
+			return TX_OK;
+	if ((o = base_object(POLICY_ENDORSEMENT_TYPE)) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	json_object_set_new(o, "policy_ref", json_string(e->id));
+	json_object_set_new(o, "policy_version", json_string(e->version));
+	json_object_set_new(o, "policy_digest", json_string(e->digest));
+	json_object_set_new(o, "party", json_string(party));
+	json_object_set_new(o, "decision", json_string("endorse"));
+	*obj = o;
+	return TX_OK;
+}
+
+tx_err policy_registry_endorse(const policy_registry *reg, const char *version,
+			       const char *party, json_t **obj,
+			       struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = endorse(reg, version, party, obj, err);
 
 	if (rc == TX_OK && *obj != NULL && (*obj = tx_json_whole(jf, *obj)) == NULL)
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

@@ -19,7 +19,7 @@
 	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
 	" push_added, push_rowid, pull_token, delivered, received, rejected," \
 	" last_ok, last_error, last_error_at, batch_sig, duplicates," \
-	" prio_added, prio_rowid"
+	" prio_added, prio_rowid, role"
 
 static void read_peer(store_stmt *s, struct store_peer *p)
 {
@@ -45,6 +45,9 @@ static void read_peer(store_stmt *s, struct store_peer *p)
 	p->duplicates = store_db_column_int64(s, 19);
 	p->prio.date_added = store_db_column_int64(s, 20);
 	p->prio.rowid = store_db_column_int64(s, 21);
+	store_db_column_copy(s, 22, p->role, sizeof(p->role));
+	if (p->role[0] == '\0')
+		snprintf(p->role, sizeof(p->role), "%s", STORE_PARTY_MEMBER);
 }
 
 /* Run one bound statement to completion inside the current transaction. */
@@ -111,7 +114,8 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	p->inbox_pk = c.pk;
 	if ((rc = store_db_prepare(st, "INSERT INTO peers(party, name, url, cert_fp,"
 			     " cert_pem, sign_pk, seal_pk, user_id, inbox, added,"
-			     " batch_sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     " batch_sig, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			     " ?, ?)",
 			     &s, err)))
 		goto rollback;
 	store_db_bind_text(s, 1, p->party, -1, STORE_DB_STATIC);
@@ -125,6 +129,8 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 	store_db_bind_int64(s, 9, p->inbox_pk);
 	store_db_bind_int64(s, 10, tx_time_now_us());
 	store_db_bind_int(s, 11, p->batch_sig != 0);
+	store_db_bind_text(s, 12, p->role[0] ? p->role : STORE_PARTY_MEMBER, -1,
+			   STORE_DB_STATIC);
 	if ((rc = run(st, s, err, "add partner")) != TX_OK) {
 		if (rc == TX_ERR_EXISTS)
 			tx_error_set(err, rc, "partner %s, its certificate or its key"
@@ -209,6 +215,46 @@ rollback:
 out:
 	free(p);
 	return rc;
+}
+
+int store_peer_role_valid(const char *role)
+{
+	return role != NULL && (strcmp(role, STORE_PARTY_MEMBER) == 0 ||
+				strcmp(role, STORE_PARTY_OBSERVER) == 0 ||
+				strcmp(role, STORE_PARTY_SUSPENDED) == 0);
+}
+
+tx_err store_peer_set_role(tx_store *st, const char *party, const char *role,
+			   struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	if (!store_peer_role_valid(role))
+		return tx_error_set(err, TX_ERR_INVALID, "role \"%.16s\": must be"
+				    " member, observer or suspended", role ? role : "");
+	if ((rc = store_db_prepare(st, "UPDATE peers SET role = ? WHERE party = ?",
+				   &s, err)))
+		return rc;
+	store_db_bind_text(s, 1, role, -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, party, -1, STORE_DB_STATIC);
+	return run_write(st, s, err, "partner role");
+}
+
+int64_t store_last_vote_added(tx_store *st)
+{
+	store_stmt *s = NULL;
+	int64_t last = -1;
+
+	/* the same WHERE as the partial index objects_votes (migration 18) */
+	if (store_db_prepare(st, "SELECT COALESCE(MAX(date_added), 0) FROM objects"
+			     " WHERE type IN ('x-trilex-watch-proposal',"
+			     " 'x-trilex-watch-vote')", &s, NULL) != TX_OK)
+		return -1;
+	if (store_db_step(s) == STORE_DB_ROW)
+		last = store_db_column_int64(s, 0);
+	store_db_done(st, s);
+	return last;
 }
 
 tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)

@@ -249,12 +249,19 @@ static const char *const migrations[] = {
 	/* 17: the console's list of incidents, newest first (store_recent),
 	 * by a partial index as the reports' */
 	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
+	/* 18: a partner's role in the partnership (watch/partners.c):
+	 * member (every partner pinned before), observer, suspended */
+	"ALTER TABLE peers ADD COLUMN role TEXT NOT NULL DEFAULT 'member';"
+	/* ... and what tells serve's keeper that the partners decided
+	 * something (store_last_vote_added), without a look at the rest */
+	"CREATE INDEX objects_votes ON objects(date_added) WHERE type IN"
+	"  ('x-trilex-watch-proposal', 'x-trilex-watch-vote');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 17,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 18,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

@@ -648,7 +648,25 @@ struct store_peer {
 	char last_error[256];
 	int64_t last_error_at;
 	int batch_sig;                 /* it checks batch signatures */
+	char role[16];                 /* STORE_PARTY_MEMBER, _OBSERVER, _SUSPENDED */
 };
+
+/* A partner's role in the partnership (migration 18; the partners decide
+ * it by vote, watch/partners.c). A member gets what TLP and the
+ * collections' sharing allow; an observer only CLEAR, GREEN, the
+ * use-of-force policy and what names it (fed_partner_entitled); a
+ * suspended partner nothing, and nothing of it is taken. */
+#define STORE_PARTY_MEMBER "member"
+#define STORE_PARTY_OBSERVER "observer"
+#define STORE_PARTY_SUSPENDED "suspended"
+int store_peer_role_valid(const char *role);
+/* The newest date_added of a proposal or vote of the watch list's kind
+ * (x-trilex-watch-proposal, -vote: the partnership's decisions), 0 when
+ * none, -1 on error; by a partial index, however many objects there are. */
+int64_t store_last_vote_added(tx_store *st);
+/* Set party's role (one of the three). */
+tx_err store_peer_set_role(tx_store *st, const char *party, const char *role,
+			   struct tx_error *err);
 
 /*
  * Pin a partner: its row, an account "peer-<PARTY>" that no password can

@@ -28,4 +28,15 @@ const json_t *watch_indicator_entry(const watch_state *s, const char *indicator)
 tx_err watch_collect(tx_store *st, const char *party, const char *const *types,
 		     size_t n_types, json_t **objs, struct tx_error *err);
 
+/* The properties of a partner proposal (subject "partner") as they
+ * came from anywhere (watch/partners.c); change as watch_change_parse. */
+tx_err watch_partner_fields_check(const json_t *obj, int change,
+				  struct tx_error *err);
+
+/* This node's party and its member partners, sorted (*out caller-freed). */
+tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
+			 struct tx_error *err);
+/* Validate obj and store it in the "watch" collection. */
+tx_err watch_put(tx_store *st, const json_t *obj, struct tx_error *err);
+
 #endif

@@ -294,7 +294,7 @@ tx_err watch_proposal_check(const json_t *obj, struct tx_error *err)
 	const json_t *parties, *e;
 	struct watch_scope sc;
 	size_t i, n_scopes = 0;
-	int change, aor;
+	int change, aor, partner;
 	tx_err rc;
 	char path[64];
 
@@ -302,13 +302,22 @@ tx_err watch_proposal_check(const json_t *obj, struct tx_error *err)
 		return rc;
 	subject = json_string_value(json_object_get(obj, "subject"));
 	if (subject == NULL || (strcmp(subject, "watch-list") != 0 &&
-				strcmp(subject, "aor") != 0))
-		return bad(err, "subject", "must be \"watch-list\" or \"aor\"");
+				strcmp(subject, "aor") != 0 &&
+				strcmp(subject, "partner") != 0))
+		return bad(err, "subject", "must be \"watch-list\", \"aor\" or"
+			   " \"partner\"");
 	aor = strcmp(subject, "aor") == 0;
+	partner = strcmp(subject, "partner") == 0;
 	change_s = json_string_value(json_object_get(obj, "change"));
 	if ((change = change_of(change_s)) < 0)
 		return bad(err, "change", "must be add, amend, remove or renew");
-	if (aor) {
+	if (strcmp(subject, "partner") == 0) {
+		if ((rc = watch_partner_fields_check(obj, change, err)) != TX_OK)
+			return rc;
+	} else if (json_object_get(obj, "party_code") ||
+		   json_object_get(obj, "card") || json_object_get(obj, "role")) {
+		return bad(err, "party_code", "only in a partner proposal");
+	} else if (aor) {
 		const char *scope = json_string_value(json_object_get(obj, "scope"));
 		if (scope == NULL)
 			return bad(err, "scope", "required property missing");
@@ -333,7 +342,7 @@ tx_err watch_proposal_check(const json_t *obj, struct tx_error *err)
 			     change == WATCH_ADD, err)) != TX_OK ||
 	    (rc = opt_string(obj, "target_name", WATCH_NAME_MAX, 0, err)) != TX_OK)
 		return rc;
-	if (json_object_get(obj, "risk") != NULL || (!aor && change == WATCH_ADD)) {
+	if (json_object_get(obj, "risk") != NULL || (!aor && !partner && change == WATCH_ADD)) {
 		const char *r = json_string_value(json_object_get(obj, "risk"));
 		if (r == NULL && json_object_get(obj, "risk") == NULL)
 			return bad(err, "risk", "required property missing");

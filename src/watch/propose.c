@@ -80,8 +80,27 @@ tx_err watch_state_load(tx_store *st, const char *party, int64_t now_us,
 		goto out;
 	}
 	json_array_foreach(objs, i, x) {
+		const json_t *o = json_object_get(x, "object");
 		rec[i].party = json_string_value(json_object_get(x, "party"));
-		rec[i].obj = json_object_get(x, "object");
+		rec[i].obj = o;
+		/* a partner proposal counts only when its signature and card
+		 * hold, on every node alike (watch/partners.c) */
+		if (tx_json_str(o, "type") && tx_json_str(o, "subject") &&
+		    strcmp(tx_json_str(o, "type"), WATCH_PROPOSAL_TYPE) == 0 &&
+		    strcmp(tx_json_str(o, "subject"), "partner") == 0) {
+			struct tx_error perr = { 0 };
+			if (watch_partner_fields_check(o, watch_change_parse(
+					tx_json_str(o, "change")), &perr) == TX_OK &&
+			    watch_partner_check(st, party, rec[i].party, o, &perr) !=
+			    TX_OK) {
+				if (tx_err_transient(perr.code)) {
+					rc = tx_error_set(err, perr.code, "%s", perr.msg);
+					goto out;
+				}
+				json_object_set_new(x, "refused", json_string(perr.msg));
+			}
+			rec[i].refused = tx_json_str(x, "refused");
+		}
 	}
 	rc = watch_state_build(rec, json_array_size(objs), now_us, out, err);
 out:
@@ -100,7 +119,7 @@ static tx_err watch_coll(tx_store *st, struct store_collection *c,
 }
 
 /* Validate obj and store it in "watch", durably. */
-static tx_err put(tx_store *st, const json_t *obj, struct tx_error *err)
+tx_err watch_put(tx_store *st, const json_t *obj, struct tx_error *err)
 {
 	struct store_collection c;
 	struct store_item item = { .obj = obj };
@@ -159,8 +178,9 @@ static int cmp_party(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* This node's party and every pinned partner, sorted. */
-static tx_err partnership(tx_store *st, const char *party, json_t **out,
+/* This node's party and every pinned partner that is a member (not an
+ * observer, not suspended), sorted. */
+tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
 			  struct tx_error *err)
 {
 	struct store_peer *peers = NULL;
@@ -176,7 +196,8 @@ static tx_err partnership(tx_store *st, const char *party, json_t **out,
 	}
 	snprintf(codes[k++], TX_PARTY_MAX, "%s", party);
 	for (size_t i = 0; i < n && k < WATCH_MAX_PARTIES; i++)
-		if (strcmp(peers[i].party, party) != 0)
+		if (strcmp(peers[i].party, party) != 0 &&
+		    strcmp(peers[i].role, STORE_PARTY_MEMBER) == 0)
 			snprintf(codes[k++], TX_PARTY_MAX, "%s", peers[i].party);
 	tx_sort(codes, k, sizeof(*codes), cmp_party);
 	*out = json_array();
@@ -388,7 +409,7 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 	tx_err rc;
 
 	if ((rc = watch_settings_load(dir, &set, err)) != TX_OK ||
-	    (rc = partnership(st, party, &parties, err)) != TX_OK ||
+	    (rc = watch_partnership(st, party, &parties, err)) != TX_OK ||
 	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
 		goto out;
 	quorum = rq->quorum >= 0 ? rq->quorum : set.quorum;
@@ -455,7 +476,7 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 	if ((rc = fed_derive_stored(st, src, n_src, (const json_t *const *)&target,
 				    target ? 1 : 0, party, obj, NULL, err)) != TX_OK ||
 	    (rc = watch_proposal_check(obj, err)) != TX_OK ||
-	    (rc = put(st, obj, err)) != TX_OK)
+	    (rc = watch_put(st, obj, err)) != TX_OK)
 		goto out;
 	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));
 out:
@@ -520,7 +541,7 @@ tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
 	if ((rc = fed_derive_stored(st, src, 1, NULL, 0, party, obj, NULL,
 				    err)) != TX_OK ||
 	    (rc = watch_vote_check(obj, err)) != TX_OK ||
-	    (rc = put(st, obj, err)) != TX_OK)
+	    (rc = watch_put(st, obj, err)) != TX_OK)
 		goto out;
 	snprintf(id_out, 100, "%s", json_string_value(json_object_get(obj, "id")));
 out:

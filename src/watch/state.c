@@ -23,6 +23,11 @@
  *      to an entry that is not active has no effect (and says so).
  *   4. At now, an active entry past its review date is under review, past
  *      its expiry expired.
+ * Partner proposals (subject "partner", watch/partners.c) follow rules 1
+ * and 2; their entries (one per party code) take each approved change in
+ * decision order whatever their state: add admits the party with its
+ * role and card, amend sets its role (suspended among them), remove
+ * removes it. They never come under review or expire.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -43,7 +48,7 @@ struct prop {
 	const char *id;
 	char party[TX_PARTY_MAX];
 	int64_t created, deadline, decided;
-	int aor, change, n, quorum;
+	int aor, partner, change, n, quorum;
 	int review_months, grace_days;
 	char key[WATCH_KEY_MAX + 4]; /* "W|target" or "A|scope" */
 	enum pstate st;
@@ -60,7 +65,7 @@ struct vote {
 };
 
 struct entry {
-	int aor;
+	int aor, partner;
 	const char *key;            /* borrowed: its first proposal's key + 2 */
 	enum estate st;
 	int64_t ratified, review, expires, ended, renewed;
@@ -187,7 +192,7 @@ void watch_state_free(watch_state *s)
 /* ---- step 0: sort the records ---- */
 
 static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
-		       json_t *by_id)
+		       const char *refused, json_t *by_id)
 {
 	struct prop *p = &s->p[s->np];
 	struct tx_error err = { 0 };
@@ -223,9 +228,11 @@ static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
 		return TX_OK;
 	}
 	p->aor = strcmp(tx_json_str(o, "subject"), "aor") == 0;
+	p->partner = strcmp(tx_json_str(o, "subject"), "partner") == 0;
 	p->change = watch_change_parse(tx_json_str(o, "change"));
-	snprintf(p->key, sizeof(p->key), "%c|%s", p->aor ? 'A' : 'W',
-		 tx_json_str(o, p->aor ? "scope" : "target_ref"));
+	snprintf(p->key, sizeof(p->key), "%c|%s", p->aor ? 'A' : p->partner ?
+		 'P' : 'W', tx_json_str(o, p->aor ? "scope" : p->partner ?
+					"party_code" : "target_ref"));
 	p->n = (int)json_array_size(json_object_get(o, "parties"));
 	p->quorum = (int)json_integer_value(json_object_get(o, "quorum"));
 	if (p->quorum <= 0)
@@ -239,6 +246,11 @@ static tx_err add_prop(watch_state *s, const char *party, const json_t *o,
 	p->deadline = p->created + (json_object_get(o, "vote_days") ?
 		json_integer_value(json_object_get(o, "vote_days")) :
 		WATCH_VOTE_DAYS) * WATCH_DAY_US;
+	if (refused != NULL) {
+		p->st = P_INVALID;
+		snprintf(p->note, sizeof(p->note), "%s", refused);
+		return TX_OK;
+	}
 	if (!set_has(json_object_get(o, "parties"), party)) {
 		p->st = P_INVALID;
 		snprintf(p->note, sizeof(p->note), "its proposer %s is not among its"
@@ -376,6 +388,7 @@ static struct entry *entry_of(watch_state *s, json_t *index, const struct prop *
 	e = &s->e[s->ne];
 	memset(e, 0, sizeof(*e));
 	e->aor = p->aor;
+	e->partner = p->partner;
 	e->key = p->key + 2;
 	e->st = E_PROPOSED;
 	e->values = json_object();
@@ -391,7 +404,8 @@ static void take_fields(json_t *values, const json_t *o)
 {
 	static const char *const keys[] = {
 		"target_name", "rationale", "risk", "responsible_party",
-		"backup_party", "duty_ref", "sectors", "countries", NULL,
+		"backup_party", "duty_ref", "sectors", "countries", "role",
+		"card", NULL,
 	};
 
 	for (size_t i = 0; keys[i]; i++)
@@ -407,11 +421,57 @@ static void settle(struct entry *e, int64_t t)
 	}
 }
 
+/* A partner entry takes every approved change (see the rules above). */
+static void apply_partner(struct entry *e, struct prop *p)
+{
+	switch (p->change) {
+	case WATCH_ADD:
+		if (e->st == E_ACTIVE && json_object_get(e->values, "card")) {
+			snprintf(p->note, sizeof(p->note), "no effect: already"
+				 " admitted");
+			return;
+		}
+		json_object_clear(e->values);
+		take_fields(e->values, p->obj);
+		json_object_set_new(e->values, "admitted_by", json_string(p->id));
+		break;
+	case WATCH_AMEND:
+		if (e->st == E_REMOVED) {
+			snprintf(p->note, sizeof(p->note), "no effect: the party was"
+				 " removed; propose its admission");
+			return;
+		}
+		json_object_set(e->values, "role", json_object_get(p->obj, "role"));
+		break;
+	case WATCH_REMOVE:
+		if (e->st == E_REMOVED) {
+			snprintf(p->note, sizeof(p->note), "no effect: already removed");
+			return;
+		}
+		e->st = E_REMOVED;
+		e->ended = p->decided;
+		json_array_append_new(e->history, json_string(p->id));
+		return;
+	default:
+		snprintf(p->note, sizeof(p->note), "no effect: not a partner change");
+		return;
+	}
+	e->st = E_ACTIVE;
+	e->ratified = p->decided;
+	e->ended = 0;
+	e->review = e->expires = INT64_MAX;
+	json_array_append_new(e->history, json_string(p->id));
+}
+
 static void apply(struct entry *e, struct prop *p)
 {
 	int64_t t = p->decided;
 	char when[TX_TIME_BUF];
 
+	if (e->partner) {
+		apply_partner(e, p);
+		return;
+	}
 	settle(e, t);
 	if (p->change != WATCH_ADD && e->st != E_ACTIVE) {
 		if (e->st == E_EXPIRED) {
@@ -544,7 +604,9 @@ static json_t *entry_json(const watch_state *s, const struct entry *e)
 	json_t *o = json_deep_copy(e->values);
 
 	json_object_set_new(o, "key", json_string(e->key));
-	if (!e->aor) {
+	if (e->partner) {
+		json_object_set_new(o, "party_code", json_string(e->key));
+	} else if (!e->aor) {
 		char type[64];
 		const char *dd = strstr(e->key, "--");
 		snprintf(type, sizeof(type), "%.*s", dd ? (int)(dd - e->key) : 0,
@@ -575,7 +637,8 @@ static json_t *prop_json(const struct prop *p)
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:O, s:O, s:O, s:O, s:o,"
 			      " s:o, s:i, s:i}",
 		"id", p->id, "proposer", p->party, "state", pstate_names[p->st],
-		"created", tjson(p->created), "subject", p->aor ? "aor" : "watch-list",
+		"created", tjson(p->created), "subject", p->aor ? "aor" :
+		p->partner ? "partner" : "watch-list",
 		"approved_by", p->approved, "rejected_by", p->rejected,
 		"ignored_votes", p->ignored, "comments", p->comments,
 		"decided", p->st == P_OPEN || p->st == P_INVALID ||
@@ -768,7 +831,7 @@ static tx_err read_records(watch_state *s, const struct watch_record *records,
 			continue;
 		json_array_append(s->keep, (json_t *)o);
 		if (strcmp(t, WATCH_PROPOSAL_TYPE) == 0 && tx_json_str(o, "id")) {
-			if (add_prop(s, party, o, pby) != TX_OK)
+			if (add_prop(s, party, o, records[i].refused, pby) != TX_OK)
 				return TX_ERR_NOMEM;
 		} else if (strcmp(t, WATCH_VOTE_TYPE) == 0) {
 			add_vote(s, party, o, vby);
@@ -858,14 +921,15 @@ static void apply_decisions(watch_state *s, json_t *eidx, struct prop **order)
 static tx_err settle_all(watch_state *s, int64_t now_us)
 {
 	json_t *entries = json_array(), *aor = json_array(), *props = json_array();
+	json_t *partners = json_array();
 	json_t *ent;
 	size_t i;
 
 	for (i = 0; i < s->ne; i++)
 		settle(&s->e[i], now_us);
 	for (i = 0; i < s->ne; i++)
-		json_array_append_new(s->e[i].aor ? aor : entries,
-				      entry_json(s, &s->e[i]));
+		json_array_append_new(s->e[i].aor ? aor : s->e[i].partner ?
+				      partners : entries, entry_json(s, &s->e[i]));
 	for (i = 0; i < s->np; i++) {
 		json_t *pj = prop_json(&s->p[i]);
 		json_array_append_new(props, pj);
@@ -874,9 +938,9 @@ static tx_err settle_all(watch_state *s, int64_t now_us)
 	}
 	if (s->prop_index == NULL)
 		s->prop_index = json_object();
-	s->json = json_pack("{s:o, s:o, s:o, s:o}", "now", tjson(now_us), "entries",
-			    sort_by_key(entries), "aor", sort_by_key(aor),
-			    "proposals", props);
+	s->json = json_pack("{s:o, s:o, s:o, s:o, s:o}", "now", tjson(now_us),
+			    "entries", sort_by_key(entries), "aor", sort_by_key(aor),
+			    "partners", sort_by_key(partners), "proposals", props);
 	if (s->json == NULL || s->prop_index == NULL)
 		return TX_ERR_NOMEM;
 	json_array_foreach(json_object_get(s->json, "entries"), i, ent)

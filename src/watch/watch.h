@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 
 #define WATCH_PROPOSAL_TYPE "x-trilex-watch-proposal"
@@ -119,6 +120,9 @@ typedef struct watch_state watch_state;
 struct watch_record {
 	const char *party;
 	const json_t *obj;
+	const char *refused;   /* NULL, or why this node refuses the proposal
+	                          (a partner proposal whose signature or card
+	                          does not hold: watch/partners.c) */
 };
 
 /*
@@ -212,6 +216,51 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
 		  const char *proposal, int approve, const char *comment,
 		  char id_out[100], struct tx_error *err);
+
+/* ---- growing the partnership (watch/partners.c) ---- */
+
+/* A proposal to admit a party (change WATCH_ADD, with its card), to set
+ * its role (WATCH_AMEND: member, observer or suspended) or to remove it
+ * (WATCH_REMOVE). Strings and card borrowed. */
+struct watch_partner_request {
+	enum watch_change change;
+	const json_t *card;        /* add: the party's signed peer card */
+	const char *party;         /* amend, remove: the party code */
+	const char *role;          /* add: member (NULL) or observer; amend */
+	const char *rationale;     /* NULL: says what is proposed */
+	int quorum;                /* -1: the settings' */
+};
+
+/*
+ * Make, sign with id (this node's identity key) and store party's
+ * partner proposal rq, for the members of the partnership (party and
+ * every pinned partner that is a member). Refused: a card that does not
+ * hold, this node's own party, an admission of a pinned party, a change
+ * to one not pinned, an open proposal on the same party.
+ */
+tx_err watch_partner_propose(tx_store *st, const char *dir,
+			     const tx_identity *id, const char *party,
+			     int64_t now_us,
+			     const struct watch_partner_request *rq,
+			     char id_out[100], struct tx_error *err);
+/*
+ * Whether obj, a partner proposal counted for party (its verified signer;
+ * own: this node's party), holds: its proposer_signature names party and
+ * holds under party's pinned key, and its card (when admitting) holds and
+ * is of its party_code. TX_ERR_DENIED, TX_ERR_CRYPTO or TX_ERR_INVALID
+ * with the reason otherwise.
+ */
+tx_err watch_partner_check(tx_store *st, const char *own, const char *party,
+			   const json_t *obj, struct tx_error *err);
+/*
+ * Carry out what the partnership decided, as at now: pin each admitted
+ * party from its card with its role, set the roles voted, unpin removed
+ * parties. Idempotent. Each change made (or refused by the store) is
+ * appended to actions (may be NULL) as {"action": pinned|role|removed|
+ * failed, "party", "role", "proposal", "reason"}.
+ */
+tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
+			    json_t *actions, struct tx_error *err);
 
 /* ---- the directory (watch/directory.c) ---- */
 

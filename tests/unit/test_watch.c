@@ -179,7 +179,7 @@ static void test_checks(void **state)
 static watch_state *build(json_t *const *objs, const char *const *parties,
 			  size_t n, const size_t *order, const char *now)
 {
-	struct watch_record rec[32];
+	struct watch_record rec[32] = { { 0 } };
 	struct tx_error err = { 0 };
 	watch_state *s = NULL;
 
