@@ -80,16 +80,42 @@ static tx_err lookup_ids(tx_store *st, int64_t pk, const char **ids, size_t n,
 	return TX_OK;
 }
 
-/* Whether obj may enter a feed; *tlp its level (unmarked: AMBER). */
-static int feedable(const json_t *obj, enum fed_tlp *tlp)
+/* Whether obj may enter a feed whose most restrictive TLP is limit (at
+ * most AMBER); *tlp its level (unmarked: AMBER). */
+static int feedable(const json_t *obj, enum fed_tlp limit, enum fed_tlp *tlp)
 {
 	enum fed_tlp t = fed_tlp_of(obj);
 
 	if (t == FED_TLP_UNMARKED)
 		t = FED_TLP_AMBER;
 	*tlp = t;
-	return t != FED_TLP_RED && t != FED_TLP_AMBER_STRICT &&
+	return t <= limit && t != FED_TLP_RED && t != FED_TLP_AMBER_STRICT &&
 	       !json_is_true(json_object_get(obj, FED_LOCAL));
+}
+
+/* The most restrictive TLP o lets into its feed. */
+static enum fed_tlp limit_of(const struct misp_feed_opts *o)
+{
+	int t = o->tlp_max ? fed_tlp_parse(o->tlp_max) : -1;
+
+	return t >= (int)FED_TLP_CLEAR && t <= (int)FED_TLP_AMBER ?
+	       (enum fed_tlp)t : FED_TLP_AMBER;
+}
+
+/* Whether report rep carries one of o's labels (o without labels: yes). */
+static int labelled(const json_t *rep, const struct misp_feed_opts *o)
+{
+	const json_t *l;
+	size_t i;
+
+	if (o->n_labels == 0)
+		return 1;
+	json_array_foreach(json_object_get(rep, "labels"), i, l)
+		for (size_t k = 0; k < o->n_labels; k++)
+			if (json_is_string(l) &&
+			    strcmp(json_string_value(l), o->labels[k]) == 0)
+				return 1;
+	return 0;
 }
 
 static const char *tlp_tag(enum fed_tlp t)
@@ -360,6 +386,8 @@ struct built {
 	int64_t timestamp;
 	char uuid[TX_UUID_BUF];
 	int withheld;          /* the report itself */
+	int filtered;          /* not of the filter (labels), or spoken for by
+	                          an earlier collection of it */
 };
 
 static void built_free(struct built *b)
@@ -370,10 +398,13 @@ static void built_free(struct built *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Make the event of report (as stored: text, date_added, origin). */
-static tx_err build(tx_store *st, const struct misp_feed_opts *o,
-		    const char *text, size_t len, int64_t added,
-		    const char *origin, struct built *out, struct tx_error *err)
+/* Make the event of report (as stored in collection pk: text,
+ * date_added, origin); a report whose uuid seen holds is left as
+ * filtered. */
+static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
+		    const json_t *seen, const char *text, size_t len,
+		    int64_t added, const char *origin, struct built *out,
+		    struct tx_error *err)
 {
 	struct event e = { 0 };
 	struct lookup l = { 0 };
@@ -382,7 +413,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	const json_t *r;
 	size_t i, n_refs, n_ids = 0, cap = o->max_refs ? o->max_refs :
 					   DEFAULT_MAX_REFS;
-	enum fed_tlp rtlp;
+	enum fed_tlp rtlp, limit = limit_of(o);
 	char ts[24], date[11];
 	tx_err rc = TX_OK;
 
@@ -394,7 +425,11 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	}
 	snprintf(out->uuid, sizeof(out->uuid), "%s",
 		 uuid_part(tx_json_str(rep, "id")));
-	if (!feedable(rep, &rtlp) ||
+	if (json_object_get(seen, out->uuid) != NULL || !labelled(rep, o)) {
+		out->filtered = 1;
+		goto out;
+	}
+	if (!feedable(rep, limit, &rtlp) ||
 	    store_withdrawal_get(st, tx_json_str(rep, "id"), NULL) == TX_OK) {
 		out->withheld = 1;
 		goto out;
@@ -420,7 +455,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	json_array_foreach(json_object_get(rep, "object_refs"), i, r)
 		if (json_is_string(r))
 			ids[n_ids++] = json_string_value(r);
-	if ((rc = lookup_ids(st, o->collection_pk, ids, n_ids, &l, err)) != TX_OK)
+	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK)
 		goto out;
 	/* the SCOs of the observed data named */
 	{
@@ -450,7 +485,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 			}
 		}
 		if (n2 > 0)
-			rc = lookup_ids(st, o->collection_pk, ids2, n2, &l, err);
+			rc = lookup_ids(st, pk, ids2, n2, &l, err);
 		free(ids2);
 		if (rc != TX_OK)
 			goto out;
@@ -462,7 +497,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 
 		if (x == NULL || t == NULL)
 			continue;
-		if (!feedable(x, &tlp) ||
+		if (!feedable(x, limit, &tlp) ||
 		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
 			e.n_withheld++;
 			continue;
@@ -582,31 +617,55 @@ static int report_row(void *ctx, const struct store_row *row)
 	return STORE_ROW_NEXT;
 }
 
-tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
-		      misp_event_fn fn, void *ctx, struct misp_feed_stats *stats,
-		      struct tx_error *err)
+/* The collections o publishes, in order, into pks (at most
+ * MISP_FEED_COLLS_MAX); how many. */
+static size_t colls_of(const struct misp_feed_opts *o, int64_t *pks)
+{
+	size_t n = 0;
+
+	if (o->n_colls == 0)
+		pks[n++] = o->collection_pk;
+	for (size_t i = 0; i < o->n_colls && n < MISP_FEED_COLLS_MAX; i++)
+		pks[n++] = o->colls[i];
+	return n;
+}
+
+/* misp_feed_walk over collection pk; seen: the uuids of the reports
+ * earlier collections held (and pk's, added), NULL with one collection. */
+static tx_err walk_one(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
+		       json_t *seen, misp_event_fn fn, void *ctx,
+		       struct misp_feed_stats *s, struct tx_error *err)
 {
 	const char *types[] = { "report" };
-	struct store_query q = { .collection_pk = o->collection_pk,
-				 .types = types, .n_types = 1,
-				 .limit = REPORT_PAGE };
+	struct store_query q = { .collection_pk = pk, .types = types,
+				 .n_types = 1, .limit = REPORT_PAGE };
 	struct report_row rows[REPORT_PAGE];
 	struct reports r = { .rows = rows };
-	struct misp_feed_stats s = { 0 };
 	struct store_page page;
 	tx_err rc = TX_OK;
+	/* what this collection holds is marked seen after it: within one
+	 * collection a uuid comes once (last versions) */
+	json_t *mine = seen ? json_object() : NULL;
 
+	if (seen != NULL && mine == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	do {
 		r.n = 0;
 		rc = store_query_objects(st, &q, report_row, &r, &page, err);
 		for (size_t i = 0; i < r.n; i++) {
 			struct built b;
 			if (rc == TX_OK)
-				rc = build(st, o, rows[i].json, rows[i].len,
+				rc = build(st, o, pk, seen, rows[i].json, rows[i].len,
 					   rows[i].added, rows[i].has_origin ?
 					   rows[i].origin : NULL, &b, err);
-			if (rc == TX_OK && b.withheld) {
-				s.withheld_events++;
+			if (rc == TX_OK && mine != NULL &&
+			    json_object_get(seen, b.uuid) == NULL &&
+			    json_object_set_new(mine, b.uuid, json_true()) != 0)
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			if (rc == TX_OK && b.filtered) {
+				s->filtered_events++;
+			} else if (rc == TX_OK && b.withheld) {
+				s->withheld_events++;
 			} else if (rc == TX_OK) {
 				struct misp_feed_event ev = {
 					.uuid = b.uuid, .timestamp = b.timestamp,
@@ -616,9 +675,9 @@ tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
 					.n_attributes = b.n_attributes,
 					.n_withheld = b.n_withheld,
 				};
-				s.events++;
-				s.attributes += b.n_attributes;
-				s.withheld_objects += b.n_withheld;
+				s->events++;
+				s->attributes += b.n_attributes;
+				s->withheld_objects += b.n_withheld;
 				if (fn != NULL && fn(ctx, &ev) != 0) {
 					rc = TX_ERR_INTERNAL;
 					if (err->msg[0] == '\0')
@@ -632,6 +691,27 @@ tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
 		q.has_cursor = 1;
 		q.cursor = page.next;
 	} while (rc == TX_OK && page.more);
+	if (rc == TX_OK && mine != NULL && json_object_update(seen, mine) != 0)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	json_decref(mine);
+	return rc;
+}
+
+tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
+		      misp_event_fn fn, void *ctx, struct misp_feed_stats *stats,
+		      struct tx_error *err)
+{
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	size_t n = colls_of(o, pks);
+	struct misp_feed_stats s = { 0 };
+	json_t *seen = n > 1 ? json_object() : NULL;
+	tx_err rc = TX_OK;
+
+	if (n > 1 && seen == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && rc == TX_OK; i++)
+		rc = walk_one(st, o, pks[i], seen, fn, ctx, &s, err);
+	json_decref(seen);
 	if (stats != NULL)
 		*stats = s;
 	return rc;
@@ -643,30 +723,39 @@ tx_err misp_feed_event(tx_store *st, const struct misp_feed_opts *o,
 {
 	char id[64];
 	const char *ids[1] = { id };
-	struct store_query q = { .collection_pk = o->collection_pk, .ids = ids,
-				 .n_ids = 1, .limit = 1 };
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	size_t n_pks = colls_of(o, pks);
 	struct report_row row;
 	struct reports r = { .rows = &row };
 	struct store_page page;
 	struct built b;
-	tx_err rc;
+	tx_err rc = TX_OK;
 
 	*json = NULL;
 	*len = 0;
 	if (!tx_uuid_valid(uuid, strlen(uuid)))
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
 	snprintf(id, sizeof(id), "report--%s", uuid);
-	if ((rc = store_query_objects(st, &q, report_row, &r, &page, err)) != TX_OK)
-		return rc;
+	/* the first collection holding the report speaks for it */
+	for (size_t i = 0; i < n_pks && r.n == 0; i++) {
+		struct store_query q = { .collection_pk = pks[i], .ids = ids,
+					 .n_ids = 1, .limit = 1 };
+		if ((rc = store_query_objects(st, &q, report_row, &r, &page,
+					      err)) != TX_OK)
+			return rc;
+		if (r.n == 1)
+			rc = build(st, o, pks[i], NULL, row.json, row.len, row.added,
+				   row.has_origin ? row.origin : NULL, &b, err);
+	}
 	if (r.n == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
-	rc = build(st, o, row.json, row.len, row.added,
-		   row.has_origin ? row.origin : NULL, &b, err);
 	free(row.json);
 	if (rc != TX_OK)
 		return rc;
-	if (b.withheld)
+	if (b.withheld || b.filtered) {
+		built_free(&b);
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
+	}
 	*json = b.json;
 	*len = b.len;
 	b.json = NULL;
@@ -794,4 +883,35 @@ out:
 	json_decref(w.names);
 	tx_buf_free(&w.hashes);
 	return rc;
+}
+
+/* ---- saved filters ---- */
+
+tx_err misp_filter_opts(tx_store *st, const struct store_user *u,
+			const struct store_filter *f, int64_t *pks,
+			const char **labels, struct misp_feed_opts *o,
+			struct tx_error *err)
+{
+	struct store_collection c;
+
+	if (f->n_colls == 0 || f->n_colls > MISP_FEED_COLLS_MAX)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "saved filter %s: no"
+				    " collections", f->name);
+	for (size_t i = 0; i < f->n_colls; i++) {
+		if (store_collection_get(st, u, f->colls[i], &c) != TX_OK ||
+		    !c.can_read)
+			return tx_error_set(err, TX_ERR_NOTFOUND, "saved filter %s:"
+					    " collection %s is gone or not"
+					    " readable", f->name, f->colls[i]);
+		pks[i] = c.pk;
+	}
+	for (size_t i = 0; i < f->n_labels; i++)
+		labels[i] = f->labels[i];
+	o->collection_pk = pks[0];
+	o->colls = pks;
+	o->n_colls = f->n_colls;
+	o->labels = labels;
+	o->n_labels = f->n_labels;
+	o->tlp_max = f->tlp[0] ? f->tlp : NULL;
+	return TX_OK;
 }

@@ -42,8 +42,13 @@ static int gather(void *ctx, const struct misp_feed_event *ev)
 #define CACHE_SLOTS 8
 #define CACHE_TEXT_MAX ((size_t)64 << 20)
 
+/* A slot's key: "c PK" for a collection, "f NAME SPEC" for a saved
+ * filter (its criteria too: a filter removed and made again otherwise
+ * would find the old one's text). */
+#define CACHE_KEY_MAX 8192
+
 static struct slot {
-	int64_t pk;
+	char *key;
 	int hashes;               /* hashes.csv, else manifest.json */
 	int64_t clock;            /* store_last_added when made */
 	char *text;
@@ -53,16 +58,16 @@ static struct slot {
 static unsigned long cache_tick;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A copy of the cached text for (pk, hashes) made at clock, or NULL. */
-static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
+/* A copy of the cached text for (key, hashes) made at clock, or NULL. */
+static char *cache_get(const char *key, int hashes, int64_t clock, size_t *len)
 {
 	char *copy = NULL;
 
 	pthread_mutex_lock(&cache_lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct slot *c = &cache[i];
-		if (c->text == NULL || c->pk != pk || c->hashes != hashes ||
-		    c->clock != clock)
+		if (c->text == NULL || strcmp(c->key, key) != 0 ||
+		    c->hashes != hashes || c->clock != clock)
 			continue;
 		if ((copy = malloc(c->len + 1)) != NULL) {
 			memcpy(copy, c->text, c->len + 1);
@@ -75,22 +80,27 @@ static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
 	return copy;
 }
 
-/* Keep a copy of text for (pk, hashes) at clock, in the slot used least
+/* Keep a copy of text for (key, hashes) at clock, in the slot used least
  * lately (or the one it replaces). */
-static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
-		      size_t len)
+static void cache_put(const char *key, int hashes, int64_t clock,
+		      const char *text, size_t len)
 {
 	struct slot *victim = &cache[0];
-	char *copy;
+	char *copy, *kcopy;
 
 	if (len > CACHE_TEXT_MAX || (copy = malloc(len + 1)) == NULL)
 		return;
+	if ((kcopy = strdup(key)) == NULL) {
+		free(copy);
+		return;
+	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	pthread_mutex_lock(&cache_lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct slot *c = &cache[i];
-		if (c->text != NULL && c->pk == pk && c->hashes == hashes) {
+		if (c->text != NULL && strcmp(c->key, key) == 0 &&
+		    c->hashes == hashes) {
 			victim = c;
 			break;
 		}
@@ -98,7 +108,8 @@ static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
 			victim = c;
 	}
 	free(victim->text);
-	*victim = (struct slot){ .pk = pk, .hashes = hashes, .clock = clock,
+	free(victim->key);
+	*victim = (struct slot){ .key = kcopy, .hashes = hashes, .clock = clock,
 				 .text = copy, .len = len, .used = ++cache_tick };
 	pthread_mutex_unlock(&cache_lock);
 }
@@ -163,8 +174,11 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 {
 	struct misp_feed_opts o = { 0 };
 	struct store_collection c;
+	struct store_filter flt;
 	struct tx_error err = { 0 };
-	char coll[128], self_uuid[TX_UUID_BUF];
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	const char *labels[STORE_FILTER_LABELS_MAX];
+	char coll[128], self_uuid[TX_UUID_BUF], key[CACHE_KEY_MAX];
 	const char *slash, *file;
 	size_t n;
 
@@ -183,14 +197,34 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 	}
 	snprintf(coll, sizeof(coll), "%.*s", (int)n, rq->rest);
 	file = slash ? slash + 1 : "";
-	if (store_collection_get(rq->st, rq->user, coll, &c) != TX_OK ||
-	    !c.can_read) {
-		fail(rp, 404, "no such collection");
-		return;
+	if (store_collection_get(rq->st, rq->user, coll, &c) == TX_OK) {
+		if (!c.can_read) {
+			fail(rp, 404, "no such collection");
+			return;
+		}
+		o.collection_pk = c.pk;
+		snprintf(key, sizeof(key), "c %lld", (long long)c.pk);
+	} else {
+		/* a saved filter of that name, read whole or not at all: a
+		 * collection of it the user may not read makes it not found,
+		 * told as an unknown collection is */
+		size_t k;
+		if (store_filter_get(rq->st, coll, &flt) != TX_OK ||
+		    misp_filter_opts(rq->st, rq->user, &flt, pks, labels, &o,
+				     &err) != TX_OK) {
+			fail(rp, 404, "no such collection");
+			return;
+		}
+		k = (size_t)snprintf(key, sizeof(key), "f %s\n%s", flt.name, flt.tlp);
+		for (size_t i = 0; i < flt.n_colls && k < sizeof(key); i++)
+			k += (size_t)snprintf(key + k, sizeof(key) - k, "\nc %s",
+					      flt.colls[i]);
+		for (size_t i = 0; i < flt.n_labels && k < sizeof(key); i++)
+			k += (size_t)snprintf(key + k, sizeof(key) - k, "\nl %s",
+					      flt.labels[i]);
 	}
 	tx_uuid5(tx_uuid_ns_trilex, rq->cfg->public_key,
 		 strlen(rq->cfg->public_key), self_uuid);
-	o.collection_pk = c.pk;
 	o.self_name = rq->cfg->name;
 	o.self_uuid = self_uuid;
 	if (strcmp(file, "manifest.json") == 0 || strcmp(file, "hashes.csv") == 0) {
@@ -201,7 +235,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 		char *text = NULL;
 		size_t len = 0;
 
-		if ((text = cache_get(c.pk, w.want_hashes, clock, &len)) != NULL) {
+		if ((text = cache_get(key, w.want_hashes, clock, &len)) != NULL) {
 			answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
 			       "application/json");
 			return;
@@ -229,7 +263,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			fail(rp, 500, "out of memory");
 			return;
 		}
-		cache_put(c.pk, w.want_hashes, clock, text, len);
+		cache_put(key, w.want_hashes, clock, text, len);
 		answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
 		       "application/json");
 		return;

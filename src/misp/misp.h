@@ -33,9 +33,19 @@
 
 /* ---- feed out (misp/feed.c) ---- */
 
-/* Who made what this node made: the Orgc of its own events. */
+#define MISP_FEED_COLLS_MAX 32
+
+/* What a feed publishes, and who made what this node made: the Orgc of
+ * its own events. */
 struct misp_feed_opts {
-	int64_t collection_pk;
+	int64_t collection_pk;        /* one collection; or, when n_colls: */
+	const int64_t *colls;         /* these (a saved filter's), in order: */
+	size_t n_colls;               /* the first holding a report speaks for
+	                                 it; at most MISP_FEED_COLLS_MAX */
+	const char *const *labels;    /* only reports with one of them */
+	size_t n_labels;              /* 0: every report */
+	const char *tlp_max;          /* "clear", "green": objects (and reports)
+	                                 marked above it left out; NULL: amber */
 	const char *self_name;        /* the node's name (node.json "name") */
 	const char *self_uuid;        /* the node's identity UUID */
 	size_t max_refs;              /* objects one report may name; 0: 100000 */
@@ -60,6 +70,8 @@ struct misp_feed_stats {
 	size_t attributes;
 	size_t withheld_events;       /* reports left out by their marking */
 	size_t withheld_objects;      /* objects of events left out */
+	size_t filtered_events;       /* reports not of a saved filter (labels,
+	                                 or an earlier collection's) */
 };
 
 typedef int (*misp_event_fn)(void *ctx, const struct misp_feed_event *ev);
@@ -99,9 +111,22 @@ tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
 			   struct tx_error *err);
 
 /*
+ * The opts of saved filter f as user u may read it: its collections'
+ * pks into pks[MISP_FEED_COLLS_MAX] (o points at them and at f), its
+ * labels and TLP. TX_ERR_NOTFOUND (err says which) when a collection it
+ * names is gone or u may not read it: a filter is read whole or not.
+ */
+tx_err misp_filter_opts(tx_store *st, const struct store_user *u,
+			const struct store_filter *f, int64_t *pks,
+			const char **labels, struct misp_feed_opts *o,
+			struct tx_error *err);
+
+/*
  * The feed over HTTPS (misp/http.c), the row "misp-feed/" of the server's
  * extensions: GET misp-feed/{collection}/manifest.json, hashes.csv or
- * {uuid}.json, for users who may read the collection; ETag and
+ * {uuid}.json, for users who may read the collection, or every
+ * collection of the saved filter of that name (a collection's id or
+ * alias comes first); ETag and
  * If-None-Match (304). The shape of taxii_ext_fn; ctx unused.
  */
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,

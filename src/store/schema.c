@@ -249,12 +249,18 @@ static const char *const migrations[] = {
 	/* 17: the console's list of incidents, newest first (store_recent),
 	 * by a partial index as the reports' */
 	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
+	/* 18: saved filters over collections (store/filters.c), published as
+	 * MISP feeds; the criteria as JSON text */
+	"CREATE TABLE saved_filters ("
+	"  name TEXT PRIMARY KEY,"
+	"  spec TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 17,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 18,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

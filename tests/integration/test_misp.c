@@ -816,6 +816,166 @@ static void test_feed_partner_orgc(void **state)
 	node_destroy(&uk);
 }
 
+/* ---- saved filters ---- */
+
+/* Store objects (a JSON list text) in collection alias with push. */
+static void push_into(const char *alias, const char *list)
+{
+	char path[4096];
+	FILE *f;
+
+	tx_strfmt(path, sizeof(path), "%s/misp-push-%s.json", N.dir, alias);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "{\"type\": \"bundle\", \"id\": \"bundle--5a1d2b8e-1f0c-4e5d-9a7b-"
+		   "3c2d1e0f9a8c\", \"objects\": %s}", list);
+	fclose(f);
+	const char *args[] = { "push", "--dir", N.dir, "--collection", alias,
+			       path, NULL };
+	free(run_ok(args));
+}
+
+#define LABELS(l) ", \"labels\": [\"" l "\"]"
+#define F_MAIN "33333333-3333-4333-8333-000000000001"
+#define F_SIDE "33333333-3333-4333-8333-000000000002"
+#define F_NOLABEL "33333333-3333-4333-8333-000000000003"
+
+static int manifest_has(json_t *r, const char *uuid)
+{
+	return has_string(json_object_get(r, "manifest"), uuid);
+}
+
+static int event_has_value(json_t *r, const char *uuid, const char *value)
+{
+	json_t *a, *ev = json_object_get(json_object_get(r, "events"), uuid);
+	size_t i;
+
+	json_array_foreach(json_object_get(ev, "attributes"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "value")), value) == 0)
+			return 1;
+	return 0;
+}
+
+/* A saved filter over two collections, published as a MISP feed: only
+ * reports with its label, only what its TLP allows (an unmarked, so
+ * AMBER, indicator of a green report is left out), the first collection
+ * speaking for a report both hold; written to a folder and served over
+ * HTTPS to those who may read both collections (a reader granted one
+ * of them gets 404, as for an unknown collection), and gone once
+ * removed. The name of a collection cannot be a filter's. */
+static void test_filter_feed(void **state)
+{
+	char out[4096], url[256], extra[4096], *o, *err = NULL;
+	struct http_resp h;
+	json_t *r;
+
+	collection("side");
+	push_objects("["
+		OBJ_HEAD("report", F_MAIN)
+		"\"name\": \"Main community\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--11111111-1111-4111-8111-000000000001\"]"
+		MARK(GREEN) LABELS("community") "}]");
+	push_into("side", "["
+		INDICATOR("44444444-4444-4444-8444-000000000001",
+			  "[ipv4-addr:value = '198.51.100.90']", MARK(GREEN)) ","
+		INDICATOR("44444444-4444-4444-8444-000000000002",
+			  "[domain-name:value = 'amber-only.example']", "") ","
+		OBJ_HEAD("report", F_SIDE)
+		"\"name\": \"Side community\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\", "
+		"\"indicator--44444444-4444-4444-8444-000000000002\"]"
+		MARK(GREEN) LABELS("community") "},"
+		OBJ_HEAD("report", F_NOLABEL)
+		"\"name\": \"Side other\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\"]"
+		MARK(GREEN) "},"
+		OBJ_HEAD("report", F_MAIN)
+		"\"name\": \"Side copy\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\"]"
+		MARK(GREEN) LABELS("community") "}]");
+
+	/* a collection's alias is not a filter's name */
+	{
+		const char *bad[] = { "filter", "add", "--dir", N.dir, "--name", "side",
+				      "--collection", "main", NULL };
+		assert_int_not_equal(run_trilex(bad, NULL, NULL, &err), 0);
+		assert_non_null(strstr(err, "collection"));
+		free(err);
+	}
+	const char *add[] = { "filter", "add", "--dir", N.dir, "--name", "community",
+			      "--collection", "main", "--collection", "side",
+			      "--label", "community", "--tlp", "green", NULL };
+	free(run_ok(add));
+	const char *list[] = { "filter", "list", "--dir", N.dir, "--json", NULL };
+	o = run_ok(list);
+	r = json_loads(o, 0, NULL);
+	free(o);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0),
+							      "tlp")), "green");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(r, 0),
+							 "collections")), 2);
+	json_decref(r);
+
+	/* to a folder, read back by the independent reader */
+	tx_strfmt(out, sizeof(out), "%s/filter-feed", N.dir);
+	const char *exp[] = { "export", "misp", "--dir", N.dir, "--filter",
+			      "community", out, NULL };
+	free(run_ok(exp));
+	r = read_feed(out, NULL, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "manifest")), 2);
+	assert_true(manifest_has(r, F_MAIN));
+	assert_true(manifest_has(r, F_SIDE));
+	assert_false(manifest_has(r, F_NOLABEL));
+	assert_false(manifest_has(r, GREEN_EVENT));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		json_object_get(r, "events"), F_MAIN), "info")), "Main community");
+	assert_true(event_has_value(r, F_MAIN, "198.51.100.8"));
+	assert_true(event_has_value(r, F_SIDE, "198.51.100.90"));
+	assert_false(folder_holds(out, "amber-only.example"));
+	json_decref(r);
+
+	/* over HTTPS: whole or not at all */
+	assert_int_equal(node_start(&N), 0);
+	tx_strfmt(url, sizeof(url), "%s/trilex/v1/misp-feed/community", N.base);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/"
+			      "manifest.json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	assert_null(strstr(h.body, "Side community"));
+	http_free(&h);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_SIDE
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	const char *grant[] = { "grant", "--dir", N.dir, "--user", "reader",
+				"--collection", "side", "--read", NULL };
+	free(run_ok(grant));
+	tx_strfmt(extra, sizeof(extra), "--cacert '%s' --user reader --password '%s'",
+		 N.cacert, READER_PASSWORD);
+	r = read_feed(url, extra, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "manifest")), 2);
+	assert_true(manifest_has(r, F_SIDE));
+	assert_false(event_has_value(r, F_SIDE, "amber-only.example"));
+	json_decref(r);
+	/* an event of a collection that is not the filter's first holder is
+	 * the first one's; one without the label is not there */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_MAIN
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_non_null(strstr(h.body, "Main community"));
+	http_free(&h);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_NOLABEL
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	const char *rm[] = { "filter", "remove", "--dir", N.dir, "community", NULL };
+	free(run_ok(rm));
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/"
+			      "manifest.json", "admin", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	assert_int_equal(node_stop(&N), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_import_keeps_rest_and_updates),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_feed_partner_orgc),
+		cmocka_unit_test(test_filter_feed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
