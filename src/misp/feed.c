@@ -208,6 +208,8 @@ static const char *attack_id(const json_t *ap)
 /* The event being made. */
 struct event {
 	json_t *attrs;
+	json_t *objects;       /* MISP objects (misp/objects.c) */
+	size_t n_obj_attrs;
 	json_t *tags;          /* ATT&CK tags */
 	struct tx_buf hashes;
 	enum fed_tlp tlp;      /* the most restrictive fed */
@@ -233,6 +235,54 @@ static tx_err add_attr(struct event *e, const char *uuid, const char *type,
 	if (tlp > e->tlp)
 		e->tlp = tlp;
 	return hash_value(&e->hashes, type, value, e->uuid);
+}
+
+/* Object obj (taken; of misp_object_of_pattern or _of_sco) as uuid, its
+ * attributes' uuids derived from it, each tagged with tlp. */
+static tx_err add_object(struct event *e, json_t *obj, const char *uuid,
+			 int to_ids, int64_t ts, const char *comment,
+			 enum fed_tlp tlp)
+{
+	json_t *a;
+	size_t i;
+	char t[24];
+	tx_err rc = TX_OK;
+
+	snprintf(t, sizeof(t), "%lld", (long long)ts);
+	if (json_object_set_new(obj, "uuid", json_string(uuid)) != 0 ||
+	    json_object_set_new(obj, "timestamp", json_string(t)) != 0 ||
+	    json_object_set_new(obj, "comment", json_string(comment ? comment :
+							     "")) != 0) {
+		json_decref(obj);
+		return TX_ERR_NOMEM;
+	}
+	json_array_foreach(json_object_get(obj, "Attribute"), i, a) {
+		char name[256], au[TX_UUID_BUF];
+		snprintf(name, sizeof(name), "%s\n%s\n%zu", uuid,
+			 tx_json_str(a, "object_relation"), i);
+		tx_uuid5(tx_uuid_ns_trilex, name, strlen(name), au);
+		if (json_object_set_new(a, "uuid", json_string(au)) != 0 ||
+		    json_object_set_new(a, "to_ids", json_boolean(to_ids)) != 0 ||
+		    json_object_set_new(a, "timestamp", json_string(t)) != 0 ||
+		    json_object_set_new(a, "comment", json_string("")) != 0 ||
+		    json_object_set_new(a, "disable_correlation", json_false()) != 0 ||
+		    json_object_set_new(a, "Tag", json_pack("[o]", tag(tlp_tag(tlp),
+						tlp_colour(tlp)))) != 0) {
+			rc = TX_ERR_NOMEM;
+			break;
+		}
+		if ((rc = hash_value(&e->hashes, tx_json_str(a, "type"),
+				     tx_json_str(a, "value"), e->uuid)) != TX_OK)
+			break;
+		e->n_obj_attrs++;
+	}
+	if (rc == TX_OK && json_array_append_new(e->objects, obj) != 0)
+		return TX_ERR_NOMEM;
+	if (rc != TX_OK)
+		json_decref(obj);
+	else if (tlp > e->tlp)
+		e->tlp = tlp;
+	return rc;
 }
 
 /* An indicator's attribute. */
@@ -261,6 +311,16 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 	cat = misp_attr_of_pattern(pattern, &type, &value);
 	if (value == NULL)
 		return TX_ERR_NOMEM;
+	if (strcmp(type, "stix2-pattern") == 0) {
+		/* several facts of one thing: the MISP object for it */
+		json_t *obj = misp_object_of_pattern(pattern);
+		if (obj != NULL) {
+			free(value);
+			return add_object(e, obj, uuid_part(tx_json_str(ind, "id")), 1,
+					  seconds_of(ind, "modified", 0),
+					  tx_json_str(ind, "name"), tlp);
+		}
+	}
 	rc = add_attr(e, uuid_part(tx_json_str(ind, "id")), type, cat, value, 1,
 		      seconds_of(ind, "modified", 0),
 		      tx_json_str(ind, "name"), tlp);
@@ -319,17 +379,48 @@ static const char *sco_attr(const json_t *sco, char **value)
 static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid,
 			   enum fed_tlp tlp)
 {
-	const json_t *r;
-	size_t i, n = json_array_size(json_object_get(od, "object_refs"));
+	const json_t *r, *refs = json_object_get(od, "object_refs");
+	size_t i, n = json_array_size(refs), made = 0;
 	const char *od_uuid = uuid_part(tx_json_str(od, "id"));
+	int64_t ts = seconds_of(od, "modified", 0);
+	json_t *consumed = json_object(), *whole = json_object();
+	tx_err rc = TX_OK;
 
-	json_array_foreach(json_object_get(od, "object_refs"), i, r) {
+	if (consumed == NULL || whole == NULL) {
+		rc = TX_ERR_NOMEM;
+		goto out;
+	}
+	/* first what MISP holds as objects (a network connection with the
+	 * addresses it names): the first takes the observed-data's uuid, so
+	 * an import makes the same one back */
+	json_array_foreach(refs, i, r) {
+		const json_t *sco = json_object_get(byid, json_string_value(r));
+		char uuid[TX_UUID_BUF];
+		json_t *obj;
+
+		if (sco == NULL || (obj = misp_object_of_sco(sco, byid,
+							     consumed)) == NULL)
+			continue;
+		if (made++ == 0) {
+			snprintf(uuid, sizeof(uuid), "%s", od_uuid);
+		} else {
+			char name[256];
+			snprintf(name, sizeof(name), "%s\n%s", od_uuid,
+				 json_string_value(r));
+			tx_uuid5(tx_uuid_ns_trilex, name, strlen(name), uuid);
+		}
+		json_object_set_new(whole, json_string_value(r), json_true());
+		if ((rc = add_object(e, obj, uuid, 0, ts, NULL, tlp)) != TX_OK)
+			goto out;
+	}
+	json_array_foreach(refs, i, r) {
 		const json_t *sco = json_object_get(byid, json_string_value(r));
 		char *value = NULL, uuid[TX_UUID_BUF];
 		const char *type;
-		tx_err rc;
 
-		if (sco == NULL || (type = sco_attr(sco, &value)) == NULL)
+		if (sco == NULL || json_object_get(consumed, json_string_value(r)) ||
+		    json_object_get(whole, json_string_value(r)) ||
+		    (type = sco_attr(sco, &value)) == NULL)
 			continue;
 		/* one SCO: the attribute is the observed-data (an import
 		 * makes the same one back); more: one uuid per SCO */
@@ -344,13 +435,15 @@ static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid
 		rc = add_attr(e, uuid, type, strncmp(type, "ip", 2) == 0 ||
 			      strcmp(type, "domain") == 0 || strcmp(type, "url") == 0 ||
 			      strcmp(type, "mac-address") == 0 ? "Network activity" :
-			      "Payload delivery", value, 0,
-			      seconds_of(od, "modified", 0), NULL, tlp);
+			      "Payload delivery", value, 0, ts, NULL, tlp);
 		free(value);
 		if (rc != TX_OK)
-			return rc;
+			goto out;
 	}
-	return TX_OK;
+out:
+	json_decref(consumed);
+	json_decref(whole);
+	return rc;
 }
 
 /* The Orgc of a report made by origin (NULL: this node). */
@@ -440,6 +533,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 	l.err = err;
 	l.last_added = added;
 	e.attrs = json_array();
+	e.objects = json_array();
 	e.tags = json_array();
 	n_refs = json_array_size(json_object_get(rep, "object_refs"));
 	if (n_refs > cap) {
@@ -447,7 +541,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 				  " more than %zu", tx_json_str(rep, "id"), n_refs, cap);
 		goto out;
 	}
-	if (l.byid == NULL || e.attrs == NULL || e.tags == NULL ||
+	if (l.byid == NULL || e.attrs == NULL || e.tags == NULL || e.objects == NULL ||
 	    (ids = calloc(n_refs + 1, sizeof(*ids))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
@@ -548,11 +642,12 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 		snprintf(pts, sizeof(pts), "%lld",
 			 (long long)seconds_of(rep, "published", out->timestamp));
 		ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
-			       " s:O, s:[]}", "uuid", out->uuid, "info",
+			       " s:O, s:O}", "uuid", out->uuid, "info",
 			       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
 			       "date", date, "timestamp", ts, "publish_timestamp", pts,
 			       "analysis", "2", "threat_level_id", "4", "published", 1,
-			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object");
+			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object",
+			       e.objects);
 	}
 	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
 	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
@@ -565,7 +660,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 		goto out;
 	}
 	out->len = strlen(out->json);
-	out->n_attributes = json_array_size(e.attrs);
+	out->n_attributes = json_array_size(e.attrs) + e.n_obj_attrs;
 	out->n_withheld = e.n_withheld;
 	out->hashes_len = e.hashes.len;
 	out->hashes = tx_buf_take(&e.hashes);
@@ -579,6 +674,7 @@ out:
 	json_decref(tags);
 	json_decref(org);
 	json_decref(e.attrs);
+	json_decref(e.objects);
 	json_decref(e.tags);
 	json_decref(l.byid);
 	tx_buf_free(&e.hashes);

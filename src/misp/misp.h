@@ -199,4 +199,37 @@ char *misp_pattern_of_attr(const char *type, const char *value,
 /* The SCO (caller decrefs) a MISP attribute observed, or NULL. */
 json_t *misp_sco_of_attr(const char *type, const char *value);
 
+/* ---- MISP objects (misp/objects.c) ---- */
+
+/*
+ * The MISP object (caller decrefs: name, meta-category, description,
+ * template_uuid, template_version, distribution, Attribute with
+ * object_relation, type, category and value; no uuid, timestamp or tags)
+ * of a pattern that is one bracket of two or more equalities joined by
+ * AND on the paths of one template (file, network-connection, email,
+ * x509, url), else NULL.
+ */
+json_t *misp_object_of_pattern(const char *pattern);
+/* The same for an observed SCO: a file with two or more of name, hashes,
+ * size, MIME type (a name and one hash stays a composite attribute), an
+ * x509 certificate, a network-traffic or email-message with two or more
+ * facts (the addresses its refs name looked up in byid, and those ids
+ * set in consumed: the object holds them); else NULL. */
+json_t *misp_object_of_sco(const json_t *sco, const json_t *byid,
+			   json_t *consumed);
+/* Whether objects of template name are mapped as one STIX object. */
+int misp_obj_known(const char *name);
+/* NULL when relation of template name with value maps, else why not. */
+const char *misp_obj_check(const char *name, const char *relation,
+			   const char *value);
+/* The pattern (caller frees) ANDing the n (relation, value) of an object
+ * of template name (each checked by misp_obj_check), or NULL. */
+char *misp_obj_pattern(const char *name, const char *const *relations,
+		       const char *const *values, size_t n);
+/* The SCOs (a list, caller decrefs; the object's own first, with the
+ * addresses it refers to after it, each with its id) the n (relation,
+ * value) of an object of template name describe, or NULL. */
+json_t *misp_obj_scos(const char *name, const char *const *relations,
+		      const char *const *values, size_t n);
+
 #endif

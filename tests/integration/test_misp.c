@@ -976,6 +976,194 @@ static void test_filter_feed(void **state)
 	assert_int_equal(node_stop(&N), 0);
 }
 
+/* ---- MISP objects ---- */
+
+#define OBJ_FILE "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define OBJ_CONN "7b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+#define OBJ_EMAIL "8c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+#define OBJ_X509 "9d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a"
+#define OBJ_EVENT "5e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"
+
+/* An event with a file (several hashes, a size, a relation STIX has no
+ * property for), a network connection and an x509 certificate seen
+ * (to_ids false), and an email to detect. */
+static const char *objects_event =
+	"{\"Event\": {\"uuid\": \"" OBJ_EVENT "\", \"info\": \"objects\", "
+	"\"date\": \"2025-04-01\", \"timestamp\": \"1743500000\", "
+	"\"Tag\": [{\"name\": \"tlp:green\"}], \"Orgc\": {\"name\": \"CIRCL\", "
+	"\"uuid\": \"55f6ea5e-2c60-40e5-964f-47a8950d210f\"}, \"Object\": ["
+	"{\"name\": \"file\", \"uuid\": \"" OBJ_FILE "\", \"Attribute\": ["
+	"{\"object_relation\": \"filename\", \"type\": \"filename\", \"value\": "
+	"\"invoice.exe\", \"to_ids\": false},"
+	"{\"object_relation\": \"md5\", \"type\": \"md5\", \"value\": "
+	"\"0123456789abcdef0123456789abcdef\", \"to_ids\": true},"
+	"{\"object_relation\": \"sha256\", \"type\": \"sha256\", \"value\": "
+	"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
+	"\"to_ids\": true},"
+	"{\"object_relation\": \"size-in-bytes\", \"type\": \"size-in-bytes\", "
+	"\"value\": \"73802\", \"to_ids\": false},"
+	"{\"object_relation\": \"entropy\", \"type\": \"float\", \"value\": \"7.9\", "
+	"\"to_ids\": false}]},"
+	"{\"name\": \"network-connection\", \"uuid\": \"" OBJ_CONN "\", "
+	"\"Attribute\": [{\"object_relation\": \"ip-dst\", \"type\": \"ip-dst\", "
+	"\"value\": \"203.0.113.9\", \"to_ids\": false},"
+	"{\"object_relation\": \"dst-port\", \"type\": \"port\", \"value\": \"8443\", "
+	"\"to_ids\": false},"
+	"{\"object_relation\": \"layer4-protocol\", \"type\": \"text\", \"value\": "
+	"\"TCP\", \"to_ids\": false}]},"
+	"{\"name\": \"email\", \"uuid\": \"" OBJ_EMAIL "\", \"Attribute\": ["
+	"{\"object_relation\": \"from\", \"type\": \"email-src\", \"value\": "
+	"\"billing@bad.example\", \"to_ids\": true},"
+	"{\"object_relation\": \"subject\", \"type\": \"email-subject\", \"value\": "
+	"\"Your invoice\", \"to_ids\": false}]},"
+	"{\"name\": \"x509\", \"uuid\": \"" OBJ_X509 "\", \"Attribute\": ["
+	"{\"object_relation\": \"x509-fingerprint-sha1\", \"type\": \"sha1\", "
+	"\"value\": \"1111111111111111111111111111111111111111\", \"to_ids\": false},"
+	"{\"object_relation\": \"issuer\", \"type\": \"text\", \"value\": "
+	"\"CN=Bad CA\", \"to_ids\": false}]}]}}";
+
+static json_t *reader_object(json_t *r, const char *event, const char *uuid)
+{
+	json_t *o, *ev = json_object_get(json_object_get(r, "events"), event);
+	size_t i;
+
+	json_array_foreach(json_object_get(ev, "objects"), i, o)
+		if (strcmp(json_string_value(json_object_get(o, "uuid")), uuid) == 0)
+			return o;
+	fail_msg("event %s has no object %s", event, uuid);
+	return NULL;
+}
+
+/* The value of relation rel in a reader object, or NULL. */
+static const char *relation_value(json_t *o, const char *rel)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "attributes"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "relation")), rel) == 0)
+			return json_string_value(json_object_get(a, "value"));
+	return NULL;
+}
+
+/* MISP objects both ways: in, a file object with several hashes is one
+ * indicator ANDing them (its id the object's), a network connection seen
+ * is one observed-data of a network-traffic and its address, an email
+ * one indicator, an x509 one observed certificate; a relation without a
+ * STIX property is named and left out. Out, the same STIX gives the
+ * same objects (uuids, relations, values) read by the independent
+ * reader, with their values in hashes.csv. PyMISP's event with objects
+ * (shared data): one indicator per object, the reference between them. */
+static void test_objects_both_ways(void **state)
+{
+	char path[4096], folder[4096], shared[4096], *out = NULL, *err = NULL;
+	json_t *objs, *o, *r, *x;
+	FILE *f;
+
+	collection("objs");
+	tx_strfmt(path, sizeof(path), "%s/objects-event.json", N.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(objects_event, f);
+	fclose(f);
+	/* 3: imported, with what could not be mapped named */
+	assert_int_equal(run_import("objs", path, &out, &err), 3);
+	assert_non_null(strstr(err, "Object[0].Attribute[4]"));
+	assert_non_null(strstr(err, "entropy"));
+	free(out);
+	free(err);
+	objs = objects_of("objs");
+	o = by_id(objs, "indicator--" OBJ_FILE);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+		"[file:name = 'invoice.exe' AND file:hashes.MD5 = "
+		"'0123456789abcdef0123456789abcdef' AND file:hashes.'SHA-256' = "
+		"'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
+		"AND file:size = 73802]");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	o = by_id(objs, "indicator--" OBJ_EMAIL);
+	assert_non_null(o);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "pattern")),
+			       "email-message:subject = 'Your invoice'"));
+	o = by_id(objs, "observed-data--" OBJ_CONN);
+	assert_non_null(o);
+	x = by_id(objs, json_string_value(json_array_get(json_object_get(o,
+							 "object_refs"), 0)));
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "type")),
+			    "network-traffic");
+	assert_int_equal(json_integer_value(json_object_get(x, "dst_port")), 8443);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x,
+						"protocols"), 0)), "tcp");
+	x = by_id(objs, json_string_value(json_object_get(x, "dst_ref")));
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "value")),
+			    "203.0.113.9");
+	assert_non_null(by_id(objs, "observed-data--" OBJ_X509));
+	json_decref(objs);
+
+	/* out again: the same objects */
+	tx_strfmt(folder, sizeof(folder), "%s/objs-feed", N.dir);
+	const char *exp[] = { "export", "misp", "--dir", N.dir, "--collection",
+			      "objs", folder, NULL };
+	free(run_ok(exp));
+	r = read_feed(folder, NULL, 0);
+	o = reader_object(r, OBJ_EVENT, OBJ_FILE);
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "file");
+	assert_int_equal(json_array_size(json_object_get(o, "attributes")), 4);
+	assert_string_equal(relation_value(o, "md5"),
+			    "0123456789abcdef0123456789abcdef");
+	assert_string_equal(relation_value(o, "size-in-bytes"), "73802");
+	o = reader_object(r, OBJ_EVENT, OBJ_CONN);
+	assert_string_equal(json_string_value(json_object_get(o, "name")),
+			    "network-connection");
+	assert_string_equal(relation_value(o, "ip-dst"), "203.0.113.9");
+	assert_string_equal(relation_value(o, "dst-port"), "8443");
+	o = reader_object(r, OBJ_EVENT, OBJ_EMAIL);
+	assert_string_equal(relation_value(o, "from"), "billing@bad.example");
+	o = reader_object(r, OBJ_EVENT, OBJ_X509);
+	assert_string_equal(relation_value(o, "issuer"), "CN=Bad CA");
+	/* nothing of them left as loose attributes */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(
+		json_object_get(r, "events"), OBJ_EVENT), "attributes")), 0);
+	json_decref(r);
+
+	/* PyMISP's event with a file and a url object and a reference */
+	if (shared_path("data/misp/event_obj_attr_tag.json", shared,
+			sizeof(shared)) == NULL)
+		return;
+	collection("objs-shared");
+	assert_int_equal(run_import("objs-shared", shared, &out, &err), 0);
+	free(out);
+	free(err);
+	objs = objects_of("objs-shared");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	{
+		json_t *fi = NULL, *ui = NULL, *rel = NULL;
+		size_t i;
+		json_array_foreach(objs, i, o) {
+			const char *p = json_string_value(json_object_get(o, "pattern"));
+			const char *t = json_string_value(json_object_get(o, "type"));
+			if (p && strcmp(p, "[file:name = 'bar']") == 0)
+				fi = o;
+			if (p && strcmp(p, "[url:value = 'https://www.circl.lu']") == 0)
+				ui = o;
+			if (strcmp(t, "relationship") == 0)
+				rel = o;
+		}
+		assert_non_null(fi);
+		assert_non_null(ui);
+		assert_non_null(rel);
+		/* named after the object, not the attribute */
+		assert_string_equal(json_string_value(json_object_get(fi, "name")),
+				    "file: bar");
+		assert_string_equal(json_string_value(json_object_get(rel, "source_ref")),
+				    json_string_value(json_object_get(fi, "id")));
+		assert_string_equal(json_string_value(json_object_get(rel, "target_ref")),
+				    json_string_value(json_object_get(ui, "id")));
+	}
+	json_decref(objs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -987,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_feed_partner_orgc),
 		cmocka_unit_test(test_filter_feed),
+		cmocka_unit_test(test_objects_both_ways),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
