@@ -156,21 +156,94 @@ static void fail(struct taxii_ext_reply *rp, unsigned status, const char *msg)
 	snprintf(rp->message, sizeof(rp->message), "%s", msg);
 }
 
+/* ---- what was served, per feed (this process) ---- */
+
+#define SERVED_SLOTS 64
+
+static struct served_slot {
+	char key[MISP_FEED_KEY_MAX];
+	struct misp_feed_served v;
+} served[SERVED_SLOTS];
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Count an answer to feed key; events >= 0: its manifest was built with
+ * that many. Only feeds that exist are counted (the slots are bounded:
+ * the one served least lately gives way). */
+static void served_note(const char *key, unsigned status, const char *msg,
+			int64_t events)
+{
+	struct served_slot *s = NULL, *oldest = &served[0];
+	int64_t now = tx_time_now_us();
+
+	pthread_mutex_lock(&served_lock);
+	for (int i = 0; i < SERVED_SLOTS && s == NULL; i++) {
+		if (strcmp(served[i].key, key) == 0)
+			s = &served[i];
+		else if (served[i].v.last_at < oldest->v.last_at)
+			oldest = &served[i];
+	}
+	if (s == NULL) {
+		s = oldest;
+		memset(s, 0, sizeof(*s));
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		s->v.events = -1;
+	}
+	s->v.requests++;
+	s->v.last_at = now;
+	s->v.last_status = status;
+	if (status == 304)
+		s->v.not_modified++;
+	if (status >= 400) {
+		s->v.errors++;
+		s->v.last_error_at = now;
+		snprintf(s->v.last_error, sizeof(s->v.last_error), "%u %.140s",
+			 status, msg ? msg : "");
+	}
+	if (events >= 0)
+		s->v.events = events;
+	pthread_mutex_unlock(&served_lock);
+}
+
+int misp_feed_served_get(const char *key, struct misp_feed_served *out)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&served_lock);
+	for (int i = 0; i < SERVED_SLOTS; i++)
+		if (served[i].key[0] && strcmp(served[i].key, key) == 0) {
+			*out = served[i].v;
+			found = 0;
+			break;
+		}
+	pthread_mutex_unlock(&served_lock);
+	return found;
+}
+
+/* What feed_request found: the feed's key ("" when none was found) and,
+ * when it built a manifest, its events. */
+struct outcome {
+	int64_t objects;
+	int64_t events;
+	char key[MISP_FEED_KEY_MAX];
+};
+
 static void feed_request(void *ctx, const struct taxii_ext_request *rq,
-			 struct taxii_ext_reply *rp, int64_t *objects);
+			 struct taxii_ext_reply *rp, struct outcome *oc);
 
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp)
 {
-	int64_t objects = 0;
+	struct outcome oc = { .events = -1 };
 
-	feed_request(ctx, rq, rp, &objects);
-	taxii_metrics_export("misp-feed", rp->status, objects);
+	feed_request(ctx, rq, rp, &oc);
+	taxii_metrics_export("misp-feed", rp->status, oc.objects);
+	if (oc.key[0])
+		served_note(oc.key, rp->status, rp->message, oc.events);
 }
 
-/* misp_http_feed's answer; *objects: the events it holds when 200. */
+/* misp_http_feed's answer; oc->objects: the events it holds when 200. */
 static void feed_request(void *ctx, const struct taxii_ext_request *rq,
-			 struct taxii_ext_reply *rp, int64_t *objects)
+			 struct taxii_ext_reply *rp, struct outcome *oc)
 {
 	struct misp_feed_opts o = { 0 };
 	struct store_collection c;
@@ -204,6 +277,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 		}
 		o.collection_pk = c.pk;
 		snprintf(key, sizeof(key), "c %lld", (long long)c.pk);
+		snprintf(oc->key, sizeof(oc->key), "c:%s", c.id);
 	} else {
 		/* a saved filter of that name, read whole or not at all: a
 		 * collection of it the user may not read makes it not found,
@@ -215,6 +289,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			fail(rp, 404, "no such collection");
 			return;
 		}
+		snprintf(oc->key, sizeof(oc->key), "f:%s", flt.name);
 		k = (size_t)snprintf(key, sizeof(key), "f %s\n%s", flt.name, flt.tlp);
 		for (size_t i = 0; i < flt.n_colls && k < sizeof(key); i++)
 			k += (size_t)snprintf(key + k, sizeof(key) - k, "\nc %s",
@@ -256,6 +331,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			text = w.hashes.data ? tx_buf_take(&w.hashes) : strdup("");
 		} else if ((text = json_dumps(w.manifest, JSON_COMPACT)) != NULL) {
 			len = strlen(text);
+			oc->events = (int64_t)json_object_size(w.manifest);
 		}
 		json_decref(w.manifest);
 		tx_buf_free(&w.hashes);
@@ -285,7 +361,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			return;
 		}
 		answer(rq, rp, text, len, "application/json");
-		*objects = 1;
+		oc->objects = 1;
 		return;
 	}
 	fail(rp, 404, "misp-feed/{collection}/manifest.json, hashes.csv or "

@@ -132,6 +132,21 @@ tx_err misp_filter_opts(tx_store *st, const struct store_user *u,
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp);
 
+/* What this process served of one feed since it started (misp/http.c):
+ * answers, those that were 304, those that failed (4xx, 5xx, e.g. a
+ * user who may no longer read one of a filter's collections), when. */
+#define MISP_FEED_KEY_MAX 80
+struct misp_feed_served {
+	int64_t requests, not_modified, errors;
+	int64_t last_at, last_error_at;   /* us */
+	int64_t events;                   /* in the last manifest built; -1 */
+	unsigned last_status;
+	char last_error[160];
+};
+/* The record of feed key ("c:COLLECTION-ID" or "f:FILTER-NAME"): 0, or
+ * -1 when it was not asked for since serve started. */
+int misp_feed_served_get(const char *key, struct misp_feed_served *out);
+
 /* ---- MISP in (misp/import.c) ---- */
 
 /* An attribute (or reference) that could not be mapped: event is the
