@@ -376,7 +376,10 @@ static int misp_object(struct conv *c, const json_t *x, size_t oi,
 		free(pattern);
 		c->s->indicators++;
 	} else {
-		json_t *scos = misp_obj_scos(name, rels, vals, n), *sco, *ids;
+		char seed[160];
+		json_t *scos, *sco, *ids;
+		snprintf(seed, sizeof(seed), "misp\n%s\n%s\nsco", c->ev_uuid, uuid);
+		scos = misp_obj_scos(name, rels, vals, n, seed);
 		size_t k;
 		if (scos == NULL || (ids = json_array()) == NULL) {
 			json_decref(scos);

@@ -243,8 +243,10 @@ char *misp_obj_pattern(const char *name, const char *const *relations,
 		       const char *const *values, size_t n);
 /* The SCOs (a list, caller decrefs; the object's own first, with the
  * addresses it refers to after it, each with its id) the n (relation,
- * value) of an object of template name describe, or NULL. */
+ * value) of an object of template name describe, or NULL. An SCO that has
+ * none of the properties its STIX id is made of gets TYPE--UUIDv5(seed)
+ * rather than a random id. */
 json_t *misp_obj_scos(const char *name, const char *const *relations,
-		      const char *const *values, size_t n);
+		      const char *const *values, size_t n, const char *seed);
 
 #endif

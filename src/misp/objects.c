@@ -335,8 +335,7 @@ json_t *misp_object_of_sco(const json_t *sco, const json_t *byid,
 		const json_t *v;
 		size_t i;
 
-		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - prop) :
-			 (int)strcspn(prop, "["), prop);
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(prop, ".["), prop);
 		v = json_object_get(sco, key);
 		if (r->kind == K_LOWER) {
 			/* protocols: every layer's relation takes its own */
@@ -480,7 +479,7 @@ static json_t *addr_sco(const char *sco_type, const char *value, char *id,
 }
 
 json_t *misp_obj_scos(const char *name, const char *const *relations,
-		      const char *const *values, size_t n)
+		      const char *const *values, size_t n, const char *seed)
 {
 	const struct tmpl *t = tmpl_named(name);
 	json_t *main = NULL, *all = NULL;
@@ -498,8 +497,7 @@ json_t *misp_obj_scos(const char *name, const char *const *relations,
 			continue;
 		prop = strchr(r->plain, ':') + 1;
 		dot = strchr(prop, '.');
-		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - prop) :
-			 (int)strcspn(prop, "["), prop);
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(prop, ".["), prop);
 		if (r->kind == K_INT) {
 			json_object_set_new(main, key, json_integer(strtoll(values[i],
 							NULL, 10)));
@@ -554,6 +552,19 @@ json_t *misp_obj_scos(const char *name, const char *const *relations,
 		json_object_set_new(main, "is_multipart", json_false());
 	if (stix_sco_id(main, id, sizeof(id), NULL) != TX_OK)
 		goto fail;
+	{
+		/* none of the properties its id is made of (an email known by
+		 * its message id): STIX would make a random id; seed's UUIDv5
+		 * instead, so that an import is repeatable */
+		char again[128];
+		if (stix_sco_id(main, again, sizeof(again), NULL) != TX_OK)
+			goto fail;
+		if (strcmp(id, again) != 0) {
+			char u[TX_UUID_BUF];
+			tx_uuid5(tx_uuid_ns_trilex, seed, strlen(seed), u);
+			snprintf(id, sizeof(id), "%s--%s", t->sco, u);
+		}
+	}
 	json_object_set_new(main, "id", json_string(id));
 	if (json_array_insert_new(all, 0, main) != 0) {
 		main = NULL;
