@@ -9,8 +9,10 @@
  *                 the SCO it saw (SCO ids are the STIX 2.1 content ids)
  *   text, comment a note on the report; link an external reference of the
  *                 report; vulnerability a vulnerability
- * MISP objects' attributes are mapped the same way; ObjectReferences
- * become relationships between the first objects the two ends made.
+ * A MISP object of a template misp/objects.c knows is one indicator (or
+ * one observed-data) of all its attributes; other objects' attributes are
+ * mapped one by one as above. ObjectReferences become relationships
+ * between the first objects the two ends made.
  * Galaxy clusters (and misp-galaxy tags) with an ATT&CK id become
  * attack-patterns (T), intrusion-sets (G) or courses of action, their id
  * derived from the ATT&CK id and the TLP; other tags become labels.

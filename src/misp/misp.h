@@ -133,8 +133,10 @@ void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp);
 
 /* What this process served of one feed since it started (misp/http.c):
- * answers, those that were 304, those that failed (4xx, 5xx, e.g. a
- * user who may no longer read one of a filter's collections), when. */
+ * answers, those that were 304, those that failed (4xx, 5xx: an event
+ * uuid it does not hold, a POST, a store error), when. Requests for a
+ * feed the user may not read are not counted (they are told "no such
+ * collection", as for one that does not exist). */
 #define MISP_FEED_KEY_MAX 80
 struct misp_feed_served {
 	int64_t requests, not_modified, errors;
