@@ -118,6 +118,7 @@ extern const struct cmd cmd_assess, cmd_policy_check, cmd_policy_propose,
 	cmd_policy_sign, cmd_policy_status, cmd_policy_diff;
 
 extern const struct cmd cmd_export_misp, cmd_import_misp;
+extern const struct cmd cmd_filter_add, cmd_filter_list, cmd_filter_remove;
 extern const struct cmd cmd_sbom_check, cmd_sbom_add, cmd_sbom_recheck, cmd_advisory_import;
 extern const struct cmd cmd_aor_show, cmd_aor_who, cmd_aor_propose, cmd_watch_propose, cmd_watch_list, cmd_watch_review, cmd_watch_proposals, cmd_vote, cmd_route;
 extern const struct cmd cmd_warninglist_import, cmd_warninglist_list;

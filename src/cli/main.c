@@ -30,6 +30,7 @@ static const struct cmd *const commands[] = {
 	&cmd_assess, &cmd_policy_check, &cmd_policy_propose, &cmd_policy_sign,
 	&cmd_policy_status, &cmd_policy_diff, &cmd_policy_endorse,
 	&cmd_export_misp, &cmd_import_misp,
+	&cmd_filter_add, &cmd_filter_list, &cmd_filter_remove,
 	&cmd_aor_show, &cmd_aor_who, &cmd_aor_propose, &cmd_watch_propose, &cmd_watch_list, &cmd_watch_review, &cmd_watch_proposals, &cmd_vote, &cmd_route,
 	&cmd_warninglist_import, &cmd_warninglist_list,
 	&cmd_export_suricata,

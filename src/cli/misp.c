@@ -27,7 +27,9 @@ static int self_org(const struct tx_config *cfg, char uuid[TX_UUID_BUF])
 /* ---- export misp ---- */
 
 static const struct cli_opt export_opts[] = {
-	{ "collection", "ID", CLI_REQ, "the collection (id or alias) to publish" },
+	{ "collection", "ID", 0, "the collection (id or alias) to publish" },
+	{ "filter", "NAME", 0, "or the saved filter (`trilex filter add`) to"
+	  " publish" },
 	{ NULL },
 };
 
@@ -42,17 +44,35 @@ static int export_misp_run(const struct cli_args *a)
 	struct tx_config cfg;
 	char uuid[TX_UUID_BUF];
 	tx_store *st = NULL;
+	const char *flt_name = cli_opt(a, "filter");
+	struct store_filter flt;
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	const char *labels[STORE_FILTER_LABELS_MAX];
 	int rc = 1;
 
+	if ((coll != NULL) == (flt_name != NULL))
+		return cli_fail("give --collection or --filter (one of them)");
 	if (cli_open_node(a->dir, &cfg, &st) != 0)
 		return 1;
 	if (self_org(&cfg, uuid) != 0)
 		goto out;
-	if (store_collection_get(st, &admin, coll, &col) != TX_OK) {
+	if (flt_name != NULL) {
+		if (store_filter_get(st, flt_name, &flt) != TX_OK) {
+			cli_fail("--filter: no saved filter \"%s\" in %s", flt_name,
+				 a->dir);
+			goto out;
+		}
+		if (misp_filter_opts(st, &admin, &flt, pks, labels, &o,
+				     &err) != TX_OK) {
+			cli_fail("--filter: %s", err.msg);
+			goto out;
+		}
+	} else if (store_collection_get(st, &admin, coll, &col) != TX_OK) {
 		cli_fail("no collection \"%s\" in %s", coll, a->dir);
 		goto out;
+	} else {
+		o.collection_pk = col.pk;
 	}
-	o.collection_pk = col.pk;
 	o.self_name = cfg.name;
 	o.self_uuid = uuid;
 	if (misp_feed_write_dir(st, &o, out, &ws, &err) != TX_OK) {
@@ -74,8 +94,10 @@ out:
 
 const struct cmd cmd_export_misp = {
 	.name = "export misp",
-	.summary = "write a collection's reports as a MISP feed folder (manifest.json,"
-		   " {uuid}.json, hashes.csv); TLP:RED and AMBER+STRICT left out",
+	.summary = "write a collection's (or saved filter's) reports as a MISP feed"
+		   " folder (manifest.json, {uuid}.json, hashes.csv); TLP:RED and"
+		   " AMBER+STRICT left out",
+	.usage = "--dir DIR (--collection ID | --filter NAME) OUT",
 	.opts = export_opts,
 	.operands = "OUT",
 	.min_args = 1,

@@ -177,6 +177,21 @@ enum console_label {
 	L_APPROVALS_OF,
 	L_EXPIRES,
 	L_POC,
+	L_FEEDS,
+	L_OUTSIDE_FEEDS,
+	L_MISP_FEEDS,
+	L_INTO,
+	L_LAST_RUN,
+	L_LAST_SUCCESS,
+	L_RUNS,
+	L_ERRORS,
+	L_PAGES,
+	L_ADDED_N,
+	L_ALREADY_PRESENT,
+	L_REQUESTS,
+	L_EVENTS,
+	L_LAST_SERVED,
+	L_SERVED_SINCE,
 	L_COUNT
 };
 
@@ -296,9 +311,10 @@ struct console_route {
 	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
 };
 
-/* incidents.c, watch.c */
+/* incidents.c, watch.c, feeds.c */
 extern const struct console_route console_incident_routes[];
 extern const struct console_route console_watch_routes[];
+extern const struct console_route console_feeds_routes[];
 
 /* ---- built-in files (static.c) ---- */
 

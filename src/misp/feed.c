@@ -80,16 +80,42 @@ static tx_err lookup_ids(tx_store *st, int64_t pk, const char **ids, size_t n,
 	return TX_OK;
 }
 
-/* Whether obj may enter a feed; *tlp its level (unmarked: AMBER). */
-static int feedable(const json_t *obj, enum fed_tlp *tlp)
+/* Whether obj may enter a feed whose most restrictive TLP is limit (at
+ * most AMBER); *tlp its level (unmarked: AMBER). */
+static int feedable(const json_t *obj, enum fed_tlp limit, enum fed_tlp *tlp)
 {
 	enum fed_tlp t = fed_tlp_of(obj);
 
 	if (t == FED_TLP_UNMARKED)
 		t = FED_TLP_AMBER;
 	*tlp = t;
-	return t != FED_TLP_RED && t != FED_TLP_AMBER_STRICT &&
+	return t <= limit && t != FED_TLP_RED && t != FED_TLP_AMBER_STRICT &&
 	       !json_is_true(json_object_get(obj, FED_LOCAL));
+}
+
+/* The most restrictive TLP o lets into its feed. */
+static enum fed_tlp limit_of(const struct misp_feed_opts *o)
+{
+	int t = o->tlp_max ? fed_tlp_parse(o->tlp_max) : -1;
+
+	return t >= (int)FED_TLP_CLEAR && t <= (int)FED_TLP_AMBER ?
+	       (enum fed_tlp)t : FED_TLP_AMBER;
+}
+
+/* Whether report rep carries one of o's labels (o without labels: yes). */
+static int labelled(const json_t *rep, const struct misp_feed_opts *o)
+{
+	const json_t *l;
+	size_t i;
+
+	if (o->n_labels == 0)
+		return 1;
+	json_array_foreach(json_object_get(rep, "labels"), i, l)
+		for (size_t k = 0; k < o->n_labels; k++)
+			if (json_is_string(l) &&
+			    strcmp(json_string_value(l), o->labels[k]) == 0)
+				return 1;
+	return 0;
 }
 
 static const char *tlp_tag(enum fed_tlp t)
@@ -182,6 +208,8 @@ static const char *attack_id(const json_t *ap)
 /* The event being made. */
 struct event {
 	json_t *attrs;
+	json_t *objects;       /* MISP objects (misp/objects.c) */
+	size_t n_obj_attrs;
 	json_t *tags;          /* ATT&CK tags */
 	struct tx_buf hashes;
 	enum fed_tlp tlp;      /* the most restrictive fed */
@@ -207,6 +235,54 @@ static tx_err add_attr(struct event *e, const char *uuid, const char *type,
 	if (tlp > e->tlp)
 		e->tlp = tlp;
 	return hash_value(&e->hashes, type, value, e->uuid);
+}
+
+/* Object obj (taken; of misp_object_of_pattern or _of_sco) as uuid, its
+ * attributes' uuids derived from it, each tagged with tlp. */
+static tx_err add_object(struct event *e, json_t *obj, const char *uuid,
+			 int to_ids, int64_t ts, const char *comment,
+			 enum fed_tlp tlp)
+{
+	json_t *a;
+	size_t i;
+	char t[24];
+	tx_err rc = TX_OK;
+
+	snprintf(t, sizeof(t), "%lld", (long long)ts);
+	if (json_object_set_new(obj, "uuid", json_string(uuid)) != 0 ||
+	    json_object_set_new(obj, "timestamp", json_string(t)) != 0 ||
+	    json_object_set_new(obj, "comment", json_string(comment ? comment :
+							     "")) != 0) {
+		json_decref(obj);
+		return TX_ERR_NOMEM;
+	}
+	json_array_foreach(json_object_get(obj, "Attribute"), i, a) {
+		char name[256], au[TX_UUID_BUF];
+		snprintf(name, sizeof(name), "%s\n%s\n%zu", uuid,
+			 tx_json_str(a, "object_relation"), i);
+		tx_uuid5(tx_uuid_ns_trilex, name, strlen(name), au);
+		if (json_object_set_new(a, "uuid", json_string(au)) != 0 ||
+		    json_object_set_new(a, "to_ids", json_boolean(to_ids)) != 0 ||
+		    json_object_set_new(a, "timestamp", json_string(t)) != 0 ||
+		    json_object_set_new(a, "comment", json_string("")) != 0 ||
+		    json_object_set_new(a, "disable_correlation", json_false()) != 0 ||
+		    json_object_set_new(a, "Tag", json_pack("[o]", tag(tlp_tag(tlp),
+						tlp_colour(tlp)))) != 0) {
+			rc = TX_ERR_NOMEM;
+			break;
+		}
+		if ((rc = hash_value(&e->hashes, tx_json_str(a, "type"),
+				     tx_json_str(a, "value"), e->uuid)) != TX_OK)
+			break;
+		e->n_obj_attrs++;
+	}
+	if (rc == TX_OK && json_array_append_new(e->objects, obj) != 0)
+		return TX_ERR_NOMEM;
+	if (rc != TX_OK)
+		json_decref(obj);
+	else if (tlp > e->tlp)
+		e->tlp = tlp;
+	return rc;
 }
 
 /* An indicator's attribute. */
@@ -235,6 +311,16 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 	cat = misp_attr_of_pattern(pattern, &type, &value);
 	if (value == NULL)
 		return TX_ERR_NOMEM;
+	if (strcmp(type, "stix2-pattern") == 0) {
+		/* several facts of one thing: the MISP object for it */
+		json_t *obj = misp_object_of_pattern(pattern);
+		if (obj != NULL) {
+			free(value);
+			return add_object(e, obj, uuid_part(tx_json_str(ind, "id")), 1,
+					  seconds_of(ind, "modified", 0),
+					  tx_json_str(ind, "name"), tlp);
+		}
+	}
 	rc = add_attr(e, uuid_part(tx_json_str(ind, "id")), type, cat, value, 1,
 		      seconds_of(ind, "modified", 0),
 		      tx_json_str(ind, "name"), tlp);
@@ -293,17 +379,48 @@ static const char *sco_attr(const json_t *sco, char **value)
 static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid,
 			   enum fed_tlp tlp)
 {
-	const json_t *r;
-	size_t i, n = json_array_size(json_object_get(od, "object_refs"));
+	const json_t *r, *refs = json_object_get(od, "object_refs");
+	size_t i, n = json_array_size(refs), made = 0;
 	const char *od_uuid = uuid_part(tx_json_str(od, "id"));
+	int64_t ts = seconds_of(od, "modified", 0);
+	json_t *consumed = json_object(), *whole = json_object();
+	tx_err rc = TX_OK;
 
-	json_array_foreach(json_object_get(od, "object_refs"), i, r) {
+	if (consumed == NULL || whole == NULL) {
+		rc = TX_ERR_NOMEM;
+		goto out;
+	}
+	/* first what MISP holds as objects (a network connection with the
+	 * addresses it names): the first takes the observed-data's uuid, so
+	 * an import makes the same one back */
+	json_array_foreach(refs, i, r) {
+		const json_t *sco = json_object_get(byid, json_string_value(r));
+		char uuid[TX_UUID_BUF];
+		json_t *obj;
+
+		if (sco == NULL || (obj = misp_object_of_sco(sco, byid,
+							     consumed)) == NULL)
+			continue;
+		if (made++ == 0) {
+			snprintf(uuid, sizeof(uuid), "%s", od_uuid);
+		} else {
+			char name[256];
+			snprintf(name, sizeof(name), "%s\n%s", od_uuid,
+				 json_string_value(r));
+			tx_uuid5(tx_uuid_ns_trilex, name, strlen(name), uuid);
+		}
+		json_object_set_new(whole, json_string_value(r), json_true());
+		if ((rc = add_object(e, obj, uuid, 0, ts, NULL, tlp)) != TX_OK)
+			goto out;
+	}
+	json_array_foreach(refs, i, r) {
 		const json_t *sco = json_object_get(byid, json_string_value(r));
 		char *value = NULL, uuid[TX_UUID_BUF];
 		const char *type;
-		tx_err rc;
 
-		if (sco == NULL || (type = sco_attr(sco, &value)) == NULL)
+		if (sco == NULL || json_object_get(consumed, json_string_value(r)) ||
+		    json_object_get(whole, json_string_value(r)) ||
+		    (type = sco_attr(sco, &value)) == NULL)
 			continue;
 		/* one SCO: the attribute is the observed-data (an import
 		 * makes the same one back); more: one uuid per SCO */
@@ -318,13 +435,15 @@ static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid
 		rc = add_attr(e, uuid, type, strncmp(type, "ip", 2) == 0 ||
 			      strcmp(type, "domain") == 0 || strcmp(type, "url") == 0 ||
 			      strcmp(type, "mac-address") == 0 ? "Network activity" :
-			      "Payload delivery", value, 0,
-			      seconds_of(od, "modified", 0), NULL, tlp);
+			      "Payload delivery", value, 0, ts, NULL, tlp);
 		free(value);
 		if (rc != TX_OK)
-			return rc;
+			goto out;
 	}
-	return TX_OK;
+out:
+	json_decref(consumed);
+	json_decref(whole);
+	return rc;
 }
 
 /* The Orgc of a report made by origin (NULL: this node). */
@@ -360,6 +479,8 @@ struct built {
 	int64_t timestamp;
 	char uuid[TX_UUID_BUF];
 	int withheld;          /* the report itself */
+	int filtered;          /* not of the filter (labels), or spoken for by
+	                          an earlier collection of it */
 };
 
 static void built_free(struct built *b)
@@ -370,10 +491,13 @@ static void built_free(struct built *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Make the event of report (as stored: text, date_added, origin). */
-static tx_err build(tx_store *st, const struct misp_feed_opts *o,
-		    const char *text, size_t len, int64_t added,
-		    const char *origin, struct built *out, struct tx_error *err)
+/* Make the event of report (as stored in collection pk: text,
+ * date_added, origin); a report whose uuid seen holds is left as
+ * filtered. */
+static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
+		    const json_t *seen, const char *text, size_t len,
+		    int64_t added, const char *origin, struct built *out,
+		    struct tx_error *err)
 {
 	struct event e = { 0 };
 	struct lookup l = { 0 };
@@ -382,7 +506,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	const json_t *r;
 	size_t i, n_refs, n_ids = 0, cap = o->max_refs ? o->max_refs :
 					   DEFAULT_MAX_REFS;
-	enum fed_tlp rtlp;
+	enum fed_tlp rtlp, limit = limit_of(o);
 	char ts[24], date[11];
 	tx_err rc = TX_OK;
 
@@ -394,7 +518,11 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	}
 	snprintf(out->uuid, sizeof(out->uuid), "%s",
 		 uuid_part(tx_json_str(rep, "id")));
-	if (!feedable(rep, &rtlp) ||
+	if (json_object_get(seen, out->uuid) != NULL || !labelled(rep, o)) {
+		out->filtered = 1;
+		goto out;
+	}
+	if (!feedable(rep, limit, &rtlp) ||
 	    store_withdrawal_get(st, tx_json_str(rep, "id"), NULL) == TX_OK) {
 		out->withheld = 1;
 		goto out;
@@ -405,6 +533,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	l.err = err;
 	l.last_added = added;
 	e.attrs = json_array();
+	e.objects = json_array();
 	e.tags = json_array();
 	n_refs = json_array_size(json_object_get(rep, "object_refs"));
 	if (n_refs > cap) {
@@ -412,7 +541,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 				  " more than %zu", tx_json_str(rep, "id"), n_refs, cap);
 		goto out;
 	}
-	if (l.byid == NULL || e.attrs == NULL || e.tags == NULL ||
+	if (l.byid == NULL || e.attrs == NULL || e.tags == NULL || e.objects == NULL ||
 	    (ids = calloc(n_refs + 1, sizeof(*ids))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
@@ -420,7 +549,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 	json_array_foreach(json_object_get(rep, "object_refs"), i, r)
 		if (json_is_string(r))
 			ids[n_ids++] = json_string_value(r);
-	if ((rc = lookup_ids(st, o->collection_pk, ids, n_ids, &l, err)) != TX_OK)
+	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK)
 		goto out;
 	/* the SCOs of the observed data named */
 	{
@@ -450,7 +579,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 			}
 		}
 		if (n2 > 0)
-			rc = lookup_ids(st, o->collection_pk, ids2, n2, &l, err);
+			rc = lookup_ids(st, pk, ids2, n2, &l, err);
 		free(ids2);
 		if (rc != TX_OK)
 			goto out;
@@ -462,7 +591,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 
 		if (x == NULL || t == NULL)
 			continue;
-		if (!feedable(x, &tlp) ||
+		if (!feedable(x, limit, &tlp) ||
 		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
 			e.n_withheld++;
 			continue;
@@ -513,11 +642,12 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 		snprintf(pts, sizeof(pts), "%lld",
 			 (long long)seconds_of(rep, "published", out->timestamp));
 		ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
-			       " s:O, s:[]}", "uuid", out->uuid, "info",
+			       " s:O, s:O}", "uuid", out->uuid, "info",
 			       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
 			       "date", date, "timestamp", ts, "publish_timestamp", pts,
 			       "analysis", "2", "threat_level_id", "4", "published", 1,
-			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object");
+			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object",
+			       e.objects);
 	}
 	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
 	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
@@ -530,7 +660,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o,
 		goto out;
 	}
 	out->len = strlen(out->json);
-	out->n_attributes = json_array_size(e.attrs);
+	out->n_attributes = json_array_size(e.attrs) + e.n_obj_attrs;
 	out->n_withheld = e.n_withheld;
 	out->hashes_len = e.hashes.len;
 	out->hashes = tx_buf_take(&e.hashes);
@@ -544,6 +674,7 @@ out:
 	json_decref(tags);
 	json_decref(org);
 	json_decref(e.attrs);
+	json_decref(e.objects);
 	json_decref(e.tags);
 	json_decref(l.byid);
 	tx_buf_free(&e.hashes);
@@ -582,31 +713,55 @@ static int report_row(void *ctx, const struct store_row *row)
 	return STORE_ROW_NEXT;
 }
 
-tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
-		      misp_event_fn fn, void *ctx, struct misp_feed_stats *stats,
-		      struct tx_error *err)
+/* The collections o publishes, in order, into pks (at most
+ * MISP_FEED_COLLS_MAX); how many. */
+static size_t colls_of(const struct misp_feed_opts *o, int64_t *pks)
+{
+	size_t n = 0;
+
+	if (o->n_colls == 0)
+		pks[n++] = o->collection_pk;
+	for (size_t i = 0; i < o->n_colls && n < MISP_FEED_COLLS_MAX; i++)
+		pks[n++] = o->colls[i];
+	return n;
+}
+
+/* misp_feed_walk over collection pk; seen: the uuids of the reports
+ * earlier collections held (and pk's, added), NULL with one collection. */
+static tx_err walk_one(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
+		       json_t *seen, misp_event_fn fn, void *ctx,
+		       struct misp_feed_stats *s, struct tx_error *err)
 {
 	const char *types[] = { "report" };
-	struct store_query q = { .collection_pk = o->collection_pk,
-				 .types = types, .n_types = 1,
-				 .limit = REPORT_PAGE };
+	struct store_query q = { .collection_pk = pk, .types = types,
+				 .n_types = 1, .limit = REPORT_PAGE };
 	struct report_row rows[REPORT_PAGE];
 	struct reports r = { .rows = rows };
-	struct misp_feed_stats s = { 0 };
 	struct store_page page;
 	tx_err rc = TX_OK;
+	/* what this collection holds is marked seen after it: within one
+	 * collection a uuid comes once (last versions) */
+	json_t *mine = seen ? json_object() : NULL;
 
+	if (seen != NULL && mine == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	do {
 		r.n = 0;
 		rc = store_query_objects(st, &q, report_row, &r, &page, err);
 		for (size_t i = 0; i < r.n; i++) {
 			struct built b;
 			if (rc == TX_OK)
-				rc = build(st, o, rows[i].json, rows[i].len,
+				rc = build(st, o, pk, seen, rows[i].json, rows[i].len,
 					   rows[i].added, rows[i].has_origin ?
 					   rows[i].origin : NULL, &b, err);
-			if (rc == TX_OK && b.withheld) {
-				s.withheld_events++;
+			if (rc == TX_OK && mine != NULL &&
+			    json_object_get(seen, b.uuid) == NULL &&
+			    json_object_set_new(mine, b.uuid, json_true()) != 0)
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			if (rc == TX_OK && b.filtered) {
+				s->filtered_events++;
+			} else if (rc == TX_OK && b.withheld) {
+				s->withheld_events++;
 			} else if (rc == TX_OK) {
 				struct misp_feed_event ev = {
 					.uuid = b.uuid, .timestamp = b.timestamp,
@@ -616,9 +771,9 @@ tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
 					.n_attributes = b.n_attributes,
 					.n_withheld = b.n_withheld,
 				};
-				s.events++;
-				s.attributes += b.n_attributes;
-				s.withheld_objects += b.n_withheld;
+				s->events++;
+				s->attributes += b.n_attributes;
+				s->withheld_objects += b.n_withheld;
 				if (fn != NULL && fn(ctx, &ev) != 0) {
 					rc = TX_ERR_INTERNAL;
 					if (err->msg[0] == '\0')
@@ -632,6 +787,27 @@ tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
 		q.has_cursor = 1;
 		q.cursor = page.next;
 	} while (rc == TX_OK && page.more);
+	if (rc == TX_OK && mine != NULL && json_object_update(seen, mine) != 0)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	json_decref(mine);
+	return rc;
+}
+
+tx_err misp_feed_walk(tx_store *st, const struct misp_feed_opts *o,
+		      misp_event_fn fn, void *ctx, struct misp_feed_stats *stats,
+		      struct tx_error *err)
+{
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	size_t n = colls_of(o, pks);
+	struct misp_feed_stats s = { 0 };
+	json_t *seen = n > 1 ? json_object() : NULL;
+	tx_err rc = TX_OK;
+
+	if (n > 1 && seen == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && rc == TX_OK; i++)
+		rc = walk_one(st, o, pks[i], seen, fn, ctx, &s, err);
+	json_decref(seen);
 	if (stats != NULL)
 		*stats = s;
 	return rc;
@@ -643,30 +819,39 @@ tx_err misp_feed_event(tx_store *st, const struct misp_feed_opts *o,
 {
 	char id[64];
 	const char *ids[1] = { id };
-	struct store_query q = { .collection_pk = o->collection_pk, .ids = ids,
-				 .n_ids = 1, .limit = 1 };
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	size_t n_pks = colls_of(o, pks);
 	struct report_row row;
 	struct reports r = { .rows = &row };
 	struct store_page page;
 	struct built b;
-	tx_err rc;
+	tx_err rc = TX_OK;
 
 	*json = NULL;
 	*len = 0;
 	if (!tx_uuid_valid(uuid, strlen(uuid)))
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
 	snprintf(id, sizeof(id), "report--%s", uuid);
-	if ((rc = store_query_objects(st, &q, report_row, &r, &page, err)) != TX_OK)
-		return rc;
+	/* the first collection holding the report speaks for it */
+	for (size_t i = 0; i < n_pks && r.n == 0; i++) {
+		struct store_query q = { .collection_pk = pks[i], .ids = ids,
+					 .n_ids = 1, .limit = 1 };
+		if ((rc = store_query_objects(st, &q, report_row, &r, &page,
+					      err)) != TX_OK)
+			return rc;
+		if (r.n == 1)
+			rc = build(st, o, pks[i], NULL, row.json, row.len, row.added,
+				   row.has_origin ? row.origin : NULL, &b, err);
+	}
 	if (r.n == 0)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
-	rc = build(st, o, row.json, row.len, row.added,
-		   row.has_origin ? row.origin : NULL, &b, err);
 	free(row.json);
 	if (rc != TX_OK)
 		return rc;
-	if (b.withheld)
+	if (b.withheld || b.filtered) {
+		built_free(&b);
 		return tx_error_set(err, TX_ERR_NOTFOUND, "no such event");
+	}
 	*json = b.json;
 	*len = b.len;
 	b.json = NULL;
@@ -794,4 +979,35 @@ out:
 	json_decref(w.names);
 	tx_buf_free(&w.hashes);
 	return rc;
+}
+
+/* ---- saved filters ---- */
+
+tx_err misp_filter_opts(tx_store *st, const struct store_user *u,
+			const struct store_filter *f, int64_t *pks,
+			const char **labels, struct misp_feed_opts *o,
+			struct tx_error *err)
+{
+	struct store_collection c;
+
+	if (f->n_colls == 0 || f->n_colls > MISP_FEED_COLLS_MAX)
+		return tx_error_set(err, TX_ERR_NOTFOUND, "saved filter %s: no"
+				    " collections", f->name);
+	for (size_t i = 0; i < f->n_colls; i++) {
+		if (store_collection_get(st, u, f->colls[i], &c) != TX_OK ||
+		    !c.can_read)
+			return tx_error_set(err, TX_ERR_NOTFOUND, "saved filter %s:"
+					    " collection %s is gone or not"
+					    " readable", f->name, f->colls[i]);
+		pks[i] = c.pk;
+	}
+	for (size_t i = 0; i < f->n_labels; i++)
+		labels[i] = f->labels[i];
+	o->collection_pk = pks[0];
+	o->colls = pks;
+	o->n_colls = f->n_colls;
+	o->labels = labels;
+	o->n_labels = f->n_labels;
+	o->tlp_max = f->tlp[0] ? f->tlp : NULL;
+	return TX_OK;
 }

@@ -42,8 +42,13 @@ static int gather(void *ctx, const struct misp_feed_event *ev)
 #define CACHE_SLOTS 8
 #define CACHE_TEXT_MAX ((size_t)64 << 20)
 
+/* A slot's key: "c PK" for a collection, "f NAME SPEC" for a saved
+ * filter (its criteria too: a filter removed and made again otherwise
+ * would find the old one's text). */
+#define CACHE_KEY_MAX 8192
+
 static struct slot {
-	int64_t pk;
+	char *key;
 	int hashes;               /* hashes.csv, else manifest.json */
 	int64_t clock;            /* store_last_added when made */
 	char *text;
@@ -53,16 +58,16 @@ static struct slot {
 static unsigned long cache_tick;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A copy of the cached text for (pk, hashes) made at clock, or NULL. */
-static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
+/* A copy of the cached text for (key, hashes) made at clock, or NULL. */
+static char *cache_get(const char *key, int hashes, int64_t clock, size_t *len)
 {
 	char *copy = NULL;
 
 	pthread_mutex_lock(&cache_lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct slot *c = &cache[i];
-		if (c->text == NULL || c->pk != pk || c->hashes != hashes ||
-		    c->clock != clock)
+		if (c->text == NULL || strcmp(c->key, key) != 0 ||
+		    c->hashes != hashes || c->clock != clock)
 			continue;
 		if ((copy = malloc(c->len + 1)) != NULL) {
 			memcpy(copy, c->text, c->len + 1);
@@ -75,22 +80,27 @@ static char *cache_get(int64_t pk, int hashes, int64_t clock, size_t *len)
 	return copy;
 }
 
-/* Keep a copy of text for (pk, hashes) at clock, in the slot used least
+/* Keep a copy of text for (key, hashes) at clock, in the slot used least
  * lately (or the one it replaces). */
-static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
-		      size_t len)
+static void cache_put(const char *key, int hashes, int64_t clock,
+		      const char *text, size_t len)
 {
 	struct slot *victim = &cache[0];
-	char *copy;
+	char *copy, *kcopy;
 
 	if (len > CACHE_TEXT_MAX || (copy = malloc(len + 1)) == NULL)
 		return;
+	if ((kcopy = strdup(key)) == NULL) {
+		free(copy);
+		return;
+	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	pthread_mutex_lock(&cache_lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct slot *c = &cache[i];
-		if (c->text != NULL && c->pk == pk && c->hashes == hashes) {
+		if (c->text != NULL && strcmp(c->key, key) == 0 &&
+		    c->hashes == hashes) {
 			victim = c;
 			break;
 		}
@@ -98,7 +108,8 @@ static void cache_put(int64_t pk, int hashes, int64_t clock, const char *text,
 			victim = c;
 	}
 	free(victim->text);
-	*victim = (struct slot){ .pk = pk, .hashes = hashes, .clock = clock,
+	free(victim->key);
+	*victim = (struct slot){ .key = kcopy, .hashes = hashes, .clock = clock,
 				 .text = copy, .len = len, .used = ++cache_tick };
 	pthread_mutex_unlock(&cache_lock);
 }
@@ -145,26 +156,102 @@ static void fail(struct taxii_ext_reply *rp, unsigned status, const char *msg)
 	snprintf(rp->message, sizeof(rp->message), "%s", msg);
 }
 
+/* ---- what was served, per feed (this process) ---- */
+
+#define SERVED_SLOTS 64
+
+static struct served_slot {
+	char key[MISP_FEED_KEY_MAX];
+	struct misp_feed_served v;
+} served[SERVED_SLOTS];
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Count an answer to feed key; events >= 0: its manifest was built with
+ * that many. Only feeds that exist are counted (the slots are bounded:
+ * the one served least lately gives way). */
+static void served_note(const char *key, unsigned status, const char *msg,
+			int64_t events)
+{
+	struct served_slot *s = NULL, *oldest = &served[0];
+	int64_t now = tx_time_now_us();
+
+	pthread_mutex_lock(&served_lock);
+	for (int i = 0; i < SERVED_SLOTS && s == NULL; i++) {
+		if (strcmp(served[i].key, key) == 0)
+			s = &served[i];
+		else if (served[i].v.last_at < oldest->v.last_at)
+			oldest = &served[i];
+	}
+	if (s == NULL) {
+		s = oldest;
+		memset(s, 0, sizeof(*s));
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		s->v.events = -1;
+	}
+	s->v.requests++;
+	s->v.last_at = now;
+	s->v.last_status = status;
+	if (status == 304)
+		s->v.not_modified++;
+	if (status >= 400) {
+		s->v.errors++;
+		s->v.last_error_at = now;
+		snprintf(s->v.last_error, sizeof(s->v.last_error), "%u %.140s",
+			 status, msg ? msg : "");
+	}
+	if (events >= 0)
+		s->v.events = events;
+	pthread_mutex_unlock(&served_lock);
+}
+
+int misp_feed_served_get(const char *key, struct misp_feed_served *out)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&served_lock);
+	for (int i = 0; i < SERVED_SLOTS; i++)
+		if (served[i].key[0] && strcmp(served[i].key, key) == 0) {
+			*out = served[i].v;
+			found = 0;
+			break;
+		}
+	pthread_mutex_unlock(&served_lock);
+	return found;
+}
+
+/* What feed_request found: the feed's key ("" when none was found) and,
+ * when it built a manifest, its events. */
+struct outcome {
+	int64_t objects;
+	int64_t events;
+	char key[MISP_FEED_KEY_MAX];
+};
+
 static void feed_request(void *ctx, const struct taxii_ext_request *rq,
-			 struct taxii_ext_reply *rp, int64_t *objects);
+			 struct taxii_ext_reply *rp, struct outcome *oc);
 
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp)
 {
-	int64_t objects = 0;
+	struct outcome oc = { .events = -1 };
 
-	feed_request(ctx, rq, rp, &objects);
-	taxii_metrics_export("misp-feed", rp->status, objects);
+	feed_request(ctx, rq, rp, &oc);
+	taxii_metrics_export("misp-feed", rp->status, oc.objects);
+	if (oc.key[0])
+		served_note(oc.key, rp->status, rp->message, oc.events);
 }
 
-/* misp_http_feed's answer; *objects: the events it holds when 200. */
+/* misp_http_feed's answer; oc->objects: the events it holds when 200. */
 static void feed_request(void *ctx, const struct taxii_ext_request *rq,
-			 struct taxii_ext_reply *rp, int64_t *objects)
+			 struct taxii_ext_reply *rp, struct outcome *oc)
 {
 	struct misp_feed_opts o = { 0 };
 	struct store_collection c;
+	struct store_filter flt;
 	struct tx_error err = { 0 };
-	char coll[128], self_uuid[TX_UUID_BUF];
+	int64_t pks[MISP_FEED_COLLS_MAX];
+	const char *labels[STORE_FILTER_LABELS_MAX];
+	char coll[128], self_uuid[TX_UUID_BUF], key[CACHE_KEY_MAX];
 	const char *slash, *file;
 	size_t n;
 
@@ -183,14 +270,36 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 	}
 	snprintf(coll, sizeof(coll), "%.*s", (int)n, rq->rest);
 	file = slash ? slash + 1 : "";
-	if (store_collection_get(rq->st, rq->user, coll, &c) != TX_OK ||
-	    !c.can_read) {
-		fail(rp, 404, "no such collection");
-		return;
+	if (store_collection_get(rq->st, rq->user, coll, &c) == TX_OK) {
+		if (!c.can_read) {
+			fail(rp, 404, "no such collection");
+			return;
+		}
+		o.collection_pk = c.pk;
+		snprintf(key, sizeof(key), "c %lld", (long long)c.pk);
+		snprintf(oc->key, sizeof(oc->key), "c:%s", c.id);
+	} else {
+		/* a saved filter of that name, read whole or not at all: a
+		 * collection of it the user may not read makes it not found,
+		 * told as an unknown collection is */
+		size_t k;
+		if (store_filter_get(rq->st, coll, &flt) != TX_OK ||
+		    misp_filter_opts(rq->st, rq->user, &flt, pks, labels, &o,
+				     &err) != TX_OK) {
+			fail(rp, 404, "no such collection");
+			return;
+		}
+		snprintf(oc->key, sizeof(oc->key), "f:%s", flt.name);
+		k = (size_t)snprintf(key, sizeof(key), "f %s\n%s", flt.name, flt.tlp);
+		for (size_t i = 0; i < flt.n_colls && k < sizeof(key); i++)
+			k += (size_t)snprintf(key + k, sizeof(key) - k, "\nc %s",
+					      flt.colls[i]);
+		for (size_t i = 0; i < flt.n_labels && k < sizeof(key); i++)
+			k += (size_t)snprintf(key + k, sizeof(key) - k, "\nl %s",
+					      flt.labels[i]);
 	}
 	tx_uuid5(tx_uuid_ns_trilex, rq->cfg->public_key,
 		 strlen(rq->cfg->public_key), self_uuid);
-	o.collection_pk = c.pk;
 	o.self_name = rq->cfg->name;
 	o.self_uuid = self_uuid;
 	if (strcmp(file, "manifest.json") == 0 || strcmp(file, "hashes.csv") == 0) {
@@ -201,7 +310,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 		char *text = NULL;
 		size_t len = 0;
 
-		if ((text = cache_get(c.pk, w.want_hashes, clock, &len)) != NULL) {
+		if ((text = cache_get(key, w.want_hashes, clock, &len)) != NULL) {
 			answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
 			       "application/json");
 			return;
@@ -222,6 +331,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			text = w.hashes.data ? tx_buf_take(&w.hashes) : strdup("");
 		} else if ((text = json_dumps(w.manifest, JSON_COMPACT)) != NULL) {
 			len = strlen(text);
+			oc->events = (int64_t)json_object_size(w.manifest);
 		}
 		json_decref(w.manifest);
 		tx_buf_free(&w.hashes);
@@ -229,7 +339,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			fail(rp, 500, "out of memory");
 			return;
 		}
-		cache_put(c.pk, w.want_hashes, clock, text, len);
+		cache_put(key, w.want_hashes, clock, text, len);
 		answer(rq, rp, text, len, w.want_hashes ? "text/csv" :
 		       "application/json");
 		return;
@@ -251,7 +361,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 			return;
 		}
 		answer(rq, rp, text, len, "application/json");
-		*objects = 1;
+		oc->objects = 1;
 		return;
 	}
 	fail(rp, 404, "misp-feed/{collection}/manifest.json, hashes.csv or "

@@ -9,8 +9,10 @@
  *                 the SCO it saw (SCO ids are the STIX 2.1 content ids)
  *   text, comment a note on the report; link an external reference of the
  *                 report; vulnerability a vulnerability
- * MISP objects' attributes are mapped the same way; ObjectReferences
- * become relationships between the first objects the two ends made.
+ * A MISP object of a template misp/objects.c knows is one indicator (or
+ * one observed-data) of all its attributes; other objects' attributes are
+ * mapped one by one as above. ObjectReferences become relationships
+ * between the first objects the two ends made.
  * Galaxy clusters (and misp-galaxy tags) with an ATT&CK id become
  * attack-patterns (T), intrusion-sets (G) or courses of action, their id
  * derived from the ATT&CK id and the TLP; other tags become labels.
@@ -306,6 +308,114 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 	return rc;
 }
 
+#define OBJ_ATTRS_MAX 64
+
+/*
+ * A MISP object of a template misp/objects.c knows (x, the i-th of its
+ * event) as one STIX object: an indicator ANDing its attributes'
+ * equalities when any of them is to_ids, else an observed-data of the
+ * SCOs they describe; id from the object's uuid. Attributes whose
+ * relation has no STIX property are told and left out. 0, or -1.
+ */
+static int misp_object(struct conv *c, const json_t *x, size_t oi,
+		       size_t *n_attrs, size_t max_attrs)
+{
+	const char *name = tx_json_str(x, "name"), *raw = tx_json_str(x, "uuid");
+	const char *rels[OBJ_ATTRS_MAX], *vals[OBJ_ATTRS_MAX], *why;
+	const json_t *a;
+	char where[64], loc[64], uuid[TX_UUID_BUF], time[TX_TIME_BUF];
+	char marking[80];
+	size_t j, n = 0;
+	int to_ids = 0, tlp = (int)c->tlp;
+	json_t *o = NULL;
+
+	snprintf(where, sizeof(where), "Object[%zu].Attribute", oi);
+	snprintf(loc, sizeof(loc), "Object[%zu]", oi);
+	norm_uuid(raw, c->ev_uuid, loc, uuid);
+	stix_time(json_object_get(x, "timestamp"), c->ts, time);
+	json_array_foreach(json_object_get(x, "Attribute"), j, a) {
+		const char *rel = tx_json_str(a, "object_relation");
+		const char *val = tx_json_str(a, "value");
+		int t = tags_tlp(json_object_get(a, "Tag"));
+		if (truthy(json_object_get(a, "deleted")))
+			continue;
+		if ((*n_attrs)++ >= max_attrs) {
+			problem(c, where, j, tx_json_str(a, "type"),
+				"more attributes than the limit");
+			continue;
+		}
+		if ((why = misp_obj_check(name, rel, val)) != NULL ||
+		    (n == OBJ_ATTRS_MAX && (why = "more attributes than one object"
+					   " maps") != NULL)) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "object relation %.60s: %s",
+				 rel ? rel : "(none)", why);
+			problem(c, where, j, tx_json_str(a, "type"), msg);
+			continue;
+		}
+		rels[n] = rel;
+		vals[n++] = val;
+		to_ids |= truthy(json_object_get(a, "to_ids"));
+		if (t > tlp)
+			tlp = t;
+	}
+	if (n == 0)
+		return 0;
+	snprintf(marking, sizeof(marking), "%s", fed_tlp_marking((enum fed_tlp)tlp));
+	if (to_ids) {
+		char *pattern = misp_obj_pattern(name, rels, vals, n), label[300];
+		if (pattern == NULL)
+			return -1;
+		o = sdo(c, "indicator", uuid, time, marking);
+		snprintf(label, sizeof(label), "%s: %.250s", name, vals[0]);
+		json_object_set_new(o, "name", json_string(label));
+		if (tx_json_str(x, "comment") && tx_json_str(x, "comment")[0])
+			json_object_set_new(o, "description",
+					    json_string(tx_json_str(x, "comment")));
+		json_object_set_new(o, "pattern", json_string(pattern));
+		json_object_set_new(o, "pattern_type", json_string("stix"));
+		json_object_set_new(o, "valid_from", json_string(time));
+		free(pattern);
+		c->s->indicators++;
+	} else {
+		char seed[160];
+		json_t *scos, *sco, *ids;
+		snprintf(seed, sizeof(seed), "misp\n%s\n%s\nsco", c->ev_uuid, uuid);
+		scos = misp_obj_scos(name, rels, vals, n, seed);
+		size_t k;
+		if (scos == NULL || (ids = json_array()) == NULL) {
+			json_decref(scos);
+			return -1;
+		}
+		json_array_foreach(scos, k, sco) {
+			json_array_append(ids, json_object_get(sco, "id"));
+			json_object_set_new(sco, "object_marking_refs",
+					    json_pack("[s]", marking));
+			if (emit(c, json_incref(sco)) != 0) {
+				json_decref(scos);
+				json_decref(ids);
+				return -1;
+			}
+		}
+		json_decref(scos);
+		o = sdo(c, "observed-data", uuid, time, marking);
+		json_object_set_new(o, "first_observed", json_string(time));
+		json_object_set_new(o, "last_observed", json_string(time));
+		json_object_set_new(o, "number_observed", json_integer(1));
+		json_object_set_new(o, "object_refs", ids);
+		c->s->observed++;
+	}
+	if (o == NULL)
+		return -1;
+	add_ref(c, tx_json_str(o, "id"));
+	/* its attributes and the object itself are ends of references */
+	json_array_foreach(json_object_get(x, "Attribute"), j, a)
+		remember(c, tx_json_str(a, "uuid"), tx_json_str(o, "id"));
+	remember(c, raw, tx_json_str(o, "id"));
+	c->s->attributes += n;
+	return emit(c, o);
+}
+
 /* An ATT&CK id at the end of a cluster value ("Phishing - T1566"). */
 static int trailing_id(const char *v, char out[16], const char **name_end)
 {
@@ -485,6 +595,11 @@ static int event(struct conv *c, const json_t *ev, size_t index)
 
 		snprintf(where, sizeof(where), "Object[%zu].Attribute", i);
 		norm_uuid(obj_uuid, c->ev_uuid, where, ou);
+		if (misp_obj_known(tx_json_str(x, "name"))) {
+			if (misp_object(c, x, i, &n_attrs, max_attrs) != 0)
+				goto nomem;
+			continue;
+		}
 		json_array_foreach(json_object_get(x, "Attribute"), j, y) {
 			if (n_attrs++ >= max_attrs) {
 				problem(c, where, j, tx_json_str(y, "type"),

@@ -33,9 +33,19 @@
 
 /* ---- feed out (misp/feed.c) ---- */
 
-/* Who made what this node made: the Orgc of its own events. */
+#define MISP_FEED_COLLS_MAX 32
+
+/* What a feed publishes, and who made what this node made: the Orgc of
+ * its own events. */
 struct misp_feed_opts {
-	int64_t collection_pk;
+	int64_t collection_pk;        /* one collection; or, when n_colls: */
+	const int64_t *colls;         /* these (a saved filter's), in order: */
+	size_t n_colls;               /* the first holding a report speaks for
+	                                 it; at most MISP_FEED_COLLS_MAX */
+	const char *const *labels;    /* only reports with one of them */
+	size_t n_labels;              /* 0: every report */
+	const char *tlp_max;          /* "clear", "green": objects (and reports)
+	                                 marked above it left out; NULL: amber */
 	const char *self_name;        /* the node's name (node.json "name") */
 	const char *self_uuid;        /* the node's identity UUID */
 	size_t max_refs;              /* objects one report may name; 0: 100000 */
@@ -60,6 +70,8 @@ struct misp_feed_stats {
 	size_t attributes;
 	size_t withheld_events;       /* reports left out by their marking */
 	size_t withheld_objects;      /* objects of events left out */
+	size_t filtered_events;       /* reports not of a saved filter (labels,
+	                                 or an earlier collection's) */
 };
 
 typedef int (*misp_event_fn)(void *ctx, const struct misp_feed_event *ev);
@@ -99,13 +111,43 @@ tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
 			   struct tx_error *err);
 
 /*
+ * The opts of saved filter f as user u may read it: its collections'
+ * pks into pks[MISP_FEED_COLLS_MAX] (o points at them and at f), its
+ * labels and TLP. TX_ERR_NOTFOUND (err says which) when a collection it
+ * names is gone or u may not read it: a filter is read whole or not.
+ */
+tx_err misp_filter_opts(tx_store *st, const struct store_user *u,
+			const struct store_filter *f, int64_t *pks,
+			const char **labels, struct misp_feed_opts *o,
+			struct tx_error *err);
+
+/*
  * The feed over HTTPS (misp/http.c), the row "misp-feed/" of the server's
  * extensions: GET misp-feed/{collection}/manifest.json, hashes.csv or
- * {uuid}.json, for users who may read the collection; ETag and
+ * {uuid}.json, for users who may read the collection, or every
+ * collection of the saved filter of that name (a collection's id or
+ * alias comes first); ETag and
  * If-None-Match (304). The shape of taxii_ext_fn; ctx unused.
  */
 void misp_http_feed(void *ctx, const struct taxii_ext_request *rq,
 		    struct taxii_ext_reply *rp);
+
+/* What this process served of one feed since it started (misp/http.c):
+ * answers, those that were 304, those that failed (4xx, 5xx: an event
+ * uuid it does not hold, a POST, a store error), when. Requests for a
+ * feed the user may not read are not counted (they are told "no such
+ * collection", as for one that does not exist). */
+#define MISP_FEED_KEY_MAX 80
+struct misp_feed_served {
+	int64_t requests, not_modified, errors;
+	int64_t last_at, last_error_at;   /* us */
+	int64_t events;                   /* in the last manifest built; -1 */
+	unsigned last_status;
+	char last_error[160];
+};
+/* The record of feed key ("c:COLLECTION-ID" or "f:FILTER-NAME"): 0, or
+ * -1 when it was not asked for since serve started. */
+int misp_feed_served_get(const char *key, struct misp_feed_served *out);
 
 /* ---- MISP in (misp/import.c) ---- */
 
@@ -173,5 +215,40 @@ char *misp_pattern_of_attr(const char *type, const char *value,
 			   const char **why);
 /* The SCO (caller decrefs) a MISP attribute observed, or NULL. */
 json_t *misp_sco_of_attr(const char *type, const char *value);
+
+/* ---- MISP objects (misp/objects.c) ---- */
+
+/*
+ * The MISP object (caller decrefs: name, meta-category, description,
+ * template_uuid, template_version, distribution, Attribute with
+ * object_relation, type, category and value; no uuid, timestamp or tags)
+ * of a pattern that is one bracket of two or more equalities joined by
+ * AND on the paths of one template (file, network-connection, email,
+ * x509, url), else NULL.
+ */
+json_t *misp_object_of_pattern(const char *pattern);
+/* The same for an observed SCO: a file with two or more of name, hashes,
+ * size, MIME type (a name and one hash stays a composite attribute), an
+ * x509 certificate, a network-traffic or email-message with two or more
+ * facts (the addresses its refs name looked up in byid, and those ids
+ * set in consumed: the object holds them); else NULL. */
+json_t *misp_object_of_sco(const json_t *sco, const json_t *byid,
+			   json_t *consumed);
+/* Whether objects of template name are mapped as one STIX object. */
+int misp_obj_known(const char *name);
+/* NULL when relation of template name with value maps, else why not. */
+const char *misp_obj_check(const char *name, const char *relation,
+			   const char *value);
+/* The pattern (caller frees) ANDing the n (relation, value) of an object
+ * of template name (each checked by misp_obj_check), or NULL. */
+char *misp_obj_pattern(const char *name, const char *const *relations,
+		       const char *const *values, size_t n);
+/* The SCOs (a list, caller decrefs; the object's own first, with the
+ * addresses it refers to after it, each with its id) the n (relation,
+ * value) of an object of template name describe, or NULL. An SCO that has
+ * none of the properties its STIX id is made of gets TYPE--UUIDv5(seed)
+ * rather than a random id. */
+json_t *misp_obj_scos(const char *name, const char *const *relations,
+		      const char *const *values, size_t n, const char *seed);
 
 #endif

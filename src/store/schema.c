@@ -256,12 +256,18 @@ static const char *const migrations[] = {
 	 * something (store_last_vote_added), without a look at the rest */
 	"CREATE INDEX objects_votes ON objects(date_added) WHERE type IN"
 	"  ('x-trilex-watch-proposal', 'x-trilex-watch-vote');",
+	/* 19: saved filters over collections (store/filters.c), published as
+	 * MISP feeds; the criteria as JSON text */
+	"CREATE TABLE saved_filters ("
+	"  name TEXT PRIMARY KEY,"
+	"  spec TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 18,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 19,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

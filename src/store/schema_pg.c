@@ -264,10 +264,15 @@ static const char *const migrations_pg[] = {
 	"ALTER TABLE peers ADD COLUMN role TEXT NOT NULL DEFAULT 'member';"
 	"CREATE INDEX objects_votes ON objects(date_added) WHERE type IN"
 	"  ('x-trilex-watch-proposal', 'x-trilex-watch-vote');",
+	/* 19: saved filters */
+	"CREATE TABLE saved_filters ("
+	"  name TEXT PRIMARY KEY,"
+	"  spec TEXT NOT NULL,"
+	"  created BIGINT NOT NULL);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 18,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 19,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

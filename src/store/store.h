@@ -878,6 +878,38 @@ tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
 tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 			   int64_t *previous, struct tx_error *err);
 
+/* ---- saved filters over collections (store/filters.c) ---- */
+
+#define STORE_FILTER_COLLS_MAX 32
+#define STORE_FILTER_LABELS_MAX 16
+#define STORE_FILTER_LABEL_MAX 128
+
+/* A saved filter: the reports of its collections (by id, in the order
+ * given: the first that holds a report speaks for it) that carry one of
+ * its labels (none: any), with only what is marked at most tlp ("clear",
+ * "green", "amber"; "": what a feed of the collections holds). Where it
+ * is published, every collection it names must be readable. */
+struct store_filter {
+	char name[STORE_NAME_MAX];
+	size_t n_colls;
+	char colls[STORE_FILTER_COLLS_MAX][TX_UUID_BUF];
+	size_t n_labels;
+	char labels[STORE_FILTER_LABELS_MAX][STORE_FILTER_LABEL_MAX];
+	char tlp[16];
+	int64_t created;               /* us */
+};
+
+/* Save a filter; TX_ERR_EXISTS when the name is taken, TX_ERR_INVALID
+ * without collections or past the limits. */
+tx_err store_filter_add(tx_store *st, const struct store_filter *f,
+			struct tx_error *err);
+/* Remove a saved filter; TX_ERR_NOTFOUND if none. */
+tx_err store_filter_remove(tx_store *st, const char *name, struct tx_error *err);
+/* One saved filter by name; TX_ERR_NOTFOUND if none. */
+tx_err store_filter_get(tx_store *st, const char *name, struct store_filter *f);
+/* Every saved filter, by name; *out caller-freed. */
+tx_err store_filter_list(tx_store *st, struct store_filter **out, size_t *n);
+
 /* ---- search (store/search.c) ---- */
 
 /* Most bytes of a query, and most words in it. */

@@ -33,6 +33,10 @@ TYPES = {
     "mac-address", "mutex", "regkey", "user-agent", "x509-fingerprint-sha1",
     "stix2-pattern", "filename|md5", "filename|sha1", "filename|sha256",
     "domain|ip", "ip-dst|port", "ip-src|port", "text", "comment", "link",
+    # types the object templates (file, network-connection, email, x509)
+    # give their relations
+    "port", "ssdeep", "size-in-bytes", "mime-type", "email-subject",
+    "email-message-id", "email-x-mailer", "email-reply-to",
 }
 COMPOSITE = {t for t in TYPES if "|" in t}
 
@@ -139,9 +143,39 @@ class Reader:
             if sorted(etags) != sorted(mtags):
                 self.err(f"{uuid}.json: Tag differs from the manifest")
             attrs = []
-            for i, a in enumerate(ev.get("Attribute", [])):
-                aw = f"{uuid}.json Attribute[{i}]"
+            objects = []
+            # an Object (draft section "Object"): name, uuid, template,
+            # timestamp and its Attribute list, each with object_relation
+            flat = [(f"{uuid}.json Attribute[{i}]", a, None)
+                    for i, a in enumerate(ev.get("Attribute", []))]
+            if not isinstance(ev.get("Object", []), list):
+                self.err(f"{uuid}.json: Object is not a list")
+            for k, o in enumerate(ev.get("Object", []) if
+                                  isinstance(ev.get("Object", []), list) else []):
+                ow = f"{uuid}.json Object[{k}]"
+                if not isinstance(o, dict):
+                    self.err(f"{ow}: not an object")
+                    continue
+                for f in ("name", "meta-category", "template_uuid",
+                          "template_version"):
+                    if not isinstance(o.get(f), str) or o.get(f) == "":
+                        self.err(f"{ow}: no {f}")
+                if not UUID.match(str(o.get("uuid", ""))) or \
+                        not UUID.match(str(o.get("template_uuid", ""))):
+                    self.err(f"{ow}: uuid or template_uuid")
+                if not DIGITS.match(str(o.get("timestamp", ""))):
+                    self.err(f"{ow}: timestamp")
+                entry = {"name": o.get("name"), "uuid": o.get("uuid"),
+                         "attributes": []}
+                objects.append(entry)
+                for i, a in enumerate(o.get("Attribute", [])):
+                    flat.append((f"{ow} Attribute[{i}]", a, entry))
+            for aw, a, entry in flat:
                 t, v = a.get("type"), a.get("value")
+                if entry is not None and (
+                        not isinstance(a.get("object_relation"), str) or
+                        a.get("object_relation") == ""):
+                    self.err(f"{aw}: no object_relation")
                 if t not in TYPES:
                     self.err(f"{aw}: unknown type {t}")
                 if not isinstance(v, str) or v == "":
@@ -160,12 +194,16 @@ class Reader:
                 parts = v.split("|") if t in COMPOSITE else [v]
                 for p in parts:
                     md5s.add((hashlib.md5(p.encode()).hexdigest(), uuid))
-                attrs.append({"uuid": a.get("uuid"), "type": t, "value": v,
-                              "to_ids": a.get("to_ids"),
-                              "tags": self.check_tags(aw, a.get("Tag", []))})
-            if not isinstance(ev.get("Object", []), list):
-                self.err(f"{uuid}.json: Object is not a list")
+                got = {"uuid": a.get("uuid"), "type": t, "value": v,
+                       "to_ids": a.get("to_ids"),
+                       "tags": self.check_tags(aw, a.get("Tag", []))}
+                if entry is None:
+                    attrs.append(got)
+                else:
+                    got["relation"] = a.get("object_relation")
+                    entry["attributes"].append(got)
             out["events"][uuid] = {
+                "objects": objects,
                 "info": ev.get("info"), "timestamp": ts, "tags": etags,
                 "orgc": self.check_org(f"{uuid}.json", ev.get("Orgc")),
                 "attributes": attrs}

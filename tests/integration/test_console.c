@@ -954,6 +954,90 @@ static void test_watch_vote(void **state)
 	free(r);
 }
 
+/* Run trilex on JP; its exit code (its output dropped). */
+static int trilex_rc(const char *const *args)
+{
+	char *out = NULL, *err = NULL;
+	int rc = run_trilex(args, NULL, &out, &err);
+
+	free(out);
+	free(err);
+	return rc;
+}
+
+/* /console/feeds: an outside feed into a collection the reader reads,
+ * after a run that failed (nothing listens on its port), with its runs,
+ * errors and last error; one into a collection it may not read is not
+ * there. The MISP feed of collection main with what this server answered
+ * of it (a request, its events), a saved filter over main, and none over
+ * a collection the reader may not read. */
+static void test_feeds_page(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	struct http_resp h;
+	char cookie[160], url[128], *p;
+
+	tx_strfmt(url, sizeof(url), "https://127.0.0.1:%d/api/", harness_port());
+	const char *coll[] = { "collection", "add", "--dir", JP.dir, "--title",
+			       "Hidden feeds", "--alias", "hidden-feeds", NULL };
+	assert_int_equal(trilex_rc(coll), 0);
+	const char *add[] = { "feed", "add", "--dir", JP.dir, "--name", "isac",
+			      "--url", url, "--collection", "isac-coll", "--into",
+			      "main", NULL };
+	const char *add2[] = { "feed", "add", "--dir", JP.dir, "--name",
+			       "secret-vendor", "--url", url, "--collection", "v",
+			       "--into", "hidden-feeds", NULL };
+	assert_int_equal(trilex_rc(add), 0);
+	assert_int_equal(trilex_rc(add2), 0);
+	const char *run[] = { "feed", "run", "--dir", JP.dir, "isac", NULL };
+	assert_int_not_equal(trilex_rc(run), 0);
+	const char *f1[] = { "filter", "add", "--dir", JP.dir, "--name", "jp-green",
+			     "--collection", "main", "--tlp", "green", NULL };
+	const char *f2[] = { "filter", "add", "--dir", JP.dir, "--name", "jp-hidden",
+			     "--collection", "main", "--collection", "hidden-feeds",
+			     NULL };
+	assert_int_equal(trilex_rc(f1), 0);
+	assert_int_equal(trilex_rc(f2), 0);
+	/* a MISP instance polls main's feed */
+	assert_int_equal(http(&JP, "GET", "/trilex/v1/misp-feed/main/manifest.json",
+			      "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	http_free(&h);
+
+	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
+	req(&JP, "GET", "/console/feeds", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(p = strstr(r->body, "<tr id=\"feed-isac\">"));
+	assert_non_null(strstr(p, url));
+	/* runs (feed run's, and serve's own polls of a new feed) that all
+	 * ended in an error, and the error said */
+	{
+		long runs = 0, errors = 0;
+		char *q = strstr(p, "</td><td>-</td><td>");   /* never a success */
+		assert_non_null(q);
+		assert_int_equal(sscanf(q, "</td><td>-</td><td>%ld</td><td class="
+					"\"error\">%ld</td>", &runs, &errors), 2);
+		assert_true(runs >= 1);
+		assert_int_equal(errors, runs);
+	}
+	assert_non_null(strstr(r->body, "<tr class=\"error\">"));
+	assert_null(strstr(r->body, "secret-vendor"));
+	/* MISP feeds: main with its request, the filter over it only */
+	assert_non_null(p = strstr(r->body, "id=\"misp-feeds\""));
+	assert_non_null(strstr(p, "/trilex/v1/misp-feed/main/manifest.json"));
+	assert_non_null(strstr(p, "<td>1 (304: 0)</td>"));
+	assert_non_null(strstr(p, "jp-green"));
+	assert_null(strstr(p, "jp-hidden"));
+	assert_null(strstr(r->body, "hidden-feeds"));
+	/* the admin sees both */
+	sign_in(&JP, "admin", ADMIN_PASSWORD, cookie, r);
+	req(&JP, "GET", "/console/feeds", cookie, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "secret-vendor"));
+	assert_non_null(strstr(r->body, "jp-hidden"));
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -964,6 +1048,7 @@ int main(void)
 		cmocka_unit_test(test_alert_ack),
 		cmocka_unit_test(test_search_api_and_cli),
 		cmocka_unit_test(test_partners_page),
+		cmocka_unit_test(test_feeds_page),
 		cmocka_unit_test(test_warned_indicator),
 		cmocka_unit_test(test_incident_assessment),
 		cmocka_unit_test(test_incident_from_alert),

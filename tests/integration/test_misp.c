@@ -816,6 +816,354 @@ static void test_feed_partner_orgc(void **state)
 	node_destroy(&uk);
 }
 
+/* ---- saved filters ---- */
+
+/* Store objects (a JSON list text) in collection alias with push. */
+static void push_into(const char *alias, const char *list)
+{
+	char path[4096];
+	FILE *f;
+
+	tx_strfmt(path, sizeof(path), "%s/misp-push-%s.json", N.dir, alias);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "{\"type\": \"bundle\", \"id\": \"bundle--5a1d2b8e-1f0c-4e5d-9a7b-"
+		   "3c2d1e0f9a8c\", \"objects\": %s}", list);
+	fclose(f);
+	const char *args[] = { "push", "--dir", N.dir, "--collection", alias,
+			       path, NULL };
+	free(run_ok(args));
+}
+
+#define LABELS(l) ", \"labels\": [\"" l "\"]"
+#define F_MAIN "33333333-3333-4333-8333-000000000001"
+#define F_SIDE "33333333-3333-4333-8333-000000000002"
+#define F_NOLABEL "33333333-3333-4333-8333-000000000003"
+
+static int manifest_has(json_t *r, const char *uuid)
+{
+	return has_string(json_object_get(r, "manifest"), uuid);
+}
+
+static int event_has_value(json_t *r, const char *uuid, const char *value)
+{
+	json_t *a, *ev = json_object_get(json_object_get(r, "events"), uuid);
+	size_t i;
+
+	json_array_foreach(json_object_get(ev, "attributes"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "value")), value) == 0)
+			return 1;
+	return 0;
+}
+
+/* A saved filter over two collections, published as a MISP feed: only
+ * reports with its label, only what its TLP allows (an unmarked, so
+ * AMBER, indicator of a green report is left out), the first collection
+ * speaking for a report both hold; written to a folder and served over
+ * HTTPS to those who may read both collections (a reader granted one
+ * of them gets 404, as for an unknown collection), and gone once
+ * removed. The name of a collection cannot be a filter's. */
+static void test_filter_feed(void **state)
+{
+	char out[4096], url[256], extra[4096], *o, *err = NULL;
+	struct http_resp h;
+	json_t *r;
+
+	collection("side");
+	push_objects("["
+		OBJ_HEAD("report", F_MAIN)
+		"\"name\": \"Main community\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--11111111-1111-4111-8111-000000000001\"]"
+		MARK(GREEN) LABELS("community") "}]");
+	push_into("side", "["
+		INDICATOR("44444444-4444-4444-8444-000000000001",
+			  "[ipv4-addr:value = '198.51.100.90']", MARK(GREEN)) ","
+		INDICATOR("44444444-4444-4444-8444-000000000002",
+			  "[domain-name:value = 'amber-only.example']", "") ","
+		OBJ_HEAD("report", F_SIDE)
+		"\"name\": \"Side community\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\", "
+		"\"indicator--44444444-4444-4444-8444-000000000002\"]"
+		MARK(GREEN) LABELS("community") "},"
+		OBJ_HEAD("report", F_NOLABEL)
+		"\"name\": \"Side other\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\"]"
+		MARK(GREEN) "},"
+		OBJ_HEAD("report", F_MAIN)
+		"\"name\": \"Side copy\", \"published\": \"2025-03-03T10:00:00Z\", "
+		"\"object_refs\": [\"indicator--44444444-4444-4444-8444-000000000001\"]"
+		MARK(GREEN) LABELS("community") "}]");
+
+	/* a collection's alias is not a filter's name */
+	{
+		const char *bad[] = { "filter", "add", "--dir", N.dir, "--name", "side",
+				      "--collection", "main", NULL };
+		assert_int_not_equal(run_trilex(bad, NULL, NULL, &err), 0);
+		assert_non_null(strstr(err, "collection"));
+		free(err);
+	}
+	const char *add[] = { "filter", "add", "--dir", N.dir, "--name", "community",
+			      "--collection", "main", "--collection", "side",
+			      "--label", "community", "--tlp", "green", NULL };
+	free(run_ok(add));
+	const char *list[] = { "filter", "list", "--dir", N.dir, "--json", NULL };
+	o = run_ok(list);
+	r = json_loads(o, 0, NULL);
+	free(o);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0),
+							      "tlp")), "green");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(r, 0),
+							 "collections")), 2);
+	json_decref(r);
+
+	/* to a folder, read back by the independent reader */
+	tx_strfmt(out, sizeof(out), "%s/filter-feed", N.dir);
+	const char *exp[] = { "export", "misp", "--dir", N.dir, "--filter",
+			      "community", out, NULL };
+	free(run_ok(exp));
+	r = read_feed(out, NULL, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "manifest")), 2);
+	assert_true(manifest_has(r, F_MAIN));
+	assert_true(manifest_has(r, F_SIDE));
+	assert_false(manifest_has(r, F_NOLABEL));
+	assert_false(manifest_has(r, GREEN_EVENT));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		json_object_get(r, "events"), F_MAIN), "info")), "Main community");
+	assert_true(event_has_value(r, F_MAIN, "198.51.100.8"));
+	assert_true(event_has_value(r, F_SIDE, "198.51.100.90"));
+	assert_false(folder_holds(out, "amber-only.example"));
+	json_decref(r);
+
+	/* over HTTPS: whole or not at all */
+	assert_int_equal(node_start(&N), 0);
+	tx_strfmt(url, sizeof(url), "%s/trilex/v1/misp-feed/community", N.base);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/"
+			      "manifest.json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	assert_null(strstr(h.body, "Side community"));
+	http_free(&h);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_SIDE
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	const char *grant[] = { "grant", "--dir", N.dir, "--user", "reader",
+				"--collection", "side", "--read", NULL };
+	free(run_ok(grant));
+	tx_strfmt(extra, sizeof(extra), "--cacert '%s' --user reader --password '%s'",
+		 N.cacert, READER_PASSWORD);
+	r = read_feed(url, extra, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "manifest")), 2);
+	assert_true(manifest_has(r, F_SIDE));
+	assert_false(event_has_value(r, F_SIDE, "amber-only.example"));
+	json_decref(r);
+	/* an event of a collection that is not the filter's first holder is
+	 * the first one's; one without the label is not there */
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_MAIN
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 200);
+	assert_non_null(strstr(h.body, "Main community"));
+	http_free(&h);
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/" F_NOLABEL
+			      ".json", "reader", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	const char *rm[] = { "filter", "remove", "--dir", N.dir, "community", NULL };
+	free(run_ok(rm));
+	assert_int_equal(http(&N, "GET", "/trilex/v1/misp-feed/community/"
+			      "manifest.json", "admin", "", NULL, NULL, 0, &h), 0);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	assert_int_equal(node_stop(&N), 0);
+}
+
+/* ---- MISP objects ---- */
+
+#define OBJ_FILE "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define OBJ_CONN "7b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+#define OBJ_EMAIL "8c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+#define OBJ_X509 "9d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a"
+#define OBJ_EVENT "5e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"
+
+/* An event with a file (several hashes, a size, a relation STIX has no
+ * property for), a network connection and an x509 certificate seen
+ * (to_ids false), and an email to detect. */
+static const char *objects_event =
+	"{\"Event\": {\"uuid\": \"" OBJ_EVENT "\", \"info\": \"objects\", "
+	"\"date\": \"2025-04-01\", \"timestamp\": \"1743500000\", "
+	"\"Tag\": [{\"name\": \"tlp:green\"}], \"Orgc\": {\"name\": \"CIRCL\", "
+	"\"uuid\": \"55f6ea5e-2c60-40e5-964f-47a8950d210f\"}, \"Object\": ["
+	"{\"name\": \"file\", \"uuid\": \"" OBJ_FILE "\", \"Attribute\": ["
+	"{\"object_relation\": \"filename\", \"type\": \"filename\", \"value\": "
+	"\"invoice.exe\", \"to_ids\": false},"
+	"{\"object_relation\": \"md5\", \"type\": \"md5\", \"value\": "
+	"\"0123456789abcdef0123456789abcdef\", \"to_ids\": true},"
+	"{\"object_relation\": \"sha256\", \"type\": \"sha256\", \"value\": "
+	"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
+	"\"to_ids\": true},"
+	"{\"object_relation\": \"size-in-bytes\", \"type\": \"size-in-bytes\", "
+	"\"value\": \"73802\", \"to_ids\": false},"
+	"{\"object_relation\": \"entropy\", \"type\": \"float\", \"value\": \"7.9\", "
+	"\"to_ids\": false}]},"
+	"{\"name\": \"network-connection\", \"uuid\": \"" OBJ_CONN "\", "
+	"\"Attribute\": [{\"object_relation\": \"ip-dst\", \"type\": \"ip-dst\", "
+	"\"value\": \"203.0.113.9\", \"to_ids\": false},"
+	"{\"object_relation\": \"dst-port\", \"type\": \"port\", \"value\": \"8443\", "
+	"\"to_ids\": false},"
+	"{\"object_relation\": \"layer4-protocol\", \"type\": \"text\", \"value\": "
+	"\"TCP\", \"to_ids\": false}]},"
+	"{\"name\": \"email\", \"uuid\": \"" OBJ_EMAIL "\", \"Attribute\": ["
+	"{\"object_relation\": \"from\", \"type\": \"email-src\", \"value\": "
+	"\"billing@bad.example\", \"to_ids\": true},"
+	"{\"object_relation\": \"subject\", \"type\": \"email-subject\", \"value\": "
+	"\"Your invoice\", \"to_ids\": false}]},"
+	"{\"name\": \"x509\", \"uuid\": \"" OBJ_X509 "\", \"Attribute\": ["
+	"{\"object_relation\": \"x509-fingerprint-sha1\", \"type\": \"sha1\", "
+	"\"value\": \"1111111111111111111111111111111111111111\", \"to_ids\": false},"
+	"{\"object_relation\": \"issuer\", \"type\": \"text\", \"value\": "
+	"\"CN=Bad CA\", \"to_ids\": false}]}]}}";
+
+static json_t *reader_object(json_t *r, const char *event, const char *uuid)
+{
+	json_t *o, *ev = json_object_get(json_object_get(r, "events"), event);
+	size_t i;
+
+	json_array_foreach(json_object_get(ev, "objects"), i, o)
+		if (strcmp(json_string_value(json_object_get(o, "uuid")), uuid) == 0)
+			return o;
+	fail_msg("event %s has no object %s", event, uuid);
+	return NULL;
+}
+
+/* The value of relation rel in a reader object, or NULL. */
+static const char *relation_value(json_t *o, const char *rel)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "attributes"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "relation")), rel) == 0)
+			return json_string_value(json_object_get(a, "value"));
+	return NULL;
+}
+
+/* MISP objects both ways: in, a file object with several hashes is one
+ * indicator ANDing them (its id the object's), a network connection seen
+ * is one observed-data of a network-traffic and its address, an email
+ * one indicator, an x509 one observed certificate; a relation without a
+ * STIX property is named and left out. Out, the same STIX gives the
+ * same objects (uuids, relations, values) read by the independent
+ * reader, with their values in hashes.csv. PyMISP's event with objects
+ * (shared data): one indicator per object, the reference between them. */
+static void test_objects_both_ways(void **state)
+{
+	char path[4096], folder[4096], shared[4096], *out = NULL, *err = NULL;
+	json_t *objs, *o, *r, *x;
+	FILE *f;
+
+	collection("objs");
+	tx_strfmt(path, sizeof(path), "%s/objects-event.json", N.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(objects_event, f);
+	fclose(f);
+	/* 3: imported, with what could not be mapped named */
+	assert_int_equal(run_import("objs", path, &out, &err), 3);
+	assert_non_null(strstr(err, "Object[0].Attribute[4]"));
+	assert_non_null(strstr(err, "entropy"));
+	free(out);
+	free(err);
+	objs = objects_of("objs");
+	o = by_id(objs, "indicator--" OBJ_FILE);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+		"[file:name = 'invoice.exe' AND file:hashes.MD5 = "
+		"'0123456789abcdef0123456789abcdef' AND file:hashes.'SHA-256' = "
+		"'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
+		"AND file:size = 73802]");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	o = by_id(objs, "indicator--" OBJ_EMAIL);
+	assert_non_null(o);
+	assert_non_null(strstr(json_string_value(json_object_get(o, "pattern")),
+			       "email-message:subject = 'Your invoice'"));
+	o = by_id(objs, "observed-data--" OBJ_CONN);
+	assert_non_null(o);
+	x = by_id(objs, json_string_value(json_array_get(json_object_get(o,
+							 "object_refs"), 0)));
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "type")),
+			    "network-traffic");
+	assert_int_equal(json_integer_value(json_object_get(x, "dst_port")), 8443);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x,
+						"protocols"), 0)), "tcp");
+	x = by_id(objs, json_string_value(json_object_get(x, "dst_ref")));
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "value")),
+			    "203.0.113.9");
+	assert_non_null(by_id(objs, "observed-data--" OBJ_X509));
+	json_decref(objs);
+
+	/* out again: the same objects */
+	tx_strfmt(folder, sizeof(folder), "%s/objs-feed", N.dir);
+	const char *exp[] = { "export", "misp", "--dir", N.dir, "--collection",
+			      "objs", folder, NULL };
+	free(run_ok(exp));
+	r = read_feed(folder, NULL, 0);
+	o = reader_object(r, OBJ_EVENT, OBJ_FILE);
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "file");
+	assert_int_equal(json_array_size(json_object_get(o, "attributes")), 4);
+	assert_string_equal(relation_value(o, "md5"),
+			    "0123456789abcdef0123456789abcdef");
+	assert_string_equal(relation_value(o, "size-in-bytes"), "73802");
+	o = reader_object(r, OBJ_EVENT, OBJ_CONN);
+	assert_string_equal(json_string_value(json_object_get(o, "name")),
+			    "network-connection");
+	assert_string_equal(relation_value(o, "ip-dst"), "203.0.113.9");
+	assert_string_equal(relation_value(o, "dst-port"), "8443");
+	o = reader_object(r, OBJ_EVENT, OBJ_EMAIL);
+	assert_string_equal(relation_value(o, "from"), "billing@bad.example");
+	o = reader_object(r, OBJ_EVENT, OBJ_X509);
+	assert_string_equal(relation_value(o, "issuer"), "CN=Bad CA");
+	/* nothing of them left as loose attributes */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(
+		json_object_get(r, "events"), OBJ_EVENT), "attributes")), 0);
+	json_decref(r);
+
+	/* PyMISP's event with a file and a url object and a reference */
+	if (shared_path("data/misp/event_obj_attr_tag.json", shared,
+			sizeof(shared)) == NULL)
+		return;
+	collection("objs-shared");
+	assert_int_equal(run_import("objs-shared", shared, &out, &err), 0);
+	free(out);
+	free(err);
+	objs = objects_of("objs-shared");
+	assert_int_equal(count_type(objs, "indicator"), 2);
+	{
+		json_t *fi = NULL, *ui = NULL, *rel = NULL;
+		size_t i;
+		json_array_foreach(objs, i, o) {
+			const char *p = json_string_value(json_object_get(o, "pattern"));
+			const char *t = json_string_value(json_object_get(o, "type"));
+			if (p && strcmp(p, "[file:name = 'bar']") == 0)
+				fi = o;
+			if (p && strcmp(p, "[url:value = 'https://www.circl.lu']") == 0)
+				ui = o;
+			if (strcmp(t, "relationship") == 0)
+				rel = o;
+		}
+		assert_non_null(fi);
+		assert_non_null(ui);
+		assert_non_null(rel);
+		/* named after the object, not the attribute */
+		assert_string_equal(json_string_value(json_object_get(fi, "name")),
+				    "file: bar");
+		assert_string_equal(json_string_value(json_object_get(rel, "source_ref")),
+				    json_string_value(json_object_get(fi, "id")));
+		assert_string_equal(json_string_value(json_object_get(rel, "target_ref")),
+				    json_string_value(json_object_get(ui, "id")));
+	}
+	json_decref(objs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +1174,8 @@ int main(void)
 		cmocka_unit_test(test_import_keeps_rest_and_updates),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_feed_partner_orgc),
+		cmocka_unit_test(test_filter_feed),
+		cmocka_unit_test(test_objects_both_ways),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -152,12 +152,50 @@ static void test_import_markings_and_ids(void **state)
 	json_decref(b);
 }
 
+/* Objects seen (to_ids false) whose SCO has none of the properties its
+ * STIX id is made of (an email known by its message id and recipient, a
+ * certificate by its issuer, a file by its size) still get the same ids
+ * on every import: never a random UUID. */
+static void test_object_ids_repeat(void **state)
+{
+	const char *text =
+		"{\"uuid\": \"3d3a7c1f-6e4a-4f5b-8c1d-2e3f4a5b6c7d\", \"info\": \"o\","
+		" \"timestamp\": \"1700000000\", \"Object\": ["
+		"{\"name\": \"email\", \"uuid\": \"4e4b8d2a-7f5b-4a6c-9d2e-3f4a5b6c7d8e\","
+		" \"Attribute\": [{\"object_relation\": \"message-id\", \"type\":"
+		" \"email-message-id\", \"value\": \"<a@b>\"}, {\"object_relation\":"
+		" \"to\", \"type\": \"email-dst\", \"value\": \"c@d.example\"}]},"
+		"{\"name\": \"x509\", \"uuid\": \"5f5c9e3b-8a6c-4b7d-8e3f-4a5b6c7d8e9f\","
+		" \"Attribute\": [{\"object_relation\": \"issuer\", \"type\": \"text\","
+		" \"value\": \"CN=x\"}]},"
+		"{\"name\": \"file\", \"uuid\": \"6a6d0f4c-9b7d-4c8e-9f4a-5b6c7d8e9fa0\","
+		" \"Attribute\": [{\"object_relation\": \"size-in-bytes\", \"type\":"
+		" \"size-in-bytes\", \"value\": \"12\"}, {\"object_relation\": \"mimetype\","
+		" \"type\": \"mime-type\", \"value\": \"text/plain\"}]}]}";
+	struct misp_import_opts o = { 0 };
+	struct tx_error err = { 0 };
+	json_t *a = json_array(), *b = json_array();
+
+	assert_int_equal(misp_import_text(text, strlen(text), &o, a, NULL, &err),
+			 TX_OK);
+	assert_int_equal(misp_import_text(text, strlen(text), &o, b, NULL, &err),
+			 TX_OK);
+	assert_true(json_array_size(a) >= 7);
+	if (!json_equal(a, b)) {
+		char *x = json_dumps(a, 0), *y = json_dumps(b, 0);
+		fail_msg("two imports differ:\n%s\n%s", x, y);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pattern_to_attribute),
 		cmocka_unit_test(test_attribute_to_pattern),
 		cmocka_unit_test(test_import_markings_and_ids),
+		cmocka_unit_test(test_object_ids_repeat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
