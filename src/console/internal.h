@@ -177,6 +177,41 @@ enum console_label {
 	L_APPROVALS_OF,
 	L_EXPIRES,
 	L_POC,
+	L_SUPPLY,
+	L_BOMS,
+	L_ADVISORIES,
+	L_COMPONENTS_LC,
+	L_ADVISORIES_LOADED,
+	L_ECOSYSTEMS,
+	L_COMPONENTS,
+	L_COMPONENT,
+	L_FINDINGS,
+	L_RANK,
+	L_PRIORITY_TIER,
+	L_SEVERITY,
+	L_KIND,
+	L_FIXED,
+	L_RECORDED,
+	L_DETAILS,
+	L_NEW,
+	L_NOT_RECORDED,
+	L_NEW_SINCE,
+	L_RECORD_SHARE,
+	L_NO_RIGHT_RECORD,
+	L_FINDINGS_RECORDED,
+	L_FINDINGS_CAPPED,
+	L_CATEGORY,
+	L_UNCHECKED,
+	L_CANNOT_CHECK,
+	L_COUNT_N,
+	L_ADV_OSV,
+	L_ADV_MALICIOUS,
+	L_ADV_KEV,
+	L_ADV_CSAF,
+	L_ADV_VEX,
+	L_ADV_VENDORS,
+	L_ADV_PARTS,
+	L_ADV_CATEGORIES,
 	L_COUNT
 };
 
@@ -296,9 +331,10 @@ struct console_route {
 	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
 };
 
-/* incidents.c, watch.c */
+/* incidents.c, watch.c, supply.c */
 extern const struct console_route console_incident_routes[];
 extern const struct console_route console_watch_routes[];
+extern const struct console_route console_supply_routes[];
 
 /* ---- built-in files (static.c) ---- */
 

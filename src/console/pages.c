@@ -124,9 +124,10 @@ void console_page_begin(struct page *p, int title_label, const char *title)
 			 "<li><a href=\"/console/search\">%L</a></li>"
 			 "<li><a href=\"/console/incidents\">%L</a></li>"
 			 "<li><a href=\"/console/watch\">%L</a></li>"
+			 "<li><a href=\"/console/supply\">%L</a></li>"
 			 "<li><a href=\"/console/partners\">%L</a></li></ul></nav>",
 			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_INCIDENTS, L_WATCH_LIST,
-			 L_PARTNERS);
+			 L_SUPPLY, L_PARTNERS);
 		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -1268,6 +1269,7 @@ static const struct console_route *const route_tables[] = {
 	routes,
 	console_incident_routes,
 	console_watch_routes,
+	console_supply_routes,
 };
 
 #define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

@@ -124,5 +124,9 @@ const char console_app_css[] =
 "td ul{margin:0;padding-left:1.2em}\n"
 ".overdue{color:var(--error);font-weight:700}\n"
 "section.proposal{border-top:1px solid var(--line);margin-top:1em}\n"
+"section.bom{border-top:1px solid var(--line);margin-top:1em}\n"
+"caption{text-align:left;font-weight:700;padding:4px 0}\n"
+".badge{display:inline-block;padding:0 4px;border:1px solid #111;background:#fff}\n"
+".warn{color:#7a4a00}.ok{font-weight:700}\n"
 "@media (max-width:600px){dl.facts{grid-template-columns:1fr}main{padding:8px}"
 "form.facts-form{grid-template-columns:1fr}}\n";
