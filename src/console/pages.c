@@ -233,6 +233,11 @@ static const char *display_name(const json_t *o)
 	return n ? n : jstr(o, "id");
 }
 
+const char *console_object_name(const json_t *o)
+{
+	return display_name(o);
+}
+
 void console_html_object_link(struct page *p, const json_t *o)
 {
 	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
@@ -891,55 +896,6 @@ done:
 
 /* ---- object pages ---- */
 
-struct rel_ctx {
-	struct page *p;
-	const char *id;
-	int outgoing;                 /* list source_ref == id, else target */
-	size_t n;
-};
-
-static int rel_row(void *ctx, const struct store_row *row)
-{
-	struct rel_ctx *c = ctx;
-	struct page *p = c->p;
-	json_t *o = console_row_object(row);
-	const char *src, *dst, *other;
-
-	if (o == NULL)
-		return STORE_ROW_NEXT;
-	src = jstr(o, "source_ref");
-	dst = jstr(o, "target_ref");
-	if (src && dst && (strcmp(src, c->id) == 0) == c->outgoing) {
-		other = c->outgoing ? dst : src;
-		console_html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
-			 " <em>%s</em> <a href=\"/console/object/%u\">%s</a></li>",
-			 row->id, c->outgoing ? "→" : "←",
-			 jstr(o, "relationship_type"), other, other);
-		c->n++;
-	}
-	json_decref(o);
-	return STORE_ROW_NEXT;
-}
-
-static void object_relationships(struct page *p, const struct readable *r,
-				 const char *id)
-{
-	struct store_search q = { .text = id, .colls = r->pks, .n_colls = r->n,
-				  .type = "relationship", .limit = 200 };
-	struct store_search_page pg;
-	struct tx_error err = { 0 };
-
-	for (int out = 1; out >= 0; out--) {
-		struct rel_ctx c = { p, id, out, 0 };
-		console_html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"rel-%s\">",
-			 out ? L_REL_OUT : L_REL_IN, out ? "out" : "in");
-		store_search_refs(p->rq->st, &q, rel_row, &c, &pg, &err);
-		if (c.n == 0)
-			console_html_put(p, "<li>%L</li>", L_NONE);
-		console_html_put(p, "</ul>");
-	}
-}
-
 static void object_referrers(struct page *p, const struct readable *r,
 			     const char *id, const char *type, int label,
 			     const char *html_id)
@@ -1095,7 +1051,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
 			      NULL, &err);
 	console_html_put(p, "</ul>");
-	object_relationships(p, r, id);
+	console_html_neighbours(p, r, id);
 	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
 	object_referrers(p, r, id, "report", L_ALERTS, "reports");
 	object_same_values(p, r, o.obj, id);
@@ -1270,6 +1226,7 @@ static const struct console_route *const route_tables[] = {
 	console_incident_routes,
 	console_watch_routes,
 	console_supply_routes,
+	console_graph_routes,
 };
 
 #define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

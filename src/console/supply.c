@@ -133,7 +133,7 @@ static void findings_table(struct page *p, const struct readable *r,
 		 "<th scope=\"col\">%L</th><th scope=\"col\">TLP</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "</tr></thead><tbody>", L_FINDINGS, L_RANK, L_PRIORITY_TIER,
-		 L_SEVERITY, L_KIND, L_COMPONENT, L_ADVISORIES, L_FIXED,
+		 L_SEVERITY, L_KIND, L_COMPONENT, L_ADVISORIES_COL, L_FIXED,
 		 L_RECORDED, L_DETAILS);
 	for (size_t i = 0; i < bv->rep.n; i++) {
 		const struct supply_finding *f = &bv->rep.findings[i];

@@ -334,9 +334,17 @@ test('search by IP, by ATT&CK id and by a word; open an object and its relations
   assert.match(await page.locator('#rel-out').innerText(), /indicates/);
   await page.locator('#rel-out a').nth(1).click();
   await page.getByRole('heading', { level: 1, name: /Exploitation of Remote Services/ }).waitFor();
-  assert.match(await page.locator('#rel-in').innerText(), /indicates/);
+  assert.match(await page.locator('#rel-in').innerText(), /indicates \(1\)/);
   await axe(page, 'object');
   await shots(page, 'object');
+  // the graph of the direct neighbours, drawn on the server; a node is a link
+  await page.getByRole('link', { name: 'Graph of the direct neighbours' }).click();
+  await page.locator('svg#graph').waitFor();
+  assert.match(await page.locator('#graph-list').innerText(), /Harbour beacon/);
+  await axe(page, 'graph');
+  await shots(page, 'graph');
+  await page.locator('svg#graph a').first().click();
+  await page.getByRole('heading', { level: 1, name: /Harbour beacon/ }).waitFor();
   await page.context().close();
 });
 

@@ -1133,6 +1133,167 @@ static void test_supply_page(void **state)
 	free(r);
 }
 
+#define HUB "attack-pattern--00000000-0000-4000-8003-000000000001"
+#define N_CROWD 150
+#define N_HIDDEN 5
+
+static void bundle_add(char **b, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*cap - *len < 4096) {
+		*cap = *cap * 2 + 65536;
+		assert_non_null(*b = realloc(*b, *cap));
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(*b + *len, *cap - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < *cap - *len);
+	*len += (size_t)n;
+}
+
+#define IND_FMT "{\"type\":\"indicator\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"indicator--00000000-0000-4000-8001-%012d\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"name\":\"%s %03d " XSS "\",\"pattern\":\"[ipv4-addr:value = " \
+	"'198.18.%d.%d']\",\"pattern_type\":\"stix\",\"valid_from\":" \
+	"\"2024-01-01T00:00:00Z\"}"
+#define REL_FMT "{\"type\":\"relationship\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"relationship--00000000-0000-4000-8002-%012d\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"relationship_type\":\"%s\",\"source_ref\":\"%s%012d\",\"target_ref\":" \
+	"\"%s%s\"}"
+
+/* The part of body from the element with id="name" to the next </div>. */
+static const char *section_of(const char *body, const char *name, char *out,
+			      size_t n)
+{
+	char want[64];
+	const char *a, *e;
+
+	tx_strfmt(want, sizeof(want), "id=\"%s\"", name);
+	if ((a = strstr(body, want)) == NULL || (e = strstr(a, "</div>")) == NULL)
+		return NULL;
+	tx_strfmt(out, n, "%.*s", (int)(e - a), a);
+	return out;
+}
+
+/* Item 5's neighbours with hundreds of them: grouped by relationship
+ * type, capped, with a paged list of all and an SVG graph of the direct
+ * neighbours, only objects the user may read. */
+static void test_neighbours(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char reader[160], path[512], *sec = malloc(1 << 20);
+	char *b = NULL;
+	size_t len = 0, cap = 0, seen = 0, hidden_said = 0;
+
+	{
+		const char *c[] = { "collection", "add", "--dir", JP.dir, "--title",
+				    "Graph secret", "--alias", "graph-secret", NULL };
+		assert_int_equal(run_trilex(c, NULL, NULL, NULL), 0);
+	}
+	/* the hub, 150 indicators that indicate it, 3 tools it uses */
+	bundle_add(&b, &len, &cap, "{\"type\":\"bundle\",\"id\":\"bundle--00000000-"
+		   "0000-4000-8000-0000000000c0\",\"objects\":[{\"type\":"
+		   "\"attack-pattern\",\"spec_version\":\"2.1\",\"id\":\"" HUB "\","
+		   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+		   "\"2024-01-01T00:00:00.000Z\",\"name\":\"Hub " XSS "\"}");
+	for (int i = 0; i < N_CROWD; i++)
+		bundle_add(&b, &len, &cap, "," IND_FMT, i, "Crowd", i, i / 100, i % 100);
+	for (int i = 0; i < N_CROWD + N_HIDDEN; i++)
+		bundle_add(&b, &len, &cap, "," REL_FMT, i, "indicates",
+			   "indicator--00000000-0000-4000-8001-", i, "", HUB);
+	for (int i = 0; i < 3; i++)
+		bundle_add(&b, &len, &cap, ",{\"type\":\"tool\",\"spec_version\":"
+			   "\"2.1\",\"id\":\"tool--00000000-0000-4000-8004-%012d\","
+			   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+			   "\"2024-01-01T00:00:00.000Z\",\"name\":\"Tool %d\"},"
+			   "{\"type\":\"relationship\",\"spec_version\":\"2.1\","
+			   "\"id\":\"relationship--00000000-0000-4000-8002-%012d\","
+			   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+			   "\"2024-01-01T00:00:00.000Z\",\"relationship_type\":\"uses\","
+			   "\"source_ref\":\"" HUB "\",\"target_ref\":\"tool--00000000-"
+			   "0000-4000-8004-%012d\"}", i, i, 1000 + i, i);
+	bundle_add(&b, &len, &cap, "]}");
+	push("main", b);
+	/* five of the indicators are in a collection the reader may not read */
+	len = 0;
+	bundle_add(&b, &len, &cap, "{\"type\":\"bundle\",\"id\":\"bundle--00000000-"
+		   "0000-4000-8000-0000000000c1\",\"objects\":[");
+	for (int i = N_CROWD; i < N_CROWD + N_HIDDEN; i++)
+		bundle_add(&b, &len, &cap, "%s" IND_FMT, i > N_CROWD ? "," : "", i,
+			   "Secret crowd", i, i / 100, i % 100);
+	bundle_add(&b, &len, &cap, "]}");
+	push("graph-secret", b);
+	free(b);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+
+	/* the object page: one group per type and direction, its count, ten
+	 * neighbours named, a link to all of them */
+	req(&JP, "GET", "/console/object/" HUB, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, "Secret crowd"));
+	assert_non_null(section_of(r->body, "rel-in", sec, 1 << 20));
+	assert_non_null(strstr(sec, "<em>indicates</em> (155)"));
+	assert_true(count_in(sec, ">Crowd ") <= 10);
+	assert_true(count_in(sec, ">Crowd ") >= 5);
+	assert_non_null(strstr(sec, "href=\"/console/neighbours/" HUB
+			       "?dir=in&amp;rel=indicates\""));
+	assert_non_null(section_of(r->body, "rel-out", sec, 1 << 20));
+	assert_non_null(strstr(sec, "<em>uses</em> (3)"));
+	assert_int_equal(count_in(sec, ">Tool "), 3);
+	assert_null(strstr(sec, "class=\"more\""));
+	assert_non_null(strstr(r->body, "href=\"/console/graph/" HUB "\""));
+
+	/* all of them, a hundred a page; never the hidden ones' names */
+	tx_strfmt(path, sizeof(path), "/console/neighbours/%s?dir=in&rel=indicates", HUB);
+	for (int pages = 0; pages < 5; pages++) {
+		const char *next, *e;
+		req(&JP, "GET", path, reader, NULL, NULL, r);
+		assert_int_equal(r->status, 200);
+		assert_null(strstr(r->body, XSS_NEEDLE_1));
+		assert_null(strstr(r->body, "Secret crowd"));
+		seen += count_in(r->body, ">Crowd ");
+		hidden_said += strstr(r->body, "5 more whose object you may not"
+				      " read") != NULL;
+		assert_true(count_in(r->body, ">Crowd ") <= 100);
+		if ((next = strstr(r->body, "rel=\"next\" href=\"")) == NULL)
+			break;
+		next += strlen("rel=\"next\" href=\"");
+		e = strchr(next, '"');
+		tx_strfmt(path, sizeof(path), "%.*s", (int)(e - next), next);
+		for (char *amp; (amp = strstr(path, "&amp;")) != NULL;)
+			memmove(amp + 1, amp + 5, strlen(amp + 5) + 1);
+	}
+	assert_int_equal(seen, N_CROWD);
+	assert_int_equal(hidden_said, 1);
+	req(&JP, "GET", "/console/neighbours/" HUB "?dir=sideways&rel=indicates",
+	    reader, NULL, NULL, r);
+	assert_int_equal(r->status, 400);
+
+	/* the graph: SVG drawn on the server, capped, each node a link */
+	req(&JP, "GET", "/console/graph/" HUB, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	assert_null(strstr(r->body, "Secret crowd"));
+	assert_non_null(strstr(r->body, "<svg id=\"graph\""));
+	assert_true(count_in(r->body, "<circle") <= 41);
+	assert_true(count_in(r->body, "<circle") >= 10);
+	assert_non_null(strstr(r->body, "<a href=\"/console/object/tool--00000000-"
+			       "0000-4000-8004-000000000000\">"));
+	assert_non_null(strstr(r->body, "Not every neighbour is drawn"));
+	/* an object the reader may not read has no graph */
+	req(&JP, "GET", "/console/graph/indicator--00000000-0000-4000-8001-000000000150",
+	    reader, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	free(sec);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_incident_from_alert),
 		cmocka_unit_test(test_watch_vote),
 		cmocka_unit_test(test_supply_page),
+		cmocka_unit_test(test_neighbours),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
