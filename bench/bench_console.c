@@ -8,8 +8,9 @@
  *                                 batches of 1000
  *   bench_console time BASE CACERT USER PASSWORD REPS
  *                                 sign in, then GET home, search (an IP, an
- *                                 ATT&CK id, a word), an object page and
- *                                 the alert list REPS times each over one
+ *                                 ATT&CK id, a word), an object page, its
+ *                                 graph, the supply-chain page and the
+ *                                 alert list REPS times each over one
  *                                 keep-alive connection; print p50 and p99
  *                                 of each answer's time from the request
  *                                 sent to the last byte read (server time
@@ -161,6 +162,8 @@ static int timing(const char *base, const char *cacert, const char *user,
 		{ "search ATT&CK id", "/console/search?q=T0050" },
 		{ "search word", "/console/search?q=harbour+crane" },
 		{ "object page", "/console/object/indicator--00000000-0000-4000-8000-000000000001" },
+		{ "graph", "/console/graph/indicator--00000000-0000-4000-8000-000000000001" },
+		{ "supply chain", "/console/supply" },
 	};
 	CURL *c = curl_easy_init();
 	double *t = calloc((size_t)reps, sizeof(double));
