@@ -192,6 +192,50 @@ enum console_label {
 	L_EVENTS,
 	L_LAST_SERVED,
 	L_SERVED_SINCE,
+	L_SUPPLY,
+	L_BOMS,
+	L_ADVISORIES,
+	L_COMPONENTS_LC,
+	L_ADVISORIES_LOADED,
+	L_ECOSYSTEMS,
+	L_COMPONENTS,
+	L_COMPONENT,
+	L_FINDINGS,
+	L_RANK,
+	L_PRIORITY_TIER,
+	L_SEVERITY,
+	L_KIND,
+	L_FIXED,
+	L_RECORDED,
+	L_DETAILS,
+	L_NEW,
+	L_NOT_RECORDED,
+	L_NEW_SINCE,
+	L_RECORD_SHARE,
+	L_NO_RIGHT_RECORD,
+	L_FINDINGS_RECORDED,
+	L_FINDINGS_CAPPED,
+	L_CATEGORY,
+	L_UNCHECKED,
+	L_CANNOT_CHECK,
+	L_COUNT_N,
+	L_ADV_OSV,
+	L_ADV_MALICIOUS,
+	L_ADV_KEV,
+	L_ADV_CSAF,
+	L_ADV_VEX,
+	L_ADV_VENDORS,
+	L_ADV_PARTS,
+	L_ADV_CATEGORIES,
+	L_RELATIONSHIPS,
+	L_GRAPH,
+	L_NOT_READABLE,
+	L_ALL_OF,
+	L_SCAN_CAPPED,
+	L_NEIGHBOURS,
+	L_SHOWN,
+	L_GRAPH_CAPPED,
+	L_ADVISORIES_COL,
 	L_COUNT
 };
 
@@ -279,6 +323,9 @@ void console_page_message(struct page *p, unsigned status, int label);
 json_t *console_row_object(const struct store_row *row);
 /* Where a row came from: its verified signer, or this node. */
 void console_html_origin(struct page *p, const struct store_row *row);
+/* What an object is called on a page: its name (or value, pattern,
+ * content, id); borrowed from o. */
+const char *console_object_name(const json_t *o);
 /* A link to an object's page, named by its name (or value, pattern). */
 void console_html_object_link(struct page *p, const json_t *o);
 
@@ -311,10 +358,16 @@ struct console_route {
 	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
 };
 
-/* incidents.c, watch.c, feeds.c */
+/* incidents.c, watch.c, feeds.c, supply.c, graph.c */
 extern const struct console_route console_incident_routes[];
 extern const struct console_route console_watch_routes[];
 extern const struct console_route console_feeds_routes[];
+extern const struct console_route console_supply_routes[];
+/* graph.c: an object's neighbours grouped by relationship type (the
+ * object page's lists), and the graph and neighbour pages */
+extern const struct console_route console_graph_routes[];
+void console_html_neighbours(struct page *p, const struct readable *r,
+			     const char *id);
 
 /* ---- built-in files (static.c) ---- */
 

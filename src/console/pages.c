@@ -124,10 +124,11 @@ void console_page_begin(struct page *p, int title_label, const char *title)
 			 "<li><a href=\"/console/search\">%L</a></li>"
 			 "<li><a href=\"/console/incidents\">%L</a></li>"
 			 "<li><a href=\"/console/watch\">%L</a></li>"
+			 "<li><a href=\"/console/supply\">%L</a></li>"
 			 "<li><a href=\"/console/partners\">%L</a></li>"
 			 "<li><a href=\"/console/feeds\">%L</a></li></ul></nav>",
 			 L_MENU, L_HOME, L_ALERTS, L_SEARCH, L_INCIDENTS, L_WATCH_LIST,
-			 L_PARTNERS, L_FEEDS);
+			 L_SUPPLY, L_PARTNERS, L_FEEDS);
 		console_html_put(p, "<form class=\"inline\" method=\"post\""
 			 " action=\"/console/settings\">"
 			 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -231,6 +232,11 @@ static const char *display_name(const json_t *o)
 	if (n == NULL)
 		n = jstr(o, "content");
 	return n ? n : jstr(o, "id");
+}
+
+const char *console_object_name(const json_t *o)
+{
+	return display_name(o);
 }
 
 void console_html_object_link(struct page *p, const json_t *o)
@@ -891,55 +897,6 @@ done:
 
 /* ---- object pages ---- */
 
-struct rel_ctx {
-	struct page *p;
-	const char *id;
-	int outgoing;                 /* list source_ref == id, else target */
-	size_t n;
-};
-
-static int rel_row(void *ctx, const struct store_row *row)
-{
-	struct rel_ctx *c = ctx;
-	struct page *p = c->p;
-	json_t *o = console_row_object(row);
-	const char *src, *dst, *other;
-
-	if (o == NULL)
-		return STORE_ROW_NEXT;
-	src = jstr(o, "source_ref");
-	dst = jstr(o, "target_ref");
-	if (src && dst && (strcmp(src, c->id) == 0) == c->outgoing) {
-		other = c->outgoing ? dst : src;
-		console_html_put(p, "<li><a href=\"/console/object/%u\">%s</a>"
-			 " <em>%s</em> <a href=\"/console/object/%u\">%s</a></li>",
-			 row->id, c->outgoing ? "→" : "←",
-			 jstr(o, "relationship_type"), other, other);
-		c->n++;
-	}
-	json_decref(o);
-	return STORE_ROW_NEXT;
-}
-
-static void object_relationships(struct page *p, const struct readable *r,
-				 const char *id)
-{
-	struct store_search q = { .text = id, .colls = r->pks, .n_colls = r->n,
-				  .type = "relationship", .limit = 200 };
-	struct store_search_page pg;
-	struct tx_error err = { 0 };
-
-	for (int out = 1; out >= 0; out--) {
-		struct rel_ctx c = { p, id, out, 0 };
-		console_html_put(p, "<h2>%L</h2><ul class=\"refs\" id=\"rel-%s\">",
-			 out ? L_REL_OUT : L_REL_IN, out ? "out" : "in");
-		store_search_refs(p->rq->st, &q, rel_row, &c, &pg, &err);
-		if (c.n == 0)
-			console_html_put(p, "<li>%L</li>", L_NONE);
-		console_html_put(p, "</ul>");
-	}
-}
-
 static void object_referrers(struct page *p, const struct readable *r,
 			     const char *id, const char *type, int label,
 			     const char *html_id)
@@ -1095,7 +1052,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
 			      NULL, &err);
 	console_html_put(p, "</ul>");
-	object_relationships(p, r, id);
+	console_html_neighbours(p, r, id);
 	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
 	object_referrers(p, r, id, "report", L_ALERTS, "reports");
 	object_same_values(p, r, o.obj, id);
@@ -1270,6 +1227,8 @@ static const struct console_route *const route_tables[] = {
 	console_incident_routes,
 	console_watch_routes,
 	console_feeds_routes,
+	console_supply_routes,
+	console_graph_routes,
 };
 
 #define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

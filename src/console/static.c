@@ -124,5 +124,11 @@ const char console_app_css[] =
 "td ul{margin:0;padding-left:1.2em}\n"
 ".overdue{color:var(--error);font-weight:700}\n"
 "section.proposal{border-top:1px solid var(--line);margin-top:1em}\n"
+"section.bom{border-top:1px solid var(--line);margin-top:1em}\n"
+"caption{text-align:left;font-weight:700;padding:4px 0}\n"
+".badge{display:inline-block;padding:0 4px;border:1px solid #111;background:#fff}\n"
+".warn{color:#7a4a00}.ok{font-weight:700}\n"
+"figure.graph{margin:0}figure.graph svg{width:100%;max-width:56rem;height:auto;display:block}\n"
+"h3.rel-type{font-size:1rem;margin:.8em 0 .2em}\n"
 "@media (max-width:600px){dl.facts{grid-template-columns:1fr}main{padding:8px}"
 "form.facts-form{grid-template-columns:1fr}}\n";

@@ -269,10 +269,17 @@ static const char *const migrations_pg[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  spec TEXT NOT NULL,"
 	"  created BIGINT NOT NULL);",
+	/* 20: objects of one type in a collection in date_added order
+	 * (store_query_objects with one type: the warning lists that
+	 * sensor_warn_stamp reads for every object page of the console, the
+	 * stored BOMs serve's re-check looks for), which walked the whole
+	 * collection by objects_added: 845 ms at 1,000,000 objects, 0.1 ms
+	 * with it */
+	"CREATE INDEX objects_type ON objects(coll, type, date_added);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 19,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 20,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

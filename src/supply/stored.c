@@ -39,16 +39,37 @@ struct supply_node {
 	void *ctx;
 };
 
+/*
+ * Whether a stored object's text cannot be one of ours: it names neither
+ * our extension nor the BOM type, and has no \u escape that could spell
+ * them (every character of both is plain ASCII, which JSON writes only as
+ * itself or as \uXXXX). Such an object would be parsed only to be ignored
+ * (supply_db_load_stix counts it); the indicators of a large node are
+ * nearly all of them.
+ */
+static int surely_not_ours(const struct store_row *row)
+{
+	static const char ext[] = SUPPLY_EXT_ID, sbom[] = SUPPLY_SBOM_TYPE;
+
+	return memmem(row->json, row->json_len, ext, sizeof(ext) - 1) == NULL &&
+	       memmem(row->json, row->json_len, sbom, sizeof(sbom) - 1) == NULL &&
+	       memmem(row->json, row->json_len, "\\u", 2) == NULL;
+}
+
 static int load_row(void *vctx, const struct store_row *row)
 {
 	struct supply_node *c = vctx;
 	struct tx_error err = { 0 };
-	json_t *obj = tx_json_load(row->json, row->json_len, 0, NULL);
+	json_t *obj;
 	const char *type;
 	const json_t *ext;
 
 	c->rows++;
-	if (obj == NULL)
+	if (surely_not_ours(row)) {
+		c->db->counts.stix_ignored++;
+		return 0;
+	}
+	if ((obj = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	type = json_string_value(json_object_get(obj, "type"));
 	if (type != NULL && strcmp(type, SUPPLY_SBOM_TYPE) == 0) {
@@ -76,6 +97,21 @@ static int load_row(void *vctx, const struct store_row *row)
 tx_err supply_node_load(tx_store *st, supply_db *db, supply_warn_fn warn,
 			void *ctx, supply_node **out, struct tx_error *err)
 {
+	return supply_node_load_in(st, NULL, 0, db, warn, ctx, out, err);
+}
+
+static int pk_listed(const int64_t *pks, size_t n, int64_t pk)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pks[i] == pk)
+			return 1;
+	return 0;
+}
+
+tx_err supply_node_load_in(tx_store *st, const int64_t *pks, size_t n_pks,
+			   supply_db *db, supply_warn_fn warn, void *ctx,
+			   supply_node **out, struct tx_error *err)
+{
 	static const char *const types[] = {
 		"vulnerability", "identity", "indicator", "note", SUPPLY_SBOM_TYPE,
 	};
@@ -102,6 +138,8 @@ tx_err supply_node_load(tx_store *st, supply_db *db, supply_warn_fn warn,
 		struct store_query q = { 0 };
 		struct store_page page;
 
+		if (pks != NULL && !pk_listed(pks, n_pks, list[i].pk))
+			continue;
 		q.collection_pk = list[i].pk;
 		q.types = types;
 		q.n_types = sizeof(types) / sizeof(types[0]);
@@ -141,6 +179,23 @@ out:
 size_t supply_node_boms(const supply_node *c)
 {
 	return c->n_boms;
+}
+
+const json_t *supply_node_bom(const supply_node *c, size_t i,
+			      int64_t *collection_pk, int *in_inbox)
+{
+	if (i >= c->n_boms)
+		return NULL;
+	if (collection_pk != NULL)
+		*collection_pk = c->boms[i].pk;
+	if (in_inbox != NULL)
+		*in_inbox = c->boms[i].in_inbox;
+	return c->boms[i].obj;
+}
+
+int supply_node_recorded(const supply_node *c, const char *note_id)
+{
+	return note_id != NULL && json_object_get(c->finding_ids, note_id) != NULL;
 }
 
 tx_err supply_node_only(supply_node *c, int64_t collection_pk,
@@ -247,8 +302,20 @@ static json_t *finding_alert(const struct supply_finding *f,
 	return r;
 }
 
-/* Mark a finding's note and alert with what their sources allow: the BOM
- * (as loaded and as stored) and the advisories it names, as stored. */
+static tx_err mark_finding(tx_store *st, const json_t *bom_obj,
+			   const struct supply_finding *f, json_t *note,
+			   json_t *alert, struct tx_error *err);
+
+tx_err supply_finding_mark(tx_store *st, const json_t *bom_obj,
+			   const struct supply_finding *f, json_t *derived,
+			   struct tx_error *err)
+{
+	return mark_finding(st, bom_obj, f, derived, NULL, err);
+}
+
+/* Mark a finding's note and alert (may be NULL) with what their sources
+ * allow: the BOM (as loaded and as stored) and the advisories it names,
+ * as stored. */
 static tx_err mark_finding(tx_store *st, const json_t *bom_obj,
 			   const struct supply_finding *f, json_t *note,
 			   json_t *alert, struct tx_error *err)
@@ -276,7 +343,7 @@ static tx_err mark_finding(tx_store *st, const json_t *bom_obj,
 		n++;
 	}
 	if ((rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, note, NULL,
-				    err)) == TX_OK)
+				    err)) == TX_OK && alert != NULL)
 		rc = fed_derive_stored(st, ids, n, &bom_obj, 1, NULL, alert, NULL,
 				       err);
 out:

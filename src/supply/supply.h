@@ -324,8 +324,29 @@ typedef void (*supply_found_fn)(void *ctx, const supply_bom *bom,
 tx_err supply_node_load(tx_store *st, supply_db *db, supply_warn_fn warn,
 			void *ctx, supply_node **out, struct tx_error *err);
 void supply_node_free(supply_node *n);
+/* supply_node_load reading only the collections pks (n_pks of them;
+ * pks NULL: every collection): what a user of the console may read. */
+tx_err supply_node_load_in(tx_store *st, const int64_t *pks, size_t n_pks,
+			   supply_db *db, supply_warn_fn warn, void *ctx,
+			   supply_node **out, struct tx_error *err);
 /* The number of stored BOMs loaded. */
 size_t supply_node_boms(const supply_node *n);
+/* The i-th stored BOM object loaded (borrowed), with its collection and
+ * whether that is a partner's inbox (both may be NULL); NULL past the end. */
+const json_t *supply_node_bom(const supply_node *n, size_t i,
+			      int64_t *collection_pk, int *in_inbox);
+/* Whether the finding note note_id (supply_finding_to_stix's id) was
+ * among the stored objects loaded. */
+int supply_node_recorded(const supply_node *n, const char *note_id);
+/*
+ * Mark derived (a finding's note, or any object made from finding f of
+ * the BOM object bom_obj) as supply_node_recheck marks what it records:
+ * the most restrictive marking of the BOM and the advisories f names, as
+ * stored (fed_derive_stored).
+ */
+tx_err supply_finding_mark(tx_store *st, const json_t *bom_obj,
+			   const struct supply_finding *f, json_t *derived,
+			   struct tx_error *err);
 /* Re-check only bom_obj (copied), stored in collection_pk, from now on. */
 tx_err supply_node_only(supply_node *n, int64_t collection_pk,
 			const json_t *bom_obj, int in_inbox);

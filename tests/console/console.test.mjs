@@ -23,6 +23,7 @@ const SHOTS = process.env.CONSOLE_SHOTS || path.resolve('console-shots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 const INCIDENT = 'incident--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b11';
+const SBOM = 'x-trilex-sbom--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b31';
 
 function skip(why) {
   console.log(`SKIP: ${why}`);
@@ -154,6 +155,30 @@ before(async () => {
   const incFile = path.join(root, 'incident.json');
   fs.writeFileSync(incFile, JSON.stringify(incident));
   trilex(['push', '--dir', jp.dir, '--collection', 'intel', incFile]);
+  // a stored BOM and an advisory that names one of its components; JP's
+  // serve does not re-check on its own (recheck_s: a day), so the
+  // finding is recorded from the page
+  const cfgFile = path.join(jp.dir, 'node.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  cfg.recheck_s = 86400;
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+  const osvFile = new URL('../data/supply/osv/npm-lodash.json', import.meta.url).pathname;
+  trilex(['advisory', 'import', '--dir', jp.dir, '--collection', 'intel', '--tlp', 'green', osvFile]);
+  const lib = (name, v) => ({ type: 'library', name, version: v, purl: `pkg:npm/${name}@${v}` });
+  const sbom = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b30', objects: [
+      { type: 'x-trilex-sbom', spec_version: '2.1', id: SBOM,
+        created: '2024-05-01T00:00:00.000Z', modified: '2024-05-01T00:00:00.000Z',
+        name: `Harbour crane HMI ${XSS}`, category: 'government-it',
+        object_marking_refs: ['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'],
+        bom: { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1,
+          metadata: { component: { type: 'application', name: 'crane-hmi', version: '3.2' } },
+          components: [lib('lodash', '4.17.11'), lib('express', '4.18.2')] } },
+    ],
+  };
+  const sbomFile = path.join(root, 'sbom.json');
+  fs.writeFileSync(sbomFile, JSON.stringify(sbom));
+  trilex(['push', '--dir', jp.dir, '--collection', 'intel', sbomFile]);
   // UK proposes a watch-list entry to JP and US (all three must approve)
   const actor = {
     type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b20', objects: [
@@ -309,9 +334,17 @@ test('search by IP, by ATT&CK id and by a word; open an object and its relations
   assert.match(await page.locator('#rel-out').innerText(), /indicates/);
   await page.locator('#rel-out a').nth(1).click();
   await page.getByRole('heading', { level: 1, name: /Exploitation of Remote Services/ }).waitFor();
-  assert.match(await page.locator('#rel-in').innerText(), /indicates/);
+  assert.match(await page.locator('#rel-in').innerText(), /indicates \(1\)/);
   await axe(page, 'object');
   await shots(page, 'object');
+  // the graph of the direct neighbours, drawn on the server; a node is a link
+  await page.getByRole('link', { name: 'Graph of the direct neighbours' }).click();
+  await page.locator('svg#graph').waitFor();
+  assert.match(await page.locator('#graph-list').innerText(), /Harbour beacon/);
+  await axe(page, 'graph');
+  await shots(page, 'graph');
+  await page.locator('svg#graph a').first().click();
+  await page.getByRole('heading', { level: 1, name: /Harbour beacon/ }).waitFor();
   await page.context().close();
 });
 
@@ -358,6 +391,40 @@ test('assess an incident, see a factor\'s evidence, correct a fact and assess ag
   await page.locator('#decision', { hasText: 'use-of-force' }).waitFor();
   assert.match(await page.locator('#factor-directness').innerText(), /causation = direct -> 3/);
   assert.match(await page.locator('#assessments').innerText(), /use-of-force/);
+  await page.context().close();
+});
+
+test('supply chain: a stored BOM\'s findings ranked, with advisory and TLP; record and share them', async () => {
+  const page = await newPage();
+  await signIn(page, nodes.JP, 'duty', 'duty officer pass 1');
+  await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Supply chain' }).click();
+  await page.getByRole('heading', { name: 'Supply chain', level: 1 }).waitFor();
+  const bom = page.locator(`section[id="bom-${SBOM}"]`);
+  assert.match(await bom.locator('h3').innerText(), /<script>alert\(1\)<\/script>/); // as text
+  const row = bom.locator('table.findings tbody tr', { hasText: 'TRILEX-TEST-0001' });
+  assert.match(await row.innerText(), /lodash@4\.17\.11/);
+  assert.match(await row.innerText(), /4\.17\.12/);        // fixed in
+  assert.match(await row.innerText(), /TLP:amber/);       // the BOM's, stricter than the advisory's
+  assert.match(await row.innerText(), /not recorded yet/);
+  assert.match(await bom.locator('.ecosystems').innerText(), /npm: advisories 1, components 2/);
+  await axe(page, 'supply');
+  await shots(page, 'supply');
+  await bom.getByRole('button', { name: /Record and share/ }).click();
+  await page.locator('#recorded').waitFor();
+  assert.match(await page.locator('#recorded').innerText(), /: 1$/);
+  const after = page.locator(`section[id="bom-${SBOM}"] table.findings tbody tr`, { hasText: 'TRILEX-TEST-0001' });
+  assert.doesNotMatch(await after.innerText(), /not recorded yet/);
+  await after.locator('a[href^="/console/object/note--"]').waitFor();
+  // the same page in Japanese
+  await page.getByLabel('Language').selectOption('ja');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.goto(`${nodes.JP.base}/console/supply`);
+  await page.getByRole('heading', { name: 'サプライチェーン', level: 1 }).waitFor();
+  await axe(page, 'supply-ja');
+  await shots(page, 'supply-ja');
+  await page.getByLabel('言語').selectOption('en');
+  await page.getByRole('button', { name: '保存' }).click();
   await page.context().close();
 });
 

@@ -157,7 +157,9 @@ static void sign_in(const struct node *n, const char *user, const char *pw,
 static int setup(void **state)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (node_create_as(&JP, "JP", NULL) || node_create_as(&UK, "UK", NULL) ||
+	/* no periodic BOM re-check: test_supply_page records from the page */
+	if (node_create_as(&JP, "JP", "\"recheck_s\": 86400") ||
+	    node_create_as(&UK, "UK", NULL) ||
 	    node_pair(&JP, &UK) || node_start(&JP))
 		return -1;
 	return 0;
@@ -1038,6 +1040,344 @@ static void test_feeds_page(void **state)
 	free(r);
 }
 
+/* Write text to a new temporary file named like tmpl ("...XXXXXX.json"). */
+static void write_tmp(char *tmpl, int suffix, const char *text)
+{
+	int fd = mkstemps(tmpl, suffix);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+#define OSV(id, pkg, fixed) "{\"id\": \"" id "\", \"modified\": " \
+	"\"2024-02-01T00:00:00Z\", \"summary\": \"test " XSS "\", " \
+	"\"affected\": [{\"package\": {\"ecosystem\": \"npm\", \"name\": \"" pkg \
+	"\"}, \"ranges\": [{\"type\": \"SEMVER\", \"events\": [{\"introduced\": " \
+	"\"0\"}, {\"fixed\": \"" fixed "\"}]}]}]}"
+
+#define COMP(name, v) "{\"type\":\"library\",\"name\":\"" name "\",\"version\":\"" \
+	v "\",\"purl\":\"pkg:npm/" name "@" v "\"}"
+
+#define SBOM(uuid, name, category, tlp) "{\"type\":\"x-trilex-sbom\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"x-trilex-sbom--" uuid "\"," \
+	"\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"name\":\"" name "\",\"category\":\"" \
+	category "\",\"object_marking_refs\":[\"" tlp "\"],\"bom\":{\"bomFormat\":" \
+	"\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\"metadata\":" \
+	"{\"component\":{\"type\":\"application\",\"name\":\"plant-hmi\"," \
+	"\"version\":\"1.0\"}},\"components\":[" COMP("lodash", "4.17.11") "," \
+	COMP("minimist", "1.2.0") "," COMP("ms", "2.0.0") "]}}"
+
+#define TLP_GREEN "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+#define BOM_ID "x-trilex-sbom--00000000-0000-4000-8000-0000000000b1"
+
+/* The row of the findings table naming advisory adv, into out. */
+static int finding_row(const char *body, const char *adv, char *out, size_t n)
+{
+	const char *a = strstr(body, adv), *start, *end;
+
+	if (a == NULL)
+		return -1;
+	for (start = a; start > body && strncmp(start, "<tr", 3) != 0; start--)
+		;
+	if ((end = strstr(a, "</tr>")) == NULL)
+		return -1;
+	tx_strfmt(out, n, "%.*s", (int)(end - start), start);
+	return 0;
+}
+
+/* Item 8: stored BOMs checked against the advisories the user may read,
+ * findings ranked with their advisories and TLP, recorded and shared from
+ * the page by who may. */
+static void test_supply_page(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], nobody[160], csrf[80], form[128], row[4096];
+	char osv_green[] = "/tmp/trilex-osv-XXXXXX.json";
+	char osv_red[] = "/tmp/trilex-osv-XXXXXX.json";
+	char osv_hidden[] = "/tmp/trilex-osv-XXXXXX.json";
+
+	write_tmp(osv_green, 5, OSV("TRILEX-TEST-0400", "lodash", "4.17.12"));
+	write_tmp(osv_red, 5, OSV("TRILEX-TEST-0401", "minimist", "1.2.6"));
+	write_tmp(osv_hidden, 5, OSV("TRILEX-TEST-0402", "ms", "2.0.1"));
+	{
+		const char *c[] = { "collection", "add", "--dir", JP.dir, "--title",
+				    "Supply secret", "--alias", "supply-secret", NULL };
+		const char *g[] = { "advisory", "import", "--dir", JP.dir,
+				    "--collection", "main", "--tlp", "green",
+				    osv_green, NULL };
+		const char *rd[] = { "advisory", "import", "--dir", JP.dir,
+				     "--collection", "main", "--tlp", "red",
+				     osv_red, NULL };
+		const char *h[] = { "advisory", "import", "--dir", JP.dir,
+				    "--collection", "supply-secret", osv_hidden, NULL };
+		assert_int_equal(run_trilex(c, NULL, NULL, NULL), 0);
+		assert_int_equal(run_trilex(g, NULL, NULL, NULL), 0);
+		assert_int_equal(run_trilex(rd, NULL, NULL, NULL), 0);
+		assert_int_equal(run_trilex(h, NULL, NULL, NULL), 0);
+	}
+	unlink(osv_green);
+	unlink(osv_red);
+	unlink(osv_hidden);
+	/* stored as objects, so that no re-check has recorded anything yet
+	 * (serve's re-check waits recheck_s, a day here); one BOM cannot be
+	 * checked: its category is not on the priority list */
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "0000000000b0\",\"objects\":[" SBOM("00000000-0000-4000-8000-0000000000b1",
+	     "Plant HMI " XSS, "government-it", TLP_GREEN) "," SBOM(
+	     "00000000-0000-4000-8000-0000000000b2", "Odd", "nowhere " XSS,
+	     TLP_GREEN) "]}");
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	sign_in(&JP, "nobody", NOBODY_PASSWORD, nobody, r);
+
+	/* the reader: main's BOMs and advisories, never supply-secret's */
+	req(&JP, "GET", "/console/supply", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	assert_non_null(strstr(r->body, "Plant HMI &lt;script&gt;"));
+	assert_non_null(strstr(r->body, "id=\"bom-" BOM_ID "\""));
+	/* the odd BOM: shown with why it was not checked, as text */
+	assert_non_null(strstr(r->body, "nowhere &lt;script&gt;"));
+	assert_null(strstr(r->body, "TRILEX-TEST-0402"));
+	/* each finding with its advisory (linked to it), its TLP: the most
+	 * restrictive of the BOM's and the advisory's; nothing recorded yet */
+	assert_int_equal(finding_row(r->body, "TRILEX-TEST-0400", row, sizeof(row)), 0);
+	assert_non_null(strstr(row, "lodash@4.17.11"));
+	assert_non_null(strstr(row, "4.17.12"));
+	assert_non_null(strstr(row, "TLP:green"));
+	assert_non_null(strstr(row, "<a href=\"/console/object/vulnerability--"));
+	assert_non_null(strstr(row, "not recorded yet"));
+	assert_non_null(strstr(row, "class=\"new\""));
+	assert_int_equal(finding_row(r->body, "TRILEX-TEST-0401", row, sizeof(row)), 0);
+	assert_non_null(strstr(row, "minimist@1.2.0"));
+	assert_non_null(strstr(row, "TLP:red"));
+	assert_non_null(strstr(r->body, "Advisories per ecosystem"));
+	assert_non_null(strstr(r->body, "<strong>npm</strong>: advisories 2"));
+	/* it may not write main: no form, and the post is refused */
+	assert_null(strstr(r->body, "action=\"/console/supply/record/"));
+	assert_non_null(strstr(r->body, "Recording findings needs"));
+	csrf_of(r, csrf);
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", "/console/supply/record/" BOM_ID, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	/* nobody sees no BOM, no advisory, no count */
+	req(&JP, "GET", "/console/supply", nobody, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, "id=\"no-boms\""));
+	assert_null(strstr(r->body, "Plant HMI"));
+	assert_null(strstr(r->body, "TRILEX-TEST"));
+	assert_non_null(strstr(r->body, "<td>OSV advisories</td><td>0</td>"));
+	req(&JP, "POST", "/console/supply/record/" BOM_ID, nobody, form, NULL, r);
+	assert_int_equal(r->status, 403); /* another session's token */
+
+	/* the admin reads every collection: three findings, a form */
+	req(&JP, "GET", "/console/supply", admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_int_equal(finding_row(r->body, "TRILEX-TEST-0402", row, sizeof(row)), 0);
+	assert_non_null(strstr(row, "ms@2.0.0"));
+	assert_non_null(strstr(r->body, "action=\"/console/supply/record/"
+			       "x-trilex-sbom--00000000-0000-4000-8000-0000000000b1\""));
+	/* CSRF: without the token, refused */
+	req(&JP, "POST", "/console/supply/record/" BOM_ID, admin, "", NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "GET", "/console/supply", admin, NULL, NULL, r);
+	csrf_of(r, csrf);
+	tx_strfmt(form, sizeof(form), "csrf=%s", csrf);
+	req(&JP, "POST", "/console/supply/record/" BOM_ID, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	assert_non_null(strcasestr(r->headers, "Location: /console/supply?recorded=3"));
+	/* recorded: notes (and alerts) in the BOM's collection, shared as it
+	 * is; the page links each finding to its note */
+	req(&JP, "GET", "/console/supply?recorded=3", admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "id=\"recorded\""));
+	assert_int_equal(finding_row(r->body, "TRILEX-TEST-0400", row, sizeof(row)), 0);
+	assert_null(strstr(row, "not recorded yet"));
+	assert_non_null(strstr(row, "<a href=\"/console/object/note--"));
+	/* the reader sees main's recorded notes; the RED finding's note is
+	 * marked RED */
+	req(&JP, "GET", "/console/supply", reader, NULL, NULL, r);
+	assert_int_equal(finding_row(r->body, "TRILEX-TEST-0401", row, sizeof(row)), 0);
+	assert_non_null(strstr(row, "<a href=\"/console/object/note--"));
+	assert_non_null(strstr(row, "TLP:red"));
+	{
+		char *out = NULL;
+		const char *ls[] = { "alerts", "--dir", JP.dir, "--json", NULL };
+		assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
+		assert_non_null(strstr(out, "Supply chain: vulnerable lodash@4.17.11"));
+		free(out);
+	}
+	/* once more: nothing new to record */
+	req(&JP, "POST", "/console/supply/record/" BOM_ID, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	assert_non_null(strcasestr(r->headers, "Location: /console/supply?recorded=0"));
+	free(r);
+}
+
+#define HUB "attack-pattern--00000000-0000-4000-8003-000000000001"
+#define N_CROWD 150
+#define N_HIDDEN 5
+
+static void bundle_add(char **b, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*cap - *len < 4096) {
+		*cap = *cap * 2 + 65536;
+		assert_non_null(*b = realloc(*b, *cap));
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(*b + *len, *cap - *len, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < *cap - *len);
+	*len += (size_t)n;
+}
+
+#define IND_FMT "{\"type\":\"indicator\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"indicator--00000000-0000-4000-8001-%012d\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"name\":\"%s %03d " XSS "\",\"pattern\":\"[ipv4-addr:value = " \
+	"'198.18.%d.%d']\",\"pattern_type\":\"stix\",\"valid_from\":" \
+	"\"2024-01-01T00:00:00Z\"}"
+#define REL_FMT "{\"type\":\"relationship\",\"spec_version\":\"2.1\"," \
+	"\"id\":\"relationship--00000000-0000-4000-8002-%012d\",\"created\":" \
+	"\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\"," \
+	"\"relationship_type\":\"%s\",\"source_ref\":\"%s%012d\",\"target_ref\":" \
+	"\"%s%s\"}"
+
+/* The part of body from the element with id="name" to the next </div>. */
+static const char *section_of(const char *body, const char *name, char *out,
+			      size_t n)
+{
+	char want[64];
+	const char *a, *e;
+
+	tx_strfmt(want, sizeof(want), "id=\"%s\"", name);
+	if ((a = strstr(body, want)) == NULL || (e = strstr(a, "</div>")) == NULL)
+		return NULL;
+	tx_strfmt(out, n, "%.*s", (int)(e - a), a);
+	return out;
+}
+
+/* Item 5's neighbours with hundreds of them: grouped by relationship
+ * type, capped, with a paged list of all and an SVG graph of the direct
+ * neighbours, only objects the user may read. */
+static void test_neighbours(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char reader[160], path[512], *sec = malloc(1 << 20);
+	char *b = NULL;
+	size_t len = 0, cap = 0, seen = 0, hidden_said = 0;
+
+	{
+		const char *c[] = { "collection", "add", "--dir", JP.dir, "--title",
+				    "Graph secret", "--alias", "graph-secret", NULL };
+		assert_int_equal(run_trilex(c, NULL, NULL, NULL), 0);
+	}
+	/* the hub, 150 indicators that indicate it, 3 tools it uses */
+	bundle_add(&b, &len, &cap, "{\"type\":\"bundle\",\"id\":\"bundle--00000000-"
+		   "0000-4000-8000-0000000000c0\",\"objects\":[{\"type\":"
+		   "\"attack-pattern\",\"spec_version\":\"2.1\",\"id\":\"" HUB "\","
+		   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+		   "\"2024-01-01T00:00:00.000Z\",\"name\":\"Hub " XSS "\"}");
+	for (int i = 0; i < N_CROWD; i++)
+		bundle_add(&b, &len, &cap, "," IND_FMT, i, "Crowd", i, i / 100, i % 100);
+	for (int i = 0; i < N_CROWD + N_HIDDEN; i++)
+		bundle_add(&b, &len, &cap, "," REL_FMT, i, "indicates",
+			   "indicator--00000000-0000-4000-8001-", i, "", HUB);
+	for (int i = 0; i < 3; i++)
+		bundle_add(&b, &len, &cap, ",{\"type\":\"tool\",\"spec_version\":"
+			   "\"2.1\",\"id\":\"tool--00000000-0000-4000-8004-%012d\","
+			   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+			   "\"2024-01-01T00:00:00.000Z\",\"name\":\"Tool %d\"},"
+			   "{\"type\":\"relationship\",\"spec_version\":\"2.1\","
+			   "\"id\":\"relationship--00000000-0000-4000-8002-%012d\","
+			   "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+			   "\"2024-01-01T00:00:00.000Z\",\"relationship_type\":\"uses\","
+			   "\"source_ref\":\"" HUB "\",\"target_ref\":\"tool--00000000-"
+			   "0000-4000-8004-%012d\"}", i, i, 1000 + i, i);
+	bundle_add(&b, &len, &cap, "]}");
+	push("main", b);
+	/* five of the indicators are in a collection the reader may not read */
+	len = 0;
+	bundle_add(&b, &len, &cap, "{\"type\":\"bundle\",\"id\":\"bundle--00000000-"
+		   "0000-4000-8000-0000000000c1\",\"objects\":[");
+	for (int i = N_CROWD; i < N_CROWD + N_HIDDEN; i++)
+		bundle_add(&b, &len, &cap, "%s" IND_FMT, i > N_CROWD ? "," : "", i,
+			   "Secret crowd", i, i / 100, i % 100);
+	bundle_add(&b, &len, &cap, "]}");
+	push("graph-secret", b);
+	free(b);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+
+	/* the object page: one group per type and direction, its count, ten
+	 * neighbours named, a link to all of them */
+	req(&JP, "GET", "/console/object/" HUB, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, "Secret crowd"));
+	assert_non_null(section_of(r->body, "rel-in", sec, 1 << 20));
+	assert_non_null(strstr(sec, "<em>indicates</em> (155)"));
+	assert_true(count_in(sec, ">Crowd ") <= 10);
+	assert_true(count_in(sec, ">Crowd ") >= 5);
+	assert_non_null(strstr(sec, "href=\"/console/neighbours/" HUB
+			       "?dir=in&amp;rel=indicates\""));
+	assert_non_null(section_of(r->body, "rel-out", sec, 1 << 20));
+	assert_non_null(strstr(sec, "<em>uses</em> (3)"));
+	assert_int_equal(count_in(sec, ">Tool "), 3);
+	assert_null(strstr(sec, "class=\"more\""));
+	assert_non_null(strstr(r->body, "href=\"/console/graph/" HUB "\""));
+
+	/* all of them, a hundred a page; never the hidden ones' names */
+	tx_strfmt(path, sizeof(path), "/console/neighbours/%s?dir=in&rel=indicates", HUB);
+	for (int pages = 0; pages < 5; pages++) {
+		const char *next, *e;
+		req(&JP, "GET", path, reader, NULL, NULL, r);
+		assert_int_equal(r->status, 200);
+		assert_null(strstr(r->body, XSS_NEEDLE_1));
+		assert_null(strstr(r->body, "Secret crowd"));
+		seen += count_in(r->body, ">Crowd ");
+		hidden_said += strstr(r->body, "5 more whose object you may not"
+				      " read") != NULL;
+		assert_true(count_in(r->body, ">Crowd ") <= 100);
+		if ((next = strstr(r->body, "rel=\"next\" href=\"")) == NULL)
+			break;
+		next += strlen("rel=\"next\" href=\"");
+		e = strchr(next, '"');
+		tx_strfmt(path, sizeof(path), "%.*s", (int)(e - next), next);
+		for (char *amp; (amp = strstr(path, "&amp;")) != NULL;)
+			memmove(amp + 1, amp + 5, strlen(amp + 5) + 1);
+	}
+	assert_int_equal(seen, N_CROWD);
+	assert_int_equal(hidden_said, 1);
+	req(&JP, "GET", "/console/neighbours/" HUB "?dir=sideways&rel=indicates",
+	    reader, NULL, NULL, r);
+	assert_int_equal(r->status, 400);
+
+	/* the graph: SVG drawn on the server, capped, each node a link */
+	req(&JP, "GET", "/console/graph/" HUB, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_null(strstr(r->body, XSS_NEEDLE_1));
+	assert_null(strstr(r->body, XSS_NEEDLE_2));
+	assert_null(strstr(r->body, "Secret crowd"));
+	assert_non_null(strstr(r->body, "<svg id=\"graph\""));
+	assert_true(count_in(r->body, "<circle") <= 41);
+	assert_true(count_in(r->body, "<circle") >= 10);
+	assert_non_null(strstr(r->body, "<a href=\"/console/object/tool--00000000-"
+			       "0000-4000-8004-000000000000\">"));
+	assert_non_null(strstr(r->body, "Not every neighbour is drawn"));
+	/* an object the reader may not read has no graph */
+	req(&JP, "GET", "/console/graph/indicator--00000000-0000-4000-8001-000000000150",
+	    reader, NULL, NULL, r);
+	assert_int_equal(r->status, 404);
+	free(sec);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1053,6 +1393,8 @@ int main(void)
 		cmocka_unit_test(test_incident_assessment),
 		cmocka_unit_test(test_incident_from_alert),
 		cmocka_unit_test(test_watch_vote),
+		cmocka_unit_test(test_supply_page),
+		cmocka_unit_test(test_neighbours),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
