@@ -893,6 +893,19 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
  */
 #define ID_BUF 128
 
+/*
+ * The tree is made without jansson's UTF-8 checks: the scanner has
+ * checked every string of the line (UTF-8, no NUL), and what is made from
+ * them (addresses cut at '<' '>', the URL, the lowered protocol and
+ * fingerprint) stays so; names are ASCII literals. fuzz_eve reads the
+ * result's text back with jansson's checks.
+ */
+#define SET(o, lit, v) json_object_setn_new_nocheck(o, lit, sizeof(lit) - 1, v)
+#define SETREF(o, lit, v) json_object_setn_new_nocheck(o, lit, sizeof(lit) - 1, json_incref(v))
+#define LIT(lit) json_stringn_nocheck(lit, sizeof(lit) - 1)
+#define TEXT(s, n) json_stringn_nocheck(s, n)
+#define PUT(o, lit, str) SET(o, lit, TEXT((str).s, (str).len))
+
 /* The writer's members: a comma before all but the first. */
 struct idm {
 	struct stix_idw w;
@@ -938,7 +951,7 @@ static int set_id(json_t *o, const char *type, struct idm *m)
 		if (stix_sco_id(o, id, sizeof(id), &err) != TX_OK)
 			return -1;
 	}
-	return json_object_set_new(o, "id", json_string(id));
+	return SET(o, "id", json_string_nocheck(id));
 }
 
 /* A new SCO of type with its one contributing property "value". */
@@ -949,8 +962,8 @@ static json_t *value_obj(const char *type, const char *s, size_t len)
 
 	idm_init(&m);
 	MSTR(&m, "value", ((struct sensor_str){ s, len }));
-	if (o == NULL || json_object_set_new(o, "type", json_string(type)) != 0 ||
-	    json_object_set_new(o, "value", json_stringn(s, len)) != 0 || set_id(o, type, &m) != 0) {
+	if (o == NULL || SET(o, "type", json_string_nocheck(type)) != 0 ||
+	    SET(o, "value", TEXT(s, len)) != 0 || set_id(o, type, &m) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -977,12 +990,38 @@ static json_t *own_id(const char *type, const char *a, const char *b)
 	memcpy(id, type, tl);
 	id[tl] = id[tl + 1] = '-';
 	tx_uuid5_final(&h, id + tl + 2);
-	return json_string(id);
+	return json_string_nocheck(id);
 }
 
-static int put_str(json_t *o, const char *key, struct sensor_str s)
+/* A new object {key: v} (v's reference taken, even on failure), or NULL. */
+static json_t *wrap1(const char *key, size_t kl, json_t *v)
 {
-	return json_object_set_new(o, key, json_stringn(s.s, s.len));
+	json_t *o = json_object();
+
+	if (o == NULL || v == NULL) {
+		json_decref(v);
+		json_decref(o);
+		return NULL;
+	}
+	if (json_object_setn_new_nocheck(o, key, kl, v) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A new list [v] (v's reference taken, even on failure), or NULL. */
+static json_t *list1(json_t *v)
+{
+	json_t *l = json_array();
+
+	if (l == NULL || v == NULL || json_array_append_new(l, v) != 0) {
+		if (l == NULL || v == NULL)
+			json_decref(v);
+		json_decref(l);
+		return NULL;
+	}
+	return l;
 }
 
 static int add_obj(json_t *objs, json_t *refs, json_t *o)
@@ -1085,32 +1124,32 @@ static json_t *nt_obj(const struct sensor_event *ev, const json_t *src, const js
 	}
 	idm_init(&m);
 	nt_id(&m, ev, src, dst, lc, lcn);
-	bad |= json_object_set_new(nt, "type", json_string("network-traffic")) != 0;
+	bad |= SET(nt, "type", LIT("network-traffic")) != 0;
 	if (src)
-		bad |= json_object_set(nt, "src_ref", json_object_get(src, "id")) != 0;
+		bad |= SETREF(nt, "src_ref", json_object_get(src, "id")) != 0;
 	if (dst)
-		bad |= json_object_set(nt, "dst_ref", json_object_get(dst, "id")) != 0;
+		bad |= SETREF(nt, "dst_ref", json_object_get(dst, "id")) != 0;
 	if (ev->src_port >= 0)
-		bad |= json_object_set_new(nt, "src_port", json_integer(ev->src_port)) != 0;
+		bad |= SET(nt, "src_port", json_integer(ev->src_port)) != 0;
 	if (ev->dest_port >= 0)
-		bad |= json_object_set_new(nt, "dst_port", json_integer(ev->dest_port)) != 0;
+		bad |= SET(nt, "dst_port", json_integer(ev->dest_port)) != 0;
 	if (lcn)
-		bad |= json_object_set_new(nt, "protocols", json_pack("[s#]", lc, (int)lcn)) != 0;
+		bad |= SET(nt, "protocols", list1(TEXT(lc, lcn))) != 0;
 	if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
 		json_t *ext = json_object(), *hdr = json_object();
 		bad |= ext == NULL || hdr == NULL;
 		if (ev->http_method.len)
-			bad |= put_str(ext, "request_method", ev->http_method) != 0;
+			bad |= PUT(ext, "request_method", ev->http_method) != 0;
 		if (ev->http_url.len)
-			bad |= put_str(ext, "request_value", ev->http_url) != 0;
+			bad |= PUT(ext, "request_value", ev->http_url) != 0;
 		if (ev->http_host.len)
-			bad |= put_str(hdr, "Host", ev->http_host) != 0;
+			bad |= PUT(hdr, "Host", ev->http_host) != 0;
 		if (ev->http_ua.len)
-			bad |= put_str(hdr, "User-Agent", ev->http_ua) != 0;
+			bad |= PUT(hdr, "User-Agent", ev->http_ua) != 0;
 		if (json_object_size(hdr))
-			bad |= json_object_set(ext, "request_header", hdr) != 0;
+			bad |= SETREF(ext, "request_header", hdr) != 0;
 		json_decref(hdr);
-		bad |= json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext)) != 0;
+		bad |= SET(nt, "extensions", wrap1("http-request-ext", 16, ext)) != 0;
 	}
 	if (bad || set_id(nt, "network-traffic", &m) != 0) {
 		json_decref(nt);
@@ -1139,19 +1178,19 @@ static json_t *file_obj(const struct sensor_event *ev)
 	}
 	if (ev->file_name.len)
 		MSTR(&m, "name", ev->file_name);
-	bad |= json_object_set_new(o, "type", json_string("file")) != 0;
+	bad |= SET(o, "type", LIT("file")) != 0;
 	if (ev->file_name.len)
-		bad |= put_str(o, "name", ev->file_name) != 0;
+		bad |= PUT(o, "name", ev->file_name) != 0;
 	if (ev->file_size >= 0)
-		bad |= json_object_set_new(o, "size", json_integer(ev->file_size)) != 0;
+		bad |= SET(o, "size", json_integer(ev->file_size)) != 0;
 	if (ev->md5.len)
-		bad |= put_str(hashes, "MD5", ev->md5) != 0;
+		bad |= PUT(hashes, "MD5", ev->md5) != 0;
 	if (ev->sha1.len)
-		bad |= put_str(hashes, "SHA-1", ev->sha1) != 0;
+		bad |= PUT(hashes, "SHA-1", ev->sha1) != 0;
 	if (ev->sha256.len)
-		bad |= put_str(hashes, "SHA-256", ev->sha256) != 0;
+		bad |= PUT(hashes, "SHA-256", ev->sha256) != 0;
 	if (json_object_size(hashes))
-		bad |= json_object_set(o, "hashes", hashes) != 0;
+		bad |= SETREF(o, "hashes", hashes) != 0;
 	json_decref(hashes);
 	if (bad || set_id(o, "file", &m) != 0) {
 		json_decref(o);
@@ -1174,16 +1213,15 @@ static json_t *x509_obj(const struct sensor_event *ev)
 	}
 	if (ev->tls_serial.len)
 		MSTR(&m, "serial_number", ev->tls_serial);
-	bad |= json_object_set_new(o, "type", json_string("x509-certificate")) != 0;
+	bad |= SET(o, "type", LIT("x509-certificate")) != 0;
 	if (ev->tls_subject.len)
-		bad |= put_str(o, "subject", ev->tls_subject) != 0;
+		bad |= PUT(o, "subject", ev->tls_subject) != 0;
 	if (ev->tls_issuer.len)
-		bad |= put_str(o, "issuer", ev->tls_issuer) != 0;
+		bad |= PUT(o, "issuer", ev->tls_issuer) != 0;
 	if (ev->tls_serial.len)
-		bad |= put_str(o, "serial_number", ev->tls_serial) != 0;
+		bad |= PUT(o, "serial_number", ev->tls_serial) != 0;
 	if (ev->sha1_hex_len)
-		bad |= json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
-							       (int)ev->sha1_hex_len)) != 0;
+		bad |= SET(o, "hashes", wrap1("SHA-1", 5, TEXT(ev->sha1_hex, ev->sha1_hex_len))) != 0;
 	if (bad || set_id(o, "x509-certificate", &m) != 0) {
 		json_decref(o);
 		return NULL;
@@ -1198,13 +1236,13 @@ static int add_email(json_t *objs, json_t *refs, const struct sensor_event *ev)
 	int bad = em == NULL || to == NULL;
 	struct idm m;
 
-	bad |= json_object_set_new(em, "type", json_string("email-message")) != 0;
-	bad |= json_object_set_new(em, "is_multipart", json_false()) != 0;
+	bad |= SET(em, "type", LIT("email-message")) != 0;
+	bad |= SET(em, "is_multipart", json_false()) != 0;
 	if (ev->subject.len)
-		bad |= put_str(em, "subject", ev->subject) != 0;
+		bad |= PUT(em, "subject", ev->subject) != 0;
 	if (ev->mail_from.len) {
 		from = value_obj("email-addr", ev->mail_from.s, ev->mail_from.len);
-		bad |= from == NULL || json_object_set(em, "from_ref", json_object_get(from, "id")) != 0;
+		bad |= from == NULL || SETREF(em, "from_ref", json_object_get(from, "id")) != 0;
 		bad |= add_obj(objs, refs, from) != 0;
 	}
 	for (size_t i = 0; i < ev->n_mail_to; i++) {
@@ -1213,7 +1251,7 @@ static int add_email(json_t *objs, json_t *refs, const struct sensor_event *ev)
 		bad |= add_obj(objs, refs, o) != 0;
 	}
 	if (json_array_size(to))
-		bad |= json_object_set(em, "to_refs", to) != 0;
+		bad |= SETREF(em, "to_refs", to) != 0;
 	json_decref(to);
 	idm_init(&m);
 	if (from != NULL && !bad)
@@ -1229,22 +1267,30 @@ static int add_email(json_t *objs, json_t *refs, const struct sensor_event *ev)
 
 json_t *sensor_event_to_stix(const struct sensor_event *ev)
 {
-	json_t *objs = json_array(), *refs = json_array(), *od = json_object();
-	char t[TX_TIME_BUF], line[24];
+	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *ts;
+	char t[TX_TIME_BUF], line[24], *l = line + sizeof(line);
+	size_t n = ev->line;
 	int bad = 0;   /* an allocation failed: nothing is returned */
 
 	if (objs == NULL || refs == NULL || od == NULL)
 		goto fail;
-	snprintf(line, sizeof(line), "%zu", ev->line);
+	*--l = '\0';
+	do
+		*--l = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
 	tx_time_format(ev->ts, t);
-	bad |= json_object_set_new(od, "type", json_string("observed-data")) != 0;
-	bad |= json_object_set_new(od, "spec_version", json_string("2.1")) != 0;
-	bad |= json_object_set_new(od, "id", own_id("observed-data", t, line)) != 0;
-	bad |= json_object_set_new(od, "created", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "modified", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "first_observed", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "last_observed", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "number_observed", json_integer(1)) != 0;
+	/* one string for the four times (never changed in place) */
+	if ((ts = TEXT(t, strlen(t))) == NULL)
+		goto fail;
+	bad |= SET(od, "type", LIT("observed-data")) != 0;
+	bad |= SET(od, "spec_version", LIT("2.1")) != 0;
+	bad |= SET(od, "id", own_id("observed-data", t, l)) != 0;
+	bad |= SETREF(od, "created", ts) != 0;
+	bad |= SETREF(od, "modified", ts) != 0;
+	bad |= SETREF(od, "first_observed", ts) != 0;
+	bad |= SETREF(od, "last_observed", ts) != 0;
+	json_decref(ts);
+	bad |= SET(od, "number_observed", json_integer(1)) != 0;
 	bad |= json_array_append_new(objs, od) != 0;
 	if (has_nt(ev)) {
 		json_t *src = NULL, *dst = NULL;
@@ -1265,7 +1311,7 @@ json_t *sensor_event_to_stix(const struct sensor_event *ev)
 		bad |= add_obj(objs, refs, x509_obj(ev)) != 0;
 	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len)
 		bad |= add_email(objs, refs, ev) != 0;
-	bad |= json_object_set_new(od, "object_refs", refs) != 0;
+	bad |= SET(od, "object_refs", refs) != 0;
 	if (bad) {
 		json_decref(objs);
 		return NULL;
