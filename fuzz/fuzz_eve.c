@@ -4,7 +4,9 @@
  * Any line is either scanned or refused with a "column N" (or timestamp)
  * message. A line the scanner accepts must also be valid JSON to jansson,
  * and the facts it makes must agree with the STIX it writes for the event
- * (what the index looks up is what the evaluator sees).
+ * (what the index looks up is what the evaluator sees). That STIX, made
+ * without jansson's UTF-8 checks, must read back under them, and each
+ * SCO's id (hashed from the fields) must be the one stix_sco_id gives.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "sensor/sensor.h"
+#include "stix/stix.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,6 +55,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *objs = sensor_event_to_stix(&ev);
 	if (objs == NULL)
 		return 0;
+	char *text = json_dumps(objs, JSON_COMPACT);
+	json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+	if (text != NULL && (back == NULL || !json_equal(back, objs))) {
+		fprintf(stderr, "fuzz_eve: the STIX of the event does not read back\n");
+		abort();
+	}
+	json_decref(back);
+	free(text);
+	for (size_t i = 1; i < json_array_size(objs); i++) {
+		const json_t *o = json_array_get(objs, i);
+		const char *id = json_string_value(json_object_get(o, "id"));
+		char want[160];
+		if (stix_sco_id(o, want, sizeof(want), &err) != TX_OK)
+			continue;    /* out of memory */
+		/* random (version 4) both times when nothing contributes */
+		if (strcmp(id, want) != 0 && !(want[strlen(want) - 22] == '4' && id[strlen(id) - 22] == '4')) {
+			fprintf(stderr, "fuzz_eve: id %s, stix_sco_id %s\n", id, want);
+			abort();
+		}
+	}
 	if (pattern_obsset_from_json(objs, &set, &err) != TX_OK)
 		abort();
 	fv.n = 0;

@@ -978,7 +978,8 @@ static tx_err gather(const json_t *v, struct pattern_obsset *set, size_t *cap, i
 	}
 	seen->n_objects++;
 	seen_type(seen, type);
-	if (id && json_object_set(set->objects, id, (json_t *)v) != 0)
+	/* the key is a jansson string's text, UTF-8 already: not checked again */
+	if (id && json_object_set_nocheck(set->objects, id, (json_t *)v) != 0)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if (type && strcmp(type, "observed-data") == 0) {
 		if (set->n_observed == *cap) {

@@ -872,53 +872,156 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
 /* ---- the event as STIX ---- */
 
 /*
- * Ids are given in two steps. The draft (what matching reads) names each
- * SCO TYPE--draft-N and the observed-data observed-data--draft-LINE: the
- * references resolve, but no hash is taken and no canonical JSON made.
- * sensor_event_stix_finish gives them the ids of STIX 2.1 section 2.9
- * (stix_sco_id) and docs/ids.md, for the few events that are emitted.
+ * Every object gets its final id as it is made, once per event: an SCO
+ * the id of STIX 2.1 section 2.9 (what stix_sco_id gives, python-stix2's),
+ * hashed by the id writer (stix_idw_*) straight from the event's fields
+ * as the canonical JSON of its ID-contributing properties, with no tree
+ * and no canonicalizer; the observed-data trilex's own (docs/ids.md). The
+ * members are written in JCS order (byte order of the names, all ASCII):
+ *   network-traffic  dst_port dst_ref extensions protocols src_port src_ref
+ *     (extensions: http-request-ext with request_header {Host,
+ *     User-Agent}, request_method, request_value)
+ *   file             hashes (one: MD5, else SHA-1, else SHA-256) name
+ *   x509-certificate hashes {SHA-1} serial_number
+ *   email-message    from_ref subject
+ *   the others       value
+ * An object with none of them present, or a value the writer does not
+ * do, goes through stix_sco_id on the object made (a random id for the
+ * first, as before). test_sco_ids_eve checks the ids against
+ * python-stix2's, test_eve_ids_streamed against stix_sco_id over the
+ * objects.
  */
-struct draft {
-	unsigned n;        /* SCOs named so far */
+#define ID_BUF 128
+
+/*
+ * The tree is made without jansson's UTF-8 checks: the scanner has
+ * checked every string of the line (UTF-8, no NUL), and what is made from
+ * them (addresses cut at '<' '>', the URL, the lowered protocol and
+ * fingerprint) stays so; names are ASCII literals. fuzz_eve reads the
+ * result's text back with jansson's checks.
+ */
+#define SET(o, lit, v) json_object_setn_new_nocheck(o, lit, sizeof(lit) - 1, v)
+#define SETREF(o, lit, v) json_object_setn_new_nocheck(o, lit, sizeof(lit) - 1, json_incref(v))
+#define LIT(lit) json_stringn_nocheck(lit, sizeof(lit) - 1)
+#define TEXT(s, n) json_stringn_nocheck(s, n)
+#define PUT(o, lit, str) SET(o, lit, TEXT((str).s, (str).len))
+
+/* The writer's members: a comma before all but the first. */
+struct idm {
+	struct stix_idw w;
+	int n;            /* members written */
 };
 
-static const char DRAFT[] = "--draft-";
-
-/* Give SCO o its draft id once its properties are set. -1 when out of
- * memory. */
-static int set_sco_id(json_t *o, struct draft *d)
+static void idm_init(struct idm *m)
 {
-	char id[96];
-	const char *type = json_string_value(json_object_get(o, "type"));
-
-	if (o == NULL || type == NULL)
-		return -1;
-	snprintf(id, sizeof(id), "%s%s%u", type, DRAFT, d->n++);
-	return json_object_set_new(o, "id", json_string(id));
+	stix_idw_init(&m->w);
+	stix_idw_raw(&m->w, "{", 1);
+	m->n = 0;
 }
 
-static bool is_draft(const char *id)
+/* name: the member's name with its quotes and colon, "\"name\":". */
+static void idm_name(struct idm *m, const char *name, size_t len)
 {
-	return id != NULL && strstr(id, DRAFT) != NULL;
+	if (m->n++)
+		stix_idw_raw(&m->w, ",", 1);
+	stix_idw_raw(&m->w, name, len);
+}
+#define NAME(m, lit) idm_name(m, "\"" lit "\":", sizeof(lit) + 2)
+
+static void idm_str(struct idm *m, const char *name, size_t nlen, struct sensor_str s)
+{
+	idm_name(m, name, nlen);
+	stix_idw_str(&m->w, s.s, s.len);
+}
+#define MSTR(m, lit, s) idm_str(m, "\"" lit "\":", sizeof(lit) + 2, s)
+
+/*
+ * Set o's id: from the writer when it has members, else (or when the
+ * writer cannot) by stix_sco_id over o. -1 when out of memory.
+ */
+static int set_id(json_t *o, const char *type, struct idm *m)
+{
+	char id[ID_BUF];
+	struct tx_error err;
+
+	if (o == NULL)
+		return -1;
+	stix_idw_raw(&m->w, "}", 1);
+	if (m->n == 0 || stix_idw_id(&m->w, type, id, sizeof(id)) != 0) {
+		if (stix_sco_id(o, id, sizeof(id), &err) != TX_OK)
+			return -1;
+	}
+	return SET(o, "id", json_string_nocheck(id));
+}
+
+/* A new SCO of type with its one contributing property "value". */
+static json_t *value_obj(const char *type, const char *s, size_t len)
+{
+	json_t *o = json_object();
+	struct idm m;
+
+	idm_init(&m);
+	MSTR(&m, "value", ((struct sensor_str){ s, len }));
+	if (o == NULL || SET(o, "type", json_string_nocheck(type)) != 0 ||
+	    SET(o, "value", TEXT(s, len)) != 0 || set_id(o, type, &m) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* trilex's own derived id: TYPE--UUIDv5 in trilex's namespace over
  * "TYPE|a|b" (docs/ids.md). */
 static json_t *own_id(const char *type, const char *a, const char *b)
 {
-	char name[256], uuid[TX_UUID_BUF], id[160];
-	int n = snprintf(name, sizeof(name), "%s|%s|%s", type, a, b);
+	size_t tl = strlen(type);
+	char id[ID_BUF];
+	struct tx_sha1 h;
 
-	if (n < 0 || (size_t)n >= sizeof(name))
+	if (tl + 2 + TX_UUID_BUF > sizeof(id))
 		return NULL;
-	tx_uuid5(tx_uuid_ns_trilex, name, (size_t)n, uuid);
-	snprintf(id, sizeof(id), "%s--%s", type, uuid);
-	return json_string(id);
+	tx_sha1_init(&h);
+	tx_sha1_update(&h, tx_uuid_ns_trilex, 16);
+	tx_sha1_update(&h, type, tl);
+	tx_sha1_update(&h, "|", 1);
+	tx_sha1_update(&h, a, strlen(a));
+	tx_sha1_update(&h, "|", 1);
+	tx_sha1_update(&h, b, strlen(b));
+	memcpy(id, type, tl);
+	id[tl] = id[tl + 1] = '-';
+	tx_uuid5_final(&h, id + tl + 2);
+	return json_string_nocheck(id);
 }
 
-static int put_str(json_t *o, const char *key, struct sensor_str s)
+/* A new object {key: v} (v's reference taken, even on failure), or NULL. */
+static json_t *wrap1(const char *key, size_t kl, json_t *v)
 {
-	return json_object_set_new(o, key, json_stringn(s.s, s.len));
+	json_t *o = json_object();
+
+	if (o == NULL || v == NULL) {
+		json_decref(v);
+		json_decref(o);
+		return NULL;
+	}
+	if (json_object_setn_new_nocheck(o, key, kl, v) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A new list [v] (v's reference taken, even on failure), or NULL. */
+static json_t *list1(json_t *v)
+{
+	json_t *l = json_array();
+
+	if (l == NULL || v == NULL || json_array_append_new(l, v) != 0) {
+		if (l == NULL || v == NULL)
+			json_decref(v);
+		json_decref(l);
+		return NULL;
+	}
+	return l;
 }
 
 static int add_obj(json_t *objs, json_t *refs, json_t *o)
@@ -932,162 +1035,283 @@ static int add_obj(json_t *objs, json_t *refs, json_t *o)
 	return json_array_append_new(objs, o);
 }
 
-static json_t *ip_obj(struct sensor_str ip, struct draft *d)
+static json_t *ip_obj(struct sensor_str ip)
 {
-	const char *type = is_v6(ip) ? "ipv6-addr" : "ipv4-addr";
-	json_t *o = json_object();
+	return value_obj(is_v6(ip) ? "ipv6-addr" : "ipv4-addr", ip.s, ip.len);
+}
 
-	if (json_object_set_new(o, "type", json_string(type)) != 0 ||
-	    put_str(o, "value", ip) != 0 || set_sco_id(o, d) != 0) {
+/* A reference member: the id of o (made before) as a string. */
+static void idm_ref(struct idm *m, const char *name, size_t nlen, const json_t *o)
+{
+	const json_t *id = json_object_get(o, "id");
+
+	idm_name(m, name, nlen);
+	stix_idw_str(&m->w, json_string_value(id), json_string_length(id));
+}
+#define MREF(m, lit, o) idm_ref(m, "\"" lit "\":", sizeof(lit) + 2, o)
+
+/* A string member inside a member (no comma logic): "name": then s. */
+static void idw_pair(struct stix_idw *w, const char *name, size_t nlen, const char *v, size_t len)
+{
+	stix_idw_raw(w, name, nlen);
+	stix_idw_str(w, v, len);
+}
+#define PAIR(w, lit, v, len) idw_pair(w, lit, sizeof(lit) - 1, v, len)
+
+/* The network-traffic's id members: see the table above. */
+static void nt_id(struct idm *m, const struct sensor_event *ev, const json_t *src,
+		  const json_t *dst, const char *lc, size_t lcn)
+{
+	if (ev->dest_port >= 0) {
+		NAME(m, "dst_port");
+		stix_idw_num(&m->w, ev->dest_port);
+	}
+	if (dst)
+		MREF(m, "dst_ref", dst);
+	if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
+		int more = 0;
+		NAME(m, "extensions");
+		stix_idw_raw(&m->w, "{\"http-request-ext\":{", 21);
+		if (ev->http_host.len || ev->http_ua.len) {
+			stix_idw_raw(&m->w, "\"request_header\":{", 18);
+			if (ev->http_host.len)
+				PAIR(&m->w, "\"Host\":", ev->http_host.s, ev->http_host.len);
+			if (ev->http_host.len && ev->http_ua.len)
+				stix_idw_raw(&m->w, ",", 1);
+			if (ev->http_ua.len)
+				PAIR(&m->w, "\"User-Agent\":", ev->http_ua.s, ev->http_ua.len);
+			stix_idw_raw(&m->w, "}", 1);
+			more = 1;
+		}
+		if (ev->http_method.len) {
+			if (more)
+				stix_idw_raw(&m->w, ",", 1);
+			PAIR(&m->w, "\"request_method\":", ev->http_method.s, ev->http_method.len);
+			more = 1;
+		}
+		if (ev->http_url.len) {
+			if (more)
+				stix_idw_raw(&m->w, ",", 1);
+			PAIR(&m->w, "\"request_value\":", ev->http_url.s, ev->http_url.len);
+		}
+		stix_idw_raw(&m->w, "}}", 2);
+	}
+	if (lcn) {
+		NAME(m, "protocols");
+		stix_idw_raw(&m->w, "[", 1);
+		stix_idw_str(&m->w, lc, lcn);
+		stix_idw_raw(&m->w, "]", 1);
+	}
+	if (ev->src_port >= 0) {
+		NAME(m, "src_port");
+		stix_idw_num(&m->w, ev->src_port);
+	}
+	if (src)
+		MREF(m, "src_ref", src);
+}
+
+static json_t *nt_obj(const struct sensor_event *ev, const json_t *src, const json_t *dst)
+{
+	json_t *nt = json_object();
+	int bad = nt == NULL;
+	char lc[16];
+	size_t lcn = ev->proto.len > 0 && ev->proto.len < 16 ? ev->proto.len : 0;
+	struct idm m;
+
+	for (size_t i = 0; i < lcn; i++) {
+		char c = ev->proto.s[i];
+		lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	idm_init(&m);
+	nt_id(&m, ev, src, dst, lc, lcn);
+	bad |= SET(nt, "type", LIT("network-traffic")) != 0;
+	if (src)
+		bad |= SETREF(nt, "src_ref", json_object_get(src, "id")) != 0;
+	if (dst)
+		bad |= SETREF(nt, "dst_ref", json_object_get(dst, "id")) != 0;
+	if (ev->src_port >= 0)
+		bad |= SET(nt, "src_port", json_integer(ev->src_port)) != 0;
+	if (ev->dest_port >= 0)
+		bad |= SET(nt, "dst_port", json_integer(ev->dest_port)) != 0;
+	if (lcn)
+		bad |= SET(nt, "protocols", list1(TEXT(lc, lcn))) != 0;
+	if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
+		json_t *ext = json_object(), *hdr = json_object();
+		bad |= ext == NULL || hdr == NULL;
+		if (ev->http_method.len)
+			bad |= PUT(ext, "request_method", ev->http_method) != 0;
+		if (ev->http_url.len)
+			bad |= PUT(ext, "request_value", ev->http_url) != 0;
+		if (ev->http_host.len)
+			bad |= PUT(hdr, "Host", ev->http_host) != 0;
+		if (ev->http_ua.len)
+			bad |= PUT(hdr, "User-Agent", ev->http_ua) != 0;
+		if (json_object_size(hdr))
+			bad |= SETREF(ext, "request_header", hdr) != 0;
+		json_decref(hdr);
+		bad |= SET(nt, "extensions", wrap1("http-request-ext", 16, ext)) != 0;
+	}
+	if (bad || set_id(nt, "network-traffic", &m) != 0) {
+		json_decref(nt);
+		return NULL;
+	}
+	return nt;
+}
+
+static json_t *file_obj(const struct sensor_event *ev)
+{
+	json_t *hashes = json_object(), *o = json_object();
+	int bad = hashes == NULL || o == NULL;
+	struct idm m;
+
+	idm_init(&m);
+	if (ev->md5.len || ev->sha1.len || ev->sha256.len) {
+		/* the one hash stix_sco_id takes */
+		NAME(&m, "hashes");
+		if (ev->md5.len)
+			PAIR(&m.w, "{\"MD5\":", ev->md5.s, ev->md5.len);
+		else if (ev->sha1.len)
+			PAIR(&m.w, "{\"SHA-1\":", ev->sha1.s, ev->sha1.len);
+		else
+			PAIR(&m.w, "{\"SHA-256\":", ev->sha256.s, ev->sha256.len);
+		stix_idw_raw(&m.w, "}", 1);
+	}
+	if (ev->file_name.len)
+		MSTR(&m, "name", ev->file_name);
+	bad |= SET(o, "type", LIT("file")) != 0;
+	if (ev->file_name.len)
+		bad |= PUT(o, "name", ev->file_name) != 0;
+	if (ev->file_size >= 0)
+		bad |= SET(o, "size", json_integer(ev->file_size)) != 0;
+	if (ev->md5.len)
+		bad |= PUT(hashes, "MD5", ev->md5) != 0;
+	if (ev->sha1.len)
+		bad |= PUT(hashes, "SHA-1", ev->sha1) != 0;
+	if (ev->sha256.len)
+		bad |= PUT(hashes, "SHA-256", ev->sha256) != 0;
+	if (json_object_size(hashes))
+		bad |= SETREF(o, "hashes", hashes) != 0;
+	json_decref(hashes);
+	if (bad || set_id(o, "file", &m) != 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
 }
 
-json_t *sensor_event_stix_draft(const struct sensor_event *ev)
+static json_t *x509_obj(const struct sensor_event *ev)
 {
-	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *o;
-	char t[TX_TIME_BUF], odid[64];
-	struct draft d = { 0 };
+	json_t *o = json_object();
+	int bad = o == NULL;
+	struct idm m;
+
+	idm_init(&m);
+	if (ev->sha1_hex_len) {
+		NAME(&m, "hashes");
+		PAIR(&m.w, "{\"SHA-1\":", ev->sha1_hex, ev->sha1_hex_len);
+		stix_idw_raw(&m.w, "}", 1);
+	}
+	if (ev->tls_serial.len)
+		MSTR(&m, "serial_number", ev->tls_serial);
+	bad |= SET(o, "type", LIT("x509-certificate")) != 0;
+	if (ev->tls_subject.len)
+		bad |= PUT(o, "subject", ev->tls_subject) != 0;
+	if (ev->tls_issuer.len)
+		bad |= PUT(o, "issuer", ev->tls_issuer) != 0;
+	if (ev->tls_serial.len)
+		bad |= PUT(o, "serial_number", ev->tls_serial) != 0;
+	if (ev->sha1_hex_len)
+		bad |= SET(o, "hashes", wrap1("SHA-1", 5, TEXT(ev->sha1_hex, ev->sha1_hex_len))) != 0;
+	if (bad || set_id(o, "x509-certificate", &m) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The e-mail addresses, then the message (its from_ref first). */
+static int add_email(json_t *objs, json_t *refs, const struct sensor_event *ev)
+{
+	json_t *em = json_object(), *to = json_array(), *from = NULL, *o;
+	int bad = em == NULL || to == NULL;
+	struct idm m;
+
+	bad |= SET(em, "type", LIT("email-message")) != 0;
+	bad |= SET(em, "is_multipart", json_false()) != 0;
+	if (ev->subject.len)
+		bad |= PUT(em, "subject", ev->subject) != 0;
+	if (ev->mail_from.len) {
+		from = value_obj("email-addr", ev->mail_from.s, ev->mail_from.len);
+		bad |= from == NULL || SETREF(em, "from_ref", json_object_get(from, "id")) != 0;
+		bad |= add_obj(objs, refs, from) != 0;
+	}
+	for (size_t i = 0; i < ev->n_mail_to; i++) {
+		o = value_obj("email-addr", ev->mail_to[i].s, ev->mail_to[i].len);
+		bad |= o == NULL || json_array_append(to, json_object_get(o, "id")) != 0;
+		bad |= add_obj(objs, refs, o) != 0;
+	}
+	if (json_array_size(to))
+		bad |= SETREF(em, "to_refs", to) != 0;
+	json_decref(to);
+	idm_init(&m);
+	if (from != NULL && !bad)
+		MREF(&m, "from_ref", from);
+	if (ev->subject.len)
+		MSTR(&m, "subject", ev->subject);
+	if (bad || set_id(em, "email-message", &m) != 0) {
+		json_decref(em);
+		return -1;
+	}
+	return add_obj(objs, refs, em);
+}
+
+json_t *sensor_event_to_stix(const struct sensor_event *ev)
+{
+	json_t *objs = json_array(), *refs = json_array(), *od = json_object(), *ts;
+	char t[TX_TIME_BUF], line[24], *l = line + sizeof(line);
+	size_t n = ev->line;
 	int bad = 0;   /* an allocation failed: nothing is returned */
 
 	if (objs == NULL || refs == NULL || od == NULL)
 		goto fail;
-	snprintf(odid, sizeof(odid), "observed-data%s%zu", DRAFT, ev->line);
+	*--l = '\0';
+	do
+		*--l = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
 	tx_time_format(ev->ts, t);
-	bad |= json_object_set_new(od, "type", json_string("observed-data")) != 0;
-	bad |= json_object_set_new(od, "spec_version", json_string("2.1")) != 0;
-	bad |= json_object_set_new(od, "id", json_string(odid)) != 0;
-	bad |= json_object_set_new(od, "created", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "modified", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "first_observed", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "last_observed", json_string(t)) != 0;
-	bad |= json_object_set_new(od, "number_observed", json_integer(1)) != 0;
+	/* one string for the four times (never changed in place) */
+	if ((ts = TEXT(t, strlen(t))) == NULL)
+		goto fail;
+	bad |= SET(od, "type", LIT("observed-data")) != 0;
+	bad |= SET(od, "spec_version", LIT("2.1")) != 0;
+	bad |= SET(od, "id", own_id("observed-data", t, l)) != 0;
+	bad |= SETREF(od, "created", ts) != 0;
+	bad |= SETREF(od, "modified", ts) != 0;
+	bad |= SETREF(od, "first_observed", ts) != 0;
+	bad |= SETREF(od, "last_observed", ts) != 0;
+	json_decref(ts);
+	bad |= SET(od, "number_observed", json_integer(1)) != 0;
 	bad |= json_array_append_new(objs, od) != 0;
 	if (has_nt(ev)) {
-		json_t *nt = json_object(), *src = NULL, *dst = NULL;
-		bad |= nt == NULL;
-		bad |= json_object_set_new(nt, "type", json_string("network-traffic")) != 0;
+		json_t *src = NULL, *dst = NULL;
 		if (ev->src_ip.len)
-			bad |= add_obj(objs, refs, src = ip_obj(ev->src_ip, &d)) != 0;
+			bad |= add_obj(objs, refs, src = ip_obj(ev->src_ip)) != 0;
 		if (ev->dest_ip.len)
-			bad |= add_obj(objs, refs, dst = ip_obj(ev->dest_ip, &d)) != 0;
-		if (src)
-			bad |= json_object_set(nt, "src_ref", json_object_get(src, "id")) != 0;
-		if (dst)
-			bad |= json_object_set(nt, "dst_ref", json_object_get(dst, "id")) != 0;
-		if (ev->src_port >= 0)
-			bad |= json_object_set_new(nt, "src_port", json_integer(ev->src_port)) != 0;
-		if (ev->dest_port >= 0)
-			bad |= json_object_set_new(nt, "dst_port", json_integer(ev->dest_port)) != 0;
-		if (ev->proto.len > 0 && ev->proto.len < 16) {
-			char lc[16];
-			for (size_t i = 0; i < ev->proto.len; i++) {
-				char c = ev->proto.s[i];
-				lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-			}
-			bad |= json_object_set_new(nt, "protocols", json_pack("[s#]", lc, (int)ev->proto.len)) != 0;
-		}
-		if (ev->http_method.len || ev->http_url.len || ev->http_host.len || ev->http_ua.len) {
-			json_t *ext = json_object(), *hdr = json_object();
-			bad |= ext == NULL || hdr == NULL;
-			if (ev->http_method.len)
-				bad |= put_str(ext, "request_method", ev->http_method) != 0;
-			if (ev->http_url.len)
-				bad |= put_str(ext, "request_value", ev->http_url) != 0;
-			if (ev->http_host.len)
-				bad |= put_str(hdr, "Host", ev->http_host) != 0;
-			if (ev->http_ua.len)
-				bad |= put_str(hdr, "User-Agent", ev->http_ua) != 0;
-			if (json_object_size(hdr))
-				bad |= json_object_set(ext, "request_header", hdr) != 0;
-			json_decref(hdr);
-			bad |= json_object_set_new(nt, "extensions", json_pack("{s:o}", "http-request-ext", ext)) != 0;
-		}
-		bad |= set_sco_id(nt, &d) != 0;
-		bad |= add_obj(objs, refs, nt) != 0;
+			bad |= add_obj(objs, refs, dst = ip_obj(ev->dest_ip)) != 0;
+		if (!bad)
+			bad |= add_obj(objs, refs, nt_obj(ev, src, dst)) != 0;
 	}
-	for (size_t i = 0; i < ev->n_domains; i++) {
-		o = json_object();
-		bad |= json_object_set_new(o, "type", json_string("domain-name")) != 0;
-		bad |= put_str(o, "value", ev->domains[i]) != 0;
-		bad |= set_sco_id(o, &d) != 0;
-		bad |= add_obj(objs, refs, o) != 0;
-	}
-	if (ev->url_len) {
-		o = json_object();
-		bad |= json_object_set_new(o, "type", json_string("url")) != 0;
-		bad |= json_object_set_new(o, "value", json_stringn(ev->url, ev->url_len)) != 0;
-		bad |= set_sco_id(o, &d) != 0;
-		bad |= add_obj(objs, refs, o) != 0;
-	}
-	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len) {
-		json_t *hashes = json_object();
-		o = json_object();
-		bad |= hashes == NULL;
-		bad |= json_object_set_new(o, "type", json_string("file")) != 0;
-		if (ev->file_name.len)
-			bad |= put_str(o, "name", ev->file_name) != 0;
-		if (ev->file_size >= 0)
-			bad |= json_object_set_new(o, "size", json_integer(ev->file_size)) != 0;
-		if (ev->md5.len)
-			bad |= put_str(hashes, "MD5", ev->md5) != 0;
-		if (ev->sha1.len)
-			bad |= put_str(hashes, "SHA-1", ev->sha1) != 0;
-		if (ev->sha256.len)
-			bad |= put_str(hashes, "SHA-256", ev->sha256) != 0;
-		if (json_object_size(hashes))
-			bad |= json_object_set(o, "hashes", hashes) != 0;
-		json_decref(hashes);
-		bad |= set_sco_id(o, &d) != 0;
-		bad |= add_obj(objs, refs, o) != 0;
-	}
-	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len) {
-		o = json_object();
-		bad |= json_object_set_new(o, "type", json_string("x509-certificate")) != 0;
-		if (ev->tls_subject.len)
-			bad |= put_str(o, "subject", ev->tls_subject) != 0;
-		if (ev->tls_issuer.len)
-			bad |= put_str(o, "issuer", ev->tls_issuer) != 0;
-		if (ev->tls_serial.len)
-			bad |= put_str(o, "serial_number", ev->tls_serial) != 0;
-		if (ev->sha1_hex_len)
-			bad |= json_object_set_new(o, "hashes", json_pack("{s:s#}", "SHA-1", ev->sha1_hex,
-								   (int)ev->sha1_hex_len)) != 0;
-		bad |= set_sco_id(o, &d) != 0;
-		bad |= add_obj(objs, refs, o) != 0;
-	}
-	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len) {
-		json_t *em = json_object(), *to = json_array();
-		bad |= em == NULL || to == NULL;
-		bad |= json_object_set_new(em, "type", json_string("email-message")) != 0;
-		bad |= json_object_set_new(em, "is_multipart", json_false()) != 0;
-		if (ev->subject.len)
-			bad |= put_str(em, "subject", ev->subject) != 0;
-		if (ev->mail_from.len) {
-			o = json_object();
-			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
-			bad |= put_str(o, "value", ev->mail_from) != 0;
-			bad |= set_sco_id(o, &d) != 0;
-			bad |= json_object_set(em, "from_ref", json_object_get(o, "id")) != 0;
-			bad |= add_obj(objs, refs, o) != 0;
-		}
-		for (size_t i = 0; i < ev->n_mail_to; i++) {
-			o = json_object();
-			bad |= json_object_set_new(o, "type", json_string("email-addr")) != 0;
-			bad |= put_str(o, "value", ev->mail_to[i]) != 0;
-			bad |= set_sco_id(o, &d) != 0;
-			bad |= json_array_append(to, json_object_get(o, "id")) != 0;
-			bad |= add_obj(objs, refs, o) != 0;
-		}
-		if (json_array_size(to))
-			bad |= json_object_set(em, "to_refs", to) != 0;
-		json_decref(to);
-		bad |= set_sco_id(em, &d) != 0;
-		bad |= add_obj(objs, refs, em) != 0;
-	}
-	bad |= json_object_set_new(od, "object_refs", refs) != 0;
+	for (size_t i = 0; i < ev->n_domains; i++)
+		bad |= add_obj(objs, refs, value_obj("domain-name", ev->domains[i].s, ev->domains[i].len)) != 0;
+	if (ev->url_len)
+		bad |= add_obj(objs, refs, value_obj("url", ev->url, ev->url_len)) != 0;
+	if (ev->file_name.len || ev->md5.len || ev->sha1.len || ev->sha256.len)
+		bad |= add_obj(objs, refs, file_obj(ev)) != 0;
+	if (ev->tls_subject.len || ev->tls_issuer.len || ev->tls_serial.len || ev->sha1_hex_len)
+		bad |= add_obj(objs, refs, x509_obj(ev)) != 0;
+	if (ev->mail_from.len || ev->n_mail_to || ev->subject.len)
+		bad |= add_email(objs, refs, ev) != 0;
+	bad |= SET(od, "object_refs", refs) != 0;
 	if (bad) {
 		json_decref(objs);
 		return NULL;
@@ -1098,90 +1322,4 @@ fail:
 	json_decref(refs);
 	json_decref(od);
 	return NULL;
-}
-
-/* The id that replaces draft id old (one of the first n of map), or
- * NULL. */
-static json_t *renamed(json_t *const (*map)[2], size_t n, const char *old)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(json_string_value(map[i][0]), old) == 0)
-			return map[i][1];
-	return NULL;
-}
-
-/* Replace the draft id in property key of o (a string or, for _refs, a
- * list of them) by its final one. 0, or -1 when out of memory. */
-static int rename_refs(json_t *o, const char *key, json_t *const (*map)[2], size_t n)
-{
-	json_t *v = json_object_get(o, key), *to;
-
-	if (json_is_string(v)) {
-		to = renamed(map, n, json_string_value(v));
-		return to == NULL ? 0 : json_object_set(o, key, to);
-	}
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		to = renamed(map, n, json_string_value(json_array_get(v, i)));
-		if (to != NULL && json_array_set(v, i, to) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-tx_err sensor_event_stix_finish(json_t *entry, struct tx_error *err)
-{
-	json_t *od = json_array_get(entry, 0);
-	const char *odid = json_string_value(json_object_get(od, "id"));
-	size_t n = json_array_size(entry), k = 0;
-	json_t *(*map)[2];
-	tx_err rc = TX_OK;
-	int bad = 0;
-
-	if (!is_draft(odid))
-		return TX_OK;      /* finished before */
-	if ((map = calloc(n ? n : 1, sizeof(*map))) == NULL)
-		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	/* in list order: every SCO comes after the ones it references */
-	for (size_t i = 1; i < n && !bad; i++) {
-		json_t *o = json_array_get(entry, i);
-		char id[160];
-		bad |= rename_refs(o, "src_ref", map, k) != 0;
-		bad |= rename_refs(o, "dst_ref", map, k) != 0;
-		bad |= rename_refs(o, "from_ref", map, k) != 0;
-		bad |= rename_refs(o, "to_refs", map, k) != 0;
-		if (bad || (rc = stix_sco_id(o, id, sizeof(id), err)) != TX_OK)
-			break;
-		map[k][0] = json_incref(json_object_get(o, "id"));
-		map[k][1] = json_string(id);
-		bad |= map[k++][1] == NULL;
-		bad |= !bad && json_object_set(o, "id", map[k - 1][1]) != 0;
-	}
-	if (!bad && rc == TX_OK)
-		bad |= rename_refs(od, "object_refs", map, k) != 0;
-	if (!bad && rc == TX_OK) {
-		const char *t = json_string_value(json_object_get(od, "first_observed"));
-		const char *line = strstr(odid, DRAFT) + sizeof(DRAFT) - 1;
-		json_t *id = own_id("observed-data", t ? t : "", line);
-		bad |= id == NULL || json_object_set_new(od, "id", id) != 0;
-	}
-	for (size_t i = 0; i < k; i++) {
-		json_decref(map[i][0]);
-		json_decref(map[i][1]);
-	}
-	free(map);
-	if (bad)
-		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	return rc;
-}
-
-json_t *sensor_event_to_stix(const struct sensor_event *ev)
-{
-	json_t *entry = sensor_event_stix_draft(ev);
-	struct tx_error err;
-
-	if (entry != NULL && sensor_event_stix_finish(entry, &err) != TX_OK) {
-		json_decref(entry);
-		return NULL;
-	}
-	return entry;
 }

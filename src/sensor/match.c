@@ -161,45 +161,13 @@ static int64_t od_time(const json_t *od, const char *key)
 	return us;
 }
 
-/* Give the entries of a match's binding their final ids (drafts from
- * sensor_event_stix_draft; only matches are emitted, so only they pay for
- * the hashes). */
-static tx_err finish_one(sensor_engine *e, json_t *entry, struct tx_error *err)
-{
-	const char *id = json_string_value(json_object_get(json_array_get(entry, 0), "id"));
-
-	if (id != NULL && strncmp(id, "observed-data--draft-", 21) == 0)
-		e->st.named++;
-	return sensor_event_stix_finish(entry, err);
-}
-
-static tx_err finish(sensor_engine *e, const struct window *w, json_t *entry,
-		     const struct pattern_obsset *set, const struct pattern_result *res,
-		     struct tx_error *err)
-{
-	tx_err rc = TX_OK;
-
-	if (w == NULL)
-		return finish_one(e, entry, err);
-	for (size_t b = 0; b < res->n_bound && rc == TX_OK; b++)
-		for (size_t j = 0; j < w->n; j++) {
-			json_t *x = w->entries[(w->head + j) % WINDOW];
-			if (json_array_get(x, 0) == set->observed[res->bound[b]]) {
-				rc = finish_one(e, x, err);
-				break;
-			}
-		}
-	return rc;
-}
-
 /*
  * Evaluate the candidates of one observation. entry: [observed-data,
- * SCOs...] (a new reference is taken for windows); single: its obsset;
- * draft: the entry's ids are drafts, finished on a match (single is then
- * made again from entry, so it must be owned).
+ * SCOs...] with their final ids, made once for all the candidates (a new
+ * reference is taken for windows); single: its obsset.
  */
 static tx_err evaluate(sensor_engine *e, size_t n_cands, json_t *entry,
-		       struct pattern_obsset *single, size_t line, bool draft,
+		       const struct pattern_obsset *single, size_t line,
 		       const struct pattern_fact *facts, size_t n_facts,
 		       sensor_match_fn fn, void *ctx, struct tx_error *err)
 {
@@ -240,14 +208,6 @@ static tx_err evaluate(sensor_engine *e, size_t n_cands, json_t *entry,
 			set = &multi;
 		}
 		rc = pattern_eval(p, set, &res, err);
-		if (rc == TX_OK && res.matched && draft) {
-			/* the ids change: single's index of them is made again */
-			rc = finish(e, w, entry, set, &res, err);
-			if (rc == TX_OK) {
-				pattern_obsset_free(single);
-				rc = pattern_obsset_from_json(entry, single, err);
-			}
-		}
 		if (rc == TX_OK && res.matched) {
 			struct sensor_match m = { .ind = ind, .line = line };
 			int64_t first = INT64_MAX, last = INT64_MIN;
@@ -291,10 +251,10 @@ tx_err sensor_engine_eve(sensor_engine *e, struct sensor_event *ev,
 	if (nc == 0)
 		return TX_OK;
 	e->st.candidates += nc;
-	if ((entry = sensor_event_stix_draft(ev)) == NULL)
+	if ((entry = sensor_event_to_stix(ev)) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if ((rc = pattern_obsset_from_json(entry, &set, err)) == TX_OK)
-		rc = evaluate(e, nc, entry, &set, ev->line, true, ev->facts, ev->n_facts, fn, ctx, err);
+		rc = evaluate(e, nc, entry, &set, ev->line, ev->facts, ev->n_facts, fn, ctx, err);
 	pattern_obsset_free(&set);
 	json_decref(entry);
 	return rc;
@@ -336,7 +296,7 @@ tx_err sensor_engine_stix(sensor_engine *e, const json_t *root,
 			if (o)
 				json_array_append(entry, o);
 		}
-		rc = evaluate(e, nc, entry, &one, i + 1, false, facts, n_facts, fn, ctx, err);
+		rc = evaluate(e, nc, entry, &one, i + 1, facts, n_facts, fn, ctx, err);
 		json_decref(entry);
 		if (rc != TX_OK)
 			goto out;

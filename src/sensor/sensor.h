@@ -77,16 +77,6 @@ tx_err sensor_eve_parse(sensor_eve *r, const char *line, size_t len,
  * out of memory.
  */
 json_t *sensor_event_to_stix(const struct sensor_event *ev);
-/*
- * The same in two steps, for matching: the draft has ids that resolve
- * (TYPE--draft-N, observed-data--draft-LINE) but cost no hash and no
- * canonical JSON; sensor_event_stix_finish gives a draft (a list from
- * sensor_event_stix_draft) the ids sensor_event_to_stix gives, in place,
- * once it is to be emitted (nothing when finished before). NULL / NOMEM
- * when out of memory.
- */
-json_t *sensor_event_stix_draft(const struct sensor_event *ev);
-tx_err sensor_event_stix_finish(json_t *entry, struct tx_error *err);
 
 /* ---- the index reloader of `match --follow` (sensor/reload.c) ---- */
 
@@ -135,7 +125,6 @@ typedef void (*sensor_match_fn)(void *ctx, const struct sensor_match *m);
 
 struct sensor_stats {
 	size_t events, malformed, candidates, evaluated, matches;
-	size_t named;    /* events given their final ids (those a match bound) */
 };
 
 typedef struct sensor_engine sensor_engine;

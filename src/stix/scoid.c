@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jscan.h"
 #include "stix/stix.h"
 
 /* The ID-contributing properties of each SCO type (section 6). */
@@ -68,35 +69,144 @@ static json_t *one_hash(const json_t *hashes)
 	return best ? json_pack("{s:O}", best, json_object_get(hashes, best)) : NULL;
 }
 
+/* ---- the id writer (stix.h): canonical JSON hashed as it is written ---- */
+
+void stix_idw_init(struct stix_idw *w)
+{
+	tx_sha1_init(&w->h);
+	tx_sha1_update(&w->h, tx_uuid_ns_stix_sco, 16);
+	w->n = 0;
+	w->bad = 0;
+}
+
+static void idw_flush(struct stix_idw *w)
+{
+	tx_sha1_update(&w->h, w->buf, w->n);
+	w->n = 0;
+}
+
+void stix_idw_raw(struct stix_idw *w, const char *s, size_t n)
+{
+	if (w->n + n > sizeof(w->buf)) {
+		idw_flush(w);
+		if (n > sizeof(w->buf)) {
+			tx_sha1_update(&w->h, s, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+/* Whether s is UTF-8 (what JCS requires; jansson's checked strings are). */
+static int utf8_ok(const char *s, size_t len)
+{
+	for (size_t i = 0, l; i < len; i += l)
+		if ((l = tx_utf8_len((const unsigned char *)s + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* The bytes JCS (stix/canon.c put_string) escapes: '"', '\\', below 0x20. */
+static inline int jcs_plain(unsigned char b)
+{
+	return b >= 0x20 && b != '"' && b != '\\';
+}
+
+void stix_idw_str(struct stix_idw *w, const char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t run = 0;
+
+	stix_idw_raw(w, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		/* to the next quote, backslash, control or non-ASCII byte */
+		i = tx_json_plain_run((const unsigned char *)s, i, len);
+		if (i >= len)
+			break;
+		unsigned char b = (unsigned char)s[i];
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t n = 2;
+
+		if (jcs_plain(b))
+			continue;     /* non-ASCII: as is */
+		switch (b) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';   /* \u00xx, lower-case hex */
+			esc[4] = hx[b >> 4];
+			esc[5] = hx[b & 15];
+			n = 6;
+			break;
+		}
+		stix_idw_raw(w, s + run, i - run);
+		stix_idw_raw(w, esc, n);
+		run = i + 1;
+	}
+	stix_idw_raw(w, s + run, len - run);
+	stix_idw_raw(w, "\"", 1);
+}
+
+void stix_idw_num(struct stix_idw *w, int64_t v)
+{
+	char d[24];
+	size_t n = sizeof(d);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	/* beyond 2^53 JCS writes the nearest double (stix/canon.c) */
+	if (u > 9007199254740992ULL) {
+		w->bad = 1;
+		return;
+	}
+	do
+		d[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--n] = '-';
+	stix_idw_raw(w, d + n, sizeof(d) - n);
+}
+
+int stix_idw_id(struct stix_idw *w, const char *type, char *out, size_t n)
+{
+	size_t tl = strlen(type);
+
+	if (w->bad || tl + 2 + TX_UUID_BUF > n)
+		return -1;
+	idw_flush(w);
+	memcpy(out, type, tl);
+	out[tl] = out[tl + 1] = '-';
+	tx_uuid5_final(&w->h, out + tl + 2);
+	return 0;
+}
+
 /*
  * The common case without a tree: an SCO whose one contributing property
- * is "value", a string of printable ASCII without '"' or '\\'. Its
- * canonical JSON (RFC 8785) is {"value":"<the string>"} byte for byte, so
- * it is hashed in pieces. 0 when it does not apply (the general way then).
+ * is "value", a string. Its canonical JSON (RFC 8785) is {"value":"..."}
+ * with the string escaped as JCS does, so it goes through the id writer.
+ * 0 when it does not apply (the general way then).
  */
 static int value_only_id(const json_t *sco, const char *type, const char *const *props,
-			 char uuid[TX_UUID_BUF])
+			 char *out, size_t n)
 {
-	static const char head[] = "{\"value\":\"", tail[] = "\"}";
 	const json_t *v = json_object_get(sco, "value");
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
-	struct tx_sha1 h;
+	struct stix_idw w;
 
 	if (props[0] == NULL || strcmp(props[0], "value") != 0 || props[1] != NULL ||
-	    s == NULL)
+	    s == NULL || !utf8_ok(s, len))
 		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
-			return 0;
-	(void)type;
-	tx_sha1_init(&h);
-	tx_sha1_update(&h, tx_uuid_ns_stix_sco, 16);
-	tx_sha1_update(&h, head, sizeof(head) - 1);
-	tx_sha1_update(&h, s, len);
-	tx_sha1_update(&h, tail, sizeof(tail) - 1);
-	tx_uuid5_final(&h, uuid);
-	return 1;
+	stix_idw_init(&w);
+	stix_idw_raw(&w, "{\"value\":", 9);
+	stix_idw_str(&w, s, len);
+	stix_idw_raw(&w, "}", 1);
+	return stix_idw_id(&w, type, out, n) == 0;
 }
 
 tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
@@ -114,8 +224,8 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 	if (props == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "%s: not an SCO type",
 				    type ? type : "(no type)");
-	if (value_only_id(sco, type, props, uuid))
-		goto named;
+	if (value_only_id(sco, type, props, out, n))
+		return TX_OK;
 	if ((streamlined = json_object()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; props[i] != NULL; i++) {
@@ -145,7 +255,6 @@ tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err)
 		free(canon);
 	}
 	json_decref(streamlined);
-named:
 	if ((size_t)snprintf(out, n, "%s--%s", type, uuid) >= n)
 		return tx_error_set(err, TX_ERR_TOOBIG, "id buffer too small");
 	return TX_OK;

@@ -60,6 +60,29 @@ tx_err stix_canonicalize(const json_t *v, char **out, size_t *len,
  * or a value JCS cannot represent; TX_ERR_NOMEM.
  */
 tx_err stix_sco_id(const json_t *sco, char *out, size_t n, struct tx_error *err);
+/*
+ * An SCO id without a tree: the caller writes the canonical JSON (RFC
+ * 8785) of the ID-contributing properties piece by piece, members in JCS
+ * order (for the ASCII names of the spec's properties, byte order), and
+ * it is hashed as it goes into the same id stix_sco_id gives (no
+ * allocation). raw: structure ({, "name":, ",", }) as given; str: a
+ * string value, quoted and escaped as JCS does (the caller has checked
+ * that it is UTF-8); num: an integer. stix_idw_id writes TYPE--UUID into
+ * out (n bytes) and returns 0, or -1 when out is too small or a value was
+ * one the writer does not do (an integer beyond 2^53, which JCS writes as
+ * a double: use stix_sco_id on the object then).
+ */
+struct stix_idw {
+	struct tx_sha1 h;
+	size_t n;
+	int bad;
+	char buf[256];
+};
+void stix_idw_init(struct stix_idw *w);
+void stix_idw_raw(struct stix_idw *w, const char *s, size_t n);
+void stix_idw_str(struct stix_idw *w, const char *s, size_t n);
+void stix_idw_num(struct stix_idw *w, int64_t v);
+int stix_idw_id(struct stix_idw *w, const char *type, char *out, size_t n);
 /* True for the SCO types of STIX 2.1 section 6. */
 int stix_is_sco_type(const char *type);
 

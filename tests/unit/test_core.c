@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -62,6 +63,63 @@ static void test_uuid(void **state)
 	assert_false(tx_uuid_valid("not-a-uuid", 10));
 	assert_false(tx_uuid_valid("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3", 35));
 	assert_false(tx_uuid_valid("8e2e2d2b-17d4-4cbf-938f_98ee46b3cd3f", 36));
+}
+
+/* What tx_time_format wrote before its digit-by-digit path: gmtime_r
+ * and snprintf. */
+static void time_format_ref(int64_t us, char *buf, size_t n, int ms)
+{
+	int64_t secs = us / 1000000, frac = us % 1000000;
+	struct tm tm;
+	time_t t;
+
+	if (frac < 0)
+		frac += 1000000, secs--;
+	t = (time_t)secs;
+	gmtime_r(&t, &tm);
+	if (ms)
+		snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(frac / 1000));
+	else
+		snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+}
+
+/* tx_time_format writes what gmtime_r and snprintf write, around the
+ * epoch, leap days, the years 0 and 9999/10000 and far off. */
+static void test_time_format(void **state)
+{
+	static const int64_t edge[] = {
+		0, -1, 1, 999999, -999999, -1000000, 951782400000000LL /* 2000-02-29 */,
+		-62167219200000000LL /* 0000-01-01 */, -62167219200000001LL,
+		253402300799999999LL /* 9999-12-31T23:59:59.999999 */, 253402300800000000LL,
+		-62135596800000000LL, 4102444800000000LL, -2208988800000000LL,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char got[TX_TIME_BUF], want[96];
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 200000; i++) {
+		int64_t us;
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			us = edge[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* +/- about 12,700 years, and often near the epoch */
+			us = (int64_t)(x % 800000000000000000ULL) - 400000000000000000LL;
+			if (i % 3 == 0)
+				us /= 100000;
+		}
+		for (int ms = 0; ms < 2; ms++) {
+			time_format_ref(us, want, sizeof(want), ms);
+			want[TX_TIME_BUF - 1] = '\0';
+			if (ms)
+				tx_time_format_ms(us, got);
+			else
+				tx_time_format(us, got);
+			if (strcmp(got, want) != 0)
+				fail_msg("%lld: %s, gmtime %s", (long long)us, got, want);
+		}
+	}
 }
 
 /* SHA-1 against the test vectors of RFC 3174 section 7.3. */
@@ -700,6 +758,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_sha1),
 		cmocka_unit_test(test_uuid5),
 		cmocka_unit_test(test_arena),
