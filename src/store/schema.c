@@ -249,12 +249,19 @@ static const char *const migrations[] = {
 	/* 17: the console's list of incidents, newest first (store_recent),
 	 * by a partial index as the reports' */
 	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
+	/* 18: who delivers to which partner (store/leases.c): one row per
+	 * partner, held by one serve process until `expires` (us) unless it
+	 * renews it; several processes on one database deliver once */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 17,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 18,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

@@ -260,10 +260,15 @@ static const char *const migrations_pg[] = {
 	"ALTER TABLE feeds ADD COLUMN reshare BIGINT NOT NULL DEFAULT 0;",
 	/* 17: the console's incidents */
 	"CREATE INDEX objects_incidents ON objects(date_added) WHERE type = 'incident';",
+	/* 18: delivery leases */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires BIGINT NOT NULL);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 17,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 18,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

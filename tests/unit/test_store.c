@@ -947,6 +947,65 @@ static void test_commit_watch_and_lanes(void **state)
 	json_decref(rep);
 }
 
+/* Leases (store/leases.c): one holder at a time, until it lapses; a
+ * holder known dead can be taken over at once; released on request. */
+static void test_leases(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	char cur[STORE_LEASE_HOLDER_MAX];
+	int64_t until = 0, now = 1000000000;
+	int held = -1;
+
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now, 1000, &held,
+					   cur, &until, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(until, now + 1000);
+	/* b: refused while a's lease runs, told who has it until when */
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 10, 1000, &held,
+					   cur, &until, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_string_equal(cur, "a");
+	assert_int_equal(until, now + 1000);
+	/* another name is another lease */
+	assert_int_equal(store_lease_claim(st, "US", "b", NULL, now, 1000, &held,
+					   NULL, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	/* a renews; b is still refused after a's first term */
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 900, 1000, &held,
+					   NULL, &until, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 1500, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	/* ... and gets it once a has not renewed for a lease time */
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 1900, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 1901, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_string_equal(cur, "b");
+	/* c takes over from b, known dead, at once; a wrong name does not */
+	assert_int_equal(store_lease_claim(st, "UK", "c", "a", now + 1902, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_int_equal(store_lease_claim(st, "UK", "c", "b", now + 1902, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_get(st, "UK", cur, &until), TX_OK);
+	assert_string_equal(cur, "c");
+	assert_int_equal(until, now + 2902);
+	/* released: free for anyone; b's other lease stays */
+	assert_int_equal(store_lease_release(st, NULL, "c", &err), TX_OK);
+	assert_int_equal(store_lease_get(st, "UK", cur, &until), TX_ERR_NOTFOUND);
+	assert_int_equal(store_lease_get(st, "US", cur, &until), TX_OK);
+	assert_string_equal(cur, "b");
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 1903, 1000,
+					   &held, NULL, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -963,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
 		cmocka_unit_test(test_commit_watch_and_lanes),
+		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_configure_refuses),
 	};
 
