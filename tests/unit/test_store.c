@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -1006,6 +1008,49 @@ static void test_leases(void **state)
 	assert_int_equal(held, 1);
 }
 
+/* PostgreSQL: a commit through another folder's path (another machine,
+ * as far as notify files go) wakes a watch here, by LISTEN/NOTIFY
+ * (store/pg_notify.c); on SQLite two paths are two databases: skipped. */
+static void test_commit_wakes_other_machine(void **state)
+{
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct tx_error err = { 0 };
+	struct store_watch *w = NULL;
+	char other[PATH_MAX], id[TX_UUID_BUF];
+	tx_store *st2 = NULL;
+
+	(void)state;
+	if (pg_base == NULL) {
+		print_message("skip: PostgreSQL only (TRILEX_TEST_PG)\n");
+		skip();
+	}
+	snprintf(other, sizeof(other), "%s/other", dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	snprintf(other, sizeof(other), "%s/other/t.db", dir);
+	assert_int_equal(store_watch_open(path, &w, &err), TX_OK);
+	assert_int_equal(store_open(other, 0, &st2, &err), TX_OK);
+	/* the listener is up (it touches the file once connected) */
+	(void)store_watch_wait(w, 10000);
+	while (store_watch_wait(w, 200) == 1)
+		;
+	assert_int_equal(store_collection_add(st2, "Elsewhere", NULL, "elsewhere",
+					      id, &err), TX_OK);
+	{
+		json_t *o = obj(950, "2020-01-01T00:00:00Z");
+		struct store_item it = { .obj = o, .id = "x" };
+		struct store_collection c;
+		char sid[TX_UUID_BUF];
+		assert_int_equal(store_collection_get(st2, &admin, "elsewhere", &c),
+				 TX_OK);
+		assert_int_equal(store_put_objects(st2, c.pk, &admin, &it, 1, sid,
+						   &err), TX_OK);
+		json_decref(o);
+	}
+	assert_int_equal(store_watch_wait(w, 10000), 1);
+	store_close(st2);
+	store_watch_close(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_audit_chain),
 		cmocka_unit_test(test_commit_watch_and_lanes),
 		cmocka_unit_test(test_leases),
+		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
 	};
 
