@@ -120,6 +120,10 @@ static const struct setting settings[] = {
 	    " doubles it"),
 	INT(delivery_backoff_max_ms, 1, 86400LL * 1000, 30000, "serve: longest"
 	    " wait between deliveries to a partner that fails, ms"),
+	INT(delivery_lease_ms, 300, 3600LL * 1000, 15000, "serve: how long the"
+	    " serve process delivering to a partner keeps that job without"
+	    " renewing it (renewed every third of it); when it dies another"
+	    " process on the same database takes over within this time, ms"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

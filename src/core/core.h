@@ -381,6 +381,11 @@ struct tx_config {
 	 * unless the partner is heard from or moves (peer update). */
 	int64_t delivery_backoff_min_ms;
 	int64_t delivery_backoff_max_ms;
+	/* Several serve processes on one database (federation/deliver.c):
+	 * one of them delivers to each partner, holding a lease that it
+	 * renews every third of delivery_lease_ms; another takes over when
+	 * it has not for that long. */
+	int64_t delivery_lease_ms;
 	/* The store (node.json "store": {"backend", "conninfo"}): "sqlite"
 	 * (DIR/trilex.db, the default) or "postgres" with a libpq conninfo
 	 * that holds no password (service file, PGPASSFILE or passfile=). */

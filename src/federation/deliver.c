@@ -61,6 +61,11 @@ struct worker {
 	int done;                      /* the thread has ended (unpinned) */
 	int retrying;                  /* in backoff after a failed delivery */
 	int alive;                     /* the partner was heard from: retry now */
+	/* the lease on this partner's delivery (store/leases.c): whether
+	 * this process holds it, and until when (wall clock, us) as last
+	 * claimed or renewed by the keeper */
+	int holding;
+	int64_t lease_until;
 };
 
 /* ---- what a partner is entitled to ---- */
@@ -884,6 +889,73 @@ static int nap(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
 	return kicked;
 }
 
+/*
+ * Whether w may deliver now: it holds the lease on its partner, claimed
+ * or renewed (by keep_leases) less than two thirds of a lease time ago;
+ * else it claims it (taking it from a holder of this machine that has
+ * died). 0 with *wait_ms, how long until the holder's lease runs out,
+ * when another process holds it.
+ */
+static int lease_hold(tx_fed *fed, struct worker *w, tx_store *st,
+		      int64_t *wait_ms)
+{
+	int64_t ttl = fed->cfg.delivery_lease_ms * 1000, now = tx_time_now_us();
+	int64_t until = 0;
+	char cur[STORE_LEASE_HOLDER_MAX];
+	struct tx_error err = { 0 };
+	int held = 0, was;
+
+	*wait_ms = 0;
+	pthread_mutex_lock(&fed->lock);
+	was = w->holding;
+	held = was && w->lease_until - now > ttl / 3;
+	pthread_mutex_unlock(&fed->lock);
+	if (held)
+		return 1;
+	if (store_lease_claim(st, w->party, fed->holder, NULL, now, ttl, &held,
+			      cur, &until, &err) != TX_OK) {
+		tx_log(TX_LOG_DEBUG, "delivery lease on %s: %s", w->party, err.msg);
+		held = 0;
+		until = now + 1000000; /* the database is failing: try in 1 s */
+	} else if (!held && cur[0] && fed_lease_holder_dead(cur)) {
+		tx_log(TX_LOG_INFO, "delivery to %s: its holder %s has ended;"
+		       " taking over", w->party, cur);
+		if (store_lease_claim(st, w->party, fed->holder, cur, now, ttl, &held,
+				      cur, &until, &err) != TX_OK)
+			held = 0;
+	}
+	pthread_mutex_lock(&fed->lock);
+	w->holding = held;
+	if (held)
+		w->lease_until = until;
+	pthread_mutex_unlock(&fed->lock);
+	if (held && !was)
+		tx_log(TX_LOG_INFO, "delivery to %s: this process (%s) holds it",
+		       w->party, fed->holder);
+	else if (!held && was)
+		tx_log(TX_LOG_WARN, "delivery to %s: lease lost to %s", w->party, cur);
+	else if (!held)
+		tx_log(TX_LOG_DEBUG, "delivery to %s: held by %s", w->party, cur);
+	if (!held) {
+		*wait_ms = (until - now) / 1000 + 20;
+		if (*wait_ms < 20)
+			*wait_ms = 20;
+		if (*wait_ms > fed->cfg.delivery_lease_ms)
+			*wait_ms = fed->cfg.delivery_lease_ms;
+	}
+	return held;
+}
+
+/* Wait ms (kicks do not end it: another process delivers meanwhile);
+ * returns early when stopping. */
+static void nap_all(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
+{
+	int64_t end = now_ms() + ms;
+
+	for (int64_t t = now_ms(); t < end && !w->stop && fed->running; t = now_ms())
+		nap(fed, w, seen, end - t);
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -929,10 +1001,27 @@ static void *work(void *arg)
 	store_relax_durability(st);
 	while (!w->stop && fed->running) {
 		int more_p = 0, more_b = 0;
-		int64_t sent = 0, t = now_ms(), rowid;
+		int64_t sent = 0, t = now_ms(), rowid, wait_ms;
 		tx_err rc = TX_OK;
 
 		__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
+		/* Several serve processes on one database: one delivers to
+		 * each partner (the lease's holder). The others wait for its
+		 * lease to run out, then try to take it. */
+		if (!lease_hold(fed, w, st, &wait_ms)) {
+			window_drop(prio);
+			window_drop(bulk);
+			pending = 0;
+			nap_all(fed, w, &seen, wait_ms);
+			/* the holder may have moved the cursors, and pulled:
+			 * whoever takes over starts from the database */
+			look = 1;
+			last_rowid = -1;
+			next_pull = 0;
+			next_try = 0;
+			backoff = 0;
+			continue;
+		}
 		/* The partner's row (URL, certificate, cursors): read again
 		 * after a kick (any commit, in any process: a `peer update`
 		 * too) or when a timer is due; never on a schedule. */
@@ -1161,6 +1250,89 @@ static void *supervise(void *arg)
 	return NULL;
 }
 
+/*
+ * Renew every lease this process holds, every third of a lease time,
+ * whatever its workers are doing (a batch in flight for long included).
+ * A lease found lost (this process was paused past its end and another
+ * took over) is dropped: the worker stops delivering at its next turn.
+ */
+static void *keep_leases(void *arg)
+{
+	tx_fed *fed = arg;
+	char path[PATH_MAX + 16], (*parties)[TX_PARTY_MAX] = NULL;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	size_t cap = 0;
+
+	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
+	pthread_mutex_lock(&fed->lock);
+	while (fed->running) {
+		struct timespec until;
+		int64_t every = fed->cfg.delivery_lease_ms / 3, ttl;
+		size_t n = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += every / 1000;
+		until.tv_nsec += (every % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (fed->running &&
+		       pthread_cond_timedwait(&fed->wake, &fed->lock, &until) == 0)
+			;
+		if (!fed->running)
+			break;
+		for (struct worker *w = fed->workers; w; w = w->next)
+			if (w->holding)
+				n++;
+		if (n > cap) {
+			void *p = realloc(parties, n * sizeof(*parties));
+			if (p == NULL)
+				continue;
+			parties = p;
+			cap = n;
+		}
+		n = 0;
+		for (struct worker *w = fed->workers; w; w = w->next)
+			if (w->holding)
+				snprintf(parties[n++], TX_PARTY_MAX, "%s", w->party);
+		pthread_mutex_unlock(&fed->lock);
+		__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
+		if (n > 0 && st == NULL && store_open(path, 0, &st, &err) != TX_OK) {
+			tx_log(TX_LOG_ERROR, "delivery leases: %s", err.msg);
+			st = NULL;
+		}
+		ttl = fed->cfg.delivery_lease_ms * 1000;
+		for (size_t i = 0; i < n && st != NULL; i++) {
+			int64_t now = tx_time_now_us(), exp = 0;
+			char cur[STORE_LEASE_HOLDER_MAX];
+			int held = 0;
+			tx_err rc = store_lease_claim(st, parties[i], fed->holder, NULL,
+						      now, ttl, &held, cur, &exp, &err);
+			if (rc != TX_OK)
+				continue; /* the worker claims it itself in time */
+			pthread_mutex_lock(&fed->lock);
+			for (struct worker *w = fed->workers; w; w = w->next)
+				if (strcmp(w->party, parties[i]) == 0 && w->holding) {
+					if (held) {
+						w->lease_until = exp;
+					} else {
+						w->holding = 0;
+						fed->generation++;
+						pthread_cond_broadcast(&fed->wake);
+					}
+				}
+			pthread_mutex_unlock(&fed->lock);
+		}
+		pthread_mutex_lock(&fed->lock);
+	}
+	pthread_mutex_unlock(&fed->lock);
+	free(parties);
+	store_close(st);
+	return NULL;
+}
+
 /* Commits by any process (store_watch): each one kicks the workers. */
 static void *watch_commits(void *arg)
 {
@@ -1198,6 +1370,7 @@ tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 		fed->watch = NULL;
 		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
 	}
+	fed_lease_holder_make(fed->holder);
 	if (pthread_create(&fed->supervisor, NULL, supervise, fed) != 0) {
 		fed->running = 0;
 		store_watch_interrupt(fed->watch);
@@ -1206,7 +1379,35 @@ tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 		fed->watch = NULL;
 		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
 	}
+	if (pthread_create(&fed->keeper, NULL, keep_leases, fed) != 0) {
+		pthread_mutex_lock(&fed->lock);
+		fed->running = 0;
+		pthread_cond_broadcast(&fed->wake);
+		pthread_mutex_unlock(&fed->lock);
+		store_watch_interrupt(fed->watch);
+		pthread_join(fed->watcher, NULL);
+		pthread_join(fed->supervisor, NULL);
+		store_watch_close(fed->watch);
+		fed->watch = NULL;
+		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
+	}
 	return TX_OK;
+}
+
+/* Give up this process's leases as it stops: another process on the
+ * database takes the delivery over at once rather than after a lease. */
+static void release_leases(tx_fed *fed)
+{
+	char path[PATH_MAX + 16];
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+
+	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
+	if (store_open(path, 0, &st, &err) != TX_OK ||
+	    store_lease_release(st, NULL, fed->holder, &err) != TX_OK)
+		tx_log(TX_LOG_WARN, "delivery leases not released (others wait"
+		       " for them to run out): %s", err.msg);
+	store_close(st);
 }
 
 void fed_deliver_stop(tx_fed *fed)
@@ -1222,6 +1423,7 @@ void fed_deliver_stop(tx_fed *fed)
 	store_watch_interrupt(fed->watch);
 	pthread_join(fed->watcher, NULL);
 	pthread_join(fed->supervisor, NULL);
+	pthread_join(fed->keeper, NULL);
 	for (w = fed->workers; w; w = next) {
 		next = w->next;
 		w->stop = 1;
@@ -1229,6 +1431,7 @@ void fed_deliver_stop(tx_fed *fed)
 		free(w);
 	}
 	fed->workers = NULL;
+	release_leases(fed);
 	store_watch_close(fed->watch);
 	fed->watch = NULL;
 }

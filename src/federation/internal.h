@@ -77,7 +77,17 @@ struct tx_fed {
 	struct worker *workers;
 	pthread_mutex_t cache_lock;
 	struct sig_slot *cache;      /* SIG_CACHE_SLOTS, or NULL */
+	/* the name this process holds delivery leases under, and the
+	 * thread that renews them (federation/lease.c, store/leases.c) */
+	char holder[STORE_LEASE_HOLDER_MAX];
+	pthread_t keeper;
 };
+
+/* A new lease holder name for this process (federation/lease.c). */
+void fed_lease_holder_make(char out[STORE_LEASE_HOLDER_MAX]);
+/* Whether holder is a process of this machine (and PID namespace) that
+ * has ended: its leases can be taken at once. */
+int fed_lease_holder_dead(const char *holder);
 
 /* The object's signer key (hex) from our extension, or NULL. */
 const char *fed_sig_signer(const json_t *obj);

@@ -35,6 +35,9 @@ struct tx_store {
 	int64_t status_ttl_us;        /* how long a status is kept */
 	int notify_fd;                /* DB-notify, touched after each commit
 	                                 (store/notify.c), or -1 */
+	/* PostgreSQL: what COMMIT is sent as, with the NOTIFY that wakes
+	 * other machines (store/pg_notify.c) */
+	char commit_sql[64];
 };
 
 /* The status policy of a connection until store_set_status_policy. */
@@ -49,6 +52,21 @@ void store_notify_open(tx_store *st, const char *db_path);
  * SQLite the WAL hook does it). */
 void store_notify_touch(tx_store *st);
 void store_notify_install(tx_store *st, const char *db_path);
+
+/* ---- PostgreSQL: commits announced to other machines (store/pg_notify.c) ---- */
+
+#define STORE_PG_NOTIFY_ID_BUF 17
+/* The name of db_path's notify file in NOTIFY payloads (16 hex digits). */
+void store_pg_notify_id(const char *db_path, char out[STORE_PG_NOTIFY_ID_BUF]);
+/* The text COMMIT is sent as: the commit, then its NOTIFY. */
+void store_pg_notify_commit_sql(const char *id, char *out, size_t n);
+/* Start (first call) or count a user of the process's listener, which
+ * touches db_path's notify file for commits made elsewhere; nothing on
+ * SQLite. Each start is ended by one stop. */
+void store_pg_listen_start(const char *db_path);
+void store_pg_listen_stop(void);
+/* The conninfo store_configure set, or NULL on SQLite. */
+const char *store_conninfo(void);
 
 /* Apply list[v..n-1] after the version version_of reads (v), each in its
  * own write transaction with "bump_prefix" v+1 run after it (backend is

@@ -78,6 +78,7 @@ struct store_watch {
 	int efd;                 /* eventfd: store_watch_interrupt */
 	int wd;                  /* the watch on path, or -1 */
 	struct timespec seen;    /* polling: the file's ctime last seen */
+	int listening;           /* counted in store_pg_listen_start */
 };
 
 static struct timespec ctime_of(const char *path)
@@ -129,6 +130,8 @@ tx_err store_watch_open(const char *db_path, store_watch **out,
 		if (fd >= 0)
 			close(fd);
 		w->seen = ctime_of(w->path);
+		store_pg_listen_start(db_path);
+		w->listening = 1;
 		*out = w;
 		return TX_OK;
 	}
@@ -138,6 +141,9 @@ tx_err store_watch_open(const char *db_path, store_watch **out,
 		store_watch_close(w);
 		return TX_ERR_IO;
 	}
+	/* PostgreSQL: commits of other machines touch the file too */
+	store_pg_listen_start(db_path);
+	w->listening = 1;
 	*out = w;
 	return TX_OK;
 }
@@ -221,6 +227,8 @@ void store_watch_close(store_watch *w)
 {
 	if (w == NULL)
 		return;
+	if (w->listening)
+		store_pg_listen_stop();
 	if (w->ifd >= 0)
 		close(w->ifd);
 	if (w->efd >= 0)

@@ -35,6 +35,8 @@ static const struct fragment fragments[] = {
 	{ "max(version_us = ?3)", "max((version_us = ?3)::int)" },
 	/* the collection's rows of the FTS5 table */
 	{ "instr(", "strpos(" },
+	/* an aggregate of text with its separator (store_key_list) */
+	{ "group_concat(", "string_agg(" },
 };
 
 #define N_FRAGMENTS (sizeof(fragments) / sizeof(fragments[0]))

@@ -269,12 +269,19 @@ static const char *const migrations[] = {
 	 * collection by objects_added: 845 ms at 1,000,000 objects, 0.1 ms
 	 * with it */
 	"CREATE INDEX objects_type ON objects(coll, type, date_added);",
+	/* 21: who delivers to which partner (store/leases.c): one row per
+	 * partner, held by one serve process until `expires` (us) unless it
+	 * renews it; several processes on one database deliver once */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 20,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 21,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

@@ -276,10 +276,15 @@ static const char *const migrations_pg[] = {
 	 * collection by objects_added: 845 ms at 1,000,000 objects, 0.1 ms
 	 * with it */
 	"CREATE INDEX objects_type ON objects(coll, type, date_added);",
+	/* 21: delivery leases */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires BIGINT NOT NULL);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 20,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 21,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

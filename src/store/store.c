@@ -144,7 +144,9 @@ tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 	char *msg = NULL;
 
 	if (st->backend == STORE_BACKEND_POSTGRES) {
-		tx_err rc = store_pg_exec(st, sql, err);
+		tx_err rc = store_pg_exec(st, strcmp(sql, "COMMIT") == 0 &&
+					  st->commit_sql[0] ? st->commit_sql : sql,
+					  err);
 		if (rc == TX_OK && strncmp(sql, "COMMIT", 6) == 0)
 			store_notify_touch(st);
 		return rc;
@@ -282,6 +284,11 @@ int store_unavailable(tx_store *st)
 	       store_pg_unavailable(st);
 }
 
+const char *store_conninfo(void)
+{
+	return conf_backend == STORE_BACKEND_POSTGRES ? conf_conninfo : NULL;
+}
+
 const char *store_backend_name(void)
 {
 	return conf_backend == STORE_BACKEND_POSTGRES ? "postgres" : "sqlite";
@@ -330,9 +337,15 @@ tx_err store_open(const char *path, int create, tx_store **out,
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return TX_ERR_NOMEM;
 		/* Commits touch DIR/trilex.db-notify as on SQLite (where the
-		 * WAL hook does it), so that waiters on this machine wake;
-		 * other machines need LISTEN/NOTIFY, not built yet. */
+		 * WAL hook does it), so that waiters on this machine wake,
+		 * and NOTIFY those of other machines (store/pg_notify.c). */
 		store_notify_open(st, path);
+		{
+			char id[STORE_PG_NOTIFY_ID_BUF];
+			store_pg_notify_id(path, id);
+			store_pg_notify_commit_sql(id, st->commit_sql,
+						   sizeof(st->commit_sql));
+		}
 		st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
 		st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
 		if ((rc = open_pg(st, create, err)) != TX_OK) {

@@ -780,6 +780,26 @@ int store_watch_polls(const store_watch *w);
 void store_watch_interrupt(store_watch *w);
 void store_watch_close(store_watch *w);
 
+/* ---- leases: one holder of a task across processes (store/leases.c) ---- */
+
+#define STORE_LEASE_HOLDER_MAX 128
+/*
+ * Take or keep lease name for holder until now_us + ttl_us. *held: 1 when
+ * holder has it now (it was free, expired, holder's already, or held by
+ * steal_from, a holder the caller knows to be dead; NULL: none), else 0.
+ * cur and expires (each may be NULL) receive who holds it and until when.
+ */
+tx_err store_lease_claim(tx_store *st, const char *name, const char *holder,
+			 const char *steal_from, int64_t now_us, int64_t ttl_us,
+			 int *held, char cur[STORE_LEASE_HOLDER_MAX],
+			 int64_t *expires, struct tx_error *err);
+/* Who holds lease name and until when; TX_ERR_NOTFOUND when nobody did. */
+tx_err store_lease_get(tx_store *st, const char *name,
+		       char holder[STORE_LEASE_HOLDER_MAX], int64_t *expires);
+/* Give up lease name (NULL: every lease) of holder. */
+tx_err store_lease_release(tx_store *st, const char *name, const char *holder,
+			   struct tx_error *err);
+
 /* ---- outside TAXII feeds (store/feeds.c) ---- */
 
 #define STORE_FEED_SECRET_MAX 1024

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -987,6 +989,108 @@ static void test_commit_watch_and_lanes(void **state)
 	json_decref(rep);
 }
 
+/* Leases (store/leases.c): one holder at a time, until it lapses; a
+ * holder known dead can be taken over at once; released on request. */
+static void test_leases(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	char cur[STORE_LEASE_HOLDER_MAX];
+	int64_t until = 0, now = 1000000000;
+	int held = -1;
+
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now, 1000, &held,
+					   cur, &until, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(until, now + 1000);
+	/* b: refused while a's lease runs, told who has it until when */
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 10, 1000, &held,
+					   cur, &until, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_string_equal(cur, "a");
+	assert_int_equal(until, now + 1000);
+	/* another name is another lease */
+	assert_int_equal(store_lease_claim(st, "US", "b", NULL, now, 1000, &held,
+					   NULL, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	/* a renews; b is still refused after a's first term */
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 900, 1000, &held,
+					   NULL, &until, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 1500, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	/* ... and gets it once a has not renewed for a lease time */
+	assert_int_equal(store_lease_claim(st, "UK", "b", NULL, now + 1900, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 1901, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_string_equal(cur, "b");
+	/* c takes over from b, known dead, at once; a wrong name does not */
+	assert_int_equal(store_lease_claim(st, "UK", "c", "a", now + 1902, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 0);
+	assert_int_equal(store_lease_claim(st, "UK", "c", "b", now + 1902, 1000,
+					   &held, cur, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_lease_get(st, "UK", cur, &until), TX_OK);
+	assert_string_equal(cur, "c");
+	assert_int_equal(until, now + 2902);
+	/* released: free for anyone; b's other lease stays */
+	assert_int_equal(store_lease_release(st, NULL, "c", &err), TX_OK);
+	assert_int_equal(store_lease_get(st, "UK", cur, &until), TX_ERR_NOTFOUND);
+	assert_int_equal(store_lease_get(st, "US", cur, &until), TX_OK);
+	assert_string_equal(cur, "b");
+	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 1903, 1000,
+					   &held, NULL, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+}
+
+/* PostgreSQL: a commit through another folder's path (another machine,
+ * as far as notify files go) wakes a watch here, by LISTEN/NOTIFY
+ * (store/pg_notify.c); on SQLite two paths are two databases: skipped. */
+static void test_commit_wakes_other_machine(void **state)
+{
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct tx_error err = { 0 };
+	struct store_watch *w = NULL;
+	char other[PATH_MAX], id[TX_UUID_BUF];
+	tx_store *st2 = NULL;
+
+	(void)state;
+	if (pg_base == NULL) {
+		print_message("skip: PostgreSQL only (TRILEX_TEST_PG)\n");
+		skip();
+	}
+	snprintf(other, sizeof(other), "%s/other", dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	snprintf(other, sizeof(other), "%s/other/t.db", dir);
+	assert_int_equal(store_watch_open(path, &w, &err), TX_OK);
+	assert_int_equal(store_open(other, 0, &st2, &err), TX_OK);
+	/* the listener is up (it touches the file once connected) */
+	(void)store_watch_wait(w, 10000);
+	while (store_watch_wait(w, 200) == 1)
+		;
+	assert_int_equal(store_collection_add(st2, "Elsewhere", NULL, "elsewhere",
+					      id, &err), TX_OK);
+	{
+		json_t *o = obj(950, "2020-01-01T00:00:00Z");
+		struct store_item it = { .obj = o, .id = "x" };
+		struct store_collection c;
+		char sid[TX_UUID_BUF];
+		assert_int_equal(store_collection_get(st2, &admin, "elsewhere", &c),
+				 TX_OK);
+		assert_int_equal(store_put_objects(st2, c.pk, &admin, &it, 1, sid,
+						   &err), TX_OK);
+		json_decref(o);
+	}
+	assert_int_equal(store_watch_wait(w, 10000), 1);
+	store_close(st2);
+	store_watch_close(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1004,6 +1108,8 @@ int main(void)
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
 		cmocka_unit_test(test_commit_watch_and_lanes),
+		cmocka_unit_test(test_leases),
+		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
 	};
 
