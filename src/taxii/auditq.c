@@ -77,6 +77,8 @@ static void *run(void *arg)
 		tx_log(TX_LOG_ERROR, "audit queue: %s", err.msg);
 		return NULL;
 	}
+	/* read records concern no waiter (delivery, alert streams) */
+	store_notify_quiet(st);
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
 		if (q->n == 0) {

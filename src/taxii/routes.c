@@ -198,10 +198,9 @@ static int page_row(void *ctx, const struct store_row *row)
 	switch (pc->kind) {
 	case PAGE_OBJECTS:
 		rc = tx_buf_append(&pc->buf, row->json, row->json_len);
-		if (row->restricted) {
+		if (row->restricted && pc->n_sensitive++ < 4) {
 			size_t used = strlen(pc->sensitive);
-			if (pc->n_sensitive++ < 4 && used + strlen(row->id) + 2 <
-						     sizeof(pc->sensitive))
+			if (used + strlen(row->id) + 2 < sizeof(pc->sensitive))
 				snprintf(pc->sensitive + used,
 					 sizeof(pc->sensitive) - used, "%s%s",
 					 used ? " " : "", row->id);
