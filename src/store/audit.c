@@ -88,7 +88,10 @@ void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
 			   const char *address, const char *action,
 			   const char *what, const char *detail)
 {
-	memset(e, 0, sizeof(*e));
+	/* every field is set (no memset of the 1.6 KB: this runs under the
+	 * server's queue lock for every read recorded) */
+	e->seq = e->at = 0;
+	e->prev[0] = e->hash[0] = '\0';
 	cap_copy(e->actor, sizeof(e->actor), actor);
 	cap_copy(e->address, sizeof(e->address), address);
 	cap_copy(e->action, sizeof(e->action), action);

@@ -62,6 +62,13 @@ void store_notify_install(tx_store *st, const char *db_path)
 	sqlite3_wal_hook(st->db, on_commit, st);
 }
 
+void store_notify_quiet(tx_store *st)
+{
+	if (st->notify_fd >= 0)
+		close(st->notify_fd);
+	st->notify_fd = -1;
+}
+
 void store_notify_touch(tx_store *st)
 {
 	if (st->notify_fd >= 0)

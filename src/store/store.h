@@ -244,8 +244,8 @@ tx_err store_audit_from(tx_store *st, const char *actor, const char *address,
 			const char *action, const char *what,
 			const char *detail, struct tx_error *err);
 
-/* Fill e for store_audit_batch: the fields (cut to their sizes), all
- * else zero (at 0: the time of the append). */
+/* Fill e for store_audit_batch: the fields (cut to their sizes), seq,
+ * at (0: the time of the append), prev and hash empty. */
 void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
 			   const char *address, const char *action,
 			   const char *what, const char *detail);
@@ -779,6 +779,10 @@ int store_watch_polls(const store_watch *w);
 /* End a store_watch_wait in progress (or the next one) early; any thread. */
 void store_watch_interrupt(store_watch *w);
 void store_watch_close(store_watch *w);
+/* From now on st's commits are not announced: for a connection whose
+ * writes no waiter needs (the server's audit writer: its batches of read
+ * records would wake delivery and the alert streams for nothing). */
+void store_notify_quiet(tx_store *st);
 
 /* ---- leases: one holder of a task across processes (store/leases.c) ---- */
 

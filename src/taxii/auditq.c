@@ -3,14 +3,21 @@
  *
  * A page of TLP:RED or AMBER+STRICT objects is recorded in the audit
  * trail; one durable commit per page would cost more than the page (the
- * bench measured 90%). So reads are queued here and a thread writes what
- * is queued every AUDITQ_FLUSH_MS in one transaction (store_audit_batch),
- * in the order they were queued, each with the time of the read. The
+ * bench measured 90%). So reads are queued here and a thread writes them
+ * in one transaction (store_audit_batch), in the order they were queued,
+ * each with the time of the read: AUDITQ_FLUSH_MS after the first entry
+ * of a batch was queued, or at once when AUDITQ_EARLY are waiting. The
  * queue holds at most AUDITQ_MAX entries: a request that finds it full
- * writes the queue itself before it answers, so nothing is dropped and
- * memory stays bounded. Stopping the server writes what is left. A crash
- * of the process loses at most the last AUDITQ_FLUSH_MS of read records
- * (sign-ins and every change are written at once, not queued).
+ * (the writer is behind) writes the queue itself before it answers, so
+ * nothing is dropped and memory stays bounded. Stopping the server writes
+ * what is left. A crash of the process loses at most the last
+ * AUDITQ_FLUSH_MS of read records (sign-ins and every change are written
+ * at once, not queued). With nothing queued the writer sleeps until a
+ * request queues something: an idle node does not wake for it.
+ *
+ * Two buffers: requests fill one while the writer writes the other, so
+ * taking a batch is a swap under the lock, and no request waits for a
+ * commit unless the queue is full.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,15 +27,19 @@
 
 #include "taxii/internal.h"
 
-#define AUDITQ_MAX 256
+#define AUDITQ_MAX 1024
+#define AUDITQ_EARLY 512
 #define AUDITQ_FLUSH_MS 100
 
 struct auditq {
-	pthread_mutex_t lock;          /* guards everything below */
-	pthread_mutex_t write;         /* one batch written at a time, in order */
-	pthread_cond_t wake;
+	pthread_mutex_t lock;          /* guards buf, n, first_us, stop */
+	pthread_mutex_t write;         /* one batch written at a time, in order;
+	                                * the holder owns spare */
+	pthread_cond_t wake;           /* the writer's */
 	struct store_audit_entry *buf; /* AUDITQ_MAX, n used */
+	struct store_audit_entry *spare; /* AUDITQ_MAX, the batch being written */
 	size_t n;
+	int64_t first_us;              /* when buf[0] was queued */
 	int stop;
 	pthread_t thread;
 	int running;
@@ -45,19 +56,14 @@ static void flush(struct auditq *q, tx_store *st)
 	pthread_mutex_lock(&q->write);
 	pthread_mutex_lock(&q->lock);
 	n = q->n;
-	if (n == 0 || (mine = malloc(n * sizeof(*mine))) == NULL) {
-		/* out of memory: the entries stay queued for the next try */
-		pthread_mutex_unlock(&q->lock);
-		pthread_mutex_unlock(&q->write);
-		return;
-	}
-	memcpy(mine, q->buf, n * sizeof(*mine));
+	mine = q->buf;
+	q->buf = q->spare;
+	q->spare = mine;
 	q->n = 0;
 	pthread_mutex_unlock(&q->lock);
-	if (store_audit_batch(st, mine, n, &err) != TX_OK)
+	if (n > 0 && store_audit_batch(st, mine, n, &err) != TX_OK)
 		tx_log(TX_LOG_ERROR, "audit: %zu read records not written: %s", n,
 		       err.msg);
-	free(mine);
 	pthread_mutex_unlock(&q->write);
 }
 
@@ -71,18 +77,23 @@ static void *run(void *arg)
 		tx_log(TX_LOG_ERROR, "audit queue: %s", err.msg);
 		return NULL;
 	}
+	/* read records concern no waiter (delivery, alert streams) */
+	store_notify_quiet(st);
 	pthread_mutex_lock(&q->lock);
 	while (!q->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += AUDITQ_FLUSH_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&q->wake, &q->lock, &until);
-		if (q->n == 0)
+		if (q->n == 0) {
+			pthread_cond_wait(&q->wake, &q->lock);
+			taxii_metrics_wakeup(TAXII_THREAD_AUDIT);
 			continue;
+		}
+		int64_t due = q->first_us + AUDITQ_FLUSH_MS * 1000;
+		if (q->n < AUDITQ_EARLY && tx_time_now_us() < due) {
+			struct timespec until = { .tv_sec = (time_t)(due / 1000000),
+						  .tv_nsec = (long)(due % 1000000) * 1000 };
+			pthread_cond_timedwait(&q->wake, &q->lock, &until);
+			taxii_metrics_wakeup(TAXII_THREAD_AUDIT);
+			continue;
+		}
 		pthread_mutex_unlock(&q->lock);
 		flush(q, st);
 		pthread_mutex_lock(&q->lock);
@@ -98,7 +109,10 @@ tx_err taxii_auditq_start(const char *db_path, struct auditq **out,
 {
 	struct auditq *q = calloc(1, sizeof(*q));
 
-	if (q == NULL || (q->buf = calloc(AUDITQ_MAX, sizeof(*q->buf))) == NULL) {
+	if (q == NULL || (q->buf = calloc(AUDITQ_MAX, sizeof(*q->buf))) == NULL ||
+	    (q->spare = calloc(AUDITQ_MAX, sizeof(*q->spare))) == NULL) {
+		if (q != NULL)
+			free(q->buf);
 		free(q);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
@@ -131,6 +145,7 @@ void taxii_auditq_stop(struct auditq *q)
 	pthread_mutex_destroy(&q->write);
 	pthread_cond_destroy(&q->wake);
 	free(q->buf);
+	free(q->spare);
 	free(q);
 }
 
@@ -157,10 +172,16 @@ void taxii_auditq_put(struct auditq *q, tx_store *st, const char *actor,
 	for (;;) {
 		pthread_mutex_lock(&q->lock);
 		if ((full = q->n == AUDITQ_MAX) == 0) {
+			int64_t at = tx_time_now_us();
 			store_audit_entry_set(&q->buf[q->n], actor, address, action,
 					      what, detail);
-			q->buf[q->n].at = tx_time_now_us();
-			q->n++;
+			q->buf[q->n].at = at;
+			if (q->n == 0)
+				q->first_us = at;
+			/* the writer sleeps until the first entry, then until
+			 * it is due or AUDITQ_EARLY are queued */
+			if (++q->n == 1 || q->n == AUDITQ_EARLY)
+				pthread_cond_signal(&q->wake);
 		}
 		pthread_mutex_unlock(&q->lock);
 		if (!full)

@@ -26,7 +26,12 @@
  *
  * A connection is cut by shutting its socket down: libmicrohttpd then sees
  * the end of the stream, closes it and notifies CLOSED. The reaper thread
- * checks the deadlines every REAP_MS.
+ * sleeps until the earliest deadline of the open connections (the end of
+ * a head's time, or the moment a body's bytes so far fall below
+ * min_upload_rate), and with no connection open until one comes: an idle
+ * node does not wake for it. Whatever sets an earlier deadline than the
+ * one it sleeps for (a new connection, a new request head or body) wakes
+ * it (arm).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,8 +41,8 @@
 #include <time.h>
 
 #include "taxii/conns.h"
+#include "taxii/internal.h"
 
-#define REAP_MS 100
 #define LOG_EVERY_US (10LL * 1000000)
 
 struct conn_entry {
@@ -58,6 +63,21 @@ static struct conn_entry *entry_of(struct MHD_Connection *conn)
 		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
+}
+
+/* Under lock: the reaper must look again at `at` (us) at the latest. */
+static void arm(struct conns *c, int64_t at)
+{
+	if (at < c->next_reap_us) {
+		c->next_reap_us = at;
+		pthread_cond_signal(&c->wake);
+	}
+}
+
+/* Under lock: the counters moved; the reaper's summary line is due. */
+static void arm_log(struct conns *c)
+{
+	arm(c, c->log_due_us);
 }
 
 /* Cut e (under lock): its slot is free from now on. */
@@ -119,6 +139,7 @@ void taxii_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_co
 		for (struct conn_entry *v = c->head; v; v = v->next)
 			if (!v->cut && v->cls == CONN_PENDING) {
 				cut(c, v, &c->stats.evicted);
+				arm_log(c);
 				break;
 			}
 	}
@@ -130,6 +151,7 @@ void taxii_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_co
 	c->tail = e;
 	c->stats.open[CONN_PENDING]++;
 	c->stats.accepted++;
+	arm(c, e->phase_start + c->head_timeout_us + 1);
 	pthread_mutex_unlock(&c->lock);
 	*socket_context = e;
 }
@@ -157,6 +179,8 @@ void taxii_conns_head_in(struct conns *c, struct MHD_Connection *conn)
 	e->phase = PHASE_BODY;
 	e->phase_start = tx_time_now_us();
 	e->body_bytes = 0;
+	if (c->min_rate > 0)
+		arm(c, e->phase_start + c->head_timeout_us + 1);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -186,6 +210,7 @@ tx_err taxii_conns_head_done(struct conns *c, struct MHD_Connection *conn,
 		if (to == CONN_CLIENT &&
 		    (int64_t)c->stats.open[CONN_CLIENT] >= c->max_clients) {
 			c->stats.busy++;
+			arm_log(c);
 			rc = TX_ERR_TOOBIG;
 		} else {
 			c->stats.open[CONN_PENDING]--;
@@ -220,6 +245,7 @@ void taxii_conns_request_done(struct conns *c, struct MHD_Connection *conn)
 	pthread_mutex_lock(&c->lock);
 	e->phase = PHASE_HEAD;
 	e->phase_start = tx_time_now_us();
+	arm(c, e->phase_start + c->head_timeout_us + 1);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -250,45 +276,75 @@ static uint64_t *overdue(struct conns *c, const struct conn_entry *e,
 	return NULL;
 }
 
+/* When overdue(e) can first hold (us; under lock), INT64_MAX if never
+ * as things stand: the body's clock moves it only later. */
+static int64_t deadline(const struct conns *c, const struct conn_entry *e)
+{
+	if (e->cut)
+		return INT64_MAX;
+	if (e->phase == PHASE_HEAD)
+		return e->phase_start + c->head_timeout_us + 1;
+	if (e->phase == PHASE_BODY && c->min_rate > 0)
+		return e->phase_start + c->head_timeout_us + 1 +
+		       (int64_t)((double)e->body_bytes * 1e6 / (double)c->min_rate);
+	return INT64_MAX;
+}
+
 static void *reap(void *arg)
 {
 	struct conns *c = arg;
 	struct conns_stats logged = { 0 };
 	int64_t last_log = 0;
 
+	pthread_mutex_lock(&c->lock);
 	while (!c->stopping) {
-		struct timespec ts = { 0, REAP_MS * 1000 * 1000 };
-		int64_t now;
-		nanosleep(&ts, NULL);
-		now = tx_time_now_us();
-		pthread_mutex_lock(&c->lock);
+		int64_t now = tx_time_now_us(), next = INT64_MAX;
+		taxii_metrics_wakeup(TAXII_THREAD_REAPER);
 		for (struct conn_entry *e = c->head; e; e = e->next) {
 			uint64_t *why = overdue(c, e, now);
+			int64_t d;
 			if (why)
 				cut(c, e, why);
+			else if ((d = deadline(c, e)) < next)
+				next = d;
 		}
 		struct conns_stats s = c->stats;
-		pthread_mutex_unlock(&c->lock);
 		/* One line per LOG_EVERY_US at most, when something was cut. */
-		if (now - last_log >= LOG_EVERY_US &&
-		    (s.evicted != logged.evicted || s.cut_head != logged.cut_head ||
-		     s.cut_rate != logged.cut_rate || s.busy != logged.busy)) {
-			tx_log(TX_LOG_WARN, "connections: %llu cut past head_timeout_s,"
-			       " %llu below min_upload_rate, %llu pending closed to"
-			       " admit new ones, %llu refused (clients' share full)"
-			       " in the last %llds; open: %zu pending, %zu clients,"
-			       " %zu partners",
-			       (unsigned long long)(s.cut_head - logged.cut_head),
-			       (unsigned long long)(s.cut_rate - logged.cut_rate),
-			       (unsigned long long)(s.evicted - logged.evicted),
-			       (unsigned long long)(s.busy - logged.busy),
-			       (long long)(last_log ? (now - last_log) / 1000000 : 0),
-			       s.open[CONN_PENDING], s.open[CONN_CLIENT],
-			       s.open[CONN_PARTNER]);
-			logged = s;
-			last_log = now;
+		if (s.evicted != logged.evicted || s.cut_head != logged.cut_head ||
+		    s.cut_rate != logged.cut_rate || s.busy != logged.busy) {
+			if (now - last_log >= LOG_EVERY_US) {
+				c->log_due_us = now + LOG_EVERY_US;
+				pthread_mutex_unlock(&c->lock);
+				tx_log(TX_LOG_WARN, "connections: %llu cut past head_timeout_s,"
+				       " %llu below min_upload_rate, %llu pending closed to"
+				       " admit new ones, %llu refused (clients' share full)"
+				       " in the last %llds; open: %zu pending, %zu clients,"
+				       " %zu partners",
+				       (unsigned long long)(s.cut_head - logged.cut_head),
+				       (unsigned long long)(s.cut_rate - logged.cut_rate),
+				       (unsigned long long)(s.evicted - logged.evicted),
+				       (unsigned long long)(s.busy - logged.busy),
+				       (long long)(last_log ? (now - last_log) / 1000000 : 0),
+				       s.open[CONN_PENDING], s.open[CONN_CLIENT],
+				       s.open[CONN_PARTNER]);
+				logged = s;
+				last_log = now;
+				pthread_mutex_lock(&c->lock);
+				continue; /* entries came and went meanwhile: look again */
+			}
+			if (last_log + LOG_EVERY_US < next)
+				next = last_log + LOG_EVERY_US;
+		}
+		c->next_reap_us = next;
+		if (next == INT64_MAX) {
+			pthread_cond_wait(&c->wake, &c->lock);
+		} else {
+			struct timespec until = { .tv_sec = (time_t)(next / 1000000),
+						  .tv_nsec = (long)(next % 1000000) * 1000 };
+			pthread_cond_timedwait(&c->wake, &c->lock, &until);
 		}
 	}
+	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
@@ -297,6 +353,8 @@ tx_err taxii_conns_init(struct conns *c, const struct tx_config *cfg,
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	c->next_reap_us = INT64_MAX;
 	c->max_pending = cfg->max_pending_connections;
 	c->max_clients = cfg->max_connections - cfg->max_pending_connections -
 			 cfg->partner_reserved_connections;
@@ -314,11 +372,15 @@ tx_err taxii_conns_init(struct conns *c, const struct tx_config *cfg,
 
 void taxii_conns_fini(struct conns *c)
 {
+	pthread_mutex_lock(&c->lock);
 	c->stopping = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
 	if (c->reaper_running)
 		pthread_join(c->reaper, NULL);
 	c->reaper_running = 0;
 	/* MHD has closed every connection and freed every entry by now. */
+	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 }
 

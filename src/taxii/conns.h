@@ -51,6 +51,9 @@ struct conns {
 	int64_t min_rate;                /* bytes/s */
 	struct conns_stats stats;
 	pthread_t reaper;
+	pthread_cond_t wake;             /* the reaper's: an earlier deadline */
+	int64_t next_reap_us;            /* when it looks next; INT64_MAX: when woken */
+	int64_t log_due_us;              /* when its next summary line may go out */
 	int reaper_running;
 	volatile int stopping;
 };

@@ -177,6 +177,15 @@ void taxii_metrics_request(int route, unsigned status, int64_t duration_us);
 void taxii_metrics_reject(enum taxii_reject reason);
 /* An alert stream client came (+1) or went (-1). */
 void taxii_metrics_stream(int delta);
+/* The server's own background threads, whose wake-ups an idle node must
+ * keep few (trilex_server_wakeups_total). */
+enum taxii_thread {
+	TAXII_THREAD_REAPER, /* taxii/conns.c */
+	TAXII_THREAD_AUDIT,  /* taxii/auditq.c */
+	TAXII_THREAD_N
+};
+/* Count one wake-up of thread t. */
+void taxii_metrics_wakeup(enum taxii_thread t);
 
 /* ---- authentication (taxii/auth.c) ---- */
 

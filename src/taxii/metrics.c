@@ -244,6 +244,14 @@ void taxii_metrics_stream(int delta)
 	atomic_fetch_add_explicit(&stream_clients, delta, memory_order_relaxed);
 }
 
+static atomic_uint_least64_t wakeups[TAXII_THREAD_N];
+static const char *const thread_names[TAXII_THREAD_N] = { "reaper", "audit" };
+
+void taxii_metrics_wakeup(enum taxii_thread t)
+{
+	atomic_fetch_add_explicit(&wakeups[t], 1, memory_order_relaxed);
+}
+
 /* The label of route i; NULL for an extension slot without a row. */
 static const char *route_label(size_t i, char *buf, size_t n)
 {
@@ -356,5 +364,16 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 			"trilex_alert_stream_clients %lld\n",
 			(long long)atomic_load_explicit(&stream_clients,
 							memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_puts(out, "# HELP trilex_server_wakeups_total Times the"
+				 " server's background threads woke up (the"
+				 " connection reaper for a deadline, the audit writer"
+				 " for a batch); an idle node's stay still.\n"
+				 "# TYPE trilex_server_wakeups_total counter\n");
+	for (size_t i = 0; i < TAXII_THREAD_N && rc == TX_OK; i++)
+		rc = tx_buf_printf(out, "trilex_server_wakeups_total{thread=\"%s\"}"
+				   " %llu\n", thread_names[i],
+				   (unsigned long long)atomic_load_explicit(
+					   &wakeups[i], memory_order_relaxed));
 	return rc;
 }
