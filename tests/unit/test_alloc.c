@@ -309,6 +309,94 @@ static void test_bom_stix(void **state)
 	json_decref(b.doc);
 }
 
+/* supply/share.c and its csaf/vex twins: what a load shares (supply_db_set_emit)
+ * is whole objects only; a load may be refused, but nothing it shared before
+ * is missing a part (issue 19 item 6). */
+static const char *const share_files[] = {
+	"supply/vendors.json", "supply/parts.csv", "supply/kev-test.json",
+	"supply/osv/npm-lodash.json", "supply/csaf/acme-plc.json",
+	"supply/vex/app.openvex.json", "supply/priority.json",
+};
+
+struct share {
+	json_t *want; /* id -> the object shared with no failure, no "modified" */
+};
+
+/* Load share_files into a db that shares into *objs. */
+static int share_load(json_t **objs, struct tx_error *err)
+{
+	const char *base = getenv("TRILEX_TESTDATA");
+	const struct supply_stix_opts o = { .marking_ref =
+		"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" };
+	supply_db *db = NULL;
+	int r = 0;
+
+	if ((*objs = json_array()) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	if (supply_db_new(0, &db, err) != TX_OK)
+		return 1;
+	supply_db_set_emit(db, *objs, &o);
+	for (size_t i = 0; r == 0 && i < sizeof(share_files) / sizeof(share_files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", base ? base : "tests/data", share_files[i]);
+		if (supply_db_load_path(db, path, err) != TX_OK)
+			r = 1;
+	}
+	supply_db_free(db);
+	return r;
+}
+
+static int op_share(void *ctx, struct tx_error *err)
+{
+	struct share *sh = ctx;
+	json_t *objs = NULL, *v;
+	size_t i;
+	int r = share_load(&objs, err);
+
+	json_array_foreach(objs, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		json_t *c = json_deep_copy(v);
+		int same;
+		if (c == NULL) /* the copy is the test's own */
+			continue;
+		json_object_del(c, "modified");
+		same = id != NULL && json_equal(c, json_object_get(sh->want, id));
+		json_decref(c);
+		if (!same)
+			fail_msg("supply share: an allocation failed and a partial %s"
+				 " was shared", id ? id : "object without an id");
+	}
+	if (r == 0 && json_array_size(objs) != json_object_size(sh->want))
+		fail_msg("supply share: %zu objects shared, %zu without a failure",
+			 json_array_size(objs), json_object_size(sh->want));
+	json_decref(objs);
+	return r;
+}
+
+static void test_supply_share(void **state)
+{
+	struct share sh = { 0 };
+	struct tx_error err = { 0 };
+	json_t *objs = NULL, *v;
+	size_t i;
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(sh.want = json_object());
+	assert_int_equal(share_load(&objs, &err), 0);
+	json_array_foreach(objs, i, v) {
+		json_object_del(v, "modified");
+		assert_int_equal(json_object_set(sh.want, json_string_value(
+			json_object_get(v, "id")), v), 0);
+	}
+	/* every emitter's kind: vendor, part, kev, osv, csaf, vex, priority */
+	assert_true(json_object_size(sh.want) >= sizeof(share_files) / sizeof(share_files[0]));
+	json_decref(objs);
+	each_failure("supply share (osv, kev, vendor, part, priority, csaf, vex)",
+		     op_share, &sh, 1);
+	json_decref(sh.want);
+}
+
 static int op_bom(void *ctx, struct tx_error *err)
 {
 	const char *text = ctx;
@@ -668,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_eve),
 		cmocka_unit_test(test_eve_stix),
 		cmocka_unit_test(test_bom_stix),
+		cmocka_unit_test(test_supply_share),
 		cmocka_unit_test(test_warninglist),
 		cmocka_unit_test(test_iocs),
 		cmocka_unit_test(test_export),
