@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
+#include "watch/watch.h"
 
 /* An operation under test: 0 done, 1 refused with a message in err. */
 typedef int (*op_fn)(void *ctx, struct tx_error *err);
@@ -522,6 +523,115 @@ static void test_policy_ratify(void **state)
 	rmdir(dir);
 }
 
+/* watch_state_build: the consensus over proposals, votes and indicators
+ * is whole or refused (its guard: issue 19 item 6). */
+#define WATCH_A1 "threat-actor--0a000000-0000-4000-8000-000000000001"
+
+static json_t *w_proposal(int n, const char *created, const char *change, int quorum)
+{
+	char id[100];
+
+	snprintf(id, sizeof(id), "x-trilex-watch-proposal--00000000-0000-4000-8000-"
+		 "%012d", n);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+			 " s:s, s:[s,s,s], s:i, s:[s], s:[s]}", "type", WATCH_PROPOSAL_TYPE,
+			 "spec_version", "2.1", "id", id, "created", created,
+			 "modified", created, "subject", "watch-list", "change",
+			 change, "target_ref", WATCH_A1, "rationale", "r", "risk",
+			 "high", "responsible_party", "JP", "parties", "JP", "UK",
+			 "US", "quorum", quorum, "sectors", "defense", "countries", "GB");
+}
+
+static json_t *w_vote(int n, const char *created, int p, const char *d)
+{
+	char id[100], ref[100];
+
+	snprintf(id, sizeof(id), "x-trilex-watch-vote--00000000-0000-4000-8000-%012d", n);
+	snprintf(ref, sizeof(ref), "x-trilex-watch-proposal--00000000-0000-4000-"
+		 "8000-%012d", p);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+			 WATCH_VOTE_TYPE, "spec_version", "2.1", "id", id, "created",
+			 created, "modified", created, "proposal_ref", ref,
+			 "decision", d);
+}
+
+struct watch_sweep {
+	struct watch_record rec[10];
+	size_t n;
+	json_t *want; /* the state's JSON with no failure */
+};
+
+static int op_watch_state(void *ctx, struct tx_error *err)
+{
+	struct watch_sweep *w = ctx;
+	watch_state *s = NULL;
+	int64_t now = 0;
+	json_t *j;
+
+	tx_time_parse("2025-06-01T00:00:00Z", &now, NULL);
+	if (watch_state_build(w->rec, w->n, now, &s, err) != TX_OK)
+		return 1;
+	if (s == NULL || (j = watch_state_json(s)) == NULL)
+		fail_msg("watch_state_build: done without a state");
+	/* compared as values: json_dumps here would run under the same
+	 * failing allocations */
+	if (!json_equal(j, w->want)) {
+		char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		fail_msg("watch_state_build: an allocation failed and a partial"
+			 " state came back: %.2000s", got ? got : "?");
+	}
+	json_decref(j);
+	watch_state_free(s);
+	return 0;
+}
+
+static void test_watch_state(void **state)
+{
+	json_t *objs[] = {
+		w_proposal(1, "2025-01-01T00:00:00Z", "add", 0),
+		w_vote(1, "2025-01-01T01:00:00Z", 1, "approve"),
+		w_vote(2, "2025-01-01T02:00:00Z", 1, "reject"),
+		w_vote(3, "2025-01-01T03:00:00Z", 1, "approve"),
+		w_proposal(2, "2025-02-01T00:00:00Z", "amend", 2),
+		w_proposal(3, "2025-02-01T00:05:00Z", "remove", 2),
+		w_vote(5, "2025-02-01T01:00:00Z", 2, "approve"),
+		w_vote(6, "2025-02-01T01:00:00Z", 3, "approve"),
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "relationship",
+			  "id", "relationship--0a000000-0000-4000-8000-000000000006",
+			  "relationship_type", "indicates", "source_ref",
+			  "indicator--0a000000-0000-4000-8000-000000000005",
+			  "target_ref", WATCH_A1, "spec_version", "2.1"),
+	};
+	const char *parties[] = { "JP", "UK", "XX", "US", "UK", "JP", "US", "US", "JP" };
+	struct watch_sweep w = { .n = sizeof(objs) / sizeof(objs[0]) };
+	struct tx_error err = { 0 };
+	watch_state *s = NULL;
+	int64_t now = 0;
+
+	if (!failalloc_available())
+		skip();
+	for (size_t i = 0; i < w.n; i++) {
+		assert_non_null(objs[i]);
+		w.rec[i].obj = objs[i];
+		w.rec[i].party = parties[i];
+	}
+	assert_int_equal(tx_time_parse("2025-06-01T00:00:00Z", &now, NULL), TX_OK);
+	assert_int_equal(watch_state_build(w.rec, w.n, now, &s, &err), TX_OK);
+	w.want = watch_state_json(s);
+	char *text = json_dumps(w.want, JSON_COMPACT);
+	/* the records say something: an entry, and proposals in three states */
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"approved\""));
+	assert_non_null(strstr(text, "\"conflict\""));
+	assert_non_null(strstr(text, "\"active\""));
+	free(text);
+	watch_state_free(s);
+	each_failure("watch_state_build", op_watch_state, &w, 1);
+	json_decref(w.want);
+	for (size_t i = 0; i < w.n; i++)
+		json_decref(objs[i]);
+}
+
 /* Ingest: three new objects per run, all stored or none. */
 struct ingest {
 	tx_store *st;
@@ -763,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_ratify),
+		cmocka_unit_test(test_watch_state),
 		cmocka_unit_test(test_ingest),
 	};
 
