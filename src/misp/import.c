@@ -148,8 +148,11 @@ static int emit(struct conv *c, json_t *obj)
 		json_decref(obj);
 		return 0;
 	}
-	if (json_object_set_new(c->seen, id, json_true()) != 0 ||
-	    json_array_append_new(c->out, obj) != 0)
+	if (json_object_set_new(c->seen, id, json_true()) != 0) {
+		json_decref(obj); /* not taken by the output yet */
+		return -1;
+	}
+	if (json_array_append_new(c->out, obj) != 0)
 		return -1;
 	return 0;
 }
@@ -251,6 +254,8 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 		c->s->indicators++;
 	} else if (truthy(json_object_get(a, "to_ids"))) {
 		if ((pattern = misp_pattern_of_attr(type, value, &why)) == NULL) {
+			if (why == misp_why_nomem)
+				return -1; /* not the attribute's fault */
 			problem(c, where, i, type, why);
 			return 0;
 		}
@@ -267,17 +272,22 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 		json_object_set_new(o, "valid_from", json_string(time));
 		c->s->indicators++;
 	} else {
+		unsigned long jf = tx_json_failures();
 		json_t *sco = misp_sco_of_attr(type, value);
 		struct tx_error err = { 0 };
 		char sid[128];
 
 		if (sco == NULL) {
+			if (tx_json_failures() != jf)
+				return -1; /* out of memory, not unmappable */
 			problem(c, where, i, type, "no STIX object for what it saw");
 			return 0;
 		}
 		json_object_set_new(sco, "spec_version", json_string("2.1"));
 		if (stix_sco_id(sco, sid, sizeof(sid), &err) != TX_OK) {
 			json_decref(sco);
+			if (err.code == TX_ERR_NOMEM)
+				return -1;
 			problem(c, where, i, type, err.msg);
 			return 0;
 		}
@@ -638,8 +648,8 @@ tx_err misp_import_text(const char *text, size_t len,
 	else if (json_is_array(json_object_get(doc, "response")))
 		list = json_object_get(doc, "response");
 	json_t *one = list ? NULL : json_pack("[O]", doc);
-	if (list == NULL)
-		list = one;
+	if (list == NULL && (list = one) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	json_array_foreach(list, i, e) {
 		const json_t *ev = json_object_get(e, "Event") ?
 				   json_object_get(e, "Event") : e;
@@ -659,7 +669,13 @@ tx_err misp_import_text(const char *text, size_t len,
 			continue;
 		}
 		n++;
-		if (event(&c, ev, i) != 0) {
+		/* an event's objects are whole or none of them stays: a
+		 * jansson call that failed unseen counts as out of memory */
+		unsigned long jf = tx_json_failures();
+		size_t before = json_array_size(objects);
+		if (event(&c, ev, i) != 0 || tx_json_failures() != jf) {
+			while (json_array_size(objects) > before)
+				json_array_remove(objects, json_array_size(objects) - 1);
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;
 		}

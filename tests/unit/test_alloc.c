@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "failalloc.h"
+#include "misp/misp.h"
 #include "pattern/pattern.h"
 #include "policy/policy.h"
 #include "sensor/sensor.h"
@@ -632,6 +633,60 @@ static void test_watch_state(void **state)
 		json_decref(objs[i]);
 }
 
+/* misp_import_text: every object it appends is whole; a refused import
+ * takes back the objects of the event it was converting (issue 19 item 6). */
+struct misp_sweep {
+	char *text;
+	json_t *want; /* the objects converted with no failure */
+};
+
+static int op_misp(void *ctx, struct tx_error *err)
+{
+	struct misp_sweep *m = ctx;
+	const struct misp_import_opts o = { .default_tlp = "amber" };
+	json_t *objs = json_array(), *v;
+	size_t i;
+	int r;
+
+	if (objs == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	r = misp_import_text(m->text, strlen(m->text), &o, objs, NULL, err) != TX_OK;
+	json_array_foreach(objs, i, v)
+		if (!json_equal(v, json_array_get(m->want, i))) {
+			/* dumped only to say what differs (under failure too) */
+			char *got = json_dumps(v, JSON_COMPACT);
+			char *want = json_dumps(json_array_get(m->want, i), JSON_COMPACT);
+			fail_msg("misp_import_text (%s): an allocation failed and"
+				 " objects[%zu] is partial or another's: %.400s, not"
+				 " %.400s", r ? "refused" : "done", i, got ? got : "?",
+				 want ? want : "nothing");
+		}
+	if (!r && json_array_size(objs) != json_array_size(m->want))
+		fail_msg("misp_import_text: %zu objects, %zu without a failure",
+			 json_array_size(objs), json_array_size(m->want));
+	json_decref(objs);
+	return r;
+}
+
+static void test_misp_import(void **state)
+{
+	const struct misp_import_opts o = { .default_tlp = "amber" };
+	struct misp_sweep m = { 0 };
+	struct tx_error err = { 0 };
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(m.text = read_file("../../fuzz/corpus/misp/event.json"));
+	assert_non_null(m.want = json_array());
+	assert_int_equal(misp_import_text(m.text, strlen(m.text), &o, m.want, NULL, &err), TX_OK);
+	/* identity, indicators, observed data, a note, a relationship, a
+	 * galaxy's cluster and the report */
+	assert_true(json_array_size(m.want) >= 7);
+	each_failure("misp_import_text", op_misp, &m, 1);
+	json_decref(m.want);
+	free(m.text);
+}
+
 /* Ingest: three new objects per run, all stored or none. */
 struct ingest {
 	tx_store *st;
@@ -874,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_ratify),
 		cmocka_unit_test(test_watch_state),
+		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
 	};
 
