@@ -399,6 +399,57 @@ static void test_supply_share(void **state)
 	json_decref(sh.want);
 }
 
+/* supply_report_json: a report of the mixed BOM against the test
+ * advisories and lists, whole or NULL (issue 19 item 6). */
+struct report_sweep {
+	struct supply_report rep;
+	json_t *want;
+};
+
+static int op_report_json(void *ctx, struct tx_error *err)
+{
+	struct report_sweep *w = ctx;
+	json_t *v = supply_report_json(&w->rep);
+
+	if (v == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	if (!json_equal(v, w->want))
+		fail_msg("supply_report_json: an allocation failed and a partial"
+			 " report came back");
+	json_decref(v);
+	return 0;
+}
+
+static void test_report_json(void **state)
+{
+	const char *base = getenv("TRILEX_TESTDATA");
+	struct report_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+	supply_bom *bom = NULL;
+	char *text;
+
+	if (!failalloc_available())
+		skip();
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	for (size_t i = 0; i < sizeof(share_files) / sizeof(share_files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", base ? base : "tests/data", share_files[i]);
+		assert_int_equal(supply_db_load_path(db, path, &err), TX_OK);
+	}
+	assert_non_null(text = read_file("supply/mixed.cdx.json"));
+	assert_int_equal(supply_bom_parse(text, strlen(text), "mixed.cdx.json", &bom, &err), TX_OK);
+	free(text);
+	assert_int_equal(supply_check(db, bom, NULL, &w.rep, &err), TX_OK);
+	assert_true(w.rep.n > 0);
+	assert_non_null(w.want = supply_report_json(&w.rep));
+	each_failure("supply_report_json", op_report_json, &w, 1);
+	json_decref(w.want);
+	supply_report_free(&w.rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
 static int op_bom(void *ctx, struct tx_error *err)
 {
 	const char *text = ctx;
@@ -922,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_eve_stix),
 		cmocka_unit_test(test_bom_stix),
 		cmocka_unit_test(test_supply_share),
+		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_warninglist),
 		cmocka_unit_test(test_iocs),
 		cmocka_unit_test(test_export),
