@@ -650,7 +650,13 @@ static int collection_list_run(const struct cli_args *a)
 	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t count = 0;
-		store_count_objects(st, list[i].pk, &count);
+		if (store_count_objects(st, list[i].pk, &count) != TX_OK) {
+			cli_fail("%s: cannot count its objects (database error)",
+				 list[i].id);
+			free(list);
+			store_close(st);
+			return 1;
+		}
 		char share[STORE_SHARE_BUF];
 		if (store_inbox_party(&list[i]) != NULL)
 			snprintf(share, sizeof(share), "inbox");

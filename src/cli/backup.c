@@ -450,7 +450,11 @@ static int restore_run(const struct cli_args *a)
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		goto out;
 	int64_t n = 0;
-	store_count_objects(st, 0, &n);
+	if (store_count_objects(st, 0, &n) != TX_OK) {
+		cli_fail("%s: restored, but its objects cannot be counted (database"
+			 " error)", dir);
+		goto out;
+	}
 	printf("restored %s: party %s, %lld object versions (backup of %s)\n", dir,
 	       cfg.party, (long long)n, tx_json_str(m, "created") ?
 	       tx_json_str(m, "created") : "?");

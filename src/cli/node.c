@@ -472,7 +472,10 @@ static int info_run(const struct cli_args *a)
 
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	store_count_objects(st, 0, &n);
+	if (store_count_objects(st, 0, &n) != TX_OK) {
+		store_close(st);
+		return cli_fail("cannot count the objects (database error)");
+	}
 	store_close(st);
 	if (cert_fp(dir, fp, &err) != TX_OK)
 		return cli_fail("%s", err.msg);

@@ -80,7 +80,11 @@ static int share_run(const struct cli_args *a)
 	if (cli_share_resolve(st, text, share) != 0 ||
 	    store_collection_share(st, c.pk, old) != TX_OK)
 		goto out;
-	store_count_objects(st, c.pk, &count);
+	/* a count that failed is no zero: it would share without asking */
+	if (store_count_objects(st, c.pk, &count) != TX_OK) {
+		cli_fail("%s: cannot count its objects (database error)", coll);
+		goto out;
+	}
 	partner_names(st, share, who, sizeof(who));
 	if (strcmp(share, STORE_SHARE_LOCAL) != 0 && strcmp(old, share) != 0 &&
 	    count > 0 && !cli_flag(a, "yes")) {

@@ -150,8 +150,11 @@ static int emit(struct conv *c, json_t *obj)
 		json_decref(obj);
 		return 0;
 	}
-	if (json_object_set_new(c->seen, id, json_true()) != 0 ||
-	    json_array_append_new(c->out, obj) != 0)
+	if (json_object_set_new(c->seen, id, json_true()) != 0) {
+		json_decref(obj); /* not taken by the output yet */
+		return -1;
+	}
+	if (json_array_append_new(c->out, obj) != 0)
 		return -1;
 	return 0;
 }
@@ -253,6 +256,8 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 		c->s->indicators++;
 	} else if (truthy(json_object_get(a, "to_ids"))) {
 		if ((pattern = misp_pattern_of_attr(type, value, &why)) == NULL) {
+			if (why == misp_why_nomem)
+				return -1; /* not the attribute's fault */
 			problem(c, where, i, type, why);
 			return 0;
 		}
@@ -269,17 +274,22 @@ static int attribute(struct conv *c, const json_t *a, const char *where,
 		json_object_set_new(o, "valid_from", json_string(time));
 		c->s->indicators++;
 	} else {
+		unsigned long jf = tx_json_failures();
 		json_t *sco = misp_sco_of_attr(type, value);
 		struct tx_error err = { 0 };
 		char sid[128];
 
 		if (sco == NULL) {
+			if (tx_json_failures() != jf)
+				return -1; /* out of memory, not unmappable */
 			problem(c, where, i, type, "no STIX object for what it saw");
 			return 0;
 		}
 		json_object_set_new(sco, "spec_version", json_string("2.1"));
 		if (stix_sco_id(sco, sid, sizeof(sid), &err) != TX_OK) {
 			json_decref(sco);
+			if (err.code == TX_ERR_NOMEM)
+				return -1;
 			problem(c, where, i, type, err.msg);
 			return 0;
 		}
@@ -505,6 +515,98 @@ static int galaxy_tag(const char *tag, char *type, size_t tn, char *value,
 	return 0;
 }
 
+/* Phase 3 of an event: references between its objects, once every end
+ * is known (-1: out of memory). */
+static int object_references(struct conv *c, const json_t *ev)
+{
+	const json_t *x, *y;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(ev, "Object"), i, x) {
+		char where[64];
+		snprintf(where, sizeof(where), "Object[%zu].ObjectReference", i);
+		json_array_foreach(json_object_get(x, "ObjectReference"), j, y) {
+			const char *from = tx_json_str(y, "object_uuid");
+			const char *to = tx_json_str(y, "referenced_uuid");
+			const char *rt = tx_json_str(y, "relationship_type");
+			const char *src, *dst;
+			char ru[TX_UUID_BUF], key[256], type[64];
+			size_t k = 0;
+			json_t *rel;
+
+			if (from == NULL)
+				from = tx_json_str(x, "uuid");
+			src = json_string_value(json_object_get(c->by_misp, from ? from : ""));
+			dst = json_string_value(json_object_get(c->by_misp, to ? to : ""));
+			if (src == NULL || dst == NULL || rt == NULL) {
+				problem(c, where, j, rt, "refers to nothing this import made");
+				continue;
+			}
+			/* STIX relationship types: lower case, digits, '-' */
+			for (const char *p = rt; *p && k + 1 < sizeof(type); p++) {
+				char ch = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+				type[k++] = (ch >= 'a' && ch <= 'z') ||
+					    (ch >= '0' && ch <= '9') ? ch : '-';
+			}
+			type[k] = '\0';
+			snprintf(key, sizeof(key), "%s\n%s\n%s", src, type, dst);
+			norm_uuid(tx_json_str(y, "uuid"), c->ev_uuid, key, ru);
+			rel = sdo(c, "relationship", ru, c->ts, c->marking);
+			json_object_set_new(rel, "relationship_type", json_string(type));
+			json_object_set_new(rel, "source_ref", json_string(src));
+			json_object_set_new(rel, "target_ref", json_string(dst));
+			if (rel == NULL)
+				return -1;
+			add_ref(c, tx_json_str(rel, "id"));
+			if (emit(c, rel) != 0)
+				return -1;
+			c->s->relationships++;
+		}
+	}
+	return 0;
+}
+
+/* Phase 4 of an event: its galaxies' clusters, then misp-galaxy tags that
+ * no cluster named (-1: out of memory). */
+static int galaxies(struct conv *c, const json_t *ev, json_t *seen_clusters)
+{
+	const json_t *x, *y;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(ev, "Galaxy"), i, x) {
+		const char *gtype = tx_json_str(x, "type");
+		json_array_foreach(json_object_get(x, "GalaxyCluster"), j, y) {
+			const json_t *eid = json_object_get(json_object_get(y, "meta"),
+							    "external_id");
+			const char *ext = json_string_value(json_array_get(eid, 0));
+			const char *tn = tx_json_str(y, "tag_name");
+			int r = cluster(c, gtype ? gtype : tx_json_str(y, "type"),
+					tx_json_str(y, "value"), ext);
+			if (r < 0)
+				return -1;
+			if (tn)
+				json_object_set_new(seen_clusters, tn, json_true());
+			if (r > 0 && tn)
+				json_array_append_new(c->labels, json_string(tn));
+		}
+	}
+	json_array_foreach(json_object_get(ev, "Tag"), i, x) {
+		const char *name = tx_json_str(x, "name");
+		char gtype[256], gval[512];
+		int r = 1;
+
+		if (name == NULL || tag_tlp(name) >= 0 ||
+		    json_object_get(seen_clusters, name) != NULL)
+			continue;
+		if (galaxy_tag(name, gtype, sizeof(gtype), gval, sizeof(gval)) == 0 &&
+		    (r = cluster(c, gtype, gval, NULL)) < 0)
+			return -1;
+		if (r > 0)
+			json_array_append_new(c->labels, json_string(name));
+	}
+	return 0;
+}
+
 /* One MISP event (ev: the inside of {"Event": ...}); index in the input. */
 static int event(struct conv *c, const json_t *ev, size_t index)
 {
@@ -610,80 +712,9 @@ static int event(struct conv *c, const json_t *ev, size_t index)
 				goto nomem;
 		}
 	}
-	/* references between objects, once every end is known */
-	json_array_foreach(json_object_get(ev, "Object"), i, x) {
-		char where[64];
-		snprintf(where, sizeof(where), "Object[%zu].ObjectReference", i);
-		json_array_foreach(json_object_get(x, "ObjectReference"), j, y) {
-			const char *from = tx_json_str(y, "object_uuid");
-			const char *to = tx_json_str(y, "referenced_uuid");
-			const char *rt = tx_json_str(y, "relationship_type");
-			const char *src, *dst;
-			char ru[TX_UUID_BUF], key[256], type[64];
-			size_t k = 0;
-			json_t *rel;
-
-			if (from == NULL)
-				from = tx_json_str(x, "uuid");
-			src = json_string_value(json_object_get(c->by_misp, from ? from : ""));
-			dst = json_string_value(json_object_get(c->by_misp, to ? to : ""));
-			if (src == NULL || dst == NULL || rt == NULL) {
-				problem(c, where, j, rt, "refers to nothing this import made");
-				continue;
-			}
-			/* STIX relationship types: lower case, digits, '-' */
-			for (const char *p = rt; *p && k + 1 < sizeof(type); p++) {
-				char ch = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-				type[k++] = (ch >= 'a' && ch <= 'z') ||
-					    (ch >= '0' && ch <= '9') ? ch : '-';
-			}
-			type[k] = '\0';
-			snprintf(key, sizeof(key), "%s\n%s\n%s", src, type, dst);
-			norm_uuid(tx_json_str(y, "uuid"), c->ev_uuid, key, ru);
-			rel = sdo(c, "relationship", ru, c->ts, c->marking);
-			json_object_set_new(rel, "relationship_type", json_string(type));
-			json_object_set_new(rel, "source_ref", json_string(src));
-			json_object_set_new(rel, "target_ref", json_string(dst));
-			if (rel == NULL)
-				goto nomem;
-			add_ref(c, tx_json_str(rel, "id"));
-			if (emit(c, rel) != 0)
-				goto nomem;
-			c->s->relationships++;
-		}
-	}
-	/* galaxies: their clusters, then misp-galaxy tags */
-	json_array_foreach(json_object_get(ev, "Galaxy"), i, x) {
-		const char *gtype = tx_json_str(x, "type");
-		json_array_foreach(json_object_get(x, "GalaxyCluster"), j, y) {
-			const json_t *eid = json_object_get(json_object_get(y, "meta"),
-							    "external_id");
-			const char *ext = json_string_value(json_array_get(eid, 0));
-			const char *tn = tx_json_str(y, "tag_name");
-			int r = cluster(c, gtype ? gtype : tx_json_str(y, "type"),
-					tx_json_str(y, "value"), ext);
-			if (r < 0)
-				goto nomem;
-			if (tn)
-				json_object_set_new(seen_clusters, tn, json_true());
-			if (r > 0 && tn)
-				json_array_append_new(c->labels, json_string(tn));
-		}
-	}
-	json_array_foreach(json_object_get(ev, "Tag"), i, x) {
-		const char *name = tx_json_str(x, "name");
-		char gtype[256], gval[512];
-		int r = 1;
-
-		if (name == NULL || tag_tlp(name) >= 0 ||
-		    json_object_get(seen_clusters, name) != NULL)
-			continue;
-		if (galaxy_tag(name, gtype, sizeof(gtype), gval, sizeof(gval)) == 0 &&
-		    (r = cluster(c, gtype, gval, NULL)) < 0)
-			goto nomem;
-		if (r > 0)
-			json_array_append_new(c->labels, json_string(name));
-	}
+	/* references between objects, then galaxies */
+	if (object_references(c, ev) != 0 || galaxies(c, ev, seen_clusters) != 0)
+		goto nomem;
 	/* the report */
 	snprintf(rid, sizeof(rid), "report--%s", c->ev_uuid);
 	if (json_array_size(c->refs) == 0 && c->ident[0])
@@ -753,8 +784,8 @@ tx_err misp_import_text(const char *text, size_t len,
 	else if (json_is_array(json_object_get(doc, "response")))
 		list = json_object_get(doc, "response");
 	json_t *one = list ? NULL : json_pack("[O]", doc);
-	if (list == NULL)
-		list = one;
+	if (list == NULL && (list = one) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	json_array_foreach(list, i, e) {
 		const json_t *ev = json_object_get(e, "Event") ?
 				   json_object_get(e, "Event") : e;
@@ -774,7 +805,13 @@ tx_err misp_import_text(const char *text, size_t len,
 			continue;
 		}
 		n++;
-		if (event(&c, ev, i) != 0) {
+		/* an event's objects are whole or none of them stays: a
+		 * jansson call that failed unseen counts as out of memory */
+		unsigned long jf = tx_json_failures();
+		size_t before = json_array_size(objects);
+		if (event(&c, ev, i) != 0 || tx_json_failures() != jf) {
+			while (json_array_size(objects) > before)
+				json_array_remove(objects, json_array_size(objects) - 1);
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			break;
 		}

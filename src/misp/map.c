@@ -260,6 +260,8 @@ static const char *quoted(const char *path)
 	return path;
 }
 
+const char misp_why_nomem[] = "out of memory";
+
 char *misp_pattern_of_attr(const char *type, const char *value,
 			   const char **why)
 {
@@ -301,7 +303,7 @@ char *misp_pattern_of_attr(const char *type, const char *value,
 out:
 	if (rc != TX_OK) {
 		tx_buf_free(&b);
-		*why = "out of memory";
+		*why = misp_why_nomem;
 		return NULL;
 	}
 	return tx_buf_take(&b);

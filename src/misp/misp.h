@@ -184,6 +184,9 @@ struct misp_import_stats {
  * (an array). TX_ERR_INVALID with line and column when the text is not
  * JSON, or with the event's place when it is not a MISP event at all
  * (nothing appended then for that event; the other events are kept).
+ * TX_ERR_NOMEM when memory ran out, also in an unchecked jansson call: the
+ * objects of the event being converted are taken back, so every object
+ * appended is whole.
  */
 tx_err misp_import_text(const char *text, size_t len,
 			const struct misp_import_opts *o, json_t *objects,
@@ -209,8 +212,10 @@ const char *misp_attr_of_pattern(const char *pattern, const char **type,
 				 char **value);
 /*
  * The STIX pattern (caller-freed) of a MISP attribute type and value, or
- * NULL when the type has no pattern; *why says why then.
+ * NULL when the type has no pattern; *why says why then (misp_why_nomem
+ * when memory ran out: no fault of the attribute's).
  */
+extern const char misp_why_nomem[];
 char *misp_pattern_of_attr(const char *type, const char *value,
 			   const char **why);
 /* The SCO (caller decrefs) a MISP attribute observed, or NULL. */

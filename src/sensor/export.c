@@ -555,15 +555,10 @@ static tx_err suri_dataset(sensor_export *e, const struct suri_set *s, struct tx
 	return rc;
 }
 
+/* core's FNV-1a (the SIDs it picks depend on it: the same hash as ever) */
 static uint64_t fnv(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return tx_hash64(TX_HASH64_INIT, s, strlen(s));
 }
 
 /* A Suricata content string: '"', ';', '\' and bytes outside printable

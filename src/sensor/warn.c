@@ -77,18 +77,23 @@ struct sensor_warn {
 	int any_scan;
 };
 
+/* core's FNV-1a over the lower-cased bytes (a chunk at a time) */
 static uint64_t fnv_lower(const char *s, size_t len, uint64_t h)
 {
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
-		h *= 1099511628211ULL;
+	unsigned char low[64];
+
+	for (size_t i = 0; i < len; i += sizeof(low)) {
+		size_t n = len - i < sizeof(low) ? len - i : sizeof(low);
+		for (size_t k = 0; k < n; k++)
+			low[k] = (unsigned char)tolower((unsigned char)s[i + k]);
+		h = tx_hash64(h, low, n);
 	}
 	return h;
 }
 
 static uint64_t key_hash(const char *s, size_t len)
 {
-	uint64_t h = fnv_lower(s, len, 14695981039346656037ULL);
+	uint64_t h = fnv_lower(s, len, TX_HASH64_INIT);
 
 	/* FNV's low bits of keys that differ in one byte stay close: mix
 	 * them (the splitmix64 finaliser) before they pick a slot */

@@ -1082,7 +1082,7 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-json_t *supply_report_json(const struct supply_report *rep)
+static json_t *build_report_json(const struct supply_report *rep)
 {
 	json_t *root = json_object(), *list = json_array(), *sum = json_object();
 	json_t *kinds = json_object(), *sevs = json_object();
@@ -1149,6 +1149,8 @@ json_t *supply_report_json(const struct supply_report *rep)
 				(json_int_t)e->unchecked));
 			if (w != NULL)
 				json_array_append_new(warn, json_string(w));
+			else if (e->unchecked > 0)
+				tx_json_failure_note(); /* lost to ENOMEM */
 			free(w);
 		}
 		json_object_set_new(sum, "ecosystems", ecos ? ecos : json_null());
@@ -1168,4 +1170,12 @@ fail:
 	json_decref(kinds);
 	json_decref(sevs);
 	return NULL;
+}
+
+/* whole or NULL: a finding or a count an unchecked call lost is no report */
+json_t *supply_report_json(const struct supply_report *rep)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, build_report_json(rep));
 }

@@ -958,6 +958,7 @@ static int ref_tlp(const char *ref)
 tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 		  struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	const json_t *d = json_object_get(doc, "document");
 	const json_t *tr = json_object_get(d, "tracking"), *v;
 	const char *label = json_string_value(json_object_get(json_object_get(
@@ -984,7 +985,7 @@ tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 							     "current_release_date")),
 			   &o, "csaf", &ext);
 	if (obj == NULL)
-		return supply_share_emit(db, NULL, err);
+		return supply_share_emit(db, jf, NULL, err);
 	json_object_set_new(obj, "name", json_string(doc_id));
 	json_object_set_new(obj, "description", json_string(json_string_value(
 		json_object_get(d, "title"))));
@@ -998,7 +999,7 @@ tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 	}
 	json_object_set_new(obj, "external_references", refs);
 	json_object_set_new(ext, "csaf", json_deep_copy(doc));
-	return supply_share_emit(db, obj, err);
+	return supply_share_emit(db, jf, obj, err);
 }
 
 tx_err supply_csaf_load(supply_db *db, const json_t *doc, const char *name,

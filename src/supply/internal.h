@@ -297,11 +297,14 @@ tx_err supply_share_csaf(supply_db *db, const json_t *doc, const char *doc_id,
 /* For readers in other files: a new object of ours (type, id key,
  * created/modified as outside timestamps or NULL, marking, kind), its
  * extension returned borrowed in *ext; NULL on ENOMEM. supply_share_emit adds it
- * to what is shared (NULL obj: TX_ERR_NOMEM). */
+ * to what is shared when it is whole, that is when no JSON allocation failed
+ * since mark = tx_json_failures() was taken before building it (NULL or a
+ * partial obj: TX_ERR_NOMEM, nothing shared). */
 json_t *supply_share_object(const char *type, const char *key, const char *created,
 		     const char *modified, const struct supply_stix_opts *o,
 		     const char *kind, json_t **ext);
-tx_err supply_share_emit(supply_db *db, json_t *obj, struct tx_error *err);
+tx_err supply_share_emit(supply_db *db, unsigned long mark, json_t *obj,
+			 struct tx_error *err);
 
 /* Read every member of a .tar.gz, handing *.json and *.csv to fn. */
 typedef tx_err (*tar_member_fn)(void *ctx, const char *name, const char *data,

@@ -100,8 +100,13 @@ static json_t *base_object(const char *type, const char *key,
 	return obj;
 }
 
-static tx_err emit(supply_db *db, json_t *obj, struct tx_error *err)
+/* Share obj (taken) when it is whole: no JSON allocation failed since the
+ * emitter took mark (tx_json_failures), so an unchecked call that lost a
+ * property or an element never gives a partial object to partners. */
+static tx_err emit(supply_db *db, unsigned long mark, json_t *obj,
+		   struct tx_error *err)
 {
+	obj = tx_json_whole(mark, obj);
 	if (obj == NULL || json_array_append_new(db->emit, obj) != 0)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	return TX_OK;
@@ -135,14 +140,16 @@ json_t *supply_share_object(const char *type, const char *key, const char *creat
 	return base_object(type, key, c, m, o, kind, ext);
 }
 
-tx_err supply_share_emit(supply_db *db, json_t *obj, struct tx_error *err)
+tx_err supply_share_emit(supply_db *db, unsigned long mark, json_t *obj,
+			 struct tx_error *err)
 {
-	return emit(db, obj, err);
+	return emit(db, mark, obj, err);
 }
 
 tx_err supply_share_osv(supply_db *db, const json_t *doc, const struct advisory *a,
 		 struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char created[TX_TIME_BUF], modified[TX_TIME_BUF], key[300];
 	const char *summary = NULL;
 	json_t *obj, *ext, *refs;
@@ -159,7 +166,7 @@ tx_err supply_share_osv(supply_db *db, const json_t *doc, const struct advisory 
 	obj = base_object("vulnerability", key, created, modified, &db->emit_opts,
 			  "osv", &ext);
 	if (obj == NULL)
-		return emit(db, NULL, err);
+		return emit(db, jf, NULL, err);
 	json_object_set_new(obj, "name", json_string(a->id));
 	supply_jstr(doc, "summary", &summary);
 	if (summary != NULL && summary[0] != '\0')
@@ -177,11 +184,12 @@ tx_err supply_share_osv(supply_db *db, const json_t *doc, const struct advisory 
 		json_object_set_new(obj, "labels", json_pack("[s]",
 							     "malicious-package"));
 	json_object_set_new(ext, "osv", json_deep_copy(doc));
-	return emit(db, obj, err);
+	return emit(db, jf, obj, err);
 }
 
 tx_err supply_share_kev(supply_db *db, const struct kev_entry *k, struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char ts[TX_TIME_BUF], key[128], day[40];
 	json_t *obj, *ext;
 
@@ -195,7 +203,7 @@ tx_err supply_share_kev(supply_db *db, const struct kev_entry *k, struct tx_erro
 	obj = base_object("vulnerability", key, ts, ts, &db->emit_opts, "kev",
 			  &ext);
 	if (obj == NULL)
-		return emit(db, NULL, err);
+		return emit(db, jf, NULL, err);
 	json_object_set_new(obj, "name", json_string(k->cve));
 	json_object_set_new(obj, "external_references",
 			    json_pack("[{s:s, s:s}]", "source_name", "cve",
@@ -206,11 +214,12 @@ tx_err supply_share_kev(supply_db *db, const struct kev_entry *k, struct tx_erro
 	set_str(ext, "product", k->product);
 	set_str(ext, "dateAdded", k->date_added);
 	set_str(ext, "knownRansomwareCampaignUse", k->ransomware);
-	return emit(db, obj, err);
+	return emit(db, jf, obj, err);
 }
 
 tx_err supply_share_vendor(supply_db *db, const struct vendor *v, struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char ts[TX_TIME_BUF], key[600];
 	json_t *obj, *ext;
 
@@ -221,7 +230,7 @@ tx_err supply_share_vendor(supply_db *db, const struct vendor *v, struct tx_erro
 	obj = base_object("identity", key, EPOCH_TS, ts, &db->emit_opts,
 			  "vendor", &ext);
 	if (obj == NULL)
-		return emit(db, NULL, err);
+		return emit(db, jf, NULL, err);
 	json_object_set_new(obj, "name", json_string(v->name));
 	json_object_set_new(obj, "identity_class", json_string("organization"));
 	if (v->reason != NULL)
@@ -233,7 +242,7 @@ tx_err supply_share_vendor(supply_db *db, const struct vendor *v, struct tx_erro
 	json_object_set_new(ext, "countries", strs(v->countries, v->n_countries));
 	set_str(ext, "reason", v->reason);
 	set_str(ext, "source", v->source);
-	return emit(db, obj, err);
+	return emit(db, jf, obj, err);
 }
 
 /* A STIX pattern string literal: ' and \ escaped. */
@@ -251,6 +260,7 @@ static void pattern_lit(const char *s, char *out, size_t n)
 
 tx_err supply_share_part(supply_db *db, const struct part *p, struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char ts[TX_TIME_BUF], key[2048], m[600], pn[600], pattern[1400], name[700];
 	json_t *obj, *ext;
 
@@ -265,7 +275,7 @@ tx_err supply_share_part(supply_db *db, const struct part *p, struct tx_error *e
 	obj = base_object("indicator", key, EPOCH_TS, ts, &db->emit_opts, "part",
 			  &ext);
 	if (obj == NULL)
-		return emit(db, NULL, err);
+		return emit(db, jf, NULL, err);
 	pattern_lit(p->manufacturer, m, sizeof(m));
 	if (p->part_number != NULL) {
 		pattern_lit(p->part_number, pn, sizeof(pn));
@@ -294,11 +304,12 @@ tx_err supply_share_part(supply_db *db, const struct part *p, struct tx_error *e
 		"suspect");
 	set_str(ext, "reason", p->reason);
 	set_str(ext, "source", p->source);
-	return emit(db, obj, err);
+	return emit(db, jf, obj, err);
 }
 
 tx_err supply_share_priority(supply_db *db, struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char ts[TX_TIME_BUF];
 	json_t *obj, *ext, *cats = json_array();
 	struct tx_buf text;
@@ -308,22 +319,26 @@ tx_err supply_share_priority(supply_db *db, struct tx_error *err)
 		return TX_OK;
 	}
 	tx_buf_init(&text, 1 << 16);
-	tx_buf_puts(&text, "Equipment priority list:");
+	/* a text that memory cut short is no list (past its cap it is cut,
+	 * as always: the extension's categories stay whole) */
+	int short_of_memory = tx_buf_puts(&text, "Equipment priority list:") ==
+			      TX_ERR_NOMEM;
 	for (size_t i = 0; cats && i < db->n_cats; i++) {
 		json_array_append_new(cats, json_pack("{s:s, s:s, s:i}", "id",
 			db->cats[i].id, "name", db->cats[i].name, "tier",
 			db->cats[i].tier));
-		tx_buf_printf(&text, " %s (tier %d);", db->cats[i].name,
-			      db->cats[i].tier);
+		if (tx_buf_printf(&text, " %s (tier %d);", db->cats[i].name,
+				  db->cats[i].tier) == TX_ERR_NOMEM)
+			short_of_memory = 1;
 	}
 	now_ts(ts);
 	obj = base_object("note", "priority-list", EPOCH_TS, ts, &db->emit_opts,
 			  "priority-list", &ext);
-	if (obj == NULL || cats == NULL || text.data == NULL) {
+	if (obj == NULL || cats == NULL || text.data == NULL || short_of_memory) {
 		json_decref(obj);
 		json_decref(cats);
 		tx_buf_free(&text);
-		return emit(db, NULL, err);
+		return emit(db, jf, NULL, err);
 	}
 	json_object_set_new(obj, "abstract", json_string("trilex equipment "
 							 "priority list"));
@@ -331,7 +346,7 @@ tx_err supply_share_priority(supply_db *db, struct tx_error *err)
 	json_object_set_new(obj, "object_refs", json_pack("[s]", SUPPLY_EXT_ID));
 	json_object_set_new(ext, "categories", cats);
 	tx_buf_free(&text);
-	return emit(db, obj, err);
+	return emit(db, jf, obj, err);
 }
 
 tx_err supply_db_load_stix(supply_db *db, const json_t *obj,

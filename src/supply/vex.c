@@ -576,6 +576,7 @@ out:
 tx_err supply_share_vex(supply_db *db, const json_t *doc, const char *source,
 		 size_t n, struct tx_error *err)
 {
+	unsigned long jf = tx_json_failures();
 	char key[320], text[400];
 	json_t *obj, *ext;
 	const char *ts = json_string_value(json_object_get(doc, "timestamp"));
@@ -588,12 +589,12 @@ tx_err supply_share_vex(supply_db *db, const json_t *doc, const char *source,
 	snprintf(key, sizeof(key), "vex:%s", source);
 	obj = supply_share_object("note", key, ts, ts, &db->emit_opts, "vex", &ext);
 	if (obj == NULL)
-		return supply_share_emit(db, NULL, err);
+		return supply_share_emit(db, jf, NULL, err);
 	snprintf(text, sizeof(text), "VEX %s: %zu statements on the "
 		 "applicability of vulnerabilities", source, n);
 	json_object_set_new(obj, "abstract", json_string("trilex VEX document"));
 	json_object_set_new(obj, "content", json_string(text));
 	json_object_set_new(obj, "object_refs", json_pack("[s]", SUPPLY_EXT_ID));
 	json_object_set_new(ext, "vex", json_deep_copy(doc));
-	return supply_share_emit(db, obj, err);
+	return supply_share_emit(db, jf, obj, err);
 }

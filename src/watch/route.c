@@ -112,8 +112,8 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-json_t *watch_route_object(const watch_state *s, const json_t *obj,
-			   const json_t *objects)
+static json_t *route_object(const watch_state *s, const json_t *obj,
+			    const json_t *objects)
 {
 	struct best b = { 0, NULL };
 	json_t *reasons = json_array(), *out;
@@ -145,6 +145,15 @@ json_t *watch_route_object(const watch_state *s, const json_t *obj,
 	return out;
 }
 
+/* whole or NULL: a routing that lost a reason or a party is no routing */
+json_t *watch_route_object(const watch_state *s, const json_t *obj,
+			   const json_t *objects)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, route_object(s, obj, objects));
+}
+
 static int by_added(const void *a, const void *b)
 {
 	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "added"));
@@ -153,8 +162,8 @@ static int by_added(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-tx_err watch_route_all(tx_store *st, const watch_state *s, const char *party,
-		       json_t **out, struct tx_error *err)
+static tx_err route_all(tx_store *st, const watch_state *s, const char *party,
+			json_t **out, struct tx_error *err)
 {
 	static const char *const types[] = {
 		"report", "sighting", "incident", "identity", "location",
@@ -219,5 +228,17 @@ out:
 	json_decref(objects);
 	json_decref(seen);
 	json_decref(list);
+	return rc;
+}
+
+tx_err watch_route_all(tx_store *st, const watch_state *s, const char *party,
+		       json_t **out, struct tx_error *err)
+{
+	unsigned long jf = tx_json_failures();
+	tx_err rc = route_all(st, s, party, out, err);
+
+	/* a row that lost its routing to a failed allocation: no list */
+	if (rc == TX_OK && (*out = tx_json_whole(jf, *out)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	return rc;
 }

@@ -730,6 +730,13 @@ static tx_err indicators(watch_state *s)
 	}
 	json_array_foreach(json_object_get(s->json, "entries"), i, ent) {
 		const char *t = tx_json_str(ent, "target_ref"), *st = tx_json_str(ent, "state");
+		if (t == NULL || st == NULL) {
+			/* an entry whose making lost a part to a failed
+			 * allocation (the caller refuses the whole state) */
+			json_decref(live);
+			json_decref(dead);
+			return TX_ERR_NOMEM;
+		}
 		int alive = strcmp(st, "active") == 0 || strcmp(st, "under-review") == 0;
 		int gone = strcmp(st, "expired") == 0 || strcmp(st, "removed") == 0;
 		json_t *mine = json_array();
@@ -767,11 +774,21 @@ static json_t *sort_by_key(json_t *list)
 	size_t n = json_array_size(list);
 	json_t **a = malloc((n ? n : 1) * sizeof(*a)), *out = json_array();
 
+	/* NULL when out of memory, also when an entry lost its key to a
+	 * failed allocation: never fewer entries than there are */
 	for (size_t i = 0; a && i < n; i++)
-		a[i] = json_array_get(list, i);
-	if (a)
-		tx_sort(a, n, sizeof(*a), cmp_entry_json);
-	for (size_t i = 0; a && i < n; i++)
+		if (tx_json_str(a[i] = json_array_get(list, i), "key") == NULL) {
+			free(a);
+			a = NULL;
+		}
+	if (a == NULL || out == NULL) {
+		free(a);
+		json_decref(out);
+		json_decref(list);
+		return NULL;
+	}
+	tx_sort(a, n, sizeof(*a), cmp_entry_json);
+	for (size_t i = 0; i < n; i++)
 		json_array_append(out, a[i]);
 	free(a);
 	json_decref(list);

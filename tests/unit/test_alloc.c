@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "failalloc.h"
+#include "misp/misp.h"
 #include "pattern/pattern.h"
 #include "policy/policy.h"
 #include "sensor/sensor.h"
@@ -25,6 +26,7 @@
 #include "store/store.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
+#include "watch/watch.h"
 
 /* An operation under test: 0 done, 1 refused with a message in err. */
 typedef int (*op_fn)(void *ctx, struct tx_error *err);
@@ -309,6 +311,145 @@ static void test_bom_stix(void **state)
 	json_decref(b.doc);
 }
 
+/* supply/share.c and its csaf/vex twins: what a load shares (supply_db_set_emit)
+ * is whole objects only; a load may be refused, but nothing it shared before
+ * is missing a part (issue 19 item 6). */
+static const char *const share_files[] = {
+	"supply/vendors.json", "supply/parts.csv", "supply/kev-test.json",
+	"supply/osv/npm-lodash.json", "supply/csaf/acme-plc.json",
+	"supply/vex/app.openvex.json", "supply/priority.json",
+};
+
+struct share {
+	json_t *want; /* id -> the object shared with no failure, no "modified" */
+};
+
+/* Load share_files into a db that shares into *objs. */
+static int share_load(json_t **objs, struct tx_error *err)
+{
+	const char *base = getenv("TRILEX_TESTDATA");
+	const struct supply_stix_opts o = { .marking_ref =
+		"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" };
+	supply_db *db = NULL;
+	int r = 0;
+
+	if ((*objs = json_array()) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	if (supply_db_new(0, &db, err) != TX_OK)
+		return 1;
+	supply_db_set_emit(db, *objs, &o);
+	for (size_t i = 0; r == 0 && i < sizeof(share_files) / sizeof(share_files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", base ? base : "tests/data", share_files[i]);
+		if (supply_db_load_path(db, path, err) != TX_OK)
+			r = 1;
+	}
+	supply_db_free(db);
+	return r;
+}
+
+static int op_share(void *ctx, struct tx_error *err)
+{
+	struct share *sh = ctx;
+	json_t *objs = NULL, *v;
+	size_t i;
+	int r = share_load(&objs, err);
+
+	json_array_foreach(objs, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		json_t *c = json_deep_copy(v);
+		int same;
+		if (c == NULL) /* the copy is the test's own */
+			continue;
+		json_object_del(c, "modified");
+		same = id != NULL && json_equal(c, json_object_get(sh->want, id));
+		json_decref(c);
+		if (!same)
+			fail_msg("supply share: an allocation failed and a partial %s"
+				 " was shared", id ? id : "object without an id");
+	}
+	if (r == 0 && json_array_size(objs) != json_object_size(sh->want))
+		fail_msg("supply share: %zu objects shared, %zu without a failure",
+			 json_array_size(objs), json_object_size(sh->want));
+	json_decref(objs);
+	return r;
+}
+
+static void test_supply_share(void **state)
+{
+	struct share sh = { 0 };
+	struct tx_error err = { 0 };
+	json_t *objs = NULL, *v;
+	size_t i;
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(sh.want = json_object());
+	assert_int_equal(share_load(&objs, &err), 0);
+	json_array_foreach(objs, i, v) {
+		json_object_del(v, "modified");
+		assert_int_equal(json_object_set(sh.want, json_string_value(
+			json_object_get(v, "id")), v), 0);
+	}
+	/* every emitter's kind: vendor, part, kev, osv, csaf, vex, priority */
+	assert_true(json_object_size(sh.want) >= sizeof(share_files) / sizeof(share_files[0]));
+	json_decref(objs);
+	each_failure("supply share (osv, kev, vendor, part, priority, csaf, vex)",
+		     op_share, &sh, 1);
+	json_decref(sh.want);
+}
+
+/* supply_report_json: a report of the mixed BOM against the test
+ * advisories and lists, whole or NULL (issue 19 item 6). */
+struct report_sweep {
+	struct supply_report rep;
+	json_t *want;
+};
+
+static int op_report_json(void *ctx, struct tx_error *err)
+{
+	struct report_sweep *w = ctx;
+	json_t *v = supply_report_json(&w->rep);
+
+	if (v == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	if (!json_equal(v, w->want))
+		fail_msg("supply_report_json: an allocation failed and a partial"
+			 " report came back");
+	json_decref(v);
+	return 0;
+}
+
+static void test_report_json(void **state)
+{
+	const char *base = getenv("TRILEX_TESTDATA");
+	struct report_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	supply_db *db = NULL;
+	supply_bom *bom = NULL;
+	char *text;
+
+	if (!failalloc_available())
+		skip();
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	for (size_t i = 0; i < sizeof(share_files) / sizeof(share_files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", base ? base : "tests/data", share_files[i]);
+		assert_int_equal(supply_db_load_path(db, path, &err), TX_OK);
+	}
+	assert_non_null(text = read_file("supply/mixed.cdx.json"));
+	assert_int_equal(supply_bom_parse(text, strlen(text), "mixed.cdx.json", &bom, &err), TX_OK);
+	free(text);
+	assert_int_equal(supply_check(db, bom, NULL, &w.rep, &err), TX_OK);
+	assert_true(w.rep.n > 0);
+	assert_non_null(w.want = supply_report_json(&w.rep));
+	each_failure("supply_report_json", op_report_json, &w, 1);
+	json_decref(w.want);
+	supply_report_free(&w.rep);
+	supply_bom_free(bom);
+	supply_db_free(db);
+}
+
 static int op_bom(void *ctx, struct tx_error *err)
 {
 	const char *text = ctx;
@@ -432,6 +573,169 @@ static void test_policy_ratify(void **state)
 	snprintf(x, sizeof(x), "%s-shm", path);
 	unlink(x);
 	rmdir(dir);
+}
+
+/* watch_state_build: the consensus over proposals, votes and indicators
+ * is whole or refused (its guard: issue 19 item 6). */
+#define WATCH_A1 "threat-actor--0a000000-0000-4000-8000-000000000001"
+
+static json_t *w_proposal(int n, const char *created, const char *change, int quorum)
+{
+	char id[100];
+
+	snprintf(id, sizeof(id), "x-trilex-watch-proposal--00000000-0000-4000-8000-"
+		 "%012d", n);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+			 " s:s, s:[s,s,s], s:i, s:[s], s:[s]}", "type", WATCH_PROPOSAL_TYPE,
+			 "spec_version", "2.1", "id", id, "created", created,
+			 "modified", created, "subject", "watch-list", "change",
+			 change, "target_ref", WATCH_A1, "rationale", "r", "risk",
+			 "high", "responsible_party", "JP", "parties", "JP", "UK",
+			 "US", "quorum", quorum, "sectors", "defense", "countries", "GB");
+}
+
+static json_t *w_vote(int n, const char *created, int p, const char *d)
+{
+	char id[100], ref[100];
+
+	snprintf(id, sizeof(id), "x-trilex-watch-vote--00000000-0000-4000-8000-%012d", n);
+	snprintf(ref, sizeof(ref), "x-trilex-watch-proposal--00000000-0000-4000-"
+		 "8000-%012d", p);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+			 WATCH_VOTE_TYPE, "spec_version", "2.1", "id", id, "created",
+			 created, "modified", created, "proposal_ref", ref,
+			 "decision", d);
+}
+
+struct watch_sweep {
+	struct watch_record rec[10];
+	size_t n;
+	json_t *want; /* the state's JSON with no failure */
+};
+
+static int op_watch_state(void *ctx, struct tx_error *err)
+{
+	struct watch_sweep *w = ctx;
+	watch_state *s = NULL;
+	int64_t now = 0;
+	json_t *j;
+
+	tx_time_parse("2025-06-01T00:00:00Z", &now, NULL);
+	if (watch_state_build(w->rec, w->n, now, &s, err) != TX_OK)
+		return 1;
+	if (s == NULL || (j = watch_state_json(s)) == NULL)
+		fail_msg("watch_state_build: done without a state");
+	/* compared as values: json_dumps here would run under the same
+	 * failing allocations */
+	if (!json_equal(j, w->want)) {
+		char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		fail_msg("watch_state_build: an allocation failed and a partial"
+			 " state came back: %.2000s", got ? got : "?");
+	}
+	json_decref(j);
+	watch_state_free(s);
+	return 0;
+}
+
+static void test_watch_state(void **state)
+{
+	json_t *objs[] = {
+		w_proposal(1, "2025-01-01T00:00:00Z", "add", 0),
+		w_vote(1, "2025-01-01T01:00:00Z", 1, "approve"),
+		w_vote(2, "2025-01-01T02:00:00Z", 1, "reject"),
+		w_vote(3, "2025-01-01T03:00:00Z", 1, "approve"),
+		w_proposal(2, "2025-02-01T00:00:00Z", "amend", 2),
+		w_proposal(3, "2025-02-01T00:05:00Z", "remove", 2),
+		w_vote(5, "2025-02-01T01:00:00Z", 2, "approve"),
+		w_vote(6, "2025-02-01T01:00:00Z", 3, "approve"),
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "relationship",
+			  "id", "relationship--0a000000-0000-4000-8000-000000000006",
+			  "relationship_type", "indicates", "source_ref",
+			  "indicator--0a000000-0000-4000-8000-000000000005",
+			  "target_ref", WATCH_A1, "spec_version", "2.1"),
+	};
+	const char *parties[] = { "JP", "UK", "XX", "US", "UK", "JP", "US", "US", "JP" };
+	struct watch_sweep w = { .n = sizeof(objs) / sizeof(objs[0]) };
+	struct tx_error err = { 0 };
+	watch_state *s = NULL;
+	int64_t now = 0;
+
+	if (!failalloc_available())
+		skip();
+	for (size_t i = 0; i < w.n; i++) {
+		assert_non_null(objs[i]);
+		w.rec[i].obj = objs[i];
+		w.rec[i].party = parties[i];
+	}
+	assert_int_equal(tx_time_parse("2025-06-01T00:00:00Z", &now, NULL), TX_OK);
+	assert_int_equal(watch_state_build(w.rec, w.n, now, &s, &err), TX_OK);
+	w.want = watch_state_json(s);
+	char *text = json_dumps(w.want, JSON_COMPACT);
+	/* the records say something: an entry, and proposals in three states */
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"approved\""));
+	assert_non_null(strstr(text, "\"conflict\""));
+	assert_non_null(strstr(text, "\"active\""));
+	free(text);
+	watch_state_free(s);
+	each_failure("watch_state_build", op_watch_state, &w, 1);
+	json_decref(w.want);
+	for (size_t i = 0; i < w.n; i++)
+		json_decref(objs[i]);
+}
+
+/* misp_import_text: every object it appends is whole; a refused import
+ * takes back the objects of the event it was converting (issue 19 item 6). */
+struct misp_sweep {
+	char *text;
+	json_t *want; /* the objects converted with no failure */
+};
+
+static int op_misp(void *ctx, struct tx_error *err)
+{
+	struct misp_sweep *m = ctx;
+	const struct misp_import_opts o = { .default_tlp = "amber" };
+	json_t *objs = json_array(), *v;
+	size_t i;
+	int r;
+
+	if (objs == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	r = misp_import_text(m->text, strlen(m->text), &o, objs, NULL, err) != TX_OK;
+	json_array_foreach(objs, i, v)
+		if (!json_equal(v, json_array_get(m->want, i))) {
+			/* dumped only to say what differs (under failure too) */
+			char *got = json_dumps(v, JSON_COMPACT);
+			char *want = json_dumps(json_array_get(m->want, i), JSON_COMPACT);
+			fail_msg("misp_import_text (%s): an allocation failed and"
+				 " objects[%zu] is partial or another's: %.400s, not"
+				 " %.400s", r ? "refused" : "done", i, got ? got : "?",
+				 want ? want : "nothing");
+		}
+	if (!r && json_array_size(objs) != json_array_size(m->want))
+		fail_msg("misp_import_text: %zu objects, %zu without a failure",
+			 json_array_size(objs), json_array_size(m->want));
+	json_decref(objs);
+	return r;
+}
+
+static void test_misp_import(void **state)
+{
+	const struct misp_import_opts o = { .default_tlp = "amber" };
+	struct misp_sweep m = { 0 };
+	struct tx_error err = { 0 };
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(m.text = read_file("../../fuzz/corpus/misp/event.json"));
+	assert_non_null(m.want = json_array());
+	assert_int_equal(misp_import_text(m.text, strlen(m.text), &o, m.want, NULL, &err), TX_OK);
+	/* identity, indicators, observed data, a note, a relationship, a
+	 * galaxy's cluster and the report */
+	assert_true(json_array_size(m.want) >= 7);
+	each_failure("misp_import_text", op_misp, &m, 1);
+	json_decref(m.want);
+	free(m.text);
 }
 
 /* Ingest: three new objects per run, all stored or none. */
@@ -676,12 +980,16 @@ int main(void)
 		cmocka_unit_test(test_eve),
 		cmocka_unit_test(test_eve_stix),
 		cmocka_unit_test(test_bom_stix),
+		cmocka_unit_test(test_supply_share),
+		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_warninglist),
 		cmocka_unit_test(test_iocs),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_ratify),
+		cmocka_unit_test(test_watch_state),
+		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
 	};
 
