@@ -83,6 +83,47 @@ out:
 	return rc;
 }
 
+tx_err store_lease_renew(tx_store *st, const char *holder,
+			 const char (*names)[TX_PARTY_MAX], size_t n,
+			 int64_t now_us, int64_t ttl_us, int *held,
+			 struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	for (size_t i = 0; i < n; i++)
+		held[i] = 0;
+	if (n == 0)
+		return TX_OK;
+	if ((rc = store_db_prepare(st, "UPDATE leases SET expires = ?3"
+				   " WHERE name = ?1 AND holder = ?2", &s, err)))
+		return rc;
+	store_db_write_lock();
+	if ((rc = store_db_begin(st, err)) != TX_OK)
+		goto out;
+	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+		store_db_bind_text(s, 1, names[i], -1, STORE_DB_STATIC);
+		store_db_bind_text(s, 2, holder, -1, STORE_DB_STATIC);
+		store_db_bind_int64(s, 3, now_us + ttl_us);
+		if (store_db_step(s) != STORE_DB_DONE)
+			rc = store_db_error(st, err, "renew lease");
+		else
+			held[i] = store_db_changes(st) == 1;
+		store_db_reset(s);
+	}
+	if (rc == TX_OK)
+		rc = store_db_commit(st, err);
+	if (rc != TX_OK) {
+		store_db_rollback(st, NULL);
+		for (size_t i = 0; i < n; i++)
+			held[i] = 0;
+	}
+out:
+	store_db_write_unlock();
+	store_db_done(st, s);
+	return rc;
+}
+
 tx_err store_lease_get(tx_store *st, const char *name,
 		       char holder[STORE_LEASE_HOLDER_MAX], int64_t *expires)
 {

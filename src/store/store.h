@@ -797,6 +797,13 @@ tx_err store_lease_claim(tx_store *st, const char *name, const char *holder,
 			 const char *steal_from, int64_t now_us, int64_t ttl_us,
 			 int *held, char cur[STORE_LEASE_HOLDER_MAX],
 			 int64_t *expires, struct tx_error *err);
+/* Renew, in one transaction (one commit), the n leases names[] that
+ * holder holds, until now_us + ttl_us; held[i]: 1 when names[i] was still
+ * holder's (renewed), 0 when another took it or it was released. */
+tx_err store_lease_renew(tx_store *st, const char *holder,
+			 const char (*names)[TX_PARTY_MAX], size_t n,
+			 int64_t now_us, int64_t ttl_us, int *held,
+			 struct tx_error *err);
 /* Who holds lease name and until when; TX_ERR_NOTFOUND when nobody did. */
 tx_err store_lease_get(tx_store *st, const char *name,
 		       char holder[STORE_LEASE_HOLDER_MAX], int64_t *expires);

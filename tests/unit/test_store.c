@@ -1046,6 +1046,21 @@ static void test_leases(void **state)
 	assert_int_equal(store_lease_claim(st, "UK", "a", NULL, now + 1903, 1000,
 					   &held, NULL, NULL, &err), TX_OK);
 	assert_int_equal(held, 1);
+	/* renewals in one commit (serve's lease keeper): a's UK is renewed,
+	 * b's US is not a's, and FR was never claimed */
+	const char names[3][TX_PARTY_MAX] = { "UK", "US", "FR" };
+	int hv[3] = { -1, -1, -1 };
+	assert_int_equal(store_lease_renew(st, "a", names, 3, now + 2500, 1000,
+					   hv, &err), TX_OK);
+	assert_int_equal(hv[0], 1);
+	assert_int_equal(hv[1], 0);
+	assert_int_equal(hv[2], 0);
+	assert_int_equal(store_lease_get(st, "UK", cur, &until), TX_OK);
+	assert_string_equal(cur, "a");
+	assert_int_equal(until, now + 3500);
+	assert_int_equal(store_lease_get(st, "US", cur, &until), TX_OK);
+	assert_string_equal(cur, "b");
+	assert_int_equal(store_lease_get(st, "FR", cur, &until), TX_ERR_NOTFOUND);
 }
 
 /* PostgreSQL: a commit through another folder's path (another machine,
