@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stix/internal.h"
 #include "stix/stix.h"
 
 #define MAX_DEPTH 512
@@ -246,9 +247,31 @@ static int member_cmp(const void *pa, const void *pb)
 
 /* ---- strings ---- */
 
-static tx_err put_string(struct canon *c, const char *s, size_t len)
+size_t stix_jcs_escape(unsigned char b, char esc[6])
 {
 	static const char hx[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (b) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\b': esc[1] = 'b'; return 2;
+	case '\f': esc[1] = 'f'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	default:
+		if (b >= 0x20)
+			return 0;
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hx[b >> 4];
+		esc[5] = hx[b & 15];
+		return 6;
+	}
+}
+
+static tx_err put_string(struct canon *c, const char *s, size_t len)
+{
 	tx_err rc;
 	size_t i, run = 0;
 
@@ -257,27 +280,11 @@ static tx_err put_string(struct canon *c, const char *s, size_t len)
 	if ((rc = tx_buf_append(&c->out, "\"", 1)) != TX_OK)
 		return rc;
 	for (i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)s[i];
-		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-		size_t n = 2;
+		char esc[6];
+		size_t n = stix_jcs_escape((unsigned char)s[i], esc);
 
-		switch (b) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			if (b >= 0x20)
-				continue;
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hx[b >> 4];
-			esc[5] = hx[b & 15];
-			n = 6;
-			break;
-		}
+		if (n == 0)
+			continue;
 		if ((rc = tx_buf_append(&c->out, s + run, i - run)) != TX_OK ||
 		    (rc = tx_buf_append(&c->out, esc, n)) != TX_OK)
 			return rc;

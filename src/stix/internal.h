@@ -96,5 +96,9 @@ int stix_type_name_valid(const char *s, size_t len);
 const char *stix_json_str(const json_t *v);
 /* Read obj[name] as a timestamp; 0 when present and valid. */
 int stix_json_time(const json_t *obj, const char *name, int64_t *us);
+/* How RFC 8785 (JCS) writes byte b of a string: 0 when as it is, else
+ * the length of its escape in esc ('"', '\\', the short forms \b \f \n
+ * \r \t, or \u00xx in lower-case hex below 0x20); canon.c. */
+size_t stix_jcs_escape(unsigned char b, char esc[6]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/jscan.h"
+#include "stix/internal.h"
 #include "stix/stix.h"
 
 /* The ID-contributing properties of each SCO type (section 6). */
@@ -107,15 +108,8 @@ static int utf8_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* The bytes JCS (stix/canon.c put_string) escapes: '"', '\\', below 0x20. */
-static inline int jcs_plain(unsigned char b)
-{
-	return b >= 0x20 && b != '"' && b != '\\';
-}
-
 void stix_idw_str(struct stix_idw *w, const char *s, size_t len)
 {
-	static const char hx[] = "0123456789abcdef";
 	size_t run = 0;
 
 	stix_idw_raw(w, "\"", 1);
@@ -124,27 +118,11 @@ void stix_idw_str(struct stix_idw *w, const char *s, size_t len)
 		i = tx_json_plain_run((const unsigned char *)s, i, len);
 		if (i >= len)
 			break;
-		unsigned char b = (unsigned char)s[i];
-		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
-		size_t n = 2;
+		char esc[6];
+		size_t n = stix_jcs_escape((unsigned char)s[i], esc);
 
-		if (jcs_plain(b))
+		if (n == 0)
 			continue;     /* non-ASCII: as is */
-		switch (b) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u';   /* \u00xx, lower-case hex */
-			esc[4] = hx[b >> 4];
-			esc[5] = hx[b & 15];
-			n = 6;
-			break;
-		}
 		stix_idw_raw(w, s + run, i - run);
 		stix_idw_raw(w, esc, n);
 		run = i + 1;
