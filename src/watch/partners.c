@@ -266,13 +266,8 @@ tx_err watch_partner_propose(tx_store *st, const char *dir,
 	    (rc = watch_partnership(st, party, &parties, err)) != TX_OK ||
 	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
 		goto out;
-	quorum = rq->quorum >= 0 ? rq->quorum : set.quorum;
-	if (quorum > (int)json_array_size(parties)) {
-		rc = tx_error_set(err, TX_ERR_INVALID, "quorum %d: the partnership"
-				  " has only %zu members", quorum,
-				  json_array_size(parties));
+	if ((rc = watch_quorum_of(&set, rq->quorum, parties, &quorum, err)) != TX_OK)
 		goto out;
-	}
 	state = watch_state_json(ws);
 	e = entry_of(state, code);
 	if (e && json_array_size(json_object_get(e, "pending")) > 0) {

@@ -208,6 +208,18 @@ tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
 	return TX_OK;
 }
 
+tx_err watch_quorum_of(const struct watch_settings *set, int requested,
+		       const json_t *parties, int *quorum,
+		       struct tx_error *err)
+{
+	*quorum = requested >= 0 ? requested : set->quorum;
+	if (*quorum > (int)json_array_size(parties))
+		return tx_error_set(err, TX_ERR_INVALID, "quorum %d: the partnership"
+				    " has only %zu members", *quorum,
+				    json_array_size(parties));
+	return TX_OK;
+}
+
 static int in_set(const json_t *set, const char *s)
 {
 	size_t i;
@@ -412,13 +424,8 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 	    (rc = watch_partnership(st, party, &parties, err)) != TX_OK ||
 	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
 		goto out;
-	quorum = rq->quorum >= 0 ? rq->quorum : set.quorum;
-	if (quorum > (int)json_array_size(parties)) {
-		rc = tx_error_set(err, TX_ERR_INVALID, "quorum %d: the partnership"
-				  " has only %zu parties", quorum,
-				  json_array_size(parties));
+	if ((rc = watch_quorum_of(&set, rq->quorum, parties, &quorum, err)) != TX_OK)
 		goto out;
-	}
 	if ((rc = check_request(st, ws, rq, parties, key, &target, err)) != TX_OK)
 		goto out;
 	obj = new_object(WATCH_PROPOSAL_TYPE, now_us);
