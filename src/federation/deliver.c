@@ -1355,6 +1355,32 @@ static void *watch_commits(void *arg)
 	return NULL;
 }
 
+/* Stop the first n of delivery's own threads (watcher, supervisor,
+ * lease keeper, in the order they start) and wait for them. */
+static void end_threads(tx_fed *fed, int n)
+{
+	pthread_mutex_lock(&fed->lock);
+	fed->running = 0;
+	pthread_cond_broadcast(&fed->wake);
+	pthread_mutex_unlock(&fed->lock);
+	store_watch_interrupt(fed->watch);
+	if (n > 0)
+		pthread_join(fed->watcher, NULL);
+	if (n > 1)
+		pthread_join(fed->supervisor, NULL);
+	if (n > 2)
+		pthread_join(fed->keeper, NULL);
+}
+
+/* A thread of delivery did not start: end the n that did. */
+static tx_err start_failed(tx_fed *fed, int n, struct tx_error *err)
+{
+	end_threads(fed, n);
+	store_watch_close(fed->watch);
+	fed->watch = NULL;
+	return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
+}
+
 tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 {
 	char path[PATH_MAX + 16];
@@ -1371,33 +1397,13 @@ tx_err fed_deliver_start(tx_fed *fed, struct tx_error *err)
 		       " (fs.inotify.max_user_instances): looking for commits"
 		       " every 50 ms instead");
 	fed->running = 1;
-	if (pthread_create(&fed->watcher, NULL, watch_commits, fed) != 0) {
-		fed->running = 0;
-		store_watch_close(fed->watch);
-		fed->watch = NULL;
-		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
-	}
+	if (pthread_create(&fed->watcher, NULL, watch_commits, fed) != 0)
+		return start_failed(fed, 0, err);
 	fed_lease_holder_make(fed->holder);
-	if (pthread_create(&fed->supervisor, NULL, supervise, fed) != 0) {
-		fed->running = 0;
-		store_watch_interrupt(fed->watch);
-		pthread_join(fed->watcher, NULL);
-		store_watch_close(fed->watch);
-		fed->watch = NULL;
-		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
-	}
-	if (pthread_create(&fed->keeper, NULL, keep_leases, fed) != 0) {
-		pthread_mutex_lock(&fed->lock);
-		fed->running = 0;
-		pthread_cond_broadcast(&fed->wake);
-		pthread_mutex_unlock(&fed->lock);
-		store_watch_interrupt(fed->watch);
-		pthread_join(fed->watcher, NULL);
-		pthread_join(fed->supervisor, NULL);
-		store_watch_close(fed->watch);
-		fed->watch = NULL;
-		return tx_error_set(err, TX_ERR_INTERNAL, "cannot start delivery");
-	}
+	if (pthread_create(&fed->supervisor, NULL, supervise, fed) != 0)
+		return start_failed(fed, 1, err);
+	if (pthread_create(&fed->keeper, NULL, keep_leases, fed) != 0)
+		return start_failed(fed, 2, err);
 	return TX_OK;
 }
 
@@ -1423,14 +1429,7 @@ void fed_deliver_stop(tx_fed *fed)
 
 	if (!fed->running)
 		return;
-	pthread_mutex_lock(&fed->lock);
-	fed->running = 0;
-	pthread_cond_broadcast(&fed->wake);
-	pthread_mutex_unlock(&fed->lock);
-	store_watch_interrupt(fed->watch);
-	pthread_join(fed->watcher, NULL);
-	pthread_join(fed->supervisor, NULL);
-	pthread_join(fed->keeper, NULL);
+	end_threads(fed, 3);
 	for (w = fed->workers; w; w = next) {
 		next = w->next;
 		w->stop = 1;
