@@ -116,6 +116,10 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
  * inside the caller's transaction. */
 tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err);
+/* Index one stored object version (rowid, in coll) as a supply object
+ * when it is one (store/supplyidx.c), inside the caller's transaction. */
+tx_err store_supply_index_object(tx_store *st, int64_t rowid, int64_t coll,
+				 const json_t *obj, struct tx_error *err);
 /* Record the withdrawals that object version obj makes (a revoked
  * version, or a STORE_WITHDRAWAL_TYPE notice), signed by origin (NULL:
  * this node), inside the caller's transaction (store/withdrawals.c). */

@@ -194,8 +194,9 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	store_db_bind_int(p->insert, 14, it->via == NULL ? lane : STORE_LANE_BULK);
 	if (step_done(p->insert))
 		goto dberr;
-	if (store_search_index_object(st, store_db_last_id(st), obj,
-				err) != TX_OK ||
+	int64_t rowid = store_db_last_id(st);
+	if (store_search_index_object(st, rowid, obj, err) != TX_OK ||
+	    store_supply_index_object(st, rowid, coll, obj, err) != TX_OK ||
 	    store_withdrawal_note(st, obj, it->origin, err) != TX_OK)
 		goto out;
 	result = 1;
