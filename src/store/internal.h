@@ -116,6 +116,10 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
  * inside the caller's transaction. */
 tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err);
+/* Fill row from s's columns 0-8, in store_query_objects' order: rowid,
+ * date_added, id, version, spec_version, json, origin, via, restricted
+ * (objects.c; the pointers are s's until its next step). */
+void store_row_columns(store_stmt *s, struct store_row *row);
 /* Index one stored object version (rowid, in coll) as a supply object
  * when it is one (store/supplyidx.c), inside the caller's transaction. */
 tx_err store_supply_index_object(tx_store *st, int64_t rowid, int64_t coll,

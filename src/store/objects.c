@@ -570,6 +570,20 @@ static int bind_where(store_stmt *s, int i, const struct store_query *q,
 	return i;
 }
 
+void store_row_columns(store_stmt *s, struct store_row *row)
+{
+	row->rowid = store_db_column_int64(s, 0);
+	row->date_added = store_db_column_int64(s, 1);
+	row->id = (const char *)store_db_column_text(s, 2);
+	row->version = (const char *)store_db_column_text(s, 3);
+	row->spec_version = (const char *)store_db_column_text(s, 4);
+	row->json = (const char *)store_db_column_text(s, 5);
+	row->json_len = (size_t)store_db_column_bytes(s, 5);
+	row->origin = (const char *)store_db_column_text(s, 6);
+	row->via = (const char *)store_db_column_text(s, 7);
+	row->restricted = store_db_column_int(s, 8);
+}
+
 tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			   store_row_fn fn, void *ctx, struct store_page *page,
 			   struct tx_error *err)
@@ -607,14 +621,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			page->more = 1;
 			break;
 		}
-		row.id = (const char *)store_db_column_text(s, 2);
-		row.version = (const char *)store_db_column_text(s, 3);
-		row.spec_version = (const char *)store_db_column_text(s, 4);
-		row.json = (const char *)store_db_column_text(s, 5);
-		row.json_len = (size_t)store_db_column_bytes(s, 5);
-		row.origin = (const char *)store_db_column_text(s, 6);
-		row.via = (const char *)store_db_column_text(s, 7);
-		row.restricted = store_db_column_int(s, 8);
+		store_row_columns(s, &row);
 		row.collection_pk = q->collection_pk;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

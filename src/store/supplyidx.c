@@ -75,16 +75,7 @@ tx_err store_supply_rows(tx_store *st, int64_t coll, store_row_fn fn,
 	store_db_bind_int64(s, 1, coll);
 	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		memset(&row, 0, sizeof(row));
-		row.rowid = store_db_column_int64(s, 0);
-		row.date_added = store_db_column_int64(s, 1);
-		row.id = (const char *)store_db_column_text(s, 2);
-		row.version = (const char *)store_db_column_text(s, 3);
-		row.spec_version = (const char *)store_db_column_text(s, 4);
-		row.json = (const char *)store_db_column_text(s, 5);
-		row.json_len = (size_t)store_db_column_bytes(s, 5);
-		row.origin = (const char *)store_db_column_text(s, 6);
-		row.via = (const char *)store_db_column_text(s, 7);
-		row.restricted = store_db_column_int(s, 8);
+		store_row_columns(s, &row);
 		row.collection_pk = coll;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
