@@ -475,7 +475,7 @@ test('an alert\'s sightings on this node; forward a GREEN alert to a partner, no
     '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.77']"]);
   trilex(['alert', '--dir', nodes.UK.dir, '--title', 'Cranes AMBER', '--tlp', 'amber',
     '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.78']"]);
-  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr', /Cranes GREEN/);
+  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes GREEN")', /Cranes GREEN/);
   await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes GREEN' }).first().click();
   await jp.getByRole('heading', { level: 1, name: /Cranes GREEN/ }).waitFor();
   const alertUrl = jp.url();
@@ -515,14 +515,14 @@ test('an alert\'s sightings on this node; forward a GREEN alert to a partner, no
   const us = await newPage();
   await signIn(us, nodes.US, 'duty', 'duty officer pass 1');
   await us.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
-  await reloadUntil(us, `${nodes.US.base}/console/alerts`, 'tbody.live-alerts tr', /Cranes GREEN/);
+  await reloadUntil(us, `${nodes.US.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes GREEN")', /Cranes GREEN/);
   await us.locator('tbody.live-alerts tr a', { hasText: 'Cranes GREEN' }).first().click();
   await us.getByRole('heading', { level: 1, name: /Cranes GREEN/ }).waitFor();
   assert.match(await us.locator('dl.facts').innerText(), /UK/);
   assert.match(await us.locator('dl.facts').innerText(), /ed25519:/);
   await us.context().close();
   // the AMBER one: no form, and the page says why
-  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr', /Cranes AMBER/);
+  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes AMBER")', /Cranes AMBER/);
   await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes AMBER' }).first().click();
   await jp.getByRole('heading', { level: 1, name: /Cranes AMBER/ }).waitFor();
   assert.match(await jp.locator('#forward-tlp').innerText(), /AMBER and TLP:RED are the origin's to share/);
