@@ -25,6 +25,7 @@
 struct sighting {
 	json_t *obj;
 	char indicator[128];
+	char name[160];             /* the indicator's, or its id */
 	char origin[TX_PARTY_MAX];
 };
 
@@ -33,6 +34,7 @@ struct sightings {
 	size_t n;
 	int more;
 	const char *indicator;        /* the one being looked up */
+	char name[160];               /* what it is called */
 };
 
 static int sighting_row(void *ctx, const struct store_row *row)
@@ -49,6 +51,7 @@ static int sighting_row(void *ctx, const struct store_row *row)
 	s->v[s->n].obj = o;
 	snprintf(s->v[s->n].indicator, sizeof(s->v[0].indicator), "%s",
 		 s->indicator);
+	snprintf(s->v[s->n].name, sizeof(s->v[0].name), "%s", s->name);
 	snprintf(s->v[s->n].origin, sizeof(s->v[0].origin), "%s",
 		 row->origin ? row->origin : "");
 	s->n++;
@@ -99,7 +102,7 @@ static void sightings_table(struct page *p, const struct sightings *s)
 		const json_t *count = json_object_get(g->obj, "count");
 
 		console_html_put(p, "<tr><td><a href=\"/console/object/%u\">%s</a>"
-			 "</td><td>", g->indicator, g->indicator);
+			 "</td><td>", g->indicator, g->name);
 		if (json_is_integer(count))
 			console_html_put(p, "%l", (int64_t)json_integer_value(count));
 		else
@@ -146,6 +149,14 @@ void console_html_sightings(struct page *p, const struct readable *r,
 		    looked++ == SIGHTING_INDICATORS_MAX || s->more)
 			continue;
 		s->indicator = id;
+		/* named as the user may read it; else by its id */
+		struct console_object x;
+		snprintf(s->name, sizeof(s->name), "%s", id);
+		if (console_object_load(p, r, id, 0, &x) == 0) {
+			snprintf(s->name, sizeof(s->name), "%s",
+				 console_object_name(x.obj));
+			json_decref(x.obj);
+		}
 		if (store_search_refs(p->rq->st, &q, sighting_row, s, &pg,
 				      &err) != TX_OK)
 			tx_log(TX_LOG_ERROR, "console sightings: %s", err.msg);

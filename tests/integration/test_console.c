@@ -1303,6 +1303,7 @@ static void test_alert_sightings(void **state)
 	assert_non_null(strstr(sec, "2024-02-01T08:00:00"));
 	assert_non_null(strstr(sec, "2024-02-03T09:30:00"));
 	assert_non_null(strstr(sec, "this node"));
+	assert_non_null(strstr(sec, ">Crane C2</a>")); /* the indicator, by name */
 	/* the AMBER sighting makes the section AMBER */
 	assert_non_null(strstr(sec, "<h2 id=\"h-sightings\">Sightings on this node"
 			       " <span class=\"tlp tlp-amber\">"));
