@@ -491,6 +491,146 @@ static void built_free(struct built *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The SCOs of the observed data among ids (at most cap of them), looked
+ * up into l too. */
+static tx_err lookup_scos(tx_store *st, int64_t pk, const char **ids,
+			  size_t n_ids, size_t cap, struct lookup *l,
+			  struct tx_error *err)
+{
+	size_t n2 = 0, cap2 = 0;
+	const char **ids2 = NULL;
+	tx_err rc = TX_OK;
+
+	for (size_t i = 0; i < n_ids; i++) {
+		const json_t *od = json_object_get(l->byid, ids[i]), *x;
+		size_t k;
+		const char *t = tx_json_str(od, "type");
+		if (t == NULL || strcmp(t, "observed-data") != 0)
+			continue;
+		json_array_foreach(json_object_get(od, "object_refs"), k, x) {
+			if (!json_is_string(x) || n2 >= cap)
+				continue;
+			if (n2 == cap2) {
+				const char **p;
+				cap2 = cap2 ? cap2 * 2 : 64;
+				if ((p = realloc(ids2, cap2 * sizeof(*p))) == NULL) {
+					free(ids2);
+					return tx_error_set(err, TX_ERR_NOMEM,
+							    "out of memory");
+				}
+				ids2 = p;
+			}
+			ids2[n2++] = json_string_value(x);
+		}
+	}
+	if (n2 > 0)
+		rc = lookup_ids(st, pk, ids2, n2, l, err);
+	free(ids2);
+	return rc;
+}
+
+/* An ATT&CK attack pattern as a galaxy tag of e. */
+static tx_err add_attack(struct event *e, const json_t *x, enum fed_tlp tlp)
+{
+	const char *aid = attack_id(x), *name = tx_json_str(x, "name");
+	struct tx_buf b;
+	tx_err rc;
+
+	tx_buf_init(&b, 0);
+	if (name && strcmp(name, aid) != 0)
+		rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
+				   "\"%s - %s\"", name, aid);
+	else
+		rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
+				   "\"%s\"", aid);
+	if (rc == TX_OK && json_array_append_new(e->tags,
+			tag(b.data, "#0088cc")) != 0)
+		rc = TX_ERR_NOMEM;
+	tx_buf_free(&b);
+	if (tlp > e->tlp)
+		e->tlp = tlp;
+	return rc;
+}
+
+/* Each object of ids into e: attributes, objects and tags; an object
+ * above the limit or withdrawn is counted as withheld. */
+static tx_err convert(tx_store *st, struct event *e, const struct lookup *l,
+		      const char **ids, size_t n_ids, enum fed_tlp limit,
+		      struct tx_error *err)
+{
+	for (size_t i = 0; i < n_ids; i++) {
+		const json_t *x = json_object_get(l->byid, ids[i]);
+		const char *t = tx_json_str(x, "type");
+		enum fed_tlp tlp;
+		tx_err rc = TX_OK;
+
+		if (x == NULL || t == NULL)
+			continue;
+		if (!feedable(x, limit, &tlp) ||
+		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
+			e->n_withheld++;
+			continue;
+		}
+		if (strcmp(t, "indicator") == 0)
+			rc = add_indicator(e, x, tlp);
+		else if (strcmp(t, "observed-data") == 0)
+			rc = add_observed(e, x, l->byid, tlp);
+		else if (strcmp(t, "attack-pattern") == 0 && attack_id(x))
+			rc = add_attack(e, x, tlp);
+		if (rc != TX_OK)
+			return tx_error_set(err, rc, "%s: %s", ids[i], tx_err_str(rc));
+	}
+	return TX_OK;
+}
+
+/* The event of rep from e (its tags: the event's TLP first, then ATT&CK),
+ * its manifest entry and its text, into out. */
+static tx_err assemble(tx_store *st, const struct misp_feed_opts *o,
+		       const char *origin, const json_t *rep,
+		       const struct event *e, int64_t last_added,
+		       struct built *out, struct tx_error *err)
+{
+	json_t *ev = NULL, *doc = NULL, *tags, *org = NULL;
+	const char *d = tx_json_str(rep, "published");
+	char ts[24], pts[24], date[11];
+	tx_err rc = TX_OK;
+
+	tags = json_pack("[o]", tag(tlp_tag(e->tlp), tlp_colour(e->tlp)));
+	if (tags == NULL || json_array_extend(tags, e->tags) != 0) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	out->timestamp = last_added / 1000000;
+	snprintf(ts, sizeof(ts), "%lld", (long long)out->timestamp);
+	if (d == NULL)
+		d = tx_json_str(rep, "created");
+	snprintf(date, sizeof(date), "%.10s", d ? d : "1970-01-01");
+	org = orgc(st, o, origin);
+	snprintf(pts, sizeof(pts), "%lld",
+		 (long long)seconds_of(rep, "published", out->timestamp));
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
+		       " s:O, s:O}", "uuid", out->uuid, "info",
+		       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
+		       "date", date, "timestamp", ts, "publish_timestamp", pts,
+		       "analysis", "2", "threat_level_id", "4", "published", 1,
+		       "Orgc", org, "Tag", tags, "Attribute", e->attrs, "Object",
+		       e->objects);
+	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
+	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
+				       "Orgc", org, "Tag", tags, "info",
+				       json_object_get(ev, "info"), "date", date,
+				       "analysis", "2", "threat_level_id", "4",
+				       "timestamp", (json_int_t)out->timestamp)) == NULL ||
+	    (out->json = json_dumps(doc, JSON_COMPACT)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+out:
+	json_decref(ev);
+	json_decref(doc);
+	json_decref(tags);
+	json_decref(org);
+	return rc;
+}
+
 /* Make the event of report (as stored in collection pk: text,
  * date_added, origin); a report whose uuid seen holds is left as
  * filtered. */
@@ -501,13 +641,12 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 {
 	struct event e = { 0 };
 	struct lookup l = { 0 };
-	json_t *rep = NULL, *ev = NULL, *doc = NULL, *tags = NULL, *org = NULL;
+	json_t *rep = NULL;
 	const char **ids = NULL;
 	const json_t *r;
 	size_t i, n_refs, n_ids = 0, cap = o->max_refs ? o->max_refs :
 					   DEFAULT_MAX_REFS;
 	enum fed_tlp rtlp, limit = limit_of(o);
-	char ts[24], date[11];
 	tx_err rc = TX_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -549,116 +688,11 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 	json_array_foreach(json_object_get(rep, "object_refs"), i, r)
 		if (json_is_string(r))
 			ids[n_ids++] = json_string_value(r);
-	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK)
+	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK ||
+	    (rc = lookup_scos(st, pk, ids, n_ids, cap, &l, err)) != TX_OK ||
+	    (rc = convert(st, &e, &l, ids, n_ids, limit, err)) != TX_OK ||
+	    (rc = assemble(st, o, origin, rep, &e, l.last_added, out, err)) != TX_OK)
 		goto out;
-	/* the SCOs of the observed data named */
-	{
-		size_t n2 = 0, cap2 = 0;
-		const char **ids2 = NULL;
-		for (i = 0; i < n_ids; i++) {
-			const json_t *od = json_object_get(l.byid, ids[i]), *x;
-			size_t k;
-			const char *t = tx_json_str(od, "type");
-			if (t == NULL || strcmp(t, "observed-data") != 0)
-				continue;
-			json_array_foreach(json_object_get(od, "object_refs"), k, x) {
-				if (!json_is_string(x) || n2 >= cap)
-					continue;
-				if (n2 == cap2) {
-					const char **p;
-					cap2 = cap2 ? cap2 * 2 : 64;
-					if ((p = realloc(ids2, cap2 * sizeof(*p))) == NULL) {
-						free(ids2);
-						rc = tx_error_set(err, TX_ERR_NOMEM,
-								  "out of memory");
-						goto out;
-					}
-					ids2 = p;
-				}
-				ids2[n2++] = json_string_value(x);
-			}
-		}
-		if (n2 > 0)
-			rc = lookup_ids(st, pk, ids2, n2, &l, err);
-		free(ids2);
-		if (rc != TX_OK)
-			goto out;
-	}
-	for (i = 0; i < n_ids; i++) {
-		const json_t *x = json_object_get(l.byid, ids[i]);
-		const char *t = tx_json_str(x, "type");
-		enum fed_tlp tlp;
-
-		if (x == NULL || t == NULL)
-			continue;
-		if (!feedable(x, limit, &tlp) ||
-		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
-			e.n_withheld++;
-			continue;
-		}
-		if (strcmp(t, "indicator") == 0) {
-			rc = add_indicator(&e, x, tlp);
-		} else if (strcmp(t, "observed-data") == 0) {
-			rc = add_observed(&e, x, l.byid, tlp);
-		} else if (strcmp(t, "attack-pattern") == 0 && attack_id(x)) {
-			const char *aid = attack_id(x), *name = tx_json_str(x, "name");
-			struct tx_buf b;
-			tx_buf_init(&b, 0);
-			if (name && strcmp(name, aid) != 0)
-				rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
-						   "\"%s - %s\"", name, aid);
-			else
-				rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
-						   "\"%s\"", aid);
-			if (rc == TX_OK && json_array_append_new(e.tags,
-					tag(b.data, "#0088cc")) != 0)
-				rc = TX_ERR_NOMEM;
-			tx_buf_free(&b);
-			if (tlp > e.tlp)
-				e.tlp = tlp;
-		}
-		if (rc != TX_OK) {
-			tx_error_set(err, rc, "%s: %s", ids[i], tx_err_str(rc));
-			goto out;
-		}
-	}
-	/* the event's TLP first, then ATT&CK */
-	tags = json_pack("[o]", tag(tlp_tag(e.tlp), tlp_colour(e.tlp)));
-	if (tags == NULL || json_array_extend(tags, e.tags) != 0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	out->timestamp = l.last_added / 1000000;
-	snprintf(ts, sizeof(ts), "%lld", (long long)out->timestamp);
-	{
-		const char *d = tx_json_str(rep, "published");
-		if (d == NULL)
-			d = tx_json_str(rep, "created");
-		snprintf(date, sizeof(date), "%.10s", d ? d : "1970-01-01");
-	}
-	org = orgc(st, o, origin);
-	{
-		char pts[24];
-		snprintf(pts, sizeof(pts), "%lld",
-			 (long long)seconds_of(rep, "published", out->timestamp));
-		ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
-			       " s:O, s:O}", "uuid", out->uuid, "info",
-			       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
-			       "date", date, "timestamp", ts, "publish_timestamp", pts,
-			       "analysis", "2", "threat_level_id", "4", "published", 1,
-			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object",
-			       e.objects);
-	}
-	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
-	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
-				       "Orgc", org, "Tag", tags, "info",
-				       json_object_get(ev, "info"), "date", date,
-				       "analysis", "2", "threat_level_id", "4",
-				       "timestamp", (json_int_t)out->timestamp)) == NULL ||
-	    (out->json = json_dumps(doc, JSON_COMPACT)) == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	out->len = strlen(out->json);
 	out->n_attributes = json_array_size(e.attrs) + e.n_obj_attrs;
 	out->n_withheld = e.n_withheld;
@@ -669,10 +703,6 @@ out:
 		built_free(out);
 	free(ids);
 	json_decref(rep);
-	json_decref(ev);
-	json_decref(doc);
-	json_decref(tags);
-	json_decref(org);
 	json_decref(e.attrs);
 	json_decref(e.objects);
 	json_decref(e.tags);
