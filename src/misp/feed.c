@@ -313,7 +313,12 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 		return TX_ERR_NOMEM;
 	if (strcmp(type, "stix2-pattern") == 0) {
 		/* several facts of one thing: the MISP object for it */
-		json_t *obj = misp_object_of_pattern(pattern);
+		int nomem;
+		json_t *obj = misp_object_of_pattern(pattern, &nomem);
+		if (nomem) {
+			free(value);
+			return TX_ERR_NOMEM;
+		}
 		if (obj != NULL) {
 			free(value);
 			return add_object(e, obj, uuid_part(tx_json_str(ind, "id")), 1,
@@ -328,7 +333,15 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 	return rc;
 }
 
-/* The attribute type and path of an SCO property we map, or NULL. */
+/* The SCOs whose value is one MISP attribute. */
+static const struct { const char *sco, *misp; } plain[] = {
+	{ "ipv4-addr", "ip-dst" }, { "ipv6-addr", "ip-dst" },
+	{ "domain-name", "domain" }, { "url", "url" },
+	{ "email-addr", "email-src" }, { "mac-addr", "mac-address" },
+};
+
+/* The attribute type of an SCO we map, its value into *value (caller-
+ * freed; NULL with a type: out of memory); NULL for an SCO we do not. */
 static const char *sco_attr(const json_t *sco, char **value)
 {
 	const char *t = tx_json_str(sco, "type");
@@ -348,9 +361,9 @@ static const char *sco_attr(const json_t *sco, char **value)
 		struct tx_buf b;
 		tx_buf_init(&b, 0);
 		if (name && hv) {
-			if (tx_buf_printf(&b, "%s|%s", name, hv) != TX_OK)
-				return NULL;
-			*value = tx_buf_take(&b);
+			if (tx_buf_printf(&b, "%s|%s", name, hv) == TX_OK)
+				*value = tx_buf_take(&b);
+			tx_buf_free(&b);
 			return md5 ? "filename|md5" : sha1 ? "filename|sha1" :
 			       "filename|sha256";
 		}
@@ -362,16 +375,11 @@ static const char *sco_attr(const json_t *sco, char **value)
 	}
 	if (v == NULL)
 		return NULL;
-	if (strcmp(t, "ipv4-addr") == 0 || strcmp(t, "ipv6-addr") == 0)
-		return (*value = strdup(v)) ? "ip-dst" : NULL;
-	if (strcmp(t, "domain-name") == 0)
-		return (*value = strdup(v)) ? "domain" : NULL;
-	if (strcmp(t, "url") == 0)
-		return (*value = strdup(v)) ? "url" : NULL;
-	if (strcmp(t, "email-addr") == 0)
-		return (*value = strdup(v)) ? "email-src" : NULL;
-	if (strcmp(t, "mac-addr") == 0)
-		return (*value = strdup(v)) ? "mac-address" : NULL;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (strcmp(t, plain[i].sco) == 0) {
+			*value = strdup(v);
+			return plain[i].misp;
+		}
 	return NULL;
 }
 
@@ -422,6 +430,10 @@ static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid
 		    json_object_get(whole, json_string_value(r)) ||
 		    (type = sco_attr(sco, &value)) == NULL)
 			continue;
+		if (value == NULL) {
+			rc = TX_ERR_NOMEM;
+			goto out;
+		}
 		/* one SCO: the attribute is the observed-data (an import
 		 * makes the same one back); more: one uuid per SCO */
 		if (n == 1) {
@@ -647,6 +659,7 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 	size_t i, n_refs, n_ids = 0, cap = o->max_refs ? o->max_refs :
 					   DEFAULT_MAX_REFS;
 	enum fed_tlp rtlp, limit = limit_of(o);
+	unsigned long jf = tx_json_failures();
 	tx_err rc = TX_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -693,6 +706,11 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 	    (rc = convert(st, &e, &l, ids, n_ids, limit, err)) != TX_OK ||
 	    (rc = assemble(st, o, origin, rep, &e, l.last_added, out, err)) != TX_OK)
 		goto out;
+	/* a JSON value that could not be made left a part out */
+	if (tx_json_failures() != jf) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	out->len = strlen(out->json);
 	out->n_attributes = json_array_size(e.attrs) + e.n_obj_attrs;
 	out->n_withheld = e.n_withheld;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "failalloc.h"
+#include "federation/federation.h"
 #include "misp/misp.h"
 #include "pattern/pattern.h"
 #include "policy/policy.h"
@@ -961,6 +962,353 @@ static void test_export(void **state)
 	each_failure("sensor_export", op_export, NULL, 1);
 }
 
+/* ---- builders that read the store (issue 19 item 7) ---- */
+
+/* Whether a and b are the same tree but for the text of their strings
+ * (ids and times are made afresh on each run). */
+static int same_shape(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_typeof(a) != json_typeof(b))
+		return 0;
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v)
+			if (!same_shape(v, json_object_get(b, k)))
+				return 0;
+		return 1;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach(a, i, v)
+			if (!same_shape(v, json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	return json_is_string(a) || json_equal(a, b);
+}
+
+/* A store in a new folder dir with the objects of data file rel in
+ * collection "K" (its pk into *pk), and partner UK pinned. */
+static tx_store *store_with(char dir[64], const char *rel, int64_t *pk)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct store_peer *p = calloc(1, sizeof(*p));
+	struct tx_error err = { 0 };
+	char path[128], sid[TX_UUID_BUF], *text = read_file(rel);
+	json_t *objs = text ? json_loads(text, 0, NULL) : NULL;
+	struct store_item items[16];
+	tx_store *st = NULL;
+	size_t n = json_array_size(objs);
+
+	assert_non_null(objs);
+	assert_non_null(p);
+	assert_true(n > 0 && n <= 16);
+	snprintf(dir, 64, "/tmp/trilex-alloc-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "K", "", "kb", &c, &err), TX_OK);
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct store_item){ .obj = json_array_get(objs, i) };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, n, sid, &err), TX_OK);
+	snprintf(p->party, sizeof(p->party), "UK");
+	snprintf(p->name, sizeof(p->name), "UK node");
+	snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", 1);
+	snprintf(p->cert_pem, sizeof(p->cert_pem), "pem");
+	snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", 2);
+	snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", 3);
+	assert_int_equal(store_peer_add(st, p, &err), TX_OK);
+	free(p);
+	json_decref(objs);
+	free(text);
+	*pk = c.pk;
+	return st;
+}
+
+static void store_done(tx_store *st, const char *dir)
+{
+	char cmd[96];
+
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* misp/feed.c build (through misp_feed_walk): every event handed on is
+ * whole (its text, manifest entry and hashes as with no failure), or the
+ * walk is refused. */
+struct feed_sweep {
+	tx_store *st;
+	struct misp_feed_opts o;
+	char *json, *hashes;          /* the event with no failure */
+	json_t *manifest;
+	struct misp_feed_stats stats;
+	size_t seen;
+};
+
+static int feed_event(void *ctx, const struct misp_feed_event *ev)
+{
+	struct feed_sweep *f = ctx;
+
+	f->seen++;
+	if (f->json == NULL) { /* the run without a failure */
+		f->json = strndup(ev->json, ev->json_len);
+		f->hashes = strndup(ev->hashes, ev->hashes_len);
+		f->manifest = json_deep_copy(ev->manifest);
+		return 0;
+	}
+	if (ev->json_len != strlen(f->json) || memcmp(ev->json, f->json, ev->json_len) != 0 ||
+	    ev->hashes_len != strlen(f->hashes) ||
+	    memcmp(ev->hashes, f->hashes, ev->hashes_len) != 0 ||
+	    !json_equal(ev->manifest, f->manifest)) {
+		if (getenv("TRILEX_DEBUG_ALLOC"))
+			fprintf(stderr, "got:  %.*s\nwant: %s\nhashes: %.*s\nwant: %s\n",
+				(int)ev->json_len, ev->json, f->json,
+				(int)ev->hashes_len, ev->hashes, f->hashes);
+		fail_msg("misp feed build: an allocation failed and a partial event"
+			 " came back: %.*s", (int)(ev->json_len > 2000 ? 2000 : ev->json_len),
+			 ev->json);
+	}
+	return 0;
+}
+
+static int op_feed(void *ctx, struct tx_error *err)
+{
+	struct feed_sweep *f = ctx;
+	struct misp_feed_stats stats;
+
+	f->seen = 0;
+	if (misp_feed_walk(f->st, &f->o, feed_event, f, &stats, err) != TX_OK)
+		return 1;
+	if (f->seen != 1 || memcmp(&stats, &f->stats, sizeof(stats)) != 0)
+		fail_msg("misp_feed_walk: done, but with %zu events (%zu attributes,"
+			 " %zu withheld)", f->seen, stats.attributes,
+			 stats.withheld_objects);
+	return 0;
+}
+
+static void test_misp_feed(void **state)
+{
+	struct feed_sweep f = { .o = { .self_name = "JP node",
+		.self_uuid = "0a000000-0000-4000-8000-000000000009" } };
+	struct tx_error err = { 0 };
+	char dir[64];
+
+	if (!failalloc_available())
+		skip();
+	f.st = store_with(dir, "misp/feed-report.json", &f.o.collection_pk);
+	assert_int_equal(misp_feed_walk(f.st, &f.o, feed_event, &f, &f.stats, &err), TX_OK);
+	assert_int_equal(f.seen, 1);
+	assert_non_null(f.json);
+	assert_non_null(f.manifest);
+	/* what the event holds: the green indicators, the observed SCO, the
+	 * ATT&CK tag; the RED indicator left out */
+	assert_non_null(strstr(f.json, "198.51.100.7"));
+	assert_non_null(strstr(f.json, "192.0.2.44"));
+	assert_non_null(strstr(f.json, "T1566"));
+	assert_null(strstr(f.json, "203.0.113.66"));
+	assert_int_equal(f.stats.withheld_objects, 1);
+	each_failure("misp feed build", op_feed, &f, 0);
+	free(f.json);
+	free(f.hashes);
+	json_decref(f.manifest);
+	store_done(f.st, dir);
+}
+
+/* fed_alert_build: the objects and the report are whole (the same tree but
+ * for ids and times) or the alert is refused. */
+struct alert_sweep {
+	tx_store *st;
+	struct fed_alert a;
+	json_t *want;                 /* the objects with no failure */
+};
+
+static int op_alert(void *ctx, struct tx_error *err)
+{
+	struct alert_sweep *s = ctx;
+	struct fed_alert_built b;
+
+	if (fed_alert_build(s->st, &s->a, &b, err) != TX_OK)
+		return 1;
+	if (!same_shape(b.objects, s->want) || b.report == NULL ||
+	    json_array_size(b.stubs) != 1 || b.derivation.tlp != FED_TLP_AMBER)
+		fail_msg("fed_alert_build: an allocation failed and a partial alert"
+			 " came back");
+	fed_alert_clear(&b);
+	return 0;
+}
+
+static void test_alert_build(void **state)
+{
+	const char *inds[] = { "[ipv4-addr:value = '192.0.2.1']",
+			       "[domain-name:value = 'x.example']" };
+	const char *techs[] = { "T1566", "T9999" }, *sectors[] = { "energy" };
+	const char *countries[] = { "GB", "JP" };
+	struct alert_sweep s = { .a = {
+		.title = "Wave", .description = "a wave", .tlp = FED_TLP_AMBER,
+		.to = "UK", .indicators = inds, .n_indicators = 2,
+		.techniques = techs, .n_techniques = 2, .allow_unknown_technique = 1,
+		.sectors = sectors, .n_sectors = 1, .countries = countries,
+		.n_countries = 2, .self_party = "JP", .self_name = "JP node",
+		.identity_id = "identity--0a000000-0000-4000-8000-000000000009",
+		.now_us = 1700000000000000LL } };
+	struct fed_alert_built b;
+	struct tx_error err = { 0 };
+	int64_t pk;
+	char dir[64];
+
+	if (!failalloc_available())
+		skip();
+	s.st = store_with(dir, "misp/feed-report.json", &pk);
+	assert_int_equal(fed_alert_build(s.st, &s.a, &b, &err), TX_OK);
+	/* identity, two indicators, a stub, the report */
+	assert_int_equal(json_array_size(b.objects), 5);
+	s.want = json_incref(b.objects);
+	fed_alert_clear(&b);
+	each_failure("fed_alert_build", op_alert, &s, 0);
+	json_decref(s.want);
+	store_done(s.st, dir);
+}
+
+/* fed_derive_marking: the derived object carries the whole marking (as
+ * with no failure) or the derivation is refused. */
+struct derive_sweep {
+	json_t *src[3];
+	json_t *derived;              /* before marking */
+	json_t *want;                 /* after, with no failure */
+};
+
+static int op_derive(void *ctx, struct tx_error *err)
+{
+	struct derive_sweep *d = ctx;
+	json_t *o = json_deep_copy(d->derived);
+	struct fed_derivation out;
+	int r = 1;
+
+	if (o == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (fed_derive_marking((const json_t *const *)d->src, 3, "JP", o, &out,
+			       err) == TX_OK) {
+		if (!json_equal(o, d->want))
+			fail_msg("fed_derive_marking: an allocation failed and a"
+				 " partial marking came back");
+		r = 0;
+	}
+	json_decref(o);
+	return r;
+}
+
+static void test_derive(void **state)
+{
+	struct derive_sweep d = { 0 };
+	struct tx_error err = { 0 };
+
+	/* RED to UK and US, AMBER to UK and DE, and GREEN: RED to UK */
+	d.src[0] = json_pack("{s:s, s:s, s:[s], s:[s,s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000001",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_RED),
+			     FED_RECIPIENTS, "UK", "US");
+	d.src[1] = json_pack("{s:s, s:s, s:[s], s:[s,s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000002",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_AMBER),
+			     FED_RECIPIENTS, "UK", "DE");
+	d.src[2] = json_pack("{s:s, s:s, s:[s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000003",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_GREEN));
+	d.derived = json_pack("{s:s, s:s}", "type", "sighting", "id",
+			      "sighting--0a000000-0000-4000-8000-000000000004");
+	for (int i = 0; i < 3; i++)
+		assert_non_null(d.src[i]);
+	assert_non_null(d.want = json_deep_copy(d.derived));
+	assert_int_equal(fed_derive_marking((const json_t *const *)d.src, 3, "JP",
+					    d.want, NULL, &err), TX_OK);
+	assert_int_equal(fed_tlp_of(d.want), FED_TLP_RED);
+	assert_int_equal(json_array_size(json_object_get(d.want, FED_RECIPIENTS)), 1);
+	each_failure("fed_derive_marking", op_derive, &d, 1);
+	for (int i = 0; i < 3; i++)
+		json_decref(d.src[i]);
+	json_decref(d.derived);
+	json_decref(d.want);
+}
+
+/* policy_assess (policy/eval.c assess): the result is whole or refused,
+ * on incidents of tests/data/policy/incidents.json whose rules are
+ * decided, left open with exact ranges, and left open with bounds. */
+struct assess_sweep {
+	policy *p;
+	policy_incident *inc;
+	json_t *want;
+};
+
+static int op_assess(void *ctx, struct tx_error *err)
+{
+	struct assess_sweep *a = ctx;
+	const struct policy_standing standing = { .ratified = 1 };
+	json_t *r = NULL;
+
+	if (policy_assess(a->p, a->inc, &standing, &r, err) != TX_OK)
+		return 1;
+	if (!json_equal(r, a->want))
+		fail_msg("policy_assess: an allocation failed and a partial result"
+			 " came back");
+	json_decref(r);
+	return 0;
+}
+
+static void test_policy_assess(void **state)
+{
+	const char *cases[] = { "death-direct", "death-causation-unknown",
+				"no-facts-extension" };
+	const struct policy_standing standing = { .ratified = 1 };
+	char *ptext = read_file("../../policies/trilateral-default.json");
+	char *itext = read_file("policy/incidents.json");
+	json_t *all = itext ? json_loads(itext, 0, NULL) : NULL;
+	struct assess_sweep a = { 0 };
+	struct tx_error err = { 0 };
+	const json_t *c;
+	size_t i, done = 0;
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(ptext);
+	assert_non_null(all);
+	assert_int_equal(policy_parse(ptext, strlen(ptext), "trilateral-default.json",
+				      &a.p, NULL, &err), TX_OK);
+	json_array_foreach(json_object_get(all, "cases"), i, c) {
+		char name[96];
+		size_t k;
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			if (strcmp(tx_json_str(c, "name"), cases[k]) == 0)
+				break;
+		if (k == sizeof(cases) / sizeof(cases[0]))
+			continue;
+		assert_int_equal(policy_incident_from_objects(json_object_get(c, "objects"),
+							      NULL, &a.inc, &err), TX_OK);
+		assert_int_equal(policy_assess(a.p, a.inc, &standing, &a.want, &err), TX_OK);
+		assert_string_equal(tx_json_str(a.want, "decision"),
+				    tx_json_str(json_object_get(c, "expect"), "decision"));
+		snprintf(name, sizeof(name), "policy_assess %s", cases[k]);
+		each_failure(name, op_assess, &a, 1);
+		json_decref(a.want);
+		policy_incident_free(a.inc);
+		done++;
+	}
+	assert_int_equal(done, sizeof(cases) / sizeof(cases[0]));
+	policy_free(a.p);
+	json_decref(all);
+	free(itext);
+	free(ptext);
+}
+
 int main(void)
 {
 	/* as every program of trilex does: JSON allocation failures counted */
@@ -991,6 +1339,10 @@ int main(void)
 		cmocka_unit_test(test_watch_state),
 		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
+		cmocka_unit_test(test_misp_feed),
+		cmocka_unit_test(test_alert_build),
+		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_policy_assess),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
