@@ -1309,6 +1309,100 @@ static void test_policy_assess(void **state)
 	free(ptext);
 }
 
+/* sensor_sightings_build: the sightings are whole (as with no failure) or
+ * refused, also when they merge with one stored before. */
+#define SIGHT_IDENTITY "identity--0a000000-0000-4000-8000-000000000009"
+#define SIGHT_T0 1740823200000000LL /* 2025-03-01T10:00:00Z */
+
+struct sighting_sweep {
+	tx_store *st;
+	json_t *want;                 /* the sightings with no failure */
+	size_t unchanged;
+};
+
+/* The sightings of n matches (of two indicators, one with an observed
+ * data id) built against st at now. */
+static tx_err sightings_of(tx_store *st, const char *const *values, size_t n,
+			   json_t *out, size_t *unchanged, struct tx_error *err)
+{
+	sensor_sightings *s = NULL;
+	tx_err rc = sensor_sightings_new(3600000000LL, &s, err);
+
+	for (size_t i = 0; rc == TX_OK && i < n; i++) {
+		json_t *v = json_pack("[s]", values[i]);
+		struct sensor_match m = {
+			.indicator_id = i % 2 ? "indicator--11111111-1111-4111-8111-000000000002" :
+					"indicator--11111111-1111-4111-8111-000000000001",
+			.line = i + 1, .first = SIGHT_T0 + (int64_t)i * 1000000,
+			.last = SIGHT_T0 + (int64_t)i * 1000000, .values = v,
+			.observed_id = i == 0 ? "observed-data--11111111-1111-4111-8111-000000000006" : NULL };
+		rc = v == NULL ? tx_error_set(err, TX_ERR_NOMEM, "out of memory")
+			       : sensor_sightings_add(s, &m, err);
+		json_decref(v);
+	}
+	if (rc == TX_OK)
+		rc = sensor_sightings_build(s, st, SIGHT_IDENTITY, SIGHT_T0 + 7200000000LL,
+					    out, unchanged, err);
+	sensor_sightings_free(s);
+	return rc;
+}
+
+static const char *const sight_new[] = { "198.51.100.7", "x.example", "198.51.100.8" };
+
+static int op_sightings(void *ctx, struct tx_error *err)
+{
+	struct sighting_sweep *w = ctx;
+	json_t *out = json_array();
+	size_t unchanged = 0;
+	int r = 1;
+
+	if (out == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (sightings_of(w->st, sight_new, 3, out, &unchanged, err) == TX_OK) {
+		if (!json_equal(out, w->want) || unchanged != w->unchanged)
+			fail_msg("sensor_sightings_build: an allocation failed and a"
+				 " partial sighting came back");
+		r = 0;
+	}
+	json_decref(out);
+	return r;
+}
+
+static void test_sightings(void **state)
+{
+	const char *const before[] = { "198.51.100.7", "x.example" };
+	struct store_user admin = { .admin = 1 };
+	struct sighting_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	json_t *first = json_array();
+	char dir[64], sid[TX_UUID_BUF];
+	int64_t pk;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "misp/feed-report.json", &pk);
+	/* two sightings stored; the sweep's matches add to the first, not to
+	 * the second */
+	assert_int_equal(sightings_of(w.st, before, 2, first, &w.unchanged, &err), TX_OK);
+	assert_int_equal(json_array_size(first), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct store_item it = { .obj = json_array_get(first, i) };
+		assert_int_equal(store_put_objects(w.st, pk, &admin, &it, 1, sid, &err), TX_OK);
+	}
+	assert_non_null(w.want = json_array());
+	assert_int_equal(sightings_of(w.st, sight_new, 3, w.want, &w.unchanged, &err), TX_OK);
+	assert_int_equal(json_array_size(w.want), 1);
+	assert_int_equal(w.unchanged, 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(w.want, 0),
+							   "count")), 2);
+	each_failure("sensor_sightings_build", op_sightings, &w, 0);
+	json_decref(first);
+	json_decref(w.want);
+	store_done(w.st, dir);
+}
+
 int main(void)
 {
 	/* as every program of trilex does: JSON allocation failures counted */
@@ -1343,6 +1437,7 @@ int main(void)
 		cmocka_unit_test(test_alert_build),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
+		cmocka_unit_test(test_sightings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
