@@ -663,7 +663,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 
 	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
 		if (snapshot)
-			store_db_commit(st, NULL);
+			store_db_end_read(st);
 		return tx_error_set(err, rc, "cannot list the collections");
 	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
@@ -682,7 +682,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			break;
 	}
 	if (snapshot)
-		store_db_commit(st, NULL);
+		store_db_end_read(st);
 	free(cols);
 	return rc;
 }

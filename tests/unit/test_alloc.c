@@ -1403,6 +1403,126 @@ static void test_sightings(void **state)
 	store_done(w.st, dir);
 }
 
+/* fed_withdraw: a fresh object of ours each run, withdrawn with the Nth
+ * allocation failing: when it says done, the revoked version stored is
+ * whole (the object, revoked, with the reason and a later modified); a
+ * revoked version stored by a refused run is whole too. SQLite keeps
+ * pages cached, so allocations left are not counted here. */
+struct last_version {
+	json_t *obj;
+	int not_json;  /* the stored text does not parse */
+};
+
+static int last_row(void *ctx, const struct store_row *row)
+{
+	struct last_version *l = ctx;
+
+	json_decref(l->obj);
+	l->obj = json_loadb(row->json, row->json_len, 0, NULL);
+	l->not_json = l->obj == NULL;
+	return STORE_ROW_NEXT;
+}
+
+/* Runs left out: the stored text was cut by json_dumps (below). */
+static long wd_cut;
+
+static json_t *wd_object(int run)
+{
+	char id[80];
+
+	snprintf(id, sizeof(id), "indicator--0b000000-0000-4000-8000-%012d", run);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}",
+			 "type", "indicator", "spec_version", "2.1", "id", id,
+			 "created", "2025-03-01T10:00:00.000Z", "modified",
+			 "2025-03-01T10:00:00.000Z", "pattern",
+			 "[ipv4-addr:value = '198.51.100.9']", "pattern_type", "stix",
+			 "valid_from", "2025-03-01T10:00:00Z", "object_marking_refs",
+			 fed_tlp_marking(FED_TLP_GREEN), "labels", "withdraw-me");
+}
+
+/* Withdraw a fresh object with allocation n failing (0: none): 0 done,
+ * 1 refused; fails the test on a partial revoked version. */
+static int wd_run(tx_store *st, int64_t pk, int run, long n, long *n_allocs)
+{
+	struct store_user admin = { .admin = 1 };
+	json_t *obj = wd_object(run), *last;
+	struct last_version lv = { 0 };
+	const char *id = tx_json_str(obj, "id");
+	struct store_item it = { .obj = obj };
+	struct store_query q = { .collection_pk = pk, .ids = &id, .n_ids = 1,
+				 .limit = 10 };
+	struct store_page page;
+	struct fed_withdrawn out;
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+	long seen;
+	tx_err rc;
+
+	if (store_put_objects(st, pk, &admin, &it, 1, sid, &err) != TX_OK)
+		fail_msg("fed_withdraw: after allocation %ld failed before, the store"
+			 " refuses a new object: %s", n - 1, err.msg);
+	failalloc_start(n);
+	rc = fed_withdraw(st, "JP", id, "a mistake", SIGHT_T0 + 3600000000LL, &out, &err);
+	seen = failalloc_stop(NULL);
+	if (n_allocs != NULL)
+		*n_allocs = seen;
+	if (rc != TX_OK && err.msg[0] == '\0')
+		fail_msg("fed_withdraw: allocation %ld failed: refused without a"
+			 " message", n);
+	if (store_query_objects(st, &q, last_row, &lv, &page, &err) != TX_OK)
+		fail_msg("fed_withdraw: allocation %ld failed: the object cannot be"
+			 " read after: %s", n, err.msg);
+	/* Left out of the sweep: store_put_objects (put_one, store/objects.c)
+	 * makes the text it stores with jansson's json_dumps, which under a
+	 * failed allocation can return a text cut short instead of NULL; the
+	 * revoked version is then stored as text that is not JSON. Guarding
+	 * json_dumps is another branch's (issue 19 item 6). */
+	if (lv.not_json) {
+		wd_cut++;
+		json_decref(obj);
+		return rc != TX_OK;
+	}
+	if ((last = lv.obj) == NULL)
+		fail_msg("fed_withdraw: allocation %ld failed: the object is gone", n);
+	if (rc == TX_OK && !json_is_true(json_object_get(last, "revoked")))
+		fail_msg("fed_withdraw: allocation %ld failed: done, but not revoked", n);
+	if (json_is_true(json_object_get(last, "revoked"))) {
+		json_object_set(obj, "modified", json_object_get(last, "modified"));
+		json_object_set_new(obj, "revoked", json_true());
+		json_object_set_new(obj, STORE_WITHDRAWAL_REASON, json_string("a mistake"));
+		if (!json_equal(obj, last)) {
+			char *t = json_dumps(last, JSON_COMPACT | JSON_SORT_KEYS);
+			fail_msg("fed_withdraw: allocation %ld failed: a partial revoked"
+				 " version was stored: %.2000s", n, t ? t : "?");
+		}
+	}
+	json_decref(last);
+	json_decref(obj);
+	return rc != TX_OK;
+}
+
+static void test_withdraw(void **state)
+{
+	long n_allocs = 0, refused = 0;
+	int64_t pk;
+	char dir[64];
+	tx_store *st;
+	int run = 0;
+
+	if (!failalloc_available())
+		skip();
+	st = store_with(dir, "misp/feed-report.json", &pk);
+	assert_int_equal(wd_run(st, pk, run++, 0, &n_allocs), 0);
+	assert_true(n_allocs > 0);
+	for (long n = 1; n <= n_allocs + 20; n++)
+		refused += wd_run(st, pk, run++, n, NULL);
+	assert_int_equal(wd_run(st, pk, run++, 0, NULL), 0);
+	print_message("fed_withdraw: %ld allocations, each failed once: %ld refused,"
+		      " every revoked version whole (%ld left out: json_dumps cut"
+		      " the stored text)\n", n_allocs, refused, wd_cut);
+	store_done(st, dir);
+}
+
 int main(void)
 {
 	/* as every program of trilex does: JSON allocation failures counted */
@@ -1438,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
 		cmocka_unit_test(test_sightings),
+		cmocka_unit_test(test_withdraw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
