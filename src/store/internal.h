@@ -108,6 +108,9 @@ tx_err store_db_begin(tx_store *st, struct tx_error *err);
 tx_err store_db_begin_read(tx_store *st, struct tx_error *err);
 tx_err store_db_commit(tx_store *st, struct tx_error *err);
 tx_err store_db_rollback(tx_store *st, struct tx_error *err);
+/* End a read transaction of store_db_begin_read: commit it, or roll it
+ * back when the commit fails, so that the connection is left outside. */
+void store_db_end_read(tx_store *st);
 /* Insert an account without the checks of store_user_add on its name
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
 tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,

@@ -607,8 +607,10 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	    (q->n_ids && (rc = tx_buf_puts(&sql, " INDEXED BY objects_version"))) ||
 	    (rc = tx_buf_puts(&sql, " WHERE coll = ?")) ||
 	    (rc = build_where(&sql, q, 1)) ||
-	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
+	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?"))) {
+		tx_error_set(err, rc, "query: %s", tx_err_str(rc));
 		goto out;
+	}
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto out;
 	store_db_bind_int64(s, 1, q->collection_pk);
@@ -669,7 +671,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 
 	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
 		if (snapshot)
-			store_db_commit(st, NULL);
+			store_db_end_read(st);
 		return tx_error_set(err, rc, "cannot list the collections");
 	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
@@ -688,7 +690,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			break;
 	}
 	if (snapshot)
-		store_db_commit(st, NULL);
+		store_db_end_read(st);
 	free(cols);
 	return rc;
 }
@@ -727,8 +729,10 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	tx_buf_init(&sql, 0);
 	if ((rc = tx_buf_puts(&sql, "DELETE FROM objects INDEXED BY"
 			      " objects_version WHERE coll = ?")) ||
-	    (rc = build_where(&sql, &dq, 0)))
+	    (rc = build_where(&sql, &dq, 0))) {
+		tx_error_set(err, rc, "delete: %s", tx_err_str(rc));
 		goto out;
+	}
 	if ((rc = store_db_begin(st, err)))
 		goto out;
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))
