@@ -88,7 +88,7 @@ static void entry_hash(const struct store_audit_entry *e,
 	crypto_generichash(out, HASH_BYTES, msg, (size_t)(p - msg), NULL, 0);
 }
 
-/* prev as binary (64 zeros for a malformed one: it cannot match then). */
+/* A hash from the table as binary (decoded as the writer always did). */
 static void hash_bin(const char *hex, unsigned char out[HASH_BYTES])
 {
 	memset(out, 0, HASH_BYTES);
