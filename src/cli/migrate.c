@@ -141,6 +141,9 @@ static int migrate_run(const struct cli_args *a)
 
 	if (strcmp(to, "postgres") != 0 && strcmp(to, "sqlite") != 0)
 		return cli_fail("--to: \"%s\": sqlite or postgres", to);
+	/* a new trilex.db (and its -wal, -shm) holds secrets: 0600, as
+	 * init makes it (serve refuses one open to others) */
+	umask(077);
 	if (cli_open_node(a->dir, &cfg, NULL))
 		return 1;
 	if (conninfo == NULL && strcmp(to, "sqlite") == 0 &&
