@@ -106,7 +106,7 @@ extern const struct cmd cmd_audit_list, cmd_audit_verify, cmd_audit_head,
 	cmd_audit_heads;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
-extern const struct cmd cmd_alert, cmd_alerts;
+extern const struct cmd cmd_alert, cmd_alerts, cmd_alert_forward;
 extern const struct cmd cmd_search;
 extern const struct cmd cmd_backup, cmd_restore;
 extern const struct cmd cmd_migrate;

@@ -23,7 +23,9 @@ static const struct cmd *const commands[] = {
 	&cmd_backup, &cmd_restore, &cmd_migrate, &cmd_cert_renew, &cmd_cert_import,
 	&cmd_feed_add, &cmd_feed_list, &cmd_feed_remove, &cmd_feed_run,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,
-	&cmd_peer_status, &cmd_peer_update, &cmd_alert, &cmd_alerts, &cmd_search, &cmd_poc_add, &cmd_poc_list,
+	&cmd_peer_status, &cmd_peer_update,
+	/* before "alert", which would take "alert forward" */
+	&cmd_alert_forward, &cmd_alert, &cmd_alerts, &cmd_search, &cmd_poc_add, &cmd_poc_list,
 	&cmd_poc_remove,
 	&cmd_pattern_check, &cmd_pattern_match, &cmd_match,
 	&cmd_sbom_check, &cmd_sbom_add, &cmd_sbom_recheck, &cmd_advisory_import,

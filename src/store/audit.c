@@ -317,7 +317,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		rc = store_db_error(st, err, "audit verify");
 	store_db_done(st, s);
 end:
-	store_db_commit(st, NULL);
+	store_db_end_read(st);
 out:
 	free(e);
 	return rc;

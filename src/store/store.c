@@ -182,6 +182,14 @@ tx_err store_db_rollback(tx_store *st, struct tx_error *err)
 	return store_db_exec(st, "ROLLBACK", err);
 }
 
+void store_db_end_read(tx_store *st)
+{
+	/* COMMIT is parsed too, and that can run out of memory: then the
+	 * connection would stay inside the read, and refuse every BEGIN */
+	if (store_db_commit(st, NULL) != TX_OK && !store_db_autocommit(st))
+		store_db_rollback(st, NULL);
+}
+
 int64_t store_db_changes(tx_store *st)
 {
 	if (st->backend == STORE_BACKEND_POSTGRES)

@@ -1079,4 +1079,19 @@ tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF]);
 tx_err store_cursor_decode(const char *token, struct store_cursor *c);
 
+/* ---- the supply-chain objects (store/supplyidx.c) ---- */
+
+/* supply/'s extension definition and BOM type (supply/supply.h names
+ * them SUPPLY_EXT_ID and SUPPLY_SBOM_TYPE). */
+#define STORE_SUPPLY_EXT_ID \
+	"extension-definition--6b1c3a52-7d0e-4f5a-9c1e-2f4b8d3a7e61"
+#define STORE_SUPPLY_SBOM_TYPE "x-trilex-sbom"
+/* Whether obj is one that supply/ reads back: a BOM, or a vulnerability,
+ * identity, indicator or note with the supply extension (an object). */
+int store_supply_is_object(const json_t *obj);
+/* The last versions of the supply objects of collection coll, oldest
+ * first (date_added, rowid), each handed to fn (STORE_ROW_STOP ends). */
+tx_err store_supply_rows(tx_store *st, int64_t coll, store_row_fn fn,
+			 void *ctx, struct tx_error *err);
+
 #endif

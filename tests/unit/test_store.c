@@ -563,6 +563,130 @@ static void test_row_callback_stop(void **state)
 		json_decref(objs[i]);
 }
 
+/* ---- the supply-chain objects (store/supplyidx.c) ---- */
+
+static json_t *supply_obj(const char *type, int i, const char *modified,
+			  int ext, int revoked)
+{
+	char id[96];
+	json_t *o;
+
+	snprintf(id, sizeof(id), "%s--00000000-0000-4000-8000-%012d", type, i);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type,
+		      "spec_version", "2.1", "id", id, "created",
+		      "2020-01-01T00:00:00Z", "modified", modified, "name", "x");
+	if (ext)
+		json_object_set_new(o, "extensions", json_pack("{s:{s:s}}",
+				    STORE_SUPPLY_EXT_ID, "kind", "osv"));
+	if (revoked)
+		json_object_set_new(o, "revoked", json_true());
+	return o;
+}
+
+struct supply_seen {
+	char ids[8][96];
+	char versions[8][40];
+	int revoked[8];
+	size_t n;
+};
+
+static int supply_row(void *ctx, const struct store_row *row)
+{
+	struct supply_seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", row->id);
+		snprintf(s->versions[s->n], sizeof(s->versions[0]), "%s", row->version);
+		s->revoked[s->n] = strstr(row->json, "\"revoked\":true") != NULL;
+	}
+	s->n++;
+	return STORE_ROW_NEXT;
+}
+
+static size_t supply_rows(tx_store *st, int64_t pk, struct supply_seen *s)
+{
+	struct tx_error err = { 0 };
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(store_supply_rows(st, pk, supply_row, s, &err), TX_OK);
+	return s->n;
+}
+
+static void put1(tx_store *st, int64_t pk, json_t *o)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_item it = { .obj = o };
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+
+	assert_int_equal(store_put_objects(st, pk, &admin, &it, 1, sid, &err), TX_OK);
+	json_decref(o);
+}
+
+/* The index of supply objects is kept as objects are stored (BOMs and
+ * objects with the supply extension, nothing else), follows new versions
+ * and withdrawals (a revoked version is the one read), forgets deleted
+ * objects, and is filled for an older database by migration 22. */
+static void test_supply_index(void **state)
+{
+	tx_store *st = *state, *again = NULL;
+	struct store_collection c, d;
+	struct tx_error err = { 0 };
+	struct supply_seen s;
+	const char *adv = "vulnerability--00000000-0000-4000-8000-000000000002";
+
+	assert_int_equal(store_collection_ensure(st, "Sup", "", "sup", &c, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "Sup2", "", "sup2", &d, &err), TX_OK);
+	put1(st, c.pk, supply_obj(STORE_SUPPLY_SBOM_TYPE, 1, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, c.pk, supply_obj("vulnerability", 3, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("indicator", 4, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("note", 5, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, c.pk, supply_obj("report", 6, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, d.pk, supply_obj("indicator", 7, "2020-01-01T00:00:00Z", 1, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[0], "x-trilex-sbom--00000000-0000-4000-8000-000000000001");
+	assert_string_equal(s.ids[1], adv);
+	assert_string_equal(s.ids[2], "note--00000000-0000-4000-8000-000000000005");
+	assert_int_equal(supply_rows(st, d.pk, &s), 1);
+
+	/* a new version is read instead of the old one */
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-02-01T00:00:00Z", 1, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[2], adv);
+	assert_string_equal(s.versions[2], "2020-02-01T00:00:00Z");
+	/* withdrawn: the revoked version is what supply/ reads (and ignores) */
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-03-01T00:00:00Z", 1, 1));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[2], adv);
+	assert_true(s.revoked[2]);
+	/* a version without the extension is no longer a supply object */
+	put1(st, c.pk, supply_obj("note", 5, "2020-02-01T00:00:00Z", 0, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 2);
+	/* deleted: gone; the last version deleted, the one before is read */
+	struct store_query dq = { .collection_pk = c.pk };
+	dq.versions.last = 1;
+	assert_int_equal(store_delete_object(st, &dq, adv, &err), TX_OK);
+	assert_int_equal(supply_rows(st, c.pk, &s), 2);
+	assert_string_equal(s.versions[1], "2020-02-01T00:00:00Z");
+	assert_false(s.revoked[1]);
+	memset(&dq.versions, 0, sizeof(dq.versions));
+	assert_int_equal(store_delete_object(st, &dq, adv, &err), TX_OK);
+	assert_int_equal(supply_rows(st, c.pk, &s), 1);
+
+	/* an older database: migration 22 fills the index */
+	assert_int_equal(tamper("DROP TRIGGER objects_unsupply; DROP TABLE"
+				" supply_objects; PRAGMA user_version = 21;",
+				"DROP TRIGGER objects_unsupply ON objects; DROP"
+				" TABLE supply_objects; DROP FUNCTION trilex_unsupply();"
+				" UPDATE trilex_schema SET version = 21;"), 0);
+	assert_int_equal(store_open(path, 0, &again, &err), TX_OK);
+	assert_int_equal(supply_rows(again, c.pk, &s), 1);
+	assert_string_equal(s.ids[0], "x-trilex-sbom--00000000-0000-4000-8000-000000000001");
+	assert_int_equal(supply_rows(again, d.pk, &s), 1);
+	store_close(again);
+}
+
 static int outgoing_row(void *ctx, const struct store_row *row)
 {
 	int64_t *pk = ctx;
@@ -1136,6 +1260,7 @@ int main(void)
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
+		cmocka_unit_test(test_supply_index),
 		cmocka_unit_test(test_saved_filters),
 		cmocka_unit_test(test_collection_sharing),
 		cmocka_unit_test(test_feeds),
