@@ -161,4 +161,20 @@ char *store_pg_sql(const char *sql);
 /* The migrations on PostgreSQL (store/schema_pg.c). */
 tx_err store_schema_migrate_pg(tx_store *st, struct tx_error *err);
 
+/* The schema's tables and what `trilex migrate` does with each
+ * (store/schema.c's list, store/migrate.c). */
+enum store_table_how {
+	STORE_TABLE_COPY,     /* every row copied into an empty table */
+	STORE_TABLE_REPLACE,  /* the destination's rows (the clock) replaced */
+	STORE_TABLE_SKIP,     /* not copied: reason says why */
+};
+struct store_table {
+	const char *name;
+	const char *key;      /* integer column for batches, or NULL */
+	enum store_table_how how;
+	const char *reason;   /* STORE_TABLE_SKIP: why */
+};
+extern const struct store_table store_tables[];
+extern const size_t store_n_tables;
+
 #endif

@@ -1317,6 +1317,25 @@ static void test_commit_wakes_other_machine(void **state)
 	store_watch_close(w);
 }
 
+/* Every table of a new database is in schema.c's list (copied by `trilex
+ * migrate` or excluded with a reason): a migration that adds a table and
+ * forgets the list fails here. */
+static void test_table_list(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	char out[512];
+
+	assert_int_equal(store_migrate_unlisted(st, out, sizeof(out), &err), TX_OK);
+	assert_string_equal(out, "");
+	/* a table the list does not know is named */
+	assert_int_equal(tamper("CREATE TABLE forgotten (x INTEGER)",
+				"CREATE TABLE forgotten (x BIGINT)"), 0);
+	assert_int_equal(store_migrate_unlisted(st, out, sizeof(out), &err), TX_OK);
+	assert_string_equal(out, "forgotten");
+	assert_int_equal(tamper("DROP TABLE forgotten", "DROP TABLE forgotten"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1339,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
+		cmocka_unit_test(test_table_list),
 	};
 
 	pg_base = getenv("TRILEX_TEST_PG");
