@@ -276,12 +276,28 @@ static const char *const migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  holder TEXT NOT NULL,"
 	"  expires INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 22 (renumbered at merge): what a partner is to get later
+	 * (store_peer_set_role, store_policy_release). A suspended partner's
+	 * cursors and role when it was suspended (held_*: 0 and '' when not
+	 * suspended), to which reinstating it rewinds; the policy versions
+	 * (by digest) whose release to observers was done once they came
+	 * into force; and what tells serve's keeper a policy object came */
+	"ALTER TABLE peers ADD COLUMN held_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_rowid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_rowid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_role TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE policy_released ("
+	"  digest TEXT PRIMARY KEY,"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX objects_policies ON objects(date_added) WHERE type IN"
+	"  ('x-trilex-policy', 'x-trilex-policy-approval');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 21,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 22,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)
