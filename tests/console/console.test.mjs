@@ -464,3 +464,55 @@ test('vote on a proposal on JP and see the tally change on UK', async () => {
   await jp.context().close();
   await uk.context().close();
 });
+
+test('the partnership: admit an observer by vote from the partners page', async () => {
+  // CA's node (not served): its card is what UK proposes to admit
+  const port = await freePort();
+  const caDir = path.join(root, 'CA');
+  trilex(['init', '--dir', caDir, '--party', 'CA', '--name', 'CA node',
+    '--listen', `127.0.0.1:${port}`]);
+  const card = path.join(root, 'card-CA.json');
+  fs.writeFileSync(card, trilex(['peer', 'export', '--dir', caDir]));
+  const pid = trilex(['partner', 'propose-admit', '--dir', nodes.UK.dir, card,
+    '--role', 'observer', '--rationale', `An ally ${XSS}`]).trim().split('\n')[0];
+  const jp = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const sel = `section[id="p-${pid}"]`;
+  const sec = await reloadUntil(jp, `${nodes.JP.base}/console/partners`, sel, /CA node/);
+  assert.match(await sec.innerText(), /An ally <script>/); // as text
+  assert.match(await sec.innerText(), /Role\s+observer/);
+  assert.match(await sec.locator('.tally').innerText(), /Approve: 1 \/ 3 approvals needed \(UK\)/);
+  const table = jp.locator('#partnership');
+  assert.match(await table.locator('#party-UK').innerText(), /member/);
+  assert.match(await table.locator('#party-UK').innerText(), /sha256:[0-9a-f]{64}/);
+  await axe(jp, 'partners');
+  await shots(jp, 'partners');
+  await sec.getByRole('button', { name: 'Approve' }).click();
+  await jp.locator(`${sel} .tally`, { hasText: /Approve: 2 \/ 3/ }).waitFor();
+  assert.match(jp.url(), /\/console\/partners#p-/);
+  assert.match(await jp.locator(sel).innerText(), /This node's party has voted on it/);
+  // US decides it (CLI); JP pins CA as an observer from the card
+  for (let i = 0; ; i++) {
+    try {
+      trilex(['vote', '--dir', nodes.US.dir, pid, 'approve']);
+      break;
+    } catch (e) {
+      if (i > 90) throw e;
+      await jp.waitForTimeout(1000);
+    }
+  }
+  const ca = await reloadUntil(jp, `${nodes.JP.base}/console/partners`, '#party-CA', /observer/);
+  assert.match(await ca.innerText(), /sha256:[0-9a-f]{64}/);
+  // in Japanese
+  await jp.getByLabel('Language').selectOption('ja');
+  await jp.getByRole('button', { name: 'Save' }).click();
+  await jp.goto(`${nodes.JP.base}/console/partners`);
+  await jp.getByRole('heading', { name: /パートナーシップ/ }).waitFor();
+  assert.match(await jp.locator('#party-CA').innerText(), /オブザーバー/);
+  await axe(jp, 'partners-ja');
+  await shots(jp, 'partners-ja');
+  await jp.getByLabel('言語').selectOption('en');
+  await jp.getByRole('button', { name: '保存' }).click();
+  await jp.context().close();
+});

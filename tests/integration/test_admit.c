@@ -541,13 +541,11 @@ static int log_says(const struct node *n, void *arg)
 
 #define IND_CA "indicator--00000000-0000-4000-8000-0000000000ca"
 
-/* CA is suspended by vote: every member has it suspended; what CA sends
- * is refused, its pulls are answered 403. */
-static void test_suspend(void **state)
+/* UK proposes (args, run on UK's node); JP and US approve; every member
+ * then has CA as role ("": unpinned). */
+static void decided(const char *const *args, const char *role)
 {
-	const char *ps[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA", NULL };
-	char *out = must_run(ps), id[100];
-	struct http_resp r;
+	char *out = must_run(args), id[100];
 
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
 	free(out);
@@ -558,8 +556,19 @@ static void test_suspend(void **state)
 	free(must_run(vj));
 	free(must_run(vu));
 	for (int i = 0; i < 3; i++)
-		if (!wait_for(ca_is, members[i], "suspended", 30000))
-			fail_msg("%s did not suspend CA", members[i]->party);
+		if (!wait_for(ca_is, members[i], (void *)role, 30000))
+			fail_msg("%s does not have CA as \"%s\"", members[i]->party,
+				 role);
+}
+
+/* CA is suspended by vote: every member has it suspended; what CA sends
+ * is refused, its pulls are answered 403. */
+static void test_suspend(void **state)
+{
+	const char *ps[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA", NULL };
+	struct http_resp r;
+
+	decided(ps, "suspended");
 	assert_int_equal(http_cert(&JP, CA.dir, "GET", "/trilex/v1/sync?limit=10",
 				   NULL, &r), 0);
 	assert_int_equal(r.status, 403);
@@ -602,7 +611,7 @@ static int jp_passed_ca(const struct node *n, void *arg)
  * it) reaches CA once, and nothing CA had before is sent again. */
 static void test_reinstate(void **state)
 {
-	char *out, *err, id[100], q[160];
+	char *out, *err, q[160];
 
 	post(&JP, indicator(IND_HELD, GREEN));
 	wait_has(&UK, "inbox-JP", IND_HELD);
@@ -626,19 +635,7 @@ static void test_reinstate(void **state)
 	free(err);
 	const char *pr[] = { "partner", "propose-reinstate", "--dir", UK.dir, "CA",
 			     NULL };
-	out = must_run(pr);
-	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
-	free(out);
-	wait_has(&JP, "inbox-UK", id);
-	wait_has(&US, "inbox-UK", id);
-	const char *vj[] = { "vote", "--dir", JP.dir, id, "approve", NULL };
-	const char *vu[] = { "vote", "--dir", US.dir, id, "approve", NULL };
-	free(must_run(vj));
-	free(must_run(vu));
-	for (int i = 0; i < 3; i++)
-		if (!wait_for(ca_is, members[i], "observer", 30000))
-			fail_msg("%s did not reinstate CA as an observer",
-				 members[i]->party);
+	decided(pr, "observer"); /* the role it had */
 	wait_has(&CA, "inbox-JP", IND_HELD);
 	if (!wait_for(jp_passed_ca, &JP, NULL, 30000))
 		fail_msg("JP did not finish delivering to CA");
@@ -654,20 +651,9 @@ static void test_reinstate(void **state)
 static void test_remove(void **state)
 {
 	const char *pr[] = { "partner", "propose-remove", "--dir", UK.dir, "CA", NULL };
-	char *out = must_run(pr), id[100];
 	struct http_resp r;
 
-	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
-	free(out);
-	wait_has(&JP, "inbox-UK", id);
-	wait_has(&US, "inbox-UK", id);
-	const char *vj[] = { "vote", "--dir", JP.dir, id, "approve", NULL };
-	const char *vu[] = { "vote", "--dir", US.dir, id, "approve", NULL };
-	free(must_run(vj));
-	free(must_run(vu));
-	for (int i = 0; i < 3; i++)
-		if (!wait_for(ca_is, members[i], "", 30000))
-			fail_msg("%s did not unpin CA", members[i]->party);
+	decided(pr, "");
 	post(&JP, indicator(IND_LATE, GREEN));
 	assert_int_equal(http_cert(&JP, CA.dir, "GET", "/trilex/v1/sync?limit=1000",
 				   NULL, &r), 0);

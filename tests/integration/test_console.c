@@ -569,22 +569,30 @@ static void test_warned_indicator(void **state)
 	free(r);
 }
 
+/* "sha256:HEX" of n's certificate, as `trilex info` gives it. */
+static void cert_fp_of(const struct node *n, char out[80])
+{
+	const char *a[] = { "info", "--dir", n->dir, NULL };
+	char *text = NULL;
+
+	assert_int_equal(run_trilex(a, NULL, &text, NULL), 0);
+	const char *fp = strstr(text, "sha256:");
+	assert_non_null(fp);
+	tx_strfmt(out, 80, "%.71s", fp);
+	free(text);
+}
+
 static void test_partners_page(void **state)
 {
 	struct resp *r = malloc(sizeof(*r));
-	char cookie[160], *out = NULL;
+	char cookie[160];
 
 	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
 	req(&JP, "GET", "/console/partners", cookie, NULL, NULL, r);
 	assert_int_equal(r->status, 200);
-	const char *a[] = { "info", "--dir", UK.dir, NULL };
-	assert_int_equal(run_trilex(a, NULL, &out, NULL), 0);
-	const char *fp = strstr(out, "sha256:");
-	assert_non_null(fp);
 	char want[80];
-	tx_strfmt(want, sizeof(want), "%.71s", fp);
+	cert_fp_of(&UK, want);
 	assert_non_null(strstr(r->body, want));
-	free(out);
 	assert_non_null(strstr(r->body, JP.coll));
 	assert_non_null(strstr(r->body, "/api/"));
 	assert_null(strstr(r->body, "alias secret"));
@@ -1048,13 +1056,8 @@ static void test_partnership_page(void **state)
 	fputs(out, f);
 	fclose(f);
 	free(out);
-	const char *info[] = { "info", "--dir", CA.dir, NULL };
-	assert_int_equal(run_trilex(info, NULL, &out, NULL), 0);
-	const char *fp = strstr(out, "sha256:");
-	assert_non_null(fp);
 	char ca_fp[80];
-	tx_strfmt(ca_fp, sizeof(ca_fp), "%.71s", fp);
-	free(out);
+	cert_fp_of(&CA, ca_fp);
 	assert_int_equal(node_start(&UK), 0);
 	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
 	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
