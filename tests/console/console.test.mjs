@@ -492,7 +492,8 @@ test('the partnership: admit an observer by vote from the partners page', async 
   await jp.locator(`${sel} .tally`, { hasText: /Approve: 2 \/ 3/ }).waitFor();
   assert.match(jp.url(), /\/console\/partners#p-/);
   assert.match(await jp.locator(sel).innerText(), /This node's party has voted on it/);
-  // US decides it (CLI); JP pins CA as an observer from the card
+  // US decides it (CLI); UK, which has every vote (JP and US are not
+  // paired here), pins CA as an observer from the card
   for (let i = 0; ; i++) {
     try {
       trilex(['vote', '--dir', nodes.US.dir, pid, 'approve']);
@@ -502,17 +503,22 @@ test('the partnership: admit an observer by vote from the partners page', async 
       await jp.waitForTimeout(1000);
     }
   }
-  const ca = await reloadUntil(jp, `${nodes.JP.base}/console/partners`, '#party-CA', /observer/);
+  const uk = await newPage();
+  await signIn(uk, nodes.UK, 'duty', 'duty officer pass 1');
+  await uk.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const ca = await reloadUntil(uk, `${nodes.UK.base}/console/partners`, '#party-CA', /observer/);
   assert.match(await ca.innerText(), /sha256:[0-9a-f]{64}/);
   // in Japanese
-  await jp.getByLabel('Language').selectOption('ja');
-  await jp.getByRole('button', { name: 'Save' }).click();
-  await jp.goto(`${nodes.JP.base}/console/partners`);
-  await jp.getByRole('heading', { name: /パートナーシップ/ }).waitFor();
-  assert.match(await jp.locator('#party-CA').innerText(), /オブザーバー/);
-  await axe(jp, 'partners-ja');
-  await shots(jp, 'partners-ja');
-  await jp.getByLabel('言語').selectOption('en');
-  await jp.getByRole('button', { name: '保存' }).click();
+  await uk.getByLabel('Language').selectOption('ja');
+  await uk.getByRole('button', { name: 'Save' }).click();
+  await uk.goto(`${nodes.UK.base}/console/partners`);
+  await uk.getByRole('heading', { name: /パートナーシップ/ }).waitFor();
+  assert.match(await uk.locator('#party-CA').innerText(), /オブザーバー/);
+  assert.match(await uk.locator('#party-JP').innerText(), /メンバー/);
+  await axe(uk, 'partners-ja');
+  await shots(uk, 'partners-ja');
+  await uk.getByLabel('言語').selectOption('en');
+  await uk.getByRole('button', { name: '保存' }).click();
   await jp.context().close();
+  await uk.context().close();
 });
