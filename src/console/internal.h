@@ -244,6 +244,20 @@ enum console_label {
 	L_ROLE_SUSPENDED,
 	L_ROLE_BEFORE,
 	L_PARTNER_PROPOSALS,
+	L_FORWARD_H,
+	L_FORWARD_TO,
+	L_FORWARD,
+	L_FORWARD_TLP,
+	L_FORWARD_NONE,
+	L_FORWARDED,
+	L_FORWARD_REFUSED,
+	L_NO_RIGHT_FORWARD,
+	L_SIGHTINGS_H,
+	L_SIGHTING_COUNT,
+	L_FIRST_SEEN,
+	L_LAST_SEEN,
+	L_SOURCE,
+	L_INDICATOR,
 	L_COUNT
 };
 
@@ -384,6 +398,16 @@ void console_watch_proposal(struct page *p, const json_t *pr, const char *back);
 /* partnership.c: the partnership's parties by role, and its open
  * partner proposals with voting (on the partners page) */
 void console_html_partnership(struct page *p, const struct readable *r);
+/* forward.c: the alert page's "forward to a partner" section for a
+ * (partner's) alert a, and POST /console/forward/ID */
+extern const struct console_route console_forward_routes[];
+void console_html_forward(struct page *p, const struct console_object *a,
+			  const char *id);
+/* sightings.c: the alert page's sightings of the alert's indicators on
+ * this node, in the user's collections, marked as the most restrictive
+ * of them and the alert */
+void console_html_sightings(struct page *p, const struct readable *r,
+			    const json_t *alert);
 
 /* ---- built-in files (static.c) ---- */
 

@@ -238,7 +238,7 @@ tx_err store_peer_set_role(tx_store *st, const char *party, const char *role,
 	 * reinstating rewinds the cursors there, so that what was held back
 	 * meanwhile (the cursors passed over it) is sent now, and nothing it
 	 * had before. held_role '' : not suspended here by this code (before
-	 * migration 22), so nothing to rewind to. Every right-hand side
+	 * migration 23), so nothing to rewind to. Every right-hand side
 	 * reads the row as it was. */
 #define HOLD(H, C) \
 	" " H " = CASE WHEN ?1 = 'suspended' AND role <> 'suspended' THEN " C \
@@ -291,7 +291,7 @@ int64_t store_last_vote_added(tx_store *st)
 
 int64_t store_last_policy_added(tx_store *st)
 {
-	/* the same WHERE as the partial index objects_policies (migration 22) */
+	/* the same WHERE as the partial index objects_policies (migration 23) */
 	return last_of(st, "SELECT COALESCE(MAX(date_added), 0) FROM objects"
 		       " WHERE type IN ('x-trilex-policy',"
 		       " 'x-trilex-policy-approval')");
