@@ -87,16 +87,25 @@ extern const struct cmd cmd_init, cmd_user_add, cmd_token_create,
 extern const struct cmd cmd_collection_share;
 extern const struct cmd cmd_withdraw;
 extern const struct cmd cmd_partner_propose_admit, cmd_partner_propose_suspend,
-	cmd_partner_propose_remove, cmd_partner_list, cmd_policy_endorse;
+	cmd_partner_propose_remove, cmd_partner_list, cmd_policy_endorse,
+	cmd_partner_propose_reinstate;
 /* Carry out what the partners decided (watch_partners_apply), log and
  * audit it, and with print say so on stdout; 0, or 1 after saying why
  * not (cli/partner.c). */
 int cli_partners_apply(tx_store *st, const struct tx_config *cfg, int print);
 /* serve's thread that does it after every new proposal or vote, from any
  * process (NULL when it could not start: said in the log). */
+/* It also gives fed (may be NULL) the policy versions in force, and has
+ * those that came into force sent to observers (cli_policy_release). */
 struct cli_partner_keeper;
+struct tx_fed;
 struct cli_partner_keeper *cli_partner_keeper_start(const char *dir,
-						    const struct tx_config *cfg);
+						    const struct tx_config *cfg,
+						    struct tx_fed *fed);
+/* The policy versions in force to fed (fed_policy_released), and those
+ * not yet released to observers released (store_policy_release), logged
+ * and audited; serve does it before delivery starts. 0, or 1 (logged). */
+int cli_policy_release(tx_store *st, struct tx_fed *fed);
 void cli_partner_keeper_stop(struct cli_partner_keeper *k);
 extern const struct cmd cmd_user_list, cmd_user_remove, cmd_user_passwd,
 	cmd_user_disable, cmd_user_enable, cmd_user_role, cmd_role_list,

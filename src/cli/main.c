@@ -20,6 +20,7 @@ static const struct cmd *const commands[] = {
 	&cmd_withdraw,
 	&cmd_partner_propose_admit, &cmd_partner_propose_suspend,
 	&cmd_partner_propose_remove, &cmd_partner_list,
+	&cmd_partner_propose_reinstate,
 	&cmd_backup, &cmd_restore, &cmd_migrate, &cmd_cert_renew, &cmd_cert_import,
 	&cmd_feed_add, &cmd_feed_list, &cmd_feed_remove, &cmd_feed_run,
 	&cmd_peer_export, &cmd_peer_add, &cmd_peer_list, &cmd_peer_remove,

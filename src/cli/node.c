@@ -337,6 +337,21 @@ static int setup_log(const char *dir, const struct tx_config *cfg,
 	return 0;
 }
 
+/* cli_policy_release on a connection of its own. */
+static int release_policy(const char *dir, tx_fed *fed)
+{
+	char db[PATH_MAX];
+	tx_store *st = NULL;
+	int rc;
+
+	tx_path_join(db, sizeof(db), dir, "trilex.db");
+	if (store_open(db, 0, &st, NULL) != TX_OK)
+		return 1;
+	rc = cli_policy_release(st, fed);
+	store_close(st);
+	return rc;
+}
+
 static int serve_run(const struct cli_args *a)
 {
 	const char *dir = a->dir;
@@ -381,6 +396,9 @@ static int serve_run(const struct cli_args *a)
 	signal(SIGPIPE, SIG_IGN);
 	if (fed_open(dir, &cfg, &fed, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
+	/* what observers may have of the policy, before anyone is served
+	 * (when it cannot be read, logged: they get none until it can) */
+	release_policy(dir, fed);
 	/* Federation: partners post through fed_receive, pull from
 	 * /trilex/v1/sync, and every POST wakes the delivery workers. */
 	memcpy(exts, serve_exts, sizeof(serve_exts[0]) * N_SERVE_EXTS);
@@ -408,7 +426,7 @@ static int serve_run(const struct cli_args *a)
 	pthread_cond_init(&rck.stop_cv, NULL);
 	rck_started = pthread_create(&rck_thread, NULL, recheck_loop, &rck) == 0;
 	/* the partners' decisions on who is a partner, carried out here */
-	keeper = cli_partner_keeper_start(dir, &cfg);
+	keeper = cli_partner_keeper_start(dir, &cfg, fed);
 	/* outside TAXII feeds, each on its schedule (`trilex feed add`) */
 	if (taxii_feeds_start(dir, 5, &feeds, &err) != TX_OK)
 		tx_log(TX_LOG_ERROR, "%s", err.msg);

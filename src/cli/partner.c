@@ -1,6 +1,6 @@
 /*
  * cli/partner.c: `trilex partner propose-admit|propose-suspend|
- * propose-remove|list` and `trilex policy endorse`: growing the
+ * propose-reinstate|propose-remove|list` and `trilex policy endorse`: growing the
  * partnership by vote (watch/partners.c), and the keeper that carries out
  * the partners' decisions in `serve`.
  */
@@ -17,6 +17,13 @@
 static const struct cli_opt admit_opts[] = {
 	{ "role", "member|observer", 0, "what the party is to receive (default"
 	  " member)" },
+	{ "rationale", "T", 0, "why, for the partners" },
+	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
+	{ NULL },
+};
+static const struct cli_opt reinstate_opts[] = {
+	{ "role", "member|observer", 0, "its role from then on (default: the"
+	  " role it had when it was suspended)" },
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
 	{ NULL },
@@ -81,8 +88,39 @@ int cli_partners_apply(tx_store *st, const struct tx_config *cfg, int print)
 	return rc;
 }
 
-static int propose(const struct cli_args *a, enum watch_change change)
+/* A reinstatement is of a suspended partner; its role, unless given, the
+ * one it had (held, its buffer) when it was suspended. 0, or 1 said. */
+static int reinstate_role(tx_store *st, struct watch_partner_request *rq,
+			  char held[16])
 {
+	struct store_peer *p = calloc(1, sizeof(*p));
+	int rc = 1;
+
+	if (p == NULL)
+		return cli_fail("out of memory");
+	if (store_peer_find(st, rq->party, NULL, NULL, p) != TX_OK ||
+	    strcmp(p->party, rq->party) != 0)
+		cli_fail("%s is not a pinned partner of this node", rq->party);
+	else if (strcmp(p->role, STORE_PARTY_SUSPENDED) != 0)
+		cli_fail("%s is not suspended (it is %s)", rq->party, p->role);
+	else if (rq->role == NULL && !store_peer_role_valid(p->held_role))
+		cli_fail("%s: its role before the suspension is not known here:"
+			 " say --role member|observer", rq->party);
+	else {
+		if (rq->role == NULL) {
+			snprintf(held, 16, "%s", p->held_role);
+			rq->role = held;
+		}
+		rc = 0;
+	}
+	free(p);
+	return rc;
+}
+
+static int propose(const struct cli_args *a, enum watch_change change,
+		   int reinstate)
+{
+	char held[16] = "";
 	struct watch_partner_request rq = { .change = change, .quorum = -1 };
 	struct tx_error err = { 0 };
 	struct tx_config cfg;
@@ -117,13 +155,19 @@ static int propose(const struct cli_args *a, enum watch_change change)
 	} else {
 		rq.party = a->argv[0];
 		if (change == WATCH_AMEND)
-			rq.role = STORE_PARTY_SUSPENDED;
+			rq.role = reinstate ? cli_opt(a, "role") : STORE_PARTY_SUSPENDED;
+		if (reinstate && rq.role && strcmp(rq.role, STORE_PARTY_MEMBER) != 0 &&
+		    strcmp(rq.role, STORE_PARTY_OBSERVER) != 0)
+			return cli_fail("--role \"%s\": must be member or observer",
+					rq.role);
 	}
 	if (watch_now(&now, &err) != TX_OK) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
 	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		goto out;
+	if (reinstate && reinstate_role(st, &rq, held) != 0)
 		goto out;
 	tx_path_join(path, sizeof(path), a->dir, "identity.key");
 	if (crypto_identity_load(path, &id, &err) != TX_OK ||
@@ -145,17 +189,22 @@ out:
 
 static int admit_run(const struct cli_args *a)
 {
-	return propose(a, WATCH_ADD);
+	return propose(a, WATCH_ADD, 0);
 }
 
 static int suspend_run(const struct cli_args *a)
 {
-	return propose(a, WATCH_AMEND);
+	return propose(a, WATCH_AMEND, 0);
+}
+
+static int reinstate_run(const struct cli_args *a)
+{
+	return propose(a, WATCH_AMEND, 1);
 }
 
 static int remove_run(const struct cli_args *a)
 {
-	return propose(a, WATCH_REMOVE);
+	return propose(a, WATCH_REMOVE, 0);
 }
 
 const struct cmd cmd_partner_propose_admit = {
@@ -180,6 +229,18 @@ const struct cmd cmd_partner_propose_suspend = {
 	.max_args = 1,
 	.flags = CMD_DIR,
 	.main = suspend_run,
+};
+
+const struct cmd cmd_partner_propose_reinstate = {
+	.name = "partner propose-reinstate",
+	.summary = "propose to reinstate a suspended partner (once approved it"
+		   " gets what was held back, once)",
+	.opts = reinstate_opts,
+	.operands = "PARTY",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = reinstate_run,
 };
 
 const struct cmd cmd_partner_propose_remove = {
@@ -344,9 +405,64 @@ const struct cmd cmd_policy_endorse = {
 
 /* ---- serve's keeper ---- */
 
+int cli_policy_release(tx_store *st, tx_fed *fed)
+{
+	struct tx_error err = { 0 };
+	policy_registry *reg = NULL;
+	json_t *ratified = NULL, *v;
+	const char **digests = NULL;
+	size_t i, n = 0;
+	int rc = 1, done;
+
+	if (policy_registry_load(st, fed ? fed_party(fed) : "", &reg, &err) !=
+	    TX_OK ||
+	    (ratified = policy_registry_ratified(reg)) == NULL ||
+	    (digests = calloc(json_array_size(ratified) + 1,
+			      sizeof(*digests))) == NULL) {
+		tx_log(TX_LOG_WARN, "policy release: %s", err.msg[0] ? err.msg :
+		       "out of memory");
+		goto out;
+	}
+	json_array_foreach(ratified, i, v)
+		digests[n++] = json_string_value(json_object_get(v, "digest"));
+	/* first what observers may have, then their cursors back to it */
+	if (fed != NULL && fed_policy_released(fed, digests, n) != TX_OK) {
+		tx_log(TX_LOG_WARN, "policy release: out of memory");
+		goto out;
+	}
+	json_array_foreach(ratified, i, v) {
+		const json_t *ids = json_object_get(v, "ids");
+		const char *list[64];
+		size_t k, m = 0;
+		json_t *x;
+		json_array_foreach(ids, k, x)
+			if (m < 64)
+				list[m++] = json_string_value(x);
+		if (store_policy_release(st, digests[i], list, m, &done, &err) !=
+		    TX_OK) {
+			tx_log(TX_LOG_WARN, "policy release %s: %s", json_string_value(
+			       json_object_get(v, "version")), err.msg);
+			goto out;
+		}
+		if (!done)
+			continue;
+		tx_log(TX_LOG_INFO, "policy %s is in force: released to observers",
+		       json_string_value(json_object_get(v, "version")));
+		cli_audit(st, "policy.release", json_string_value(json_object_get(v,
+			  "version")), "in force; sha256 %s", digests[i]);
+	}
+	rc = 0;
+out:
+	free(digests);
+	json_decref(ratified);
+	policy_registry_free(reg);
+	return rc;
+}
+
 struct cli_partner_keeper {
 	char db[PATH_MAX];
 	const struct tx_config *cfg;
+	tx_fed *fed;
 	store_watch *w;
 	pthread_t thread;
 	int started;
@@ -359,7 +475,7 @@ static void *keep(void *arg)
 {
 	struct cli_partner_keeper *k = arg;
 	tx_store *st = NULL;
-	int64_t seen = -1;
+	int64_t seen = -1, seen_policy = -1;
 
 	if (store_open(k->db, 0, &st, NULL) != TX_OK)
 		return NULL;
@@ -369,6 +485,12 @@ static void *keep(void *arg)
 			seen = last;
 			cli_partners_apply(st, k->cfg, 0);
 		}
+		/* a policy version or approval: one may have come into force */
+		last = store_last_policy_added(st);
+		if (last != seen_policy || last < 0) {
+			seen_policy = last;
+			cli_policy_release(st, k->fed);
+		}
 		if (store_watch_wait(k->w, -1) < 0)
 			break;
 	}
@@ -377,7 +499,8 @@ static void *keep(void *arg)
 }
 
 struct cli_partner_keeper *cli_partner_keeper_start(const char *dir,
-						    const struct tx_config *cfg)
+						    const struct tx_config *cfg,
+						    tx_fed *fed)
 {
 	struct cli_partner_keeper *k = calloc(1, sizeof(*k));
 	struct tx_error err = { 0 };
@@ -386,6 +509,7 @@ struct cli_partner_keeper *cli_partner_keeper_start(const char *dir,
 		return NULL;
 	tx_path_join(k->db, sizeof(k->db), dir, "trilex.db");
 	k->cfg = cfg;
+	k->fed = fed;
 	if (store_watch_open(k->db, &k->w, &err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "partnership: %s: partners' decisions are"
 		       " carried out by the CLI only", err.msg);

@@ -236,6 +236,14 @@ enum console_label {
 	L_SHOWN,
 	L_GRAPH_CAPPED,
 	L_ADVISORIES_COL,
+	/* the partnership (partnership.c) */
+	L_PARTNERSHIP,
+	L_ROLE,
+	L_ROLE_MEMBER,
+	L_ROLE_OBSERVER,
+	L_ROLE_SUSPENDED,
+	L_ROLE_BEFORE,
+	L_PARTNER_PROPOSALS,
 	L_FORWARD_H,
 	L_FORWARD_TO,
 	L_FORWARD,
@@ -382,6 +390,14 @@ extern const struct console_route console_supply_routes[];
 extern const struct console_route console_graph_routes[];
 void console_html_neighbours(struct page *p, const struct readable *r,
 			     const char *id);
+/* watch.c: whether the user may see the watch state (proposals, votes),
+ * and one proposal's section with its tally and vote form; back (NULL:
+ * the watch page) names the page the vote returns to ("partners") */
+int console_watch_may_read(const struct page *p, const struct readable *r);
+void console_watch_proposal(struct page *p, const json_t *pr, const char *back);
+/* partnership.c: the partnership's parties by role, and its open
+ * partner proposals with voting (on the partners page) */
+void console_html_partnership(struct page *p, const struct readable *r);
 /* forward.c: the alert page's "forward to a partner" section for a
  * (partner's) alert a, and POST /console/forward/ID */
 extern const struct console_route console_forward_routes[];

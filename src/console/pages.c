@@ -1133,7 +1133,9 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		console_html_put(p, "<tr><td colspan=\"6\">%L</td></tr>", L_NONE);
 	free(peers);
 	json_decref(people);
-	console_html_put(p, "</tbody></table></div><h2>%L</h2><p>%L</p>"
+	console_html_put(p, "</tbody></table></div>");
+	console_html_partnership(p, r);
+	console_html_put(p, "<h2>%L</h2><p>%L</p>"
 		 "<pre id=\"taxii-settings\">discovery: %s/taxii2/\n"
 		 "api root:  %s/%s/\n", L_TAXII_SETTINGS, L_TAXII_AUTH, base,
 		 base, cfg->api_root);

@@ -24,7 +24,7 @@
 /* Whether the user may see the watch state: a role that takes part in
  * watch-list work (analysts, duty officers, admins: TX_RIGHT_PROPOSE),
  * or a grant on the collection proposals and votes are made in. */
-static int may_read_watch(const struct page *p, const struct readable *r)
+int console_watch_may_read(const struct page *p, const struct readable *r)
 {
 	if (store_user_may(&p->s.user, TX_RIGHT_PROPOSE))
 		return 1;
@@ -153,7 +153,7 @@ static int lists(const json_t *list, const char *party)
 	return 0;
 }
 
-static void proposal_section(struct page *p, const json_t *pr)
+void console_watch_proposal(struct page *p, const json_t *pr, const char *back)
 {
 	const char *id = tx_json_str(pr, "id"), *self = p->rq->cfg->party;
 	const char *name = tx_json_str(pr, "target_name");
@@ -180,6 +180,9 @@ static void proposal_section(struct page *p, const json_t *pr)
 	if (tx_json_str(pr, "vote_until") &&
 	    tx_time_parse(tx_json_str(pr, "vote_until"), &t, NULL) == TX_OK)
 		console_html_time(p, t);
+	if (tx_json_str(pr, "role")) /* a partner proposal's */
+		console_html_put(p, "</dd><dt>%L</dt><dd>%s", L_ROLE,
+			 tx_json_str(pr, "role"));
 	console_html_put(p, "</dd><dt>%L</dt><dd class=\"tally\">%L: %l / %l %L"
 		 " (", L_VOTES, L_APPROVE,
 		 (int64_t)json_array_size(json_object_get(pr, "approved_by")),
@@ -206,12 +209,16 @@ static void proposal_section(struct page *p, const json_t *pr)
 	} else if (lists(json_object_get(pr, "parties"), self)) {
 		console_html_put(p, "<form class=\"inline vote\" method=\"post\""
 			 " action=\"/console/vote/%u\"><input type=\"hidden\""
-			 " name=\"csrf\" value=\"%s\"><label for=\"c-%s\">%L</label>"
+			 " name=\"csrf\" value=\"%s\">", id, p->csrf);
+		if (back != NULL)
+			console_html_put(p, "<input type=\"hidden\" name=\"back\""
+				 " value=\"%s\">", back);
+		console_html_put(p, "<label for=\"c-%s\">%L</label>"
 			 "<input id=\"c-%s\" name=\"comment\" maxlength=\"1024\">"
 			 "<button type=\"submit\" name=\"decision\" value=\"approve\">"
 			 "%L</button><button type=\"submit\" name=\"decision\""
-			 " value=\"reject\">%L</button></form>", id, p->csrf, id,
-			 L_COMMENT, id, L_APPROVE, L_REJECT);
+			 " value=\"reject\">%L</button></form>", id, L_COMMENT, id,
+			 L_APPROVE, L_REJECT);
 	}
 	console_html_put(p, "</section>");
 }
@@ -226,7 +233,7 @@ static void page_watch(struct page *p, const char *arg, const struct readable *r
 	size_t i, n_open = 0;
 
 	(void)arg;
-	if (!may_read_watch(p, r)) {
+	if (!console_watch_may_read(p, r)) {
 		console_page_message(p, 403, L_NO_WATCH_ACCESS);
 		return;
 	}
@@ -245,7 +252,7 @@ static void page_watch(struct page *p, const char *arg, const struct readable *r
 	json_array_foreach(json_object_get(state, "proposals"), i, pr)
 		if (tx_json_str(pr, "state") &&
 		    strcmp(tx_json_str(pr, "state"), "open") == 0) {
-			proposal_section(p, pr);
+			console_watch_proposal(p, pr, NULL);
 			n_open++;
 		}
 	if (n_open == 0)
@@ -261,10 +268,11 @@ static void post_vote(struct page *p, const char *id, const struct readable *r)
 {
 	const struct taxii_ext_request *rq = p->rq;
 	char decision[16], comment[VOTE_COMMENT_MAX + 1], vid[100], loc[300];
+	char back[16];
 	struct tx_error err = { 0 };
 	int64_t now = 0;
 
-	if (!may_read_watch(p, r)) {
+	if (!console_watch_may_read(p, r)) {
 		console_page_message(p, 403, L_NO_WATCH_ACCESS);
 		return;
 	}
@@ -296,7 +304,11 @@ static void post_vote(struct page *p, const char *id, const struct readable *r)
 	}
 	tx_log(TX_LOG_INFO, "console: %s voted %s on %s for %s (%s)", p->s.user.name,
 	       decision, id, rq->cfg->party, vid);
-	snprintf(loc, sizeof(loc), "/console/watch#p-%s", id);
+	/* back to the page the vote was cast from */
+	if (console_form_field(rq->body, rq->body_len, "back", back,
+			       sizeof(back)) != 0 || strcmp(back, "partners") != 0)
+		snprintf(back, sizeof(back), "watch");
+	snprintf(loc, sizeof(loc), "/console/%s#p-%s", back, id);
 	console_page_redirect(p, loc);
 }
 

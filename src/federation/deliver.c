@@ -957,6 +957,19 @@ static void nap_all(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
 		nap(fed, w, seen, end - t);
 }
 
+/* Whether p's cursors are behind was (bulk, priority). */
+static int rewound(const struct store_cursor was[2], const struct store_peer *p)
+{
+	const struct store_cursor *now[2] = { &p->push, &p->prio };
+
+	for (int i = 0; i < 2; i++)
+		if (now[i]->date_added < was[i].date_added ||
+		    (now[i]->date_added == was[i].date_added &&
+		     now[i]->rowid < was[i].rowid))
+			return 1;
+	return 0;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -1027,7 +1040,17 @@ static void *work(void *arg)
 		 * after a kick (any commit, in any process: a `peer update`
 		 * too) or when a timer is due; never on a schedule. */
 		if (look || t >= next_pull || (next_try && t >= next_try)) {
+			struct store_cursor was[2] = { p->push, p->prio };
 			tx_err prc = store_peer_find(st, w->party, NULL, NULL, p);
+			/* a cursor went back (a partner reinstated, a policy
+			 * version released to observers): look again, though
+			 * nothing new of ours was stored */
+			if (prc == TX_OK && rewound(was, p)) {
+				window_drop(prio); /* they left from past it */
+				window_drop(bulk);
+				pending = 0;
+				last_rowid = -1;
+			}
 			if (prc == TX_ERR_NOTFOUND)
 				break; /* unpinned */
 			if (prc != TX_OK) { /* the database, busy or failing */

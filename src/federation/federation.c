@@ -140,6 +140,8 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party)
 	}
 }
 
+static int released(const tx_fed *fed, const char *digest);
+
 /* Whether obj names party in x_trilex_recipients. */
 static int names(const json_t *obj, const char *party)
 {
@@ -169,15 +171,48 @@ int fed_partner_entitled(const tx_fed *fed, const json_t *obj,
 		return 1;
 	if (strcmp(p->role, STORE_PARTY_OBSERVER) != 0)
 		return 0; /* suspended, or a role this node does not know */
+	/* of the policy, what is in force and nothing else (no draft,
+	 * whatever its TLP or recipients) */
+	for (size_t i = 0; type && i < 2; i++)
+		if (strcmp(type, policy_types[i]) == 0)
+			return released(fed, tx_json_str(obj, "policy_digest"));
 	t = fed_tlp_of(obj);
 	if (t == FED_TLP_CLEAR || t == FED_TLP_GREEN || names(obj, p->party))
 		return 1;
 	if (t == FED_TLP_UNMARKED && type && strcmp(type, "marking-definition") == 0)
 		return 1;
-	for (size_t i = 0; type && i < 2; i++)
-		if (strcmp(type, policy_types[i]) == 0)
-			return 1;
 	return 0;
+}
+
+/* Whether the policy version of digest is in force (fed_policy_released). */
+static int released(const tx_fed *fed, const char *digest)
+{
+	tx_fed *f = (tx_fed *)fed; /* the lock only */
+	int yes = 0;
+
+	if (fed == NULL || digest == NULL)
+		return 0;
+	pthread_mutex_lock(&f->released_lock);
+	for (size_t i = 0; !yes && i < f->n_released; i++)
+		yes = strcmp(f->released[i], digest) == 0;
+	pthread_mutex_unlock(&f->released_lock);
+	return yes;
+}
+
+tx_err fed_policy_released(tx_fed *fed, const char *const *digests, size_t n)
+{
+	char (*set)[FED_DIGEST_BUF] = calloc(n ? n : 1, sizeof(*set));
+
+	if (set == NULL)
+		return TX_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		snprintf(set[i], sizeof(set[i]), "%s", digests[i] ? digests[i] : "");
+	pthread_mutex_lock(&fed->released_lock);
+	free(fed->released);
+	fed->released = set;
+	fed->n_released = n;
+	pthread_mutex_unlock(&fed->released_lock);
+	return TX_OK;
 }
 
 tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
@@ -193,6 +228,7 @@ tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
 	fed->cfg = *cfg;
 	pthread_mutex_init(&fed->lock, NULL);
 	pthread_mutex_init(&fed->cache_lock, NULL);
+	pthread_mutex_init(&fed->released_lock, NULL);
 	/* delivery's timed waits are deadlines on the monotonic clock */
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -220,6 +256,8 @@ void fed_close(tx_fed *fed)
 	fed_deliver_stop(fed);
 	crypto_identity_free(fed->id);
 	free(fed->cache);
+	free(fed->released);
+	pthread_mutex_destroy(&fed->released_lock);
 	pthread_mutex_destroy(&fed->cache_lock);
 	pthread_mutex_destroy(&fed->lock);
 	pthread_cond_destroy(&fed->wake);

@@ -77,12 +77,26 @@ int fed_entitled(const tx_fed *fed, const json_t *obj, const char *party);
  * fed_entitled for p's party, narrowed by p's role in the partnership
  * (store_peer.role, decided by the partners' vote, watch/partners.c). A
  * member: fed_entitled. A suspended partner: nothing. An observer: CLEAR
- * and GREEN, the use-of-force policy's versions and approvals
- * (FED_POLICY_TYPES), and whatever names it in x_trilex_recipients
- * (an alert --to it, at any TLP); never AMBER otherwise.
+ * and GREEN, the use-of-force policy's versions and approvals once the
+ * version is in force (fed_policy_released; never a draft, whatever its
+ * TLP), and whatever names it in x_trilex_recipients (an alert --to it,
+ * at any TLP); never AMBER otherwise.
  */
 int fed_partner_entitled(const tx_fed *fed, const json_t *obj,
 			 const struct store_peer *p);
+/* Size of a policy digest (SHA-256, hex) with its NUL. */
+#define FED_DIGEST_BUF 65
+/*
+ * The policy versions in force (their policy_digest values, n of them)
+ * replace the set fed_partner_entitled gives observers: a version's
+ * proposal and approvals leave for an observer only once its digest is
+ * here. serve sets it before delivery starts and after each commit of a
+ * policy object (cli/partner.c's keeper); the objects of a version that
+ * came into force are then sent again to observers whose cursors had
+ * passed them (store_policy_release). TX_ERR_NOMEM leaves the set as it
+ * was.
+ */
+tx_err fed_policy_released(tx_fed *fed, const char *const *digests, size_t n);
 
 /* ---- derived objects (federation/derive.c) ---- */
 

@@ -83,6 +83,11 @@ struct tx_fed {
 	 * thread that renews them (federation/lease.c, store/leases.c) */
 	char holder[STORE_LEASE_HOLDER_MAX];
 	pthread_t keeper;
+	/* the policy versions in force, by digest, that observers may be
+	 * given (fed_policy_released); released_lock guards them */
+	pthread_mutex_t released_lock;
+	char (*released)[FED_DIGEST_BUF];
+	size_t n_released;
 };
 
 /* A new lease holder name for this process (federation/lease.c). */

@@ -132,7 +132,9 @@ tx_err policy_note_mark(tx_store *st, const policy_incident *inc,
 
 /*
  * Load every policy version and approval held in any collection of st.
- * party is this node's party code (it belongs to every partnership).
+ * party is this node's party code; the partnership's members are this
+ * node and the partners pinned as members (a proposal naming no parties
+ * names them).
  */
 tx_err policy_registry_load(tx_store *st, const char *party,
 			    policy_registry **out, struct tx_error *err);
@@ -143,6 +145,12 @@ void policy_registry_free(policy_registry *reg);
  * (caller frees).
  */
 json_t *policy_registry_status(const policy_registry *reg);
+/*
+ * The versions in force (ratified), as [{"version", "digest", "ids":
+ * [the proposal's id, its approvals' ids]}] (caller frees; NULL when out
+ * of memory): what observers may be given (fed_policy_released).
+ */
+json_t *policy_registry_ratified(const policy_registry *reg);
 /*
  * The policy assessments use: version (NULL: the latest proposal if it is
  * in force, else the last version in force, else the latest proposal,
@@ -156,8 +164,9 @@ tx_err policy_registry_select(const policy_registry *reg, const char *version,
 const json_t *policy_registry_document(const policy_registry *reg,
 				       const char *version);
 /*
- * A new proposal object for p by party. parties (n of them; may be 0) is
- * the partnership that must approve; quorum (0: all of them) how many.
+ * A new proposal object for p by party. parties (n of them; 0: the
+ * partnership's members as this node has them pinned, named in the
+ * object) must approve; quorum (0: all of them) how many.
  * TX_ERR_EXISTS when the version is already proposed with other content;
  * TX_OK with *obj NULL when it is already proposed with the same.
  */

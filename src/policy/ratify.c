@@ -15,6 +15,14 @@
  * x-trilex-policy-endorsement is the same shape as an approval, by a party
  * outside the version's partnership (an observer), of a version in force:
  * listed apart ("endorsed_by"), never counted towards the quorum.
+ *
+ * Who ratifies: the parties a proposal names. A proposal made without
+ * naming them names the partnership's members as the proposing node
+ * knows them (this node and the partners pinned as members: not
+ * observers, not suspended parties), so every node counts the same
+ * parties, an observer's included. A proposal stored before that, naming
+ * none, is counted by every party seen proposing or approving and this
+ * node, less the parties pinned here as anything but members.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +45,7 @@ struct entry {
 
 struct approval {
 	const char *version, *digest, *party, *created;
+	const char *id;
 };
 
 struct policy_registry {
@@ -48,6 +57,8 @@ struct policy_registry {
 	struct approval *en;      /* endorsements */
 	size_t nen;
 	char party[TX_PARTY_MAX];
+	json_t *members;          /* owned: this node and the member partners */
+	json_t *others;           /* owned: partners pinned as non-members */
 };
 
 
@@ -98,6 +109,35 @@ static json_t *set_sorted(const json_t *set)
 		json_array_append(out, v[i]);
 	free(v);
 	return out;
+}
+
+/* The partnership as this node has it pinned: its members (this node
+ * among them), and the parties pinned in another role. */
+static tx_err partnership(tx_store *st, policy_registry *reg,
+			  struct tx_error *err)
+{
+	struct store_peer *peers = NULL;
+	json_t *m = json_array();
+	size_t n = 0;
+
+	reg->others = json_array();
+	if (m == NULL || reg->others == NULL) {
+		json_decref(m);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
+	if (store_peer_list(st, &peers, &n) != TX_OK) {
+		json_decref(m);
+		return tx_error_set(err, TX_ERR_DB, "cannot list the partners");
+	}
+	set_add(m, reg->party);
+	for (size_t i = 0; i < n; i++)
+		set_add(strcmp(peers[i].role, STORE_PARTY_MEMBER) == 0 ? m :
+			reg->others, peers[i].party);
+	free(peers);
+	reg->members = set_sorted(m);
+	json_decref(m);
+	return reg->members ? TX_OK : tx_error_set(err, TX_ERR_NOMEM,
+						    "out of memory");
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -161,6 +201,8 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 	reg->objects = all;
 	all = NULL;
 	snprintf(reg->party, sizeof(reg->party), "%s", party);
+	if ((rc = partnership(st, reg, err)) != TX_OK)
+		goto out;
 	set_add(everyone, party);
 	json_array_foreach(reg->objects, i, x) {
 		const json_t *o = json_object_get(x, "obj");
@@ -189,12 +231,14 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			e->digest = tx_json_str(o, "policy_digest");
 			e->proposer = tx_json_str(o, "proposed_by");
 			e->created = tx_json_str(o, "created") ? tx_json_str(o, "created") : "";
-			set_add(everyone, e->proposer);
+			if (!set_has(reg->others, e->proposer))
+				set_add(everyone, e->proposer);
 			check_proposal(e);
 		} else if (strcmp(type, POLICY_ENDORSEMENT_TYPE) == 0) {
 			struct approval a = { tx_json_str(o, "policy_version"),
 					      tx_json_str(o, "policy_digest"),
-					      tx_json_str(o, "party"), tx_json_str(o, "created") };
+					      tx_json_str(o, "party"), tx_json_str(o, "created"),
+					      id };
 			if (!a.version || !a.digest || !tx_party_valid(a.party) ||
 			    strcmp(a.party, actual) != 0)
 				continue; /* a party endorses for itself only */
@@ -207,7 +251,8 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 		} else {
 			struct approval a = { tx_json_str(o, "policy_version"),
 					      tx_json_str(o, "policy_digest"),
-					      tx_json_str(o, "party"), tx_json_str(o, "created") };
+					      tx_json_str(o, "party"), tx_json_str(o, "created"),
+					      id };
 			if (!a.version || !a.digest || !tx_party_valid(a.party) ||
 			    strcmp(a.party, actual) != 0)
 				continue; /* not that party's own approval */
@@ -217,7 +262,8 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 				       strcmp(reg->a[j].party, a.party) == 0;
 			if (!dup)
 				reg->a[reg->na++] = a;
-			set_add(everyone, a.party);
+			if (!set_has(reg->others, a.party))
+				set_add(everyone, a.party);
 		}
 	}
 	tx_sort(reg->e, reg->n, sizeof(*reg->e), cmp_entry);
@@ -274,6 +320,8 @@ void policy_registry_free(policy_registry *reg)
 	free(reg->e);
 	free(reg->a);
 	free(reg->en);
+	json_decref(reg->members);
+	json_decref(reg->others);
 	json_decref(reg->objects);
 	free(reg);
 }
@@ -374,6 +422,35 @@ static json_t *status_of(const policy_registry *reg)
 	res = json_pack("{s:o, s:s?, s:s?, s:s}", "versions", versions,
 			"in_force", force, "latest", latest, "party", reg->party);
 	return res;
+}
+
+static json_t *ratified_of(const policy_registry *reg)
+{
+	json_t *out = json_array(), *ids;
+
+	for (size_t i = 0; out != NULL && i < reg->n; i++) {
+		const struct entry *e = &reg->e[i];
+		if (!in_force(reg, e))
+			continue;
+		if ((ids = json_pack("[s]", e->id)) == NULL) {
+			json_decref(out);
+			return NULL;
+		}
+		for (size_t k = 0; k < reg->na; k++)
+			if (strcmp(reg->a[k].version, e->version) == 0 &&
+			    strcmp(reg->a[k].digest, e->digest) == 0)
+				json_array_append_new(ids, json_string(reg->a[k].id));
+		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "version",
+				      e->version, "digest", e->digest, "ids", ids));
+	}
+	return out;
+}
+
+json_t *policy_registry_ratified(const policy_registry *reg)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, ratified_of(reg));
 }
 
 /* The JSON trees below are whole or not made: a part that could not be
@@ -514,7 +591,9 @@ static tx_err propose(const policy_registry *reg, const policy *p,
 	}
 	if (n_parties > 0)
 		set_add(set, party);
-	if (quorum < 0 || (n_parties > 0 && (size_t)quorum > json_array_size(set))) {
+	else /* the members, named, so that every node counts the same */
+		json_array_extend(set, reg->members);
+	if (quorum < 0 || (size_t)quorum > json_array_size(set)) {
 		json_decref(set);
 		return tx_error_set(err, TX_ERR_INVALID, "quorum %d: between 1 and"
 				    " the number of parties", quorum);

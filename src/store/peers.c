@@ -19,7 +19,7 @@
 	"party, name, url, cert_fp, cert_pem, sign_pk, seal_pk, user_id, inbox," \
 	" push_added, push_rowid, pull_token, delivered, received, rejected," \
 	" last_ok, last_error, last_error_at, batch_sig, duplicates," \
-	" prio_added, prio_rowid, role"
+	" prio_added, prio_rowid, role, held_role"
 
 static void read_peer(store_stmt *s, struct store_peer *p)
 {
@@ -48,6 +48,7 @@ static void read_peer(store_stmt *s, struct store_peer *p)
 	store_db_column_copy(s, 22, p->role, sizeof(p->role));
 	if (p->role[0] == '\0')
 		snprintf(p->role, sizeof(p->role), "%s", STORE_PARTY_MEMBER);
+	store_db_column_copy(s, 23, p->held_role, sizeof(p->held_role));
 }
 
 /* Run one bound statement to completion inside the current transaction. */
@@ -233,28 +234,172 @@ tx_err store_peer_set_role(tx_store *st, const char *party, const char *role,
 	if (!store_peer_role_valid(role))
 		return tx_error_set(err, TX_ERR_INVALID, "role \"%.16s\": must be"
 				    " member, observer or suspended", role ? role : "");
-	if ((rc = store_db_prepare(st, "UPDATE peers SET role = ? WHERE party = ?",
-				   &s, err)))
+	/* Suspending keeps where the partner's cursors and role were;
+	 * reinstating rewinds the cursors there, so that what was held back
+	 * meanwhile (the cursors passed over it) is sent now, and nothing it
+	 * had before. held_role '' : not suspended here by this code (before
+	 * migration 23), so nothing to rewind to. Every right-hand side
+	 * reads the row as it was. */
+#define HOLD(H, C) \
+	" " H " = CASE WHEN ?1 = 'suspended' AND role <> 'suspended' THEN " C \
+	" WHEN ?1 = 'suspended' THEN " H " ELSE 0 END,"
+#define BACK(C, H) \
+	" " C " = CASE WHEN ?1 <> 'suspended' AND role = 'suspended' AND" \
+	" held_role <> '' THEN " H " ELSE " C " END,"
+	if ((rc = store_db_prepare(st, "UPDATE peers SET"
+				   HOLD("held_added", "push_added")
+				   HOLD("held_rowid", "push_rowid")
+				   HOLD("held_prio_added", "prio_added")
+				   HOLD("held_prio_rowid", "prio_rowid")
+				   BACK("push_added", "held_added")
+				   BACK("push_rowid", "held_rowid")
+				   BACK("prio_added", "held_prio_added")
+				   BACK("prio_rowid", "held_prio_rowid")
+				   " held_role = CASE WHEN ?1 = 'suspended' AND"
+				   " role <> 'suspended' THEN role WHEN ?1 ="
+				   " 'suspended' THEN held_role ELSE '' END,"
+				   " role = ?1 WHERE party = ?2", &s, err)))
 		return rc;
+#undef HOLD
+#undef BACK
 	store_db_bind_text(s, 1, role, -1, STORE_DB_STATIC);
 	store_db_bind_text(s, 2, party, -1, STORE_DB_STATIC);
 	return run_write(st, s, err, "partner role");
 }
 
-int64_t store_last_vote_added(tx_store *st)
+/* The one value of sql (no parameters), -1 on error. */
+static int64_t last_of(tx_store *st, const char *sql)
 {
 	store_stmt *s = NULL;
 	int64_t last = -1;
 
-	/* the same WHERE as the partial index objects_votes (migration 18) */
-	if (store_db_prepare(st, "SELECT COALESCE(MAX(date_added), 0) FROM objects"
-			     " WHERE type IN ('x-trilex-watch-proposal',"
-			     " 'x-trilex-watch-vote')", &s, NULL) != TX_OK)
+	if (store_db_prepare(st, sql, &s, NULL) != TX_OK)
 		return -1;
 	if (store_db_step(s) == STORE_DB_ROW)
 		last = store_db_column_int64(s, 0);
 	store_db_done(st, s);
 	return last;
+}
+
+int64_t store_last_vote_added(tx_store *st)
+{
+	/* the same WHERE as the partial index objects_votes (migration 18) */
+	return last_of(st, "SELECT COALESCE(MAX(date_added), 0) FROM objects"
+		       " WHERE type IN ('x-trilex-watch-proposal',"
+		       " 'x-trilex-watch-vote')");
+}
+
+int64_t store_last_policy_added(tx_store *st)
+{
+	/* the same WHERE as the partial index objects_policies (migration 23) */
+	return last_of(st, "SELECT COALESCE(MAX(date_added), 0) FROM objects"
+		       " WHERE type IN ('x-trilex-policy',"
+		       " 'x-trilex-policy-approval')");
+}
+
+/* The earliest of this node's own rows of ids, per lane (date_added 0:
+ * none on that lane), inside the caller's transaction. */
+static tx_err first_own(tx_store *st, const char *const *ids, size_t n,
+			struct store_cursor first[2], struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	memset(first, 0, 2 * sizeof(*first));
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = store_db_prepare(st, "SELECT date_added, rowid, lane FROM"
+					   " objects WHERE id = ? AND via IS NULL",
+					   &s, err)))
+			return rc;
+		store_db_bind_text(s, 1, ids[i], -1, STORE_DB_STATIC);
+		while (store_db_step(s) == STORE_DB_ROW) {
+			struct store_cursor c = { store_db_column_int64(s, 0),
+						  store_db_column_int64(s, 1) };
+			int lane = store_db_column_int(s, 2) == 1;
+			if (first[lane].date_added == 0 ||
+			    c.date_added < first[lane].date_added ||
+			    (c.date_added == first[lane].date_added &&
+			     c.rowid < first[lane].rowid))
+				first[lane] = c;
+		}
+		store_db_done(st, s);
+	}
+	return TX_OK;
+}
+
+/* Observers' cursors on lane (and a suspended observer's held ones)
+ * back to just before c, where they are past it. */
+static tx_err rewind_observers(tx_store *st, int lane,
+			       const struct store_cursor *c, struct tx_error *err)
+{
+	static const char *const sql[2][2] = {
+		{ "UPDATE peers SET push_added = ?1, push_rowid = ?2 WHERE role ="
+		  " 'observer' AND (push_added > ?1 OR (push_added = ?1 AND"
+		  " push_rowid > ?2))",
+		  "UPDATE peers SET held_added = ?1, held_rowid = ?2 WHERE role ="
+		  " 'suspended' AND held_role = 'observer' AND (held_added > ?1 OR"
+		  " (held_added = ?1 AND held_rowid > ?2))" },
+		{ "UPDATE peers SET prio_added = ?1, prio_rowid = ?2 WHERE role ="
+		  " 'observer' AND (prio_added > ?1 OR (prio_added = ?1 AND"
+		  " prio_rowid > ?2))",
+		  "UPDATE peers SET held_prio_added = ?1, held_prio_rowid = ?2 WHERE"
+		  " role = 'suspended' AND held_role = 'observer' AND"
+		  " (held_prio_added > ?1 OR (held_prio_added = ?1 AND"
+		  " held_prio_rowid > ?2))" },
+	};
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	for (int k = 0; k < 2; k++) {
+		if ((rc = store_db_prepare(st, sql[lane][k], &s, err)))
+			return rc;
+		store_db_bind_int64(s, 1, c->date_added);
+		store_db_bind_int64(s, 2, c->rowid - 1); /* just before it */
+		if ((rc = run(st, s, err, "rewind observers")))
+			return rc;
+	}
+	return TX_OK;
+}
+
+tx_err store_policy_release(tx_store *st, const char *digest,
+			    const char *const *ids, size_t n, int *done,
+			    struct tx_error *err)
+{
+	struct store_cursor first[2];
+	store_stmt *s = NULL;
+	int known;
+	tx_err rc;
+
+	*done = 0;
+	if ((rc = store_db_begin(st, err)))
+		return rc;
+	if ((rc = store_db_prepare(st, "SELECT 1 FROM policy_released WHERE"
+				   " digest = ?", &s, err)))
+		goto rollback;
+	store_db_bind_text(s, 1, digest, -1, STORE_DB_STATIC);
+	known = store_db_step(s) == STORE_DB_ROW;
+	store_db_done(st, s);
+	if (known)
+		return store_db_commit(st, err);
+	if ((rc = first_own(st, ids, n, first, err)))
+		goto rollback;
+	for (int lane = 0; lane < 2; lane++)
+		if (first[lane].date_added != 0 &&
+		    (rc = rewind_observers(st, lane, &first[lane], err)))
+			goto rollback;
+	if ((rc = store_db_prepare(st, "INSERT INTO policy_released(digest, at)"
+				   " VALUES (?, ?)", &s, err)))
+		goto rollback;
+	store_db_bind_text(s, 1, digest, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 2, tx_time_now_us());
+	if ((rc = run(st, s, err, "policy released")))
+		goto rollback;
+	if ((rc = store_db_commit(st, err)) == TX_OK)
+		*done = 1;
+	return rc;
+rollback:
+	store_db_rollback(st, NULL);
+	return rc;
 }
 
 tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
@@ -332,7 +477,18 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 	"  THEN ?2 ELSE " R " END," \
 	" " A " = CASE WHEN ?8 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
 	"  THEN ?1 ELSE " A " END,"
+	/* A batch that left before the partner was suspended, acknowledged
+	 * after: it has it, so reinstating need not send it again. */
+#define FORWARD_H(A, R, F) \
+	" " R " = CASE WHEN " F " <> 0 AND ?3 > 0 AND role = 'suspended' AND" \
+	" held_role <> '' AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?2 ELSE " R " END," \
+	" " A " = CASE WHEN " F " <> 0 AND ?3 > 0 AND role = 'suspended' AND" \
+	" held_role <> '' AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
+	"  THEN ?1 ELSE " A " END,"
 	if ((rc = store_db_prepare(st, "UPDATE peers SET"
+			     FORWARD_H("held_added", "held_rowid", "?7")
+			     FORWARD_H("held_prio_added", "held_prio_rowid", "?8")
 			     FORWARD("push_added", "push_rowid")
 			     FORWARD_P("prio_added", "prio_rowid")
 			     " delivered = delivered + ?3,"
@@ -341,6 +497,7 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 		return rc;
 #undef FORWARD
 #undef FORWARD_P
+#undef FORWARD_H
 	store_db_bind_int64(s, 1, c->date_added);
 	store_db_bind_int64(s, 2, c->rowid);
 	store_db_bind_int64(s, 3, n);

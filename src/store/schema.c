@@ -293,6 +293,22 @@ static const char *const migrations[] = {
 	"  'identity', 'indicator', 'note') AND instr(json, '" STORE_SUPPLY_EXT_ID "')"
 	"  > 0 AND json_type(json, '$.extensions.\"" STORE_SUPPLY_EXT_ID "\"')"
 	"  = 'object');",
+	/* 23 (22 on h/observer, renumbered at merge): what a partner is to get later
+	 * (store_peer_set_role, store_policy_release). A suspended partner's
+	 * cursors and role when it was suspended (held_*: 0 and '' when not
+	 * suspended), to which reinstating it rewinds; the policy versions
+	 * (by digest) whose release to observers was done once they came
+	 * into force; and what tells serve's keeper a policy object came */
+	"ALTER TABLE peers ADD COLUMN held_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_rowid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_rowid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_role TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE policy_released ("
+	"  digest TEXT PRIMARY KEY,"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX objects_policies ON objects(date_added) WHERE type IN"
+	"  ('x-trilex-policy', 'x-trilex-policy-approval');",
 };
 
 /*
@@ -324,6 +340,7 @@ const struct store_table store_tables[] = {
 	{ "saved_filters", NULL, STORE_TABLE_COPY, NULL },
 	{ "leases", NULL, STORE_TABLE_COPY, NULL },
 	{ "supply_objects", "obj", STORE_TABLE_COPY, NULL },
+	{ "policy_released", NULL, STORE_TABLE_COPY, NULL },
 	/* not copied, each for its reason */
 	{ "trilex_schema", NULL, STORE_TABLE_SKIP, "the schema version"
 	  " (PostgreSQL); both sides are opened at the same version first" },
@@ -342,7 +359,7 @@ const size_t store_n_tables = sizeof(store_tables) / sizeof(store_tables[0]);
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 22,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 23,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

@@ -298,10 +298,22 @@ static const char *const migrations_pg[] = {
 	"  'identity', 'indicator', 'note') AND strpos(json, '" STORE_SUPPLY_EXT_ID "')"
 	"  > 0 AND jsonb_typeof(json::jsonb -> 'extensions' -> '"
 	STORE_SUPPLY_EXT_ID "') = 'object');",
+	/* 23 (22 on h/observer, renumbered at merge): held cursors, released policy
+	 * versions (see schema.c) */
+	"ALTER TABLE peers ADD COLUMN held_added BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_rowid BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_added BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_prio_rowid BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN held_role TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE policy_released ("
+	"  digest TEXT PRIMARY KEY,"
+	"  at BIGINT NOT NULL);"
+	"CREATE INDEX objects_policies ON objects(date_added) WHERE type IN"
+	"  ('x-trilex-policy', 'x-trilex-policy-approval');",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 22,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 23,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

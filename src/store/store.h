@@ -692,6 +692,7 @@ struct store_peer {
 	int64_t last_error_at;
 	int batch_sig;                 /* it checks batch signatures */
 	char role[16];                 /* STORE_PARTY_MEMBER, _OBSERVER, _SUSPENDED */
+	char held_role[16];            /* suspended: its role before, else "" */
 };
 
 /* A partner's role in the partnership (migration 18; the partners decide
@@ -707,9 +708,32 @@ int store_peer_role_valid(const char *role);
  * (x-trilex-watch-proposal, -vote: the partnership's decisions), 0 when
  * none, -1 on error; by a partial index, however many objects there are. */
 int64_t store_last_vote_added(tx_store *st);
-/* Set party's role (one of the three). */
+/*
+ * Set party's role (one of the three). Suspending a partner keeps its
+ * cursors and role as they were (held_role); reinstating it (any other
+ * role) rewinds its cursors there, so that what its role entitles it to
+ * and the cursors passed over while it was suspended is sent then, once,
+ * and nothing it had before. A batch that left before the suspension and
+ * is acknowledged during it counts as had.
+ */
 tx_err store_peer_set_role(tx_store *st, const char *party, const char *role,
 			   struct tx_error *err);
+/* The newest date_added of a policy version or approval (the partial
+ * index objects_policies), 0 when none, -1 on error. */
+int64_t store_last_policy_added(tx_store *st);
+/*
+ * Once, for the policy version of digest that came into force: the
+ * cursors of the observers (and the held cursors of suspended observers)
+ * that are past the earliest of this node's own objects of ids (the
+ * version's proposal and approvals) go back to just before it on its
+ * lane, so that delivery sends them now. *done: 1 when done now, 0 when
+ * it was done before (policy_released). Objects of the observer's share
+ * between there and where its cursor was are sent again (it keeps one
+ * copy of each).
+ */
+tx_err store_policy_release(tx_store *st, const char *digest,
+			    const char *const *ids, size_t n, int *done,
+			    struct tx_error *err);
 
 /*
  * Pin a partner: its row, an account "peer-<PARTY>" that no password can

@@ -531,3 +531,61 @@ test('an alert\'s sightings on this node; forward a GREEN alert to a partner, no
   await shots(jp, 'alert-forward-amber');
   await jp.context().close();
 });
+
+test('the partnership: admit an observer by vote from the partners page', async () => {
+  // CA's node (not served): its card is what UK proposes to admit
+  const port = await freePort();
+  const caDir = path.join(root, 'CA');
+  trilex(['init', '--dir', caDir, '--party', 'CA', '--name', 'CA node',
+    '--listen', `127.0.0.1:${port}`]);
+  const card = path.join(root, 'card-CA.json');
+  fs.writeFileSync(card, trilex(['peer', 'export', '--dir', caDir]));
+  const pid = trilex(['partner', 'propose-admit', '--dir', nodes.UK.dir, card,
+    '--role', 'observer', '--rationale', `An ally ${XSS}`]).trim().split('\n')[0];
+  const jp = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const sel = `section[id="p-${pid}"]`;
+  const sec = await reloadUntil(jp, `${nodes.JP.base}/console/partners`, sel, /CA node/);
+  assert.match(await sec.innerText(), /An ally <script>/); // as text
+  assert.match(await sec.innerText(), /Role\s+observer/);
+  assert.match(await sec.locator('.tally').innerText(), /Approve: 1 \/ 3 approvals needed \(UK\)/);
+  const table = jp.locator('#partnership');
+  assert.match(await table.locator('#party-UK').innerText(), /member/);
+  assert.match(await table.locator('#party-UK').innerText(), /sha256:[0-9a-f]{64}/);
+  await axe(jp, 'partners');
+  await shots(jp, 'partners');
+  await sec.getByRole('button', { name: 'Approve' }).click();
+  await jp.locator(`${sel} .tally`, { hasText: /Approve: 2 \/ 3/ }).waitFor();
+  assert.match(jp.url(), /\/console\/partners#p-/);
+  assert.match(await jp.locator(sel).innerText(), /This node's party has voted on it/);
+  // US decides it (CLI); UK, which has every vote (JP and US are not
+  // paired here), pins CA as an observer from the card
+  for (let i = 0; ; i++) {
+    try {
+      trilex(['vote', '--dir', nodes.US.dir, pid, 'approve']);
+      break;
+    } catch (e) {
+      if (i > 90) throw e;
+      await jp.waitForTimeout(1000);
+    }
+  }
+  const uk = await newPage();
+  await signIn(uk, nodes.UK, 'duty', 'duty officer pass 1');
+  await uk.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  const ca = await reloadUntil(uk, `${nodes.UK.base}/console/partners`, '#party-CA', /observer/);
+  assert.match(await ca.innerText(), /sha256:[0-9a-f]{64}/);
+  // in Japanese
+  await uk.getByLabel('Language').selectOption('ja');
+  await uk.getByRole('button', { name: 'Save' }).click();
+  await uk.goto(`${nodes.UK.base}/console/partners`);
+  await uk.getByRole('heading', { name: /パートナーシップ/ }).waitFor();
+  assert.match(await uk.locator('#party-CA').innerText(), /オブザーバー/);
+  assert.match(await uk.locator('#party-JP').innerText(), /メンバー/);
+  await axe(uk, 'partners-ja');
+  await shots(uk, 'partners-ja');
+  await uk.getByLabel('言語').selectOption('en');
+  await uk.getByRole('button', { name: '保存' }).click();
+  await jp.context().close();
+  await uk.context().close();
+});

@@ -10,6 +10,11 @@
  * after UK signed it, are refused by every node. CA is removed again by
  * vote (first suspended: nothing of it is taken), then removed: every
  * member unpins it and it is refused from then on.
+ * Then (issue 14 item 8's rest): a policy version proposed without
+ * --parties names the members as its ratifiers, so it comes into force on
+ * CA's node too; CA does not get it while it is a draft, and gets it once
+ * it is ratified. CA, suspended, is reinstated by vote: what JP stored for
+ * it meanwhile arrives once, and nothing it had is sent again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -434,6 +439,92 @@ static void test_observer_endorses(void **state)
 	free(out);
 }
 
+/* n's `policy status --json` (caller decrefs). */
+static json_t *policy_status(const struct node *n)
+{
+	const char *a[] = { "policy", "status", "--dir", n->dir, "--json", NULL };
+	char *o = must_run(a);
+	json_t *j = json_loads(o, 0, NULL);
+
+	free(o);
+	assert_non_null(j);
+	return j;
+}
+
+static int in_force_2(const struct node *n, void *arg)
+{
+	json_t *j = policy_status(n);
+	const char *f = json_string_value(json_object_get(j, "in_force"));
+	int yes = f && strcmp(f, "2025.2") == 0;
+
+	json_decref(j);
+	return yes;
+}
+
+#define IND_AFTER_DRAFT "indicator--00000000-0000-4000-8000-0000000d4af7"
+
+/* JP proposes 2025.2 without --parties: the proposal names JP, UK and US
+ * (not CA, an observer). CA is not sent the draft (a GREEN indicator
+ * stored after it, on the same lane, arrives; the draft does not); once
+ * the three have signed, CA gets it and has it in force. */
+static void test_policy_default_ratifiers(void **state)
+{
+	char file[PATH_MAX], tmp[PATH_MAX + 32], pid[100];
+	testdata_path("../../policies/trilateral-default.json", file, sizeof(file));
+	json_t *doc = json_load_file(file, 0, NULL);
+	assert_non_null(doc);
+	json_object_set_new(doc, "version", json_string("2025.2"));
+	snprintf(tmp, sizeof(tmp), "%s/../policy-2025.2.json", JP.dir);
+	assert_int_equal(json_dump_file(doc, tmp, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	const char *pp[] = { "policy", "propose", "--dir", JP.dir, tmp, NULL };
+	char *out = must_run(pp), *at = strstr(out, " as x-trilex-policy--");
+	assert_non_null(at);
+	snprintf(pid, sizeof(pid), "%.*s", (int)strcspn(at + 4, "\n"), at + 4);
+	free(out);
+	/* named in the proposal: the members, not CA */
+	json_t *j = policy_status(&JP), *v, *x;
+	size_t i;
+	char parties[64] = "";
+	json_array_foreach(json_object_get(j, "versions"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "version")),
+			   "2025.2") == 0) {
+			size_t k;
+			json_array_foreach(json_object_get(v, "parties"), k, x)
+				snprintf(parties + strlen(parties), sizeof(parties) -
+					 strlen(parties), "%s%s", k ? "," : "",
+					 json_string_value(x));
+		}
+	json_decref(j);
+	assert_string_equal(parties, "JP,UK,US");
+	/* the draft stays with the members */
+	post(&JP, indicator(IND_AFTER_DRAFT, GREEN));
+	wait_has(&CA, "inbox-JP", IND_AFTER_DRAFT);
+	wait_has(&UK, "inbox-JP", pid);
+	assert_int_equal(count_objects(&CA, "inbox-JP", "match[id]=" IND_AFTER_DRAFT), 1);
+	char q[160];
+	snprintf(q, sizeof(q), "match[id]=%s", pid);
+	assert_int_equal(count_objects(&CA, "inbox-JP", q), 0);
+	/* ratified by the three: then it reaches CA, in force there too */
+	for (int m = 0; m < 3; m++) {
+		const char *sg[] = { "policy", "sign", "--dir", members[m]->dir,
+				     "2025.2", NULL };
+		int rc = 1;
+		char *err;
+		for (int t = 0; t < 1500 && rc != 0; t++) {
+			if ((rc = run(sg, &out, &err)) != 0)
+				usleep(20000);
+			free(out);
+			free(err);
+		}
+		assert_int_equal(rc, 0);
+	}
+	wait_has(&CA, "inbox-JP", pid);
+	if (!wait_for(in_force_2, &CA, NULL, 30000))
+		fail_msg("2025.2 never came into force at CA");
+	assert_int_equal(count_objects(&CA, "inbox-JP", q), 1);
+}
+
 static int log_says(const struct node *n, void *arg)
 {
 	char path[PATH_MAX + 16], *text;
@@ -450,13 +541,11 @@ static int log_says(const struct node *n, void *arg)
 
 #define IND_CA "indicator--00000000-0000-4000-8000-0000000000ca"
 
-/* CA is suspended by vote: every member has it suspended; what CA sends
- * is refused, its pulls are answered 403. */
-static void test_suspend(void **state)
+/* UK proposes (args, run on UK's node); JP and US approve; every member
+ * then has CA as role ("": unpinned). */
+static void decided(const char *const *args, const char *role)
 {
-	const char *ps[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA", NULL };
-	char *out = must_run(ps), id[100];
-	struct http_resp r;
+	char *out = must_run(args), id[100];
 
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
 	free(out);
@@ -467,8 +556,19 @@ static void test_suspend(void **state)
 	free(must_run(vj));
 	free(must_run(vu));
 	for (int i = 0; i < 3; i++)
-		if (!wait_for(ca_is, members[i], "suspended", 30000))
-			fail_msg("%s did not suspend CA", members[i]->party);
+		if (!wait_for(ca_is, members[i], (void *)role, 30000))
+			fail_msg("%s does not have CA as \"%s\"", members[i]->party,
+				 role);
+}
+
+/* CA is suspended by vote: every member has it suspended; what CA sends
+ * is refused, its pulls are answered 403. */
+static void test_suspend(void **state)
+{
+	const char *ps[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA", NULL };
+	struct http_resp r;
+
+	decided(ps, "suspended");
 	assert_int_equal(http_cert(&JP, CA.dir, "GET", "/trilex/v1/sync?limit=10",
 				   NULL, &r), 0);
 	assert_int_equal(r.status, 403);
@@ -480,25 +580,80 @@ static void test_suspend(void **state)
 	assert_int_equal(count_objects(&JP, "inbox-CA", "match[id]=" IND_CA), 0);
 }
 
+/* One number of n's `peer status --json` for party. */
+static long long peer_num(const struct node *n, const char *party,
+			  const char *key)
+{
+	const char *a[] = { "peer", "status", "--dir", n->dir, "--json", NULL };
+	char *o = must_run(a);
+	json_t *l = json_loads(o, 0, NULL), *x;
+	long long v = -1;
+	size_t i;
+
+	json_array_foreach(l, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "party")), party) == 0)
+			v = (long long)json_integer_value(json_object_get(x, key));
+	json_decref(l);
+	free(o);
+	return v;
+}
+
+/* JP's outbox for CA is empty: its cursors are past everything. */
+static int jp_passed_ca(const struct node *n, void *arg)
+{
+	return peer_num(&JP, "CA", "outbox") == 0;
+}
+
+#define IND_HELD "indicator--00000000-0000-4000-8000-000000004e1d"
+
+/* Suspended CA is reinstated by vote, as the observer it was: the GREEN
+ * indicator JP stored while CA was suspended (JP's cursor for CA passed
+ * it) reaches CA once, and nothing CA had before is sent again. */
+static void test_reinstate(void **state)
+{
+	char *out, *err, q[160];
+
+	post(&JP, indicator(IND_HELD, GREEN));
+	wait_has(&UK, "inbox-JP", IND_HELD);
+	if (!wait_for(jp_passed_ca, &JP, NULL, 30000))
+		fail_msg("JP's cursor for suspended CA did not pass what it stored");
+	assert_int_equal(count_objects(&CA, "inbox-JP", "match[id]=" IND_HELD), 0);
+	long long rec = peer_num(&CA, "JP", "received");
+	long long dup = peer_num(&CA, "JP", "duplicates");
+	/* not for a partner that is not suspended; and a bad role */
+	const char *bad[] = { "partner", "propose-reinstate", "--dir", UK.dir, "JP",
+			      NULL };
+	assert_int_not_equal(run(bad, &out, &err), 0);
+	assert_non_null(strstr(err, "not suspended"));
+	free(out);
+	free(err);
+	const char *badr[] = { "partner", "propose-reinstate", "--dir", UK.dir, "CA",
+			       "--role", "suspended", NULL };
+	assert_int_not_equal(run(badr, &out, &err), 0);
+	assert_non_null(strstr(err, "must be member or observer"));
+	free(out);
+	free(err);
+	const char *pr[] = { "partner", "propose-reinstate", "--dir", UK.dir, "CA",
+			     NULL };
+	decided(pr, "observer"); /* the role it had */
+	wait_has(&CA, "inbox-JP", IND_HELD);
+	if (!wait_for(jp_passed_ca, &JP, NULL, 30000))
+		fail_msg("JP did not finish delivering to CA");
+	snprintf(q, sizeof(q), "match[id]=%s", IND_HELD);
+	assert_int_equal(count_objects(&CA, "inbox-JP", q), 1);
+	/* the held indicator is all that came; nothing came twice */
+	assert_int_equal(peer_num(&CA, "JP", "received"), rec + 1);
+	assert_int_equal(peer_num(&CA, "JP", "duplicates"), dup);
+}
+
 /* CA is removed by vote: every member unpins it; CA's pulls are refused;
  * nothing more reaches it. */
 static void test_remove(void **state)
 {
 	const char *pr[] = { "partner", "propose-remove", "--dir", UK.dir, "CA", NULL };
-	char *out = must_run(pr), id[100];
 	struct http_resp r;
 
-	snprintf(id, sizeof(id), "%.*s", (int)strcspn(out, "\n"), out);
-	free(out);
-	wait_has(&JP, "inbox-UK", id);
-	wait_has(&US, "inbox-UK", id);
-	const char *vj[] = { "vote", "--dir", JP.dir, id, "approve", NULL };
-	const char *vu[] = { "vote", "--dir", US.dir, id, "approve", NULL };
-	free(must_run(vj));
-	free(must_run(vu));
-	for (int i = 0; i < 3; i++)
-		if (!wait_for(ca_is, members[i], "", 30000))
-			fail_msg("%s did not unpin CA", members[i]->party);
+	decided(pr, "");
 	post(&JP, indicator(IND_LATE, GREEN));
 	assert_int_equal(http_cert(&JP, CA.dir, "GET", "/trilex/v1/sync?limit=1000",
 				   NULL, &r), 0);
@@ -514,7 +669,9 @@ int main(void)
 		cmocka_unit_test(test_admit_observer),
 		cmocka_unit_test(test_observer_receives),
 		cmocka_unit_test(test_observer_endorses),
+		cmocka_unit_test(test_policy_default_ratifiers),
 		cmocka_unit_test(test_suspend),
+		cmocka_unit_test(test_reinstate),
 		cmocka_unit_test(test_remove),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -444,22 +444,30 @@ static void test_warned_indicator(void **state)
 	free(r);
 }
 
+/* "sha256:HEX" of n's certificate, as `trilex info` gives it. */
+static void cert_fp_of(const struct node *n, char out[80])
+{
+	const char *a[] = { "info", "--dir", n->dir, NULL };
+	char *text = NULL;
+
+	assert_int_equal(run_trilex(a, NULL, &text, NULL), 0);
+	const char *fp = strstr(text, "sha256:");
+	assert_non_null(fp);
+	tx_strfmt(out, 80, "%.71s", fp);
+	free(text);
+}
+
 static void test_partners_page(void **state)
 {
 	struct resp *r = malloc(sizeof(*r));
-	char cookie[160], *out = NULL;
+	char cookie[160];
 
 	sign_in(&JP, "reader", READER_PASSWORD, cookie, r);
 	req(&JP, "GET", "/console/partners", cookie, NULL, NULL, r);
 	assert_int_equal(r->status, 200);
-	const char *a[] = { "info", "--dir", UK.dir, NULL };
-	assert_int_equal(run_trilex(a, NULL, &out, NULL), 0);
-	const char *fp = strstr(out, "sha256:");
-	assert_non_null(fp);
 	char want[80];
-	tx_strfmt(want, sizeof(want), "%.71s", fp);
+	cert_fp_of(&UK, want);
 	assert_non_null(strstr(r->body, want));
-	free(out);
 	assert_non_null(strstr(r->body, JP.coll));
 	assert_non_null(strstr(r->body, "/api/"));
 	assert_null(strstr(r->body, "alias secret"));
@@ -828,6 +836,158 @@ static void test_watch_vote(void **state)
 	assert_null(strstr(r->body, "Forged Contact"));
 	assert_null(strstr(r->body, XSS_NEEDLE_1));
 	assert_int_equal(node_stop(&UK), 0);
+	free(r);
+}
+
+/* A partner proposal id is open on n (partner list --json). */
+static int partner_open(const struct node *n, void *arg)
+{
+	const char *a[] = { "partner", "list", "--dir", n->dir, "--json", NULL };
+	char *out = NULL, want[200];
+	int ok;
+
+	if (run_trilex(a, NULL, &out, NULL) != 0) {
+		free(out);
+		return 0;
+	}
+	tx_strfmt(want, sizeof(want), "\"id\": \"%s\"", (const char *)arg);
+	ok = out && strstr(out, want) != NULL;
+	free(out);
+	return ok;
+}
+
+/* GET /console/partners as cookie holds needle. */
+struct page_want {
+	const char *cookie, *needle;
+};
+
+static int partners_page_has(const struct node *n, void *arg)
+{
+	const struct page_want *w = arg;
+	struct resp *r = malloc(sizeof(*r));
+	int ok;
+
+	req(n, "GET", "/console/partners", w->cookie, NULL, NULL, r);
+	ok = r->status == 200 && strstr(r->body, w->needle) != NULL;
+	free(r);
+	return ok;
+}
+
+/* UK proposes, and JP's duty officer approves on the partners page. */
+static void vote_on_partners_page(const char *pid, const char *admin,
+				  const char *reader, const char *role)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char csrf[80], form[512], path[256], want[200];
+
+	assert_true(wait_for(partner_open, &JP, (void *)pid, 30000));
+	req(&JP, "GET", "/console/partners", admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	tx_strfmt(want, sizeof(want), "id=\"p-%s\"", pid);
+	const char *sec = strstr(r->body, want);
+	assert_non_null(sec);
+	tx_strfmt(want, sizeof(want), "<dt>Role</dt><dd>%s</dd>", role);
+	assert_non_null(strstr(sec, want));
+	assert_non_null(strstr(sec, "Approve: 1 / 2 approvals needed (UK)"));
+	assert_non_null(strstr(sec, "name=\"back\" value=\"partners\""));
+	csrf_of(r, csrf);
+	/* an analyst sees it, may not vote */
+	req(&JP, "GET", "/console/partners", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->body, pid));
+	assert_non_null(strstr(r->body, "Only duty officers and administrators may vote"));
+	assert_null(strstr(r->body, "action=\"/console/vote/"));
+	tx_strfmt(path, sizeof(path), "/console/vote/%s", pid);
+	req(&JP, "POST", path, admin, "decision=approve&back=partners", NULL, r);
+	assert_int_equal(r->status, 403); /* no CSRF token */
+	tx_strfmt(form, sizeof(form), "csrf=%s&decision=approve&back=partners", csrf);
+	req(&JP, "POST", path, reader, form, NULL, r);
+	assert_int_equal(r->status, 403);
+	req(&JP, "POST", path, admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	tx_strfmt(want, sizeof(want), "Location: /console/partners#p-%s", pid);
+	assert_non_null(strcasestr(r->headers, want));
+	free(r);
+}
+
+/* The partnership on the partners page: JP and UK members; UK proposes
+ * to admit CA as an observer, JP's duty officer approves on the page, and
+ * JP pins CA (its role and card fingerprint shown); then CA is suspended
+ * the same way and shown suspended, with the role it had. In Japanese
+ * too. */
+static void test_partnership_page(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	struct node CA;
+	char admin[160], reader[160], card[PATH_MAX + 32], pid[128], want[200];
+	char csrf[80], form[200], *out = NULL;
+	FILE *f;
+
+	assert_int_equal(node_create_as(&CA, "CA", NULL), 0);
+	const char *exp[] = { "peer", "export", "--dir", CA.dir, NULL };
+	assert_int_equal(run_trilex(exp, NULL, &out, NULL), 0);
+	tx_strfmt(card, sizeof(card), "%s/../card-CA.json", CA.dir);
+	assert_non_null(f = fopen(card, "w"));
+	fputs(out, f);
+	fclose(f);
+	free(out);
+	char ca_fp[80];
+	cert_fp_of(&CA, ca_fp);
+	assert_int_equal(node_start(&UK), 0);
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	req(&JP, "GET", "/console/partners", reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	const char *row = strstr(r->body, "<tr id=\"party-UK\">");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>member</td>"));
+	assert_non_null(strstr(r->body, "<tr id=\"party-JP\"><td>JP</td><td>this node"));
+	/* admit CA as an observer */
+	const char *adm[] = { "partner", "propose-admit", "--dir", UK.dir, card,
+			      "--role", "observer", NULL };
+	assert_int_equal(run_trilex(adm, NULL, &out, NULL), 0);
+	tx_strfmt(pid, sizeof(pid), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	vote_on_partners_page(pid, admin, reader, "observer");
+	struct page_want pinned = { reader, "<tr id=\"party-CA\"><td>CA</td>" };
+	assert_true(wait_for(partners_page_has, &JP, &pinned, 30000));
+	req(&JP, "GET", "/console/partners", reader, NULL, NULL, r);
+	row = strstr(r->body, "<tr id=\"party-CA\">");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "<td>observer</td>"));
+	tx_strfmt(want, sizeof(want), "<code>%s</code>", ca_fp);
+	assert_non_null(strstr(row, want));
+	/* suspend CA (UK pins CA once it has JP's vote) */
+	const char *sus[] = { "partner", "propose-suspend", "--dir", UK.dir, "CA",
+			      NULL };
+	int rc = 1;
+	for (int i = 0; i < 300 && rc != 0; i++) {
+		out = NULL;
+		if ((rc = run_trilex(sus, NULL, &out, NULL)) != 0) {
+			free(out);
+			usleep(100000);
+		}
+	}
+	assert_int_equal(rc, 0);
+	tx_strfmt(pid, sizeof(pid), "%.*s", (int)strcspn(out, "\n"), out);
+	free(out);
+	vote_on_partners_page(pid, admin, reader, "suspended");
+	struct page_want suspended = { reader, "<td>suspended (before: observer)</td>" };
+	assert_true(wait_for(partners_page_has, &JP, &suspended, 30000));
+	/* in Japanese */
+	req(&JP, "GET", "/console/partners", admin, NULL, NULL, r);
+	csrf_of(r, csrf);
+	tx_strfmt(form, sizeof(form), "lang=ja&csrf=%s", csrf);
+	req(&JP, "POST", "/console/settings", admin, form, NULL, r);
+	assert_int_equal(r->status, 303);
+	req(&JP, "GET", "/console/partners", admin, NULL, NULL, r);
+	assert_non_null(strstr(r->body, "パートナーシップ"));
+	assert_non_null(strstr(r->body, "資格停止中（停止前: オブザーバー）") ||
+			strstr(r->body, "資格停止中 (停止前: オブザーバー)"));
+	tx_strfmt(form, sizeof(form), "lang=en&csrf=%s", csrf);
+	req(&JP, "POST", "/console/settings", admin, form, NULL, r);
+	assert_int_equal(node_stop(&UK), 0);
+	node_destroy(&CA);
 	free(r);
 }
 
@@ -1337,6 +1497,7 @@ int main(void)
 		cmocka_unit_test(test_incident_assessment),
 		cmocka_unit_test(test_incident_from_alert),
 		cmocka_unit_test(test_watch_vote),
+		cmocka_unit_test(test_partnership_page),
 		cmocka_unit_test(test_supply_page),
 		cmocka_unit_test(test_neighbours),
 		cmocka_unit_test(test_alert_sightings),

@@ -393,9 +393,10 @@ static void produce_notes(void)
 	unlink(path);
 	free(path);
 
-	/* POST /trilex/v1/assess needs a policy in force on JP */
+	/* POST /trilex/v1/assess needs a policy in force on JP (JP's
+	 * alone: without --parties its members UK and US would ratify too) */
 	const char *propose[] = { "policy", "propose", "--dir", JP.dir,
-				  policy_file, NULL };
+				  "--parties", "JP", policy_file, NULL };
 	free(run(0, propose));
 	json_t *pol = json_load_file(policy_file, 0, NULL);
 	const char *sign[] = { "policy", "sign", "--dir", JP.dir,
