@@ -726,13 +726,32 @@ static void window_drop(struct window *w)
 	w->exhausted = 0;
 }
 
-/* Take off: prepare the batch after the last one in flight and post it. */
+/* Whether a kick came since *seen (NULL: never). */
+static int kicked_since(tx_fed *fed, const uint64_t *seen)
+{
+	int moved;
+
+	if (seen == NULL)
+		return 0;
+	pthread_mutex_lock(&fed->lock);
+	moved = fed->generation != *seen;
+	pthread_mutex_unlock(&fed->lock);
+	return moved;
+}
+
+/* Take off: prepare the batch after the last one in flight and post it.
+ * With seen, a kick since *seen stops it once a batch is in flight:
+ * preparing a bulk batch takes a while, and an alert stored meanwhile
+ * goes first (the caller's wait returns at once, and the worker looks at
+ * the priority lane before it prepares the next). */
 static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
-			  tx_store *st, struct store_peer *p, struct tx_error *err)
+			  tx_store *st, struct store_peer *p, const uint64_t *seen,
+			  struct tx_error *err)
 {
 	struct store_cursor *cur = lane_cursor(p, w->lane);
 
-	while (w->n < w->size && !w->exhausted) {
+	while (w->n < w->size && !w->exhausted &&
+	       !(w->n > 0 && kicked_since(fed, seen))) {
 		const struct store_cursor *from = w->n ?
 			&w->f[(w->head + w->n - 1) % WINDOW].b.to : cur;
 		int slot = (w->head + w->n) % WINDOW;
@@ -817,7 +836,7 @@ static tx_err push_once(tx_fed *fed, struct worker *wk, const char *ca,
 	*more = 0;
 	if (w->n == 0)
 		w->exhausted = 0; /* nothing in flight: look afresh */
-	if ((rc = window_fill(w, fed, ca, st, p, err)) != TX_OK)
+	if ((rc = window_fill(w, fed, ca, st, p, seen, err)) != TX_OK)
 		goto fail;
 	if (w->n == 0)
 		return TX_OK;
