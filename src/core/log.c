@@ -419,6 +419,7 @@ void tx_log(enum tx_log_level level, const char *fmt, ...)
 static void logfmt_value(const char *v, char *out, size_t outsz)
 {
 	char esc[1024];
+	const char *q;
 	size_t n;
 
 	if (v == NULL || *v == '\0') {
@@ -427,10 +428,12 @@ static void logfmt_value(const char *v, char *out, size_t outsz)
 	}
 	n = strlen(v);
 	escape((const unsigned char *)v, n, 1, esc, sizeof(esc));
-	if (strcmp(esc, v) == 0 && strcspn(v, " =\"") == n)
-		snprintf(out, outsz, "%s", esc);
-	else
-		snprintf(out, outsz, "\"%s\"", esc);
+	q = strcmp(esc, v) == 0 && strcspn(v, " =\"") == n ? "" : "\"";
+	/* A longer value is cut at outsz, as every field of the line is
+	 * capped (the length is looked at only to say that the cut is meant:
+	 * a release build's -Wformat-truncation asks). */
+	if (snprintf(out, outsz, "%s%s%s", q, esc, q) >= (int)outsz)
+		return;
 }
 
 void tx_log_request(const struct tx_log_request *r)

@@ -200,6 +200,34 @@ static const unsigned char b64_value[256] = {
 	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 
+int crypto_base64_encode_public(const unsigned char *in, size_t n, char *out,
+				size_t out_size)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, i = 0;
+
+	if (out_size < (n + 2) / 3 * 4 + 1)
+		return -1;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = digits[w >> 18];
+		out[o++] = digits[(w >> 12) & 63];
+		out[o++] = digits[(w >> 6) & 63];
+		out[o++] = digits[w & 63];
+	}
+	if (i < n) {
+		uint32_t w = (uint32_t)in[i] << 16 |
+			     (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		out[o++] = digits[w >> 18];
+		out[o++] = digits[(w >> 12) & 63];
+		out[o++] = i + 1 < n ? digits[(w >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 int crypto_base64_decode_exact(const char *in, size_t len, unsigned char *out,
 			       size_t n)
 {

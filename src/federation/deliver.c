@@ -280,6 +280,226 @@ static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
 }
 
 /*
+ * The rows of one outgoing() call on their way out: read (collect_row),
+ * sorted (pick_rows: what is for the partner, and how each is signed),
+ * signed (sign_picked) and written (write_picked).
+ */
+struct outbatch {
+	struct collect col;
+	struct share_memo *memo;
+	struct sig_proof *proofs;    /* proofs[i]: row i's signature, if made */
+	json_t **to_sign;            /* to be signed as one batch */
+	size_t *at;                  /* to_sign[k] is row at[k] */
+	size_t n_sign;
+	size_t stop;                 /* the row of the last one taken when
+				      * max_objects cut the rows short, or
+				      * SIZE_MAX */
+};
+
+static void outbatch_free(struct outbatch *ob)
+{
+	for (size_t i = 0; i < ob->col.n; i++) {
+		json_decref(ob->col.rows[i].obj);
+		free(ob->col.rows[i].text);
+	}
+	free(ob->col.rows);
+	free(ob->memo);
+	free(ob->proofs);
+	free(ob->to_sign);
+	free(ob->at);
+}
+
+/* Row i is not sent (not for the partner, or cannot be signed). */
+static void drop_row(struct outbatch *ob, size_t i)
+{
+	json_decref(ob->col.rows[i].obj);
+	ob->col.rows[i].obj = NULL;
+}
+
+/* Whether row i of ob goes to p at all: its collection's sharing, its TLP
+ * and p's role allow it, and it is not p's own already. */
+static tx_err row_for(const tx_fed *fed, tx_store *st, const struct store_peer *p,
+		      struct outbatch *ob, size_t i, int *yes, struct tx_error *err)
+{
+	const json_t *obj = ob->col.rows[i].obj;
+	const char *sp = json_string_value(json_object_get(
+		json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT),
+		"signer_party"));
+	int shared = 0;
+	tx_err rc;
+
+	*yes = 0;
+	if ((rc = share_allows(st, ob->memo, ob->col.rows[i].collection_pk,
+			       p->party, &shared, err)) != TX_OK)
+		return rc;
+	*yes = shared && fed_partner_entitled(fed, obj, p) &&
+	       (sp == NULL || strcmp(sp, p->party) != 0);
+	return TX_OK;
+}
+
+/* Row i, taken for p: signed already in a way p can check, signed now
+ * alone, or queued to be signed with the batch. */
+static tx_err sign_row(const tx_fed *fed, const struct store_peer *p,
+		       struct outbatch *ob, size_t i, struct tx_error *err)
+{
+	struct pending *r = &ob->col.rows[i];
+	tx_err rc;
+
+	if (fed_sig_signer(r->obj) != NULL ||
+	    (cache_get(fed, r->rowid, r->date_added, &ob->proofs[i]) &&
+	     (ob->proofs[i].size == 1 || p->batch_sig)))
+		return TX_OK;
+	/* In a tree go only objects that every partner may have: an audit
+	 * path holds the hashes of the tree's other objects, which must say
+	 * nothing of a RED object to one who may not read it. RED is signed
+	 * alone, and everything is for a partner that does not take batch
+	 * signatures. */
+	if (p->batch_sig && fed_tlp_of(r->obj) != FED_TLP_RED) {
+		ob->at[ob->n_sign] = i;
+		ob->to_sign[ob->n_sign++] = r->obj;
+		return TX_OK;
+	}
+	if ((rc = sign_alone(fed, r->obj, &ob->proofs[i], err)) != TX_OK) {
+		if (rc != TX_ERR_INVALID)
+			return rc;
+		drop_row(ob, i); /* logged: cannot leave */
+		return TX_OK;
+	}
+	if (p->batch_sig)
+		cache_put(fed, r->rowid, r->date_added, &ob->proofs[i]);
+	return TX_OK;
+}
+
+/* What of ob's rows goes to p, at most max_objects of them (ob->stop set
+ * when that cut them short); of that, what we made and have not signed
+ * yet is signed alone or queued for one batch signature (the proofs are
+ * kept in memory for the other workers, so each object is signed once,
+ * the same way for all partners; after a restart a batch is simply signed
+ * anew). */
+static tx_err pick_rows(const tx_fed *fed, tx_store *st,
+			const struct store_peer *p, struct outbatch *ob,
+			size_t max_objects, struct tx_error *err)
+{
+	size_t n_taken = 0;
+	tx_err rc;
+
+	ob->stop = SIZE_MAX;
+	for (size_t i = 0; i < ob->col.n; i++) {
+		int yes = 0;
+
+		if ((rc = row_for(fed, st, p, ob, i, &yes, err)) != TX_OK)
+			return rc;
+		if (!yes) {
+			drop_row(ob, i);
+			continue;
+		}
+		if (n_taken == max_objects && i > 0) {
+			/* enough: this row and those after it wait */
+			for (size_t j = i; j < ob->col.n; j++)
+				drop_row(ob, j);
+			ob->stop = i - 1; /* the row of the last one taken */
+			break;
+		}
+		n_taken++;
+		if ((rc = sign_row(fed, p, ob, i, err)) != TX_OK)
+			return rc;
+	}
+	return TX_OK;
+}
+
+/* Sign the rows pick_rows queued as one batch. */
+static tx_err sign_picked(const tx_fed *fed, struct outbatch *ob,
+			  struct tx_error *err)
+{
+	struct sig_proof *fresh;
+	tx_err rc;
+
+	if (ob->n_sign == 0)
+		return TX_OK;
+	if ((fresh = calloc(ob->n_sign, sizeof(*fresh))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	rc = fed_sig_make_batch(fed, ob->to_sign, ob->n_sign, fresh, err);
+	if (rc == TX_ERR_INVALID) {
+		/* One of them has no canonical form (stored before such
+		 * objects were refused): sign each alone and leave out what
+		 * cannot be, rather than stop all delivery here. */
+		rc = TX_OK;
+		for (size_t k = 0; k < ob->n_sign && rc == TX_OK; k++) {
+			rc = sign_alone(fed, ob->to_sign[k], &fresh[k], err);
+			if (rc == TX_ERR_INVALID) {
+				rc = TX_OK;
+				fresh[k].b64[0] = '\0';
+				drop_row(ob, ob->at[k]);
+			}
+		}
+	}
+	for (size_t k = 0; k < ob->n_sign && rc == TX_OK; k++) {
+		struct pending *r = &ob->col.rows[ob->at[k]];
+		if (!fresh[k].b64[0])
+			continue;
+		ob->proofs[ob->at[k]] = fresh[k];
+		cache_put(fed, r->rowid, r->date_added, &fresh[k]);
+	}
+	free(fresh);
+	return rc;
+}
+
+/* RED object obj, signed (p_sig), sealed for p, appended to out. */
+static tx_err append_sealed(const tx_fed *fed, json_t *obj,
+			    const struct sig_proof *p_sig,
+			    const struct store_peer *p, struct tx_buf *out,
+			    struct tx_error *err)
+{
+	json_t *sealed;
+	char *text;
+	tx_err rc;
+
+	if (p_sig->b64[0] && (rc = fed_sig_attach(fed, obj, p_sig, err)) != TX_OK)
+		return rc;
+	if ((sealed = seal_for(fed, obj, p, err)) == NULL)
+		return TX_ERR_CRYPTO;
+	text = json_dumps(sealed, JSON_COMPACT);
+	json_decref(sealed);
+	if (text == NULL || tx_buf_puts(out, text)) {
+		free(text);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
+	free(text);
+	return TX_OK;
+}
+
+/* The rows of ob still taken, signed, appended to out (comma-separated);
+ * *count of them, *last (may be NULL) the position of the last one. */
+static tx_err write_picked(const tx_fed *fed, const struct store_peer *p,
+			   struct outbatch *ob, struct tx_buf *out, size_t *count,
+			   struct store_cursor *last, struct tx_error *err)
+{
+	tx_err rc;
+
+	for (size_t i = 0; i < ob->col.n; i++) {
+		struct pending *r = &ob->col.rows[i];
+
+		if (r->obj == NULL)
+			continue;
+		if (*count > 0 && tx_buf_append(out, ",", 1))
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		if (fed_tlp_of(r->obj) == FED_TLP_RED)
+			rc = append_sealed(fed, r->obj, &ob->proofs[i], p, out, err);
+		else
+			rc = append_object(fed, r->obj, r->text, r->text_len,
+					   &ob->proofs[i], out, err);
+		if (rc != TX_OK)
+			return rc;
+		(*count)++;
+		if (last != NULL) {
+			last->date_added = r->date_added;
+			last->rowid = r->rowid;
+		}
+	}
+	return TX_OK;
+}
+
+/*
  * fed_outgoing taking at most max_objects of the rows looked at: when it
  * has them, *c stops at the last one taken (the rows after it are looked
  * at again next time) and *more is set. *last (may be NULL) receives the
@@ -291,162 +511,32 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		       size_t *count, int *more, struct store_cursor *last,
 		       struct tx_error *err)
 {
-	struct collect col = { 0 };
-	struct share_memo *memo = NULL;
+	struct outbatch ob = { 0 };
 	struct store_page page;
-	struct sig_proof *proofs = NULL;
-	json_t **to_sign = NULL;
-	size_t *at = NULL, n_sign = 0, n_taken = 0, stop = SIZE_MAX;
+	size_t n;
 	tx_err rc;
 
 	*count = 0;
-	if ((col.rows = calloc((size_t)limit, sizeof(*col.rows))) == NULL)
+	if ((ob.col.rows = calloc((size_t)limit, sizeof(*ob.col.rows))) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	if ((rc = store_query_lane(st, lane, c, limit, collect_row, &col, &page,
-				   err)))
+	if ((rc = store_query_lane(st, lane, c, limit, collect_row, &ob.col,
+				   &page, err)))
 		goto out;
-	/* What goes to this partner; of that, what we made and have not
-	 * signed yet is signed as one batch (the proofs are kept in memory
-	 * for the other workers, so each object is signed once, the same way
-	 * for all partners; after a restart a batch is simply signed anew). */
-	if ((memo = calloc(1, sizeof(*memo))) == NULL ||
-	    (proofs = calloc(col.n ? col.n : 1, sizeof(*proofs))) == NULL ||
-	    (to_sign = calloc(col.n ? col.n : 1, sizeof(*to_sign))) == NULL ||
-	    (at = calloc(col.n ? col.n : 1, sizeof(*at))) == NULL) {
+	n = ob.col.n ? ob.col.n : 1;
+	if ((ob.memo = calloc(1, sizeof(*ob.memo))) == NULL ||
+	    (ob.proofs = calloc(n, sizeof(*ob.proofs))) == NULL ||
+	    (ob.to_sign = calloc(n, sizeof(*ob.to_sign))) == NULL ||
+	    (ob.at = calloc(n, sizeof(*ob.at))) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < col.n; i++) {
-		json_t *obj = col.rows[i].obj;
-		const char *sp = json_string_value(json_object_get(
-			json_object_get(json_object_get(obj, "extensions"), FED_SIG_EXT),
-			"signer_party"));
-		int shared = 0;
-
-		if ((rc = share_allows(st, memo, col.rows[i].collection_pk,
-				       p->party, &shared, err)) != TX_OK)
-			goto out;
-		if (!shared || !fed_partner_entitled(fed, obj, p) ||
-		    (sp != NULL && strcmp(sp, p->party) == 0)) {
-			/* not for them (its collection's sharing, its TLP), or
-			 * theirs already */
-			json_decref(obj);
-			col.rows[i].obj = NULL;
-			continue;
-		}
-		if (n_taken == max_objects && i > 0) {
-			/* enough: this row and those after it wait */
-			for (size_t j = i; j < col.n; j++) {
-				json_decref(col.rows[j].obj);
-				col.rows[j].obj = NULL;
-			}
-			stop = i - 1; /* the row of the last one taken */
-			break;
-		}
-		n_taken++;
-		if (fed_sig_signer(obj) != NULL ||
-		    (cache_get(fed, col.rows[i].rowid, col.rows[i].date_added,
-			       &proofs[i]) &&
-		     (proofs[i].size == 1 || p->batch_sig)))
-			continue; /* signed already, in a way they can check */
-		/* In a tree go only objects that every partner may have: an
-		 * audit path holds the hashes of the tree's other objects, which
-		 * must say nothing of a RED object to one who may not read it.
-		 * RED is signed alone, and everything is for a partner that
-		 * does not take batch signatures. */
-		if (!p->batch_sig || fed_tlp_of(obj) == FED_TLP_RED) {
-			if ((rc = sign_alone(fed, obj, &proofs[i], err)) != TX_OK) {
-				if (rc != TX_ERR_INVALID)
-					goto out;
-				rc = TX_OK;
-				json_decref(obj); /* logged: cannot leave */
-				col.rows[i].obj = NULL;
-				continue;
-			}
-			if (p->batch_sig)
-				cache_put(fed, col.rows[i].rowid,
-					  col.rows[i].date_added, &proofs[i]);
-			continue;
-		}
-		at[n_sign] = i;
-		to_sign[n_sign++] = obj;
-	}
-	if (n_sign > 0) {
-		struct sig_proof *fresh = calloc(n_sign, sizeof(*fresh));
-		if (fresh == NULL) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		rc = fed_sig_make_batch(fed, to_sign, n_sign, fresh, err);
-		if (rc == TX_ERR_INVALID) {
-			/* One of them has no canonical form (stored before such
-			 * objects were refused): sign each alone and leave out
-			 * what cannot be, rather than stop all delivery here. */
-			rc = TX_OK;
-			for (size_t k = 0; k < n_sign && rc == TX_OK; k++) {
-				rc = sign_alone(fed, to_sign[k], &fresh[k], err);
-				if (rc == TX_ERR_INVALID) {
-					rc = TX_OK;
-					fresh[k].b64[0] = '\0';
-					json_decref(col.rows[at[k]].obj);
-					col.rows[at[k]].obj = NULL;
-				}
-			}
-		}
-		if (rc != TX_OK) {
-			free(fresh);
-			goto out;
-		}
-		for (size_t k = 0; k < n_sign; k++) {
-			size_t i = at[k];
-			if (!fresh[k].b64[0])
-				continue;
-			proofs[i] = fresh[k];
-			cache_put(fed, col.rows[i].rowid, col.rows[i].date_added,
-				  &fresh[k]);
-		}
-		free(fresh);
-	}
-	for (size_t i = 0; i < col.n; i++) {
-		json_t *obj = col.rows[i].obj, *sealed;
-		char *text;
-
-		if (obj == NULL)
-			continue;
-		if (*count > 0 && tx_buf_append(out, ",", 1)) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (fed_tlp_of(obj) == FED_TLP_RED) {
-			if ((proofs[i].b64[0] &&
-			     (rc = fed_sig_attach(fed, obj, &proofs[i], err)) != TX_OK))
-				goto out;
-			if ((sealed = seal_for(fed, obj, p, err)) == NULL) {
-				rc = TX_ERR_CRYPTO;
-				goto out;
-			}
-			text = json_dumps(sealed, JSON_COMPACT);
-			json_decref(sealed);
-			if (text == NULL || tx_buf_puts(out, text)) {
-				free(text);
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			free(text);
-		} else if ((rc = append_object(fed, obj, col.rows[i].text,
-					       col.rows[i].text_len, &proofs[i],
-					       out, err)) != TX_OK) {
-			goto out;
-		}
-		(*count)++;
-		if (last != NULL) {
-			last->date_added = col.rows[i].date_added;
-			last->rowid = col.rows[i].rowid;
-		}
-	}
-	if (stop != SIZE_MAX) {
-		c->date_added = col.rows[stop].date_added;
-		c->rowid = col.rows[stop].rowid;
+	if ((rc = pick_rows(fed, st, p, &ob, max_objects, err)) != TX_OK ||
+	    (rc = sign_picked(fed, &ob, err)) != TX_OK ||
+	    (rc = write_picked(fed, p, &ob, out, count, last, err)) != TX_OK)
+		goto out;
+	if (ob.stop != SIZE_MAX) {
+		c->date_added = ob.col.rows[ob.stop].date_added;
+		c->rowid = ob.col.rows[ob.stop].rowid;
 		*more = 1;
 	} else {
 		if (page.n > 0)
@@ -454,15 +544,7 @@ static tx_err outgoing(const tx_fed *fed, tx_store *st,
 		*more = page.more;
 	}
 out:
-	for (size_t i = 0; i < col.n; i++) {
-		json_decref(col.rows[i].obj);
-		free(col.rows[i].text);
-	}
-	free(col.rows);
-	free(memo);
-	free(proofs);
-	free(to_sign);
-	free(at);
+	outbatch_free(&ob);
 	return rc;
 }
 
@@ -645,13 +727,32 @@ static void window_drop(struct window *w)
 	w->exhausted = 0;
 }
 
-/* Take off: prepare the batch after the last one in flight and post it. */
+/* Whether a kick came since *seen (NULL: never). */
+static int kicked_since(tx_fed *fed, const uint64_t *seen)
+{
+	int moved;
+
+	if (seen == NULL)
+		return 0;
+	pthread_mutex_lock(&fed->lock);
+	moved = fed->generation != *seen;
+	pthread_mutex_unlock(&fed->lock);
+	return moved;
+}
+
+/* Take off: prepare the batch after the last one in flight and post it.
+ * With seen, a kick since *seen stops it once a batch is in flight:
+ * preparing a bulk batch takes a while, and an alert stored meanwhile
+ * goes first (the caller's wait returns at once, and the worker looks at
+ * the priority lane before it prepares the next). */
 static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
-			  tx_store *st, struct store_peer *p, struct tx_error *err)
+			  tx_store *st, struct store_peer *p, const uint64_t *seen,
+			  struct tx_error *err)
 {
 	struct store_cursor *cur = lane_cursor(p, w->lane);
 
-	while (w->n < w->size && !w->exhausted) {
+	while (w->n < w->size && !w->exhausted &&
+	       !(w->n > 0 && kicked_since(fed, seen))) {
 		const struct store_cursor *from = w->n ?
 			&w->f[(w->head + w->n - 1) % WINDOW].b.to : cur;
 		int slot = (w->head + w->n) % WINDOW;
@@ -736,7 +837,7 @@ static tx_err push_once(tx_fed *fed, struct worker *wk, const char *ca,
 	*more = 0;
 	if (w->n == 0)
 		w->exhausted = 0; /* nothing in flight: look afresh */
-	if ((rc = window_fill(w, fed, ca, st, p, err)) != TX_OK)
+	if ((rc = window_fill(w, fed, ca, st, p, seen, err)) != TX_OK)
 		goto fail;
 	if (w->n == 0)
 		return TX_OK;
@@ -957,6 +1058,88 @@ static void nap_all(tx_fed *fed, struct worker *w, uint64_t *seen, int64_t ms)
 		nap(fed, w, seen, end - t);
 }
 
+/* A worker's state across the turns of its loop (work). */
+struct run {
+	struct worker *w;
+	tx_fed *fed;
+	struct store_peer *p;              /* the partner's row, as last read */
+	tx_store *st;
+	CURL *h;                           /* for pulls */
+	/* The priority lane has one batch in flight: the partner stores
+	 * its objects in our order (two on two connections may be stored
+	 * either way round), and it is seldom more than one batch. */
+	struct window lanes[2];            /* priority, bulk */
+	struct tx_error err;
+	int64_t backoff, next_try, next_pull, last_rowid;
+	char url[STORE_URL_MAX];           /* the address the worker uses */
+	char pinned_fp[65];                /* the certificate in ca_path */
+	int pending;                       /* the last push said: more */
+	int look;                          /* kicked: the database may have news */
+	uint64_t seen;
+};
+
+/* Set up r for worker w: 0 when it cannot start (logged). */
+static int run_open(struct run *r, struct worker *w)
+{
+	char path[PATH_MAX + 16];
+
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->fed = w->fed;
+	r->lanes[0] = (struct window){ .lane = STORE_LANE_PRIORITY, .size = 1 };
+	r->lanes[1] = (struct window){ .lane = STORE_LANE_BULK, .size = WINDOW };
+	r->last_rowid = -1;
+	r->look = 1;
+	pthread_mutex_lock(&r->fed->lock);
+	r->seen = r->fed->generation;
+	pthread_mutex_unlock(&r->fed->lock);
+	r->p = calloc(1, sizeof(*r->p));
+	r->h = curl_easy_init();
+	for (int l = 0; l < 2; l++)
+		for (int k = 0; k < WINDOW; k++)
+			r->lanes[l].h[k] = curl_easy_init();
+	snprintf(path, sizeof(path), "%s/trilex.db", r->fed->dir);
+	if (r->p == NULL || r->h == NULL || r->lanes[0].h[0] == NULL ||
+	    r->lanes[0].h[WINDOW - 1] == NULL || r->lanes[1].h[0] == NULL ||
+	    r->lanes[1].h[WINDOW - 1] == NULL ||
+	    store_open(path, 0, &r->st, &r->err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "delivery to %s cannot start: %s", w->party,
+		       r->err.msg);
+		return 0;
+	}
+	/* The worker writes only its cursors: a cursor lost to a power cut
+	 * means a resend, which the partner recognises; so no fsync per
+	 * delivery. (Objects received are stored with full durability.) */
+	store_relax_durability(r->st);
+	return 1;
+}
+
+static void run_close(struct run *r)
+{
+	for (int l = 0; l < 2; l++) {
+		window_drop(&r->lanes[l]);
+		for (int k = 0; k < WINDOW; k++)
+			if (r->lanes[l].h[k])
+				curl_easy_cleanup(r->lanes[l].h[k]);
+	}
+	store_close(r->st);
+	if (r->h)
+		curl_easy_cleanup(r->h);
+	free(r->p);
+}
+
+/* Drop what is in flight and start afresh: from the database's cursors,
+ * with a pull, and without waiting out a backoff. */
+static void run_afresh(struct run *r)
+{
+	window_drop(&r->lanes[0]);
+	window_drop(&r->lanes[1]);
+	r->backoff = 0;
+	r->next_try = 0;
+	r->next_pull = 0;
+	r->last_rowid = -1;
+}
+
 /* Whether p's cursors are behind was (bulk, priority). */
 static int rewound(const struct store_cursor was[2], const struct store_peer *p)
 {
@@ -970,228 +1153,218 @@ static int rewound(const struct store_cursor was[2], const struct store_peer *p)
 	return 0;
 }
 
+/* Read the partner's row again: 1 when read, 0 when the database failed
+ * (the worker has waited a second), -1 when the partner was unpinned. */
+static int refresh_peer(struct run *r)
+{
+	struct store_peer *p = r->p;
+	struct store_cursor was[2] = { p->push, p->prio };
+	tx_err rc = store_peer_find(r->st, r->w->party, NULL, NULL, p);
+
+	if (rc == TX_ERR_NOTFOUND)
+		return -1;
+	if (rc != TX_OK) { /* the database, busy or failing */
+		nap(r->fed, r->w, &r->seen, 1000);
+		return 0;
+	}
+	/* A cursor went back (a partner reinstated, a policy version
+	 * released to observers): look again, though nothing new of ours
+	 * was stored; what was in flight left from past it. */
+	if (rewound(was, p)) {
+		window_drop(&r->lanes[0]);
+		window_drop(&r->lanes[1]);
+		r->pending = 0;
+		r->last_rowid = -1;
+	}
+	/* The partner moved (peer update), or a new card was pinned (peer
+	 * update --card): what was in flight is dropped and the partner is
+	 * tried at once, at its new address or with its new certificate
+	 * trusted, not after the old one's backoff. */
+	int moved = r->url[0] && strcmp(r->url, p->url) != 0;
+	int repinned = r->pinned_fp[0] && strcmp(r->pinned_fp, p->cert_fp) != 0;
+	if (moved)
+		tx_log(TX_LOG_INFO, "partner %s moved to %s", p->party, p->url);
+	if (repinned) {
+		tx_log(TX_LOG_INFO, "partner %s: new certificate sha256:%.16s..."
+		       " pinned", p->party, p->cert_fp);
+		r->w->ca_path[0] = '\0';
+	}
+	if (moved || repinned) {
+		run_afresh(r);
+		pthread_mutex_lock(&r->fed->lock);
+		r->w->retrying = 0;
+		pthread_mutex_unlock(&r->fed->lock);
+	}
+	snprintf(r->url, sizeof(r->url), "%s", p->url);
+	snprintf(r->pinned_fp, sizeof(r->pinned_fp), "%s", p->cert_fp);
+	return 1;
+}
+
+/* libcurl (GnuTLS) takes trust anchors from a file: keep the pinned
+ * certificate there, as the store has it. 0 when it cannot be written
+ * (logged; the worker has waited a second). */
+static int write_ca(struct run *r)
+{
+	struct worker *w = r->w;
+
+	if (w->ca_path[0] != '\0')
+		return 1;
+	snprintf(w->ca_path, sizeof(w->ca_path), "%s/tls/partner-%s.pem",
+		 r->fed->dir, r->p->party);
+	if (tx_write_file(w->ca_path, r->p->cert_pem, strlen(r->p->cert_pem),
+			  0644, &r->err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "partner %s: %s", r->p->party, r->err.msg);
+		w->ca_path[0] = '\0';
+		nap(r->fed, w, &r->seen, 1000);
+		return 0;
+	}
+	return 1;
+}
+
+/* A push failed: drop what is in flight and back off. */
+static void push_failed(struct run *r)
+{
+	tx_fed *fed = r->fed;
+
+	window_drop(&r->lanes[0]);
+	window_drop(&r->lanes[1]);
+	r->backoff = r->backoff ? r->backoff * 2 : fed->cfg.delivery_backoff_min_ms;
+	if (r->backoff > fed->cfg.delivery_backoff_max_ms)
+		r->backoff = fed->cfg.delivery_backoff_max_ms;
+	r->next_try = now_ms() + r->backoff;
+	pthread_mutex_lock(&fed->lock);
+	r->w->retrying = 1;
+	pthread_mutex_unlock(&fed->lock);
+	store_peer_failed(r->st, r->p->party, r->err.msg);
+	tx_log(TX_LOG_INFO, "delivery to %s failed (retry in %lld ms): %s",
+	       r->p->party, (long long)r->backoff, r->err.msg);
+	r->pending = 1; /* when the wait is over, whether kicked or not */
+}
+
+/*
+ * Push what is new, rowid being the newest of our own objects: the
+ * priority lane first, whenever it has anything: all of it, batch after
+ * batch; then one batch of the bulk lane, whose wait is cut short by a
+ * kick so that an alert stored meanwhile does not wait for it to land.
+ */
+static void push(struct run *r, int64_t rowid)
+{
+	struct window *prio = &r->lanes[0], *bulk = &r->lanes[1];
+	tx_fed *fed = r->fed;
+	int more_p = 0, more_b = 0;
+	int64_t sent = 0;
+	tx_err rc;
+
+	do
+		rc = push_once(fed, r->w, r->w->ca_path, r->st, r->p, prio, NULL,
+			       &more_p, &sent, &r->err);
+	while (rc == TX_OK && more_p && !r->w->stop && fed->running);
+	if (rc == TX_OK) {
+		rc = push_once(fed, r->w, r->w->ca_path, r->st, r->p, bulk,
+			       &r->seen, &more_b, &sent, &r->err);
+		if (rc == TX_OK && more_b && sent == 0)
+			r->look = 1; /* kicked while a batch flies */
+	}
+	if (rc != TX_OK) {
+		push_failed(r);
+		return;
+	}
+	if (r->backoff) {
+		tx_log(TX_LOG_INFO, "delivery to %s works again", r->p->party);
+		pthread_mutex_lock(&fed->lock);
+		r->w->retrying = 0;
+		pthread_mutex_unlock(&fed->lock);
+	}
+	r->backoff = 0;
+	r->next_try = 0;
+	if (sent)
+		tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
+		       (long long)sent, r->p->party);
+	r->pending = more_b;
+	if (!r->pending)
+		r->last_rowid = rowid;
+}
+
+/* One turn of a worker's loop: -1 when its partner was unpinned. */
+static int turn(struct run *r)
+{
+	tx_fed *fed = r->fed;
+	struct worker *w = r->w;
+	int64_t t = now_ms(), rowid, wait_ms;
+	int got;
+
+	__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
+	/* Several serve processes on one database: one delivers to each
+	 * partner (the lease's holder). The others wait for its lease to
+	 * run out, then try to take it. */
+	if (!lease_hold(fed, w, r->st, &wait_ms)) {
+		run_afresh(r);
+		r->pending = 0;
+		nap_all(fed, w, &r->seen, wait_ms);
+		/* the holder may have moved the cursors, and pulled: whoever
+		 * takes over starts from the database */
+		r->look = 1;
+		return 0;
+	}
+	/* The partner's row (URL, certificate, cursors): read again after a
+	 * kick (any commit, in any process: a `peer update` too) or when a
+	 * timer is due; never on a schedule. */
+	if ((r->look || t >= r->next_pull || (r->next_try && t >= r->next_try)) &&
+	    (got = refresh_peer(r)) <= 0)
+		return got;
+	if (!write_ca(r))
+		return 0;
+	if (r->next_try) {
+		pthread_mutex_lock(&fed->lock);
+		if (w->alive)
+			r->next_try = 0; /* it is back: no need to wait */
+		w->alive = 0;
+		w->retrying = r->next_try != 0;
+		pthread_mutex_unlock(&fed->lock);
+	}
+	if (t < r->next_try) {
+		/* a timed wait to the end of the backoff; a kick (a new
+		 * address, the partner heard from) ends it early */
+		r->look = nap(fed, w, &r->seen, r->next_try - t);
+		return 0;
+	}
+	if (t >= r->next_pull) {
+		if (pull(r->h, fed, w->ca_path, r->st, r->p, &r->err) != TX_OK) {
+			store_peer_failed(r->st, r->p->party, r->err.msg);
+			tx_log(TX_LOG_DEBUG, "pull from %s: %s", r->p->party,
+			       r->err.msg);
+		}
+		r->next_pull = now_ms() + PULL_S * 1000;
+	}
+	/* Anything new of ours? Only after a kick, and then the newest of
+	 * our own objects first: what partners send does not count. Idle,
+	 * the worker sleeps until the next pull. */
+	if (!r->pending && !r->look) {
+		r->look = nap(fed, w, &r->seen, r->next_pull - now_ms() > 0 ?
+			      r->next_pull - now_ms() : 0);
+		return 0;
+	}
+	r->look = 0;
+	rowid = store_last_own_added(r->st);
+	if (r->pending || rowid != r->last_rowid)
+		push(r, rowid);
+	return 0;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	tx_fed *fed = w->fed;
-	struct store_peer *p = calloc(1, sizeof(*p));
-	struct tx_error err = { 0 };
-	char path[PATH_MAX + 16];
-	tx_store *st = NULL;
-	CURL *h = curl_easy_init();
-	int64_t backoff = 0, next_try = 0, next_pull = 0, last_rowid = -1;
-	char url[STORE_URL_MAX] = "";      /* the address the worker uses */
-	/* The priority lane has one batch in flight: the partner stores
-	 * its objects in our order (two on two connections may be stored
-	 * either way round), and it is seldom more than one batch. */
-	struct window lanes[2] = {
-		{ .lane = STORE_LANE_PRIORITY, .size = 1 },
-		{ .lane = STORE_LANE_BULK, .size = WINDOW },
-	};
-	struct window *prio = &lanes[0], *bulk = &lanes[1];
-	char pinned_fp[65] = "";           /* the certificate in ca_path */
-	int pending = 0;                   /* the last push said: more */
-	int look = 1;                      /* kicked: the database may have news */
-	uint64_t seen;
+	struct run *r = malloc(sizeof(*r));
 
-	pthread_mutex_lock(&fed->lock);
-	seen = fed->generation;
-	pthread_mutex_unlock(&fed->lock);
-	for (int l = 0; l < 2; l++)
-		for (int k = 0; k < WINDOW; k++)
-			lanes[l].h[k] = curl_easy_init();
-	snprintf(path, sizeof(path), "%s/trilex.db", fed->dir);
-	if (p == NULL || h == NULL || prio->h[0] == NULL ||
-	    prio->h[WINDOW - 1] == NULL || bulk->h[0] == NULL ||
-	    bulk->h[WINDOW - 1] == NULL ||
-	    store_open(path, 0, &st, &err) != TX_OK) {
-		tx_log(TX_LOG_ERROR, "delivery to %s cannot start: %s", w->party,
-		       err.msg);
-		goto out;
-	}
-	/* The worker writes only its cursors: a cursor lost to a power cut
-	 * means a resend, which the partner recognises; so no fsync per
-	 * delivery. (Objects received are stored with full durability.) */
-	store_relax_durability(st);
-	while (!w->stop && fed->running) {
-		int more_p = 0, more_b = 0;
-		int64_t sent = 0, t = now_ms(), rowid, wait_ms;
-		tx_err rc = TX_OK;
-
-		__atomic_add_fetch(&wakeups, 1, __ATOMIC_RELAXED);
-		/* Several serve processes on one database: one delivers to
-		 * each partner (the lease's holder). The others wait for its
-		 * lease to run out, then try to take it. */
-		if (!lease_hold(fed, w, st, &wait_ms)) {
-			window_drop(prio);
-			window_drop(bulk);
-			pending = 0;
-			nap_all(fed, w, &seen, wait_ms);
-			/* the holder may have moved the cursors, and pulled:
-			 * whoever takes over starts from the database */
-			look = 1;
-			last_rowid = -1;
-			next_pull = 0;
-			next_try = 0;
-			backoff = 0;
-			continue;
-		}
-		/* The partner's row (URL, certificate, cursors): read again
-		 * after a kick (any commit, in any process: a `peer update`
-		 * too) or when a timer is due; never on a schedule. */
-		if (look || t >= next_pull || (next_try && t >= next_try)) {
-			struct store_cursor was[2] = { p->push, p->prio };
-			tx_err prc = store_peer_find(st, w->party, NULL, NULL, p);
-			/* a cursor went back (a partner reinstated, a policy
-			 * version released to observers): look again, though
-			 * nothing new of ours was stored */
-			if (prc == TX_OK && rewound(was, p)) {
-				window_drop(prio); /* they left from past it */
-				window_drop(bulk);
-				pending = 0;
-				last_rowid = -1;
-			}
-			if (prc == TX_ERR_NOTFOUND)
-				break; /* unpinned */
-			if (prc != TX_OK) { /* the database, busy or failing */
-				nap(fed, w, &seen, 1000);
-				continue;
-			}
-			/* The partner moved (peer update), or a new card was
-			 * pinned (peer update --card): what was in flight is
-			 * dropped and the partner is tried at once, at its new
-			 * address or with its new certificate trusted, not after
-			 * the old one's backoff. */
-			int moved = url[0] && strcmp(url, p->url) != 0;
-			int repinned = pinned_fp[0] && strcmp(pinned_fp, p->cert_fp) != 0;
-			if (moved)
-				tx_log(TX_LOG_INFO, "partner %s moved to %s",
-				       p->party, p->url);
-			if (repinned) {
-				tx_log(TX_LOG_INFO, "partner %s: new certificate"
-				       " sha256:%.16s... pinned", p->party, p->cert_fp);
-				w->ca_path[0] = '\0';
-			}
-			if (moved || repinned) {
-				window_drop(prio);
-				window_drop(bulk);
-				backoff = 0;
-				next_try = 0;
-				next_pull = 0;
-				last_rowid = -1;
-				pthread_mutex_lock(&fed->lock);
-				w->retrying = 0;
-				pthread_mutex_unlock(&fed->lock);
-			}
-			snprintf(url, sizeof(url), "%s", p->url);
-			snprintf(pinned_fp, sizeof(pinned_fp), "%s", p->cert_fp);
-		}
-		/* libcurl (GnuTLS) takes trust anchors from a file: keep the
-		 * pinned certificate there, as the store has it. */
-		if (w->ca_path[0] == '\0') {
-			snprintf(w->ca_path, sizeof(w->ca_path), "%s/tls/partner-%s.pem",
-				 fed->dir, p->party);
-			if (tx_write_file(w->ca_path, p->cert_pem, strlen(p->cert_pem),
-					  0644, &err) != TX_OK) {
-				tx_log(TX_LOG_ERROR, "partner %s: %s", p->party, err.msg);
-				w->ca_path[0] = '\0';
-				nap(fed, w, &seen, 1000);
-				continue;
-			}
-		}
-		if (next_try) {
-			pthread_mutex_lock(&fed->lock);
-			if (w->alive)
-				next_try = 0; /* it is back: no need to wait */
-			w->alive = 0;
-			w->retrying = next_try != 0;
-			pthread_mutex_unlock(&fed->lock);
-		}
-		if (t < next_try) {
-			/* a timed wait to the end of the backoff; a kick (a
-			 * new address, the partner heard from) ends it early */
-			look = nap(fed, w, &seen, next_try - t);
-			continue;
-		}
-		if (t >= next_pull) {
-			if (pull(h, fed, w->ca_path, st, p, &err) != TX_OK) {
-				store_peer_failed(st, p->party, err.msg);
-				tx_log(TX_LOG_DEBUG, "pull from %s: %s", p->party, err.msg);
-			}
-			next_pull = now_ms() + PULL_S * 1000;
-		}
-		/* Anything new of ours? Only after a kick, and then the newest
-		 * of our own objects first: what partners send does not
-		 * count. Idle, the worker sleeps until the next pull. */
-		if (!pending && !look) {
-			look = nap(fed, w, &seen, next_pull - now_ms() > 0 ?
-				   next_pull - now_ms() : 0);
-			continue;
-		}
-		look = 0;
-		rowid = store_last_own_added(st);
-		if (!pending && rowid == last_rowid)
-			continue;
-		/* The priority lane first, whenever it has anything: all of
-		 * it, batch after batch; then one batch of the bulk lane, whose
-		 * wait is cut short by a kick so that an alert stored meanwhile
-		 * does not wait for it to land. */
-		do
-			rc = push_once(fed, w, w->ca_path, st, p, prio, NULL,
-				       &more_p, &sent, &err);
-		while (rc == TX_OK && more_p && !w->stop && fed->running);
-		if (rc == TX_OK) {
-			rc = push_once(fed, w, w->ca_path, st, p, bulk, &seen,
-				       &more_b, &sent, &err);
-			if (rc == TX_OK && more_b && sent == 0)
-				look = 1; /* kicked while a batch flies */
-		}
-		if (rc != TX_OK) {
-			window_drop(prio);
-			window_drop(bulk);
-			backoff = backoff ? backoff * 2 :
-				  fed->cfg.delivery_backoff_min_ms;
-			if (backoff > fed->cfg.delivery_backoff_max_ms)
-				backoff = fed->cfg.delivery_backoff_max_ms;
-			next_try = now_ms() + backoff;
-			pthread_mutex_lock(&fed->lock);
-			w->retrying = 1;
-			pthread_mutex_unlock(&fed->lock);
-			store_peer_failed(st, p->party, err.msg);
-			tx_log(TX_LOG_INFO, "delivery to %s failed (retry in %lld ms):"
-			       " %s", p->party, (long long)backoff, err.msg);
-			pending = 1; /* when the wait is over, whether kicked or not */
-			continue;
-		}
-		if (backoff) {
-			tx_log(TX_LOG_INFO, "delivery to %s works again", p->party);
-			pthread_mutex_lock(&fed->lock);
-			w->retrying = 0;
-			pthread_mutex_unlock(&fed->lock);
-		}
-		backoff = 0;
-		next_try = 0;
-		if (sent)
-			tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
-			       (long long)sent, p->party);
-		pending = more_b;
-		if (!pending)
-			last_rowid = rowid;
-	}
-out:
-	for (int l = 0; l < 2; l++) {
-		window_drop(&lanes[l]);
-		for (int k = 0; k < WINDOW; k++)
-			if (lanes[l].h[k])
-				curl_easy_cleanup(lanes[l].h[k]);
-	}
-	store_close(st);
-	if (h)
-		curl_easy_cleanup(h);
-	free(p);
-	pthread_mutex_lock(&fed->lock);
+	if (r != NULL && run_open(r, w))
+		while (!w->stop && w->fed->running && turn(r) >= 0)
+			;
+	if (r != NULL)
+		run_close(r);
+	free(r);
+	pthread_mutex_lock(&w->fed->lock);
 	w->done = 1;
-	pthread_mutex_unlock(&fed->lock);
+	pthread_mutex_unlock(&w->fed->lock);
 	return NULL;
 }
 

@@ -18,7 +18,7 @@ struct worker;
 #define SIG_HASH_BYTES 32
 #define SIG_BATCH_MAX 1024       /* the biggest tree a receiver takes */
 #define SIG_PATH_MAX 10          /* ceil(log2(SIG_BATCH_MAX)) */
-#define SIG_TREE_LEAVES 32       /* the trees this node makes */
+#define SIG_TREE_LEAVES 128      /* the trees this node makes */
 
 /* How one object is signed: the signature, and for a batch (size > 1)
  * the object's place in it and its audit path, leaf to root. */
@@ -45,6 +45,12 @@ struct verify_memo {
 	char party[TX_PARTY_MAX];
 	struct verified_root roots[VERIFY_MEMO_ROOTS];
 	unsigned next;
+	/* the last signer_key and signature decoded: the objects of one
+	 * tree carry the same ones */
+	char pk_hex[65];
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	char sig64[SIG_B64_BUF];
+	unsigned char sig[CRYPTO_SIG_BYTES];
 };
 
 /* Signatures of our objects, shared by the delivery workers so that an

@@ -8,9 +8,17 @@
 /* Writers of this process take turns here rather than in SQLite's busy
  * handler, which sleeps in steps of milliseconds: two writers at once then
  * cost one commit's wait, not a nap. (Other processes still meet the
- * busy handler.) Held around every write transaction of the store. */
+ * busy handler.) Held around every write transaction of the store.
+ * A big write (store_db_write_lock_big: more than STORE_WRITE_BIG objects
+ * at once, a bulk batch from a partner) lets every other writer waiting
+ * go first, so that an alert stored behind a backlog waits for the one
+ * big write under way at most, not for the next ones too. */
+#define STORE_WRITE_BIG 32
 void store_db_write_lock(void);
+void store_db_write_lock_big(void);
 void store_db_write_unlock(void);
+/* Writers waiting for their turn, big and others (for tests). */
+int store_db_write_waiting(void);
 
 #define STMT_CACHE 32
 

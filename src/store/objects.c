@@ -324,7 +324,10 @@ tx_err store_put_objects_counted(tx_store *st, int64_t collection_pk,
 		return tx_error_set(err, TX_ERR_INVALID, "store: n_unlisted < 0");
 	if ((rc = store_inbox_check(st, collection_pk, items, n, err)) != TX_OK)
 		return rc;
-	store_db_write_lock();
+	if (n > STORE_WRITE_BIG)
+		store_db_write_lock_big();
+	else
+		store_db_write_lock();
 	rc = put_locked(st, collection_pk, u, items, n, n_unlisted, tally,
 			status_id, err);
 	store_db_write_unlock();

@@ -232,16 +232,49 @@ void store_db_column_copy(store_stmt *s, int i, char *buf, size_t n)
 	snprintf(buf, n, "%s", t ? (const char *)t : "");
 }
 
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t write_cv = PTHREAD_COND_INITIALIZER;
+static int write_held;          /* under write_mu: a writer has its turn */
+static int small_waiting, big_waiting;
 
 void store_db_write_lock(void)
 {
-	pthread_mutex_lock(&write_lock);
+	pthread_mutex_lock(&write_mu);
+	small_waiting++;
+	while (write_held)
+		pthread_cond_wait(&write_cv, &write_mu);
+	small_waiting--;
+	write_held = 1;
+	pthread_mutex_unlock(&write_mu);
+}
+
+void store_db_write_lock_big(void)
+{
+	pthread_mutex_lock(&write_mu);
+	big_waiting++;
+	while (write_held || small_waiting > 0)
+		pthread_cond_wait(&write_cv, &write_mu);
+	big_waiting--;
+	write_held = 1;
+	pthread_mutex_unlock(&write_mu);
 }
 
 void store_db_write_unlock(void)
 {
-	pthread_mutex_unlock(&write_lock);
+	pthread_mutex_lock(&write_mu);
+	write_held = 0;
+	pthread_cond_broadcast(&write_cv);
+	pthread_mutex_unlock(&write_mu);
+}
+
+int store_db_write_waiting(void)
+{
+	int n;
+
+	pthread_mutex_lock(&write_mu);
+	n = small_waiting + big_waiting;
+	pthread_mutex_unlock(&write_mu);
+	return n;
 }
 
 /* What store_configure set: read by every store_open after it. */

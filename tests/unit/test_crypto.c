@@ -1055,6 +1055,26 @@ static void test_base64_exact(void **state)
 	}
 }
 
+/* crypto_base64_encode_public writes what libsodium's encoder writes, for
+ * every length 0-40 of random bytes, and refuses a buffer one short. */
+static void test_base64_encode_public(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n <= 40; n++) {
+		unsigned char raw[40];
+		char ours[64], theirs[64];
+		size_t need = (n + 2) / 3 * 4 + 1;
+
+		randombytes_buf(raw, n);
+		sodium_bin2base64(theirs, sizeof(theirs), raw, n,
+				  sodium_base64_VARIANT_ORIGINAL);
+		memset(ours, 'x', sizeof(ours));
+		assert_int_equal(crypto_base64_encode_public(raw, n, ours, need), 0);
+		assert_string_equal(ours, theirs);
+		assert_int_equal(crypto_base64_encode_public(raw, n, ours, need - 1), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1085,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_password_garbage_hash),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_base64_exact),
+		cmocka_unit_test(test_base64_encode_public),
 		cmocka_unit_test(test_cache_key),
 		cmocka_unit_test_setup_teardown(test_https_roundtrip, fx_setup,
 						fx_teardown),

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/internal.h" /* the writers' turns */
 
 static char dir[64];
 static char path[128];
@@ -1323,6 +1324,66 @@ static void test_commit_wakes_other_machine(void **state)
 	store_watch_close(w);
 }
 
+/* Writers' turns: a writer that is not big, waiting, goes before a big
+ * one that waited first (an alert is not stored behind the next bulk
+ * batch too). The turns are taken in an order the test fixes by waiting
+ * until each thread waits; no timing is asserted. */
+static char turn_order[4];
+static pthread_mutex_t turn_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void took_turn(char who)
+{
+	pthread_mutex_lock(&turn_mu);
+	turn_order[strlen(turn_order)] = who;
+	pthread_mutex_unlock(&turn_mu);
+}
+
+static void *big_writer(void *arg)
+{
+	(void)arg;
+	store_db_write_lock_big();
+	took_turn('B');
+	store_db_write_unlock();
+	return NULL;
+}
+
+static void *small_writer(void *arg)
+{
+	(void)arg;
+	store_db_write_lock();
+	took_turn('s');
+	store_db_write_unlock();
+	return NULL;
+}
+
+static void wait_waiting(int n)
+{
+	while (store_db_write_waiting() < n)
+		usleep(1000);
+}
+
+static void test_write_turns_small_first(void **state)
+{
+	pthread_t big, small;
+
+	(void)state;
+	memset(turn_order, 0, sizeof(turn_order));
+	store_db_write_lock();
+	assert_int_equal(pthread_create(&big, NULL, big_writer, NULL), 0);
+	wait_waiting(1);
+	assert_int_equal(pthread_create(&small, NULL, small_writer, NULL), 0);
+	wait_waiting(2);
+	store_db_write_unlock();
+	assert_int_equal(pthread_join(big, NULL), 0);
+	assert_int_equal(pthread_join(small, NULL), 0);
+	assert_string_equal(turn_order, "sB");
+	/* a big writer alone still has its turn */
+	memset(turn_order, 0, sizeof(turn_order));
+	assert_int_equal(pthread_create(&big, NULL, big_writer, NULL), 0);
+	assert_int_equal(pthread_join(big, NULL), 0);
+	assert_string_equal(turn_order, "B");
+}
+
 /* Every table of a new database is in schema.c's list (copied by `trilex
  * migrate` or excluded with a reason): a migration that adds a table and
  * forgets the list fails here. */
@@ -1347,6 +1408,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_and_reopen),
 		cmocka_unit_test(test_collection_ensure_races),
+		cmocka_unit_test(test_write_turns_small_first),
 		cmocka_unit_test(test_accounts_and_grants),
 		cmocka_unit_test(test_user_names_and_lock),
 		cmocka_unit_test(test_versions_pages_and_delete),
