@@ -52,7 +52,7 @@ static int list_row(void *ctx, const struct store_audit_entry *e)
 				      "actor", e->actor, "address", e->address,
 				      "action", e->action, "what", e->what,
 				      "detail", e->detail, "hash", e->hash);
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		char *text = o ? tx_json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		json_decref(o);
 		if (text == NULL)
 			return 1;
@@ -350,7 +350,7 @@ static int heads_run(const struct cli_args *a)
 	snprintf(bid, sizeof(bid), "bundle--%s", uuid);
 	bundle = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id", bid,
 			   "objects", h.objects);
-	if (bundle == NULL || (text = json_dumps(bundle, JSON_INDENT(1))) == NULL) {
+	if (bundle == NULL || (text = tx_json_dumps(bundle, JSON_INDENT(1))) == NULL) {
 		cli_fail("out of memory");
 		goto out;
 	}

@@ -118,7 +118,7 @@ static int write_handover(const char *dir, const struct tx_config *cfg,
 		cli_fail("the handover card: %s", err.msg);
 		goto out;
 	}
-	if ((text = json_dumps(card, JSON_INDENT(2))) == NULL) {
+	if ((text = tx_json_dumps(card, JSON_INDENT(2))) == NULL) {
 		cli_fail("out of memory");
 		goto out;
 	}

@@ -234,7 +234,7 @@ static void on_match(void *ctx, const struct sensor_match *m)
 		r->n_warned++;
 	}
 	if (line) {
-		char *s = json_dumps(line, JSON_COMPACT);
+		char *s = tx_json_dumps(line, JSON_COMPACT);
 		if (s)
 			puts(s);
 		free(s);
@@ -592,7 +592,7 @@ static int match_finish(struct match *x)
 			"sightings_unchanged", (json_int_t)x->rec.unchanged,
 			"sightings_failed", (json_int_t)x->rec.failed,
 			"warned", (json_int_t)x->r.n_warned);
-	s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
+	s = sum ? tx_json_dumps(sum, JSON_COMPACT) : NULL;
 	json_decref(sum);
 	if (s == NULL)
 		return cli_fail("out of memory");

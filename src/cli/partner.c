@@ -235,7 +235,7 @@ static int list_run(const struct cli_args *a)
 			json_array_append_new(json_object_get(out, "proposals"), c);
 		}
 	if (cli_flag(a, "json")) {
-		char *s = json_dumps(out, JSON_INDENT(2));
+		char *s = tx_json_dumps(out, JSON_INDENT(2));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	} else {

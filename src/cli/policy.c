@@ -238,7 +238,7 @@ static int status_run(const struct cli_args *a)
 		goto out;
 	}
 	if (as_json) {
-		char *s = json_dumps(status, JSON_INDENT(2));
+		char *s = tx_json_dumps(status, JSON_INDENT(2));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	} else {

@@ -135,7 +135,7 @@ static int push_remote_batch(const struct taxii_client *c, const char *coll,
 	char path[128], *body = NULL;
 	int rc = 1;
 
-	if (env == NULL || (body = json_dumps(env, JSON_COMPACT)) == NULL) {
+	if (env == NULL || (body = tx_json_dumps(env, JSON_COMPACT)) == NULL) {
 		json_decref(env);
 		return cli_fail("out of memory");
 	}
@@ -554,7 +554,7 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 		}
 		taxii_response_free(&resp);
 		json_array_foreach(json_object_get(env, "objects"), i, v) {
-			char *text = json_dumps(v, JSON_COMPACT);
+			char *text = tx_json_dumps(v, JSON_COMPACT);
 			if (text == NULL) {
 				cli_fail("out of memory");
 				break;

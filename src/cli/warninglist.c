@@ -304,7 +304,7 @@ static int list_run(const struct cli_args *a)
 	}
 	json_array_foreach(c.rows, i, r) {
 		if (cli_flag(a, "json")) {
-			char *s = json_dumps(r, JSON_COMPACT);
+			char *s = tx_json_dumps(r, JSON_COMPACT);
 			if (s)
 				puts(s);
 			free(s);

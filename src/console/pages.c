@@ -1057,7 +1057,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	object_referrers(p, r, id, "report", L_ALERTS, "reports");
 	object_same_values(p, r, o.obj, id);
 	console_html_put(p, "<details><summary>%L</summary><pre>", L_JSON);
-	if ((pretty = json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
+	if ((pretty = tx_json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
 		console_html_put(p, "%s", pretty);
 	free(pretty);
 	console_html_put(p, "</pre></details>");

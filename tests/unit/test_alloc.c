@@ -96,6 +96,61 @@ static int op_json_load(void *ctx, struct tx_error *err)
 	return 0;
 }
 
+/* tx_json_dumps: the whole text or NULL, never a text with a part left
+ * out (jansson 2.14's json_dumps ignores a failure to write a key and gave
+ * "nested":{:1}). Each flag set that trilex uses, on a signed, marked
+ * object with nested objects, arrays and escapes. */
+struct dumps_sweep {
+	json_t *obj;
+	size_t flags;
+	char *want; /* dumped with no failure */
+};
+
+static int op_json_dumps(void *ctx, struct tx_error *err)
+{
+	struct dumps_sweep *d = ctx;
+	char *got = tx_json_dumps(d->obj, d->flags);
+
+	if (got == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (strcmp(got, d->want) != 0)
+		fail_msg("tx_json_dumps (flags %#zx): an allocation failed and a"
+			 " partial text came back: %.600s", d->flags, got);
+	free(got);
+	return 0;
+}
+
+static void test_json_dumps(void **state)
+{
+	static const size_t flags[] = {
+		JSON_COMPACT, JSON_COMPACT | JSON_SORT_KEYS, JSON_INDENT(2),
+		JSON_INDENT(2) | JSON_SORT_KEYS, JSON_COMPACT | JSON_ENSURE_ASCII,
+	};
+	json_error_t jerr;
+	struct dumps_sweep d = { .obj = json_loads(
+		"{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+		"\"id\":\"indicator--00000000-0000-4000-8000-000000000001\","
+		"\"object_marking_refs\":[\"marking-definition--e828b379-4e03-4974-"
+		"9ac4-e53a884c97c1\"],\"pattern\":\"[url:value = 'http://a.example/\\u00e9\\n']\","
+		"\"x_trilex_signature\":{\"alg\":\"ed25519\",\"key\":\"k1\","
+		"\"sig\":\"c2lnbmF0dXJlIG9mIHRoZSBvYmplY3QgYWJvdXQgc2l4dHkgYnl0ZXM\"},"
+		"\"granular_markings\":[{\"marking_ref\":\"marking-definition--1\","
+		"\"selectors\":[\"pattern\",\"name\"]}],\"confidence\":80,\"r\":1.5,"
+		"\"e\":{},\"a\":[],\"n\":null,\"t\":true}", 0, &jerr) };
+
+	assert_non_null(d.obj);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		d.flags = flags[i];
+		d.want = json_dumps(d.obj, d.flags);
+		assert_non_null(d.want);
+		each_failure("tx_json_dumps", op_json_dumps, &d, 1);
+		free(d.want);
+	}
+	json_decref(d.obj);
+}
+
 /* The JSON reader: containers, strings with and without escapes, a long
  * escaped key (kept apart from the decoding buffer), a long real. */
 static void test_json_load(void **state)
@@ -975,6 +1030,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_load),
+		cmocka_unit_test(test_json_dumps),
 		cmocka_unit_test(test_stix_validate),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_eve),
