@@ -223,6 +223,10 @@ char *tx_json_dumps(const json_t *v, size_t flags)
 	tx_buf_init(&s.b, 0);
 	if (v == NULL || json_dump_callback(v, dump_append, &s, flags) != 0 ||
 	    s.failed) {
+		/* a text that could not be had counts as a JSON allocation
+		 * failure, as json_dumps's own (jansson's allocator) did */
+		if (s.failed)
+			tx_json_failure_note();
 		tx_buf_free(&s.b);
 		return NULL;
 	}

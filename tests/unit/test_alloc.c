@@ -23,6 +23,7 @@
 #include "policy/policy.h"
 #include "sensor/sensor.h"
 #include "stix/stix.h"
+#include "store/internal.h" /* store_db_autocommit: no transaction left open */
 #include "store/store.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
@@ -882,6 +883,152 @@ static void test_ingest(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Store writes under allocation failure: each write of a partner (which
+ * makes its account, inbox and grant in one transaction), an audit entry
+ * and a collection's sharing, with each allocation failing in turn (the
+ * database's own too), refused with a message that says what failed or
+ * done, and never leaving
+ * its transaction open: a connection left inside BEGIN takes every later
+ * write into a transaction that is never committed.
+ */
+struct store_sweep {
+	tx_store *st;
+	int64_t coll;
+	int run;
+	const char *path;
+	int fresh; /* a new connection for each run: nothing prepared yet */
+};
+
+static void store_reopen(struct store_sweep *w)
+{
+	struct tx_error err = { 0 };
+
+	if (!w->fresh)
+		return;
+	store_close(w->st);
+	w->st = NULL;
+	if (store_open(w->path, 0, &w->st, &err) != TX_OK)
+		fail_msg("store_open: %s", err.msg);
+}
+
+static int op_store_peer(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	struct store_peer *p = calloc(1, sizeof(*p));
+	tx_err rc;
+
+	if (p == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	snprintf(p->party, sizeof(p->party), "PA");
+	snprintf(p->name, sizeof(p->name), "node");
+	snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", 1);
+	snprintf(p->cert_pem, sizeof(p->cert_pem), "pem");
+	snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", 2);
+	snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", 3);
+	rc = store_peer_add(w->st, p, err);
+	free(p);
+	return rc != TX_OK;
+}
+
+static int op_store_audit(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	char what[32];
+
+	snprintf(what, sizeof(what), "run %d", w->run++);
+	return store_audit(w->st, "admin", "test.sweep", what, "a detail", err) != TX_OK;
+}
+
+static int op_store_share(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	int64_t requeued = 0;
+
+	return store_collection_set_share(w->st, w->coll, w->run++ % 2 ? "UK" : "partners",
+					  &requeued, err) != TX_OK;
+}
+
+/* Run op with each allocation failing; after each run no transaction is
+ * open, and undo (may be NULL) puts the store back. */
+static void store_failures(const char *name, struct store_sweep *w, op_fn op,
+			   void (*undo)(struct store_sweep *))
+{
+	struct tx_error err = { 0 };
+	long n_allocs, refused = 0;
+
+	store_reopen(w);
+	failalloc_start(0);
+	int r = op(w, &err);
+	n_allocs = failalloc_stop(NULL);
+	if (r != 0)
+		fail_msg("%s: fails without a failed allocation: %s", name, err.msg);
+	if (undo)
+		undo(w);
+	for (long n = 1; n <= n_allocs; n++) {
+		memset(&err, 0, sizeof(err));
+		store_reopen(w);
+		failalloc_start(n);
+		r = op(w, &err);
+		failalloc_stop(NULL);
+		if (!store_db_autocommit(w->st))
+			fail_msg("%s: allocation %ld failed (%s): the transaction"
+				 " is still open", name, n, r ? err.msg : "done");
+		if (r != 0) {
+			refused++;
+			if (err.msg[0] == '\0' || strstr(err.msg, "not an error"))
+				fail_msg("%s: allocation %ld failed: refused without a"
+					 " message: \"%s\"", name, n, err.msg);
+		}
+		if (undo)
+			undo(w);
+	}
+	assert_int_equal(op(w, &err), 0);
+	if (undo)
+		undo(w);
+	print_message("%s: %ld allocations, each failed once: %ld refused, no"
+		      " transaction left open\n", name, n_allocs, refused);
+}
+
+static void undo_peer(struct store_sweep *w)
+{
+	struct tx_error err = { 0 };
+	tx_err rc = store_peer_remove(w->st, "PA", &err);
+
+	if (rc != TX_OK && rc != TX_ERR_NOTFOUND)
+		fail_msg("peer remove: %s", err.msg);
+}
+
+static void test_store_writes(void **state)
+{
+	char dir[] = "/tmp/trilex-alloc-XXXXXX", path[128], id[TX_UUID_BUF];
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct store_sweep w = { 0 };
+	struct tx_error err = { 0 };
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &w.st, &err), TX_OK);
+	assert_int_equal(store_collection_add(w.st, "t", "", "t", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(w.st, &admin, "t", &c), TX_OK);
+	w.coll = c.pk;
+	store_failures("store_peer_add", &w, op_store_peer, undo_peer);
+	store_failures("store_audit", &w, op_store_audit, NULL);
+	store_failures("store_collection_set_share", &w, op_store_share, NULL);
+	/* on a new connection each time: its statements are prepared under
+	 * the failures too (a prepare that failed said "not an error") */
+	w.path = path;
+	w.fresh = 1;
+	store_failures("store_audit (new connection)", &w, op_store_audit, NULL);
+	store_close(w.st);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A MISP warning list read, indexed, checked and made STIX. */
 static int op_warninglist(void *ctx, struct tx_error *err)
 {
@@ -1047,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_watch_state),
 		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
+		cmocka_unit_test(test_store_writes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
