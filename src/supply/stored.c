@@ -378,8 +378,9 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 		json_t *notes = json_array();
 		tx_err rc = TX_OK;
 
-		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0) ||
-		    notes == NULL) {
+		if (notes == NULL)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0)) {
 			json_decref(notes);
 			continue;
 		}
@@ -387,11 +388,19 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 			json_object_get(obj, "object_marking_refs"), 0));
 		if (supply_bom_from_stix(obj, &bom, &cat, &e) != TX_OK ||
 		    supply_check(db, bom, cat, &rep, &e) != TX_OK) {
-			if (warn != NULL)
+			/* a BOM that cannot be read is told and passed over;
+			 * one that memory or the store failed is not checked,
+			 * and that is an error, not a BOM without findings */
+			int transient = tx_err_transient(e.code);
+			if (transient)
+				tx_error_set(err, e.code, "%s: %s", id, e.msg);
+			else if (warn != NULL)
 				warn(ctx, id, e.msg);
 			supply_bom_free(bom);
 			supply_report_free(&rep);
 			json_decref(notes);
+			if (transient)
+				return e.code;
 			continue;
 		}
 		for (size_t k = 0; k < rep.n; k++) {

@@ -892,6 +892,15 @@ static void test_ingest(void **state)
  * its transaction open: a connection left inside BEGIN takes every later
  * write into a transaction that is never committed.
  */
+/* A folder for a sweep's store: in memory where there is one (each run
+ * commits, and a commit on disk waits for its fsync). */
+static char *sweep_dir(char buf[64])
+{
+	snprintf(buf, 64, "%s/trilex-alloc-XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	return mkdtemp(buf);
+}
+
 struct store_sweep {
 	tx_store *st;
 	int64_t coll;
@@ -1001,7 +1010,7 @@ static void undo_peer(struct store_sweep *w)
 
 static void test_store_writes(void **state)
 {
-	char dir[] = "/tmp/trilex-alloc-XXXXXX", path[128], id[TX_UUID_BUF];
+	char dir[64], path[128], id[TX_UUID_BUF];
 	struct store_user admin = { .admin = 1 };
 	struct store_collection c;
 	struct store_sweep w = { 0 };
@@ -1009,7 +1018,7 @@ static void test_store_writes(void **state)
 
 	if (!failalloc_available())
 		skip();
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(sweep_dir(dir));
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	assert_int_equal(store_open(path, 1, &w.st, &err), TX_OK);
 	assert_int_equal(store_collection_add(w.st, "t", "", "t", id, &err), TX_OK);
@@ -1024,6 +1033,139 @@ static void test_store_writes(void **state)
 	w.fresh = 1;
 	store_failures("store_audit (new connection)", &w, op_store_audit, NULL);
 	store_close(w.st);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * supply_node_recheck (supply/stored.c) under allocation failure: a stored
+ * BOM re-checked against a stored advisory gives one finding, a note and
+ * an alert stored under the BOM's marking; with any allocation failing,
+ * both are stored, marked, or neither is, and the re-check fails.
+ */
+#define RECHECK_AMBER "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+struct recheck_sweep {
+	struct store_sweep w; /* first: store_failures hands this over */
+	supply_db *db;
+	supply_node *node;
+	char ids[4][128];     /* the note's and the alert's, once stored */
+	size_t n_ids;
+};
+
+static int recheck_row(void *ctx, const struct store_row *row)
+{
+	struct recheck_sweep *r = ctx;
+	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
+	const char *m = json_string_value(json_array_get(
+		json_object_get(o, "object_marking_refs"), 0));
+
+	if (o == NULL)
+		return STORE_ROW_FAIL;
+	/* the BOM's TLP:AMBER, as given or as TLP 2.0 names it */
+	if (m == NULL || (strcmp(m, RECHECK_AMBER) != 0 &&
+			  strcmp(m, "marking-definition--55d920b0-5e8b-4f79-9ee9-"
+				 "91f868d9b421") != 0))
+		fail_msg("supply_node_recheck: %s stored without the BOM's marking:"
+			 " %.3000s", row->id, row->json);
+	if (r->n_ids < 4)
+		snprintf(r->ids[r->n_ids++], sizeof(r->ids[0]), "%s", row->id);
+	json_decref(o);
+	return STORE_ROW_NEXT;
+}
+
+/* The notes and reports stored, each checked for its marking. */
+static size_t recheck_stored(struct recheck_sweep *r)
+{
+	const char *types[] = { "note", "report" };
+	struct store_query q = { .types = types, .n_types = 2, .limit = 10,
+				 .collection_pk = r->w.coll };
+	struct store_page page = { 0 };
+	struct tx_error err = { 0 };
+
+	r->n_ids = 0;
+	if (store_query_objects(r->w.st, &q, recheck_row, r, &page, &err) != TX_OK)
+		fail_msg("query: %s", err.msg);
+	return page.n;
+}
+
+static int op_recheck(void *ctx, struct tx_error *err)
+{
+	struct recheck_sweep *r = ctx;
+	size_t n_new = 0, n;
+	tx_err rc = supply_node_recheck(r->w.st, r->db, r->node, NULL, NULL, NULL,
+					NULL, &n_new, err);
+
+	r->w.run++;
+
+	failalloc_stop(NULL); /* what follows only looks */
+	n = recheck_stored(r);
+	if (rc == TX_OK && (n_new != 1 || n != 2))
+		fail_msg("supply_node_recheck (run %d): done with %zu new, %zu stored (not 1"
+			 " finding, a note and an alert)", r->w.run, n_new, n);
+	if (rc != TX_OK && n != 0)
+		fail_msg("supply_node_recheck: failed (%s) and stored %zu", err->msg, n);
+	return rc != TX_OK;
+}
+
+/* The store and the node as before the re-check. */
+static void undo_recheck(struct store_sweep *w)
+{
+	struct recheck_sweep *r = (struct recheck_sweep *)w;
+	struct store_query dq = { .collection_pk = w->coll };
+	struct tx_error err = { 0 };
+
+	recheck_stored(r);
+	for (size_t i = 0; i < r->n_ids; i++)
+		if (store_delete_object(w->st, &dq, r->ids[i], &err) != TX_OK)
+			fail_msg("delete %s: %s", r->ids[i], err.msg);
+	supply_node_free(r->node);
+	r->node = NULL;
+	if (supply_node_load(w->st, r->db, NULL, NULL, &r->node, &err) != TX_OK)
+		fail_msg("supply_node_load: %s", err.msg);
+}
+
+static void test_supply_recheck(void **state)
+{
+	const char *osv = "{\"id\": \"R-7\", \"modified\": \"2024-01-01T00:00:00Z\","
+			  " \"affected\": [{\"package\": {\"ecosystem\": \"Go\", \"name\":"
+			  " \"example.com/m\"}, \"ranges\": [{\"type\": \"SEMVER\","
+			  " \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"1.2.3\"}]}]}]}";
+	const char *cdx = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\","
+			  " \"components\": [{\"type\": \"library\", \"name\": \"example.com/m\","
+			  " \"version\": \"1.0.0\", \"purl\": \"pkg:golang/example.com/m@1.0.0\"}]}";
+	struct supply_stix_opts o = { .marking_ref = RECHECK_AMBER };
+	struct supply_store_counts n = { 0 };
+	struct recheck_sweep r = { 0 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char dir[64], path[128];
+	supply_db *db = NULL;
+	json_t *objs = json_array(), *doc = json_loads(cdx, 0, NULL);
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(sweep_dir(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &r.w.st, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(r.w.st, "Work", "", "work", &c, &err), TX_OK);
+	r.w.coll = c.pk;
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	supply_db_set_emit(db, objs, &o);
+	assert_int_equal(supply_db_load_buffer(db, "r.json", osv, strlen(osv), &err), TX_OK);
+	json_array_append_new(objs, supply_bom_to_stix(doc, "app", NULL, &o));
+	assert_int_equal(supply_store_objects(r.w.st, c.pk, objs, &n, NULL, NULL, &err), TX_OK);
+	assert_int_equal(n.added, 2);
+	assert_int_equal(supply_db_new(0, &r.db, &err), TX_OK);
+	undo_recheck(&r.w);
+	assert_int_equal(supply_node_boms(r.node), 1);
+	store_failures("supply_node_recheck", &r.w, op_recheck, undo_recheck);
+	supply_node_free(r.node);
+	supply_db_free(r.db);
+	supply_db_free(db);
+	json_decref(objs);
+	json_decref(doc);
+	store_close(r.w.st);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -1195,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_store_writes),
+		cmocka_unit_test(test_supply_recheck),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
