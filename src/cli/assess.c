@@ -60,7 +60,7 @@ static const struct cli_opt assess_opts[] = {
 	{ "collection", "ID", 0, "store the assessment note there" },
 	{ "no-store", NULL, 0, "do not store the note" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int assess_run(const struct cli_args *a)

@@ -31,7 +31,7 @@ static const struct cli_opt list_opts[] = {
 	  " export, user.add, ...)" },
 	{ "limit", "N", 0, "at most N entries" },
 	{ "json", NULL, 0, "one JSON object per line" },
-	{ NULL },
+	{ 0 },
 };
 
 struct list_ctx {
@@ -144,7 +144,7 @@ static int check_head(tx_store *st, const char *party, const json_t *obj,
 static const struct cli_opt verify_opts[] = {
 	{ "heads", "FILE", CLI_MANY, "also check the chain against the heads a"
 	  " partner holds (its `trilex audit heads --party THIS` output)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int verify_run(const struct cli_args *a)
@@ -322,7 +322,7 @@ static int heads_row(void *ctx, const struct store_row *row)
 
 static const struct cli_opt heads_opts[] = {
 	{ "party", "CODE", CLI_REQ, "the partner whose heads to print" },
-	{ NULL },
+	{ 0 },
 };
 
 static int heads_run(const struct cli_args *a)

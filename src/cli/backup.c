@@ -225,7 +225,7 @@ out:
 static const struct cli_opt backup_opts[] = {
 	{ "with-keys", NULL, 0, "include the identity and TLS keys, encrypted to a"
 	  " passphrase read from standard input" },
-	{ NULL },
+	{ 0 },
 };
 
 static int backup_run(const struct cli_args *a)

@@ -203,7 +203,7 @@ static const struct cli_opt export_opts[] = {
 	  " (0-100)" },
 	{ "include-warned", NULL, 0, "keep values that warning lists hold" },
 	{ "sid-base", "N", 0, "Suricata sids from N+1 (default 4180000)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int filter_of(const struct cli_args *a, struct export_filter *f)

@@ -362,7 +362,7 @@ static const struct cli_opt match_opts[] = {
 	{ "sightings", NULL, 0, "store a sighting per indicator and window" },
 	{ "collection", "ID", 0, "where sightings go" },
 	{ "window", "SECONDS", 0, "a sighting's window (default 3600)" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Everything one `trilex match` holds, phase to phase. */

@@ -19,12 +19,12 @@ static const struct cli_opt admit_opts[] = {
 	  " member)" },
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
-	{ NULL },
+	{ 0 },
 };
 static const struct cli_opt change_opts[] = {
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Log and audit what watch_partners_apply did. */
@@ -196,7 +196,7 @@ const struct cmd cmd_partner_propose_remove = {
 
 static const struct cli_opt json_only[] = {
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)

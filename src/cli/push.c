@@ -183,7 +183,7 @@ static const struct cli_opt push_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
 	{ "batch", "N", 0, "objects per request or transaction (default 1000)" },
 	REMOTE_OPTS,
-	{ NULL },
+	{ 0 },
 };
 
 /* What push reads: the file, and either the spans of its objects (a
@@ -598,7 +598,7 @@ static const struct cli_opt get_opts[] = {
 	{ "warn", NULL, 0, "flag indicators whose values the node's warning lists"
 	  " hold (lists of --dir)" },
 	REMOTE_OPTS,
-	{ NULL },
+	{ 0 },
 };
 
 static int get_run(const struct cli_args *a)

@@ -1218,7 +1218,7 @@ static const struct console_route routes[] = {
 	{ "GET", "partners", page_partners, 0 },
 	{ "GET", "static/app.js", static_js, PUBLIC },
 	{ "GET", "static/app.css", static_css, PUBLIC },
-	{ NULL },
+	{ 0 },
 };
 
 /* Every page file's table: one line each. */
