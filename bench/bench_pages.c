@@ -1,13 +1,14 @@
 /*
  * bench/bench_pages.c: concurrent paging through a collection over HTTPS.
  *
- *   bench_pages URL CAFILE TOKEN SECONDS CONNECTIONS LIMIT
+ *   bench_pages URL CAFILE TOKEN SECONDS CONNECTIONS LIMIT [REQUESTS]
  *
  * URL is a collection's objects/ endpoint. Each of CONNECTIONS threads has
  * its own easy handle (so its own keep-alive TLS connection) and walks the
  * collection with GET URL?limit=LIMIT[&next=TOKEN], following next tokens
  * and starting again at the beginning when more is false, until SECONDS
- * have passed. Objects are counted by a small JSON scanner (top-level
+ * have passed, or (with REQUESTS) each thread has answered REQUESTS /
+ * CONNECTIONS pages: a fixed load, for instruction counts (bench/run-audit). Objects are counted by a small JSON scanner (top-level
  * members of the "objects" list); the first page of each thread is also
  * parsed in full with jansson to check the scanner. Prints "key value"
  * lines: requests, objects, seconds, requests_per_s, objects_per_s,
@@ -33,6 +34,7 @@ struct worker {
 	struct curl_slist *hdrs;
 	long limit;
 	double deadline;
+	long max_requests; /* 0: until the deadline */
 	/* results */
 	long requests, objects, errors, walks;
 	double bytes;
@@ -137,7 +139,8 @@ static void *run(void *arg)
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	while (now_s() < w->deadline) {
+	while (now_s() < w->deadline &&
+	       (w->max_requests == 0 || w->requests < w->max_requests)) {
 		long code = 0, n;
 		double t0 = now_s(), t1;
 
@@ -197,16 +200,17 @@ int main(int argc, char **argv)
 	struct curl_slist *hdrs = NULL;
 	struct worker *w = NULL;
 	struct rusage ru;
-	int64_t seconds, conns, limit;
+	int64_t seconds, conns, limit, max_requests = 0;
 	long requests = 0, objects = 0, errors = 0, walks = 0, n_lat = 0;
 	double bytes = 0, t0, t1;
 	float *lat = NULL;
 	char auth[512];
 	int bad = 0, rc = 1;
 
-	if (argc != 7 || tx_parse_int64(argv[4], 1, 3600, &seconds) ||
+	if ((argc != 7 && argc != 8) || tx_parse_int64(argv[4], 1, 3600, &seconds) ||
 	    tx_parse_int64(argv[5], 1, 256, &conns) ||
-	    tx_parse_int64(argv[6], 1, 100000, &limit)) {
+	    tx_parse_int64(argv[6], 1, 100000, &limit) ||
+	    (argc == 8 && tx_parse_int64(argv[7], 1, 100000000, &max_requests))) {
 		fprintf(stderr, "usage: bench_pages URL CAFILE TOKEN SECONDS"
 			" CONNECTIONS LIMIT\n");
 		return 2;
@@ -224,6 +228,7 @@ int main(int argc, char **argv)
 		w[i].hdrs = hdrs;
 		w[i].limit = (long)limit;
 		w[i].deadline = t0 + (double)seconds;
+		w[i].max_requests = (long)((max_requests + conns - 1) / conns);
 		if ((w[i].lat_ms = malloc(MAX_LAT * sizeof(float))) == NULL ||
 		    pthread_create(&w[i].thread, NULL, run, &w[i]) != 0) {
 			fprintf(stderr, "cannot start thread %d\n", i);

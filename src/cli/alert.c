@@ -154,6 +154,64 @@ const struct cmd cmd_alert = {
 	.main = alert_run,
 };
 
+/* ---- trilex alert forward ---- */
+
+static const struct cli_opt forward_opts[] = {
+	{ "to", "CODE", CLI_REQ, "the pinned partner to pass it on to" },
+	{ 0 },
+};
+
+/* A partner's TLP:CLEAR or GREEN alert, as it came (federation/relay.c). */
+static int forward_run(const struct cli_args *a)
+{
+	struct store_user all = { .admin = 1, .name = "local" };
+	struct store_collection *cols = NULL;
+	struct fed_forwarded fw;
+	struct tx_error err = { 0 };
+	struct tx_config cfg;
+	tx_store *st = NULL;
+	int64_t *pks = NULL;
+	char actor[128];
+	size_t n = 0;
+	int rc = 1;
+
+	if (cli_open_node(a->dir, &cfg, &st) != 0)
+		return 1;
+	if (store_collection_list(st, &all, &cols, &n) != TX_OK ||
+	    (pks = calloc(n ? n : 1, sizeof(*pks))) == NULL) {
+		cli_fail("cannot list the collections");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		pks[i] = cols[i].pk;
+	cli_actor(actor, sizeof(actor));
+	if (fed_forward(a->dir, &cfg, st, pks, n, a->argv[0], cli_opt(a, "to"),
+			actor, &fw, &err) != TX_OK) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	printf("%s forwarded to %s: %zu object%s as %s signed them\n", a->argv[0],
+	       cli_opt(a, "to"), fw.objects, fw.objects == 1 ? "" : "s", fw.origin);
+	rc = 0;
+out:
+	free(pks);
+	free(cols);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd cmd_alert_forward = {
+	.name = "alert forward",
+	.summary = "pass a partner's TLP:CLEAR or GREEN alert on to a partner"
+		   " that did not receive it, its origin's signature kept",
+	.opts = forward_opts,
+	.operands = "ID",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = CMD_DIR,
+	.main = forward_run,
+};
+
 /* ---- trilex alerts ---- */
 
 struct seen_row {

@@ -106,9 +106,10 @@ extern const struct cmd cmd_audit_list, cmd_audit_verify, cmd_audit_head,
 	cmd_audit_heads;
 extern const struct cmd cmd_peer_export, cmd_peer_add, cmd_peer_list,
 	cmd_peer_remove, cmd_peer_status, cmd_peer_update;
-extern const struct cmd cmd_alert, cmd_alerts;
+extern const struct cmd cmd_alert, cmd_alerts, cmd_alert_forward;
 extern const struct cmd cmd_search;
 extern const struct cmd cmd_backup, cmd_restore;
+extern const struct cmd cmd_migrate;
 extern const struct cmd cmd_cert_renew, cmd_cert_import;
 extern const struct cmd cmd_feed_add, cmd_feed_list, cmd_feed_remove,
 	cmd_feed_run;

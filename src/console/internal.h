@@ -236,6 +236,20 @@ enum console_label {
 	L_SHOWN,
 	L_GRAPH_CAPPED,
 	L_ADVISORIES_COL,
+	L_FORWARD_H,
+	L_FORWARD_TO,
+	L_FORWARD,
+	L_FORWARD_TLP,
+	L_FORWARD_NONE,
+	L_FORWARDED,
+	L_FORWARD_REFUSED,
+	L_NO_RIGHT_FORWARD,
+	L_SIGHTINGS_H,
+	L_SIGHTING_COUNT,
+	L_FIRST_SEEN,
+	L_LAST_SEEN,
+	L_SOURCE,
+	L_INDICATOR,
 	L_COUNT
 };
 
@@ -368,6 +382,16 @@ extern const struct console_route console_supply_routes[];
 extern const struct console_route console_graph_routes[];
 void console_html_neighbours(struct page *p, const struct readable *r,
 			     const char *id);
+/* forward.c: the alert page's "forward to a partner" section for a
+ * (partner's) alert a, and POST /console/forward/ID */
+extern const struct console_route console_forward_routes[];
+void console_html_forward(struct page *p, const struct console_object *a,
+			  const char *id);
+/* sightings.c: the alert page's sightings of the alert's indicators on
+ * this node, in the user's collections, marked as the most restrictive
+ * of them and the alert */
+void console_html_sightings(struct page *p, const struct readable *r,
+			    const json_t *alert);
 
 /* ---- built-in files (static.c) ---- */
 

@@ -362,6 +362,23 @@ static const struct {
 		"アドバイザリ" } },
 	[L_FACTS] = { { "Facts",
 		"事実" } },
+	[L_FORWARD_H] = { { "Forward to a partner", "パートナーへの転送" } },
+	[L_FORWARD_TO] = { { "Partner", "転送先" } },
+	[L_FORWARD] = { { "Forward", "転送" } },
+	[L_FORWARD_TLP] = { { "Only TLP:CLEAR and TLP:GREEN alerts may be forwarded: TLP:AMBER and TLP:RED are the origin's to share.",
+			      "転送できるのは TLP:CLEAR と TLP:GREEN のアラートだけです。TLP:AMBER と TLP:RED を共有するかは発信元が決めます。" } },
+	[L_FORWARD_NONE] = { { "No partner to forward it to: the others received it from its origin, or made it.",
+			       "転送できるパートナーがいません(他のパートナーは発信元から受信済みか、作成者です)。" } },
+	[L_FORWARDED] = { { "Forwarded to", "転送しました:" } },
+	[L_FORWARD_REFUSED] = { { "The alert was not forwarded.", "アラートは転送されませんでした。" } },
+	[L_NO_RIGHT_FORWARD] = { { "Your role may not forward alerts.",
+				   "あなたのロールではアラートを転送できません。" } },
+	[L_SIGHTINGS_H] = { { "Sightings on this node", "このノードでの観測" } },
+	[L_SIGHTING_COUNT] = { { "Count", "回数" } },
+	[L_FIRST_SEEN] = { { "First seen", "初回観測" } },
+	[L_LAST_SEEN] = { { "Last seen", "最終観測" } },
+	[L_SOURCE] = { { "Source", "情報源" } },
+	[L_INDICATOR] = { { "Indicator", "インジケーター" } },
 };
 
 const char *console_label(int lang, int id)

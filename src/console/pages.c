@@ -585,6 +585,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
 			 jstr(a.obj, "description"));
 	alert_refs(p, r, a.obj);
+	console_html_sightings(p, r, a.obj);
 	if (ack_lookup(p->rq->st, id, &ack))
 		console_html_put(p, "<p class=\"acked\" id=\"ack-state\">%L (%L %s)</p>",
 			 L_ACKED, L_ACKED_BY, ack.by);
@@ -598,6 +599,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 			 "incident-from/%u\"><input type=\"hidden\" name=\"csrf\""
 			 " value=\"%s\"><button type=\"submit\" id=\"open-incident\">"
 			 "%L</button></form>", id, p->csrf, L_OPEN_INCIDENT);
+	console_html_forward(p, &a, id);
 	console_html_put(p, "<p><a href=\"/console/object/%u\">%L</a></p>", id, L_OBJECT);
 	json_decref(a.obj);
 	console_page_end(p);
@@ -1229,6 +1231,7 @@ static const struct console_route *const route_tables[] = {
 	console_feeds_routes,
 	console_supply_routes,
 	console_graph_routes,
+	console_forward_routes,
 };
 
 #define N_TABLES (sizeof(route_tables) / sizeof(route_tables[0]))

@@ -216,6 +216,9 @@ tx_err tx_check_private(const char *path, int may_be_missing,
 			struct tx_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void tx_hex(const unsigned char *in, size_t n, char *out);
+/* v in decimal into out (21 bytes are enough), NUL-terminated, without
+ * printf (on paths that run for every request); returns its length. */
+size_t tx_u64_text(uint64_t v, char *out);
 /* Join dir and name into out (size outsz); TX_ERR_TOOBIG when it won't fit. */
 tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name);
 

@@ -175,6 +175,21 @@ void tx_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+size_t tx_u64_text(uint64_t v, char *out)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
 tx_err tx_path_join(char *out, size_t outsz, const char *dir, const char *name)
 {
 	int n = snprintf(out, outsz, "%s/%s", dir, name);

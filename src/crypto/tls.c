@@ -175,6 +175,131 @@ tx_err crypto_tls_create(const char *cert_path, const char *key_path,
 				     common_name, NULL, 0, fp_hex, err);
 }
 
+/* The paths and common name of crypto_tls_create_for, checked; the
+ * common name's length into *cn_len. */
+static tx_err check_create(const char *cert_path, const char *key_path,
+			   const char *common_name, size_t *cn_len,
+			   struct tx_error *err)
+{
+	if (cert_path == NULL || key_path == NULL || *cert_path == '\0' ||
+	    *key_path == '\0')
+		return tx_error_set(err, TX_ERR_INVALID, "TLS certificate: no path");
+	if (strcmp(cert_path, key_path) == 0)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "TLS certificate: certificate and key paths "
+				    "are the same");
+	*cn_len = common_name == NULL ? 0 : strnlen(common_name, CN_MAX + 1);
+	if (*cn_len == 0 || *cn_len > CN_MAX)
+		return tx_error_set(err, TX_ERR_INVALID,
+				    "TLS certificate: common name must be 1 to %d "
+				    "bytes", CN_MAX);
+	return TX_OK;
+}
+
+/* The key: key_in (PEM) when given, else a new ECDSA P-256 key; into
+ * *xkey (caller-owned, also on failure) and as PEM into *key_pem. */
+static tx_err make_key(const char *key_in, size_t key_in_len,
+		       gnutls_x509_privkey_t *xkey, gnutls_datum_t *key_pem,
+		       struct tx_error *err)
+{
+	int ret;
+
+	if (key_in != NULL) {
+		gnutls_datum_t d = { (unsigned char *)(uintptr_t)key_in,
+				     (unsigned)key_in_len };
+		if (key_in_len > UINT_MAX ||
+		    (ret = gnutls_x509_privkey_init(xkey)) < 0 ||
+		    (ret = gnutls_x509_privkey_import(*xkey, &d,
+						      GNUTLS_X509_FMT_PEM)) < 0)
+			return tx_error_set(err, TX_ERR_CRYPTO, "TLS key: not a PEM"
+					    " private key GnuTLS can read");
+	} else if ((ret = gnutls_x509_privkey_init(xkey)) < 0 ||
+		   (ret = gnutls_x509_privkey_generate(
+			    *xkey, GNUTLS_PK_ECDSA,
+			    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0) {
+		return gnutls_fail(err, "key generation", ret);
+	}
+	if ((ret = gnutls_x509_privkey_export2(*xkey, GNUTLS_X509_FMT_PEM,
+					       key_pem)) < 0)
+		return gnutls_fail(err, "key export", ret);
+	return TX_OK;
+}
+
+/* The fields of crt (version, serial, validity, subject, public key,
+ * extensions, alternative names, subject key id), unsigned. */
+static tx_err fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t xkey,
+			const char *const *hosts, size_t n_hosts,
+			const char *common_name, size_t cn_len,
+			struct tx_error *err)
+{
+	unsigned char serial[CERT_SERIAL_LEN];
+	unsigned char key_id[64];
+	size_t key_id_len = sizeof(key_id);
+	time_t now;
+	tx_err rc;
+	int ret;
+
+	if ((ret = gnutls_x509_crt_set_version(crt, 3)) < 0)
+		return gnutls_fail(err, "certificate init", ret);
+	randombytes_buf(serial, sizeof(serial));
+	/* A positive INTEGER with no leading zero byte: still 126 random bits. */
+	serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);
+	if ((ret = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0)
+		return gnutls_fail(err, "serial", ret);
+	now = time(NULL);
+	if ((ret = gnutls_x509_crt_set_activation_time(
+		     crt, now - CERT_BACKDATE_SEC)) < 0 ||
+	    (ret = gnutls_x509_crt_set_expiration_time(
+		     crt, now + CERT_LIFETIME_SEC)) < 0)
+		return gnutls_fail(err, "validity", ret);
+	if ((ret = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+						 0, common_name,
+						 (unsigned)cn_len)) < 0 ||
+	    (ret = gnutls_x509_crt_set_dn_by_oid(
+		     crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "trilex", 6)) < 0)
+		return gnutls_fail(err, "subject", ret);
+	if ((ret = gnutls_x509_crt_set_key(crt, xkey)) < 0)
+		return gnutls_fail(err, "public key", ret);
+	/* GnuTLS marks basicConstraints and keyUsage critical. */
+	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key_usage(
+		     crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key_purpose_oid(
+		     crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
+	    (ret = gnutls_x509_crt_set_key_purpose_oid(
+		     crt, GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0)
+		return gnutls_fail(err, "extensions", ret);
+	if ((rc = set_alt_names(crt, hosts, n_hosts, err)) != TX_OK)
+		return rc;
+	if ((ret = gnutls_x509_crt_get_key_id(crt, 0, key_id, &key_id_len)) < 0 ||
+	    (ret = gnutls_x509_crt_set_subject_key_id(crt, key_id,
+						      key_id_len)) < 0)
+		return gnutls_fail(err, "subject key id", ret);
+	return TX_OK;
+}
+
+/* crt signed by its own key *xkey (handed to *pkey, which the caller
+ * frees), as PEM into *crt_pem, its fingerprint into fp. */
+static tx_err sign_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t *xkey,
+			gnutls_privkey_t *pkey, gnutls_datum_t *crt_pem,
+			char fp[CRYPTO_FP_BUF], struct tx_error *err)
+{
+	int ret;
+
+	if ((ret = gnutls_privkey_init(pkey)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(
+		     *pkey, *xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0)
+		return gnutls_fail(err, "key import", ret);
+	*xkey = NULL; /* pkey owns it now */
+	if ((ret = gnutls_x509_crt_privkey_sign(crt, crt, *pkey, GNUTLS_DIG_SHA256,
+						0)) < 0)
+		return gnutls_fail(err, "signing", ret);
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
+					   crt_pem)) < 0)
+		return gnutls_fail(err, "certificate export", ret);
+	return fingerprint_of(crt, fp, err);
+}
+
 tx_err crypto_tls_create_for(const char *cert_path, const char *key_path,
 			     const char *const *hosts, size_t n_hosts,
 			     const char *common_name, const char *key_in,
@@ -186,135 +311,29 @@ tx_err crypto_tls_create_for(const char *cert_path, const char *key_path,
 	gnutls_x509_crt_t crt = NULL;      /* owned */
 	gnutls_datum_t key_pem = { NULL, 0 }; /* owned, secret */
 	gnutls_datum_t crt_pem = { NULL, 0 }; /* owned */
-	unsigned char serial[CERT_SERIAL_LEN];
-	unsigned char key_id[64];
-	size_t key_id_len = sizeof(key_id);
 	char fp[CRYPTO_FP_BUF];
 	int key_written = 0;
-	size_t cn_len;
-	time_t now;
-	tx_err rc = TX_OK;
+	size_t cn_len = 0;
+	tx_err rc;
 	int ret;
 
-	if (cert_path == NULL || key_path == NULL || *cert_path == '\0' ||
-	    *key_path == '\0') {
-		rc = tx_error_set(err, TX_ERR_INVALID, "TLS certificate: no path");
+	if ((rc = check_create(cert_path, key_path, common_name, &cn_len,
+			       err)) != TX_OK)
 		goto out;
-	}
-	if (strcmp(cert_path, key_path) == 0) {
-		rc = tx_error_set(err, TX_ERR_INVALID,
-				  "TLS certificate: certificate and key paths "
-				  "are the same");
-		goto out;
-	}
-	cn_len = common_name == NULL ? 0 : strnlen(common_name, CN_MAX + 1);
-	if (cn_len == 0 || cn_len > CN_MAX) {
-		rc = tx_error_set(err, TX_ERR_INVALID,
-				  "TLS certificate: common name must be 1 to %d "
-				  "bytes", CN_MAX);
-		goto out;
-	}
 	if ((rc = crypto_init()) != TX_OK) {
 		tx_error_set(err, rc, "TLS certificate: crypto library init failed");
 		goto out;
 	}
-
-	if (key_in != NULL) {
-		gnutls_datum_t d = { (unsigned char *)(uintptr_t)key_in,
-				     (unsigned)key_in_len };
-		if (key_in_len > UINT_MAX ||
-		    (ret = gnutls_x509_privkey_init(&xkey)) < 0 ||
-		    (ret = gnutls_x509_privkey_import(xkey, &d,
-						      GNUTLS_X509_FMT_PEM)) < 0) {
-			rc = tx_error_set(err, TX_ERR_CRYPTO, "TLS key: not a PEM"
-					  " private key GnuTLS can read");
-			goto out;
-		}
-	} else if ((ret = gnutls_x509_privkey_init(&xkey)) < 0 ||
-		   (ret = gnutls_x509_privkey_generate(
-			    xkey, GNUTLS_PK_ECDSA,
-			    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0) {
-		rc = gnutls_fail(err, "key generation", ret);
+	if ((rc = make_key(key_in, key_in_len, &xkey, &key_pem, err)) != TX_OK)
 		goto out;
-	}
-	if ((ret = gnutls_x509_privkey_export2(xkey, GNUTLS_X509_FMT_PEM,
-					       &key_pem)) < 0) {
-		rc = gnutls_fail(err, "key export", ret);
-		goto out;
-	}
-
-	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
-	    (ret = gnutls_x509_crt_set_version(crt, 3)) < 0) {
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
 		rc = gnutls_fail(err, "certificate init", ret);
 		goto out;
 	}
-	randombytes_buf(serial, sizeof(serial));
-	/* A positive INTEGER with no leading zero byte: still 126 random bits. */
-	serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);
-	if ((ret = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0) {
-		rc = gnutls_fail(err, "serial", ret);
+	if ((rc = fill_cert(crt, xkey, hosts, n_hosts, common_name, cn_len,
+			    err)) != TX_OK ||
+	    (rc = sign_cert(crt, &xkey, &pkey, &crt_pem, fp, err)) != TX_OK)
 		goto out;
-	}
-	now = time(NULL);
-	if ((ret = gnutls_x509_crt_set_activation_time(
-		     crt, now - CERT_BACKDATE_SEC)) < 0 ||
-	    (ret = gnutls_x509_crt_set_expiration_time(
-		     crt, now + CERT_LIFETIME_SEC)) < 0) {
-		rc = gnutls_fail(err, "validity", ret);
-		goto out;
-	}
-	if ((ret = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
-						 0, common_name,
-						 (unsigned)cn_len)) < 0 ||
-	    (ret = gnutls_x509_crt_set_dn_by_oid(
-		     crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "trilex", 6)) < 0) {
-		rc = gnutls_fail(err, "subject", ret);
-		goto out;
-	}
-	if ((ret = gnutls_x509_crt_set_key(crt, xkey)) < 0) {
-		rc = gnutls_fail(err, "public key", ret);
-		goto out;
-	}
-	/* GnuTLS marks basicConstraints and keyUsage critical. */
-	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_usage(
-		     crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_purpose_oid(
-		     crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
-	    (ret = gnutls_x509_crt_set_key_purpose_oid(
-		     crt, GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0) {
-		rc = gnutls_fail(err, "extensions", ret);
-		goto out;
-	}
-	if ((rc = set_alt_names(crt, hosts, n_hosts, err)) != TX_OK)
-		goto out;
-	if ((ret = gnutls_x509_crt_get_key_id(crt, 0, key_id, &key_id_len)) < 0 ||
-	    (ret = gnutls_x509_crt_set_subject_key_id(crt, key_id,
-						      key_id_len)) < 0) {
-		rc = gnutls_fail(err, "subject key id", ret);
-		goto out;
-	}
-
-	if ((ret = gnutls_privkey_init(&pkey)) < 0 ||
-	    (ret = gnutls_privkey_import_x509(
-		     pkey, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
-		rc = gnutls_fail(err, "key import", ret);
-		goto out;
-	}
-	xkey = NULL; /* pkey owns it now */
-	if ((ret = gnutls_x509_crt_privkey_sign(crt, crt, pkey, GNUTLS_DIG_SHA256,
-						0)) < 0) {
-		rc = gnutls_fail(err, "signing", ret);
-		goto out;
-	}
-	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM,
-					   &crt_pem)) < 0) {
-		rc = gnutls_fail(err, "certificate export", ret);
-		goto out;
-	}
-	if ((rc = fingerprint_of(crt, fp, err)) != TX_OK)
-		goto out;
-
 	/* Key first: if the certificate then fails we remove the key. */
 	if ((rc = crypto_write_new_file(key_path, key_pem.data, key_pem.size,
 					0600, err)) != TX_OK)

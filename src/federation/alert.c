@@ -163,17 +163,9 @@ void fed_alert_clear(struct fed_alert_built *b)
 	memset(b, 0, sizeof(*b));
 }
 
-tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
-		       struct fed_alert_built *out, struct tx_error *err)
+/* The options of a, checked against each other (nothing is looked up). */
+static tx_err check_alert(const struct fed_alert *a, struct tx_error *err)
 {
-	char now[TX_TIME_BUF], name[96], id[FED_ALERT_ID_BUF];
-	json_t *rcpt = NULL, *refs = NULL, *me = NULL, *report = NULL, *l;
-	const char *about[FED_ALERT_ITEMS_MAX * 2 + 1];
-	size_t n_about = 0, i;
-	json_t *x;
-	tx_err rc = TX_OK;
-
-	memset(out, 0, sizeof(*out));
 	if (a->title == NULL || a->title[0] == '\0')
 		return tx_error_set(err, TX_ERR_INVALID, "an alert needs a title");
 	if (a->n_indicators > FED_ALERT_ITEMS_MAX ||
@@ -192,26 +184,29 @@ tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
 		return tx_error_set(err, TX_ERR_INVALID, "TLP:AMBER+STRICT stays"
 				    " with this node's organisation: it cannot go"
 				    " to named recipients (use amber with them)");
-	if (a->to != NULL && (rcpt = recipients(st, a->to, a->self_party, err)) == NULL)
-		return err->code;
-	if ((out->objects = json_array()) == NULL ||
-	    (out->stubs = json_array()) == NULL || (refs = json_array()) == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	tx_time_format_ms(a->now_us, now);
-	/* The node's identity, so created_by_ref resolves everywhere. */
-	me = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s}", "type",
-		       "identity", "spec_version", "2.1", "id", a->identity_id,
-		       "created", "2020-01-01T00:00:00.000Z", "modified",
-		       "2020-01-01T00:00:00.000Z", "name", a->self_name,
-		       "identity_class", "organization", "sectors",
-		       "government-national", "x_trilex_party", a->self_party);
-	if (me == NULL || json_array_append_new(out->objects, me) != 0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a->n_indicators; i++) {
+	return TX_OK;
+}
+
+/* The node's identity, so created_by_ref resolves everywhere. */
+static int add_identity(const struct fed_alert *a, json_t *objects)
+{
+	json_t *me = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s}",
+		"type", "identity", "spec_version", "2.1", "id", a->identity_id,
+		"created", "2020-01-01T00:00:00.000Z", "modified",
+		"2020-01-01T00:00:00.000Z", "name", a->self_name,
+		"identity_class", "organization", "sectors",
+		"government-national", "x_trilex_party", a->self_party);
+
+	return me == NULL || json_array_append_new(objects, me) != 0;
+}
+
+/* One indicator per pattern of a, each named in refs. */
+static int add_indicators(const struct fed_alert *a, json_t *rcpt,
+			  const char *now, json_t *refs, json_t *objects)
+{
+	char name[96];
+
+	for (size_t i = 0; i < a->n_indicators; i++) {
 		json_t *ind = new_object("indicator", now);
 		snprintf(name, sizeof(name), "%.60s (indicator %zu)", a->title, i + 1);
 		if (ind == NULL ||
@@ -223,55 +218,74 @@ tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
 		    json_object_set_new(ind, "indicator_types",
 					json_pack("[s]", "malicious-activity")) ||
 		    mark(ind, a->tlp, rcpt, a->identity_id) ||
-		    json_array_append(refs, json_object_get(ind, "id")) ||
-		    json_array_append_new(out->objects, ind)) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			goto out;
+		    json_array_append(refs, json_object_get(ind, "id"))) {
+			json_decref(ind);
+			return 1;
 		}
+		if (json_array_append_new(objects, ind) != 0)
+			return 1;
 	}
-	for (i = 0; i < a->n_techniques; i++) {
+	return 0;
+}
+
+/* A stub attack-pattern for ATT&CK id tech, its id into id. */
+static int add_stub(const struct fed_alert *a, const char *tech, json_t *rcpt,
+		    const char *now, char id[FED_ALERT_ID_BUF],
+		    struct fed_alert_built *out)
+{
+	json_t *ap = new_object("attack-pattern", now);
+
+	if (ap == NULL ||
+	    json_object_set_new(ap, "name", json_string(tech)) ||
+	    json_object_set_new(ap, "external_references", json_pack(
+		    "[{s:s, s:s}]", "source_name", "mitre-attack",
+		    "external_id", tech)) ||
+	    mark(ap, a->tlp, rcpt, a->identity_id) ||
+	    json_array_append_new(out->stubs, json_string(tech))) {
+		json_decref(ap);
+		return 1;
+	}
+	snprintf(id, FED_ALERT_ID_BUF, "%s", tx_json_str(ap, "id"));
+	return json_array_append_new(out->objects, ap) != 0;
+}
+
+/* Each ATT&CK technique of a as the stored attack-pattern that names it,
+ * or a stub when a allows one, named in refs. */
+static tx_err add_techniques(tx_store *st, const struct fed_alert *a,
+			     json_t *rcpt, const char *now, json_t *refs,
+			     struct fed_alert_built *out, struct tx_error *err)
+{
+	char id[FED_ALERT_ID_BUF];
+	tx_err rc;
+
+	for (size_t i = 0; i < a->n_techniques; i++) {
 		if ((rc = resolve_attack(st, a->techniques[i], id, err)) != TX_OK)
-			goto out;
-		if (id[0] == '\0' && !a->allow_unknown_technique) {
-			rc = tx_error_set(err, TX_ERR_NOTFOUND, "ATT&CK technique %s"
-					  " is not in the store (no attack-pattern"
-					  " object names it); allow unknown"
-					  " techniques to make a stub",
-					  a->techniques[i]);
-			goto out;
-		}
-		if (id[0] == '\0') {
-			json_t *ap = new_object("attack-pattern", now);
-			if (ap == NULL ||
-			    json_object_set_new(ap, "name",
-						json_string(a->techniques[i])) ||
-			    json_object_set_new(ap, "external_references", json_pack(
-				    "[{s:s, s:s}]", "source_name", "mitre-attack",
-				    "external_id", a->techniques[i])) ||
-			    mark(ap, a->tlp, rcpt, a->identity_id) ||
-			    json_array_append_new(out->stubs,
-						  json_string(a->techniques[i]))) {
-				json_decref(ap);
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			snprintf(id, sizeof(id), "%s",
-				 json_string_value(json_object_get(ap, "id")));
-			if (json_array_append_new(out->objects, ap) != 0) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-		}
-		if (json_array_append_new(refs, json_string(id)) != 0) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			goto out;
-		}
+			return rc;
+		if (id[0] == '\0' && !a->allow_unknown_technique)
+			return tx_error_set(err, TX_ERR_NOTFOUND, "ATT&CK technique %s"
+					    " is not in the store (no attack-pattern"
+					    " object names it); allow unknown"
+					    " techniques to make a stub",
+					    a->techniques[i]);
+		if ((id[0] == '\0' &&
+		     add_stub(a, a->techniques[i], rcpt, now, id, out)) ||
+		    json_array_append_new(refs, json_string(id)) != 0)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
+	return TX_OK;
+}
+
+/* The report about refs (or about the identity when refs is empty),
+ * with what it is about for routing by the agreed area of
+ * responsibility: STIX industry sectors and ISO 3166 country codes. */
+static json_t *new_report(const struct fed_alert *a, json_t *rcpt,
+			  const char *now, json_t *refs)
+{
+	json_t *report, *l;
+
 	if (json_array_size(refs) == 0 &&
-	    json_array_append_new(refs, json_string(a->identity_id)) != 0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	    json_array_append_new(refs, json_string(a->identity_id)) != 0)
+		return NULL;
 	if ((report = new_object("report", now)) == NULL ||
 	    json_object_set_new(report, "name", json_string(a->title)) ||
 	    (a->description && json_object_set_new(report, "description",
@@ -280,25 +294,46 @@ tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
 				json_pack("[s]", "threat-report")) ||
 	    json_object_set_new(report, "published", json_string(now)) ||
 	    json_object_set_new(report, "labels", json_pack("[s]", TAXII_ALERT_LABEL)) ||
-	    json_object_set(report, "object_refs", refs)) {
+	    json_object_set(report, "object_refs", refs) ||
+	    (a->n_sectors &&
+	     ((l = strings(a->sectors, a->n_sectors)) == NULL ||
+	      json_object_set_new(report, "x_trilex_sectors", l))) ||
+	    (a->n_countries &&
+	     ((l = strings(a->countries, a->n_countries)) == NULL ||
+	      json_object_set_new(report, "x_trilex_countries", l))) ||
+	    mark(report, a->tlp, rcpt, a->identity_id)) {
+		json_decref(report);
+		return NULL;
+	}
+	return report;
+}
+
+tx_err fed_alert_build(tx_store *st, const struct fed_alert *a,
+		       struct fed_alert_built *out, struct tx_error *err)
+{
+	char now[TX_TIME_BUF];
+	json_t *rcpt = NULL, *refs = NULL, *report = NULL;
+	const char *about[FED_ALERT_ITEMS_MAX * 2 + 1];
+	size_t n_about = 0, i;
+	json_t *x;
+	tx_err rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_alert(a, err)) != TX_OK)
+		return rc;
+	if (a->to != NULL && (rcpt = recipients(st, a->to, a->self_party, err)) == NULL)
+		return err->code;
+	tx_time_format_ms(a->now_us, now);
+	if ((out->objects = json_array()) == NULL ||
+	    (out->stubs = json_array()) == NULL || (refs = json_array()) == NULL ||
+	    add_identity(a, out->objects) ||
+	    add_indicators(a, rcpt, now, refs, out->objects)) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* What it is about, for routing by the agreed area of responsibility:
-	 * STIX industry sectors and ISO 3166 country codes. */
-	if (a->n_sectors &&
-	    ((l = strings(a->sectors, a->n_sectors)) == NULL ||
-	     json_object_set_new(report, "x_trilex_sectors", l))) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	if ((rc = add_techniques(st, a, rcpt, now, refs, out, err)) != TX_OK)
 		goto out;
-	}
-	if (a->n_countries &&
-	    ((l = strings(a->countries, a->n_countries)) == NULL ||
-	     json_object_set_new(report, "x_trilex_countries", l))) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (mark(report, a->tlp, rcpt, a->identity_id)) {
+	if ((report = new_report(a, rcpt, now, refs)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}

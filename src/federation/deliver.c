@@ -496,8 +496,9 @@ static int stopping(void *cls)
 
 /* One request to a partner on handle h, with the one HTTPS set-up of
  * taxii/client.c: pinned to the partner's own certificate (ca_path; the
- * name in the URL need not be in it, the key must be), ours presented. */
-static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
+ * name in the URL need not be in it, the key must be), ours presented;
+ * cut short when delivery stops (if it runs: relay.c calls it outside). */
+tx_err fed_call(CURL *h, const tx_fed *fed, const char *ca_path,
 		   const char *method, const char *url, const char *body,
 		   long *status, struct tx_buf *resp, struct tx_error *err)
 {
@@ -509,7 +510,7 @@ static tx_err call(CURL *h, const tx_fed *fed, const char *ca_path,
 		.connect_timeout_ms = 3000,
 		.timeout_s = 60,
 		.accept = TAXII_MEDIA_TYPE ", application/json",
-		.cancelled = stopping,
+		.cancelled = fed->running ? stopping : NULL,
 		.cancel_ctx = (void *)fed,
 	};
 	struct taxii_call tc;
@@ -583,7 +584,7 @@ static void *post_run(void *arg)
 {
 	struct post *q = arg;
 
-	q->rc = call(q->h, q->fed, q->ca, "POST", q->url.data, q->body, &q->code,
+	q->rc = fed_call(q->h, q->fed, q->ca, "POST", q->url.data, q->body, &q->code,
 		     &q->resp, &q->err);
 	/* the worker waiting for it may be waiting for a kick as well */
 	pthread_mutex_lock(&q->fed->lock);
@@ -810,7 +811,7 @@ static tx_err pull(CURL *h, tx_fed *fed, const char *ca, tx_store *st,
 			rc = TX_ERR_NOMEM;
 			break;
 		}
-		if ((rc = call(h, fed, ca, "GET", url.data, NULL, &code, &resp, err))) {
+		if ((rc = fed_call(h, fed, ca, "GET", url.data, NULL, &code, &resp, err))) {
 			tx_buf_free(&resp);
 			break;
 		}

@@ -223,6 +223,29 @@ tx_err fed_withdrawal_check(tx_store *st, const json_t *obj, const char *origin,
 /* Sign obj in place as this node (replacing any signature of ours). */
 tx_err fed_sign(const tx_fed *fed, json_t *obj, struct tx_error *err);
 
+/* ---- forwarding a partner's alert (relay.c) ---- */
+
+struct fed_forwarded {
+	char origin[TX_PARTY_MAX];   /* the party that made and signed it */
+	size_t objects;              /* sent: the report and what it names */
+};
+/*
+ * Forward the partner's alert id, as stored in one of the collections
+ * pks (the actor's readable ones), to partner to: unchanged, its origin's
+ * signature kept, with the objects it refers to that the same origin
+ * signed and that may be forwarded, POSTed to to's inbox for this node
+ * (dir and cfg: this node's, for its identity). Only TLP:CLEAR and GREEN
+ * (TX_ERR_DENIED otherwise: AMBER and RED are the origin's to share); not
+ * to this node, to the origin, or to a recipient the origin named
+ * (TX_ERR_EXISTS); to must be a pinned partner with an address, not
+ * suspended. On success the audit trail records it (actor, "alert.forward",
+ * id, to whom). TX_ERR_DENIED also when the partner refused it.
+ */
+tx_err fed_forward(const char *dir, const struct tx_config *cfg, tx_store *st,
+		   const int64_t *pks, size_t n_pks, const char *id,
+		   const char *to, const char *actor, struct fed_forwarded *out,
+		   struct tx_error *err);
+
 enum fed_verdict {
 	FED_SIGNED_OK = 0,
 	FED_UNSIGNED,

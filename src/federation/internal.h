@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 #include "federation/federation.h"
 
 struct worker;
@@ -110,6 +112,17 @@ tx_err fed_sig_ext_text(const tx_fed *fed, const struct sig_proof *p,
  * outside input: fuzzed (fuzz/fuzz_sigpath.c). */
 int fed_sig_batch_root(const json_t *e, const char *canon, size_t len,
 		   uint64_t *size, unsigned char root[SIG_HASH_BYTES]);
+/* One HTTPS request to a partner (deliver.c): pinned to the certificate
+ * in ca_path, ours presented; *status the HTTP status, resp the body. */
+tx_err fed_call(CURL *h, const tx_fed *fed, const char *ca_path,
+		const char *method, const char *url, const char *body,
+		long *status, struct tx_buf *resp, struct tx_error *err);
+/* Whether obj is an alert: a report labelled TAXII_ALERT_LABEL. */
+int fed_is_alert(const json_t *obj);
+/* Whether obj, made by origin, may be taken from from, a partner that is
+ * not its origin: TLP:CLEAR or GREEN only, never FED_LOCAL (relay.c). */
+tx_err fed_relay_check(const json_t *obj, const char *origin, const char *from,
+		       struct tx_error *err);
 /* fed_verify remembering, in memo (may be NULL), what it has checked. */
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 				 const json_t *obj, struct verify_memo *memo,

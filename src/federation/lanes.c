@@ -34,7 +34,7 @@ static const char *const priority_types[] = {
 	"x-trilex-partner-",
 };
 
-static int is_alert(const json_t *obj)
+int fed_is_alert(const json_t *obj)
 {
 	const json_t *l;
 	size_t i;
@@ -65,7 +65,7 @@ int fed_lane_of(const json_t *obj)
 		    strcmp(type, priority_types[i]) == 0)
 			return STORE_LANE_PRIORITY;
 	}
-	return is_alert(obj) ? STORE_LANE_PRIORITY : STORE_LANE_BULK;
+	return fed_is_alert(obj) ? STORE_LANE_PRIORITY : STORE_LANE_BULK;
 }
 
 /* The batch's ids, sorted, to find what an alert refers to: the cost is
@@ -107,7 +107,7 @@ void fed_store_lanes(const struct store_item *items, size_t n,
 		if (items[i].obj != NULL &&
 		    fed_lane_of(items[i].obj) == STORE_LANE_PRIORITY) {
 			lanes[i] = STORE_LANE_PRIORITY;
-			n_alerts += is_alert(items[i].obj);
+			n_alerts += fed_is_alert(items[i].obj);
 		}
 	if (n_alerts == 0)
 		return;
@@ -125,7 +125,7 @@ void fed_store_lanes(const struct store_item *items, size_t n,
 		const json_t *ref;
 		size_t k;
 
-		if (items[i].obj == NULL || !is_alert(items[i].obj))
+		if (items[i].obj == NULL || !fed_is_alert(items[i].obj))
 			continue;
 		/* what the alert groups, stored with it, goes with it; and its
 		 * author's identity */

@@ -6,7 +6,8 @@
  * objects are refused, logged and counted. TLP:RED arrives sealed for us;
  * it is opened and its inner object checked like any other. What a
  * partner was not entitled to send us (AMBER+STRICT of another party, RED
- * not addressed to us) is refused too.
+ * not addressed to us) is refused too, and so is anything but TLP:CLEAR
+ * and GREEN that a partner passes on from another origin (relay.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +193,13 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		}
 		if (fed_withdrawal_check(st, obj, origin, &oerr) != TX_OK)
 			goto refuse;
-		if (!fed_entitled(fed, obj, fed->cfg.party)) {
+		/* passed on by a partner that did not make it: only what
+		 * TLP lets a recipient share (relay.c); the origin's
+		 * recipients do not bind a GREEN object passed on */
+		if (strcmp(origin, from) != 0) {
+			if (fed_relay_check(obj, origin, from, &oerr) != TX_OK)
+				goto refuse;
+		} else if (!fed_entitled(fed, obj, fed->cfg.party)) {
 			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",
 				     fed_tlp_name(fed_tlp_of(obj)), fed->cfg.party);
 			goto refuse;

@@ -313,7 +313,12 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 		return TX_ERR_NOMEM;
 	if (strcmp(type, "stix2-pattern") == 0) {
 		/* several facts of one thing: the MISP object for it */
-		json_t *obj = misp_object_of_pattern(pattern);
+		int nomem;
+		json_t *obj = misp_object_of_pattern(pattern, &nomem);
+		if (nomem) {
+			free(value);
+			return TX_ERR_NOMEM;
+		}
 		if (obj != NULL) {
 			free(value);
 			return add_object(e, obj, uuid_part(tx_json_str(ind, "id")), 1,
@@ -328,7 +333,15 @@ static tx_err add_indicator(struct event *e, const json_t *ind, enum fed_tlp tlp
 	return rc;
 }
 
-/* The attribute type and path of an SCO property we map, or NULL. */
+/* The SCOs whose value is one MISP attribute. */
+static const struct { const char *sco, *misp; } plain[] = {
+	{ "ipv4-addr", "ip-dst" }, { "ipv6-addr", "ip-dst" },
+	{ "domain-name", "domain" }, { "url", "url" },
+	{ "email-addr", "email-src" }, { "mac-addr", "mac-address" },
+};
+
+/* The attribute type of an SCO we map, its value into *value (caller-
+ * freed; NULL with a type: out of memory); NULL for an SCO we do not. */
 static const char *sco_attr(const json_t *sco, char **value)
 {
 	const char *t = tx_json_str(sco, "type");
@@ -348,9 +361,9 @@ static const char *sco_attr(const json_t *sco, char **value)
 		struct tx_buf b;
 		tx_buf_init(&b, 0);
 		if (name && hv) {
-			if (tx_buf_printf(&b, "%s|%s", name, hv) != TX_OK)
-				return NULL;
-			*value = tx_buf_take(&b);
+			if (tx_buf_printf(&b, "%s|%s", name, hv) == TX_OK)
+				*value = tx_buf_take(&b);
+			tx_buf_free(&b);
 			return md5 ? "filename|md5" : sha1 ? "filename|sha1" :
 			       "filename|sha256";
 		}
@@ -362,16 +375,11 @@ static const char *sco_attr(const json_t *sco, char **value)
 	}
 	if (v == NULL)
 		return NULL;
-	if (strcmp(t, "ipv4-addr") == 0 || strcmp(t, "ipv6-addr") == 0)
-		return (*value = strdup(v)) ? "ip-dst" : NULL;
-	if (strcmp(t, "domain-name") == 0)
-		return (*value = strdup(v)) ? "domain" : NULL;
-	if (strcmp(t, "url") == 0)
-		return (*value = strdup(v)) ? "url" : NULL;
-	if (strcmp(t, "email-addr") == 0)
-		return (*value = strdup(v)) ? "email-src" : NULL;
-	if (strcmp(t, "mac-addr") == 0)
-		return (*value = strdup(v)) ? "mac-address" : NULL;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (strcmp(t, plain[i].sco) == 0) {
+			*value = strdup(v);
+			return plain[i].misp;
+		}
 	return NULL;
 }
 
@@ -422,6 +430,10 @@ static tx_err add_observed(struct event *e, const json_t *od, const json_t *byid
 		    json_object_get(whole, json_string_value(r)) ||
 		    (type = sco_attr(sco, &value)) == NULL)
 			continue;
+		if (value == NULL) {
+			rc = TX_ERR_NOMEM;
+			goto out;
+		}
 		/* one SCO: the attribute is the observed-data (an import
 		 * makes the same one back); more: one uuid per SCO */
 		if (n == 1) {
@@ -491,6 +503,146 @@ static void built_free(struct built *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The SCOs of the observed data among ids (at most cap of them), looked
+ * up into l too. */
+static tx_err lookup_scos(tx_store *st, int64_t pk, const char **ids,
+			  size_t n_ids, size_t cap, struct lookup *l,
+			  struct tx_error *err)
+{
+	size_t n2 = 0, cap2 = 0;
+	const char **ids2 = NULL;
+	tx_err rc = TX_OK;
+
+	for (size_t i = 0; i < n_ids; i++) {
+		const json_t *od = json_object_get(l->byid, ids[i]), *x;
+		size_t k;
+		const char *t = tx_json_str(od, "type");
+		if (t == NULL || strcmp(t, "observed-data") != 0)
+			continue;
+		json_array_foreach(json_object_get(od, "object_refs"), k, x) {
+			if (!json_is_string(x) || n2 >= cap)
+				continue;
+			if (n2 == cap2) {
+				const char **p;
+				cap2 = cap2 ? cap2 * 2 : 64;
+				if ((p = realloc(ids2, cap2 * sizeof(*p))) == NULL) {
+					free(ids2);
+					return tx_error_set(err, TX_ERR_NOMEM,
+							    "out of memory");
+				}
+				ids2 = p;
+			}
+			ids2[n2++] = json_string_value(x);
+		}
+	}
+	if (n2 > 0)
+		rc = lookup_ids(st, pk, ids2, n2, l, err);
+	free(ids2);
+	return rc;
+}
+
+/* An ATT&CK attack pattern as a galaxy tag of e. */
+static tx_err add_attack(struct event *e, const json_t *x, enum fed_tlp tlp)
+{
+	const char *aid = attack_id(x), *name = tx_json_str(x, "name");
+	struct tx_buf b;
+	tx_err rc;
+
+	tx_buf_init(&b, 0);
+	if (name && strcmp(name, aid) != 0)
+		rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
+				   "\"%s - %s\"", name, aid);
+	else
+		rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
+				   "\"%s\"", aid);
+	if (rc == TX_OK && json_array_append_new(e->tags,
+			tag(b.data, "#0088cc")) != 0)
+		rc = TX_ERR_NOMEM;
+	tx_buf_free(&b);
+	if (tlp > e->tlp)
+		e->tlp = tlp;
+	return rc;
+}
+
+/* Each object of ids into e: attributes, objects and tags; an object
+ * above the limit or withdrawn is counted as withheld. */
+static tx_err convert(tx_store *st, struct event *e, const struct lookup *l,
+		      const char **ids, size_t n_ids, enum fed_tlp limit,
+		      struct tx_error *err)
+{
+	for (size_t i = 0; i < n_ids; i++) {
+		const json_t *x = json_object_get(l->byid, ids[i]);
+		const char *t = tx_json_str(x, "type");
+		enum fed_tlp tlp;
+		tx_err rc = TX_OK;
+
+		if (x == NULL || t == NULL)
+			continue;
+		if (!feedable(x, limit, &tlp) ||
+		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
+			e->n_withheld++;
+			continue;
+		}
+		if (strcmp(t, "indicator") == 0)
+			rc = add_indicator(e, x, tlp);
+		else if (strcmp(t, "observed-data") == 0)
+			rc = add_observed(e, x, l->byid, tlp);
+		else if (strcmp(t, "attack-pattern") == 0 && attack_id(x))
+			rc = add_attack(e, x, tlp);
+		if (rc != TX_OK)
+			return tx_error_set(err, rc, "%s: %s", ids[i], tx_err_str(rc));
+	}
+	return TX_OK;
+}
+
+/* The event of rep from e (its tags: the event's TLP first, then ATT&CK),
+ * its manifest entry and its text, into out. */
+static tx_err assemble(tx_store *st, const struct misp_feed_opts *o,
+		       const char *origin, const json_t *rep,
+		       const struct event *e, int64_t last_added,
+		       struct built *out, struct tx_error *err)
+{
+	json_t *ev = NULL, *doc = NULL, *tags, *org = NULL;
+	const char *d = tx_json_str(rep, "published");
+	char ts[24], pts[24], date[11];
+	tx_err rc = TX_OK;
+
+	tags = json_pack("[o]", tag(tlp_tag(e->tlp), tlp_colour(e->tlp)));
+	if (tags == NULL || json_array_extend(tags, e->tags) != 0) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	out->timestamp = last_added / 1000000;
+	snprintf(ts, sizeof(ts), "%lld", (long long)out->timestamp);
+	if (d == NULL)
+		d = tx_json_str(rep, "created");
+	snprintf(date, sizeof(date), "%.10s", d ? d : "1970-01-01");
+	org = orgc(st, o, origin);
+	snprintf(pts, sizeof(pts), "%lld",
+		 (long long)seconds_of(rep, "published", out->timestamp));
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
+		       " s:O, s:O}", "uuid", out->uuid, "info",
+		       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
+		       "date", date, "timestamp", ts, "publish_timestamp", pts,
+		       "analysis", "2", "threat_level_id", "4", "published", 1,
+		       "Orgc", org, "Tag", tags, "Attribute", e->attrs, "Object",
+		       e->objects);
+	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
+	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
+				       "Orgc", org, "Tag", tags, "info",
+				       json_object_get(ev, "info"), "date", date,
+				       "analysis", "2", "threat_level_id", "4",
+				       "timestamp", (json_int_t)out->timestamp)) == NULL ||
+	    (out->json = tx_json_dumps(doc, JSON_COMPACT)) == NULL)
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+out:
+	json_decref(ev);
+	json_decref(doc);
+	json_decref(tags);
+	json_decref(org);
+	return rc;
+}
+
 /* Make the event of report (as stored in collection pk: text,
  * date_added, origin); a report whose uuid seen holds is left as
  * filtered. */
@@ -501,13 +653,13 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 {
 	struct event e = { 0 };
 	struct lookup l = { 0 };
-	json_t *rep = NULL, *ev = NULL, *doc = NULL, *tags = NULL, *org = NULL;
+	json_t *rep = NULL;
 	const char **ids = NULL;
 	const json_t *r;
 	size_t i, n_refs, n_ids = 0, cap = o->max_refs ? o->max_refs :
 					   DEFAULT_MAX_REFS;
 	enum fed_tlp rtlp, limit = limit_of(o);
-	char ts[24], date[11];
+	unsigned long jf = tx_json_failures();
 	tx_err rc = TX_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -549,113 +701,13 @@ static tx_err build(tx_store *st, const struct misp_feed_opts *o, int64_t pk,
 	json_array_foreach(json_object_get(rep, "object_refs"), i, r)
 		if (json_is_string(r))
 			ids[n_ids++] = json_string_value(r);
-	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK)
+	if ((rc = lookup_ids(st, pk, ids, n_ids, &l, err)) != TX_OK ||
+	    (rc = lookup_scos(st, pk, ids, n_ids, cap, &l, err)) != TX_OK ||
+	    (rc = convert(st, &e, &l, ids, n_ids, limit, err)) != TX_OK ||
+	    (rc = assemble(st, o, origin, rep, &e, l.last_added, out, err)) != TX_OK)
 		goto out;
-	/* the SCOs of the observed data named */
-	{
-		size_t n2 = 0, cap2 = 0;
-		const char **ids2 = NULL;
-		for (i = 0; i < n_ids; i++) {
-			const json_t *od = json_object_get(l.byid, ids[i]), *x;
-			size_t k;
-			const char *t = tx_json_str(od, "type");
-			if (t == NULL || strcmp(t, "observed-data") != 0)
-				continue;
-			json_array_foreach(json_object_get(od, "object_refs"), k, x) {
-				if (!json_is_string(x) || n2 >= cap)
-					continue;
-				if (n2 == cap2) {
-					const char **p;
-					cap2 = cap2 ? cap2 * 2 : 64;
-					if ((p = realloc(ids2, cap2 * sizeof(*p))) == NULL) {
-						free(ids2);
-						rc = tx_error_set(err, TX_ERR_NOMEM,
-								  "out of memory");
-						goto out;
-					}
-					ids2 = p;
-				}
-				ids2[n2++] = json_string_value(x);
-			}
-		}
-		if (n2 > 0)
-			rc = lookup_ids(st, pk, ids2, n2, &l, err);
-		free(ids2);
-		if (rc != TX_OK)
-			goto out;
-	}
-	for (i = 0; i < n_ids; i++) {
-		const json_t *x = json_object_get(l.byid, ids[i]);
-		const char *t = tx_json_str(x, "type");
-		enum fed_tlp tlp;
-
-		if (x == NULL || t == NULL)
-			continue;
-		if (!feedable(x, limit, &tlp) ||
-		    store_withdrawal_get(st, ids[i], NULL) == TX_OK) {
-			e.n_withheld++;
-			continue;
-		}
-		if (strcmp(t, "indicator") == 0) {
-			rc = add_indicator(&e, x, tlp);
-		} else if (strcmp(t, "observed-data") == 0) {
-			rc = add_observed(&e, x, l.byid, tlp);
-		} else if (strcmp(t, "attack-pattern") == 0 && attack_id(x)) {
-			const char *aid = attack_id(x), *name = tx_json_str(x, "name");
-			struct tx_buf b;
-			tx_buf_init(&b, 0);
-			if (name && strcmp(name, aid) != 0)
-				rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
-						   "\"%s - %s\"", name, aid);
-			else
-				rc = tx_buf_printf(&b, "misp-galaxy:mitre-attack-pattern="
-						   "\"%s\"", aid);
-			if (rc == TX_OK && json_array_append_new(e.tags,
-					tag(b.data, "#0088cc")) != 0)
-				rc = TX_ERR_NOMEM;
-			tx_buf_free(&b);
-			if (tlp > e.tlp)
-				e.tlp = tlp;
-		}
-		if (rc != TX_OK) {
-			tx_error_set(err, rc, "%s: %s", ids[i], tx_err_str(rc));
-			goto out;
-		}
-	}
-	/* the event's TLP first, then ATT&CK */
-	tags = json_pack("[o]", tag(tlp_tag(e.tlp), tlp_colour(e.tlp)));
-	if (tags == NULL || json_array_extend(tags, e.tags) != 0) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	out->timestamp = l.last_added / 1000000;
-	snprintf(ts, sizeof(ts), "%lld", (long long)out->timestamp);
-	{
-		const char *d = tx_json_str(rep, "published");
-		if (d == NULL)
-			d = tx_json_str(rep, "created");
-		snprintf(date, sizeof(date), "%.10s", d ? d : "1970-01-01");
-	}
-	org = orgc(st, o, origin);
-	{
-		char pts[24];
-		snprintf(pts, sizeof(pts), "%lld",
-			 (long long)seconds_of(rep, "published", out->timestamp));
-		ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:O,"
-			       " s:O, s:O}", "uuid", out->uuid, "info",
-			       tx_json_str(rep, "name") ? tx_json_str(rep, "name") : "",
-			       "date", date, "timestamp", ts, "publish_timestamp", pts,
-			       "analysis", "2", "threat_level_id", "4", "published", 1,
-			       "Orgc", org, "Tag", tags, "Attribute", e.attrs, "Object",
-			       e.objects);
-	}
-	if (ev == NULL || (doc = json_pack("{s:O}", "Event", ev)) == NULL ||
-	    (out->manifest = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:I}",
-				       "Orgc", org, "Tag", tags, "info",
-				       json_object_get(ev, "info"), "date", date,
-				       "analysis", "2", "threat_level_id", "4",
-				       "timestamp", (json_int_t)out->timestamp)) == NULL ||
-	    (out->json = tx_json_dumps(doc, JSON_COMPACT)) == NULL) {
+	/* a JSON value that could not be made left a part out */
+	if (tx_json_failures() != jf) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -669,10 +721,6 @@ out:
 		built_free(out);
 	free(ids);
 	json_decref(rep);
-	json_decref(ev);
-	json_decref(doc);
-	json_decref(tags);
-	json_decref(org);
 	json_decref(e.attrs);
 	json_decref(e.objects);
 	json_decref(e.tags);

@@ -141,27 +141,27 @@ static int parse_cmp(const char **pp, struct cmp *c)
 		}
 		if (tx_buf_append(&v, p, 1) != TX_OK) {
 			tx_buf_free(&v);
-			return -1;
+			return -2;
 		}
 	}
 	if (v.data == NULL && tx_buf_append(&v, "", 0) != TX_OK)
-		return -1;
+		return -2;
 	c->value = tx_buf_take(&v);
 	*pp = p + 1;
 	return 0;
 }
 
 /* A pattern of one bracket with one or two comparisons joined by AND:
- * how many were parsed (1 or 2), else 0. */
+ * how many were parsed (1 or 2), else 0; -1 when memory ran out. */
 static int parse_simple(const char *pattern, struct cmp c[2])
 {
 	const char *p = skip_ws(pattern);
-	int n = 0;
+	int n = 0, r = 0;
 
 	if (*p++ != '[')
 		return 0;
 	for (;;) {
-		if (n == 2 || parse_cmp(&p, &c[n]) != 0)
+		if (n == 2 || (r = parse_cmp(&p, &c[n])) != 0)
 			goto fail;
 		n++;
 		p = skip_ws(p);
@@ -178,14 +178,14 @@ static int parse_simple(const char *pattern, struct cmp c[2])
 fail:
 	for (int i = 0; i < n; i++)
 		free(c[i].value);
-	return 0;
+	return r == -2 ? -1 : 0;
 }
 
 const char *misp_attr_of_pattern(const char *pattern, const char **type,
 				 char **value)
 {
 	struct cmp c[2];
-	int n = parse_simple(pattern, c);
+	int n = parse_simple(pattern, c), nomem = n < 0;
 	const char *cat = NULL;
 
 	*type = NULL;
@@ -212,6 +212,8 @@ const char *misp_attr_of_pattern(const char *pattern, const char **type,
 				*type = comps[i].misp;
 				*value = tx_buf_take(&v);
 				cat = comps[i].category;
+			} else {
+				nomem = 1;
 			}
 			tx_buf_free(&v);
 			break;
@@ -222,7 +224,8 @@ const char *misp_attr_of_pattern(const char *pattern, const char **type,
 	if (*type != NULL)
 		return cat;
 	*type = "stix2-pattern";
-	*value = strdup(pattern);
+	/* out of memory is no reason to send the pattern as it is */
+	*value = nomem ? NULL : strdup(pattern);
 	return "Payload installation";
 }
 

@@ -206,7 +206,8 @@ tx_err misp_import_path(const char *path, size_t max_file,
  * The MISP attribute of a STIX pattern: type (e.g. "ip-dst") and value
  * (caller-freed) when the pattern is one comparison (or a pair MISP has a
  * composite type for, "filename|md5"), else "stix2-pattern" and the
- * pattern itself. Returns the MISP category.
+ * pattern itself. Returns the MISP category. *value NULL: memory ran out
+ * (the pattern is not then sent as it is).
  */
 const char *misp_attr_of_pattern(const char *pattern, const char **type,
 				 char **value);
@@ -229,9 +230,10 @@ json_t *misp_sco_of_attr(const char *type, const char *value);
  * object_relation, type, category and value; no uuid, timestamp or tags)
  * of a pattern that is one bracket of two or more equalities joined by
  * AND on the paths of one template (file, network-connection, email,
- * x509, url), else NULL.
+ * x509, url), else NULL; *nomem is set when NULL means that memory ran
+ * out (0 otherwise).
  */
-json_t *misp_object_of_pattern(const char *pattern);
+json_t *misp_object_of_pattern(const char *pattern, int *nomem);
 /* The same for an observed SCO: a file with two or more of name, hashes,
  * size, MIME type (a name and one hash stays a composite attribute), an
  * x509 certificate, a network-traffic or email-message with two or more

@@ -147,7 +147,7 @@ static const char *skip_ws(const char *p)
 }
 
 /* "path = 'value'" or "path = 123" at *pp into path/value (caller frees
- * *value); 0, or -1. */
+ * *value); 0, or -1 (-2 when memory ran out). */
 static int cmp_at(const char **pp, char *path, size_t pn, char **value)
 {
 	const char *p = skip_ws(*pp);
@@ -179,8 +179,10 @@ static int cmp_at(const char **pp, char *path, size_t pn, char **value)
 		const char *d = p;
 		while (*p >= '0' && *p <= '9')
 			p++;
-		if (p - d > 19 || tx_buf_append(&v, d, (size_t)(p - d)) != TX_OK)
+		if (p - d > 19)
 			goto fail;
+		if (tx_buf_append(&v, d, (size_t)(p - d)) != TX_OK)
+			goto nomem;
 	} else {
 		if (*p++ != '\'')
 			return -1;
@@ -190,11 +192,11 @@ static int cmp_at(const char **pp, char *path, size_t pn, char **value)
 			if (*p == '\\' && (*++p != '\\' && *p != '\''))
 				goto fail;
 			if (tx_buf_append(&v, p, 1) != TX_OK)
-				goto fail;
+				goto nomem;
 		}
 		p++;
 		if (v.data == NULL && tx_buf_append(&v, "", 0) != TX_OK)
-			goto fail;
+			goto nomem;
 	}
 	*value = tx_buf_take(&v);
 	*pp = p;
@@ -202,6 +204,9 @@ static int cmp_at(const char **pp, char *path, size_t pn, char **value)
 fail:
 	tx_buf_free(&v);
 	return -1;
+nomem:
+	tx_buf_free(&v);
+	return -2;
 }
 
 /* The relation of a protocols[*] value: its layer. */
@@ -241,7 +246,7 @@ static json_t *obj_new(const struct tmpl *t, json_t *attrs)
 
 #define CMPS_MAX 32
 
-json_t *misp_object_of_pattern(const char *pattern)
+json_t *misp_object_of_pattern(const char *pattern, int *nomem)
 {
 	const char *p = skip_ws(pattern);
 	const struct tmpl *t = NULL;
@@ -249,13 +254,17 @@ json_t *misp_object_of_pattern(const char *pattern)
 	char *vals[CMPS_MAX], path[160];
 	size_t n = 0;
 	json_t *attrs = NULL, *obj = NULL;
+	int rc = 0;
 
+	*nomem = 0;
 	if (*p++ != '[')
 		return NULL;
 	for (;;) {
 		const struct rel *r = NULL;
-		if (n == CMPS_MAX || cmp_at(&p, path, sizeof(path), &vals[n]) != 0)
+		if (n == CMPS_MAX || (rc = cmp_at(&p, path, sizeof(path), &vals[n])) != 0) {
+			*nomem = rc == -2;
 			goto out;
+		}
 		/* the first comparison names the template; the rest must be of
 		 * the same */
 		for (size_t i = 0; i < N_TMPLS && r == NULL; i++) {
@@ -278,7 +287,10 @@ json_t *misp_object_of_pattern(const char *pattern)
 			goto out;
 		p += 4;
 	}
-	if (*skip_ws(p + 1) != '\0' || n < 2 || (attrs = json_array()) == NULL)
+	if (*skip_ws(p + 1) != '\0' || n < 2)
+		goto out;
+	*nomem = 1; /* until the object is made */
+	if ((attrs = json_array()) == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const char *relation = rs[i]->relation;
@@ -290,6 +302,7 @@ json_t *misp_object_of_pattern(const char *pattern)
 	}
 	obj = obj_new(t, attrs);
 	attrs = NULL;
+	*nomem = obj == NULL;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(vals[i]);

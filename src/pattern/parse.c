@@ -235,12 +235,13 @@ static tx_err lex_number(struct parser *ps, size_t i)
 	return TX_OK;
 }
 
-static tx_err next(struct parser *ps)
+/* Past white space and comments from i: the first position of a token
+ * (or the end) into *out. */
+static tx_err skip_space(struct parser *ps, size_t i, size_t *out)
 {
 	const char *s = ps->s;
-	size_t i = ps->pos, l;
+	size_t l;
 
-	/* white space and comments */
 	for (;;) {
 		if ((l = space_len((const unsigned char *)s + i, ps->len - i)) > 0) {
 			i += l;
@@ -265,6 +266,117 @@ static tx_err next(struct parser *ps)
 		}
 		break;
 	}
+	*out = i;
+	return TX_OK;
+}
+
+/* The body of t'...' at i (blen bytes) as a timestamp literal. */
+static tx_err lex_ts(struct parser *ps, size_t i, const char *body, size_t blen)
+{
+	char tb[64];
+	int64_t us;
+
+	if (blen >= sizeof(tb) || blen < 20)
+		return fail(ps, i, "invalid timestamp (expected t'YYYY-MM-DDThh:mm:ss[.s+]Z')");
+	memcpy(tb, body, blen);
+	tb[blen] = '\0';
+	if (tb[4] != '-' || tb[7] != '-' || tb[10] != 'T' || tb[13] != ':' ||
+	    tb[16] != ':' || tb[blen - 1] != 'Z' ||
+	    tx_time_parse(tb, &us, NULL) != TX_OK)
+		return fail(ps, i, "invalid timestamp (expected t'YYYY-MM-DDThh:mm:ss[.s+]Z')");
+	ps->lit.kind = LIT_TS;
+	ps->lit.i = us;
+	ps->tok = T_TS;
+	return TX_OK;
+}
+
+/* The body of h'...' (hex) or b'...' (base64) at i as a binary literal,
+ * decoded into the pattern's arena. */
+static tx_err lex_bytes(struct parser *ps, size_t i, char c, const char *body,
+			size_t blen)
+{
+	char *bytes = NULL, *d;
+	size_t n = 0;
+	bool ok = c == 'h' ? pattern_hex_decode(body, blen, &bytes, &n)
+			   : pattern_base64_decode(body, blen, &bytes, &n);
+
+	if (!ok)
+		return fail(ps, i, c == 'h' ? "invalid hex literal (pairs of hex digits)"
+					    : "invalid binary literal (base64 with padding)");
+	if ((d = pattern_alloc(ps->p, n + 1)) == NULL) {
+		free(bytes);
+		return nomem(ps);
+	}
+	if (n)
+		memcpy(d, bytes, n);
+	free(bytes);
+	ps->lit.kind = LIT_BIN;
+	ps->lit.from_hex = c == 'h';
+	ps->lit.s = d;
+	ps->lit.len = n;
+	ps->tok = c == 'h' ? T_HEX : T_BIN;
+	return TX_OK;
+}
+
+/* An identifier at i: a keyword, a boolean, or a name (ps->hyphen set
+ * when it holds a '-'). */
+static void lex_word(struct parser *ps, size_t i)
+{
+	const char *s = ps->s;
+	size_t j = i + 1;
+
+	while (j < ps->len && (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '-')) {
+		if (s[j] == '-')
+			ps->hyphen = 1;
+		j++;
+	}
+	ps->tend = j;
+	ps->tok = T_IDENT;
+	for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
+		if (strlen(keywords[k].word) == j - i &&
+		    memcmp(keywords[k].word, s + i, j - i) == 0)
+			ps->tok = keywords[k].tok;
+	if (j - i == 4 && memcmp(s + i, "true", 4) == 0)
+		ps->tok = T_BOOL, ps->lit.kind = LIT_BOOL, ps->lit.i = 1;
+	if (j - i == 5 && memcmp(s + i, "false", 5) == 0)
+		ps->tok = T_BOOL, ps->lit.kind = LIT_BOOL, ps->lit.i = 0;
+}
+
+/* A token that starts with a letter or another character c at i: a
+ * typed literal (h'', b'', t''), a word, or an error. */
+static tx_err lex_other(struct parser *ps, size_t i, char c)
+{
+	const char *body;
+	size_t blen;
+
+	if (c == '+' || c == '-' || is_digit(c))
+		return lex_number(ps, i) != TX_OK ? ps->rc : TX_OK;
+	if (!is_alpha(c)) {
+		char cb[8];
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			snprintf(cb, sizeof(cb), "0x%02x", (unsigned char)c);
+		else
+			snprintf(cb, sizeof(cb), "'%c'", c);
+		return fail(ps, i, "unexpected character %s", cb);
+	}
+	if ((c == 'h' || c == 'b' || c == 't') && i + 1 < ps->len &&
+	    ps->s[i + 1] == '\'') {
+		if (lex_quoted(ps, i + 1, 0, &body, &blen, &ps->tend) != TX_OK)
+			return ps->rc;
+		return c == 't' ? lex_ts(ps, i, body, blen)
+				: lex_bytes(ps, i, c, body, blen);
+	}
+	lex_word(ps, i);
+	return TX_OK;
+}
+
+static tx_err next(struct parser *ps)
+{
+	const char *s = ps->s;
+	size_t i = ps->pos;
+
+	if (skip_space(ps, i, &i) != TX_OK)
+		return ps->rc;
 	memset(&ps->lit, 0, sizeof(ps->lit));
 	ps->tpos = i;
 	ps->hyphen = 0;
@@ -323,78 +435,8 @@ static tx_err next(struct parser *ps)
 		ps->tok = T_STRING;
 		break;
 	default:
-		if (c == '+' || c == '-' || is_digit(c)) {
-			if (lex_number(ps, i) != TX_OK)
-				return ps->rc;
-			break;
-		}
-		if (!is_alpha(c)) {
-			char cb[8];
-			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-				snprintf(cb, sizeof(cb), "0x%02x", (unsigned char)c);
-			else
-				snprintf(cb, sizeof(cb), "'%c'", c);
-			return fail(ps, i, "unexpected character %s", cb);
-		}
-		if ((c == 'h' || c == 'b' || c == 't') && i + 1 < ps->len && s[i + 1] == '\'') {
-			const char *body;
-			size_t blen;
-			if (lex_quoted(ps, i + 1, 0, &body, &blen, &ps->tend) != TX_OK)
-				return ps->rc;
-			if (c == 't') {
-				char tb[64];
-				int64_t us;
-				if (blen >= sizeof(tb) || blen < 20)
-					return fail(ps, i, "invalid timestamp (expected t'YYYY-MM-DDThh:mm:ss[.s+]Z')");
-				memcpy(tb, body, blen);
-				tb[blen] = '\0';
-				if (tb[4] != '-' || tb[7] != '-' || tb[10] != 'T' || tb[13] != ':' ||
-				    tb[16] != ':' || tb[blen - 1] != 'Z' ||
-				    tx_time_parse(tb, &us, NULL) != TX_OK)
-					return fail(ps, i, "invalid timestamp (expected t'YYYY-MM-DDThh:mm:ss[.s+]Z')");
-				ps->lit.kind = LIT_TS;
-				ps->lit.i = us;
-				ps->tok = T_TS;
-			} else {
-				char *bytes = NULL;
-				size_t n = 0;
-				bool ok = c == 'h' ? pattern_hex_decode(body, blen, &bytes, &n)
-						   : pattern_base64_decode(body, blen, &bytes, &n);
-				if (!ok)
-					return fail(ps, i, c == 'h' ? "invalid hex literal (pairs of hex digits)"
-								    : "invalid binary literal (base64 with padding)");
-				char *d = pattern_alloc(ps->p, n + 1);
-				if (d == NULL) {
-					free(bytes);
-					return nomem(ps);
-				}
-				if (n)
-					memcpy(d, bytes, n);
-				free(bytes);
-				ps->lit.kind = LIT_BIN;
-				ps->lit.from_hex = c == 'h';
-				ps->lit.s = d;
-				ps->lit.len = n;
-				ps->tok = c == 'h' ? T_HEX : T_BIN;
-			}
-			break;
-		}
-		size_t j = i + 1;
-		while (j < ps->len && (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '-')) {
-			if (s[j] == '-')
-				ps->hyphen = 1;
-			j++;
-		}
-		ps->tend = j;
-		ps->tok = T_IDENT;
-		for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
-			if (strlen(keywords[k].word) == j - i &&
-			    memcmp(keywords[k].word, s + i, j - i) == 0)
-				ps->tok = keywords[k].tok;
-		if (j - i == 4 && memcmp(s + i, "true", 4) == 0)
-			ps->tok = T_BOOL, ps->lit.kind = LIT_BOOL, ps->lit.i = 1;
-		if (j - i == 5 && memcmp(s + i, "false", 5) == 0)
-			ps->tok = T_BOOL, ps->lit.kind = LIT_BOOL, ps->lit.i = 0;
+		if (lex_other(ps, i, c) != TX_OK)
+			return ps->rc;
 		break;
 	}
 	ps->lit.raw = s + ps->tpos;

@@ -1072,90 +1072,92 @@ out:
 	return ok;
 }
 
-static tx_err assess(const policy *p, const policy_incident *inc,
-		     const struct policy_standing *standing, json_t **result,
-		     struct tx_error *err)
-{
-	const json_t *doc = p->doc;
-	const json_t *params = json_object_get(doc, "parameters");
-	const json_t *oos_j = json_object_get(params, "out_of_service_availability");
-	const json_t *levels = json_object_get(doc, "levels");
-	const json_t *rule = NULL, *tier, *c;
-	long long sum_lo = 0, sum_hi = 0, w_all = 0;
+/* What assess has found so far, phase by phase: the factors and the score
+ * they bound, the outcomes of the rules, what is still open. The json_t
+ * members are owned until moved into the result. */
+struct verdict {
+	json_t *factors, *undetermined, *outcomes, *range, *open;
+	const json_t *rule;  /* the first rule that must hold */
 	long long smin, smax;
-	json_t *res = NULL, *factors = NULL, *undetermined = NULL;
-	json_t *outcomes = NULL, *range = NULL, *open = NULL;
-	struct facts f = { 0 };
-	struct reach reach = { 0 };
-	int lmin, lmax, out_lo = 5, out_hi = 0, exact;
-	unsigned seen = 0;
-	size_t i;
-	tx_err rc;
+	int lmin, lmax;      /* the levels the score bounds give */
+	int out_lo, out_hi;  /* the levels of the possible outcomes */
+	int exact;           /* enumerate's answer: 1 every combination tried */
+	unsigned seen;       /* bit k: decisions[k] is a possible outcome */
+};
 
-	*result = NULL;
-	if ((rc = policy_incident_facts(inc, oos_j ? (double)json_integer_value(oos_j) : 80,
-				 &f, err)) != TX_OK)
-		return rc;
-	res = json_object();
-	factors = json_array();
-	undetermined = json_array();
-	outcomes = json_array();
-	range = json_array();
-	open = json_object();
-	if (res == NULL || factors == NULL || undetermined == NULL ||
-	    outcomes == NULL || range == NULL || open == NULL) {
-		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+/* Phase 1: one factor per criterion, and the score's bounds from theirs. */
+static tx_err score_factors(const json_t *doc, const struct facts *f,
+			    struct verdict *v, struct tx_error *err)
+{
+	long long sum_lo = 0, sum_hi = 0, w_all = 0;
+	const json_t *c;
+	size_t i;
+
 	json_array_foreach(json_object_get(doc, "criteria"), i, c) {
 		long long w = json_integer_value(json_object_get(c, "weight"));
 		int lo = 0, hi = 0;
-		json_t *fj = factor(c, &f, &lo, &hi);
+		json_t *fj = factor(c, f, &lo, &hi);
 
-		if (fj == NULL) {
-			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		json_array_append_new(factors, fj);
+		if (fj == NULL)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		json_array_append_new(v->factors, fj);
 		w_all += w;
 		sum_lo += w * lo;
 		sum_hi += w * hi;
 	}
 	/* The score is monotone in each factor, so its bounds are those of
 	 * the factors; rounding is monotone too. */
-	smin = pct(sum_lo, 3 * w_all);
-	smax = pct(sum_hi, 3 * w_all);
-	lmin = level_of(levels, smin);
-	lmax = level_of(levels, smax);
+	v->smin = pct(sum_lo, 3 * w_all);
+	v->smax = pct(sum_hi, 3 * w_all);
+	return TX_OK;
+}
+
+/* Phase 2: the level as a fact (or the span of levels), after enumerate
+ * has narrowed the score where it could. */
+static void level_fact(const policy *p, struct facts *f, struct reach *reach,
+		       struct verdict *v)
+{
+	const json_t *levels = json_object_get(p->doc, "levels");
+
+	v->lmin = level_of(levels, v->smin);
+	v->lmax = level_of(levels, v->smax);
 	/* Bounds factor by factor and rule by rule can admit combinations
 	 * no values give (a score reached only by the value that also makes
 	 * an earlier rule hold); trying every combination removes them. */
-	exact = enumerate(doc, p->work, &f, &reach);
-	if (exact == 1) {
-		smin = reach.smin;
-		smax = reach.smax;
+	v->exact = enumerate(p->doc, p->work, f, reach);
+	if (v->exact == 1) {
+		v->smin = reach->smin;
+		v->smax = reach->smax;
 	}
-	if (lmin == lmax)
-		json_object_set_new(f.facts, "level", json_integer(lmin));
+	if (v->lmin == v->lmax)
+		json_object_set_new(f->facts, "level", json_integer(v->lmin));
 	else
-		json_object_set_new(f.possible, "level", json_pack("{s:i, s:i}",
-				    "min", lmin, "max", lmax));
-	json_object_set_new(f.sources, "level", json_pack("[s]", "the score"));
+		json_object_set_new(f->possible, "level", json_pack("{s:i, s:i}",
+				    "min", v->lmin, "max", v->lmax));
+	json_object_set_new(f->sources, "level", json_pack("[s]", "the score"));
+}
 
-	/* Rules in order of precedence: every rule that may hold before the
-	 * first that must is a possible outcome. */
+/* Phase 3: rules in order of precedence: every rule that may hold before
+ * the first that must is a possible outcome. */
+static tx_err rule_outcomes(const json_t *doc, struct facts *f,
+			    const struct reach *reach, struct verdict *v,
+			    struct tx_error *err)
+{
+	const json_t *c;
+	size_t i;
+
 	json_array_foreach(json_object_get(doc, "rules"), i, c) {
 		const json_t *when = json_object_get(c, "when");
 		char residual[TX_ERROR_MSG_MAX];
 		json_t *missing = json_array();
-		enum tri r = when ? cond(when, &f, missing, residual,
+		enum tri r = when ? cond(when, f, missing, residual,
 					 sizeof(residual)) : T_TRUE;
 		int ml = (int)json_integer_value(json_object_get(c, "min_level"));
-		int lo = lmin > ml ? lmin : ml, hi = lmax > ml ? lmax : ml;
+		int lo = v->lmin > ml ? v->lmin : ml, hi = v->lmax > ml ? v->lmax : ml;
 		const char *d = json_string_value(json_object_get(c, "decision"));
 
-		if (exact == 1 && r != T_FALSE) {
-			const json_t *lr = json_object_get(reach.rules,
+		if (v->exact == 1 && r != T_FALSE) {
+			const json_t *lr = json_object_get(reach->rules,
 				json_string_value(json_object_get(c, "id")));
 			if (lr == NULL && r == T_UNKNOWN) {
 				r = T_FALSE;  /* no combination of values reaches it */
@@ -1168,86 +1170,123 @@ static tx_err assess(const policy *p, const policy_incident *inc,
 			json_decref(missing);
 			continue;
 		}
-		out_lo = lo < out_lo ? lo : out_lo;
-		out_hi = hi > out_hi ? hi : out_hi;
-		seen |= 1u << policy_decision_rank(d);
-		json_array_append_new(outcomes, json_pack("{s:s, s:s, s:s, s:[i,i], s:b}",
+		v->out_lo = lo < v->out_lo ? lo : v->out_lo;
+		v->out_hi = hi > v->out_hi ? hi : v->out_hi;
+		v->seen |= 1u << policy_decision_rank(d);
+		json_array_append_new(v->outcomes, json_pack("{s:s, s:s, s:s, s:[i,i], s:b}",
 			"rule", json_string_value(json_object_get(c, "id")),
 			"decision", d,
 			"tier", json_string_value(json_object_get(c, "tier")),
 			"level_range", lo, hi, "holds", r == T_TRUE));
 		if (r == T_TRUE) {
-			rule = c;
+			v->rule = c;
 			json_decref(missing);
 			break;
 		}
-		json_array_append_new(undetermined, json_pack("{s:s, s:s, s:s, s:o}",
+		json_array_append_new(v->undetermined, json_pack("{s:s, s:s, s:s, s:o}",
 			"rule", json_string_value(json_object_get(c, "id")),
 			"decision", d, "when", residual, "would_change", missing));
 	}
-	if (rule == NULL) { /* validation guarantees a default rule */
-		rc = tx_error_set(err, TX_ERR_INTERNAL, "no rule applied");
-		goto out;
-	}
+	if (v->rule == NULL) /* validation guarantees a default rule */
+		return tx_error_set(err, TX_ERR_INTERNAL, "no rule applied");
 	for (int k = 0; decisions[k] != NULL; k++)
-		if (seen >> k & 1)
-			json_array_append_new(range, json_string(decisions[k]));
-	tier = tier_of(doc, json_string_value(json_object_get(rule, "tier")));
+		if (v->seen >> k & 1)
+			json_array_append_new(v->range, json_string(decisions[k]));
 	for (i = 0; i < policy_n_facts; i++) {
-		struct span sp = span_of(&f, policy_facts[i].name);
+		struct span sp = span_of(f, policy_facts[i].name);
 		if (sp.value == NULL && strcmp(policy_facts[i].name, "level") != 0)
-			json_object_set_new(open, policy_facts[i].name, span_json(&sp));
+			json_object_set_new(v->open, policy_facts[i].name, span_json(&sp));
 	}
+	return TX_OK;
+}
+
+/* Phase 4: the result, its parts moved out of v (v's members set NULL). */
+static void result_json(const policy *p, const policy_incident *inc,
+			const struct policy_standing *standing,
+			struct facts *f, struct verdict *v, json_t *res)
+{
+	const json_t *levels = json_object_get(p->doc, "levels");
+	const json_t *tier = tier_of(p->doc, tx_json_str(v->rule, "tier"));
 
 	json_object_set_new(res, "incident", json_string(inc->id));
-	json_object_set_new(res, "decision", json_string(json_array_size(range) == 1 ?
-		json_string_value(json_array_get(range, 0)) : POLICY_UNDETERMINED));
-	json_object_set_new(res, "decision_range", range);
-	range = NULL;
-	json_object_set_new(res, "outcomes", outcomes);
-	outcomes = NULL;
-	json_object_set_new(res, "rule", json_string(json_string_value(
-					json_object_get(rule, "id"))));
-	json_object_set_new(res, "explanation", json_string(json_string_value(
-					json_object_get(rule, "explanation"))));
-	json_object_set_new(res, "level", json_integer(out_lo));
-	json_object_set_new(res, "level_name", json_string(json_string_value(
-		json_object_get(json_array_get(levels, (size_t)out_lo), "name"))));
-	json_object_set_new(res, "level_range", json_pack("[i,i]", out_lo, out_hi));
-	json_object_set_new(res, "score", json_integer(smin));
-	json_object_set_new(res, "score_range", json_pack("[I,I]", smin, smax));
-	json_object_set_new(res, "ranges", json_string(exact ? "exact" : "bounds"));
-	json_object_set_new(res, "factors", factors);
-	factors = NULL;
-	json_object_set_new(res, "undetermined", undetermined);
-	undetermined = NULL;
-	json_object_set(res, "contradictions", f.contradictions);
-	json_object_set(res, "gaps", f.gaps);
-	json_object_del(f.facts, "level");
-	json_object_set(res, "facts", f.facts);
-	json_object_set_new(res, "open_facts", open);
-	open = NULL;
-	json_object_set_new(res, "tier", json_string(json_string_value(
-					json_object_get(tier, "id"))));
-	json_object_set_new(res, "tier_title", json_string(json_string_value(
-					json_object_get(tier, "title"))));
-	json_object_set_new(res, "tier_text", json_string(json_string_value(
-					json_object_get(tier, "text"))));
+	json_object_set_new(res, "decision", json_string(json_array_size(v->range) == 1 ?
+		json_string_value(json_array_get(v->range, 0)) : POLICY_UNDETERMINED));
+	json_object_set_new(res, "decision_range", v->range);
+	v->range = NULL;
+	json_object_set_new(res, "outcomes", v->outcomes);
+	v->outcomes = NULL;
+	json_object_set_new(res, "rule", json_string(tx_json_str(v->rule, "id")));
+	json_object_set_new(res, "explanation", json_string(
+				    tx_json_str(v->rule, "explanation")));
+	json_object_set_new(res, "level", json_integer(v->out_lo));
+	json_object_set_new(res, "level_name", json_string(tx_json_str(
+		json_array_get(levels, (size_t)v->out_lo), "name")));
+	json_object_set_new(res, "level_range", json_pack("[i,i]", v->out_lo, v->out_hi));
+	json_object_set_new(res, "score", json_integer(v->smin));
+	json_object_set_new(res, "score_range", json_pack("[I,I]", v->smin, v->smax));
+	json_object_set_new(res, "ranges", json_string(v->exact ? "exact" : "bounds"));
+	json_object_set_new(res, "factors", v->factors);
+	v->factors = NULL;
+	json_object_set_new(res, "undetermined", v->undetermined);
+	v->undetermined = NULL;
+	json_object_set(res, "contradictions", f->contradictions);
+	json_object_set(res, "gaps", f->gaps);
+	json_object_del(f->facts, "level");
+	json_object_set(res, "facts", f->facts);
+	json_object_set_new(res, "open_facts", v->open);
+	v->open = NULL;
+	json_object_set_new(res, "tier", json_string(tx_json_str(tier, "id")));
+	json_object_set_new(res, "tier_title", json_string(tx_json_str(tier, "title")));
+	json_object_set_new(res, "tier_text", json_string(tx_json_str(tier, "text")));
 	json_object_set_new(res, "policy_version", json_string(p->version));
 	json_object_set_new(res, "policy_digest", json_string(p->digest));
 	json_object_set_new(res, "ratified", json_boolean(standing && standing->ratified));
 	json_object_set_new(res, "policy_note", json_string(
 		standing && standing->note[0] ? standing->note : ""));
+}
+
+static tx_err assess(const policy *p, const policy_incident *inc,
+		     const struct policy_standing *standing, json_t **result,
+		     struct tx_error *err)
+{
+	const json_t *oos_j = json_object_get(json_object_get(p->doc, "parameters"),
+					      "out_of_service_availability");
+	struct verdict v = { .out_lo = 5, .out_hi = 0 };
+	struct facts f = { 0 };
+	struct reach reach = { 0 };
+	json_t *res = NULL;
+	tx_err rc;
+
+	*result = NULL;
+	if ((rc = policy_incident_facts(inc, oos_j ? (double)json_integer_value(oos_j) : 80,
+				 &f, err)) != TX_OK)
+		return rc;
+	res = json_object();
+	v.factors = json_array();
+	v.undetermined = json_array();
+	v.outcomes = json_array();
+	v.range = json_array();
+	v.open = json_object();
+	if (res == NULL || v.factors == NULL || v.undetermined == NULL ||
+	    v.outcomes == NULL || v.range == NULL || v.open == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = score_factors(p->doc, &f, &v, err)) != TX_OK)
+		goto out;
+	level_fact(p, &f, &reach, &v);
+	if ((rc = rule_outcomes(p->doc, &f, &reach, &v, err)) != TX_OK)
+		goto out;
+	result_json(p, inc, standing, &f, &v, res);
 	*result = res;
 	res = NULL;
-	rc = TX_OK;
 out:
 	json_decref(res);
-	json_decref(factors);
-	json_decref(undetermined);
-	json_decref(outcomes);
-	json_decref(range);
-	json_decref(open);
+	json_decref(v.factors);
+	json_decref(v.undetermined);
+	json_decref(v.outcomes);
+	json_decref(v.range);
+	json_decref(v.open);
 	json_decref(reach.rules);
 	policy_facts_free(&f);
 	return rc;

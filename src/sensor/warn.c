@@ -312,20 +312,22 @@ static int lower_copy(const char *s, size_t len, char *out, size_t outsz)
 	return 1;
 }
 
-tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
-		       struct sensor_warn_info *info, struct tx_error *err)
+/* The types of list, in the order of wtype_names. */
+enum wtype { WT_CIDR, WT_HOST, WT_STR, WT_SUB, WT_RE, WT_N };
+static const char *const wtype_names[WT_N] = {
+	"cidr", "hostname", "string", "substring", "regex"
+};
+
+/* The name and type of list (a STIX-wrapped list's list_type), checked,
+ * and that w may take one more list. */
+static tx_err check_list(const sensor_warn *w, const json_t *list,
+			 const char **name_out, const char **type_out,
+			 enum wtype *t, struct tx_error *err)
 {
 	const char *name = json_string_value(json_object_get(list, "name"));
 	const char *type = json_string_value(json_object_get(list, "type"));
-	const json_t *entries = json_object_get(list, "list");
 	const json_t *attrs = json_object_get(list, "matching_attributes");
-	struct wlist *l;
-	size_t i, idx;
-	const json_t *v;
-	int is_cidr, is_host, is_str, is_sub, is_re;
-	tx_err rc = TX_OK;
 
-	memset(info, 0, sizeof(*info));
 	if (type != NULL && strcmp(type, SENSOR_WARN_STIX_TYPE) == 0)
 		type = json_string_value(json_object_get(list, "list_type"));
 	if (!json_is_object(list))
@@ -337,25 +339,37 @@ tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
 				    SENSOR_WARN_NAME_MAX);
 	if (type == NULL)
 		return tx_error_set(err, TX_ERR_INVALID, "type: missing or not a string");
-	is_cidr = strcmp(type, "cidr") == 0;
-	is_host = strcmp(type, "hostname") == 0;
-	is_str = strcmp(type, "string") == 0;
-	is_sub = strcmp(type, "substring") == 0;
-	is_re = strcmp(type, "regex") == 0;
-	if (!is_cidr && !is_host && !is_str && !is_sub && !is_re)
+	for (*t = 0; *t < WT_N && strcmp(type, wtype_names[*t]) != 0; (*t)++)
+		;
+	if (*t == WT_N)
 		return tx_error_set(err, TX_ERR_INVALID, "type: \"%s\" is none of cidr,"
 				    " hostname, string, substring, regex", type);
-	if (!json_is_array(entries))
+	if (!json_is_array(json_object_get(list, "list")))
 		return tx_error_set(err, TX_ERR_INVALID, "list: missing or not an array");
 	if (attrs != NULL && !json_is_array(attrs))
 		return tx_error_set(err, TX_ERR_INVALID, "matching_attributes: not an array");
-	for (i = 0; i < w->n_lists; i++)
+	for (size_t i = 0; i < w->n_lists; i++)
 		if (strcmp(w->lists[i].name, name) == 0)
 			return tx_error_set(err, TX_ERR_EXISTS, "name: a list \"%s\" is"
 					    " already loaded", name);
 	if (w->n_lists >= SENSOR_WARN_MAX_LISTS)
 		return tx_error_set(err, TX_ERR_TOOBIG, "more than %d lists",
 				    SENSOR_WARN_MAX_LISTS);
+	*name_out = name;
+	*type_out = type;
+	return TX_OK;
+}
+
+/* A new list of w (its last) for list, with what it matches and, for
+ * substring and regex lists, room for n_entries entries. */
+static tx_err new_list(sensor_warn *w, const json_t *list, const char *name,
+		       const char *type, enum wtype t, size_t n_entries,
+		       struct wlist **out, struct tx_error *err)
+{
+	struct wlist *l;
+	size_t idx, n = n_entries ? n_entries : 1;
+	const json_t *v;
+
 	if (w->n_lists == w->cap_lists) {
 		size_t cap = w->cap_lists ? w->cap_lists * 2 : 32;
 		struct wlist *nl = realloc(w->lists, cap * sizeof(*nl));
@@ -373,103 +387,154 @@ tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
 		free(l->type);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	}
-	json_array_foreach(attrs, idx, v)
+	json_array_foreach(json_object_get(list, "matching_attributes"), idx, v)
 		if (json_is_string(v))
 			l->kinds |= attr_kinds(json_string_value(v));
 	if (l->kinds == 0) /* none named (or none we know): by the list's type */
-		l->kinds = is_cidr ? 1u << SENSOR_WARN_IP
-			 : is_host ? (1u << SENSOR_WARN_DOMAIN | 1u << SENSOR_WARN_URL |
-				      1u << SENSOR_WARN_EMAIL)
+		l->kinds = t == WT_CIDR ? 1u << SENSOR_WARN_IP
+			 : t == WT_HOST ? (1u << SENSOR_WARN_DOMAIN | 1u << SENSOR_WARN_URL |
+					   1u << SENSOR_WARN_EMAIL)
 			 : ~0u;
-	if (is_sub || is_re) {
-		size_t n = json_array_size(entries);
-		l->subs = calloc(n ? n : 1, sizeof(*l->subs));
-		l->sub_len = calloc(n ? n : 1, sizeof(*l->sub_len));
-		l->res = is_re ? calloc(n ? n : 1, sizeof(*l->res)) : NULL;
-		if (is_re && (l->mctx = pcre2_match_context_create(NULL)) != NULL) {
-			/* a list from a partner must not cost a lookup more than
-			 * this much backtracking (a regex that explodes just
-			 * does not hit) */
-			pcre2_set_match_limit(l->mctx, SENSOR_WARN_REGEX_MATCH_LIMIT);
-			pcre2_set_depth_limit(l->mctx, SENSOR_WARN_REGEX_DEPTH_LIMIT);
-		}
-		if (l->subs == NULL || l->sub_len == NULL || (is_re && (l->res == NULL ||
-									  l->mctx == NULL))) {
-			w->n_lists++; /* freed with the set */
-			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-		}
+	w->n_lists++; /* from here on freed with the set */
+	*out = l;
+	if (t != WT_SUB && t != WT_RE)
+		return TX_OK;
+	l->subs = calloc(n, sizeof(*l->subs));
+	l->sub_len = calloc(n, sizeof(*l->sub_len));
+	l->res = t == WT_RE ? calloc(n, sizeof(*l->res)) : NULL;
+	if (t == WT_RE && (l->mctx = pcre2_match_context_create(NULL)) != NULL) {
+		/* a list from a partner must not cost a lookup more than
+		 * this much backtracking (a regex that explodes just
+		 * does not hit) */
+		pcre2_set_match_limit(l->mctx, SENSOR_WARN_REGEX_MATCH_LIMIT);
+		pcre2_set_depth_limit(l->mctx, SENSOR_WARN_REGEX_DEPTH_LIMIT);
 	}
-	w->n_lists++;
+	if (l->subs == NULL || l->sub_len == NULL ||
+	    (t == WT_RE && (l->res == NULL || l->mctx == NULL)))
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	return TX_OK;
+}
+
+/* A CIDR entry s into the table of its family and prefix length. */
+static tx_err add_net(sensor_warn *w, const char *s, size_t len, const char **why)
+{
+	int family, prefix;
+	uint8_t addr[16];
+	char nk[18];
+	tx_err rc;
+
+	if (!parse_net(s, len, &family, addr, &prefix)) {
+		*why = "not an IPv4 or IPv6 address or CIDR";
+		return TX_OK;
+	}
+	rc = add_key(w, family == 4 ? &w->v4[prefix] : &w->v6[prefix],
+		     MODE_NET, nk, net_key(family, addr, prefix, nk),
+		     (uint16_t)(w->n_lists - 1));
+	if (family == 4)
+		w->v4_prefixes |= UINT64_C(1) << prefix;
+	else
+		w->v6_prefixes[prefix / 64] |= UINT64_C(1) << (prefix % 64);
+	return rc;
+}
+
+/* A host name (the subtree under it) or a string (a subtree when it
+ * starts with a dot), lower-cased, into the names table. */
+static tx_err add_name(sensor_warn *w, enum wtype t, const char *s, size_t len,
+		       const char **why)
+{
+	char key[SENSOR_WARN_VALUE_MAX + 1];
+	int subtree = t == WT_HOST || s[0] == '.';
+
+	while (len && s[0] == '.' && subtree)
+		s++, len--;
+	while (len && s[len - 1] == '.' && subtree)
+		len--;
+	if (len == 0) {
+		*why = "only dots";
+		return TX_OK;
+	}
+	lower_copy(s, len, key, sizeof(key));
+	return add_key(w, &w->names, subtree ? MODE_SUBTREE : MODE_EXACT,
+		       key, len, (uint16_t)(w->n_lists - 1));
+}
+
+/* A substring (lower-cased) or a regex (compiled) of list l, scanned. */
+static tx_err add_scan(sensor_warn *w, struct wlist *l, enum wtype t,
+		       const char *s, size_t len, const char **why)
+{
+	tx_err rc = TX_OK;
+
+	if (t == WT_SUB) {
+		if ((l->subs[l->n_scan] = malloc(len + 1)) == NULL)
+			return TX_ERR_NOMEM;
+		lower_copy(s, len, l->subs[l->n_scan], len + 1);
+	} else {
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)s, len,
+					       PCRE2_UTF | PCRE2_CASELESS, &ec, &eo, NULL);
+		if (re == NULL) {
+			*why = "not a valid regular expression";
+			return TX_OK;
+		}
+		l->res[l->n_scan] = re;
+		if ((l->subs[l->n_scan] = strndup(s, len)) == NULL)
+			rc = TX_ERR_NOMEM;
+	}
+	l->sub_len[l->n_scan++] = len;
+	w->n_entries++;
+	return rc;
+}
+
+/* Entry v of list l (the last of w), trimmed, into w: an error stops the
+ * load; *why says why an entry that does not is left out. */
+static tx_err add_entry(sensor_warn *w, struct wlist *l, enum wtype t,
+			const json_t *v, const char **why)
+{
+	const char *s = json_string_value(v);
+	size_t len = s ? json_string_length(v) : 0;
+
+	while (s && len && isspace((unsigned char)*s))
+		s++, len--;
+	while (s && len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (s == NULL)
+		*why = "not a string";
+	else if (len == 0)
+		*why = "empty";
+	else if (len > SENSOR_WARN_VALUE_MAX)
+		*why = "too long";
+	else if (t == WT_CIDR)
+		return add_net(w, s, len, why);
+	else if (t == WT_HOST || t == WT_STR)
+		return add_name(w, t, s, len, why);
+	else
+		return add_scan(w, l, t, s, len, why);
+	return TX_OK;
+}
+
+tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
+		       struct sensor_warn_info *info, struct tx_error *err)
+{
+	const json_t *entries = json_object_get(list, "list");
+	const char *name = NULL, *type = NULL;
+	struct wlist *l = NULL;
+	size_t idx;
+	const json_t *v;
+	enum wtype t = WT_N;
+	tx_err rc;
+
+	memset(info, 0, sizeof(*info));
+	if ((rc = check_list(w, list, &name, &type, &t, err)) != TX_OK ||
+	    (rc = new_list(w, list, name, type, t, json_array_size(entries), &l,
+			   err)) != TX_OK)
+		return rc;
 	info->name = l->name;
 	info->type = l->type;
 	json_array_foreach(entries, idx, v) {
-		const char *s = json_string_value(v);
-		size_t len = s ? json_string_length(v) : 0;
-		char key[SENSOR_WARN_VALUE_MAX + 1];
 		const char *why = NULL;
 
-		while (s && len && isspace((unsigned char)*s))
-			s++, len--;
-		while (s && len && isspace((unsigned char)s[len - 1]))
-			len--;
-		if (s == NULL)
-			why = "not a string";
-		else if (len == 0)
-			why = "empty";
-		else if (len > SENSOR_WARN_VALUE_MAX)
-			why = "too long";
-		else if (is_cidr) {
-			int family, prefix;
-			uint8_t addr[16];
-			char nk[18];
-			if (!parse_net(s, len, &family, addr, &prefix)) {
-				why = "not an IPv4 or IPv6 address or CIDR";
-			} else {
-				rc = add_key(w, family == 4 ? &w->v4[prefix] : &w->v6[prefix],
-					     MODE_NET, nk, net_key(family, addr, prefix, nk),
-					     (uint16_t)(w->n_lists - 1));
-				if (family == 4)
-					w->v4_prefixes |= UINT64_C(1) << prefix;
-				else
-					w->v6_prefixes[prefix / 64] |= UINT64_C(1) << (prefix % 64);
-			}
-		} else if (is_host || is_str) {
-			int subtree = is_host || s[0] == '.';
-			while (len && s[0] == '.' && subtree)
-				s++, len--;
-			while (len && s[len - 1] == '.' && subtree)
-				len--;
-			if (len == 0) {
-				why = "only dots";
-			} else {
-				lower_copy(s, len, key, sizeof(key));
-				rc = add_key(w, &w->names, subtree ? MODE_SUBTREE : MODE_EXACT,
-					     key, len, (uint16_t)(w->n_lists - 1));
-			}
-		} else if (is_sub) {
-			if ((l->subs[l->n_scan] = malloc(len + 1)) == NULL) {
-				rc = TX_ERR_NOMEM;
-			} else {
-				lower_copy(s, len, l->subs[l->n_scan], len + 1);
-				l->sub_len[l->n_scan++] = len;
-				w->n_entries++;
-			}
-		} else {
-			int ec;
-			PCRE2_SIZE eo;
-			pcre2_code *re = pcre2_compile((PCRE2_SPTR)s, len,
-						       PCRE2_UTF | PCRE2_CASELESS, &ec, &eo, NULL);
-			if (re == NULL) {
-				why = "not a valid regular expression";
-			} else {
-				l->res[l->n_scan] = re;
-				if ((l->subs[l->n_scan] = strndup(s, len)) == NULL)
-					rc = TX_ERR_NOMEM;
-				l->sub_len[l->n_scan++] = len;
-				w->n_entries++;
-			}
-		}
-		if (rc != TX_OK) {
+		if ((rc = add_entry(w, l, t, v, &why)) != TX_OK) {
 			if (rc == TX_ERR_TOOBIG)
 				return tx_error_set(err, rc, "list[%zu]: more than %zu entries"
 						    " in all lists", idx, w->max_entries);
@@ -483,7 +548,7 @@ tx_err sensor_warn_add(sensor_warn *w, const json_t *list,
 			l->n_entries++;
 		}
 	}
-	if (is_sub || is_re)
+	if (t == WT_SUB || t == WT_RE)
 		w->any_scan = 1;
 	info->n_entries = l->n_entries;
 	return TX_OK;

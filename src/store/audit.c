@@ -41,47 +41,58 @@ static void cap_copy(char *out, size_t n, const char *s)
 	out[len] = '\0';
 }
 
-static void put_u64(crypto_generichash_state *h, uint64_t v)
+static unsigned char *put_u64(unsigned char *p, uint64_t v)
 {
-	unsigned char b[8];
-
 	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	crypto_generichash_update(h, b, sizeof(b));
+		*p++ = (unsigned char)(v >> (8 * i));
+	return p;
 }
 
-static void put_text(crypto_generichash_state *h, const char *s)
+static unsigned char *put_text(unsigned char *p, const char *s, size_t cap)
 {
-	size_t n = strlen(s);
+	size_t n = strnlen(s, cap);
 
-	put_u64(h, n);
-	crypto_generichash_update(h, (const unsigned char *)s, n);
+	p = put_u64(p, n);
+	memcpy(p, s, n);
+	return p + n;
 }
 
-/* The hash of entry e (its prev included), as hex into out. */
+/*
+ * The hash of entry e, whose predecessor's hash is prev (binary), into
+ * out (binary). The message is laid out in one buffer and hashed in one
+ * call: the same bytes as the format of docs/audit.md, for a third of the
+ * instructions of an update per field (and no hex decoding of prev: the
+ * writer and verify have it from the entry before).
+ */
 static void entry_hash(const struct store_audit_entry *e,
-		       char out[STORE_AUDIT_HASH_BUF])
+		       const unsigned char prev[HASH_BYTES],
+		       unsigned char out[HASH_BYTES])
 {
 	static const char domain[] = "trilex audit v1";
-	unsigned char prev[HASH_BYTES], h[HASH_BYTES];
-	crypto_generichash_state st;
+	unsigned char msg[sizeof(domain) - 1 + HASH_BYTES + 7 * 8 +
+			  sizeof(e->actor) + sizeof(e->address) + sizeof(e->action) +
+			  sizeof(e->what) + sizeof(e->detail)];
+	unsigned char *p = msg;
 
-	memset(prev, 0, sizeof(prev));
-	sodium_hex2bin(prev, sizeof(prev), e->prev, strlen(e->prev), NULL, NULL,
-		       NULL);
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)domain,
-				  sizeof(domain) - 1);
-	crypto_generichash_update(&st, prev, sizeof(prev));
-	put_u64(&st, (uint64_t)e->seq);
-	put_u64(&st, (uint64_t)e->at);
-	put_text(&st, e->actor);
-	put_text(&st, e->address);
-	put_text(&st, e->action);
-	put_text(&st, e->what);
-	put_text(&st, e->detail);
-	crypto_generichash_final(&st, h, sizeof(h));
-	tx_hex(h, sizeof(h), out);
+	memcpy(p, domain, sizeof(domain) - 1);
+	p += sizeof(domain) - 1;
+	memcpy(p, prev, HASH_BYTES);
+	p += HASH_BYTES;
+	p = put_u64(p, (uint64_t)e->seq);
+	p = put_u64(p, (uint64_t)e->at);
+	p = put_text(p, e->actor, sizeof(e->actor));
+	p = put_text(p, e->address, sizeof(e->address));
+	p = put_text(p, e->action, sizeof(e->action));
+	p = put_text(p, e->what, sizeof(e->what));
+	p = put_text(p, e->detail, sizeof(e->detail));
+	crypto_generichash(out, HASH_BYTES, msg, (size_t)(p - msg), NULL, 0);
+}
+
+/* A hash from the table as binary (decoded as the writer always did). */
+static void hash_bin(const char *hex, unsigned char out[HASH_BYTES])
+{
+	memset(out, 0, HASH_BYTES);
+	sodium_hex2bin(out, HASH_BYTES, hex, strlen(hex), NULL, NULL, NULL);
 }
 
 void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
@@ -99,10 +110,65 @@ void store_audit_entry_set(struct store_audit_entry *e, const char *actor,
 	cap_copy(e->detail, sizeof(e->detail), detail);
 }
 
+/* Rows per INSERT statement: a batch is inserted 32 rows at a time, the
+ * rest 4 and then 1 at a time (three statements in the cache). One
+ * statement of 32 rows costs less per row than 32 statements (each
+ * statement's start, reset and end). */
+#define INSERT_ROWS_MAX 32
+#define INSERT_COLS 9
+
+/* "INSERT INTO audit(...) VALUES (?, ...), ..." for rows rows, into out. */
+static void insert_sql(size_t rows, char *out, size_t n)
+{
+	static const char head[] = "INSERT INTO audit(seq, at, actor, address,"
+				   " action, what, detail, prev, hash) VALUES ";
+	static const char row[] = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	size_t len = sizeof(head) - 1;
+
+	memcpy(out, head, len);
+	for (size_t i = 0; i < rows && len + sizeof(row) + 1 < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		memcpy(out + len, row, sizeof(row) - 1);
+		len += sizeof(row) - 1;
+	}
+	out[len] = '\0';
+}
+
+/* Insert rows entries (hashed) with one statement. */
+static tx_err insert_rows(tx_store *st, const struct store_audit_entry *e,
+			  size_t rows, struct tx_error *err)
+{
+	char sql[128 + INSERT_ROWS_MAX * 32];
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	insert_sql(rows, sql, sizeof(sql));
+	if ((rc = store_db_prepare(st, sql, &s, err)) != TX_OK)
+		return rc;
+	for (size_t i = 0; i < rows; i++) {
+		int c = (int)(i * INSERT_COLS);
+		store_db_bind_int64(s, c + 1, e[i].seq);
+		store_db_bind_int64(s, c + 2, e[i].at);
+		store_db_bind_text(s, c + 3, e[i].actor, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 4, e[i].address, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 5, e[i].action, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 6, e[i].what, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 7, e[i].detail, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 8, e[i].prev, -1, STORE_DB_STATIC);
+		store_db_bind_text(s, c + 9, e[i].hash, -1, STORE_DB_STATIC);
+	}
+	if (store_db_step(s) != STORE_DB_DONE)
+		rc = store_db_error(st, err, "audit");
+	store_db_done(st, s);
+	return rc;
+}
+
 tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 			 size_t n, struct tx_error *err)
 {
-	char prev[STORE_AUDIT_HASH_BUF];
+	unsigned char prev[HASH_BYTES], h[HASH_BYTES];
+	char prev_hex[STORE_AUDIT_HASH_BUF];
 	store_stmt *s = NULL;
 	int64_t seq = 0, now = tx_time_now_us();
 	tx_err rc;
@@ -120,36 +186,28 @@ tx_err store_audit_batch(tx_store *st, struct store_audit_entry *entries,
 		goto rollback;
 	if (store_db_step(s) == STORE_DB_ROW) {
 		seq = store_db_column_int64(s, 0);
-		store_db_column_copy(s, 1, prev, sizeof(prev));
+		store_db_column_copy(s, 1, prev_hex, sizeof(prev_hex));
 	} else {
-		memcpy(prev, genesis, sizeof(genesis));
+		memcpy(prev_hex, genesis, sizeof(genesis));
 	}
 	store_db_done(st, s);
-	for (size_t i = 0; i < n && rc == TX_OK; i++) {
+	hash_bin(prev_hex, prev);
+	for (size_t i = 0; i < n; i++) {
 		struct store_audit_entry *e = &entries[i];
 		e->seq = ++seq;
 		if (e->at <= 0 || e->at > now)
 			e->at = now;
-		memcpy(e->prev, prev, sizeof(prev));
-		entry_hash(e, e->hash);
-		memcpy(prev, e->hash, sizeof(prev));
-		if ((rc = store_db_prepare(st, "INSERT INTO audit(seq, at, actor, address,"
-				     " action, what, detail, prev, hash)"
-				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s,
-				     err)) != TX_OK)
-			break;
-		store_db_bind_int64(s, 1, e->seq);
-		store_db_bind_int64(s, 2, e->at);
-		store_db_bind_text(s, 3, e->actor, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 4, e->address, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 5, e->action, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 6, e->what, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 7, e->detail, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 8, e->prev, -1, STORE_DB_STATIC);
-		store_db_bind_text(s, 9, e->hash, -1, STORE_DB_STATIC);
-		if (store_db_step(s) != STORE_DB_DONE)
-			rc = store_db_error(st, err, "audit");
-		store_db_done(st, s);
+		memcpy(e->prev, prev_hex, sizeof(prev_hex));
+		entry_hash(e, prev, h);
+		tx_hex(h, sizeof(h), e->hash);
+		memcpy(prev, h, sizeof(prev));
+		memcpy(prev_hex, e->hash, sizeof(prev_hex));
+	}
+	for (size_t i = 0; i < n && rc == TX_OK;) {
+		size_t rows = n - i >= INSERT_ROWS_MAX ? INSERT_ROWS_MAX :
+			      n - i >= 4 ? 4 : 1;
+		rc = insert_rows(st, entries + i, rows, err);
+		i += rows;
 	}
 	if (rc != TX_OK)
 		goto rollback;
@@ -271,6 +329,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 {
 	struct store_audit_entry *e = NULL;
 	char prev[STORE_AUDIT_HASH_BUF], want[STORE_AUDIT_HASH_BUF];
+	unsigned char prev_bin[HASH_BYTES], h[HASH_BYTES];
 	store_stmt *s = NULL;
 	int64_t expect = 1;
 	tx_err rc;
@@ -280,6 +339,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 	if ((e = malloc(sizeof(*e))) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	memcpy(prev, genesis, sizeof(genesis));
+	memset(prev_bin, 0, sizeof(prev_bin));
 	/* One read transaction: a consistent view while writers go on. */
 	if ((rc = store_db_begin_read(st, err)) != TX_OK)
 		goto out;
@@ -302,7 +362,9 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 					  (long long)e->seq, (long long)(e->seq - 1));
 			break;
 		}
-		entry_hash(e, want);
+		/* e->prev is the hash of the entry before, prev_bin */
+		entry_hash(e, prev_bin, h);
+		tx_hex(h, sizeof(h), want);
 		if (strcmp(want, e->hash) != 0) {
 			rc = tx_error_set(err, TX_ERR_INVALID, "audit entry %lld:"
 					  " its content does not match its hash"
@@ -310,6 +372,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 			break;
 		}
 		memcpy(prev, e->hash, sizeof(prev));
+		memcpy(prev_bin, h, sizeof(prev_bin));
 		expect++;
 		(*n_checked)++;
 	}
@@ -317,7 +380,7 @@ tx_err store_audit_verify(tx_store *st, int64_t *n_checked,
 		rc = store_db_error(st, err, "audit verify");
 	store_db_done(st, s);
 end:
-	store_db_commit(st, NULL);
+	store_db_end_read(st);
 out:
 	free(e);
 	return rc;

@@ -108,6 +108,9 @@ tx_err store_db_begin(tx_store *st, struct tx_error *err);
 tx_err store_db_begin_read(tx_store *st, struct tx_error *err);
 tx_err store_db_commit(tx_store *st, struct tx_error *err);
 tx_err store_db_rollback(tx_store *st, struct tx_error *err);
+/* End a read transaction of store_db_begin_read: commit it, or roll it
+ * back when the commit fails, so that the connection is left outside. */
+void store_db_end_read(tx_store *st);
 /* Insert an account without the checks of store_user_add on its name
  * (store_peer_add makes the partner accounts, STORE_PEER_PREFIX...). */
 tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
@@ -116,6 +119,14 @@ tx_err store_accounts_insert(tx_store *st, const char *name, const char *pwhash,
  * inside the caller's transaction. */
 tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			   struct tx_error *err);
+/* Fill row from s's columns 0-8, in store_query_objects' order: rowid,
+ * date_added, id, version, spec_version, json, origin, via, restricted
+ * (objects.c; the pointers are s's until its next step). */
+void store_row_columns(store_stmt *s, struct store_row *row);
+/* Index one stored object version (rowid, in coll) as a supply object
+ * when it is one (store/supplyidx.c), inside the caller's transaction. */
+tx_err store_supply_index_object(tx_store *st, int64_t rowid, int64_t coll,
+				 const json_t *obj, struct tx_error *err);
 /* Record the withdrawals that object version obj makes (a revoked
  * version, or a STORE_WITHDRAWAL_TYPE notice), signed by origin (NULL:
  * this node), inside the caller's transaction (store/withdrawals.c). */
@@ -149,5 +160,21 @@ int store_pg_unavailable(tx_store *st);
 char *store_pg_sql(const char *sql);
 /* The migrations on PostgreSQL (store/schema_pg.c). */
 tx_err store_schema_migrate_pg(tx_store *st, struct tx_error *err);
+
+/* The schema's tables and what `trilex migrate` does with each
+ * (store/schema.c's list, store/migrate.c). */
+enum store_table_how {
+	STORE_TABLE_COPY,     /* every row copied into an empty table */
+	STORE_TABLE_REPLACE,  /* the destination's rows (the clock) replaced */
+	STORE_TABLE_SKIP,     /* not copied: reason says why */
+};
+struct store_table {
+	const char *name;
+	const char *key;      /* integer column for batches, or NULL */
+	enum store_table_how how;
+	const char *reason;   /* STORE_TABLE_SKIP: why */
+};
+extern const struct store_table store_tables[];
+extern const size_t store_n_tables;
 
 #endif

@@ -194,8 +194,9 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 	store_db_bind_int(p->insert, 14, it->via == NULL ? lane : STORE_LANE_BULK);
 	if (step_done(p->insert))
 		goto dberr;
-	if (store_search_index_object(st, store_db_last_id(st), obj,
-				err) != TX_OK ||
+	int64_t rowid = store_db_last_id(st);
+	if (store_search_index_object(st, rowid, obj, err) != TX_OK ||
+	    store_supply_index_object(st, rowid, coll, obj, err) != TX_OK ||
 	    store_withdrawal_note(st, obj, it->origin, err) != TX_OK)
 		goto out;
 	result = 1;
@@ -569,6 +570,20 @@ static int bind_where(store_stmt *s, int i, const struct store_query *q,
 	return i;
 }
 
+void store_row_columns(store_stmt *s, struct store_row *row)
+{
+	row->rowid = store_db_column_int64(s, 0);
+	row->date_added = store_db_column_int64(s, 1);
+	row->id = (const char *)store_db_column_text(s, 2);
+	row->version = (const char *)store_db_column_text(s, 3);
+	row->spec_version = (const char *)store_db_column_text(s, 4);
+	row->json = (const char *)store_db_column_text(s, 5);
+	row->json_len = (size_t)store_db_column_bytes(s, 5);
+	row->origin = (const char *)store_db_column_text(s, 6);
+	row->via = (const char *)store_db_column_text(s, 7);
+	row->restricted = store_db_column_int(s, 8);
+}
+
 tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			   store_row_fn fn, void *ctx, struct store_page *page,
 			   struct tx_error *err)
@@ -592,8 +607,10 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 	    (q->n_ids && (rc = tx_buf_puts(&sql, " INDEXED BY objects_version"))) ||
 	    (rc = tx_buf_puts(&sql, " WHERE coll = ?")) ||
 	    (rc = build_where(&sql, q, 1)) ||
-	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?")))
+	    (rc = tx_buf_puts(&sql, " ORDER BY date_added, rowid LIMIT ?"))) {
+		tx_error_set(err, rc, "query: %s", tx_err_str(rc));
 		goto out;
+	}
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))
 		goto out;
 	store_db_bind_int64(s, 1, q->collection_pk);
@@ -606,14 +623,7 @@ tx_err store_query_objects(tx_store *st, const struct store_query *q,
 			page->more = 1;
 			break;
 		}
-		row.id = (const char *)store_db_column_text(s, 2);
-		row.version = (const char *)store_db_column_text(s, 3);
-		row.spec_version = (const char *)store_db_column_text(s, 4);
-		row.json = (const char *)store_db_column_text(s, 5);
-		row.json_len = (size_t)store_db_column_bytes(s, 5);
-		row.origin = (const char *)store_db_column_text(s, 6);
-		row.via = (const char *)store_db_column_text(s, 7);
-		row.restricted = store_db_column_int(s, 8);
+		store_row_columns(s, &row);
 		row.collection_pk = q->collection_pk;
 		if (row.id == NULL || row.version == NULL || row.json == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -661,7 +671,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 
 	if ((rc = store_collection_list(st, &all, &cols, &n)) != TX_OK) {
 		if (snapshot)
-			store_db_commit(st, NULL);
+			store_db_end_read(st);
 		return tx_error_set(err, rc, "cannot list the collections");
 	}
 	for (size_t i = 0; i < n && rc == TX_OK; i++) {
@@ -680,7 +690,7 @@ tx_err store_query_every(tx_store *st, const struct store_query *q,
 			break;
 	}
 	if (snapshot)
-		store_db_commit(st, NULL);
+		store_db_end_read(st);
 	free(cols);
 	return rc;
 }
@@ -719,8 +729,10 @@ static tx_err delete_locked(tx_store *st, const struct store_query *q,
 	tx_buf_init(&sql, 0);
 	if ((rc = tx_buf_puts(&sql, "DELETE FROM objects INDEXED BY"
 			      " objects_version WHERE coll = ?")) ||
-	    (rc = build_where(&sql, &dq, 0)))
+	    (rc = build_where(&sql, &dq, 0))) {
+		tx_error_set(err, rc, "delete: %s", tx_err_str(rc));
 		goto out;
+	}
 	if ((rc = store_db_begin(st, err)))
 		goto out;
 	if ((rc = store_db_prepare(st, sql.data, &s, err)))

@@ -15,7 +15,9 @@
  * turns into TX_ERR_UNAVAILABLE (TAXII: 503 with Retry-After). A lost
  * connection is reset at the next statement outside a transaction; the
  * server statements are then prepared again (a generation count says
- * which statements predate the reset).
+ * which statements predate the reset). A connection that died while idle
+ * (the server restarted) is found dead only by its next statement: a read
+ * or a BEGIN is then sent again once on the new connection (may_retry).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -125,6 +127,30 @@ static int ensure_conn(struct store_pg *pg)
 	}
 	pg->generation++;
 	return 0;
+}
+
+/*
+ * Whether a statement that failed on a connection found dead may run again
+ * on a new one. The server restarted while this connection was idle (it
+ * learns that only at its next statement): a statement outside any
+ * transaction that cannot have changed anything (a read, or the BEGIN
+ * that opens one) is sent once more after the reset. A write outside a
+ * transaction is not: the server may have run it before the connection
+ * broke.
+ */
+static int may_retry(struct store_pg *pg, int was_idle, const char *sql)
+{
+	if (!was_idle || PQstatus(pg->conn) != CONNECTION_BAD)
+		return 0;
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		return 1;
+	if (strncmp(sql, "SELECT", 6) != 0)
+		return 0;
+	/* SELECT ... a data-changing function would be a write: none are
+	 * used, but "FOR UPDATE" takes locks only inside a transaction */
+	return strstr(sql, "nextval") == NULL;
 }
 
 tx_err store_pg_connect(tx_store *st, const char *conninfo, struct tx_error *err)
@@ -411,24 +437,31 @@ int store_pg_step(struct store_pg_stmt *s)
 {
 	struct store_pg *pg = s->st->pg;
 	ExecStatusType status;
+	int was_idle;
 
 	if (s->res != NULL) {
 		free(s->blob);
 		s->blob = NULL;
 		return ++s->row < s->n_rows ? STORE_DB_ROW : STORE_DB_DONE;
 	}
-	if (ensure_conn(pg))
-		return pg->errcode;
-	if ((s->generation != pg->generation || s->name[0] == '\0') &&
-	    server_prepare(s) != STORE_DB_OK)
-		return pg->errcode;
-	s->res = PQexecPrepared(pg->conn, s->name, s->n_params,
-				(const char *const *)s->vals, s->lens, s->fmts, 0);
-	status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
-	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+	was_idle = !pg->in_tx && PQstatus(pg->conn) == CONNECTION_OK &&
+		   PQtransactionStatus(pg->conn) == PQTRANS_IDLE;
+	for (int attempt = 0;; attempt++) {
+		if (ensure_conn(pg))
+			return pg->errcode;
+		if ((s->generation != pg->generation || s->name[0] == '\0') &&
+		    server_prepare(s) != STORE_DB_OK)
+			return pg->errcode;
+		s->res = PQexecPrepared(pg->conn, s->name, s->n_params,
+					(const char *const *)s->vals, s->lens,
+					s->fmts, 0);
+		status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
+		if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+			break;
 		fail_result(pg, s->res);
 		drop_result(s);
-		return pg->errcode;
+		if (attempt > 0 || !may_retry(pg, was_idle, s->sql))
+			return pg->errcode;
 	}
 	{
 		const char *n = PQcmdTuples(s->res);
@@ -544,6 +577,7 @@ tx_err store_pg_exec(tx_store *st, const char *sql, struct tx_error *err)
 	PGresult *res;
 	ExecStatusType status;
 	char *text;
+	int was_idle;
 	tx_err rc = TX_OK;
 
 	if (PQstatus(pg->conn) != CONNECTION_OK &&
@@ -560,8 +594,15 @@ tx_err store_pg_exec(tx_store *st, const char *sql, struct tx_error *err)
 				    pg->errmsg);
 	if ((text = store_pg_sql(sql)) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	was_idle = !pg->in_tx && PQtransactionStatus(pg->conn) == PQTRANS_IDLE;
 	res = PQexec(pg->conn, text);
 	status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+	    may_retry(pg, was_idle, text) && ensure_conn(pg) == 0) {
+		PQclear(res);
+		res = PQexec(pg->conn, text);
+		status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	}
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 		fail_result(pg, res);
 		rc = tx_error_set(err, pg->errcode == STORE_DB_UNAVAILABLE ?

@@ -281,10 +281,27 @@ static const char *const migrations_pg[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  holder TEXT NOT NULL,"
 	"  expires BIGINT NOT NULL);",
+	/* 22: the supply-chain objects (see schema.c) */
+	"CREATE TABLE supply_objects ("
+	"  obj BIGINT PRIMARY KEY,"
+	"  coll BIGINT NOT NULL);"
+	"CREATE INDEX supply_objects_coll ON supply_objects(coll, obj);"
+	"CREATE FUNCTION trilex_unsupply() RETURNS trigger LANGUAGE plpgsql AS $f$"
+	" BEGIN"
+	"  DELETE FROM supply_objects WHERE obj = old.rowid;"
+	"  RETURN old;"
+	" END $f$;"
+	"CREATE TRIGGER objects_unsupply AFTER DELETE ON objects"
+	" FOR EACH ROW EXECUTE FUNCTION trilex_unsupply();"
+	"INSERT INTO supply_objects(obj, coll) SELECT rowid, coll FROM objects"
+	"  WHERE type = '" STORE_SUPPLY_SBOM_TYPE "' OR (type IN ('vulnerability',"
+	"  'identity', 'indicator', 'note') AND strpos(json, '" STORE_SUPPLY_EXT_ID "')"
+	"  > 0 AND jsonb_typeof(json::jsonb -> 'extensions' -> '"
+	STORE_SUPPLY_EXT_ID "') = 'object');",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 21,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 22,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

@@ -214,6 +214,14 @@ tx_err store_db_rollback(tx_store *st, struct tx_error *err)
 	return store_db_exec(st, "ROLLBACK", err);
 }
 
+void store_db_end_read(tx_store *st)
+{
+	/* COMMIT is parsed too, and that can run out of memory: then the
+	 * connection would stay inside the read, and refuse every BEGIN */
+	if (store_db_commit(st, NULL) != TX_OK && !store_db_autocommit(st))
+		store_db_rollback(st, NULL);
+}
+
 int64_t store_db_changes(tx_store *st)
 {
 	if (st->backend == STORE_BACKEND_POSTGRES)
@@ -272,15 +280,16 @@ void store_db_write_unlock(void)
 static enum store_backend conf_backend = STORE_BACKEND_SQLITE;
 static char conf_conninfo[1024];
 
-tx_err store_configure(const char *backend, const char *conninfo,
-		       struct tx_error *err)
+/* The backend named (NULL: sqlite), and for postgres a conninfo libpq
+ * parses, of at most 1023 bytes, without a password. */
+static tx_err check_backend(const char *backend, const char *conninfo,
+			    enum store_backend *out, struct tx_error *err)
 {
 	PQconninfoOption *opts;
 	char *msg = NULL;
 
 	if (backend == NULL || strcmp(backend, "sqlite") == 0) {
-		conf_backend = STORE_BACKEND_SQLITE;
-		conf_conninfo[0] = '\0';
+		*out = STORE_BACKEND_SQLITE;
 		return TX_OK;
 	}
 	if (strcmp(backend, "postgres") != 0)
@@ -305,8 +314,21 @@ tx_err store_configure(const char *backend, const char *conninfo,
 		}
 	}
 	PQconninfoFree(opts);
-	conf_backend = STORE_BACKEND_POSTGRES;
-	snprintf(conf_conninfo, sizeof(conf_conninfo), "%s", conninfo);
+	*out = STORE_BACKEND_POSTGRES;
+	return TX_OK;
+}
+
+tx_err store_configure(const char *backend, const char *conninfo,
+		       struct tx_error *err)
+{
+	enum store_backend b;
+	tx_err rc;
+
+	if ((rc = check_backend(backend, conninfo, &b, err)) != TX_OK)
+		return rc;
+	conf_backend = b;
+	snprintf(conf_conninfo, sizeof(conf_conninfo), "%s",
+		 b == STORE_BACKEND_POSTGRES ? conninfo : "");
 	return TX_OK;
 }
 
@@ -328,13 +350,14 @@ const char *store_backend_name(void)
 
 /* store_open on PostgreSQL: connect, then the migrations; with create, a
  * database that holds a store already is refused as a file would be. */
-static tx_err open_pg(tx_store *st, int create, struct tx_error *err)
+static tx_err open_pg(tx_store *st, const char *conninfo, int create,
+		      struct tx_error *err)
 {
 	store_stmt *s = NULL;
 	int exists = 0;
 	tx_err rc;
 
-	if ((rc = store_pg_connect(st, conf_conninfo, err)) != TX_OK)
+	if ((rc = store_pg_connect(st, conninfo, err)) != TX_OK)
 		return rc;
 	if (create) {
 		if (store_db_prepare_v2(st, "SELECT to_regclass('trilex_schema')"
@@ -357,15 +380,38 @@ static tx_err open_pg(tx_store *st, int create, struct tx_error *err)
 	return store_search_backfill(st, err);
 }
 
+static tx_err open_backend(enum store_backend backend, const char *conninfo,
+			   const char *path, int create, tx_store **out,
+			   struct tx_error *err);
+
 tx_err store_open(const char *path, int create, tx_store **out,
 		  struct tx_error *err)
+{
+	return open_backend(conf_backend, conf_conninfo, path, create, out, err);
+}
+
+tx_err store_open_as(const char *backend, const char *conninfo,
+		     const char *path, int create, tx_store **out,
+		     struct tx_error *err)
+{
+	enum store_backend b;
+	tx_err rc;
+
+	if ((rc = check_backend(backend, conninfo, &b, err)) != TX_OK)
+		return rc;
+	return open_backend(b, conninfo, path, create, out, err);
+}
+
+static tx_err open_backend(enum store_backend backend, const char *conninfo,
+			   const char *path, int create, tx_store **out,
+			   struct tx_error *err)
 {
 	struct stat sb;
 	tx_store *st = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	tx_err rc = TX_OK;
 
-	if (conf_backend == STORE_BACKEND_POSTGRES) {
+	if (backend == STORE_BACKEND_POSTGRES) {
 		if ((st = calloc(1, sizeof(*st))) == NULL)
 			return TX_ERR_NOMEM;
 		/* Commits touch DIR/trilex.db-notify as on SQLite (where the
@@ -380,7 +426,7 @@ tx_err store_open(const char *path, int create, tx_store **out,
 		}
 		st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
 		st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
-		if ((rc = open_pg(st, create, err)) != TX_OK) {
+		if ((rc = open_pg(st, conninfo, create, err)) != TX_OK) {
 			store_close(st);
 			return rc;
 		}

@@ -40,6 +40,13 @@ void store_close(tx_store *st);
  */
 tx_err store_configure(const char *backend, const char *conninfo,
 		       struct tx_error *err);
+/* store_open on the backend named ("sqlite": path; "postgres":
+ * conninfo, checked as store_configure checks it, and path names the
+ * notify file), whatever store_configure chose: `trilex migrate` opens
+ * both. */
+tx_err store_open_as(const char *backend, const char *conninfo,
+		     const char *path, int create, tx_store **out,
+		     struct tx_error *err);
 /* 1 when the store's database server cannot be reached (PostgreSQL: the
  * connection is lost; it is made again at the next statement outside a
  * transaction): callers answer "try again" (TAXII 503), not "failed".
@@ -57,6 +64,42 @@ int store_schema_version(tx_store *st);
  */
 tx_err store_backup(tx_store *st, const char *path, int64_t *objects,
 		    struct tx_error *err);
+
+/* ---- copying a store into another backend (store/migrate.c) ---- */
+
+#define STORE_MIGRATE_NAME 80
+#define STORE_MIGRATE_HASH 17
+/* One table (or collection) on both sides: rows (object versions), a
+ * digest of their content (hex), and rows copied by this run. */
+struct store_migrate_row {
+	char name[STORE_MIGRATE_NAME];
+	int64_t src, dst, copied;
+	char src_hash[STORE_MIGRATE_HASH], dst_hash[STORE_MIGRATE_HASH];
+};
+struct store_migrate_report {
+	struct store_migrate_row *tables;   /* owned: the tables copied */
+	size_t n_tables;
+	struct store_migrate_row *colls;    /* owned: by collection */
+	size_t n_colls;
+	size_t differ;                      /* rows of either list that differ */
+	int resumed;                        /* an earlier copy went on */
+};
+/* Copy every table of src's schema (store/schema.c's list) into dst, an
+ * empty store of the same schema version (TX_ERR_EXISTS otherwise) or
+ * one an interrupted copy left, which goes on where it stopped. */
+tx_err store_migrate_copy(tx_store *src, tx_store *dst,
+			  struct store_migrate_report *r, struct tx_error *err);
+/* Rows and digests of every table, object versions and a hash of them by
+ * collection, on both sides (r->differ: how many differ). */
+tx_err store_migrate_check(tx_store *src, tx_store *dst,
+			   struct store_migrate_report *r, struct tx_error *err);
+/* After a verified copy: drop the destination's record of its progress. */
+tx_err store_migrate_finish(tx_store *dst, struct tx_error *err);
+void store_migrate_report_free(struct store_migrate_report *r);
+/* The tables of st's database that schema.c's list does not name, comma
+ * separated into out ("" when none). */
+tx_err store_migrate_unlisted(tx_store *st, char *out, size_t n,
+			      struct tx_error *err);
 
 /* For connections whose writes may be redone (delivery cursors): commits
  * survive a crash of the process but not of the machine (WAL, synchronous
@@ -1035,5 +1078,20 @@ tx_err store_count_after(tx_store *st, const struct store_cursor *c,
 /* Encode a cursor as an opaque token / decode one (TX_ERR_INVALID). */
 void store_cursor_encode(const struct store_cursor *c, char out[STORE_TOKEN_BUF]);
 tx_err store_cursor_decode(const char *token, struct store_cursor *c);
+
+/* ---- the supply-chain objects (store/supplyidx.c) ---- */
+
+/* supply/'s extension definition and BOM type (supply/supply.h names
+ * them SUPPLY_EXT_ID and SUPPLY_SBOM_TYPE). */
+#define STORE_SUPPLY_EXT_ID \
+	"extension-definition--6b1c3a52-7d0e-4f5a-9c1e-2f4b8d3a7e61"
+#define STORE_SUPPLY_SBOM_TYPE "x-trilex-sbom"
+/* Whether obj is one that supply/ reads back: a BOM, or a vulnerability,
+ * identity, indicator or note with the supply extension (an object). */
+int store_supply_is_object(const json_t *obj);
+/* The last versions of the supply objects of collection coll, oldest
+ * first (date_added, rowid), each handed to fn (STORE_ROW_STOP ends). */
+tx_err store_supply_rows(tx_store *st, int64_t coll, store_row_fn fn,
+			 void *ctx, struct tx_error *err);
 
 #endif

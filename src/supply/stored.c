@@ -1,7 +1,8 @@
 /*
  * supply/stored.c: the BOMs and advisories a node stores. Advisory
  * objects, finding notes and BOMs (x-trilex-sbom) are read back from every
- * collection (supply_node_load); stored BOMs are re-checked against the
+ * collection (supply_node_load) through the store's index of them
+ * (store_supply_rows, store/supplyidx.c); stored BOMs are re-checked against the
  * advisories, and each finding not recorded before becomes a STIX note and
  * an alert (a report labelled trilex-alert), marked with the most
  * restrictive marking of the BOM and the advisories it names
@@ -39,23 +40,6 @@ struct supply_node {
 	void *ctx;
 };
 
-/*
- * Whether a stored object's text cannot be one of ours: it names neither
- * our extension nor the BOM type, and has no \u escape that could spell
- * them (every character of both is plain ASCII, which JSON writes only as
- * itself or as \uXXXX). Such an object would be parsed only to be ignored
- * (supply_db_load_stix counts it); the indicators of a large node are
- * nearly all of them.
- */
-static int surely_not_ours(const struct store_row *row)
-{
-	static const char ext[] = SUPPLY_EXT_ID, sbom[] = SUPPLY_SBOM_TYPE;
-
-	return memmem(row->json, row->json_len, ext, sizeof(ext) - 1) == NULL &&
-	       memmem(row->json, row->json_len, sbom, sizeof(sbom) - 1) == NULL &&
-	       memmem(row->json, row->json_len, "\\u", 2) == NULL;
-}
-
 static int load_row(void *vctx, const struct store_row *row)
 {
 	struct supply_node *c = vctx;
@@ -65,10 +49,6 @@ static int load_row(void *vctx, const struct store_row *row)
 	const json_t *ext;
 
 	c->rows++;
-	if (surely_not_ours(row)) {
-		c->db->counts.stix_ignored++;
-		return 0;
-	}
 	if ((obj = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
 		return 0;
 	type = json_string_value(json_object_get(obj, "type"));
@@ -116,9 +96,6 @@ tx_err supply_node_load_in(tx_store *st, const int64_t *pks, size_t n_pks,
 			   supply_db *db, supply_warn_fn warn, void *ctx,
 			   supply_node **out, struct tx_error *err)
 {
-	static const char *const types[] = {
-		"vulnerability", "identity", "indicator", "note", SUPPLY_SBOM_TYPE,
-	};
 	struct store_user all = { .admin = 1, .name = "local" };
 	struct store_collection *list = NULL;
 	struct supply_node *c;
@@ -138,30 +115,17 @@ tx_err supply_node_load_in(tx_store *st, const int64_t *pks, size_t n_pks,
 		tx_error_set(err, rc, "cannot list the node's collections");
 		goto out;
 	}
+	/* only the objects the store indexed as ours (store/supplyidx.c),
+	 * not every indicator of the node */
 	for (size_t i = 0; i < n; i++) {
-		struct store_query q = { 0 };
-		struct store_page page;
-
 		if (pks != NULL && !pk_listed(pks, n_pks, list[i].pk))
 			continue;
-		q.collection_pk = list[i].pk;
-		q.types = types;
-		q.n_types = sizeof(types) / sizeof(types[0]);
-		q.limit = 1000;
 		c->pk = list[i].pk;
 		c->in_inbox = store_inbox_party(&list[i]) != NULL;
-		for (;;) {
-			memset(&page, 0, sizeof(page));
-			if ((rc = store_query_objects(st, &q, load_row, c, &page,
-						      err)) != TX_OK) {
-				tx_error_prefix(err, "reading collection %s",
-						list[i].id);
-				goto out;
-			}
-			if (!page.more)
-				break;
-			q.has_cursor = 1;
-			q.cursor = page.next;
+		if ((rc = store_supply_rows(st, list[i].pk, load_row, c,
+					    err)) != TX_OK) {
+			tx_error_prefix(err, "reading collection %s", list[i].id);
+			goto out;
 		}
 	}
 	if (c->bad > 0 && warn != NULL) {

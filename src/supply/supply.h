@@ -19,10 +19,9 @@
 #include "store/store.h"
 
 /* The id of our STIX extension definition (property extension). */
-#define SUPPLY_EXT_ID \
-	"extension-definition--6b1c3a52-7d0e-4f5a-9c1e-2f4b8d3a7e61"
+#define SUPPLY_EXT_ID STORE_SUPPLY_EXT_ID
 /* The STIX type of a stored bill of materials. */
-#define SUPPLY_SBOM_TYPE "x-trilex-sbom"
+#define SUPPLY_SBOM_TYPE STORE_SUPPLY_SBOM_TYPE
 
 /* ---- version ordering (supply/version.c) ---- */
 

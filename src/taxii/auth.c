@@ -314,10 +314,18 @@ static int64_t to_seconds(int64_t us)
 void taxii_auth_addr_text(const struct sockaddr *sa, char out[64])
 {
 	out[0] = '\0';
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-			  64);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		/* dotted quad without inet_ntop's printf: this runs for every
+		 * page of RED objects recorded */
+		const unsigned char *b = (const unsigned char *)
+			&((const struct sockaddr_in *)sa)->sin_addr;
+		char *p = out;
+		for (int i = 0; i < 4; i++) {
+			if (i > 0)
+				*p++ = '.';
+			p += tx_u64_text(b[i], p);
+		}
+	} else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
 			  out, 64);
 }

@@ -1,6 +1,6 @@
 // tests/console/console.test.mjs: the console in a real browser.
 //
-// Three real nodes (JP, UK, US) on 127.0.0.1, UK paired with JP and US,
+// Three real nodes (JP, UK, US) on 127.0.0.1, each paired with the others,
 // served by the built binary (TRILEX_BIN); Playwright (playwright-core,
 // pinned in package-lock.json) drives Debian's chromium headless. Every
 // page is checked with axe-core (no serious or critical violation) and
@@ -111,6 +111,8 @@ before(async () => {
   const [jp, uk, us] = [await makeNode('JP'), await makeNode('UK'), await makeNode('US')];
   pair(uk, jp);
   pair(uk, us);
+  // JP and US too: what JP forwards of UK's, US checks under UK's key
+  pair(jp, us);
   // what JP's analysts search and open: markup in every field
   const bundle = {
     type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b01', objects: [
@@ -463,4 +465,69 @@ test('vote on a proposal on JP and see the tally change on UK', async () => {
   assert.match(await uk.locator(sel).innerText(), /Seen at our ports too/);
   await jp.context().close();
   await uk.context().close();
+});
+
+test('an alert\'s sightings on this node; forward a GREEN alert to a partner, not an AMBER one', async () => {
+  const jp = await newPage();
+  await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
+  await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  trilex(['alert', '--dir', nodes.UK.dir, '--title', `Cranes GREEN ${XSS}`, '--tlp', 'green',
+    '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.77']"]);
+  trilex(['alert', '--dir', nodes.UK.dir, '--title', 'Cranes AMBER', '--tlp', 'amber',
+    '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.78']"]);
+  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes GREEN")', /Cranes GREEN/);
+  await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes GREEN' }).first().click();
+  await jp.getByRole('heading', { level: 1, name: /Cranes GREEN/ }).waitFor();
+  const alertUrl = jp.url();
+  // JP's sensors saw the indicator four times: a sighting, AMBER
+  const ind = (await jp.locator('#indicators a').first().getAttribute('href')).split('/').pop();
+  const sighting = {
+    type: 'bundle', id: 'bundle--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b40', objects: [
+      { type: 'sighting', spec_version: '2.1', id: 'sighting--6f1c0a3e-2b7d-4c11-9a55-0d2e4f6a8b41',
+        created: '2025-04-01T00:00:00.000Z', modified: '2025-04-01T00:00:00.000Z',
+        count: 4, first_seen: '2025-04-01T02:00:00Z', last_seen: '2025-04-01T03:10:00Z',
+        sighting_of_ref: ind, description: `Port scan ${XSS}`,
+        object_marking_refs: ['marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421'] },
+    ],
+  };
+  const sFile = path.join(root, 'sighting.json');
+  fs.writeFileSync(sFile, JSON.stringify(sighting));
+  trilex(['push', '--dir', nodes.JP.dir, '--collection', 'intel', sFile]);
+  await jp.goto(alertUrl);
+  const sec = jp.locator('#sightings-section');
+  assert.match(await sec.locator('#sightings-n').innerText(), /Sightings: 1/);
+  assert.match(await sec.locator('h2').innerText(), /TLP:amber/i); // the sighting's, stricter than the alert's
+  const srow = sec.locator('tbody tr').first();
+  assert.match(await srow.innerText(), /\b4\b/);
+  assert.match(await srow.innerText(), /this node/);
+  await axe(jp, 'alert-sightings');
+  await shots(jp, 'alert-sightings');
+  // forward it to US, which UK did not send it to
+  const fwd = jp.locator('#forward-section');
+  assert.equal(await fwd.locator('#forward-to option').count(), 1);
+  await fwd.getByLabel('Partner').selectOption('US');
+  await fwd.getByRole('button', { name: 'Forward' }).click();
+  await jp.locator('#forwarded').waitFor();
+  assert.match(await jp.locator('#forwarded').innerText(), /Forwarded to US/);
+  await axe(jp, 'alert-forward');
+  await shots(jp, 'alert-forward');
+  // US has it, made and signed by UK
+  const us = await newPage();
+  await signIn(us, nodes.US, 'duty', 'duty officer pass 1');
+  await us.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await reloadUntil(us, `${nodes.US.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes GREEN")', /Cranes GREEN/);
+  await us.locator('tbody.live-alerts tr a', { hasText: 'Cranes GREEN' }).first().click();
+  await us.getByRole('heading', { level: 1, name: /Cranes GREEN/ }).waitFor();
+  assert.match(await us.locator('dl.facts').innerText(), /UK/);
+  assert.match(await us.locator('dl.facts').innerText(), /ed25519:/);
+  await us.context().close();
+  // the AMBER one: no form, and the page says why
+  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes AMBER")', /Cranes AMBER/);
+  await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes AMBER' }).first().click();
+  await jp.getByRole('heading', { level: 1, name: /Cranes AMBER/ }).waitFor();
+  assert.match(await jp.locator('#forward-tlp').innerText(), /AMBER and TLP:RED are the origin's to share/);
+  assert.equal(await jp.locator('#forward-to').count(), 0);
+  await axe(jp, 'alert-forward-amber');
+  await shots(jp, 'alert-forward-amber');
+  await jp.context().close();
 });

@@ -171,6 +171,11 @@ static void test_reads_and_exports(void **state)
 	assert_int_equal(lines_with(out, "\"actor\":\"user:reader\"",
 				    "indicator--00000000-0000-4000-8000-000000000501"), 1);
 	assert_int_equal(lines_with(out, "1 of 2 objects", "127.0.0.1"), 1);
+	/* the whole detail, as audit_read writes it (without printf) */
+	assert_int_equal(lines_with(out, "\"detail\":\"1 of 2 objects TLP:RED or"
+				    " TLP:AMBER+STRICT: indicator--00000000-0000-"
+				    "4000-8000-000000000501\"", "\"what\":\"collection "),
+			 1);
 	/* the queue keeps order: the GREEN read before it made no entry */
 	assert_int_equal(lines_with(out, "\"action\":\"read\"", NULL), 1);
 	assert_int_equal(lines_with(out, "000000000502", NULL), 0);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "console_client.h"
 #include "harness.h"
 
 static struct node JP, UK;
@@ -27,132 +28,6 @@ static struct node JP, UK;
 #define XSS "<script>alert(1)</script><img src=x onerror=alert(2)>\\\"'"
 #define XSS_NEEDLE_1 "<script>alert(1)"
 #define XSS_NEEDLE_2 "<img src=x"
-
-struct resp {
-	long status;
-	char body[1 << 20];
-	size_t len;
-	char headers[8192];
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct resp *r = ctx;
-	size_t len = size * n, room = sizeof(r->body) - 1 - r->len;
-
-	if (len > room)
-		len = room;
-	memcpy(r->body + r->len, p, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ctx)
-{
-	struct resp *r = ctx;
-	size_t have = strlen(r->headers), len = size * n;
-
-	if (have + len < sizeof(r->headers)) {
-		memcpy(r->headers + have, p, len);
-		r->headers[have + len] = '\0';
-	}
-	return size * n;
-}
-
-/* One request with cookie (NULL: none) and form body (NULL: a GET),
- * optionally with the certificate of a node's folder. */
-static void req(const struct node *n, const char *method, const char *path,
-		const char *cookie, const char *form, const char *cert_dir,
-		struct resp *r)
-{
-	CURL *c = curl_easy_init();
-	char url[1024], cert[PATH_MAX + 16], key[PATH_MAX + 16];
-	struct curl_slist *h = NULL;
-
-	memset(r, 0, sizeof(*r));
-	assert_non_null(c);
-	tx_strfmt(url, sizeof(url), "%s%s", n->base, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_CAINFO, n->cacert);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	h = curl_slist_append(h, "Accept: text/html");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (cookie)
-		curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
-	if (form) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-	}
-	if (cert_dir) {
-		tx_strfmt(cert, sizeof(cert), "%s/tls/cert.pem", cert_dir);
-		tx_strfmt(key, sizeof(key), "%s/tls/key.pem", cert_dir);
-		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
-	}
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-}
-
-/* The value of cookie name set by r ("" when cleared), into out. */
-static int set_cookie(const struct resp *r, const char *name, char *out,
-		      size_t n, char *line, size_t line_n)
-{
-	char want[128];
-	const char *p;
-
-	tx_strfmt(want, sizeof(want), "Set-Cookie: %s=", name);
-	if ((p = strcasestr(r->headers, want)) == NULL)
-		return -1;
-	p += strlen(want);
-	size_t len = strcspn(p, ";\r\n");
-	tx_strfmt(out, n, "%.*s", (int)len, p);
-	if (line)
-		tx_strfmt(line, line_n, "%.*s", (int)strcspn(p, "\r\n"), p);
-	return 0;
-}
-
-/* The first form's csrf field of a page. */
-static void csrf_of(const struct resp *r, char out[80])
-{
-	const char *p = strstr(r->body, "name=\"csrf\" value=\"");
-
-	assert_non_null(p);
-	p += strlen("name=\"csrf\" value=\"");
-	tx_strfmt(out, 80, "%.*s", (int)strcspn(p, "\""), p);
-	assert_int_equal(strlen(out), 64);
-}
-
-/* Sign in as user: the session cookie ("__Host-trilex=..."), or "" when
- * refused; r gets the sign-in POST's answer. */
-static void sign_in(const struct node *n, const char *user, const char *pw,
-		    char cookie[160], struct resp *r)
-{
-	char pre[128], pre_cookie[160], csrf[80], form[512], v[128];
-
-	req(n, "GET", "/console/signin", NULL, NULL, NULL, r);
-	assert_int_equal(r->status, 200);
-	assert_int_equal(set_cookie(r, "__Host-trilex-pre", pre, sizeof(pre), NULL,
-				    0), 0);
-	csrf_of(r, csrf);
-	tx_strfmt(pre_cookie, sizeof(pre_cookie), "__Host-trilex-pre=%s", pre);
-	tx_strfmt(form, sizeof(form), "csrf=%s&user=%s&password=%s", csrf, user, pw);
-	for (char *s = strstr(form, "&password=") + 10; *s; s++)
-		if (*s == ' ')
-			*s = '+';
-	req(n, "POST", "/console/signin", pre_cookie, form, NULL, r);
-	cookie[0] = '\0';
-	if (set_cookie(r, "__Host-trilex", v, sizeof(v), NULL, 0) == 0 && v[0])
-		tx_strfmt(cookie, 160, "__Host-trilex=%s", v);
-}
 
 static int setup(void **state)
 {
@@ -1378,6 +1253,75 @@ static void test_neighbours(void **state)
 	free(r);
 }
 
+#define GREEN_REF "[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"]"
+#define AMBER_REF "[\"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421\"]"
+#define SIGHTING(n, count, first, last, marking) "{\"type\":\"sighting\"," \
+	"\"spec_version\":\"2.1\",\"id\":\"sighting--00000000-0000-4000-8000-" \
+	"0000000005" n "\",\"created\":\"2024-02-01T00:00:00.000Z\",\"modified\":" \
+	"\"2024-02-01T00:00:00.000Z\",\"count\":" count ",\"first_seen\":\"" first \
+	"\",\"last_seen\":\"" last "\",\"sighting_of_ref\":\"indicator--00000000-" \
+	"0000-4000-8000-000000000050\",\"object_marking_refs\":" marking "}"
+
+/* The alert page's sightings: each with count, first and last seen and
+ * source, only those in collections the user may read, and the section
+ * marked with the most restrictive TLP of them and the alert. */
+static void test_alert_sightings(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], reader[160], sec[8192];
+	const char *path = "/console/alert/report--00000000-0000-4000-8000-000000000052";
+	const char *mk[] = { "collection", "add", "--dir", JP.dir, "--title",
+			     "Sightings kept apart", "--alias", "apart", NULL };
+
+	assert_int_equal(run_trilex(mk, NULL, NULL, NULL), 0);
+	push("main", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "000000000050\",\"objects\":[{\"type\":\"indicator\",\"spec_version\":"
+	     "\"2.1\",\"id\":\"indicator--00000000-0000-4000-8000-000000000050\","
+	     "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+	     "\"2024-01-01T00:00:00.000Z\",\"name\":\"Crane C2\",\"pattern\":"
+	     "\"[ipv4-addr:value = '192.0.2.150']\",\"pattern_type\":\"stix\","
+	     "\"valid_from\":\"2024-01-01T00:00:00Z\",\"object_marking_refs\":"
+	     GREEN_REF "},{\"type\":\"report\",\"spec_version\":\"2.1\",\"id\":"
+	     "\"report--00000000-0000-4000-8000-000000000052\",\"created\":"
+	     "\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+	     "\"name\":\"Crane C2 alert\",\"published\":\"2024-01-01T00:00:00Z\","
+	     "\"labels\":[\"trilex-alert\"],\"object_refs\":[\"indicator--00000000-"
+	     "0000-4000-8000-000000000050\"],\"object_marking_refs\":" GREEN_REF "},"
+	     SIGHTING("01", "3", "2024-02-01T08:00:00Z", "2024-02-03T09:30:00Z",
+		      GREEN_REF) "]}");
+	push("apart", "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-"
+	     "000000000051\",\"objects\":[" SIGHTING("02", "41",
+	     "2024-02-05T00:00:00Z", "2024-02-06T00:00:00Z", AMBER_REF) "]}");
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	sign_in(&JP, "reader", READER_PASSWORD, reader, r);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(section_of(r->body, "sightings-section", sec, sizeof(sec)));
+	assert_non_null(strstr(sec, "Sightings: 2</p>"));
+	assert_non_null(strstr(sec, "<td>3</td>"));
+	assert_non_null(strstr(sec, "<td>41</td>"));
+	assert_non_null(strstr(sec, "2024-02-01T08:00:00"));
+	assert_non_null(strstr(sec, "2024-02-03T09:30:00"));
+	assert_non_null(strstr(sec, "this node"));
+	assert_non_null(strstr(sec, ">Crane C2</a>")); /* the indicator, by name */
+	/* the AMBER sighting makes the section AMBER */
+	assert_non_null(strstr(sec, "<h2 id=\"h-sightings\">Sightings on this node"
+			       " <span class=\"tlp tlp-amber\">"));
+	/* the reader may read "main", not "apart": one sighting, GREEN */
+	req(&JP, "GET", path, reader, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(section_of(r->body, "sightings-section", sec, sizeof(sec)));
+	assert_non_null(strstr(sec, "Sightings: 1</p>"));
+	assert_non_null(strstr(sec, "<td>3</td>"));
+	assert_null(strstr(sec, "<td>41</td>"));
+	assert_null(strstr(r->body, "sighting--00000000-0000-4000-8000-000000000502"));
+	assert_non_null(strstr(sec, "<span class=\"tlp tlp-green\">"));
+	assert_null(strstr(sec, "tlp-amber"));
+	/* a partner's alert of this node's own: no forward section */
+	assert_null(strstr(r->body, "forward-section"));
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1395,6 +1339,7 @@ int main(void)
 		cmocka_unit_test(test_watch_vote),
 		cmocka_unit_test(test_supply_page),
 		cmocka_unit_test(test_neighbours),
+		cmocka_unit_test(test_alert_sightings),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -234,21 +234,26 @@ static void test_partner_objects_are_checked(void **state)
 		"name", "Forged Contact", "identity_class", "individual", "roles",
 		"duty-officer", "x_trilex_party", "JP", "object_marking_refs",
 		TLP_GREEN));
-	json_t *objs = json_pack("[o, o, o, o, o, o, o, o]",
+	json_t *objs = json_pack("[o, o, o, o, o, o, o, o, o]",
 		indicator(200, TLP_GREEN, NULL),                      /* unsigned */
 		altered,                                              /* altered */
 		signed_by(&XX, indicator(202, TLP_GREEN, NULL)),      /* unknown key */
 		signed_by(&UK, indicator(203, TLP_GREEN, NULL)),      /* good */
 		signed_by(&UK, indicator(204, TLP_RED, "JP")),        /* RED, plain */
 		posing,                                               /* as US */
-		signed_by(&US, indicator(205, TLP_AMBER, NULL)),      /* relayed */
-		forged_poc);                         /* JP's contact, by UK */
+		/* relayed: US's AMBER is US's to share, not UK's to pass on
+		 * (refused since issue 16's relay.c; it was taken before) */
+		signed_by(&US, indicator(205, TLP_AMBER, NULL)),
+		forged_poc,                          /* JP's contact, by UK */
+		signed_by(&US, indicator(207, TLP_GREEN, NULL))); /* relayed GREEN */
 	const char *want[] = { "unsigned", "altered", "no partner pinned",
-			       "must arrive sealed", "signer_party" };
+			       "must arrive sealed", "signer_party",
+			       "relayed by UK, made by US" };
 
-	post_as_uk(objs, 3, want, 5);
+	post_as_uk(objs, 3, want, 6);
 	assert_int_equal(has_id(&JP, "inbox-UK", 203), 1);
-	assert_int_equal(has_id(&JP, "inbox-UK", 205), 1);
+	assert_int_equal(has_id(&JP, "inbox-UK", 205), 0);
+	assert_int_equal(has_id(&JP, "inbox-UK", 207), 1);
 	assert_int_equal(has_id(&JP, "inbox-UK", 200), 0);
 	assert_int_equal(has_id(&JP, "inbox-UK", 206), 0);
 	/* UK's identity claiming to be JP's contact is stored as UK's object

@@ -324,7 +324,13 @@ static void test_withdraw_forwarded(void **state)
 	assert_int_equal(run(coll, &out, &err), 0);
 	free(out);
 	free(err);
-	json_t *env = json_pack("{s:[o]}", "objects", make_indicator(304, NULL));
+	/* GREEN: a node takes what a partner passes on from another origin
+	 * only at CLEAR or GREEN (federation/relay.c); this indicator was
+	 * unmarked (AMBER by default), which UK now refuses from JP */
+	json_t *ind = make_indicator(304, NULL);
+	json_object_set_new(ind, "object_marking_refs", json_pack("[s]",
+			    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"));
+	json_t *env = json_pack("{s:[o]}", "objects", ind);
 	char *body = json_dumps(env, JSON_COMPACT);
 	assert_int_equal(http(&US, "POST", "/api/collections/to-jp/objects/", "token",
 			      NULL, NULL, body, strlen(body), &r), 0);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "failalloc.h"
+#include "federation/federation.h"
 #include "misp/misp.h"
 #include "pattern/pattern.h"
 #include "policy/policy.h"
@@ -1305,6 +1306,567 @@ static void test_export(void **state)
 	each_failure("sensor_export", op_export, NULL, 1);
 }
 
+/* ---- builders that read the store (issue 19 item 7) ---- */
+
+/* Whether a and b are the same tree but for the text of their strings
+ * (ids and times are made afresh on each run). */
+static int same_shape(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_typeof(a) != json_typeof(b))
+		return 0;
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v)
+			if (!same_shape(v, json_object_get(b, k)))
+				return 0;
+		return 1;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach(a, i, v)
+			if (!same_shape(v, json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	return json_is_string(a) || json_equal(a, b);
+}
+
+/* A store in a new folder dir with the objects of data file rel in
+ * collection "K" (its pk into *pk), and partner UK pinned. */
+static tx_store *store_with(char dir[64], const char *rel, int64_t *pk)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct store_peer *p = calloc(1, sizeof(*p));
+	struct tx_error err = { 0 };
+	char path[128], sid[TX_UUID_BUF], *text = read_file(rel);
+	json_t *objs = text ? json_loads(text, 0, NULL) : NULL;
+	struct store_item items[16];
+	tx_store *st = NULL;
+	size_t n = json_array_size(objs);
+
+	assert_non_null(objs);
+	assert_non_null(p);
+	assert_true(n > 0 && n <= 16);
+	snprintf(dir, 64, "/tmp/trilex-alloc-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &st, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "K", "", "kb", &c, &err), TX_OK);
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct store_item){ .obj = json_array_get(objs, i) };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, n, sid, &err), TX_OK);
+	snprintf(p->party, sizeof(p->party), "UK");
+	snprintf(p->name, sizeof(p->name), "UK node");
+	snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", 1);
+	snprintf(p->cert_pem, sizeof(p->cert_pem), "pem");
+	snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", 2);
+	snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", 3);
+	assert_int_equal(store_peer_add(st, p, &err), TX_OK);
+	free(p);
+	json_decref(objs);
+	free(text);
+	*pk = c.pk;
+	return st;
+}
+
+static void store_done(tx_store *st, const char *dir)
+{
+	char cmd[96];
+
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* misp/feed.c build (through misp_feed_walk): every event handed on is
+ * whole (its text, manifest entry and hashes as with no failure), or the
+ * walk is refused. */
+struct feed_sweep {
+	tx_store *st;
+	struct misp_feed_opts o;
+	char *json, *hashes;          /* the event with no failure */
+	json_t *manifest;
+	struct misp_feed_stats stats;
+	size_t seen;
+};
+
+static int feed_event(void *ctx, const struct misp_feed_event *ev)
+{
+	struct feed_sweep *f = ctx;
+
+	f->seen++;
+	if (f->json == NULL) { /* the run without a failure */
+		f->json = strndup(ev->json, ev->json_len);
+		f->hashes = strndup(ev->hashes, ev->hashes_len);
+		f->manifest = json_deep_copy(ev->manifest);
+		return 0;
+	}
+	if (ev->json_len != strlen(f->json) || memcmp(ev->json, f->json, ev->json_len) != 0 ||
+	    ev->hashes_len != strlen(f->hashes) ||
+	    memcmp(ev->hashes, f->hashes, ev->hashes_len) != 0 ||
+	    !json_equal(ev->manifest, f->manifest)) {
+		if (getenv("TRILEX_DEBUG_ALLOC"))
+			fprintf(stderr, "got:  %.*s\nwant: %s\nhashes: %.*s\nwant: %s\n",
+				(int)ev->json_len, ev->json, f->json,
+				(int)ev->hashes_len, ev->hashes, f->hashes);
+		fail_msg("misp feed build: an allocation failed and a partial event"
+			 " came back: %.*s", (int)(ev->json_len > 2000 ? 2000 : ev->json_len),
+			 ev->json);
+	}
+	return 0;
+}
+
+static int op_feed(void *ctx, struct tx_error *err)
+{
+	struct feed_sweep *f = ctx;
+	struct misp_feed_stats stats;
+
+	f->seen = 0;
+	if (misp_feed_walk(f->st, &f->o, feed_event, f, &stats, err) != TX_OK)
+		return 1;
+	if (f->seen != 1 || memcmp(&stats, &f->stats, sizeof(stats)) != 0)
+		fail_msg("misp_feed_walk: done, but with %zu events (%zu attributes,"
+			 " %zu withheld)", f->seen, stats.attributes,
+			 stats.withheld_objects);
+	return 0;
+}
+
+static void test_misp_feed(void **state)
+{
+	struct feed_sweep f = { .o = { .self_name = "JP node",
+		.self_uuid = "0a000000-0000-4000-8000-000000000009" } };
+	struct tx_error err = { 0 };
+	char dir[64];
+
+	if (!failalloc_available())
+		skip();
+	f.st = store_with(dir, "misp/feed-report.json", &f.o.collection_pk);
+	assert_int_equal(misp_feed_walk(f.st, &f.o, feed_event, &f, &f.stats, &err), TX_OK);
+	assert_int_equal(f.seen, 1);
+	assert_non_null(f.json);
+	assert_non_null(f.manifest);
+	/* what the event holds: the green indicators, the observed SCO, the
+	 * ATT&CK tag; the RED indicator left out */
+	assert_non_null(strstr(f.json, "198.51.100.7"));
+	assert_non_null(strstr(f.json, "192.0.2.44"));
+	assert_non_null(strstr(f.json, "T1566"));
+	assert_null(strstr(f.json, "203.0.113.66"));
+	assert_int_equal(f.stats.withheld_objects, 1);
+	each_failure("misp feed build", op_feed, &f, 0);
+	free(f.json);
+	free(f.hashes);
+	json_decref(f.manifest);
+	store_done(f.st, dir);
+}
+
+/* fed_alert_build: the objects and the report are whole (the same tree but
+ * for ids and times) or the alert is refused. */
+struct alert_sweep {
+	tx_store *st;
+	struct fed_alert a;
+	json_t *want;                 /* the objects with no failure */
+};
+
+static int op_alert(void *ctx, struct tx_error *err)
+{
+	struct alert_sweep *s = ctx;
+	struct fed_alert_built b;
+
+	if (fed_alert_build(s->st, &s->a, &b, err) != TX_OK)
+		return 1;
+	if (!same_shape(b.objects, s->want) || b.report == NULL ||
+	    json_array_size(b.stubs) != 1 || b.derivation.tlp != FED_TLP_AMBER)
+		fail_msg("fed_alert_build: an allocation failed and a partial alert"
+			 " came back");
+	fed_alert_clear(&b);
+	return 0;
+}
+
+static void test_alert_build(void **state)
+{
+	const char *inds[] = { "[ipv4-addr:value = '192.0.2.1']",
+			       "[domain-name:value = 'x.example']" };
+	const char *techs[] = { "T1566", "T9999" }, *sectors[] = { "energy" };
+	const char *countries[] = { "GB", "JP" };
+	struct alert_sweep s = { .a = {
+		.title = "Wave", .description = "a wave", .tlp = FED_TLP_AMBER,
+		.to = "UK", .indicators = inds, .n_indicators = 2,
+		.techniques = techs, .n_techniques = 2, .allow_unknown_technique = 1,
+		.sectors = sectors, .n_sectors = 1, .countries = countries,
+		.n_countries = 2, .self_party = "JP", .self_name = "JP node",
+		.identity_id = "identity--0a000000-0000-4000-8000-000000000009",
+		.now_us = 1700000000000000LL } };
+	struct fed_alert_built b;
+	struct tx_error err = { 0 };
+	int64_t pk;
+	char dir[64];
+
+	if (!failalloc_available())
+		skip();
+	s.st = store_with(dir, "misp/feed-report.json", &pk);
+	assert_int_equal(fed_alert_build(s.st, &s.a, &b, &err), TX_OK);
+	/* identity, two indicators, a stub, the report */
+	assert_int_equal(json_array_size(b.objects), 5);
+	s.want = json_incref(b.objects);
+	fed_alert_clear(&b);
+	each_failure("fed_alert_build", op_alert, &s, 0);
+	json_decref(s.want);
+	store_done(s.st, dir);
+}
+
+/* fed_derive_marking: the derived object carries the whole marking (as
+ * with no failure) or the derivation is refused. */
+struct derive_sweep {
+	json_t *src[3];
+	json_t *derived;              /* before marking */
+	json_t *want;                 /* after, with no failure */
+};
+
+static int op_derive(void *ctx, struct tx_error *err)
+{
+	struct derive_sweep *d = ctx;
+	json_t *o = json_deep_copy(d->derived);
+	struct fed_derivation out;
+	int r = 1;
+
+	if (o == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (fed_derive_marking((const json_t *const *)d->src, 3, "JP", o, &out,
+			       err) == TX_OK) {
+		if (!json_equal(o, d->want))
+			fail_msg("fed_derive_marking: an allocation failed and a"
+				 " partial marking came back");
+		r = 0;
+	}
+	json_decref(o);
+	return r;
+}
+
+static void test_derive(void **state)
+{
+	struct derive_sweep d = { 0 };
+	struct tx_error err = { 0 };
+
+	/* RED to UK and US, AMBER to UK and DE, and GREEN: RED to UK */
+	d.src[0] = json_pack("{s:s, s:s, s:[s], s:[s,s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000001",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_RED),
+			     FED_RECIPIENTS, "UK", "US");
+	d.src[1] = json_pack("{s:s, s:s, s:[s], s:[s,s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000002",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_AMBER),
+			     FED_RECIPIENTS, "UK", "DE");
+	d.src[2] = json_pack("{s:s, s:s, s:[s]}", "type", "indicator", "id",
+			     "indicator--0a000000-0000-4000-8000-000000000003",
+			     "object_marking_refs", fed_tlp_marking(FED_TLP_GREEN));
+	d.derived = json_pack("{s:s, s:s}", "type", "sighting", "id",
+			      "sighting--0a000000-0000-4000-8000-000000000004");
+	for (int i = 0; i < 3; i++)
+		assert_non_null(d.src[i]);
+	assert_non_null(d.want = json_deep_copy(d.derived));
+	assert_int_equal(fed_derive_marking((const json_t *const *)d.src, 3, "JP",
+					    d.want, NULL, &err), TX_OK);
+	assert_int_equal(fed_tlp_of(d.want), FED_TLP_RED);
+	assert_int_equal(json_array_size(json_object_get(d.want, FED_RECIPIENTS)), 1);
+	each_failure("fed_derive_marking", op_derive, &d, 1);
+	for (int i = 0; i < 3; i++)
+		json_decref(d.src[i]);
+	json_decref(d.derived);
+	json_decref(d.want);
+}
+
+/* policy_assess (policy/eval.c assess): the result is whole or refused,
+ * on incidents of tests/data/policy/incidents.json whose rules are
+ * decided, left open with exact ranges, and left open with bounds. */
+struct assess_sweep {
+	policy *p;
+	policy_incident *inc;
+	json_t *want;
+};
+
+static int op_assess(void *ctx, struct tx_error *err)
+{
+	struct assess_sweep *a = ctx;
+	const struct policy_standing standing = { .ratified = 1 };
+	json_t *r = NULL;
+
+	if (policy_assess(a->p, a->inc, &standing, &r, err) != TX_OK)
+		return 1;
+	if (!json_equal(r, a->want))
+		fail_msg("policy_assess: an allocation failed and a partial result"
+			 " came back");
+	json_decref(r);
+	return 0;
+}
+
+static void test_policy_assess(void **state)
+{
+	const char *cases[] = { "death-direct", "death-causation-unknown",
+				"no-facts-extension" };
+	const struct policy_standing standing = { .ratified = 1 };
+	char *ptext = read_file("../../policies/trilateral-default.json");
+	char *itext = read_file("policy/incidents.json");
+	json_t *all = itext ? json_loads(itext, 0, NULL) : NULL;
+	struct assess_sweep a = { 0 };
+	struct tx_error err = { 0 };
+	const json_t *c;
+	size_t i, done = 0;
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(ptext);
+	assert_non_null(all);
+	assert_int_equal(policy_parse(ptext, strlen(ptext), "trilateral-default.json",
+				      &a.p, NULL, &err), TX_OK);
+	json_array_foreach(json_object_get(all, "cases"), i, c) {
+		char name[96];
+		size_t k;
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			if (strcmp(tx_json_str(c, "name"), cases[k]) == 0)
+				break;
+		if (k == sizeof(cases) / sizeof(cases[0]))
+			continue;
+		assert_int_equal(policy_incident_from_objects(json_object_get(c, "objects"),
+							      NULL, &a.inc, &err), TX_OK);
+		assert_int_equal(policy_assess(a.p, a.inc, &standing, &a.want, &err), TX_OK);
+		assert_string_equal(tx_json_str(a.want, "decision"),
+				    tx_json_str(json_object_get(c, "expect"), "decision"));
+		snprintf(name, sizeof(name), "policy_assess %s", cases[k]);
+		each_failure(name, op_assess, &a, 1);
+		json_decref(a.want);
+		policy_incident_free(a.inc);
+		done++;
+	}
+	assert_int_equal(done, sizeof(cases) / sizeof(cases[0]));
+	policy_free(a.p);
+	json_decref(all);
+	free(itext);
+	free(ptext);
+}
+
+/* sensor_sightings_build: the sightings are whole (as with no failure) or
+ * refused, also when they merge with one stored before. */
+#define SIGHT_IDENTITY "identity--0a000000-0000-4000-8000-000000000009"
+#define SIGHT_T0 1740823200000000LL /* 2025-03-01T10:00:00Z */
+
+struct sighting_sweep {
+	tx_store *st;
+	json_t *want;                 /* the sightings with no failure */
+	size_t unchanged;
+};
+
+/* The sightings of n matches (of two indicators, one with an observed
+ * data id) built against st at now. */
+static tx_err sightings_of(tx_store *st, const char *const *values, size_t n,
+			   json_t *out, size_t *unchanged, struct tx_error *err)
+{
+	sensor_sightings *s = NULL;
+	tx_err rc = sensor_sightings_new(3600000000LL, &s, err);
+
+	for (size_t i = 0; rc == TX_OK && i < n; i++) {
+		json_t *v = json_pack("[s]", values[i]);
+		struct sensor_match m = {
+			.indicator_id = i % 2 ? "indicator--11111111-1111-4111-8111-000000000002" :
+					"indicator--11111111-1111-4111-8111-000000000001",
+			.line = i + 1, .first = SIGHT_T0 + (int64_t)i * 1000000,
+			.last = SIGHT_T0 + (int64_t)i * 1000000, .values = v,
+			.observed_id = i == 0 ? "observed-data--11111111-1111-4111-8111-000000000006" : NULL };
+		rc = v == NULL ? tx_error_set(err, TX_ERR_NOMEM, "out of memory")
+			       : sensor_sightings_add(s, &m, err);
+		json_decref(v);
+	}
+	if (rc == TX_OK)
+		rc = sensor_sightings_build(s, st, SIGHT_IDENTITY, SIGHT_T0 + 7200000000LL,
+					    out, unchanged, err);
+	sensor_sightings_free(s);
+	return rc;
+}
+
+static const char *const sight_new[] = { "198.51.100.7", "x.example", "198.51.100.8" };
+
+static int op_sightings(void *ctx, struct tx_error *err)
+{
+	struct sighting_sweep *w = ctx;
+	json_t *out = json_array();
+	size_t unchanged = 0;
+	int r = 1;
+
+	if (out == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (sightings_of(w->st, sight_new, 3, out, &unchanged, err) == TX_OK) {
+		if (!json_equal(out, w->want) || unchanged != w->unchanged)
+			fail_msg("sensor_sightings_build: an allocation failed and a"
+				 " partial sighting came back");
+		r = 0;
+	}
+	json_decref(out);
+	return r;
+}
+
+static void test_sightings(void **state)
+{
+	const char *const before[] = { "198.51.100.7", "x.example" };
+	struct store_user admin = { .admin = 1 };
+	struct sighting_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	json_t *first = json_array();
+	char dir[64], sid[TX_UUID_BUF];
+	int64_t pk;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "misp/feed-report.json", &pk);
+	/* two sightings stored; the sweep's matches add to the first, not to
+	 * the second */
+	assert_int_equal(sightings_of(w.st, before, 2, first, &w.unchanged, &err), TX_OK);
+	assert_int_equal(json_array_size(first), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct store_item it = { .obj = json_array_get(first, i) };
+		assert_int_equal(store_put_objects(w.st, pk, &admin, &it, 1, sid, &err), TX_OK);
+	}
+	assert_non_null(w.want = json_array());
+	assert_int_equal(sightings_of(w.st, sight_new, 3, w.want, &w.unchanged, &err), TX_OK);
+	assert_int_equal(json_array_size(w.want), 1);
+	assert_int_equal(w.unchanged, 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(w.want, 0),
+							   "count")), 2);
+	each_failure("sensor_sightings_build", op_sightings, &w, 0);
+	json_decref(first);
+	json_decref(w.want);
+	store_done(w.st, dir);
+}
+
+/* fed_withdraw: a fresh object of ours each run, withdrawn with the Nth
+ * allocation failing: when it says done, the revoked version stored is
+ * whole (the object, revoked, with the reason and a later modified); a
+ * revoked version stored by a refused run is whole too. SQLite keeps
+ * pages cached, so allocations left are not counted here. */
+struct last_version {
+	json_t *obj;
+	int not_json;  /* the stored text does not parse */
+};
+
+static int last_row(void *ctx, const struct store_row *row)
+{
+	struct last_version *l = ctx;
+
+	json_decref(l->obj);
+	l->obj = json_loadb(row->json, row->json_len, 0, NULL);
+	l->not_json = l->obj == NULL;
+	return STORE_ROW_NEXT;
+}
+
+/* Runs left out: the stored text was cut by json_dumps (below). */
+static long wd_cut;
+
+static json_t *wd_object(int run)
+{
+	char id[80];
+
+	snprintf(id, sizeof(id), "indicator--0b000000-0000-4000-8000-%012d", run);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}",
+			 "type", "indicator", "spec_version", "2.1", "id", id,
+			 "created", "2025-03-01T10:00:00.000Z", "modified",
+			 "2025-03-01T10:00:00.000Z", "pattern",
+			 "[ipv4-addr:value = '198.51.100.9']", "pattern_type", "stix",
+			 "valid_from", "2025-03-01T10:00:00Z", "object_marking_refs",
+			 fed_tlp_marking(FED_TLP_GREEN), "labels", "withdraw-me");
+}
+
+/* Withdraw a fresh object with allocation n failing (0: none): 0 done,
+ * 1 refused; fails the test on a partial revoked version. */
+static int wd_run(tx_store *st, int64_t pk, int run, long n, long *n_allocs)
+{
+	struct store_user admin = { .admin = 1 };
+	json_t *obj = wd_object(run), *last;
+	struct last_version lv = { 0 };
+	const char *id = tx_json_str(obj, "id");
+	struct store_item it = { .obj = obj };
+	struct store_query q = { .collection_pk = pk, .ids = &id, .n_ids = 1,
+				 .limit = 10 };
+	struct store_page page;
+	struct fed_withdrawn out;
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+	long seen;
+	tx_err rc;
+
+	if (store_put_objects(st, pk, &admin, &it, 1, sid, &err) != TX_OK)
+		fail_msg("fed_withdraw: after allocation %ld failed before, the store"
+			 " refuses a new object: %s", n - 1, err.msg);
+	failalloc_start(n);
+	rc = fed_withdraw(st, "JP", id, "a mistake", SIGHT_T0 + 3600000000LL, &out, &err);
+	seen = failalloc_stop(NULL);
+	if (n_allocs != NULL)
+		*n_allocs = seen;
+	if (rc != TX_OK && err.msg[0] == '\0')
+		fail_msg("fed_withdraw: allocation %ld failed: refused without a"
+			 " message", n);
+	if (store_query_objects(st, &q, last_row, &lv, &page, &err) != TX_OK)
+		fail_msg("fed_withdraw: allocation %ld failed: the object cannot be"
+			 " read after: %s", n, err.msg);
+	/* Left out of the sweep: store_put_objects (put_one, store/objects.c)
+	 * makes the text it stores with jansson's json_dumps, which under a
+	 * failed allocation can return a text cut short instead of NULL; the
+	 * revoked version is then stored as text that is not JSON. Guarding
+	 * json_dumps is another branch's (issue 19 item 6). */
+	if (lv.not_json) {
+		wd_cut++;
+		json_decref(obj);
+		return rc != TX_OK;
+	}
+	if ((last = lv.obj) == NULL)
+		fail_msg("fed_withdraw: allocation %ld failed: the object is gone", n);
+	if (rc == TX_OK && !json_is_true(json_object_get(last, "revoked")))
+		fail_msg("fed_withdraw: allocation %ld failed: done, but not revoked", n);
+	if (json_is_true(json_object_get(last, "revoked"))) {
+		json_object_set(obj, "modified", json_object_get(last, "modified"));
+		json_object_set_new(obj, "revoked", json_true());
+		json_object_set_new(obj, STORE_WITHDRAWAL_REASON, json_string("a mistake"));
+		if (!json_equal(obj, last)) {
+			char *t = json_dumps(last, JSON_COMPACT | JSON_SORT_KEYS);
+			fail_msg("fed_withdraw: allocation %ld failed: a partial revoked"
+				 " version was stored: %.2000s", n, t ? t : "?");
+		}
+	}
+	json_decref(last);
+	json_decref(obj);
+	return rc != TX_OK;
+}
+
+static void test_withdraw(void **state)
+{
+	long n_allocs = 0, refused = 0;
+	int64_t pk;
+	char dir[64];
+	tx_store *st;
+	int run = 0;
+
+	if (!failalloc_available())
+		skip();
+	st = store_with(dir, "misp/feed-report.json", &pk);
+	assert_int_equal(wd_run(st, pk, run++, 0, &n_allocs), 0);
+	assert_true(n_allocs > 0);
+	for (long n = 1; n <= n_allocs + 20; n++)
+		refused += wd_run(st, pk, run++, n, NULL);
+	assert_int_equal(wd_run(st, pk, run++, 0, NULL), 0);
+	print_message("fed_withdraw: %ld allocations, each failed once: %ld refused,"
+		      " every revoked version whole (%ld left out: json_dumps cut"
+		      " the stored text)\n", n_allocs, refused, wd_cut);
+	store_done(st, dir);
+}
+
 int main(void)
 {
 	/* as every program of trilex does: JSON allocation failures counted */
@@ -1338,6 +1900,12 @@ int main(void)
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_store_writes),
 		cmocka_unit_test(test_supply_recheck),
+		cmocka_unit_test(test_misp_feed),
+		cmocka_unit_test(test_alert_build),
+		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_policy_assess),
+		cmocka_unit_test(test_sightings),
+		cmocka_unit_test(test_withdraw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

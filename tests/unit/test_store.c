@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -563,6 +564,130 @@ static void test_row_callback_stop(void **state)
 		json_decref(objs[i]);
 }
 
+/* ---- the supply-chain objects (store/supplyidx.c) ---- */
+
+static json_t *supply_obj(const char *type, int i, const char *modified,
+			  int ext, int revoked)
+{
+	char id[96];
+	json_t *o;
+
+	snprintf(id, sizeof(id), "%s--00000000-0000-4000-8000-%012d", type, i);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type,
+		      "spec_version", "2.1", "id", id, "created",
+		      "2020-01-01T00:00:00Z", "modified", modified, "name", "x");
+	if (ext)
+		json_object_set_new(o, "extensions", json_pack("{s:{s:s}}",
+				    STORE_SUPPLY_EXT_ID, "kind", "osv"));
+	if (revoked)
+		json_object_set_new(o, "revoked", json_true());
+	return o;
+}
+
+struct supply_seen {
+	char ids[8][96];
+	char versions[8][40];
+	int revoked[8];
+	size_t n;
+};
+
+static int supply_row(void *ctx, const struct store_row *row)
+{
+	struct supply_seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", row->id);
+		snprintf(s->versions[s->n], sizeof(s->versions[0]), "%s", row->version);
+		s->revoked[s->n] = strstr(row->json, "\"revoked\":true") != NULL;
+	}
+	s->n++;
+	return STORE_ROW_NEXT;
+}
+
+static size_t supply_rows(tx_store *st, int64_t pk, struct supply_seen *s)
+{
+	struct tx_error err = { 0 };
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(store_supply_rows(st, pk, supply_row, s, &err), TX_OK);
+	return s->n;
+}
+
+static void put1(tx_store *st, int64_t pk, json_t *o)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_item it = { .obj = o };
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+
+	assert_int_equal(store_put_objects(st, pk, &admin, &it, 1, sid, &err), TX_OK);
+	json_decref(o);
+}
+
+/* The index of supply objects is kept as objects are stored (BOMs and
+ * objects with the supply extension, nothing else), follows new versions
+ * and withdrawals (a revoked version is the one read), forgets deleted
+ * objects, and is filled for an older database by migration 22. */
+static void test_supply_index(void **state)
+{
+	tx_store *st = *state, *again = NULL;
+	struct store_collection c, d;
+	struct tx_error err = { 0 };
+	struct supply_seen s;
+	const char *adv = "vulnerability--00000000-0000-4000-8000-000000000002";
+
+	assert_int_equal(store_collection_ensure(st, "Sup", "", "sup", &c, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "Sup2", "", "sup2", &d, &err), TX_OK);
+	put1(st, c.pk, supply_obj(STORE_SUPPLY_SBOM_TYPE, 1, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, c.pk, supply_obj("vulnerability", 3, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("indicator", 4, "2020-01-01T00:00:00Z", 0, 0));
+	put1(st, c.pk, supply_obj("note", 5, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, c.pk, supply_obj("report", 6, "2020-01-01T00:00:00Z", 1, 0));
+	put1(st, d.pk, supply_obj("indicator", 7, "2020-01-01T00:00:00Z", 1, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[0], "x-trilex-sbom--00000000-0000-4000-8000-000000000001");
+	assert_string_equal(s.ids[1], adv);
+	assert_string_equal(s.ids[2], "note--00000000-0000-4000-8000-000000000005");
+	assert_int_equal(supply_rows(st, d.pk, &s), 1);
+
+	/* a new version is read instead of the old one */
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-02-01T00:00:00Z", 1, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[2], adv);
+	assert_string_equal(s.versions[2], "2020-02-01T00:00:00Z");
+	/* withdrawn: the revoked version is what supply/ reads (and ignores) */
+	put1(st, c.pk, supply_obj("vulnerability", 2, "2020-03-01T00:00:00Z", 1, 1));
+	assert_int_equal(supply_rows(st, c.pk, &s), 3);
+	assert_string_equal(s.ids[2], adv);
+	assert_true(s.revoked[2]);
+	/* a version without the extension is no longer a supply object */
+	put1(st, c.pk, supply_obj("note", 5, "2020-02-01T00:00:00Z", 0, 0));
+	assert_int_equal(supply_rows(st, c.pk, &s), 2);
+	/* deleted: gone; the last version deleted, the one before is read */
+	struct store_query dq = { .collection_pk = c.pk };
+	dq.versions.last = 1;
+	assert_int_equal(store_delete_object(st, &dq, adv, &err), TX_OK);
+	assert_int_equal(supply_rows(st, c.pk, &s), 2);
+	assert_string_equal(s.versions[1], "2020-02-01T00:00:00Z");
+	assert_false(s.revoked[1]);
+	memset(&dq.versions, 0, sizeof(dq.versions));
+	assert_int_equal(store_delete_object(st, &dq, adv, &err), TX_OK);
+	assert_int_equal(supply_rows(st, c.pk, &s), 1);
+
+	/* an older database: migration 22 fills the index */
+	assert_int_equal(tamper("DROP TRIGGER objects_unsupply; DROP TABLE"
+				" supply_objects; PRAGMA user_version = 21;",
+				"DROP TRIGGER objects_unsupply ON objects; DROP"
+				" TABLE supply_objects; DROP FUNCTION trilex_unsupply();"
+				" UPDATE trilex_schema SET version = 21;"), 0);
+	assert_int_equal(store_open(path, 0, &again, &err), TX_OK);
+	assert_int_equal(supply_rows(again, c.pk, &s), 1);
+	assert_string_equal(s.ids[0], "x-trilex-sbom--00000000-0000-4000-8000-000000000001");
+	assert_int_equal(supply_rows(again, d.pk, &s), 1);
+	store_close(again);
+}
+
 static int outgoing_row(void *ctx, const struct store_row *row)
 {
 	int64_t *pk = ctx;
@@ -907,6 +1032,92 @@ static void test_audit_chain(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* The hash of docs/audit.md's format, written here with one update per
+ * field (as the writer did before it laid the message out in one buffer):
+ * what the writer stores must be this, so chains written before and
+ * after the change verify alike. */
+static void ref_hash(const struct store_audit_entry *e, char out[STORE_AUDIT_HASH_BUF])
+{
+	const char *fields[] = { e->actor, e->address, e->action, e->what, e->detail };
+	unsigned char prev[32] = { 0 }, h[32], b[8];
+	crypto_generichash_state hs;
+	uint64_t v[2] = { (uint64_t)e->seq, (uint64_t)e->at };
+
+	sodium_hex2bin(prev, sizeof(prev), e->prev, strlen(e->prev), NULL, NULL, NULL);
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	crypto_generichash_update(&hs, (const unsigned char *)"trilex audit v1", 15);
+	crypto_generichash_update(&hs, prev, sizeof(prev));
+	for (int k = 0; k < 7; k++) {
+		uint64_t x = k < 2 ? v[k] : strlen(fields[k - 2]);
+		for (int i = 0; i < 8; i++)
+			b[i] = (unsigned char)(x >> (8 * i));
+		crypto_generichash_update(&hs, b, sizeof(b));
+		if (k >= 2)
+			crypto_generichash_update(&hs, (const unsigned char *)fields[k - 2],
+						  strlen(fields[k - 2]));
+	}
+	crypto_generichash_final(&hs, h, sizeof(h));
+	sodium_bin2hex(out, STORE_AUDIT_HASH_BUF, h, sizeof(h));
+}
+
+struct batch_check {
+	int64_t n, last_seq;
+	char last_hash[STORE_AUDIT_HASH_BUF];
+	int bad;
+};
+
+static int check_entry(void *ctx, const struct store_audit_entry *e)
+{
+	struct batch_check *c = ctx;
+	char want[STORE_AUDIT_HASH_BUF];
+
+	ref_hash(e, want);
+	if (strcmp(want, e->hash) != 0 || e->seq != c->last_seq + 1 ||
+	    strcmp(e->prev, c->last_hash) != 0)
+		c->bad++;
+	c->last_seq = e->seq;
+	memcpy(c->last_hash, e->hash, sizeof(c->last_hash));
+	c->n++;
+	return 0;
+}
+
+/* A batch of 45 read records (inserted 32, 4, 4, 4 and 1 rows at a time)
+ * and one of 3: seq without gaps, each prev the hash before it, each hash
+ * that of the documented format; a field at its cap hashed whole. */
+static void test_audit_batch(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	struct store_audit_entry *e = calloc(48, sizeof(*e)), last;
+	struct store_audit_query q = { 0 };
+	struct batch_check c = { 0 };
+	char detail[2000], what[64];
+
+	assert_non_null(e);
+	memset(detail, 'd', sizeof(detail) - 1);
+	detail[sizeof(detail) - 1] = '\0';
+	assert_int_equal(store_audit_get(st, 0, &last), TX_OK);
+	for (int i = 0; i < 48; i++) {
+		snprintf(what, sizeof(what), "collection c%d", i);
+		store_audit_entry_set(&e[i], "user:ann", i % 2 ? "192.0.2.7" : "",
+				      "read", what, i == 7 ? detail : "1 of 100 objects");
+		e[i].at = 1700000000000000 + i;
+	}
+	assert_int_equal(store_audit_batch(st, e, 45, &err), TX_OK);
+	assert_int_equal(store_audit_batch(st, e + 45, 3, &err), TX_OK);
+	assert_int_equal(e[0].seq, last.seq + 1);
+	assert_int_equal(e[47].seq, last.seq + 48);
+	assert_int_equal(strlen(e[7].detail), sizeof(e[7].detail) - 1);
+	q.after_seq = last.seq;
+	c.last_seq = last.seq;
+	memcpy(c.last_hash, last.hash, sizeof(c.last_hash));
+	assert_int_equal(store_audit_list(st, &q, check_entry, &c, &err), TX_OK);
+	assert_int_equal(c.n, 48);
+	assert_int_equal(c.bad, 0);
+	assert_string_equal(c.last_hash, e[47].hash);
+	free(e);
+}
+
 /* node.json's store.conninfo never holds a password; a bad backend or
  * conninfo is refused with the field named, and nothing changes. */
 static void test_configure_refuses(void **state)
@@ -1106,6 +1317,25 @@ static void test_commit_wakes_other_machine(void **state)
 	store_watch_close(w);
 }
 
+/* Every table of a new database is in schema.c's list (copied by `trilex
+ * migrate` or excluded with a reason): a migration that adds a table and
+ * forgets the list fails here. */
+static void test_table_list(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	char out[512];
+
+	assert_int_equal(store_migrate_unlisted(st, out, sizeof(out), &err), TX_OK);
+	assert_string_equal(out, "");
+	/* a table the list does not know is named */
+	assert_int_equal(tamper("CREATE TABLE forgotten (x INTEGER)",
+				"CREATE TABLE forgotten (x BIGINT)"), 0);
+	assert_int_equal(store_migrate_unlisted(st, out, sizeof(out), &err), TX_OK);
+	assert_string_equal(out, "forgotten");
+	assert_int_equal(tamper("DROP TABLE forgotten", "DROP TABLE forgotten"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1117,15 +1347,18 @@ int main(void)
 		cmocka_unit_test(test_sco_without_version),
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
+		cmocka_unit_test(test_supply_index),
 		cmocka_unit_test(test_saved_filters),
 		cmocka_unit_test(test_collection_sharing),
 		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_roles_and_tokens),
 		cmocka_unit_test(test_audit_chain),
+		cmocka_unit_test(test_audit_batch),
 		cmocka_unit_test(test_commit_watch_and_lanes),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
+		cmocka_unit_test(test_table_list),
 	};
 
 	pg_base = getenv("TRILEX_TEST_PG");
