@@ -61,7 +61,7 @@ static const struct cli_opt user_add_opts[] = {
 	{ "role", "ROLE", 0, "reader, analyst (the default), duty-officer or"
 	  " admin (trilex role list)" },
 	{ "admin", NULL, 0, "the same as --role admin" },
-	{ NULL },
+	{ 0 },
 };
 
 static int user_add_run(const struct cli_args *a)
@@ -113,7 +113,7 @@ const struct cmd cmd_user_add = {
 
 static const struct cli_opt name_opt[] = {
 	{ "name", "NAME", CLI_REQ, "the user name" },
-	{ NULL },
+	{ 0 },
 };
 
 static int user_unlock_run(const struct cli_args *a)
@@ -265,7 +265,7 @@ static const struct cli_opt user_passwd_opts[] = {
 	{ "name", "NAME", CLI_REQ, "the user name" },
 	{ "password-stdin", NULL, CLI_REQ, "read the new password from standard"
 	  " input (one line)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int user_passwd_run(const struct cli_args *a)
@@ -310,7 +310,7 @@ const struct cmd cmd_user_passwd = {
 static const struct cli_opt user_role_opts[] = {
 	{ "name", "NAME", CLI_REQ, "the user name" },
 	{ "role", "ROLE", CLI_REQ, "reader, analyst, duty-officer or admin" },
-	{ NULL },
+	{ 0 },
 };
 
 static int user_role_run(const struct cli_args *a)
@@ -351,7 +351,7 @@ const struct cmd cmd_user_role = {
 
 static const struct cli_opt role_list_opts[] = {
 	{ "markdown", NULL, 0, "as the README's table" },
-	{ NULL },
+	{ 0 },
 };
 
 static int role_list_run(const struct cli_args *a)
@@ -441,7 +441,7 @@ static const struct cli_opt token_create_opts[] = {
 	  " token- and the start of its hash" },
 	{ "expires", "WHEN", 0, "when it stops working: 90d, 12h, 30m, 600s or"
 	  " an RFC 3339 time; default never" },
-	{ NULL },
+	{ 0 },
 };
 
 static int token_create_run(const struct cli_args *a)
@@ -494,7 +494,7 @@ const struct cmd cmd_token_create = {
 
 static const struct cli_opt token_list_opts[] = {
 	{ "user", "NAME", 0, "only this user's tokens" },
-	{ NULL },
+	{ 0 },
 };
 
 /* A time for a listing: to the second, or "never". */
@@ -551,7 +551,7 @@ const struct cmd cmd_token_list = {
 static const struct cli_opt token_revoke_opts[] = {
 	{ "user", "NAME", CLI_REQ, "whose token it is" },
 	{ "name", "N", CLI_REQ, "its name (trilex token list)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int token_revoke_run(const struct cli_args *a)
@@ -587,7 +587,7 @@ static const struct cli_opt collection_add_opts[] = {
 	{ "description", "D", 0, "what it holds" },
 	{ "share", "local|partners|CODE,...", 0, "what of it leaves the node"
 	  " (default local: nothing)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int collection_add_run(const struct cli_args *a)
@@ -685,7 +685,7 @@ static const struct cli_opt grant_opts[] = {
 	{ "read", NULL, 0, "may read it" },
 	{ "write", NULL, 0, "may write it" },
 	{ "revoke", NULL, 0, "take the user's grant on it away instead" },
-	{ NULL },
+	{ 0 },
 };
 
 static int grant_run(const struct cli_args *a)
@@ -746,7 +746,7 @@ static const struct cli_opt key_create_opts[] = {
 	  " or alias); repeat for more" },
 	{ "expires", "WHEN", 0, "when it stops working: 90d, 12h, 30m, 600s or"
 	  " an RFC 3339 time; default never" },
-	{ NULL },
+	{ 0 },
 };
 
 static int key_create_run(const struct cli_args *a)
@@ -840,7 +840,7 @@ const struct cmd cmd_key_list = {
 
 static const struct cli_opt key_revoke_opts[] = {
 	{ "name", "N", CLI_REQ, "the key's name (trilex key list)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int key_revoke_run(const struct cli_args *a)

@@ -46,7 +46,7 @@ static const struct cli_opt alert_opts[] = {
 	{ "sector", "S", CLI_MANY, "a targeted STIX industry sector" },
 	{ "country", "CC", CLI_MANY, "a targeted country (ISO 3166-1 alpha-2)" },
 	{ "description", "D", 0, "what it is about" },
-	{ NULL },
+	{ 0 },
 };
 
 /* The values of a repeatable option into out (at most MAX_ITEMS). */
@@ -158,7 +158,7 @@ const struct cmd cmd_alert = {
 
 static const struct cli_opt forward_opts[] = {
 	{ "to", "CODE", CLI_REQ, "the pinned partner to pass it on to" },
-	{ NULL },
+	{ 0 },
 };
 
 /* A partner's TLP:CLEAR or GREEN alert, as it came (federation/relay.c). */
@@ -344,7 +344,7 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 static const struct cli_opt alerts_opts[] = {
 	{ "follow", NULL, 0, "keep showing new alerts as they come" },
 	{ "json", NULL, 0, "print JSON lines" },
-	{ NULL },
+	{ 0 },
 };
 
 static int alerts_run(const struct cli_args *a)

@@ -12,7 +12,7 @@
 
 #include "cli/cli.h"
 
-static const struct cli_opt no_opts[] = { { NULL } };
+static const struct cli_opt no_opts[] = { { 0 } };
 
 static const struct cli_opt *opts_of(const struct cmd *c)
 {

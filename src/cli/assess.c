@@ -60,7 +60,7 @@ static const struct cli_opt assess_opts[] = {
 	{ "collection", "ID", 0, "store the assessment note there" },
 	{ "no-store", NULL, 0, "do not store the note" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int assess_run(const struct cli_args *a)
@@ -126,7 +126,7 @@ static int assess_run(const struct cli_args *a)
 		json_object_set(result, "stored_as", json_object_get(note, "id"));
 	}
 	if (as_json) {
-		char *s = json_dumps(result, JSON_INDENT(2));
+		char *s = tx_json_dumps(result, JSON_INDENT(2));
 		if (s == NULL) {
 			cli_fail("out of memory");
 			goto out;

@@ -31,7 +31,7 @@ static const struct cli_opt list_opts[] = {
 	  " export, user.add, ...)" },
 	{ "limit", "N", 0, "at most N entries" },
 	{ "json", NULL, 0, "one JSON object per line" },
-	{ NULL },
+	{ 0 },
 };
 
 struct list_ctx {
@@ -52,7 +52,7 @@ static int list_row(void *ctx, const struct store_audit_entry *e)
 				      "actor", e->actor, "address", e->address,
 				      "action", e->action, "what", e->what,
 				      "detail", e->detail, "hash", e->hash);
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		char *text = o ? tx_json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		json_decref(o);
 		if (text == NULL)
 			return 1;
@@ -144,7 +144,7 @@ static int check_head(tx_store *st, const char *party, const json_t *obj,
 static const struct cli_opt verify_opts[] = {
 	{ "heads", "FILE", CLI_MANY, "also check the chain against the heads a"
 	  " partner holds (its `trilex audit heads --party THIS` output)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int verify_run(const struct cli_args *a)
@@ -322,7 +322,7 @@ static int heads_row(void *ctx, const struct store_row *row)
 
 static const struct cli_opt heads_opts[] = {
 	{ "party", "CODE", CLI_REQ, "the partner whose heads to print" },
-	{ NULL },
+	{ 0 },
 };
 
 static int heads_run(const struct cli_args *a)
@@ -350,7 +350,7 @@ static int heads_run(const struct cli_args *a)
 	snprintf(bid, sizeof(bid), "bundle--%s", uuid);
 	bundle = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id", bid,
 			   "objects", h.objects);
-	if (bundle == NULL || (text = json_dumps(bundle, JSON_INDENT(1))) == NULL) {
+	if (bundle == NULL || (text = tx_json_dumps(bundle, JSON_INDENT(1))) == NULL) {
 		cli_fail("out of memory");
 		goto out;
 	}

@@ -180,7 +180,7 @@ static int write_keys(const char *dir, const char *out, const char *pass)
 		sodium_memzero(data, len);
 		free(data);
 	}
-	if ((text = json_dumps(plain, JSON_COMPACT)) == NULL) {
+	if ((text = tx_json_dumps(plain, JSON_COMPACT)) == NULL) {
 		cli_fail("out of memory");
 		goto out;
 	}
@@ -201,7 +201,7 @@ static int write_keys(const char *dir, const char *out, const char *pass)
 			"opslimit", (json_int_t)ops, "memlimit", (json_int_t)mem,
 			"salt", salthex, "cipher", "xsalsa20poly1305", "nonce",
 			noncehex, "box", b64);
-	char *out_text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	char *out_text = doc ? tx_json_dumps(doc, JSON_INDENT(2)) : NULL;
 	if (out_text == NULL || tx_path_join(path, sizeof(path), out, "keys.enc") ||
 	    tx_write_file(path, out_text, strlen(out_text), 0600, &err) != TX_OK)
 		cli_fail("keys.enc: %s", err.msg[0] ? err.msg : "out of memory");
@@ -225,7 +225,7 @@ out:
 static const struct cli_opt backup_opts[] = {
 	{ "with-keys", NULL, 0, "include the identity and TLS keys, encrypted to a"
 	  " passphrase read from standard input" },
-	{ NULL },
+	{ 0 },
 };
 
 static int backup_run(const struct cli_args *a)
@@ -268,7 +268,7 @@ static int backup_run(const struct cli_args *a)
 			     BACKUP_FORMAT, "created", now, "party", cfg.party,
 			     "schema_version", store_schema_version(st), "objects",
 			     (json_int_t)objects, "keys", with_keys, "files", files);
-	char *text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
+	char *text = manifest ? tx_json_dumps(manifest, JSON_INDENT(2)) : NULL;
 	if (text == NULL || tx_path_join(path, sizeof(path), out, "backup.json") ||
 	    tx_write_file(path, text, strlen(text), 0600, &err) != TX_OK) {
 		free(text);

@@ -118,7 +118,7 @@ static int write_handover(const char *dir, const struct tx_config *cfg,
 		cli_fail("the handover card: %s", err.msg);
 		goto out;
 	}
-	if ((text = json_dumps(card, JSON_INDENT(2))) == NULL) {
+	if ((text = tx_json_dumps(card, JSON_INDENT(2))) == NULL) {
 		cli_fail("out of memory");
 		goto out;
 	}
@@ -173,7 +173,7 @@ static const struct cli_opt renew_opts[] = {
 	  " too; the handover card is signed by the old one" },
 	{ "san", "NAME", CLI_MANY, "DNS name or address the certificate is for"
 	  " (default: the names of the current one)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int renew_run(const struct cli_args *a)
@@ -263,7 +263,7 @@ static const struct cli_opt import_opts[] = {
 	{ "cert", "PEM", CLI_REQ, "the certificate (the agency's own; a chain"
 	  " may follow it)" },
 	{ "key", "PEM", CLI_REQ, "its private key (unencrypted PEM)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int import_run(const struct cli_args *a)

@@ -40,7 +40,8 @@ struct build_ctx {
 	int64_t now;
 	size_t n_active, n_filtered;
 	tx_err rc;
-	struct tx_error *err;
+	struct tx_error why;     /* what the callback failed on (the store
+	                            says only that a callback failed) */
 };
 
 static int take_row(void *vctx, const struct store_row *row)
@@ -68,9 +69,18 @@ static int take_row(void *vctx, const struct store_row *row)
 	/* active: valid now, not revoked, not expired on the watch list */
 	if (t_from > c->now || t_until <= c->now ||
 	    json_is_true(json_object_get(o, "revoked")) ||
-	    store_withdrawal_get(c->st, row->id, NULL) == TX_OK ||
 	    (c->ws && watch_indicator_expired(c->ws, row->id)))
 		goto out;
+	/* nor withdrawn; a lookup that fails exports nothing (fail closed) */
+	if ((c->rc = store_withdrawal_get(c->st, row->id, NULL)) == TX_OK) {
+		goto out;
+	} else if (c->rc != TX_ERR_NOTFOUND) {
+		tx_error_set(&c->why, c->rc, "%s: cannot tell whether it is"
+			     " withdrawn (store error)", row->id);
+		rc = STORE_ROW_FAIL;
+		goto out;
+	}
+	c->rc = TX_OK;
 	c->n_active++;
 	tlp = fed_tlp_of(o);
 	if (tlp == FED_TLP_UNMARKED)
@@ -92,7 +102,7 @@ static int take_row(void *vctx, const struct store_row *row)
 		.source = row->origin, .tlp = fed_tlp_name(tlp),
 		.confidence = json_is_integer(conf) ? json_integer_value(conf) : -1,
 	};
-	if ((c->rc = sensor_export_add(c->e, &in, c->err)) != TX_OK)
+	if ((c->rc = sensor_export_add(c->e, &in, &c->why)) != TX_OK)
 		rc = STORE_ROW_FAIL;
 out:
 	json_decref(o);
@@ -111,7 +121,7 @@ static tx_err export_build(tx_store *st, const struct store_user *u, const char 
 	static const char *const types[] = { "indicator" };
 	struct sensor_export_opts eo = { .warn = w, .include_warned = f->include_warned,
 					 .sid_base = f->sid_base };
-	struct build_ctx c = { .f = f, .st = st, .err = err };
+	struct build_ctx c = { .f = f, .st = st };
 	struct store_collection *list = NULL;
 	watch_state *ws = NULL;
 	size_t n = 0;
@@ -119,8 +129,10 @@ static tx_err export_build(tx_store *st, const struct store_user *u, const char 
 
 	if (watch_now(&c.now, NULL) != TX_OK)
 		c.now = tx_time_now_us();
-	if (watch_state_load(st, party, c.now, &ws, NULL) == TX_OK)
-		c.ws = ws;
+	/* without the watch list, expired entries would be exported */
+	if ((rc = watch_state_load(st, party, c.now, &ws, err)) != TX_OK)
+		goto out;
+	c.ws = ws;
 	if ((rc = sensor_export_new(&eo, &c.e)) != TX_OK) {
 		tx_error_set(err, rc, "out of memory");
 		goto out;
@@ -156,8 +168,10 @@ static tx_err export_build(tx_store *st, const struct store_user *u, const char 
 		for (;;) {
 			memset(&page, 0, sizeof(page));
 			if ((rc = store_query_objects(st, &q, take_row, &c, &page, err)) != TX_OK) {
-				if (c.rc != TX_OK)
+				if (c.rc != TX_OK) {
 					rc = c.rc;
+					*err = c.why;
+				}
 				goto out;
 			}
 			if (!page.more)
@@ -189,7 +203,7 @@ static const struct cli_opt export_opts[] = {
 	  " (0-100)" },
 	{ "include-warned", NULL, 0, "keep values that warning lists hold" },
 	{ "sid-base", "N", 0, "Suricata sids from N+1 (default 4180000)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int filter_of(const struct cli_args *a, struct export_filter *f)

@@ -60,7 +60,7 @@ static const struct cli_opt add_opts[] = {
 	{ "reshare", NULL, 0, "let its objects leave the node like the node's own"
 	  " when LOCAL is shared (TLP still applies; origin stays feed:NAME);"
 	  " default: never" },
-	{ NULL },
+	{ 0 },
 };
 
 static int add_run(const struct cli_args *a)
@@ -207,7 +207,7 @@ static json_t *feed_json(const struct store_feed *f)
 
 static const struct cli_opt list_opts[] = {
 	{ "json", NULL, 0, "print the feeds as JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)

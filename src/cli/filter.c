@@ -30,7 +30,7 @@ static const struct cli_opt add_opts[] = {
 	  " them); default: every report" },
 	{ "tlp", "LEVEL", 0, "clear or green: leave out what is marked more"
 	  " restrictive; default amber (RED and AMBER+STRICT never go)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int add_run(const struct cli_args *a)
@@ -114,7 +114,7 @@ const struct cmd cmd_filter_add = {
 
 static const struct cli_opt list_opts[] = {
 	{ "json", NULL, 0, "print the filters as JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 /* The alias (else the id) of collection id, as the admin sees it. */

@@ -133,7 +133,7 @@ static const struct cli_opt import_opts[] = {
 	{ "collection", "ID", CLI_REQ, "where the indicators go (id or alias)" },
 	{ "tlp", "LEVEL", 0, "their marking (default amber)" },
 	{ "label", "L", CLI_MANY, "a label for every object made" },
-	{ NULL },
+	{ 0 },
 };
 
 static int import_run(const struct cli_args *a)

@@ -51,6 +51,7 @@ struct inds {
 	size_t expired;          /* left out: their watch-list entry expired */
 	tx_store *st;            /* borrowed: for withdrawals */
 	size_t withdrawn;        /* left out: withdrawn by their origin */
+	struct tx_error why;     /* what keep_indicator failed on */
 };
 
 static int keep_indicator(void *ctx, const struct store_row *row)
@@ -58,6 +59,7 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 	struct inds *in = ctx;
 	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
 	const char *pt, *pat, *id, *vf, *vu;
+	tx_err wrc = TX_OK;
 	int rc = 0;
 
 	if (o == NULL)
@@ -67,8 +69,14 @@ static int keep_indicator(void *ctx, const struct store_row *row)
 	id = json_string_value(json_object_get(o, "id"));
 	vf = json_string_value(json_object_get(o, "valid_from"));
 	vu = json_string_value(json_object_get(o, "valid_until"));
-	if (id && store_withdrawal_get(in->st, id, NULL) == TX_OK) {
+	if (id && (wrc = store_withdrawal_get(in->st, id, NULL)) == TX_OK) {
 		in->withdrawn++; /* taken back by its origin (trilex withdraw) */
+		goto out;
+	} else if (id && wrc != TX_ERR_NOTFOUND) {
+		/* fail closed: an indicator that may be withdrawn is not matched */
+		tx_error_set(&in->why, wrc, "%s: cannot tell whether it is"
+			     " withdrawn (store error)", id);
+		rc = STORE_ROW_FAIL;
 		goto out;
 	}
 	if (id && in->ws && watch_indicator_expired(in->ws, id)) {
@@ -124,7 +132,7 @@ static int load_indicators(tx_store *st, struct inds *in)
 
 	in->st = st;
 	if (store_query_every(st, &q, keep_indicator, in, &err) != TX_OK)
-		return cli_fail("indicators: %s", err.msg);
+		return cli_fail("indicators: %s", in->why.msg[0] ? in->why.msg : err.msg);
 	return 0;
 }
 
@@ -142,9 +150,11 @@ static tx_err build_index(tx_store *st, const struct tx_config *cfg,
 	int64_t now = 0;
 	tx_err rc;
 
+	/* without the watch list, expired entries would be matched */
 	if (watch_now(&now, NULL) == TX_OK &&
-	    watch_state_load(st, cfg->party, now, &ws, NULL) == TX_OK)
-		in.ws = ws;
+	    (rc = watch_state_load(st, cfg->party, now, &ws, err)) != TX_OK)
+		return rc;
+	in.ws = ws;
 	if (load_indicators(st, &in) != 0) {
 		rc = tx_error_set(err, TX_ERR_DB, "cannot read the indicators");
 	} else {
@@ -234,7 +244,7 @@ static void on_match(void *ctx, const struct sensor_match *m)
 		r->n_warned++;
 	}
 	if (line) {
-		char *s = json_dumps(line, JSON_COMPACT);
+		char *s = tx_json_dumps(line, JSON_COMPACT);
 		if (s)
 			puts(s);
 		free(s);
@@ -352,7 +362,7 @@ static const struct cli_opt match_opts[] = {
 	{ "sightings", NULL, 0, "store a sighting per indicator and window" },
 	{ "collection", "ID", 0, "where sightings go" },
 	{ "window", "SECONDS", 0, "a sighting's window (default 3600)" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Everything one `trilex match` holds, phase to phase. */
@@ -592,7 +602,7 @@ static int match_finish(struct match *x)
 			"sightings_unchanged", (json_int_t)x->rec.unchanged,
 			"sightings_failed", (json_int_t)x->rec.failed,
 			"warned", (json_int_t)x->r.n_warned);
-	s = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
+	s = sum ? tx_json_dumps(sum, JSON_COMPACT) : NULL;
 	json_decref(sum);
 	if (s == NULL)
 		return cli_fail("out of memory");

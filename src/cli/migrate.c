@@ -17,7 +17,7 @@ static const struct cli_opt migrate_opts[] = {
 	  " reads node.json's when not given" },
 	{ "check", NULL, 0, "only compare the two stores (rows, digests, object"
 	  " hashes by collection); exit 1 when they differ" },
-	{ NULL },
+	{ 0 },
 };
 
 static double seconds_since(const struct timespec *t0)

@@ -30,7 +30,7 @@ static const struct cli_opt export_opts[] = {
 	{ "collection", "ID", 0, "the collection (id or alias) to publish" },
 	{ "filter", "NAME", 0, "or the saved filter (`trilex filter add`) to"
 	  " publish" },
-	{ NULL },
+	{ 0 },
 };
 
 static int export_misp_run(const struct cli_args *a)
@@ -191,7 +191,7 @@ static const struct cli_opt import_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias) to store in" },
 	{ "tlp", "LEVEL", 0, "the marking of events without a tlp: tag (default"
 	  " amber)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int import_misp_run(const struct cli_args *a)

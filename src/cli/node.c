@@ -59,7 +59,7 @@ static const struct cli_opt init_opts[] = {
 	{ "listen", "HOST:PORT", 0, "where it serves (default 127.0.0.1:8443)" },
 	{ "san", "NAME", CLI_MANY, "a DNS name or address partners reach it at,"
 	  " for its certificate (repeat for more)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int init_run(const struct cli_args *a)
@@ -304,7 +304,7 @@ static int restrict_files(const char *dir, const char *log_dir)
 
 static const struct cli_opt serve_opts[] = {
 	{ "verbose", NULL, 0, "log debug lines too" },
-	{ NULL },
+	{ 0 },
 };
 
 /*

@@ -19,7 +19,7 @@ static const struct cli_opt admit_opts[] = {
 	  " member)" },
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
-	{ NULL },
+	{ 0 },
 };
 static const struct cli_opt reinstate_opts[] = {
 	{ "role", "member|observer", 0, "its role from then on (default: the"
@@ -31,7 +31,7 @@ static const struct cli_opt reinstate_opts[] = {
 static const struct cli_opt change_opts[] = {
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Log and audit what watch_partners_apply did. */
@@ -257,7 +257,7 @@ const struct cmd cmd_partner_propose_remove = {
 
 static const struct cli_opt json_only[] = {
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)
@@ -296,7 +296,7 @@ static int list_run(const struct cli_args *a)
 			json_array_append_new(json_object_get(out, "proposals"), c);
 		}
 	if (cli_flag(a, "json")) {
-		char *s = json_dumps(out, JSON_INDENT(2));
+		char *s = tx_json_dumps(out, JSON_INDENT(2));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	} else {

@@ -42,7 +42,7 @@ const struct cmd cmd_pattern_check = {
 static const struct cli_opt pattern_match_opts[] = {
 	{ "max-steps", "N", 0, "refuse (exit 2) once the search has tried N observations"
 	  " (default 20000000)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int match_run(const struct cli_args *a)

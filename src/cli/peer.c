@@ -10,16 +10,16 @@ static const struct cli_opt add_opts[] = {
 	{ "url", "URL", 0, "the partner's TAXII address (overrides the card's)" },
 	{ "allow-unsigned", NULL, 0, "take a card without card_signature (an"
 	  " older trilex's), its fingerprint checked with its owner" },
-	{ NULL },
+	{ 0 },
 };
 static const struct cli_opt export_opts[] = {
 	{ "url", "URL", 0, "the address partners reach this node at (default:"
 	  " the listen address)" },
-	{ NULL },
+	{ 0 },
 };
 static const struct cli_opt json_opt[] = {
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Whether the host of an https:// URL is a listen-anywhere address
@@ -269,7 +269,7 @@ static const struct cli_opt update_opts[] = {
 	{ "url", "URL", 0, "the partner's new TAXII address" },
 	{ "card", "FILE", 0, "the partner's new card, signed by the key pinned"
 	  " here (its new certificate or key, at once)" },
-	{ NULL },
+	{ 0 },
 };
 
 /* peer update --card: the partner's new card replaces its pin when the

@@ -101,7 +101,7 @@ static const struct cli_opt add_opts[] = {
 	  " head-of-unit or technical-contact" },
 	{ "email", "E", 0, "e-mail address" },
 	{ "phone", "P", 0, "telephone number" },
-	{ NULL },
+	{ 0 },
 };
 
 static int add_run(const struct cli_args *a)
@@ -177,7 +177,7 @@ const struct cmd cmd_poc_add = {
 static const struct cli_opt list_opts[] = {
 	{ "party", "CODE", 0, "only this party's contacts" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)

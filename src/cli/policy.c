@@ -91,7 +91,7 @@ static const struct cli_opt propose_opts[] = {
 	{ "parties", "JP,UK,US", 0, "the parties that must approve (default:"
 	  " every partner)" },
 	{ "quorum", "N", 0, "approvals needed, 1-16" },
-	{ NULL },
+	{ 0 },
 };
 
 static int propose_run(const struct cli_args *a)
@@ -213,7 +213,7 @@ static void print_version(const json_t *v, const char *in_force)
 
 static const struct cli_opt json_only[] = {
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int status_run(const struct cli_args *a)
@@ -238,7 +238,7 @@ static int status_run(const struct cli_args *a)
 		goto out;
 	}
 	if (as_json) {
-		char *s = json_dumps(status, JSON_INDENT(2));
+		char *s = tx_json_dumps(status, JSON_INDENT(2));
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	} else {
@@ -272,7 +272,7 @@ const struct cmd cmd_policy_status = {
 
 static const struct cli_opt sign_opts[] = {
 	{ "collection", "ID", 0, "where policy objects go (default " DEFAULT_COLLECTION ")" },
-	{ NULL },
+	{ 0 },
 };
 
 static int sign_run(const struct cli_args *a)

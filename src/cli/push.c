@@ -135,7 +135,7 @@ static int push_remote_batch(const struct taxii_client *c, const char *coll,
 	char path[128], *body = NULL;
 	int rc = 1;
 
-	if (env == NULL || (body = json_dumps(env, JSON_COMPACT)) == NULL) {
+	if (env == NULL || (body = tx_json_dumps(env, JSON_COMPACT)) == NULL) {
 		json_decref(env);
 		return cli_fail("out of memory");
 	}
@@ -183,7 +183,7 @@ static const struct cli_opt push_opts[] = {
 	{ "collection", "ID", CLI_REQ, "the collection (id or alias)" },
 	{ "batch", "N", 0, "objects per request or transaction (default 1000)" },
 	REMOTE_OPTS,
-	{ NULL },
+	{ 0 },
 };
 
 /* What push reads: the file, and either the spans of its objects (a
@@ -417,6 +417,7 @@ struct out_ctx {
 	const sensor_warn *warn;   /* --warn: the node's lists, or NULL */
 	size_t n_warned;
 	tx_store *st;              /* borrowed, --dir: to tell what is withdrawn */
+	struct tx_error why;       /* what print_row failed on */
 };
 
 /*
@@ -459,12 +460,23 @@ static int print_row(void *cls, const struct store_row *row)
 {
 	struct out_ctx *o = cls;
 	struct store_withdrawal *w = NULL;
+	tx_err rc = TX_ERR_NOTFOUND;
 
-	print_object(cls, row->json, row->json_len);
 	/* A withdrawn object is still listed (as TAXII lists it), and said
-	 * to be withdrawn, by whom and why. */
-	if (o->st != NULL && (w = malloc(sizeof(*w))) != NULL &&
-	    store_withdrawal_get(o->st, row->id, w) == TX_OK)
+	 * to be withdrawn, by whom and why; one that cannot be told apart
+	 * (a store error) is not listed as if it were in use. */
+	if (o->st != NULL &&
+	    ((w = malloc(sizeof(*w))) == NULL ||
+	     ((rc = store_withdrawal_get(o->st, row->id, w)) != TX_OK &&
+	      rc != TX_ERR_NOTFOUND))) {
+		tx_error_set(&o->why, w ? rc : TX_ERR_NOMEM, "%s: cannot tell"
+			     " whether it is withdrawn (%s)", row->id,
+			     w ? "store error" : "out of memory");
+		free(w);
+		return STORE_ROW_FAIL;
+	}
+	print_object(cls, row->json, row->json_len);
+	if (rc == TX_OK)
 		fprintf(stderr, "trilex: %s: withdrawn by %s%s%s\n", row->id,
 			w->party[0] ? w->party : "this node",
 			w->reason[0] ? ": " : "", w->reason);
@@ -495,7 +507,7 @@ static int get_local(const char *dir, const char *coll, struct store_query *q,
 	o->st = st;
 	do {
 		if (store_query_objects(st, q, print_row, o, &pg, &err) != TX_OK) {
-			rc = cli_fail("%s", err.msg);
+			rc = cli_fail("%s", o->why.msg[0] ? o->why.msg : err.msg);
 			break;
 		}
 		n_out += (int64_t)pg.n;
@@ -554,7 +566,7 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 		}
 		taxii_response_free(&resp);
 		json_array_foreach(json_object_get(env, "objects"), i, v) {
-			char *text = json_dumps(v, JSON_COMPACT);
+			char *text = tx_json_dumps(v, JSON_COMPACT);
 			if (text == NULL) {
 				cli_fail("out of memory");
 				break;
@@ -586,7 +598,7 @@ static const struct cli_opt get_opts[] = {
 	{ "warn", NULL, 0, "flag indicators whose values the node's warning lists"
 	  " hold (lists of --dir)" },
 	REMOTE_OPTS,
-	{ NULL },
+	{ 0 },
 };
 
 static int get_run(const struct cli_args *a)

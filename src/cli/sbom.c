@@ -229,7 +229,7 @@ static const struct cli_opt check_opts[] = {
 	{ "json", NULL, 0, "print JSON" },
 	{ "fail-on", "LEVEL", 0, "exit 3 when a finding is at least low, medium, "
 	  "high, critical (or any)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int sbom_check_run(const struct cli_args *a)
@@ -345,7 +345,7 @@ static const struct cli_opt import_opts[] = {
 	{ "collection", "ID", 0, "the collection (default: the first)" },
 	{ "tlp", "clear|green|amber|red", 0, "the marking (default green; a "
 	  "CSAF document's own TLP when stricter)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int advisory_import_run(const struct cli_args *a)
@@ -439,7 +439,7 @@ static const struct cli_opt add_opts[] = {
 	{ "category", "C", 0, "the BOM's category on the priority list" },
 	{ "name", "NAME", 0, "the BOM's name (default: its subject)" },
 	{ "tlp", "clear|green|amber|red", 0, "the marking (default amber)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int sbom_add_run(const struct cli_args *a)

@@ -15,7 +15,7 @@ static const struct cli_opt search_opts[] = {
 	{ "type", "T", 0, "only objects of this STIX type" },
 	{ "limit", "N", 0, "results to show (default 50, at most 10000)" },
 	{ "json", NULL, 0, "one JSON object per result" },
-	{ NULL },
+	{ 0 },
 };
 
 struct show_ctx {

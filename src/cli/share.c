@@ -51,7 +51,7 @@ int cli_share_resolve(tx_store *st, const char *text, char out[STORE_SHARE_BUF])
 
 static const struct cli_opt share_opts[] = {
 	{ "yes", NULL, 0, "do not ask before sharing what the collection holds" },
-	{ NULL },
+	{ 0 },
 };
 
 static int share_run(const struct cli_args *a)

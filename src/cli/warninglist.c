@@ -101,7 +101,7 @@ static const struct cli_opt import_opts[] = {
 	{ "collection", "ID", 0, "the collection (default: the first)" },
 	{ "tlp", "clear|green|amber|red", 0, "the marking (default clear: lists"
 	  " are public data)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int import_run(const struct cli_args *a)
@@ -277,7 +277,7 @@ static int list_row(void *vctx, const struct store_row *row)
 
 static const struct cli_opt list_opts[] = {
 	{ "json", NULL, 0, "one JSON object per list" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)
@@ -304,7 +304,7 @@ static int list_run(const struct cli_args *a)
 	}
 	json_array_foreach(c.rows, i, r) {
 		if (cli_flag(a, "json")) {
-			char *s = json_dumps(r, JSON_COMPACT);
+			char *s = tx_json_dumps(r, JSON_COMPACT);
 			if (s)
 				puts(s);
 			free(s);

@@ -57,13 +57,13 @@ static const char *duty_name(const json_t *d)
 
 static const struct cli_opt json_only[] = {
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct cli_opt show_opts[] = {
 	{ "all", NULL, 0, "with expired and removed assignments" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int aor_show_run(const struct cli_args *args)
@@ -117,7 +117,7 @@ static const struct cli_opt who_opts[] = {
 	{ "country", "CC", 0, "an ISO 3166-1 alpha-2 code or a STIX region" },
 	{ "actor", "ID", 0, "a threat actor or intrusion set" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int aor_who_run(const struct cli_args *a)
@@ -214,7 +214,7 @@ static const struct cli_opt propose_opts[] = {
 	{ "duty", "IDENTITY-ID", 0, "the duty officer (AOR)" },
 	{ "quorum", "N", 0, "approvals needed, 0: all parties" },
 	{ "review-months", "N", 0, "months to the review" },
-	{ NULL },
+	{ 0 },
 };
 
 static int propose(const struct cli_args *a, int aor)
@@ -330,7 +330,7 @@ const struct cmd cmd_aor_propose = {
 
 static const struct cli_opt vote_opts[] = {
 	{ "comment", "C", 0, "a comment for the partners" },
-	{ NULL },
+	{ 0 },
 };
 
 static int vote_run(const struct cli_args *a)
@@ -384,7 +384,7 @@ static const struct cli_opt list_opts[] = {
 	{ "json", NULL, 0, "print JSON" },
 	{ "expired-indicators", NULL, 0, "only the ids of indicators whose entry"
 	  " expired" },
-	{ NULL },
+	{ 0 },
 };
 
 static int list_run(const struct cli_args *a)
@@ -447,7 +447,7 @@ const struct cmd cmd_watch_list = {
 static const struct cli_opt review_opts[] = {
 	{ "within", "DAYS", 0, "due within this many days (default 30)" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int review_run(const struct cli_args *a)
@@ -524,7 +524,7 @@ const struct cmd cmd_watch_review = {
 static const struct cli_opt proposals_opts[] = {
 	{ "open", NULL, 0, "only open proposals" },
 	{ "json", NULL, 0, "print JSON" },
-	{ NULL },
+	{ 0 },
 };
 
 static int proposals_run(const struct cli_args *a)

@@ -9,7 +9,7 @@
 
 static const struct cli_opt withdraw_opts[] = {
 	{ "reason", "R", 0, "why (sent with the withdrawal, shown by partners)" },
-	{ NULL },
+	{ 0 },
 };
 
 static int withdraw_run(const struct cli_args *a)

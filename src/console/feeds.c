@@ -181,5 +181,5 @@ static void page_feeds(struct page *p, const char *arg, const struct readable *r
 
 const struct console_route console_feeds_routes[] = {
 	{ "GET", "feeds", page_feeds, 0 },
-	{ NULL },
+	{ 0 },
 };

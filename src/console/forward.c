@@ -137,5 +137,5 @@ static void post_forward(struct page *p, const char *id, const struct readable *
 
 const struct console_route console_forward_routes[] = {
 	{ "POST", "forward/", post_forward, 0 },
-	{ NULL },
+	{ 0 },
 };

@@ -833,5 +833,5 @@ const struct console_route console_incident_routes[] = {
 	{ "GET", "incident/", page_incident, 0 },
 	{ "POST", "incident/", post_incident, 0 },
 	{ "POST", "incident-from/", post_from_alert, 0 },
-	{ NULL },
+	{ 0 },
 };

@@ -1059,7 +1059,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	object_referrers(p, r, id, "report", L_ALERTS, "reports");
 	object_same_values(p, r, o.obj, id);
 	console_html_put(p, "<details><summary>%L</summary><pre>", L_JSON);
-	if ((pretty = json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
+	if ((pretty = tx_json_dumps(o.obj, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL)
 		console_html_put(p, "%s", pretty);
 	free(pretty);
 	console_html_put(p, "</pre></details>");
@@ -1222,7 +1222,7 @@ static const struct console_route routes[] = {
 	{ "GET", "partners", page_partners, 0 },
 	{ "GET", "static/app.js", static_js, PUBLIC },
 	{ "GET", "static/app.css", static_css, PUBLIC },
-	{ NULL },
+	{ 0 },
 };
 
 /* Every page file's table: one line each. */

@@ -404,5 +404,5 @@ out:
 const struct console_route console_supply_routes[] = {
 	{ "GET", "supply", page_supply, 0 },
 	{ "POST", "supply/record/", post_record, 0 },
-	{ NULL },
+	{ 0 },
 };

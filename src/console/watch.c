@@ -315,5 +315,5 @@ static void post_vote(struct page *p, const char *id, const struct readable *r)
 const struct console_route console_watch_routes[] = {
 	{ "GET", "watch", page_watch, 0 },
 	{ "POST", "vote/", post_vote, 0 },
-	{ NULL },
+	{ 0 },
 };

@@ -451,7 +451,7 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 			return TX_ERR_NOMEM;
 		}
 	}
-	text = json_dumps(root, JSON_INDENT(2));
+	text = tx_json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (text == NULL)
 		return TX_ERR_NOMEM;

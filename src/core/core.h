@@ -295,6 +295,16 @@ void tx_json_failure_note(void);
 /* v when no JSON allocation failed on this thread since mark; else NULL
  * (v is released). */
 json_t *tx_json_whole(unsigned long mark, json_t *v);
+/*
+ * json_dumps, whole or NULL (free the text with free()): jansson 2.14's
+ * json_dumps ignores a failure to write an object's key (dump.c calls
+ * dump_string for keys without checking it), so under memory pressure it
+ * can return text with a key missing ("nested":{:1}) instead of NULL. This
+ * writes through a callback that remembers any refusal (and counts it in
+ * tx_json_failures, as json_dumps's own allocations were). Use it for
+ * every text that is stored, signed, hashed or sent.
+ */
+char *tx_json_dumps(const json_t *v, size_t flags);
 
 /* ---- JSON text to jansson values (core/jparse.c) ---- */
 

@@ -197,3 +197,38 @@ json_t *tx_json_whole(unsigned long mark, json_t *v)
 	json_decref(v);
 	return NULL;
 }
+
+/* ---- serialising a tree whole or not at all ---- */
+
+struct dump_sink {
+	struct tx_buf b;
+	int failed; /* sticky: jansson ignores some of the callback's refusals */
+};
+
+static int dump_append(const char *text, size_t len, void *data)
+{
+	struct dump_sink *s = data;
+
+	if (s->failed || tx_buf_append(&s->b, text, len) != TX_OK) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+char *tx_json_dumps(const json_t *v, size_t flags)
+{
+	struct dump_sink s = { .failed = 0 };
+
+	tx_buf_init(&s.b, 0);
+	if (v == NULL || json_dump_callback(v, dump_append, &s, flags) != 0 ||
+	    s.failed) {
+		/* a text that could not be had counts as a JSON allocation
+		 * failure, as json_dumps's own (jansson's allocator) did */
+		if (s.failed)
+			tx_json_failure_note();
+		tx_buf_free(&s.b);
+		return NULL;
+	}
+	return tx_buf_take(&s.b);
+}

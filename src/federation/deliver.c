@@ -201,7 +201,7 @@ static json_t *seal_for(const tx_fed *fed, const json_t *obj,
 			     p->party);
 		return NULL;
 	}
-	if ((text = json_dumps(obj, JSON_COMPACT)) == NULL ||
+	if ((text = tx_json_dumps(obj, JSON_COMPACT)) == NULL ||
 	    crypto_seal(xpk, text, strlen(text), &ct, &ct_len) != TX_OK ||
 	    crypto_base64_encode(ct, ct_len, &b64) != TX_OK) {
 		tx_error_set(err, TX_ERR_CRYPTO, "cannot seal for %s", p->party);
@@ -270,7 +270,7 @@ static tx_err append_object(const tx_fed *fed, json_t *obj, const char *text,
 	}
 	if (p->b64[0] && (rc = fed_sig_attach(fed, obj, p, err)) != TX_OK)
 		return rc;
-	if ((dumped = json_dumps(obj, JSON_COMPACT)) == NULL ||
+	if ((dumped = tx_json_dumps(obj, JSON_COMPACT)) == NULL ||
 	    tx_buf_puts(out, dumped)) {
 		free(dumped);
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
@@ -458,7 +458,7 @@ static tx_err append_sealed(const tx_fed *fed, json_t *obj,
 		return rc;
 	if ((sealed = seal_for(fed, obj, p, err)) == NULL)
 		return TX_ERR_CRYPTO;
-	text = json_dumps(sealed, JSON_COMPACT);
+	text = tx_json_dumps(sealed, JSON_COMPACT);
 	json_decref(sealed);
 	if (text == NULL || tx_buf_puts(out, text)) {
 		free(text);

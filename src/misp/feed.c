@@ -633,7 +633,7 @@ static tx_err assemble(tx_store *st, const struct misp_feed_opts *o,
 				       json_object_get(ev, "info"), "date", date,
 				       "analysis", "2", "threat_level_id", "4",
 				       "timestamp", (json_int_t)out->timestamp)) == NULL ||
-	    (out->json = json_dumps(doc, JSON_COMPACT)) == NULL)
+	    (out->json = tx_json_dumps(doc, JSON_COMPACT)) == NULL)
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 out:
 	json_decref(ev);
@@ -1008,7 +1008,7 @@ tx_err misp_feed_write_dir(tx_store *st, const struct misp_feed_opts *o,
 	}
 	if ((rc = misp_feed_walk(st, o, write_event, &w, &ws->feed, err)) != TX_OK)
 		goto out;
-	if ((text = json_dumps(w.manifest, JSON_COMPACT)) == NULL) {
+	if ((text = tx_json_dumps(w.manifest, JSON_COMPACT)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -329,7 +329,7 @@ static void feed_request(void *ctx, const struct taxii_ext_request *rq,
 		if (w.want_hashes) {
 			len = w.hashes.len;
 			text = w.hashes.data ? tx_buf_take(&w.hashes) : strdup("");
-		} else if ((text = json_dumps(w.manifest, JSON_COMPACT)) != NULL) {
+		} else if ((text = tx_json_dumps(w.manifest, JSON_COMPACT)) != NULL) {
 			len = strlen(text);
 			oc->events = (int64_t)json_object_size(w.manifest);
 		}

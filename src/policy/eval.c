@@ -231,7 +231,7 @@ static void value_text(const json_t *v, char *out, size_t n)
 	} else if (json_is_boolean(v)) {
 		snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
 	} else {
-		char *d = json_dumps(v, JSON_COMPACT);
+		char *d = tx_json_dumps(v, JSON_COMPACT);
 		snprintf(out, n, "%s", d ? d : "?");
 		free(d);
 	}
@@ -680,7 +680,7 @@ size_t policy_doc_work(const json_t *doc)
 	json_array_foreach(json_object_get(doc, "criteria"), i, c)
 		n += json_array_size(json_object_get(c, "reads"));
 	json_array_foreach(json_object_get(doc, "rules"), i, c) {
-		char *d = json_dumps(json_object_get(c, "when"), JSON_COMPACT);
+		char *d = tx_json_dumps(json_object_get(c, "when"), JSON_COMPACT);
 		/* a node per "fact" (leaves) is close enough, and bounded */
 		for (const char *q = d; q && (q = strstr(q, "\"fact\"")) != NULL; q++)
 			n++;

@@ -605,7 +605,7 @@ tx_err policy_canon_digest(const json_t *doc, char out[65],
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char *canon;
 
-	canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS |
+	canon = tx_json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS |
 					JSON_REAL_PRECISION(17));
 	if (canon == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");

@@ -726,7 +726,7 @@ tx_err policy_registry_endorse(const policy_registry *reg, const char *version,
 
 static void show(const json_t *v, char *out, size_t n)
 {
-	char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *d = tx_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 	if (d != NULL && strlen(d) > 160)
 		snprintf(out, n, "%.157s...", d);

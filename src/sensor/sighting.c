@@ -81,7 +81,7 @@ static tx_err observation_key(const struct sensor_match *m, char out[KEY_LEN + 1
 	char uuid[TX_UUID_BUF], span[64], *values;
 	size_t k = 0;
 
-	if ((values = json_dumps(m->values, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	if ((values = tx_json_dumps(m->values, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return TX_ERR_NOMEM;
 	snprintf(span, sizeof(span), "|%lld|%lld|", (long long)m->first,
 		 (long long)m->last);

@@ -213,7 +213,7 @@ static char *reasons_merge(const char *old, const char *add)
 				json_object_set_new(a, k, json_integer(was +
 					json_integer_value(v)));
 		}
-	text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+	text = tx_json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
 out:
 	json_decref(a);
 	json_decref(b);

@@ -34,7 +34,7 @@ static char *spec_of(const struct store_filter *f)
 	    json_object_set(j, "labels", labels) != 0 ||
 	    json_object_set_new(j, "tlp", json_string(f->tlp)) != 0)
 		goto out;
-	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	text = tx_json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 out:
 	json_decref(j);
 	json_decref(colls);

@@ -102,7 +102,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
 		return -1;
 	}
-	if (text == NULL && (text = dumped = json_dumps(obj, JSON_COMPACT)) == NULL) {
+	if (text == NULL && (text = dumped = tx_json_dumps(obj, JSON_COMPACT)) == NULL) {
 		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		return -1;
 	}

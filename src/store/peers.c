@@ -101,8 +101,12 @@ tx_err store_peer_add(tx_store *st, struct store_peer *p, struct tx_error *err)
 		goto rollback;
 	if ((rc = store_accounts_insert(st, user, "!", STORE_ROLE_ANALYST, err)) != TX_OK)
 		goto rollback;
-	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK ||
-	    (rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)
+	if ((rc = store_user_get(st, user, &u, NULL, 0)) != TX_OK) {
+		tx_error_set(err, rc, "partner %s: its account %s could not be"
+			     " read back", p->party, user);
+		goto rollback;
+	}
+	if ((rc = store_grant(st, user, alias, 0, 1, err)) != TX_OK)
 		goto rollback;
 	if ((rc = store_db_prepare(st, "UPDATE users SET peer = ? WHERE id = ?", &s,
 			     err)))

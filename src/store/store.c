@@ -81,6 +81,26 @@ int store_db_prepare_v2(tx_store *st, const char *sql, int n, store_stmt **out,
 	return prepare_new(st, sql, out);
 }
 
+/* Why the statement sql could not be prepared (code: prepare_new's),
+ * naming it: the connection's own error says "not an error" when the
+ * failure was ours (the wrapper's allocation) or the SQL held nothing. */
+static tx_err prepare_error(tx_store *st, int code, const char *sql,
+			    struct tx_error *err)
+{
+	char head[64];
+
+	tx_strfmt(head, sizeof(head), "%s", sql);
+	if (code == STORE_DB_NOMEM || store_db_errcode(st) == STORE_DB_NOMEM)
+		return tx_error_set(err, TX_ERR_NOMEM, "prepare \"%s\": out of"
+				    " memory", head);
+	if (store_db_errcode(st) == STORE_DB_OK)
+		return tx_error_set(err, TX_ERR_DB, "prepare \"%s\": no statement"
+				    " was made", head);
+	return tx_error_set(err, store_db_errcode(st) == STORE_DB_UNAVAILABLE ?
+			    TX_ERR_UNAVAILABLE : TX_ERR_DB, "prepare \"%s\": %s",
+			    head, store_db_errmsg(st));
+}
+
 /*
  * Statements are cached per connection: preparing is a large part of a
  * small request's cost (about 30% of a page GET when measured). A cached
@@ -92,6 +112,7 @@ tx_err store_db_prepare(tx_store *st, const char *sql, store_stmt **stmt,
 {
 	struct cached_stmt *slot = NULL;
 	char *copy;
+	int code;
 
 	st->clock++;
 	for (int i = 0; i < STMT_CACHE; i++) {
@@ -107,9 +128,9 @@ tx_err store_db_prepare(tx_store *st, const char *sql, store_stmt **stmt,
 						  (c->sql == NULL || c->used < slot->used))))
 			slot = c;
 	}
-	if (prepare_new(st, sql, stmt) != STORE_DB_OK) {
+	if ((code = prepare_new(st, sql, stmt)) != STORE_DB_OK) {
 		*stmt = NULL;
-		return store_db_error(st, err, "prepare");
+		return prepare_error(st, code, sql, err);
 	}
 	if (slot == NULL || (copy = strdup(sql)) == NULL)
 		return TX_OK; /* uncached: store_db_done finalizes it */
@@ -152,9 +173,12 @@ tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 		return rc;
 	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		tx_error_set(err, TX_ERR_DB, "%s", msg ? msg : "sqlite error");
+		tx_err rc = sqlite3_errcode(st->db) == SQLITE_NOMEM ? TX_ERR_NOMEM
+								    : TX_ERR_DB;
+		tx_error_set(err, rc, "%s: %s", sql, msg ? msg : rc == TX_ERR_NOMEM ?
+			     "out of memory" : sqlite3_errmsg(st->db));
 		sqlite3_free(msg);
-		return TX_ERR_DB;
+		return rc;
 	}
 	return TX_OK;
 }
@@ -172,9 +196,17 @@ tx_err store_db_begin_read(tx_store *st, struct tx_error *err)
 	return store_db_exec(st, "BEGIN", err);
 }
 
+/* A COMMIT that fails (out of memory before it ran, a busy database)
+ * leaves SQLite's transaction open, and the connection's next writes
+ * would go into it and never be committed: end it here, so that every
+ * caller's failed commit ends its transaction. */
 tx_err store_db_commit(tx_store *st, struct tx_error *err)
 {
-	return store_db_exec(st, "COMMIT", err);
+	tx_err rc = store_db_exec(st, "COMMIT", err);
+
+	if (rc != TX_OK && !store_db_autocommit(st))
+		store_db_exec(st, "ROLLBACK", NULL);
+	return rc;
 }
 
 tx_err store_db_rollback(tx_store *st, struct tx_error *err)

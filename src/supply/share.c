@@ -402,7 +402,7 @@ static json_t *build_bom_to_stix(const json_t *doc, const char *name,
 	json_t *obj;
 
 	if (serial == NULL) {
-		text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+		text = tx_json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
 		if (text == NULL)
 			return NULL;
 	}

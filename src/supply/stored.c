@@ -65,7 +65,11 @@ static int load_row(void *vctx, const struct store_row *row)
 	if (type != NULL && strcmp(type, "note") == 0 && ext != NULL &&
 	    json_is_string(json_object_get(ext, "kind")) &&
 	    strcmp(json_string_value(json_object_get(ext, "kind")), "finding") == 0) {
-		json_object_set_new(c->finding_ids, row->id, json_true());
+		/* a finding not remembered would be alerted on again */
+		if (json_object_set_new(c->finding_ids, row->id, json_true()) != 0) {
+			json_decref(obj);
+			return STORE_ROW_FAIL;
+		}
 	} else if (supply_db_load_stix(c->db, obj, &err) != TX_OK) {
 		if (c->bad++ < 10 && c->warn != NULL)
 			c->warn(c->ctx, row->id, err.msg);
@@ -260,9 +264,13 @@ static json_t *finding_alert(const struct supply_finding *f,
 		      id, "created", now, "modified", now, "name", title,
 		      "published", now, "report_types", "threat-report", "labels",
 		      "trilex-alert", "supply-chain", "object_refs", note_id, sbom_id);
-	if (r != NULL && o->marking_ref != NULL)
-		json_object_set_new(r, "object_marking_refs",
-				    json_pack("[s]", o->marking_ref));
+	/* an alert that lost its marking is no alert */
+	if (r != NULL && o->marking_ref != NULL &&
+	    json_object_set_new(r, "object_marking_refs",
+				json_pack("[s]", o->marking_ref)) != 0) {
+		json_decref(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -334,8 +342,9 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 		json_t *notes = json_array();
 		tx_err rc = TX_OK;
 
-		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0) ||
-		    notes == NULL) {
+		if (notes == NULL)
+			return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		if (id == NULL || (only_id != NULL && strcmp(id, only_id) != 0)) {
 			json_decref(notes);
 			continue;
 		}
@@ -343,11 +352,19 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 			json_object_get(obj, "object_marking_refs"), 0));
 		if (supply_bom_from_stix(obj, &bom, &cat, &e) != TX_OK ||
 		    supply_check(db, bom, cat, &rep, &e) != TX_OK) {
-			if (warn != NULL)
+			/* a BOM that cannot be read is told and passed over;
+			 * one that memory or the store failed is not checked,
+			 * and that is an error, not a BOM without findings */
+			int transient = tx_err_transient(e.code);
+			if (transient)
+				tx_error_set(err, e.code, "%s: %s", id, e.msg);
+			else if (warn != NULL)
 				warn(ctx, id, e.msg);
 			supply_bom_free(bom);
 			supply_report_free(&rep);
 			json_decref(notes);
+			if (transient)
+				return e.code;
 			continue;
 		}
 		for (size_t k = 0; k < rep.n; k++) {
@@ -363,7 +380,11 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 				json_decref(note);
 				continue;
 			}
-			json_object_set_new(c->finding_ids, nid, json_true());
+			if (json_object_set_new(c->finding_ids, nid, json_true()) != 0) {
+				json_decref(note);
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				break;
+			}
 			if (found != NULL)
 				found(ctx, bom, f);
 			/* ... and an alert on it, under the BOM's marking, that
@@ -380,8 +401,18 @@ tx_err supply_node_recheck(tx_store *st, const supply_db *db, supply_node *c,
 				tx_error_prefix(err, "finding on %s", id);
 				break;
 			}
-			json_array_append_new(notes, note);
-			json_array_append_new(notes, alert);
+			/* both stored or neither: a failed append fails the
+			 * re-check of this BOM (nothing of it is stored) */
+			int lost = json_array_append(notes, note) != 0 ||
+				   json_array_append(notes, alert) != 0;
+			if (lost)
+				json_object_del(c->finding_ids, nid);
+			json_decref(note);
+			json_decref(alert);
+			if (lost) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				break;
+			}
 			(*n_new)++;
 		}
 		/* With the BOM, unless it is a partner's: a partner's inbox holds

@@ -528,7 +528,7 @@ tx_err supply_vex_load(supply_db *db, const json_t *doc, const char *name,
 		} else {
 			/* no serial: an id from the content, the same at every
 			 * node and from the file or its STIX copy */
-			char *text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+			char *text = tx_json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
 
 			if (text == NULL) {
 				rc = nomem(err);

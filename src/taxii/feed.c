@@ -325,7 +325,7 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 		t.added_after = last;
 	}
 	if (json_object_size(reasons) > 0 &&
-	    (rtext = json_dumps(reasons, JSON_COMPACT)) == NULL) {
+	    (rtext = tx_json_dumps(reasons, JSON_COMPACT)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}

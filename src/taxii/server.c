@@ -150,7 +150,7 @@ void taxii_reply_header(struct reply *rp, const char *name, const char *value)
 void taxii_reply_json(struct reply *rp, unsigned status, const json_t *v)
 {
 	free(rp->body);
-	rp->body = json_dumps(v, JSON_COMPACT);
+	rp->body = tx_json_dumps(v, JSON_COMPACT);
 	rp->len = rp->body ? strlen(rp->body) : 0;
 	rp->status = rp->body ? status : 500;
 }

@@ -149,8 +149,8 @@ static int prefer(const char *pa, const json_t *a, const char *pb,
 
 	if (c != 0)
 		return c < 0;
-	ta = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
-	tb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	ta = tx_json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+	tb = tx_json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
 	c = ta && tb ? strcmp(ta, tb) : 0;
 	free(ta);
 	free(tb);

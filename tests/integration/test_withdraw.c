@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "harness.h"
 #include "store/store.h"
 
@@ -375,6 +377,68 @@ static void test_withdraw_forwarded(void **state)
 	assert_true(matches(&US, "10.0.1.48", a));
 }
 
+/* Run sql on n's store (the node may be serving). */
+static void store_exec(const struct node *n, const char *sql)
+{
+	char db[PATH_MAX + 16];
+	sqlite3 *h = NULL;
+
+	snprintf(db, sizeof(db), "%s/trilex.db", n->dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 10000);
+	if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+/*
+ * When the store cannot say whether an indicator is withdrawn (here its
+ * withdrawals table is gone), export, match and get fail with an error
+ * naming the object, and nothing withdrawn reaches a sensor: before, each
+ * took the failed lookup for "not withdrawn" (fail open).
+ */
+static void test_withdrawn_lookup_fails(void **state)
+{
+	const char *ex[] = { "export", "csv", "--dir", JP.dir, "-", NULL };
+	const char *get[] = { "get", "--dir", JP.dir, "--collection", "main", NULL };
+	char a[80], *out, *err;
+
+	ind_id(305, a, sizeof(a));
+	post(&JP, make_indicator(305, NULL));
+	const char *w[] = { "withdraw", "--dir", JP.dir, a, NULL };
+	assert_int_equal(run(w, &out, &err), 0);
+	free(out);
+	free(err);
+	assert_false(exported(&JP, "10.0.1.49"));
+	assert_false(matches(&JP, "10.0.1.49", a));
+
+	store_exec(&JP, "ALTER TABLE withdrawals RENAME TO withdrawals_away");
+	assert_int_not_equal(run(ex, &out, &err), 0);
+	assert_null(strstr(out ? out : "", "10.0.1.49"));
+	if (strstr(err, "cannot tell whether it is withdrawn") == NULL)
+		fail_msg("export: %s", err);
+	free(out);
+	free(err);
+
+	char path[PATH_MAX + 16];
+	const char *m[] = { "match", "--dir", JP.dir, "--format", "eve", path, NULL };
+	snprintf(path, sizeof(path), "%s/events.jsonl", JP.dir);
+	assert_int_not_equal(run(m, &out, &err), 0);
+	assert_null(strstr(out ? out : "", a));
+	if (strstr(err, "cannot tell whether it is withdrawn") == NULL)
+		fail_msg("match: %s", err);
+	free(out);
+	free(err);
+
+	assert_int_not_equal(run(get, &out, &err), 0);
+	if (strstr(err, "cannot tell whether it is withdrawn") == NULL)
+		fail_msg("get: %s", err);
+	free(out);
+	free(err);
+	store_exec(&JP, "ALTER TABLE withdrawals_away RENAME TO withdrawals");
+	assert_false(exported(&JP, "10.0.1.49"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_withdraw_sco),
 		cmocka_unit_test(test_withdraw_not_theirs),
 		cmocka_unit_test(test_withdraw_forwarded),
+		cmocka_unit_test(test_withdrawn_lookup_fails),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,7 @@
 #include "policy/policy.h"
 #include "sensor/sensor.h"
 #include "stix/stix.h"
+#include "store/internal.h" /* store_db_autocommit: no transaction left open */
 #include "store/store.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
@@ -95,6 +96,61 @@ static int op_json_load(void *ctx, struct tx_error *err)
 	}
 	json_decref(v);
 	return 0;
+}
+
+/* tx_json_dumps: the whole text or NULL, never a text with a part left
+ * out (jansson 2.14's json_dumps ignores a failure to write a key and gave
+ * "nested":{:1}). Each flag set that trilex uses, on a signed, marked
+ * object with nested objects, arrays and escapes. */
+struct dumps_sweep {
+	json_t *obj;
+	size_t flags;
+	char *want; /* dumped with no failure */
+};
+
+static int op_json_dumps(void *ctx, struct tx_error *err)
+{
+	struct dumps_sweep *d = ctx;
+	char *got = tx_json_dumps(d->obj, d->flags);
+
+	if (got == NULL) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	if (strcmp(got, d->want) != 0)
+		fail_msg("tx_json_dumps (flags %#zx): an allocation failed and a"
+			 " partial text came back: %.600s", d->flags, got);
+	free(got);
+	return 0;
+}
+
+static void test_json_dumps(void **state)
+{
+	static const size_t flags[] = {
+		JSON_COMPACT, JSON_COMPACT | JSON_SORT_KEYS, JSON_INDENT(2),
+		JSON_INDENT(2) | JSON_SORT_KEYS, JSON_COMPACT | JSON_ENSURE_ASCII,
+	};
+	json_error_t jerr;
+	struct dumps_sweep d = { .obj = json_loads(
+		"{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+		"\"id\":\"indicator--00000000-0000-4000-8000-000000000001\","
+		"\"object_marking_refs\":[\"marking-definition--e828b379-4e03-4974-"
+		"9ac4-e53a884c97c1\"],\"pattern\":\"[url:value = 'http://a.example/\\u00e9\\n']\","
+		"\"x_trilex_signature\":{\"alg\":\"ed25519\",\"key\":\"k1\","
+		"\"sig\":\"c2lnbmF0dXJlIG9mIHRoZSBvYmplY3QgYWJvdXQgc2l4dHkgYnl0ZXM\"},"
+		"\"granular_markings\":[{\"marking_ref\":\"marking-definition--1\","
+		"\"selectors\":[\"pattern\",\"name\"]}],\"confidence\":80,\"r\":1.5,"
+		"\"e\":{},\"a\":[],\"n\":null,\"t\":true}", 0, &jerr) };
+
+	assert_non_null(d.obj);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		d.flags = flags[i];
+		d.want = json_dumps(d.obj, d.flags);
+		assert_non_null(d.want);
+		each_failure("tx_json_dumps", op_json_dumps, &d, 1);
+		free(d.want);
+	}
+	json_decref(d.obj);
 }
 
 /* The JSON reader: containers, strings with and without escapes, a long
@@ -828,6 +884,294 @@ static void test_ingest(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Store writes under allocation failure: each write of a partner (which
+ * makes its account, inbox and grant in one transaction), an audit entry
+ * and a collection's sharing, with each allocation failing in turn (the
+ * database's own too), refused with a message that says what failed or
+ * done, and never leaving
+ * its transaction open: a connection left inside BEGIN takes every later
+ * write into a transaction that is never committed.
+ */
+/* A folder for a sweep's store: in memory where there is one (each run
+ * commits, and a commit on disk waits for its fsync). */
+static char *sweep_dir(char buf[64])
+{
+	snprintf(buf, 64, "%s/trilex-alloc-XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	return mkdtemp(buf);
+}
+
+struct store_sweep {
+	tx_store *st;
+	int64_t coll;
+	int run;
+	const char *path;
+	int fresh; /* a new connection for each run: nothing prepared yet */
+};
+
+static void store_reopen(struct store_sweep *w)
+{
+	struct tx_error err = { 0 };
+
+	if (!w->fresh)
+		return;
+	store_close(w->st);
+	w->st = NULL;
+	if (store_open(w->path, 0, &w->st, &err) != TX_OK)
+		fail_msg("store_open: %s", err.msg);
+}
+
+static int op_store_peer(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	struct store_peer *p = calloc(1, sizeof(*p));
+	tx_err rc;
+
+	if (p == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	snprintf(p->party, sizeof(p->party), "PA");
+	snprintf(p->name, sizeof(p->name), "node");
+	snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", 1);
+	snprintf(p->cert_pem, sizeof(p->cert_pem), "pem");
+	snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", 2);
+	snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", 3);
+	rc = store_peer_add(w->st, p, err);
+	free(p);
+	return rc != TX_OK;
+}
+
+static int op_store_audit(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	char what[32];
+
+	snprintf(what, sizeof(what), "run %d", w->run++);
+	return store_audit(w->st, "admin", "test.sweep", what, "a detail", err) != TX_OK;
+}
+
+static int op_store_share(void *ctx, struct tx_error *err)
+{
+	struct store_sweep *w = ctx;
+	int64_t requeued = 0;
+
+	return store_collection_set_share(w->st, w->coll, w->run++ % 2 ? "UK" : "partners",
+					  &requeued, err) != TX_OK;
+}
+
+/* Run op with each allocation failing; after each run no transaction is
+ * open, and undo (may be NULL) puts the store back. */
+static void store_failures(const char *name, struct store_sweep *w, op_fn op,
+			   void (*undo)(struct store_sweep *))
+{
+	struct tx_error err = { 0 };
+	long n_allocs, refused = 0;
+
+	store_reopen(w);
+	failalloc_start(0);
+	int r = op(w, &err);
+	n_allocs = failalloc_stop(NULL);
+	if (r != 0)
+		fail_msg("%s: fails without a failed allocation: %s", name, err.msg);
+	if (undo)
+		undo(w);
+	for (long n = 1; n <= n_allocs; n++) {
+		memset(&err, 0, sizeof(err));
+		store_reopen(w);
+		failalloc_start(n);
+		r = op(w, &err);
+		failalloc_stop(NULL);
+		if (!store_db_autocommit(w->st))
+			fail_msg("%s: allocation %ld failed (%s): the transaction"
+				 " is still open", name, n, r ? err.msg : "done");
+		if (r != 0) {
+			refused++;
+			if (err.msg[0] == '\0' || strstr(err.msg, "not an error"))
+				fail_msg("%s: allocation %ld failed: refused without a"
+					 " message: \"%s\"", name, n, err.msg);
+		}
+		if (undo)
+			undo(w);
+	}
+	assert_int_equal(op(w, &err), 0);
+	if (undo)
+		undo(w);
+	print_message("%s: %ld allocations, each failed once: %ld refused, no"
+		      " transaction left open\n", name, n_allocs, refused);
+}
+
+static void undo_peer(struct store_sweep *w)
+{
+	struct tx_error err = { 0 };
+	tx_err rc = store_peer_remove(w->st, "PA", &err);
+
+	if (rc != TX_OK && rc != TX_ERR_NOTFOUND)
+		fail_msg("peer remove: %s", err.msg);
+}
+
+static void test_store_writes(void **state)
+{
+	char dir[64], path[128], id[TX_UUID_BUF];
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct store_sweep w = { 0 };
+	struct tx_error err = { 0 };
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(sweep_dir(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &w.st, &err), TX_OK);
+	assert_int_equal(store_collection_add(w.st, "t", "", "t", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(w.st, &admin, "t", &c), TX_OK);
+	w.coll = c.pk;
+	store_failures("store_peer_add", &w, op_store_peer, undo_peer);
+	store_failures("store_audit", &w, op_store_audit, NULL);
+	store_failures("store_collection_set_share", &w, op_store_share, NULL);
+	/* on a new connection each time: its statements are prepared under
+	 * the failures too (a prepare that failed said "not an error") */
+	w.path = path;
+	w.fresh = 1;
+	store_failures("store_audit (new connection)", &w, op_store_audit, NULL);
+	store_close(w.st);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * supply_node_recheck (supply/stored.c) under allocation failure: a stored
+ * BOM re-checked against a stored advisory gives one finding, a note and
+ * an alert stored under the BOM's marking; with any allocation failing,
+ * both are stored, marked, or neither is, and the re-check fails.
+ */
+#define RECHECK_AMBER "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+struct recheck_sweep {
+	struct store_sweep w; /* first: store_failures hands this over */
+	supply_db *db;
+	supply_node *node;
+	char ids[4][128];     /* the note's and the alert's, once stored */
+	size_t n_ids;
+};
+
+static int recheck_row(void *ctx, const struct store_row *row)
+{
+	struct recheck_sweep *r = ctx;
+	json_t *o = tx_json_load(row->json, row->json_len, 0, NULL);
+	const char *m = json_string_value(json_array_get(
+		json_object_get(o, "object_marking_refs"), 0));
+
+	if (o == NULL)
+		return STORE_ROW_FAIL;
+	/* the BOM's TLP:AMBER, as given or as TLP 2.0 names it */
+	if (m == NULL || (strcmp(m, RECHECK_AMBER) != 0 &&
+			  strcmp(m, "marking-definition--55d920b0-5e8b-4f79-9ee9-"
+				 "91f868d9b421") != 0))
+		fail_msg("supply_node_recheck: %s stored without the BOM's marking:"
+			 " %.3000s", row->id, row->json);
+	if (r->n_ids < 4)
+		snprintf(r->ids[r->n_ids++], sizeof(r->ids[0]), "%s", row->id);
+	json_decref(o);
+	return STORE_ROW_NEXT;
+}
+
+/* The notes and reports stored, each checked for its marking. */
+static size_t recheck_stored(struct recheck_sweep *r)
+{
+	const char *types[] = { "note", "report" };
+	struct store_query q = { .types = types, .n_types = 2, .limit = 10,
+				 .collection_pk = r->w.coll };
+	struct store_page page = { 0 };
+	struct tx_error err = { 0 };
+
+	r->n_ids = 0;
+	if (store_query_objects(r->w.st, &q, recheck_row, r, &page, &err) != TX_OK)
+		fail_msg("query: %s", err.msg);
+	return page.n;
+}
+
+static int op_recheck(void *ctx, struct tx_error *err)
+{
+	struct recheck_sweep *r = ctx;
+	size_t n_new = 0, n;
+	tx_err rc = supply_node_recheck(r->w.st, r->db, r->node, NULL, NULL, NULL,
+					NULL, &n_new, err);
+
+	r->w.run++;
+
+	failalloc_stop(NULL); /* what follows only looks */
+	n = recheck_stored(r);
+	if (rc == TX_OK && (n_new != 1 || n != 2))
+		fail_msg("supply_node_recheck (run %d): done with %zu new, %zu stored (not 1"
+			 " finding, a note and an alert)", r->w.run, n_new, n);
+	if (rc != TX_OK && n != 0)
+		fail_msg("supply_node_recheck: failed (%s) and stored %zu", err->msg, n);
+	return rc != TX_OK;
+}
+
+/* The store and the node as before the re-check. */
+static void undo_recheck(struct store_sweep *w)
+{
+	struct recheck_sweep *r = (struct recheck_sweep *)w;
+	struct store_query dq = { .collection_pk = w->coll };
+	struct tx_error err = { 0 };
+
+	recheck_stored(r);
+	for (size_t i = 0; i < r->n_ids; i++)
+		if (store_delete_object(w->st, &dq, r->ids[i], &err) != TX_OK)
+			fail_msg("delete %s: %s", r->ids[i], err.msg);
+	supply_node_free(r->node);
+	r->node = NULL;
+	if (supply_node_load(w->st, r->db, NULL, NULL, &r->node, &err) != TX_OK)
+		fail_msg("supply_node_load: %s", err.msg);
+}
+
+static void test_supply_recheck(void **state)
+{
+	const char *osv = "{\"id\": \"R-7\", \"modified\": \"2024-01-01T00:00:00Z\","
+			  " \"affected\": [{\"package\": {\"ecosystem\": \"Go\", \"name\":"
+			  " \"example.com/m\"}, \"ranges\": [{\"type\": \"SEMVER\","
+			  " \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"1.2.3\"}]}]}]}";
+	const char *cdx = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\","
+			  " \"components\": [{\"type\": \"library\", \"name\": \"example.com/m\","
+			  " \"version\": \"1.0.0\", \"purl\": \"pkg:golang/example.com/m@1.0.0\"}]}";
+	struct supply_stix_opts o = { .marking_ref = RECHECK_AMBER };
+	struct supply_store_counts n = { 0 };
+	struct recheck_sweep r = { 0 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	char dir[64], path[128];
+	supply_db *db = NULL;
+	json_t *objs = json_array(), *doc = json_loads(cdx, 0, NULL);
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(sweep_dir(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	assert_int_equal(store_open(path, 1, &r.w.st, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(r.w.st, "Work", "", "work", &c, &err), TX_OK);
+	r.w.coll = c.pk;
+	assert_int_equal(supply_db_new(0, &db, &err), TX_OK);
+	supply_db_set_emit(db, objs, &o);
+	assert_int_equal(supply_db_load_buffer(db, "r.json", osv, strlen(osv), &err), TX_OK);
+	json_array_append_new(objs, supply_bom_to_stix(doc, "app", NULL, &o));
+	assert_int_equal(supply_store_objects(r.w.st, c.pk, objs, &n, NULL, NULL, &err), TX_OK);
+	assert_int_equal(n.added, 2);
+	assert_int_equal(supply_db_new(0, &r.db, &err), TX_OK);
+	undo_recheck(&r.w);
+	assert_int_equal(supply_node_boms(r.node), 1);
+	store_failures("supply_node_recheck", &r.w, op_recheck, undo_recheck);
+	supply_node_free(r.node);
+	supply_db_free(r.db);
+	supply_db_free(db);
+	json_decref(objs);
+	json_decref(doc);
+	store_close(r.w.st);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A MISP warning list read, indexed, checked and made STIX. */
 static int op_warninglist(void *ctx, struct tx_error *err)
 {
@@ -1537,6 +1881,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_load),
+		cmocka_unit_test(test_json_dumps),
 		cmocka_unit_test(test_stix_validate),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_eve),
@@ -1553,6 +1898,8 @@ int main(void)
 		cmocka_unit_test(test_watch_state),
 		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
+		cmocka_unit_test(test_store_writes),
+		cmocka_unit_test(test_supply_recheck),
 		cmocka_unit_test(test_misp_feed),
 		cmocka_unit_test(test_alert_build),
 		cmocka_unit_test(test_derive),
