@@ -26,7 +26,7 @@ static const struct cli_opt reinstate_opts[] = {
 	  " role it had when it was suspended)" },
 	{ "rationale", "T", 0, "why, for the partners" },
 	{ "quorum", "N", 0, "approvals needed, 0: all members (default: watch.json)" },
-	{ NULL },
+	{ 0 },
 };
 static const struct cli_opt change_opts[] = {
 	{ "rationale", "T", 0, "why, for the partners" },
