@@ -142,6 +142,8 @@ static void test_database_restart(void **state)
  * (a dead idle connection is reset and the statement sent again), not
  * answer 503. CI saw that 503 on the write after the test above.
  */
+static int skip_without_pg(void);
+
 static void test_database_restart_idle(void **state)
 {
 	struct node n;
@@ -149,11 +151,8 @@ static void test_database_restart_idle(void **state)
 	json_t *env;
 
 	(void)state;
-	if (getenv("TRILEX_TEST_PG") == NULL || getenv("TRILEX_TEST_PG_DIR") == NULL) {
-		printf("skip: TRILEX_TEST_PG is not set (run through tests/pg/with-postgres:"
-		       " meson test pg-pg)\n");
+	if (skip_without_pg())
 		skip();
-	}
 	assert_int_equal(node_create(&n, NULL), 0);
 	assert_int_equal(node_start(&n), 0);
 	env = envelope(0, 5);
