@@ -798,7 +798,10 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 /*
  * Wait until flight f has landed, or (seen not NULL) until a kick moves
  * fed->generation past *seen: 1 when it landed, 0 when kicked (*seen
- * then takes the new generation) or stopping.
+ * then takes the new generation) or stopping. A kick that came while the
+ * flight landed is left for the worker's next nap: the rows it announces
+ * may be past the last batch prepared, and taking it here would send the
+ * worker to sleep until the next pull with them unsent.
  */
 static int flight_wait(tx_fed *fed, const struct worker *w, struct flight *f,
 		       uint64_t *seen)
@@ -810,7 +813,7 @@ static int flight_wait(tx_fed *fed, const struct worker *w, struct flight *f,
 	       (seen == NULL || fed->generation == *seen))
 		pthread_cond_wait(&fed->wake, &fed->lock);
 	landed = f->q.finished;
-	if (seen != NULL)
+	if (seen != NULL && !landed)
 		*seen = fed->generation;
 	pthread_mutex_unlock(&fed->lock);
 	return landed;
@@ -1254,6 +1257,10 @@ static void push(struct run *r, int64_t rowid)
 	int more_p = 0, more_b = 0;
 	int64_t sent = 0;
 	tx_err rc;
+	/* The bulk window's "no more" was learned by an earlier turn, before
+	 * rowid was read: rows stored since may be past its last batch, so
+	 * it is not trusted once that batch lands (the next turn looks). */
+	int stale = bulk->n > 0 && bulk->exhausted;
 
 	do
 		rc = push_once(fed, r->w, r->w->ca_path, r->st, r->p, prio, NULL,
@@ -1280,7 +1287,7 @@ static void push(struct run *r, int64_t rowid)
 	if (sent)
 		tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
 		       (long long)sent, r->p->party);
-	r->pending = more_b;
+	r->pending = more_b || stale;
 	if (!r->pending)
 		r->last_rowid = rowid;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 
@@ -526,6 +527,51 @@ static void test_retry_after_backoff(void **state)
 	node_destroy(&B);
 }
 
+static int has_at_least(const struct node *n, void *want)
+{
+	return count_objects(n, "inbox-NL", NULL) >= *(int *)want;
+}
+
+#define ROUNDS 6
+#define PER_ROUND 400
+
+/*
+ * Objects written by another process while delivery is busy all leave,
+ * with no later write to wake the worker again: each round ends with the
+ * writer's last commit, and the partner must have everything long before
+ * the next pull (5 minutes). Two lost wake-ups failed here: a bulk window
+ * whose "no more" was learned before the newest rows were stored, and a
+ * kick taken by the wait for a batch that had already landed.
+ */
+static void test_last_write_leaves(void **state)
+{
+	struct node A, B;
+	int want = 0;
+
+	assert_int_equal(node_create_as(&A, "NL", NULL), 0);
+	assert_int_equal(node_create_as(&B, "DK", NULL), 0);
+	assert_int_equal(node_pair(&A, &B), 0);
+	assert_int_equal(node_start(&B), 0);
+	assert_int_equal(node_start(&A), 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		int status = -1;
+		pid_t pid = push_started(&A, 700000 + round * PER_ROUND, PER_ROUND,
+					 20, node_versions(A.dir));
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		want += PER_ROUND;
+		int ok = wait_ms(has_at_least, &B, &want, 60000);
+		print_message("round %d: %d of %d at the partner\n", round,
+			      count_objects(&B, "inbox-NL", NULL), want);
+		assert_true(ok);
+	}
+	assert_int_equal(node_stop(&A), 0);
+	assert_int_equal(node_stop(&B), 0);
+	node_destroy(&A);
+	node_destroy(&B);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_idle_and_cli_alert),
 		cmocka_unit_test(test_peer_update_at_once),
 		cmocka_unit_test(test_retry_after_backoff),
+		cmocka_unit_test(test_last_write_leaves),
 	};
 	const char *only = getenv("TEST_ONLY");  /* one test, by name */
 
