@@ -348,6 +348,28 @@ static tx_err status_purge(tx_store *st, int64_t now, struct tx_error *err)
 	return rc;
 }
 
+/* A partner's counters: received is what is new here; what we had is a
+ * duplicate (a resend, or a pull of what a push brought). */
+static tx_err tally_update(tx_store *st, const struct store_peer_tally *tally,
+			   int64_t n_new, int64_t n_dup, struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
+			     " duplicates = duplicates + ?,"
+			     " rejected = rejected + ? WHERE party = ?", &s, err)))
+		return rc;
+	store_db_bind_int64(s, 1, n_new);
+	store_db_bind_int64(s, 2, n_dup);
+	store_db_bind_int64(s, 3, tally->rejected);
+	store_db_bind_text(s, 4, tally->party, -1, STORE_DB_STATIC);
+	if (store_db_step(s) != STORE_DB_DONE)
+		rc = store_db_error(st, err, "partner counters");
+	store_db_done(st, s);
+	return rc;
+}
+
 /* put_one's return for an item of the PostgreSQL batch, with its
  * version and, when refused, its message in oerr (TX_ERR_INVALID). */
 static int put_outcome(const struct store_put_outcome *o, char *version,
@@ -491,25 +513,8 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		goto out;
 	}
 	/* A partner's counters go in the same commit (one fsync, not two). */
-	if (tally != NULL) {
-		store_db_done(st, s);
-		s = NULL;
-		/* received: what is new here; what we had is a duplicate
-		 * (a resend, or a pull of what a push brought) */
-		if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
-				     " duplicates = duplicates + ?,"
-				     " rejected = rejected + ? WHERE party = ?",
-				     &s, err)))
-			goto out;
-		store_db_bind_int64(s, 1, n_new);
-		store_db_bind_int64(s, 2, n_dup);
-		store_db_bind_int64(s, 3, tally->rejected);
-		store_db_bind_text(s, 4, tally->party, -1, STORE_DB_STATIC);
-		if (store_db_step(s) != STORE_DB_DONE) {
-			rc = store_db_error(st, err, "partner counters");
-			goto out;
-		}
-	}
+	if (tally != NULL && (rc = tally_update(st, tally, n_new, n_dup, err)))
+		goto out;
 	rc = store_db_commit(st, err);
 out:
 	store_db_done(st, s);
