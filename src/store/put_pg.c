@@ -229,14 +229,12 @@ static tx_err batch_classify(struct batch *B, struct tx_error *err)
 }
 
 static const char *const sql_lookup =
-	"SELECT u.ord, r.mn, r.mx,"
-	" CASE WHEN u.v IS NULL THEN 0 WHEN EXISTS (SELECT 1 FROM objects o"
-	"  WHERE o.coll = $1 AND o.id = u.id AND o.version_us = u.v)"
-	"  THEN 1 ELSE 0 END,"
+	"SELECT u.ord, r.mn, r.mx, CASE WHEN r.hit THEN 1 ELSE 0 END,"
 	" CASE WHEN u.v IS NULL THEN (SELECT o.json FROM objects o"
 	"  WHERE o.coll = $1 AND o.id = u.id AND o.is_last = 1 LIMIT 1) END"
 	" FROM unnest($2::text[], $3::int8[]) WITH ORDINALITY AS u(id, v, ord),"
-	" LATERAL (SELECT min(o.version_us) AS mn, max(o.version_us) AS mx"
+	" LATERAL (SELECT min(o.version_us) AS mn, max(o.version_us) AS mx,"
+	"  bool_or(o.version_us = u.v) AS hit"
 	"  FROM objects o WHERE o.coll = $1 AND o.id = u.id) AS r";
 
 /* Step 1: what the database holds of each valid item's id. */
