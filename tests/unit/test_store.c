@@ -506,6 +506,28 @@ static void test_batch_mixed_versions(void **state)
 				 TX_OK);
 		assert_int_equal(col.n, 1);
 	}
+	/* a second request: the SCO again (equal to its stored last
+	 * version: present), and a revoked new version of x (a withdrawal) */
+	json_t *x4 = obj(10, "2021-04-01T00:00:00Z");
+	json_object_set_new(x4, "revoked", json_true());
+	struct store_item again[] = { { .obj = ip }, { .obj = x4, .id = x } };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, again, 2, sid, &err), TX_OK);
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
+	oks = json_object_get(status, "successes");
+	assert_int_equal(json_array_size(oks), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(oks, 0),
+							      "message")),
+			    "already present");
+	assert_null(json_object_get(json_array_get(oks, 1), "message"));
+	json_decref(status);
+	assert_int_equal(store_count_objects(st, c.pk, &total), TX_OK);
+	assert_int_equal(total, 7);
+	assert_int_equal(count_versions(st, c.pk, x, 0, 1, &col), 1);
+	assert_string_equal(col.versions[0], "2021-04-01T00:00:00Z");
+	assert_int_equal(count_versions(st, c.pk, x, 1, 0, &col), 1);
+	assert_string_equal(col.versions[0], "2021-01-01T00:00:00Z");
+	assert_int_equal(store_withdrawal_get(st, x, NULL), TX_OK);
+	json_decref(x4);
 	json_decref(x1);
 	json_decref(x2);
 	json_decref(x3);
