@@ -140,6 +140,39 @@ tx_err store_supply_index_object(tx_store *st, int64_t rowid, int64_t coll,
  * this node), inside the caller's transaction (store/withdrawals.c). */
 tx_err store_withdrawal_note(tx_store *st, const json_t *obj, const char *origin,
 			     struct tx_error *err);
+/* What store_search_index_object indexes of one object: name, description
+ * and values (each "\n"-separated, capped), and the ids it refers to
+ * (store/search.c; the PostgreSQL batch of store/put_pg.c writes the same
+ * rows for many objects at once). Free with store_search_fields_free. */
+struct store_search_fields {
+	struct tx_buf name, desc, vals, refs;
+};
+void store_search_fields_get(const json_t *obj, struct store_search_fields *f);
+void store_search_fields_free(struct store_search_fields *f);
+/* Whether the stored text last and the new object (text, obj) have the
+ * same content (objects.c: an SCO sent again is not a new version). */
+int store_same_content(const char *last, size_t last_len, const char *text,
+		       const json_t *obj, const char *ignore_ext);
+/* The outcome of storing one item (store/put_pg.c, read by objects.c). */
+struct store_put_outcome {
+	int r;               /* 1: a new version, 0: stored already, -1: refused */
+	const char *msg;     /* r < 0: why (static text) */
+	char version[64];    /* the version reported ("" when none) */
+};
+/*
+ * PostgreSQL: what put_one does for each item of items[0..n-1] with obj
+ * set, in the caller's write transaction, in a fixed number of round trips
+ * (one look-up, the sequence, two flag updates, one multi-row INSERT per
+ * table) instead of several per object. lanes[i] (NULL: bulk) as put_one
+ * takes it; *next is the date_added of the first new version and is
+ * advanced past the last, so versions get date_added in item order, as
+ * put_one's loop gives them. out[i] gets each item's outcome. An error
+ * return fails the whole batch (the caller rolls back).
+ */
+tx_err store_put_batch_pg(tx_store *st, int64_t coll,
+			  const struct store_item *items, size_t n,
+			  const unsigned char *lanes, int64_t *next,
+			  struct store_put_outcome *out, struct tx_error *err);
 /* Index the objects stored before the index existed (search_todo), in
  * batches of one transaction each. */
 tx_err store_search_backfill(tx_store *st, struct tx_error *err);

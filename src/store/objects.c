@@ -79,9 +79,6 @@ static int step_done(store_stmt *s)
  * The outcome of storing one valid object: a new version (1), a version
  * already there (0), or an error (< 0, err set).
  */
-static int same_content(const char *last, size_t last_len, const char *text,
-			const json_t *obj, const char *ignore_ext);
-
 static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		   const struct store_item *it, int lane, int64_t date_added,
 		   char *version, size_t version_size, struct tx_error *err)
@@ -119,7 +116,7 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		store_db_bind_text(p->last, 2, id, -1, STORE_DB_STATIC);
 		int r = store_db_step(p->last);
 		int same = r == STORE_DB_ROW &&
-			   same_content((const char *)store_db_column_text(p->last, 0),
+			   store_same_content((const char *)store_db_column_text(p->last, 0),
 					(size_t)store_db_column_bytes(p->last, 0),
 					text, obj, it->ignore_ext);
 		if (r != STORE_DB_ROW && r != STORE_DB_DONE) {
@@ -212,8 +209,8 @@ out:
  * same content: the same text, or, leaving out the member ignore_ext of
  * "extensions", the same canonical form (a signature made again differs
  * in its batch proof, not in what it signs). */
-static int same_content(const char *last, size_t last_len, const char *text,
-			const json_t *obj, const char *ignore_ext)
+int store_same_content(const char *last, size_t last_len, const char *text,
+		       const json_t *obj, const char *ignore_ext)
 {
 	struct tx_error e;
 	char *a = NULL, *b = NULL;
@@ -351,6 +348,39 @@ static tx_err status_purge(tx_store *st, int64_t now, struct tx_error *err)
 	return rc;
 }
 
+/* A partner's counters: received is what is new here; what we had is a
+ * duplicate (a resend, or a pull of what a push brought). */
+static tx_err tally_update(tx_store *st, const struct store_peer_tally *tally,
+			   int64_t n_new, int64_t n_dup, struct tx_error *err)
+{
+	store_stmt *s = NULL;
+	tx_err rc;
+
+	if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
+			     " duplicates = duplicates + ?,"
+			     " rejected = rejected + ? WHERE party = ?", &s, err)))
+		return rc;
+	store_db_bind_int64(s, 1, n_new);
+	store_db_bind_int64(s, 2, n_dup);
+	store_db_bind_int64(s, 3, tally->rejected);
+	store_db_bind_text(s, 4, tally->party, -1, STORE_DB_STATIC);
+	if (store_db_step(s) != STORE_DB_DONE)
+		rc = store_db_error(st, err, "partner counters");
+	store_db_done(st, s);
+	return rc;
+}
+
+/* put_one's return for an item of the PostgreSQL batch, with its
+ * version and, when refused, its message in oerr (TX_ERR_INVALID). */
+static int put_outcome(const struct store_put_outcome *o, char *version,
+		       size_t version_size, struct tx_error *oerr)
+{
+	snprintf(version, version_size, "%s", o->version);
+	if (o->r < 0)
+		tx_error_set(oerr, TX_ERR_INVALID, "%s", o->msg ? o->msg : "refused");
+	return o->r;
+}
+
 static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 const struct store_user *u, const struct store_item *items,
 			 size_t n, int64_t n_unlisted,
@@ -358,6 +388,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 			 char status_id[TX_UUID_BUF], struct tx_error *err)
 {
 	struct put_stmts p = { 0 };
+	struct store_put_outcome *outs = NULL;  /* owned: PostgreSQL's batch */
 	struct tx_buf oks, fails;
 	store_stmt *s = NULL;
 	unsigned char *lanes = NULL;  /* owned; NULL: all bulk */
@@ -386,10 +417,21 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		tx_buf_free(&fails);
 		return rc;
 	}
-	if ((rc = clock_read(st, &last, err)) ||
-	    (rc = put_stmts_prepare(st, &p, err)))
+	if ((rc = clock_read(st, &last, err)))
 		goto out;
 	next = now > last ? now : last + 1;
+	/* PostgreSQL: the whole batch in a few round trips (put_pg.c) */
+	if (st->backend == STORE_BACKEND_POSTGRES && n > 0) {
+		if ((outs = calloc(n, sizeof(*outs))) == NULL) {
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = store_put_batch_pg(st, collection_pk, items, n, lanes,
+					     &next, outs, err)))
+			goto out;
+	} else if ((rc = put_stmts_prepare(st, &p, err))) {
+		goto out;
+	}
 	tx_uuid4(status_id);
 	for (size_t i = 0; i < n; i++) {
 		const struct store_item *it = &items[i];
@@ -398,13 +440,14 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 
 		version[0] = '\0';
 		if (it->obj != NULL) {
-			r = put_one(st, &p, collection_pk, it,
+			r = outs ? put_outcome(&outs[i], version, sizeof(version), &oerr) :
+			    put_one(st, &p, collection_pk, it,
 				    lanes ? lanes[i] : STORE_LANE_BULK, next,
 				    version, sizeof(version), &oerr);
-			if (r > 0)
-				next++, n_new++;
-			else if (r == 0)
-				n_dup++;
+			if (r > 0 && outs == NULL)
+				next++;
+			n_new += r > 0;
+			n_dup += r == 0;
 			if (r < 0 && oerr.code != TX_ERR_INVALID) {
 				rc = tx_error_set(err, oerr.code, "%s", oerr.msg);
 				goto out;
@@ -470,29 +513,13 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		goto out;
 	}
 	/* A partner's counters go in the same commit (one fsync, not two). */
-	if (tally != NULL) {
-		store_db_done(st, s);
-		s = NULL;
-		/* received: what is new here; what we had is a duplicate
-		 * (a resend, or a pull of what a push brought) */
-		if ((rc = store_db_prepare(st, "UPDATE peers SET received = received + ?,"
-				     " duplicates = duplicates + ?,"
-				     " rejected = rejected + ? WHERE party = ?",
-				     &s, err)))
-			goto out;
-		store_db_bind_int64(s, 1, n_new);
-		store_db_bind_int64(s, 2, n_dup);
-		store_db_bind_int64(s, 3, tally->rejected);
-		store_db_bind_text(s, 4, tally->party, -1, STORE_DB_STATIC);
-		if (store_db_step(s) != STORE_DB_DONE) {
-			rc = store_db_error(st, err, "partner counters");
-			goto out;
-		}
-	}
+	if (tally != NULL && (rc = tally_update(st, tally, n_new, n_dup, err)))
+		goto out;
 	rc = store_db_commit(st, err);
 out:
 	store_db_done(st, s);
 	put_stmts_free(st, &p);
+	free(outs);
 	free(lanes);
 	tx_buf_free(&oks);
 	tx_buf_free(&fails);

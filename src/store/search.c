@@ -172,50 +172,63 @@ static tx_err index_refs(tx_store *st, int64_t rowid, const char *type,
 	return rc;
 }
 
-tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
-			   struct tx_error *err)
+void store_search_fields_get(const json_t *obj, struct store_search_fields *f)
 {
 	static const char *const ref_keys[] = { "source_ref", "target_ref",
 		"sighting_of_ref", "object_refs", "where_sighted_refs",
 		"observed_data_refs", "sample_refs" };
-	struct tx_buf name, desc, vals, refs;
-	store_stmt *s = NULL;
 	const char *key;
 	json_t *v;
 	size_t i;
-	tx_err rc;
 
-	tx_buf_init(&name, SEARCH_FIELD_MAX);
-	tx_buf_init(&desc, SEARCH_FIELD_MAX);
-	tx_buf_init(&vals, SEARCH_FIELD_MAX);
-	tx_buf_init(&refs, SEARCH_FIELD_MAX);
+	tx_buf_init(&f->name, SEARCH_FIELD_MAX);
+	tx_buf_init(&f->desc, SEARCH_FIELD_MAX);
+	tx_buf_init(&f->vals, SEARCH_FIELD_MAX);
+	tx_buf_init(&f->refs, SEARCH_FIELD_MAX);
 	for (size_t k = 0; k < sizeof(ref_keys) / sizeof(ref_keys[0]); k++) {
 		json_t *r = json_object_get(obj, ref_keys[k]);
-		add_json_str(&refs, r);
+		add_json_str(&f->refs, r);
 		json_array_foreach(r, i, v)
-			add_json_str(&refs, v);
+			add_json_str(&f->refs, v);
 	}
-	add_json_str(&name, json_object_get(obj, "name"));
+	add_json_str(&f->name, json_object_get(obj, "name"));
 	json_array_foreach(json_object_get(obj, "aliases"), i, v)
-		add_json_str(&name, v);
-	add_json_str(&desc, json_object_get(obj, "description"));
-	add_json_str(&desc, json_object_get(obj, "content"));
-	add_json_str(&desc, json_object_get(obj, "abstract"));
+		add_json_str(&f->name, v);
+	add_json_str(&f->desc, json_object_get(obj, "description"));
+	add_json_str(&f->desc, json_object_get(obj, "content"));
+	add_json_str(&f->desc, json_object_get(obj, "abstract"));
 	if (json_is_string(json_object_get(obj, "pattern")))
-		add_pattern_literals(&vals, json_string_value(
+		add_pattern_literals(&f->vals, json_string_value(
 					     json_object_get(obj, "pattern")));
-	add_json_str(&vals, json_object_get(obj, "value"));
-	add_json_str(&vals, json_object_get(obj, "x_mitre_id"));
+	add_json_str(&f->vals, json_object_get(obj, "value"));
+	add_json_str(&f->vals, json_object_get(obj, "x_mitre_id"));
 	json_object_foreach(json_object_get(obj, "hashes"), key, v)
-		add_json_str(&vals, v);
+		add_json_str(&f->vals, v);
 	json_array_foreach(json_object_get(obj, "external_references"), i, v)
-		add_json_str(&vals, json_object_get(v, "external_id"));
-	if (refs.len > 0 && (rc = index_refs(st, rowid,
-					     json_string_value(json_object_get(obj, "type")) ?
-					     json_string_value(json_object_get(obj, "type")) : "",
-					     refs.data, err)))
+		add_json_str(&f->vals, json_object_get(v, "external_id"));
+}
+
+void store_search_fields_free(struct store_search_fields *f)
+{
+	tx_buf_free(&f->name);
+	tx_buf_free(&f->desc);
+	tx_buf_free(&f->vals);
+	tx_buf_free(&f->refs);
+}
+
+tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
+			   struct tx_error *err)
+{
+	struct store_search_fields f;
+	store_stmt *s = NULL;
+	const char *type = tx_json_str(obj, "type");
+	tx_err rc;
+
+	store_search_fields_get(obj, &f);
+	if (f.refs.len > 0 && (rc = index_refs(st, rowid, type ? type : "",
+					       f.refs.data, err)))
 		goto out;
-	if (name.len == 0 && desc.len == 0 && vals.len == 0) {
+	if (f.name.len == 0 && f.desc.len == 0 && f.vals.len == 0) {
 		rc = TX_OK;
 		goto out;
 	}
@@ -223,21 +236,18 @@ tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 			     " description, vals) VALUES (?, ?, ?, ?)", &s, err)))
 		goto out;
 	store_db_bind_int64(s, 1, rowid);
-	store_db_bind_text(s, 2, name.data ? name.data : "", -1, STORE_DB_STATIC);
-	store_db_bind_text(s, 3, desc.data ? desc.data : "", -1, STORE_DB_STATIC);
-	store_db_bind_text(s, 4, vals.data ? vals.data : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 2, f.name.data ? f.name.data : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 3, f.desc.data ? f.desc.data : "", -1, STORE_DB_STATIC);
+	store_db_bind_text(s, 4, f.vals.data ? f.vals.data : "", -1, STORE_DB_STATIC);
 	if (store_db_step(s) != STORE_DB_DONE) {
 		rc = store_db_error(st, err, "search index");
 		goto out;
 	}
-	if (vals.len > 0)
-		rc = index_ip(st, rowid, vals.data, err);
+	if (f.vals.len > 0)
+		rc = index_ip(st, rowid, f.vals.data, err);
 out:
 	store_db_done(st, s);
-	tx_buf_free(&name);
-	tx_buf_free(&desc);
-	tx_buf_free(&vals);
-	tx_buf_free(&refs);
+	store_search_fields_free(&f);
 	return rc;
 }
 

@@ -75,6 +75,22 @@ static int tamper(const char *sql_lite, const char *sql_pg)
 	return ok ? 0 : -1;
 }
 
+/* PostgreSQL: the one integer sql returns, or -1. */
+static int64_t pg_count(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_conninfo);
+	PGresult *res = PQexec(c, sql);
+	int64_t v = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+		fprintf(stderr, "pg_count: %s", PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
 static int setup(void **state)
 {
 	tx_store *st = NULL;
@@ -344,6 +360,182 @@ static void test_sco_without_version(void **state)
 	assert_int_equal(n, 2); /* the same content twice is one version */
 	json_decref(ip);
 	json_decref(ip2);
+}
+
+/* Versions of one id, "first"/"last"/"all" (q: ids[0] in collection pk). */
+static int count_versions(tx_store *st, int64_t pk, const char *oid, int first,
+			  int last, struct collect *col)
+{
+	const char *ids[] = { oid };
+	struct store_query q = { .collection_pk = pk, .limit = 16, .ids = ids,
+				 .n_ids = 1 };
+	struct store_page page;
+	struct tx_error err = { 0 };
+
+	q.versions.first = first;
+	q.versions.last = last;
+	q.versions.all = !first && !last;
+	memset(col, 0, sizeof(*col));
+	if (store_query_objects(st, &q, collect_row, col, &page, &err) != 0)
+		return -1;
+	return col->n;
+}
+
+/* One request that mixes everything a batch can hold (on PostgreSQL the
+ * multi-row path of store/put_pg.c, on SQLite put_one per object; both
+ * must give the same): new versions of a stored id before and after its
+ * stored one, that stored version again in the middle, a version twice in
+ * the request, an item refused by validation, one with no id, one with a
+ * bad timestamp, an SCO twice and a searchable indicator with a
+ * reference. Every valid version is kept once, the duplicates are
+ * reported "already present" as successes, the refused ones as failures,
+ * first/last flags hold, date_added follows the request's order, and
+ * the search index has the new rows. */
+static void test_batch_mixed_versions(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	struct collect col;
+	char id[TX_UUID_BUF], sid[TX_UUID_BUF];
+	const char *x = "indicator--00000000-0000-4000-8000-000000000010";
+	const char *y = "indicator--00000000-0000-4000-8000-000000000011";
+	json_t *x2 = obj(10, "2021-02-01T00:00:00Z"), *x3 = obj(10, "2021-03-01T00:00:00Z");
+	json_t *x1 = obj(10, "2021-01-01T00:00:00Z"), *y1 = obj(11, "2021-01-01T00:00:00Z");
+	json_t *noid = json_pack("{s:s}", "type", "indicator");
+	json_t *badts = obj(12, "not a time");
+	json_t *ip = json_pack("{s:s, s:s, s:s}", "type", "ipv4-addr", "id",
+			       "ipv4-addr--5d1c4d54-8b57-5f55-a1e6-2d1bb2c0a1d4",
+			       "value", "203.0.113.77");
+	json_t *named = obj(13, "2021-01-01T00:00:00Z");
+	json_object_set_new(named, "name", json_string("Batchsearchword beacon"));
+	json_object_set_new(named, "object_refs", json_pack("[s]", x));
+	struct store_item first[] = { { .obj = x2, .id = x } };
+	struct store_item items[] = {
+		{ .obj = x3, .id = x }, { .obj = y1, .id = y },
+		{ .obj = x2, .id = x },                 /* stored before */
+		{ .obj = x1, .id = x },                 /* before the stored one */
+		{ .id = "bad", .message = "broken" },
+		{ .obj = y1, .id = y },                 /* twice in the batch */
+		{ .obj = noid }, { .obj = badts, .id = "t" },
+		{ .obj = ip }, { .obj = ip },           /* an SCO twice: one version */
+		{ .obj = named, .id = "n" },
+	};
+	size_t n = sizeof(items) / sizeof(items[0]);
+
+	assert_int_equal(store_collection_add(st, "B", NULL, "batch", id, &err), TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "batch", &c), TX_OK);
+	assert_int_equal(store_put_objects(st, c.pk, &admin, first, 1, sid, &err), TX_OK);
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, n, sid, &err), TX_OK);
+	json_t *status = NULL;
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
+	assert_int_equal(json_integer_value(json_object_get(status, "success_count")), 8);
+	assert_int_equal(json_integer_value(json_object_get(status, "failure_count")), 3);
+	json_t *oks = json_object_get(status, "successes");
+	assert_int_equal(json_array_size(oks), 8);
+	/* the stored version (item 2), the repeat (item 5), the SCO again */
+	const char *present[] = { NULL, NULL, "already present", NULL,
+				  "already present", NULL, "already present", NULL };
+	for (size_t i = 0; i < 8; i++) {
+		json_t *m = json_object_get(json_array_get(oks, i), "message");
+		if (present[i])
+			assert_string_equal(json_string_value(m), present[i]);
+		else
+			assert_null(m);
+	}
+	assert_string_equal(json_string_value(json_object_get(json_array_get(oks, 2),
+							      "version")),
+			    "2021-02-01T00:00:00Z");
+	json_t *fails = json_object_get(status, "failures");
+	assert_int_equal(json_array_size(fails), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fails, 2),
+							      "message")),
+			    "version: not a timestamp");
+	json_decref(status);
+
+	int64_t total = 0;
+	assert_int_equal(store_count_objects(st, c.pk, &total), TX_OK);
+	assert_int_equal(total, 3 + 1 + 1 + 1); /* x1-x3, y1, the SCO, named */
+	assert_int_equal(count_versions(st, c.pk, x, 0, 0, &col), 3);
+	/* in date_added order: x2 (first put), then x3 and x1 as sent */
+	assert_string_equal(col.versions[0], "2021-02-01T00:00:00Z");
+	assert_string_equal(col.versions[1], "2021-03-01T00:00:00Z");
+	assert_string_equal(col.versions[2], "2021-01-01T00:00:00Z");
+	assert_true(col.added[0] < col.added[1] && col.added[1] < col.added[2]);
+	assert_int_equal(count_versions(st, c.pk, x, 1, 0, &col), 1);
+	assert_string_equal(col.versions[0], "2021-01-01T00:00:00Z");
+	assert_int_equal(count_versions(st, c.pk, x, 0, 1, &col), 1);
+	assert_string_equal(col.versions[0], "2021-03-01T00:00:00Z");
+	assert_int_equal(count_versions(st, c.pk, y, 0, 0, &col), 1);
+	assert_int_equal(count_versions(st, c.pk, y, 1, 0, &col), 1);
+	assert_int_equal(count_versions(st, c.pk, y, 0, 1, &col), 1);
+
+	/* the index rows: a word of the name, the reference, the address
+	 * (store_search's text query is SQLite's FTS5 MATCH, not on
+	 * PostgreSQL yet: there the rows are counted) */
+	if (pg_base != NULL) {
+		assert_int_equal(pg_count("SELECT count(*) FROM search_text t JOIN"
+					  " objects o ON o.rowid = t.rowid WHERE"
+					  " t.name LIKE 'Batchsearchword%'"
+					  " AND o.id LIKE '%000000000013'"), 1);
+		assert_int_equal(pg_count("SELECT count(*) FROM search_refs r JOIN"
+					  " objects o ON o.rowid = r.obj WHERE r.ref ="
+					  " 'indicator--00000000-0000-4000-8000-000000000010'"
+					  " AND r.type = 'indicator'"), 1);
+		/* 203.0.113.77 */
+		assert_int_equal(pg_count("SELECT count(*) FROM search_ip i JOIN"
+					  " objects o ON o.rowid = i.obj WHERE i.lo = 3405803853"
+					  " AND i.hi = 3405803853 AND o.type = 'ipv4-addr'"), 1);
+	} else {
+		struct store_search sq = { .text = "batchsearchword", .colls = &c.pk,
+					   .n_colls = 1, .limit = 10 };
+		struct store_search_page sp;
+		memset(&col, 0, sizeof(col));
+		assert_int_equal(store_search(st, &sq, collect_row, &col, &sp, &err),
+				 TX_OK);
+		assert_int_equal(col.n, 1);
+		sq.text = x;
+		memset(&col, 0, sizeof(col));
+		assert_int_equal(store_search_refs(st, &sq, collect_row, &col, &sp,
+						   &err), TX_OK);
+		assert_int_equal(col.n, 1);
+		sq.text = "203.0.113.0/24";
+		memset(&col, 0, sizeof(col));
+		assert_int_equal(store_search(st, &sq, collect_row, &col, &sp, &err),
+				 TX_OK);
+		assert_int_equal(col.n, 1);
+	}
+	/* a second request: the SCO again (equal to its stored last
+	 * version: present), and a revoked new version of x (a withdrawal) */
+	json_t *x4 = obj(10, "2021-04-01T00:00:00Z");
+	json_object_set_new(x4, "revoked", json_true());
+	struct store_item again[] = { { .obj = ip }, { .obj = x4, .id = x } };
+	assert_int_equal(store_put_objects(st, c.pk, &admin, again, 2, sid, &err), TX_OK);
+	assert_int_equal(store_status_get(st, &admin, sid, &status), TX_OK);
+	oks = json_object_get(status, "successes");
+	assert_int_equal(json_array_size(oks), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(oks, 0),
+							      "message")),
+			    "already present");
+	assert_null(json_object_get(json_array_get(oks, 1), "message"));
+	json_decref(status);
+	assert_int_equal(store_count_objects(st, c.pk, &total), TX_OK);
+	assert_int_equal(total, 7);
+	assert_int_equal(count_versions(st, c.pk, x, 0, 1, &col), 1);
+	assert_string_equal(col.versions[0], "2021-04-01T00:00:00Z");
+	assert_int_equal(count_versions(st, c.pk, x, 1, 0, &col), 1);
+	assert_string_equal(col.versions[0], "2021-01-01T00:00:00Z");
+	assert_int_equal(store_withdrawal_get(st, x, NULL), TX_OK);
+	json_decref(x4);
+	json_decref(x1);
+	json_decref(x2);
+	json_decref(x3);
+	json_decref(y1);
+	json_decref(noid);
+	json_decref(badts);
+	json_decref(ip);
+	json_decref(named);
 }
 
 /* store_collection_ensure from two processes and two threads at once, all
@@ -1482,6 +1674,7 @@ int main(void)
 		cmocka_unit_test(test_user_names_and_lock),
 		cmocka_unit_test(test_versions_pages_and_delete),
 		cmocka_unit_test(test_sco_without_version),
+		cmocka_unit_test(test_batch_mixed_versions),
 		cmocka_unit_test(test_status_policy),
 		cmocka_unit_test(test_row_callback_stop),
 		cmocka_unit_test(test_supply_index),
