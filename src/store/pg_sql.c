@@ -37,6 +37,10 @@ static const struct fragment fragments[] = {
 	{ "instr(", "strpos(" },
 	/* an aggregate of text with its separator (store_key_list) */
 	{ "group_concat(", "string_agg(" },
+	/* the text search (search.c, the FTS5 table's alias f): the
+	 * tsvector column and trilex_fts, which reads FTS5's query as
+	 * search.c writes it (schema_pg.c) */
+	{ "search_text MATCH ?3", "f.tsv @@ trilex_fts(?3)" },
 };
 
 #define N_FRAGMENTS (sizeof(fragments) / sizeof(fragments[0]))

@@ -472,8 +472,7 @@ static void test_batch_mixed_versions(void **state)
 	assert_int_equal(count_versions(st, c.pk, y, 0, 1, &col), 1);
 
 	/* the index rows: a word of the name, the reference, the address
-	 * (store_search's text query is SQLite's FTS5 MATCH, not on
-	 * PostgreSQL yet: there the rows are counted) */
+	 * (on PostgreSQL also counted in its tables) */
 	if (pg_base != NULL) {
 		assert_int_equal(pg_count("SELECT count(*) FROM search_text t JOIN"
 					  " objects o ON o.rowid = t.rowid WHERE"
@@ -487,7 +486,8 @@ static void test_batch_mixed_versions(void **state)
 		assert_int_equal(pg_count("SELECT count(*) FROM search_ip i JOIN"
 					  " objects o ON o.rowid = i.obj WHERE i.lo = 3405803853"
 					  " AND i.hi = 3405803853 AND o.type = 'ipv4-addr'"), 1);
-	} else {
+	}
+	{
 		struct store_search sq = { .text = "batchsearchword", .colls = &c.pk,
 					   .n_colls = 1, .limit = 10 };
 		struct store_search_page sp;
