@@ -86,9 +86,11 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 	sq.before = before;
 	c.results = json_array();
 	c.r = &r;
-	if (store_search_types(rq->st, &sq, API_COUNT_CAP, types, 64, &n_types,
-			       &err) != TX_OK ||
-	    store_search(rq->st, &sq, api_row, &c, &pg, &err) != TX_OK) {
+	/* the grants above from the primary; the search may be the replica's */
+	if (store_search_types(rq->read_st ? rq->read_st : rq->st, &sq,
+			       API_COUNT_CAP, types, 64, &n_types, &err) != TX_OK ||
+	    store_search(rq->read_st ? rq->read_st : rq->st, &sq, api_row, &c,
+			 &pg, &err) != TX_OK) {
 		rp->status = err.code == TX_ERR_INVALID || err.code == TX_ERR_TOOBIG ?
 			     400 : 500;
 		tx_strfmt(rp->message, sizeof(rp->message), "q: %s", err.msg);

@@ -339,7 +339,10 @@ static void page(struct request *rq, struct reply *rp, struct filters *f,
 		goto nomem;
 	if (tx_buf_printf(&pc.buf, "{\"%s\":[", key) != TX_OK)
 		goto nomem;
-	if (store_query_objects(rq->st, &f->q, page_row, &pc, &pg, &err) != TX_OK) {
+	/* the objects may come from the read replica (the collection and the
+	 * caller's grant were read from the primary) */
+	if (store_query_objects(taxii_read_store(rq), &f->q, page_row, &pc, &pg,
+				&err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "query: %s", err.msg);
 		taxii_reply_error(rp, 500, "Internal Server Error", "the query failed");
 		goto out;
@@ -1140,6 +1143,8 @@ void taxii_routes_ext(struct request *rq, struct reply *rp)
 		xr.body_len = rq->body_len;
 		xr.user = &rq->user;
 		xr.st = rq->st;
+		xr.read_st = x->flags & TAXII_EXT_READ_REPLICA ?
+			     taxii_read_store(rq) : rq->st;
 		xr.cfg = rq->cfg;
 		xr.dir = rq->dir;
 		xr.client_addr = addr;

@@ -39,6 +39,9 @@ struct taxii_ext_request {
 	size_t body_len;
 	const struct store_user *user; /* id 0: none (TAXII_EXT_AUTH_OPTIONAL) */
 	tx_store *st;                 /* the worker thread's store */
+	tx_store *read_st;            /* for pure reads: the read replica
+	                                 (TAXII_EXT_READ_REPLICA, a GET it may
+	                                 serve now), else st */
 	const struct tx_config *cfg;
 	const char *dir;              /* the node's folder */
 	const char *client_addr;      /* the client's address as text */
@@ -84,6 +87,9 @@ enum {
 	/* Any Accept and Content-Type: fn answers HTML, CSV or text and
 	 * takes form posts. */
 	TAXII_EXT_ANY_MEDIA = 1 << 1,
+	/* A GET's pure reads may go to the read replica (xr.read_st);
+	 * authentication and grants still read st, the primary. */
+	TAXII_EXT_READ_REPLICA = 1 << 2,
 };
 
 struct taxii_ext {
