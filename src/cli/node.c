@@ -254,7 +254,7 @@ static const struct taxii_ext serve_exts[] = {
 	{ "export/", cli_http_export, NULL, NULL, TAXII_EXT_ANY_MEDIA },
 	/* the console checks its own session cookie (console/session.c) */
 	{ "/console/", console_http, NULL, NULL, TAXII_EXT_AUTH_OPTIONAL | TAXII_EXT_ANY_MEDIA },
-	{ "search", console_http_search, NULL, NULL, TAXII_EXT_READ_REPLICA },
+	{ "search", console_http_search, NULL, NULL, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

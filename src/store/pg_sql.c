@@ -37,6 +37,10 @@ static const struct fragment fragments[] = {
 	{ "instr(", "strpos(" },
 	/* an aggregate of text with its separator (store_key_list) */
 	{ "group_concat(", "string_agg(" },
+	/* the caller's collections, a JSON array of pks (search.c,
+	 * recent.c): PostgreSQL's json_each takes objects only */
+	{ "SELECT value FROM json_each(?1)",
+	  "SELECT value::bigint FROM json_array_elements_text(?1::json)" },
 };
 
 #define N_FRAGMENTS (sizeof(fragments) / sizeof(fragments[0]))

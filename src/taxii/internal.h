@@ -50,6 +50,8 @@ struct request {
  * the audit trail. Decided once per request; counted in /metrics.
  */
 tx_store *taxii_read_store(struct request *rq);
+/* The same for reads on behalf of u (an extension's own sign-in). */
+tx_store *taxii_read_store_as(struct request *rq, const struct store_user *u);
 
 #define EXT_PREFIX "/trilex/v1/"
 

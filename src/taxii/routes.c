@@ -1120,6 +1120,27 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
 			  out, (socklen_t)n);
 }
 
+void taxii_ext_writer(const struct taxii_ext_request *xr,
+		      const struct store_user *u)
+{
+	char actor[STORE_NAME_MAX + 16];
+
+	if (!store_replica_configured())
+		return;
+	taxii_routes_actor(u, actor, sizeof(actor));
+	store_set_writer(xr->st, actor);
+}
+
+tx_store *taxii_ext_read_store(const struct taxii_ext_request *xr,
+			       const struct store_user *u)
+{
+	struct request *rq = xr->req;
+
+	if (rq == NULL || !store_replica_configured())
+		return xr->st;
+	return taxii_read_store_as(rq, u);
+}
+
 void taxii_routes_ext(struct request *rq, struct reply *rp)
 {
 	const char *rest = "";
@@ -1143,12 +1164,11 @@ void taxii_routes_ext(struct request *rq, struct reply *rp)
 		xr.body_len = rq->body_len;
 		xr.user = &rq->user;
 		xr.st = rq->st;
-		xr.read_st = x->flags & TAXII_EXT_READ_REPLICA ?
-			     taxii_read_store(rq) : rq->st;
 		xr.cfg = rq->cfg;
 		xr.dir = rq->dir;
 		xr.client_addr = addr;
 		xr.conn = rq->conn;
+		xr.req = rq;
 		x->fn(x->ctx, &xr, &xp);
 		for (int i = 0; i < xp.n_headers; i++)
 			taxii_reply_header(rp, xp.headers[i].name, xp.headers[i].value);

@@ -178,6 +178,11 @@ static tx_store *worker_replica(tx_server *srv, char *why, size_t n)
 
 tx_store *taxii_read_store(struct request *rq)
 {
+	return taxii_read_store_as(rq, &rq->user);
+}
+
+tx_store *taxii_read_store_as(struct request *rq, const struct store_user *u)
+{
 	char actor[STORE_NAME_MAX + 16], why[TX_ERROR_MSG_MAX + 64];
 	enum store_replica_verdict v = STORE_REPLICA_DOWN;
 	tx_store *rs;
@@ -192,7 +197,7 @@ tx_store *taxii_read_store(struct request *rq)
 		taxii_metrics_replica(STORE_REPLICA_DOWN);
 		return rq->st;
 	}
-	taxii_routes_actor(&rq->user, actor, sizeof(actor));
+	taxii_routes_actor(u, actor, sizeof(actor));
 	if ((rs = worker_replica(rq->srv, why, sizeof(why))) != NULL)
 		v = store_replica_check(rq->st, rs, actor, why, sizeof(why));
 	taxii_metrics_replica(v);

@@ -39,14 +39,26 @@ struct taxii_ext_request {
 	size_t body_len;
 	const struct store_user *user; /* id 0: none (TAXII_EXT_AUTH_OPTIONAL) */
 	tx_store *st;                 /* the worker thread's store */
-	tx_store *read_st;            /* for pure reads: the read replica
-	                                 (TAXII_EXT_READ_REPLICA, a GET it may
-	                                 serve now), else st */
 	const struct tx_config *cfg;
 	const char *dir;              /* the node's folder */
 	const char *client_addr;      /* the client's address as text */
 	void *conn;                   /* for taxii_ext_arg and _header */
+	void *req;                    /* private to taxii (taxii_ext_read_store) */
 };
+
+/*
+ * The store for u's pure reads of objects in a GET (a page, a search): the
+ * read replica when store_replica_check lets it serve u now, else xr->st.
+ * Sessions, grants, statuses and writes stay on xr->st, the primary. And
+ * for an extension that signs its users in itself (the console's
+ * session), taxii_ext_writer: u writes on xr->st from now on
+ * (store_set_writer: its write transactions bump its read-your-writes
+ * mark; the server sets the caller it authenticated itself).
+ */
+void taxii_ext_writer(const struct taxii_ext_request *xr,
+		      const struct store_user *u);
+tx_store *taxii_ext_read_store(const struct taxii_ext_request *xr,
+			       const struct store_user *u);
 
 #define TAXII_EXT_HEADERS_MAX 8
 #define TAXII_EXT_HEADER_MAX 512
@@ -87,9 +99,6 @@ enum {
 	/* Any Accept and Content-Type: fn answers HTML, CSV or text and
 	 * takes form posts. */
 	TAXII_EXT_ANY_MEDIA = 1 << 1,
-	/* A GET's pure reads may go to the read replica (xr.read_st);
-	 * authentication and grants still read st, the primary. */
-	TAXII_EXT_READ_REPLICA = 1 << 2,
 };
 
 struct taxii_ext {

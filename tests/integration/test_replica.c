@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include "console_client.h"
 #include "harness.h"
 
 #define OBJECTS "/api/collections/main/objects/"
@@ -220,6 +221,34 @@ static long long served(const struct node *n, const char *what)
 	return v;
 }
 
+/* What a search for the address of indicator 6 finds: /trilex/v1/search
+ * as auth (the JSON API), or the console's search page with a session. */
+#define SEARCH_Q "10.0.0.6"
+#define ID_6 "indicator--00000000-0000-4000-8000-000000000006"
+static int search_hits(const struct node *n, const char *auth)
+{
+	struct http_resp r;
+	int hits;
+
+	assert_int_equal(http(n, "GET", "/trilex/v1/search?q=" SEARCH_Q, auth, "",
+			      NULL, NULL, 0, &r), 0);
+	if (r.status != 200)
+		printf("search: %ld %s\n", r.status, r.body ? r.body : "");
+	assert_int_equal(r.status, 200);
+	hits = (int)json_array_size(json_object_get(r.json, "results"));
+	http_free(&r);
+	return hits;
+}
+
+static int console_hits(const struct node *n, const char *cookie)
+{
+	static struct resp r;
+
+	req(n, "GET", "/console/search?q=" SEARCH_Q, cookie, NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	return strstr(r.body, ID_6) != NULL;
+}
+
 static int reader_sees(const struct node *n, void *want)
 {
 	return seen(n, "reader") == *(int *)want;
@@ -236,7 +265,9 @@ static int reader_sees(const struct node *n, void *want)
  */
 static void test_replica_reads(void **state)
 {
+	static struct resp cr;
 	struct node n;
+	char admin_cookie[160], reader_cookie[160];
 	int want = 8;
 
 	(void)state;
@@ -246,6 +277,9 @@ static void test_replica_reads(void **state)
 	assert_int_equal(node_create(&n, NULL), 0);
 	use_replica(&n, 600000);
 	assert_int_equal(node_start(&n), 0);
+	sign_in(&n, "admin", ADMIN_PASSWORD, admin_cookie, &cr);
+	sign_in(&n, "reader", READER_PASSWORD, reader_cookie, &cr);
+	assert_true(admin_cookie[0] != '\0' && reader_cookie[0] != '\0');
 	post(&n, 0, 5);
 	assert_int_equal(seen(&n, "token"), 5);   /* its own write, at once */
 	assert_true(replica_wait(&n, COUNT_OBJECTS, 5));
@@ -258,10 +292,18 @@ static void test_replica_reads(void **state)
 	assert_int_equal(seen(&n, "token"), 8);   /* the writer: from the primary */
 	assert_int_equal(seen(&n, "reader"), 5);  /* the others: the replica, behind */
 	assert_true(served(&n, "own_writes") >= 1);
+	/* search, by the API and the console's page: the same (admin's
+	 * session is the same writer as its token) */
+	assert_int_equal(search_hits(&n, "token"), 1);
+	assert_int_equal(search_hits(&n, "reader"), 0);
+	assert_int_equal(console_hits(&n, admin_cookie), 1);
+	assert_int_equal(console_hits(&n, reader_cookie), 0);
 
 	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_resume()"), 1);
 	assert_true(wait_for(reader_sees, &n, &want, 60000));
 	assert_int_equal(seen(&n, "token"), 8);
+	assert_int_equal(search_hits(&n, "reader"), 1);
+	assert_int_equal(console_hits(&n, reader_cookie), 1);
 	assert_int_equal(node_stop(&n), 0);
 	node_destroy(&n);
 }
