@@ -105,6 +105,27 @@ static void request_begin(tx_server *srv, struct conn_state *cs,
 
 static __thread tx_store *thread_store;
 
+/* List st among the connections closed when the server stops; 0, or -1
+ * (st closed) when memory ran out. */
+static int keep_store(tx_server *srv, tx_store *st)
+{
+	pthread_mutex_lock(&srv->lock);
+	if (srv->n_stores == srv->cap_stores) {
+		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
+		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
+		if (p == NULL) {
+			pthread_mutex_unlock(&srv->lock);
+			store_close(st);
+			return -1;
+		}
+		srv->stores = p;
+		srv->cap_stores = cap;
+	}
+	srv->stores[srv->n_stores++] = st;
+	pthread_mutex_unlock(&srv->lock);
+	return 0;
+}
+
 /* The calling worker's store, opened on first use. */
 static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 {
@@ -114,21 +135,10 @@ static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 		return thread_store;
 	if (store_open(srv->db_path, 0, &st, err) != TX_OK)
 		return NULL;
-	pthread_mutex_lock(&srv->lock);
-	if (srv->n_stores == srv->cap_stores) {
-		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
-		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
-		if (p == NULL) {
-			pthread_mutex_unlock(&srv->lock);
-			store_close(st);
-			tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		srv->stores = p;
-		srv->cap_stores = cap;
+	if (keep_store(srv, st) != 0) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return NULL;
 	}
-	srv->stores[srv->n_stores++] = st;
-	pthread_mutex_unlock(&srv->lock);
 	store_set_status_policy(st, srv->cfg.status_failures_max,
 				srv->cfg.status_ttl_s);
 	thread_store = st;
@@ -157,21 +167,10 @@ static tx_store *worker_replica(tx_server *srv, char *why, size_t n)
 		snprintf(why, n, "%s", err.msg);
 		return NULL;
 	}
-	pthread_mutex_lock(&srv->lock);
-	if (srv->n_stores == srv->cap_stores) {
-		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
-		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
-		if (p == NULL) {
-			pthread_mutex_unlock(&srv->lock);
-			store_close(st);
-			snprintf(why, n, "out of memory");
-			return NULL;
-		}
-		srv->stores = p;
-		srv->cap_stores = cap;
+	if (keep_store(srv, st) != 0) {
+		snprintf(why, n, "out of memory");
+		return NULL;
 	}
-	srv->stores[srv->n_stores++] = st;
-	pthread_mutex_unlock(&srv->lock);
 	thread_replica = st;
 	return st;
 }
