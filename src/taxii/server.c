@@ -1064,6 +1064,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		} else if (strcmp(method, "GET") == 0) {
 			cs->status = 200;
 			cs->bytes = -1;
+			store_set_writer(thread_store, NULL);
 			return stream_open(srv, conn, &cs->user);
 		} else {
 			taxii_reply_error(&rp, 405, "Method Not Allowed", "use GET");
