@@ -37,7 +37,9 @@ int cli_open_node(const char *dir, struct tx_config *cfg, tx_store **st)
 				" init --dir %s --party CODE --name NAME`", dir, dir);
 	if (tx_config_load(dir, cfg, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
-	if (store_configure(cfg->store_backend, cfg->store_conninfo, &err) != TX_OK)
+	if (store_configure(cfg->store_backend, cfg->store_conninfo, &err) != TX_OK ||
+	    store_configure_replica(cfg->store_read_conninfo,
+				    cfg->store_read_max_lag_ms, &err) != TX_OK)
 		return cli_fail("%s/node.json: %s", dir, err.msg);
 	if (st == NULL)
 		return 0;

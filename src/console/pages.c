@@ -848,9 +848,12 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 		sq.n_colls = r->n;
 		sq.limit = SEARCH_PAGE;
 		sq.before = bf;
-		if (store_search_types(p->rq->st, &sq, SEARCH_COUNT_CAP, types,
+		/* the session and grants from the primary; the search from
+		 * the read replica when it may serve this user now */
+		tx_store *rs = taxii_ext_read_store(p->rq, &p->s.user);
+		if (store_search_types(rs, &sq, SEARCH_COUNT_CAP, types,
 				       32, &n_types, &err) != TX_OK ||
-		    store_search(p->rq->st, &sq, search_row, c, &pg, &err) != TX_OK) {
+		    store_search(rs, &sq, search_row, c, &pg, &err) != TX_OK) {
 			console_html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
 			goto done;
 		}
@@ -1287,6 +1290,8 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	p.lang = accept_lang(rq);
 	tx_buf_init(&p.b, CONSOLE_PAGE_MAX);
 	console_session_load(&p);
+	if (p.signed_in)
+		taxii_ext_writer(rq, &p.s.user); /* its writes: read-your-writes */
 	route = route_find(rq->method, rq->rest ? rq->rest : "", &arg, &known);
 	if (route == NULL) {
 		if (known)

@@ -51,6 +51,7 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 	struct api_ctx c = { 0 };
 	size_t n_types = 0;
 	int64_t limit = API_LIMIT_DEFAULT, before = 0;
+	tx_store *rs;
 	json_t *tj;
 
 	if (strcmp(rq->method, "GET") != 0) {
@@ -86,9 +87,11 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 	sq.before = before;
 	c.results = json_array();
 	c.r = &r;
-	if (store_search_types(rq->st, &sq, API_COUNT_CAP, types, 64, &n_types,
+	/* the grants above from the primary; the search may be the replica's */
+	rs = taxii_ext_read_store(rq, rq->user);
+	if (store_search_types(rs, &sq, API_COUNT_CAP, types, 64, &n_types,
 			       &err) != TX_OK ||
-	    store_search(rq->st, &sq, api_row, &c, &pg, &err) != TX_OK) {
+	    store_search(rs, &sq, api_row, &c, &pg, &err) != TX_OK) {
 		rp->status = err.code == TX_ERR_INVALID || err.code == TX_ERR_TOOBIG ?
 			     400 : 500;
 		tx_strfmt(rp->message, sizeof(rp->message), "q: %s", err.msg);

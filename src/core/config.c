@@ -142,6 +142,7 @@ void tx_config_defaults(struct tx_config *cfg)
 			*(int64_t *)p = s->def_int;
 	}
 	snprintf(cfg->store_backend, sizeof(cfg->store_backend), "sqlite");
+	cfg->store_read_max_lag_ms = 5000;
 }
 
 static tx_err set_one(struct tx_config *cfg, const struct setting *s,
@@ -228,8 +229,10 @@ static int parse_cidr(const char *s, size_t n, int *family,
 	return 0;
 }
 
-/* "store": {"backend": "sqlite" | "postgres", "conninfo": "..."}; the
- * conninfo is checked by store_configure (libpq's parser, no password). */
+/* "store": {"backend": "sqlite" | "postgres", "conninfo": "...",
+ * "read_conninfo": "...", "read_max_lag_ms": N}; the conninfos are checked
+ * by store_configure and store_configure_replica (libpq's parser, no
+ * password). */
 static tx_err set_store(struct tx_config *cfg, json_t *v, struct tx_error *err)
 {
 	const char *key;
@@ -241,12 +244,24 @@ static tx_err set_store(struct tx_config *cfg, json_t *v, struct tx_error *err)
 	json_object_foreach(v, key, m) {
 		char *dst;
 		size_t size;
+		if (strcmp(key, "read_max_lag_ms") == 0) {
+			if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+			    json_integer_value(m) > 86400000)
+				return tx_error_set(err, TX_ERR_INVALID, "node.json:"
+						    " store.read_max_lag_ms: must be"
+						    " an integer from 0 to 86400000");
+			cfg->store_read_max_lag_ms = json_integer_value(m);
+			continue;
+		}
 		if (strcmp(key, "backend") == 0) {
 			dst = cfg->store_backend;
 			size = sizeof(cfg->store_backend);
 		} else if (strcmp(key, "conninfo") == 0) {
 			dst = cfg->store_conninfo;
 			size = sizeof(cfg->store_conninfo);
+		} else if (strcmp(key, "read_conninfo") == 0) {
+			dst = cfg->store_read_conninfo;
+			size = sizeof(cfg->store_read_conninfo);
 		} else {
 			return tx_error_set(err, TX_ERR_INVALID, "node.json: store.%s:"
 					    " unknown setting", key);
@@ -265,6 +280,10 @@ static tx_err set_store(struct tx_config *cfg, json_t *v, struct tx_error *err)
 	if (strcmp(cfg->store_backend, "postgres") == 0 && !cfg->store_conninfo[0])
 		return tx_error_set(err, TX_ERR_INVALID, "node.json: store.conninfo:"
 				    " required with the postgres backend");
+	if (strcmp(cfg->store_backend, "postgres") != 0 && cfg->store_read_conninfo[0])
+		return tx_error_set(err, TX_ERR_INVALID, "node.json:"
+				    " store.read_conninfo: a read replica needs the"
+				    " postgres backend");
 	return TX_OK;
 }
 
@@ -446,6 +465,14 @@ tx_err tx_config_save(const char *dir, const struct tx_config *cfg,
 	if (strcmp(cfg->store_backend, "sqlite") != 0) {
 		json_t *store = json_pack("{s:s, s:s}", "backend", cfg->store_backend,
 					  "conninfo", cfg->store_conninfo);
+		if (store != NULL && cfg->store_read_conninfo[0] &&
+		    (json_object_set_new(store, "read_conninfo", json_string(
+				cfg->store_read_conninfo)) != 0 ||
+		     json_object_set_new(store, "read_max_lag_ms", json_integer(
+				cfg->store_read_max_lag_ms)) != 0)) {
+			json_decref(store);
+			store = NULL;
+		}
 		if (store == NULL || json_object_set_new(root, "store", store) != 0) {
 			json_decref(root);
 			return TX_ERR_NOMEM;

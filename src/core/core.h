@@ -404,6 +404,10 @@ struct tx_config {
 	 * that holds no password (service file, PGPASSFILE or passfile=). */
 	char store_backend[16];
 	char store_conninfo[1024];
+	/* A streaming replica for reads ("read_conninfo", "" = none; postgres
+	 * only) and the lag past which it is not used ("read_max_lag_ms"). */
+	char store_read_conninfo[1024];
+	int64_t store_read_max_lag_ms;
 };
 
 /* Fill cfg with the defaults of every setting. */

@@ -46,6 +46,13 @@ struct tx_store {
 	/* PostgreSQL: what COMMIT is sent as, with the NOTIFY that wakes
 	 * other machines (store/pg_notify.c) */
 	char commit_sql[64];
+	/* Read replicas (store/replica.c): who writes on this connection
+	 * ("" when no one: store_set_writer), whether the open transaction
+	 * is a write (BEGIN IMMEDIATE), and whether this is a replica's
+	 * connection (reads only) */
+	char writer[STORE_NAME_MAX + 16];
+	int tx_write;
+	int replica;
 };
 
 /* The status policy of a connection until store_set_status_policy. */
@@ -75,6 +82,13 @@ void store_pg_listen_start(const char *db_path);
 void store_pg_listen_stop(void);
 /* The conninfo store_configure set, or NULL on SQLite. */
 const char *store_conninfo(void);
+/* The replica's conninfo store_configure_replica set ("" when none), and
+ * its lag bound in ms. */
+const char *store_read_conninfo(void);
+int64_t store_read_max_lag_ms(void);
+/* Inside st's write transaction, before its COMMIT: bump the writer's
+ * mark when a replica is configured and st has a writer (replica.c). */
+tx_err store_replica_mark(tx_store *st, struct tx_error *err);
 
 /* Apply list[v..n-1] after the version version_of reads (v), each in its
  * own write transaction with "bump_prefix" v+1 run after it (backend is

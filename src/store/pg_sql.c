@@ -37,6 +37,10 @@ static const struct fragment fragments[] = {
 	{ "instr(", "strpos(" },
 	/* an aggregate of text with its separator (store_key_list) */
 	{ "group_concat(", "string_agg(" },
+	/* the caller's collections, a JSON array of pks (search.c,
+	 * recent.c): PostgreSQL's json_each takes objects only */
+	{ "SELECT value FROM json_each(?1)",
+	  "SELECT value::bigint FROM json_array_elements_text(?1::json)" },
 	/* the text search (search.c, the FTS5 table's alias f): the
 	 * tsvector column and trilex_fts, which reads FTS5's query as
 	 * search.c writes it (schema_pg.c) */

@@ -309,6 +309,13 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX objects_policies ON objects(date_added) WHERE type IN"
 	"  ('x-trilex-policy', 'x-trilex-policy-approval');",
+	/* 24: read-your-writes with a read replica (store/replica.c): per
+	 * writer (the audit name, "user:NAME"), a count bumped inside each
+	 * of its write transactions; a replica whose count is the primary's
+	 * has replayed the writer's last commit */
+	"CREATE TABLE write_marks ("
+	"  principal TEXT PRIMARY KEY,"
+	"  n INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 /*
@@ -341,6 +348,8 @@ const struct store_table store_tables[] = {
 	{ "leases", NULL, STORE_TABLE_COPY, NULL },
 	{ "supply_objects", "obj", STORE_TABLE_COPY, NULL },
 	{ "policy_released", NULL, STORE_TABLE_COPY, NULL },
+	{ "write_marks", NULL, STORE_TABLE_SKIP, "read-your-writes counts of"
+	  " one primary and its replicas; a new database starts without" },
 	/* not copied, each for its reason */
 	{ "trilex_schema", NULL, STORE_TABLE_SKIP, "the schema version"
 	  " (PostgreSQL); both sides are opened at the same version first" },
@@ -359,7 +368,7 @@ const size_t store_n_tables = sizeof(store_tables) / sizeof(store_tables[0]);
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 23,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 24,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

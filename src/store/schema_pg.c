@@ -310,10 +310,14 @@ static const char *const migrations_pg[] = {
 	"  at BIGINT NOT NULL);"
 	"CREATE INDEX objects_policies ON objects(date_added) WHERE type IN"
 	"  ('x-trilex-policy', 'x-trilex-policy-approval');",
+	/* 24: read-your-writes marks (see schema.c, store/replica.c) */
+	"CREATE TABLE write_marks ("
+	"  principal TEXT PRIMARY KEY,"
+	"  n BIGINT NOT NULL);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 23,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 24,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

@@ -402,15 +402,16 @@ static const char *const sql_ip =
 	" AND o.is_last = 1" SEARCH_READABLE
 	" AND (?4 IS NULL OR o.type = ?4) AND (?5 = 0 OR o.rowid < ?5)"
 	" ORDER BY o.rowid DESC LIMIT ?6";
+/* the subqueries are named (AS t): PostgreSQL 15 wants it */
 static const char *const sql_types_text =
 	"SELECT type, count(*) FROM (SELECT o.type AS type FROM search_text f"
 	" JOIN objects o ON o.rowid = f.rowid WHERE search_text MATCH ?3"
-	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) GROUP BY type"
+	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) AS t GROUP BY type"
 	" ORDER BY type";
 static const char *const sql_types_ip =
 	"SELECT type, count(*) FROM (SELECT o.type AS type FROM objects o WHERE"
 	" o.rowid IN (SELECT obj FROM search_ip WHERE lo BETWEEN ?3 AND ?7)"
-	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) GROUP BY type"
+	" AND o.is_last = 1" SEARCH_READABLE " LIMIT ?6) AS t GROUP BY type"
 	" ORDER BY type";
 
 static void row_from(store_stmt *s, struct store_row *row)

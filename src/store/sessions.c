@@ -145,11 +145,15 @@ tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 	store_stmt *s = NULL;
 	tx_err rc;
 
-	/* last_visit is where the visit before this one began. */
+	/* last_visit is where the visit before this one began. The old
+	 * row's column is named with its table: a bare this_visit is
+	 * ambiguous on PostgreSQL (it could be excluded's), which failed
+	 * every console sign-in there. */
 	*previous = 0;
 	if ((rc = store_db_prepare(st, "INSERT INTO console_users(user_id, last_visit,"
 			     " this_visit) VALUES (?1, 0, ?2) ON CONFLICT(user_id)"
-			     " DO UPDATE SET last_visit = this_visit, this_visit = ?2"
+			     " DO UPDATE SET last_visit = console_users.this_visit,"
+			     " this_visit = ?2"
 			     " RETURNING last_visit", &s, err)))
 		return rc;
 	store_db_bind_int64(s, 1, user_id);

@@ -165,9 +165,17 @@ tx_err store_db_exec(tx_store *st, const char *sql, struct tx_error *err)
 	char *msg = NULL;
 
 	if (st->backend == STORE_BACKEND_POSTGRES) {
-		tx_err rc = store_pg_exec(st, strcmp(sql, "COMMIT") == 0 &&
+		tx_err rc;
+		if (strncmp(sql, "BEGIN", 5) == 0)
+			st->tx_write = strncmp(sql, "BEGIN IMMEDIATE", 15) == 0;
+		else if (strcmp(sql, "COMMIT") == 0 && st->tx_write &&
+			 (rc = store_replica_mark(st, err)) != TX_OK)
+			return rc; /* store_db_commit rolls the transaction back */
+		rc = store_pg_exec(st, strcmp(sql, "COMMIT") == 0 &&
 					  st->commit_sql[0] ? st->commit_sql : sql,
 					  err);
+		if (strncmp(sql, "COMMIT", 6) == 0 || strncmp(sql, "ROLLBACK", 8) == 0)
+			st->tx_write = 0;
 		if (rc == TX_OK && strncmp(sql, "COMMIT", 6) == 0)
 			store_notify_touch(st);
 		return rc;
@@ -312,6 +320,9 @@ int store_db_write_waiting(void)
 /* What store_configure set: read by every store_open after it. */
 static enum store_backend conf_backend = STORE_BACKEND_SQLITE;
 static char conf_conninfo[1024];
+/* What store_configure_replica set. */
+static char conf_read_conninfo[1024];
+static int64_t conf_read_max_lag_ms = 5000;
 
 /* The backend named (NULL: sqlite), and for postgres a conninfo libpq
  * parses, of at most 1023 bytes, without a password. */
@@ -362,6 +373,71 @@ tx_err store_configure(const char *backend, const char *conninfo,
 	conf_backend = b;
 	snprintf(conf_conninfo, sizeof(conf_conninfo), "%s",
 		 b == STORE_BACKEND_POSTGRES ? conninfo : "");
+	return TX_OK;
+}
+
+tx_err store_configure_replica(const char *read_conninfo, int64_t max_lag_ms,
+				struct tx_error *err)
+{
+	enum store_backend b;
+	tx_err rc;
+
+	conf_read_conninfo[0] = '\0';
+	conf_read_max_lag_ms = max_lag_ms;
+	if (read_conninfo == NULL || read_conninfo[0] == '\0')
+		return TX_OK;
+	if (conf_backend != STORE_BACKEND_POSTGRES)
+		return tx_error_set(err, TX_ERR_INVALID, "store.read_conninfo:"
+				    " a read replica needs the postgres backend");
+	if ((rc = check_backend("postgres", read_conninfo, &b, err)) != TX_OK) {
+		/* check_backend names store.conninfo: say which one */
+		if (err != NULL && strncmp(err->msg, "store.conninfo", 14) == 0) {
+			char msg[TX_ERROR_MSG_MAX];
+			snprintf(msg, sizeof(msg), "%s", err->msg + 14);
+			tx_error_set(err, rc, "store.read_conninfo%s", msg);
+		}
+		return rc;
+	}
+	snprintf(conf_read_conninfo, sizeof(conf_read_conninfo), "%s", read_conninfo);
+	return TX_OK;
+}
+
+int store_replica_configured(void)
+{
+	return conf_read_conninfo[0] != '\0';
+}
+
+const char *store_read_conninfo(void)
+{
+	return conf_read_conninfo;
+}
+
+int64_t store_read_max_lag_ms(void)
+{
+	return conf_read_max_lag_ms;
+}
+
+tx_err store_open_replica(tx_store **out, struct tx_error *err)
+{
+	tx_store *st;
+	tx_err rc;
+
+	*out = NULL;
+	if (!store_replica_configured())
+		return tx_error_set(err, TX_ERR_INVALID, "no read replica is"
+				    " configured (store.read_conninfo)");
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	st->notify_fd = -1;
+	st->replica = 1;
+	st->status_failures_max = STATUS_FAILURES_MAX_DEFAULT;
+	st->status_ttl_us = STATUS_TTL_S_DEFAULT * 1000000;
+	/* no migrations: the replica has the primary's schema by replay */
+	if ((rc = store_pg_connect(st, conf_read_conninfo, err)) != TX_OK) {
+		store_close(st);
+		return rc;
+	}
+	*out = st;
 	return TX_OK;
 }
 

@@ -65,6 +65,47 @@ int store_schema_version(tx_store *st);
 tx_err store_backup(tx_store *st, const char *path, int64_t *objects,
 		    struct tx_error *err);
 
+/* ---- a streaming read replica (PostgreSQL; store/replica.c) ---- */
+
+/*
+ * The replica later store_open_replica calls connect to (read_conninfo;
+ * NULL or "": none) and the lag past which it is not used (ms). Needs the
+ * postgres backend (store_configure first); a password in it is refused
+ * as in store_configure's. Call before starting threads.
+ */
+tx_err store_configure_replica(const char *read_conninfo, int64_t max_lag_ms,
+				struct tx_error *err);
+/* 1 when store_configure_replica set a replica. */
+int store_replica_configured(void);
+/* A connection to the replica for reads only (no migrations): give it to
+ * read calls (store_query_objects, store_search, ...), never to writes. */
+tx_err store_open_replica(tx_store **out, struct tx_error *err);
+/* Who writes on st from now on ("user:NAME", the audit trail's name;
+ * NULL or "": no one). With a replica configured, each write transaction
+ * of st bumps that writer's mark (table write_marks) before its COMMIT,
+ * so that store_replica_check can tell whether a replica has it. */
+void store_set_writer(tx_store *st, const char *principal);
+enum store_replica_verdict {
+	STORE_REPLICA_OK,          /* read from the replica */
+	STORE_REPLICA_OWN_WRITES,  /* it lacks the reader's last write */
+	STORE_REPLICA_LAGGING,     /* further behind than read_max_lag_ms */
+	STORE_REPLICA_DOWN,        /* unreachable, or not a streaming standby */
+	STORE_REPLICA_N
+};
+/* "replica", "own_writes", "lagging", "down" (metrics labels). */
+const char *store_replica_verdict_name(enum store_replica_verdict v);
+/*
+ * Whether principal's reads may go to replica now (one statement on
+ * each): OK when the replica is a standby still streaming, holds
+ * principal's last write (its mark equals the primary's), and is either
+ * level with the primary's WAL or behind it by at most read_max_lag_ms
+ * of commits. Otherwise the verdict, and why (n bytes) for the log.
+ */
+enum store_replica_verdict store_replica_check(tx_store *primary,
+					       tx_store *replica,
+					       const char *principal,
+					       char *why, size_t n);
+
 /* ---- copying a store into another backend (store/migrate.c) ---- */
 
 #define STORE_MIGRATE_NAME 80

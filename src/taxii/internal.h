@@ -38,7 +38,20 @@ struct request {
 	const struct taxii_hooks *hooks;
 	char base_url[TX_HOST_MAX + 32]; /* "https://host:port" */
 	struct auditq *auditq;           /* where reads are recorded */
+	tx_server *srv;                  /* the server (taxii_read_store) */
+	tx_store *read_st;               /* taxii_read_store's choice, or NULL */
 };
+
+/*
+ * The store a GET's pure reads of objects go to (taxii/server.c): the
+ * streaming replica when one is configured and store_replica_check says
+ * it may serve this client now, else rq->st (the primary), which stays
+ * the store of everything else: authentication, grants, status, writes,
+ * the audit trail. Decided once per request; counted in /metrics.
+ */
+tx_store *taxii_read_store(struct request *rq);
+/* The same for reads on behalf of u (an extension's own sign-in). */
+tx_store *taxii_read_store_as(struct request *rq, const struct store_user *u);
 
 #define EXT_PREFIX "/trilex/v1/"
 
@@ -177,6 +190,8 @@ void taxii_metrics_request(int route, unsigned status, int64_t duration_us);
 void taxii_metrics_reject(enum taxii_reject reason);
 /* An alert stream client came (+1) or went (-1). */
 void taxii_metrics_stream(int delta);
+/* One decision of taxii_read_store (enum store_replica_verdict). */
+void taxii_metrics_replica(int verdict);
 /* The server's own background threads, whose wake-ups an idle node must
  * keep few (trilex_server_wakeups_total). */
 enum taxii_thread {

@@ -14,7 +14,8 @@
  * Also here: objects refused by ingest, by reason (taxii/ingest.c), the
  * alert stream clients connected now (taxii/server.c), and the exports
  * served (sensor formats and MISP feeds: requests, 304s, objects) by a
- * fixed set of format labels.
+ * fixed set of format labels; and, with a read replica, where the GETs
+ * that could go to it went (taxii/server.c's taxii_read_store).
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -244,6 +245,15 @@ void taxii_metrics_stream(int delta)
 	atomic_fetch_add_explicit(&stream_clients, delta, memory_order_relaxed);
 }
 
+static atomic_uint_least64_t replica_reads[STORE_REPLICA_N];
+
+void taxii_metrics_replica(int verdict)
+{
+	if (verdict >= 0 && verdict < STORE_REPLICA_N)
+		atomic_fetch_add_explicit(&replica_reads[verdict], 1,
+					  memory_order_relaxed);
+}
+
 static atomic_uint_least64_t wakeups[TAXII_THREAD_N];
 static const char *const thread_names[TAXII_THREAD_N] = { "reaper", "audit" };
 
@@ -375,5 +385,18 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 				   " %llu\n", thread_names[i],
 				   (unsigned long long)atomic_load_explicit(
 					   &wakeups[i], memory_order_relaxed));
+	if (rc == TX_OK && store_replica_configured())
+		rc = tx_buf_puts(out, "# HELP trilex_replica_reads_total GET reads"
+				 " that could go to the read replica, by where they"
+				 " went: the replica, or the primary because the"
+				 " replica lacked the client's own write, lagged past"
+				 " read_max_lag_ms, or was down.\n"
+				 "# TYPE trilex_replica_reads_total counter\n");
+	for (int i = 0; i < STORE_REPLICA_N && rc == TX_OK &&
+	     store_replica_configured(); i++)
+		rc = tx_buf_printf(out, "trilex_replica_reads_total{served=\"%s\"}"
+				   " %llu\n", store_replica_verdict_name(i),
+				   (unsigned long long)atomic_load_explicit(
+					   &replica_reads[i], memory_order_relaxed));
 	return rc;
 }

@@ -339,7 +339,10 @@ static void page(struct request *rq, struct reply *rp, struct filters *f,
 		goto nomem;
 	if (tx_buf_printf(&pc.buf, "{\"%s\":[", key) != TX_OK)
 		goto nomem;
-	if (store_query_objects(rq->st, &f->q, page_row, &pc, &pg, &err) != TX_OK) {
+	/* the objects may come from the read replica (the collection and the
+	 * caller's grant were read from the primary) */
+	if (store_query_objects(taxii_read_store(rq), &f->q, page_row, &pc, &pg,
+				&err) != TX_OK) {
 		tx_log(TX_LOG_ERROR, "query: %s", err.msg);
 		taxii_reply_error(rp, 500, "Internal Server Error", "the query failed");
 		goto out;
@@ -1117,6 +1120,27 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
 			  out, (socklen_t)n);
 }
 
+void taxii_ext_writer(const struct taxii_ext_request *xr,
+		      const struct store_user *u)
+{
+	char actor[STORE_NAME_MAX + 16];
+
+	if (!store_replica_configured())
+		return;
+	taxii_routes_actor(u, actor, sizeof(actor));
+	store_set_writer(xr->st, actor);
+}
+
+tx_store *taxii_ext_read_store(const struct taxii_ext_request *xr,
+			       const struct store_user *u)
+{
+	struct request *rq = xr->req;
+
+	if (rq == NULL || !store_replica_configured())
+		return xr->st;
+	return taxii_read_store_as(rq, u);
+}
+
 void taxii_routes_ext(struct request *rq, struct reply *rp)
 {
 	const char *rest = "";
@@ -1144,6 +1168,7 @@ void taxii_routes_ext(struct request *rq, struct reply *rp)
 		xr.dir = rq->dir;
 		xr.client_addr = addr;
 		xr.conn = rq->conn;
+		xr.req = rq;
 		x->fn(x->ctx, &xr, &xp);
 		for (int i = 0; i < xp.n_headers; i++)
 			taxii_reply_header(rp, xp.headers[i].name, xp.headers[i].value);

@@ -105,6 +105,27 @@ static void request_begin(tx_server *srv, struct conn_state *cs,
 
 static __thread tx_store *thread_store;
 
+/* List st among the connections closed when the server stops; 0, or -1
+ * (st closed) when memory ran out. */
+static int keep_store(tx_server *srv, tx_store *st)
+{
+	pthread_mutex_lock(&srv->lock);
+	if (srv->n_stores == srv->cap_stores) {
+		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
+		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
+		if (p == NULL) {
+			pthread_mutex_unlock(&srv->lock);
+			store_close(st);
+			return -1;
+		}
+		srv->stores = p;
+		srv->cap_stores = cap;
+	}
+	srv->stores[srv->n_stores++] = st;
+	pthread_mutex_unlock(&srv->lock);
+	return 0;
+}
+
 /* The calling worker's store, opened on first use. */
 static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 {
@@ -114,25 +135,79 @@ static tx_store *worker_store(tx_server *srv, struct tx_error *err)
 		return thread_store;
 	if (store_open(srv->db_path, 0, &st, err) != TX_OK)
 		return NULL;
-	pthread_mutex_lock(&srv->lock);
-	if (srv->n_stores == srv->cap_stores) {
-		size_t cap = srv->cap_stores ? srv->cap_stores * 2 : 16;
-		tx_store **p = realloc(srv->stores, cap * sizeof(*p));
-		if (p == NULL) {
-			pthread_mutex_unlock(&srv->lock);
-			store_close(st);
-			tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		srv->stores = p;
-		srv->cap_stores = cap;
+	if (keep_store(srv, st) != 0) {
+		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return NULL;
 	}
-	srv->stores[srv->n_stores++] = st;
-	pthread_mutex_unlock(&srv->lock);
 	store_set_status_policy(st, srv->cfg.status_failures_max,
 				srv->cfg.status_ttl_s);
 	thread_store = st;
 	return st;
+}
+
+/* ---- the read replica (store/replica.c) ---- */
+
+static __thread tx_store *thread_replica;
+/* us: no replica connection is tried before this, in any thread, after
+ * one was found down (a replica that is gone costs one try a second, not
+ * one a request) */
+static _Atomic int64_t replica_retry_at;
+#define REPLICA_RETRY_US 1000000
+
+/* The calling worker's replica connection, opened on first use; NULL
+ * (why says) when it cannot be. */
+static tx_store *worker_replica(tx_server *srv, char *why, size_t n)
+{
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+
+	if (thread_replica != NULL)
+		return thread_replica;
+	if (store_open_replica(&st, &err) != TX_OK) {
+		snprintf(why, n, "%s", err.msg);
+		return NULL;
+	}
+	if (keep_store(srv, st) != 0) {
+		snprintf(why, n, "out of memory");
+		return NULL;
+	}
+	thread_replica = st;
+	return st;
+}
+
+tx_store *taxii_read_store(struct request *rq)
+{
+	return taxii_read_store_as(rq, &rq->user);
+}
+
+tx_store *taxii_read_store_as(struct request *rq, const struct store_user *u)
+{
+	char actor[STORE_NAME_MAX + 16], why[TX_ERROR_MSG_MAX + 64];
+	enum store_replica_verdict v = STORE_REPLICA_DOWN;
+	tx_store *rs;
+
+	if (rq->read_st != NULL)
+		return rq->read_st;
+	rq->read_st = rq->st;
+	if (!store_replica_configured() || rq->srv == NULL ||
+	    strcmp(rq->method, "GET") != 0)
+		return rq->st;
+	if (tx_time_now_us() < replica_retry_at) {
+		taxii_metrics_replica(STORE_REPLICA_DOWN);
+		return rq->st;
+	}
+	taxii_routes_actor(u, actor, sizeof(actor));
+	if ((rs = worker_replica(rq->srv, why, sizeof(why))) != NULL)
+		v = store_replica_check(rq->st, rs, actor, why, sizeof(why));
+	taxii_metrics_replica(v);
+	if (v == STORE_REPLICA_OK)
+		return rq->read_st = rs;
+	if (v == STORE_REPLICA_DOWN)
+		replica_retry_at = tx_time_now_us() + REPLICA_RETRY_US;
+	/* a reader's own recent write is the normal case: not a warning */
+	tx_log(v == STORE_REPLICA_OWN_WRITES ? TX_LOG_DEBUG : TX_LOG_WARN,
+	       "read from the primary, not the replica: %s", why);
+	return rq->st;
 }
 
 /* ---- replies ---- */
@@ -967,8 +1042,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	rq.hooks = &srv->hooks;
 	rq.auditq = srv->auditq;
 	rq.st = thread_store;
+	rq.srv = srv;
 	rq.user = cs->user;
 	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
+	/* its write transactions bump its mark (read-your-writes) */
+	if (store_replica_configured()) {
+		char actor[STORE_NAME_MAX + 16];
+		taxii_routes_actor(&cs->user, actor, sizeof(actor));
+		store_set_writer(thread_store, cs->user.name[0] || cs->user.peer[0] ?
+				 actor : NULL);
+	}
 	if (strcmp(url, STREAM_PATH) == 0) {
 		rp.plain_json = 1;
 		if (cs->user.peer[0] != '\0') {
@@ -981,6 +1064,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		} else if (strcmp(method, "GET") == 0) {
 			cs->status = 200;
 			cs->bytes = -1;
+			store_set_writer(thread_store, NULL);
 			return stream_open(srv, conn, &cs->user);
 		} else {
 			taxii_reply_error(&rp, 405, "Method Not Allowed", "use GET");
@@ -992,6 +1076,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	} else {
 		taxii_routes_dispatch(&rq, &rp);
 	}
+	store_set_writer(thread_store, NULL);
 	return send_reply(cs, conn, &rp);
 }
 

@@ -43,7 +43,22 @@ struct taxii_ext_request {
 	const char *dir;              /* the node's folder */
 	const char *client_addr;      /* the client's address as text */
 	void *conn;                   /* for taxii_ext_arg and _header */
+	void *req;                    /* private to taxii (taxii_ext_read_store) */
 };
+
+/*
+ * The store for u's pure reads of objects in a GET (a page, a search): the
+ * read replica when store_replica_check lets it serve u now, else xr->st.
+ * Sessions, grants, statuses and writes stay on xr->st, the primary. And
+ * for an extension that signs its users in itself (the console's
+ * session), taxii_ext_writer: u writes on xr->st from now on
+ * (store_set_writer: its write transactions bump its read-your-writes
+ * mark; the server sets the caller it authenticated itself).
+ */
+void taxii_ext_writer(const struct taxii_ext_request *xr,
+		      const struct store_user *u);
+tx_store *taxii_ext_read_store(const struct taxii_ext_request *xr,
+			       const struct store_user *u);
 
 #define TAXII_EXT_HEADERS_MAX 8
 #define TAXII_EXT_HEADER_MAX 512

@@ -869,11 +869,13 @@ static void test_supply_index(void **state)
 	assert_int_equal(supply_rows(st, c.pk, &s), 1);
 
 	/* an older database: migration 22 fills the index (and 23, of
-	 * peers and policy_released, is applied again after it) */
+	 * peers and policy_released, and 24, write_marks, are applied again
+	 * after it) */
 #define UNDO_23 "ALTER TABLE peers DROP COLUMN held_added; ALTER TABLE peers" \
 	" DROP COLUMN held_rowid; ALTER TABLE peers DROP COLUMN held_prio_added;" \
 	" ALTER TABLE peers DROP COLUMN held_prio_rowid; ALTER TABLE peers DROP" \
-	" COLUMN held_role; DROP TABLE policy_released; DROP INDEX objects_policies;"
+	" COLUMN held_role; DROP TABLE policy_released; DROP INDEX objects_policies;" \
+	" DROP TABLE write_marks;"
 	assert_int_equal(tamper(UNDO_23 " DROP TRIGGER objects_unsupply; DROP TABLE"
 				" supply_objects; PRAGMA user_version = 21;",
 				UNDO_23 " DROP TRIGGER objects_unsupply ON objects; DROP"
