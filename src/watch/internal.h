@@ -36,6 +36,13 @@ json_t *watch_proposal_object(const struct watch_request *rq, const char *key,
 			      int64_t now_us);
 json_t *watch_vote_object(const char *proposal, int approve, const char *comment,
 			  int64_t now_us);
+/* The unsigned partner proposal rq on party code (role; name, the card's),
+ * for parties (borrowed, referenced); whole or NULL, as above: one that
+ * lost its card, role or parties would be signed and sent. */
+json_t *watch_partner_proposal_object(const struct watch_partner_request *rq,
+				      const char *code, const char *role,
+				      const char *name, json_t *parties,
+				      int quorum, int vote_days, int64_t now_us);
 /* Collect every record of the given types from every collection of st
  * into *objs (a list of {"party", "object"}; caller frees). */
 tx_err watch_collect(tx_store *st, const char *party, const char *const *types,

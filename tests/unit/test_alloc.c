@@ -749,8 +749,9 @@ static int same_shape(const json_t *a, const json_t *b);
 
 struct wobj_sweep {
 	struct watch_request rq;
-	json_t *target, *parties;
-	json_t *want_p, *want_v; /* built with no failure */
+	struct watch_partner_request prq;
+	json_t *target, *parties, *card;
+	json_t *want_p, *want_v, *want_pp; /* built with no failure */
 };
 
 static int op_watch_objects(void *ctx, struct tx_error *err)
@@ -758,26 +759,32 @@ static int op_watch_objects(void *ctx, struct tx_error *err)
 	const struct watch_settings set = { .quorum = 2, .review_months = 12,
 					    .grace_days = 30, .vote_days = 14 };
 	struct wobj_sweep *w = ctx;
-	json_t *p, *v;
+	json_t *p, *v, *pp;
 
 	p = watch_proposal_object(&w->rq, WATCH_A1, w->target, w->parties, 2,
 				  &set, 1700000000000000LL);
 	v = watch_vote_object("x-trilex-watch-proposal--00000000-0000-4000-8000-"
 			      "000000000001", 1, "fine", 1700000000000000LL);
+	pp = watch_partner_proposal_object(&w->prq, "DE", "observer", "DE node",
+					   w->parties, 2, 14, 1700000000000000LL);
 	/* the ids are random: compared in shape (strings as strings) */
 	if ((p && w->want_p && !same_shape(p, w->want_p)) ||
-	    (v && w->want_v && !same_shape(v, w->want_v)))
+	    (v && w->want_v && !same_shape(v, w->want_v)) ||
+	    (pp && w->want_pp && !same_shape(pp, w->want_pp)))
 		fail_msg("watch_%s_object: an allocation failed and a partial"
 			 " object came back", p && !same_shape(p, w->want_p) ?
-			 "proposal" : "vote");
+			 "proposal" : v && !same_shape(v, w->want_v) ? "vote" :
+			 "partner_proposal");
 	if (w->want_p == NULL) {
 		w->want_p = p;
 		w->want_v = v;
-		return p == NULL || v == NULL;
+		w->want_pp = pp;
+		return p == NULL || v == NULL || pp == NULL;
 	}
 	json_decref(p);
 	json_decref(v);
-	if (p == NULL || v == NULL)
+	json_decref(pp);
+	if (p == NULL || v == NULL || pp == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
 	return 0;
 }
@@ -797,15 +804,25 @@ static void test_watch_objects(void **state)
 	assert_non_null(w.target = json_pack("{s:s, s:s}", "id", WATCH_A1, "name",
 					     "APT Example"));
 	assert_non_null(w.parties = json_pack("[s,s,s]", "JP", "UK", "US"));
+	/* the card is copied, not read: any object stands for it */
+	assert_non_null(w.card = json_pack("{s:s, s:s}", "party", "DE", "name",
+					   "DE node"));
+	w.prq = (struct watch_partner_request){ .change = WATCH_ADD,
+		.card = w.card, .role = "observer", .quorum = -1 };
 	assert_int_equal(op_watch_objects(&w, &err), 0);
 	/* every member the request names is there */
 	assert_int_equal(json_object_size(w.want_p), 21);
 	assert_string_equal(tx_json_str(w.want_p, "target_name"), "APT Example");
 	assert_int_equal(json_array_size(json_object_get(w.want_p, "sectors")), 2);
 	assert_string_equal(tx_json_str(w.want_v, "comment"), "fine");
-	each_failure("watch_proposal_object", op_watch_objects, &w, 1);
+	assert_non_null(json_object_get(w.want_pp, "card"));
+	assert_string_equal(tx_json_str(w.want_pp, "role"), "observer");
+	each_failure("watch_proposal_object + vote + partner proposal",
+		     op_watch_objects, &w, 1);
 	json_decref(w.want_p);
 	json_decref(w.want_v);
+	json_decref(w.want_pp);
+	json_decref(w.card);
 	json_decref(w.target);
 	json_decref(w.parties);
 }
