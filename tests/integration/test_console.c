@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1483,20 +1482,6 @@ static void test_alert_sightings(void **state)
 	free(r);
 }
 
-/* Run sql on n's database from outside, as only someone with the file
- * could. */
-static void db_exec(const struct node *n, const char *sql)
-{
-	char db[PATH_MAX + 16];
-	sqlite3 *h = NULL;
-
-	snprintf(db, sizeof(db), "%s/trilex.db", n->dir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	sqlite3_busy_timeout(h, 60000);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-}
-
 /* A watch list that cannot be read (here: more records than
  * WATCH_MAX_RECORDS) fails the alert page, 500 with the reason, and
  * `trilex alerts`, with the reason; before, both showed the alert with
@@ -1521,12 +1506,12 @@ static void test_alert_watch_unreadable(void **state)
 	req(&JP, "GET", path, admin, NULL, NULL, r);
 	assert_int_equal(r->status, 200);
 	/* 200,001 votes, one more than the state may hold */
-	db_exec(&JP, "INSERT INTO objects (coll, id, type, spec_version, version,"
-		" version_us, date_added, is_first, is_last, json) WITH RECURSIVE"
-		" c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200001)"
-		" SELECT (SELECT MIN(pk) FROM collections), 'x-trilex-watch-vote--"
-		"junk-' || x, 'x-trilex-watch-vote', '2.1', '2024-01-01T00:00:00Z',"
-		" 1, 1, 1, 1, '{}' FROM c");
+	assert_int_equal(node_sql(&JP, "INSERT INTO objects (coll, id, type,"
+		" spec_version, version, version_us, date_added, is_first, is_last,"
+		" json) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1"
+		" FROM c WHERE x < 200001) SELECT (SELECT MIN(pk) FROM collections),"
+		" 'x-trilex-watch-vote--junk-' || x, 'x-trilex-watch-vote', '2.1',"
+		" '2024-01-01T00:00:00Z', 1, 1, 1, 1, '{}' FROM c"), 0);
 	req(&JP, "GET", path, admin, NULL, NULL, r);
 	assert_int_equal(r->status, 500);
 	assert_non_null(strstr(r->body, "The watch list could not be read"));
@@ -1540,7 +1525,8 @@ static void test_alert_watch_unreadable(void **state)
 	free(out);
 	free(err);
 	out = err = NULL;
-	db_exec(&JP, "DELETE FROM objects WHERE id LIKE 'x-trilex-watch-vote--junk-%'");
+	assert_int_equal(node_sql(&JP, "DELETE FROM objects WHERE id LIKE"
+				  " 'x-trilex-watch-vote--junk-%'"), 0);
 	req(&JP, "GET", path, admin, NULL, NULL, r);
 	assert_int_equal(r->status, 200);
 	assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
