@@ -1670,6 +1670,79 @@ static void test_watch_load(void **state)
 	store_done(w.st, dir);
 }
 
+/* policy_registry_load: the registry read from the store is whole or
+ * TX_ERR_NOMEM; a party lost from a version's partnership lowered the
+ * quorum the version needs (issue 19 item 6). Read only: one store. */
+struct registry_sweep {
+	tx_store *st;
+	json_t *want; /* policy_registry_status with no failure */
+};
+
+static int op_registry(void *ctx, struct tx_error *err)
+{
+	struct registry_sweep *w = ctx;
+	policy_registry *reg = NULL;
+	json_t *j;
+
+	if (policy_registry_load(w->st, "JP", &reg, err) != TX_OK)
+		return 1;
+	j = policy_registry_status(reg);
+	policy_registry_free(reg);
+	if (j == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "status: out of memory"), 1;
+	if (!json_equal(j, w->want)) {
+		char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		fail_msg("policy_registry_load: an allocation failed and a partial"
+			 " registry came back: %.1500s", got ? got : "?");
+	}
+	json_decref(j);
+	return 0;
+}
+
+static void test_policy_registry(void **state)
+{
+	const char *parties[] = { "UK", "US" };
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct registry_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	policy_registry *reg = NULL;
+	struct store_item item;
+	policy *pol = NULL;
+	json_t *obj = NULL;
+	char dir[64], sid[TX_UUID_BUF], *text;
+	int64_t pk;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "watch/records.json", &pk);
+	assert_non_null(text = read_file("../../policies/trilateral-default.json"));
+	assert_int_equal(policy_parse(text, strlen(text), "a", &pol, NULL, &err), TX_OK);
+	assert_int_equal(policy_registry_load(w.st, "JP", &reg, &err), TX_OK);
+	/* a version for JP, UK and US, quorum 3, stored */
+	assert_int_equal(policy_registry_propose(reg, pol, "JP", parties, 2, 3, &obj,
+						 &err), TX_OK);
+	policy_registry_free(reg);
+	assert_int_equal(store_collection_ensure(w.st, "P", "", "policies", &c, &err),
+			 TX_OK);
+	item = (struct store_item){ .obj = obj };
+	assert_int_equal(store_put_objects(w.st, c.pk, &admin, &item, 1, sid, &err),
+			 TX_OK);
+	assert_int_equal(policy_registry_load(w.st, "JP", &reg, &err), TX_OK);
+	w.want = policy_registry_status(reg);
+	policy_registry_free(reg);
+	assert_non_null(w.want);
+	assert_non_null(text = json_dumps(w.want, JSON_COMPACT));
+	assert_non_null(strstr(text, "\"US\""));
+	free(text);
+	/* 0: the store keeps its page and statement caches */
+	each_failure("policy_registry_load", op_registry, &w, 0);
+	json_decref(w.want);
+	json_decref(obj);
+	policy_free(pol);
+	store_done(w.st, dir);
+}
+
 /* fed_derive_marking: the derived object carries the whole marking (as
  * with no failure) or the derivation is refused. */
 struct derive_sweep {
@@ -2053,6 +2126,7 @@ int main(void)
 		cmocka_unit_test(test_misp_feed),
 		cmocka_unit_test(test_alert_build),
 		cmocka_unit_test(test_watch_load),
+		cmocka_unit_test(test_policy_registry),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
 		cmocka_unit_test(test_sightings),
