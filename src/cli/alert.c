@@ -313,9 +313,10 @@ static void show(const struct seen_row *r, int as_json,
 	json_decref(o);
 }
 
-/* Show the alerts of every collection added after *after, oldest first. */
+/* Show the alerts of every collection added after *after, oldest first;
+ * -1 with err filled when the alerts or the watch list cannot be read. */
 static int show_new(tx_store *st, const char *party, int64_t *after,
-		    int as_json)
+		    int as_json, struct tx_error *err)
 {
 	watch_state *ws = NULL;
 	int64_t now = 0;
@@ -323,19 +324,32 @@ static int show_new(tx_store *st, const char *party, int64_t *after,
 	struct store_query q = { .types = types, .n_types = 1,
 				 .has_added_after = 1, .added_after = *after };
 	struct gather g = { 0 };
-	int rc = store_query_every(st, &q, gather_row, &g, NULL) == TX_OK ? 0 : -1;
+	int rc = 0;
 
+	if (store_query_every(st, &q, gather_row, &g, err) != TX_OK) {
+		tx_error_prefix(err, "cannot read the alerts");
+		rc = -1;
+		goto out;
+	}
 	tx_sort(g.rows, g.n, sizeof(*g.rows), by_added);
-	/* Routing needs the agreed AOR and watch list; without them (or with
-	 * a bad TRILEX_NOW) alerts are shown unrouted. */
-	if (g.n > 0 && watch_now(&now, NULL) == TX_OK)
-		watch_state_load(st, party, now, &ws, NULL);
+	/* Routing needs the agreed AOR and watch list; with a bad TRILEX_NOW
+	 * alerts are shown unrouted, but a list that cannot be read is an
+	 * error: unrouted, they would read as nobody's. */
+	if (g.n > 0 && watch_now(&now, NULL) == TX_OK &&
+	    watch_state_load(st, party, now, &ws, err) != TX_OK) {
+		tx_error_prefix(err, "cannot read the watch list to route the"
+				" alerts");
+		rc = -1;
+		goto out;
+	}
 	for (size_t i = 0; i < g.n; i++) {
 		show(&g.rows[i], as_json, ws);
 		if (g.rows[i].added > *after)
 			*after = g.rows[i].added;
-		free(g.rows[i].json);
 	}
+out:
+	for (size_t i = 0; i < g.n; i++)
+		free(g.rows[i].json);
 	watch_state_free(ws);
 	free(g.rows);
 	return rc;
@@ -362,8 +376,9 @@ static int alerts_run(const struct cli_args *a)
 		       "TLP", "LATENCY", "TITLE", "ROUTED TO");
 	do {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		if (show_new(st, cfg.party, &after, as_json) != 0) {
-			rc = cli_fail("cannot read the alerts");
+		struct tx_error err = { 0 };
+		if (show_new(st, cfg.party, &after, as_json, &err) != 0) {
+			rc = cli_fail("%s", err.msg);
 			break;
 		}
 		if (follow)

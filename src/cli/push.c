@@ -2,8 +2,10 @@
  * cli/push.c: `trilex push` and `trilex get`, locally or against a remote
  * node over TAXII.
  */
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -413,6 +415,7 @@ const struct cmd cmd_push = {
 /* ---- get ---- */
 
 struct out_ctx {
+	FILE *out;                 /* the bundle so far, a spool file */
 	size_t n;
 	const sensor_warn *warn;   /* --warn: the node's lists, or NULL */
 	size_t n_warned;
@@ -425,22 +428,23 @@ struct out_ctx {
  * a warning list holds gets x_trilex_warnings ([{value, lists}]) in the
  * output (not in the store) and a line on stderr.
  */
-static void print_object(struct out_ctx *o, const char *json, size_t len)
+static int print_object(struct out_ctx *o, const char *json, size_t len)
 {
 	json_t *obj = NULL, *hits = NULL;
 	const char *type;
+	char *text;
 
 	if (o->n++ > 0)
-		fputc(',', stdout);
+		fputc(',', o->out);
 	if (o->warn == NULL || memmem(json, len, "\"indicator\"", 11) == NULL ||
 	    (obj = tx_json_load(json, len, 0, NULL)) == NULL ||
 	    (type = json_string_value(json_object_get(obj, "type"))) == NULL ||
 	    strcmp(type, "indicator") != 0 ||
 	    (hits = cli_warn_pattern(o->warn, json_string_value(json_object_get(
 					     obj, "pattern")))) == NULL) {
-		fwrite(json, 1, len, stdout);
+		fwrite(json, 1, len, o->out);
 		json_decref(obj);
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < json_array_size(hits); i++) {
 		json_t *h = json_array_get(hits, i), *l = json_object_get(h, "lists");
@@ -451,9 +455,18 @@ static void print_object(struct out_ctx *o, const char *json, size_t len)
 				json_string_value(json_array_get(l, k)));
 	}
 	o->n_warned++;
-	json_object_set_new(obj, "x_trilex_warnings", hits);
-	json_dumpf(obj, stdout, JSON_COMPACT);
+	/* an indicator printed without its warnings would read as clean */
+	if (json_object_set_new(obj, "x_trilex_warnings", hits) != 0 ||
+	    (text = tx_json_dumps(obj, JSON_COMPACT)) == NULL) {
+		tx_error_set(&o->why, TX_ERR_NOMEM, "%s: out of memory",
+			     json_string_value(json_object_get(obj, "id")));
+		json_decref(obj);
+		return -1;
+	}
+	fputs(text, o->out);
+	free(text);
 	json_decref(obj);
+	return 0;
 }
 
 static int print_row(void *cls, const struct store_row *row)
@@ -475,7 +488,10 @@ static int print_row(void *cls, const struct store_row *row)
 		free(w);
 		return STORE_ROW_FAIL;
 	}
-	print_object(cls, row->json, row->json_len);
+	if (print_object(cls, row->json, row->json_len) != 0) {
+		free(w);
+		return STORE_ROW_FAIL;
+	}
 	if (rc == TX_OK)
 		fprintf(stderr, "trilex: %s: withdrawn by %s%s%s\n", row->id,
 			w->party[0] ? w->party : "this node",
@@ -565,14 +581,20 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 			break;
 		}
 		taxii_response_free(&resp);
+		int failed = 0;
 		json_array_foreach(json_object_get(env, "objects"), i, v) {
 			char *text = tx_json_dumps(v, JSON_COMPACT);
-			if (text == NULL) {
-				cli_fail("out of memory");
-				break;
-			}
-			print_object(o, text, strlen(text));
+			failed = text == NULL || print_object(o, text, strlen(text)) != 0;
 			free(text);
+			if (failed)
+				break;
+		}
+		if (failed) {
+			/* the next page would have made it a bundle with a
+			 * hole in it */
+			cli_fail("%s", o->why.msg[0] ? o->why.msg : "out of memory");
+			json_decref(env);
+			break;
 		}
 		if (json_is_true(json_object_get(env, "more")) &&
 		    json_is_string(json_object_get(env, "next")))
@@ -588,6 +610,25 @@ static int get_remote(const struct remote_opts *ro, const char *coll,
 	tx_buf_free(&path);
 	sodium_memzero(pw, sizeof(pw));
 	return rc;
+}
+
+/* Copy the spool (from its start) to out; 0, or 1 with the reason said. */
+static int spool_copy(FILE *spool, FILE *out)
+{
+	char buf[65536];
+	size_t n;
+
+	if (fflush(spool) != 0 || ferror(spool) || fseek(spool, 0, SEEK_SET) != 0)
+		return cli_fail("cannot write the bundle to its spool file: %s",
+				strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), spool)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			return cli_fail("cannot write the bundle: %s", strerror(errno));
+	if (ferror(spool))
+		return cli_fail("cannot read the bundle back from its spool file");
+	if (fflush(out) != 0)
+		return cli_fail("cannot write the bundle: %s", strerror(errno));
+	return 0;
 }
 
 static const struct cli_opt get_opts[] = {
@@ -665,8 +706,17 @@ static int get_run(const struct cli_args *a)
 			return rc;
 		o.warn = warn;
 	}
+	/* The bundle goes to a spool file and out only whole: a failure half
+	 * way (a page refused, a store error) prints nothing of it, not a
+	 * bundle that parses as the first objects. */
+	if ((o.out = tmpfile()) == NULL) {
+		sensor_warn_free(warn);
+		return cli_fail("cannot make a spool file for the bundle: %s",
+				strerror(errno));
+	}
 	tx_uuid4(bundle);
-	printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bundle);
+	fprintf(o.out, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[",
+		bundle);
 	if (ro.url != NULL) {
 		char *e;
 		tx_buf_init(&query, 0);
@@ -689,7 +739,10 @@ static int get_run(const struct cli_args *a)
 	} else {
 		rc = get_local(dir, coll, &q, &o);
 	}
-	printf("]}\n");
+	fputs("]}\n", o.out);
+	if (rc == 0)
+		rc = spool_copy(o.out, stdout);
+	fclose(o.out);
 	if (warn != NULL)
 		fprintf(stderr, "trilex: %zu indicators flagged by %zu warning lists\n",
 			o.n_warned, sensor_warn_count(warn));

@@ -221,24 +221,25 @@ static void page_incidents(struct page *p, const char *arg,
 
 /* The incident id and the impacts it names, as the user may read them:
  * a list for policy_incident_from_objects (caller frees); inc gets the
- * incident's own row. -1 when the user may not read the incident. */
+ * incident's own row. NULL with *status 404 when the user may not read
+ * the incident, 503 when memory ran out (an impact left out would be
+ * assessed as missing). */
 static json_t *incident_objects(struct page *p, const struct readable *r,
-				const char *id, struct console_object *inc)
+				const char *id, struct console_object *inc,
+				unsigned *status)
 {
 	const json_t *refs, *ref;
 	json_t *list;
 	size_t i;
 
+	*status = 404;
 	if (strncmp(id, "incident--", 10) != 0 ||
 	    console_object_load(p, r, id, 0, inc) != 0)
 		return NULL;
+	*status = 503;
 	if ((list = json_array()) == NULL ||
-	    json_array_append(list, inc->obj) != 0) {
-		json_decref(list);
-		json_decref(inc->obj);
-		inc->obj = NULL;
-		return NULL;
-	}
+	    json_array_append(list, inc->obj) != 0)
+		goto fail;
 	refs = json_object_get(json_object_get(json_object_get(inc->obj,
 		"extensions"), INCIDENT_CORE_EXT), "impact_refs");
 	json_array_foreach(refs, i, ref) {
@@ -251,9 +252,15 @@ static json_t *incident_objects(struct page *p, const struct readable *r,
 		if (!json_is_string(ref) ||
 		    console_object_load(p, r, json_string_value(ref), 0, &x) != 0)
 			continue;
-		json_array_append_new(list, x.obj);
+		if (json_array_append_new(list, x.obj) != 0)
+			goto fail;
 	}
 	return list;
+fail:
+	json_decref(list);
+	json_decref(inc->obj);
+	inc->obj = NULL;
+	return NULL;
 }
 
 /* The facts extension of an incident (borrowed), or NULL. */
@@ -527,11 +534,13 @@ static void page_incident(struct page *p, const char *id, const struct readable 
 	struct tx_error err = { 0 };
 	policy_incident *pi = NULL;
 	json_t *objects, *res = NULL;
+	unsigned status;
 	tx_err rc;
 	int why;
 
-	if ((objects = incident_objects(p, r, id, &inc)) == NULL) {
-		console_page_message(p, 404, L_NOT_FOUND);
+	if ((objects = incident_objects(p, r, id, &inc, &status)) == NULL) {
+		console_page_message(p, status, status == 404 ? L_NOT_FOUND :
+				     L_FAILED);
 		return;
 	}
 	console_page_begin(p, L_INCIDENT, tx_json_str(inc.obj, "name") ?
@@ -642,6 +651,7 @@ static json_t *corrected(const struct page *p, const json_t *inc, char *why,
 		{ "critical_infrastructure", 'b' }, { "national_importance", 'b' },
 		{ "military_nexus", 's' }, { "onset_hours", 'n' },
 	};
+	unsigned long jf = tx_json_failures();
 	char now[TX_TIME_BUF];
 	json_t *o = json_deep_copy(inc), *exts, *facts, *sa;
 
@@ -682,6 +692,9 @@ static json_t *corrected(const struct page *p, const json_t *inc, char *why,
 		goto fail;
 	}
 	json_object_set_new(o, "modified", json_string(now));
+	/* a fact the form gave but memory lost would be stored as not given */
+	if ((o = tx_json_whole(jf, o)) == NULL)
+		snprintf(why, why_n, "out of memory");
 	return o;
 fail:
 	json_decref(o);
@@ -699,11 +712,13 @@ static void post_incident(struct page *p, const char *id, const struct readable 
 	struct tx_error err = { 0 };
 	policy_incident *pi = NULL;
 	json_t *objects = NULL, *fixed = NULL, *res = NULL, *note = NULL;
+	unsigned status;
 	char why[TX_ERROR_MSG_MAX] = "", loc[300];
 	int deny;
 
-	if ((objects = incident_objects(p, r, id, &inc)) == NULL) {
-		console_page_message(p, 404, L_NOT_FOUND);
+	if ((objects = incident_objects(p, r, id, &inc, &status)) == NULL) {
+		console_page_message(p, status, status == 404 ? L_NOT_FOUND :
+				     L_FAILED);
 		return;
 	}
 	if ((deny = may_correct(p, r, &inc)) >= 0) {
@@ -712,7 +727,11 @@ static void post_incident(struct page *p, const char *id, const struct readable 
 	}
 	if ((fixed = corrected(p, inc.obj, why, sizeof(why))) == NULL)
 		goto bad;
-	json_array_set(objects, 0, fixed);
+	/* else the stored version would be assessed as the corrected one */
+	if (json_array_set(objects, 0, fixed) != 0) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto bad;
+	}
 	if (policy_incident_from_objects(objects, id, &pi, &err) != TX_OK) {
 		snprintf(why, sizeof(why), "%s", err.msg);
 		goto bad;

@@ -259,6 +259,7 @@ enum console_label {
 	L_LAST_SEEN,
 	L_SOURCE,
 	L_INDICATOR,
+	L_WATCH_UNREADABLE,
 	L_COUNT
 };
 
@@ -342,6 +343,9 @@ const struct store_collection *console_readable_find(const struct readable *r,
 
 /* A page saying label, with status. */
 void console_page_message(struct page *p, unsigned status, int label);
+/* The same, then why (a tx_error message, escaped) on a line of its own. */
+void console_page_failure(struct page *p, unsigned status, int label,
+			  const char *why);
 /* The object of a row, parsed (caller frees), or NULL. */
 json_t *console_row_object(const struct store_row *row);
 /* Where a row came from: its verified signer, or this node. */

@@ -395,6 +395,10 @@ static const struct {
 	[L_LAST_SEEN] = { { "Last seen", "最終観測" } },
 	[L_SOURCE] = { { "Source", "情報源" } },
 	[L_INDICATOR] = { { "Indicator", "インジケーター" } },
+	[L_WATCH_UNREADABLE] = { { "The watch list could not be read, so who is"
+				   " responsible for this alert is not known.",
+				   "ウォッチリストを読み込めないため、このアラートの"
+				   "担当者が分かりません。" } },
 };
 
 const char *console_label(int lang, int id)

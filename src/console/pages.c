@@ -190,11 +190,19 @@ void console_page_redirect(struct page *p, const char *location)
 
 void console_page_message(struct page *p, unsigned status, int label)
 {
+	console_page_failure(p, status, label, NULL);
+}
+
+void console_page_failure(struct page *p, unsigned status, int label,
+			  const char *why)
+{
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
 	p->rc = TX_OK;
 	console_page_begin(p, label == L_NOT_FOUND ? L_NOT_FOUND : L_FAILED, NULL);
 	console_html_put(p, "<p class=\"error\" role=\"alert\">%L</p>", label);
+	if (why != NULL)
+		console_html_put(p, "<p class=\"error\" id=\"why\">%s</p>", why);
 	console_page_end(p);
 	console_page_send(p, status);
 }
@@ -534,10 +542,22 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 	const json_t *to, *v;
 	int64_t created = 0, now = 0;
 	watch_state *ws = NULL;
+	struct tx_error err = { 0 };
 	size_t i;
 
 	if (console_object_load(p, r, id, 0, &a) != 0) {
 		console_page_message(p, 404, L_NOT_FOUND);
+		return;
+	}
+	/* Who is responsible comes from the agreed AOR and watch list: a list
+	 * that cannot be read fails the page (with a bad TRILEX_NOW the
+	 * alert is shown unrouted), it does not show nobody responsible. */
+	if (watch_now(&now, NULL) == TX_OK &&
+	    watch_state_load(p->rq->st, p->rq->cfg->party, now, &ws, &err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "console alert: %s", err.msg);
+		json_decref(a.obj);
+		console_page_failure(p, tx_err_transient(err.code) ? 503 : 500,
+				     L_WATCH_UNREADABLE, err.msg);
 		return;
 	}
 	console_page_begin(p, L_ALERT, jstr(a.obj, "name"));
@@ -567,8 +587,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 	console_html_time(p, a.row.date_added);
 	console_html_put(p, "</dd>");
 	/* Who is responsible under the agreed AOR, and the duty officer. */
-	if (watch_now(&now, NULL) == TX_OK &&
-	    watch_state_load(p->rq->st, p->rq->cfg->party, now, &ws, NULL) == TX_OK) {
+	if (ws != NULL) {
 		json_t *route = watch_route_object(ws, a.obj, NULL);
 		const json_t *duty = json_object_get(route, "duty");
 		const char *who = json_is_string(duty) ? json_string_value(duty) :

@@ -79,6 +79,9 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 		snprintf(rp->message, sizeof(rp->message), "cannot list collections");
 		return;
 	}
+	/* the answer is whole or a 500: a result without its object or a
+	 * type count missing would read as what the node holds */
+	unsigned long jf = tx_json_failures();
 	sq.text = q;
 	sq.type = type && *type ? type : NULL;
 	sq.colls = r.pks;
@@ -108,6 +111,9 @@ void console_http_search(void *ctx, const struct taxii_ext_request *rq,
 	if (rp->json && pg.more)
 		json_object_set_new(rp->json, "next", json_sprintf("%lld",
 				    (long long)pg.next));
+	rp->json = tx_json_whole(jf, rp->json);
 	rp->status = rp->json ? 200 : 500;
+	if (rp->json == NULL)
+		snprintf(rp->message, sizeof(rp->message), "out of memory");
 	console_readable_free(&r);
 }

@@ -148,7 +148,7 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Check a stored proposal; fills e->problem when it is not usable. */
-static void check_proposal(struct entry *e)
+static tx_err check_proposal(struct entry *e, struct tx_error *out_err)
 {
 	const json_t *doc = json_object_get(e->obj, "policy");
 	struct tx_error err = { 0 };
@@ -157,12 +157,17 @@ static void check_proposal(struct entry *e)
 	if (e->version == NULL || e->digest == NULL || !json_is_object(doc)) {
 		snprintf(e->problem, sizeof(e->problem), "%s: lacks policy_version,"
 			 " policy_digest or policy", e->id);
-		return;
+		return TX_OK;
 	}
 	if (policy_from_json(doc, &p, NULL, &err) != TX_OK) {
+		/* out of memory says nothing of the proposal: no registry,
+		 * not a version judged invalid */
+		if (tx_err_transient(err.code))
+			return tx_error_set(out_err, err.code, "%s: %s", e->id,
+					    err.msg);
 		tx_strfmt(e->problem, sizeof(e->problem), "%s: invalid policy: %s",
 			 e->id, err.msg);
-		return;
+		return TX_OK;
 	}
 	if (strcmp(policy_version(p), e->version) != 0)
 		snprintf(e->problem, sizeof(e->problem), "%s: policy_version %s"
@@ -174,6 +179,7 @@ static void check_proposal(struct entry *e)
 	else
 		e->valid = 1;
 	policy_free(p);
+	return TX_OK;
 }
 
 tx_err policy_registry_load(tx_store *st, const char *party,
@@ -181,6 +187,7 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 {
 	static const char *const types[] = { POLICY_TYPE, POLICY_APPROVAL_TYPE,
 					     POLICY_ENDORSEMENT_TYPE };
+	unsigned long jf = tx_json_failures();
 	policy_registry *reg = NULL;
 	json_t *all = NULL, *x, *everyone = NULL;
 	size_t i;
@@ -233,7 +240,8 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 			e->created = tx_json_str(o, "created") ? tx_json_str(o, "created") : "";
 			if (!set_has(reg->others, e->proposer))
 				set_add(everyone, e->proposer);
-			check_proposal(e);
+			if ((rc = check_proposal(e, err)) != TX_OK)
+				goto out;
 		} else if (strcmp(type, POLICY_ENDORSEMENT_TYPE) == 0) {
 			struct approval a = { tx_json_str(o, "policy_version"),
 					      tx_json_str(o, "policy_digest"),
@@ -300,6 +308,12 @@ tx_err policy_registry_load(tx_store *st, const char *party,
 		e->quorum = (int)json_integer_value(json_object_get(e->obj, "quorum"));
 		if (e->quorum <= 0 || e->quorum > (int)json_array_size(e->parties))
 			e->quorum = (int)json_array_size(e->parties);
+	}
+	/* a party lost to memory from a version's partnership would lower
+	 * the quorum it needs (capped at the partnership's size) */
+	if (tx_json_failures() != jf) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	*out = reg;
 	reg = NULL;

@@ -15,23 +15,30 @@
 struct scan_ctx {
 	json_t *out;       /* array of {"pk": n, "obj": {...}, "origin"} */
 	size_t max;
+	int nomem;         /* a row lost to memory: no list, not a part */
 };
 
 static int scan_row(void *ctx, const struct store_row *row)
 {
 	struct scan_ctx *s = ctx;
+	unsigned long jf = tx_json_failures();
 	json_t *o;
 
 	if (json_array_size(s->out) >= s->max)
 		return STORE_ROW_FAIL;
 	o = tx_json_load(row->json, row->json_len, 0, NULL);
-	if (o == NULL)
+	if (o == NULL && tx_json_failures() == jf)
 		return 0; /* the store only holds valid JSON; skip if not */
 	/* origin: the party whose signature the store verified (absent for
 	 * objects made on this node). */
-	json_array_append_new(s->out, json_pack("{s:I, s:o, s:s?}", "pk",
-						(json_int_t)row->collection_pk, "obj",
-						o, "origin", row->origin));
+	if (o == NULL ||
+	    json_array_append_new(s->out, json_pack("{s:I, s:o, s:s?}", "pk",
+						    (json_int_t)row->collection_pk,
+						    "obj", o, "origin",
+						    row->origin)) != 0) {
+		s->nomem = 1;
+		return STORE_ROW_FAIL;
+	}
 	return 0;
 }
 
@@ -48,7 +55,9 @@ tx_err policy_storage_scan(tx_store *st, const char *const *types, size_t n_type
 	if ((s.out = json_array()) == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if ((rc = store_query_every(st, &q, scan_row, &s, err)) != TX_OK) {
-		if (json_array_size(s.out) >= max)
+		if (s.nomem)
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		else if (json_array_size(s.out) >= max)
 			rc = tx_error_set(err, TX_ERR_TOOBIG, "more than %zu objects",
 					  max);
 		json_decref(s.out);
@@ -96,7 +105,10 @@ tx_err policy_store_find_incident(tx_store *st, const char *id,
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	json_array_append(list, json_object_get(inc, "obj"));
+	if (json_array_append(list, json_object_get(inc, "obj")) != 0) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	core = json_object_get(json_object_get(json_object_get(inc, "obj"),
 					       "extensions"), INCIDENT_CORE_EXT);
 	n_refs = json_array_size(json_object_get(core, "impact_refs"));
@@ -130,8 +142,12 @@ tx_err policy_store_find_incident(tx_store *st, const char *id,
 					    x, "pk")) == *collection_pk)
 					best = o;
 			}
-			if (best != NULL)
-				json_array_append(list, (json_t *)best);
+			/* an impact left out would be assessed as missing */
+			if (best != NULL &&
+			    json_array_append(list, (json_t *)best) != 0) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+				goto out;
+			}
 		}
 	}
 	*objects = list;

@@ -145,8 +145,12 @@ static json_t *matched_values(const pattern_index *ix, uint32_t ind,
 			json_t *x = json_array_get(v, k);
 			dup = json_string_length(x) == f->len && memcmp(json_string_value(x), f->s, f->len) == 0;
 		}
-		if (!dup)
-			json_array_append_new(v, json_stringn(f->s, f->len));
+		/* a sighting that names some of the values it matched would
+		 * read as naming them all */
+		if (!dup && json_array_append_new(v, json_stringn(f->s, f->len)) != 0) {
+			json_decref(v);
+			return NULL;
+		}
 	}
 	return v;
 }
@@ -199,8 +203,15 @@ static tx_err evaluate(sensor_engine *e, size_t n_cands, json_t *entry,
 			w->n++;
 			if ((all = json_array()) == NULL)
 				return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			/* an observation left out of the window would miss
+			 * the match it completes */
 			for (size_t j = 0; j < w->n; j++)
-				json_array_append(all, w->entries[(w->head + j) % WINDOW]);
+				if (json_array_append(all, w->entries[(w->head + j) %
+								      WINDOW]) != 0) {
+					json_decref(all);
+					return tx_error_set(err, TX_ERR_NOMEM,
+							    "out of memory");
+				}
 			if ((rc = pattern_obsset_from_json(all, &multi, err)) != TX_OK) {
 				json_decref(all);
 				return rc;
@@ -223,12 +234,16 @@ static tx_err evaluate(sensor_engine *e, size_t n_cands, json_t *entry,
 			m.observed = w ? set->observed[res.bound[0]] : od0;
 			m.observed_id = json_string_value(json_object_get(m.observed, "id"));
 			json_t *values = matched_values(e->ix, ind, facts, n_facts);
-			m.values = values;
-			e->st.matches++;
-			fn(ctx, &m);
-			json_decref(values);
-			if (w)
-				window_clear(w);
+			if (values == NULL) {
+				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			} else {
+				m.values = values;
+				e->st.matches++;
+				fn(ctx, &m);
+				json_decref(values);
+				if (w)
+					window_clear(w);
+			}
 		}
 		pattern_obsset_free(&multi);
 		json_decref(all);
@@ -290,11 +305,16 @@ tx_err sensor_engine_stix(sensor_engine *e, const json_t *root,
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		json_array_append(entry, (json_t *)set.observed[i]);
-		for (size_t r = 0; r < json_array_size(refs); r++) {
+		int lost = json_array_append(entry, (json_t *)set.observed[i]) != 0;
+		for (size_t r = 0; !lost && r < json_array_size(refs); r++) {
 			json_t *o = json_object_get(set.objects, json_string_value(json_array_get(refs, r)));
 			if (o)
-				json_array_append(entry, o);
+				lost = json_array_append(entry, o) != 0;
+		}
+		if (lost) {
+			json_decref(entry);
+			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+			goto out;
 		}
 		rc = evaluate(e, nc, entry, &one, i + 1, facts, n_facts, fn, ctx, err);
 		json_decref(entry);

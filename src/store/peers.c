@@ -308,6 +308,7 @@ static tx_err first_own(tx_store *st, const char *const *ids, size_t n,
 {
 	store_stmt *s = NULL;
 	tx_err rc;
+	int r;
 
 	memset(first, 0, 2 * sizeof(*first));
 	for (size_t i = 0; i < n; i++) {
@@ -316,7 +317,7 @@ static tx_err first_own(tx_store *st, const char *const *ids, size_t n,
 					   &s, err)))
 			return rc;
 		store_db_bind_text(s, 1, ids[i], -1, STORE_DB_STATIC);
-		while (store_db_step(s) == STORE_DB_ROW) {
+		while ((r = store_db_step(s)) == STORE_DB_ROW) {
 			struct store_cursor c = { store_db_column_int64(s, 0),
 						  store_db_column_int64(s, 1) };
 			int lane = store_db_column_int(s, 2) == 1;
@@ -326,7 +327,11 @@ static tx_err first_own(tx_store *st, const char *const *ids, size_t n,
 			     c.rowid < first[lane].rowid))
 				first[lane] = c;
 		}
+		rc = r == STORE_DB_DONE ? TX_OK :
+		     store_db_error(st, err, "first own version");
 		store_db_done(st, s);
+		if (rc != TX_OK)
+			return rc;
 	}
 	return TX_OK;
 }
@@ -412,11 +417,12 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 	size_t count = 0, cap = 0;
 	store_stmt *s = NULL;
 	tx_err rc;
+	int r;
 
 	if ((rc = store_db_prepare(st, "SELECT " PEER_COLUMNS " FROM peers ORDER BY party",
 			     &s, NULL)))
 		return rc;
-	while (store_db_step(s) == STORE_DB_ROW) {
+	while ((r = store_db_step(s)) == STORE_DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 4;
 			if ((q = realloc(list, cap * sizeof(*q))) == NULL) {
@@ -427,6 +433,9 @@ tx_err store_peer_list(tx_store *st, struct store_peer **out, size_t *n)
 		}
 		read_peer(s, &list[count++]);
 	}
+	/* a step that failed is not the last row: no list, not a part */
+	if (rc == TX_OK && r != STORE_DB_DONE)
+		rc = TX_ERR_DB;
 	store_db_done(st, s);
 	if (rc != TX_OK) {
 		free(list);

@@ -256,7 +256,7 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 {
 	store_stmt *todo = NULL, *rows = NULL, *mark = NULL;
 	int64_t next = 0, last = 0;
-	int n = 0;
+	int n = 0, step;
 	tx_err rc;
 
 	*done = 1;
@@ -274,7 +274,7 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 		goto rollback;
 	store_db_bind_int64(rows, 1, next);
 	store_db_bind_int(rows, 2, SEARCH_BACKFILL_BATCH);
-	while (store_db_step(rows) == STORE_DB_ROW) {
+	while ((step = store_db_step(rows)) == STORE_DB_ROW) {
 		json_t *obj = json_loadb((const char *)store_db_column_text(rows, 1),
 					 (size_t)store_db_column_bytes(rows, 1), 0,
 					 NULL);
@@ -286,6 +286,12 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 		json_decref(obj);
 		if (rc)
 			goto rollback;
+	}
+	/* a step that failed is not the end of the objects: marking the
+	 * batch done would leave the rest unindexed for good */
+	if (step != STORE_DB_DONE) {
+		rc = store_db_error(st, err, "search backfill");
+		goto rollback;
 	}
 	if ((rc = store_db_prepare(st, n == SEARCH_BACKFILL_BATCH ?
 			     "UPDATE search_todo SET next = ?" :

@@ -23,6 +23,26 @@ const json_t *watch_live_entry(const watch_state *s, const char *target);
 /* The live watch-list entry an indicator belongs to (itself or through
  * an "indicates" relationship), or NULL. */
 const json_t *watch_indicator_entry(const watch_state *s, const char *indicator);
+/*
+ * The proposal of rq on key (the target's id or the AOR scope), with its
+ * target's name and sectors when target is given, for parties (borrowed,
+ * referenced) and quorum; or the vote on proposal. Unsigned and unmarked
+ * (AMBER; fed_derive_stored narrows it). New reference, whole or NULL
+ * (out of memory): never an object with a member left out.
+ */
+json_t *watch_proposal_object(const struct watch_request *rq, const char *key,
+			      const json_t *target, json_t *parties,
+			      int quorum, const struct watch_settings *set,
+			      int64_t now_us);
+json_t *watch_vote_object(const char *proposal, int approve, const char *comment,
+			  int64_t now_us);
+/* The unsigned partner proposal rq on party code (role; name, the card's),
+ * for parties (borrowed, referenced); whole or NULL, as above: one that
+ * lost its card, role or parties would be signed and sent. */
+json_t *watch_partner_proposal_object(const struct watch_partner_request *rq,
+				      const char *code, const char *role,
+				      const char *name, json_t *parties,
+				      int quorum, int vote_days, int64_t now_us);
 /* Collect every record of the given types from every collection of st
  * into *objs (a list of {"party", "object"}; caller frees). */
 tx_err watch_collect(tx_store *st, const char *party, const char *const *types,

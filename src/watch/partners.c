@@ -217,6 +217,48 @@ static const json_t *entry_of(const json_t *state, const char *party)
 	return NULL;
 }
 
+json_t *watch_partner_proposal_object(const struct watch_partner_request *rq,
+				      const char *code, const char *role,
+				      const char *name, json_t *parties,
+				      int quorum, int vote_days, int64_t now_us)
+{
+	unsigned long jf = tx_json_failures();
+	json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "type",
+			WATCH_PROPOSAL_TYPE, "spec_version", "2.1", "id", "",
+			"created", "", "modified", "", "subject", "partner",
+			"object_marking_refs", fed_tlp_marking(FED_TLP_AMBER));
+	{
+		char oid[100], uuid[TX_UUID_BUF], when[TX_TIME_BUF];
+		tx_uuid4(uuid);
+		snprintf(oid, sizeof(oid), "%s--%s", WATCH_PROPOSAL_TYPE, uuid);
+		tx_time_format_ms(now_us, when);
+		json_object_set_new(obj, "id", json_string(oid));
+		json_object_set_new(obj, "created", json_string(when));
+		json_object_set_new(obj, "modified", json_string(when));
+	}
+	json_object_set_new(obj, "change", json_string(watch_change_name(rq->change)));
+	json_object_set_new(obj, "party_code", json_string(code));
+	if (role != NULL && rq->change != WATCH_REMOVE)
+		json_object_set_new(obj, "role", json_string(role));
+	if (rq->change == WATCH_ADD) {
+		json_object_set(obj, "card", (json_t *)rq->card);
+		json_object_set_new(obj, "target_name", json_sprintf("%.200s",
+				    name));
+	}
+	if (rq->rationale && rq->rationale[0])
+		json_object_set_new(obj, "rationale", json_string(rq->rationale));
+	else
+		json_object_set_new(obj, "rationale", json_sprintf("%s %s%s%s",
+			rq->change == WATCH_ADD ? "admit" : rq->change ==
+			WATCH_REMOVE ? "remove" : "set the role of", code,
+			role && rq->change != WATCH_REMOVE ? " as " : "",
+			role && rq->change != WATCH_REMOVE ? role : ""));
+	json_object_set(obj, "parties", parties);
+	json_object_set_new(obj, "quorum", json_integer(quorum));
+	json_object_set_new(obj, "vote_days", json_integer(vote_days));
+	return tx_json_whole(jf, obj);
+}
+
 tx_err watch_partner_propose(tx_store *st, const char *dir,
 			     const tx_identity *id, const char *party,
 			     int64_t now_us,
@@ -268,7 +310,10 @@ tx_err watch_partner_propose(tx_store *st, const char *dir,
 		goto out;
 	if ((rc = watch_quorum_of(&set, rq->quorum, parties, &quorum, err)) != TX_OK)
 		goto out;
-	state = watch_state_json(ws);
+	if ((state = watch_state_json(ws)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	e = entry_of(state, code);
 	if (e && json_array_size(json_object_get(e, "pending")) > 0) {
 		rc = tx_error_set(err, TX_ERR_EXISTS, "proposal %s on %s is still"
@@ -289,39 +334,13 @@ tx_err watch_partner_propose(tx_store *st, const char *dir,
 		rc = tx_error_set(err, TX_ERR_EXISTS, "%s is already %s", code, role);
 	if (rc != TX_OK)
 		goto out;
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "type",
-			WATCH_PROPOSAL_TYPE, "spec_version", "2.1", "id", "",
-			"created", "", "modified", "", "subject", "partner",
-			"object_marking_refs", fed_tlp_marking(FED_TLP_AMBER));
-	{
-		char oid[100], uuid[TX_UUID_BUF], when[TX_TIME_BUF];
-		tx_uuid4(uuid);
-		snprintf(oid, sizeof(oid), "%s--%s", WATCH_PROPOSAL_TYPE, uuid);
-		tx_time_format_ms(now_us, when);
-		json_object_set_new(obj, "id", json_string(oid));
-		json_object_set_new(obj, "created", json_string(when));
-		json_object_set_new(obj, "modified", json_string(when));
+	if ((obj = watch_partner_proposal_object(rq, code, role, p->name, parties,
+						 quorum, set.vote_days,
+						 now_us)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory building the"
+				  " proposal");
+		goto out;
 	}
-	json_object_set_new(obj, "change", json_string(watch_change_name(rq->change)));
-	json_object_set_new(obj, "party_code", json_string(code));
-	if (role != NULL && rq->change != WATCH_REMOVE)
-		json_object_set_new(obj, "role", json_string(role));
-	if (rq->change == WATCH_ADD) {
-		json_object_set(obj, "card", (json_t *)rq->card);
-		json_object_set_new(obj, "target_name", json_sprintf("%.200s",
-				    p->name));
-	}
-	if (rq->rationale && rq->rationale[0])
-		json_object_set_new(obj, "rationale", json_string(rq->rationale));
-	else
-		json_object_set_new(obj, "rationale", json_sprintf("%s %s%s%s",
-			rq->change == WATCH_ADD ? "admit" : rq->change ==
-			WATCH_REMOVE ? "remove" : "set the role of", code,
-			role && rq->change != WATCH_REMOVE ? " as " : "",
-			role && rq->change != WATCH_REMOVE ? role : ""));
-	json_object_set(obj, "parties", parties);
-	json_object_set_new(obj, "quorum", json_integer(quorum));
-	json_object_set_new(obj, "vote_days", json_integer(set.vote_days));
 	if ((rc = sign_proposal(obj, id, party, err)) != TX_OK ||
 	    (rc = watch_proposal_check(obj, err)) != TX_OK ||
 	    (rc = watch_put(st, obj, err)) != TX_OK)
@@ -360,7 +379,11 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	if ((rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
 		goto out;
-	state = watch_state_json(ws);
+	/* no state is not "no partner to act on" */
+	if ((state = watch_state_json(ws)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	json_array_foreach(json_object_get(state, "partners"), i, e) {
 		const char *code = tx_json_str(e, "party_code");
 		const char *st_name = tx_json_str(e, "state");

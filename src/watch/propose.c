@@ -24,17 +24,29 @@ struct collect {
 static int collect_row(void *ctx, const struct store_row *row)
 {
 	struct collect *c = ctx;
+	unsigned long jf = tx_json_failures();
 	json_t *o;
 
 	if (json_array_size(c->out) >= WATCH_MAX_RECORDS) {
 		c->rc = TX_ERR_TOOBIG;
 		return STORE_ROW_FAIL;
 	}
-	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL)
-		return 0;
-	json_array_append_new(c->out, json_pack("{s:s, s:o, s:I, s:b}", "party",
+	/* a stored object that is not JSON is skipped; one that could not
+	 * be read for want of memory is not */
+	if ((o = tx_json_load(row->json, row->json_len, 0, NULL)) == NULL) {
+		if (tx_json_failures() == jf)
+			return 0;
+		c->rc = TX_ERR_NOMEM;
+		return STORE_ROW_FAIL;
+	}
+	/* a record lost to memory would change the state (a vote uncounted,
+	 * a proposal unseen): no list rather than a part of it */
+	if (json_array_append_new(c->out, json_pack("{s:s, s:o, s:I, s:b}", "party",
 		row->origin ? row->origin : c->party, "object", o, "added",
-		(json_int_t)row->date_added, "here", row->origin == NULL));
+		(json_int_t)row->date_added, "here", row->origin == NULL)) != 0) {
+		c->rc = TX_ERR_NOMEM;
+		return STORE_ROW_FAIL;
+	}
 	return 0;
 }
 
@@ -49,7 +61,9 @@ tx_err watch_collect(tx_store *st, const char *party, const char *const *types,
 	if (c.out == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 	rc = store_query_every(st, &q, collect_row, &c, err);
-	if (c.rc != TX_OK)
+	if (c.rc == TX_ERR_NOMEM)
+		rc = tx_error_set(err, c.rc, "out of memory reading the watch list");
+	else if (c.rc != TX_OK)
 		rc = tx_error_set(err, c.rc, "more than %d objects of the watch list",
 				  WATCH_MAX_RECORDS);
 	if (rc != TX_OK) {
@@ -97,7 +111,14 @@ tx_err watch_state_load(tx_store *st, const char *party, int64_t now_us,
 					rc = tx_error_set(err, perr.code, "%s", perr.msg);
 					goto out;
 				}
-				json_object_set_new(x, "refused", json_string(perr.msg));
+				/* a refusal not written down would count
+				 * the proposal */
+				if (json_object_set_new(x, "refused",
+							json_string(perr.msg)) != 0) {
+					rc = tx_error_set(err, TX_ERR_NOMEM, "out of"
+							  " memory");
+					goto out;
+				}
 			}
 			rec[i].refused = tx_json_str(x, "refused");
 		}
@@ -200,11 +221,20 @@ tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
 		    strcmp(peers[i].role, STORE_PARTY_MEMBER) == 0)
 			snprintf(codes[k++], TX_PARTY_MAX, "%s", peers[i].party);
 	tx_sort(codes, k, sizeof(*codes), cmp_party);
-	*out = json_array();
-	for (size_t i = 0; i < k; i++)
-		json_array_append_new(*out, json_string(codes[i]));
+	/* a member left out would lower the quorum a proposal needs */
+	rc = TX_OK;
+	if ((*out = json_array()) == NULL)
+		rc = TX_ERR_NOMEM;
+	for (size_t i = 0; rc == TX_OK && i < k; i++)
+		if (json_array_append_new(*out, json_string(codes[i])) != 0)
+			rc = TX_ERR_NOMEM;
 	free(codes);
 	free(peers);
+	if (rc != TX_OK) {
+		json_decref(*out);
+		*out = NULL;
+		return tx_error_set(err, rc, "out of memory listing the partnership");
+	}
 	return TX_OK;
 }
 
@@ -409,6 +439,89 @@ out:
 	return rc;
 }
 
+static json_t *strings_of(const char *const *v, size_t n)
+{
+	json_t *l = json_array();
+
+	for (size_t i = 0; l != NULL && i < n; i++)
+		json_array_append_new(l, json_string(v[i]));
+	return l;
+}
+
+static json_t *proposal_object(const struct watch_request *rq, const char *key,
+			       const json_t *target, json_t *parties,
+			       int quorum, const struct watch_settings *set,
+			       int64_t now_us)
+{
+	json_t *obj = new_object(WATCH_PROPOSAL_TYPE, now_us);
+
+	if (obj == NULL)
+		return NULL;
+	json_object_set_new(obj, "subject", json_string(rq->aor ? "aor" : "watch-list"));
+	json_object_set_new(obj, "change", json_string(watch_change_name(rq->change)));
+	json_object_set_new(obj, rq->aor ? "scope" : "target_ref", json_string(key));
+	if (target && json_is_string(json_object_get(target, "name")))
+		json_object_set_new(obj, "target_name", json_sprintf("%.200s",
+			json_string_value(json_object_get(target, "name"))));
+	if (rq->rationale)
+		json_object_set_new(obj, "rationale", json_string(rq->rationale));
+	if (rq->risk)
+		json_object_set_new(obj, "risk", json_string(rq->risk));
+	if (rq->responsible)
+		json_object_set_new(obj, "responsible_party", json_string(rq->responsible));
+	if (rq->backup)
+		json_object_set_new(obj, "backup_party", json_string(rq->backup));
+	if (rq->duty)
+		json_object_set_new(obj, "duty_ref", json_string(rq->duty));
+	if (rq->n_sectors) {
+		json_object_set_new(obj, "sectors", strings_of(rq->sectors,
+							       rq->n_sectors));
+	} else if (target && json_is_array(json_object_get(target, "sectors"))) {
+		/* an identity's own sectors route its alerts */
+		json_t *l = json_array(), *x;
+		size_t i;
+		json_array_foreach(json_object_get(target, "sectors"), i, x)
+			if (watch_is_sector(json_string_value(x)) &&
+			    json_array_size(l) < WATCH_MAX_SCOPES / 2)
+				json_array_append(l, x);
+		json_object_set_new(obj, "sectors", l);
+	}
+	if (rq->n_countries)
+		json_object_set_new(obj, "countries", strings_of(rq->countries,
+								 rq->n_countries));
+	json_object_set(obj, "parties", parties);
+	json_object_set_new(obj, "quorum", json_integer(quorum));
+	json_object_set_new(obj, "review_months", json_integer(
+		rq->review_months > 0 ? rq->review_months : set->review_months));
+	json_object_set_new(obj, "grace_days", json_integer(set->grace_days));
+	json_object_set_new(obj, "vote_days", json_integer(set->vote_days));
+	return obj;
+}
+
+json_t *watch_proposal_object(const struct watch_request *rq, const char *key,
+			      const json_t *target, json_t *parties,
+			      int quorum, const struct watch_settings *set,
+			      int64_t now_us)
+{
+	unsigned long jf = tx_json_failures();
+
+	return tx_json_whole(jf, proposal_object(rq, key, target, parties, quorum,
+						 set, now_us));
+}
+
+json_t *watch_vote_object(const char *proposal, int approve, const char *comment,
+			  int64_t now_us)
+{
+	unsigned long jf = tx_json_failures();
+	json_t *obj = new_object(WATCH_VOTE_TYPE, now_us);
+
+	json_object_set_new(obj, "proposal_ref", json_string(proposal));
+	json_object_set_new(obj, "decision", json_string(approve ? "approve" : "reject"));
+	if (comment)
+		json_object_set_new(obj, "comment", json_string(comment));
+	return tx_json_whole(jf, obj);
+}
+
 tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 		     int64_t now_us, const struct watch_request *rq,
 		     char id_out[100], struct tx_error *err)
@@ -428,50 +541,12 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 		goto out;
 	if ((rc = check_request(st, ws, rq, parties, key, &target, err)) != TX_OK)
 		goto out;
-	obj = new_object(WATCH_PROPOSAL_TYPE, now_us);
-	json_object_set_new(obj, "subject", json_string(rq->aor ? "aor" : "watch-list"));
-	json_object_set_new(obj, "change", json_string(watch_change_name(rq->change)));
-	json_object_set_new(obj, rq->aor ? "scope" : "target_ref", json_string(key));
-	if (target && json_is_string(json_object_get(target, "name")))
-		json_object_set_new(obj, "target_name", json_sprintf("%.200s",
-			json_string_value(json_object_get(target, "name"))));
-	if (rq->rationale)
-		json_object_set_new(obj, "rationale", json_string(rq->rationale));
-	if (rq->risk)
-		json_object_set_new(obj, "risk", json_string(rq->risk));
-	if (rq->responsible)
-		json_object_set_new(obj, "responsible_party", json_string(rq->responsible));
-	if (rq->backup)
-		json_object_set_new(obj, "backup_party", json_string(rq->backup));
-	if (rq->duty)
-		json_object_set_new(obj, "duty_ref", json_string(rq->duty));
-	if (rq->n_sectors) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < rq->n_sectors; i++)
-			json_array_append_new(l, json_string(rq->sectors[i]));
-		json_object_set_new(obj, "sectors", l);
-	} else if (target && json_is_array(json_object_get(target, "sectors"))) {
-		/* an identity's own sectors route its alerts */
-		json_t *l = json_array(), *x;
-		size_t i;
-		json_array_foreach(json_object_get(target, "sectors"), i, x)
-			if (watch_is_sector(json_string_value(x)) &&
-			    json_array_size(l) < WATCH_MAX_SCOPES / 2)
-				json_array_append(l, x);
-		json_object_set_new(obj, "sectors", l);
+	if ((obj = watch_proposal_object(rq, key, target, parties, quorum, &set,
+					 now_us)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory building the"
+				  " proposal");
+		goto out;
 	}
-	if (rq->n_countries) {
-		json_t *l = json_array();
-		for (size_t i = 0; i < rq->n_countries; i++)
-			json_array_append_new(l, json_string(rq->countries[i]));
-		json_object_set_new(obj, "countries", l);
-	}
-	json_object_set(obj, "parties", parties);
-	json_object_set_new(obj, "quorum", json_integer(quorum));
-	json_object_set_new(obj, "review_months", json_integer(
-		rq->review_months > 0 ? rq->review_months : set.review_months));
-	json_object_set_new(obj, "grace_days", json_integer(set.grace_days));
-	json_object_set_new(obj, "vote_days", json_integer(set.vote_days));
 	/* It names its target (and copies its name): it may have no reader
 	 * the target, or the duty officer it names, does not have. */
 	const char *src[2];
@@ -538,11 +613,11 @@ tx_err watch_vote(tx_store *st, const char *party, int64_t now_us,
 				  " counts as its proposer's approval)" : "");
 		goto out;
 	}
-	obj = new_object(WATCH_VOTE_TYPE, now_us);
-	json_object_set_new(obj, "proposal_ref", json_string(proposal));
-	json_object_set_new(obj, "decision", json_string(approve ? "approve" : "reject"));
-	if (comment)
-		json_object_set_new(obj, "comment", json_string(comment));
+	if ((obj = watch_vote_object(proposal, approve, comment, now_us)) == NULL) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory building the"
+				  " vote");
+		goto out;
+	}
 	/* A vote goes where its proposal went, no further. */
 	const char *src[1] = { proposal };
 	if ((rc = fed_derive_stored(st, src, 1, NULL, 0, party, obj, NULL,

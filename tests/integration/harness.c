@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 
@@ -723,4 +724,21 @@ pid_t push_started(const struct node *n, int first, int total, int batch,
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+int node_sql(const struct node *n, const char *sql)
+{
+	char db[PATH_MAX + 16];
+	sqlite3 *h = NULL;
+	int rc;
+
+	snprintf(db, sizeof(db), "%s/trilex.db", n->dir);
+	if ((rc = sqlite3_open(db, &h)) == SQLITE_OK) {
+		sqlite3_busy_timeout(h, 60000);
+		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "%s: %s: %s\n", db, sql, sqlite3_errmsg(h));
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
 }

@@ -91,6 +91,10 @@ int http_cert(const struct node *n, const char *cert_dir, const char *method,
 const char *http_header(const struct http_resp *r, const char *name,
 			char *buf, size_t n);
 
+/* Run sql on n's SQLite store from outside, as only someone with the file
+ * could (the node may be serving): 0, or -1 with the error on stderr. */
+int node_sql(const struct node *n, const char *sql);
+
 /* Run the trilex binary; stdin_text may be NULL. Output is captured. */
 int run_trilex(const char *const *args, const char *stdin_text, char **out,
 	       char **err);

@@ -192,14 +192,7 @@ static void test_reads_and_exports(void **state)
  * someone with the file could) is found and named. */
 static void tamper(const struct node *n, const char *sql)
 {
-	char db[PATH_MAX + 16];
-	sqlite3 *h = NULL;
-
-	snprintf(db, sizeof(db), "%s/trilex.db", n->dir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	sqlite3_busy_timeout(h, 10000);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	assert_int_equal(node_sql(n, sql), 0);
 }
 
 static int has_heads(const struct node *n, void *arg)

@@ -1482,6 +1482,59 @@ static void test_alert_sightings(void **state)
 	free(r);
 }
 
+/* A watch list that cannot be read (here: more records than
+ * WATCH_MAX_RECORDS) fails the alert page, 500 with the reason, and
+ * `trilex alerts`, with the reason; before, both showed the alert with
+ * nobody responsible, as if the AOR named no one (issue 19 item 6). */
+static void test_alert_watch_unreadable(void **state)
+{
+	struct resp *r = malloc(sizeof(*r));
+	char admin[160], path[256], id[96];
+	char *out = NULL, *err = NULL;
+	const char *mk[] = { "alert", "--dir", JP.dir, "--title", "Unroutable",
+			     "--tlp", "amber", "--indicator",
+			     "[ipv4-addr:value = '192.0.2.91']", NULL };
+	const char *ls[] = { "alerts", "--dir", JP.dir, NULL };
+
+	assert_non_null(r);
+	assert_int_equal(run_trilex(mk, NULL, &out, NULL), 0);
+	tx_strfmt(id, sizeof(id), "%.*s", (int)strcspn(out, " "), out);
+	free(out);
+	out = NULL;
+	sign_in(&JP, "admin", "correct+horse+battery+staple", admin, r);
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	/* 200,001 votes, one more than the state may hold */
+	assert_int_equal(node_sql(&JP, "INSERT INTO objects (coll, id, type,"
+		" spec_version, version, version_us, date_added, is_first, is_last,"
+		" json) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1"
+		" FROM c WHERE x < 200001) SELECT (SELECT MIN(pk) FROM collections),"
+		" 'x-trilex-watch-vote--junk-' || x, 'x-trilex-watch-vote', '2.1',"
+		" '2024-01-01T00:00:00Z', 1, 1, 1, 1, '{}' FROM c"), 0);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 500);
+	assert_non_null(strstr(r->body, "The watch list could not be read"));
+	assert_non_null(strstr(r->body, "more than 200000 objects of the watch list"));
+	assert_int_not_equal(run_trilex(ls, NULL, &out, &err), 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "cannot read the watch list to route the alerts"));
+	assert_non_null(strstr(err, "more than 200000 objects"));
+	/* and nothing of the alert was printed as if unrouted */
+	assert_null(out ? strstr(out, "Unroutable") : NULL);
+	free(out);
+	free(err);
+	out = err = NULL;
+	assert_int_equal(node_sql(&JP, "DELETE FROM objects WHERE id LIKE"
+				  " 'x-trilex-watch-vote--junk-%'"), 0);
+	req(&JP, "GET", path, admin, NULL, NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(run_trilex(ls, NULL, &out, NULL), 0);
+	assert_non_null(strstr(out, "Unroutable"));
+	free(out);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1501,6 +1554,7 @@ int main(void)
 		cmocka_unit_test(test_supply_page),
 		cmocka_unit_test(test_neighbours),
 		cmocka_unit_test(test_alert_sightings),
+		cmocka_unit_test(test_alert_watch_unreadable),
 		cmocka_unit_test(test_guessing_backs_off),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

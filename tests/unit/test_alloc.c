@@ -28,7 +28,7 @@
 #include "store/store.h"
 #include "supply/supply.h"
 #include "taxii/taxii.h"
-#include "watch/watch.h"
+#include "watch/internal.h" /* the proposal and vote builders */
 
 /* An operation under test: 0 done, 1 refused with a message in err. */
 typedef int (*op_fn)(void *ctx, struct tx_error *err);
@@ -730,6 +730,7 @@ static void test_watch_state(void **state)
 	char *text = json_dumps(w.want, JSON_COMPACT);
 	/* the records say something: an entry, and proposals in three states */
 	assert_non_null(text);
+	print_message("%s\n", text);
 	assert_non_null(strstr(text, "\"approved\""));
 	assert_non_null(strstr(text, "\"conflict\""));
 	assert_non_null(strstr(text, "\"active\""));
@@ -739,6 +740,91 @@ static void test_watch_state(void **state)
 	json_decref(w.want);
 	for (size_t i = 0; i < w.n; i++)
 		json_decref(objs[i]);
+}
+
+/* watch_proposal_object, watch_vote_object: what watch_propose and
+ * watch_vote sign and store is whole or not made (issue 19 item 6); a
+ * proposal that lost its rationale, risk or sectors to memory was stored. */
+static int same_shape(const json_t *a, const json_t *b);
+
+struct wobj_sweep {
+	struct watch_request rq;
+	struct watch_partner_request prq;
+	json_t *target, *parties, *card;
+	json_t *want_p, *want_v, *want_pp; /* built with no failure */
+};
+
+static int op_watch_objects(void *ctx, struct tx_error *err)
+{
+	const struct watch_settings set = { .quorum = 2, .review_months = 12,
+					    .grace_days = 30, .vote_days = 14 };
+	struct wobj_sweep *w = ctx;
+	json_t *p, *v, *pp;
+
+	p = watch_proposal_object(&w->rq, WATCH_A1, w->target, w->parties, 2,
+				  &set, 1700000000000000LL);
+	v = watch_vote_object("x-trilex-watch-proposal--00000000-0000-4000-8000-"
+			      "000000000001", 1, "fine", 1700000000000000LL);
+	pp = watch_partner_proposal_object(&w->prq, "DE", "observer", "DE node",
+					   w->parties, 2, 14, 1700000000000000LL);
+	/* the ids are random: compared in shape (strings as strings) */
+	if ((p && w->want_p && !same_shape(p, w->want_p)) ||
+	    (v && w->want_v && !same_shape(v, w->want_v)) ||
+	    (pp && w->want_pp && !same_shape(pp, w->want_pp)))
+		fail_msg("watch_%s_object: an allocation failed and a partial"
+			 " object came back", p && !same_shape(p, w->want_p) ?
+			 "proposal" : v && !same_shape(v, w->want_v) ? "vote" :
+			 "partner_proposal");
+	if (w->want_p == NULL) {
+		w->want_p = p;
+		w->want_v = v;
+		w->want_pp = pp;
+		return p == NULL || v == NULL || pp == NULL;
+	}
+	json_decref(p);
+	json_decref(v);
+	json_decref(pp);
+	if (p == NULL || v == NULL || pp == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory"), 1;
+	return 0;
+}
+
+static void test_watch_objects(void **state)
+{
+	const char *sectors[] = { "defense", "energy" }, *countries[] = { "GB" };
+	struct wobj_sweep w = { .rq = {
+		.change = WATCH_ADD, .target = WATCH_A1, .rationale = "seen twice",
+		.risk = "high", .responsible = "JP", .backup = "UK",
+		.sectors = sectors, .n_sectors = 2, .countries = countries,
+		.n_countries = 1 } };
+	struct tx_error err = { 0 };
+
+	if (!failalloc_available())
+		skip();
+	assert_non_null(w.target = json_pack("{s:s, s:s}", "id", WATCH_A1, "name",
+					     "APT Example"));
+	assert_non_null(w.parties = json_pack("[s,s,s]", "JP", "UK", "US"));
+	/* the card is copied, not read: any object stands for it */
+	assert_non_null(w.card = json_pack("{s:s, s:s}", "party", "DE", "name",
+					   "DE node"));
+	w.prq = (struct watch_partner_request){ .change = WATCH_ADD,
+		.card = w.card, .role = "observer", .quorum = -1 };
+	assert_int_equal(op_watch_objects(&w, &err), 0);
+	/* every member the request names is there */
+	assert_int_equal(json_object_size(w.want_p), 21);
+	assert_string_equal(tx_json_str(w.want_p, "target_name"), "APT Example");
+	assert_int_equal(json_array_size(json_object_get(w.want_p, "sectors")), 2);
+	assert_string_equal(tx_json_str(w.want_v, "comment"), "fine");
+	assert_non_null(json_object_get(w.want_pp, "card"));
+	assert_string_equal(tx_json_str(w.want_pp, "role"), "observer");
+	each_failure("watch_proposal_object + vote + partner proposal",
+		     op_watch_objects, &w, 1);
+	json_decref(w.want_p);
+	json_decref(w.want_v);
+	json_decref(w.want_pp);
+	json_decref(w.card);
+	json_decref(w.target);
+	json_decref(w.parties);
 }
 
 /* misp_import_text: every object it appends is whole; a refused import
@@ -1521,6 +1607,142 @@ static void test_alert_build(void **state)
 	store_done(s.st, dir);
 }
 
+/* watch_partnership and watch_state_load read the partnership and every
+ * record from the store: a member or a record lost to memory changed the
+ * quorum or the state (a vote uncounted); now the whole state or
+ * TX_ERR_NOMEM (issue 19 item 6). Read only: one store for every run. */
+struct wload_sweep {
+	tx_store *st;
+	json_t *want_parties, *want_state;
+};
+
+static int op_watch_load(void *ctx, struct tx_error *err)
+{
+	struct wload_sweep *w = ctx;
+	watch_state *ws = NULL;
+	json_t *parties = NULL, *j;
+
+	if (watch_partnership(w->st, "JP", &parties, err) != TX_OK)
+		return 1;
+	if (!json_equal(parties, w->want_parties))
+		fail_msg("watch_partnership: an allocation failed and a partial"
+			 " partnership came back: %zu members",
+			 json_array_size(parties));
+	json_decref(parties);
+	if (watch_state_load(w->st, "JP", 1748736000000000LL, &ws, err) != TX_OK)
+		return 1;
+	if ((j = watch_state_json(ws)) == NULL || !json_equal(j, w->want_state))
+		fail_msg("watch_state_load: an allocation failed and a partial"
+			 " state came back");
+	json_decref(j);
+	watch_state_free(ws);
+	return 0;
+}
+
+static void test_watch_load(void **state)
+{
+	struct wload_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	watch_state *ws = NULL;
+	int64_t pk;
+	char dir[64], *text;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "watch/records.json", &pk);
+	assert_int_equal(watch_partnership(w.st, "JP", &w.want_parties, &err), TX_OK);
+	assert_int_equal(json_array_size(w.want_parties), 2); /* JP, UK */
+	assert_int_equal(watch_state_load(w.st, "JP", 1748736000000000LL, &ws, &err),
+			 TX_OK);
+	w.want_state = watch_state_json(ws);
+	watch_state_free(ws);
+	/* the records say something: two proposals (lapsed: one party alone
+	 * voted), each with its votes, repeated ones ignored */
+	assert_int_equal(json_array_size(json_object_get(w.want_state, "proposals")), 2);
+	assert_non_null(text = json_dumps(w.want_state, JSON_COMPACT));
+	assert_non_null(strstr(text, "\"lapsed\""));
+	assert_non_null(strstr(text, "this party has already voted"));
+	free(text);
+	/* 0: the store keeps its page and statement caches */
+	each_failure("watch_partnership + watch_state_load", op_watch_load, &w, 0);
+	json_decref(w.want_parties);
+	json_decref(w.want_state);
+	store_done(w.st, dir);
+}
+
+/* policy_registry_load: the registry read from the store is whole or
+ * TX_ERR_NOMEM; a party lost from a version's partnership lowered the
+ * quorum the version needs (issue 19 item 6). Read only: one store. */
+struct registry_sweep {
+	tx_store *st;
+	json_t *want; /* policy_registry_status with no failure */
+};
+
+static int op_registry(void *ctx, struct tx_error *err)
+{
+	struct registry_sweep *w = ctx;
+	policy_registry *reg = NULL;
+	json_t *j;
+
+	if (policy_registry_load(w->st, "JP", &reg, err) != TX_OK)
+		return 1;
+	j = policy_registry_status(reg);
+	policy_registry_free(reg);
+	if (j == NULL)
+		return tx_error_set(err, TX_ERR_NOMEM, "status: out of memory"), 1;
+	if (!json_equal(j, w->want)) {
+		char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		fail_msg("policy_registry_load: an allocation failed and a partial"
+			 " registry came back: %.1500s", got ? got : "?");
+	}
+	json_decref(j);
+	return 0;
+}
+
+static void test_policy_registry(void **state)
+{
+	const char *parties[] = { "UK", "US" };
+	struct store_user admin = { .admin = 1 };
+	struct store_collection c;
+	struct registry_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	policy_registry *reg = NULL;
+	struct store_item item;
+	policy *pol = NULL;
+	json_t *obj = NULL;
+	char dir[64], sid[TX_UUID_BUF], *text;
+	int64_t pk;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "watch/records.json", &pk);
+	assert_non_null(text = read_file("../../policies/trilateral-default.json"));
+	assert_int_equal(policy_parse(text, strlen(text), "a", &pol, NULL, &err), TX_OK);
+	assert_int_equal(policy_registry_load(w.st, "JP", &reg, &err), TX_OK);
+	/* a version for JP, UK and US, quorum 3, stored */
+	assert_int_equal(policy_registry_propose(reg, pol, "JP", parties, 2, 3, &obj,
+						 &err), TX_OK);
+	policy_registry_free(reg);
+	assert_int_equal(store_collection_ensure(w.st, "P", "", "policies", &c, &err),
+			 TX_OK);
+	item = (struct store_item){ .obj = obj };
+	assert_int_equal(store_put_objects(w.st, c.pk, &admin, &item, 1, sid, &err),
+			 TX_OK);
+	assert_int_equal(policy_registry_load(w.st, "JP", &reg, &err), TX_OK);
+	w.want = policy_registry_status(reg);
+	policy_registry_free(reg);
+	assert_non_null(w.want);
+	assert_non_null(text = json_dumps(w.want, JSON_COMPACT));
+	assert_non_null(strstr(text, "\"US\""));
+	free(text);
+	/* 0: the store keeps its page and statement caches */
+	each_failure("policy_registry_load", op_registry, &w, 0);
+	json_decref(w.want);
+	json_decref(obj);
+	policy_free(pol);
+	store_done(w.st, dir);
+}
+
 /* fed_derive_marking: the derived object carries the whole marking (as
  * with no failure) or the derivation is refused. */
 struct derive_sweep {
@@ -1896,12 +2118,15 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_ratify),
 		cmocka_unit_test(test_watch_state),
+		cmocka_unit_test(test_watch_objects),
 		cmocka_unit_test(test_misp_import),
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_store_writes),
 		cmocka_unit_test(test_supply_recheck),
 		cmocka_unit_test(test_misp_feed),
 		cmocka_unit_test(test_alert_build),
+		cmocka_unit_test(test_watch_load),
+		cmocka_unit_test(test_policy_registry),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
 		cmocka_unit_test(test_sightings),
