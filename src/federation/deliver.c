@@ -51,7 +51,7 @@
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
 /* How long a partner that pulled a page with more to come holds off our
  * bulk push: time enough to store the page and ask for the next. */
-#define PULL_HOLD_MS 10000
+#define PULL_HOLD_MS 30000
 #define RESPONSE_MAX ((size_t)256 << 20)
 
 struct worker {
