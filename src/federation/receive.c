@@ -189,6 +189,23 @@ static tx_err held_text(struct taxii_texts *texts, size_t i, const json_t *obj,
 	return TX_OK;
 }
 
+/* Whether objects[i] (obj) is sent again exactly as held: 1, and *it is
+ * then its duplicate; 0; -1 when memory ran out. */
+static int sent_again(tx_store *st, int64_t inbox_pk, struct taxii_texts *texts,
+		      size_t i, const json_t *obj, const char *from,
+		      struct store_item *it, char **dump)
+{
+	if (held_text(texts, i, obj, it, dump) != TX_OK)
+		return -1;
+	if (!held_already(st, inbox_pk, obj, it->text, it->text_len, from))
+		return 0;
+	__atomic_add_fetch(&n_held, 1, __ATOMIC_RELAXED);
+	it->obj = obj;
+	it->via = from;
+	it->held = 1;
+	return 1;
+}
+
 tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		   int64_t inbox_pk, const json_t *objects, const char *raw,
 		   const struct tx_span *spans, char status_id[TX_UUID_BUF],
@@ -239,19 +256,13 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 			goto refuse;
 		}
 		if (hit || i % HELD_STRIDE == 0) {
-			if (held_text(&texts, i, obj, &items[i], &dumps[i]) != TX_OK) {
+			if ((hit = sent_again(st, inbox_pk, &texts, i, obj, from,
+					      &items[i], &dumps[i])) < 0) {
 				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 				goto out;
 			}
-			hit = held_already(st, inbox_pk, obj, items[i].text,
-					   items[i].text_len, from);
-			if (hit) {
-				__atomic_add_fetch(&n_held, 1, __ATOMIC_RELAXED);
-				items[i].obj = obj;
-				items[i].via = from;
-				items[i].held = 1;
+			if (hit)
 				continue;
-			}
 		}
 		__atomic_add_fetch(&n_checked, 1, __ATOMIC_RELAXED);
 		if (fed_verify_memo(fed, st, obj, memo, origin, &oerr) != FED_SIGNED_OK)
