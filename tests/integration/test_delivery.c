@@ -366,25 +366,33 @@ static void test_idle_and_cli_alert(void **state)
 	assert_true(w1 - w0 <= 10);
 }
 
-static int error_current(const struct node *n, void *party)
+/* n's `peer status --json` entry for party (a reference), or NULL. */
+static json_t *peer_entry(const struct node *n, const char *party)
 {
 	const char *args[] = { "peer", "status", "--dir", n->dir, "--json", NULL };
 	char *out = NULL, *err = NULL;
-	json_t *all, *e;
+	json_t *all, *e, *found = NULL;
 	size_t i;
-	int on = 0;
 
 	if (run_trilex(args, NULL, &out, &err) == 0 &&
 	    (all = json_loads(out, 0, NULL)) != NULL) {
 		json_array_foreach(all, i, e)
 			if (strcmp(json_string_value(json_object_get(e, "party")),
 				   party) == 0)
-				on = json_string_value(json_object_get(e,
-					"last_error"))[0] != '\0';
+				found = json_incref(e);
 		json_decref(all);
 	}
 	free(out);
 	free(err);
+	return found;
+}
+
+static int error_current(const struct node *n, void *party)
+{
+	json_t *e = peer_entry(n, party);
+	int on = e && json_string_value(json_object_get(e, "last_error"))[0] != '\0';
+
+	json_decref(e);
 	return on;
 }
 
@@ -577,27 +585,15 @@ static void test_last_write_leaves(void **state)
 static int partner_counts(const struct node *n, const char *party,
 			  long long c[3])
 {
-	const char *args[] = { "peer", "status", "--dir", n->dir, "--json", NULL };
-	char *out = NULL, *err = NULL;
-	json_t *all, *e;
-	size_t i;
-	int found = 0;
+	json_t *e = peer_entry(n, party);
 
-	if (run_trilex(args, NULL, &out, &err) == 0 &&
-	    (all = json_loads(out, 0, NULL)) != NULL) {
-		json_array_foreach(all, i, e)
-			if (strcmp(json_string_value(json_object_get(e, "party")),
-				   party) == 0) {
-				c[0] = json_integer_value(json_object_get(e, "received"));
-				c[1] = json_integer_value(json_object_get(e, "duplicates"));
-				c[2] = json_integer_value(json_object_get(e, "outbox"));
-				found = 1;
-			}
-		json_decref(all);
-	}
-	free(out);
-	free(err);
-	return found;
+	if (e == NULL)
+		return 0;
+	c[0] = json_integer_value(json_object_get(e, "received"));
+	c[1] = json_integer_value(json_object_get(e, "duplicates"));
+	c[2] = json_integer_value(json_object_get(e, "outbox"));
+	json_decref(e);
+	return 1;
 }
 
 static int has_at_least_se(const struct node *n, void *want)
