@@ -7,7 +7,8 @@
  * may be sent it (not this node, not the origin, not a recipient the
  * origin named, not a suspended partner, not one pinned by key only),
  * for roles with TX_RIGHT_ALERT; at AMBER and RED a line saying that they
- * are the origin's to share. POST /console/forward/ID (to=PARTY) runs
+ * are the origin's to share, and for an alert whose origin named its
+ * recipients a line saying that only the origin may send it further. POST /console/forward/ID (to=PARTY) runs
  * fed_forward (federation/relay.c), which decides everything again and
  * records the forward in the audit trail as "user:NAME"; a refusal is
  * shown with federation's reason.
@@ -79,6 +80,9 @@ void console_html_forward(struct page *p, const struct console_object *a,
 	if (t != FED_TLP_CLEAR && t != FED_TLP_GREEN)
 		console_html_put(p, "<p class=\"hint\" id=\"forward-tlp\">%L</p>",
 				 L_FORWARD_TLP);
+	else if (json_array_size(json_object_get(a->obj, FED_RECIPIENTS)) > 0)
+		console_html_put(p, "<p class=\"hint\" id=\"forward-named\">%L</p>",
+				 L_FORWARD_NAMED);
 	else if (!store_user_may(&p->s.user, TX_RIGHT_ALERT))
 		console_html_put(p, "<p class=\"hint\">%L</p>", L_NO_RIGHT_FORWARD);
 	else

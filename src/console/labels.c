@@ -383,6 +383,8 @@ static const struct {
 			      "転送できるのは TLP:CLEAR と TLP:GREEN のアラートだけです。TLP:AMBER と TLP:RED を共有するかは発信元が決めます。" } },
 	[L_FORWARD_NONE] = { { "No partner to forward it to: the others received it from its origin, or made it.",
 			       "転送できるパートナーがいません(他のパートナーは発信元から受信済みか、作成者です)。" } },
+	[L_FORWARD_NAMED] = { { "Its origin named its recipients: only the origin may send it to anyone else.",
+				"発信元が受信者を指定しています。他の相手に送れるのは発信元だけです。" } },
 	[L_FORWARDED] = { { "Forwarded to", "転送しました:" } },
 	[L_FORWARD_REFUSED] = { { "The alert was not forwarded.", "アラートは転送されませんでした。" } },
 	[L_NO_RIGHT_FORWARD] = { { "Your role may not forward alerts.",

@@ -130,10 +130,11 @@ tx_err fed_call(CURL *h, const tx_fed *fed, const char *ca_path,
 		long *status, struct tx_buf *resp, struct tx_error *err);
 /* Whether obj is an alert: a report labelled TAXII_ALERT_LABEL. */
 int fed_is_alert(const json_t *obj);
-/* Whether obj, made by origin, may be taken from from, a partner that is
- * not its origin: TLP:CLEAR or GREEN only, never FED_LOCAL (relay.c). */
+/* Whether obj, made by origin, may be taken by self from from, a partner
+ * that is not its origin: TLP:CLEAR or GREEN only, never FED_LOCAL, and
+ * never when origin named recipients without self (relay.c). */
 tx_err fed_relay_check(const json_t *obj, const char *origin, const char *from,
-		       struct tx_error *err);
+		       const char *self, struct tx_error *err);
 /* fed_verify remembering, in memo (may be NULL), what it has checked. */
 enum fed_verdict fed_verify_memo(const tx_fed *fed, tx_store *st,
 				 const json_t *obj, struct verify_memo *memo,

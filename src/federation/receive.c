@@ -288,10 +288,11 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		if (fed_withdrawal_check(st, obj, origin, &oerr) != TX_OK)
 			goto refuse;
 		/* passed on by a partner that did not make it: only what
-		 * TLP lets a recipient share (relay.c); the origin's
-		 * recipients do not bind a GREEN object passed on */
+		 * TLP lets a recipient share, and never past the recipients
+		 * its origin named (relay.c) */
 		if (strcmp(origin, from) != 0) {
-			if (fed_relay_check(obj, origin, from, &oerr) != TX_OK)
+			if (fed_relay_check(obj, origin, from, fed->cfg.party,
+					    &oerr) != TX_OK)
 				goto refuse;
 		} else if (!fed_entitled(fed, obj, fed->cfg.party)) {
 			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",

@@ -20,9 +20,13 @@
  * an object only at CLEAR or GREEN: a partner cannot launder what another
  * party marked AMBER or RED by passing it on, and cannot speak for it
  * either, since the origin's own signature under the origin's pinned key
- * is checked before (fed_verify). The origin's recipients list does not
- * bind a relayed GREEN object: TLP:GREEN lets a recipient share it within
- * the community, which is what a forward is.
+ * is checked before (fed_verify). An object whose origin named its
+ * recipients (FED_RECIPIENTS: `trilex alert --to`, at any TLP) is not
+ * forwarded and not taken when relayed to a party outside that list:
+ * the origin said who may have it, and TLP:GREEN's community sharing does
+ * not widen that. A GREEN alert the origin sent to one partner only by
+ * its collection's sharing (`collection share alerts UK`) names no
+ * recipients, and may be passed on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +39,34 @@
 /* Most bytes of a partner's answer to a forward that are read. */
 #define RELAY_RESPONSE_MAX (256 * 1024)
 
+/* The origin's named recipients of obj, as "UK,US" into out (n bytes):
+ * 1 when it names any and self is not among them, else 0. */
+static int named_without(const json_t *obj, const char *self, char *out,
+			 size_t n)
+{
+	const json_t *v;
+	size_t i, used = 0;
+	int named = 0, in = 0;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(obj, FED_RECIPIENTS), i, v) {
+		const char *code = json_string_value(v);
+		if (code == NULL)
+			continue;
+		named = 1;
+		in |= self != NULL && strcmp(code, self) == 0;
+		if (used + strlen(code) + 2 < n)
+			used += (size_t)snprintf(out + used, n - used, "%s%s",
+						 used ? "," : "", code);
+	}
+	return named && !in;
+}
+
 tx_err fed_relay_check(const json_t *obj, const char *origin, const char *from,
-		       struct tx_error *err)
+		       const char *self, struct tx_error *err)
 {
 	enum fed_tlp t = fed_tlp_of(obj);
+	char named[128];
 
 	if (json_object_get(obj, FED_LOCAL) != NULL &&
 	    !json_is_false(json_object_get(obj, FED_LOCAL)))
@@ -50,6 +78,11 @@ tx_err fed_relay_check(const json_t *obj, const char *origin, const char *from,
 				    " on (this is TLP:%s, %s's to share)", from,
 				    origin, t == FED_TLP_UNMARKED ? "unmarked" :
 				    fed_tlp_name(t), origin);
+	if (named_without(obj, self, named, sizeof(named)))
+		return tx_error_set(err, TX_ERR_DENIED, "relayed by %s, made by %s"
+				    " for %s only: the recipients %s named bind"
+				    " whoever passes it on", from, origin, named,
+				    origin);
 	return TX_OK;
 }
 
@@ -96,6 +129,7 @@ static tx_err forward_allowed(const tx_fed *fed, tx_store *st, const json_t *obj
 {
 	enum fed_tlp t = fed_tlp_of(obj);
 	const json_t *v;
+	char named[128];
 	size_t i;
 
 	if (t != FED_TLP_CLEAR && t != FED_TLP_GREEN)
@@ -113,6 +147,10 @@ static tx_err forward_allowed(const tx_fed *fed, tx_store *st, const json_t *obj
 		if (json_is_string(v) && strcmp(json_string_value(v), to) == 0)
 			return tx_error_set(err, TX_ERR_EXISTS, "%s received it from"
 					    " %s already", to, origin);
+	if (named_without(obj, to, named, sizeof(named)))
+		return tx_error_set(err, TX_ERR_DENIED, "%s sent it to %s only"
+				    " (its named recipients): ask %s to send it to"
+				    " %s", origin, named, origin, to);
 	if (store_peer_find(st, to, NULL, NULL, peer) != TX_OK)
 		return tx_error_set(err, TX_ERR_NOTFOUND, "%s is not a pinned"
 				    " partner", to);
@@ -129,7 +167,7 @@ static tx_err forward_allowed(const tx_fed *fed, tx_store *st, const json_t *obj
  * origin signed and that may be forwarded too, each as stored. */
 static tx_err forward_body(tx_store *st, const int64_t *pks, size_t n,
 			   const json_t *obj, const char *text,
-			   const char *origin, struct tx_buf *body,
+			   const char *origin, const char *to, struct tx_buf *body,
 			   size_t *count, struct tx_error *err)
 {
 	const json_t *ref;
@@ -149,7 +187,7 @@ static tx_err forward_body(tx_store *st, const int64_t *pks, size_t n,
 			continue;
 		o = f.text ? tx_json_load(f.text, strlen(f.text), 0, NULL) : NULL;
 		ok = o != NULL && strcmp(f.origin, origin) == 0 &&
-		     fed_relay_check(o, origin, origin, NULL) == TX_OK;
+		     fed_relay_check(o, origin, origin, to, NULL) == TX_OK;
 		if (ok && (tx_buf_puts(body, ",") || tx_buf_puts(body, f.text))) {
 			json_decref(o);
 			free(f.text);
@@ -248,7 +286,7 @@ tx_err fed_forward(const char *dir, const struct tx_config *cfg, tx_store *st,
 		goto out;
 	}
 	if ((rc = forward_allowed(fed, st, obj, origin, to, peer, err)) != TX_OK ||
-	    (rc = forward_body(st, pks, n_pks, obj, f.text, origin, &body,
+	    (rc = forward_body(st, pks, n_pks, obj, f.text, origin, to, &body,
 			       &out->objects, err)) != TX_OK ||
 	    (rc = forward_post(fed, peer, body.data, err)) != TX_OK)
 		goto out;

@@ -461,8 +461,11 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
 
 /* The cursor of lane (-1: both) forward to c, n objects delivered;
  * contact: the partner answered (last_ok moves), else the rows were only
- * passed over. */
+ * passed over. from: where the rows began; a cursor moved back behind it
+ * meanwhile (a rewind: a partner reinstated, a policy version released
+ * to observers) stays where it was put, so the rewound rows go again. */
 static tx_err move_cursor(tx_store *st, const char *party, int lane,
+			  const struct store_cursor *from,
 			  const struct store_cursor *c, int64_t n, int contact)
 {
 	store_stmt *s = NULL;
@@ -471,16 +474,18 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 	/* A cursor only moves forward: a partner's pull may have moved it
 	 * past a batch that was in flight meanwhile. (Every right-hand side
 	 * reads the row as it was.) */
+#define NOT_BEHIND(A, R) \
+	" AND (" A " > ?9 OR (" A " = ?9 AND " R " >= ?10))"
 #define FORWARD(A, R) \
 	" " R " = CASE WHEN ?7 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
-	"  THEN ?2 ELSE " R " END," \
+	NOT_BEHIND(A, R) "  THEN ?2 ELSE " R " END," \
 	" " A " = CASE WHEN ?7 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
-	"  THEN ?1 ELSE " A " END,"
+	NOT_BEHIND(A, R) "  THEN ?1 ELSE " A " END,"
 #define FORWARD_P(A, R) \
 	" " R " = CASE WHEN ?8 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
-	"  THEN ?2 ELSE " R " END," \
+	NOT_BEHIND(A, R) "  THEN ?2 ELSE " R " END," \
 	" " A " = CASE WHEN ?8 <> 0 AND (?1 > " A " OR (?1 = " A " AND ?2 > " R "))" \
-	"  THEN ?1 ELSE " A " END,"
+	NOT_BEHIND(A, R) "  THEN ?1 ELSE " A " END,"
 	/* A batch that left before the partner was suspended, acknowledged
 	 * after: it has it, so reinstating need not send it again. */
 #define FORWARD_H(A, R, F) \
@@ -499,6 +504,7 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 			     " last_ok = CASE WHEN ?6 <> 0 THEN ?4 ELSE last_ok END"
 			     " WHERE party = ?5", &s, NULL)))
 		return rc;
+#undef NOT_BEHIND
 #undef FORWARD
 #undef FORWARD_P
 #undef FORWARD_H
@@ -510,28 +516,35 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 	store_db_bind_int(s, 6, contact != 0);
 	store_db_bind_int(s, 7, lane != STORE_LANE_PRIORITY);
 	store_db_bind_int(s, 8, lane != STORE_LANE_BULK);
+	store_db_bind_int64(s, 9, from->date_added);
+	store_db_bind_int64(s, 10, from->rowid);
 	return run_write(st, s, NULL, "delivered");
 }
 
 tx_err store_peer_delivered(tx_store *st, const char *party,
 			    const struct store_cursor *c, int64_t n)
 {
-	return move_cursor(st, party, -1, c, n, 1);
+	static const struct store_cursor start = { 0, 0 };
+
+	return move_cursor(st, party, -1, &start, c, n, 1);
 }
 
 tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c)
 {
-	return move_cursor(st, party, -1, c, 0, 0);
+	static const struct store_cursor start = { 0, 0 };
+
+	return move_cursor(st, party, -1, &start, c, 0, 0);
 }
 
 tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const struct store_cursor *from,
 			     const struct store_cursor *c, int64_t n,
 			     int contact)
 {
 	if (lane != STORE_LANE_BULK && lane != STORE_LANE_PRIORITY)
 		return TX_ERR_INVALID;
-	return move_cursor(st, party, lane, c, n, contact);
+	return move_cursor(st, party, lane, from, c, n, contact);
 }
 
 tx_err store_peer_repin(tx_store *st, const struct store_peer *p,

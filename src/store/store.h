@@ -781,8 +781,10 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
 tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c);
 /* store_peer_delivered (n > 0, or contact) and store_peer_passed for one
- * lane's cursor only (STORE_LANE_*). */
+ * lane's cursor only (STORE_LANE_*), for rows that began after from: a
+ * cursor moved back behind from meanwhile (a rewind) stays. */
 tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const struct store_cursor *from,
 			     const struct store_cursor *c, int64_t n,
 			     int contact);
 /* Pin partner p->party anew from a card it handed over: name, URL (kept

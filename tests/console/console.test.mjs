@@ -471,8 +471,13 @@ test('an alert\'s sightings on this node; forward a GREEN alert to a partner, no
   const jp = await newPage();
   await signIn(jp, nodes.JP, 'duty', 'duty officer pass 1');
   await jp.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  // UK's alerts go to JP only for now, by the collection's sharing: the
+  // GREEN alert names no recipients, so JP may pass it on
+  trilex(['collection', 'share', '--dir', nodes.UK.dir, 'alerts', 'JP', '--yes']);
   trilex(['alert', '--dir', nodes.UK.dir, '--title', `Cranes GREEN ${XSS}`, '--tlp', 'green',
-    '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.77']"]);
+    '--indicator', "[ipv4-addr:value = '203.0.113.77']"]);
+  trilex(['alert', '--dir', nodes.UK.dir, '--title', 'Cranes NAMED', '--tlp', 'green',
+    '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.79']"]);
   trilex(['alert', '--dir', nodes.UK.dir, '--title', 'Cranes AMBER', '--tlp', 'amber',
     '--to', 'JP', '--indicator', "[ipv4-addr:value = '203.0.113.78']"]);
   await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes GREEN")', /Cranes GREEN/);
@@ -529,7 +534,14 @@ test('an alert\'s sightings on this node; forward a GREEN alert to a partner, no
   assert.equal(await jp.locator('#forward-to').count(), 0);
   await axe(jp, 'alert-forward-amber');
   await shots(jp, 'alert-forward-amber');
+  // the GREEN one UK sent to JP by name: only UK may send it further
+  await reloadUntil(jp, `${nodes.JP.base}/console/alerts`, 'tbody.live-alerts tr:has-text("Cranes NAMED")', /Cranes NAMED/);
+  await jp.locator('tbody.live-alerts tr a', { hasText: 'Cranes NAMED' }).first().click();
+  await jp.getByRole('heading', { level: 1, name: /Cranes NAMED/ }).waitFor();
+  assert.match(await jp.locator('#forward-named').innerText(), /only the origin may send it/);
+  assert.equal(await jp.locator('#forward-to').count(), 0);
   await jp.context().close();
+  trilex(['collection', 'share', '--dir', nodes.UK.dir, 'alerts', 'partners', '--yes']);
 });
 
 test('the partnership: admit an observer by vote from the partners page', async () => {

@@ -1,10 +1,12 @@
 /*
  * tests/integration/test_relay.c: forwarding a partner's alert (issue 16,
- * item 3) between three real nodes on loopback. JP sends a GREEN alert to
- * UK only; UK forwards it (CLI, then console) to US, which holds it with
- * JP as origin under JP's signature; the forward is in UK's audit trail.
- * An AMBER alert is refused at UK by the CLI and the console; at US, a
- * relay UK altered and an AMBER object UK passes on by hand are refused.
+ * item 3) between three real nodes on loopback. JP's alerts collection is
+ * shared with UK only; UK forwards JP's GREEN alert (CLI, then console) to
+ * US, which holds it with JP as origin under JP's signature; the forward
+ * is in UK's audit trail. An AMBER alert is refused at UK by the CLI and
+ * the console; a GREEN alert JP sent `--to UK` (named recipients) too; at
+ * US, a relay UK altered, an AMBER object and a named-recipients object UK
+ * passes on by hand are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +33,15 @@ static int setup(void **state)
 	    node_pair(&JP, &US) || node_pair(&UK, &US) || node_start(&JP) ||
 	    node_start(&UK) || node_start(&US))
 		return -1;
-	return 0;
+	/* what JP alerts goes to UK only, by its collection's sharing (no
+	 * recipients named on the alerts themselves) */
+	const char *share[] = { "collection", "add", "--dir", JP.dir, "--title",
+				"Alerts", "--alias", "alerts", "--share", "UK", NULL };
+	char *out = NULL, *err = NULL;
+	int rc = run_trilex(share, NULL, &out, &err);
+	free(out);
+	free(err);
+	return rc == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -56,13 +66,16 @@ static int reached(const struct node *n, void *arg)
 	return count_objects(n, w->coll, w->query) >= 1;
 }
 
-/* JP's alert to UK only, at tlp: its id into id. */
-static void jp_alert(const char *tlp, const char *title, const char *ip,
-		     char id[96])
+/* JP's alert at tlp, which reaches UK only (by the collection's sharing;
+ * with to, "UK", also by naming it as the only recipient): its id into
+ * id. */
+static void jp_alert(const char *tlp, const char *to, const char *title,
+		     const char *ip, char id[96])
 {
 	char pattern[96], *out = NULL;
 	const char *args[] = { "alert", "--dir", JP.dir, "--title", title, "--tlp",
-			       tlp, "--to", "UK", "--indicator", pattern, NULL };
+			       tlp, "--indicator", pattern, to ? "--to" : NULL,
+			       to, NULL };
 
 	tx_strfmt(pattern, sizeof(pattern), "[ipv4-addr:value = '%s']", ip);
 	assert_int_equal(run_trilex(args, NULL, &out, NULL), 0);
@@ -118,7 +131,7 @@ static void test_forward_green(void **state)
 	const char *back[] = { "alert", "forward", "--dir", UK.dir, id, "--to", "JP",
 			       NULL };
 
-	jp_alert("green", "Beacon on harbour cranes", "198.51.100.23", id);
+	jp_alert("green", NULL, "Beacon on harbour cranes", "198.51.100.23", id);
 	assert_int_equal(count_objects(&US, "inbox-JP", "match[type]=report"), 0);
 	/* not to its origin */
 	assert_int_equal(run_trilex(back, NULL, &out, &err), 1);
@@ -186,7 +199,7 @@ static void test_forward_amber_refused(void **state)
 			      NULL };
 	struct resp *cr = malloc(sizeof(*cr));
 
-	jp_alert("amber", "Loader in rail signalling", "198.51.100.24", id);
+	jp_alert("amber", NULL, "Loader in rail signalling", "198.51.100.24", id);
 	assert_int_equal(run_trilex(fwd, NULL, &out, &err), 1);
 	assert_non_null(strstr(err, "TLP:amber: only TLP:CLEAR and TLP:GREEN"));
 	assert_non_null(strstr(err, "AMBER and RED are JP's to share"));
@@ -223,7 +236,7 @@ static void test_forged_relay_refused(void **state)
 {
 	char id[96];
 
-	jp_alert("green", "Scanner on water utilities", "198.51.100.25", id);
+	jp_alert("green", NULL, "Scanner on water utilities", "198.51.100.25", id);
 	char *text = stored_at_uk(id);
 	json_t *o = json_loads(text, 0, NULL);
 	json_object_set_new(o, "name", json_string("Nothing to see (UK says)"));
@@ -240,12 +253,56 @@ static void test_forged_relay_refused(void **state)
 	free(text);
 }
 
+/*
+ * JP names UK as the only recipient of a GREEN alert: the named recipients
+ * bind UK too. UK's CLI and console refuse to forward it (no form, the
+ * reason instead), and US refuses the text UK passes on by hand.
+ */
+static void test_named_recipients_bind(void **state)
+{
+	char id[96], *out = NULL, *err = NULL, path[256], csrf[80], form[200];
+	char cookie[160];
+	const char *fwd[] = { "alert", "forward", "--dir", UK.dir, id, "--to", "US",
+			      NULL };
+	struct resp *cr = malloc(sizeof(*cr));
+
+	jp_alert("green", "UK", "Beacon in port logistics", "198.51.100.26", id);
+	assert_int_equal(run_trilex(fwd, NULL, &out, &err), 1);
+	assert_non_null(strstr(err, "JP sent it to UK only (its named recipients):"
+			       " ask JP to send it to US"));
+	free(out);
+	free(err);
+	sign_in(&UK, "admin", "correct+horse+battery+staple", cookie, cr);
+	tx_strfmt(path, sizeof(path), "/console/alert/%s", id);
+	req(&UK, "GET", path, cookie, NULL, NULL, cr);
+	assert_int_equal(cr->status, 200);
+	assert_non_null(strstr(cr->body, "id=\"forward-named\""));
+	assert_null(strstr(cr->body, "action=\"/console/forward/"));
+	csrf_of(cr, csrf);
+	tx_strfmt(path, sizeof(path), "/console/forward/%s", id);
+	tx_strfmt(form, sizeof(form), "csrf=%s&to=US", csrf);
+	req(&UK, "POST", path, cookie, form, NULL, cr);
+	assert_int_equal(cr->status, 403);
+	assert_non_null(strstr(cr->body, "JP sent it to UK only"));
+	free(cr);
+
+	char *text = stored_at_uk(id);
+	char *m = uk_posts_to_us(text);
+	assert_non_null(strstr(m, "relayed by UK, made by JP for UK only"));
+	free(m);
+	free(text);
+	struct want w = { "inbox-UK", "" };
+	tx_strfmt(w.query, sizeof(w.query), "match[id]=%s", id);
+	assert_int_equal(count_objects(&US, w.coll, w.query), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forward_green),
 		cmocka_unit_test(test_forward_amber_refused),
 		cmocka_unit_test(test_forged_relay_refused),
+		cmocka_unit_test(test_named_recipients_bind),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

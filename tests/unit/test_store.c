@@ -1207,6 +1207,75 @@ static void test_commit_watch_and_lanes(void **state)
 	json_decref(rep);
 }
 
+/*
+ * A cursor moved back (here: a policy version released to observers)
+ * while a batch was in flight stays back when that batch is acknowledged:
+ * the batch began past where the cursor now is, and moving the cursor to
+ * its end would skip the rewound rows (store_peer_lane_moved's from).
+ */
+static void test_rewind_holds_in_flight(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .id = 0, .admin = 1 };
+	struct store_collection c;
+	struct tx_error err = { 0 };
+	struct store_peer *p = calloc(1, sizeof(*p)), *q = calloc(1, sizeof(*q));
+	char id[TX_UUID_BUF], sid[TX_UUID_BUF];
+	json_t *o = obj(950, "2020-01-01T00:00:00Z");
+	struct store_item items[] = { { .obj = o, .id = "o" } };
+	const char *ids[] = { "indicator--00000000-0000-4000-8000-000000000950" };
+	struct store_cursor start = { 0, 0 }, ahead, past;
+	struct store_page pg;
+	int done = 0;
+
+	assert_non_null(p);
+	assert_non_null(q);
+	snprintf(p->party, sizeof(p->party), "OB");
+	snprintf(p->name, sizeof(p->name), "observer node");
+	snprintf(p->role, sizeof(p->role), "%s", STORE_PARTY_OBSERVER);
+	snprintf(p->cert_fp, sizeof(p->cert_fp), "%064d", 7);
+	snprintf(p->cert_pem, sizeof(p->cert_pem), "pem");
+	snprintf(p->sign_pk, sizeof(p->sign_pk), "%064d", 8);
+	snprintf(p->seal_pk, sizeof(p->seal_pk), "%064d", 9);
+	assert_int_equal(store_peer_add(st, p, &err), TX_OK);
+	assert_int_equal(store_collection_add(st, "Rewind", NULL, "rewind", id, &err),
+			 TX_OK);
+	assert_int_equal(store_collection_get(st, &admin, "rewind", &c), TX_OK);
+	assert_int_equal(store_collection_set_share(st, c.pk, "partners", NULL,
+						    &err), TX_OK);
+	assert_int_equal(store_put_objects(st, c.pk, &admin, items, 1, sid, &err),
+			 TX_OK);
+	/* the observer's bulk cursor is past o (o went by as a draft) */
+	assert_int_equal(store_query_lane(st, STORE_LANE_BULK, &start, 100000,
+					  NULL, NULL, &pg, &err), TX_OK);
+	ahead = pg.next;
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &start,
+					       &ahead, 1, 1), TX_OK);
+	/* a batch leaves from there; o is released to observers meanwhile */
+	past = (struct store_cursor){ ahead.date_added + 1000, ahead.rowid + 10 };
+	assert_int_equal(store_policy_release(st, "digest-rewind", ids, 1, &done,
+					      &err), TX_OK);
+	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
+	assert_true(q->push.date_added < ahead.date_added ||
+		    q->push.rowid < ahead.rowid);
+	struct store_cursor rewound = q->push;
+	/* the batch is acknowledged: the cursor stays where the rewind put it */
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &ahead,
+					       &past, 3, 1), TX_OK);
+	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
+	assert_int_equal(q->push.date_added, rewound.date_added);
+	assert_int_equal(q->push.rowid, rewound.rowid);
+	/* a batch from the rewound cursor moves it on */
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &rewound,
+					       &past, 3, 1), TX_OK);
+	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
+	assert_int_equal(q->push.date_added, past.date_added);
+	assert_int_equal(q->push.rowid, past.rowid);
+	json_decref(o);
+	free(p);
+	free(q);
+}
+
 /* Leases (store/leases.c): one holder at a time, until it lapses; a
  * holder known dead can be taken over at once; released on request. */
 static void test_leases(void **state)
@@ -1423,6 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_audit_chain),
 		cmocka_unit_test(test_audit_batch),
 		cmocka_unit_test(test_commit_watch_and_lanes),
+		cmocka_unit_test(test_rewind_holds_in_flight),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
