@@ -102,6 +102,10 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
 		return -1;
 	}
+	if (it->held) { /* this very version and text is here (store_object_held) */
+		snprintf(version, version_size, "%s", ver ? ver : "");
+		return 0;
+	}
 	if (text == NULL && (text = dumped = tx_json_dumps(obj, JSON_COMPACT)) == NULL) {
 		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		return -1;
@@ -397,15 +401,7 @@ static tx_err put_locked(tx_store *st, int64_t collection_pk,
 		const char *msg = it->message;
 
 		version[0] = '\0';
-		if (it->obj != NULL && it->held) {
-			const char *v = tx_json_str(it->obj, "modified");
-			if (v == NULL)
-				v = tx_json_str(it->obj, "created");
-			snprintf(version, sizeof(version), "%s", v ? v : "");
-			n_dup++;
-			ok = 1;
-			msg = "already present";
-		} else if (it->obj != NULL) {
+		if (it->obj != NULL) {
 			r = put_one(st, &p, collection_pk, it,
 				    lanes ? lanes[i] : STORE_LANE_BULK, next,
 				    version, sizeof(version), &oerr);
