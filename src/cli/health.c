@@ -218,8 +218,10 @@ static tx_err put_feeds(struct tx_buf *b, tx_store *st)
 
 tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b)
 {
+	uint64_t checked, held;
 	tx_err rc;
 
+	fed_receive_counts(&checked, &held);
 	if ((rc = taxii_metrics_text(b)) || (rc = put_collections(b, st)) ||
 	    (rc = put_partners(b, st)) || (rc = put_feeds(b, st)))
 		return rc;
@@ -231,10 +233,19 @@ tx_err cli_metrics_page(tx_store *st, const char *dir, struct tx_buf *b)
 		"# HELP trilex_delivery_wakeups_total Times the delivery"
 		" threads woke up (kicks, timers); an idle node's stays still.\n"
 		"# TYPE trilex_delivery_wakeups_total counter\n"
-		"trilex_delivery_wakeups_total %llu\n",
+		"trilex_delivery_wakeups_total %llu\n"
+		"# HELP trilex_federation_checked_total Objects from partners"
+		" whose signature was checked.\n"
+		"# TYPE trilex_federation_checked_total counter\n"
+		"trilex_federation_checked_total %llu\n"
+		"# HELP trilex_federation_held_total Objects from partners sent"
+		" again exactly as held (not checked nor stored again).\n"
+		"# TYPE trilex_federation_held_total counter\n"
+		"trilex_federation_held_total %llu\n",
 		(long long)file_size(dir, "trilex.db"),
 		(long long)file_size(dir, "trilex.db-wal"),
-		(unsigned long long)fed_deliver_wakeups());
+		(unsigned long long)fed_deliver_wakeups(),
+		(unsigned long long)checked, (unsigned long long)held);
 }
 
 tx_err cli_ready(tx_store *st, const char *dir, const struct tx_config *cfg,

@@ -49,6 +49,9 @@
 
 #define BATCH 500
 #define PULL_S 300   /* the backstop; pushes carry the traffic */
+/* How long a partner that pulled a page with more to come holds off our
+ * bulk push: time enough to store the page and ask for the next. */
+#define PULL_HOLD_MS 30000
 #define RESPONSE_MAX ((size_t)256 << 20)
 
 struct worker {
@@ -66,6 +69,10 @@ struct worker {
 	 * claimed or renewed by the keeper */
 	int holding;
 	int64_t lease_until;
+	/* the partner is pulling its share (fed_http_sync answered it a
+	 * page with more to come): until then (monotonic ms) the bulk lane
+	 * is not pushed, so that the backlog is not sent both ways at once */
+	int64_t pulled_until;
 };
 
 /* ---- what a partner is entitled to ---- */
@@ -700,6 +707,7 @@ struct window {
 	struct flight f[WINDOW];  /* f[(head + k) % WINDOW], k < n */
 	int head, n;
 	int exhausted;           /* the last batch prepared had no more */
+	int hold;                /* prepare no more batches (lands those flying) */
 };
 
 /* The lane's cursor in p, as the store last said. */
@@ -751,7 +759,7 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 {
 	struct store_cursor *cur = lane_cursor(p, w->lane);
 
-	while (w->n < w->size && !w->exhausted &&
+	while (w->n < w->size && !w->exhausted && !w->hold &&
 	       !(w->n > 0 && kicked_since(fed, seen))) {
 		const struct store_cursor *from = w->n ?
 			&w->f[(w->head + w->n - 1) % WINDOW].b.to : cur;
@@ -1078,6 +1086,7 @@ struct run {
 	char url[STORE_URL_MAX];           /* the address the worker uses */
 	char pinned_fp[65];                /* the certificate in ca_path */
 	int pending;                       /* the last push said: more */
+	int64_t hold_until;                /* bulk held for a pull until (ms) */
 	int look;                          /* kicked: the database may have news */
 	uint64_t seen;
 };
@@ -1245,6 +1254,18 @@ static void push_failed(struct run *r)
 	r->pending = 1; /* when the wait is over, whether kicked or not */
 }
 
+/* How long the partner's pull still holds off the bulk lane (ms; 0: it
+ * does not): fed_http_sync and partner_pulling. */
+static int64_t pull_hold_ms(struct run *r)
+{
+	int64_t left;
+
+	pthread_mutex_lock(&r->fed->lock);
+	left = r->w->pulled_until - now_ms();
+	pthread_mutex_unlock(&r->fed->lock);
+	return left > 0 ? left : 0;
+}
+
 /*
  * Push what is new, rowid being the newest of our own objects: the
  * priority lane first, whenever it has anything: all of it, batch after
@@ -1262,12 +1283,18 @@ static void push(struct run *r, int64_t rowid)
 	 * rowid was read: rows stored since may be past its last batch, so
 	 * it is not trusted once that batch lands (the next turn looks). */
 	int stale = bulk->n > 0 && bulk->exhausted;
+	/* While the partner pulls its share, the bulk batches flying land
+	 * and no more leave (the priority lane goes on): the pull brings the
+	 * backlog, and the push goes on from where the pull's pages were
+	 * acknowledged (store_peer_delivered) once it stops. */
+	int64_t hold = pull_hold_ms(r);
 
+	bulk->hold = hold > 0;
 	do
 		rc = push_once(fed, r->w, r->w->ca_path, r->st, r->p, prio, NULL,
 			       &more_p, &sent, &r->err);
 	while (rc == TX_OK && more_p && !r->w->stop && fed->running);
-	if (rc == TX_OK) {
+	if (rc == TX_OK && (hold == 0 || bulk->n > 0)) {
 		rc = push_once(fed, r->w, r->w->ca_path, r->st, r->p, bulk,
 			       &r->seen, &more_b, &sent, &r->err);
 		if (rc == TX_OK && more_b && sent == 0)
@@ -1288,7 +1315,8 @@ static void push(struct run *r, int64_t rowid)
 	if (sent)
 		tx_log(TX_LOG_DEBUG, "delivered %lld objects to %s",
 		       (long long)sent, r->p->party);
-	r->pending = more_b || stale;
+	r->hold_until = hold > 0 && bulk->n == 0 ? now_ms() + hold : 0;
+	r->pending = more_b || stale || r->hold_until != 0;
 	if (!r->pending)
 		r->last_rowid = rowid;
 }
@@ -1343,6 +1371,14 @@ static int turn(struct run *r)
 			       r->err.msg);
 		}
 		r->next_pull = now_ms() + PULL_S * 1000;
+	}
+	/* The bulk lane waits for the partner's pull: until the hold ends,
+	 * or a kick (the priority lane may have news), then from the
+	 * database's cursors (the pull moved them). */
+	if (r->hold_until && !r->look && now_ms() < r->hold_until) {
+		nap(fed, w, &r->seen, r->hold_until - now_ms());
+		r->look = 1;
+		return 0;
 	}
 	/* Anything new of ours? Only after a kick, and then the newest of
 	 * our own objects first: what partners send does not count. Idle,
@@ -1666,6 +1702,26 @@ void fed_partner_alive(tx_fed *fed, const char *party)
 	pthread_mutex_unlock(&fed->lock);
 }
 
+/* Partner party is pulling its share: more (another page to come) holds
+ * its worker's bulk lane off for PULL_HOLD_MS; the last page lets it go
+ * on at once. */
+static void partner_pulling(tx_fed *fed, const char *party, int more)
+{
+	int wake = 0;
+
+	pthread_mutex_lock(&fed->lock);
+	for (struct worker *w = fed->workers; w; w = w->next)
+		if (strcmp(w->party, party) == 0) {
+			wake = !more && w->pulled_until != 0;
+			w->pulled_until = more ? now_ms() + PULL_HOLD_MS : 0;
+		}
+	if (wake) {
+		fed->generation++;
+		pthread_cond_broadcast(&fed->wake);
+	}
+	pthread_mutex_unlock(&fed->lock);
+}
+
 void fed_deliver_kick(void *ctx)
 {
 	tx_fed *fed = ctx;
@@ -1819,6 +1875,9 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 	 * need not send it again (the cursor only moves forward). */
 	if (after)
 		store_peer_delivered(rq->st, p->party, &c, 0);
+	/* before its worker is woken: it is not to push what this pull
+	 * brings (both would carry the backlog after an outage) */
+	partner_pulling(fed, p->party, 1);
 	fed_partner_alive(fed, p->party);
 	tx_buf_init(&body, 0);
 	if (tx_buf_puts(&body, "{\"objects\":[") ||
@@ -1827,6 +1886,7 @@ void fed_http_sync(void *ctx, const struct taxii_ext_request *rq,
 		snprintf(rp->message, sizeof(rp->message), "%s", err.msg);
 		goto out;
 	}
+	partner_pulling(fed, p->party, more);
 	sync_token(fed, &c, tok);
 	if (tx_buf_printf(&body, "],\"more\":%s,\"next\":\"%s\"}",
 			  more ? "true" : "false", tok)) {

@@ -363,6 +363,10 @@ void fed_deliver_kick(void *fed);
 /* How many times the delivery threads of this process went round their
  * loops (a wake-up each): an idle node's stays still. */
 uint64_t fed_deliver_wakeups(void);
+/* Objects from partners (pushed or pulled) whose signature this process
+ * checked, and those it knew it held already, exactly as sent, so did
+ * not check again (fed_receive). */
+void fed_receive_counts(uint64_t *checked, uint64_t *held);
 
 /* The /trilex/v1/sync endpoint (partners pull their share). */
 void fed_http_sync(void *fed, const struct taxii_ext_request *rq,

@@ -99,6 +99,10 @@ static int put_one(tx_store *st, struct put_stmts *p, int64_t coll,
 		tx_error_set(err, TX_ERR_INVALID, "id and type are required");
 		return -1;
 	}
+	if (it->held) { /* this very version and text is here (store_object_held) */
+		snprintf(version, version_size, "%s", ver ? ver : "");
+		return 0;
+	}
 	if (text == NULL && (text = dumped = tx_json_dumps(obj, JSON_COMPACT)) == NULL) {
 		tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		return -1;
@@ -977,4 +981,28 @@ tx_err store_cursor_decode(const char *token, struct store_cursor *c)
 	    hex_field(dot + 1, strlen(dot + 1), &c->rowid))
 		return TX_ERR_INVALID;
 	return TX_OK;
+}
+
+int store_object_held(tx_store *st, int64_t coll, const char *id,
+		      int64_t version_us, const char *text, size_t len,
+		      const char *via)
+{
+	store_stmt *s = NULL;
+	int held = 0, r;
+
+	if (store_db_prepare(st, "SELECT json FROM objects WHERE coll = ?1 AND"
+			     " id = ?2 AND version_us = ?3 AND via = ?4", &s,
+			     NULL) != TX_OK)
+		return -1;
+	store_db_bind_int64(s, 1, coll);
+	store_db_bind_text(s, 2, id, -1, STORE_DB_STATIC);
+	store_db_bind_int64(s, 3, version_us);
+	store_db_bind_text(s, 4, via, -1, STORE_DB_STATIC);
+	if ((r = store_db_step(s)) == STORE_DB_ROW)
+		held = (size_t)store_db_column_bytes(s, 0) == len &&
+		       memcmp(store_db_column_text(s, 0), text, len) == 0;
+	else if (r != STORE_DB_DONE)
+		held = -1;
+	store_db_done(st, s);
+	return held;
 }

@@ -484,6 +484,10 @@ struct store_item {
 	 * a new version (a signature); for objects without modified or
 	 * created (SCOs), whose sameness is judged by their content */
 	const char *ignore_ext;
+	/* the collection holds this very version with this very text, come
+	 * the same way (store_object_held): not stored again, counted as a
+	 * duplicate ("already present") */
+	int held;
 };
 
 /*
@@ -673,6 +677,16 @@ tx_err store_withdrawal_get(tx_store *st, const char *id,
  */
 tx_err store_object_spoken(tx_store *st, const char *id, const char *party,
 			   int or_via, int64_t *n_versions, int64_t *n_by);
+
+/*
+ * Whether collection coll holds the version version_us of object id with
+ * exactly the text text (len bytes), come via partner via: 1 yes, 0 no,
+ * -1 when the database failed. What a partner sends again (a resend, or
+ * what a pull brought first) is then known without checking it again.
+ */
+int store_object_held(tx_store *st, int64_t coll, const char *id,
+		      int64_t version_us, const char *text, size_t len,
+		      const char *via);
 
 /* Count of object versions in a collection (or all when pk is 0). */
 tx_err store_count_objects(tx_store *st, int64_t collection_pk, int64_t *n);
