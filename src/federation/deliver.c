@@ -776,8 +776,8 @@ static tx_err window_fill(struct window *w, tx_fed *fed, const char *ca,
 			if (f->b.to.date_added != cur->date_added ||
 			    f->b.to.rowid != cur->rowid)
 				rc = store_peer_lane_moved(st, p->party, w->lane,
-							   &f->b.from, &f->b.to,
-							   0, 0);
+							   fed->holder, &f->b.from,
+							   &f->b.to, 0, 0);
 			*cur = f->b.to;
 			batch_clear(&f->b);
 			if (rc != TX_OK)
@@ -887,8 +887,9 @@ static tx_err push_once(tx_fed *fed, struct worker *wk, const char *ca,
 		json_decref(status);
 	}
 	*sent = (int64_t)f->b.count;
-	if ((rc = store_peer_lane_moved(st, p->party, w->lane, &f->b.from,
-					&f->b.to, *sent, f->b.count > 0)) != TX_OK)
+	if ((rc = store_peer_lane_moved(st, p->party, w->lane, fed->holder,
+					&f->b.from, &f->b.to, *sent,
+					f->b.count > 0)) != TX_OK)
 		goto fail;
 	*lane_cursor(p, w->lane) = f->b.to;
 	flight_end(f);

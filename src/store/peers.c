@@ -472,9 +472,12 @@ tx_err store_peer_find(tx_store *st, const char *party, const char *cert_fp,
  * contact: the partner answered (last_ok moves), else the rows were only
  * passed over. from: where the rows began; a cursor moved back behind it
  * meanwhile (a rewind: a partner reinstated, a policy version released
- * to observers) stays where it was put, so the rewound rows go again. */
+ * to observers) stays where it was put, so the rewound rows go again.
+ * holder (NULL: anyone): only while it holds the lease named party; a
+ * process that lost it (another took over while its batch flew) moves
+ * and counts nothing, so that each batch is counted by one process. */
 static tx_err move_cursor(tx_store *st, const char *party, int lane,
-			  const struct store_cursor *from,
+			  const char *holder, const struct store_cursor *from,
 			  const struct store_cursor *c, int64_t n, int contact)
 {
 	store_stmt *s = NULL;
@@ -511,7 +514,9 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 			     FORWARD_P("prio_added", "prio_rowid")
 			     " delivered = delivered + ?3,"
 			     " last_ok = CASE WHEN ?6 <> 0 THEN ?4 ELSE last_ok END"
-			     " WHERE party = ?5", &s, NULL)))
+			     " WHERE party = ?5 AND (?11 = '' OR EXISTS (SELECT 1"
+			     " FROM leases WHERE name = ?5 AND holder = ?11))",
+			     &s, NULL)))
 		return rc;
 #undef NOT_BEHIND
 #undef FORWARD
@@ -527,6 +532,7 @@ static tx_err move_cursor(tx_store *st, const char *party, int lane,
 	store_db_bind_int(s, 8, lane != STORE_LANE_BULK);
 	store_db_bind_int64(s, 9, from->date_added);
 	store_db_bind_int64(s, 10, from->rowid);
+	store_db_bind_text(s, 11, holder ? holder : "", -1, STORE_DB_STATIC);
 	return run_write(st, s, NULL, "delivered");
 }
 
@@ -535,7 +541,7 @@ tx_err store_peer_delivered(tx_store *st, const char *party,
 {
 	static const struct store_cursor start = { 0, 0 };
 
-	return move_cursor(st, party, -1, &start, c, n, 1);
+	return move_cursor(st, party, -1, NULL, &start, c, n, 1);
 }
 
 tx_err store_peer_passed(tx_store *st, const char *party,
@@ -543,17 +549,18 @@ tx_err store_peer_passed(tx_store *st, const char *party,
 {
 	static const struct store_cursor start = { 0, 0 };
 
-	return move_cursor(st, party, -1, &start, c, 0, 0);
+	return move_cursor(st, party, -1, NULL, &start, c, 0, 0);
 }
 
 tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const char *holder,
 			     const struct store_cursor *from,
 			     const struct store_cursor *c, int64_t n,
 			     int contact)
 {
 	if (lane != STORE_LANE_BULK && lane != STORE_LANE_PRIORITY)
 		return TX_ERR_INVALID;
-	return move_cursor(st, party, lane, from, c, n, contact);
+	return move_cursor(st, party, lane, holder, from, c, n, contact);
 }
 
 tx_err store_peer_repin(tx_store *st, const struct store_peer *p,

@@ -220,7 +220,7 @@ static tx_err batch_classify(struct batch *B, struct tx_error *err)
 		refs[n_refs].id = it->id;
 		refs[n_refs++].i = i;
 	}
-	qsort(refs, n_refs, sizeof(*refs), cmp_id_ref);
+	tx_sort(refs, n_refs, sizeof(*refs), cmp_id_ref);
 	for (size_t k = 0; k < n_refs; k++)
 		B->b[refs[k].i].leader = k > 0 && strcmp(refs[k].id, refs[k - 1].id) == 0 ?
 					 B->b[refs[k - 1].i].leader : refs[k].i;

@@ -365,7 +365,7 @@ static tx_err check_backend(const char *backend, const char *conninfo,
 tx_err store_configure(const char *backend, const char *conninfo,
 		       struct tx_error *err)
 {
-	enum store_backend b;
+	enum store_backend b = STORE_BACKEND_SQLITE;
 	tx_err rc;
 
 	if ((rc = check_backend(backend, conninfo, &b, err)) != TX_OK)
@@ -379,7 +379,7 @@ tx_err store_configure(const char *backend, const char *conninfo,
 tx_err store_configure_replica(const char *read_conninfo, int64_t max_lag_ms,
 				struct tx_error *err)
 {
-	enum store_backend b;
+	enum store_backend b = STORE_BACKEND_SQLITE;
 	tx_err rc;
 
 	conf_read_conninfo[0] = '\0';
@@ -503,7 +503,7 @@ tx_err store_open_as(const char *backend, const char *conninfo,
 		     const char *path, int create, tx_store **out,
 		     struct tx_error *err)
 {
-	enum store_backend b;
+	enum store_backend b = STORE_BACKEND_SQLITE;
 	tx_err rc;
 
 	if ((rc = check_backend(backend, conninfo, &b, err)) != TX_OK)

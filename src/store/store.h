@@ -823,8 +823,11 @@ tx_err store_peer_passed(tx_store *st, const char *party,
 			 const struct store_cursor *c);
 /* store_peer_delivered (n > 0, or contact) and store_peer_passed for one
  * lane's cursor only (STORE_LANE_*), for rows that began after from: a
- * cursor moved back behind from meanwhile (a rewind) stays. */
+ * cursor moved back behind from meanwhile (a rewind) stays. With holder
+ * (not NULL), nothing changes unless holder holds the lease named party
+ * (store_lease_claim): a delivery that lost its lease is fenced off. */
 tx_err store_peer_lane_moved(tx_store *st, const char *party, int lane,
+			     const char *holder,
 			     const struct store_cursor *from,
 			     const struct store_cursor *c, int64_t n,
 			     int contact);

@@ -1443,7 +1443,7 @@ static void test_rewind_holds_in_flight(void **state)
 	assert_int_equal(store_query_lane(st, STORE_LANE_BULK, &start, 100000,
 					  NULL, NULL, &pg, &err), TX_OK);
 	ahead = pg.next;
-	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &start,
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, NULL, &start,
 					       &ahead, 1, 1), TX_OK);
 	/* a batch leaves from there; o is released to observers meanwhile */
 	past = (struct store_cursor){ ahead.date_added + 1000, ahead.rowid + 10 };
@@ -1454,17 +1454,38 @@ static void test_rewind_holds_in_flight(void **state)
 		    q->push.rowid < ahead.rowid);
 	struct store_cursor rewound = q->push;
 	/* the batch is acknowledged: the cursor stays where the rewind put it */
-	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &ahead,
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, NULL, &ahead,
 					       &past, 3, 1), TX_OK);
 	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
 	assert_int_equal(q->push.date_added, rewound.date_added);
 	assert_int_equal(q->push.rowid, rewound.rowid);
 	/* a batch from the rewound cursor moves it on */
-	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, &rewound,
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK, NULL, &rewound,
 					       &past, 3, 1), TX_OK);
 	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
 	assert_int_equal(q->push.date_added, past.date_added);
 	assert_int_equal(q->push.rowid, past.rowid);
+
+	/* Fenced by the lease: a process whose lease was taken over while
+	 * its batch flew moves and counts nothing; the holder does. */
+	int held = 0;
+	int64_t delivered = q->delivered, now = tx_time_now_us();
+	struct store_cursor later = { past.date_added + 1000, past.rowid + 10 };
+	assert_int_equal(store_lease_claim(st, "OB", "process-b", NULL, now,
+					   60000000, &held, NULL, NULL, &err), TX_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK,
+					       "process-a", &past, &later, 5, 1),
+			 TX_OK);
+	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
+	assert_int_equal(q->push.rowid, past.rowid);
+	assert_int_equal(q->delivered, delivered);
+	assert_int_equal(store_peer_lane_moved(st, "OB", STORE_LANE_BULK,
+					       "process-b", &past, &later, 5, 1),
+			 TX_OK);
+	assert_int_equal(store_peer_find(st, "OB", NULL, NULL, q), TX_OK);
+	assert_int_equal(q->push.rowid, later.rowid);
+	assert_int_equal(q->delivered, delivered + 5);
 	json_decref(o);
 	free(p);
 	free(q);
