@@ -56,11 +56,15 @@ tx_err watch_partner_fields_check(const json_t *obj, int change,
 /* This node's party and its member partners, sorted (*out caller-freed). */
 tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
 			 struct tx_error *err);
-/* The quorum of a new proposal: requested (or set's when below 0), at
- * most the size of parties; TX_ERR_INVALID naming both otherwise. */
-tx_err watch_quorum_of(const struct watch_settings *set, int requested,
-		       const json_t *parties, int *quorum,
-		       struct tx_error *err);
+/* What a new proposal of party stands on: the node's watch settings,
+ * the partnership (*parties, caller-freed), the watch state at now_us
+ * (*ws, caller-freed) and the quorum: requested (or the settings' when
+ * below 0), at most the size of the partnership; TX_ERR_INVALID naming
+ * both otherwise. */
+tx_err watch_proposal_ground(tx_store *st, const char *dir, const char *party,
+			     int64_t now_us, int requested,
+			     struct watch_settings *set, json_t **parties,
+			     watch_state **ws, int *quorum, struct tx_error *err);
 /* Validate obj and store it in the "watch" collection. */
 tx_err watch_put(tx_store *st, const json_t *obj, struct tx_error *err);
 

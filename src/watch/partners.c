@@ -304,11 +304,8 @@ tx_err watch_partner_propose(tx_store *st, const char *dir,
 				  " bytes", WATCH_RATIONALE_MAX);
 		goto out;
 	}
-	if ((rc = watch_settings_load(dir, &set, err)) != TX_OK ||
-	    (rc = watch_partnership(st, party, &parties, err)) != TX_OK ||
-	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
-		goto out;
-	if ((rc = watch_quorum_of(&set, rq->quorum, parties, &quorum, err)) != TX_OK)
+	if ((rc = watch_proposal_ground(st, dir, party, now_us, rq->quorum, &set,
+					&parties, &ws, &quorum, err)) != TX_OK)
 		goto out;
 	if ((state = watch_state_json(ws)) == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");

@@ -238,15 +238,22 @@ tx_err watch_partnership(tx_store *st, const char *party, json_t **out,
 	return TX_OK;
 }
 
-tx_err watch_quorum_of(const struct watch_settings *set, int requested,
-		       const json_t *parties, int *quorum,
-		       struct tx_error *err)
+tx_err watch_proposal_ground(tx_store *st, const char *dir, const char *party,
+			     int64_t now_us, int requested,
+			     struct watch_settings *set, json_t **parties,
+			     watch_state **ws, int *quorum, struct tx_error *err)
 {
+	tx_err rc;
+
+	if ((rc = watch_settings_load(dir, set, err)) != TX_OK ||
+	    (rc = watch_partnership(st, party, parties, err)) != TX_OK ||
+	    (rc = watch_state_load(st, party, now_us, ws, err)) != TX_OK)
+		return rc;
 	*quorum = requested >= 0 ? requested : set->quorum;
-	if (*quorum > (int)json_array_size(parties))
+	if (*quorum > (int)json_array_size(*parties))
 		return tx_error_set(err, TX_ERR_INVALID, "quorum %d: the partnership"
 				    " has only %zu members", *quorum,
-				    json_array_size(parties));
+				    json_array_size(*parties));
 	return TX_OK;
 }
 
@@ -533,11 +540,8 @@ tx_err watch_propose(tx_store *st, const char *dir, const char *party,
 	int quorum;
 	tx_err rc;
 
-	if ((rc = watch_settings_load(dir, &set, err)) != TX_OK ||
-	    (rc = watch_partnership(st, party, &parties, err)) != TX_OK ||
-	    (rc = watch_state_load(st, party, now_us, &ws, err)) != TX_OK)
-		goto out;
-	if ((rc = watch_quorum_of(&set, rq->quorum, parties, &quorum, err)) != TX_OK)
+	if ((rc = watch_proposal_ground(st, dir, party, now_us, rq->quorum, &set,
+					&parties, &ws, &quorum, err)) != TX_OK)
 		goto out;
 	if ((rc = check_request(st, ws, rq, parties, key, &target, err)) != TX_OK)
 		goto out;
