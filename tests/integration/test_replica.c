@@ -122,12 +122,15 @@ static void replica_conninfo(const struct node *n, char *out, size_t len)
 	json_decref(cfg);
 }
 
-/* Point node n's reads at the replica, with that lag bound. */
-static void use_replica(const struct node *n, long long max_lag_ms)
+/* A node started with its reads pointed at the replica (made when
+ * missing), with that lag bound. */
+static void node_on_replica(struct node *n, long long max_lag_ms)
 {
 	char path[PATH_MAX + 16], ci[1024];
 	json_t *cfg, *store;
 
+	assert_int_equal(replica_make(), 0);
+	assert_int_equal(node_create(n, NULL), 0);
 	replica_conninfo(n, ci, sizeof(ci));
 	snprintf(path, sizeof(path), "%s/node.json", n->dir);
 	assert_non_null(cfg = json_load_file(path, 0, NULL));
@@ -136,6 +139,7 @@ static void use_replica(const struct node *n, long long max_lag_ms)
 	json_object_set_new(store, "read_max_lag_ms", json_integer(max_lag_ms));
 	assert_int_equal(json_dump_file(cfg, path, JSON_INDENT(2)), 0);
 	json_decref(cfg);
+	assert_int_equal(node_start(n), 0);
 }
 
 /* The first value of sql on the replica's copy of n's database, as a
@@ -273,10 +277,7 @@ static void test_replica_reads(void **state)
 	(void)state;
 	if (skip_without_pg())
 		skip();
-	assert_int_equal(replica_make(), 0);
-	assert_int_equal(node_create(&n, NULL), 0);
-	use_replica(&n, 600000);
-	assert_int_equal(node_start(&n), 0);
+	node_on_replica(&n, 600000);
 	sign_in(&n, "admin", ADMIN_PASSWORD, admin_cookie, &cr);
 	sign_in(&n, "reader", READER_PASSWORD, reader_cookie, &cr);
 	assert_true(admin_cookie[0] != '\0' && reader_cookie[0] != '\0');
@@ -321,10 +322,7 @@ static void test_replica_lagging(void **state)
 	(void)state;
 	if (skip_without_pg())
 		skip();
-	assert_int_equal(replica_make(), 0);
-	assert_int_equal(node_create(&n, NULL), 0);
-	use_replica(&n, 0);
-	assert_int_equal(node_start(&n), 0);
+	node_on_replica(&n, 0);
 	assert_true(replica_wait(&n, "SELECT count(*) FROM write_marks", 0));
 	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_pause()"), 1);
 	assert_true(replica_wait(&n, PAUSED, 1));
@@ -348,10 +346,7 @@ static void test_replica_down(void **state)
 	(void)state;
 	if (skip_without_pg())
 		skip();
-	assert_int_equal(replica_make(), 0);
-	assert_int_equal(node_create(&n, NULL), 0);
-	use_replica(&n, 600000);
-	assert_int_equal(node_start(&n), 0);
+	node_on_replica(&n, 600000);
 	post(&n, 0, 2);
 	assert_true(replica_wait(&n, COUNT_OBJECTS, 2));
 	assert_int_equal(seen(&n, "reader"), 2);
