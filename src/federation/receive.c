@@ -349,6 +349,7 @@ static void *helper_run(void *arg)
 	struct recv_helper *h = arg;
 	struct tx_error err = { 0 };
 	tx_store *st = NULL;
+	int warned = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
@@ -357,8 +358,13 @@ static void *helper_run(void *arg)
 		if (!h->has_job)
 			break;
 		pthread_mutex_unlock(&h->lock);
-		tx_err rc = st != NULL || store_open(h->db_path, 0, &st, &err) ==
-			    TX_OK ? check_range(h->b, st, h->lo, h->hi) : TX_ERR_DB;
+		tx_err rc = TX_ERR_DB; /* no connection (logged once) */
+		if (st == NULL && store_open(h->db_path, 0, &st, &err) != TX_OK &&
+		    !warned++)
+			tx_log(TX_LOG_WARN, "receive helper: %s; batches are"
+			       " checked on one thread", err.msg);
+		if (st != NULL)
+			rc = check_range(h->b, st, h->lo, h->hi);
 		pthread_mutex_lock(&h->lock);
 		h->rc = rc;
 		h->has_job = 0;
@@ -451,6 +457,9 @@ static tx_err check_all(struct recv_batch *b, tx_store *st, size_t n)
 		return check_range(b, st, 0, n);
 	rc = check_range(b, st, mid, n);
 	hrc = helper_wait(b->fed->helper);
+	/* the helper has no store connection: it checked nothing */
+	if (hrc == TX_ERR_DB && rc == TX_OK)
+		hrc = check_range(b, st, 0, mid);
 	return rc != TX_OK ? rc : hrc;
 }
 
