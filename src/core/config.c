@@ -49,6 +49,10 @@ static const struct setting settings[] = {
 	INT(page_max, 1, 100000, 1000, "largest page of objects a GET returns"),
 	INT(page_default, 1, 100000, 100, "page size when a GET gives no limit"),
 	INT(threads, 1, 256, 4, "HTTP worker threads"),
+	INT(ingest_workers, 1, 64, 2, "threads that check and store partners'"
+	    " big POSTs, off the HTTP threads"),
+	INT(ingest_queue, 1, 4096, 16, "partners' big POSTs waiting for an"
+	    " ingest worker (more: 503 with Retry-After)"),
 	INT(recheck_s, 1, 86400, 30, "seconds between re-checks of stored BOMs"
 	    " when new objects came in"),
 	INT(max_envelope_objects, 1, 10000000, 100000,

@@ -340,6 +340,9 @@ struct tx_config {
 	int64_t page_max;                /* largest page of objects */
 	int64_t page_default;            /* page size when no limit is given */
 	int64_t threads;                 /* HTTP worker threads */
+	int64_t ingest_workers;          /* threads storing partners' big
+	                                    POSTs (taxii/ingestq.c) */
+	int64_t ingest_queue;            /* of those, waiting at most */
 	int64_t recheck_s;               /* serve: stored BOMs re-checked at most
 	                                    this often when objects come in */
 	int64_t max_envelope_objects;    /* objects in one POSTed envelope */

@@ -236,6 +236,10 @@ tx_err fed_open(const char *dir, const struct tx_config *cfg, tx_fed **out,
 	pthread_cond_init(&fed->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	fed->cache = calloc(SIG_CACHE_SLOTS, sizeof(*fed->cache)); /* optional */
+	if (fed_recv_helper_new(fed) != TX_OK) {
+		fed_close(fed);
+		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+	}
 	snprintf(path, sizeof(path), "%s/identity.key", dir);
 	snprintf(fed->cert_path, sizeof(fed->cert_path), "%s/tls/cert.pem", dir);
 	snprintf(fed->key_path, sizeof(fed->key_path), "%s/tls/key.pem", dir);
@@ -254,6 +258,7 @@ void fed_close(tx_fed *fed)
 	if (fed == NULL)
 		return;
 	fed_deliver_stop(fed);
+	fed_recv_helper_free(fed);
 	crypto_identity_free(fed->id);
 	free(fed->cache);
 	free(fed->released);

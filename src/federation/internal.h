@@ -94,7 +94,15 @@ struct tx_fed {
 	pthread_mutex_t released_lock;
 	char (*released)[FED_DIGEST_BUF];
 	size_t n_released;
+	/* the second thread checking a big batch received (receive.c) */
+	struct recv_helper *helper;
 };
+
+/* The receiving helper of fed (receive.c): made by fed_open, its thread
+ * started on first use; freed (the thread joined) by fed_close, after
+ * the last fed_receive. */
+tx_err fed_recv_helper_new(tx_fed *fed);
+void fed_recv_helper_free(tx_fed *fed);
 
 /* A new lease holder name for this process (federation/lease.c). */
 void fed_lease_holder_make(char out[STORE_LEASE_HOLDER_MAX]);

@@ -9,6 +9,8 @@
  * not addressed to us) is refused too, and so is anything but TLP:CLEAR
  * and GREEN that a partner passes on from another origin (relay.c).
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +208,261 @@ static int sent_again(tx_store *st, int64_t inbox_pk, struct taxii_texts *texts,
 	return 1;
 }
 
+/*
+ * What checking the objects of one call takes, shared by the threads that
+ * check parts of it (check_range): each writes only the entries of its
+ * own indexes, and reads the store through its own connection. What is
+ * kept or refused, and why, does not depend on how the objects were
+ * split; refusals are then logged and listed by one thread, in order.
+ */
+struct recv_batch {
+	tx_fed *fed;
+	const char *from;
+	int64_t inbox_pk;
+	const json_t *objects;
+	struct taxii_texts *texts;
+	struct store_item *items;
+	json_t **owned;                /* owned: an unsealed inner object */
+	char (*origins)[TX_PARTY_MAX];
+	char **dumps;                  /* owned: held_text's serialisations */
+	struct tx_error **errs;        /* owned: why objects[i] was refused */
+};
+
+/* Check objects[i]: 0 kept (or known held), 1 refused (errs[i] says why,
+ * and whether transient), -1 out of memory. *hit: held_already's run. */
+static int check_one(struct recv_batch *b, tx_store *st, size_t i,
+		     struct verify_memo *memo, int *hit)
+{
+	tx_fed *fed = b->fed;
+	const json_t *obj = json_array_get(b->objects, i);
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	struct store_item *it = &b->items[i];
+	struct tx_error oerr = { 0 };
+	char *origin = b->origins[i];
+
+	it->id = id;
+	if (!json_is_object(obj)) {
+		tx_error_set(&oerr, TX_ERR_INVALID, "not a JSON object");
+		goto refuse;
+	}
+	if (*hit || i % HELD_STRIDE == 0) {
+		if ((*hit = sent_again(st, b->inbox_pk, b->texts, i, obj, b->from,
+				       it, &b->dumps[i])) < 0)
+			return -1;
+		if (*hit)
+			return 0;
+	}
+	__atomic_add_fetch(&n_checked, 1, __ATOMIC_RELAXED);
+	if (fed_verify_memo(fed, st, obj, memo, origin, &oerr) != FED_SIGNED_OK)
+		goto refuse;
+	if (type && strcmp(type, FED_SEALED_TYPE) == 0) {
+		if ((b->owned[i] = unseal(fed, st, obj, origin, &oerr)) == NULL)
+			goto refuse;
+		obj = b->owned[i];
+		it->text = NULL; /* the wrapper's: the inner one is dumped */
+		it->text_len = 0;
+		it->id = json_string_value(json_object_get(obj, "id"));
+	} else if (fed_tlp_of(obj) == FED_TLP_RED) {
+		tx_error_set(&oerr, TX_ERR_DENIED, "TLP:RED must arrive sealed");
+		goto refuse;
+	}
+	if (taxii_check_object(obj, &oerr) != TX_OK)
+		goto refuse;
+	if (strcmp(origin, fed->cfg.party) == 0) {
+		tx_error_set(&oerr, TX_ERR_INVALID, "made by this node: not"
+			     " taken back from a partner");
+		goto refuse;
+	}
+	if (fed_withdrawal_check(st, obj, origin, &oerr) != TX_OK)
+		goto refuse;
+	/* passed on by a partner that did not make it: only what TLP lets a
+	 * recipient share, and never past the recipients its origin named
+	 * (relay.c) */
+	if (strcmp(origin, b->from) != 0) {
+		if (fed_relay_check(obj, origin, b->from, fed->cfg.party,
+				    &oerr) != TX_OK)
+			goto refuse;
+	} else if (!fed_entitled(fed, obj, fed->cfg.party)) {
+		tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",
+			     fed_tlp_name(fed_tlp_of(obj)), fed->cfg.party);
+		goto refuse;
+	}
+	it->obj = obj;
+	it->origin = origin;
+	it->via = b->from;
+	it->ignore_ext = FED_SIG_EXT; /* a new signature is no new version */
+	if (b->owned[i] == NULL && it->text == NULL)
+		taxii_texts_put(b->texts, i, it); /* the text as sent */
+	return 0;
+refuse:
+	if ((b->errs[i] = malloc(sizeof(oerr))) == NULL)
+		return -1;
+	*b->errs[i] = oerr;
+	return 1;
+}
+
+/* Check objects[lo, hi) with st (lo a multiple of HELD_STRIDE, so that
+ * held_already looks where it would in one run); TX_ERR_NOMEM or TX_OK. */
+static tx_err check_range(struct recv_batch *b, tx_store *st, size_t lo,
+			  size_t hi)
+{
+	struct verify_memo *memo = calloc(1, sizeof(*memo));
+	tx_err rc = memo ? TX_OK : TX_ERR_NOMEM;
+	int hit = 0;
+
+	for (size_t i = lo; i < hi && rc == TX_OK; i++)
+		if (check_one(b, st, i, memo, &hit) < 0)
+			rc = TX_ERR_NOMEM;
+	free(memo);
+	return rc;
+}
+
+/* ---- a second thread for the checks of a big batch ---- */
+
+/*
+ * The signatures, STIX checks and store look-ups of a batch of 500
+ * objects take one core some tens of milliseconds; a batch of at least
+ * RECV_SPLIT_MIN objects is checked in two halves, the first by this
+ * helper thread (its own store connection, opened on first use) while
+ * the caller checks the second. There is one helper: a call that finds
+ * it busy with another batch checks all of its own objects itself, so no
+ * call ever waits for another.
+ */
+#define RECV_SPLIT_MIN 128
+
+struct recv_helper {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;             /* a job, its end, or stopping */
+	pthread_t thread;
+	int started, stopping;
+	int busy;                      /* claimed by a call of fed_receive */
+	int has_job, done;
+	struct recv_batch *b;
+	size_t lo, hi;
+	tx_err rc;
+	char db_path[PATH_MAX + 16];
+};
+
+static void *helper_run(void *arg)
+{
+	struct recv_helper *h = arg;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+	int warned = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		while (!h->has_job && !h->stopping)
+			pthread_cond_wait(&h->cv, &h->lock);
+		if (!h->has_job)
+			break;
+		pthread_mutex_unlock(&h->lock);
+		tx_err rc = TX_ERR_DB; /* no connection (logged once) */
+		if (st == NULL && store_open(h->db_path, 0, &st, &err) != TX_OK &&
+		    !warned++)
+			tx_log(TX_LOG_WARN, "receive helper: %s; batches are"
+			       " checked on one thread", err.msg);
+		if (st != NULL)
+			rc = check_range(h->b, st, h->lo, h->hi);
+		pthread_mutex_lock(&h->lock);
+		h->rc = rc;
+		h->has_job = 0;
+		h->done = 1;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->lock);
+	store_close(st);
+	return NULL;
+}
+
+tx_err fed_recv_helper_new(tx_fed *fed)
+{
+	struct recv_helper *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return TX_ERR_NOMEM;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	snprintf(h->db_path, sizeof(h->db_path), "%s/trilex.db", fed->dir);
+	fed->helper = h;
+	return TX_OK;
+}
+
+void fed_recv_helper_free(tx_fed *fed)
+{
+	struct recv_helper *h = fed->helper;
+
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->lock);
+	if (h->started)
+		pthread_join(h->thread, NULL);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	fed->helper = NULL;
+}
+
+/* Give objects[0, mid) to the helper: 1, or 0 when it is busy (or cannot
+ * start). */
+static int helper_give(struct recv_helper *h, struct recv_batch *b, size_t mid)
+{
+	int ok;
+
+	if (h == NULL)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	if (!h->started && !h->stopping)
+		h->started = pthread_create(&h->thread, NULL, helper_run, h) == 0;
+	ok = h->started && !h->stopping && !h->busy;
+	if (ok) {
+		h->busy = h->has_job = 1;
+		h->done = 0;
+		h->b = b;
+		h->lo = 0;
+		h->hi = mid;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ok;
+}
+
+/* Wait for the helper's part and free it for the next call. */
+static tx_err helper_wait(struct recv_helper *h)
+{
+	tx_err rc;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->done)
+		pthread_cond_wait(&h->cv, &h->lock);
+	rc = h->rc;
+	h->busy = 0;
+	h->b = NULL;
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+/* Check every object of b (n), in two halves on two threads when it is
+ * big and the helper is free. */
+static tx_err check_all(struct recv_batch *b, tx_store *st, size_t n)
+{
+	size_t mid = n / 2 / HELD_STRIDE * HELD_STRIDE;
+	tx_err rc, hrc;
+
+	if (n < RECV_SPLIT_MIN || !helper_give(b->fed->helper, b, mid))
+		return check_range(b, st, 0, n);
+	rc = check_range(b, st, mid, n);
+	hrc = helper_wait(b->fed->helper);
+	/* the helper has no store connection: it checked nothing */
+	if (hrc == TX_ERR_DB && rc == TX_OK)
+		hrc = check_range(b, st, 0, mid);
+	return rc != TX_OK ? rc : hrc;
+}
+
 tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 		   int64_t inbox_pk, const json_t *objects, const char *raw,
 		   const struct tx_span *spans, char status_id[TX_UUID_BUF],
@@ -219,14 +476,15 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	char (*origins)[TX_PARTY_MAX] = calloc(n ? n : 1, TX_PARTY_MAX);
 	char **messages = calloc(n ? n : 1, sizeof(*messages));
 	char **dumps = calloc(n ? n : 1, sizeof(*dumps));
-	struct verify_memo *memo = calloc(1, sizeof(*memo));
+	struct tx_error **errs = calloc(n ? n : 1, sizeof(*errs));
 	struct taxii_texts texts = { 0 };
+	struct recv_batch b = { fed, from, inbox_pk, objects, &texts, items, owned,
+				origins, dumps, errs };
 	int64_t refused = 0;
-	int hit = 0;
 	tx_err rc = TX_OK;
 
 	if (items == NULL || owned == NULL || origins == NULL || messages == NULL ||
-	    dumps == NULL || memo == NULL) {
+	    dumps == NULL || errs == NULL) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -239,92 +497,34 @@ tx_err fed_receive(void *ctx, tx_store *st, const struct store_user *user,
 	}
 	/* What is stored is the text as sent (signature and all), compacted:
 	 * no re-serialisation. */
-	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK) {
+	if (taxii_texts_init(&texts, raw, spans, n) != TX_OK ||
+	    check_all(&b, st, n) != TX_OK) {
 		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *obj = json_array_get(objects, i);
-		const char *id = json_string_value(json_object_get(obj, "id"));
-		const char *type = json_string_value(json_object_get(obj, "type"));
-		struct tx_error oerr = { 0 };
-		char *origin = origins[i];
-
-		items[i].id = id;
-		if (!json_is_object(obj)) {
-			tx_error_set(&oerr, TX_ERR_INVALID, "not a JSON object");
-			goto refuse;
-		}
-		if (hit || i % HELD_STRIDE == 0) {
-			if ((hit = sent_again(st, inbox_pk, &texts, i, obj, from,
-					      &items[i], &dumps[i])) < 0) {
-				rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			if (hit)
-				continue;
-		}
-		__atomic_add_fetch(&n_checked, 1, __ATOMIC_RELAXED);
-		if (fed_verify_memo(fed, st, obj, memo, origin, &oerr) != FED_SIGNED_OK)
-			goto refuse;
-		if (type && strcmp(type, FED_SEALED_TYPE) == 0) {
-			if ((owned[i] = unseal(fed, st, obj, origin, &oerr)) == NULL)
-				goto refuse;
-			obj = owned[i];
-			items[i].text = NULL; /* the wrapper's: the inner one is dumped */
-			items[i].text_len = 0;
-			items[i].id = id = json_string_value(json_object_get(obj, "id"));
-		} else if (fed_tlp_of(obj) == FED_TLP_RED) {
-			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:RED must arrive sealed");
-			goto refuse;
-		}
-		if (taxii_check_object(obj, &oerr) != TX_OK)
-			goto refuse;
-		if (strcmp(origin, fed->cfg.party) == 0) {
-			tx_error_set(&oerr, TX_ERR_INVALID, "made by this node: not"
-				     " taken back from a partner");
-			goto refuse;
-		}
-		if (fed_withdrawal_check(st, obj, origin, &oerr) != TX_OK)
-			goto refuse;
-		/* passed on by a partner that did not make it: only what
-		 * TLP lets a recipient share, and never past the recipients
-		 * its origin named (relay.c) */
-		if (strcmp(origin, from) != 0) {
-			if (fed_relay_check(obj, origin, from, fed->cfg.party,
-					    &oerr) != TX_OK)
-				goto refuse;
-		} else if (!fed_entitled(fed, obj, fed->cfg.party)) {
-			tx_error_set(&oerr, TX_ERR_DENIED, "TLP:%s: %s may not have it",
-				     fed_tlp_name(fed_tlp_of(obj)), fed->cfg.party);
-			goto refuse;
-		}
-		items[i].obj = obj;
-		items[i].origin = origin;
-		items[i].via = from;
-		items[i].ignore_ext = FED_SIG_EXT; /* a new signature is no new version */
-		if (owned[i] == NULL && items[i].text == NULL)
-			taxii_texts_put(&texts, i, &items[i]); /* the text as sent */
-		continue;
-refuse:
-		if (tx_err_transient(oerr.code)) {
+		const struct tx_error *oerr = errs[i];
+		const char *id = items[i].id;
+		if (oerr == NULL)
+			continue;
+		if (tx_err_transient(oerr->code)) {
 			/* Not the object's fault: nothing of the request is
 			 * stored and the partner sends it all again (a refusal
 			 * would move its cursor past the object for good). */
-			rc = tx_error_set(err, oerr.code, "objects[%zu]: %s", i,
-					  oerr.msg);
+			rc = tx_error_set(err, oerr->code, "objects[%zu]: %s", i,
+					  oerr->msg);
 			goto out;
 		}
 		refused++;
 		tx_log(TX_LOG_WARN, "refused from %s: objects[%zu] %s: %s", from, i,
-		       id ? id : "", oerr.msg);
-		size_t len = strlen(oerr.msg) + (id ? strlen(id) : 0) + 64;
+		       id ? id : "", oerr->msg);
+		size_t len = strlen(oerr->msg) + (id ? strlen(id) : 0) + 64;
 		if ((messages[i] = malloc(len)) == NULL) {
 			rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		snprintf(messages[i], len, "objects[%zu]%s%s: %s", i, id ? " " : "",
-			 id ? id : "", oerr.msg);
+			 id ? id : "", oerr->msg);
 		items[i].message = messages[i];
 	}
 	fed_partner_alive(fed, from); /* whatever came, it is up */
@@ -339,13 +539,15 @@ out:
 			free(messages[i]);
 		if (dumps)
 			free(dumps[i]);
+		if (errs)
+			free(errs[i]);
 	}
 	free(items);
 	free(owned);
 	free(origins);
 	free(messages);
 	free(dumps);
-	free(memo);
+	free(errs);
 	taxii_texts_free(&texts);
 	return rc;
 }

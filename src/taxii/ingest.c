@@ -82,10 +82,17 @@ tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
 	memset(t, 0, sizeof(*t));
 	if (raw == NULL || spans == NULL)
 		return TX_OK;
-	for (size_t i = 0; i < n; i++)
-		total += spans[i].len + 1;
-	if (total > 0 && (t->buf = malloc(total)) == NULL)
+	if ((t->slots = malloc((n ? n : 1) * sizeof(*t->slots))) == NULL)
 		return TX_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		t->slots[i] = total;
+		total += spans[i].len + 1;
+	}
+	if (total > 0 && (t->buf = malloc(total)) == NULL) {
+		free(t->slots);
+		t->slots = NULL;
+		return TX_ERR_NOMEM;
+	}
 	t->raw = raw;
 	t->spans = spans;
 	return TX_OK;
@@ -95,16 +102,17 @@ void taxii_texts_put(struct taxii_texts *t, size_t i, struct store_item *it)
 {
 	if (t->buf == NULL)
 		return; /* the object is serialised instead */
-	it->text = t->buf + t->used;
+	it->text = t->buf + t->slots[i];
 	it->text_len = tx_json_compact(t->raw + t->spans[i].off, t->spans[i].len,
-				       t->buf + t->used);
-	t->used += it->text_len + 1;
+				       t->buf + t->slots[i]);
 }
 
 void taxii_texts_free(struct taxii_texts *t)
 {
 	free(t->buf);
+	free(t->slots);
 	t->buf = NULL;
+	t->slots = NULL;
 }
 
 tx_err taxii_ingest(tx_store *st, int64_t collection_pk,

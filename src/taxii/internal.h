@@ -169,6 +169,40 @@ void taxii_accept_https_url(const char *head, int port, char *out, size_t n);
 /* A copy of the counters (zeros for NULL). */
 void taxii_accept_stats_get(struct taxii_accept *a, struct taxii_accept_stats *out);
 
+/* ---- partners' big POSTs off the HTTP threads (taxii/ingestq.c) ---- */
+
+/*
+ * A partner's POST of a body this big or bigger (a bulk batch: 500
+ * objects are some 600 KB) is checked and stored by an ingest worker
+ * while its connection is suspended, so that the HTTP thread goes on
+ * answering its other connections (a partner's alerts come in batches of
+ * a few objects, a few KB, and are answered at once, on that thread).
+ */
+#define TAXII_INGEST_INLINE_MAX (64 * 1024)
+/* Tests only: the path of a FIFO. The first partner POST of at least
+ * TAXII_INGEST_INLINE_MAX bytes waits, before its objects are checked,
+ * until a writer has opened the FIFO and closed it again. */
+#define TAXII_INGEST_GATE_ENV "TRILEX_TEST_INGEST_GATE"
+void taxii_ingestq_test_gate(size_t body_len);
+
+struct ingestq;
+/* Start workers threads taking jobs in order, at most queue_max waiting. */
+tx_err taxii_ingestq_start(int64_t workers, int64_t queue_max,
+			   struct ingestq **out, struct tx_error *err);
+/* Room for one job: 0, or -1 when queue_max wait already (or stopping).
+ * A reservation must be followed by taxii_ingestq_put, soon. */
+int taxii_ingestq_reserve(struct ingestq *q);
+/* Queue run(arg, 0) for a worker, on a reservation; when the queue stops
+ * before a worker takes it, run(arg, 1) is called instead (here or by
+ * taxii_ingestq_stop). Either way, exactly once. */
+void taxii_ingestq_put(struct ingestq *q, void (*run)(void *arg, int failed),
+		       void *arg);
+/* Refuse new jobs, fail the waiting ones, let the running ones finish and
+ * join the workers; q stays valid (reservations are refused). */
+void taxii_ingestq_stop(struct ingestq *q);
+/* Stop (if not yet) and free q (may be NULL); after MHD has stopped. */
+void taxii_ingestq_free(struct ingestq *q);
+
 /* ---- counters for GET /metrics (taxii/metrics.c) ---- */
 
 /* Why ingest refused an object. */
@@ -192,6 +226,9 @@ void taxii_metrics_reject(enum taxii_reject reason);
 void taxii_metrics_stream(int delta);
 /* One decision of taxii_read_store (enum store_replica_verdict). */
 void taxii_metrics_replica(int verdict);
+/* Partners' big POSTs that came to wait for (queued +1, -1 when taken
+ * or failed) and run on (running) the ingest workers. */
+void taxii_metrics_ingest(int queued, int running);
 /* The server's own background threads, whose wake-ups an idle node must
  * keep few (trilex_server_wakeups_total). */
 enum taxii_thread {

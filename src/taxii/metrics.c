@@ -254,6 +254,14 @@ void taxii_metrics_replica(int verdict)
 					  memory_order_relaxed);
 }
 
+static atomic_int_least64_t ingest_queued, ingest_running;
+
+void taxii_metrics_ingest(int queued, int running)
+{
+	atomic_fetch_add_explicit(&ingest_queued, queued, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ingest_running, running, memory_order_relaxed);
+}
+
 static atomic_uint_least64_t wakeups[TAXII_THREAD_N];
 static const char *const thread_names[TAXII_THREAD_N] = { "reaper", "audit" };
 
@@ -385,6 +393,20 @@ tx_err taxii_metrics_text(struct tx_buf *out)
 				   " %llu\n", thread_names[i],
 				   (unsigned long long)atomic_load_explicit(
 					   &wakeups[i], memory_order_relaxed));
+	if (rc == TX_OK)
+		rc = tx_buf_printf(out,
+			"# HELP trilex_ingest_queued Partners' big POSTs waiting"
+			" for an ingest worker (ingest_queue at most).\n"
+			"# TYPE trilex_ingest_queued gauge\n"
+			"trilex_ingest_queued %lld\n"
+			"# HELP trilex_ingest_running Partners' big POSTs being"
+			" checked and stored by the ingest workers now.\n"
+			"# TYPE trilex_ingest_running gauge\n"
+			"trilex_ingest_running %lld\n",
+			(long long)atomic_load_explicit(&ingest_queued,
+							memory_order_relaxed),
+			(long long)atomic_load_explicit(&ingest_running,
+							memory_order_relaxed));
 	if (rc == TX_OK && store_replica_configured())
 		rc = tx_buf_puts(out, "# HELP trilex_replica_reads_total GET reads"
 				 " that could go to the read replica, by where they"

@@ -528,6 +528,7 @@ static void post_objects(struct request *rq, struct reply *rp,
 				    " from partners");
 			goto out;
 		}
+		taxii_ingestq_test_gate(rq->body_len);
 		if ((objects = objects_from_spans(body, spans, n_spans, msg,
 						  sizeof(msg))) == NULL) {
 			if (taxii_memcap_hit())

@@ -57,6 +57,7 @@ struct tx_server {
 	int conns_running;
 	struct auditq *auditq;         /* reads to record (taxii/auditq.c) */
 	struct taxii_accept *accept;   /* the accept path (taxii/accept.c) */
+	struct ingestq *ingestq;       /* partners' big POSTs (taxii/ingestq.c) */
 };
 
 /*
@@ -91,6 +92,7 @@ struct conn_state {
 	int too_big;
 	int over_budget;        /* the budget ran out while it came */
 	int answered;
+	struct offload *job;    /* owned: its work on an ingest worker */
 	/* for the request's log line and counters (taxii/metrics.c) */
 	int64_t t0;             /* us: when its head came */
 	int route;
@@ -682,6 +684,19 @@ static enum MHD_Result stream_open(tx_server *srv, struct MHD_Connection *conn,
 
 /* ---- the request handler ---- */
 
+/* A failure while the database cannot be reached (through st) is no
+ * answer about the request (a 500, or a 401 for a token that could not
+ * be looked up): the client is told to try again. */
+static void reply_db_down(struct reply *rp, tx_store *st)
+{
+	if (rp->status >= 400 && rp->status != 503 && store_unavailable(st)) {
+		rp->n_headers = 0;
+		taxii_reply_error(rp, 503, "Service Unavailable", "the database"
+			    " cannot be reached; try again shortly");
+		taxii_reply_header(rp, "Retry-After", "2");
+	}
+}
+
 static enum MHD_Result send_reply(struct conn_state *cs,
 				  struct MHD_Connection *conn, struct reply *rp)
 {
@@ -689,15 +704,7 @@ static enum MHD_Result send_reply(struct conn_state *cs,
 	enum MHD_Result ret;
 	int i;
 
-	/* A failure while the database cannot be reached is no answer about
-	 * the request (a 500, or a 401 for a token that could not be
-	 * looked up): the client is told to try again. */
-	if (rp->status >= 400 && rp->status != 503 && store_unavailable(thread_store)) {
-		rp->n_headers = 0;
-		taxii_reply_error(rp, 503, "Service Unavailable", "the database"
-			    " cannot be reached; try again shortly");
-		taxii_reply_header(rp, "Retry-After", "2");
-	}
+	reply_db_down(rp, thread_store);
 	if (rp->body == NULL) {
 		rp->body = strdup("{}");
 		rp->len = rp->body ? 2 : 0;
@@ -986,6 +993,128 @@ static void take_body(tx_server *srv, struct conn_state *cs, const char *data,
 	}
 }
 
+/* Route a request whose body is in (not the alert stream) with store st,
+ * on whichever thread calls: an HTTP thread, or an ingest worker. */
+static void route(tx_server *srv, struct MHD_Connection *conn,
+		  struct conn_state *cs, const char *url, const char *method,
+		  tx_store *st, struct reply *rp)
+{
+	struct request rq = { 0 };
+
+	rq.conn = conn;
+	rq.method = method;
+	rq.url = url;
+	rq.body = cs->body.data;
+	rq.body_len = cs->body.len;
+	rq.cfg = &srv->cfg;
+	rq.dir = srv->dir;
+	rq.exts = srv->exts;
+	rq.n_exts = srv->n_exts;
+	rq.hooks = &srv->hooks;
+	rq.auditq = srv->auditq;
+	rq.st = st;
+	rq.srv = srv;
+	rq.user = cs->user;
+	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
+	/* its write transactions bump its mark (read-your-writes) */
+	if (store_replica_configured()) {
+		char actor[STORE_NAME_MAX + 16];
+		taxii_routes_actor(&cs->user, actor, sizeof(actor));
+		store_set_writer(st, cs->user.name[0] || cs->user.peer[0] ?
+				 actor : NULL);
+	}
+	if (taxii_routes_is_ext(srv->exts, srv->n_exts, url)) {
+		rp->plain_json = 1;
+		taxii_routes_ext(&rq, rp);
+	} else {
+		taxii_routes_dispatch(&rq, rp);
+	}
+	store_set_writer(st, NULL);
+}
+
+/* ---- partners' big POSTs, off the HTTP threads ---- */
+
+/* One request handed to an ingest worker; owned by its conn_state. The
+ * worker touches it (and the connection) only until it resumes the
+ * connection, after which the HTTP thread sends rp. */
+struct offload {
+	tx_server *srv;
+	struct MHD_Connection *conn;
+	struct conn_state *cs;
+	const char *url, *method;      /* MHD's, valid while the request is */
+	struct reply rp;
+	int done;
+};
+
+/* Whether this request (its body in) goes to an ingest worker. */
+static int offload_wanted(const tx_server *srv, const struct conn_state *cs,
+			  const char *url, const char *method)
+{
+	return srv->ingestq != NULL && cs->user.peer[0] != '\0' &&
+	       strcmp(method, "POST") == 0 && cs->body.len >= TAXII_INGEST_INLINE_MAX &&
+	       !taxii_routes_is_ext(srv->exts, srv->n_exts, url);
+}
+
+/* An ingest worker's job: route the request (failed: the node is
+ * stopping, 503), then give the connection back to its HTTP thread. */
+static void offload_run(void *arg, int failed)
+{
+	struct offload *j = arg;
+	tx_server *srv = j->srv;
+	struct tx_error err = { 0 };
+	tx_store *st = NULL;
+
+	if (failed) {
+		taxii_reply_error(&j->rp, 503, "Service Unavailable", "this node is"
+			    " stopping; send it again later");
+		taxii_reply_header(&j->rp, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	} else if ((st = worker_store(srv, &err)) == NULL) {
+		tx_log(TX_LOG_ERROR, "open database: %s", err.msg);
+		taxii_reply_error(&j->rp, 503, "Service Unavailable",
+			    "the database is not available");
+		taxii_reply_header(&j->rp, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	} else {
+		route(srv, j->conn, j->cs, j->url, j->method, st, &j->rp);
+		reply_db_down(&j->rp, st);
+	}
+	/* the last touch: from here on the HTTP thread owns j */
+	pthread_mutex_lock(&srv->lock);
+	j->done = 1;
+	MHD_resume_connection(j->conn);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Hand the request to an ingest worker and suspend its connection; or,
+ * with every place of the queue taken, answer 503 at once. */
+static enum MHD_Result offload(tx_server *srv, struct MHD_Connection *conn,
+			       struct conn_state *cs, const char *url,
+			       const char *method)
+{
+	struct reply rp = { 0 };
+
+	if ((cs->job = calloc(1, sizeof(*cs->job))) == NULL ||
+	    taxii_ingestq_reserve(srv->ingestq) != 0) {
+		free(cs->job);
+		cs->job = NULL;
+		taxii_reply_error(&rp, 503, "Service Unavailable", "this node has"
+			    " %lld partners' POSTs waiting to be stored (ingest_queue)"
+			    " or is stopping; send it again shortly",
+			    (long long)srv->cfg.ingest_queue);
+		taxii_reply_header(&rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		return send_reply(cs, conn, &rp);
+	}
+	cs->job->srv = srv;
+	cs->job->conn = conn;
+	cs->job->cs = cs;
+	cs->job->url = url;
+	cs->job->method = method;
+	pthread_mutex_lock(&srv->lock);
+	MHD_suspend_connection(conn);
+	pthread_mutex_unlock(&srv->lock);
+	taxii_ingestq_put(srv->ingestq, offload_run, cs->job);
+	return MHD_YES;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -994,7 +1123,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	tx_server *srv = cls;
 	struct conn_state *cs = *con_cls;
 	struct reply rp = { 0 };
-	struct request rq = { 0 };
 
 	if (cs == NULL) {
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
@@ -1007,6 +1135,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return send_reply(cs, conn, &rp);
 		}
 		return MHD_YES;
+	}
+	if (cs->job != NULL) {
+		/* resumed by its ingest worker: the answer is made */
+		enum MHD_Result ret;
+		if (!cs->job->done)
+			return MHD_YES; /* not resumed by it (never so) */
+		ret = send_reply(cs, conn, &cs->job->rp);
+		free(cs->job->rp.body);
+		free(cs->job);
+		cs->job = NULL;
+		return ret;
 	}
 	if (cs->answered) {
 		/* Answered already; drop whatever body still arrives. */
@@ -1030,28 +1169,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			    (long long)srv->cfg.max_content_length);
 		return send_reply(cs, conn, &rp);
 	}
-	rq.conn = conn;
-	rq.method = method;
-	rq.url = url;
-	rq.body = cs->body.data;
-	rq.body_len = cs->body.len;
-	rq.cfg = &srv->cfg;
-	rq.dir = srv->dir;
-	rq.exts = srv->exts;
-	rq.n_exts = srv->n_exts;
-	rq.hooks = &srv->hooks;
-	rq.auditq = srv->auditq;
-	rq.st = thread_store;
-	rq.srv = srv;
-	rq.user = cs->user;
-	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
-	/* its write transactions bump its mark (read-your-writes) */
-	if (store_replica_configured()) {
-		char actor[STORE_NAME_MAX + 16];
-		taxii_routes_actor(&cs->user, actor, sizeof(actor));
-		store_set_writer(thread_store, cs->user.name[0] || cs->user.peer[0] ?
-				 actor : NULL);
-	}
+	if (offload_wanted(srv, cs, url, method))
+		return offload(srv, conn, cs, url, method);
 	if (strcmp(url, STREAM_PATH) == 0) {
 		rp.plain_json = 1;
 		if (cs->user.peer[0] != '\0') {
@@ -1064,19 +1183,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		} else if (strcmp(method, "GET") == 0) {
 			cs->status = 200;
 			cs->bytes = -1;
-			store_set_writer(thread_store, NULL);
 			return stream_open(srv, conn, &cs->user);
 		} else {
 			taxii_reply_error(&rp, 405, "Method Not Allowed", "use GET");
 			taxii_reply_header(&rp, "Allow", "GET");
 		}
-	} else if (taxii_routes_is_ext(srv->exts, srv->n_exts, url)) {
-		rp.plain_json = 1;
-		taxii_routes_ext(&rq, &rp);
-	} else {
-		taxii_routes_dispatch(&rq, &rp);
+		return send_reply(cs, conn, &rp);
 	}
-	store_set_writer(thread_store, NULL);
+	route(srv, conn, cs, url, method, thread_store, &rp);
 	return send_reply(cs, conn, &rp);
 }
 
@@ -1127,6 +1241,9 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (cs != NULL) {
 		request_end(cls, conn, cs);
+		if (cs->job != NULL) /* resumed, but never answered */
+			free(cs->job->rp.body);
+		free(cs->job);
 		tx_buf_free(&cs->body);
 		budget_give(cls, cs);
 		free(cs);
@@ -1290,6 +1407,11 @@ tx_err taxii_server_start(const char *dir, const struct tx_config *cfg,
 		goto fail;
 	}
 	srv->conns_running = 1;
+	if ((rc = taxii_ingestq_start(cfg->ingest_workers, cfg->ingest_queue,
+				      &srv->ingestq, err)) != TX_OK) {
+		freeaddrinfo(ai);
+		goto fail;
+	}
 	srv->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, serve, srv,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
@@ -1343,6 +1465,10 @@ void taxii_server_stop(tx_server *srv)
 	taxii_accept_stop(srv->accept);
 	srv->accept = NULL;
 	srv->stopping = 1;
+	/* partners' POSTs suspended for the ingest workers: those waiting
+	 * are answered 503, those being stored finish; every connection is
+	 * resumed before MHD stops */
+	taxii_ingestq_stop(srv->ingestq);
 	store_watch_interrupt(srv->watch);
 	if (srv->notifier_running)
 		pthread_join(srv->notifier, NULL);
@@ -1356,6 +1482,7 @@ void taxii_server_stop(tx_server *srv)
 		}
 		MHD_stop_daemon(srv->daemon);
 	}
+	taxii_ingestq_free(srv->ingestq);
 	if (srv->conns_running)
 		taxii_conns_fini(&srv->conns);
 	taxii_auditq_stop(srv->auditq); /* after the last request: writes the rest */

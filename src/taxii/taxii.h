@@ -255,7 +255,8 @@ struct taxii_texts {
 	const char *raw;
 	const struct tx_span *spans;
 	char *buf;
-	size_t used;
+	size_t *slots;   /* owned: where span i's text goes in buf, so that
+	                    threads may put different spans at once */
 };
 tx_err taxii_texts_init(struct taxii_texts *t, const char *raw,
 			const struct tx_span *spans, size_t n);
