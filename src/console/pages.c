@@ -656,8 +656,11 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 			 "created", now, "modified", now, "content", content,
 			 "object_refs", id, "labels", ACK_LABEL,
 			 "x_trilex_acknowledged_by", p->s.user.name);
-	if (note && ident[0])
-		json_object_set_new(note, "created_by_ref", json_string(ident));
+	if (note && ident[0] &&
+	    json_object_set_new(note, "created_by_ref", json_string(ident)) != 0) {
+		json_decref(note); /* an acknowledgement that says by whom */
+		note = NULL;
+	}
 	if (note == NULL || (objects = json_array()) == NULL ||
 	    fed_derive_stored(rq->st, about, 1, NULL, 0, rq->cfg->party, note,
 			      NULL, &err) != TX_OK ||
