@@ -1743,6 +1743,124 @@ static void test_policy_registry(void **state)
 	store_done(w.st, dir);
 }
 
+/* policy_registry_select: the version in force, as with no failure, or
+ * an error. Before, in_force and standing_of built JSON lists: a failed
+ * allocation made 2025.2 (in force) read as not in force, and the node
+ * assessed under 2025.1 as ratified, or gave a note "approved by none". */
+struct select_sweep {
+	tx_store *st;
+	int64_t pk;
+	char note[TX_ERROR_MSG_MAX];  /* the note with no failure */
+};
+
+static void select_put(struct select_sweep *w, json_t *obj, const char *party)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_item it = { .obj = obj };
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+
+	assert_non_null(obj);
+	it.id = json_string_value(json_object_get(obj, "id"));
+	if (strcmp(party, "JP") != 0)
+		it.origin = it.via = party; /* verified as that party's */
+	if (store_put_objects(w->st, w->pk, &admin, &it, 1, sid, &err) != TX_OK)
+		fail_msg("%s", err.msg);
+	json_decref(obj);
+}
+
+/* Propose doc as version ver (quorum q of JP, UK, US) by JP; approve it
+ * by each of the NULL-ended approvers. */
+static void select_version_in(struct select_sweep *w, const json_t *doc,
+			      const char *ver, int q, const char *const *approvers)
+{
+	const char *parties[] = { "UK", "US" };
+	struct tx_error err = { 0 };
+	policy_registry *reg = NULL;
+	json_t *d = json_deep_copy(doc), *obj = NULL;
+	policy *pol = NULL;
+
+	json_object_set_new(d, "version", json_string(ver));
+	json_object_set_new(d, "title", json_string(ver));
+	assert_int_equal(policy_from_json(d, &pol, NULL, &err), TX_OK);
+	assert_int_equal(policy_registry_load(w->st, "JP", &reg, &err), TX_OK);
+	assert_int_equal(policy_registry_propose(reg, pol, "JP", parties, 2, q, &obj,
+						 &err), TX_OK);
+	policy_registry_free(reg);
+	select_put(w, obj, "JP");
+	for (; *approvers; approvers++) {
+		assert_int_equal(policy_registry_load(w->st, "JP", &reg, &err), TX_OK);
+		assert_int_equal(policy_registry_approve(reg, ver, *approvers, &obj,
+							 &err), TX_OK);
+		policy_registry_free(reg);
+		select_put(w, obj, *approvers);
+	}
+	policy_free(pol);
+	json_decref(d);
+}
+
+static int op_select(void *ctx, struct tx_error *err)
+{
+	struct select_sweep *w = ctx;
+	struct policy_standing sd;
+	policy_registry *reg = NULL;
+	policy *p = NULL;
+	tx_err rc;
+
+	if (policy_registry_load(w->st, "JP", &reg, err) != TX_OK)
+		return 1;
+	rc = policy_registry_select(reg, NULL, &p, &sd, err);
+	policy_registry_free(reg);
+	if (rc != TX_OK)
+		return 1;
+	if (strcmp(policy_version(p), "2025.2") != 0 || !sd.ratified ||
+	    strcmp(sd.note, w->note) != 0)
+		fail_msg("policy_registry_select: an allocation failed and it chose"
+			 " %s (ratified %d, \"%s\")", policy_version(p), sd.ratified,
+			 sd.note);
+	policy_free(p);
+	return 0;
+}
+
+static void test_policy_select(void **state)
+{
+	static const char *const all[] = { "JP", "UK", "US", NULL };
+	static const char *const two[] = { "UK", "US", NULL };
+	static const char *const one[] = { "UK", NULL };
+	struct select_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	json_t *doc;
+	char dir[64], *text;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "watch/records.json", &w.pk);
+	assert_non_null(text = read_file("../../policies/trilateral-default.json"));
+	assert_non_null(doc = json_loads(text, 0, NULL));
+	free(text);
+	select_version_in(&w, doc, "2025.1", 3, all);  /* in force */
+	select_version_in(&w, doc, "2025.2", 2, two);  /* in force, later */
+	select_version_in(&w, doc, "2025.3", 3, one);  /* pending */
+	json_decref(doc);
+	{
+		struct policy_standing sd;
+		policy_registry *reg = NULL;
+		policy *p = NULL;
+		assert_int_equal(policy_registry_load(w.st, "JP", &reg, &err), TX_OK);
+		assert_int_equal(policy_registry_select(reg, NULL, &p, &sd, &err), TX_OK);
+		assert_string_equal(policy_version(p), "2025.2");
+		assert_true(sd.ratified);
+		assert_non_null(strstr(sd.note, "approved by UK; 3 of 3 needed (missing"
+				       " JP, US)"));
+		snprintf(w.note, sizeof(w.note), "%s", sd.note);
+		policy_free(p);
+		policy_registry_free(reg);
+	}
+	/* 0: the store keeps its page and statement caches */
+	each_failure("policy_registry_load + select", op_select, &w, 0);
+	store_done(w.st, dir);
+}
+
 /* fed_derive_marking: the derived object carries the whole marking (as
  * with no failure) or the derivation is refused. */
 struct derive_sweep {
@@ -2127,6 +2245,7 @@ int main(void)
 		cmocka_unit_test(test_alert_build),
 		cmocka_unit_test(test_watch_load),
 		cmocka_unit_test(test_policy_registry),
+		cmocka_unit_test(test_policy_select),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
 		cmocka_unit_test(test_sightings),
