@@ -196,8 +196,8 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
 static char *reasons_merge(const char *old, const char *add)
 {
 	unsigned long jf = tx_json_failures();
-	json_t *a = json_loads(old ? old : "{}", 0, NULL);
-	json_t *b = json_loads(add ? add : "{}", 0, NULL), *v;
+	json_t *a = old ? tx_json_load(old, strlen(old), 0, NULL) : json_object();
+	json_t *b = add ? tx_json_load(add, strlen(add), 0, NULL) : NULL, *v;
 	const char *k;
 	char *text = NULL;
 
