@@ -188,6 +188,17 @@ void console_page_redirect(struct page *p, const char *location)
 	console_page_send(p, 303);
 }
 
+void console_page_read_failed(struct page *p, const char *what,
+			      const struct tx_error *err)
+{
+	tx_log(TX_LOG_WARN, "console %s: %s", what, err && err->msg[0] ?
+	       err->msg : "failed");
+	if (p->rc == TX_OK)
+		p->rc = err && err->code != TX_OK ? err->code : TX_ERR_DB;
+	if (p->read_rc == TX_OK)
+		p->read_rc = p->rc;
+}
+
 void console_page_message(struct page *p, unsigned status, int label)
 {
 	console_page_failure(p, status, label, NULL);
@@ -196,6 +207,12 @@ void console_page_message(struct page *p, unsigned status, int label)
 void console_page_failure(struct page *p, unsigned status, int label,
 			  const char *why)
 {
+	/* "not found" (or any refusal) after a failed read is that failure */
+	if (p->read_rc != TX_OK && status < 500) {
+		status = tx_err_transient(p->read_rc) ? 503 : 500;
+		label = L_FAILED;
+		why = NULL;
+	}
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
 	p->rc = TX_OK;
@@ -412,7 +429,7 @@ static void alerts_table(struct page *p, const struct readable *r,
 		 fed_tlp_marking(FED_TLP_GREEN), fed_tlp_marking(FED_TLP_AMBER),
 		 fed_tlp_marking(FED_TLP_AMBER_STRICT), fed_tlp_marking(FED_TLP_RED));
 	if (store_recent(p->rq->st, &q, alert_row, &c, NULL, &err) != TX_OK)
-		tx_log(TX_LOG_WARN, "console alerts: %s", err.msg);
+		console_page_read_failed(p, "alerts", &err);
 	if (c.n == 0)
 		console_html_put(p, "<tr class=\"empty\"><td colspan=\"6\">%L</td></tr>",
 			 L_NONE);
@@ -436,8 +453,11 @@ static int one_row(void *ctx, const struct store_row *row)
 	o->n_versions++;
 	if (o->obj != NULL)
 		return STORE_ROW_NEXT;
-	if ((o->obj = console_row_object(row)) == NULL)
+	unsigned long jf = tx_json_failures();
+	if ((o->obj = console_row_object(row)) == NULL) {
+		o->nomem |= tx_json_failures() != jf;
 		return STORE_ROW_NEXT;
+	}
 	o->row = *row;
 	o->row.json = NULL;
 	o->row.id = o->row.version = o->row.spec_version = NULL;
@@ -458,8 +478,12 @@ int console_object_load(struct page *p, const struct readable *r, const char *id
 	if (id == NULL || *id == '\0' || strlen(id) > 200)
 		return -1;
 	if (store_object_versions(p->rq->st, r->pks, r->n, id, all_versions,
-				  one_row, o, NULL, &err) != TX_OK ||
-	    o->obj == NULL) {
+				  one_row, o, NULL, &err) != TX_OK)
+		console_page_read_failed(p, "object", &err);
+	else if (o->nomem)
+		console_page_read_failed(p, "object", &(struct tx_error){
+			.code = TX_ERR_NOMEM, .msg = "out of memory" });
+	if (p->read_rc != TX_OK || o->obj == NULL) {
 		json_decref(o->obj);
 		o->obj = NULL;
 		return -1;
@@ -723,7 +747,7 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 				      HOME_COUNT_CAP, &since, &err) != TX_OK ||
 		    store_count_added(p->rq->st, r->pks[i], day, HOME_COUNT_CAP,
 				      &in_day, &err) != TX_OK)
-			tx_log(TX_LOG_WARN, "console home: %s", err.msg);
+			console_page_read_failed(p, "home", &err);
 		console_html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
 		if (party)
 			console_html_put(p, "%s", party);
@@ -745,7 +769,8 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		struct store_recent q = { .colls = one, .n_colls = 1, .limit = 5 };
 		console_html_put(p, "<h3>%L: %s</h3>", L_NEWEST, r->c[i].title);
 		table_head(p);
-		store_recent(p->rq->st, &q, table_row, &c, NULL, &err);
+		if (store_recent(p->rq->st, &q, table_row, &c, NULL, &err) != TX_OK)
+			console_page_read_failed(p, "home", &err);
 		table_foot(p, c.n);
 	}
 	console_html_put(p, "</section><section aria-labelledby=\"h-alerts\">"
@@ -753,7 +778,8 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 	alerts_table(p, r, 1, 50);
 	console_html_put(p, "</section><section aria-labelledby=\"h-peers\">"
 		 "<h2 id=\"h-peers\">%L</h2>", L_DELIVERY);
-	store_peer_list(p->rq->st, &peers, &n_peers);
+	if (store_peer_list(p->rq->st, &peers, &n_peers) != TX_OK)
+		console_page_read_failed(p, "home: the partners", NULL);
 	console_html_put(p, "<div class=\"scroll\"><table id=\"delivery\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
@@ -763,8 +789,9 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		 L_LAST_ERROR);
 	for (size_t i = 0; i < n_peers; i++) {
 		int64_t backlog = 0;
-		store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
-				  &backlog, &err);
+		if (store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
+				      &backlog, &err) != TX_OK)
+			console_page_read_failed(p, "home: backlog", &err);
 		console_html_put(p, "<tr><td>%s (%s)</td><td>", peers[i].name,
 			 peers[i].party);
 		console_html_time(p, peers[i].last_ok);
@@ -817,6 +844,8 @@ static int search_row(void *ctx, const struct store_row *row)
 	if (p->rc == TX_OK) {
 		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
 		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
+		if (c->rows[c->n].html == NULL || c->rows[c->n].type == NULL)
+			p->rc = TX_ERR_NOMEM; /* not a page without that row */
 		c->n++;
 	}
 	p->b.len = mark;
@@ -876,6 +905,10 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 		if (store_search_types(rs, &sq, SEARCH_COUNT_CAP, types,
 				       32, &n_types, &err) != TX_OK ||
 		    store_search(rs, &sq, search_row, c, &pg, &err) != TX_OK) {
+			/* the query's own fault: said on the page; the
+			 * store's: the page is refused */
+			if (err.code != TX_ERR_INVALID && err.code != TX_ERR_TOOBIG)
+				console_page_read_failed(p, "search", &err);
 			console_html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
 			goto done;
 		}
@@ -936,7 +969,8 @@ static void object_referrers(struct page *p, const struct readable *r,
 
 	console_html_put(p, "<h2 id=\"%s\">%L</h2>", html_id, label);
 	table_head(p);
-	store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err);
+	if (store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err) != TX_OK)
+		console_page_read_failed(p, "object: referrers", &err);
 	table_foot(p, c.n);
 }
 
@@ -951,7 +985,10 @@ static void object_same_values(struct page *p, const struct readable *r,
 	struct tx_error err = { 0 };
 	int shown = 0;
 
-	if (store_object_values(o, vals, sizeof(vals)) == 0 || vals[0] == '\0')
+	int got = store_object_values(o, vals, sizeof(vals));
+	if (got < 0)
+		console_page_read_failed(p, "object: its values", NULL);
+	if (got <= 0 || vals[0] == '\0')
 		return;
 	console_html_put(p, "<h2 id=\"same-value\">%L</h2>", L_SAME_VALUE);
 	for (char *v = vals, *nl; v && *v && shown < 5; v = nl, shown++) {
@@ -966,7 +1003,8 @@ static void object_same_values(struct page *p, const struct readable *r,
 		console_html_put(p, "<h3><code>%s</code></h3>", v);
 		c.n = 0;
 		table_head(p);
-		store_search(p->rq->st, &q, table_row, &c, &pg, &err);
+		if (store_search(p->rq->st, &q, table_row, &c, &pg, &err) != TX_OK)
+			console_page_read_failed(p, "object: same values", &err);
 		table_foot(p, c.n);
 	}
 }
@@ -1004,8 +1042,11 @@ static json_t *warn_hits(struct page *p, const char *pat)
 	int64_t stamp;
 	json_t *hits = NULL;
 
-	if (sensor_warn_stamp(p->rq->st, &stamp, &err) != TX_OK)
+	/* not read: the page is refused (a warned value shown unwarned) */
+	if (sensor_warn_stamp(p->rq->st, &stamp, &err) != TX_OK) {
+		console_page_read_failed(p, "object: warning lists", &err);
 		return NULL;
+	}
 	pthread_mutex_lock(&warn_lock);
 	if (stamp != warn_at) {
 		sensor_warn *w = NULL;
@@ -1013,6 +1054,8 @@ static json_t *warn_hits(struct page *p, const char *pat)
 			sensor_warn_free(warn_index);
 			warn_index = w;
 			warn_at = stamp;
+		} else {
+			console_page_read_failed(p, "object: warning lists", &err);
 		}
 	}
 	hits = sensor_warn_pattern(warn_index, pat);
@@ -1076,8 +1119,9 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 		object_warnings(p, jstr(o.obj, "pattern"));
 	}
 	console_html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
-	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
-			      NULL, &err);
+	if (store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
+				  NULL, &err) != TX_OK)
+		console_page_read_failed(p, "object: versions", &err);
 	console_html_put(p, "</ul>");
 	console_html_neighbours(p, r, id);
 	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
@@ -1135,7 +1179,7 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
 	if (watch_directory_people(p->rq->st, NULL, cfg->party, &people, &err) !=
 	    TX_OK)
-		tx_log(TX_LOG_WARN, "console partners: directory: %s", err.msg);
+		console_page_read_failed(p, "partners: directory", &err);
 	console_page_begin(p, L_PARTNERS, NULL);
 	console_html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
 		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
@@ -1143,7 +1187,8 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
 		 "<tbody>", L_DIRECTORY, L_PARTNER, L_CERT_FP, L_SIGNING_KEY,
 		 L_LAST_CONTACT, L_POC);
-	store_peer_list(p->rq->st, &peers, &n_peers);
+	if (store_peer_list(p->rq->st, &peers, &n_peers) != TX_OK)
+		console_page_read_failed(p, "partners", NULL);
 	for (size_t i = 0; i < n_peers; i++) {
 		console_html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
 			 "</code></td><td><code>ed25519:%s</code></td><td>",
@@ -1311,7 +1356,10 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	p.now = tx_time_now_us();
 	p.lang = accept_lang(rq);
 	tx_buf_init(&p.b, CONSOLE_PAGE_MAX);
-	console_session_load(&p);
+	if (console_session_load(&p) == -2) {
+		console_page_message(&p, 503, L_FAILED);
+		goto out;
+	}
 	if (p.signed_in)
 		taxii_ext_writer(rq, &p.s.user); /* its writes: read-your-writes */
 	route = route_find(rq->method, rq->rest ? rq->rest : "", &arg, &known);
@@ -1340,7 +1388,19 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 		console_page_message(&p, 500, L_FAILED);
 		goto out;
 	}
+	unsigned long jf = tx_json_failures();
 	route->fn(&p, arg, &r);
+	/* A page built with a JSON value that could not be allocated left
+	 * something out (a row, a count, a name): refused, not shown. */
+	if (strcmp(rq->method, "GET") == 0 && tx_json_failures() != jf &&
+	    rp->status < 300) {
+		free(rp->text);
+		rp->text = NULL;
+		rp->text_len = 0;
+		rp->content_type = NULL;
+		tx_log(TX_LOG_WARN, "console %s: out of memory", rq->rest);
+		console_page_message(&p, 503, L_FAILED);
+	}
 out:
 	console_readable_free(&r);
 	tx_buf_free(&p.b);

@@ -636,16 +636,18 @@ int store_object_values(const json_t *obj, char *out, size_t size)
 	const char *key;
 	json_t *v;
 
+	int bad = 0;
+
 	if (size == 0)
 		return 0;
 	tx_buf_init(&vals, size);
 	if (json_is_string(json_object_get(obj, "pattern")))
-		add_pattern_literals(&vals, json_string_value(
+		bad |= add_pattern_literals(&vals, json_string_value(
 					     json_object_get(obj, "pattern")));
-	add_json_str(&vals, json_object_get(obj, "value"));
+	bad |= add_json_str(&vals, json_object_get(obj, "value"));
 	json_object_foreach(json_object_get(obj, "hashes"), key, v)
-		add_json_str(&vals, v);
-	snprintf(out, size, "%s", vals.data ? vals.data : "");
+		bad |= add_json_str(&vals, v);
+	snprintf(out, size, "%s", vals.data && !bad ? vals.data : "");
 	tx_buf_free(&vals);
-	return 1;
+	return bad ? -1 : 1;
 }
