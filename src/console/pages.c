@@ -226,11 +226,6 @@ void console_page_failure(struct page *p, unsigned status, int label,
 
 /* ---- reading objects ---- */
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* The object of a row, parsed (caller frees), or NULL. */
 json_t *console_row_object(const struct store_row *row)
 {
@@ -248,15 +243,15 @@ void console_html_origin(struct page *p, const struct store_row *row)
 
 static const char *display_name(const json_t *o)
 {
-	const char *n = jstr(o, "name");
+	const char *n = tx_json_str(o, "name");
 
 	if (n == NULL)
-		n = jstr(o, "value");
+		n = tx_json_str(o, "value");
 	if (n == NULL)
-		n = jstr(o, "pattern");
+		n = tx_json_str(o, "pattern");
 	if (n == NULL)
-		n = jstr(o, "content");
-	return n ? n : jstr(o, "id");
+		n = tx_json_str(o, "content");
+	return n ? n : tx_json_str(o, "id");
 }
 
 const char *console_object_name(const json_t *o)
@@ -266,7 +261,7 @@ const char *console_object_name(const json_t *o)
 
 void console_html_object_link(struct page *p, const json_t *o)
 {
-	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
+	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", tx_json_str(o, "id"),
 		 display_name(o));
 }
 
@@ -294,7 +289,7 @@ static int table_row(void *ctx, const struct store_row *row)
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
-	console_html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
+	console_html_put(p, "</td><td>%s</td><td>", tx_json_str(o, "type"));
 	console_html_object_link(p, o);
 	console_html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
 	console_html_origin(p, row);
@@ -343,8 +338,8 @@ static int ack_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_NEXT;
 	a->found = 1;
 	snprintf(a->by, sizeof(a->by), "%s%s%s",
-		 jstr(o, "x_trilex_acknowledged_by") ?
-		 jstr(o, "x_trilex_acknowledged_by") : "",
+		 tx_json_str(o, "x_trilex_acknowledged_by") ?
+		 tx_json_str(o, "x_trilex_acknowledged_by") : "",
 		 row->origin ? " / " : "", row->origin ? row->origin : "");
 	json_decref(o);
 	return STORE_ROW_STOP;
@@ -390,13 +385,13 @@ static int alert_row(void *ctx, const struct store_row *row)
 		json_decref(o);
 		return STORE_ROW_NEXT;
 	}
-	tx_time_parse(jstr(o, "created"), &created, NULL);
+	tx_time_parse(tx_json_str(o, "created"), &created, NULL);
 	console_html_put(p, "<tr><td>");
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
 	console_html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
-		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
+		 row->id, tx_json_str(o, "name") ? tx_json_str(o, "name") : row->id);
 	console_html_origin(p, row);
 	console_html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
 		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
@@ -491,18 +486,6 @@ int console_object_load(struct page *p, const struct readable *r, const char *id
 	return 0;
 }
 
-static void node_identity(const struct tx_config *cfg, char out[96])
-{
-	char uuid[TX_UUID_BUF];
-
-	out[0] = '\0';
-	if (cfg->public_key[0] && crypto_uuid5(crypto_uuid_ns_trilex,
-					       cfg->public_key,
-					       strlen(cfg->public_key),
-					       uuid) == TX_OK)
-		snprintf(out, 96, "identity--%s", uuid);
-}
-
 /* The objects an alert refers to, by kind. */
 static void alert_refs(struct page *p, const struct readable *r, const json_t *o)
 {
@@ -525,7 +508,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		console_html_object_link(p, x.obj);
 		console_html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
-			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
+			 "</span></li>", tx_json_str(x.obj, "pattern"), L_SIGHTINGS,
 			 (int64_t)pg.n, pg.more ? "+" : "");
 		json_decref(x.obj);
 		n_ind++;
@@ -545,9 +528,9 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		json_array_foreach(json_object_get(x.obj, "external_references"),
 				   k, er)
-			if (jstr(er, "external_id"))
+			if (tx_json_str(er, "external_id"))
 				console_html_put(p, "<strong>%s</strong> ",
-					 jstr(er, "external_id"));
+					 tx_json_str(er, "external_id"));
 		console_html_object_link(p, x.obj);
 		console_html_put(p, "</li>");
 		json_decref(x.obj);
@@ -584,7 +567,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 				     L_WATCH_UNREADABLE, err.msg);
 		return;
 	}
-	console_page_begin(p, L_ALERT, jstr(a.obj, "name"));
+	console_page_begin(p, L_ALERT, tx_json_str(a.obj, "name"));
 	console_html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
 	console_html_tlp(p, fed_tlp_of(a.obj));
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
@@ -604,7 +587,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		console_html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
 	if (json_array_size(to) == 0)
 		console_html_put(p, "-");
-	tx_time_parse(jstr(a.obj, "created"), &created, NULL);
+	tx_time_parse(tx_json_str(a.obj, "created"), &created, NULL);
 	console_html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
 		 (int64_t)(created > 0 ? (a.row.date_added - created) / 1000 : 0),
 		 L_ADDED);
@@ -615,18 +598,18 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		json_t *route = watch_route_object(ws, a.obj, NULL);
 		const json_t *duty = json_object_get(route, "duty");
 		const char *who = json_is_string(duty) ? json_string_value(duty) :
-				  jstr(duty, "name");
+				  tx_json_str(duty, "name");
 		console_html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
-			 L_RESPONSIBLE, jstr(route, "responsible") ?
-			 jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
-			 jstr(duty, "contact") ? jstr(duty, "contact") : "");
+			 L_RESPONSIBLE, tx_json_str(route, "responsible") ?
+			 tx_json_str(route, "responsible") : "-", L_DUTY, who ? who : "-",
+			 tx_json_str(duty, "contact") ? tx_json_str(duty, "contact") : "");
 		json_decref(route);
 		watch_state_free(ws);
 	}
 	console_html_put(p, "</dl>");
-	if (jstr(a.obj, "description"))
+	if (tx_json_str(a.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(a.obj, "description"));
+			 tx_json_str(a.obj, "description"));
 	alert_refs(p, r, a.obj);
 	console_html_sightings(p, r, a.obj);
 	if (ack_lookup(p->rq->st, id, &ack))
@@ -664,7 +647,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	json_t *note = NULL, *objects = NULL;
 
 	if (console_object_load(p, r, id, 0, &a) != 0 ||
-	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
+	    strstr(tx_json_str(a.obj, "type") ? tx_json_str(a.obj, "type") : "", "report") == NULL) {
 		json_decref(a.obj);
 		console_page_message(p, 404, L_NOT_FOUND);
 		return;
@@ -672,7 +655,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	tx_time_format_ms(tx_time_now_us(), now);
 	tx_uuid4(uuid);
 	snprintf(nid, sizeof(nid), "note--%s", uuid);
-	node_identity(rq->cfg, ident);
+	tx_node_identity_id(rq->cfg, ident);
 	snprintf(content, sizeof(content), "Acknowledged by %s on %s",
 		 p->s.user.name, rq->cfg->party);
 	note = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:s}",
@@ -843,7 +826,7 @@ static int search_row(void *ctx, const struct store_row *row)
 	table_row(&rc, row);
 	if (p->rc == TX_OK) {
 		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
-		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
+		c->rows[c->n].type = strdup(tx_json_str(o, "type") ? tx_json_str(o, "type") : "");
 		if (c->rows[c->n].html == NULL || c->rows[c->n].type == NULL)
 			p->rc = TX_ERR_NOMEM; /* not a page without that row */
 		c->n++;
@@ -1074,7 +1057,7 @@ static void object_warnings(struct page *p, const char *pat)
 	console_html_put(p, "<h2 class=\"warned\">%L</h2><ul id=\"warnings\">",
 			 L_WARNED);
 	json_array_foreach(hits, i, h) {
-		console_html_put(p, "<li><code>%s</code>:", jstr(h, "value"));
+		console_html_put(p, "<li><code>%s</code>:", tx_json_str(h, "value"));
 		json_array_foreach(json_object_get(h, "lists"), k, l)
 			console_html_put(p, "%s %s", k ? "," : "", json_string_value(l));
 		console_html_put(p, "</li>");
@@ -1100,7 +1083,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_page_begin(p, L_OBJECT, display_name(o.obj));
 	console_html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
 		 "<dd><code>%s</code></dd><dt>%L</dt><dd>", L_TYPE,
-		 jstr(o.obj, "type"), id, L_MARKINGS);
+		 tx_json_str(o.obj, "type"), id, L_MARKINGS);
 	console_html_tlp(p, fed_tlp_of(o.obj));
 	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
 		console_html_put(p, " <code>%s</code>", json_string_value(v));
@@ -1111,12 +1094,12 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
 		 json_object_get(json_object_get(o.obj, "extensions"),
 				 FED_SIG_EXT) ? L_SIGNED : L_UNSIGNED);
-	if (jstr(o.obj, "description"))
+	if (tx_json_str(o.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(o.obj, "description"));
-	if (jstr(o.obj, "pattern")) {
-		console_html_put(p, "<p><code>%s</code></p>", jstr(o.obj, "pattern"));
-		object_warnings(p, jstr(o.obj, "pattern"));
+			 tx_json_str(o.obj, "description"));
+	if (tx_json_str(o.obj, "pattern")) {
+		console_html_put(p, "<p><code>%s</code></p>", tx_json_str(o.obj, "pattern"));
+		object_warnings(p, tx_json_str(o.obj, "pattern"));
 	}
 	console_html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
 	if (store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
