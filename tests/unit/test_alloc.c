@@ -22,6 +22,7 @@
 #include "console/console.h"
 #include "console/internal.h" /* CONSOLE_COOKIE */
 #include "crypto/crypto.h"
+#include "engine_case.h"
 #include "failalloc.h"
 #include "federation/federation.h"
 #include "misp/misp.h"
@@ -1895,11 +1896,7 @@ static void match_note(void *ctx, const struct sensor_match *m)
 static int op_match(void *ctx, struct tx_error *err)
 {
 	static const char *const lines[] = {
-		"{\"timestamp\":\"2024-05-01T10:00:00Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.1\",\"dest_port\":443}",
-		"{\"timestamp\":\"2024-05-01T10:00:10Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
-		"{\"timestamp\":\"2024-05-01T10:01:20Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.2\",\"dest_port\":443}",
-		"{\"timestamp\":\"2024-05-01T10:01:30Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
-		"{\"timestamp\":\"2024-05-01T10:01:40Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.3\",\"dest_port\":443}",
+		ENGINE_CASE_EVENTS,
 	};
 	static const char bundle[] = "{\"type\":\"bundle\",\"objects\":[{\"type\":"
 		"\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-"
@@ -1951,11 +1948,7 @@ out:
 static void test_sensor_match(void **state)
 {
 	struct pattern_indicator inds[] = {
-		{ "indicator--00000000-0000-4000-8000-000000000001", "[domain-name:value = 'c2.evil.example']", 0, INT64_MAX, 0 },
-		{ "indicator--00000000-0000-4000-8000-000000000002",
-		  "([domain-name:value = 'c2.evil.example'] FOLLOWEDBY [network-traffic:dst_port = 443]) WITHIN 60 SECONDS",
-		  0, INT64_MAX, 0 },
-		{ "indicator--00000000-0000-4000-8000-000000000003", "[ipv4-addr:value ISSUBSET '198.51.100.0/24'] REPEATS 3 TIMES", 0, INT64_MAX, 0 },
+		ENGINE_CASE_INDICATORS,
 	};
 	struct match_sweep w = { 0 };
 	struct tx_error err = { 0 };
