@@ -100,10 +100,11 @@ tx_err watch_directory_people(tx_store *st, const char *party, const char *own,
 	rc = store_query_every(st, &q, person_row, &p, err);
 	*out_list = people_sorted(p.list);
 	json_decref(p.list);
-	if (*out_list == NULL || tx_json_failures() != jf) {
+	if (*out_list == NULL || tx_json_failures() != jf || rc == TX_ERR_NOMEM) {
 		json_decref(*out_list);
 		*out_list = NULL;
-		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
+		return rc == TX_ERR_NOMEM ? rc : tx_error_set(err, TX_ERR_NOMEM,
+							      "out of memory");
 	}
 	return rc;
 }

@@ -1964,6 +1964,54 @@ static void test_sensor_match(void **state)
 	pattern_index_free(w.ix);
 }
 
+/* watch_directory_people: every point of contact, or NOMEM with no list
+ * (before, a contact whose append failed was left out and the call
+ * succeeded: a party's duty officer read as not there). */
+struct people_sweep {
+	tx_store *st;
+	json_t *want;
+};
+
+static int op_people(void *ctx, struct tx_error *err)
+{
+	struct people_sweep *w = ctx;
+	json_t *list = NULL;
+
+	tx_err rc = watch_directory_people(w->st, NULL, "JP", &list, err);
+
+	if (rc == TX_ERR_NOMEM && list != NULL)
+		fail_msg("watch_directory_people: out of memory, and a list");
+	if (rc != TX_OK) { /* a store error: what was read, said as partial */
+		json_decref(list);
+		return 1;
+	}
+	if (!json_equal(list, w->want))
+		fail_msg("watch_directory_people: an allocation failed and %zu of"
+			 " %zu contacts came back", json_array_size(list),
+			 json_array_size(w->want));
+	json_decref(list);
+	return 0;
+}
+
+static void test_watch_directory(void **state)
+{
+	struct people_sweep w = { 0 };
+	struct tx_error err = { 0 };
+	char dir[64];
+	int64_t pk;
+
+	if (!failalloc_available())
+		skip();
+	w.st = store_with(dir, "watch/people.json", &pk);
+	assert_int_equal(watch_directory_people(w.st, NULL, "JP", &w.want, &err), TX_OK);
+	assert_int_equal(json_array_size(w.want), 3); /* the individuals, by name */
+	assert_string_equal(tx_json_str(json_array_get(w.want, 0), "name"), "Aiko Sato");
+	/* 0: the store keeps its page and statement caches */
+	each_failure("watch_directory_people", op_people, &w, 0);
+	json_decref(w.want);
+	store_done(w.st, dir);
+}
+
 /* ---- the store reads mended in issue 19: a failure is an error ---- */
 
 static int64_t sql_int(tx_store *st, const char *sql)
@@ -2676,6 +2724,7 @@ int main(void)
 		cmocka_unit_test(test_sensor_match),
 		cmocka_unit_test(test_search_backfill),
 		cmocka_unit_test(test_policy_release),
+		cmocka_unit_test(test_watch_directory),
 		cmocka_unit_test(test_console_pages),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_policy_assess),
