@@ -97,7 +97,7 @@ static int alert_run(const struct cli_args *a)
 				" recipients)");
 	if (cli_open_node(dir, &cfg, &st) != 0)
 		return 1;
-	if (cli_node_identity_id(&cfg, ident) != 0) {
+	if (tx_node_identity_id(&cfg, ident) != 0) {
 		cli_fail("node.json: public_key is missing");
 		goto out;
 	}

@@ -230,15 +230,14 @@ int cli_audit_head(tx_store *st, const struct tx_config *cfg, int verbose)
 	if (cli_audit(st, "audit.head", NULL, NULL) != 0 ||
 	    store_audit_get(st, 0, &e) != TX_OK)
 		return cli_fail("no audit entry to share");
-	if (cli_node_identity_id(cfg, ident) != 0)
+	if (tx_node_identity_id(cfg, ident) != 0)
 		return cli_fail("node.json: public_key is missing");
 	if (store_collection_ensure(st, "Audit heads", "this node's signed audit"
 				    " chain heads, shared with every partner",
 				    "audit", &coll, &err) != TX_OK)
 		return cli_fail("%s", err.msg);
 	snprintf(name, sizeof(name), "%s audit %lld", cfg->party, (long long)e.seq);
-	if (crypto_uuid5(crypto_uuid_ns_trilex, name, strlen(name), uuid) != TX_OK)
-		return cli_fail("cannot make the head's id");
+	tx_uuid5(tx_uuid_ns_trilex, name, strlen(name), uuid);
 	snprintf(id, sizeof(id), "note--%s", uuid);
 	tx_time_format_ms(tx_time_now_us(), now);
 	tx_time_format(e.at, at);

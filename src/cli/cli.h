@@ -179,7 +179,6 @@ int cli_read_secret(char *buf, size_t n);
 
 /* This node's identity object id: "identity--" + the name-based UUID of
  * its public key; the same on every node. */
-int cli_node_identity_id(const struct tx_config *cfg, char out[64]);
 
 /* Check a sharing policy given on the command line (store_share_parse),
  * its parties pinned partners, into out; 0, or 1 after saying why not. */

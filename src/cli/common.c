@@ -65,18 +65,6 @@ int cli_read_secret(char *buf, size_t n)
 	return 0;
 }
 
-int cli_node_identity_id(const struct tx_config *cfg, char out[64])
-{
-	char uuid[TX_UUID_BUF];
-	size_t n = strlen(cfg->public_key);
-
-	if (n == 0 || crypto_uuid5(crypto_uuid_ns_trilex, cfg->public_key, n,
-				   uuid) != TX_OK)
-		return -1;
-	snprintf(out, 64, "identity--%s", uuid);
-	return 0;
-}
-
 void cli_actor(char *out, size_t n)
 {
 	const struct passwd *pw = getpwuid(geteuid());

@@ -275,7 +275,7 @@ static int record_sightings(tx_store *st, const struct tx_config *cfg, const cha
 
 	if (objs == NULL)
 		return cli_fail("out of memory");
-	if (cli_node_identity_id(cfg, ident) != 0) {
+	if (tx_node_identity_id(cfg, ident) != 0) {
 		cli_fail("node.json: public_key: cannot derive the node's identity");
 		goto out;
 	}

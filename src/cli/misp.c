@@ -16,7 +16,7 @@ static int self_org(const struct tx_config *cfg, char uuid[TX_UUID_BUF])
 {
 	char ident[64];
 
-	if (cli_node_identity_id(cfg, ident) != 0)
+	if (tx_node_identity_id(cfg, ident) != 0)
 		return cli_fail("node.json: public_key is missing");
 	if (strlen(ident) != strlen("identity--") + TX_UUID_BUF - 1)
 		return cli_fail("node.json: the identity id %s is no STIX id", ident);

@@ -30,7 +30,7 @@ static void stable_id(const char *type, const char *a, const char *b,
 	char seed[1024], uuid[TX_UUID_BUF] = "00000000-0000-5000-8000-000000000000";
 
 	snprintf(seed, sizeof(seed), "%s|%s|%s|%s", type, a, b ? b : "", c ? c : "");
-	crypto_uuid5(crypto_uuid_ns_trilex, seed, strlen(seed), uuid);
+	tx_uuid5(tx_uuid_ns_trilex, seed, strlen(seed), uuid);
 	snprintf(out, 96, "%s--%s", type, uuid);
 }
 

@@ -151,8 +151,11 @@ static int aor_who_run(const struct cli_args *a)
 	}
 	if (load(dir, &cfg, &st, &now, &ws) != 0)
 		return 1;
-	who = watch_aor_who(ws, sector, country, actor);
-	if (who == NULL) {
+	unsigned long jf = tx_json_failures();
+	who = tx_json_whole(jf, watch_aor_who(ws, sector, country, actor));
+	if (who == NULL && tx_json_failures() != jf) {
+		rc = cli_fail("out of memory");
+	} else if (who == NULL) {
 		rc = cli_fail("no active AOR assignment covers%s%s%s%s%s%s",
 			      sector ? " sector " : "", sector ? sector : "",
 			      country ? " country " : "", country ? country : "",

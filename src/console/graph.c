@@ -65,11 +65,6 @@ struct nb_scan {
 	int page_full;
 };
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static struct nb_group *group_of(struct nb_scan *s, int out, const char *type)
 {
 	size_t i;
@@ -102,9 +97,9 @@ static int scan_row(void *ctx, const struct store_row *row)
 	s->rows++;
 	if ((o = console_row_object(row)) == NULL)
 		return STORE_ROW_NEXT;
-	src = jstr(o, "source_ref");
-	dst = jstr(o, "target_ref");
-	type = jstr(o, "relationship_type");
+	src = tx_json_str(o, "source_ref");
+	dst = tx_json_str(o, "target_ref");
+	type = tx_json_str(o, "relationship_type");
 	if (src == NULL || dst == NULL || type == NULL ||
 	    (strcmp(src, s->id) != 0 && strcmp(dst, s->id) != 0)) {
 		json_decref(o);
@@ -194,7 +189,7 @@ static void html_item(struct page *p, const struct nb_item *it, int out,
 		 " <em>%s</em> <a href=\"/console/object/%u\">%s</a>"
 		 " <span class=\"hint\">%s</span></li>", it->rel, it->rel,
 		 out ? "→" : "←", type, it->other, console_object_name(o),
-		 jstr(o, "type"));
+		 tx_json_str(o, "type"));
 }
 
 void console_html_neighbours(struct page *p, const struct readable *r,
@@ -443,14 +438,14 @@ static void page_graph(struct page *p, const char *id, const struct readable *r)
 			 " text-anchor=\"middle\">%s</text><text x=\"%d\" y=\"%d\""
 			 " font-size=\"15\" fill=\"#4a4a4a\" text-anchor=\"middle\">"
 			 "%s%s%s</text></a>", nodes[i].it.other, nodes[i].type,
-			 console_object_name(nodes[i].o), jstr(nodes[i].o, "type"), x, y,
-			 type_colour(jstr(nodes[i].o, "type")), x, ty, l, x, ty + 17,
+			 console_object_name(nodes[i].o), tx_json_str(nodes[i].o, "type"), x, y,
+			 type_colour(tx_json_str(nodes[i].o, "type")), x, ty, l, x, ty + 17,
 			 nodes[i].out ? "" : "← ", nodes[i].type, nodes[i].out ? " →" : "");
 	}
 	console_html_put(p, "<circle cx=\"500\" cy=\"500\" r=\"20\" fill=\"%s\"/>"
 		 "<text x=\"500\" y=\"540\" font-size=\"18\" font-weight=\"700\""
 		 " fill=\"#111\" text-anchor=\"middle\">%s</text></svg>"
-		 "<figcaption>", type_colour(jstr(self.obj, "type")), label);
+		 "<figcaption>", type_colour(tx_json_str(self.obj, "type")), label);
 	if (total > n)
 		console_html_put(p, "%L <a href=\"/console/object/%u#neighbours\">%L</a>",
 				 L_GRAPH_CAPPED, id, L_OBJECT);

@@ -289,6 +289,8 @@ struct page {
 	struct store_session s;          /* when signed_in */
 	char csrf[CONSOLE_CSRF_BUF];      /* the forms' token */
 	int64_t now;
+	tx_err read_rc;                  /* a store read that failed: a "not
+	                                    found" after it is a 503/500 */
 };
 
 
@@ -303,7 +305,8 @@ void console_html_tlp(struct page *p, int tlp);
 void console_session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF]);
 /* Whether the form's "csrf" field is that of cookie (constant time). */
 int console_session_csrf_ok(const char *form, size_t len, const char *cookie);
-/* Fill p->s from the session cookie; 0 when signed in. */
+/* Fill p->s from the session cookie; 0 when signed in, -1 when not, -2
+ * when the session could not be read (a store error: answer 503). */
 int console_session_load(struct page *p);
 /* The sign-in and sign-out pages. */
 void console_session_signin_page(struct page *p);
@@ -343,6 +346,10 @@ const struct store_collection *console_readable_find(const struct readable *r,
 
 /* A page saying label, with status. */
 void console_page_message(struct page *p, unsigned status, int label);
+/* A store read the page shows failed: logged, and the page is refused
+ * (500) when sent, not shown with that part left out. */
+void console_page_read_failed(struct page *p, const char *what,
+			      const struct tx_error *err);
 /* The same, then why (a tx_error message, escaped) on a line of its own. */
 void console_page_failure(struct page *p, unsigned status, int label,
 			  const char *why);
@@ -364,9 +371,12 @@ struct console_object {
 	char via[TX_PARTY_MAX];
 	int64_t coll;
 	size_t n_versions;
+	int nomem;                    /* a version not read for lack of memory */
 };
 /* Load into o the last version of id the user may read (all_versions:
- * count them all); 0 when found (o->obj caller-freed), else -1. */
+ * count them all); 0 when found (o->obj caller-freed), else -1 (when the
+ * store failed, p->read_rc says so: the page is refused, not "not
+ * found"). */
 int console_object_load(struct page *p, const struct readable *r, const char *id,
 			int all_versions, struct console_object *o);
 

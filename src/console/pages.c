@@ -188,6 +188,17 @@ void console_page_redirect(struct page *p, const char *location)
 	console_page_send(p, 303);
 }
 
+void console_page_read_failed(struct page *p, const char *what,
+			      const struct tx_error *err)
+{
+	tx_log(TX_LOG_WARN, "console %s: %s", what, err && err->msg[0] ?
+	       err->msg : "failed");
+	if (p->rc == TX_OK)
+		p->rc = err && err->code != TX_OK ? err->code : TX_ERR_DB;
+	if (p->read_rc == TX_OK)
+		p->read_rc = p->rc;
+}
+
 void console_page_message(struct page *p, unsigned status, int label)
 {
 	console_page_failure(p, status, label, NULL);
@@ -196,6 +207,12 @@ void console_page_message(struct page *p, unsigned status, int label)
 void console_page_failure(struct page *p, unsigned status, int label,
 			  const char *why)
 {
+	/* "not found" (or any refusal) after a failed read is that failure */
+	if (p->read_rc != TX_OK && status < 500) {
+		status = tx_err_transient(p->read_rc) ? 503 : 500;
+		label = L_FAILED;
+		why = NULL;
+	}
 	tx_buf_free(&p->b);
 	tx_buf_init(&p->b, CONSOLE_PAGE_MAX);
 	p->rc = TX_OK;
@@ -208,11 +225,6 @@ void console_page_failure(struct page *p, unsigned status, int label,
 }
 
 /* ---- reading objects ---- */
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
 
 /* The object of a row, parsed (caller frees), or NULL. */
 json_t *console_row_object(const struct store_row *row)
@@ -231,15 +243,15 @@ void console_html_origin(struct page *p, const struct store_row *row)
 
 static const char *display_name(const json_t *o)
 {
-	const char *n = jstr(o, "name");
+	const char *n = tx_json_str(o, "name");
 
 	if (n == NULL)
-		n = jstr(o, "value");
+		n = tx_json_str(o, "value");
 	if (n == NULL)
-		n = jstr(o, "pattern");
+		n = tx_json_str(o, "pattern");
 	if (n == NULL)
-		n = jstr(o, "content");
-	return n ? n : jstr(o, "id");
+		n = tx_json_str(o, "content");
+	return n ? n : tx_json_str(o, "id");
 }
 
 const char *console_object_name(const json_t *o)
@@ -249,7 +261,7 @@ const char *console_object_name(const json_t *o)
 
 void console_html_object_link(struct page *p, const json_t *o)
 {
-	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", jstr(o, "id"),
+	console_html_put(p, "<a href=\"/console/object/%u\">%s</a>", tx_json_str(o, "id"),
 		 display_name(o));
 }
 
@@ -277,7 +289,7 @@ static int table_row(void *ctx, const struct store_row *row)
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
-	console_html_put(p, "</td><td>%s</td><td>", jstr(o, "type"));
+	console_html_put(p, "</td><td>%s</td><td>", tx_json_str(o, "type"));
 	console_html_object_link(p, o);
 	console_html_put(p, "</td><td>%s</td><td>", coll ? coll->title : "");
 	console_html_origin(p, row);
@@ -326,8 +338,8 @@ static int ack_row(void *ctx, const struct store_row *row)
 		return STORE_ROW_NEXT;
 	a->found = 1;
 	snprintf(a->by, sizeof(a->by), "%s%s%s",
-		 jstr(o, "x_trilex_acknowledged_by") ?
-		 jstr(o, "x_trilex_acknowledged_by") : "",
+		 tx_json_str(o, "x_trilex_acknowledged_by") ?
+		 tx_json_str(o, "x_trilex_acknowledged_by") : "",
 		 row->origin ? " / " : "", row->origin ? row->origin : "");
 	json_decref(o);
 	return STORE_ROW_STOP;
@@ -373,13 +385,13 @@ static int alert_row(void *ctx, const struct store_row *row)
 		json_decref(o);
 		return STORE_ROW_NEXT;
 	}
-	tx_time_parse(jstr(o, "created"), &created, NULL);
+	tx_time_parse(tx_json_str(o, "created"), &created, NULL);
 	console_html_put(p, "<tr><td>");
 	console_html_time(p, row->date_added);
 	console_html_put(p, "</td><td>");
 	console_html_tlp(p, fed_tlp_of(o));
 	console_html_put(p, "</td><td><a href=\"/console/alert/%u\">%s</a></td><td>",
-		 row->id, jstr(o, "name") ? jstr(o, "name") : row->id);
+		 row->id, tx_json_str(o, "name") ? tx_json_str(o, "name") : row->id);
 	console_html_origin(p, row);
 	console_html_put(p, "</td><td>%l ms</td><td>%L</td></tr>",
 		 (int64_t)(created > 0 ? (row->date_added - created) / 1000 : 0),
@@ -412,7 +424,7 @@ static void alerts_table(struct page *p, const struct readable *r,
 		 fed_tlp_marking(FED_TLP_GREEN), fed_tlp_marking(FED_TLP_AMBER),
 		 fed_tlp_marking(FED_TLP_AMBER_STRICT), fed_tlp_marking(FED_TLP_RED));
 	if (store_recent(p->rq->st, &q, alert_row, &c, NULL, &err) != TX_OK)
-		tx_log(TX_LOG_WARN, "console alerts: %s", err.msg);
+		console_page_read_failed(p, "alerts", &err);
 	if (c.n == 0)
 		console_html_put(p, "<tr class=\"empty\"><td colspan=\"6\">%L</td></tr>",
 			 L_NONE);
@@ -436,8 +448,11 @@ static int one_row(void *ctx, const struct store_row *row)
 	o->n_versions++;
 	if (o->obj != NULL)
 		return STORE_ROW_NEXT;
-	if ((o->obj = console_row_object(row)) == NULL)
+	unsigned long jf = tx_json_failures();
+	if ((o->obj = console_row_object(row)) == NULL) {
+		o->nomem |= tx_json_failures() != jf;
 		return STORE_ROW_NEXT;
+	}
 	o->row = *row;
 	o->row.json = NULL;
 	o->row.id = o->row.version = o->row.spec_version = NULL;
@@ -458,25 +473,17 @@ int console_object_load(struct page *p, const struct readable *r, const char *id
 	if (id == NULL || *id == '\0' || strlen(id) > 200)
 		return -1;
 	if (store_object_versions(p->rq->st, r->pks, r->n, id, all_versions,
-				  one_row, o, NULL, &err) != TX_OK ||
-	    o->obj == NULL) {
+				  one_row, o, NULL, &err) != TX_OK)
+		console_page_read_failed(p, "object", &err);
+	else if (o->nomem)
+		console_page_read_failed(p, "object", &(struct tx_error){
+			.code = TX_ERR_NOMEM, .msg = "out of memory" });
+	if (p->read_rc != TX_OK || o->obj == NULL) {
 		json_decref(o->obj);
 		o->obj = NULL;
 		return -1;
 	}
 	return 0;
-}
-
-static void node_identity(const struct tx_config *cfg, char out[96])
-{
-	char uuid[TX_UUID_BUF];
-
-	out[0] = '\0';
-	if (cfg->public_key[0] && crypto_uuid5(crypto_uuid_ns_trilex,
-					       cfg->public_key,
-					       strlen(cfg->public_key),
-					       uuid) == TX_OK)
-		snprintf(out, 96, "identity--%s", uuid);
 }
 
 /* The objects an alert refers to, by kind. */
@@ -501,7 +508,7 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		console_html_object_link(p, x.obj);
 		console_html_put(p, " <code>%s</code> <span class=\"sightings\">%L: %l%s"
-			 "</span></li>", jstr(x.obj, "pattern"), L_SIGHTINGS,
+			 "</span></li>", tx_json_str(x.obj, "pattern"), L_SIGHTINGS,
 			 (int64_t)pg.n, pg.more ? "+" : "");
 		json_decref(x.obj);
 		n_ind++;
@@ -521,9 +528,9 @@ static void alert_refs(struct page *p, const struct readable *r, const json_t *o
 		console_html_put(p, "<li>");
 		json_array_foreach(json_object_get(x.obj, "external_references"),
 				   k, er)
-			if (jstr(er, "external_id"))
+			if (tx_json_str(er, "external_id"))
 				console_html_put(p, "<strong>%s</strong> ",
-					 jstr(er, "external_id"));
+					 tx_json_str(er, "external_id"));
 		console_html_object_link(p, x.obj);
 		console_html_put(p, "</li>");
 		json_decref(x.obj);
@@ -560,7 +567,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 				     L_WATCH_UNREADABLE, err.msg);
 		return;
 	}
-	console_page_begin(p, L_ALERT, jstr(a.obj, "name"));
+	console_page_begin(p, L_ALERT, tx_json_str(a.obj, "name"));
 	console_html_put(p, "<dl class=\"facts\"><dt>TLP</dt><dd>");
 	console_html_tlp(p, fed_tlp_of(a.obj));
 	console_html_put(p, "</dd><dt>%L</dt><dd>", L_ORIGIN);
@@ -580,7 +587,7 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		console_html_put(p, "%s%s", i ? ", " : "", json_string_value(v));
 	if (json_array_size(to) == 0)
 		console_html_put(p, "-");
-	tx_time_parse(jstr(a.obj, "created"), &created, NULL);
+	tx_time_parse(tx_json_str(a.obj, "created"), &created, NULL);
 	console_html_put(p, "</dd><dt>%L</dt><dd>%l ms</dd><dt>%L</dt><dd>", L_LATENCY,
 		 (int64_t)(created > 0 ? (a.row.date_added - created) / 1000 : 0),
 		 L_ADDED);
@@ -591,18 +598,18 @@ static void page_alert(struct page *p, const char *id, const struct readable *r)
 		json_t *route = watch_route_object(ws, a.obj, NULL);
 		const json_t *duty = json_object_get(route, "duty");
 		const char *who = json_is_string(duty) ? json_string_value(duty) :
-				  jstr(duty, "name");
+				  tx_json_str(duty, "name");
 		console_html_put(p, "<dt>%L</dt><dd>%s</dd><dt>%L</dt><dd>%s %s</dd>",
-			 L_RESPONSIBLE, jstr(route, "responsible") ?
-			 jstr(route, "responsible") : "-", L_DUTY, who ? who : "-",
-			 jstr(duty, "contact") ? jstr(duty, "contact") : "");
+			 L_RESPONSIBLE, tx_json_str(route, "responsible") ?
+			 tx_json_str(route, "responsible") : "-", L_DUTY, who ? who : "-",
+			 tx_json_str(duty, "contact") ? tx_json_str(duty, "contact") : "");
 		json_decref(route);
 		watch_state_free(ws);
 	}
 	console_html_put(p, "</dl>");
-	if (jstr(a.obj, "description"))
+	if (tx_json_str(a.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(a.obj, "description"));
+			 tx_json_str(a.obj, "description"));
 	alert_refs(p, r, a.obj);
 	console_html_sightings(p, r, a.obj);
 	if (ack_lookup(p->rq->st, id, &ack))
@@ -640,7 +647,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	json_t *note = NULL, *objects = NULL;
 
 	if (console_object_load(p, r, id, 0, &a) != 0 ||
-	    strstr(jstr(a.obj, "type") ? jstr(a.obj, "type") : "", "report") == NULL) {
+	    strstr(tx_json_str(a.obj, "type") ? tx_json_str(a.obj, "type") : "", "report") == NULL) {
 		json_decref(a.obj);
 		console_page_message(p, 404, L_NOT_FOUND);
 		return;
@@ -648,7 +655,7 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 	tx_time_format_ms(tx_time_now_us(), now);
 	tx_uuid4(uuid);
 	snprintf(nid, sizeof(nid), "note--%s", uuid);
-	node_identity(rq->cfg, ident);
+	tx_node_identity_id(rq->cfg, ident);
 	snprintf(content, sizeof(content), "Acknowledged by %s on %s",
 		 p->s.user.name, rq->cfg->party);
 	note = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s], s:s}",
@@ -656,8 +663,11 @@ static void post_ack(struct page *p, const char *id, const struct readable *r)
 			 "created", now, "modified", now, "content", content,
 			 "object_refs", id, "labels", ACK_LABEL,
 			 "x_trilex_acknowledged_by", p->s.user.name);
-	if (note && ident[0])
-		json_object_set_new(note, "created_by_ref", json_string(ident));
+	if (note && ident[0] &&
+	    json_object_set_new(note, "created_by_ref", json_string(ident)) != 0) {
+		json_decref(note); /* an acknowledgement that says by whom */
+		note = NULL;
+	}
 	if (note == NULL || (objects = json_array()) == NULL ||
 	    fed_derive_stored(rq->st, about, 1, NULL, 0, rq->cfg->party, note,
 			      NULL, &err) != TX_OK ||
@@ -720,7 +730,7 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 				      HOME_COUNT_CAP, &since, &err) != TX_OK ||
 		    store_count_added(p->rq->st, r->pks[i], day, HOME_COUNT_CAP,
 				      &in_day, &err) != TX_OK)
-			tx_log(TX_LOG_WARN, "console home: %s", err.msg);
+			console_page_read_failed(p, "home", &err);
 		console_html_put(p, "<tr><td>%s</td><td>", r->c[i].title);
 		if (party)
 			console_html_put(p, "%s", party);
@@ -742,7 +752,8 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		struct store_recent q = { .colls = one, .n_colls = 1, .limit = 5 };
 		console_html_put(p, "<h3>%L: %s</h3>", L_NEWEST, r->c[i].title);
 		table_head(p);
-		store_recent(p->rq->st, &q, table_row, &c, NULL, &err);
+		if (store_recent(p->rq->st, &q, table_row, &c, NULL, &err) != TX_OK)
+			console_page_read_failed(p, "home", &err);
 		table_foot(p, c.n);
 	}
 	console_html_put(p, "</section><section aria-labelledby=\"h-alerts\">"
@@ -750,7 +761,8 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 	alerts_table(p, r, 1, 50);
 	console_html_put(p, "</section><section aria-labelledby=\"h-peers\">"
 		 "<h2 id=\"h-peers\">%L</h2>", L_DELIVERY);
-	store_peer_list(p->rq->st, &peers, &n_peers);
+	if (store_peer_list(p->rq->st, &peers, &n_peers) != TX_OK)
+		console_page_read_failed(p, "home: the partners", NULL);
 	console_html_put(p, "<div class=\"scroll\"><table id=\"delivery\"><thead><tr>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th>"
@@ -760,8 +772,9 @@ static void page_home(struct page *p, const char *arg, const struct readable *r)
 		 L_LAST_ERROR);
 	for (size_t i = 0; i < n_peers; i++) {
 		int64_t backlog = 0;
-		store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
-				  &backlog, &err);
+		if (store_count_after(p->rq->st, &peers[i].push, HOME_COUNT_CAP,
+				      &backlog, &err) != TX_OK)
+			console_page_read_failed(p, "home: backlog", &err);
 		console_html_put(p, "<tr><td>%s (%s)</td><td>", peers[i].name,
 			 peers[i].party);
 		console_html_time(p, peers[i].last_ok);
@@ -813,7 +826,9 @@ static int search_row(void *ctx, const struct store_row *row)
 	table_row(&rc, row);
 	if (p->rc == TX_OK) {
 		c->rows[c->n].html = strndup(p->b.data + mark, p->b.len - mark);
-		c->rows[c->n].type = strdup(jstr(o, "type") ? jstr(o, "type") : "");
+		c->rows[c->n].type = strdup(tx_json_str(o, "type") ? tx_json_str(o, "type") : "");
+		if (c->rows[c->n].html == NULL || c->rows[c->n].type == NULL)
+			p->rc = TX_ERR_NOMEM; /* not a page without that row */
 		c->n++;
 	}
 	p->b.len = mark;
@@ -873,6 +888,10 @@ static void page_search(struct page *p, const char *arg, const struct readable *
 		if (store_search_types(rs, &sq, SEARCH_COUNT_CAP, types,
 				       32, &n_types, &err) != TX_OK ||
 		    store_search(rs, &sq, search_row, c, &pg, &err) != TX_OK) {
+			/* the query's own fault: said on the page; the
+			 * store's: the page is refused */
+			if (err.code != TX_ERR_INVALID && err.code != TX_ERR_TOOBIG)
+				console_page_read_failed(p, "search", &err);
 			console_html_put(p, "<p class=\"error\" role=\"alert\">%s</p>", err.msg);
 			goto done;
 		}
@@ -933,7 +952,8 @@ static void object_referrers(struct page *p, const struct readable *r,
 
 	console_html_put(p, "<h2 id=\"%s\">%L</h2>", html_id, label);
 	table_head(p);
-	store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err);
+	if (store_search_refs(p->rq->st, &q, table_row, &c, &pg, &err) != TX_OK)
+		console_page_read_failed(p, "object: referrers", &err);
 	table_foot(p, c.n);
 }
 
@@ -948,7 +968,10 @@ static void object_same_values(struct page *p, const struct readable *r,
 	struct tx_error err = { 0 };
 	int shown = 0;
 
-	if (store_object_values(o, vals, sizeof(vals)) == 0 || vals[0] == '\0')
+	int got = store_object_values(o, vals, sizeof(vals));
+	if (got < 0)
+		console_page_read_failed(p, "object: its values", NULL);
+	if (got <= 0 || vals[0] == '\0')
 		return;
 	console_html_put(p, "<h2 id=\"same-value\">%L</h2>", L_SAME_VALUE);
 	for (char *v = vals, *nl; v && *v && shown < 5; v = nl, shown++) {
@@ -963,7 +986,8 @@ static void object_same_values(struct page *p, const struct readable *r,
 		console_html_put(p, "<h3><code>%s</code></h3>", v);
 		c.n = 0;
 		table_head(p);
-		store_search(p->rq->st, &q, table_row, &c, &pg, &err);
+		if (store_search(p->rq->st, &q, table_row, &c, &pg, &err) != TX_OK)
+			console_page_read_failed(p, "object: same values", &err);
 		table_foot(p, c.n);
 	}
 }
@@ -1001,8 +1025,11 @@ static json_t *warn_hits(struct page *p, const char *pat)
 	int64_t stamp;
 	json_t *hits = NULL;
 
-	if (sensor_warn_stamp(p->rq->st, &stamp, &err) != TX_OK)
+	/* not read: the page is refused (a warned value shown unwarned) */
+	if (sensor_warn_stamp(p->rq->st, &stamp, &err) != TX_OK) {
+		console_page_read_failed(p, "object: warning lists", &err);
 		return NULL;
+	}
 	pthread_mutex_lock(&warn_lock);
 	if (stamp != warn_at) {
 		sensor_warn *w = NULL;
@@ -1010,6 +1037,8 @@ static json_t *warn_hits(struct page *p, const char *pat)
 			sensor_warn_free(warn_index);
 			warn_index = w;
 			warn_at = stamp;
+		} else {
+			console_page_read_failed(p, "object: warning lists", &err);
 		}
 	}
 	hits = sensor_warn_pattern(warn_index, pat);
@@ -1028,7 +1057,7 @@ static void object_warnings(struct page *p, const char *pat)
 	console_html_put(p, "<h2 class=\"warned\">%L</h2><ul id=\"warnings\">",
 			 L_WARNED);
 	json_array_foreach(hits, i, h) {
-		console_html_put(p, "<li><code>%s</code>:", jstr(h, "value"));
+		console_html_put(p, "<li><code>%s</code>:", tx_json_str(h, "value"));
 		json_array_foreach(json_object_get(h, "lists"), k, l)
 			console_html_put(p, "%s %s", k ? "," : "", json_string_value(l));
 		console_html_put(p, "</li>");
@@ -1054,7 +1083,7 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_page_begin(p, L_OBJECT, display_name(o.obj));
 	console_html_put(p, "<dl class=\"facts\"><dt>%L</dt><dd>%s</dd><dt>id</dt>"
 		 "<dd><code>%s</code></dd><dt>%L</dt><dd>", L_TYPE,
-		 jstr(o.obj, "type"), id, L_MARKINGS);
+		 tx_json_str(o.obj, "type"), id, L_MARKINGS);
 	console_html_tlp(p, fed_tlp_of(o.obj));
 	json_array_foreach(json_object_get(o.obj, "object_marking_refs"), i, v)
 		console_html_put(p, " <code>%s</code>", json_string_value(v));
@@ -1065,16 +1094,17 @@ static void page_object(struct page *p, const char *id, const struct readable *r
 	console_html_put(p, "</dd><dt>%L</dt><dd>%L</dd></dl>", L_SIGNATURE,
 		 json_object_get(json_object_get(o.obj, "extensions"),
 				 FED_SIG_EXT) ? L_SIGNED : L_UNSIGNED);
-	if (jstr(o.obj, "description"))
+	if (tx_json_str(o.obj, "description"))
 		console_html_put(p, "<h2>%L</h2><p class=\"desc\">%s</p>", L_DESCRIPTION,
-			 jstr(o.obj, "description"));
-	if (jstr(o.obj, "pattern")) {
-		console_html_put(p, "<p><code>%s</code></p>", jstr(o.obj, "pattern"));
-		object_warnings(p, jstr(o.obj, "pattern"));
+			 tx_json_str(o.obj, "description"));
+	if (tx_json_str(o.obj, "pattern")) {
+		console_html_put(p, "<p><code>%s</code></p>", tx_json_str(o.obj, "pattern"));
+		object_warnings(p, tx_json_str(o.obj, "pattern"));
 	}
 	console_html_put(p, "<h2>%L</h2><ul id=\"versions\">", L_VERSIONS);
-	store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
-			      NULL, &err);
+	if (store_object_versions(p->rq->st, r->pks, r->n, id, 1, version_row, &vc,
+				  NULL, &err) != TX_OK)
+		console_page_read_failed(p, "object: versions", &err);
 	console_html_put(p, "</ul>");
 	console_html_neighbours(p, r, id);
 	object_referrers(p, r, id, "sighting", L_SIGHTINGS, "sightings");
@@ -1132,7 +1162,7 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 			 strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);
 	if (watch_directory_people(p->rq->st, NULL, cfg->party, &people, &err) !=
 	    TX_OK)
-		tx_log(TX_LOG_WARN, "console partners: directory: %s", err.msg);
+		console_page_read_failed(p, "partners: directory", &err);
 	console_page_begin(p, L_PARTNERS, NULL);
 	console_html_put(p, "<h2>%L</h2><div class=\"scroll\"><table id=\"partners\">"
 		 "<thead><tr><th scope=\"col\">%L</th><th scope=\"col\">URL</th>"
@@ -1140,7 +1170,8 @@ static void page_partners(struct page *p, const char *arg, const struct readable
 		 "<th scope=\"col\">%L</th><th scope=\"col\">%L</th></tr></thead>"
 		 "<tbody>", L_DIRECTORY, L_PARTNER, L_CERT_FP, L_SIGNING_KEY,
 		 L_LAST_CONTACT, L_POC);
-	store_peer_list(p->rq->st, &peers, &n_peers);
+	if (store_peer_list(p->rq->st, &peers, &n_peers) != TX_OK)
+		console_page_read_failed(p, "partners", NULL);
 	for (size_t i = 0; i < n_peers; i++) {
 		console_html_put(p, "<tr><td>%s (%s)</td><td>%s</td><td><code>sha256:%s"
 			 "</code></td><td><code>ed25519:%s</code></td><td>",
@@ -1308,7 +1339,10 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	p.now = tx_time_now_us();
 	p.lang = accept_lang(rq);
 	tx_buf_init(&p.b, CONSOLE_PAGE_MAX);
-	console_session_load(&p);
+	if (console_session_load(&p) == -2) {
+		console_page_message(&p, 503, L_FAILED);
+		goto out;
+	}
 	if (p.signed_in)
 		taxii_ext_writer(rq, &p.s.user); /* its writes: read-your-writes */
 	route = route_find(rq->method, rq->rest ? rq->rest : "", &arg, &known);
@@ -1337,7 +1371,19 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 		console_page_message(&p, 500, L_FAILED);
 		goto out;
 	}
+	unsigned long jf = tx_json_failures();
 	route->fn(&p, arg, &r);
+	/* A page built with a JSON value that could not be allocated left
+	 * something out (a row, a count, a name): refused, not shown. */
+	if (strcmp(rq->method, "GET") == 0 && tx_json_failures() != jf &&
+	    rp->status < 300) {
+		free(rp->text);
+		rp->text = NULL;
+		rp->text_len = 0;
+		rp->content_type = NULL;
+		tx_log(TX_LOG_WARN, "console %s: out of memory", rq->rest);
+		console_page_message(&p, 503, L_FAILED);
+	}
 out:
 	console_readable_free(&r);
 	tx_buf_free(&p.b);

@@ -73,7 +73,7 @@ void console_html_partnership(struct page *p, const struct readable *r)
 	int64_t now = 0;
 
 	if (store_peer_list(p->rq->st, &peers, &n) != TX_OK) {
-		console_html_put(p, "<p class=\"error\">%L</p>", L_FAILED);
+		console_page_read_failed(p, "partnership", NULL);
 		return;
 	}
 	members_table(p, peers, n);
@@ -87,8 +87,7 @@ void console_html_partnership(struct page *p, const struct readable *r)
 	if (watch_now(&now, &err) != TX_OK ||
 	    watch_state_load(p->rq->st, p->rq->cfg->party, now, &ws, &err) !=
 	    TX_OK || (state = watch_state_json(ws)) == NULL) {
-		tx_log(TX_LOG_ERROR, "console partners: %s", err.msg);
-		console_html_put(p, "<p class=\"error\">%L</p>", L_FAILED);
+		console_page_read_failed(p, "partners: the watch state", &err);
 		watch_state_free(ws);
 		return;
 	}

@@ -44,18 +44,19 @@ static struct {
 	char dummy[CRYPTO_PWHASH_BUF];
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* No allocation: a failed one gave forms with an empty token (a page
+ * whose every form is refused). A cookie is shorter than CRYPTO_TOKEN_BUF;
+ * a longer one has no token. */
 void console_session_csrf(const char *cookie, char out[CONSOLE_CSRF_BUF])
 {
-	struct tx_buf b;
+	char b[sizeof("trilex-console-csrf:") + CRYPTO_TOKEN_BUF];
+	int n = snprintf(b, sizeof(b), "trilex-console-csrf:%s", cookie);
 
-	tx_buf_init(&b, 0);
-	if (tx_buf_puts(&b, "trilex-console-csrf:") == TX_OK &&
-	    tx_buf_puts(&b, cookie) == TX_OK)
-		crypto_token_hash(b.data, b.len, out);
+	if (n > 0 && (size_t)n < sizeof(b))
+		crypto_token_hash(b, (size_t)n, out);
 	else
 		out[0] = '\0';
-	sodium_memzero(b.data ? b.data : (char *)"", b.data ? b.len : 0);
-	tx_buf_free(&b);
+	sodium_memzero(b, sizeof(b));
 }
 
 int console_session_csrf_ok(const char *form, size_t len, const char *cookie)
@@ -250,9 +251,15 @@ int console_session_load(struct page *p)
 	if (c == NULL || strlen(c) >= CRYPTO_TOKEN_BUF)
 		return -1;
 	crypto_token_hash(c, strlen(c), hash);
-	if (store_session_get(p->rq->st, hash, p->now,
-			      p->rq->cfg->console_idle_s * 1000000, &p->s) != TX_OK)
+	switch (store_session_get(p->rq->st, hash, p->now,
+				  p->rq->cfg->console_idle_s * 1000000, &p->s)) {
+	case TX_OK:
+		break;
+	case TX_ERR_NOTFOUND:
 		return -1;
+	default:
+		return -2; /* not read: not "signed out" */
+	}
 	p->signed_in = 1;
 	console_session_csrf(c, p->csrf);
 	if ((lang = console_lang_parse(p->s.lang)) >= 0)

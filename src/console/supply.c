@@ -34,11 +34,6 @@
  * supply/share.c gives OSV and KEV entries), at most this many. */
 #define SUPPLY_PAGE_ADV_LINKS 8
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* One advisory id: a link to its stored object when the user may read
  * one, else the id as text. */
 static void html_advisory(struct page *p, const struct readable *r,
@@ -140,7 +135,7 @@ static void findings_table(struct page *p, const struct readable *r,
 		struct tx_error err = { 0 };
 		struct console_object no;
 		json_t *note = supply_finding_to_stix(f, bom_id, &so);
-		const char *nid = jstr(note, "id");
+		const char *nid = tx_json_str(note, "id");
 		int tlp = FED_TLP_RED, stored = 0, isnew;
 
 		if (note != NULL &&
@@ -227,7 +222,7 @@ static void ecosystems_list(struct page *p, const struct supply_report *rep)
 static void bom_section(struct page *p, const struct readable *r,
 			struct bom_view *bv)
 {
-	const char *id = jstr(bv->obj, "id"), *name = jstr(bv->obj, "name");
+	const char *id = tx_json_str(bv->obj, "id"), *name = tx_json_str(bv->obj, "name");
 	const struct store_collection *c = console_readable_find(r, bv->pk);
 
 	console_html_put(p, "<section class=\"bom\" id=\"bom-%s\" aria-labelledby="
@@ -376,7 +371,7 @@ static void post_record(struct page *p, const char *id, const struct readable *r
 	}
 	/* only a BOM the user may read */
 	for (i = 0; (bv.obj = supply_node_bom(node, i, &bv.pk, &bv.in_inbox)); i++)
-		if (jstr(bv.obj, "id") && strcmp(jstr(bv.obj, "id"), id) == 0)
+		if (tx_json_str(bv.obj, "id") && strcmp(tx_json_str(bv.obj, "id"), id) == 0)
 			break;
 	if (bv.obj == NULL) {
 		console_page_message(p, 404, L_NOT_FOUND);

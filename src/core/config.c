@@ -531,3 +531,16 @@ bad:
 			    "--listen: \"%s\" is not HOST:PORT, [IPV6]:PORT or PORT",
 			    spec);
 }
+
+int tx_node_identity_id(const struct tx_config *cfg, char out[64])
+{
+	char uuid[TX_UUID_BUF];
+	size_t n = strlen(cfg->public_key);
+
+	out[0] = '\0';
+	if (n == 0)
+		return -1;
+	tx_uuid5(tx_uuid_ns_trilex, cfg->public_key, n, uuid);
+	snprintf(out, 64, "identity--%s", uuid);
+	return 0;
+}

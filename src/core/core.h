@@ -415,6 +415,10 @@ struct tx_config {
 
 /* Fill cfg with the defaults of every setting. */
 void tx_config_defaults(struct tx_config *cfg);
+/* The id of the node's STIX identity, "identity--" + UUIDv5 of its public
+ * key in trilex's namespace (the CLI and the console name it so); -1 and
+ * out "" when cfg has no key. */
+int tx_node_identity_id(const struct tx_config *cfg, char out[64]);
 /*
  * Read DIR/node.json into cfg (defaults first, then the file). Every setting
  * is checked against its type and bounds; err names the first bad one.

@@ -185,17 +185,6 @@ void crypto_token_hash(const char *token, size_t len,
 
 /* ---- name-based identifiers ---- */
 
-/* trilex's UUID namespace for the ids it derives from names (core's). */
-#define crypto_uuid_ns_trilex tx_uuid_ns_trilex
-
-/*
- * A name-based UUID (RFC 4122 version 5, SHA-1) of name in namespace ns,
- * lower-case: the same name gives the same id on every node. The same as
- * tx_uuid5 (core), kept for its callers; never fails.
- */
-tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
-		    char out[TX_UUID_BUF]);
-
 /* ---- keyed hash, for in-memory caches ---- */
 
 /* BLAKE2b-256 of data keyed with a per-process random key, hex. */

@@ -267,15 +267,6 @@ int crypto_base64_decode_exact(const char *in, size_t len, unsigned char *out,
 	return o == n ? 0 : -1;
 }
 
-/* Kept for its callers; the derivation is core's tx_uuid5 (one function
- * for every content-derived id). */
-tx_err crypto_uuid5(const unsigned char ns[16], const void *name, size_t len,
-		    char out[TX_UUID_BUF])
-{
-	tx_uuid5(ns, name, len, out);
-	return TX_OK;
-}
-
 /* ---- opaque position tokens ---- */
 
 #define POSITION_TAG_BYTES 8

@@ -218,10 +218,7 @@ static json_t *seal_for(const tx_fed *fed, const json_t *obj,
 	 * so a resend is recognised; only the sealed bytes differ. */
 	snprintf(seed, sizeof(seed), "%s|%s|%s", oid ? oid : "", mod ? mod : "",
 		 p->party);
-	if (crypto_uuid5(crypto_uuid_ns_trilex, seed, strlen(seed), uuid) != TX_OK) {
-		tx_error_set(err, TX_ERR_CRYPTO, "cannot name the sealed object");
-		goto out;
-	}
+	tx_uuid5(tx_uuid_ns_trilex, seed, strlen(seed), uuid);
 	snprintf(id, sizeof(id), FED_SEALED_TYPE "--%s", uuid);
 	tx_time_format_ms(tx_time_now_us(), now);
 	w = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "type",

@@ -111,7 +111,15 @@ void policy_http_assess(void *ctx, const struct taxii_ext_request *rq,
 			fail(rp, http_status(rc), &err);
 			goto out;
 		}
-		json_object_set(result, "stored_as", json_object_get(note, "id"));
+		if (json_object_set(result, "stored_as",
+				    json_object_get(note, "id")) != 0) {
+			/* stored: the reply must say where, or fail */
+			rp->status = 500;
+			snprintf(rp->message, sizeof(rp->message), "stored as %s,"
+				 " but out of memory answering",
+				 tx_json_str(note, "id"));
+			goto out;
+		}
 	}
 	rp->status = 200;
 	rp->json = result;

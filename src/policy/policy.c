@@ -31,6 +31,7 @@
 struct vctx {
 	json_t *problems;    /* borrowed; may be NULL */
 	size_t n;
+	int lost;            /* a problem not listed (out of memory) */
 	char first[TX_ERROR_MSG_MAX];
 	int nodes;           /* condition nodes seen */
 	const json_t *tiers; /* borrowed, for rule.tier lookups */
@@ -51,8 +52,9 @@ static void prob(struct vctx *v, const char *path, const char *fmt, ...)
 		 msg);
 	if (v->n == 0)
 		tx_strfmt(v->first, sizeof(v->first), "%s", line);
-	if (v->problems != NULL && v->n < POLICY_PROBLEMS_MAX)
-		json_array_append_new(v->problems, json_string(line));
+	if (v->problems != NULL && v->n < POLICY_PROBLEMS_MAX &&
+	    json_array_append_new(v->problems, json_string(line)) != 0)
+		v->lost = 1;
 	v->n++;
 }
 
@@ -624,6 +626,13 @@ tx_err policy_from_json(const json_t *doc, policy **out, json_t *problems,
 
 	*out = NULL;
 	check_document(&v, doc);
+	if (v.lost) {
+		/* a list with a problem left out reads as fewer problems */
+		json_array_clear(problems);
+		rc = tx_error_set(err, TX_ERR_NOMEM, "out of memory listing the"
+				  " problems (the first: %s)", v.first);
+		goto out;
+	}
 	if (v.n > 0) {
 		if (v.n == 1)
 			rc = tx_error_set(err, TX_ERR_INVALID, "%s", v.first);
@@ -666,8 +675,11 @@ tx_err policy_parse(const char *text, size_t len, const char *name,
 		char line[TX_ERROR_MSG_MAX];
 		snprintf(line, sizeof(line), "%s:%d:%d: %s", name, jerr.line,
 			 jerr.column, jerr.text);
-		if (problems != NULL)
-			json_array_append_new(problems, json_string(line));
+		/* one problem: listed, or the list stays empty and the
+		 * caller shows err (cli/policy.c) */
+		if (problems != NULL &&
+		    json_array_append_new(problems, json_string(line)) != 0)
+			json_array_clear(problems);
 		return tx_error_set(err, TX_ERR_INVALID, "%s", line);
 	}
 	rc = policy_from_json(doc, out, problems, err);

@@ -377,30 +377,30 @@ static json_t *endorsers(const policy_registry *reg, const struct entry *e)
 	return out;
 }
 
-static int in_force(const policy_registry *reg, const struct entry *e)
+/* Whether a partner of e approved e (this version, this digest). */
+static int approved(const policy_registry *reg, const struct entry *e,
+		    const char *party)
 {
-	json_t *ap = json_array(), *mi = json_array();
-	int ok;
-
-	tally(reg, e, ap, mi, NULL);
-	ok = e->valid && (int)json_array_size(ap) >= e->quorum;
-	json_decref(ap);
-	json_decref(mi);
-	return ok;
+	for (size_t i = 0; i < reg->na; i++)
+		if (strcmp(reg->a[i].version, e->version) == 0 &&
+		    strcmp(reg->a[i].digest, e->digest) == 0 &&
+		    strcmp(reg->a[i].party, party) == 0)
+			return 1;
+	return 0;
 }
 
-static char *joined(const json_t *set, char *buf, size_t n)
+/* Counted without allocating: a failed allocation here made a version in
+ * force read as not in force, and policy_registry_select assess under an
+ * older version, as ratified (issue 19 item 6). */
+static int in_force(const policy_registry *reg, const struct entry *e)
 {
-	size_t used = 0, i;
-	json_t *x;
+	size_t i;
+	json_t *p;
+	int n = 0;
 
-	buf[0] = '\0';
-	json_array_foreach(set, i, x)
-		used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s",
-					 i ? ", " : "", json_string_value(x));
-	if (json_array_size(set) == 0)
-		snprintf(buf, n, "none");
-	return buf;
+	json_array_foreach(e->parties, i, p)
+		n += approved(reg, e, json_string_value(p));
+	return e->valid && n >= e->quorum;
 }
 
 static json_t *status_of(const policy_registry *reg)
@@ -493,18 +493,30 @@ const json_t *policy_registry_document(const policy_registry *reg,
 	return e ? json_object_get(e->obj, "policy") : NULL;
 }
 
+/* "approved by A, B; 2 of 3 needed (missing C)", without allocating:
+ * the approvals in the order they were read, the missing in e's order. */
 static void standing_of(const policy_registry *reg, const struct entry *e,
 			char *buf, size_t n)
 {
-	json_t *ap = json_array(), *mi = json_array();
-	char a[200], m[200];
+	char a[200] = "", m[200] = "";
+	size_t na = 0, nm = 0, i;
+	json_t *p;
 
-	tally(reg, e, ap, mi, NULL);
+	for (i = 0; i < reg->na; i++) { /* one approval per party (the load) */
+		const struct approval *x = &reg->a[i];
+		if (strcmp(x->version, e->version) == 0 &&
+		    strcmp(x->digest, e->digest) == 0 && set_has(e->parties, x->party))
+			na += (size_t)snprintf(a + na, na < sizeof(a) ? sizeof(a) - na : 0,
+					       "%s%s", na ? ", " : "", x->party);
+	}
+	json_array_foreach(e->parties, i, p)
+		if (!approved(reg, e, json_string_value(p)))
+			nm += (size_t)snprintf(m + nm, nm < sizeof(m) ? sizeof(m) - nm : 0,
+					       "%s%s", nm ? ", " : "",
+					       json_string_value(p));
 	snprintf(buf, n, "approved by %s; %d of %zu needed (missing %s)",
-		 joined(ap, a, sizeof(a)), e->quorum, json_array_size(e->parties),
-		 joined(mi, m, sizeof(m)));
-	json_decref(ap);
-	json_decref(mi);
+		 na ? a : "none", e->quorum, json_array_size(e->parties),
+		 nm ? m : "none");
 }
 
 tx_err policy_registry_select(const policy_registry *reg, const char *version,

@@ -160,12 +160,13 @@ tx_err store_user_get_id(tx_store *st, int64_t id, struct store_user *u,
 			     " WHERE u.id = ?", &s, NULL)) != TX_OK)
 		return rc;
 	store_db_bind_int64(s, 1, id);
-	if (store_db_step(s) == STORE_DB_ROW) {
+	int r = store_db_step(s);
+	if (r == STORE_DB_ROW) {
 		read_user(s, u);
 		if (pwhash != NULL)
 			store_db_column_copy(s, 7, pwhash, pwhash_size);
 	} else {
-		rc = TX_ERR_NOTFOUND;
+		rc = r == STORE_DB_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 	}
 	store_db_done(st, s);
 	return rc;

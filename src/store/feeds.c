@@ -195,8 +195,9 @@ tx_err store_feed_list(tx_store *st, struct store_feed **out, size_t *n)
  * A stored value that is not such an object starts again from add. */
 static char *reasons_merge(const char *old, const char *add)
 {
-	json_t *a = json_loads(old ? old : "{}", 0, NULL);
-	json_t *b = json_loads(add ? add : "{}", 0, NULL), *v;
+	unsigned long jf = tx_json_failures();
+	json_t *a = old ? tx_json_load(old, strlen(old), 0, NULL) : json_object();
+	json_t *b = add ? tx_json_load(add, strlen(add), 0, NULL) : NULL, *v;
 	const char *k;
 	char *text = NULL;
 
@@ -209,12 +210,18 @@ static char *reasons_merge(const char *old, const char *add)
 	if (json_is_object(b))
 		json_object_foreach(b, k, v) {
 			json_int_t was = json_integer_value(json_object_get(a, k));
-			if (json_is_integer(v))
-				json_object_set_new(a, k, json_integer(was +
-					json_integer_value(v)));
+			if (json_is_integer(v) &&
+			    json_object_set_new(a, k, json_integer(was +
+					json_integer_value(v))) != 0)
+				goto out;
 		}
 	text = tx_json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
 out:
+	/* a text not read for lack of memory is not "start again from add" */
+	if (tx_json_failures() != jf) {
+		free(text);
+		text = NULL;
+	}
 	json_decref(a);
 	json_decref(b);
 	return text;
@@ -237,6 +244,13 @@ tx_err store_feed_record(tx_store *st, const char *name,
 			goto rollback;
 		store_db_bind_text(s, 1, name, -1, STORE_DB_STATIC);
 		int r = store_db_step(s);
+		if (r != STORE_DB_ROW && r != STORE_DB_DONE) {
+			/* a failed step is not "no counts yet" */
+			rc = store_db_error(st, err, "reading the feed's reasons");
+			store_db_done(st, s);
+			s = NULL;
+			goto rollback;
+		}
 		merged = reasons_merge(r == STORE_DB_ROW ?
 				       (const char *)store_db_column_text(s, 0) :
 				       NULL, t->reasons);

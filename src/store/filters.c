@@ -46,7 +46,8 @@ out:
  * wrote leaves the filter naming nothing (so it feeds nothing). */
 static void read_filter(store_stmt *s, struct store_filter *f)
 {
-	json_t *j = json_loads((const char *)store_db_column_text(s, 1), 0, NULL);
+	json_t *j = tx_json_load((const char *)store_db_column_text(s, 1),
+				 (size_t)store_db_column_bytes(s, 1), 0, NULL);
 	const json_t *x;
 	size_t i;
 

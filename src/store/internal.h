@@ -160,6 +160,7 @@ tx_err store_withdrawal_note(tx_store *st, const json_t *obj, const char *origin
  * rows for many objects at once). Free with store_search_fields_free. */
 struct store_search_fields {
 	struct tx_buf name, desc, vals, refs;
+	int nomem;        /* a value left out for lack of memory: not whole */
 };
 void store_search_fields_get(const json_t *obj, struct store_search_fields *f);
 void store_search_fields_free(struct store_search_fields *f);

@@ -376,7 +376,7 @@ tx_err store_policy_release(tx_store *st, const char *digest,
 {
 	struct store_cursor first[2];
 	store_stmt *s = NULL;
-	int known;
+	int known; /* the step: STORE_DB_ROW when released before */
 	tx_err rc;
 
 	*done = 0;
@@ -386,9 +386,15 @@ tx_err store_policy_release(tx_store *st, const char *digest,
 				   " digest = ?", &s, err)))
 		goto rollback;
 	store_db_bind_text(s, 1, digest, -1, STORE_DB_STATIC);
-	known = store_db_step(s) == STORE_DB_ROW;
+	known = store_db_step(s);
+	/* a failed step is not "not released yet": SQLite may have rolled
+	 * the transaction back, and the rewinds would each commit alone */
+	rc = known == STORE_DB_ROW || known == STORE_DB_DONE ? TX_OK :
+	     store_db_error(st, err, "policy release");
 	store_db_done(st, s);
-	if (known)
+	if (rc != TX_OK)
+		goto rollback;
+	if (known == STORE_DB_ROW)
 		return store_db_commit(st, err);
 	if ((rc = first_own(st, ids, n, first, err)))
 		goto rollback;

@@ -41,7 +41,7 @@
 void store_pg_notify_id(const char *db_path, char out[STORE_PG_NOTIFY_ID_BUF])
 {
 	char copy[PATH_MAX], dir[PATH_MAX], boot[64] = "";
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	uint64_t h = TX_HASH64_INIT; /* core's FNV-1a */
 	const char *base;
 	FILE *f;
 
@@ -57,10 +57,7 @@ void store_pg_notify_id(const char *db_path, char out[STORE_PG_NOTIFY_ID_BUF])
 	}
 	for (const char *parts[] = { boot, "\n", dir, "/", base, NULL }, **p = parts;
 	     *p; p++)
-		for (const unsigned char *c = (const unsigned char *)*p; *c; c++) {
-			h ^= *c;
-			h *= 1099511628211ULL;
-		}
+		h = tx_hash64(h, *p, strlen(*p));
 	snprintf(out, STORE_PG_NOTIFY_ID_BUF, "%016llx", (unsigned long long)h);
 }
 

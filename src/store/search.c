@@ -32,34 +32,36 @@
 /* Objects of an older database indexed per transaction at open. */
 #define SEARCH_BACKFILL_BATCH 2000
 
-static void add_text(struct tx_buf *b, const char *s)
+/* Nonzero when an append failed: below the cap, only for lack of memory. */
+static int add_text(struct tx_buf *b, const char *s)
 {
 	size_t room;
 
 	if (s == NULL || *s == '\0' || b->len >= b->max)
-		return;
+		return 0;
 	room = b->max - b->len;
 	if (b->len > 0) {
 		if (room < 2)
-			return;
-		tx_buf_append(b, "\n", 1);
+			return 0;
+		if (tx_buf_append(b, "\n", 1) != TX_OK)
+			return 1;
 		room--;
 	}
 	/* Past the cap the rest is left out, not the whole object. */
-	tx_buf_append(b, s, strlen(s) < room ? strlen(s) : room - 1);
+	return tx_buf_append(b, s, strlen(s) < room ? strlen(s) : room - 1) != TX_OK;
 }
 
-static void add_json_str(struct tx_buf *b, const json_t *v)
+static int add_json_str(struct tx_buf *b, const json_t *v)
 {
-	if (json_is_string(v))
-		add_text(b, json_string_value(v));
+	return json_is_string(v) ? add_text(b, json_string_value(v)) : 0;
 }
 
 /* The quoted literals of a STIX pattern (not t'', h'' or b'' ones:
  * timestamps and binary say nothing a user searches for). */
-static void add_pattern_literals(struct tx_buf *b, const char *pattern)
+static int add_pattern_literals(struct tx_buf *b, const char *pattern)
 {
 	char lit[1024];
+	int bad = 0;
 
 	for (const char *p = pattern; *p; p++) {
 		size_t n = 0;
@@ -77,10 +79,11 @@ static void add_pattern_literals(struct tx_buf *b, const char *pattern)
 		}
 		lit[n] = '\0';
 		if (!skip)
-			add_text(b, lit);
+			bad |= add_text(b, lit);
 		if (*p == '\0')
 			break;
 	}
+	return bad;
 }
 
 /* a.b.c.d or a.b.c.d/n as a range; 0 when s is neither. */
@@ -180,6 +183,7 @@ void store_search_fields_get(const json_t *obj, struct store_search_fields *f)
 	const char *key;
 	json_t *v;
 	size_t i;
+	int bad = 0;
 
 	tx_buf_init(&f->name, SEARCH_FIELD_MAX);
 	tx_buf_init(&f->desc, SEARCH_FIELD_MAX);
@@ -187,25 +191,26 @@ void store_search_fields_get(const json_t *obj, struct store_search_fields *f)
 	tx_buf_init(&f->refs, SEARCH_FIELD_MAX);
 	for (size_t k = 0; k < sizeof(ref_keys) / sizeof(ref_keys[0]); k++) {
 		json_t *r = json_object_get(obj, ref_keys[k]);
-		add_json_str(&f->refs, r);
+		bad |= add_json_str(&f->refs, r);
 		json_array_foreach(r, i, v)
-			add_json_str(&f->refs, v);
+			bad |= add_json_str(&f->refs, v);
 	}
-	add_json_str(&f->name, json_object_get(obj, "name"));
+	bad |= add_json_str(&f->name, json_object_get(obj, "name"));
 	json_array_foreach(json_object_get(obj, "aliases"), i, v)
-		add_json_str(&f->name, v);
-	add_json_str(&f->desc, json_object_get(obj, "description"));
-	add_json_str(&f->desc, json_object_get(obj, "content"));
-	add_json_str(&f->desc, json_object_get(obj, "abstract"));
+		bad |= add_json_str(&f->name, v);
+	bad |= add_json_str(&f->desc, json_object_get(obj, "description"));
+	bad |= add_json_str(&f->desc, json_object_get(obj, "content"));
+	bad |= add_json_str(&f->desc, json_object_get(obj, "abstract"));
 	if (json_is_string(json_object_get(obj, "pattern")))
-		add_pattern_literals(&f->vals, json_string_value(
+		bad |= add_pattern_literals(&f->vals, json_string_value(
 					     json_object_get(obj, "pattern")));
-	add_json_str(&f->vals, json_object_get(obj, "value"));
-	add_json_str(&f->vals, json_object_get(obj, "x_mitre_id"));
+	bad |= add_json_str(&f->vals, json_object_get(obj, "value"));
+	bad |= add_json_str(&f->vals, json_object_get(obj, "x_mitre_id"));
 	json_object_foreach(json_object_get(obj, "hashes"), key, v)
-		add_json_str(&f->vals, v);
+		bad |= add_json_str(&f->vals, v);
 	json_array_foreach(json_object_get(obj, "external_references"), i, v)
-		add_json_str(&f->vals, json_object_get(v, "external_id"));
+		bad |= add_json_str(&f->vals, json_object_get(v, "external_id"));
+	f->nomem = bad;
 }
 
 void store_search_fields_free(struct store_search_fields *f)
@@ -225,6 +230,10 @@ tx_err store_search_index_object(tx_store *st, int64_t rowid, const json_t *obj,
 	tx_err rc;
 
 	store_search_fields_get(obj, &f);
+	if (f.nomem) {
+		rc = tx_error_set(err, TX_ERR_NOMEM, "search index: out of memory");
+		goto out;
+	}
 	if (f.refs.len > 0 && (rc = index_refs(st, rowid, type ? type : "",
 					       f.refs.data, err)))
 		goto out;
@@ -264,7 +273,12 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 		return rc;
 	if ((rc = store_db_prepare(st, "SELECT next FROM search_todo", &todo, err)))
 		goto rollback;
-	if (store_db_step(todo) != STORE_DB_ROW) {
+	if ((step = store_db_step(todo)) != STORE_DB_ROW) {
+		/* nothing to do, or a failed step (an error, not "done") */
+		if (step != STORE_DB_DONE) {
+			rc = store_db_error(st, err, "search backfill");
+			goto rollback;
+		}
 		rc = store_db_commit(st, err);
 		goto out;
 	}
@@ -275,11 +289,20 @@ static tx_err backfill_batch(tx_store *st, int *done, struct tx_error *err)
 	store_db_bind_int64(rows, 1, next);
 	store_db_bind_int(rows, 2, SEARCH_BACKFILL_BATCH);
 	while ((step = store_db_step(rows)) == STORE_DB_ROW) {
-		json_t *obj = json_loadb((const char *)store_db_column_text(rows, 1),
-					 (size_t)store_db_column_bytes(rows, 1), 0,
-					 NULL);
+		unsigned long jf = tx_json_failures();
+		/* tx_json_load: jansson 2.14's json_loadb can abort (an assert
+		 * in lex_scan_string) when an allocation fails */
+		json_t *obj = tx_json_load((const char *)store_db_column_text(rows, 1),
+					   (size_t)store_db_column_bytes(rows, 1), 0,
+					   NULL);
 		last = store_db_column_int64(rows, 0);
 		n++;
+		if (obj == NULL && tx_json_failures() != jf) {
+			/* not read for lack of memory: not "nothing to index" */
+			rc = tx_error_set(err, TX_ERR_NOMEM, "search backfill: out of"
+					  " memory");
+			goto rollback;
+		}
 		if (obj == NULL)
 			continue; /* stored objects are JSON; nothing to index */
 		rc = store_search_index_object(st, last, obj, err);
@@ -613,16 +636,18 @@ int store_object_values(const json_t *obj, char *out, size_t size)
 	const char *key;
 	json_t *v;
 
+	int bad = 0;
+
 	if (size == 0)
 		return 0;
 	tx_buf_init(&vals, size);
 	if (json_is_string(json_object_get(obj, "pattern")))
-		add_pattern_literals(&vals, json_string_value(
+		bad |= add_pattern_literals(&vals, json_string_value(
 					     json_object_get(obj, "pattern")));
-	add_json_str(&vals, json_object_get(obj, "value"));
+	bad |= add_json_str(&vals, json_object_get(obj, "value"));
 	json_object_foreach(json_object_get(obj, "hashes"), key, v)
-		add_json_str(&vals, v);
-	snprintf(out, size, "%s", vals.data ? vals.data : "");
+		bad |= add_json_str(&vals, v);
+	snprintf(out, size, "%s", vals.data && !bad ? vals.data : "");
 	tx_buf_free(&vals);
-	return 1;
+	return bad ? -1 : 1;
 }

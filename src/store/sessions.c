@@ -61,8 +61,11 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 	store_db_bind_int64(s, 2, now);
 	store_db_bind_int64(s, 3, idle);
 	store_db_bind_int64(s, 4, now);
-	if (store_db_step(s) != STORE_DB_ROW) {
-		rc = TX_ERR_NOTFOUND;
+	int r = store_db_step(s);
+	if (r != STORE_DB_ROW) {
+		/* a failed step is not "no session": the console would sign
+		 * its user out for a moment's lack of memory */
+		rc = r == STORE_DB_DONE ? TX_ERR_NOTFOUND : TX_ERR_DB;
 		goto out;
 	}
 	out->user.id = store_db_column_int64(s, 0);
@@ -77,10 +80,9 @@ tx_err store_session_get(tx_store *st, const char *hash, int64_t now,
 	out->last_visit = store_db_column_int64(s, 9);
 	/* The account as it is now (its role, whether disabled): a change
 	 * takes effect at the next request of an open session. */
-	if (store_user_get_id(st, out->user.id, &out->user, NULL, 0) != TX_OK) {
-		rc = TX_ERR_NOTFOUND;
-		goto out;
-	}
+	if ((rc = store_user_get_id(st, out->user.id, &out->user, NULL, 0)) !=
+	    TX_OK)
+		goto out; /* TX_ERR_NOTFOUND: the account is gone */
 	/* A locked, disabled or partner's account has no session, even an
 	 * old one. */
 	if (out->user.locked || out->user.disabled || out->user.peer[0] != '\0') {

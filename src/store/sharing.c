@@ -20,15 +20,16 @@
 
 #include "store/internal.h"
 
-/* A party code as node.json has it: 2-7 upper-case letters. */
+/* A party code as node.json has it (tx_party_valid), len bytes of a list. */
 static int party_valid(const char *p, size_t len)
 {
-	if (len < 2 || len >= TX_PARTY_MAX)
+	char code[TX_PARTY_MAX];
+
+	if (len >= sizeof(code))
 		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (p[i] < 'A' || p[i] > 'Z')
-			return 0;
-	return 1;
+	memcpy(code, p, len);
+	code[len] = '\0';
+	return tx_party_valid(code);
 }
 
 tx_err store_share_parse(const char *text, char out[STORE_SHARE_BUF],

@@ -1113,7 +1113,7 @@ tx_err store_search_refs(tx_store *st, const struct store_search *q,
 
 /* The values obj names as the index holds them (its pattern's literals,
  * its value, its hashes), one a line, into out (truncated to size);
- * 0 when size is 0. */
+ * 0 when size is 0, -1 (out "") when out of memory. */
 int store_object_values(const json_t *obj, char *out, size_t size);
 
 struct store_search_type {

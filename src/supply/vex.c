@@ -446,7 +446,10 @@ static tx_err openvex_load(struct vwalk *w, const json_t *doc)
 			if (self == NULL)
 				return nomem(w->err);
 			if (list[0] == NULL) {
-				json_array_append(self, (json_t *)p);
+				if (json_array_append(self, (json_t *)p) != 0) {
+					json_decref(self);
+					return nomem(w->err);
+				}
 				list[0] = self;
 			}
 			size_t k;

@@ -74,7 +74,7 @@ static void reason_of(const char *msg, char out[REASON_MAX])
 }
 
 /* Count a status resource into t and reasons ({"reason": n}). */
-static void count_status(const json_t *status, struct store_feed_tally *t,
+static tx_err count_status(const json_t *status, struct store_feed_tally *t,
 			 json_t *reasons)
 {
 	const json_t *d;
@@ -90,18 +90,21 @@ static void count_status(const json_t *status, struct store_feed_tally *t,
 	json_array_foreach(json_object_get(status, "failures"), i, d) {
 		char r[REASON_MAX];
 		reason_of(json_string_value(json_object_get(d, "message")), r);
-		json_object_set_new(reasons, r, json_integer(
-			json_integer_value(json_object_get(reasons, r)) + 1));
+		if (json_object_set_new(reasons, r, json_integer(
+			json_integer_value(json_object_get(reasons, r)) + 1)) != 0)
+			return TX_ERR_NOMEM;
 		t->rejected++;
 	}
 	json_int_t unlisted = json_integer_value(json_object_get(status,
 					"x_trilex_failures_unlisted"));
 	if (unlisted > 0) {
-		json_object_set_new(reasons, "unlisted", json_integer(
+		if (json_object_set_new(reasons, "unlisted", json_integer(
 			json_integer_value(json_object_get(reasons, "unlisted")) +
-			unlisted));
+			unlisted)) != 0)
+			return TX_ERR_NOMEM;
 		t->rejected += unlisted;
 	}
+	return TX_OK;
 }
 
 /* The envelope around the objects at spans: its "more" and "next". NULL
@@ -303,7 +306,12 @@ static tx_err one_page(struct run *r, struct tx_buf *path, int *more,
 					  " cannot be read", sid);
 			goto out;
 		}
-		count_status(status, &t, reasons);
+		rc = count_status(status, &t, reasons);
+		if (rc != TX_OK) {
+			rc = tx_error_set(err, rc, "stored, but out of memory counting"
+					  " the reasons of its rejections");
+			goto out;
+		}
 	}
 	t.received = (int64_t)n;
 	*n_objects = n;

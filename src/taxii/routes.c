@@ -113,8 +113,11 @@ static json_t *collection_json(const struct store_collection *c)
 			      "can_read", c->can_read, "can_write", c->can_write,
 			      "media_types", STIX_MEDIA_TYPE);
 
-	if (v != NULL && c->alias[0])
-		json_object_set_new(v, "alias", json_string(c->alias));
+	if (v != NULL && c->alias[0] &&
+	    json_object_set_new(v, "alias", json_string(c->alias)) != 0) {
+		json_decref(v); /* not a collection without its alias */
+		return NULL;
+	}
 	return v;
 }
 
@@ -134,8 +137,8 @@ static void collections(struct request *rq, struct reply *rp)
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(arr, collection_json(&list[i])) != 0)
 			goto nomem;
-	if (n > 0)
-		json_object_set(v, "collections", arr);
+	if (n > 0 && json_object_set(v, "collections", arr) != 0)
+		goto nomem;
 	taxii_reply_json(rp, 200, v);
 	goto out;
 nomem:

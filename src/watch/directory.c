@@ -31,8 +31,11 @@ static int person_row(void *ctx, const struct store_row *row)
 	const char *made_by = row->origin ? row->origin : p->own_party;
 	if (party && strcmp(party, made_by) == 0 &&
 	    !json_is_true(json_object_get(o, "revoked")) &&
-	    (p->party == NULL || strcmp(party, p->party) == 0))
-		json_array_append(p->list, o);
+	    (p->party == NULL || strcmp(party, p->party) == 0) &&
+	    json_array_append(p->list, o) != 0) {
+		json_decref(o);
+		return STORE_ROW_FAIL; /* watch_directory_people: out of memory */
+	}
 	json_decref(o);
 	return 0;
 }
@@ -47,41 +50,62 @@ static int by_party_name(const void *a, const void *b)
 			      json_string_value(json_object_get(y, "name")));
 }
 
+/* One entry per id (a person seen via two partners is one person), by
+ * party and name; NULL when out of memory. */
+static json_t *people_sorted(json_t *list)
+{
+	json_t *uniq = json_object(), *o, *out = json_array(), **v = NULL;
+	const char *k;
+	size_t i, cnt = 0;
+
+	if (uniq == NULL || out == NULL)
+		goto fail;
+	json_array_foreach(list, i, o)
+		if (json_object_set(uniq, json_string_value(json_object_get(o, "id")),
+				    o) != 0)
+			goto fail;
+	if ((v = malloc((json_object_size(uniq) + 1) * sizeof(*v))) == NULL)
+		goto fail;
+	json_object_foreach(uniq, k, o)
+		v[cnt++] = o;
+	tx_sort(v, cnt, sizeof(*v), by_party_name);
+	for (i = 0; i < cnt; i++)
+		if (json_array_append(out, v[i]) != 0)
+			goto fail;
+	free(v);
+	json_decref(uniq);
+	return out;
+fail:
+	free(v);
+	json_decref(uniq);
+	json_decref(out);
+	return NULL;
+}
+
 tx_err watch_directory_people(tx_store *st, const char *party, const char *own,
 			      json_t **out_list, struct tx_error *err)
 {
 	const char *types[] = { "identity" };
 	struct store_query q = { .types = types, .n_types = 1 };
+	unsigned long jf = tx_json_failures();
 	struct people p = { json_array(), party, own };
 	tx_err rc;
 
 	*out_list = NULL;
 	if (p.list == NULL)
 		return tx_error_set(err, TX_ERR_NOMEM, "out of memory");
-	/* What was read before a failure is still given, with the error. */
+	/* What was read before a failure of the store is still given, with
+	 * the error; an allocation failure gives no list (a contact lost to
+	 * it would read as not there). */
 	rc = store_query_every(st, &q, person_row, &p, err);
-	/* one entry per id: a person seen via two partners is one person */
-	json_t *uniq = json_object(), *o, *out = json_array();
-	size_t i;
-	json_array_foreach(p.list, i, o)
-		json_object_set(uniq, json_string_value(json_object_get(o, "id")), o);
-	const char *k;
-	json_object_foreach(uniq, k, o)
-		json_array_append(out, o);
-	json_decref(uniq);
+	*out_list = people_sorted(p.list);
 	json_decref(p.list);
-	size_t cnt = json_array_size(out);
-	json_t **v = malloc((cnt ? cnt : 1) * sizeof(*v));
-	if (v != NULL) {
-		for (i = 0; i < cnt; i++)
-			v[i] = json_incref(json_array_get(out, i));
-		tx_sort(v, cnt, sizeof(*v), by_party_name);
-		json_array_clear(out);
-		for (i = 0; i < cnt; i++)
-			json_array_append_new(out, v[i]);
-		free(v);
+	if (*out_list == NULL || tx_json_failures() != jf || rc == TX_ERR_NOMEM) {
+		json_decref(*out_list);
+		*out_list = NULL;
+		return rc == TX_ERR_NOMEM ? rc : tx_error_set(err, TX_ERR_NOMEM,
+							      "out of memory");
 	}
-	*out_list = out;
 	return rc;
 }
 

@@ -352,14 +352,26 @@ out:
 	return rc;
 }
 
-/* Record one action taken (for the caller's log and audit). */
-static void did(json_t *actions, const char *action, const char *party,
-		const char *role, const char *proposal, const char *reason)
+/* Record one action (for the caller's log and audit) before it is taken:
+ * a change the store made is never missing from the list. */
+static tx_err did(json_t *actions, const char *action, const char *party,
+		  const char *role, const char *proposal, const char *reason,
+		  struct tx_error *err)
 {
-	if (actions)
-		json_array_append_new(actions, json_pack("{s:s, s:s, s:s?, s:s?,"
+	if (actions != NULL &&
+	    json_array_append_new(actions, json_pack("{s:s, s:s, s:s?, s:s?,"
 			" s:s?}", "action", action, "party", party, "role", role,
-			"proposal", proposal, "reason", reason));
+			"proposal", proposal, "reason", reason)) != 0)
+		return tx_error_set(err, TX_ERR_NOMEM, "partner %s: out of memory"
+				    " (nothing changed for it)", party);
+	return TX_OK;
+}
+
+/* The action recorded last was not taken after all. */
+static void undid(json_t *actions)
+{
+	if (actions != NULL)
+		json_array_remove(actions, json_array_size(actions) - 1);
 }
 
 tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
@@ -395,12 +407,15 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
 			continue; /* about this node: its partners act on it */
 		if (strcmp(st_name, "removed") == 0) {
 			if (here) {
+				if ((rc = did(actions, "removed", code, NULL, last,
+					      NULL, err)) != TX_OK)
+					goto out;
 				if (store_peer_remove(st, code, &oerr) != TX_OK) {
+					undid(actions);
 					if (oerr.code == TX_ERR_NOTFOUND)
 						continue; /* unpinned meanwhile */
 					goto failed;
 				}
-				did(actions, "removed", code, NULL, last, NULL);
 			}
 			continue;
 		}
@@ -408,9 +423,13 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
 			continue;
 		if (here) {
 			if (strcmp(p->role, role) != 0) {
-				if (store_peer_set_role(st, code, role, &oerr) != TX_OK)
+				if ((rc = did(actions, "role", code, role, last, NULL,
+					      err)) != TX_OK)
+					goto out;
+				if (store_peer_set_role(st, code, role, &oerr) != TX_OK) {
+					undid(actions);
 					goto failed;
-				did(actions, "role", code, role, last, NULL);
+				}
 			}
 			continue;
 		}
@@ -421,7 +440,10 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
 		if (fed_card_parse(json_object_get(e, "card"), NULL, p, &oerr) != TX_OK)
 			goto failed;
 		snprintf(p->role, sizeof(p->role), "%s", role);
+		if ((rc = did(actions, "pinned", code, role, last, NULL, err)) != TX_OK)
+			goto out;
 		if (store_peer_add(st, p, &oerr) != TX_OK) {
+			undid(actions);
 			/* pinned meanwhile by another process of this node (a
 			 * vote's CLI and serve's keeper both act on it) */
 			if (oerr.code == TX_ERR_EXISTS && pinned(st, code, p) == TX_OK &&
@@ -429,7 +451,6 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
 				continue;
 			goto failed;
 		}
-		did(actions, "pinned", code, role, last, NULL);
 		continue;
 failed:
 		if (tx_err_transient(oerr.code)) {
@@ -437,7 +458,9 @@ failed:
 					  oerr.msg);
 			goto out;
 		}
-		did(actions, "failed", code, role, last, oerr.msg);
+		if ((rc = did(actions, "failed", code, role, last, oerr.msg,
+			      err)) != TX_OK)
+			goto out;
 	}
 out:
 	watch_state_free(ws);

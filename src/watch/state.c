@@ -1056,7 +1056,10 @@ json_t *watch_aor_who(const watch_state *s, const char *sector,
 			if (strcmp(tx_json_str(a, "key"), key) != 0 ||
 			    (strcmp(st, "active") && strcmp(st, "under-review")))
 				continue;
-			json_array_append_new(matched, json_string(key));
+			if (json_array_append_new(matched, json_string(key)) != 0) {
+				json_decref(matched); /* counted: the caller's mark */
+				return NULL;
+			}
 			if (best == NULL)
 				best = a;
 		}

@@ -270,7 +270,8 @@ tx_err watch_partners_apply(tx_store *st, const char *party, int64_t now_us,
  * party signed it (own: this node's party, for what was made here); only
  * party's when party is not NULL; one per id, by party and name. *list
  * (caller frees) holds what was read, also when the scan failed part way
- * (then the error is returned too).
+ * (then the error is returned too); out of memory: TX_ERR_NOMEM and no
+ * list (a contact lost to it would read as not there).
  */
 tx_err watch_directory_people(tx_store *st, const char *party, const char *own,
 			      json_t **list, struct tx_error *err);

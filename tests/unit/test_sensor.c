@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine_case.h"
 #include "sensor/sensor.h"
 #include "stix/stix.h"
 
@@ -409,18 +410,10 @@ static void on_match(void *ctx, const struct sensor_match *m)
 static void test_engine(void **state)
 {
 	struct pattern_indicator inds[] = {
-		{ "indicator--00000000-0000-4000-8000-000000000001", "[domain-name:value = 'c2.evil.example']", 0, INT64_MAX, 0 },
-		{ "indicator--00000000-0000-4000-8000-000000000002",
-		  "([domain-name:value = 'c2.evil.example'] FOLLOWEDBY [network-traffic:dst_port = 443]) WITHIN 60 SECONDS",
-		  0, INT64_MAX, 0 },
-		{ "indicator--00000000-0000-4000-8000-000000000003", "[ipv4-addr:value ISSUBSET '198.51.100.0/24'] REPEATS 3 TIMES", 0, INT64_MAX, 0 },
+		ENGINE_CASE_INDICATORS,
 	};
 	const char *lines[] = {
-		"{\"timestamp\":\"2024-05-01T10:00:00Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.1\",\"dest_port\":443}",
-		"{\"timestamp\":\"2024-05-01T10:00:10Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
-		"{\"timestamp\":\"2024-05-01T10:01:20Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.2\",\"dest_port\":443}",
-		"{\"timestamp\":\"2024-05-01T10:01:30Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"10.0.0.1\",\"dns\":{\"rrname\":\"c2.evil.example\"}}",
-		"{\"timestamp\":\"2024-05-01T10:01:40Z\",\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"198.51.100.3\",\"dest_port\":443}",
+		ENGINE_CASE_EVENTS,
 	};
 	pattern_index *ix = NULL;
 	sensor_engine *e = NULL;
