@@ -18,6 +18,10 @@
  *       collection ALIAS of the store DB, made on the fly, in durable
  *       batches of 1000 through the store (taxii_ingest); prints
  *       "objects_per_s" and "cpu_us_per_obj" of this process.
+ *   bench_ingest revise N START DB ALIAS
+ *       As load, but a new version (modified one day later) of each of
+ *       the objects START.. that load added: every item then clears its
+ *       id's stored is_last (the flag UPDATE of store/put_pg.c).
  *
  * PostgreSQL (bench/run-store): with BENCH_PG_CONNINFO set the store is
  * the server it names: ingest makes a fresh database bench_ingest_N on it
@@ -247,20 +251,24 @@ static void make_id(char *out, size_t n, const char *type, uint32_t salt,
 		 (unsigned)(i >> 24) & 0xfff, (uint64_t)(i & 0xffffffffffffULL));
 }
 
+/* revise: modified is this much after created (0: the same) */
+static int64_t modified_shift_us;
+
 static json_t *make_object(uint32_t salt, uint64_t i)
 {
-	char id[128], ts[TX_TIME_BUF], name[64], pattern[128];
+	char id[128], ts[TX_TIME_BUF], mod[TX_TIME_BUF], name[64], pattern[128];
 	/* Spread created/modified over a year so versions differ. */
 	int64_t t = 1704067200000000LL + (int64_t)(i % 31536000) * 1000000;
 
 	tx_time_format_ms(t, ts);
+	tx_time_format_ms(t + modified_shift_us, mod);
 	if (i % 5 == 4) {
 		make_id(id, sizeof(id), "attack-pattern", salt, i);
 		snprintf(name, sizeof(name), "Synthetic technique %" PRIu64, i);
 		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
 				 " s:[{s:s, s:s}]}",
 				 "type", "attack-pattern", "spec_version", "2.1",
-				 "id", id, "created", ts, "modified", ts,
+				 "id", id, "created", ts, "modified", mod,
 				 "name", name, "description",
 				 "A synthetic attack pattern made by bench_ingest"
 				 " to fill a collection for paging benchmarks.",
@@ -275,7 +283,7 @@ static json_t *make_object(uint32_t salt, uint64_t i)
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s,"
 			 " s:s}",
 			 "type", "indicator", "spec_version", "2.1", "id", id,
-			 "created", ts, "modified", ts, "name", name,
+			 "created", ts, "modified", mod, "name", name,
 			 "description", "Synthetic indicator for benchmarks.",
 			 "indicator_types", "malicious-activity",
 			 "pattern", pattern, "pattern_type", "stix",
@@ -363,8 +371,11 @@ int main(int argc, char **argv)
 	pg_base = getenv("BENCH_PG_CONNINFO");
 	if (pg_base != NULL && *pg_base == '\0')
 		pg_base = NULL;
-	if (argc == 6 && strcmp(argv[1], "load") == 0) {
+	if (argc == 6 && (strcmp(argv[1], "load") == 0 ||
+			  strcmp(argv[1], "revise") == 0)) {
 		int64_t start;
+		if (argv[1][0] == 'r')
+			modified_shift_us = 86400000000LL;
 		if (tx_parse_int64(argv[2], 1, 100000000, &n) == TX_OK &&
 		    tx_parse_int64(argv[3], 0, 1000000000, &start) == TX_OK)
 			return cmd_load(n, start, argv[4], argv[5]);
@@ -377,6 +388,7 @@ int main(int argc, char **argv)
 		return cmd_gen((long)n, argv[3]);
 	fprintf(stderr, "usage: bench_ingest ingest FILE DIR REPS\n"
 		"       bench_ingest gen N FILE\n"
-		"       bench_ingest load N START DB ALIAS\n");
+		"       bench_ingest load N START DB ALIAS\n"
+		"       bench_ingest revise N START DB ALIAS\n");
 	return 2;
 }

@@ -49,10 +49,23 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE unlast(:coll, :'ids');
 RESET plan_cache_mode;
 
 \echo '== ingest: 1000 rows into objects (put_pg.c batch_insert, new versions of the same ids)'
+-- the collection checked and key-share locked once (migration 25: no
+-- foreign key checked row by row)
 PREPARE ins(int8, text[]) AS INSERT INTO objects(coll, id, type, spec_version,
   version, version_us, date_added, is_first, is_last, json, restricted, lane)
-  SELECT $1, u.id, 'indicator', '2.1', '2030-01-01T00:00:00Z',
+  SELECT c.pk, u.id, 'indicator', '2.1', '2030-01-01T00:00:00Z',
   1893456000000000, (SELECT last FROM clock) + u.ord, 0, 1, '{}', 0, 0
-  FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ord);
+  FROM (SELECT pk FROM collections WHERE pk = $1 FOR KEY SHARE) AS c,
+  unnest($2::text[]) WITH ORDINALITY AS u(id, ord);
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE ins(:coll, :'ids');
 ROLLBACK;
+
+\echo '== ingest: the rowids of 1000 new objects (put_pg.c batch_rowids)'
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF) WITH q AS MATERIALIZED (SELECT
+  pg_get_serial_sequence('objects', 'rowid')::regclass AS seq)
+  SELECT nextval(q.seq) FROM q, generate_series(1, 1000) ORDER BY 1;
+ROLLBACK;
+-- HOT updates of objects so far (fillfactor 70 since migration 25)
+SELECT n_tup_upd, n_tup_hot_upd, pg_size_pretty(pg_relation_size('objects')) AS heap
+  FROM pg_stat_user_tables WHERE relname = 'objects';

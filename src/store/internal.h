@@ -98,6 +98,9 @@ tx_err store_schema_apply(tx_store *st, const char *const *list, int n,
 			  const char *backend, struct tx_error *err);
 /* Apply the migrations after the database's current user_version. */
 tx_err store_schema_migrate(tx_store *st, struct tx_error *err);
+/* Tests only: when > 0, store_open applies at most this many migrations
+ * (a database as an older trilex made it, to test the next one on). */
+extern int store_schema_limit;
 /* TX_OK unless collection pk is a partner's inbox and some item to be
  * stored did not come from that partner (TX_ERR_DENIED, err says). */
 tx_err store_inbox_check(tx_store *st, int64_t pk, const struct store_item *items,

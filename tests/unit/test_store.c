@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -1687,6 +1688,187 @@ static void test_table_list(void **state)
 	assert_int_equal(tamper("DROP TABLE forgotten", "DROP TABLE forgotten"), 0);
 }
 
+static int count_row(void *ctx, const struct store_row *r)
+{
+	(void)r;
+	++*(int *)ctx;
+	return STORE_ROW_NEXT;
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A put into a collection that does not exist fails and stores nothing
+ * (SQLite: the foreign key on objects.coll; PostgreSQL: the check of
+ * store/put_pg.c that replaced it in migration 25). */
+static void test_put_needs_collection(void **state)
+{
+	tx_store *st = *state;
+	struct store_user admin = { .admin = 1 };
+	struct store_query q = { .collection_pk = 987654, .limit = 10 };
+	struct tx_error err = { 0 };
+	struct store_page pg;
+	json_t *o = obj(960, "2020-01-01T00:00:00Z");
+	struct store_item it = { .obj = o };
+	char sid[TX_UUID_BUF];
+	int n = 0;
+
+	assert_int_not_equal(store_put_objects(st, 987654, &admin, &it, 1, sid, &err),
+			     TX_OK);
+	q.versions.all = 1;
+	assert_int_equal(store_query_objects(st, &q, count_row, &n, &pg, &err), TX_OK);
+	assert_int_equal(n, 0);
+	if (pg_base != NULL)
+		assert_int_equal(pg_count("SELECT count(*) FROM objects WHERE coll = 987654"
+					  " OR id = 'indicator--00000000-0000-4000-8000-"
+					  "000000000960'"), 0);
+	json_decref(o);
+}
+
+static int dump_row(void *ctx, const struct store_row *r)
+{
+	tx_buf_printf(ctx, "%" PRId64 " %" PRId64 " %s %s %.*s\n", r->rowid,
+		      r->date_added, r->id, r->version, (int)r->json_len, r->json);
+	return STORE_ROW_NEXT;
+}
+
+/* The rows of collection pk that the versions select (all, first or
+ * last), walked by next tokens of 7, as text; the caller frees it. */
+static char *dump_coll(tx_store *st, int64_t pk, int all, int first)
+{
+	struct store_query q = { .collection_pk = pk, .limit = 7 };
+	struct tx_error err = { 0 };
+	struct store_page pg;
+	struct tx_buf b;
+
+	tx_buf_init(&b, 0);
+	q.versions.all = all;
+	q.versions.first = first;
+	q.versions.last = !all && !first;
+	do {
+		assert_int_equal(store_query_objects(st, &q, dump_row, &b, &pg, &err),
+				 TX_OK);
+		q.has_cursor = 1;
+		q.cursor = pg.next;
+	} while (pg.more);
+	assert_true(b.len > 0);
+	return tx_buf_take(&b);
+}
+
+/* Batch k of the migration test: ids from..to-1 at version v. */
+static void put_range(tx_store *st, int64_t pk, int from, int to, const char *v)
+{
+	struct store_user admin = { .admin = 1 };
+	struct store_item items[40] = { { 0 } };
+	json_t *o[40];
+	struct tx_error err = { 0 };
+	char sid[TX_UUID_BUF];
+	int n = 0;
+
+	for (int i = from; i < to && n < 40; i++) {
+		o[n] = obj(2500 + i, v);
+		items[n].obj = o[n];
+		n++;
+	}
+	assert_int_equal(store_put_objects(st, pk, &admin, items, (size_t)n, sid,
+					   &err), TX_OK);
+	for (int i = 0; i < n; i++)
+		json_decref(o[i]);
+}
+
+/* Migration 25 on a database that schema 24 made and filled (on
+ * PostgreSQL: objects.coll's foreign key gives way to put_pg.c's check
+ * and the collections_kept trigger, and objects gets fillfactor 70; on
+ * SQLite nothing): every object and version is kept, with its rowid,
+ * date_added and first/last flags; new versions after it are flagged
+ * right; and on PostgreSQL a collection holding objects still cannot be
+ * deleted, renumbered or truncated, while an empty one can be deleted. */
+static void test_migration_25(void **state)
+{
+	struct store_collection a, b;
+	struct tx_error err = { 0 };
+	char p24[160], saved[1024], *all, *first, *last, *x;
+	tx_store *st = NULL;
+
+	(void)state;
+	snprintf(saved, sizeof(saved), "%s", pg_conninfo);
+	snprintf(p24, sizeof(p24), "%s/m24.db", dir);
+	assert_int_equal(fresh_db("store_m24"), 0);
+	store_schema_limit = 24;
+	assert_int_equal(store_open(p24, 1, &st, &err), TX_OK);
+	store_schema_limit = 0;
+	assert_int_equal(store_schema_version(st), 24);
+	if (pg_base != NULL)
+		assert_int_equal(pg_count("SELECT count(*) FROM pg_constraint WHERE"
+					  " conname = 'objects_coll_fkey'"), 1);
+	assert_int_equal(store_collection_ensure(st, "M24", "", "m24", &a, &err), TX_OK);
+	assert_int_equal(store_collection_ensure(st, "Empty", "", "m24e", &b, &err),
+			 TX_OK);
+	put_range(st, a.pk, 0, 30, "2021-01-01T00:00:00Z");
+	put_range(st, a.pk, 0, 15, "2021-02-01T00:00:00Z");  /* new last */
+	put_range(st, a.pk, 15, 25, "2020-12-01T00:00:00Z"); /* new first */
+	put_range(st, a.pk, 20, 30, "2021-01-01T00:00:00Z"); /* present */
+	all = dump_coll(st, a.pk, 1, 0);
+	first = dump_coll(st, a.pk, 0, 1);
+	last = dump_coll(st, a.pk, 0, 0);
+	store_close(st);
+
+	assert_int_equal(store_open(p24, 0, &st, &err), TX_OK);
+	assert_true(store_schema_version(st) >= 25);
+	x = dump_coll(st, a.pk, 1, 0);
+	assert_string_equal(x, all);
+	free(x);
+	x = dump_coll(st, a.pk, 0, 1);
+	assert_string_equal(x, first);
+	free(x);
+	x = dump_coll(st, a.pk, 0, 0);
+	assert_string_equal(x, last);
+	free(x);
+	/* after it: a new last version of 0..14 (HOT-updated flags on PG) */
+	put_range(st, a.pk, 0, 15, "2021-03-01T00:00:00Z");
+	x = dump_coll(st, a.pk, 0, 0);
+	assert_non_null(strstr(x, "000000002500 2021-03-01T00:00:00Z"));
+	assert_null(strstr(x, "000000002500 2021-02-01T00:00:00Z"));
+	assert_non_null(strstr(x, "000000002515 2021-01-01T00:00:00Z"));
+	free(x);
+	x = dump_coll(st, a.pk, 1, 0);
+	assert_int_equal(lines(x), lines(all) + 15);
+	assert_int_equal(strncmp(x, all, strlen(all)), 0); /* the new ones last */
+	free(x);
+	if (pg_base != NULL) {
+		char sql[160];
+		assert_int_equal(pg_count("SELECT count(*) FROM pg_constraint WHERE"
+					  " conname = 'objects_coll_fkey'"), 0);
+		assert_int_equal(pg_count("SELECT count(*) FROM pg_class WHERE relname ="
+					  " 'objects' AND 'fillfactor=70' = ANY(reloptions)"), 1);
+		assert_int_equal(pg_count("SELECT count(*) FROM objects"), 30 + 15 + 10 + 15);
+		snprintf(sql, sizeof(sql), "DELETE FROM collections WHERE pk = %" PRId64, a.pk);
+		assert_int_equal(tamper(NULL, sql), -1);
+		snprintf(sql, sizeof(sql), "UPDATE collections SET pk = pk + 1000 WHERE"
+			 " pk = %" PRId64, a.pk);
+		assert_int_equal(tamper(NULL, sql), -1);
+		assert_int_equal(tamper(NULL, "TRUNCATE collections CASCADE"), -1);
+		assert_int_equal(pg_count("SELECT count(*) FROM collections"), 2);
+		snprintf(sql, sizeof(sql), "DELETE FROM collections WHERE pk = %" PRId64, b.pk);
+		assert_int_equal(tamper(NULL, sql), 0);
+		assert_int_equal(pg_count("SELECT count(*) FROM collections"), 1);
+	}
+	store_close(st);
+	free(all);
+	free(first);
+	free(last);
+	if (pg_base != NULL) {
+		snprintf(pg_conninfo, sizeof(pg_conninfo), "%s", saved);
+		assert_int_equal(store_configure("postgres", saved, NULL), TX_OK);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1713,6 +1895,8 @@ int main(void)
 		cmocka_unit_test(test_commit_wakes_other_machine),
 		cmocka_unit_test(test_configure_refuses),
 		cmocka_unit_test(test_table_list),
+		cmocka_unit_test(test_put_needs_collection),
+		cmocka_unit_test(test_migration_25),
 	};
 
 	pg_base = getenv("TRILEX_TEST_PG");
