@@ -847,6 +847,25 @@ static int auth_refused(tx_server *srv, struct MHD_Connection *conn,
 	return 1;
 }
 
+/* What every request of conn carries, before its body (precheck) or
+ * with it (route). */
+static void request_init(struct request *rq, tx_server *srv,
+			 struct MHD_Connection *conn, const struct conn_state *cs,
+			 const char *url, const char *method, tx_store *st)
+{
+	rq->conn = conn;
+	rq->method = method;
+	rq->url = url;
+	rq->cfg = &srv->cfg;
+	rq->dir = srv->dir;
+	rq->exts = srv->exts;
+	rq->n_exts = srv->n_exts;
+	rq->hooks = &srv->hooks;
+	rq->auditq = srv->auditq;
+	rq->st = st;
+	rq->user = cs->user;
+}
+
 /*
  * Checks made on the first call, before any of the body is read, so that
  * an unauthenticated or oversized request never costs its body's memory.
@@ -936,17 +955,7 @@ static int precheck(tx_server *srv, struct MHD_Connection *conn,
 		return -1;
 	}
 	/* May this caller send this route a body at all? */
-	rq.conn = conn;
-	rq.method = method;
-	rq.url = url;
-	rq.cfg = &srv->cfg;
-	rq.dir = srv->dir;
-	rq.exts = srv->exts;
-	rq.n_exts = srv->n_exts;
-	rq.hooks = &srv->hooks;
-	rq.auditq = srv->auditq;
-	rq.st = st;
-	rq.user = cs->user;
+	request_init(&rq, srv, conn, cs, url, method, st);
 	if (strcmp(url, STREAM_PATH) == 0)
 		return 0; /* GET only (405 otherwise): no body */
 	switch (taxii_routes_precheck(&rq, rp)) {
@@ -1001,20 +1010,10 @@ static void route(tx_server *srv, struct MHD_Connection *conn,
 {
 	struct request rq = { 0 };
 
-	rq.conn = conn;
-	rq.method = method;
-	rq.url = url;
+	request_init(&rq, srv, conn, cs, url, method, st);
 	rq.body = cs->body.data;
 	rq.body_len = cs->body.len;
-	rq.cfg = &srv->cfg;
-	rq.dir = srv->dir;
-	rq.exts = srv->exts;
-	rq.n_exts = srv->n_exts;
-	rq.hooks = &srv->hooks;
-	rq.auditq = srv->auditq;
-	rq.st = st;
 	rq.srv = srv;
-	rq.user = cs->user;
 	base_url(&srv->cfg, rq.base_url, sizeof(rq.base_url));
 	/* its write transactions bump its mark (read-your-writes) */
 	if (store_replica_configured()) {
