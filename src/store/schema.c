@@ -316,6 +316,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE write_marks ("
 	"  principal TEXT PRIMARY KEY,"
 	"  n INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 26 (auth): failed passwords per name and address, shared by every
+	 * serve process (store/authfail.c); written as the 25th here, the
+	 * lead renumbers it after pgingest's 25 on merge */
+	"CREATE TABLE auth_failures ("
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  last_us INTEGER NOT NULL,"
+	"  PRIMARY KEY (scope, hash)) WITHOUT ROWID;"
+	"CREATE INDEX auth_failures_age ON auth_failures(scope, last_us);",
 };
 
 /*
@@ -350,6 +360,8 @@ const struct store_table store_tables[] = {
 	{ "policy_released", NULL, STORE_TABLE_COPY, NULL },
 	{ "write_marks", NULL, STORE_TABLE_SKIP, "read-your-writes counts of"
 	  " one primary and its replicas; a new database starts without" },
+	{ "auth_failures", NULL, STORE_TABLE_SKIP, "failed-password counts"
+	  " (they fade in auth_forget_s; locks are in users)" },
 	/* not copied, each for its reason */
 	{ "trilex_schema", NULL, STORE_TABLE_SKIP, "the schema version"
 	  " (PostgreSQL); both sides are opened at the same version first" },
@@ -368,7 +380,7 @@ const size_t store_n_tables = sizeof(store_tables) / sizeof(store_tables[0]);
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 24,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 25,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 static int user_version(tx_store *st)

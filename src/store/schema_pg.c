@@ -314,10 +314,18 @@ static const char *const migrations_pg[] = {
 	"CREATE TABLE write_marks ("
 	"  principal TEXT PRIMARY KEY,"
 	"  n BIGINT NOT NULL);",
+	/* 26 (auth): failed passwords (see schema.c, store/authfail.c) */
+	"CREATE TABLE auth_failures ("
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  failures BIGINT NOT NULL,"
+	"  last_us BIGINT NOT NULL,"
+	"  PRIMARY KEY (scope, hash));"
+	"CREATE INDEX auth_failures_age ON auth_failures(scope, last_us);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 24,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 25,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))
