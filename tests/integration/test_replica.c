@@ -253,6 +253,61 @@ static int console_hits(const struct node *n, const char *cookie)
 	return strstr(r.body, ID_6) != NULL;
 }
 
+/* The console page path as cookie's user: its status; *has: the page
+ * names object id (NULL: not asked). */
+static long console_page(const struct node *n, const char *path,
+			 const char *cookie, const char *id, int *has)
+{
+	static struct resp r;
+
+	req(n, "GET", path, cookie, NULL, NULL, &r);
+	if (has != NULL)
+		*has = strstr(r.body, id) != NULL;
+	return r.status;
+}
+
+#define ID_7 "indicator--00000000-0000-4000-8000-000000000007"
+#define ID_3 "indicator--00000000-0000-4000-8000-000000000003"
+
+/*
+ * The console's read pages with replay paused (objects 5-7 on the
+ * primary only): the writer (admin) sees them, the reader is served the
+ * replica's copy (home's newest objects, the object page, its graph);
+ * every page sent to the replica answers there (no write on a standby).
+ */
+static void console_pages_paused(const struct node *n, const char *admin,
+				 const char *reader)
+{
+	static const char *const pages[] = { "/console/", "/console/alerts",
+		"/console/incidents", "/console/watch", "/console/supply",
+		"/console/object/" ID_3, "/console/graph/" ID_3,
+		"/console/neighbours/" ID_3 "?dir=out&rel=indicates" };
+	long long before = served(n, "replica");
+	int has = -1;
+
+	assert_int_equal(console_page(n, "/console/", admin, ID_7, &has), 200);
+	assert_true(has);
+	assert_int_equal(console_page(n, "/console/", reader, ID_7, &has), 200);
+	assert_false(has);
+	assert_int_equal(console_page(n, "/console/object/" ID_6, admin, ID_6, &has),
+			 200);
+	assert_true(has);
+	assert_int_equal(console_page(n, "/console/object/" ID_6, reader, ID_6, NULL),
+			 404);
+	assert_int_equal(console_page(n, "/console/graph/" ID_6, admin, ID_6, NULL),
+			 200);
+	assert_int_equal(console_page(n, "/console/graph/" ID_6, reader, ID_6, NULL),
+			 404);
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		long st = console_page(n, pages[i], reader, ID_3, NULL);
+		print_message("reader %s: %ld\n", pages[i], st);
+		assert_true(st == 200 || st == 403);
+	}
+	/* each of the reader's pages (4 above, the list) came from the replica */
+	assert_true(served(n, "replica") >= before + 3 +
+		    (long long)(sizeof(pages) / sizeof(pages[0])));
+}
+
 static int reader_sees(const struct node *n, void *want)
 {
 	return seen(n, "reader") == *(int *)want;
@@ -299,6 +354,7 @@ static void test_replica_reads(void **state)
 	assert_int_equal(search_hits(&n, "reader"), 0);
 	assert_int_equal(console_hits(&n, admin_cookie), 1);
 	assert_int_equal(console_hits(&n, reader_cookie), 0);
+	console_pages_paused(&n, admin_cookie, reader_cookie);
 
 	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_resume()"), 1);
 	assert_true(wait_for(reader_sees, &n, &want, 60000));
