@@ -465,7 +465,7 @@ static void page_graph(struct page *p, const char *id, const struct readable *r)
 }
 
 const struct console_route console_graph_routes[] = {
-	{ "GET", "graph/", page_graph, 0 },
-	{ "GET", "neighbours/", page_neighbours, 0 },
+	{ "GET", "graph/", page_graph, CONSOLE_REPLICA },
+	{ "GET", "neighbours/", page_neighbours, CONSOLE_REPLICA },
 	{ 0 },
 };

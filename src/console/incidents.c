@@ -848,8 +848,8 @@ out:
 }
 
 const struct console_route console_incident_routes[] = {
-	{ "GET", "incidents", page_incidents, 0 },
-	{ "GET", "incident/", page_incident, 0 },
+	{ "GET", "incidents", page_incidents, CONSOLE_REPLICA },
+	{ "GET", "incident/", page_incident, CONSOLE_REPLICA },
 	{ "POST", "incident/", post_incident, 0 },
 	{ "POST", "incident-from/", post_from_alert, 0 },
 	{ 0 },

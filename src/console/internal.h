@@ -385,14 +385,19 @@ int console_object_load(struct page *p, const struct readable *r, const char *id
 typedef void (*console_page_fn)(struct page *p, const char *arg,
 				const struct readable *r);
 
-enum { CONSOLE_PUBLIC = 1, CONSOLE_NO_CSRF = 2 };
+/* CONSOLE_REPLICA: a GET whose data may be a little stale: with a read
+ * replica, the page reads it there (p->rq->st is taxii_ext_read_store's
+ * choice; the session and the user's grants are read from the primary
+ * first). Only on pages that write nothing. */
+enum { CONSOLE_PUBLIC = 1, CONSOLE_NO_CSRF = 2, CONSOLE_REPLICA = 4 };
 
 struct console_route {
 	const char *method;           /* NULL ends a table */
 	const char *path;             /* after /console/; '/' at the end: a
 	                                 prefix, the rest is arg */
 	console_page_fn fn;
-	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF */
+	unsigned flags;               /* CONSOLE_PUBLIC, CONSOLE_NO_CSRF,
+	                                 CONSOLE_REPLICA */
 };
 
 /* incidents.c, watch.c, feeds.c, supply.c, graph.c */

@@ -1259,18 +1259,18 @@ static void signout_post(struct page *p, const char *arg, const struct readable 
 
 /* ---- the router ---- */
 
-enum { PUBLIC = CONSOLE_PUBLIC, NO_CSRF = CONSOLE_NO_CSRF };
+enum { PUBLIC = CONSOLE_PUBLIC, NO_CSRF = CONSOLE_NO_CSRF, REPLICA = CONSOLE_REPLICA };
 
 static const struct console_route routes[] = {
-	{ "GET", "", page_home, 0 },
+	{ "GET", "", page_home, REPLICA },
 	{ "GET", "signin", signin_get, PUBLIC },
 	{ "POST", "signin", signin_post, PUBLIC | NO_CSRF },
 	{ "POST", "signout", signout_post, PUBLIC | NO_CSRF },
-	{ "GET", "alerts", page_alerts, 0 },
-	{ "GET", "alert/", page_alert, 0 },
+	{ "GET", "alerts", page_alerts, REPLICA },
+	{ "GET", "alert/", page_alert, REPLICA },
 	{ "POST", "ack/", post_ack, 0 },
-	{ "GET", "search", page_search, 0 },
-	{ "GET", "object/", page_object, 0 },
+	{ "GET", "search", page_search, REPLICA },
+	{ "GET", "object/", page_object, REPLICA },
 	{ "POST", "settings", post_settings, 0 },
 	{ "GET", "partners", page_partners, 0 },
 	{ "GET", "static/app.js", static_js, PUBLIC },
@@ -1370,6 +1370,16 @@ void console_http(void *ctx, const struct taxii_ext_request *rq,
 	if (p.signed_in && console_readable_load(rq->st, &p.s.user, &r) != TX_OK) {
 		console_page_message(&p, 500, L_FAILED);
 		goto out;
+	}
+	/* a page that may read a little stale data: from the replica when
+	 * one serves this reader (after the session and grants, read above
+	 * from the primary) */
+	struct taxii_ext_request from_replica;
+	if ((route->flags & REPLICA) && p.signed_in &&
+	    strcmp(rq->method, "GET") == 0) {
+		from_replica = *rq;
+		from_replica.st = taxii_ext_read_store(rq, &p.s.user);
+		p.rq = &from_replica;
 	}
 	unsigned long jf = tx_json_failures();
 	route->fn(&p, arg, &r);

@@ -17,7 +17,9 @@
  * time of an answer tells no names), and failures of one name counted:
  * past auth_backoff_after each try waits (doubling up to
  * auth_backoff_max_s), past auth_lockout_after the account is locked in
- * the database. Counts live in memory (CONSOLE_TRACK_MAX names).
+ * the database. The counts are in the store (store/authfail.c, scope
+ * "console.name"), shared by every serve process of the node and kept
+ * over a restart.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,17 +31,10 @@
 #include "console/internal.h"
 #include "crypto/crypto.h"
 
-#define CONSOLE_TRACK_MAX 1024
-
-struct track {
-	char name[STORE_NAME_MAX];
-	int64_t failures;
-	int64_t last_us;
-};
+#define SCOPE "console.name"
 
 static struct {
 	pthread_mutex_t lock;
-	struct track t[CONSOLE_TRACK_MAX];
 	int64_t verifying;
 	char dummy[CRYPTO_PWHASH_BUF];
 } guard = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -116,79 +111,55 @@ int console_form_field(const char *body, size_t len, const char *name, char *out
 
 /* ---- the guard against guessing ---- */
 
-static struct track *track_find(const char *name, int make, int64_t now,
-				int64_t forget_us)
+/* Seconds name must still wait before a try; 0: it may try now; -1: its
+ * count cannot be read. */
+static int64_t must_wait(const struct tx_config *cfg, tx_store *st,
+			 const char *name, int64_t now)
 {
-	struct track *oldest = &guard.t[0];
-
-	/* The slot to take: a free one, else the one unused longest. */
-	for (size_t i = 0; i < CONSOLE_TRACK_MAX; i++) {
-		struct track *t = &guard.t[i];
-		if (t->name[0] && now - t->last_us > forget_us)
-			t->name[0] = '\0';
-		if (t->name[0] && strcmp(t->name, name) == 0)
-			return t;
-		if (oldest->name[0] != '\0' &&
-		    (t->name[0] == '\0' || t->last_us < oldest->last_us))
-			oldest = t;
-	}
-	if (!make)
-		return NULL;
-	memset(oldest, 0, sizeof(*oldest));
-	snprintf(oldest->name, sizeof(oldest->name), "%s", name);
-	return oldest;
-}
-
-/* Seconds name must still wait before a try; 0: it may try now. */
-static int64_t must_wait(const struct tx_config *cfg, const char *name,
-			 int64_t now)
-{
-	struct track *t;
+	struct store_auth_fail f;
+	struct tx_error err = { 0 };
 	int64_t wait = 0;
 
-	pthread_mutex_lock(&guard.lock);
-	t = track_find(name, 0, now, cfg->auth_forget_s * 1000000);
-	if (t != NULL && cfg->auth_backoff_after > 0 &&
-	    t->failures >= cfg->auth_backoff_after) {
-		int64_t steps = t->failures - cfg->auth_backoff_after;
+	if (store_auth_fail_get(st, SCOPE, name, strlen(name), &f, &err) != TX_OK) {
+		tx_log(TX_LOG_ERROR, "console sign-in: %s", err.msg);
+		return -1;
+	}
+	if (now - f.last_us > cfg->auth_forget_s * 1000000)
+		f.failures = 0; /* forgotten */
+	if (cfg->auth_backoff_after > 0 && f.failures >= cfg->auth_backoff_after) {
+		int64_t steps = f.failures - cfg->auth_backoff_after;
 		int64_t w = cfg->auth_backoff_s;
 		for (int64_t i = 0; i < steps && w < cfg->auth_backoff_max_s; i++)
 			w *= 2;
 		if (w > cfg->auth_backoff_max_s)
 			w = cfg->auth_backoff_max_s;
-		int64_t until = t->last_us + w * 1000000;
+		int64_t until = f.last_us + w * 1000000;
 		if (until > now)
 			wait = (until - now + 999999) / 1000000;
 	}
-	pthread_mutex_unlock(&guard.lock);
 	return wait;
 }
 
-/* Count a failure of name; 1 when the account is now to be locked. */
-static int count_failure(const struct tx_config *cfg, const char *name,
-			 int64_t now)
+/* Count a failure of name (one statement: every process's failures
+ * count); 1 when the account is now to be locked. */
+static int count_failure(const struct tx_config *cfg, tx_store *st,
+			 const char *name, int64_t now)
 {
-	struct track *t;
-	int lock;
+	struct tx_error err = { 0 };
+	int64_t n = 0;
 
-	pthread_mutex_lock(&guard.lock);
-	t = track_find(name, 1, now, cfg->auth_forget_s * 1000000);
-	t->failures++;
-	t->last_us = now;
-	lock = cfg->auth_lockout_after > 0 && t->failures >= cfg->auth_lockout_after;
-	pthread_mutex_unlock(&guard.lock);
-	return lock;
+	if (store_auth_fail_add(st, SCOPE, name, strlen(name), now,
+				cfg->auth_forget_s * 1000000, 0, &n, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "console sign-in: %s", err.msg);
+	return cfg->auth_lockout_after > 0 && n >= cfg->auth_lockout_after;
 }
 
-static void forget_failures(const struct tx_config *cfg, const char *name,
-			    int64_t now)
+static void forget_failures(tx_store *st, const char *name)
 {
-	struct track *t;
+	struct tx_error err = { 0 };
 
-	pthread_mutex_lock(&guard.lock);
-	if ((t = track_find(name, 0, now, cfg->auth_forget_s * 1000000)) != NULL)
-		t->name[0] = '\0';
-	pthread_mutex_unlock(&guard.lock);
+	if (store_auth_fail_clear(st, SCOPE, name, strlen(name), &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "console sign-in: %s", err.msg);
 }
 
 static int verify_begin(const struct tx_config *cfg)
@@ -334,7 +305,12 @@ void console_session_signin_post(struct page *p)
 	for (char *c = user; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-	if ((wait = must_wait(cfg, user, p->now)) > 0) {
+	if ((wait = must_wait(cfg, rq->st, user, p->now)) < 0) {
+		taxii_ext_reply_header(p->rp, "Retry-After", "1");
+		signin_form(p, L_BUSY, user, 503);
+		goto out;
+	}
+	if (wait > 0) {
 		taxii_ext_reply_header(p->rp, "Retry-After", "%lld",
 				       (long long)wait);
 		signin_form(p, L_WAIT, user, 429);
@@ -358,7 +334,7 @@ void console_session_signin_post(struct page *p)
 		goto out;
 	}
 	if (!ok) {
-		if (count_failure(cfg, user, p->now) && found) {
+		if (count_failure(cfg, rq->st, user, p->now) && found) {
 			store_user_set_locked(rq->st, user, 1, NULL);
 			tx_log(TX_LOG_WARN, "user \"%s\" locked after failed"
 			       " console passwords", u.name);
@@ -366,7 +342,7 @@ void console_session_signin_post(struct page *p)
 		signin_form(p, L_BAD_LOGIN, user, 401);
 		goto out;
 	}
-	forget_failures(cfg, user, p->now);
+	forget_failures(rq->st, user);
 	if (crypto_token_new(token) != TX_OK) {
 		console_page_send(p, 500);
 		goto out;

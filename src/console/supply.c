@@ -397,7 +397,7 @@ out:
 }
 
 const struct console_route console_supply_routes[] = {
-	{ "GET", "supply", page_supply, 0 },
+	{ "GET", "supply", page_supply, CONSOLE_REPLICA },
 	{ "POST", "supply/record/", post_record, 0 },
 	{ 0 },
 };

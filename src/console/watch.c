@@ -313,7 +313,7 @@ static void post_vote(struct page *p, const char *id, const struct readable *r)
 }
 
 const struct console_route console_watch_routes[] = {
-	{ "GET", "watch", page_watch, 0 },
+	{ "GET", "watch", page_watch, CONSOLE_REPLICA },
 	{ "POST", "vote/", post_vote, 0 },
 	{ 0 },
 };

@@ -84,7 +84,7 @@ tx_err store_recent(tx_store *st, const struct store_recent *q,
 	/* Reports and incidents by their partial indexes; every type by
 	 * date_added's. Other types would walk every object: refused. */
 	if (q->type == NULL)
-		sql = RECENT_SQL("objects_global", "1");
+		sql = RECENT_SQL("objects_global", "TRUE"); /* "1": not a boolean on PG */
 	else if (strcmp(q->type, "report") == 0)
 		sql = RECENT_SQL("objects_reports", "type = 'report'");
 	else if (strcmp(q->type, "incident") == 0)
@@ -116,11 +116,12 @@ tx_err store_count_added(tx_store *st, int64_t coll, int64_t since,
 	tx_err rc;
 
 	/* The (coll, date_added) index alone, at most cap entries of it: a
-	 * burst of a million costs cap index entries, not a million rows. */
+	 * burst of a million costs cap index entries, not a million rows.
+	 * (PostgreSQL 15 wants the subquery's alias.) */
 	*n = 0;
 	if ((rc = store_db_prepare(st, "SELECT count(*) FROM (SELECT 1 FROM objects"
 			     " INDEXED BY objects_added WHERE coll = ?1 AND"
-			     " date_added > ?2 LIMIT ?3)", &s, err)))
+			     " date_added > ?2 LIMIT ?3) AS t", &s, err)))
 		return rc;
 	store_db_bind_int64(s, 1, coll);
 	store_db_bind_int64(s, 2, since);

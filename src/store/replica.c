@@ -12,9 +12,21 @@
  * the primary (its WAL insert position and the reader's count) and the
  * replica (standby or not, streaming or not, its replay position and
  * replay age, and its copy of the count), one statement each.
+ *
+ * How far behind: a replica not level with the primary's WAL holds every
+ * commit up to its last replayed one (so it is at most that commit's age
+ * behind) and everything the primary had written when an earlier check
+ * of this process read an LSN it has replayed since (so at most that
+ * check's age behind). It serves when either bound is within
+ * read_max_lag_ms. The second is what keeps a replica just back from an
+ * idle spell (its last commit long ago) from counting as lagging while it
+ * replays the first new write, and one that replays a long transaction's
+ * WAL as it comes.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/internal.h"
 
@@ -28,6 +40,55 @@
 	" pg_last_xact_replay_timestamp()) * 1000)::bigint, -1)," \
 	" (SELECT count(*) FROM pg_stat_wal_receiver)," \
 	" coalesce((SELECT n FROM write_marks WHERE principal = ?1), 0)"
+
+/* The primary's WAL insert positions read by this process's checks, with
+ * when (monotonic us, taken before the read): a ring spanning about twice
+ * read_max_lag_ms. */
+#define LSN_SAMPLES 64
+
+static struct {
+	pthread_mutex_t mu;
+	int64_t at[LSN_SAMPLES], lsn[LSN_SAMPLES];
+	int n, next;
+} seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void lsn_seen(int64_t at, int64_t lsn, int64_t max_ms)
+{
+	int64_t every = max_ms * 1000 / (LSN_SAMPLES / 2);
+
+	pthread_mutex_lock(&seen.mu);
+	int last = (seen.next + LSN_SAMPLES - 1) % LSN_SAMPLES;
+	if (seen.n == 0 || at - seen.at[last] >= every) {
+		seen.at[seen.next] = at;
+		seen.lsn[seen.next] = lsn;
+		seen.next = (seen.next + 1) % LSN_SAMPLES;
+		if (seen.n < LSN_SAMPLES)
+			seen.n++;
+	}
+	pthread_mutex_unlock(&seen.mu);
+}
+
+/* How long ago (us) the primary had written no more than lsn, as far as
+ * the samples tell; -1 when none tells. */
+static int64_t lsn_age(int64_t now, int64_t lsn)
+{
+	int64_t best = -1;
+
+	pthread_mutex_lock(&seen.mu);
+	for (int i = 0; i < seen.n; i++)
+		if (seen.lsn[i] <= lsn && seen.at[i] > best)
+			best = seen.at[i];
+	pthread_mutex_unlock(&seen.mu);
+	return best < 0 ? -1 : now - best;
+}
 
 void store_set_writer(tx_store *st, const char *principal)
 {
@@ -90,13 +151,14 @@ enum store_replica_verdict store_replica_check(tx_store *primary,
 {
 	int64_t p[2], r[5];  /* p: lsn, mark; r: standby, replay lsn, age ms,
 	                        receivers, mark */
-	int64_t max_ms = store_read_max_lag_ms();
+	int64_t max_ms = store_read_max_lag_ms(), asked = mono_us(), behind_us;
 
 	why[0] = '\0';
 	if (principal == NULL)
 		principal = "";
 	if (row_of(primary, PRIMARY_SQL, principal, p, 2, "the primary", why, n))
 		return STORE_REPLICA_DOWN;
+	lsn_seen(asked, p[0], max_ms);
 	if (row_of(replica, REPLICA_SQL, principal, r, 5, "the replica", why, n))
 		return STORE_REPLICA_DOWN;
 	if (!r[0]) {
@@ -114,10 +176,15 @@ enum store_replica_verdict store_replica_check(tx_store *primary,
 	}
 	if (r[1] >= p[0])
 		return STORE_REPLICA_OK; /* level with the primary's WAL */
+	behind_us = lsn_age(mono_us(), r[1]);
+	if (max_ms > 0 && behind_us >= 0 && behind_us <= max_ms * 1000)
+		return STORE_REPLICA_OK; /* holds what the primary had then */
 	if (r[2] < 0 || r[2] > max_ms) {
 		snprintf(why, n, "the replica is %lld bytes of WAL behind, its"
-			 " last commit replayed %lld ms ago (read_max_lag_ms %lld)",
+			 " last commit replayed %lld ms ago, level with the primary"
+			 " %lld ms ago or longer (read_max_lag_ms %lld)",
 			 (long long)(p[0] - r[1]), (long long)r[2],
+			 (long long)(behind_us < 0 ? -1 : behind_us / 1000),
 			 (long long)max_ms);
 		return STORE_REPLICA_LAGGING;
 	}

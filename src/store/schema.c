@@ -320,6 +320,16 @@ static const char *const migrations[] = {
 	 * objects.coll replaced, fillfactor); nothing to do on SQLite, whose
 	 * key costs no round trip */
 	"SELECT 1;",
+	/* 26: failed passwords per name and address, shared by every
+	 * serve process (store/authfail.c). Written to run again (IF NOT
+	 * EXISTS): a test that rewinds the version past it replays it. */
+	"CREATE TABLE IF NOT EXISTS auth_failures ("
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  last_us INTEGER NOT NULL,"
+	"  PRIMARY KEY (scope, hash)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS auth_failures_age ON auth_failures(scope, last_us);",
 };
 
 /*
@@ -354,6 +364,8 @@ const struct store_table store_tables[] = {
 	{ "policy_released", NULL, STORE_TABLE_COPY, NULL },
 	{ "write_marks", NULL, STORE_TABLE_SKIP, "read-your-writes counts of"
 	  " one primary and its replicas; a new database starts without" },
+	{ "auth_failures", NULL, STORE_TABLE_SKIP, "failed-password counts"
+	  " (they fade in auth_forget_s; locks are in users)" },
 	/* not copied, each for its reason */
 	{ "trilex_schema", NULL, STORE_TABLE_SKIP, "the schema version"
 	  " (PostgreSQL); both sides are opened at the same version first" },
@@ -372,7 +384,7 @@ const size_t store_n_tables = sizeof(store_tables) / sizeof(store_tables[0]);
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 /* Every migration has its PostgreSQL twin in schema_pg.c, which asserts
  * the same count: a migration added here must be added there too. */
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 25,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == 26,
 	       "schema.c: add the new migration to schema_pg.c as well");
 
 int store_schema_limit;

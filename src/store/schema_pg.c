@@ -350,10 +350,18 @@ static const char *const migrations_pg[] = {
 	"CREATE OR REPLACE TRIGGER collections_kept_all BEFORE TRUNCATE"
 	" ON collections FOR EACH STATEMENT EXECUTE FUNCTION trilex_collection_kept();"
 	"ALTER TABLE objects SET (fillfactor = 70);",
+	/* 26: failed passwords (see schema.c, store/authfail.c); runs again */
+	"CREATE TABLE IF NOT EXISTS auth_failures ("
+	"  scope TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  failures BIGINT NOT NULL,"
+	"  last_us BIGINT NOT NULL,"
+	"  PRIMARY KEY (scope, hash));"
+	"CREATE INDEX IF NOT EXISTS auth_failures_age ON auth_failures(scope, last_us);",
 };
 
 /* One PostgreSQL migration for each SQLite one, with the same number. */
-_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 25,
+_Static_assert(sizeof(migrations_pg) / sizeof(migrations_pg[0]) == 26,
 	       "schema_pg.c: port the new SQLite migration (schema.c)");
 
 #define N_MIGRATIONS_PG ((int)(sizeof(migrations_pg) / sizeof(migrations_pg[0])))

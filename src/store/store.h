@@ -1036,6 +1036,33 @@ tx_err store_console_set_lang(tx_store *st, int64_t user_id, const char *lang,
 tx_err store_console_visit(tx_store *st, int64_t user_id, int64_t now,
 			   int64_t *previous, struct tx_error *err);
 
+/* ---- failed passwords (store/authfail.c) ---- */
+
+/* Rows kept per scope at most (the least recently failed make room). */
+#define STORE_AUTH_FAIL_ROWS 10000
+/* The failed passwords of one name or address in a scope ("taxii.name",
+ * "taxii.addr", "console.name"); data, len: the name or address bytes
+ * (only their hash is stored). */
+struct store_auth_fail {
+	int64_t failures;
+	int64_t last_us;           /* time of the last failure (0: none) */
+};
+/* The count as stored (0, 0: none); the caller judges its age. */
+tx_err store_auth_fail_get(tx_store *st, const char *scope, const void *data,
+			   size_t len, struct store_auth_fail *out,
+			   struct tx_error *err);
+/* Count one failure at now, in one statement (safe with several
+ * processes); *failures gets the count with it. A count whose last
+ * failure is older than forget_us begins again at 1, unless it had
+ * reached keep_from (0: always). */
+tx_err store_auth_fail_add(tx_store *st, const char *scope, const void *data,
+			   size_t len, int64_t now, int64_t forget_us,
+			   int64_t keep_from, int64_t *failures,
+			   struct tx_error *err);
+/* Forget the failures of one name or address (a right password). */
+tx_err store_auth_fail_clear(tx_store *st, const char *scope, const void *data,
+			     size_t len, struct tx_error *err);
+
 /* ---- saved filters over collections (store/filters.c) ---- */
 
 #define STORE_FILTER_COLLS_MAX 32

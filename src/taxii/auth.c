@@ -15,11 +15,13 @@
  *    waits auth_backoff_s (1 s) before its next try, then twice that, ... up to
  *    auth_backoff_max_s (429 with Retry-After, no verification); an
  *    address the same past auth_addr_backoff_after. A failure counts for
- *    auth_forget_s. These counts live in memory, in tables of TRACK_SLOTS
- *    (the least recently failed entry makes room).
+ *    auth_forget_s. These counts are in the store (store/authfail.c,
+ *    scopes "taxii.name" and "taxii.addr"), so that every serve process
+ *    of the node counts the same guesses and a restart forgets none; each
+ *    failure is one statement that returns the new count.
  *  - past auth_lockout_after failures an account is locked in the
  *    database (it survives restarts) until `trilex user unlock`; a name
- *    no account has behaves the same, in memory.
+ *    no account has behaves the same (its count stays at the lockout).
  *  - a name no account has is verified against a dummy hash with the same
  *    parameters, so that a wrong name costs what a wrong password costs.
  */
@@ -38,7 +40,8 @@
 
 #define CACHE_SLOTS 64
 #define CACHE_TTL_US (300LL * 1000000)
-#define TRACK_SLOTS 1024
+#define SCOPE_NAME "taxii.name"
+#define SCOPE_ADDR "taxii.addr"
 #define SECOND_US 1000000LL
 
 struct cache_entry {
@@ -50,18 +53,9 @@ struct cache_entry {
 	int64_t expires;
 };
 
-/* Failed passwords of one user name or one address. */
-struct track {
-	char key[CRYPTO_TOKEN_HASH_BUF];  /* keyed hash of the name/address */
-	int64_t failures;
-	int64_t last_us;                  /* time of the last failure */
-};
-
 struct taxii_auth {
 	pthread_mutex_t lock;             /* guards everything below */
 	struct cache_entry cache[CACHE_SLOTS];
-	struct track names[TRACK_SLOTS];
-	struct track addrs[TRACK_SLOTS];
 	int64_t verifying;                /* Argon2 checks running now */
 	/* the cache keys of those checks (verify_max slots, "" free), and
 	 * a signal when one ends: a client that opens several connections
@@ -230,33 +224,17 @@ static void cache_drop_user(struct taxii_auth *a, int64_t id)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* ---- failure counts (under a->lock) ---- */
+/* ---- failure counts (in the store) ---- */
 
-/* The entry of key, or the slot to reuse for it (failures 0). */
-static struct track *track_get(struct track *t, const char *key, int64_t now,
-			       int64_t forget_us, int64_t keep_from)
+/* A stored count as it counts at now: none once its last failure is
+ * older than forget_us, unless it had reached keep_from (0: never). */
+static int64_t live_failures(const struct store_auth_fail *f, int64_t now,
+			     int64_t forget_us, int64_t keep_from)
 {
-	struct track *oldest = &t[0];
-
-	for (int i = 0; i < TRACK_SLOTS; i++) {
-		if (t[i].failures > 0 && strcmp(t[i].key, key) == 0) {
-			/* Old failures stop counting; a lockout's do not. */
-			if (now - t[i].last_us > forget_us &&
-			    (keep_from == 0 || t[i].failures < keep_from))
-				t[i].failures = 0;
-			return &t[i];
-		}
-		if (t[i].failures == 0) {
-			if (oldest->failures != 0)
-				oldest = &t[i];
-		} else if (oldest->failures != 0 && t[i].last_us < oldest->last_us) {
-			oldest = &t[i];
-		}
-	}
-	memcpy(oldest->key, key, CRYPTO_TOKEN_HASH_BUF);
-	oldest->failures = 0;
-	oldest->last_us = 0;
-	return oldest;
+	if (now - f->last_us > forget_us &&
+	    (keep_from == 0 || f->failures < keep_from))
+		return 0;
+	return f->failures;
 }
 
 /* Microseconds still to wait after failures failed tries, the last at
@@ -275,12 +253,13 @@ static int64_t wait_left(int64_t failures, int64_t last_us, int64_t after,
 	return last_us + wait > now ? last_us + wait - now : 0;
 }
 
-/* The keyed hash an address is counted under: IPv4 whole, IPv6 by /64. */
-static void addr_key(const struct sockaddr *sa, char key[CRYPTO_TOKEN_HASH_BUF])
+/* The bytes an address is counted under: IPv4 whole, IPv6 by /64;
+ * their length. */
+static size_t addr_bytes(const struct sockaddr *sa, unsigned char b[17])
 {
-	unsigned char b[17] = { 0 };
 	size_t n = 1;
 
+	memset(b, 0, 17);
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
 		b[0] = 4;
@@ -298,7 +277,7 @@ static void addr_key(const struct sockaddr *sa, char key[CRYPTO_TOKEN_HASH_BUF])
 			n = 9;
 		}
 	}
-	crypto_cache_key(b, n, key);
+	return n;
 }
 
 /* Round microseconds up to whole seconds, at least 1. */
@@ -371,58 +350,23 @@ static void audit_signin(struct taxii_auth *a, tx_store *st,
 
 /* ---- verification ---- */
 
-static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
-				       const struct sockaddr *addr,
-				       const char *name, const char *pw,
-				       const char *cache_key,
-				       struct store_user *u, int64_t *retry_s)
-{
-	char hash[CRYPTO_PWHASH_BUF], nkey[CRYPTO_TOKEN_HASH_BUF],
-	     akey[CRYPTO_TOKEN_HASH_BUF], shown[2 * STORE_NAME_MAX + 8];
-	struct store_user found = { 0 };
-	struct track *nt, *at;
-	int64_t now, left, n_failures, slot;
-	int known, ok, lock_now = 0, ok_from_wait = 0;
-	char actor[STORE_NAME_MAX + 8];
-	enum auth_result res;
+enum verdict { V_OK, V_OK_WAITED, V_BAD, V_BUSY };
 
-	crypto_cache_key(name, strlen(name), nkey);
-	addr_key(addr, akey);
-	/* Same lookup, known or not: the answer's time must not tell. */
-	known = store_user_get(st, name, &found, hash, sizeof(hash)) == TX_OK;
-	if (!known || strncmp(hash, "$argon2", 7) != 0)
-		snprintf(hash, sizeof(hash), "%s", a->dummy_hash);
-	tx_log_escape(name, strlen(name), shown, sizeof(shown));
+/*
+ * Verify pw against hash (Argon2id), at most verify_max at once; the
+ * same name and password already being checked: wait for that check
+ * (bounded), then its result is in the cache (V_OK_WAITED, found is the
+ * cached account) or it failed (V_BAD, without Argon2).
+ */
+static enum verdict verify(struct taxii_auth *a, const char *cache_key,
+			   const char *hash, const char *pw, int known,
+			   struct store_user *found)
+{
+	enum verdict v;
+	int64_t slot;
+	int ok;
 
 	pthread_mutex_lock(&a->lock);
-	now = tx_time_now_us();
-	at = track_get(a->addrs, akey, now, a->forget_us, 0);
-	if ((left = wait_left(at->failures, at->last_us, a->addr_after,
-			      a->backoff_s, a->backoff_max_s, now)) > 0) {
-		*retry_s = to_seconds(left);
-		res = AUTH_WAIT;
-		goto unlock;
-	}
-	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
-	if (a->lockout_after > 0 && nt->failures >= a->lockout_after &&
-	    known && !found.locked) {
-		/* Locked here, unlocked in the database: an administrator
-		 * ran `trilex user unlock`. */
-		nt->failures = 0;
-	}
-	if ((known && found.locked) ||
-	    (a->lockout_after > 0 && nt->failures >= a->lockout_after)) {
-		res = AUTH_LOCKED;
-		goto unlock;
-	}
-	if ((left = wait_left(nt->failures, nt->last_us, a->backoff_after,
-			      a->backoff_s, a->backoff_max_s, now)) > 0) {
-		*retry_s = to_seconds(left);
-		res = AUTH_WAIT;
-		goto unlock;
-	}
-	/* The same name and password being checked already: wait for that
-	 * check (bounded), then its result is in the cache or it failed. */
 	if (inflight_find(a, cache_key) >= 0) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -430,69 +374,123 @@ static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
 		while (inflight_find(a, cache_key) >= 0 &&
 		       pthread_cond_timedwait(&a->done, &a->lock, &until) == 0)
 			;
-		if (cache_lookup(a, cache_key, &found)) {
-			res = AUTH_OK;
-			ok_from_wait = 1; /* the check it waited for recorded it */
-			goto unlock;
-		}
-		if (inflight_find(a, cache_key) >= 0) {
-			*retry_s = 1;
-			res = AUTH_BUSY;
-			goto unlock;
-		}
-		/* That check failed: so does this one, without Argon2. */
-		ok = 0;
-		goto judge;
+		if (cache_lookup(a, cache_key, found))
+			v = V_OK_WAITED; /* the check it waited for recorded it */
+		else
+			v = inflight_find(a, cache_key) >= 0 ? V_BUSY : V_BAD;
+		pthread_mutex_unlock(&a->lock);
+		return v;
 	}
 	if (a->verifying >= a->verify_max ||
 	    (slot = inflight_find(a, "")) < 0) {
-		*retry_s = 1;
-		res = AUTH_BUSY;
-		goto unlock;
+		pthread_mutex_unlock(&a->lock);
+		return V_BUSY;
 	}
 	a->verifying++;
 	memcpy(a->inflight[slot], cache_key, CRYPTO_TOKEN_HASH_BUF);
 	pthread_mutex_unlock(&a->lock);
 
 	ok = crypto_password_verify(hash, pw, strlen(pw)) && known &&
-	     found.peer[0] == '\0' && !found.disabled;
+	     found->peer[0] == '\0' && !found->disabled;
 
 	pthread_mutex_lock(&a->lock);
 	a->verifying--;
 	a->inflight[slot][0] = '\0';
 	if (ok)
-		cache_store(a, cache_key, &found, hash); /* before the waiters look */
+		cache_store(a, cache_key, found, hash); /* before the waiters look */
 	pthread_cond_broadcast(&a->done);
-judge:
-	now = tx_time_now_us();
-	/* The slots may have been reused while Argon2 ran: look again. */
-	nt = track_get(a->names, nkey, now, a->forget_us, a->lockout_after);
-	at = track_get(a->addrs, akey, now, a->forget_us, 0);
-	if (ok) {
-		nt->failures = 0;
-		res = AUTH_OK;
-		goto unlock;
-	}
-	nt->failures++;
-	nt->last_us = now;
-	at->failures++;
-	at->last_us = now;
-	n_failures = nt->failures;
-	lock_now = a->lockout_after > 0 && n_failures == a->lockout_after;
-	res = lock_now ? AUTH_LOCKED : AUTH_BAD;
-unlock:
 	pthread_mutex_unlock(&a->lock);
-	sodium_memzero(hash, sizeof(hash));
+	return ok ? V_OK : V_BAD;
+}
+
+/*
+ * Before a check: whether the address or the name must wait (AUTH_WAIT,
+ * *retry_s), is locked (AUTH_LOCKED) or may try (AUTH_OK); *nf gets the
+ * name's count as it counts now. A count that cannot be read: AUTH_BUSY.
+ */
+static enum auth_result may_try(struct taxii_auth *a, tx_store *st,
+				const char *name, const unsigned char *ab,
+				size_t alen, int known, const struct store_user *found,
+				struct store_auth_fail *nf, int64_t *retry_s)
+{
+	struct store_auth_fail af;
+	struct tx_error err = { 0 };
+	int64_t now = tx_time_now_us(), left;
+	int locked;
+
+	if (store_auth_fail_get(st, SCOPE_ADDR, ab, alen, &af, &err) != TX_OK ||
+	    store_auth_fail_get(st, SCOPE_NAME, name, strlen(name), nf, &err) !=
+		    TX_OK) {
+		tx_log(TX_LOG_ERROR, "failed passwords: %s", err.msg);
+		*retry_s = 1;
+		return AUTH_BUSY;
+	}
+	af.failures = live_failures(&af, now, a->forget_us, 0);
+	nf->failures = live_failures(nf, now, a->forget_us, a->lockout_after);
+	if ((left = wait_left(af.failures, af.last_us, a->addr_after,
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
+		*retry_s = to_seconds(left);
+		return AUTH_WAIT;
+	}
+	locked = a->lockout_after > 0 && nf->failures >= a->lockout_after;
+	if (locked && known && !found->locked) {
+		/* Locked by its count, unlocked in the database: an
+		 * administrator ran `trilex user unlock`. */
+		if (store_auth_fail_clear(st, SCOPE_NAME, name, strlen(name),
+					  &err) != TX_OK)
+			tx_log(TX_LOG_ERROR, "failed passwords: %s", err.msg);
+		nf->failures = 0;
+		locked = 0;
+	}
+	if ((known && found->locked) || locked)
+		return AUTH_LOCKED;
+	if ((left = wait_left(nf->failures, nf->last_us, a->backoff_after,
+			      a->backoff_s, a->backoff_max_s, now)) > 0) {
+		*retry_s = to_seconds(left);
+		return AUTH_WAIT;
+	}
+	return AUTH_OK;
+}
+
+/* Count a failed password of name from the address ab; *lock_now: this
+ * failure is the one that reaches auth_lockout_after (across every
+ * process: the count comes back from the statement that made it). */
+static enum auth_result count_failure(struct taxii_auth *a, tx_store *st,
+				      const char *name, const unsigned char *ab,
+				      size_t alen, int *lock_now)
+{
+	struct tx_error err = { 0 };
+	int64_t now = tx_time_now_us(), n = 0, m = 0;
+
+	if (store_auth_fail_add(st, SCOPE_NAME, name, strlen(name), now,
+				a->forget_us, a->lockout_after, &n, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "cannot count a failed password: %s", err.msg);
+	if (store_auth_fail_add(st, SCOPE_ADDR, ab, alen, now, a->forget_us, 0,
+				&m, &err) != TX_OK)
+		tx_log(TX_LOG_ERROR, "cannot count a failed password: %s", err.msg);
+	*lock_now = a->lockout_after > 0 && n == a->lockout_after;
+	return *lock_now ? AUTH_LOCKED : AUTH_BAD;
+}
+
+/* The log, audit and lock that follow a password check's result. */
+static void check_done(struct taxii_auth *a, tx_store *st,
+		       const struct sockaddr *addr, const char *name,
+		       enum auth_result res, int known,
+		       const struct store_user *found, int lock_now,
+		       int ok_from_wait)
+{
+	char actor[STORE_NAME_MAX + 8], shown[2 * STORE_NAME_MAX + 8];
+
+	tx_log_escape(name, strlen(name), shown, sizeof(shown));
 	snprintf(actor, sizeof(actor), "user:%s", name);
 	switch (res) {
 	case AUTH_OK:
-		*u = found;
 		if (!ok_from_wait)
 			audit_signin(a, st, addr, actor, 1, "password");
 		break;
 	case AUTH_BAD:
 		tx_log(TX_LOG_WARN, "authentication failed for user \"%s\"", shown);
-		audit_signin(a, st, addr, actor, 0, known && found.disabled ?
+		audit_signin(a, st, addr, actor, 0, known && found->disabled ?
 			     "password; the account is disabled" : "password");
 		break;
 	case AUTH_LOCKED:
@@ -500,10 +498,10 @@ unlock:
 			break;
 		if (known) {
 			struct tx_error err = { 0 };
-			if (store_user_set_locked(st, found.name, 1, &err) != TX_OK)
+			if (store_user_set_locked(st, found->name, 1, &err) != TX_OK)
 				tx_log(TX_LOG_ERROR, "cannot lock user \"%s\": %s",
 				       shown, err.msg);
-			cache_drop_user(a, found.id);
+			cache_drop_user(a, found->id);
 		}
 		tx_log(TX_LOG_WARN, "user \"%s\" locked after %lld failed passwords"
 		       " (trilex user unlock --dir DIR --name NAME)", shown,
@@ -514,6 +512,53 @@ unlock:
 	default:
 		break;
 	}
+}
+
+static enum auth_result check_password(struct taxii_auth *a, tx_store *st,
+				       const struct sockaddr *addr,
+				       const char *name, const char *pw,
+				       const char *cache_key,
+				       struct store_user *u, int64_t *retry_s)
+{
+	char hash[CRYPTO_PWHASH_BUF];
+	unsigned char ab[17];
+	size_t alen = addr_bytes(addr, ab);
+	struct store_user found = { 0 };
+	struct store_auth_fail nf = { 0 };
+	struct tx_error err = { 0 };
+	int known, lock_now = 0, ok_from_wait = 0;
+	enum auth_result res;
+
+	/* Same lookup, known or not: the answer's time must not tell. */
+	known = store_user_get(st, name, &found, hash, sizeof(hash)) == TX_OK;
+	if (!known || strncmp(hash, "$argon2", 7) != 0)
+		snprintf(hash, sizeof(hash), "%s", a->dummy_hash);
+	res = may_try(a, st, name, ab, alen, known, &found, &nf, retry_s);
+	if (res != AUTH_OK)
+		goto out;
+	switch (verify(a, cache_key, hash, pw, known, &found)) {
+	case V_BUSY:
+		*retry_s = 1;
+		res = AUTH_BUSY;
+		break;
+	case V_OK_WAITED:
+		ok_from_wait = 1;
+		break;
+	case V_OK:
+		if (nf.failures > 0 &&
+		    store_auth_fail_clear(st, SCOPE_NAME, name, strlen(name),
+					  &err) != TX_OK)
+			tx_log(TX_LOG_ERROR, "failed passwords: %s", err.msg);
+		break;
+	case V_BAD:
+		res = count_failure(a, st, name, ab, alen, &lock_now);
+		break;
+	}
+out:
+	sodium_memzero(hash, sizeof(hash));
+	if (res == AUTH_OK)
+		*u = found;
+	check_done(a, st, addr, name, res, known, &found, lock_now, ok_from_wait);
 	return res;
 }
 

@@ -519,6 +519,9 @@ int http(const struct node *n, const char *method, const char *path,
 	if (auth && strcmp(auth, "token") == 0) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", n->token);
 		h = curl_slist_append(h, line);
+	} else if (auth && strchr(auth, ':') != NULL) {
+		/* "user:password", any of them */
+		curl_easy_setopt(c, CURLOPT_USERPWD, auth);
 	} else if (auth) {
 		const char *pw = strcmp(auth, "admin") == 0 ? ADMIN_PASSWORD :
 				 strcmp(auth, "reader") == 0 ? READER_PASSWORD :

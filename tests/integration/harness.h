@@ -76,7 +76,8 @@ void node_destroy(struct node *n);
 
 /*
  * One HTTPS request. auth: "token" (admin bearer), "admin", "reader",
- * "nobody" (Basic), "bad" (wrong password) or NULL. accept/ctype NULL
+ * "nobody" (Basic), "bad" (wrong password), "USER:PASSWORD" (Basic, any)
+ * or NULL. accept/ctype NULL
  * mean the TAXII media type (ctype only with a body); "" means none.
  */
 int http(const struct node *n, const char *method, const char *path,

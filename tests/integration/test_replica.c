@@ -253,6 +253,61 @@ static int console_hits(const struct node *n, const char *cookie)
 	return strstr(r.body, ID_6) != NULL;
 }
 
+/* The console page path as cookie's user: its status; *has: the page
+ * names object id (NULL: not asked). */
+static long console_page(const struct node *n, const char *path,
+			 const char *cookie, const char *id, int *has)
+{
+	static struct resp r;
+
+	req(n, "GET", path, cookie, NULL, NULL, &r);
+	if (has != NULL)
+		*has = strstr(r.body, id) != NULL;
+	return r.status;
+}
+
+#define ID_7 "indicator--00000000-0000-4000-8000-000000000007"
+#define ID_3 "indicator--00000000-0000-4000-8000-000000000003"
+
+/*
+ * The console's read pages with replay paused (objects 5-7 on the
+ * primary only): the writer (admin) sees them, the reader is served the
+ * replica's copy (home's newest objects, the object page, its graph);
+ * every page sent to the replica answers there (no write on a standby).
+ */
+static void console_pages_paused(const struct node *n, const char *admin,
+				 const char *reader)
+{
+	static const char *const pages[] = { "/console/", "/console/alerts",
+		"/console/incidents", "/console/watch", "/console/supply",
+		"/console/object/" ID_3, "/console/graph/" ID_3,
+		"/console/neighbours/" ID_3 "?dir=out&rel=indicates" };
+	long long before = served(n, "replica");
+	int has = -1;
+
+	assert_int_equal(console_page(n, "/console/", admin, ID_7, &has), 200);
+	assert_true(has);
+	assert_int_equal(console_page(n, "/console/", reader, ID_7, &has), 200);
+	assert_false(has);
+	assert_int_equal(console_page(n, "/console/object/" ID_6, admin, ID_6, &has),
+			 200);
+	assert_true(has);
+	assert_int_equal(console_page(n, "/console/object/" ID_6, reader, ID_6, NULL),
+			 404);
+	assert_int_equal(console_page(n, "/console/graph/" ID_6, admin, ID_6, NULL),
+			 200);
+	assert_int_equal(console_page(n, "/console/graph/" ID_6, reader, ID_6, NULL),
+			 404);
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		long st = console_page(n, pages[i], reader, ID_3, NULL);
+		print_message("reader %s: %ld\n", pages[i], st);
+		assert_true(st == 200 || st == 403);
+	}
+	/* each of the reader's pages (4 above, the list) came from the replica */
+	assert_true(served(n, "replica") >= before + 3 +
+		    (long long)(sizeof(pages) / sizeof(pages[0])));
+}
+
 static int reader_sees(const struct node *n, void *want)
 {
 	return seen(n, "reader") == *(int *)want;
@@ -299,6 +354,7 @@ static void test_replica_reads(void **state)
 	assert_int_equal(search_hits(&n, "reader"), 0);
 	assert_int_equal(console_hits(&n, admin_cookie), 1);
 	assert_int_equal(console_hits(&n, reader_cookie), 0);
+	console_pages_paused(&n, admin_cookie, reader_cookie);
 
 	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_resume()"), 1);
 	assert_true(wait_for(reader_sees, &n, &want, 60000));
@@ -330,6 +386,80 @@ static void test_replica_lagging(void **state)
 	assert_true(wait_for(reader_sees, &n, &want, 60000));
 	assert_true(served(&n, "lagging") >= 1);
 	assert_int_equal(replica_value(&n, COUNT_OBJECTS), 0); /* still paused */
+	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_resume()"), 1);
+	assert_int_equal(node_stop(&n), 0);
+	node_destroy(&n);
+}
+
+/* The first value of sql on n's primary database, as a number (-1: none). */
+static long long primary_value(const struct node *n, const char *sql)
+{
+	char path[PATH_MAX + 16];
+	json_t *cfg;
+	PGconn *c;
+	PGresult *res;
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "%s/node.json", n->dir);
+	assert_non_null(cfg = json_load_file(path, 0, NULL));
+	c = PQconnectdb(json_string_value(json_object_get(json_object_get(cfg,
+						"store"), "conninfo")));
+	json_decref(cfg);
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0))
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
+#define IDLE_LAG_MS 15000
+#define LSN_NOW "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
+#define REPLAYED "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
+
+/*
+ * A replica just back from an idle spell is not lagging: its last
+ * replayed commit is older than read_max_lag_ms, but a check moments ago
+ * found it level with the primary, so it lacks at most what was written
+ * since. Replay paused after that check, one object written: the reader
+ * is still served by the replica (the age of the last commit alone sent
+ * it to the primary, which has the new object).
+ */
+static void test_replica_idle(void **state)
+{
+	struct node n;
+	char sql[160];
+	long long lsn = -1;
+	int level = 0;
+
+	(void)state;
+	if (skip_without_pg())
+		skip();
+	node_on_replica(&n, IDLE_LAG_MS);
+	post(&n, 0, 5);
+	assert_true(replica_wait(&n, COUNT_OBJECTS, 5));
+	assert_int_equal(seen(&n, "reader"), 5); /* its password checked once */
+	/* the idle spell: no commit replayed for longer than the bound */
+	snprintf(sql, sizeof(sql), "SELECT (extract(epoch FROM clock_timestamp() -"
+		 " pg_last_xact_replay_timestamp()) * 1000 > %d)::int", IDLE_LAG_MS);
+	for (int i = 0; i < 600 && replica_value(&n, sql) != 1; i++)
+		nap_ms(100);
+	assert_int_equal(replica_value(&n, sql), 1);
+	/* a read while the replica is level (no WAL written around it) */
+	for (int i = 0; i < 100 && !level; i++) {
+		lsn = primary_value(&n, LSN_NOW);
+		for (int j = 0; j < 600 && replica_value(&n, REPLAYED) < lsn; j++)
+			nap_ms(100);
+		assert_int_equal(seen(&n, "reader"), 5);
+		level = primary_value(&n, LSN_NOW) == lsn;
+	}
+	assert_true(level);
+	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_pause()"), 1);
+	assert_true(replica_wait(&n, PAUSED, 1));
+	post(&n, 5, 1);
+	assert_int_equal(seen(&n, "token"), 6);
+	assert_int_equal(seen(&n, "reader"), 5); /* the replica's, not lagging */
 	assert_int_equal(replica_value(&n, "SELECT 1 FROM pg_wal_replay_resume()"), 1);
 	assert_int_equal(node_stop(&n), 0);
 	node_destroy(&n);
@@ -373,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_replica_reads),
 		cmocka_unit_test(test_replica_lagging),
 		cmocka_unit_test(test_replica_down),
+		cmocka_unit_test(test_replica_idle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

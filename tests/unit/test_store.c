@@ -870,13 +870,13 @@ static void test_supply_index(void **state)
 	assert_int_equal(supply_rows(st, c.pk, &s), 1);
 
 	/* an older database: migration 22 fills the index (and 23, of
-	 * peers and policy_released, and 24, write_marks, are applied again
-	 * after it) */
+	 * peers and policy_released, 24, write_marks, 25 and 26,
+	 * auth_failures, are applied again after it) */
 #define UNDO_23 "ALTER TABLE peers DROP COLUMN held_added; ALTER TABLE peers" \
 	" DROP COLUMN held_rowid; ALTER TABLE peers DROP COLUMN held_prio_added;" \
 	" ALTER TABLE peers DROP COLUMN held_prio_rowid; ALTER TABLE peers DROP" \
 	" COLUMN held_role; DROP TABLE policy_released; DROP INDEX objects_policies;" \
-	" DROP TABLE write_marks;"
+	" DROP TABLE write_marks; DROP TABLE auth_failures;"
 	assert_int_equal(tamper(UNDO_23 " DROP TRIGGER objects_unsupply; DROP TABLE"
 				" supply_objects; PRAGMA user_version = 21;",
 				UNDO_23 " DROP TRIGGER objects_unsupply ON objects; DROP"
@@ -1672,6 +1672,165 @@ static void test_write_turns_small_first(void **state)
 /* Every table of a new database is in schema.c's list (copied by `trilex
  * migrate` or excluded with a reason): a migration that adds a table and
  * forgets the list fails here. */
+/* Failed passwords (store/authfail.c): a count fades after forget_us
+ * unless it reached keep_from; clear forgets it; scopes are apart. */
+static void test_auth_failures(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	struct store_auth_fail f;
+	int64_t n = 0, t = 1000000000, forget = 1000;
+
+	assert_int_equal(store_auth_fail_get(st, "taxii.name", "eve", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.failures, 0);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(store_auth_fail_add(st, "taxii.name", "eve", 3, t + i,
+						     forget, 3, &n, &err), TX_OK);
+		assert_int_equal(n, i);
+	}
+	assert_int_equal(store_auth_fail_get(st, "taxii.name", "eve", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.failures, 3);
+	assert_int_equal(f.last_us, t + 3);
+	/* another scope, another count */
+	assert_int_equal(store_auth_fail_get(st, "console.name", "eve", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.failures, 0);
+	/* at keep_from (a lockout's count) it does not fade ... */
+	assert_int_equal(store_auth_fail_add(st, "taxii.name", "eve", 3,
+					     t + 3 + forget + 1, forget, 3, &n, &err),
+			 TX_OK);
+	assert_int_equal(n, 4);
+	/* ... below it, it does */
+	assert_int_equal(store_auth_fail_add(st, "taxii.name", "bob", 3, t, forget,
+					     3, &n, &err), TX_OK);
+	assert_int_equal(store_auth_fail_add(st, "taxii.name", "bob", 3,
+					     t + forget + 1, forget, 3, &n, &err),
+			 TX_OK);
+	assert_int_equal(n, 1);
+	/* a right password forgets the count */
+	assert_int_equal(store_auth_fail_clear(st, "taxii.name", "bob", 3, &err),
+			 TX_OK);
+	assert_int_equal(store_auth_fail_get(st, "taxii.name", "bob", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.failures, 0);
+	/* a new row prunes the faded ones (not eve's, at keep_from) */
+	assert_int_equal(store_auth_fail_add(st, "taxii.name", "old", 3, t, forget,
+					     3, &n, &err), TX_OK);
+	assert_int_equal(store_auth_fail_add(st, "taxii.name", "new", 3,
+					     t + 10 * forget, forget, 3, &n, &err),
+			 TX_OK);
+	assert_int_equal(store_auth_fail_get(st, "taxii.name", "old", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.last_us, 0);
+	assert_int_equal(store_auth_fail_get(st, "taxii.name", "eve", 3, &f, &err),
+			 TX_OK);
+	assert_int_equal(f.failures, 4);
+}
+
+/* The one integer sql returns on either backend, or -1. */
+static int64_t db_count(const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t v = -1;
+
+	if (pg_base != NULL)
+		return pg_count(sql);
+	if (sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	return v;
+}
+
+/* A flood of names keeps STORE_AUTH_FAIL_ROWS rows a scope: the least
+ * recently failed make room. (The table is filled to the cap by one
+ * statement from outside; the flood's last 50 go through the store.) */
+static void test_auth_failures_bounded(void **state)
+{
+	tx_store *st = *state;
+	struct tx_error err = { 0 };
+	struct store_auth_fail f;
+	int64_t n = 0, t = 2000000000;
+	const int extra = 50;
+	char name[32], sql[256];
+
+	_Static_assert(STORE_AUTH_FAIL_ROWS == 10000, "the fill below makes 10000");
+	assert_int_equal(tamper("WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT"
+				" i + 1 FROM c WHERE i < 9999) INSERT INTO auth_failures"
+				" SELECT 'taxii.addr', 'seed' || i, 1, 2000000000 + i"
+				" FROM c",
+				"INSERT INTO auth_failures SELECT 'taxii.addr', 'seed'"
+				" || i, 1, 2000000000 + i FROM generate_series(0, 9999)"
+				" i"), 0);
+	for (int i = 0; i < extra; i++) {
+		snprintf(name, sizeof(name), "flood%d", i);
+		assert_int_equal(store_auth_fail_add(st, "taxii.addr", name,
+						     strlen(name), t + 10000 + i,
+						     1000000000, 0, &n, &err), TX_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(store_auth_fail_get(st, "taxii.addr", name,
+						     strlen(name), &f, &err), TX_OK);
+		assert_int_equal(f.failures, 1);
+	}
+	assert_int_equal(db_count("SELECT count(*) FROM auth_failures WHERE"
+				  " scope = 'taxii.addr'"), STORE_AUTH_FAIL_ROWS);
+	/* the oldest 50 went, the 51st stayed */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM auth_failures WHERE hash"
+		 " IN ('seed%d', 'seed%d')", extra - 1, extra);
+	assert_int_equal(db_count(sql), 1);
+	assert_int_equal(db_count("SELECT count(*) FROM auth_failures WHERE hash ="
+				  " 'seed50'"), 1);
+}
+
+#define RACERS 2
+#define RACE_ADDS 150
+
+/* Two processes counting one name's failures at once: every failure
+ * counts, and each count is returned to exactly one of them. */
+static void test_auth_failures_two_processes(void **state)
+{
+	int fds[2], seen[RACERS * RACE_ADDS + 1] = { 0 };
+	pid_t kids[RACERS];
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	for (int k = 0; k < RACERS; k++) {
+		if ((kids[k] = fork()) == 0) {
+			tx_store *own = NULL;
+			int64_t n = 0;
+			int bad = store_open(path, 0, &own, NULL) != TX_OK;
+			for (int i = 0; i < RACE_ADDS && !bad; i++) {
+				bad = store_auth_fail_add(own, "console.name", "race", 4,
+							  3000000000LL + i, 1000000000,
+							  0, &n, NULL) != TX_OK ||
+				      write(fds[1], &n, sizeof(n)) != sizeof(n);
+			}
+			store_close(own);
+			_exit(bad);
+		}
+		assert_true(kids[k] > 0);
+	}
+	close(fds[1]);
+	for (int i = 0; i < RACERS * RACE_ADDS; i++) {
+		assert_int_equal(read(fds[0], &v, sizeof(v)), sizeof(v));
+		assert_true(v >= 1 && v <= RACERS * RACE_ADDS);
+		assert_int_equal(seen[v]++, 0);
+	}
+	assert_int_equal(read(fds[0], &v, sizeof(v)), 0);
+	close(fds[0]);
+	for (int k = 0; k < RACERS; k++) {
+		int status = -1;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
 static void test_table_list(void **state)
 {
 	tx_store *st = *state;
@@ -1897,6 +2056,9 @@ int main(void)
 		cmocka_unit_test(test_table_list),
 		cmocka_unit_test(test_put_needs_collection),
 		cmocka_unit_test(test_migration_25),
+		cmocka_unit_test(test_auth_failures),
+		cmocka_unit_test(test_auth_failures_bounded),
+		cmocka_unit_test(test_auth_failures_two_processes),
 	};
 
 	pg_base = getenv("TRILEX_TEST_PG");
